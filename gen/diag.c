@@ -1,0 +1,43 @@
+/* diag.c: diagnostics with places (see diag.h). */
+#include "diag.h"
+
+#include <stdarg.h>
+
+static void add(jg_diag *d, const char *kind, const char *file, int line,
+                int col, const char *fmt, va_list ap)
+{
+    jg_buf_puts(&d->text, file);
+    if (line > 0)
+        jg_buf_printf(&d->text, ":%d", line);
+    if (line > 0 && col > 0)
+        jg_buf_printf(&d->text, ":%d", col);
+    jg_buf_puts(&d->text, kind);
+    jg_buf_vprintf(&d->text, fmt, ap);
+    jg_buf_putc(&d->text, '\n');
+}
+
+void jg_diag_error(jg_diag *d, const char *file, int line, int col,
+                   const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    add(d, ": ", file, line, col, fmt, ap);
+    va_end(ap);
+    d->n_errors++;
+}
+
+void jg_diag_warning(jg_diag *d, const char *file, int line, int col,
+                     const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    add(d, ": warning: ", file, line, col, fmt, ap);
+    va_end(ap);
+    d->n_warnings++;
+}
+
+void jg_diag_free(jg_diag *d)
+{
+    jg_buf_free(&d->text);
+    d->n_errors = d->n_warnings = 0;
+}

@@ -1,0 +1,32 @@
+/* diag.h: diagnostics collected while reading a spec and its weights. Every
+   message names its place, `file:line:col: message`, and all of them are
+   kept (lemon's ErrorMsg), so the user sees every problem in one run. The
+   library never prints: the caller decides where the text goes. */
+#ifndef JG_DIAG_H
+#define JG_DIAG_H
+
+#include "buf.h"
+
+typedef struct jg_diag {
+    jg_buf text;        /* one message per line */
+    int n_errors;
+    int n_warnings;
+} jg_diag;
+
+#define JG_DIAG_INIT {JG_BUF_INIT, 0, 0}
+
+/* Records an error at file:line:col (line 0: `file: `; col 0: `file:line: `). */
+#if defined(__GNUC__)
+__attribute__((format(printf, 5, 6)))
+#endif
+void jg_diag_error(jg_diag *d, const char *file, int line, int col,
+                   const char *fmt, ...);
+#if defined(__GNUC__)
+__attribute__((format(printf, 5, 6)))
+#endif
+void jg_diag_warning(jg_diag *d, const char *file, int line, int col,
+                     const char *fmt, ...);
+
+void jg_diag_free(jg_diag *d);
+
+#endif

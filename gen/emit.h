@@ -1,0 +1,32 @@
+/* emit.h: writes the C for a model: a source file and a header (ABI 1,
+   docs/abi.md), filled from the templates in templates/. */
+#ifndef JG_EMIT_H
+#define JG_EMIT_H
+
+#include "buf.h"
+#include "diag.h"
+#include "model.h"
+
+#define JG_VERSION "0.1.0"
+#define JG_MAX_PREFIX 64
+
+typedef enum jg_emit_target {
+    JG_TARGET_FILE,     /* standalone C99: includes <math.h>, <stddef.h> */
+    JG_TARGET_JIT       /* for libtcc: no system headers; the runtime binds libm */
+} jg_emit_target;
+
+typedef struct jg_emit_opts {
+    const char *prefix;     /* names: PREFIX_eval, PREFIX_N_IN, ...; a C identifier */
+    jg_emit_target target;
+    const char *command;    /* the command line, for the provenance comment; or NULL */
+} jg_emit_opts;
+
+/* NULL when prefix can name the emitted functions, else why not. */
+const char *jg_prefix_problem(const char *prefix);
+
+/* Appends the source to c and the header to h (h may be NULL). Returns 0,
+   or -1 with the reason added to d. Same model and options: same bytes. */
+int jg_emit(const jg_model *m, const jg_emit_opts *o, jg_buf *c, jg_buf *h,
+            jg_diag *d);
+
+#endif

@@ -1,0 +1,584 @@
+/* jetgen.c: the command line. `jetgen check|emit|eval SPEC ...`; see
+   `jetgen --help` and README.md. Exit status: 0 success, 1 bad input, 2 bad
+   usage. Errors go to stderr; nothing is written unless all went well, and
+   files are written to a temporary name, then renamed. */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "emit.h"
+#include "jit.h"
+#include "mem.h"
+#include "model.h"
+
+#define EXIT_INPUT 1
+#define EXIT_USAGE 2
+
+static const char usage_main[] =
+    "usage: jetgen COMMAND SPEC [OPTIONS]\n"
+    "\n"
+    "jetgen turns a layer spec and its safetensors weights into C that computes\n"
+    "u(x), du/dx and d2u/dx2 of the network in closed form.\n"
+    "\n"
+    "commands:\n"
+    "  check SPEC   validate spec and weights; print layers, parameters, FLOPs\n"
+    "  emit SPEC    write the C source (and header)\n"
+    "  eval SPEC    compile in memory with libtcc and evaluate at points\n"
+    "\n"
+    "`jetgen COMMAND --help` tells more. --version prints the version.\n";
+
+static const char usage_check[] =
+    "usage: jetgen check SPEC\n"
+    "\n"
+    "Reads SPEC and the weights it names, reports every error with its place,\n"
+    "and prints the layers with their shapes, the parameter count and the\n"
+    "floating-point operations per point for each derivative order.\n";
+
+static const char usage_emit[] =
+    "usage: jetgen emit SPEC -o FILE.c [--header FILE.h] [--prefix NAME]\n"
+    "\n"
+    "  -o FILE.c        the C99 source; `-o -` writes it to stdout\n"
+    "  --header FILE.h  also write a header with the declarations\n"
+    "  --prefix NAME    names of the emitted functions: NAME_eval,\n"
+    "                   NAME_jacobian, NAME_hessian (default: model)\n";
+
+static const char usage_eval[] =
+    "usage: jetgen eval SPEC [--order 0|1|2] [--points FILE] [--format json|text]\n"
+    "\n"
+    "Compiles the network in memory with libtcc and evaluates it at the points:\n"
+    "N_IN numbers per line, from FILE or stdin (blank lines and # comments are\n"
+    "skipped).\n"
+    "  --order 0|1|2        u; u and du/dx; u, du/dx and d2u/dx2 (default 2)\n"
+    "  --format json|text   json: {\"points\", \"u\", \"du\", \"d2u\"} with %.17g numbers\n"
+    "                       (null for NaN and infinities); text: a table (default)\n";
+
+static int usage_error(const char *usage, const char *fmt, const char *arg)
+{
+    fprintf(stderr, "jetgen: ");
+    fprintf(stderr, fmt, arg);
+    fprintf(stderr, "\n%s", usage);
+    return EXIT_USAGE;
+}
+
+/* Prints the collected messages; returns the exit status they call for. */
+static int report(jg_diag *d)
+{
+    fputs(jg_buf_str(&d->text), stderr);
+    return d->n_errors ? EXIT_INPUT : 0;
+}
+
+/* ---- check ---- */
+
+static void print_flops(const char *what, double f)
+{
+    printf("  %-24s %.0f\n", what, f);
+}
+
+static int cmd_check(int argc, char **argv)
+{
+    jg_diag d = JG_DIAG_INIT;
+    jg_model *m;
+    size_t i;
+    const char *spec = NULL;
+    int rc;
+    for (i = 0; i < (size_t)argc; i++) {
+        if (strcmp(argv[i], "--help") == 0) {
+            fputs(usage_check, stdout);
+            return 0;
+        } else if (argv[i][0] == '-' && argv[i][1] != '\0') {
+            return usage_error(usage_check, "unknown option '%s'", argv[i]);
+        } else if (spec != NULL) {
+            return usage_error(usage_check, "one SPEC only ('%s' is extra)", argv[i]);
+        }
+        spec = argv[i];
+    }
+    if (spec == NULL)
+        return usage_error(usage_check, "%s", "no SPEC given");
+    m = jg_model_load(spec, &d);
+    rc = report(&d);
+    jg_diag_free(&d);
+    if (m == NULL)
+        return rc ? rc : EXIT_INPUT;
+    printf("%s: ok\n", spec);
+    printf("  input   %zu", m->n_in);
+    if (m->input_names != NULL)
+        for (i = 0; i < m->n_in; i++)
+            printf("%s%s", i ? " " : " (", m->input_names[i]);
+    printf("%s\n", m->input_names != NULL ? ")" : "");
+    printf("  weights %s\n\n", m->weights_path);
+    printf("  layer  line  kind        out     in  parameters  tensor\n");
+    for (i = 0; i < m->n_layers; i++) {
+        const jg_layer *l = &m->layers[i];
+        printf("  %5zu  %4d  %-8s %6zu %6zu", i + 1, l->line, jg_layer_info_of(l->kind)->keyword,
+               l->n_out, l->n_in);
+        if (l->kind == JG_DENSE)
+            printf("  %10zu  %s (%s%s)", l->n_out * l->n_in + (l->b ? l->n_out : 0), l->tensor,
+                   l->dtype, l->b ? ", with bias" : ", no bias");
+        printf("\n");
+    }
+    printf("\n  outputs     %zu\n  parameters  %zu\n", m->n_out, jg_model_params(m));
+    printf("  floating-point operations per point (a multiply-add counts 2):\n");
+    print_flops("u", jg_model_flops(m, 0));
+    print_flops("u, du/dx", jg_model_flops(m, 1));
+    print_flops("u, du/dx, d2u/dx2", jg_model_flops(m, 2));
+    jg_model_free(m);
+    return 0;
+}
+
+/* ---- emit ---- */
+
+/* Writes text to path through a temporary file in the same folder, so a
+   failure leaves path as it was. Returns 0 or -1 with a message in d. */
+static int write_atomic(const char *path, const jg_buf *text, jg_diag *d, char **tmp_out)
+{
+    size_t n = strlen(path);
+    char *tmp = (char *)jg_malloc(n + 16);
+    int fd;
+    FILE *fp;
+    if (tmp == NULL) {
+        jg_diag_error(d, path, 0, 0, "out of memory");
+        return -1;
+    }
+    memcpy(tmp, path, n);
+    strcpy(tmp + n, ".tmp.XXXXXX");
+    fd = mkstemp(tmp);
+    if (fd < 0) {
+        jg_diag_error(d, path, 0, 0, "cannot write: %s", strerror(errno));
+        jg_free(tmp);
+        return -1;
+    }
+    fp = fdopen(fd, "wb");
+    if (fp == NULL || fwrite(text->data, 1, text->len, fp) != text->len || fclose(fp) != 0) {
+        jg_diag_error(d, path, 0, 0, "cannot write: %s", strerror(errno));
+        if (fp == NULL)
+            close(fd);
+        unlink(tmp);
+        jg_free(tmp);
+        return -1;
+    }
+    *tmp_out = tmp;
+    return 0;
+}
+
+static char *join_args(int argc, char **argv)
+{
+    jg_buf b = JG_BUF_INIT;
+    int i;
+    jg_buf_puts(&b, "jetgen");
+    for (i = 0; i < argc; i++) {
+        jg_buf_putc(&b, ' ');
+        jg_buf_puts(&b, argv[i]);
+    }
+    if (b.failed) {
+        jg_buf_free(&b);
+        return NULL;
+    }
+    return b.data;
+}
+
+static int cmd_emit(int argc, char **argv, int all_argc, char **all_argv)
+{
+    jg_diag d = JG_DIAG_INIT;
+    jg_buf c = JG_BUF_INIT, h = JG_BUF_INIT;
+    jg_emit_opts o;
+    jg_model *m;
+    const char *spec = NULL, *out = NULL, *header = NULL, *why;
+    char *command, *tmp_c = NULL, *tmp_h = NULL;
+    int i, rc = 0;
+
+    o.prefix = "model";
+    o.target = JG_TARGET_FILE;
+    for (i = 0; i < argc; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "--help") == 0) {
+            fputs(usage_emit, stdout);
+            return 0;
+        } else if (strcmp(a, "-o") == 0 || strcmp(a, "--header") == 0 || strcmp(a, "--prefix") == 0) {
+            if (i + 1 == argc)
+                return usage_error(usage_emit, "'%s' needs a value", a);
+            if (a[1] == 'o')
+                out = argv[++i];
+            else if (a[2] == 'h')
+                header = argv[++i];
+            else
+                o.prefix = argv[++i];
+        } else if (a[0] == '-' && a[1] != '\0') {
+            return usage_error(usage_emit, "unknown option '%s'", a);
+        } else if (spec != NULL) {
+            return usage_error(usage_emit, "one SPEC only ('%s' is extra)", a);
+        } else {
+            spec = a;
+        }
+    }
+    if (spec == NULL)
+        return usage_error(usage_emit, "%s", "no SPEC given");
+    if (out == NULL)
+        return usage_error(usage_emit, "%s", "no output given: -o FILE.c (or -o - for stdout)");
+    if (header != NULL && strcmp(header, "-") == 0)
+        return usage_error(usage_emit, "%s", "--header takes a file name, not -");
+    why = jg_prefix_problem(o.prefix);
+    if (why != NULL) {
+        fprintf(stderr, "jetgen: prefix '%s' is not a usable C identifier: %s\n", o.prefix, why);
+        return EXIT_USAGE;
+    }
+    m = jg_model_load(spec, &d);
+    if (m == NULL) {
+        rc = report(&d);
+        jg_diag_free(&d);
+        return rc ? rc : EXIT_INPUT;
+    }
+    command = join_args(all_argc - 1, all_argv + 1);
+    o.command = command;
+    if (jg_emit(m, &o, &c, header ? &h : NULL, &d) == 0) {
+        if (strcmp(out, "-") == 0) {
+            if (fwrite(c.data, 1, c.len, stdout) != c.len || fflush(stdout) != 0)
+                jg_diag_error(&d, "<stdout>", 0, 0, "write error");
+            if (header != NULL && write_atomic(header, &h, &d, &tmp_h) == 0 && rename(tmp_h, header) != 0)
+                jg_diag_error(&d, header, 0, 0, "cannot rename: %s", strerror(errno));
+        } else if (write_atomic(out, &c, &d, &tmp_c) == 0
+                   && (header == NULL || write_atomic(header, &h, &d, &tmp_h) == 0)) {
+            if (rename(tmp_c, out) != 0 || (header != NULL && rename(tmp_h, header) != 0))
+                jg_diag_error(&d, out, 0, 0, "cannot rename: %s", strerror(errno));
+        }
+    }
+    if (d.n_errors) {
+        if (tmp_c != NULL)
+            unlink(tmp_c);
+        if (tmp_h != NULL)
+            unlink(tmp_h);
+    }
+    rc = report(&d);
+    jg_free(tmp_c);
+    jg_free(tmp_h);
+    jg_free(command);
+    jg_buf_free(&c);
+    jg_buf_free(&h);
+    jg_diag_free(&d);
+    jg_model_free(m);
+    return rc;
+}
+
+/* ---- eval ---- */
+
+typedef struct points {
+    size_t n, cap;
+    double *x;          /* [n][n_in] */
+} points;
+
+/* Reads N_IN numbers per line from fp into pts; every bad line is
+   reported. Returns 0 or -1. */
+static int read_points(FILE *fp, const char *name, size_t n_in, points *pts, jg_diag *d)
+{
+    char *line = NULL;
+    size_t cap = 0, k;
+    int lineno = 0, errors0 = d->n_errors;
+    double *vals = (double *)jg_malloc(n_in * sizeof *vals);
+    if (vals == NULL) {
+        jg_diag_error(d, name, 0, 0, "out of memory");
+        return -1;
+    }
+    while (getline(&line, &cap, fp) >= 0) {
+        char *s = line, *end, *hash = strchr(line, '#');
+        size_t count = 0;
+        int bad = 0;
+        lineno++;
+        if (hash != NULL)
+            *hash = '\0';
+        for (;;) {
+            double v;
+            while (*s == ' ' || *s == '\t' || *s == ',' || *s == '\r' || *s == '\n')
+                s++;
+            if (*s == '\0')
+                break;
+            v = strtod(s, &end);
+            if (end == s || (*end != '\0' && strchr(" \t,\r\n", *end) == NULL)) {
+                jg_diag_error(d, name, lineno, (int)(s - line) + 1, "not a number");
+                bad = 1;
+                break;
+            }
+            if (count < n_in)
+                vals[count] = v;
+            count++;
+            s = end;
+        }
+        if (bad || count == 0)
+            continue;
+        if (count != n_in) {
+            jg_diag_error(d, name, lineno, 0, "expected %zu number%s, found %zu", n_in,
+                          n_in == 1 ? "" : "s", count);
+            continue;
+        }
+        if (pts->n == pts->cap) {
+            size_t nc = pts->cap ? 2 * pts->cap : 64;
+            double *nx = (double *)jg_realloc(pts->x, nc * n_in * sizeof *nx);
+            if (nx == NULL) {
+                jg_diag_error(d, name, lineno, 0, "out of memory");
+                break;
+            }
+            pts->x = nx;
+            pts->cap = nc;
+        }
+        for (k = 0; k < n_in; k++)
+            pts->x[pts->n * n_in + k] = vals[k];
+        pts->n++;
+    }
+    free(line);
+    jg_free(vals);
+    if (ferror(fp))
+        jg_diag_error(d, name, 0, 0, "read error");
+    return d->n_errors == errors0 ? 0 : -1;
+}
+
+static void json_number(double v)
+{
+    if (isfinite(v))
+        printf("%.17g", v);
+    else
+        printf("null");
+}
+
+/* Prints v as nested JSON arrays of the given dims (row-major). */
+static void json_array(const double *v, const size_t *dims, int rank)
+{
+    size_t i, stride = 1;
+    int r;
+    for (r = 1; r < rank; r++)
+        stride *= dims[r];
+    putchar('[');
+    for (i = 0; i < dims[0]; i++) {
+        if (i)
+            fputs(", ", stdout);
+        if (rank == 1)
+            json_number(v[i]);
+        else
+            json_array(v + i * stride, dims + 1, rank - 1);
+    }
+    putchar(']');
+}
+
+static void print_json(const jg_model *m, int order, const points *pts, const double *u,
+                       const double *du, const double *d2u)
+{
+    size_t dims[4];
+    dims[0] = pts->n;
+    dims[1] = m->n_in;
+    fputs("{\"points\": ", stdout);
+    json_array(pts->x, dims, 2);
+    dims[1] = m->n_out;
+    dims[2] = dims[3] = m->n_in;
+    fputs(",\n \"u\": ", stdout);
+    json_array(u, dims, 2);
+    if (order >= 1) {
+        fputs(",\n \"du\": ", stdout);
+        json_array(du, dims, 3);
+    }
+    if (order >= 2) {
+        fputs(",\n \"d2u\": ", stdout);
+        json_array(d2u, dims, 4);
+    }
+    fputs("}\n", stdout);
+}
+
+static const char *input_name(const jg_model *m, size_t i, char tmp[32])
+{
+    if (m->input_names != NULL)
+        return m->input_names[i];
+    if (m->n_in == 1)
+        return "x";
+    snprintf(tmp, 32, "x%zu", i);
+    return tmp;
+}
+
+static void print_text(const jg_model *m, int order, const points *pts, const double *u,
+                       const double *du, const double *d2u)
+{
+    size_t p, k, i, j, ni = m->n_in, no = m->n_out;
+    char a[32], b[32];
+    for (p = 0; p < pts->n; p++) {
+        printf("%spoint %zu:", p ? "\n" : "", p + 1);
+        for (i = 0; i < ni; i++)
+            printf(" %s = %.17g", input_name(m, i, a), pts->x[p * ni + i]);
+        printf("\n  %6s %24s", "k", "u");
+        for (i = 0; order >= 1 && i < ni; i++) {
+            char h[48];
+            snprintf(h, sizeof h, "du/d%s", input_name(m, i, a));
+            printf(" %24s", h);
+        }
+        for (i = 0; order >= 2 && i < ni; i++)
+            for (j = i; j < ni; j++) {
+                char h[80];
+                if (i == j)
+                    snprintf(h, sizeof h, "d2u/d%s2", input_name(m, i, a));
+                else
+                    snprintf(h, sizeof h, "d2u/d%sd%s", input_name(m, i, a), input_name(m, j, b));
+                printf(" %24s", h);
+            }
+        printf("\n");
+        for (k = 0; k < no; k++) {
+            size_t pk = p * no + k;
+            printf("  %6zu %24.17g", k, u[pk]);
+            for (i = 0; order >= 1 && i < ni; i++)
+                printf(" %24.17g", du[pk * ni + i]);
+            for (i = 0; order >= 2 && i < ni; i++)
+                for (j = i; j < ni; j++)
+                    printf(" %24.17g", d2u[(pk * ni + i) * ni + j]);
+            printf("\n");
+        }
+    }
+}
+
+typedef void (*eval_fn)(size_t, const double *, double *);
+typedef void (*jacobian_fn)(size_t, const double *, double *, double *);
+typedef void (*hessian_fn)(size_t, const double *, double *, double *, double *);
+
+static int cmd_eval(int argc, char **argv)
+{
+    jg_diag d = JG_DIAG_INIT;
+    jg_buf src = JG_BUF_INIT;
+    jg_emit_opts o;
+    jg_model *m = NULL;
+    jg_jit *jit = NULL;
+    points pts = {0, 0, NULL};
+    const char *spec = NULL, *pfile = NULL, *format = "text";
+    double *u = NULL, *du = NULL, *d2u = NULL;
+    int i, order = 2, rc = EXIT_INPUT, overflow = 0;
+    size_t nu, ndu, nd2u;
+    FILE *fp = stdin;
+
+    for (i = 0; i < argc; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "--help") == 0) {
+            fputs(usage_eval, stdout);
+            return 0;
+        } else if (strcmp(a, "--order") == 0 || strcmp(a, "--points") == 0 || strcmp(a, "--format") == 0) {
+            if (i + 1 == argc)
+                return usage_error(usage_eval, "'%s' needs a value", a);
+            if (a[2] == 'o') {
+                const char *v = argv[++i];
+                if (strlen(v) != 1 || v[0] < '0' || v[0] > '2')
+                    return usage_error(usage_eval, "--order takes 0, 1 or 2, not '%s'", v);
+                order = v[0] - '0';
+            } else if (a[2] == 'p') {
+                pfile = argv[++i];
+            } else {
+                format = argv[++i];
+                if (strcmp(format, "json") != 0 && strcmp(format, "text") != 0)
+                    return usage_error(usage_eval, "--format takes json or text, not '%s'", format);
+            }
+        } else if (a[0] == '-' && a[1] != '\0') {
+            return usage_error(usage_eval, "unknown option '%s'", a);
+        } else if (spec != NULL) {
+            return usage_error(usage_eval, "one SPEC only ('%s' is extra)", a);
+        } else {
+            spec = a;
+        }
+    }
+    if (spec == NULL)
+        return usage_error(usage_eval, "%s", "no SPEC given");
+
+    m = jg_model_load(spec, &d);
+    if (m == NULL)
+        goto done;
+    if (pfile != NULL && strcmp(pfile, "-") != 0) {
+        fp = fopen(pfile, "r");
+        if (fp == NULL) {
+            jg_diag_error(&d, pfile, 0, 0, "cannot open: %s", strerror(errno));
+            goto done;
+        }
+    }
+    if (read_points(fp, pfile ? pfile : "<stdin>", m->n_in, &pts, &d) != 0)
+        goto done;
+    o.prefix = "model";
+    o.target = JG_TARGET_JIT;
+    o.command = NULL;
+    if (jg_emit(m, &o, &src, NULL, &d) != 0)
+        goto done;
+    switch (jg_jit_compile("<jit model.c>", jg_buf_str(&src), &jit)) {
+    case JG_OK:
+        break;
+    case JG_ENOMEM:
+        jg_diag_error(&d, spec, 0, 0, "out of memory compiling the network");
+        goto done;
+    default:
+        jg_diag_error(&d, spec, 0, 0, "internal error: libtcc rejected the emitted code:\n%s",
+                      jg_jit_errmsg(jit));
+        goto done;
+    }
+    nu = jg_mul(pts.n, m->n_out, &overflow);
+    ndu = jg_mul(nu, m->n_in, &overflow);
+    nd2u = jg_mul(ndu, m->n_in, &overflow);
+    if (!overflow) {
+        u = (double *)jg_malloc(jg_mul(nu, sizeof *u, &overflow));
+        du = order >= 1 ? (double *)jg_malloc(jg_mul(ndu, sizeof *du, &overflow)) : NULL;
+        d2u = order >= 2 ? (double *)jg_malloc(jg_mul(nd2u, sizeof *d2u, &overflow)) : NULL;
+    }
+    if (overflow || u == NULL || (order >= 1 && du == NULL) || (order >= 2 && d2u == NULL)) {
+        jg_diag_error(&d, spec, 0, 0, "out of memory for the results of %zu points", pts.n);
+        goto done;
+    }
+    if (order == 0) {
+        eval_fn f = (eval_fn)jg_jit_function(jit, "model_eval");
+        if (f != NULL)
+            f(pts.n, pts.x, u);
+    } else if (order == 1) {
+        jacobian_fn f = (jacobian_fn)jg_jit_function(jit, "model_jacobian");
+        if (f != NULL)
+            f(pts.n, pts.x, u, du);
+    } else {
+        hessian_fn f = (hessian_fn)jg_jit_function(jit, "model_hessian");
+        if (f != NULL)
+            f(pts.n, pts.x, u, du, d2u);
+    }
+    if (jg_jit_errmsg(jit)[0] != '\0') {
+        jg_diag_error(&d, spec, 0, 0, "internal error: %s", jg_jit_errmsg(jit));
+        goto done;
+    }
+    if (strcmp(format, "json") == 0)
+        print_json(m, order, &pts, u, du, d2u);
+    else
+        print_text(m, order, &pts, u, du, d2u);
+    if (fflush(stdout) != 0 || ferror(stdout))
+        jg_diag_error(&d, "<stdout>", 0, 0, "write error");
+    else
+        rc = 0;
+done:
+    if (fp != stdin && fp != NULL)
+        fclose(fp);
+    if (d.n_errors)
+        rc = EXIT_INPUT;
+    report(&d);
+    jg_diag_free(&d);
+    jg_buf_free(&src);
+    jg_jit_free(jit);
+    jg_model_free(m);
+    jg_free(pts.x);
+    jg_free(u);
+    jg_free(du);
+    jg_free(d2u);
+    return rc;
+}
+
+int main(int argc, char **argv)
+{
+    const char *cmd = argc > 1 ? argv[1] : NULL;
+    if (cmd == NULL)
+        return usage_error(usage_main, "%s", "no command given");
+    if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
+        fputs(usage_main, stdout);
+        return 0;
+    }
+    if (strcmp(cmd, "--version") == 0 || (argc > 2 && strcmp(argv[2], "--version") == 0)) {
+        printf("jetgen %s\n", JG_VERSION);
+        return 0;
+    }
+    if (strcmp(cmd, "check") == 0)
+        return cmd_check(argc - 2, argv + 2);
+    if (strcmp(cmd, "emit") == 0)
+        return cmd_emit(argc - 2, argv + 2, argc, argv);
+    if (strcmp(cmd, "eval") == 0)
+        return cmd_eval(argc - 2, argv + 2);
+    return usage_error(usage_main, "unknown command '%s'", cmd);
+}

@@ -1,0 +1,521 @@
+/* spec.c: reads a layer spec (format 1, docs/spec.md) and the weights it
+   names into a jg_model. Every error is collected with its place; a model is
+   returned only when there were none. */
+#include <errno.h>
+#include <nettle/sha2.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "mem.h"
+#include "model.h"
+#include "safetensors.h"
+
+#define MAX_SPEC_BYTES ((size_t)16 << 20)
+#define MAX_TOKENS 8
+
+static void sha256_hex(const void *data, size_t len, char hex[65])
+{
+    struct sha256_ctx ctx;
+    unsigned char dig[SHA256_DIGEST_SIZE];
+    size_t i;
+    sha256_init(&ctx);
+    sha256_update(&ctx, len, (const uint8_t *)data);
+    sha256_digest(&ctx, sizeof dig, dig);
+    for (i = 0; i < sizeof dig; i++)
+        sprintf(hex + 2 * i, "%02x", dig[i]);
+}
+
+typedef struct token {
+    const char *s;      /* NUL-terminated copy inside the line buffer */
+    int col;            /* 1-based byte column */
+} token;
+
+typedef struct parser {
+    const char *path;
+    jg_diag *d;
+    jg_model *m;
+    int line;
+    int have_input, weights_line;
+    size_t width;       /* current width while reading layers */
+    size_t cap_layers;
+} parser;
+
+/* s shown safely inside a message: printable ASCII kept, the rest as \xNN,
+   cut to about 60 bytes. */
+static const char *shown(const char *s, char out[256])
+{
+    size_t n = 0;
+    for (; *s != '\0' && n < 240; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c >= 0x20 && c < 0x7f && c != '\\') {
+            out[n++] = (char)c;
+        } else {
+            sprintf(out + n, "\\x%02x", c);
+            n += 4;
+        }
+        if (n > 60) {
+            strcpy(out + n, "...");
+            return out;
+        }
+    }
+    out[n] = '\0';
+    return out;
+}
+
+static int is_ident(const char *s)
+{
+    size_t i;
+    if (!((s[0] >= 'a' && s[0] <= 'z') || (s[0] >= 'A' && s[0] <= 'Z') || s[0] == '_'))
+        return 0;
+    for (i = 1; s[i] != '\0'; i++)
+        if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z')
+              || (s[i] >= '0' && s[i] <= '9') || s[i] == '_'))
+            return 0;
+    return i <= JG_MAX_NAME;
+}
+
+/* A width 1..JG_MAX_WIDTH written in decimal, or 0. */
+static size_t parse_width(const char *s)
+{
+    size_t v = 0;
+    if (*s == '\0')
+        return 0;
+    for (; *s != '\0'; s++) {
+        if (*s < '0' || *s > '9')
+            return 0;
+        v = v * 10 + (size_t)(*s - '0');
+        if (v > JG_MAX_WIDTH)
+            return 0;
+    }
+    return v;
+}
+
+static int all_digits(const char *s)
+{
+    for (; *s != '\0'; s++)
+        if (*s < '0' || *s > '9')
+            return 0;
+    return 1;
+}
+
+static void oom(parser *p)
+{
+    jg_diag_error(p->d, p->path, p->line, 0, "out of memory");
+}
+
+static void do_input(parser *p, token *t, int nt)
+{
+    char show[256];
+    int i, j;
+    if (p->have_input) {
+        jg_diag_error(p->d, p->path, p->line, t[0].col, "'input' given twice");
+        return;
+    }
+    p->have_input = 1;
+    if (p->m->n_layers > 0)
+        jg_diag_error(p->d, p->path, p->line, t[0].col, "'input' must come before the layers");
+    if (nt < 2) {
+        jg_diag_error(p->d, p->path, p->line, t[0].col,
+                      "'input' needs a count or one name per component");
+        return;
+    }
+    if (nt == 2 && all_digits(t[1].s)) {
+        p->m->n_in = parse_width(t[1].s);
+        if (p->m->n_in == 0)
+            jg_diag_error(p->d, p->path, p->line, t[1].col,
+                          "input count must be 1 to %d, not %s", JG_MAX_WIDTH, shown(t[1].s, show));
+        p->width = p->m->n_in;
+        return;
+    }
+    for (i = 1; i < nt; i++) {
+        if (!is_ident(t[i].s)) {
+            jg_diag_error(p->d, p->path, p->line, t[i].col,
+                          "input name '%s' is not an identifier (letters, digits, _; at most %d bytes)",
+                          shown(t[i].s, show), JG_MAX_NAME);
+            return;
+        }
+        for (j = 1; j < i; j++)
+            if (strcmp(t[i].s, t[j].s) == 0) {
+                jg_diag_error(p->d, p->path, p->line, t[i].col, "input name '%s' given twice", t[i].s);
+                return;
+            }
+    }
+    p->m->input_names = (char **)jg_malloc((size_t)(nt - 1) * sizeof(char *));
+    if (p->m->input_names == NULL) {
+        oom(p);
+        return;
+    }
+    for (i = 1; i < nt; i++) {
+        p->m->input_names[i - 1] = jg_strdup(t[i].s);
+        p->m->n_in = (size_t)i;
+        if (p->m->input_names[i - 1] == NULL) {
+            p->m->n_in = (size_t)i - 1;
+            oom(p);
+            return;
+        }
+    }
+    p->width = p->m->n_in;
+}
+
+/* The weights path: as given when absolute, else next to the spec file. */
+static char *resolve_path(const char *spec_path, const char *rel)
+{
+    const char *slash = strrchr(spec_path, '/');
+    size_t dir = slash ? (size_t)(slash - spec_path) + 1 : 0;
+    char *out;
+    if (rel[0] == '/' || dir == 0)
+        return jg_strdup(rel);
+    out = (char *)jg_malloc(dir + strlen(rel) + 1);
+    if (out != NULL) {
+        memcpy(out, spec_path, dir);
+        strcpy(out + dir, rel);
+    }
+    return out;
+}
+
+static void do_weights(parser *p, token *t, int nt)
+{
+    if (p->weights_line) {
+        jg_diag_error(p->d, p->path, p->line, t[0].col,
+                      "'weights' given twice (first on line %d)", p->weights_line);
+        return;
+    }
+    p->weights_line = p->line;
+    if (nt != 2) {
+        jg_diag_error(p->d, p->path, p->line, t[0].col,
+                      "'weights' takes one path (without spaces)");
+        return;
+    }
+    p->m->weights_path = resolve_path(p->path, t[1].s);
+    if (p->m->weights_path == NULL)
+        oom(p);
+}
+
+static jg_layer *add_layer(parser *p, jg_layer_kind kind, int col)
+{
+    jg_layer *l;
+    if (p->m->n_layers == JG_MAX_LAYERS) {
+        jg_diag_error(p->d, p->path, p->line, col, "more than %d layers", JG_MAX_LAYERS);
+        return NULL;
+    }
+    if (p->m->n_layers == p->cap_layers) {
+        size_t cap = p->cap_layers ? 2 * p->cap_layers : 16;
+        jg_layer *nl = (jg_layer *)jg_realloc(p->m->layers, cap * sizeof *nl);
+        if (nl == NULL) {
+            oom(p);
+            return NULL;
+        }
+        p->m->layers = nl;
+        p->cap_layers = cap;
+    }
+    l = &p->m->layers[p->m->n_layers++];
+    memset(l, 0, sizeof *l);
+    l->kind = kind;
+    l->line = p->line;
+    l->col = col;
+    l->n_in = p->width;
+    l->n_out = p->width;
+    return l;
+}
+
+static void do_layer(parser *p, const jg_layer_info *info, token *t, int nt)
+{
+    char show[256];
+    jg_layer *l;
+    size_t n = 0;
+    if (!p->have_input) {
+        jg_diag_error(p->d, p->path, p->line, t[0].col, "a layer before 'input'");
+        p->have_input = 1;      /* say it once */
+    }
+    if (info->kind == JG_DENSE) {
+        if (nt != 3) {
+            jg_diag_error(p->d, p->path, p->line, t[0].col,
+                          "'dense' takes a width and a tensor name: dense N NAME");
+            return;
+        }
+        n = parse_width(t[1].s);
+        if (n == 0) {
+            jg_diag_error(p->d, p->path, p->line, t[1].col,
+                          "dense width must be 1 to %d, not '%s'", JG_MAX_WIDTH, shown(t[1].s, show));
+            return;
+        }
+        if (strlen(t[2].s) > JG_MAX_NAME) {
+            jg_diag_error(p->d, p->path, p->line, t[2].col,
+                          "tensor name is longer than %d bytes", JG_MAX_NAME);
+            return;
+        }
+    } else if (nt != 1) {
+        jg_diag_error(p->d, p->path, p->line, t[1].col, "'%s' takes no arguments", info->keyword);
+        return;
+    }
+    l = add_layer(p, info->kind, t[0].col);
+    if (l == NULL || info->kind != JG_DENSE)
+        return;
+    l->n_out = n;
+    p->width = n;
+    l->tensor = jg_strdup(t[2].s);
+    if (l->tensor == NULL)
+        oom(p);
+}
+
+static void do_statement(parser *p, token *t, int nt)
+{
+    char show[256];
+    const jg_layer_info *info;
+    const char *guess;
+    if (strcmp(t[0].s, "input") == 0) {
+        do_input(p, t, nt);
+        return;
+    }
+    if (strcmp(t[0].s, "weights") == 0) {
+        do_weights(p, t, nt);
+        return;
+    }
+    info = jg_layer_lookup(t[0].s);
+    if (info != NULL) {
+        do_layer(p, info, t, nt);
+        return;
+    }
+    guess = jg_layer_suggest(t[0].s);
+    if (guess != NULL)
+        jg_diag_error(p->d, p->path, p->line, t[0].col,
+                      "unknown layer '%s' (did you mean '%s'?)", shown(t[0].s, show), guess);
+    else
+        jg_diag_error(p->d, p->path, p->line, t[0].col, "unknown layer '%s'", shown(t[0].s, show));
+}
+
+/* Splits one line (already NUL-terminated, comment cut) into tokens. */
+static int split(parser *p, char *line, token *t)
+{
+    int nt = 0;
+    char *s = line;
+    for (;;) {
+        while (*s == ' ' || *s == '\t' || *s == '\r')
+            s++;
+        if (*s == '\0')
+            return nt;
+        if (nt == MAX_TOKENS) {
+            jg_diag_error(p->d, p->path, p->line, (int)(s - line) + 1,
+                          "too many words on one line (at most %d)", MAX_TOKENS);
+            return -1;
+        }
+        t[nt].s = s;
+        t[nt].col = (int)(s - line) + 1;
+        nt++;
+        while (*s != '\0' && *s != ' ' && *s != '\t' && *s != '\r')
+            s++;
+        if (*s != '\0')
+            *s++ = '\0';
+    }
+}
+
+static void read_statements(parser *p, const char *text, size_t len)
+{
+    size_t pos = 0;
+    token t[MAX_TOKENS];
+    while (pos < len) {
+        size_t end = pos, n;
+        char *line;
+        int nt;
+        while (end < len && text[end] != '\n')
+            end++;
+        n = end - pos;
+        p->line++;
+        if (memchr(text + pos, '\0', n) != NULL) {
+            jg_diag_error(p->d, p->path, p->line, 0, "a NUL byte in the spec");
+        } else if ((line = jg_strndup(text + pos, n)) == NULL) {
+            oom(p);
+        } else {
+            char *hash = strchr(line, '#');
+            if (hash != NULL)
+                *hash = '\0';
+            nt = split(p, line, t);
+            if (nt > 0)
+                do_statement(p, t, nt);
+            jg_free(line);
+        }
+        pos = end + 1;
+    }
+}
+
+/* Reads tensor name into a new double array of the expected shape. */
+static double *read_tensor(parser *p, const jg_st_file *f, const jg_layer *l,
+                           const char *name, size_t rows, size_t cols, int rank)
+{
+    char show[256];
+    const jg_st_tensor *t = jg_st_find(f, name);
+    double *v;
+    size_t i;
+    if (t == NULL)
+        return NULL;
+    if ((int)t->rank != rank || t->shape[0] != rows || (rank == 2 && t->shape[1] != cols)) {
+        jg_buf got = JG_BUF_INIT;
+        for (i = 0; i < t->rank; i++)
+            jg_buf_printf(&got, "%s%zu", i ? ", " : "", t->shape[i]);
+        if (rank == 2)
+            jg_diag_error(p->d, p->path, l->line, 0, "tensor %s has shape [%s], expected [%zu, %zu]",
+                          shown(name, show), jg_buf_str(&got), rows, cols);
+        else
+            jg_diag_error(p->d, p->path, l->line, 0, "tensor %s has shape [%s], expected [%zu]",
+                          shown(name, show), jg_buf_str(&got), rows);
+        jg_buf_free(&got);
+        return NULL;
+    }
+    if (!t->is_float) {
+        jg_diag_error(p->d, p->path, l->line, 0,
+                      "tensor %s has dtype %s; weights must be F64, F32, F16 or BF16",
+                      shown(name, show), t->dtype);
+        return NULL;
+    }
+    v = (double *)jg_malloc(t->n_elems * sizeof *v);
+    if (v == NULL) {
+        oom(p);
+        return NULL;
+    }
+    jg_st_to_double(f, t, v);
+    for (i = 0; i < t->n_elems; i++) {
+        if (!isfinite(v[i])) {
+            jg_diag_error(p->d, p->path, l->line, 0, "tensor %s holds %s at index %zu",
+                          shown(name, show), isnan(v[i]) ? "NaN" : "an infinity", i);
+            jg_free(v);
+            return NULL;
+        }
+    }
+    return v;
+}
+
+static void read_weights(parser *p)
+{
+    char show[256];
+    jg_st_file *f;
+    jg_buf name = JG_BUF_INIT;
+    size_t i;
+    f = jg_st_open(p->m->weights_path, p->d);
+    if (f == NULL)
+        return;
+    sha256_hex(f->bytes, f->size, p->m->weights_sha256);
+    for (i = 0; i < p->m->n_layers; i++) {
+        jg_layer *l = &p->m->layers[i];
+        const jg_st_tensor *t;
+        if (l->kind != JG_DENSE || l->tensor == NULL)
+            continue;
+        name.len = 0;
+        jg_buf_printf(&name, "%s.weight", l->tensor);
+        if (name.failed) {
+            oom(p);
+            break;
+        }
+        t = jg_st_find(f, jg_buf_str(&name));
+        if (t == NULL) {
+            jg_diag_error(p->d, p->path, l->line, 0, "tensor %s not found in %s",
+                          shown(jg_buf_str(&name), show), p->m->weights_path);
+            continue;
+        }
+        l->w = read_tensor(p, f, l, jg_buf_str(&name), l->n_out, l->n_in, 2);
+        l->dtype = t->dtype;
+        name.len = 0;
+        jg_buf_printf(&name, "%s.bias", l->tensor);
+        if (!name.failed && jg_st_find(f, jg_buf_str(&name)) != NULL) {
+            l->b = read_tensor(p, f, l, jg_buf_str(&name), l->n_out, 1, 1);
+        }
+    }
+    jg_buf_free(&name);
+    jg_st_close(f);
+}
+
+/* Widest buffer the emitted code keeps per point, in doubles per channel. */
+static void check_sizes(parser *p)
+{
+    jg_model *m = p->m;
+    size_t i, width = m->n_in, nch = jg_model_channels(m, 2);
+    for (i = 0; i < m->n_layers; i++)
+        if (!(i == m->n_layers - 1 && m->layers[i].kind == JG_DENSE) && m->layers[i].n_out > width)
+            width = m->layers[i].n_out;
+    if (nch > JG_MAX_WORK / sizeof(double) || width > JG_MAX_WORK / sizeof(double) / nch)
+        jg_diag_error(p->d, p->path, 0, 0,
+                      "too large: %zu inputs and a %zu-wide layer need more than %u bytes of "
+                      "work space per point for second derivatives", m->n_in, width, JG_MAX_WORK);
+}
+
+jg_model *jg_model_parse(const char *spec_path, const char *text, size_t len,
+                         jg_diag *d)
+{
+    parser p;
+    int errors0 = d->n_errors;
+    size_t i, n_dense = 0;
+    memset(&p, 0, sizeof p);
+    p.path = spec_path;
+    p.d = d;
+    p.m = (jg_model *)jg_malloc(sizeof *p.m);
+    if (p.m == NULL) {
+        jg_diag_error(d, spec_path, 0, 0, "out of memory");
+        return NULL;
+    }
+    memset(p.m, 0, sizeof *p.m);
+    p.m->spec_path = jg_strdup(spec_path);
+    if (p.m->spec_path == NULL)
+        oom(&p);
+    sha256_hex(text, len, p.m->spec_sha256);
+    read_statements(&p, text, len);
+    if (!p.have_input)
+        jg_diag_error(d, spec_path, 0, 0, "no 'input' statement");
+    for (i = 0; i < p.m->n_layers; i++)
+        n_dense += p.m->layers[i].kind == JG_DENSE;
+    if (p.have_input && n_dense == 0)
+        jg_diag_error(d, spec_path, 0, 0, "no 'dense' layer: a network needs at least one");
+    if (n_dense > 0 && !p.weights_line)
+        jg_diag_error(d, spec_path, 0, 0, "no 'weights' statement naming the safetensors file");
+    p.m->n_out = p.width;
+    if (d->n_errors == errors0)
+        check_sizes(&p);
+    if (d->n_errors == errors0)
+        read_weights(&p);
+    if (d->n_errors != errors0) {
+        jg_model_free(p.m);
+        return NULL;
+    }
+    return p.m;
+}
+
+jg_model *jg_model_load(const char *spec_path, jg_diag *d)
+{
+    FILE *fp = fopen(spec_path, "rb");
+    struct stat st;
+    char *text;
+    size_t len;
+    jg_model *m;
+    if (fp == NULL) {
+        jg_diag_error(d, spec_path, 0, 0, "cannot open: %s", strerror(errno));
+        return NULL;
+    }
+    if (fstat(fileno(fp), &st) != 0 || !S_ISREG(st.st_mode)) {
+        jg_diag_error(d, spec_path, 0, 0, "not a regular file");
+        fclose(fp);
+        return NULL;
+    }
+    if ((unsigned long long)st.st_size > MAX_SPEC_BYTES) {
+        jg_diag_error(d, spec_path, 0, 0, "spec is larger than 16 MiB");
+        fclose(fp);
+        return NULL;
+    }
+    len = (size_t)st.st_size;
+    text = (char *)jg_malloc(len + 1);
+    if (text == NULL) {
+        jg_diag_error(d, spec_path, 0, 0, "out of memory");
+        fclose(fp);
+        return NULL;
+    }
+    if (fread(text, 1, len, fp) != len) {
+        jg_diag_error(d, spec_path, 0, 0, "read error");
+        jg_free(text);
+        fclose(fp);
+        return NULL;
+    }
+    fclose(fp);
+    m = jg_model_parse(spec_path, text, len, d);
+    jg_free(text);
+    return m;
+}

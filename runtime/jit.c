@@ -1,0 +1,119 @@
+/* jit.c: in-memory compiles with libtcc (see jit.h). */
+#include "jit.h"
+
+#include <libtcc.h>
+#include <math.h>
+#include <pthread.h>
+#include <string.h>
+
+#include "buf.h"
+#include "mem.h"
+
+struct jg_jit {
+    TCCState *tcc;      /* owns the compiled code; NULL if the compile failed */
+    jg_buf msg;         /* collected messages */
+};
+
+static pthread_mutex_t tcc_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* The libm functions emitted code may call, bound by name. */
+static const struct {
+    const char *name;
+    double (*fn)(double);
+} libm[] = {
+    {"exp", exp}, {"fabs", fabs}, {"tanh", tanh}, {"log", log}, {"log1p", log1p},
+    {"expm1", expm1}, {"sin", sin}, {"cos", cos}, {"sqrt", sqrt}, {"erf", erf},
+};
+
+static void collect(void *opaque, const char *text)
+{
+    jg_jit *j = (jg_jit *)opaque;
+    if (j->msg.len > 0)
+        jg_buf_putc(&j->msg, '\n');
+    jg_buf_puts(&j->msg, text);
+}
+
+int jg_jit_compile(const char *name, const char *source, jg_jit **out)
+{
+    jg_jit *j;
+    jg_buf src = JG_BUF_INIT;
+    size_t i;
+    int rc = JG_OK;
+
+    *out = NULL;
+    j = (jg_jit *)jg_malloc(sizeof *j);
+    if (j == NULL)
+        return JG_ENOMEM;
+    memset(j, 0, sizeof *j);
+    *out = j;
+    /* #line makes libtcc's messages name the source, not "<string>". */
+    jg_buf_puts(&src, "#line 1 \"");
+    for (i = 0; name[i] != '\0'; i++)
+        jg_buf_putc(&src, name[i] == '"' || name[i] == '\\' || name[i] == '\n' ? '_' : name[i]);
+    jg_buf_puts(&src, "\"\n");
+    jg_buf_puts(&src, source);
+    if (src.failed) {
+        jg_buf_free(&src);
+        return JG_ENOMEM;
+    }
+
+    pthread_mutex_lock(&tcc_lock);
+    j->tcc = tcc_new();
+    if (j->tcc == NULL) {
+        rc = JG_ENOMEM;
+    } else {
+        tcc_set_error_func(j->tcc, j, collect);
+        tcc_set_options(j->tcc, "-nostdinc -nostdlib");
+        tcc_set_output_type(j->tcc, TCC_OUTPUT_MEMORY);
+        for (i = 0; i < sizeof libm / sizeof libm[0]; i++) {
+            const void *addr;   /* ISO C has no cast from function to object pointer */
+            memcpy(&addr, &libm[i].fn, sizeof addr);
+            tcc_add_symbol(j->tcc, libm[i].name, addr);
+        }
+        if (tcc_compile_string(j->tcc, jg_buf_str(&src)) < 0
+            || tcc_relocate(j->tcc, TCC_RELOCATE_AUTO) < 0)
+            rc = JG_ECOMPILE;
+        if (rc != JG_OK) {
+            tcc_delete(j->tcc);
+            j->tcc = NULL;
+        }
+    }
+    pthread_mutex_unlock(&tcc_lock);
+    jg_buf_free(&src);
+    if (rc == JG_ECOMPILE && j->msg.len == 0)
+        jg_buf_puts(&j->msg, "libtcc failed without a message");
+    return rc;
+}
+
+jg_jit_fn jg_jit_function(jg_jit *j, const char *name)
+{
+    void *p = NULL;
+    jg_jit_fn f = NULL;
+    if (j->tcc != NULL)
+        p = tcc_get_symbol(j->tcc, name);
+    if (p == NULL) {
+        j->msg.len = 0;
+        jg_buf_printf(&j->msg, "no function '%s' in the compiled code", name);
+        return NULL;
+    }
+    memcpy(&f, &p, sizeof f);
+    return f;
+}
+
+const char *jg_jit_errmsg(const jg_jit *j)
+{
+    return jg_buf_str(&j->msg);
+}
+
+void jg_jit_free(jg_jit *j)
+{
+    if (j == NULL)
+        return;
+    if (j->tcc != NULL) {
+        pthread_mutex_lock(&tcc_lock);
+        tcc_delete(j->tcc);
+        pthread_mutex_unlock(&tcc_lock);
+    }
+    jg_buf_free(&j->msg);
+    jg_free(j);
+}

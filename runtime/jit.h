@@ -1,0 +1,39 @@
+/* jit.h: compiles C source in memory with libtcc and hands out its
+   functions. The source must not include system headers (jetgen's JIT
+   target does not): the runtime binds the libm functions it may call.
+
+   Thread safety: libtcc keeps global state, so compiles (and frees) are
+   serialized with a mutex; calling compiled functions from several threads
+   at once is safe, as is using different handles at once. */
+#ifndef JG_JIT_H
+#define JG_JIT_H
+
+/* Status codes. */
+#define JG_OK       0
+#define JG_ENOMEM   1   /* out of memory */
+#define JG_ECOMPILE 2   /* libtcc rejected the source: see jg_jit_errmsg */
+#define JG_ENOSYM   3   /* no such function */
+
+typedef struct jg_jit jg_jit;
+
+/* Compiles source (NUL-terminated); name is used in libtcc's messages,
+   e.g. "<model.c>". Sets *out to a new handle, to be freed with
+   jg_jit_free even when the status is not JG_OK (it then holds the
+   message); *out is NULL only with JG_ENOMEM. */
+int jg_jit_compile(const char *name, const char *source, jg_jit **out);
+
+/* A function pointer type to cast to the real type before a call. */
+typedef void (*jg_jit_fn)(void);
+
+/* The function called name, or NULL (message in the handle). Valid until
+   jg_jit_free. */
+jg_jit_fn jg_jit_function(jg_jit *j, const char *name);
+
+/* The last message: libtcc's diagnostics, or why a lookup failed; "" when
+   none. Owned by the handle, valid until the next call on it. */
+const char *jg_jit_errmsg(const jg_jit *j);
+
+/* Frees the handle and the compiled code. NULL is fine. */
+void jg_jit_free(jg_jit *j);
+
+#endif

@@ -1,0 +1,44 @@
+/**** begin provenance ****/
+/* templates/model.h: the header jetgen emits for a network, as C that
+   compiles on its own. jetgen replaces each section between banner comments
+   and renames model_ / MODEL_ to the user's prefix. Sections:
+     provenance    this comment: what made the file
+     includes      the headers the declarations need
+     sizes         N_IN, N_OUT and the stack used by one call
+   The sample values below are those of the sample network in model.c. */
+/**** end provenance ****/
+#ifndef MODEL_H
+#define MODEL_H
+
+/**** begin includes ****/
+#include <stddef.h>
+/**** end includes ****/
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/**** begin sizes ****/
+#define MODEL_N_IN  2
+#define MODEL_N_OUT 2
+#define MODEL_STACK_BYTES 5376
+/**** end sizes ****/
+
+/* The network at n points. Arrays are row-major, owned by the caller:
+     x    [n][MODEL_N_IN]                          the input points
+     u    [n][MODEL_N_OUT]                         u = f(x)
+     du   [n][MODEL_N_OUT][MODEL_N_IN]             du[p][k][i] = d u_k / d x_i
+     d2u  [n][MODEL_N_OUT][MODEL_N_IN][MODEL_N_IN] d2u[p][k][i][j] = d2 u_k / d x_i d x_j
+   In model_jacobian and model_hessian, u and du may be NULL when not wanted.
+   Reentrant: no globals are written, nothing is allocated; work space is on
+   the stack (MODEL_STACK_BYTES at most). */
+void model_eval(size_t n, const double *x, double *u);
+void model_jacobian(size_t n, const double *x, double *u, double *du);
+void model_hessian(size_t n, const double *x, double *u, double *du,
+                   double *d2u);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
