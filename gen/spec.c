@@ -39,6 +39,7 @@ typedef struct parser {
     jg_model *m;
     int line;
     int have_input, weights_line;
+    int dense_lines;    /* `dense` statements seen, well-formed or not */
     size_t width;       /* current width while reading layers */
     size_t cap_layers;
 } parser;
@@ -231,6 +232,7 @@ static void do_layer(parser *p, const jg_layer_info *info, token *t, int nt)
         p->have_input = 1;      /* say it once */
     }
     if (info->kind == JG_DENSE) {
+        p->dense_lines++;
         if (nt != 3) {
             jg_diag_error(p->d, p->path, p->line, t[0].col,
                           "'dense' takes a width and a tensor name: dense N NAME");
@@ -445,7 +447,6 @@ jg_model *jg_model_parse(const char *spec_path, const char *text, size_t len,
 {
     parser p;
     int errors0 = d->n_errors;
-    size_t i, n_dense = 0;
     memset(&p, 0, sizeof p);
     p.path = spec_path;
     p.d = d;
@@ -462,11 +463,9 @@ jg_model *jg_model_parse(const char *spec_path, const char *text, size_t len,
     read_statements(&p, text, len);
     if (!p.have_input)
         jg_diag_error(d, spec_path, 0, 0, "no 'input' statement");
-    for (i = 0; i < p.m->n_layers; i++)
-        n_dense += p.m->layers[i].kind == JG_DENSE;
-    if (p.have_input && n_dense == 0)
+    if (p.have_input && p.dense_lines == 0)
         jg_diag_error(d, spec_path, 0, 0, "no 'dense' layer: a network needs at least one");
-    if (n_dense > 0 && !p.weights_line)
+    if (p.dense_lines > 0 && !p.weights_line)
         jg_diag_error(d, spec_path, 0, 0, "no 'weights' statement naming the safetensors file");
     p.m->n_out = p.width;
     if (d->n_errors == errors0)

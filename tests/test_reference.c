@@ -1,0 +1,117 @@
+/* test_reference.c: both reference networks against PyTorch autograd in
+   float64 (tests/data/NAME/expected-f64.json), through the JIT and through
+   the emitted file compiled by gcc, clang, g++ and tcc with every warning an
+   error. Tolerance: normwise relative error 1e-12 per point and quantity. */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "model.h"
+#include "testutil.h"
+
+#define TOL 1e-12
+
+static const char *const nets[] = {"seed-pinn", "pinn-xt"};
+static const char *const builds[] = {
+    NULL,   /* the JIT */
+    "gcc -std=c99 -O2 -Wall -Wextra -pedantic -Werror",
+    "clang -std=c99 -O2 -Wall -Wextra -pedantic -Werror",
+    "g++ -x c++ -O2 -Wall -Wextra -pedantic -Werror",
+    "tcc -Wall -Werror",
+};
+#define N_BUILDS (sizeof builds / sizeof builds[0])
+
+static jg_model *load(const char *net)
+{
+    char path[1024];
+    jg_diag d = JG_DIAG_INIT;
+    jg_model *m;
+    snprintf(path, sizeof path, "%s/%s/model.spec", tu_data_dir(), net);
+    m = jg_model_load(path, &d);
+    ck_assert_msg(m != NULL, "%s", jg_buf_str(&d.text));
+    jg_diag_free(&d);
+    return m;
+}
+
+static void check_point(const char *what, size_t p, const double *got, const double *want, size_t n)
+{
+    double e = tu_normwise(got, want, n);
+    ck_assert_msg(e <= TOL, "%s at point %zu: normwise error %.3g > %.0e (got[0] = %.17g, want %.17g)",
+                  what, p, e, TOL, got[0], want[0]);
+}
+
+START_TEST(reference_matches_pytorch)
+{
+    const char *net_name = nets[_i / N_BUILDS], *build = builds[_i % N_BUILDS];
+    char path[1024], msg[8192];
+    tu_reference r;
+    tu_net net;
+    jg_model *m = load(net_name);
+    size_t p, no, ni;
+    double *u, *du, *d2u, *u1, *du1, *u0;
+
+    snprintf(path, sizeof path, "%s/%s/expected-f64.json", tu_data_dir(), net_name);
+    tu_reference_load(&r, path);
+    ck_assert_uint_eq(r.n_in, m->n_in);
+    ck_assert_uint_eq(r.n_out, m->n_out);
+    if (build == NULL)
+        ck_assert_msg(tu_net_jit(&net, m, msg, sizeof msg) == 0, "%s", msg);
+    else
+        ck_assert_msg(tu_net_cc(&net, m, build, "pinn", msg, sizeof msg) == 0, "%s", msg);
+    no = r.n_out;
+    ni = r.n_in;
+    u = malloc(r.n * no * sizeof *u);
+    du = malloc(r.n * no * ni * sizeof *du);
+    d2u = malloc(r.n * no * ni * ni * sizeof *d2u);
+    u1 = malloc(r.n * no * sizeof *u);
+    du1 = malloc(r.n * no * ni * sizeof *du);
+    u0 = malloc(r.n * no * sizeof *u);
+    net.hessian(r.n, r.x, u, du, d2u);
+    for (p = 0; p < r.n; p++) {
+        check_point("u", p, u + p * no, r.u + p * no, no);
+        check_point("du", p, du + p * no * ni, r.du + p * no * ni, no * ni);
+        check_point("d2u", p, d2u + p * no * ni * ni, r.d2u + p * no * ni * ni, no * ni * ni);
+    }
+    /* Lower orders give the same numbers, and NULL outputs are skipped. */
+    net.jacobian(r.n, r.x, u1, du1);
+    net.eval(r.n, r.x, u0);
+    ck_assert(memcmp(u1, u, r.n * no * sizeof *u) == 0);
+    ck_assert(memcmp(u0, u, r.n * no * sizeof *u) == 0);
+    ck_assert(memcmp(du1, du, r.n * no * ni * sizeof *du) == 0);
+    memset(du1, 0, r.n * no * ni * sizeof *du);
+    net.hessian(r.n, r.x, NULL, NULL, d2u);
+    net.jacobian(r.n, r.x, NULL, du1);
+    ck_assert(memcmp(du1, du, r.n * no * ni * sizeof *du) == 0);
+    /* One point at a time gives the same as a batch. */
+    for (p = 0; p < r.n; p++) {
+        net.hessian(1, r.x + p * ni, u1, du1, NULL);
+        ck_assert(memcmp(u1, u + p * no, no * sizeof *u) == 0);
+    }
+    free(u);
+    free(du);
+    free(d2u);
+    free(u1);
+    free(du1);
+    free(u0);
+    tu_net_free(&net);
+    tu_reference_free(&r);
+    jg_model_free(m);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("reference");
+    TCase *tc = tcase_create("pytorch");
+    SRunner *sr;
+    int failed;
+    tcase_set_timeout(tc, 120);
+    tcase_add_loop_test(tc, reference_matches_pytorch, 0, (int)(2 * N_BUILDS));
+    suite_add_tcase(s, tc);
+    sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

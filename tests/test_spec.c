@@ -1,0 +1,230 @@
+/* test_spec.c: the spec parser and the checks against the weights. Each bad
+   spec must give its message, with its place, and no model; every error in
+   a spec is reported, not only the first. */
+#include <check.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "emit.h"
+#include "model.h"
+#include "testutil.h"
+
+static char dir[512];
+
+/* Writes w.st beside the specs: l0 [4 x 1] + bias, l1 [2 x 4] without
+   bias, l2 [4 x 2] + bias, nanw [4 x 1] with a NaN, badb [4 x 1] with a
+   bias of 3, ints [4 x 1] of I64. */
+static void make_weights(void)
+{
+    static const double v[8] = {0.5, -0.25, 0.125, 1.0, -1.0, 2.0, 0.75, -0.5};
+    static const double nanv[4] = {1.0, 2.0, NAN, 3.0};
+    tu_tensor t[] = {
+        {"l0.weight", "F32", 2, {4, 1, 0, 0}, v},
+        {"l0.bias", "F64", 1, {4, 0, 0, 0}, v},
+        {"l1.weight", "F32", 2, {2, 4, 0, 0}, v},
+        {"l2.weight", "F32", 2, {4, 2, 0, 0}, v},
+        {"l2.bias", "F32", 1, {4, 0, 0, 0}, v},
+        {"nanw.weight", "F64", 2, {4, 1, 0, 0}, nanv},
+        {"badb.weight", "F32", 2, {4, 1, 0, 0}, v},
+        {"badb.bias", "F32", 1, {3, 0, 0, 0}, v},
+        {"ints.weight", "I64", 2, {4, 1, 0, 0}, v},
+    };
+    snprintf(dir, sizeof dir, "%s", tu_tmpdir());
+    tu_write_safetensors(tu_path(dir, "w.st"), t, sizeof t / sizeof t[0]);
+}
+
+static jg_model *load_text(const char *text, jg_diag *d)
+{
+    char path[1024];
+    snprintf(path, sizeof path, "%s/model.spec", dir);
+    tu_write_file(path, text, strlen(text));
+    return jg_model_load(path, d);
+}
+
+#define GOOD "input 1\nweights w.st\ndense 4 l0\ntanh\ndense 2 l1\n"
+
+static const struct bad_case {
+    const char *spec;
+    const char *want;       /* the message after the folder, or a part of it */
+    int n_errors;
+} bad[] = {
+    {"input 1\nweights w.st\ndense 4 l0\ntahn\ndense 2 l1\n",
+     "model.spec:4:1: unknown layer 'tahn' (did you mean 'tanh'?)", 1},
+    {"input 1\nweights w.st\ndense 4 l0\n  sigmod\ndense 2 l1\n",
+     "model.spec:4:3: unknown layer 'sigmod' (did you mean 'sigmoid'?)", 1},
+    {"input 1\nweights w.st\ndense 4 l0\nconv2d\ndense 2 l1\n", "model.spec:4:1: unknown layer 'conv2d'\n", 1},
+    {"input 2\nweights w.st\ndense 4 l0\ntanh\ndense 2 l1\n",
+     "model.spec:3: tensor l0.weight has shape [4, 1], expected [4, 2]", 1},
+    {"input 1\nweights w.st\ndense 4 nope\n", "model.spec:3: tensor nope.weight not found in ", 1},
+    {"input 1\nweights w.st\ndense 3 l0\n", "model.spec:3: tensor l0.weight has shape [4, 1], expected [3, 1]", 2},
+    {"input 1\nweights w.st\ndense 4 badb\n", "model.spec:3: tensor badb.bias has shape [3], expected [4]", 1},
+    {"input 1\nweights w.st\ndense 4 nanw\n", "model.spec:3: tensor nanw.weight holds NaN at index 2", 1},
+    {"input 1\nweights w.st\ndense 4 ints\n",
+     "model.spec:3: tensor ints.weight has dtype I64; weights must be F64, F32, F16 or BF16", 1},
+    {"weights w.st\ndense 4 l0\n", "model.spec:2:1: a layer before 'input'", 1},
+    {"input 1\ninput 1\nweights w.st\ndense 4 l0\n", "model.spec:2:1: 'input' given twice", 1},
+    {"input 0\nweights w.st\ndense 4 l0\n", "model.spec:1:7: input count must be 1 to 65536, not 0", 1},
+    {"input 99999999999999999999\nweights w.st\ndense 4 l0\n", "model.spec:1:7: input count must be 1 to 65536", 1},
+    {"input x 2t\nweights w.st\ndense 4 l0\n", "model.spec:1:9: input name '2t' is not an identifier", 1},
+    {"input x y x\nweights w.st\ndense 4 l0\n", "model.spec:1:11: input name 'x' given twice", 1},
+    {"input\nweights w.st\ndense 4 l0\n", "model.spec:1:1: 'input' needs a count or one name per component", 1},
+    {"input 1\nweights w.st\ndense 4\n", "model.spec:3:1: 'dense' takes a width and a tensor name: dense N NAME", 1},
+    {"input 1\nweights w.st\ndense four l0\n", "model.spec:3:7: dense width must be 1 to 65536, not 'four'", 1},
+    {"input 1\nweights w.st\ndense 4 l0\ntanh 3\n", "model.spec:4:6: 'tanh' takes no arguments", 1},
+    {"input 1\ndense 4 l0\n", "model.spec: no 'weights' statement naming the safetensors file", 1},
+    {"input 1\nweights w.st\nweights w.st\ndense 4 l0\n", "model.spec:3:1: 'weights' given twice (first on line 2)", 1},
+    {"input 1\nweights w.st x\ndense 4 l0\n", "model.spec:2:1: 'weights' takes one path (without spaces)", 1},
+    {"input 1\nweights missing.st\ndense 4 l0\n", "/missing.st: cannot open: No such file or directory", 1},
+    {"input 1\nweights w.st\ntanh\n", "model.spec: no 'dense' layer: a network needs at least one", 1},
+    {"", "model.spec: no 'input' statement", 1},
+    {"input 1\nweights w.st\ndense 4 l0\ndense 1 a b c d e f g h i\n", "model.spec:4:", 1},
+    {"input 1\nweights w.st\nfoo\nbar 3\ndense 4 l0\n", "model.spec:3:1: unknown layer 'foo'\n", 2},
+    {"input 1\nweights w.st\ndense 4 l0\ntanh\x01\n", "unknown layer 'tanh\\x01'", 1},
+    {"input 1\nweights w.st\ndense 4 l0\ndense 2 l1\ntanh\ndense 4 l2\n",
+     "model.spec: too large", 0},   /* not too large: see below */
+};
+
+START_TEST(bad_spec_is_refused)
+{
+    const struct bad_case *c = &bad[_i];
+    jg_diag d = JG_DIAG_INIT;
+    jg_model *m;
+    make_weights();
+    if (c->n_errors == 0)
+        return;     /* a placeholder row that must load: checked in good_specs */
+    m = load_text(c->spec, &d);
+    ck_assert_msg(m == NULL, "case %d was accepted", _i);
+    ck_assert_msg(strstr(jg_buf_str(&d.text), c->want) != NULL,
+                  "case %d: message\n%s\ndoes not say\n%s", _i, jg_buf_str(&d.text), c->want);
+    ck_assert_msg(d.n_errors == c->n_errors, "case %d: %d errors, want %d:\n%s", _i, d.n_errors,
+                  c->n_errors, jg_buf_str(&d.text));
+    jg_diag_free(&d);
+}
+END_TEST
+
+START_TEST(good_specs)
+{
+    jg_diag d = JG_DIAG_INIT;
+    jg_model *m;
+    make_weights();
+    /* comments, blank lines, tabs, CRLF, named inputs, a missing bias */
+    m = load_text("# a comment\r\n\r\ninput\tx  t # two named inputs\r\n"
+                  "weights w.st\r\n\r\ndense 4 l2 # with bias\r\nsigmoid\r\n"
+                  "dense 2 l1\r\nidentity\r\n", &d);
+    ck_assert_msg(m != NULL, "%s", jg_buf_str(&d.text));
+    ck_assert_uint_eq(m->n_in, 2);
+    ck_assert_str_eq(m->input_names[0], "x");
+    ck_assert_str_eq(m->input_names[1], "t");
+    ck_assert_uint_eq(m->n_layers, 4);
+    ck_assert_uint_eq(m->n_out, 2);
+    ck_assert(m->layers[0].b != NULL);
+    ck_assert(m->layers[0].w[7] == -0.5);
+    ck_assert(m->layers[2].b == NULL);
+    ck_assert_int_eq(m->layers[2].line, 8);
+    ck_assert_uint_eq(jg_model_params(m), 8 + 4 + 8);
+    ck_assert_uint_eq(jg_model_channels(m, 2), 6);
+    jg_model_free(m);
+    m = load_text(GOOD, &d);
+    ck_assert_msg(m != NULL, "%s", jg_buf_str(&d.text));
+    ck_assert(m->input_names == NULL);
+    ck_assert(m->layers[0].b[3] == 1.0);
+    ck_assert_str_eq(m->layers[0].dtype, "F32");
+    jg_model_free(m);
+    m = load_text(bad[sizeof bad / sizeof bad[0] - 1].spec, &d);
+    ck_assert_msg(m != NULL, "%s", jg_buf_str(&d.text));
+    jg_model_free(m);
+    ck_assert_int_eq(d.n_errors, 0);
+}
+END_TEST
+
+START_TEST(nul_byte_is_refused)
+{
+    static const char text[] = "input 1\nweights w.st\ndense 4 l0\nta\0nh\n";
+    char path[1024];
+    jg_diag d = JG_DIAG_INIT;
+    make_weights();
+    snprintf(path, sizeof path, "%s/model.spec", dir);
+    tu_write_file(path, text, sizeof text - 1);
+    ck_assert(jg_model_load(path, &d) == NULL);
+    ck_assert_msg(strstr(jg_buf_str(&d.text), "model.spec:4: a NUL byte in the spec\n") != NULL, "%s",
+                  jg_buf_str(&d.text));
+    ck_assert_int_eq(d.n_errors, 1);
+    jg_diag_free(&d);
+}
+END_TEST
+
+START_TEST(work_space_limit)
+{
+    jg_diag d = JG_DIAG_INIT;
+    /* 200 inputs: 20301 channels per point; a 200-wide input layer then
+       needs 32 MB per point: refused before the weights are read. */
+    ck_assert(load_text("input 200\nweights nowhere.st\ndense 4 l0\n", &d) == NULL);
+    ck_assert_msg(strstr(jg_buf_str(&d.text), "model.spec: too large: 200 inputs") != NULL, "%s",
+                  jg_buf_str(&d.text));
+    jg_diag_free(&d);
+}
+END_TEST
+
+START_TEST(prefix_must_be_an_identifier)
+{
+    static const char *const badp[] = {"", "9lives", "a-b", "_x", "a b", "x;y", "pinn\n",
+        "p\xc3\xa9", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"};
+    static const char *const goodp[] = {"pinn", "Net_2", "x", "model"};
+    size_t i;
+    for (i = 0; i < sizeof badp / sizeof badp[0]; i++)
+        ck_assert_msg(jg_prefix_problem(badp[i]) != NULL, "'%s' accepted", badp[i]);
+    for (i = 0; i < sizeof goodp / sizeof goodp[0]; i++)
+        ck_assert_msg(jg_prefix_problem(goodp[i]) == NULL, "'%s' refused", goodp[i]);
+}
+END_TEST
+
+START_TEST(emit_refuses_bad_prefix)
+{
+    jg_diag d = JG_DIAG_INIT;
+    jg_buf c = JG_BUF_INIT;
+    jg_emit_opts o = {"my-net", JG_TARGET_FILE, NULL};
+    jg_model *m;
+    make_weights();
+    m = load_text(GOOD, &d);
+    ck_assert(m != NULL);
+    ck_assert_int_eq(jg_emit(m, &o, &c, NULL, &d), -1);
+    ck_assert_str_eq(jg_buf_str(&d.text),
+                     "jetgen: prefix 'my-net' is not a usable C identifier: it holds a character other "
+                     "than a letter, digit or _\n");
+    ck_assert_uint_eq(c.len, 0);
+    jg_model_free(m);
+    jg_diag_free(&d);
+}
+END_TEST
+
+START_TEST(suggestions)
+{
+    ck_assert_str_eq(jg_layer_suggest("tahn"), "tanh");
+    ck_assert_str_eq(jg_layer_suggest("Dense"), "dense");
+    ck_assert_str_eq(jg_layer_suggest("wieghts"), "weights");
+    ck_assert(jg_layer_suggest("relu") == NULL);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("spec");
+    TCase *tc = tcase_create("parse");
+    SRunner *sr;
+    int failed;
+    tcase_add_loop_test(tc, bad_spec_is_refused, 0, (int)(sizeof bad / sizeof bad[0]));
+    tcase_add_test(tc, good_specs);
+    tcase_add_test(tc, nul_byte_is_refused);
+    tcase_add_test(tc, work_space_limit);
+    tcase_add_test(tc, prefix_must_be_an_identifier);
+    tcase_add_test(tc, emit_refuses_bad_prefix);
+    tcase_add_test(tc, suggestions);
+    suite_add_tcase(s, tc);
+    sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

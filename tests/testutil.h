@@ -1,0 +1,76 @@
+/* testutil.h: helpers shared by the tests: temporary folders, a small
+   safetensors writer, the PyTorch reference data, error norms. */
+#ifndef JG_TESTUTIL_H
+#define JG_TESTUTIL_H
+
+#include <stddef.h>
+
+#include "buf.h"
+
+/* A new empty folder under $TMPDIR (or /tmp); the path is owned by the
+   helper and valid until the next call. Aborts on failure. */
+const char *tu_tmpdir(void);
+
+/* path = dir "/" name, into a static buffer valid until the next call. */
+const char *tu_path(const char *dir, const char *name);
+
+/* Writes text to path; aborts on failure. */
+void tu_write_file(const char *path, const char *text, size_t len);
+/* The whole file as a NUL-terminated buffer (caller frees), or NULL. */
+char *tu_read_file(const char *path, size_t *len);
+
+/* A tensor to write: F64 or F32 values from data. */
+typedef struct tu_tensor {
+    const char *name;
+    const char *dtype;          /* "F64", "F32" or "I64" */
+    size_t rank;
+    size_t shape[4];
+    const double *data;
+} tu_tensor;
+
+/* Writes a safetensors file the way safetensors.torch.save_file does. */
+void tu_write_safetensors(const char *path, const tu_tensor *t, size_t n);
+
+/* The reference data of one example (tests/data/NAME/expected-f64.json). */
+typedef struct tu_reference {
+    size_t n, n_in, n_out;
+    double *x;      /* [n][n_in] */
+    double *u;      /* [n][n_out] */
+    double *du;     /* [n][n_out][n_in] */
+    double *d2u;    /* [n][n_out][n_in][n_in] */
+} tu_reference;
+
+/* Loads path (an expected-*.json file); aborts on failure. */
+void tu_reference_load(tu_reference *r, const char *path);
+void tu_reference_free(tu_reference *r);
+
+/* max |got - want| / max |want| over n values (max |want| = 0: absolute). */
+double tu_normwise(const double *got, const double *want, size_t n);
+
+/* The project's tests/data folder ($JG_TEST_DATA, set by meson). */
+const char *tu_data_dir(void);
+
+/* Runs a shell command; returns its exit status (-1 if it did not exit). */
+int tu_run(const char *command);
+
+#endif
+
+/* The three entry points of an emitted network, however it was compiled. */
+typedef struct tu_net {
+    void (*eval)(size_t, const double *, double *);
+    void (*jacobian)(size_t, const double *, double *, double *);
+    void (*hessian)(size_t, const double *, double *, double *, double *);
+    void *owner;        /* the JIT handle or the dlopen handle */
+    int is_jit;
+} tu_net;
+
+struct jg_model;
+/* Emits m for the JIT and compiles it with libtcc (prefix "model").
+   Returns 0, or -1 with the reason in msg. */
+int tu_net_jit(tu_net *net, const struct jg_model *m, char *msg, size_t msg_len);
+/* Emits m as a standalone file with prefix, compiles it into a shared
+   object with `compile` (e.g. "cc -std=c99 -O2 -Wall -Wextra -pedantic
+   -Werror") and loads it. Returns 0, or -1 with the reason in msg. */
+int tu_net_cc(tu_net *net, const struct jg_model *m, const char *compile,
+              const char *prefix, char *msg, size_t msg_len);
+void tu_net_free(tu_net *net);
