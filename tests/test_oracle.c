@@ -1,0 +1,320 @@
+/* test_oracle.c: random networks against oracles of the test's own, written
+   independently of the templates:
+   - hyper-dual numbers a + b e1 + c e2 + d e1 e2 (e1^2 = e2^2 = 0) carried
+     through the network, with the activations' derivatives from other
+     formulas (tanh' = 1 / cosh^2, ...): exact to rounding, so 1e-12;
+   - central differences of u and of du/dx: 1e-7 (truncation and rounding);
+   - the emitted file compiled by gcc against the JIT: 1e-13.
+   The networks vary inputs 1-4, depth, widths, activations (tanh, sigmoid,
+   identity, or none between dense layers, or one after the last), bias or
+   none, F32 or F64 weights, and the number of points (across tiles). */
+#include <check.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "model.h"
+#include "testutil.h"
+
+#define N_NETS 48
+#define MAX_LAYERS 10
+#define MAX_W 12
+#define MAX_PTS 40
+
+typedef struct hd { double a, b, c, d; } hd;
+
+typedef struct rng { unsigned long long s; } rng;
+
+static double uniform(rng *r, double lo, double hi)
+{
+    r->s ^= r->s << 13;
+    r->s ^= r->s >> 7;
+    r->s ^= r->s << 17;
+    return lo + (hi - lo) * (double)(r->s >> 11) / 9007199254740992.0;
+}
+
+static int pick(rng *r, int n)
+{
+    return (int)uniform(r, 0, n - 1e-9);
+}
+
+/* One random network: written as spec and weights into a new folder. */
+typedef struct net {
+    int n_in, n_layers;
+    int kind[MAX_LAYERS];       /* 0 dense, 1 tanh, 2 sigmoid, 3 identity */
+    int width[MAX_LAYERS];      /* output width of each layer */
+    double w[MAX_LAYERS][MAX_W * MAX_W], b[MAX_LAYERS][MAX_W];
+    int has_b[MAX_LAYERS];
+    char spec_path[1024];
+} net;
+
+static void make_net(net *n, int seed)
+{
+    rng r;
+    char spec[4096], name[32];
+    tu_tensor t[2 * MAX_LAYERS];
+    size_t nt = 0, len = 0;
+    int i, j, width, n_dense;
+    static char names[2 * MAX_LAYERS][32];
+    const char *dir = tu_tmpdir();
+    r.s = 0x9e3779b97f4a7c15ull * (unsigned long long)(seed + 1);
+    memset(n, 0, sizeof *n);
+    n->n_in = 1 + pick(&r, 4);
+    n_dense = 1 + pick(&r, 4);
+    width = n->n_in;
+    len += (size_t)sprintf(spec + len, "input %d\nweights w.safetensors\n", n->n_in);
+    for (i = 0; i < n_dense; i++) {
+        const int out = i + 1 == n_dense ? 1 + pick(&r, 5) : 1 + pick(&r, 9);
+        const int k = n->n_layers++;
+        const char *dtype = pick(&r, 2) ? "F64" : "F32";
+        n->kind[k] = 0;
+        n->width[k] = out;
+        n->has_b[k] = pick(&r, 4) != 0;
+        for (j = 0; j < out * width; j++) {
+            double v = uniform(&r, -1.2, 1.2);
+            n->w[k][j] = dtype[1] == '3' ? (double)(float)v : v;
+        }
+        for (j = 0; j < out; j++) {
+            double v = uniform(&r, -0.5, 0.5);
+            n->b[k][j] = dtype[1] == '3' ? (double)(float)v : v;
+        }
+        sprintf(name, "layer%d", k);
+        len += (size_t)sprintf(spec + len, "dense %d %s\n", out, name);
+        sprintf(names[nt], "%s.weight", name);
+        t[nt].name = names[nt];
+        t[nt].dtype = dtype;
+        t[nt].rank = 2;
+        t[nt].shape[0] = (size_t)out;
+        t[nt].shape[1] = (size_t)width;
+        t[nt++].data = n->w[k];
+        if (n->has_b[k]) {
+            sprintf(names[nt], "%s.bias", name);
+            t[nt].name = names[nt];
+            t[nt].dtype = dtype;
+            t[nt].rank = 1;
+            t[nt].shape[0] = (size_t)out;
+            t[nt++].data = n->b[k];
+        }
+        width = out;
+        if (i + 1 < n_dense || pick(&r, 3) == 0) {
+            static const char *const acts[] = {"", "tanh", "sigmoid", "identity"};
+            const int a = i + 1 < n_dense ? pick(&r, 4) : 1 + pick(&r, 3);
+            if (a != 0) {
+                n->kind[n->n_layers] = a;
+                n->width[n->n_layers++] = width;
+                len += (size_t)sprintf(spec + len, "%s\n", acts[a]);
+            }
+        }
+    }
+    tu_write_safetensors(tu_path(dir, "w.safetensors"), t, nt);
+    snprintf(n->spec_path, sizeof n->spec_path, "%s/model.spec", dir);
+    tu_write_file(n->spec_path, spec, len);
+}
+
+static hd hd_fn(hd x, double f, double f1, double f2)
+{
+    hd y;
+    y.a = f;
+    y.b = f1 * x.b;
+    y.c = f1 * x.c;
+    y.d = f1 * x.d + f2 * x.b * x.c;
+    return y;
+}
+
+/* u_k(x + e1 e_i + e2 e_j) for all k, as hyper-dual numbers. */
+static void hd_eval(const net *n, const double *x, int i, int j, hd *out)
+{
+    hd a[MAX_W], z[MAX_W];
+    int width = n->n_in, l, k, m;
+    for (k = 0; k < width; k++) {
+        a[k].a = x[k];
+        a[k].b = k == i;
+        a[k].c = k == j;
+        a[k].d = 0.0;
+    }
+    for (l = 0; l < n->n_layers; l++) {
+        const int out = n->width[l];
+        for (k = 0; k < out; k++) {
+            if (n->kind[l] == 0) {
+                z[k].a = n->has_b[l] ? n->b[l][k] : 0.0;
+                z[k].b = z[k].c = z[k].d = 0.0;
+                for (m = 0; m < width; m++) {
+                    const double w = n->w[l][k * width + m];
+                    z[k].a += w * a[m].a;
+                    z[k].b += w * a[m].b;
+                    z[k].c += w * a[m].c;
+                    z[k].d += w * a[m].d;
+                }
+            } else if (n->kind[l] == 1) {
+                const double ch = cosh(a[k].a);
+                z[k] = hd_fn(a[k], tanh(a[k].a), 1.0 / (ch * ch), -2.0 * sinh(a[k].a) / (ch * ch * ch));
+            } else if (n->kind[l] == 2) {
+                const double e = exp(-a[k].a), q = 1.0 + e;
+                z[k] = hd_fn(a[k], 1.0 / q, e / (q * q), e * (e - 1.0) / (q * q * q));
+            } else {
+                z[k] = a[k];
+            }
+        }
+        memcpy(a, z, sizeof a);
+        width = out;
+    }
+    memcpy(out, a, (size_t)width * sizeof *out);
+}
+
+START_TEST(random_network_matches_oracles)
+{
+    static net n;
+    jg_diag d = JG_DIAG_INIT;
+    jg_model *m;
+    tu_net jit;
+    char msg[8192];
+    rng r;
+    size_t np, p, k, i, j, no, ni;
+    double x[MAX_PTS * 4], *u, *du, *d2u, *up, *um, *dup, *dum;
+    double *ref_u, *ref_du, *ref_d2u;
+    hd out[MAX_W];
+    const double h = 1e-5;
+
+    make_net(&n, _i);
+    m = jg_model_load(n.spec_path, &d);
+    ck_assert_msg(m != NULL, "%s", jg_buf_str(&d.text));
+    ck_assert_msg(tu_net_jit(&jit, m, msg, sizeof msg) == 0, "%s", msg);
+    no = m->n_out;
+    ni = m->n_in;
+    r.s = 12345 + (unsigned long long)_i;
+    np = 1 + (size_t)pick(&r, MAX_PTS);
+    for (p = 0; p < np * ni; p++)
+        x[p] = uniform(&r, -2.0, 2.0);
+    u = malloc(np * no * sizeof *u);
+    du = malloc(np * no * ni * sizeof *du);
+    d2u = malloc(np * no * ni * ni * sizeof *d2u);
+    ref_u = malloc(no * sizeof *u);
+    ref_du = malloc(no * ni * sizeof *u);
+    ref_d2u = malloc(no * ni * ni * sizeof *u);
+    up = malloc(no * sizeof *u);
+    um = malloc(no * sizeof *u);
+    dup = malloc(no * ni * sizeof *u);
+    dum = malloc(no * ni * sizeof *u);
+    jit.hessian(np, x, u, du, d2u);
+
+    for (p = 0; p < np; p++) {
+        const double *xp = x + p * ni;
+        double xs[4];
+        /* hyper-dual oracle */
+        for (i = 0; i < ni; i++)
+            for (j = i; j < ni; j++) {
+                hd_eval(&n, xp, (int)i, (int)j, out);
+                for (k = 0; k < no; k++) {
+                    ref_u[k] = out[k].a;
+                    ref_du[k * ni + i] = out[k].b;
+                    ref_du[k * ni + j] = out[k].c;
+                    ref_d2u[(k * ni + i) * ni + j] = ref_d2u[(k * ni + j) * ni + i] = out[k].d;
+                }
+            }
+        ck_assert_msg(tu_normwise(u + p * no, ref_u, no) <= 1e-12, "net %d point %zu: u off by %.3g",
+                      _i, p, tu_normwise(u + p * no, ref_u, no));
+        ck_assert_msg(tu_normwise(du + p * no * ni, ref_du, no * ni) <= 1e-12, "net %d point %zu: du off by %.3g",
+                      _i, p, tu_normwise(du + p * no * ni, ref_du, no * ni));
+        ck_assert_msg(tu_normwise(d2u + p * no * ni * ni, ref_d2u, no * ni * ni) <= 1e-12,
+                      "net %d point %zu: d2u off by %.3g", _i, p,
+                      tu_normwise(d2u + p * no * ni * ni, ref_d2u, no * ni * ni));
+        /* central differences along each input */
+        for (j = 0; j < ni; j++) {
+            memcpy(xs, xp, ni * sizeof *xs);
+            xs[j] = xp[j] + h;
+            jit.jacobian(1, xs, up, dup);
+            xs[j] = xp[j] - h;
+            jit.jacobian(1, xs, um, dum);
+            for (k = 0; k < no; k++) {
+                ref_du[k * ni + j] = (up[k] - um[k]) / (2 * h);
+                for (i = 0; i < ni; i++)
+                    ref_d2u[(k * ni + i) * ni + j] = (dup[k * ni + i] - dum[k * ni + i]) / (2 * h);
+            }
+        }
+        ck_assert_msg(tu_normwise(du + p * no * ni, ref_du, no * ni) <= 1e-7,
+                      "net %d point %zu: du differs from central differences by %.3g", _i, p,
+                      tu_normwise(du + p * no * ni, ref_du, no * ni));
+        ck_assert_msg(tu_normwise(d2u + p * no * ni * ni, ref_d2u, no * ni * ni) <= 1e-7,
+                      "net %d point %zu: d2u differs from central differences by %.3g", _i, p,
+                      tu_normwise(d2u + p * no * ni * ni, ref_d2u, no * ni * ni));
+    }
+
+    if (_i % 6 == 0) {      /* the emitted file, compiled by gcc, agrees */
+        tu_net cc;
+        double *u2 = malloc(np * no * sizeof *u), *du2 = malloc(np * no * ni * sizeof *du);
+        double *d2u2 = malloc(np * no * ni * ni * sizeof *d2u);
+        ck_assert_msg(tu_net_cc(&cc, m, "gcc -std=c99 -O2 -Wall -Wextra -pedantic -Werror", "rnd",
+                                msg, sizeof msg) == 0, "%s", msg);
+        cc.hessian(np, x, u2, du2, d2u2);
+        ck_assert(tu_normwise(u2, u, np * no) <= 1e-13);
+        ck_assert(tu_normwise(du2, du, np * no * ni) <= 1e-13);
+        ck_assert(tu_normwise(d2u2, d2u, np * no * ni * ni) <= 1e-13);
+        tu_net_free(&cc);
+        free(u2);
+        free(du2);
+        free(d2u2);
+    }
+    free(u);
+    free(du);
+    free(d2u);
+    free(ref_u);
+    free(ref_du);
+    free(ref_d2u);
+    free(up);
+    free(um);
+    free(dup);
+    free(dum);
+    tu_net_free(&jit);
+    jg_model_free(m);
+}
+END_TEST
+
+/* Saturated activations give exact zeros for the derivatives, not NaN. */
+START_TEST(saturation_gives_zeros)
+{
+    static net n;
+    jg_diag d = JG_DIAG_INIT;
+    jg_model *m;
+    tu_net jit;
+    char msg[4096];
+    const char *dir = tu_tmpdir();
+    static const double w[2] = {1e300, -1e300};
+    static const char spec[] = "input 1\nweights w.st\ndense 2 a\ntanh\ndense 2 b\nsigmoid\n";
+    double wb[4] = {1e300, 1e300, 1e300, 1e300};
+    tu_tensor t[2] = {{"a.weight", "F64", 2, {2, 1, 0, 0}, w}, {"b.weight", "F64", 2, {2, 2, 0, 0}, wb}};
+    double x[3] = {1.0, -3.0, 0.5}, u[6], du[6], d2u[6];
+    size_t i;
+    (void)n;
+    tu_write_safetensors(tu_path(dir, "w.st"), t, 2);
+    tu_write_file(tu_path(dir, "model.spec"), spec, sizeof spec - 1);
+    m = jg_model_load(tu_path(dir, "model.spec"), &d);
+    ck_assert_msg(m != NULL, "%s", jg_buf_str(&d.text));
+    ck_assert_msg(tu_net_jit(&jit, m, msg, sizeof msg) == 0, "%s", msg);
+    jit.hessian(3, x, u, du, d2u);
+    for (i = 0; i < 6; i++) {
+        ck_assert_msg(u[i] == 0.0 || u[i] == 1.0 || u[i] == 0.5, "u[%zu] = %g", i, u[i]);
+        ck_assert_msg(du[i] == 0.0, "du[%zu] = %g", i, du[i]);
+        ck_assert_msg(d2u[i] == 0.0, "d2u[%zu] = %g", i, d2u[i]);
+    }
+    tu_net_free(&jit);
+    jg_model_free(m);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("oracle");
+    TCase *tc = tcase_create("random");
+    SRunner *sr;
+    int failed;
+    tcase_set_timeout(tc, 60);
+    tcase_add_loop_test(tc, random_network_matches_oracles, 0, N_NETS);
+    tcase_add_test(tc, saturation_gives_zeros);
+    suite_add_tcase(s, tc);
+    sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
