@@ -1,0 +1,258 @@
+/* test_cli.c: the jetgen program as a user runs it: exit statuses, messages
+   with places, nothing written on failure, JSON that reproduces PyTorch's
+   reference data, deterministic output, and an emitted header and source
+   that build into a program. */
+#include <check.h>
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "testutil.h"
+
+static char dir[512];
+static char out_text[1 << 16], err_text[1 << 16];
+
+/* Runs `jetgen ARGS` in dir; returns the exit status and keeps the start
+   of stdout and stderr. */
+static int jetgen(const char *args)
+{
+    char cmd[4096], *s;
+    int st;
+    /* args may send stdout elsewhere itself */
+    snprintf(cmd, sizeof cmd, "cd '%s' && '%s' %s %s 2>err.txt", dir, getenv("JETGEN"), args,
+             strchr(args, '>') ? "" : ">out.txt");
+    st = tu_run(cmd);
+    s = tu_read_file(tu_path(dir, "out.txt"), NULL);
+    snprintf(out_text, sizeof out_text, "%s", s ? s : "");
+    free(s);
+    s = tu_read_file(tu_path(dir, "err.txt"), NULL);
+    snprintf(err_text, sizeof err_text, "%s", s ? s : "");
+    free(s);
+    remove(tu_path(dir, "out.txt"));
+    remove(tu_path(dir, "err.txt"));
+    return st;
+}
+
+/* A fresh folder holding a copy of an example. */
+static void setup_example(const char *name)
+{
+    char cmd[2048];
+    snprintf(dir, sizeof dir, "%s", tu_tmpdir());
+    snprintf(cmd, sizeof cmd, "cp '%s/%s/model.spec' '%s/%s/model.safetensors' '%s/'", tu_data_dir(), name,
+             tu_data_dir(), name, dir);
+    ck_assert_int_eq(tu_run(cmd), 0);
+}
+
+/* The names in dir, sorted, space-separated. */
+static void listing(char *out, size_t n)
+{
+    char cmd[1024];
+    char *s;
+    snprintf(cmd, sizeof cmd, "cd '%s' && ls -A | tr '\\n' ' ' >../listing-%s.txt", dir, strrchr(dir, '/') + 1);
+    ck_assert_int_eq(tu_run(cmd), 0);
+    snprintf(cmd, sizeof cmd, "%s/../listing-%s.txt", dir, strrchr(dir, '/') + 1);
+    s = tu_read_file(cmd, NULL);
+    snprintf(out, n, "%s", s ? s : "");
+    free(s);
+    remove(cmd);
+}
+
+START_TEST(help_and_version)
+{
+    setup_example("pinn-xt");
+    ck_assert_int_eq(jetgen("--version"), 0);
+    ck_assert_str_eq(out_text, "jetgen 0.1.0\n");
+    ck_assert_int_eq(jetgen("eval --version"), 0);
+    ck_assert_int_eq(jetgen("--help"), 0);
+    ck_assert(strstr(out_text, "usage: jetgen COMMAND") != NULL);
+    ck_assert_int_eq(jetgen("check --help"), 0);
+    ck_assert_int_eq(jetgen("emit --help"), 0);
+    ck_assert(strstr(out_text, "--prefix NAME") != NULL);
+    ck_assert_int_eq(jetgen("eval --help"), 0);
+    ck_assert_int_eq(jetgen(""), 2);
+    ck_assert_int_eq(jetgen("frob x"), 2);
+    ck_assert(strstr(err_text, "unknown command 'frob'") != NULL);
+    ck_assert_int_eq(jetgen("eval model.spec --order 3"), 2);
+    ck_assert_int_eq(jetgen("eval model.spec --format xml"), 2);
+    ck_assert_int_eq(jetgen("emit model.spec"), 2);
+    ck_assert_int_eq(jetgen("emit model.spec -o x.c --bogus"), 2);
+    ck_assert_int_eq(jetgen("check"), 2);
+}
+END_TEST
+
+START_TEST(check_reports_the_network)
+{
+    setup_example("seed-pinn");
+    ck_assert_int_eq(jetgen("check model.spec"), 0);
+    ck_assert_msg(strstr(out_text, "parameters  30751") != NULL, "%s", out_text);
+    ck_assert(strstr(out_text, "linears.6 (F32, with bias)") != NULL);
+    ck_assert(strstr(out_text, "u, du/dx, d2u/dx2") != NULL);
+    ck_assert_int_eq(jetgen("check missing.spec"), 1);
+    ck_assert_str_eq(err_text, "missing.spec: cannot open: No such file or directory\n");
+}
+END_TEST
+
+static void eval_matches_reference(const char *name)
+{
+    char path[1024], cmd[256];
+    tu_reference r, got;
+    jg_buf pts = JG_BUF_INIT;
+    size_t p, i, no, ni;
+    setup_example(name);
+    snprintf(path, sizeof path, "%s/%s/expected-f64.json", tu_data_dir(), name);
+    tu_reference_load(&r, path);
+    for (p = 0; p < r.n; p++)
+        for (i = 0; i < r.n_in; i++)
+            jg_buf_printf(&pts, "%.17g%s", r.x[p * r.n_in + i], i + 1 < r.n_in ? " " : "\n");
+    tu_write_file(tu_path(dir, "points.txt"), pts.data, pts.len);
+    snprintf(cmd, sizeof cmd, "eval model.spec --format json --points points.txt >result.json");
+    ck_assert_int_eq(jetgen(cmd), 0);
+    tu_reference_load(&got, tu_path(dir, "result.json"));
+    ck_assert_uint_eq(got.n, r.n);
+    ck_assert_uint_eq(got.n_in, r.n_in);
+    ck_assert_uint_eq(got.n_out, r.n_out);
+    no = r.n_out;
+    ni = r.n_in;
+    for (p = 0; p < r.n; p++) {
+        ck_assert(tu_normwise(got.x + p * ni, r.x + p * ni, ni) == 0.0);
+        ck_assert(tu_normwise(got.u + p * no, r.u + p * no, no) <= 1e-12);
+        ck_assert(tu_normwise(got.du + p * no * ni, r.du + p * no * ni, no * ni) <= 1e-12);
+        ck_assert(tu_normwise(got.d2u + p * no * ni * ni, r.d2u + p * no * ni * ni, no * ni * ni) <= 1e-12);
+    }
+    tu_reference_free(&r);
+    tu_reference_free(&got);
+    jg_buf_free(&pts);
+}
+
+START_TEST(eval_json_reproduces_pytorch)
+{
+    eval_matches_reference("seed-pinn");
+    eval_matches_reference("pinn-xt");
+}
+END_TEST
+
+START_TEST(eval_orders_and_formats)
+{
+    setup_example("pinn-xt");
+    tu_write_file(tu_path(dir, "p.txt"), "# x t\n0.5 0.25\n\n-1, 2\n", 21);
+    ck_assert_int_eq(jetgen("eval model.spec --order 0 --format json --points p.txt"), 0);
+    ck_assert(strstr(out_text, "\"u\"") != NULL && strstr(out_text, "\"du\"") == NULL);
+    ck_assert(strstr(out_text, "[[0.5, 0.25], [-1, 2]]") != NULL);
+    ck_assert_int_eq(jetgen("eval model.spec --order 1 --format json --points p.txt"), 0);
+    ck_assert(strstr(out_text, "\"du\"") != NULL && strstr(out_text, "\"d2u\"") == NULL);
+    ck_assert_int_eq(jetgen("eval model.spec --points p.txt"), 0);
+    ck_assert_msg(strstr(out_text, "point 2: x = -1 t = 2") != NULL, "%s", out_text);
+    ck_assert(strstr(out_text, "d2u/dxdt") != NULL);
+    ck_assert_int_eq(jetgen("eval model.spec --format json < p.txt"), 0);
+    ck_assert(strstr(out_text, "\"d2u\"") != NULL);
+}
+END_TEST
+
+START_TEST(eval_refuses_bad_points)
+{
+    setup_example("seed-pinn");
+    tu_write_file(tu_path(dir, "p.txt"), "0.5\n1 2\n0.25\nabc\n", 18);
+    ck_assert_int_eq(jetgen("eval model.spec --points p.txt"), 1);
+    ck_assert_str_eq(err_text, "p.txt:2: expected 1 number, found 2\np.txt:4:1: not a number\n");
+    ck_assert_str_eq(out_text, "");
+    ck_assert_int_eq(jetgen("eval model.spec --points nothere.txt"), 1);
+    ck_assert_str_eq(err_text, "nothere.txt: cannot open: No such file or directory\n");
+}
+END_TEST
+
+START_TEST(failed_emit_writes_nothing)
+{
+    char before[2048], after[2048], *kept;
+    static const char bad[] = "input 1\nweights model.safetensors\ndense 50 linears.0\ntahn\n";
+    setup_example("seed-pinn");
+    tu_write_file(tu_path(dir, "bad.spec"), bad, sizeof bad - 1);
+    tu_write_file(tu_path(dir, "keep.c"), "keep", 4);
+    listing(before, sizeof before);
+    ck_assert_int_eq(jetgen("emit bad.spec -o new.c --header new.h"), 1);
+    ck_assert_str_eq(err_text, "bad.spec:4:1: unknown layer 'tahn' (did you mean 'tanh'?)\n");
+    ck_assert_int_eq(jetgen("emit bad.spec -o keep.c"), 1);
+    ck_assert_int_eq(jetgen("emit model.spec -o keep.c --prefix 'my net'"), 2);
+    ck_assert(strstr(err_text, "prefix 'my net' is not a usable C identifier") != NULL);
+    ck_assert_int_eq(jetgen("emit model.spec -o nodir/x.c"), 1);
+    ck_assert(strstr(err_text, "nodir/x.c: cannot write") != NULL);
+    listing(after, sizeof after);
+    ck_assert_str_eq(before, after);
+    kept = tu_read_file(tu_path(dir, "keep.c"), NULL);
+    ck_assert_str_eq(kept, "keep");
+    free(kept);
+}
+END_TEST
+
+START_TEST(emit_is_deterministic_and_builds)
+{
+    char *a, *b, *h, cmd[2048];
+    size_t la, lb;
+    static const char prog[] =
+        "#include <stdio.h>\n#include \"pinn.h\"\n"
+        "int main(void) {\n"
+        "    double x[PINN_N_IN] = {0.047286}, u[PINN_N_OUT], du[PINN_N_OUT], d2u[PINN_N_OUT];\n"
+        "    pinn_hessian(1, x, u, du, d2u);\n"
+        "    printf(\"%.17g %.17g %.17g\\n\", u[0], du[0], d2u[0]);\n"
+        "    return 0;\n}\n";
+    double u, du, d2u;
+    setup_example("seed-pinn");
+    ck_assert_int_eq(jetgen("emit model.spec -o pinn.c --header pinn.h --prefix pinn"), 0);
+    ck_assert_str_eq(err_text, "");
+    a = tu_read_file(tu_path(dir, "pinn.c"), &la);
+    h = tu_read_file(tu_path(dir, "pinn.h"), NULL);
+    ck_assert_int_eq(jetgen("emit model.spec -o pinn.c --header pinn.h --prefix pinn"), 0);
+    b = tu_read_file(tu_path(dir, "pinn.c"), &lb);
+    ck_assert(la == lb && memcmp(a, b, la) == 0);
+    ck_assert(strstr(a, "void pinn_hessian(size_t n, const double *x, double *u, double *du,") != NULL);
+    ck_assert(strstr(h, "#define PINN_N_OUT 501") != NULL);
+    ck_assert(strstr(a, "sha256 ") != NULL);
+    ck_assert_int_eq(jetgen("emit model.spec -o - --prefix pinn"), 0);
+    ck_assert(strncmp(out_text, "/* C99 source generated by jetgen 0.1.0", 39) == 0);
+    tu_write_file(tu_path(dir, "main.c"), prog, sizeof prog - 1);
+    snprintf(cmd, sizeof cmd, "cd '%s' && cc -std=c99 -Wall -Wextra -pedantic -Werror -O2 main.c pinn.c "
+             "-lm -o main && ./main >main.txt", dir);
+    ck_assert_int_eq(tu_run(cmd), 0);
+    free(b);
+    b = tu_read_file(tu_path(dir, "main.txt"), NULL);
+    ck_assert_int_eq(sscanf(b, "%lf %lf %lf", &u, &du, &d2u), 3);
+    /* PyTorch, float64: expected-f64.json, point 0 (x = 0.047286), output 0 */
+    {
+        tu_reference r;
+        char path[1024];
+        snprintf(path, sizeof path, "%s/seed-pinn/expected-f64.json", tu_data_dir());
+        tu_reference_load(&r, path);
+        ck_assert(r.x[0] == 0.047286);
+        ck_assert_msg(tu_normwise(&u, &r.u[0], 1) <= 1e-12, "u = %.17g, want %.17g", u, r.u[0]);
+        ck_assert_msg(tu_normwise(&du, &r.du[0], 1) <= 1e-12, "du = %.17g, want %.17g", du, r.du[0]);
+        ck_assert_msg(tu_normwise(&d2u, &r.d2u[0], 1) <= 1e-12, "d2u = %.17g, want %.17g", d2u, r.d2u[0]);
+        tu_reference_free(&r);
+    }
+    free(a);
+    free(b);
+    free(h);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("cli");
+    TCase *tc = tcase_create("jetgen");
+    SRunner *sr;
+    int failed;
+    tcase_set_timeout(tc, 120);
+    tcase_add_test(tc, help_and_version);
+    tcase_add_test(tc, check_reports_the_network);
+    tcase_add_test(tc, eval_json_reproduces_pytorch);
+    tcase_add_test(tc, eval_orders_and_formats);
+    tcase_add_test(tc, eval_refuses_bad_points);
+    tcase_add_test(tc, failed_emit_writes_nothing);
+    tcase_add_test(tc, emit_is_deterministic_and_builds);
+    suite_add_tcase(s, tc);
+    sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
