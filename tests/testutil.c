@@ -83,7 +83,13 @@ void tu_write_safetensors(const char *path, const tu_tensor *t, size_t n)
                 jg_buf_putn(&data, (const char *)&f, 4);
             }
         }
-        jg_buf_printf(&head, ",\"%s\":{\"dtype\":\"%s\",\"shape\":[", t[i].name, t[i].dtype);
+        jg_buf_puts(&head, ",\"");
+        for (k = 0; t[i].name[k] != '\0'; k++) {     /* JSON string escapes */
+            if (t[i].name[k] == '"' || t[i].name[k] == '\\')
+                jg_buf_putc(&head, '\\');
+            jg_buf_putc(&head, t[i].name[k]);
+        }
+        jg_buf_printf(&head, "\":{\"dtype\":\"%s\",\"shape\":[", t[i].dtype);
         for (k = 0; k < t[i].rank; k++)
             jg_buf_printf(&head, "%s%zu", k ? "," : "", t[i].shape[k]);
         jg_buf_printf(&head, "],\"data_offsets\":[%zu,%zu]}", begin, data.len);
