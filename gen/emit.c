@@ -3,6 +3,7 @@
    ident_part(), and free text reaches comments only through comment_text(). */
 #include "emit.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -55,15 +56,32 @@ static void ident_part(jg_buf *b, const char *s)
     }
 }
 
-/* The shortest literal that reads back as exactly v (v is finite). */
+/* The shortest literal that reads back as exactly v (v is finite). A value
+   that is a float (as weights saved in float32 are) and is written shorter
+   as a float literal gets one with an f suffix: "0.1f" is exactly the float
+   nearest 0.1, and a double initializer keeps it exactly. */
 static void put_double(jg_buf *b, double v)
 {
-    char s[48];
+    char s[48], f[48];
     int prec;
     for (prec = 15; prec <= 17; prec++) {
         snprintf(s, sizeof s, "%.*g", prec, v);
         if (strtod(s, NULL) == v)
             break;
+    }
+    if (fabs(v) <= 3.4e38 && (double)(float)v == v) {
+        for (prec = 6; prec <= 9; prec++) {
+            snprintf(f, sizeof f, "%.*g", prec, v);
+            if ((double)strtof(f, NULL) == v)
+                break;
+        }
+        if (strlen(f) + 1 < strlen(s)) {
+            if (strpbrk(f, ".e") == NULL)
+                strcat(f, ".0");
+            strcat(f, "f");
+            jg_buf_puts(b, f);
+            return;
+        }
     }
     if (strpbrk(s, ".e") == NULL)
         strcat(s, ".0");
@@ -214,7 +232,8 @@ static void put_layers(jg_buf *b, const jg_model *m, const char *prefix,
             jg_buf_printf(b, " %zu <- %zu ", l->n_out, l->n_in);
             comment_text(b, l->tensor);
         }
-        jg_buf_printf(b, "   %s%s */\n", info->formula,
+        jg_buf_printf(b, "   %s%s%s */\n", info->formula,
+                      l->kind != JG_DENSE && l->kind != JG_IDENTITY ? ";  a' = s' z';  a'' = s'' z' z'^T + s' z''" : "",
                       l->kind == JG_DENSE && i + 1 == m->n_layers ? "; the output, a row at a time" : "");
         if (l->kind == JG_DENSE) {
             jg_buf wn = JG_BUF_INIT, bn = JG_BUF_INIT;

@@ -302,6 +302,59 @@ START_TEST(saturation_gives_zeros)
 }
 END_TEST
 
+/* Every weight literal reads back exactly: u = W x at x = 1 with no bias
+   is W itself, bit for bit, through the JIT (libtcc), gcc and tcc. */
+static const char *const literal_builds[] = {NULL, "gcc -std=c99 -O2", "tcc"};
+
+START_TEST(literals_are_exact)
+{
+    enum { N = 1200 };
+    static double w64[N], w32[N];
+    static const double edge[] = {4.9406564584124654e-324, 2.2250738585072014e-308, 1.7976931348623157e308,
+                                  -2.2250738585072009e-308, 1.401298464324817e-45, 3.4028234663852886e38, 1.0 / 3.0, 0.1};
+    const char *dir = tu_tmpdir();
+    static const char spec[] = "input 1\nweights w.st\ndense 1200 a\n";
+    tu_tensor t[1] = {{"a.weight", "F64", 2, {N, 1, 0, 0}, w64}};
+    jg_diag d = JG_DIAG_INIT;
+    jg_model *m;
+    tu_net net;
+    char msg[4096];
+    double one = 1.0, u[N];
+    rng r;
+    size_t i, pass;
+    r.s = 77;
+    for (i = 0; i < N; i++) {
+        /* doubles over many binades, and floats */
+        w64[i] = uniform(&r, -1.0, 1.0) * pow(10.0, (double)pick(&r, 40) - 20.0);
+        w32[i] = (double)(float)(uniform(&r, -1.0, 1.0) * pow(10.0, (double)pick(&r, 20) - 10.0));
+    }
+    memcpy(w64, edge, sizeof edge);
+    for (i = 0; i < 4; i++)
+        w32[i] = (double)(float)edge[4 + i];
+    for (pass = 0; pass < 2; pass++) {
+        t[0].data = pass ? w32 : w64;
+        t[0].dtype = pass ? "F32" : "F64";
+        tu_write_safetensors(tu_path(dir, "w.st"), t, 1);
+        tu_write_file(tu_path(dir, "m.spec"), spec, sizeof spec - 1);
+        m = jg_model_load(tu_path(dir, "m.spec"), &d);
+        ck_assert_msg(m != NULL, "%s", jg_buf_str(&d.text));
+        for (i = 0; i < sizeof literal_builds / sizeof literal_builds[0]; i++) {
+            const char *b = literal_builds[i];
+            size_t k;
+            ck_assert_msg((b ? tu_net_cc(&net, m, b, "lit", msg, sizeof msg)
+                             : tu_net_jit(&net, m, msg, sizeof msg)) == 0, "%s", msg);
+            net.eval(1, &one, u);
+            for (k = 0; k < N; k++)
+                ck_assert_msg(memcmp(&u[k], &t[0].data[k], sizeof u[k]) == 0,
+                              "%s, %s weight %zu: read back %.17g, wrote %.17g", b ? b : "JIT",
+                              t[0].dtype, k, u[k], t[0].data[k]);
+            tu_net_free(&net);
+        }
+        jg_model_free(m);
+    }
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("oracle");
@@ -311,6 +364,7 @@ int main(void)
     tcase_set_timeout(tc, 60);
     tcase_add_loop_test(tc, random_network_matches_oracles, 0, N_NETS);
     tcase_add_test(tc, saturation_gives_zeros);
+    tcase_add_test(tc, literals_are_exact);
     suite_add_tcase(s, tc);
     sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# deps.sh: installs with apt-get what jetgen needs to build and test, if it
+# is missing. Sourced by tools/test.sh and tools/example.sh.
+#   compilers: gcc, g++, clang, tcc (the emitted code is checked under all four)
+#   build:     meson, ninja-build, pkg-config
+#   libraries: libtcc-dev (in-memory JIT), libjansson-dev (safetensors JSON
+#              header), nettle-dev (SHA-256 for provenance), check (unit tests)
+jetgen_packages="gcc g++ clang tcc libtcc-dev meson ninja-build pkg-config libjansson-dev nettle-dev check"
+
+jetgen_deps() {
+    local missing="" p
+    for p in $jetgen_packages; do
+        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
+    done
+    [ -z "$missing" ] && return 0
+    echo "jetgen: installing$missing" >&2
+    local sudo=""
+    [ "$(id -u)" -ne 0 ] && sudo="sudo"
+    $sudo apt-get update -qq >&2
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends $missing >&2
+}
+
+# Configures (once) and builds jetgen in build/.
+jetgen_build() {
+    if [ -f build/build.ninja ]; then
+        meson setup --reconfigure build >/dev/null
+    else
+        meson setup build >/dev/null
+    fi
+    ninja -C build >/dev/null
+}
