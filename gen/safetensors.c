@@ -1,14 +1,13 @@
 /* safetensors.c: the safetensors reader (see safetensors.h). */
 #include "safetensors.h"
 
-#include <errno.h>
 #include <jansson.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
+#include "file.h"
 #include "mem.h"
 
 static const struct {
@@ -249,41 +248,11 @@ jg_st_file *jg_st_parse(const char *name, unsigned char *bytes, size_t size,
 
 jg_st_file *jg_st_open(const char *path, jg_diag *d)
 {
-    FILE *fp;
-    struct stat st;
-    unsigned char *bytes;
-    size_t size;
-
-    fp = fopen(path, "rb");
-    if (fp == NULL) {
-        jg_diag_error(d, path, 0, 0, "cannot open: %s", strerror(errno));
+    size_t size = 0;
+    char *bytes = jg_file_read(path, JG_ST_MAX_FILE, "weights file", &size, d);
+    if (bytes == NULL)
         return NULL;
-    }
-    if (fstat(fileno(fp), &st) != 0 || !S_ISREG(st.st_mode)) {
-        jg_diag_error(d, path, 0, 0, "not a regular file");
-        fclose(fp);
-        return NULL;
-    }
-    if ((unsigned long long)st.st_size > JG_ST_MAX_FILE) {
-        jg_diag_error(d, path, 0, 0, "file is larger than the limit of 16 GiB");
-        fclose(fp);
-        return NULL;
-    }
-    size = (size_t)st.st_size;
-    bytes = (unsigned char *)jg_malloc(size);
-    if (bytes == NULL) {
-        jg_diag_error(d, path, 0, 0, "out of memory reading %zu bytes", size);
-        fclose(fp);
-        return NULL;
-    }
-    if (size > 0 && fread(bytes, 1, size, fp) != size) {
-        jg_diag_error(d, path, 0, 0, "read error");
-        jg_free(bytes);
-        fclose(fp);
-        return NULL;
-    }
-    fclose(fp);
-    return jg_st_parse(path, bytes, size, d);
+    return jg_st_parse(path, (unsigned char *)bytes, size, d);
 }
 
 const jg_st_tensor *jg_st_find(const jg_st_file *f, const char *name)

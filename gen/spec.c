@@ -1,14 +1,13 @@
 /* spec.c: reads a layer spec (format 1, docs/spec.md) and the weights it
    names into a jg_model. Every error is collected with its place; a model is
    returned only when there were none. */
-#include <errno.h>
 #include <nettle/sha2.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
+#include "file.h"
 #include "mem.h"
 #include "model.h"
 #include "safetensors.h"
@@ -481,39 +480,11 @@ jg_model *jg_model_parse(const char *spec_path, const char *text, size_t len,
 
 jg_model *jg_model_load(const char *spec_path, jg_diag *d)
 {
-    FILE *fp = fopen(spec_path, "rb");
-    struct stat st;
-    char *text;
-    size_t len;
+    size_t len = 0;
+    char *text = jg_file_read(spec_path, MAX_SPEC_BYTES, "spec", &len, d);
     jg_model *m;
-    if (fp == NULL) {
-        jg_diag_error(d, spec_path, 0, 0, "cannot open: %s", strerror(errno));
+    if (text == NULL)
         return NULL;
-    }
-    if (fstat(fileno(fp), &st) != 0 || !S_ISREG(st.st_mode)) {
-        jg_diag_error(d, spec_path, 0, 0, "not a regular file");
-        fclose(fp);
-        return NULL;
-    }
-    if ((unsigned long long)st.st_size > MAX_SPEC_BYTES) {
-        jg_diag_error(d, spec_path, 0, 0, "spec is larger than 16 MiB");
-        fclose(fp);
-        return NULL;
-    }
-    len = (size_t)st.st_size;
-    text = (char *)jg_malloc(len + 1);
-    if (text == NULL) {
-        jg_diag_error(d, spec_path, 0, 0, "out of memory");
-        fclose(fp);
-        return NULL;
-    }
-    if (fread(text, 1, len, fp) != len) {
-        jg_diag_error(d, spec_path, 0, 0, "read error");
-        jg_free(text);
-        fclose(fp);
-        return NULL;
-    }
-    fclose(fp);
     m = jg_model_parse(spec_path, text, len, d);
     jg_free(text);
     return m;

@@ -239,8 +239,6 @@ int main(void)
 {
     Suite *s = suite_create("cli");
     TCase *tc = tcase_create("jetgen");
-    SRunner *sr;
-    int failed;
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, help_and_version);
     tcase_add_test(tc, check_reports_the_network);
@@ -250,9 +248,5 @@ int main(void)
     tcase_add_test(tc, failed_emit_writes_nothing);
     tcase_add_test(tc, emit_is_deterministic_and_builds);
     suite_add_tcase(s, tc);
-    sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return tu_run_suite(s);
 }

@@ -359,16 +359,10 @@ int main(void)
 {
     Suite *s = suite_create("oracle");
     TCase *tc = tcase_create("random");
-    SRunner *sr;
-    int failed;
     tcase_set_timeout(tc, 60);
     tcase_add_loop_test(tc, random_network_matches_oracles, 0, N_NETS);
     tcase_add_test(tc, saturation_gives_zeros);
     tcase_add_test(tc, literals_are_exact);
     suite_add_tcase(s, tc);
-    sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return tu_run_suite(s);
 }

@@ -104,14 +104,8 @@ int main(void)
 {
     Suite *s = suite_create("reference");
     TCase *tc = tcase_create("pytorch");
-    SRunner *sr;
-    int failed;
     tcase_set_timeout(tc, 120);
     tcase_add_loop_test(tc, reference_matches_pytorch, 0, (int)(2 * N_BUILDS));
     suite_add_tcase(s, tc);
-    sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return tu_run_suite(s);
 }

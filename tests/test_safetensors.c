@@ -189,8 +189,6 @@ int main(void)
 {
     Suite *s = suite_create("safetensors");
     TCase *tc = tcase_create("reader");
-    SRunner *sr;
-    int failed;
     tcase_add_loop_test(tc, bad_file_is_refused, 0, (int)(sizeof bad / sizeof bad[0]));
     tcase_add_test(tc, short_file_is_refused);
     tcase_add_test(tc, every_float_dtype_converts_exactly);
@@ -198,9 +196,5 @@ int main(void)
     tcase_add_test(tc, missing_and_odd_files);
     tcase_add_test(tc, truncated_real_file_is_refused);
     suite_add_tcase(s, tc);
-    sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return tu_run_suite(s);
 }

@@ -209,8 +209,6 @@ int main(void)
 {
     Suite *s = suite_create("spec");
     TCase *tc = tcase_create("parse");
-    SRunner *sr;
-    int failed;
     tcase_add_loop_test(tc, bad_spec_is_refused, 0, (int)(sizeof bad / sizeof bad[0]));
     tcase_add_test(tc, good_specs);
     tcase_add_test(tc, nul_byte_is_refused);
@@ -219,9 +217,5 @@ int main(void)
     tcase_add_test(tc, emit_refuses_bad_prefix);
     tcase_add_test(tc, suggestions);
     suite_add_tcase(s, tc);
-    sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return tu_run_suite(s);
 }

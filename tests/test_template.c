@@ -136,8 +136,6 @@ int main(void)
 {
     Suite *s = suite_create("template");
     TCase *tc = tcase_create("fill");
-    SRunner *sr;
-    int failed;
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, templates_compile_alone);
     tcase_add_test(tc, fill_checks_sections);
@@ -145,9 +143,5 @@ int main(void)
     tcase_add_test(tc, hostile_names_stay_harmless);
     tcase_add_test(tc, jit_reports_errors);
     suite_add_tcase(s, tc);
-    sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return tu_run_suite(s);
 }

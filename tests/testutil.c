@@ -1,6 +1,7 @@
 /* testutil.c: helpers shared by the tests (see testutil.h). */
 #include "testutil.h"
 
+#include <check.h>
 #include <jansson.h>
 #include <math.h>
 #include <stdio.h>
@@ -320,4 +321,14 @@ void tu_net_free(tu_net *net)
             dlclose(net->owner);
     }
     memset(net, 0, sizeof *net);
+}
+
+int tu_run_suite(Suite *s)
+{
+    SRunner *sr = srunner_create(s);
+    int failed;
+    srunner_run_all(sr, CK_NORMAL);
+    failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }

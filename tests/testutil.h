@@ -50,6 +50,11 @@ double tu_normwise(const double *got, const double *want, size_t n);
 /* The project's tests/data folder ($JG_TEST_DATA, set by meson). */
 const char *tu_data_dir(void);
 
+struct Suite;
+/* Runs every test of the suite (forking per test, as Check does by
+   default), frees it, and returns the exit status for main. */
+int tu_run_suite(struct Suite *s);
+
 /* Runs a shell command; returns its exit status (-1 if it did not exit). */
 int tu_run(const char *command);
 
