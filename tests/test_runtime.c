@@ -1,0 +1,124 @@
+/* test_runtime.c: the JIT from several threads. Compiles are serialized
+   inside the runtime; compiled code runs in many threads at once. Each
+   thread's numbers must equal, bit for bit, those of a single-threaded run. */
+#include <check.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "model.h"
+#include "testutil.h"
+
+#define N_THREADS 4
+#define ROUNDS 4
+
+static const char *const nets[] = {"seed-pinn", "pinn-xt"};
+static tu_reference refs[2];
+static double *want[2];            /* d2u of a single-threaded run */
+static jg_model *models[2];
+
+static size_t d2u_count(int k)
+{
+    return refs[k].n * refs[k].n_out * refs[k].n_in * refs[k].n_in;
+}
+
+static void setup(void)
+{
+    int k;
+    for (k = 0; k < 2; k++) {
+        char path[1024], msg[4096];
+        jg_diag d = JG_DIAG_INIT;
+        tu_net net;
+        snprintf(path, sizeof path, "%s/%s/expected-f64.json", tu_data_dir(), nets[k]);
+        tu_reference_load(&refs[k], path);
+        snprintf(path, sizeof path, "%s/%s/model.spec", tu_data_dir(), nets[k]);
+        models[k] = jg_model_load(path, &d);
+        ck_assert_msg(models[k] != NULL, "%s", jg_buf_str(&d.text));
+        ck_assert_msg(tu_net_jit(&net, models[k], msg, sizeof msg) == 0, "%s", msg);
+        want[k] = malloc(d2u_count(k) * sizeof *want[k]);
+        net.hessian(refs[k].n, refs[k].x, NULL, NULL, want[k]);
+        tu_net_free(&net);
+    }
+}
+
+/* Compiles its own copy of a network each round and checks the numbers. */
+static void *compile_and_run(void *arg)
+{
+    const int id = (int)(size_t)arg;
+    int round;
+    for (round = 0; round < ROUNDS; round++) {
+        const int k = (id + round) % 2;
+        char msg[4096];
+        tu_net net;
+        double *got = malloc(d2u_count(k) * sizeof *got);
+        if (tu_net_jit(&net, models[k], msg, sizeof msg) != 0)
+            return (void *)1;
+        net.hessian(refs[k].n, refs[k].x, NULL, NULL, got);
+        tu_net_free(&net);
+        if (memcmp(got, want[k], d2u_count(k) * sizeof *got) != 0)
+            return (void *)2;
+        free(got);
+    }
+    return NULL;
+}
+
+START_TEST(threads_compile_and_run)
+{
+    pthread_t t[N_THREADS];
+    size_t i;
+    setup();
+    for (i = 0; i < N_THREADS; i++)
+        ck_assert_int_eq(pthread_create(&t[i], NULL, compile_and_run, (void *)i), 0);
+    for (i = 0; i < N_THREADS; i++) {
+        void *r;
+        ck_assert_int_eq(pthread_join(t[i], &r), 0);
+        ck_assert_msg(r == NULL, "thread %zu: %s", i, r == (void *)1 ? "compile failed" : "numbers differ");
+    }
+}
+END_TEST
+
+static tu_net shared;
+
+static void *run_shared(void *arg)
+{
+    int round;
+    (void)arg;
+    for (round = 0; round < 20; round++) {
+        double *got = malloc(d2u_count(0) * sizeof *got);
+        shared.hessian(refs[0].n, refs[0].x, NULL, NULL, got);
+        if (memcmp(got, want[0], d2u_count(0) * sizeof *got) != 0)
+            return (void *)2;
+        free(got);
+    }
+    return NULL;
+}
+
+START_TEST(threads_share_compiled_code)
+{
+    pthread_t t[N_THREADS];
+    char msg[4096];
+    size_t i;
+    setup();
+    ck_assert_msg(tu_net_jit(&shared, models[0], msg, sizeof msg) == 0, "%s", msg);
+    for (i = 0; i < N_THREADS; i++)
+        ck_assert_int_eq(pthread_create(&t[i], NULL, run_shared, NULL), 0);
+    for (i = 0; i < N_THREADS; i++) {
+        void *r;
+        ck_assert_int_eq(pthread_join(t[i], &r), 0);
+        ck_assert_msg(r == NULL, "thread %zu: numbers differ", i);
+    }
+    tu_net_free(&shared);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("runtime");
+    TCase *tc = tcase_create("threads");
+    tcase_set_timeout(tc, 120);
+    tcase_add_test(tc, threads_compile_and_run);
+    tcase_add_test(tc, threads_share_compiled_code);
+    suite_add_tcase(s, tc);
+    return tu_run_suite(s);
+}
