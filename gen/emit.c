@@ -8,10 +8,19 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "mem.h"
 #include "template.h"
 
-#define TILE_MAX 16             /* points per tile */
-#define TILE_DOUBLES 8192       /* per work buffer: 64 KiB */
+#define TILE_MAX 16     /* points per tile */
+#define TILE_ROWS 60    /* rows (channels x points) per tile at most, if they fit */
+#define OUT_CHUNK 64    /* output neurons computed at once by a final dense layer */
+#define JIT_KERNELS "jetgen"    /* prefix of the runtime's kernels in JIT code */
+
+/* n rounded up to a multiple of 8: rows of the tile and of the weights. */
+static size_t pad8(size_t n)
+{
+    return (n + 7) / 8 * 8;
+}
 
 const char *jg_prefix_problem(const char *prefix)
 {
@@ -97,41 +106,72 @@ static void array_name(jg_buf *b, const char *prefix, size_t layer,
     jg_buf_printf(b, "_%s", role);
 }
 
-static void put_array(jg_buf *b, const char *prefix, size_t layer,
+/* v [rows][cols] as a [rows][pad8(cols)] array, zero-padded. */
+static void put_array(jg_buf *b, const char *prefix, const char *up, size_t layer,
                       const jg_layer *l, const char *role, const double *v,
-                      size_t n)
+                      size_t rows, size_t cols)
 {
-    size_t i;
+    const size_t ld = pad8(cols);
+    size_t r, c, n = 0;
     jg_buf_puts(b, "static const double ");
     array_name(b, prefix, layer, l, role);
-    jg_buf_printf(b, "[%zu] = {", n);
-    for (i = 0; i < n; i++) {
-        jg_buf_puts(b, i % 4 == 0 ? "\n    " : " ");
-        put_double(b, v[i]);
-        if (i + 1 < n)
-            jg_buf_putc(b, ',');
-    }
+    jg_buf_printf(b, "[%zu] %s__ALIGN = {", rows * ld, up);
+    for (r = 0; r < rows; r++)
+        for (c = 0; c < ld; c++, n++) {
+            jg_buf_puts(b, n % 4 == 0 ? "\n    " : " ");
+            if (c < cols)
+                put_double(b, v[r * cols + c]);
+            else
+                jg_buf_puts(b, "0.0");
+            if (n + 1 < rows * ld)
+                jg_buf_putc(b, ',');
+        }
     jg_buf_puts(b, "\n};\n");
 }
 
-/* Widest layer the work space holds: the input and every layer output but
-   a final dense layer's, which goes out a row at a time. */
+/* Widest layer the work space holds, padded: the input and every layer
+   output but a final dense layer's, which goes out in chunks. */
 static size_t work_width(const jg_model *m)
 {
-    size_t i, w = m->n_in;
+    size_t i, w = pad8(m->n_in);
     for (i = 0; i < m->n_layers; i++)
-        if (!(i + 1 == m->n_layers && m->layers[i].kind == JG_DENSE) && m->layers[i].n_out > w)
-            w = m->layers[i].n_out;
+        if (!(i + 1 == m->n_layers && m->layers[i].kind == JG_DENSE) && pad8(m->layers[i].n_out) > w)
+            w = pad8(m->layers[i].n_out);
     return w;
 }
 
-static size_t tile_points(const jg_model *m)
+/* Points per tile for an order: the most, up to 16, whose rows (channels x
+   points) fill whole 6-row register blocks and stay within TILE_ROWS; else
+   the most within TILE_ROWS; at least 1. */
+static size_t tile_points(const jg_model *m, int order)
 {
-    size_t per_point = work_width(m) * jg_model_channels(m, 2);
-    size_t t = TILE_MAX;
-    while (t > 1 && per_point * t > TILE_DOUBLES)
-        t /= 2;
-    return t;
+    const size_t nch = jg_model_channels(m, order);
+    size_t t;
+    for (t = TILE_MAX; t > 1; t--)
+        if (nch * t <= TILE_ROWS && nch * t % 6 == 0)
+            return t;
+    for (t = TILE_MAX; t > 1; t--)
+        if (nch * t <= TILE_ROWS)
+            return t;
+    return 1;
+}
+
+static size_t tile_rows(const jg_model *m)
+{
+    size_t rows = 0, o;
+    for (o = 0; o < 3; o++)
+        if (jg_model_channels(m, (int)o) * tile_points(m, (int)o) > rows)
+            rows = jg_model_channels(m, (int)o) * tile_points(m, (int)o);
+    return rows;
+}
+
+/* Output neurons per chunk of a final dense layer (0: none). */
+static size_t out_chunk(const jg_model *m)
+{
+    const jg_layer *l = &m->layers[m->n_layers - 1];
+    if (l->kind != JG_DENSE)
+        return 0;
+    return pad8(l->n_out) < OUT_CHUNK ? pad8(l->n_out) : OUT_CHUNK;
 }
 
 static void put_provenance(jg_buf *b, const jg_model *m, const jg_emit_opts *o,
@@ -167,22 +207,33 @@ static void put_provenance(jg_buf *b, const jg_model *m, const jg_emit_opts *o,
 
 static void put_sizes(jg_buf *b, const jg_model *m, const char *up)
 {
-    size_t tile = tile_points(m), nch = jg_model_channels(m, 2);
-    size_t work = work_width(m) * nch * tile;
+    const size_t rows = tile_rows(m);
+    const size_t work = rows * work_width(m) + 8;
+    const size_t out = out_chunk(m) ? rows * out_chunk(m) + 8 : 0;
+    size_t n_buf = 1, i;
+    for (i = 0; i + 1 < m->n_layers; i++)
+        n_buf = m->layers[i].kind == JG_DENSE ? 2 : n_buf;
     jg_buf_printf(b, "#define %s_N_IN  %zu\n#define %s_N_OUT %zu\n", up, m->n_in, up, m->n_out);
-    jg_buf_printf(b, "#define %s_STACK_BYTES %zu\n", up, (2 * work + nch * tile) * sizeof(double));
+    jg_buf_printf(b, "#define %s_STACK_BYTES %zu\n", up, (n_buf * work + out) * sizeof(double));
 }
 
 static void put_work(jg_buf *b, const jg_model *m, const char *up)
 {
-    jg_buf_printf(b, "#define %s__TILE  %zu     /* points per tile */\n", up, tile_points(m));
-    jg_buf_printf(b, "#define %s__NCH   %zu     /* channels per point for second derivatives */\n",
-                  up, jg_model_channels(m, 2));
-    jg_buf_printf(b, "#define %s__WIDTH %zu     /* widest layer held in the work space */\n",
+    int o;
+    static const char *const what[3] = {"u", "u, du", "u, du, d2u"};
+    for (o = 0; o < 3; o++)
+        jg_buf_printf(b, "#define %s__TILE%d %zu     /* points per tile for %s */\n", up, o,
+                      tile_points(m, o), what[o]);
+    jg_buf_printf(b, "#define %s__ROWS  %zu     /* rows of a tile at most: channels x points */\n",
+                  up, tile_rows(m));
+    jg_buf_printf(b, "#define %s__WIDTH %zu     /* widest layer held in the work space, padded */\n",
                   up, work_width(m));
+    jg_buf_printf(b, "#define %s__OUT   %zu     /* output neurons computed at once, padded */\n",
+                  up, out_chunk(m));
 }
 
-static void put_weights(jg_buf *b, const jg_model *m, const char *prefix)
+static void put_weights(jg_buf *b, const jg_model *m, const char *prefix,
+                        const char *up)
 {
     size_t i;
     for (i = 0; i < m->n_layers; i++) {
@@ -198,35 +249,55 @@ static void put_weights(jg_buf *b, const jg_model *m, const char *prefix)
             comment_text(b, l->tensor);
             jg_buf_printf(b, ".bias [%zu]", l->n_out);
         }
-        jg_buf_printf(b, ", read as %s */\n", l->dtype);
-        put_array(b, prefix, i, l, "weight", l->w, l->n_out * l->n_in);
+        jg_buf_printf(b, ", read as %s.\n   Stored as W^T [%zu][%zu]: row k holds the weights from input k,\n"
+                         "   padded with zeros to a multiple of 8. */\n", l->dtype, l->n_in, pad8(l->n_out));
+        {
+            /* the transpose, row k = column k of W */
+            double *wt = (double *)jg_malloc(l->n_out * l->n_in * sizeof *wt);
+            size_t r, c;
+            if (wt == NULL) {
+                b->failed = 1;
+                return;
+            }
+            for (r = 0; r < l->n_out; r++)
+                for (c = 0; c < l->n_in; c++)
+                    wt[c * l->n_out + r] = l->w[r * l->n_in + c];
+            put_array(b, prefix, up, i, l, "weight", wt, l->n_in, l->n_out);
+            jg_free(wt);
+        }
         if (l->b != NULL)
-            put_array(b, prefix, i, l, "bias", l->b, l->n_out);
+            put_array(b, prefix, up, i, l, "bias", l->b, 1, l->n_out);
     }
 }
 
 static void put_layers(jg_buf *b, const jg_model *m, const char *prefix,
-                       const char *up)
+                       const char *up, const char *kp)
 {
-    size_t i, n_hidden_dense = 0;
+    size_t i, n_buf = 1, ld = pad8(m->n_in);
     int cur = 0;
     const int last_dense = m->layers[m->n_layers - 1].kind == JG_DENSE;
-    for (i = 0; i + 1 < m->n_layers || (i < m->n_layers && !last_dense); i++)
-        n_hidden_dense += m->layers[i].kind == JG_DENSE;
+    for (i = 0; i + 1 < m->n_layers; i++)
+        n_buf = m->layers[i].kind == JG_DENSE ? 2 : n_buf;
 
-    jg_buf_printf(b, "    double work0[%s__WORK]", up);
-    if (n_hidden_dense > 0)
-        jg_buf_printf(b, ", work1[%s__WORK]", up);
+    jg_buf_printf(b, "    double work0_[%s__WORK]", up);
+    if (n_buf > 1)
+        jg_buf_printf(b, ", work1_[%s__WORK]", up);
     if (last_dense)
-        jg_buf_printf(b, ", row[%s__NCH * %s__TILE]", up, up);
-    jg_buf_printf(b, ";\n    const size_t ld = %s__channels(%s_N_IN, order) * np;\n", prefix, up);
+        jg_buf_printf(b, ", out_[%s__ROWS * %s__OUT + 8]", up, up);
+    jg_buf_printf(b, ";\n    double *work0 = %s__align(work0_)", prefix);
+    if (n_buf > 1)
+        jg_buf_printf(b, ", *work1 = %s__align(work1_)", prefix);
     if (last_dense)
-        jg_buf_puts(b, "    size_t k;\n");
+        jg_buf_printf(b, ", *out = %s__align(out_)", prefix);
+    jg_buf_printf(b, ";\n    const size_t nrow = %s__channels(order) * np;\n", prefix);
+    if (last_dense)
+        jg_buf_puts(b, "    size_t j, m;\n");
     jg_buf_printf(b, "    /* input: a = x, a' = identity, a'' = 0 */\n"
-                     "    %s__seed(%s_N_IN, order, np, ld, x, work0);\n", prefix, up);
+                     "    %s__seed(%s_N_IN, nrow, np, x, work0, %zu);\n", kp, up, ld);
     for (i = 0; i < m->n_layers; i++) {
         const jg_layer *l = &m->layers[i];
         const jg_layer_info *info = jg_layer_info_of(l->kind);
+        const size_t ldo = pad8(l->n_out);
         jg_buf_printf(b, "    /* layer %zu (spec line %d): %s", i + 1, l->line, info->keyword);
         if (l->kind == JG_DENSE) {
             jg_buf_printf(b, " %zu <- %zu ", l->n_out, l->n_in);
@@ -234,46 +305,49 @@ static void put_layers(jg_buf *b, const jg_model *m, const char *prefix,
         }
         jg_buf_printf(b, "   %s%s%s */\n", info->formula,
                       l->kind != JG_DENSE && l->kind != JG_IDENTITY ? ";  a' = s' z';  a'' = s'' z' z'^T + s' z''" : "",
-                      l->kind == JG_DENSE && i + 1 == m->n_layers ? "; the output, a row at a time" : "");
+                      l->kind == JG_DENSE && i + 1 == m->n_layers ? "; the output, in chunks" : "");
         if (l->kind == JG_DENSE) {
             jg_buf wn = JG_BUF_INIT, bn = JG_BUF_INIT;
             array_name(&wn, prefix, i, l, "weight");
             if (l->b != NULL)
                 array_name(&bn, prefix, i, l, "bias");
-            else
-                jg_buf_puts(&bn, "NULL");
             if (i + 1 == m->n_layers) {
-                jg_buf_printf(b, "    for (k = 0; k < %zu; k++) {\n", l->n_out);
-                jg_buf_printf(b, "        %s__dense(1, %zu, %s + k * %zu, %s%s, np, ld, work%d, row);\n",
-                              prefix, l->n_in, jg_buf_str(&wn), l->n_in, jg_buf_str(&bn),
-                              l->b != NULL ? " + k" : "", cur);
-                jg_buf_printf(b, "        %s__store(%s_N_OUT, k, 1, %s_N_IN, order, np, ld, row, u, du, d2u);\n"
-                                 "    }\n", prefix, up, up);
+                jg_buf_printf(b, "    for (j = 0; j < %zu; j += %s__OUT) {\n", l->n_out, up);
+                jg_buf_printf(b, "        m = %zu - j < %s__OUT ? %zu - j : %s__OUT;\n", l->n_out, up, l->n_out, up);
+                jg_buf_printf(b, "        %s__dense((m + 7) / 8 * 8, %zu, %s + j, %zu, %s%s, nrow, np, work%d, %zu, out, %s__OUT);\n",
+                              kp, l->n_in, jg_buf_str(&wn), ldo, l->b != NULL ? jg_buf_str(&bn) : "NULL",
+                              l->b != NULL ? " + j" : "", cur, ld, up);
+                jg_buf_printf(b, "        %s__store(%s_N_OUT, j, m, %s_N_IN, order, np, out, %s__OUT, u, du, d2u);\n"
+                                 "    }\n", kp, up, up, up);
             } else {
-                jg_buf_printf(b, "    %s__dense(%zu, %zu, %s, %s, np, ld, work%d, work%d);\n", prefix,
-                              l->n_out, l->n_in, jg_buf_str(&wn), jg_buf_str(&bn), cur, 1 - cur);
+                jg_buf_printf(b, "    %s__dense(%zu, %zu, %s, %zu, %s, nrow, np, work%d, %zu, work%d, %zu);\n", kp,
+                              ldo, l->n_in, jg_buf_str(&wn), ldo, l->b != NULL ? jg_buf_str(&bn) : "NULL",
+                              cur, ld, 1 - cur, ldo);
                 cur = 1 - cur;
             }
+            ld = ldo;
             if (wn.failed || bn.failed)
                 b->failed = 1;
             jg_buf_free(&wn);
             jg_buf_free(&bn);
         } else if (l->kind != JG_IDENTITY) {
-            jg_buf_printf(b, "    %s__activate(%s__%s, %zu, %s_N_IN, order, np, ld, work%d);\n", prefix,
-                          prefix, info->keyword, l->n_out, up, cur);
+            jg_buf_printf(b, "    %s__activate(%s__%s, %zu, %s_N_IN, order, np, work%d, %zu);\n", kp,
+                          kp, info->keyword, ld, up, cur, ld);
         }
     }
     if (!last_dense)
         jg_buf_printf(b, "    /* the output */\n"
-                         "    %s__store(%s_N_OUT, 0, %s_N_OUT, %s_N_IN, order, np, ld, work%d, u, du, d2u);\n",
-                      prefix, up, up, up, cur);
+                         "    %s__store(%s_N_OUT, 0, %s_N_OUT, %s_N_IN, order, np, work%d, %zu, u, du, d2u);\n",
+                      kp, up, up, up, cur, ld);
 }
 
-/* The kernel sections this model calls, renamed. */
-static int put_kernels(jg_buf *b, const jg_model *m, const char *prefix)
+/* The kernel sections this model calls, renamed to kp: in full for a
+   standalone file, their declarations only for the JIT. */
+static int put_kernels(jg_buf *b, const jg_model *m, const char *kp, int jit)
 {
     const char *names[8];
     size_t n = 0, i, j, len;
+    char done = 0;      /* helper sections written: 1 pow2, 2 expm1, 4 exp */
     names[n++] = "common";
     for (i = 0; i < m->n_layers; i++) {
         const jg_layer_kind k = m->layers[i].kind;
@@ -287,25 +361,62 @@ static int put_kernels(jg_buf *b, const jg_model *m, const char *prefix)
         if (j == n && n < sizeof names / sizeof names[0])
             names[n++] = jg_layer_info_of(k)->keyword;
     }
-    for (i = 0; i < n; i++) {
-        const char *s = jg_tpl_section(jg_tpl_kernels_c, names[i], &len);
+    if (!jit) {
+        const char *s = jg_tpl_section(jg_tpl_kernels_c, "vector", &len);
         if (s == NULL)
             return -1;
-        jg_tpl_rename(b, s, len, prefix);
-        if (i + 1 < n)
-            jg_buf_putc(b, '\n');
+        jg_tpl_rename(b, s, len, kp);
+        jg_buf_putc(b, '\n');
+    }
+    for (i = 0; i < n; i++) {
+        char decl[32];
+        const char *s;
+        snprintf(decl, sizeof decl, "%s-decl", names[i]);
+        s = jg_tpl_section(jg_tpl_kernels_c, decl, &len);
+        if (s == NULL)
+            return -1;
+        jg_tpl_rename(b, s, len, kp);
+    }
+    for (i = 0; !jit && i < n; i++) {
+        /* a section's helpers go first, each once */
+        static const char *const helpers[][3] = {
+            {"tanh", "pow2", "expm1"}, {"sigmoid", "pow2", "exp"},
+        };
+        size_t h, k;
+        const char *s;
+        for (h = 0; h < sizeof helpers / sizeof helpers[0]; h++) {
+            if (strcmp(names[i], helpers[h][0]) != 0)
+                continue;
+            for (k = 1; k < 3; k++) {
+                const char *sec = helpers[h][k];
+                char flag = (char)(strcmp(sec, "pow2") == 0 ? 1 : strcmp(sec, "expm1") == 0 ? 2 : 4);
+                if (done & flag)
+                    continue;
+                done |= flag;
+                s = jg_tpl_section(jg_tpl_kernels_c, sec, &len);
+                if (s == NULL)
+                    return -1;
+                jg_buf_putc(b, '\n');
+                jg_tpl_rename(b, s, len, kp);
+            }
+        }
+        s = jg_tpl_section(jg_tpl_kernels_c, names[i], &len);
+        if (s == NULL)
+            return -1;
+        jg_buf_putc(b, '\n');
+        jg_tpl_rename(b, s, len, kp);
     }
     return 0;
 }
 
+/* For the JIT (renamed like a template): no system headers, and the
+   kernels are the runtime's, with external linkage. */
 static const char jit_includes[] =
-    "/* For the JIT: libtcc compiles this without system headers; the runtime\n"
-    "   binds the libm functions by name. */\n"
+    "/* For the JIT: libtcc compiles this without system headers; the kernels\n"
+    "   are the runtime's, compiled by an optimizing compiler and bound by name. */\n"
     "typedef __SIZE_TYPE__ size_t;\n"
     "#define NULL ((void *)0)\n"
-    "double exp(double);\n"
-    "double fabs(double);\n"
-    "double tanh(double);\n";
+    "#define MODEL__API\n";
 
 int jg_emit(const jg_model *m, const jg_emit_opts *o, jg_buf *c, jg_buf *h,
             jg_diag *d)
@@ -315,6 +426,8 @@ int jg_emit(const jg_model *m, const jg_emit_opts *o, jg_buf *c, jg_buf *h,
     jg_buf prov_c = JG_BUF_INIT, prov_h = JG_BUF_INIT, sizes = JG_BUF_INIT;
     jg_buf decl = JG_BUF_INIT, kern = JG_BUF_INIT, work = JG_BUF_INIT;
     jg_buf weights = JG_BUF_INIT, layers = JG_BUF_INIT, tpl_c = JG_BUF_INIT, tpl_h = JG_BUF_INIT;
+    jg_buf incl = JG_BUF_INIT;
+    const char *kp = o->target == JG_TARGET_JIT ? JIT_KERNELS : o->prefix;
     size_t i;
     int rc = 0;
 
@@ -335,9 +448,9 @@ int jg_emit(const jg_model *m, const jg_emit_opts *o, jg_buf *c, jg_buf *h,
     put_provenance(&prov_h, m, o, "Header");
     put_sizes(&sizes, m, up);
     put_work(&work, m, up);
-    put_weights(&weights, m, o->prefix);
-    put_layers(&layers, m, o->prefix, up);
-    if (put_kernels(&kern, m, o->prefix) != 0) {
+    put_weights(&weights, m, o->prefix, up);
+    put_layers(&layers, m, o->prefix, up, kp);
+    if (put_kernels(&kern, m, kp, o->target == JG_TARGET_JIT) != 0) {
         bad = "kernels";
         rc = -1;
     }
@@ -360,7 +473,11 @@ int jg_emit(const jg_model *m, const jg_emit_opts *o, jg_buf *c, jg_buf *h,
             {"kernels", NULL, 0}, {"work", NULL, 0}, {"weights", NULL, 0}, {"layers", NULL, 0},
         };
         cs[0].text = jg_buf_str(&prov_c);
-        cs[1].text = o->target == JG_TARGET_JIT ? jit_includes : "#include <math.h>\n#include <stddef.h>\n";
+        if (o->target == JG_TARGET_JIT)
+            jg_tpl_rename(&incl, jit_includes, strlen(jit_includes), kp);
+        else
+            jg_buf_puts(&incl, "#include <math.h>\n#include <stddef.h>\n#include <string.h>\n");
+        cs[1].text = jg_buf_str(&incl);
         cs[2].text = jg_buf_str(&decl);
         cs[3].text = jg_buf_str(&kern);
         cs[4].text = jg_buf_str(&work);
@@ -372,7 +489,7 @@ int jg_emit(const jg_model *m, const jg_emit_opts *o, jg_buf *c, jg_buf *h,
         jg_diag_error(d, "jetgen", 0, 0, "internal error: template section '%s' does not match", bad);
     else if (c->failed || (h != NULL && h->failed) || prov_c.failed || prov_h.failed || sizes.failed
              || decl.failed || kern.failed || work.failed || weights.failed || layers.failed
-             || tpl_c.failed || tpl_h.failed) {
+             || tpl_c.failed || tpl_h.failed || incl.failed) {
         jg_diag_error(d, "jetgen", 0, 0, "out of memory while writing C");
         rc = -1;
     }
@@ -386,5 +503,6 @@ int jg_emit(const jg_model *m, const jg_emit_opts *o, jg_buf *c, jg_buf *h,
     jg_buf_free(&layers);
     jg_buf_free(&tpl_c);
     jg_buf_free(&tpl_h);
+    jg_buf_free(&incl);
     return rc;
 }

@@ -427,14 +427,15 @@ static void read_weights(parser *p)
     jg_st_close(f);
 }
 
-/* Widest buffer the emitted code keeps per point, in doubles per channel. */
+/* The emitted code keeps, for one point, every channel of the widest layer
+   (padded to 8) on the stack: at most JG_MAX_WORK bytes. */
 static void check_sizes(parser *p)
 {
     jg_model *m = p->m;
-    size_t i, width = m->n_in, nch = jg_model_channels(m, 2);
+    size_t i, width = (m->n_in + 7) / 8 * 8, nch = jg_model_channels(m, 2);
     for (i = 0; i < m->n_layers; i++)
-        if (!(i == m->n_layers - 1 && m->layers[i].kind == JG_DENSE) && m->layers[i].n_out > width)
-            width = m->layers[i].n_out;
+        if (!(i == m->n_layers - 1 && m->layers[i].kind == JG_DENSE) && (m->layers[i].n_out + 7) / 8 * 8 > width)
+            width = (m->layers[i].n_out + 7) / 8 * 8;
     if (nch > JG_MAX_WORK / sizeof(double) || width > JG_MAX_WORK / sizeof(double) / nch)
         jg_diag_error(p->d, p->path, 0, 0,
                       "too large: %zu inputs and a %zu-wide layer need more than %u bytes of "

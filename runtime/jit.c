@@ -4,9 +4,11 @@
 #include <libtcc.h>
 #include <math.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "buf.h"
+#include "kernels.h"
 #include "mem.h"
 
 struct jg_jit {
@@ -37,6 +39,8 @@ int jg_jit_compile(const char *name, const char *source, jg_jit **out)
 {
     jg_jit *j;
     jg_buf src = JG_BUF_INIT;
+    const jg_kernel_set *ks = jg_kernels_best();
+    char kname[64];
     size_t i;
     int rc = JG_OK;
 
@@ -69,6 +73,12 @@ int jg_jit_compile(const char *name, const char *source, jg_jit **out)
             const void *addr;   /* ISO C has no cast from function to object pointer */
             memcpy(&addr, &libm[i].fn, sizeof addr);
             tcc_add_symbol(j->tcc, libm[i].name, addr);
+        }
+        for (i = 0; i < JG_N_KERNELS; i++) {
+            const void *addr;
+            memcpy(&addr, &ks->k[i].fn, sizeof addr);
+            snprintf(kname, sizeof kname, "jetgen__%s", ks->k[i].name);
+            tcc_add_symbol(j->tcc, kname, addr);
         }
         if (tcc_compile_string(j->tcc, jg_buf_str(&src)) < 0
             || tcc_relocate(j->tcc, TCC_RELOCATE_AUTO) < 0)

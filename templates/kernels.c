@@ -1,167 +1,402 @@
 /* templates/kernels.c: the kernels every emitted network calls, as C that
    compiles on its own (cc -std=c99 -c templates/kernels.c).
 
-   jetgen copies the sections a network needs into the emitted file, and
-   renames model_ to the user's prefix (model__ marks private helpers).
+   One source for two uses. jetgen copies the sections a network needs into
+   each standalone file it emits, renaming model_ to the user's prefix
+   (model__ marks private names), and the runtime compiles this file with
+   the build's optimizing compiler, once per vector width, and binds those
+   copies into JIT-compiled networks (runtime/kernels.c).
    Sections, each between banner comments:
-     includes   the headers this file needs when compiled alone (dropped)
-     common     tile layout, seeding, dense layers, storing results
-     activate   the chain rule through an elementwise activation
+     includes    the headers this file needs when compiled alone (dropped)
+     vector      the vector type and FMA for the machine compiled for
+     NAME-decl   the declarations of section NAME's kernels (all that a
+                 JIT-compiled network sees of them)
+     common      seeding, dense layers, storing results
+     activate    the chain rule through an elementwise activation
+     pow2        2^n from bits, for expm1 and exp
+     expm1       e^x - 1 for x in [0, 40], vectorizable
+     exp         e^-x for x >= 0, vectorizable
      tanh, sigmoid   value, first and second derivative of one activation
 
-   The layout of a tile. A tile holds np points. For each neuron k of a layer
-   it holds nch channels of np values each, channel-major, so a row of the
-   buffer is ld = nch * np doubles:
-     buf[k * ld + 0 * np + p]          a_k at point p
-     buf[k * ld + (1 + i) * np + p]    d a_k / d x_i                  (order >= 1)
-     buf[k * ld + t * np + p]          d2 a_k / d x_i d x_j, i <= j,   (order >= 2)
-                                       t = 1 + N_IN + (pairs before (i, j))
-   so a dense layer is one matrix product over all channels and points at
-   once: one weight load feeds the value and every derivative channel. */
+   The layout of a tile. A tile holds np points. Each layer keeps, for every
+   point p and channel c, a row of its neurons, padded with zeros to a
+   multiple of 8 (the row stride ld):
+     buf[(c * np + p) * ld + k]     channel c of neuron k at point p
+     c = 0                          the value a_k
+     c = 1 + i                      d a_k / d x_i                     (order >= 1)
+     c = 1 + N_IN + t               d2 a_k / d x_i d x_j, i <= j,      (order >= 2)
+                                    t = pairs (i', j') before (i, j)
+   A dense layer is then one matrix product of all nch * np rows by the
+   transposed weights, W^T [in][ld]: one load of 8 weights feeds the value
+   and every derivative channel of every point in the block.
+
+   Numbers: the kernels give the same results under every compiler up to
+   rounding differences of fused multiply-adds (a compiler may fuse a * b + c
+   or not); tanh and sigmoid come from polynomials within 3 units in the last
+   place of the libm functions. Do not compile with -ffast-math: the kernels
+   rely on IEEE arithmetic (the build stops if __FAST_MATH__ is set). */
 
 /**** begin includes ****/
 #include <math.h>
 #include <stddef.h>
+#include <string.h>
 /**** end includes ****/
 
+/**** begin vector ****/
+#if defined(__FAST_MATH__)
+#error "jetgen kernels need IEEE arithmetic: compile without -ffast-math"
+#endif
+
+/* MODEL__V doubles per vector: what the compiler targets (GNU C vector
+   extensions in gcc and clang), or 1 in plain C. Rows are padded to 8, a
+   multiple of every width. MODEL__FMA(acc, s, w): acc += s * w, fused where
+   the target has FMA (also under -std=c99, where compilers do not fuse on
+   their own). */
+#if defined(__GNUC__) && !defined(__TINYC__)
+#if defined(__AVX512F__)
+#define MODEL__V 8
+#define MODEL__RB 4
+#elif defined(__AVX__)
+#define MODEL__V 4
+#define MODEL__RB 2
+#else
+#define MODEL__V 2
+#define MODEL__RB 2
+#endif
+typedef double model__vec __attribute__((vector_size(MODEL__V * sizeof(double))));
+#define MODEL__INLINE static __inline__ __attribute__((always_inline))
+#if defined(__AVX512F__)
+#include <immintrin.h>
+#define MODEL__FMA(acc, s, w) ((acc) = _mm512_fmadd_pd(_mm512_set1_pd(s), (w), (acc)))
+#elif defined(__AVX__) && defined(__FMA__)
+#include <immintrin.h>
+#define MODEL__FMA(acc, s, w) ((acc) = _mm256_fmadd_pd(_mm256_set1_pd(s), (w), (acc)))
+#else
+#define MODEL__FMA(acc, s, w) ((acc) += (s) * (w))
+#endif
+#else
+#define MODEL__V 1
+#define MODEL__RB 8
+typedef double model__vec;
+#define MODEL__INLINE static
+#define MODEL__FMA(acc, s, w) ((acc) += (s) * (w))
+#endif
+
+MODEL__INLINE model__vec model__load(const double *p)
+{
+    model__vec v;
+    memcpy(&v, p, sizeof v);
+    return v;
+}
+
+MODEL__INLINE void model__put(double *p, model__vec v)
+{
+    memcpy(p, &v, sizeof v);
+}
+/**** end vector ****/
+
+/**** begin common-decl ****/
+#ifndef MODEL__API
+#define MODEL__API static
+#endif
+MODEL__API void model__seed(size_t n_x, size_t nrow, size_t np, const double *x,
+                            double *a, size_t lda);
+MODEL__API void model__dense(size_t n_out, size_t n_in, const double *wt,
+                             size_t ldw, const double *b, size_t nrow,
+                             size_t np, const double *a, size_t lda,
+                             double *z, size_t ldz);
+MODEL__API void model__store(size_t n_out, size_t k0, size_t m, size_t n_x,
+                             int order, size_t np, const double *z,
+                             size_t ldz, double *u, double *du, double *d2u);
+/**** end common-decl ****/
+
+/**** begin activate-decl ****/
+typedef void (*model__fn)(size_t n, const double *z, double *s0, double *s1,
+                          double *s2);
+MODEL__API void model__activate(model__fn f, size_t n, size_t n_x, int order,
+                                size_t np, double *z, size_t ldz);
+/**** end activate-decl ****/
+
+/**** begin tanh-decl ****/
+MODEL__API void model__tanh(size_t n, const double *z, double *s0, double *s1,
+                            double *s2);
+/**** end tanh-decl ****/
+
+/**** begin sigmoid-decl ****/
+MODEL__API void model__sigmoid(size_t n, const double *z, double *s0,
+                               double *s1, double *s2);
+/**** end sigmoid-decl ****/
+
 /**** begin common ****/
-/* Channels per point for derivatives up to order: 1, 1 + n_x, or
-   1 + n_x + n_x (n_x + 1) / 2. */
-static size_t model__channels(size_t n_x, int order)
+/* The input layer, nrow = nch * np rows: a_i = x_i, d a_i / d x_j =
+   [i == j], second derivatives 0; the padding lanes up to lda are zeroed.
+   x is [np][n_x]. */
+MODEL__API void model__seed(size_t n_x, size_t nrow, size_t np, const double *x,
+                            double *a, size_t lda)
 {
-    if (order <= 0)
-        return 1;
-    if (order == 1)
-        return 1 + n_x;
-    return 1 + n_x + n_x * (n_x + 1) / 2;
-}
-
-/* The input layer: a_i = x_i, d a_i / d x_j = [i == j], second
-   derivatives 0. x is [np][n_x]. */
-static void model__seed(size_t n_x, int order, size_t np, size_t ld,
-                        const double *x, double *a)
-{
-    size_t i, c, p;
-    for (i = 0; i < n_x; i++) {
-        double *ai = a + i * ld;
-        for (c = 0; c < ld; c++)
-            ai[c] = 0.0;
-        for (p = 0; p < np; p++) {
-            ai[p] = x[p * n_x + i];
-            if (order >= 1)
-                ai[(1 + i) * np + p] = 1.0;
-        }
+    size_t r, i;
+    for (r = 0; r < nrow; r++) {
+        const size_t c = r / np, p = r % np;
+        double *ar = a + r * lda;
+        for (i = 0; i < lda; i++)
+            ar[i] = i >= n_x ? 0.0 : c == 0 ? x[p * n_x + i] : c == 1 + i ? 1.0 : 0.0;
     }
 }
 
-/* z = W a + b on every channel (the bias only on the value channel):
-   z[j][c][p] = sum_k w[j][k] a[k][c][p].  w is [n_out][n_in]; b may be
-   NULL. */
-static void model__dense(size_t n_out, size_t n_in, const double *w,
-                         const double *b, size_t np, size_t ld,
-                         const double *a, double *z)
+/* The register block of model__dense: 6 rows of a times MODEL__RB vectors
+   of weights, 6 * MODEL__RB accumulators that stay in registers. */
+#define MODEL__BLOCK_ROWS(X) X(0) X(1) X(2) X(3) X(4) X(5)
+#if MODEL__RB == 8
+#define MODEL__BLOCK_VECS(X, q) X(q, 0) X(q, 1) X(q, 2) X(q, 3) X(q, 4) X(q, 5) X(q, 6) X(q, 7)
+#elif MODEL__RB == 4
+#define MODEL__BLOCK_VECS(X, q) X(q, 0) X(q, 1) X(q, 2) X(q, 3)
+#else
+#define MODEL__BLOCK_VECS(X, q) X(q, 0) X(q, 1)
+#endif
+
+static void model__block(size_t n_in, const double *wt, size_t ldw,
+                         const double *b, size_t nb, const double *a,
+                         size_t lda, double *z, size_t ldz)
 {
-    size_t j, k, c, p;
-    for (j = 0; j < n_out; j++) {
-        double *zj = z + j * ld;
-        const double *wj = w + j * n_in;
-        for (c = 0; c < ld; c++)
-            zj[c] = 0.0;
-        for (k = 0; k < n_in; k++) {
-            const double wk = wj[k];
-            const double *ak = a + k * ld;
-            for (c = 0; c < ld; c++)
-                zj[c] += wk * ak[c];
-        }
-        if (b != NULL)
-            for (p = 0; p < np; p++)
-                zj[p] += b[j];
+    const model__vec zero = {0};
+#define MODEL__INIT(q, v) model__vec acc##q##v = b != NULL && q < nb ? model__load(b + v * MODEL__V) : zero;
+#define MODEL__INIT_ROW(q) MODEL__BLOCK_VECS(MODEL__INIT, q)
+    MODEL__BLOCK_ROWS(MODEL__INIT_ROW)
+    size_t k;
+    for (k = 0; k < n_in; k++) {
+        const double *wk = wt + k * ldw;
+#define MODEL__W(q, v) const model__vec w##v = model__load(wk + v * MODEL__V);
+        MODEL__BLOCK_VECS(MODEL__W, 0)
+#define MODEL__ACC(q, v) MODEL__FMA(acc##q##v, s, w##v);
+#define MODEL__ACC_ROW(q) { const double s = a[q * lda + k]; MODEL__BLOCK_VECS(MODEL__ACC, q) }
+        MODEL__BLOCK_ROWS(MODEL__ACC_ROW)
     }
+#define MODEL__PUT(q, v) model__put(z + q * ldz + v * MODEL__V, acc##q##v);
+#define MODEL__PUT_ROW(q) MODEL__BLOCK_VECS(MODEL__PUT, q)
+    MODEL__BLOCK_ROWS(MODEL__PUT_ROW)
 }
 
-/* Copies rows [0, rows) of z, outputs k0 .. k0 + rows - 1, into the caller's
-   layout: u [np][n_out], du [np][n_out][n_x], d2u [np][n_out][n_x][n_x]
-   (both triangles). Any of u, du, d2u may be NULL. */
-static void model__store(size_t n_out, size_t k0, size_t rows, size_t n_x,
-                         int order, size_t np, size_t ld, const double *z,
-                         double *u, double *du, double *d2u)
+/* One row of a times one vector of weights: the edges of model__dense. */
+static void model__block1(size_t n_in, const double *wt, size_t ldw,
+                          const double *b, const double *a, double *z)
 {
-    size_t r, p, i, j, t;
-    for (r = 0; r < rows; r++) {
-        const double *zr = z + r * ld;
-        const size_t k = k0 + r;
-        for (p = 0; p < np; p++) {
-            const size_t pk = p * n_out + k;
-            if (u != NULL)
-                u[pk] = zr[p];
-            if (order >= 1 && du != NULL)
-                for (i = 0; i < n_x; i++)
-                    du[pk * n_x + i] = zr[(1 + i) * np + p];
-            if (order >= 2 && d2u != NULL) {
-                t = 1 + n_x;
-                for (i = 0; i < n_x; i++)
-                    for (j = i; j < n_x; j++, t++)
-                        d2u[(pk * n_x + i) * n_x + j] = d2u[(pk * n_x + j) * n_x + i]
-                            = zr[t * np + p];
+    model__vec acc = {0};
+    size_t k;
+    if (b != NULL)
+        acc = model__load(b);
+    for (k = 0; k < n_in; k++)
+        MODEL__FMA(acc, a[k], model__load(wt + k * ldw));
+    model__put(z, acc);
+}
+
+/* z = W a + b on every row of the tile, the bias only on the value rows
+   (the first np): z[r][j] = sum_k a[r][k] wt[k][j], for r < nrow and
+   j < n_out (a multiple of 8). wt is W^T, [n_in][ldw]; b, if not
+   NULL, has n_out entries. */
+MODEL__API void model__dense(size_t n_out, size_t n_in, const double *wt,
+                             size_t ldw, const double *b, size_t nrow,
+                             size_t np, const double *a, size_t lda,
+                             double *z, size_t ldz)
+{
+    const size_t jb = MODEL__RB * MODEL__V;
+    size_t j = 0, r, v;
+    for (; j + jb <= n_out; j += jb) {
+        for (r = 0; r + 6 <= nrow; r += 6)
+            model__block(n_in, wt + j, ldw, b != NULL ? b + j : NULL, r < np ? np - r : 0,
+                         a + r * lda, lda, z + r * ldz + j, ldz);
+        for (; r < nrow; r++)
+            for (v = 0; v < jb; v += MODEL__V)
+                model__block1(n_in, wt + j + v, ldw, b != NULL && r < np ? b + j + v : NULL,
+                              a + r * lda, z + r * ldz + j + v);
+    }
+    for (; j < n_out; j += MODEL__V)
+        for (r = 0; r < nrow; r++)
+            model__block1(n_in, wt + j, ldw, b != NULL && r < np ? b + j : NULL,
+                          a + r * lda, z + r * ldz + j);
+}
+
+/* Copies neurons [0, m) of the tile z (row stride ldz), outputs k0 ..
+   k0 + m - 1, into the caller's layout: u [np][n_out], du [np][n_out][n_x],
+   d2u [np][n_out][n_x][n_x] (both triangles). Any of them may be NULL. */
+MODEL__API void model__store(size_t n_out, size_t k0, size_t m, size_t n_x,
+                             int order, size_t np, const double *z,
+                             size_t ldz, double *u, double *du, double *d2u)
+{
+    size_t p, i, j, t, k;
+    for (p = 0; p < np; p++) {
+        if (u != NULL) {
+            const double *zp = z + p * ldz;
+            double *up = u + p * n_out + k0;
+            for (k = 0; k < m; k++)
+                up[k] = zp[k];
+        }
+        if (order >= 1 && du != NULL)
+            for (i = 0; i < n_x; i++) {
+                const double *zi = z + ((1 + i) * np + p) * ldz;
+                double *dp = du + (p * n_out + k0) * n_x + i;
+                for (k = 0; k < m; k++)
+                    dp[k * n_x] = zi[k];
             }
+        if (order >= 2 && d2u != NULL) {
+            const size_t nn = n_x * n_x;
+            t = 1 + n_x;
+            for (i = 0; i < n_x; i++)
+                for (j = i; j < n_x; j++, t++) {
+                    const double *zt = z + (t * np + p) * ldz;
+                    double *hp = d2u + (p * n_out + k0) * nn;
+                    for (k = 0; k < m; k++)
+                        hp[k * nn + i * n_x + j] = hp[k * nn + j * n_x + i] = zt[k];
+                }
         }
     }
 }
 /**** end common ****/
 
 /**** begin activate ****/
-/* a = s(z) on n rows in place, with the chain rule
-   a'_i = s' z'_i  and  a''_ij = s'' z'_i z'_j + s' z''_ij.
-   f(z, s) sets s[0] = s(z), s[1] = s'(z), s[2] = s''(z). */
-static void model__activate(void (*f)(double, double *), size_t n,
-                            size_t n_x, int order, size_t np, size_t ld,
-                            double *z)
+#define MODEL__ACT_CHUNK 64     /* neurons whose s, s', s'' are held at once */
+
+/* a = s(z) on n neurons (a multiple of 8) in place, with the
+   chain rule  a'_i = s' z'_i  and  a''_ij = s'' z'_i z'_j + s' z''_ij.
+   f(m, z, s0, s1, s2) sets s(z), s'(z), s''(z) for m values. */
+MODEL__API void model__activate(model__fn f, size_t n, size_t n_x, int order,
+                                size_t np, double *z, size_t ldz)
 {
-    size_t k, p, i, j, t;
-    for (k = 0; k < n; k++) {
-        for (p = 0; p < np; p++) {
-            double *r = z + k * ld + p;     /* channel c at r[c * np] */
-            double s[3];
-            f(r[0], s);
-            r[0] = s[0];
+    double s0[MODEL__ACT_CHUNK], s1[MODEL__ACT_CHUNK], s2[MODEL__ACT_CHUNK];
+    size_t p, k0, k, i, j, t, m;
+    for (p = 0; p < np; p++)
+        for (k0 = 0; k0 < n; k0 += m) {
+            double *zv = z + p * ldz + k0;
+            m = n - k0 < MODEL__ACT_CHUNK ? n - k0 : MODEL__ACT_CHUNK;
+            f(m, zv, s0, s1, s2);
             if (order >= 2) {
                 t = 1 + n_x;
                 for (i = 0; i < n_x; i++)
-                    for (j = i; j < n_x; j++, t++)
-                        r[t * np] = s[2] * r[(1 + i) * np] * r[(1 + j) * np]
-                                    + s[1] * r[t * np];
+                    for (j = i; j < n_x; j++, t++) {
+                        const double *di = z + ((1 + i) * np + p) * ldz + k0;
+                        const double *dj = z + ((1 + j) * np + p) * ldz + k0;
+                        double *dt = z + (t * np + p) * ldz + k0;
+                        for (k = 0; k < m; k++)
+                            dt[k] = s2[k] * di[k] * dj[k] + s1[k] * dt[k];
+                    }
             }
             if (order >= 1)
-                for (i = 0; i < n_x; i++)
-                    r[(1 + i) * np] *= s[1];
+                for (i = 0; i < n_x; i++) {
+                    double *di = z + ((1 + i) * np + p) * ldz + k0;
+                    for (k = 0; k < m; k++)
+                        di[k] *= s1[k];
+                }
+            for (k = 0; k < m; k++)
+                zv[k] = s0[k];
         }
-    }
 }
 /**** end activate ****/
 
-/**** begin tanh ****/
-/* tanh: s' = 1 - a^2, s'' = -2 a s'. Both are exactly 0 once tanh rounds
-   to +-1, so saturated neurons give zeros, never NaN. */
-static void model__tanh(double z, double *s)
+/**** begin pow2 ****/
+/* 2^n for an integer n in [-1022, 1023], from its bits: adding 1.5 * 2^52
+   puts n + 1023 in the low bits of t, and shifting them into the exponent
+   field gives 2^n. Branch-free, so loops over it vectorize. */
+MODEL__INLINE double model__pow2(double n)
 {
-    const double a = tanh(z);
-    s[0] = a;
-    s[1] = 1.0 - a * a;
-    s[2] = -2.0 * a * s[1];
+    double t = n + (6755399441055744.0 + 1023.0);
+    unsigned long long bits;
+    memcpy(&bits, &t, sizeof bits);
+    bits <<= 52;
+    memcpy(&t, &bits, sizeof t);
+    return t;
+}
+/**** end pow2 ****/
+
+/**** begin expm1 ****/
+/* e^x - 1 for x in [0, 40]: x = n ln2 + r with |r| <= ln2 / 2, e^r - 1 by
+   its Taylor series to r^13 (truncation below 1e-17 relative), then
+   2^n (e^r - 1) + (2^n - 1). Within 1.5 units in the last place. */
+MODEL__INLINE double model__expm1(double x)
+{
+    const double shift = 6755399441055744.0;    /* x + shift rounds x to an integer */
+    const double n = (x * 1.4426950408889634 + shift) - shift;
+    const double r = (x - n * 6.93147180369123816490e-01) - n * 1.90821492927058770002e-10;
+    const double s = model__pow2(n);
+    double q = 1.0 / 6227020800.0;
+    q = q * r + 1.0 / 479001600.0;
+    q = q * r + 1.0 / 39916800.0;
+    q = q * r + 1.0 / 3628800.0;
+    q = q * r + 1.0 / 362880.0;
+    q = q * r + 1.0 / 40320.0;
+    q = q * r + 1.0 / 5040.0;
+    q = q * r + 1.0 / 720.0;
+    q = q * r + 1.0 / 120.0;
+    q = q * r + 1.0 / 24.0;
+    q = q * r + 1.0 / 6.0;
+    q = q * r + 0.5;
+    q = q * r * r + r;
+    return s * q + (s - 1.0);
+}
+/**** end expm1 ****/
+
+/**** begin exp ****/
+/* e^-x for x >= 0 (0 beyond 746, NaN for NaN): x = -(n ln2 + r), e^r by
+   its Taylor series, times 2^n in two factors so that results down to the
+   subnormals are reached. Within 1.5 units in the last place. */
+MODEL__INLINE double model__exp_neg(double x)
+{
+    const double shift = 6755399441055744.0;
+    const double y = x > 746.0 ? -746.0 : -x;
+    const double n = (y * 1.4426950408889634 + shift) - shift;
+    const double r = (y - n * 6.93147180369123816490e-01) - n * 1.90821492927058770002e-10;
+    const double h = (n * 0.5 + shift) - shift;
+    double q = 1.0 / 6227020800.0;
+    q = q * r + 1.0 / 479001600.0;
+    q = q * r + 1.0 / 39916800.0;
+    q = q * r + 1.0 / 3628800.0;
+    q = q * r + 1.0 / 362880.0;
+    q = q * r + 1.0 / 40320.0;
+    q = q * r + 1.0 / 5040.0;
+    q = q * r + 1.0 / 720.0;
+    q = q * r + 1.0 / 120.0;
+    q = q * r + 1.0 / 24.0;
+    q = q * r + 1.0 / 6.0;
+    q = q * r + 0.5;
+    q = q * r + 1.0;
+    q = q * r + 1.0;
+    return q * model__pow2(h) * model__pow2(n - h);
+}
+/**** end exp ****/
+
+/**** begin tanh ****/
+/* tanh: a = sign(z) e / (e + 2) with e = e^(2|z|) - 1 (2|z| capped at 40,
+   where tanh is 1 to the last bit); s' = 1 - a^2, s'' = -2 a s'. Both are
+   exactly 0 once a rounds to +-1: saturated neurons give zeros, never NaN. */
+MODEL__API void model__tanh(size_t n, const double *z, double *s0, double *s1,
+                            double *s2)
+{
+    size_t k;
+    for (k = 0; k < n; k++) {
+        const double x = z[k], ax2 = 2.0 * fabs(x);
+        const double e = model__expm1(ax2 > 40.0 ? 40.0 : ax2);
+        const double t = e / (e + 2.0);
+        const double a = x < 0.0 ? -t : t;
+        s0[k] = a;
+        s1[k] = 1.0 - a * a;
+        s2[k] = -2.0 * a * (1.0 - a * a);
+    }
 }
 /**** end tanh ****/
 
 /**** begin sigmoid ****/
-/* sigmoid: a = 1 / (1 + e^-z), s' = a (1 - a), s'' = s' (1 - 2 a). 1 - a is
-   computed as e^-|z| / (1 + e^-|z|) on the side where it is small, so it
-   keeps full relative precision and exp never overflows. */
-static void model__sigmoid(double z, double *s)
+/* sigmoid: a = 1 / (1 + e^-z), s' = a (1 - a), s'' = s' (1 - 2 a). With
+   e = e^-|z|, a and 1 - a are 1 / (1 + e) and e / (1 + e) in the order of
+   the sign of z, so the small one keeps full relative precision. */
+MODEL__API void model__sigmoid(size_t n, const double *z, double *s0,
+                               double *s1, double *s2)
 {
-    const double e = exp(-fabs(z));
-    const double hi = 1.0 / (1.0 + e), lo = e / (1.0 + e);
-    const double a = z >= 0.0 ? hi : lo, b = z >= 0.0 ? lo : hi;   /* b = 1 - a */
-    s[0] = a;
-    s[1] = a * b;
-    s[2] = s[1] * (b - a);
+    size_t k;
+    for (k = 0; k < n; k++) {
+        const double x = z[k], e = model__exp_neg(fabs(x));
+        const double hi = 1.0 / (1.0 + e), lo = e / (1.0 + e);
+        const double a = x >= 0.0 ? hi : lo, b = x >= 0.0 ? lo : hi;   /* b = 1 - a */
+        s0[k] = a;
+        s1[k] = a * b;
+        s2[k] = a * b * (b - a);
+    }
 }
 /**** end sigmoid ****/

@@ -7,15 +7,17 @@
      provenance    this comment: what made the file
      includes      the headers (the JIT gets its own few declarations)
      declarations  model.h, less its provenance and includes
-     kernels       the needed sections of templates/kernels.c
-     work          tile size and work space of this network
-     weights       the weights, as exact round-trip literals
+     kernels       the needed sections of templates/kernels.c (for the JIT,
+                   their declarations only: the runtime supplies them)
+     work          tile sizes and work space of this network
+     weights       the weights, transposed and padded, as exact literals
      layers        the body of model__tile: the network, step by step */
 /**** end provenance ****/
 
 /**** begin includes ****/
 #include <math.h>
 #include <stddef.h>
+#include <string.h>
 /**** end includes ****/
 
 /**** begin declarations ****/
@@ -27,39 +29,71 @@
 /**** end kernels ****/
 
 /**** begin work ****/
-#define MODEL__TILE  16     /* points per tile */
-#define MODEL__NCH   6      /* channels per point for second derivatives */
-#define MODEL__WIDTH 3      /* widest layer held in the work space */
+#define MODEL__TILE0 16     /* points per tile for u */
+#define MODEL__TILE1 16     /* points per tile for u, du */
+#define MODEL__TILE2 10     /* points per tile for u, du, d2u */
+#define MODEL__ROWS  60     /* rows of a tile at most: channels x points */
+#define MODEL__WIDTH 8      /* widest layer held in the work space, padded */
+#define MODEL__OUT   8      /* output neurons computed at once, padded */
 /**** end work ****/
-#define MODEL__WORK (MODEL__WIDTH * MODEL__NCH * MODEL__TILE)
+#define MODEL__WORK (MODEL__ROWS * MODEL__WIDTH + 8)
+
+/* Weights are aligned to 64 bytes where the compiler can be told. */
+#if defined(__GNUC__) || defined(__TINYC__)
+#define MODEL__ALIGN __attribute__((aligned(64)))
+#else
+#define MODEL__ALIGN
+#endif
+
+/* Channels per point for derivatives up to order: 1, 1 + N_IN, or
+   1 + N_IN + N_IN (N_IN + 1) / 2 (see the layout in the kernels). */
+static size_t model__channels(int order)
+{
+    const size_t n = MODEL_N_IN;
+    return order <= 0 ? 1 : order == 1 ? 1 + n : 1 + n + n * (n + 1) / 2;
+}
+
+/* p rounded up to a multiple of 64 bytes (work space is declared with 8
+   doubles to spare). */
+static double *model__align(double *p)
+{
+    return p + (64 - (size_t)p % 64) % 64 / sizeof(double);
+}
 
 /**** begin weights ****/
-static const double model__w1[6] = {0.5, -0.25, 1.0, 0.75, -1.5, 0.125};
-static const double model__b1[3] = {0.1, -0.2, 0.3};
-static const double model__w3[9] = {1, 0, 0.5, 0, 1, -0.5, 0.25, 0.25, 1};
-static const double model__w5[6] = {1.0, -2.0, 0.5, 0.25, 0.75, -1.0};
-static const double model__b5[2] = {0.0, 1.0};
+/* layer 1: W^T [2][8], rows padded with zeros */
+static const double model__l1_w[16] MODEL__ALIGN = {
+    0.5, 1.0, -1.5, 0, 0, 0, 0, 0,
+    -0.25, 0.75, 0.125, 0, 0, 0, 0, 0};
+static const double model__l1_b[8] MODEL__ALIGN = {0.1, -0.2, 0.3, 0, 0, 0, 0, 0};
+static const double model__l3_w[24] MODEL__ALIGN = {
+    1, 0, 0.25, 0, 0, 0, 0, 0,
+    0, 1, 0.25, 0, 0, 0, 0, 0,
+    0.5, -0.5, 1, 0, 0, 0, 0, 0};
+static const double model__l5_w[24] MODEL__ALIGN = {
+    1.0, 0.25, 0, 0, 0, 0, 0, 0,
+    -2.0, 0.75, 0, 0, 0, 0, 0, 0,
+    0.5, -1.0, 0, 0, 0, 0, 0, 0};
+static const double model__l5_b[8] MODEL__ALIGN = {0.0, 1.0, 0, 0, 0, 0, 0, 0};
 /**** end weights ****/
 
-/* np <= MODEL__TILE points x [np][MODEL_N_IN] through the network, with
-   derivatives up to order; results go to u, du, d2u (offset to the tile's
-   first point, each may be NULL). */
+/* np points x [np][MODEL_N_IN] through the network, with derivatives up to
+   order; results go to u, du, d2u (offset to the tile's first point, each
+   may be NULL). np * model__channels(order) <= MODEL__ROWS. */
 static void model__tile(int order, size_t np, const double *x, double *u,
                         double *du, double *d2u)
 {
 /**** begin layers ****/
-    double work0[MODEL__WORK], work1[MODEL__WORK], row[MODEL__NCH * MODEL__TILE];
-    const size_t ld = model__channels(MODEL_N_IN, order) * np;
-    size_t k;
-    model__seed(MODEL_N_IN, order, np, ld, x, work0);
-    model__dense(3, 2, model__w1, model__b1, np, ld, work0, work1);
-    model__activate(model__tanh, 3, MODEL_N_IN, order, np, ld, work1);
-    model__dense(3, 3, model__w3, NULL, np, ld, work1, work0);
-    model__activate(model__sigmoid, 3, MODEL_N_IN, order, np, ld, work0);
-    for (k = 0; k < 2; k++) {
-        model__dense(1, 3, model__w5 + k * 3, model__b5 + k, np, ld, work0, row);
-        model__store(MODEL_N_OUT, k, 1, MODEL_N_IN, order, np, ld, row, u, du, d2u);
-    }
+    double work0_[MODEL__WORK], work1_[MODEL__WORK];
+    double *work0 = model__align(work0_), *work1 = model__align(work1_);
+    const size_t nrow = model__channels(order) * np;
+    model__seed(MODEL_N_IN, nrow, np, x, work0, 8);
+    model__dense(8, 2, model__l1_w, 8, model__l1_b, nrow, np, work0, 8, work1, 8);
+    model__activate(model__tanh, 8, MODEL_N_IN, order, np, work1, 8);
+    model__dense(8, 3, model__l3_w, 8, NULL, nrow, np, work1, 8, work0, 8);
+    model__activate(model__sigmoid, 8, MODEL_N_IN, order, np, work0, 8);
+    model__dense(8, 3, model__l5_w, 8, model__l5_b, nrow, np, work0, 8, work1, 8);
+    model__store(MODEL_N_OUT, 0, 2, MODEL_N_IN, order, np, work1, 8, u, du, d2u);
 /**** end layers ****/
 }
 
@@ -67,9 +101,10 @@ static void model__tile(int order, size_t np, const double *x, double *u,
 static void model__run(int order, size_t n, const double *x, double *u,
                        double *du, double *d2u)
 {
+    const size_t tile = order <= 0 ? MODEL__TILE0 : order == 1 ? MODEL__TILE1 : MODEL__TILE2;
     size_t p, np;
     for (p = 0; p < n; p += np) {
-        np = n - p < MODEL__TILE ? n - p : MODEL__TILE;
+        np = n - p < tile ? n - p : tile;
         model__tile(order, np, x + p * MODEL_N_IN,
                     u != NULL ? u + p * MODEL_N_OUT : NULL,
                     du != NULL ? du + p * MODEL_N_OUT * MODEL_N_IN : NULL,

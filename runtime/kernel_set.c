@@ -1,0 +1,36 @@
+/* kernel_set.c: templates/kernels.c compiled as the runtime's kernels. The
+   build compiles this file once per instruction set, with JG_VARIANT set to
+   its name and the matching -march (meson.build), so the one source of the
+   kernels is the template; kernels.c picks the set at run time. */
+#include "kernels.h"
+
+#ifndef JG_VARIANT
+#error "JG_VARIANT names the instruction set this copy is built for"
+#endif
+
+#define JG_K2(v, n) jg_kernel_##v##_##n
+#define JG_K1(v, n) JG_K2(v, n)
+#define JG_KERNEL(n) JG_K1(JG_VARIANT, n)
+#define JG_STR2(v) #v
+#define JG_STR(v) JG_STR2(v)
+
+/* External linkage, and names of this variant's own. */
+#define MODEL__API
+#define model__seed JG_KERNEL(seed)
+#define model__dense JG_KERNEL(dense)
+#define model__store JG_KERNEL(store)
+#define model__activate JG_KERNEL(activate)
+#define model__tanh JG_KERNEL(tanh)
+#define model__sigmoid JG_KERNEL(sigmoid)
+
+#include "../templates/kernels.c"
+
+/* Function pointers of different types, kept as one type: the JIT code
+   declares each with its real type. */
+#define JG_ENTRY(n) {#n, (jg_kernel_fn)JG_KERNEL(n)}
+
+const jg_kernel_set JG_K1(JG_VARIANT, set) = {
+    JG_STR(JG_VARIANT),
+    {JG_ENTRY(seed), JG_ENTRY(dense), JG_ENTRY(store), JG_ENTRY(activate), JG_ENTRY(tanh),
+     JG_ENTRY(sigmoid)},
+};

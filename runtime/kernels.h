@@ -1,0 +1,24 @@
+/* kernels.h: the kernels of templates/kernels.c as the runtime carries them,
+   compiled by the build's optimizing compiler once per vector width, for
+   JIT-compiled networks to call (libtcc does not optimize). */
+#ifndef JG_KERNELS_H
+#define JG_KERNELS_H
+
+typedef void (*jg_kernel_fn)(void);
+
+typedef struct jg_kernel {
+    const char *name;       /* e.g. "dense": bound as jetgen__dense */
+    jg_kernel_fn fn;        /* cast to the real type before a call */
+} jg_kernel;
+
+#define JG_N_KERNELS 6
+
+typedef struct jg_kernel_set {
+    const char *isa;        /* "avx512", "avx2" or "baseline" */
+    jg_kernel k[JG_N_KERNELS];
+} jg_kernel_set;
+
+/* The set for the widest vectors this machine runs; chosen once. */
+const jg_kernel_set *jg_kernels_best(void);
+
+#endif
