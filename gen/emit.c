@@ -290,7 +290,9 @@ static void put_layers(jg_buf *b, const jg_model *m, const char *prefix,
     if (last_dense)
         jg_buf_printf(b, ", *out = %s__align(out_)", prefix);
     jg_buf_printf(b, ";\n    const size_t nrow = %s__channels(order) * np;\n", prefix);
-    if (last_dense)
+    if (last_dense && m->n_in == 1 && m->layers[m->n_layers - 1].n_out >= 8)
+        jg_buf_printf(b, "    double *rows[%s__ROWS];\n    size_t r, j, m;\n", up);
+    else if (last_dense)
         jg_buf_puts(b, "    size_t j, m;\n");
     jg_buf_printf(b, "    /* input: a = x, a' = identity, a'' = 0 */\n"
                      "    %s__seed(%s_N_IN, nrow, np, x, work0, %zu);\n", kp, up, ld);
@@ -312,15 +314,29 @@ static void put_layers(jg_buf *b, const jg_model *m, const char *prefix,
             if (l->b != NULL)
                 array_name(&bn, prefix, i, l, "bias");
             if (i + 1 == m->n_layers) {
-                jg_buf_printf(b, "    for (j = 0; j < %zu; j += %s__OUT) {\n", l->n_out, up);
+                const size_t direct = m->n_in == 1 ? l->n_out / 8 * 8 : 0;
+                const char *bias = l->b != NULL ? jg_buf_str(&bn) : "NULL";
+                if (direct > 0) {
+                    jg_buf_printf(b, "    /* with one input every channel of an output row is contiguous in the\n"
+                                     "       caller's arrays: the first %zu outputs go there directly */\n"
+                                     "    j = 0;\n"
+                                     "    if (u != NULL && (order < 1 || du != NULL) && (order < 2 || d2u != NULL)) {\n"
+                                     "        for (r = 0; r < nrow; r++)\n"
+                                     "            rows[r] = (r < np ? u : r < 2 * np ? du : d2u) + r %% np * %s_N_OUT;\n"
+                                     "        %s__dense(%zu, %zu, %s, %zu, %s, nrow, np, work%d, %zu, NULL, 0, rows);\n"
+                                     "        j = %zu;\n    }\n    for (; j < %zu; j += %s__OUT) {\n",
+                                  direct, up, kp, direct, l->n_in, jg_buf_str(&wn), ldo, bias, cur, ld, direct,
+                                  l->n_out, up);
+                } else {
+                    jg_buf_printf(b, "    for (j = 0; j < %zu; j += %s__OUT) {\n", l->n_out, up);
+                }
                 jg_buf_printf(b, "        m = %zu - j < %s__OUT ? %zu - j : %s__OUT;\n", l->n_out, up, l->n_out, up);
-                jg_buf_printf(b, "        %s__dense((m + 7) / 8 * 8, %zu, %s + j, %zu, %s%s, nrow, np, work%d, %zu, out, %s__OUT);\n",
-                              kp, l->n_in, jg_buf_str(&wn), ldo, l->b != NULL ? jg_buf_str(&bn) : "NULL",
-                              l->b != NULL ? " + j" : "", cur, ld, up);
+                jg_buf_printf(b, "        %s__dense((m + 7) / 8 * 8, %zu, %s + j, %zu, %s%s, nrow, np, work%d, %zu, out, %s__OUT, NULL);\n",
+                              kp, l->n_in, jg_buf_str(&wn), ldo, bias, l->b != NULL ? " + j" : "", cur, ld, up);
                 jg_buf_printf(b, "        %s__store(%s_N_OUT, j, m, %s_N_IN, order, np, out, %s__OUT, u, du, d2u);\n"
                                  "    }\n", kp, up, up, up);
             } else {
-                jg_buf_printf(b, "    %s__dense(%zu, %zu, %s, %zu, %s, nrow, np, work%d, %zu, work%d, %zu);\n", kp,
+                jg_buf_printf(b, "    %s__dense(%zu, %zu, %s, %zu, %s, nrow, np, work%d, %zu, work%d, %zu, NULL);\n", kp,
                               ldo, l->n_in, jg_buf_str(&wn), ldo, l->b != NULL ? jg_buf_str(&bn) : "NULL",
                               cur, ld, 1 - cur, ldo);
                 cur = 1 - cur;

@@ -55,13 +55,13 @@
 #if defined(__GNUC__) && !defined(__TINYC__)
 #if defined(__AVX512F__)
 #define MODEL__V 8
-#define MODEL__RB 4
+#define MODEL__WMAX 4       /* widest register block, in vectors: 24 of 32 registers */
 #elif defined(__AVX__)
 #define MODEL__V 4
-#define MODEL__RB 2
+#define MODEL__WMAX 2       /* 12 of 16 registers */
 #else
 #define MODEL__V 2
-#define MODEL__RB 2
+#define MODEL__WMAX 2
 #endif
 typedef double model__vec __attribute__((vector_size(MODEL__V * sizeof(double))));
 #define MODEL__INLINE static __inline__ __attribute__((always_inline))
@@ -76,7 +76,7 @@ typedef double model__vec __attribute__((vector_size(MODEL__V * sizeof(double)))
 #endif
 #else
 #define MODEL__V 1
-#define MODEL__RB 8
+#define MODEL__WMAX 4
 typedef double model__vec;
 #define MODEL__INLINE static
 #define MODEL__FMA(acc, s, w) ((acc) += (s) * (w))
@@ -104,7 +104,7 @@ MODEL__API void model__seed(size_t n_x, size_t nrow, size_t np, const double *x,
 MODEL__API void model__dense(size_t n_out, size_t n_in, const double *wt,
                              size_t ldw, const double *b, size_t nrow,
                              size_t np, const double *a, size_t lda,
-                             double *z, size_t ldz);
+                             double *z, size_t ldz, double *const *rows);
 MODEL__API void model__store(size_t n_out, size_t k0, size_t m, size_t n_x,
                              int order, size_t np, const double *z,
                              size_t ldz, double *u, double *du, double *d2u);
@@ -143,76 +143,92 @@ MODEL__API void model__seed(size_t n_x, size_t nrow, size_t np, const double *x,
     }
 }
 
-/* The register block of model__dense: 6 rows of a times MODEL__RB vectors
-   of weights, 6 * MODEL__RB accumulators that stay in registers. */
-#define MODEL__BLOCK_ROWS(X) X(0) X(1) X(2) X(3) X(4) X(5)
-#if MODEL__RB == 8
-#define MODEL__BLOCK_VECS(X, q) X(q, 0) X(q, 1) X(q, 2) X(q, 3) X(q, 4) X(q, 5) X(q, 6) X(q, 7)
-#elif MODEL__RB == 4
-#define MODEL__BLOCK_VECS(X, q) X(q, 0) X(q, 1) X(q, 2) X(q, 3)
-#else
-#define MODEL__BLOCK_VECS(X, q) X(q, 0) X(q, 1)
-#endif
-
-static void model__block(size_t n_in, const double *wt, size_t ldw,
-                         const double *b, size_t nb, const double *a,
-                         size_t lda, double *z, size_t ldz)
-{
-    const model__vec zero = {0};
+/* The register blocks of model__dense: R rows of a (R = 6, 3, 1) times NV
+   vectors of weights (NV = 4, 2, 1), R * NV accumulators that stay in
+   registers; one weight load feeds R rows. MODEL__BLOCK_FN writes out each
+   block function from the lists below. Row q of the block is stored at
+   zr[q] + j; rows q < nb get the bias. */
+#define MODEL__ROWS6(X) X(0) X(1) X(2) X(3) X(4) X(5)
+#define MODEL__ROWS3(X) X(0) X(1) X(2)
+#define MODEL__ROWS1(X) X(0)
+#define MODEL__VECS4(X, q) X(q, 0) X(q, 1) X(q, 2) X(q, 3)
+#define MODEL__VECS2(X, q) X(q, 0) X(q, 1)
+#define MODEL__VECS1(X, q) X(q, 0)
 #define MODEL__INIT(q, v) model__vec acc##q##v = b != NULL && q < nb ? model__load(b + v * MODEL__V) : zero;
-#define MODEL__INIT_ROW(q) MODEL__BLOCK_VECS(MODEL__INIT, q)
-    MODEL__BLOCK_ROWS(MODEL__INIT_ROW)
-    size_t k;
-    for (k = 0; k < n_in; k++) {
-        const double *wk = wt + k * ldw;
 #define MODEL__W(q, v) const model__vec w##v = model__load(wk + v * MODEL__V);
-        MODEL__BLOCK_VECS(MODEL__W, 0)
-#define MODEL__ACC(q, v) MODEL__FMA(acc##q##v, s, w##v);
-#define MODEL__ACC_ROW(q) { const double s = a[q * lda + k]; MODEL__BLOCK_VECS(MODEL__ACC, q) }
-        MODEL__BLOCK_ROWS(MODEL__ACC_ROW)
+#define MODEL__ACC(q, v) MODEL__FMA(acc##q##v, s##q, w##v);
+#define MODEL__PUT(q, v) model__put(zr[q] + j + v * MODEL__V, acc##q##v);
+#define MODEL__INIT_4(q) MODEL__VECS4(MODEL__INIT, q)
+#define MODEL__INIT_2(q) MODEL__VECS2(MODEL__INIT, q)
+#define MODEL__INIT_1(q) MODEL__VECS1(MODEL__INIT, q)
+#define MODEL__ACC_4(q) { const double s##q = a[q * lda + k]; MODEL__VECS4(MODEL__ACC, q) }
+#define MODEL__ACC_2(q) { const double s##q = a[q * lda + k]; MODEL__VECS2(MODEL__ACC, q) }
+#define MODEL__ACC_1(q) { const double s##q = a[q * lda + k]; MODEL__VECS1(MODEL__ACC, q) }
+#define MODEL__PUT_4(q) MODEL__VECS4(MODEL__PUT, q)
+#define MODEL__PUT_2(q) MODEL__VECS2(MODEL__PUT, q)
+#define MODEL__PUT_1(q) MODEL__VECS1(MODEL__PUT, q)
+#define MODEL__BLOCK_FN(R, N)                                                   \
+    static void model__block##R##x##N(size_t n_in, const double *wt,            \
+                                      size_t ldw, const double *b, size_t nb,   \
+                                      const double *a, size_t lda,              \
+                                      double *const *zr, size_t j)              \
+    {                                                                           \
+        const model__vec zero = {0};                                            \
+        size_t k;                                                               \
+        MODEL__ROWS##R(MODEL__INIT_##N)                                         \
+        for (k = 0; k < n_in; k++) {                                            \
+            const double *wk = wt + k * ldw;                                    \
+            MODEL__VECS##N(MODEL__W, 0)                                         \
+            MODEL__ROWS##R(MODEL__ACC_##N)                                      \
+        }                                                                       \
+        MODEL__ROWS##R(MODEL__PUT_##N)                                          \
     }
-#define MODEL__PUT(q, v) model__put(z + q * ldz + v * MODEL__V, acc##q##v);
-#define MODEL__PUT_ROW(q) MODEL__BLOCK_VECS(MODEL__PUT, q)
-    MODEL__BLOCK_ROWS(MODEL__PUT_ROW)
-}
 
-/* One row of a times one vector of weights: the edges of model__dense. */
-static void model__block1(size_t n_in, const double *wt, size_t ldw,
-                          const double *b, const double *a, double *z)
-{
-    model__vec acc = {0};
-    size_t k;
-    if (b != NULL)
-        acc = model__load(b);
-    for (k = 0; k < n_in; k++)
-        MODEL__FMA(acc, a[k], model__load(wt + k * ldw));
-    model__put(z, acc);
-}
+MODEL__BLOCK_FN(6, 4)
+MODEL__BLOCK_FN(6, 2)
+MODEL__BLOCK_FN(6, 1)
+MODEL__BLOCK_FN(3, 4)
+MODEL__BLOCK_FN(3, 2)
+MODEL__BLOCK_FN(3, 1)
+MODEL__BLOCK_FN(1, 4)
+MODEL__BLOCK_FN(1, 2)
+MODEL__BLOCK_FN(1, 1)
 
 /* z = W a + b on every row of the tile, the bias only on the value rows
-   (the first np): z[r][j] = sum_k a[r][k] wt[k][j], for r < nrow and
-   j < n_out (a multiple of 8). wt is W^T, [n_in][ldw]; b, if not
-   NULL, has n_out entries. */
+   (the first np): z_r[j] = sum_k a[r][k] wt[k][j], for r < nrow and
+   j < n_out (a multiple of 8). wt is W^T, [n_in][ldw]; b, if not NULL,
+   has n_out entries. Row r of z is rows[r] when rows is not NULL (so a
+   final layer can write straight into the caller's arrays), else
+   z + r * ldz. */
 MODEL__API void model__dense(size_t n_out, size_t n_in, const double *wt,
                              size_t ldw, const double *b, size_t nrow,
                              size_t np, const double *a, size_t lda,
-                             double *z, size_t ldz)
+                             double *z, size_t ldz, double *const *rows)
 {
-    const size_t jb = MODEL__RB * MODEL__V;
-    size_t j = 0, r, v;
-    for (; j + jb <= n_out; j += jb) {
-        for (r = 0; r + 6 <= nrow; r += 6)
-            model__block(n_in, wt + j, ldw, b != NULL ? b + j : NULL, r < np ? np - r : 0,
-                         a + r * lda, lda, z + r * ldz + j, ldz);
-        for (; r < nrow; r++)
-            for (v = 0; v < jb; v += MODEL__V)
-                model__block1(n_in, wt + j + v, ldw, b != NULL && r < np ? b + j + v : NULL,
-                              a + r * lda, z + r * ldz + j + v);
+    double *zr[6];
+    size_t r, q, j, w, nq;
+    for (r = 0; r < nrow; r += nq) {
+        const size_t nb = r < np ? np - r : 0;    /* rows of the block with bias */
+        const double *ar = a + r * lda;
+        nq = nrow - r >= 6 ? 6 : nrow - r >= 3 ? 3 : 1;
+        for (q = 0; q < nq; q++)
+            zr[q] = rows != NULL ? rows[r + q] : z + (r + q) * ldz;
+        for (j = 0; j < n_out; j += w * MODEL__V) {
+            const size_t left = (n_out - j) / MODEL__V;
+            const double *bj = b != NULL ? b + j : NULL;
+            const double *wj = wt + j;
+            w = left >= 4 && MODEL__WMAX >= 4 ? 4 : left >= 2 ? 2 : 1;
+            if (nq == 6)
+                (w == 4 ? model__block6x4 : w == 2 ? model__block6x2 : model__block6x1)(
+                    n_in, wj, ldw, bj, nb, ar, lda, zr, j);
+            else if (nq == 3)
+                (w == 4 ? model__block3x4 : w == 2 ? model__block3x2 : model__block3x1)(
+                    n_in, wj, ldw, bj, nb, ar, lda, zr, j);
+            else
+                (w == 4 ? model__block1x4 : w == 2 ? model__block1x2 : model__block1x1)(
+                    n_in, wj, ldw, bj, nb, ar, lda, zr, j);
+        }
     }
-    for (; j < n_out; j += MODEL__V)
-        for (r = 0; r < nrow; r++)
-            model__block1(n_in, wt + j, ldw, b != NULL && r < np ? b + j : NULL,
-                          a + r * lda, z + r * ldz + j);
 }
 
 /* Copies neurons [0, m) of the tile z (row stride ldz), outputs k0 ..
@@ -227,7 +243,9 @@ MODEL__API void model__store(size_t n_out, size_t k0, size_t m, size_t n_x,
         if (u != NULL) {
             const double *zp = z + p * ldz;
             double *up = u + p * n_out + k0;
-            for (k = 0; k < m; k++)
+            for (k = 0; k + MODEL__V <= m; k += MODEL__V)     /* not a memcpy call: m is short */
+                model__put(up + k, model__load(zp + k));
+            for (; k < m; k++)
                 up[k] = zp[k];
         }
         if (order >= 1 && du != NULL)

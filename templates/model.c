@@ -88,11 +88,11 @@ static void model__tile(int order, size_t np, const double *x, double *u,
     double *work0 = model__align(work0_), *work1 = model__align(work1_);
     const size_t nrow = model__channels(order) * np;
     model__seed(MODEL_N_IN, nrow, np, x, work0, 8);
-    model__dense(8, 2, model__l1_w, 8, model__l1_b, nrow, np, work0, 8, work1, 8);
+    model__dense(8, 2, model__l1_w, 8, model__l1_b, nrow, np, work0, 8, work1, 8, NULL);
     model__activate(model__tanh, 8, MODEL_N_IN, order, np, work1, 8);
-    model__dense(8, 3, model__l3_w, 8, NULL, nrow, np, work1, 8, work0, 8);
+    model__dense(8, 3, model__l3_w, 8, NULL, nrow, np, work1, 8, work0, 8, NULL);
     model__activate(model__sigmoid, 8, MODEL_N_IN, order, np, work0, 8);
-    model__dense(8, 3, model__l5_w, 8, model__l5_b, nrow, np, work0, 8, work1, 8);
+    model__dense(8, 3, model__l5_w, 8, model__l5_b, nrow, np, work0, 8, work1, 8, NULL);
     model__store(MODEL_N_OUT, 0, 2, MODEL_N_IN, order, np, work1, 8, u, du, d2u);
 /**** end layers ****/
 }
