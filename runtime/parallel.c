@@ -1,0 +1,65 @@
+/* parallel.c: one contiguous run of points per thread (see parallel.h). */
+#include "parallel.h"
+
+#include <pthread.h>
+#include <unistd.h>
+
+#define MAX_THREADS 256
+
+typedef struct run {
+    jg_hessian_fn f;
+    size_t n;
+    const double *x;
+    double *u, *du, *d2u;
+} run;
+
+static void *run_points(void *arg)
+{
+    const run *r = (const run *)arg;
+    r->f(r->n, r->x, r->u, r->du, r->d2u);
+    return NULL;
+}
+
+int jg_parallel_hessian(jg_hessian_fn f, size_t n_in, size_t n_out, size_t n,
+                        const double *x, double *u, double *du, double *d2u,
+                        int threads, size_t min_per_thread)
+{
+    pthread_t tid[MAX_THREADS];
+    run runs[MAX_THREADS];
+    size_t t, nt, start = 0, started = 0;
+    int rc = 0;
+    if (threads <= 0) {
+        long online = sysconf(_SC_NPROCESSORS_ONLN);
+        threads = online > 0 ? (int)online : 1;
+    }
+    nt = (size_t)threads < MAX_THREADS ? (size_t)threads : MAX_THREADS;
+    if (min_per_thread == 0)
+        min_per_thread = 1;
+    if (n / min_per_thread < nt)
+        nt = n / min_per_thread > 0 ? n / min_per_thread : 1;
+    for (t = 0; t < nt; t++) {
+        const size_t len = n / nt + (t < n % nt ? 1 : 0);
+        run *r = &runs[t];
+        r->f = f;
+        r->n = len;
+        r->x = x + start * n_in;
+        r->u = u != NULL ? u + start * n_out : NULL;
+        r->du = du != NULL ? du + start * n_out * n_in : NULL;
+        r->d2u = d2u != NULL ? d2u + start * n_out * n_in * n_in : NULL;
+        start += len;
+    }
+    /* runs[0] goes in this thread, the others in new ones */
+    for (t = 1; t < nt; t++) {
+        if (pthread_create(&tid[t], NULL, run_points, &runs[t]) != 0) {
+            rc = -1;
+            break;
+        }
+        started = t;
+    }
+    run_points(&runs[0]);
+    for (t = 1; t <= started; t++)
+        pthread_join(tid[t], NULL);
+    for (t = started + 1; t < nt; t++)     /* the ones that could not start */
+        run_points(&runs[t]);
+    return rc;
+}
