@@ -248,23 +248,22 @@ MODEL__API void model__store(size_t n_out, size_t k0, size_t m, size_t n_x,
             for (; k < m; k++)
                 up[k] = zp[k];
         }
-        if (order >= 1 && du != NULL)
-            for (i = 0; i < n_x; i++) {
-                const double *zi = z + ((1 + i) * np + p) * ldz;
-                double *dp = du + (p * n_out + k0) * n_x + i;
-                for (k = 0; k < m; k++)
-                    dp[k * n_x] = zi[k];
-            }
+        /* neuron by neuron, so that the writes to du and d2u are contiguous */
+        if (order >= 1 && du != NULL) {
+            const double *z1 = z + (np + p) * ldz;     /* channel 1 + i at z1[i * np * ldz] */
+            double *dp = du + (p * n_out + k0) * n_x;
+            for (k = 0; k < m; k++)
+                for (i = 0; i < n_x; i++)
+                    dp[k * n_x + i] = z1[i * np * ldz + k];
+        }
         if (order >= 2 && d2u != NULL) {
             const size_t nn = n_x * n_x;
-            t = 1 + n_x;
-            for (i = 0; i < n_x; i++)
-                for (j = i; j < n_x; j++, t++) {
-                    const double *zt = z + (t * np + p) * ldz;
-                    double *hp = d2u + (p * n_out + k0) * nn;
-                    for (k = 0; k < m; k++)
-                        hp[k * nn + i * n_x + j] = hp[k * nn + j * n_x + i] = zt[k];
-                }
+            const double *z2 = z + ((1 + n_x) * np + p) * ldz;
+            double *hp = d2u + (p * n_out + k0) * nn;
+            for (k = 0; k < m; k++, hp += nn)
+                for (i = 0, t = 0; i < n_x; i++)
+                    for (j = i; j < n_x; j++, t++)
+                        hp[i * n_x + j] = hp[j * n_x + i] = z2[t * np * ldz + k];
         }
     }
 }

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kernels.h"
 #include "model.h"
 #include "testutil.h"
 
@@ -100,12 +101,34 @@ START_TEST(reference_matches_pytorch)
 }
 END_TEST
 
+/* The JIT uses the kernel set JETGEN_ISA asks for, where the machine runs
+   it, else the widest one it runs. */
+START_TEST(kernel_set_is_the_one_asked_for)
+{
+    const char *want = getenv("JETGEN_ISA");
+    const char *isa = jg_kernels_best()->isa;
+#if defined(__x86_64__)
+    if (want != NULL && strcmp(want, "baseline") == 0)
+        ck_assert_str_eq(isa, "baseline");
+    else if (want != NULL && strcmp(want, "avx2") == 0 && __builtin_cpu_supports("avx2")
+             && __builtin_cpu_supports("fma"))
+        ck_assert_str_eq(isa, "avx2");
+    else if (__builtin_cpu_supports("avx512f"))
+        ck_assert_str_eq(isa, "avx512");
+#else
+    (void)want;
+    ck_assert_str_eq(isa, "baseline");
+#endif
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("reference");
     TCase *tc = tcase_create("pytorch");
     tcase_set_timeout(tc, 120);
     tcase_add_loop_test(tc, reference_matches_pytorch, 0, (int)(2 * N_BUILDS));
+    tcase_add_test(tc, kernel_set_is_the_one_asked_for);
     suite_add_tcase(s, tc);
     return tu_run_suite(s);
 }
