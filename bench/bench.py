@@ -13,7 +13,10 @@ points, for:
   torch jac2        torch.autograd.functional.jacobian twice, a few points
 Every method's numbers are checked against jetgen file -O3 (normwise
 relative error <= 1e-12, per quantity) before any time is reported. The FMA
-peak is measured in the same run by bench/peak.c.
+peak is measured in the same run by bench/peak.c. Each time is the best of
+several runs of at least 0.2 s inside a process, and the best of three
+processes (one for ADOL-C and the jacobian route): the machine is shared and
+single runs vary by up to 40%.
 
 usage: bench/bench.py BUILD_DIR [--quick]
 (bench/run.sh installs what it needs, builds, and calls this.)
@@ -161,13 +164,15 @@ def main():
                     cmd = cmd + [out]
                 if "2 threads" in name:
                     cmd = cmd + ["2"]
-                res = last_json(run(cmd, env))
+                # this machine is shared: the best of three processes
+                tries = [last_json(run(cmd, env)) for _ in range(1 if name == "ADOL-C" else 3)]
+                res = min(tries, key=lambda r: r["sec_per_point"])
                 check(name, out, ref, n, n_in, n_out)
                 rows.append((title, n, name, res["sec_per_point"], flops))
                 if name == "jetgen JIT" and n == sizes[0]:
                     compile_rows.append((title, "libtcc (JIT)", res["compile_ms"]))
         # the usual route, on a few points
-        njac = 1 if quick else 2
+        njac = 1 if quick or n_in > 1 else 2
         ref = os.path.join(work, "ref-jac.bin")
         run([jbench, spec, "so:" + sos["file -O3"], points, str(njac), ref])
         out = os.path.join(work, "out.bin")

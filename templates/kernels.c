@@ -234,9 +234,9 @@ MODEL__API void model__dense(size_t n_out, size_t n_in, const double *wt,
 /* Copies neurons [0, m) of the tile z (row stride ldz), outputs k0 ..
    k0 + m - 1, into the caller's layout: u [np][n_out], du [np][n_out][n_x],
    d2u [np][n_out][n_x][n_x] (both triangles). Any of them may be NULL. */
-MODEL__API void model__store(size_t n_out, size_t k0, size_t m, size_t n_x,
-                             int order, size_t np, const double *z,
-                             size_t ldz, double *u, double *du, double *d2u)
+MODEL__INLINE void model__store_n(size_t n_out, size_t k0, size_t m, size_t n_x,
+                                  int order, size_t np, const double *z,
+                                  size_t ldz, double *u, double *du, double *d2u)
 {
     size_t p, i, j, t, k;
     for (p = 0; p < np; p++) {
@@ -267,6 +267,21 @@ MODEL__API void model__store(size_t n_out, size_t k0, size_t m, size_t n_x,
         }
     }
 }
+/* model__store_n with n_x a constant for 1 to 3 inputs, so that the
+   loops over inputs and pairs unroll. */
+MODEL__API void model__store(size_t n_out, size_t k0, size_t m, size_t n_x,
+                             int order, size_t np, const double *z,
+                             size_t ldz, double *u, double *du, double *d2u)
+{
+    if (n_x == 1)
+        model__store_n(n_out, k0, m, 1, order, np, z, ldz, u, du, d2u);
+    else if (n_x == 2)
+        model__store_n(n_out, k0, m, 2, order, np, z, ldz, u, du, d2u);
+    else if (n_x == 3)
+        model__store_n(n_out, k0, m, 3, order, np, z, ldz, u, du, d2u);
+    else
+        model__store_n(n_out, k0, m, n_x, order, np, z, ldz, u, du, d2u);
+}
 /**** end common ****/
 
 /**** begin activate ****/
@@ -275,8 +290,9 @@ MODEL__API void model__store(size_t n_out, size_t k0, size_t m, size_t n_x,
 /* a = s(z) on n neurons (a multiple of 8) in place, with the
    chain rule  a'_i = s' z'_i  and  a''_ij = s'' z'_i z'_j + s' z''_ij.
    f(m, z, s0, s1, s2) sets s(z), s'(z), s''(z) for m values. */
-MODEL__API void model__activate(model__fn f, size_t n, size_t n_x, int order,
-                                size_t np, double *z, size_t ldz)
+MODEL__INLINE void model__activate_n(model__fn f, size_t n, size_t n_x,
+                                     int order, size_t np, double *z,
+                                     size_t ldz)
 {
     double s0[MODEL__ACT_CHUNK], s1[MODEL__ACT_CHUNK], s2[MODEL__ACT_CHUNK];
     size_t p, k0, k, i, j, t, m;
@@ -305,6 +321,20 @@ MODEL__API void model__activate(model__fn f, size_t n, size_t n_x, int order,
             for (k = 0; k < m; k++)
                 zv[k] = s0[k];
         }
+}
+
+/* model__activate_n with n_x a constant for 1 to 3 inputs. */
+MODEL__API void model__activate(model__fn f, size_t n, size_t n_x, int order,
+                                size_t np, double *z, size_t ldz)
+{
+    if (n_x == 1)
+        model__activate_n(f, n, 1, order, np, z, ldz);
+    else if (n_x == 2)
+        model__activate_n(f, n, 2, order, np, z, ldz);
+    else if (n_x == 3)
+        model__activate_n(f, n, 3, order, np, z, ldz);
+    else
+        model__activate_n(f, n, n_x, order, np, z, ldz);
 }
 /**** end activate ****/
 
