@@ -32,8 +32,9 @@
 
    Numbers: the kernels give the same results under every compiler up to
    rounding differences of fused multiply-adds (a compiler may fuse a * b + c
-   or not); tanh and sigmoid come from polynomials within 3 units in the last
-   place of the libm functions. Do not compile with -ffast-math: the kernels
+   or not); tanh and sigmoid come from polynomials within 4 units in the
+   last place of the exact values, their derivatives within a few
+   DBL_EPSILON (tests/test_kernels.c holds them to it). Do not compile with -ffast-math: the kernels
    rely on IEEE arithmetic (the build stops if __FAST_MATH__ is set). */
 
 /**** begin includes ****/

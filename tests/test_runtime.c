@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "model.h"
+#include "parallel.h"
 #include "testutil.h"
 
 #define N_THREADS 4
@@ -112,6 +113,52 @@ START_TEST(threads_share_compiled_code)
 }
 END_TEST
 
+/* jg_parallel_hessian splits points over threads; the bits are those of
+   one call. */
+START_TEST(parallel_matches_one_thread)
+{
+    char msg[4096];
+    tu_net net;
+    double *u, *du, *d2u, *x;
+    size_t n = 1003, i, no, cnt;
+    static const int threads[] = {1, 2, 3, 8, 0};
+    double *want_u, *want_du, *want_d2u;
+    setup();
+    ck_assert_msg(tu_net_jit(&net, models[1], msg, sizeof msg) == 0, "%s", msg);
+    no = refs[1].n_out;
+    cnt = n * no * 4;
+    x = malloc(n * 2 * sizeof *x);
+    for (i = 0; i < n * 2; i++)
+        x[i] = -2.0 + 4.0 * (double)((i * 37) % 101) / 100.0;
+    u = malloc(cnt * sizeof *u);
+    du = malloc(cnt * sizeof *u);
+    d2u = malloc(cnt * sizeof *u);
+    want_u = malloc(cnt * sizeof *u);
+    want_du = malloc(cnt * sizeof *u);
+    want_d2u = malloc(cnt * sizeof *u);
+    net.hessian(n, x, want_u, want_du, want_d2u);
+    for (i = 0; i < sizeof threads / sizeof threads[0]; i++) {
+        memset(d2u, 0, cnt * sizeof *u);
+        ck_assert_int_eq(jg_parallel_hessian(net.hessian, 2, no, n, x, u, du, d2u, threads[i], 10), 0);
+        ck_assert(memcmp(u, want_u, n * no * sizeof *u) == 0);
+        ck_assert(memcmp(du, want_du, n * no * 2 * sizeof *u) == 0);
+        ck_assert_msg(memcmp(d2u, want_d2u, n * no * 4 * sizeof *u) == 0, "%d threads", threads[i]);
+    }
+    /* NULL outputs are passed on */
+    memset(du, 0, cnt * sizeof *u);
+    ck_assert_int_eq(jg_parallel_hessian(net.hessian, 2, no, n, x, NULL, du, NULL, 4, 1), 0);
+    ck_assert(memcmp(du, want_du, n * no * 2 * sizeof *u) == 0);
+    free(x);
+    free(u);
+    free(du);
+    free(d2u);
+    free(want_u);
+    free(want_du);
+    free(want_d2u);
+    tu_net_free(&net);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("runtime");
@@ -119,6 +166,7 @@ int main(void)
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, threads_compile_and_run);
     tcase_add_test(tc, threads_share_compiled_code);
+    tcase_add_test(tc, parallel_matches_one_thread);
     suite_add_tcase(s, tc);
     return tu_run_suite(s);
 }

@@ -1,0 +1,180 @@
+/* test_kernels.c: the kernels of templates/kernels.c compiled into the
+   test as they are (the runtime's way), checked on their own:
+   - tanh and sigmoid against libm in long double over the whole double
+     range: within 4 units in the last place; their derivatives within a
+     few DBL_EPSILON absolute (their scale is 1), sigmoid' within 8 units
+     in the last place; exact zeros where saturated, NaN for NaN, the
+     limits for infinities;
+   - the dense kernel against a plain triple loop, for every shape of
+     register block and edge (rows 1-13, widths 8-72, with and without
+     bias, row pointers or a strided buffer). */
+#include <check.h>
+#include <float.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MODEL__API /* external: no warning for kernels this test does not call */
+#include "../templates/kernels.c"
+
+#include "testutil.h"
+
+/* |got - want| in units in the last place of want (long double). */
+static double ulps(double got, long double want)
+{
+    long double scale;
+    if (want == 0.0L)
+        return got == 0.0 ? 0.0 : INFINITY;
+    scale = fabsl(want) * (long double)DBL_EPSILON;
+    if (fabsl(want) < (long double)DBL_MIN)
+        scale = (long double)DBL_MIN * (long double)DBL_EPSILON;
+    return (double)(fabsl((long double)got - want) / scale);
+}
+
+static double arg(unsigned long long *s)
+{
+    /* |z| from 1e-300 to 1e300, log-uniform, either sign; and many in [-25, 25] */
+    double u, e;
+    *s ^= *s << 13;
+    *s ^= *s >> 7;
+    *s ^= *s << 17;
+    u = (double)(*s >> 11) / 9007199254740992.0;
+    if (*s % 3 == 0)
+        return 50.0 * u - 25.0;
+    e = -300.0 + 600.0 * u;
+    return (*s & 1 ? -1.0 : 1.0) * pow(10.0, e) * (1.0 + (double)(*s % 1000) / 1000.0);
+}
+
+START_TEST(tanh_is_accurate)
+{
+    enum { N = 64 };
+    double z[N], s0[N], s1[N], s2[N], worst = 0.0, at = 0.0;
+    unsigned long long seed = 42;
+    int round, k;
+    for (round = 0; round < 4000; round++) {
+        for (k = 0; k < N; k++)
+            z[k] = arg(&seed);
+        model__tanh(N, z, s0, s1, s2);
+        for (k = 0; k < N; k++) {
+            const long double t = tanhl((long double)z[k]);
+            const long double d1 = 1.0L - t * t;
+            double e = ulps(s0[k], t);
+            if (e > worst) {
+                worst = e;
+                at = z[k];
+            }
+            /* s' = 1 - a^2 from the rounded a: absolute error ~ 2 |a| ulp(a) */
+            ck_assert_msg(fabsl((long double)s1[k] - d1) <= 4.0L * DBL_EPSILON,
+                          "tanh'(%.17g) = %.17g, want %.17Lg", z[k], s1[k], d1);
+            ck_assert_msg(fabsl((long double)s2[k] + 2.0L * t * d1) <= 8.0L * DBL_EPSILON,
+                          "tanh''(%.17g) = %.17g", z[k], s2[k]);
+            if (fabs(z[k]) > 20.0)
+                ck_assert_msg(s1[k] == 0.0 && s2[k] == 0.0, "tanh saturated at %.17g: s' = %g", z[k], s1[k]);
+        }
+    }
+    ck_assert_msg(worst <= 4.0, "tanh: %.2f ulp at %.17g", worst, at);
+}
+END_TEST
+
+START_TEST(sigmoid_is_accurate)
+{
+    enum { N = 64 };
+    double z[N], s0[N], s1[N], s2[N], worst = 0.0, at = 0.0;
+    unsigned long long seed = 7;
+    int round, k;
+    for (round = 0; round < 4000; round++) {
+        for (k = 0; k < N; k++)
+            z[k] = arg(&seed);
+        model__sigmoid(N, z, s0, s1, s2);
+        for (k = 0; k < N; k++) {
+            const long double e = expl(-fabsl((long double)z[k]));
+            const long double a = z[k] >= 0 ? 1.0L / (1.0L + e) : e / (1.0L + e);
+            const long double b = z[k] >= 0 ? e / (1.0L + e) : 1.0L / (1.0L + e);   /* 1 - a, without cancellation */
+            const double err = ulps(s0[k], a);
+            if (err > worst && fabsl(a) > 1e-300L) {
+                worst = err;
+                at = z[k];
+            }
+            if (fabsl(a * b) > 1e-300L)
+                ck_assert_msg(ulps(s1[k], a * b) <= 8.0, "sigmoid'(%.17g) = %.17g, want %.17Lg", z[k], s1[k], a * b);
+            /* s'' = s' (b - a) loses relative precision near z = 0, where it
+               vanishes: held to an absolute bound, as tanh's derivatives */
+            ck_assert_msg(fabsl((long double)s2[k] - a * b * (b - a)) <= 2.0L * DBL_EPSILON,
+                          "sigmoid''(%.17g) = %.17g, want %.17Lg", z[k], s2[k], a * b * (b - a));
+        }
+    }
+    ck_assert_msg(worst <= 4.0, "sigmoid: %.2f ulp at %.17g", worst, at);
+}
+END_TEST
+
+START_TEST(special_values)
+{
+    const double z[8] = {NAN, INFINITY, -INFINITY, 0.0, -0.0, 1e308, -1e308, 4.9406564584124654e-324};
+    double s0[8], s1[8], s2[8];
+    model__tanh(8, z, s0, s1, s2);
+    ck_assert(isnan(s0[0]) && isnan(s1[0]) && isnan(s2[0]));
+    ck_assert(s0[1] == 1.0 && s1[1] == 0.0 && s2[1] == 0.0);
+    ck_assert(s0[2] == -1.0 && s1[2] == 0.0 && s2[2] == 0.0);
+    ck_assert(s0[3] == 0.0 && s1[3] == 1.0 && s2[3] == 0.0);
+    ck_assert(s0[5] == 1.0 && s1[5] == 0.0 && s0[6] == -1.0 && s1[6] == 0.0);
+    ck_assert(s0[7] == z[7] && s1[7] == 1.0);
+    model__sigmoid(8, z, s0, s1, s2);
+    ck_assert(isnan(s0[0]) && isnan(s1[0]) && isnan(s2[0]));
+    ck_assert(s0[1] == 1.0 && s1[1] == 0.0 && s2[1] == 0.0);
+    ck_assert(s0[2] == 0.0 && s1[2] == 0.0 && s2[2] == 0.0);
+    ck_assert(s0[3] == 0.5 && s1[3] == 0.25 && s2[3] == 0.0);
+    ck_assert(s0[5] == 1.0 && s1[5] == 0.0 && s0[6] == 0.0 && s1[6] == 0.0);
+}
+END_TEST
+
+/* model__dense against a triple loop, every block shape and edge. */
+START_TEST(dense_matches_a_plain_loop)
+{
+    static double a[13 * 40], wt[40 * 72], b[72], z[13 * 80], want[13 * 72];
+    double *rows[13];
+    const size_t nrow = 1 + (size_t)_i % 13, n_out = 8 * (1 + (size_t)_i / 13 % 9);
+    const size_t n_in = 1 + (size_t)_i % 37, np = 1 + (size_t)_i % nrow;
+    const int bias = _i % 2, use_rows = _i / 2 % 2;
+    unsigned long long seed = 99 + (unsigned long long)_i;
+    size_t r, j, k;
+    for (k = 0; k < 13 * 40; k++)
+        a[k] = arg(&seed) > 0 ? 0.5 : -0.25 * (double)(k % 7);
+    for (k = 0; k < 40 * 72; k++)
+        wt[k] = (double)((k * 7919) % 23) / 23.0 - 0.5;
+    for (k = 0; k < 72; k++)
+        b[k] = (double)k / 72.0;
+    for (r = 0; r < nrow; r++)
+        for (j = 0; j < n_out; j++) {
+            long double s = bias && r < np ? b[j] : 0.0L;
+            for (k = 0; k < n_in; k++)
+                s += (long double)a[r * 40 + k] * wt[k * 72 + j];
+            want[r * 72 + j] = (double)s;
+        }
+    memset(z, 0, sizeof z);
+    for (r = 0; r < nrow; r++)
+        rows[r] = z + r * 80;
+    model__dense(n_out, n_in, wt, 72, bias ? b : NULL, nrow, np, a, 40, z, 80, use_rows ? rows : NULL);
+    for (r = 0; r < nrow; r++) {
+        for (j = 0; j < n_out; j++)
+            ck_assert_msg(fabs(z[r * 80 + j] - want[r * 72 + j]) <= 1e-14 * (1.0 + fabs(want[r * 72 + j])),
+                          "rows %zu, out %zu, in %zu: z[%zu][%zu] = %.17g, want %.17g", nrow, n_out, n_in, r, j,
+                          z[r * 80 + j], want[r * 72 + j]);
+        for (; j < 80; j++)
+            ck_assert_msg(z[r * 80 + j] == 0.0, "wrote past the row: z[%zu][%zu]", r, j);
+    }
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("kernels");
+    TCase *tc = tcase_create("template");
+    tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, tanh_is_accurate);
+    tcase_add_test(tc, sigmoid_is_accurate);
+    tcase_add_test(tc, special_values);
+    tcase_add_loop_test(tc, dense_matches_a_plain_loop, 0, 13 * 9 * 4);
+    suite_add_tcase(s, tc);
+    return tu_run_suite(s);
+}
