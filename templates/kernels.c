@@ -66,6 +66,7 @@
 #endif
 typedef double model__vec __attribute__((vector_size(MODEL__V * sizeof(double))));
 #define MODEL__INLINE static __inline__ __attribute__((always_inline))
+#define MODEL__RESTRICT __restrict__    /* also in C++ */
 #if defined(__AVX512F__)
 #include <immintrin.h>
 #define MODEL__FMA(acc, s, w) ((acc) = _mm512_fmadd_pd(_mm512_set1_pd(s), (w), (acc)))
@@ -80,6 +81,7 @@ typedef double model__vec __attribute__((vector_size(MODEL__V * sizeof(double)))
 #define MODEL__WMAX 4
 typedef double model__vec;
 #define MODEL__INLINE static
+#define MODEL__RESTRICT
 #define MODEL__FMA(acc, s, w) ((acc) += (s) * (w))
 #endif
 
@@ -236,8 +238,11 @@ MODEL__API void model__dense(size_t n_out, size_t n_in, const double *wt,
    k0 + m - 1, into the caller's layout: u [np][n_out], du [np][n_out][n_x],
    d2u [np][n_out][n_x][n_x] (both triangles). Any of them may be NULL. */
 MODEL__INLINE void model__store_n(size_t n_out, size_t k0, size_t m, size_t n_x,
-                                  int order, size_t np, const double *z,
-                                  size_t ldz, double *u, double *du, double *d2u)
+                                  int order, size_t np,
+                                  const double *MODEL__RESTRICT z, size_t ldz,
+                                  double *MODEL__RESTRICT u,
+                                  double *MODEL__RESTRICT du,
+                                  double *MODEL__RESTRICT d2u)
 {
     size_t p, i, j, t, k;
     for (p = 0; p < np; p++) {
