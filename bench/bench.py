@@ -8,6 +8,7 @@ points, for:
   jetgen file -O3   the emitted file, gcc -O3 -march=native
   jetgen file -O2   the emitted file, gcc -O2 (no -march)
   jetgen JIT        libtcc orchestration + the runtime's optimized kernels
+  ... float         the same with --precision float
   torch closed      the fastest PyTorch method found (closed form, batched)
   ADOL-C            Taylor forward on a tape (tensor_eval)
   torch jac2        torch.autograd.functional.jacobian twice, a few points
@@ -34,6 +35,7 @@ import numpy as np
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PY = "/usr/bin/python3"
 TOL = 1e-12
+TOL_FLOAT = 1e-5    # float results against double: float rounding, about 4e-7 measured
 
 
 def run(cmd, env=None):
@@ -93,14 +95,14 @@ def normwise(got, want):
     return np.abs(got - want).max() / (scale if scale > 0 else 1.0)
 
 
-def check(name, got_path, want_path, n, n_in, n_out):
+def check(name, got_path, want_path, n, n_in, n_out, tol=TOL):
     """Each of u, du, d2u of got agrees with want (jetgen file -O3)."""
     got, want = np.fromfile(got_path), np.fromfile(want_path)
     sizes = [n * n_out, n * n_out * n_in, n * n_out * n_in * n_in]
     at = 0
     for q, size in zip(("u", "du", "d2u"), sizes):
         e = normwise(got[at:at + size], want[at:at + size])
-        if not e <= TOL:
+        if not e <= tol:
             sys.exit("bench: %s disagrees with jetgen on %s at N = %d: normwise error %.3g" % (name, q, n, e))
         at += size
     return True
@@ -138,18 +140,25 @@ def main():
             f.write(struct.pack("<%dd" % (10000 * n_in), *[rnd.uniform(-2, 2) for _ in range(10000 * n_in)]))
         src = os.path.join(work, "net%d.c" % n_in)
         run([jetgen, "emit", spec, "-o", src, "--prefix", "net"])
+        srcf = os.path.join(work, "net%df.c" % n_in)
+        run([jetgen, "emit", spec, "-o", srcf, "--prefix", "net", "--precision", "float"])
         sos = {}
-        for label, flags in (("file -O3", ["-O3", "-march=native"]), ("file -O2", ["-O2"])):
-            so = os.path.join(work, "net%d%s.so" % (n_in, flags[0]))
+        for label, flags, c in (("file -O3", ["-O3", "-march=native"], src), ("file -O2", ["-O2"], src),
+                                ("file -O3 float", ["-O3", "-march=native"], srcf)):
+            so = os.path.join(work, "net%d%s%s.so" % (n_in, flags[0], "f" if c == srcf else ""))
             t0 = time.perf_counter()
-            run(["gcc", "-std=c99"] + flags + ["-fPIC", "-shared", src, "-o", so, "-lm"])
-            compile_rows.append((title, "gcc " + " ".join(flags), 1e3 * (time.perf_counter() - t0)))
+            run(["gcc", "-std=c99"] + flags + ["-fPIC", "-shared", c, "-o", so, "-lm"])
+            if c == src:
+                compile_rows.append((title, "gcc " + " ".join(flags), 1e3 * (time.perf_counter() - t0)))
             sos[label] = so
         for n in sizes:
             ref = os.path.join(work, "ref-%d-%d.bin" % (n_in, n))
             methods = [("jetgen file -O3", [jbench, spec, "so:" + sos["file -O3"], points, str(n), ref], None),
                        ("jetgen file -O2", [jbench, spec, "so:" + sos["file -O2"], points, str(n)], None),
                        ("jetgen JIT", [jbench, spec, "jit", points, str(n)], None),
+                       ("jetgen file -O3, float", [jbench, spec, "sof:" + sos["file -O3 float"], points, str(n)],
+                        None),
+                       ("jetgen JIT, float", [jbench, spec, "jitf", points, str(n)], None),
                        ("torch closed", [PY, os.path.join(ROOT, "bench", "torch_bench.py"), spec, "closed",
                                          points, str(n)], tenv)]
             if os.path.exists(abench):
@@ -167,7 +176,7 @@ def main():
                 # this machine is shared: the best of three processes
                 tries = [last_json(run(cmd, env)) for _ in range(1 if name == "ADOL-C" else 3)]
                 res = min(tries, key=lambda r: r["sec_per_point"])
-                check(name, out, ref, n, n_in, n_out)
+                check(name, out, ref, n, n_in, n_out, TOL_FLOAT if "float" in name else TOL)
                 rows.append((title, n, name, res["sec_per_point"], flops))
                 if name == "jetgen JIT" and n == sizes[0]:
                     compile_rows.append((title, "libtcc (JIT)", res["compile_ms"]))
@@ -181,7 +190,8 @@ def main():
         check("torch jac2", out, ref, njac, n_in, n_out)
         rows.append((title, njac, "torch jac2 (autograd, usual)", res["sec_per_point"], flops))
 
-    print("All methods agree with jetgen (normwise relative error <= %g for u, du and d2u)." % TOL)
+    print("All methods agree with jetgen (normwise relative error <= %g for u, du and d2u; "
+          "float ones <= %g)." % (TOL, TOL_FLOAT))
     print("FMA peak of one core, measured now: %.1f GFLOP/s\n" % peak)
     for title in [t for t, _, _ in nets]:
         print("## %s" % title)

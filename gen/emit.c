@@ -15,11 +15,25 @@
 #define TILE_ROWS 60    /* rows (channels x points) per tile at most, if they fit */
 #define OUT_CHUNK 64    /* output neurons computed at once by a final dense layer */
 #define JIT_KERNELS "jetgen"    /* prefix of the runtime's kernels in JIT code */
+#define JIT_KERNELS_FLOAT "jetgenf"     /* the same for float networks */
 
-/* n rounded up to a multiple of 8: rows of the tile and of the weights. */
-static size_t pad8(size_t n)
+/* What one emission needs to know besides the model. */
+typedef struct emitter {
+    const jg_model *m;
+    const char *prefix;             /* names of the network's functions */
+    char up[JG_MAX_PREFIX + 1];     /* the prefix in upper case */
+    const char *kp;                 /* names of the kernels: the prefix, or the runtime's */
+    char kup[JG_MAX_PREFIX + 1];    /* kp in upper case */
+    int is_float;                   /* numbers are float, not double */
+    const char *real;               /* "float" or "double" */
+    size_t lanes;                   /* numbers in 64 bytes: rows are padded to this */
+} emitter;
+
+/* n rounded up to a multiple of 64 bytes of numbers: the rows of a tile
+   and of the weights. */
+static size_t pad(const emitter *e, size_t n)
 {
-    return (n + 7) / 8 * 8;
+    return (n + e->lanes - 1) / e->lanes * e->lanes;
 }
 
 const char *jg_prefix_problem(const char *prefix)
@@ -97,6 +111,23 @@ static void put_double(jg_buf *b, double v)
     jg_buf_puts(b, s);
 }
 
+/* A float literal that reads back as exactly (float)v. */
+static void put_float(jg_buf *b, double v)
+{
+    char f[48];
+    const float x = (float)v;
+    int prec;
+    for (prec = 6; prec <= 9; prec++) {
+        snprintf(f, sizeof f, "%.*g", prec, (double)x);
+        if (strtof(f, NULL) == x)
+            break;
+    }
+    if (strpbrk(f, ".e") == NULL)
+        strcat(f, ".0");
+    strcat(f, "f");
+    jg_buf_puts(b, f);
+}
+
 /* Name of a dense layer's array: PREFIX__l<layer>_<tensor>_<role>. */
 static void array_name(jg_buf *b, const char *prefix, size_t layer,
                        const jg_layer *l, const char *role)
@@ -106,23 +137,25 @@ static void array_name(jg_buf *b, const char *prefix, size_t layer,
     jg_buf_printf(b, "_%s", role);
 }
 
-/* v [rows][cols] as a [rows][pad8(cols)] array, zero-padded. */
-static void put_array(jg_buf *b, const char *prefix, const char *up, size_t layer,
+/* v [rows][cols] as a [rows][pad(cols)] array, zero-padded. */
+static void put_array(jg_buf *b, const emitter *e, size_t layer,
                       const jg_layer *l, const char *role, const double *v,
                       size_t rows, size_t cols)
 {
-    const size_t ld = pad8(cols);
+    const size_t ld = pad(e, cols);
     size_t r, c, n = 0;
-    jg_buf_puts(b, "static const double ");
-    array_name(b, prefix, layer, l, role);
-    jg_buf_printf(b, "[%zu] %s__ALIGN = {", rows * ld, up);
+    jg_buf_printf(b, "static const %s_real ", e->prefix);
+    array_name(b, e->prefix, layer, l, role);
+    jg_buf_printf(b, "[%zu] %s__ALIGN = {", rows * ld, e->up);
     for (r = 0; r < rows; r++)
         for (c = 0; c < ld; c++, n++) {
             jg_buf_puts(b, n % 4 == 0 ? "\n    " : " ");
-            if (c < cols)
-                put_double(b, v[r * cols + c]);
+            if (c >= cols)
+                jg_buf_puts(b, e->is_float ? "0.0f" : "0.0");
+            else if (e->is_float)
+                put_float(b, v[r * cols + c]);
             else
-                jg_buf_puts(b, "0.0");
+                put_double(b, v[r * cols + c]);
             if (n + 1 < rows * ld)
                 jg_buf_putc(b, ',');
         }
@@ -131,12 +164,13 @@ static void put_array(jg_buf *b, const char *prefix, const char *up, size_t laye
 
 /* Widest layer the work space holds, padded: the input and every layer
    output but a final dense layer's, which goes out in chunks. */
-static size_t work_width(const jg_model *m)
+static size_t work_width(const emitter *e)
 {
-    size_t i, w = pad8(m->n_in);
+    const jg_model *m = e->m;
+    size_t i, w = pad(e, m->n_in);
     for (i = 0; i < m->n_layers; i++)
-        if (!(i + 1 == m->n_layers && m->layers[i].kind == JG_DENSE) && pad8(m->layers[i].n_out) > w)
-            w = pad8(m->layers[i].n_out);
+        if (!(i + 1 == m->n_layers && m->layers[i].kind == JG_DENSE) && pad(e, m->layers[i].n_out) > w)
+            w = pad(e, m->layers[i].n_out);
     return w;
 }
 
@@ -166,12 +200,12 @@ static size_t tile_rows(const jg_model *m)
 }
 
 /* Output neurons per chunk of a final dense layer (0: none). */
-static size_t out_chunk(const jg_model *m)
+static size_t out_chunk(const emitter *e)
 {
-    const jg_layer *l = &m->layers[m->n_layers - 1];
+    const jg_layer *l = &e->m->layers[e->m->n_layers - 1];
     if (l->kind != JG_DENSE)
         return 0;
-    return pad8(l->n_out) < OUT_CHUNK ? pad8(l->n_out) : OUT_CHUNK;
+    return pad(e, l->n_out) < OUT_CHUNK ? pad(e, l->n_out) : OUT_CHUNK;
 }
 
 static void put_provenance(jg_buf *b, const jg_model *m, const jg_emit_opts *o,
@@ -205,20 +239,26 @@ static void put_provenance(jg_buf *b, const jg_model *m, const jg_emit_opts *o,
                   n_act, n_act == 1 ? "" : "s", jg_model_params(m));
 }
 
-static void put_sizes(jg_buf *b, const jg_model *m, const char *up)
+static void put_sizes(jg_buf *b, const emitter *e)
 {
+    const jg_model *m = e->m;
     const size_t rows = tile_rows(m);
-    const size_t work = rows * work_width(m) + 8;
-    const size_t out = out_chunk(m) ? rows * out_chunk(m) + 8 : 0;
+    const size_t work = rows * work_width(e) + e->lanes;
+    const size_t out = out_chunk(e) ? rows * out_chunk(e) + e->lanes : 0;
     size_t n_buf = 1, i;
     for (i = 0; i + 1 < m->n_layers; i++)
         n_buf = m->layers[i].kind == JG_DENSE ? 2 : n_buf;
-    jg_buf_printf(b, "#define %s_N_IN  %zu\n#define %s_N_OUT %zu\n", up, m->n_in, up, m->n_out);
-    jg_buf_printf(b, "#define %s_STACK_BYTES %zu\n", up, (n_buf * work + out) * sizeof(double));
+    jg_buf_printf(b, "#define %s_N_IN  %zu\n#define %s_N_OUT %zu\n", e->up, m->n_in, e->up, m->n_out);
+    jg_buf_printf(b, "#define %s_STACK_BYTES %zu\n", e->up,
+                  (n_buf * work + out) * (e->is_float ? sizeof(float) : sizeof(double)));
+    jg_buf_printf(b, "typedef %s %s_real;%s/* the precision of every number below */\n", e->real,
+                  e->prefix, e->is_float ? "       " : "      ");
 }
 
-static void put_work(jg_buf *b, const jg_model *m, const char *up)
+static void put_work(jg_buf *b, const emitter *e)
 {
+    const jg_model *m = e->m;
+    const char *up = e->up;
     int o;
     static const char *const what[3] = {"u", "u, du", "u, du, d2u"};
     for (o = 0; o < 3; o++)
@@ -227,14 +267,14 @@ static void put_work(jg_buf *b, const jg_model *m, const char *up)
     jg_buf_printf(b, "#define %s__ROWS  %zu     /* rows of a tile at most: channels x points */\n",
                   up, tile_rows(m));
     jg_buf_printf(b, "#define %s__WIDTH %zu     /* widest layer held in the work space, padded */\n",
-                  up, work_width(m));
+                  up, work_width(e));
     jg_buf_printf(b, "#define %s__OUT   %zu     /* output neurons computed at once, padded */\n",
-                  up, out_chunk(m));
+                  up, out_chunk(e));
 }
 
-static void put_weights(jg_buf *b, const jg_model *m, const char *prefix,
-                        const char *up)
+static void put_weights(jg_buf *b, const emitter *e)
 {
+    const jg_model *m = e->m;
     size_t i;
     for (i = 0; i < m->n_layers; i++) {
         const jg_layer *l = &m->layers[i];
@@ -249,8 +289,9 @@ static void put_weights(jg_buf *b, const jg_model *m, const char *prefix,
             comment_text(b, l->tensor);
             jg_buf_printf(b, ".bias [%zu]", l->n_out);
         }
-        jg_buf_printf(b, ", read as %s.\n   Stored as W^T [%zu][%zu]: row k holds the weights from input k,\n"
-                         "   padded with zeros to a multiple of 8. */\n", l->dtype, l->n_in, pad8(l->n_out));
+        jg_buf_printf(b, ", read as %s%s.\n   Stored as W^T [%zu][%zu]: row k holds the weights from input k,\n"
+                         "   padded with zeros to a multiple of %zu. */\n", l->dtype,
+                      e->is_float ? ", rounded to float" : "", l->n_in, pad(e, l->n_out), e->lanes);
         {
             /* the transpose, row k = column k of W */
             double *wt = (double *)jg_malloc(l->n_out * l->n_in * sizeof *wt);
@@ -262,36 +303,37 @@ static void put_weights(jg_buf *b, const jg_model *m, const char *prefix,
             for (r = 0; r < l->n_out; r++)
                 for (c = 0; c < l->n_in; c++)
                     wt[c * l->n_out + r] = l->w[r * l->n_in + c];
-            put_array(b, prefix, up, i, l, "weight", wt, l->n_in, l->n_out);
+            put_array(b, e, i, l, "weight", wt, l->n_in, l->n_out);
             jg_free(wt);
         }
         if (l->b != NULL)
-            put_array(b, prefix, up, i, l, "bias", l->b, 1, l->n_out);
+            put_array(b, e, i, l, "bias", l->b, 1, l->n_out);
     }
 }
 
-static void put_layers(jg_buf *b, const jg_model *m, const char *prefix,
-                       const char *up, const char *kp)
+static void put_layers(jg_buf *b, const emitter *e)
 {
-    size_t i, n_buf = 1, ld = pad8(m->n_in);
+    const jg_model *m = e->m;
+    const char *prefix = e->prefix, *up = e->up, *kp = e->kp;
+    size_t i, n_buf = 1, ld = pad(e, m->n_in);
     int cur = 0;
     const int last_dense = m->layers[m->n_layers - 1].kind == JG_DENSE;
     for (i = 0; i + 1 < m->n_layers; i++)
         n_buf = m->layers[i].kind == JG_DENSE ? 2 : n_buf;
 
-    jg_buf_printf(b, "    double work0_[%s__WORK]", up);
+    jg_buf_printf(b, "    %s_real work0_[%s__WORK]", prefix, up);
     if (n_buf > 1)
         jg_buf_printf(b, ", work1_[%s__WORK]", up);
     if (last_dense)
-        jg_buf_printf(b, ", out_[%s__ROWS * %s__OUT + 8]", up, up);
-    jg_buf_printf(b, ";\n    double *work0 = %s__align(work0_)", prefix);
+        jg_buf_printf(b, ", out_[%s__ROWS * %s__OUT + %zu]", up, up, e->lanes);
+    jg_buf_printf(b, ";\n    %s_real *work0 = %s__align(work0_)", prefix, prefix);
     if (n_buf > 1)
         jg_buf_printf(b, ", *work1 = %s__align(work1_)", prefix);
     if (last_dense)
         jg_buf_printf(b, ", *out = %s__align(out_)", prefix);
     jg_buf_printf(b, ";\n    const size_t nrow = %s__channels(order) * np;\n", prefix);
-    if (last_dense && m->n_in == 1 && m->layers[m->n_layers - 1].n_out >= 8)
-        jg_buf_printf(b, "    double *rows[%s__ROWS];\n    size_t r, j, m;\n", up);
+    if (last_dense && m->n_in == 1 && m->layers[m->n_layers - 1].n_out >= e->lanes)
+        jg_buf_printf(b, "    %s_real *rows[%s__ROWS];\n    size_t r, j, m;\n", prefix, up);
     else if (last_dense)
         jg_buf_puts(b, "    size_t j, m;\n");
     jg_buf_printf(b, "    /* input: a = x, a' = identity, a'' = 0 */\n"
@@ -299,7 +341,7 @@ static void put_layers(jg_buf *b, const jg_model *m, const char *prefix,
     for (i = 0; i < m->n_layers; i++) {
         const jg_layer *l = &m->layers[i];
         const jg_layer_info *info = jg_layer_info_of(l->kind);
-        const size_t ldo = pad8(l->n_out);
+        const size_t ldo = pad(e, l->n_out);
         jg_buf_printf(b, "    /* layer %zu (spec line %d): %s", i + 1, l->line, info->keyword);
         if (l->kind == JG_DENSE) {
             jg_buf_printf(b, " %zu <- %zu ", l->n_out, l->n_in);
@@ -314,7 +356,7 @@ static void put_layers(jg_buf *b, const jg_model *m, const char *prefix,
             if (l->b != NULL)
                 array_name(&bn, prefix, i, l, "bias");
             if (i + 1 == m->n_layers) {
-                const size_t direct = m->n_in == 1 ? l->n_out / 8 * 8 : 0;
+                const size_t direct = m->n_in == 1 ? l->n_out / e->lanes * e->lanes : 0;
                 const char *bias = l->b != NULL ? jg_buf_str(&bn) : "NULL";
                 if (direct > 0) {
                     jg_buf_printf(b, "    /* with one input every channel of an output row is contiguous in the\n"
@@ -331,8 +373,8 @@ static void put_layers(jg_buf *b, const jg_model *m, const char *prefix,
                     jg_buf_printf(b, "    for (j = 0; j < %zu; j += %s__OUT) {\n", l->n_out, up);
                 }
                 jg_buf_printf(b, "        m = %zu - j < %s__OUT ? %zu - j : %s__OUT;\n", l->n_out, up, l->n_out, up);
-                jg_buf_printf(b, "        %s__dense((m + 7) / 8 * 8, %zu, %s + j, %zu, %s%s, nrow, np, work%d, %zu, out, %s__OUT, NULL);\n",
-                              kp, l->n_in, jg_buf_str(&wn), ldo, bias, l->b != NULL ? " + j" : "", cur, ld, up);
+                jg_buf_printf(b, "        %s__dense((m + %zu) / %zu * %zu, %zu, %s + j, %zu, %s%s, nrow, np, work%d, %zu, out, %s__OUT, NULL);\n",
+                              kp, e->lanes - 1, e->lanes, e->lanes, l->n_in, jg_buf_str(&wn), ldo, bias, l->b != NULL ? " + j" : "", cur, ld, up);
                 jg_buf_printf(b, "        %s__store(%s_N_OUT, j, m, %s_N_IN, order, np, out, %s__OUT, u, du, d2u);\n"
                                  "    }\n", kp, up, up, up);
             } else {
@@ -359,11 +401,13 @@ static void put_layers(jg_buf *b, const jg_model *m, const char *prefix,
 
 /* The kernel sections this model calls, renamed to kp: in full for a
    standalone file, their declarations only for the JIT. */
-static int put_kernels(jg_buf *b, const jg_model *m, const char *kp, int jit)
+static int put_kernels(jg_buf *b, const emitter *e, int jit)
 {
+    const jg_model *m = e->m;
+    const char *kp = e->kp;
     const char *names[8];
     size_t n = 0, i, j, len;
-    char done = 0;      /* helper sections written: 1 pow2, 2 expm1, 4 exp */
+    char done = 0;      /* helper sections written: 1 pow2, 2 expm1, 4 exp, 8 pow2f */
     names[n++] = "common";
     for (i = 0; i < m->n_layers; i++) {
         const jg_layer_kind k = m->layers[i].kind;
@@ -376,6 +420,15 @@ static int put_kernels(jg_buf *b, const jg_model *m, const char *kp, int jit)
                 break;
         if (j == n && n < sizeof names / sizeof names[0])
             names[n++] = jg_layer_info_of(k)->keyword;
+    }
+    if (e->is_float)
+        jg_buf_printf(b, "#define %s__FLOAT 1\n", e->kup);
+    {
+        const char *s = jg_tpl_section(jg_tpl_kernels_c, "real", &len);
+        if (s == NULL)
+            return -1;
+        jg_tpl_rename(b, s, len, kp);
+        jg_buf_putc(b, '\n');
     }
     if (!jit) {
         const char *s = jg_tpl_section(jg_tpl_kernels_c, "vector", &len);
@@ -404,8 +457,10 @@ static int put_kernels(jg_buf *b, const jg_model *m, const char *kp, int jit)
             if (strcmp(names[i], helpers[h][0]) != 0)
                 continue;
             for (k = 1; k < 3; k++) {
-                const char *sec = helpers[h][k];
-                char flag = (char)(strcmp(sec, "pow2") == 0 ? 1 : strcmp(sec, "expm1") == 0 ? 2 : 4);
+                /* tanh in float runs on pow2f */
+                const char *sec = e->is_float && h == 0 && k == 1 ? "pow2f" : helpers[h][k];
+                char flag = (char)(strcmp(sec, "pow2") == 0 ? 1 : strcmp(sec, "expm1") == 0 ? 2
+                                   : strcmp(sec, "exp") == 0 ? 4 : 8);
                 if (done & flag)
                     continue;
                 done |= flag;
@@ -434,17 +489,23 @@ static const char jit_includes[] =
     "#define NULL ((void *)0)\n"
     "#define MODEL__API\n";
 
+static void upper(char *dst, const char *s)
+{
+    for (; *s != '\0'; s++)
+        *dst++ = (*s >= 'a' && *s <= 'z') ? (char)(*s - 'a' + 'A') : *s;
+    *dst = '\0';
+}
+
 int jg_emit(const jg_model *m, const jg_emit_opts *o, jg_buf *c, jg_buf *h,
             jg_diag *d)
 {
-    char up[JG_MAX_PREFIX + 1];
+    emitter e;
     const char *bad = NULL, *why;
     jg_buf prov_c = JG_BUF_INIT, prov_h = JG_BUF_INIT, sizes = JG_BUF_INIT;
     jg_buf decl = JG_BUF_INIT, kern = JG_BUF_INIT, work = JG_BUF_INIT;
     jg_buf weights = JG_BUF_INIT, layers = JG_BUF_INIT, tpl_c = JG_BUF_INIT, tpl_h = JG_BUF_INIT;
     jg_buf incl = JG_BUF_INIT;
-    const char *kp = o->target == JG_TARGET_JIT ? JIT_KERNELS : o->prefix;
-    size_t i;
+    const char *kp;
     int rc = 0;
 
     why = jg_prefix_problem(o->prefix);
@@ -456,17 +517,22 @@ int jg_emit(const jg_model *m, const jg_emit_opts *o, jg_buf *c, jg_buf *h,
         jg_buf_free(&shown);
         return -1;
     }
-    for (i = 0; o->prefix[i] != '\0'; i++)
-        up[i] = (o->prefix[i] >= 'a' && o->prefix[i] <= 'z') ? (char)(o->prefix[i] - 'a' + 'A') : o->prefix[i];
-    up[i] = '\0';
+    e.m = m;
+    e.prefix = o->prefix;
+    upper(e.up, o->prefix);
+    e.is_float = o->precision == JG_FLOAT;
+    e.real = e.is_float ? "float" : "double";
+    e.lanes = e.is_float ? 16 : 8;
+    e.kp = kp = o->target != JG_TARGET_JIT ? o->prefix : e.is_float ? JIT_KERNELS_FLOAT : JIT_KERNELS;
+    upper(e.kup, e.kp);
 
     put_provenance(&prov_c, m, o, o->target == JG_TARGET_JIT ? "JIT source" : "C99 source");
     put_provenance(&prov_h, m, o, "Header");
-    put_sizes(&sizes, m, up);
-    put_work(&work, m, up);
-    put_weights(&weights, m, o->prefix, up);
-    put_layers(&layers, m, o->prefix, up, kp);
-    if (put_kernels(&kern, m, kp, o->target == JG_TARGET_JIT) != 0) {
+    put_sizes(&sizes, &e);
+    put_work(&work, &e);
+    put_weights(&weights, &e);
+    put_layers(&layers, &e);
+    if (put_kernels(&kern, &e, o->target == JG_TARGET_JIT) != 0) {
         bad = "kernels";
         rc = -1;
     }

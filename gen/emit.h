@@ -15,10 +15,16 @@ typedef enum jg_emit_target {
     JG_TARGET_JIT       /* for libtcc: no system headers; the runtime binds libm */
 } jg_emit_target;
 
+typedef enum jg_precision {
+    JG_DOUBLE,          /* every number a double */
+    JG_FLOAT            /* every number a float: weights rounded, activations computed in double */
+} jg_precision;
+
 typedef struct jg_emit_opts {
     const char *prefix;     /* names: PREFIX_eval, PREFIX_N_IN, ...; a C identifier */
     jg_emit_target target;
     const char *command;    /* the command line, for the provenance comment; or NULL */
+    jg_precision precision;
 } jg_emit_opts;
 
 /* NULL when prefix can name the emitted functions, else why not. */

@@ -39,21 +39,26 @@ static const char usage_check[] =
 
 static const char usage_emit[] =
     "usage: jetgen emit SPEC -o FILE.c [--header FILE.h] [--prefix NAME]\n"
+    "                   [--precision double|float]\n"
     "\n"
     "  -o FILE.c        the C99 source; `-o -` writes it to stdout\n"
     "  --header FILE.h  also write a header with the declarations\n"
     "  --prefix NAME    names of the emitted functions: NAME_eval,\n"
-    "                   NAME_jacobian, NAME_hessian (default: model)\n";
+    "                   NAME_jacobian, NAME_hessian (default: model)\n"
+    "  --precision P    the type of every number: double (default) or float\n";
 
 static const char usage_eval[] =
     "usage: jetgen eval SPEC [--order 0|1|2] [--points FILE] [--format json|text]\n"
+    "                   [--precision double|float]\n"
     "\n"
     "Compiles the network in memory with libtcc and evaluates it at the points:\n"
     "N_IN numbers per line, from FILE or stdin (blank lines and # comments are\n"
     "skipped).\n"
     "  --order 0|1|2        u; u and du/dx; u, du/dx and d2u/dx2 (default 2)\n"
     "  --format json|text   json: {\"points\", \"u\", \"du\", \"d2u\"} with %.17g numbers\n"
-    "                       (null for NaN and infinities); text: a table (default)\n";
+    "                       (%.9g in float; null for NaN and infinities); text: a\n"
+    "                       table (default)\n"
+    "  --precision P        compute in double (default) or float\n";
 
 static int usage_error(const char *usage, const char *fmt, const char *arg)
 {
@@ -61,6 +66,18 @@ static int usage_error(const char *usage, const char *fmt, const char *arg)
     fprintf(stderr, fmt, arg);
     fprintf(stderr, "\n%s", usage);
     return EXIT_USAGE;
+}
+
+/* --precision's value into *p; 0, or -1 when it is neither. */
+static int parse_precision(const char *v, jg_precision *p)
+{
+    if (strcmp(v, "double") == 0)
+        *p = JG_DOUBLE;
+    else if (strcmp(v, "float") == 0)
+        *p = JG_FLOAT;
+    else
+        return -1;
+    return 0;
 }
 
 /* Prints the collected messages; returns the exit status they call for. */
@@ -191,20 +208,24 @@ static int cmd_emit(int argc, char **argv, int all_argc, char **all_argv)
 
     o.prefix = "model";
     o.target = JG_TARGET_FILE;
+    o.precision = JG_DOUBLE;
     for (i = 0; i < argc; i++) {
         const char *a = argv[i];
         if (strcmp(a, "--help") == 0) {
             fputs(usage_emit, stdout);
             return 0;
-        } else if (strcmp(a, "-o") == 0 || strcmp(a, "--header") == 0 || strcmp(a, "--prefix") == 0) {
+        } else if (strcmp(a, "-o") == 0 || strcmp(a, "--header") == 0 || strcmp(a, "--prefix") == 0
+                   || strcmp(a, "--precision") == 0) {
             if (i + 1 == argc)
                 return usage_error(usage_emit, "'%s' needs a value", a);
             if (a[1] == 'o')
                 out = argv[++i];
             else if (a[2] == 'h')
                 header = argv[++i];
-            else
+            else if (strcmp(a, "--prefix") == 0)
                 o.prefix = argv[++i];
+            else if (parse_precision(argv[++i], &o.precision) != 0)
+                return usage_error(usage_emit, "--precision takes double or float, not '%s'", argv[i]);
         } else if (a[0] == '-' && a[1] != '\0') {
             return usage_error(usage_emit, "unknown option '%s'", a);
         } else if (spec != NULL) {
@@ -332,10 +353,12 @@ static int read_points(FILE *fp, const char *name, size_t n_in, points *pts, jg_
     return d->n_errors == errors0 ? 0 : -1;
 }
 
+static int digits = 17;     /* significant digits of results: 17, or 9 in float */
+
 static void json_number(double v)
 {
     if (isfinite(v))
-        printf("%.17g", v);
+        printf("%.*g", digits, v);
     else
         printf("null");
 }
@@ -419,12 +442,12 @@ static void print_text(const jg_model *m, int order, const points *pts, const do
         printf("\n");
         for (k = 0; k < no; k++) {
             size_t pk = p * no + k;
-            printf("  %6zu %24.17g", k, u[pk]);
+            printf("  %6zu %24.*g", k, digits, u[pk]);
             for (i = 0; order >= 1 && i < ni; i++)
-                printf(" %24.17g", du[pk * ni + i]);
+                printf(" %24.*g", digits, du[pk * ni + i]);
             for (i = 0; order >= 2 && i < ni; i++)
                 for (j = i; j < ni; j++)
-                    printf(" %24.17g", d2u[(pk * ni + i) * ni + j]);
+                    printf(" %24.*g", digits, d2u[(pk * ni + i) * ni + j]);
             printf("\n");
         }
     }
@@ -433,6 +456,42 @@ static void print_text(const jg_model *m, int order, const points *pts, const do
 typedef void (*eval_fn)(size_t, const double *, double *);
 typedef void (*jacobian_fn)(size_t, const double *, double *, double *);
 typedef void (*hessian_fn)(size_t, const double *, double *, double *, double *);
+
+typedef void (*hessian_float_fn)(size_t, const float *, float *, float *, float *);
+
+/* The network compiled in float: points rounded to float (and shown so),
+   results widened to double for printing. NULL outputs of lower orders
+   are passed on. Returns 0, or -1 out of memory. */
+static int eval_float(jg_jit *jit, int order, const jg_model *m, points *pts,
+                      double *u, double *du, double *d2u)
+{
+    const size_t nx = pts->n * m->n_in, nu = pts->n * m->n_out;
+    const size_t ndu = nu * m->n_in, nd2u = ndu * m->n_in;
+    float *x = (float *)jg_malloc(nx * sizeof *x), *fu = (float *)jg_malloc(nu * sizeof *fu);
+    float *fdu = order >= 1 ? (float *)jg_malloc(ndu * sizeof *fdu) : NULL;
+    float *fd2u = order >= 2 ? (float *)jg_malloc(nd2u * sizeof *fd2u) : NULL;
+    hessian_float_fn f = (hessian_float_fn)jg_jit_function(jit, "model_hessian");
+    size_t i;
+    int rc = 0;
+    if (x == NULL || fu == NULL || (order >= 1 && fdu == NULL) || (order >= 2 && fd2u == NULL)) {
+        rc = -1;
+    } else if (f != NULL) {
+        for (i = 0; i < nx; i++)
+            pts->x[i] = x[i] = (float)pts->x[i];
+        f(pts->n, x, fu, fdu, fd2u);
+        for (i = 0; i < nu; i++)
+            u[i] = fu[i];
+        for (i = 0; order >= 1 && i < ndu; i++)
+            du[i] = fdu[i];
+        for (i = 0; order >= 2 && i < nd2u; i++)
+            d2u[i] = fd2u[i];
+    }
+    jg_free(x);
+    jg_free(fu);
+    jg_free(fdu);
+    jg_free(fd2u);
+    return rc;
+}
 
 static int cmd_eval(int argc, char **argv)
 {
@@ -444,6 +503,7 @@ static int cmd_eval(int argc, char **argv)
     points pts = {0, 0, NULL};
     const char *spec = NULL, *pfile = NULL, *format = "text";
     double *u = NULL, *du = NULL, *d2u = NULL;
+    jg_precision precision = JG_DOUBLE;
     int i, order = 2, rc = EXIT_INPUT, overflow = 0;
     size_t nu, ndu, nd2u;
     FILE *fp = stdin;
@@ -453,16 +513,20 @@ static int cmd_eval(int argc, char **argv)
         if (strcmp(a, "--help") == 0) {
             fputs(usage_eval, stdout);
             return 0;
-        } else if (strcmp(a, "--order") == 0 || strcmp(a, "--points") == 0 || strcmp(a, "--format") == 0) {
+        } else if (strcmp(a, "--order") == 0 || strcmp(a, "--points") == 0 || strcmp(a, "--format") == 0
+                   || strcmp(a, "--precision") == 0) {
             if (i + 1 == argc)
                 return usage_error(usage_eval, "'%s' needs a value", a);
-            if (a[2] == 'o') {
+            if (strcmp(a, "--order") == 0) {
                 const char *v = argv[++i];
                 if (strlen(v) != 1 || v[0] < '0' || v[0] > '2')
                     return usage_error(usage_eval, "--order takes 0, 1 or 2, not '%s'", v);
                 order = v[0] - '0';
-            } else if (a[2] == 'p') {
+            } else if (strcmp(a, "--points") == 0) {
                 pfile = argv[++i];
+            } else if (strcmp(a, "--precision") == 0) {
+                if (parse_precision(argv[++i], &precision) != 0)
+                    return usage_error(usage_eval, "--precision takes double or float, not '%s'", argv[i]);
             } else {
                 format = argv[++i];
                 if (strcmp(format, "json") != 0 && strcmp(format, "text") != 0)
@@ -494,6 +558,7 @@ static int cmd_eval(int argc, char **argv)
     o.prefix = "model";
     o.target = JG_TARGET_JIT;
     o.command = NULL;
+    o.precision = precision;
     if (jg_emit(m, &o, &src, NULL, &d) != 0)
         goto done;
     switch (jg_jit_compile("<jit model.c>", jg_buf_str(&src), &jit)) {
@@ -519,7 +584,13 @@ static int cmd_eval(int argc, char **argv)
         jg_diag_error(&d, spec, 0, 0, "out of memory for the results of %zu points", pts.n);
         goto done;
     }
-    if (order == 0) {
+    if (precision == JG_FLOAT) {
+        digits = 9;
+        if (eval_float(jit, order, m, &pts, u, du, d2u) != 0) {
+            jg_diag_error(&d, spec, 0, 0, "out of memory for the results of %zu points", pts.n);
+            goto done;
+        }
+    } else if (order == 0) {
         eval_fn f = (eval_fn)jg_jit_function(jit, "model_eval");
         if (f != NULL)
             f(pts.n, pts.x, u);

@@ -39,9 +39,8 @@ int jg_jit_compile(const char *name, const char *source, jg_jit **out)
 {
     jg_jit *j;
     jg_buf src = JG_BUF_INIT;
-    const jg_kernel_set *ks = jg_kernels_best();
     char kname[64];
-    size_t i;
+    size_t i, p;
     int rc = JG_OK;
 
     *out = NULL;
@@ -74,11 +73,14 @@ int jg_jit_compile(const char *name, const char *source, jg_jit **out)
             memcpy(&addr, &libm[i].fn, sizeof addr);
             tcc_add_symbol(j->tcc, libm[i].name, addr);
         }
-        for (i = 0; i < JG_N_KERNELS; i++) {
-            const void *addr;
-            memcpy(&addr, &ks->k[i].fn, sizeof addr);
-            snprintf(kname, sizeof kname, "jetgen__%s", ks->k[i].name);
-            tcc_add_symbol(j->tcc, kname, addr);
+        for (p = 0; p < 2; p++) {      /* double kernels, then float ones */
+            const jg_kernel_set *ks = jg_kernels_best((int)p);
+            for (i = 0; i < JG_N_KERNELS; i++) {
+                const void *addr;
+                memcpy(&addr, &ks->k[i].fn, sizeof addr);
+                snprintf(kname, sizeof kname, p ? "jetgenf__%s" : "jetgen__%s", ks->k[i].name);
+                tcc_add_symbol(j->tcc, kname, addr);
+            }
         }
         if (tcc_compile_string(j->tcc, jg_buf_str(&src)) < 0
             || tcc_relocate(j->tcc, TCC_RELOCATE_AUTO) < 0)

@@ -14,6 +14,11 @@
 #define JG_STR2(v) #v
 #define JG_STR(v) JG_STR2(v)
 
+/* float kernels (the variant's name ends in _f), else double */
+#if defined(JG_FLOAT)
+#define MODEL__FLOAT 1
+#endif
+
 /* External linkage, and names of this variant's own. */
 #define MODEL__API
 #define model__seed JG_KERNEL(seed)

@@ -6,36 +6,44 @@
 #include <stdlib.h>
 #include <string.h>
 
-extern const jg_kernel_set jg_kernel_baseline_set;
+extern const jg_kernel_set jg_kernel_baseline_set, jg_kernel_baseline_f_set;
 #if defined(JG_X86_VARIANTS)
-extern const jg_kernel_set jg_kernel_avx2_set;
-extern const jg_kernel_set jg_kernel_avx512_set;
+extern const jg_kernel_set jg_kernel_avx2_set, jg_kernel_avx2_f_set;
+extern const jg_kernel_set jg_kernel_avx512_set, jg_kernel_avx512_f_set;
 #endif
 
-static const jg_kernel_set *pick(void)
+/* 0 baseline, 1 AVX2 with FMA, 2 AVX-512: the widest this machine runs, or
+   a narrower one JETGEN_ISA asks for. */
+static int pick(void)
 {
 #if defined(JG_X86_VARIANTS)
     const char *want = getenv("JETGEN_ISA");
     const int avx512 = __builtin_cpu_supports("avx512f");
     const int avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
     if (want != NULL && strcmp(want, "baseline") == 0)
-        return &jg_kernel_baseline_set;
+        return 0;
     if (want != NULL && strcmp(want, "avx2") == 0 && avx2)
-        return &jg_kernel_avx2_set;
+        return 1;
     if (avx512)
-        return &jg_kernel_avx512_set;
+        return 2;
     if (avx2)
-        return &jg_kernel_avx2_set;
+        return 1;
 #endif
-    return &jg_kernel_baseline_set;
+    return 0;
 }
 
-const jg_kernel_set *jg_kernels_best(void)
+const jg_kernel_set *jg_kernels_best(int is_float)
 {
     /* The choice depends only on the machine and the environment, so a
-       race between threads computes the same pointer twice: harmless. */
-    static const jg_kernel_set *best;
-    if (best == NULL)
-        best = pick();
-    return best;
+       race between threads computes the same value twice: harmless. */
+    static int isa = -1;
+    if (isa < 0)
+        isa = pick();
+#if defined(JG_X86_VARIANTS)
+    if (isa == 2)
+        return is_float ? &jg_kernel_avx512_f_set : &jg_kernel_avx512_set;
+    if (isa == 1)
+        return is_float ? &jg_kernel_avx2_f_set : &jg_kernel_avx2_set;
+#endif
+    return is_float ? &jg_kernel_baseline_f_set : &jg_kernel_baseline_set;
 }

@@ -14,11 +14,13 @@ typedef struct jg_kernel {
 #define JG_N_KERNELS 6
 
 typedef struct jg_kernel_set {
-    const char *isa;        /* "avx512", "avx2" or "baseline" */
+    const char *isa;        /* "avx512", "avx2" or "baseline", "_f" added for float */
     jg_kernel k[JG_N_KERNELS];
 } jg_kernel_set;
 
-/* The set for the widest vectors this machine runs; chosen once. */
-const jg_kernel_set *jg_kernels_best(void);
+/* The set for the widest vectors this machine runs, of double kernels (is_float
+   0: bound as jetgen__NAME) or float kernels (1: jetgenf__NAME); chosen
+   once. */
+const jg_kernel_set *jg_kernels_best(int is_float);
 
 #endif

@@ -8,12 +8,13 @@
    copies into JIT-compiled networks (runtime/kernels.c).
    Sections, each between banner comments:
      includes    the headers this file needs when compiled alone (dropped)
+     real        the precision: model__real is double, or float
      vector      the vector type and FMA for the machine compiled for
      NAME-decl   the declarations of section NAME's kernels (all that a
                  JIT-compiled network sees of them)
      common      seeding, dense layers, storing results
      activate    the chain rule through an elementwise activation
-     pow2        2^n from bits, for expm1 and exp
+     pow2, pow2f 2^n from bits, for expm1 and exp (pow2f: in float)
      expm1       e^x - 1 for x in [0, 40], vectorizable
      exp         e^-x for x >= 0, vectorizable
      tanh, sigmoid   value, first and second derivative of one activation
@@ -43,33 +44,52 @@
 #include <string.h>
 /**** end includes ****/
 
+/**** begin real ****/
+/* model__real: the precision of the network's numbers, double unless
+   MODEL__FLOAT is defined (jetgen emit --precision float). In float, tanh
+   is computed in float (within a few float units in the last place) and
+   sigmoid in double, rounded once. */
+#if defined(MODEL__FLOAT)
+typedef float model__real;
+#else
+typedef double model__real;
+#endif
+/**** end real ****/
+
 /**** begin vector ****/
 #if defined(__FAST_MATH__)
 #error "jetgen kernels need IEEE arithmetic: compile without -ffast-math"
 #endif
 
-/* MODEL__V doubles per vector: what the compiler targets (GNU C vector
-   extensions in gcc and clang), or 1 in plain C. Rows are padded to 8, a
-   multiple of every width. MODEL__FMA(acc, s, w): acc += s * w, fused where
-   the target has FMA (also under -std=c99, where compilers do not fuse on
-   their own). */
+/* MODEL__V numbers per vector: what the compiler targets (GNU C vector
+   extensions in gcc and clang), or 1 in plain C. Rows are padded to 64
+   bytes, a multiple of every width. MODEL__FMA(acc, s, w): acc += s * w,
+   fused where the target has FMA (also under -std=c99, where compilers do
+   not fuse on their own). */
 #if defined(__GNUC__) && !defined(__TINYC__)
 #if defined(__AVX512F__)
-#define MODEL__V 8
+#define MODEL__VBYTES 64
 #define MODEL__WMAX 4       /* widest register block, in vectors: 24 of 32 registers */
 #elif defined(__AVX__)
-#define MODEL__V 4
+#define MODEL__VBYTES 32
 #define MODEL__WMAX 2       /* 12 of 16 registers */
 #else
-#define MODEL__V 2
+#define MODEL__VBYTES 16
 #define MODEL__WMAX 2
 #endif
-typedef double model__vec __attribute__((vector_size(MODEL__V * sizeof(double))));
+#define MODEL__V (MODEL__VBYTES / sizeof(model__real))
+typedef model__real model__vec __attribute__((vector_size(MODEL__VBYTES)));
 #define MODEL__INLINE static __inline__ __attribute__((always_inline))
 #define MODEL__RESTRICT __restrict__    /* also in C++ */
-#if defined(__AVX512F__)
+#if defined(__AVX512F__) && defined(MODEL__FLOAT)
+#include <immintrin.h>
+#define MODEL__FMA(acc, s, w) ((acc) = _mm512_fmadd_ps(_mm512_set1_ps(s), (w), (acc)))
+#elif defined(__AVX512F__)
 #include <immintrin.h>
 #define MODEL__FMA(acc, s, w) ((acc) = _mm512_fmadd_pd(_mm512_set1_pd(s), (w), (acc)))
+#elif defined(__AVX__) && defined(__FMA__) && defined(MODEL__FLOAT)
+#include <immintrin.h>
+#define MODEL__FMA(acc, s, w) ((acc) = _mm256_fmadd_ps(_mm256_set1_ps(s), (w), (acc)))
 #elif defined(__AVX__) && defined(__FMA__)
 #include <immintrin.h>
 #define MODEL__FMA(acc, s, w) ((acc) = _mm256_fmadd_pd(_mm256_set1_pd(s), (w), (acc)))
@@ -79,20 +99,20 @@ typedef double model__vec __attribute__((vector_size(MODEL__V * sizeof(double)))
 #else
 #define MODEL__V 1
 #define MODEL__WMAX 4
-typedef double model__vec;
+typedef model__real model__vec;
 #define MODEL__INLINE static
 #define MODEL__RESTRICT
 #define MODEL__FMA(acc, s, w) ((acc) += (s) * (w))
 #endif
 
-MODEL__INLINE model__vec model__load(const double *p)
+MODEL__INLINE model__vec model__load(const model__real *p)
 {
     model__vec v;
     memcpy(&v, p, sizeof v);
     return v;
 }
 
-MODEL__INLINE void model__put(double *p, model__vec v)
+MODEL__INLINE void model__put(model__real *p, model__vec v)
 {
     memcpy(p, &v, sizeof v);
 }
@@ -102,45 +122,45 @@ MODEL__INLINE void model__put(double *p, model__vec v)
 #ifndef MODEL__API
 #define MODEL__API static
 #endif
-MODEL__API void model__seed(size_t n_x, size_t nrow, size_t np, const double *x,
-                            double *a, size_t lda);
-MODEL__API void model__dense(size_t n_out, size_t n_in, const double *wt,
-                             size_t ldw, const double *b, size_t nrow,
-                             size_t np, const double *a, size_t lda,
-                             double *z, size_t ldz, double *const *rows);
+MODEL__API void model__seed(size_t n_x, size_t nrow, size_t np, const model__real *x,
+                            model__real *a, size_t lda);
+MODEL__API void model__dense(size_t n_out, size_t n_in, const model__real *wt,
+                             size_t ldw, const model__real *b, size_t nrow,
+                             size_t np, const model__real *a, size_t lda,
+                             model__real *z, size_t ldz, model__real *const *rows);
 MODEL__API void model__store(size_t n_out, size_t k0, size_t m, size_t n_x,
-                             int order, size_t np, const double *z,
-                             size_t ldz, double *u, double *du, double *d2u);
+                             int order, size_t np, const model__real *z,
+                             size_t ldz, model__real *u, model__real *du, model__real *d2u);
 /**** end common-decl ****/
 
 /**** begin activate-decl ****/
-typedef void (*model__fn)(size_t n, const double *z, double *s0, double *s1,
-                          double *s2);
+typedef void (*model__fn)(size_t n, const model__real *z, model__real *s0, model__real *s1,
+                          model__real *s2);
 MODEL__API void model__activate(model__fn f, size_t n, size_t n_x, int order,
-                                size_t np, double *z, size_t ldz);
+                                size_t np, model__real *z, size_t ldz);
 /**** end activate-decl ****/
 
 /**** begin tanh-decl ****/
-MODEL__API void model__tanh(size_t n, const double *z, double *s0, double *s1,
-                            double *s2);
+MODEL__API void model__tanh(size_t n, const model__real *z, model__real *s0, model__real *s1,
+                            model__real *s2);
 /**** end tanh-decl ****/
 
 /**** begin sigmoid-decl ****/
-MODEL__API void model__sigmoid(size_t n, const double *z, double *s0,
-                               double *s1, double *s2);
+MODEL__API void model__sigmoid(size_t n, const model__real *z, model__real *s0,
+                               model__real *s1, model__real *s2);
 /**** end sigmoid-decl ****/
 
 /**** begin common ****/
 /* The input layer, nrow = nch * np rows: a_i = x_i, d a_i / d x_j =
    [i == j], second derivatives 0; the padding lanes up to lda are zeroed.
    x is [np][n_x]. */
-MODEL__API void model__seed(size_t n_x, size_t nrow, size_t np, const double *x,
-                            double *a, size_t lda)
+MODEL__API void model__seed(size_t n_x, size_t nrow, size_t np, const model__real *x,
+                            model__real *a, size_t lda)
 {
     size_t r, i;
     for (r = 0; r < nrow; r++) {
         const size_t c = r / np, p = r % np;
-        double *ar = a + r * lda;
+        model__real *ar = a + r * lda;
         for (i = 0; i < lda; i++)
             ar[i] = i >= n_x ? 0.0 : c == 0 ? x[p * n_x + i] : c == 1 + i ? 1.0 : 0.0;
     }
@@ -164,23 +184,23 @@ MODEL__API void model__seed(size_t n_x, size_t nrow, size_t np, const double *x,
 #define MODEL__INIT_4(q) MODEL__VECS4(MODEL__INIT, q)
 #define MODEL__INIT_2(q) MODEL__VECS2(MODEL__INIT, q)
 #define MODEL__INIT_1(q) MODEL__VECS1(MODEL__INIT, q)
-#define MODEL__ACC_4(q) { const double s##q = a[q * lda + k]; MODEL__VECS4(MODEL__ACC, q) }
-#define MODEL__ACC_2(q) { const double s##q = a[q * lda + k]; MODEL__VECS2(MODEL__ACC, q) }
-#define MODEL__ACC_1(q) { const double s##q = a[q * lda + k]; MODEL__VECS1(MODEL__ACC, q) }
+#define MODEL__ACC_4(q) { const model__real s##q = a[q * lda + k]; MODEL__VECS4(MODEL__ACC, q) }
+#define MODEL__ACC_2(q) { const model__real s##q = a[q * lda + k]; MODEL__VECS2(MODEL__ACC, q) }
+#define MODEL__ACC_1(q) { const model__real s##q = a[q * lda + k]; MODEL__VECS1(MODEL__ACC, q) }
 #define MODEL__PUT_4(q) MODEL__VECS4(MODEL__PUT, q)
 #define MODEL__PUT_2(q) MODEL__VECS2(MODEL__PUT, q)
 #define MODEL__PUT_1(q) MODEL__VECS1(MODEL__PUT, q)
 #define MODEL__BLOCK_FN(R, N)                                                   \
-    static void model__block##R##x##N(size_t n_in, const double *wt,            \
-                                      size_t ldw, const double *b, size_t nb,   \
-                                      const double *a, size_t lda,              \
-                                      double *const *zr, size_t j)              \
+    static void model__block##R##x##N(size_t n_in, const model__real *wt,            \
+                                      size_t ldw, const model__real *b, size_t nb,   \
+                                      const model__real *a, size_t lda,              \
+                                      model__real *const *zr, size_t j)              \
     {                                                                           \
         const model__vec zero = {0};                                            \
         size_t k;                                                               \
         MODEL__ROWS##R(MODEL__INIT_##N)                                         \
         for (k = 0; k < n_in; k++) {                                            \
-            const double *wk = wt + k * ldw;                                    \
+            const model__real *wk = wt + k * ldw;                                    \
             MODEL__VECS##N(MODEL__W, 0)                                         \
             MODEL__ROWS##R(MODEL__ACC_##N)                                      \
         }                                                                       \
@@ -203,23 +223,23 @@ MODEL__BLOCK_FN(1, 1)
    has n_out entries. Row r of z is rows[r] when rows is not NULL (so a
    final layer can write straight into the caller's arrays), else
    z + r * ldz. */
-MODEL__API void model__dense(size_t n_out, size_t n_in, const double *wt,
-                             size_t ldw, const double *b, size_t nrow,
-                             size_t np, const double *a, size_t lda,
-                             double *z, size_t ldz, double *const *rows)
+MODEL__API void model__dense(size_t n_out, size_t n_in, const model__real *wt,
+                             size_t ldw, const model__real *b, size_t nrow,
+                             size_t np, const model__real *a, size_t lda,
+                             model__real *z, size_t ldz, model__real *const *rows)
 {
-    double *zr[6];
+    model__real *zr[6];
     size_t r, q, j, w, nq;
     for (r = 0; r < nrow; r += nq) {
         const size_t nb = r < np ? np - r : 0;    /* rows of the block with bias */
-        const double *ar = a + r * lda;
+        const model__real *ar = a + r * lda;
         nq = nrow - r >= 6 ? 6 : nrow - r >= 3 ? 3 : 1;
         for (q = 0; q < nq; q++)
             zr[q] = rows != NULL ? rows[r + q] : z + (r + q) * ldz;
         for (j = 0; j < n_out; j += w * MODEL__V) {
             const size_t left = (n_out - j) / MODEL__V;
-            const double *bj = b != NULL ? b + j : NULL;
-            const double *wj = wt + j;
+            const model__real *bj = b != NULL ? b + j : NULL;
+            const model__real *wj = wt + j;
             w = left >= 4 && MODEL__WMAX >= 4 ? 4 : left >= 2 ? 2 : 1;
             if (nq == 6)
                 (w == 4 ? model__block6x4 : w == 2 ? model__block6x2 : model__block6x1)(
@@ -239,16 +259,16 @@ MODEL__API void model__dense(size_t n_out, size_t n_in, const double *wt,
    d2u [np][n_out][n_x][n_x] (both triangles). Any of them may be NULL. */
 MODEL__INLINE void model__store_n(size_t n_out, size_t k0, size_t m, size_t n_x,
                                   int order, size_t np,
-                                  const double *MODEL__RESTRICT z, size_t ldz,
-                                  double *MODEL__RESTRICT u,
-                                  double *MODEL__RESTRICT du,
-                                  double *MODEL__RESTRICT d2u)
+                                  const model__real *MODEL__RESTRICT z, size_t ldz,
+                                  model__real *MODEL__RESTRICT u,
+                                  model__real *MODEL__RESTRICT du,
+                                  model__real *MODEL__RESTRICT d2u)
 {
     size_t p, i, j, t, k;
     for (p = 0; p < np; p++) {
         if (u != NULL) {
-            const double *zp = z + p * ldz;
-            double *up = u + p * n_out + k0;
+            const model__real *zp = z + p * ldz;
+            model__real *up = u + p * n_out + k0;
             for (k = 0; k + MODEL__V <= m; k += MODEL__V)     /* not a memcpy call: m is short */
                 model__put(up + k, model__load(zp + k));
             for (; k < m; k++)
@@ -256,16 +276,16 @@ MODEL__INLINE void model__store_n(size_t n_out, size_t k0, size_t m, size_t n_x,
         }
         /* neuron by neuron, so that the writes to du and d2u are contiguous */
         if (order >= 1 && du != NULL) {
-            const double *z1 = z + (np + p) * ldz;     /* channel 1 + i at z1[i * np * ldz] */
-            double *dp = du + (p * n_out + k0) * n_x;
+            const model__real *z1 = z + (np + p) * ldz;     /* channel 1 + i at z1[i * np * ldz] */
+            model__real *dp = du + (p * n_out + k0) * n_x;
             for (k = 0; k < m; k++)
                 for (i = 0; i < n_x; i++)
                     dp[k * n_x + i] = z1[i * np * ldz + k];
         }
         if (order >= 2 && d2u != NULL) {
             const size_t nn = n_x * n_x;
-            const double *z2 = z + ((1 + n_x) * np + p) * ldz;
-            double *hp = d2u + (p * n_out + k0) * nn;
+            const model__real *z2 = z + ((1 + n_x) * np + p) * ldz;
+            model__real *hp = d2u + (p * n_out + k0) * nn;
             for (k = 0; k < m; k++, hp += nn)
                 for (i = 0, t = 0; i < n_x; i++)
                     for (j = i; j < n_x; j++, t++)
@@ -276,8 +296,8 @@ MODEL__INLINE void model__store_n(size_t n_out, size_t k0, size_t m, size_t n_x,
 /* model__store_n with n_x a constant for 1 to 3 inputs, so that the
    loops over inputs and pairs unroll. */
 MODEL__API void model__store(size_t n_out, size_t k0, size_t m, size_t n_x,
-                             int order, size_t np, const double *z,
-                             size_t ldz, double *u, double *du, double *d2u)
+                             int order, size_t np, const model__real *z,
+                             size_t ldz, model__real *u, model__real *du, model__real *d2u)
 {
     if (n_x == 1)
         model__store_n(n_out, k0, m, 1, order, np, z, ldz, u, du, d2u);
@@ -297,30 +317,30 @@ MODEL__API void model__store(size_t n_out, size_t k0, size_t m, size_t n_x,
    chain rule  a'_i = s' z'_i  and  a''_ij = s'' z'_i z'_j + s' z''_ij.
    f(m, z, s0, s1, s2) sets s(z), s'(z), s''(z) for m values. */
 MODEL__INLINE void model__activate_n(model__fn f, size_t n, size_t n_x,
-                                     int order, size_t np, double *z,
+                                     int order, size_t np, model__real *z,
                                      size_t ldz)
 {
-    double s0[MODEL__ACT_CHUNK], s1[MODEL__ACT_CHUNK], s2[MODEL__ACT_CHUNK];
+    model__real s0[MODEL__ACT_CHUNK], s1[MODEL__ACT_CHUNK], s2[MODEL__ACT_CHUNK];
     size_t p, k0, k, i, j, t, m;
     for (p = 0; p < np; p++)
         for (k0 = 0; k0 < n; k0 += m) {
-            double *zv = z + p * ldz + k0;
+            model__real *zv = z + p * ldz + k0;
             m = n - k0 < MODEL__ACT_CHUNK ? n - k0 : MODEL__ACT_CHUNK;
             f(m, zv, s0, s1, s2);
             if (order >= 2) {
                 t = 1 + n_x;
                 for (i = 0; i < n_x; i++)
                     for (j = i; j < n_x; j++, t++) {
-                        const double *di = z + ((1 + i) * np + p) * ldz + k0;
-                        const double *dj = z + ((1 + j) * np + p) * ldz + k0;
-                        double *dt = z + (t * np + p) * ldz + k0;
+                        const model__real *di = z + ((1 + i) * np + p) * ldz + k0;
+                        const model__real *dj = z + ((1 + j) * np + p) * ldz + k0;
+                        model__real *dt = z + (t * np + p) * ldz + k0;
                         for (k = 0; k < m; k++)
                             dt[k] = s2[k] * di[k] * dj[k] + s1[k] * dt[k];
                     }
             }
             if (order >= 1)
                 for (i = 0; i < n_x; i++) {
-                    double *di = z + ((1 + i) * np + p) * ldz + k0;
+                    model__real *di = z + ((1 + i) * np + p) * ldz + k0;
                     for (k = 0; k < m; k++)
                         di[k] *= s1[k];
                 }
@@ -331,7 +351,7 @@ MODEL__INLINE void model__activate_n(model__fn f, size_t n, size_t n_x,
 
 /* model__activate_n with n_x a constant for 1 to 3 inputs. */
 MODEL__API void model__activate(model__fn f, size_t n, size_t n_x, int order,
-                                size_t np, double *z, size_t ldz)
+                                size_t np, model__real *z, size_t ldz)
 {
     if (n_x == 1)
         model__activate_n(f, n, 1, order, np, z, ldz);
@@ -359,7 +379,23 @@ MODEL__INLINE double model__pow2(double n)
 }
 /**** end pow2 ****/
 
+/**** begin pow2f ****/
+#if defined(MODEL__FLOAT)
+/* 2^n in float, for an integer n in [-126, 127], the same way. */
+MODEL__INLINE float model__pow2f(float n)
+{
+    float t = n + (12582912.0f + 127.0f);
+    unsigned int bits;
+    memcpy(&bits, &t, sizeof bits);
+    bits <<= 23;
+    memcpy(&t, &bits, sizeof t);
+    return t;
+}
+#endif
+/**** end pow2f ****/
+
 /**** begin expm1 ****/
+#if !defined(MODEL__FLOAT)
 /* e^x - 1 for x in [0, 40]: x = n ln2 + r with |r| <= ln2 / 2, e^r - 1 by
    its Taylor series to r^13 (truncation below 1e-17 relative), then
    2^n (e^r - 1) + (2^n - 1). Within 1.5 units in the last place. */
@@ -384,6 +420,26 @@ MODEL__INLINE double model__expm1(double x)
     q = q * r * r + r;
     return s * q + (s - 1.0);
 }
+#else
+/* e^x - 1 for x in [0, 40] in float: the same steps, the series to r^7
+   (truncation below 2e-8 relative). Within 2 units in the last place of
+   float. */
+MODEL__INLINE float model__expm1f(float x)
+{
+    const float shift = 12582912.0f;    /* 1.5 * 2^23 */
+    const float n = (x * 1.44269504f + shift) - shift;
+    const float r = (x - n * 0.693145751953125f) - n * 1.42860677e-06f;
+    const float s = model__pow2f(n);
+    float q = 1.0f / 5040.0f;
+    q = q * r + 1.0f / 720.0f;
+    q = q * r + 1.0f / 120.0f;
+    q = q * r + 1.0f / 24.0f;
+    q = q * r + 1.0f / 6.0f;
+    q = q * r + 0.5f;
+    q = q * r * r + r;
+    return s * q + (s - 1.0f);
+}
+#endif
 /**** end expm1 ****/
 
 /**** begin exp ****/
@@ -419,10 +475,21 @@ MODEL__INLINE double model__exp_neg(double x)
 /* tanh: a = sign(z) e / (e + 2) with e = e^(2|z|) - 1 (2|z| capped at 40,
    where tanh is 1 to the last bit); s' = 1 - a^2, s'' = -2 a s'. Both are
    exactly 0 once a rounds to +-1: saturated neurons give zeros, never NaN. */
-MODEL__API void model__tanh(size_t n, const double *z, double *s0, double *s1,
-                            double *s2)
+MODEL__API void model__tanh(size_t n, const model__real *z, model__real *s0,
+                            model__real *s1, model__real *s2)
 {
     size_t k;
+#if defined(MODEL__FLOAT)
+    for (k = 0; k < n; k++) {
+        const float x = z[k], ax2 = 2.0f * fabsf(x);
+        const float e = model__expm1f(ax2 > 40.0f ? 40.0f : ax2);
+        const float t = e / (e + 2.0f);
+        const float a = x < 0.0f ? -t : t;
+        s0[k] = a;
+        s1[k] = 1.0f - a * a;
+        s2[k] = -2.0f * a * (1.0f - a * a);
+    }
+#else
     for (k = 0; k < n; k++) {
         const double x = z[k], ax2 = 2.0 * fabs(x);
         const double e = model__expm1(ax2 > 40.0 ? 40.0 : ax2);
@@ -432,6 +499,7 @@ MODEL__API void model__tanh(size_t n, const double *z, double *s0, double *s1,
         s1[k] = 1.0 - a * a;
         s2[k] = -2.0 * a * (1.0 - a * a);
     }
+#endif
 }
 /**** end tanh ****/
 
@@ -439,17 +507,18 @@ MODEL__API void model__tanh(size_t n, const double *z, double *s0, double *s1,
 /* sigmoid: a = 1 / (1 + e^-z), s' = a (1 - a), s'' = s' (1 - 2 a). With
    e = e^-|z|, a and 1 - a are 1 / (1 + e) and e / (1 + e) in the order of
    the sign of z, so the small one keeps full relative precision. */
-MODEL__API void model__sigmoid(size_t n, const double *z, double *s0,
-                               double *s1, double *s2)
+MODEL__API void model__sigmoid(size_t n, const model__real *z,
+                               model__real *s0, model__real *s1,
+                               model__real *s2)
 {
     size_t k;
     for (k = 0; k < n; k++) {
         const double x = z[k], e = model__exp_neg(fabs(x));
         const double hi = 1.0 / (1.0 + e), lo = e / (1.0 + e);
         const double a = x >= 0.0 ? hi : lo, b = x >= 0.0 ? lo : hi;   /* b = 1 - a */
-        s0[k] = a;
-        s1[k] = a * b;
-        s2[k] = a * b * (b - a);
+        s0[k] = (model__real)a;
+        s1[k] = (model__real)(a * b);
+        s2[k] = (model__real)(a * b * (b - a));
     }
 }
 /**** end sigmoid ****/

@@ -36,9 +36,10 @@
 #define MODEL__WIDTH 8      /* widest layer held in the work space, padded */
 #define MODEL__OUT   8      /* output neurons computed at once, padded */
 /**** end work ****/
-#define MODEL__WORK (MODEL__ROWS * MODEL__WIDTH + 8)
+#define MODEL__WORK (MODEL__ROWS * MODEL__WIDTH + 64 / sizeof(model_real))
 
-/* Weights are aligned to 64 bytes where the compiler can be told. */
+/* Weights are aligned to 64 bytes where the compiler can be told; rows
+   are padded to 64 bytes. */
 #if defined(__GNUC__) || defined(__TINYC__)
 #define MODEL__ALIGN __attribute__((aligned(64)))
 #else
@@ -53,39 +54,39 @@ static size_t model__channels(int order)
     return order <= 0 ? 1 : order == 1 ? 1 + n : 1 + n + n * (n + 1) / 2;
 }
 
-/* p rounded up to a multiple of 64 bytes (work space is declared with 8
-   doubles to spare). */
-static double *model__align(double *p)
+/* p rounded up to a multiple of 64 bytes (work space is declared with 64
+   bytes to spare). */
+static model_real *model__align(model_real *p)
 {
-    return p + (64 - (size_t)p % 64) % 64 / sizeof(double);
+    return p + (64 - (size_t)p % 64) % 64 / sizeof(model_real);
 }
 
 /**** begin weights ****/
 /* layer 1: W^T [2][8], rows padded with zeros */
-static const double model__l1_w[16] MODEL__ALIGN = {
+static const model_real model__l1_w[16] MODEL__ALIGN = {
     0.5, 1.0, -1.5, 0, 0, 0, 0, 0,
     -0.25, 0.75, 0.125, 0, 0, 0, 0, 0};
-static const double model__l1_b[8] MODEL__ALIGN = {0.1, -0.2, 0.3, 0, 0, 0, 0, 0};
-static const double model__l3_w[24] MODEL__ALIGN = {
+static const model_real model__l1_b[8] MODEL__ALIGN = {0.1, -0.2, 0.3, 0, 0, 0, 0, 0};
+static const model_real model__l3_w[24] MODEL__ALIGN = {
     1, 0, 0.25, 0, 0, 0, 0, 0,
     0, 1, 0.25, 0, 0, 0, 0, 0,
     0.5, -0.5, 1, 0, 0, 0, 0, 0};
-static const double model__l5_w[24] MODEL__ALIGN = {
+static const model_real model__l5_w[24] MODEL__ALIGN = {
     1.0, 0.25, 0, 0, 0, 0, 0, 0,
     -2.0, 0.75, 0, 0, 0, 0, 0, 0,
     0.5, -1.0, 0, 0, 0, 0, 0, 0};
-static const double model__l5_b[8] MODEL__ALIGN = {0.0, 1.0, 0, 0, 0, 0, 0, 0};
+static const model_real model__l5_b[8] MODEL__ALIGN = {0.0, 1.0, 0, 0, 0, 0, 0, 0};
 /**** end weights ****/
 
 /* np points x [np][MODEL_N_IN] through the network, with derivatives up to
    order; results go to u, du, d2u (offset to the tile's first point, each
    may be NULL). np * model__channels(order) <= MODEL__ROWS. */
-static void model__tile(int order, size_t np, const double *x, double *u,
-                        double *du, double *d2u)
+static void model__tile(int order, size_t np, const model_real *x,
+                        model_real *u, model_real *du, model_real *d2u)
 {
 /**** begin layers ****/
-    double work0_[MODEL__WORK], work1_[MODEL__WORK];
-    double *work0 = model__align(work0_), *work1 = model__align(work1_);
+    model_real work0_[MODEL__WORK], work1_[MODEL__WORK];
+    model_real *work0 = model__align(work0_), *work1 = model__align(work1_);
     const size_t nrow = model__channels(order) * np;
     model__seed(MODEL_N_IN, nrow, np, x, work0, 8);
     model__dense(8, 2, model__l1_w, 8, model__l1_b, nrow, np, work0, 8, work1, 8, NULL);
@@ -98,8 +99,8 @@ static void model__tile(int order, size_t np, const double *x, double *u,
 }
 
 /* All n points, a tile at a time. */
-static void model__run(int order, size_t n, const double *x, double *u,
-                       double *du, double *d2u)
+static void model__run(int order, size_t n, const model_real *x,
+                       model_real *u, model_real *du, model_real *d2u)
 {
     const size_t tile = order <= 0 ? MODEL__TILE0 : order == 1 ? MODEL__TILE1 : MODEL__TILE2;
     size_t p, np;
@@ -112,18 +113,19 @@ static void model__run(int order, size_t n, const double *x, double *u,
     }
 }
 
-void model_eval(size_t n, const double *x, double *u)
+void model_eval(size_t n, const model_real *x, model_real *u)
 {
     model__run(0, n, x, u, NULL, NULL);
 }
 
-void model_jacobian(size_t n, const double *x, double *u, double *du)
+void model_jacobian(size_t n, const model_real *x, model_real *u,
+                    model_real *du)
 {
     model__run(1, n, x, u, du, NULL);
 }
 
-void model_hessian(size_t n, const double *x, double *u, double *du,
-                   double *d2u)
+void model_hessian(size_t n, const model_real *x, model_real *u,
+                   model_real *du, model_real *d2u)
 {
     model__run(2, n, x, u, du, d2u);
 }

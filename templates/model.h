@@ -4,7 +4,7 @@
    and renames model_ / MODEL_ to the user's prefix. Sections:
      provenance    this comment: what made the file
      includes      the headers the declarations need
-     sizes         N_IN, N_OUT and the stack used by one call
+     sizes         N_IN, N_OUT, the stack used by one call, the precision
    The sample values below are those of the sample network in model.c. */
 /**** end provenance ****/
 #ifndef MODEL_H
@@ -22,6 +22,7 @@ extern "C" {
 #define MODEL_N_IN  2
 #define MODEL_N_OUT 2
 #define MODEL_STACK_BYTES 5376
+typedef double model_real;      /* the precision of every number below */
 /**** end sizes ****/
 
 /* The network at n points. Arrays are row-major, owned by the caller:
@@ -32,10 +33,11 @@ extern "C" {
    In model_jacobian and model_hessian, u and du may be NULL when not wanted.
    Reentrant: no globals are written, nothing is allocated; work space is on
    the stack (MODEL_STACK_BYTES at most). */
-void model_eval(size_t n, const double *x, double *u);
-void model_jacobian(size_t n, const double *x, double *u, double *du);
-void model_hessian(size_t n, const double *x, double *u, double *du,
-                   double *d2u);
+void model_eval(size_t n, const model_real *x, model_real *u);
+void model_jacobian(size_t n, const model_real *x, model_real *u,
+                    model_real *du);
+void model_hessian(size_t n, const model_real *x, model_real *u,
+                   model_real *du, model_real *d2u);
 
 #ifdef __cplusplus
 }

@@ -240,6 +240,32 @@ START_TEST(random_network_matches_oracles)
                       tu_normwise(d2u + p * no * ni * ni, ref_d2u, no * ni * ni));
     }
 
+    {   /* --precision float agrees to float rounding: 2e-5 normwise (about
+           170 float epsilons) allows for the rounding of inputs, weights
+           and sums of up to 9 terms over 4 layers, and the cancellation in
+           second derivatives; double agrees to 1e-12 above */
+        tu_net fnet;
+        double *u2 = malloc(np * no * sizeof *u), *du2 = malloc(np * no * ni * sizeof *du);
+        double *d2u2 = malloc(np * no * ni * ni * sizeof *d2u);
+        ck_assert_msg((_i % 3 == 1 ? tu_net_cc_float(&fnet, m, "gcc -std=c99 -O2 -march=native -Wall -Wextra "
+                                                     "-pedantic -Werror", "rndf", msg, sizeof msg)
+                                   : tu_net_jit_float(&fnet, m, msg, sizeof msg)) == 0, "%s", msg);
+        tu_hessian_float(&fnet, np, ni, no, x, u2, du2, d2u2);
+        for (p = 0; p < np; p++) {
+            ck_assert_msg(tu_normwise(u2 + p * no, u + p * no, no) <= 2e-5, "net %d float u off by %.3g", _i,
+                          tu_normwise(u2 + p * no, u + p * no, no));
+            ck_assert_msg(tu_normwise(du2 + p * no * ni, du + p * no * ni, no * ni) <= 2e-5,
+                          "net %d float du off by %.3g", _i, tu_normwise(du2 + p * no * ni, du + p * no * ni, no * ni));
+            ck_assert_msg(tu_normwise(d2u2 + p * no * ni * ni, d2u + p * no * ni * ni, no * ni * ni) <= 2e-5,
+                          "net %d float d2u off by %.3g", _i,
+                          tu_normwise(d2u2 + p * no * ni * ni, d2u + p * no * ni * ni, no * ni * ni));
+        }
+        tu_net_free(&fnet);
+        free(u2);
+        free(du2);
+        free(d2u2);
+    }
+
     if (_i % 3 == 0) {      /* the emitted file, compiled by gcc, agrees */
         tu_net cc;
         double *u2 = malloc(np * no * sizeof *u), *du2 = malloc(np * no * ni * sizeof *du);

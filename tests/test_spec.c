@@ -181,7 +181,7 @@ START_TEST(emit_refuses_bad_prefix)
 {
     jg_diag d = JG_DIAG_INIT;
     jg_buf c = JG_BUF_INIT;
-    jg_emit_opts o = {"my-net", JG_TARGET_FILE, NULL};
+    jg_emit_opts o = {"my-net", JG_TARGET_FILE, NULL, JG_DOUBLE};
     jg_model *m;
     make_weights();
     m = load_text(GOOD, &d);

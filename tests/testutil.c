@@ -203,10 +203,16 @@ int tu_run(const char *command)
 #include "model.h"
 
 static void set_fns(tu_net *net, void *(*lookup)(void *, const char *), void *owner,
-                    const char *prefix)
+                    const char *prefix, jg_precision prec)
 {
     char name[128];
     void *p;
+    if (prec == JG_FLOAT) {
+        snprintf(name, sizeof name, "%s_hessian", prefix);
+        p = lookup(owner, name);
+        memcpy(&net->hessian_f, &p, sizeof p);
+        return;
+    }
     snprintf(name, sizeof name, "%s_eval", prefix);
     p = lookup(owner, name);
     memcpy(&net->eval, &p, sizeof p);
@@ -226,7 +232,7 @@ static void *jit_lookup(void *owner, const char *name)
     return p;
 }
 
-int tu_net_jit(tu_net *net, const jg_model *m, char *msg, size_t msg_len)
+static int net_jit(tu_net *net, const jg_model *m, jg_precision prec, char *msg, size_t msg_len)
 {
     jg_buf src = JG_BUF_INIT;
     jg_diag d = JG_DIAG_INIT;
@@ -236,6 +242,7 @@ int tu_net_jit(tu_net *net, const jg_model *m, char *msg, size_t msg_len)
     o.prefix = "model";
     o.target = JG_TARGET_JIT;
     o.command = NULL;
+    o.precision = prec;
     if (jg_emit(m, &o, &src, NULL, &d) != 0) {
         snprintf(msg, msg_len, "emit: %s", jg_buf_str(&d.text));
         jg_diag_free(&d);
@@ -250,8 +257,8 @@ int tu_net_jit(tu_net *net, const jg_model *m, char *msg, size_t msg_len)
     jg_buf_free(&src);
     net->owner = jit;
     net->is_jit = 1;
-    set_fns(net, jit_lookup, jit, "model");
-    if (!net->eval || !net->jacobian || !net->hessian) {
+    set_fns(net, jit_lookup, jit, "model", prec);
+    if (prec == JG_FLOAT ? !net->hessian_f : (!net->eval || !net->jacobian || !net->hessian)) {
         snprintf(msg, msg_len, "jit: %s", jg_jit_errmsg(jit));
         tu_net_free(net);
         return -1;
@@ -264,8 +271,8 @@ static void *dl_lookup(void *owner, const char *name)
     return dlsym(owner, name);
 }
 
-int tu_net_cc(tu_net *net, const jg_model *m, const char *compile,
-              const char *prefix, char *msg, size_t msg_len)
+static int net_cc(tu_net *net, const jg_model *m, jg_precision prec, const char *compile,
+                  const char *prefix, char *msg, size_t msg_len)
 {
     jg_buf src = JG_BUF_INIT, cmd = JG_BUF_INIT;
     jg_diag d = JG_DIAG_INIT;
@@ -276,6 +283,7 @@ int tu_net_cc(tu_net *net, const jg_model *m, const char *compile,
     o.prefix = prefix;
     o.target = JG_TARGET_FILE;
     o.command = NULL;
+    o.precision = prec;
     if (jg_emit(m, &o, &src, NULL, &d) != 0) {
         snprintf(msg, msg_len, "emit: %s", jg_buf_str(&d.text));
         jg_diag_free(&d);
@@ -303,8 +311,8 @@ int tu_net_cc(tu_net *net, const jg_model *m, const char *compile,
         return -1;
     }
     net->owner = h;
-    set_fns(net, dl_lookup, h, prefix);
-    if (!net->eval || !net->jacobian || !net->hessian) {
+    set_fns(net, dl_lookup, h, prefix, prec);
+    if (prec == JG_FLOAT ? !net->hessian_f : (!net->eval || !net->jacobian || !net->hessian)) {
         snprintf(msg, msg_len, "dlsym: missing %s_eval/_jacobian/_hessian", prefix);
         tu_net_free(net);
         return -1;
@@ -331,4 +339,47 @@ int tu_run_suite(Suite *s)
     failed = srunner_ntests_failed(sr);
     srunner_free(sr);
     return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
+
+int tu_net_jit(tu_net *net, const jg_model *m, char *msg, size_t msg_len)
+{
+    return net_jit(net, m, JG_DOUBLE, msg, msg_len);
+}
+
+int tu_net_cc(tu_net *net, const jg_model *m, const char *compile,
+              const char *prefix, char *msg, size_t msg_len)
+{
+    return net_cc(net, m, JG_DOUBLE, compile, prefix, msg, msg_len);
+}
+
+int tu_net_jit_float(tu_net *net, const jg_model *m, char *msg, size_t msg_len)
+{
+    return net_jit(net, m, JG_FLOAT, msg, msg_len);
+}
+
+int tu_net_cc_float(tu_net *net, const jg_model *m, const char *compile,
+                    const char *prefix, char *msg, size_t msg_len)
+{
+    return net_cc(net, m, JG_FLOAT, compile, prefix, msg, msg_len);
+}
+
+void tu_hessian_float(const tu_net *net, size_t n, size_t n_in, size_t n_out,
+                      const double *x, double *u, double *du, double *d2u)
+{
+    float *fx = malloc(n * n_in * sizeof *fx), *fu = malloc(n * n_out * sizeof *fu);
+    float *fdu = malloc(n * n_out * n_in * sizeof *fu), *fd2u = malloc(n * n_out * n_in * n_in * sizeof *fu);
+    size_t i;
+    for (i = 0; i < n * n_in; i++)
+        fx[i] = (float)x[i];
+    net->hessian_f(n, fx, fu, fdu, fd2u);
+    for (i = 0; i < n * n_out; i++)
+        u[i] = fu[i];
+    for (i = 0; i < n * n_out * n_in; i++)
+        du[i] = fdu[i];
+    for (i = 0; i < n * n_out * n_in * n_in; i++)
+        d2u[i] = fd2u[i];
+    free(fx);
+    free(fu);
+    free(fdu);
+    free(fd2u);
 }

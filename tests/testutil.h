@@ -65,6 +65,7 @@ typedef struct tu_net {
     void (*eval)(size_t, const double *, double *);
     void (*jacobian)(size_t, const double *, double *, double *);
     void (*hessian)(size_t, const double *, double *, double *, double *);
+    void (*hessian_f)(size_t, const float *, float *, float *, float *);   /* float networks */
     void *owner;        /* the JIT handle or the dlopen handle */
     int is_jit;
 } tu_net;
@@ -79,3 +80,11 @@ int tu_net_jit(tu_net *net, const struct jg_model *m, char *msg, size_t msg_len)
 int tu_net_cc(tu_net *net, const struct jg_model *m, const char *compile,
               const char *prefix, char *msg, size_t msg_len);
 void tu_net_free(tu_net *net);
+
+/* The same for --precision float: only hessian_f is set. */
+int tu_net_jit_float(tu_net *net, const struct jg_model *m, char *msg, size_t msg_len);
+int tu_net_cc_float(tu_net *net, const struct jg_model *m, const char *compile,
+                    const char *prefix, char *msg, size_t msg_len);
+/* hessian_f on double points (rounded to float), results widened. */
+void tu_hessian_float(const tu_net *net, size_t n, size_t n_in, size_t n_out,
+                      const double *x, double *u, double *du, double *d2u);
