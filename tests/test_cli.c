@@ -4,6 +4,7 @@
    that build into a program. */
 #include <check.h>
 #include <dirent.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -76,6 +77,9 @@ START_TEST(help_and_version)
     ck_assert(strstr(err_text, "unknown command 'frob'") != NULL);
     ck_assert_int_eq(jetgen("eval model.spec --order 3"), 2);
     ck_assert_int_eq(jetgen("eval model.spec --format xml"), 2);
+    ck_assert_int_eq(jetgen("eval model.spec --precision half"), 2);
+    ck_assert(strstr(err_text, "--precision takes double or float, not 'half'") != NULL);
+    ck_assert_int_eq(jetgen("emit model.spec -o x.c --precision quad"), 2);
     ck_assert_int_eq(jetgen("emit model.spec"), 2);
     ck_assert_int_eq(jetgen("emit model.spec -o x.c --bogus"), 2);
     ck_assert_int_eq(jetgen("check"), 2);
@@ -147,6 +151,27 @@ START_TEST(eval_orders_and_formats)
     ck_assert(strstr(out_text, "d2u/dxdt") != NULL);
     ck_assert_int_eq(jetgen("eval model.spec --format json < p.txt"), 0);
     ck_assert(strstr(out_text, "\"d2u\"") != NULL);
+}
+END_TEST
+
+START_TEST(eval_in_float)
+{
+    double u0, du0;
+    setup_example("pinn-xt");
+    tu_write_file(tu_path(dir, "p.txt"), "0.5 0.25\n", 9);
+    ck_assert_int_eq(jetgen("eval model.spec --precision float --order 1 --format json --points p.txt"), 0);
+    /* nine digits, and the same numbers as double to float rounding */
+    ck_assert_int_eq(sscanf(strstr(out_text, "\"u\": [[") + 7, "%lf", &u0), 1);
+    ck_assert_int_eq(sscanf(strstr(out_text, "\"du\": [[[") + 9, "%lf", &du0), 1);
+    ck_assert_int_eq(jetgen("eval model.spec --order 1 --format json --points p.txt"), 0);
+    {
+        double v0, dv0;
+        ck_assert_int_eq(sscanf(strstr(out_text, "\"u\": [[") + 7, "%lf", &v0), 1);
+        ck_assert_int_eq(sscanf(strstr(out_text, "\"du\": [[[") + 9, "%lf", &dv0), 1);
+        ck_assert_msg(fabs(u0 - v0) <= 1e-6 * (1 + fabs(v0)), "float u %.9g, double %.17g", u0, v0);
+        ck_assert_msg(fabs(du0 - dv0) <= 1e-6 * (1 + fabs(dv0)), "float du %.9g, double %.17g", du0, dv0);
+        ck_assert(u0 != v0);    /* it did compute in float */
+    }
 }
 END_TEST
 
@@ -245,6 +270,7 @@ int main(void)
     tcase_add_test(tc, check_reports_the_network);
     tcase_add_test(tc, eval_json_reproduces_pytorch);
     tcase_add_test(tc, eval_orders_and_formats);
+    tcase_add_test(tc, eval_in_float);
     tcase_add_test(tc, eval_refuses_bad_points);
     tcase_add_test(tc, failed_emit_writes_nothing);
     tcase_add_test(tc, emit_is_deterministic_and_builds);
