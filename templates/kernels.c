@@ -14,7 +14,8 @@
                  JIT-compiled network sees of them)
      common      seeding, dense layers, storing results
      activate    the chain rule through an elementwise activation
-     pow2, pow2f 2^n from bits, for expm1 and exp (pow2f: in float)
+     pow2, pow2f 2^n from bits and the series of e^r - 1, for expm1 and
+                 exp (pow2f: in float)
      expm1       e^x - 1 for x in [0, 40], vectorizable
      exp         e^-x for x >= 0, vectorizable
      tanh, sigmoid   value, first and second derivative of one activation
@@ -377,6 +378,25 @@ MODEL__INLINE double model__pow2(double n)
     memcpy(&t, &bits, sizeof t);
     return t;
 }
+
+/* e^r - 1 for |r| <= ln2 / 2 by its Taylor series to r^13: truncation
+   below 1e-17 relative. */
+MODEL__INLINE double model__expm1_series(double r)
+{
+    double q = 1.0 / 6227020800.0;
+    q = q * r + 1.0 / 479001600.0;
+    q = q * r + 1.0 / 39916800.0;
+    q = q * r + 1.0 / 3628800.0;
+    q = q * r + 1.0 / 362880.0;
+    q = q * r + 1.0 / 40320.0;
+    q = q * r + 1.0 / 5040.0;
+    q = q * r + 1.0 / 720.0;
+    q = q * r + 1.0 / 120.0;
+    q = q * r + 1.0 / 24.0;
+    q = q * r + 1.0 / 6.0;
+    q = q * r + 0.5;
+    return q * r * r + r;
+}
 /**** end pow2 ****/
 
 /**** begin pow2f ****/
@@ -396,28 +416,14 @@ MODEL__INLINE float model__pow2f(float n)
 
 /**** begin expm1 ****/
 #if !defined(MODEL__FLOAT)
-/* e^x - 1 for x in [0, 40]: x = n ln2 + r with |r| <= ln2 / 2, e^r - 1 by
-   its Taylor series to r^13 (truncation below 1e-17 relative), then
+/* e^x - 1 for x in [0, 40]: x = n ln2 + r with |r| <= ln2 / 2, then
    2^n (e^r - 1) + (2^n - 1). Within 1.5 units in the last place. */
 MODEL__INLINE double model__expm1(double x)
 {
     const double shift = 6755399441055744.0;    /* x + shift rounds x to an integer */
     const double n = (x * 1.4426950408889634 + shift) - shift;
     const double r = (x - n * 6.93147180369123816490e-01) - n * 1.90821492927058770002e-10;
-    const double s = model__pow2(n);
-    double q = 1.0 / 6227020800.0;
-    q = q * r + 1.0 / 479001600.0;
-    q = q * r + 1.0 / 39916800.0;
-    q = q * r + 1.0 / 3628800.0;
-    q = q * r + 1.0 / 362880.0;
-    q = q * r + 1.0 / 40320.0;
-    q = q * r + 1.0 / 5040.0;
-    q = q * r + 1.0 / 720.0;
-    q = q * r + 1.0 / 120.0;
-    q = q * r + 1.0 / 24.0;
-    q = q * r + 1.0 / 6.0;
-    q = q * r + 0.5;
-    q = q * r * r + r;
+    const double s = model__pow2(n), q = model__expm1_series(r);
     return s * q + (s - 1.0);
 }
 #else
@@ -443,8 +449,8 @@ MODEL__INLINE float model__expm1f(float x)
 /**** end expm1 ****/
 
 /**** begin exp ****/
-/* e^-x for x >= 0 (0 beyond 746, NaN for NaN): x = -(n ln2 + r), e^r by
-   its Taylor series, times 2^n in two factors so that results down to the
+/* e^-x for x >= 0 (0 beyond 746, NaN for NaN): x = -(n ln2 + r), e^r
+   from the series, times 2^n in two factors so that results down to the
    subnormals are reached. Within 1.5 units in the last place. */
 MODEL__INLINE double model__exp_neg(double x)
 {
@@ -453,20 +459,7 @@ MODEL__INLINE double model__exp_neg(double x)
     const double n = (y * 1.4426950408889634 + shift) - shift;
     const double r = (y - n * 6.93147180369123816490e-01) - n * 1.90821492927058770002e-10;
     const double h = (n * 0.5 + shift) - shift;
-    double q = 1.0 / 6227020800.0;
-    q = q * r + 1.0 / 479001600.0;
-    q = q * r + 1.0 / 39916800.0;
-    q = q * r + 1.0 / 3628800.0;
-    q = q * r + 1.0 / 362880.0;
-    q = q * r + 1.0 / 40320.0;
-    q = q * r + 1.0 / 5040.0;
-    q = q * r + 1.0 / 720.0;
-    q = q * r + 1.0 / 120.0;
-    q = q * r + 1.0 / 24.0;
-    q = q * r + 1.0 / 6.0;
-    q = q * r + 0.5;
-    q = q * r + 1.0;
-    q = q * r + 1.0;
+    const double q = 1.0 + model__expm1_series(r);
     return q * model__pow2(h) * model__pow2(n - h);
 }
 /**** end exp ****/
