@@ -1,7 +1,8 @@
 /* test_reference.c: both reference networks against PyTorch autograd in
    float64 (tests/data/NAME/expected-f64.json), through the JIT and through
    the emitted file compiled by gcc, clang, g++ and tcc with every warning an
-   error. Tolerance: normwise relative error 1e-12 per point and quantity. */
+   error (gcc and clang also with -march=native, for the vector paths).
+   Tolerance: normwise relative error 1e-12 per point and quantity. */
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +21,9 @@ static const char *const builds[] = {
     "clang -std=c99 -O2 -Wall -Wextra -pedantic -Werror",
     "g++ -x c++ -O2 -Wall -Wextra -pedantic -Werror",
     "tcc -Wall -Werror",
+    /* the vector paths: AVX-512 or AVX2 intrinsics, as the machine has them */
+    "gcc -std=c99 -O3 -march=native -Wall -Wextra -pedantic -Werror",
+    "clang -std=c99 -O3 -march=native -Wall -Wextra -pedantic -Werror",
 };
 #define N_BUILDS (sizeof builds / sizeof builds[0])
 
