@@ -289,21 +289,27 @@ static void put_weights(jg_buf *b, const emitter *e)
             comment_text(b, l->tensor);
             jg_buf_printf(b, ".bias [%zu]", l->n_out);
         }
-        jg_buf_printf(b, ", read as %s%s.\n   Stored as W^T [%zu][%zu]: row k holds the weights from input k,\n"
-                         "   padded with zeros to a multiple of %zu. */\n", l->dtype,
-                      e->is_float ? ", rounded to float" : "", l->n_in, pad(e, l->n_out), e->lanes);
+        jg_buf_printf(b, ", read as %s%s.\n   Stored as W^T [%zu][%zu], padded with zeros, in panels of %zu columns:\n"
+                         "   W[j][k] is at %zu * p * %zu + k * w + j %% %zu, with p = j / %zu and w the\n"
+                         "   width of panel p (%zu, or what is left for the last one). */\n",
+                      l->dtype, e->is_float ? ", rounded to float" : "", l->n_in, pad(e, l->n_out),
+                      4 * e->lanes, 4 * e->lanes, l->n_in, 4 * e->lanes, 4 * e->lanes, 4 * e->lanes);
         {
-            /* the transpose, row k = column k of W */
-            double *wt = (double *)jg_malloc(l->n_out * l->n_in * sizeof *wt);
-            size_t r, c;
+            /* W^T in panels of 256 bytes (the kernels' MODEL__PANEL) */
+            const size_t ldw = pad(e, l->n_out), panel = 4 * e->lanes;
+            double *wt = (double *)jg_malloc(ldw * l->n_in * sizeof *wt);
+            size_t p0, k, c, at = 0;
             if (wt == NULL) {
                 b->failed = 1;
                 return;
             }
-            for (r = 0; r < l->n_out; r++)
-                for (c = 0; c < l->n_in; c++)
-                    wt[c * l->n_out + r] = l->w[r * l->n_in + c];
-            put_array(b, e, i, l, "weight", wt, l->n_in, l->n_out);
+            for (p0 = 0; p0 < ldw; p0 += panel) {
+                const size_t pw = ldw - p0 < panel ? ldw - p0 : panel;
+                for (k = 0; k < l->n_in; k++)
+                    for (c = 0; c < pw; c++)
+                        wt[at++] = p0 + c < l->n_out ? l->w[(p0 + c) * l->n_in + k] : 0.0;
+            }
+            put_array(b, e, i, l, "weight", wt, 1, ldw * l->n_in);
             jg_free(wt);
         }
         if (l->b != NULL)
@@ -365,7 +371,7 @@ static void put_layers(jg_buf *b, const emitter *e)
                                      "    if (u != NULL && (order < 1 || du != NULL) && (order < 2 || d2u != NULL)) {\n"
                                      "        for (r = 0; r < nrow; r++)\n"
                                      "            rows[r] = (r < np ? u : r < 2 * np ? du : d2u) + r %% np * %s_N_OUT;\n"
-                                     "        %s__dense(%zu, %zu, %s, %zu, %s, nrow, np, work%d, %zu, NULL, 0, rows);\n"
+                                     "        %s__dense(%zu, %zu, %s, %zu, 0, %s, nrow, np, work%d, %zu, NULL, 0, rows);\n"
                                      "        j = %zu;\n    }\n    for (; j < %zu; j += %s__OUT) {\n",
                                   direct, up, kp, direct, l->n_in, jg_buf_str(&wn), ldo, bias, cur, ld, direct,
                                   l->n_out, up);
@@ -373,12 +379,12 @@ static void put_layers(jg_buf *b, const emitter *e)
                     jg_buf_printf(b, "    for (j = 0; j < %zu; j += %s__OUT) {\n", l->n_out, up);
                 }
                 jg_buf_printf(b, "        m = %zu - j < %s__OUT ? %zu - j : %s__OUT;\n", l->n_out, up, l->n_out, up);
-                jg_buf_printf(b, "        %s__dense((m + %zu) / %zu * %zu, %zu, %s + j, %zu, %s%s, nrow, np, work%d, %zu, out, %s__OUT, NULL);\n",
+                jg_buf_printf(b, "        %s__dense((m + %zu) / %zu * %zu, %zu, %s, %zu, j, %s%s, nrow, np, work%d, %zu, out, %s__OUT, NULL);\n",
                               kp, e->lanes - 1, e->lanes, e->lanes, l->n_in, jg_buf_str(&wn), ldo, bias, l->b != NULL ? " + j" : "", cur, ld, up);
                 jg_buf_printf(b, "        %s__store(%s_N_OUT, j, m, %s_N_IN, order, np, out, %s__OUT, u, du, d2u);\n"
                                  "    }\n", kp, up, up, up);
             } else {
-                jg_buf_printf(b, "    %s__dense(%zu, %zu, %s, %zu, %s, nrow, np, work%d, %zu, work%d, %zu, NULL);\n", kp,
+                jg_buf_printf(b, "    %s__dense(%zu, %zu, %s, %zu, 0, %s, nrow, np, work%d, %zu, work%d, %zu, NULL);\n", kp,
                               ldo, l->n_in, jg_buf_str(&wn), ldo, l->b != NULL ? jg_buf_str(&bn) : "NULL",
                               cur, ld, 1 - cur, ldo);
                 cur = 1 - cur;

@@ -126,9 +126,10 @@ MODEL__INLINE void model__put(model__real *p, model__vec v)
 MODEL__API void model__seed(size_t n_x, size_t nrow, size_t np, const model__real *x,
                             model__real *a, size_t lda);
 MODEL__API void model__dense(size_t n_out, size_t n_in, const model__real *wt,
-                             size_t ldw, const model__real *b, size_t nrow,
-                             size_t np, const model__real *a, size_t lda,
-                             model__real *z, size_t ldz, model__real *const *rows);
+                             size_t ldw, size_t j0, const model__real *b,
+                             size_t nrow, size_t np, const model__real *a,
+                             size_t lda, model__real *z, size_t ldz,
+                             model__real *const *rows);
 MODEL__API void model__store(size_t n_out, size_t k0, size_t m, size_t n_x,
                              int order, size_t np, const model__real *z,
                              size_t ldz, model__real *u, model__real *du, model__real *d2u);
@@ -218,16 +219,24 @@ MODEL__BLOCK_FN(1, 4)
 MODEL__BLOCK_FN(1, 2)
 MODEL__BLOCK_FN(1, 1)
 
+/* Weights are stored as W^T cut into panels of 256 bytes of columns: panel
+   p holds, for k = 0 .. n_in - 1, the entries W^T[k][p P .. p P + P - 1]
+   (P = MODEL__PANEL), the last panel as wide as what is left. A register
+   block then reads its weights as one contiguous stream, which the
+   hardware prefetches, instead of n_in rows a page apart. */
+#define MODEL__PANEL (256 / sizeof(model__real))
+
 /* z = W a + b on every row of the tile, the bias only on the value rows
-   (the first np): z_r[j] = sum_k a[r][k] wt[k][j], for r < nrow and
-   j < n_out (a multiple of 8). wt is W^T, [n_in][ldw]; b, if not NULL,
-   has n_out entries. Row r of z is rows[r] when rows is not NULL (so a
-   final layer can write straight into the caller's arrays), else
-   z + r * ldz. */
+   (the first np): z_r[j] = sum_k a[r][k] W^T[k][j0 + j], for r < nrow and
+   j < n_out (a multiple of 64 bytes). wt is W^T in panels, ldw its padded
+   width; b, if not NULL, has n_out entries (from j0). Row r of z is rows[r]
+   when rows is not NULL (so a final layer can write straight into the
+   caller's arrays), else z + r * ldz. */
 MODEL__API void model__dense(size_t n_out, size_t n_in, const model__real *wt,
-                             size_t ldw, const model__real *b, size_t nrow,
-                             size_t np, const model__real *a, size_t lda,
-                             model__real *z, size_t ldz, model__real *const *rows)
+                             size_t ldw, size_t j0, const model__real *b,
+                             size_t nrow, size_t np, const model__real *a,
+                             size_t lda, model__real *z, size_t ldz,
+                             model__real *const *rows)
 {
     model__real *zr[6];
     size_t r, q, j, w, nq;
@@ -238,19 +247,22 @@ MODEL__API void model__dense(size_t n_out, size_t n_in, const model__real *wt,
         for (q = 0; q < nq; q++)
             zr[q] = rows != NULL ? rows[r + q] : z + (r + q) * ldz;
         for (j = 0; j < n_out; j += w * MODEL__V) {
-            const size_t left = (n_out - j) / MODEL__V;
+            const size_t lane = j0 + j, p0 = lane / MODEL__PANEL * MODEL__PANEL;
+            const size_t pw = ldw - p0 < MODEL__PANEL ? ldw - p0 : MODEL__PANEL;
+            const size_t left = (n_out - j) / MODEL__V, in_panel = (p0 + pw - lane) / MODEL__V;
+            const size_t most = left < in_panel ? left : in_panel;
             const model__real *bj = b != NULL ? b + j : NULL;
-            const model__real *wj = wt + j;
-            w = left >= 4 && MODEL__WMAX >= 4 ? 4 : left >= 2 ? 2 : 1;
+            const model__real *wj = wt + p0 * n_in + (lane - p0);    /* row stride pw */
+            w = most >= 4 && MODEL__WMAX >= 4 ? 4 : most >= 2 ? 2 : 1;
             if (nq == 6)
                 (w == 4 ? model__block6x4 : w == 2 ? model__block6x2 : model__block6x1)(
-                    n_in, wj, ldw, bj, nb, ar, lda, zr, j);
+                    n_in, wj, pw, bj, nb, ar, lda, zr, j);
             else if (nq == 3)
                 (w == 4 ? model__block3x4 : w == 2 ? model__block3x2 : model__block3x1)(
-                    n_in, wj, ldw, bj, nb, ar, lda, zr, j);
+                    n_in, wj, pw, bj, nb, ar, lda, zr, j);
             else
                 (w == 4 ? model__block1x4 : w == 2 ? model__block1x2 : model__block1x1)(
-                    n_in, wj, ldw, bj, nb, ar, lda, zr, j);
+                    n_in, wj, pw, bj, nb, ar, lda, zr, j);
         }
     }
 }

@@ -62,7 +62,7 @@ static model_real *model__align(model_real *p)
 }
 
 /**** begin weights ****/
-/* layer 1: W^T [2][8], rows padded with zeros */
+/* layer 1: W^T [2][8], rows padded with zeros (one panel: 8 columns) */
 static const model_real model__l1_w[16] MODEL__ALIGN = {
     0.5, 1.0, -1.5, 0, 0, 0, 0, 0,
     -0.25, 0.75, 0.125, 0, 0, 0, 0, 0};
@@ -89,11 +89,11 @@ static void model__tile(int order, size_t np, const model_real *x,
     model_real *work0 = model__align(work0_), *work1 = model__align(work1_);
     const size_t nrow = model__channels(order) * np;
     model__seed(MODEL_N_IN, nrow, np, x, work0, 8);
-    model__dense(8, 2, model__l1_w, 8, model__l1_b, nrow, np, work0, 8, work1, 8, NULL);
+    model__dense(8, 2, model__l1_w, 8, 0, model__l1_b, nrow, np, work0, 8, work1, 8, NULL);
     model__activate(model__tanh, 8, MODEL_N_IN, order, np, work1, 8);
-    model__dense(8, 3, model__l3_w, 8, NULL, nrow, np, work1, 8, work0, 8, NULL);
+    model__dense(8, 3, model__l3_w, 8, 0, NULL, nrow, np, work1, 8, work0, 8, NULL);
     model__activate(model__sigmoid, 8, MODEL_N_IN, order, np, work0, 8);
-    model__dense(8, 3, model__l5_w, 8, model__l5_b, nrow, np, work0, 8, work1, 8, NULL);
+    model__dense(8, 3, model__l5_w, 8, 0, model__l5_b, nrow, np, work0, 8, work1, 8, NULL);
     model__store(MODEL_N_OUT, 0, 2, MODEL_N_IN, order, np, work1, 8, u, du, d2u);
 /**** end layers ****/
 }

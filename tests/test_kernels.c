@@ -7,7 +7,8 @@
      limits for infinities;
    - the dense kernel against a plain triple loop, for every shape of
      register block and edge (rows 1-13, widths 8-72, with and without
-     bias, row pointers or a strided buffer). */
+     bias, row pointers or a strided buffer, first column 0, 8 or 16 of
+     weights in panels). */
 #include <check.h>
 #include <float.h>
 #include <math.h>
@@ -131,35 +132,43 @@ END_TEST
 /* model__dense against a triple loop, every block shape and edge. */
 START_TEST(dense_matches_a_plain_loop)
 {
-    static double a[13 * 40], wt[40 * 72], b[72], z[13 * 80], want[13 * 72];
+    static double a[13 * 40], wt[40 * 72], packed[40 * 72], b[72], z[13 * 80], want[13 * 72];
     double *rows[13];
-    const size_t nrow = 1 + (size_t)_i % 13, n_out = 8 * (1 + (size_t)_i / 13 % 9);
+    const size_t j0 = 8 * ((size_t)_i / 2 % 3), ldw = 72;   /* first column: panel edges included */
+    const size_t nrow = 1 + (size_t)_i % 13, n_out0 = 8 * (1 + (size_t)_i / 13 % 9);
+    const size_t n_out = n_out0 + j0 <= ldw ? n_out0 : ldw - j0;
     const size_t n_in = 1 + (size_t)_i % 37, np = 1 + (size_t)_i % nrow;
     const int bias = _i % 2, use_rows = _i / 2 % 2;
     unsigned long long seed = 99 + (unsigned long long)_i;
-    size_t r, j, k;
+    size_t r, j, k, p0, at = 0;
     for (k = 0; k < 13 * 40; k++)
         a[k] = arg(&seed) > 0 ? 0.5 : -0.25 * (double)(k % 7);
     for (k = 0; k < 40 * 72; k++)
         wt[k] = (double)((k * 7919) % 23) / 23.0 - 0.5;
     for (k = 0; k < 72; k++)
         b[k] = (double)k / 72.0;
+    /* W^T [n_in][72] into panels of MODEL__PANEL columns, as jetgen emits it */
+    for (p0 = 0; p0 < ldw; p0 += MODEL__PANEL)
+        for (k = 0; k < n_in; k++)
+            for (j = p0; j < ldw && j < p0 + MODEL__PANEL; j++)
+                packed[at++] = wt[k * 72 + j];
     for (r = 0; r < nrow; r++)
         for (j = 0; j < n_out; j++) {
-            long double s = bias && r < np ? b[j] : 0.0L;
+            long double s = bias && r < np ? b[j0 + j] : 0.0L;
             for (k = 0; k < n_in; k++)
-                s += (long double)a[r * 40 + k] * wt[k * 72 + j];
+                s += (long double)a[r * 40 + k] * wt[k * 72 + j0 + j];
             want[r * 72 + j] = (double)s;
         }
     memset(z, 0, sizeof z);
     for (r = 0; r < nrow; r++)
         rows[r] = z + r * 80;
-    model__dense(n_out, n_in, wt, 72, bias ? b : NULL, nrow, np, a, 40, z, 80, use_rows ? rows : NULL);
+    model__dense(n_out, n_in, packed, ldw, j0, bias ? b + j0 : NULL, nrow, np, a, 40, z, 80,
+                 use_rows ? rows : NULL);
     for (r = 0; r < nrow; r++) {
         for (j = 0; j < n_out; j++)
             ck_assert_msg(fabs(z[r * 80 + j] - want[r * 72 + j]) <= 1e-14 * (1.0 + fabs(want[r * 72 + j])),
-                          "rows %zu, out %zu, in %zu: z[%zu][%zu] = %.17g, want %.17g", nrow, n_out, n_in, r, j,
-                          z[r * 80 + j], want[r * 72 + j]);
+                          "rows %zu, out %zu from %zu, in %zu: z[%zu][%zu] = %.17g, want %.17g", nrow, n_out, j0,
+                          n_in, r, j, z[r * 80 + j], want[r * 72 + j]);
         for (; j < 80; j++)
             ck_assert_msg(z[r * 80 + j] == 0.0, "wrote past the row: z[%zu][%zu]", r, j);
     }
