@@ -3,6 +3,7 @@
    set the machine can run, for tests and benchmarks. */
 #include "kernels.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -32,13 +33,17 @@ static int pick(void)
     return 0;
 }
 
+static int isa;
+static pthread_once_t isa_once = PTHREAD_ONCE_INIT;
+
+static void pick_once(void)
+{
+    isa = pick();
+}
+
 const jg_kernel_set *jg_kernels_best(int is_float)
 {
-    /* The choice depends only on the machine and the environment, so a
-       race between threads computes the same value twice: harmless. */
-    static int isa = -1;
-    if (isa < 0)
-        isa = pick();
+    pthread_once(&isa_once, pick_once);     /* threads may ask at once */
 #if defined(JG_X86_VARIANTS)
     if (isa == 2)
         return is_float ? &jg_kernel_avx512_f_set : &jg_kernel_avx512_set;
