@@ -48,16 +48,9 @@ static double *read_doubles(const char *path, size_t count)
 
 typedef void (*hessian_float_fn)(size_t, const float *, float *, float *, float *);
 
-/* A float network as jg_hessian_fn cannot call it: timed on its own. */
-static hessian_float_fn float_fn;
-
-static void call_float(size_t n, const float *x, float *u, float *du, float *d2u)
-{
-    float_fn(n, x, u, du, d2u);
-}
-
 /* Times a float network (one thread) and writes its results as doubles. */
-static int run_float(jg_model *m, char **argv, size_t n, int threads, double compile_ms)
+static int run_float(hessian_float_fn float_fn, jg_model *m, char **argv, size_t n, int threads,
+                     double compile_ms)
 {
     const size_t n_in = m->n_in, n_out = m->n_out;
     const size_t nu = n * n_out, ndu = nu * n_in, nd2u = ndu * n_in;
@@ -73,17 +66,17 @@ static int run_float(jg_model *m, char **argv, size_t n, int threads, double com
         die("float is timed on one thread", "");
     for (i = 0; i < n * n_in; i++)
         x[i] = (float)xd[i];
-    call_float(n, x, u, du, d2u);
+    float_fn(n, x, u, du, d2u);
     {
         double t0 = now(), t;
-        call_float(n, x, u, du, d2u);
+        float_fn(n, x, u, du, d2u);
         t = now() - t0;
         reps = t > 0.2 ? 1 : (size_t)(0.2 / (t > 1e-7 ? t : 1e-7)) + 1;
     }
     for (run = 0; run < 7; run++) {
         double t0 = now(), t;
         for (i = 0; i < reps; i++)
-            call_float(n, x, u, du, d2u);
+            float_fn(n, x, u, du, d2u);
         t = (now() - t0) / (double)reps / (double)n;
         if (t < best)
             best = t;
@@ -115,6 +108,7 @@ int main(int argc, char **argv)
     jg_diag d = JG_DIAG_INIT;
     jg_model *m;
     jg_hessian_fn f = NULL;
+    hessian_float_fn float_fn = NULL;
     jg_jit *jit = NULL;
     double compile_ms = -1.0, best = 1e30, *x, *u, *du, *d2u;
     size_t n, n_in, n_out, reps, r;
@@ -157,7 +151,7 @@ int main(int argc, char **argv)
     if (f == NULL && float_fn == NULL)
         die("no net_hessian in ", argv[2]);
     if (is_float)
-        return run_float(m, argv, n, threads, compile_ms);
+        return run_float(float_fn, m, argv, n, threads, compile_ms);
 
     x = read_doubles(argv[3], n * n_in);
     u = malloc(n * n_out * sizeof *u);

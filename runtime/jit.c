@@ -2,7 +2,6 @@
 #include "jit.h"
 
 #include <libtcc.h>
-#include <math.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
@@ -17,15 +16,6 @@ struct jg_jit {
 };
 
 static pthread_mutex_t tcc_lock = PTHREAD_MUTEX_INITIALIZER;
-
-/* The libm functions emitted code may call, bound by name. */
-static const struct {
-    const char *name;
-    double (*fn)(double);
-} libm[] = {
-    {"exp", exp}, {"fabs", fabs}, {"tanh", tanh}, {"log", log}, {"log1p", log1p},
-    {"expm1", expm1}, {"sin", sin}, {"cos", cos}, {"sqrt", sqrt}, {"erf", erf},
-};
 
 static void collect(void *opaque, const char *text)
 {
@@ -68,11 +58,6 @@ int jg_jit_compile(const char *name, const char *source, jg_jit **out)
         tcc_set_error_func(j->tcc, j, collect);
         tcc_set_options(j->tcc, "-nostdinc -nostdlib");
         tcc_set_output_type(j->tcc, TCC_OUTPUT_MEMORY);
-        for (i = 0; i < sizeof libm / sizeof libm[0]; i++) {
-            const void *addr;   /* ISO C has no cast from function to object pointer */
-            memcpy(&addr, &libm[i].fn, sizeof addr);
-            tcc_add_symbol(j->tcc, libm[i].name, addr);
-        }
         for (p = 0; p < 2; p++) {      /* double kernels, then float ones */
             const jg_kernel_set *ks = jg_kernels_best((int)p);
             for (i = 0; i < JG_N_KERNELS; i++) {

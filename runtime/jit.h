@@ -1,6 +1,7 @@
 /* jit.h: compiles C source in memory with libtcc and hands out its
    functions. The source must not include system headers (jetgen's JIT
-   target does not): the runtime binds the libm functions it may call.
+   target does not): the runtime binds its kernels by name (jetgen__NAME
+   for double networks, jetgenf__NAME for float ones; runtime/kernels.h).
 
    Thread safety: libtcc keeps global state, so compiles (and frees) are
    serialized with a mutex; calling compiled functions from several threads
