@@ -7,6 +7,7 @@
 
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <cstdlib>
 #include <ctime>
 #include <vector>
@@ -58,12 +59,15 @@ int main(int argc, char **argv)
                     z[j] += L->w[j * L->n_in + k] * a[k];
             }
             a.swap(z);
-        } else if (L->kind == JG_TANH) {
+        } else if (L->kind == JG_ACTIVATION && strcmp(L->info->keyword, "tanh") == 0) {
             for (auto &v : a)
                 v = tanh(v);
-        } else if (L->kind == JG_SIGMOID) {
+        } else if (L->kind == JG_ACTIVATION && strcmp(L->info->keyword, "sigmoid") == 0) {
             for (auto &v : a)
                 v = 1.0 / (1.0 + exp(-v));
+        } else if (L->kind != JG_IDENTITY) {
+            fprintf(stderr, "adolc_bench: layer %zu (%s) is not written here\n", l + 1, L->info->keyword);
+            exit(1);
         }
     }
     std::vector<double> y(n_out);

@@ -127,7 +127,7 @@ int main(int argc, char **argv)
     is_float = strcmp(argv[2], "jitf") == 0 || strncmp(argv[2], "sof:", 4) == 0;
     if (strcmp(argv[2], "jit") == 0 || strcmp(argv[2], "jitf") == 0) {
         jg_buf src = JG_BUF_INIT;
-        jg_emit_opts o = {"net", JG_TARGET_JIT, NULL, JG_DOUBLE};
+        jg_emit_opts o = {"net", JG_TARGET_JIT, NULL, JG_DOUBLE, 0};
         o.precision = is_float ? JG_FLOAT : JG_DOUBLE;
         double t0;
         if (jg_emit(m, &o, &src, NULL, &d) != 0)

@@ -20,11 +20,18 @@ typedef enum jg_precision {
     JG_FLOAT            /* every number a float: weights rounded, activations computed in double */
 } jg_precision;
 
+/* The second-derivative functions to emit (bits; the JIT gets all). */
+#define JG_HESSIAN_FULL      1u     /* PREFIX_hessian: d2u [n][N_OUT][N_IN][N_IN] */
+#define JG_HESSIAN_DIAG      2u     /* PREFIX_hessian_diag: d2u_diag [n][N_OUT][N_IN] */
+#define JG_HESSIAN_LAPLACIAN 4u     /* PREFIX_laplacian: lap [n][N_OUT] */
+#define JG_HESSIAN_ALL       7u
+
 typedef struct jg_emit_opts {
     const char *prefix;     /* names: PREFIX_eval, PREFIX_N_IN, ...; a C identifier */
     jg_emit_target target;
     const char *command;    /* the command line, for the provenance comment; or NULL */
     jg_precision precision;
+    unsigned hessians;      /* JG_HESSIAN_* bits; 0 means JG_HESSIAN_FULL */
 } jg_emit_opts;
 
 /* NULL when prefix can name the emitted functions, else why not. */

@@ -35,26 +35,32 @@ static const char usage_check[] =
     "\n"
     "Reads SPEC and the weights it names, reports every error with its place,\n"
     "and prints the layers with their shapes, the parameter count and the\n"
-    "floating-point operations per point for each derivative order.\n";
+    "floating-point operations per point for each derivative mode. Warns about\n"
+    "layers whose second derivative is zero almost everywhere (relu, ...).\n";
 
 static const char usage_emit[] =
     "usage: jetgen emit SPEC -o FILE.c [--header FILE.h] [--prefix NAME]\n"
-    "                   [--precision double|float]\n"
+    "                   [--precision double|float] [--hessian full,diag,laplacian]\n"
     "\n"
     "  -o FILE.c        the C99 source; `-o -` writes it to stdout\n"
     "  --header FILE.h  also write a header with the declarations\n"
     "  --prefix NAME    names of the emitted functions: NAME_eval,\n"
     "                   NAME_jacobian, NAME_hessian (default: model)\n"
-    "  --precision P    the type of every number: double (default) or float\n";
+    "  --precision P    the type of every number: double (default) or float\n"
+    "  --hessian LIST   the second-derivative functions, comma-separated:\n"
+    "                   full (NAME_hessian, the default), diag (NAME_hessian_diag:\n"
+    "                   d2u/dx_i^2 only), laplacian (NAME_laplacian: their sum)\n";
 
 static const char usage_eval[] =
     "usage: jetgen eval SPEC [--order 0|1|2] [--points FILE] [--format json|text]\n"
-    "                   [--precision double|float]\n"
+    "                   [--precision double|float] [--hessian full|diag|laplacian]\n"
     "\n"
     "Compiles the network in memory with libtcc and evaluates it at the points:\n"
     "N_IN numbers per line, from FILE or stdin (blank lines and # comments are\n"
     "skipped).\n"
     "  --order 0|1|2        u; u and du/dx; u, du/dx and d2u/dx2 (default 2)\n"
+    "  --hessian H          with order 2: full (default, \"d2u\"), diag (\"d2u_diag\":\n"
+    "                       d2u/dx_i^2 only) or laplacian (\"lap\": their sum)\n"
     "  --format json|text   json: {\"points\", \"u\", \"du\", \"d2u\"} with %.17g numbers\n"
     "                       (%.9g in float; null for NaN and infinities); text: a\n"
     "                       table (default)\n"
@@ -77,6 +83,17 @@ static int parse_precision(const char *v, jg_precision *p)
         *p = JG_FLOAT;
     else
         return -1;
+    return 0;
+}
+
+/* One --hessian name into its JG_HESSIAN_* bit, or 0. */
+static unsigned hessian_bit(const char *v, size_t len)
+{
+    static const char *const names[3] = {"full", "diag", "laplacian"};
+    unsigned k;
+    for (k = 0; k < 3; k++)
+        if (strlen(names[k]) == len && strncmp(v, names[k], len) == 0)
+            return 1u << k;
     return 0;
 }
 
@@ -115,6 +132,8 @@ static int cmd_check(int argc, char **argv)
     if (spec == NULL)
         return usage_error(usage_check, "%s", "no SPEC given");
     m = jg_model_load(spec, &d);
+    if (m != NULL)
+        jg_model_warn(m, &d);
     rc = report(&d);
     jg_diag_free(&d);
     if (m == NULL)
@@ -126,21 +145,39 @@ static int cmd_check(int argc, char **argv)
             printf("%s%s", i ? " " : " (", m->input_names[i]);
     printf("%s\n", m->input_names != NULL ? ")" : "");
     printf("  weights %s\n\n", m->weights_path);
-    printf("  layer  line  kind        out     in  parameters  tensor\n");
+    printf("  layer  line  kind            out     in  parameters  tensor / arguments\n");
     for (i = 0; i < m->n_layers; i++) {
         const jg_layer *l = &m->layers[i];
-        printf("  %5zu  %4d  %-8s %6zu %6zu", i + 1, l->line, jg_layer_info_of(l->kind)->keyword,
-               l->n_out, l->n_in);
+        int k;
+        printf("  %5zu  %4d  %-12s %6zu %6zu", i + 1, l->line, l->info->keyword, l->n_out, l->n_in);
         if (l->kind == JG_DENSE)
             printf("  %10zu  %s (%s%s)", l->n_out * l->n_in + (l->b ? l->n_out : 0), l->tensor,
                    l->dtype, l->b ? ", with bias" : ", no bias");
+        else if (l->kind == JG_FOURIER)
+            printf("  %10zu  %s (%s)", l->n_out / 2 * l->n_in, l->tensor, l->dtype);
+        else if (l->kind == JG_SCALE) {
+            printf("  %10zu  mul ", (l->tensor ? l->n_out : 0) + (l->tensor2 ? l->n_out : 0));
+            if (l->tensor)
+                printf("%s", l->tensor);
+            else
+                printf("%.17g", l->param[0]);
+            if (l->tensor2)
+                printf(", add %s", l->tensor2);
+            else
+                printf(", add %.17g", l->param[1]);
+        } else if (l->kind == JG_RESIDUAL || l->kind == JG_END)
+            printf("  %10s  block %d", "", l->depth + 1);
+        for (k = 0; k < l->info->n_params; k++)
+            printf("%s%s=%.17g", k ? " " : "  " "          " "  ", l->info->param_name[k], l->param[k]);
         printf("\n");
     }
     printf("\n  outputs     %zu\n  parameters  %zu\n", m->n_out, jg_model_params(m));
     printf("  floating-point operations per point (a multiply-add counts 2):\n");
-    print_flops("u", jg_model_flops(m, 0));
-    print_flops("u, du/dx", jg_model_flops(m, 1));
-    print_flops("u, du/dx, d2u/dx2", jg_model_flops(m, 2));
+    print_flops("u", jg_model_flops(m, JG_MODE_VALUE));
+    print_flops("u, du/dx", jg_model_flops(m, JG_MODE_JACOBIAN));
+    print_flops("u, du/dx, d2u/dx2", jg_model_flops(m, JG_MODE_HESSIAN));
+    print_flops("u, du/dx, diag d2u/dx2", jg_model_flops(m, JG_MODE_DIAG));
+    print_flops("u, du/dx, Laplacian", jg_model_flops(m, JG_MODE_LAPLACIAN));
     jg_model_free(m);
     return 0;
 }
@@ -209,16 +246,34 @@ static int cmd_emit(int argc, char **argv, int all_argc, char **all_argv)
     o.prefix = "model";
     o.target = JG_TARGET_FILE;
     o.precision = JG_DOUBLE;
+    o.hessians = 0;
     for (i = 0; i < argc; i++) {
         const char *a = argv[i];
         if (strcmp(a, "--help") == 0) {
             fputs(usage_emit, stdout);
             return 0;
         } else if (strcmp(a, "-o") == 0 || strcmp(a, "--header") == 0 || strcmp(a, "--prefix") == 0
-                   || strcmp(a, "--precision") == 0) {
+                   || strcmp(a, "--precision") == 0 || strcmp(a, "--hessian") == 0) {
             if (i + 1 == argc)
                 return usage_error(usage_emit, "'%s' needs a value", a);
-            if (a[1] == 'o')
+            if (strcmp(a, "--hessian") == 0) {
+                const char *v = argv[++i], *comma;
+                o.hessians = 0;
+                for (;;) {
+                    size_t len;
+                    unsigned bit;
+                    comma = strchr(v, ',');
+                    len = comma != NULL ? (size_t)(comma - v) : strlen(v);
+                    bit = hessian_bit(v, len);
+                    if (bit == 0)
+                        return usage_error(usage_emit, "--hessian takes full, diag and laplacian, "
+                                           "comma-separated, not '%s'", argv[i]);
+                    o.hessians |= bit;
+                    if (comma == NULL)
+                        break;
+                    v = comma + 1;
+                }
+            } else if (a[1] == 'o')
                 out = argv[++i];
             else if (a[2] == 'h')
                 header = argv[++i];
@@ -251,6 +306,7 @@ static int cmd_emit(int argc, char **argv, int all_argc, char **all_argv)
         jg_diag_free(&d);
         return rc ? rc : EXIT_INPUT;
     }
+    jg_model_warn(m, &d);
     command = join_args(all_argc - 1, all_argv + 1);
     o.command = command;
     if (jg_emit(m, &o, &c, header ? &h : NULL, &d) == 0) {
@@ -382,7 +438,13 @@ static void json_array(const double *v, const size_t *dims, int rank)
     putchar(']');
 }
 
-static void print_json(const jg_model *m, int order, const points *pts, const double *u,
+/* Second-derivative values per output for a mode: N_IN^2, N_IN or 1. */
+static size_t per_output2(const jg_model *m, int mode)
+{
+    return mode == JG_MODE_HESSIAN ? m->n_in * m->n_in : mode == JG_MODE_DIAG ? m->n_in : 1;
+}
+
+static void print_json(const jg_model *m, int mode, const points *pts, const double *u,
                        const double *du, const double *d2u)
 {
     size_t dims[4];
@@ -394,13 +456,19 @@ static void print_json(const jg_model *m, int order, const points *pts, const do
     dims[2] = dims[3] = m->n_in;
     fputs(",\n \"u\": ", stdout);
     json_array(u, dims, 2);
-    if (order >= 1) {
+    if (mode >= JG_MODE_JACOBIAN) {
         fputs(",\n \"du\": ", stdout);
         json_array(du, dims, 3);
     }
-    if (order >= 2) {
+    if (mode == JG_MODE_HESSIAN) {
         fputs(",\n \"d2u\": ", stdout);
         json_array(d2u, dims, 4);
+    } else if (mode == JG_MODE_DIAG) {
+        fputs(",\n \"d2u_diag\": ", stdout);
+        json_array(d2u, dims, 3);
+    } else if (mode == JG_MODE_LAPLACIAN) {
+        fputs(",\n \"lap\": ", stdout);
+        json_array(d2u, dims, 2);
     }
     fputs("}\n", stdout);
 }
@@ -415,7 +483,7 @@ static const char *input_name(const jg_model *m, size_t i, char tmp[32])
     return tmp;
 }
 
-static void print_text(const jg_model *m, int order, const points *pts, const double *u,
+static void print_text(const jg_model *m, int mode, const points *pts, const double *u,
                        const double *du, const double *d2u)
 {
     size_t p, k, i, j, ni = m->n_in, no = m->n_out;
@@ -425,13 +493,15 @@ static void print_text(const jg_model *m, int order, const points *pts, const do
         for (i = 0; i < ni; i++)
             printf(" %s = %.17g", input_name(m, i, a), pts->x[p * ni + i]);
         printf("\n  %6s %24s", "k", "u");
-        for (i = 0; order >= 1 && i < ni; i++) {
+        for (i = 0; mode >= JG_MODE_JACOBIAN && i < ni; i++) {
             char h[48];
             snprintf(h, sizeof h, "du/d%s", input_name(m, i, a));
             printf(" %24s", h);
         }
-        for (i = 0; order >= 2 && i < ni; i++)
-            for (j = i; j < ni; j++) {
+        if (mode == JG_MODE_LAPLACIAN)
+            printf(" %24s", "laplacian");
+        for (i = 0; mode == JG_MODE_HESSIAN || mode == JG_MODE_DIAG ? i < ni : 0; i++)
+            for (j = i; j < (mode == JG_MODE_DIAG ? i + 1 : ni); j++) {
                 char h[80];
                 if (i == j)
                     snprintf(h, sizeof h, "d2u/d%s2", input_name(m, i, a));
@@ -443,9 +513,13 @@ static void print_text(const jg_model *m, int order, const points *pts, const do
         for (k = 0; k < no; k++) {
             size_t pk = p * no + k;
             printf("  %6zu %24.*g", k, digits, u[pk]);
-            for (i = 0; order >= 1 && i < ni; i++)
+            for (i = 0; mode >= JG_MODE_JACOBIAN && i < ni; i++)
                 printf(" %24.*g", digits, du[pk * ni + i]);
-            for (i = 0; order >= 2 && i < ni; i++)
+            if (mode == JG_MODE_LAPLACIAN)
+                printf(" %24.*g", digits, d2u[pk]);
+            for (i = 0; mode == JG_MODE_DIAG && i < ni; i++)
+                printf(" %24.*g", digits, d2u[pk * ni + i]);
+            for (i = 0; mode == JG_MODE_HESSIAN && i < ni; i++)
                 for (j = i; j < ni; j++)
                     printf(" %24.*g", digits, d2u[(pk * ni + i) * ni + j]);
             printf("\n");
@@ -459,31 +533,47 @@ typedef void (*hessian_fn)(size_t, const double *, double *, double *, double *)
 
 typedef void (*hessian_float_fn)(size_t, const float *, float *, float *, float *);
 
+/* The emitted function that computes what mode asks. */
+static const char *function_of(int mode)
+{
+    static const char *const names[JG_N_MODES] = {"model_eval", "model_jacobian", "model_hessian",
+                                                  "model_hessian_diag", "model_laplacian"};
+    return names[mode];
+}
+
 /* The network compiled in float: points rounded to float (and shown so),
-   results widened to double for printing. NULL outputs of lower orders
-   are passed on. Returns 0, or -1 out of memory. */
-static int eval_float(jg_jit *jit, int order, const jg_model *m, points *pts,
+   results widened to double for printing. NULL outputs are passed on.
+   Returns 0, or -1 out of memory. */
+static int eval_float(jg_jit *jit, int mode, const jg_model *m, points *pts,
                       double *u, double *du, double *d2u)
 {
     const size_t nx = pts->n * m->n_in, nu = pts->n * m->n_out;
-    const size_t ndu = nu * m->n_in, nd2u = ndu * m->n_in;
+    const size_t ndu = nu * m->n_in, nd2u = nu * per_output2(m, mode);
     float *x = (float *)jg_malloc(nx * sizeof *x), *fu = (float *)jg_malloc(nu * sizeof *fu);
-    float *fdu = order >= 1 ? (float *)jg_malloc(ndu * sizeof *fdu) : NULL;
-    float *fd2u = order >= 2 ? (float *)jg_malloc(nd2u * sizeof *fd2u) : NULL;
-    hessian_float_fn f = (hessian_float_fn)jg_jit_function(jit, "model_hessian");
+    float *fdu = du != NULL ? (float *)jg_malloc(ndu * sizeof *fdu) : NULL;
+    float *fd2u = d2u != NULL ? (float *)jg_malloc(nd2u * sizeof *fd2u) : NULL;
+    hessian_float_fn f = (hessian_float_fn)jg_jit_function(jit, function_of(mode));
     size_t i;
     int rc = 0;
-    if (x == NULL || fu == NULL || (order >= 1 && fdu == NULL) || (order >= 2 && fd2u == NULL)) {
+    if (x == NULL || fu == NULL || (du != NULL && fdu == NULL) || (d2u != NULL && fd2u == NULL)) {
         rc = -1;
     } else if (f != NULL) {
         for (i = 0; i < nx; i++)
             pts->x[i] = x[i] = (float)pts->x[i];
-        f(pts->n, x, fu, fdu, fd2u);
+        /* eval and jacobian take fewer arguments; called with the
+           hessian's type they would not be portable: go through hessian
+           types only where they are the function's own */
+        if (mode == JG_MODE_VALUE)
+            ((void (*)(size_t, const float *, float *))(void (*)(void))f)(pts->n, x, fu);
+        else if (mode == JG_MODE_JACOBIAN)
+            ((void (*)(size_t, const float *, float *, float *))(void (*)(void))f)(pts->n, x, fu, fdu);
+        else
+            f(pts->n, x, fu, fdu, fd2u);
         for (i = 0; i < nu; i++)
             u[i] = fu[i];
-        for (i = 0; order >= 1 && i < ndu; i++)
+        for (i = 0; du != NULL && i < ndu; i++)
             du[i] = fdu[i];
-        for (i = 0; order >= 2 && i < nd2u; i++)
+        for (i = 0; d2u != NULL && i < nd2u; i++)
             d2u[i] = fd2u[i];
     }
     jg_free(x);
@@ -504,7 +594,8 @@ static int cmd_eval(int argc, char **argv)
     const char *spec = NULL, *pfile = NULL, *format = "text";
     double *u = NULL, *du = NULL, *d2u = NULL;
     jg_precision precision = JG_DOUBLE;
-    int i, order = 2, rc = EXIT_INPUT, overflow = 0;
+    int i, order = 2, mode, rc = EXIT_INPUT, overflow = 0;
+    unsigned hessian = JG_HESSIAN_FULL;
     size_t nu, ndu, nd2u;
     FILE *fp = stdin;
 
@@ -514,10 +605,15 @@ static int cmd_eval(int argc, char **argv)
             fputs(usage_eval, stdout);
             return 0;
         } else if (strcmp(a, "--order") == 0 || strcmp(a, "--points") == 0 || strcmp(a, "--format") == 0
-                   || strcmp(a, "--precision") == 0) {
+                   || strcmp(a, "--precision") == 0 || strcmp(a, "--hessian") == 0) {
             if (i + 1 == argc)
                 return usage_error(usage_eval, "'%s' needs a value", a);
-            if (strcmp(a, "--order") == 0) {
+            if (strcmp(a, "--hessian") == 0) {
+                const char *v = argv[++i];
+                hessian = hessian_bit(v, strlen(v));
+                if (hessian == 0)
+                    return usage_error(usage_eval, "--hessian takes full, diag or laplacian, not '%s'", v);
+            } else if (strcmp(a, "--order") == 0) {
                 const char *v = argv[++i];
                 if (strlen(v) != 1 || v[0] < '0' || v[0] > '2')
                     return usage_error(usage_eval, "--order takes 0, 1 or 2, not '%s'", v);
@@ -542,10 +638,13 @@ static int cmd_eval(int argc, char **argv)
     }
     if (spec == NULL)
         return usage_error(usage_eval, "%s", "no SPEC given");
+    mode = order < 2 ? order : hessian == JG_HESSIAN_FULL ? JG_MODE_HESSIAN
+         : hessian == JG_HESSIAN_DIAG ? JG_MODE_DIAG : JG_MODE_LAPLACIAN;
 
     m = jg_model_load(spec, &d);
     if (m == NULL)
         goto done;
+    jg_model_warn(m, &d);
     if (pfile != NULL && strcmp(pfile, "-") != 0) {
         fp = fopen(pfile, "r");
         if (fp == NULL) {
@@ -559,6 +658,7 @@ static int cmd_eval(int argc, char **argv)
     o.target = JG_TARGET_JIT;
     o.command = NULL;
     o.precision = precision;
+    o.hessians = JG_HESSIAN_ALL;
     if (jg_emit(m, &o, &src, NULL, &d) != 0)
         goto done;
     switch (jg_jit_compile("<jit model.c>", jg_buf_str(&src), &jit)) {
@@ -574,32 +674,32 @@ static int cmd_eval(int argc, char **argv)
     }
     nu = jg_mul(pts.n, m->n_out, &overflow);
     ndu = jg_mul(nu, m->n_in, &overflow);
-    nd2u = jg_mul(ndu, m->n_in, &overflow);
+    nd2u = jg_mul(nu, per_output2(m, mode), &overflow);
     if (!overflow) {
         u = (double *)jg_malloc(jg_mul(nu, sizeof *u, &overflow));
-        du = order >= 1 ? (double *)jg_malloc(jg_mul(ndu, sizeof *du, &overflow)) : NULL;
-        d2u = order >= 2 ? (double *)jg_malloc(jg_mul(nd2u, sizeof *d2u, &overflow)) : NULL;
+        du = mode >= 1 ? (double *)jg_malloc(jg_mul(ndu, sizeof *du, &overflow)) : NULL;
+        d2u = mode >= 2 ? (double *)jg_malloc(jg_mul(nd2u, sizeof *d2u, &overflow)) : NULL;
     }
-    if (overflow || u == NULL || (order >= 1 && du == NULL) || (order >= 2 && d2u == NULL)) {
+    if (overflow || u == NULL || (mode >= 1 && du == NULL) || (mode >= 2 && d2u == NULL)) {
         jg_diag_error(&d, spec, 0, 0, "out of memory for the results of %zu points", pts.n);
         goto done;
     }
     if (precision == JG_FLOAT) {
         digits = 9;
-        if (eval_float(jit, order, m, &pts, u, du, d2u) != 0) {
+        if (eval_float(jit, mode, m, &pts, u, du, d2u) != 0) {
             jg_diag_error(&d, spec, 0, 0, "out of memory for the results of %zu points", pts.n);
             goto done;
         }
-    } else if (order == 0) {
-        eval_fn f = (eval_fn)jg_jit_function(jit, "model_eval");
+    } else if (mode == JG_MODE_VALUE) {
+        eval_fn f = (eval_fn)jg_jit_function(jit, function_of(mode));
         if (f != NULL)
             f(pts.n, pts.x, u);
-    } else if (order == 1) {
-        jacobian_fn f = (jacobian_fn)jg_jit_function(jit, "model_jacobian");
+    } else if (mode == JG_MODE_JACOBIAN) {
+        jacobian_fn f = (jacobian_fn)jg_jit_function(jit, function_of(mode));
         if (f != NULL)
             f(pts.n, pts.x, u, du);
     } else {
-        hessian_fn f = (hessian_fn)jg_jit_function(jit, "model_hessian");
+        hessian_fn f = (hessian_fn)jg_jit_function(jit, function_of(mode));
         if (f != NULL)
             f(pts.n, pts.x, u, du, d2u);
     }
@@ -608,9 +708,9 @@ static int cmd_eval(int argc, char **argv)
         goto done;
     }
     if (strcmp(format, "json") == 0)
-        print_json(m, order, &pts, u, du, d2u);
+        print_json(m, mode, &pts, u, du, d2u);
     else
-        print_text(m, order, &pts, u, du, d2u);
+        print_text(m, mode, &pts, u, du, d2u);
     if (fflush(stdout) != 0 || ferror(stdout))
         jg_diag_error(&d, "<stdout>", 0, 0, "write error");
     else

@@ -5,11 +5,45 @@
 
 #include "mem.h"
 
+#define NO_PARAMS 0, {NULL, NULL}, {0.0, 0.0}
+#define CHAIN ";  a' = s' z';  a'' = s'' z' z'^T + s' z''"
+
 static const jg_layer_info layer_table[] = {
-    {"dense", JG_DENSE, "z = W a + b;  z' = W a';  z'' = W a''"},
-    {"tanh", JG_TANH, "a = tanh(z);  s' = 1 - a^2;  s'' = -2 a s'"},
-    {"sigmoid", JG_SIGMOID, "a = 1 / (1 + exp(-z));  s' = a (1 - a);  s'' = s' (1 - 2 a)"},
-    {"identity", JG_IDENTITY, "a = z"},
+    {"dense", JG_DENSE, "z = W a + b;  z' = W a';  z'' = W a''", NO_PARAMS, 0},
+    {"scale", JG_SCALE, "a = mul a + add;  a' = mul a';  a'' = mul a''", NO_PARAMS, 0},
+    {"fourier", JG_FOURIER, "z = B a;  a = [sin z, cos z]" CHAIN, NO_PARAMS, 0},
+    {"residual", JG_RESIDUAL, "a0 = a: the block's input, kept", NO_PARAMS, 0},
+    {"end", JG_END, "a = a0 + a;  a' = a0' + a';  a'' = a0'' + a''", NO_PARAMS, 0},
+    {"identity", JG_IDENTITY, "a = z", NO_PARAMS, 0},
+    {"tanh", JG_ACTIVATION, "a = tanh(z);  s' = 1 - a^2;  s'' = -2 a s'" CHAIN, NO_PARAMS, 0},
+    {"sigmoid", JG_ACTIVATION, "a = 1 / (1 + exp(-z));  s' = a (1 - a);  s'' = s' (1 - 2 a)" CHAIN,
+     NO_PARAMS, 0},
+    {"softplus", JG_ACTIVATION,
+     "a = log(1 + exp(beta z)) / beta (z where beta z > threshold);  s' = sigma(beta z);  "
+     "s'' = beta s' (1 - s')" CHAIN, 2, {"beta", "threshold"}, {1.0, 20.0}, 0},
+    {"sin", JG_ACTIVATION, "a = sin(w0 z);  s' = w0 cos(w0 z);  s'' = -w0^2 a" CHAIN, 1,
+     {"w0", NULL}, {1.0, 0.0}, 0},
+    {"cos", JG_ACTIVATION, "a = cos(w0 z);  s' = -w0 sin(w0 z);  s'' = -w0^2 a" CHAIN, 1,
+     {"w0", NULL}, {1.0, 0.0}, 0},
+    {"gelu", JG_ACTIVATION, "a = z Phi(z);  s' = Phi + z phi;  s'' = phi (2 - z^2)" CHAIN, NO_PARAMS, 0},
+    {"gelu_tanh", JG_ACTIVATION,
+     "a = z (1 + tanh(k (z + 0.044715 z^3))) / 2, k = sqrt(2 / pi)" CHAIN, NO_PARAMS, 0},
+    {"silu", JG_ACTIVATION, "a = z sigma(z);  s' = sigma (1 + z (1 - sigma));  "
+     "s'' = sigma (1 - sigma) (2 + z (1 - 2 sigma))" CHAIN, NO_PARAMS, 0},
+    {"mish", JG_ACTIVATION, "a = z T, T = tanh(softplus(z));  s' = T + z (1 - T^2) sigma(z)" CHAIN,
+     NO_PARAMS, 0},
+    {"elu", JG_ACTIVATION, "a = z if z > 0 else alpha (exp(z) - 1);  s' = s'' = alpha exp(z) for z <= 0"
+     CHAIN, 1, {"alpha", NULL}, {1.0, 0.0}, 0},
+    {"selu", JG_ACTIVATION, "a = scale (z if z > 0 else alpha (exp(z) - 1)), PyTorch's alpha and scale"
+     CHAIN, NO_PARAMS, 0},
+    {"softsign", JG_ACTIVATION, "a = z / (1 + |z|);  s' = 1 / (1 + |z|)^2;  s'' = -2 sign(z) / (1 + |z|)^3"
+     CHAIN, NO_PARAMS, 0},
+    {"exp", JG_ACTIVATION, "a = s' = s'' = exp(z)" CHAIN, NO_PARAMS, 0},
+    {"relu", JG_ACTIVATION, "a = max(z, 0);  s' = [z > 0];  s'' = 0" CHAIN, NO_PARAMS, 1},
+    {"leaky_relu", JG_ACTIVATION, "a = z if z > 0 else negative_slope z;  s'' = 0" CHAIN, 1,
+     {"negative_slope", NULL}, {0.01, 0.0}, 1},
+    {"hardtanh", JG_ACTIVATION, "a = min(max(z, min_val), max_val);  s' = [min_val < z < max_val];  s'' = 0"
+     CHAIN, 2, {"min_val", "max_val"}, {-1.0, 1.0}, 1},
 };
 #define N_LAYER_KINDS (sizeof layer_table / sizeof layer_table[0])
 
@@ -22,51 +56,48 @@ const jg_layer_info *jg_layer_lookup(const char *kw)
     return NULL;
 }
 
-const jg_layer_info *jg_layer_info_of(jg_layer_kind kind)
+const jg_layer_info *jg_layer_info_at(size_t i)
 {
-    size_t i;
-    for (i = 0; i < N_LAYER_KINDS; i++)
-        if (layer_table[i].kind == kind)
-            return &layer_table[i];
-    return NULL;
+    return i < N_LAYER_KINDS ? &layer_table[i] : NULL;
 }
 
-/* Levenshtein distance of short strings, capped at 99. */
+/* Edit distance of short strings, a swap of neighbours counting one edit
+   (optimal string alignment), capped at 99. */
 static size_t edit_distance(const char *a, const char *b)
 {
     size_t la = strlen(a), lb = strlen(b), i, j;
-    size_t row[33];
+    size_t d[33][33];
     if (la > 32 || lb > 32)
         return 99;
+    for (i = 0; i <= la; i++)
+        d[i][0] = i;
     for (j = 0; j <= lb; j++)
-        row[j] = j;
-    for (i = 1; i <= la; i++) {
-        size_t diag = row[0];
-        row[0] = i;
+        d[0][j] = j;
+    for (i = 1; i <= la; i++)
         for (j = 1; j <= lb; j++) {
-            size_t up = row[j];
-            size_t best = diag + (a[i - 1] != b[j - 1]);
-            if (up + 1 < best)
-                best = up + 1;
-            if (row[j - 1] + 1 < best)
-                best = row[j - 1] + 1;
-            row[j] = best;
-            diag = up;
+            size_t best = d[i - 1][j - 1] + (a[i - 1] != b[j - 1]);
+            if (d[i - 1][j] + 1 < best)
+                best = d[i - 1][j] + 1;
+            if (d[i][j - 1] + 1 < best)
+                best = d[i][j - 1] + 1;
+            if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] && d[i - 2][j - 2] + 1 < best)
+                best = d[i - 2][j - 2] + 1;
+            d[i][j] = best;
         }
-    }
-    return row[lb];
+    return d[la][lb];
 }
 
 const char *jg_layer_suggest(const char *kw)
 {
-    static const char *const words[] = {"input", "weights", "dense", "tanh", "sigmoid", "identity"};
+    static const char *const words[] = {"input", "weights"};
     const char *best = NULL;
-    size_t i, best_d = 3;       /* at most two edits away */
-    for (i = 0; i < sizeof words / sizeof words[0]; i++) {
-        size_t dist = edit_distance(kw, words[i]);
+    size_t i, best_d = strlen(kw) <= 4 ? 2 : 3;     /* one edit away, two for longer words */
+    for (i = 0; i < 2 + N_LAYER_KINDS; i++) {
+        const char *w = i < 2 ? words[i] : layer_table[i - 2].keyword;
+        size_t dist = edit_distance(kw, w);
         if (dist < best_d) {
             best_d = dist;
-            best = words[i];
+            best = w;
         }
     }
     return best;
@@ -79,6 +110,7 @@ void jg_model_free(jg_model *m)
         return;
     for (i = 0; i < m->n_layers; i++) {
         jg_free(m->layers[i].tensor);
+        jg_free(m->layers[i].tensor2);
         jg_free(m->layers[i].w);
         jg_free(m->layers[i].b);
     }
@@ -92,14 +124,22 @@ void jg_model_free(jg_model *m)
     jg_free(m);
 }
 
-size_t jg_model_channels(const jg_model *m, int order)
+size_t jg_model_channels(const jg_model *m, jg_mode mode)
 {
     size_t n = m->n_in;
-    if (order <= 0)
+    switch (mode) {
+    case JG_MODE_VALUE:
         return 1;
-    if (order == 1)
+    case JG_MODE_JACOBIAN:
         return 1 + n;
-    return 1 + n + n * (n + 1) / 2;
+    case JG_MODE_HESSIAN:
+        return 1 + n + n * (n + 1) / 2;
+    case JG_MODE_DIAG:
+        return 1 + 2 * n;
+    case JG_MODE_LAPLACIAN:
+        return 2 + n;
+    }
+    return 1;
 }
 
 size_t jg_model_params(const jg_model *m)
@@ -109,25 +149,69 @@ size_t jg_model_params(const jg_model *m)
         const jg_layer *l = &m->layers[i];
         if (l->kind == JG_DENSE)
             n += l->n_out * l->n_in + (l->b != NULL ? l->n_out : 0);
+        else if (l->kind == JG_FOURIER)
+            n += l->n_out / 2 * l->n_in;
+        else if (l->kind == JG_SCALE)
+            n += (l->tensor != NULL ? l->n_out : 0) + (l->tensor2 != NULL ? l->n_out : 0);
     }
     return n;
 }
 
-double jg_model_flops(const jg_model *m, int order)
+double jg_model_flops(const jg_model *m, jg_mode mode)
 {
-    double nch = (double)jg_model_channels(m, order), flops = 0.0;
-    double n_x = (double)m->n_in, pairs = n_x * (n_x + 1) / 2;
+    double nch = (double)jg_model_channels(m, mode), flops = 0.0;
+    double n_x = (double)m->n_in, second = 0.0;
     size_t i;
+    /* the chain rule through an activation, per neuron: the function (1),
+       a' = s' z' (n_x), then by mode a''_ij = s'' z'_i z'_j + s' z''_ij
+       (3 per pair or per diagonal entry), or the sum of squares (2 n_x)
+       and s'' sum + s' lap z (3) */
+    if (mode == JG_MODE_HESSIAN)
+        second = 3.0 * n_x * (n_x + 1) / 2;
+    else if (mode == JG_MODE_DIAG)
+        second = 3.0 * n_x;
+    else if (mode == JG_MODE_LAPLACIAN)
+        second = 2.0 * n_x + 3.0;
     for (i = 0; i < m->n_layers; i++) {
         const jg_layer *l = &m->layers[i];
-        double n = (double)l->n_out;
-        if (l->kind == JG_DENSE) {
+        double n = (double)l->n_out, act = 1.0 + (mode >= JG_MODE_JACOBIAN ? n_x : 0.0) + second;
+        switch (l->kind) {
+        case JG_DENSE:
             flops += 2.0 * (double)l->n_in * n * nch + (l->b != NULL ? n : 0.0);
-        } else if (l->kind != JG_IDENTITY) {
-            /* the function, then a' = s' z' (n_x) and
-               a''_ij = s'' z'_i z'_j + s' z''_ij (3 per pair) */
-            flops += n * (1.0 + (order >= 1 ? n_x : 0.0) + (order >= 2 ? 3.0 * pairs : 0.0));
+            break;
+        case JG_FOURIER:
+            flops += (double)l->n_in * n * nch + n * act;   /* n / 2 rows of B, twice */
+            break;
+        case JG_SCALE:
+            flops += n * (nch + 1.0);
+            break;
+        case JG_END:
+            flops += n * nch;
+            break;
+        case JG_ACTIVATION:
+            flops += n * act;
+            break;
+        case JG_RESIDUAL:
+        case JG_IDENTITY:
+            break;
         }
     }
     return flops;
+}
+
+int jg_model_warn(const jg_model *m, jg_diag *d)
+{
+    size_t i;
+    int n = 0;
+    for (i = 0; i < m->n_layers; i++) {
+        const jg_layer *l = &m->layers[i];
+        if (l->kind == JG_ACTIVATION && l->info->piecewise_linear) {
+            jg_diag_warning(d, m->spec_path, l->line, l->col,
+                            "%s is piecewise linear: its second derivative is 0 wherever it is "
+                            "defined, so d2u/dx2 gets nothing from this layer's kinks "
+                            "(PyTorch's autograd gives the same)", l->info->keyword);
+            n++;
+        }
+    }
+    return n;
 }

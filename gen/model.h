@@ -14,44 +14,62 @@
 #define JG_MAX_NAME   128       /* bytes in an input or tensor name */
 #define JG_MAX_WORK   (1u << 20) /* bytes of stack work space per buffer */
 
+#define JG_MAX_NESTING 8         /* residual blocks open at once */
+
 typedef enum jg_layer_kind {
     JG_DENSE,
-    JG_TANH,
-    JG_SIGMOID,
-    JG_IDENTITY
+    JG_SCALE,           /* a = mul * a + add, elementwise */
+    JG_FOURIER,         /* a = [sin(B a), cos(B a)] */
+    JG_RESIDUAL,        /* opens a block: a = a + f(a) */
+    JG_END,             /* closes the innermost block */
+    JG_IDENTITY,
+    JG_ACTIVATION       /* an elementwise activation: see jg_layer_info */
 } jg_layer_kind;
 
 /* What a spec keyword means, and how the emitted code writes it. */
 typedef struct jg_layer_info {
-    const char *keyword;        /* spec keyword, e.g. "tanh" */
+    const char *keyword;        /* spec keyword, e.g. "tanh"; for an
+                                   activation also its kernel's name */
     jg_layer_kind kind;
     const char *formula;        /* the math, for comments in emitted code */
+    int n_params;               /* activation parameters, 0..2 */
+    const char *param_name[2];  /* PyTorch's names, as `name=value` in a spec */
+    double param_default[2];
+    int piecewise_linear;       /* s'' = 0 almost everywhere: warn */
 } jg_layer_info;
 
 typedef struct jg_layer {
     jg_layer_kind kind;
+    const jg_layer_info *info;
     int line, col;              /* place in the spec */
-    size_t n_in, n_out;         /* widths: n_out = n_in for activations */
-    char *tensor;               /* dense: tensor base name (owned) */
-    const char *dtype;          /* dense: dtype of the weight tensor */
-    double *w;                  /* dense: w[n_out * n_in], row-major (owned) */
-    double *b;                  /* dense: b[n_out], or NULL: no bias (owned) */
+    size_t n_in, n_out;         /* widths: n_out = n_in but for dense, fourier */
+    double param[2];            /* activation parameters; scale: constant mul, add */
+    char *tensor;               /* dense: tensor base name; fourier: B's name;
+                                   scale: mul's tensor or NULL (owned) */
+    char *tensor2;              /* scale: add's tensor or NULL (owned) */
+    const char *dtype;          /* dense, fourier: dtype of the weight tensor */
+    double *w;                  /* dense: w[n_out * n_in], row-major; fourier:
+                                   B [n_out / 2][n_in]; scale: mul [n] (owned) */
+    double *b;                  /* dense: b[n_out], or NULL: no bias; scale: add [n] (owned) */
+    int depth;                  /* residual, end: the block's nesting depth, from 0 */
 } jg_layer;
 
 typedef struct jg_model {
     char *spec_path;            /* as given (owned) */
-    char *weights_path;         /* resolved against the spec's folder (owned) */
+    char *weights_path;         /* resolved against the spec's folder (owned), or NULL */
     char spec_sha256[65];       /* hex SHA-256 of the spec text */
     char weights_sha256[65];    /* hex SHA-256 of the weights file */
     size_t n_in, n_out;
     char **input_names;         /* n_in names, or NULL when unnamed (owned) */
     size_t n_layers;
     jg_layer *layers;           /* owned */
+    int max_depth;              /* residual blocks nested at most */
 } jg_model;
 
 /* The table of layer keywords; NULL when kw is not one. */
 const jg_layer_info *jg_layer_lookup(const char *kw);
-const jg_layer_info *jg_layer_info_of(jg_layer_kind kind);
+/* Entry i of the table (for listings), or NULL past its end. */
+const jg_layer_info *jg_layer_info_at(size_t i);
 /* The keyword nearest to kw (for "did you mean"), or NULL. */
 const char *jg_layer_suggest(const char *kw);
 
@@ -64,12 +82,27 @@ jg_model *jg_model_parse(const char *spec_path, const char *text, size_t len,
                          jg_diag *d);
 void jg_model_free(jg_model *m);
 
-/* Derivative channels per point for an order: 1 (value), 1 + N_IN, or
-   1 + N_IN + N_IN (N_IN + 1) / 2 (the Hessian's upper triangle). */
-size_t jg_model_channels(const jg_model *m, int order);
+/* What a call computes (the kernels' mode): values; and first
+   derivatives; and the full Hessian, its diagonal, or its trace. */
+typedef enum jg_mode {
+    JG_MODE_VALUE = 0,
+    JG_MODE_JACOBIAN = 1,
+    JG_MODE_HESSIAN = 2,
+    JG_MODE_DIAG = 3,
+    JG_MODE_LAPLACIAN = 4
+} jg_mode;
+#define JG_N_MODES 5
+
+/* Derivative channels per point for a mode: 1 (value), 1 + N_IN, and
+   N_IN (N_IN + 1) / 2 (the Hessian's upper triangle), N_IN (its diagonal)
+   or 1 (its trace) more. */
+size_t jg_model_channels(const jg_model *m, jg_mode mode);
 size_t jg_model_params(const jg_model *m);
-/* Floating-point operations per point for an order (docs/spec.md says what
+/* Floating-point operations per point for a mode (docs/spec.md says what
    counts: a multiply-add is 2, an activation function call 1). */
-double jg_model_flops(const jg_model *m, int order);
+double jg_model_flops(const jg_model *m, jg_mode mode);
+/* The number of warnings this model deserves, each added to d: layers whose
+   second derivative is zero almost everywhere. */
+int jg_model_warn(const jg_model *m, jg_diag *d);
 
 #endif

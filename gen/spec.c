@@ -39,8 +39,12 @@ typedef struct parser {
     int line;
     int have_input, weights_line;
     int dense_lines;    /* `dense` statements seen, well-formed or not */
+    int tensor_lines;   /* statements that name a tensor */
     size_t width;       /* current width while reading layers */
     size_t cap_layers;
+    int depth;          /* residual blocks open */
+    int open_line[JG_MAX_NESTING];      /* where each was opened */
+    size_t open_width[JG_MAX_NESTING];  /* and its input width */
 } parser;
 
 /* s shown safely inside a message: printable ASCII kept, the rest as \xNN,
@@ -221,45 +225,208 @@ static jg_layer *add_layer(parser *p, jg_layer_kind kind, int col)
     return l;
 }
 
-static void do_layer(parser *p, const jg_layer_info *info, token *t, int nt)
+/* s as a finite number written in full (strtod's syntax), into *v. */
+static int parse_number(const char *s, double *v)
+{
+    char *end;
+    if (*s == '\0')
+        return 0;
+    *v = strtod(s, &end);
+    return *end == '\0' && isfinite(*v);
+}
+
+/* Checks a tensor name and keeps a copy in *dst; 0 on success. */
+static int take_tensor(parser *p, const token *t, char **dst)
+{
+    if (strlen(t->s) > JG_MAX_NAME) {
+        jg_diag_error(p->d, p->path, p->line, t->col, "tensor name is longer than %d bytes",
+                      JG_MAX_NAME);
+        return -1;
+    }
+    p->tensor_lines++;
+    *dst = jg_strdup(t->s);
+    if (*dst == NULL) {
+        oom(p);
+        return -1;
+    }
+    return 0;
+}
+
+/* An activation's `name=value` parameters, over the defaults. */
+static int read_params(parser *p, const jg_layer_info *info, token *t, int nt, double param[2])
 {
     char show[256];
+    int i, k, seen[2] = {0, 0};
+    param[0] = info->param_default[0];
+    param[1] = info->param_default[1];
+    for (i = 1; i < nt; i++) {
+        const char *eq = strchr(t[i].s, '=');
+        size_t len = eq != NULL ? (size_t)(eq - t[i].s) : 0;
+        if (info->n_params == 0) {
+            jg_diag_error(p->d, p->path, p->line, t[i].col, "'%s' takes no arguments", info->keyword);
+            return -1;
+        }
+        for (k = 0; k < info->n_params; k++)
+            if (eq != NULL && strlen(info->param_name[k]) == len
+                && strncmp(t[i].s, info->param_name[k], len) == 0)
+                break;
+        if (k == info->n_params) {
+            if (info->n_params == 1)
+                jg_diag_error(p->d, p->path, p->line, t[i].col, "'%s' takes %s=VALUE, not '%s'",
+                              info->keyword, info->param_name[0], shown(t[i].s, show));
+            else
+                jg_diag_error(p->d, p->path, p->line, t[i].col, "'%s' takes %s=VALUE and %s=VALUE, not '%s'",
+                              info->keyword, info->param_name[0], info->param_name[1], shown(t[i].s, show));
+            return -1;
+        }
+        if (seen[k]++) {
+            jg_diag_error(p->d, p->path, p->line, t[i].col, "%s given twice", info->param_name[k]);
+            return -1;
+        }
+        if (!parse_number(eq + 1, &param[k])) {
+            jg_diag_error(p->d, p->path, p->line, t[i].col + (int)len + 1,
+                          "%s must be a finite number, not '%s'", info->param_name[k], shown(eq + 1, show));
+            return -1;
+        }
+    }
+    if (strcmp(info->keyword, "softplus") == 0 && !(param[0] > 0.0)) {
+        jg_diag_error(p->d, p->path, p->line, t[0].col, "softplus needs beta > 0, not %g", param[0]);
+        return -1;
+    }
+    if (strcmp(info->keyword, "hardtanh") == 0 && !(param[0] < param[1])) {
+        jg_diag_error(p->d, p->path, p->line, t[0].col, "hardtanh needs min_val < max_val, not %g and %g",
+                      param[0], param[1]);
+        return -1;
+    }
+    return 0;
+}
+
+/* `dense N NAME` and `fourier N NAME`: the width N, or 0 after an error. */
+static size_t read_width_and_name(parser *p, const jg_layer_info *info, token *t, int nt)
+{
+    char show[256];
+    size_t n;
+    if (nt != 3) {
+        jg_diag_error(p->d, p->path, p->line, t[0].col,
+                      "'%s' takes a width and a tensor name: %s N NAME", info->keyword, info->keyword);
+        return 0;
+    }
+    n = parse_width(t[1].s);
+    if (n == 0 || (info->kind == JG_FOURIER && n > JG_MAX_WIDTH / 2)) {
+        jg_diag_error(p->d, p->path, p->line, t[1].col, "%s width must be 1 to %d, not '%s'",
+                      info->keyword, info->kind == JG_FOURIER ? JG_MAX_WIDTH / 2 : JG_MAX_WIDTH,
+                      shown(t[1].s, show));
+        return 0;
+    }
+    if (strlen(t[2].s) > JG_MAX_NAME) {
+        jg_diag_error(p->d, p->path, p->line, t[2].col, "tensor name is longer than %d bytes", JG_MAX_NAME);
+        return 0;
+    }
+    return n;
+}
+
+static void do_layer(parser *p, const jg_layer_info *info, token *t, int nt)
+{
     jg_layer *l;
     size_t n = 0;
+    double param[2] = {0.0, 0.0};
+    int i;
     if (!p->have_input) {
         jg_diag_error(p->d, p->path, p->line, t[0].col, "a layer before 'input'");
         p->have_input = 1;      /* say it once */
     }
-    if (info->kind == JG_DENSE) {
-        p->dense_lines++;
-        if (nt != 3) {
+    switch (info->kind) {
+    case JG_DENSE:
+    case JG_FOURIER:
+        p->dense_lines += info->kind == JG_DENSE;
+        n = read_width_and_name(p, info, t, nt);
+        if (n == 0)
+            return;
+        break;
+    case JG_SCALE:
+        if (nt < 2 || nt > 3) {
             jg_diag_error(p->d, p->path, p->line, t[0].col,
-                          "'dense' takes a width and a tensor name: dense N NAME");
+                          "'scale' takes a factor and an optional offset, each a number or a tensor name");
             return;
         }
-        n = parse_width(t[1].s);
-        if (n == 0) {
-            jg_diag_error(p->d, p->path, p->line, t[1].col,
-                          "dense width must be 1 to %d, not '%s'", JG_MAX_WIDTH, shown(t[1].s, show));
+        for (i = 1; i < nt; i++) {
+            double v;
+            if (parse_number(t[i].s, &v))
+                param[i - 1] = v;
+            else if (strlen(t[i].s) > JG_MAX_NAME) {
+                jg_diag_error(p->d, p->path, p->line, t[i].col, "tensor name is longer than %d bytes",
+                              JG_MAX_NAME);
+                return;
+            }
+        }
+        break;
+    case JG_RESIDUAL:
+    case JG_END:
+    case JG_IDENTITY:
+        if (nt != 1) {
+            jg_diag_error(p->d, p->path, p->line, t[1].col, "'%s' takes no arguments", info->keyword);
             return;
         }
-        if (strlen(t[2].s) > JG_MAX_NAME) {
-            jg_diag_error(p->d, p->path, p->line, t[2].col,
-                          "tensor name is longer than %d bytes", JG_MAX_NAME);
+        if (info->kind == JG_RESIDUAL && p->depth == JG_MAX_NESTING) {
+            jg_diag_error(p->d, p->path, p->line, t[0].col,
+                          "residual blocks nested more than %d deep", JG_MAX_NESTING);
             return;
         }
-    } else if (nt != 1) {
-        jg_diag_error(p->d, p->path, p->line, t[1].col, "'%s' takes no arguments", info->keyword);
-        return;
+        if (info->kind == JG_END && p->depth == 0) {
+            jg_diag_error(p->d, p->path, p->line, t[0].col, "'end' without an open 'residual'");
+            return;
+        }
+        if (info->kind == JG_END && p->width != p->open_width[p->depth - 1]) {
+            jg_diag_error(p->d, p->path, p->line, t[0].col,
+                          "the residual block from line %d ends %zu wide but started %zu wide: "
+                          "a + f(a) needs equal widths",
+                          p->open_line[p->depth - 1], p->width, p->open_width[p->depth - 1]);
+            p->depth--;
+            return;
+        }
+        break;
+    case JG_ACTIVATION:
+        if (read_params(p, info, t, nt, param) != 0)
+            return;
+        break;
     }
     l = add_layer(p, info->kind, t[0].col);
-    if (l == NULL || info->kind != JG_DENSE)
+    if (l == NULL)
         return;
-    l->n_out = n;
-    p->width = n;
-    l->tensor = jg_strdup(t[2].s);
-    if (l->tensor == NULL)
-        oom(p);
+    l->info = info;
+    l->param[0] = param[0];
+    l->param[1] = param[1];
+    switch (info->kind) {
+    case JG_DENSE:
+    case JG_FOURIER:
+        l->n_out = info->kind == JG_FOURIER ? 2 * n : n;
+        p->width = l->n_out;
+        p->tensor_lines++;
+        l->tensor = jg_strdup(t[2].s);
+        if (l->tensor == NULL)
+            oom(p);
+        break;
+    case JG_SCALE:
+        for (i = 1; i < nt; i++) {
+            double v;
+            if (!parse_number(t[i].s, &v))
+                take_tensor(p, &t[i], i == 1 ? &l->tensor : &l->tensor2);
+        }
+        break;
+    case JG_RESIDUAL:
+        l->depth = p->depth;
+        p->open_line[p->depth] = p->line;
+        p->open_width[p->depth++] = p->width;
+        if (p->depth > p->m->max_depth)
+            p->m->max_depth = p->depth;
+        break;
+    case JG_END:
+        l->depth = --p->depth;
+        break;
+    case JG_IDENTITY:
+    case JG_ACTIVATION:
+        break;
+    }
 }
 
 static void do_statement(parser *p, token *t, int nt)
@@ -276,6 +443,12 @@ static void do_statement(parser *p, token *t, int nt)
         return;
     }
     info = jg_layer_lookup(t[0].s);
+    if (info != NULL && strcmp(t[0].s, "gelu") == 0 && nt == 2 && strcmp(t[1].s, "approximate=tanh") == 0) {
+        nt = 1;         /* PyTorch's nn.GELU(approximate='tanh') */
+        info = jg_layer_lookup("gelu_tanh");
+    } else if (info != NULL && strcmp(t[0].s, "gelu") == 0 && nt == 2 && strcmp(t[1].s, "approximate=none") == 0) {
+        nt = 1;
+    }
     if (info != NULL) {
         do_layer(p, info, t, nt);
         return;
@@ -388,23 +561,61 @@ static double *read_tensor(parser *p, const jg_st_file *f, const jg_layer *l,
     return v;
 }
 
+/* The scale layer's factor and offset: tensors where named, else its
+   constants, as arrays of its width. */
+static void read_scale(parser *p, const jg_st_file *f, jg_layer *l)
+{
+    char show[256];
+    double **dst[2];
+    const char *name[2];
+    size_t i, k;
+    dst[0] = &l->w;
+    dst[1] = &l->b;
+    name[0] = l->tensor;
+    name[1] = l->tensor2;
+    for (i = 0; i < 2; i++) {
+        if (name[i] != NULL) {
+            if (f == NULL || jg_st_find(f, name[i]) == NULL) {
+                jg_diag_error(p->d, p->path, l->line, 0, "tensor %s not found%s%s", shown(name[i], show),
+                              f != NULL ? " in " : "", f != NULL ? p->m->weights_path : "");
+                continue;
+            }
+            *dst[i] = read_tensor(p, f, l, name[i], l->n_out, 1, 1);
+            continue;
+        }
+        *dst[i] = (double *)jg_malloc(l->n_out * sizeof(double));
+        if (*dst[i] == NULL) {
+            oom(p);
+            continue;
+        }
+        for (k = 0; k < l->n_out; k++)
+            (*dst[i])[k] = l->param[i];
+    }
+}
+
 static void read_weights(parser *p)
 {
     char show[256];
-    jg_st_file *f;
+    jg_st_file *f = NULL;
     jg_buf name = JG_BUF_INIT;
     size_t i;
-    f = jg_st_open(p->m->weights_path, p->d);
-    if (f == NULL)
-        return;
-    sha256_hex(f->bytes, f->size, p->m->weights_sha256);
+    if (p->m->weights_path != NULL) {
+        f = jg_st_open(p->m->weights_path, p->d);
+        if (f == NULL)
+            return;
+        sha256_hex(f->bytes, f->size, p->m->weights_sha256);
+    }
     for (i = 0; i < p->m->n_layers; i++) {
         jg_layer *l = &p->m->layers[i];
         const jg_st_tensor *t;
-        if (l->kind != JG_DENSE || l->tensor == NULL)
+        if (l->kind == JG_SCALE) {
+            read_scale(p, f, l);
+            continue;
+        }
+        if ((l->kind != JG_DENSE && l->kind != JG_FOURIER) || l->tensor == NULL || f == NULL)
             continue;
         name.len = 0;
-        jg_buf_printf(&name, "%s.weight", l->tensor);
+        jg_buf_printf(&name, l->kind == JG_DENSE ? "%s.weight" : "%s", l->tensor);
         if (name.failed) {
             oom(p);
             break;
@@ -415,8 +626,11 @@ static void read_weights(parser *p)
                           shown(jg_buf_str(&name), show), p->m->weights_path);
             continue;
         }
-        l->w = read_tensor(p, f, l, jg_buf_str(&name), l->n_out, l->n_in, 2);
+        l->w = read_tensor(p, f, l, jg_buf_str(&name), l->kind == JG_DENSE ? l->n_out : l->n_out / 2,
+                           l->n_in, 2);
         l->dtype = t->dtype;
+        if (l->kind != JG_DENSE)
+            continue;
         name.len = 0;
         jg_buf_printf(&name, "%s.bias", l->tensor);
         if (!name.failed && jg_st_find(f, jg_buf_str(&name)) != NULL) {
@@ -465,8 +679,12 @@ jg_model *jg_model_parse(const char *spec_path, const char *text, size_t len,
         jg_diag_error(d, spec_path, 0, 0, "no 'input' statement");
     if (p.have_input && p.dense_lines == 0)
         jg_diag_error(d, spec_path, 0, 0, "no 'dense' layer: a network needs at least one");
-    if (p.dense_lines > 0 && !p.weights_line)
+    if (p.tensor_lines > 0 && !p.weights_line)
         jg_diag_error(d, spec_path, 0, 0, "no 'weights' statement naming the safetensors file");
+    while (p.depth > 0) {
+        p.depth--;
+        jg_diag_error(d, spec_path, p.open_line[p.depth], 0, "'residual' is never closed with 'end'");
+    }
     p.m->n_out = p.width;
     if (d->n_errors == errors0)
         check_sizes(&p);

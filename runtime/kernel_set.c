@@ -24,9 +24,26 @@
 #define model__seed JG_KERNEL(seed)
 #define model__dense JG_KERNEL(dense)
 #define model__store JG_KERNEL(store)
+#define model__scale JG_KERNEL(scale)
+#define model__copy JG_KERNEL(copy)
+#define model__add JG_KERNEL(add)
 #define model__activate JG_KERNEL(activate)
 #define model__tanh JG_KERNEL(tanh)
 #define model__sigmoid JG_KERNEL(sigmoid)
+#define model__softplus JG_KERNEL(softplus)
+#define model__sin JG_KERNEL(sin)
+#define model__cos JG_KERNEL(cos)
+#define model__gelu JG_KERNEL(gelu)
+#define model__gelu_tanh JG_KERNEL(gelu_tanh)
+#define model__silu JG_KERNEL(silu)
+#define model__mish JG_KERNEL(mish)
+#define model__elu JG_KERNEL(elu)
+#define model__selu JG_KERNEL(selu)
+#define model__softsign JG_KERNEL(softsign)
+#define model__exp JG_KERNEL(exp)
+#define model__relu JG_KERNEL(relu)
+#define model__leaky_relu JG_KERNEL(leaky_relu)
+#define model__hardtanh JG_KERNEL(hardtanh)
 
 #include "../templates/kernels.c"
 
@@ -36,6 +53,9 @@
 
 const jg_kernel_set JG_K1(JG_VARIANT, set) = {
     JG_STR(JG_VARIANT),
-    {JG_ENTRY(seed), JG_ENTRY(dense), JG_ENTRY(store), JG_ENTRY(activate), JG_ENTRY(tanh),
-     JG_ENTRY(sigmoid)},
+    {JG_ENTRY(seed), JG_ENTRY(dense), JG_ENTRY(store), JG_ENTRY(scale), JG_ENTRY(copy),
+     JG_ENTRY(add), JG_ENTRY(activate), JG_ENTRY(tanh), JG_ENTRY(sigmoid), JG_ENTRY(softplus),
+     JG_ENTRY(sin), JG_ENTRY(cos), JG_ENTRY(gelu), JG_ENTRY(gelu_tanh), JG_ENTRY(silu),
+     JG_ENTRY(mish), JG_ENTRY(elu), JG_ENTRY(selu), JG_ENTRY(softsign), JG_ENTRY(exp),
+     JG_ENTRY(relu), JG_ENTRY(leaky_relu), JG_ENTRY(hardtanh)},
 };

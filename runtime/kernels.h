@@ -11,7 +11,7 @@ typedef struct jg_kernel {
     jg_kernel_fn fn;        /* cast to the real type before a call */
 } jg_kernel;
 
-#define JG_N_KERNELS 6
+#define JG_N_KERNELS 23
 
 typedef struct jg_kernel_set {
     const char *isa;        /* "avx512", "avx2" or "baseline", "_f" added for float */

@@ -13,21 +13,35 @@
      NAME-decl   the declarations of section NAME's kernels (all that a
                  JIT-compiled network sees of them)
      common      seeding, dense layers, storing results
+     scale       the elementwise affine layer
+     residual    keeping a block's input and adding it back
      activate    the chain rule through an elementwise activation
      pow2, pow2f 2^n from bits and the series of e^r - 1, for expm1 and
                  exp (pow2f: in float)
      expm1       e^x - 1 for x in [0, 40], vectorizable
-     exp         e^-x for x >= 0, vectorizable
-     tanh, sigmoid   value, first and second derivative of one activation
+     exp_neg     e^-x for x >= 0, vectorizable
+     logistic    sigma(x) and 1 - sigma(x), each to full relative precision
+     tanh, sigmoid, softplus, ...   value, first and second derivative of
+                 one activation, f(n, p, q, z, s0, s1, s2) with up to two
+                 parameters p, q (PyTorch's: softplus beta and threshold,
+                 sin/cos frequency, elu alpha, leaky_relu slope, hardtanh
+                 min and max; ignored by the others)
 
    The layout of a tile. A tile holds np points. Each layer keeps, for every
    point p and channel c, a row of its neurons, padded with zeros to a
    multiple of 8 (the row stride ld):
      buf[(c * np + p) * ld + k]     channel c of neuron k at point p
      c = 0                          the value a_k
-     c = 1 + i                      d a_k / d x_i                     (order >= 1)
-     c = 1 + N_IN + t               d2 a_k / d x_i d x_j, i <= j,      (order >= 2)
-                                    t = pairs (i', j') before (i, j)
+     c = 1 + i                      d a_k / d x_i                     (mode >= 1)
+     c = 1 + N_IN + t               second derivatives, by mode:
+                                    2 (full): d2 a_k / d x_i d x_j, i <= j,
+                                      t = pairs (i', j') before (i, j)
+                                    3 (diagonal): d2 a_k / d x_i^2, t = i
+                                    4 (Laplacian): sum_i d2 a_k / d x_i^2, t = 0
+   The mode says what a call computes: 0 values, 1 and first derivatives,
+   2 and the full Hessian, 3 and its diagonal, 4 and its trace. Modes 3
+   and 4 carry N_IN and 1 second-derivative channels instead of
+   N_IN (N_IN + 1) / 2: the diagonal of a'' needs only the diagonal of z''.
    A dense layer is then one matrix product of all nch * np rows by the
    transposed weights, W^T [in][ld]: one load of 8 weights feeds the value
    and every derivative channel of every point in the block.
@@ -36,7 +50,9 @@
    rounding differences of fused multiply-adds (a compiler may fuse a * b + c
    or not); tanh and sigmoid come from polynomials within 4 units in the
    last place of the exact values, their derivatives within a few
-   DBL_EPSILON (tests/test_kernels.c holds them to it). Do not compile with -ffast-math: the kernels
+   DBL_EPSILON (tests/test_kernels.c holds them to it); the other
+   activations call libm (sin, cos, erfc, expm1, log1p) in double. Do not
+   compile with -ffast-math: the kernels
    rely on IEEE arithmetic (the build stops if __FAST_MATH__ is set). */
 
 /**** begin includes ****/
@@ -49,7 +65,7 @@
 /* model__real: the precision of the network's numbers, double unless
    MODEL__FLOAT is defined (jetgen emit --precision float). In float, tanh
    is computed in float (within a few float units in the last place) and
-   sigmoid in double, rounded once. */
+   every other activation in double, rounded once. */
 #if defined(MODEL__FLOAT)
 typedef float model__real;
 #else
@@ -131,26 +147,108 @@ MODEL__API void model__dense(size_t n_out, size_t n_in, const model__real *wt,
                              size_t lda, model__real *z, size_t ldz,
                              model__real *const *rows);
 MODEL__API void model__store(size_t n_out, size_t k0, size_t m, size_t n_x,
-                             int order, size_t np, const model__real *z,
+                             int mode, size_t np, const model__real *z,
                              size_t ldz, model__real *u, model__real *du, model__real *d2u);
 /**** end common-decl ****/
 
+/**** begin scale-decl ****/
+MODEL__API void model__scale(size_t n, const model__real *mul, const model__real *add,
+                             size_t nrow, size_t np, model__real *z, size_t ldz);
+/**** end scale-decl ****/
+
+/**** begin residual-decl ****/
+MODEL__API void model__copy(size_t n, size_t nrow, const model__real *a, model__real *z,
+                            size_t ldz);
+MODEL__API void model__add(size_t n, size_t nrow, const model__real *a, model__real *z,
+                           size_t ldz);
+/**** end residual-decl ****/
+
 /**** begin activate-decl ****/
-typedef void (*model__fn)(size_t n, const model__real *z, model__real *s0, model__real *s1,
-                          model__real *s2);
-MODEL__API void model__activate(model__fn f, size_t n, size_t n_x, int order,
-                                size_t np, model__real *z, size_t ldz);
+typedef void (*model__fn)(size_t n, double p, double q, const model__real *z,
+                          model__real *s0, model__real *s1, model__real *s2);
+MODEL__API void model__activate(model__fn f, double p, double q, size_t n, size_t n_x,
+                                int mode, size_t np, model__real *z, size_t ldz);
 /**** end activate-decl ****/
 
 /**** begin tanh-decl ****/
-MODEL__API void model__tanh(size_t n, const model__real *z, model__real *s0, model__real *s1,
-                            model__real *s2);
+MODEL__API void model__tanh(size_t n, double p, double q, const model__real *z,
+                            model__real *s0, model__real *s1, model__real *s2);
 /**** end tanh-decl ****/
 
 /**** begin sigmoid-decl ****/
-MODEL__API void model__sigmoid(size_t n, const model__real *z, model__real *s0,
-                               model__real *s1, model__real *s2);
+MODEL__API void model__sigmoid(size_t n, double p, double q, const model__real *z,
+                               model__real *s0, model__real *s1, model__real *s2);
 /**** end sigmoid-decl ****/
+
+/**** begin softplus-decl ****/
+MODEL__API void model__softplus(size_t n, double p, double q, const model__real *z,
+                                model__real *s0, model__real *s1, model__real *s2);
+/**** end softplus-decl ****/
+
+/**** begin sin-decl ****/
+MODEL__API void model__sin(size_t n, double p, double q, const model__real *z,
+                           model__real *s0, model__real *s1, model__real *s2);
+/**** end sin-decl ****/
+
+/**** begin cos-decl ****/
+MODEL__API void model__cos(size_t n, double p, double q, const model__real *z,
+                           model__real *s0, model__real *s1, model__real *s2);
+/**** end cos-decl ****/
+
+/**** begin gelu-decl ****/
+MODEL__API void model__gelu(size_t n, double p, double q, const model__real *z,
+                            model__real *s0, model__real *s1, model__real *s2);
+/**** end gelu-decl ****/
+
+/**** begin gelu_tanh-decl ****/
+MODEL__API void model__gelu_tanh(size_t n, double p, double q, const model__real *z,
+                                 model__real *s0, model__real *s1, model__real *s2);
+/**** end gelu_tanh-decl ****/
+
+/**** begin silu-decl ****/
+MODEL__API void model__silu(size_t n, double p, double q, const model__real *z,
+                            model__real *s0, model__real *s1, model__real *s2);
+/**** end silu-decl ****/
+
+/**** begin mish-decl ****/
+MODEL__API void model__mish(size_t n, double p, double q, const model__real *z,
+                            model__real *s0, model__real *s1, model__real *s2);
+/**** end mish-decl ****/
+
+/**** begin elu-decl ****/
+MODEL__API void model__elu(size_t n, double p, double q, const model__real *z,
+                           model__real *s0, model__real *s1, model__real *s2);
+/**** end elu-decl ****/
+
+/**** begin selu-decl ****/
+MODEL__API void model__selu(size_t n, double p, double q, const model__real *z,
+                            model__real *s0, model__real *s1, model__real *s2);
+/**** end selu-decl ****/
+
+/**** begin softsign-decl ****/
+MODEL__API void model__softsign(size_t n, double p, double q, const model__real *z,
+                                model__real *s0, model__real *s1, model__real *s2);
+/**** end softsign-decl ****/
+
+/**** begin exp-decl ****/
+MODEL__API void model__exp(size_t n, double p, double q, const model__real *z,
+                           model__real *s0, model__real *s1, model__real *s2);
+/**** end exp-decl ****/
+
+/**** begin relu-decl ****/
+MODEL__API void model__relu(size_t n, double p, double q, const model__real *z,
+                            model__real *s0, model__real *s1, model__real *s2);
+/**** end relu-decl ****/
+
+/**** begin leaky_relu-decl ****/
+MODEL__API void model__leaky_relu(size_t n, double p, double q, const model__real *z,
+                                  model__real *s0, model__real *s1, model__real *s2);
+/**** end leaky_relu-decl ****/
+
+/**** begin hardtanh-decl ****/
+MODEL__API void model__hardtanh(size_t n, double p, double q, const model__real *z,
+                                model__real *s0, model__real *s1, model__real *s2);
+/**** end hardtanh-decl ****/
 
 /**** begin common ****/
 /* The input layer, nrow = nch * np rows: a_i = x_i, d a_i / d x_j =
@@ -269,9 +367,11 @@ MODEL__API void model__dense(size_t n_out, size_t n_in, const model__real *wt,
 
 /* Copies neurons [0, m) of the tile z (row stride ldz), outputs k0 ..
    k0 + m - 1, into the caller's layout: u [np][n_out], du [np][n_out][n_x],
-   d2u [np][n_out][n_x][n_x] (both triangles). Any of them may be NULL. */
+   and by mode d2u [np][n_out][n_x][n_x] (2: both triangles),
+   [np][n_out][n_x] (3: the diagonal) or [np][n_out] (4: the Laplacian).
+   Any of them may be NULL. */
 MODEL__INLINE void model__store_n(size_t n_out, size_t k0, size_t m, size_t n_x,
-                                  int order, size_t np,
+                                  int mode, size_t np,
                                   const model__real *MODEL__RESTRICT z, size_t ldz,
                                   model__real *MODEL__RESTRICT u,
                                   model__real *MODEL__RESTRICT du,
@@ -288,14 +388,14 @@ MODEL__INLINE void model__store_n(size_t n_out, size_t k0, size_t m, size_t n_x,
                 up[k] = zp[k];
         }
         /* neuron by neuron, so that the writes to du and d2u are contiguous */
-        if (order >= 1 && du != NULL) {
+        if (mode >= 1 && du != NULL) {
             const model__real *z1 = z + (np + p) * ldz;     /* channel 1 + i at z1[i * np * ldz] */
             model__real *dp = du + (p * n_out + k0) * n_x;
             for (k = 0; k < m; k++)
                 for (i = 0; i < n_x; i++)
                     dp[k * n_x + i] = z1[i * np * ldz + k];
         }
-        if (order >= 2 && d2u != NULL) {
+        if (mode == 2 && d2u != NULL) {
             const size_t nn = n_x * n_x;
             const model__real *z2 = z + ((1 + n_x) * np + p) * ldz;
             model__real *hp = d2u + (p * n_out + k0) * nn;
@@ -303,77 +403,154 @@ MODEL__INLINE void model__store_n(size_t n_out, size_t k0, size_t m, size_t n_x,
                 for (i = 0, t = 0; i < n_x; i++)
                     for (j = i; j < n_x; j++, t++)
                         hp[i * n_x + j] = hp[j * n_x + i] = z2[t * np * ldz + k];
+        } else if (mode == 3 && d2u != NULL) {
+            const model__real *z2 = z + ((1 + n_x) * np + p) * ldz;
+            model__real *hp = d2u + (p * n_out + k0) * n_x;
+            for (k = 0; k < m; k++)
+                for (i = 0; i < n_x; i++)
+                    hp[k * n_x + i] = z2[i * np * ldz + k];
+        } else if (mode == 4 && d2u != NULL) {
+            const model__real *z2 = z + ((1 + n_x) * np + p) * ldz;
+            model__real *lp = d2u + p * n_out + k0;
+            for (k = 0; k < m; k++)
+                lp[k] = z2[k];
         }
     }
 }
 /* model__store_n with n_x a constant for 1 to 3 inputs, so that the
    loops over inputs and pairs unroll. */
 MODEL__API void model__store(size_t n_out, size_t k0, size_t m, size_t n_x,
-                             int order, size_t np, const model__real *z,
+                             int mode, size_t np, const model__real *z,
                              size_t ldz, model__real *u, model__real *du, model__real *d2u)
 {
     if (n_x == 1)
-        model__store_n(n_out, k0, m, 1, order, np, z, ldz, u, du, d2u);
+        model__store_n(n_out, k0, m, 1, mode, np, z, ldz, u, du, d2u);
     else if (n_x == 2)
-        model__store_n(n_out, k0, m, 2, order, np, z, ldz, u, du, d2u);
+        model__store_n(n_out, k0, m, 2, mode, np, z, ldz, u, du, d2u);
     else if (n_x == 3)
-        model__store_n(n_out, k0, m, 3, order, np, z, ldz, u, du, d2u);
+        model__store_n(n_out, k0, m, 3, mode, np, z, ldz, u, du, d2u);
     else
-        model__store_n(n_out, k0, m, n_x, order, np, z, ldz, u, du, d2u);
+        model__store_n(n_out, k0, m, n_x, mode, np, z, ldz, u, du, d2u);
 }
+
 /**** end common ****/
+
+/**** begin scale ****/
+/* The elementwise affine map a = mul * z + add on n neurons: the value rows
+   (the first np of nrow) get mul and add, the derivative rows mul only. */
+MODEL__API void model__scale(size_t n, const model__real *mul, const model__real *add,
+                             size_t nrow, size_t np, model__real *z, size_t ldz)
+{
+    size_t r, k;
+    for (r = 0; r < nrow; r++) {
+        model__real *zr = z + r * ldz;
+        if (r < np)
+            for (k = 0; k < n; k++)
+                zr[k] = mul[k] * zr[k] + add[k];
+        else
+            for (k = 0; k < n; k++)
+                zr[k] *= mul[k];
+    }
+}
+/**** end scale ****/
+
+/**** begin residual ****/
+/* A residual block a = a0 + f(a0): model__copy keeps a0 (z = a on nrow
+   rows of n neurons, row stride ldz) and model__add adds it back at the
+   end (z += a), every channel alike: derivatives of a sum are sums. */
+MODEL__API void model__copy(size_t n, size_t nrow, const model__real *a, model__real *z,
+                            size_t ldz)
+{
+    size_t r, k;
+    for (r = 0; r < nrow; r++)
+        for (k = 0; k < n; k++)
+            z[r * ldz + k] = a[r * ldz + k];
+}
+
+MODEL__API void model__add(size_t n, size_t nrow, const model__real *a, model__real *z,
+                           size_t ldz)
+{
+    size_t r, k;
+    for (r = 0; r < nrow; r++)
+        for (k = 0; k < n; k++)
+            z[r * ldz + k] += a[r * ldz + k];
+}
+/**** end residual ****/
 
 /**** begin activate ****/
 #define MODEL__ACT_CHUNK 64     /* neurons whose s, s', s'' are held at once */
 
-/* a = s(z) on n neurons (a multiple of 8) in place, with the
-   chain rule  a'_i = s' z'_i  and  a''_ij = s'' z'_i z'_j + s' z''_ij.
-   f(m, z, s0, s1, s2) sets s(z), s'(z), s''(z) for m values. */
-MODEL__INLINE void model__activate_n(model__fn f, size_t n, size_t n_x,
-                                     int order, size_t np, model__real *z,
+/* a = s(z) on n neurons in place, with the chain rule
+     a'_i = s' z'_i
+     a''_ij = s'' z'_i z'_j + s' z''_ij          (mode 2, i <= j)
+     a''_ii = s'' z'_i^2 + s' z''_ii             (mode 3)
+     lap a = s'' sum_i z'_i^2 + s' lap z         (mode 4)
+   f(m, p, q, z, s0, s1, s2) sets s(z), s'(z), s''(z) for m values. */
+MODEL__INLINE void model__activate_n(model__fn f, double p, double q, size_t n, size_t n_x,
+                                     int mode, size_t np, model__real *z,
                                      size_t ldz)
 {
     model__real s0[MODEL__ACT_CHUNK], s1[MODEL__ACT_CHUNK], s2[MODEL__ACT_CHUNK];
-    size_t p, k0, k, i, j, t, m;
-    for (p = 0; p < np; p++)
+    size_t pt, k0, k, i, j, t, m;
+    for (pt = 0; pt < np; pt++)
         for (k0 = 0; k0 < n; k0 += m) {
-            model__real *zv = z + p * ldz + k0;
+            model__real *zv = z + pt * ldz + k0;
+#define MODEL__CH(c) (z + ((c) * np + pt) * ldz + k0)      /* channel c of this point */
             m = n - k0 < MODEL__ACT_CHUNK ? n - k0 : MODEL__ACT_CHUNK;
-            f(m, zv, s0, s1, s2);
-            if (order >= 2) {
+            f(m, p, q, zv, s0, s1, s2);
+            if (mode == 2) {
                 t = 1 + n_x;
                 for (i = 0; i < n_x; i++)
                     for (j = i; j < n_x; j++, t++) {
-                        const model__real *di = z + ((1 + i) * np + p) * ldz + k0;
-                        const model__real *dj = z + ((1 + j) * np + p) * ldz + k0;
-                        model__real *dt = z + (t * np + p) * ldz + k0;
+                        const model__real *di = MODEL__CH(1 + i), *dj = MODEL__CH(1 + j);
+                        model__real *dt = MODEL__CH(t);
                         for (k = 0; k < m; k++)
                             dt[k] = s2[k] * di[k] * dj[k] + s1[k] * dt[k];
                     }
-            }
-            if (order >= 1)
+            } else if (mode == 3) {
                 for (i = 0; i < n_x; i++) {
-                    model__real *di = z + ((1 + i) * np + p) * ldz + k0;
+                    const model__real *di = MODEL__CH(1 + i);
+                    model__real *dt = MODEL__CH(1 + n_x + i);
+                    for (k = 0; k < m; k++)
+                        dt[k] = s2[k] * di[k] * di[k] + s1[k] * dt[k];
+                }
+            } else if (mode == 4) {
+                model__real sq[MODEL__ACT_CHUNK];
+                model__real *dt = MODEL__CH(1 + n_x);
+                for (k = 0; k < m; k++)
+                    sq[k] = 0;
+                for (i = 0; i < n_x; i++) {
+                    const model__real *di = MODEL__CH(1 + i);
+                    for (k = 0; k < m; k++)
+                        sq[k] += di[k] * di[k];
+                }
+                for (k = 0; k < m; k++)
+                    dt[k] = s2[k] * sq[k] + s1[k] * dt[k];
+            }
+            if (mode >= 1)
+                for (i = 0; i < n_x; i++) {
+                    model__real *di = MODEL__CH(1 + i);
                     for (k = 0; k < m; k++)
                         di[k] *= s1[k];
                 }
+#undef MODEL__CH
             for (k = 0; k < m; k++)
                 zv[k] = s0[k];
         }
 }
 
 /* model__activate_n with n_x a constant for 1 to 3 inputs. */
-MODEL__API void model__activate(model__fn f, size_t n, size_t n_x, int order,
-                                size_t np, model__real *z, size_t ldz)
+MODEL__API void model__activate(model__fn f, double p, double q, size_t n, size_t n_x,
+                                int mode, size_t np, model__real *z, size_t ldz)
 {
     if (n_x == 1)
-        model__activate_n(f, n, 1, order, np, z, ldz);
+        model__activate_n(f, p, q, n, 1, mode, np, z, ldz);
     else if (n_x == 2)
-        model__activate_n(f, n, 2, order, np, z, ldz);
+        model__activate_n(f, p, q, n, 2, mode, np, z, ldz);
     else if (n_x == 3)
-        model__activate_n(f, n, 3, order, np, z, ldz);
+        model__activate_n(f, p, q, n, 3, mode, np, z, ldz);
     else
-        model__activate_n(f, n, n_x, order, np, z, ldz);
+        model__activate_n(f, p, q, n, n_x, mode, np, z, ldz);
 }
 /**** end activate ****/
 
@@ -460,7 +637,7 @@ MODEL__INLINE float model__expm1f(float x)
 #endif
 /**** end expm1 ****/
 
-/**** begin exp ****/
+/**** begin exp_neg ****/
 /* e^-x for x >= 0 (0 beyond 746, NaN for NaN): x = -(n ln2 + r), e^r
    from the series, times 2^n in two factors so that results down to the
    subnormals are reached. Within 1.5 units in the last place. */
@@ -474,16 +651,31 @@ MODEL__INLINE double model__exp_neg(double x)
     const double q = 1.0 + model__expm1_series(r);
     return q * model__pow2(h) * model__pow2(n - h);
 }
-/**** end exp ****/
+/**** end exp_neg ****/
+
+/**** begin logistic ****/
+/* a = sigma(x) = 1 / (1 + e^-x) and b = 1 - a. With e = e^-|x|, a and b
+   are 1 / (1 + e) and e / (1 + e) in the order of the sign of x, so the
+   small one keeps full relative precision. */
+MODEL__INLINE void model__logistic(double x, double *a, double *b)
+{
+    const double e = model__exp_neg(fabs(x));
+    const double hi = 1.0 / (1.0 + e), lo = e / (1.0 + e);
+    *a = x >= 0.0 ? hi : lo;
+    *b = x >= 0.0 ? lo : hi;
+}
+/**** end logistic ****/
 
 /**** begin tanh ****/
 /* tanh: a = sign(z) e / (e + 2) with e = e^(2|z|) - 1 (2|z| capped at 40,
    where tanh is 1 to the last bit); s' = 1 - a^2, s'' = -2 a s'. Both are
    exactly 0 once a rounds to +-1: saturated neurons give zeros, never NaN. */
-MODEL__API void model__tanh(size_t n, const model__real *z, model__real *s0,
-                            model__real *s1, model__real *s2)
+MODEL__API void model__tanh(size_t n, double p, double q, const model__real *z,
+                            model__real *s0, model__real *s1, model__real *s2)
 {
     size_t k;
+    (void)p;
+    (void)q;
 #if defined(MODEL__FLOAT)
     for (k = 0; k < n; k++) {
         const float x = z[k], ax2 = 2.0f * fabsf(x);
@@ -509,21 +701,300 @@ MODEL__API void model__tanh(size_t n, const model__real *z, model__real *s0,
 /**** end tanh ****/
 
 /**** begin sigmoid ****/
-/* sigmoid: a = 1 / (1 + e^-z), s' = a (1 - a), s'' = s' (1 - 2 a). With
-   e = e^-|z|, a and 1 - a are 1 / (1 + e) and e / (1 + e) in the order of
-   the sign of z, so the small one keeps full relative precision. */
-MODEL__API void model__sigmoid(size_t n, const model__real *z,
-                               model__real *s0, model__real *s1,
-                               model__real *s2)
+/* sigmoid: a = 1 / (1 + e^-z), s' = a (1 - a), s'' = s' (1 - 2 a). */
+MODEL__API void model__sigmoid(size_t n, double p, double q, const model__real *z,
+                               model__real *s0, model__real *s1, model__real *s2)
 {
     size_t k;
+    (void)p;
+    (void)q;
     for (k = 0; k < n; k++) {
-        const double x = z[k], e = model__exp_neg(fabs(x));
-        const double hi = 1.0 / (1.0 + e), lo = e / (1.0 + e);
-        const double a = x >= 0.0 ? hi : lo, b = x >= 0.0 ? lo : hi;   /* b = 1 - a */
+        double a, b;
+        model__logistic(z[k], &a, &b);
         s0[k] = (model__real)a;
         s1[k] = (model__real)(a * b);
         s2[k] = (model__real)(a * b * (b - a));
     }
 }
 /**** end sigmoid ****/
+
+/**** begin softplus ****/
+/* softplus (PyTorch's, p = beta > 0, q = threshold): a = log(1 + e^(beta z))
+   / beta, linear (a = z, s' = 1, s'' = 0) where beta z > threshold;
+   s' = sigma(beta z), s'' = beta sigma (1 - sigma). log(1 + e^y) is
+   max(y, 0) + log1p(e^-|y|), which neither overflows nor loses digits. */
+MODEL__API void model__softplus(size_t n, double p, double q, const model__real *z,
+                                model__real *s0, model__real *s1, model__real *s2)
+{
+    size_t k;
+    for (k = 0; k < n; k++) {
+        const double x = z[k], y = p * x;
+        double a, b;
+        model__logistic(y, &a, &b);
+        if (y > q) {
+            s0[k] = z[k];
+            s1[k] = 1;
+            s2[k] = 0;
+        } else {
+            s0[k] = (model__real)(((y > 0.0 ? y : 0.0) + log1p(model__exp_neg(fabs(y)))) / p);
+            s1[k] = (model__real)a;
+            s2[k] = (model__real)(p * a * b);
+        }
+    }
+}
+/**** end softplus ****/
+
+/**** begin sin ****/
+/* sin(p z) (SIREN's w0 = p; p = 1 for plain sin): s' = p cos(p z),
+   s'' = -p^2 sin(p z). */
+MODEL__API void model__sin(size_t n, double p, double q, const model__real *z,
+                           model__real *s0, model__real *s1, model__real *s2)
+{
+    size_t k;
+    (void)q;
+    for (k = 0; k < n; k++) {
+        const double y = p * z[k], sn = sin(y), cs = cos(y);
+        s0[k] = (model__real)sn;
+        s1[k] = (model__real)(p * cs);
+        s2[k] = (model__real)(-(p * p) * sn);
+    }
+}
+/**** end sin ****/
+
+/**** begin cos ****/
+/* cos(p z): s' = -p sin(p z), s'' = -p^2 cos(p z). */
+MODEL__API void model__cos(size_t n, double p, double q, const model__real *z,
+                           model__real *s0, model__real *s1, model__real *s2)
+{
+    size_t k;
+    (void)q;
+    for (k = 0; k < n; k++) {
+        const double y = p * z[k], sn = sin(y), cs = cos(y);
+        s0[k] = (model__real)cs;
+        s1[k] = (model__real)(-p * sn);
+        s2[k] = (model__real)(-(p * p) * cs);
+    }
+}
+/**** end cos ****/
+
+/**** begin gelu ****/
+/* gelu, erf form: a = z Phi(z), Phi(z) = erfc(-z / sqrt 2) / 2 (no
+   cancellation for z < 0), phi(z) = e^(-z^2/2) / sqrt(2 pi);
+   s' = Phi + z phi, s'' = phi (2 - z^2). phi is taken at z clamped to
+   [-40, 40], where it is already 0, so that z^2 cannot overflow. */
+MODEL__API void model__gelu(size_t n, double p, double q, const model__real *z,
+                            model__real *s0, model__real *s1, model__real *s2)
+{
+    size_t k;
+    (void)p;
+    (void)q;
+    for (k = 0; k < n; k++) {
+        const double x = z[k], xc = x > 40.0 ? 40.0 : x < -40.0 ? -40.0 : x;
+        const double cdf = 0.5 * erfc(-x * 0.70710678118654752440);
+        const double pdf = 0.39894228040143267794 * model__exp_neg(0.5 * xc * xc);
+        s0[k] = (model__real)(x * cdf);
+        s1[k] = (model__real)(cdf + x * pdf);
+        s2[k] = (model__real)(pdf * (2.0 - xc * xc));
+    }
+}
+/**** end gelu ****/
+
+/**** begin gelu_tanh ****/
+/* gelu, tanh approximation (approximate='tanh'): a = z g with
+   g = (1 + tanh(u)) / 2 = sigma(v), v = 2 u = 2 k (z + c z^3),
+   k = sqrt(2 / pi), c = 0.044715. With h = g (1 - g): g' = h v',
+   g'' = h (1 - 2 g) v'^2 + h v'', s' = g + z g', s'' = 2 g' + z g''.
+   v' and v'' are taken at z clamped to [-1e6, 1e6] (h is exactly 0 long
+   before), so that z^3 cannot overflow. */
+MODEL__API void model__gelu_tanh(size_t n, double p, double q, const model__real *z,
+                                 model__real *s0, model__real *s1, model__real *s2)
+{
+    const double k2 = 1.5957691216057307117, c = 0.044715;     /* k2 = 2 k */
+    size_t k;
+    (void)p;
+    (void)q;
+    for (k = 0; k < n; k++) {
+        const double x = z[k], xc = x > 1e6 ? 1e6 : x < -1e6 ? -1e6 : x;
+        const double v = k2 * (xc + c * xc * xc * xc);
+        const double v1 = k2 * (1.0 + 3.0 * c * xc * xc), v2 = k2 * 6.0 * c * xc;
+        double g, gm, h, g1, g2;
+        model__logistic(v, &g, &gm);
+        h = g * gm;
+        g1 = h * v1;
+        g2 = h * (gm - g) * v1 * v1 + h * v2;
+        s0[k] = (model__real)(x * g);
+        s1[k] = (model__real)(g + x * g1);
+        s2[k] = (model__real)(2.0 * g1 + x * g2);
+    }
+}
+/**** end gelu_tanh ****/
+
+/**** begin silu ****/
+/* silu: a = z sigma(z); with b = 1 - sigma: s' = sigma (1 + z b),
+   s'' = sigma b (2 + z (b - sigma)). */
+MODEL__API void model__silu(size_t n, double p, double q, const model__real *z,
+                            model__real *s0, model__real *s1, model__real *s2)
+{
+    size_t k;
+    (void)p;
+    (void)q;
+    for (k = 0; k < n; k++) {
+        const double x = z[k];
+        double a, b;
+        model__logistic(x, &a, &b);
+        s0[k] = (model__real)(x * a);
+        s1[k] = (model__real)(a * (1.0 + x * b));
+        s2[k] = (model__real)(a * b * (2.0 + x * (b - a)));
+    }
+}
+/**** end silu ****/
+
+/**** begin mish ****/
+/* mish: a = z T, T = tanh(softplus(z)). With w = e^-|z|, T and 1 - T are
+   (1 + 2w) / (1 + 2w + 2w^2) and 2w^2 / (1 + 2w + 2w^2) for z >= 0, and
+   m / (m + 2) and 2 / (m + 2), m = w (w + 2), for z < 0: no cancellation.
+   With S = 1 - T^2 and sigma = sigma(z), b = 1 - sigma:
+   s' = T + z S sigma, s'' = S sigma (2 + z (b - 2 T sigma)). */
+MODEL__API void model__mish(size_t n, double p, double q, const model__real *z,
+                            model__real *s0, model__real *s1, model__real *s2)
+{
+    size_t k;
+    (void)p;
+    (void)q;
+    for (k = 0; k < n; k++) {
+        const double x = z[k], w = model__exp_neg(fabs(x));
+        const double dp = 1.0 + 2.0 * w + 2.0 * w * w, m = w * (w + 2.0);
+        const double t = x >= 0.0 ? (1.0 + 2.0 * w) / dp : m / (m + 2.0);
+        const double omt = x >= 0.0 ? 2.0 * w * w / dp : 2.0 / (m + 2.0);
+        const double sech2 = omt * (1.0 + t);
+        double a, b;
+        model__logistic(x, &a, &b);
+        s0[k] = (model__real)(x * t);
+        s1[k] = (model__real)(t + x * sech2 * a);
+        s2[k] = (model__real)(sech2 * a * (2.0 + x * (b - 2.0 * t * a)));
+    }
+}
+/**** end mish ****/
+
+/**** begin elu ****/
+/* elu (p = alpha): z for z > 0; alpha (e^z - 1) for z <= 0, where
+   s' = s'' = alpha e^z (PyTorch's at z = 0: alpha). */
+MODEL__API void model__elu(size_t n, double p, double q, const model__real *z,
+                           model__real *s0, model__real *s1, model__real *s2)
+{
+    size_t k;
+    (void)q;
+    for (k = 0; k < n; k++) {
+        const double x = z[k], xn = x > 0.0 ? 0.0 : x, e = exp(xn);
+        s0[k] = x > 0.0 ? z[k] : (model__real)(p * expm1(xn));
+        s1[k] = x > 0.0 ? 1 : (model__real)(p * e);
+        s2[k] = x > 0.0 ? 0 : (model__real)(p * e);
+    }
+}
+/**** end elu ****/
+
+/**** begin selu ****/
+/* selu: scale elu(z, alpha) with PyTorch's constants. */
+MODEL__API void model__selu(size_t n, double p, double q, const model__real *z,
+                            model__real *s0, model__real *s1, model__real *s2)
+{
+    const double scale = 1.0507009873554804934193349852946;
+    const double sa = 1.6732632423543772848170429916717 * 1.0507009873554804934193349852946;
+    size_t k;
+    (void)p;
+    (void)q;
+    for (k = 0; k < n; k++) {
+        const double x = z[k], xn = x > 0.0 ? 0.0 : x, e = exp(xn);
+        s0[k] = (model__real)(x > 0.0 ? scale * x : sa * expm1(xn));
+        s1[k] = (model__real)(x > 0.0 ? scale : sa * e);
+        s2[k] = x > 0.0 ? 0 : (model__real)(sa * e);
+    }
+}
+/**** end selu ****/
+
+/**** begin softsign ****/
+/* softsign: a = z / (1 + |z|), s' = 1 / (1 + |z|)^2,
+   s'' = -2 sign(z) / (1 + |z|)^3 (0 at z = 0, as PyTorch's). */
+MODEL__API void model__softsign(size_t n, double p, double q, const model__real *z,
+                                model__real *s0, model__real *s1, model__real *s2)
+{
+    size_t k;
+    (void)p;
+    (void)q;
+    for (k = 0; k < n; k++) {
+        const double x = z[k], d = 1.0 + fabs(x), r = 1.0 / d;
+        const double sg = x > 0.0 ? 1.0 : x < 0.0 ? -1.0 : 0.0;
+        s0[k] = (model__real)(x * r);
+        s1[k] = (model__real)(r * r);
+        s2[k] = (model__real)(-2.0 * sg * r * r * r);
+    }
+}
+/**** end softsign ****/
+
+/**** begin exp ****/
+/* exp: a = s' = s'' = e^z. */
+MODEL__API void model__exp(size_t n, double p, double q, const model__real *z,
+                           model__real *s0, model__real *s1, model__real *s2)
+{
+    size_t k;
+    (void)p;
+    (void)q;
+    for (k = 0; k < n; k++) {
+        const model__real e = (model__real)exp((double)z[k]);
+        s0[k] = e;
+        s1[k] = e;
+        s2[k] = e;
+    }
+}
+/**** end exp ****/
+
+/**** begin relu ****/
+/* relu: a = max(z, 0) (NaN stays NaN), s' = 1 for z > 0 else 0 (PyTorch's
+   at the kink), s'' = 0. */
+MODEL__API void model__relu(size_t n, double p, double q, const model__real *z,
+                            model__real *s0, model__real *s1, model__real *s2)
+{
+    size_t k;
+    (void)p;
+    (void)q;
+    for (k = 0; k < n; k++) {
+        const model__real x = z[k];
+        s0[k] = x > 0 ? x : x == x ? 0 : x;
+        s1[k] = x > 0 ? 1 : 0;
+        s2[k] = 0;
+    }
+}
+/**** end relu ****/
+
+/**** begin leaky_relu ****/
+/* leaky_relu (p = negative slope): a = z for z > 0 else p z; s' = 1 or p
+   (p at the kink, as PyTorch), s'' = 0. */
+MODEL__API void model__leaky_relu(size_t n, double p, double q, const model__real *z,
+                                  model__real *s0, model__real *s1, model__real *s2)
+{
+    size_t k;
+    (void)q;
+    for (k = 0; k < n; k++) {
+        const model__real x = z[k];
+        s0[k] = x > 0 ? x : (model__real)(p * x);
+        s1[k] = x > 0 ? 1 : (model__real)p;
+        s2[k] = 0;
+    }
+}
+/**** end leaky_relu ****/
+
+/**** begin hardtanh ****/
+/* hardtanh (p = min, q = max): a = z clamped to [p, q] (NaN stays NaN);
+   s' = 1 strictly inside, 0 from the edges on (PyTorch's), s'' = 0. */
+MODEL__API void model__hardtanh(size_t n, double p, double q, const model__real *z,
+                                model__real *s0, model__real *s1, model__real *s2)
+{
+    size_t k;
+    for (k = 0; k < n; k++) {
+        const double x = z[k];
+        s0[k] = x < p ? (model__real)p : x > q ? (model__real)q : z[k];
+        s1[k] = x > p && x < q ? 1 : 0;
+        s2[k] = 0;
+    }
+}
+/**** end hardtanh ****/

@@ -11,7 +11,9 @@
                    their declarations only: the runtime supplies them)
      work          tile sizes and work space of this network
      weights       the weights, transposed and padded, as exact literals
-     layers        the body of model__tile: the network, step by step */
+     layers        the body of model__tile: the network, step by step
+     api-NAME      model_NAME for the second derivatives asked for (hessian,
+                   hessian_diag, laplacian); the others are dropped */
 /**** end provenance ****/
 
 /**** begin includes ****/
@@ -25,6 +27,7 @@
 /**** end declarations ****/
 
 /**** begin kernels ****/
+#define MODEL__API      /* in this sample every kernel is external: none unused */
 #include "kernels.c"
 /**** end kernels ****/
 
@@ -32,6 +35,8 @@
 #define MODEL__TILE0 16     /* points per tile for u */
 #define MODEL__TILE1 16     /* points per tile for u, du */
 #define MODEL__TILE2 10     /* points per tile for u, du, d2u */
+#define MODEL__TILE3 12     /* points per tile for u, du, d2u_diag */
+#define MODEL__TILE4 15     /* points per tile for u, du, lap */
 #define MODEL__ROWS  60     /* rows of a tile at most: channels x points */
 #define MODEL__WIDTH 8      /* widest layer held in the work space, padded */
 #define MODEL__OUT   8      /* output neurons computed at once, padded */
@@ -46,12 +51,14 @@
 #define MODEL__ALIGN
 #endif
 
-/* Channels per point for derivatives up to order: 1, 1 + N_IN, or
-   1 + N_IN + N_IN (N_IN + 1) / 2 (see the layout in the kernels). */
-static size_t model__channels(int order)
+/* Channels per point for a mode (see the layout in the kernels): 1;
+   1 + N_IN; and N_IN (N_IN + 1) / 2, N_IN or 1 more for the Hessian, its
+   diagonal or its trace. */
+static size_t model__channels(int mode)
 {
     const size_t n = MODEL_N_IN;
-    return order <= 0 ? 1 : order == 1 ? 1 + n : 1 + n + n * (n + 1) / 2;
+    return mode == 0 ? 1 : mode == 1 ? 1 + n : mode == 2 ? 1 + n + n * (n + 1) / 2
+         : mode == 3 ? 1 + 2 * n : 2 + n;
 }
 
 /* p rounded up to a multiple of 64 bytes (work space is declared with 64
@@ -78,38 +85,42 @@ static const model_real model__l5_w[24] MODEL__ALIGN = {
 static const model_real model__l5_b[8] MODEL__ALIGN = {0.0, 1.0, 0, 0, 0, 0, 0, 0};
 /**** end weights ****/
 
-/* np points x [np][MODEL_N_IN] through the network, with derivatives up to
-   order; results go to u, du, d2u (offset to the tile's first point, each
-   may be NULL). np * model__channels(order) <= MODEL__ROWS. */
-static void model__tile(int order, size_t np, const model_real *x,
+/* np points x [np][MODEL_N_IN] through the network, computing what mode
+   asks; results go to u, du, d2u (offset to the tile's first point, each
+   may be NULL; d2u is the Hessian, its diagonal or the Laplacian, by mode).
+   np * model__channels(mode) <= MODEL__ROWS. */
+static void model__tile(int mode, size_t np, const model_real *x,
                         model_real *u, model_real *du, model_real *d2u)
 {
 /**** begin layers ****/
     model_real work0_[MODEL__WORK], work1_[MODEL__WORK];
     model_real *work0 = model__align(work0_), *work1 = model__align(work1_);
-    const size_t nrow = model__channels(order) * np;
+    const size_t nrow = model__channels(mode) * np;
     model__seed(MODEL_N_IN, nrow, np, x, work0, 8);
     model__dense(8, 2, model__l1_w, 8, 0, model__l1_b, nrow, np, work0, 8, work1, 8, NULL);
-    model__activate(model__tanh, 8, MODEL_N_IN, order, np, work1, 8);
+    model__activate(model__tanh, 0.0, 0.0, 8, MODEL_N_IN, mode, np, work1, 8);
     model__dense(8, 3, model__l3_w, 8, 0, NULL, nrow, np, work1, 8, work0, 8, NULL);
-    model__activate(model__sigmoid, 8, MODEL_N_IN, order, np, work0, 8);
+    model__activate(model__sigmoid, 0.0, 0.0, 8, MODEL_N_IN, mode, np, work0, 8);
     model__dense(8, 3, model__l5_w, 8, 0, model__l5_b, nrow, np, work0, 8, work1, 8, NULL);
-    model__store(MODEL_N_OUT, 0, 2, MODEL_N_IN, order, np, work1, 8, u, du, d2u);
+    model__store(MODEL_N_OUT, 0, 2, MODEL_N_IN, mode, np, work1, 8, u, du, d2u);
 /**** end layers ****/
 }
 
 /* All n points, a tile at a time. */
-static void model__run(int order, size_t n, const model_real *x,
+static void model__run(int mode, size_t n, const model_real *x,
                        model_real *u, model_real *du, model_real *d2u)
 {
-    const size_t tile = order <= 0 ? MODEL__TILE0 : order == 1 ? MODEL__TILE1 : MODEL__TILE2;
+    const size_t tile = mode == 0 ? MODEL__TILE0 : mode == 1 ? MODEL__TILE1 : mode == 2 ? MODEL__TILE2
+                      : mode == 3 ? MODEL__TILE3 : MODEL__TILE4;
+    const size_t per2 = mode == 2 ? MODEL_N_OUT * MODEL_N_IN * MODEL_N_IN
+                      : mode == 3 ? MODEL_N_OUT * MODEL_N_IN : MODEL_N_OUT;
     size_t p, np;
     for (p = 0; p < n; p += np) {
         np = n - p < tile ? n - p : tile;
-        model__tile(order, np, x + p * MODEL_N_IN,
+        model__tile(mode, np, x + p * MODEL_N_IN,
                     u != NULL ? u + p * MODEL_N_OUT : NULL,
                     du != NULL ? du + p * MODEL_N_OUT * MODEL_N_IN : NULL,
-                    d2u != NULL ? d2u + p * MODEL_N_OUT * MODEL_N_IN * MODEL_N_IN : NULL);
+                    d2u != NULL ? d2u + p * per2 : NULL);
     }
 }
 
@@ -123,9 +134,27 @@ void model_jacobian(size_t n, const model_real *x, model_real *u,
 {
     model__run(1, n, x, u, du, NULL);
 }
+/**** begin api-hessian ****/
 
 void model_hessian(size_t n, const model_real *x, model_real *u,
                    model_real *du, model_real *d2u)
 {
     model__run(2, n, x, u, du, d2u);
 }
+/**** end api-hessian ****/
+/**** begin api-hessian_diag ****/
+
+void model_hessian_diag(size_t n, const model_real *x, model_real *u,
+                        model_real *du, model_real *d2u_diag)
+{
+    model__run(3, n, x, u, du, d2u_diag);
+}
+/**** end api-hessian_diag ****/
+/**** begin api-laplacian ****/
+
+void model_laplacian(size_t n, const model_real *x, model_real *u,
+                     model_real *du, model_real *lap)
+{
+    model__run(4, n, x, u, du, lap);
+}
+/**** end api-laplacian ****/

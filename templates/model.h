@@ -5,6 +5,7 @@
      provenance    this comment: what made the file
      includes      the headers the declarations need
      sizes         N_IN, N_OUT, the stack used by one call, the precision
+     api-NAME      the second-derivative functions asked for
    The sample values below are those of the sample network in model.c. */
 /**** end provenance ****/
 #ifndef MODEL_H
@@ -29,15 +30,29 @@ typedef double model_real;      /* the precision of every number below */
      x    [n][MODEL_N_IN]                          the input points
      u    [n][MODEL_N_OUT]                         u = f(x)
      du   [n][MODEL_N_OUT][MODEL_N_IN]             du[p][k][i] = d u_k / d x_i
-     d2u  [n][MODEL_N_OUT][MODEL_N_IN][MODEL_N_IN] d2u[p][k][i][j] = d2 u_k / d x_i d x_j
-   In model_jacobian and model_hessian, u and du may be NULL when not wanted.
-   Reentrant: no globals are written, nothing is allocated; work space is on
-   the stack (MODEL_STACK_BYTES at most). */
+   and, by function, the second derivatives:
+     d2u      [n][MODEL_N_OUT][MODEL_N_IN][MODEL_N_IN]  d2u[p][k][i][j] = d2 u_k / d x_i d x_j
+     d2u_diag [n][MODEL_N_OUT][MODEL_N_IN]         d2u_diag[p][k][i] = d2 u_k / d x_i^2
+     lap      [n][MODEL_N_OUT]                     lap[p][k] = sum_i d2 u_k / d x_i^2
+   Past x, any array may be NULL when not wanted. hessian_diag and laplacian
+   carry only what they need (N_IN second-derivative channels, or 1, instead
+   of N_IN (N_IN + 1) / 2). Reentrant: no globals are written, nothing is
+   allocated; work space is on the stack (MODEL_STACK_BYTES at most). */
 void model_eval(size_t n, const model_real *x, model_real *u);
 void model_jacobian(size_t n, const model_real *x, model_real *u,
                     model_real *du);
+/**** begin api-hessian ****/
 void model_hessian(size_t n, const model_real *x, model_real *u,
                    model_real *du, model_real *d2u);
+/**** end api-hessian ****/
+/**** begin api-hessian_diag ****/
+void model_hessian_diag(size_t n, const model_real *x, model_real *u,
+                        model_real *du, model_real *d2u_diag);
+/**** end api-hessian_diag ****/
+/**** begin api-laplacian ****/
+void model_laplacian(size_t n, const model_real *x, model_real *u,
+                     model_real *du, model_real *lap);
+/**** end api-laplacian ****/
 
 #ifdef __cplusplus
 }

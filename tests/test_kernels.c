@@ -56,7 +56,7 @@ START_TEST(tanh_is_accurate)
     for (round = 0; round < 4000; round++) {
         for (k = 0; k < N; k++)
             z[k] = arg(&seed);
-        model__tanh(N, z, s0, s1, s2);
+        model__tanh(N, 0.0, 0.0, z, s0, s1, s2);
         for (k = 0; k < N; k++) {
             const long double t = tanhl((long double)z[k]);
             const long double d1 = 1.0L - t * t;
@@ -87,7 +87,7 @@ START_TEST(sigmoid_is_accurate)
     for (round = 0; round < 4000; round++) {
         for (k = 0; k < N; k++)
             z[k] = arg(&seed);
-        model__sigmoid(N, z, s0, s1, s2);
+        model__sigmoid(N, 0.0, 0.0, z, s0, s1, s2);
         for (k = 0; k < N; k++) {
             const long double e = expl(-fabsl((long double)z[k]));
             const long double a = z[k] >= 0 ? 1.0L / (1.0L + e) : e / (1.0L + e);
@@ -113,14 +113,14 @@ START_TEST(special_values)
 {
     const double z[8] = {NAN, INFINITY, -INFINITY, 0.0, -0.0, 1e308, -1e308, 4.9406564584124654e-324};
     double s0[8], s1[8], s2[8];
-    model__tanh(8, z, s0, s1, s2);
+    model__tanh(8, 0.0, 0.0, z, s0, s1, s2);
     ck_assert(isnan(s0[0]) && isnan(s1[0]) && isnan(s2[0]));
     ck_assert(s0[1] == 1.0 && s1[1] == 0.0 && s2[1] == 0.0);
     ck_assert(s0[2] == -1.0 && s1[2] == 0.0 && s2[2] == 0.0);
     ck_assert(s0[3] == 0.0 && s1[3] == 1.0 && s2[3] == 0.0);
     ck_assert(s0[5] == 1.0 && s1[5] == 0.0 && s0[6] == -1.0 && s1[6] == 0.0);
     ck_assert(s0[7] == z[7] && s1[7] == 1.0);
-    model__sigmoid(8, z, s0, s1, s2);
+    model__sigmoid(8, 0.0, 0.0, z, s0, s1, s2);
     ck_assert(isnan(s0[0]) && isnan(s1[0]) && isnan(s2[0]));
     ck_assert(s0[1] == 1.0 && s1[1] == 0.0 && s2[1] == 0.0);
     ck_assert(s0[2] == 0.0 && s1[2] == 0.0 && s2[2] == 0.0);

@@ -45,7 +45,7 @@ START_TEST(float_activations_are_accurate)
     for (round = 0; round < 4000; round++) {
         for (k = 0; k < N; k++)
             z[k] = arg(&seed);
-        model__tanh(N, z, s0, s1, s2);
+        model__tanh(N, 0.0, 0.0, z, s0, s1, s2);
         for (k = 0; k < N; k++) {
             const long double t = tanhl((long double)z[k]), d1 = 1.0L - t * t;
             const double e = ulps_f(s0[k], t);
@@ -56,7 +56,7 @@ START_TEST(float_activations_are_accurate)
             if (fabsf(z[k]) > 10.0f)
                 ck_assert_msg(s1[k] == 0.0f && s2[k] == 0.0f, "tanh saturated at %.9g: s' = %g", z[k], s1[k]);
         }
-        model__sigmoid(N, z, s0, s1, s2);
+        model__sigmoid(N, 0.0, 0.0, z, s0, s1, s2);
         for (k = 0; k < N; k++) {
             const long double e = expl(-fabsl((long double)z[k]));
             const long double a = z[k] >= 0 ? 1.0L / (1.0L + e) : e / (1.0L + e);
@@ -80,13 +80,13 @@ START_TEST(float_special_values)
 {
     const float z[5] = {NAN, INFINITY, -INFINITY, 0.0f, 1e38f};
     float s0[5], s1[5], s2[5];
-    model__tanh(5, z, s0, s1, s2);
+    model__tanh(5, 0.0, 0.0, z, s0, s1, s2);
     ck_assert(isnan(s0[0]) && isnan(s1[0]) && isnan(s2[0]));
     ck_assert(s0[1] == 1.0f && s1[1] == 0.0f && s2[1] == 0.0f);
     ck_assert(s0[2] == -1.0f && s1[2] == 0.0f && s2[2] == 0.0f);
     ck_assert(s0[3] == 0.0f && s1[3] == 1.0f && s2[3] == 0.0f);
     ck_assert(s0[4] == 1.0f && s1[4] == 0.0f);
-    model__sigmoid(5, z, s0, s1, s2);
+    model__sigmoid(5, 0.0, 0.0, z, s0, s1, s2);
     ck_assert(isnan(s0[0]));
     ck_assert(s0[1] == 1.0f && s1[1] == 0.0f);
     ck_assert(s0[2] == 0.0f && s1[2] == 0.0f);

@@ -181,7 +181,7 @@ START_TEST(emit_refuses_bad_prefix)
 {
     jg_diag d = JG_DIAG_INIT;
     jg_buf c = JG_BUF_INIT;
-    jg_emit_opts o = {"my-net", JG_TARGET_FILE, NULL, JG_DOUBLE};
+    jg_emit_opts o = {"my-net", JG_TARGET_FILE, NULL, JG_DOUBLE, 0};
     jg_model *m;
     make_weights();
     m = load_text(GOOD, &d);
@@ -201,7 +201,9 @@ START_TEST(suggestions)
     ck_assert_str_eq(jg_layer_suggest("tahn"), "tanh");
     ck_assert_str_eq(jg_layer_suggest("Dense"), "dense");
     ck_assert_str_eq(jg_layer_suggest("wieghts"), "weights");
-    ck_assert(jg_layer_suggest("relu") == NULL);
+    ck_assert_str_eq(jg_layer_suggest("reul"), "relu");
+    ck_assert_str_eq(jg_layer_suggest("gleu"), "gelu");
+    ck_assert(jg_layer_suggest("conv2d") == NULL);
 }
 END_TEST
 

@@ -79,7 +79,7 @@ START_TEST(hostile_names_stay_harmless)
     tu_tensor t[1];
     jg_diag d = JG_DIAG_INIT;
     jg_buf c = JG_BUF_INIT, h = JG_BUF_INIT;
-    jg_emit_opts o = {"evil", JG_TARGET_FILE, "jetgen emit */ x.spec \\\n#define X", JG_DOUBLE};
+    jg_emit_opts o = {"evil", JG_TARGET_FILE, "jetgen emit */ x.spec \\\n#define X", JG_DOUBLE, 0};
     jg_model *m;
     char *src;
     snprintf(folder, sizeof folder, "%s/x*", dir);

@@ -222,6 +222,12 @@ static void set_fns(tu_net *net, void *(*lookup)(void *, const char *), void *ow
     snprintf(name, sizeof name, "%s_hessian", prefix);
     p = lookup(owner, name);
     memcpy(&net->hessian, &p, sizeof p);
+    snprintf(name, sizeof name, "%s_hessian_diag", prefix);
+    p = lookup(owner, name);
+    memcpy(&net->hessian_diag, &p, sizeof p);
+    snprintf(name, sizeof name, "%s_laplacian", prefix);
+    p = lookup(owner, name);
+    memcpy(&net->laplacian, &p, sizeof p);
 }
 
 static void *jit_lookup(void *owner, const char *name)
@@ -242,6 +248,7 @@ static int emit_for(const jg_model *m, jg_emit_target target, const char *prefix
     o.target = target;
     o.command = NULL;
     o.precision = prec;
+    o.hessians = JG_HESSIAN_ALL;
     if (jg_emit(m, &o, src, NULL, &d) != 0) {
         snprintf(msg, msg_len, "emit: %s", jg_buf_str(&d.text));
         jg_diag_free(&d);
@@ -312,8 +319,9 @@ static int net_cc(tu_net *net, const jg_model *m, jg_precision prec, const char 
     }
     net->owner = h;
     set_fns(net, dl_lookup, h, prefix, prec);
-    if (prec == JG_FLOAT ? !net->hessian_f : (!net->eval || !net->jacobian || !net->hessian)) {
-        snprintf(msg, msg_len, "dlsym: missing %s_eval/_jacobian/_hessian", prefix);
+    if (prec == JG_FLOAT ? !net->hessian_f
+                         : (!net->eval || !net->jacobian || !net->hessian || !net->hessian_diag || !net->laplacian)) {
+        snprintf(msg, msg_len, "dlsym: missing %s_eval/_jacobian/_hessian/_hessian_diag/_laplacian", prefix);
         tu_net_free(net);
         return -1;
     }

@@ -65,6 +65,8 @@ typedef struct tu_net {
     void (*eval)(size_t, const double *, double *);
     void (*jacobian)(size_t, const double *, double *, double *);
     void (*hessian)(size_t, const double *, double *, double *, double *);
+    void (*hessian_diag)(size_t, const double *, double *, double *, double *);
+    void (*laplacian)(size_t, const double *, double *, double *, double *);
     void (*hessian_f)(size_t, const float *, float *, float *, float *);   /* float networks */
     void *owner;        /* the JIT handle or the dlopen handle */
     int is_jit;
