@@ -44,6 +44,10 @@ static jg_model *load_text(const char *text, jg_diag *d)
 }
 
 #define GOOD "input 1\nweights w.st\ndense 4 l0\ntanh\ndense 2 l1\n"
+/* every statement of format 2 */
+#define GOOD2 "input 1\nweights w.st\nscale 0.5 -1\ndense 4 l0\nscale l0.bias 1e-3\n" \
+              "residual\nsoftplus beta=2 threshold=10\nresidual\nsin w0=30\nend\nend\ngelu approximate=tanh\n" \
+              "fourier 2 l1.weight\ndense 2 l1\nhardtanh min_val=-2 max_val=2.5\n"
 
 static const struct bad_case {
     const char *spec;
@@ -82,6 +86,34 @@ static const struct bad_case {
     {"input 1\nweights w.st\ndense 4 l0\ndense 1 a b c d e f g h i\n", "model.spec:4:", 1},
     {"input 1\nweights w.st\nfoo\nbar 3\ndense 4 l0\n", "model.spec:3:1: unknown layer 'foo'\n", 2},
     {"input 1\nweights w.st\ndense 4 l0\ntanh\x01\n", "unknown layer 'tanh\\x01'", 1},
+    /* activation parameters */
+    {"input 1\nweights w.st\ndense 4 l0\nsoftplus beta=0\n", "model.spec:4:1: softplus needs beta > 0, not 0", 1},
+    {"input 1\nweights w.st\ndense 4 l0\nsoftplus gamma=2\n",
+     "model.spec:4:10: 'softplus' takes beta=VALUE and threshold=VALUE, not 'gamma=2'", 1},
+    {"input 1\nweights w.st\ndense 4 l0\nsin w0=abc\n", "model.spec:4:8: w0 must be a finite number, not 'abc'", 1},
+    {"input 1\nweights w.st\ndense 4 l0\nsin w0=inf\n", "model.spec:4:8: w0 must be a finite number", 1},
+    {"input 1\nweights w.st\ndense 4 l0\nsin w0=1 w0=2\n", "model.spec:4:10: w0 given twice", 1},
+    {"input 1\nweights w.st\ndense 4 l0\nelu 2\n", "model.spec:4:5: 'elu' takes alpha=VALUE, not '2'", 1},
+    {"input 1\nweights w.st\ndense 4 l0\nhardtanh min_val=1 max_val=0\n",
+     "model.spec:4:1: hardtanh needs min_val < max_val, not 1 and 0", 1},
+    {"input 1\nweights w.st\ndense 4 l0\nrelu negative_slope=0.1\n", "model.spec:4:6: 'relu' takes no arguments", 1},
+    /* residual blocks */
+    {"input 1\nweights w.st\ndense 4 l0\nresidual\ndense 2 l1\nend\n",
+     "model.spec:6:1: the residual block from line 4 ends 2 wide but started 4 wide", 1},
+    {"input 1\nweights w.st\ndense 4 l0\nend\n", "model.spec:4:1: 'end' without an open 'residual'", 1},
+    {"input 1\nweights w.st\ndense 4 l0\nresidual\ntanh\n", "model.spec:4: 'residual' is never closed with 'end'", 1},
+    {"input 1\nweights w.st\ndense 4 l0\nresidual\nresidual\nresidual\nresidual\nresidual\nresidual\nresidual\n"
+     "residual\nresidual\n", "model.spec:12:1: residual blocks nested more than 8 deep", 9},
+    {"input 1\nweights w.st\ndense 4 l0\nresidual x\nend\n", "model.spec:4:10: 'residual' takes no arguments", 2},
+    /* scale and fourier */
+    {"input 1\nweights w.st\ndense 4 l0\nscale l0.weight\n", "model.spec:4: tensor l0.weight has shape [4, 1], expected [4]",
+     1},
+    {"input 1\nweights w.st\ndense 4 l0\nscale l0.bias nope\n", "model.spec:4: tensor nope not found in ", 1},
+    {"input 1\nweights w.st\ndense 4 l0\nscale\n", "model.spec:4:1: 'scale' takes a factor and an optional offset", 1},
+    {"input 1\nweights w.st\nfourier 3 l0.weight\ndense 2 l1\n",
+     "model.spec:3: tensor l0.weight has shape [4, 1], expected [3, 1]", 2},
+    {"input 1\nweights w.st\nfourier 0 l0.weight\ndense 2 l1\n", "model.spec:3:9: fourier width must be 1 to 32768", 1},
+    {"input 1\nscale 2 1\ndense 4 l0\n", "model.spec: no 'weights' statement naming the safetensors file", 1},
 };
 
 START_TEST(bad_spec_is_refused)
@@ -133,6 +165,30 @@ START_TEST(good_specs)
     ck_assert_msg(m != NULL, "%s", jg_buf_str(&d.text));
     jg_model_free(m);
     ck_assert_int_eq(d.n_errors, 0);
+}
+END_TEST
+
+START_TEST(format2_statements)
+{
+    jg_diag d = JG_DIAG_INIT;
+    jg_model *m;
+    make_weights();
+    m = load_text(GOOD2, &d);
+    ck_assert_msg(m != NULL, "%s", jg_buf_str(&d.text));
+    ck_assert_uint_eq(m->n_layers, 13);
+    ck_assert_int_eq(m->max_depth, 2);
+    ck_assert(m->layers[0].kind == JG_SCALE && m->layers[0].w[0] == 0.5 && m->layers[0].b[0] == -1.0);
+    ck_assert(m->layers[2].kind == JG_SCALE && m->layers[2].b[3] == 1e-3 && m->layers[2].w[1] == -0.25);
+    ck_assert(m->layers[4].kind == JG_ACTIVATION && m->layers[4].param[0] == 2.0 && m->layers[4].param[1] == 10.0);
+    ck_assert(m->layers[6].param[0] == 30.0 && m->layers[7].depth == 1 && m->layers[8].depth == 0);
+    ck_assert_str_eq(m->layers[9].info->keyword, "gelu_tanh");
+    ck_assert(m->layers[10].kind == JG_FOURIER && m->layers[10].n_in == 4 && m->layers[10].n_out == 4);
+    ck_assert(m->layers[12].param[0] == -2.0 && m->layers[12].param[1] == 2.5);
+    ck_assert_int_eq(jg_model_warn(m, &d), 1);
+    ck_assert_msg(strstr(jg_buf_str(&d.text), "model.spec:15:1: warning: hardtanh is piecewise linear") != NULL,
+                  "%s", jg_buf_str(&d.text));
+    jg_model_free(m);
+    jg_diag_free(&d);
 }
 END_TEST
 
@@ -213,6 +269,7 @@ int main(void)
     TCase *tc = tcase_create("parse");
     tcase_add_loop_test(tc, bad_spec_is_refused, 0, (int)(sizeof bad / sizeof bad[0]));
     tcase_add_test(tc, good_specs);
+    tcase_add_test(tc, format2_statements);
     tcase_add_test(tc, nul_byte_is_refused);
     tcase_add_test(tc, work_space_limit);
     tcase_add_test(tc, prefix_must_be_an_identifier);
