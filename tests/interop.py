@@ -1,0 +1,227 @@
+"""interop.py: jetgen against PyTorch itself (Debian's python3-torch).
+
+Random networks over every activation and layer kind are built as torch
+modules, exported with tools/jetgen_export.py, evaluated by `jetgen eval`,
+and compared with PyTorch autograd in float64 (jacobian, and jacobian of
+jacobian): u, du/dx and d2u/dx2 within 1e-12 normwise per point, and the
+diagonal and Laplacian modes against the diagonal and trace of PyTorch's
+Hessian. Also: the export of a ModuleList network (the reference networks'
+shape), `jetgen init` on its weights, and the refusal of a layer jetgen
+cannot express.
+
+Run by meson (`interop`), with JETGEN naming the jetgen binary and
+JG_SOURCE_ROOT the source tree.
+"""
+
+import copy
+import json
+import os
+import random
+import subprocess
+import sys
+import tempfile
+
+import torch
+from torch import nn
+
+ROOT = os.environ.get("JG_SOURCE_ROOT", os.path.join(os.path.dirname(__file__), ".."))
+JETGEN = os.environ.get("JETGEN", os.path.join(ROOT, "build", "jetgen"))
+sys.path.insert(0, os.path.join(ROOT, "tools"))
+
+import jetgen_export as jx  # noqa: E402
+
+torch.set_default_dtype(torch.float64)
+failures = []
+
+
+def check(cond, what):
+    if not cond:
+        failures.append(what)
+        print("FAIL: " + what)
+
+
+def normwise(got, want):
+    got, want = torch.as_tensor(got, dtype=torch.float64), torch.as_tensor(want, dtype=torch.float64)
+    scale = want.abs().max().item()
+    err = (got - want).abs().max().item()
+    return err / scale if scale > 0 else err
+
+
+ACTIVATIONS = [
+    lambda r: nn.Tanh(), lambda r: nn.Sigmoid(),
+    lambda r: nn.Softplus(beta=r.choice([1.0, 2.5]), threshold=r.choice([20.0, 2.0])),
+    lambda r: jx.Sin(w0=r.uniform(0.5, 3.0)), lambda r: jx.Cos(w0=r.uniform(0.5, 3.0)),
+    lambda r: nn.GELU(), lambda r: nn.GELU(approximate="tanh"), lambda r: nn.SiLU(), lambda r: nn.Mish(),
+    lambda r: nn.ELU(alpha=r.choice([1.0, 0.7])), lambda r: nn.SELU(), lambda r: nn.Softsign(),
+    lambda r: jx.Exp(), lambda r: nn.ReLU(), lambda r: nn.LeakyReLU(r.choice([0.01, 0.2])),
+    lambda r: nn.Hardtanh(-0.5, 0.8), lambda r: nn.ReLU6(), lambda r: nn.Identity(),
+]
+
+
+def linear(r, n_in, n_out):
+    lin = nn.Linear(n_in, n_out, bias=r.random() < 0.8)
+    with torch.no_grad():
+        lin.weight.uniform_(-1.5 / n_in ** 0.5, 1.5 / n_in ** 0.5)
+        if lin.bias is not None:
+            lin.bias.uniform_(-0.5, 0.5)
+    return lin
+
+
+def random_net(seed):
+    r = random.Random(seed)
+    torch.manual_seed(seed)
+    n_in = r.randint(1, 3)
+    layers, width = [], n_in
+    if r.random() < 0.5:
+        mul = torch.empty(width).uniform_(0.3, 2.0) if r.random() < 0.5 else r.uniform(0.3, 2.0)
+        add = torch.empty(width).uniform_(-1, 1) if r.random() < 0.5 else r.uniform(-1, 1)
+        layers.append(jx.Scale(mul, add))
+    if r.random() < 0.3:
+        m = r.randint(1, 4)
+        layers.append(jx.Fourier(torch.empty(m, width).uniform_(-2, 2)))
+        width = 2 * m
+    for block in range(r.randint(1, 3)):
+        out = r.randint(2, 10)
+        act = ACTIVATIONS[(seed + block) % len(ACTIVATIONS)] if block == 0 else r.choice(ACTIVATIONS)
+        layers += [linear(r, width, out), act(r)]
+        width = out
+        if r.random() < 0.5:
+            inner = [linear(r, width, width), r.choice(ACTIVATIONS)(r)]
+            if r.random() < 0.3:
+                inner.append(jx.Residual(linear(r, width, width), r.choice(ACTIVATIONS)(r)))
+            layers.append(jx.Residual(*inner))
+    layers.append(linear(r, width, r.randint(1, 4)))
+    net = nn.Sequential(*layers)
+    if r.random() < 0.5:
+        net = net.float()       # weights saved in float32, as PyTorch's default
+    return net, n_in
+
+
+def torch_derivatives(net, x):
+    f = copy.deepcopy(net).double()
+    u = f(x)
+    du = torch.autograd.functional.jacobian(f, x)
+    d2u = torch.autograd.functional.jacobian(lambda y: torch.autograd.functional.jacobian(f, y, create_graph=True),
+                                             x)
+    return u, du, d2u
+
+
+def jetgen_eval(spec, points, hessian="full"):
+    text = "\n".join(" ".join(repr(float(v)) for v in p) for p in points) + "\n"
+    run = subprocess.run([JETGEN, "eval", spec, "--format", "json", "--hessian", hessian], input=text,
+                         capture_output=True, text=True)
+    if run.returncode != 0:
+        raise RuntimeError("jetgen eval %s failed:\n%s" % (spec, run.stderr))
+    return json.loads(run.stdout)
+
+
+def random_networks(folder, count):
+    for seed in range(count):
+        net, n_in = random_net(seed)
+        spec = os.path.join(folder, "net%d.spec" % seed)
+        jx.export(net, spec, n_in=n_in)
+        r = random.Random(1000 + seed)
+        points = [[r.uniform(-1.5, 1.5) for _ in range(n_in)] for _ in range(4)]
+        got = jetgen_eval(spec, points)
+        diag = jetgen_eval(spec, points, "diag") if seed % 3 == 0 else None
+        lap = jetgen_eval(spec, points, "laplacian") if seed % 3 == 1 else None
+        for p, x in enumerate(points):
+            u, du, d2u = torch_derivatives(net, torch.tensor(x))
+            for name, g, w in (("u", got["u"][p], u), ("du", got["du"][p], du), ("d2u", got["d2u"][p], d2u)):
+                e = normwise(g, w)
+                check(e <= 1e-12, "net %d point %d: %s off by %.3g\n%s" % (seed, p, name, e, open(spec).read()))
+            hd = torch.diagonal(d2u, dim1=-2, dim2=-1)
+            if diag is not None:
+                e = normwise(diag["d2u_diag"][p], hd)
+                check(e <= 1e-12, "net %d point %d: d2u_diag off by %.3g" % (seed, p, e))
+            if lap is not None:
+                e = normwise(lap["lap"][p], hd.sum(-1))
+                check(e <= 1e-12, "net %d point %d: lap off by %.3g" % (seed, p, e))
+
+
+class PINN(nn.Module):
+    """The reference networks' shape: layers in one ModuleList."""
+
+    def __init__(self, sizes):
+        super().__init__()
+        layers = []
+        for i in range(len(sizes) - 1):
+            layers.append(nn.Linear(sizes[i], sizes[i + 1]))
+            if i + 2 < len(sizes):
+                layers.append(nn.Tanh())
+        self.linears = nn.ModuleList(layers)
+
+    def forward(self, x):
+        for layer in self.linears:
+            x = layer(x)
+        return x
+
+
+def module_list_and_init(folder):
+    torch.manual_seed(3)
+    net = PINN([2, 8, 8, 3]).float()
+    spec = os.path.join(folder, "pinn.spec")
+    text = jx.export(net, spec, input_names=["x", "t"])
+    check(text.splitlines()[1:] == ["input x t", "weights pinn.safetensors", "dense 8 linears.0", "tanh",
+                                    "dense 8 linears.2", "tanh", "dense 3 linears.4"], "export text:\n" + text)
+    x = [0.3, -0.7]
+    got = jetgen_eval(spec, [x])
+    u, du, d2u = torch_derivatives(net, torch.tensor(x))
+    check(normwise(got["d2u"][0], d2u) <= 1e-12, "PINN export: d2u")
+    # jetgen init writes the same layers from the weights alone
+    run = subprocess.run([JETGEN, "init", os.path.join(folder, "pinn.safetensors"), "--activation", "tanh"],
+                         capture_output=True, text=True)
+    check(run.returncode == 0, "jetgen init failed: " + run.stderr)
+    lines = [l for l in run.stdout.splitlines() if l and not l.startswith("#")]
+    check(lines == ["input 2", "weights pinn.safetensors", "dense 8 linears.0", "tanh", "dense 8 linears.2",
+                    "tanh", "dense 3 linears.4"], "jetgen init:\n" + run.stdout)
+
+
+def refusals(folder):
+    net = nn.Sequential(nn.Linear(2, 4), nn.Conv1d(1, 1, 1))
+    try:
+        jx.export(net, os.path.join(folder, "bad.spec"))
+        check(False, "Conv1d was exported")
+    except jx.ExportError as e:
+        check("layer 1 (Conv1d) cannot be expressed" in str(e), "refusal message: %s" % e)
+    check(not os.path.exists(os.path.join(folder, "bad.spec")), "a refused export left a file")
+
+
+def extremes(folder):
+    """Each activation alone (u = s(x)) at extreme x: no NaN from jetgen, and
+    PyTorch's value and derivatives wherever PyTorch gives a number."""
+    xs = [1e300, -1e300, 1e100, -1e100, 1e10, -1e10, 745.0, -745.0, 50.0, -50.0, 1e-300, 0.5]
+    for k, make in enumerate(ACTIVATIONS):
+        act = make(random.Random(k))
+        one = nn.Linear(1, 1)
+        with torch.no_grad():
+            one.weight.fill_(1.0)
+            one.bias.fill_(0.0)
+        net = nn.Sequential(one, act, copy.deepcopy(one))
+        spec = os.path.join(folder, "x%d.spec" % k)
+        jx.export(net, spec)
+        got = jetgen_eval(spec, [[x] for x in xs])
+        for p, x in enumerate(xs):
+            u, du, d2u = torch_derivatives(net, torch.tensor([x]))
+            for name, g, w in (("u", got["u"][p][0], u.item()), ("du", got["du"][p][0][0], du.item()),
+                               ("d2u", got["d2u"][p][0][0][0], d2u.item())):
+                overflows = isinstance(act, jx.Exp) and x > 709.0     # e^x is beyond double: inf
+                check(g is not None or overflows, "%s at %g: %s is NaN or infinite" % (type(act).__name__, x, name))
+                if g is None or w != w or abs(w) == float("inf"):
+                    continue
+                check(abs(g - w) <= 1e-12 * max(1.0, abs(w)),
+                      "%s at %g: %s = %.17g, PyTorch %.17g" % (type(act).__name__, x, name, g, w))
+
+
+def main():
+    with tempfile.TemporaryDirectory() as folder:
+        random_networks(folder, 2 * len(ACTIVATIONS))
+        extremes(folder)
+        module_list_and_init(folder)
+        refusals(folder)
+    print("interop: %d failures" % len(failures))
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
