@@ -117,6 +117,19 @@ static int report(jg_diag *d)
 
 /* ---- check ---- */
 
+/* v with the fewest digits that read back exactly. */
+static void print_number(double v)
+{
+    char s[40];
+    int prec;
+    for (prec = 6; prec < 17; prec++) {
+        snprintf(s, sizeof s, "%.*g", prec, v);
+        if (strtod(s, NULL) == v)
+            break;
+    }
+    printf("%.*g", prec, v);
+}
+
 static void print_flops(const char *what, double f)
 {
     printf("  %-24s %.0f\n", what, f);
@@ -171,15 +184,19 @@ static int cmd_check(int argc, char **argv)
             if (l->tensor)
                 printf("%s", l->tensor);
             else
-                printf("%.17g", l->param[0]);
-            if (l->tensor2)
+                print_number(l->param[0]);
+            if (l->tensor2) {
                 printf(", add %s", l->tensor2);
-            else
-                printf(", add %.17g", l->param[1]);
+            } else {
+                printf(", add ");
+                print_number(l->param[1]);
+            }
         } else if (l->kind == JG_RESIDUAL || l->kind == JG_END)
             printf("  %10s  block %d", "", l->depth + 1);
-        for (k = 0; k < l->info->n_params; k++)
-            printf("%s%s=%.17g", k ? " " : "  " "          " "  ", l->info->param_name[k], l->param[k]);
+        for (k = 0; k < l->info->n_params; k++) {
+            printf("%s%s=", k ? " " : "  " "          " "  ", l->info->param_name[k]);
+            print_number(l->param[k]);
+        }
         printf("\n");
     }
     printf("\n  outputs     %zu\n  parameters  %zu\n", m->n_out, jg_model_params(m));
