@@ -226,20 +226,6 @@ typedef struct net {
     char spec_path[1024];
 } net;
 
-typedef struct rng { unsigned long long s; } rng;
-
-static double uniform(rng *r, double lo, double hi)
-{
-    r->s ^= r->s << 13;
-    r->s ^= r->s >> 7;
-    r->s ^= r->s << 17;
-    return lo + (hi - lo) * (double)(r->s >> 11) / 9007199254740992.0;
-}
-
-static int pick(rng *r, int n)
-{
-    return (int)uniform(r, 0, n - 1e-9);
-}
 
 typedef struct writer {
     char spec[8192];
@@ -270,16 +256,16 @@ static op *new_op(net *n, int kind, int width)
 }
 
 /* A dense layer width <- in, with weights scaled to keep z moderate. */
-static void add_dense(net *n, writer *wr, rng *r, int in, int out)
+static void add_dense(net *n, writer *wr, tu_rng *r, int in, int out)
 {
     op *o = new_op(n, OP_DENSE, out);
     char name[32];
     int j;
-    o->has_b = pick(r, 3) != 0;
+    o->has_b = tu_pick(r, 3) != 0;
     for (j = 0; j < out * in; j++)
-        o->w[j] = uniform(r, -1.5, 1.5) / sqrt((double)in);
+        o->w[j] = tu_uniform(r, -1.5, 1.5) / sqrt((double)in);
     for (j = 0; j < out; j++)
-        o->b[j] = uniform(r, -0.5, 0.5);
+        o->b[j] = tu_uniform(r, -0.5, 0.5);
     sprintf(name, "d%d", n->n_ops);
     wr->len += (size_t)sprintf(wr->spec + wr->len, "dense %d %s\n", out, name);
     sprintf(name, "d%d.weight", n->n_ops);
@@ -290,7 +276,7 @@ static void add_dense(net *n, writer *wr, rng *r, int in, int out)
     }
 }
 
-static void add_act(net *n, writer *wr, rng *r, int width, int a)
+static void add_act(net *n, writer *wr, tu_rng *r, int width, int a)
 {
     op *o = new_op(n, OP_ACT, width);
     double p, q;
@@ -300,9 +286,9 @@ static void add_act(net *n, writer *wr, rng *r, int width, int a)
     static const char *const alpha[2] = {"alpha", NULL}, *const slope[2] = {"negative_slope", NULL};
     static const char *const minmax[2] = {"min_val", "max_val"};
     o->act = a;
-    act_params(a, pick(r, 2), &p, &q);
+    act_params(a, tu_pick(r, 2), &p, &q);
     if (a == SIN || a == COS)
-        p = uniform(r, 0.5, 3.0);
+        p = tu_uniform(r, 0.5, 3.0);
     o->p = p;
     o->q = q;
     names = a == SOFTPLUS ? softplus : a == SIN || a == COS ? w0 : a == ELU ? alpha
@@ -321,26 +307,26 @@ static void add_act(net *n, writer *wr, rng *r, int width, int a)
    drawn across the nets. */
 static void make_net(net *n, int seed, int a0)
 {
-    rng r;
+    tu_rng r;
     writer *wr = calloc(1, sizeof *wr);
     int width, i, blocks, depth = 0, open_width[4];
     char name[32];
     const char *dir = tu_tmpdir();
     r.s = 0x9e3779b97f4a7c15ull * (unsigned long long)(seed + 11);
     memset(n, 0, sizeof *n);
-    n->n_in = 1 + pick(&r, 4);
+    n->n_in = 1 + tu_pick(&r, 4);
     width = n->n_in;
     wr->len += (size_t)sprintf(wr->spec, "input %d\nweights w.safetensors\n", n->n_in);
-    if (pick(&r, 2)) {  /* scale the input, by constants or tensors */
+    if (tu_pick(&r, 2)) {  /* scale the input, by constants or tensors */
         op *o = new_op(n, OP_SCALE, width);
         const char *args[2];
         char an[2][32];
         for (i = 0; i < 2; i++) {
             int j;
-            const int tensor = pick(&r, 2);
-            const double c = i == 0 ? uniform(&r, 0.3, 2.0) : uniform(&r, -1.0, 1.0);
+            const int tensor = tu_pick(&r, 2);
+            const double c = i == 0 ? tu_uniform(&r, 0.3, 2.0) : tu_uniform(&r, -1.0, 1.0);
             for (j = 0; j < width; j++)
-                (i == 0 ? o->w : o->b)[j] = tensor ? (i == 0 ? uniform(&r, 0.3, 2.0) : uniform(&r, -1, 1)) : c;
+                (i == 0 ? o->w : o->b)[j] = tensor ? (i == 0 ? tu_uniform(&r, 0.3, 2.0) : tu_uniform(&r, -1, 1)) : c;
             if (tensor) {
                 sprintf(an[i], "s%d.%s", n->n_ops, i == 0 ? "mul" : "add");
                 add_tensor(wr, an[i], (size_t)width, 0, i == 0 ? o->w : o->b);
@@ -351,35 +337,35 @@ static void make_net(net *n, int seed, int a0)
         }
         wr->len += (size_t)sprintf(wr->spec + wr->len, "scale %s %s\n", args[0], args[1]);
     }
-    if (pick(&r, 3) == 0) {     /* Fourier features of the input */
+    if (tu_pick(&r, 3) == 0) {     /* Fourier features of the input */
         op *o = new_op(n, OP_FOURIER, 0);
-        const int m = 1 + pick(&r, 5);
+        const int m = 1 + tu_pick(&r, 5);
         for (i = 0; i < m * width; i++)
-            o->w[i] = uniform(&r, -2.0, 2.0);
+            o->w[i] = tu_uniform(&r, -2.0, 2.0);
         o->width = 2 * m;
         sprintf(name, "ff%d.B", n->n_ops);
         add_tensor(wr, name, (size_t)m, (size_t)width, o->w);
         wr->len += (size_t)sprintf(wr->spec + wr->len, "fourier %d %s\n", m, name);
         width = 2 * m;
     }
-    blocks = 1 + pick(&r, 3);
+    blocks = 1 + tu_pick(&r, 3);
     for (i = 0; i < blocks; i++) {
-        const int out = depth > 0 ? width : 2 + pick(&r, 9), a = i == 0 ? a0 : pick(&r, N_ACTS);
+        const int out = depth > 0 ? width : 2 + tu_pick(&r, 9), a = i == 0 ? a0 : tu_pick(&r, N_ACTS);
         add_dense(n, wr, &r, width, out);
         width = out;
         add_act(n, wr, &r, width, a);
-        if (pick(&r, 2) && depth < 3) {     /* a residual block: dense, activation, maybe nested */
+        if (tu_pick(&r, 2) && depth < 3) {     /* a residual block: dense, activation, maybe nested */
             new_op(n, OP_RESIDUAL, width);
             wr->len += (size_t)sprintf(wr->spec + wr->len, "residual\n");
             open_width[depth++] = width;
             add_dense(n, wr, &r, width, width);
-            add_act(n, wr, &r, width, pick(&r, N_ACTS));
-            if (pick(&r, 2) == 0 || i + 1 == blocks) {
+            add_act(n, wr, &r, width, tu_pick(&r, N_ACTS));
+            if (tu_pick(&r, 2) == 0 || i + 1 == blocks) {
                 while (depth > 0 && width == open_width[depth - 1]) {
                     new_op(n, OP_END, width);
                     wr->len += (size_t)sprintf(wr->spec + wr->len, "end\n");
                     depth--;
-                    if (pick(&r, 2))
+                    if (tu_pick(&r, 2))
                         break;
                 }
             }
@@ -390,9 +376,9 @@ static void make_net(net *n, int seed, int a0)
         wr->len += (size_t)sprintf(wr->spec + wr->len, "end\n");
         depth--;
     }
-    add_dense(n, wr, &r, width, 1 + pick(&r, 5));
-    if (pick(&r, 4) == 0)
-        add_act(n, wr, &r, n->ops[n->n_ops - 1].width, pick(&r, N_ACTS));
+    add_dense(n, wr, &r, width, 1 + tu_pick(&r, 5));
+    if (tu_pick(&r, 4) == 0)
+        add_act(n, wr, &r, n->ops[n->n_ops - 1].width, tu_pick(&r, N_ACTS));
     tu_write_safetensors(tu_path(dir, "w.safetensors"), wr->t, wr->nt);
     snprintf(n->spec_path, sizeof n->spec_path, "%s/model.spec", dir);
     tu_write_file(n->spec_path, wr->spec, wr->len);
@@ -483,7 +469,7 @@ START_TEST(random_network_matches_oracle)
     jg_model *m;
     tu_net jit, cc;
     char msg[8192];
-    rng r;
+    tu_rng r;
     size_t np, p, k, i, j, no, ni;
     double x[MAX_PTS * 4], *u, *du, *d2u, *dg, *lap, *u2, *du2, *d2u2, ref_u[MAX_W], ref_du[MAX_W * 4];
     double ref_d2u[MAX_W * 16], ref_dg[MAX_W * 4], ref_lap[MAX_W];
@@ -496,9 +482,9 @@ START_TEST(random_network_matches_oracle)
     no = m->n_out;
     ni = m->n_in;
     r.s = 777 + (unsigned long long)_i;
-    np = 1 + (size_t)pick(&r, MAX_PTS);
+    np = 1 + (size_t)tu_pick(&r, MAX_PTS);
     for (p = 0; p < np * ni; p++)
-        x[p] = uniform(&r, -1.5, 1.5);
+        x[p] = tu_uniform(&r, -1.5, 1.5);
     u = malloc(np * no * sizeof *u);
     du = malloc(np * no * ni * sizeof *du);
     d2u = malloc(np * no * ni * ni * sizeof *d2u);

@@ -24,20 +24,6 @@
 
 typedef struct hd { double a, b, c, d; } hd;
 
-typedef struct rng { unsigned long long s; } rng;
-
-static double uniform(rng *r, double lo, double hi)
-{
-    r->s ^= r->s << 13;
-    r->s ^= r->s >> 7;
-    r->s ^= r->s << 17;
-    return lo + (hi - lo) * (double)(r->s >> 11) / 9007199254740992.0;
-}
-
-static int pick(rng *r, int n)
-{
-    return (int)uniform(r, 0, n - 1e-9);
-}
 
 /* One random network: written as spec and weights into a new folder. */
 typedef struct net {
@@ -51,7 +37,7 @@ typedef struct net {
 
 static void make_net(net *n, int seed)
 {
-    rng r;
+    tu_rng r;
     char spec[4096], name[32];
     tu_tensor t[2 * MAX_LAYERS];
     size_t nt = 0, len = 0;
@@ -60,23 +46,23 @@ static void make_net(net *n, int seed)
     const char *dir = tu_tmpdir();
     r.s = 0x9e3779b97f4a7c15ull * (unsigned long long)(seed + 1);
     memset(n, 0, sizeof *n);
-    n->n_in = 1 + pick(&r, 4);
-    n_dense = 1 + pick(&r, 4);
+    n->n_in = 1 + tu_pick(&r, 4);
+    n_dense = 1 + tu_pick(&r, 4);
     width = n->n_in;
     len += (size_t)sprintf(spec + len, "input %d\nweights w.safetensors\n", n->n_in);
     for (i = 0; i < n_dense; i++) {
-        const int out = i + 1 == n_dense ? 1 + pick(&r, 5) : 1 + pick(&r, 9);
+        const int out = i + 1 == n_dense ? 1 + tu_pick(&r, 5) : 1 + tu_pick(&r, 9);
         const int k = n->n_layers++;
-        const char *dtype = pick(&r, 2) ? "F64" : "F32";
+        const char *dtype = tu_pick(&r, 2) ? "F64" : "F32";
         n->kind[k] = 0;
         n->width[k] = out;
-        n->has_b[k] = pick(&r, 4) != 0;
+        n->has_b[k] = tu_pick(&r, 4) != 0;
         for (j = 0; j < out * width; j++) {
-            double v = uniform(&r, -1.2, 1.2);
+            double v = tu_uniform(&r, -1.2, 1.2);
             n->w[k][j] = dtype[1] == '3' ? (double)(float)v : v;
         }
         for (j = 0; j < out; j++) {
-            double v = uniform(&r, -0.5, 0.5);
+            double v = tu_uniform(&r, -0.5, 0.5);
             n->b[k][j] = dtype[1] == '3' ? (double)(float)v : v;
         }
         sprintf(name, "layer%d", k);
@@ -97,9 +83,9 @@ static void make_net(net *n, int seed)
             t[nt++].data = n->b[k];
         }
         width = out;
-        if (i + 1 < n_dense || pick(&r, 3) == 0) {
+        if (i + 1 < n_dense || tu_pick(&r, 3) == 0) {
             static const char *const acts[] = {"", "tanh", "sigmoid", "identity"};
-            const int a = i + 1 < n_dense ? pick(&r, 4) : 1 + pick(&r, 3);
+            const int a = i + 1 < n_dense ? tu_pick(&r, 4) : 1 + tu_pick(&r, 3);
             if (a != 0) {
                 n->kind[n->n_layers] = a;
                 n->width[n->n_layers++] = width;
@@ -169,7 +155,7 @@ START_TEST(random_network_matches_oracles)
     jg_model *m;
     tu_net jit;
     char msg[8192];
-    rng r;
+    tu_rng r;
     size_t np, p, k, i, j, no, ni;
     double x[MAX_PTS * 4], *u, *du, *d2u, *up, *um, *dup, *dum;
     double *ref_u, *ref_du, *ref_d2u;
@@ -183,9 +169,9 @@ START_TEST(random_network_matches_oracles)
     no = m->n_out;
     ni = m->n_in;
     r.s = 12345 + (unsigned long long)_i;
-    np = 1 + (size_t)pick(&r, MAX_PTS);
+    np = 1 + (size_t)tu_pick(&r, MAX_PTS);
     for (p = 0; p < np * ni; p++)
-        x[p] = uniform(&r, -2.0, 2.0);
+        x[p] = tu_uniform(&r, -2.0, 2.0);
     u = malloc(np * no * sizeof *u);
     du = malloc(np * no * ni * sizeof *du);
     d2u = malloc(np * no * ni * ni * sizeof *d2u);
@@ -346,13 +332,13 @@ START_TEST(literals_are_exact)
     tu_net net;
     char msg[4096];
     double one = 1.0, u[N];
-    rng r;
+    tu_rng r;
     size_t i, pass;
     r.s = 77;
     for (i = 0; i < N; i++) {
         /* doubles over many binades, and floats */
-        w64[i] = uniform(&r, -1.0, 1.0) * pow(10.0, (double)pick(&r, 40) - 20.0);
-        w32[i] = (double)(float)(uniform(&r, -1.0, 1.0) * pow(10.0, (double)pick(&r, 20) - 10.0));
+        w64[i] = tu_uniform(&r, -1.0, 1.0) * pow(10.0, (double)tu_pick(&r, 40) - 20.0);
+        w32[i] = (double)(float)(tu_uniform(&r, -1.0, 1.0) * pow(10.0, (double)tu_pick(&r, 20) - 10.0));
     }
     memcpy(w64, edge, sizeof edge);
     for (i = 0; i < 4; i++)

@@ -391,3 +391,16 @@ void tu_hessian_float(const tu_net *net, size_t n, size_t n_in, size_t n_out,
     free(fdu);
     free(fd2u);
 }
+
+double tu_uniform(tu_rng *r, double lo, double hi)
+{
+    r->s ^= r->s << 13;
+    r->s ^= r->s >> 7;
+    r->s ^= r->s << 17;
+    return lo + (hi - lo) * (double)(r->s >> 11) / 9007199254740992.0;
+}
+
+int tu_pick(tu_rng *r, int n)
+{
+    return (int)tu_uniform(r, 0, n - 1e-9);
+}

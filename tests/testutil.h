@@ -55,6 +55,12 @@ struct Suite;
    default), frees it, and returns the exit status for main. */
 int tu_run_suite(struct Suite *s);
 
+/* A small deterministic random generator (xorshift64) for test data. */
+typedef struct tu_rng { unsigned long long s; } tu_rng;
+/* Uniform in [lo, hi); an integer in [0, n). */
+double tu_uniform(tu_rng *r, double lo, double hi);
+int tu_pick(tu_rng *r, int n);
+
 /* Runs a shell command; returns its exit status (-1 if it did not exit). */
 int tu_run(const char *command);
 
