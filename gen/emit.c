@@ -734,7 +734,8 @@ int jg_emit(const jg_model *m, const jg_emit_opts *o, jg_buf *c, jg_buf *h,
         jg_diag_error(d, "jetgen", 0, 0, "internal error: template section '%s' does not match", bad);
     else if (c->failed || (h != NULL && h->failed) || prov_c.failed || prov_h.failed || sizes.failed
              || decl.failed || kern.failed || work.failed || weights.failed || layers.failed
-             || tpl_c.failed || tpl_h.failed || incl.failed) {
+             || tpl_c.failed || tpl_h.failed || incl.failed || api_text[0].failed || api_text[1].failed
+             || api_text[2].failed || api_text[3].failed || api_text[4].failed || api_text[5].failed) {
         jg_diag_error(d, "jetgen", 0, 0, "out of memory while writing C");
         rc = -1;
     }

@@ -175,12 +175,12 @@ static int cmd_check(int argc, char **argv)
         int k;
         printf("  %5zu  %4d  %-12s %6zu %6zu", i + 1, l->line, l->info->keyword, l->n_out, l->n_in);
         if (l->kind == JG_DENSE)
-            printf("  %10zu  %s (%s%s)", l->n_out * l->n_in + (l->b ? l->n_out : 0), l->tensor,
-                   l->dtype, l->b ? ", with bias" : ", no bias");
+            printf("  %10zu  %s (%s%s)", jg_layer_params(l), l->tensor, l->dtype,
+                   l->b ? ", with bias" : ", no bias");
         else if (l->kind == JG_FOURIER)
-            printf("  %10zu  %s (%s)", l->n_out / 2 * l->n_in, l->tensor, l->dtype);
+            printf("  %10zu  %s (%s)", jg_layer_params(l), l->tensor, l->dtype);
         else if (l->kind == JG_SCALE) {
-            printf("  %10zu  mul ", (l->tensor ? l->n_out : 0) + (l->tensor2 ? l->n_out : 0));
+            printf("  %10zu  mul ", jg_layer_params(l));
             if (l->tensor)
                 printf("%s", l->tensor);
             else
@@ -528,8 +528,8 @@ static void print_text(const jg_model *m, int mode, const points *pts, const dou
         }
         if (mode == JG_MODE_LAPLACIAN)
             printf(" %24s", "laplacian");
-        for (i = 0; mode == JG_MODE_HESSIAN || mode == JG_MODE_DIAG ? i < ni : 0; i++)
-            for (j = i; j < (mode == JG_MODE_DIAG ? i + 1 : ni); j++) {
+        for (i = 0; (mode == JG_MODE_HESSIAN || mode == JG_MODE_DIAG) && i < ni; i++)
+            for (j = i; j < (mode == JG_MODE_HESSIAN ? ni : i + 1); j++) {
                 char h[80];
                 if (i == j)
                     snprintf(h, sizeof h, "d2u/d%s2", input_name(m, i, a));

@@ -142,18 +142,25 @@ size_t jg_model_channels(const jg_model *m, jg_mode mode)
     return 1;
 }
 
+size_t jg_layer_params(const jg_layer *l)
+{
+    switch (l->kind) {
+    case JG_DENSE:
+        return l->n_out * l->n_in + (l->b != NULL ? l->n_out : 0);
+    case JG_FOURIER:
+        return l->n_out / 2 * l->n_in;
+    case JG_SCALE:
+        return (l->tensor != NULL ? l->n_out : 0) + (l->tensor2 != NULL ? l->n_out : 0);
+    default:
+        return 0;
+    }
+}
+
 size_t jg_model_params(const jg_model *m)
 {
     size_t i, n = 0;
-    for (i = 0; i < m->n_layers; i++) {
-        const jg_layer *l = &m->layers[i];
-        if (l->kind == JG_DENSE)
-            n += l->n_out * l->n_in + (l->b != NULL ? l->n_out : 0);
-        else if (l->kind == JG_FOURIER)
-            n += l->n_out / 2 * l->n_in;
-        else if (l->kind == JG_SCALE)
-            n += (l->tensor != NULL ? l->n_out : 0) + (l->tensor2 != NULL ? l->n_out : 0);
-    }
+    for (i = 0; i < m->n_layers; i++)
+        n += jg_layer_params(&m->layers[i]);
     return n;
 }
 

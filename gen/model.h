@@ -97,6 +97,8 @@ typedef enum jg_mode {
    N_IN (N_IN + 1) / 2 (the Hessian's upper triangle), N_IN (its diagonal)
    or 1 (its trace) more. */
 size_t jg_model_channels(const jg_model *m, jg_mode mode);
+/* Numbers a layer reads from the weights file; their sum over a model. */
+size_t jg_layer_params(const jg_layer *l);
 size_t jg_model_params(const jg_model *m);
 /* Floating-point operations per point for a mode (docs/spec.md says what
    counts: a multiply-add is 2, an activation function call 1). */

@@ -318,10 +318,6 @@ static size_t read_width_and_name(parser *p, const jg_layer_info *info, token *t
                       shown(t[1].s, show));
         return 0;
     }
-    if (strlen(t[2].s) > JG_MAX_NAME) {
-        jg_diag_error(p->d, p->path, p->line, t[2].col, "tensor name is longer than %d bytes", JG_MAX_NAME);
-        return 0;
-    }
     return n;
 }
 
@@ -401,10 +397,7 @@ static void do_layer(parser *p, const jg_layer_info *info, token *t, int nt)
     case JG_FOURIER:
         l->n_out = info->kind == JG_FOURIER ? 2 * n : n;
         p->width = l->n_out;
-        p->tensor_lines++;
-        l->tensor = jg_strdup(t[2].s);
-        if (l->tensor == NULL)
-            oom(p);
+        take_tensor(p, &t[2], &l->tensor);
         break;
     case JG_SCALE:
         for (i = 1; i < nt; i++) {
