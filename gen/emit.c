@@ -636,11 +636,17 @@ int jg_emit(const jg_model *m, const jg_emit_opts *o, jg_buf *c, jg_buf *h,
     jg_buf prov_c = JG_BUF_INIT, prov_h = JG_BUF_INIT, sizes = JG_BUF_INIT;
     jg_buf decl = JG_BUF_INIT, kern = JG_BUF_INIT, work = JG_BUF_INIT;
     jg_buf weights = JG_BUF_INIT, layers = JG_BUF_INIT, tpl_c = JG_BUF_INIT, tpl_h = JG_BUF_INIT;
-    jg_buf incl = JG_BUF_INIT;
+    jg_buf tpl_s = JG_BUF_INIT, incl = JG_BUF_INIT;
     jg_buf api_text[6] = {JG_BUF_INIT, JG_BUF_INIT, JG_BUF_INIT, JG_BUF_INIT, JG_BUF_INIT, JG_BUF_INIT};
+    jg_buf single_text[4] = {JG_BUF_INIT, JG_BUF_INIT, JG_BUF_INIT, JG_BUF_INIT};
+    jg_buf *const temps[] = {&prov_c, &prov_h, &sizes, &decl, &kern, &work, &weights, &layers,
+                             &tpl_c, &tpl_h, &tpl_s, &incl, &api_text[0], &api_text[1], &api_text[2],
+                             &api_text[3], &api_text[4], &api_text[5], &single_text[0],
+                             &single_text[1], &single_text[2], &single_text[3]};
+    const int single = o->target == JG_TARGET_SINGLE;
     const char *kp;
     size_t k;
-    int rc = 0;
+    int rc = 0, failed = 0;
 
     why = jg_prefix_problem(o->prefix);
     if (why != NULL) {
@@ -661,7 +667,8 @@ int jg_emit(const jg_model *m, const jg_emit_opts *o, jg_buf *c, jg_buf *h,
     e.hessians = o->target == JG_TARGET_JIT ? JG_HESSIAN_ALL : o->hessians != 0 ? o->hessians : JG_HESSIAN_FULL;
     upper(e.kup, e.kp);
 
-    put_provenance(&prov_c, m, o, o->target == JG_TARGET_JIT ? "JIT source" : "C99 source");
+    put_provenance(&prov_c, m, o, o->target == JG_TARGET_JIT ? "JIT source"
+                   : single ? "Single-file C99 header" : "C99 source");
     put_provenance(&prov_h, m, o, "Header");
     put_sizes(&sizes, &e);
     put_work(&work, &e);
@@ -673,40 +680,71 @@ int jg_emit(const jg_model *m, const jg_emit_opts *o, jg_buf *c, jg_buf *h,
     }
     jg_tpl_rename(&tpl_c, jg_tpl_model_c, strlen(jg_tpl_model_c), o->prefix);
     jg_tpl_rename(&tpl_h, jg_tpl_model_h, strlen(jg_tpl_model_h), o->prefix);
+    jg_tpl_rename(&tpl_s, jg_tpl_single_h, strlen(jg_tpl_single_h), o->prefix);
     {
         static const char *const api[3] = {"api-hessian", "api-hessian_diag", "api-laplacian"};
-        jg_tpl_slot hs[6], cs[10];
-        size_t k, lh, lc;
+        static const char *const single_part[4] = {"usage", "linkage", "implementation", "end"};
+        const char *part[4];    /* the sections of templates/single.h, or "" */
+        jg_tpl_slot hs[7], cs[12];
+        size_t lh, lc, ls;
+        for (k = 0; k < 4; k++) {
+            const char *t = jg_tpl_section(jg_buf_str(&tpl_s), single_part[k], &ls);
+            part[k] = "";
+            if (t == NULL) {
+                rc = -1;
+                bad = single_part[k];
+            } else if (single) {
+                jg_buf_putn(&single_text[k], t, ls);
+                part[k] = jg_buf_str(&single_text[k]);
+            }
+        }
+        {
+            const char *t = jg_tpl_section(jg_buf_str(&tpl_h), "linkage", &ls);
+            if (t == NULL) {
+                rc = -1;
+                bad = "linkage";
+            } else if (!single) {
+                jg_buf_putn(&single_text[1], t, ls);
+                part[1] = jg_buf_str(&single_text[1]);
+            }
+        }
         hs[0].name = "provenance";
         hs[0].text = "";
         hs[1].name = "includes";
-        hs[1].text = "";
-        hs[2].name = "sizes";
-        hs[2].text = jg_buf_str(&sizes);
+        hs[1].text = single ? "#include <stddef.h>\n" : "";
+        hs[2].name = "linkage";
+        hs[2].text = part[1];
+        hs[3].name = "sizes";
+        hs[3].text = jg_buf_str(&sizes);
         cs[0].name = "provenance";
+        jg_buf_puts(&prov_c, part[0]);
         cs[0].text = jg_buf_str(&prov_c);
         if (o->target == JG_TARGET_JIT)
             jg_tpl_rename(&incl, jit_includes, strlen(jit_includes), kp);
-        else
+        else if (!single)
             jg_buf_puts(&incl, "#include <math.h>\n#include <stddef.h>\n#include <string.h>\n");
         cs[1].name = "includes";
         cs[1].text = jg_buf_str(&incl);
         cs[2].name = "declarations";
-        cs[3].name = "kernels";
-        cs[3].text = jg_buf_str(&kern);
-        cs[4].name = "work";
-        cs[4].text = jg_buf_str(&work);
-        cs[5].name = "weights";
-        cs[5].text = jg_buf_str(&weights);
-        cs[6].name = "layers";
-        cs[6].text = jg_buf_str(&layers);
+        cs[3].name = "implementation";
+        cs[3].text = part[2];
+        cs[4].name = "kernels";
+        cs[4].text = jg_buf_str(&kern);
+        cs[5].name = "work";
+        cs[5].text = jg_buf_str(&work);
+        cs[6].name = "weights";
+        cs[6].text = jg_buf_str(&weights);
+        cs[7].name = "layers";
+        cs[7].text = jg_buf_str(&layers);
+        cs[11].name = "end";
+        cs[11].text = part[3];
         /* a second-derivative function asked for keeps its section's text
            (banners dropped); the others are dropped whole */
         for (k = 0; k < 3; k++) {
             const char *th = jg_tpl_section(jg_buf_str(&tpl_h), api[k], &lh);
             const char *tc = jg_tpl_section(jg_buf_str(&tpl_c), api[k], &lc);
             const int on = (e.hessians >> k) & 1u;
-            hs[3 + k].name = cs[7 + k].name = api[k];
+            hs[4 + k].name = cs[8 + k].name = api[k];
             if (th == NULL || tc == NULL) {
                 rc = -1;
                 bad = api[k];
@@ -716,41 +754,30 @@ int jg_emit(const jg_model *m, const jg_emit_opts *o, jg_buf *c, jg_buf *h,
                 jg_buf_putn(&api_text[k], th, lh);
                 jg_buf_putn(&api_text[3 + k], tc, lc);
             }
-            hs[3 + k].text = jg_buf_str(&api_text[k]);
-            cs[7 + k].text = jg_buf_str(&api_text[3 + k]);
+            hs[4 + k].text = jg_buf_str(&api_text[k]);
+            cs[8 + k].text = jg_buf_str(&api_text[3 + k]);
         }
         if (rc == 0)
-            rc = jg_tpl_fill(&decl, jg_buf_str(&tpl_h), hs, 6, &bad);
-        if (rc == 0 && h != NULL) {
+            rc = jg_tpl_fill(&decl, jg_buf_str(&tpl_h), hs, 7, &bad);
+        if (rc == 0 && h != NULL && !single) {
             hs[0].text = jg_buf_str(&prov_h);
             hs[1].text = "#include <stddef.h>\n";
-            rc = jg_tpl_fill(h, jg_buf_str(&tpl_h), hs, 6, &bad);
+            rc = jg_tpl_fill(h, jg_buf_str(&tpl_h), hs, 7, &bad);
         }
         cs[2].text = jg_buf_str(&decl);
         if (rc == 0)
-            rc = jg_tpl_fill(c, jg_buf_str(&tpl_c), cs, 10, &bad);
+            rc = jg_tpl_fill(c, jg_buf_str(&tpl_c), cs, 12, &bad);
     }
     if (rc != 0)
         jg_diag_error(d, "jetgen", 0, 0, "internal error: template section '%s' does not match", bad);
-    else if (c->failed || (h != NULL && h->failed) || prov_c.failed || prov_h.failed || sizes.failed
-             || decl.failed || kern.failed || work.failed || weights.failed || layers.failed
-             || tpl_c.failed || tpl_h.failed || incl.failed || api_text[0].failed || api_text[1].failed
-             || api_text[2].failed || api_text[3].failed || api_text[4].failed || api_text[5].failed) {
+    failed = c->failed || (h != NULL && h->failed);
+    for (k = 0; k < sizeof temps / sizeof temps[0]; k++) {
+        failed |= temps[k]->failed;
+        jg_buf_free(temps[k]);
+    }
+    if (rc == 0 && failed) {
         jg_diag_error(d, "jetgen", 0, 0, "out of memory while writing C");
         rc = -1;
     }
-    jg_buf_free(&prov_c);
-    jg_buf_free(&prov_h);
-    jg_buf_free(&sizes);
-    jg_buf_free(&decl);
-    jg_buf_free(&kern);
-    jg_buf_free(&work);
-    jg_buf_free(&weights);
-    jg_buf_free(&layers);
-    jg_buf_free(&tpl_c);
-    jg_buf_free(&tpl_h);
-    jg_buf_free(&incl);
-    for (k = 0; k < 6; k++)
-        jg_buf_free(&api_text[k]);
     return rc;
 }

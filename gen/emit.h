@@ -12,6 +12,7 @@
 
 typedef enum jg_emit_target {
     JG_TARGET_FILE,     /* standalone C99: includes <math.h>, <stddef.h> */
+    JG_TARGET_SINGLE,   /* one header in the stb way: bodies under PREFIX_IMPLEMENTATION */
     JG_TARGET_JIT       /* for libtcc: no system headers; the runtime binds libm */
 } jg_emit_target;
 
@@ -37,7 +38,8 @@ typedef struct jg_emit_opts {
 /* NULL when prefix can name the emitted functions, else why not. */
 const char *jg_prefix_problem(const char *prefix);
 
-/* Appends the source to c and the header to h (h may be NULL). Returns 0,
+/* Appends the source (for JG_TARGET_SINGLE the single header) to c and the
+   header to h (h may be NULL; it is not written for JG_TARGET_SINGLE). Returns 0,
    or -1 with the reason added to d. Same model and options: same bytes. */
 int jg_emit(const jg_model *m, const jg_emit_opts *o, jg_buf *c, jg_buf *h,
             jg_diag *d);

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "emit.h"
@@ -41,11 +42,18 @@ static const char usage_check[] =
     "layers whose second derivative is zero almost everywhere (relu, ...).\n";
 
 static const char usage_emit[] =
-    "usage: jetgen emit SPEC -o FILE.c [--header FILE.h] [--prefix NAME]\n"
-    "                   [--precision double|float] [--hessian full,diag,laplacian]\n"
+    "usage: jetgen emit SPEC [-o FILE.c] [--header FILE.h] [--single-header FILE.h]\n"
+    "                   [--prefix NAME] [--precision double|float]\n"
+    "                   [--hessian full,diag,laplacian]\n"
     "\n"
-    "  -o FILE.c        the C99 source; `-o -` writes it to stdout\n"
-    "  --header FILE.h  also write a header with the declarations\n"
+    "Writes one or more of (at least one; `-` for one of them is stdout):\n"
+    "  -o FILE.c        the C99 source, which holds its own declarations\n"
+    "  --header FILE.h  a header with the declarations, for FILE.c\n"
+    "  --single-header FILE.h\n"
+    "                   one file in the stb way: declarations, and the bodies\n"
+    "                   where NAME_IMPLEMENTATION is defined (NAME_STATIC: all\n"
+    "                   functions static); NAME in upper case\n"
+    "Options:\n"
     "  --prefix NAME    names of the emitted functions: NAME_eval,\n"
     "                   NAME_jacobian, NAME_hessian (default: model)\n"
     "  --precision P    the type of every number: double (default) or float\n"
@@ -212,12 +220,14 @@ static int cmd_check(int argc, char **argv)
 
 /* ---- emit ---- */
 
-/* Writes text to path through a temporary file in the same folder, so a
-   failure leaves path as it was. Returns 0 or -1 with a message in d. */
-static int write_atomic(const char *path, const jg_buf *text, jg_diag *d, char **tmp_out)
+/* Writes text to a temporary file beside path, readable as the umask allows
+   (mkstemp makes it private); *tmp_out is its name, for rename_or_drop().
+   Returns 0 or -1 with a message in d. */
+static int write_temp(const char *path, const jg_buf *text, jg_diag *d, char **tmp_out)
 {
     size_t n = strlen(path);
     char *tmp = (char *)jg_malloc(n + 16);
+    mode_t mask;
     int fd;
     FILE *fp;
     if (tmp == NULL) {
@@ -232,8 +242,11 @@ static int write_atomic(const char *path, const jg_buf *text, jg_diag *d, char *
         jg_free(tmp);
         return -1;
     }
+    mask = umask(0);
+    umask(mask);
     fp = fdopen(fd, "wb");
-    if (fp == NULL || fwrite(text->data, 1, text->len, fp) != text->len || fclose(fp) != 0) {
+    if (fp == NULL || fchmod(fd, 0666 & ~mask) != 0
+        || fwrite(text->data, 1, text->len, fp) != text->len || fclose(fp) != 0) {
         jg_diag_error(d, path, 0, 0, "cannot write: %s", strerror(errno));
         if (fp == NULL)
             close(fd);
@@ -243,6 +256,37 @@ static int write_atomic(const char *path, const jg_buf *text, jg_diag *d, char *
     }
     *tmp_out = tmp;
     return 0;
+}
+
+/* The outputs of one command: each is written to a temporary file first
+   and renamed only when all of them were written, so that a failure
+   leaves every target as it was. "-" is stdout. */
+typedef struct output {
+    const char *path;
+    jg_buf text;
+    char *tmp;
+} output;
+
+static void write_outputs(output *out, size_t n, jg_diag *d)
+{
+    size_t k;
+    for (k = 0; k < n && d->n_errors == 0; k++)
+        if (out[k].path != NULL && strcmp(out[k].path, "-") != 0)
+            write_temp(out[k].path, &out[k].text, d, &out[k].tmp);
+    for (k = 0; k < n && d->n_errors == 0; k++)
+        if (out[k].path != NULL && strcmp(out[k].path, "-") == 0
+            && (fwrite(out[k].text.data, 1, out[k].text.len, stdout) != out[k].text.len
+                || fflush(stdout) != 0))
+            jg_diag_error(d, "<stdout>", 0, 0, "write error");
+    for (k = 0; k < n; k++) {
+        if (out[k].tmp == NULL)
+            continue;
+        if (d->n_errors == 0 && rename(out[k].tmp, out[k].path) != 0)
+            jg_diag_error(d, out[k].path, 0, 0, "cannot rename: %s", strerror(errno));
+        if (d->n_errors != 0)
+            unlink(out[k].tmp);
+        jg_free(out[k].tmp);
+    }
 }
 
 static char *join_args(int argc, char **argv)
@@ -263,13 +307,14 @@ static char *join_args(int argc, char **argv)
 
 static int cmd_emit(int argc, char **argv, int all_argc, char **all_argv)
 {
+    enum { SOURCE, HEADER, SINGLE };
     jg_diag d = JG_DIAG_INIT;
-    jg_buf c = JG_BUF_INIT, h = JG_BUF_INIT;
+    output out[3] = {{NULL, JG_BUF_INIT, NULL}, {NULL, JG_BUF_INIT, NULL}, {NULL, JG_BUF_INIT, NULL}};
     jg_emit_opts o;
     jg_model *m;
-    const char *spec = NULL, *out = NULL, *header = NULL, *why;
-    char *command, *tmp_c = NULL, *tmp_h = NULL;
-    int i, rc = 0;
+    const char *spec = NULL, *why;
+    char *command;
+    int i, k, n_stdout = 0, rc = 0;
 
     o.prefix = "model";
     o.target = JG_TARGET_FILE;
@@ -281,7 +326,8 @@ static int cmd_emit(int argc, char **argv, int all_argc, char **all_argv)
             fputs(usage_emit, stdout);
             return 0;
         } else if (strcmp(a, "-o") == 0 || strcmp(a, "--header") == 0 || strcmp(a, "--prefix") == 0
-                   || strcmp(a, "--precision") == 0 || strcmp(a, "--hessian") == 0) {
+                   || strcmp(a, "--precision") == 0 || strcmp(a, "--hessian") == 0
+                   || strcmp(a, "--single-header") == 0) {
             if (i + 1 == argc)
                 return usage_error(usage_emit, "'%s' needs a value", a);
             if (strcmp(a, "--hessian") == 0) {
@@ -301,10 +347,12 @@ static int cmd_emit(int argc, char **argv, int all_argc, char **all_argv)
                         break;
                     v = comma + 1;
                 }
-            } else if (a[1] == 'o')
-                out = argv[++i];
-            else if (a[2] == 'h')
-                header = argv[++i];
+            } else if (strcmp(a, "-o") == 0)
+                out[SOURCE].path = argv[++i];
+            else if (strcmp(a, "--header") == 0)
+                out[HEADER].path = argv[++i];
+            else if (strcmp(a, "--single-header") == 0)
+                out[SINGLE].path = argv[++i];
             else if (strcmp(a, "--prefix") == 0)
                 o.prefix = argv[++i];
             else if (parse_precision(argv[++i], &o.precision) != 0)
@@ -319,10 +367,13 @@ static int cmd_emit(int argc, char **argv, int all_argc, char **all_argv)
     }
     if (spec == NULL)
         return usage_error(usage_emit, "%s", "no SPEC given");
-    if (out == NULL)
-        return usage_error(usage_emit, "%s", "no output given: -o FILE.c (or -o - for stdout)");
-    if (header != NULL && strcmp(header, "-") == 0)
-        return usage_error(usage_emit, "%s", "--header takes a file name, not -");
+    for (k = 0; k < 3; k++)
+        n_stdout += out[k].path != NULL && strcmp(out[k].path, "-") == 0;
+    if (out[SOURCE].path == NULL && out[HEADER].path == NULL && out[SINGLE].path == NULL)
+        return usage_error(usage_emit, "%s", "no output given: -o FILE.c, --header FILE.h or "
+                           "--single-header FILE.h (- for stdout)");
+    if (n_stdout > 1)
+        return usage_error(usage_emit, "%s", "only one output can go to stdout (-)");
     why = jg_prefix_problem(o.prefix);
     if (why != NULL) {
         fprintf(stderr, "jetgen: prefix '%s' is not a usable C identifier: %s\n", o.prefix, why);
@@ -337,30 +388,18 @@ static int cmd_emit(int argc, char **argv, int all_argc, char **all_argv)
     jg_model_warn(m, &d);
     command = join_args(all_argc - 1, all_argv + 1);
     o.command = command;
-    if (jg_emit(m, &o, &c, header ? &h : NULL, &d) == 0) {
-        if (strcmp(out, "-") == 0) {
-            if (fwrite(c.data, 1, c.len, stdout) != c.len || fflush(stdout) != 0)
-                jg_diag_error(&d, "<stdout>", 0, 0, "write error");
-            if (header != NULL && write_atomic(header, &h, &d, &tmp_h) == 0 && rename(tmp_h, header) != 0)
-                jg_diag_error(&d, header, 0, 0, "cannot rename: %s", strerror(errno));
-        } else if (write_atomic(out, &c, &d, &tmp_c) == 0
-                   && (header == NULL || write_atomic(header, &h, &d, &tmp_h) == 0)) {
-            if (rename(tmp_c, out) != 0 || (header != NULL && rename(tmp_h, header) != 0))
-                jg_diag_error(&d, out, 0, 0, "cannot rename: %s", strerror(errno));
-        }
-    }
-    if (d.n_errors) {
-        if (tmp_c != NULL)
-            unlink(tmp_c);
-        if (tmp_h != NULL)
-            unlink(tmp_h);
-    }
+    if ((out[SOURCE].path != NULL || out[HEADER].path != NULL)
+        && jg_emit(m, &o, &out[SOURCE].text, &out[HEADER].text, &d) != 0)
+        goto done;
+    o.target = JG_TARGET_SINGLE;
+    if (out[SINGLE].path != NULL && jg_emit(m, &o, &out[SINGLE].text, NULL, &d) != 0)
+        goto done;
+    write_outputs(out, 3, &d);
+done:
     rc = report(&d);
-    jg_free(tmp_c);
-    jg_free(tmp_h);
+    for (k = 0; k < 3; k++)
+        jg_buf_free(&out[k].text);
     jg_free(command);
-    jg_buf_free(&c);
-    jg_buf_free(&h);
     jg_diag_free(&d);
     jg_model_free(m);
     return rc;
@@ -872,22 +911,12 @@ static int cmd_init(int argc, char **argv)
     }
     if (spec.failed) {
         jg_diag_error(&d, weights, 0, 0, "out of memory");
-    } else if (out == NULL || strcmp(out, "-") == 0) {
-        if (fwrite(spec.data, 1, spec.len, stdout) != spec.len || fflush(stdout) != 0)
-            jg_diag_error(&d, "<stdout>", 0, 0, "write error");
-        else
-            rc = 0;
     } else {
-        char *tmp = NULL;
-        if (write_atomic(out, &spec, &d, &tmp) == 0) {
-            if (rename(tmp, out) != 0) {
-                jg_diag_error(&d, out, 0, 0, "cannot rename: %s", strerror(errno));
-                unlink(tmp);
-            } else {
-                rc = 0;
-            }
-        }
-        jg_free(tmp);
+        output o = {NULL, JG_BUF_INIT, NULL};
+        o.path = out != NULL ? out : "-";
+        o.text = spec;
+        write_outputs(&o, 1, &d);
+        rc = d.n_errors ? EXIT_INPUT : 0;
     }
 done:
     report(&d);

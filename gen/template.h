@@ -13,6 +13,7 @@
 extern const char jg_tpl_model_c[];     /* templates/model.c */
 extern const char jg_tpl_model_h[];     /* templates/model.h */
 extern const char jg_tpl_kernels_c[];   /* templates/kernels.c */
+extern const char jg_tpl_single_h[];    /* templates/single.h */
 
 typedef struct jg_tpl_slot {
     const char *name;       /* section name */

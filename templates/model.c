@@ -7,13 +7,16 @@
      provenance    this comment: what made the file
      includes      the headers (the JIT gets its own few declarations)
      declarations  model.h, less its provenance and includes
+     implementation  empty here; `--single-header` opens the bodies with
+                   the MODEL_IMPLEMENTATION guard (templates/single.h)
      kernels       the needed sections of templates/kernels.c (for the JIT,
                    their declarations only: the runtime supplies them)
      work          tile sizes and work space of this network
      weights       the weights, transposed and padded, as exact literals
      layers        the body of model__tile: the network, step by step
      api-NAME      model_NAME for the second derivatives asked for (hessian,
-                   hessian_diag, laplacian); the others are dropped */
+                   hessian_diag, laplacian); the others are dropped
+     end           empty here; `--single-header` closes the guard */
 /**** end provenance ****/
 
 /**** begin includes ****/
@@ -25,6 +28,8 @@
 /**** begin declarations ****/
 #include "model.h"
 /**** end declarations ****/
+/**** begin implementation ****/
+/**** end implementation ****/
 
 /**** begin kernels ****/
 #define MODEL__API      /* in this sample every kernel is external: none unused */
@@ -124,37 +129,39 @@ static void model__run(int mode, size_t n, const model_real *x,
     }
 }
 
-void model_eval(size_t n, const model_real *x, model_real *u)
+MODEL_DEF void model_eval(size_t n, const model_real *x, model_real *u)
 {
     model__run(0, n, x, u, NULL, NULL);
 }
 
-void model_jacobian(size_t n, const model_real *x, model_real *u,
-                    model_real *du)
+MODEL_DEF void model_jacobian(size_t n, const model_real *x, model_real *u,
+                              model_real *du)
 {
     model__run(1, n, x, u, du, NULL);
 }
 /**** begin api-hessian ****/
 
-void model_hessian(size_t n, const model_real *x, model_real *u,
-                   model_real *du, model_real *d2u)
+MODEL_DEF void model_hessian(size_t n, const model_real *x, model_real *u,
+                             model_real *du, model_real *d2u)
 {
     model__run(2, n, x, u, du, d2u);
 }
 /**** end api-hessian ****/
 /**** begin api-hessian_diag ****/
 
-void model_hessian_diag(size_t n, const model_real *x, model_real *u,
-                        model_real *du, model_real *d2u_diag)
+MODEL_DEF void model_hessian_diag(size_t n, const model_real *x, model_real *u,
+                                  model_real *du, model_real *d2u_diag)
 {
     model__run(3, n, x, u, du, d2u_diag);
 }
 /**** end api-hessian_diag ****/
 /**** begin api-laplacian ****/
 
-void model_laplacian(size_t n, const model_real *x, model_real *u,
-                     model_real *du, model_real *lap)
+MODEL_DEF void model_laplacian(size_t n, const model_real *x, model_real *u,
+                               model_real *du, model_real *lap)
 {
     model__run(4, n, x, u, du, lap);
 }
 /**** end api-laplacian ****/
+/**** begin end ****/
+/**** end end ****/

@@ -4,6 +4,8 @@
    and renames model_ / MODEL_ to the user's prefix. Sections:
      provenance    this comment: what made the file
      includes      the headers the declarations need
+     linkage       MODEL_DEF, the linkage of the functions (extern unless
+                   defined before; `--single-header` adds MODEL_STATIC)
      sizes         N_IN, N_OUT, the stack used by one call, the precision
      api-NAME      the second-derivative functions asked for
    The sample values below are those of the sample network in model.c. */
@@ -14,6 +16,12 @@
 /**** begin includes ****/
 #include <stddef.h>
 /**** end includes ****/
+
+/**** begin linkage ****/
+#ifndef MODEL_DEF
+#define MODEL_DEF extern    /* the linkage of the functions below */
+#endif
+/**** end linkage ****/
 
 #ifdef __cplusplus
 extern "C" {
@@ -38,20 +46,20 @@ typedef double model_real;      /* the precision of every number below */
    carry only what they need (N_IN second-derivative channels, or 1, instead
    of N_IN (N_IN + 1) / 2). Reentrant: no globals are written, nothing is
    allocated; work space is on the stack (MODEL_STACK_BYTES at most). */
-void model_eval(size_t n, const model_real *x, model_real *u);
-void model_jacobian(size_t n, const model_real *x, model_real *u,
-                    model_real *du);
+MODEL_DEF void model_eval(size_t n, const model_real *x, model_real *u);
+MODEL_DEF void model_jacobian(size_t n, const model_real *x, model_real *u,
+                              model_real *du);
 /**** begin api-hessian ****/
-void model_hessian(size_t n, const model_real *x, model_real *u,
-                   model_real *du, model_real *d2u);
+MODEL_DEF void model_hessian(size_t n, const model_real *x, model_real *u,
+                             model_real *du, model_real *d2u);
 /**** end api-hessian ****/
 /**** begin api-hessian_diag ****/
-void model_hessian_diag(size_t n, const model_real *x, model_real *u,
-                        model_real *du, model_real *d2u_diag);
+MODEL_DEF void model_hessian_diag(size_t n, const model_real *x, model_real *u,
+                                  model_real *du, model_real *d2u_diag);
 /**** end api-hessian_diag ****/
 /**** begin api-laplacian ****/
-void model_laplacian(size_t n, const model_real *x, model_real *u,
-                     model_real *du, model_real *lap);
+MODEL_DEF void model_laplacian(size_t n, const model_real *x, model_real *u,
+                               model_real *du, model_real *lap);
 /**** end api-laplacian ****/
 
 #ifdef __cplusplus
