@@ -110,22 +110,6 @@ static void reference_point(const tu_reference *ref, size_t p, point_result *r)
     }
 }
 
-static jg_buf emitted(const jg_model *m, jg_emit_target target, jg_precision prec,
-                      const char *prefix, jg_buf *h)
-{
-    jg_diag d = JG_DIAG_INIT;
-    jg_buf c = JG_BUF_INIT;
-    jg_emit_opts o;
-    o.prefix = prefix;
-    o.target = target;
-    o.command = NULL;
-    o.precision = prec;
-    o.hessians = JG_HESSIAN_ALL;
-    ck_assert_msg(jg_emit(m, &o, &c, h, &d) == 0, "%s", jg_buf_str(&d.text));
-    jg_diag_free(&d);
-    return c;
-}
-
 static void write_buf(const char *dir, const char *name, const jg_buf *b)
 {
     tu_write_file(tu_path(dir, name), b->data, b->len);
@@ -137,10 +121,10 @@ START_TEST(every_form_compiles_and_agrees)
     const int is_float = _i / (N_FORMS * N_COMPILERS) == 1;
     const char *prefix = is_float ? "pinnf" : "pinn";
     const char *dir = tu_tmpdir();
-    char spec[1024], path[1024];
+    char spec[1024], path[1024], msg[4096];
     jg_diag d = JG_DIAG_INIT;
     jg_model *m;
-    jg_buf src, h = JG_BUF_INIT, drv = JG_BUF_INIT, include = JG_BUF_INIT, cmd = JG_BUF_INIT;
+    jg_buf src = JG_BUF_INIT, h = JG_BUF_INIT, drv = JG_BUF_INIT, include = JG_BUF_INIT, cmd = JG_BUF_INIT;
     tu_reference r64, r32;
     point_result want, want32, got;
     size_t p, k, i, n_in;
@@ -154,12 +138,14 @@ START_TEST(every_form_compiles_and_agrees)
 
     /* the network in the form under test, and the driver that includes it */
     if (form == FORM_SOURCE || form == FORM_HEADER) {
-        src = emitted(m, JG_TARGET_FILE, is_float ? JG_FLOAT : JG_DOUBLE, prefix, &h);
+        ck_assert_msg(tu_emit(m, JG_TARGET_FILE, prefix, is_float ? JG_FLOAT : JG_DOUBLE, &src, &h, msg,
+                              sizeof msg) == 0, "%s", msg);
         write_buf(dir, "net.c", &src);
         write_buf(dir, "net.h", &h);
         jg_buf_puts(&include, form == FORM_SOURCE ? "#include \"net.c\"" : "#include \"net.h\"");
     } else {
-        src = emitted(m, JG_TARGET_SINGLE, is_float ? JG_FLOAT : JG_DOUBLE, prefix, NULL);
+        ck_assert_msg(tu_emit(m, JG_TARGET_SINGLE, prefix, is_float ? JG_FLOAT : JG_DOUBLE, &src, NULL, msg,
+                              sizeof msg) == 0, "%s", msg);
         write_buf(dir, "net_single.h", &src);
         jg_buf_printf(&include, "%s#define MODEL_IMPLEMENTATION\n#include \"net_single.h\"\n"
                       "#include \"net_single.h\"     /* twice: the guards hold */",

@@ -238,9 +238,8 @@ static void *jit_lookup(void *owner, const char *name)
     return p;
 }
 
-/* m's C for target with prefix into src; 0, or -1 with the reason in msg. */
-static int emit_for(const jg_model *m, jg_emit_target target, const char *prefix,
-                    jg_precision prec, jg_buf *src, char *msg, size_t msg_len)
+int tu_emit(const jg_model *m, jg_emit_target target, const char *prefix,
+            jg_precision prec, jg_buf *src, jg_buf *h, char *msg, size_t msg_len)
 {
     jg_diag d = JG_DIAG_INIT;
     jg_emit_opts o;
@@ -249,7 +248,7 @@ static int emit_for(const jg_model *m, jg_emit_target target, const char *prefix
     o.command = NULL;
     o.precision = prec;
     o.hessians = JG_HESSIAN_ALL;
-    if (jg_emit(m, &o, src, NULL, &d) != 0) {
+    if (jg_emit(m, &o, src, h, &d) != 0) {
         snprintf(msg, msg_len, "emit: %s", jg_buf_str(&d.text));
         jg_diag_free(&d);
         return -1;
@@ -262,7 +261,7 @@ static int net_jit(tu_net *net, const jg_model *m, jg_precision prec, char *msg,
     jg_buf src = JG_BUF_INIT;
     jg_jit *jit = NULL;
     memset(net, 0, sizeof *net);
-    if (emit_for(m, JG_TARGET_JIT, "model", prec, &src, msg, msg_len) != 0)
+    if (tu_emit(m, JG_TARGET_JIT, "model", prec, &src, NULL, msg, msg_len) != 0)
         return -1;
     if (jg_jit_compile("<test>", jg_buf_str(&src), &jit) != JG_OK) {
         snprintf(msg, msg_len, "jit: %s", jit ? jg_jit_errmsg(jit) : "out of memory");
@@ -294,7 +293,7 @@ static int net_cc(tu_net *net, const jg_model *m, jg_precision prec, const char 
     char dir[512], c_path[600], so_path[600];
     void *h;
     memset(net, 0, sizeof *net);
-    if (emit_for(m, JG_TARGET_FILE, prefix, prec, &src, msg, msg_len) != 0)
+    if (tu_emit(m, JG_TARGET_FILE, prefix, prec, &src, NULL, msg, msg_len) != 0)
         return -1;
     snprintf(dir, sizeof dir, "%s", tu_tmpdir());
     snprintf(c_path, sizeof c_path, "%s/net.c", dir);

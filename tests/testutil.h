@@ -6,6 +6,7 @@
 #include <stddef.h>
 
 #include "buf.h"
+#include "emit.h"
 
 /* A new empty folder under $TMPDIR (or /tmp); the path is owned by the
    helper and valid until the next call. Aborts on failure. */
@@ -64,7 +65,6 @@ int tu_pick(tu_rng *r, int n);
 /* Runs a shell command; returns its exit status (-1 if it did not exit). */
 int tu_run(const char *command);
 
-#endif
 
 /* The three entry points of an emitted network, however it was compiled. */
 typedef struct tu_net {
@@ -79,6 +79,11 @@ typedef struct tu_net {
 } tu_net;
 
 struct jg_model;
+/* m's C for target with prefix, every second-derivative function, into src
+   (and the header into h, which may be NULL). 0, or -1 with the reason in
+   msg. */
+int tu_emit(const struct jg_model *m, jg_emit_target target, const char *prefix,
+            jg_precision prec, jg_buf *src, jg_buf *h, char *msg, size_t msg_len);
 /* Emits m for the JIT and compiles it with libtcc (prefix "model").
    Returns 0, or -1 with the reason in msg. */
 int tu_net_jit(tu_net *net, const struct jg_model *m, char *msg, size_t msg_len);
@@ -96,3 +101,5 @@ int tu_net_cc_float(tu_net *net, const struct jg_model *m, const char *compile,
 /* hessian_f on double points (rounded to float), results widened. */
 void tu_hessian_float(const tu_net *net, size_t n, size_t n_in, size_t n_out,
                       const double *x, double *u, double *du, double *d2u);
+
+#endif
