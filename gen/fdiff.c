@@ -1,0 +1,311 @@
+/* fdiff.c: the network in long double and its derivatives by differences
+   (see fdiff.h). Written from the definitions in docs/spec.md, not from
+   templates/: it shares no code with what it checks. */
+#include "fdiff.h"
+
+#include <float.h>
+#include <math.h>
+#include <string.h>
+
+#include "mem.h"
+
+/* The rounding error of u in long double, relative to |u|, assumed for the
+   error estimates: 64 units in the last place, for the sums of a layer. */
+#define FEPS (64.0L * LDBL_EPSILON)
+
+/* The activations, by keyword; the order of names[] is the switch's. */
+enum { A_TANH, A_SIGMOID, A_SOFTPLUS, A_SIN, A_COS, A_GELU, A_GELU_TANH, A_SILU, A_MISH, A_ELU,
+       A_SELU, A_SOFTSIGN, A_EXP, A_RELU, A_LEAKY_RELU, A_HARDTANH, A_NONE };
+static const char *const names[A_NONE] = {
+    "tanh", "sigmoid", "softplus", "sin", "cos", "gelu", "gelu_tanh", "silu", "mish", "elu",
+    "selu", "softsign", "exp", "relu", "leaky_relu", "hardtanh"};
+
+struct jg_fdiff {
+    const jg_model *m;
+    size_t width;           /* the widest layer, input included */
+    int *act;               /* per layer: A_*, or A_NONE */
+    long double *a, *z;     /* [width] each */
+    long double *keep;      /* [max_depth + 1][width]: residual blocks' inputs */
+    long double *xs;        /* [n_in]: a shifted point */
+    long double *f[4];      /* [n_out] each: u at the shifted points */
+    long double *tab;       /* [3][2][2][JG_FDIFF_LEVELS][n_out]: Romberg tableaux */
+    long double *best, *err;    /* [3][n_out]: the tableaux' results */
+};
+
+/* s(z) as PyTorch defines it, p and q its parameters. */
+static long double activate(int kind, long double p, long double q, long double z)
+{
+    static const long double selu_alpha = 1.6732632423543772848170429916717L;
+    static const long double selu_scale = 1.0507009873554804934193349852946L;
+    static const long double sqrt_half = 0.70710678118654752440084436210484903L;
+    static const long double sqrt_2_over_pi = 0.79788456080286535587989211986876373L;
+    switch (kind) {
+    case A_TANH:
+        return tanhl(z);
+    case A_SIGMOID:
+        return 1.0L / (1.0L + expl(-z));
+    case A_SOFTPLUS:
+        return p * z > q ? z : log1pl(expl(p * z)) / p;
+    case A_SIN:
+        return sinl(p * z);
+    case A_COS:
+        return cosl(p * z);
+    case A_GELU:
+        return 0.5L * z * erfcl(-z * sqrt_half);
+    case A_GELU_TANH:
+        return 0.5L * z * (1.0L + tanhl(sqrt_2_over_pi * (z + 0.044715L * z * z * z)));
+    case A_SILU:
+        return z / (1.0L + expl(-z));
+    case A_MISH:
+        return z * tanhl(log1pl(expl(z)));
+    case A_ELU:
+        return z > 0 ? z : p * expm1l(z);
+    case A_SELU:
+        return selu_scale * (z > 0 ? z : selu_alpha * expm1l(z));
+    case A_SOFTSIGN:
+        return z / (1.0L + fabsl(z));
+    case A_EXP:
+        return expl(z);
+    case A_RELU:
+        return z > 0 ? z : 0.0L;
+    case A_LEAKY_RELU:
+        return z > 0 ? z : p * z;
+    case A_HARDTANH:
+        return z < p ? p : z > q ? q : z;
+    default:
+        return z;
+    }
+}
+
+jg_fdiff *jg_fdiff_new(const jg_model *m)
+{
+    jg_fdiff *f = (jg_fdiff *)jg_malloc(sizeof *f);
+    size_t i, k, no = m->n_out;
+    int overflow = 0;
+    if (f == NULL)
+        return NULL;
+    memset(f, 0, sizeof *f);
+    f->m = m;
+    f->width = m->n_in;
+    for (i = 0; i < m->n_layers; i++) {
+        if (m->layers[i].n_out > f->width)
+            f->width = m->layers[i].n_out;
+        if (m->layers[i].n_in > f->width)
+            f->width = m->layers[i].n_in;
+    }
+    f->act = (int *)jg_malloc(jg_mul(m->n_layers + 1, sizeof *f->act, &overflow));
+    f->a = (long double *)jg_malloc(jg_mul(f->width, sizeof(long double), &overflow));
+    f->z = (long double *)jg_malloc(jg_mul(f->width, sizeof(long double), &overflow));
+    f->keep = (long double *)jg_malloc(jg_mul(jg_mul((size_t)m->max_depth + 1, f->width, &overflow),
+                                              sizeof(long double), &overflow));
+    f->xs = (long double *)jg_malloc(jg_mul(m->n_in, sizeof(long double), &overflow));
+    for (k = 0; k < 4; k++)
+        f->f[k] = (long double *)jg_malloc(jg_mul(no, sizeof(long double), &overflow));
+    f->tab = (long double *)jg_malloc(jg_mul(jg_mul(12 * JG_FDIFF_LEVELS, no, &overflow),
+                                             sizeof(long double), &overflow));
+    f->best = (long double *)jg_malloc(jg_mul(3 * no, sizeof(long double), &overflow));
+    f->err = (long double *)jg_malloc(jg_mul(3 * no, sizeof(long double), &overflow));
+    if (overflow || f->act == NULL || f->a == NULL || f->z == NULL || f->keep == NULL || f->xs == NULL
+        || f->f[0] == NULL || f->f[1] == NULL || f->f[2] == NULL || f->f[3] == NULL || f->tab == NULL
+        || f->best == NULL || f->err == NULL) {
+        jg_fdiff_free(f);
+        return NULL;
+    }
+    for (i = 0; i < m->n_layers; i++) {
+        f->act[i] = A_NONE;
+        if (m->layers[i].kind == JG_ACTIVATION)
+            for (k = 0; k < A_NONE; k++)
+                if (strcmp(m->layers[i].info->keyword, names[k]) == 0)
+                    f->act[i] = (int)k;
+    }
+    return f;
+}
+
+void jg_fdiff_free(jg_fdiff *f)
+{
+    size_t k;
+    if (f == NULL)
+        return;
+    jg_free(f->act);
+    jg_free(f->a);
+    jg_free(f->z);
+    jg_free(f->keep);
+    jg_free(f->xs);
+    for (k = 0; k < 4; k++)
+        jg_free(f->f[k]);
+    jg_free(f->tab);
+    jg_free(f->best);
+    jg_free(f->err);
+    jg_free(f);
+}
+
+void jg_fdiff_eval(jg_fdiff *f, const long double *x, long double *u)
+{
+    const jg_model *m = f->m;
+    long double *a = f->a, *z = f->z, *t;
+    size_t i, j, k;
+    memcpy(a, x, m->n_in * sizeof *a);
+    for (i = 0; i < m->n_layers; i++) {
+        const jg_layer *l = &m->layers[i];
+        switch (l->kind) {
+        case JG_DENSE:
+            for (j = 0; j < l->n_out; j++) {
+                long double s = l->b != NULL ? (long double)l->b[j] : 0.0L;
+                for (k = 0; k < l->n_in; k++)
+                    s += (long double)l->w[j * l->n_in + k] * a[k];
+                z[j] = s;
+            }
+            t = a, a = z, z = t;
+            break;
+        case JG_FOURIER:
+            for (j = 0; j < l->n_out / 2; j++) {
+                long double s = 0.0L;
+                for (k = 0; k < l->n_in; k++)
+                    s += (long double)l->w[j * l->n_in + k] * a[k];
+                z[j] = sinl(s);
+                z[l->n_out / 2 + j] = cosl(s);
+            }
+            t = a, a = z, z = t;
+            break;
+        case JG_SCALE:
+            for (j = 0; j < l->n_out; j++)
+                a[j] = (long double)l->w[j] * a[j] + (long double)l->b[j];
+            break;
+        case JG_RESIDUAL:
+            memcpy(f->keep + (size_t)l->depth * f->width, a, l->n_out * sizeof *a);
+            break;
+        case JG_END:
+            for (j = 0; j < l->n_out; j++)
+                a[j] += f->keep[(size_t)l->depth * f->width + j];
+            break;
+        case JG_ACTIVATION:
+            for (j = 0; j < l->n_out; j++)
+                a[j] = activate(f->act[i], l->param[0], l->param[1], a[j]);
+            break;
+        case JG_IDENTITY:
+            break;
+        }
+    }
+    memcpy(u, a, m->n_out * sizeof *u);
+}
+
+/* Romberg's tableau for n values at once, fed one step at a time: level L
+   gives D(h_L), h_L = H0 / 2^L, whose error is a series in h^2, and r, a
+   bound on its rounding error. Column c of a row removes the h^2c term:
+   T[L][c] = (4^c T[L][c-1] - T[L-1][c-1]) / (4^c - 1), whose rounding
+   error is (4^c r[L][c-1] + r[L-1][c-1]) / (4^c - 1). Each entry is judged
+   by its distance to the two it came from (Ridders) plus its rounding
+   error; the best so far is kept with that sum as its error estimate. tab
+   holds two rows of JG_FDIFF_LEVELS columns of values, then the same of
+   rounding errors. */
+static void romberg_add(long double *tab, long double *best, long double *err, size_t n, int level,
+                        const long double *d, const long double *r)
+{
+    const size_t row = JG_FDIFF_LEVELS * n, noise = 2 * row;
+    long double *cur = tab + (size_t)(level % 2) * row;
+    const long double *prev = tab + (size_t)((level + 1) % 2) * row;
+    size_t k;
+    int c;
+    memcpy(cur, d, n * sizeof *cur);
+    memcpy(cur + noise, r, n * sizeof *cur);
+    if (level == 0)
+        for (k = 0; k < n; k++) {
+            best[k] = d[k];
+            err[k] = HUGE_VALL;
+        }
+    for (c = 1; c <= level; c++) {
+        const long double fac = ldexpl(1.0L, 2 * c);
+        const long double *t1 = cur + (size_t)(c - 1) * n, *t0 = prev + (size_t)(c - 1) * n;
+        long double *t = cur + (size_t)c * n;
+        for (k = 0; k < n; k++) {
+            const long double e1 = fabsl(fac * (t1[k] - t0[k]) / (fac - 1.0L));
+            const long double e2 = fabsl((t1[k] - t0[k]) / (fac - 1.0L));
+            const long double rt = (fac * t1[noise + k] + t0[noise + k]) / (fac - 1.0L);
+            const long double e = (e1 > e2 ? e1 : e2) + rt;
+            t[k] = (fac * t1[k] - t0[k]) / (fac - 1.0L);
+            t[noise + k] = rt;
+            if (e <= err[k]) {
+                err[k] = e;
+                best[k] = t[k];
+            }
+        }
+    }
+}
+
+int jg_fdiff_jet(jg_fdiff *f, const double *x, long double *u, long double *du,
+                 long double *du_err, long double *d2u, long double *d2u_err)
+{
+    const size_t ni = f->m->n_in, no = f->m->n_out, tab_size = 4 * JG_FDIFF_LEVELS * no;
+    long double *f0 = f->f[0], *fp = f->f[1], *fm = f->f[2], *fq = f->f[3];
+    long double *d1, *d2, *r1, *r2;
+    size_t i, j, k;
+    int level;
+    d1 = (long double *)jg_malloc(4 * no * sizeof *d1);
+    if (d1 == NULL)
+        return -1;
+    d2 = d1 + no;
+    r1 = d2 + no;
+    r2 = r1 + no;
+    for (i = 0; i < ni; i++)
+        f->xs[i] = x[i];
+    jg_fdiff_eval(f, f->xs, f0);
+    memcpy(u, f0, no * sizeof *u);
+    /* du/dx_i from (f(x + h e_i) - f(x - h e_i)) / 2h, and d2u/dx_i^2 from
+       (f(x + h e_i) - 2 f(x) + f(x - h e_i)) / h^2 at the same points */
+    for (i = 0; i < ni; i++) {
+        for (level = 0; level < JG_FDIFF_LEVELS; level++) {
+            const long double h = ldexpl(JG_FDIFF_H0, -level);
+            f->xs[i] = x[i] + h;
+            jg_fdiff_eval(f, f->xs, fp);
+            f->xs[i] = x[i] - h;
+            jg_fdiff_eval(f, f->xs, fm);
+            f->xs[i] = x[i];
+            for (k = 0; k < no; k++) {
+                const long double a = FEPS * (fabsl(fp[k]) + fabsl(fm[k]));
+                d1[k] = (fp[k] - fm[k]) / (2.0L * h);
+                d2[k] = (fp[k] - 2.0L * f0[k] + fm[k]) / (h * h);
+                r1[k] = a / (2.0L * h);
+                r2[k] = (a + 2.0L * FEPS * fabsl(f0[k])) / (h * h);
+            }
+            romberg_add(f->tab, f->best, f->err, no, level, d1, r1);
+            romberg_add(f->tab + tab_size, f->best + no, f->err + no, no, level, d2, r2);
+        }
+        for (k = 0; k < no; k++) {
+            du[k * ni + i] = f->best[k];
+            du_err[k * ni + i] = f->err[k];
+            d2u[(k * ni + i) * ni + i] = f->best[no + k];
+            d2u_err[(k * ni + i) * ni + i] = f->err[no + k];
+        }
+    }
+    /* d2u/dx_i dx_j from (f(++) - f(+-) - f(-+) + f(--)) / 4h^2 */
+    for (i = 0; i < ni; i++)
+        for (j = i + 1; j < ni; j++) {
+            for (level = 0; level < JG_FDIFF_LEVELS; level++) {
+                const long double h = ldexpl(JG_FDIFF_H0, -level);
+                f->xs[i] = x[i] + h, f->xs[j] = x[j] + h;
+                jg_fdiff_eval(f, f->xs, fp);
+                f->xs[j] = x[j] - h;
+                jg_fdiff_eval(f, f->xs, fm);
+                f->xs[i] = x[i] - h;
+                jg_fdiff_eval(f, f->xs, fq);
+                for (k = 0; k < no; k++) {
+                    d2[k] = fp[k] - fm[k] + fq[k];
+                    r2[k] = FEPS * (fabsl(fp[k]) + fabsl(fm[k]) + fabsl(fq[k]));
+                }
+                f->xs[j] = x[j] + h;
+                jg_fdiff_eval(f, f->xs, fm);
+                f->xs[i] = x[i], f->xs[j] = x[j];
+                for (k = 0; k < no; k++) {
+                    d2[k] = (d2[k] - fm[k]) / (4.0L * h * h);
+                    r2[k] = (r2[k] + FEPS * fabsl(fm[k])) / (4.0L * h * h);
+                }
+                romberg_add(f->tab + 2 * tab_size, f->best + 2 * no, f->err + 2 * no, no, level, d2, r2);
+            }
+            for (k = 0; k < no; k++) {
+                d2u[(k * ni + i) * ni + j] = d2u[(k * ni + j) * ni + i] = f->best[2 * no + k];
+                d2u_err[(k * ni + i) * ni + j] = d2u_err[(k * ni + j) * ni + i] = f->err[2 * no + k];
+            }
+        }
+    jg_free(d1);
+    return 0;
+}
