@@ -1,4 +1,4 @@
-/* jetgen.c: the command line. `jetgen check|emit|eval SPEC ...`; see
+/* jetgen.c: the command line. `jetgen check|emit|eval|verify SPEC ...`; see
    `jetgen --help` and README.md. Exit status: 0 success, 1 bad input, 2 bad
    usage. Errors go to stderr; nothing is written unless all went well, and
    files are written to a temporary name, then renamed. */
@@ -10,14 +10,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cli.h"
 #include "emit.h"
 #include "jit.h"
 #include "mem.h"
 #include "model.h"
 #include "safetensors.h"
 
-#define EXIT_INPUT 1
-#define EXIT_USAGE 2
 
 static const char usage_main[] =
     "usage: jetgen COMMAND SPEC [OPTIONS]\n"
@@ -29,6 +28,7 @@ static const char usage_main[] =
     "  check SPEC   validate spec and weights; print layers, parameters, FLOPs\n"
     "  emit SPEC    write the C source (and header)\n"
     "  eval SPEC    compile in memory with libtcc and evaluate at points\n"
+    "  verify SPEC  check the emitted derivatives against differences in long double\n"
     "  init WEIGHTS write a starting spec from the tensors of a safetensors file\n"
     "\n"
     "`jetgen COMMAND --help` tells more. --version prints the version.\n";
@@ -85,7 +85,7 @@ static const char usage_init[] =
     "PyTorch default parameters). The spec names the weights file without its\n"
     "folder: keep the spec beside it. -o writes to SPEC (default: stdout).\n";
 
-static int usage_error(const char *usage, const char *fmt, const char *arg)
+int cli_usage_error(const char *usage, const char *fmt, const char *arg)
 {
     fprintf(stderr, "jetgen: ");
     fprintf(stderr, fmt, arg);
@@ -94,7 +94,7 @@ static int usage_error(const char *usage, const char *fmt, const char *arg)
 }
 
 /* --precision's value into *p; 0, or -1 when it is neither. */
-static int parse_precision(const char *v, jg_precision *p)
+int cli_parse_precision(const char *v, jg_precision *p)
 {
     if (strcmp(v, "double") == 0)
         *p = JG_DOUBLE;
@@ -117,7 +117,7 @@ static unsigned hessian_bit(const char *v, size_t len)
 }
 
 /* Prints the collected messages; returns the exit status they call for. */
-static int report(jg_diag *d)
+int cli_report(jg_diag *d)
 {
     fputs(jg_buf_str(&d->text), stderr);
     return d->n_errors ? EXIT_INPUT : 0;
@@ -155,18 +155,18 @@ static int cmd_check(int argc, char **argv)
             fputs(usage_check, stdout);
             return 0;
         } else if (argv[i][0] == '-' && argv[i][1] != '\0') {
-            return usage_error(usage_check, "unknown option '%s'", argv[i]);
+            return cli_usage_error(usage_check, "unknown option '%s'", argv[i]);
         } else if (spec != NULL) {
-            return usage_error(usage_check, "one SPEC only ('%s' is extra)", argv[i]);
+            return cli_usage_error(usage_check, "one SPEC only ('%s' is extra)", argv[i]);
         }
         spec = argv[i];
     }
     if (spec == NULL)
-        return usage_error(usage_check, "%s", "no SPEC given");
+        return cli_usage_error(usage_check, "%s", "no SPEC given");
     m = jg_model_load(spec, &d);
     if (m != NULL)
         jg_model_warn(m, &d);
-    rc = report(&d);
+    rc = cli_report(&d);
     jg_diag_free(&d);
     if (m == NULL)
         return rc ? rc : EXIT_INPUT;
@@ -329,7 +329,7 @@ static int cmd_emit(int argc, char **argv, int all_argc, char **all_argv)
                    || strcmp(a, "--precision") == 0 || strcmp(a, "--hessian") == 0
                    || strcmp(a, "--single-header") == 0) {
             if (i + 1 == argc)
-                return usage_error(usage_emit, "'%s' needs a value", a);
+                return cli_usage_error(usage_emit, "'%s' needs a value", a);
             if (strcmp(a, "--hessian") == 0) {
                 const char *v = argv[++i], *comma;
                 o.hessians = 0;
@@ -340,7 +340,7 @@ static int cmd_emit(int argc, char **argv, int all_argc, char **all_argv)
                     len = comma != NULL ? (size_t)(comma - v) : strlen(v);
                     bit = hessian_bit(v, len);
                     if (bit == 0)
-                        return usage_error(usage_emit, "--hessian takes full, diag and laplacian, "
+                        return cli_usage_error(usage_emit, "--hessian takes full, diag and laplacian, "
                                            "comma-separated, not '%s'", argv[i]);
                     o.hessians |= bit;
                     if (comma == NULL)
@@ -355,25 +355,25 @@ static int cmd_emit(int argc, char **argv, int all_argc, char **all_argv)
                 out[SINGLE].path = argv[++i];
             else if (strcmp(a, "--prefix") == 0)
                 o.prefix = argv[++i];
-            else if (parse_precision(argv[++i], &o.precision) != 0)
-                return usage_error(usage_emit, "--precision takes double or float, not '%s'", argv[i]);
+            else if (cli_parse_precision(argv[++i], &o.precision) != 0)
+                return cli_usage_error(usage_emit, "--precision takes double or float, not '%s'", argv[i]);
         } else if (a[0] == '-' && a[1] != '\0') {
-            return usage_error(usage_emit, "unknown option '%s'", a);
+            return cli_usage_error(usage_emit, "unknown option '%s'", a);
         } else if (spec != NULL) {
-            return usage_error(usage_emit, "one SPEC only ('%s' is extra)", a);
+            return cli_usage_error(usage_emit, "one SPEC only ('%s' is extra)", a);
         } else {
             spec = a;
         }
     }
     if (spec == NULL)
-        return usage_error(usage_emit, "%s", "no SPEC given");
+        return cli_usage_error(usage_emit, "%s", "no SPEC given");
     for (k = 0; k < 3; k++)
         n_stdout += out[k].path != NULL && strcmp(out[k].path, "-") == 0;
     if (out[SOURCE].path == NULL && out[HEADER].path == NULL && out[SINGLE].path == NULL)
-        return usage_error(usage_emit, "%s", "no output given: -o FILE.c, --header FILE.h or "
+        return cli_usage_error(usage_emit, "%s", "no output given: -o FILE.c, --header FILE.h or "
                            "--single-header FILE.h (- for stdout)");
     if (n_stdout > 1)
-        return usage_error(usage_emit, "%s", "only one output can go to stdout (-)");
+        return cli_usage_error(usage_emit, "%s", "only one output can go to stdout (-)");
     why = jg_prefix_problem(o.prefix);
     if (why != NULL) {
         fprintf(stderr, "jetgen: prefix '%s' is not a usable C identifier: %s\n", o.prefix, why);
@@ -381,7 +381,7 @@ static int cmd_emit(int argc, char **argv, int all_argc, char **all_argv)
     }
     m = jg_model_load(spec, &d);
     if (m == NULL) {
-        rc = report(&d);
+        rc = cli_report(&d);
         jg_diag_free(&d);
         return rc ? rc : EXIT_INPUT;
     }
@@ -396,7 +396,7 @@ static int cmd_emit(int argc, char **argv, int all_argc, char **all_argv)
         goto done;
     write_outputs(out, 3, &d);
 done:
-    rc = report(&d);
+    rc = cli_report(&d);
     for (k = 0; k < 3; k++)
         jg_buf_free(&out[k].text);
     jg_free(command);
@@ -407,14 +407,38 @@ done:
 
 /* ---- eval ---- */
 
-typedef struct points {
-    size_t n, cap;
-    double *x;          /* [n][n_in] */
-} points;
+int cli_jit(const jg_model *m, const char *spec, jg_precision precision, jg_jit **jit, jg_diag *d)
+{
+    jg_buf src = JG_BUF_INIT;
+    jg_emit_opts o;
+    int rc = -1;
+    o.prefix = "model";
+    o.target = JG_TARGET_JIT;
+    o.command = NULL;
+    o.precision = precision;
+    o.hessians = JG_HESSIAN_ALL;
+    if (jg_emit(m, &o, &src, NULL, d) != 0)
+        goto done;
+    switch (jg_jit_compile("<jit model.c>", jg_buf_str(&src), jit)) {
+    case JG_OK:
+        rc = 0;
+        break;
+    case JG_ENOMEM:
+        jg_diag_error(d, spec, 0, 0, "out of memory compiling the network");
+        break;
+    default:
+        jg_diag_error(d, spec, 0, 0, "internal error: libtcc rejected the emitted code:\n%s",
+                      jg_jit_errmsg(*jit));
+        break;
+    }
+done:
+    jg_buf_free(&src);
+    return rc;
+}
 
 /* Reads N_IN numbers per line from fp into pts; every bad line is
    reported. Returns 0 or -1. */
-static int read_points(FILE *fp, const char *name, size_t n_in, points *pts, jg_diag *d)
+int cli_read_points(FILE *fp, const char *name, size_t n_in, cli_points *pts, jg_diag *d)
 {
     char *line = NULL;
     size_t cap = 0, k;
@@ -511,7 +535,7 @@ static size_t per_output2(const jg_model *m, int mode)
     return mode == JG_MODE_HESSIAN ? m->n_in * m->n_in : mode == JG_MODE_DIAG ? m->n_in : 1;
 }
 
-static void print_json(const jg_model *m, int mode, const points *pts, const double *u,
+static void print_json(const jg_model *m, int mode, const cli_points *pts, const double *u,
                        const double *du, const double *d2u)
 {
     size_t dims[4];
@@ -550,7 +574,7 @@ static const char *input_name(const jg_model *m, size_t i, char tmp[32])
     return tmp;
 }
 
-static void print_text(const jg_model *m, int mode, const points *pts, const double *u,
+static void print_text(const jg_model *m, int mode, const cli_points *pts, const double *u,
                        const double *du, const double *d2u)
 {
     size_t p, k, i, j, ni = m->n_in, no = m->n_out;
@@ -611,7 +635,7 @@ static const char *function_of(int mode)
 /* The network compiled in float: points rounded to float (and shown so),
    results widened to double for printing. NULL outputs are passed on.
    Returns 0, or -1 out of memory. */
-static int eval_float(jg_jit *jit, int mode, const jg_model *m, points *pts,
+static int eval_float(jg_jit *jit, int mode, const jg_model *m, cli_points *pts,
                       double *u, double *du, double *d2u)
 {
     const size_t nx = pts->n * m->n_in, nu = pts->n * m->n_out;
@@ -653,11 +677,9 @@ static int eval_float(jg_jit *jit, int mode, const jg_model *m, points *pts,
 static int cmd_eval(int argc, char **argv)
 {
     jg_diag d = JG_DIAG_INIT;
-    jg_buf src = JG_BUF_INIT;
-    jg_emit_opts o;
     jg_model *m = NULL;
     jg_jit *jit = NULL;
-    points pts = {0, 0, NULL};
+    cli_points pts = {0, 0, NULL};
     const char *spec = NULL, *pfile = NULL, *format = "text";
     double *u = NULL, *du = NULL, *d2u = NULL;
     jg_precision precision = JG_DOUBLE;
@@ -674,37 +696,37 @@ static int cmd_eval(int argc, char **argv)
         } else if (strcmp(a, "--order") == 0 || strcmp(a, "--points") == 0 || strcmp(a, "--format") == 0
                    || strcmp(a, "--precision") == 0 || strcmp(a, "--hessian") == 0) {
             if (i + 1 == argc)
-                return usage_error(usage_eval, "'%s' needs a value", a);
+                return cli_usage_error(usage_eval, "'%s' needs a value", a);
             if (strcmp(a, "--hessian") == 0) {
                 const char *v = argv[++i];
                 hessian = hessian_bit(v, strlen(v));
                 if (hessian == 0)
-                    return usage_error(usage_eval, "--hessian takes full, diag or laplacian, not '%s'", v);
+                    return cli_usage_error(usage_eval, "--hessian takes full, diag or laplacian, not '%s'", v);
             } else if (strcmp(a, "--order") == 0) {
                 const char *v = argv[++i];
                 if (strlen(v) != 1 || v[0] < '0' || v[0] > '2')
-                    return usage_error(usage_eval, "--order takes 0, 1 or 2, not '%s'", v);
+                    return cli_usage_error(usage_eval, "--order takes 0, 1 or 2, not '%s'", v);
                 order = v[0] - '0';
             } else if (strcmp(a, "--points") == 0) {
                 pfile = argv[++i];
             } else if (strcmp(a, "--precision") == 0) {
-                if (parse_precision(argv[++i], &precision) != 0)
-                    return usage_error(usage_eval, "--precision takes double or float, not '%s'", argv[i]);
+                if (cli_parse_precision(argv[++i], &precision) != 0)
+                    return cli_usage_error(usage_eval, "--precision takes double or float, not '%s'", argv[i]);
             } else {
                 format = argv[++i];
                 if (strcmp(format, "json") != 0 && strcmp(format, "text") != 0)
-                    return usage_error(usage_eval, "--format takes json or text, not '%s'", format);
+                    return cli_usage_error(usage_eval, "--format takes json or text, not '%s'", format);
             }
         } else if (a[0] == '-' && a[1] != '\0') {
-            return usage_error(usage_eval, "unknown option '%s'", a);
+            return cli_usage_error(usage_eval, "unknown option '%s'", a);
         } else if (spec != NULL) {
-            return usage_error(usage_eval, "one SPEC only ('%s' is extra)", a);
+            return cli_usage_error(usage_eval, "one SPEC only ('%s' is extra)", a);
         } else {
             spec = a;
         }
     }
     if (spec == NULL)
-        return usage_error(usage_eval, "%s", "no SPEC given");
+        return cli_usage_error(usage_eval, "%s", "no SPEC given");
     mode = order < 2 ? order : hessian == JG_HESSIAN_FULL ? JG_MODE_HESSIAN
          : hessian == JG_HESSIAN_DIAG ? JG_MODE_DIAG : JG_MODE_LAPLACIAN;
 
@@ -719,26 +741,10 @@ static int cmd_eval(int argc, char **argv)
             goto done;
         }
     }
-    if (read_points(fp, pfile ? pfile : "<stdin>", m->n_in, &pts, &d) != 0)
+    if (cli_read_points(fp, pfile ? pfile : "<stdin>", m->n_in, &pts, &d) != 0)
         goto done;
-    o.prefix = "model";
-    o.target = JG_TARGET_JIT;
-    o.command = NULL;
-    o.precision = precision;
-    o.hessians = JG_HESSIAN_ALL;
-    if (jg_emit(m, &o, &src, NULL, &d) != 0)
+    if (cli_jit(m, spec, precision, &jit, &d) != 0)
         goto done;
-    switch (jg_jit_compile("<jit model.c>", jg_buf_str(&src), &jit)) {
-    case JG_OK:
-        break;
-    case JG_ENOMEM:
-        jg_diag_error(&d, spec, 0, 0, "out of memory compiling the network");
-        goto done;
-    default:
-        jg_diag_error(&d, spec, 0, 0, "internal error: libtcc rejected the emitted code:\n%s",
-                      jg_jit_errmsg(jit));
-        goto done;
-    }
     nu = jg_mul(pts.n, m->n_out, &overflow);
     ndu = jg_mul(nu, m->n_in, &overflow);
     nd2u = jg_mul(nu, per_output2(m, mode), &overflow);
@@ -787,9 +793,8 @@ done:
         fclose(fp);
     if (d.n_errors)
         rc = EXIT_INPUT;
-    report(&d);
+    cli_report(&d);
     jg_diag_free(&d);
-    jg_buf_free(&src);
     jg_jit_free(jit);
     jg_model_free(m);
     jg_free(pts.x);
@@ -855,24 +860,24 @@ static int cmd_init(int argc, char **argv)
             return 0;
         } else if (strcmp(a, "--activation") == 0 || strcmp(a, "-o") == 0) {
             if (i + 1 == (size_t)argc)
-                return usage_error(usage_init, "'%s' needs a value", a);
+                return cli_usage_error(usage_init, "'%s' needs a value", a);
             if (a[1] == 'o')
                 out = argv[++i];
             else
                 act = argv[++i];
         } else if (a[0] == '-' && a[1] != '\0') {
-            return usage_error(usage_init, "unknown option '%s'", a);
+            return cli_usage_error(usage_init, "unknown option '%s'", a);
         } else if (weights != NULL) {
-            return usage_error(usage_init, "one WEIGHTS file only ('%s' is extra)", a);
+            return cli_usage_error(usage_init, "one WEIGHTS file only ('%s' is extra)", a);
         } else {
             weights = a;
         }
     }
     if (weights == NULL)
-        return usage_error(usage_init, "%s", "no WEIGHTS given");
+        return cli_usage_error(usage_init, "%s", "no WEIGHTS given");
     info = jg_layer_lookup(act);
     if (info == NULL || (info->kind != JG_ACTIVATION && info->kind != JG_IDENTITY))
-        return usage_error(usage_init, "--activation takes an activation (tanh, sigmoid, gelu, ...), not '%s'", act);
+        return cli_usage_error(usage_init, "--activation takes an activation (tanh, sigmoid, gelu, ...), not '%s'", act);
     f = jg_st_open(weights, &d);
     if (f == NULL)
         goto done;
@@ -919,7 +924,7 @@ static int cmd_init(int argc, char **argv)
         rc = d.n_errors ? EXIT_INPUT : 0;
     }
 done:
-    report(&d);
+    cli_report(&d);
     jg_diag_free(&d);
     jg_buf_free(&spec);
     jg_free((void *)dense);
@@ -931,7 +936,7 @@ int main(int argc, char **argv)
 {
     const char *cmd = argc > 1 ? argv[1] : NULL;
     if (cmd == NULL)
-        return usage_error(usage_main, "%s", "no command given");
+        return cli_usage_error(usage_main, "%s", "no command given");
     if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
         fputs(usage_main, stdout);
         return 0;
@@ -948,5 +953,7 @@ int main(int argc, char **argv)
         return cmd_eval(argc - 2, argv + 2);
     if (strcmp(cmd, "init") == 0)
         return cmd_init(argc - 2, argv + 2);
-    return usage_error(usage_main, "unknown command '%s'", cmd);
+    if (strcmp(cmd, "verify") == 0)
+        return cli_verify(argc - 2, argv + 2);
+    return cli_usage_error(usage_main, "unknown command '%s'", cmd);
 }

@@ -1,0 +1,467 @@
+/* verify.c: `jetgen verify SPEC`: the emitted functions (compiled by the
+   JIT, or a shared object the user built from the emitted file) against an
+   independent computation (fdiff.c: the network in long double, derivatives
+   by central differences with Romberg extrapolation), at sample points;
+   prints the worst error of each quantity and exits non-zero when one is
+   above the tolerance. */
+#include <dlfcn.h>
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "fdiff.h"
+#include "mem.h"
+
+static const char usage_verify[] =
+    "usage: jetgen verify SPEC [--points FILE | --range LO:HI --count N --seed S]\n"
+    "                     [--precision double|float] [--tolerance T]\n"
+    "                     [--library FILE.so [--prefix NAME]]\n"
+    "\n"
+    "Checks u, du/dx, d2u/dx2, its diagonal and the Laplacian, from every emitted\n"
+    "function, against the network in long double with derivatives by central\n"
+    "differences and Richardson extrapolation. Prints the worst error of each\n"
+    "quantity; exits 1 if one is above the tolerance.\n"
+    "  --points FILE     N_IN numbers per line (as for eval), `-` for stdin\n"
+    "  --range LO:HI     else points drawn uniformly from [LO, HI]^N_IN\n"
+    "                    (default -1:1), --count of them (default 16), from a\n"
+    "                    fixed --seed (default 1; splitmix64)\n"
+    "  --precision P     the precision of the code checked (default double)\n"
+    "  --tolerance T     the largest error allowed (default 1e-8 in double,\n"
+    "                    1e-2 in float)\n"
+    "  --library FILE.so check this shared object, built from the emitted file\n"
+    "                    of the same SPEC, instead of the JIT's code; its\n"
+    "                    functions are NAME_eval, ... (--prefix, default model)\n";
+
+enum { Q_U, Q_DU, Q_D2U, Q_DIAG, Q_LAP, N_Q };
+static const char *const q_name[N_Q] = {"u", "du", "d2u", "d2u_diag", "lap"};
+static const char *const fn_suffix[JG_N_MODES] = {"eval", "jacobian", "hessian", "hessian_diag",
+                                                  "laplacian"};
+
+typedef void (*any_fn)(void);
+
+/* The worst error of a quantity, and where. */
+typedef struct worst {
+    double err, jet, ref;
+    size_t point, entry;
+    int mode;
+    size_t judged, unjudged;
+    unsigned modes;         /* bits: the functions that gave this quantity */
+} worst;
+
+/* The quantities a mode's function gives, as bits of Q_*. */
+static unsigned quantities_of(int mode)
+{
+    static const unsigned q[JG_N_MODES] = {1u << Q_U, 1u << Q_U | 1u << Q_DU,
+                                           1u << Q_U | 1u << Q_DU | 1u << Q_D2U,
+                                           1u << Q_U | 1u << Q_DU | 1u << Q_DIAG,
+                                           1u << Q_U | 1u << Q_DU | 1u << Q_LAP};
+    return q[mode];
+}
+
+/* Numbers in a quantity for one point. */
+static size_t q_len(const jg_model *m, int q)
+{
+    return q == Q_U || q == Q_LAP ? m->n_out : q == Q_D2U ? m->n_out * m->n_in * m->n_in
+                                                          : m->n_out * m->n_in;
+}
+
+/* Calls f of mode at the n points x in the precision of the code; results
+   in double. Returns 0, or -1: out of memory. */
+static int call(any_fn f, int mode, int is_float, const jg_model *m, size_t n, const double *x,
+                double *u, double *du, double *d2)
+{
+    const size_t nx = n * m->n_in, nu = n * m->n_out, ndu = nu * m->n_in;
+    const size_t nd2 = mode == JG_MODE_HESSIAN ? ndu * m->n_in : mode == JG_MODE_DIAG ? ndu : nu;
+    float *fx, *fu, *fdu, *fd2;
+    size_t i;
+    if (!is_float) {
+        if (mode == JG_MODE_VALUE)
+            ((void (*)(size_t, const double *, double *))f)(n, x, u);
+        else if (mode == JG_MODE_JACOBIAN)
+            ((void (*)(size_t, const double *, double *, double *))f)(n, x, u, du);
+        else
+            ((void (*)(size_t, const double *, double *, double *, double *))f)(n, x, u, du, d2);
+        return 0;
+    }
+    fx = (float *)jg_malloc(nx * sizeof *fx);
+    fu = (float *)jg_malloc(nu * sizeof *fu);
+    fdu = (float *)jg_malloc(ndu * sizeof *fdu);
+    fd2 = (float *)jg_malloc(nd2 * sizeof *fd2);
+    if (fx == NULL || fu == NULL || fdu == NULL || fd2 == NULL) {
+        jg_free(fx);
+        jg_free(fu);
+        jg_free(fdu);
+        jg_free(fd2);
+        return -1;
+    }
+    for (i = 0; i < nx; i++)
+        fx[i] = (float)x[i];
+    if (mode == JG_MODE_VALUE)
+        ((void (*)(size_t, const float *, float *))f)(n, fx, fu);
+    else if (mode == JG_MODE_JACOBIAN)
+        ((void (*)(size_t, const float *, float *, float *))f)(n, fx, fu, fdu);
+    else
+        ((void (*)(size_t, const float *, float *, float *, float *))f)(n, fx, fu, fdu, fd2);
+    for (i = 0; i < nu; i++)
+        u[i] = fu[i];
+    for (i = 0; mode >= 1 && i < ndu; i++)
+        du[i] = fdu[i];
+    for (i = 0; mode >= 2 && i < nd2; i++)
+        d2[i] = fd2[i];
+    jg_free(fx);
+    jg_free(fu);
+    jg_free(fdu);
+    jg_free(fd2);
+    return 0;
+}
+
+/* The next number of splitmix64 from state *s, uniform in [0, 1). */
+static double next_uniform(unsigned long long *s)
+{
+    unsigned long long z = (*s += 0x9E3779B97F4A7C15ull);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    z ^= z >> 31;
+    return (double)(z >> 11) * (1.0 / 9007199254740992.0);
+}
+
+/* "entry" of quantity q as indices: u[k], du[k][i], d2u[k][i][j]. */
+static void print_entry(const jg_model *m, int q, size_t e)
+{
+    const size_t ni = m->n_in;
+    if (q == Q_U || q == Q_LAP)
+        printf("%s[%zu]", q_name[q], e);
+    else if (q == Q_D2U)
+        printf("%s[%zu][%zu][%zu]", q_name[q], e / (ni * ni), e / ni % ni, e % ni);
+    else
+        printf("%s[%zu][%zu]", q_name[q], e / ni, e % ni);
+}
+
+static void print_point(const jg_model *m, const double *x)
+{
+    size_t i;
+    printf("(");
+    for (i = 0; i < m->n_in; i++)
+        printf("%s%.17g", i ? ", " : "", x[i]);
+    printf(")");
+}
+
+/* Folds the jets of one point, quantity q from function mode, into w:
+   jet and ref [len], err the reference's error estimates. */
+static void judge(worst *w, int mode, size_t point, const double *jet, const long double *ref,
+                  const long double *err, size_t len, long double floor_scale, double tol)
+{
+    long double scale = floor_scale;
+    size_t k;
+    for (k = 0; k < len; k++)
+        if (fabsl(ref[k]) > scale)
+            scale = fabsl(ref[k]);
+    for (k = 0; k < len; k++) {
+        double e;
+        if (scale > 0 && err[k] / scale > tol / 4) {
+            w->unjudged++;
+            continue;
+        }
+        w->judged++;
+        e = scale > 0 ? (double)(fabsl((long double)jet[k] - ref[k]) / scale)
+                      : fabs(jet[k]) > 0 ? HUGE_VAL : 0.0;
+        if (isnan(jet[k]))
+            e = HUGE_VAL;
+        if (w->judged == 1 || e > w->err) {
+            w->err = e;
+            w->jet = jet[k];
+            w->ref = (double)ref[k];
+            w->point = point;
+            w->entry = k;
+            w->mode = mode;
+        }
+    }
+}
+
+int cli_verify(int argc, char **argv)
+{
+    jg_diag d = JG_DIAG_INIT;
+    jg_model *m = NULL;
+    jg_jit *jit = NULL;
+    jg_fdiff *fd = NULL;
+    void *lib = NULL;
+    cli_points pts = {0, 0, NULL};
+    const char *spec = NULL, *pfile = NULL, *library = NULL, *prefix = "model";
+    double lo = -1, hi = 1, tol = 0;
+    unsigned long long seed = 1, state;
+    unsigned long count = 16;
+    jg_precision precision = JG_DOUBLE;
+    any_fn fn[JG_N_MODES];
+    double *jet[JG_N_MODES][3];
+    long double *ref[N_Q], *err[N_Q];
+    worst w[N_Q];
+    size_t p, k, i, ni, no;
+    int mode, q, rc = EXIT_INPUT, failed = 0;
+
+    memset(jet, 0, sizeof jet);
+    memset(ref, 0, sizeof ref);
+    memset(err, 0, sizeof err);
+    memset(w, 0, sizeof w);
+    for (k = 0; k < (size_t)argc; k++) {
+        const char *a = argv[k], *v;
+        char *end;
+        if (strcmp(a, "--help") == 0) {
+            fputs(usage_verify, stdout);
+            return 0;
+        }
+        if (a[0] == '-' && a[1] != '\0' && k + 1 == (size_t)argc)
+            return strcmp(a, "--points") == 0 || strcmp(a, "--range") == 0 || strcmp(a, "--count") == 0
+                           || strcmp(a, "--seed") == 0 || strcmp(a, "--precision") == 0
+                           || strcmp(a, "--tolerance") == 0 || strcmp(a, "--library") == 0
+                           || strcmp(a, "--prefix") == 0
+                       ? cli_usage_error(usage_verify, "'%s' needs a value", a)
+                       : cli_usage_error(usage_verify, "unknown option '%s'", a);
+        v = k + 1 < (size_t)argc ? argv[k + 1] : "";
+        errno = 0;
+        if (strcmp(a, "--points") == 0) {
+            pfile = v;
+        } else if (strcmp(a, "--range") == 0) {
+            lo = strtod(v, &end);
+            if (end == v || *end != ':' || (hi = strtod(end + 1, &end), *end != '\0')
+                || !(lo < hi) || !isfinite(lo) || !isfinite(hi))
+                return cli_usage_error(usage_verify, "--range takes LO:HI, finite numbers with LO < HI, "
+                                       "not '%s'", v);
+        } else if (strcmp(a, "--count") == 0) {
+            count = strtoul(v, &end, 10);
+            if (end == v || *end != '\0' || v[0] == '-' || count == 0 || count > 1000000 || errno)
+                return cli_usage_error(usage_verify, "--count takes a number from 1 to 1000000, not '%s'", v);
+        } else if (strcmp(a, "--seed") == 0) {
+            seed = strtoull(v, &end, 10);
+            if (end == v || *end != '\0' || v[0] == '-' || errno)
+                return cli_usage_error(usage_verify, "--seed takes a whole number, not '%s'", v);
+        } else if (strcmp(a, "--precision") == 0) {
+            if (cli_parse_precision(v, &precision) != 0)
+                return cli_usage_error(usage_verify, "--precision takes double or float, not '%s'", v);
+        } else if (strcmp(a, "--tolerance") == 0) {
+            tol = strtod(v, &end);
+            if (end == v || *end != '\0' || !(tol > 0) || !isfinite(tol))
+                return cli_usage_error(usage_verify, "--tolerance takes a positive number, not '%s'", v);
+        } else if (strcmp(a, "--library") == 0) {
+            library = v;
+        } else if (strcmp(a, "--prefix") == 0) {
+            prefix = v;
+            if (jg_prefix_problem(prefix) != NULL)
+                return cli_usage_error(usage_verify, "--prefix takes the C identifier given to emit, "
+                                       "not '%s'", v);
+        } else if (a[0] == '-' && a[1] != '\0') {
+            return cli_usage_error(usage_verify, "unknown option '%s'", a);
+        } else if (spec != NULL) {
+            return cli_usage_error(usage_verify, "one SPEC only ('%s' is extra)", a);
+        } else {
+            spec = a;
+            continue;
+        }
+        k++;
+    }
+    if (spec == NULL)
+        return cli_usage_error(usage_verify, "%s", "no SPEC given");
+    if (tol == 0)
+        tol = precision == JG_FLOAT ? 1e-2 : 1e-8;
+
+    m = jg_model_load(spec, &d);
+    if (m == NULL)
+        goto done;
+    jg_model_warn(m, &d);
+    ni = m->n_in;
+    no = m->n_out;
+
+    /* the points */
+    if (pfile != NULL) {
+        FILE *fp = strcmp(pfile, "-") == 0 ? stdin : fopen(pfile, "r");
+        if (fp == NULL) {
+            jg_diag_error(&d, pfile, 0, 0, "cannot open: %s", strerror(errno));
+            goto done;
+        }
+        k = (size_t)cli_read_points(fp, strcmp(pfile, "-") == 0 ? "<stdin>" : pfile, ni, &pts, &d);
+        if (fp != stdin)
+            fclose(fp);
+        if (k != 0)
+            goto done;
+        if (pts.n == 0) {
+            jg_diag_error(&d, pfile, 0, 0, "no points");
+            goto done;
+        }
+    } else {
+        int overflow = 0;
+        pts.n = count;
+        pts.x = (double *)jg_malloc(jg_mul(jg_mul(count, ni, &overflow), sizeof(double), &overflow));
+        if (overflow || pts.x == NULL) {
+            jg_diag_error(&d, spec, 0, 0, "out of memory for %lu points", count);
+            goto done;
+        }
+        state = seed;
+        for (k = 0; k < count * ni; k++)
+            pts.x[k] = lo + (hi - lo) * next_uniform(&state);
+    }
+    if (precision == JG_FLOAT)      /* the points the float code sees */
+        for (k = 0; k < pts.n * ni; k++)
+            pts.x[k] = (float)pts.x[k];
+
+    /* the functions under test */
+    if (library != NULL) {
+        char name[JG_MAX_PREFIX + 16];
+        lib = dlopen(library, RTLD_NOW | RTLD_LOCAL);
+        if (lib == NULL) {
+            jg_diag_error(&d, library, 0, 0, "cannot load: %s", dlerror());
+            goto done;
+        }
+        for (mode = 0; mode < JG_N_MODES; mode++) {
+            void *sym;
+            snprintf(name, sizeof name, "%s_%s", prefix, fn_suffix[mode]);
+            sym = dlsym(lib, name);
+            memcpy(&fn[mode], &sym, sizeof sym);
+        }
+        if (fn[JG_MODE_VALUE] == NULL || fn[JG_MODE_JACOBIAN] == NULL) {
+            jg_diag_error(&d, library, 0, 0, "has no %s_eval or %s_jacobian: emitted with another "
+                          "--prefix?", prefix, prefix);
+            goto done;
+        }
+    } else {
+        if (cli_jit(m, spec, precision, &jit, &d) != 0)
+            goto done;
+        for (mode = 0; mode < JG_N_MODES; mode++) {
+            char name[32];
+            snprintf(name, sizeof name, "model_%s", fn_suffix[mode]);
+            fn[mode] = (any_fn)jg_jit_function(jit, name);
+        }
+    }
+
+    /* the jets, every function at every point */
+    for (mode = 0; mode < JG_N_MODES; mode++) {
+        const size_t len2 = mode == JG_MODE_HESSIAN ? q_len(m, Q_D2U) : mode == JG_MODE_DIAG
+                            ? q_len(m, Q_DIAG) : q_len(m, Q_LAP);
+        int overflow = 0;
+        if (fn[mode] == NULL)
+            continue;
+        jet[mode][0] = (double *)jg_malloc(jg_mul(jg_mul(pts.n, no, &overflow), sizeof(double), &overflow));
+        jet[mode][1] = (double *)jg_malloc(jg_mul(jg_mul(pts.n, no * ni, &overflow), sizeof(double), &overflow));
+        jet[mode][2] = (double *)jg_malloc(jg_mul(jg_mul(pts.n, len2, &overflow), sizeof(double), &overflow));
+        if (overflow || jet[mode][0] == NULL || jet[mode][1] == NULL || jet[mode][2] == NULL
+            || call(fn[mode], mode, precision == JG_FLOAT, m, pts.n, pts.x, jet[mode][0], jet[mode][1],
+                    jet[mode][2]) != 0) {
+            jg_diag_error(&d, spec, 0, 0, "out of memory for the results of %zu points", pts.n);
+            goto done;
+        }
+    }
+
+    /* the reference, point by point, and the comparison */
+    fd = jg_fdiff_new(m);
+    for (q = 0; q < N_Q; q++) {
+        ref[q] = (long double *)jg_malloc(q_len(m, q) * sizeof(long double));
+        err[q] = (long double *)jg_malloc(q_len(m, q) * sizeof(long double));
+        failed |= ref[q] == NULL || err[q] == NULL;
+    }
+    if (fd == NULL || failed) {
+        jg_diag_error(&d, spec, 0, 0, "out of memory for the reference");
+        goto done;
+    }
+    for (p = 0; p < pts.n; p++) {
+        long double biggest = 0;
+        if (jg_fdiff_jet(fd, pts.x + p * ni, ref[Q_U], ref[Q_DU], err[Q_DU], ref[Q_D2U], err[Q_D2U]) != 0) {
+            jg_diag_error(&d, spec, 0, 0, "out of memory for the reference");
+            goto done;
+        }
+        for (k = 0; k < no; k++) {
+            err[Q_U][k] = 0;
+            ref[Q_LAP][k] = err[Q_LAP][k] = 0;
+            for (i = 0; i < ni; i++) {
+                const size_t at = (k * ni + i) * ni + i;
+                ref[Q_DIAG][k * ni + i] = ref[Q_D2U][at];
+                err[Q_DIAG][k * ni + i] = err[Q_D2U][at];
+                ref[Q_LAP][k] += ref[Q_D2U][at];
+                err[Q_LAP][k] += err[Q_D2U][at];
+            }
+        }
+        for (q = 0; q < N_Q; q++)
+            for (k = 0; k < q_len(m, q); k++)
+                if (fabsl(ref[q][k]) > biggest)
+                    biggest = fabsl(ref[q][k]);
+        for (mode = 0; mode < JG_N_MODES; mode++) {
+            if (fn[mode] == NULL)
+                continue;
+            for (q = 0; q < N_Q; q++) {
+                const size_t len = q_len(m, q);
+                const double *j = q == Q_U ? jet[mode][0] : q == Q_DU ? jet[mode][1] : jet[mode][2];
+                if (!(quantities_of(mode) & (1u << q)))
+                    continue;
+                w[q].modes |= 1u << mode;
+                judge(&w[q], mode, p, j + p * len, ref[q], err[q], len, 1e-6L * biggest, tol);
+            }
+        }
+    }
+
+    /* the report */
+    if (pfile != NULL)
+        printf("jetgen verify %s: %zu point%s from %s", spec, pts.n, pts.n == 1 ? "" : "s", pfile);
+    else
+        printf("jetgen verify %s: %zu point%s drawn uniformly from [%g, %g]^%zu (seed %llu)", spec, pts.n,
+               pts.n == 1 ? "" : "s", lo, hi, ni, seed);
+    printf("\n  checked:   %s, in %s\n", library != NULL ? library : "the JIT's code",
+           precision == JG_FLOAT ? "float" : "double");
+    printf("  reference: the network in long double; du, d2u by central differences, steps 1/2\n"
+           "             to 1/%.0f, with Richardson extrapolation\n", 1.0 / (double)ldexpl(JG_FDIFF_H0,
+                                                                                     1 - JG_FDIFF_LEVELS));
+    printf("  error:     |code - reference| / the largest |reference| of the quantity at the point\n"
+           "             (at least 1e-6 of the point's largest number); entries whose difference\n"
+           "             estimate is less sure than tolerance / 4 are not judged\n\n");
+    printf("  %-9s %-10s %-13s %8s %10s  %s\n", "quantity", "worst", "tolerance", "judged", "not judged",
+           "functions");
+    for (q = 0; q < N_Q; q++) {
+        if (w[q].modes == 0)
+            continue;
+        printf("  %-9s %-10.3g %-13.3g %8zu %10zu ", q_name[q], w[q].err, tol, w[q].judged, w[q].unjudged);
+        for (mode = 0; mode < JG_N_MODES; mode++)
+            if (w[q].modes & (1u << mode))
+                printf(" %s", fn_suffix[mode]);
+        printf("%s\n", w[q].err > tol || w[q].judged == 0 ? "  FAILED" : "");
+    }
+    for (q = 0; q < N_Q; q++) {
+        if (w[q].modes == 0)
+            continue;
+        if (w[q].judged == 0) {
+            printf("\nFAILED: %s: no entry could be judged (the differences are not sure enough at\n"
+                   "this tolerance: a kink of relu or hardtanh near every point?)\n", q_name[q]);
+            failed = 1;
+        } else if (w[q].err > tol) {
+            printf("\nFAILED: %s from %s_%s at point %zu ", q_name[q], prefix, fn_suffix[w[q].mode],
+                   w[q].point + 1);
+            print_point(m, pts.x + w[q].point * ni);
+            printf(":\n  ");
+            print_entry(m, q, w[q].entry);
+            printf(" = %.17g, reference %.17g: error %.3g > %.3g\n", w[q].jet, w[q].ref, w[q].err, tol);
+            failed = 1;
+        }
+    }
+    printf(failed ? "\nverify: FAILED\n" : "\nverify: every quantity within %.3g\n", tol);
+    if (fflush(stdout) != 0 || ferror(stdout))
+        jg_diag_error(&d, "<stdout>", 0, 0, "write error");
+    else
+        rc = failed ? EXIT_INPUT : 0;
+done:
+    if (d.n_errors)
+        rc = EXIT_INPUT;
+    cli_report(&d);
+    jg_diag_free(&d);
+    for (mode = 0; mode < JG_N_MODES; mode++)
+        for (k = 0; k < 3; k++)
+            jg_free(jet[mode][k]);
+    for (q = 0; q < N_Q; q++) {
+        jg_free(ref[q]);
+        jg_free(err[q]);
+    }
+    jg_fdiff_free(fd);
+    jg_jit_free(jit);
+    if (lib != NULL)
+        dlclose(lib);
+    jg_model_free(m);
+    jg_free(pts.x);
+    return rc;
+}
