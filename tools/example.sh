@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # example.sh: installs what is missing, builds, and runs jetgen on the
 # reference network (PINN 1-50-50-50-501, tanh): checks it, evaluates u,
-# du/dx and d2u/dx2 at three points, and writes its C to out/.
+# du/dx and d2u/dx2 at three points, verifies them against differences in
+# long double, and writes its C to out/.
 #   bash tools/example.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -17,6 +18,9 @@ echo "\$ printf '0.047286\n1.801855\n-1.423362\n' | jetgen eval $spec --format t
 printf '0.047286\n1.801855\n-1.423362\n' | ./build/jetgen eval "$spec" --format text > out/seed-pinn.txt
 echo "(all 501 outputs at each point are in out/seed-pinn.txt; the first 4 here)"
 awk '/^point/ {n = 0; print; next} { if (n++ < 5) print; else if (n == 6) print "     ..." }' out/seed-pinn.txt
+echo
+echo "\$ jetgen verify $spec"
+./build/jetgen verify "$spec"
 echo
 echo "\$ jetgen emit $spec -o out/pinn.c --header out/pinn.h --prefix pinn"
 ./build/jetgen emit "$spec" -o out/pinn.c --header out/pinn.h --prefix pinn
