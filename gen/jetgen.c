@@ -436,19 +436,48 @@ done:
     return rc;
 }
 
+/* The next line of fp, '\n' included, NUL-terminated, into *line (grown
+   with jg_realloc; *cap its size). Returns 1, 0 at the end of the file, -1
+   out of memory, -2 for a line longer than 1 MiB. */
+static int read_line(FILE *fp, char **line, size_t *cap)
+{
+    size_t len = 0;
+    int c = 0;
+    while ((c = getc(fp)) != EOF) {
+        if (len + 2 > *cap) {
+            size_t nc = *cap ? 2 * *cap : 256;
+            char *nl;
+            if (nc > ((size_t)1 << 20))
+                return -2;
+            nl = (char *)jg_realloc(*line, nc);
+            if (nl == NULL)
+                return -1;
+            *line = nl;
+            *cap = nc;
+        }
+        (*line)[len++] = (char)c;
+        if (c == '\n')
+            break;
+    }
+    if (len == 0)
+        return 0;
+    (*line)[len] = '\0';
+    return 1;
+}
+
 /* Reads N_IN numbers per line from fp into pts; every bad line is
    reported. Returns 0 or -1. */
 int cli_read_points(FILE *fp, const char *name, size_t n_in, cli_points *pts, jg_diag *d)
 {
     char *line = NULL;
     size_t cap = 0, k;
-    int lineno = 0, errors0 = d->n_errors;
+    int lineno = 0, errors0 = d->n_errors, got;
     double *vals = (double *)jg_malloc(n_in * sizeof *vals);
     if (vals == NULL) {
         jg_diag_error(d, name, 0, 0, "out of memory");
         return -1;
     }
-    while (getline(&line, &cap, fp) >= 0) {
+    while ((got = read_line(fp, &line, &cap)) > 0) {
         char *s = line, *end, *hash = strchr(line, '#');
         size_t count = 0;
         int bad = 0;
@@ -480,9 +509,11 @@ int cli_read_points(FILE *fp, const char *name, size_t n_in, cli_points *pts, jg
             continue;
         }
         if (pts->n == pts->cap) {
+            int overflow = 0;
             size_t nc = pts->cap ? 2 * pts->cap : 64;
-            double *nx = (double *)jg_realloc(pts->x, nc * n_in * sizeof *nx);
-            if (nx == NULL) {
+            double *nx = (double *)jg_realloc(pts->x, jg_mul(jg_mul(nc, n_in, &overflow), sizeof *nx,
+                                                             &overflow));
+            if (nx == NULL || overflow) {
                 jg_diag_error(d, name, lineno, 0, "out of memory");
                 break;
             }
@@ -493,9 +524,11 @@ int cli_read_points(FILE *fp, const char *name, size_t n_in, cli_points *pts, jg
             pts->x[pts->n * n_in + k] = vals[k];
         pts->n++;
     }
-    free(line);
+    jg_free(line);
     jg_free(vals);
-    if (ferror(fp))
+    if (got < 0)
+        jg_diag_error(d, name, lineno + 1, 0, got == -1 ? "out of memory" : "line longer than 1 MiB");
+    else if (ferror(fp))
         jg_diag_error(d, name, 0, 0, "read error");
     return d->n_errors == errors0 ? 0 : -1;
 }

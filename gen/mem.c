@@ -4,13 +4,19 @@
 #include <stdlib.h>
 #include <string.h>
 
-static unsigned long fail_at;   /* 0: never fail; else the count that fails */
-static unsigned long n_calls;   /* allocations since jg_mem_fail_after */
+/* The test switch. Written only by jg_mem_fail_after, which tests call
+   while nothing else runs; when it is off (fail_at = 0) nothing below
+   writes a static, so threads can allocate at once. */
+static unsigned long fail_at;   /* 0: off; else the allocation that fails first */
+static unsigned long n_calls;   /* allocations asked for while on */
+static long n_live;             /* allocations made minus those freed, while on */
 
 static int should_fail(void)
 {
+    if (fail_at == 0)
+        return 0;
     n_calls++;
-    return fail_at != 0 && n_calls >= fail_at;
+    return n_calls >= fail_at;
 }
 
 unsigned long jg_mem_fail_after(unsigned long k)
@@ -18,25 +24,41 @@ unsigned long jg_mem_fail_after(unsigned long k)
     unsigned long made = n_calls;
     fail_at = k;
     n_calls = 0;
+    n_live = 0;
     return made;
+}
+
+long jg_mem_live(void)
+{
+    return n_live;
 }
 
 void *jg_malloc(size_t size)
 {
+    void *p;
     if (should_fail())
         return NULL;
-    return malloc(size ? size : 1);
+    p = malloc(size ? size : 1);
+    if (p != NULL && fail_at != 0)
+        n_live++;
+    return p;
 }
 
 void *jg_realloc(void *p, size_t size)
 {
+    void *q;
     if (should_fail())
         return NULL;
-    return realloc(p, size ? size : 1);
+    q = realloc(p, size ? size : 1);
+    if (q != NULL && p == NULL && fail_at != 0)
+        n_live++;
+    return q;
 }
 
 void jg_free(void *p)
 {
+    if (p != NULL && fail_at != 0)
+        n_live--;
     free(p);
 }
 

@@ -19,8 +19,13 @@ char *jg_strndup(const char *s, size_t n);
 size_t jg_mul(size_t n, size_t size, int *overflow);
 
 /* Tests only: the k-th allocation from now on (1 = the next) and all after it
-   fail; k = 0 turns failure off. Returns the number of allocations made since
-   the last call. Not thread-safe: call it while nothing else allocates. */
+   fail; k = 0 turns failure off (k = ULONG_MAX counts without failing).
+   Returns the allocations asked for since the last call, while it was on.
+   Not thread-safe: call it while nothing else allocates. */
 unsigned long jg_mem_fail_after(unsigned long k);
+
+/* Tests only: allocations made minus allocations freed since the last
+   jg_mem_fail_after (counted while failure is on): 0 when nothing leaked. */
+long jg_mem_live(void);
 
 #endif

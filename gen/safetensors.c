@@ -3,6 +3,7 @@
 
 #include <jansson.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,6 +36,15 @@ void jg_st_close(jg_st_file *f)
 }
 
 /* A JSON integer that is >= 0, as size_t, or -1. */
+/* jansson allocates through gen/mem.c too, so that tests can make its
+   allocations fail; set once for the process. */
+static pthread_once_t json_alloc_once = PTHREAD_ONCE_INIT;
+
+static void json_use_jg_alloc(void)
+{
+    json_set_alloc_funcs(jg_malloc, jg_free);
+}
+
 static int get_size(json_t *v, size_t *out)
 {
     json_int_t i;
@@ -188,6 +198,7 @@ static int parse_header(jg_st_file *f, jg_diag *d)
     }
     f->data_start = 8 + (size_t)n;
     data_size = f->size - f->data_start;
+    pthread_once(&json_alloc_once, json_use_jg_alloc);
     root = json_loadb((const char *)f->bytes + 8, (size_t)n, JSON_REJECT_DUPLICATES, &err);
     if (root == NULL) {
         jg_diag_error(d, f->path, 0, 0, "header is not valid JSON (byte %d of the header): %s",

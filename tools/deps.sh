@@ -20,12 +20,15 @@ jetgen_deps() {
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends $missing >&2
 }
 
-# Configures (once) and builds jetgen in build/.
+# Configures (once) and builds jetgen in build/, or in the folder given
+# with the meson options given: jetgen_build [DIR OPTION...].
 jetgen_build() {
-    if [ -f build/build.ninja ]; then
-        meson setup --reconfigure build >/dev/null
+    local dir=${1:-build}
+    [ $# -gt 0 ] && shift
+    if [ -f "$dir/build.ninja" ]; then
+        meson setup --reconfigure "$dir" "$@" >/dev/null
     else
-        meson setup build >/dev/null
+        meson setup "$dir" "$@" >/dev/null
     fi
-    ninja -C build >/dev/null
+    ninja -C "$dir" >/dev/null
 }

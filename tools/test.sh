@@ -1,5 +1,8 @@
 #!/usr/bin/env bash
-# test.sh: installs what is missing, builds, and runs the whole test suite.
+# test.sh: installs what is missing, builds, and runs the whole test suite,
+# then runs it again built with AddressSanitizer (LeakSanitizer included)
+# and UndefinedBehaviorSanitizer (build-asan/), where any report fails the
+# test that made it.
 #   bash tools/test.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -10,12 +13,17 @@ jetgen_deps
 jetgen_build
 status=0
 meson test -C build --print-errorlogs --verbose --num-processes 2 | tee build/test-output.txt || status=$?
+echo "== the whole suite again under AddressSanitizer and UndefinedBehaviorSanitizer (build-asan/)"
+jetgen_build build-asan -Db_sanitize=address,undefined -Db_lundef=false
+UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 ASAN_OPTIONS=detect_leaks=1 \
+    meson test -C build-asan --print-errorlogs --verbose --num-processes 2 --timeout-multiplier 3 \
+    | tee -a build/test-output.txt || status=$?
 # One closing line that any reader understands: Check's counts, summed
 # over the suites, plus any suite that died before Check could count.
 awk -v status="$status" '
     /[0-9]+%: Checks: [0-9]+, Failures: [0-9]+, Errors: [0-9]+/ {
         gsub(/,/, ""); checks += $3; bad += $5 + $7 }
-    /^Fail: +[0-9]+/ { suites_failed = $2 }
+    /^Fail: +[0-9]+/ { suites_failed += $2 }
     END {
         if (bad == 0 && status != 0) bad = suites_failed ? suites_failed : 1
         printf "checks: %d passed, %d failed\n", checks - bad, bad }' build/test-output.txt
