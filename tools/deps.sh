@@ -20,9 +20,9 @@ jetgen_deps() {
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends $missing >&2
 }
 
-# Configures (once) and builds jetgen in build/, or in the folder given
-# with the meson options given: jetgen_build [DIR OPTION...].
-jetgen_build() {
+# Configures a build folder (default build/) with the meson options given:
+# jetgen_setup [DIR OPTION...].
+jetgen_setup() {
     local dir=${1:-build}
     [ $# -gt 0 ] && shift
     if [ -f "$dir/build.ninja" ]; then
@@ -30,5 +30,10 @@ jetgen_build() {
     else
         meson setup "$dir" "$@" >/dev/null
     fi
-    ninja -C "$dir" >/dev/null
+}
+
+# Configures and builds everything: jetgen_build [DIR OPTION...].
+jetgen_build() {
+    jetgen_setup "$@"
+    ninja -C "${1:-build}" >/dev/null
 }

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # test.sh: installs what is missing, builds, and runs the whole test suite,
 # then runs it again built with AddressSanitizer (LeakSanitizer included)
-# and UndefinedBehaviorSanitizer (build-asan/), where any report fails the
-# test that made it.
+# and UndefinedBehaviorSanitizer (build-asan/), and the concurrency tests
+# under ThreadSanitizer (build-tsan/); any sanitizer report fails the test
+# that made it.
 #   bash tools/test.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -17,6 +18,12 @@ echo "== the whole suite again under AddressSanitizer and UndefinedBehaviorSanit
 jetgen_build build-asan -Db_sanitize=address,undefined -Db_lundef=false
 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 ASAN_OPTIONS=detect_leaks=1 \
     meson test -C build-asan --print-errorlogs --verbose --num-processes 2 --timeout-multiplier 3 \
+    | tee -a build/test-output.txt || status=$?
+echo "== the concurrency tests under ThreadSanitizer (build-tsan/)"
+jetgen_setup build-tsan -Db_sanitize=thread -Db_lundef=false
+ninja -C build-tsan tests/test_threads tests/test_runtime >/dev/null
+TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
+    meson test -C build-tsan --no-rebuild --print-errorlogs --verbose threads runtime \
     | tee -a build/test-output.txt || status=$?
 # One closing line that any reader understands: Check's counts, summed
 # over the suites, plus any suite that died before Check could count.
