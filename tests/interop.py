@@ -213,10 +213,69 @@ def extremes(folder):
                       "%s at %g: %s = %.17g, PyTorch %.17g" % (type(act).__name__, x, name, g, w))
 
 
+def limits_at_infinity(act):
+    """The limits of s at -inf and +inf where they are finite (None where not)."""
+    name = type(act).__name__
+    if name in ("Tanh", "Softsign"):
+        return -1.0, 1.0
+    if name == "Sigmoid":
+        return 0.0, 1.0
+    if name in ("GELU", "SiLU", "Mish", "Softplus", "ReLU"):
+        return 0.0, None
+    if name == "ELU":
+        return -act.alpha, None
+    if name == "SELU":
+        return -1.6732632423543772848170429916717 * 1.0507009873554804934193349852946, None
+    if name in ("Hardtanh", "ReLU6"):
+        return act.min_val, act.max_val
+    return None, None
+
+
+def edges(folder):
+    """Each activation alone (u = s(x)) at x = +-inf, NaN, +-1e308 and
+    subnormals: at +-inf, the limit where it is finite, with derivatives
+    exactly 0 (PyTorch often gives NaN there: inf/inf, 0*inf); a NaN in x
+    gives a NaN u; at the finite ones no NaN or infinity (but e^1e308), and
+    PyTorch's numbers (1e-12) wherever PyTorch gives a number."""
+    inf = float("inf")
+    xs = [inf, -inf, float("nan"), 1e308, -1e308, 5e-324, -5e-324, 1.1125369292536007e-308]
+    for k, make in enumerate(ACTIVATIONS):
+        act = make(random.Random(k))
+        name = type(act).__name__
+        one = nn.Linear(1, 1)
+        with torch.no_grad():
+            one.weight.fill_(1.0)
+            one.bias.fill_(0.0)
+        net = nn.Sequential(one, act, copy.deepcopy(one))
+        spec = os.path.join(folder, "edge%d.spec" % k)
+        jx.export(net, spec)
+        got = jetgen_eval(spec, [[x] for x in xs])
+        lo, hi = limits_at_infinity(act)
+        for p, x in enumerate(xs):
+            g = (got["u"][p][0], got["du"][p][0][0], got["d2u"][p][0][0][0])
+            u, du, d2u = torch_derivatives(net, torch.tensor([x], dtype=torch.float64))
+            w = (u.item(), du.item(), d2u.item())
+            if x != x:
+                check(g[0] is None, "%s at NaN: u = %r, not NaN" % (name, g[0]))
+                continue
+            limit = (hi if x > 0 else lo) if abs(x) == inf else None
+            if limit is not None:
+                check(g == (limit, 0.0, 0.0), "%s at %g: (u, du, d2u) = %r, want (%r, 0, 0)" % (name, x, g, limit))
+                continue
+            overflows = isinstance(act, jx.Exp) and x > 709.0     # e^x is beyond double: inf
+            for q, what in enumerate(("u", "du", "d2u")):
+                check(g[q] is not None or overflows or abs(x) == inf,
+                      "%s at %g: %s is NaN or infinite" % (name, x, what))
+                if w[q] == w[q] and abs(w[q]) != inf:     # else PyTorch overflowed inside
+                    check(g[q] is not None and abs(g[q] - w[q]) <= 1e-12 * max(1.0, abs(w[q])),
+                          "%s at %g: %s = %r, PyTorch %.17g" % (name, x, what, g[q], w[q]))
+
+
 def main():
     with tempfile.TemporaryDirectory() as folder:
         random_networks(folder, 2 * len(ACTIVATIONS))
         extremes(folder)
+        edges(folder)
         module_list_and_init(folder)
         refusals(folder)
     print("interop: %d failures" % len(failures))

@@ -14,12 +14,14 @@
 static char dir[512];
 
 /* Writes w.st beside the specs: l0 [4 x 1] + bias, l1 [2 x 4] without
-   bias, l2 [4 x 2] + bias, nanw [4 x 1] with a NaN, badb [4 x 1] with a
-   bias of 3, ints [4 x 1] of I64. */
+   bias, l2 [4 x 2] + bias, nanw [4 x 1] with a NaN, infw [4 x 1] with an
+   infinity in its bias (F32), badb [4 x 1] with a bias of 3, ints [4 x 1]
+   of I64. */
 static void make_weights(void)
 {
     static const double v[8] = {0.5, -0.25, 0.125, 1.0, -1.0, 2.0, 0.75, -0.5};
     static const double nanv[4] = {1.0, 2.0, NAN, 3.0};
+    static const double infv[4] = {1.0, -INFINITY, 2.0, 3.0};
     tu_tensor t[] = {
         {"l0.weight", "F32", 2, {4, 1, 0, 0}, v},
         {"l0.bias", "F64", 1, {4, 0, 0, 0}, v},
@@ -27,6 +29,8 @@ static void make_weights(void)
         {"l2.weight", "F32", 2, {4, 2, 0, 0}, v},
         {"l2.bias", "F32", 1, {4, 0, 0, 0}, v},
         {"nanw.weight", "F64", 2, {4, 1, 0, 0}, nanv},
+        {"infw.weight", "F64", 2, {4, 1, 0, 0}, v},
+        {"infw.bias", "F32", 1, {4, 0, 0, 0}, infv},
         {"badb.weight", "F32", 2, {4, 1, 0, 0}, v},
         {"badb.bias", "F32", 1, {3, 0, 0, 0}, v},
         {"ints.weight", "I64", 2, {4, 1, 0, 0}, v},
@@ -65,6 +69,7 @@ static const struct bad_case {
     {"input 1\nweights w.st\ndense 3 l0\n", "model.spec:3: tensor l0.weight has shape [4, 1], expected [3, 1]", 2},
     {"input 1\nweights w.st\ndense 4 badb\n", "model.spec:3: tensor badb.bias has shape [3], expected [4]", 1},
     {"input 1\nweights w.st\ndense 4 nanw\n", "model.spec:3: tensor nanw.weight holds NaN at index 2", 1},
+    {"input 1\nweights w.st\ndense 4 infw\n", "model.spec:3: tensor infw.bias holds an infinity at index 1", 1},
     {"input 1\nweights w.st\ndense 4 ints\n",
      "model.spec:3: tensor ints.weight has dtype I64; weights must be F64, F32, F16 or BF16", 1},
     {"weights w.st\ndense 4 l0\n", "model.spec:2:1: a layer before 'input'", 1},

@@ -693,10 +693,11 @@ LAYERS__API void layers__gelu(size_t n, double p, double q, const layers__real *
     (void)q;
     for (k = 0; k < n; k++) {
         const double x = z[k], xc = x > 40.0 ? 40.0 : x < -40.0 ? -40.0 : x;
+        const double xl = x > 1e300 ? 1e300 : x < -1e300 ? -1e300 : x;    /* no inf * 0 */
         const double cdf = 0.5 * erfc(-x * 0.70710678118654752440);
         const double pdf = 0.39894228040143267794 * layers__exp_neg(0.5 * xc * xc);
-        s0[k] = (layers__real)(x * cdf);
-        s1[k] = (layers__real)(cdf + x * pdf);
+        s0[k] = (layers__real)(x > 1e300 ? x : xl * cdf);
+        s1[k] = (layers__real)(cdf + xl * pdf);
         s2[k] = (layers__real)(pdf * (2.0 - xc * xc));
     }
 }
@@ -718,14 +719,15 @@ LAYERS__API void layers__gelu_tanh(size_t n, double p, double q, const layers__r
         const double x = z[k], xc = x > 1e6 ? 1e6 : x < -1e6 ? -1e6 : x;
         const double v = k2 * (xc + c * xc * xc * xc);
         const double v1 = k2 * (1.0 + 3.0 * c * xc * xc), v2 = k2 * 6.0 * c * xc;
-        double g, gm, h, g1, g2;
+        double g, gm, h, g1, g2, xl;
         layers__logistic(v, &g, &gm);
         h = g * gm;
         g1 = h * v1;
         g2 = h * (gm - g) * v1 * v1 + h * v2;
-        s0[k] = (layers__real)(x * g);
-        s1[k] = (layers__real)(g + x * g1);
-        s2[k] = (layers__real)(2.0 * g1 + x * g2);
+        xl = x > 1e300 ? 1e300 : x < -1e300 ? -1e300 : x;    /* no inf * 0 */
+        s0[k] = (layers__real)(x > 1e300 ? x : xl * g);
+        s1[k] = (layers__real)(g + xl * g1);
+        s2[k] = (layers__real)(2.0 * g1 + xl * g2);
     }
 }
 
@@ -738,12 +740,12 @@ LAYERS__API void layers__silu(size_t n, double p, double q, const layers__real *
     (void)p;
     (void)q;
     for (k = 0; k < n; k++) {
-        const double x = z[k];
+        const double x = z[k], xl = x > 1e300 ? 1e300 : x < -1e300 ? -1e300 : x;    /* no inf * 0 */
         double a, b;
         layers__logistic(x, &a, &b);
-        s0[k] = (layers__real)(x * a);
-        s1[k] = (layers__real)(a * (1.0 + x * b));
-        s2[k] = (layers__real)(a * b * (2.0 + x * (b - a)));
+        s0[k] = (layers__real)(x > 1e300 ? x : xl * a);
+        s1[k] = (layers__real)(a * (1.0 + xl * b));
+        s2[k] = (layers__real)(a * b * (2.0 + xl * (b - a)));
     }
 }
 
@@ -759,16 +761,17 @@ LAYERS__API void layers__mish(size_t n, double p, double q, const layers__real *
     (void)p;
     (void)q;
     for (k = 0; k < n; k++) {
-        const double x = z[k], w = layers__exp_neg(fabs(x));
+        const double x = z[k], xl = x > 1e300 ? 1e300 : x < -1e300 ? -1e300 : x;    /* no inf * 0 */
+        const double w = layers__exp_neg(fabs(x));
         const double dp = 1.0 + 2.0 * w + 2.0 * w * w, m = w * (w + 2.0);
         const double t = x >= 0.0 ? (1.0 + 2.0 * w) / dp : m / (m + 2.0);
         const double omt = x >= 0.0 ? 2.0 * w * w / dp : 2.0 / (m + 2.0);
         const double sech2 = omt * (1.0 + t);
         double a, b;
         layers__logistic(x, &a, &b);
-        s0[k] = (layers__real)(x * t);
-        s1[k] = (layers__real)(t + x * sech2 * a);
-        s2[k] = (layers__real)(sech2 * a * (2.0 + x * (b - 2.0 * t * a)));
+        s0[k] = (layers__real)(x > 1e300 ? x : xl * t);
+        s1[k] = (layers__real)(t + xl * sech2 * a);
+        s2[k] = (layers__real)(sech2 * a * (2.0 + xl * (b - 2.0 * t * a)));
     }
 }
 
@@ -813,9 +816,10 @@ LAYERS__API void layers__softsign(size_t n, double p, double q, const layers__re
     (void)p;
     (void)q;
     for (k = 0; k < n; k++) {
-        const double x = z[k], d = 1.0 + fabs(x), r = 1.0 / d;
+        const double x = z[k], xl = x > 1e300 ? 1e300 : x < -1e300 ? -1e300 : x;    /* no inf / inf */
+        const double d = 1.0 + fabs(xl), r = 1.0 / d;
         const double sg = x > 0.0 ? 1.0 : x < 0.0 ? -1.0 : 0.0;
-        s0[k] = (layers__real)(x * r);
+        s0[k] = (layers__real)(xl * r);
         s1[k] = (layers__real)(r * r);
         s2[k] = (layers__real)(-2.0 * sg * r * r * r);
     }
