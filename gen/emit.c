@@ -298,11 +298,12 @@ static void put_panels(jg_buf *b, const emitter *e, size_t layer, const jg_layer
     const size_t ldw = pad(e, n_out), panel = 4 * e->lanes;
     double *wt;
     size_t p0, k, c, at = 0;
+    int overflow = 0;
     jg_buf_printf(b, "/* Stored as W^T [%zu][%zu], padded with zeros, in panels of %zu columns:\n"
                      "   W[j][k] is at %zu * p * %zu + k * w + j %% %zu, with p = j / %zu and w the\n"
                      "   width of panel p (%zu, or what is left for the last one). */\n",
                   l->n_in, ldw, panel, panel, l->n_in, panel, panel, panel);
-    wt = (double *)jg_malloc(ldw * l->n_in * sizeof *wt);
+    wt = (double *)jg_malloc_n(jg_mul(ldw, l->n_in, &overflow), sizeof *wt);
     if (wt == NULL) {
         b->failed = 1;
         return;
@@ -341,7 +342,8 @@ static void put_weights(jg_buf *b, const emitter *e)
         } else if (l->kind == JG_FOURIER) {
             /* [B; B]: one product gives the arguments of sin and of cos */
             const size_t half = l->n_out / 2;
-            double *w2 = (double *)jg_malloc(l->n_out * l->n_in * sizeof *w2);
+            int overflow = 0;
+            double *w2 = (double *)jg_malloc_n(jg_mul(l->n_out, l->n_in, &overflow), sizeof *w2);
             if (w2 == NULL) {
                 b->failed = 1;
                 return;

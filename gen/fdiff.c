@@ -239,8 +239,8 @@ int jg_fdiff_jet(jg_fdiff *f, const double *x, long double *u, long double *du,
     long double *f0 = f->f[0], *fp = f->f[1], *fm = f->f[2], *fq = f->f[3];
     long double *d1, *d2, *r1, *r2;
     size_t i, j, k;
-    int level;
-    d1 = (long double *)jg_malloc(4 * no * sizeof *d1);
+    int level, overflow = 0;
+    d1 = (long double *)jg_malloc_n(jg_mul(4, no, &overflow), sizeof *d1);
     if (d1 == NULL)
         return -1;
     d2 = d1 + no;

@@ -472,7 +472,7 @@ int cli_read_points(FILE *fp, const char *name, size_t n_in, cli_points *pts, jg
     char *line = NULL;
     size_t cap = 0, k;
     int lineno = 0, errors0 = d->n_errors, got;
-    double *vals = (double *)jg_malloc(n_in * sizeof *vals);
+    double *vals = (double *)jg_malloc_n(n_in, sizeof *vals);
     if (vals == NULL) {
         jg_diag_error(d, name, 0, 0, "out of memory");
         return -1;
@@ -673,9 +673,9 @@ static int eval_float(jg_jit *jit, int mode, const jg_model *m, cli_points *pts,
 {
     const size_t nx = pts->n * m->n_in, nu = pts->n * m->n_out;
     const size_t ndu = nu * m->n_in, nd2u = nu * per_output2(m, mode);
-    float *x = (float *)jg_malloc(nx * sizeof *x), *fu = (float *)jg_malloc(nu * sizeof *fu);
-    float *fdu = du != NULL ? (float *)jg_malloc(ndu * sizeof *fdu) : NULL;
-    float *fd2u = d2u != NULL ? (float *)jg_malloc(nd2u * sizeof *fd2u) : NULL;
+    float *x = (float *)jg_malloc_n(nx, sizeof *x), *fu = (float *)jg_malloc_n(nu, sizeof *fu);
+    float *fdu = du != NULL ? (float *)jg_malloc_n(ndu, sizeof *fdu) : NULL;
+    float *fd2u = d2u != NULL ? (float *)jg_malloc_n(nd2u, sizeof *fd2u) : NULL;
     hessian_float_fn f = (hessian_float_fn)jg_jit_function(jit, function_of(mode));
     size_t i;
     int rc = 0;
@@ -914,7 +914,7 @@ static int cmd_init(int argc, char **argv)
     f = jg_st_open(weights, &d);
     if (f == NULL)
         goto done;
-    dense = (const jg_st_tensor **)jg_malloc((f->n_tensors + 1) * sizeof *dense);
+    dense = (const jg_st_tensor **)jg_malloc_n(f->n_tensors + 1, sizeof *dense);
     if (dense == NULL) {
         jg_diag_error(&d, weights, 0, 0, "out of memory");
         goto done;

@@ -81,7 +81,21 @@ size_t jg_mul(size_t n, size_t size, int *overflow)
 {
     if (size != 0 && n > (size_t)-1 / size) {
         *overflow = 1;
-        return 0;
+        return (size_t)-1;
     }
     return n * size;
+}
+
+void *jg_malloc_n(size_t n, size_t size)
+{
+    int overflow = 0;
+    const size_t bytes = jg_mul(n, size, &overflow);
+    return overflow ? NULL : jg_malloc(bytes);
+}
+
+void *jg_realloc_n(void *p, size_t n, size_t size)
+{
+    int overflow = 0;
+    const size_t bytes = jg_mul(n, size, &overflow);
+    return overflow ? NULL : jg_realloc(p, bytes);
 }

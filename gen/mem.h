@@ -15,8 +15,14 @@ void jg_free(void *p);
 char *jg_strdup(const char *s);
 char *jg_strndup(const char *s, size_t n);
 
-/* n * size, or 0 with *overflow set when it does not fit in size_t. */
+/* n * size, or SIZE_MAX with *overflow set when it does not fit in size_t
+   (so that a product of products stays too large to allocate). */
 size_t jg_mul(size_t n, size_t size, int *overflow);
+
+/* n objects of size bytes: like jg_malloc and jg_realloc, NULL also when
+   n * size overflows. Every array is allocated through these. */
+void *jg_malloc_n(size_t n, size_t size);
+void *jg_realloc_n(void *p, size_t n, size_t size);
 
 /* Tests only: the k-th allocation from now on (1 = the next) and all after it
    fail; k = 0 turns failure off (k = ULONG_MAX counts without failing).

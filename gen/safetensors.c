@@ -150,7 +150,7 @@ static int check_overlaps(jg_st_file *f, jg_diag *d)
     int rc = 0;
     if (f->n_tensors < 2)
         return 0;
-    order = (jg_st_tensor **)jg_malloc(f->n_tensors * sizeof *order);
+    order = (jg_st_tensor **)jg_malloc_n(f->n_tensors, sizeof *order);
     if (order == NULL) {
         jg_diag_error(d, f->path, 0, 0, "out of memory");
         return -1;
@@ -210,7 +210,7 @@ static int parse_header(jg_st_file *f, jg_diag *d)
         json_decref(root);
         return -1;
     }
-    f->tensors = (jg_st_tensor *)jg_malloc(json_object_size(root) * sizeof *f->tensors);
+    f->tensors = (jg_st_tensor *)jg_malloc_n(json_object_size(root), sizeof *f->tensors);
     if (f->tensors == NULL) {
         jg_diag_error(d, f->path, 0, 0, "out of memory");
         json_decref(root);

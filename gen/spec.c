@@ -147,7 +147,7 @@ static void do_input(parser *p, token *t, int nt)
                 return;
             }
     }
-    p->m->input_names = (char **)jg_malloc((size_t)(nt - 1) * sizeof(char *));
+    p->m->input_names = (char **)jg_malloc_n((size_t)(nt - 1), sizeof(char *));
     if (p->m->input_names == NULL) {
         oom(p);
         return;
@@ -207,7 +207,7 @@ static jg_layer *add_layer(parser *p, jg_layer_kind kind, int col)
     }
     if (p->m->n_layers == p->cap_layers) {
         size_t cap = p->cap_layers ? 2 * p->cap_layers : 16;
-        jg_layer *nl = (jg_layer *)jg_realloc(p->m->layers, cap * sizeof *nl);
+        jg_layer *nl = (jg_layer *)jg_realloc_n(p->m->layers, cap, sizeof *nl);
         if (nl == NULL) {
             oom(p);
             return NULL;
@@ -537,7 +537,7 @@ static double *read_tensor(parser *p, const jg_st_file *f, const jg_layer *l,
                       shown(name, show), t->dtype);
         return NULL;
     }
-    v = (double *)jg_malloc(t->n_elems * sizeof *v);
+    v = (double *)jg_malloc_n(t->n_elems, sizeof *v);
     if (v == NULL) {
         oom(p);
         return NULL;
@@ -576,7 +576,7 @@ static void read_scale(parser *p, const jg_st_file *f, jg_layer *l)
             *dst[i] = read_tensor(p, f, l, name[i], l->n_out, 1, 1);
             continue;
         }
-        *dst[i] = (double *)jg_malloc(l->n_out * sizeof(double));
+        *dst[i] = (double *)jg_malloc_n(l->n_out, sizeof(double));
         if (*dst[i] == NULL) {
             oom(p);
             continue;

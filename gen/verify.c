@@ -86,10 +86,10 @@ static int call(any_fn f, int mode, int is_float, const jg_model *m, size_t n, c
             ((void (*)(size_t, const double *, double *, double *, double *))f)(n, x, u, du, d2);
         return 0;
     }
-    fx = (float *)jg_malloc(nx * sizeof *fx);
-    fu = (float *)jg_malloc(nu * sizeof *fu);
-    fdu = (float *)jg_malloc(ndu * sizeof *fdu);
-    fd2 = (float *)jg_malloc(nd2 * sizeof *fd2);
+    fx = (float *)jg_malloc_n(nx, sizeof *fx);
+    fu = (float *)jg_malloc_n(nu, sizeof *fu);
+    fdu = (float *)jg_malloc_n(ndu, sizeof *fdu);
+    fd2 = (float *)jg_malloc_n(nd2, sizeof *fd2);
     if (fx == NULL || fu == NULL || fdu == NULL || fd2 == NULL) {
         jg_free(fx);
         jg_free(fu);
@@ -355,8 +355,8 @@ int cli_verify(int argc, char **argv)
     /* the reference, point by point, and the comparison */
     fd = jg_fdiff_new(m);
     for (q = 0; q < N_Q; q++) {
-        ref[q] = (long double *)jg_malloc(q_len(m, q) * sizeof(long double));
-        err[q] = (long double *)jg_malloc(q_len(m, q) * sizeof(long double));
+        ref[q] = (long double *)jg_malloc_n(q_len(m, q), sizeof(long double));
+        err[q] = (long double *)jg_malloc_n(q_len(m, q), sizeof(long double));
         failed |= ref[q] == NULL || err[q] == NULL;
     }
     if (fd == NULL || failed) {

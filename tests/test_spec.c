@@ -225,6 +225,67 @@ START_TEST(work_space_limit)
 }
 END_TEST
 
+/* The limits of docs/spec.md that the table above does not reach. */
+START_TEST(size_limits)
+{
+    jg_diag d = JG_DIAG_INIT;
+    jg_buf text = JG_BUF_INIT;
+    char path[1024], *big;
+    size_t i;
+    jg_model *m;
+    make_weights();
+    /* layers: 4096 statements after input and weights, then one more */
+    jg_buf_puts(&text, "input 1\nweights w.st\ndense 4 l0\n");
+    for (i = 1; i < 4096; i++)
+        jg_buf_puts(&text, "tanh\n");
+    m = load_text(jg_buf_str(&text), &d);
+    ck_assert_msg(m != NULL, "%s", jg_buf_str(&d.text));
+    jg_model_free(m);
+    jg_buf_puts(&text, "tanh\n");
+    ck_assert(load_text(jg_buf_str(&text), &d) == NULL);
+    ck_assert_msg(strstr(jg_buf_str(&d.text), "model.spec:4099:1: more than 4096 layers") != NULL, "%s",
+                  jg_buf_str(&d.text));
+    jg_diag_free(&d);
+    /* a tensor name of 129 bytes */
+    text.len = 0;
+    jg_buf_puts(&text, "input 1\nweights w.st\ndense 4 ");
+    for (i = 0; i < 129; i++)
+        jg_buf_putc(&text, 'a');
+    jg_buf_puts(&text, "\n");
+    ck_assert(load_text(jg_buf_str(&text), &d) == NULL);
+    ck_assert_msg(strstr(jg_buf_str(&d.text), "128 bytes") != NULL, "%s", jg_buf_str(&d.text));
+    jg_diag_free(&d);
+    /* a spec file of 16 MiB and one byte */
+    big = malloc(((size_t)16 << 20) + 2);
+    memset(big, '#', ((size_t)16 << 20) + 1);
+    big[(size_t)16 << 20] = '\n';
+    big[((size_t)16 << 20) + 1] = '\0';
+    snprintf(path, sizeof path, "%s/big.spec", dir);
+    tu_write_file(path, big, ((size_t)16 << 20) + 1);
+    free(big);
+    ck_assert(jg_model_load(path, &d) == NULL);
+    ck_assert_msg(strstr(jg_buf_str(&d.text), "big.spec: spec is larger than the limit of 16 MiB") != NULL,
+                  "%s", jg_buf_str(&d.text));
+    jg_diag_free(&d);
+    /* a folder and a device where a spec or weights file should be */
+    ck_assert(jg_model_load(dir, &d) == NULL);
+    ck_assert_msg(strstr(jg_buf_str(&d.text), "not a regular file") != NULL, "%s", jg_buf_str(&d.text));
+    jg_diag_free(&d);
+    ck_assert(load_text("input 1\nweights /dev/zero\ndense 4 l0\n", &d) == NULL);
+    ck_assert_msg(strstr(jg_buf_str(&d.text), "/dev/zero") != NULL
+                  && strstr(jg_buf_str(&d.text), "not a regular file") != NULL, "%s", jg_buf_str(&d.text));
+    jg_diag_free(&d);
+    ck_assert(load_text("input 1\nweights .\ndense 4 l0\n", &d) == NULL);
+    ck_assert_msg(strstr(jg_buf_str(&d.text), "not a regular file") != NULL, "%s", jg_buf_str(&d.text));
+    jg_diag_free(&d);
+    ck_assert(load_text("input 1\nweights nothere.st\ndense 4 l0\n", &d) == NULL);
+    ck_assert_msg(strstr(jg_buf_str(&d.text), "nothere.st") != NULL
+                  && strstr(jg_buf_str(&d.text), "No such file") != NULL, "%s", jg_buf_str(&d.text));
+    jg_diag_free(&d);
+    jg_buf_free(&text);
+}
+END_TEST
+
 START_TEST(prefix_must_be_an_identifier)
 {
     static const char *const badp[] = {"", "9lives", "a-b", "_x", "a b", "x;y", "pinn\n",
@@ -277,6 +338,7 @@ int main(void)
     tcase_add_test(tc, format2_statements);
     tcase_add_test(tc, nul_byte_is_refused);
     tcase_add_test(tc, work_space_limit);
+    tcase_add_test(tc, size_limits);
     tcase_add_test(tc, prefix_must_be_an_identifier);
     tcase_add_test(tc, emit_refuses_bad_prefix);
     tcase_add_test(tc, suggestions);

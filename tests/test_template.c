@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "emit.h"
 #include "jit.h"
@@ -71,20 +72,23 @@ END_TEST
 START_TEST(hostile_names_stay_harmless)
 {
     /* A tensor name with a comment end, quotes, a backslash, a trigraph and
-       non-ASCII bytes, in a folder whose name has a comment end too. */
+       non-ASCII bytes (a spec word cannot hold spaces or #), in a folder
+       whose name has a newline, a #define, a backslash and a comment end,
+       with a command line that has them too; every form of the output must
+       compile (and the JIT's), and run. */
     static const char name[] = "a*/b\"c\\d?\?/e" "\xc3\xa9/*f";
     static const double w[2] = {0.5, -0.5};
-    char spec[512], folder[1024], wname[256], cmd[2048];
+    char spec[512], folder[1024], wname[256], cmd[4096];
     const char *dir = tu_tmpdir();
     tu_tensor t[1];
     jg_diag d = JG_DIAG_INIT;
-    jg_buf c = JG_BUF_INIT, h = JG_BUF_INIT;
-    jg_emit_opts o = {"evil", JG_TARGET_FILE, "jetgen emit */ x.spec \\\n#define X", JG_DOUBLE, 0};
+    jg_buf c = JG_BUF_INIT, h = JG_BUF_INIT, single = JG_BUF_INIT, jit_src = JG_BUF_INIT;
+    jg_emit_opts o = {"evil", JG_TARGET_FILE, "jetgen emit */ x.spec \\\n#define X\n/*", JG_DOUBLE, 0};
+    jg_jit *jit = NULL;
     jg_model *m;
     char *src;
-    snprintf(folder, sizeof folder, "%s/x*", dir);
-    snprintf(cmd, sizeof cmd, "mkdir '%s'", folder);
-    ck_assert_int_eq(tu_run(cmd), 0);
+    snprintf(folder, sizeof folder, "%s/x\n#define HOSTILE 1\\\n*", dir);
+    ck_assert_int_eq(mkdir(folder, 0755), 0);
     snprintf(wname, sizeof wname, "%s.weight", name);
     t[0].name = wname;
     t[0].dtype = "F64";
@@ -98,19 +102,36 @@ START_TEST(hostile_names_stay_harmless)
     m = jg_model_load(tu_path(folder, "m.spec"), &d);
     ck_assert_msg(m != NULL, "%s", jg_buf_str(&d.text));
     ck_assert_int_eq(jg_emit(m, &o, &c, &h, &d), 0);
+    o.target = JG_TARGET_SINGLE;
+    ck_assert_int_eq(jg_emit(m, &o, &single, NULL, &d), 0);
+    o.target = JG_TARGET_JIT;
+    ck_assert_int_eq(jg_emit(m, &o, &jit_src, NULL, &d), 0);
     src = (char *)c.data;
     ck_assert(strstr(src, "a*/b") == NULL);
     ck_assert(strstr(src, "\xc3") == NULL);
     ck_assert(strstr(src, "?\?/") == NULL);
+    /* the text may stay, inside the comment, but never on a line of its own */
+    ck_assert(strstr(src, "\n#define HOSTILE") == NULL && strstr(src, "\n#define X") == NULL);
+    ck_assert(strstr((char *)single.data, "\n#define HOSTILE") == NULL);
+    ck_assert_int_eq(jg_jit_compile("<evil>", jg_buf_str(&jit_src), &jit), JG_OK);
+    jg_jit_free(jit);
     tu_write_file(tu_path(dir, "evil.c"), c.data, c.len);
     tu_write_file(tu_path(dir, "evil.h"), h.data, h.len);
+    tu_write_file(tu_path(dir, "evil_single.h"), single.data, single.len);
     snprintf(cmd, sizeof cmd, "cd '%s' && gcc -std=c99 -Wall -Wextra -pedantic -Werror -c evil.c && "
              "printf '#include \"evil.h\"\\nint main(void){double x=1,u[2];evil_eval(1,&x,u);return u[0]>0?0:1;}\\n' "
-             ">main.c && gcc -std=c99 -Wall -Wextra -pedantic -Werror main.c evil.o -lm -o main && ./main", dir);
+             ">main.c && gcc -std=c99 -Wall -Wextra -pedantic -Werror main.c evil.o -lm -o main && ./main && "
+             "printf '#define EVIL_IMPLEMENTATION\\n#include \"evil_single.h\"\\n"
+             "int main(void){double x=1,u[2];evil_eval(1,&x,u);return u[0]>0?0:1;}\\n' >one.c && "
+             "for cc in 'gcc -std=c99' 'clang -std=c99' 'tcc' 'g++ -x c++'; do "
+             "$cc -Wall -Wextra -pedantic -Werror one.c -lm -o one && ./one || exit 1; done", dir);
     ck_assert_int_eq(tu_run(cmd), 0);
     jg_buf_free(&c);
     jg_buf_free(&h);
+    jg_buf_free(&single);
+    jg_buf_free(&jit_src);
     jg_model_free(m);
+    jg_diag_free(&d);
 }
 END_TEST
 
