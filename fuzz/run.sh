@@ -9,6 +9,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . tools/deps.sh
+jetgen_packages="$jetgen_packages libclang-rt-14-dev"     # libFuzzer and the sanitizers for clang
 jetgen_deps
 seconds=${1:-60}
 shift || true

@@ -185,6 +185,18 @@ START_TEST(eval_refuses_bad_points)
     ck_assert_str_eq(out_text, "");
     ck_assert_int_eq(jetgen("eval model.spec --points nothere.txt"), 1);
     ck_assert_str_eq(err_text, "nothere.txt: cannot open: No such file or directory\n");
+    {
+        /* a line over the 1 MiB limit */
+        size_t n = ((size_t)1 << 20) + 10;
+        char *line = malloc(n);
+        memset(line, ' ', n);
+        line[0] = '1';
+        line[n - 1] = '\n';
+        tu_write_file(tu_path(dir, "long2.txt"), line, n);
+        free(line);
+        ck_assert_int_eq(jetgen("eval model.spec --points long2.txt"), 1);
+        ck_assert_str_eq(err_text, "long2.txt:1: line longer than 1 MiB\n");
+    }
 }
 END_TEST
 
