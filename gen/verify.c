@@ -393,7 +393,7 @@ int cli_verify(int argc, char **argv)
                 if (!(quantities_of(mode) & (1u << q)))
                     continue;
                 w[q].modes |= 1u << mode;
-                judge(&w[q], mode, p, j + p * len, ref[q], err[q], len, 1e-6L * biggest, tol);
+                judge(&w[q], mode, p, j + p * len, ref[q], err[q], len, 1e-3L * biggest, tol);
             }
         }
     }
@@ -410,7 +410,7 @@ int cli_verify(int argc, char **argv)
            "             to 1/%.0f, with Richardson extrapolation\n", 1.0 / (double)ldexpl(JG_FDIFF_H0,
                                                                                      1 - JG_FDIFF_LEVELS));
     printf("  error:     |code - reference| / the largest |reference| of the quantity at the point\n"
-           "             (at least 1e-6 of the point's largest number); entries whose difference\n"
+           "             (at least 1e-3 of the point's largest number); entries whose difference\n"
            "             estimate is less sure than tolerance / 4 are not judged\n\n");
     printf("  %-9s %-10s %-13s %8s %10s  %s\n", "quantity", "worst", "tolerance", "judged", "not judged",
            "functions");

@@ -271,8 +271,22 @@ def edges(folder):
                           "%s at %g: %s = %r, PyTorch %.17g" % (name, x, what, g[q], w[q]))
 
 
+def verify_piecewise_linear(folder):
+    """jetgen verify on a ReLU network, whose second derivatives are 0 but
+    for the kinks the differences cannot see past: it passes, and says how
+    many entries it could not judge."""
+    torch.manual_seed(3)
+    net = nn.Sequential(nn.Linear(2, 16), nn.ReLU(), nn.Linear(16, 16), nn.ReLU(), nn.Linear(16, 1))
+    spec = os.path.join(folder, "relu.spec")
+    jx.export(net, spec)
+    run = subprocess.run([JETGEN, "verify", spec, "--count", "200"], capture_output=True, text=True)
+    check(run.returncode == 0, "verify on a ReLU network failed:\n%s" % run.stdout)
+    check("verify: every quantity within 1e-08" in run.stdout, "verify on a ReLU network:\n%s" % run.stdout)
+
+
 def main():
     with tempfile.TemporaryDirectory() as folder:
+        verify_piecewise_linear(folder)
         random_networks(folder, 2 * len(ACTIVATIONS))
         extremes(folder)
         edges(folder)
