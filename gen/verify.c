@@ -276,14 +276,15 @@ int cli_verify(int argc, char **argv)
     /* the points */
     if (pfile != NULL) {
         FILE *fp = strcmp(pfile, "-") == 0 ? stdin : fopen(pfile, "r");
+        int bad;
         if (fp == NULL) {
             jg_diag_error(&d, pfile, 0, 0, "cannot open: %s", strerror(errno));
             goto done;
         }
-        k = (size_t)cli_read_points(fp, strcmp(pfile, "-") == 0 ? "<stdin>" : pfile, ni, &pts, &d);
+        bad = cli_read_points(fp, strcmp(pfile, "-") == 0 ? "<stdin>" : pfile, ni, &pts, &d);
         if (fp != stdin)
             fclose(fp);
-        if (k != 0)
+        if (bad)
             goto done;
         if (pts.n == 0) {
             jg_diag_error(&d, pfile, 0, 0, "no points");
