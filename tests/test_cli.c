@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "buf.h"
 #include "testutil.h"
@@ -230,6 +231,31 @@ START_TEST(failed_emit_writes_nothing)
 }
 END_TEST
 
+/* An unreadable weights file and spec are named with the reason. As root,
+   where every file is readable, jetgen runs as nobody (setpriv), from a
+   copy in the test's folder so that nobody can reach it. */
+START_TEST(unreadable_files_are_named)
+{
+    const char *as = geteuid() == 0 ? "setpriv --reuid=65534 --regid=65534 --clear-groups " : "";
+    char cmd[4096], *err;
+    setup_example("pinn-xt");
+    snprintf(cmd, sizeof cmd, "cp '%s' '%s/jetgen' && chmod 755 '%s' && chmod 000 '%s/model.safetensors'",
+             getenv("JETGEN"), dir, dir, dir);
+    ck_assert_int_eq(tu_run(cmd), 0);
+    snprintf(cmd, sizeof cmd, "cd '%s' && %s./jetgen check model.spec 2>err1.txt", dir, as);
+    ck_assert_int_eq(tu_run(cmd), 1);
+    err = tu_read_file(tu_path(dir, "err1.txt"), NULL);
+    ck_assert_str_eq(err, "model.safetensors: cannot open: Permission denied\n");
+    free(err);
+    snprintf(cmd, sizeof cmd, "cd '%s' && chmod 000 model.spec && %s./jetgen check model.spec 2>err2.txt",
+             dir, as);
+    ck_assert_int_eq(tu_run(cmd), 1);
+    err = tu_read_file(tu_path(dir, "err2.txt"), NULL);
+    ck_assert_str_eq(err, "model.spec: cannot open: Permission denied\n");
+    free(err);
+}
+END_TEST
+
 /* --single-header alone, and the files readable as the umask allows. */
 START_TEST(emit_single_header)
 {
@@ -382,6 +408,7 @@ int main(void)
     tcase_add_test(tc, failed_emit_writes_nothing);
     tcase_add_test(tc, emit_is_deterministic_and_builds);
     tcase_add_test(tc, emit_single_header);
+    tcase_add_test(tc, unreadable_files_are_named);
     tcase_add_loop_test(tc, verify_passes_on_every_example, 0, 6);
     tcase_add_test(tc, verify_fails_on_a_broken_kernel);
     suite_add_tcase(s, tc);
