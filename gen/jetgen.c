@@ -17,7 +17,6 @@
 #include "model.h"
 #include "safetensors.h"
 
-
 static const char usage_main[] =
     "usage: jetgen COMMAND SPEC [OPTIONS]\n"
     "\n"
@@ -221,7 +220,7 @@ static int cmd_check(int argc, char **argv)
 /* ---- emit ---- */
 
 /* Writes text to a temporary file beside path, readable as the umask allows
-   (mkstemp makes it private); *tmp_out is its name, for rename_or_drop().
+   (mkstemp makes it private); *tmp_out is its name, for write_outputs().
    Returns 0 or -1 with a message in d. */
 static int write_temp(const char *path, const jg_buf *text, jg_diag *d, char **tmp_out)
 {
@@ -341,7 +340,7 @@ static int cmd_emit(int argc, char **argv, int all_argc, char **all_argv)
                     bit = hessian_bit(v, len);
                     if (bit == 0)
                         return cli_usage_error(usage_emit, "--hessian takes full, diag and laplacian, "
-                                           "comma-separated, not '%s'", argv[i]);
+                                               "comma-separated, not '%s'", argv[i]);
                     o.hessians |= bit;
                     if (comma == NULL)
                         break;
@@ -442,7 +441,7 @@ done:
 static int read_line(FILE *fp, char **line, size_t *cap)
 {
     size_t len = 0;
-    int c = 0;
+    int c;
     while ((c = getc(fp)) != EOF) {
         if (len + 2 > *cap) {
             size_t nc = *cap ? 2 * *cap : 256;
@@ -511,9 +510,8 @@ int cli_read_points(FILE *fp, const char *name, size_t n_in, cli_points *pts, jg
         if (pts->n == pts->cap) {
             int overflow = 0;
             size_t nc = pts->cap ? 2 * pts->cap : 64;
-            double *nx = (double *)jg_realloc(pts->x, jg_mul(jg_mul(nc, n_in, &overflow), sizeof *nx,
-                                                             &overflow));
-            if (nx == NULL || overflow) {
+            double *nx = (double *)jg_realloc_n(pts->x, jg_mul(nc, n_in, &overflow), sizeof *nx);
+            if (nx == NULL) {
                 jg_diag_error(d, name, lineno, 0, "out of memory");
                 break;
             }
