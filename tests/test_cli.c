@@ -343,6 +343,24 @@ START_TEST(verify_fails_on_a_broken_kernel)
 }
 END_TEST
 
+/* verify on a float shared object that has only some of the functions:
+   it checks what is there. */
+START_TEST(verify_a_float_library)
+{
+    char cmd[4096];
+    setup_example("pinn-xt");
+    ck_assert_int_eq(jetgen("emit model.spec -o f.c --prefix pf --precision float --hessian diag"), 0);
+    snprintf(cmd, sizeof cmd, "cd '%s' && cc -std=c99 -O2 -fPIC -shared f.c -o f.so -lm", dir);
+    ck_assert_int_eq(tu_run(cmd), 0);
+    ck_assert_msg(jetgen("verify model.spec --library ./f.so --prefix pf --precision float") == 0, "%s",
+                  out_text);
+    ck_assert(strstr(out_text, "checked:   ./f.so, in float") != NULL);
+    ck_assert(strstr(out_text, "  d2u_diag ") != NULL);
+    ck_assert(strstr(out_text, "  d2u ") == NULL && strstr(out_text, "  lap ") == NULL);
+    ck_assert(strstr(out_text, "eval jacobian hessian_diag\n") != NULL);
+}
+END_TEST
+
 START_TEST(emit_is_deterministic_and_builds)
 {
     char *a, *b, *h, cmd[2048];
@@ -411,6 +429,7 @@ int main(void)
     tcase_add_test(tc, unreadable_files_are_named);
     tcase_add_loop_test(tc, verify_passes_on_every_example, 0, 6);
     tcase_add_test(tc, verify_fails_on_a_broken_kernel);
+    tcase_add_test(tc, verify_a_float_library);
     suite_add_tcase(s, tc);
     return tu_run_suite(s);
 }
