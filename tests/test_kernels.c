@@ -5,6 +5,10 @@
      few DBL_EPSILON absolute (their scale is 1), sigmoid' within 8 units
      in the last place; exact zeros where saturated, NaN for NaN, the
      limits for infinities;
+   - sin and cos (through the sin and cos kernels, p = 1) against libm in
+     long double: within 2 units of 2^-53 absolute where they are computed
+     by the vectorized reduction and series (|y| <= 2^19), within 1 unit in
+     the last place beyond (libm), NaN for NaN and infinities;
    - the dense kernel against a plain triple loop, for every shape of
      register block and edge (rows 1-13, widths 8-72, with and without
      bias, row pointers or a strided buffer, first column 0, 8 or 16 of
@@ -130,6 +134,51 @@ START_TEST(special_values)
 END_TEST
 
 /* model__dense against a triple loop, every block shape and edge. */
+START_TEST(sin_and_cos_are_accurate)
+{
+    enum { N = 64 };
+    static const double special[] = {0.0, -0.0, 1e-300, 0.78539816339744828, 0.78539816339744839,
+                                     1.5707963267948966, 3.1415926535897931, 524288.0, -524288.0,
+                                     524288.00000000006, 1e22, 1e300, -1e300};
+    double z[N], s0[N], s1[N], s2[N], c0[N], c1[N], c2[N], worst = 0.0, at = 0.0;
+    unsigned long long seed = 7;
+    int round, k;
+    for (round = 0; round < 8000; round++) {
+        for (k = 0; k < N; k++) {
+            const double u = (double)((seed = seed * 6364136223846793005ull + 1442695040888963407ull) >> 11)
+                             / 9007199254740992.0;
+            z[k] = round == 0 && k < (int)(sizeof special / sizeof special[0]) ? special[k]
+                 : k % 4 == 0 ? arg(&seed) : k % 4 == 1 ? 1048576.0 * u - 524288.0
+                 : k % 4 == 2 ? 200.0 * u - 100.0 : 8.0 * u - 4.0;
+        }
+        model__sin(N, 1.0, 0.0, z, s0, s1, s2);
+        model__cos(N, 1.0, 0.0, z, c0, c1, c2);
+        for (k = 0; k < N; k++) {
+            const long double sn = sinl((long double)z[k]), cs = cosl((long double)z[k]);
+            const double got[4] = {s0[k], s1[k], c0[k], c1[k]};
+            const long double want[4] = {sn, cs, cs, -sn};
+            int d;
+            ck_assert(s2[k] == -s0[k] && c2[k] == -c0[k]);
+            for (d = 0; d < 4; d++) {
+                const double e = fabs(z[k]) <= 524288.0 ? (double)(fabsl((long double)got[d] - want[d]) * 0x1p53L)
+                                                         : ulps(got[d], want[d]);
+                if (e > worst) {
+                    worst = e;
+                    at = z[k];
+                }
+            }
+        }
+    }
+    ck_assert_msg(worst <= 2.0, "sin/cos: error %.2f at %.17g", worst, at);
+    z[0] = NAN;
+    z[1] = INFINITY;
+    z[2] = -INFINITY;
+    model__sin(3, 1.0, 0.0, z, s0, s1, s2);
+    for (k = 0; k < 3; k++)
+        ck_assert(isnan(s0[k]) && isnan(s1[k]) && isnan(s2[k]));
+}
+END_TEST
+
 START_TEST(dense_matches_a_plain_loop)
 {
     static double a[13 * 40], wt[40 * 72], packed[40 * 72], b[72], z[13 * 80], want[13 * 72];
@@ -183,6 +232,7 @@ int main(void)
     tcase_add_test(tc, tanh_is_accurate);
     tcase_add_test(tc, sigmoid_is_accurate);
     tcase_add_test(tc, special_values);
+    tcase_add_test(tc, sin_and_cos_are_accurate);
     tcase_add_loop_test(tc, dense_matches_a_plain_loop, 0, 13 * 9 * 4);
     suite_add_tcase(s, tc);
     return tu_run_suite(s);

@@ -545,6 +545,53 @@ LAYERS__INLINE void layers__logistic(double x, double *a, double *b)
     *b = x >= 0.0 ? lo : hi;
 }
 
+/* sin y and cos y for |y| <= LAYERS__SINCOS_MAX, branch-free so that loops
+   over it vectorize: y = k pi/2 + r with k the nearest integer to y / (pi/2)
+   and |r| <= pi/4, subtracting k pi/2 in three parts (two of 33 bits,
+   whose products with k < 2^20 are exact, and the rest), then the Taylor
+   series of sin r and cos r to r^17 and r^18 (truncation below 1e-19).
+   The quadrant k mod 4 comes from the low bits of y 2/pi + 1.5 * 2^52 and
+   picks +-sin r or +-cos r. Within 2 units of 2^-53 (tests/test_kernels.c).
+   Beyond the range, and for infinities and NaN, the kernels call libm. */
+#define LAYERS__SINCOS_MAX 524288.0
+LAYERS__INLINE void layers__sincos(double y, double *s, double *c)
+{
+    const double t = y * 0.63661977236758134308 + 6755399441055744.0;
+    const double k = t - 6755399441055744.0;
+    const double r = ((y - k * 1.57079632673412561417e+00) - k * 6.07710050630396597660e-11)
+                     - k * 2.02226624879595063154e-21;
+    const double r2 = r * r;
+    double ps, pc, a, b;
+    unsigned long long q, bits;
+    ps = 1.0 / 355687428096000.0;
+    ps = ps * r2 - 1.0 / 1307674368000.0;
+    ps = ps * r2 + 1.0 / 6227020800.0;
+    ps = ps * r2 - 1.0 / 39916800.0;
+    ps = ps * r2 + 1.0 / 362880.0;
+    ps = ps * r2 - 1.0 / 5040.0;
+    ps = ps * r2 + 1.0 / 120.0;
+    ps = ps * r2 - 1.0 / 6.0;
+    ps = r + r * r2 * ps;
+    pc = -1.0 / 6402373705728000.0;
+    pc = pc * r2 + 1.0 / 20922789888000.0;
+    pc = pc * r2 - 1.0 / 87178291200.0;
+    pc = pc * r2 + 1.0 / 479001600.0;
+    pc = pc * r2 - 1.0 / 3628800.0;
+    pc = pc * r2 + 1.0 / 40320.0;
+    pc = pc * r2 - 1.0 / 720.0;
+    pc = pc * r2 + 1.0 / 24.0;
+    pc = 1.0 - 0.5 * r2 + r2 * r2 * pc;
+    memcpy(&q, &t, sizeof q);
+    a = (q & 1) ? pc : ps;                  /* sin y: sin r, cos r, -sin r, -cos r */
+    b = (q & 1) ? ps : pc;                  /* cos y: cos r, -sin r, -cos r, sin r */
+    memcpy(&bits, &a, sizeof bits);
+    bits ^= (q & 2) << 62;
+    memcpy(s, &bits, sizeof bits);
+    memcpy(&bits, &b, sizeof bits);
+    bits ^= ((q + 1) & 2) << 62;
+    memcpy(c, &bits, sizeof bits);
+}
+
 /* sin(p z) (SIREN's w0 = p; p = 1 for plain sin): s' = p cos(p z),
    s'' = -p^2 sin(p z). */
 LAYERS__API void layers__sin(size_t n, double p, double q, const layers__real *z,
@@ -553,10 +600,21 @@ LAYERS__API void layers__sin(size_t n, double p, double q, const layers__real *z
     size_t k;
     (void)q;
     for (k = 0; k < n; k++) {
-        const double y = p * z[k], sn = sin(y), cs = cos(y);
+        const double y = p * z[k];
+        double sn, cs;
+        layers__sincos(y, &sn, &cs);
         s0[k] = (layers__real)sn;
         s1[k] = (layers__real)(p * cs);
         s2[k] = (layers__real)(-(p * p) * sn);
+    }
+    for (k = 0; k < n; k++) {       /* beyond layers__sincos: libm */
+        const double y = p * z[k];
+        if (!(fabs(y) <= LAYERS__SINCOS_MAX)) {
+            const double sn = sin(y), cs = cos(y);
+            s0[k] = (layers__real)sn;
+            s1[k] = (layers__real)(p * cs);
+            s2[k] = (layers__real)(-(p * p) * sn);
+        }
     }
 }
 
@@ -567,10 +625,21 @@ LAYERS__API void layers__cos(size_t n, double p, double q, const layers__real *z
     size_t k;
     (void)q;
     for (k = 0; k < n; k++) {
-        const double y = p * z[k], sn = sin(y), cs = cos(y);
+        const double y = p * z[k];
+        double sn, cs;
+        layers__sincos(y, &sn, &cs);
         s0[k] = (layers__real)cs;
         s1[k] = (layers__real)(-p * sn);
         s2[k] = (layers__real)(-(p * p) * cs);
+    }
+    for (k = 0; k < n; k++) {       /* beyond layers__sincos: libm */
+        const double y = p * z[k];
+        if (!(fabs(y) <= LAYERS__SINCOS_MAX)) {
+            const double sn = sin(y), cs = cos(y);
+            s0[k] = (layers__real)cs;
+            s1[k] = (layers__real)(-p * sn);
+            s2[k] = (layers__real)(-(p * p) * cs);
+        }
     }
 }
 
