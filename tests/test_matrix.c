@@ -2,9 +2,10 @@
    of its three forms (the .c alone; a program that includes the .h, linked
    with the .c; one file that includes the single header with
    PREFIX_IMPLEMENTATION, and with PREFIX_STATIC as well), in double and in
-   float, and each is compiled by gcc, clang, tcc and g++ with -Wall -Wextra
-   -pedantic -Werror (-std=c99 for the C compilers) into a program that
-   prints u, du, d2u, d2u_diag and lap at the reference points. Every build
+   float, and each is compiled by gcc, clang, tcc, g++ and clang++ with
+   -Wall -Wextra -pedantic -Werror (-std=c99 for the C compilers) into a
+   program that prints u, du, d2u, d2u_diag and lap at the reference
+   points. Every build
    must compile without a warning and give the same numbers:
      double: normwise error at most 1e-12 against PyTorch float64
              (tests/data/pinn-xt/expected-f64.json), for each point and
@@ -28,6 +29,7 @@ static const char *const compilers[] = {
     "clang -std=c99 -O2 -Wall -Wextra -pedantic -Werror",
     "tcc -std=c99 -Wall -Wextra -pedantic -Werror",
     "g++ -x c++ -O2 -Wall -Wextra -pedantic -Werror",
+    "clang++ -x c++ -O2 -Wall -Wextra -pedantic -Werror",
 };
 #define N_COMPILERS (sizeof compilers / sizeof compilers[0])
 
