@@ -529,7 +529,8 @@ static unsigned helpers_of(const char *kernel, int is_float)
     size_t i;
     if (strcmp(kernel, "tanh") == 0)
         return (is_float ? 2u : 1u) | 4u;
-    if (strcmp(kernel, "gelu") == 0)
+    if (strcmp(kernel, "gelu") == 0 || strcmp(kernel, "elu") == 0 || strcmp(kernel, "selu") == 0
+        || strcmp(kernel, "exp") == 0)
         return 1u | 8u;
     if (strcmp(kernel, "sin") == 0 || strcmp(kernel, "cos") == 0)
         return 32u;

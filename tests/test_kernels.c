@@ -9,6 +9,9 @@
      long double: within 2 units of 2^-53 absolute where they are computed
      by the vectorized reduction and series (|y| <= 2^19), within 1 unit in
      the last place beyond (libm), NaN for NaN and infinities;
+   - e^x (model__exp_neg, for elu, selu and exp) within 2 units in the last
+     place over [-745, 709.7] where the result is normal, e^x - 1 for
+     x <= 0 (model__expm1_neg) within 3;
    - the dense kernel against a plain triple loop, for every shape of
      register block and edge (rows 1-13, widths 8-72, with and without
      bias, row pointers or a strided buffer, first column 0, 8 or 16 of
@@ -179,6 +182,40 @@ START_TEST(sin_and_cos_are_accurate)
 }
 END_TEST
 
+START_TEST(exp_and_expm1_are_accurate)
+{
+    unsigned long long seed = 12345;
+    double worst_exp = 0.0, at_exp = 0.0, worst_m1 = 0.0, at_m1 = 0.0;
+    long i;
+    for (i = 0; i < 1000000; i++) {
+        double x;
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        x = i % 2 ? 1454.7 * (double)(seed >> 11) / 9007199254740992.0 - 745.0
+                  : -2.0 * (double)(seed >> 11) / 9007199254740992.0;
+        if (expl((long double)x) >= (long double)DBL_MIN) {
+            const double e = ulps(model__exp_neg(-x), expl((long double)x));
+            if (e > worst_exp) {
+                worst_exp = e;
+                at_exp = x;
+            }
+        }
+        if (x < 0.0) {
+            const double e = ulps(model__expm1_neg(x, model__exp_neg(-x)), expm1l((long double)x));
+            if (e > worst_m1) {
+                worst_m1 = e;
+                at_m1 = x;
+            }
+        }
+    }
+    ck_assert_msg(worst_exp <= 2.0, "exp: %.2f ulp at %.17g", worst_exp, at_exp);
+    ck_assert_msg(worst_m1 <= 3.0, "expm1: %.2f ulp at %.17g", worst_m1, at_m1);
+    ck_assert(model__exp_neg(-710.0) == INFINITY && model__exp_neg(-1e300) == INFINITY);
+    ck_assert(model__exp_neg(746.0) == 0.0 && model__exp_neg(1e300) == 0.0 && isnan(model__exp_neg(NAN)));
+}
+END_TEST
+
 START_TEST(dense_matches_a_plain_loop)
 {
     static double a[13 * 40], wt[40 * 72], packed[40 * 72], b[72], z[13 * 80], want[13 * 72];
@@ -233,6 +270,7 @@ int main(void)
     tcase_add_test(tc, sigmoid_is_accurate);
     tcase_add_test(tc, special_values);
     tcase_add_test(tc, sin_and_cos_are_accurate);
+    tcase_add_test(tc, exp_and_expm1_are_accurate);
     tcase_add_loop_test(tc, dense_matches_a_plain_loop, 0, 13 * 9 * 4);
     suite_add_tcase(s, tc);
     return tu_run_suite(s);

@@ -520,18 +520,28 @@ LAYERS__INLINE float layers__expm1f(float x)
 }
 #endif
 
-/* e^-x for x >= 0 (0 beyond 746, NaN for NaN): x = -(n ln2 + r), e^r
-   from the series, times 2^n in two factors so that results down to the
-   subnormals are reached. Within 1.5 units in the last place. */
+/* e^-x (0 beyond x = 746, infinity below -710, NaN for NaN): -x = n ln2
+   + r, e^r from the series, times 2^n in two factors so that results from
+   the subnormals to the largest double are reached. Within 1.5 units in
+   the last place. */
 LAYERS__INLINE double layers__exp_neg(double x)
 {
     const double shift = 6755399441055744.0;
-    const double y = x > 746.0 ? -746.0 : -x;
+    const double y = x > 746.0 ? -746.0 : x < -710.0 ? 710.0 : -x;
     const double n = (y * 1.4426950408889634 + shift) - shift;
     const double r = (y - n * 6.93147180369123816490e-01) - n * 1.90821492927058770002e-10;
     const double h = (n * 0.5 + shift) - shift;
     const double q = 1.0 + layers__expm1_series(r);
     return q * layers__pow2(h) * layers__pow2(n - h);
+}
+
+/* e^x - 1 for x <= 0, given e = e^x: the series for |x| <= 0.34, m (m + 2)
+   with m = e^(x/2) - 1 from the series down to -0.69, then e - 1 (e <= 1/2:
+   no cancellation). Within 2.5 units in the last place (test_kernels). */
+LAYERS__INLINE double layers__expm1_neg(double x, double e)
+{
+    const double m = layers__expm1_series(0.5 * x);
+    return x > -0.34 ? layers__expm1_series(x) : x > -0.69 ? m * (m + 2.0) : e - 1.0;
 }
 
 /* a = sigma(x) = 1 / (1 + e^-x) and b = 1 - a. With e = e^-|x|, a and b
@@ -838,8 +848,9 @@ LAYERS__API void layers__elu(size_t n, double p, double q, const layers__real *z
     size_t k;
     (void)q;
     for (k = 0; k < n; k++) {
-        const double x = z[k], xn = x > 0.0 ? 0.0 : x, e = exp(xn);
-        s0[k] = x > 0.0 ? z[k] : (layers__real)(p * expm1(xn));
+        const double x = z[k], xn = x > 0.0 ? 0.0 : x, e = layers__exp_neg(-xn);
+        const double em = layers__expm1_neg(xn, e);
+        s0[k] = x > 0.0 ? z[k] : (layers__real)(p * em);
         s1[k] = x > 0.0 ? 1 : (layers__real)(p * e);
         s2[k] = x > 0.0 ? 0 : (layers__real)(p * e);
     }
@@ -855,8 +866,9 @@ LAYERS__API void layers__selu(size_t n, double p, double q, const layers__real *
     (void)p;
     (void)q;
     for (k = 0; k < n; k++) {
-        const double x = z[k], xn = x > 0.0 ? 0.0 : x, e = exp(xn);
-        s0[k] = (layers__real)(x > 0.0 ? scale * x : sa * expm1(xn));
+        const double x = z[k], xn = x > 0.0 ? 0.0 : x, e = layers__exp_neg(-xn);
+        const double em = layers__expm1_neg(xn, e);
+        s0[k] = (layers__real)(x > 0.0 ? scale * x : sa * em);
         s1[k] = (layers__real)(x > 0.0 ? scale : sa * e);
         s2[k] = x > 0.0 ? 0 : (layers__real)(sa * e);
     }
@@ -888,7 +900,7 @@ LAYERS__API void layers__exp(size_t n, double p, double q, const layers__real *z
     (void)p;
     (void)q;
     for (k = 0; k < n; k++) {
-        const layers__real e = (layers__real)exp((double)z[k]);
+        const layers__real e = (layers__real)layers__exp_neg(-(double)z[k]);
         s0[k] = e;
         s1[k] = e;
         s2[k] = e;
