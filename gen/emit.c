@@ -519,12 +519,13 @@ static void put_layers(jg_buf *b, const emitter *e)
 
 /* The helper sections an activation's kernel needs, in the order they
    must appear (each is written once, before its first user). */
-static const char *const helper_order[] = {"pow2", "pow2f", "expm1", "exp_neg", "logistic", "sincos"};
+static const char *const helper_order[] = {"pow2", "pow2f", "expm1", "exp_neg", "logistic", "log1p",
+                                           "sincos"};
 #define N_HELPERS (sizeof helper_order / sizeof helper_order[0])
 
 static unsigned helpers_of(const char *kernel, int is_float)
 {
-    /* bits: 1 pow2, 2 pow2f, 4 expm1, 8 exp_neg, 16 logistic, 32 sincos */
+    /* bits: 1 pow2, 2 pow2f, 4 expm1, 8 exp_neg, 16 logistic, 32 log1p, 64 sincos */
     static const char *const uses_logistic[] = {"sigmoid", "softplus", "gelu_tanh", "silu", "mish"};
     size_t i;
     if (strcmp(kernel, "tanh") == 0)
@@ -533,7 +534,9 @@ static unsigned helpers_of(const char *kernel, int is_float)
         || strcmp(kernel, "exp") == 0)
         return 1u | 8u;
     if (strcmp(kernel, "sin") == 0 || strcmp(kernel, "cos") == 0)
-        return 32u;
+        return 64u;
+    if (strcmp(kernel, "softplus") == 0)
+        return 1u | 8u | 16u | 32u;
     for (i = 0; i < sizeof uses_logistic / sizeof uses_logistic[0]; i++)
         if (strcmp(kernel, uses_logistic[i]) == 0)
             return 1u | 8u | 16u;

@@ -11,7 +11,8 @@
      the last place beyond (libm), NaN for NaN and infinities;
    - e^x (model__exp_neg, for elu, selu and exp) within 2 units in the last
      place over [-745, 709.7] where the result is normal, e^x - 1 for
-     x <= 0 (model__expm1_neg) within 3;
+     x <= 0 (model__expm1_neg) within 3, log(1 + w) for w in [0, 1]
+     (model__log1p01, for softplus) within 2;
    - the dense kernel against a plain triple loop, for every shape of
      register block and edge (rows 1-13, widths 8-72, with and without
      bias, row pointers or a strided buffer, first column 0, 8 or 16 of
@@ -182,7 +183,7 @@ START_TEST(sin_and_cos_are_accurate)
 }
 END_TEST
 
-START_TEST(exp_and_expm1_are_accurate)
+START_TEST(exp_expm1_log1p_are_accurate)
 {
     unsigned long long seed = 12345;
     double worst_exp = 0.0, at_exp = 0.0, worst_m1 = 0.0, at_m1 = 0.0;
@@ -209,6 +210,17 @@ START_TEST(exp_and_expm1_are_accurate)
             }
         }
     }
+    for (i = 0; i < 1000000; i++) {
+        double w, e;
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        w = i % 3 == 0 ? (double)(seed >> 11) / 9007199254740992.0
+                       : pow(10.0, -320.0 * (double)(seed >> 11) / 9007199254740992.0);
+        e = ulps(model__log1p01(w), log1pl((long double)w));
+        ck_assert_msg(e <= 2.0, "log1p(%.17g): %.2f ulp", w, e);
+    }
+    ck_assert(model__log1p01(0.0) == 0.0 && isnan(model__log1p01(NAN)));
     ck_assert_msg(worst_exp <= 2.0, "exp: %.2f ulp at %.17g", worst_exp, at_exp);
     ck_assert_msg(worst_m1 <= 3.0, "expm1: %.2f ulp at %.17g", worst_m1, at_m1);
     ck_assert(model__exp_neg(-710.0) == INFINITY && model__exp_neg(-1e300) == INFINITY);
@@ -270,7 +282,7 @@ int main(void)
     tcase_add_test(tc, sigmoid_is_accurate);
     tcase_add_test(tc, special_values);
     tcase_add_test(tc, sin_and_cos_are_accurate);
-    tcase_add_test(tc, exp_and_expm1_are_accurate);
+    tcase_add_test(tc, exp_expm1_log1p_are_accurate);
     tcase_add_loop_test(tc, dense_matches_a_plain_loop, 0, 13 * 9 * 4);
     suite_add_tcase(s, tc);
     return tu_run_suite(s);
