@@ -38,6 +38,13 @@ int cli_read_points(FILE *fp, const char *name, size_t n_in, cli_points *pts, jg
    in d (spec names the place). */
 int cli_jit(const jg_model *m, const char *spec, jg_precision precision, jg_jit **jit, jg_diag *d);
 
+/* Calls f, the emitted function for mode (JG_MODE_*), at the n points x
+   [n][N_IN] in the code's precision (is_float: x rounded to float, results
+   widened); u, du and d2 (the mode's second derivatives) in double, each
+   written only if the mode gives it. Returns 0, or -1: out of memory. */
+int cli_call(jg_jit_fn f, int mode, int is_float, const jg_model *m, size_t n, const double *x,
+             double *u, double *du, double *d2);
+
 /* `jetgen verify` (verify.c). */
 int cli_verify(int argc, char **argv);
 

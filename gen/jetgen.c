@@ -649,12 +649,6 @@ static void print_text(const jg_model *m, int mode, const cli_points *pts, const
     }
 }
 
-typedef void (*eval_fn)(size_t, const double *, double *);
-typedef void (*jacobian_fn)(size_t, const double *, double *, double *);
-typedef void (*hessian_fn)(size_t, const double *, double *, double *, double *);
-
-typedef void (*hessian_float_fn)(size_t, const float *, float *, float *, float *);
-
 /* The emitted function that computes what mode asks. */
 static const char *function_of(int mode)
 {
@@ -663,46 +657,53 @@ static const char *function_of(int mode)
     return names[mode];
 }
 
-/* The network compiled in float: points rounded to float (and shown so),
-   results widened to double for printing. NULL outputs are passed on.
-   Returns 0, or -1 out of memory. */
-static int eval_float(jg_jit *jit, int mode, const jg_model *m, cli_points *pts,
-                      double *u, double *du, double *d2u)
+int cli_call(jg_jit_fn f, int mode, int is_float, const jg_model *m, size_t n, const double *x,
+             double *u, double *du, double *d2)
 {
-    const size_t nx = pts->n * m->n_in, nu = pts->n * m->n_out;
-    const size_t ndu = nu * m->n_in, nd2u = nu * per_output2(m, mode);
-    float *x = (float *)jg_malloc_n(nx, sizeof *x), *fu = (float *)jg_malloc_n(nu, sizeof *fu);
-    float *fdu = du != NULL ? (float *)jg_malloc_n(ndu, sizeof *fdu) : NULL;
-    float *fd2u = d2u != NULL ? (float *)jg_malloc_n(nd2u, sizeof *fd2u) : NULL;
-    hessian_float_fn f = (hessian_float_fn)jg_jit_function(jit, function_of(mode));
+    const size_t nx = n * m->n_in, nu = n * m->n_out, ndu = nu * m->n_in;
+    const size_t nd2 = nu * per_output2(m, mode);
+    float *fx, *fu, *fdu, *fd2;
     size_t i;
-    int rc = 0;
-    if (x == NULL || fu == NULL || (du != NULL && fdu == NULL) || (d2u != NULL && fd2u == NULL)) {
-        rc = -1;
-    } else if (f != NULL) {
-        for (i = 0; i < nx; i++)
-            pts->x[i] = x[i] = (float)pts->x[i];
-        /* eval and jacobian take fewer arguments; called with the
-           hessian's type they would not be portable: go through hessian
-           types only where they are the function's own */
+    /* eval and jacobian take fewer arguments: each is called with its own type */
+    if (!is_float) {
         if (mode == JG_MODE_VALUE)
-            ((void (*)(size_t, const float *, float *))(void (*)(void))f)(pts->n, x, fu);
+            ((void (*)(size_t, const double *, double *))f)(n, x, u);
         else if (mode == JG_MODE_JACOBIAN)
-            ((void (*)(size_t, const float *, float *, float *))(void (*)(void))f)(pts->n, x, fu, fdu);
+            ((void (*)(size_t, const double *, double *, double *))f)(n, x, u, du);
         else
-            f(pts->n, x, fu, fdu, fd2u);
-        for (i = 0; i < nu; i++)
-            u[i] = fu[i];
-        for (i = 0; du != NULL && i < ndu; i++)
-            du[i] = fdu[i];
-        for (i = 0; d2u != NULL && i < nd2u; i++)
-            d2u[i] = fd2u[i];
+            ((void (*)(size_t, const double *, double *, double *, double *))f)(n, x, u, du, d2);
+        return 0;
     }
-    jg_free(x);
+    fx = (float *)jg_malloc_n(nx, sizeof *fx);
+    fu = (float *)jg_malloc_n(nu, sizeof *fu);
+    fdu = (float *)jg_malloc_n(ndu, sizeof *fdu);
+    fd2 = (float *)jg_malloc_n(nd2, sizeof *fd2);
+    if (fx == NULL || fu == NULL || fdu == NULL || fd2 == NULL) {
+        jg_free(fx);
+        jg_free(fu);
+        jg_free(fdu);
+        jg_free(fd2);
+        return -1;
+    }
+    for (i = 0; i < nx; i++)
+        fx[i] = (float)x[i];
+    if (mode == JG_MODE_VALUE)
+        ((void (*)(size_t, const float *, float *))f)(n, fx, fu);
+    else if (mode == JG_MODE_JACOBIAN)
+        ((void (*)(size_t, const float *, float *, float *))f)(n, fx, fu, fdu);
+    else
+        ((void (*)(size_t, const float *, float *, float *, float *))f)(n, fx, fu, fdu, fd2);
+    for (i = 0; i < nu; i++)
+        u[i] = fu[i];
+    for (i = 0; mode >= 1 && i < ndu; i++)
+        du[i] = fdu[i];
+    for (i = 0; mode >= 2 && i < nd2; i++)
+        d2[i] = fd2[i];
+    jg_free(fx);
     jg_free(fu);
     jg_free(fdu);
-    jg_free(fd2u);
-    return rc;
+    jg_free(fd2);
+    return 0;
 }
 
 static int cmd_eval(int argc, char **argv)
@@ -789,23 +790,17 @@ static int cmd_eval(int argc, char **argv)
         goto done;
     }
     if (precision == JG_FLOAT) {
+        size_t k;
         digits = 9;
-        if (eval_float(jit, mode, m, &pts, u, du, d2u) != 0) {
+        for (k = 0; k < pts.n * m->n_in; k++)       /* the points the float code sees, shown so */
+            pts.x[k] = (float)pts.x[k];
+    }
+    {
+        jg_jit_fn f = jg_jit_function(jit, function_of(mode));
+        if (f != NULL && cli_call(f, mode, precision == JG_FLOAT, m, pts.n, pts.x, u, du, d2u) != 0) {
             jg_diag_error(&d, spec, 0, 0, "out of memory for the results of %zu points", pts.n);
             goto done;
         }
-    } else if (mode == JG_MODE_VALUE) {
-        eval_fn f = (eval_fn)jg_jit_function(jit, function_of(mode));
-        if (f != NULL)
-            f(pts.n, pts.x, u);
-    } else if (mode == JG_MODE_JACOBIAN) {
-        jacobian_fn f = (jacobian_fn)jg_jit_function(jit, function_of(mode));
-        if (f != NULL)
-            f(pts.n, pts.x, u, du);
-    } else {
-        hessian_fn f = (hessian_fn)jg_jit_function(jit, function_of(mode));
-        if (f != NULL)
-            f(pts.n, pts.x, u, du, d2u);
     }
     if (jg_jit_errmsg(jit)[0] != '\0') {
         jg_diag_error(&d, spec, 0, 0, "internal error: %s", jg_jit_errmsg(jit));

@@ -40,8 +40,6 @@ static const char *const q_name[N_Q] = {"u", "du", "d2u", "d2u_diag", "lap"};
 static const char *const fn_suffix[JG_N_MODES] = {"eval", "jacobian", "hessian", "hessian_diag",
                                                   "laplacian"};
 
-typedef void (*any_fn)(void);
-
 /* The worst error of a quantity, and where. */
 typedef struct worst {
     double err, jet, ref;
@@ -66,56 +64,6 @@ static size_t q_len(const jg_model *m, int q)
 {
     return q == Q_U || q == Q_LAP ? m->n_out : q == Q_D2U ? m->n_out * m->n_in * m->n_in
                                                           : m->n_out * m->n_in;
-}
-
-/* Calls f of mode at the n points x in the precision of the code; results
-   in double. Returns 0, or -1: out of memory. */
-static int call(any_fn f, int mode, int is_float, const jg_model *m, size_t n, const double *x,
-                double *u, double *du, double *d2)
-{
-    const size_t nx = n * m->n_in, nu = n * m->n_out, ndu = nu * m->n_in;
-    const size_t nd2 = mode == JG_MODE_HESSIAN ? ndu * m->n_in : mode == JG_MODE_DIAG ? ndu : nu;
-    float *fx, *fu, *fdu, *fd2;
-    size_t i;
-    if (!is_float) {
-        if (mode == JG_MODE_VALUE)
-            ((void (*)(size_t, const double *, double *))f)(n, x, u);
-        else if (mode == JG_MODE_JACOBIAN)
-            ((void (*)(size_t, const double *, double *, double *))f)(n, x, u, du);
-        else
-            ((void (*)(size_t, const double *, double *, double *, double *))f)(n, x, u, du, d2);
-        return 0;
-    }
-    fx = (float *)jg_malloc_n(nx, sizeof *fx);
-    fu = (float *)jg_malloc_n(nu, sizeof *fu);
-    fdu = (float *)jg_malloc_n(ndu, sizeof *fdu);
-    fd2 = (float *)jg_malloc_n(nd2, sizeof *fd2);
-    if (fx == NULL || fu == NULL || fdu == NULL || fd2 == NULL) {
-        jg_free(fx);
-        jg_free(fu);
-        jg_free(fdu);
-        jg_free(fd2);
-        return -1;
-    }
-    for (i = 0; i < nx; i++)
-        fx[i] = (float)x[i];
-    if (mode == JG_MODE_VALUE)
-        ((void (*)(size_t, const float *, float *))f)(n, fx, fu);
-    else if (mode == JG_MODE_JACOBIAN)
-        ((void (*)(size_t, const float *, float *, float *))f)(n, fx, fu, fdu);
-    else
-        ((void (*)(size_t, const float *, float *, float *, float *))f)(n, fx, fu, fdu, fd2);
-    for (i = 0; i < nu; i++)
-        u[i] = fu[i];
-    for (i = 0; mode >= 1 && i < ndu; i++)
-        du[i] = fdu[i];
-    for (i = 0; mode >= 2 && i < nd2; i++)
-        d2[i] = fd2[i];
-    jg_free(fx);
-    jg_free(fu);
-    jg_free(fdu);
-    jg_free(fd2);
-    return 0;
 }
 
 /* The next number of splitmix64 from state *s, uniform in [0, 1). */
@@ -194,7 +142,7 @@ int cli_verify(int argc, char **argv)
     unsigned long long seed = 1, state;
     unsigned long count = 16;
     jg_precision precision = JG_DOUBLE;
-    any_fn fn[JG_N_MODES];
+    jg_jit_fn fn[JG_N_MODES];
     double *jet[JG_N_MODES][3];
     long double *ref[N_Q], *err[N_Q];
     worst w[N_Q];
@@ -331,7 +279,7 @@ int cli_verify(int argc, char **argv)
         for (mode = 0; mode < JG_N_MODES; mode++) {
             char name[32];
             snprintf(name, sizeof name, "model_%s", fn_suffix[mode]);
-            fn[mode] = (any_fn)jg_jit_function(jit, name);
+            fn[mode] = jg_jit_function(jit, name);
         }
     }
 
@@ -342,12 +290,12 @@ int cli_verify(int argc, char **argv)
         int overflow = 0;
         if (fn[mode] == NULL)
             continue;
-        jet[mode][0] = (double *)jg_malloc(jg_mul(jg_mul(pts.n, no, &overflow), sizeof(double), &overflow));
-        jet[mode][1] = (double *)jg_malloc(jg_mul(jg_mul(pts.n, no * ni, &overflow), sizeof(double), &overflow));
-        jet[mode][2] = (double *)jg_malloc(jg_mul(jg_mul(pts.n, len2, &overflow), sizeof(double), &overflow));
-        if (overflow || jet[mode][0] == NULL || jet[mode][1] == NULL || jet[mode][2] == NULL
-            || call(fn[mode], mode, precision == JG_FLOAT, m, pts.n, pts.x, jet[mode][0], jet[mode][1],
-                    jet[mode][2]) != 0) {
+        jet[mode][0] = (double *)jg_malloc_n(jg_mul(pts.n, no, &overflow), sizeof(double));
+        jet[mode][1] = (double *)jg_malloc_n(jg_mul(pts.n, no * ni, &overflow), sizeof(double));
+        jet[mode][2] = (double *)jg_malloc_n(jg_mul(pts.n, len2, &overflow), sizeof(double));
+        if (jet[mode][0] == NULL || jet[mode][1] == NULL || jet[mode][2] == NULL
+            || cli_call(fn[mode], mode, precision == JG_FLOAT, m, pts.n, pts.x, jet[mode][0],
+                        jet[mode][1], jet[mode][2]) != 0) {
             jg_diag_error(&d, spec, 0, 0, "out of memory for the results of %zu points", pts.n);
             goto done;
         }
