@@ -5,33 +5,28 @@
 #include <dirent.h>
 #include <stdint.h>
 #include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 #include <sys/stat.h>
+
+#include "file.h"
+#include "mem.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+/* Runs the target on the file at path (read by gen/file.c, as jetgen reads
+   its input). Returns 0, or -1 when it cannot be read. */
 static int run_file(const char *path)
 {
-    FILE *fp = fopen(path, "rb");
-    unsigned char *buf;
-    long n;
-    if (fp == NULL || fseek(fp, 0, SEEK_END) != 0 || (n = ftell(fp)) < 0 || fseek(fp, 0, SEEK_SET) != 0) {
-        fprintf(stderr, "replay: cannot read %s\n", path);
-        if (fp != NULL)
-            fclose(fp);
+    jg_diag d = JG_DIAG_INIT;
+    size_t len;
+    char *text = jg_file_read(path, (size_t)1 << 30, "input", &len, &d);
+    if (text == NULL) {
+        fprintf(stderr, "replay: %s", jg_buf_str(&d.text));
+        jg_diag_free(&d);
         return -1;
     }
-    buf = (unsigned char *)malloc((size_t)n + 1);
-    if (buf == NULL || fread(buf, 1, (size_t)n, fp) != (size_t)n) {
-        fprintf(stderr, "replay: cannot read %s\n", path);
-        free(buf);
-        fclose(fp);
-        return -1;
-    }
-    fclose(fp);
-    LLVMFuzzerTestOneInput(buf, (size_t)n);
-    free(buf);
+    LLVMFuzzerTestOneInput((const uint8_t *)text, len);
+    jg_free(text);
+    jg_diag_free(&d);
     return 0;
 }
 
