@@ -695,25 +695,17 @@ int jg_emit(const jg_model *m, const jg_emit_opts *o, jg_buf *c, jg_buf *h,
         const char *part[4];    /* the sections of templates/single.h, or "" */
         jg_tpl_slot hs[7], cs[12];
         size_t lh, lc, ls;
+        /* the single header's sections; the linkage of model.h otherwise */
         for (k = 0; k < 4; k++) {
-            const char *t = jg_tpl_section(jg_buf_str(&tpl_s), single_part[k], &ls);
+            const char *from = single ? jg_buf_str(&tpl_s) : k == 1 ? jg_buf_str(&tpl_h) : NULL;
+            const char *t = from != NULL ? jg_tpl_section(from, single_part[k], &ls) : "";
             part[k] = "";
             if (t == NULL) {
                 rc = -1;
                 bad = single_part[k];
-            } else if (single) {
+            } else if (from != NULL) {
                 jg_buf_putn(&single_text[k], t, ls);
                 part[k] = jg_buf_str(&single_text[k]);
-            }
-        }
-        {
-            const char *t = jg_tpl_section(jg_buf_str(&tpl_h), "linkage", &ls);
-            if (t == NULL) {
-                rc = -1;
-                bad = "linkage";
-            } else if (!single) {
-                jg_buf_putn(&single_text[1], t, ls);
-                part[1] = jg_buf_str(&single_text[1]);
             }
         }
         hs[0].name = "provenance";
