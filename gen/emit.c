@@ -4,6 +4,7 @@
 #include "emit.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,14 +12,12 @@
 #include "mem.h"
 #include "template.h"
 
-#define TILE_MAX 16     /* points per tile */
-#define TILE_ROWS 60    /* rows (channels x points) per tile at most, if they fit */
-#define OUT_CHUNK 64    /* output neurons computed at once by a final dense layer */
 #define JIT_KERNELS "jetgen"    /* prefix of the runtime's kernels in JIT code */
 #define JIT_KERNELS_FLOAT "jetgenf"     /* the same for float networks */
 
 /* What one emission needs to know besides the model. */
 typedef struct emitter {
+    const jg_plan *p;
     const jg_model *m;
     const char *prefix;             /* names of the network's functions */
     char up[JG_MAX_PREFIX + 1];     /* the prefix in upper case */
@@ -28,6 +27,7 @@ typedef struct emitter {
     const char *real;               /* "float" or "double" */
     size_t lanes;                   /* numbers in 64 bytes: rows are padded to this */
     unsigned hessians;              /* JG_HESSIAN_* bits: second-derivative functions */
+    int bound;                      /* arrays are extern, bound by the runtime */
 } emitter;
 
 /* n rounded up to a multiple of 64 bytes of numbers: the rows of a tile
@@ -129,89 +129,48 @@ static void put_float(jg_buf *b, double v)
     jg_buf_puts(b, f);
 }
 
-/* Name of a layer's array: PREFIX__l<layer>_<tensor>_<role>, or
-   PREFIX__l<layer>_<role> when it comes from no tensor. */
-static void array_name(jg_buf *b, const char *prefix, size_t layer,
-                       const char *tensor, const char *role)
+/* Name of the plan's array k: PREFIX__l<layer>_<tensor>_<role>, or
+   PREFIX__l<layer>_<role> when it comes from no tensor; PREFIX__a<k> when
+   the runtime binds it. */
+static void array_name(jg_buf *b, const emitter *e, int k)
 {
-    jg_buf_printf(b, "%s__l%zu_", prefix, layer + 1);
-    if (tensor != NULL) {
-        ident_part(b, tensor);
+    const jg_plan_array *a = &e->p->arrays[k];
+    if (e->bound) {
+        jg_buf_printf(b, "%s__a%d", e->prefix, k);
+        return;
+    }
+    jg_buf_printf(b, "%s__l%zu_", e->prefix, a->layer + 1);
+    if (a->tensor != NULL) {
+        ident_part(b, a->tensor);
         jg_buf_putc(b, '_');
     }
-    jg_buf_puts(b, role);
+    jg_buf_puts(b, a->role);
 }
 
-/* v [rows][cols] as a [rows][pad(cols)] array, zero-padded. */
-static void put_array(jg_buf *b, const emitter *e, size_t layer,
-                      const char *tensor, const char *role, const double *v,
-                      size_t rows, size_t cols)
+/* The plan's array k, as exact literals (or, bound, its declaration). */
+static void put_array(jg_buf *b, const emitter *e, int k)
 {
-    const size_t ld = pad(e, cols);
-    size_t r, c, n = 0;
+    const jg_plan_array *a = &e->p->arrays[k];
+    size_t n;
+    if (e->bound) {
+        jg_buf_printf(b, "extern const %s_real ", e->prefix);
+        array_name(b, e, k);
+        jg_buf_printf(b, "[%zu];\n", a->len);
+        return;
+    }
     jg_buf_printf(b, "static const %s_real ", e->prefix);
-    array_name(b, e->prefix, layer, tensor, role);
-    jg_buf_printf(b, "[%zu] %s__ALIGN = {", rows * ld, e->up);
-    for (r = 0; r < rows; r++)
-        for (c = 0; c < ld; c++, n++) {
-            jg_buf_puts(b, n % 4 == 0 ? "\n    " : " ");
-            if (c >= cols)
-                jg_buf_puts(b, e->is_float ? "0.0f" : "0.0");
-            else if (e->is_float)
-                put_float(b, v[r * cols + c]);
-            else
-                put_double(b, v[r * cols + c]);
-            if (n + 1 < rows * ld)
-                jg_buf_putc(b, ',');
-        }
+    array_name(b, e, k);
+    jg_buf_printf(b, "[%zu] %s__ALIGN = {", a->len, e->up);
+    for (n = 0; n < a->len; n++) {
+        jg_buf_puts(b, n % 4 == 0 ? "\n    " : " ");
+        if (e->is_float)
+            put_float(b, a->v[n]);
+        else
+            put_double(b, a->v[n]);
+        if (n + 1 < a->len)
+            jg_buf_putc(b, ',');
+    }
     jg_buf_puts(b, "\n};\n");
-}
-
-/* Widest layer the work space holds, padded: the input and every layer
-   output but a final dense layer's, which goes out in chunks. */
-static size_t work_width(const emitter *e)
-{
-    const jg_model *m = e->m;
-    size_t i, w = pad(e, m->n_in);
-    for (i = 0; i < m->n_layers; i++)
-        if (!(i + 1 == m->n_layers && m->layers[i].kind == JG_DENSE) && pad(e, m->layers[i].n_out) > w)
-            w = pad(e, m->layers[i].n_out);
-    return w;
-}
-
-/* Points per tile for a mode: the most, up to 16, whose rows (channels x
-   points) fill whole 6-row register blocks and stay within TILE_ROWS; else
-   the most within TILE_ROWS; at least 1. */
-static size_t tile_points(const jg_model *m, jg_mode mode)
-{
-    const size_t nch = jg_model_channels(m, mode);
-    size_t t;
-    for (t = TILE_MAX; t > 1; t--)
-        if (nch * t <= TILE_ROWS && nch * t % 6 == 0)
-            return t;
-    for (t = TILE_MAX; t > 1; t--)
-        if (nch * t <= TILE_ROWS)
-            return t;
-    return 1;
-}
-
-static size_t tile_rows(const jg_model *m)
-{
-    size_t rows = 0;
-    int o;
-    for (o = 0; o < JG_N_MODES; o++)
-        if (jg_model_channels(m, (jg_mode)o) * tile_points(m, (jg_mode)o) > rows)
-            rows = jg_model_channels(m, (jg_mode)o) * tile_points(m, (jg_mode)o);
-    return rows;
-}
-
-/* Output neurons per chunk of a final dense layer (0: none). */
-static size_t out_chunk(const emitter *e)
-{
-    const jg_layer *l = &e->m->layers[e->m->n_layers - 1];
-    if (l->kind != JG_DENSE)
-        return 0;
-    return pad(e, l->n_out) < OUT_CHUNK ? pad(e, l->n_out) : OUT_CHUNK;
 }
 
 static void put_provenance(jg_buf *b, const jg_model *m, const jg_emit_opts *o,
@@ -248,84 +207,64 @@ static void put_provenance(jg_buf *b, const jg_model *m, const jg_emit_opts *o,
                   n_dense, n_act, n_act == 1 ? "" : "s", jg_model_params(m));
 }
 
-/* Work buffers of the tile: 1, or 2 where a layer (dense or fourier, but
-   a final dense one) writes into a buffer other than its input's. */
-static size_t work_buffers(const jg_model *m)
-{
-    size_t i;
-    for (i = 0; i < m->n_layers; i++)
-        if ((m->layers[i].kind == JG_DENSE && i + 1 < m->n_layers) || m->layers[i].kind == JG_FOURIER)
-            return 2;
-    return 1;
-}
-
 static void put_sizes(jg_buf *b, const emitter *e)
 {
-    const jg_model *m = e->m;
-    const size_t rows = tile_rows(m);
-    const size_t work = rows * work_width(e) + e->lanes;
-    const size_t out = out_chunk(e) ? rows * out_chunk(e) + e->lanes : 0;
-    const size_t n_buf = work_buffers(m) + (size_t)m->max_depth;
-    jg_buf_printf(b, "#define %s_N_IN  %zu\n#define %s_N_OUT %zu\n", e->up, m->n_in, e->up, m->n_out);
-    jg_buf_printf(b, "#define %s_STACK_BYTES %zu\n", e->up,
-                  (n_buf * work + out) * (e->is_float ? sizeof(float) : sizeof(double)));
+    const jg_plan *p = e->p;
+    jg_buf_printf(b, "#define %s_N_IN  %zu\n#define %s_N_OUT %zu\n", e->up, p->m->n_in, e->up, p->m->n_out);
+    jg_buf_printf(b, "#define %s_WORK_BYTES  %zu  /* work space of the _work functions, any alignment */\n",
+                  e->up, p->work_bytes);
+    jg_buf_printf(b, "#define %s_STACK_BYTES %zu  /* stack of the others: the work space, or 0 */\n",
+                  e->up, p->on_stack ? p->work_bytes : 0);
+    jg_buf_printf(b, "#define %s_ALLOCATES   %d  /* 1: the others take the work space from malloc */\n",
+                  e->up, !p->on_stack);
     jg_buf_printf(b, "typedef %s %s_real;%s/* the precision of every number below */\n", e->real,
                   e->prefix, e->is_float ? "       " : "      ");
 }
 
 static void put_work(jg_buf *b, const emitter *e)
 {
-    const jg_model *m = e->m;
+    const jg_plan *p = e->p;
     const char *up = e->up;
     int o;
     static const char *const what[JG_N_MODES] = {"u", "u, du", "u, du, d2u", "u, du, d2u_diag", "u, du, lap"};
     for (o = 0; o < JG_N_MODES; o++)
-        jg_buf_printf(b, "#define %s__TILE%d %zu     /* points per tile for %s */\n", up, o,
-                      tile_points(m, (jg_mode)o), what[o]);
-    jg_buf_printf(b, "#define %s__ROWS  %zu     /* rows of a tile at most: channels x points */\n",
-                  up, tile_rows(m));
+        jg_buf_printf(b, "#define %s__TILE%d %zu     /* points per tile for %s */\n", up, o, p->tile[o], what[o]);
+    jg_buf_printf(b, "#define %s__ROWS  %zu     /* rows of a tile at most: channels x points */\n", up, p->rows);
     jg_buf_printf(b, "#define %s__WIDTH %zu     /* widest layer held in the work space, padded */\n",
-                  up, work_width(e));
-    jg_buf_printf(b, "#define %s__OUT   %zu     /* output neurons computed at once, padded */\n",
-                  up, out_chunk(e));
+                  up, p->width);
+    jg_buf_printf(b, "#define %s__OUT   %zu     /* output neurons computed at once, padded */\n", up, p->out);
+    jg_buf_printf(b, "#define %s__BUF   %zu     /* numbers in a work buffer: ROWS x WIDTH */\n", up, p->buf_len);
+    jg_buf_printf(b, "/* The work space: %zu work buffer%s", p->n_work, p->n_work == 1 ? "" : "s");
+    if (p->n_keep > 0)
+        jg_buf_printf(b, ", %zu for the inputs of residual blocks", p->n_keep);
+    if (p->out > 0)
+        jg_buf_printf(b, ", and ROWS x OUT numbers for the output chunks");
+    jg_buf_printf(b, ", after\n   up to 64 bytes to reach a 64-byte boundary: %zu bytes in all. */\n", p->work_bytes);
 }
 
-/* w [n_out][n_in] as W^T in panels of 256 bytes (the kernels'
-   MODEL__PANEL), with its comment. */
-static void put_panels(jg_buf *b, const emitter *e, size_t layer, const jg_layer *l,
-                       const double *w, size_t n_out, const char *role)
+/* The comment of a weight panel array. */
+static void put_panel_comment(jg_buf *b, const emitter *e, size_t n_out, size_t n_in)
 {
     const size_t ldw = pad(e, n_out), panel = 4 * e->lanes;
-    double *wt;
-    size_t p0, k, c, at = 0;
-    int overflow = 0;
     jg_buf_printf(b, "/* Stored as W^T [%zu][%zu], padded with zeros, in panels of %zu columns:\n"
                      "   W[j][k] is at %zu * p * %zu + k * w + j %% %zu, with p = j / %zu and w the\n"
                      "   width of panel p (%zu, or what is left for the last one). */\n",
-                  l->n_in, ldw, panel, panel, l->n_in, panel, panel, panel);
-    wt = (double *)jg_malloc_n(jg_mul(ldw, l->n_in, &overflow), sizeof *wt);
-    if (wt == NULL) {
-        b->failed = 1;
-        return;
-    }
-    for (p0 = 0; p0 < ldw; p0 += panel) {
-        const size_t pw = ldw - p0 < panel ? ldw - p0 : panel;
-        for (k = 0; k < l->n_in; k++)
-            for (c = 0; c < pw; c++)
-                wt[at++] = p0 + c < n_out ? w[(p0 + c) * l->n_in + k] : 0.0;
-    }
-    put_array(b, e, layer, l->tensor, role, wt, 1, ldw * l->n_in);
-    jg_free(wt);
+                  n_in, ldw, panel, panel, n_in, panel, panel, panel);
 }
 
+/* The plan's arrays, each layer's under a comment saying where they come
+   from. */
 static void put_weights(jg_buf *b, const emitter *e)
 {
+    const jg_plan *p = e->p;
     const jg_model *m = e->m;
     const char *rounded = e->is_float ? ", rounded to float" : "";
-    size_t i;
-    for (i = 0; i < m->n_layers; i++) {
+    size_t k;
+    for (k = 0; k < p->n_arrays; k++) {
+        const size_t i = p->arrays[k].layer;
         const jg_layer *l = &m->layers[i];
-        if (l->kind == JG_DENSE) {
+        const int first = k == 0 || p->arrays[k - 1].layer != i;
+        if (first && l->kind == JG_DENSE) {
             jg_buf_printf(b, "/* layer %zu (spec line %d): dense %zu <- %zu, tensors ", i + 1, l->line,
                           l->n_out, l->n_in);
             comment_text(b, l->tensor);
@@ -336,28 +275,17 @@ static void put_weights(jg_buf *b, const emitter *e)
                 jg_buf_printf(b, ".bias [%zu]", l->n_out);
             }
             jg_buf_printf(b, ", read as %s%s. */\n", l->dtype, rounded);
-            put_panels(b, e, i, l, l->w, l->n_out, "weight");
-            if (l->b != NULL)
-                put_array(b, e, i, l->tensor, "bias", l->b, 1, l->n_out);
-        } else if (l->kind == JG_FOURIER) {
-            /* [B; B]: one product gives the arguments of sin and of cos */
-            const size_t half = l->n_out / 2;
-            int overflow = 0;
-            double *w2 = (double *)jg_malloc_n(jg_mul(l->n_out, l->n_in, &overflow), sizeof *w2);
-            if (w2 == NULL) {
-                b->failed = 1;
-                return;
-            }
-            memcpy(w2, l->w, half * l->n_in * sizeof *w2);
-            memcpy(w2 + half * l->n_in, l->w, half * l->n_in * sizeof *w2);
+            if (!e->bound)
+                put_panel_comment(b, e, l->n_out, l->n_in);
+        } else if (first && l->kind == JG_FOURIER) {
             jg_buf_printf(b, "/* layer %zu (spec line %d): fourier %zu <- %zu, tensor ", i + 1, l->line,
                           l->n_out, l->n_in);
             comment_text(b, l->tensor);
-            jg_buf_printf(b, " = B [%zu x %zu], read as %s%s, stacked twice: [B; B]. */\n", half, l->n_in,
-                          l->dtype, rounded);
-            put_panels(b, e, i, l, w2, l->n_out, "B_twice");
-            jg_free(w2);
-        } else if (l->kind == JG_SCALE) {
+            jg_buf_printf(b, " = B [%zu x %zu], read as %s%s, stacked twice: [B; B]. */\n", l->n_out / 2,
+                          l->n_in, l->dtype, rounded);
+            if (!e->bound)
+                put_panel_comment(b, e, l->n_out, l->n_in);
+        } else if (first && l->kind == JG_SCALE) {
             jg_buf_printf(b, "/* layer %zu (spec line %d): scale %zu, a = mul a + add: mul ", i + 1, l->line,
                           l->n_out);
             if (l->tensor != NULL)
@@ -370,18 +298,17 @@ static void put_weights(jg_buf *b, const emitter *e)
             else
                 put_double(b, l->param[1]);
             jg_buf_printf(b, "%s. */\n", rounded);
-            put_array(b, e, i, l->tensor, "mul", l->w, 1, l->n_out);
-            put_array(b, e, i, l->tensor2, "add", l->b, 1, l->n_out);
         }
+        put_array(b, e, (int)k);
     }
 }
 
 /* The activation's parameters as two double arguments. */
-static void put_params(jg_buf *b, const jg_layer *l)
+static void put_params(jg_buf *b, double p, double q)
 {
-    put_double(b, l->param[0]);
+    put_double(b, p);
     jg_buf_puts(b, ", ");
-    put_double(b, l->param[1]);
+    put_double(b, q);
 }
 
 /* The comment of a layer in the tile: its place, what it is, its math. */
@@ -405,105 +332,113 @@ static void put_layer_comment(jg_buf *b, const jg_model *m, size_t i)
                   l->kind == JG_DENSE && i + 1 == m->n_layers ? "; the output, in chunks" : "");
 }
 
+/* The name of buffer k of the tile: work0, work1, keep0, ... */
+static const char *buf_name(int k, char tmp[16])
+{
+    if (k < 2)
+        snprintf(tmp, 16, "work%d", k);
+    else
+        snprintf(tmp, 16, "keep%d", k - 2);
+    return tmp;
+}
+
+/* The final dense layer, chunk by chunk into u, du, d2u. */
+static void put_output(jg_buf *b, const emitter *e, const jg_step *s, const char *w, const char *bias)
+{
+    const char *up = e->up, *kp = e->kp;
+    char src[16];
+    buf_name(s->src, src);
+    if (s->direct > 0) {
+        jg_buf_printf(b, "    /* with one input every channel of an output row is contiguous in the\n"
+                         "       caller's arrays: the first %zu outputs go there directly */\n"
+                         "    j = 0;\n"
+                         "    if (u != NULL && (mode < 1 || du != NULL) && (mode < 2 || d2u != NULL)) {\n"
+                         "        for (r = 0; r < nrow; r++)\n"
+                         "            rows[r] = (r < np ? u : r < 2 * np ? du : d2u) + r %% np * %s_N_OUT;\n"
+                         "        %s__dense(%zu, %zu, %s, %zu, 0, %s, nrow, np, %s, %zu, NULL, 0, rows);\n"
+                         "        j = %zu;\n    }\n    for (; j < %zu; j += %s__OUT) {\n",
+                      s->direct, up, kp, s->direct, s->n_in, w, s->ld_dst, bias, src, s->ld_src, s->direct,
+                      s->n, up);
+    } else {
+        jg_buf_printf(b, "    for (j = 0; j < %zu; j += %s__OUT) {\n", s->n, up);
+    }
+    jg_buf_printf(b, "        m = %zu - j < %s__OUT ? %zu - j : %s__OUT;\n", s->n, up, s->n, up);
+    jg_buf_printf(b, "        %s__dense((m + %zu) / %zu * %zu, %zu, %s, %zu, j, %s%s, nrow, np, %s, %zu, out, %s__OUT, NULL);\n",
+                  kp, e->lanes - 1, e->lanes, e->lanes, s->n_in, w, s->ld_dst, bias,
+                  s->b >= 0 ? " + j" : "", src, s->ld_src, up);
+    jg_buf_printf(b, "        %s__store(%s_N_OUT, j, m, %s_N_IN, mode, np, out, %s__OUT, u, du, d2u);\n"
+                     "    }\n", kp, up, up, up);
+}
+
+/* The body of the tile: the plan's steps as kernel calls. */
 static void put_layers(jg_buf *b, const emitter *e)
 {
+    const jg_plan *p = e->p;
     const jg_model *m = e->m;
     const char *prefix = e->prefix, *up = e->up, *kp = e->kp;
-    const size_t n_buf = work_buffers(m);
-    size_t i, ld = pad(e, m->n_in);
-    int cur = 0, d;
-    const int last_dense = m->layers[m->n_layers - 1].kind == JG_DENSE;
+    size_t i, k;
+    int d;
 
-    jg_buf_printf(b, "    %s_real work0_[%s__WORK]", prefix, up);
-    if (n_buf > 1)
-        jg_buf_printf(b, ", work1_[%s__WORK]", up);
-    for (d = 0; d < m->max_depth; d++)
-        jg_buf_printf(b, ", keep%d_[%s__WORK]", d, up);
-    if (last_dense)
-        jg_buf_printf(b, ", out_[%s__ROWS * %s__OUT + %zu]", up, up, e->lanes);
-    jg_buf_printf(b, ";\n    %s_real *work0 = %s__align(work0_)", prefix, prefix);
-    if (n_buf > 1)
-        jg_buf_printf(b, ", *work1 = %s__align(work1_)", prefix);
-    for (d = 0; d < m->max_depth; d++)
-        jg_buf_printf(b, ", *keep%d = %s__align(keep%d_)", d, prefix, d);
-    if (last_dense)
-        jg_buf_printf(b, ", *out = %s__align(out_)", prefix);
+    jg_buf_printf(b, "    %s_real *work0 = work", prefix);
+    if (p->n_work > 1)
+        jg_buf_printf(b, ", *work1 = work + %s__BUF", up);
+    for (d = 0; d < (int)p->n_keep; d++)
+        jg_buf_printf(b, ", *keep%d = work + %zu * %s__BUF", d, p->n_work + (size_t)d, up);
+    if (p->out > 0)
+        jg_buf_printf(b, ", *out = work + %zu * %s__BUF", p->n_work + p->n_keep, up);
     jg_buf_printf(b, ";\n    const size_t nrow = %s__channels(mode) * np;\n", prefix);
-    if (last_dense && m->n_in == 1 && m->layers[m->n_layers - 1].n_out >= e->lanes)
-        jg_buf_printf(b, "    %s_real *rows[%s__ROWS];\n    size_t r, j, m;\n", prefix, up);
-    else if (last_dense)
-        jg_buf_puts(b, "    size_t j, m;\n");
-    jg_buf_printf(b, "    /* input: a = x, a' = identity, a'' = 0 */\n"
-                     "    %s__seed(%s_N_IN, nrow, np, x, work0, %zu);\n", kp, up, ld);
-    for (i = 0; i < m->n_layers; i++) {
-        const jg_layer *l = &m->layers[i];
-        const size_t ldo = pad(e, l->n_out);
+    for (k = 0; k < p->n_steps; k++)
+        if (p->steps[k].op == JG_STEP_OUTPUT)
+            jg_buf_printf(b, p->steps[k].direct > 0 ? "    %s_real *rows[%s__ROWS];\n    size_t r, j, m;\n"
+                          : "    size_t j, m;\n", prefix, up);
+    for (k = 0; k < p->n_steps; k++) {
+        const jg_step *s = &p->steps[k];
         jg_buf wn = JG_BUF_INIT, bn = JG_BUF_INIT;
-        put_layer_comment(b, m, i);
-        switch (l->kind) {
-        case JG_DENSE:
-            array_name(&wn, prefix, i, l->tensor, "weight");
-            if (l->b != NULL)
-                array_name(&bn, prefix, i, l->tensor, "bias");
-            if (i + 1 == m->n_layers) {
-                const size_t direct = m->n_in == 1 ? l->n_out / e->lanes * e->lanes : 0;
-                const char *bias = l->b != NULL ? jg_buf_str(&bn) : "NULL";
-                if (direct > 0) {
-                    jg_buf_printf(b, "    /* with one input every channel of an output row is contiguous in the\n"
-                                     "       caller's arrays: the first %zu outputs go there directly */\n"
-                                     "    j = 0;\n"
-                                     "    if (u != NULL && (mode < 1 || du != NULL) && (mode < 2 || d2u != NULL)) {\n"
-                                     "        for (r = 0; r < nrow; r++)\n"
-                                     "            rows[r] = (r < np ? u : r < 2 * np ? du : d2u) + r %% np * %s_N_OUT;\n"
-                                     "        %s__dense(%zu, %zu, %s, %zu, 0, %s, nrow, np, work%d, %zu, NULL, 0, rows);\n"
-                                     "        j = %zu;\n    }\n    for (; j < %zu; j += %s__OUT) {\n",
-                                  direct, up, kp, direct, l->n_in, jg_buf_str(&wn), ldo, bias, cur, ld, direct,
-                                  l->n_out, up);
-                } else {
-                    jg_buf_printf(b, "    for (j = 0; j < %zu; j += %s__OUT) {\n", l->n_out, up);
-                }
-                jg_buf_printf(b, "        m = %zu - j < %s__OUT ? %zu - j : %s__OUT;\n", l->n_out, up, l->n_out, up);
-                jg_buf_printf(b, "        %s__dense((m + %zu) / %zu * %zu, %zu, %s, %zu, j, %s%s, nrow, np, work%d, %zu, out, %s__OUT, NULL);\n",
-                              kp, e->lanes - 1, e->lanes, e->lanes, l->n_in, jg_buf_str(&wn), ldo, bias, l->b != NULL ? " + j" : "", cur, ld, up);
-                jg_buf_printf(b, "        %s__store(%s_N_OUT, j, m, %s_N_IN, mode, np, out, %s__OUT, u, du, d2u);\n"
-                                 "    }\n", kp, up, up, up);
-            } else {
-                jg_buf_printf(b, "    %s__dense(%zu, %zu, %s, %zu, 0, %s, nrow, np, work%d, %zu, work%d, %zu, NULL);\n", kp,
-                              ldo, l->n_in, jg_buf_str(&wn), ldo, l->b != NULL ? jg_buf_str(&bn) : "NULL",
-                              cur, ld, 1 - cur, ldo);
-                cur = 1 - cur;
-            }
-            ld = ldo;
+        char src[16], dst[16];
+        i = s->layer;
+        if (i != SIZE_MAX && (k == 0 || p->steps[k - 1].layer != i))
+            put_layer_comment(b, m, i);
+        if (s->w >= 0)
+            array_name(&wn, e, s->w);
+        if (s->b >= 0)
+            array_name(&bn, e, s->b);
+        buf_name(s->src, src);
+        buf_name(s->dst, dst);
+        switch (s->op) {
+        case JG_STEP_SEED:
+            jg_buf_printf(b, "    /* input: a = x, a' = identity, a'' = 0 */\n"
+                             "    %s__seed(%s_N_IN, nrow, np, x, %s, %zu);\n", kp, up, dst, s->ld_dst);
             break;
-        case JG_FOURIER:
-            array_name(&wn, prefix, i, l->tensor, "B_twice");
-            jg_buf_printf(b, "    %s__dense(%zu, %zu, %s, %zu, 0, NULL, nrow, np, work%d, %zu, work%d, %zu, NULL);\n",
-                          kp, ldo, l->n_in, jg_buf_str(&wn), ldo, cur, ld, 1 - cur, ldo);
-            cur = 1 - cur;
-            ld = ldo;
-            jg_buf_printf(b, "    %s__activate(%s__sin, 1.0, 0.0, %zu, %s_N_IN, mode, np, work%d, %zu);\n",
-                          kp, kp, l->n_out / 2, up, cur, ld);
-            jg_buf_printf(b, "    %s__activate(%s__cos, 1.0, 0.0, %zu, %s_N_IN, mode, np, work%d + %zu, %zu);\n",
-                          kp, kp, l->n_out / 2, up, cur, l->n_out / 2, ld);
+        case JG_STEP_DENSE:
+            jg_buf_printf(b, "    %s__dense(%zu, %zu, %s, %zu, 0, %s, nrow, np, %s, %zu, %s, %zu, NULL);\n", kp,
+                          s->n, s->n_in, jg_buf_str(&wn), s->n, s->b >= 0 ? jg_buf_str(&bn) : "NULL",
+                          src, s->ld_src, dst, s->ld_dst);
             break;
-        case JG_SCALE:
-            array_name(&wn, prefix, i, l->tensor, "mul");
-            array_name(&bn, prefix, i, l->tensor2, "add");
-            jg_buf_printf(b, "    %s__scale(%zu, %s, %s, nrow, np, work%d, %zu);\n", kp, ld,
-                          jg_buf_str(&wn), jg_buf_str(&bn), cur, ld);
+        case JG_STEP_OUTPUT:
+            put_output(b, e, s, jg_buf_str(&wn), s->b >= 0 ? jg_buf_str(&bn) : "NULL");
             break;
-        case JG_RESIDUAL:
-            jg_buf_printf(b, "    %s__copy(%zu, nrow, work%d, keep%d, %zu);\n", kp, ld, cur, l->depth, ld);
+        case JG_STEP_ACTIVATE:
+            jg_buf_printf(b, "    %s__activate(%s__%s, ", kp, kp, s->act->keyword);
+            put_params(b, s->p, s->q);
+            if (s->off > 0)
+                jg_buf_printf(b, ", %zu, %s_N_IN, mode, np, %s + %zu, %zu);\n", s->n, up, src, s->off, s->ld_src);
+            else
+                jg_buf_printf(b, ", %zu, %s_N_IN, mode, np, %s, %zu);\n", s->n, up, src, s->ld_src);
             break;
-        case JG_END:
-            jg_buf_printf(b, "    %s__add(%zu, nrow, keep%d, work%d, %zu);\n", kp, ld, l->depth, cur, ld);
+        case JG_STEP_SCALE:
+            jg_buf_printf(b, "    %s__scale(%zu, %s, %s, nrow, np, %s, %zu);\n", kp, s->n,
+                          jg_buf_str(&wn), jg_buf_str(&bn), src, s->ld_src);
             break;
-        case JG_ACTIVATION:
-            jg_buf_printf(b, "    %s__activate(%s__%s, ", kp, kp, l->info->keyword);
-            put_params(b, l);
-            jg_buf_printf(b, ", %zu, %s_N_IN, mode, np, work%d, %zu);\n", ld, up, cur, ld);
+        case JG_STEP_COPY:
+            jg_buf_printf(b, "    %s__copy(%zu, nrow, %s, %s, %zu);\n", kp, s->n, src, dst, s->ld_dst);
             break;
-        case JG_IDENTITY:
+        case JG_STEP_ADD:
+            jg_buf_printf(b, "    %s__add(%zu, nrow, %s, %s, %zu);\n", kp, s->n, src, dst, s->ld_dst);
+            break;
+        case JG_STEP_STORE:
+            jg_buf_printf(b, "    /* the output */\n"
+                             "    %s__store(%s_N_OUT, 0, %s_N_OUT, %s_N_IN, mode, np, %s, %zu, u, du, d2u);\n",
+                          kp, up, up, up, src, s->ld_src);
             break;
         }
         if (wn.failed || bn.failed)
@@ -511,36 +446,6 @@ static void put_layers(jg_buf *b, const emitter *e)
         jg_buf_free(&wn);
         jg_buf_free(&bn);
     }
-    if (!last_dense)
-        jg_buf_printf(b, "    /* the output */\n"
-                         "    %s__store(%s_N_OUT, 0, %s_N_OUT, %s_N_IN, mode, np, work%d, %zu, u, du, d2u);\n",
-                      kp, up, up, up, cur, ld);
-}
-
-/* The helper sections an activation's kernel needs, in the order they
-   must appear (each is written once, before its first user). */
-static const char *const helper_order[] = {"pow2", "pow2f", "expm1", "exp_neg", "logistic", "log1p",
-                                           "sincos"};
-#define N_HELPERS (sizeof helper_order / sizeof helper_order[0])
-
-static unsigned helpers_of(const char *kernel, int is_float)
-{
-    /* bits: 1 pow2, 2 pow2f, 4 expm1, 8 exp_neg, 16 logistic, 32 log1p, 64 sincos */
-    static const char *const uses_logistic[] = {"sigmoid", "softplus", "gelu_tanh", "silu", "mish"};
-    size_t i;
-    if (strcmp(kernel, "tanh") == 0)
-        return (is_float ? 2u : 1u) | 4u;
-    if (strcmp(kernel, "gelu") == 0 || strcmp(kernel, "elu") == 0 || strcmp(kernel, "selu") == 0
-        || strcmp(kernel, "exp") == 0)
-        return 1u | 8u;
-    if (strcmp(kernel, "sin") == 0 || strcmp(kernel, "cos") == 0)
-        return 64u;
-    if (strcmp(kernel, "softplus") == 0)
-        return 1u | 8u | 16u | 32u;
-    for (i = 0; i < sizeof uses_logistic / sizeof uses_logistic[0]; i++)
-        if (strcmp(kernel, uses_logistic[i]) == 0)
-            return 1u | 8u | 16u;
-    return 0;
 }
 
 /* Appends the template section name of templates/kernels.c, renamed. */
@@ -554,44 +459,13 @@ static int put_section(jg_buf *b, const emitter *e, const char *name)
     return 0;
 }
 
-/* The kernel sections this model calls, renamed to kp: in full for a
+/* The kernel sections the plan calls, renamed to kp: in full for a
    standalone file, their declarations only for the JIT. */
 static int put_kernels(jg_buf *b, const emitter *e, int jit)
 {
-    const jg_model *m = e->m;
-    const char *names[64];
-    size_t n = 0, i, j, first_act = 0;
-    unsigned helpers = 0;
+    const jg_plan *p = e->p;
+    size_t i, len;
     int rc = 0;
-    names[n++] = "common";
-    for (i = 0; i < m->n_layers; i++) {
-        const jg_layer *l = &m->layers[i];
-        const char *want[3];
-        size_t k, n_want = 0;
-        if (l->kind == JG_SCALE)
-            want[n_want++] = "scale";
-        if (l->kind == JG_RESIDUAL)
-            want[n_want++] = "residual";
-        if ((l->kind == JG_ACTIVATION || l->kind == JG_FOURIER) && first_act == 0)
-            want[n_want++] = "activate";
-        if (l->kind == JG_ACTIVATION)
-            want[n_want++] = l->info->keyword;
-        if (l->kind == JG_FOURIER) {
-            want[n_want++] = "sin";
-            want[n_want++] = "cos";
-        }
-        for (k = 0; k < n_want; k++) {
-            for (j = 1; j < n; j++)
-                if (strcmp(names[j], want[k]) == 0)
-                    break;
-            if (j < n || n == sizeof names / sizeof names[0])
-                continue;
-            if (strcmp(want[k], "activate") == 0)
-                first_act = n + 1;     /* activation kernels come after it */
-            names[n++] = want[k];
-            helpers |= helpers_of(want[k], e->is_float);
-        }
-    }
     if (e->is_float)
         jg_buf_printf(b, "#define %s__FLOAT 1\n", e->kup);
     rc |= put_section(b, e, "real");
@@ -600,22 +474,17 @@ static int put_kernels(jg_buf *b, const emitter *e, int jit)
         rc |= put_section(b, e, "vector");
         jg_buf_putc(b, '\n');
     }
-    for (i = 0; i < n; i++) {
+    for (i = 0; i < p->n_kernels; i++) {
         char decl[48];
-        snprintf(decl, sizeof decl, "%s-decl", names[i]);
-        rc |= put_section(b, e, decl);
+        snprintf(decl, sizeof decl, "%s-decl", p->kernels[i]);
+        if (jg_tpl_section(jg_tpl_kernels_c, decl, &len) != NULL)  /* helpers have none */
+            rc |= put_section(b, e, decl);
     }
     if (jit)
         return rc;
-    for (i = 0; i < n; i++) {
-        if (i == first_act && first_act > 0)     /* the activations' helpers, before the first of them */
-            for (j = 0; j < N_HELPERS; j++)
-                if (helpers & (1u << j)) {
-                    jg_buf_putc(b, '\n');
-                    rc |= put_section(b, e, helper_order[j]);
-                }
+    for (i = 0; i < p->n_kernels; i++) {
         jg_buf_putc(b, '\n');
-        rc |= put_section(b, e, names[i]);
+        rc |= put_section(b, e, p->kernels[i]);
     }
     return rc;
 }
@@ -627,6 +496,9 @@ static const char jit_includes[] =
     "   are the runtime's, compiled by an optimizing compiler and bound by name. */\n"
     "typedef __SIZE_TYPE__ size_t;\n"
     "#define NULL ((void *)0)\n"
+    "#define NAN (0.0 / 0.0)\n"
+    "void *malloc(size_t size);\n"
+    "void free(void *p);\n"
     "#define MODEL__API\n";
 
 static void upper(char *dst, const char *s)
@@ -636,22 +508,24 @@ static void upper(char *dst, const char *s)
     *dst = '\0';
 }
 
-int jg_emit(const jg_model *m, const jg_emit_opts *o, jg_buf *c, jg_buf *h,
-            jg_diag *d)
+int jg_emit_plan(const jg_plan *p, const jg_emit_opts *o, jg_buf *c, jg_buf *h,
+                 jg_diag *d)
 {
+    const jg_model *m = p->m;
     emitter e;
     const char *bad = NULL, *why;
     jg_buf prov_c = JG_BUF_INIT, prov_h = JG_BUF_INIT, sizes = JG_BUF_INIT;
     jg_buf decl = JG_BUF_INIT, kern = JG_BUF_INIT, work = JG_BUF_INIT;
     jg_buf weights = JG_BUF_INIT, layers = JG_BUF_INIT, tpl_c = JG_BUF_INIT, tpl_h = JG_BUF_INIT;
-    jg_buf tpl_s = JG_BUF_INIT, incl = JG_BUF_INIT;
+    jg_buf tpl_s = JG_BUF_INIT, incl = JG_BUF_INIT, plain = JG_BUF_INIT;
     jg_buf api_text[6] = {JG_BUF_INIT, JG_BUF_INIT, JG_BUF_INIT, JG_BUF_INIT, JG_BUF_INIT, JG_BUF_INIT};
     jg_buf single_text[4] = {JG_BUF_INIT, JG_BUF_INIT, JG_BUF_INIT, JG_BUF_INIT};
     jg_buf *const temps[] = {&prov_c, &prov_h, &sizes, &decl, &kern, &work, &weights, &layers,
-                             &tpl_c, &tpl_h, &tpl_s, &incl, &api_text[0], &api_text[1], &api_text[2],
+                             &tpl_c, &tpl_h, &tpl_s, &incl, &plain, &api_text[0], &api_text[1], &api_text[2],
                              &api_text[3], &api_text[4], &api_text[5], &single_text[0],
                              &single_text[1], &single_text[2], &single_text[3]};
     const int single = o->target == JG_TARGET_SINGLE;
+    const int jit = o->target == JG_TARGET_JIT || o->target == JG_TARGET_JIT_BOUND;
     const char *kp;
     size_t k;
     int rc = 0, failed = 0;
@@ -665,24 +539,26 @@ int jg_emit(const jg_model *m, const jg_emit_opts *o, jg_buf *c, jg_buf *h,
         jg_buf_free(&shown);
         return -1;
     }
+    e.p = p;
     e.m = m;
+    e.bound = o->target == JG_TARGET_JIT_BOUND;
     e.prefix = o->prefix;
     upper(e.up, o->prefix);
     e.is_float = o->precision == JG_FLOAT;
     e.real = e.is_float ? "float" : "double";
     e.lanes = e.is_float ? 16 : 8;
-    e.kp = kp = o->target != JG_TARGET_JIT ? o->prefix : e.is_float ? JIT_KERNELS_FLOAT : JIT_KERNELS;
-    e.hessians = o->target == JG_TARGET_JIT ? JG_HESSIAN_ALL : o->hessians != 0 ? o->hessians : JG_HESSIAN_FULL;
+    e.kp = kp = !jit ? o->prefix : e.is_float ? JIT_KERNELS_FLOAT : JIT_KERNELS;
+    e.hessians = jit ? JG_HESSIAN_ALL : o->hessians != 0 ? o->hessians : JG_HESSIAN_FULL;
     upper(e.kup, e.kp);
 
-    put_provenance(&prov_c, m, o, o->target == JG_TARGET_JIT ? "JIT source"
+    put_provenance(&prov_c, m, o, jit ? "JIT source"
                    : single ? "Single-file C99 header" : "C99 source");
     put_provenance(&prov_h, m, o, "Header");
     put_sizes(&sizes, &e);
     put_work(&work, &e);
     put_weights(&weights, &e);
     put_layers(&layers, &e);
-    if (put_kernels(&kern, &e, o->target == JG_TARGET_JIT) != 0) {
+    if (put_kernels(&kern, &e, jit) != 0) {
         bad = "kernels";
         rc = -1;
     }
@@ -693,7 +569,7 @@ int jg_emit(const jg_model *m, const jg_emit_opts *o, jg_buf *c, jg_buf *h,
         static const char *const api[3] = {"api-hessian", "api-hessian_diag", "api-laplacian"};
         static const char *const single_part[4] = {"usage", "linkage", "implementation", "end"};
         const char *part[4];    /* the sections of templates/single.h, or "" */
-        jg_tpl_slot hs[7], cs[12];
+        jg_tpl_slot hs[7], cs[13];
         size_t lh, lc, ls;
         /* the single header's sections; the linkage of model.h otherwise */
         for (k = 0; k < 4; k++) {
@@ -719,15 +595,18 @@ int jg_emit(const jg_model *m, const jg_emit_opts *o, jg_buf *c, jg_buf *h,
         cs[0].name = "provenance";
         jg_buf_puts(&prov_c, part[0]);
         cs[0].text = jg_buf_str(&prov_c);
-        if (o->target == JG_TARGET_JIT)
+        if (jit)
             jg_tpl_rename(&incl, jit_includes, strlen(jit_includes), kp);
         else if (!single)
-            jg_buf_puts(&incl, "#include <math.h>\n#include <stddef.h>\n#include <string.h>\n");
+            jg_buf_puts(&incl, p->on_stack ? "#include <math.h>\n#include <stddef.h>\n#include <string.h>\n"
+                        : "#include <math.h>\n#include <stddef.h>\n#include <stdlib.h>\n#include <string.h>\n");
         cs[1].name = "includes";
         cs[1].text = jg_buf_str(&incl);
         cs[2].name = "declarations";
         cs[3].name = "implementation";
-        cs[3].text = part[2];
+        if (single && !p->on_stack)
+            jg_buf_puts(&single_text[2], "#include <stdlib.h>\n");
+        cs[3].text = single ? jg_buf_str(&single_text[2]) : part[2];
         cs[4].name = "kernels";
         cs[4].text = jg_buf_str(&kern);
         cs[5].name = "work";
@@ -738,6 +617,18 @@ int jg_emit(const jg_model *m, const jg_emit_opts *o, jg_buf *c, jg_buf *h,
         cs[7].text = jg_buf_str(&layers);
         cs[11].name = "end";
         cs[11].text = part[3];
+        /* the plain functions' work space: on the stack, or from malloc */
+        {
+            const char *t = jg_tpl_section(jg_buf_str(&tpl_c), p->on_stack ? "plain-stack" : "plain-heap", &ls);
+            if (t == NULL) {
+                rc = -1;
+                bad = "plain";
+            } else {
+                jg_buf_putn(&plain, t, ls);
+            }
+        }
+        cs[12].name = "plain";
+        cs[12].text = jg_buf_str(&plain);
         /* a second-derivative function asked for keeps its section's text
            (banners dropped); the others are dropped whole */
         for (k = 0; k < 3; k++) {
@@ -766,7 +657,7 @@ int jg_emit(const jg_model *m, const jg_emit_opts *o, jg_buf *c, jg_buf *h,
         }
         cs[2].text = jg_buf_str(&decl);
         if (rc == 0)
-            rc = jg_tpl_fill(c, jg_buf_str(&tpl_c), cs, 12, &bad);
+            rc = jg_tpl_fill(c, jg_buf_str(&tpl_c), cs, 13, &bad);
     }
     if (rc != 0)
         jg_diag_error(d, "jetgen", 0, 0, "internal error: template section '%s' does not match", bad);
@@ -779,5 +670,17 @@ int jg_emit(const jg_model *m, const jg_emit_opts *o, jg_buf *c, jg_buf *h,
         jg_diag_error(d, "jetgen", 0, 0, "out of memory while writing C");
         rc = -1;
     }
+    return rc;
+}
+
+int jg_emit(const jg_model *m, const jg_emit_opts *o, jg_buf *c, jg_buf *h,
+            jg_diag *d)
+{
+    jg_plan *p = jg_plan_make(m, o->precision, d);
+    int rc;
+    if (p == NULL)
+        return -1;
+    rc = jg_emit_plan(p, o, c, h, d);
+    jg_plan_free(p);
     return rc;
 }

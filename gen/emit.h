@@ -6,6 +6,7 @@
 #include "buf.h"
 #include "diag.h"
 #include "model.h"
+#include "plan.h"
 
 #define JG_VERSION "0.1.0"
 #define JG_MAX_PREFIX 64
@@ -13,13 +14,11 @@
 typedef enum jg_emit_target {
     JG_TARGET_FILE,     /* standalone C99: includes <math.h>, <stddef.h> */
     JG_TARGET_SINGLE,   /* one header in the stb way: bodies under PREFIX_IMPLEMENTATION */
-    JG_TARGET_JIT       /* for libtcc: no system headers; the runtime binds libm */
+    JG_TARGET_JIT,      /* for libtcc: no system headers; the runtime binds the kernels */
+    JG_TARGET_JIT_BOUND /* the same, with every array of the plan declared extern as
+                           PREFIX__a<i> (i its index in the plan) for the runtime to bind
+                           by address: the weights are not printed */
 } jg_emit_target;
-
-typedef enum jg_precision {
-    JG_DOUBLE,          /* every number a double */
-    JG_FLOAT            /* every number a float: weights rounded, activations computed in double */
-} jg_precision;
 
 /* The second-derivative functions to emit (bits; the JIT gets all). */
 #define JG_HESSIAN_FULL      1u     /* PREFIX_hessian: d2u [n][N_OUT][N_IN][N_IN] */
@@ -38,9 +37,13 @@ typedef struct jg_emit_opts {
 /* NULL when prefix can name the emitted functions, else why not. */
 const char *jg_prefix_problem(const char *prefix);
 
-/* Appends the source (for JG_TARGET_SINGLE the single header) to c and the
-   header to h (h may be NULL; it is not written for JG_TARGET_SINGLE). Returns 0,
-   or -1 with the reason added to d. Same model and options: same bytes. */
+/* Appends the source of plan p (for JG_TARGET_SINGLE the single header) to
+   c and the header to h (h may be NULL; it is not written for
+   JG_TARGET_SINGLE). o->precision must be p's. Returns 0, or -1 with the
+   reason added to d. Same plan and options: same bytes. */
+int jg_emit_plan(const jg_plan *p, const jg_emit_opts *o, jg_buf *c, jg_buf *h,
+                 jg_diag *d);
+/* The same for model m, planned in o->precision. */
 int jg_emit(const jg_model *m, const jg_emit_opts *o, jg_buf *c, jg_buf *h,
             jg_diag *d);
 

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "jetgen.h"
 #include "emit.h"
 #include "jit.h"
 #include "mem.h"
@@ -561,21 +562,22 @@ static void json_array(const double *v, const size_t *dims, int rank)
 }
 
 /* Second-derivative values per output for a mode: N_IN^2, N_IN or 1. */
-static size_t per_output2(const jg_model *m, int mode)
+/* Numbers per output of the mode's second derivatives. */
+static size_t per_output2(size_t n_in, int mode)
 {
-    return mode == JG_MODE_HESSIAN ? m->n_in * m->n_in : mode == JG_MODE_DIAG ? m->n_in : 1;
+    return mode == JG_MODE_HESSIAN ? n_in * n_in : mode == JG_MODE_DIAG ? n_in : 1;
 }
 
-static void print_json(const jg_model *m, int mode, const cli_points *pts, const double *u,
+static void print_json(size_t n_in, size_t n_out, int mode, const cli_points *pts, const double *u,
                        const double *du, const double *d2u)
 {
     size_t dims[4];
     dims[0] = pts->n;
-    dims[1] = m->n_in;
+    dims[1] = n_in;
     fputs("{\"points\": ", stdout);
     json_array(pts->x, dims, 2);
-    dims[1] = m->n_out;
-    dims[2] = dims[3] = m->n_in;
+    dims[1] = n_out;
+    dims[2] = dims[3] = n_in;
     fputs(",\n \"u\": ", stdout);
     json_array(u, dims, 2);
     if (mode >= JG_MODE_JACOBIAN) {
@@ -595,20 +597,20 @@ static void print_json(const jg_model *m, int mode, const cli_points *pts, const
     fputs("}\n", stdout);
 }
 
-static const char *input_name(const jg_model *m, size_t i, char tmp[32])
+static const char *input_name(const jg_net *m, size_t i, char tmp[32])
 {
-    if (m->input_names != NULL)
-        return m->input_names[i];
-    if (m->n_in == 1)
+    if (jg_net_input_name(m, i) != NULL)
+        return jg_net_input_name(m, i);
+    if (jg_net_n_in(m) == 1)
         return "x";
     snprintf(tmp, 32, "x%zu", i);
     return tmp;
 }
 
-static void print_text(const jg_model *m, int mode, const cli_points *pts, const double *u,
+static void print_text(const jg_net *m, int mode, const cli_points *pts, const double *u,
                        const double *du, const double *d2u)
 {
-    size_t p, k, i, j, ni = m->n_in, no = m->n_out;
+    size_t p, k, i, j, ni = jg_net_n_in(m), no = jg_net_n_out(m);
     char a[32], b[32];
     for (p = 0; p < pts->n; p++) {
         printf("%spoint %zu:", p ? "\n" : "", p + 1);
@@ -649,19 +651,11 @@ static void print_text(const jg_model *m, int mode, const cli_points *pts, const
     }
 }
 
-/* The emitted function that computes what mode asks. */
-static const char *function_of(int mode)
-{
-    static const char *const names[JG_N_MODES] = {"model_eval", "model_jacobian", "model_hessian",
-                                                  "model_hessian_diag", "model_laplacian"};
-    return names[mode];
-}
-
 int cli_call(jg_jit_fn f, int mode, int is_float, const jg_model *m, size_t n, const double *x,
              double *u, double *du, double *d2)
 {
     const size_t nx = n * m->n_in, nu = n * m->n_out, ndu = nu * m->n_in;
-    const size_t nd2 = nu * per_output2(m, mode);
+    const size_t nd2 = nu * per_output2(m->n_in, mode);
     float *fx, *fu, *fdu, *fd2;
     size_t i;
     /* eval and jacobian take fewer arguments: each is called with its own type */
@@ -709,15 +703,15 @@ int cli_call(jg_jit_fn f, int mode, int is_float, const jg_model *m, size_t n, c
 static int cmd_eval(int argc, char **argv)
 {
     jg_diag d = JG_DIAG_INIT;
-    jg_model *m = NULL;
-    jg_jit *jit = NULL;
+    jg_net *net = NULL;
+    jg_net_options opt;
     cli_points pts = {0, 0, NULL};
     const char *spec = NULL, *pfile = NULL, *format = "text";
     double *u = NULL, *du = NULL, *d2u = NULL;
     jg_precision precision = JG_DOUBLE;
     int i, order = 2, mode, rc = EXIT_INPUT, overflow = 0;
     unsigned hessian = JG_HESSIAN_FULL;
-    size_t nu, ndu, nd2u;
+    size_t nu, ndu, nd2u, n_in, n_out;
     FILE *fp = stdin;
 
     for (i = 0; i < argc; i++) {
@@ -762,10 +756,21 @@ static int cmd_eval(int argc, char **argv)
     mode = order < 2 ? order : hessian == JG_HESSIAN_FULL ? JG_MODE_HESSIAN
          : hessian == JG_HESSIAN_DIAG ? JG_MODE_DIAG : JG_MODE_LAPLACIAN;
 
-    m = jg_model_load(spec, &d);
-    if (m == NULL)
+    opt.precision = precision == JG_FLOAT ? JG_NET_FLOAT : JG_NET_DOUBLE;
+    opt.backend = JG_NET_JIT;
+    switch (jg_net_open(spec, &opt, &net)) {
+    case JG_NET_OK:
+        break;
+    case JG_NET_ENOMEM:
+        fprintf(stderr, "%s: out of memory\n", spec);
+        rc = EXIT_INPUT;
         goto done;
-    jg_model_warn(m, &d);
+    default:
+        fprintf(stderr, "%s\n", jg_net_errmsg(net));
+        rc = EXIT_INPUT;
+        goto done;
+    }
+    fputs(jg_net_warnings(net), stderr);
     if (pfile != NULL && strcmp(pfile, "-") != 0) {
         fp = fopen(pfile, "r");
         if (fp == NULL) {
@@ -773,13 +778,13 @@ static int cmd_eval(int argc, char **argv)
             goto done;
         }
     }
-    if (cli_read_points(fp, pfile ? pfile : "<stdin>", m->n_in, &pts, &d) != 0)
+    n_in = jg_net_n_in(net);
+    n_out = jg_net_n_out(net);
+    if (cli_read_points(fp, pfile ? pfile : "<stdin>", n_in, &pts, &d) != 0)
         goto done;
-    if (cli_jit(m, spec, precision, &jit, &d) != 0)
-        goto done;
-    nu = jg_mul(pts.n, m->n_out, &overflow);
-    ndu = jg_mul(nu, m->n_in, &overflow);
-    nd2u = jg_mul(nu, per_output2(m, mode), &overflow);
+    nu = jg_mul(pts.n, n_out, &overflow);
+    ndu = jg_mul(nu, n_in, &overflow);
+    nd2u = jg_mul(nu, per_output2(n_in, mode), &overflow);
     if (!overflow) {
         u = (double *)jg_malloc(jg_mul(nu, sizeof *u, &overflow));
         du = mode >= 1 ? (double *)jg_malloc(jg_mul(ndu, sizeof *du, &overflow)) : NULL;
@@ -792,24 +797,17 @@ static int cmd_eval(int argc, char **argv)
     if (precision == JG_FLOAT) {
         size_t k;
         digits = 9;
-        for (k = 0; k < pts.n * m->n_in; k++)       /* the points the float code sees, shown so */
+        for (k = 0; k < pts.n * n_in; k++)       /* the points the float code sees, shown so */
             pts.x[k] = (float)pts.x[k];
     }
-    {
-        jg_jit_fn f = jg_jit_function(jit, function_of(mode));
-        if (f != NULL && cli_call(f, mode, precision == JG_FLOAT, m, pts.n, pts.x, u, du, d2u) != 0) {
-            jg_diag_error(&d, spec, 0, 0, "out of memory for the results of %zu points", pts.n);
-            goto done;
-        }
-    }
-    if (jg_jit_errmsg(jit)[0] != '\0') {
-        jg_diag_error(&d, spec, 0, 0, "internal error: %s", jg_jit_errmsg(jit));
+    if (jg_net_run(net, mode, pts.n, pts.x, u, du, d2u) != JG_NET_OK) {
+        jg_diag_error(&d, spec, 0, 0, "out of memory for the results of %zu points", pts.n);
         goto done;
     }
     if (strcmp(format, "json") == 0)
-        print_json(m, mode, &pts, u, du, d2u);
+        print_json(n_in, n_out, mode, &pts, u, du, d2u);
     else
-        print_text(m, mode, &pts, u, du, d2u);
+        print_text(net, mode, &pts, u, du, d2u);
     if (fflush(stdout) != 0 || ferror(stdout))
         jg_diag_error(&d, "<stdout>", 0, 0, "write error");
     else
@@ -821,8 +819,7 @@ done:
         rc = EXIT_INPUT;
     cli_report(&d);
     jg_diag_free(&d);
-    jg_jit_free(jit);
-    jg_model_free(m);
+    jg_net_free(net);
     jg_free(pts.x);
     jg_free(u);
     jg_free(du);

@@ -12,7 +12,6 @@
 #define JG_MAX_WIDTH  65536     /* inputs or neurons in one layer */
 #define JG_MAX_LAYERS 4096      /* statements after `input` */
 #define JG_MAX_NAME   128       /* bytes in an input or tensor name */
-#define JG_MAX_WORK   (1u << 20) /* bytes of stack work space per buffer */
 
 #define JG_MAX_NESTING 8         /* residual blocks open at once */
 

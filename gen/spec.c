@@ -10,6 +10,7 @@
 #include "file.h"
 #include "mem.h"
 #include "model.h"
+#include "plan.h"
 #include "safetensors.h"
 
 #define MAX_SPEC_BYTES ((size_t)16 << 20)
@@ -634,21 +635,6 @@ static void read_weights(parser *p)
     jg_st_close(f);
 }
 
-/* The emitted code keeps, for one point, every channel of the widest layer
-   (padded to 8) on the stack: at most JG_MAX_WORK bytes. */
-static void check_sizes(parser *p)
-{
-    jg_model *m = p->m;
-    size_t i, width = (m->n_in + 7) / 8 * 8, nch = jg_model_channels(m, 2);
-    for (i = 0; i < m->n_layers; i++)
-        if (!(i == m->n_layers - 1 && m->layers[i].kind == JG_DENSE) && (m->layers[i].n_out + 7) / 8 * 8 > width)
-            width = (m->layers[i].n_out + 7) / 8 * 8;
-    if (nch > JG_MAX_WORK / sizeof(double) || width > JG_MAX_WORK / sizeof(double) / nch)
-        jg_diag_error(p->d, p->path, 0, 0,
-                      "too large: %zu inputs and a %zu-wide layer need more than %u bytes of "
-                      "work space per point for second derivatives", m->n_in, width, JG_MAX_WORK);
-}
-
 jg_model *jg_model_parse(const char *spec_path, const char *text, size_t len,
                          jg_diag *d)
 {
@@ -680,7 +666,7 @@ jg_model *jg_model_parse(const char *spec_path, const char *text, size_t len,
     }
     p.m->n_out = p.width;
     if (d->n_errors == errors0)
-        check_sizes(&p);
+        jg_plan_check(p.m, d);
     if (d->n_errors == errors0)
         read_weights(&p);
     if (d->n_errors != errors0) {

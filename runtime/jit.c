@@ -4,6 +4,7 @@
 #include <libtcc.h>
 #include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "buf.h"
@@ -26,6 +27,12 @@ static void collect(void *opaque, const char *text)
 }
 
 int jg_jit_compile(const char *name, const char *source, jg_jit **out)
+{
+    return jg_jit_compile_bound(name, source, NULL, 0, out);
+}
+
+int jg_jit_compile_bound(const char *name, const char *source, const jg_jit_symbol *syms,
+                         size_t n_syms, jg_jit **out)
 {
     jg_jit *j;
     jg_buf src = JG_BUF_INIT;
@@ -67,6 +74,18 @@ int jg_jit_compile(const char *name, const char *source, jg_jit **out)
                 tcc_add_symbol(j->tcc, kname, addr);
             }
         }
+        /* the plain functions of networks too wide for a stack allocate */
+        {
+            void *(*malloc_fn)(size_t) = malloc;
+            void (*free_fn)(void *) = free;
+            const void *addr;
+            memcpy(&addr, &malloc_fn, sizeof addr);
+            tcc_add_symbol(j->tcc, "malloc", addr);
+            memcpy(&addr, &free_fn, sizeof addr);
+            tcc_add_symbol(j->tcc, "free", addr);
+        }
+        for (i = 0; i < n_syms; i++)
+            tcc_add_symbol(j->tcc, syms[i].name, syms[i].addr);
         if (tcc_compile_string(j->tcc, jg_buf_str(&src)) < 0
             || tcc_relocate(j->tcc, TCC_RELOCATE_AUTO) < 0)
             rc = JG_ECOMPILE;

@@ -9,6 +9,8 @@
 #ifndef JG_JIT_H
 #define JG_JIT_H
 
+#include <stddef.h>
+
 /* Status codes. */
 #define JG_OK       0
 #define JG_ENOMEM   1   /* out of memory */
@@ -22,6 +24,17 @@ typedef struct jg_jit jg_jit;
    jg_jit_free even when the status is not JG_OK (it then holds the
    message); *out is NULL only with JG_ENOMEM. */
 int jg_jit_compile(const char *name, const char *source, jg_jit **out);
+
+/* A symbol the compiled code declares extern, bound to an address. */
+typedef struct jg_jit_symbol {
+    const char *name;
+    const void *addr;
+} jg_jit_symbol;
+
+/* jg_jit_compile, with syms[0..n_syms) bound too (they must outlive the
+   handle): the runtime binds a plan's weight arrays so (JG_TARGET_JIT_BOUND). */
+int jg_jit_compile_bound(const char *name, const char *source, const jg_jit_symbol *syms,
+                         size_t n_syms, jg_jit **out);
 
 /* A function pointer type to cast to the real type before a call. */
 typedef void (*jg_jit_fn)(void);

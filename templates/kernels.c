@@ -24,7 +24,8 @@
      log1p       log(1 + w) for w in [0, 1], vectorizable
      sincos      sin y and cos y for |y| <= 2^19, vectorizable
      tanh, sigmoid, softplus, ...   value, first and second derivative of
-                 one activation, f(n, p, q, z, s0, s1, s2) with up to two
+                 one activation (a first line `needs: ...` names the helper
+                 sections it calls, and, after `in float:`, those of float), f(n, p, q, z, s0, s1, s2) with up to two
                  parameters p, q (PyTorch's: softplus beta and threshold,
                  sin/cos frequency, elu alpha, leaky_relu slope, hardtanh
                  min and max; ignored by the others)
@@ -707,6 +708,7 @@ MODEL__INLINE double model__log1p01(double w)
 /**** end log1p ****/
 
 /**** begin tanh ****/
+/* needs: pow2 expm1; in float: pow2f expm1 */
 /* tanh: a = sign(z) e / (e + 2) with e = e^(2|z|) - 1 (2|z| capped at 40,
    where tanh is 1 to the last bit); s' = 1 - a^2, s'' = -2 a s'. Both are
    exactly 0 once a rounds to +-1: saturated neurons give zeros, never NaN. */
@@ -741,6 +743,7 @@ MODEL__API void model__tanh(size_t n, double p, double q, const model__real *z,
 /**** end tanh ****/
 
 /**** begin sigmoid ****/
+/* needs: pow2 exp_neg logistic */
 /* sigmoid: a = 1 / (1 + e^-z), s' = a (1 - a), s'' = s' (1 - 2 a). */
 MODEL__API void model__sigmoid(size_t n, double p, double q, const model__real *z,
                                model__real *s0, model__real *s1, model__real *s2)
@@ -759,6 +762,7 @@ MODEL__API void model__sigmoid(size_t n, double p, double q, const model__real *
 /**** end sigmoid ****/
 
 /**** begin softplus ****/
+/* needs: pow2 exp_neg logistic log1p */
 /* softplus (PyTorch's, p = beta > 0, q = threshold): a = log(1 + e^(beta z))
    / beta, linear (a = z, s' = 1, s'' = 0) where beta z > threshold;
    s' = sigma(beta z), s'' = beta sigma (1 - sigma). log(1 + e^y) is
@@ -829,6 +833,7 @@ MODEL__INLINE void model__sincos(double y, double *s, double *c)
 /**** end sincos ****/
 
 /**** begin sin ****/
+/* needs: sincos */
 /* sin(p z) (SIREN's w0 = p; p = 1 for plain sin): s' = p cos(p z),
    s'' = -p^2 sin(p z). */
 MODEL__API void model__sin(size_t n, double p, double q, const model__real *z,
@@ -857,6 +862,7 @@ MODEL__API void model__sin(size_t n, double p, double q, const model__real *z,
 /**** end sin ****/
 
 /**** begin cos ****/
+/* needs: sincos */
 /* cos(p z): s' = -p sin(p z), s'' = -p^2 cos(p z). */
 MODEL__API void model__cos(size_t n, double p, double q, const model__real *z,
                            model__real *s0, model__real *s1, model__real *s2)
@@ -884,6 +890,7 @@ MODEL__API void model__cos(size_t n, double p, double q, const model__real *z,
 /**** end cos ****/
 
 /**** begin gelu ****/
+/* needs: pow2 exp_neg */
 /* gelu, erf form: a = z Phi(z), Phi(z) = erfc(-z / sqrt 2) / 2 (no
    cancellation for z < 0), phi(z) = e^(-z^2/2) / sqrt(2 pi);
    s' = Phi + z phi, s'' = phi (2 - z^2). phi is taken at z clamped to
@@ -907,6 +914,7 @@ MODEL__API void model__gelu(size_t n, double p, double q, const model__real *z,
 /**** end gelu ****/
 
 /**** begin gelu_tanh ****/
+/* needs: pow2 exp_neg logistic */
 /* gelu, tanh approximation (approximate='tanh'): a = z g with
    g = (1 + tanh(u)) / 2 = sigma(v), v = 2 u = 2 k (z + c z^3),
    k = sqrt(2 / pi), c = 0.044715. With h = g (1 - g): g' = h v',
@@ -938,6 +946,7 @@ MODEL__API void model__gelu_tanh(size_t n, double p, double q, const model__real
 /**** end gelu_tanh ****/
 
 /**** begin silu ****/
+/* needs: pow2 exp_neg logistic */
 /* silu: a = z sigma(z); with b = 1 - sigma: s' = sigma (1 + z b),
    s'' = sigma b (2 + z (b - sigma)). */
 MODEL__API void model__silu(size_t n, double p, double q, const model__real *z,
@@ -958,6 +967,7 @@ MODEL__API void model__silu(size_t n, double p, double q, const model__real *z,
 /**** end silu ****/
 
 /**** begin mish ****/
+/* needs: pow2 exp_neg logistic */
 /* mish: a = z T, T = tanh(softplus(z)). With w = e^-|z|, T and 1 - T are
    (1 + 2w) / (1 + 2w + 2w^2) and 2w^2 / (1 + 2w + 2w^2) for z >= 0, and
    m / (m + 2) and 2 / (m + 2), m = w (w + 2), for z < 0: no cancellation.
@@ -986,6 +996,7 @@ MODEL__API void model__mish(size_t n, double p, double q, const model__real *z,
 /**** end mish ****/
 
 /**** begin elu ****/
+/* needs: pow2 exp_neg */
 /* elu (p = alpha): z for z > 0; alpha (e^z - 1) for z <= 0, where
    s' = s'' = alpha e^z (PyTorch's at z = 0: alpha). */
 MODEL__API void model__elu(size_t n, double p, double q, const model__real *z,
@@ -1004,6 +1015,7 @@ MODEL__API void model__elu(size_t n, double p, double q, const model__real *z,
 /**** end elu ****/
 
 /**** begin selu ****/
+/* needs: pow2 exp_neg */
 /* selu: scale elu(z, alpha) with PyTorch's constants. */
 MODEL__API void model__selu(size_t n, double p, double q, const model__real *z,
                             model__real *s0, model__real *s1, model__real *s2)
@@ -1044,6 +1056,7 @@ MODEL__API void model__softsign(size_t n, double p, double q, const model__real 
 /**** end softsign ****/
 
 /**** begin exp ****/
+/* needs: pow2 exp_neg */
 /* exp: a = s' = s'' = e^z. */
 MODEL__API void model__exp(size_t n, double p, double q, const model__real *z,
                            model__real *s0, model__real *s1, model__real *s2)

@@ -11,9 +11,11 @@
                    the MODEL_IMPLEMENTATION guard (templates/single.h)
      kernels       the needed sections of templates/kernels.c (for the JIT,
                    their declarations only: the runtime supplies them)
-     work          tile sizes and work space of this network
+     work          tile sizes and work buffers of this network
      weights       the weights, transposed and padded, as exact literals
      layers        the body of model__tile: the network, step by step
+     plain         where the functions without a work argument find their
+                   work space: replaced by its part plain-stack or plain-heap
      api-NAME      model_NAME for the second derivatives asked for (hessian,
                    hessian_diag, laplacian); the others are dropped
      end           empty here; `--single-header` closes the guard */
@@ -22,6 +24,7 @@
 /**** begin includes ****/
 #include <math.h>
 #include <stddef.h>
+#include <stdlib.h>
 #include <string.h>
 /**** end includes ****/
 
@@ -45,8 +48,8 @@
 #define MODEL__ROWS  60     /* rows of a tile at most: channels x points */
 #define MODEL__WIDTH 8      /* widest layer held in the work space, padded */
 #define MODEL__OUT   8      /* output neurons computed at once, padded */
+#define MODEL__BUF   480    /* numbers in a work buffer: ROWS x WIDTH */
 /**** end work ****/
-#define MODEL__WORK (MODEL__ROWS * MODEL__WIDTH + 64 / sizeof(model_real))
 
 /* Weights are aligned to 64 bytes where the compiler can be told; rows
    are padded to 64 bytes. */
@@ -66,11 +69,12 @@ static size_t model__channels(int mode)
          : mode == 3 ? 1 + 2 * n : 2 + n;
 }
 
-/* p rounded up to a multiple of 64 bytes (work space is declared with 64
-   bytes to spare). */
-static model_real *model__align(model_real *p)
+/* The caller's work space from its first 64-byte boundary on
+   (MODEL_WORK_BYTES has 64 bytes to spare for it). */
+static model_real *model__align(void *work)
 {
-    return p + (64 - (size_t)p % 64) % 64 / sizeof(model_real);
+    unsigned char *p = (unsigned char *)work;
+    return (model_real *)(void *)(p + (64 - (size_t)p % 64) % 64);
 }
 
 /**** begin weights ****/
@@ -93,13 +97,14 @@ static const model_real model__l5_b[8] MODEL__ALIGN = {0.0, 1.0, 0, 0, 0, 0, 0, 
 /* np points x [np][MODEL_N_IN] through the network, computing what mode
    asks; results go to u, du, d2u (offset to the tile's first point, each
    may be NULL; d2u is the Hessian, its diagonal or the Laplacian, by mode).
-   np * model__channels(mode) <= MODEL__ROWS. */
+   np * model__channels(mode) <= MODEL__ROWS. The tile's rows live in work
+   (64-byte aligned): buffers of MODEL__BUF numbers, one after the other. */
 static void model__tile(int mode, size_t np, const model_real *x,
-                        model_real *u, model_real *du, model_real *d2u)
+                        model_real *u, model_real *du, model_real *d2u,
+                        model_real *work)
 {
 /**** begin layers ****/
-    model_real work0_[MODEL__WORK], work1_[MODEL__WORK];
-    model_real *work0 = model__align(work0_), *work1 = model__align(work1_);
+    model_real *work0 = work, *work1 = work + MODEL__BUF;
     const size_t nrow = model__channels(mode) * np;
     model__seed(MODEL_N_IN, nrow, np, x, work0, 8);
     model__dense(8, 2, model__l1_w, 8, 0, model__l1_b, nrow, np, work0, 8, work1, 8, NULL);
@@ -111,10 +116,12 @@ static void model__tile(int mode, size_t np, const model_real *x,
 /**** end layers ****/
 }
 
-/* All n points, a tile at a time. */
+/* All n points, a tile at a time, in the caller's work space. */
 static void model__run(int mode, size_t n, const model_real *x,
-                       model_real *u, model_real *du, model_real *d2u)
+                       model_real *u, model_real *du, model_real *d2u,
+                       void *work_space)
 {
+    model_real *const work = model__align(work_space);
     const size_t tile = mode == 0 ? MODEL__TILE0 : mode == 1 ? MODEL__TILE1 : mode == 2 ? MODEL__TILE2
                       : mode == 3 ? MODEL__TILE3 : MODEL__TILE4;
     const size_t per2 = mode == 2 ? MODEL_N_OUT * MODEL_N_IN * MODEL_N_IN
@@ -125,26 +132,90 @@ static void model__run(int mode, size_t n, const model_real *x,
         model__tile(mode, np, x + p * MODEL_N_IN,
                     u != NULL ? u + p * MODEL_N_OUT : NULL,
                     du != NULL ? du + p * MODEL_N_OUT * MODEL_N_IN : NULL,
-                    d2u != NULL ? d2u + p * per2 : NULL);
+                    d2u != NULL ? d2u + p * per2 : NULL, work);
     }
+}
+
+/**** begin plain ****/
+#if MODEL_ALLOCATES == 0
+/**** begin plain-stack ****/
+/* The functions without a work argument keep their work space on the
+   stack: MODEL_STACK_BYTES. */
+static void model__plain(int mode, size_t n, const model_real *x,
+                         model_real *u, model_real *du, model_real *d2u)
+{
+    model_real work[MODEL_WORK_BYTES / sizeof(model_real)];
+    model__run(mode, n, x, u, du, d2u, work);
+}
+/**** end plain-stack ****/
+#else
+/**** begin plain-heap ****/
+/* This network's work space, MODEL_WORK_BYTES, is more than a stack should
+   hold: the functions without a work argument take it from malloc and give
+   it back before they return. Should malloc fail, every result asked for
+   is NaN. The _work functions never allocate. */
+static void model__plain(int mode, size_t n, const model_real *x,
+                         model_real *u, model_real *du, model_real *d2u)
+{
+    const size_t per2 = mode == 2 ? MODEL_N_OUT * MODEL_N_IN * MODEL_N_IN
+                      : mode == 3 ? MODEL_N_OUT * MODEL_N_IN : MODEL_N_OUT;
+    void *work = malloc(MODEL_WORK_BYTES);
+    size_t i;
+    if (work != NULL) {
+        model__run(mode, n, x, u, du, d2u, work);
+        free(work);
+        return;
+    }
+    for (i = 0; u != NULL && i < n * MODEL_N_OUT; i++)
+        u[i] = (model_real)NAN;
+    for (i = 0; mode >= 1 && du != NULL && i < n * MODEL_N_OUT * MODEL_N_IN; i++)
+        du[i] = (model_real)NAN;
+    for (i = 0; mode >= 2 && d2u != NULL && i < n * per2; i++)
+        d2u[i] = (model_real)NAN;
+}
+/**** end plain-heap ****/
+#endif
+/**** end plain ****/
+
+MODEL_DEF size_t model_work_bytes(void)
+{
+    return MODEL_WORK_BYTES;
 }
 
 MODEL_DEF void model_eval(size_t n, const model_real *x, model_real *u)
 {
-    model__run(0, n, x, u, NULL, NULL);
+    model__plain(0, n, x, u, NULL, NULL);
+}
+
+MODEL_DEF void model_eval_work(size_t n, const model_real *x, model_real *u,
+                               void *work)
+{
+    model__run(0, n, x, u, NULL, NULL, work);
 }
 
 MODEL_DEF void model_jacobian(size_t n, const model_real *x, model_real *u,
                               model_real *du)
 {
-    model__run(1, n, x, u, du, NULL);
+    model__plain(1, n, x, u, du, NULL);
+}
+
+MODEL_DEF void model_jacobian_work(size_t n, const model_real *x, model_real *u,
+                                   model_real *du, void *work)
+{
+    model__run(1, n, x, u, du, NULL, work);
 }
 /**** begin api-hessian ****/
 
 MODEL_DEF void model_hessian(size_t n, const model_real *x, model_real *u,
                              model_real *du, model_real *d2u)
 {
-    model__run(2, n, x, u, du, d2u);
+    model__plain(2, n, x, u, du, d2u);
+}
+
+MODEL_DEF void model_hessian_work(size_t n, const model_real *x, model_real *u,
+                                  model_real *du, model_real *d2u, void *work)
+{
+    model__run(2, n, x, u, du, d2u, work);
 }
 /**** end api-hessian ****/
 /**** begin api-hessian_diag ****/
@@ -152,7 +223,13 @@ MODEL_DEF void model_hessian(size_t n, const model_real *x, model_real *u,
 MODEL_DEF void model_hessian_diag(size_t n, const model_real *x, model_real *u,
                                   model_real *du, model_real *d2u_diag)
 {
-    model__run(3, n, x, u, du, d2u_diag);
+    model__plain(3, n, x, u, du, d2u_diag);
+}
+
+MODEL_DEF void model_hessian_diag_work(size_t n, const model_real *x, model_real *u,
+                                       model_real *du, model_real *d2u_diag, void *work)
+{
+    model__run(3, n, x, u, du, d2u_diag, work);
 }
 /**** end api-hessian_diag ****/
 /**** begin api-laplacian ****/
@@ -160,7 +237,13 @@ MODEL_DEF void model_hessian_diag(size_t n, const model_real *x, model_real *u,
 MODEL_DEF void model_laplacian(size_t n, const model_real *x, model_real *u,
                                model_real *du, model_real *lap)
 {
-    model__run(4, n, x, u, du, lap);
+    model__plain(4, n, x, u, du, lap);
+}
+
+MODEL_DEF void model_laplacian_work(size_t n, const model_real *x, model_real *u,
+                                    model_real *du, model_real *lap, void *work)
+{
+    model__run(4, n, x, u, du, lap, work);
 }
 /**** end api-laplacian ****/
 /**** begin end ****/

@@ -6,7 +6,8 @@
      includes      the headers the declarations need
      linkage       MODEL_DEF, the linkage of the functions (extern unless
                    defined before; `--single-header` adds MODEL_STATIC)
-     sizes         N_IN, N_OUT, the stack used by one call, the precision
+     sizes         N_IN, N_OUT, the work space and stack of a call, the
+                   precision, the versions
      api-NAME      the second-derivative functions asked for
    The sample values below are those of the sample network in model.c. */
 /**** end provenance ****/
@@ -30,7 +31,9 @@ extern "C" {
 /**** begin sizes ****/
 #define MODEL_N_IN  2
 #define MODEL_N_OUT 2
-#define MODEL_STACK_BYTES 5376
+#define MODEL_WORK_BYTES  4416  /* work space of the _work functions, any alignment */
+#define MODEL_STACK_BYTES 4416  /* stack of the others: the work space, or 0 */
+#define MODEL_ALLOCATES   0     /* 1: the others take the work space from malloc */
 typedef double model_real;      /* the precision of every number below */
 /**** end sizes ****/
 
@@ -44,22 +47,39 @@ typedef double model_real;      /* the precision of every number below */
      lap      [n][MODEL_N_OUT]                     lap[p][k] = sum_i d2 u_k / d x_i^2
    Past x, any array may be NULL when not wanted. hessian_diag and laplacian
    carry only what they need (N_IN second-derivative channels, or 1, instead
-   of N_IN (N_IN + 1) / 2). Reentrant: no globals are written, nothing is
-   allocated; work space is on the stack (MODEL_STACK_BYTES at most). */
+   of N_IN (N_IN + 1) / 2). Reentrant: no globals are written.
+   Memory: each function has a twin NAME_work that takes the work space from
+   the caller (work: MODEL_WORK_BYTES = model_work_bytes() bytes, any
+   alignment, not shared between threads at once) and allocates nothing.
+   The functions without it keep the work space on the stack
+   (MODEL_STACK_BYTES), or, where MODEL_ALLOCATES is 1 (too much for a
+   stack), take it from malloc and write NaN to every result if that fails.
+   Besides, a call uses under 1 KiB of stack. */
+MODEL_DEF size_t model_work_bytes(void);
 MODEL_DEF void model_eval(size_t n, const model_real *x, model_real *u);
+MODEL_DEF void model_eval_work(size_t n, const model_real *x, model_real *u,
+                               void *work);
 MODEL_DEF void model_jacobian(size_t n, const model_real *x, model_real *u,
                               model_real *du);
+MODEL_DEF void model_jacobian_work(size_t n, const model_real *x, model_real *u,
+                                   model_real *du, void *work);
 /**** begin api-hessian ****/
 MODEL_DEF void model_hessian(size_t n, const model_real *x, model_real *u,
                              model_real *du, model_real *d2u);
+MODEL_DEF void model_hessian_work(size_t n, const model_real *x, model_real *u,
+                                  model_real *du, model_real *d2u, void *work);
 /**** end api-hessian ****/
 /**** begin api-hessian_diag ****/
 MODEL_DEF void model_hessian_diag(size_t n, const model_real *x, model_real *u,
                                   model_real *du, model_real *d2u_diag);
+MODEL_DEF void model_hessian_diag_work(size_t n, const model_real *x, model_real *u,
+                                       model_real *du, model_real *d2u_diag, void *work);
 /**** end api-hessian_diag ****/
 /**** begin api-laplacian ****/
 MODEL_DEF void model_laplacian(size_t n, const model_real *x, model_real *u,
                                model_real *du, model_real *lap);
+MODEL_DEF void model_laplacian_work(size_t n, const model_real *x, model_real *u,
+                                    model_real *du, model_real *lap, void *work);
 /**** end api-laplacian ****/
 
 #ifdef __cplusplus

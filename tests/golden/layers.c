@@ -24,7 +24,9 @@ extern "C" {
 
 #define LAYERS_N_IN  3
 #define LAYERS_N_OUT 2
-#define LAYERS_STACK_BYTES 15616
+#define LAYERS_WORK_BYTES  15424  /* work space of the _work functions, any alignment */
+#define LAYERS_STACK_BYTES 15424  /* stack of the others: the work space, or 0 */
+#define LAYERS_ALLOCATES   0  /* 1: the others take the work space from malloc */
 typedef double layers_real;      /* the precision of every number below */
 
 /* The network at n points. Arrays are row-major, owned by the caller:
@@ -37,17 +39,34 @@ typedef double layers_real;      /* the precision of every number below */
      lap      [n][LAYERS_N_OUT]                     lap[p][k] = sum_i d2 u_k / d x_i^2
    Past x, any array may be NULL when not wanted. hessian_diag and laplacian
    carry only what they need (N_IN second-derivative channels, or 1, instead
-   of N_IN (N_IN + 1) / 2). Reentrant: no globals are written, nothing is
-   allocated; work space is on the stack (LAYERS_STACK_BYTES at most). */
+   of N_IN (N_IN + 1) / 2). Reentrant: no globals are written.
+   Memory: each function has a twin NAME_work that takes the work space from
+   the caller (work: LAYERS_WORK_BYTES = layers_work_bytes() bytes, any
+   alignment, not shared between threads at once) and allocates nothing.
+   The functions without it keep the work space on the stack
+   (LAYERS_STACK_BYTES), or, where LAYERS_ALLOCATES is 1 (too much for a
+   stack), take it from malloc and write NaN to every result if that fails.
+   Besides, a call uses under 1 KiB of stack. */
+LAYERS_DEF size_t layers_work_bytes(void);
 LAYERS_DEF void layers_eval(size_t n, const layers_real *x, layers_real *u);
+LAYERS_DEF void layers_eval_work(size_t n, const layers_real *x, layers_real *u,
+                               void *work);
 LAYERS_DEF void layers_jacobian(size_t n, const layers_real *x, layers_real *u,
                               layers_real *du);
+LAYERS_DEF void layers_jacobian_work(size_t n, const layers_real *x, layers_real *u,
+                                   layers_real *du, void *work);
 LAYERS_DEF void layers_hessian(size_t n, const layers_real *x, layers_real *u,
                              layers_real *du, layers_real *d2u);
+LAYERS_DEF void layers_hessian_work(size_t n, const layers_real *x, layers_real *u,
+                                  layers_real *du, layers_real *d2u, void *work);
 LAYERS_DEF void layers_hessian_diag(size_t n, const layers_real *x, layers_real *u,
                                   layers_real *du, layers_real *d2u_diag);
+LAYERS_DEF void layers_hessian_diag_work(size_t n, const layers_real *x, layers_real *u,
+                                       layers_real *du, layers_real *d2u_diag, void *work);
 LAYERS_DEF void layers_laplacian(size_t n, const layers_real *x, layers_real *u,
                                layers_real *du, layers_real *lap);
+LAYERS_DEF void layers_laplacian_work(size_t n, const layers_real *x, layers_real *u,
+                                    layers_real *du, layers_real *lap, void *work);
 
 #ifdef __cplusplus
 }
@@ -628,6 +647,7 @@ LAYERS__INLINE void layers__sincos(double y, double *s, double *c)
     memcpy(c, &bits, sizeof bits);
 }
 
+/* needs: sincos */
 /* sin(p z) (SIREN's w0 = p; p = 1 for plain sin): s' = p cos(p z),
    s'' = -p^2 sin(p z). */
 LAYERS__API void layers__sin(size_t n, double p, double q, const layers__real *z,
@@ -654,6 +674,7 @@ LAYERS__API void layers__sin(size_t n, double p, double q, const layers__real *z
     }
 }
 
+/* needs: sincos */
 /* cos(p z): s' = -p sin(p z), s'' = -p^2 cos(p z). */
 LAYERS__API void layers__cos(size_t n, double p, double q, const layers__real *z,
                            layers__real *s0, layers__real *s1, layers__real *s2)
@@ -679,6 +700,7 @@ LAYERS__API void layers__cos(size_t n, double p, double q, const layers__real *z
     }
 }
 
+/* needs: pow2 expm1; in float: pow2f expm1 */
 /* tanh: a = sign(z) e / (e + 2) with e = e^(2|z|) - 1 (2|z| capped at 40,
    where tanh is 1 to the last bit); s' = 1 - a^2, s'' = -2 a s'. Both are
    exactly 0 once a rounds to +-1: saturated neurons give zeros, never NaN. */
@@ -732,6 +754,7 @@ LAYERS__API void layers__add(size_t n, size_t nrow, const layers__real *a, layer
             z[r * ldz + k] += a[r * ldz + k];
 }
 
+/* needs: pow2 exp_neg logistic */
 /* sigmoid: a = 1 / (1 + e^-z), s' = a (1 - a), s'' = s' (1 - 2 a). */
 LAYERS__API void layers__sigmoid(size_t n, double p, double q, const layers__real *z,
                                layers__real *s0, layers__real *s1, layers__real *s2)
@@ -748,6 +771,7 @@ LAYERS__API void layers__sigmoid(size_t n, double p, double q, const layers__rea
     }
 }
 
+/* needs: pow2 exp_neg logistic log1p */
 /* softplus (PyTorch's, p = beta > 0, q = threshold): a = log(1 + e^(beta z))
    / beta, linear (a = z, s' = 1, s'' = 0) where beta z > threshold;
    s' = sigma(beta z), s'' = beta sigma (1 - sigma). log(1 + e^y) is
@@ -767,6 +791,7 @@ LAYERS__API void layers__softplus(size_t n, double p, double q, const layers__re
     }
 }
 
+/* needs: pow2 exp_neg */
 /* gelu, erf form: a = z Phi(z), Phi(z) = erfc(-z / sqrt 2) / 2 (no
    cancellation for z < 0), phi(z) = e^(-z^2/2) / sqrt(2 pi);
    s' = Phi + z phi, s'' = phi (2 - z^2). phi is taken at z clamped to
@@ -788,6 +813,7 @@ LAYERS__API void layers__gelu(size_t n, double p, double q, const layers__real *
     }
 }
 
+/* needs: pow2 exp_neg logistic */
 /* gelu, tanh approximation (approximate='tanh'): a = z g with
    g = (1 + tanh(u)) / 2 = sigma(v), v = 2 u = 2 k (z + c z^3),
    k = sqrt(2 / pi), c = 0.044715. With h = g (1 - g): g' = h v',
@@ -817,6 +843,7 @@ LAYERS__API void layers__gelu_tanh(size_t n, double p, double q, const layers__r
     }
 }
 
+/* needs: pow2 exp_neg logistic */
 /* silu: a = z sigma(z); with b = 1 - sigma: s' = sigma (1 + z b),
    s'' = sigma b (2 + z (b - sigma)). */
 LAYERS__API void layers__silu(size_t n, double p, double q, const layers__real *z,
@@ -835,6 +862,7 @@ LAYERS__API void layers__silu(size_t n, double p, double q, const layers__real *
     }
 }
 
+/* needs: pow2 exp_neg logistic */
 /* mish: a = z T, T = tanh(softplus(z)). With w = e^-|z|, T and 1 - T are
    (1 + 2w) / (1 + 2w + 2w^2) and 2w^2 / (1 + 2w + 2w^2) for z >= 0, and
    m / (m + 2) and 2 / (m + 2), m = w (w + 2), for z < 0: no cancellation.
@@ -861,6 +889,7 @@ LAYERS__API void layers__mish(size_t n, double p, double q, const layers__real *
     }
 }
 
+/* needs: pow2 exp_neg */
 /* elu (p = alpha): z for z > 0; alpha (e^z - 1) for z <= 0, where
    s' = s'' = alpha e^z (PyTorch's at z = 0: alpha). */
 LAYERS__API void layers__elu(size_t n, double p, double q, const layers__real *z,
@@ -877,6 +906,7 @@ LAYERS__API void layers__elu(size_t n, double p, double q, const layers__real *z
     }
 }
 
+/* needs: pow2 exp_neg */
 /* selu: scale elu(z, alpha) with PyTorch's constants. */
 LAYERS__API void layers__selu(size_t n, double p, double q, const layers__real *z,
                             layers__real *s0, layers__real *s1, layers__real *s2)
@@ -913,6 +943,7 @@ LAYERS__API void layers__softsign(size_t n, double p, double q, const layers__re
     }
 }
 
+/* needs: pow2 exp_neg */
 /* exp: a = s' = s'' = e^z. */
 LAYERS__API void layers__exp(size_t n, double p, double q, const layers__real *z,
                            layers__real *s0, layers__real *s1, layers__real *s2)
@@ -981,7 +1012,9 @@ LAYERS__API void layers__hardtanh(size_t n, double p, double q, const layers__re
 #define LAYERS__ROWS  60     /* rows of a tile at most: channels x points */
 #define LAYERS__WIDTH 8     /* widest layer held in the work space, padded */
 #define LAYERS__OUT   8     /* output neurons computed at once, padded */
-#define LAYERS__WORK (LAYERS__ROWS * LAYERS__WIDTH + 64 / sizeof(layers_real))
+#define LAYERS__BUF   480     /* numbers in a work buffer: ROWS x WIDTH */
+/* The work space: 2 work buffers, 1 for the inputs of residual blocks, and ROWS x OUT numbers for the output chunks, after
+   up to 64 bytes to reach a 64-byte boundary: 15424 bytes in all. */
 
 /* Weights are aligned to 64 bytes where the compiler can be told; rows
    are padded to 64 bytes. */
@@ -1001,11 +1034,12 @@ static size_t layers__channels(int mode)
          : mode == 3 ? 1 + 2 * n : 2 + n;
 }
 
-/* p rounded up to a multiple of 64 bytes (work space is declared with 64
-   bytes to spare). */
-static layers_real *layers__align(layers_real *p)
+/* The caller's work space from its first 64-byte boundary on
+   (LAYERS_WORK_BYTES has 64 bytes to spare for it). */
+static layers_real *layers__align(void *work)
 {
-    return p + (64 - (size_t)p % 64) % 64 / sizeof(layers_real);
+    unsigned char *p = (unsigned char *)work;
+    return (layers_real *)(void *)(p + (64 - (size_t)p % 64) % 64);
 }
 
 /* layer 1 (spec line 5): scale 3, a = mul a + add: mul 0.5, add -1.0. */
@@ -1128,12 +1162,13 @@ static const layers_real layers__l27_net_4_bias[8] LAYERS__ALIGN = {
 /* np points x [np][LAYERS_N_IN] through the network, computing what mode
    asks; results go to u, du, d2u (offset to the tile's first point, each
    may be NULL; d2u is the Hessian, its diagonal or the Laplacian, by mode).
-   np * layers__channels(mode) <= LAYERS__ROWS. */
+   np * layers__channels(mode) <= LAYERS__ROWS. The tile's rows live in work
+   (64-byte aligned): buffers of LAYERS__BUF numbers, one after the other. */
 static void layers__tile(int mode, size_t np, const layers_real *x,
-                        layers_real *u, layers_real *du, layers_real *d2u)
+                        layers_real *u, layers_real *du, layers_real *d2u,
+                        layers_real *work)
 {
-    layers_real work0_[LAYERS__WORK], work1_[LAYERS__WORK], keep0_[LAYERS__WORK], out_[LAYERS__ROWS * LAYERS__OUT + 8];
-    layers_real *work0 = layers__align(work0_), *work1 = layers__align(work1_), *keep0 = layers__align(keep0_), *out = layers__align(out_);
+    layers_real *work0 = work, *work1 = work + LAYERS__BUF, *keep0 = work + 2 * LAYERS__BUF, *out = work + 3 * LAYERS__BUF;
     const size_t nrow = layers__channels(mode) * np;
     size_t j, m;
     /* input: a = x, a' = identity, a'' = 0 */
@@ -1215,8 +1250,6 @@ static void layers__tile(int mode, size_t np, const layers_real *x,
     /* layer 25 (spec line 29): hardtanh min_val=-2.0 max_val=2.0
        a = min(max(z, min_val), max_val);  s' = [min_val < z < max_val];  s'' = 0;  a' = s' z';  a'' = s'' z' z'^T + s' z'' */
     layers__activate(layers__hardtanh, -2.0, 2.0, 8, LAYERS_N_IN, mode, np, work1, 8);
-    /* layer 26 (spec line 30): identity
-       a = z */
     /* layer 27 (spec line 31): dense 2 <- 4 net.4
        z = W a + b;  z' = W a';  z'' = W a''; the output, in chunks */
     for (j = 0; j < 2; j += LAYERS__OUT) {
@@ -1226,10 +1259,12 @@ static void layers__tile(int mode, size_t np, const layers_real *x,
     }
 }
 
-/* All n points, a tile at a time. */
+/* All n points, a tile at a time, in the caller's work space. */
 static void layers__run(int mode, size_t n, const layers_real *x,
-                       layers_real *u, layers_real *du, layers_real *d2u)
+                       layers_real *u, layers_real *du, layers_real *d2u,
+                       void *work_space)
 {
+    layers_real *const work = layers__align(work_space);
     const size_t tile = mode == 0 ? LAYERS__TILE0 : mode == 1 ? LAYERS__TILE1 : mode == 2 ? LAYERS__TILE2
                       : mode == 3 ? LAYERS__TILE3 : LAYERS__TILE4;
     const size_t per2 = mode == 2 ? LAYERS_N_OUT * LAYERS_N_IN * LAYERS_N_IN
@@ -1240,35 +1275,79 @@ static void layers__run(int mode, size_t n, const layers_real *x,
         layers__tile(mode, np, x + p * LAYERS_N_IN,
                     u != NULL ? u + p * LAYERS_N_OUT : NULL,
                     du != NULL ? du + p * LAYERS_N_OUT * LAYERS_N_IN : NULL,
-                    d2u != NULL ? d2u + p * per2 : NULL);
+                    d2u != NULL ? d2u + p * per2 : NULL, work);
     }
+}
+
+/* The functions without a work argument keep their work space on the
+   stack: LAYERS_STACK_BYTES. */
+static void layers__plain(int mode, size_t n, const layers_real *x,
+                         layers_real *u, layers_real *du, layers_real *d2u)
+{
+    layers_real work[LAYERS_WORK_BYTES / sizeof(layers_real)];
+    layers__run(mode, n, x, u, du, d2u, work);
+}
+
+LAYERS_DEF size_t layers_work_bytes(void)
+{
+    return LAYERS_WORK_BYTES;
 }
 
 LAYERS_DEF void layers_eval(size_t n, const layers_real *x, layers_real *u)
 {
-    layers__run(0, n, x, u, NULL, NULL);
+    layers__plain(0, n, x, u, NULL, NULL);
+}
+
+LAYERS_DEF void layers_eval_work(size_t n, const layers_real *x, layers_real *u,
+                               void *work)
+{
+    layers__run(0, n, x, u, NULL, NULL, work);
 }
 
 LAYERS_DEF void layers_jacobian(size_t n, const layers_real *x, layers_real *u,
                               layers_real *du)
 {
-    layers__run(1, n, x, u, du, NULL);
+    layers__plain(1, n, x, u, du, NULL);
+}
+
+LAYERS_DEF void layers_jacobian_work(size_t n, const layers_real *x, layers_real *u,
+                                   layers_real *du, void *work)
+{
+    layers__run(1, n, x, u, du, NULL, work);
 }
 
 LAYERS_DEF void layers_hessian(size_t n, const layers_real *x, layers_real *u,
                              layers_real *du, layers_real *d2u)
 {
-    layers__run(2, n, x, u, du, d2u);
+    layers__plain(2, n, x, u, du, d2u);
+}
+
+LAYERS_DEF void layers_hessian_work(size_t n, const layers_real *x, layers_real *u,
+                                  layers_real *du, layers_real *d2u, void *work)
+{
+    layers__run(2, n, x, u, du, d2u, work);
 }
 
 LAYERS_DEF void layers_hessian_diag(size_t n, const layers_real *x, layers_real *u,
                                   layers_real *du, layers_real *d2u_diag)
 {
-    layers__run(3, n, x, u, du, d2u_diag);
+    layers__plain(3, n, x, u, du, d2u_diag);
+}
+
+LAYERS_DEF void layers_hessian_diag_work(size_t n, const layers_real *x, layers_real *u,
+                                       layers_real *du, layers_real *d2u_diag, void *work)
+{
+    layers__run(3, n, x, u, du, d2u_diag, work);
 }
 
 LAYERS_DEF void layers_laplacian(size_t n, const layers_real *x, layers_real *u,
                                layers_real *du, layers_real *lap)
 {
-    layers__run(4, n, x, u, du, lap);
+    layers__plain(4, n, x, u, du, lap);
+}
+
+LAYERS_DEF void layers_laplacian_work(size_t n, const layers_real *x, layers_real *u,
+                                    layers_real *du, layers_real *lap, void *work)
+{
+    layers__run(4, n, x, u, du, lap, work);
 }

@@ -34,7 +34,9 @@ extern "C" {
 
 #define PINNF_N_IN  2
 #define PINNF_N_OUT 1
-#define PINNF_STACK_BYTES 19392
+#define PINNF_WORK_BYTES  19264  /* work space of the _work functions, any alignment */
+#define PINNF_STACK_BYTES 19264  /* stack of the others: the work space, or 0 */
+#define PINNF_ALLOCATES   0  /* 1: the others take the work space from malloc */
 typedef float pinnf_real;       /* the precision of every number below */
 
 /* The network at n points. Arrays are row-major, owned by the caller:
@@ -47,17 +49,34 @@ typedef float pinnf_real;       /* the precision of every number below */
      lap      [n][PINNF_N_OUT]                     lap[p][k] = sum_i d2 u_k / d x_i^2
    Past x, any array may be NULL when not wanted. hessian_diag and laplacian
    carry only what they need (N_IN second-derivative channels, or 1, instead
-   of N_IN (N_IN + 1) / 2). Reentrant: no globals are written, nothing is
-   allocated; work space is on the stack (PINNF_STACK_BYTES at most). */
+   of N_IN (N_IN + 1) / 2). Reentrant: no globals are written.
+   Memory: each function has a twin NAME_work that takes the work space from
+   the caller (work: PINNF_WORK_BYTES = pinnf_work_bytes() bytes, any
+   alignment, not shared between threads at once) and allocates nothing.
+   The functions without it keep the work space on the stack
+   (PINNF_STACK_BYTES), or, where PINNF_ALLOCATES is 1 (too much for a
+   stack), take it from malloc and write NaN to every result if that fails.
+   Besides, a call uses under 1 KiB of stack. */
+PINNF_DEF size_t pinnf_work_bytes(void);
 PINNF_DEF void pinnf_eval(size_t n, const pinnf_real *x, pinnf_real *u);
+PINNF_DEF void pinnf_eval_work(size_t n, const pinnf_real *x, pinnf_real *u,
+                               void *work);
 PINNF_DEF void pinnf_jacobian(size_t n, const pinnf_real *x, pinnf_real *u,
                               pinnf_real *du);
+PINNF_DEF void pinnf_jacobian_work(size_t n, const pinnf_real *x, pinnf_real *u,
+                                   pinnf_real *du, void *work);
 PINNF_DEF void pinnf_hessian(size_t n, const pinnf_real *x, pinnf_real *u,
                              pinnf_real *du, pinnf_real *d2u);
+PINNF_DEF void pinnf_hessian_work(size_t n, const pinnf_real *x, pinnf_real *u,
+                                  pinnf_real *du, pinnf_real *d2u, void *work);
 PINNF_DEF void pinnf_hessian_diag(size_t n, const pinnf_real *x, pinnf_real *u,
                                   pinnf_real *du, pinnf_real *d2u_diag);
+PINNF_DEF void pinnf_hessian_diag_work(size_t n, const pinnf_real *x, pinnf_real *u,
+                                       pinnf_real *du, pinnf_real *d2u_diag, void *work);
 PINNF_DEF void pinnf_laplacian(size_t n, const pinnf_real *x, pinnf_real *u,
                                pinnf_real *du, pinnf_real *lap);
+PINNF_DEF void pinnf_laplacian_work(size_t n, const pinnf_real *x, pinnf_real *u,
+                                    pinnf_real *du, pinnf_real *lap, void *work);
 
 #ifdef __cplusplus
 }
@@ -465,6 +484,7 @@ PINNF__INLINE float pinnf__expm1f(float x)
 }
 #endif
 
+/* needs: pow2 expm1; in float: pow2f expm1 */
 /* tanh: a = sign(z) e / (e + 2) with e = e^(2|z|) - 1 (2|z| capped at 40,
    where tanh is 1 to the last bit); s' = 1 - a^2, s'' = -2 a s'. Both are
    exactly 0 once a rounds to +-1: saturated neurons give zeros, never NaN. */
@@ -505,7 +525,9 @@ PINNF__API void pinnf__tanh(size_t n, double p, double q, const pinnf__real *z,
 #define PINNF__ROWS  60     /* rows of a tile at most: channels x points */
 #define PINNF__WIDTH 32     /* widest layer held in the work space, padded */
 #define PINNF__OUT   16     /* output neurons computed at once, padded */
-#define PINNF__WORK (PINNF__ROWS * PINNF__WIDTH + 64 / sizeof(pinnf_real))
+#define PINNF__BUF   1920     /* numbers in a work buffer: ROWS x WIDTH */
+/* The work space: 2 work buffers, and ROWS x OUT numbers for the output chunks, after
+   up to 64 bytes to reach a 64-byte boundary: 19264 bytes in all. */
 
 /* Weights are aligned to 64 bytes where the compiler can be told; rows
    are padded to 64 bytes. */
@@ -525,11 +547,12 @@ static size_t pinnf__channels(int mode)
          : mode == 3 ? 1 + 2 * n : 2 + n;
 }
 
-/* p rounded up to a multiple of 64 bytes (work space is declared with 64
-   bytes to spare). */
-static pinnf_real *pinnf__align(pinnf_real *p)
+/* The caller's work space from its first 64-byte boundary on
+   (PINNF_WORK_BYTES has 64 bytes to spare for it). */
+static pinnf_real *pinnf__align(void *work)
 {
-    return p + (64 - (size_t)p % 64) % 64 / sizeof(pinnf_real);
+    unsigned char *p = (unsigned char *)work;
+    return (pinnf_real *)(void *)(p + (64 - (size_t)p % 64) % 64);
 }
 
 /* layer 1 (spec line 4): dense 20 <- 2, tensors linears.0.weight [20 x 2] and linears.0.bias [20], read as F32, rounded to float. */
@@ -1012,12 +1035,13 @@ static const pinnf_real pinnf__l7_linears_6_bias[16] PINNF__ALIGN = {
 /* np points x [np][PINNF_N_IN] through the network, computing what mode
    asks; results go to u, du, d2u (offset to the tile's first point, each
    may be NULL; d2u is the Hessian, its diagonal or the Laplacian, by mode).
-   np * pinnf__channels(mode) <= PINNF__ROWS. */
+   np * pinnf__channels(mode) <= PINNF__ROWS. The tile's rows live in work
+   (64-byte aligned): buffers of PINNF__BUF numbers, one after the other. */
 static void pinnf__tile(int mode, size_t np, const pinnf_real *x,
-                        pinnf_real *u, pinnf_real *du, pinnf_real *d2u)
+                        pinnf_real *u, pinnf_real *du, pinnf_real *d2u,
+                        pinnf_real *work)
 {
-    pinnf_real work0_[PINNF__WORK], work1_[PINNF__WORK], out_[PINNF__ROWS * PINNF__OUT + 16];
-    pinnf_real *work0 = pinnf__align(work0_), *work1 = pinnf__align(work1_), *out = pinnf__align(out_);
+    pinnf_real *work0 = work, *work1 = work + PINNF__BUF, *out = work + 2 * PINNF__BUF;
     const size_t nrow = pinnf__channels(mode) * np;
     size_t j, m;
     /* input: a = x, a' = identity, a'' = 0 */
@@ -1049,10 +1073,12 @@ static void pinnf__tile(int mode, size_t np, const pinnf_real *x,
     }
 }
 
-/* All n points, a tile at a time. */
+/* All n points, a tile at a time, in the caller's work space. */
 static void pinnf__run(int mode, size_t n, const pinnf_real *x,
-                       pinnf_real *u, pinnf_real *du, pinnf_real *d2u)
+                       pinnf_real *u, pinnf_real *du, pinnf_real *d2u,
+                       void *work_space)
 {
+    pinnf_real *const work = pinnf__align(work_space);
     const size_t tile = mode == 0 ? PINNF__TILE0 : mode == 1 ? PINNF__TILE1 : mode == 2 ? PINNF__TILE2
                       : mode == 3 ? PINNF__TILE3 : PINNF__TILE4;
     const size_t per2 = mode == 2 ? PINNF_N_OUT * PINNF_N_IN * PINNF_N_IN
@@ -1063,37 +1089,81 @@ static void pinnf__run(int mode, size_t n, const pinnf_real *x,
         pinnf__tile(mode, np, x + p * PINNF_N_IN,
                     u != NULL ? u + p * PINNF_N_OUT : NULL,
                     du != NULL ? du + p * PINNF_N_OUT * PINNF_N_IN : NULL,
-                    d2u != NULL ? d2u + p * per2 : NULL);
+                    d2u != NULL ? d2u + p * per2 : NULL, work);
     }
+}
+
+/* The functions without a work argument keep their work space on the
+   stack: PINNF_STACK_BYTES. */
+static void pinnf__plain(int mode, size_t n, const pinnf_real *x,
+                         pinnf_real *u, pinnf_real *du, pinnf_real *d2u)
+{
+    pinnf_real work[PINNF_WORK_BYTES / sizeof(pinnf_real)];
+    pinnf__run(mode, n, x, u, du, d2u, work);
+}
+
+PINNF_DEF size_t pinnf_work_bytes(void)
+{
+    return PINNF_WORK_BYTES;
 }
 
 PINNF_DEF void pinnf_eval(size_t n, const pinnf_real *x, pinnf_real *u)
 {
-    pinnf__run(0, n, x, u, NULL, NULL);
+    pinnf__plain(0, n, x, u, NULL, NULL);
+}
+
+PINNF_DEF void pinnf_eval_work(size_t n, const pinnf_real *x, pinnf_real *u,
+                               void *work)
+{
+    pinnf__run(0, n, x, u, NULL, NULL, work);
 }
 
 PINNF_DEF void pinnf_jacobian(size_t n, const pinnf_real *x, pinnf_real *u,
                               pinnf_real *du)
 {
-    pinnf__run(1, n, x, u, du, NULL);
+    pinnf__plain(1, n, x, u, du, NULL);
+}
+
+PINNF_DEF void pinnf_jacobian_work(size_t n, const pinnf_real *x, pinnf_real *u,
+                                   pinnf_real *du, void *work)
+{
+    pinnf__run(1, n, x, u, du, NULL, work);
 }
 
 PINNF_DEF void pinnf_hessian(size_t n, const pinnf_real *x, pinnf_real *u,
                              pinnf_real *du, pinnf_real *d2u)
 {
-    pinnf__run(2, n, x, u, du, d2u);
+    pinnf__plain(2, n, x, u, du, d2u);
+}
+
+PINNF_DEF void pinnf_hessian_work(size_t n, const pinnf_real *x, pinnf_real *u,
+                                  pinnf_real *du, pinnf_real *d2u, void *work)
+{
+    pinnf__run(2, n, x, u, du, d2u, work);
 }
 
 PINNF_DEF void pinnf_hessian_diag(size_t n, const pinnf_real *x, pinnf_real *u,
                                   pinnf_real *du, pinnf_real *d2u_diag)
 {
-    pinnf__run(3, n, x, u, du, d2u_diag);
+    pinnf__plain(3, n, x, u, du, d2u_diag);
+}
+
+PINNF_DEF void pinnf_hessian_diag_work(size_t n, const pinnf_real *x, pinnf_real *u,
+                                       pinnf_real *du, pinnf_real *d2u_diag, void *work)
+{
+    pinnf__run(3, n, x, u, du, d2u_diag, work);
 }
 
 PINNF_DEF void pinnf_laplacian(size_t n, const pinnf_real *x, pinnf_real *u,
                                pinnf_real *du, pinnf_real *lap)
 {
-    pinnf__run(4, n, x, u, du, lap);
+    pinnf__plain(4, n, x, u, du, lap);
+}
+
+PINNF_DEF void pinnf_laplacian_work(size_t n, const pinnf_real *x, pinnf_real *u,
+                                    pinnf_real *du, pinnf_real *lap, void *work)
+{
+    pinnf__run(4, n, x, u, du, lap, work);
 }
 
 #endif /* PINNF_IMPLEMENTATION */

@@ -24,7 +24,9 @@ extern "C" {
 
 #define PINN_N_IN  2
 #define PINN_N_OUT 1
-#define PINN_STACK_BYTES 27072
+#define PINN_WORK_BYTES  26944  /* work space of the _work functions, any alignment */
+#define PINN_STACK_BYTES 26944  /* stack of the others: the work space, or 0 */
+#define PINN_ALLOCATES   0  /* 1: the others take the work space from malloc */
 typedef double pinn_real;      /* the precision of every number below */
 
 /* The network at n points. Arrays are row-major, owned by the caller:
@@ -37,13 +39,26 @@ typedef double pinn_real;      /* the precision of every number below */
      lap      [n][PINN_N_OUT]                     lap[p][k] = sum_i d2 u_k / d x_i^2
    Past x, any array may be NULL when not wanted. hessian_diag and laplacian
    carry only what they need (N_IN second-derivative channels, or 1, instead
-   of N_IN (N_IN + 1) / 2). Reentrant: no globals are written, nothing is
-   allocated; work space is on the stack (PINN_STACK_BYTES at most). */
+   of N_IN (N_IN + 1) / 2). Reentrant: no globals are written.
+   Memory: each function has a twin NAME_work that takes the work space from
+   the caller (work: PINN_WORK_BYTES = pinn_work_bytes() bytes, any
+   alignment, not shared between threads at once) and allocates nothing.
+   The functions without it keep the work space on the stack
+   (PINN_STACK_BYTES), or, where PINN_ALLOCATES is 1 (too much for a
+   stack), take it from malloc and write NaN to every result if that fails.
+   Besides, a call uses under 1 KiB of stack. */
+PINN_DEF size_t pinn_work_bytes(void);
 PINN_DEF void pinn_eval(size_t n, const pinn_real *x, pinn_real *u);
+PINN_DEF void pinn_eval_work(size_t n, const pinn_real *x, pinn_real *u,
+                               void *work);
 PINN_DEF void pinn_jacobian(size_t n, const pinn_real *x, pinn_real *u,
                               pinn_real *du);
+PINN_DEF void pinn_jacobian_work(size_t n, const pinn_real *x, pinn_real *u,
+                                   pinn_real *du, void *work);
 PINN_DEF void pinn_hessian(size_t n, const pinn_real *x, pinn_real *u,
                              pinn_real *du, pinn_real *d2u);
+PINN_DEF void pinn_hessian_work(size_t n, const pinn_real *x, pinn_real *u,
+                                  pinn_real *du, pinn_real *d2u, void *work);
 
 #ifdef __cplusplus
 }
@@ -463,6 +478,7 @@ PINN__INLINE float pinn__expm1f(float x)
 }
 #endif
 
+/* needs: pow2 expm1; in float: pow2f expm1 */
 /* tanh: a = sign(z) e / (e + 2) with e = e^(2|z|) - 1 (2|z| capped at 40,
    where tanh is 1 to the last bit); s' = 1 - a^2, s'' = -2 a s'. Both are
    exactly 0 once a rounds to +-1: saturated neurons give zeros, never NaN. */
@@ -503,7 +519,9 @@ PINN__API void pinn__tanh(size_t n, double p, double q, const pinn__real *z,
 #define PINN__ROWS  60     /* rows of a tile at most: channels x points */
 #define PINN__WIDTH 24     /* widest layer held in the work space, padded */
 #define PINN__OUT   8     /* output neurons computed at once, padded */
-#define PINN__WORK (PINN__ROWS * PINN__WIDTH + 64 / sizeof(pinn_real))
+#define PINN__BUF   1440     /* numbers in a work buffer: ROWS x WIDTH */
+/* The work space: 2 work buffers, and ROWS x OUT numbers for the output chunks, after
+   up to 64 bytes to reach a 64-byte boundary: 26944 bytes in all. */
 
 /* Weights are aligned to 64 bytes where the compiler can be told; rows
    are padded to 64 bytes. */
@@ -523,11 +541,12 @@ static size_t pinn__channels(int mode)
          : mode == 3 ? 1 + 2 * n : 2 + n;
 }
 
-/* p rounded up to a multiple of 64 bytes (work space is declared with 64
-   bytes to spare). */
-static pinn_real *pinn__align(pinn_real *p)
+/* The caller's work space from its first 64-byte boundary on
+   (PINN_WORK_BYTES has 64 bytes to spare for it). */
+static pinn_real *pinn__align(void *work)
 {
-    return p + (64 - (size_t)p % 64) % 64 / sizeof(pinn_real);
+    unsigned char *p = (unsigned char *)work;
+    return (pinn_real *)(void *)(p + (64 - (size_t)p % 64) % 64);
 }
 
 /* layer 1 (spec line 4): dense 20 <- 2, tensors linears.0.weight [20 x 2] and linears.0.bias [20], read as F32. */
@@ -878,12 +897,13 @@ static const pinn_real pinn__l7_linears_6_bias[8] PINN__ALIGN = {
 /* np points x [np][PINN_N_IN] through the network, computing what mode
    asks; results go to u, du, d2u (offset to the tile's first point, each
    may be NULL; d2u is the Hessian, its diagonal or the Laplacian, by mode).
-   np * pinn__channels(mode) <= PINN__ROWS. */
+   np * pinn__channels(mode) <= PINN__ROWS. The tile's rows live in work
+   (64-byte aligned): buffers of PINN__BUF numbers, one after the other. */
 static void pinn__tile(int mode, size_t np, const pinn_real *x,
-                        pinn_real *u, pinn_real *du, pinn_real *d2u)
+                        pinn_real *u, pinn_real *du, pinn_real *d2u,
+                        pinn_real *work)
 {
-    pinn_real work0_[PINN__WORK], work1_[PINN__WORK], out_[PINN__ROWS * PINN__OUT + 8];
-    pinn_real *work0 = pinn__align(work0_), *work1 = pinn__align(work1_), *out = pinn__align(out_);
+    pinn_real *work0 = work, *work1 = work + PINN__BUF, *out = work + 2 * PINN__BUF;
     const size_t nrow = pinn__channels(mode) * np;
     size_t j, m;
     /* input: a = x, a' = identity, a'' = 0 */
@@ -915,10 +935,12 @@ static void pinn__tile(int mode, size_t np, const pinn_real *x,
     }
 }
 
-/* All n points, a tile at a time. */
+/* All n points, a tile at a time, in the caller's work space. */
 static void pinn__run(int mode, size_t n, const pinn_real *x,
-                       pinn_real *u, pinn_real *du, pinn_real *d2u)
+                       pinn_real *u, pinn_real *du, pinn_real *d2u,
+                       void *work_space)
 {
+    pinn_real *const work = pinn__align(work_space);
     const size_t tile = mode == 0 ? PINN__TILE0 : mode == 1 ? PINN__TILE1 : mode == 2 ? PINN__TILE2
                       : mode == 3 ? PINN__TILE3 : PINN__TILE4;
     const size_t per2 = mode == 2 ? PINN_N_OUT * PINN_N_IN * PINN_N_IN
@@ -929,23 +951,55 @@ static void pinn__run(int mode, size_t n, const pinn_real *x,
         pinn__tile(mode, np, x + p * PINN_N_IN,
                     u != NULL ? u + p * PINN_N_OUT : NULL,
                     du != NULL ? du + p * PINN_N_OUT * PINN_N_IN : NULL,
-                    d2u != NULL ? d2u + p * per2 : NULL);
+                    d2u != NULL ? d2u + p * per2 : NULL, work);
     }
+}
+
+/* The functions without a work argument keep their work space on the
+   stack: PINN_STACK_BYTES. */
+static void pinn__plain(int mode, size_t n, const pinn_real *x,
+                         pinn_real *u, pinn_real *du, pinn_real *d2u)
+{
+    pinn_real work[PINN_WORK_BYTES / sizeof(pinn_real)];
+    pinn__run(mode, n, x, u, du, d2u, work);
+}
+
+PINN_DEF size_t pinn_work_bytes(void)
+{
+    return PINN_WORK_BYTES;
 }
 
 PINN_DEF void pinn_eval(size_t n, const pinn_real *x, pinn_real *u)
 {
-    pinn__run(0, n, x, u, NULL, NULL);
+    pinn__plain(0, n, x, u, NULL, NULL);
+}
+
+PINN_DEF void pinn_eval_work(size_t n, const pinn_real *x, pinn_real *u,
+                               void *work)
+{
+    pinn__run(0, n, x, u, NULL, NULL, work);
 }
 
 PINN_DEF void pinn_jacobian(size_t n, const pinn_real *x, pinn_real *u,
                               pinn_real *du)
 {
-    pinn__run(1, n, x, u, du, NULL);
+    pinn__plain(1, n, x, u, du, NULL);
+}
+
+PINN_DEF void pinn_jacobian_work(size_t n, const pinn_real *x, pinn_real *u,
+                                   pinn_real *du, void *work)
+{
+    pinn__run(1, n, x, u, du, NULL, work);
 }
 
 PINN_DEF void pinn_hessian(size_t n, const pinn_real *x, pinn_real *u,
                              pinn_real *du, pinn_real *d2u)
 {
-    pinn__run(2, n, x, u, du, d2u);
+    pinn__plain(2, n, x, u, du, d2u);
+}
+
+PINN_DEF void pinn_hessian_work(size_t n, const pinn_real *x, pinn_real *u,
+                                  pinn_real *du, pinn_real *d2u, void *work)
+{
+    pinn__run(2, n, x, u, du, d2u, work);
 }

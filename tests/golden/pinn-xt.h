@@ -20,7 +20,9 @@ extern "C" {
 
 #define PINN_N_IN  2
 #define PINN_N_OUT 1
-#define PINN_STACK_BYTES 27072
+#define PINN_WORK_BYTES  26944  /* work space of the _work functions, any alignment */
+#define PINN_STACK_BYTES 26944  /* stack of the others: the work space, or 0 */
+#define PINN_ALLOCATES   0  /* 1: the others take the work space from malloc */
 typedef double pinn_real;      /* the precision of every number below */
 
 /* The network at n points. Arrays are row-major, owned by the caller:
@@ -33,13 +35,26 @@ typedef double pinn_real;      /* the precision of every number below */
      lap      [n][PINN_N_OUT]                     lap[p][k] = sum_i d2 u_k / d x_i^2
    Past x, any array may be NULL when not wanted. hessian_diag and laplacian
    carry only what they need (N_IN second-derivative channels, or 1, instead
-   of N_IN (N_IN + 1) / 2). Reentrant: no globals are written, nothing is
-   allocated; work space is on the stack (PINN_STACK_BYTES at most). */
+   of N_IN (N_IN + 1) / 2). Reentrant: no globals are written.
+   Memory: each function has a twin NAME_work that takes the work space from
+   the caller (work: PINN_WORK_BYTES = pinn_work_bytes() bytes, any
+   alignment, not shared between threads at once) and allocates nothing.
+   The functions without it keep the work space on the stack
+   (PINN_STACK_BYTES), or, where PINN_ALLOCATES is 1 (too much for a
+   stack), take it from malloc and write NaN to every result if that fails.
+   Besides, a call uses under 1 KiB of stack. */
+PINN_DEF size_t pinn_work_bytes(void);
 PINN_DEF void pinn_eval(size_t n, const pinn_real *x, pinn_real *u);
+PINN_DEF void pinn_eval_work(size_t n, const pinn_real *x, pinn_real *u,
+                               void *work);
 PINN_DEF void pinn_jacobian(size_t n, const pinn_real *x, pinn_real *u,
                               pinn_real *du);
+PINN_DEF void pinn_jacobian_work(size_t n, const pinn_real *x, pinn_real *u,
+                                   pinn_real *du, void *work);
 PINN_DEF void pinn_hessian(size_t n, const pinn_real *x, pinn_real *u,
                              pinn_real *du, pinn_real *d2u);
+PINN_DEF void pinn_hessian_work(size_t n, const pinn_real *x, pinn_real *u,
+                                  pinn_real *du, pinn_real *d2u, void *work);
 
 #ifdef __cplusplus
 }

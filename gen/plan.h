@@ -1,0 +1,114 @@
+/* plan.h: how a model is computed, decided once. The model says what the
+   network computes (layers and weights); the plan says how: the padding of
+   every layer, the points per tile and channels of each mode, the work
+   buffers and their sizes, the weights packed as the kernels read them,
+   the kernels needed, and the steps of one tile as kernel calls. Every
+   back end reads it: the emitter prints it (templates/model.c), the JIT
+   compiles its steps with the weights bound by address, the executor
+   (runtime/exec.c) walks them, and `jetgen check` shows it. No layout rule
+   is computed anywhere else (SQLite's prepared statement plays this part
+   for SQL; Halide's schedule for images). */
+#ifndef JG_PLAN_H
+#define JG_PLAN_H
+
+#include <stddef.h>
+
+#include "diag.h"
+#include "model.h"
+
+typedef enum jg_precision {
+    JG_DOUBLE,          /* every number a double */
+    JG_FLOAT            /* every number a float: weights rounded */
+} jg_precision;
+
+/* Rows of a tile at most (channels x points), and points per tile. */
+#define JG_TILE_ROWS   60
+#define JG_TILE_POINTS 16
+/* Output neurons of a final dense layer computed at once. */
+#define JG_OUT_CHUNK   64
+/* The plain functions of emitted code keep their work space on the stack
+   when it fits in this many bytes (tiles shrink to make it fit); beyond,
+   they take it from malloc (docs/abi.md, "Memory"). */
+#define JG_STACK_BUDGET (128u * 1024u)
+/* Work space per point and buffer, at most (a limit `check` enforces). */
+#define JG_MAX_WORK_POINT (1u << 20)
+
+/* One kernel call of a tile. Buffers: 0 and 1 are the work buffers, 2 + d
+   keeps the input of residual block d; the final dense layer writes
+   through the `out` buffer. Row strides (ld) are in numbers. */
+typedef enum jg_step_op {
+    JG_STEP_SEED,       /* dst = x with identity first derivatives */
+    JG_STEP_DENSE,      /* dst = W src + b: n (padded) outputs, n_in inputs */
+    JG_STEP_OUTPUT,     /* the final dense layer, n outputs, to u, du, d2u in chunks */
+    JG_STEP_ACTIVATE,   /* n neurons of src from column off, in place */
+    JG_STEP_SCALE,      /* src = mul src + add, n (padded) neurons */
+    JG_STEP_COPY,       /* dst = src, n (padded) neurons */
+    JG_STEP_ADD,        /* dst += src */
+    JG_STEP_STORE       /* the first N_OUT neurons of src to u, du, d2u */
+} jg_step_op;
+
+typedef struct jg_step {
+    jg_step_op op;
+    size_t layer;           /* the model's layer it belongs to (seed: SIZE_MAX) */
+    size_t n, n_in;
+    int src, dst;           /* buffers, or -1 */
+    size_t ld_src, ld_dst;
+    size_t off;             /* ACTIVATE: first neuron */
+    int w, b;               /* arrays of the plan (weights; bias, scale's add), or -1 */
+    const jg_layer_info *act;   /* ACTIVATE: the activation */
+    double p, q;            /* ACTIVATE: its parameters */
+    size_t direct;          /* OUTPUT: outputs written straight to u, du, d2u (one input) */
+} jg_step;
+
+/* A constant array the kernels read, in double (rounded to float by the
+   back end in float): weights as W^T in panels, biases, scale factors,
+   each padded to a multiple of 64 bytes. */
+typedef struct jg_plan_array {
+    size_t layer;
+    const char *tensor;     /* the model's tensor name, or NULL (not owned) */
+    const char *role;       /* "weight", "bias", "B_twice", "mul", "add" */
+    size_t len;             /* numbers, padded */
+    double *v;              /* owned */
+} jg_plan_array;
+
+#define JG_PLAN_MAX_KERNELS 48
+
+typedef struct jg_plan {
+    const jg_model *m;          /* not owned: outlives the plan */
+    jg_precision precision;
+    size_t real_bytes;          /* 8 or 4 */
+    size_t lanes;               /* numbers in 64 bytes: rows are padded to this */
+    size_t channels[JG_N_MODES];  /* per point */
+    size_t tile[JG_N_MODES];    /* points per tile */
+    size_t rows;                /* channels x points of a tile, at most */
+    size_t width;               /* widest row held in a work buffer, padded */
+    size_t n_work;              /* work buffers: 1 or 2 */
+    size_t n_keep;              /* residual buffers: the deepest nesting */
+    size_t out;                 /* final dense outputs per chunk (0: none) */
+    size_t buf_len;             /* numbers per buffer: rows x width, rounded to 64 bytes */
+    size_t out_len;             /* numbers of the out buffer (0: none) */
+    size_t work_bytes;          /* all buffers, plus 64 bytes to align */
+    int on_stack;               /* the plain functions keep the work on the stack */
+    size_t n_steps;
+    jg_step *steps;             /* owned */
+    size_t n_arrays;
+    jg_plan_array *arrays;      /* owned */
+    size_t n_kernels;
+    const char *kernels[JG_PLAN_MAX_KERNELS];   /* sections of templates/kernels.c, in order */
+} jg_plan;
+
+/* Plans m in precision. Returns a new plan (free with jg_plan_free; it
+   points into m) or NULL with the reason added to d, naming m's spec. */
+jg_plan *jg_plan_make(const jg_model *m, jg_precision precision, jg_diag *d);
+void jg_plan_free(jg_plan *p);
+
+/* 0 when m is within the plan's limits (one point of the full Hessian in
+   JG_MAX_WORK_POINT bytes per buffer), else -1 with the reason in d. The
+   spec reader asks before it reads weights. */
+int jg_plan_check(const jg_model *m, jg_diag *d);
+
+/* Numbers per point of the mode's second derivatives in results: N_IN^2
+   (full), N_IN (diagonal), 1 (Laplacian), 0 below mode 2. */
+size_t jg_plan_per_output2(const jg_model *m, jg_mode mode);
+
+#endif

@@ -1,0 +1,130 @@
+/* jetgen.h: the jetgen library. A network (a layer spec and its weights,
+   docs/spec.md) is loaded once into a handle; the handle evaluates u(x),
+   du/dx and d2u/dx2 (or the Hessian's diagonal, or the Laplacian) at many
+   points, with the code compiled in memory by libtcc (the JIT) or walked by
+   the executor, which needs no compiler. Build against it with
+       cc prog.c $(pkg-config --cflags --libs --static jetgen)
+   Conventions (SQLite's and Lua's): functions return a status, JG_NET_OK
+   or another JG_NET_* code; a handle keeps the message of its last failed
+   load, open, set or emit (jg_net_errmsg); arrays are row-major and owned
+   by the caller; the library prints nothing. Layouts are those of the
+   emitted code (docs/abi.md): x [n][N_IN], u [n][N_OUT],
+   du [n][N_OUT][N_IN], d2u [n][N_OUT][N_IN][N_IN], d2u_diag
+   [n][N_OUT][N_IN], lap [n][N_OUT]. */
+#ifndef JETGEN_H
+#define JETGEN_H
+
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define JETGEN_VERSION        "0.2.0"
+#define JETGEN_VERSION_NUMBER 2000      /* major * 1000000 + minor * 1000 + patch */
+#define JETGEN_ABI            1         /* of the emitted code: docs/abi.md */
+
+/* Status codes. */
+#define JG_NET_OK        0
+#define JG_NET_EINPUT    1  /* a bad spec, weights file or argument: see the message */
+#define JG_NET_ENOMEM    2  /* out of memory */
+#define JG_NET_EINTERNAL 3  /* a bug in jetgen: the message says what */
+
+/* What a call computes. */
+#define JG_NET_EVAL         0   /* u */
+#define JG_NET_JACOBIAN     1   /* u, du */
+#define JG_NET_HESSIAN      2   /* u, du, d2u */
+#define JG_NET_HESSIAN_DIAG 3   /* u, du, d2u_diag */
+#define JG_NET_LAPLACIAN    4   /* u, du, lap */
+
+/* How a handle computes. */
+#define JG_NET_JIT      0   /* libtcc compiles the plan's calls; weights bound by address */
+#define JG_NET_EXECUTOR 1   /* the plan walked in C: no compiler */
+
+#define JG_NET_DOUBLE 0
+#define JG_NET_FLOAT  1     /* weights rounded to float, every number a float */
+
+typedef struct jg_net jg_net;
+
+typedef struct jg_net_options {
+    int precision;          /* JG_NET_DOUBLE (0) or JG_NET_FLOAT */
+    int backend;            /* JG_NET_JIT (0) or JG_NET_EXECUTOR */
+} jg_net_options;
+
+/* Loads the spec at spec_path and its weights, in double, with the JIT.
+   Sets *out to a new handle, to be freed with jg_net_free whatever the
+   status; on failure the handle holds only the message (every problem
+   found, `FILE:LINE:COL: message` a line). *out is NULL only when even the
+   handle could not be allocated. */
+int jg_net_load(const char *spec_path, jg_net **out);
+/* The same with options (NULL: the defaults of jg_net_load). */
+int jg_net_open(const char *spec_path, const jg_net_options *options, jg_net **out);
+
+/* The message of the last failed load, open, set or emit on net, or "".
+   Owned by the handle, valid until the next such call on it. */
+const char *jg_net_errmsg(const jg_net *net);
+
+/* The warnings of the load (one a line: layers whose second derivative is
+   zero almost everywhere), or "". Owned by the handle. */
+const char *jg_net_warnings(const jg_net *net);
+
+/* Sizes and settings; 0 for a handle whose load failed. */
+size_t jg_net_n_in(const jg_net *net);
+size_t jg_net_n_out(const jg_net *net);
+/* The name of input i from the spec (`input x t`), or NULL when unnamed or
+   out of range. Owned by the handle. */
+const char *jg_net_input_name(const jg_net *net, size_t i);
+int jg_net_precision(const jg_net *net);
+int jg_net_backend(const jg_net *net);
+/* Bytes of work space one call takes (allocated per call, freed before it
+   returns). */
+size_t jg_net_work_bytes(const jg_net *net);
+
+/* The network at n points x. Any of u, du and the second derivatives may
+   be NULL. In a float handle the numbers are rounded to float and back.
+   Safe to call from several threads at once on one handle (each call has
+   its own work space). JG_NET_OK, JG_NET_EINPUT (a handle whose load
+   failed, x NULL with n > 0) or JG_NET_ENOMEM. */
+int jg_net_eval(jg_net *net, size_t n, const double *x, double *u);
+int jg_net_jacobian(jg_net *net, size_t n, const double *x, double *u, double *du);
+int jg_net_hessian(jg_net *net, size_t n, const double *x, double *u, double *du, double *d2u);
+int jg_net_hessian_diag(jg_net *net, size_t n, const double *x, double *u, double *du,
+                        double *d2u_diag);
+int jg_net_laplacian(jg_net *net, size_t n, const double *x, double *u, double *du, double *lap);
+/* Any mode (JG_NET_EVAL ...): d2 is d2u, d2u_diag or lap by mode. */
+int jg_net_run(jg_net *net, int mode, size_t n, const double *x, double *u, double *du, double *d2);
+/* The same in float, for a float handle only (else JG_NET_EINPUT): no
+   conversion. */
+int jg_net_run_float(jg_net *net, int mode, size_t n, const float *x, float *u, float *du,
+                     float *d2);
+/* jg_net_run with the points split over up to `threads` threads (0: one
+   per online processor; fewer when there are few points). */
+int jg_net_run_parallel(jg_net *net, int mode, int threads, size_t n, const double *x, double *u,
+                        double *du, double *d2);
+
+/* Replaces the numbers of a tensor of the weights file (`linears.0.weight`,
+   `linears.0.bias`, a scale's or fourier's tensor) with count numbers
+   (row-major, the tensor's shape), in place: later calls see them, with
+   no reload and no compile. Not to be called while another thread runs
+   the handle. JG_NET_EINPUT names an unknown tensor, a wrong count or a
+   non-finite number. */
+int jg_net_set_tensor(jg_net *net, const char *tensor, const double *values, size_t count);
+
+/* The C source for the network with the current weights, as `jetgen emit`
+   writes it: form 0 the .c file, 1 its header, 2 a single header; prefix
+   names the functions. *text (NUL-terminated, *len bytes without the NUL)
+   is the caller's, freed with jg_net_free_text. */
+#define JG_NET_EMIT_SOURCE 0
+#define JG_NET_EMIT_HEADER 1
+#define JG_NET_EMIT_SINGLE 2
+int jg_net_emit(jg_net *net, int form, const char *prefix, char **text, size_t *len);
+void jg_net_free_text(char *text);
+
+/* Frees the handle and everything it holds. NULL is fine. */
+void jg_net_free(jg_net *net);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,70 @@
+/* exec.c: the executor (see exec.h). */
+#include "exec.h"
+
+#include <string.h>
+
+#include "mem.h"
+
+/* The kernel called name in ks, or NULL. */
+static jg_kernel_fn kernel(const jg_kernel_set *ks, const char *name)
+{
+    size_t i;
+    for (i = 0; i < JG_N_KERNELS; i++)
+        if (strcmp(ks->k[i].name, name) == 0)
+            return ks->k[i].fn;
+    return NULL;
+}
+
+int jg_exec_init(jg_exec *x, const jg_plan *p, const jg_kernel_set *ks,
+                 const void *const *arrays)
+{
+    size_t k;
+    memset(x, 0, sizeof *x);
+    x->plan = p;
+    x->ks = ks;
+    x->arrays = arrays;
+    x->seed = kernel(ks, "seed");
+    x->dense = kernel(ks, "dense");
+    x->store = kernel(ks, "store");
+    x->scale = kernel(ks, "scale");
+    x->copy = kernel(ks, "copy");
+    x->add = kernel(ks, "add");
+    x->activate = kernel(ks, "activate");
+    x->act = (jg_kernel_fn *)jg_malloc_n(p->n_steps, sizeof *x->act);
+    if (x->act == NULL)
+        return -1;
+    for (k = 0; k < p->n_steps; k++) {
+        x->act[k] = NULL;
+        if (p->steps[k].op == JG_STEP_ACTIVATE && (x->act[k] = kernel(ks, p->steps[k].act->keyword)) == NULL) {
+            jg_exec_free(x);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+void jg_exec_free(jg_exec *x)
+{
+    jg_free(x->act);
+    x->act = NULL;
+}
+
+#define REAL double
+#define FN(name) exec_d_##name
+#include "exec_real.h"
+#undef REAL
+#undef FN
+#define REAL float
+#define FN(name) exec_f_##name
+#include "exec_real.h"
+#undef REAL
+#undef FN
+
+void jg_exec_run(const jg_exec *x, int mode, size_t n, const void *xs, void *u, void *du,
+                 void *d2, void *work)
+{
+    if (x->plan->precision == JG_FLOAT)
+        exec_f_run(x, mode, n, (const float *)xs, (float *)u, (float *)du, (float *)d2, work);
+    else
+        exec_d_run(x, mode, n, (const double *)xs, (double *)u, (double *)du, (double *)d2, work);
+}

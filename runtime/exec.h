@@ -1,0 +1,35 @@
+/* exec.h: the executor, which runs a plan (gen/plan.h) in C with the
+   runtime's kernels and no compiler at all: for hosts where libtcc cannot
+   be linked (a shared object, a Python extension). It makes, step by step,
+   the calls the emitted tile function makes, so it gives the same numbers
+   as the JIT's code. */
+#ifndef JG_EXEC_H
+#define JG_EXEC_H
+
+#include <stddef.h>
+
+#include "kernels.h"
+#include "plan.h"
+
+/* A plan bound to a kernel set and to its arrays in the plan's precision
+   (double, or float copies): what a call needs, resolved once. */
+typedef struct jg_exec {
+    const jg_plan *plan;            /* not owned */
+    const jg_kernel_set *ks;        /* not owned */
+    const void *const *arrays;      /* plan->n_arrays arrays (not owned) */
+    jg_kernel_fn seed, dense, store, scale, copy, add, activate;
+    jg_kernel_fn *act;              /* per step: the activation's kernel, or NULL (owned) */
+} jg_exec;
+
+/* Binds p to ks and arrays. 0, or -1 out of memory (or a kernel missing). */
+int jg_exec_init(jg_exec *x, const jg_plan *p, const jg_kernel_set *ks,
+                 const void *const *arrays);
+void jg_exec_free(jg_exec *x);
+
+/* n points of mode (JG_MODE_*): x [n][N_IN], u, du, d2 as the emitted
+   functions take them (each may be NULL), in the plan's precision (double
+   or float pointers); work: plan->work_bytes, any alignment. */
+void jg_exec_run(const jg_exec *x, int mode, size_t n, const void *xs, void *u, void *du,
+                 void *d2, void *work);
+
+#endif

@@ -1,0 +1,563 @@
+/* net.c: the library's handle (include/jetgen.h): spec and weights ->
+   model -> plan -> the JIT's code (weights bound by address) or the
+   executor. */
+#include "jetgen.h"
+
+#include <math.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "diag.h"
+#include "emit.h"
+#include "exec.h"
+#include "jit.h"
+#include "kernels.h"
+#include "mem.h"
+#include "model.h"
+#include "plan.h"
+
+/* The emitted functions with a work argument: eval, jacobian, and the
+   three second-derivative modes (pointers of the plan's precision, here
+   void: every pointer type has one representation on the hosts libtcc
+   runs on). */
+typedef void (*work_fn)(void);
+typedef void (*eval_fn)(size_t n, const void *x, void *u, void *work);
+typedef void (*jacobian_fn)(size_t n, const void *x, void *u, void *du, void *work);
+typedef void (*second_fn)(size_t n, const void *x, void *u, void *du, void *d2, void *work);
+
+struct jg_net {
+    jg_buf msg;                 /* the last message */
+    jg_buf warnings;            /* the load's */
+    jg_model *model;            /* owned; NULL when the load failed */
+    jg_plan *plan;              /* owned */
+    int backend;
+    unsigned char *block;       /* the arrays in the plan's precision, 64-byte aligned within (owned) */
+    const void **arrays;        /* plan->n_arrays pointers into block (owned) */
+    jg_exec exec;               /* JG_NET_EXECUTOR */
+    jg_jit *jit;                /* JG_NET_JIT (owned) */
+    jg_jit_symbol *syms;        /* names bound in the JIT (owned, with their names) */
+    work_fn fn[JG_N_MODES];     /* JG_NET_JIT */
+};
+
+static int fail(jg_net *net, int status, const char *text)
+{
+    net->msg.len = 0;
+    jg_buf_puts(&net->msg, text);
+    return status;
+}
+
+/* Copies the plan's arrays into the block, in the plan's precision. */
+static void fill_arrays(jg_net *net, const jg_plan *p)
+{
+    size_t k, i;
+    for (k = 0; k < p->n_arrays; k++) {
+        const jg_plan_array *a = &p->arrays[k];
+        if (p->precision == JG_FLOAT) {
+            float *f = (float *)(void *)net->arrays[k];
+            for (i = 0; i < a->len; i++)
+                f[i] = (float)a->v[i];
+        } else {
+            memcpy((void *)net->arrays[k], a->v, a->len * sizeof(double));
+        }
+    }
+}
+
+static int make_arrays(jg_net *net)
+{
+    const jg_plan *p = net->plan;
+    size_t k, total = 64, at;
+    int overflow = 0;
+    for (k = 0; k < p->n_arrays; k++)
+        total += jg_mul(p->arrays[k].len, p->real_bytes, &overflow);
+    net->arrays = (const void **)jg_malloc_n(p->n_arrays + 1, sizeof *net->arrays);
+    net->block = overflow ? NULL : (unsigned char *)jg_malloc(total);
+    if (net->arrays == NULL || net->block == NULL)
+        return -1;
+    at = (64 - (size_t)net->block % 64) % 64;
+    for (k = 0; k < p->n_arrays; k++) {
+        net->arrays[k] = net->block + at;
+        at += p->arrays[k].len * p->real_bytes;    /* a multiple of 64 */
+    }
+    fill_arrays(net, p);
+    return 0;
+}
+
+static int make_jit(jg_net *net)
+{
+    static const char *const names[JG_N_MODES] = {"model_eval_work", "model_jacobian_work",
+                                                  "model_hessian_work", "model_hessian_diag_work",
+                                                  "model_laplacian_work"};
+    const jg_plan *p = net->plan;
+    jg_emit_opts o;
+    jg_buf src = JG_BUF_INIT;
+    jg_diag d = JG_DIAG_INIT;
+    size_t k;
+    int rc = JG_NET_OK, o2;
+    o.prefix = "model";
+    o.target = JG_TARGET_JIT_BOUND;
+    o.command = NULL;
+    o.precision = p->precision;
+    o.hessians = JG_HESSIAN_ALL;
+    net->syms = (jg_jit_symbol *)jg_malloc_n(p->n_arrays + 1, sizeof *net->syms);
+    if (net->syms == NULL)
+        return fail(net, JG_NET_ENOMEM, "out of memory");
+    memset(net->syms, 0, (p->n_arrays + 1) * sizeof *net->syms);
+    for (k = 0; k < p->n_arrays; k++) {
+        char name[40];
+        snprintf(name, sizeof name, "model__a%zu", k);
+        net->syms[k].name = jg_strdup(name);
+        net->syms[k].addr = net->arrays[k];
+        if (net->syms[k].name == NULL)
+            return fail(net, JG_NET_ENOMEM, "out of memory");
+    }
+    if (jg_emit_plan(p, &o, &src, NULL, &d) != 0) {
+        rc = fail(net, d.text.failed ? JG_NET_ENOMEM : JG_NET_EINTERNAL, jg_buf_str(&d.text));
+        goto done;
+    }
+    switch (jg_jit_compile_bound("<jit model.c>", jg_buf_str(&src), net->syms, p->n_arrays, &net->jit)) {
+    case JG_OK:
+        break;
+    case JG_ENOMEM:
+        rc = fail(net, JG_NET_ENOMEM, "out of memory compiling the network");
+        goto done;
+    default:
+        net->msg.len = 0;
+        jg_buf_printf(&net->msg, "%s: internal error: libtcc rejected the emitted code:\n%s",
+                      p->m->spec_path, net->jit != NULL ? jg_jit_errmsg(net->jit) : "");
+        rc = JG_NET_EINTERNAL;
+        goto done;
+    }
+    for (o2 = 0; o2 < JG_N_MODES; o2++) {
+        jg_jit_fn f = jg_jit_function(net->jit, names[o2]);
+        if (f == NULL) {
+            rc = fail(net, JG_NET_EINTERNAL, jg_jit_errmsg(net->jit));
+            goto done;
+        }
+        memcpy(&net->fn[o2], &f, sizeof f);
+    }
+done:
+    jg_buf_free(&src);
+    jg_diag_free(&d);
+    return rc;
+}
+
+int jg_net_open(const char *spec_path, const jg_net_options *options, jg_net **out)
+{
+    jg_net *net;
+    jg_diag d = JG_DIAG_INIT;
+    const int precision = options != NULL ? options->precision : JG_NET_DOUBLE;
+    const int backend = options != NULL ? options->backend : JG_NET_JIT;
+    int rc = JG_NET_OK;
+
+    if (out == NULL)
+        return JG_NET_EINPUT;
+    *out = net = (jg_net *)jg_malloc(sizeof *net);
+    if (net == NULL)
+        return JG_NET_ENOMEM;
+    memset(net, 0, sizeof *net);
+    net->backend = backend;
+    if (spec_path == NULL)
+        return fail(net, JG_NET_EINPUT, "jg_net_open: no spec path");
+    if ((precision != JG_NET_DOUBLE && precision != JG_NET_FLOAT)
+        || (backend != JG_NET_JIT && backend != JG_NET_EXECUTOR))
+        return fail(net, JG_NET_EINPUT, "jg_net_open: unknown precision or backend");
+    net->model = jg_model_load(spec_path, &d);
+    if (net->model != NULL)
+        net->plan = jg_plan_make(net->model, precision == JG_NET_FLOAT ? JG_FLOAT : JG_DOUBLE, &d);
+    if (net->plan == NULL) {
+        rc = d.text.failed || strstr(jg_buf_str(&d.text), "out of memory") != NULL ? JG_NET_ENOMEM
+                                                                                  : JG_NET_EINPUT;
+        fail(net, rc, jg_buf_str(&d.text));
+        if (net->msg.len > 0 && net->msg.data[net->msg.len - 1] == '\n')
+            net->msg.data[--net->msg.len] = '\0';
+        jg_diag_free(&d);
+        jg_model_free(net->model);
+        net->model = NULL;
+        return rc;
+    }
+    jg_diag_free(&d);
+    {
+        jg_diag w = JG_DIAG_INIT;
+        jg_model_warn(net->model, &w);
+        if (w.text.failed)
+            rc = fail(net, JG_NET_ENOMEM, "out of memory");
+        net->warnings = w.text;
+    }
+    if (rc != JG_NET_OK)
+        ;
+    else if (make_arrays(net) != 0)
+        rc = fail(net, JG_NET_ENOMEM, "out of memory");
+    else if (backend == JG_NET_EXECUTOR) {
+        if (jg_exec_init(&net->exec, net->plan, jg_kernels_best(precision == JG_NET_FLOAT),
+                         net->arrays) != 0)
+            rc = fail(net, JG_NET_ENOMEM, "out of memory");
+    } else {
+        rc = make_jit(net);
+    }
+    if (rc != JG_NET_OK) {      /* a handle holding only the message */
+        jg_buf msg = net->msg;
+        net->msg.data = NULL;
+        net->msg.len = net->msg.cap = 0;
+        jg_net_free(net);
+        *out = net = (jg_net *)jg_malloc(sizeof *net);
+        if (net == NULL) {
+            jg_buf_free(&msg);
+            return JG_NET_ENOMEM;
+        }
+        memset(net, 0, sizeof *net);
+        net->msg = msg;
+    }
+    return rc;
+}
+
+int jg_net_load(const char *spec_path, jg_net **out)
+{
+    return jg_net_open(spec_path, NULL, out);
+}
+
+const char *jg_net_warnings(const jg_net *net)
+{
+    return net != NULL ? jg_buf_str(&net->warnings) : "";
+}
+
+const char *jg_net_errmsg(const jg_net *net)
+{
+    return net != NULL ? jg_buf_str(&net->msg) : "out of memory";
+}
+
+size_t jg_net_n_in(const jg_net *net)
+{
+    return net != NULL && net->model != NULL ? net->model->n_in : 0;
+}
+
+size_t jg_net_n_out(const jg_net *net)
+{
+    return net != NULL && net->model != NULL ? net->model->n_out : 0;
+}
+
+const char *jg_net_input_name(const jg_net *net, size_t i)
+{
+    if (net == NULL || net->model == NULL || net->model->input_names == NULL || i >= net->model->n_in)
+        return NULL;
+    return net->model->input_names[i];
+}
+
+int jg_net_precision(const jg_net *net)
+{
+    return net != NULL && net->plan != NULL && net->plan->precision == JG_FLOAT ? JG_NET_FLOAT
+                                                                                 : JG_NET_DOUBLE;
+}
+
+int jg_net_backend(const jg_net *net)
+{
+    return net != NULL ? net->backend : JG_NET_JIT;
+}
+
+size_t jg_net_work_bytes(const jg_net *net)
+{
+    return net != NULL && net->plan != NULL ? net->plan->work_bytes : 0;
+}
+
+/* n points in the plan's precision, pointers as the emitted code takes them. */
+static int run_real(jg_net *net, int mode, size_t n, const void *x, void *u, void *du, void *d2)
+{
+    void *work;
+    if (n == 0)
+        return JG_NET_OK;
+    work = jg_malloc(net->plan->work_bytes);
+    if (work == NULL)
+        return JG_NET_ENOMEM;
+    if (net->backend == JG_NET_EXECUTOR)
+        jg_exec_run(&net->exec, mode, n, x, u, du, d2, work);
+    else if (mode == JG_NET_EVAL)
+        ((eval_fn)net->fn[mode])(n, x, u, work);
+    else if (mode == JG_NET_JACOBIAN)
+        ((jacobian_fn)net->fn[mode])(n, x, u, du, work);
+    else
+        ((second_fn)net->fn[mode])(n, x, u, du, d2, work);
+    jg_free(work);
+    return JG_NET_OK;
+}
+
+static int check_call(const jg_net *net, int mode, size_t n, const void *x)
+{
+    if (net == NULL || net->plan == NULL || mode < 0 || mode >= JG_N_MODES || (x == NULL && n > 0))
+        return JG_NET_EINPUT;
+    return JG_NET_OK;
+}
+
+/* Points per chunk when a float handle is called in double. */
+#define FLOAT_CHUNK 256
+
+int jg_net_run(jg_net *net, int mode, size_t n, const double *x, double *u, double *du, double *d2)
+{
+    size_t n_in, n_out, per2, i, c, k;
+    float *fx, *fu, *fdu, *fd2;
+    int rc = check_call(net, mode, n, x), overflow = 0;
+    if (rc != JG_NET_OK)
+        return rc;
+    if (net->plan->precision != JG_FLOAT)
+        return run_real(net, mode, n, x, u, du, d2);
+    n_in = net->model->n_in;
+    n_out = net->model->n_out;
+    per2 = jg_plan_per_output2(net->model, (jg_mode)mode);
+    fx = (float *)jg_malloc_n(jg_mul(FLOAT_CHUNK, n_in, &overflow), sizeof *fx);
+    fu = (float *)jg_malloc_n(jg_mul(FLOAT_CHUNK, n_out, &overflow), sizeof *fu);
+    fdu = (float *)jg_malloc_n(jg_mul(jg_mul(FLOAT_CHUNK, n_out, &overflow), n_in, &overflow), sizeof *fdu);
+    fd2 = (float *)jg_malloc_n(jg_mul(jg_mul(FLOAT_CHUNK, n_out, &overflow), per2 + 1, &overflow),
+                               sizeof *fd2);
+    if (fx == NULL || fu == NULL || fdu == NULL || fd2 == NULL)
+        rc = JG_NET_ENOMEM;
+    for (i = 0; rc == JG_NET_OK && i < n; i += c) {
+        c = n - i < FLOAT_CHUNK ? n - i : FLOAT_CHUNK;
+        for (k = 0; k < c * n_in; k++)
+            fx[k] = (float)x[i * n_in + k];
+        rc = run_real(net, mode, c, fx, u != NULL ? fu : NULL, mode >= 1 && du != NULL ? fdu : NULL,
+                      mode >= 2 && d2 != NULL ? fd2 : NULL);
+        for (k = 0; u != NULL && k < c * n_out; k++)
+            u[i * n_out + k] = fu[k];
+        for (k = 0; mode >= 1 && du != NULL && k < c * n_out * n_in; k++)
+            du[i * n_out * n_in + k] = fdu[k];
+        for (k = 0; mode >= 2 && d2 != NULL && k < c * n_out * per2; k++)
+            d2[i * n_out * per2 + k] = fd2[k];
+    }
+    jg_free(fx);
+    jg_free(fu);
+    jg_free(fdu);
+    jg_free(fd2);
+    return rc;
+}
+
+int jg_net_run_float(jg_net *net, int mode, size_t n, const float *x, float *u, float *du, float *d2)
+{
+    int rc = check_call(net, mode, n, x);
+    if (rc != JG_NET_OK)
+        return rc;
+    if (net->plan->precision != JG_FLOAT)
+        return JG_NET_EINPUT;
+    return run_real(net, mode, n, x, u, du, d2);
+}
+
+int jg_net_eval(jg_net *net, size_t n, const double *x, double *u)
+{
+    return jg_net_run(net, JG_NET_EVAL, n, x, u, NULL, NULL);
+}
+
+int jg_net_jacobian(jg_net *net, size_t n, const double *x, double *u, double *du)
+{
+    return jg_net_run(net, JG_NET_JACOBIAN, n, x, u, du, NULL);
+}
+
+int jg_net_hessian(jg_net *net, size_t n, const double *x, double *u, double *du, double *d2u)
+{
+    return jg_net_run(net, JG_NET_HESSIAN, n, x, u, du, d2u);
+}
+
+int jg_net_hessian_diag(jg_net *net, size_t n, const double *x, double *u, double *du,
+                        double *d2u_diag)
+{
+    return jg_net_run(net, JG_NET_HESSIAN_DIAG, n, x, u, du, d2u_diag);
+}
+
+int jg_net_laplacian(jg_net *net, size_t n, const double *x, double *u, double *du, double *lap)
+{
+    return jg_net_run(net, JG_NET_LAPLACIAN, n, x, u, du, lap);
+}
+
+/* One thread's share of jg_net_run_parallel. */
+typedef struct slice {
+    jg_net *net;
+    int mode, rc;
+    size_t n;
+    const double *x;
+    double *u, *du, *d2;
+} slice;
+
+static void *run_slice(void *arg)
+{
+    slice *s = (slice *)arg;
+    s->rc = jg_net_run(s->net, s->mode, s->n, s->x, s->u, s->du, s->d2);
+    return NULL;
+}
+
+#define MAX_THREADS 256
+#define MIN_PER_THREAD 16   /* points: fewer are not worth a thread */
+
+int jg_net_run_parallel(jg_net *net, int mode, int threads, size_t n, const double *x, double *u,
+                        double *du, double *d2)
+{
+    slice s[MAX_THREADS];
+    pthread_t tid[MAX_THREADS];
+    int started[MAX_THREADS];
+    size_t n_in, n_out, per2, t, nt, at = 0;
+    int rc = check_call(net, mode, n, x);
+    if (rc != JG_NET_OK)
+        return rc;
+    if (threads <= 0) {
+        long cores = sysconf(_SC_NPROCESSORS_ONLN);
+        threads = cores > 0 ? (int)cores : 1;
+    }
+    nt = (size_t)(threads < MAX_THREADS ? threads : MAX_THREADS);
+    if (nt > n / MIN_PER_THREAD)
+        nt = n / MIN_PER_THREAD > 0 ? n / MIN_PER_THREAD : 1;
+    if (nt <= 1)
+        return jg_net_run(net, mode, n, x, u, du, d2);
+    n_in = net->model->n_in;
+    n_out = net->model->n_out;
+    per2 = jg_plan_per_output2(net->model, (jg_mode)mode);
+    for (t = 0; t < nt; t++) {
+        const size_t c = n / nt + (t < n % nt);
+        s[t].net = net;
+        s[t].mode = mode;
+        s[t].rc = JG_NET_OK;
+        s[t].n = c;
+        s[t].x = x + at * n_in;
+        s[t].u = u != NULL ? u + at * n_out : NULL;
+        s[t].du = mode >= 1 && du != NULL ? du + at * n_out * n_in : NULL;
+        s[t].d2 = mode >= 2 && d2 != NULL ? d2 + at * n_out * per2 : NULL;
+        at += c;
+        started[t] = t > 0 && pthread_create(&tid[t], NULL, run_slice, &s[t]) == 0;
+        if (t > 0 && !started[t])
+            run_slice(&s[t]);       /* no thread: this one does it */
+    }
+    run_slice(&s[0]);
+    for (t = 1; t < nt; t++)
+        if (started[t])
+            pthread_join(tid[t], NULL);
+    for (t = 0; t < nt; t++)
+        if (s[t].rc != JG_NET_OK)
+            rc = s[t].rc;
+    return rc;
+}
+
+/* The layer whose tensor this is, and which of its arrays: 0 weight (or
+   B, or scale's mul), 1 bias (or scale's add); -1 when none. */
+static int find_tensor(const jg_model *m, const char *tensor, size_t *layer)
+{
+    size_t i, n;
+    for (i = 0; i < m->n_layers; i++) {
+        const jg_layer *l = &m->layers[i];
+        *layer = i;
+        if (l->kind == JG_DENSE && l->tensor != NULL) {
+            n = strlen(l->tensor);
+            if (strncmp(tensor, l->tensor, n) == 0 && strcmp(tensor + n, ".weight") == 0)
+                return 0;
+            if (l->b != NULL && strncmp(tensor, l->tensor, n) == 0 && strcmp(tensor + n, ".bias") == 0)
+                return 1;
+        } else if (l->kind == JG_FOURIER && l->tensor != NULL && strcmp(l->tensor, tensor) == 0) {
+            return 0;
+        } else if (l->kind == JG_SCALE) {
+            if (l->tensor != NULL && strcmp(l->tensor, tensor) == 0)
+                return 0;
+            if (l->tensor2 != NULL && strcmp(l->tensor2, tensor) == 0)
+                return 1;
+        }
+    }
+    return -1;
+}
+
+int jg_net_set_tensor(jg_net *net, const char *tensor, const double *values, size_t count)
+{
+    jg_layer *l;
+    jg_plan *p;
+    jg_diag d = JG_DIAG_INIT;
+    size_t layer = 0, want, i;
+    int which;
+    if (net == NULL || net->plan == NULL)
+        return JG_NET_EINPUT;
+    if (tensor == NULL || (values == NULL && count > 0))
+        return fail(net, JG_NET_EINPUT, "jg_net_set_tensor: no tensor name or values");
+    which = find_tensor(net->model, tensor, &layer);
+    if (which < 0) {
+        net->msg.len = 0;
+        jg_buf_printf(&net->msg, "%s: no tensor '%s' in the network", net->model->spec_path, tensor);
+        return JG_NET_EINPUT;
+    }
+    l = &net->model->layers[layer];
+    want = l->kind == JG_FOURIER ? l->n_out / 2 * l->n_in
+         : l->kind == JG_DENSE && which == 0 ? l->n_out * l->n_in : l->n_out;
+    if (count != want) {
+        net->msg.len = 0;
+        jg_buf_printf(&net->msg, "%s: tensor '%s' has %zu numbers, not %zu", net->model->spec_path, tensor,
+                      want, count);
+        return JG_NET_EINPUT;
+    }
+    for (i = 0; i < count; i++)
+        if (!isfinite(values[i]) || (net->plan->precision == JG_FLOAT && fabs(values[i]) > 3.4028234663852886e38)) {
+            net->msg.len = 0;
+            jg_buf_printf(&net->msg, "%s: tensor '%s' [%zu] is %g: not a number the network can hold",
+                          net->model->spec_path, tensor, i, values[i]);
+            return JG_NET_EINPUT;
+        }
+    memcpy(which == 0 ? l->w : l->b, values, count * sizeof *values);
+    p = jg_plan_make(net->model, net->plan->precision, &d);    /* the same layout, new numbers */
+    jg_diag_free(&d);
+    if (p == NULL)
+        return fail(net, JG_NET_ENOMEM, "out of memory");
+    fill_arrays(net, p);
+    jg_plan_free(p);
+    return JG_NET_OK;
+}
+
+int jg_net_emit(jg_net *net, int form, const char *prefix, char **text, size_t *len)
+{
+    jg_emit_opts o;
+    jg_buf c = JG_BUF_INIT, h = JG_BUF_INIT;
+    jg_diag d = JG_DIAG_INIT;
+    int rc = JG_NET_OK;
+    if (text != NULL)
+        *text = NULL;
+    if (net == NULL || net->plan == NULL || text == NULL || form < 0 || form > 2)
+        return net != NULL ? fail(net, JG_NET_EINPUT, "jg_net_emit: bad arguments") : JG_NET_EINPUT;
+    o.prefix = prefix != NULL ? prefix : "model";
+    o.target = form == JG_NET_EMIT_SINGLE ? JG_TARGET_SINGLE : JG_TARGET_FILE;
+    o.command = NULL;
+    o.precision = net->plan->precision;
+    o.hessians = JG_HESSIAN_ALL;
+    if (jg_emit_plan(net->plan, &o, &c, form == JG_NET_EMIT_HEADER ? &h : NULL, &d) != 0) {
+        rc = fail(net, d.text.failed ? JG_NET_ENOMEM : JG_NET_EINPUT, jg_buf_str(&d.text));
+    } else {
+        jg_buf *keep = form == JG_NET_EMIT_HEADER ? &h : &c;
+        if (keep->failed || keep->data == NULL) {
+            rc = fail(net, JG_NET_ENOMEM, "out of memory");
+        } else {
+            *text = keep->data;
+            if (len != NULL)
+                *len = keep->len;
+            keep->data = NULL;
+        }
+    }
+    jg_buf_free(&c);
+    jg_buf_free(&h);
+    jg_diag_free(&d);
+    return rc;
+}
+
+void jg_net_free_text(char *text)
+{
+    jg_free(text);
+}
+
+void jg_net_free(jg_net *net)
+{
+    size_t k;
+    if (net == NULL)
+        return;
+    if (net->syms != NULL && net->plan != NULL)
+        for (k = 0; k < net->plan->n_arrays; k++)
+            jg_free((void *)net->syms[k].name);
+    jg_free(net->syms);
+    jg_jit_free(net->jit);
+    jg_exec_free(&net->exec);
+    jg_free(net->arrays);
+    jg_free(net->block);
+    jg_plan_free(net->plan);
+    jg_model_free(net->model);
+    jg_buf_free(&net->msg);
+    jg_buf_free(&net->warnings);
+    jg_free(net);
+}

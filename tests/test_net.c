@@ -1,0 +1,538 @@
+/* test_net.c: the library's handle (include/jetgen.h) as a user calls it:
+   both reference networks through the JIT and the executor against PyTorch
+   autograd in float64 (tests/data, 1e-12 normwise), in float against
+   float64 (within PyTorch's own float32 error, twice, plus 8 float
+   epsilons); the diagonal and Laplacian modes against the full Hessian;
+   many threads on one handle; jg_net_run_parallel in every mode writing
+   exactly its results; weights replaced in place; bad specs and misuse;
+   and the widest networks `check` accepts (1 -> 12000 -> 1 and
+   1 -> 40000 -> 1 tanh) through the JIT, the executor, the emitted file
+   and the single header, inside threads with a 256 KiB stack, against the
+   network computed in long double. */
+#include <check.h>
+#include <dlfcn.h>
+#include <float.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "jetgen.h"
+#include "testutil.h"
+
+#define TOL 1e-12
+
+static const char *const nets[] = {"seed-pinn", "pinn-xt"};
+
+static jg_net *open_net(const char *name, int precision, int backend)
+{
+    char path[1024];
+    jg_net_options o;
+    jg_net *net = NULL;
+    int rc;
+    o.precision = precision;
+    o.backend = backend;
+    snprintf(path, sizeof path, "%s/%s/model.spec", tu_data_dir(), name);
+    rc = jg_net_open(path, &o, &net);
+    ck_assert_msg(rc == JG_NET_OK, "%s: %s", path, jg_net_errmsg(net));
+    return net;
+}
+
+static double *alloc(size_t n)
+{
+    double *p = (double *)malloc((n > 0 ? n : 1) * sizeof *p);
+    ck_assert(p != NULL);
+    return p;
+}
+
+/* _i: network x backend. */
+START_TEST(reference_double)
+{
+    const char *name = nets[_i / 2];
+    jg_net *net = open_net(name, JG_NET_DOUBLE, _i % 2);
+    char path[1024];
+    tu_reference r;
+    size_t p, no, ni, k, i;
+    double *u, *du, *d2u, *dg, *lap, *u2, *du2;
+    snprintf(path, sizeof path, "%s/%s/expected-f64.json", tu_data_dir(), name);
+    tu_reference_load(&r, path);
+    ni = jg_net_n_in(net);
+    no = jg_net_n_out(net);
+    ck_assert_uint_eq(ni, r.n_in);
+    ck_assert_uint_eq(no, r.n_out);
+    ck_assert_int_eq(jg_net_backend(net), _i % 2);
+    u = alloc(r.n * no);
+    du = alloc(r.n * no * ni);
+    d2u = alloc(r.n * no * ni * ni);
+    dg = alloc(r.n * no * ni);
+    lap = alloc(r.n * no);
+    u2 = alloc(r.n * no);
+    du2 = alloc(r.n * no * ni);
+    ck_assert_int_eq(jg_net_hessian(net, r.n, r.x, u, du, d2u), JG_NET_OK);
+    for (p = 0; p < r.n; p++) {
+        double e1 = tu_normwise(u + p * no, r.u + p * no, no);
+        double e2 = tu_normwise(du + p * no * ni, r.du + p * no * ni, no * ni);
+        double e3 = tu_normwise(d2u + p * no * ni * ni, r.d2u + p * no * ni * ni, no * ni * ni);
+        ck_assert_msg(e1 <= TOL && e2 <= TOL && e3 <= TOL, "%s point %zu: errors %.3g %.3g %.3g", name, p,
+                      e1, e2, e3);
+    }
+    /* the other modes give the diagonal and trace of the same Hessian, and
+       the same u and du */
+    ck_assert_int_eq(jg_net_hessian_diag(net, r.n, r.x, u2, du2, dg), JG_NET_OK);
+    ck_assert_int_eq(jg_net_laplacian(net, r.n, r.x, NULL, NULL, lap), JG_NET_OK);
+    for (k = 0; k < r.n * no; k++) {
+        double tr = 0, scale = 1e-300;
+        ck_assert(u2[k] == u[k]);
+        for (i = 0; i < ni; i++) {
+            const double h = d2u[(k * ni + i) * ni + i];
+            ck_assert(du2[k * ni + i] == du[k * ni + i]);
+            ck_assert_msg(fabs(dg[k * ni + i] - h) <= 1e-12 * (fabs(h) + 1e-3), "diag %zu %zu", k, i);
+            tr += h;
+            scale += fabs(h);
+        }
+        ck_assert_msg(fabs(lap[k] - tr) <= 1e-12 * (scale + 1e-3), "lap %zu: %.17g vs %.17g", k, lap[k], tr);
+    }
+    ck_assert_int_eq(jg_net_eval(net, r.n, r.x, u2), JG_NET_OK);
+    ck_assert_int_eq(jg_net_jacobian(net, r.n, r.x, NULL, du2), JG_NET_OK);
+    for (k = 0; k < r.n * no; k++)
+        ck_assert(u2[k] == u[k]);
+    for (k = 0; k < r.n * no * ni; k++)
+        ck_assert(du2[k] == du[k]);
+    free(u); free(du); free(d2u); free(dg); free(lap); free(u2); free(du2);
+    tu_reference_free(&r);
+    jg_net_free(net);
+}
+END_TEST
+
+/* In float: within twice PyTorch's float32 error plus 8 float epsilons,
+   both through the double API and jg_net_run_float. */
+START_TEST(reference_float)
+{
+    const char *name = nets[_i / 2];
+    jg_net *net = open_net(name, JG_NET_FLOAT, _i % 2);
+    char path[1024];
+    tu_reference r, r32;
+    size_t p, no, ni, k, nd2;
+    double *u, *du, *d2u;
+    float *fx, *fu;
+    snprintf(path, sizeof path, "%s/%s/expected-f64.json", tu_data_dir(), name);
+    tu_reference_load(&r, path);
+    snprintf(path, sizeof path, "%s/%s/expected-f32.json", tu_data_dir(), name);
+    tu_reference_load(&r32, path);
+    ni = r.n_in;
+    no = r.n_out;
+    nd2 = no * ni * ni;
+    ck_assert_int_eq(jg_net_precision(net), JG_NET_FLOAT);
+    u = alloc(r.n * no);
+    du = alloc(r.n * no * ni);
+    d2u = alloc(r.n * nd2);
+    ck_assert_int_eq(jg_net_hessian(net, r.n, r.x, u, du, d2u), JG_NET_OK);
+    for (p = 0; p < r.n; p++) {
+        const double *w[3] = {r.u + p * no, r.du + p * no * ni, r.d2u + p * nd2};
+        const double *t[3] = {r32.u + p * no, r32.du + p * no * ni, r32.d2u + p * nd2};
+        const double *g[3] = {u + p * no, du + p * no * ni, d2u + p * nd2};
+        const size_t len[3] = {no, no * ni, nd2};
+        for (k = 0; k < 3; k++) {
+            const double bound = 2 * tu_normwise(t[k], w[k], len[k]) + 8 * FLT_EPSILON;
+            const double e = tu_normwise(g[k], w[k], len[k]);
+            ck_assert_msg(e <= bound, "%s point %zu quantity %zu: %.3g > %.3g", name, p, k, e, bound);
+        }
+    }
+    fx = (float *)malloc(r.n * ni * sizeof *fx);
+    fu = (float *)malloc(r.n * no * sizeof *fu);
+    for (k = 0; k < r.n * ni; k++)
+        fx[k] = (float)r.x[k];
+    ck_assert_int_eq(jg_net_run_float(net, JG_NET_EVAL, r.n, fx, fu, NULL, NULL), JG_NET_OK);
+    for (k = 0; k < r.n * no; k++)
+        ck_assert_msg((double)fu[k] == u[k], "u[%zu]: %.9g vs %.9g", k, (double)fu[k], u[k]);
+    free(fx); free(fu); free(u); free(du); free(d2u);
+    tu_reference_free(&r);
+    tu_reference_free(&r32);
+    jg_net_free(net);
+}
+END_TEST
+
+START_TEST(bad_specs)
+{
+    const char *dir = tu_tmpdir();
+    char path[1024];
+    jg_net *net = NULL;
+    double x = 0, u;
+    float fx = 0;
+    snprintf(path, sizeof path, "%s/bad.spec", dir);
+    tu_write_file(path, "input 1\ntahn\n", 13);
+    ck_assert_int_ne(jg_net_load(path, &net), JG_NET_OK);
+    ck_assert_ptr_nonnull(net);
+    ck_assert_msg(strstr(jg_net_errmsg(net), "bad.spec:2:1: unknown layer 'tahn'") != NULL, "%s",
+                  jg_net_errmsg(net));
+    ck_assert_uint_eq(jg_net_n_in(net), 0);
+    ck_assert_int_eq(jg_net_eval(net, 1, &x, &u), JG_NET_EINPUT);
+    jg_net_free(net);
+    net = NULL;
+    ck_assert_int_eq(jg_net_load(tu_path(dir, "missing.spec"), &net), JG_NET_EINPUT);
+    ck_assert_msg(strstr(jg_net_errmsg(net), "missing.spec") != NULL, "%s", jg_net_errmsg(net));
+    jg_net_free(net);
+    jg_net_free(NULL);
+    /* misuse of a good handle */
+    net = open_net("pinn-xt", JG_NET_DOUBLE, JG_NET_EXECUTOR);
+    ck_assert_int_eq(jg_net_run(net, 7, 1, &x, &u, NULL, NULL), JG_NET_EINPUT);
+    ck_assert_int_eq(jg_net_run(net, JG_NET_EVAL, 1, NULL, &u, NULL, NULL), JG_NET_EINPUT);
+    ck_assert_int_eq(jg_net_run(net, JG_NET_EVAL, 0, NULL, NULL, NULL, NULL), JG_NET_OK);
+    ck_assert_int_eq(jg_net_run_float(net, JG_NET_EVAL, 1, &fx, NULL, NULL, NULL), JG_NET_EINPUT);
+    jg_net_free(net);
+}
+END_TEST
+
+/* jg_net_run_parallel writes exactly the mode's results (a canary past
+   them stays) and the bits of one thread, in every mode. */
+START_TEST(parallel_modes)
+{
+    jg_net *net = open_net("pinn-xt", JG_NET_DOUBLE, JG_NET_EXECUTOR);
+    const size_t n = 203, ni = jg_net_n_in(net), no = jg_net_n_out(net);
+    const size_t per2[5] = {0, 0, ni * ni, ni, 1};
+    int mode, threads;
+    size_t k;
+    double *x = alloc(n * ni);
+    tu_rng rng = {7};
+    for (k = 0; k < n * ni; k++)
+        x[k] = tu_uniform(&rng, -1, 1);
+    for (mode = 0; mode < 5; mode++)
+        for (threads = 0; threads <= 5; threads++) {
+            const size_t nu = n * no, ndu = mode >= 1 ? n * no * ni : 0, nd2 = n * no * per2[mode];
+            double *a = alloc(nu + ndu + nd2 + 3), *b = alloc(nu + ndu + nd2 + 3);
+            for (k = 0; k < nu + ndu + nd2 + 3; k++)
+                a[k] = b[k] = -777.0;
+            ck_assert_int_eq(jg_net_run(net, mode, n, x, a, mode >= 1 ? a + nu : NULL,
+                                        mode >= 2 ? a + nu + ndu : NULL), JG_NET_OK);
+            ck_assert_int_eq(jg_net_run_parallel(net, mode, threads, n, x, b, mode >= 1 ? b + nu : NULL,
+                                                 mode >= 2 ? b + nu + ndu : NULL), JG_NET_OK);
+            for (k = 0; k < nu + ndu + nd2 + 3; k++)
+                ck_assert_msg(memcmp(&a[k], &b[k], sizeof a[k]) == 0, "mode %d threads %d: [%zu]", mode,
+                              threads, k);
+            for (k = nu + ndu + nd2; k < nu + ndu + nd2 + 3; k++)
+                ck_assert(b[k] == -777.0);
+            free(a);
+            free(b);
+        }
+    free(x);
+    jg_net_free(net);
+}
+END_TEST
+
+/* Weights replaced in place: a bias shift moves u by exactly that much
+   (an output bias), later calls see it, errors name the tensor. */
+START_TEST(set_tensor)
+{
+    jg_net *net = open_net("pinn-xt", JG_NET_DOUBLE, _i);
+    const size_t no = jg_net_n_out(net);
+    double x[2] = {0.3, -0.2}, u0[4], u1[4], b[4] = {0.5, 0.5, 0.5, 0.5}, w = 1.0;
+    size_t k;
+    ck_assert_uint_le(no, 4);
+    ck_assert_int_eq(jg_net_eval(net, 1, x, u0), JG_NET_OK);
+    ck_assert_int_eq(jg_net_set_tensor(net, "linears.6.bias", b, no), JG_NET_OK);
+    ck_assert_int_eq(jg_net_eval(net, 1, x, u1), JG_NET_OK);
+    for (k = 0; k < no; k++)
+        ck_assert_msg(u1[k] != u0[k], "u[%zu] did not change", k);
+    ck_assert_int_eq(jg_net_set_tensor(net, "nothing.weight", b, 1), JG_NET_EINPUT);
+    ck_assert_msg(strstr(jg_net_errmsg(net), "no tensor 'nothing.weight'") != NULL, "%s", jg_net_errmsg(net));
+    ck_assert_int_eq(jg_net_set_tensor(net, "linears.0.weight", &w, 1), JG_NET_EINPUT);
+    ck_assert_msg(strstr(jg_net_errmsg(net), "linears.0.weight") != NULL, "%s", jg_net_errmsg(net));
+    w = NAN;
+    ck_assert_int_eq(jg_net_set_tensor(net, "linears.6.bias", &w, 1), JG_NET_EINPUT);
+    jg_net_free(net);
+}
+END_TEST
+
+/* Many threads on one handle: the bits of one thread. */
+typedef struct job {
+    jg_net *net;
+    const double *x;
+    double *u, *du, *d2u;
+    size_t n;
+} job;
+
+static void *run_job(void *arg)
+{
+    job *j = (job *)arg;
+    int r;
+    for (r = 0; r < 8; r++)
+        jg_net_hessian(j->net, j->n, j->x, j->u, j->du, j->d2u);
+    return NULL;
+}
+
+START_TEST(threads_share)
+{
+    jg_net *net = open_net("seed-pinn", JG_NET_DOUBLE, _i);
+    const size_t n = 37, no = jg_net_n_out(net);
+    pthread_t t[6];
+    job j[6];
+    double x[37], *ref = alloc(n * no * 3);
+    size_t k, i;
+    for (k = 0; k < n; k++)
+        x[k] = -1.5 + 3.0 * (double)k / (double)n;
+    ck_assert_int_eq(jg_net_hessian(net, n, x, ref, ref + n * no, ref + 2 * n * no), JG_NET_OK);
+    for (i = 0; i < 6; i++) {
+        double *o = alloc(n * no * 3);
+        j[i].net = net;
+        j[i].x = x;
+        j[i].n = n;
+        j[i].u = o;
+        j[i].du = o + n * no;
+        j[i].d2u = o + 2 * n * no;
+        ck_assert_int_eq(pthread_create(&t[i], NULL, run_job, &j[i]), 0);
+    }
+    for (i = 0; i < 6; i++) {
+        pthread_join(t[i], NULL);
+        ck_assert(memcmp(j[i].u, ref, n * no * 3 * sizeof *ref) == 0);
+        free(j[i].u);
+    }
+    free(ref);
+    jg_net_free(net);
+}
+END_TEST
+
+/* ---- the widest networks ---- */
+
+typedef struct wide {
+    size_t width;
+    char spec[1024];
+    double *w1, *b1, *w2, b2;
+} wide;
+
+/* 1 -> width -> 1 tanh with random weights, written to a temporary folder. */
+static void wide_make(wide *w, size_t width)
+{
+    const char *dir = tu_tmpdir();
+    char st[1024];
+    tu_rng rng = {width};
+    tu_tensor t[4];
+    size_t j;
+    w->width = width;
+    w->w1 = alloc(width);
+    w->b1 = alloc(width);
+    w->w2 = alloc(width);
+    for (j = 0; j < width; j++) {
+        w->w1[j] = tu_uniform(&rng, -2, 2);
+        w->b1[j] = tu_uniform(&rng, -1, 1);
+        w->w2[j] = tu_uniform(&rng, -1, 1) / sqrt((double)width);
+    }
+    w->b2 = 0.25;
+    t[0].name = "l0.weight"; t[0].dtype = "F64"; t[0].rank = 2; t[0].shape[0] = width; t[0].shape[1] = 1;
+    t[0].data = w->w1;
+    t[1].name = "l0.bias"; t[1].dtype = "F64"; t[1].rank = 1; t[1].shape[0] = width; t[1].data = w->b1;
+    t[2].name = "l2.weight"; t[2].dtype = "F64"; t[2].rank = 2; t[2].shape[0] = 1; t[2].shape[1] = width;
+    t[2].data = w->w2;
+    t[3].name = "l2.bias"; t[3].dtype = "F64"; t[3].rank = 1; t[3].shape[0] = 1; t[3].data = &w->b2;
+    snprintf(st, sizeof st, "%s/wide.safetensors", dir);
+    tu_write_safetensors(st, t, 4);
+    snprintf(w->spec, sizeof w->spec, "%s/wide.spec", dir);
+    snprintf(st, sizeof st, "input 1\nweights wide.safetensors\ndense %zu l0\ntanh\ndense 1 l2\n", width);
+    tu_write_file(w->spec, st, strlen(st));
+}
+
+/* u, du, d2u at x in long double: the oracle. */
+static void wide_oracle(const wide *w, double x, double out[3])
+{
+    long double u = w->b2, du = 0, d2u = 0;
+    size_t j;
+    for (j = 0; j < w->width; j++) {
+        const long double t = tanhl((long double)w->w1[j] * x + w->b1[j]), s1 = 1 - t * t;
+        u += w->w2[j] * t;
+        du += (long double)w->w2[j] * s1 * w->w1[j];
+        d2u += (long double)w->w2[j] * (-2 * t * s1) * w->w1[j] * w->w1[j];
+    }
+    out[0] = (double)u;
+    out[1] = (double)du;
+    out[2] = (double)d2u;
+}
+
+typedef void (*hessian_fn)(size_t, const double *, double *, double *, double *);
+typedef void (*hessian_work_fn)(size_t, const double *, double *, double *, double *, void *);
+typedef size_t (*bytes_fn)(void);
+
+typedef struct wide_call {
+    jg_net *net;                /* or: */
+    hessian_fn plain;
+    hessian_work_fn with_work;
+    size_t work_bytes;
+    double x[5], got[5][3];
+    int rc;
+} wide_call;
+
+static void *wide_thread(void *arg)
+{
+    wide_call *c = (wide_call *)arg;
+    size_t p;
+    void *work = c->with_work != NULL ? malloc(c->work_bytes) : NULL;
+    for (p = 0; p < 5; p++) {
+        double *g = c->got[p];
+        if (c->net != NULL)
+            c->rc |= jg_net_hessian(c->net, 1, &c->x[p], &g[0], &g[1], &g[2]);
+        else if (c->with_work != NULL)
+            c->with_work(1, &c->x[p], &g[0], &g[1], &g[2], work);
+        else
+            c->plain(1, &c->x[p], &g[0], &g[1], &g[2]);
+    }
+    free(work);
+    return NULL;
+}
+
+/* Runs c in a thread with a 256 KiB stack and checks its numbers. */
+static void wide_check(const wide *w, wide_call *c, const char *what)
+{
+    pthread_attr_t attr;
+    pthread_t t;
+    size_t p, q;
+    for (p = 0; p < 5; p++)
+        c->x[p] = -1.0 + 0.5 * (double)p + 0.013;
+    c->rc = 0;
+    ck_assert_int_eq(pthread_attr_init(&attr), 0);
+    ck_assert_int_eq(pthread_attr_setstacksize(&attr, 256 * 1024), 0);
+    ck_assert_int_eq(pthread_create(&t, &attr, wide_thread, c), 0);
+    ck_assert_int_eq(pthread_join(t, NULL), 0);
+    pthread_attr_destroy(&attr);
+    ck_assert_int_eq(c->rc, 0);
+    for (p = 0; p < 5; p++) {
+        double want[3];
+        wide_oracle(w, c->x[p], want);
+        for (q = 0; q < 3; q++)
+            ck_assert_msg(fabs(c->got[p][q] - want[q]) <= 1e-12 * (fabs(want[q]) + 1),
+                          "%zu wide, %s, x = %g, quantity %zu: %.17g, want %.17g", w->width, what, c->x[p], q,
+                          c->got[p][q], want[q]);
+    }
+}
+
+static const size_t widths[2] = {12000, 40000};
+
+/* The library's handle, JIT and executor, in a 256 KiB thread. */
+START_TEST(wide_library)
+{
+    wide w;
+    wide_call c;
+    jg_net_options o;
+    int b;
+    wide_make(&w, widths[_i]);
+    for (b = 0; b < 2; b++) {
+        memset(&c, 0, sizeof c);
+        o.precision = JG_NET_DOUBLE;
+        o.backend = b;
+        ck_assert_msg(jg_net_open(w.spec, &o, &c.net) == JG_NET_OK, "%s", jg_net_errmsg(c.net));
+        wide_check(&w, &c, b ? "executor" : "JIT");
+        jg_net_free(c.net);
+    }
+    free(w.w1); free(w.b1); free(w.w2);
+}
+END_TEST
+
+/* The emitted file and the single header, compiled by gcc into a shared
+   object: the plain functions and the _work ones, in a 256 KiB thread. */
+START_TEST(wide_emitted)
+{
+    wide w;
+    int f;
+    wide_make(&w, widths[_i]);
+    for (f = 0; f < 2; f++) {
+        const char *dir = tu_tmpdir();
+        char cmd[4096], so[1024];
+        void *lib;
+        wide_call c;
+        bytes_fn bytes;
+        void *sym;
+        snprintf(so, sizeof so, "%s/wide.so", dir);
+        if (f == 0)
+            snprintf(cmd, sizeof cmd, "'%s' emit '%s' -o '%s/wide.c' --prefix wide && gcc -std=c99 -O2 -Wall "
+                     "-Wextra -pedantic -Werror -shared -fPIC '%s/wide.c' -o '%s' -lm",
+                     getenv("JETGEN"), w.spec, dir, dir, so);
+        else
+            snprintf(cmd, sizeof cmd, "'%s' emit '%s' --single-header '%s/wide.h' --prefix wide && printf "
+                     "'#define WIDE_IMPLEMENTATION\\n#include \"wide.h\"\\n' > '%s/w.c' && gcc -std=c99 -O2 "
+                     "-Wall -Wextra -pedantic -Werror -shared -fPIC -I'%s' '%s/w.c' -o '%s' -lm",
+                     getenv("JETGEN"), w.spec, dir, dir, dir, dir, so);
+        ck_assert_msg(tu_run(cmd) == 0, "%s", cmd);
+        lib = dlopen(so, RTLD_NOW | RTLD_LOCAL);
+        ck_assert_msg(lib != NULL, "%s", dlerror());
+        memset(&c, 0, sizeof c);
+        sym = dlsym(lib, "wide_hessian");
+        memcpy(&c.plain, &sym, sizeof sym);
+        wide_check(&w, &c, f ? "single header, plain" : "file, plain");
+        sym = dlsym(lib, "wide_hessian_work");
+        memcpy(&c.with_work, &sym, sizeof sym);
+        sym = dlsym(lib, "wide_work_bytes");
+        memcpy(&bytes, &sym, sizeof sym);
+        c.work_bytes = bytes();
+        wide_check(&w, &c, f ? "single header, _work" : "file, _work");
+        dlclose(lib);
+    }
+    free(w.w1); free(w.b1); free(w.w2);
+}
+END_TEST
+
+/* jetgen eval on the widest networks: the CLI goes through the library. */
+START_TEST(wide_cli)
+{
+    wide w;
+    char cmd[4096], out[1024];
+    double want[3], got[3];
+    FILE *fp;
+    wide_make(&w, widths[_i]);
+    snprintf(out, sizeof out, "%s/eval.json", tu_tmpdir());
+    snprintf(cmd, sizeof cmd, "echo 0.3 | '%s' eval '%s' --format json > '%s'", getenv("JETGEN"), w.spec, out);
+    ck_assert_int_eq(tu_run(cmd), 0);
+    fp = fopen(out, "r");
+    ck_assert_ptr_nonnull(fp);
+    ck_assert_int_eq(fscanf(fp, "{\"points\": [[%*g]],\n \"u\": [[%lg]],\n \"du\": [[[%lg]]],\n \"d2u\": [[[[%lg]]]]}",
+                            &got[0], &got[1], &got[2]), 3);
+    fclose(fp);
+    wide_oracle(&w, 0.3, want);
+    ck_assert_msg(fabs(got[0] - want[0]) <= 1e-12 * (fabs(want[0]) + 1), "u %.17g %.17g", got[0], want[0]);
+    ck_assert_msg(fabs(got[1] - want[1]) <= 1e-12 * (fabs(want[1]) + 1), "du %.17g %.17g", got[1], want[1]);
+    ck_assert_msg(fabs(got[2] - want[2]) <= 1e-12 * (fabs(want[2]) + 1), "d2u %.17g %.17g", got[2], want[2]);
+    free(w.w1); free(w.b1); free(w.w2);
+}
+END_TEST
+
+/* emit through the handle: the bytes of `jetgen emit` without command. */
+START_TEST(emit_text)
+{
+    jg_net *net = open_net("pinn-xt", JG_NET_DOUBLE, JG_NET_EXECUTOR);
+    char *text = NULL;
+    size_t len = 0;
+    ck_assert_int_eq(jg_net_emit(net, JG_NET_EMIT_SOURCE, "xt", &text, &len), JG_NET_OK);
+    ck_assert_ptr_nonnull(text);
+    ck_assert_uint_eq(strlen(text), len);
+    ck_assert(strstr(text, "void xt_hessian_work(size_t n") != NULL);
+    jg_net_free_text(text);
+    ck_assert_int_eq(jg_net_emit(net, JG_NET_EMIT_HEADER, "xt", &text, &len), JG_NET_OK);
+    ck_assert(strstr(text, "#define XT_WORK_BYTES") != NULL);
+    jg_net_free_text(text);
+    ck_assert_int_eq(jg_net_emit(net, JG_NET_EMIT_SOURCE, "9bad", &text, &len), JG_NET_EINPUT);
+    ck_assert_ptr_null(text);
+    ck_assert_msg(strstr(jg_net_errmsg(net), "prefix '9bad'") != NULL, "%s", jg_net_errmsg(net));
+    jg_net_free(net);
+}
+END_TEST
+
+static Suite *suite(void)
+{
+    Suite *s = suite_create("net");
+    TCase *tc = tcase_create("net");
+    tcase_set_timeout(tc, 240);
+    tcase_add_loop_test(tc, reference_double, 0, 4);
+    tcase_add_loop_test(tc, reference_float, 0, 4);
+    tcase_add_test(tc, bad_specs);
+    tcase_add_test(tc, parallel_modes);
+    tcase_add_loop_test(tc, set_tensor, 0, 2);
+    tcase_add_loop_test(tc, threads_share, 0, 2);
+    tcase_add_loop_test(tc, wide_library, 0, 2);
+    tcase_add_loop_test(tc, wide_emitted, 0, 2);
+    tcase_add_loop_test(tc, wide_cli, 0, 2);
+    tcase_add_test(tc, emit_text);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    return tu_run_suite(suite());
+}
