@@ -16,6 +16,7 @@
 #include "jit.h"
 #include "mem.h"
 #include "model.h"
+#include "plan.h"
 #include "safetensors.h"
 
 static const char usage_main[] =
@@ -214,6 +215,20 @@ static int cmd_check(int argc, char **argv)
     print_flops("u, du/dx, d2u/dx2", jg_model_flops(m, JG_MODE_HESSIAN));
     print_flops("u, du/dx, diag d2u/dx2", jg_model_flops(m, JG_MODE_DIAG));
     print_flops("u, du/dx, Laplacian", jg_model_flops(m, JG_MODE_LAPLACIAN));
+    for (i = 0; i < 2; i++) {
+        jg_plan *p = jg_plan_make(m, i ? JG_FLOAT : JG_DOUBLE, &d);
+        if (p == NULL)
+            break;
+        if (i == 0)
+            printf("  plan (the layout every back end runs):\n");
+        printf("  %-6s  points per tile %zu, %zu, %zu, %zu, %zu (u; du; d2u; diag; Laplacian), "
+               "work space %zu bytes, %s\n", i ? "float" : "double", p->tile[0], p->tile[1], p->tile[2],
+               p->tile[3], p->tile[4], p->work_bytes,
+               p->on_stack ? "on the stack" : "from malloc in the plain functions");
+        jg_plan_free(p);
+    }
+    cli_report(&d);
+    jg_diag_free(&d);
     jg_model_free(m);
     return 0;
 }

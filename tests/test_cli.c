@@ -95,6 +95,11 @@ START_TEST(check_reports_the_network)
     ck_assert_msg(strstr(out_text, "parameters  30751") != NULL, "%s", out_text);
     ck_assert(strstr(out_text, "linears.6 (F32, with bias)") != NULL);
     ck_assert(strstr(out_text, "u, du/dx, d2u/dx2") != NULL);
+    /* the plan: 3 channels x 16 points of d2u by 56 padded neurons, two
+       work buffers and 48 rows x 64 outputs of chunks, 8-byte numbers, plus
+       64 bytes to align: (2 * 48 * 56 + 48 * 64) * 8 + 64 */
+    ck_assert_msg(strstr(out_text, "double  points per tile 12, 15, 16, 16, 16 (u; du; d2u; diag; Laplacian), "
+                                   "work space 67648 bytes, on the stack") != NULL, "%s", out_text);
     ck_assert_int_eq(jetgen("check missing.spec"), 1);
     ck_assert_str_eq(err_text, "missing.spec: cannot open: No such file or directory\n");
 }
