@@ -25,17 +25,10 @@ typedef struct emitter {
     char kup[JG_MAX_PREFIX + 1];    /* kp in upper case */
     int is_float;                   /* numbers are float, not double */
     const char *real;               /* "float" or "double" */
-    size_t lanes;                   /* numbers in 64 bytes: rows are padded to this */
     unsigned hessians;              /* JG_HESSIAN_* bits: second-derivative functions */
     int bound;                      /* arrays are extern, bound by the runtime */
 } emitter;
 
-/* n rounded up to a multiple of 64 bytes of numbers: the rows of a tile
-   and of the weights. */
-static size_t pad(const emitter *e, size_t n)
-{
-    return (n + e->lanes - 1) / e->lanes * e->lanes;
-}
 
 const char *jg_prefix_problem(const char *prefix)
 {
@@ -245,7 +238,7 @@ static void put_work(jg_buf *b, const emitter *e)
 /* The comment of a weight panel array. */
 static void put_panel_comment(jg_buf *b, const emitter *e, size_t n_out, size_t n_in)
 {
-    const size_t ldw = pad(e, n_out), panel = 4 * e->lanes;
+    const size_t ldw = jg_plan_pad(e->p, n_out), panel = e->p->panel;
     jg_buf_printf(b, "/* Stored as W^T [%zu][%zu], padded with zeros, in panels of %zu columns:\n"
                      "   W[j][k] is at %zu * p * %zu + k * w + j %% %zu, with p = j / %zu and w the\n"
                      "   width of panel p (%zu, or what is left for the last one). */\n",
@@ -364,7 +357,7 @@ static void put_output(jg_buf *b, const emitter *e, const jg_step *s, const char
     }
     jg_buf_printf(b, "        m = %zu - j < %s__OUT ? %zu - j : %s__OUT;\n", s->n, up, s->n, up);
     jg_buf_printf(b, "        %s__dense((m + %zu) / %zu * %zu, %zu, %s, %zu, j, %s%s, nrow, np, %s, %zu, out, %s__OUT, NULL);\n",
-                  kp, e->lanes - 1, e->lanes, e->lanes, s->n_in, w, s->ld_dst, bias,
+                  kp, e->p->lanes - 1, e->p->lanes, e->p->lanes, s->n_in, w, s->ld_dst, bias,
                   s->b >= 0 ? " + j" : "", src, s->ld_src, up);
     jg_buf_printf(b, "        %s__store(%s_N_OUT, j, m, %s_N_IN, mode, np, out, %s__OUT, u, du, d2u);\n"
                      "    }\n", kp, up, up, up);
@@ -544,9 +537,8 @@ int jg_emit_plan(const jg_plan *p, const jg_emit_opts *o, jg_buf *c, jg_buf *h,
     e.bound = o->target == JG_TARGET_JIT_BOUND;
     e.prefix = o->prefix;
     upper(e.up, o->prefix);
-    e.is_float = o->precision == JG_FLOAT;
+    e.is_float = p->precision == JG_FLOAT;
     e.real = e.is_float ? "float" : "double";
-    e.lanes = e.is_float ? 16 : 8;
     e.kp = kp = !jit ? o->prefix : e.is_float ? JIT_KERNELS_FLOAT : JIT_KERNELS;
     e.hessians = jit ? JG_HESSIAN_ALL : o->hessians != 0 ? o->hessians : JG_HESSIAN_FULL;
     upper(e.kup, e.kp);

@@ -30,7 +30,7 @@ typedef struct jg_emit_opts {
     const char *prefix;     /* names: PREFIX_eval, PREFIX_N_IN, ...; a C identifier */
     jg_emit_target target;
     const char *command;    /* the command line, for the provenance comment; or NULL */
-    jg_precision precision;
+    jg_precision precision;     /* for jg_emit; jg_emit_plan takes the plan's */
     unsigned hessians;      /* JG_HESSIAN_* bits; 0 means JG_HESSIAN_FULL */
 } jg_emit_opts;
 
@@ -39,7 +39,7 @@ const char *jg_prefix_problem(const char *prefix);
 
 /* Appends the source of plan p (for JG_TARGET_SINGLE the single header) to
    c and the header to h (h may be NULL; it is not written for
-   JG_TARGET_SINGLE). o->precision must be p's. Returns 0, or -1 with the
+   JG_TARGET_SINGLE), in p's precision (o->precision is not read). Returns 0, or -1 with the
    reason added to d. Same plan and options: same bytes. */
 int jg_emit_plan(const jg_plan *p, const jg_emit_opts *o, jg_buf *c, jg_buf *h,
                  jg_diag *d);

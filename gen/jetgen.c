@@ -577,12 +577,6 @@ static void json_array(const double *v, const size_t *dims, int rank)
 }
 
 /* Second-derivative values per output for a mode: N_IN^2, N_IN or 1. */
-/* Numbers per output of the mode's second derivatives. */
-static size_t per_output2(size_t n_in, int mode)
-{
-    return mode == JG_MODE_HESSIAN ? n_in * n_in : mode == JG_MODE_DIAG ? n_in : 1;
-}
-
 static void print_json(size_t n_in, size_t n_out, int mode, const cli_points *pts, const double *u,
                        const double *du, const double *d2u)
 {
@@ -670,7 +664,7 @@ int cli_call(jg_jit_fn f, int mode, int is_float, const jg_model *m, size_t n, c
              double *u, double *du, double *d2)
 {
     const size_t nx = n * m->n_in, nu = n * m->n_out, ndu = nu * m->n_in;
-    const size_t nd2 = nu * per_output2(m->n_in, mode);
+    const size_t nd2 = nu * jg_plan_per_output2(m->n_in, (jg_mode)mode);
     float *fx, *fu, *fdu, *fd2;
     size_t i;
     /* eval and jacobian take fewer arguments: each is called with its own type */
@@ -799,7 +793,7 @@ static int cmd_eval(int argc, char **argv)
         goto done;
     nu = jg_mul(pts.n, n_out, &overflow);
     ndu = jg_mul(nu, n_in, &overflow);
-    nd2u = jg_mul(nu, per_output2(n_in, mode), &overflow);
+    nd2u = jg_mul(nu, jg_plan_per_output2(n_in, (jg_mode)mode), &overflow);
     if (!overflow) {
         u = (double *)jg_malloc(jg_mul(nu, sizeof *u, &overflow));
         du = mode >= 1 ? (double *)jg_malloc(jg_mul(ndu, sizeof *du, &overflow)) : NULL;

@@ -7,16 +7,15 @@
 #include "mem.h"
 #include "template.h"
 
-/* n rounded up to a multiple of 64 bytes of numbers. */
-static size_t pad(const jg_plan *p, size_t n)
+size_t jg_plan_pad(const jg_plan *p, size_t n)
 {
     return (n + p->lanes - 1) / p->lanes * p->lanes;
 }
 
-size_t jg_plan_per_output2(const jg_model *m, jg_mode mode)
+size_t jg_plan_per_output2(size_t n_in, jg_mode mode)
 {
-    return mode == JG_MODE_HESSIAN ? m->n_in * m->n_in
-         : mode == JG_MODE_DIAG ? m->n_in : mode == JG_MODE_LAPLACIAN ? 1 : 0;
+    return mode == JG_MODE_HESSIAN ? n_in * n_in
+         : mode == JG_MODE_DIAG ? n_in : mode == JG_MODE_LAPLACIAN ? 1 : 0;
 }
 
 /* Points per tile for nch channels within max_rows rows: the most, up to
@@ -80,13 +79,13 @@ static int add_array(jg_plan *p, size_t layer, const char *tensor, const char *r
     return (int)p->n_arrays++;
 }
 
-/* w [n_out][n_in] as W^T in panels of 4 * lanes columns, the layout of the
+/* w [n_out][n_in] as W^T in panels of p->panel columns, the layout of the
    dense kernel (templates/kernels.c, MODEL__PANEL): W[j][k] is at
    panel * p * n_in + k * pw + j % panel, p = j / panel, pw the panel's width. */
 static int add_panels(jg_plan *p, size_t layer, const char *tensor, const char *role,
                       const double *w, size_t n_out, size_t n_in)
 {
-    const size_t ldw = pad(p, n_out), panel = 4 * p->lanes;
+    const size_t ldw = jg_plan_pad(p, n_out), panel = p->panel;
     int overflow = 0, a = add_array(p, layer, tensor, role, jg_mul(ldw, n_in, &overflow));
     size_t p0, k, c, at = 0;
     if (a < 0)
@@ -104,7 +103,7 @@ static int add_panels(jg_plan *p, size_t layer, const char *tensor, const char *
 static int add_row(jg_plan *p, size_t layer, const char *tensor, const char *role,
                    const double *v, size_t n)
 {
-    int a = add_array(p, layer, tensor, role, pad(p, n));
+    int a = add_array(p, layer, tensor, role, jg_plan_pad(p, n));
     if (a >= 0)
         memcpy(p->arrays[a].v, v, n * sizeof *v);
     return a;
@@ -115,7 +114,7 @@ static int add_row(jg_plan *p, size_t layer, const char *tensor, const char *rol
 static int make_steps(jg_plan *p)
 {
     const jg_model *m = p->m;
-    size_t i, ld = pad(p, m->n_in);
+    size_t i, ld = jg_plan_pad(p, m->n_in);
     int cur = 0;
     jg_step *s;
     p->steps = (jg_step *)jg_malloc_n(2 * m->n_layers + 2, sizeof *p->steps);
@@ -128,7 +127,7 @@ static int make_steps(jg_plan *p)
     s->ld_dst = ld;
     for (i = 0; i < m->n_layers; i++) {
         const jg_layer *l = &m->layers[i];
-        const size_t ldo = pad(p, l->n_out);
+        const size_t ldo = jg_plan_pad(p, l->n_out);
         switch (l->kind) {
         case JG_DENSE:
             s = add_step(p, i + 1 == m->n_layers ? JG_STEP_OUTPUT : JG_STEP_DENSE, i);
@@ -359,6 +358,7 @@ jg_plan *jg_plan_make(const jg_model *m, jg_precision precision, jg_diag *d)
     p->precision = precision;
     p->real_bytes = precision == JG_FLOAT ? sizeof(float) : sizeof(double);
     p->lanes = 64 / p->real_bytes;
+    p->panel = 256 / p->real_bytes;
     for (o = 0; o < JG_N_MODES; o++)
         p->channels[o] = jg_model_channels(m, (jg_mode)o);
     p->width = widest(m, p->lanes);
@@ -368,7 +368,7 @@ jg_plan *jg_plan_make(const jg_model *m, jg_precision precision, jg_diag *d)
             p->n_work = 2;
     p->n_keep = (size_t)m->max_depth;
     if (m->layers[m->n_layers - 1].kind == JG_DENSE)
-        p->out = pad(p, m->n_out) < JG_OUT_CHUNK ? pad(p, m->n_out) : JG_OUT_CHUNK;
+        p->out = jg_plan_pad(p, m->n_out) < JG_OUT_CHUNK ? jg_plan_pad(p, m->n_out) : JG_OUT_CHUNK;
 
     if (jg_plan_check(m, d) != 0) {
         jg_plan_free(p);

@@ -78,6 +78,7 @@ typedef struct jg_plan {
     jg_precision precision;
     size_t real_bytes;          /* 8 or 4 */
     size_t lanes;               /* numbers in 64 bytes: rows are padded to this */
+    size_t panel;               /* columns of a weight panel: 256 bytes */
     size_t channels[JG_N_MODES];  /* per point */
     size_t tile[JG_N_MODES];    /* points per tile */
     size_t rows;                /* channels x points of a tile, at most */
@@ -107,8 +108,11 @@ void jg_plan_free(jg_plan *p);
    spec reader asks before it reads weights. */
 int jg_plan_check(const jg_model *m, jg_diag *d);
 
-/* Numbers per point of the mode's second derivatives in results: N_IN^2
-   (full), N_IN (diagonal), 1 (Laplacian), 0 below mode 2. */
-size_t jg_plan_per_output2(const jg_model *m, jg_mode mode);
+/* Numbers per output of the mode's second derivatives in results, for
+   n_in inputs: n_in^2 (full), n_in (diagonal), 1 (Laplacian), 0 below
+   mode 2. */
+size_t jg_plan_per_output2(size_t n_in, jg_mode mode);
+/* n rounded up to p's row padding (a multiple of 64 bytes of numbers). */
+size_t jg_plan_pad(const jg_plan *p, size_t n);
 
 #endif

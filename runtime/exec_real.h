@@ -79,7 +79,7 @@ static void FN(run)(const jg_exec *e, int mode, size_t n, const REAL *x, REAL *u
 {
     const jg_plan *p = e->plan;
     const size_t n_in = p->m->n_in, n_out = p->m->n_out, tile = p->tile[mode];
-    const size_t per2 = jg_plan_per_output2(p->m, (jg_mode)mode);
+    const size_t per2 = jg_plan_per_output2(n_in, (jg_mode)mode);
     unsigned char *wb = (unsigned char *)work_space;
     REAL *const work = (REAL *)(void *)(wb + (64 - (size_t)wb % 64) % 64);
     size_t i, np;

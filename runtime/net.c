@@ -43,6 +43,29 @@ struct jg_net {
     work_fn fn[JG_N_MODES];     /* JG_NET_JIT */
 };
 
+/* Frees what the handle computes with, keeping its messages: after a
+   failed open, and in jg_net_free. */
+static void release(jg_net *net)
+{
+    size_t k;
+    if (net->syms != NULL && net->plan != NULL)
+        for (k = 0; k < net->plan->n_arrays; k++)
+            jg_free((void *)net->syms[k].name);
+    jg_free(net->syms);
+    jg_jit_free(net->jit);
+    jg_exec_free(&net->exec);
+    jg_free(net->arrays);
+    jg_free(net->block);
+    jg_plan_free(net->plan);
+    jg_model_free(net->model);
+    net->syms = NULL;
+    net->jit = NULL;
+    net->arrays = NULL;
+    net->block = NULL;
+    net->plan = NULL;
+    net->model = NULL;
+}
+
 static int fail(jg_net *net, int status, const char *text)
 {
     net->msg.len = 0;
@@ -175,21 +198,13 @@ int jg_net_open(const char *spec_path, const jg_net_options *options, jg_net **o
         if (net->msg.len > 0 && net->msg.data[net->msg.len - 1] == '\n')
             net->msg.data[--net->msg.len] = '\0';
         jg_diag_free(&d);
-        jg_model_free(net->model);
-        net->model = NULL;
+        release(net);
         return rc;
     }
-    jg_diag_free(&d);
-    {
-        jg_diag w = JG_DIAG_INIT;
-        jg_model_warn(net->model, &w);
-        if (w.text.failed)
-            rc = fail(net, JG_NET_ENOMEM, "out of memory");
-        net->warnings = w.text;
-    }
-    if (rc != JG_NET_OK)
-        ;
-    else if (make_arrays(net) != 0)
+    jg_diag_free(&d);          /* empty again, for the warnings */
+    jg_model_warn(net->model, &d);
+    net->warnings = d.text;     /* the handle owns them now */
+    if (net->warnings.failed || make_arrays(net) != 0)
         rc = fail(net, JG_NET_ENOMEM, "out of memory");
     else if (backend == JG_NET_EXECUTOR) {
         if (jg_exec_init(&net->exec, net->plan, jg_kernels_best(precision == JG_NET_FLOAT),
@@ -198,19 +213,8 @@ int jg_net_open(const char *spec_path, const jg_net_options *options, jg_net **o
     } else {
         rc = make_jit(net);
     }
-    if (rc != JG_NET_OK) {      /* a handle holding only the message */
-        jg_buf msg = net->msg;
-        net->msg.data = NULL;
-        net->msg.len = net->msg.cap = 0;
-        jg_net_free(net);
-        *out = net = (jg_net *)jg_malloc(sizeof *net);
-        if (net == NULL) {
-            jg_buf_free(&msg);
-            return JG_NET_ENOMEM;
-        }
-        memset(net, 0, sizeof *net);
-        net->msg = msg;
-    }
+    if (rc != JG_NET_OK)
+        release(net);       /* a handle holding only the message */
     return rc;
 }
 
@@ -304,7 +308,7 @@ int jg_net_run(jg_net *net, int mode, size_t n, const double *x, double *u, doub
         return run_real(net, mode, n, x, u, du, d2);
     n_in = net->model->n_in;
     n_out = net->model->n_out;
-    per2 = jg_plan_per_output2(net->model, (jg_mode)mode);
+    per2 = jg_plan_per_output2(n_in, (jg_mode)mode);
     fx = (float *)jg_malloc_n(jg_mul(FLOAT_CHUNK, n_in, &overflow), sizeof *fx);
     fu = (float *)jg_malloc_n(jg_mul(FLOAT_CHUNK, n_out, &overflow), sizeof *fu);
     fdu = (float *)jg_malloc_n(jg_mul(jg_mul(FLOAT_CHUNK, n_out, &overflow), n_in, &overflow), sizeof *fdu);
@@ -408,7 +412,7 @@ int jg_net_run_parallel(jg_net *net, int mode, int threads, size_t n, const doub
         return jg_net_run(net, mode, n, x, u, du, d2);
     n_in = net->model->n_in;
     n_out = net->model->n_out;
-    per2 = jg_plan_per_output2(net->model, (jg_mode)mode);
+    per2 = jg_plan_per_output2(n_in, (jg_mode)mode);
     for (t = 0; t < nt; t++) {
         const size_t c = n / nt + (t < n % nt);
         s[t].net = net;
@@ -544,19 +548,9 @@ void jg_net_free_text(char *text)
 
 void jg_net_free(jg_net *net)
 {
-    size_t k;
     if (net == NULL)
         return;
-    if (net->syms != NULL && net->plan != NULL)
-        for (k = 0; k < net->plan->n_arrays; k++)
-            jg_free((void *)net->syms[k].name);
-    jg_free(net->syms);
-    jg_jit_free(net->jit);
-    jg_exec_free(&net->exec);
-    jg_free(net->arrays);
-    jg_free(net->block);
-    jg_plan_free(net->plan);
-    jg_model_free(net->model);
+    release(net);
     jg_buf_free(&net->msg);
     jg_buf_free(&net->warnings);
     jg_free(net);
