@@ -212,6 +212,8 @@ static void put_sizes(jg_buf *b, const emitter *e)
                   e->up, !p->on_stack);
     jg_buf_printf(b, "typedef %s %s_real;%s/* the precision of every number below */\n", e->real,
                   e->prefix, e->is_float ? "       " : "      ");
+    jg_buf_printf(b, "#define %s_ABI_VERSION %d     /* of this interface: docs/abi.md */\n", e->up, JETGEN_ABI);
+    jg_buf_printf(b, "#define %s_JETGEN_VERSION \"%s\"  /* the jetgen that wrote it */\n", e->up, JG_VERSION);
 }
 
 static void put_work(jg_buf *b, const emitter *e)
@@ -232,7 +234,13 @@ static void put_work(jg_buf *b, const emitter *e)
         jg_buf_printf(b, ", %zu for the inputs of residual blocks", p->n_keep);
     if (p->out > 0)
         jg_buf_printf(b, ", and ROWS x OUT numbers for the output chunks");
-    jg_buf_printf(b, ", after\n   up to 64 bytes to reach a 64-byte boundary: %zu bytes in all. */\n", p->work_bytes);
+    jg_buf_printf(b, ", after\n   up to 64 bytes to reach a 64-byte boundary: %zu bytes in all.\n", p->work_bytes);
+    jg_buf_puts(b, "   A buffer holds, for each of the tile's np points p and channels c, a row of\n"
+                   "   a layer's neurons k, padded with zeros to a multiple of 64 bytes (ld):\n"
+                   "     buf[(c * np + p) * ld + k], c = 0 the value, 1 + i its derivative by x_i,\n"
+                   "     then the second derivatives: the Hessian's upper triangle row by row\n"
+                   "     (full), its diagonal (diag) or its trace (Laplacian).\n"
+                   "   A dense layer is one product of all nrow = channels x np rows by W^T. */\n");
 }
 
 /* The comment of a weight panel array. */
@@ -441,6 +449,22 @@ static void put_layers(jg_buf *b, const emitter *e)
     }
 }
 
+/* The body of PREFIX_info: one line saying what the code holds (the
+   hashes are hex digits; nothing from the spec's text). */
+static void put_info(jg_buf *b, const emitter *e)
+{
+    static const char *const fn[3] = {" hessian", " hessian_diag", " laplacian"};
+    const jg_model *m = e->m;
+    int k;
+    jg_buf_printf(b, "    return \"jetgen %s; abi %d; n_in %zu; n_out %zu; precision %s; \"\n"
+                     "           \"modes eval jacobian", JG_VERSION, JETGEN_ABI, m->n_in, m->n_out, e->real);
+    for (k = 0; k < 3; k++)
+        if ((e->hessians >> k) & 1u)
+            jg_buf_puts(b, fn[k]);
+    jg_buf_printf(b, "; spec_sha256 %s; weights_sha256 %s\";\n", m->spec_sha256,
+                  m->weights_path != NULL ? m->weights_sha256 : "-");
+}
+
 /* Appends the template section name of templates/kernels.c, renamed. */
 static int put_section(jg_buf *b, const emitter *e, const char *name)
 {
@@ -510,11 +534,11 @@ int jg_emit_plan(const jg_plan *p, const jg_emit_opts *o, jg_buf *c, jg_buf *h,
     jg_buf prov_c = JG_BUF_INIT, prov_h = JG_BUF_INIT, sizes = JG_BUF_INIT;
     jg_buf decl = JG_BUF_INIT, kern = JG_BUF_INIT, work = JG_BUF_INIT;
     jg_buf weights = JG_BUF_INIT, layers = JG_BUF_INIT, tpl_c = JG_BUF_INIT, tpl_h = JG_BUF_INIT;
-    jg_buf tpl_s = JG_BUF_INIT, incl = JG_BUF_INIT, plain = JG_BUF_INIT;
+    jg_buf tpl_s = JG_BUF_INIT, incl = JG_BUF_INIT, plain = JG_BUF_INIT, info = JG_BUF_INIT;
     jg_buf api_text[6] = {JG_BUF_INIT, JG_BUF_INIT, JG_BUF_INIT, JG_BUF_INIT, JG_BUF_INIT, JG_BUF_INIT};
     jg_buf single_text[4] = {JG_BUF_INIT, JG_BUF_INIT, JG_BUF_INIT, JG_BUF_INIT};
     jg_buf *const temps[] = {&prov_c, &prov_h, &sizes, &decl, &kern, &work, &weights, &layers,
-                             &tpl_c, &tpl_h, &tpl_s, &incl, &plain, &api_text[0], &api_text[1], &api_text[2],
+                             &tpl_c, &tpl_h, &tpl_s, &incl, &plain, &info, &api_text[0], &api_text[1], &api_text[2],
                              &api_text[3], &api_text[4], &api_text[5], &single_text[0],
                              &single_text[1], &single_text[2], &single_text[3]};
     const int single = o->target == JG_TARGET_SINGLE;
@@ -550,6 +574,7 @@ int jg_emit_plan(const jg_plan *p, const jg_emit_opts *o, jg_buf *c, jg_buf *h,
     put_work(&work, &e);
     put_weights(&weights, &e);
     put_layers(&layers, &e);
+    put_info(&info, &e);
     if (put_kernels(&kern, &e, jit) != 0) {
         bad = "kernels";
         rc = -1;
@@ -561,7 +586,7 @@ int jg_emit_plan(const jg_plan *p, const jg_emit_opts *o, jg_buf *c, jg_buf *h,
         static const char *const api[3] = {"api-hessian", "api-hessian_diag", "api-laplacian"};
         static const char *const single_part[4] = {"usage", "linkage", "implementation", "end"};
         const char *part[4];    /* the sections of templates/single.h, or "" */
-        jg_tpl_slot hs[7], cs[13];
+        jg_tpl_slot hs[7], cs[14];
         size_t lh, lc, ls;
         /* the single header's sections; the linkage of model.h otherwise */
         for (k = 0; k < 4; k++) {
@@ -621,6 +646,8 @@ int jg_emit_plan(const jg_plan *p, const jg_emit_opts *o, jg_buf *c, jg_buf *h,
         }
         cs[12].name = "plain";
         cs[12].text = jg_buf_str(&plain);
+        cs[13].name = "info";
+        cs[13].text = jg_buf_str(&info);
         /* a second-derivative function asked for keeps its section's text
            (banners dropped); the others are dropped whole */
         for (k = 0; k < 3; k++) {
@@ -649,7 +676,7 @@ int jg_emit_plan(const jg_plan *p, const jg_emit_opts *o, jg_buf *c, jg_buf *h,
         }
         cs[2].text = jg_buf_str(&decl);
         if (rc == 0)
-            rc = jg_tpl_fill(c, jg_buf_str(&tpl_c), cs, 13, &bad);
+            rc = jg_tpl_fill(c, jg_buf_str(&tpl_c), cs, 14, &bad);
     }
     if (rc != 0)
         jg_diag_error(d, "jetgen", 0, 0, "internal error: template section '%s' does not match", bad);

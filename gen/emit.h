@@ -4,11 +4,12 @@
 #define JG_EMIT_H
 
 #include "buf.h"
+#include "jetgen.h"
 #include "diag.h"
 #include "model.h"
 #include "plan.h"
 
-#define JG_VERSION "0.1.0"
+#define JG_VERSION JETGEN_VERSION   /* include/jetgen.h */
 #define JG_MAX_PREFIX 64
 
 typedef enum jg_emit_target {

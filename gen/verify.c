@@ -129,6 +129,74 @@ static void judge(worst *w, int mode, size_t point, const double *jet, const lon
     }
 }
 
+/* The number after `key ` in the info line s, or -1. */
+static long info_number(const char *s, const char *key)
+{
+    const char *at = strstr(s, key);
+    long v;
+    return at != NULL && sscanf(at + strlen(key), " %ld", &v) == 1 ? v : -1;
+}
+
+/* The 64 hex digits after `key ` in the info line s, into hex; 0, or -1. */
+static int info_hash(const char *s, const char *key, char hex[65])
+{
+    const char *at = strstr(s, key);
+    return at != NULL && sscanf(at + strlen(key), " %64[0-9a-f]", hex) == 1 && strlen(hex) == 64 ? 0 : -1;
+}
+
+/* What the shared object says it holds (PREFIX_info) against the spec:
+   another network, precision or ABI is refused (its numbers would be read
+   with the wrong sizes); other spec text with the same weights is a
+   warning. 0, or -1 with the reason in d. */
+static int check_library(void *lib, const char *library, const char *prefix, const jg_model *m,
+                         const char *spec, jg_precision precision, jg_diag *d)
+{
+    char name[JG_MAX_PREFIX + 16], hex[65];
+    const char *(*info)(void), *s;
+    const char *want = precision == JG_FLOAT ? "float" : "double";
+    const char *other = precision == JG_FLOAT ? "double" : "float";
+    void *sym;
+    long n_in, n_out, abi;
+    snprintf(name, sizeof name, "%s_info", prefix);
+    sym = dlsym(lib, name);
+    if (sym == NULL) {
+        jg_diag_error(d, library, 0, 0, "has no %s_info, so it cannot say which network it holds: "
+                      "emit it again with this jetgen (%s)", prefix, JG_VERSION);
+        return -1;
+    }
+    memcpy(&info, &sym, sizeof info);
+    s = info();
+    abi = info_number(s, "; abi");
+    n_in = info_number(s, "; n_in");
+    n_out = info_number(s, "; n_out");
+    if (abi != JETGEN_ABI) {
+        jg_diag_error(d, library, 0, 0, "was built for ABI %ld; this jetgen reads ABI %d: emit it again",
+                      abi, JETGEN_ABI);
+        return -1;
+    }
+    if (n_in != (long)m->n_in || n_out != (long)m->n_out) {
+        jg_diag_error(d, library, 0, 0, "holds a network of %ld input%s and %ld output%s, %s one of %zu and "
+                      "%zu: built from another spec?", n_in, n_in == 1 ? "" : "s", n_out, n_out == 1 ? "" : "s",
+                      spec, m->n_in, m->n_out);
+        return -1;
+    }
+    if ((s = strstr(s, "; precision ")) == NULL || strncmp(s + 12, want, strlen(want)) != 0) {
+        jg_diag_error(d, library, 0, 0, "holds %s code: verify it with --precision %s", other, other);
+        return -1;
+    }
+    s = info();
+    if (m->weights_path != NULL && info_hash(s, "; weights_sha256", hex) == 0
+        && strcmp(hex, m->weights_sha256) != 0) {
+        jg_diag_error(d, library, 0, 0, "was built from other weights (sha256 %.12s..., %s's are "
+                      "%.12s...)", hex, spec, m->weights_sha256);
+        return -1;
+    }
+    if (info_hash(s, "; spec_sha256", hex) == 0 && strcmp(hex, m->spec_sha256) != 0)
+        jg_diag_warning(d, library, 0, 0, "was built from another text of the spec (sha256 %.12s..., "
+                        "%s's is %.12s...); the weights are the same", hex, spec, m->spec_sha256);
+    return 0;
+}
+
 int cli_verify(int argc, char **argv)
 {
     jg_diag d = JG_DIAG_INIT;
@@ -273,6 +341,8 @@ int cli_verify(int argc, char **argv)
                           "--prefix?", prefix, prefix);
             goto done;
         }
+        if (check_library(lib, library, prefix, m, spec, precision, &d) != 0)
+            goto done;
     } else {
         if (cli_jit(m, spec, precision, &jit, &d) != 0)
             goto done;

@@ -14,6 +14,7 @@
      work          tile sizes and work buffers of this network
      weights       the weights, transposed and padded, as exact literals
      layers        the body of model__tile: the network, step by step
+     info          the body of model_info: what the code holds
      plain         where the functions without a work argument find their
                    work space: replaced by its part plain-stack or plain-heap
      api-NAME      model_NAME for the second derivatives asked for (hessian,
@@ -180,6 +181,29 @@ static void model__plain(int mode, size_t n, const model_real *x,
 MODEL_DEF size_t model_work_bytes(void)
 {
     return MODEL_WORK_BYTES;
+}
+
+MODEL_DEF size_t model_n_in(void)
+{
+    return MODEL_N_IN;
+}
+
+MODEL_DEF size_t model_n_out(void)
+{
+    return MODEL_N_OUT;
+}
+
+MODEL_DEF int model_abi_version(void)
+{
+    return MODEL_ABI_VERSION;
+}
+
+MODEL_DEF const char *model_info(void)
+{
+/**** begin info ****/
+    return "jetgen 0.2.0; abi 1; n_in 2; n_out 2; precision double; "
+           "modes eval jacobian hessian hessian_diag laplacian; spec_sha256 -; weights_sha256 -";
+/**** end info ****/
 }
 
 MODEL_DEF void model_eval(size_t n, const model_real *x, model_real *u)

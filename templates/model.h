@@ -11,8 +11,8 @@
      api-NAME      the second-derivative functions asked for
    The sample values below are those of the sample network in model.c. */
 /**** end provenance ****/
-#ifndef MODEL_H
-#define MODEL_H
+#ifndef MODEL_JETGEN_H
+#define MODEL_JETGEN_H
 
 /**** begin includes ****/
 #include <stddef.h>
@@ -35,6 +35,8 @@ extern "C" {
 #define MODEL_STACK_BYTES 4416  /* stack of the others: the work space, or 0 */
 #define MODEL_ALLOCATES   0     /* 1: the others take the work space from malloc */
 typedef double model_real;      /* the precision of every number below */
+#define MODEL_ABI_VERSION 1     /* of this interface: docs/abi.md */
+#define MODEL_JETGEN_VERSION "0.2.0"  /* the jetgen that wrote it */
 /**** end sizes ****/
 
 /* The network at n points. Arrays are row-major, owned by the caller:
@@ -56,6 +58,16 @@ typedef double model_real;      /* the precision of every number below */
    stack), take it from malloc and write NaN to every result if that fails.
    Besides, a call uses under 1 KiB of stack. */
 MODEL_DEF size_t model_work_bytes(void);
+/* What the compiled code holds, for programs that load it at run time
+   (dlopen, ctypes) to check before they call: MODEL_N_IN, MODEL_N_OUT,
+   MODEL_ABI_VERSION, and one line
+     "jetgen 0.2.0; abi 1; n_in 2; n_out 2; precision double;
+      modes eval jacobian hessian; spec_sha256 HEX; weights_sha256 HEX"
+   (a static string; the modes are the functions present). */
+MODEL_DEF size_t model_n_in(void);
+MODEL_DEF size_t model_n_out(void);
+MODEL_DEF int model_abi_version(void);
+MODEL_DEF const char *model_info(void);
 MODEL_DEF void model_eval(size_t n, const model_real *x, model_real *u);
 MODEL_DEF void model_eval_work(size_t n, const model_real *x, model_real *u,
                                void *work);
