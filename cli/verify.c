@@ -12,8 +12,12 @@
 #include <string.h>
 
 #include "cli.h"
+#include "emit.h"
 #include "fdiff.h"
+#include "jetgen.h"
+#include "jit.h"
 #include "mem.h"
+#include "model.h"
 
 static const char usage_verify[] =
     "usage: jetgen verify SPEC [--points FILE | --range LO:HI --count N --seed S]\n"
@@ -129,6 +133,59 @@ static void judge(worst *w, int mode, size_t point, const double *jet, const lon
     }
 }
 
+/* Calls f, the library's function for mode (JG_MODE_*), at the n points x
+   [n][N_IN] in the code's precision (is_float: x rounded to float, results
+   widened); u, du and d2 (the mode's second derivatives) in double, each
+   written only if the mode gives it. Returns 0, or -1: out of memory. */
+static int call_library(jg_jit_fn f, int mode, int is_float, const jg_model *m, size_t n, const double *x,
+                        double *u, double *du, double *d2)
+{
+    const size_t nx = n * m->n_in, nu = n * m->n_out, ndu = nu * m->n_in;
+    const size_t nd2 = nu * jg_plan_per_output2(m->n_in, (jg_mode)mode);
+    float *fx, *fu, *fdu, *fd2;
+    size_t i;
+    /* eval and jacobian take fewer arguments: each is called with its own type */
+    if (!is_float) {
+        if (mode == JG_MODE_VALUE)
+            ((void (*)(size_t, const double *, double *))f)(n, x, u);
+        else if (mode == JG_MODE_JACOBIAN)
+            ((void (*)(size_t, const double *, double *, double *))f)(n, x, u, du);
+        else
+            ((void (*)(size_t, const double *, double *, double *, double *))f)(n, x, u, du, d2);
+        return 0;
+    }
+    fx = (float *)jg_malloc_n(nx, sizeof *fx);
+    fu = (float *)jg_malloc_n(nu, sizeof *fu);
+    fdu = (float *)jg_malloc_n(ndu, sizeof *fdu);
+    fd2 = (float *)jg_malloc_n(nd2, sizeof *fd2);
+    if (fx == NULL || fu == NULL || fdu == NULL || fd2 == NULL) {
+        jg_free(fx);
+        jg_free(fu);
+        jg_free(fdu);
+        jg_free(fd2);
+        return -1;
+    }
+    for (i = 0; i < nx; i++)
+        fx[i] = (float)x[i];
+    if (mode == JG_MODE_VALUE)
+        ((void (*)(size_t, const float *, float *))f)(n, fx, fu);
+    else if (mode == JG_MODE_JACOBIAN)
+        ((void (*)(size_t, const float *, float *, float *))f)(n, fx, fu, fdu);
+    else
+        ((void (*)(size_t, const float *, float *, float *, float *))f)(n, fx, fu, fdu, fd2);
+    for (i = 0; i < nu; i++)
+        u[i] = fu[i];
+    for (i = 0; mode >= 1 && i < ndu; i++)
+        du[i] = fdu[i];
+    for (i = 0; mode >= 2 && i < nd2; i++)
+        d2[i] = fd2[i];
+    jg_free(fx);
+    jg_free(fu);
+    jg_free(fdu);
+    jg_free(fd2);
+    return 0;
+}
+
 /* The number after `key ` in the info line s, or -1. */
 static long info_number(const char *s, const char *key)
 {
@@ -201,7 +258,7 @@ int cli_verify(int argc, char **argv)
 {
     jg_diag d = JG_DIAG_INIT;
     jg_model *m = NULL;
-    jg_jit *jit = NULL;
+    jg_net *net = NULL;
     jg_fdiff *fd = NULL;
     void *lib = NULL;
     cli_points pts = {0, 0, NULL};
@@ -210,7 +267,8 @@ int cli_verify(int argc, char **argv)
     unsigned long long seed = 1, state;
     unsigned long count = 16;
     jg_precision precision = JG_DOUBLE;
-    jg_jit_fn fn[JG_N_MODES];
+    jg_jit_fn fn[JG_N_MODES];       /* the library's functions, or NULL */
+    int have[JG_N_MODES];           /* the mode's function is there */
     double *jet[JG_N_MODES][3];
     long double *ref[N_Q], *err[N_Q];
     worst w[N_Q];
@@ -343,14 +401,18 @@ int cli_verify(int argc, char **argv)
         }
         if (check_library(lib, library, prefix, m, spec, precision, &d) != 0)
             goto done;
+        for (mode = 0; mode < JG_N_MODES; mode++)
+            have[mode] = fn[mode] != NULL;
     } else {
-        if (cli_jit(m, spec, precision, &jit, &d) != 0)
+        jg_net_options o;
+        o.precision = precision == JG_FLOAT ? JG_NET_FLOAT : JG_NET_DOUBLE;
+        o.backend = JG_NET_JIT;
+        if (jg_net_open(spec, &o, &net) != JG_NET_OK) {
+            jg_diag_error(&d, spec, 0, 0, "cannot compile the network: %s", jg_net_errmsg(net));
             goto done;
-        for (mode = 0; mode < JG_N_MODES; mode++) {
-            char name[32];
-            snprintf(name, sizeof name, "model_%s", fn_suffix[mode]);
-            fn[mode] = jg_jit_function(jit, name);
         }
+        for (mode = 0; mode < JG_N_MODES; mode++)
+            have[mode] = 1;
     }
 
     /* the jets, every function at every point */
@@ -358,14 +420,16 @@ int cli_verify(int argc, char **argv)
         const size_t len2 = mode == JG_MODE_HESSIAN ? q_len(m, Q_D2U) : mode == JG_MODE_DIAG
                             ? q_len(m, Q_DIAG) : q_len(m, Q_LAP);
         int overflow = 0;
-        if (fn[mode] == NULL)
+        if (!have[mode])
             continue;
         jet[mode][0] = (double *)jg_malloc_n(jg_mul(pts.n, no, &overflow), sizeof(double));
         jet[mode][1] = (double *)jg_malloc_n(jg_mul(pts.n, no * ni, &overflow), sizeof(double));
         jet[mode][2] = (double *)jg_malloc_n(jg_mul(pts.n, len2, &overflow), sizeof(double));
         if (jet[mode][0] == NULL || jet[mode][1] == NULL || jet[mode][2] == NULL
-            || cli_call(fn[mode], mode, precision == JG_FLOAT, m, pts.n, pts.x, jet[mode][0],
-                        jet[mode][1], jet[mode][2]) != 0) {
+            || (net != NULL ? jg_net_run(net, mode, pts.n, pts.x, jet[mode][0], jet[mode][1], jet[mode][2])
+                            != JG_NET_OK
+                : call_library(fn[mode], mode, precision == JG_FLOAT, m, pts.n, pts.x, jet[mode][0],
+                           jet[mode][1], jet[mode][2]) != 0)) {
             jg_diag_error(&d, spec, 0, 0, "out of memory for the results of %zu points", pts.n);
             goto done;
         }
@@ -404,7 +468,7 @@ int cli_verify(int argc, char **argv)
                 if (fabsl(ref[q][k]) > biggest)
                     biggest = fabsl(ref[q][k]);
         for (mode = 0; mode < JG_N_MODES; mode++) {
-            if (fn[mode] == NULL)
+            if (!have[mode])
                 continue;
             for (q = 0; q < N_Q; q++) {
                 const size_t len = q_len(m, q);
@@ -477,7 +541,7 @@ done:
         jg_free(err[q]);
     }
     jg_fdiff_free(fd);
-    jg_jit_free(jit);
+    jg_net_free(net);
     if (lib != NULL)
         dlclose(lib);
     jg_model_free(m);

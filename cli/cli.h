@@ -1,0 +1,60 @@
+/* cli.h: the commands of the jetgen program (one file each: check.c,
+   emit.c, eval.c, init.c, verify.c; main.c picks one) and what they share
+   (common.c): usage errors, messages, option values, points to evaluate
+   at. The commands call the library (include/jetgen.h) and the generator
+   (gen/) as any program would; none calls another. */
+#ifndef JG_CLI_H
+#define JG_CLI_H
+
+#include <stdio.h>
+
+#include "diag.h"
+#include "plan.h"
+
+#define EXIT_INPUT 1    /* bad input: spec, weights, points, files */
+#define EXIT_USAGE 2    /* bad command line */
+
+/* The commands: argv holds the arguments after the command's name. emit
+   also takes the whole command line, for its provenance comment. Each
+   returns the exit status. */
+int cli_check(int argc, char **argv);
+int cli_emit(int argc, char **argv, int all_argc, char **all_argv);
+int cli_eval(int argc, char **argv);
+int cli_init(int argc, char **argv);
+int cli_verify(int argc, char **argv);
+
+/* Prints "jetgen: " fmt (with arg), then usage, to stderr; returns EXIT_USAGE. */
+int cli_usage_error(const char *usage, const char *fmt, const char *arg);
+
+/* Prints the collected messages; returns the exit status they call for. */
+int cli_report(jg_diag *d);
+
+/* --precision's value into *p; 0, or -1 when it is neither. */
+int cli_parse_precision(const char *v, jg_precision *p);
+
+/* One --hessian name (v, len bytes) into its JG_HESSIAN_* bit, or 0. */
+unsigned cli_hessian_bit(const char *v, size_t len);
+
+typedef struct cli_points {
+    size_t n, cap;
+    double *x;          /* [n][n_in], owned (jg_free) */
+} cli_points;
+
+/* Reads N_IN numbers per line from fp into pts (name for messages); every
+   bad line is reported. Returns 0 or -1. */
+int cli_read_points(FILE *fp, const char *name, size_t n_in, cli_points *pts, jg_diag *d);
+
+/* The outputs of one command: each is written to a temporary file beside
+   its path first and renamed only when all of them were written, so that a
+   failure leaves every target as it was. A path "-" is stdout, NULL skips
+   the entry. */
+typedef struct cli_output {
+    const char *path;
+    jg_buf text;
+    char *tmp;          /* the temporary file's name while written (owned) */
+} cli_output;
+
+/* Writes out[0..n), all or none; problems go to d. */
+void cli_write_outputs(cli_output *out, size_t n, jg_diag *d);
+
+#endif

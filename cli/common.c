@@ -1,0 +1,206 @@
+/* common.c: what the commands share: usage errors, messages, option
+   values, and the points to evaluate at (cli.h). */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "mem.h"
+
+int cli_usage_error(const char *usage, const char *fmt, const char *arg)
+{
+    fprintf(stderr, "jetgen: ");
+    fprintf(stderr, fmt, arg);
+    fprintf(stderr, "\n%s", usage);
+    return EXIT_USAGE;
+}
+
+/* --precision's value into *p; 0, or -1 when it is neither. */
+int cli_parse_precision(const char *v, jg_precision *p)
+{
+    if (strcmp(v, "double") == 0)
+        *p = JG_DOUBLE;
+    else if (strcmp(v, "float") == 0)
+        *p = JG_FLOAT;
+    else
+        return -1;
+    return 0;
+}
+
+/* One --hessian name into its JG_HESSIAN_* bit, or 0. */
+unsigned cli_hessian_bit(const char *v, size_t len)
+{
+    static const char *const names[3] = {"full", "diag", "laplacian"};
+    unsigned k;
+    for (k = 0; k < 3; k++)
+        if (strlen(names[k]) == len && strncmp(v, names[k], len) == 0)
+            return 1u << k;
+    return 0;
+}
+
+/* Prints the collected messages; returns the exit status they call for. */
+int cli_report(jg_diag *d)
+{
+    fputs(jg_buf_str(&d->text), stderr);
+    return d->n_errors ? EXIT_INPUT : 0;
+}
+
+
+/* The next line of fp, '\n' included, NUL-terminated, into *line (grown
+   with jg_realloc; *cap its size). Returns 1, 0 at the end of the file, -1
+   out of memory, -2 for a line longer than 1 MiB. */
+static int read_line(FILE *fp, char **line, size_t *cap)
+{
+    size_t len = 0;
+    int c;
+    while ((c = getc(fp)) != EOF) {
+        if (len + 2 > *cap) {
+            size_t nc = *cap ? 2 * *cap : 256;
+            char *nl;
+            if (nc > ((size_t)1 << 20))
+                return -2;
+            nl = (char *)jg_realloc(*line, nc);
+            if (nl == NULL)
+                return -1;
+            *line = nl;
+            *cap = nc;
+        }
+        (*line)[len++] = (char)c;
+        if (c == '\n')
+            break;
+    }
+    if (len == 0)
+        return 0;
+    (*line)[len] = '\0';
+    return 1;
+}
+
+/* Reads N_IN numbers per line from fp into pts; every bad line is
+   reported. Returns 0 or -1. */
+int cli_read_points(FILE *fp, const char *name, size_t n_in, cli_points *pts, jg_diag *d)
+{
+    char *line = NULL;
+    size_t cap = 0, k;
+    int lineno = 0, errors0 = d->n_errors, got;
+    double *vals = (double *)jg_malloc_n(n_in, sizeof *vals);
+    if (vals == NULL) {
+        jg_diag_error(d, name, 0, 0, "out of memory");
+        return -1;
+    }
+    while ((got = read_line(fp, &line, &cap)) > 0) {
+        char *s = line, *end, *hash = strchr(line, '#');
+        size_t count = 0;
+        int bad = 0;
+        lineno++;
+        if (hash != NULL)
+            *hash = '\0';
+        for (;;) {
+            double v;
+            while (*s == ' ' || *s == '\t' || *s == ',' || *s == '\r' || *s == '\n')
+                s++;
+            if (*s == '\0')
+                break;
+            v = strtod(s, &end);
+            if (end == s || (*end != '\0' && strchr(" \t,\r\n", *end) == NULL)) {
+                jg_diag_error(d, name, lineno, (int)(s - line) + 1, "not a number");
+                bad = 1;
+                break;
+            }
+            if (count < n_in)
+                vals[count] = v;
+            count++;
+            s = end;
+        }
+        if (bad || count == 0)
+            continue;
+        if (count != n_in) {
+            jg_diag_error(d, name, lineno, 0, "expected %zu number%s, found %zu", n_in,
+                          n_in == 1 ? "" : "s", count);
+            continue;
+        }
+        if (pts->n == pts->cap) {
+            int overflow = 0;
+            size_t nc = pts->cap ? 2 * pts->cap : 64;
+            double *nx = (double *)jg_realloc_n(pts->x, jg_mul(nc, n_in, &overflow), sizeof *nx);
+            if (nx == NULL) {
+                jg_diag_error(d, name, lineno, 0, "out of memory");
+                break;
+            }
+            pts->x = nx;
+            pts->cap = nc;
+        }
+        for (k = 0; k < n_in; k++)
+            pts->x[pts->n * n_in + k] = vals[k];
+        pts->n++;
+    }
+    jg_free(line);
+    jg_free(vals);
+    if (got < 0)
+        jg_diag_error(d, name, lineno + 1, 0, got == -1 ? "out of memory" : "line longer than 1 MiB");
+    else if (ferror(fp))
+        jg_diag_error(d, name, 0, 0, "read error");
+    return d->n_errors == errors0 ? 0 : -1;
+}
+
+/* Writes text to a temporary file beside path, readable as the umask allows
+   (mkstemp makes it private); *tmp_out is its name, for cli_write_outputs().
+   Returns 0 or -1 with a message in d. */
+static int write_temp(const char *path, const jg_buf *text, jg_diag *d, char **tmp_out)
+{
+    size_t n = strlen(path);
+    char *tmp = (char *)jg_malloc(n + 16);
+    mode_t mask;
+    int fd;
+    FILE *fp;
+    if (tmp == NULL) {
+        jg_diag_error(d, path, 0, 0, "out of memory");
+        return -1;
+    }
+    memcpy(tmp, path, n);
+    strcpy(tmp + n, ".tmp.XXXXXX");
+    fd = mkstemp(tmp);
+    if (fd < 0) {
+        jg_diag_error(d, path, 0, 0, "cannot write: %s", strerror(errno));
+        jg_free(tmp);
+        return -1;
+    }
+    mask = umask(0);
+    umask(mask);
+    fp = fdopen(fd, "wb");
+    if (fp == NULL || fchmod(fd, 0666 & ~mask) != 0
+        || fwrite(text->data, 1, text->len, fp) != text->len || fclose(fp) != 0) {
+        jg_diag_error(d, path, 0, 0, "cannot write: %s", strerror(errno));
+        if (fp == NULL)
+            close(fd);
+        unlink(tmp);
+        jg_free(tmp);
+        return -1;
+    }
+    *tmp_out = tmp;
+    return 0;
+}
+
+void cli_write_outputs(cli_output *out, size_t n, jg_diag *d)
+{
+    size_t k;
+    for (k = 0; k < n && d->n_errors == 0; k++)
+        if (out[k].path != NULL && strcmp(out[k].path, "-") != 0)
+            write_temp(out[k].path, &out[k].text, d, &out[k].tmp);
+    for (k = 0; k < n && d->n_errors == 0; k++)
+        if (out[k].path != NULL && strcmp(out[k].path, "-") == 0
+            && (fwrite(out[k].text.data, 1, out[k].text.len, stdout) != out[k].text.len
+                || fflush(stdout) != 0))
+            jg_diag_error(d, "<stdout>", 0, 0, "write error");
+    for (k = 0; k < n; k++) {
+        if (out[k].tmp == NULL)
+            continue;
+        if (d->n_errors == 0 && rename(out[k].tmp, out[k].path) != 0)
+            jg_diag_error(d, out[k].path, 0, 0, "cannot rename: %s", strerror(errno));
+        if (d->n_errors != 0)
+            unlink(out[k].tmp);
+        jg_free(out[k].tmp);
+    }
+}

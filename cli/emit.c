@@ -1,0 +1,147 @@
+/* emit.c: `jetgen emit SPEC`: writes the C of a network (.c, .h, single
+   header), all files or none, each to a temporary name then renamed. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "emit.h"
+#include "mem.h"
+#include "model.h"
+
+static const char usage_emit[] =
+    "usage: jetgen emit SPEC [-o FILE.c] [--header FILE.h] [--single-header FILE.h]\n"
+    "                   [--prefix NAME] [--precision double|float]\n"
+    "                   [--hessian full,diag,laplacian]\n"
+    "\n"
+    "Writes one or more of (at least one; `-` for one of them is stdout):\n"
+    "  -o FILE.c        the C99 source, which holds its own declarations\n"
+    "  --header FILE.h  a header with the declarations, for FILE.c\n"
+    "  --single-header FILE.h\n"
+    "                   one file in the stb way: declarations, and the bodies\n"
+    "                   where NAME_IMPLEMENTATION is defined (NAME_STATIC: all\n"
+    "                   functions static); NAME in upper case\n"
+    "Options:\n"
+    "  --prefix NAME    names of the emitted functions: NAME_eval,\n"
+    "                   NAME_jacobian, NAME_hessian (default: model)\n"
+    "  --precision P    the type of every number: double (default) or float\n"
+    "  --hessian LIST   the second-derivative functions, comma-separated:\n"
+    "                   full (NAME_hessian, the default), diag (NAME_hessian_diag:\n"
+    "                   d2u/dx_i^2 only), laplacian (NAME_laplacian: their sum)\n";
+
+
+static char *join_args(int argc, char **argv)
+{
+    jg_buf b = JG_BUF_INIT;
+    int i;
+    jg_buf_puts(&b, "jetgen");
+    for (i = 0; i < argc; i++) {
+        jg_buf_putc(&b, ' ');
+        jg_buf_puts(&b, argv[i]);
+    }
+    if (b.failed) {
+        jg_buf_free(&b);
+        return NULL;
+    }
+    return b.data;
+}
+
+int cli_emit(int argc, char **argv, int all_argc, char **all_argv)
+{
+    enum { SOURCE, HEADER, SINGLE };
+    jg_diag d = JG_DIAG_INIT;
+    cli_output out[3] = {{NULL, JG_BUF_INIT, NULL}, {NULL, JG_BUF_INIT, NULL}, {NULL, JG_BUF_INIT, NULL}};
+    jg_emit_opts o;
+    jg_model *m;
+    const char *spec = NULL, *why;
+    char *command;
+    int i, k, n_stdout = 0, rc = 0;
+
+    o.prefix = "model";
+    o.target = JG_TARGET_FILE;
+    o.precision = JG_DOUBLE;
+    o.hessians = 0;
+    for (i = 0; i < argc; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "--help") == 0) {
+            fputs(usage_emit, stdout);
+            return 0;
+        } else if (strcmp(a, "-o") == 0 || strcmp(a, "--header") == 0 || strcmp(a, "--prefix") == 0
+                   || strcmp(a, "--precision") == 0 || strcmp(a, "--hessian") == 0
+                   || strcmp(a, "--single-header") == 0) {
+            if (i + 1 == argc)
+                return cli_usage_error(usage_emit, "'%s' needs a value", a);
+            if (strcmp(a, "--hessian") == 0) {
+                const char *v = argv[++i], *comma;
+                o.hessians = 0;
+                for (;;) {
+                    size_t len;
+                    unsigned bit;
+                    comma = strchr(v, ',');
+                    len = comma != NULL ? (size_t)(comma - v) : strlen(v);
+                    bit = cli_hessian_bit(v, len);
+                    if (bit == 0)
+                        return cli_usage_error(usage_emit, "--hessian takes full, diag and laplacian, "
+                                               "comma-separated, not '%s'", argv[i]);
+                    o.hessians |= bit;
+                    if (comma == NULL)
+                        break;
+                    v = comma + 1;
+                }
+            } else if (strcmp(a, "-o") == 0)
+                out[SOURCE].path = argv[++i];
+            else if (strcmp(a, "--header") == 0)
+                out[HEADER].path = argv[++i];
+            else if (strcmp(a, "--single-header") == 0)
+                out[SINGLE].path = argv[++i];
+            else if (strcmp(a, "--prefix") == 0)
+                o.prefix = argv[++i];
+            else if (cli_parse_precision(argv[++i], &o.precision) != 0)
+                return cli_usage_error(usage_emit, "--precision takes double or float, not '%s'", argv[i]);
+        } else if (a[0] == '-' && a[1] != '\0') {
+            return cli_usage_error(usage_emit, "unknown option '%s'", a);
+        } else if (spec != NULL) {
+            return cli_usage_error(usage_emit, "one SPEC only ('%s' is extra)", a);
+        } else {
+            spec = a;
+        }
+    }
+    if (spec == NULL)
+        return cli_usage_error(usage_emit, "%s", "no SPEC given");
+    for (k = 0; k < 3; k++)
+        n_stdout += out[k].path != NULL && strcmp(out[k].path, "-") == 0;
+    if (out[SOURCE].path == NULL && out[HEADER].path == NULL && out[SINGLE].path == NULL)
+        return cli_usage_error(usage_emit, "%s", "no output given: -o FILE.c, --header FILE.h or "
+                           "--single-header FILE.h (- for stdout)");
+    if (n_stdout > 1)
+        return cli_usage_error(usage_emit, "%s", "only one output can go to stdout (-)");
+    why = jg_prefix_problem(o.prefix);
+    if (why != NULL) {
+        fprintf(stderr, "jetgen: prefix '%s' is not a usable C identifier: %s\n", o.prefix, why);
+        return EXIT_USAGE;
+    }
+    m = jg_model_load(spec, &d);
+    if (m == NULL) {
+        rc = cli_report(&d);
+        jg_diag_free(&d);
+        return rc ? rc : EXIT_INPUT;
+    }
+    jg_model_warn(m, &d);
+    command = join_args(all_argc - 1, all_argv + 1);
+    o.command = command;
+    if ((out[SOURCE].path != NULL || out[HEADER].path != NULL)
+        && jg_emit(m, &o, &out[SOURCE].text, &out[HEADER].text, &d) != 0)
+        goto done;
+    o.target = JG_TARGET_SINGLE;
+    if (out[SINGLE].path != NULL && jg_emit(m, &o, &out[SINGLE].text, NULL, &d) != 0)
+        goto done;
+    cli_write_outputs(out, 3, &d);
+done:
+    rc = cli_report(&d);
+    for (k = 0; k < 3; k++)
+        jg_buf_free(&out[k].text);
+    jg_free(command);
+    jg_diag_free(&d);
+    jg_model_free(m);
+    return rc;
+}
