@@ -7,23 +7,24 @@
 #include <math.h>
 #include <string.h>
 
+#include "activations.h"
 #include "mem.h"
 
 /* The rounding error of u in long double, relative to |u|, assumed for the
    error estimates: 64 units in the last place, for the sums of a layer. */
 #define FEPS (64.0L * LDBL_EPSILON)
 
-/* The activations, by keyword; the order of names[] is the switch's. */
-enum { A_TANH, A_SIGMOID, A_SOFTPLUS, A_SIN, A_COS, A_GELU, A_GELU_TANH, A_SILU, A_MISH, A_ELU,
-       A_SELU, A_SOFTSIGN, A_EXP, A_RELU, A_LEAKY_RELU, A_HARDTANH, A_NONE };
-static const char *const names[A_NONE] = {
-    "tanh", "sigmoid", "softplus", "sin", "cos", "gelu", "gelu_tanh", "silu", "mish", "elu",
-    "selu", "softsign", "exp", "relu", "leaky_relu", "hardtanh"};
+/* The activations, enumerated from the one list (activations.h); each is
+   defined below, in the switch, from docs/spec.md. A_NONE: no activation. */
+#define A_ENUM(name, np, p0, d0, p1, d1, pl, formula) A_##name,
+#define A_NAME(name, np, p0, d0, p1, d1, pl, formula) #name,
+typedef enum act { JG_ACTIVATIONS(A_ENUM) A_NONE } act;
+static const char *const names[A_NONE] = {JG_ACTIVATIONS(A_NAME)};
 
 struct jg_fdiff {
     const jg_model *m;
     size_t width;           /* the widest layer, input included */
-    int *act;               /* per layer: A_*, or A_NONE */
+    act *act;               /* per layer: A_*, or A_NONE */
     long double *a, *z;     /* [width] each */
     long double *keep;      /* [max_depth + 1][width]: residual blocks' inputs */
     long double *xs;        /* [n_in]: a shifted point */
@@ -33,48 +34,49 @@ struct jg_fdiff {
 };
 
 /* s(z) as PyTorch defines it, p and q its parameters. */
-static long double activate(int kind, long double p, long double q, long double z)
+static long double activate(act kind, long double p, long double q, long double z)
 {
     static const long double selu_alpha = 1.6732632423543772848170429916717L;
     static const long double selu_scale = 1.0507009873554804934193349852946L;
     static const long double sqrt_half = 0.70710678118654752440084436210484903L;
     static const long double sqrt_2_over_pi = 0.79788456080286535587989211986876373L;
     switch (kind) {
-    case A_TANH:
+    case A_tanh:
         return tanhl(z);
-    case A_SIGMOID:
+    case A_sigmoid:
         return 1.0L / (1.0L + expl(-z));
-    case A_SOFTPLUS:
+    case A_softplus:
         return p * z > q ? z : log1pl(expl(p * z)) / p;
-    case A_SIN:
+    case A_sin:
         return sinl(p * z);
-    case A_COS:
+    case A_cos:
         return cosl(p * z);
-    case A_GELU:
+    case A_gelu:
         return 0.5L * z * erfcl(-z * sqrt_half);
-    case A_GELU_TANH:
+    case A_gelu_tanh:
         return 0.5L * z * (1.0L + tanhl(sqrt_2_over_pi * (z + 0.044715L * z * z * z)));
-    case A_SILU:
+    case A_silu:
         return z / (1.0L + expl(-z));
-    case A_MISH:
+    case A_mish:
         return z * tanhl(log1pl(expl(z)));
-    case A_ELU:
+    case A_elu:
         return z > 0 ? z : p * expm1l(z);
-    case A_SELU:
+    case A_selu:
         return selu_scale * (z > 0 ? z : selu_alpha * expm1l(z));
-    case A_SOFTSIGN:
+    case A_softsign:
         return z / (1.0L + fabsl(z));
-    case A_EXP:
+    case A_exp:
         return expl(z);
-    case A_RELU:
+    case A_relu:
         return z > 0 ? z : 0.0L;
-    case A_LEAKY_RELU:
+    case A_leaky_relu:
         return z > 0 ? z : p * z;
-    case A_HARDTANH:
+    case A_hardtanh:
         return z < p ? p : z > q ? q : z;
-    default:
-        return z;
+    case A_NONE:
+        break;      /* no default: the compiler names an activation left out */
     }
+    return z;
 }
 
 jg_fdiff *jg_fdiff_new(const jg_model *m)
@@ -93,7 +95,7 @@ jg_fdiff *jg_fdiff_new(const jg_model *m)
         if (m->layers[i].n_in > f->width)
             f->width = m->layers[i].n_in;
     }
-    f->act = (int *)jg_malloc(jg_mul(m->n_layers + 1, sizeof *f->act, &overflow));
+    f->act = (act *)jg_malloc(jg_mul(m->n_layers + 1, sizeof *f->act, &overflow));
     f->a = (long double *)jg_malloc(jg_mul(f->width, sizeof(long double), &overflow));
     f->z = (long double *)jg_malloc(jg_mul(f->width, sizeof(long double), &overflow));
     f->keep = (long double *)jg_malloc(jg_mul(jg_mul((size_t)m->max_depth + 1, f->width, &overflow),
@@ -116,7 +118,7 @@ jg_fdiff *jg_fdiff_new(const jg_model *m)
         if (m->layers[i].kind == JG_ACTIVATION)
             for (k = 0; k < A_NONE; k++)
                 if (strcmp(m->layers[i].info->keyword, names[k]) == 0)
-                    f->act[i] = (int)k;
+                    f->act[i] = (act)k;
     }
     return f;
 }

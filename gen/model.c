@@ -3,6 +3,7 @@
 
 #include <string.h>
 
+#include "activations.h"
 #include "mem.h"
 
 #define NO_PARAMS 0, {NULL, NULL}, {0.0, 0.0}
@@ -15,35 +16,10 @@ static const jg_layer_info layer_table[] = {
     {"residual", JG_RESIDUAL, "a0 = a: the block's input, kept", NO_PARAMS, 0},
     {"end", JG_END, "a = a0 + a;  a' = a0' + a';  a'' = a0'' + a''", NO_PARAMS, 0},
     {"identity", JG_IDENTITY, "a = z", NO_PARAMS, 0},
-    {"tanh", JG_ACTIVATION, "a = tanh(z);  s' = 1 - a^2;  s'' = -2 a s'" CHAIN, NO_PARAMS, 0},
-    {"sigmoid", JG_ACTIVATION, "a = 1 / (1 + exp(-z));  s' = a (1 - a);  s'' = s' (1 - 2 a)" CHAIN,
-     NO_PARAMS, 0},
-    {"softplus", JG_ACTIVATION,
-     "a = log(1 + exp(beta z)) / beta (z where beta z > threshold);  s' = sigma(beta z);  "
-     "s'' = beta s' (1 - s')" CHAIN, 2, {"beta", "threshold"}, {1.0, 20.0}, 0},
-    {"sin", JG_ACTIVATION, "a = sin(w0 z);  s' = w0 cos(w0 z);  s'' = -w0^2 a" CHAIN, 1,
-     {"w0", NULL}, {1.0, 0.0}, 0},
-    {"cos", JG_ACTIVATION, "a = cos(w0 z);  s' = -w0 sin(w0 z);  s'' = -w0^2 a" CHAIN, 1,
-     {"w0", NULL}, {1.0, 0.0}, 0},
-    {"gelu", JG_ACTIVATION, "a = z Phi(z);  s' = Phi + z phi;  s'' = phi (2 - z^2)" CHAIN, NO_PARAMS, 0},
-    {"gelu_tanh", JG_ACTIVATION,
-     "a = z (1 + tanh(k (z + 0.044715 z^3))) / 2, k = sqrt(2 / pi)" CHAIN, NO_PARAMS, 0},
-    {"silu", JG_ACTIVATION, "a = z sigma(z);  s' = sigma (1 + z (1 - sigma));  "
-     "s'' = sigma (1 - sigma) (2 + z (1 - 2 sigma))" CHAIN, NO_PARAMS, 0},
-    {"mish", JG_ACTIVATION, "a = z T, T = tanh(softplus(z));  s' = T + z (1 - T^2) sigma(z)" CHAIN,
-     NO_PARAMS, 0},
-    {"elu", JG_ACTIVATION, "a = z if z > 0 else alpha (exp(z) - 1);  s' = s'' = alpha exp(z) for z <= 0"
-     CHAIN, 1, {"alpha", NULL}, {1.0, 0.0}, 0},
-    {"selu", JG_ACTIVATION, "a = scale (z if z > 0 else alpha (exp(z) - 1)), PyTorch's alpha and scale"
-     CHAIN, NO_PARAMS, 0},
-    {"softsign", JG_ACTIVATION, "a = z / (1 + |z|);  s' = 1 / (1 + |z|)^2;  s'' = -2 sign(z) / (1 + |z|)^3"
-     CHAIN, NO_PARAMS, 0},
-    {"exp", JG_ACTIVATION, "a = s' = s'' = exp(z)" CHAIN, NO_PARAMS, 0},
-    {"relu", JG_ACTIVATION, "a = max(z, 0);  s' = [z > 0];  s'' = 0" CHAIN, NO_PARAMS, 1},
-    {"leaky_relu", JG_ACTIVATION, "a = z if z > 0 else negative_slope z;  s'' = 0" CHAIN, 1,
-     {"negative_slope", NULL}, {0.01, 0.0}, 1},
-    {"hardtanh", JG_ACTIVATION, "a = min(max(z, min_val), max_val);  s' = [min_val < z < max_val];  s'' = 0"
-     CHAIN, 2, {"min_val", "max_val"}, {-1.0, 1.0}, 1},
+#define ACTIVATION(name, np, p0, d0, p1, d1, pl, formula) \
+    {#name, JG_ACTIVATION, formula CHAIN, np, {p0, p1}, {d0, d1}, pl},
+    JG_ACTIVATIONS(ACTIVATION)
+#undef ACTIVATION
 };
 #define N_LAYER_KINDS (sizeof layer_table / sizeof layer_table[0])
 

@@ -4,6 +4,8 @@
 #ifndef JG_KERNELS_H
 #define JG_KERNELS_H
 
+#include "activations.h"
+
 typedef void (*jg_kernel_fn)(void);
 
 typedef struct jg_kernel {
@@ -11,7 +13,9 @@ typedef struct jg_kernel {
     jg_kernel_fn fn;        /* cast to the real type before a call */
 } jg_kernel;
 
-#define JG_N_KERNELS 23
+/* seed, dense, store, scale, copy, add, activate, and an activation
+   kernel for each of gen/activations.h. */
+#define JG_N_KERNELS (7 + JG_N_ACTIVATIONS)
 
 typedef struct jg_kernel_set {
     const char *isa;        /* "avx512", "avx2" or "baseline", "_f" added for float */

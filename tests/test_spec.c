@@ -7,8 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "activations.h"
 #include "emit.h"
 #include "model.h"
+#include "template.h"
 #include "testutil.h"
 
 static char dir[512];
@@ -225,6 +227,45 @@ START_TEST(work_space_limit)
 }
 END_TEST
 
+/* Every activation of the one list (gen/activations.h) is a spec keyword
+   with its parameters, has its kernel and declaration sections in
+   templates/kernels.c, and a row in docs/spec.md's table naming its
+   parameters: adding one to the list without the rest fails here. */
+START_TEST(activations_registry)
+{
+    char path[1024], row[256];
+    char *doc;
+    size_t i, n_act = 0, len;
+    snprintf(path, sizeof path, "%s/docs/spec.md", getenv("JG_SOURCE_ROOT"));
+    doc = tu_read_file(path, NULL);
+    ck_assert_ptr_nonnull(doc);
+    for (i = 0; jg_layer_info_at(i) != NULL; i++) {
+        const jg_layer_info *info = jg_layer_info_at(i);
+        const char *at, *end;
+        int k;
+        if (info->kind != JG_ACTIVATION)
+            continue;
+        n_act++;
+        ck_assert_ptr_eq(jg_layer_lookup(info->keyword), info);
+        ck_assert_msg(jg_tpl_section(jg_tpl_kernels_c, info->keyword, &len) != NULL, "no kernel %s",
+                      info->keyword);
+        snprintf(row, sizeof row, "%s-decl", info->keyword);
+        ck_assert_msg(jg_tpl_section(jg_tpl_kernels_c, row, &len) != NULL, "no %s", row);
+        snprintf(row, sizeof row, "\n| `%s` |", info->keyword);
+        at = strstr(doc, row);
+        ck_assert_msg(at != NULL, "docs/spec.md has no row for %s", info->keyword);
+        end = strchr(at + 1, '\n');
+        for (k = 0; k < info->n_params; k++) {
+            const char *p = strstr(at, info->param_name[k]);
+            ck_assert_msg(p != NULL && p < end, "docs/spec.md's row of %s does not name %s", info->keyword,
+                          info->param_name[k]);
+        }
+    }
+    ck_assert_uint_eq(n_act, JG_N_ACTIVATIONS);
+    free(doc);
+}
+END_TEST
+
 /* The limits of docs/spec.md that the table above does not reach. */
 START_TEST(size_limits)
 {
@@ -338,6 +379,7 @@ int main(void)
     tcase_add_test(tc, format2_statements);
     tcase_add_test(tc, nul_byte_is_refused);
     tcase_add_test(tc, work_space_limit);
+    tcase_add_test(tc, activations_registry);
     tcase_add_test(tc, size_limits);
     tcase_add_test(tc, prefix_must_be_an_identifier);
     tcase_add_test(tc, emit_refuses_bad_prefix);
