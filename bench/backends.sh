@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 . tools/deps.sh
 jetgen_deps
 jetgen_build
-spec=${1:-examples/seed-pinn/model.spec}
+spec=${1:-tests/data/seed-pinn/model.spec}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 ./build/jetgen emit "$spec" -o "$tmp/net.c" --prefix net

@@ -127,7 +127,7 @@ def main():
     run(["gcc", "-O3", "-march=native", os.path.join(ROOT, "bench", "peak.c"), "-o", os.path.join(work, "peak")])
     peak = last_json(run([os.path.join(work, "peak")]))["peak_gflops"]
 
-    nets = [("reference 1-50-50-50-501", os.path.join(ROOT, "examples", "seed-pinn", "model.spec"), 1),
+    nets = [("reference 1-50-50-50-501", os.path.join(ROOT, "tests", "data", "seed-pinn", "model.spec"), 1),
             ("3-input variant 3-50-50-50-501", make_variant(os.path.join(work, "pinn3")), 3)]
     sizes = [1, 100] if quick else [1, 100, 10000]
     rows, compile_rows = [], []

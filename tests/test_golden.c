@@ -5,7 +5,11 @@
    the diff of the golden files. After a deliberate change to the
    generator or the templates, rewrite them with
        meson compile -C build golden-update
-   (this program with --update) and commit them with the change. */
+   (this program with --update) and commit them with the change.
+   A change detector, not a check of correctness: the golden files were
+   written by the generator itself, so they say only that the output did
+   not change. Whether the numbers are right is for the suites that compare
+   with independent references (reference, oracle, layers, matrix, net). */
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>

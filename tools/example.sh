@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 . tools/deps.sh
 jetgen_deps
 jetgen_build
-spec=examples/seed-pinn/model.spec
+spec=tests/data/seed-pinn/model.spec
 mkdir -p out
 echo "\$ jetgen check $spec"
 ./build/jetgen check "$spec"

@@ -1,6 +1,6 @@
 /* main.c: embedding two generated networks in a C program.
      pinn.h  the reference network (1 input, 501 outputs), bodies in models.c
-     xt.h    the two-input network of examples/pinn-xt, bodies here, static
+     xt.h    the two-input network of tests/data/pinn-xt, bodies here, static
    For each x on the command line (default 0.5), prints u, du/dx and
    d2u/dx2 of the reference network at x, output by output, then u, du and
    d2u of the second network at (x, 0.25). Build and run:
