@@ -6,7 +6,9 @@
    - random networks mixing every activation (with random parameters),
      scale (constants and tensors), fourier and residual blocks (nested),
      carried through as hyper-dual numbers: 1e-12 normwise for u, du, d2u,
-     through the JIT and through the emitted file compiled by gcc;
+     through the JIT and through the emitted file compiled by gcc; the
+     library's JIT (weights bound by address) and executor give the same
+     bits in every mode;
    - hessian_diag and laplacian: the diagonal and the trace of the full
      Hessian (1e-12), and the hyper-dual oracle's;
    - one network holding every kernel, emitted in double and float, compiles
@@ -22,6 +24,7 @@
 #include "../templates/kernels.c"
 
 #include "model.h"
+#include "jetgen.h"
 #include "testutil.h"
 
 /* ---- the activations' definitions, in long double ---- */
@@ -535,6 +538,30 @@ START_TEST(random_network_matches_oracle)
                       tu_normwise(dg + p * no * ni, ref_dg, no * ni));
         ck_assert_msg(tu_normwise(lap + p * no, ref_lap, no) <= 1e-12, "net %d: laplacian off by %.3g", _i,
                       tu_normwise(lap + p * no, ref_lap, no));
+    }
+
+    /* the library's JIT (weights bound by address) and its executor give
+       the bits of the code checked above, in every mode */
+    for (k = 0; k < 2; k++) {
+        jg_net_options o;
+        jg_net *lib = NULL;
+        double *lu = malloc(np * no * sizeof *lu), *ldu = malloc(np * no * ni * sizeof *ldu);
+        double *ld2u = malloc(np * no * ni * ni * sizeof *ld2u);
+        o.precision = JG_NET_DOUBLE;
+        o.backend = (int)k;
+        ck_assert_msg(jg_net_open(n.spec_path, &o, &lib) == JG_NET_OK, "%s", jg_net_errmsg(lib));
+        ck_assert_int_eq(jg_net_hessian(lib, np, x, lu, ldu, ld2u), JG_NET_OK);
+        ck_assert_msg(memcmp(lu, u, np * no * sizeof *u) == 0 && memcmp(ldu, du, np * no * ni * sizeof *du) == 0
+                      && memcmp(ld2u, d2u, np * no * ni * ni * sizeof *d2u) == 0,
+                      "net %d, %s: not the bits of the checked code", _i, k ? "executor" : "JIT");
+        ck_assert_int_eq(jg_net_hessian_diag(lib, np, x, NULL, NULL, ld2u), JG_NET_OK);
+        ck_assert(memcmp(ld2u, dg, np * no * ni * sizeof *dg) == 0);
+        ck_assert_int_eq(jg_net_laplacian(lib, np, x, NULL, NULL, ld2u), JG_NET_OK);
+        ck_assert(memcmp(ld2u, lap, np * no * sizeof *lap) == 0);
+        free(lu);
+        free(ldu);
+        free(ld2u);
+        jg_net_free(lib);
     }
 
     if (_i % 4 == 0) {      /* the emitted file, compiled by gcc, agrees */
