@@ -38,7 +38,8 @@ extern "C" {
 #define JG_NET_LAPLACIAN    4   /* u, du, lap */
 
 /* How a handle computes. */
-#define JG_NET_JIT      0   /* libtcc compiles the plan's calls; weights bound by address */
+#define JG_NET_JIT      0   /* libtcc compiles the plan's calls; weights bound by address
+                               (the executor in a build without libtcc, libjetgen_core.a) */
 #define JG_NET_EXECUTOR 1   /* the plan walked in C: no compiler */
 
 #define JG_NET_DOUBLE 0
@@ -75,6 +76,8 @@ size_t jg_net_n_out(const jg_net *net);
    out of range. Owned by the handle. */
 const char *jg_net_input_name(const jg_net *net, size_t i);
 int jg_net_precision(const jg_net *net);
+/* The back end the handle runs: JG_NET_EXECUTOR also when the JIT was asked
+   for in a build without libtcc. */
 int jg_net_backend(const jg_net *net);
 /* Bytes of work space one call takes (allocated per call, freed before it
    returns). */

@@ -14,7 +14,7 @@
 #include "diag.h"
 #include "emit.h"
 #include "exec.h"
-#include "jit.h"
+#include "jit.h"      /* its types only, when built without libtcc (JG_NO_JIT) */
 #include "kernels.h"
 #include "mem.h"
 #include "model.h"
@@ -52,7 +52,9 @@ static void release(jg_net *net)
         for (k = 0; k < net->plan->n_arrays; k++)
             jg_free((void *)net->syms[k].name);
     jg_free(net->syms);
+#if !defined(JG_NO_JIT)
     jg_jit_free(net->jit);
+#endif
     jg_exec_free(&net->exec);
     jg_free(net->arrays);
     jg_free(net->block);
@@ -109,6 +111,7 @@ static int make_arrays(jg_net *net)
     return 0;
 }
 
+#if !defined(JG_NO_JIT)
 static int make_jit(jg_net *net)
 {
     static const char *const names[JG_N_MODES] = {"model_eval_work", "model_jacobian_work",
@@ -167,6 +170,7 @@ done:
     jg_diag_free(&d);
     return rc;
 }
+#endif
 
 int jg_net_open(const char *spec_path, const jg_net_options *options, jg_net **out)
 {
@@ -188,6 +192,9 @@ int jg_net_open(const char *spec_path, const jg_net_options *options, jg_net **o
     if ((precision != JG_NET_DOUBLE && precision != JG_NET_FLOAT)
         || (backend != JG_NET_JIT && backend != JG_NET_EXECUTOR))
         return fail(net, JG_NET_EINPUT, "jg_net_open: unknown precision or backend");
+#if defined(JG_NO_JIT)
+    net->backend = JG_NET_EXECUTOR;     /* built without libtcc: jg_net_backend says so */
+#endif
     net->model = jg_model_load(spec_path, &d);
     if (net->model != NULL)
         net->plan = jg_plan_make(net->model, precision == JG_NET_FLOAT ? JG_FLOAT : JG_DOUBLE, &d);
@@ -206,13 +213,16 @@ int jg_net_open(const char *spec_path, const jg_net_options *options, jg_net **o
     net->warnings = d.text;     /* the handle owns them now */
     if (net->warnings.failed || make_arrays(net) != 0)
         rc = fail(net, JG_NET_ENOMEM, "out of memory");
-    else if (backend == JG_NET_EXECUTOR) {
+    else if (net->backend == JG_NET_EXECUTOR) {
         if (jg_exec_init(&net->exec, net->plan, jg_kernels_best(precision == JG_NET_FLOAT),
                          net->arrays) != 0)
             rc = fail(net, JG_NET_ENOMEM, "out of memory");
-    } else {
+    }
+#if !defined(JG_NO_JIT)
+    else {
         rc = make_jit(net);
     }
+#endif
     if (rc != JG_NET_OK)
         release(net);       /* a handle holding only the message */
     return rc;

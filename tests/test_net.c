@@ -8,7 +8,8 @@
    and the widest networks `check` accepts (1 -> 12000 -> 1 and
    1 -> 40000 -> 1 tanh) through the JIT, the executor, the emitted file
    and the single header, inside threads with a 256 KiB stack, against the
-   network computed in long double. */
+   network computed in long double; and the library without libtcc inside
+   a shared object. */
 #include <check.h>
 #include <dlfcn.h>
 #include <float.h>
@@ -513,6 +514,48 @@ START_TEST(emit_text)
 }
 END_TEST
 
+/* The library without libtcc inside a shared object (tests/core_probe.c):
+   jg_net_load runs the executor there, with PyTorch's numbers. */
+START_TEST(core_shared_object)
+{
+    typedef int (*probe_fn)(const char *, size_t, const double *, double *, double *, double *, int *,
+                            char *, size_t);
+    void *lib = dlopen(getenv("JG_CORE_PROBE"), RTLD_NOW | RTLD_LOCAL), *sym;
+    probe_fn probe;
+    char path[1024], msg[4096];
+    tu_reference r;
+    double *u, *du, *d2u;
+    int backend = -1;
+    size_t p;
+    ck_assert_msg(lib != NULL, "%s", dlerror());
+    sym = dlsym(lib, "core_probe");
+    ck_assert_ptr_nonnull(sym);
+    memcpy(&probe, &sym, sizeof sym);
+    snprintf(path, sizeof path, "%s/seed-pinn/expected-f64.json", tu_data_dir());
+    tu_reference_load(&r, path);
+    u = alloc(r.n * r.n_out);
+    du = alloc(r.n * r.n_out);
+    d2u = alloc(r.n * r.n_out);
+    snprintf(path, sizeof path, "%s/seed-pinn/model.spec", tu_data_dir());
+    ck_assert_msg(probe(path, r.n, r.x, u, du, d2u, &backend, msg, sizeof msg) == JG_NET_OK, "%s", msg);
+    ck_assert_int_eq(backend, JG_NET_EXECUTOR);
+    for (p = 0; p < r.n; p++) {
+        const size_t no = r.n_out;
+        ck_assert(tu_normwise(u + p * no, r.u + p * no, no) <= TOL);
+        ck_assert(tu_normwise(du + p * no, r.du + p * no, no) <= TOL);
+        ck_assert(tu_normwise(d2u + p * no, r.d2u + p * no, no) <= TOL);
+    }
+    ck_assert_int_ne(probe(tu_path(tu_tmpdir(), "none.spec"), 1, r.x, u, du, d2u, &backend, msg, sizeof msg),
+                     JG_NET_OK);
+    ck_assert_msg(strstr(msg, "none.spec") != NULL, "%s", msg);
+    free(u);
+    free(du);
+    free(d2u);
+    tu_reference_free(&r);
+    dlclose(lib);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("net");
@@ -528,6 +571,7 @@ static Suite *suite(void)
     tcase_add_loop_test(tc, wide_emitted, 0, 2);
     tcase_add_loop_test(tc, wide_cli, 0, 2);
     tcase_add_test(tc, emit_text);
+    tcase_add_test(tc, core_shared_object);
     suite_add_tcase(s, tc);
     return s;
 }
