@@ -11,6 +11,7 @@
 
 #include "emit.h"
 #include "model.h"
+#include "spec.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -23,7 +24,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         const char *dir = getenv("JG_FUZZ_DIR");
         snprintf(path, sizeof path, "%s/fuzz.spec", dir != NULL ? dir : "fuzz/weights");
     }
-    m = jg_model_parse(path, (const char *)data, size, &d);
+    m = jg_spec_parse(path, (const char *)data, size, &d);
     if (m != NULL) {
         static const jg_emit_target targets[3] = {JG_TARGET_FILE, JG_TARGET_SINGLE, JG_TARGET_JIT};
         int k;

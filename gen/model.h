@@ -72,13 +72,10 @@ const jg_layer_info *jg_layer_info_at(size_t i);
 /* The keyword nearest to kw (for "did you mean"), or NULL. */
 const char *jg_layer_suggest(const char *kw);
 
-/* Reads a spec and its weights. Returns a new model (free with
-   jg_model_free) or NULL with every error found added to d. */
+/* Reads the spec at spec_path and its weights (the spec reader is
+   spec.c, jg_spec_parse). Returns a new model (free with jg_model_free) or
+   NULL with every error found added to d. */
 jg_model *jg_model_load(const char *spec_path, jg_diag *d);
-/* The same from text in memory; the weights path is relative to the folder
-   of spec_path, which is also the name used in messages. */
-jg_model *jg_model_parse(const char *spec_path, const char *text, size_t len,
-                         jg_diag *d);
 void jg_model_free(jg_model *m);
 
 /* What a call computes (the kernels' mode): values; and first

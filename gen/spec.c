@@ -7,13 +7,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "file.h"
 #include "mem.h"
 #include "model.h"
 #include "plan.h"
 #include "safetensors.h"
+#include "spec.h"
 
-#define MAX_SPEC_BYTES ((size_t)16 << 20)
 #define MAX_TOKENS 8
 
 static void sha256_hex(const void *data, size_t len, char hex[65])
@@ -635,8 +634,7 @@ static void read_weights(parser *p)
     jg_st_close(f);
 }
 
-jg_model *jg_model_parse(const char *spec_path, const char *text, size_t len,
-                         jg_diag *d)
+jg_model *jg_spec_parse(const char *spec_path, const char *text, size_t len, jg_diag *d)
 {
     parser p;
     int errors0 = d->n_errors;
@@ -674,16 +672,4 @@ jg_model *jg_model_parse(const char *spec_path, const char *text, size_t len,
         return NULL;
     }
     return p.m;
-}
-
-jg_model *jg_model_load(const char *spec_path, jg_diag *d)
-{
-    size_t len = 0;
-    char *text = jg_file_read(spec_path, MAX_SPEC_BYTES, "spec", &len, d);
-    jg_model *m;
-    if (text == NULL)
-        return NULL;
-    m = jg_model_parse(spec_path, text, len, d);
-    jg_free(text);
-    return m;
 }
