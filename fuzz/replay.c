@@ -12,7 +12,7 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-/* Runs the target on the file at path (read by gen/file.c, as jetgen reads
+/* Runs the target on the file at path (read by util/file.c, as jetgen reads
    its input). Returns 0, or -1 when it cannot be read. */
 static int run_file(const char *path)
 {

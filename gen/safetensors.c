@@ -36,7 +36,7 @@ void jg_st_close(jg_st_file *f)
 }
 
 /* A JSON integer that is >= 0, as size_t, or -1. */
-/* jansson allocates through gen/mem.c too, so that tests can make its
+/* jansson allocates through util/mem.c too, so that tests can make its
    allocations fail; set once for the process. */
 static pthread_once_t json_alloc_once = PTHREAD_ONCE_INIT;
 

@@ -1,13 +1,13 @@
 /* test_alloc.c: allocation failure. A whole cycle (load a spec and its
    weights, warn, emit the three forms, JIT-compile, evaluate, build the
    long-double reference of verify) is run with the k-th allocation of
-   gen/ and runtime/ failing (jansson's too: it allocates through gen/mem.c),
+   gen/ and runtime/ failing (jansson's too: it allocates through util/mem.c),
    for k = 1, 2, ... until the cycle makes fewer than k allocations. Every
    run must end without a crash (Check forks: a crash fails the test), free
-   everything it allocated (counted by gen/mem.c; LeakSanitizer in the
+   everything it allocated (counted by util/mem.c; LeakSanitizer in the
    sanitizer run checks the rest), say why it failed when it did, and give
    the same bits as a run without failure when it says it succeeded.
-   libtcc's own allocations do not go through gen/mem.c and are not failed. */
+   libtcc's own allocations do not go through util/mem.c and are not failed. */
 #include <check.h>
 #include <limits.h>
 #include <stdio.h>
