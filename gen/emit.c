@@ -221,9 +221,19 @@ static void put_work(jg_buf *b, const emitter *e)
     const jg_plan *p = e->p;
     const char *up = e->up;
     int o;
-    static const char *const what[JG_N_MODES] = {"u", "u, du", "u, du, d2u", "u, du, d2u_diag", "u, du, lap"};
+    jg_buf_puts(b, "/* Per mode (0 u; 1 u, du; 2 u, du, d2u; 3 u, du, d2u_diag; 4 u, du, lap):\n"
+                   "   channels per point, points per tile, second-derivative numbers per\n"
+                   "   output in the results. */\n");
+    jg_buf_printf(b, "static const size_t %s__channels[5] = {", e->prefix);
     for (o = 0; o < JG_N_MODES; o++)
-        jg_buf_printf(b, "#define %s__TILE%d %zu     /* points per tile for %s */\n", up, o, p->tile[o], what[o]);
+        jg_buf_printf(b, "%s%zu", o ? ", " : "", p->channels[o]);
+    jg_buf_printf(b, "};\nstatic const size_t %s__tile_points[5] = {", e->prefix);
+    for (o = 0; o < JG_N_MODES; o++)
+        jg_buf_printf(b, "%s%zu", o ? ", " : "", p->tile[o]);
+    jg_buf_printf(b, "};\nstatic const size_t %s__per2[5] = {", e->prefix);
+    for (o = 0; o < JG_N_MODES; o++)
+        jg_buf_printf(b, "%s%zu", o ? ", " : "", jg_plan_per_output2(p->m->n_in, (jg_mode)o));
+    jg_buf_puts(b, "};\n");
     jg_buf_printf(b, "#define %s__ROWS  %zu     /* rows of a tile at most: channels x points */\n", up, p->rows);
     jg_buf_printf(b, "#define %s__WIDTH %zu     /* widest layer held in the work space, padded */\n",
                   up, p->width);
@@ -387,7 +397,7 @@ static void put_layers(jg_buf *b, const emitter *e)
         jg_buf_printf(b, ", *keep%d = work + %zu * %s__BUF", d, p->n_work + (size_t)d, up);
     if (p->out > 0)
         jg_buf_printf(b, ", *out = work + %zu * %s__BUF", p->n_work + p->n_keep, up);
-    jg_buf_printf(b, ";\n    const size_t nrow = %s__channels(mode) * np;\n", prefix);
+    jg_buf_printf(b, ";\n    const size_t nrow = %s__channels[mode] * np;\n", prefix);
     for (k = 0; k < p->n_steps; k++)
         if (p->steps[k].op == JG_STEP_OUTPUT)
             jg_buf_printf(b, p->steps[k].direct > 0 ? "    %s_real *rows[%s__ROWS];\n    size_t r, j, m;\n"

@@ -41,11 +41,12 @@
 /**** end kernels ****/
 
 /**** begin work ****/
-#define MODEL__TILE0 16     /* points per tile for u */
-#define MODEL__TILE1 16     /* points per tile for u, du */
-#define MODEL__TILE2 10     /* points per tile for u, du, d2u */
-#define MODEL__TILE3 12     /* points per tile for u, du, d2u_diag */
-#define MODEL__TILE4 15     /* points per tile for u, du, lap */
+/* Per mode (0 u; 1 u, du; 2 u, du, d2u; 3 u, du, d2u_diag; 4 u, du, lap):
+   channels per point, points per tile, second-derivative numbers per
+   output in the results. */
+static const size_t model__channels[5] = {1, 3, 6, 5, 4};
+static const size_t model__tile_points[5] = {16, 16, 10, 12, 15};
+static const size_t model__per2[5] = {0, 0, 4, 2, 1};
 #define MODEL__ROWS  60     /* rows of a tile at most: channels x points */
 #define MODEL__WIDTH 8      /* widest layer held in the work space, padded */
 #define MODEL__OUT   8      /* output neurons computed at once, padded */
@@ -59,16 +60,6 @@
 #else
 #define MODEL__ALIGN
 #endif
-
-/* Channels per point for a mode (see the layout in the kernels): 1;
-   1 + N_IN; and N_IN (N_IN + 1) / 2, N_IN or 1 more for the Hessian, its
-   diagonal or its trace. */
-static size_t model__channels(int mode)
-{
-    const size_t n = MODEL_N_IN;
-    return mode == 0 ? 1 : mode == 1 ? 1 + n : mode == 2 ? 1 + n + n * (n + 1) / 2
-         : mode == 3 ? 1 + 2 * n : 2 + n;
-}
 
 /* The caller's work space from its first 64-byte boundary on
    (MODEL_WORK_BYTES has 64 bytes to spare for it). */
@@ -98,7 +89,7 @@ static const model_real model__l5_b[8] MODEL__ALIGN = {0.0, 1.0, 0, 0, 0, 0, 0, 
 /* np points x [np][MODEL_N_IN] through the network, computing what mode
    asks; results go to u, du, d2u (offset to the tile's first point, each
    may be NULL; d2u is the Hessian, its diagonal or the Laplacian, by mode).
-   np * model__channels(mode) <= MODEL__ROWS. The tile's rows live in work
+   np * model__channels[mode] <= MODEL__ROWS. The tile's rows live in work
    (64-byte aligned): buffers of MODEL__BUF numbers, one after the other. */
 static void model__tile(int mode, size_t np, const model_real *x,
                         model_real *u, model_real *du, model_real *d2u,
@@ -106,7 +97,7 @@ static void model__tile(int mode, size_t np, const model_real *x,
 {
 /**** begin layers ****/
     model_real *work0 = work, *work1 = work + MODEL__BUF;
-    const size_t nrow = model__channels(mode) * np;
+    const size_t nrow = model__channels[mode] * np;
     model__seed(MODEL_N_IN, nrow, np, x, work0, 8);
     model__dense(8, 2, model__l1_w, 8, 0, model__l1_b, nrow, np, work0, 8, work1, 8, NULL);
     model__activate(model__tanh, 0.0, 0.0, 8, MODEL_N_IN, mode, np, work1, 8);
@@ -123,10 +114,7 @@ static void model__run(int mode, size_t n, const model_real *x,
                        void *work_space)
 {
     model_real *const work = model__align(work_space);
-    const size_t tile = mode == 0 ? MODEL__TILE0 : mode == 1 ? MODEL__TILE1 : mode == 2 ? MODEL__TILE2
-                      : mode == 3 ? MODEL__TILE3 : MODEL__TILE4;
-    const size_t per2 = mode == 2 ? MODEL_N_OUT * MODEL_N_IN * MODEL_N_IN
-                      : mode == 3 ? MODEL_N_OUT * MODEL_N_IN : MODEL_N_OUT;
+    const size_t tile = model__tile_points[mode], per2 = MODEL_N_OUT * model__per2[mode];
     size_t p, np;
     for (p = 0; p < n; p += np) {
         np = n - p < tile ? n - p : tile;
@@ -158,8 +146,7 @@ static void model__plain(int mode, size_t n, const model_real *x,
 static void model__plain(int mode, size_t n, const model_real *x,
                          model_real *u, model_real *du, model_real *d2u)
 {
-    const size_t per2 = mode == 2 ? MODEL_N_OUT * MODEL_N_IN * MODEL_N_IN
-                      : mode == 3 ? MODEL_N_OUT * MODEL_N_IN : MODEL_N_OUT;
+    const size_t per2 = MODEL_N_OUT * model__per2[mode];
     void *work = malloc(MODEL_WORK_BYTES);
     size_t i;
     if (work != NULL) {

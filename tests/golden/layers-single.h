@@ -1028,11 +1028,12 @@ LAYERS__API void layers__hardtanh(size_t n, double p, double q, const layers__re
     }
 }
 
-#define LAYERS__TILE0 12     /* points per tile for u */
-#define LAYERS__TILE1 15     /* points per tile for u, du */
-#define LAYERS__TILE2 6     /* points per tile for u, du, d2u */
-#define LAYERS__TILE3 6     /* points per tile for u, du, d2u_diag */
-#define LAYERS__TILE4 12     /* points per tile for u, du, lap */
+/* Per mode (0 u; 1 u, du; 2 u, du, d2u; 3 u, du, d2u_diag; 4 u, du, lap):
+   channels per point, points per tile, second-derivative numbers per
+   output in the results. */
+static const size_t layers__channels[5] = {1, 4, 10, 7, 5};
+static const size_t layers__tile_points[5] = {12, 15, 6, 6, 12};
+static const size_t layers__per2[5] = {0, 0, 9, 3, 1};
 #define LAYERS__ROWS  60     /* rows of a tile at most: channels x points */
 #define LAYERS__WIDTH 8     /* widest layer held in the work space, padded */
 #define LAYERS__OUT   8     /* output neurons computed at once, padded */
@@ -1053,16 +1054,6 @@ LAYERS__API void layers__hardtanh(size_t n, double p, double q, const layers__re
 #else
 #define LAYERS__ALIGN
 #endif
-
-/* Channels per point for a mode (see the layout in the kernels): 1;
-   1 + N_IN; and N_IN (N_IN + 1) / 2, N_IN or 1 more for the Hessian, its
-   diagonal or its trace. */
-static size_t layers__channels(int mode)
-{
-    const size_t n = LAYERS_N_IN;
-    return mode == 0 ? 1 : mode == 1 ? 1 + n : mode == 2 ? 1 + n + n * (n + 1) / 2
-         : mode == 3 ? 1 + 2 * n : 2 + n;
-}
 
 /* The caller's work space from its first 64-byte boundary on
    (LAYERS_WORK_BYTES has 64 bytes to spare for it). */
@@ -1192,14 +1183,14 @@ static const layers_real layers__l27_net_4_bias[8] LAYERS__ALIGN = {
 /* np points x [np][LAYERS_N_IN] through the network, computing what mode
    asks; results go to u, du, d2u (offset to the tile's first point, each
    may be NULL; d2u is the Hessian, its diagonal or the Laplacian, by mode).
-   np * layers__channels(mode) <= LAYERS__ROWS. The tile's rows live in work
+   np * layers__channels[mode] <= LAYERS__ROWS. The tile's rows live in work
    (64-byte aligned): buffers of LAYERS__BUF numbers, one after the other. */
 static void layers__tile(int mode, size_t np, const layers_real *x,
                         layers_real *u, layers_real *du, layers_real *d2u,
                         layers_real *work)
 {
     layers_real *work0 = work, *work1 = work + LAYERS__BUF, *keep0 = work + 2 * LAYERS__BUF, *out = work + 3 * LAYERS__BUF;
-    const size_t nrow = layers__channels(mode) * np;
+    const size_t nrow = layers__channels[mode] * np;
     size_t j, m;
     /* input: a = x, a' = identity, a'' = 0 */
     layers__seed(LAYERS_N_IN, nrow, np, x, work0, 8);
@@ -1295,10 +1286,7 @@ static void layers__run(int mode, size_t n, const layers_real *x,
                        void *work_space)
 {
     layers_real *const work = layers__align(work_space);
-    const size_t tile = mode == 0 ? LAYERS__TILE0 : mode == 1 ? LAYERS__TILE1 : mode == 2 ? LAYERS__TILE2
-                      : mode == 3 ? LAYERS__TILE3 : LAYERS__TILE4;
-    const size_t per2 = mode == 2 ? LAYERS_N_OUT * LAYERS_N_IN * LAYERS_N_IN
-                      : mode == 3 ? LAYERS_N_OUT * LAYERS_N_IN : LAYERS_N_OUT;
+    const size_t tile = layers__tile_points[mode], per2 = LAYERS_N_OUT * layers__per2[mode];
     size_t p, np;
     for (p = 0; p < n; p += np) {
         np = n - p < tile ? n - p : tile;

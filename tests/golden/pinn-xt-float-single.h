@@ -529,11 +529,12 @@ PINNF__API void pinnf__tanh(size_t n, double p, double q, const pinnf__real *z,
 #endif
 }
 
-#define PINNF__TILE0 12     /* points per tile for u */
-#define PINNF__TILE1 16     /* points per tile for u, du */
-#define PINNF__TILE2 10     /* points per tile for u, du, d2u */
-#define PINNF__TILE3 12     /* points per tile for u, du, d2u_diag */
-#define PINNF__TILE4 15     /* points per tile for u, du, lap */
+/* Per mode (0 u; 1 u, du; 2 u, du, d2u; 3 u, du, d2u_diag; 4 u, du, lap):
+   channels per point, points per tile, second-derivative numbers per
+   output in the results. */
+static const size_t pinnf__channels[5] = {1, 3, 6, 5, 4};
+static const size_t pinnf__tile_points[5] = {12, 16, 10, 12, 15};
+static const size_t pinnf__per2[5] = {0, 0, 4, 2, 1};
 #define PINNF__ROWS  60     /* rows of a tile at most: channels x points */
 #define PINNF__WIDTH 32     /* widest layer held in the work space, padded */
 #define PINNF__OUT   16     /* output neurons computed at once, padded */
@@ -554,16 +555,6 @@ PINNF__API void pinnf__tanh(size_t n, double p, double q, const pinnf__real *z,
 #else
 #define PINNF__ALIGN
 #endif
-
-/* Channels per point for a mode (see the layout in the kernels): 1;
-   1 + N_IN; and N_IN (N_IN + 1) / 2, N_IN or 1 more for the Hessian, its
-   diagonal or its trace. */
-static size_t pinnf__channels(int mode)
-{
-    const size_t n = PINNF_N_IN;
-    return mode == 0 ? 1 : mode == 1 ? 1 + n : mode == 2 ? 1 + n + n * (n + 1) / 2
-         : mode == 3 ? 1 + 2 * n : 2 + n;
-}
 
 /* The caller's work space from its first 64-byte boundary on
    (PINNF_WORK_BYTES has 64 bytes to spare for it). */
@@ -1053,14 +1044,14 @@ static const pinnf_real pinnf__l7_linears_6_bias[16] PINNF__ALIGN = {
 /* np points x [np][PINNF_N_IN] through the network, computing what mode
    asks; results go to u, du, d2u (offset to the tile's first point, each
    may be NULL; d2u is the Hessian, its diagonal or the Laplacian, by mode).
-   np * pinnf__channels(mode) <= PINNF__ROWS. The tile's rows live in work
+   np * pinnf__channels[mode] <= PINNF__ROWS. The tile's rows live in work
    (64-byte aligned): buffers of PINNF__BUF numbers, one after the other. */
 static void pinnf__tile(int mode, size_t np, const pinnf_real *x,
                         pinnf_real *u, pinnf_real *du, pinnf_real *d2u,
                         pinnf_real *work)
 {
     pinnf_real *work0 = work, *work1 = work + PINNF__BUF, *out = work + 2 * PINNF__BUF;
-    const size_t nrow = pinnf__channels(mode) * np;
+    const size_t nrow = pinnf__channels[mode] * np;
     size_t j, m;
     /* input: a = x, a' = identity, a'' = 0 */
     pinnf__seed(PINNF_N_IN, nrow, np, x, work0, 16);
@@ -1097,10 +1088,7 @@ static void pinnf__run(int mode, size_t n, const pinnf_real *x,
                        void *work_space)
 {
     pinnf_real *const work = pinnf__align(work_space);
-    const size_t tile = mode == 0 ? PINNF__TILE0 : mode == 1 ? PINNF__TILE1 : mode == 2 ? PINNF__TILE2
-                      : mode == 3 ? PINNF__TILE3 : PINNF__TILE4;
-    const size_t per2 = mode == 2 ? PINNF_N_OUT * PINNF_N_IN * PINNF_N_IN
-                      : mode == 3 ? PINNF_N_OUT * PINNF_N_IN : PINNF_N_OUT;
+    const size_t tile = pinnf__tile_points[mode], per2 = PINNF_N_OUT * pinnf__per2[mode];
     size_t p, np;
     for (p = 0; p < n; p += np) {
         np = n - p < tile ? n - p : tile;

@@ -523,11 +523,12 @@ PINN__API void pinn__tanh(size_t n, double p, double q, const pinn__real *z,
 #endif
 }
 
-#define PINN__TILE0 12     /* points per tile for u */
-#define PINN__TILE1 16     /* points per tile for u, du */
-#define PINN__TILE2 10     /* points per tile for u, du, d2u */
-#define PINN__TILE3 12     /* points per tile for u, du, d2u_diag */
-#define PINN__TILE4 15     /* points per tile for u, du, lap */
+/* Per mode (0 u; 1 u, du; 2 u, du, d2u; 3 u, du, d2u_diag; 4 u, du, lap):
+   channels per point, points per tile, second-derivative numbers per
+   output in the results. */
+static const size_t pinn__channels[5] = {1, 3, 6, 5, 4};
+static const size_t pinn__tile_points[5] = {12, 16, 10, 12, 15};
+static const size_t pinn__per2[5] = {0, 0, 4, 2, 1};
 #define PINN__ROWS  60     /* rows of a tile at most: channels x points */
 #define PINN__WIDTH 24     /* widest layer held in the work space, padded */
 #define PINN__OUT   8     /* output neurons computed at once, padded */
@@ -548,16 +549,6 @@ PINN__API void pinn__tanh(size_t n, double p, double q, const pinn__real *z,
 #else
 #define PINN__ALIGN
 #endif
-
-/* Channels per point for a mode (see the layout in the kernels): 1;
-   1 + N_IN; and N_IN (N_IN + 1) / 2, N_IN or 1 more for the Hessian, its
-   diagonal or its trace. */
-static size_t pinn__channels(int mode)
-{
-    const size_t n = PINN_N_IN;
-    return mode == 0 ? 1 : mode == 1 ? 1 + n : mode == 2 ? 1 + n + n * (n + 1) / 2
-         : mode == 3 ? 1 + 2 * n : 2 + n;
-}
 
 /* The caller's work space from its first 64-byte boundary on
    (PINN_WORK_BYTES has 64 bytes to spare for it). */
@@ -915,14 +906,14 @@ static const pinn_real pinn__l7_linears_6_bias[8] PINN__ALIGN = {
 /* np points x [np][PINN_N_IN] through the network, computing what mode
    asks; results go to u, du, d2u (offset to the tile's first point, each
    may be NULL; d2u is the Hessian, its diagonal or the Laplacian, by mode).
-   np * pinn__channels(mode) <= PINN__ROWS. The tile's rows live in work
+   np * pinn__channels[mode] <= PINN__ROWS. The tile's rows live in work
    (64-byte aligned): buffers of PINN__BUF numbers, one after the other. */
 static void pinn__tile(int mode, size_t np, const pinn_real *x,
                         pinn_real *u, pinn_real *du, pinn_real *d2u,
                         pinn_real *work)
 {
     pinn_real *work0 = work, *work1 = work + PINN__BUF, *out = work + 2 * PINN__BUF;
-    const size_t nrow = pinn__channels(mode) * np;
+    const size_t nrow = pinn__channels[mode] * np;
     size_t j, m;
     /* input: a = x, a' = identity, a'' = 0 */
     pinn__seed(PINN_N_IN, nrow, np, x, work0, 8);
@@ -959,10 +950,7 @@ static void pinn__run(int mode, size_t n, const pinn_real *x,
                        void *work_space)
 {
     pinn_real *const work = pinn__align(work_space);
-    const size_t tile = mode == 0 ? PINN__TILE0 : mode == 1 ? PINN__TILE1 : mode == 2 ? PINN__TILE2
-                      : mode == 3 ? PINN__TILE3 : PINN__TILE4;
-    const size_t per2 = mode == 2 ? PINN_N_OUT * PINN_N_IN * PINN_N_IN
-                      : mode == 3 ? PINN_N_OUT * PINN_N_IN : PINN_N_OUT;
+    const size_t tile = pinn__tile_points[mode], per2 = PINN_N_OUT * pinn__per2[mode];
     size_t p, np;
     for (p = 0; p < n; p += np) {
         np = n - p < tile ? n - p : tile;
