@@ -4,6 +4,8 @@
 #include <pthread.h>
 #include <unistd.h>
 
+#include "plan.h"
+
 #define MAX_THREADS 256
 
 typedef struct run {
@@ -20,12 +22,13 @@ static void *run_points(void *arg)
     return NULL;
 }
 
-int jg_parallel_hessian(jg_hessian_fn f, size_t n_in, size_t n_out, size_t n,
+int jg_parallel_hessian(jg_hessian_fn f, int mode, size_t n_in, size_t n_out, size_t n,
                         const double *x, double *u, double *du, double *d2u,
                         int threads, size_t min_per_thread)
 {
     pthread_t tid[MAX_THREADS];
     run runs[MAX_THREADS];
+    const size_t per2 = jg_plan_per_output2(n_in, (jg_mode)mode);
     size_t t, nt, start = 0, started = 0;
     int rc = 0;
     if (threads <= 0) {
@@ -45,7 +48,7 @@ int jg_parallel_hessian(jg_hessian_fn f, size_t n_in, size_t n_out, size_t n,
         r->x = x + start * n_in;
         r->u = u != NULL ? u + start * n_out : NULL;
         r->du = du != NULL ? du + start * n_out * n_in : NULL;
-        r->d2u = d2u != NULL ? d2u + start * n_out * n_in * n_in : NULL;
+        r->d2u = d2u != NULL ? d2u + start * n_out * per2 : NULL;
         start += len;
     }
     /* runs[0] goes in this thread, the others in new ones */

@@ -6,18 +6,22 @@
 
 #include <stddef.h>
 
-/* The signature of PREFIX_hessian (eval and jacobian fit it through the
-   wrapper below). */
+/* The signature of PREFIX_hessian, PREFIX_hessian_diag and
+   PREFIX_laplacian. jg_net_run_parallel (include/jetgen.h) does the same
+   for a library handle, in every mode. */
 typedef void (*jg_hessian_fn)(size_t n, const double *x, double *u,
                               double *du, double *d2u);
 
-/* Calls f on n points x [n][n_in], writing u [n][n_out], du
-   [n][n_out][n_in], d2u [n][n_out][n_in][n_in] (each may be NULL, as f
-   allows), with up to `threads` threads (0: one per online processor);
+/* Calls f, the emitted function of mode (JG_MODE_HESSIAN: PREFIX_hessian,
+   JG_MODE_DIAG: PREFIX_hessian_diag, JG_MODE_LAPLACIAN: PREFIX_laplacian),
+   on n points x [n][n_in], writing u [n][n_out], du [n][n_out][n_in] and
+   the mode's second derivatives, d2u [n][n_out][n_in][n_in],
+   [n][n_out][n_in] or [n][n_out] (each may be NULL, as f allows), with up
+   to `threads` threads (0: one per online processor);
    batches smaller than min_per_thread points per thread use fewer. Returns
    0, or -1 if a thread could not be started (the points are then all done
    in the calling thread). */
-int jg_parallel_hessian(jg_hessian_fn f, size_t n_in, size_t n_out, size_t n,
+int jg_parallel_hessian(jg_hessian_fn f, int mode, size_t n_in, size_t n_out, size_t n,
                         const double *x, double *u, double *du, double *d2u,
                         int threads, size_t min_per_thread);
 
