@@ -6,20 +6,23 @@ and compared with PyTorch autograd in float64 (jacobian, and jacobian of
 jacobian): u, du/dx and d2u/dx2 within 1e-12 normwise per point, and the
 diagonal and Laplacian modes against the diagonal and trace of PyTorch's
 Hessian. Also: the export of a ModuleList network (the reference networks'
-shape), `jetgen init` on its weights, and the refusal of a layer jetgen
-cannot express.
+shape), `jetgen init` on its weights, the refusal of a layer jetgen
+cannot express, and the widest one-input networks jetgen accepts with
+small stacks in every form.
 
 Run by meson (`interop`), with JETGEN naming the jetgen binary and
 JG_SOURCE_ROOT the source tree.
 """
 
 import copy
+import ctypes
 import json
 import os
 import random
 import subprocess
 import sys
 import tempfile
+import threading
 
 import torch
 from torch import nn
@@ -284,6 +287,67 @@ def verify_piecewise_linear(folder):
     check("verify: every quantity within 1e-08" in run.stdout, "verify on a ReLU network:\n%s" % run.stdout)
 
 
+def wide_networks(folder):
+    """The widest networks jetgen accepts with one input, 1 -> 12000 -> 1 and
+    1 -> 40000 -> 1 tanh, as PyTorch builds them: `jetgen eval` with a 256 KiB
+    stack for its main thread, and the emitted file and the single header
+    (compiled by cc, called through ctypes in a thread with a 256 KiB stack),
+    against PyTorch autograd (1e-12)."""
+    points = [[-0.9], [0.1], [0.7]]
+    for width in (12000, 40000):
+        torch.manual_seed(width)
+        net = nn.Sequential(nn.Linear(1, width), nn.Tanh(), nn.Linear(width, 1))
+        spec = os.path.join(folder, "wide%d.spec" % width)
+        jx.export(net, spec, n_in=1)
+        want = [torch_derivatives(net, torch.tensor(x)) for x in points]
+        text = "".join("%r\n" % x[0] for x in points)
+        run = subprocess.run(["sh", "-c", 'ulimit -s 256 && exec "$0" eval "$1" --format json', JETGEN, spec],
+                             input=text, capture_output=True, text=True)
+        check(run.returncode == 0, "wide %d: jetgen eval with a 256 KiB stack: %s" % (width, run.stderr))
+        got = json.loads(run.stdout) if run.returncode == 0 else None
+        for form in ("eval", "file", "single header"):
+            if form != "eval":
+                got = emitted_in_small_thread(folder, spec, form, points)
+            for p in range(len(points)):
+                for name, k in (("u", 0), ("du", 1), ("d2u", 2)):
+                    e = normwise(got[name][p], want[p][k].reshape(-1)) if got is not None else 1.0
+                    check(e <= 1e-12, "wide %d, %s, point %d: %s off by %.3g" % (width, form, p, name, e))
+
+
+def emitted_in_small_thread(folder, spec, form, points):
+    """The network of spec emitted as a file or a single header, built into a
+    shared object, its wide_hessian called in a thread with a 256 KiB stack."""
+    base = os.path.join(folder, os.path.basename(spec)[:-5] + ("_file" if form == "file" else "_single"))
+    if form == "file":
+        subprocess.run([JETGEN, "emit", spec, "-o", base + ".c", "--prefix", "wide"], check=True)
+    else:
+        subprocess.run([JETGEN, "emit", spec, "--single-header", base + ".h", "--prefix", "wide"], check=True)
+        with open(base + ".c", "w") as f:
+            f.write('#define WIDE_IMPLEMENTATION\n#include "%s"\n' % os.path.basename(base + ".h"))
+    subprocess.run(["cc", "-std=c99", "-O2", "-shared", "-fPIC", "-I", folder, base + ".c", "-o", base + ".so",
+                    "-lm"], check=True)
+    lib = ctypes.CDLL(base + ".so")
+    got = {"u": [], "du": [], "d2u": []}
+
+    def work():
+        for x in points:
+            xs, u, du, d2u = (ctypes.c_double * 1)(x[0]), (ctypes.c_double * 1)(), (ctypes.c_double * 1)(), \
+                (ctypes.c_double * 1)()
+            lib.wide_hessian(ctypes.c_size_t(1), xs, u, du, d2u)
+            got["u"].append([u[0]])
+            got["du"].append([du[0]])
+            got["d2u"].append([d2u[0]])
+
+    old = threading.stack_size(256 * 1024)
+    try:
+        t = threading.Thread(target=work)
+        t.start()
+        t.join()
+    finally:
+        threading.stack_size(old)
+    return got
+
+
 def main():
     with tempfile.TemporaryDirectory() as folder:
         verify_piecewise_linear(folder)
@@ -292,6 +356,7 @@ def main():
         edges(folder)
         module_list_and_init(folder)
         refusals(folder)
+        wide_networks(folder)
     print("interop: %d failures" % len(failures))
     return 1 if failures else 0
 
