@@ -1,12 +1,12 @@
 /* check.c: `jetgen check SPEC`: validates a spec and its weights and
-   prints the layers, sizes, operation counts and the plan. */
+   prints the layers, sizes, operation counts and the plan, all through
+   the library (include/jetgen.h). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
-#include "model.h"
-#include "plan.h"
+#include "jetgen.h"
 
 static const char usage_check[] =
     "usage: jetgen check SPEC\n"
@@ -35,13 +35,30 @@ static void print_flops(const char *what, double f)
     printf("  %-24s %.0f\n", what, f);
 }
 
+/* Opens spec as jetgen check needs it: the executor (no compile) in
+   precision. Prints the messages of a failed open; NULL then. */
+static jg_net *open_for_check(const char *spec, int precision)
+{
+    jg_net_options o;
+    jg_net *net = NULL;
+    o.precision = precision;
+    o.backend = JG_NET_EXECUTOR;
+    if (jg_net_open(spec, &o, &net) != JG_NET_OK) {
+        fprintf(stderr, "%s\n", net != NULL ? jg_net_errmsg(net) : "out of memory");
+        jg_net_free(net);
+        return NULL;
+    }
+    return net;
+}
+
 int cli_check(int argc, char **argv)
 {
-    jg_diag d = JG_DIAG_INIT;
-    jg_model *m;
-    size_t i;
+    static const char *const what[5] = {"u", "u, du/dx", "u, du/dx, d2u/dx2", "u, du/dx, diag d2u/dx2",
+                                        "u, du/dx, Laplacian"};
+    jg_net *net;
+    size_t i, n_in;
     const char *spec = NULL;
-    int rc;
+    int p;
     for (i = 0; i < (size_t)argc; i++) {
         if (strcmp(argv[i], "--help") == 0) {
             fputs(usage_check, stdout);
@@ -55,71 +72,60 @@ int cli_check(int argc, char **argv)
     }
     if (spec == NULL)
         return cli_usage_error(usage_check, "%s", "no SPEC given");
-    m = jg_model_load(spec, &d);
-    if (m != NULL)
-        jg_model_warn(m, &d);
-    rc = cli_report(&d);
-    jg_diag_free(&d);
-    if (m == NULL)
-        return rc ? rc : EXIT_INPUT;
+    net = open_for_check(spec, JG_NET_DOUBLE);
+    if (net == NULL)
+        return EXIT_INPUT;
+    fputs(jg_net_warnings(net), stderr);
+    n_in = jg_net_n_in(net);
     printf("%s: ok\n", spec);
-    printf("  input   %zu", m->n_in);
-    if (m->input_names != NULL)
-        for (i = 0; i < m->n_in; i++)
-            printf("%s%s", i ? " " : " (", m->input_names[i]);
-    printf("%s\n", m->input_names != NULL ? ")" : "");
-    printf("  weights %s\n\n", m->weights_path);
+    printf("  input   %zu", n_in);
+    for (i = 0; i < n_in && jg_net_input_name(net, i) != NULL; i++)
+        printf("%s%s", i ? " " : " (", jg_net_input_name(net, i));
+    printf("%s\n", i > 0 ? ")" : "");
+    printf("  weights %s\n\n", jg_net_weights_path(net));
     printf("  layer  line  kind            out     in  parameters  tensor / arguments\n");
-    for (i = 0; i < m->n_layers; i++) {
-        const jg_layer *l = &m->layers[i];
+    for (i = 0; i < jg_net_n_layers(net); i++) {
+        jg_net_layer l;
         int k;
-        printf("  %5zu  %4d  %-12s %6zu %6zu", i + 1, l->line, l->info->keyword, l->n_out, l->n_in);
-        if (l->kind == JG_DENSE)
-            printf("  %10zu  %s (%s%s)", jg_layer_params(l), l->tensor, l->dtype,
-                   l->b ? ", with bias" : ", no bias");
-        else if (l->kind == JG_FOURIER)
-            printf("  %10zu  %s (%s)", jg_layer_params(l), l->tensor, l->dtype);
-        else if (l->kind == JG_SCALE) {
-            printf("  %10zu  mul ", jg_layer_params(l));
-            if (l->tensor)
-                printf("%s", l->tensor);
+        jg_net_layer_info(net, i, &l);
+        printf("  %5zu  %4d  %-12s %6zu %6zu", i + 1, l.line, l.kind, l.n_out, l.n_in);
+        if (strcmp(l.kind, "dense") == 0)
+            printf("  %10zu  %s (%s%s)", l.n_params, l.tensor, l.dtype, l.has_bias ? ", with bias" : ", no bias");
+        else if (strcmp(l.kind, "fourier") == 0)
+            printf("  %10zu  %s (%s)", l.n_params, l.tensor, l.dtype);
+        else if (strcmp(l.kind, "scale") == 0) {
+            printf("  %10zu  mul ", l.n_params);
+            if (l.tensor != NULL)
+                printf("%s", l.tensor);
             else
-                print_number(l->param[0]);
-            if (l->tensor2) {
-                printf(", add %s", l->tensor2);
-            } else {
-                printf(", add ");
-                print_number(l->param[1]);
-            }
-        } else if (l->kind == JG_RESIDUAL || l->kind == JG_END)
-            printf("  %10s  block %d", "", l->depth + 1);
-        for (k = 0; k < l->info->n_params; k++) {
-            printf("%s%s=", k ? " " : "  " "          " "  ", l->info->param_name[k]);
-            print_number(l->param[k]);
+                print_number(l.arg[0]);
+            printf(", add ");
+            if (l.tensor2 != NULL)
+                printf("%s", l.tensor2);
+            else
+                print_number(l.arg[1]);
+        } else if (l.block > 0)
+            printf("  %10s  block %d", "", l.block);
+        for (k = 0; strcmp(l.kind, "scale") != 0 && k < l.n_args; k++) {
+            printf("%s%s=", k ? " " : "  " "          " "  ", l.arg_name[k]);
+            print_number(l.arg[k]);
         }
         printf("\n");
     }
-    printf("\n  outputs     %zu\n  parameters  %zu\n", m->n_out, jg_model_params(m));
+    printf("\n  outputs     %zu\n  parameters  %zu\n", jg_net_n_out(net), jg_net_n_params(net));
     printf("  floating-point operations per point (a multiply-add counts 2):\n");
-    print_flops("u", jg_model_flops(m, JG_MODE_VALUE));
-    print_flops("u, du/dx", jg_model_flops(m, JG_MODE_JACOBIAN));
-    print_flops("u, du/dx, d2u/dx2", jg_model_flops(m, JG_MODE_HESSIAN));
-    print_flops("u, du/dx, diag d2u/dx2", jg_model_flops(m, JG_MODE_DIAG));
-    print_flops("u, du/dx, Laplacian", jg_model_flops(m, JG_MODE_LAPLACIAN));
-    for (i = 0; i < 2; i++) {
-        jg_plan *p = jg_plan_make(m, i ? JG_FLOAT : JG_DOUBLE, &d);
-        if (p == NULL)
-            break;
-        if (i == 0)
-            printf("  plan (the layout every back end runs):\n");
+    for (i = 0; i < 5; i++)
+        print_flops(what[i], jg_net_flops(net, (int)i));
+    printf("  plan (the layout every back end runs):\n");
+    for (p = JG_NET_DOUBLE; p <= JG_NET_FLOAT && net != NULL; p++) {
         printf("  %-6s  points per tile %zu, %zu, %zu, %zu, %zu (u; du; d2u; diag; Laplacian), "
-               "work space %zu bytes, %s\n", i ? "float" : "double", p->tile[0], p->tile[1], p->tile[2],
-               p->tile[3], p->tile[4], p->work_bytes,
-               p->on_stack ? "on the stack" : "from malloc in the plain functions");
-        jg_plan_free(p);
+               "work space %zu bytes, %s\n", p == JG_NET_FLOAT ? "float" : "double",
+               jg_net_tile_points(net, 0), jg_net_tile_points(net, 1), jg_net_tile_points(net, 2),
+               jg_net_tile_points(net, 3), jg_net_tile_points(net, 4), jg_net_work_bytes(net),
+               jg_net_plain_allocates(net) ? "from malloc in the plain functions" : "on the stack");
+        jg_net_free(net);
+        net = p == JG_NET_DOUBLE ? open_for_check(spec, JG_NET_FLOAT) : NULL;
     }
-    cli_report(&d);
-    jg_diag_free(&d);
-    jg_model_free(m);
+    jg_net_free(net);
     return 0;
 }

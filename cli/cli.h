@@ -1,15 +1,18 @@
 /* cli.h: the commands of the jetgen program (one file each: check.c,
    emit.c, eval.c, init.c, verify.c; main.c picks one) and what they share
    (common.c): usage errors, messages, option values, points to evaluate
-   at. The commands call the library (include/jetgen.h) and the generator
-   (gen/) as any program would; none calls another. */
+   at, writing files. The commands call the library (include/jetgen.h) as
+   any program would, and util/ for messages and buffers; verify also
+   calls the generator's long-double oracle (gen/fdiff.h). None calls
+   another. */
 #ifndef JG_CLI_H
 #define JG_CLI_H
 
 #include <stdio.h>
 
+#include "buf.h"
 #include "diag.h"
-#include "plan.h"
+#include "jetgen.h"
 
 #define EXIT_INPUT 1    /* bad input: spec, weights, points, files */
 #define EXIT_USAGE 2    /* bad command line */
@@ -29,11 +32,15 @@ int cli_usage_error(const char *usage, const char *fmt, const char *arg);
 /* Prints the collected messages; returns the exit status they call for. */
 int cli_report(jg_diag *d);
 
-/* --precision's value into *p; 0, or -1 when it is neither. */
-int cli_parse_precision(const char *v, jg_precision *p);
+/* --precision's value into *p (JG_NET_DOUBLE or JG_NET_FLOAT); 0, or -1
+   when it is neither. */
+int cli_parse_precision(const char *v, int *p);
 
-/* One --hessian name (v, len bytes) into its JG_HESSIAN_* bit, or 0. */
+/* One --hessian name (v, len bytes) into its JG_NET_EMIT_* bit, or 0. */
 unsigned cli_hessian_bit(const char *v, size_t len);
+
+/* 1 when name is an activation or identity (what --activation takes). */
+int cli_is_activation(const char *name);
 
 typedef struct cli_points {
     size_t n, cap;

@@ -19,12 +19,12 @@ int cli_usage_error(const char *usage, const char *fmt, const char *arg)
 }
 
 /* --precision's value into *p; 0, or -1 when it is neither. */
-int cli_parse_precision(const char *v, jg_precision *p)
+int cli_parse_precision(const char *v, int *p)
 {
     if (strcmp(v, "double") == 0)
-        *p = JG_DOUBLE;
+        *p = JG_NET_DOUBLE;
     else if (strcmp(v, "float") == 0)
-        *p = JG_FLOAT;
+        *p = JG_NET_FLOAT;
     else
         return -1;
     return 0;
@@ -39,6 +39,15 @@ unsigned cli_hessian_bit(const char *v, size_t len)
         if (strlen(names[k]) == len && strncmp(v, names[k], len) == 0)
             return 1u << k;
     return 0;
+}
+
+int cli_is_activation(const char *name)
+{
+    size_t i;
+    for (i = 0; jg_activation_name(i) != NULL; i++)
+        if (strcmp(jg_activation_name(i), name) == 0)
+            return 1;
+    return strcmp(name, "identity") == 0;
 }
 
 /* Prints the collected messages; returns the exit status they call for. */

@@ -5,9 +5,8 @@
 #include <string.h>
 
 #include "cli.h"
-#include "emit.h"
+#include "jetgen.h"
 #include "mem.h"
-#include "model.h"
 
 static const char usage_emit[] =
     "usage: jetgen emit SPEC [-o FILE.c] [--header FILE.h] [--single-header FILE.h]\n"
@@ -51,16 +50,17 @@ int cli_emit(int argc, char **argv, int all_argc, char **all_argv)
     enum { SOURCE, HEADER, SINGLE };
     jg_diag d = JG_DIAG_INIT;
     cli_output out[3] = {{NULL, JG_BUF_INIT, NULL}, {NULL, JG_BUF_INIT, NULL}, {NULL, JG_BUF_INIT, NULL}};
-    jg_emit_opts o;
-    jg_model *m;
+    jg_net_emit_options o;
+    jg_net_options no;
+    jg_net *net = NULL;
     const char *spec = NULL, *why;
-    char *command;
+    char *command = NULL;
     int i, k, n_stdout = 0, rc = 0;
 
     o.prefix = "model";
-    o.target = JG_TARGET_FILE;
-    o.precision = JG_DOUBLE;
-    o.hessians = 0;
+    o.functions = 0;
+    no.precision = JG_NET_DOUBLE;
+    no.backend = JG_NET_EXECUTOR;   /* no compile: only the plan is printed */
     for (i = 0; i < argc; i++) {
         const char *a = argv[i];
         if (strcmp(a, "--help") == 0) {
@@ -73,7 +73,7 @@ int cli_emit(int argc, char **argv, int all_argc, char **all_argv)
                 return cli_usage_error(usage_emit, "'%s' needs a value", a);
             if (strcmp(a, "--hessian") == 0) {
                 const char *v = argv[++i], *comma;
-                o.hessians = 0;
+                o.functions = 0;
                 for (;;) {
                     size_t len;
                     unsigned bit;
@@ -83,7 +83,7 @@ int cli_emit(int argc, char **argv, int all_argc, char **all_argv)
                     if (bit == 0)
                         return cli_usage_error(usage_emit, "--hessian takes full, diag and laplacian, "
                                                "comma-separated, not '%s'", argv[i]);
-                    o.hessians |= bit;
+                    o.functions |= bit;
                     if (comma == NULL)
                         break;
                     v = comma + 1;
@@ -96,7 +96,7 @@ int cli_emit(int argc, char **argv, int all_argc, char **all_argv)
                 out[SINGLE].path = argv[++i];
             else if (strcmp(a, "--prefix") == 0)
                 o.prefix = argv[++i];
-            else if (cli_parse_precision(argv[++i], &o.precision) != 0)
+            else if (cli_parse_precision(argv[++i], &no.precision) != 0)
                 return cli_usage_error(usage_emit, "--precision takes double or float, not '%s'", argv[i]);
         } else if (a[0] == '-' && a[1] != '\0') {
             return cli_usage_error(usage_emit, "unknown option '%s'", a);
@@ -115,26 +115,36 @@ int cli_emit(int argc, char **argv, int all_argc, char **all_argv)
                            "--single-header FILE.h (- for stdout)");
     if (n_stdout > 1)
         return cli_usage_error(usage_emit, "%s", "only one output can go to stdout (-)");
-    why = jg_prefix_problem(o.prefix);
+    why = jg_net_prefix_problem(o.prefix);
     if (why != NULL) {
         fprintf(stderr, "jetgen: prefix '%s' is not a usable C identifier: %s\n", o.prefix, why);
         return EXIT_USAGE;
     }
-    m = jg_model_load(spec, &d);
-    if (m == NULL) {
-        rc = cli_report(&d);
-        jg_diag_free(&d);
-        return rc ? rc : EXIT_INPUT;
+    if (jg_net_open(spec, &no, &net) != JG_NET_OK) {
+        fprintf(stderr, "%s\n", net != NULL ? jg_net_errmsg(net) : "out of memory");
+        jg_net_free(net);
+        return EXIT_INPUT;
     }
-    jg_model_warn(m, &d);
+    fputs(jg_net_warnings(net), stderr);
     command = join_args(all_argc - 1, all_argv + 1);
     o.command = command;
-    if ((out[SOURCE].path != NULL || out[HEADER].path != NULL)
-        && jg_emit(m, &o, &out[SOURCE].text, &out[HEADER].text, &d) != 0)
-        goto done;
-    o.target = JG_TARGET_SINGLE;
-    if (out[SINGLE].path != NULL && jg_emit(m, &o, &out[SINGLE].text, NULL, &d) != 0)
-        goto done;
+    for (k = 0; k < 3; k++) {
+        char *text = NULL;
+        size_t len = 0;
+        if (out[k].path == NULL)
+            continue;
+        o.form = k == SOURCE ? JG_NET_EMIT_SOURCE : k == HEADER ? JG_NET_EMIT_HEADER : JG_NET_EMIT_SINGLE;
+        if (jg_net_emit(net, &o, &text, &len) != JG_NET_OK) {
+            jg_diag_error(&d, spec, 0, 0, "%s", jg_net_errmsg(net));
+            goto done;
+        }
+        jg_buf_putn(&out[k].text, text, len);
+        jg_net_free_text(text);
+        if (out[k].text.failed) {
+            jg_diag_error(&d, spec, 0, 0, "out of memory");
+            goto done;
+        }
+    }
     cli_write_outputs(out, 3, &d);
 done:
     rc = cli_report(&d);
@@ -142,6 +152,6 @@ done:
         jg_buf_free(&out[k].text);
     jg_free(command);
     jg_diag_free(&d);
-    jg_model_free(m);
+    jg_net_free(net);
     return rc;
 }

@@ -7,10 +7,8 @@
 #include <string.h>
 
 #include "cli.h"
-#include "emit.h"
 #include "jetgen.h"
 #include "mem.h"
-#include "plan.h"
 
 static const char usage_eval[] =
     "usage: jetgen eval SPEC [--order 0|1|2] [--points FILE] [--format json|text]\n"
@@ -69,17 +67,17 @@ static void print_json(size_t n_in, size_t n_out, int mode, const cli_points *pt
     dims[2] = dims[3] = n_in;
     fputs(",\n \"u\": ", stdout);
     json_array(u, dims, 2);
-    if (mode >= JG_MODE_JACOBIAN) {
+    if (mode >= JG_NET_JACOBIAN) {
         fputs(",\n \"du\": ", stdout);
         json_array(du, dims, 3);
     }
-    if (mode == JG_MODE_HESSIAN) {
+    if (mode == JG_NET_HESSIAN) {
         fputs(",\n \"d2u\": ", stdout);
         json_array(d2u, dims, 4);
-    } else if (mode == JG_MODE_DIAG) {
+    } else if (mode == JG_NET_HESSIAN_DIAG) {
         fputs(",\n \"d2u_diag\": ", stdout);
         json_array(d2u, dims, 3);
-    } else if (mode == JG_MODE_LAPLACIAN) {
+    } else if (mode == JG_NET_LAPLACIAN) {
         fputs(",\n \"lap\": ", stdout);
         json_array(d2u, dims, 2);
     }
@@ -106,15 +104,15 @@ static void print_text(const jg_net *m, int mode, const cli_points *pts, const d
         for (i = 0; i < ni; i++)
             printf(" %s = %.17g", input_name(m, i, a), pts->x[p * ni + i]);
         printf("\n  %6s %24s", "k", "u");
-        for (i = 0; mode >= JG_MODE_JACOBIAN && i < ni; i++) {
+        for (i = 0; mode >= JG_NET_JACOBIAN && i < ni; i++) {
             char h[48];
             snprintf(h, sizeof h, "du/d%s", input_name(m, i, a));
             printf(" %24s", h);
         }
-        if (mode == JG_MODE_LAPLACIAN)
+        if (mode == JG_NET_LAPLACIAN)
             printf(" %24s", "laplacian");
-        for (i = 0; (mode == JG_MODE_HESSIAN || mode == JG_MODE_DIAG) && i < ni; i++)
-            for (j = i; j < (mode == JG_MODE_HESSIAN ? ni : i + 1); j++) {
+        for (i = 0; (mode == JG_NET_HESSIAN || mode == JG_NET_HESSIAN_DIAG) && i < ni; i++)
+            for (j = i; j < (mode == JG_NET_HESSIAN ? ni : i + 1); j++) {
                 char h[80];
                 if (i == j)
                     snprintf(h, sizeof h, "d2u/d%s2", input_name(m, i, a));
@@ -126,13 +124,13 @@ static void print_text(const jg_net *m, int mode, const cli_points *pts, const d
         for (k = 0; k < no; k++) {
             size_t pk = p * no + k;
             printf("  %6zu %24.*g", k, digits, u[pk]);
-            for (i = 0; mode >= JG_MODE_JACOBIAN && i < ni; i++)
+            for (i = 0; mode >= JG_NET_JACOBIAN && i < ni; i++)
                 printf(" %24.*g", digits, du[pk * ni + i]);
-            if (mode == JG_MODE_LAPLACIAN)
+            if (mode == JG_NET_LAPLACIAN)
                 printf(" %24.*g", digits, d2u[pk]);
-            for (i = 0; mode == JG_MODE_DIAG && i < ni; i++)
+            for (i = 0; mode == JG_NET_HESSIAN_DIAG && i < ni; i++)
                 printf(" %24.*g", digits, d2u[pk * ni + i]);
-            for (i = 0; mode == JG_MODE_HESSIAN && i < ni; i++)
+            for (i = 0; mode == JG_NET_HESSIAN && i < ni; i++)
                 for (j = i; j < ni; j++)
                     printf(" %24.*g", digits, d2u[(pk * ni + i) * ni + j]);
             printf("\n");
@@ -148,9 +146,9 @@ int cli_eval(int argc, char **argv)
     cli_points pts = {0, 0, NULL};
     const char *spec = NULL, *pfile = NULL, *format = "text";
     double *u = NULL, *du = NULL, *d2u = NULL;
-    jg_precision precision = JG_DOUBLE;
+    int precision = JG_NET_DOUBLE;
     int i, order = 2, mode, rc = EXIT_INPUT, overflow = 0;
-    unsigned hessian = JG_HESSIAN_FULL;
+    unsigned hessian = JG_NET_EMIT_HESSIAN;
     size_t nu, ndu, nd2u, n_in, n_out;
     FILE *fp = stdin;
 
@@ -193,10 +191,10 @@ int cli_eval(int argc, char **argv)
     }
     if (spec == NULL)
         return cli_usage_error(usage_eval, "%s", "no SPEC given");
-    mode = order < 2 ? order : hessian == JG_HESSIAN_FULL ? JG_MODE_HESSIAN
-         : hessian == JG_HESSIAN_DIAG ? JG_MODE_DIAG : JG_MODE_LAPLACIAN;
+    mode = order < 2 ? order : hessian == JG_NET_EMIT_HESSIAN ? JG_NET_HESSIAN
+         : hessian == JG_NET_EMIT_HESSIAN_DIAG ? JG_NET_HESSIAN_DIAG : JG_NET_LAPLACIAN;
 
-    opt.precision = precision == JG_FLOAT ? JG_NET_FLOAT : JG_NET_DOUBLE;
+    opt.precision = precision;
     opt.backend = JG_NET_JIT;
     switch (jg_net_open(spec, &opt, &net)) {
     case JG_NET_OK:
@@ -224,7 +222,8 @@ int cli_eval(int argc, char **argv)
         goto done;
     nu = jg_mul(pts.n, n_out, &overflow);
     ndu = jg_mul(nu, n_in, &overflow);
-    nd2u = jg_mul(nu, jg_plan_per_output2(n_in, (jg_mode)mode), &overflow);
+    /* the mode's second derivatives per output (the layouts of jetgen.h) */
+    nd2u = jg_mul(nu, mode == JG_NET_HESSIAN ? n_in * n_in : mode == JG_NET_HESSIAN_DIAG ? n_in : 1, &overflow);
     if (!overflow) {
         u = (double *)jg_malloc(jg_mul(nu, sizeof *u, &overflow));
         du = mode >= 1 ? (double *)jg_malloc(jg_mul(ndu, sizeof *du, &overflow)) : NULL;
@@ -234,7 +233,7 @@ int cli_eval(int argc, char **argv)
         jg_diag_error(&d, spec, 0, 0, "out of memory for the results of %zu points", pts.n);
         goto done;
     }
-    if (precision == JG_FLOAT) {
+    if (precision == JG_NET_FLOAT) {
         size_t k;
         digits = 9;
         for (k = 0; k < pts.n * n_in; k++)       /* the points the float code sees, shown so */

@@ -1,12 +1,9 @@
 /* init.c: `jetgen init WEIGHTS`: a starting spec from a weights file. */
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
-#include "mem.h"
-#include "model.h"
-#include "safetensors.h"
+#include "jetgen.h"
 
 static const char usage_init[] =
     "usage: jetgen init WEIGHTS.safetensors [--activation NAME] [-o SPEC]\n"
@@ -18,52 +15,12 @@ static const char usage_init[] =
     "folder: keep the spec beside it. -o writes to SPEC (default: stdout).\n";
 
 
-/* strcmp, but runs of digits compare as numbers: l2 < l10. */
-static int natural_cmp(const char *a, const char *b)
-{
-    while (*a != '\0' && *b != '\0') {
-        if (*a >= '0' && *a <= '9' && *b >= '0' && *b <= '9') {
-            const char *ea = a, *eb = b;
-            while (*a == '0')
-                a++;
-            while (*b == '0')
-                b++;
-            for (ea = a; *ea >= '0' && *ea <= '9'; ea++)
-                ;
-            for (eb = b; *eb >= '0' && *eb <= '9'; eb++)
-                ;
-            if (ea - a != eb - b)
-                return ea - a < eb - b ? -1 : 1;
-            for (; a < ea; a++, b++)
-                if (*a != *b)
-                    return *a < *b ? -1 : 1;
-            a = ea;
-            b = eb;
-        } else {
-            if (*a != *b)
-                return (unsigned char)*a < (unsigned char)*b ? -1 : 1;
-            a++;
-            b++;
-        }
-    }
-    return *a != '\0' ? 1 : *b != '\0' ? -1 : 0;
-}
-
-static int cmp_tensor_names(const void *x, const void *y)
-{
-    const jg_st_tensor *const *a = (const jg_st_tensor *const *)x, *const *b = (const jg_st_tensor *const *)y;
-    return natural_cmp((*a)->name, (*b)->name);
-}
-
 int cli_init(int argc, char **argv)
 {
     jg_diag d = JG_DIAG_INIT;
-    jg_buf spec = JG_BUF_INIT;
-    const char *weights = NULL, *out = NULL, *act = "tanh", *base;
-    const jg_layer_info *info;
-    const jg_st_tensor **dense = NULL;
-    jg_st_file *f;
-    size_t i, n = 0;
+    const char *weights = NULL, *out = NULL, *act = "tanh";
+    char *text = NULL, *message = NULL;
+    size_t i, len = 0;
     int rc = EXIT_INPUT;
     for (i = 0; i < (size_t)argc; i++) {
         const char *a = argv[i];
@@ -87,59 +44,24 @@ int cli_init(int argc, char **argv)
     }
     if (weights == NULL)
         return cli_usage_error(usage_init, "%s", "no WEIGHTS given");
-    info = jg_layer_lookup(act);
-    if (info == NULL || (info->kind != JG_ACTIVATION && info->kind != JG_IDENTITY))
+    if (!cli_is_activation(act))
         return cli_usage_error(usage_init, "--activation takes an activation (tanh, sigmoid, gelu, ...), not '%s'", act);
-    f = jg_st_open(weights, &d);
-    if (f == NULL)
-        goto done;
-    dense = (const jg_st_tensor **)jg_malloc_n(f->n_tensors + 1, sizeof *dense);
-    if (dense == NULL) {
-        jg_diag_error(&d, weights, 0, 0, "out of memory");
-        goto done;
-    }
-    for (i = 0; i < f->n_tensors; i++) {
-        const jg_st_tensor *t = &f->tensors[i];
-        size_t len = strlen(t->name);
-        if (t->rank == 2 && t->is_float && len > 7 && strcmp(t->name + len - 7, ".weight") == 0)
-            dense[n++] = t;
-    }
-    if (n == 0) {
-        jg_diag_error(&d, weights, 0, 0, "no rank-2 tensor named NAME.weight: no dense layer to write");
-        goto done;
-    }
-    qsort(dense, n, sizeof *dense, cmp_tensor_names);
-    for (i = 1; i < n; i++)
-        if (dense[i]->shape[1] != dense[i - 1]->shape[0]) {
-            jg_diag_error(&d, weights, 0, 0, "%s is [%zu, %zu] but %s gives %zu values: the tensors do not "
-                          "chain; write the spec by hand", dense[i]->name, dense[i]->shape[0], dense[i]->shape[1],
-                          dense[i - 1]->name, dense[i - 1]->shape[0]);
-            goto done;
-        }
-    base = strrchr(weights, '/');
-    base = base != NULL ? base + 1 : weights;
-    jg_buf_printf(&spec, "# written by jetgen init from %s: check the layers and the activation\n", base);
-    jg_buf_printf(&spec, "input %zu\nweights %s\n", dense[0]->shape[1], base);
-    for (i = 0; i < n; i++) {
-        size_t len = strlen(dense[i]->name) - 7;
-        jg_buf_printf(&spec, "dense %zu %.*s\n", dense[i]->shape[0], (int)len, dense[i]->name);
-        if (i + 1 < n)
-            jg_buf_printf(&spec, "%s\n", act);
-    }
-    if (spec.failed) {
-        jg_diag_error(&d, weights, 0, 0, "out of memory");
+    if (jg_spec_from_weights(weights, act, &text, &len, &message) != JG_NET_OK) {
+        fprintf(stderr, "%s\n", message != NULL ? message : "out of memory");
     } else {
         cli_output o = {NULL, JG_BUF_INIT, NULL};
         o.path = out != NULL ? out : "-";
-        o.text = spec;
-        cli_write_outputs(&o, 1, &d);
+        jg_buf_putn(&o.text, text, len);
+        if (o.text.failed)
+            jg_diag_error(&d, weights, 0, 0, "out of memory");
+        else
+            cli_write_outputs(&o, 1, &d);
+        jg_buf_free(&o.text);
         rc = d.n_errors ? EXIT_INPUT : 0;
     }
-done:
     cli_report(&d);
     jg_diag_free(&d);
-    jg_buf_free(&spec);
-    jg_free((void *)dense);
-    jg_st_close(f);
+    jg_net_free_text(text);
+    jg_net_free_text(message);
     return rc;
 }

@@ -12,12 +12,11 @@
 #include <string.h>
 
 #include "cli.h"
-#include "emit.h"
 #include "fdiff.h"
 #include "jetgen.h"
-#include "jit.h"
 #include "mem.h"
 #include "model.h"
+#include "plan.h"
 
 static const char usage_verify[] =
     "usage: jetgen verify SPEC [--points FILE | --range LO:HI --count N --seed S]\n"
@@ -41,6 +40,9 @@ static const char usage_verify[] =
 
 enum { Q_U, Q_DU, Q_D2U, Q_DIAG, Q_LAP, N_Q };
 static const char *const q_name[N_Q] = {"u", "du", "d2u", "d2u_diag", "lap"};
+/* A function of the shared object, cast to its real type before a call. */
+typedef void (*library_fn)(void);
+
 static const char *const fn_suffix[JG_N_MODES] = {"eval", "jacobian", "hessian", "hessian_diag",
                                                   "laplacian"};
 
@@ -137,7 +139,7 @@ static void judge(worst *w, int mode, size_t point, const double *jet, const lon
    [n][N_IN] in the code's precision (is_float: x rounded to float, results
    widened); u, du and d2 (the mode's second derivatives) in double, each
    written only if the mode gives it. Returns 0, or -1: out of memory. */
-static int call_library(jg_jit_fn f, int mode, int is_float, const jg_model *m, size_t n, const double *x,
+static int call_library(library_fn f, int mode, int is_float, const jg_model *m, size_t n, const double *x,
                         double *u, double *du, double *d2)
 {
     const size_t nx = n * m->n_in, nu = n * m->n_out, ndu = nu * m->n_in;
@@ -206,19 +208,19 @@ static int info_hash(const char *s, const char *key, char hex[65])
    with the wrong sizes); other spec text with the same weights is a
    warning. 0, or -1 with the reason in d. */
 static int check_library(void *lib, const char *library, const char *prefix, const jg_model *m,
-                         const char *spec, jg_precision precision, jg_diag *d)
+                         const char *spec, int precision, jg_diag *d)
 {
-    char name[JG_MAX_PREFIX + 16], hex[65];
+    char name[64 + 16], hex[65];
     const char *(*info)(void), *s;
-    const char *want = precision == JG_FLOAT ? "float" : "double";
-    const char *other = precision == JG_FLOAT ? "double" : "float";
+    const char *want = precision == JG_NET_FLOAT ? "float" : "double";
+    const char *other = precision == JG_NET_FLOAT ? "double" : "float";
     void *sym;
     long n_in, n_out, abi;
     snprintf(name, sizeof name, "%s_info", prefix);
     sym = dlsym(lib, name);
     if (sym == NULL) {
         jg_diag_error(d, library, 0, 0, "has no %s_info, so it cannot say which network it holds: "
-                      "emit it again with this jetgen (%s)", prefix, JG_VERSION);
+                      "emit it again with this jetgen (%s)", prefix, JETGEN_VERSION);
         return -1;
     }
     memcpy(&info, &sym, sizeof info);
@@ -266,8 +268,8 @@ int cli_verify(int argc, char **argv)
     double lo = -1, hi = 1, tol = 0;
     unsigned long long seed = 1, state;
     unsigned long count = 16;
-    jg_precision precision = JG_DOUBLE;
-    jg_jit_fn fn[JG_N_MODES];       /* the library's functions, or NULL */
+    int precision = JG_NET_DOUBLE;
+    library_fn fn[JG_N_MODES];       /* the library's functions, or NULL */
     int have[JG_N_MODES];           /* the mode's function is there */
     double *jet[JG_N_MODES][3];
     long double *ref[N_Q], *err[N_Q];
@@ -322,7 +324,7 @@ int cli_verify(int argc, char **argv)
             library = v;
         } else if (strcmp(a, "--prefix") == 0) {
             prefix = v;
-            if (jg_prefix_problem(prefix) != NULL)
+            if (jg_net_prefix_problem(prefix) != NULL)
                 return cli_usage_error(usage_verify, "--prefix takes the C identifier given to emit, "
                                        "not '%s'", v);
         } else if (a[0] == '-' && a[1] != '\0') {
@@ -338,7 +340,7 @@ int cli_verify(int argc, char **argv)
     if (spec == NULL)
         return cli_usage_error(usage_verify, "%s", "no SPEC given");
     if (tol == 0)
-        tol = precision == JG_FLOAT ? 1e-2 : 1e-8;
+        tol = precision == JG_NET_FLOAT ? 1e-2 : 1e-8;
 
     m = jg_model_load(spec, &d);
     if (m == NULL)
@@ -376,13 +378,13 @@ int cli_verify(int argc, char **argv)
         for (k = 0; k < count * ni; k++)
             pts.x[k] = lo + (hi - lo) * next_uniform(&state);
     }
-    if (precision == JG_FLOAT)      /* the points the float code sees */
+    if (precision == JG_NET_FLOAT)      /* the points the float code sees */
         for (k = 0; k < pts.n * ni; k++)
             pts.x[k] = (float)pts.x[k];
 
     /* the functions under test */
     if (library != NULL) {
-        char name[JG_MAX_PREFIX + 16];
+        char name[64 + 16];
         lib = dlopen(library, RTLD_NOW | RTLD_LOCAL);
         if (lib == NULL) {
             jg_diag_error(&d, library, 0, 0, "cannot load: %s", dlerror());
@@ -405,7 +407,7 @@ int cli_verify(int argc, char **argv)
             have[mode] = fn[mode] != NULL;
     } else {
         jg_net_options o;
-        o.precision = precision == JG_FLOAT ? JG_NET_FLOAT : JG_NET_DOUBLE;
+        o.precision = precision;
         o.backend = JG_NET_JIT;
         if (jg_net_open(spec, &o, &net) != JG_NET_OK) {
             jg_diag_error(&d, spec, 0, 0, "cannot compile the network: %s", jg_net_errmsg(net));
@@ -428,7 +430,7 @@ int cli_verify(int argc, char **argv)
         if (jet[mode][0] == NULL || jet[mode][1] == NULL || jet[mode][2] == NULL
             || (net != NULL ? jg_net_run(net, mode, pts.n, pts.x, jet[mode][0], jet[mode][1], jet[mode][2])
                             != JG_NET_OK
-                : call_library(fn[mode], mode, precision == JG_FLOAT, m, pts.n, pts.x, jet[mode][0],
+                : call_library(fn[mode], mode, precision == JG_NET_FLOAT, m, pts.n, pts.x, jet[mode][0],
                            jet[mode][1], jet[mode][2]) != 0)) {
             jg_diag_error(&d, spec, 0, 0, "out of memory for the results of %zu points", pts.n);
             goto done;
@@ -488,7 +490,7 @@ int cli_verify(int argc, char **argv)
         printf("jetgen verify %s: %zu point%s drawn uniformly from [%g, %g]^%zu (seed %llu)", spec, pts.n,
                pts.n == 1 ? "" : "s", lo, hi, ni, seed);
     printf("\n  checked:   %s, in %s\n", library != NULL ? library : "the JIT's code",
-           precision == JG_FLOAT ? "float" : "double");
+           precision == JG_NET_FLOAT ? "float" : "double");
     printf("  reference: the network in long double; du, d2u by central differences, steps 1/2\n"
            "             to 1/%.0f, with Richardson extrapolation\n", 1.0 / (double)ldexpl(JG_FDIFF_H0,
                                                                                      1 - JG_FDIFF_LEVELS));

@@ -113,15 +113,82 @@ int jg_net_run_parallel(jg_net *net, int mode, int threads, size_t n, const doub
    non-finite number. */
 int jg_net_set_tensor(jg_net *net, const char *tensor, const double *values, size_t count);
 
-/* The C source for the network with the current weights, as `jetgen emit`
-   writes it: form 0 the .c file, 1 its header, 2 a single header; prefix
-   names the functions. *text (NUL-terminated, *len bytes without the NUL)
-   is the caller's, freed with jg_net_free_text. */
-#define JG_NET_EMIT_SOURCE 0
-#define JG_NET_EMIT_HEADER 1
-#define JG_NET_EMIT_SINGLE 2
-int jg_net_emit(jg_net *net, int form, const char *prefix, char **text, size_t *len);
+/* ---- What a handle holds (what `jetgen check` prints) ---- */
+
+typedef struct jg_net_layer {
+    const char *kind;           /* the spec keyword: "dense", "tanh", "scale", "residual", ... */
+    int line;                   /* its line in the spec */
+    size_t n_out, n_in;         /* widths */
+    size_t n_params;            /* numbers it reads from the weights file */
+    const char *tensor;         /* dense, fourier: the tensor (dense: NAME of NAME.weight);
+                                   scale: mul's tensor; else NULL */
+    const char *tensor2;        /* scale: add's tensor, or NULL */
+    const char *dtype;          /* dense, fourier: the tensor's dtype ("F32", ...), else NULL */
+    int has_bias;               /* dense: NAME.bias is there */
+    int block;                  /* residual, end: the block, from 1; else 0 */
+    int n_args;                 /* activation parameters, or scale's constants (2) */
+    const char *arg_name[2];    /* PyTorch's names ("beta", ...); scale: "mul", "add" */
+    double arg[2];
+} jg_net_layer;
+
+size_t jg_net_n_layers(const jg_net *net);
+/* Layer i (from 0) into *out (its strings owned by the handle).
+   JG_NET_OK, or JG_NET_EINPUT past the last. */
+int jg_net_layer_info(const jg_net *net, size_t i, jg_net_layer *out);
+/* The weights file, as the spec names it resolved against its folder
+   (owned by the handle), or NULL. */
+const char *jg_net_weights_path(const jg_net *net);
+size_t jg_net_n_params(const jg_net *net);
+/* Floating-point operations per point for a mode (a multiply-add counts 2,
+   an activation function call 1). */
+double jg_net_flops(const jg_net *net, int mode);
+/* The plan, in the handle's precision: points per tile for a mode, and
+   whether emitted code's functions without a work argument take their work
+   space (jg_net_work_bytes) from malloc, 1, or from the stack, 0. */
+size_t jg_net_tile_points(const jg_net *net, int mode);
+int jg_net_plain_allocates(const jg_net *net);
+
+/* ---- C source ---- */
+
+#define JG_NET_EMIT_SOURCE 0    /* the .c file */
+#define JG_NET_EMIT_HEADER 1    /* its header */
+#define JG_NET_EMIT_SINGLE 2    /* one header in the stb way */
+
+/* Second-derivative functions to emit, bits (0: PREFIX_hessian). */
+#define JG_NET_EMIT_HESSIAN      1u     /* PREFIX_hessian */
+#define JG_NET_EMIT_HESSIAN_DIAG 2u     /* PREFIX_hessian_diag */
+#define JG_NET_EMIT_LAPLACIAN    4u     /* PREFIX_laplacian */
+
+typedef struct jg_net_emit_options {
+    int form;               /* JG_NET_EMIT_SOURCE, _HEADER or _SINGLE */
+    const char *prefix;     /* names the functions; NULL: "model" */
+    unsigned functions;     /* JG_NET_EMIT_HESSIAN, ... bits; 0: JG_NET_EMIT_HESSIAN */
+    const char *command;    /* the command line for the provenance comment, or NULL */
+} jg_net_emit_options;
+
+/* The C source for the network with the current weights, in the handle's
+   precision, as `jetgen emit` writes it (options NULL: the .c file, prefix
+   model, PREFIX_hessian). *text (NUL-terminated, *len bytes without the
+   NUL; len may be NULL) is the caller's, freed with jg_net_free_text.
+   JG_NET_EINPUT for a prefix that cannot name C functions. */
+int jg_net_emit(jg_net *net, const jg_net_emit_options *options, char **text, size_t *len);
 void jg_net_free_text(char *text);
+
+/* NULL when prefix can name the emitted functions (a C identifier, not
+   starting with _, at most 64 bytes), else why not (a static string). */
+const char *jg_net_prefix_problem(const char *prefix);
+
+/* The spec keyword of activation i (from 0: "tanh", "sigmoid", ...), or
+   NULL past the last: the list jetgen knows (gen/activations.h). */
+const char *jg_activation_name(size_t i);
+
+/* A starting spec for the safetensors file at weights_path: its rank-2
+   NAME.weight tensors in the natural order of their names (linears.2
+   before linears.10), chained by shape, with `activation` (a spec keyword)
+   between them (`jetgen init`). On JG_NET_OK *text holds it, else
+   *message says why (both freed with jg_net_free_text; len may be NULL). */
+int jg_spec_from_weights(const char *weights_path, const char *activation, char **text, size_t *len,
+                         char **message);
 
 /* Frees the handle and everything it holds. NULL is fine. */
 void jg_net_free(jg_net *net);

@@ -13,7 +13,9 @@
 #include "buf.h"
 #include "diag.h"
 #include "emit.h"
+#include "activations.h"
 #include "exec.h"
+#include "init.h"
 #include "jit.h"      /* its types only, when built without libtcc (JG_NO_JIT) */
 #include "kernels.h"
 #include "mem.h"
@@ -517,25 +519,28 @@ int jg_net_set_tensor(jg_net *net, const char *tensor, const double *values, siz
     return JG_NET_OK;
 }
 
-int jg_net_emit(jg_net *net, int form, const char *prefix, char **text, size_t *len)
+int jg_net_emit(jg_net *net, const jg_net_emit_options *options, char **text, size_t *len)
 {
+    static const jg_net_emit_options defaults = {JG_NET_EMIT_SOURCE, NULL, 0, NULL};
+    const jg_net_emit_options *eo = options != NULL ? options : &defaults;
     jg_emit_opts o;
     jg_buf c = JG_BUF_INIT, h = JG_BUF_INIT;
     jg_diag d = JG_DIAG_INIT;
     int rc = JG_NET_OK;
     if (text != NULL)
         *text = NULL;
-    if (net == NULL || net->plan == NULL || text == NULL || form < 0 || form > 2)
+    if (net == NULL || net->plan == NULL || text == NULL || eo->form < 0 || eo->form > 2
+        || eo->functions > JG_HESSIAN_ALL)
         return net != NULL ? fail(net, JG_NET_EINPUT, "jg_net_emit: bad arguments") : JG_NET_EINPUT;
-    o.prefix = prefix != NULL ? prefix : "model";
-    o.target = form == JG_NET_EMIT_SINGLE ? JG_TARGET_SINGLE : JG_TARGET_FILE;
-    o.command = NULL;
+    o.prefix = eo->prefix != NULL ? eo->prefix : "model";
+    o.target = eo->form == JG_NET_EMIT_SINGLE ? JG_TARGET_SINGLE : JG_TARGET_FILE;
+    o.command = eo->command;
     o.precision = net->plan->precision;
-    o.hessians = JG_HESSIAN_ALL;
-    if (jg_emit_plan(net->plan, &o, &c, form == JG_NET_EMIT_HEADER ? &h : NULL, &d) != 0) {
+    o.hessians = eo->functions;     /* the same bits as JG_HESSIAN_* */
+    if (jg_emit_plan(net->plan, &o, &c, eo->form == JG_NET_EMIT_HEADER ? &h : NULL, &d) != 0) {
         rc = fail(net, d.text.failed ? JG_NET_ENOMEM : JG_NET_EINPUT, jg_buf_str(&d.text));
     } else {
-        jg_buf *keep = form == JG_NET_EMIT_HEADER ? &h : &c;
+        jg_buf *keep = eo->form == JG_NET_EMIT_HEADER ? &h : &c;
         if (keep->failed || keep->data == NULL) {
             rc = fail(net, JG_NET_ENOMEM, "out of memory");
         } else {
@@ -549,6 +554,133 @@ int jg_net_emit(jg_net *net, int form, const char *prefix, char **text, size_t *
     jg_buf_free(&h);
     jg_diag_free(&d);
     return rc;
+}
+
+/* The emit bits of jetgen.h are the generator's. */
+typedef char emit_bits_agree[JG_NET_EMIT_HESSIAN == JG_HESSIAN_FULL && JG_NET_EMIT_HESSIAN_DIAG == JG_HESSIAN_DIAG
+                             && JG_NET_EMIT_LAPLACIAN == JG_HESSIAN_LAPLACIAN ? 1 : -1];
+
+const char *jg_net_prefix_problem(const char *prefix)
+{
+    return prefix != NULL ? jg_prefix_problem(prefix) : "it is NULL";
+}
+
+/* A diagnostic's text as a message for the caller (jg_net_free_text), its
+   last newline dropped; NULL out of memory. */
+static char *message_of(const jg_diag *d)
+{
+    const char *t = jg_buf_str(&d->text);
+    size_t n = strlen(t);
+    char *m;
+    if (n > 0 && t[n - 1] == '\n')
+        n--;
+    m = jg_strndup(t, n);
+    return m;
+}
+
+int jg_spec_from_weights(const char *weights_path, const char *activation, char **text, size_t *len,
+                         char **message)
+{
+    jg_buf spec = JG_BUF_INIT;
+    jg_diag d = JG_DIAG_INIT;
+    int rc = JG_NET_OK;
+    if (text != NULL)
+        *text = NULL;
+    if (message != NULL)
+        *message = NULL;
+    if (weights_path == NULL || activation == NULL || text == NULL)
+        return JG_NET_EINPUT;
+    if (jg_init_spec(weights_path, activation, &spec, &d) != 0) {
+        rc = d.text.failed || strstr(jg_buf_str(&d.text), "out of memory") != NULL ? JG_NET_ENOMEM
+                                                                                  : JG_NET_EINPUT;
+        if (message != NULL)
+            *message = message_of(&d);
+    } else {
+        *text = spec.data;
+        if (len != NULL)
+            *len = spec.len;
+        spec.data = NULL;
+    }
+    jg_buf_free(&spec);
+    jg_diag_free(&d);
+    return rc;
+}
+
+const char *jg_activation_name(size_t i)
+{
+#define NAME(name, np, p0, d0, p1, d1, pl, formula) #name,
+    static const char *const names[JG_N_ACTIVATIONS] = {JG_ACTIVATIONS(NAME)};
+#undef NAME
+    return i < JG_N_ACTIVATIONS ? names[i] : NULL;
+}
+
+size_t jg_net_n_layers(const jg_net *net)
+{
+    return net != NULL && net->model != NULL ? net->model->n_layers : 0;
+}
+
+int jg_net_layer_info(const jg_net *net, size_t i, jg_net_layer *out)
+{
+    const jg_layer *l;
+    int k;
+    if (net == NULL || net->model == NULL || out == NULL || i >= net->model->n_layers)
+        return JG_NET_EINPUT;
+    l = &net->model->layers[i];
+    memset(out, 0, sizeof *out);
+    out->kind = l->info->keyword;
+    out->line = l->line;
+    out->n_out = l->n_out;
+    out->n_in = l->n_in;
+    out->n_params = jg_layer_params(l);
+    if (l->kind == JG_DENSE || l->kind == JG_FOURIER || l->kind == JG_SCALE)
+        out->tensor = l->tensor;
+    if (l->kind == JG_SCALE)
+        out->tensor2 = l->tensor2;
+    if (l->kind == JG_DENSE || l->kind == JG_FOURIER)
+        out->dtype = l->dtype;
+    out->has_bias = l->kind == JG_DENSE && l->b != NULL;
+    out->block = l->kind == JG_RESIDUAL || l->kind == JG_END ? l->depth + 1 : 0;
+    if (l->kind == JG_SCALE) {
+        out->n_args = 2;
+        out->arg_name[0] = "mul";
+        out->arg_name[1] = "add";
+    } else {
+        out->n_args = l->info->n_params;
+        for (k = 0; k < l->info->n_params; k++)
+            out->arg_name[k] = l->info->param_name[k];
+    }
+    out->arg[0] = l->param[0];
+    out->arg[1] = l->param[1];
+    return JG_NET_OK;
+}
+
+const char *jg_net_weights_path(const jg_net *net)
+{
+    return net != NULL && net->model != NULL ? net->model->weights_path : NULL;
+}
+
+size_t jg_net_n_params(const jg_net *net)
+{
+    return net != NULL && net->model != NULL ? jg_model_params(net->model) : 0;
+}
+
+double jg_net_flops(const jg_net *net, int mode)
+{
+    if (net == NULL || net->model == NULL || mode < 0 || mode >= JG_N_MODES)
+        return 0.0;
+    return jg_model_flops(net->model, (jg_mode)mode);
+}
+
+size_t jg_net_tile_points(const jg_net *net, int mode)
+{
+    if (net == NULL || net->plan == NULL || mode < 0 || mode >= JG_N_MODES)
+        return 0;
+    return net->plan->tile[mode];
+}
+
+int jg_net_plain_allocates(const jg_net *net)
+{
+    return net != NULL && net->plan != NULL && !net->plan->on_stack;
 }
 
 void jg_net_free_text(char *text)

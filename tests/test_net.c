@@ -497,17 +497,22 @@ END_TEST
 START_TEST(emit_text)
 {
     jg_net *net = open_net("pinn-xt", JG_NET_DOUBLE, JG_NET_EXECUTOR);
+    jg_net_emit_options o = {JG_NET_EMIT_SOURCE, "xt", JG_NET_EMIT_HESSIAN | JG_NET_EMIT_LAPLACIAN, NULL};
     char *text = NULL;
     size_t len = 0;
-    ck_assert_int_eq(jg_net_emit(net, JG_NET_EMIT_SOURCE, "xt", &text, &len), JG_NET_OK);
+    ck_assert_int_eq(jg_net_emit(net, &o, &text, &len), JG_NET_OK);
     ck_assert_ptr_nonnull(text);
     ck_assert_uint_eq(strlen(text), len);
     ck_assert(strstr(text, "void xt_hessian_work(size_t n") != NULL);
+    ck_assert(strstr(text, "void xt_laplacian(size_t n") != NULL);
+    ck_assert(strstr(text, "xt_hessian_diag") == NULL);
     jg_net_free_text(text);
-    ck_assert_int_eq(jg_net_emit(net, JG_NET_EMIT_HEADER, "xt", &text, &len), JG_NET_OK);
+    o.form = JG_NET_EMIT_HEADER;
+    ck_assert_int_eq(jg_net_emit(net, &o, &text, &len), JG_NET_OK);
     ck_assert(strstr(text, "#define XT_WORK_BYTES") != NULL);
     jg_net_free_text(text);
-    ck_assert_int_eq(jg_net_emit(net, JG_NET_EMIT_SOURCE, "9bad", &text, &len), JG_NET_EINPUT);
+    o.prefix = "9bad";
+    ck_assert_int_eq(jg_net_emit(net, &o, &text, &len), JG_NET_EINPUT);
     ck_assert_ptr_null(text);
     ck_assert_msg(strstr(jg_net_errmsg(net), "prefix '9bad'") != NULL, "%s", jg_net_errmsg(net));
     jg_net_free(net);
@@ -556,6 +561,56 @@ START_TEST(core_shared_object)
 }
 END_TEST
 
+/* What a handle says it holds, as `jetgen check` prints it; the list of
+   activations; a spec from a weights file. pinn-xt is 2 -> 20 -> 20 -> 20
+   -> 1 tanh, float32 weights with biases (tests/data/pinn-xt/model.spec). */
+START_TEST(introspection)
+{
+    jg_net *net = open_net("pinn-xt", JG_NET_DOUBLE, JG_NET_EXECUTOR);
+    jg_net_layer l;
+    char path[1024], *text = NULL, *msg = NULL;
+    size_t i, len = 0;
+    ck_assert_uint_eq(jg_net_n_layers(net), 7);
+    ck_assert_int_eq(jg_net_layer_info(net, 0, &l), JG_NET_OK);
+    ck_assert_str_eq(l.kind, "dense");
+    ck_assert_str_eq(l.tensor, "linears.0");
+    ck_assert_str_eq(l.dtype, "F32");
+    ck_assert(l.has_bias && l.n_out == 20 && l.n_in == 2 && l.n_params == 60 && l.line == 4);
+    ck_assert_int_eq(jg_net_layer_info(net, 1, &l), JG_NET_OK);
+    ck_assert_str_eq(l.kind, "tanh");
+    ck_assert(l.tensor == NULL && l.n_params == 0 && l.n_args == 0);
+    ck_assert_int_eq(jg_net_layer_info(net, 7, &l), JG_NET_EINPUT);
+    ck_assert_uint_eq(jg_net_n_params(net), 60 + 420 + 420 + 21);
+    /* eval: 2 * (2*20 + 20*20 + 20*20 + 20*1) multiply-adds, 61 biases, 60 tanh */
+    ck_assert_msg(jg_net_flops(net, JG_NET_EVAL) == 2.0 * 860 + 61 + 60, "%g", jg_net_flops(net, JG_NET_EVAL));
+    ck_assert_uint_eq(jg_net_tile_points(net, JG_NET_HESSIAN), 10);  /* 6 channels: 60 rows */
+    ck_assert_int_eq(jg_net_plain_allocates(net), 0);
+    ck_assert(strstr(jg_net_weights_path(net), "pinn-xt/model.safetensors") != NULL);
+    ck_assert_str_eq(jg_net_input_name(net, 0), "x");
+    ck_assert_str_eq(jg_net_input_name(net, 1), "t");
+    ck_assert_ptr_null(jg_net_input_name(net, 2));
+    jg_net_free(net);
+    for (i = 0; jg_activation_name(i) != NULL; i++)
+        ;
+    ck_assert_uint_eq(i, 16);
+    ck_assert_str_eq(jg_activation_name(0), "tanh");
+    snprintf(path, sizeof path, "%s/pinn-xt/model.safetensors", tu_data_dir());
+    ck_assert_int_eq(jg_spec_from_weights(path, "silu", &text, &len, &msg), JG_NET_OK);
+    ck_assert_msg(strstr(text, "input 2\nweights model.safetensors\ndense 20 linears.0\nsilu\n") != NULL, "%s",
+                  text);
+    ck_assert_uint_eq(strlen(text), len);
+    jg_net_free_text(text);
+    ck_assert_int_eq(jg_spec_from_weights(path, "tahn", &text, &len, &msg), JG_NET_EINPUT);
+    ck_assert_ptr_null(text);
+    ck_assert_msg(strstr(msg, "'tahn' is not an activation") != NULL, "%s", msg);
+    jg_net_free_text(msg);
+    ck_assert_int_eq(jg_spec_from_weights(tu_path(tu_tmpdir(), "none.safetensors"), "tanh", &text, NULL, &msg),
+                     JG_NET_EINPUT);
+    ck_assert_msg(strstr(msg, "none.safetensors") != NULL, "%s", msg);
+    jg_net_free_text(msg);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("net");
@@ -572,6 +627,7 @@ static Suite *suite(void)
     tcase_add_loop_test(tc, wide_cli, 0, 2);
     tcase_add_test(tc, emit_text);
     tcase_add_test(tc, core_shared_object);
+    tcase_add_test(tc, introspection);
     suite_add_tcase(s, tc);
     return s;
 }
