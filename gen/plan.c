@@ -1,6 +1,8 @@
 /* plan.c: the layout of a model's computation (see plan.h). */
 #include "plan.h"
 
+#include <float.h>
+#include <math.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -344,6 +346,35 @@ int jg_plan_check(const jg_model *m, jg_diag *d)
     return 0;
 }
 
+/* In float every array is rounded to float: a number beyond float's range
+   cannot be (converting it is undefined in C, and no literal could say
+   it). Each array holding one is an error naming its tensor and spec line.
+   0, or -1. */
+static int check_float_range(const jg_plan *p, jg_diag *d)
+{
+    size_t k, i;
+    int bad = 0;
+    for (k = 0; k < p->n_arrays; k++) {
+        const jg_plan_array *a = &p->arrays[k];
+        const jg_layer *l = &p->m->layers[a->layer];
+        for (i = 0; i < a->len; i++)
+            if (fabs(a->v[i]) > FLT_MAX) {
+                if (a->tensor != NULL && l->kind == JG_DENSE)
+                    jg_diag_error(d, p->m->spec_path, l->line, 0, "%s.%s holds %g, beyond float's range: "
+                                  "--precision float cannot hold it", a->tensor, a->role, a->v[i]);
+                else if (a->tensor != NULL)
+                    jg_diag_error(d, p->m->spec_path, l->line, 0, "%s holds %g, beyond float's range: "
+                                  "--precision float cannot hold it", a->tensor, a->v[i]);
+                else
+                    jg_diag_error(d, p->m->spec_path, l->line, 0, "scale's %s %g is beyond float's range: "
+                                  "--precision float cannot hold it", a->role, a->v[i]);
+                bad = 1;
+                break;
+            }
+    }
+    return bad ? -1 : 0;
+}
+
 jg_plan *jg_plan_make(const jg_model *m, jg_precision precision, jg_diag *d)
 {
     jg_plan *p = (jg_plan *)jg_malloc(sizeof *p);
@@ -389,6 +420,10 @@ jg_plan *jg_plan_make(const jg_model *m, jg_precision precision, jg_diag *d)
         return NULL;
     }
     find_kernels(p);
+    if (precision == JG_FLOAT && check_float_range(p, d) != 0) {
+        jg_plan_free(p);
+        return NULL;
+    }
     return p;
 }
 

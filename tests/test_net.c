@@ -611,6 +611,46 @@ START_TEST(introspection)
 }
 END_TEST
 
+/* In float, a weight or scale constant beyond float's range is refused
+   with its tensor and line (it used to reach the emitted code as inf.0f);
+   in double it is fine. Through the library and `jetgen emit`. */
+START_TEST(float_range)
+{
+    const char *dir = tu_tmpdir();
+    static const double w[2] = {1e300, 0.5}, b[2] = {0.0, 0.0}, w2[2] = {1.0, 1.0};
+    tu_tensor t[3];
+    char spec[1024], st[1024], cmd[4096], *err;
+    jg_net_options o;
+    jg_net *net = NULL;
+    t[0].name = "l0.weight"; t[0].dtype = "F64"; t[0].rank = 2; t[0].shape[0] = 2; t[0].shape[1] = 1;
+    t[0].data = w;
+    t[1].name = "l0.bias"; t[1].dtype = "F64"; t[1].rank = 1; t[1].shape[0] = 2; t[1].data = b;
+    t[2].name = "l1.weight"; t[2].dtype = "F64"; t[2].rank = 2; t[2].shape[0] = 1; t[2].shape[1] = 2;
+    t[2].data = w2;
+    snprintf(st, sizeof st, "%s/w.safetensors", dir);
+    tu_write_safetensors(st, t, 3);
+    snprintf(spec, sizeof spec, "%s/big.spec", dir);
+    tu_write_file(spec, "input 1\nweights w.safetensors\ndense 2 l0\ntanh\nscale 1e39\ndense 1 l1\n", 68);
+    o.precision = JG_NET_DOUBLE;
+    o.backend = JG_NET_EXECUTOR;
+    ck_assert_msg(jg_net_open(spec, &o, &net) == JG_NET_OK, "%s", jg_net_errmsg(net));
+    jg_net_free(net);
+    o.precision = JG_NET_FLOAT;
+    ck_assert_int_eq(jg_net_open(spec, &o, &net), JG_NET_EINPUT);
+    ck_assert_msg(strstr(jg_net_errmsg(net), "big.spec:3: l0.weight holds 1e+300, beyond float's range") != NULL,
+                  "%s", jg_net_errmsg(net));
+    ck_assert_msg(strstr(jg_net_errmsg(net), "big.spec:5: scale's mul 1e+39 is beyond float's range") != NULL,
+                  "%s", jg_net_errmsg(net));
+    jg_net_free(net);
+    snprintf(cmd, sizeof cmd, "cd '%s' && '%s' emit big.spec --precision float -o big.c 2>err.txt; "
+             "test $? = 1 && test ! -e big.c", dir, getenv("JETGEN"));
+    ck_assert_int_eq(tu_run(cmd), 0);
+    err = tu_read_file(tu_path(dir, "err.txt"), NULL);
+    ck_assert_msg(err != NULL && strstr(err, "l0.weight holds 1e+300") != NULL, "%s", err ? err : "");
+    free(err);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("net");
@@ -628,6 +668,7 @@ static Suite *suite(void)
     tcase_add_test(tc, emit_text);
     tcase_add_test(tc, core_shared_object);
     tcase_add_test(tc, introspection);
+    tcase_add_test(tc, float_range);
     suite_add_tcase(s, tc);
     return s;
 }
