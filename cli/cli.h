@@ -61,7 +61,10 @@ typedef struct cli_output {
     char *tmp;          /* the temporary file's name while written (owned) */
 } cli_output;
 
-/* Writes out[0..n), all or none; problems go to d. */
-void cli_write_outputs(cli_output *out, size_t n, jg_diag *d);
+/* Writes out[0..n), all or none; problems go to d. None is written when
+   one of them is the same file as one of inputs[0..n_inputs) (the spec,
+   the weights: compared as files, so ./m.spec and links count) or as
+   another output. */
+void cli_write_outputs(cli_output *out, size_t n, const char *const *inputs, size_t n_inputs, jg_diag *d);
 
 #endif

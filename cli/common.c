@@ -192,9 +192,28 @@ static int write_temp(const char *path, const jg_buf *text, jg_diag *d, char **t
     return 0;
 }
 
-void cli_write_outputs(cli_output *out, size_t n, jg_diag *d)
+/* 1 when a and b name one existing file (the same device and inode:
+   ./m.spec, links). */
+static int same_file(const char *a, const char *b)
 {
-    size_t k;
+    struct stat sa, sb;
+    return stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+}
+
+void cli_write_outputs(cli_output *out, size_t n, const char *const *inputs, size_t n_inputs, jg_diag *d)
+{
+    size_t k, j;
+    for (k = 0; k < n; k++) {
+        if (out[k].path == NULL || strcmp(out[k].path, "-") == 0)
+            continue;
+        for (j = 0; j < n_inputs; j++)
+            if (inputs[j] != NULL && same_file(out[k].path, inputs[j]))
+                jg_diag_error(d, out[k].path, 0, 0, "is %s, an input of this command: refusing to write over it",
+                              inputs[j]);
+        for (j = 0; j < k; j++)
+            if (out[j].path != NULL && (strcmp(out[j].path, out[k].path) == 0 || same_file(out[j].path, out[k].path)))
+                jg_diag_error(d, out[k].path, 0, 0, "is named for two outputs");
+    }
     for (k = 0; k < n && d->n_errors == 0; k++)
         if (out[k].path != NULL && strcmp(out[k].path, "-") != 0)
             write_temp(out[k].path, &out[k].text, d, &out[k].tmp);

@@ -145,7 +145,12 @@ int cli_emit(int argc, char **argv, int all_argc, char **all_argv)
             goto done;
         }
     }
-    cli_write_outputs(out, 3, &d);
+    {
+        const char *inputs[2];
+        inputs[0] = spec;
+        inputs[1] = jg_net_weights_path(net);
+        cli_write_outputs(out, 3, inputs, 2, &d);
+    }
 done:
     rc = cli_report(&d);
     for (k = 0; k < 3; k++)

@@ -55,7 +55,7 @@ int cli_init(int argc, char **argv)
         if (o.text.failed)
             jg_diag_error(&d, weights, 0, 0, "out of memory");
         else
-            cli_write_outputs(&o, 1, &d);
+            cli_write_outputs(&o, 1, &weights, 1, &d);
         jg_buf_free(&o.text);
         rc = d.n_errors ? EXIT_INPUT : 0;
     }

@@ -436,6 +436,44 @@ START_TEST(emit_is_deterministic_and_builds)
 }
 END_TEST
 
+/* No output lands on an input: emit and init refuse (exit 1, a message,
+   nothing written) when an output is the spec or the weights, by any name
+   (./, a link), or when two outputs are one file. */
+START_TEST(outputs_never_land_on_inputs)
+{
+    static const char *const cases[][2] = {
+        {"emit model.spec -o model.spec", "model.spec: is model.spec, an input"},
+        {"emit model.spec -o ./model.spec", "./model.spec: is model.spec, an input"},
+        {"emit model.spec -o x.c --header model.safetensors", "model.safetensors: is "},
+        {"emit model.spec --single-header link.h", "link.h: is model.spec, an input"},
+        {"emit model.spec -o a.c --header a.c", "a.c: is named for two outputs"},
+        {"init model.safetensors -o model.safetensors", "model.safetensors: is model.safetensors, an input"},
+        {"init ./model.safetensors -o model.safetensors", "model.safetensors: is ./model.safetensors, an input"},
+    };
+    char *spec0, *w0, *spec1, *w1, cmd[2048];
+    size_t k, ls0, lw0, ls1, lw1;
+    setup_example("pinn-xt");
+    snprintf(cmd, sizeof cmd, "cd '%s' && ln -s model.spec link.h", dir);
+    ck_assert_int_eq(tu_run(cmd), 0);
+    spec0 = tu_read_file(tu_path(dir, "model.spec"), &ls0);
+    w0 = tu_read_file(tu_path(dir, "model.safetensors"), &lw0);
+    for (k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        ck_assert_int_eq(jetgen(cases[k][0]), 1);
+        ck_assert_msg(strstr(err_text, cases[k][1]) != NULL, "%s: %s", cases[k][0], err_text);
+        spec1 = tu_read_file(tu_path(dir, "model.spec"), &ls1);
+        w1 = tu_read_file(tu_path(dir, "model.safetensors"), &lw1);
+        ck_assert_msg(ls1 == ls0 && memcmp(spec1, spec0, ls0) == 0, "%s changed the spec", cases[k][0]);
+        ck_assert_msg(lw1 == lw0 && memcmp(w1, w0, lw0) == 0, "%s changed the weights", cases[k][0]);
+        free(spec1);
+        free(w1);
+    }
+    snprintf(cmd, sizeof cmd, "cd '%s' && test -L link.h && test ! -e a.c && test ! -e x.c", dir);
+    ck_assert_int_eq(tu_run(cmd), 0);
+    free(spec0);
+    free(w0);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("cli");
@@ -454,6 +492,7 @@ int main(void)
     tcase_add_loop_test(tc, verify_passes_on_every_example, 0, 6);
     tcase_add_test(tc, verify_fails_on_a_broken_kernel);
     tcase_add_test(tc, verify_a_float_library);
+    tcase_add_test(tc, outputs_never_land_on_inputs);
     suite_add_tcase(s, tc);
     return tu_run_suite(s);
 }
