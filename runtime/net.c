@@ -70,10 +70,14 @@ static void release(jg_net *net)
     net->model = NULL;
 }
 
+/* Keeps text (a diagnostic's lines, its last newline dropped) as the
+   handle's message; returns status. */
 static int fail(jg_net *net, int status, const char *text)
 {
     net->msg.len = 0;
     jg_buf_puts(&net->msg, text);
+    if (net->msg.len > 0 && net->msg.data[net->msg.len - 1] == '\n')
+        net->msg.data[--net->msg.len] = '\0';
     return status;
 }
 
@@ -204,8 +208,6 @@ int jg_net_open(const char *spec_path, const jg_net_options *options, jg_net **o
         rc = d.text.failed || strstr(jg_buf_str(&d.text), "out of memory") != NULL ? JG_NET_ENOMEM
                                                                                   : JG_NET_EINPUT;
         fail(net, rc, jg_buf_str(&d.text));
-        if (net->msg.len > 0 && net->msg.data[net->msg.len - 1] == '\n')
-            net->msg.data[--net->msg.len] = '\0';
         jg_diag_free(&d);
         release(net);
         return rc;

@@ -16,6 +16,7 @@
 
 #include "emit.h"
 #include "fdiff.h"
+#include "jetgen.h"
 #include "jit.h"
 #include "mem.h"
 #include "model.h"
@@ -139,12 +140,86 @@ START_TEST(every_allocation_can_fail)
 }
 END_TEST
 
+/* The same walk through the library's handle (include/jetgen.h): open
+   (spec, weights, plan, and the JIT's compile or the executor), every
+   mode at the points, a tensor replaced, the source emitted, freed. _i:
+   the back end. */
+static void run_net_cycle(const char *spec, int backend, cycle *c)
+{
+    static const double bias[2] = {0.25, -0.5};
+    jg_net_options o;
+    jg_net *net = NULL;
+    char *text = NULL;
+    int rc;
+    memset(c, 0, sizeof *c);
+    o.precision = JG_NET_DOUBLE;
+    o.backend = backend;
+    /* layers.spec: 3 inputs, 2 outputs from net.4 (with a bias); u, du, d2u
+       hold the Hessian's results first, then the Laplacian's and the
+       outputs after net.4.bias changed */
+    rc = jg_net_open(spec, &o, &net);
+    if (rc == JG_NET_OK) {
+        ck_assert(jg_net_n_in(net) == 3 && jg_net_n_out(net) == 2);
+        rc = jg_net_hessian(net, N_POINTS, points, c->u, c->du, c->d2u);
+    }
+    if (rc == JG_NET_OK)
+        rc = jg_net_laplacian(net, N_POINTS, points, NULL, NULL, c->d2u + N_POINTS * 2 * 9);
+    if (rc == JG_NET_OK)
+        rc = jg_net_emit(net, NULL, &text, NULL);
+    if (rc == JG_NET_OK)
+        rc = jg_net_set_tensor(net, "net.4.bias", bias, 2);
+    if (rc == JG_NET_OK)
+        rc = jg_net_eval(net, N_POINTS, points, c->u + N_POINTS * 2);
+    c->done = rc == JG_NET_OK;
+    c->said_why = rc != JG_NET_OK && (net == NULL || jg_net_errmsg(net)[0] != '\0' || rc == JG_NET_ENOMEM);
+    jg_net_free_text(text);
+    jg_net_free(net);
+}
+
+START_TEST(every_allocation_of_the_library_can_fail)
+{
+    char spec[1024];
+    cycle *want = malloc(sizeof *want), *got = malloc(sizeof *got);
+    unsigned long k, made, failures = 0;
+    snprintf(spec, sizeof spec, "%s/tests/golden/layers.spec", getenv("JG_SOURCE_ROOT"));
+    jg_mem_fail_after(ULONG_MAX);
+    run_net_cycle(spec, _i, want);
+    made = jg_mem_fail_after(0);
+    ck_assert_msg(want->done, "the cycle fails without any failure injected");
+    fprintf(stderr, "alloc: %lu allocations in a library cycle (%s)\n", made, _i ? "executor" : "JIT");
+    for (k = 1;; k++) {
+        unsigned long asked;
+        long live;
+        jg_mem_fail_after(k);
+        run_net_cycle(spec, _i, got);
+        live = jg_mem_live();
+        asked = jg_mem_fail_after(0);
+        ck_assert_msg(live == 0, "allocation %lu failing leaks %ld allocation%s", k, live, live == 1 ? "" : "s");
+        if (asked < k)
+            break;
+        failures++;
+        if (got->done)
+            ck_assert_msg(memcmp(got->u, want->u, sizeof want->u) == 0
+                          && memcmp(got->du, want->du, sizeof want->du) == 0
+                          && memcmp(got->d2u, want->d2u, sizeof want->d2u) == 0,
+                          "allocation %lu failing: the cycle says it succeeded, with other numbers", k);
+        else
+            ck_assert_msg(got->said_why, "allocation %lu failing: a step failed without saying so", k);
+    }
+    ck_assert_uint_eq(failures, made);
+    ck_assert(got->done);
+    free(want);
+    free(got);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("alloc");
     TCase *tc = tcase_create("alloc");
     tcase_set_timeout(tc, 600);
     tcase_add_test(tc, every_allocation_can_fail);
+    tcase_add_loop_test(tc, every_allocation_of_the_library_can_fail, 0, 2);
     suite_add_tcase(s, tc);
     return tu_run_suite(s);
 }
