@@ -7,8 +7,9 @@
    exactly its results; weights replaced in place; bad specs and misuse;
    and the widest networks `check` accepts (1 -> 12000 -> 1 and
    1 -> 40000 -> 1 tanh) through the JIT, the executor, the emitted file
-   and the single header, inside threads with a 256 KiB stack, against the
-   network computed in long double; and the library without libtcc inside
+   and the single header, in double and float, through every
+   second-derivative function (plain and _work), inside threads with a
+   256 KiB stack, against the network computed in long double; and the library without libtcc inside
    a shared object. */
 #include <check.h>
 #include <dlfcn.h>
@@ -351,12 +352,18 @@ static void wide_oracle(const wide *w, double x, double out[3])
 typedef void (*hessian_fn)(size_t, const double *, double *, double *, double *);
 typedef void (*hessian_work_fn)(size_t, const double *, double *, double *, double *, void *);
 typedef size_t (*bytes_fn)(void);
+typedef void (*hessian_f_fn)(size_t, const float *, float *, float *, float *);
+typedef void (*hessian_work_f_fn)(size_t, const float *, float *, float *, float *, void *);
 
 typedef struct wide_call {
     jg_net *net;                /* or: */
     hessian_fn plain;
     hessian_work_fn with_work;
+    hessian_f_fn plain_f;       /* or the float ones */
+    hessian_work_f_fn with_work_f;
     size_t work_bytes;
+    int mode;                   /* jg_net: JG_NET_HESSIAN, _DIAG or _LAPLACIAN (one input: the same d2u) */
+    double tol;                 /* relative to |want| + 1; 0: 1e-12 */
     double x[5], got[5][3];
     int rc;
 } wide_call;
@@ -365,11 +372,21 @@ static void *wide_thread(void *arg)
 {
     wide_call *c = (wide_call *)arg;
     size_t p;
-    void *work = c->with_work != NULL ? malloc(c->work_bytes) : NULL;
+    void *work = c->with_work != NULL || c->with_work_f != NULL ? malloc(c->work_bytes) : NULL;
     for (p = 0; p < 5; p++) {
         double *g = c->got[p];
-        if (c->net != NULL)
-            c->rc |= jg_net_hessian(c->net, 1, &c->x[p], &g[0], &g[1], &g[2]);
+        float xf = (float)c->x[p], gf[3];
+        if (c->plain_f != NULL || c->with_work_f != NULL) {
+            if (c->with_work_f != NULL)
+                c->with_work_f(1, &xf, &gf[0], &gf[1], &gf[2], work);
+            else
+                c->plain_f(1, &xf, &gf[0], &gf[1], &gf[2]);
+            g[0] = gf[0];
+            g[1] = gf[1];
+            g[2] = gf[2];
+        } else if (c->net != NULL)
+            c->rc |= jg_net_run(c->net, c->mode != 0 ? c->mode : JG_NET_HESSIAN, 1, &c->x[p], &g[0], &g[1],
+                                &g[2]);
         else if (c->with_work != NULL)
             c->with_work(1, &c->x[p], &g[0], &g[1], &g[2], work);
         else
@@ -398,7 +415,7 @@ static void wide_check(const wide *w, wide_call *c, const char *what)
         double want[3];
         wide_oracle(w, c->x[p], want);
         for (q = 0; q < 3; q++)
-            ck_assert_msg(fabs(c->got[p][q] - want[q]) <= 1e-12 * (fabs(want[q]) + 1),
+            ck_assert_msg(fabs(c->got[p][q] - want[q]) <= (c->tol > 0 ? c->tol : 1e-12) * (fabs(want[q]) + 1),
                           "%zu wide, %s, x = %g, quantity %zu: %.17g, want %.17g", w->width, what, c->x[p], q,
                           c->got[p][q], want[q]);
     }
@@ -406,22 +423,36 @@ static void wide_check(const wide *w, wide_call *c, const char *what)
 
 static const size_t widths[2] = {12000, 40000};
 
-/* The library's handle, JIT and executor, in a 256 KiB thread. */
+/* The library's handle, JIT and executor, double and float, every
+   second-derivative mode (with one input each gives d2u), in a 256 KiB
+   thread. Float: within 1e-4 (float rounding over tens of thousands of
+   terms). */
 START_TEST(wide_library)
 {
+    static const int modes[3] = {JG_NET_HESSIAN, JG_NET_HESSIAN_DIAG, JG_NET_LAPLACIAN};
     wide w;
     wide_call c;
     jg_net_options o;
-    int b;
+    int b, prec, k;
+    char what[64];
     wide_make(&w, widths[_i]);
-    for (b = 0; b < 2; b++) {
-        memset(&c, 0, sizeof c);
-        o.precision = JG_NET_DOUBLE;
-        o.backend = b;
-        ck_assert_msg(jg_net_open(w.spec, &o, &c.net) == JG_NET_OK, "%s", jg_net_errmsg(c.net));
-        wide_check(&w, &c, b ? "executor" : "JIT");
-        jg_net_free(c.net);
-    }
+    for (prec = JG_NET_DOUBLE; prec <= JG_NET_FLOAT; prec++)
+        for (b = 0; b < 2; b++) {
+            jg_net *net = NULL;
+            o.precision = prec;
+            o.backend = b;
+            ck_assert_msg(jg_net_open(w.spec, &o, &net) == JG_NET_OK, "%s", jg_net_errmsg(net));
+            for (k = 0; k < 3; k++) {
+                memset(&c, 0, sizeof c);
+                c.net = net;
+                c.mode = modes[k];
+                c.tol = prec == JG_NET_FLOAT ? 1e-4 : 0;
+                snprintf(what, sizeof what, "%s, %s, mode %d", b ? "executor" : "JIT",
+                         prec == JG_NET_FLOAT ? "float" : "double", modes[k]);
+                wide_check(&w, &c, what);
+            }
+            jg_net_free(net);
+        }
     free(w.w1); free(w.b1); free(w.w2);
 }
 END_TEST
@@ -430,39 +461,57 @@ END_TEST
    object: the plain functions and the _work ones, in a 256 KiB thread. */
 START_TEST(wide_emitted)
 {
+    static const char *const fns[3] = {"hessian", "hessian_diag", "laplacian"};
     wide w;
-    int f;
+    int f, k;
     wide_make(&w, widths[_i]);
-    for (f = 0; f < 2; f++) {
-        const char *dir = tu_tmpdir();
-        char cmd[4096], so[1024];
+    for (f = 0; f < 4; f++) {       /* file, single header; double, float */
+        const char *dir = tu_tmpdir(), *prec = f < 2 ? "double" : "float";
+        char cmd[4096], so[1024], name[64], what[96];
         void *lib;
         wide_call c;
         bytes_fn bytes;
         void *sym;
         snprintf(so, sizeof so, "%s/wide.so", dir);
-        if (f == 0)
-            snprintf(cmd, sizeof cmd, "'%s' emit '%s' -o '%s/wide.c' --prefix wide && gcc -std=c99 -O2 -Wall "
-                     "-Wextra -pedantic -Werror -shared -fPIC '%s/wide.c' -o '%s' -lm",
-                     getenv("JETGEN"), w.spec, dir, dir, so);
+        if (f % 2 == 0)
+            snprintf(cmd, sizeof cmd, "'%s' emit '%s' -o '%s/wide.c' --prefix wide --precision %s "
+                     "--hessian full,diag,laplacian && gcc -std=c99 -O2 -Wall -Wextra -pedantic -Werror -shared "
+                     "-fPIC '%s/wide.c' -o '%s' -lm", getenv("JETGEN"), w.spec, dir, prec, dir, so);
         else
-            snprintf(cmd, sizeof cmd, "'%s' emit '%s' --single-header '%s/wide.h' --prefix wide && printf "
-                     "'#define WIDE_IMPLEMENTATION\\n#include \"wide.h\"\\n' > '%s/w.c' && gcc -std=c99 -O2 "
-                     "-Wall -Wextra -pedantic -Werror -shared -fPIC -I'%s' '%s/w.c' -o '%s' -lm",
-                     getenv("JETGEN"), w.spec, dir, dir, dir, dir, so);
+            snprintf(cmd, sizeof cmd, "'%s' emit '%s' --single-header '%s/wide.h' --prefix wide --precision %s "
+                     "--hessian full,diag,laplacian && printf '#define WIDE_IMPLEMENTATION\\n#include "
+                     "\"wide.h\"\\n' > '%s/w.c' && gcc -std=c99 -O2 -Wall -Wextra -pedantic -Werror -shared -fPIC "
+                     "-I'%s' '%s/w.c' -o '%s' -lm", getenv("JETGEN"), w.spec, dir, prec, dir, dir, dir, so);
         ck_assert_msg(tu_run(cmd) == 0, "%s", cmd);
         lib = dlopen(so, RTLD_NOW | RTLD_LOCAL);
         ck_assert_msg(lib != NULL, "%s", dlerror());
-        memset(&c, 0, sizeof c);
-        sym = dlsym(lib, "wide_hessian");
-        memcpy(&c.plain, &sym, sizeof sym);
-        wide_check(&w, &c, f ? "single header, plain" : "file, plain");
-        sym = dlsym(lib, "wide_hessian_work");
-        memcpy(&c.with_work, &sym, sizeof sym);
         sym = dlsym(lib, "wide_work_bytes");
         memcpy(&bytes, &sym, sizeof sym);
-        c.work_bytes = bytes();
-        wide_check(&w, &c, f ? "single header, _work" : "file, _work");
+        for (k = 0; k < 3; k++) {
+            memset(&c, 0, sizeof c);
+            c.tol = f < 2 ? 0 : 1e-4;
+            snprintf(name, sizeof name, "wide_%s", fns[k]);
+            sym = dlsym(lib, name);
+            ck_assert_ptr_nonnull(sym);
+            if (f < 2)
+                memcpy(&c.plain, &sym, sizeof sym);
+            else
+                memcpy(&c.plain_f, &sym, sizeof sym);
+            snprintf(what, sizeof what, "%s in %s, %s, plain", f % 2 ? "single header" : "file", prec, name);
+            wide_check(&w, &c, what);
+            memset(&c, 0, sizeof c);
+            c.tol = f < 2 ? 0 : 1e-4;
+            c.work_bytes = bytes();
+            snprintf(name, sizeof name, "wide_%s_work", fns[k]);
+            sym = dlsym(lib, name);
+            ck_assert_ptr_nonnull(sym);
+            if (f < 2)
+                memcpy(&c.with_work, &sym, sizeof sym);
+            else
+                memcpy(&c.with_work_f, &sym, sizeof sym);
+            snprintf(what, sizeof what, "%s in %s, %s", f % 2 ? "single header" : "file", prec, name);
+            wide_check(&w, &c, what);
+        }
         dlclose(lib);
     }
     free(w.w1); free(w.b1); free(w.w2);
