@@ -43,6 +43,7 @@
     X(exp, 0, NULL, 0.0, NULL, 0.0, 0, "a = s' = s'' = exp(z)") \
     X(relu, 0, NULL, 0.0, NULL, 0.0, 1, "a = max(z, 0);  s' = [z > 0];  s'' = 0") \
     X(leaky_relu, 1, "negative_slope", 0.01, NULL, 0.0, 1, "a = z if z > 0 else negative_slope z;  s'' = 0") \
+    X(pow, 1, "n", 2.0, NULL, 0.0, 0, "a = z^n (n an integer);  s' = n z^(n-1);  s'' = n (n-1) z^(n-2)") \
     X(hardtanh, 2, "min_val", -1.0, "max_val", 1.0, 1, \
       "a = min(max(z, min_val), max_val);  s' = [min_val < z < max_val];  s'' = 0")
 

@@ -240,8 +240,6 @@ static void put_work(jg_buf *b, const emitter *e)
     jg_buf_printf(b, "#define %s__OUT   %zu     /* output neurons computed at once, padded */\n", up, p->out);
     jg_buf_printf(b, "#define %s__BUF   %zu     /* numbers in a work buffer: ROWS x WIDTH */\n", up, p->buf_len);
     jg_buf_printf(b, "/* The work space: %zu work buffer%s", p->n_work, p->n_work == 1 ? "" : "s");
-    if (p->n_keep > 0)
-        jg_buf_printf(b, ", %zu for the inputs of residual blocks", p->n_keep);
     if (p->out > 0)
         jg_buf_printf(b, ", and ROWS x OUT numbers for the output chunks");
     jg_buf_printf(b, ", after\n   up to 64 bytes to reach a 64-byte boundary: %zu bytes in all.\n", p->work_bytes);
@@ -288,6 +286,13 @@ static void put_weights(jg_buf *b, const emitter *e)
             jg_buf_printf(b, ", read as %s%s. */\n", l->dtype, rounded);
             if (!e->bound)
                 put_panel_comment(b, e, l->n_out, l->n_in);
+        } else if (first && l->kind == JG_MATMUL) {
+            jg_buf_printf(b, "/* layer %zu (spec line %d): matmul %zu <- %zu, tensor ", i + 1, l->line,
+                          l->n_out, l->n_in);
+            comment_text(b, l->tensor);
+            jg_buf_printf(b, " = B [%zu x %zu], read as %s%s. */\n", l->n_out, l->n_in, l->dtype, rounded);
+            if (!e->bound)
+                put_panel_comment(b, e, l->n_out, l->n_in);
         } else if (first && l->kind == JG_FOURIER) {
             jg_buf_printf(b, "/* layer %zu (spec line %d): fourier %zu <- %zu, tensor ", i + 1, l->line,
                           l->n_out, l->n_in);
@@ -322,34 +327,56 @@ static void put_params(jg_buf *b, double p, double q)
     put_double(b, q);
 }
 
+/* The name of value v in comments: input, or its format-3 name. */
+static void value_name(jg_buf *b, const jg_model *m, size_t v)
+{
+    if (v == 0)
+        jg_buf_puts(b, "input");
+    else if (m->layers[v - 1].name != NULL)
+        comment_text(b, m->layers[v - 1].name);
+    else
+        jg_buf_printf(b, "layer %zu", v);
+}
+
 /* The comment of a layer in the tile: its place, what it is, its math. */
-static void put_layer_comment(jg_buf *b, const jg_model *m, size_t i)
+static void put_layer_comment(jg_buf *b, const jg_model *m, size_t i, int is_output)
 {
     const jg_layer *l = &m->layers[i];
     const jg_layer_info *info = l->info;
-    int k;
-    jg_buf_printf(b, "    /* layer %zu (spec line %d): %s", i + 1, l->line, info->keyword);
-    if (l->kind == JG_DENSE || l->kind == JG_FOURIER) {
+    size_t k;
+    jg_buf_printf(b, "    /* layer %zu (spec line %d): ", i + 1, l->line);
+    if (l->name != NULL) {
+        comment_text(b, l->name);
+        jg_buf_puts(b, " = ");
+    }
+    jg_buf_puts(b, info->keyword);
+    if (l->kind == JG_DENSE || l->kind == JG_FOURIER || l->kind == JG_MATMUL) {
         jg_buf_printf(b, " %zu <- %zu ", l->n_out, l->n_in);
         comment_text(b, l->tensor);
     }
-    for (k = 0; k < info->n_params; k++) {
+    if (m->format == 3)
+        for (k = 0; k < l->n_args; k++) {
+            jg_buf_putc(b, ' ');
+            value_name(b, m, l->arg[k]);
+        }
+    if (l->kind == JG_SLICE)
+        jg_buf_printf(b, " %zu %zu", l->off, l->off + l->n_out);
+    for (k = 0; k < (size_t)info->n_params; k++) {
         jg_buf_printf(b, " %s=", info->param_name[k]);
         put_double(b, l->param[k]);
     }
     if (l->kind == JG_RESIDUAL || l->kind == JG_END)
         jg_buf_printf(b, " (block %d)", l->depth + 1);
-    jg_buf_printf(b, "\n       %s%s */\n", info->formula,
-                  l->kind == JG_DENSE && i + 1 == m->n_layers ? "; the output, in chunks" : "");
+    jg_buf_printf(b, "\n       %s%s */\n", info->formula, is_output ? "; the output, in chunks" : "");
 }
 
-/* The name of buffer k of the tile: work0, work1, keep0, ... */
-static const char *buf_name(int k, char tmp[16])
+/* Buffer k of the tile from neuron off on: work0, work1 + 8, ... */
+static const char *buf_name(int k, size_t off, char tmp[48])
 {
-    if (k < 2)
-        snprintf(tmp, 16, "work%d", k);
+    if (off > 0)
+        snprintf(tmp, 48, "work%d + %zu", k, off);
     else
-        snprintf(tmp, 16, "keep%d", k - 2);
+        snprintf(tmp, 48, "work%d", k);
     return tmp;
 }
 
@@ -357,8 +384,8 @@ static const char *buf_name(int k, char tmp[16])
 static void put_output(jg_buf *b, const emitter *e, const jg_step *s, const char *w, const char *bias)
 {
     const char *up = e->up, *kp = e->kp;
-    char src[16];
-    buf_name(s->src, src);
+    char src[48];
+    buf_name(s->src, s->off, src);
     if (s->direct > 0) {
         jg_buf_printf(b, "    /* with one input every channel of an output row is contiguous in the\n"
                          "       caller's arrays: the first %zu outputs go there directly */\n"
@@ -391,12 +418,14 @@ static void put_layers(jg_buf *b, const emitter *e)
     int d;
 
     jg_buf_printf(b, "    %s_real *work0 = work", prefix);
-    if (p->n_work > 1)
-        jg_buf_printf(b, ", *work1 = work + %s__BUF", up);
-    for (d = 0; d < (int)p->n_keep; d++)
-        jg_buf_printf(b, ", *keep%d = work + %zu * %s__BUF", d, p->n_work + (size_t)d, up);
+    for (d = 1; d < (int)p->n_work; d++) {
+        if (d == 1)
+            jg_buf_printf(b, ", *work1 = work + %s__BUF", up);
+        else
+            jg_buf_printf(b, ", *work%d = work + %d * %s__BUF", d, d, up);
+    }
     if (p->out > 0)
-        jg_buf_printf(b, ", *out = work + %zu * %s__BUF", p->n_work + p->n_keep, up);
+        jg_buf_printf(b, ", *out = work + %zu * %s__BUF", p->n_work, up);
     jg_buf_printf(b, ";\n    const size_t nrow = %s__channels[mode] * np;\n", prefix);
     for (k = 0; k < p->n_steps; k++)
         if (p->steps[k].op == JG_STEP_OUTPUT)
@@ -405,16 +434,17 @@ static void put_layers(jg_buf *b, const emitter *e)
     for (k = 0; k < p->n_steps; k++) {
         const jg_step *s = &p->steps[k];
         jg_buf wn = JG_BUF_INIT, bn = JG_BUF_INIT;
-        char src[16], dst[16];
+        char src[48], dst[48], src2[48];
         i = s->layer;
         if (i != SIZE_MAX && (k == 0 || p->steps[k - 1].layer != i))
-            put_layer_comment(b, m, i);
+            put_layer_comment(b, m, i, s->op == JG_STEP_OUTPUT);
         if (s->w >= 0)
             array_name(&wn, e, s->w);
         if (s->b >= 0)
             array_name(&bn, e, s->b);
-        buf_name(s->src, src);
-        buf_name(s->dst, dst);
+        buf_name(s->src, s->off, src);
+        buf_name(s->dst, s->off_dst, dst);
+        buf_name(s->src2, s->off2, src2);
         switch (s->op) {
         case JG_STEP_SEED:
             jg_buf_printf(b, "    /* input: a = x, a' = identity, a'' = 0 */\n"
@@ -431,20 +461,24 @@ static void put_layers(jg_buf *b, const emitter *e)
         case JG_STEP_ACTIVATE:
             jg_buf_printf(b, "    %s__activate(%s__%s, ", kp, kp, s->act->keyword);
             put_params(b, s->p, s->q);
-            if (s->off > 0)
-                jg_buf_printf(b, ", %zu, %s_N_IN, mode, np, %s + %zu, %zu);\n", s->n, up, src, s->off, s->ld_src);
-            else
-                jg_buf_printf(b, ", %zu, %s_N_IN, mode, np, %s, %zu);\n", s->n, up, src, s->ld_src);
+            jg_buf_printf(b, ", %zu, %s_N_IN, mode, np, %s, %zu);\n", s->n, up, src, s->ld_src);
             break;
         case JG_STEP_SCALE:
             jg_buf_printf(b, "    %s__scale(%zu, %s, %s, nrow, np, %s, %zu);\n", kp, s->n,
                           jg_buf_str(&wn), jg_buf_str(&bn), src, s->ld_src);
             break;
         case JG_STEP_COPY:
-            jg_buf_printf(b, "    %s__copy(%zu, nrow, %s, %s, %zu);\n", kp, s->n, src, dst, s->ld_dst);
+            jg_buf_printf(b, "    %s__copy(%zu, nrow, %s, %zu, %d, %s, %zu);\n", kp, s->n, src, s->ld_src,
+                          s->bc, dst, s->ld_dst);
             break;
         case JG_STEP_ADD:
-            jg_buf_printf(b, "    %s__add(%zu, nrow, %s, %s, %zu);\n", kp, s->n, src, dst, s->ld_dst);
+            jg_buf_printf(b, "    %s__add(%zu, nrow, ", kp, s->n);
+            put_double(b, s->c);
+            jg_buf_printf(b, ", %s, %zu, %d, %s, %zu);\n", src, s->ld_src, s->bc, dst, s->ld_dst);
+            break;
+        case JG_STEP_MUL:
+            jg_buf_printf(b, "    %s__mul(%zu, %s_N_IN, mode, np, %s, %zu, %d, %s, %zu, %d, %s, %zu);\n", kp,
+                          s->n, up, src, s->ld_src, s->bc, src2, s->ld2, s->bc2, dst, s->ld_dst);
             break;
         case JG_STEP_STORE:
             jg_buf_printf(b, "    /* the output */\n"

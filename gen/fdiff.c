@@ -23,10 +23,9 @@ static const char *const names[A_NONE] = {JG_ACTIVATIONS(A_NAME)};
 
 struct jg_fdiff {
     const jg_model *m;
-    size_t width;           /* the widest layer, input included */
     act *act;               /* per layer: A_*, or A_NONE */
-    long double *a, *z;     /* [width] each */
-    long double *keep;      /* [max_depth + 1][width]: residual blocks' inputs */
+    size_t *at;             /* [n_layers + 1]: where each value starts in val */
+    long double *val;       /* every value of the network, one after the other */
     long double *xs;        /* [n_in]: a shifted point */
     long double *f[4];      /* [n_out] each: u at the shifted points */
     long double *tab;       /* [3][2][2][JG_FDIFF_LEVELS][n_out]: Romberg tableaux */
@@ -71,6 +70,8 @@ static long double activate(act kind, long double p, long double q, long double 
         return z > 0 ? z : 0.0L;
     case A_leaky_relu:
         return z > 0 ? z : p * z;
+    case A_pow:
+        return powl(z, p);
     case A_hardtanh:
         return z < p ? p : z > q ? q : z;
     case A_NONE:
@@ -88,18 +89,18 @@ jg_fdiff *jg_fdiff_new(const jg_model *m)
         return NULL;
     memset(f, 0, sizeof *f);
     f->m = m;
-    f->width = m->n_in;
-    for (i = 0; i < m->n_layers; i++) {
-        if (m->layers[i].n_out > f->width)
-            f->width = m->layers[i].n_out;
-        if (m->layers[i].n_in > f->width)
-            f->width = m->layers[i].n_in;
-    }
     f->act = (act *)jg_malloc(jg_mul(m->n_layers + 1, sizeof *f->act, &overflow));
-    f->a = (long double *)jg_malloc(jg_mul(f->width, sizeof(long double), &overflow));
-    f->z = (long double *)jg_malloc(jg_mul(f->width, sizeof(long double), &overflow));
-    f->keep = (long double *)jg_malloc(jg_mul(jg_mul((size_t)m->max_depth + 1, f->width, &overflow),
-                                              sizeof(long double), &overflow));
+    f->at = (size_t *)jg_malloc(jg_mul(m->n_layers + 1, sizeof *f->at, &overflow));
+    if (f->at != NULL) {
+        size_t total = m->n_in;
+        f->at[0] = 0;
+        for (i = 0; i < m->n_layers; i++) {
+            f->at[i + 1] = total;
+            total += m->layers[i].n_out;
+            overflow |= total < m->layers[i].n_out;
+        }
+        f->val = (long double *)jg_malloc(jg_mul(total, sizeof(long double), &overflow));
+    }
     f->xs = (long double *)jg_malloc(jg_mul(m->n_in, sizeof(long double), &overflow));
     for (k = 0; k < 4; k++)
         f->f[k] = (long double *)jg_malloc(jg_mul(no, sizeof(long double), &overflow));
@@ -107,7 +108,7 @@ jg_fdiff *jg_fdiff_new(const jg_model *m)
                                              sizeof(long double), &overflow));
     f->best = (long double *)jg_malloc(jg_mul(3 * no, sizeof(long double), &overflow));
     f->err = (long double *)jg_malloc(jg_mul(3 * no, sizeof(long double), &overflow));
-    if (overflow || f->act == NULL || f->a == NULL || f->z == NULL || f->keep == NULL || f->xs == NULL
+    if (overflow || f->act == NULL || f->at == NULL || f->val == NULL || f->xs == NULL
         || f->f[0] == NULL || f->f[1] == NULL || f->f[2] == NULL || f->f[3] == NULL || f->tab == NULL
         || f->best == NULL || f->err == NULL) {
         jg_fdiff_free(f);
@@ -129,9 +130,8 @@ void jg_fdiff_free(jg_fdiff *f)
     if (f == NULL)
         return;
     jg_free(f->act);
-    jg_free(f->a);
-    jg_free(f->z);
-    jg_free(f->keep);
+    jg_free(f->at);
+    jg_free(f->val);
     jg_free(f->xs);
     for (k = 0; k < 4; k++)
         jg_free(f->f[k]);
@@ -144,20 +144,25 @@ void jg_fdiff_free(jg_fdiff *f)
 void jg_fdiff_eval(jg_fdiff *f, const long double *x, long double *u)
 {
     const jg_model *m = f->m;
-    long double *a = f->a, *z = f->z, *t;
     size_t i, j, k;
-    memcpy(a, x, m->n_in * sizeof *a);
+    memcpy(f->val, x, m->n_in * sizeof *f->val);
     for (i = 0; i < m->n_layers; i++) {
         const jg_layer *l = &m->layers[i];
+        long double *z = f->val + f->at[i + 1];
+        const long double *a = f->val + f->at[l->arg[0]];
+        const long double *b = l->n_args > 1 ? f->val + f->at[l->arg[1]] : NULL;
+        /* a one-wide operand stands for every component (broadcast) */
+        const size_t sa = (l->arg[0] == 0 ? m->n_in : m->layers[l->arg[0] - 1].n_out) == 1 ? 0 : 1;
+        const size_t sb = b == NULL ? 0 : (l->arg[1] == 0 ? m->n_in : m->layers[l->arg[1] - 1].n_out) == 1 ? 0 : 1;
         switch (l->kind) {
         case JG_DENSE:
+        case JG_MATMUL:
             for (j = 0; j < l->n_out; j++) {
                 long double s = l->b != NULL ? (long double)l->b[j] : 0.0L;
                 for (k = 0; k < l->n_in; k++)
                     s += (long double)l->w[j * l->n_in + k] * a[k];
                 z[j] = s;
             }
-            t = a, a = z, z = t;
             break;
         case JG_FOURIER:
             for (j = 0; j < l->n_out / 2; j++) {
@@ -167,28 +172,41 @@ void jg_fdiff_eval(jg_fdiff *f, const long double *x, long double *u)
                 z[j] = sinl(s);
                 z[l->n_out / 2 + j] = cosl(s);
             }
-            t = a, a = z, z = t;
             break;
         case JG_SCALE:
             for (j = 0; j < l->n_out; j++)
-                a[j] = (long double)l->w[j] * a[j] + (long double)l->b[j];
+                z[j] = (long double)l->w[j] * a[j] + (long double)l->b[j];
             break;
         case JG_RESIDUAL:
-            memcpy(f->keep + (size_t)l->depth * f->width, a, l->n_out * sizeof *a);
+        case JG_IDENTITY:
+            memcpy(z, a, l->n_out * sizeof *z);
+            break;
+        case JG_SLICE:
+            memcpy(z, a + l->off, l->n_out * sizeof *z);
             break;
         case JG_END:
+        case JG_ADD:
             for (j = 0; j < l->n_out; j++)
-                a[j] += f->keep[(size_t)l->depth * f->width + j];
+                z[j] = a[j * sa] + (l->kind == JG_ADD ? (long double)l->param[0] : 1.0L) * b[j * sb];
+            break;
+        case JG_MUL:
+            for (j = 0; j < l->n_out; j++)
+                z[j] = a[j * sa] * b[j * sb];
+            break;
+        case JG_CAT:
+            for (j = 0, k = 0; k < l->n_args; k++) {
+                const size_t v = l->arg[k], w = v == 0 ? m->n_in : m->layers[v - 1].n_out;
+                memcpy(z + j, f->val + f->at[v], w * sizeof *z);
+                j += w;
+            }
             break;
         case JG_ACTIVATION:
             for (j = 0; j < l->n_out; j++)
-                a[j] = activate(f->act[i], l->param[0], l->param[1], a[j]);
-            break;
-        case JG_IDENTITY:
+                z[j] = activate(f->act[i], l->param[0], l->param[1], a[j]);
             break;
         }
     }
-    memcpy(u, a, m->n_out * sizeof *u);
+    memcpy(u, f->val + f->at[m->output], m->n_out * sizeof *u);
 }
 
 /* Romberg's tableau for n values at once, fed one step at a time: level L

@@ -12,14 +12,21 @@
 #define CHAIN ";  a' = s' z';  a'' = s'' z' z'^T + s' z''"
 
 static const jg_layer_info layer_table[] = {
-    {"dense", JG_DENSE, "z = W a + b;  z' = W a';  z'' = W a''", NO_PARAMS, 0},
-    {"scale", JG_SCALE, "a = mul a + add;  a' = mul a';  a'' = mul a''", NO_PARAMS, 0},
-    {"fourier", JG_FOURIER, "z = B a;  a = [sin z, cos z]" CHAIN, NO_PARAMS, 0},
-    {"residual", JG_RESIDUAL, "a0 = a: the block's input, kept", NO_PARAMS, 0},
-    {"end", JG_END, "a = a0 + a;  a' = a0' + a';  a'' = a0'' + a''", NO_PARAMS, 0},
-    {"identity", JG_IDENTITY, "a = z", NO_PARAMS, 0},
+    {"dense", JG_DENSE, "z = W a + b;  z' = W a';  z'' = W a''", NO_PARAMS, 0, 0},
+    {"scale", JG_SCALE, "a = mul a + add;  a' = mul a';  a'' = mul a''", NO_PARAMS, 0, 0},
+    {"fourier", JG_FOURIER, "z = B a;  a = [sin z, cos z]" CHAIN, NO_PARAMS, 0, 0},
+    {"residual", JG_RESIDUAL, "a0 = a: the block's input, kept", NO_PARAMS, 0, 0},
+    {"end", JG_END, "a = a0 + a;  a' = a0' + a';  a'' = a0'' + a''", NO_PARAMS, 0, 0},
+    {"identity", JG_IDENTITY, "a = z", NO_PARAMS, 0, 0},
+    {"matmul", JG_MATMUL, "z = B a;  z' = B a';  z'' = B a''", NO_PARAMS, 0, 1},
+    {"add", JG_ADD, "c = a + b;  c' = a' + b';  c'' = a'' + b''", NO_PARAMS, 0, 1},
+    {"sub", JG_ADD, "c = a - b;  c' = a' - b';  c'' = a'' - b''", NO_PARAMS, 0, 1},
+    {"mul", JG_MUL, "c = a b;  c' = a' b + a b';  c'' = a'' b + a' b'^T + b' a'^T + a b''",
+     NO_PARAMS, 0, 1},
+    {"cat", JG_CAT, "c = [a, b, ...], derivatives likewise", NO_PARAMS, 0, 1},
+    {"slice", JG_SLICE, "c = a[start:stop], derivatives likewise", NO_PARAMS, 0, 1},
 #define ACTIVATION(name, np, p0, d0, p1, d1, pl, formula) \
-    {#name, JG_ACTIVATION, formula CHAIN, np, {p0, p1}, {d0, d1}, pl},
+    {#name, JG_ACTIVATION, formula CHAIN, np, {p0, p1}, {d0, d1}, pl, 0},
     JG_ACTIVATIONS(ACTIVATION)
 #undef ACTIVATION
 };
@@ -67,11 +74,11 @@ static size_t edit_distance(const char *a, const char *b)
 
 const char *jg_layer_suggest(const char *kw)
 {
-    static const char *const words[] = {"input", "weights"};
+    static const char *const words[] = {"input", "weights", "output", "format"};
     const char *best = NULL;
     size_t i, best_d = strlen(kw) <= 4 ? 2 : 3;     /* one edit away, two for longer words */
-    for (i = 0; i < 2 + N_LAYER_KINDS; i++) {
-        const char *w = i < 2 ? words[i] : layer_table[i - 2].keyword;
+    for (i = 0; i < 4 + N_LAYER_KINDS; i++) {
+        const char *w = i < 4 ? words[i] : layer_table[i - 4].keyword;
         size_t dist = edit_distance(kw, w);
         if (dist < best_d) {
             best_d = dist;
@@ -103,6 +110,7 @@ void jg_model_free(jg_model *m)
         jg_free(m->layers[i].tensor2);
         jg_free(m->layers[i].w);
         jg_free(m->layers[i].b);
+        jg_free(m->layers[i].name);
     }
     jg_free(m->layers);
     if (m->input_names != NULL)
@@ -139,6 +147,8 @@ size_t jg_layer_params(const jg_layer *l)
         return l->n_out * l->n_in + (l->b != NULL ? l->n_out : 0);
     case JG_FOURIER:
         return l->n_out / 2 * l->n_in;
+    case JG_MATMUL:
+        return l->n_out * l->n_in;
     case JG_SCALE:
         return (l->tensor != NULL ? l->n_out : 0) + (l->tensor2 != NULL ? l->n_out : 0);
     default:
@@ -182,14 +192,28 @@ double jg_model_flops(const jg_model *m, jg_mode mode)
         case JG_SCALE:
             flops += n * (nch + 1.0);
             break;
+        case JG_MATMUL:
+            flops += 2.0 * (double)l->n_in * n * nch;
+            break;
         case JG_END:
+        case JG_ADD:
             flops += n * nch;
+            break;
+        case JG_MUL:
+            /* c = a b, c' = a' b + a b' (3 per input), then by mode 7 per
+               pair or diagonal entry, or 2 per input and 5 */
+            flops += n * (1.0 + (mode >= JG_MODE_JACOBIAN ? 3.0 * n_x : 0.0)
+                          + (mode == JG_MODE_HESSIAN ? 7.0 * n_x * (n_x + 1) / 2
+                             : mode == JG_MODE_DIAG ? 7.0 * n_x
+                             : mode == JG_MODE_LAPLACIAN ? 2.0 * n_x + 5.0 : 0.0));
             break;
         case JG_ACTIVATION:
             flops += n * act;
             break;
         case JG_RESIDUAL:
         case JG_IDENTITY:
+        case JG_CAT:
+        case JG_SLICE:
             break;
         }
     }

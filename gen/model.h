@@ -1,6 +1,9 @@
 /* model.h: a network as jetgen sees it once spec and weights are read: an
-   input of N_IN components, then layers applied in order. Dense layers carry
-   their weights, converted exactly to double. */
+   input of N_IN components, then layers in order, each computing one value
+   from values before it (a graph without cycles: formats 1 and 2 chain
+   each layer to the one before, format 3 names its operands). Value 0 is
+   the input, value i + 1 the output of layer i. Dense layers carry their
+   weights, converted exactly to double. */
 #ifndef JG_MODEL_H
 #define JG_MODEL_H
 
@@ -14,6 +17,7 @@
 #define JG_MAX_NAME   128       /* bytes in an input or tensor name */
 
 #define JG_MAX_NESTING 8         /* residual blocks open at once */
+#define JG_MAX_ARGS    16        /* operands of one layer (cat) */
 
 typedef enum jg_layer_kind {
     JG_DENSE,
@@ -22,7 +26,12 @@ typedef enum jg_layer_kind {
     JG_RESIDUAL,        /* opens a block: a = a + f(a) */
     JG_END,             /* closes the innermost block */
     JG_IDENTITY,
-    JG_ACTIVATION       /* an elementwise activation: see jg_layer_info */
+    JG_ACTIVATION,      /* an elementwise activation: see jg_layer_info */
+    JG_MATMUL,          /* z = B a, B a fixed matrix (format 3) */
+    JG_ADD,             /* a + c b elementwise, c = param[0] (1: add, -1: sub) */
+    JG_MUL,             /* a b elementwise: the product rule */
+    JG_CAT,             /* the operands side by side */
+    JG_SLICE            /* components [off, off + n_out) of the operand */
 } jg_layer_kind;
 
 /* What a spec keyword means, and how the emitted code writes it. */
@@ -35,6 +44,7 @@ typedef struct jg_layer_info {
     const char *param_name[2];  /* PyTorch's names, as `name=value` in a spec */
     double param_default[2];
     int piecewise_linear;       /* s'' = 0 almost everywhere: warn */
+    int graph_only;             /* a statement of format 3 only */
 } jg_layer_info;
 
 typedef struct jg_layer {
@@ -51,6 +61,10 @@ typedef struct jg_layer {
                                    B [n_out / 2][n_in]; scale: mul [n] (owned) */
     double *b;                  /* dense: b[n_out], or NULL: no bias; scale: add [n] (owned) */
     int depth;                  /* residual, end: the block's nesting depth, from 0 */
+    size_t n_args;              /* operands: 1, or 2 (add, mul, end), or more (cat) */
+    size_t arg[JG_MAX_ARGS];    /* their values: 0 the input, i + 1 layer i's */
+    size_t off;                 /* slice: the first component taken */
+    char *name;                 /* format 3: the value's name (owned), else NULL */
 } jg_layer;
 
 typedef struct jg_model {
@@ -63,6 +77,8 @@ typedef struct jg_model {
     size_t n_layers;
     jg_layer *layers;           /* owned */
     int max_depth;              /* residual blocks nested at most */
+    int format;                 /* 1 or 2 (chains), or 3 (graphs) */
+    size_t output;              /* the value that is u: n_layers for a chain */
 } jg_model;
 
 /* The table of layer keywords; NULL when kw is not one. */

@@ -49,7 +49,7 @@ static size_t lay_out(jg_plan *p, size_t max_rows)
     }
     p->buf_len = jg_mul(p->rows, p->width, &overflow);
     p->out_len = jg_mul(p->rows, p->out, &overflow);
-    bufs = jg_mul(p->n_work + p->n_keep, p->buf_len, &overflow);
+    bufs = jg_mul(p->n_work, p->buf_len, &overflow);
     bufs = jg_mul(bufs + p->out_len, p->real_bytes, &overflow);
     if (overflow || bufs > SIZE_MAX - 64)
         return SIZE_MAX;
@@ -62,7 +62,7 @@ static jg_step *add_step(jg_plan *p, jg_step_op op, size_t layer)
     memset(s, 0, sizeof *s);
     s->op = op;
     s->layer = layer;
-    s->src = s->dst = s->w = s->b = -1;
+    s->src = s->dst = s->src2 = s->w = s->b = -1;
     return s;
 }
 
@@ -111,125 +111,301 @@ static int add_row(jg_plan *p, size_t layer, const char *tensor, const char *rol
     return a;
 }
 
-/* The steps of a tile and the arrays they read (plan.h). Returns 0, or -1
-   out of memory. */
+/* Where a value lives while the tile runs. */
+typedef struct vloc {
+    int buf;            /* work buffer */
+    size_t off, ld;     /* its first neuron there, the buffer's row stride */
+} vloc;
+
+/* The state of make_steps: each value's place and last use, each
+   buffer's last use. */
+typedef struct alloc {
+    vloc *loc;          /* [n_layers + 1] */
+    size_t *last;       /* [n_layers + 1]: the last layer reading it, n_layers for u */
+    size_t *buf_last;   /* [n_layers + 1]: the last use of any value in a buffer */
+    size_t n_bufs;
+} alloc;
+
+static size_t value_width(const jg_model *m, size_t v)
+{
+    return v == 0 ? m->n_in : m->layers[v - 1].n_out;
+}
+
+/* A value is needed by nobody but u: a dense layer making it writes
+   straight to u, du, d2u (JG_STEP_OUTPUT). */
+static int dense_output(const jg_model *m)
+{
+    size_t i, k;
+    const jg_layer *l;
+    if (m->output == 0)
+        return 0;
+    l = &m->layers[m->output - 1];
+    if (l->kind != JG_DENSE && l->kind != JG_MATMUL)
+        return 0;
+    for (i = 0; i < m->n_layers; i++)
+        for (k = 0; k < m->layers[i].n_args; k++)
+            if (m->layers[i].arg[k] == m->output)
+                return 0;
+    return 1;
+}
+
+/* Value v placed at buffer b from column off, stride ld. */
+static void place(alloc *al, size_t v, int b, size_t off, size_t ld, size_t at)
+{
+    const size_t last = al->last[v] != SIZE_MAX ? al->last[v] : at;
+    al->loc[v].buf = b;
+    al->loc[v].off = off;
+    al->loc[v].ld = ld;
+    if (al->buf_last[b] == SIZE_MAX || last > al->buf_last[b])
+        al->buf_last[b] = last;
+}
+
+/* A buffer free at layer i (every value in it last used before i): the
+   first, or a new one. */
+static int free_buf(alloc *al, size_t i)
+{
+    size_t b;
+    for (b = 0; b < al->n_bufs; b++)
+        if (al->buf_last[b] < i) {
+            al->buf_last[b] = SIZE_MAX;
+            return (int)b;
+        }
+    al->buf_last[al->n_bufs] = SIZE_MAX;
+    return (int)al->n_bufs++;
+}
+
+/* Operand k of layer i may be overwritten by it: nothing in its buffer is
+   needed after i, and no other operand overlaps it but at the same place. */
+static int in_place_ok(const alloc *al, const jg_layer *l, size_t i, size_t k)
+{
+    const vloc *x = &al->loc[l->arg[k]];
+    size_t j;
+    if (al->buf_last[x->buf] > i)
+        return 0;
+    for (j = 0; j < l->n_args; j++) {
+        const vloc *y = &al->loc[l->arg[j]];
+        if (j != k && y->buf == x->buf && y->off != x->off)
+            return 0;
+    }
+    return 1;
+}
+
+static void set_src(jg_step *s, const vloc *x)
+{
+    s->src = x->buf;
+    s->off = x->off;
+    s->ld_src = x->ld;
+}
+
+static void set_dst(jg_step *s, const vloc *x)
+{
+    s->dst = x->buf;
+    s->off_dst = x->off;
+    s->ld_dst = x->ld;
+}
+
+/* Layer i's value in a buffer of its own at v's place: operand 0 itself when
+   it may be overwritten, else a copy of it (n neurons, broadcast when
+   operand 0 is narrower). */
+static void own_copy(jg_plan *p, alloc *al, size_t i)
+{
+    const jg_layer *l = &p->m->layers[i];
+    const size_t v = i + 1, a = l->arg[0];
+    jg_step *s;
+    int b;
+    if (value_width(p->m, a) == l->n_out && in_place_ok(al, l, i, 0)) {
+        place(al, v, al->loc[a].buf, al->loc[a].off, al->loc[a].ld, i);
+        return;
+    }
+    b = free_buf(al, i);
+    s = add_step(p, JG_STEP_COPY, i);
+    s->n = l->n_out;
+    set_src(s, &al->loc[a]);
+    s->bc = value_width(p->m, a) < l->n_out;
+    place(al, v, b, 0, jg_plan_pad(p, l->n_out), i);
+    set_dst(s, &al->loc[v]);
+}
+
+/* The steps of a tile and the arrays they read (plan.h): the values in
+   order, each in a buffer chosen by liveness (a chain uses two, as ping
+   and pong). Returns 0, or -1 out of memory. */
 static int make_steps(jg_plan *p)
 {
     const jg_model *m = p->m;
-    size_t i, ld = jg_plan_pad(p, m->n_in);
-    int cur = 0;
+    const size_t nv = m->n_layers + 1;
+    size_t i, k, max_steps = 2;
+    alloc al;
     jg_step *s;
-    p->steps = (jg_step *)jg_malloc_n(2 * m->n_layers + 2, sizeof *p->steps);
+    int rc = -1, b;
+    for (i = 0; i < m->n_layers; i++)
+        max_steps += m->layers[i].n_args + 3;
+    al.loc = (vloc *)jg_malloc_n(nv, sizeof *al.loc);
+    al.last = (size_t *)jg_malloc_n(nv, sizeof *al.last);
+    al.buf_last = (size_t *)jg_malloc_n(nv, sizeof *al.buf_last);
+    al.n_bufs = 0;
+    p->steps = (jg_step *)jg_malloc_n(max_steps, sizeof *p->steps);
     p->arrays = (jg_plan_array *)jg_malloc_n(2 * m->n_layers, sizeof *p->arrays);
-    if (p->steps == NULL || p->arrays == NULL)
-        return -1;
+    if (al.loc == NULL || al.last == NULL || al.buf_last == NULL || p->steps == NULL || p->arrays == NULL)
+        goto done;
+    for (i = 0; i < nv; i++)
+        al.last[i] = SIZE_MAX;
+    for (i = 0; i < m->n_layers; i++)
+        for (k = 0; k < m->layers[i].n_args; k++)
+            al.last[m->layers[i].arg[k]] = i;
+    al.last[m->output] = m->n_layers;
+
+    b = free_buf(&al, 0);
+    place(&al, 0, b, 0, jg_plan_pad(p, m->n_in), 0);
     s = add_step(p, JG_STEP_SEED, SIZE_MAX);
     s->n = m->n_in;
-    s->dst = 0;
-    s->ld_dst = ld;
+    set_dst(s, &al.loc[0]);
     for (i = 0; i < m->n_layers; i++) {
         const jg_layer *l = &m->layers[i];
-        const size_t ldo = jg_plan_pad(p, l->n_out);
+        const size_t v = i + 1, ldo = jg_plan_pad(p, l->n_out);
+        const vloc *la = &al.loc[l->arg[0]];
         switch (l->kind) {
         case JG_DENSE:
-            s = add_step(p, i + 1 == m->n_layers ? JG_STEP_OUTPUT : JG_STEP_DENSE, i);
-            s->n = i + 1 == m->n_layers ? l->n_out : ldo;
+        case JG_MATMUL: {
+            const int out = v == m->output && dense_output(m);
+            s = add_step(p, out ? JG_STEP_OUTPUT : JG_STEP_DENSE, i);
+            s->n = out ? l->n_out : ldo;
             s->n_in = l->n_in;
-            s->src = cur;
-            s->ld_src = ld;
+            set_src(s, la);
             s->ld_dst = ldo;
             s->w = add_panels(p, i, l->tensor, "weight", l->w, l->n_out, l->n_in);
             if (s->w < 0 || (l->b != NULL && (s->b = add_row(p, i, l->tensor, "bias", l->b, l->n_out)) < 0))
-                return -1;
-            if (s->op == JG_STEP_OUTPUT) {
+                goto done;
+            if (out) {
                 s->direct = m->n_in == 1 ? l->n_out / p->lanes * p->lanes : 0;
             } else {
-                s->dst = 1 - cur;
-                cur = 1 - cur;
+                place(&al, v, free_buf(&al, i), 0, ldo, i);
+                set_dst(s, &al.loc[v]);
             }
-            ld = ldo;
             break;
+        }
         case JG_FOURIER: {
             /* [B; B]: one product gives the arguments of sin and of cos */
             const size_t half = l->n_out / 2;
             int overflow = 0;
             double *w2 = (double *)jg_malloc_n(jg_mul(l->n_out, l->n_in, &overflow), sizeof *w2);
             if (w2 == NULL)
-                return -1;
+                goto done;
             memcpy(w2, l->w, half * l->n_in * sizeof *w2);
             memcpy(w2 + half * l->n_in, l->w, half * l->n_in * sizeof *w2);
             s = add_step(p, JG_STEP_DENSE, i);
             s->n = ldo;
             s->n_in = l->n_in;
-            s->src = cur;
-            s->ld_src = ld;
-            s->dst = 1 - cur;
-            s->ld_dst = ldo;
+            set_src(s, la);
             s->w = add_panels(p, i, l->tensor, "B_twice", w2, l->n_out, l->n_in);
             jg_free(w2);
             if (s->w < 0)
-                return -1;
-            cur = 1 - cur;
-            ld = ldo;
-            s = add_step(p, JG_STEP_ACTIVATE, i);
-            s->act = jg_layer_lookup("sin");
-            s->n = half;
-            s->src = cur;
-            s->ld_src = ld;
-            s->p = 1.0;
-            s = add_step(p, JG_STEP_ACTIVATE, i);
-            s->act = jg_layer_lookup("cos");
-            s->n = half;
-            s->off = half;
-            s->src = cur;
-            s->ld_src = ld;
-            s->p = 1.0;
+                goto done;
+            place(&al, v, free_buf(&al, i), 0, ldo, i);
+            set_dst(s, &al.loc[v]);
+            for (k = 0; k < 2; k++) {
+                s = add_step(p, JG_STEP_ACTIVATE, i);
+                s->act = jg_layer_lookup(k == 0 ? "sin" : "cos");
+                s->n = half;
+                set_src(s, &al.loc[v]);
+                s->off = k * half;
+                s->p = 1.0;
+            }
             break;
         }
         case JG_SCALE:
-            s = add_step(p, JG_STEP_SCALE, i);
-            s->n = ld;
-            s->src = cur;
-            s->ld_src = ld;
-            s->w = add_row(p, i, l->tensor, "mul", l->w, l->n_out);
-            s->b = add_row(p, i, l->tensor2, "add", l->b, l->n_out);
-            if (s->w < 0 || s->b < 0)
-                return -1;
+        case JG_ACTIVATION:
+            own_copy(p, &al, i);
+            s = add_step(p, l->kind == JG_SCALE ? JG_STEP_SCALE : JG_STEP_ACTIVATE, i);
+            set_src(s, &al.loc[v]);
+            s->n = s->off == 0 ? ldo : l->n_out;
+            if (l->kind == JG_SCALE) {
+                s->w = add_row(p, i, l->tensor, "mul", l->w, l->n_out);
+                s->b = add_row(p, i, l->tensor2, "add", l->b, l->n_out);
+                if (s->w < 0 || s->b < 0)
+                    goto done;
+            } else {
+                s->act = l->info;
+                s->p = l->param[0];
+                s->q = l->param[1];
+            }
             break;
         case JG_RESIDUAL:
-            s = add_step(p, JG_STEP_COPY, i);
-            s->n = ld;
-            s->src = cur;
-            s->dst = 2 + l->depth;
-            s->ld_src = s->ld_dst = ld;
+        case JG_IDENTITY:
+            place(&al, v, la->buf, la->off, la->ld, i);
+            break;
+        case JG_SLICE:
+            place(&al, v, la->buf, la->off + l->off, la->ld, i);
             break;
         case JG_END:
-            s = add_step(p, JG_STEP_ADD, i);
-            s->n = ld;
-            s->src = 2 + l->depth;
-            s->dst = cur;
-            s->ld_src = s->ld_dst = ld;
-            break;
-        case JG_ACTIVATION:
-            s = add_step(p, JG_STEP_ACTIVATE, i);
-            s->act = l->info;
-            s->n = ld;
-            s->src = cur;
-            s->ld_src = ld;
-            s->p = l->param[0];
-            s->q = l->param[1];
-            break;
-        case JG_IDENTITY:
+        case JG_ADD:
+        case JG_MUL: {
+            const double c = l->kind == JG_ADD ? l->param[0] : 1.0;
+            const size_t wa = value_width(m, l->arg[0]), wb = value_width(m, l->arg[1]);
+            size_t x = 0;       /* the operand overwritten, or 2: none */
+            if (wa == l->n_out && in_place_ok(&al, l, i, 0))
+                x = 0;
+            else if (wb == l->n_out && c == 1.0 && in_place_ok(&al, l, i, 1))
+                x = 1;
+            else
+                x = 2;
+            if (x < 2) {
+                const vloc at = al.loc[l->arg[x]];
+                place(&al, v, at.buf, at.off, at.ld, i);
+            } else if (l->kind == JG_MUL) {
+                place(&al, v, free_buf(&al, i), 0, ldo, i);
+            } else {
+                own_copy(p, &al, i);
+                x = 0;
+            }
+            if (l->kind == JG_MUL) {
+                s = add_step(p, JG_STEP_MUL, i);
+                set_src(s, &al.loc[l->arg[0]]);
+                s->bc = wa < l->n_out;
+                s->src2 = al.loc[l->arg[1]].buf;
+                s->off2 = al.loc[l->arg[1]].off;
+                s->ld2 = al.loc[l->arg[1]].ld;
+                s->bc2 = wb < l->n_out;
+            } else {
+                const size_t o = l->arg[1 - x];
+                s = add_step(p, JG_STEP_ADD, i);
+                set_src(s, &al.loc[o]);
+                s->bc = value_width(m, o) < l->n_out;
+                s->c = c;
+            }
+            s->n = l->n_out;
+            set_dst(s, &al.loc[v]);
             break;
         }
+        case JG_CAT: {
+            size_t at = 0;
+            const int nb = free_buf(&al, i);
+            for (k = 0; k < l->n_args; k++) {
+                const size_t w = value_width(m, l->arg[k]);
+                s = add_step(p, JG_STEP_COPY, i);
+                s->n = w;
+                set_src(s, &al.loc[l->arg[k]]);
+                s->dst = nb;
+                s->off_dst = at;
+                s->ld_dst = ldo;
+                at += w;
+            }
+            place(&al, v, nb, 0, ldo, i);
+            break;
+        }
+        }
     }
-    if (m->layers[m->n_layers - 1].kind != JG_DENSE) {
+    if (!(m->output > 0 && dense_output(m))) {
         s = add_step(p, JG_STEP_STORE, SIZE_MAX);
         s->n = m->n_out;
-        s->src = cur;
-        s->ld_src = ld;
+        set_src(s, &al.loc[m->output]);
     }
-    return 0;
+    p->n_work = al.n_bufs;
+    rc = 0;
+done:
+    jg_free(al.loc);
+    jg_free(al.last);
+    jg_free(al.buf_last);
+    return rc;
 }
 
 static void add_kernel(jg_plan *p, const char *name)
@@ -294,7 +470,11 @@ static void find_kernels(jg_plan *p)
         if (s->op == JG_STEP_SCALE)
             add_kernel(p, "scale");
         else if (s->op == JG_STEP_COPY)
-            add_kernel(p, "residual");
+            add_kernel(p, "copy");
+        else if (s->op == JG_STEP_ADD)
+            add_kernel(p, "add");
+        else if (s->op == JG_STEP_MUL)
+            add_kernel(p, "mul");
         else if (s->op == JG_STEP_ACTIVATE) {
             if (first_act == 0) {
                 add_kernel(p, "activate");
@@ -320,14 +500,15 @@ static void find_kernels(jg_plan *p)
     }
 }
 
-/* The widest layer a work buffer holds, padded to lanes: the input and
-   every output but a final dense layer's, which goes out in chunks. */
+/* The widest value a work buffer holds, padded to lanes: the input and
+   every layer's output but a dense output's, which goes out in chunks. */
 static size_t widest(const jg_model *m, size_t lanes)
 {
+    const int out = dense_output(m);
     size_t i, w = (m->n_in + lanes - 1) / lanes * lanes;
     for (i = 0; i < m->n_layers; i++) {
         const size_t n = (m->layers[i].n_out + lanes - 1) / lanes * lanes;
-        if (!(i + 1 == m->n_layers && m->layers[i].kind == JG_DENSE) && n > w)
+        if (!(out && i + 1 == m->output) && n > w)
             w = n;
     }
     return w;
@@ -378,7 +559,7 @@ static int check_float_range(const jg_plan *p, jg_diag *d)
 jg_plan *jg_plan_make(const jg_model *m, jg_precision precision, jg_diag *d)
 {
     jg_plan *p = (jg_plan *)jg_malloc(sizeof *p);
-    size_t i, max_rows, work;
+    size_t max_rows, work;
     int o;
     if (p == NULL) {
         jg_diag_error(d, m->spec_path, 0, 0, "out of memory");
@@ -393,15 +574,15 @@ jg_plan *jg_plan_make(const jg_model *m, jg_precision precision, jg_diag *d)
     for (o = 0; o < JG_N_MODES; o++)
         p->channels[o] = jg_model_channels(m, (jg_mode)o);
     p->width = widest(m, p->lanes);
-    p->n_work = 1;
-    for (i = 0; i < m->n_layers; i++)
-        if ((m->layers[i].kind == JG_DENSE && i + 1 < m->n_layers) || m->layers[i].kind == JG_FOURIER)
-            p->n_work = 2;
-    p->n_keep = (size_t)m->max_depth;
-    if (m->layers[m->n_layers - 1].kind == JG_DENSE)
+    if (dense_output(m))
         p->out = jg_plan_pad(p, m->n_out) < JG_OUT_CHUNK ? jg_plan_pad(p, m->n_out) : JG_OUT_CHUNK;
 
     if (jg_plan_check(m, d) != 0) {
+        jg_plan_free(p);
+        return NULL;
+    }
+    if (make_steps(p) != 0) {
+        jg_diag_error(d, m->spec_path, 0, 0, "out of memory");
         jg_plan_free(p);
         return NULL;
     }
@@ -414,11 +595,6 @@ jg_plan *jg_plan_make(const jg_model *m, jg_precision precision, jg_diag *d)
     work = lay_out(p, max_rows);
     p->on_stack = work <= JG_STACK_BUDGET;
     p->work_bytes = work;
-    if (make_steps(p) != 0) {
-        jg_diag_error(d, m->spec_path, 0, 0, "out of memory");
-        jg_plan_free(p);
-        return NULL;
-    }
     find_kernels(p);
     if (precision == JG_FLOAT && check_float_range(p, d) != 0) {
         jg_plan_free(p);

@@ -33,17 +33,20 @@ typedef enum jg_precision {
 /* Work space per point and buffer, at most (a limit `check` enforces). */
 #define JG_MAX_WORK_POINT (1u << 20)
 
-/* One kernel call of a tile. Buffers: 0 and 1 are the work buffers, 2 + d
-   keeps the input of residual block d; the final dense layer writes
-   through the `out` buffer. Row strides (ld) are in numbers. */
+/* One kernel call of a tile. Buffers 0, 1, ... are the work buffers; each
+   value of the model lives in one of them from a column on (a slice shares
+   its operand's buffer), and a buffer is reused once no value in it is
+   needed any more; a dense output writes through the `out` buffer. Row
+   strides (ld) are in numbers. */
 typedef enum jg_step_op {
     JG_STEP_SEED,       /* dst = x with identity first derivatives */
     JG_STEP_DENSE,      /* dst = W src + b: n (padded) outputs, n_in inputs */
     JG_STEP_OUTPUT,     /* the final dense layer, n outputs, to u, du, d2u in chunks */
     JG_STEP_ACTIVATE,   /* n neurons of src from column off, in place */
     JG_STEP_SCALE,      /* src = mul src + add, n (padded) neurons */
-    JG_STEP_COPY,       /* dst = src, n (padded) neurons */
-    JG_STEP_ADD,        /* dst += src */
+    JG_STEP_COPY,       /* dst = src, n neurons (src broadcast when bc) */
+    JG_STEP_ADD,        /* dst += c src (src broadcast when bc) */
+    JG_STEP_MUL,        /* dst = src src2 elementwise, the product rule */
     JG_STEP_STORE       /* the first N_OUT neurons of src to u, du, d2u */
 } jg_step_op;
 
@@ -51,9 +54,11 @@ typedef struct jg_step {
     jg_step_op op;
     size_t layer;           /* the model's layer it belongs to (seed: SIZE_MAX) */
     size_t n, n_in;
-    int src, dst;           /* buffers, or -1 */
-    size_t ld_src, ld_dst;
-    size_t off;             /* ACTIVATE: first neuron */
+    int src, dst, src2;     /* buffers, or -1 */
+    size_t ld_src, ld_dst, ld2;
+    size_t off, off_dst, off2;  /* first neuron of src, dst, src2 in its buffer */
+    int bc, bc2;            /* COPY, ADD, MUL: src, src2 is one neuron, for all n */
+    double c;               /* ADD: the factor of src */
     int w, b;               /* arrays of the plan (weights; bias, scale's add), or -1 */
     const jg_layer_info *act;   /* ACTIVATE: the activation */
     double p, q;            /* ACTIVATE: its parameters */
@@ -83,8 +88,7 @@ typedef struct jg_plan {
     size_t tile[JG_N_MODES];    /* points per tile */
     size_t rows;                /* channels x points of a tile, at most */
     size_t width;               /* widest row held in a work buffer, padded */
-    size_t n_work;              /* work buffers: 1 or 2 */
-    size_t n_keep;              /* residual buffers: the deepest nesting */
+    size_t n_work;              /* work buffers */
     size_t out;                 /* final dense outputs per chunk (0: none) */
     size_t buf_len;             /* numbers per buffer: rows x width, rounded to 64 bytes */
     size_t out_len;             /* numbers of the out buffer (0: none) */

@@ -1,5 +1,5 @@
-/* spec.c: reads a layer spec (format 1, docs/spec.md) and the weights it
-   names into a jg_model. Every error is collected with its place; a model is
+/* spec.c: reads a layer spec (formats 1 to 3, docs/spec.md) and the
+   weights it names into a jg_model. Every error is collected with its place; a model is
    returned only when there were none. */
 #include <nettle/sha2.h>
 #include <math.h>
@@ -13,7 +13,7 @@
 #include "safetensors.h"
 #include "spec.h"
 
-#define MAX_TOKENS 8
+#define MAX_TOKENS 24
 
 static void sha256_hex(const void *data, size_t len, char hex[65])
 {
@@ -45,6 +45,10 @@ typedef struct parser {
     int depth;          /* residual blocks open */
     int open_line[JG_MAX_NESTING];      /* where each was opened */
     size_t open_width[JG_MAX_NESTING];  /* and its input width */
+    size_t open_value[JG_MAX_NESTING];  /* and its input value */
+    int format;         /* 1 (until a `format` statement says otherwise), 2 or 3 */
+    int statements;     /* statements read */
+    int output_line;    /* format 3: where `output` was */
 } parser;
 
 /* s shown safely inside a message: printable ASCII kept, the rest as \xNN,
@@ -222,6 +226,8 @@ static jg_layer *add_layer(parser *p, jg_layer_kind kind, int col)
     l->col = col;
     l->n_in = p->width;
     l->n_out = p->width;
+    l->n_args = 1;
+    l->arg[0] = p->m->n_layers - 1;     /* a chain: the value before */
     return l;
 }
 
@@ -291,6 +297,11 @@ static int read_params(parser *p, const jg_layer_info *info, token *t, int nt, d
     }
     if (strcmp(info->keyword, "softplus") == 0 && !(param[0] > 0.0)) {
         jg_diag_error(p->d, p->path, p->line, t[0].col, "softplus needs beta > 0, not %g", param[0]);
+        return -1;
+    }
+    if (strcmp(info->keyword, "pow") == 0 && !(param[0] == floor(param[0]) && fabs(param[0]) <= 64)) {
+        jg_diag_error(p->d, p->path, p->line, t[0].col, "pow needs an integer n from -64 to 64, not %g",
+                      param[0]);
         return -1;
     }
     if (strcmp(info->keyword, "hardtanh") == 0 && !(param[0] < param[1])) {
@@ -385,6 +396,8 @@ static void do_layer(parser *p, const jg_layer_info *info, token *t, int nt)
         if (read_params(p, info, t, nt, param) != 0)
             return;
         break;
+    default:        /* format 3's, refused before */
+        return;
     }
     l = add_layer(p, info->kind, t[0].col);
     if (l == NULL)
@@ -409,16 +422,322 @@ static void do_layer(parser *p, const jg_layer_info *info, token *t, int nt)
     case JG_RESIDUAL:
         l->depth = p->depth;
         p->open_line[p->depth] = p->line;
+        p->open_value[p->depth] = p->m->n_layers;
         p->open_width[p->depth++] = p->width;
         if (p->depth > p->m->max_depth)
             p->m->max_depth = p->depth;
         break;
     case JG_END:
         l->depth = --p->depth;
+        l->n_args = 2;
+        l->arg[1] = l->arg[0];
+        l->arg[0] = p->open_value[p->depth];
+        break;
+    default:
+        break;
+    }
+}
+
+/* `format N`: the first statement, if any. */
+static void do_format(parser *p, token *t, int nt)
+{
+    char show[256];
+    if (p->statements > 1) {
+        jg_diag_error(p->d, p->path, p->line, t[0].col, "'format' must be the first statement");
+        return;
+    }
+    if (nt != 2 || (strcmp(t[1].s, "1") != 0 && strcmp(t[1].s, "2") != 0 && strcmp(t[1].s, "3") != 0)) {
+        jg_diag_error(p->d, p->path, p->line, nt > 1 ? t[1].col : t[0].col,
+                      "'format' takes 1, 2 or 3, not '%s'", nt > 1 ? shown(t[1].s, show) : "");
+        return;
+    }
+    p->format = t[1].s[0] - '0';
+}
+
+static int reserved(const char *s)
+{
+    return strcmp(s, "input") == 0 || strcmp(s, "output") == 0 || strcmp(s, "weights") == 0
+        || strcmp(s, "format") == 0;
+}
+
+/* The value a format-3 operand names: `input` (all of x), an input's name
+   (one component: a slice made on first use) or a value defined before.
+   0 with the value in *v, or -1 after an error. */
+static int find_value(parser *p, const token *t, size_t *v)
+{
+    char show[256];
+    const jg_model *m = p->m;
+    size_t i;
+    jg_layer *l;
+    if (strcmp(t->s, "input") == 0) {
+        *v = 0;
+        return 0;
+    }
+    for (i = m->n_layers; i-- > 0;)
+        if (m->layers[i].name != NULL && strcmp(m->layers[i].name, t->s) == 0) {
+            *v = i + 1;
+            return 0;
+        }
+    for (i = 0; m->input_names != NULL && i < m->n_in; i++)
+        if (strcmp(m->input_names[i], t->s) == 0)
+            break;
+    if (m->input_names == NULL || i == m->n_in) {
+        jg_diag_error(p->d, p->path, p->line, t->col, "unknown value '%s' (a value is named by "
+                      "'NAME = ...' before its use, or is an input)", shown(t->s, show));
+        return -1;
+    }
+    p->width = m->n_in;
+    l = add_layer(p, JG_SLICE, t->col);
+    if (l == NULL)
+        return -1;
+    l->info = jg_layer_lookup("slice");
+    l->arg[0] = 0;
+    l->off = i;
+    l->n_out = 1;
+    l->name = jg_strdup(t->s);
+    if (l->name == NULL) {
+        oom(p);
+        return -1;
+    }
+    *v = p->m->n_layers;
+    return 0;
+}
+
+static size_t width_of(const parser *p, size_t v)
+{
+    return v == 0 ? p->m->n_in : p->m->layers[v - 1].n_out;
+}
+
+/* A statement of format 3: NAME = KEYWORD ARGS, the operands named. */
+static void do_assign(parser *p, token *t, int nt)
+{
+    char show[256];
+    const jg_layer_info *info;
+    jg_layer *l;
+    size_t args[JG_MAX_ARGS], n_args = 0, n = 0, start = 0, i;
+    double param[2] = {0.0, 0.0};
+    int first_arg = 3, last_arg, k, ok = 1;
+    if (strchr(t[0].s, '=') != NULL || nt < 2 || strcmp(t[1].s, "=") != 0) {
+        jg_diag_error(p->d, p->path, p->line, t[0].col, "a statement of format 3 is 'NAME = KEYWORD "
+                      "OPERANDS...', with spaces around '='");
+        return;
+    }
+    if (!is_ident(t[0].s) || reserved(t[0].s)) {
+        jg_diag_error(p->d, p->path, p->line, t[0].col, "'%s' cannot name a value (letters, digits, _; "
+                      "at most %d bytes; not input, output, weights, format)", shown(t[0].s, show),
+                      JG_MAX_NAME);
+        return;
+    }
+    for (i = 0; i < p->m->n_layers; i++)
+        if (p->m->layers[i].name != NULL && strcmp(p->m->layers[i].name, t[0].s) == 0) {
+            jg_diag_error(p->d, p->path, p->line, t[0].col, "value '%s' is defined twice (first on line %d): "
+                          "each value is named once", t[0].s, p->m->layers[i].line);
+            return;
+        }
+    for (i = 0; p->m->input_names != NULL && i < p->m->n_in; i++)
+        if (strcmp(p->m->input_names[i], t[0].s) == 0) {
+            jg_diag_error(p->d, p->path, p->line, t[0].col, "'%s' is an input's name", t[0].s);
+            return;
+        }
+    if (nt < 3) {
+        jg_diag_error(p->d, p->path, p->line, t[1].col, "'=' needs a keyword and operands after it");
+        return;
+    }
+    info = jg_layer_lookup(t[2].s);
+    if (info == NULL) {
+        const char *guess = jg_layer_suggest(t[2].s);
+        jg_diag_error(p->d, p->path, p->line, t[2].col, "unknown layer '%s'%s%s%s", shown(t[2].s, show),
+                      guess ? " (did you mean '" : "", guess ? guess : "", guess ? "'?)" : "");
+        return;
+    }
+    if (info->kind == JG_RESIDUAL || info->kind == JG_END) {
+        jg_diag_error(p->d, p->path, p->line, t[2].col, "'%s' is for chains (format 2); in a graph write "
+                      "'y = add x f' for a residual block", info->keyword);
+        return;
+    }
+    /* the operands' places among the words */
+    last_arg = nt;
+    switch (info->kind) {
+    case JG_DENSE:
+    case JG_MATMUL:
+    case JG_FOURIER:
+        if (nt != 6) {
+            jg_diag_error(p->d, p->path, p->line, t[2].col, "'%s' takes a width, a tensor name and an "
+                          "operand: NAME = %s N TENSOR VALUE", info->keyword, info->keyword);
+            return;
+        }
+        n = parse_width(t[3].s);
+        if (n == 0 || (info->kind == JG_FOURIER && n > JG_MAX_WIDTH / 2)) {
+            jg_diag_error(p->d, p->path, p->line, t[3].col, "%s width must be 1 to %d, not '%s'", info->keyword,
+                          info->kind == JG_FOURIER ? JG_MAX_WIDTH / 2 : JG_MAX_WIDTH, shown(t[3].s, show));
+            return;
+        }
+        first_arg = 5;
+        break;
+    case JG_ACTIVATION:
+    case JG_SCALE:
+    case JG_IDENTITY:
+    case JG_SLICE:
+        last_arg = 4;
+        break;
+    case JG_ADD:
+    case JG_MUL:
+        if (nt != 5) {
+            jg_diag_error(p->d, p->path, p->line, t[2].col, "'%s' takes two operands: NAME = %s A B",
+                          info->keyword, info->keyword);
+            return;
+        }
+        break;
+    case JG_CAT:
+        if (nt < 4 || nt > 3 + JG_MAX_ARGS) {
+            jg_diag_error(p->d, p->path, p->line, t[2].col, "'cat' takes 1 to %d operands", JG_MAX_ARGS);
+            return;
+        }
+        break;
+    default:
+        break;
+    }
+    if (nt <= first_arg) {
+        jg_diag_error(p->d, p->path, p->line, t[2].col, "'%s' needs an operand", info->keyword);
+        return;
+    }
+    for (k = first_arg; k < last_arg; k++) {
+        if (find_value(p, &t[k], &args[n_args]) != 0)
+            ok = 0;
+        n_args++;
+    }
+    if (!ok)
+        return;
+    p->width = width_of(p, args[0]);
+    /* the arguments after the operand */
+    switch (info->kind) {
+    case JG_ACTIVATION:
+        t[3].s = info->keyword;     /* read_params names the keyword from its first word */
+        if (strcmp(info->keyword, "gelu") == 0 && nt == 5 && strcmp(t[4].s, "approximate=tanh") == 0) {
+            info = jg_layer_lookup("gelu_tanh");
+            nt = 4;
+        } else if (strcmp(info->keyword, "gelu") == 0 && nt == 5 && strcmp(t[4].s, "approximate=none") == 0) {
+            nt = 4;
+        }
+        if (read_params(p, info, t + 3, nt - 3, param) != 0)
+            return;
+        n = p->width;
+        break;
+    case JG_SCALE:
+        if (nt < 5 || nt > 6) {
+            jg_diag_error(p->d, p->path, p->line, t[2].col, "'scale' takes an operand, a factor and an "
+                          "optional offset: NAME = scale VALUE MUL [ADD]");
+            return;
+        }
+        for (k = 4; k < nt; k++) {
+            double v;
+            if (parse_number(t[k].s, &v))
+                param[k - 4] = v;
+            else if (strlen(t[k].s) > JG_MAX_NAME) {
+                jg_diag_error(p->d, p->path, p->line, t[k].col, "tensor name is longer than %d bytes",
+                              JG_MAX_NAME);
+                return;
+            }
+        }
+        n = p->width;
         break;
     case JG_IDENTITY:
-    case JG_ACTIVATION:
+        if (nt != 4) {
+            jg_diag_error(p->d, p->path, p->line, t[4].col, "'identity' takes one operand");
+            return;
+        }
+        n = p->width;
         break;
+    case JG_SLICE: {
+        size_t stop;
+        if (nt != 6 || !all_digits(t[4].s) || !all_digits(t[5].s) || strlen(t[4].s) > 6 || strlen(t[5].s) > 6) {
+            jg_diag_error(p->d, p->path, p->line, t[2].col, "'slice' takes an operand and two component "
+                          "numbers: NAME = slice VALUE START STOP (components START to STOP - 1)");
+            return;
+        }
+        start = (size_t)atol(t[4].s);
+        stop = (size_t)atol(t[5].s);
+        if (!(start < stop && stop <= p->width)) {
+            jg_diag_error(p->d, p->path, p->line, t[4].col, "slice %zu %zu of a value %zu wide: START < STOP "
+                          "<= %zu", start, stop, p->width, p->width);
+            return;
+        }
+        n = stop - start;
+        break;
+    }
+    case JG_ADD:
+    case JG_MUL: {
+        const size_t wa = width_of(p, args[0]), wb = width_of(p, args[1]);
+        if (wa != wb && wa != 1 && wb != 1) {
+            jg_diag_error(p->d, p->path, p->line, t[4].col, "'%s' of values %zu and %zu wide: widths must "
+                          "match, or one be 1 (broadcast)", info->keyword, wa, wb);
+            return;
+        }
+        n = wa > wb ? wa : wb;
+        param[0] = strcmp(info->keyword, "sub") == 0 ? -1.0 : 1.0;
+        break;
+    }
+    case JG_CAT:
+        for (i = 0; i < n_args; i++)
+            n += width_of(p, args[i]);
+        if (n > JG_MAX_WIDTH) {
+            jg_diag_error(p->d, p->path, p->line, t[2].col, "'cat' makes a value %zu wide, more than %d",
+                          n, JG_MAX_WIDTH);
+            return;
+        }
+        break;
+    case JG_DENSE:
+        p->dense_lines++;
+        break;
+    default:
+        break;
+    }
+    l = add_layer(p, info->kind, t[2].col);
+    if (l == NULL)
+        return;
+    l->info = info;
+    l->param[0] = param[0];
+    l->param[1] = param[1];
+    l->n_args = n_args;
+    memcpy(l->arg, args, n_args * sizeof *args);
+    l->off = start;
+    l->n_out = info->kind == JG_FOURIER ? 2 * n : n;
+    l->name = jg_strdup(t[0].s);
+    if (l->name == NULL)
+        oom(p);
+    if (info->kind == JG_DENSE || info->kind == JG_MATMUL || info->kind == JG_FOURIER)
+        take_tensor(p, &t[4], &l->tensor);
+    if (info->kind == JG_SCALE)
+        for (k = 4; k < nt; k++) {
+            double v;
+            if (!parse_number(t[k].s, &v))
+                take_tensor(p, &t[k], k == 4 ? &l->tensor : &l->tensor2);
+        }
+}
+
+/* `output NAME`: the value that is u (format 3). */
+static void do_output(parser *p, token *t, int nt)
+{
+    size_t v;
+    if (p->format != 3) {
+        jg_diag_error(p->d, p->path, p->line, t[0].col, "'output' is a statement of format 3: start the "
+                      "spec with 'format 3'");
+        return;
+    }
+    if (p->output_line) {
+        jg_diag_error(p->d, p->path, p->line, t[0].col, "'output' given twice (first on line %d)",
+                      p->output_line);
+        return;
+    }
+    p->output_line = p->line;
+    if (nt != 2) {
+        jg_diag_error(p->d, p->path, p->line, t[0].col, "'output' names one value: output NAME "
+                      "(put several side by side with 'u = cat a b')");
+        return;
+    }
+    if (find_value(p, &t[1], &v) == 0) {
+        p->m->output = v;
+        p->m->n_out = width_of(p, v);
     }
 }
 
@@ -427,15 +746,42 @@ static void do_statement(parser *p, token *t, int nt)
     char show[256];
     const jg_layer_info *info;
     const char *guess;
+    p->statements++;
+    if (strcmp(t[0].s, "format") == 0) {
+        do_format(p, t, nt);
+        return;
+    }
     if (strcmp(t[0].s, "input") == 0) {
         do_input(p, t, nt);
+        return;
+    }
+    if (strcmp(t[0].s, "output") == 0) {
+        do_output(p, t, nt);
         return;
     }
     if (strcmp(t[0].s, "weights") == 0) {
         do_weights(p, t, nt);
         return;
     }
+    if (p->format == 3) {
+        if (!p->have_input) {
+            jg_diag_error(p->d, p->path, p->line, t[0].col, "a layer before 'input'");
+            p->have_input = 1;
+        }
+        if (jg_layer_lookup(t[0].s) != NULL && (nt < 2 || strcmp(t[1].s, "=") != 0)) {
+            jg_diag_error(p->d, p->path, p->line, t[0].col, "in format 3 a layer names its value and "
+                          "operands: NAME = %s ... VALUE", t[0].s);
+            return;
+        }
+        do_assign(p, t, nt);
+        return;
+    }
     info = jg_layer_lookup(t[0].s);
+    if (info != NULL && info->graph_only) {
+        jg_diag_error(p->d, p->path, p->line, t[0].col, "'%s' is a statement of format 3 (a graph of named "
+                      "values): start the spec with 'format 3'", info->keyword);
+        return;
+    }
     if (info != NULL && strcmp(t[0].s, "gelu") == 0 && nt == 2 && strcmp(t[1].s, "approximate=tanh") == 0) {
         nt = 1;         /* PyTorch's nn.GELU(approximate='tanh') */
         info = jg_layer_lookup("gelu_tanh");
@@ -605,7 +951,8 @@ static void read_weights(parser *p)
             read_scale(p, f, l);
             continue;
         }
-        if ((l->kind != JG_DENSE && l->kind != JG_FOURIER) || l->tensor == NULL || f == NULL)
+        if ((l->kind != JG_DENSE && l->kind != JG_FOURIER && l->kind != JG_MATMUL) || l->tensor == NULL
+            || f == NULL)
             continue;
         name.len = 0;
         jg_buf_printf(&name, l->kind == JG_DENSE ? "%s.weight" : "%s", l->tensor);
@@ -619,7 +966,7 @@ static void read_weights(parser *p)
                           shown(jg_buf_str(&name), show), p->m->weights_path);
             continue;
         }
-        l->w = read_tensor(p, f, l, jg_buf_str(&name), l->kind == JG_DENSE ? l->n_out : l->n_out / 2,
+        l->w = read_tensor(p, f, l, jg_buf_str(&name), l->kind == JG_FOURIER ? l->n_out / 2 : l->n_out,
                            l->n_in, 2);
         l->dtype = t->dtype;
         if (l->kind != JG_DENSE)
@@ -639,6 +986,7 @@ jg_model *jg_spec_parse(const char *spec_path, const char *text, size_t len, jg_
     parser p;
     int errors0 = d->n_errors;
     memset(&p, 0, sizeof p);
+    p.format = 1;
     p.path = spec_path;
     p.d = d;
     p.m = (jg_model *)jg_malloc(sizeof *p.m);
@@ -654,15 +1002,21 @@ jg_model *jg_spec_parse(const char *spec_path, const char *text, size_t len, jg_
     read_statements(&p, text, len);
     if (!p.have_input)
         jg_diag_error(d, spec_path, 0, 0, "no 'input' statement");
-    if (p.have_input && p.dense_lines == 0)
+    if (p.have_input && p.dense_lines == 0 && p.format != 3)
         jg_diag_error(d, spec_path, 0, 0, "no 'dense' layer: a network needs at least one");
+    if (p.have_input && p.format == 3 && !p.output_line)
+        jg_diag_error(d, spec_path, 0, 0, "no 'output' statement naming the value that is u");
     if (p.tensor_lines > 0 && !p.weights_line)
         jg_diag_error(d, spec_path, 0, 0, "no 'weights' statement naming the safetensors file");
     while (p.depth > 0) {
         p.depth--;
         jg_diag_error(d, spec_path, p.open_line[p.depth], 0, "'residual' is never closed with 'end'");
     }
-    p.m->n_out = p.width;
+    if (p.format != 3) {
+        p.m->n_out = p.width;
+        p.m->output = p.m->n_layers;
+    }
+    p.m->format = p.format;
     if (d->n_errors == errors0)
         jg_plan_check(p.m, d);
     if (d->n_errors == errors0)

@@ -29,6 +29,7 @@ int jg_exec_init(jg_exec *x, const jg_plan *p, const jg_kernel_set *ks,
     x->scale = kernel(ks, "scale");
     x->copy = kernel(ks, "copy");
     x->add = kernel(ks, "add");
+    x->mul = kernel(ks, "mul");
     x->activate = kernel(ks, "activate");
     x->act = (jg_kernel_fn *)jg_malloc_n(p->n_steps, sizeof *x->act);
     if (x->act == NULL)

@@ -9,7 +9,10 @@ typedef void (*FN(dense_fn))(size_t, size_t, const REAL *, size_t, size_t, const
 typedef void (*FN(store_fn))(size_t, size_t, size_t, size_t, int, size_t, const REAL *, size_t,
                              REAL *, REAL *, REAL *);
 typedef void (*FN(scale_fn))(size_t, const REAL *, const REAL *, size_t, size_t, REAL *, size_t);
-typedef void (*FN(copy_fn))(size_t, size_t, const REAL *, REAL *, size_t);
+typedef void (*FN(copy_fn))(size_t, size_t, const REAL *, size_t, int, REAL *, size_t);
+typedef void (*FN(add_fn))(size_t, size_t, double, const REAL *, size_t, int, REAL *, size_t);
+typedef void (*FN(mul_fn))(size_t, size_t, int, size_t, const REAL *, size_t, int, const REAL *, size_t, int,
+                           REAL *, size_t);
 typedef void (*FN(act_fn))(size_t, double, double, const REAL *, REAL *, REAL *, REAL *);
 typedef void (*FN(activate_fn))(FN(act_fn), double, double, size_t, size_t, int, size_t, REAL *,
                                 size_t);
@@ -19,56 +22,60 @@ static void FN(tile)(const jg_exec *e, int mode, size_t np, const REAL *x, REAL 
 {
     const jg_plan *p = e->plan;
     const size_t n_in = p->m->n_in, n_out = p->m->n_out, nrow = p->channels[mode] * np;
-    REAL *buf[2 + JG_MAX_NESTING];
-    REAL *const out = work + (p->n_work + p->n_keep) * p->buf_len;
+    REAL *const out = work + p->n_work * p->buf_len;
     REAL *rows[JG_TILE_ROWS];
     size_t k, r;
-    for (k = 0; k < p->n_work + p->n_keep; k++)
-        buf[k < p->n_work ? k : 2 + k - p->n_work] = work + k * p->buf_len;
     for (k = 0; k < p->n_steps; k++) {
         const jg_step *s = &p->steps[k];
+        REAL *const src = s->src >= 0 ? work + (size_t)s->src * p->buf_len + s->off : NULL;
+        REAL *const dst = s->dst >= 0 ? work + (size_t)s->dst * p->buf_len + s->off_dst : NULL;
+        REAL *const src2 = s->src2 >= 0 ? work + (size_t)s->src2 * p->buf_len + s->off2 : NULL;
         const REAL *w = s->w >= 0 ? (const REAL *)e->arrays[s->w] : NULL;
         const REAL *b = s->b >= 0 ? (const REAL *)e->arrays[s->b] : NULL;
         size_t j = 0, m;
         switch (s->op) {
         case JG_STEP_SEED:
-            ((FN(seed_fn))e->seed)(n_in, nrow, np, x, buf[s->dst], s->ld_dst);
+            ((FN(seed_fn))e->seed)(n_in, nrow, np, x, dst, s->ld_dst);
             break;
         case JG_STEP_DENSE:
-            ((FN(dense_fn))e->dense)(s->n, s->n_in, w, s->n, 0, b, nrow, np, buf[s->src], s->ld_src,
-                                     buf[s->dst], s->ld_dst, NULL);
+            ((FN(dense_fn))e->dense)(s->n, s->n_in, w, s->n, 0, b, nrow, np, src, s->ld_src, dst, s->ld_dst,
+                                     NULL);
             break;
         case JG_STEP_OUTPUT:
             if (s->direct > 0 && u != NULL && (mode < 1 || du != NULL) && (mode < 2 || d2u != NULL)) {
                 for (r = 0; r < nrow; r++)
                     rows[r] = (r < np ? u : r < 2 * np ? du : d2u) + r % np * n_out;
-                ((FN(dense_fn))e->dense)(s->direct, s->n_in, w, s->ld_dst, 0, b, nrow, np, buf[s->src],
-                                         s->ld_src, NULL, 0, rows);
+                ((FN(dense_fn))e->dense)(s->direct, s->n_in, w, s->ld_dst, 0, b, nrow, np, src, s->ld_src,
+                                         NULL, 0, rows);
                 j = s->direct;
             }
             for (; j < s->n; j += p->out) {
                 m = s->n - j < p->out ? s->n - j : p->out;
                 ((FN(dense_fn))e->dense)((m + p->lanes - 1) / p->lanes * p->lanes, s->n_in, w, s->ld_dst, j,
-                                         b != NULL ? b + j : NULL, nrow, np, buf[s->src], s->ld_src, out,
+                                         b != NULL ? b + j : NULL, nrow, np, src, s->ld_src, out,
                                          p->out, NULL);
                 ((FN(store_fn))e->store)(n_out, j, m, n_in, mode, np, out, p->out, u, du, d2u);
             }
             break;
         case JG_STEP_ACTIVATE:
-            ((FN(activate_fn))e->activate)((FN(act_fn))e->act[k], s->p, s->q, s->n, n_in, mode, np,
-                                           buf[s->src] + s->off, s->ld_src);
+            ((FN(activate_fn))e->activate)((FN(act_fn))e->act[k], s->p, s->q, s->n, n_in, mode, np, src,
+                                           s->ld_src);
             break;
         case JG_STEP_SCALE:
-            ((FN(scale_fn))e->scale)(s->n, w, b, nrow, np, buf[s->src], s->ld_src);
+            ((FN(scale_fn))e->scale)(s->n, w, b, nrow, np, src, s->ld_src);
             break;
         case JG_STEP_COPY:
-            ((FN(copy_fn))e->copy)(s->n, nrow, buf[s->src], buf[s->dst], s->ld_dst);
+            ((FN(copy_fn))e->copy)(s->n, nrow, src, s->ld_src, s->bc, dst, s->ld_dst);
             break;
         case JG_STEP_ADD:
-            ((FN(copy_fn))e->add)(s->n, nrow, buf[s->src], buf[s->dst], s->ld_dst);
+            ((FN(add_fn))e->add)(s->n, nrow, s->c, src, s->ld_src, s->bc, dst, s->ld_dst);
+            break;
+        case JG_STEP_MUL:
+            ((FN(mul_fn))e->mul)(s->n, n_in, mode, np, src, s->ld_src, s->bc, src2, s->ld2, s->bc2, dst,
+                                 s->ld_dst);
             break;
         case JG_STEP_STORE:
-            ((FN(store_fn))e->store)(n_out, 0, n_out, n_in, mode, np, buf[s->src], s->ld_src, u, du, d2u);
+            ((FN(store_fn))e->store)(n_out, 0, n_out, n_in, mode, np, src, s->ld_src, u, du, d2u);
             break;
         }
     }

@@ -14,7 +14,8 @@
                  JIT-compiled network sees of them)
      common      seeding, dense layers, storing results
      scale       the elementwise affine layer
-     residual    keeping a block's input and adding it back
+     copy, add, mul   copies, sums and products of values (residual
+                 blocks, graphs)
      activate    the chain rule through an elementwise activation
      pow2, pow2f 2^n from bits and the series of e^r - 1, for expm1 and
                  exp (pow2f: in float)
@@ -159,12 +160,21 @@ MODEL__API void model__scale(size_t n, const model__real *mul, const model__real
                              size_t nrow, size_t np, model__real *z, size_t ldz);
 /**** end scale-decl ****/
 
-/**** begin residual-decl ****/
-MODEL__API void model__copy(size_t n, size_t nrow, const model__real *a, model__real *z,
-                            size_t ldz);
-MODEL__API void model__add(size_t n, size_t nrow, const model__real *a, model__real *z,
-                           size_t ldz);
-/**** end residual-decl ****/
+/**** begin copy-decl ****/
+MODEL__API void model__copy(size_t n, size_t nrow, const model__real *a, size_t lda, int bc,
+                            model__real *z, size_t ldz);
+/**** end copy-decl ****/
+
+/**** begin add-decl ****/
+MODEL__API void model__add(size_t n, size_t nrow, double c, const model__real *a, size_t lda,
+                           int bc, model__real *z, size_t ldz);
+/**** end add-decl ****/
+
+/**** begin mul-decl ****/
+MODEL__API void model__mul(size_t n, size_t n_x, int mode, size_t np, const model__real *a,
+                           size_t lda, int bca, const model__real *b, size_t ldb, int bcb,
+                           model__real *z, size_t ldz);
+/**** end mul-decl ****/
 
 /**** begin activate-decl ****/
 typedef void (*model__fn)(size_t n, double p, double q, const model__real *z,
@@ -247,6 +257,11 @@ MODEL__API void model__relu(size_t n, double p, double q, const model__real *z,
 MODEL__API void model__leaky_relu(size_t n, double p, double q, const model__real *z,
                                   model__real *s0, model__real *s1, model__real *s2);
 /**** end leaky_relu-decl ****/
+
+/**** begin pow-decl ****/
+MODEL__API void model__pow(size_t n, double p, double q, const model__real *z,
+                           model__real *s0, model__real *s1, model__real *s2);
+/**** end pow-decl ****/
 
 /**** begin hardtanh-decl ****/
 MODEL__API void model__hardtanh(size_t n, double p, double q, const model__real *z,
@@ -457,28 +472,129 @@ MODEL__API void model__scale(size_t n, const model__real *mul, const model__real
 }
 /**** end scale ****/
 
-/**** begin residual ****/
-/* A residual block a = a0 + f(a0): model__copy keeps a0 (z = a on nrow
-   rows of n neurons, row stride ldz) and model__add adds it back at the
-   end (z += a), every channel alike: derivatives of a sum are sums. */
-MODEL__API void model__copy(size_t n, size_t nrow, const model__real *a, model__real *z,
-                            size_t ldz)
+/**** begin copy ****/
+/* Values combined, every channel of nrow rows (np points): a operand with
+   bc set is one neuron wide and stands for all n (PyTorch's broadcasting
+   of a [N, 1] tensor); a row of a has stride lda, of z ldz.
+   model__copy: z = a on n neurons (a value kept while it is changed in
+   place, the parts of a concatenation). */
+MODEL__API void model__copy(size_t n, size_t nrow, const model__real *a, size_t lda, int bc,
+                            model__real *z, size_t ldz)
 {
+    const size_t s = bc ? 0 : 1;
     size_t r, k;
     for (r = 0; r < nrow; r++)
         for (k = 0; k < n; k++)
-            z[r * ldz + k] = a[r * ldz + k];
+            z[r * ldz + k] = a[r * lda + k * s];
+}
+/**** end copy ****/
+
+/**** begin add ****/
+/* z += c a on n neurons of nrow rows, a broadcast when bc (one neuron):
+   a sum of values (c = 1: a residual block's end, branches added; c = -1:
+   a difference). Derivatives of a sum are sums. */
+MODEL__API void model__add(size_t n, size_t nrow, double c, const model__real *a, size_t lda,
+                           int bc, model__real *z, size_t ldz)
+{
+    const size_t s = bc ? 0 : 1;
+    size_t r, k;
+    if (c == 1.0) {
+        for (r = 0; r < nrow; r++)
+            for (k = 0; k < n; k++)
+                z[r * ldz + k] += a[r * lda + k * s];
+    } else {
+        for (r = 0; r < nrow; r++)
+            for (k = 0; k < n; k++)
+                z[r * ldz + k] += (model__real)c * a[r * lda + k * s];
+    }
 }
 
-MODEL__API void model__add(size_t n, size_t nrow, const model__real *a, model__real *z,
-                           size_t ldz)
+/**** end add ****/
+
+/**** begin mul ****/
+/* z = a b elementwise on n neurons, by the product rule (a one-wide
+   operand, bca or bcb set, stands for all n):
+     z'_i = a'_i b + a b'_i
+     z''_ij = a''_ij b + a'_i b'_j + a'_j b'_i + a b''_ij   (mode 2, i <= j)
+     z''_ii = a''_ii b + 2 a'_i b'_i + a b''_ii             (mode 3)
+     lap z = lap a b + 2 sum_i a'_i b'_i + a lap b           (mode 4)
+   z may be a or b (in place): each channel is written only after every
+   channel that reads it has been read (second derivatives first, the
+   value last). */
+MODEL__INLINE void model__mul_n(size_t n, size_t n_x, int mode, size_t np, const model__real *a,
+                                size_t lda, int bca, const model__real *b, size_t ldb, int bcb,
+                                model__real *z, size_t ldz)
 {
-    size_t r, k;
-    for (r = 0; r < nrow; r++)
-        for (k = 0; k < n; k++)
-            z[r * ldz + k] += a[r * ldz + k];
+    const size_t sa = bca ? 0 : 1, sb = bcb ? 0 : 1;
+    size_t pt, i, j, t, k;
+    for (pt = 0; pt < np; pt++) {
+#define MODEL__A(c) (a + ((c) * np + pt) * lda)
+#define MODEL__B(c) (b + ((c) * np + pt) * ldb)
+#define MODEL__Z(c) (z + ((c) * np + pt) * ldz)
+        const model__real *a0 = MODEL__A(0), *b0 = MODEL__B(0);
+        if (mode == 2) {
+            t = 1 + n_x;
+            for (i = 0; i < n_x; i++)
+                for (j = i; j < n_x; j++, t++) {
+                    const model__real *ai = MODEL__A(1 + i), *aj = MODEL__A(1 + j), *at = MODEL__A(t);
+                    const model__real *bi = MODEL__B(1 + i), *bj = MODEL__B(1 + j), *bt = MODEL__B(t);
+                    model__real *zt = MODEL__Z(t);
+                    for (k = 0; k < n; k++)
+                        zt[k] = at[k * sa] * b0[k * sb] + ai[k * sa] * bj[k * sb]
+                              + aj[k * sa] * bi[k * sb] + a0[k * sa] * bt[k * sb];
+                }
+        } else if (mode == 3) {
+            for (i = 0; i < n_x; i++) {
+                const model__real *ai = MODEL__A(1 + i), *at = MODEL__A(1 + n_x + i);
+                const model__real *bi = MODEL__B(1 + i), *bt = MODEL__B(1 + n_x + i);
+                model__real *zt = MODEL__Z(1 + n_x + i);
+                for (k = 0; k < n; k++)
+                    zt[k] = at[k * sa] * b0[k * sb] + 2 * ai[k * sa] * bi[k * sb] + a0[k * sa] * bt[k * sb];
+            }
+        } else if (mode == 4) {
+            const model__real *at = MODEL__A(1 + n_x), *bt = MODEL__B(1 + n_x);
+            model__real *zt = MODEL__Z(1 + n_x);
+            for (k = 0; k < n; k++)
+                zt[k] = at[k * sa] * b0[k * sb] + a0[k * sa] * bt[k * sb];
+            for (i = 0; i < n_x; i++) {
+                const model__real *ai = MODEL__A(1 + i), *bi = MODEL__B(1 + i);
+                for (k = 0; k < n; k++)
+                    zt[k] += 2 * ai[k * sa] * bi[k * sb];
+            }
+        }
+        if (mode >= 1)
+            for (i = 0; i < n_x; i++) {
+                const model__real *ai = MODEL__A(1 + i), *bi = MODEL__B(1 + i);
+                model__real *zi = MODEL__Z(1 + i);
+                for (k = 0; k < n; k++)
+                    zi[k] = ai[k * sa] * b0[k * sb] + a0[k * sa] * bi[k * sb];
+            }
+        {
+            model__real *z0 = MODEL__Z(0);
+            for (k = 0; k < n; k++)
+                z0[k] = a0[k * sa] * b0[k * sb];
+        }
+#undef MODEL__A
+#undef MODEL__B
+#undef MODEL__Z
+    }
 }
-/**** end residual ****/
+
+/* model__mul_n with n_x a constant for 1 to 3 inputs. */
+MODEL__API void model__mul(size_t n, size_t n_x, int mode, size_t np, const model__real *a,
+                           size_t lda, int bca, const model__real *b, size_t ldb, int bcb,
+                           model__real *z, size_t ldz)
+{
+    if (n_x == 1)
+        model__mul_n(n, 1, mode, np, a, lda, bca, b, ldb, bcb, z, ldz);
+    else if (n_x == 2)
+        model__mul_n(n, 2, mode, np, a, lda, bca, b, ldb, bcb, z, ldz);
+    else if (n_x == 3)
+        model__mul_n(n, 3, mode, np, a, lda, bca, b, ldb, bcb, z, ldz);
+    else
+        model__mul_n(n, n_x, mode, np, a, lda, bca, b, ldb, bcb, z, ldz);
+}
+/**** end mul ****/
 
 /**** begin activate ****/
 #define MODEL__ACT_CHUNK 64     /* neurons whose s, s', s'' are held at once */
@@ -1107,6 +1223,39 @@ MODEL__API void model__leaky_relu(size_t n, double p, double q, const model__rea
     }
 }
 /**** end leaky_relu ****/
+
+/**** begin pow ****/
+/* z^e for an integer e, |e| <= 64, by squaring: exact for e = 0, 1, 2 (as
+   PyTorch's x * x), within a few units in the last place beyond. */
+static double model__ipow(double z, int e)
+{
+    double r = 1.0, b = z;
+    int k = e < 0 ? -e : e;
+    for (; k > 0; k >>= 1) {
+        if (k & 1)
+            r *= b;
+        b *= b;
+    }
+    return e < 0 ? 1.0 / r : r;
+}
+
+/* pow (p = n, an integer): a = z^n, s' = n z^(n-1), s'' = n (n-1) z^(n-2);
+   each power taken on its own, so that n = 1 and 2 stay exact at z = 0
+   and a negative n gives PyTorch's infinities there. */
+MODEL__API void model__pow(size_t n, double p, double q, const model__real *z,
+                           model__real *s0, model__real *s1, model__real *s2)
+{
+    const int e = (int)p;
+    size_t k;
+    (void)q;
+    for (k = 0; k < n; k++) {
+        const double x = z[k];
+        s0[k] = (model__real)model__ipow(x, e);
+        s1[k] = e == 0 ? 0 : (model__real)(e * model__ipow(x, e - 1));
+        s2[k] = e == 0 || e == 1 ? 0 : (model__real)((double)e * (e - 1) * model__ipow(x, e - 2));
+    }
+}
+/**** end pow ****/
 
 /**** begin hardtanh ****/
 /* hardtanh (p = min, q = max): a = z clamped to [p, q] (NaN stays NaN);

@@ -30,16 +30,16 @@
 /* ---- the activations' definitions, in long double ---- */
 
 enum { TANH, SIGMOID, SOFTPLUS, SIN, COS, GELU, GELU_TANH, SILU, MISH, ELU, SELU, SOFTSIGN, EXP, RELU,
-       LEAKY_RELU, HARDTANH, N_ACTS };
+       LEAKY_RELU, POW, HARDTANH, N_ACTS };
 
 static const char *const act_name[N_ACTS] = {
     "tanh", "sigmoid", "softplus", "sin", "cos", "gelu", "gelu_tanh", "silu", "mish", "elu", "selu",
-    "softsign", "exp", "relu", "leaky_relu", "hardtanh"};
+    "softsign", "exp", "relu", "leaky_relu", "pow", "hardtanh"};
 
 static const model__fn act_kernel[N_ACTS] = {
     model__tanh, model__sigmoid, model__softplus, model__sin, model__cos, model__gelu, model__gelu_tanh,
     model__silu, model__mish, model__elu, model__selu, model__softsign, model__exp, model__relu,
-    model__leaky_relu, model__hardtanh};
+    model__leaky_relu, model__pow, model__hardtanh};
 
 /* f(x), f'(x), f''(x) of activation a with parameters p, q. */
 static void act_ref(int a, long double p, long double q, long double x, long double f[3])
@@ -136,6 +136,11 @@ static void act_ref(int a, long double p, long double q, long double x, long dou
         f[1] = x > 0.0L ? 1.0L : p;
         f[2] = 0.0L;
         return;
+    case POW:
+        f[0] = powl(x, p);
+        f[1] = p * powl(x, p - 1.0L);
+        f[2] = p * (p - 1.0L) * powl(x, p - 2.0L);
+        return;
     default:    /* HARDTANH */
         f[0] = x < p ? p : x > q ? q : x;
         f[1] = x > p && x < q ? 1.0L : 0.0L;
@@ -157,6 +162,8 @@ static void act_params(int a, int variant, double *p, double *q)
         *p = variant ? 0.5 : 1.0;
     } else if (a == LEAKY_RELU) {
         *p = variant ? 0.2 : 0.01;
+    } else if (a == POW) {
+        *p = variant ? 3.0 : 2.0;
     } else if (a == HARDTANH) {
         *p = variant ? -0.5 : -1.0;
         *q = variant ? 2.0 : 1.0;
@@ -287,7 +294,7 @@ static void add_act(net *n, writer *wr, tu_rng *r, int width, int a)
     static const char *const none[2] = {NULL, NULL};
     static const char *const softplus[2] = {"beta", "threshold"}, *const w0[2] = {"w0", NULL};
     static const char *const alpha[2] = {"alpha", NULL}, *const slope[2] = {"negative_slope", NULL};
-    static const char *const minmax[2] = {"min_val", "max_val"};
+    static const char *const minmax[2] = {"min_val", "max_val"}, *const power[2] = {"n", NULL};
     o->act = a;
     act_params(a, tu_pick(r, 2), &p, &q);
     if (a == SIN || a == COS)
@@ -295,7 +302,7 @@ static void add_act(net *n, writer *wr, tu_rng *r, int width, int a)
     o->p = p;
     o->q = q;
     names = a == SOFTPLUS ? softplus : a == SIN || a == COS ? w0 : a == ELU ? alpha
-          : a == LEAKY_RELU ? slope : a == HARDTANH ? minmax : none;
+          : a == LEAKY_RELU ? slope : a == HARDTANH ? minmax : a == POW ? power : none;
     wr->len += (size_t)sprintf(wr->spec + wr->len, "%s", act_name[a]);
     if (names[0] != NULL)
         wr->len += (size_t)sprintf(wr->spec + wr->len, " %s=%.17g", names[0], p);

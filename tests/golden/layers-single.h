@@ -34,8 +34,8 @@ extern "C" {
 
 #define LAYERS_N_IN  3
 #define LAYERS_N_OUT 2
-#define LAYERS_WORK_BYTES  15424  /* work space of the _work functions, any alignment */
-#define LAYERS_STACK_BYTES 15424  /* stack of the others: the work space, or 0 */
+#define LAYERS_WORK_BYTES  11584  /* work space of the _work functions, any alignment */
+#define LAYERS_STACK_BYTES 11584  /* stack of the others: the work space, or 0 */
 #define LAYERS_ALLOCATES   0  /* 1: the others take the work space from malloc */
 typedef double layers_real;      /* the precision of every number below */
 #define LAYERS_ABI_VERSION 1     /* of this interface: docs/abi.md */
@@ -193,14 +193,12 @@ LAYERS__API void layers__cos(size_t n, double p, double q, const layers__real *z
                            layers__real *s0, layers__real *s1, layers__real *s2);
 LAYERS__API void layers__tanh(size_t n, double p, double q, const layers__real *z,
                             layers__real *s0, layers__real *s1, layers__real *s2);
-LAYERS__API void layers__copy(size_t n, size_t nrow, const layers__real *a, layers__real *z,
-                            size_t ldz);
-LAYERS__API void layers__add(size_t n, size_t nrow, const layers__real *a, layers__real *z,
-                           size_t ldz);
 LAYERS__API void layers__sigmoid(size_t n, double p, double q, const layers__real *z,
                                layers__real *s0, layers__real *s1, layers__real *s2);
 LAYERS__API void layers__softplus(size_t n, double p, double q, const layers__real *z,
                                 layers__real *s0, layers__real *s1, layers__real *s2);
+LAYERS__API void layers__add(size_t n, size_t nrow, double c, const layers__real *a, size_t lda,
+                           int bc, layers__real *z, size_t ldz);
 LAYERS__API void layers__gelu(size_t n, double p, double q, const layers__real *z,
                             layers__real *s0, layers__real *s1, layers__real *s2);
 LAYERS__API void layers__gelu_tanh(size_t n, double p, double q, const layers__real *z,
@@ -757,27 +755,6 @@ LAYERS__API void layers__tanh(size_t n, double p, double q, const layers__real *
 #endif
 }
 
-/* A residual block a = a0 + f(a0): layers__copy keeps a0 (z = a on nrow
-   rows of n neurons, row stride ldz) and layers__add adds it back at the
-   end (z += a), every channel alike: derivatives of a sum are sums. */
-LAYERS__API void layers__copy(size_t n, size_t nrow, const layers__real *a, layers__real *z,
-                            size_t ldz)
-{
-    size_t r, k;
-    for (r = 0; r < nrow; r++)
-        for (k = 0; k < n; k++)
-            z[r * ldz + k] = a[r * ldz + k];
-}
-
-LAYERS__API void layers__add(size_t n, size_t nrow, const layers__real *a, layers__real *z,
-                           size_t ldz)
-{
-    size_t r, k;
-    for (r = 0; r < nrow; r++)
-        for (k = 0; k < n; k++)
-            z[r * ldz + k] += a[r * ldz + k];
-}
-
 /* needs: pow2 exp_neg logistic */
 /* sigmoid: a = 1 / (1 + e^-z), s' = a (1 - a), s'' = s' (1 - 2 a). */
 LAYERS__API void layers__sigmoid(size_t n, double p, double q, const layers__real *z,
@@ -814,6 +791,26 @@ LAYERS__API void layers__softplus(size_t n, double p, double q, const layers__re
         s2[k] = y > q ? 0 : (layers__real)(p * a * b);
     }
 }
+
+/* z += c a on n neurons of nrow rows, a broadcast when bc (one neuron):
+   a sum of values (c = 1: a residual block's end, branches added; c = -1:
+   a difference). Derivatives of a sum are sums. */
+LAYERS__API void layers__add(size_t n, size_t nrow, double c, const layers__real *a, size_t lda,
+                           int bc, layers__real *z, size_t ldz)
+{
+    const size_t s = bc ? 0 : 1;
+    size_t r, k;
+    if (c == 1.0) {
+        for (r = 0; r < nrow; r++)
+            for (k = 0; k < n; k++)
+                z[r * ldz + k] += a[r * lda + k * s];
+    } else {
+        for (r = 0; r < nrow; r++)
+            for (k = 0; k < n; k++)
+                z[r * ldz + k] += (layers__real)c * a[r * lda + k * s];
+    }
+}
+
 
 /* needs: pow2 exp_neg */
 /* gelu, erf form: a = z Phi(z), Phi(z) = erfc(-z / sqrt 2) / 2 (no
@@ -1038,8 +1035,8 @@ static const size_t layers__per2[5] = {0, 0, 9, 3, 1};
 #define LAYERS__WIDTH 8     /* widest layer held in the work space, padded */
 #define LAYERS__OUT   8     /* output neurons computed at once, padded */
 #define LAYERS__BUF   480     /* numbers in a work buffer: ROWS x WIDTH */
-/* The work space: 2 work buffers, 1 for the inputs of residual blocks, and ROWS x OUT numbers for the output chunks, after
-   up to 64 bytes to reach a 64-byte boundary: 15424 bytes in all.
+/* The work space: 2 work buffers, and ROWS x OUT numbers for the output chunks, after
+   up to 64 bytes to reach a 64-byte boundary: 11584 bytes in all.
    A buffer holds, for each of the tile's np points p and channels c, a row of
    a layer's neurons k, padded with zeros to a multiple of 64 bytes (ld):
      buf[(c * np + p) * ld + k], c = 0 the value, 1 + i its derivative by x_i,
@@ -1189,7 +1186,7 @@ static void layers__tile(int mode, size_t np, const layers_real *x,
                         layers_real *u, layers_real *du, layers_real *d2u,
                         layers_real *work)
 {
-    layers_real *work0 = work, *work1 = work + LAYERS__BUF, *keep0 = work + 2 * LAYERS__BUF, *out = work + 3 * LAYERS__BUF;
+    layers_real *work0 = work, *work1 = work + LAYERS__BUF, *out = work + 2 * LAYERS__BUF;
     const size_t nrow = layers__channels[mode] * np;
     size_t j, m;
     /* input: a = x, a' = identity, a'' = 0 */
@@ -1211,9 +1208,6 @@ static void layers__tile(int mode, size_t np, const layers_real *x,
     /* layer 5 (spec line 9): tanh
        a = tanh(z);  s' = 1 - a^2;  s'' = -2 a s';  a' = s' z';  a'' = s'' z' z'^T + s' z'' */
     layers__activate(layers__tanh, 0.0, 0.0, 8, LAYERS_N_IN, mode, np, work0, 8);
-    /* layer 6 (spec line 10): residual (block 1)
-       a0 = a: the block's input, kept */
-    layers__copy(8, nrow, work0, keep0, 8);
     /* layer 7 (spec line 11): dense 4 <- 4 net.1
        z = W a + b;  z' = W a';  z'' = W a'' */
     layers__dense(8, 4, layers__l7_net_1_weight, 8, 0, layers__l7_net_1_bias, nrow, np, work0, 8, work1, 8, NULL);
@@ -1225,57 +1219,57 @@ static void layers__tile(int mode, size_t np, const layers_real *x,
     layers__activate(layers__softplus, 2.0, 20.0, 8, LAYERS_N_IN, mode, np, work1, 8);
     /* layer 10 (spec line 14): end (block 1)
        a = a0 + a;  a' = a0' + a';  a'' = a0'' + a'' */
-    layers__add(8, nrow, keep0, work1, 8);
+    layers__add(4, nrow, 1.0, work1, 8, 0, work0, 8);
     /* layer 11 (spec line 15): dense 4 <- 4 net.2
        z = W a + b;  z' = W a';  z'' = W a'' */
-    layers__dense(8, 4, layers__l11_net_2_weight, 8, 0, layers__l11_net_2_bias, nrow, np, work1, 8, work0, 8, NULL);
+    layers__dense(8, 4, layers__l11_net_2_weight, 8, 0, layers__l11_net_2_bias, nrow, np, work0, 8, work1, 8, NULL);
     /* layer 12 (spec line 16): sin w0=3.0
        a = sin(w0 z);  s' = w0 cos(w0 z);  s'' = -w0^2 a;  a' = s' z';  a'' = s'' z' z'^T + s' z'' */
-    layers__activate(layers__sin, 3.0, 0.0, 8, LAYERS_N_IN, mode, np, work0, 8);
+    layers__activate(layers__sin, 3.0, 0.0, 8, LAYERS_N_IN, mode, np, work1, 8);
     /* layer 13 (spec line 17): cos w0=1.0
        a = cos(w0 z);  s' = -w0 sin(w0 z);  s'' = -w0^2 a;  a' = s' z';  a'' = s'' z' z'^T + s' z'' */
-    layers__activate(layers__cos, 1.0, 0.0, 8, LAYERS_N_IN, mode, np, work0, 8);
+    layers__activate(layers__cos, 1.0, 0.0, 8, LAYERS_N_IN, mode, np, work1, 8);
     /* layer 14 (spec line 18): gelu
        a = z Phi(z);  s' = Phi + z phi;  s'' = phi (2 - z^2);  a' = s' z';  a'' = s'' z' z'^T + s' z'' */
-    layers__activate(layers__gelu, 0.0, 0.0, 8, LAYERS_N_IN, mode, np, work0, 8);
+    layers__activate(layers__gelu, 0.0, 0.0, 8, LAYERS_N_IN, mode, np, work1, 8);
     /* layer 15 (spec line 19): gelu_tanh
        a = z (1 + tanh(k (z + 0.044715 z^3))) / 2, k = sqrt(2 / pi);  a' = s' z';  a'' = s'' z' z'^T + s' z'' */
-    layers__activate(layers__gelu_tanh, 0.0, 0.0, 8, LAYERS_N_IN, mode, np, work0, 8);
+    layers__activate(layers__gelu_tanh, 0.0, 0.0, 8, LAYERS_N_IN, mode, np, work1, 8);
     /* layer 16 (spec line 20): silu
        a = z sigma(z);  s' = sigma (1 + z (1 - sigma));  s'' = sigma (1 - sigma) (2 + z (1 - 2 sigma));  a' = s' z';  a'' = s'' z' z'^T + s' z'' */
-    layers__activate(layers__silu, 0.0, 0.0, 8, LAYERS_N_IN, mode, np, work0, 8);
+    layers__activate(layers__silu, 0.0, 0.0, 8, LAYERS_N_IN, mode, np, work1, 8);
     /* layer 17 (spec line 21): mish
        a = z T, T = tanh(softplus(z));  s' = T + z (1 - T^2) sigma(z);  a' = s' z';  a'' = s'' z' z'^T + s' z'' */
-    layers__activate(layers__mish, 0.0, 0.0, 8, LAYERS_N_IN, mode, np, work0, 8);
+    layers__activate(layers__mish, 0.0, 0.0, 8, LAYERS_N_IN, mode, np, work1, 8);
     /* layer 18 (spec line 22): elu alpha=0.5
        a = z if z > 0 else alpha (exp(z) - 1);  s' = s'' = alpha exp(z) for z <= 0;  a' = s' z';  a'' = s'' z' z'^T + s' z'' */
-    layers__activate(layers__elu, 0.5, 0.0, 8, LAYERS_N_IN, mode, np, work0, 8);
+    layers__activate(layers__elu, 0.5, 0.0, 8, LAYERS_N_IN, mode, np, work1, 8);
     /* layer 19 (spec line 23): selu
        a = scale (z if z > 0 else alpha (exp(z) - 1)), PyTorch's alpha and scale;  a' = s' z';  a'' = s'' z' z'^T + s' z'' */
-    layers__activate(layers__selu, 0.0, 0.0, 8, LAYERS_N_IN, mode, np, work0, 8);
+    layers__activate(layers__selu, 0.0, 0.0, 8, LAYERS_N_IN, mode, np, work1, 8);
     /* layer 20 (spec line 24): softsign
        a = z / (1 + |z|);  s' = 1 / (1 + |z|)^2;  s'' = -2 sign(z) / (1 + |z|)^3;  a' = s' z';  a'' = s'' z' z'^T + s' z'' */
-    layers__activate(layers__softsign, 0.0, 0.0, 8, LAYERS_N_IN, mode, np, work0, 8);
+    layers__activate(layers__softsign, 0.0, 0.0, 8, LAYERS_N_IN, mode, np, work1, 8);
     /* layer 21 (spec line 25): dense 4 <- 4 net.3
        z = W a + b;  z' = W a';  z'' = W a'' */
-    layers__dense(8, 4, layers__l21_net_3_weight, 8, 0, NULL, nrow, np, work0, 8, work1, 8, NULL);
+    layers__dense(8, 4, layers__l21_net_3_weight, 8, 0, NULL, nrow, np, work1, 8, work0, 8, NULL);
     /* layer 22 (spec line 26): exp
        a = s' = s'' = exp(z);  a' = s' z';  a'' = s'' z' z'^T + s' z'' */
-    layers__activate(layers__exp, 0.0, 0.0, 8, LAYERS_N_IN, mode, np, work1, 8);
+    layers__activate(layers__exp, 0.0, 0.0, 8, LAYERS_N_IN, mode, np, work0, 8);
     /* layer 23 (spec line 27): relu
        a = max(z, 0);  s' = [z > 0];  s'' = 0;  a' = s' z';  a'' = s'' z' z'^T + s' z'' */
-    layers__activate(layers__relu, 0.0, 0.0, 8, LAYERS_N_IN, mode, np, work1, 8);
+    layers__activate(layers__relu, 0.0, 0.0, 8, LAYERS_N_IN, mode, np, work0, 8);
     /* layer 24 (spec line 28): leaky_relu negative_slope=0.2
        a = z if z > 0 else negative_slope z;  s'' = 0;  a' = s' z';  a'' = s'' z' z'^T + s' z'' */
-    layers__activate(layers__leaky_relu, 0.2, 0.0, 8, LAYERS_N_IN, mode, np, work1, 8);
+    layers__activate(layers__leaky_relu, 0.2, 0.0, 8, LAYERS_N_IN, mode, np, work0, 8);
     /* layer 25 (spec line 29): hardtanh min_val=-2.0 max_val=2.0
        a = min(max(z, min_val), max_val);  s' = [min_val < z < max_val];  s'' = 0;  a' = s' z';  a'' = s'' z' z'^T + s' z'' */
-    layers__activate(layers__hardtanh, -2.0, 2.0, 8, LAYERS_N_IN, mode, np, work1, 8);
+    layers__activate(layers__hardtanh, -2.0, 2.0, 8, LAYERS_N_IN, mode, np, work0, 8);
     /* layer 27 (spec line 31): dense 2 <- 4 net.4
        z = W a + b;  z' = W a';  z'' = W a''; the output, in chunks */
     for (j = 0; j < 2; j += LAYERS__OUT) {
         m = 2 - j < LAYERS__OUT ? 2 - j : LAYERS__OUT;
-        layers__dense((m + 7) / 8 * 8, 4, layers__l27_net_4_weight, 8, j, layers__l27_net_4_bias + j, nrow, np, work1, 8, out, LAYERS__OUT, NULL);
+        layers__dense((m + 7) / 8 * 8, 4, layers__l27_net_4_weight, 8, j, layers__l27_net_4_bias + j, nrow, np, work0, 8, out, LAYERS__OUT, NULL);
         layers__store(LAYERS_N_OUT, j, m, LAYERS_N_IN, mode, np, out, LAYERS__OUT, u, du, d2u);
     }
 }
