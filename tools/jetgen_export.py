@@ -1,31 +1,57 @@
-"""jetgen_export: a PyTorch module into a jetgen spec and safetensors weights.
+"""jetgen_export: a PyTorch module into a jetgen spec and safetensors weights,
+checked against the module before anything is written.
 
     from jetgen_export import export
     export(model, "model.spec")                 # writes model.spec, model.safetensors
-    export(model, "pinn.spec", input_names=["x", "t"])
+    export(model, "pinn.spec", input_names=["x", "t"], domain=[(0, 1), (0, 2)])
 
 or from the shell, for a module saved whole with torch.save:
 
     /usr/bin/python3 tools/jetgen_export.py MODEL.pt SPEC [--input-names x,t]
+        [--n-in N] [--output K] [--domain LO:HI,...] [--import FILE.py]
 
-The module is an nn.Sequential, or a module whose layers sit in one
-nn.ModuleList or nn.Sequential attribute (as in the reference networks).
-Layers: nn.Linear, nn.Identity and the activations jetgen knows (Tanh,
-Sigmoid, Softplus, GELU, SiLU, Mish, ELU, SELU, Softsign, ReLU, LeakyReLU,
-Hardtanh and ReLU6), nested nn.Sequential, and the modules below for what
-PyTorch has no module for: Sin, Cos, Exp, Scale, Fourier, Residual. Any
-other layer is refused with its name. Uses torch and the standard library
-only; the safetensors file is written as safetensors.torch.save_file does.
+What forward() computes is exported, as torch.fx traces it (jetgen_fx.py):
+nn.Linear in any nesting, activations as modules or functions, elementwise
+arithmetic with numbers, parameters, buffers and tensor attributes, matrix
+products with constant matrices, cat, split, slicing, sums of branches,
+products of network values, integer powers, several input tensors, tuple
+outputs (output=K chooses). The spec is of format 3 (docs/spec.md).
+
+Every export is checked: the module (a float64 copy, in eval mode) and the
+exported network (through `jetgen eval`) are evaluated at random points of
+the domain (default [-1, 1] per input), and u, du/dx and d2u/dx2 must agree
+to 1e-12 (u) and 1e-10 (derivatives) normwise. Otherwise ExportError says
+how far apart they were, and nothing is written. An existing file at the
+spec's or weights' path is replaced only if jetgen_export wrote it (its
+first line says so). Uses torch and the standard library only; the weights
+are written as safetensors.torch.save_file writes them.
+
+The modules Sin, Cos, Exp, Scale, Fourier and Residual below are kept for
+scripts written against the earlier exporter; they are traced like any
+other module.
 """
 
+import copy
 import json
 import os
+import shutil
 import struct
+import subprocess
 import sys
 import tempfile
+import warnings
 
 import torch
 from torch import nn
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from jetgen_fx import ExportError, Translator, trace  # noqa: E402
+
+HEADER = "# exported by tools/jetgen_export.py"
+
+
+class ExportWarning(UserWarning):
+    """The numbers are right, but the network is probably not what was meant."""
 
 
 class Sin(nn.Module):
@@ -96,10 +122,6 @@ class Residual(nn.Module):
         return x + self.body(x)
 
 
-class ExportError(ValueError):
-    """A module jetgen cannot express, named in the message."""
-
-
 def _dtype_name(t):
     names = {torch.float64: "F64", torch.float32: "F32", torch.float16: "F16", torch.bfloat16: "BF16"}
     if t.dtype not in names:
@@ -140,147 +162,322 @@ def save_safetensors(tensors, path):
         header[name] = {"dtype": _dtype_name(t), "shape": list(t.shape), "data_offsets": [offset, offset + len(blob)]}
         blobs.append(blob)
         offset += len(blob)
-    header["__metadata__"] = {"format": "pt"}
+    header["__metadata__"] = {"format": "pt", "writer": "jetgen_export"}
     text = json.dumps(header, separators=(",", ":")).encode()
     text += b" " * (-len(text) % 8)
     _write_atomic(path, struct.pack("<Q", len(text)) + text + b"".join(blobs))
 
 
-def _number(v):
-    return repr(float(v))
+
+def _jetgen():
+    """The jetgen command: $JETGEN, the build next to these tools, or PATH."""
+    env = os.environ.get("JETGEN")
+    if env:
+        return env
+    here = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "build", "jetgen")
+    if os.path.exists(here):
+        return here
+    found = shutil.which("jetgen")
+    if found:
+        return found
+    raise ExportError("cannot check the export: no jetgen command (set JETGEN, build it with "
+                      "`ninja -C build`, or put it on PATH); nothing was written")
 
 
-def _layers_of(module):
-    """The module's layers in order, with their state_dict prefixes."""
-    if isinstance(module, nn.Sequential):
-        return [(name, child) for name, child in module.named_children()]
-    lists = [(name, child) for name, child in module.named_children()
-             if isinstance(child, (nn.ModuleList, nn.Sequential))]
-    if len(lists) != 1:
-        raise ExportError("%s: not an nn.Sequential, and its layers are not in exactly one nn.ModuleList "
-                          "or nn.Sequential attribute (found %d)" % (type(module).__name__, len(lists)))
-    name, holder = lists[0]
-    return [(name + "." + n, child) for n, child in holder.named_children()]
+def _static_width(module, node):
+    """The in_features of the first nn.Linear the input reaches through
+    elementwise steps, or None."""
+    seen = 0
+    while seen < 64:
+        seen += 1
+        users = list(node.users)
+        if not users:
+            return None
+        lin = [u for u in users if u.op == "call_module"
+               and isinstance(module.get_submodule(u.target), nn.Linear)]
+        if lin:
+            return module.get_submodule(lin[0].target).in_features
+        if len(users) != 1:
+            return None
+        u = users[0]
+        if u.op == "call_module" and isinstance(module.get_submodule(u.target), nn.Linear):
+            return module.get_submodule(u.target).in_features
+        if u.op not in ("call_module", "call_function", "call_method"):
+            return None
+        node = u
+    return None
 
 
-class _Writer:
-    def __init__(self):
-        self.lines, self.tensors, self.width, self.names = [], [], None, set()
-
-    def tensor(self, name, t):
-        if name in self.names:
-            raise ExportError("tensor name %s used twice" % name)
-        self.names.add(name)
-        self.tensors.append((name, t))
-
-    def layer(self, prefix, m):
-        where = "layer %s (%s)" % (prefix, type(m).__name__)
-        simple = {nn.Tanh: "tanh", nn.Sigmoid: "sigmoid", nn.SiLU: "silu", nn.Mish: "mish", nn.SELU: "selu",
-                  nn.Softsign: "softsign", nn.ReLU: "relu", nn.Identity: "identity", Exp: "exp"}
-        if type(m) in simple:
-            self.lines.append(simple[type(m)])
-        elif isinstance(m, nn.Linear):
-            if self.width is not None and m.in_features != self.width:
-                raise ExportError("%s: takes %d inputs but the layer before gives %d" % (where, m.in_features,
-                                                                                          self.width))
-            self.lines.append("dense %d %s" % (m.out_features, prefix))
-            self.tensor(prefix + ".weight", m.weight)
-            if m.bias is not None:
-                self.tensor(prefix + ".bias", m.bias)
-            self.width = m.out_features
-        elif isinstance(m, nn.Softplus):
-            self.lines.append("softplus beta=%s threshold=%s" % (_number(m.beta), _number(m.threshold)))
-        elif isinstance(m, nn.GELU):
-            approx = getattr(m, "approximate", "none")
-            if approx not in ("none", "tanh"):
-                raise ExportError("%s: approximate=%r is neither 'none' nor 'tanh'" % (where, approx))
-            self.lines.append("gelu_tanh" if approx == "tanh" else "gelu")
-        elif isinstance(m, nn.ELU):
-            self.lines.append("elu alpha=%s" % _number(m.alpha))
-        elif isinstance(m, nn.LeakyReLU):
-            self.lines.append("leaky_relu negative_slope=%s" % _number(m.negative_slope))
-        elif isinstance(m, nn.Hardtanh):       # ReLU6 too
-            self.lines.append("hardtanh min_val=%s max_val=%s" % (_number(m.min_val), _number(m.max_val)))
-        elif isinstance(m, (Sin, Cos)):
-            self.lines.append("%s w0=%s" % ("sin" if isinstance(m, Sin) else "cos", _number(m.w0)))
-        elif isinstance(m, Scale):
-            args = []
-            for name in ("mul", "add"):
-                v = getattr(m, name)
-                if isinstance(v, torch.Tensor) and v.numel() > 1:
-                    if v.dim() != 1 or (self.width is not None and v.numel() != self.width):
-                        raise ExportError("%s: %s has shape %s, not [%s]" % (where, name, list(v.shape),
-                                                                             self.width))
-                    self.tensor(prefix + "." + name, v)
-                    args.append(prefix + "." + name)
-                else:
-                    args.append(_number(v))
-            self.lines.append("scale %s %s" % tuple(args))
-        elif isinstance(m, Fourier):
-            if m.B.dim() != 2 or (self.width is not None and m.B.shape[1] != self.width):
-                raise ExportError("%s: B has shape %s, expected [m, %s]" % (where, list(m.B.shape), self.width))
-            self.tensor(prefix + ".B", m.B)
-            self.lines.append("fourier %d %s.B" % (m.B.shape[0], prefix))
-            self.width = 2 * m.B.shape[0]
-        elif isinstance(m, Residual):
-            before = self.width
-            self.lines.append("residual")
-            for name, child in m.body.named_children():
-                self.layer(prefix + ".body." + name, child)
-            if before is not None and self.width != before:
-                raise ExportError("%s: its layers end %d wide but start %d wide" % (where, self.width, before))
-            self.lines.append("end")
-        elif isinstance(m, nn.Sequential):
-            for name, child in m.named_children():
-                self.layer(prefix + "." + name, child)
-        else:
-            raise ExportError("%s cannot be expressed in a jetgen spec" % where)
+def _placeholders(module, graph):
+    return [n for n in graph.nodes if n.op == "placeholder"]
 
 
-def export(module, spec_path, n_in=None, input_names=None):
+def _call(module, xs):
+    return module(*xs)
+
+
+def _widths(module, graph, n_in, input_names):
+    """Each placeholder's width: [N, w] (an int) or [N] (None)."""
+    ph = _placeholders(module, graph)
+    if not ph:
+        raise ExportError("%s.forward() takes no input" % type(module).__name__)
+    if isinstance(n_in, (list, tuple)):
+        if len(n_in) != len(ph):
+            raise ExportError("n_in gives %d widths for %d inputs of forward()" % (len(n_in), len(ph)))
+        return list(n_in)
+    total = n_in if n_in is not None else (len(input_names) if input_names is not None else None)
+    if len(ph) == 1 and total is None:
+        total = _static_width(module, ph[0])
+    probe = copy.deepcopy(module).double().eval()
+
+    def works(widths):
+        xs = [torch.rand(3, w, dtype=torch.float64) if w is not None else torch.rand(3, dtype=torch.float64)
+              for w in widths]
+        try:
+            with torch.no_grad():
+                _call(probe, xs)
+            return True
+        except Exception:       # noqa: BLE001: a wrong width fails somewhere in the user's code
+            return False
+
+    if len(ph) == 1:
+        if total is not None:
+            return [total]
+        ok = [w for w in range(1, 65) if works([w])]
+        if len(ok) == 1:
+            return ok
+        raise ExportError("cannot tell how many inputs %s takes (%s): pass n_in or input_names"
+                          % (type(module).__name__, "none of 1 to 64 works" if not ok else
+                             "any of %s works" % ", ".join(map(str, ok[:5]))))
+    # several tensors: [N, 1] each (x, t), else what the count says
+    for cand in ([1] * len(ph), [None] * len(ph)):
+        if (total is None or total == len(ph)) and works(cand):
+            return cand
+    raise ExportError("cannot tell the widths of forward()'s %d inputs: pass n_in=[w1, w2, ...]" % len(ph))
+
+
+def _points(n_in, domain, count, seed=20261129):
+    g = torch.Generator().manual_seed(seed)
+    if domain is None:
+        domain = [(-1.0, 1.0)] * n_in
+    elif len(domain) == 2 and all(isinstance(v, (int, float)) for v in domain):
+        domain = [tuple(domain)] * n_in
+    if len(domain) != n_in:
+        raise ExportError("domain gives %d ranges for %d inputs" % (len(domain), n_in))
+    lo = torch.tensor([float(a) for a, _ in domain], dtype=torch.float64)
+    hi = torch.tensor([float(b) for _, b in domain], dtype=torch.float64)
+    return lo + (hi - lo) * torch.rand(count, n_in, generator=g, dtype=torch.float64)
+
+
+def _reference(module, widths, output, x):
+    """u [n_out], du [n_out, n_in], d2u [n_out, n_in, n_in] of the module at x [n_in], by autograd."""
+    def f(y):
+        parts, at = [], 0
+        for w in widths:
+            n = 1 if w is None else w
+            parts.append(y[at:at + n].reshape(1, n) if w is not None else y[at:at + 1])
+            at += n
+        out = module(*parts)
+        if isinstance(out, dict):
+            out = tuple(out.values())
+        if isinstance(out, (tuple, list)):
+            out = out[output or 0] if len(out) > 1 else out[0]
+        return out.reshape(-1)
+    u = f(x).detach()
+    du = torch.autograd.functional.jacobian(f, x)
+    d2u = torch.autograd.functional.jacobian(
+        lambda y: torch.autograd.functional.jacobian(f, y, create_graph=True), x)
+    return u, du, d2u
+
+
+def _nan_for_null(v):
+    """jetgen's JSON writes NaN and infinities as null."""
+    if isinstance(v, list):
+        return [_nan_for_null(u) for u in v]
+    return float("nan") if v is None else v
+
+
+def _normwise(got, want):
+    d = float(torch.linalg.norm((got - want).reshape(-1)))
+    n = float(torch.linalg.norm(want.reshape(-1)))
+    return d / n if n > 0 else d
+
+
+def _check(module, widths, output, spec_path, n_in, domain, count):
+    """ExportError unless the spec at spec_path computes what module does;
+    jetgen's warnings come back as a list."""
+    ref = copy.deepcopy(module).double().eval()
+    xs = _points(n_in, domain, count)
+    fd, pts = tempfile.mkstemp(prefix=".jetgen-points-", dir=os.path.dirname(spec_path))
+    with os.fdopen(fd, "w") as f:
+        for row in xs.tolist():
+            f.write(" ".join("%.17g" % v for v in row) + "\n")
+    try:
+        run = subprocess.run([_jetgen(), "eval", spec_path, "--points", pts, "--format", "json", "--order", "2"],
+                             capture_output=True, text=True)
+    finally:
+        os.unlink(pts)
+    if run.returncode != 0:
+        raise ExportError("jetgen could not read the exported spec (a bug in the exporter: please report "
+                          "it with the module):\n" + run.stderr.strip())
+    got = json.loads(run.stdout)
+    errs = {"u": 0.0, "du": 0.0, "d2u": 0.0}
+    for p, x in enumerate(xs):
+        u, du, d2u = _reference(ref, widths, output, x)
+        for key, want in (("u", u), ("du", du), ("d2u", d2u)):
+            gt = torch.tensor(_nan_for_null(got[key][p]), dtype=torch.float64).reshape(want.shape)
+            errs[key] = max(errs[key], _normwise(gt, want))
+    bad = [k for k, tol in (("u", 1e-12), ("du", 1e-10), ("d2u", 1e-10)) if not errs[k] <= tol]
+    if bad:
+        raise ExportError("the exported network does not compute what %s does: at %d points of the domain, "
+                          "normwise %s (want u within 1e-12, du and d2u within 1e-10); nothing was written"
+                          % (type(module).__name__, count,
+                             ", ".join("%s off by %.3g" % (k, errs[k]) for k in ("u", "du", "d2u"))))
+    return [l.split("warning: ", 1)[1] for l in run.stderr.splitlines() if "warning: " in l], errs
+
+
+def _ours(path):
+    """True when path does not exist or jetgen_export wrote it."""
+    if not os.path.exists(path):
+        return True
+    try:
+        with open(path, "rb") as f:
+            head = f.read(4096)
+    except OSError:
+        return False
+    return head.startswith(HEADER.encode()) or b'"jetgen_export"' in head
+
+
+def export(module, spec_path, input_names=None, n_in=None, output=None, domain=None, points=8):
     """Writes spec_path and, beside it, the weights (spec_path with the
-    extension .safetensors). Returns the spec's text."""
-    w = _Writer()
-    layers = _layers_of(module)
-    first = next((m for _, m in layers if isinstance(m, nn.Linear)), None)
+    extension .safetensors), after checking them against module. Returns
+    the spec's text. ExportError says what could not be exported, or how
+    far the check found the export from the module; nothing is written
+    then. ExportWarning (warnings.warn) says what is right but probably
+    not meant (ReLU-type activations, Linear after Linear)."""
+    graph = trace(module)
     if input_names is not None:
-        input_names = list(input_names)
-        n_in = len(input_names) if n_in is None else n_in
-        if len(input_names) != n_in:
-            raise ExportError("%d input names for %d inputs" % (len(input_names), n_in))
-    if n_in is None:
-        if not layers or not isinstance(layers[0][1], nn.Linear):
-            raise ExportError("the first layer is not nn.Linear: give n_in")
-        n_in = first.in_features
-    w.width = n_in
-    for prefix, m in layers:
-        w.layer(prefix, m)
-    if first is None:
-        raise ExportError("no nn.Linear layer: a jetgen network needs at least one")
+        input_names = [str(v) for v in input_names]
+    widths = _widths(module, graph, n_in, input_names)
+    total = sum(1 if w is None else w for w in widths)
+    if input_names is None:
+        names = [p.name for p in _placeholders(module, graph)]
+        if len(names) == total and len(set(names)) == total and all(n.isidentifier() for n in names):
+            input_names = names
+        elif len(names) == 1 and total > 1:
+            input_names = ["%s%d" % (names[0], i) for i in range(total)]
+    if input_names is not None and len(input_names) != total:
+        raise ExportError("%d input names for %d inputs" % (len(input_names), total))
+    if input_names is not None:
+        for v in input_names:
+            if not v.isidentifier() or not v.isascii() or len(v) > 128 or \
+                    v in ("input", "output", "weights", "format"):
+                raise ExportError("input name %r is not a plain identifier (letters, digits, _)" % v)
+    names = input_names or ["x%d" % i for i in range(total)]
+    tr = Translator(module, widths, names, output)
+    tr.run(graph)
     base = os.path.splitext(spec_path)[0]
     weights_path = base + ".safetensors"
-    head = ["# exported by tools/jetgen_export.py from %s" % type(module).__name__,
-            "input " + (" ".join(input_names) if input_names else str(n_in)),
-            "weights " + os.path.basename(weights_path)]
-    text = "\n".join(head + w.lines) + "\n"
-    save_safetensors(w.tensors, weights_path)
-    _write_atomic(spec_path, text.encode())
+    for path in (spec_path, weights_path):
+        if not _ours(path):
+            raise ExportError("%s exists and was not written by jetgen_export: not replaced" % path)
+    text = "\n".join(["%s from %s (format 3: docs/spec.md)" % (HEADER, type(module).__name__),
+                      "format 3",
+                      "input " + " ".join(names),
+                      "weights " + os.path.basename(weights_path)] + tr.lines) + "\n"
+    folder = os.path.dirname(os.path.abspath(spec_path))
+    tmp = tempfile.mkdtemp(prefix=".jetgen-export-", dir=folder)
+    try:
+        tmp_spec = os.path.join(tmp, os.path.basename(spec_path))
+        save_safetensors(tr.tensors, os.path.join(tmp, os.path.basename(weights_path)))
+        with open(tmp_spec, "w") as f:
+            f.write(text)
+        said, _ = _check(module, widths, output, tmp_spec, total, domain, points)
+        os.replace(os.path.join(tmp, os.path.basename(weights_path)), weights_path)
+        os.replace(tmp_spec, spec_path)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    for w in said:
+        warnings.warn(w, ExportWarning, stacklevel=2)
     return text
 
 
-def main(argv):
-    if len(argv) == 2 and argv[1] in ("-h", "--help"):
-        print(__doc__)
-        return 0
-    names = None
-    if len(argv) == 5 and argv[3] == "--input-names":
-        names = argv[4].split(",")
-    elif len(argv) != 3:
-        print("usage: jetgen_export.py MODEL.pt SPEC [--input-names x,t]", file=sys.stderr)
-        return 2
+_STATE_DICT = ("holds a state_dict (tensor names and values), not a module with forward(): jetgen exports "
+               "what forward() computes. Load it into your model class and call export(model, SPEC) from "
+               "Python; or, for a plain stack of Linear layers, save it as safetensors and run "
+               "`jetgen init FILE.safetensors --activation tanh`")
+
+
+def _load(path, imports):
+    for f in imports:
+        import runpy
+        ns = runpy.run_path(f, run_name="jetgen_user_code")
+        main = sys.modules["__main__"]
+        for k, v in ns.items():
+            if isinstance(v, type):
+                setattr(main, k, v)
     try:
-        module = torch.load(argv[1], map_location="cpu")
-        export(module, argv[2], input_names=names)
+        with open(path, "rb") as f:
+            head = f.read(16)
+    except OSError as e:
+        raise ExportError("%s: %s" % (path, e.strerror))
+    if len(head) >= 9 and head[8:9] == b"{":
+        raise ExportError("%s is a safetensors file (weights only, no forward()): export from the module in "
+                          "Python, or write a spec with `jetgen init %s --activation tanh`" % (path, path))
+    try:
+        obj = torch.load(path, map_location="cpu")
+    except (AttributeError, ModuleNotFoundError, ImportError) as e:
+        msg = str(e)
+        cls = msg.split("'")[1] if msg.count("'") >= 2 else "?"
+        raise ExportError("%s is a whole-model pickle whose class %s cannot be imported here (%s): make it "
+                          "importable (its package on PYTHONPATH), or pass --import FILE.py, the file that "
+                          "defines it" % (path, cls, msg))
+    except Exception as e:      # noqa: BLE001: whatever torch.load says of a bad file
+        raise ExportError("%s: torch.load cannot read it: %s" % (path, str(e).splitlines()[0] if str(e) else
+                                                                  type(e).__name__))
+    if isinstance(obj, dict):
+        keys = list(obj)
+        if all(isinstance(v, torch.Tensor) for v in obj.values()):
+            raise ExportError("%s %s" % (path, _STATE_DICT))
+        inner = [k for k in keys if isinstance(obj[k], nn.Module)]
+        if len(inner) == 1:
+            return obj[inner[0]]
+        raise ExportError("%s is a checkpoint dictionary (%s) without a module in it: it %s"
+                          % (path, ", ".join(map(str, keys[:6])), _STATE_DICT))
+    if not isinstance(obj, nn.Module):
+        raise ExportError("%s holds a %s, not an nn.Module" % (path, type(obj).__name__))
+    return obj
+
+
+def main(argv):
+    import argparse
+    ap = argparse.ArgumentParser(prog="jetgen_export.py", description="Exports a module saved whole with "
+                                 "torch.save to a jetgen spec and weights, checked against the module.")
+    ap.add_argument("model")
+    ap.add_argument("spec")
+    ap.add_argument("--input-names")
+    ap.add_argument("--n-in", type=int)
+    ap.add_argument("--output", type=int)
+    ap.add_argument("--domain", help="LO:HI per input, comma-separated, or one for all")
+    ap.add_argument("--import", dest="imports", action="append", default=[],
+                    help="a Python file defining the module's class")
+    a = ap.parse_args(argv[1:])
+    try:
+        module = _load(a.model, a.imports)
+        domain = None
+        if a.domain:
+            try:
+                domain = [tuple(float(v) for v in r.split(":")) for r in a.domain.split(",")]
+            except ValueError:
+                raise ExportError("--domain %s: write LO:HI per input, e.g. 0:1,-1:1" % a.domain)
+            if len(domain) == 1:
+                domain = domain[0]
+        with warnings.catch_warnings(record=True) as said:
+            warnings.simplefilter("always", ExportWarning)
+            export(module, a.spec, input_names=a.input_names.split(",") if a.input_names else None,
+                   n_in=a.n_in, output=a.output, domain=domain)
+        for w in said:
+            print("jetgen_export: warning: %s" % w.message, file=sys.stderr)
     except ExportError as e:
         print("jetgen_export: %s" % e, file=sys.stderr)
         return 1

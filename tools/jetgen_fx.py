@@ -1,0 +1,700 @@
+"""jetgen_fx: what a module's forward() computes, as a jetgen spec of format 3.
+
+The graph comes from torch.fx (symbolic tracing of forward()); each node
+becomes a statement naming its operands (docs/spec.md, format 3). Used by
+tools/jetgen_export.py, which writes the files and checks them against the
+module; nothing here writes a file.
+
+A node is one of: a network value (_Net: a spec value of some width,
+[N, width], or [N] when `flat`), a constant (_Const: a number or a tensor,
+from the module's parameters, buffers, plain attributes or literals,
+folded in float64 when every operand is constant), a tuple of them, or the
+batch size (x.shape[0]). What cannot be one of these is refused with the
+op, the module path and the line of forward() it came from.
+"""
+
+import math
+import operator
+import traceback
+
+import torch
+from torch import nn
+import torch.fx as fx
+import torch.nn.functional as F
+
+
+class ExportError(ValueError):
+    """A module jetgen cannot express (or did not reproduce), named in the message."""
+
+
+class _Net:
+    def __init__(self, name, width, flat=False):
+        self.name, self.width, self.flat = name, width, flat
+
+
+class _Const:
+    def __init__(self, value):
+        if isinstance(value, torch.Tensor):
+            value = value.detach().to(torch.float64)
+        self.value = value
+
+    def tensor(self):
+        v = self.value
+        return v if isinstance(v, torch.Tensor) else torch.tensor(float(v), dtype=torch.float64)
+
+
+class _Batch:
+    """x.shape[0] or x.size(0): the number of points."""
+
+
+class _Shape:
+    def __init__(self, net):
+        self.net = net
+
+
+class _Tracer(fx.Tracer):
+    """fx's tracer, noting on every node the module path it was made in and
+    the line of forward() that made it."""
+
+    def __init__(self):
+        super().__init__()
+        self.record_stack_traces = True
+        self._paths = [""]
+
+    def call_module(self, m, forward, args, kwargs):
+        self._paths.append(self.path_of_module(m))
+        try:
+            return super().call_module(m, forward, args, kwargs)
+        finally:
+            self._paths.pop()
+
+    def create_node(self, *args, **kwargs):
+        node = super().create_node(*args, **kwargs)
+        node.meta["jg_path"] = self._paths[-1]
+        return node
+
+
+def _user_line(node):
+    """'file.py:42: h = self.a(x) * h' of the user's code that made node, or ''."""
+    st = getattr(node, "stack_trace", None) or node.meta.get("stack_trace")
+    if not st:
+        return ""
+    frames = [l.strip() for l in st.strip().splitlines()]
+    # innermost first, in pairs: File "...", line N, in f / the code
+    for i, l in enumerate(frames):
+        if l.startswith("File ") and "/torch/" not in l and "jetgen_fx.py" not in l:
+            try:
+                path = l.split('"')[1]
+                line = l.split("line ")[1].split(",")[0]
+            except IndexError:
+                continue
+            code = frames[i + 1] if i + 1 < len(frames) and not frames[i + 1].startswith("File ") else ""
+            return "%s:%s: %s" % (path.rsplit("/", 1)[-1], line, code)
+    return ""
+
+
+def _op_name(node):
+    t = node.target
+    if node.op == "call_module":
+        return "module %s" % t
+    if node.op == "call_method":
+        return ".%s()" % t
+    return getattr(t, "__name__", str(t))
+
+
+# activations: function or method name -> (keyword, params(node args/kwargs) -> "k=v" list)
+def _p(name, default):
+    return (name, default)
+
+
+_ACT = {
+    "tanh": ("tanh", []), "sigmoid": ("sigmoid", []), "sin": ("sin", []), "cos": ("cos", []),
+    "exp": ("exp", []), "relu": ("relu", []), "silu": ("silu", []), "mish": ("mish", []),
+    "softsign": ("softsign", []), "selu": ("selu", []), "elu": ("elu", [_p("alpha", 1.0)]),
+    "leaky_relu": ("leaky_relu", [_p("negative_slope", 0.01)]),
+    "softplus": ("softplus", [_p("beta", 1.0), _p("threshold", 20.0)]),
+    "hardtanh": ("hardtanh", [_p("min_val", -1.0), _p("max_val", 1.0)]),
+    "expit": ("sigmoid", []),
+}
+
+_MODULE_ACT = {
+    nn.Tanh: "tanh", nn.Sigmoid: "sigmoid", nn.SiLU: "silu", nn.Mish: "mish", nn.SELU: "selu",
+    nn.Softsign: "softsign", nn.ReLU: "relu",
+}
+
+_IDENTITY_MODULES = (nn.Identity, nn.Dropout, nn.AlphaDropout, nn.FeatureAlphaDropout)
+_IDENTITY_METHODS = ("detach", "clone", "contiguous", "float", "double", "to", "type", "requires_grad_",
+                     "type_as")
+_PIECEWISE = ("relu", "leaky_relu", "hardtanh")
+
+
+def _number(v):
+    return repr(float(v))
+
+
+class Translator:
+    """One module's graph into spec statements and the tensors they name."""
+
+    def __init__(self, module, widths, names, output=None):
+        self.module = module
+        self.widths = widths            # per placeholder, or None: [N] (flat)
+        self.names = names              # input component names
+        self.output = output
+        self.lines = []
+        self.tensors = []               # (name, tensor)
+        self._saved = {}                # id(tensor) -> name
+        self._used = set(names) | {"input", "output", "weights", "format"}
+        self.n_relu = 0
+
+    # ---- names and statements ----
+    def fresh(self, hint):
+        base = "".join(c if c.isalnum() or c == "_" else "_" for c in str(hint)) or "v"
+        if base[0].isdigit():
+            base = "v_" + base
+        base = base[:100]
+        name, k = base, 1
+        while name in self._used:
+            name = "%s_%d" % (base, k)
+            k += 1
+        self._used.add(name)
+        return name
+
+    def emit(self, hint, text, width, flat=False):
+        name = self.fresh(hint)
+        self.lines.append("%s = %s" % (name, text))
+        return _Net(name, width, flat)
+
+    def save(self, hint, t):
+        key = (id(t), tuple(t.shape))
+        if key in self._saved:
+            return self._saved[key]
+        name = hint
+        k = 1
+        taken = {n for n, _ in self.tensors}
+        while name in taken:
+            name = "%s_%d" % (hint, k)
+            k += 1
+        self.tensors.append((name, t.detach()))
+        self._saved[key] = name
+        return name
+
+    # ---- refusals ----
+    def where(self, node):
+        path = node.meta.get("jg_path", "")
+        line = _user_line(node)
+        if node.op == "call_module":
+            s = "%s (%s)" % (node.target, type(self.module.get_submodule(node.target)).__name__)
+        else:
+            s = "%s (node %s%s)" % (_op_name(node), node.name, " in %s" % path if path else "")
+        if line:
+            s += " at %s" % line
+        return s
+
+    def refuse(self, node, why, hint=""):
+        raise ExportError("%s: %s%s" % (self.where(node), why, ("; " + hint) if hint else ""))
+
+    # ---- the graph ----
+    def run(self, graph):
+        env = {}
+        placeholders = [n for n in graph.nodes if n.op == "placeholder"]
+        if len(placeholders) != len(self.widths):
+            raise ExportError("forward() takes %d inputs, but %d widths were given"
+                              % (len(placeholders), len(self.widths)))
+        at = 0
+        for node, w in zip(placeholders, self.widths):
+            n = 1 if w is None else w
+            if len(placeholders) == 1 and w is not None:
+                env[node] = _Net("input", n)
+            elif n == 1:
+                env[node] = _Net(self.names[at], 1, flat=w is None)     # the input's own name
+            else:
+                env[node] = self.emit(node.name, "slice input %d %d" % (at, at + n), n, flat=w is None)
+            at += n
+        result = None
+        for node in graph.nodes:
+            if node.op == "placeholder":
+                continue
+            if node.op == "output":
+                result = self.out(node, fx.node.map_arg(node.args[0], lambda a: env[a]))
+                break
+            args = fx.node.map_arg(node.args, lambda a: env[a])
+            kwargs = fx.node.map_arg(node.kwargs, lambda a: env[a])
+            env[node] = self.node(node, args, kwargs)
+        return result
+
+    def out(self, node, v):
+        if isinstance(v, dict):
+            v = tuple(v.values())
+        if isinstance(v, (tuple, list)):
+            if self.output is None:
+                if len(v) == 1:
+                    v = v[0]
+                else:
+                    self.refuse(node, "forward() returns %d values" % len(v),
+                                "pass output=K (0 to %d) to choose the one to export" % (len(v) - 1))
+            else:
+                if not 0 <= self.output < len(v):
+                    self.refuse(node, "output=%d, but forward() returns %d values" % (self.output, len(v)))
+                v = v[self.output]
+        elif self.output not in (None, 0):
+            self.refuse(node, "output=%d, but forward() returns one value" % self.output)
+        if isinstance(v, _Const):
+            self.refuse(node, "the output does not depend on the input")
+        if not isinstance(v, _Net):
+            self.refuse(node, "the output is not a tensor of the network")
+        if v.name == "input":
+            v = self.emit("u", "identity input", v.width)
+        self.lines.append("output %s" % v.name)
+        return v
+
+    # ---- one node ----
+    def node(self, node, args, kwargs):
+        if node.op == "get_attr":
+            obj = self.module
+            for part in node.target.split("."):
+                obj = getattr(obj, part)
+            if isinstance(obj, torch.Tensor):
+                return _Const(obj)
+            if isinstance(obj, (int, float)):
+                return _Const(float(obj))
+            self.refuse(node, "an attribute of type %s" % type(obj).__name__)
+        if node.op == "call_module":
+            return self.call_module(node, args, kwargs)
+        if node.op == "call_function":
+            return self.call(node, node.target, args, kwargs, method=False)
+        if node.op == "call_method":
+            return self.call(node, node.target, args, kwargs, method=True)
+        self.refuse(node, "an fx node of kind %s" % node.op)
+
+    def call_module(self, node, args, kwargs):
+        m = self.module.get_submodule(node.target)
+        x = args[0] if args else None
+        if isinstance(m, nn.Linear):
+            x = self.net(node, x, "nn.Linear's input")
+            if x.flat or x.width != m.in_features:
+                self.refuse(node, "nn.Linear(%d, %d) applied to a value %s wide" % (
+                    m.in_features, m.out_features, "[N]" if x.flat else x.width))
+            base = node.target
+            self.save(base + ".weight", m.weight)
+            if m.bias is not None:
+                self.save(base + ".bias", m.bias)
+            return self.emit(node.name, "dense %d %s %s" % (m.out_features, base, x.name), m.out_features)
+        if type(m) in _MODULE_ACT:
+            return self.activation(node, _MODULE_ACT[type(m)], x, [])
+        if isinstance(m, nn.Softplus):
+            return self.activation(node, "softplus", x, ["beta=%s" % _number(m.beta),
+                                                          "threshold=%s" % _number(m.threshold)])
+        if isinstance(m, nn.GELU):
+            return self.gelu(node, x, getattr(m, "approximate", "none"))
+        if isinstance(m, nn.ELU):
+            return self.activation(node, "elu", x, ["alpha=%s" % _number(m.alpha)])
+        if isinstance(m, nn.LeakyReLU):
+            return self.activation(node, "leaky_relu", x, ["negative_slope=%s" % _number(m.negative_slope)])
+        if isinstance(m, nn.Hardtanh):      # ReLU6 too
+            return self.activation(node, "hardtanh", x, ["min_val=%s" % _number(m.min_val),
+                                                          "max_val=%s" % _number(m.max_val)])
+        if isinstance(m, _IDENTITY_MODULES):
+            return x
+        if isinstance(m, nn.Flatten):
+            return self.flatten(node, x, m.start_dim, m.end_dim)
+        self.refuse(node, "%s is not something jetgen computes" % type(m).__name__,
+                    "jetgen exports Linear layers, the activations of docs/spec.md and elementwise "
+                    "arithmetic; write the layer in forward() with those, or leave it out of the network")
+
+    # ---- helpers ----
+    def net(self, node, v, what):
+        if not isinstance(v, _Net):
+            self.refuse(node, "%s is not a tensor computed from the input" % what)
+        return v
+
+    def activation(self, node, kw, x, params):
+        if isinstance(x, _Const):
+            return None
+        x = self.net(node, x, "the activation's operand")
+        if kw in _PIECEWISE:
+            self.n_relu += 1
+        return self.emit(node.name, " ".join([kw, x.name] + params), x.width, x.flat)
+
+    def gelu(self, node, x, approx):
+        if approx not in ("none", "tanh"):
+            self.refuse(node, "GELU approximate=%r is neither 'none' nor 'tanh'" % (approx,))
+        return self.activation(node, "gelu_tanh" if approx == "tanh" else "gelu", x, [])
+
+    def flatten(self, node, x, start=1, end=-1):
+        x = self.net(node, x, "flatten's operand")
+        if x.flat:
+            return x
+        if start in (1, -1) and end in (-1, 1):
+            return x
+        if start == 0 and x.width == 1:
+            return _Net(x.name, 1, True)
+        self.refuse(node, "flatten(%s, %s) of a [N, %d] value" % (start, end, x.width))
+
+    def const_arg(self, node, c, width, role):
+        """A constant as a scale argument for a value `width` wide: a number,
+        or the name of a saved tensor of shape [width]."""
+        t = c.tensor()
+        if t.numel() == 1:
+            return _number(t.reshape(()).item())
+        if t.dim() >= 1 and t.shape[-1] == width and t.numel() == width:
+            return self.save("jetgen.%s_%s" % (node.name, role), t.reshape(width).contiguous())
+        self.refuse(node, "a constant of shape %s with a value %d wide" % (list(t.shape), width),
+                    "constants combine with network values as numbers or per-feature vectors of shape "
+                    "[width] or [1, width]")
+
+    def scale(self, node, x, mul, add):
+        """mul * x + add, mul and add numbers or _Const."""
+        m = mul if isinstance(mul, str) else self.const_arg(node, mul, x.width, "mul")
+        a = add if isinstance(add, str) else self.const_arg(node, add, x.width, "add")
+        return self.emit(node.name, "scale %s %s %s" % (x.name, m, a), x.width, x.flat)
+
+    def width_of(self, node, a, b):
+        if a.flat != b.flat:
+            self.refuse(node, "a [N] value combined with a [N, k] one (PyTorch broadcasts them to [N, N] "
+                        "or [N, k] against the batch)", "reshape the [N] value to [N, 1] first")
+        if a.width != b.width and 1 not in (a.width, b.width):
+            self.refuse(node, "values %d and %d wide combined elementwise" % (a.width, b.width))
+        return max(a.width, b.width)
+
+    def binary(self, node, op, a, b):
+        ca, cb = isinstance(a, _Const), isinstance(b, _Const)
+        if isinstance(a, (int, float)):
+            a, ca = _Const(float(a)), True
+        if isinstance(b, (int, float)):
+            b, cb = _Const(float(b)), True
+        if ca and cb:
+            return _Const(op(a.tensor(), b.tensor()))
+        if not (isinstance(a, (_Net, _Const)) and isinstance(b, (_Net, _Const))):
+            self.refuse(node, "an operand that is neither a tensor nor a number")
+        if not ca and not cb:
+            w = self.width_of(node, a, b)
+            if op is operator.add:
+                return self.emit(node.name, "add %s %s" % (a.name, b.name), w, a.flat)
+            if op is operator.sub:
+                return self.emit(node.name, "sub %s %s" % (a.name, b.name), w, a.flat)
+            if op is operator.mul:
+                return self.emit(node.name, "mul %s %s" % (a.name, b.name), w, a.flat)
+            if op is operator.truediv:
+                r = self.emit(node.name + "_inv", "pow %s n=-1" % b.name, b.width, b.flat)
+                return self.emit(node.name, "mul %s %s" % (a.name, r.name), w, a.flat)
+            self.refuse(node, "%s of two network values" % op.__name__)
+        net, c = (b, a) if ca else (a, b)
+        if c.tensor().numel() > 1 and net.width == 1 and c.tensor().shape[-1] > 1:
+            self.refuse(node, "a one-wide value broadcast against a constant of shape %s"
+                        % list(c.tensor().shape), "widen the value with torch.cat or a Linear layer first")
+        if op is operator.add:
+            return self.scale(node, net, "1.0", c)
+        if op is operator.mul:
+            return self.scale(node, net, c, "0.0")
+        if op is operator.sub:
+            if cb:
+                return self.scale(node, net, "1.0", _Const(-c.tensor()))
+            return self.scale(node, net, "-1.0", c)
+        if op is operator.truediv:
+            if cb:
+                return self.scale(node, net, _Const(1.0 / c.tensor()), "0.0")
+            r = self.emit(node.name + "_inv", "pow %s n=-1" % net.name, net.width, net.flat)
+            if c.tensor().numel() == 1 and c.tensor().item() == 1.0:
+                return r
+            return self.scale(node, r, c, "0.0")
+        if op is operator.pow:
+            if cb:
+                e = c.tensor()
+                if e.numel() != 1 or e.item() != math.floor(e.item()) or abs(e.item()) > 64:
+                    self.refuse(node, "a power %s" % e.tolist(), "jetgen takes integer powers from -64 to 64")
+                n = int(e.item())
+                if n == 1:
+                    return net
+                return self.emit(node.name, "pow %s n=%d" % (net.name, n), net.width, net.flat)
+            base = c.tensor()
+            if base.numel() != 1 or not base.item() > 0:
+                self.refuse(node, "a constant to the power of a network value needs a positive number")
+            s = self.scale(node, net, _number(math.log(base.item())), "0.0")
+            return self.emit(node.name + "_exp", "exp %s" % s.name, net.width, net.flat)
+        self.refuse(node, "%s with a constant" % getattr(op, "__name__", op))
+
+    def index(self, node, x, idx):
+        if isinstance(x, (tuple, list)):
+            return x[idx]
+        if isinstance(x, _Shape):
+            if idx == 0:
+                return _Batch()
+            if idx in (1, -1) and not x.net.flat:
+                return x.net.width
+            self.refuse(node, "shape[%r]" % (idx,))
+        if isinstance(x, _Const):
+            return _Const(x.tensor()[idx])
+        x = self.net(node, x, "the indexed value")
+        if not isinstance(idx, tuple):
+            idx = (idx,)
+        if idx and idx[0] is Ellipsis:
+            idx = (slice(None),) + idx[1:] if x.flat else (slice(None),) * 1 + idx[1:]
+        if x.flat:
+            if idx == (slice(None),):
+                return x
+            if len(idx) == 2 and idx[0] == slice(None) and idx[1] is None:
+                return _Net(x.name, 1)
+            self.refuse(node, "indexing a [N] value with %r" % (idx,))
+        if not idx or idx[0] != slice(None, None, None):
+            self.refuse(node, "indexing the batch dimension (%r)" % (idx,),
+                        "index features only: x[:, 0:1], x[:, 2], x[..., 1:]")
+        rest = idx[1:]
+        if len(rest) == 0:
+            return x
+        if len(rest) == 2 and rest[1] is None and isinstance(rest[0], int):
+            rest = (slice(rest[0] % x.width, rest[0] % x.width + 1),)
+        if len(rest) != 1:
+            self.refuse(node, "indexing with %r" % (idx,))
+        k = rest[0]
+        if isinstance(k, int):
+            k = k % x.width if -x.width <= k < x.width else self.refuse(node, "index %d of %d" % (k, x.width))
+            return self.emit(node.name, "slice %s %d %d" % (x.name, k, k + 1), 1, True)
+        if isinstance(k, slice):
+            start, stop, step = k.indices(x.width)
+            if step != 1 or stop <= start:
+                self.refuse(node, "the slice %r of a value %d wide" % (k, x.width))
+            if start == 0 and stop == x.width:
+                return x
+            return self.emit(node.name, "slice %s %d %d" % (x.name, start, stop), stop - start)
+        if isinstance(k, (list, tuple)) and all(isinstance(i, int) for i in k):
+            parts = [self.emit("%s_%d" % (node.name, j), "slice %s %d %d" % (x.name, i % x.width,
+                                                                            i % x.width + 1), 1)
+                     for j, i in enumerate(k)]
+            return self.emit(node.name, "cat " + " ".join(p.name for p in parts), len(parts))
+        self.refuse(node, "indexing with %r" % (k,))
+
+    def cat(self, node, items, dim):
+        items = list(items)
+        if not all(isinstance(v, _Net) for v in items):
+            self.refuse(node, "torch.cat of constants and network values",
+                        "concatenate network values only (a constant feature is a Linear bias)")
+        if any(v.flat for v in items):
+            self.refuse(node, "torch.cat of [N] values", "make them [N, 1] first (x[:, None])")
+        if dim not in (1, -1):
+            self.refuse(node, "torch.cat along dim %r" % (dim,), "jetgen concatenates features (dim=-1)")
+        if len(items) == 1:
+            return items[0]
+        names = [v.name for v in items]
+        if len(names) > 16:
+            head = self.cat(node, items[:16], dim)
+            return self.cat(node, [head] + items[16:], dim)
+        return self.emit(node.name, "cat " + " ".join(names), sum(v.width for v in items))
+
+    def split(self, node, x, size, dim):
+        x = self.net(node, x, "the split value")
+        if dim not in (1, -1) or x.flat:
+            self.refuse(node, "split along dim %r" % (dim,))
+        sizes = [size] * (x.width // size) + ([x.width % size] if x.width % size else []) \
+            if isinstance(size, int) else list(size)
+        out, at = [], 0
+        for j, s in enumerate(sizes):
+            out.append(self.emit("%s_%d" % (node.name, j), "slice %s %d %d" % (x.name, at, at + s), s))
+            at += s
+        return tuple(out)
+
+    def matmul(self, node, a, b):
+        if isinstance(a, _Net) and isinstance(b, _Const):
+            B = b.tensor()
+            if B.dim() != 2 or B.shape[0] != a.width or a.flat:
+                self.refuse(node, "a matrix product of a value %d wide with a constant of shape %s"
+                            % (a.width, list(B.shape)))
+            name = self.save("jetgen.%s" % node.name, B.t().contiguous())
+            return self.emit(node.name, "matmul %d %s %s" % (B.shape[1], name, a.name), B.shape[1])
+        if isinstance(a, _Const) and isinstance(b, _Const):
+            return _Const(a.tensor() @ b.tensor())
+        self.refuse(node, "a matrix product that is not (network value) @ (constant matrix)",
+                    "write x @ B with B [in, out], or an nn.Linear")
+
+    def reduce(self, node, x, dim, keepdim, mean):
+        x = self.net(node, x, "the reduced value")
+        if dim not in (1, -1) or x.flat:
+            self.refuse(node, "a sum over dim %r" % (dim,), "jetgen sums features (dim=-1)")
+        ones = torch.full((1, x.width), 1.0 / x.width if mean else 1.0, dtype=torch.float64)
+        name = self.save("jetgen.%s" % node.name, ones)
+        return self.emit(node.name, "matmul 1 %s %s" % (name, x.name), 1, not keepdim)
+
+    def reshape(self, node, x, shape):
+        x = self.net(node, x, "the reshaped value")
+        shape = [(-1 if isinstance(s, _Batch) else s) for s in shape]
+        if len(shape) == 1 and shape[0] == -1:
+            if x.width != 1 and not x.flat:
+                self.refuse(node, "reshape of [N, %d] to [-1]" % x.width)
+            return _Net(x.name, 1, True)
+        if len(shape) == 2 and (shape[0] == -1 or shape[1] in (-1, x.width)):
+            w = x.width if shape[1] == -1 else shape[1]
+            if w != x.width:
+                self.refuse(node, "reshape of a value %d wide to %r" % (x.width, shape))
+            return _Net(x.name, w, False)
+        self.refuse(node, "reshape to %r" % (shape,), "jetgen keeps values as [N, width]")
+
+    def call(self, node, target, args, kwargs, method):
+        name = target if method else getattr(target, "__name__", "")
+        a0 = args[0] if args else None
+        # constants fold in float64
+        if all(not isinstance(v, (_Net, _Shape, _Batch)) for v in list(args) + list(kwargs.values())) and \
+                not any(isinstance(v, (tuple, list)) and any(isinstance(u, _Net) for u in v) for v in args):
+            def real(v):
+                return v.tensor() if isinstance(v, _Const) else v
+            try:
+                if method:
+                    r = getattr(real(a0), target)(*[real(v) for v in args[1:]],
+                                                  **{k: real(v) for k, v in kwargs.items()})
+                else:
+                    r = target(*[real(v) for v in args], **{k: real(v) for k, v in kwargs.items()})
+            except Exception as e:     # noqa: BLE001: the user's code, reported
+                self.refuse(node, "folding a constant failed: %s" % e)
+            if isinstance(r, torch.Tensor) or isinstance(r, (int, float)):
+                return _Const(r)
+            if isinstance(r, (tuple, list)):
+                return tuple(_Const(v) for v in r)
+            self.refuse(node, "a constant of type %s" % type(r).__name__)
+        ops = {operator.add: operator.add, torch.add: operator.add, operator.sub: operator.sub,
+               torch.sub: operator.sub, operator.mul: operator.mul, torch.mul: operator.mul,
+               operator.truediv: operator.truediv, torch.div: operator.truediv, operator.pow: operator.pow,
+               torch.pow: operator.pow, torch.true_divide: operator.truediv}
+        mops = {"add": operator.add, "__add__": operator.add, "sub": operator.sub, "mul": operator.mul,
+                "div": operator.truediv, "pow": operator.pow, "__mul__": operator.mul,
+                "__sub__": operator.sub, "__truediv__": operator.truediv, "__radd__": operator.add,
+                "true_divide": operator.truediv}
+        if (not method and target in ops) or (method and target in mops):
+            op = ops[target] if not method else mops[target]
+            b = args[1] if len(args) > 1 else kwargs.get("other", kwargs.get("exponent"))
+            if "alpha" in kwargs and op in (operator.add, operator.sub):
+                b = self.binary(node, operator.mul, b, kwargs["alpha"])
+            if not method and target is torch.div and kwargs.get("rounding_mode") is not None:
+                self.refuse(node, "division with rounding_mode=%r" % kwargs["rounding_mode"])
+            return self.binary(node, op, a0, b)
+        if (not method and target is torch.rsub) or (method and target == "__rsub__"):
+            return self.binary(node, operator.sub, args[1], a0)
+        if (not method and target in (operator.neg, torch.neg)) or (method and target == "neg"):
+            return self.scale(node, self.net(node, a0, "the operand"), "-1.0", "0.0")
+        if (not method and target is operator.pos):
+            return a0
+        if (not method and target in (operator.matmul, torch.matmul, torch.mm)) or \
+                (method and target in ("matmul", "mm", "__matmul__")):
+            return self.matmul(node, a0, args[1])
+        if not method and target is F.linear:
+            x = self.net(node, a0, "F.linear's input")
+            W = args[1] if len(args) > 1 else kwargs.get("weight")
+            b = args[2] if len(args) > 2 else kwargs.get("bias")
+            if not isinstance(W, _Const) or (b is not None and not isinstance(b, _Const)):
+                self.refuse(node, "F.linear with weights computed from the input")
+            W = W.tensor()
+            if W.dim() != 2 or W.shape[1] != x.width:
+                self.refuse(node, "F.linear with W of shape %s on a value %d wide" % (list(W.shape), x.width))
+            base = "jetgen.%s" % node.name
+            self.save(base + ".weight", W.contiguous())
+            if b is not None:
+                self.save(base + ".bias", b.tensor().reshape(-1).contiguous())
+            return self.emit(node.name, "dense %d %s %s" % (W.shape[0], base, x.name), W.shape[0])
+        if not method and target is operator.getitem:
+            return self.index(node, a0, args[1])
+        if not method and target is getattr:
+            if args[1] == "shape":
+                return _Shape(self.net(node, a0, "the value"))
+            if args[1] == "T" and isinstance(a0, _Const):
+                return _Const(a0.tensor().T)
+            self.refuse(node, "the attribute .%s of a network value" % args[1])
+        if method and target == "size":
+            s = _Shape(self.net(node, a0, "the value"))
+            return s if len(args) < 2 else self.index(node, s, args[1])
+        if (not method and target in (torch.cat, torch.concat, torch.hstack)) or (method and target == "cat"):
+            items = a0
+            dim = args[1] if len(args) > 1 else kwargs.get("dim", 1 if target is torch.hstack else 0)
+            if any(isinstance(v, _Net) and v.flat for v in items) and target is not torch.hstack:
+                self.refuse(node, "torch.cat of [N] values")
+            return self.cat(node, items, dim)
+        if not method and target is torch.stack:
+            dim = args[1] if len(args) > 1 else kwargs.get("dim", 0)
+            if dim not in (1, -1) or not all(isinstance(v, _Net) and v.flat for v in a0):
+                self.refuse(node, "torch.stack of anything but [N] values along dim 1",
+                            "stack [N] values with dim=1, or torch.cat [N, k] ones with dim=-1")
+            return self.cat(node, [_Net(v.name, 1) for v in a0], 1)
+        if (not method and target in (torch.split, torch.chunk)) or (method and target in ("split", "chunk")):
+            x = self.net(node, a0, "the split value")
+            n = args[1] if len(args) > 1 else kwargs.get("split_size_or_sections", kwargs.get("chunks"))
+            dim = args[2] if len(args) > 2 else kwargs.get("dim", 0)
+            if target in (torch.chunk, "chunk"):
+                n = -(-x.width // n)
+            return self.split(node, x, n, dim)
+        if (not method and target in (torch.sum, torch.mean)) or (method and target in ("sum", "mean")):
+            dim = args[1] if len(args) > 1 else kwargs.get("dim")
+            if isinstance(dim, (tuple, list)) and len(dim) == 1:
+                dim = dim[0]
+            keep = args[2] if len(args) > 2 else kwargs.get("keepdim", False)
+            return self.reduce(node, a0, dim, keep, name == "mean")
+        if method and target in ("view", "reshape"):
+            shape = args[1:] if not (len(args) == 2 and isinstance(args[1], (tuple, list))) else args[1]
+            return self.reshape(node, a0, list(shape))
+        if (not method and target is torch.reshape):
+            return self.reshape(node, a0, list(args[1]))
+        if (method and target in ("unsqueeze",)) or (not method and target is torch.unsqueeze):
+            x = self.net(node, a0, "the value")
+            dim = args[1] if len(args) > 1 else kwargs.get("dim")
+            if x.flat and dim in (1, -1):
+                return _Net(x.name, 1)
+            self.refuse(node, "unsqueeze(%r) of a [N%s] value" % (dim, "" if x.flat else ", %d" % x.width))
+        if (method and target == "squeeze") or (not method and target is torch.squeeze):
+            x = self.net(node, a0, "the value")
+            dim = args[1] if len(args) > 1 else kwargs.get("dim")
+            if x.flat or x.width != 1:
+                return x
+            if dim in (1, -1, None):
+                return _Net(x.name, 1, True)
+            self.refuse(node, "squeeze(%r)" % (dim,))
+        if (method and target == "flatten") or (not method and target is torch.flatten):
+            start = args[1] if len(args) > 1 else kwargs.get("start_dim", 0)
+            end = args[2] if len(args) > 2 else kwargs.get("end_dim", -1)
+            return self.flatten(node, a0, start, end)
+        if method and target in _IDENTITY_METHODS:
+            return a0
+        if not method and target in (F.dropout, F.alpha_dropout, torch.clone, torch.detach):
+            return a0
+        if not method and target is torch.square or (method and target == "square"):
+            return self.binary(node, operator.pow, a0, 2)
+        if not method and target in (F.gelu,) or (method and target == "gelu"):
+            return self.gelu(node, a0, kwargs.get("approximate", "none"))
+        if (not method and target in (F.relu6,)) or (method and target == "relu6"):
+            return self.activation(node, "hardtanh", a0, ["min_val=0.0", "max_val=6.0"])
+        if name in _ACT or (name.endswith("_") and name[:-1] in _ACT):
+            inplace = name.endswith("_")
+            kw, params = _ACT[name[:-1] if inplace else name]
+            vals = []
+            for k, (pname, default) in enumerate(params):
+                v = args[1 + k] if len(args) > 1 + k else kwargs.get(pname, default)
+                if isinstance(v, _Const):
+                    v = v.tensor()
+                    if v.numel() != 1:
+                        self.refuse(node, "%s=%s: a parameter must be a number" % (pname, list(v.shape)))
+                    v = v.item()
+                if not isinstance(v, (int, float)) or isinstance(v, bool):
+                    self.refuse(node, "%s=%r: a parameter must be a number" % (pname, v))
+                vals.append("%s=%s" % (pname, _number(v)))
+            return self.activation(node, kw, a0, vals)
+        what = "method .%s()" % target if method else "function %s" % (getattr(target, "__module__", "") + "." +
+                                                                        name).lstrip(".")
+        self.refuse(node, "%s is not something jetgen computes" % what,
+                    "jetgen exports Linear layers, matrix products with constants, the activations of "
+                    "docs/spec.md, elementwise + - * / and integer powers, cat, split and slicing")
+
+
+def trace(module):
+    """The fx graph of module.forward, or ExportError saying why not."""
+    if isinstance(module, torch.jit.ScriptModule):
+        raise ExportError("%s is a TorchScript module: pass the Python nn.Module" % type(module).__name__)
+    if not isinstance(module, nn.Module):
+        raise ExportError("a %s is not an nn.Module" % type(module).__name__)
+    tracer = _Tracer()
+    try:
+        return tracer.trace(module)
+    except Exception as e:      # noqa: BLE001: fx's errors, reported with the user's line
+        tb = traceback.extract_tb(e.__traceback__)
+        user = [f for f in tb if "torch/" not in f.filename and "jetgen_fx" not in f.filename]
+        at = ""
+        if user:
+            f = user[-1]
+            at = " at %s:%d: %s" % (f.filename.rsplit("/", 1)[-1], f.lineno, (f.line or "").strip())
+        raise ExportError("torch.fx could not trace %s.forward()%s: %s: %s; jetgen exports what forward() "
+                          "computes, so forward() must not branch on the values or shapes of its input "
+                          "(if, for, while on tensors) or call code fx cannot follow"
+                          % (type(module).__name__, at, type(e).__name__, str(e).splitlines()[0] if str(e) else ""))
