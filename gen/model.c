@@ -220,19 +220,47 @@ double jg_model_flops(const jg_model *m, jg_mode mode)
     return flops;
 }
 
+/* The layer making value v, past identities and residual openings; NULL
+   for the input. */
+static const jg_layer *maker(const jg_model *m, size_t v)
+{
+    while (v > 0 && (m->layers[v - 1].kind == JG_IDENTITY || m->layers[v - 1].kind == JG_RESIDUAL))
+        v = m->layers[v - 1].arg[0];
+    return v == 0 ? NULL : &m->layers[v - 1];
+}
+
+/* Warnings once per spec, each naming its first place and counting the
+   others: piecewise-linear activations (d2u gets nothing from them), and
+   a dense layer right after another (two linear maps are one: an
+   activation is probably missing). */
 int jg_model_warn(const jg_model *m, jg_diag *d)
 {
-    size_t i;
+    const jg_layer *pl = NULL, *dd = NULL;
+    size_t i, n_pl = 0, n_dd = 0;
     int n = 0;
     for (i = 0; i < m->n_layers; i++) {
-        const jg_layer *l = &m->layers[i];
-        if (l->kind == JG_ACTIVATION && l->info->piecewise_linear) {
-            jg_diag_warning(d, m->spec_path, l->line, l->col,
-                            "%s is piecewise linear: its second derivative is 0 wherever it is "
-                            "defined, so d2u/dx2 gets nothing from this layer's kinks "
-                            "(PyTorch's autograd gives the same)", l->info->keyword);
-            n++;
-        }
+        const jg_layer *l = &m->layers[i], *before;
+        if (l->kind == JG_ACTIVATION && l->info->piecewise_linear && n_pl++ == 0)
+            pl = l;
+        if ((l->kind == JG_DENSE || l->kind == JG_MATMUL) && (before = maker(m, l->arg[0])) != NULL
+            && before->kind == JG_DENSE && n_dd++ == 0)
+            dd = l;
+    }
+    if (pl != NULL) {
+        jg_diag_warning(d, m->spec_path, pl->line, pl->col,
+                        "%s is piecewise linear%s: its second derivative is 0 wherever it is "
+                        "defined, so d2u/dx2 gets nothing from %s kinks (PyTorch's autograd gives the "
+                        "same); a smooth activation (tanh, silu, softplus, gelu) has one",
+                        pl->info->keyword, n_pl > 1 ? ", as are the other relu-type layers" : "",
+                        n_pl > 1 ? "their" : "its");
+        n++;
+    }
+    if (dd != NULL) {
+        jg_diag_warning(d, m->spec_path, dd->line, dd->col,
+                        "a dense layer right after another dense layer, nothing between them%s: two linear "
+                        "maps in a row are one linear map; an activation is probably missing",
+                        n_dd > 1 ? " (and in other places)" : "");
+        n++;
     }
     return n;
 }

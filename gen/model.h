@@ -115,8 +115,9 @@ size_t jg_model_params(const jg_model *m);
 /* Floating-point operations per point for a mode (docs/spec.md says what
    counts: a multiply-add is 2, an activation function call 1). */
 double jg_model_flops(const jg_model *m, jg_mode mode);
-/* The number of warnings this model deserves, each added to d: layers whose
-   second derivative is zero almost everywhere. */
+/* The number of warnings this model deserves, each added to d, each once
+   per model: layers whose second derivative is zero almost everywhere, and
+   a dense layer right after another (an activation probably missing). */
 int jg_model_warn(const jg_model *m, jg_diag *d);
 
 #endif

@@ -31,7 +31,6 @@ scripts written against the earlier exporter; they are traced like any
 other module.
 """
 
-import copy
 import json
 import os
 import shutil
@@ -45,7 +44,7 @@ import torch
 from torch import nn
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from jetgen_fx import ExportError, Translator, trace  # noqa: E402
+from jetgen_fx import ExportError, Translator, as_float64, trace  # noqa: E402
 
 HEADER = "# exported by tools/jetgen_export.py"
 
@@ -228,7 +227,7 @@ def _widths(module, graph, n_in, input_names):
     total = n_in if n_in is not None else (len(input_names) if input_names is not None else None)
     if len(ph) == 1 and total is None:
         total = _static_width(module, ph[0])
-    probe = copy.deepcopy(module).double().eval()
+    probe = as_float64(module)
 
     def works(widths):
         xs = [torch.rand(3, w, dtype=torch.float64) if w is not None else torch.rand(3, dtype=torch.float64)
@@ -303,10 +302,10 @@ def _normwise(got, want):
     return d / n if n > 0 else d
 
 
-def _check(module, widths, output, spec_path, n_in, domain, count):
+def _check(module, widths, output, spec_path, n_in, domain, count, detaches=False):
     """ExportError unless the spec at spec_path computes what module does;
     jetgen's warnings come back as a list."""
-    ref = copy.deepcopy(module).double().eval()
+    ref = as_float64(module)
     xs = _points(n_in, domain, count)
     fd, pts = tempfile.mkstemp(prefix=".jetgen-points-", dir=os.path.dirname(spec_path))
     with os.fdopen(fd, "w") as f:
@@ -329,10 +328,14 @@ def _check(module, widths, output, spec_path, n_in, domain, count):
             errs[key] = max(errs[key], _normwise(gt, want))
     bad = [k for k, tol in (("u", 1e-12), ("du", 1e-10), ("d2u", 1e-10)) if not errs[k] <= tol]
     if bad:
+        why = ""
+        if "u" not in bad and detaches:
+            why = ("; forward() calls .detach(), which stops PyTorch's derivatives there while jetgen "
+                   "differentiates the values forward() computes: take .detach() out of forward()")
         raise ExportError("the exported network does not compute what %s does: at %d points of the domain, "
-                          "normwise %s (want u within 1e-12, du and d2u within 1e-10); nothing was written"
+                          "normwise %s (want u within 1e-12, du and d2u within 1e-10)%s; nothing was written"
                           % (type(module).__name__, count,
-                             ", ".join("%s off by %.3g" % (k, errs[k]) for k in ("u", "du", "d2u"))))
+                             ", ".join("%s off by %.3g" % (k, errs[k]) for k in ("u", "du", "d2u")), why))
     return [l.split("warning: ", 1)[1] for l in run.stderr.splitlines() if "warning: " in l], errs
 
 
@@ -392,7 +395,9 @@ def export(module, spec_path, input_names=None, n_in=None, output=None, domain=N
         save_safetensors(tr.tensors, os.path.join(tmp, os.path.basename(weights_path)))
         with open(tmp_spec, "w") as f:
             f.write(text)
-        said, _ = _check(module, widths, output, tmp_spec, total, domain, points)
+        detaches = any(n.op == "call_method" and n.target in ("detach", "detach_") or
+                       n.op == "call_function" and n.target is torch.detach for n in graph.nodes)
+        said, _ = _check(module, widths, output, tmp_spec, total, domain, points, detaches)
         os.replace(os.path.join(tmp, os.path.basename(weights_path)), weights_path)
         os.replace(tmp_spec, spec_path)
     finally:

@@ -13,6 +13,8 @@ batch size (x.shape[0]). What cannot be one of these is refused with the
 op, the module path and the line of forward() it came from.
 """
 
+import dis
+import inspect
 import math
 import operator
 import traceback
@@ -52,6 +54,21 @@ class _Shape:
         self.net = net
 
 
+class _Proxy(fx.Proxy):
+    """fx's Proxy, able to unpack `a, b = torch.split(...)` under Python
+    3.11 too: torch 1.13 finds the unpacking instruction by f_lasti // 2,
+    which 3.11's inline caches throw off; here it is found by its offset."""
+
+    def __iter__(self):
+        frame = inspect.currentframe().f_back
+        for inst in dis.get_instructions(frame.f_code):
+            if inst.offset == frame.f_lasti:
+                if inst.opname == "UNPACK_SEQUENCE":
+                    return (self[i] for i in range(inst.argval))
+                break
+        return self.tracer.iter(self)
+
+
 class _Tracer(fx.Tracer):
     """fx's tracer, noting on every node the module path it was made in and
     the line of forward() that made it."""
@@ -67,6 +84,9 @@ class _Tracer(fx.Tracer):
             return super().call_module(m, forward, args, kwargs)
         finally:
             self._paths.pop()
+
+    def proxy(self, node):
+        return _Proxy(node, self)
 
     def create_node(self, *args, **kwargs):
         node = super().create_node(*args, **kwargs)
@@ -167,7 +187,7 @@ class Translator:
     def save(self, hint, t):
         key = (id(t), tuple(t.shape))
         if key in self._saved:
-            return self._saved[key]
+            return self._saved[key][0]
         name = hint
         k = 1
         taken = {n for n, _ in self.tensors}
@@ -175,7 +195,7 @@ class Translator:
             name = "%s_%d" % (hint, k)
             k += 1
         self.tensors.append((name, t.detach()))
-        self._saved[key] = name
+        self._saved[key] = (name, t)       # t kept alive: its id stays its own
         return name
 
     # ---- refusals ----
@@ -676,6 +696,19 @@ class Translator:
         self.refuse(node, "%s is not something jetgen computes" % what,
                     "jetgen exports Linear layers, matrix products with constants, the activations of "
                     "docs/spec.md, elementwise + - * / and integer powers, cat, split and slicing")
+
+
+def as_float64(module):
+    """A copy of module in float64 and eval mode: parameters, buffers and
+    plain tensor attributes alike (module.double() leaves the last as they
+    are)."""
+    import copy
+    m = copy.deepcopy(module).double().eval()
+    for sub in m.modules():
+        for k, v in list(vars(sub).items()):
+            if isinstance(v, torch.Tensor) and v.is_floating_point():
+                setattr(sub, k, v.double())
+    return m
 
 
 def trace(module):
