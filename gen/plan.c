@@ -459,8 +459,8 @@ static void needs_of(const char *name, int is_float, const char *const *helpers,
    before the first of them (in the template's order). */
 static void find_kernels(jg_plan *p)
 {
-    static const char *const helpers[] = {"pow2", "pow2f", "expm1", "exp_neg", "logistic", "log1p",
-                                          "sincos"};
+    static const char *const helpers[] = {"pow2", "pow2f", "expm1", "exp_neg", "expm1_neg", "logistic",
+                                          "log1p", "sincos"};
     const size_t n_helpers = sizeof helpers / sizeof helpers[0];
     size_t i, k, first_act = 0;
     unsigned mask = 0;

@@ -49,6 +49,8 @@ typedef struct parser {
     int format;         /* 1 (until a `format` statement says otherwise), 2 or 3 */
     int statements;     /* statements read */
     int output_line;    /* format 3: where `output` was */
+    char **failed;      /* format 3: values whose statement had an error (owned) */
+    size_t n_failed;    /* (their uses say nothing more) */
 } parser;
 
 /* s shown safely inside a message: printable ASCII kept, the rest as \xNN,
@@ -482,6 +484,9 @@ static int find_value(parser *p, const token *t, size_t *v)
         if (strcmp(m->input_names[i], t->s) == 0)
             break;
     if (m->input_names == NULL || i == m->n_in) {
+        for (i = 0; i < p->n_failed; i++)
+            if (strcmp(p->failed[i], t->s) == 0)
+                return -1;      /* its statement's error was said */
         jg_diag_error(p->d, p->path, p->line, t->col, "unknown value '%s' (a value is named by "
                       "'NAME = ...' before its use, or is an input)", shown(t->s, show));
         return -1;
@@ -509,14 +514,12 @@ static size_t width_of(const parser *p, size_t v)
 }
 
 /* A statement of format 3: NAME = KEYWORD ARGS, the operands named. */
+static int assign_op(parser *p, token *t, int nt);
+
 static void do_assign(parser *p, token *t, int nt)
 {
     char show[256];
-    const jg_layer_info *info;
-    jg_layer *l;
-    size_t args[JG_MAX_ARGS], n_args = 0, n = 0, start = 0, i;
-    double param[2] = {0.0, 0.0};
-    int first_arg = 3, last_arg, k, ok = 1;
+    size_t i;
     if (strchr(t[0].s, '=') != NULL || nt < 2 || strcmp(t[1].s, "=") != 0) {
         jg_diag_error(p->d, p->path, p->line, t[0].col, "a statement of format 3 is 'NAME = KEYWORD "
                       "OPERANDS...', with spaces around '='");
@@ -539,21 +542,43 @@ static void do_assign(parser *p, token *t, int nt)
             jg_diag_error(p->d, p->path, p->line, t[0].col, "'%s' is an input's name", t[0].s);
             return;
         }
+    if (assign_op(p, t, nt) != 0) {
+        char **f = (char **)jg_realloc_n(p->failed, p->n_failed + 1, sizeof *f);
+        if (f == NULL || (f[p->n_failed] = jg_strdup(t[0].s)) == NULL) {
+            if (f != NULL)
+                p->failed = f;
+            oom(p);
+            return;
+        }
+        p->failed = f;
+        p->n_failed++;
+    }
+}
+
+/* The operation of a format-3 statement, t[2] on; 0, or -1 after an error. */
+static int assign_op(parser *p, token *t, int nt)
+{
+    char show[256];
+    const jg_layer_info *info;
+    jg_layer *l;
+    size_t args[JG_MAX_ARGS], n_args = 0, n = 0, start = 0, i;
+    double param[2] = {0.0, 0.0};
+    int first_arg = 3, last_arg, k, ok = 1;
     if (nt < 3) {
         jg_diag_error(p->d, p->path, p->line, t[1].col, "'=' needs a keyword and operands after it");
-        return;
+        return -1;
     }
     info = jg_layer_lookup(t[2].s);
     if (info == NULL) {
         const char *guess = jg_layer_suggest(t[2].s);
         jg_diag_error(p->d, p->path, p->line, t[2].col, "unknown layer '%s'%s%s%s", shown(t[2].s, show),
                       guess ? " (did you mean '" : "", guess ? guess : "", guess ? "'?)" : "");
-        return;
+        return -1;
     }
     if (info->kind == JG_RESIDUAL || info->kind == JG_END) {
         jg_diag_error(p->d, p->path, p->line, t[2].col, "'%s' is for chains (format 2); in a graph write "
                       "'y = add x f' for a residual block", info->keyword);
-        return;
+        return -1;
     }
     /* the operands' places among the words */
     last_arg = nt;
@@ -564,13 +589,13 @@ static void do_assign(parser *p, token *t, int nt)
         if (nt != 6) {
             jg_diag_error(p->d, p->path, p->line, t[2].col, "'%s' takes a width, a tensor name and an "
                           "operand: NAME = %s N TENSOR VALUE", info->keyword, info->keyword);
-            return;
+            return -1;
         }
         n = parse_width(t[3].s);
         if (n == 0 || (info->kind == JG_FOURIER && n > JG_MAX_WIDTH / 2)) {
             jg_diag_error(p->d, p->path, p->line, t[3].col, "%s width must be 1 to %d, not '%s'", info->keyword,
                           info->kind == JG_FOURIER ? JG_MAX_WIDTH / 2 : JG_MAX_WIDTH, shown(t[3].s, show));
-            return;
+            return -1;
         }
         first_arg = 5;
         break;
@@ -585,13 +610,13 @@ static void do_assign(parser *p, token *t, int nt)
         if (nt != 5) {
             jg_diag_error(p->d, p->path, p->line, t[2].col, "'%s' takes two operands: NAME = %s A B",
                           info->keyword, info->keyword);
-            return;
+            return -1;
         }
         break;
     case JG_CAT:
         if (nt < 4 || nt > 3 + JG_MAX_ARGS) {
             jg_diag_error(p->d, p->path, p->line, t[2].col, "'cat' takes 1 to %d operands", JG_MAX_ARGS);
-            return;
+            return -1;
         }
         break;
     default:
@@ -599,7 +624,7 @@ static void do_assign(parser *p, token *t, int nt)
     }
     if (nt <= first_arg) {
         jg_diag_error(p->d, p->path, p->line, t[2].col, "'%s' needs an operand", info->keyword);
-        return;
+        return -1;
     }
     for (k = first_arg; k < last_arg; k++) {
         if (find_value(p, &t[k], &args[n_args]) != 0)
@@ -607,7 +632,7 @@ static void do_assign(parser *p, token *t, int nt)
         n_args++;
     }
     if (!ok)
-        return;
+        return -1;
     p->width = width_of(p, args[0]);
     /* the arguments after the operand */
     switch (info->kind) {
@@ -620,14 +645,14 @@ static void do_assign(parser *p, token *t, int nt)
             nt = 4;
         }
         if (read_params(p, info, t + 3, nt - 3, param) != 0)
-            return;
+            return -1;
         n = p->width;
         break;
     case JG_SCALE:
         if (nt < 5 || nt > 6) {
             jg_diag_error(p->d, p->path, p->line, t[2].col, "'scale' takes an operand, a factor and an "
                           "optional offset: NAME = scale VALUE MUL [ADD]");
-            return;
+            return -1;
         }
         for (k = 4; k < nt; k++) {
             double v;
@@ -636,7 +661,7 @@ static void do_assign(parser *p, token *t, int nt)
             else if (strlen(t[k].s) > JG_MAX_NAME) {
                 jg_diag_error(p->d, p->path, p->line, t[k].col, "tensor name is longer than %d bytes",
                               JG_MAX_NAME);
-                return;
+                return -1;
             }
         }
         n = p->width;
@@ -644,7 +669,7 @@ static void do_assign(parser *p, token *t, int nt)
     case JG_IDENTITY:
         if (nt != 4) {
             jg_diag_error(p->d, p->path, p->line, t[4].col, "'identity' takes one operand");
-            return;
+            return -1;
         }
         n = p->width;
         break;
@@ -653,14 +678,14 @@ static void do_assign(parser *p, token *t, int nt)
         if (nt != 6 || !all_digits(t[4].s) || !all_digits(t[5].s) || strlen(t[4].s) > 6 || strlen(t[5].s) > 6) {
             jg_diag_error(p->d, p->path, p->line, t[2].col, "'slice' takes an operand and two component "
                           "numbers: NAME = slice VALUE START STOP (components START to STOP - 1)");
-            return;
+            return -1;
         }
         start = (size_t)atol(t[4].s);
         stop = (size_t)atol(t[5].s);
         if (!(start < stop && stop <= p->width)) {
             jg_diag_error(p->d, p->path, p->line, t[4].col, "slice %zu %zu of a value %zu wide: START < STOP "
                           "<= %zu", start, stop, p->width, p->width);
-            return;
+            return -1;
         }
         n = stop - start;
         break;
@@ -671,7 +696,7 @@ static void do_assign(parser *p, token *t, int nt)
         if (wa != wb && wa != 1 && wb != 1) {
             jg_diag_error(p->d, p->path, p->line, t[4].col, "'%s' of values %zu and %zu wide: widths must "
                           "match, or one be 1 (broadcast)", info->keyword, wa, wb);
-            return;
+            return -1;
         }
         n = wa > wb ? wa : wb;
         param[0] = strcmp(info->keyword, "sub") == 0 ? -1.0 : 1.0;
@@ -683,7 +708,7 @@ static void do_assign(parser *p, token *t, int nt)
         if (n > JG_MAX_WIDTH) {
             jg_diag_error(p->d, p->path, p->line, t[2].col, "'cat' makes a value %zu wide, more than %d",
                           n, JG_MAX_WIDTH);
-            return;
+            return -1;
         }
         break;
     case JG_DENSE:
@@ -694,7 +719,7 @@ static void do_assign(parser *p, token *t, int nt)
     }
     l = add_layer(p, info->kind, t[2].col);
     if (l == NULL)
-        return;
+        return -1;
     l->info = info;
     l->param[0] = param[0];
     l->param[1] = param[1];
@@ -703,8 +728,10 @@ static void do_assign(parser *p, token *t, int nt)
     l->off = start;
     l->n_out = info->kind == JG_FOURIER ? 2 * n : n;
     l->name = jg_strdup(t[0].s);
-    if (l->name == NULL)
+    if (l->name == NULL) {
         oom(p);
+        return -1;
+    }
     if (info->kind == JG_DENSE || info->kind == JG_MATMUL || info->kind == JG_FOURIER)
         take_tensor(p, &t[4], &l->tensor);
     if (info->kind == JG_SCALE)
@@ -713,6 +740,7 @@ static void do_assign(parser *p, token *t, int nt)
             if (!parse_number(t[k].s, &v))
                 take_tensor(p, &t[k], k == 4 ? &l->tensor : &l->tensor2);
         }
+    return 0;
 }
 
 /* `output NAME`: the value that is u (format 3). */
@@ -1017,6 +1045,12 @@ jg_model *jg_spec_parse(const char *spec_path, const char *text, size_t len, jg_
         p.m->output = p.m->n_layers;
     }
     p.m->format = p.format;
+    {
+        size_t i;
+        for (i = 0; i < p.n_failed; i++)
+            jg_free(p.failed[i]);
+        jg_free(p.failed);
+    }
     if (d->n_errors == errors0)
         jg_plan_check(p.m, d);
     if (d->n_errors == errors0)

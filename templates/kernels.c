@@ -21,6 +21,7 @@
                  exp (pow2f: in float)
      expm1       e^x - 1 for x in [0, 40], vectorizable
      exp_neg     e^-x for x >= 0, vectorizable
+     expm1_neg   e^x - 1 for x <= 0 given e^x (elu, selu)
      logistic    sigma(x) and 1 - sigma(x), each to full relative precision
      log1p       log(1 + w) for w in [0, 1], vectorizable
      sincos      sin y and cos y for |y| <= 2^19, vectorizable
@@ -771,7 +772,9 @@ MODEL__INLINE double model__exp_neg(double x)
     const double q = 1.0 + model__expm1_series(r);
     return q * model__pow2(h) * model__pow2(n - h);
 }
+/**** end exp_neg ****/
 
+/**** begin expm1_neg ****/
 /* e^x - 1 for x <= 0, given e = e^x: the series for |x| <= 0.34, m (m + 2)
    with m = e^(x/2) - 1 from the series down to -0.69, then e - 1 (e <= 1/2:
    no cancellation). Within 2.5 units in the last place (test_kernels). */
@@ -780,7 +783,7 @@ MODEL__INLINE double model__expm1_neg(double x, double e)
     const double m = model__expm1_series(0.5 * x);
     return x > -0.34 ? model__expm1_series(x) : x > -0.69 ? m * (m + 2.0) : e - 1.0;
 }
-/**** end exp_neg ****/
+/**** end expm1_neg ****/
 
 /**** begin logistic ****/
 /* a = sigma(x) = 1 / (1 + e^-x) and b = 1 - a. With e = e^-|x|, a and b
@@ -1112,7 +1115,7 @@ MODEL__API void model__mish(size_t n, double p, double q, const model__real *z,
 /**** end mish ****/
 
 /**** begin elu ****/
-/* needs: pow2 exp_neg */
+/* needs: pow2 exp_neg expm1_neg */
 /* elu (p = alpha): z for z > 0; alpha (e^z - 1) for z <= 0, where
    s' = s'' = alpha e^z (PyTorch's at z = 0: alpha). */
 MODEL__API void model__elu(size_t n, double p, double q, const model__real *z,
@@ -1131,7 +1134,7 @@ MODEL__API void model__elu(size_t n, double p, double q, const model__real *z,
 /**** end elu ****/
 
 /**** begin selu ****/
-/* needs: pow2 exp_neg */
+/* needs: pow2 exp_neg expm1_neg */
 /* selu: scale elu(z, alpha) with PyTorch's constants. */
 MODEL__API void model__selu(size_t n, double p, double q, const model__real *z,
                             model__real *s0, model__real *s1, model__real *s2)

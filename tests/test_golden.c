@@ -31,6 +31,7 @@ static const golden_case cases[] = {
     {"layers.c", "emit tests/golden/layers.spec --prefix layers --hessian full,diag,laplacian -o -"},
     {"layers-single.h", "emit tests/golden/layers.spec --prefix layers --hessian diag,laplacian "
                         "--single-header -"},
+    {"graph.c", "emit tests/golden/graph.spec --prefix graph --hessian full,diag,laplacian -o -"},
 };
 #define N_CASES (sizeof cases / sizeof cases[0])
 

@@ -597,7 +597,8 @@ START_TEST(random_network_matches_oracle)
 END_TEST
 
 /* Every kernel in one network, emitted in double and float, compiles with
-   no warning under gcc, clang, g++ and tcc. */
+   no warning under gcc, clang, g++ and tcc; so does a graph of every
+   format-3 statement (tests/golden/graph.spec: copy, add, mul, offsets). */
 START_TEST(every_kernel_compiles_cleanly)
 {
     static const char *const compilers[] = {
@@ -628,10 +629,15 @@ START_TEST(every_kernel_compiles_cleanly)
         len += (size_t)sprintf(spec + len, "%s\n", act_name[a]);
     len += (size_t)sprintf(spec + len, "end\nfourier 4 ff\ndense 8 l2\n");
     tu_write_file(tu_path(dir, "m.spec"), spec, len);
-    for (prec = 0; prec < 2; prec++) {
+    for (prec = 0; prec < 4; prec++) {
+        char spec_path[1024];
+        if (prec < 2)
+            snprintf(spec_path, sizeof spec_path, "%s/m.spec", dir);
+        else
+            snprintf(spec_path, sizeof spec_path, "%s/tests/golden/graph.spec", getenv("JG_SOURCE_ROOT"));
         snprintf(c_path, sizeof c_path, "%s/m%d.c", dir, prec);
-        snprintf(cmd, sizeof cmd, "'%s' emit '%s/m.spec' -o '%s' --precision %s --hessian full,diag,laplacian "
-                 "2>/dev/null", getenv("JETGEN"), dir, c_path, prec ? "float" : "double");
+        snprintf(cmd, sizeof cmd, "'%s' emit '%s' -o '%s' --precision %s --hessian full,diag,laplacian "
+                 "2>/dev/null", getenv("JETGEN"), spec_path, c_path, prec % 2 ? "float" : "double");
         ck_assert_msg(tu_run(cmd) == 0, "%s", cmd);
         for (c = 0; c < sizeof compilers / sizeof compilers[0]; c++) {
             snprintf(cmd, sizeof cmd, "%s -c '%s' -o '%s/m.o' 2>'%s/cc.log'", compilers[c], c_path, dir, dir);
@@ -639,6 +645,41 @@ START_TEST(every_kernel_compiles_cleanly)
                 char *log = tu_read_file(tu_path(dir, "cc.log"), NULL);
                 ck_abort_msg("%s\n%s", cmd, log ? log : "");
             }
+        }
+    }
+}
+END_TEST
+
+/* Each activation alone (dense, it, dense) emitted in double compiles with
+   no warning under every compiler: a kernel must not bring helpers it does
+   not call (clang warns about an unused static inline function). Run once,
+   not per instruction set. */
+START_TEST(each_activation_alone_compiles_cleanly)
+{
+    static const char *const compilers[] = {
+        "gcc -std=c99 -Wall -Wextra -pedantic -Werror", "clang -std=c99 -Wall -Wextra -pedantic -Werror",
+        "tcc -Wall -Werror", "g++ -x c++ -Wall -Wextra -pedantic -Werror"};
+    static const double w1[8] = {0.5, -0.25, 0.125, 1.0, -1.0, 2.0, 0.75, -0.5};
+    const char *dir = tu_tmpdir();
+    char spec[512], cmd[4096], c_path[1024];
+    tu_tensor t[2] = {{"a.weight", "F64", 2, {4, 1, 0, 0}, w1}, {"b.weight", "F64", 2, {1, 4, 0, 0}, w1}};
+    size_t c;
+    int len;
+    if (getenv("JETGEN_ISA") != NULL)
+        return;
+    tu_write_safetensors(tu_path(dir, "w.safetensors"), t, 2);
+    len = snprintf(spec, sizeof spec, "input 1\nweights w.safetensors\ndense 4 a\n%s\ndense 1 b\n",
+                   act_name[_i]);
+    tu_write_file(tu_path(dir, "a.spec"), spec, (size_t)len);
+    snprintf(c_path, sizeof c_path, "%s/a.c", dir);
+    snprintf(cmd, sizeof cmd, "'%s' emit '%s/a.spec' -o '%s' --hessian full,diag,laplacian 2>/dev/null",
+             getenv("JETGEN"), dir, c_path);
+    ck_assert_msg(tu_run(cmd) == 0, "%s", cmd);
+    for (c = 0; c < sizeof compilers / sizeof compilers[0]; c++) {
+        snprintf(cmd, sizeof cmd, "%s -c '%s' -o '%s/a.o' 2>'%s/cc.log'", compilers[c], c_path, dir, dir);
+        if (tu_run(cmd) != 0) {
+            char *log = tu_read_file(tu_path(dir, "cc.log"), NULL);
+            ck_abort_msg("%s alone: %s\n%s", act_name[_i], cmd, log ? log : "");
         }
     }
 }
@@ -652,6 +693,7 @@ int main(void)
     tcase_add_loop_test(tc, activations_match_definitions, 0, 2 * N_ACTS);
     tcase_add_loop_test(tc, random_network_matches_oracle, 0, 4 * N_ACTS);
     tcase_add_test(tc, every_kernel_compiles_cleanly);
+    tcase_add_loop_test(tc, each_activation_alone_compiles_cleanly, 0, N_ACTS);
     suite_add_tcase(s, tc);
     return tu_run_suite(s);
 }

@@ -121,6 +121,36 @@ static const struct bad_case {
      "model.spec:3: tensor l0.weight has shape [4, 1], expected [3, 1]", 2},
     {"input 1\nweights w.st\nfourier 0 l0.weight\ndense 2 l1\n", "model.spec:3:9: fourier width must be 1 to 32768", 1},
     {"input 1\nscale 2 1\ndense 4 l0\n", "model.spec: no 'weights' statement naming the safetensors file", 1},
+    /* format 3 */
+    {"format 3\ninput x\nweights w.st\nh = dense 4 l0 y\noutput h\n",
+     "model.spec:4:16: unknown value 'y' (a value is named by 'NAME = ...' before its use, or is an input)", 1},
+    {"format 3\ninput x\nweights w.st\nh = dense 4 l0 x\nh = tanh h\noutput h\n",
+     "model.spec:5:1: value 'h' is defined twice (first on line 4)", 1},
+    {"format 3\ninput x\nweights w.st\nh = dense 4 l0 x\n", "model.spec: no 'output' statement", 1},
+    {"format 3\ninput x\nweights w.st\nh = dense 4 l0 x\ng = dense 2 l1 h\nk = add h g\noutput k\n",
+     "model.spec:6:11: 'add' of values 4 and 2 wide: widths must match, or one be 1 (broadcast)", 1},
+    {"format 3\ninput x\nweights w.st\nh = dense 4 l0 x\ns = slice h 2 5\noutput s\n",
+     "model.spec:5:13: slice 2 5 of a value 4 wide", 1},
+    {"format 3\ninput x\nweights w.st\nh = dense 4 l0 x\ntanh h\noutput h\n",
+     "model.spec:5:1: in format 3 a layer names its value and operands: NAME = tanh ... VALUE", 1},
+    {"format 3\ninput x\nweights w.st\nh=tanh x\noutput h\n",
+     "model.spec:4:1: a statement of format 3 is 'NAME = KEYWORD OPERANDS...', with spaces around '='", 2},
+    {"format 3\ninput x\nweights w.st\nh = tahn x\noutput h\n",
+     "model.spec:4:5: unknown layer 'tahn' (did you mean 'tanh'?)", 1},
+    {"format 3\ninput x\nweights w.st\nh = residual x\noutput h\n",
+     "model.spec:4:5: 'residual' is for chains (format 2)", 1},
+    {"format 3\ninput x\nweights w.st\ninput = tanh x\noutput x\n", "model.spec:4:1: 'input' given twice", 1},
+    {"format 3\ninput x\nweights w.st\nx = tanh x\noutput x\n", "model.spec:4:1: 'x' is an input's name", 1},
+    {"format 3\ninput x\nweights w.st\nh = pow x n=2.5\noutput h\n",
+     "model.spec:4:9: pow needs an integer n from -64 to 64, not 2.5", 1},
+    {"format 3\ninput x\nweights w.st\nh = matmul 3 l0.weight x\noutput h\n",
+     "model.spec:4: tensor l0.weight has shape [4, 1], expected [3, 1]", 1},
+    {"format 3\ninput x\nweights w.st\nh = dense 4 l0 x\noutput h\noutput h\n",
+     "model.spec:6:1: 'output' given twice (first on line 5)", 1},
+    {"input 1\nweights w.st\ndense 4 l0\nadd\n", "model.spec:4:1: 'add' is a statement of format 3", 1},
+    {"input 1\nweights w.st\ndense 4 l0\noutput l0\n", "model.spec:4:1: 'output' is a statement of format 3", 1},
+    {"input 1\nweights w.st\nformat 3\ndense 4 l0\n", "model.spec:3:1: 'format' must be the first statement", 1},
+    {"format 4\ninput 1\nweights w.st\ndense 4 l0\n", "model.spec:1:8: 'format' takes 1, 2 or 3, not '4'", 1},
 };
 
 START_TEST(bad_spec_is_refused)
@@ -135,6 +165,47 @@ START_TEST(bad_spec_is_refused)
                   "case %d: message\n%s\ndoes not say\n%s", _i, jg_buf_str(&d.text), c->want);
     ck_assert_msg(d.n_errors == c->n_errors, "case %d: %d errors, want %d:\n%s", _i, d.n_errors,
                   c->n_errors, jg_buf_str(&d.text));
+    jg_diag_free(&d);
+}
+END_TEST
+
+/* A graph of every format-3 statement: the values, widths and operands
+   as written. */
+START_TEST(format3_graph)
+{
+    jg_diag d = JG_DIAG_INIT;
+    jg_model *m;
+    make_weights();
+    m = load_text("format 3\ninput x t\nweights w.st\n"
+                  "a = dense 4 l0 x            # x: input 0\n"
+                  "b = tanh a\n"
+                  "c = scale b -1 1\n"
+                  "d = mul c b\n"
+                  "e = sub d t                 # t: broadcast\n"
+                  "f = cat e x input\n"
+                  "g = slice f 1 5\n"
+                  "h = dense 2 l1 g\n"
+                  "k = matmul 4 l2.weight h\n"
+                  "p = pow k n=3\n"
+                  "q = add p k\n"
+                  "r = identity q\n"
+                  "output r\n", &d);
+    ck_assert_msg(m != NULL, "%s", jg_buf_str(&d.text));
+    ck_assert_int_eq(m->format, 3);
+    ck_assert_uint_eq(m->n_in, 2);
+    ck_assert_uint_eq(m->n_out, 4);
+    /* x and t are slices made on first use: 12 statements, 14 layers */
+    ck_assert_uint_eq(m->n_layers, 14);
+    ck_assert(m->layers[0].kind == JG_SLICE && m->layers[0].off == 0 && m->layers[0].n_out == 1);
+    ck_assert(m->layers[1].kind == JG_DENSE && m->layers[1].arg[0] == 1 && m->layers[1].n_out == 4);
+    ck_assert(m->layers[6].kind == JG_ADD && m->layers[6].param[0] == -1.0 && m->layers[6].arg[1] == 6);
+    ck_assert(m->layers[7].kind == JG_CAT && m->layers[7].n_args == 3 && m->layers[7].n_out == 7);
+    ck_assert(m->layers[8].kind == JG_SLICE && m->layers[8].off == 1 && m->layers[8].n_out == 4);
+    ck_assert(m->layers[10].kind == JG_MATMUL && m->layers[10].n_in == 2 && m->layers[10].w[3] == 1.0);
+    ck_assert(m->layers[11].kind == JG_ACTIVATION && m->layers[11].param[0] == 3.0);
+    ck_assert_uint_eq(m->output, 14);
+    ck_assert_str_eq(m->layers[13].name, "r");
+    jg_model_free(m);
     jg_diag_free(&d);
 }
 END_TEST
@@ -384,6 +455,7 @@ int main(void)
     tcase_add_test(tc, prefix_must_be_an_identifier);
     tcase_add_test(tc, emit_refuses_bad_prefix);
     tcase_add_test(tc, suggestions);
+    tcase_add_test(tc, format3_graph);
     suite_add_tcase(s, tc);
     return tu_run_suite(s);
 }

@@ -910,7 +910,7 @@ LAYERS__API void layers__mish(size_t n, double p, double q, const layers__real *
     }
 }
 
-/* needs: pow2 exp_neg */
+/* needs: pow2 exp_neg expm1_neg */
 /* elu (p = alpha): z for z > 0; alpha (e^z - 1) for z <= 0, where
    s' = s'' = alpha e^z (PyTorch's at z = 0: alpha). */
 LAYERS__API void layers__elu(size_t n, double p, double q, const layers__real *z,
@@ -927,7 +927,7 @@ LAYERS__API void layers__elu(size_t n, double p, double q, const layers__real *z
     }
 }
 
-/* needs: pow2 exp_neg */
+/* needs: pow2 exp_neg expm1_neg */
 /* selu: scale elu(z, alpha) with PyTorch's constants. */
 LAYERS__API void layers__selu(size_t n, double p, double q, const layers__real *z,
                             layers__real *s0, layers__real *s1, layers__real *s2)
