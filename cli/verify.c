@@ -3,9 +3,11 @@
    independent computation (fdiff.c: the network in long double, derivatives
    by central differences with Romberg extrapolation), at sample points;
    prints the worst error of each quantity and exits non-zero when one is
-   above the tolerance. */
+   above the tolerance. With --reference, the reference is the numbers of
+   a file instead (the module's, as tools/jetgen_export.py writes them). */
 #include <dlfcn.h>
 #include <errno.h>
+#include <jansson.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,7 +38,95 @@ static const char usage_verify[] =
     "                    1e-2 in float)\n"
     "  --library FILE.so check this shared object, built from the emitted file\n"
     "                    of the same SPEC, instead of the JIT's code; its\n"
-    "                    functions are NAME_eval, ... (--prefix, default model)\n";
+    "                    functions are NAME_eval, ... (--prefix, default model)\n"
+    "  --reference FILE  check against the numbers in FILE instead: JSON with\n"
+    "                    \"points\", \"u\", \"du\" and \"d2u\" (the full Hessian) as\n"
+    "                    `jetgen eval --format json` writes them, e.g. PyTorch's\n"
+    "                    for the module (jetgen_export.py --reference); the\n"
+    "                    tolerance defaults to 1e-10 (1e-3 in float)\n";
+
+/* The reference file: its points, and u, du, d2u at each (in the layouts
+   of the emitted functions). */
+typedef struct reference {
+    double *u, *du, *d2u;
+} reference;
+
+/* Numbers of a JSON array nested `depth` deep, each level as long as
+   dims[], into out (row-major); the place of a mismatch in *why. */
+static int json_numbers(const json_t *a, const size_t *dims, int depth, double *out, size_t *at,
+                        const char **why)
+{
+    size_t i;
+    if (depth == 0) {
+        if (!json_is_number(a)) {
+            *why = json_is_null(a) ? "a null (NaN or an infinity)" : "something that is not a number";
+            return -1;
+        }
+        out[(*at)++] = json_number_value(a);
+        return 0;
+    }
+    if (!json_is_array(a) || json_array_size(a) != dims[0]) {
+        *why = "an array of the wrong length for the network";
+        return -1;
+    }
+    for (i = 0; i < dims[0]; i++)
+        if (json_numbers(json_array_get(a, i), dims + 1, depth - 1, out, at, why) != 0)
+            return -1;
+    return 0;
+}
+
+/* Reads FILE into pts and r for m. 0, or -1 with the reason in d. */
+static int read_reference(const char *path, const jg_model *m, cli_points *pts, reference *r, jg_diag *d)
+{
+    static const char *const key[4] = {"points", "u", "du", "d2u"};
+    json_error_t je;
+    json_t *root = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
+    const json_t *points;
+    double **dst[4];
+    size_t n, k, dims[4][5];
+    int depth[4] = {2, 2, 3, 4}, rc = -1, overflow = 0;
+    if (root == NULL) {
+        jg_diag_error(d, path, je.line, je.column, "not a reference file: %s", je.text);
+        return -1;
+    }
+    points = json_object_get(root, "points");
+    if (!json_is_array(points) || (n = json_array_size(points)) == 0) {
+        jg_diag_error(d, path, 0, 0, "no \"points\" array (a reference is JSON with \"points\", \"u\", "
+                      "\"du\", \"d2u\")");
+        goto done;
+    }
+    for (k = 0; k < 4; k++)
+        dims[k][0] = n;
+    dims[0][1] = m->n_in;
+    dims[1][1] = dims[2][1] = dims[3][1] = m->n_out;
+    dims[2][2] = dims[3][2] = dims[3][3] = m->n_in;
+    dst[0] = &pts->x;
+    dst[1] = &r->u;
+    dst[2] = &r->du;
+    dst[3] = &r->d2u;
+    for (k = 0; k < 4; k++) {
+        size_t len = n, at = 0;
+        int j;
+        const char *why = NULL;
+        for (j = 1; j < depth[k]; j++)
+            len = jg_mul(len, dims[k][j], &overflow);
+        *dst[k] = (double *)jg_malloc_n(len, sizeof(double));
+        if (overflow || *dst[k] == NULL) {
+            jg_diag_error(d, path, 0, 0, "out of memory for %zu points", n);
+            goto done;
+        }
+        if (json_numbers(json_object_get(root, key[k]), dims[k], depth[k], *dst[k], &at, &why) != 0) {
+            jg_diag_error(d, path, 0, 0, "\"%s\" holds %s (%zu points, %zu inputs, %zu outputs)", key[k],
+                          why, n, m->n_in, m->n_out);
+            goto done;
+        }
+    }
+    pts->n = n;
+    rc = 0;
+done:
+    json_decref(root);
+    return rc;
+}
 
 enum { Q_U, Q_DU, Q_D2U, Q_DIAG, Q_LAP, N_Q };
 static const char *const q_name[N_Q] = {"u", "du", "d2u", "d2u_diag", "lap"};
@@ -264,7 +354,8 @@ int cli_verify(int argc, char **argv)
     jg_fdiff *fd = NULL;
     void *lib = NULL;
     cli_points pts = {0, 0, NULL};
-    const char *spec = NULL, *pfile = NULL, *library = NULL, *prefix = "model";
+    const char *spec = NULL, *pfile = NULL, *library = NULL, *prefix = "model", *rfile = NULL;
+    reference rf = {NULL, NULL, NULL};
     double lo = -1, hi = 1, tol = 0;
     unsigned long long seed = 1, state;
     unsigned long count = 16;
@@ -292,7 +383,7 @@ int cli_verify(int argc, char **argv)
             return strcmp(a, "--points") == 0 || strcmp(a, "--range") == 0 || strcmp(a, "--count") == 0
                            || strcmp(a, "--seed") == 0 || strcmp(a, "--precision") == 0
                            || strcmp(a, "--tolerance") == 0 || strcmp(a, "--library") == 0
-                           || strcmp(a, "--prefix") == 0
+                           || strcmp(a, "--prefix") == 0 || strcmp(a, "--reference") == 0
                        ? cli_usage_error(usage_verify, "'%s' needs a value", a)
                        : cli_usage_error(usage_verify, "unknown option '%s'", a);
         v = k + 1 < (size_t)argc ? argv[k + 1] : "";
@@ -322,6 +413,8 @@ int cli_verify(int argc, char **argv)
                 return cli_usage_error(usage_verify, "--tolerance takes a positive number, not '%s'", v);
         } else if (strcmp(a, "--library") == 0) {
             library = v;
+        } else if (strcmp(a, "--reference") == 0) {
+            rfile = v;
         } else if (strcmp(a, "--prefix") == 0) {
             prefix = v;
             if (jg_net_prefix_problem(prefix) != NULL)
@@ -339,8 +432,10 @@ int cli_verify(int argc, char **argv)
     }
     if (spec == NULL)
         return cli_usage_error(usage_verify, "%s", "no SPEC given");
+    if (rfile != NULL && pfile != NULL)
+        return cli_usage_error(usage_verify, "%s", "--reference brings its own points: no --points with it");
     if (tol == 0)
-        tol = precision == JG_NET_FLOAT ? 1e-2 : 1e-8;
+        tol = rfile != NULL ? (precision == JG_NET_FLOAT ? 1e-3 : 1e-10) : precision == JG_NET_FLOAT ? 1e-2 : 1e-8;
 
     m = jg_model_load(spec, &d);
     if (m == NULL)
@@ -350,7 +445,10 @@ int cli_verify(int argc, char **argv)
     no = m->n_out;
 
     /* the points */
-    if (pfile != NULL) {
+    if (rfile != NULL) {
+        if (read_reference(rfile, m, &pts, &rf, &d) != 0)
+            goto done;
+    } else if (pfile != NULL) {
         FILE *fp = strcmp(pfile, "-") == 0 ? stdin : fopen(pfile, "r");
         int bad;
         if (fp == NULL) {
@@ -450,7 +548,18 @@ int cli_verify(int argc, char **argv)
     }
     for (p = 0; p < pts.n; p++) {
         long double biggest = 0;
-        if (jg_fdiff_jet(fd, pts.x + p * ni, ref[Q_U], ref[Q_DU], err[Q_DU], ref[Q_D2U], err[Q_D2U]) != 0) {
+        if (rfile != NULL) {
+            for (k = 0; k < no; k++)
+                ref[Q_U][k] = rf.u[p * no + k];
+            for (k = 0; k < no * ni; k++) {
+                ref[Q_DU][k] = rf.du[p * no * ni + k];
+                err[Q_DU][k] = 0;
+            }
+            for (k = 0; k < no * ni * ni; k++) {
+                ref[Q_D2U][k] = rf.d2u[p * no * ni * ni + k];
+                err[Q_D2U][k] = 0;
+            }
+        } else if (jg_fdiff_jet(fd, pts.x + p * ni, ref[Q_U], ref[Q_DU], err[Q_DU], ref[Q_D2U], err[Q_D2U]) != 0) {
             jg_diag_error(&d, spec, 0, 0, "out of memory for the reference");
             goto done;
         }
@@ -484,16 +593,21 @@ int cli_verify(int argc, char **argv)
     }
 
     /* the report */
-    if (pfile != NULL)
+    if (rfile != NULL)
+        printf("jetgen verify %s: %zu point%s from %s", spec, pts.n, pts.n == 1 ? "" : "s", rfile);
+    else if (pfile != NULL)
         printf("jetgen verify %s: %zu point%s from %s", spec, pts.n, pts.n == 1 ? "" : "s", pfile);
     else
         printf("jetgen verify %s: %zu point%s drawn uniformly from [%g, %g]^%zu (seed %llu)", spec, pts.n,
                pts.n == 1 ? "" : "s", lo, hi, ni, seed);
     printf("\n  checked:   %s, in %s\n", library != NULL ? library : "the JIT's code",
            precision == JG_NET_FLOAT ? "float" : "double");
-    printf("  reference: the network in long double; du, d2u by central differences, steps 1/2\n"
-           "             to 1/%.0f, with Richardson extrapolation\n", 1.0 / (double)ldexpl(JG_FDIFF_H0,
-                                                                                     1 - JG_FDIFF_LEVELS));
+    if (rfile != NULL)
+        printf("  reference: the numbers in %s\n", rfile);
+    else
+        printf("  reference: the network in long double; du, d2u by central differences, steps 1/2\n"
+               "             to 1/%.0f, with Richardson extrapolation\n", 1.0 / (double)ldexpl(JG_FDIFF_H0,
+                                                                                         1 - JG_FDIFF_LEVELS));
     printf("  error:     |code - reference| / the largest |reference| of the quantity at the point\n"
            "             (at least 1e-3 of the point's largest number); entries whose difference\n"
            "             estimate is less sure than tolerance / 4 are not judged\n\n");
@@ -543,6 +657,9 @@ done:
         jg_free(err[q]);
     }
     jg_fdiff_free(fd);
+    jg_free(rf.u);
+    jg_free(rf.du);
+    jg_free(rf.d2u);
     jg_net_free(net);
     if (lib != NULL)
         dlclose(lib);

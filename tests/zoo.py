@@ -586,7 +586,7 @@ def check_zoo(folder):
         try:
             with warnings.catch_warnings(record=True) as said:
                 warnings.simplefilter("always", jx.ExportWarning)
-                jx.export(module, spec, **kw)
+                jx.export(module, spec, reference=spec[:-5] + ".ref.json", **kw)
         except jx.ExportError as e:
             check(False, "%s: refused: %s" % (name, e))
             continue
@@ -622,6 +622,10 @@ def check_zoo(folder):
                 check(e <= tol, "%s: emitted %s: %s off by %.3g" % (name, fn, q, e))
         run = subprocess.run([JETGEN, "verify", spec, "--count", "4"], capture_output=True, text=True)
         check(run.returncode == 0, "%s: jetgen verify failed:\n%s%s" % (name, run.stdout, run.stderr))
+        run = subprocess.run([JETGEN, "verify", spec, "--reference", spec[:-5] + ".ref.json"], capture_output=True,
+                             text=True)
+        check(run.returncode == 0 and "within 1e-10" in run.stdout,
+              "%s: jetgen verify --reference (PyTorch's numbers) failed:\n%s%s" % (name, run.stdout, run.stderr))
         print("zoo: %-26s %d -> %d  ok" % (name, n_in, n_out))
 
 
@@ -709,6 +713,16 @@ def check_refusals(folder):
             check(want1 in str(e) and want2 in str(e), "%s: refusal says: %s" % (type(module).__name__, e))
         check(not os.path.exists(spec) and not os.path.exists(os.path.join(folder, "refused.safetensors")),
               "%s: a refused export left a file" % type(module).__name__)
+    # verify --reference catches a spec that is not the module: the reference
+    # of one network against the spec of another of the same shape
+    a, b = os.path.join(folder, "va.spec"), os.path.join(folder, "vb.spec")
+    torch.manual_seed(1)
+    jx.export(DNN([2, 8, 1]), a, reference=os.path.join(folder, "va.json"))
+    jx.export(DNN([2, 8, 1]), b)
+    run = subprocess.run([JETGEN, "verify", b, "--reference", os.path.join(folder, "va.json")],
+                         capture_output=True, text=True)
+    check(run.returncode == 1 and "FAILED" in run.stdout, "verify --reference of another module passed:\n"
+          + run.stdout)
     # a file the user owns is never replaced
     mine = os.path.join(folder, "mine.spec")
     with open(mine, "w") as f:

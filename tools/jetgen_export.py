@@ -3,12 +3,14 @@ checked against the module before anything is written.
 
     from jetgen_export import export
     export(model, "model.spec")                 # writes model.spec, model.safetensors
-    export(model, "pinn.spec", input_names=["x", "t"], domain=[(0, 1), (0, 2)])
+    export(model, "pinn.spec", input_names=["x", "t"], domain=[(0, 1), (0, 2)],
+           reference="pinn.reference.json")    # PyTorch's numbers, for jetgen verify
 
 or from the shell, for a module saved whole with torch.save:
 
     /usr/bin/python3 tools/jetgen_export.py MODEL.pt SPEC [--input-names x,t]
         [--n-in N] [--output K] [--domain LO:HI,...] [--import FILE.py]
+        [--reference FILE.json] [--points N]
 
 What forward() computes is exported, as torch.fx traces it (jetgen_fx.py):
 nn.Linear in any nesting, activations as modules or functions, elementwise
@@ -321,8 +323,12 @@ def _check(module, widths, output, spec_path, n_in, domain, count, detaches=Fals
                           "it with the module):\n" + run.stderr.strip())
     got = json.loads(run.stdout)
     errs = {"u": 0.0, "du": 0.0, "d2u": 0.0}
+    numbers = {"writer": "jetgen_export", "points": xs.tolist(), "u": [], "du": [], "d2u": []}
     for p, x in enumerate(xs):
         u, du, d2u = _reference(ref, widths, output, x)
+        numbers["u"].append(u.tolist())
+        numbers["du"].append(du.tolist())
+        numbers["d2u"].append(d2u.tolist())
         for key, want in (("u", u), ("du", du), ("d2u", d2u)):
             gt = torch.tensor(_nan_for_null(got[key][p]), dtype=torch.float64).reshape(want.shape)
             errs[key] = max(errs[key], _normwise(gt, want))
@@ -336,7 +342,7 @@ def _check(module, widths, output, spec_path, n_in, domain, count, detaches=Fals
                           "normwise %s (want u within 1e-12, du and d2u within 1e-10)%s; nothing was written"
                           % (type(module).__name__, count,
                              ", ".join("%s off by %.3g" % (k, errs[k]) for k in ("u", "du", "d2u")), why))
-    return [l.split("warning: ", 1)[1] for l in run.stderr.splitlines() if "warning: " in l], errs
+    return [l.split("warning: ", 1)[1] for l in run.stderr.splitlines() if "warning: " in l], numbers
 
 
 def _ours(path):
@@ -351,9 +357,11 @@ def _ours(path):
     return head.startswith(HEADER.encode()) or b'"jetgen_export"' in head
 
 
-def export(module, spec_path, input_names=None, n_in=None, output=None, domain=None, points=8):
+def export(module, spec_path, input_names=None, n_in=None, output=None, domain=None, points=8, reference=None):
     """Writes spec_path and, beside it, the weights (spec_path with the
-    extension .safetensors), after checking them against module. Returns
+    extension .safetensors), after checking them against module; with
+    reference, a path, also PyTorch's u, du and d2u at the check's points
+    there (JSON for `jetgen verify SPEC --reference FILE`). Returns
     the spec's text. ExportError says what could not be exported, or how
     far the check found the export from the module; nothing is written
     then. ExportWarning (warnings.warn) says what is right but probably
@@ -381,7 +389,7 @@ def export(module, spec_path, input_names=None, n_in=None, output=None, domain=N
     tr.run(graph)
     base = os.path.splitext(spec_path)[0]
     weights_path = base + ".safetensors"
-    for path in (spec_path, weights_path):
+    for path in (spec_path, weights_path) + ((reference,) if reference else ()):
         if not _ours(path):
             raise ExportError("%s exists and was not written by jetgen_export: not replaced" % path)
     text = "\n".join(["%s from %s (format 3: docs/spec.md)" % (HEADER, type(module).__name__),
@@ -397,7 +405,9 @@ def export(module, spec_path, input_names=None, n_in=None, output=None, domain=N
             f.write(text)
         detaches = any(n.op == "call_method" and n.target in ("detach", "detach_") or
                        n.op == "call_function" and n.target is torch.detach for n in graph.nodes)
-        said, _ = _check(module, widths, output, tmp_spec, total, domain, points, detaches)
+        said, numbers = _check(module, widths, output, tmp_spec, total, domain, points, detaches)
+        if reference:
+            _write_atomic(reference, json.dumps(numbers).encode())
         os.replace(os.path.join(tmp, os.path.basename(weights_path)), weights_path)
         os.replace(tmp_spec, spec_path)
     finally:
@@ -464,6 +474,9 @@ def main(argv):
     ap.add_argument("--n-in", type=int)
     ap.add_argument("--output", type=int)
     ap.add_argument("--domain", help="LO:HI per input, comma-separated, or one for all")
+    ap.add_argument("--reference", help="also write PyTorch's numbers at the check's points here (JSON for "
+                    "`jetgen verify SPEC --reference FILE`)")
+    ap.add_argument("--points", type=int, default=8, help="points of the check (default 8)")
     ap.add_argument("--import", dest="imports", action="append", default=[],
                     help="a Python file defining the module's class")
     a = ap.parse_args(argv[1:])
@@ -480,7 +493,7 @@ def main(argv):
         with warnings.catch_warnings(record=True) as said:
             warnings.simplefilter("always", ExportWarning)
             export(module, a.spec, input_names=a.input_names.split(",") if a.input_names else None,
-                   n_in=a.n_in, output=a.output, domain=domain)
+                   n_in=a.n_in, output=a.output, domain=domain, points=a.points, reference=a.reference)
         for w in said:
             print("jetgen_export: warning: %s" % w.message, file=sys.stderr)
     except ExportError as e:
