@@ -1,5 +1,5 @@
-/* test_oracle.c: random networks against oracles of the test's own, written
-   independently of the templates:
+/* test_oracle.c: random networks, chains and graphs (format 3), against
+   oracles of the test's own, written independently of the templates:
    - hyper-dual numbers a + b e1 + c e2 + d e1 e2 (e1^2 = e2^2 = 0) carried
      through the network, with the activations' derivatives from other
      formulas (tanh' = 1 / cosh^2, ...): exact to rounding, so 1e-12;
@@ -367,12 +367,291 @@ START_TEST(literals_are_exact)
 }
 END_TEST
 
+/* ---- random graphs (format 3) against hyper-dual numbers ---- */
+
+#define G_MAX_V 24      /* values of a graph */
+#define G_W 6           /* widest value */
+
+enum { G_IN, G_DENSE, G_TANH, G_SIGMOID, G_SIN, G_POW, G_SCALE, G_ADD, G_SUB, G_MUL, G_CAT, G_SLICE, G_IDENTITY };
+
+/* A random graph: value 0 the input, each other value an op on values
+   before it (operands drawn from all earlier values, so that branches,
+   reuse and fan-out occur); widths up to G_W, one-wide operands broadcast.
+   The output is the last value. */
+typedef struct graph {
+    int n_in, n_v;
+    int op[G_MAX_V], a[G_MAX_V], b[G_MAX_V], width[G_MAX_V], off[G_MAX_V], pw[G_MAX_V];
+    double w[G_MAX_V][G_W * G_W], bias[G_MAX_V][G_W], mul[G_MAX_V], add[G_MAX_V];
+    char spec_path[1024];
+} graph;
+
+static void make_graph(graph *g, int seed)
+{
+    static const char *const op_name[] = {"", "dense", "tanh", "sigmoid", "sin", "pow", "scale", "add", "sub",
+                                          "mul", "cat", "slice", "identity"};
+    static char names[G_MAX_V][32];
+    tu_tensor t[2 * G_MAX_V];
+    size_t nt = 0, len = 0;
+    char spec[8192];
+    const char *dir = tu_tmpdir();
+    tu_rng r;
+    int v, j;
+    r.s = 0x51ed2701ull * (unsigned long long)(seed + 3);
+    memset(g, 0, sizeof *g);
+    g->n_in = 1 + tu_pick(&r, 3);
+    g->width[0] = g->n_in;
+    g->n_v = 8 + tu_pick(&r, G_MAX_V - 8);
+    len += (size_t)sprintf(spec, "format 3\ninput %d\nweights w.safetensors\n", g->n_in);
+    len += (size_t)sprintf(spec + len, "v0 = identity input\n");
+    g->op[0] = G_IN;
+    for (v = 1; v < g->n_v; v++) {
+        int op = v == 1 ? G_DENSE : 1 + tu_pick(&r, G_IDENTITY);
+        const int a = v == 1 ? 0 : tu_pick(&r, v), b = tu_pick(&r, v);
+        const int wa = g->width[a], wb = g->width[b];
+        if ((op == G_ADD || op == G_SUB || op == G_MUL) && wa != wb && wa != 1 && wb != 1)
+            op = G_TANH;
+        if (op == G_CAT && wa + wb > G_W)
+            op = G_SIN;
+        if (op == G_SLICE && wa < 2)
+            op = G_SIGMOID;
+        g->op[v] = op;
+        g->a[v] = a;
+        g->b[v] = b;
+        g->width[v] = wa;
+        switch (op) {
+        case G_DENSE: {
+            const int out = 1 + tu_pick(&r, G_W);
+            g->width[v] = out;
+            for (j = 0; j < out * wa; j++)
+                g->w[v][j] = tu_uniform(&r, -1.2, 1.2) / sqrt((double)wa);
+            for (j = 0; j < out; j++)
+                g->bias[v][j] = tu_uniform(&r, -0.5, 0.5);
+            sprintf(names[v], "d%d.weight", v);
+            t[nt].name = names[v];
+            t[nt].dtype = "F64";
+            t[nt].rank = 2;
+            t[nt].shape[0] = (size_t)out;
+            t[nt].shape[1] = (size_t)wa;
+            t[nt++].data = g->w[v];
+            len += (size_t)sprintf(spec + len, "v%d = dense %d d%d v%d\n", v, out, v, a);
+            break;
+        }
+        case G_POW:
+            g->pw[v] = 2 + tu_pick(&r, 2);
+            len += (size_t)sprintf(spec + len, "v%d = pow v%d n=%d\n", v, a, g->pw[v]);
+            break;
+        case G_SCALE:
+            g->mul[v] = tu_uniform(&r, -1.5, 1.5);
+            g->add[v] = tu_uniform(&r, -0.5, 0.5);
+            len += (size_t)sprintf(spec + len, "v%d = scale v%d %.17g %.17g\n", v, a, g->mul[v], g->add[v]);
+            break;
+        case G_ADD:
+        case G_SUB:
+        case G_MUL:
+            g->width[v] = wa > wb ? wa : wb;
+            len += (size_t)sprintf(spec + len, "v%d = %s v%d v%d\n", v, op_name[op], a, b);
+            break;
+        case G_CAT:
+            g->width[v] = wa + wb;
+            len += (size_t)sprintf(spec + len, "v%d = cat v%d v%d\n", v, a, b);
+            break;
+        case G_SLICE:
+            g->off[v] = tu_pick(&r, wa - 1);
+            g->width[v] = 1 + tu_pick(&r, wa - g->off[v]);
+            len += (size_t)sprintf(spec + len, "v%d = slice v%d %d %d\n", v, a, g->off[v],
+                                   g->off[v] + g->width[v]);
+            break;
+        default:
+            len += (size_t)sprintf(spec + len, "v%d = %s v%d\n", v, op_name[op], a);
+            break;
+        }
+    }
+    len += (size_t)sprintf(spec + len, "output v%d\n", g->n_v - 1);
+    /* the dense layers' biases, named after their weights */
+    {
+        static char bnames[G_MAX_V][32];
+        size_t k, n_w = nt;
+        for (k = 0; k < n_w; k++) {
+            const int dv = atoi(t[k].name + 1);
+            sprintf(bnames[dv], "d%d.bias", dv);
+            t[nt].name = bnames[dv];
+            t[nt].dtype = "F64";
+            t[nt].rank = 1;
+            t[nt].shape[0] = (size_t)g->width[dv];
+            t[nt++].data = g->bias[dv];
+        }
+    }
+    tu_write_safetensors(tu_path(dir, "w.safetensors"), t, nt);
+    snprintf(g->spec_path, sizeof g->spec_path, "%s/model.spec", dir);
+    tu_write_file(g->spec_path, spec, len);
+}
+
+static hd hd_mul(hd x, hd y)
+{
+    hd z;
+    z.a = x.a * y.a;
+    z.b = x.b * y.a + x.a * y.b;
+    z.c = x.c * y.a + x.a * y.c;
+    z.d = x.d * y.a + x.b * y.c + x.c * y.b + x.a * y.d;
+    return z;
+}
+
+/* The graph's output at x + e1 e_i + e2 e_j, as hyper-dual numbers. */
+static void hd_graph(const graph *g, const double *x, int i, int j, hd *out)
+{
+    static hd val[G_MAX_V][2 * G_W];
+    int v, k, m;
+    for (k = 0; k < g->n_in; k++) {
+        val[0][k].a = x[k];
+        val[0][k].b = k == i;
+        val[0][k].c = k == j;
+        val[0][k].d = 0.0;
+    }
+    for (v = 1; v < g->n_v; v++) {
+        const hd *a = val[g->a[v]], *b = val[g->b[v]];
+        const int sa = g->width[g->a[v]] == 1 ? 0 : 1, sb = g->width[g->b[v]] == 1 ? 0 : 1;
+        hd *z = val[v];
+        for (k = 0; k < g->width[v]; k++) {
+            const hd x0 = a[k * sa], y0 = b[k * sb];
+            switch (g->op[v]) {
+            case G_DENSE:
+                z[k].a = g->bias[v][k];
+                z[k].b = z[k].c = z[k].d = 0.0;
+                for (m = 0; m < g->width[g->a[v]]; m++) {
+                    const double w = g->w[v][k * g->width[g->a[v]] + m];
+                    z[k].a += w * a[m].a;
+                    z[k].b += w * a[m].b;
+                    z[k].c += w * a[m].c;
+                    z[k].d += w * a[m].d;
+                }
+                break;
+            case G_TANH: {
+                const double ch = cosh(x0.a);
+                z[k] = hd_fn(x0, tanh(x0.a), 1.0 / (ch * ch), -2.0 * sinh(x0.a) / (ch * ch * ch));
+                break;
+            }
+            case G_SIGMOID: {
+                const double e = exp(-x0.a), q = 1.0 + e;
+                z[k] = hd_fn(x0, 1.0 / q, e / (q * q), e * (e - 1.0) / (q * q * q));
+                break;
+            }
+            case G_SIN:
+                z[k] = hd_fn(x0, sin(x0.a), cos(x0.a), -sin(x0.a));
+                break;
+            case G_POW:
+                z[k] = hd_fn(x0, pow(x0.a, g->pw[v]), g->pw[v] * pow(x0.a, g->pw[v] - 1),
+                             g->pw[v] * (g->pw[v] - 1) * pow(x0.a, g->pw[v] - 2));
+                break;
+            case G_SCALE:
+                z[k] = hd_fn(x0, g->mul[v] * x0.a + g->add[v], g->mul[v], 0.0);
+                break;
+            case G_ADD:
+            case G_SUB: {
+                const double c = g->op[v] == G_ADD ? 1.0 : -1.0;
+                z[k].a = x0.a + c * y0.a;
+                z[k].b = x0.b + c * y0.b;
+                z[k].c = x0.c + c * y0.c;
+                z[k].d = x0.d + c * y0.d;
+                break;
+            }
+            case G_MUL:
+                z[k] = hd_mul(x0, y0);
+                break;
+            case G_CAT:
+                z[k] = k < g->width[g->a[v]] ? a[k] : b[k - g->width[g->a[v]]];
+                break;
+            case G_SLICE:
+                z[k] = a[g->off[v] + k];
+                break;
+            default:
+                z[k] = a[k];
+                break;
+            }
+        }
+    }
+    memcpy(out, val[g->n_v - 1], (size_t)g->width[g->n_v - 1] * sizeof *out);
+}
+
+/* u, du, the Hessian, its diagonal and the Laplacian of random graphs by
+   the JIT (modes 2, 3 and 4) against hyper-dual numbers: 1e-12 relative
+   to the size of each quantity. */
+START_TEST(random_graph_matches_hyper_duals)
+{
+    static graph g;
+    jg_diag d = JG_DIAG_INIT;
+    jg_model *m;
+    tu_net jit;
+    char msg[8192];
+    tu_rng r;
+    size_t np, p, k, i, j, no, ni;
+    double x[MAX_PTS * 4], *u, *du, *d2u, *dg, *lap;
+    hd out[2 * G_W];
+
+    make_graph(&g, _i);
+    m = jg_model_load(g.spec_path, &d);
+    ck_assert_msg(m != NULL, "%s", jg_buf_str(&d.text));
+    ck_assert_msg(tu_net_jit(&jit, m, msg, sizeof msg) == 0, "%s", msg);
+    no = m->n_out;
+    ni = m->n_in;
+    ck_assert_uint_eq(no, (size_t)g.width[g.n_v - 1]);
+    r.s = 777 + (unsigned long long)_i;
+    np = 1 + (size_t)tu_pick(&r, MAX_PTS);
+    for (p = 0; p < np * ni; p++)
+        x[p] = tu_uniform(&r, -1.5, 1.5);
+    u = malloc(np * no * sizeof *u);
+    du = malloc(np * no * ni * sizeof *du);
+    d2u = malloc(np * no * ni * ni * sizeof *d2u);
+    dg = malloc(np * no * ni * sizeof *dg);
+    lap = malloc(np * no * sizeof *lap);
+    jit.hessian(np, x, u, du, d2u);
+    for (p = 0; p < np; p++)
+        for (i = 0; i < ni; i++)
+            for (j = i; j < ni; j++) {
+                hd_graph(&g, x + p * ni, (int)i, (int)j, out);
+                for (k = 0; k < no; k++) {
+                    const double *h = d2u + ((p * no + k) * ni + i) * ni;
+                    ck_assert_msg(fabs(u[p * no + k] - out[k].a) <= 1e-12 * (1 + fabs(out[k].a)),
+                                  "graph %d point %zu u[%zu] = %.17g, hyper-dual %.17g", _i, p, k, u[p * no + k],
+                                  out[k].a);
+                    ck_assert_msg(fabs(du[(p * no + k) * ni + i] - out[k].b) <= 1e-12 * (1 + fabs(out[k].b)),
+                                  "graph %d point %zu du[%zu][%zu]", _i, p, k, i);
+                    ck_assert_msg(fabs(h[j] - out[k].d) <= 1e-11 * (1 + fabs(out[k].d)),
+                                  "graph %d point %zu d2u[%zu][%zu][%zu] = %.17g, hyper-dual %.17g:\n%s", _i, p,
+                                  k, i, j, h[j], out[k].d, tu_read_file(g.spec_path, NULL));
+                }
+            }
+    jit.hessian_diag(np, x, u, du, dg);
+    jit.laplacian(np, x, u, du, lap);
+    for (p = 0; p < np; p++)
+        for (k = 0; k < no; k++) {
+            double sum = 0, big = 1;
+            for (i = 0; i < ni; i++) {
+                const double want = d2u[((p * no + k) * ni + i) * ni + i];
+                ck_assert_msg(fabs(dg[(p * no + k) * ni + i] - want) <= 1e-12 * (1 + fabs(want)),
+                              "graph %d: diagonal", _i);
+                sum += want;
+                big += fabs(want);
+            }
+            ck_assert_msg(fabs(lap[p * no + k] - sum) <= 1e-12 * big, "graph %d: Laplacian", _i);
+        }
+    tu_net_free(&jit);
+    jg_model_free(m);
+    jg_diag_free(&d);
+    free(u);
+    free(du);
+    free(d2u);
+    free(dg);
+    free(lap);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("oracle");
     TCase *tc = tcase_create("random");
     tcase_set_timeout(tc, 60);
     tcase_add_loop_test(tc, random_network_matches_oracles, 0, N_NETS);
+    tcase_add_loop_test(tc, random_graph_matches_hyper_duals, 0, 64);
     tcase_add_test(tc, saturation_gives_zeros);
     tcase_add_test(tc, literals_are_exact);
     suite_add_tcase(s, tc);

@@ -9,7 +9,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 . tools/deps.sh
 # the interop test compares with PyTorch (for /usr/bin/python3)
-jetgen_packages="$jetgen_packages python3-torch"
+jetgen_packages="$jetgen_packages python3-torch python3-numpy"
 jetgen_deps
 jetgen_build
 status=0
