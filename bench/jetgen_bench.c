@@ -160,17 +160,17 @@ int main(int argc, char **argv)
     if (u == NULL || du == NULL || d2u == NULL)
         die("out of memory", "");
     /* warm up, then enough repetitions for 0.2 s a run */
-    jg_parallel_hessian(f, JG_MODE_HESSIAN, n_in, n_out, n, x, u, du, d2u, threads, 64);
+    jg_parallel_hessian(f, JG_MODE_HESSIAN, n_in, n_in, n_out, n, x, u, du, d2u, threads, 64);
     {
         double t0 = now(), t;
-        jg_parallel_hessian(f, JG_MODE_HESSIAN, n_in, n_out, n, x, u, du, d2u, threads, 64);
+        jg_parallel_hessian(f, JG_MODE_HESSIAN, n_in, n_in, n_out, n, x, u, du, d2u, threads, 64);
         t = now() - t0;
         reps = t > 0.2 ? 1 : (size_t)(0.2 / (t > 1e-7 ? t : 1e-7)) + 1;
     }
     for (run = 0; run < 7; run++) {
         double t0 = now(), t;
         for (r = 0; r < reps; r++)
-            jg_parallel_hessian(f, JG_MODE_HESSIAN, n_in, n_out, n, x, u, du, d2u, threads, 64);
+            jg_parallel_hessian(f, JG_MODE_HESSIAN, n_in, n_in, n_out, n, x, u, du, d2u, threads, 64);
         t = (now() - t0) / (double)reps / (double)n;
         if (t < best)
             best = t;

@@ -54,9 +54,9 @@ static void json_array(const double *v, const size_t *dims, int rank)
     putchar(']');
 }
 
-/* Second-derivative values per output for a mode: N_IN^2, N_IN or 1. */
-static void print_json(size_t n_in, size_t n_out, int mode, const cli_points *pts, const double *u,
-                       const double *du, const double *d2u)
+/* Second-derivative values per output for a mode: N_IN^2, N_OVER or 1. */
+static void print_json(size_t n_in, size_t n_over, size_t n_out, int mode, const cli_points *pts,
+                       const double *u, const double *du, const double *d2u)
 {
     size_t dims[4];
     dims[0] = pts->n;
@@ -76,6 +76,7 @@ static void print_json(size_t n_in, size_t n_out, int mode, const cli_points *pt
         json_array(d2u, dims, 4);
     } else if (mode == JG_NET_HESSIAN_DIAG) {
         fputs(",\n \"d2u_diag\": ", stdout);
+        dims[2] = n_over;
         json_array(d2u, dims, 3);
     } else if (mode == JG_NET_LAPLACIAN) {
         fputs(",\n \"lap\": ", stdout);
@@ -97,7 +98,7 @@ static const char *input_name(const jg_net *m, size_t i, char tmp[32])
 static void print_text(const jg_net *m, int mode, const cli_points *pts, const double *u,
                        const double *du, const double *d2u)
 {
-    size_t p, k, i, j, ni = jg_net_n_in(m), no = jg_net_n_out(m);
+    size_t p, k, i, j, ni = jg_net_n_in(m), no = jg_net_n_out(m), ns = jg_net_n_over(m);
     char a[32], b[32];
     for (p = 0; p < pts->n; p++) {
         printf("%spoint %zu:", p ? "\n" : "", p + 1);
@@ -110,9 +111,14 @@ static void print_text(const jg_net *m, int mode, const cli_points *pts, const d
             printf(" %24s", h);
         }
         if (mode == JG_NET_LAPLACIAN)
-            printf(" %24s", "laplacian");
-        for (i = 0; (mode == JG_NET_HESSIAN || mode == JG_NET_HESSIAN_DIAG) && i < ni; i++)
-            for (j = i; j < (mode == JG_NET_HESSIAN ? ni : i + 1); j++) {
+            printf(" %24s", ns < ni ? "laplacian (over)" : "laplacian");
+        for (i = 0; mode == JG_NET_HESSIAN_DIAG && i < ns; i++) {
+            char h[48];
+            snprintf(h, sizeof h, "d2u/d%s2", input_name(m, jg_net_over_input(m, i), a));
+            printf(" %24s", h);
+        }
+        for (i = 0; mode == JG_NET_HESSIAN && i < ni; i++)
+            for (j = i; j < ni; j++) {
                 char h[80];
                 if (i == j)
                     snprintf(h, sizeof h, "d2u/d%s2", input_name(m, i, a));
@@ -128,8 +134,8 @@ static void print_text(const jg_net *m, int mode, const cli_points *pts, const d
                 printf(" %24.*g", digits, du[pk * ni + i]);
             if (mode == JG_NET_LAPLACIAN)
                 printf(" %24.*g", digits, d2u[pk]);
-            for (i = 0; mode == JG_NET_HESSIAN_DIAG && i < ni; i++)
-                printf(" %24.*g", digits, d2u[pk * ni + i]);
+            for (i = 0; mode == JG_NET_HESSIAN_DIAG && i < ns; i++)
+                printf(" %24.*g", digits, d2u[pk * ns + i]);
             for (i = 0; mode == JG_NET_HESSIAN && i < ni; i++)
                 for (j = i; j < ni; j++)
                     printf(" %24.*g", digits, d2u[(pk * ni + i) * ni + j]);
@@ -223,7 +229,8 @@ int cli_eval(int argc, char **argv)
     nu = jg_mul(pts.n, n_out, &overflow);
     ndu = jg_mul(nu, n_in, &overflow);
     /* the mode's second derivatives per output (the layouts of jetgen.h) */
-    nd2u = jg_mul(nu, mode == JG_NET_HESSIAN ? n_in * n_in : mode == JG_NET_HESSIAN_DIAG ? n_in : 1, &overflow);
+    nd2u = jg_mul(nu, mode == JG_NET_HESSIAN ? n_in * n_in : mode == JG_NET_HESSIAN_DIAG ? jg_net_n_over(net) : 1,
+                  &overflow);
     if (!overflow) {
         u = (double *)jg_malloc(jg_mul(nu, sizeof *u, &overflow));
         du = mode >= 1 ? (double *)jg_malloc(jg_mul(ndu, sizeof *du, &overflow)) : NULL;
@@ -244,7 +251,7 @@ int cli_eval(int argc, char **argv)
         goto done;
     }
     if (strcmp(format, "json") == 0)
-        print_json(n_in, n_out, mode, &pts, u, du, d2u);
+        print_json(n_in, jg_net_n_over(net), n_out, mode, &pts, u, du, d2u);
     else
         print_text(net, mode, &pts, u, du, d2u);
     if (fflush(stdout) != 0 || ferror(stdout))

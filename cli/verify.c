@@ -159,7 +159,7 @@ static unsigned quantities_of(int mode)
 static size_t q_len(const jg_model *m, int q)
 {
     return q == Q_U || q == Q_LAP ? m->n_out : q == Q_D2U ? m->n_out * m->n_in * m->n_in
-                                                          : m->n_out * m->n_in;
+         : q == Q_DIAG ? m->n_out * m->n_over : m->n_out * m->n_in;
 }
 
 /* The next number of splitmix64 from state *s, uniform in [0, 1). */
@@ -180,6 +180,8 @@ static void print_entry(const jg_model *m, int q, size_t e)
         printf("%s[%zu]", q_name[q], e);
     else if (q == Q_D2U)
         printf("%s[%zu][%zu][%zu]", q_name[q], e / (ni * ni), e / ni % ni, e % ni);
+    else if (q == Q_DIAG)
+        printf("%s[%zu][%zu]", q_name[q], e / m->n_over, e % m->n_over);
     else
         printf("%s[%zu][%zu]", q_name[q], e / ni, e % ni);
 }
@@ -233,7 +235,7 @@ static int call_library(library_fn f, int mode, int is_float, const jg_model *m,
                         double *u, double *du, double *d2)
 {
     const size_t nx = n * m->n_in, nu = n * m->n_out, ndu = nu * m->n_in;
-    const size_t nd2 = nu * jg_plan_per_output2(m->n_in, (jg_mode)mode);
+    const size_t nd2 = nu * jg_plan_per_output2(m, (jg_mode)mode);
     float *fx, *fu, *fdu, *fd2;
     size_t i;
     /* eval and jacobian take fewer arguments: each is called with its own type */
@@ -566,10 +568,10 @@ int cli_verify(int argc, char **argv)
         for (k = 0; k < no; k++) {
             err[Q_U][k] = 0;
             ref[Q_LAP][k] = err[Q_LAP][k] = 0;
-            for (i = 0; i < ni; i++) {
-                const size_t at = (k * ni + i) * ni + i;
-                ref[Q_DIAG][k * ni + i] = ref[Q_D2U][at];
-                err[Q_DIAG][k * ni + i] = err[Q_D2U][at];
+            for (i = 0; i < m->n_over; i++) {      /* over the chosen inputs (spec: over) */
+                const size_t s = m->over != NULL ? m->over[i] : i, at = (k * ni + s) * ni + s;
+                ref[Q_DIAG][k * m->n_over + i] = ref[Q_D2U][at];
+                err[Q_DIAG][k * m->n_over + i] = err[Q_D2U][at];
                 ref[Q_LAP][k] += ref[Q_D2U][at];
                 err[Q_LAP][k] += err[Q_D2U][at];
             }

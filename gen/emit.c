@@ -204,6 +204,18 @@ static void put_sizes(jg_buf *b, const emitter *e)
 {
     const jg_plan *p = e->p;
     jg_buf_printf(b, "#define %s_N_IN  %zu\n#define %s_N_OUT %zu\n", e->up, p->m->n_in, e->up, p->m->n_out);
+    jg_buf_printf(b, "#define %s_N_OVER %zu  /* inputs of hessian_diag and laplacian: %s", e->up, p->m->n_over,
+                  p->m->over == NULL ? "all" : "");
+    if (p->m->over != NULL) {
+        size_t i;
+        for (i = 0; i < p->m->n_over; i++) {
+            if (p->m->input_names != NULL)
+                jg_buf_printf(b, "%s%s", i ? ", " : "", p->m->input_names[p->m->over[i]]);
+            else
+                jg_buf_printf(b, "%sx%zu", i ? ", " : "", p->m->over[i]);
+        }
+    }
+    jg_buf_puts(b, " */\n");
     jg_buf_printf(b, "#define %s_WORK_BYTES  %zu  /* work space of the _work functions, any alignment */\n",
                   e->up, p->work_bytes);
     jg_buf_printf(b, "#define %s_STACK_BYTES %zu  /* stack of the others: the work space, or 0 */\n",
@@ -232,8 +244,16 @@ static void put_work(jg_buf *b, const emitter *e)
         jg_buf_printf(b, "%s%zu", o ? ", " : "", p->tile[o]);
     jg_buf_printf(b, "};\nstatic const size_t %s__per2[5] = {", e->prefix);
     for (o = 0; o < JG_N_MODES; o++)
-        jg_buf_printf(b, "%s%zu", o ? ", " : "", jg_plan_per_output2(p->m->n_in, (jg_mode)o));
+        jg_buf_printf(b, "%s%zu", o ? ", " : "", jg_plan_per_output2(p->m, (jg_mode)o));
     jg_buf_puts(b, "};\n");
+    if (p->m->over != NULL) {
+        size_t i;
+        jg_buf_printf(b, "/* the inputs of hessian_diag and laplacian (spec: over) */\n"
+                         "static const size_t %s__over[%zu] = {", e->prefix, p->m->n_over);
+        for (i = 0; i < p->m->n_over; i++)
+            jg_buf_printf(b, "%s%zu", i ? ", " : "", p->m->over[i]);
+        jg_buf_puts(b, "};\n");
+    }
     jg_buf_printf(b, "#define %s__ROWS  %zu     /* rows of a tile at most: channels x points */\n", up, p->rows);
     jg_buf_printf(b, "#define %s__WIDTH %zu     /* widest layer held in the work space, padded */\n",
                   up, p->width);
@@ -404,8 +424,8 @@ static void put_output(jg_buf *b, const emitter *e, const jg_step *s, const char
     jg_buf_printf(b, "        %s__dense((m + %zu) / %zu * %zu, %zu, %s, %zu, j, %s%s, nrow, np, %s, %zu, out, %s__OUT, NULL);\n",
                   kp, e->p->lanes - 1, e->p->lanes, e->p->lanes, s->n_in, w, s->ld_dst, bias,
                   s->b >= 0 ? " + j" : "", src, s->ld_src, up);
-    jg_buf_printf(b, "        %s__store(%s_N_OUT, j, m, %s_N_IN, mode, np, out, %s__OUT, u, du, d2u);\n"
-                     "    }\n", kp, up, up, up);
+    jg_buf_printf(b, "        %s__store(%s_N_OUT, j, m, %s_N_IN, %s_N_OVER, mode, np, out, %s__OUT, u, du, d2u);\n"
+                     "    }\n", kp, up, up, up, up);
 }
 
 /* The body of the tile: the plan's steps as kernel calls. */
@@ -416,7 +436,12 @@ static void put_layers(jg_buf *b, const emitter *e)
     const char *prefix = e->prefix, *up = e->up, *kp = e->kp;
     size_t i, k;
     int d;
+    jg_buf over = JG_BUF_INIT;     /* the over argument of the kernels */
 
+    if (m->over != NULL)
+        jg_buf_printf(&over, "%s__over", prefix);
+    else
+        jg_buf_puts(&over, "NULL");
     jg_buf_printf(b, "    %s_real *work0 = work", prefix);
     for (d = 1; d < (int)p->n_work; d++) {
         if (d == 1)
@@ -461,7 +486,8 @@ static void put_layers(jg_buf *b, const emitter *e)
         case JG_STEP_ACTIVATE:
             jg_buf_printf(b, "    %s__activate(%s__%s, ", kp, kp, s->act->keyword);
             put_params(b, s->p, s->q);
-            jg_buf_printf(b, ", %zu, %s_N_IN, mode, np, %s, %zu);\n", s->n, up, src, s->ld_src);
+            jg_buf_printf(b, ", %zu, %s_N_IN, %s_N_OVER, %s, mode, np, %s, %zu);\n", s->n, up, up,
+                          jg_buf_str(&over), src, s->ld_src);
             break;
         case JG_STEP_SCALE:
             jg_buf_printf(b, "    %s__scale(%zu, %s, %s, nrow, np, %s, %zu);\n", kp, s->n,
@@ -477,13 +503,14 @@ static void put_layers(jg_buf *b, const emitter *e)
             jg_buf_printf(b, ", %s, %zu, %d, %s, %zu);\n", src, s->ld_src, s->bc, dst, s->ld_dst);
             break;
         case JG_STEP_MUL:
-            jg_buf_printf(b, "    %s__mul(%zu, %s_N_IN, mode, np, %s, %zu, %d, %s, %zu, %d, %s, %zu);\n", kp,
-                          s->n, up, src, s->ld_src, s->bc, src2, s->ld2, s->bc2, dst, s->ld_dst);
+            jg_buf_printf(b, "    %s__mul(%zu, %s_N_IN, %s_N_OVER, %s, mode, np, %s, %zu, %d, %s, %zu, %d, %s, %zu);\n",
+                          kp, s->n, up, up, jg_buf_str(&over), src, s->ld_src, s->bc, src2, s->ld2, s->bc2, dst,
+                          s->ld_dst);
             break;
         case JG_STEP_STORE:
             jg_buf_printf(b, "    /* the output */\n"
-                             "    %s__store(%s_N_OUT, 0, %s_N_OUT, %s_N_IN, mode, np, %s, %zu, u, du, d2u);\n",
-                          kp, up, up, up, src, s->ld_src);
+                             "    %s__store(%s_N_OUT, 0, %s_N_OUT, %s_N_IN, %s_N_OVER, mode, np, %s, %zu, u, du, d2u);\n",
+                          kp, up, up, up, up, src, s->ld_src);
             break;
         }
         if (wn.failed || bn.failed)
@@ -491,6 +518,9 @@ static void put_layers(jg_buf *b, const emitter *e)
         jg_buf_free(&wn);
         jg_buf_free(&bn);
     }
+    if (over.failed)
+        b->failed = 1;
+    jg_buf_free(&over);
 }
 
 /* The body of PREFIX_info: one line saying what the code holds (the
@@ -505,6 +535,12 @@ static void put_info(jg_buf *b, const emitter *e)
     for (k = 0; k < 3; k++)
         if ((e->hessians >> k) & 1u)
             jg_buf_puts(b, fn[k]);
+    if (m->over != NULL) {
+        size_t i;
+        jg_buf_puts(b, "; over");
+        for (i = 0; i < m->n_over; i++)
+            jg_buf_printf(b, " %zu", m->over[i]);
+    }
     jg_buf_printf(b, "; spec_sha256 %s; weights_sha256 %s\";\n", m->spec_sha256,
                   m->weights_path != NULL ? m->weights_sha256 : "-");
 }

@@ -74,11 +74,11 @@ static size_t edit_distance(const char *a, const char *b)
 
 const char *jg_layer_suggest(const char *kw)
 {
-    static const char *const words[] = {"input", "weights", "output", "format"};
+    static const char *const words[] = {"input", "weights", "output", "format", "over"};
     const char *best = NULL;
     size_t i, best_d = strlen(kw) <= 4 ? 2 : 3;     /* one edit away, two for longer words */
-    for (i = 0; i < 4 + N_LAYER_KINDS; i++) {
-        const char *w = i < 4 ? words[i] : layer_table[i - 4].keyword;
+    for (i = 0; i < 5 + N_LAYER_KINDS; i++) {
+        const char *w = i < 5 ? words[i] : layer_table[i - 5].keyword;
         size_t dist = edit_distance(kw, w);
         if (dist < best_d) {
             best_d = dist;
@@ -117,6 +117,7 @@ void jg_model_free(jg_model *m)
         for (i = 0; i < m->n_in; i++)
             jg_free(m->input_names[i]);
     jg_free(m->input_names);
+    jg_free(m->over);
     jg_free(m->spec_path);
     jg_free(m->weights_path);
     jg_free(m);
@@ -133,7 +134,7 @@ size_t jg_model_channels(const jg_model *m, jg_mode mode)
     case JG_MODE_HESSIAN:
         return 1 + n + n * (n + 1) / 2;
     case JG_MODE_DIAG:
-        return 1 + 2 * n;
+        return 1 + n + m->n_over;
     case JG_MODE_LAPLACIAN:
         return 2 + n;
     }
@@ -167,7 +168,7 @@ size_t jg_model_params(const jg_model *m)
 double jg_model_flops(const jg_model *m, jg_mode mode)
 {
     double nch = (double)jg_model_channels(m, mode), flops = 0.0;
-    double n_x = (double)m->n_in, second = 0.0;
+    double n_x = (double)m->n_in, n_s = (double)m->n_over, second = 0.0;
     size_t i;
     /* the chain rule through an activation, per neuron: the function (1),
        a' = s' z' (n_x), then by mode a''_ij = s'' z'_i z'_j + s' z''_ij
@@ -176,9 +177,9 @@ double jg_model_flops(const jg_model *m, jg_mode mode)
     if (mode == JG_MODE_HESSIAN)
         second = 3.0 * n_x * (n_x + 1) / 2;
     else if (mode == JG_MODE_DIAG)
-        second = 3.0 * n_x;
+        second = 3.0 * n_s;
     else if (mode == JG_MODE_LAPLACIAN)
-        second = 2.0 * n_x + 3.0;
+        second = 2.0 * n_s + 3.0;
     for (i = 0; i < m->n_layers; i++) {
         const jg_layer *l = &m->layers[i];
         double n = (double)l->n_out, act = 1.0 + (mode >= JG_MODE_JACOBIAN ? n_x : 0.0) + second;
@@ -204,8 +205,8 @@ double jg_model_flops(const jg_model *m, jg_mode mode)
                pair or diagonal entry, or 2 per input and 5 */
             flops += n * (1.0 + (mode >= JG_MODE_JACOBIAN ? 3.0 * n_x : 0.0)
                           + (mode == JG_MODE_HESSIAN ? 7.0 * n_x * (n_x + 1) / 2
-                             : mode == JG_MODE_DIAG ? 7.0 * n_x
-                             : mode == JG_MODE_LAPLACIAN ? 2.0 * n_x + 5.0 : 0.0));
+                             : mode == JG_MODE_DIAG ? 7.0 * n_s
+                             : mode == JG_MODE_LAPLACIAN ? 2.0 * n_s + 5.0 : 0.0));
             break;
         case JG_ACTIVATION:
             flops += n * act;

@@ -78,6 +78,9 @@ typedef struct jg_model {
     jg_layer *layers;           /* owned */
     int max_depth;              /* residual blocks nested at most */
     int format;                 /* 1 or 2 (chains), or 3 (graphs) */
+    size_t n_over;              /* the inputs the Hessian's diagonal and the
+                                   Laplacian are taken over (`over`): n_in, or fewer */
+    size_t *over;               /* their indices, increasing; NULL: all (owned) */
     size_t output;              /* the value that is u: n_layers for a chain */
 } jg_model;
 
@@ -106,8 +109,8 @@ typedef enum jg_mode {
 #define JG_N_MODES 5
 
 /* Derivative channels per point for a mode: 1 (value), 1 + N_IN, and
-   N_IN (N_IN + 1) / 2 (the Hessian's upper triangle), N_IN (its diagonal)
-   or 1 (its trace) more. */
+   N_IN (N_IN + 1) / 2 (the Hessian's upper triangle), n_over (its
+   diagonal over the chosen inputs) or 1 (their sum) more. */
 size_t jg_model_channels(const jg_model *m, jg_mode mode);
 /* Numbers a layer reads from the weights file; their sum over a model. */
 size_t jg_layer_params(const jg_layer *l);

@@ -14,10 +14,10 @@ size_t jg_plan_pad(const jg_plan *p, size_t n)
     return (n + p->lanes - 1) / p->lanes * p->lanes;
 }
 
-size_t jg_plan_per_output2(size_t n_in, jg_mode mode)
+size_t jg_plan_per_output2(const jg_model *m, jg_mode mode)
 {
-    return mode == JG_MODE_HESSIAN ? n_in * n_in
-         : mode == JG_MODE_DIAG ? n_in : mode == JG_MODE_LAPLACIAN ? 1 : 0;
+    return mode == JG_MODE_HESSIAN ? m->n_in * m->n_in
+         : mode == JG_MODE_DIAG ? m->n_over : mode == JG_MODE_LAPLACIAN ? 1 : 0;
 }
 
 /* Points per tile for nch channels within max_rows rows: the most, up to

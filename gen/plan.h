@@ -112,10 +112,10 @@ void jg_plan_free(jg_plan *p);
    spec reader asks before it reads weights. */
 int jg_plan_check(const jg_model *m, jg_diag *d);
 
-/* Numbers per output of the mode's second derivatives in results, for
-   n_in inputs: n_in^2 (full), n_in (diagonal), 1 (Laplacian), 0 below
-   mode 2. */
-size_t jg_plan_per_output2(size_t n_in, jg_mode mode);
+/* Numbers per output of the mode's second derivatives in results for m:
+   n_in^2 (full), n_over (the diagonal over the chosen inputs), 1 (the
+   Laplacian), 0 below mode 2. */
+size_t jg_plan_per_output2(const jg_model *m, jg_mode mode);
 /* n rounded up to p's row padding (a multiple of 64 bytes of numbers). */
 size_t jg_plan_pad(const jg_plan *p, size_t n);
 

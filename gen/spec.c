@@ -49,6 +49,7 @@ typedef struct parser {
     int format;         /* 1 (until a `format` statement says otherwise), 2 or 3 */
     int statements;     /* statements read */
     int output_line;    /* format 3: where `output` was */
+    int over_line;      /* where `over` was */
     char **failed;      /* format 3: values whose statement had an error (owned) */
     size_t n_failed;    /* (their uses say nothing more) */
 } parser;
@@ -459,7 +460,7 @@ static void do_format(parser *p, token *t, int nt)
 static int reserved(const char *s)
 {
     return strcmp(s, "input") == 0 || strcmp(s, "output") == 0 || strcmp(s, "weights") == 0
-        || strcmp(s, "format") == 0;
+        || strcmp(s, "format") == 0 || strcmp(s, "over") == 0;
 }
 
 /* The value a format-3 operand names: `input` (all of x), an input's name
@@ -743,6 +744,67 @@ static int assign_op(parser *p, token *t, int nt)
     return 0;
 }
 
+/* `over NAME...` (or component numbers): the inputs the Hessian's
+   diagonal and the Laplacian are taken over, e.g. `over x y` for
+   u_xx + u_yy of a network of (x, y, t). After `input`. */
+static void do_over(parser *p, token *t, int nt)
+{
+    char show[256];
+    jg_model *m = p->m;
+    size_t *over;
+    int k, j;
+    if (p->over_line) {
+        jg_diag_error(p->d, p->path, p->line, t[0].col, "'over' given twice (first on line %d)", p->over_line);
+        return;
+    }
+    p->over_line = p->line;
+    if (!p->have_input || m->n_in == 0) {
+        jg_diag_error(p->d, p->path, p->line, t[0].col, "'over' must come after 'input'");
+        return;
+    }
+    if (nt < 2) {
+        jg_diag_error(p->d, p->path, p->line, t[0].col, "'over' names the inputs of the Laplacian and the "
+                      "Hessian's diagonal: over x y (or their numbers, from 0)");
+        return;
+    }
+    if ((size_t)(nt - 1) > m->n_in) {
+        jg_diag_error(p->d, p->path, p->line, t[0].col, "'over' names %d inputs of %zu", nt - 1, m->n_in);
+        return;
+    }
+    over = (size_t *)jg_malloc_n((size_t)(nt - 1), sizeof *over);
+    if (over == NULL) {
+        oom(p);
+        return;
+    }
+    for (k = 1; k < nt; k++) {
+        size_t i = m->n_in;
+        if (all_digits(t[k].s) && strlen(t[k].s) <= 6) {
+            i = (size_t)atol(t[k].s);
+        } else if (m->input_names != NULL) {
+            for (i = 0; i < m->n_in; i++)
+                if (strcmp(m->input_names[i], t[k].s) == 0)
+                    break;
+        }
+        if (i >= m->n_in) {
+            jg_diag_error(p->d, p->path, p->line, t[k].col, "'%s' is not an input (%s)", shown(t[k].s, show),
+                          m->input_names != NULL ? "a name of 'input', or a number from 0" : "a number from 0");
+            jg_free(over);
+            return;
+        }
+        for (j = 0; j < k - 1; j++)
+            if (over[j] >= i) {
+                jg_diag_error(p->d, p->path, p->line, t[k].col, "'over' takes each input once, in the "
+                              "order of 'input'");
+                jg_free(over);
+                return;
+            }
+        over[k - 1] = i;
+    }
+    jg_free(m->over);
+    m->over = over;
+    m->n_over = (size_t)(nt - 1);
+}
+
 /* `output NAME`: the value that is u (format 3). */
 static void do_output(parser *p, token *t, int nt)
 {
@@ -785,6 +847,10 @@ static void do_statement(parser *p, token *t, int nt)
     }
     if (strcmp(t[0].s, "output") == 0) {
         do_output(p, t, nt);
+        return;
+    }
+    if (strcmp(t[0].s, "over") == 0) {
+        do_over(p, t, nt);
         return;
     }
     if (strcmp(t[0].s, "weights") == 0) {
@@ -1045,6 +1111,8 @@ jg_model *jg_spec_parse(const char *spec_path, const char *text, size_t len, jg_
         p.m->output = p.m->n_layers;
     }
     p.m->format = p.format;
+    if (p.m->over == NULL)
+        p.m->n_over = p.m->n_in;
     {
         size_t i;
         for (i = 0; i < p.n_failed; i++)

@@ -10,7 +10,9 @@
    by the caller; the library prints nothing. Layouts are those of the
    emitted code (docs/abi.md): x [n][N_IN], u [n][N_OUT],
    du [n][N_OUT][N_IN], d2u [n][N_OUT][N_IN][N_IN], d2u_diag
-   [n][N_OUT][N_IN], lap [n][N_OUT]. */
+   [n][N_OUT][N_OVER], lap [n][N_OUT], where the diagonal and the Laplacian
+   are taken over the N_OVER inputs the spec's `over` names (all of them
+   unless it names some: jg_net_n_over, jg_net_over_input). */
 #ifndef JETGEN_H
 #define JETGEN_H
 
@@ -75,6 +77,11 @@ size_t jg_net_n_out(const jg_net *net);
 /* The name of input i from the spec (`input x t`), or NULL when unnamed or
    out of range. Owned by the handle. */
 const char *jg_net_input_name(const jg_net *net, size_t i);
+/* The inputs the Hessian's diagonal and the Laplacian are taken over: how
+   many (N_IN unless the spec's `over` names fewer), and the index of the
+   k-th, in the order of the inputs ((size_t)-1 out of range). */
+size_t jg_net_n_over(const jg_net *net);
+size_t jg_net_over_input(const jg_net *net, size_t k);
 int jg_net_precision(const jg_net *net);
 /* The back end the handle runs: JG_NET_EXECUTOR also when the JIT was asked
    for in a build without libtcc. */

@@ -6,22 +6,24 @@
 typedef void (*FN(seed_fn))(size_t, size_t, size_t, const REAL *, REAL *, size_t);
 typedef void (*FN(dense_fn))(size_t, size_t, const REAL *, size_t, size_t, const REAL *, size_t,
                              size_t, const REAL *, size_t, REAL *, size_t, REAL *const *);
-typedef void (*FN(store_fn))(size_t, size_t, size_t, size_t, int, size_t, const REAL *, size_t,
+typedef void (*FN(store_fn))(size_t, size_t, size_t, size_t, size_t, int, size_t, const REAL *, size_t,
                              REAL *, REAL *, REAL *);
 typedef void (*FN(scale_fn))(size_t, const REAL *, const REAL *, size_t, size_t, REAL *, size_t);
 typedef void (*FN(copy_fn))(size_t, size_t, const REAL *, size_t, int, REAL *, size_t);
 typedef void (*FN(add_fn))(size_t, size_t, double, const REAL *, size_t, int, REAL *, size_t);
-typedef void (*FN(mul_fn))(size_t, size_t, int, size_t, const REAL *, size_t, int, const REAL *, size_t, int,
-                           REAL *, size_t);
+typedef void (*FN(mul_fn))(size_t, size_t, size_t, const size_t *, int, size_t, const REAL *, size_t, int,
+                           const REAL *, size_t, int, REAL *, size_t);
 typedef void (*FN(act_fn))(size_t, double, double, const REAL *, REAL *, REAL *, REAL *);
-typedef void (*FN(activate_fn))(FN(act_fn), double, double, size_t, size_t, int, size_t, REAL *,
-                                size_t);
+typedef void (*FN(activate_fn))(FN(act_fn), double, double, size_t, size_t, size_t, const size_t *, int,
+                                size_t, REAL *, size_t);
 
 static void FN(tile)(const jg_exec *e, int mode, size_t np, const REAL *x, REAL *u, REAL *du,
                      REAL *d2u, REAL *work)
 {
     const jg_plan *p = e->plan;
     const size_t n_in = p->m->n_in, n_out = p->m->n_out, nrow = p->channels[mode] * np;
+    const size_t n_s = p->m->n_over;
+    const size_t *const over = p->m->over;
     REAL *const out = work + p->n_work * p->buf_len;
     REAL *rows[JG_TILE_ROWS];
     size_t k, r;
@@ -54,12 +56,12 @@ static void FN(tile)(const jg_exec *e, int mode, size_t np, const REAL *x, REAL 
                 ((FN(dense_fn))e->dense)((m + p->lanes - 1) / p->lanes * p->lanes, s->n_in, w, s->ld_dst, j,
                                          b != NULL ? b + j : NULL, nrow, np, src, s->ld_src, out,
                                          p->out, NULL);
-                ((FN(store_fn))e->store)(n_out, j, m, n_in, mode, np, out, p->out, u, du, d2u);
+                ((FN(store_fn))e->store)(n_out, j, m, n_in, n_s, mode, np, out, p->out, u, du, d2u);
             }
             break;
         case JG_STEP_ACTIVATE:
-            ((FN(activate_fn))e->activate)((FN(act_fn))e->act[k], s->p, s->q, s->n, n_in, mode, np, src,
-                                           s->ld_src);
+            ((FN(activate_fn))e->activate)((FN(act_fn))e->act[k], s->p, s->q, s->n, n_in, n_s, over, mode, np,
+                                           src, s->ld_src);
             break;
         case JG_STEP_SCALE:
             ((FN(scale_fn))e->scale)(s->n, w, b, nrow, np, src, s->ld_src);
@@ -71,11 +73,11 @@ static void FN(tile)(const jg_exec *e, int mode, size_t np, const REAL *x, REAL 
             ((FN(add_fn))e->add)(s->n, nrow, s->c, src, s->ld_src, s->bc, dst, s->ld_dst);
             break;
         case JG_STEP_MUL:
-            ((FN(mul_fn))e->mul)(s->n, n_in, mode, np, src, s->ld_src, s->bc, src2, s->ld2, s->bc2, dst,
-                                 s->ld_dst);
+            ((FN(mul_fn))e->mul)(s->n, n_in, n_s, over, mode, np, src, s->ld_src, s->bc, src2, s->ld2, s->bc2,
+                                 dst, s->ld_dst);
             break;
         case JG_STEP_STORE:
-            ((FN(store_fn))e->store)(n_out, 0, n_out, n_in, mode, np, src, s->ld_src, u, du, d2u);
+            ((FN(store_fn))e->store)(n_out, 0, n_out, n_in, n_s, mode, np, src, s->ld_src, u, du, d2u);
             break;
         }
     }
@@ -86,7 +88,7 @@ static void FN(run)(const jg_exec *e, int mode, size_t n, const REAL *x, REAL *u
 {
     const jg_plan *p = e->plan;
     const size_t n_in = p->m->n_in, n_out = p->m->n_out, tile = p->tile[mode];
-    const size_t per2 = jg_plan_per_output2(n_in, (jg_mode)mode);
+    const size_t per2 = jg_plan_per_output2(p->m, (jg_mode)mode);
     unsigned char *wb = (unsigned char *)work_space;
     REAL *const work = (REAL *)(void *)(wb + (64 - (size_t)wb % 64) % 64);
     size_t i, np;

@@ -264,6 +264,18 @@ const char *jg_net_input_name(const jg_net *net, size_t i)
     return net->model->input_names[i];
 }
 
+size_t jg_net_n_over(const jg_net *net)
+{
+    return net != NULL && net->model != NULL ? net->model->n_over : 0;
+}
+
+size_t jg_net_over_input(const jg_net *net, size_t k)
+{
+    if (net == NULL || net->model == NULL || k >= net->model->n_over)
+        return (size_t)-1;
+    return net->model->over != NULL ? net->model->over[k] : k;
+}
+
 int jg_net_precision(const jg_net *net)
 {
     return net != NULL && net->plan != NULL && net->plan->precision == JG_FLOAT ? JG_NET_FLOAT
@@ -322,7 +334,7 @@ int jg_net_run(jg_net *net, int mode, size_t n, const double *x, double *u, doub
         return run_real(net, mode, n, x, u, du, d2);
     n_in = net->model->n_in;
     n_out = net->model->n_out;
-    per2 = jg_plan_per_output2(n_in, (jg_mode)mode);
+    per2 = jg_plan_per_output2(net->model, (jg_mode)mode);
     fx = (float *)jg_malloc_n(jg_mul(FLOAT_CHUNK, n_in, &overflow), sizeof *fx);
     fu = (float *)jg_malloc_n(jg_mul(FLOAT_CHUNK, n_out, &overflow), sizeof *fu);
     fdu = (float *)jg_malloc_n(jg_mul(jg_mul(FLOAT_CHUNK, n_out, &overflow), n_in, &overflow), sizeof *fdu);
@@ -426,7 +438,7 @@ int jg_net_run_parallel(jg_net *net, int mode, int threads, size_t n, const doub
         return jg_net_run(net, mode, n, x, u, du, d2);
     n_in = net->model->n_in;
     n_out = net->model->n_out;
-    per2 = jg_plan_per_output2(n_in, (jg_mode)mode);
+    per2 = jg_plan_per_output2(net->model, (jg_mode)mode);
     for (t = 0; t < nt; t++) {
         const size_t c = n / nt + (t < n % nt);
         s[t].net = net;

@@ -22,13 +22,14 @@ static void *run_points(void *arg)
     return NULL;
 }
 
-int jg_parallel_hessian(jg_hessian_fn f, int mode, size_t n_in, size_t n_out, size_t n,
+int jg_parallel_hessian(jg_hessian_fn f, int mode, size_t n_in, size_t n_over, size_t n_out, size_t n,
                         const double *x, double *u, double *du, double *d2u,
                         int threads, size_t min_per_thread)
 {
     pthread_t tid[MAX_THREADS];
     run runs[MAX_THREADS];
-    const size_t per2 = jg_plan_per_output2(n_in, (jg_mode)mode);
+    const size_t per2 = mode == JG_MODE_HESSIAN ? n_in * n_in : mode == JG_MODE_DIAG ? n_over
+                      : mode == JG_MODE_LAPLACIAN ? 1 : 0;
     size_t t, nt, start = 0, started = 0;
     int rc = 0;
     if (threads <= 0) {

@@ -16,12 +16,13 @@ typedef void (*jg_hessian_fn)(size_t n, const double *x, double *u,
    JG_MODE_DIAG: PREFIX_hessian_diag, JG_MODE_LAPLACIAN: PREFIX_laplacian),
    on n points x [n][n_in], writing u [n][n_out], du [n][n_out][n_in] and
    the mode's second derivatives, d2u [n][n_out][n_in][n_in],
-   [n][n_out][n_in] or [n][n_out] (each may be NULL, as f allows), with up
+   [n][n_out][n_over] (n_over = PREFIX_N_OVER: the inputs the diagonal is
+   taken over) or [n][n_out] (each may be NULL, as f allows), with up
    to `threads` threads (0: one per online processor);
    batches smaller than min_per_thread points per thread use fewer. Returns
    0, or -1 if a thread could not be started (the points are then all done
    in the calling thread). */
-int jg_parallel_hessian(jg_hessian_fn f, int mode, size_t n_in, size_t n_out, size_t n,
+int jg_parallel_hessian(jg_hessian_fn f, int mode, size_t n_in, size_t n_over, size_t n_out, size_t n,
                         const double *x, double *u, double *du, double *d2u,
                         int threads, size_t min_per_thread);
 

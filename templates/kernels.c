@@ -41,8 +41,10 @@
      c = 1 + N_IN + t               second derivatives, by mode:
                                     2 (full): d2 a_k / d x_i d x_j, i <= j,
                                       t = pairs (i', j') before (i, j)
-                                    3 (diagonal): d2 a_k / d x_i^2, t = i
-                                    4 (Laplacian): sum_i d2 a_k / d x_i^2, t = 0
+                                    3 (diagonal): d2 a_k / d x_s^2 for the
+                                      chosen inputs s = over[t] (t = 0 ..
+                                      n_s - 1; over NULL: all, s = t)
+                                    4 (Laplacian): sum_s d2 a_k / d x_s^2, t = 0
    The mode says what a call computes: 0 values, 1 and first derivatives,
    2 and the full Hessian, 3 and its diagonal, 4 and its trace. Modes 3
    and 4 carry N_IN and 1 second-derivative channels instead of
@@ -151,7 +153,7 @@ MODEL__API void model__dense(size_t n_out, size_t n_in, const model__real *wt,
                              size_t nrow, size_t np, const model__real *a,
                              size_t lda, model__real *z, size_t ldz,
                              model__real *const *rows);
-MODEL__API void model__store(size_t n_out, size_t k0, size_t m, size_t n_x,
+MODEL__API void model__store(size_t n_out, size_t k0, size_t m, size_t n_x, size_t n_s,
                              int mode, size_t np, const model__real *z,
                              size_t ldz, model__real *u, model__real *du, model__real *d2u);
 /**** end common-decl ****/
@@ -172,16 +174,16 @@ MODEL__API void model__add(size_t n, size_t nrow, double c, const model__real *a
 /**** end add-decl ****/
 
 /**** begin mul-decl ****/
-MODEL__API void model__mul(size_t n, size_t n_x, int mode, size_t np, const model__real *a,
-                           size_t lda, int bca, const model__real *b, size_t ldb, int bcb,
-                           model__real *z, size_t ldz);
+MODEL__API void model__mul(size_t n, size_t n_x, size_t n_s, const size_t *over, int mode, size_t np,
+                           const model__real *a, size_t lda, int bca, const model__real *b, size_t ldb,
+                           int bcb, model__real *z, size_t ldz);
 /**** end mul-decl ****/
 
 /**** begin activate-decl ****/
 typedef void (*model__fn)(size_t n, double p, double q, const model__real *z,
                           model__real *s0, model__real *s1, model__real *s2);
-MODEL__API void model__activate(model__fn f, double p, double q, size_t n, size_t n_x,
-                                int mode, size_t np, model__real *z, size_t ldz);
+MODEL__API void model__activate(model__fn f, double p, double q, size_t n, size_t n_x, size_t n_s,
+                                const size_t *over, int mode, size_t np, model__real *z, size_t ldz);
 /**** end activate-decl ****/
 
 /**** begin tanh-decl ****/
@@ -387,9 +389,9 @@ MODEL__API void model__dense(size_t n_out, size_t n_in, const model__real *wt,
 /* Copies neurons [0, m) of the tile z (row stride ldz), outputs k0 ..
    k0 + m - 1, into the caller's layout: u [np][n_out], du [np][n_out][n_x],
    and by mode d2u [np][n_out][n_x][n_x] (2: both triangles),
-   [np][n_out][n_x] (3: the diagonal) or [np][n_out] (4: the Laplacian).
-   Any of them may be NULL. */
-MODEL__INLINE void model__store_n(size_t n_out, size_t k0, size_t m, size_t n_x,
+   [np][n_out][n_s] (3: the diagonal over the n_s chosen inputs) or
+   [np][n_out] (4: the Laplacian). Any of them may be NULL. */
+MODEL__INLINE void model__store_n(size_t n_out, size_t k0, size_t m, size_t n_x, size_t n_s,
                                   int mode, size_t np,
                                   const model__real *MODEL__RESTRICT z, size_t ldz,
                                   model__real *MODEL__RESTRICT u,
@@ -424,10 +426,10 @@ MODEL__INLINE void model__store_n(size_t n_out, size_t k0, size_t m, size_t n_x,
                         hp[i * n_x + j] = hp[j * n_x + i] = z2[t * np * ldz + k];
         } else if (mode == 3 && d2u != NULL) {
             const model__real *z2 = z + ((1 + n_x) * np + p) * ldz;
-            model__real *hp = d2u + (p * n_out + k0) * n_x;
+            model__real *hp = d2u + (p * n_out + k0) * n_s;
             for (k = 0; k < m; k++)
-                for (i = 0; i < n_x; i++)
-                    hp[k * n_x + i] = z2[i * np * ldz + k];
+                for (i = 0; i < n_s; i++)
+                    hp[k * n_s + i] = z2[i * np * ldz + k];
         } else if (mode == 4 && d2u != NULL) {
             const model__real *z2 = z + ((1 + n_x) * np + p) * ldz;
             model__real *lp = d2u + p * n_out + k0;
@@ -438,18 +440,18 @@ MODEL__INLINE void model__store_n(size_t n_out, size_t k0, size_t m, size_t n_x,
 }
 /* model__store_n with n_x a constant for 1 to 3 inputs, so that the
    loops over inputs and pairs unroll. */
-MODEL__API void model__store(size_t n_out, size_t k0, size_t m, size_t n_x,
+MODEL__API void model__store(size_t n_out, size_t k0, size_t m, size_t n_x, size_t n_s,
                              int mode, size_t np, const model__real *z,
                              size_t ldz, model__real *u, model__real *du, model__real *d2u)
 {
     if (n_x == 1)
-        model__store_n(n_out, k0, m, 1, mode, np, z, ldz, u, du, d2u);
-    else if (n_x == 2)
-        model__store_n(n_out, k0, m, 2, mode, np, z, ldz, u, du, d2u);
-    else if (n_x == 3)
-        model__store_n(n_out, k0, m, 3, mode, np, z, ldz, u, du, d2u);
+        model__store_n(n_out, k0, m, 1, 1, mode, np, z, ldz, u, du, d2u);
+    else if (n_x == 2 && n_s == 2)
+        model__store_n(n_out, k0, m, 2, 2, mode, np, z, ldz, u, du, d2u);
+    else if (n_x == 3 && n_s == 3)
+        model__store_n(n_out, k0, m, 3, 3, mode, np, z, ldz, u, du, d2u);
     else
-        model__store_n(n_out, k0, m, n_x, mode, np, z, ldz, u, du, d2u);
+        model__store_n(n_out, k0, m, n_x, n_s, mode, np, z, ldz, u, du, d2u);
 }
 
 /**** end common ****/
@@ -522,9 +524,9 @@ MODEL__API void model__add(size_t n, size_t nrow, double c, const model__real *a
    z may be a or b (in place): each channel is written only after every
    channel that reads it has been read (second derivatives first, the
    value last). */
-MODEL__INLINE void model__mul_n(size_t n, size_t n_x, int mode, size_t np, const model__real *a,
-                                size_t lda, int bca, const model__real *b, size_t ldb, int bcb,
-                                model__real *z, size_t ldz)
+MODEL__INLINE void model__mul_n(size_t n, size_t n_x, size_t n_s, const size_t *over, int mode,
+                                size_t np, const model__real *a, size_t lda, int bca,
+                                const model__real *b, size_t ldb, int bcb, model__real *z, size_t ldz)
 {
     const size_t sa = bca ? 0 : 1, sb = bcb ? 0 : 1;
     size_t pt, i, j, t, k;
@@ -545,9 +547,10 @@ MODEL__INLINE void model__mul_n(size_t n, size_t n_x, int mode, size_t np, const
                               + aj[k * sa] * bi[k * sb] + a0[k * sa] * bt[k * sb];
                 }
         } else if (mode == 3) {
-            for (i = 0; i < n_x; i++) {
-                const model__real *ai = MODEL__A(1 + i), *at = MODEL__A(1 + n_x + i);
-                const model__real *bi = MODEL__B(1 + i), *bt = MODEL__B(1 + n_x + i);
+            for (i = 0; i < n_s; i++) {
+                const size_t c = 1 + (over != NULL ? over[i] : i);
+                const model__real *ai = MODEL__A(c), *at = MODEL__A(1 + n_x + i);
+                const model__real *bi = MODEL__B(c), *bt = MODEL__B(1 + n_x + i);
                 model__real *zt = MODEL__Z(1 + n_x + i);
                 for (k = 0; k < n; k++)
                     zt[k] = at[k * sa] * b0[k * sb] + 2 * ai[k * sa] * bi[k * sb] + a0[k * sa] * bt[k * sb];
@@ -557,8 +560,9 @@ MODEL__INLINE void model__mul_n(size_t n, size_t n_x, int mode, size_t np, const
             model__real *zt = MODEL__Z(1 + n_x);
             for (k = 0; k < n; k++)
                 zt[k] = at[k * sa] * b0[k * sb] + a0[k * sa] * bt[k * sb];
-            for (i = 0; i < n_x; i++) {
-                const model__real *ai = MODEL__A(1 + i), *bi = MODEL__B(1 + i);
+            for (i = 0; i < n_s; i++) {
+                const size_t c = 1 + (over != NULL ? over[i] : i);
+                const model__real *ai = MODEL__A(c), *bi = MODEL__B(c);
                 for (k = 0; k < n; k++)
                     zt[k] += 2 * ai[k * sa] * bi[k * sb];
             }
@@ -581,19 +585,21 @@ MODEL__INLINE void model__mul_n(size_t n, size_t n_x, int mode, size_t np, const
     }
 }
 
-/* model__mul_n with n_x a constant for 1 to 3 inputs. */
-MODEL__API void model__mul(size_t n, size_t n_x, int mode, size_t np, const model__real *a,
-                           size_t lda, int bca, const model__real *b, size_t ldb, int bcb,
-                           model__real *z, size_t ldz)
+/* model__mul_n with n_x a constant for 1 to 3 inputs (over all). */
+MODEL__API void model__mul(size_t n, size_t n_x, size_t n_s, const size_t *over, int mode, size_t np,
+                           const model__real *a, size_t lda, int bca, const model__real *b, size_t ldb,
+                           int bcb, model__real *z, size_t ldz)
 {
-    if (n_x == 1)
-        model__mul_n(n, 1, mode, np, a, lda, bca, b, ldb, bcb, z, ldz);
+    if (over != NULL)
+        model__mul_n(n, n_x, n_s, over, mode, np, a, lda, bca, b, ldb, bcb, z, ldz);
+    else if (n_x == 1)
+        model__mul_n(n, 1, 1, NULL, mode, np, a, lda, bca, b, ldb, bcb, z, ldz);
     else if (n_x == 2)
-        model__mul_n(n, 2, mode, np, a, lda, bca, b, ldb, bcb, z, ldz);
+        model__mul_n(n, 2, 2, NULL, mode, np, a, lda, bca, b, ldb, bcb, z, ldz);
     else if (n_x == 3)
-        model__mul_n(n, 3, mode, np, a, lda, bca, b, ldb, bcb, z, ldz);
+        model__mul_n(n, 3, 3, NULL, mode, np, a, lda, bca, b, ldb, bcb, z, ldz);
     else
-        model__mul_n(n, n_x, mode, np, a, lda, bca, b, ldb, bcb, z, ldz);
+        model__mul_n(n, n_x, n_x, NULL, mode, np, a, lda, bca, b, ldb, bcb, z, ldz);
 }
 /**** end mul ****/
 
@@ -605,10 +611,11 @@ MODEL__API void model__mul(size_t n, size_t n_x, int mode, size_t np, const mode
      a''_ij = s'' z'_i z'_j + s' z''_ij          (mode 2, i <= j)
      a''_ii = s'' z'_i^2 + s' z''_ii             (mode 3)
      lap a = s'' sum_i z'_i^2 + s' lap z         (mode 4)
-   f(m, p, q, z, s0, s1, s2) sets s(z), s'(z), s''(z) for m values. */
+   f(m, p, q, z, s0, s1, s2) sets s(z), s'(z), s''(z) for m values. In
+   modes 3 and 4 i runs over the n_s chosen inputs over[] (NULL: all). */
 MODEL__INLINE void model__activate_n(model__fn f, double p, double q, size_t n, size_t n_x,
-                                     int mode, size_t np, model__real *z,
-                                     size_t ldz)
+                                     size_t n_s, const size_t *over, int mode, size_t np,
+                                     model__real *z, size_t ldz)
 {
     model__real s0[MODEL__ACT_CHUNK], s1[MODEL__ACT_CHUNK], s2[MODEL__ACT_CHUNK];
     size_t pt, k0, k, i, j, t, m;
@@ -628,8 +635,8 @@ MODEL__INLINE void model__activate_n(model__fn f, double p, double q, size_t n, 
                             dt[k] = s2[k] * di[k] * dj[k] + s1[k] * dt[k];
                     }
             } else if (mode == 3) {
-                for (i = 0; i < n_x; i++) {
-                    const model__real *di = MODEL__CH(1 + i);
+                for (i = 0; i < n_s; i++) {
+                    const model__real *di = MODEL__CH(1 + (over != NULL ? over[i] : i));
                     model__real *dt = MODEL__CH(1 + n_x + i);
                     for (k = 0; k < m; k++)
                         dt[k] = s2[k] * di[k] * di[k] + s1[k] * dt[k];
@@ -639,8 +646,8 @@ MODEL__INLINE void model__activate_n(model__fn f, double p, double q, size_t n, 
                 model__real *dt = MODEL__CH(1 + n_x);
                 for (k = 0; k < m; k++)
                     sq[k] = 0;
-                for (i = 0; i < n_x; i++) {
-                    const model__real *di = MODEL__CH(1 + i);
+                for (i = 0; i < n_s; i++) {
+                    const model__real *di = MODEL__CH(1 + (over != NULL ? over[i] : i));
                     for (k = 0; k < m; k++)
                         sq[k] += di[k] * di[k];
                 }
@@ -659,18 +666,20 @@ MODEL__INLINE void model__activate_n(model__fn f, double p, double q, size_t n, 
         }
 }
 
-/* model__activate_n with n_x a constant for 1 to 3 inputs. */
-MODEL__API void model__activate(model__fn f, double p, double q, size_t n, size_t n_x,
-                                int mode, size_t np, model__real *z, size_t ldz)
+/* model__activate_n with n_x a constant for 1 to 3 inputs (over all). */
+MODEL__API void model__activate(model__fn f, double p, double q, size_t n, size_t n_x, size_t n_s,
+                                const size_t *over, int mode, size_t np, model__real *z, size_t ldz)
 {
-    if (n_x == 1)
-        model__activate_n(f, p, q, n, 1, mode, np, z, ldz);
+    if (over != NULL)
+        model__activate_n(f, p, q, n, n_x, n_s, over, mode, np, z, ldz);
+    else if (n_x == 1)
+        model__activate_n(f, p, q, n, 1, 1, NULL, mode, np, z, ldz);
     else if (n_x == 2)
-        model__activate_n(f, p, q, n, 2, mode, np, z, ldz);
+        model__activate_n(f, p, q, n, 2, 2, NULL, mode, np, z, ldz);
     else if (n_x == 3)
-        model__activate_n(f, p, q, n, 3, mode, np, z, ldz);
+        model__activate_n(f, p, q, n, 3, 3, NULL, mode, np, z, ldz);
     else
-        model__activate_n(f, p, q, n, n_x, mode, np, z, ldz);
+        model__activate_n(f, p, q, n, n_x, n_x, NULL, mode, np, z, ldz);
 }
 /**** end activate ****/
 

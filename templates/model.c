@@ -100,11 +100,11 @@ static void model__tile(int mode, size_t np, const model_real *x,
     const size_t nrow = model__channels[mode] * np;
     model__seed(MODEL_N_IN, nrow, np, x, work0, 8);
     model__dense(8, 2, model__l1_w, 8, 0, model__l1_b, nrow, np, work0, 8, work1, 8, NULL);
-    model__activate(model__tanh, 0.0, 0.0, 8, MODEL_N_IN, mode, np, work1, 8);
+    model__activate(model__tanh, 0.0, 0.0, 8, MODEL_N_IN, MODEL_N_OVER, NULL, mode, np, work1, 8);
     model__dense(8, 3, model__l3_w, 8, 0, NULL, nrow, np, work1, 8, work0, 8, NULL);
-    model__activate(model__sigmoid, 0.0, 0.0, 8, MODEL_N_IN, mode, np, work0, 8);
+    model__activate(model__sigmoid, 0.0, 0.0, 8, MODEL_N_IN, MODEL_N_OVER, NULL, mode, np, work0, 8);
     model__dense(8, 3, model__l5_w, 8, 0, model__l5_b, nrow, np, work0, 8, work1, 8, NULL);
-    model__store(MODEL_N_OUT, 0, 2, MODEL_N_IN, mode, np, work1, 8, u, du, d2u);
+    model__store(MODEL_N_OUT, 0, 2, MODEL_N_IN, MODEL_N_OVER, mode, np, work1, 8, u, du, d2u);
 /**** end layers ****/
 }
 

@@ -31,6 +31,7 @@ extern "C" {
 /**** begin sizes ****/
 #define MODEL_N_IN  2
 #define MODEL_N_OUT 2
+#define MODEL_N_OVER 2  /* inputs of hessian_diag and laplacian: all */
 #define MODEL_WORK_BYTES  4416  /* work space of the _work functions, any alignment */
 #define MODEL_STACK_BYTES 4416  /* stack of the others: the work space, or 0 */
 #define MODEL_ALLOCATES   0     /* 1: the others take the work space from malloc */
@@ -45,11 +46,14 @@ typedef double model_real;      /* the precision of every number below */
      du   [n][MODEL_N_OUT][MODEL_N_IN]             du[p][k][i] = d u_k / d x_i
    and, by function, the second derivatives:
      d2u      [n][MODEL_N_OUT][MODEL_N_IN][MODEL_N_IN]  d2u[p][k][i][j] = d2 u_k / d x_i d x_j
-     d2u_diag [n][MODEL_N_OUT][MODEL_N_IN]         d2u_diag[p][k][i] = d2 u_k / d x_i^2
-     lap      [n][MODEL_N_OUT]                     lap[p][k] = sum_i d2 u_k / d x_i^2
-   Past x, any array may be NULL when not wanted. hessian_diag and laplacian
-   carry only what they need (N_IN second-derivative channels, or 1, instead
-   of N_IN (N_IN + 1) / 2). Reentrant: no globals are written.
+     d2u_diag [n][MODEL_N_OUT][MODEL_N_OVER]       d2u_diag[p][k][t] = d2 u_k / d x_s^2
+     lap      [n][MODEL_N_OUT]                     lap[p][k] = sum_s d2 u_k / d x_s^2
+   where s runs over the N_OVER inputs the spec's `over` chose (all unless
+   it names some, as for u_xx + u_yy of a network of x, y, t), in the order
+   of the inputs. Past x, any array may be NULL when not wanted.
+   hessian_diag and laplacian carry only what they need (N_OVER
+   second-derivative channels, or 1, instead of N_IN (N_IN + 1) / 2).
+   Reentrant: no globals are written.
    Memory: each function has a twin NAME_work that takes the work space from
    the caller (work: MODEL_WORK_BYTES = model_work_bytes() bytes, any
    alignment, not shared between threads at once) and allocates nothing.

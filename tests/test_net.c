@@ -700,6 +700,41 @@ START_TEST(float_range)
 }
 END_TEST
 
+/* `over t`: hessian_diag and laplacian of the reference network over t
+   alone, through the JIT and the executor, in double and float, are the
+   t entries of the full Hessian; jg_net_n_over and jg_net_over_input say
+   which. */
+START_TEST(over_chosen_inputs)
+{
+    static const int backends[2] = {JG_NET_JIT, JG_NET_EXECUTOR};
+    const char *dir = tu_tmpdir();
+    char spec[2048];
+    double x[6] = {0.1, 0.2, -0.5, 0.7, 0.9, -0.3}, u[3], du[6], h[12], dg[3], lap[3];
+    jg_net *net;
+    jg_net_options o;
+    int b, k;
+    snprintf(spec, sizeof spec, "input x t\nover t\nweights %s/pinn-xt/model.safetensors\ndense 20 linears.0\n"
+             "tanh\ndense 20 linears.2\ntanh\ndense 20 linears.4\ntanh\ndense 1 linears.6\n", tu_data_dir());
+    tu_write_file(tu_path(dir, "over.spec"), spec, strlen(spec));
+    for (b = 0; b < 2; b++) {
+        o.precision = JG_NET_DOUBLE;
+        o.backend = backends[b];
+        ck_assert_int_eq(jg_net_open(tu_path(dir, "over.spec"), &o, &net), JG_NET_OK);
+        ck_assert_uint_eq(jg_net_n_over(net), 1);
+        ck_assert_uint_eq(jg_net_over_input(net, 0), 1);
+        ck_assert_uint_eq(jg_net_over_input(net, 1), (size_t)-1);
+        ck_assert_int_eq(jg_net_hessian(net, 3, x, u, du, h), JG_NET_OK);
+        ck_assert_int_eq(jg_net_hessian_diag(net, 3, x, u, du, dg), JG_NET_OK);
+        for (k = 0; k < 3; k++)
+            ck_assert_msg(fabs(dg[k] - h[4 * k + 3]) <= 1e-15 * (1 + fabs(h[4 * k + 3])), "diag %d", k);
+        ck_assert_int_eq(jg_net_laplacian(net, 3, x, u, du, lap), JG_NET_OK);
+        for (k = 0; k < 3; k++)
+            ck_assert_msg(fabs(lap[k] - h[4 * k + 3]) <= 1e-15 * (1 + fabs(h[4 * k + 3])), "lap %d", k);
+        jg_net_free(net);
+    }
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("net");
@@ -717,6 +752,7 @@ static Suite *suite(void)
     tcase_add_test(tc, emit_text);
     tcase_add_test(tc, core_shared_object);
     tcase_add_test(tc, introspection);
+    tcase_add_test(tc, over_chosen_inputs);
     tcase_add_test(tc, float_range);
     suite_add_tcase(s, tc);
     return s;

@@ -139,7 +139,7 @@ START_TEST(parallel_matches_one_thread)
     net.hessian(n, x, want_u, want_du, want_d2u);
     for (i = 0; i < sizeof threads / sizeof threads[0]; i++) {
         memset(d2u, 0, cnt * sizeof *u);
-        ck_assert_int_eq(jg_parallel_hessian(net.hessian, JG_MODE_HESSIAN, 2, no, n, x, u, du, d2u, threads[i],
+        ck_assert_int_eq(jg_parallel_hessian(net.hessian, JG_MODE_HESSIAN, 2, 2, no, n, x, u, du, d2u, threads[i],
                                              10), 0);
         ck_assert(memcmp(u, want_u, n * no * sizeof *u) == 0);
         ck_assert(memcmp(du, want_du, n * no * 2 * sizeof *u) == 0);
@@ -147,14 +147,14 @@ START_TEST(parallel_matches_one_thread)
     }
     /* NULL outputs are passed on */
     memset(du, 0, cnt * sizeof *u);
-    ck_assert_int_eq(jg_parallel_hessian(net.hessian, JG_MODE_HESSIAN, 2, no, n, x, NULL, du, NULL, 4, 1), 0);
+    ck_assert_int_eq(jg_parallel_hessian(net.hessian, JG_MODE_HESSIAN, 2, 2, no, n, x, NULL, du, NULL, 4, 1), 0);
     ck_assert(memcmp(du, want_du, n * no * 2 * sizeof *u) == 0);
     /* the diagonal mode: exactly n * no * 2 numbers written (a canary past
        them stays), the bits of one call */
     net.hessian_diag(n, x, want_u, want_du, want_d2u);
     for (i = 0; i < cnt; i++)
         d2u[i] = -777.0;
-    ck_assert_int_eq(jg_parallel_hessian(net.hessian_diag, JG_MODE_DIAG, 2, no, n, x, u, du, d2u, 3, 10), 0);
+    ck_assert_int_eq(jg_parallel_hessian(net.hessian_diag, JG_MODE_DIAG, 2, 2, no, n, x, u, du, d2u, 3, 10), 0);
     ck_assert(memcmp(d2u, want_d2u, n * no * 2 * sizeof *u) == 0);
     for (i = n * no * 2; i < cnt; i++)
         ck_assert_msg(d2u[i] == -777.0, "written past the diagonal's results at %zu", i);

@@ -151,6 +151,15 @@ static const struct bad_case {
     {"input 1\nweights w.st\ndense 4 l0\noutput l0\n", "model.spec:4:1: 'output' is a statement of format 3", 1},
     {"input 1\nweights w.st\nformat 3\ndense 4 l0\n", "model.spec:3:1: 'format' must be the first statement", 1},
     {"format 4\ninput 1\nweights w.st\ndense 4 l0\n", "model.spec:1:8: 'format' takes 1, 2 or 3, not '4'", 1},
+    /* over */
+    {"input x y t\nover x z\nweights w.st\ndense 4 l0\n",
+     "model.spec:2:8: 'z' is not an input (a name of 'input', or a number from 0)", 1},
+    {"input x y t\nover y x\nweights w.st\ndense 4 l0\n",
+     "model.spec:2:8: 'over' takes each input once, in the order of 'input'", 1},
+    {"over 0\ninput 3\nweights w.st\ndense 4 l0\n", "model.spec:1:1: 'over' must come after 'input'", 1},
+    {"input 2\nover 0\nover 1\nweights w.st\ndense 4 l0\n", "model.spec:3:1: 'over' given twice", 1},
+    {"input 2\nover\nweights w.st\ndense 4 l0\n", "model.spec:2:1: 'over' names the inputs", 1},
+    {"input 2\nover 0 1 1\nweights w.st\ndense 4 l0\n", "model.spec:2:1: 'over' names 3 inputs of 2", 1},
 };
 
 START_TEST(bad_spec_is_refused)
@@ -205,6 +214,12 @@ START_TEST(format3_graph)
     ck_assert(m->layers[11].kind == JG_ACTIVATION && m->layers[11].param[0] == 3.0);
     ck_assert_uint_eq(m->output, 14);
     ck_assert_str_eq(m->layers[13].name, "r");
+    ck_assert(m->n_over == 2 && m->over == NULL);       /* no `over`: all inputs */
+    jg_model_free(m);
+    m = load_text("input x t\nweights w.st\nover t\ndense 4 l2\n", &d);
+    ck_assert_msg(m != NULL, "%s", jg_buf_str(&d.text));
+    ck_assert(m->n_over == 1 && m->over[0] == 1);
+    ck_assert_uint_eq(jg_model_channels(m, JG_MODE_DIAG), 1 + 2 + 1);
     jg_model_free(m);
     jg_diag_free(&d);
 }

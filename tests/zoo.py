@@ -515,6 +515,7 @@ def zoo():
         ("dropout_flatten_identity", WithDropout(), {}),
         ("three_inputs_p", ThreeInputs(), dict(output=2)),
         ("three_inputs_u", ThreeInputs(), dict(output=0)),
+        ("navier_stokes_over_xy", ThreeInputs(), dict(output=0, over=["x", "y"])),     # u_xx + u_yy
         ("split_outputs", SplitOutputs(), {}),
         ("normalize_outputscale", NormalizedNet(), dict(domain=[(0, 1), (0, 2)])),
         ("functional_activations", Functional(), {}),
@@ -559,7 +560,7 @@ def jetgen_eval(spec, points, hessian):
     return got["u"], got["du"], got[key]
 
 
-def emitted(folder, name, spec, points, n_out):
+def emitted(folder, name, spec, points, n_out, n_over):
     """The emitted file, compiled by cc: each of hessian, hessian_diag and
     laplacian at the points."""
     c = os.path.join(folder, name + ".c")
@@ -573,7 +574,7 @@ def emitted(folder, name, spec, points, n_out):
     D = ctypes.c_double
     xs = (D * (n * n_in))(*[v for p in points for v in p])
     out = {}
-    for fn, per in (("zoo_hessian", n_in * n_in), ("zoo_hessian_diag", n_in), ("zoo_laplacian", 1)):
+    for fn, per in (("zoo_hessian", n_in * n_in), ("zoo_hessian_diag", n_over), ("zoo_laplacian", 1)):
         u, du, d2 = (D * (n * n_out))(), (D * (n * n_out * n_in))(), (D * (n * n_out * per))()
         getattr(lib, fn)(ctypes.c_size_t(n), xs, u, du, d2)
         out[fn] = (list(u), list(du), list(d2))
@@ -601,21 +602,23 @@ def check_zoo(folder):
         want = [reference(ref, widths, kw.get("output"), x) for x in pts]
         n_out = want[0][0].numel()
         points = pts.tolist()
+        names = kw.get("input_names") or [p.name for p in jx._placeholders(module, graph)]
+        sel = [i for i, v in enumerate(names) if v in kw["over"]] if "over" in kw else list(range(n_in))
         for hessian in ("full", "diag", "laplacian"):
             u, du, d2 = jetgen_eval(spec, points, hessian)
             for p in range(len(points)):
                 wu, wdu, wd2 = want[p]
-                w2 = wd2 if hessian == "full" else torch.diagonal(wd2, dim1=1, dim2=2) if hessian == "diag" \
-                    else torch.diagonal(wd2, dim1=1, dim2=2).sum(-1)
+                w2 = wd2 if hessian == "full" else torch.diagonal(wd2, dim1=1, dim2=2)[:, sel] if hessian == "diag" \
+                    else torch.diagonal(wd2, dim1=1, dim2=2)[:, sel].sum(-1)
                 for q, g, w, tol in (("u", u[p], wu, 1e-12), ("du", du[p], wdu, 1e-10), ("d2u", d2[p], w2, 1e-10)):
                     e = normwise(g, w)
                     check(e <= tol, "%s: jetgen eval --hessian %s, point %d: %s off by %.3g" % (name, hessian, p, q,
                                                                                                   e))
-        got = emitted(folder, name, spec, points, n_out)
+        got = emitted(folder, name, spec, points, n_out, len(sel))
         for fn, (u, du, d2) in got.items():
             W2 = torch.stack([w[2] for w in want])
-            w2 = W2 if fn == "zoo_hessian" else torch.diagonal(W2, dim1=2, dim2=3) if fn == "zoo_hessian_diag" \
-                else torch.diagonal(W2, dim1=2, dim2=3).sum(-1)
+            w2 = W2 if fn == "zoo_hessian" else torch.diagonal(W2, dim1=2, dim2=3)[:, :, sel] \
+                if fn == "zoo_hessian_diag" else torch.diagonal(W2, dim1=2, dim2=3)[:, :, sel].sum(-1)
             for q, g, w, tol in (("u", u, torch.stack([w[0] for w in want]), 1e-12),
                                  ("du", du, torch.stack([w[1] for w in want]), 1e-10), ("d2u", d2, w2, 1e-10)):
                 e = normwise(g, w)

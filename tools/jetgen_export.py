@@ -357,11 +357,14 @@ def _ours(path):
     return head.startswith(HEADER.encode()) or b'"jetgen_export"' in head
 
 
-def export(module, spec_path, input_names=None, n_in=None, output=None, domain=None, points=8, reference=None):
+def export(module, spec_path, input_names=None, n_in=None, output=None, domain=None, points=8, reference=None,
+           over=None):
     """Writes spec_path and, beside it, the weights (spec_path with the
     extension .safetensors), after checking them against module; with
     reference, a path, also PyTorch's u, du and d2u at the check's points
-    there (JSON for `jetgen verify SPEC --reference FILE`). Returns
+    there (JSON for `jetgen verify SPEC --reference FILE`); with over, input
+    names, the Hessian's diagonal and the Laplacian of the emitted code are
+    taken over those inputs only (u_xx + u_yy of a network of x, y, t). Returns
     the spec's text. ExportError says what could not be exported, or how
     far the check found the export from the module; nothing is written
     then. ExportWarning (warnings.warn) says what is right but probably
@@ -385,6 +388,13 @@ def export(module, spec_path, input_names=None, n_in=None, output=None, domain=N
                     v in ("input", "output", "weights", "format"):
                 raise ExportError("input name %r is not a plain identifier (letters, digits, _)" % v)
     names = input_names or ["x%d" % i for i in range(total)]
+    over_line = []
+    if over is not None:
+        over = [str(v) for v in over]
+        unknown = [v for v in over if v not in names]
+        if unknown or not over or len(set(over)) != len(over):
+            raise ExportError("over=%r: name each of the inputs %s at most once" % (over, ", ".join(names)))
+        over_line = ["over " + " ".join(v for v in names if v in over)]
     tr = Translator(module, widths, names, output)
     tr.run(graph)
     base = os.path.splitext(spec_path)[0]
@@ -395,7 +405,7 @@ def export(module, spec_path, input_names=None, n_in=None, output=None, domain=N
     text = "\n".join(["%s from %s (format 3: docs/spec.md)" % (HEADER, type(module).__name__),
                       "format 3",
                       "input " + " ".join(names),
-                      "weights " + os.path.basename(weights_path)] + tr.lines) + "\n"
+                      "weights " + os.path.basename(weights_path)] + over_line + tr.lines) + "\n"
     folder = os.path.dirname(os.path.abspath(spec_path))
     tmp = tempfile.mkdtemp(prefix=".jetgen-export-", dir=folder)
     try:
@@ -477,6 +487,8 @@ def main(argv):
     ap.add_argument("--reference", help="also write PyTorch's numbers at the check's points here (JSON for "
                     "`jetgen verify SPEC --reference FILE`)")
     ap.add_argument("--points", type=int, default=8, help="points of the check (default 8)")
+    ap.add_argument("--over", help="input names, comma-separated: the Hessian's diagonal and the Laplacian "
+                    "over these only (e.g. x,y for u_xx + u_yy)")
     ap.add_argument("--import", dest="imports", action="append", default=[],
                     help="a Python file defining the module's class")
     a = ap.parse_args(argv[1:])
@@ -493,7 +505,8 @@ def main(argv):
         with warnings.catch_warnings(record=True) as said:
             warnings.simplefilter("always", ExportWarning)
             export(module, a.spec, input_names=a.input_names.split(",") if a.input_names else None,
-                   n_in=a.n_in, output=a.output, domain=domain, points=a.points, reference=a.reference)
+                   n_in=a.n_in, output=a.output, domain=domain, points=a.points, reference=a.reference,
+                   over=a.over.split(",") if a.over else None)
         for w in said:
             print("jetgen_export: warning: %s" % w.message, file=sys.stderr)
     except ExportError as e:

@@ -24,6 +24,7 @@ extern "C" {
 
 #define GRAPH_N_IN  3
 #define GRAPH_N_OUT 2
+#define GRAPH_N_OVER 3  /* inputs of hessian_diag and laplacian: all */
 #define GRAPH_WORK_BYTES  19264  /* work space of the _work functions, any alignment */
 #define GRAPH_STACK_BYTES 19264  /* stack of the others: the work space, or 0 */
 #define GRAPH_ALLOCATES   0  /* 1: the others take the work space from malloc */
@@ -37,11 +38,14 @@ typedef double graph_real;      /* the precision of every number below */
      du   [n][GRAPH_N_OUT][GRAPH_N_IN]             du[p][k][i] = d u_k / d x_i
    and, by function, the second derivatives:
      d2u      [n][GRAPH_N_OUT][GRAPH_N_IN][GRAPH_N_IN]  d2u[p][k][i][j] = d2 u_k / d x_i d x_j
-     d2u_diag [n][GRAPH_N_OUT][GRAPH_N_IN]         d2u_diag[p][k][i] = d2 u_k / d x_i^2
-     lap      [n][GRAPH_N_OUT]                     lap[p][k] = sum_i d2 u_k / d x_i^2
-   Past x, any array may be NULL when not wanted. hessian_diag and laplacian
-   carry only what they need (N_IN second-derivative channels, or 1, instead
-   of N_IN (N_IN + 1) / 2). Reentrant: no globals are written.
+     d2u_diag [n][GRAPH_N_OUT][GRAPH_N_OVER]       d2u_diag[p][k][t] = d2 u_k / d x_s^2
+     lap      [n][GRAPH_N_OUT]                     lap[p][k] = sum_s d2 u_k / d x_s^2
+   where s runs over the N_OVER inputs the spec's `over` chose (all unless
+   it names some, as for u_xx + u_yy of a network of x, y, t), in the order
+   of the inputs. Past x, any array may be NULL when not wanted.
+   hessian_diag and laplacian carry only what they need (N_OVER
+   second-derivative channels, or 1, instead of N_IN (N_IN + 1) / 2).
+   Reentrant: no globals are written.
    Memory: each function has a twin NAME_work that takes the work space from
    the caller (work: GRAPH_WORK_BYTES = graph_work_bytes() bytes, any
    alignment, not shared between threads at once) and allocates nothing.
@@ -166,7 +170,7 @@ GRAPH__API void graph__dense(size_t n_out, size_t n_in, const graph__real *wt,
                              size_t nrow, size_t np, const graph__real *a,
                              size_t lda, graph__real *z, size_t ldz,
                              graph__real *const *rows);
-GRAPH__API void graph__store(size_t n_out, size_t k0, size_t m, size_t n_x,
+GRAPH__API void graph__store(size_t n_out, size_t k0, size_t m, size_t n_x, size_t n_s,
                              int mode, size_t np, const graph__real *z,
                              size_t ldz, graph__real *u, graph__real *du, graph__real *d2u);
 GRAPH__API void graph__copy(size_t n, size_t nrow, const graph__real *a, size_t lda, int bc,
@@ -175,8 +179,8 @@ GRAPH__API void graph__scale(size_t n, const graph__real *mul, const graph__real
                              size_t nrow, size_t np, graph__real *z, size_t ldz);
 typedef void (*graph__fn)(size_t n, double p, double q, const graph__real *z,
                           graph__real *s0, graph__real *s1, graph__real *s2);
-GRAPH__API void graph__activate(graph__fn f, double p, double q, size_t n, size_t n_x,
-                                int mode, size_t np, graph__real *z, size_t ldz);
+GRAPH__API void graph__activate(graph__fn f, double p, double q, size_t n, size_t n_x, size_t n_s,
+                                const size_t *over, int mode, size_t np, graph__real *z, size_t ldz);
 GRAPH__API void graph__sin(size_t n, double p, double q, const graph__real *z,
                            graph__real *s0, graph__real *s1, graph__real *s2);
 GRAPH__API void graph__cos(size_t n, double p, double q, const graph__real *z,
@@ -185,9 +189,9 @@ GRAPH__API void graph__tanh(size_t n, double p, double q, const graph__real *z,
                             graph__real *s0, graph__real *s1, graph__real *s2);
 GRAPH__API void graph__sigmoid(size_t n, double p, double q, const graph__real *z,
                                graph__real *s0, graph__real *s1, graph__real *s2);
-GRAPH__API void graph__mul(size_t n, size_t n_x, int mode, size_t np, const graph__real *a,
-                           size_t lda, int bca, const graph__real *b, size_t ldb, int bcb,
-                           graph__real *z, size_t ldz);
+GRAPH__API void graph__mul(size_t n, size_t n_x, size_t n_s, const size_t *over, int mode, size_t np,
+                           const graph__real *a, size_t lda, int bca, const graph__real *b, size_t ldb,
+                           int bcb, graph__real *z, size_t ldz);
 GRAPH__API void graph__add(size_t n, size_t nrow, double c, const graph__real *a, size_t lda,
                            int bc, graph__real *z, size_t ldz);
 GRAPH__API void graph__pow(size_t n, double p, double q, const graph__real *z,
@@ -310,9 +314,9 @@ GRAPH__API void graph__dense(size_t n_out, size_t n_in, const graph__real *wt,
 /* Copies neurons [0, m) of the tile z (row stride ldz), outputs k0 ..
    k0 + m - 1, into the caller's layout: u [np][n_out], du [np][n_out][n_x],
    and by mode d2u [np][n_out][n_x][n_x] (2: both triangles),
-   [np][n_out][n_x] (3: the diagonal) or [np][n_out] (4: the Laplacian).
-   Any of them may be NULL. */
-GRAPH__INLINE void graph__store_n(size_t n_out, size_t k0, size_t m, size_t n_x,
+   [np][n_out][n_s] (3: the diagonal over the n_s chosen inputs) or
+   [np][n_out] (4: the Laplacian). Any of them may be NULL. */
+GRAPH__INLINE void graph__store_n(size_t n_out, size_t k0, size_t m, size_t n_x, size_t n_s,
                                   int mode, size_t np,
                                   const graph__real *GRAPH__RESTRICT z, size_t ldz,
                                   graph__real *GRAPH__RESTRICT u,
@@ -347,10 +351,10 @@ GRAPH__INLINE void graph__store_n(size_t n_out, size_t k0, size_t m, size_t n_x,
                         hp[i * n_x + j] = hp[j * n_x + i] = z2[t * np * ldz + k];
         } else if (mode == 3 && d2u != NULL) {
             const graph__real *z2 = z + ((1 + n_x) * np + p) * ldz;
-            graph__real *hp = d2u + (p * n_out + k0) * n_x;
+            graph__real *hp = d2u + (p * n_out + k0) * n_s;
             for (k = 0; k < m; k++)
-                for (i = 0; i < n_x; i++)
-                    hp[k * n_x + i] = z2[i * np * ldz + k];
+                for (i = 0; i < n_s; i++)
+                    hp[k * n_s + i] = z2[i * np * ldz + k];
         } else if (mode == 4 && d2u != NULL) {
             const graph__real *z2 = z + ((1 + n_x) * np + p) * ldz;
             graph__real *lp = d2u + p * n_out + k0;
@@ -361,18 +365,18 @@ GRAPH__INLINE void graph__store_n(size_t n_out, size_t k0, size_t m, size_t n_x,
 }
 /* graph__store_n with n_x a constant for 1 to 3 inputs, so that the
    loops over inputs and pairs unroll. */
-GRAPH__API void graph__store(size_t n_out, size_t k0, size_t m, size_t n_x,
+GRAPH__API void graph__store(size_t n_out, size_t k0, size_t m, size_t n_x, size_t n_s,
                              int mode, size_t np, const graph__real *z,
                              size_t ldz, graph__real *u, graph__real *du, graph__real *d2u)
 {
     if (n_x == 1)
-        graph__store_n(n_out, k0, m, 1, mode, np, z, ldz, u, du, d2u);
-    else if (n_x == 2)
-        graph__store_n(n_out, k0, m, 2, mode, np, z, ldz, u, du, d2u);
-    else if (n_x == 3)
-        graph__store_n(n_out, k0, m, 3, mode, np, z, ldz, u, du, d2u);
+        graph__store_n(n_out, k0, m, 1, 1, mode, np, z, ldz, u, du, d2u);
+    else if (n_x == 2 && n_s == 2)
+        graph__store_n(n_out, k0, m, 2, 2, mode, np, z, ldz, u, du, d2u);
+    else if (n_x == 3 && n_s == 3)
+        graph__store_n(n_out, k0, m, 3, 3, mode, np, z, ldz, u, du, d2u);
     else
-        graph__store_n(n_out, k0, m, n_x, mode, np, z, ldz, u, du, d2u);
+        graph__store_n(n_out, k0, m, n_x, n_s, mode, np, z, ldz, u, du, d2u);
 }
 
 
@@ -415,10 +419,11 @@ GRAPH__API void graph__scale(size_t n, const graph__real *mul, const graph__real
      a''_ij = s'' z'_i z'_j + s' z''_ij          (mode 2, i <= j)
      a''_ii = s'' z'_i^2 + s' z''_ii             (mode 3)
      lap a = s'' sum_i z'_i^2 + s' lap z         (mode 4)
-   f(m, p, q, z, s0, s1, s2) sets s(z), s'(z), s''(z) for m values. */
+   f(m, p, q, z, s0, s1, s2) sets s(z), s'(z), s''(z) for m values. In
+   modes 3 and 4 i runs over the n_s chosen inputs over[] (NULL: all). */
 GRAPH__INLINE void graph__activate_n(graph__fn f, double p, double q, size_t n, size_t n_x,
-                                     int mode, size_t np, graph__real *z,
-                                     size_t ldz)
+                                     size_t n_s, const size_t *over, int mode, size_t np,
+                                     graph__real *z, size_t ldz)
 {
     graph__real s0[GRAPH__ACT_CHUNK], s1[GRAPH__ACT_CHUNK], s2[GRAPH__ACT_CHUNK];
     size_t pt, k0, k, i, j, t, m;
@@ -438,8 +443,8 @@ GRAPH__INLINE void graph__activate_n(graph__fn f, double p, double q, size_t n, 
                             dt[k] = s2[k] * di[k] * dj[k] + s1[k] * dt[k];
                     }
             } else if (mode == 3) {
-                for (i = 0; i < n_x; i++) {
-                    const graph__real *di = GRAPH__CH(1 + i);
+                for (i = 0; i < n_s; i++) {
+                    const graph__real *di = GRAPH__CH(1 + (over != NULL ? over[i] : i));
                     graph__real *dt = GRAPH__CH(1 + n_x + i);
                     for (k = 0; k < m; k++)
                         dt[k] = s2[k] * di[k] * di[k] + s1[k] * dt[k];
@@ -449,8 +454,8 @@ GRAPH__INLINE void graph__activate_n(graph__fn f, double p, double q, size_t n, 
                 graph__real *dt = GRAPH__CH(1 + n_x);
                 for (k = 0; k < m; k++)
                     sq[k] = 0;
-                for (i = 0; i < n_x; i++) {
-                    const graph__real *di = GRAPH__CH(1 + i);
+                for (i = 0; i < n_s; i++) {
+                    const graph__real *di = GRAPH__CH(1 + (over != NULL ? over[i] : i));
                     for (k = 0; k < m; k++)
                         sq[k] += di[k] * di[k];
                 }
@@ -469,18 +474,20 @@ GRAPH__INLINE void graph__activate_n(graph__fn f, double p, double q, size_t n, 
         }
 }
 
-/* graph__activate_n with n_x a constant for 1 to 3 inputs. */
-GRAPH__API void graph__activate(graph__fn f, double p, double q, size_t n, size_t n_x,
-                                int mode, size_t np, graph__real *z, size_t ldz)
+/* graph__activate_n with n_x a constant for 1 to 3 inputs (over all). */
+GRAPH__API void graph__activate(graph__fn f, double p, double q, size_t n, size_t n_x, size_t n_s,
+                                const size_t *over, int mode, size_t np, graph__real *z, size_t ldz)
 {
-    if (n_x == 1)
-        graph__activate_n(f, p, q, n, 1, mode, np, z, ldz);
+    if (over != NULL)
+        graph__activate_n(f, p, q, n, n_x, n_s, over, mode, np, z, ldz);
+    else if (n_x == 1)
+        graph__activate_n(f, p, q, n, 1, 1, NULL, mode, np, z, ldz);
     else if (n_x == 2)
-        graph__activate_n(f, p, q, n, 2, mode, np, z, ldz);
+        graph__activate_n(f, p, q, n, 2, 2, NULL, mode, np, z, ldz);
     else if (n_x == 3)
-        graph__activate_n(f, p, q, n, 3, mode, np, z, ldz);
+        graph__activate_n(f, p, q, n, 3, 3, NULL, mode, np, z, ldz);
     else
-        graph__activate_n(f, p, q, n, n_x, mode, np, z, ldz);
+        graph__activate_n(f, p, q, n, n_x, n_x, NULL, mode, np, z, ldz);
 }
 
 /* 2^n for an integer n in [-1022, 1023], from its bits: adding 1.5 * 2^52
@@ -733,9 +740,9 @@ GRAPH__API void graph__sigmoid(size_t n, double p, double q, const graph__real *
    z may be a or b (in place): each channel is written only after every
    channel that reads it has been read (second derivatives first, the
    value last). */
-GRAPH__INLINE void graph__mul_n(size_t n, size_t n_x, int mode, size_t np, const graph__real *a,
-                                size_t lda, int bca, const graph__real *b, size_t ldb, int bcb,
-                                graph__real *z, size_t ldz)
+GRAPH__INLINE void graph__mul_n(size_t n, size_t n_x, size_t n_s, const size_t *over, int mode,
+                                size_t np, const graph__real *a, size_t lda, int bca,
+                                const graph__real *b, size_t ldb, int bcb, graph__real *z, size_t ldz)
 {
     const size_t sa = bca ? 0 : 1, sb = bcb ? 0 : 1;
     size_t pt, i, j, t, k;
@@ -756,9 +763,10 @@ GRAPH__INLINE void graph__mul_n(size_t n, size_t n_x, int mode, size_t np, const
                               + aj[k * sa] * bi[k * sb] + a0[k * sa] * bt[k * sb];
                 }
         } else if (mode == 3) {
-            for (i = 0; i < n_x; i++) {
-                const graph__real *ai = GRAPH__A(1 + i), *at = GRAPH__A(1 + n_x + i);
-                const graph__real *bi = GRAPH__B(1 + i), *bt = GRAPH__B(1 + n_x + i);
+            for (i = 0; i < n_s; i++) {
+                const size_t c = 1 + (over != NULL ? over[i] : i);
+                const graph__real *ai = GRAPH__A(c), *at = GRAPH__A(1 + n_x + i);
+                const graph__real *bi = GRAPH__B(c), *bt = GRAPH__B(1 + n_x + i);
                 graph__real *zt = GRAPH__Z(1 + n_x + i);
                 for (k = 0; k < n; k++)
                     zt[k] = at[k * sa] * b0[k * sb] + 2 * ai[k * sa] * bi[k * sb] + a0[k * sa] * bt[k * sb];
@@ -768,8 +776,9 @@ GRAPH__INLINE void graph__mul_n(size_t n, size_t n_x, int mode, size_t np, const
             graph__real *zt = GRAPH__Z(1 + n_x);
             for (k = 0; k < n; k++)
                 zt[k] = at[k * sa] * b0[k * sb] + a0[k * sa] * bt[k * sb];
-            for (i = 0; i < n_x; i++) {
-                const graph__real *ai = GRAPH__A(1 + i), *bi = GRAPH__B(1 + i);
+            for (i = 0; i < n_s; i++) {
+                const size_t c = 1 + (over != NULL ? over[i] : i);
+                const graph__real *ai = GRAPH__A(c), *bi = GRAPH__B(c);
                 for (k = 0; k < n; k++)
                     zt[k] += 2 * ai[k * sa] * bi[k * sb];
             }
@@ -792,19 +801,21 @@ GRAPH__INLINE void graph__mul_n(size_t n, size_t n_x, int mode, size_t np, const
     }
 }
 
-/* graph__mul_n with n_x a constant for 1 to 3 inputs. */
-GRAPH__API void graph__mul(size_t n, size_t n_x, int mode, size_t np, const graph__real *a,
-                           size_t lda, int bca, const graph__real *b, size_t ldb, int bcb,
-                           graph__real *z, size_t ldz)
+/* graph__mul_n with n_x a constant for 1 to 3 inputs (over all). */
+GRAPH__API void graph__mul(size_t n, size_t n_x, size_t n_s, const size_t *over, int mode, size_t np,
+                           const graph__real *a, size_t lda, int bca, const graph__real *b, size_t ldb,
+                           int bcb, graph__real *z, size_t ldz)
 {
-    if (n_x == 1)
-        graph__mul_n(n, 1, mode, np, a, lda, bca, b, ldb, bcb, z, ldz);
+    if (over != NULL)
+        graph__mul_n(n, n_x, n_s, over, mode, np, a, lda, bca, b, ldb, bcb, z, ldz);
+    else if (n_x == 1)
+        graph__mul_n(n, 1, 1, NULL, mode, np, a, lda, bca, b, ldb, bcb, z, ldz);
     else if (n_x == 2)
-        graph__mul_n(n, 2, mode, np, a, lda, bca, b, ldb, bcb, z, ldz);
+        graph__mul_n(n, 2, 2, NULL, mode, np, a, lda, bca, b, ldb, bcb, z, ldz);
     else if (n_x == 3)
-        graph__mul_n(n, 3, mode, np, a, lda, bca, b, ldb, bcb, z, ldz);
+        graph__mul_n(n, 3, 3, NULL, mode, np, a, lda, bca, b, ldb, bcb, z, ldz);
     else
-        graph__mul_n(n, n_x, mode, np, a, lda, bca, b, ldb, bcb, z, ldz);
+        graph__mul_n(n, n_x, n_x, NULL, mode, np, a, lda, bca, b, ldb, bcb, z, ldz);
 }
 
 /* z += c a on n neurons of nrow rows, a broadcast when bc (one neuron):
@@ -1030,36 +1041,36 @@ static void graph__tile(int mode, size_t np, const graph_real *x,
     /* layer 2 (spec line 9): ff = fourier 4 <- 3 ff.B xn
        z = B a;  a = [sin z, cos z];  a' = s' z';  a'' = s'' z' z'^T + s' z'' */
     graph__dense(8, 3, graph__l2_ff_B_B_twice, 8, 0, NULL, nrow, np, work1, 8, work2, 8, NULL);
-    graph__activate(graph__sin, 1.0, 0.0, 2, GRAPH_N_IN, mode, np, work2, 8);
-    graph__activate(graph__cos, 1.0, 0.0, 2, GRAPH_N_IN, mode, np, work2 + 2, 8);
+    graph__activate(graph__sin, 1.0, 0.0, 2, GRAPH_N_IN, GRAPH_N_OVER, NULL, mode, np, work2, 8);
+    graph__activate(graph__cos, 1.0, 0.0, 2, GRAPH_N_IN, GRAPH_N_OVER, NULL, mode, np, work2 + 2, 8);
     /* layer 3 (spec line 10): U0 = dense 4 <- 4 net.0 ff
        z = W a + b;  z' = W a';  z'' = W a'' */
     graph__dense(8, 4, graph__l3_net_0_weight, 8, 0, graph__l3_net_0_bias, nrow, np, work2, 8, work1, 8, NULL);
     /* layer 4 (spec line 11): U = tanh U0
        a = tanh(z);  s' = 1 - a^2;  s'' = -2 a s';  a' = s' z';  a'' = s'' z' z'^T + s' z'' */
-    graph__activate(graph__tanh, 0.0, 0.0, 8, GRAPH_N_IN, mode, np, work1, 8);
+    graph__activate(graph__tanh, 0.0, 0.0, 8, GRAPH_N_IN, GRAPH_N_OVER, NULL, mode, np, work1, 8);
     /* layer 5 (spec line 12): V0 = dense 4 <- 4 net.1 ff
        z = W a + b;  z' = W a';  z'' = W a'' */
     graph__dense(8, 4, graph__l5_net_1_weight, 8, 0, graph__l5_net_1_bias, nrow, np, work2, 8, work3, 8, NULL);
     /* layer 6 (spec line 13): V = sigmoid V0
        a = 1 / (1 + exp(-z));  s' = a (1 - a);  s'' = s' (1 - 2 a);  a' = s' z';  a'' = s'' z' z'^T + s' z'' */
-    graph__activate(graph__sigmoid, 0.0, 0.0, 8, GRAPH_N_IN, mode, np, work3, 8);
+    graph__activate(graph__sigmoid, 0.0, 0.0, 8, GRAPH_N_IN, GRAPH_N_OVER, NULL, mode, np, work3, 8);
     /* layer 7 (spec line 14): z = dense 4 <- 4 net.2 ff
        z = W a + b;  z' = W a';  z'' = W a'' */
     graph__dense(8, 4, graph__l7_net_2_weight, 8, 0, graph__l7_net_2_bias, nrow, np, work2, 8, work4, 8, NULL);
     /* layer 8 (spec line 15): Z = tanh z
        a = tanh(z);  s' = 1 - a^2;  s'' = -2 a s';  a' = s' z';  a'' = s'' z' z'^T + s' z'' */
-    graph__activate(graph__tanh, 0.0, 0.0, 8, GRAPH_N_IN, mode, np, work4, 8);
+    graph__activate(graph__tanh, 0.0, 0.0, 8, GRAPH_N_IN, GRAPH_N_OVER, NULL, mode, np, work4, 8);
     /* layer 9 (spec line 16): omZ = scale Z
        a = mul a + add;  a' = mul a';  a'' = mul a'' */
     graph__copy(4, nrow, work4, 8, 0, work2, 8);
     graph__scale(8, graph__l9_mul, graph__l9_add, nrow, np, work2, 8);
     /* layer 10 (spec line 17): a = mul omZ U
        c = a b;  c' = a' b + a b';  c'' = a'' b + a' b'^T + b' a'^T + a b'' */
-    graph__mul(4, GRAPH_N_IN, mode, np, work2, 8, 0, work1, 8, 0, work2, 8);
+    graph__mul(4, GRAPH_N_IN, GRAPH_N_OVER, NULL, mode, np, work2, 8, 0, work1, 8, 0, work2, 8);
     /* layer 11 (spec line 18): b = mul Z V
        c = a b;  c' = a' b + a b';  c'' = a'' b + a' b'^T + b' a'^T + a b'' */
-    graph__mul(4, GRAPH_N_IN, mode, np, work4, 8, 0, work3, 8, 0, work4, 8);
+    graph__mul(4, GRAPH_N_IN, GRAPH_N_OVER, NULL, mode, np, work4, 8, 0, work3, 8, 0, work4, 8);
     /* layer 12 (spec line 19): h = add a b
        c = a + b;  c' = a' + b';  c'' = a'' + b'' */
     graph__add(4, nrow, 1.0, work4, 8, 0, work2, 8);
@@ -1071,7 +1082,7 @@ static void graph__tile(int mode, size_t np, const graph_real *x,
     graph__add(4, nrow, -1.0, work0 + 2, 8, 1, work1, 8);
     /* layer 16 (spec line 22): p = pow g n=2.0
        a = z^n (n an integer);  s' = n z^(n-1);  s'' = n (n-1) z^(n-2);  a' = s' z';  a'' = s'' z' z'^T + s' z'' */
-    graph__activate(graph__pow, 2.0, 0.0, 8, GRAPH_N_IN, mode, np, work1, 8);
+    graph__activate(graph__pow, 2.0, 0.0, 8, GRAPH_N_IN, GRAPH_N_OVER, NULL, mode, np, work1, 8);
     /* layer 18 (spec line 23): c = cat p x
        c = [a, b, ...], derivatives likewise */
     graph__copy(4, nrow, work1, 8, 0, work2, 8);
@@ -1081,9 +1092,9 @@ static void graph__tile(int mode, size_t np, const graph_real *x,
     graph__dense(8, 4, graph__l20_net_4_weight, 8, 0, graph__l20_net_4_bias, nrow, np, work2 + 1, 8, work1, 8, NULL);
     /* layer 22 (spec line 26): u = mul o y
        c = a b;  c' = a' b + a b';  c'' = a'' b + a' b'^T + b' a'^T + a b'' */
-    graph__mul(2, GRAPH_N_IN, mode, np, work1, 8, 0, work0 + 1, 8, 1, work1, 8);
+    graph__mul(2, GRAPH_N_IN, GRAPH_N_OVER, NULL, mode, np, work1, 8, 0, work0 + 1, 8, 1, work1, 8);
     /* the output */
-    graph__store(GRAPH_N_OUT, 0, GRAPH_N_OUT, GRAPH_N_IN, mode, np, work1, 8, u, du, d2u);
+    graph__store(GRAPH_N_OUT, 0, GRAPH_N_OUT, GRAPH_N_IN, GRAPH_N_OVER, mode, np, work1, 8, u, du, d2u);
 }
 
 /* All n points, a tile at a time, in the caller's work space. */

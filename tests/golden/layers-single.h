@@ -34,6 +34,7 @@ extern "C" {
 
 #define LAYERS_N_IN  3
 #define LAYERS_N_OUT 2
+#define LAYERS_N_OVER 3  /* inputs of hessian_diag and laplacian: all */
 #define LAYERS_WORK_BYTES  11584  /* work space of the _work functions, any alignment */
 #define LAYERS_STACK_BYTES 11584  /* stack of the others: the work space, or 0 */
 #define LAYERS_ALLOCATES   0  /* 1: the others take the work space from malloc */
@@ -47,11 +48,14 @@ typedef double layers_real;      /* the precision of every number below */
      du   [n][LAYERS_N_OUT][LAYERS_N_IN]             du[p][k][i] = d u_k / d x_i
    and, by function, the second derivatives:
      d2u      [n][LAYERS_N_OUT][LAYERS_N_IN][LAYERS_N_IN]  d2u[p][k][i][j] = d2 u_k / d x_i d x_j
-     d2u_diag [n][LAYERS_N_OUT][LAYERS_N_IN]         d2u_diag[p][k][i] = d2 u_k / d x_i^2
-     lap      [n][LAYERS_N_OUT]                     lap[p][k] = sum_i d2 u_k / d x_i^2
-   Past x, any array may be NULL when not wanted. hessian_diag and laplacian
-   carry only what they need (N_IN second-derivative channels, or 1, instead
-   of N_IN (N_IN + 1) / 2). Reentrant: no globals are written.
+     d2u_diag [n][LAYERS_N_OUT][LAYERS_N_OVER]       d2u_diag[p][k][t] = d2 u_k / d x_s^2
+     lap      [n][LAYERS_N_OUT]                     lap[p][k] = sum_s d2 u_k / d x_s^2
+   where s runs over the N_OVER inputs the spec's `over` chose (all unless
+   it names some, as for u_xx + u_yy of a network of x, y, t), in the order
+   of the inputs. Past x, any array may be NULL when not wanted.
+   hessian_diag and laplacian carry only what they need (N_OVER
+   second-derivative channels, or 1, instead of N_IN (N_IN + 1) / 2).
+   Reentrant: no globals are written.
    Memory: each function has a twin NAME_work that takes the work space from
    the caller (work: LAYERS_WORK_BYTES = layers_work_bytes() bytes, any
    alignment, not shared between threads at once) and allocates nothing.
@@ -178,15 +182,15 @@ LAYERS__API void layers__dense(size_t n_out, size_t n_in, const layers__real *wt
                              size_t nrow, size_t np, const layers__real *a,
                              size_t lda, layers__real *z, size_t ldz,
                              layers__real *const *rows);
-LAYERS__API void layers__store(size_t n_out, size_t k0, size_t m, size_t n_x,
+LAYERS__API void layers__store(size_t n_out, size_t k0, size_t m, size_t n_x, size_t n_s,
                              int mode, size_t np, const layers__real *z,
                              size_t ldz, layers__real *u, layers__real *du, layers__real *d2u);
 LAYERS__API void layers__scale(size_t n, const layers__real *mul, const layers__real *add,
                              size_t nrow, size_t np, layers__real *z, size_t ldz);
 typedef void (*layers__fn)(size_t n, double p, double q, const layers__real *z,
                           layers__real *s0, layers__real *s1, layers__real *s2);
-LAYERS__API void layers__activate(layers__fn f, double p, double q, size_t n, size_t n_x,
-                                int mode, size_t np, layers__real *z, size_t ldz);
+LAYERS__API void layers__activate(layers__fn f, double p, double q, size_t n, size_t n_x, size_t n_s,
+                                const size_t *over, int mode, size_t np, layers__real *z, size_t ldz);
 LAYERS__API void layers__sin(size_t n, double p, double q, const layers__real *z,
                            layers__real *s0, layers__real *s1, layers__real *s2);
 LAYERS__API void layers__cos(size_t n, double p, double q, const layers__real *z,
@@ -339,9 +343,9 @@ LAYERS__API void layers__dense(size_t n_out, size_t n_in, const layers__real *wt
 /* Copies neurons [0, m) of the tile z (row stride ldz), outputs k0 ..
    k0 + m - 1, into the caller's layout: u [np][n_out], du [np][n_out][n_x],
    and by mode d2u [np][n_out][n_x][n_x] (2: both triangles),
-   [np][n_out][n_x] (3: the diagonal) or [np][n_out] (4: the Laplacian).
-   Any of them may be NULL. */
-LAYERS__INLINE void layers__store_n(size_t n_out, size_t k0, size_t m, size_t n_x,
+   [np][n_out][n_s] (3: the diagonal over the n_s chosen inputs) or
+   [np][n_out] (4: the Laplacian). Any of them may be NULL. */
+LAYERS__INLINE void layers__store_n(size_t n_out, size_t k0, size_t m, size_t n_x, size_t n_s,
                                   int mode, size_t np,
                                   const layers__real *LAYERS__RESTRICT z, size_t ldz,
                                   layers__real *LAYERS__RESTRICT u,
@@ -376,10 +380,10 @@ LAYERS__INLINE void layers__store_n(size_t n_out, size_t k0, size_t m, size_t n_
                         hp[i * n_x + j] = hp[j * n_x + i] = z2[t * np * ldz + k];
         } else if (mode == 3 && d2u != NULL) {
             const layers__real *z2 = z + ((1 + n_x) * np + p) * ldz;
-            layers__real *hp = d2u + (p * n_out + k0) * n_x;
+            layers__real *hp = d2u + (p * n_out + k0) * n_s;
             for (k = 0; k < m; k++)
-                for (i = 0; i < n_x; i++)
-                    hp[k * n_x + i] = z2[i * np * ldz + k];
+                for (i = 0; i < n_s; i++)
+                    hp[k * n_s + i] = z2[i * np * ldz + k];
         } else if (mode == 4 && d2u != NULL) {
             const layers__real *z2 = z + ((1 + n_x) * np + p) * ldz;
             layers__real *lp = d2u + p * n_out + k0;
@@ -390,18 +394,18 @@ LAYERS__INLINE void layers__store_n(size_t n_out, size_t k0, size_t m, size_t n_
 }
 /* layers__store_n with n_x a constant for 1 to 3 inputs, so that the
    loops over inputs and pairs unroll. */
-LAYERS__API void layers__store(size_t n_out, size_t k0, size_t m, size_t n_x,
+LAYERS__API void layers__store(size_t n_out, size_t k0, size_t m, size_t n_x, size_t n_s,
                              int mode, size_t np, const layers__real *z,
                              size_t ldz, layers__real *u, layers__real *du, layers__real *d2u)
 {
     if (n_x == 1)
-        layers__store_n(n_out, k0, m, 1, mode, np, z, ldz, u, du, d2u);
-    else if (n_x == 2)
-        layers__store_n(n_out, k0, m, 2, mode, np, z, ldz, u, du, d2u);
-    else if (n_x == 3)
-        layers__store_n(n_out, k0, m, 3, mode, np, z, ldz, u, du, d2u);
+        layers__store_n(n_out, k0, m, 1, 1, mode, np, z, ldz, u, du, d2u);
+    else if (n_x == 2 && n_s == 2)
+        layers__store_n(n_out, k0, m, 2, 2, mode, np, z, ldz, u, du, d2u);
+    else if (n_x == 3 && n_s == 3)
+        layers__store_n(n_out, k0, m, 3, 3, mode, np, z, ldz, u, du, d2u);
     else
-        layers__store_n(n_out, k0, m, n_x, mode, np, z, ldz, u, du, d2u);
+        layers__store_n(n_out, k0, m, n_x, n_s, mode, np, z, ldz, u, du, d2u);
 }
 
 
@@ -429,10 +433,11 @@ LAYERS__API void layers__scale(size_t n, const layers__real *mul, const layers__
      a''_ij = s'' z'_i z'_j + s' z''_ij          (mode 2, i <= j)
      a''_ii = s'' z'_i^2 + s' z''_ii             (mode 3)
      lap a = s'' sum_i z'_i^2 + s' lap z         (mode 4)
-   f(m, p, q, z, s0, s1, s2) sets s(z), s'(z), s''(z) for m values. */
+   f(m, p, q, z, s0, s1, s2) sets s(z), s'(z), s''(z) for m values. In
+   modes 3 and 4 i runs over the n_s chosen inputs over[] (NULL: all). */
 LAYERS__INLINE void layers__activate_n(layers__fn f, double p, double q, size_t n, size_t n_x,
-                                     int mode, size_t np, layers__real *z,
-                                     size_t ldz)
+                                     size_t n_s, const size_t *over, int mode, size_t np,
+                                     layers__real *z, size_t ldz)
 {
     layers__real s0[LAYERS__ACT_CHUNK], s1[LAYERS__ACT_CHUNK], s2[LAYERS__ACT_CHUNK];
     size_t pt, k0, k, i, j, t, m;
@@ -452,8 +457,8 @@ LAYERS__INLINE void layers__activate_n(layers__fn f, double p, double q, size_t 
                             dt[k] = s2[k] * di[k] * dj[k] + s1[k] * dt[k];
                     }
             } else if (mode == 3) {
-                for (i = 0; i < n_x; i++) {
-                    const layers__real *di = LAYERS__CH(1 + i);
+                for (i = 0; i < n_s; i++) {
+                    const layers__real *di = LAYERS__CH(1 + (over != NULL ? over[i] : i));
                     layers__real *dt = LAYERS__CH(1 + n_x + i);
                     for (k = 0; k < m; k++)
                         dt[k] = s2[k] * di[k] * di[k] + s1[k] * dt[k];
@@ -463,8 +468,8 @@ LAYERS__INLINE void layers__activate_n(layers__fn f, double p, double q, size_t 
                 layers__real *dt = LAYERS__CH(1 + n_x);
                 for (k = 0; k < m; k++)
                     sq[k] = 0;
-                for (i = 0; i < n_x; i++) {
-                    const layers__real *di = LAYERS__CH(1 + i);
+                for (i = 0; i < n_s; i++) {
+                    const layers__real *di = LAYERS__CH(1 + (over != NULL ? over[i] : i));
                     for (k = 0; k < m; k++)
                         sq[k] += di[k] * di[k];
                 }
@@ -483,18 +488,20 @@ LAYERS__INLINE void layers__activate_n(layers__fn f, double p, double q, size_t 
         }
 }
 
-/* layers__activate_n with n_x a constant for 1 to 3 inputs. */
-LAYERS__API void layers__activate(layers__fn f, double p, double q, size_t n, size_t n_x,
-                                int mode, size_t np, layers__real *z, size_t ldz)
+/* layers__activate_n with n_x a constant for 1 to 3 inputs (over all). */
+LAYERS__API void layers__activate(layers__fn f, double p, double q, size_t n, size_t n_x, size_t n_s,
+                                const size_t *over, int mode, size_t np, layers__real *z, size_t ldz)
 {
-    if (n_x == 1)
-        layers__activate_n(f, p, q, n, 1, mode, np, z, ldz);
+    if (over != NULL)
+        layers__activate_n(f, p, q, n, n_x, n_s, over, mode, np, z, ldz);
+    else if (n_x == 1)
+        layers__activate_n(f, p, q, n, 1, 1, NULL, mode, np, z, ldz);
     else if (n_x == 2)
-        layers__activate_n(f, p, q, n, 2, mode, np, z, ldz);
+        layers__activate_n(f, p, q, n, 2, 2, NULL, mode, np, z, ldz);
     else if (n_x == 3)
-        layers__activate_n(f, p, q, n, 3, mode, np, z, ldz);
+        layers__activate_n(f, p, q, n, 3, 3, NULL, mode, np, z, ldz);
     else
-        layers__activate_n(f, p, q, n, n_x, mode, np, z, ldz);
+        layers__activate_n(f, p, q, n, n_x, n_x, NULL, mode, np, z, ldz);
 }
 
 /* 2^n for an integer n in [-1022, 1023], from its bits: adding 1.5 * 2^52
@@ -1200,23 +1207,23 @@ static void layers__tile(int mode, size_t np, const layers_real *x,
     /* layer 3 (spec line 7): fourier 4 <- 3 ff.B
        z = B a;  a = [sin z, cos z];  a' = s' z';  a'' = s'' z' z'^T + s' z'' */
     layers__dense(8, 3, layers__l3_ff_B_B_twice, 8, 0, NULL, nrow, np, work0, 8, work1, 8, NULL);
-    layers__activate(layers__sin, 1.0, 0.0, 2, LAYERS_N_IN, mode, np, work1, 8);
-    layers__activate(layers__cos, 1.0, 0.0, 2, LAYERS_N_IN, mode, np, work1 + 2, 8);
+    layers__activate(layers__sin, 1.0, 0.0, 2, LAYERS_N_IN, LAYERS_N_OVER, NULL, mode, np, work1, 8);
+    layers__activate(layers__cos, 1.0, 0.0, 2, LAYERS_N_IN, LAYERS_N_OVER, NULL, mode, np, work1 + 2, 8);
     /* layer 4 (spec line 8): dense 4 <- 4 net.0
        z = W a + b;  z' = W a';  z'' = W a'' */
     layers__dense(8, 4, layers__l4_net_0_weight, 8, 0, layers__l4_net_0_bias, nrow, np, work1, 8, work0, 8, NULL);
     /* layer 5 (spec line 9): tanh
        a = tanh(z);  s' = 1 - a^2;  s'' = -2 a s';  a' = s' z';  a'' = s'' z' z'^T + s' z'' */
-    layers__activate(layers__tanh, 0.0, 0.0, 8, LAYERS_N_IN, mode, np, work0, 8);
+    layers__activate(layers__tanh, 0.0, 0.0, 8, LAYERS_N_IN, LAYERS_N_OVER, NULL, mode, np, work0, 8);
     /* layer 7 (spec line 11): dense 4 <- 4 net.1
        z = W a + b;  z' = W a';  z'' = W a'' */
     layers__dense(8, 4, layers__l7_net_1_weight, 8, 0, layers__l7_net_1_bias, nrow, np, work0, 8, work1, 8, NULL);
     /* layer 8 (spec line 12): sigmoid
        a = 1 / (1 + exp(-z));  s' = a (1 - a);  s'' = s' (1 - 2 a);  a' = s' z';  a'' = s'' z' z'^T + s' z'' */
-    layers__activate(layers__sigmoid, 0.0, 0.0, 8, LAYERS_N_IN, mode, np, work1, 8);
+    layers__activate(layers__sigmoid, 0.0, 0.0, 8, LAYERS_N_IN, LAYERS_N_OVER, NULL, mode, np, work1, 8);
     /* layer 9 (spec line 13): softplus beta=2.0 threshold=20.0
        a = log(1 + exp(beta z)) / beta (z where beta z > threshold);  s' = sigma(beta z);  s'' = beta s' (1 - s');  a' = s' z';  a'' = s'' z' z'^T + s' z'' */
-    layers__activate(layers__softplus, 2.0, 20.0, 8, LAYERS_N_IN, mode, np, work1, 8);
+    layers__activate(layers__softplus, 2.0, 20.0, 8, LAYERS_N_IN, LAYERS_N_OVER, NULL, mode, np, work1, 8);
     /* layer 10 (spec line 14): end (block 1)
        a = a0 + a;  a' = a0' + a';  a'' = a0'' + a'' */
     layers__add(4, nrow, 1.0, work1, 8, 0, work0, 8);
@@ -1225,52 +1232,52 @@ static void layers__tile(int mode, size_t np, const layers_real *x,
     layers__dense(8, 4, layers__l11_net_2_weight, 8, 0, layers__l11_net_2_bias, nrow, np, work0, 8, work1, 8, NULL);
     /* layer 12 (spec line 16): sin w0=3.0
        a = sin(w0 z);  s' = w0 cos(w0 z);  s'' = -w0^2 a;  a' = s' z';  a'' = s'' z' z'^T + s' z'' */
-    layers__activate(layers__sin, 3.0, 0.0, 8, LAYERS_N_IN, mode, np, work1, 8);
+    layers__activate(layers__sin, 3.0, 0.0, 8, LAYERS_N_IN, LAYERS_N_OVER, NULL, mode, np, work1, 8);
     /* layer 13 (spec line 17): cos w0=1.0
        a = cos(w0 z);  s' = -w0 sin(w0 z);  s'' = -w0^2 a;  a' = s' z';  a'' = s'' z' z'^T + s' z'' */
-    layers__activate(layers__cos, 1.0, 0.0, 8, LAYERS_N_IN, mode, np, work1, 8);
+    layers__activate(layers__cos, 1.0, 0.0, 8, LAYERS_N_IN, LAYERS_N_OVER, NULL, mode, np, work1, 8);
     /* layer 14 (spec line 18): gelu
        a = z Phi(z);  s' = Phi + z phi;  s'' = phi (2 - z^2);  a' = s' z';  a'' = s'' z' z'^T + s' z'' */
-    layers__activate(layers__gelu, 0.0, 0.0, 8, LAYERS_N_IN, mode, np, work1, 8);
+    layers__activate(layers__gelu, 0.0, 0.0, 8, LAYERS_N_IN, LAYERS_N_OVER, NULL, mode, np, work1, 8);
     /* layer 15 (spec line 19): gelu_tanh
        a = z (1 + tanh(k (z + 0.044715 z^3))) / 2, k = sqrt(2 / pi);  a' = s' z';  a'' = s'' z' z'^T + s' z'' */
-    layers__activate(layers__gelu_tanh, 0.0, 0.0, 8, LAYERS_N_IN, mode, np, work1, 8);
+    layers__activate(layers__gelu_tanh, 0.0, 0.0, 8, LAYERS_N_IN, LAYERS_N_OVER, NULL, mode, np, work1, 8);
     /* layer 16 (spec line 20): silu
        a = z sigma(z);  s' = sigma (1 + z (1 - sigma));  s'' = sigma (1 - sigma) (2 + z (1 - 2 sigma));  a' = s' z';  a'' = s'' z' z'^T + s' z'' */
-    layers__activate(layers__silu, 0.0, 0.0, 8, LAYERS_N_IN, mode, np, work1, 8);
+    layers__activate(layers__silu, 0.0, 0.0, 8, LAYERS_N_IN, LAYERS_N_OVER, NULL, mode, np, work1, 8);
     /* layer 17 (spec line 21): mish
        a = z T, T = tanh(softplus(z));  s' = T + z (1 - T^2) sigma(z);  a' = s' z';  a'' = s'' z' z'^T + s' z'' */
-    layers__activate(layers__mish, 0.0, 0.0, 8, LAYERS_N_IN, mode, np, work1, 8);
+    layers__activate(layers__mish, 0.0, 0.0, 8, LAYERS_N_IN, LAYERS_N_OVER, NULL, mode, np, work1, 8);
     /* layer 18 (spec line 22): elu alpha=0.5
        a = z if z > 0 else alpha (exp(z) - 1);  s' = s'' = alpha exp(z) for z <= 0;  a' = s' z';  a'' = s'' z' z'^T + s' z'' */
-    layers__activate(layers__elu, 0.5, 0.0, 8, LAYERS_N_IN, mode, np, work1, 8);
+    layers__activate(layers__elu, 0.5, 0.0, 8, LAYERS_N_IN, LAYERS_N_OVER, NULL, mode, np, work1, 8);
     /* layer 19 (spec line 23): selu
        a = scale (z if z > 0 else alpha (exp(z) - 1)), PyTorch's alpha and scale;  a' = s' z';  a'' = s'' z' z'^T + s' z'' */
-    layers__activate(layers__selu, 0.0, 0.0, 8, LAYERS_N_IN, mode, np, work1, 8);
+    layers__activate(layers__selu, 0.0, 0.0, 8, LAYERS_N_IN, LAYERS_N_OVER, NULL, mode, np, work1, 8);
     /* layer 20 (spec line 24): softsign
        a = z / (1 + |z|);  s' = 1 / (1 + |z|)^2;  s'' = -2 sign(z) / (1 + |z|)^3;  a' = s' z';  a'' = s'' z' z'^T + s' z'' */
-    layers__activate(layers__softsign, 0.0, 0.0, 8, LAYERS_N_IN, mode, np, work1, 8);
+    layers__activate(layers__softsign, 0.0, 0.0, 8, LAYERS_N_IN, LAYERS_N_OVER, NULL, mode, np, work1, 8);
     /* layer 21 (spec line 25): dense 4 <- 4 net.3
        z = W a + b;  z' = W a';  z'' = W a'' */
     layers__dense(8, 4, layers__l21_net_3_weight, 8, 0, NULL, nrow, np, work1, 8, work0, 8, NULL);
     /* layer 22 (spec line 26): exp
        a = s' = s'' = exp(z);  a' = s' z';  a'' = s'' z' z'^T + s' z'' */
-    layers__activate(layers__exp, 0.0, 0.0, 8, LAYERS_N_IN, mode, np, work0, 8);
+    layers__activate(layers__exp, 0.0, 0.0, 8, LAYERS_N_IN, LAYERS_N_OVER, NULL, mode, np, work0, 8);
     /* layer 23 (spec line 27): relu
        a = max(z, 0);  s' = [z > 0];  s'' = 0;  a' = s' z';  a'' = s'' z' z'^T + s' z'' */
-    layers__activate(layers__relu, 0.0, 0.0, 8, LAYERS_N_IN, mode, np, work0, 8);
+    layers__activate(layers__relu, 0.0, 0.0, 8, LAYERS_N_IN, LAYERS_N_OVER, NULL, mode, np, work0, 8);
     /* layer 24 (spec line 28): leaky_relu negative_slope=0.2
        a = z if z > 0 else negative_slope z;  s'' = 0;  a' = s' z';  a'' = s'' z' z'^T + s' z'' */
-    layers__activate(layers__leaky_relu, 0.2, 0.0, 8, LAYERS_N_IN, mode, np, work0, 8);
+    layers__activate(layers__leaky_relu, 0.2, 0.0, 8, LAYERS_N_IN, LAYERS_N_OVER, NULL, mode, np, work0, 8);
     /* layer 25 (spec line 29): hardtanh min_val=-2.0 max_val=2.0
        a = min(max(z, min_val), max_val);  s' = [min_val < z < max_val];  s'' = 0;  a' = s' z';  a'' = s'' z' z'^T + s' z'' */
-    layers__activate(layers__hardtanh, -2.0, 2.0, 8, LAYERS_N_IN, mode, np, work0, 8);
+    layers__activate(layers__hardtanh, -2.0, 2.0, 8, LAYERS_N_IN, LAYERS_N_OVER, NULL, mode, np, work0, 8);
     /* layer 27 (spec line 31): dense 2 <- 4 net.4
        z = W a + b;  z' = W a';  z'' = W a''; the output, in chunks */
     for (j = 0; j < 2; j += LAYERS__OUT) {
         m = 2 - j < LAYERS__OUT ? 2 - j : LAYERS__OUT;
         layers__dense((m + 7) / 8 * 8, 4, layers__l27_net_4_weight, 8, j, layers__l27_net_4_bias + j, nrow, np, work0, 8, out, LAYERS__OUT, NULL);
-        layers__store(LAYERS_N_OUT, j, m, LAYERS_N_IN, mode, np, out, LAYERS__OUT, u, du, d2u);
+        layers__store(LAYERS_N_OUT, j, m, LAYERS_N_IN, LAYERS_N_OVER, mode, np, out, LAYERS__OUT, u, du, d2u);
     }
 }
 

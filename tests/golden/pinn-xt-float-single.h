@@ -34,6 +34,7 @@ extern "C" {
 
 #define PINNF_N_IN  2
 #define PINNF_N_OUT 1
+#define PINNF_N_OVER 2  /* inputs of hessian_diag and laplacian: all */
 #define PINNF_WORK_BYTES  19264  /* work space of the _work functions, any alignment */
 #define PINNF_STACK_BYTES 19264  /* stack of the others: the work space, or 0 */
 #define PINNF_ALLOCATES   0  /* 1: the others take the work space from malloc */
@@ -47,11 +48,14 @@ typedef float pinnf_real;       /* the precision of every number below */
      du   [n][PINNF_N_OUT][PINNF_N_IN]             du[p][k][i] = d u_k / d x_i
    and, by function, the second derivatives:
      d2u      [n][PINNF_N_OUT][PINNF_N_IN][PINNF_N_IN]  d2u[p][k][i][j] = d2 u_k / d x_i d x_j
-     d2u_diag [n][PINNF_N_OUT][PINNF_N_IN]         d2u_diag[p][k][i] = d2 u_k / d x_i^2
-     lap      [n][PINNF_N_OUT]                     lap[p][k] = sum_i d2 u_k / d x_i^2
-   Past x, any array may be NULL when not wanted. hessian_diag and laplacian
-   carry only what they need (N_IN second-derivative channels, or 1, instead
-   of N_IN (N_IN + 1) / 2). Reentrant: no globals are written.
+     d2u_diag [n][PINNF_N_OUT][PINNF_N_OVER]       d2u_diag[p][k][t] = d2 u_k / d x_s^2
+     lap      [n][PINNF_N_OUT]                     lap[p][k] = sum_s d2 u_k / d x_s^2
+   where s runs over the N_OVER inputs the spec's `over` chose (all unless
+   it names some, as for u_xx + u_yy of a network of x, y, t), in the order
+   of the inputs. Past x, any array may be NULL when not wanted.
+   hessian_diag and laplacian carry only what they need (N_OVER
+   second-derivative channels, or 1, instead of N_IN (N_IN + 1) / 2).
+   Reentrant: no globals are written.
    Memory: each function has a twin NAME_work that takes the work space from
    the caller (work: PINNF_WORK_BYTES = pinnf_work_bytes() bytes, any
    alignment, not shared between threads at once) and allocates nothing.
@@ -183,13 +187,13 @@ PINNF__API void pinnf__dense(size_t n_out, size_t n_in, const pinnf__real *wt,
                              size_t nrow, size_t np, const pinnf__real *a,
                              size_t lda, pinnf__real *z, size_t ldz,
                              pinnf__real *const *rows);
-PINNF__API void pinnf__store(size_t n_out, size_t k0, size_t m, size_t n_x,
+PINNF__API void pinnf__store(size_t n_out, size_t k0, size_t m, size_t n_x, size_t n_s,
                              int mode, size_t np, const pinnf__real *z,
                              size_t ldz, pinnf__real *u, pinnf__real *du, pinnf__real *d2u);
 typedef void (*pinnf__fn)(size_t n, double p, double q, const pinnf__real *z,
                           pinnf__real *s0, pinnf__real *s1, pinnf__real *s2);
-PINNF__API void pinnf__activate(pinnf__fn f, double p, double q, size_t n, size_t n_x,
-                                int mode, size_t np, pinnf__real *z, size_t ldz);
+PINNF__API void pinnf__activate(pinnf__fn f, double p, double q, size_t n, size_t n_x, size_t n_s,
+                                const size_t *over, int mode, size_t np, pinnf__real *z, size_t ldz);
 PINNF__API void pinnf__tanh(size_t n, double p, double q, const pinnf__real *z,
                             pinnf__real *s0, pinnf__real *s1, pinnf__real *s2);
 
@@ -310,9 +314,9 @@ PINNF__API void pinnf__dense(size_t n_out, size_t n_in, const pinnf__real *wt,
 /* Copies neurons [0, m) of the tile z (row stride ldz), outputs k0 ..
    k0 + m - 1, into the caller's layout: u [np][n_out], du [np][n_out][n_x],
    and by mode d2u [np][n_out][n_x][n_x] (2: both triangles),
-   [np][n_out][n_x] (3: the diagonal) or [np][n_out] (4: the Laplacian).
-   Any of them may be NULL. */
-PINNF__INLINE void pinnf__store_n(size_t n_out, size_t k0, size_t m, size_t n_x,
+   [np][n_out][n_s] (3: the diagonal over the n_s chosen inputs) or
+   [np][n_out] (4: the Laplacian). Any of them may be NULL. */
+PINNF__INLINE void pinnf__store_n(size_t n_out, size_t k0, size_t m, size_t n_x, size_t n_s,
                                   int mode, size_t np,
                                   const pinnf__real *PINNF__RESTRICT z, size_t ldz,
                                   pinnf__real *PINNF__RESTRICT u,
@@ -347,10 +351,10 @@ PINNF__INLINE void pinnf__store_n(size_t n_out, size_t k0, size_t m, size_t n_x,
                         hp[i * n_x + j] = hp[j * n_x + i] = z2[t * np * ldz + k];
         } else if (mode == 3 && d2u != NULL) {
             const pinnf__real *z2 = z + ((1 + n_x) * np + p) * ldz;
-            pinnf__real *hp = d2u + (p * n_out + k0) * n_x;
+            pinnf__real *hp = d2u + (p * n_out + k0) * n_s;
             for (k = 0; k < m; k++)
-                for (i = 0; i < n_x; i++)
-                    hp[k * n_x + i] = z2[i * np * ldz + k];
+                for (i = 0; i < n_s; i++)
+                    hp[k * n_s + i] = z2[i * np * ldz + k];
         } else if (mode == 4 && d2u != NULL) {
             const pinnf__real *z2 = z + ((1 + n_x) * np + p) * ldz;
             pinnf__real *lp = d2u + p * n_out + k0;
@@ -361,18 +365,18 @@ PINNF__INLINE void pinnf__store_n(size_t n_out, size_t k0, size_t m, size_t n_x,
 }
 /* pinnf__store_n with n_x a constant for 1 to 3 inputs, so that the
    loops over inputs and pairs unroll. */
-PINNF__API void pinnf__store(size_t n_out, size_t k0, size_t m, size_t n_x,
+PINNF__API void pinnf__store(size_t n_out, size_t k0, size_t m, size_t n_x, size_t n_s,
                              int mode, size_t np, const pinnf__real *z,
                              size_t ldz, pinnf__real *u, pinnf__real *du, pinnf__real *d2u)
 {
     if (n_x == 1)
-        pinnf__store_n(n_out, k0, m, 1, mode, np, z, ldz, u, du, d2u);
-    else if (n_x == 2)
-        pinnf__store_n(n_out, k0, m, 2, mode, np, z, ldz, u, du, d2u);
-    else if (n_x == 3)
-        pinnf__store_n(n_out, k0, m, 3, mode, np, z, ldz, u, du, d2u);
+        pinnf__store_n(n_out, k0, m, 1, 1, mode, np, z, ldz, u, du, d2u);
+    else if (n_x == 2 && n_s == 2)
+        pinnf__store_n(n_out, k0, m, 2, 2, mode, np, z, ldz, u, du, d2u);
+    else if (n_x == 3 && n_s == 3)
+        pinnf__store_n(n_out, k0, m, 3, 3, mode, np, z, ldz, u, du, d2u);
     else
-        pinnf__store_n(n_out, k0, m, n_x, mode, np, z, ldz, u, du, d2u);
+        pinnf__store_n(n_out, k0, m, n_x, n_s, mode, np, z, ldz, u, du, d2u);
 }
 
 
@@ -383,10 +387,11 @@ PINNF__API void pinnf__store(size_t n_out, size_t k0, size_t m, size_t n_x,
      a''_ij = s'' z'_i z'_j + s' z''_ij          (mode 2, i <= j)
      a''_ii = s'' z'_i^2 + s' z''_ii             (mode 3)
      lap a = s'' sum_i z'_i^2 + s' lap z         (mode 4)
-   f(m, p, q, z, s0, s1, s2) sets s(z), s'(z), s''(z) for m values. */
+   f(m, p, q, z, s0, s1, s2) sets s(z), s'(z), s''(z) for m values. In
+   modes 3 and 4 i runs over the n_s chosen inputs over[] (NULL: all). */
 PINNF__INLINE void pinnf__activate_n(pinnf__fn f, double p, double q, size_t n, size_t n_x,
-                                     int mode, size_t np, pinnf__real *z,
-                                     size_t ldz)
+                                     size_t n_s, const size_t *over, int mode, size_t np,
+                                     pinnf__real *z, size_t ldz)
 {
     pinnf__real s0[PINNF__ACT_CHUNK], s1[PINNF__ACT_CHUNK], s2[PINNF__ACT_CHUNK];
     size_t pt, k0, k, i, j, t, m;
@@ -406,8 +411,8 @@ PINNF__INLINE void pinnf__activate_n(pinnf__fn f, double p, double q, size_t n, 
                             dt[k] = s2[k] * di[k] * dj[k] + s1[k] * dt[k];
                     }
             } else if (mode == 3) {
-                for (i = 0; i < n_x; i++) {
-                    const pinnf__real *di = PINNF__CH(1 + i);
+                for (i = 0; i < n_s; i++) {
+                    const pinnf__real *di = PINNF__CH(1 + (over != NULL ? over[i] : i));
                     pinnf__real *dt = PINNF__CH(1 + n_x + i);
                     for (k = 0; k < m; k++)
                         dt[k] = s2[k] * di[k] * di[k] + s1[k] * dt[k];
@@ -417,8 +422,8 @@ PINNF__INLINE void pinnf__activate_n(pinnf__fn f, double p, double q, size_t n, 
                 pinnf__real *dt = PINNF__CH(1 + n_x);
                 for (k = 0; k < m; k++)
                     sq[k] = 0;
-                for (i = 0; i < n_x; i++) {
-                    const pinnf__real *di = PINNF__CH(1 + i);
+                for (i = 0; i < n_s; i++) {
+                    const pinnf__real *di = PINNF__CH(1 + (over != NULL ? over[i] : i));
                     for (k = 0; k < m; k++)
                         sq[k] += di[k] * di[k];
                 }
@@ -437,18 +442,20 @@ PINNF__INLINE void pinnf__activate_n(pinnf__fn f, double p, double q, size_t n, 
         }
 }
 
-/* pinnf__activate_n with n_x a constant for 1 to 3 inputs. */
-PINNF__API void pinnf__activate(pinnf__fn f, double p, double q, size_t n, size_t n_x,
-                                int mode, size_t np, pinnf__real *z, size_t ldz)
+/* pinnf__activate_n with n_x a constant for 1 to 3 inputs (over all). */
+PINNF__API void pinnf__activate(pinnf__fn f, double p, double q, size_t n, size_t n_x, size_t n_s,
+                                const size_t *over, int mode, size_t np, pinnf__real *z, size_t ldz)
 {
-    if (n_x == 1)
-        pinnf__activate_n(f, p, q, n, 1, mode, np, z, ldz);
+    if (over != NULL)
+        pinnf__activate_n(f, p, q, n, n_x, n_s, over, mode, np, z, ldz);
+    else if (n_x == 1)
+        pinnf__activate_n(f, p, q, n, 1, 1, NULL, mode, np, z, ldz);
     else if (n_x == 2)
-        pinnf__activate_n(f, p, q, n, 2, mode, np, z, ldz);
+        pinnf__activate_n(f, p, q, n, 2, 2, NULL, mode, np, z, ldz);
     else if (n_x == 3)
-        pinnf__activate_n(f, p, q, n, 3, mode, np, z, ldz);
+        pinnf__activate_n(f, p, q, n, 3, 3, NULL, mode, np, z, ldz);
     else
-        pinnf__activate_n(f, p, q, n, n_x, mode, np, z, ldz);
+        pinnf__activate_n(f, p, q, n, n_x, n_x, NULL, mode, np, z, ldz);
 }
 
 #if defined(PINNF__FLOAT)
@@ -1060,25 +1067,25 @@ static void pinnf__tile(int mode, size_t np, const pinnf_real *x,
     pinnf__dense(32, 2, pinnf__l1_linears_0_weight, 32, 0, pinnf__l1_linears_0_bias, nrow, np, work0, 16, work1, 32, NULL);
     /* layer 2 (spec line 5): tanh
        a = tanh(z);  s' = 1 - a^2;  s'' = -2 a s';  a' = s' z';  a'' = s'' z' z'^T + s' z'' */
-    pinnf__activate(pinnf__tanh, 0.0, 0.0, 32, PINNF_N_IN, mode, np, work1, 32);
+    pinnf__activate(pinnf__tanh, 0.0, 0.0, 32, PINNF_N_IN, PINNF_N_OVER, NULL, mode, np, work1, 32);
     /* layer 3 (spec line 6): dense 20 <- 20 linears.2
        z = W a + b;  z' = W a';  z'' = W a'' */
     pinnf__dense(32, 20, pinnf__l3_linears_2_weight, 32, 0, pinnf__l3_linears_2_bias, nrow, np, work1, 32, work0, 32, NULL);
     /* layer 4 (spec line 7): tanh
        a = tanh(z);  s' = 1 - a^2;  s'' = -2 a s';  a' = s' z';  a'' = s'' z' z'^T + s' z'' */
-    pinnf__activate(pinnf__tanh, 0.0, 0.0, 32, PINNF_N_IN, mode, np, work0, 32);
+    pinnf__activate(pinnf__tanh, 0.0, 0.0, 32, PINNF_N_IN, PINNF_N_OVER, NULL, mode, np, work0, 32);
     /* layer 5 (spec line 8): dense 20 <- 20 linears.4
        z = W a + b;  z' = W a';  z'' = W a'' */
     pinnf__dense(32, 20, pinnf__l5_linears_4_weight, 32, 0, pinnf__l5_linears_4_bias, nrow, np, work0, 32, work1, 32, NULL);
     /* layer 6 (spec line 9): tanh
        a = tanh(z);  s' = 1 - a^2;  s'' = -2 a s';  a' = s' z';  a'' = s'' z' z'^T + s' z'' */
-    pinnf__activate(pinnf__tanh, 0.0, 0.0, 32, PINNF_N_IN, mode, np, work1, 32);
+    pinnf__activate(pinnf__tanh, 0.0, 0.0, 32, PINNF_N_IN, PINNF_N_OVER, NULL, mode, np, work1, 32);
     /* layer 7 (spec line 10): dense 1 <- 20 linears.6
        z = W a + b;  z' = W a';  z'' = W a''; the output, in chunks */
     for (j = 0; j < 1; j += PINNF__OUT) {
         m = 1 - j < PINNF__OUT ? 1 - j : PINNF__OUT;
         pinnf__dense((m + 15) / 16 * 16, 20, pinnf__l7_linears_6_weight, 16, j, pinnf__l7_linears_6_bias + j, nrow, np, work1, 32, out, PINNF__OUT, NULL);
-        pinnf__store(PINNF_N_OUT, j, m, PINNF_N_IN, mode, np, out, PINNF__OUT, u, du, d2u);
+        pinnf__store(PINNF_N_OUT, j, m, PINNF_N_IN, PINNF_N_OVER, mode, np, out, PINNF__OUT, u, du, d2u);
     }
 }
 

@@ -24,6 +24,7 @@ extern "C" {
 
 #define PINN_N_IN  2
 #define PINN_N_OUT 1
+#define PINN_N_OVER 2  /* inputs of hessian_diag and laplacian: all */
 #define PINN_WORK_BYTES  26944  /* work space of the _work functions, any alignment */
 #define PINN_STACK_BYTES 26944  /* stack of the others: the work space, or 0 */
 #define PINN_ALLOCATES   0  /* 1: the others take the work space from malloc */
@@ -37,11 +38,14 @@ typedef double pinn_real;      /* the precision of every number below */
      du   [n][PINN_N_OUT][PINN_N_IN]             du[p][k][i] = d u_k / d x_i
    and, by function, the second derivatives:
      d2u      [n][PINN_N_OUT][PINN_N_IN][PINN_N_IN]  d2u[p][k][i][j] = d2 u_k / d x_i d x_j
-     d2u_diag [n][PINN_N_OUT][PINN_N_IN]         d2u_diag[p][k][i] = d2 u_k / d x_i^2
-     lap      [n][PINN_N_OUT]                     lap[p][k] = sum_i d2 u_k / d x_i^2
-   Past x, any array may be NULL when not wanted. hessian_diag and laplacian
-   carry only what they need (N_IN second-derivative channels, or 1, instead
-   of N_IN (N_IN + 1) / 2). Reentrant: no globals are written.
+     d2u_diag [n][PINN_N_OUT][PINN_N_OVER]       d2u_diag[p][k][t] = d2 u_k / d x_s^2
+     lap      [n][PINN_N_OUT]                     lap[p][k] = sum_s d2 u_k / d x_s^2
+   where s runs over the N_OVER inputs the spec's `over` chose (all unless
+   it names some, as for u_xx + u_yy of a network of x, y, t), in the order
+   of the inputs. Past x, any array may be NULL when not wanted.
+   hessian_diag and laplacian carry only what they need (N_OVER
+   second-derivative channels, or 1, instead of N_IN (N_IN + 1) / 2).
+   Reentrant: no globals are written.
    Memory: each function has a twin NAME_work that takes the work space from
    the caller (work: PINN_WORK_BYTES = pinn_work_bytes() bytes, any
    alignment, not shared between threads at once) and allocates nothing.
@@ -158,13 +162,13 @@ PINN__API void pinn__dense(size_t n_out, size_t n_in, const pinn__real *wt,
                              size_t nrow, size_t np, const pinn__real *a,
                              size_t lda, pinn__real *z, size_t ldz,
                              pinn__real *const *rows);
-PINN__API void pinn__store(size_t n_out, size_t k0, size_t m, size_t n_x,
+PINN__API void pinn__store(size_t n_out, size_t k0, size_t m, size_t n_x, size_t n_s,
                              int mode, size_t np, const pinn__real *z,
                              size_t ldz, pinn__real *u, pinn__real *du, pinn__real *d2u);
 typedef void (*pinn__fn)(size_t n, double p, double q, const pinn__real *z,
                           pinn__real *s0, pinn__real *s1, pinn__real *s2);
-PINN__API void pinn__activate(pinn__fn f, double p, double q, size_t n, size_t n_x,
-                                int mode, size_t np, pinn__real *z, size_t ldz);
+PINN__API void pinn__activate(pinn__fn f, double p, double q, size_t n, size_t n_x, size_t n_s,
+                                const size_t *over, int mode, size_t np, pinn__real *z, size_t ldz);
 PINN__API void pinn__tanh(size_t n, double p, double q, const pinn__real *z,
                             pinn__real *s0, pinn__real *s1, pinn__real *s2);
 
@@ -285,9 +289,9 @@ PINN__API void pinn__dense(size_t n_out, size_t n_in, const pinn__real *wt,
 /* Copies neurons [0, m) of the tile z (row stride ldz), outputs k0 ..
    k0 + m - 1, into the caller's layout: u [np][n_out], du [np][n_out][n_x],
    and by mode d2u [np][n_out][n_x][n_x] (2: both triangles),
-   [np][n_out][n_x] (3: the diagonal) or [np][n_out] (4: the Laplacian).
-   Any of them may be NULL. */
-PINN__INLINE void pinn__store_n(size_t n_out, size_t k0, size_t m, size_t n_x,
+   [np][n_out][n_s] (3: the diagonal over the n_s chosen inputs) or
+   [np][n_out] (4: the Laplacian). Any of them may be NULL. */
+PINN__INLINE void pinn__store_n(size_t n_out, size_t k0, size_t m, size_t n_x, size_t n_s,
                                   int mode, size_t np,
                                   const pinn__real *PINN__RESTRICT z, size_t ldz,
                                   pinn__real *PINN__RESTRICT u,
@@ -322,10 +326,10 @@ PINN__INLINE void pinn__store_n(size_t n_out, size_t k0, size_t m, size_t n_x,
                         hp[i * n_x + j] = hp[j * n_x + i] = z2[t * np * ldz + k];
         } else if (mode == 3 && d2u != NULL) {
             const pinn__real *z2 = z + ((1 + n_x) * np + p) * ldz;
-            pinn__real *hp = d2u + (p * n_out + k0) * n_x;
+            pinn__real *hp = d2u + (p * n_out + k0) * n_s;
             for (k = 0; k < m; k++)
-                for (i = 0; i < n_x; i++)
-                    hp[k * n_x + i] = z2[i * np * ldz + k];
+                for (i = 0; i < n_s; i++)
+                    hp[k * n_s + i] = z2[i * np * ldz + k];
         } else if (mode == 4 && d2u != NULL) {
             const pinn__real *z2 = z + ((1 + n_x) * np + p) * ldz;
             pinn__real *lp = d2u + p * n_out + k0;
@@ -336,18 +340,18 @@ PINN__INLINE void pinn__store_n(size_t n_out, size_t k0, size_t m, size_t n_x,
 }
 /* pinn__store_n with n_x a constant for 1 to 3 inputs, so that the
    loops over inputs and pairs unroll. */
-PINN__API void pinn__store(size_t n_out, size_t k0, size_t m, size_t n_x,
+PINN__API void pinn__store(size_t n_out, size_t k0, size_t m, size_t n_x, size_t n_s,
                              int mode, size_t np, const pinn__real *z,
                              size_t ldz, pinn__real *u, pinn__real *du, pinn__real *d2u)
 {
     if (n_x == 1)
-        pinn__store_n(n_out, k0, m, 1, mode, np, z, ldz, u, du, d2u);
-    else if (n_x == 2)
-        pinn__store_n(n_out, k0, m, 2, mode, np, z, ldz, u, du, d2u);
-    else if (n_x == 3)
-        pinn__store_n(n_out, k0, m, 3, mode, np, z, ldz, u, du, d2u);
+        pinn__store_n(n_out, k0, m, 1, 1, mode, np, z, ldz, u, du, d2u);
+    else if (n_x == 2 && n_s == 2)
+        pinn__store_n(n_out, k0, m, 2, 2, mode, np, z, ldz, u, du, d2u);
+    else if (n_x == 3 && n_s == 3)
+        pinn__store_n(n_out, k0, m, 3, 3, mode, np, z, ldz, u, du, d2u);
     else
-        pinn__store_n(n_out, k0, m, n_x, mode, np, z, ldz, u, du, d2u);
+        pinn__store_n(n_out, k0, m, n_x, n_s, mode, np, z, ldz, u, du, d2u);
 }
 
 
@@ -358,10 +362,11 @@ PINN__API void pinn__store(size_t n_out, size_t k0, size_t m, size_t n_x,
      a''_ij = s'' z'_i z'_j + s' z''_ij          (mode 2, i <= j)
      a''_ii = s'' z'_i^2 + s' z''_ii             (mode 3)
      lap a = s'' sum_i z'_i^2 + s' lap z         (mode 4)
-   f(m, p, q, z, s0, s1, s2) sets s(z), s'(z), s''(z) for m values. */
+   f(m, p, q, z, s0, s1, s2) sets s(z), s'(z), s''(z) for m values. In
+   modes 3 and 4 i runs over the n_s chosen inputs over[] (NULL: all). */
 PINN__INLINE void pinn__activate_n(pinn__fn f, double p, double q, size_t n, size_t n_x,
-                                     int mode, size_t np, pinn__real *z,
-                                     size_t ldz)
+                                     size_t n_s, const size_t *over, int mode, size_t np,
+                                     pinn__real *z, size_t ldz)
 {
     pinn__real s0[PINN__ACT_CHUNK], s1[PINN__ACT_CHUNK], s2[PINN__ACT_CHUNK];
     size_t pt, k0, k, i, j, t, m;
@@ -381,8 +386,8 @@ PINN__INLINE void pinn__activate_n(pinn__fn f, double p, double q, size_t n, siz
                             dt[k] = s2[k] * di[k] * dj[k] + s1[k] * dt[k];
                     }
             } else if (mode == 3) {
-                for (i = 0; i < n_x; i++) {
-                    const pinn__real *di = PINN__CH(1 + i);
+                for (i = 0; i < n_s; i++) {
+                    const pinn__real *di = PINN__CH(1 + (over != NULL ? over[i] : i));
                     pinn__real *dt = PINN__CH(1 + n_x + i);
                     for (k = 0; k < m; k++)
                         dt[k] = s2[k] * di[k] * di[k] + s1[k] * dt[k];
@@ -392,8 +397,8 @@ PINN__INLINE void pinn__activate_n(pinn__fn f, double p, double q, size_t n, siz
                 pinn__real *dt = PINN__CH(1 + n_x);
                 for (k = 0; k < m; k++)
                     sq[k] = 0;
-                for (i = 0; i < n_x; i++) {
-                    const pinn__real *di = PINN__CH(1 + i);
+                for (i = 0; i < n_s; i++) {
+                    const pinn__real *di = PINN__CH(1 + (over != NULL ? over[i] : i));
                     for (k = 0; k < m; k++)
                         sq[k] += di[k] * di[k];
                 }
@@ -412,18 +417,20 @@ PINN__INLINE void pinn__activate_n(pinn__fn f, double p, double q, size_t n, siz
         }
 }
 
-/* pinn__activate_n with n_x a constant for 1 to 3 inputs. */
-PINN__API void pinn__activate(pinn__fn f, double p, double q, size_t n, size_t n_x,
-                                int mode, size_t np, pinn__real *z, size_t ldz)
+/* pinn__activate_n with n_x a constant for 1 to 3 inputs (over all). */
+PINN__API void pinn__activate(pinn__fn f, double p, double q, size_t n, size_t n_x, size_t n_s,
+                                const size_t *over, int mode, size_t np, pinn__real *z, size_t ldz)
 {
-    if (n_x == 1)
-        pinn__activate_n(f, p, q, n, 1, mode, np, z, ldz);
+    if (over != NULL)
+        pinn__activate_n(f, p, q, n, n_x, n_s, over, mode, np, z, ldz);
+    else if (n_x == 1)
+        pinn__activate_n(f, p, q, n, 1, 1, NULL, mode, np, z, ldz);
     else if (n_x == 2)
-        pinn__activate_n(f, p, q, n, 2, mode, np, z, ldz);
+        pinn__activate_n(f, p, q, n, 2, 2, NULL, mode, np, z, ldz);
     else if (n_x == 3)
-        pinn__activate_n(f, p, q, n, 3, mode, np, z, ldz);
+        pinn__activate_n(f, p, q, n, 3, 3, NULL, mode, np, z, ldz);
     else
-        pinn__activate_n(f, p, q, n, n_x, mode, np, z, ldz);
+        pinn__activate_n(f, p, q, n, n_x, n_x, NULL, mode, np, z, ldz);
 }
 
 /* 2^n for an integer n in [-1022, 1023], from its bits: adding 1.5 * 2^52
@@ -922,25 +929,25 @@ static void pinn__tile(int mode, size_t np, const pinn_real *x,
     pinn__dense(24, 2, pinn__l1_linears_0_weight, 24, 0, pinn__l1_linears_0_bias, nrow, np, work0, 8, work1, 24, NULL);
     /* layer 2 (spec line 5): tanh
        a = tanh(z);  s' = 1 - a^2;  s'' = -2 a s';  a' = s' z';  a'' = s'' z' z'^T + s' z'' */
-    pinn__activate(pinn__tanh, 0.0, 0.0, 24, PINN_N_IN, mode, np, work1, 24);
+    pinn__activate(pinn__tanh, 0.0, 0.0, 24, PINN_N_IN, PINN_N_OVER, NULL, mode, np, work1, 24);
     /* layer 3 (spec line 6): dense 20 <- 20 linears.2
        z = W a + b;  z' = W a';  z'' = W a'' */
     pinn__dense(24, 20, pinn__l3_linears_2_weight, 24, 0, pinn__l3_linears_2_bias, nrow, np, work1, 24, work0, 24, NULL);
     /* layer 4 (spec line 7): tanh
        a = tanh(z);  s' = 1 - a^2;  s'' = -2 a s';  a' = s' z';  a'' = s'' z' z'^T + s' z'' */
-    pinn__activate(pinn__tanh, 0.0, 0.0, 24, PINN_N_IN, mode, np, work0, 24);
+    pinn__activate(pinn__tanh, 0.0, 0.0, 24, PINN_N_IN, PINN_N_OVER, NULL, mode, np, work0, 24);
     /* layer 5 (spec line 8): dense 20 <- 20 linears.4
        z = W a + b;  z' = W a';  z'' = W a'' */
     pinn__dense(24, 20, pinn__l5_linears_4_weight, 24, 0, pinn__l5_linears_4_bias, nrow, np, work0, 24, work1, 24, NULL);
     /* layer 6 (spec line 9): tanh
        a = tanh(z);  s' = 1 - a^2;  s'' = -2 a s';  a' = s' z';  a'' = s'' z' z'^T + s' z'' */
-    pinn__activate(pinn__tanh, 0.0, 0.0, 24, PINN_N_IN, mode, np, work1, 24);
+    pinn__activate(pinn__tanh, 0.0, 0.0, 24, PINN_N_IN, PINN_N_OVER, NULL, mode, np, work1, 24);
     /* layer 7 (spec line 10): dense 1 <- 20 linears.6
        z = W a + b;  z' = W a';  z'' = W a''; the output, in chunks */
     for (j = 0; j < 1; j += PINN__OUT) {
         m = 1 - j < PINN__OUT ? 1 - j : PINN__OUT;
         pinn__dense((m + 7) / 8 * 8, 20, pinn__l7_linears_6_weight, 8, j, pinn__l7_linears_6_bias + j, nrow, np, work1, 24, out, PINN__OUT, NULL);
-        pinn__store(PINN_N_OUT, j, m, PINN_N_IN, mode, np, out, PINN__OUT, u, du, d2u);
+        pinn__store(PINN_N_OUT, j, m, PINN_N_IN, PINN_N_OVER, mode, np, out, PINN__OUT, u, du, d2u);
     }
 }
 
