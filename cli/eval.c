@@ -7,8 +7,11 @@
 #include <string.h>
 
 #include "cli.h"
+#include "fdiff.h"
 #include "jetgen.h"
 #include "mem.h"
+#include "model.h"
+#include "plan.h"
 
 static const char usage_eval[] =
     "usage: jetgen eval SPEC [--order 0|1|2] [--points FILE] [--format json|text]\n"
@@ -23,7 +26,73 @@ static const char usage_eval[] =
     "  --format json|text   json: {\"points\", \"u\", \"du\", \"d2u\"} with %.17g numbers\n"
     "                       (%.9g in float; null for NaN and infinities); text: a\n"
     "                       table (default)\n"
-    "  --precision P        compute in double (default) or float\n";
+    "  --precision P        compute in double (default) or float\n"
+    "  --oracle             compute with verify's reference instead of the\n"
+    "                       compiled code: the network in long double, du and\n"
+    "                       d2u by central differences with Richardson\n"
+    "                       extrapolation (slow; for checking)\n";
+
+/* The long-double oracle (gen/fdiff.h) at the points, in the layouts of
+   mode. 0, or -1 with the reason in d. */
+static int run_oracle(const char *spec, int mode, const cli_points *pts, double *u, double *du, double *d2,
+                      jg_diag *d)
+{
+    jg_model *m = jg_model_load(spec, d);
+    jg_fdiff *f = m != NULL ? jg_fdiff_new(m) : NULL;
+    long double *lu = NULL, *ldu = NULL, *ldu_err = NULL, *ld2 = NULL, *ld2_err = NULL;
+    size_t p, k, i, ni, no, per2;
+    int rc = -1, overflow = 0;
+    if (m == NULL)
+        return -1;
+    ni = m->n_in;
+    no = m->n_out;
+    per2 = jg_plan_per_output2(m, (jg_mode)mode);
+    lu = (long double *)jg_malloc_n(no, sizeof *lu);
+    ldu = (long double *)jg_malloc_n(jg_mul(no, ni, &overflow), sizeof *ldu);
+    ldu_err = (long double *)jg_malloc_n(jg_mul(no, ni, &overflow), sizeof *ldu);
+    ld2 = (long double *)jg_malloc_n(jg_mul(jg_mul(no, ni, &overflow), ni, &overflow), sizeof *ld2);
+    ld2_err = (long double *)jg_malloc_n(jg_mul(jg_mul(no, ni, &overflow), ni, &overflow), sizeof *ld2);
+    if (f == NULL || overflow || lu == NULL || ldu == NULL || ldu_err == NULL || ld2 == NULL || ld2_err == NULL) {
+        jg_diag_error(d, spec, 0, 0, "out of memory for the oracle");
+        goto done;
+    }
+    for (p = 0; p < pts->n; p++) {
+        if (jg_fdiff_jet(f, pts->x + p * ni, lu, ldu, ldu_err, ld2, ld2_err) != 0) {
+            jg_diag_error(d, spec, 0, 0, "out of memory for the oracle");
+            goto done;
+        }
+        for (k = 0; k < no; k++) {
+            u[p * no + k] = (double)lu[k];
+            for (i = 0; mode >= JG_MODE_JACOBIAN && i < ni; i++)
+                du[(p * no + k) * ni + i] = (double)ldu[k * ni + i];
+            if (mode == JG_MODE_HESSIAN)
+                for (i = 0; i < ni * ni; i++)
+                    d2[(p * no + k) * per2 + i] = (double)ld2[k * ni * ni + i];
+            else if (mode == JG_MODE_DIAG || mode == JG_MODE_LAPLACIAN) {
+                long double sum = 0;
+                for (i = 0; i < m->n_over; i++) {
+                    const size_t s = m->over != NULL ? m->over[i] : i;
+                    const long double v = ld2[(k * ni + s) * ni + s];
+                    sum += v;
+                    if (mode == JG_MODE_DIAG)
+                        d2[(p * no + k) * per2 + i] = (double)v;
+                }
+                if (mode == JG_MODE_LAPLACIAN)
+                    d2[p * no + k] = (double)sum;
+            }
+        }
+    }
+    rc = 0;
+done:
+    jg_free(lu);
+    jg_free(ldu);
+    jg_free(ldu_err);
+    jg_free(ld2);
+    jg_free(ld2_err);
+    jg_fdiff_free(f);
+    jg_model_free(m);
+    return rc;
+}
 
 static int digits = 17;     /* significant digits of results: 17, or 9 in float */
 
@@ -153,7 +222,7 @@ int cli_eval(int argc, char **argv)
     const char *spec = NULL, *pfile = NULL, *format = "text";
     double *u = NULL, *du = NULL, *d2u = NULL;
     int precision = JG_NET_DOUBLE;
-    int i, order = 2, mode, rc = EXIT_INPUT, overflow = 0;
+    int i, order = 2, mode, rc = EXIT_INPUT, overflow = 0, oracle = 0;
     unsigned hessian = JG_NET_EMIT_HESSIAN;
     size_t nu, ndu, nd2u, n_in, n_out;
     FILE *fp = stdin;
@@ -163,6 +232,8 @@ int cli_eval(int argc, char **argv)
         if (strcmp(a, "--help") == 0) {
             fputs(usage_eval, stdout);
             return 0;
+        } else if (strcmp(a, "--oracle") == 0) {
+            oracle = 1;
         } else if (strcmp(a, "--order") == 0 || strcmp(a, "--points") == 0 || strcmp(a, "--format") == 0
                    || strcmp(a, "--precision") == 0 || strcmp(a, "--hessian") == 0) {
             if (i + 1 == argc)
@@ -246,7 +317,14 @@ int cli_eval(int argc, char **argv)
         for (k = 0; k < pts.n * n_in; k++)       /* the points the float code sees, shown so */
             pts.x[k] = (float)pts.x[k];
     }
-    if (jg_net_run(net, mode, pts.n, pts.x, u, du, d2u) != JG_NET_OK) {
+    if (oracle && precision == JG_NET_FLOAT) {
+        jg_diag_error(&d, spec, 0, 0, "--oracle computes in long double: no --precision float with it");
+        goto done;
+    }
+    if (oracle) {
+        if (run_oracle(spec, mode, &pts, u, du, d2u, &d) != 0)
+            goto done;
+    } else if (jg_net_run(net, mode, pts.n, pts.x, u, du, d2u) != JG_NET_OK) {
         jg_diag_error(&d, spec, 0, 0, "out of memory for the results of %zu points", pts.n);
         goto done;
     }

@@ -614,6 +614,23 @@ def check_zoo(folder):
                     e = normwise(g, w)
                     check(e <= tol, "%s: jetgen eval --hessian %s, point %d: %s off by %.3g" % (name, hessian, p, q,
                                                                                                   e))
+        if name in ("raissi", "modified_mlp", "navier_stokes_over_xy"):
+            # jetgen eval --oracle: the network in long double, derivatives by
+            # extrapolated differences, against PyTorch
+            for hessian in ("full", "laplacian"):
+                text = "".join(" ".join("%.17g" % v for v in p) + "\n" for p in points)
+                run = subprocess.run([JETGEN, "eval", spec, "--oracle", "--format", "json", "--hessian", hessian],
+                                     input=text, capture_output=True, text=True)
+                import json
+                o = json.loads(run.stdout)
+                for p in range(len(points)):
+                    wu, wdu, wd2 = want[p]
+                    w2 = wd2 if hessian == "full" else torch.diagonal(wd2, dim1=1, dim2=2)[:, sel].sum(-1)
+                    for q, g, w in (("u", o["u"][p], wu), ("du", o["du"][p], wdu),
+                                    ("d2u", o["d2u" if hessian == "full" else "lap"][p], w2)):
+                        e = normwise(g, w)
+                        check(e <= 1e-8, "%s: eval --oracle --hessian %s, point %d: %s off by %.3g"
+                              % (name, hessian, p, q, e))
         got = emitted(folder, name, spec, points, n_out, len(sel))
         for fn, (u, du, d2) in got.items():
             W2 = torch.stack([w[2] for w in want])
@@ -633,6 +650,25 @@ def check_zoo(folder):
 
 
 # ---------------------------------------------------------------- refusals
+
+class IllConditioned(nn.Module):
+    """u = 1e8 (tanh(x) - tanh((1 + 1e-9) x)): cancellation; jetgen and PyTorch
+    differ by far more than 1e-12, each as far from the truth."""
+
+    def __init__(self):
+        super().__init__()
+        self.a = nn.Linear(1, 2)
+        self.b = nn.Linear(2, 1)
+        self.double()
+        with torch.no_grad():
+            self.a.weight.copy_(torch.tensor([[1.0], [1.0 + 1e-9]], dtype=torch.float64))
+            self.a.bias.zero_()
+            self.b.weight.copy_(torch.tensor([[1e8, -1e8]], dtype=torch.float64))
+            self.b.bias.zero_()
+
+    def forward(self, x):
+        return self.b(torch.tanh(self.a(x)))
+
 
 class LogNet(nn.Module):
     def __init__(self):
@@ -716,6 +752,16 @@ def check_refusals(folder):
             check(want1 in str(e) and want2 in str(e), "%s: refusal says: %s" % (type(module).__name__, e))
         check(not os.path.exists(spec) and not os.path.exists(os.path.join(folder, "refused.safetensors")),
               "%s: a refused export left a file" % type(module).__name__)
+    # an ill-conditioned network: exported, with a warning, since jetgen is no
+    # worse than PyTorch against long double
+    with warnings.catch_warnings(record=True) as said:
+        warnings.simplefilter("always", jx.ExportWarning)
+        try:
+            jx.export(IllConditioned(), os.path.join(folder, "ill.spec"))
+            check(any("ill-conditioned" in str(w.message) for w in said),
+                  "ill-conditioned: no warning: %s" % [str(w.message) for w in said])
+        except jx.ExportError as e:
+            check(False, "ill-conditioned network refused: %s" % e)
     # verify --reference catches a spec that is not the module: the reference
     # of one network against the spec of another of the same shape
     a, b = os.path.join(folder, "va.spec"), os.path.join(folder, "vb.spec")

@@ -22,8 +22,11 @@ outputs (output=K chooses). The spec is of format 3 (docs/spec.md).
 Every export is checked: the module (a float64 copy, in eval mode) and the
 exported network (through `jetgen eval`) are evaluated at random points of
 the domain (default [-1, 1] per input), and u, du/dx and d2u/dx2 must agree
-to 1e-12 (u) and 1e-10 (derivatives) normwise. Otherwise ExportError says
-how far apart they were, and nothing is written. An existing file at the
+to 1e-12 (u) and 1e-10 (derivatives) normwise, or, where the network is
+ill-conditioned, jetgen must be no worse than twice PyTorch's own float64
+error against the network in long double (`jetgen eval --oracle`), with
+PyTorch within 1e-3 of it (an ExportWarning says so). Otherwise
+ExportError says how far apart they were, and nothing is written. An existing file at the
 spec's or weights' path is replaced only if jetgen_export wrote it (its
 first line says so). Uses torch and the standard library only; the weights
 are written as safetensors.torch.save_file writes them.
@@ -291,6 +294,18 @@ def _reference(module, widths, output, x):
     return u, du, d2u
 
 
+def _oracle(spec_path, xs):
+    """u, du, d2u of the spec at xs by `jetgen eval --oracle` (the network in
+    long double, derivatives by extrapolated differences), or None."""
+    text = "".join(" ".join("%.17g" % v for v in row) + "\n" for row in xs.tolist())
+    run = subprocess.run([_jetgen(), "eval", spec_path, "--oracle", "--format", "json", "--order", "2"],
+                         input=text, capture_output=True, text=True)
+    if run.returncode != 0:
+        return None
+    got = json.loads(run.stdout)
+    return {k: _nan_for_null(got[k]) for k in ("u", "du", "d2u")}
+
+
 def _nan_for_null(v):
     """jetgen's JSON writes NaN and infinities as null."""
     if isinstance(v, list):
@@ -332,17 +347,42 @@ def _check(module, widths, output, spec_path, n_in, domain, count, detaches=Fals
         for key, want in (("u", u), ("du", du), ("d2u", d2u)):
             gt = torch.tensor(_nan_for_null(got[key][p]), dtype=torch.float64).reshape(want.shape)
             errs[key] = max(errs[key], _normwise(gt, want))
-    bad = [k for k, tol in (("u", 1e-12), ("du", 1e-10), ("d2u", 1e-10)) if not errs[k] <= tol]
+    tols = {"u": 1e-12, "du": 1e-10, "d2u": 1e-10}
+    bad = [k for k in ("u", "du", "d2u") if not errs[k] <= tols[k]]
+    note = ""
+    if bad and all(errs[k] == errs[k] for k in bad) and not detaches:
+        # an ill-conditioned network: both against the network in long double
+        # (`jetgen eval --oracle`); jetgen passes when no worse than PyTorch,
+        # and PyTorch itself is near it (rounding amplified, not another
+        # function: within 1e-3)
+        oracle = _oracle(spec_path, xs)
+        if oracle is not None:
+            still = []
+            for k in bad:
+                e_jet = max(_normwise(torch.tensor(_nan_for_null(got[k][p]), dtype=torch.float64),
+                                      torch.tensor(oracle[k][p], dtype=torch.float64)) for p in range(len(xs)))
+                e_torch = max(_normwise(torch.tensor(numbers[k][p], dtype=torch.float64),
+                                        torch.tensor(oracle[k][p], dtype=torch.float64)) for p in range(len(xs)))
+                if not (e_jet <= max(tols[k], 2.0 * e_torch) and e_torch <= 1e-3):
+                    still.append(k)
+                note += "; %s against long double: jetgen %.3g, PyTorch %.3g" % (k, e_jet, e_torch)
+            bad = still
     if bad:
         why = ""
         if "u" not in bad and detaches:
             why = ("; forward() calls .detach(), which stops PyTorch's derivatives there while jetgen "
                    "differentiates the values forward() computes: take .detach() out of forward()")
         raise ExportError("the exported network does not compute what %s does: at %d points of the domain, "
-                          "normwise %s (want u within 1e-12, du and d2u within 1e-10)%s; nothing was written"
+                          "normwise %s (want u within 1e-12, du and d2u within 1e-10, or no worse than "
+                          "PyTorch against long double)%s%s; nothing was written"
                           % (type(module).__name__, count,
-                             ", ".join("%s off by %.3g" % (k, errs[k]) for k in ("u", "du", "d2u")), why))
-    return [l.split("warning: ", 1)[1] for l in run.stderr.splitlines() if "warning: " in l], numbers
+                             ", ".join("%s off by %.3g" % (k, errs[k]) for k in ("u", "du", "d2u")), note, why))
+    said = [l.split("warning: ", 1)[1] for l in run.stderr.splitlines() if "warning: " in l]
+    if note:
+        said.append("the network is ill-conditioned: jetgen and PyTorch differ by %s, but jetgen is no worse "
+                    "than PyTorch against the network in long double (%s)"
+                    % (", ".join("%.3g in %s" % (errs[k], k) for k in ("u", "du", "d2u")), note[2:]))
+    return said, numbers
 
 
 def _ours(path):
