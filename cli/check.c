@@ -91,7 +91,7 @@ int cli_check(int argc, char **argv)
         printf("  %5zu  %4d  %-12s %6zu %6zu", i + 1, l.line, l.kind, l.n_out, l.n_in);
         if (strcmp(l.kind, "dense") == 0)
             printf("  %10zu  %s (%s%s)", l.n_params, l.tensor, l.dtype, l.has_bias ? ", with bias" : ", no bias");
-        else if (strcmp(l.kind, "fourier") == 0)
+        else if (strcmp(l.kind, "fourier") == 0 || strcmp(l.kind, "matmul") == 0)
             printf("  %10zu  %s (%s)", l.n_params, l.tensor, l.dtype);
         else if (strcmp(l.kind, "scale") == 0) {
             printf("  %10zu  mul ", l.n_params);
@@ -109,6 +109,13 @@ int cli_check(int argc, char **argv)
         for (k = 0; strcmp(l.kind, "scale") != 0 && k < l.n_args; k++) {
             printf("%s%s=", k ? " " : "  " "          " "  ", l.arg_name[k]);
             print_number(l.arg[k]);
+        }
+        if (jg_net_layer_value(net, i) != NULL) {
+            size_t a;
+            printf("   [%s =", jg_net_layer_value(net, i));
+            for (a = 0; a < jg_net_layer_n_operands(net, i); a++)
+                printf(" %s", jg_net_layer_operand(net, i, a));
+            printf("]");
         }
         printf("\n");
     }

@@ -142,6 +142,13 @@ size_t jg_net_n_layers(const jg_net *net);
 /* Layer i (from 0) into *out (its strings owned by the handle).
    JG_NET_OK, or JG_NET_EINPUT past the last. */
 int jg_net_layer_info(const jg_net *net, size_t i, jg_net_layer *out);
+/* In a graph (format 3): the name of layer i's value (NULL in a chain),
+   and the names of its operands, k < jg_net_layer_n_operands ("input", an
+   input's name or a value's; NULL in a chain or out of range). Owned by
+   the handle. */
+const char *jg_net_layer_value(const jg_net *net, size_t i);
+size_t jg_net_layer_n_operands(const jg_net *net, size_t i);
+const char *jg_net_layer_operand(const jg_net *net, size_t i, size_t k);
 /* The weights file, as the spec names it resolved against its folder
    (owned by the handle), or NULL. */
 const char *jg_net_weights_path(const jg_net *net);

@@ -464,56 +464,62 @@ int jg_net_run_parallel(jg_net *net, int mode, int threads, size_t n, const doub
     return rc;
 }
 
-/* The layer whose tensor this is, and which of its arrays: 0 weight (or
-   B, or scale's mul), 1 bias (or scale's add); -1 when none. */
-static int find_tensor(const jg_model *m, const char *tensor, size_t *layer)
+/* Whether layer l reads tensor, and which of its arrays: 0 weight (or B,
+   a matmul's matrix, scale's mul), 1 bias (or scale's add); -1 when not.
+   A tensor may be read by several layers (a module used twice). */
+static int tensor_of(const jg_layer *l, const char *tensor)
 {
-    size_t i, n;
-    for (i = 0; i < m->n_layers; i++) {
-        const jg_layer *l = &m->layers[i];
-        *layer = i;
-        if (l->kind == JG_DENSE && l->tensor != NULL) {
-            n = strlen(l->tensor);
-            if (strncmp(tensor, l->tensor, n) == 0 && strcmp(tensor + n, ".weight") == 0)
-                return 0;
-            if (l->b != NULL && strncmp(tensor, l->tensor, n) == 0 && strcmp(tensor + n, ".bias") == 0)
-                return 1;
-        } else if (l->kind == JG_FOURIER && l->tensor != NULL && strcmp(l->tensor, tensor) == 0) {
+    size_t n;
+    if (l->kind == JG_DENSE && l->tensor != NULL) {
+        n = strlen(l->tensor);
+        if (strncmp(tensor, l->tensor, n) == 0 && strcmp(tensor + n, ".weight") == 0)
             return 0;
-        } else if (l->kind == JG_SCALE) {
-            if (l->tensor != NULL && strcmp(l->tensor, tensor) == 0)
-                return 0;
-            if (l->tensor2 != NULL && strcmp(l->tensor2, tensor) == 0)
-                return 1;
-        }
+        if (l->b != NULL && strncmp(tensor, l->tensor, n) == 0 && strcmp(tensor + n, ".bias") == 0)
+            return 1;
+    } else if ((l->kind == JG_FOURIER || l->kind == JG_MATMUL) && l->tensor != NULL
+               && strcmp(l->tensor, tensor) == 0) {
+        return 0;
+    } else if (l->kind == JG_SCALE) {
+        if (l->tensor != NULL && strcmp(l->tensor, tensor) == 0)
+            return 0;
+        if (l->tensor2 != NULL && strcmp(l->tensor2, tensor) == 0)
+            return 1;
     }
     return -1;
 }
 
+/* The numbers tensor holds in layer l, read as array `which`. */
+static size_t tensor_count(const jg_layer *l, int which)
+{
+    return l->kind == JG_FOURIER ? l->n_out / 2 * l->n_in
+         : (l->kind == JG_DENSE || l->kind == JG_MATMUL) && which == 0 ? l->n_out * l->n_in : l->n_out;
+}
+
 int jg_net_set_tensor(jg_net *net, const char *tensor, const double *values, size_t count)
 {
-    jg_layer *l;
     jg_plan *p;
     jg_diag d = JG_DIAG_INIT;
-    size_t layer = 0, want, i;
-    int which;
+    size_t i, k, found = 0;
     if (net == NULL || net->plan == NULL)
         return JG_NET_EINPUT;
     if (tensor == NULL || (values == NULL && count > 0))
         return fail(net, JG_NET_EINPUT, "jg_net_set_tensor: no tensor name or values");
-    which = find_tensor(net->model, tensor, &layer);
-    if (which < 0) {
+    for (k = 0; k < net->model->n_layers; k++) {
+        const jg_layer *l = &net->model->layers[k];
+        const int which = tensor_of(l, tensor);
+        if (which < 0)
+            continue;
+        found++;
+        if (count != tensor_count(l, which)) {
+            net->msg.len = 0;
+            jg_buf_printf(&net->msg, "%s: tensor '%s' has %zu numbers, not %zu", net->model->spec_path, tensor,
+                          tensor_count(l, which), count);
+            return JG_NET_EINPUT;
+        }
+    }
+    if (found == 0) {
         net->msg.len = 0;
         jg_buf_printf(&net->msg, "%s: no tensor '%s' in the network", net->model->spec_path, tensor);
-        return JG_NET_EINPUT;
-    }
-    l = &net->model->layers[layer];
-    want = l->kind == JG_FOURIER ? l->n_out / 2 * l->n_in
-         : l->kind == JG_DENSE && which == 0 ? l->n_out * l->n_in : l->n_out;
-    if (count != want) {
-        net->msg.len = 0;
-        jg_buf_printf(&net->msg, "%s: tensor '%s' has %zu numbers, not %zu", net->model->spec_path, tensor,
-                      want, count);
         return JG_NET_EINPUT;
     }
     for (i = 0; i < count; i++)
@@ -523,7 +529,12 @@ int jg_net_set_tensor(jg_net *net, const char *tensor, const double *values, siz
                           net->model->spec_path, tensor, i, values[i]);
             return JG_NET_EINPUT;
         }
-    memcpy(which == 0 ? l->w : l->b, values, count * sizeof *values);
+    for (k = 0; k < net->model->n_layers; k++) {       /* every layer that reads it */
+        jg_layer *l = &net->model->layers[k];
+        const int which = tensor_of(l, tensor);
+        if (which >= 0)
+            memcpy(which == 0 ? l->w : l->b, values, count * sizeof *values);
+    }
     p = jg_plan_make(net->model, net->plan->precision, &d);    /* the same layout, new numbers */
     jg_diag_free(&d);
     if (p == NULL)
@@ -633,6 +644,29 @@ size_t jg_net_n_layers(const jg_net *net)
     return net != NULL && net->model != NULL ? net->model->n_layers : 0;
 }
 
+const char *jg_net_layer_value(const jg_net *net, size_t i)
+{
+    if (net == NULL || net->model == NULL || i >= net->model->n_layers || net->model->format != 3)
+        return NULL;
+    return net->model->layers[i].name;
+}
+
+size_t jg_net_layer_n_operands(const jg_net *net, size_t i)
+{
+    if (net == NULL || net->model == NULL || i >= net->model->n_layers || net->model->format != 3)
+        return 0;
+    return net->model->layers[i].n_args;
+}
+
+const char *jg_net_layer_operand(const jg_net *net, size_t i, size_t k)
+{
+    size_t v;
+    if (k >= jg_net_layer_n_operands(net, i))
+        return NULL;
+    v = net->model->layers[i].arg[k];
+    return v == 0 ? "input" : net->model->layers[v - 1].name;
+}
+
 int jg_net_layer_info(const jg_net *net, size_t i, jg_net_layer *out)
 {
     const jg_layer *l;
@@ -646,11 +680,11 @@ int jg_net_layer_info(const jg_net *net, size_t i, jg_net_layer *out)
     out->n_out = l->n_out;
     out->n_in = l->n_in;
     out->n_params = jg_layer_params(l);
-    if (l->kind == JG_DENSE || l->kind == JG_FOURIER || l->kind == JG_SCALE)
+    if (l->kind == JG_DENSE || l->kind == JG_FOURIER || l->kind == JG_MATMUL || l->kind == JG_SCALE)
         out->tensor = l->tensor;
     if (l->kind == JG_SCALE)
         out->tensor2 = l->tensor2;
-    if (l->kind == JG_DENSE || l->kind == JG_FOURIER)
+    if (l->kind == JG_DENSE || l->kind == JG_FOURIER || l->kind == JG_MATMUL)
         out->dtype = l->dtype;
     out->has_bias = l->kind == JG_DENSE && l->b != NULL;
     out->block = l->kind == JG_RESIDUAL || l->kind == JG_END ? l->depth + 1 : 0;

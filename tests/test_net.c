@@ -735,6 +735,44 @@ START_TEST(over_chosen_inputs)
 }
 END_TEST
 
+/* A graph that reads one tensor in two layers (a module used twice) and
+   a matmul: jg_net_set_tensor changes every layer that reads it. The
+   result is that of the same graph with two tensors, each holding the new
+   numbers, loaded from a file. */
+START_TEST(set_tensor_shared)
+{
+    static const double w[4] = {0.5, -1.0, 0.25, 2.0}, w_new[4] = {-0.75, 0.5, 1.5, 0.125};
+    static const double b[2] = {0.1, -0.2}, m[4] = {1.0, 0.5, -0.5, 2.0}, m_new[4] = {0.3, -0.1, 0.2, 0.9};
+    const char *dir = tu_tmpdir();
+    tu_tensor t[6] = {{"d.weight", "F64", 2, {2, 2, 0, 0}, w}, {"d.bias", "F64", 1, {2, 0, 0, 0}, b},
+                      {"e.weight", "F64", 2, {2, 2, 0, 0}, w_new}, {"e.bias", "F64", 1, {2, 0, 0, 0}, b},
+                      {"M", "F64", 2, {2, 2, 0, 0}, m}, {"N", "F64", 2, {2, 2, 0, 0}, m_new}};
+    const char *one = "format 3\ninput x y\nweights w.safetensors\na = dense 2 d input\nb = tanh a\n"
+                      "c = dense 2 d b\nk = matmul 2 M c\nu = mul k b\noutput u\n";
+    const char *two = "format 3\ninput x y\nweights w.safetensors\na = dense 2 e input\nb = tanh a\n"
+                      "c = dense 2 e b\nk = matmul 2 N c\nu = mul k b\noutput u\n";
+    double x[4] = {0.3, -0.4, 1.1, 0.2}, u1[4], du1[8], h1[16], u2[4], du2[8], h2[16];
+    jg_net *n1, *n2;
+    int k;
+    tu_write_safetensors(tu_path(dir, "w.safetensors"), t, 6);
+    tu_write_file(tu_path(dir, "one.spec"), one, strlen(one));
+    tu_write_file(tu_path(dir, "two.spec"), two, strlen(two));
+    ck_assert_int_eq(jg_net_load(tu_path(dir, "one.spec"), &n1), JG_NET_OK);
+    ck_assert_int_eq(jg_net_load(tu_path(dir, "two.spec"), &n2), JG_NET_OK);
+    ck_assert_int_eq(jg_net_set_tensor(n1, "d.weight", w_new, 4), JG_NET_OK);
+    ck_assert_int_eq(jg_net_set_tensor(n1, "M", m_new, 4), JG_NET_OK);
+    ck_assert_int_eq(jg_net_set_tensor(n1, "M", m_new, 3), JG_NET_EINPUT);
+    ck_assert_int_eq(jg_net_hessian(n1, 2, x, u1, du1, h1), JG_NET_OK);
+    ck_assert_int_eq(jg_net_hessian(n2, 2, x, u2, du2, h2), JG_NET_OK);
+    for (k = 0; k < 4; k++)
+        ck_assert(u1[k] == u2[k]);
+    for (k = 0; k < 16; k++)
+        ck_assert(h1[k] == h2[k]);
+    jg_net_free(n1);
+    jg_net_free(n2);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("net");
@@ -753,6 +791,7 @@ static Suite *suite(void)
     tcase_add_test(tc, core_shared_object);
     tcase_add_test(tc, introspection);
     tcase_add_test(tc, over_chosen_inputs);
+    tcase_add_test(tc, set_tensor_shared);
     tcase_add_test(tc, float_range);
     suite_add_tcase(s, tc);
     return s;
