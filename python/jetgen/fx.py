@@ -1,9 +1,9 @@
-"""jetgen_fx: what a module's forward() computes, as a jetgen spec of format 3.
+"""jetgen.fx: what a module's forward() computes, as a jetgen spec of format 3.
 
 The graph comes from torch.fx (symbolic tracing of forward()); each node
 becomes a statement naming its operands (docs/spec.md, format 3). Used by
-tools/jetgen_export.py, which writes the files and checks them against the
-module; nothing here writes a file.
+jetgen.export (and so tools/jetgen_export.py), which writes the files and
+checks them against the module; nothing here writes a file.
 
 A node is one of: a network value (_Net: a spec value of some width,
 [N, width], or [N] when `flat`), a constant (_Const: a number or a tensor,
@@ -102,7 +102,7 @@ def _user_line(node):
     frames = [l.strip() for l in st.strip().splitlines()]
     # innermost first, in pairs: File "...", line N, in f / the code
     for i, l in enumerate(frames):
-        if l.startswith("File ") and "/torch/" not in l and "jetgen_fx.py" not in l:
+        if l.startswith("File ") and "/torch/" not in l and "jetgen/fx.py" not in l:
             try:
                 path = l.split('"')[1]
                 line = l.split("line ")[1].split(",")[0]
@@ -722,7 +722,7 @@ def trace(module):
         return tracer.trace(module)
     except Exception as e:      # noqa: BLE001: fx's errors, reported with the user's line
         tb = traceback.extract_tb(e.__traceback__)
-        user = [f for f in tb if "torch/" not in f.filename and "jetgen_fx" not in f.filename]
+        user = [f for f in tb if "torch/" not in f.filename and "jetgen/fx.py" not in f.filename]
         at = ""
         if user:
             f = user[-1]

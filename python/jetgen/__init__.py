@@ -1,0 +1,164 @@
+"""jetgen: u(x), du/dx and d2u/dx2 of neural networks in closed form, in process.
+
+    import jetgen
+    net = jetgen.load("tests/data/seed-pinn/model.spec")     # or jetgen.from_torch(module)
+    u = net.eval(x)                                         # x: (n, n_in)
+    u, du = net.jacobian(x)                                 # (n, out), (n, out, in)
+    u, du, d2u = net.hessian(x)                             # and (n, out, in, in)
+    u, du, d2u_diag = net.hessian_diag(x)                   # (n, out, n_over)
+    u, du, lap = net.laplacian(x)                           # (n, out)
+
+The network runs in C (the library's executor on libjetgen_core.a: no
+compiler at run time), with the GIL released, its points split over
+`threads` threads (default: $JETGEN_THREADS, else every core). float64 by
+default; load(..., dtype="float32") computes in float. Results come back
+in new numpy arrays, or in the arrays given as out=. Errors are
+jetgen.Error, with the library's message (FILE:LINE:COL: ...).
+
+numpy is needed; torch only for from_torch and the exporter (jetgen.export,
+also tools/jetgen_export.py). Built by meson for /usr/bin/python3 and
+importable from the build folder with PYTHONPATH=BUILD/python.
+"""
+
+import os
+
+import numpy as np
+
+try:
+    from ._jetgen import Error, Net as _Net, version as __version__
+except ImportError as _e:      # the source tree, not built: the exporter still works
+    _Net, _missing, __version__ = None, _e, None
+
+    class Error(RuntimeError):
+        """jetgen's errors, with the library's message."""
+
+__all__ = ["Error", "Net", "load", "from_torch"]
+
+_MODES = {"eval": 0, "jacobian": 1, "hessian": 2, "hessian_diag": 3, "laplacian": 4}
+
+
+def _default_threads():
+    env = os.environ.get("JETGEN_THREADS")
+    if env:
+        try:
+            n = int(env)
+        except ValueError:
+            raise ValueError("JETGEN_THREADS=%r is not a number of threads" % env) from None
+        if n < 1:
+            raise ValueError("JETGEN_THREADS=%r: at least 1" % env)
+        return n
+    return os.cpu_count() or 1
+
+
+class Net:
+    """A network loaded from a spec (jetgen.load) or a module (jetgen.from_torch).
+
+    Attributes: n_in, n_out, input_names (a tuple, or None), over (the inputs
+    hessian_diag and laplacian are taken over), dtype, warnings, n_params.
+    """
+
+    def __init__(self, spec, dtype="float64", threads=None):
+        dtype = np.dtype(dtype)
+        if dtype not in (np.float64, np.float32):
+            raise ValueError("dtype %s: jetgen computes in float64 or float32" % dtype)
+        self.dtype = dtype
+        self.threads = threads
+        if _Net is None:
+            raise ImportError("jetgen's C extension is not here (%s): build with meson and import the package "
+                              "with PYTHONPATH=BUILD/python, or install it with meson install" % _missing)
+        self._net = _Net(os.fspath(spec), dtype == np.float32)
+        info = self._net.info()
+        self.n_in, self.n_out = info["n_in"], info["n_out"]
+        names = info["input_names"]
+        self.input_names = None if any(v is None for v in names) else names
+        self.over = info["over"]
+        self.n_over = len(self.over)
+        self.warnings = info["warnings"]
+        self.n_params = info["n_params"]
+        self.weights_path = info["weights_path"] or None
+
+    def __repr__(self):
+        return "<jetgen.Net %d -> %d, %s>" % (self.n_in, self.n_out, self.dtype)
+
+    def _points(self, x):
+        x = np.asarray(x)
+        if x.ndim == 1 and self.n_in == 1:
+            x = x.reshape(-1, 1)
+        if x.ndim != 2 or x.shape[1] != self.n_in:
+            raise ValueError("x has shape %s; the network takes (n, %d)" % (x.shape, self.n_in))
+        return np.ascontiguousarray(x, dtype=self.dtype)
+
+    def _out(self, out, k, shape):
+        if out is None or out[k] is None:
+            return np.empty(shape, dtype=self.dtype)
+        a = out[k]
+        if not isinstance(a, np.ndarray) or a.shape != shape or a.dtype != self.dtype \
+                or not a.flags.c_contiguous or not a.flags.writeable:
+            raise ValueError("out[%d] must be a writeable C-contiguous %s array of shape %s"
+                             % (k, self.dtype, shape))
+        return a
+
+    def _run(self, mode, x, out, threads):
+        x = self._points(x)
+        n = x.shape[0]
+        shapes = [(n, self.n_out), (n, self.n_out, self.n_in)]
+        if mode == 2:
+            shapes.append((n, self.n_out, self.n_in, self.n_in))
+        elif mode == 3:
+            shapes.append((n, self.n_out, self.n_over))
+        elif mode == 4:
+            shapes.append((n, self.n_out))
+        shapes = shapes[:1 + min(mode, 2)]
+        if out is not None:
+            out = tuple(out) if isinstance(out, (tuple, list)) else (out,)
+            if len(out) != len(shapes):
+                raise ValueError("out= takes %d arrays here, not %d" % (len(shapes), len(out)))
+        res = [self._out(out, k, s) for k, s in enumerate(shapes)]
+        t = threads if threads is not None else self.threads if self.threads is not None else _default_threads()
+        if int(t) < 1:
+            raise ValueError("threads=%r: at least 1" % (t,))
+        self._net.run(mode, n, x, res[0], res[1] if len(res) > 1 else None, res[2] if len(res) > 2 else None,
+                      int(t))
+        return res[0] if mode == 0 else tuple(res)
+
+    def eval(self, x, out=None, threads=None):
+        """u (n, out) at the points x (n, n_in)."""
+        return self._run(0, x, out, threads)
+
+    def jacobian(self, x, out=None, threads=None):
+        """(u, du): du[p, k, i] = d u_k / d x_i."""
+        return self._run(1, x, out, threads)
+
+    def hessian(self, x, out=None, threads=None):
+        """(u, du, d2u): d2u[p, k, i, j] = d2 u_k / d x_i d x_j."""
+        return self._run(2, x, out, threads)
+
+    def hessian_diag(self, x, out=None, threads=None):
+        """(u, du, d2u_diag): d2u_diag[p, k, t] = d2 u_k / d x_s^2, s = over[t]."""
+        return self._run(3, x, out, threads)
+
+    def laplacian(self, x, out=None, threads=None):
+        """(u, du, lap): lap[p, k] = sum over s in over of d2 u_k / d x_s^2."""
+        return self._run(4, x, out, threads)
+
+    def set_tensor(self, name, values):
+        """Replaces the numbers of tensor `name` (as in the weights file) in place."""
+        self._net.set_tensor(name, np.asarray(values, dtype=np.float64))
+
+
+def load(spec, dtype="float64", threads=None):
+    """The network of a spec file (and the weights it names)."""
+    return Net(spec, dtype=dtype, threads=threads)
+
+
+def from_torch(module, dtype="float64", threads=None, **export_args):
+    """The network a PyTorch module's forward() computes, exported (and
+    checked against the module) by jetgen.export into a temporary folder,
+    then loaded; export_args go to jetgen.export.export (input_names, n_in,
+    output, domain, over, ...)."""
+    import tempfile
+    from .export import export
+    with tempfile.TemporaryDirectory(prefix="jetgen-") as folder:
+        spec = os.path.join(folder, "model.spec")
+        export(module, spec, **export_args)
+        return Net(spec, dtype=dtype, threads=threads)

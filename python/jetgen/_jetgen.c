@@ -1,0 +1,328 @@
+/* _jetgen.c: the C extension of the Python package (python/jetgen): a
+   handle of the public library (include/jetgen.h) on libjetgen_core.a,
+   the library without libtcc (Debian's libtcc.a is not position-
+   independent, so no extension module can contain it): every handle runs
+   the executor, no compiler at run time. The Python side (__init__.py)
+   shapes and allocates the arrays; this side checks them, releases the
+   GIL and splits the points over threads. Errors are jetgen.Error with
+   the library's message. */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#define NPY_NO_DEPRECATED_API NPY_1_7_API_VERSION
+#include <numpy/arrayobject.h>
+
+#include <pthread.h>
+#include <string.h>
+
+#include "jetgen.h"
+
+#define MAX_THREADS 256
+
+static PyObject *jetgen_error;
+
+typedef struct net_object {
+    PyObject_HEAD
+    jg_net *net;
+    int precision;          /* JG_NET_DOUBLE or JG_NET_FLOAT */
+} net_object;
+
+/* ---- threads ---- */
+
+typedef struct chunk {
+    jg_net *net;
+    int precision, mode, rc;
+    size_t n;
+    const char *x;
+    char *u, *du, *d2;
+} chunk;
+
+static void *run_chunk(void *arg)
+{
+    chunk *c = (chunk *)arg;
+    if (c->precision == JG_NET_FLOAT)
+        c->rc = jg_net_run_float(c->net, c->mode, c->n, (const float *)(const void *)c->x,
+                                 (float *)(void *)c->u, (float *)(void *)c->du, (float *)(void *)c->d2);
+    else
+        c->rc = jg_net_run(c->net, c->mode, c->n, (const double *)(const void *)c->x,
+                           (double *)(void *)c->u, (double *)(void *)c->du, (double *)(void *)c->d2);
+    return NULL;
+}
+
+/* The n points in up to `threads` contiguous runs (at least 16 points
+   each), in threads; the first run in the calling thread. The status of
+   the first failure, or JG_NET_OK. */
+static int run_threads(jg_net *net, int precision, int mode, int threads, size_t n, const char *x, char *u,
+                       char *du, char *d2)
+{
+    const size_t real = precision == JG_NET_FLOAT ? sizeof(float) : sizeof(double);
+    const size_t n_in = jg_net_n_in(net), n_out = jg_net_n_out(net);
+    const size_t per2 = mode == JG_NET_HESSIAN ? n_in * n_in : mode == JG_NET_HESSIAN_DIAG
+                        ? jg_net_n_over(net) : mode == JG_NET_LAPLACIAN ? 1 : 0;
+    chunk c[MAX_THREADS];
+    pthread_t tid[MAX_THREADS];
+    int started[MAX_THREADS];
+    size_t t, nt = threads < 1 ? 1 : threads > MAX_THREADS ? MAX_THREADS : (size_t)threads, at = 0;
+    int rc = JG_NET_OK;
+    if (n / 16 < nt)
+        nt = n / 16 > 0 ? n / 16 : 1;
+    for (t = 0; t < nt; t++) {
+        const size_t len = n / nt + (t < n % nt ? 1 : 0);
+        c[t].net = net;
+        c[t].precision = precision;
+        c[t].mode = mode;
+        c[t].rc = JG_NET_OK;
+        c[t].n = len;
+        c[t].x = x + at * n_in * real;
+        c[t].u = u != NULL ? u + at * n_out * real : NULL;
+        c[t].du = du != NULL ? du + at * n_out * n_in * real : NULL;
+        c[t].d2 = d2 != NULL ? d2 + at * n_out * per2 * real : NULL;
+        at += len;
+    }
+    for (t = 1; t < nt; t++)
+        started[t] = pthread_create(&tid[t], NULL, run_chunk, &c[t]) == 0;
+    run_chunk(&c[0]);
+    for (t = 1; t < nt; t++) {
+        if (started[t])
+            pthread_join(tid[t], NULL);
+        else
+            run_chunk(&c[t]);       /* no thread: done here */
+    }
+    for (t = 0; t < nt; t++)
+        if (c[t].rc != JG_NET_OK && rc == JG_NET_OK)
+            rc = c[t].rc;
+    return rc;
+}
+
+/* ---- the Net type ---- */
+
+static int net_init(net_object *self, PyObject *args, PyObject *kwds)
+{
+    static char *kwlist[] = {"spec", "float32", NULL};
+    PyObject *path_obj = NULL, *bytes = NULL;
+    jg_net_options o;
+    jg_net *net = NULL;
+    int is_float = 0, rc;
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "O|p", kwlist, &path_obj, &is_float))
+        return -1;
+    if (!PyUnicode_FSConverter(path_obj, &bytes))
+        return -1;
+    o.precision = is_float ? JG_NET_FLOAT : JG_NET_DOUBLE;
+    o.backend = JG_NET_EXECUTOR;
+    Py_BEGIN_ALLOW_THREADS
+    rc = jg_net_open(PyBytes_AS_STRING(bytes), &o, &net);
+    Py_END_ALLOW_THREADS
+    Py_DECREF(bytes);
+    if (rc != JG_NET_OK) {
+        if (net == NULL || rc == JG_NET_ENOMEM)
+            PyErr_NoMemory();
+        else
+            PyErr_SetString(jetgen_error, jg_net_errmsg(net));
+        jg_net_free(net);
+        return -1;
+    }
+    jg_net_free(self->net);
+    self->net = net;
+    self->precision = o.precision;
+    return 0;
+}
+
+static void net_dealloc(net_object *self)
+{
+    jg_net_free(self->net);
+    Py_TYPE(self)->tp_free((PyObject *)self);
+}
+
+static int ready(net_object *self)
+{
+    if (self->net == NULL) {
+        PyErr_SetString(jetgen_error, "the network was not loaded");
+        return 0;
+    }
+    return 1;
+}
+
+/* a is None (when may_be_none) or a C-contiguous, aligned array of the
+   handle's dtype with `count` elements (writeable unless it is x). */
+static int check_array(net_object *self, PyObject *a, const char *name, size_t count, int writeable,
+                       int may_be_none, char **data)
+{
+    const int type = self->precision == JG_NET_FLOAT ? NPY_FLOAT32 : NPY_FLOAT64;
+    PyArrayObject *arr;
+    *data = NULL;
+    if (a == Py_None && may_be_none)
+        return 1;
+    if (!PyArray_Check(a)) {
+        PyErr_Format(PyExc_TypeError, "%s must be a numpy array", name);
+        return 0;
+    }
+    arr = (PyArrayObject *)a;
+    if (PyArray_TYPE(arr) != type || !PyArray_IS_C_CONTIGUOUS(arr) || !PyArray_ISALIGNED(arr)
+        || (writeable && !PyArray_ISWRITEABLE(arr))) {
+        PyErr_Format(PyExc_TypeError, "%s must be a C-contiguous, aligned%s array of %s", name,
+                     writeable ? ", writeable" : "", type == NPY_FLOAT32 ? "float32" : "float64");
+        return 0;
+    }
+    if ((size_t)PyArray_SIZE(arr) != count) {
+        PyErr_Format(PyExc_ValueError, "%s has %zd numbers, not %zu", name, (Py_ssize_t)PyArray_SIZE(arr),
+                     count);
+        return 0;
+    }
+    *data = (char *)PyArray_DATA(arr);
+    return 1;
+}
+
+/* run(mode, n, x, u, du, d2, threads): the results of mode at the n points
+   x into u, du and d2 (each None or an array of the mode's size). */
+static PyObject *net_run(net_object *self, PyObject *args)
+{
+    PyObject *xo, *uo, *duo, *d2o;
+    Py_ssize_t n_arg;
+    int mode, threads, rc;
+    size_t n, n_in, n_out, per2;
+    char *x, *u, *du, *d2;
+    if (!ready(self) || !PyArg_ParseTuple(args, "inOOOOi", &mode, &n_arg, &xo, &uo, &duo, &d2o, &threads))
+        return NULL;
+    if (mode < JG_NET_EVAL || mode > JG_NET_LAPLACIAN || n_arg < 0) {
+        PyErr_SetString(PyExc_ValueError, "run: bad mode or point count");
+        return NULL;
+    }
+    n = (size_t)n_arg;
+    n_in = jg_net_n_in(self->net);
+    n_out = jg_net_n_out(self->net);
+    per2 = mode == JG_NET_HESSIAN ? n_in * n_in : mode == JG_NET_HESSIAN_DIAG ? jg_net_n_over(self->net)
+         : mode == JG_NET_LAPLACIAN ? 1 : 0;
+    if (!check_array(self, xo, "x", n * n_in, 0, 0, &x) || !check_array(self, uo, "u", n * n_out, 1, 1, &u)
+        || !check_array(self, duo, "du", n * n_out * n_in, 1, 1, &du)
+        || !check_array(self, d2o, "d2u", n * n_out * per2, 1, 1, &d2))
+        return NULL;
+    if (n == 0)
+        Py_RETURN_NONE;
+    Py_BEGIN_ALLOW_THREADS
+    rc = run_threads(self->net, self->precision, mode, threads, n, x, mode >= 0 ? u : NULL,
+                     mode >= JG_NET_JACOBIAN ? du : NULL, mode >= JG_NET_HESSIAN ? d2 : NULL);
+    Py_END_ALLOW_THREADS
+    if (rc == JG_NET_ENOMEM)
+        return PyErr_NoMemory();
+    if (rc != JG_NET_OK) {
+        PyErr_SetString(jetgen_error, "the network could not be evaluated");
+        return NULL;
+    }
+    Py_RETURN_NONE;
+}
+
+/* set_tensor(name, values): a float64 array, the tensor's numbers in place. */
+static PyObject *net_set_tensor(net_object *self, PyObject *args)
+{
+    const char *name;
+    PyObject *vo;
+    PyArrayObject *v;
+    int rc;
+    if (!ready(self) || !PyArg_ParseTuple(args, "sO", &name, &vo))
+        return NULL;
+    v = (PyArrayObject *)PyArray_FROMANY(vo, NPY_FLOAT64, 0, 0, NPY_ARRAY_C_CONTIGUOUS | NPY_ARRAY_ALIGNED);
+    if (v == NULL)
+        return NULL;
+    rc = jg_net_set_tensor(self->net, name, (const double *)PyArray_DATA(v), (size_t)PyArray_SIZE(v));
+    Py_DECREF(v);
+    if (rc == JG_NET_ENOMEM)
+        return PyErr_NoMemory();
+    if (rc != JG_NET_OK) {
+        PyErr_SetString(jetgen_error, jg_net_errmsg(self->net));
+        return NULL;
+    }
+    Py_RETURN_NONE;
+}
+
+static PyObject *net_info(net_object *self, PyObject *unused)
+{
+    PyObject *names, *over, *d;
+    size_t i, n_in;
+    (void)unused;
+    if (!ready(self))
+        return NULL;
+    n_in = jg_net_n_in(self->net);
+    names = PyTuple_New((Py_ssize_t)n_in);
+    over = PyTuple_New((Py_ssize_t)jg_net_n_over(self->net));
+    if (names == NULL || over == NULL) {
+        Py_XDECREF(names);
+        Py_XDECREF(over);
+        return NULL;
+    }
+    for (i = 0; i < n_in; i++) {
+        const char *s = jg_net_input_name(self->net, i);
+        PyObject *o = s != NULL ? PyUnicode_FromString(s) : (Py_INCREF(Py_None), Py_None);
+        if (o == NULL) {
+            Py_DECREF(names);
+            Py_DECREF(over);
+            return NULL;
+        }
+        PyTuple_SET_ITEM(names, (Py_ssize_t)i, o);
+    }
+    for (i = 0; i < jg_net_n_over(self->net); i++) {
+        PyObject *o = PyLong_FromSize_t(jg_net_over_input(self->net, i));
+        if (o == NULL) {
+            Py_DECREF(names);
+            Py_DECREF(over);
+            return NULL;
+        }
+        PyTuple_SET_ITEM(over, (Py_ssize_t)i, o);
+    }
+    d = Py_BuildValue("{s:n,s:n,s:N,s:N,s:s,s:s,s:n}", "n_in", (Py_ssize_t)n_in, "n_out",
+                      (Py_ssize_t)jg_net_n_out(self->net), "input_names", names, "over", over, "warnings",
+                      jg_net_warnings(self->net), "weights_path",
+                      jg_net_weights_path(self->net) != NULL ? jg_net_weights_path(self->net) : "",
+                      "n_params", (Py_ssize_t)jg_net_n_params(self->net));
+    return d;
+}
+
+static PyMethodDef net_methods[] = {
+    {"run", (PyCFunction)net_run, METH_VARARGS, "run(mode, n, x, u, du, d2, threads): into the arrays"},
+    {"set_tensor", (PyCFunction)net_set_tensor, METH_VARARGS, "set_tensor(name, values): in place"},
+    {"info", (PyCFunction)net_info, METH_NOARGS, "sizes, names and the rest, as a dict"},
+    {NULL, NULL, 0, NULL}
+};
+
+static PyTypeObject net_type = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "jetgen._jetgen.Net",
+    .tp_basicsize = sizeof(net_object),
+    .tp_dealloc = (destructor)net_dealloc,
+    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_doc = "Net(spec, float32=False): a network of the library, run by its executor",
+    .tp_methods = net_methods,
+    .tp_init = (initproc)net_init,
+    .tp_new = PyType_GenericNew,
+};
+
+static struct PyModuleDef module = {
+    PyModuleDef_HEAD_INIT, "_jetgen", "jetgen's C extension: see jetgen/__init__.py", -1, NULL,
+    NULL, NULL, NULL, NULL
+};
+
+PyMODINIT_FUNC PyInit__jetgen(void);
+
+PyMODINIT_FUNC PyInit__jetgen(void)
+{
+    PyObject *m;
+    import_array();
+    if (PyType_Ready(&net_type) < 0)
+        return NULL;
+    m = PyModule_Create(&module);
+    if (m == NULL)
+        return NULL;
+    jetgen_error = PyErr_NewException("jetgen.Error", PyExc_RuntimeError, NULL);
+    if (jetgen_error == NULL || PyModule_AddObject(m, "Error", jetgen_error) < 0) {
+        Py_XDECREF(jetgen_error);
+        Py_DECREF(m);
+        return NULL;
+    }
+    Py_INCREF(jetgen_error);
+    Py_INCREF(&net_type);
+    if (PyModule_AddObject(m, "Net", (PyObject *)&net_type) < 0) {
+        Py_DECREF(&net_type);
+        Py_DECREF(m);
+        return NULL;
+    }
+    PyModule_AddStringConstant(m, "version", JETGEN_VERSION);
+    return m;
+}

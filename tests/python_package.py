@@ -1,0 +1,212 @@
+"""python_package.py: the Python package (python/jetgen) as a user calls it,
+imported from the build folder (PYTHONPATH=BUILD/python, set by meson):
+
+- both reference networks against PyTorch's numbers in tests/data (float64,
+  1e-12 normwise per point and quantity), every mode, shapes as documented;
+  float32 within twice PyTorch's float32 error plus 8 float epsilons;
+- the same bits for 1, 2 and 7 threads, with out= arrays, and for one
+  point; the diagonal and the Laplacian against the full Hessian; `over`;
+- set_tensor, then the same numbers as a network loaded with those weights;
+- from_torch on a module written as PINN code writes it, against autograd;
+- errors: a bad spec (jetgen.Error with FILE:LINE:COL), a wrong x, wrong
+  out= arrays, a bad dtype, a bad JETGEN_THREADS.
+"""
+
+import json
+import os
+import sys
+import tempfile
+
+import numpy as np
+
+import jetgen
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+DATA = os.environ.get("JG_TEST_DATA", os.path.join(ROOT, "tests", "data"))
+failures = []
+
+
+def check(cond, what):
+    if not cond:
+        failures.append(what)
+        print("FAIL: " + what)
+
+
+def normwise(got, want):
+    got, want = np.asarray(got, dtype=np.float64), np.asarray(want, dtype=np.float64)
+    d = np.abs(got - want).max()
+    n = np.abs(want).max()
+    return d / n if n > 0 else d
+
+
+def reference_networks():
+    for name in ("seed-pinn", "pinn-xt"):
+        spec = os.path.join(DATA, name, "model.spec")
+        ref = json.load(open(os.path.join(DATA, name, "expected-f64.json")))
+        ref32 = json.load(open(os.path.join(DATA, name, "expected-f32.json")))
+        x = np.array(ref["points"], dtype=np.float64)
+        n, n_in = x.shape
+        net = jetgen.load(spec)
+        check(net.n_in == n_in and net.n_out == len(ref["u"][0]), "%s: sizes %d, %d" % (name, net.n_in, net.n_out))
+        check(net.input_names == (("x", "t") if name == "pinn-xt" else None), "%s: names %r" % (name,
+                                                                                                net.input_names))
+        u, du, d2u = net.hessian(x)
+        check(u.shape == (n, net.n_out) and du.shape == (n, net.n_out, n_in)
+              and d2u.shape == (n, net.n_out, n_in, n_in), "%s: shapes" % name)
+        for p in range(n):
+            for q, got, want in (("u", u[p], ref["u"][p]), ("du", du[p], ref["du"][p]),
+                                 ("d2u", d2u[p], ref["d2u"][p])):
+                e = normwise(got, want)
+                check(e <= 1e-12, "%s point %d: %s off by %.3g" % (name, p, q, e))
+        check(np.array_equal(net.eval(x), u), "%s: eval gives other bits" % name)
+        u1, du1 = net.jacobian(x)
+        check(np.array_equal(u1, u) and np.array_equal(du1, du), "%s: jacobian gives other bits" % name)
+        _, _, dg = net.hessian_diag(x)
+        _, _, lap = net.laplacian(x)
+        want_dg = np.diagonal(d2u, axis1=2, axis2=3)
+        check(dg.shape == (n, net.n_out, n_in) and normwise(dg, want_dg) <= 1e-14, "%s: hessian_diag" % name)
+        check(lap.shape == (n, net.n_out) and normwise(lap, want_dg.sum(-1)) <= 1e-14, "%s: laplacian" % name)
+        # threads, out=, one point
+        res = tuple(np.empty_like(a) for a in (u, du, d2u))
+        for t in (1, 2, 7):
+            got = net.hessian(x, out=res, threads=t)
+            check(got[0] is res[0] and all(np.array_equal(g, w) for g, w in zip(got, (u, du, d2u))),
+                  "%s: %d threads with out= give other bits" % (name, t))
+        one = net.hessian(x[3]) if n_in == 1 else net.hessian(x[3:4])
+        check(np.array_equal(one[2][0], d2u[3]), "%s: one point gives other bits" % name)
+        # float32
+        f = jetgen.load(spec, dtype="float32")
+        uf, duf, d2f = f.hessian(x.astype(np.float32))
+        check(uf.dtype == np.float32 and d2f.dtype == np.float32, "%s: float32 dtypes" % name)
+        for p in range(n):
+            for q, got, want, theirs in (("u", uf[p], ref["u"][p], ref32["u"][p]),
+                                         ("du", duf[p], ref["du"][p], ref32["du"][p]),
+                                         ("d2u", d2f[p], ref["d2u"][p], ref32["d2u"][p])):
+                bound = 2 * normwise(theirs, want) + 8 * np.finfo(np.float32).eps
+                e = normwise(got, want)
+                check(e <= bound, "%s float32 point %d: %s off by %.3g > %.3g" % (name, p, q, e, bound))
+
+
+def over_and_set_tensor(folder):
+    spec = os.path.join(folder, "over.spec")
+    weights = os.path.join(DATA, "pinn-xt", "model.safetensors")
+    text = open(os.path.join(DATA, "pinn-xt", "model.spec")).read()
+    text = text.replace("weights model.safetensors", "over t\nweights %s" % weights)
+    with open(spec, "w") as f:
+        f.write(text)
+    net = jetgen.load(spec)
+    x = np.array([[0.1, 0.2], [-0.4, 0.9], [0.7, -0.3]])
+    _, _, h = net.hessian(x)
+    _, _, dg = net.hessian_diag(x)
+    _, _, lap = net.laplacian(x)
+    check(net.over == (1,) and dg.shape == (3, 1, 1), "over: %r, %s" % (net.over, dg.shape))
+    check(normwise(dg[:, :, 0], h[:, :, 1, 1]) <= 1e-14 and normwise(lap, h[:, :, 1, 1]) <= 1e-14, "over t")
+    # set_tensor: the numbers of a network loaded with those weights
+    import torch
+    sys.path.insert(0, os.path.join(ROOT, "tools"))
+    import jetgen_export as jx
+    w = np.linspace(-1, 1, 20 * 2).reshape(20, 2)
+    net.set_tensor("linears.0.weight", w)
+    tensors = []
+    with open(weights, "rb") as f:
+        raw = f.read()
+    n = int.from_bytes(raw[:8], "little")
+    header = json.loads(raw[8:8 + n])
+    for k, v in header.items():
+        if k == "__metadata__":
+            continue
+        a, b = v["data_offsets"]
+        dt = {"F64": np.float64, "F32": np.float32}[v["dtype"]]
+        arr = np.frombuffer(raw[8 + n + a:8 + n + b], dtype=dt).reshape(v["shape"]).astype(np.float64)
+        tensors.append((k, torch.from_numpy(w.copy() if k == "linears.0.weight" else arr.copy())))
+    jx.save_safetensors(tensors, os.path.join(folder, "new.safetensors"))
+    with open(os.path.join(folder, "new.spec"), "w") as f:
+        f.write(text.replace("weights %s" % weights, "weights new.safetensors"))
+    other = jetgen.load(os.path.join(folder, "new.spec"))
+    check(all(np.array_equal(a, b) for a, b in zip(net.hessian(x), other.hessian(x))),
+          "set_tensor: other numbers than the network loaded with the new weights")
+    try:
+        net.set_tensor("linears.0.weight", np.zeros(3))
+        check(False, "set_tensor took 3 numbers for 40")
+    except jetgen.Error as e:
+        check("has 40 numbers, not 3" in str(e), "set_tensor's message: %s" % e)
+
+
+def from_torch():
+    import torch
+    from torch import nn
+
+    class PINN(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.linears = nn.ModuleList([nn.Linear(2, 16), nn.Linear(16, 16), nn.Linear(16, 1)])
+            self.activation = torch.tanh
+
+        def forward(self, x, t):
+            h = torch.cat([x, t], dim=1)
+            for lin in self.linears[:-1]:
+                h = self.activation(lin(h))
+            return self.linears[-1](h) * x * (1 - x)
+
+    torch.manual_seed(4)
+    m = PINN().double()
+    net = jetgen.from_torch(m, over=["x"])
+    check(net.input_names == ("x", "t") and net.over == (0,), "from_torch: %r %r" % (net.input_names, net.over))
+    x = np.array([[0.2, 0.5], [0.8, -0.1]])
+    u, du, lap = net.laplacian(x)
+    for p in range(2):
+        X = torch.tensor(x[p:p + 1, 0:1], requires_grad=True)
+        T = torch.tensor(x[p:p + 1, 1:2], requires_grad=True)
+        U = m(X, T)
+        ux, = torch.autograd.grad(U, X, create_graph=True)
+        uxx, = torch.autograd.grad(ux, X)
+        check(normwise(u[p], U.detach().numpy().ravel()) <= 1e-12, "from_torch: u")
+        check(normwise(du[p, 0, 0], ux.detach().numpy().ravel()) <= 1e-12, "from_torch: u_x")
+        check(normwise(lap[p], uxx.numpy().ravel()) <= 1e-12, "from_torch: u_xx")
+
+
+def errors(folder):
+    bad = os.path.join(folder, "bad.spec")
+    with open(bad, "w") as f:
+        f.write("input 1\ndense 4 l0\ntahn\n")
+    try:
+        jetgen.load(bad)
+        check(False, "a bad spec loaded")
+    except jetgen.Error as e:
+        check("bad.spec:3:1: unknown layer 'tahn' (did you mean 'tanh'?)" in str(e), "load's message: %s" % e)
+    net = jetgen.load(os.path.join(DATA, "pinn-xt", "model.spec"))
+    for call, what in ((lambda: net.eval(np.zeros((3, 3))), "(n, 2)"),
+                       (lambda: net.hessian(np.zeros((3, 2)), out=(np.zeros((3, 1)),)), "takes 3 arrays"),
+                       (lambda: net.hessian(np.zeros((3, 2)), out=(np.zeros((3, 1)), np.zeros((3, 1, 2)),
+                                                                   np.zeros((3, 1, 2, 3)))), "out[2]"),
+                       (lambda: net.eval(np.zeros((3, 2)), threads=0), "at least 1"),
+                       (lambda: jetgen.load(os.path.join(DATA, "pinn-xt", "model.spec"), dtype="int32"),
+                        "float64 or float32")):
+        try:
+            call()
+            check(False, "accepted: " + what)
+        except ValueError as e:
+            check(what in str(e), "message %r does not say %r" % (str(e), what))
+    os.environ["JETGEN_THREADS"] = "many"
+    try:
+        net.eval(np.zeros((3, 2)))
+        check(False, "JETGEN_THREADS=many accepted")
+    except ValueError as e:
+        check("JETGEN_THREADS" in str(e), "JETGEN_THREADS message: %s" % e)
+    os.environ["JETGEN_THREADS"] = "2"
+    check(net.eval(np.zeros((3, 2))).shape == (3, 1), "JETGEN_THREADS=2")
+    del os.environ["JETGEN_THREADS"]
+
+
+def main():
+    with tempfile.TemporaryDirectory() as folder:
+        reference_networks()
+        over_and_set_tensor(folder)
+        from_torch()
+        errors(folder)
+    print("python_package: %d failures" % len(failures))
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
