@@ -124,6 +124,7 @@ typedef struct alloc {
     size_t *last;       /* [n_layers + 1]: the last layer reading it, n_layers for u */
     size_t *buf_last;   /* [n_layers + 1]: the last use of any value in a buffer */
     size_t n_bufs;
+    int tape;           /* keep every value: no buffer reused, nothing in place */
 } alloc;
 
 static size_t value_width(const jg_model *m, size_t v)
@@ -133,11 +134,11 @@ static size_t value_width(const jg_model *m, size_t v)
 
 /* A value is needed by nobody but u: a dense layer making it writes
    straight to u, du, d2u (JG_STEP_OUTPUT). */
-static int dense_output(const jg_model *m)
+static int dense_output(const jg_model *m, int tape)
 {
     size_t i, k;
     const jg_layer *l;
-    if (m->output == 0)
+    if (m->output == 0 || tape)
         return 0;
     l = &m->layers[m->output - 1];
     if (l->kind != JG_DENSE && l->kind != JG_MATMUL)
@@ -165,7 +166,7 @@ static void place(alloc *al, size_t v, int b, size_t off, size_t ld, size_t at)
 static int free_buf(alloc *al, size_t i)
 {
     size_t b;
-    for (b = 0; b < al->n_bufs; b++)
+    for (b = 0; !al->tape && b < al->n_bufs; b++)
         if (al->buf_last[b] < i) {
             al->buf_last[b] = SIZE_MAX;
             return (int)b;
@@ -180,7 +181,7 @@ static int in_place_ok(const alloc *al, const jg_layer *l, size_t i, size_t k)
 {
     const vloc *x = &al->loc[l->arg[k]];
     size_t j;
-    if (al->buf_last[x->buf] > i)
+    if (al->tape || al->buf_last[x->buf] > i)
         return 0;
     for (j = 0; j < l->n_args; j++) {
         const vloc *y = &al->loc[l->arg[j]];
@@ -243,6 +244,7 @@ static int make_steps(jg_plan *p)
     al.last = (size_t *)jg_malloc_n(nv, sizeof *al.last);
     al.buf_last = (size_t *)jg_malloc_n(nv, sizeof *al.buf_last);
     al.n_bufs = 0;
+    al.tape = p->tape;
     p->steps = (jg_step *)jg_malloc_n(max_steps, sizeof *p->steps);
     p->arrays = (jg_plan_array *)jg_malloc_n(2 * m->n_layers, sizeof *p->arrays);
     if (al.loc == NULL || al.last == NULL || al.buf_last == NULL || p->steps == NULL || p->arrays == NULL)
@@ -266,7 +268,7 @@ static int make_steps(jg_plan *p)
         switch (l->kind) {
         case JG_DENSE:
         case JG_MATMUL: {
-            const int out = v == m->output && dense_output(m);
+            const int out = v == m->output && dense_output(m, al.tape);
             s = add_step(p, out ? JG_STEP_OUTPUT : JG_STEP_DENSE, i);
             s->n = out ? l->n_out : ldo;
             s->n_in = l->n_in;
@@ -302,6 +304,26 @@ static int make_steps(jg_plan *p)
                 goto done;
             place(&al, v, free_buf(&al, i), 0, ldo, i);
             set_dst(s, &al.loc[v]);
+            if (al.tape) {      /* B a kept for the reverse sweep; sin and cos on a copy */
+                const vloc z = al.loc[v];
+                s = add_step(p, JG_STEP_COPY, i);
+                s->n = l->n_out;
+                set_src(s, &z);
+                place(&al, v, free_buf(&al, i), 0, ldo, i);
+                set_dst(s, &al.loc[v]);
+                for (k = 0; k < 2; k++) {
+                    s = add_step(p, JG_STEP_ACTIVATE, i);
+                    s->act = jg_layer_lookup(k == 0 ? "sin" : "cos");
+                    s->n = half;
+                    set_src(s, &al.loc[v]);
+                    s->off = k * half;
+                    s->p = 1.0;
+                    s->src2 = z.buf;
+                    s->off2 = z.off + k * half;
+                    s->ld2 = z.ld;
+                }
+                break;
+            }
             for (k = 0; k < 2; k++) {
                 s = add_step(p, JG_STEP_ACTIVATE, i);
                 s->act = jg_layer_lookup(k == 0 ? "sin" : "cos");
@@ -318,6 +340,12 @@ static int make_steps(jg_plan *p)
             s = add_step(p, l->kind == JG_SCALE ? JG_STEP_SCALE : JG_STEP_ACTIVATE, i);
             set_src(s, &al.loc[v]);
             s->n = s->off == 0 ? ldo : l->n_out;
+            if (al.tape) {      /* the operand, kept: z of the reverse sweep */
+                s->n = l->n_out;
+                s->src2 = la->buf;
+                s->off2 = la->off;
+                s->ld2 = la->ld;
+            }
             if (l->kind == JG_SCALE) {
                 s->w = add_row(p, i, l->tensor, "mul", l->w, l->n_out);
                 s->b = add_row(p, i, l->tensor2, "add", l->b, l->n_out);
@@ -394,7 +422,7 @@ static int make_steps(jg_plan *p)
         }
         }
     }
-    if (!(m->output > 0 && dense_output(m))) {
+    if (!(m->output > 0 && dense_output(m, al.tape))) {
         s = add_step(p, JG_STEP_STORE, SIZE_MAX);
         s->n = m->n_out;
         set_src(s, &al.loc[m->output]);
@@ -502,9 +530,9 @@ static void find_kernels(jg_plan *p)
 
 /* The widest value a work buffer holds, padded to lanes: the input and
    every layer's output but a dense output's, which goes out in chunks. */
-static size_t widest(const jg_model *m, size_t lanes)
+static size_t widest(const jg_model *m, size_t lanes, int tape)
 {
-    const int out = dense_output(m);
+    const int out = dense_output(m, tape);
     size_t i, w = (m->n_in + lanes - 1) / lanes * lanes;
     for (i = 0; i < m->n_layers; i++) {
         const size_t n = (m->layers[i].n_out + lanes - 1) / lanes * lanes;
@@ -516,7 +544,7 @@ static size_t widest(const jg_model *m, size_t lanes)
 
 int jg_plan_check(const jg_model *m, jg_diag *d)
 {
-    const size_t nch = jg_model_channels(m, JG_MODE_HESSIAN), width = widest(m, 8);
+    const size_t nch = jg_model_channels(m, JG_MODE_HESSIAN), width = widest(m, 8, 0);
     if (nch > JG_MAX_WORK_POINT / sizeof(double) || width > JG_MAX_WORK_POINT / sizeof(double) / nch) {
         jg_diag_error(d, m->spec_path, 0, 0,
                       "too large: %zu inputs and a %zu-wide layer need more than %u bytes of "
@@ -558,6 +586,11 @@ static int check_float_range(const jg_plan *p, jg_diag *d)
 
 jg_plan *jg_plan_make(const jg_model *m, jg_precision precision, jg_diag *d)
 {
+    return jg_plan_make_for(m, precision, 0, d);
+}
+
+jg_plan *jg_plan_make_for(const jg_model *m, jg_precision precision, int tape, jg_diag *d)
+{
     jg_plan *p = (jg_plan *)jg_malloc(sizeof *p);
     size_t max_rows, work;
     int o;
@@ -568,13 +601,14 @@ jg_plan *jg_plan_make(const jg_model *m, jg_precision precision, jg_diag *d)
     memset(p, 0, sizeof *p);
     p->m = m;
     p->precision = precision;
+    p->tape = tape;
     p->real_bytes = precision == JG_FLOAT ? sizeof(float) : sizeof(double);
     p->lanes = 64 / p->real_bytes;
     p->panel = 256 / p->real_bytes;
     for (o = 0; o < JG_N_MODES; o++)
         p->channels[o] = jg_model_channels(m, (jg_mode)o);
-    p->width = widest(m, p->lanes);
-    if (dense_output(m))
+    p->width = widest(m, p->lanes, p->tape);
+    if (dense_output(m, p->tape))
         p->out = jg_plan_pad(p, m->n_out) < JG_OUT_CHUNK ? jg_plan_pad(p, m->n_out) : JG_OUT_CHUNK;
 
     if (jg_plan_check(m, d) != 0) {

@@ -89,6 +89,9 @@ typedef struct jg_plan {
     size_t rows;                /* channels x points of a tile, at most */
     size_t width;               /* widest row held in a work buffer, padded */
     size_t n_work;              /* work buffers */
+    int tape;                   /* every value kept (jg_plan_make_for): for the
+                                   reverse sweep, ACTIVATE and SCALE name their
+                                   operand as src2 */
     size_t out;                 /* final dense outputs per chunk (0: none) */
     size_t buf_len;             /* numbers per buffer: rows x width, rounded to 64 bytes */
     size_t out_len;             /* numbers of the out buffer (0: none) */
@@ -105,6 +108,10 @@ typedef struct jg_plan {
 /* Plans m in precision. Returns a new plan (free with jg_plan_free; it
    points into m) or NULL with the reason added to d, naming m's spec. */
 jg_plan *jg_plan_make(const jg_model *m, jg_precision precision, jg_diag *d);
+/* The same, and with tape set a plan that keeps every value of a tile in
+   a buffer of its own (nothing in place, no dense output in chunks), for
+   the reverse sweep of runtime/grad.c. */
+jg_plan *jg_plan_make_for(const jg_model *m, jg_precision precision, int tape, jg_diag *d);
 void jg_plan_free(jg_plan *p);
 
 /* 0 when m is within the plan's limits (one point of the full Hessian in

@@ -120,6 +120,35 @@ int jg_net_run_parallel(jg_net *net, int mode, int threads, size_t n, const doub
    non-finite number. */
 int jg_net_set_tensor(jg_net *net, const char *tensor, const double *values, size_t count);
 
+/* ---- Gradients, for training ---- */
+
+/* The tensors the network reads (its parameters), each once, in the order
+   of the layers that first read them: name (as in the weights file),
+   numbers, and place in the gradient array of jg_net_gradient, whose
+   length is jg_net_n_grad. Owned by the handle; 0 / NULL out of range or
+   for a handle whose load failed. */
+size_t jg_net_n_tensors(jg_net *net);
+const char *jg_net_tensor_name(jg_net *net, size_t i);
+size_t jg_net_tensor_count(jg_net *net, size_t i);
+size_t jg_net_tensor_offset(jg_net *net, size_t i);
+size_t jg_net_n_grad(jg_net *net);
+
+/* For the results of a mode at the n points x (u, du and the mode's
+   second derivatives d2, the layouts of jg_net_run) and cotangents of
+   them gu, gdu, gd2 (the same layouts; each may be NULL, meaning zeros),
+   the gradients of
+       L = sum(gu u) + sum(gdu du) + sum(gd2 d2)
+   with respect to every tensor of the network, into grad
+   [jg_net_n_grad] (overwritten; a tensor read by several layers gets the
+   sum), and to x, into gx [n][N_IN] (or NULL): a forward sweep that keeps
+   every value, then a reverse sweep through the 2-jet (third derivatives
+   of the activations in closed form). The weights are those of the
+   handle, with jg_net_set_tensor's changes. In double: a float handle
+   gives JG_NET_EINPUT. Calls may run in several threads at once (each
+   takes its own work space); the first builds the reverse sweep's plan. */
+int jg_net_gradient(jg_net *net, int mode, size_t n, const double *x, const double *gu, const double *gdu,
+                    const double *gd2, double *grad, double *gx);
+
 /* ---- What a handle holds (what `jetgen check` prints) ---- */
 
 typedef struct jg_net_layer {

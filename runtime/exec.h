@@ -31,5 +31,10 @@ void jg_exec_free(jg_exec *x);
    or float pointers); work: plan->work_bytes, any alignment. */
 void jg_exec_run(const jg_exec *x, int mode, size_t n, const void *xs, void *u, void *du,
                  void *d2, void *work);
+/* One tile of np <= plan->tile[mode] points of a double plan, its buffers
+   in work (64-byte aligned, plan->work_bytes - 64 bytes): what the reverse
+   sweep (grad.c) reads back. u, du, d2 as above (each may be NULL). */
+void jg_exec_tile_double(const jg_exec *x, int mode, size_t np, const double *xs, double *u, double *du,
+                         double *d2, double *work);
 
 #endif

@@ -15,6 +15,7 @@
 #include "emit.h"
 #include "activations.h"
 #include "exec.h"
+#include "grad.h"
 #include "init.h"
 #include "jit.h"      /* its types only, when built without libtcc (JG_NO_JIT) */
 #include "kernels.h"
@@ -43,6 +44,8 @@ struct jg_net {
     jg_jit *jit;                /* JG_NET_JIT (owned) */
     jg_jit_symbol *syms;        /* names bound in the JIT (owned, with their names) */
     work_fn fn[JG_N_MODES];     /* JG_NET_JIT */
+    jg_grad *grad;              /* the reverse sweep, made at its first use (owned) */
+    pthread_mutex_t grad_lock;  /* guards making it */
 };
 
 /* Frees what the handle computes with, keeping its messages: after a
@@ -58,6 +61,8 @@ static void release(jg_net *net)
     jg_jit_free(net->jit);
 #endif
     jg_exec_free(&net->exec);
+    jg_grad_free(net->grad);
+    net->grad = NULL;
     jg_free(net->arrays);
     jg_free(net->block);
     jg_plan_free(net->plan);
@@ -193,6 +198,7 @@ int jg_net_open(const char *spec_path, const jg_net_options *options, jg_net **o
         return JG_NET_ENOMEM;
     memset(net, 0, sizeof *net);
     net->backend = backend;
+    pthread_mutex_init(&net->grad_lock, NULL);
     if (spec_path == NULL)
         return fail(net, JG_NET_EINPUT, "jg_net_open: no spec path");
     if ((precision != JG_NET_DOUBLE && precision != JG_NET_FLOAT)
@@ -535,6 +541,8 @@ int jg_net_set_tensor(jg_net *net, const char *tensor, const double *values, siz
         if (which >= 0)
             memcpy(which == 0 ? l->w : l->b, values, count * sizeof *values);
     }
+    jg_grad_free(net->grad);    /* its forward arrays hold the old numbers: made again when needed */
+    net->grad = NULL;
     p = jg_plan_make(net->model, net->plan->precision, &d);    /* the same layout, new numbers */
     jg_diag_free(&d);
     if (p == NULL)
@@ -741,7 +749,72 @@ void jg_net_free(jg_net *net)
     if (net == NULL)
         return;
     release(net);
+    pthread_mutex_destroy(&net->grad_lock);
     jg_buf_free(&net->msg);
     jg_buf_free(&net->warnings);
     jg_free(net);
+}
+
+/* The reverse sweep, made at the first call (under the handle's lock:
+   calls may come from several threads); NULL out of memory or for a
+   handle whose load failed. */
+static jg_grad *grad_of(jg_net *net)
+{
+    jg_grad *g;
+    if (net == NULL || net->model == NULL)
+        return NULL;
+    pthread_mutex_lock(&net->grad_lock);
+    if (net->grad == NULL) {
+        jg_diag d = JG_DIAG_INIT;
+        net->grad = jg_grad_new(net->model, &d);
+        jg_diag_free(&d);
+    }
+    g = net->grad;
+    pthread_mutex_unlock(&net->grad_lock);
+    return g;
+}
+
+size_t jg_net_n_tensors(jg_net *net)
+{
+    jg_grad *g = grad_of(net);
+    return g != NULL ? jg_grad_n_tensors(g) : 0;
+}
+
+const char *jg_net_tensor_name(jg_net *net, size_t i)
+{
+    jg_grad *g = grad_of(net);
+    return g != NULL ? jg_grad_tensor_name(g, i) : NULL;
+}
+
+size_t jg_net_tensor_count(jg_net *net, size_t i)
+{
+    jg_grad *g = grad_of(net);
+    return g != NULL ? jg_grad_tensor_count(g, i) : 0;
+}
+
+size_t jg_net_tensor_offset(jg_net *net, size_t i)
+{
+    jg_grad *g = grad_of(net);
+    return g != NULL ? jg_grad_tensor_offset(g, i) : 0;
+}
+
+size_t jg_net_n_grad(jg_net *net)
+{
+    jg_grad *g = grad_of(net);
+    return g != NULL ? jg_grad_n_params(g) : 0;
+}
+
+int jg_net_gradient(jg_net *net, int mode, size_t n, const double *x, const double *gu, const double *gdu,
+                    const double *gd2, double *grad, double *gx)
+{
+    jg_grad *g;
+    if (net == NULL || net->plan == NULL || mode < JG_NET_EVAL || mode > JG_NET_LAPLACIAN
+        || (x == NULL && n > 0) || net->plan->precision != JG_DOUBLE)
+        return JG_NET_EINPUT;
+    g = grad_of(net);
+    if (g == NULL)
+        return JG_NET_ENOMEM;
+    if (grad == NULL && jg_grad_n_params(g) > 0)
+        return JG_NET_EINPUT;
+    return jg_grad_run(g, mode, n, x, gu, gdu, gd2, grad, gx, NULL, NULL, NULL) == 0 ? JG_NET_OK : JG_NET_ENOMEM;
 }

@@ -141,6 +141,35 @@ class Net:
         """(u, du, lap): lap[p, k] = sum over s in over of d2 u_k / d x_s^2."""
         return self._run(4, x, out, threads)
 
+    def tensors(self):
+        """((name, count, offset), ...): the tensors the network reads, as the
+        gradient array of `gradient` lays them out."""
+        return self._net.tensors()
+
+    def gradient(self, mode, x, gu=None, gdu=None, gd2=None, wrt_x=False):
+        """The gradients of L = sum(gu u) + sum(gdu du) + sum(gd2 d2) for the
+        results of mode ("eval", "jacobian", "hessian", "hessian_diag",
+        "laplacian") at x: a dict {tensor name: gradient in the tensor's
+        shape as a flat array}, and with wrt_x, (that dict, dL/dx). The
+        cotangents have the shapes of the results; None means zeros.
+        float64 only."""
+        m = _MODES[mode] if isinstance(mode, str) else int(mode)
+        x = self._points(x)
+        n = x.shape[0]
+        per2 = {2: self.n_in * self.n_in, 3: self.n_over, 4: 1}.get(m, 0)
+
+        def cot(a, size):
+            return None if a is None else np.ascontiguousarray(a, dtype=np.float64).reshape(size)
+
+        tensors = self._net.tensors()
+        total = sum(c for _, c, _ in tensors)
+        grad = np.empty(total, dtype=np.float64)
+        gx = np.empty((n, self.n_in), dtype=np.float64) if wrt_x else None
+        self._net.gradient(m, n, x, cot(gu, n * self.n_out), cot(gdu, n * self.n_out * self.n_in),
+                           cot(gd2, n * self.n_out * per2) if per2 else None, grad, gx)
+        out = {name: grad[off:off + c] for name, c, off in tensors}
+        return (out, gx) if wrt_x else out
+
     def set_tensor(self, name, values):
         """Replaces the numbers of tensor `name` (as in the weights file) in place."""
         self._net.set_tensor(name, np.asarray(values, dtype=np.float64))

@@ -233,6 +233,77 @@ static PyObject *net_set_tensor(net_object *self, PyObject *args)
     Py_RETURN_NONE;
 }
 
+/* gradient(mode, n, x, gu, gdu, gd2, grad, gx): the gradients of
+   sum(gu u + gdu du + gd2 d2) into grad [n_grad] and gx [n][n_in] (or
+   None); cotangents None mean zeros. float64 handles only. */
+static PyObject *net_gradient(net_object *self, PyObject *args)
+{
+    PyObject *xo, *guo, *gduo, *gd2o, *gpo, *gxo;
+    Py_ssize_t n_arg;
+    int mode, rc;
+    size_t n, n_in, n_out, per2;
+    char *x, *gu, *gdu, *gd2, *gp, *gx;
+    if (!ready(self) || !PyArg_ParseTuple(args, "inOOOOOO", &mode, &n_arg, &xo, &guo, &gduo, &gd2o, &gpo, &gxo))
+        return NULL;
+    if (self->precision != JG_NET_DOUBLE) {
+        PyErr_SetString(jetgen_error, "gradients are computed in float64: load the network in float64");
+        return NULL;
+    }
+    if (mode < JG_NET_EVAL || mode > JG_NET_LAPLACIAN || n_arg < 0) {
+        PyErr_SetString(PyExc_ValueError, "gradient: bad mode or point count");
+        return NULL;
+    }
+    n = (size_t)n_arg;
+    n_in = jg_net_n_in(self->net);
+    n_out = jg_net_n_out(self->net);
+    per2 = mode == JG_NET_HESSIAN ? n_in * n_in : mode == JG_NET_HESSIAN_DIAG ? jg_net_n_over(self->net)
+         : mode == JG_NET_LAPLACIAN ? 1 : 0;
+    if (!check_array(self, xo, "x", n * n_in, 0, 0, &x) || !check_array(self, guo, "gu", n * n_out, 0, 1, &gu)
+        || !check_array(self, gduo, "gdu", n * n_out * n_in, 0, 1, &gdu)
+        || !check_array(self, gd2o, "gd2", n * n_out * per2, 0, 1, &gd2)
+        || !check_array(self, gpo, "grad", jg_net_n_grad(self->net), 1, 0, &gp)
+        || !check_array(self, gxo, "gx", n * n_in, 1, 1, &gx))
+        return NULL;
+    Py_BEGIN_ALLOW_THREADS
+    rc = jg_net_gradient(self->net, mode, n, (const double *)(void *)x, (const double *)(void *)gu,
+                         mode >= JG_NET_JACOBIAN ? (const double *)(void *)gdu : NULL,
+                         mode >= JG_NET_HESSIAN ? (const double *)(void *)gd2 : NULL, (double *)(void *)gp,
+                         (double *)(void *)gx);
+    Py_END_ALLOW_THREADS
+    if (rc == JG_NET_ENOMEM)
+        return PyErr_NoMemory();
+    if (rc != JG_NET_OK) {
+        PyErr_SetString(jetgen_error, "the gradients could not be computed");
+        return NULL;
+    }
+    Py_RETURN_NONE;
+}
+
+/* tensors(): ((name, count, offset), ...) of the gradient array. */
+static PyObject *net_tensors(net_object *self, PyObject *unused)
+{
+    PyObject *t;
+    size_t i, nt;
+    (void)unused;
+    if (!ready(self))
+        return NULL;
+    nt = jg_net_n_tensors(self->net);
+    t = PyTuple_New((Py_ssize_t)nt);
+    if (t == NULL)
+        return NULL;
+    for (i = 0; i < nt; i++) {
+        PyObject *e = Py_BuildValue("(snn)", jg_net_tensor_name(self->net, i),
+                                    (Py_ssize_t)jg_net_tensor_count(self->net, i),
+                                    (Py_ssize_t)jg_net_tensor_offset(self->net, i));
+        if (e == NULL) {
+            Py_DECREF(t);
+            return NULL;
+        }
+        PyTuple_SET_ITEM(t, (Py_ssize_t)i, e);
+    }
+    return t;
+}
+
 static PyObject *net_info(net_object *self, PyObject *unused)
 {
     PyObject *names, *over, *d;
@@ -279,6 +350,9 @@ static PyMethodDef net_methods[] = {
     {"run", (PyCFunction)net_run, METH_VARARGS, "run(mode, n, x, u, du, d2, threads): into the arrays"},
     {"set_tensor", (PyCFunction)net_set_tensor, METH_VARARGS, "set_tensor(name, values): in place"},
     {"info", (PyCFunction)net_info, METH_NOARGS, "sizes, names and the rest, as a dict"},
+    {"gradient", (PyCFunction)net_gradient, METH_VARARGS,
+     "gradient(mode, n, x, gu, gdu, gd2, grad, gx): of sum(gu u + gdu du + gd2 d2)"},
+    {"tensors", (PyCFunction)net_tensors, METH_NOARGS, "((name, count, offset), ...) of the gradients"},
     {NULL, NULL, 0, NULL}
 };
 

@@ -1,0 +1,47 @@
+/* grad.h: gradients through the 2-jet, for training. For the results of a
+   mode at n points (u, du and the mode's second derivatives) and
+   cotangents of them (gu, gdu, gd2, the same layouts), the gradients of
+       L = sum(gu u) + sum(gdu du) + sum(gd2 d2)
+   with respect to every tensor the network reads (in the layouts of the
+   weights file) and to x: a forward sweep through a tape plan (every value
+   of a tile kept: gen/plan.h, jg_plan_make_for), then a reverse sweep
+   through the plan's steps, tile by tile. The reverse of an activation
+   needs its third derivative: jg_grad_act3, in closed form. Double only. */
+#ifndef JG_GRAD_H
+#define JG_GRAD_H
+
+#include <stddef.h>
+
+#include "diag.h"
+#include "model.h"
+
+typedef struct jg_grad jg_grad;
+
+/* The gradient engine of m (which must outlive it, its weights read at
+   every call), or NULL with the reason in d. */
+jg_grad *jg_grad_new(const jg_model *m, jg_diag *d);
+void jg_grad_free(jg_grad *g);
+
+/* The tensors the network reads, each once, in the order of the layers
+   that first read them: name, numbers, place in the gradient array. */
+size_t jg_grad_n_tensors(const jg_grad *g);
+const char *jg_grad_tensor_name(const jg_grad *g, size_t i);
+size_t jg_grad_tensor_count(const jg_grad *g, size_t i);
+size_t jg_grad_tensor_offset(const jg_grad *g, size_t i);
+/* Numbers of the gradient array: the counts summed. */
+size_t jg_grad_n_params(const jg_grad *g);
+
+/* L's gradients at the n points x [n][N_IN] for mode (JG_MODE_*): gp
+   [n_params] (overwritten), gx [n][N_IN] (or NULL); gu, gdu, gd2 may be
+   NULL (zero); u, du, d2, if not NULL, get the mode's results. 0, or -1:
+   out of memory. */
+int jg_grad_run(const jg_grad *g, int mode, size_t n, const double *x, const double *gu,
+                const double *gdu, const double *gd2, double *gp, double *gx, double *u, double *du,
+                double *d2);
+
+/* s''' of activation `act` (its place in gen/activations.h) with
+   parameters p, q at z, in closed form (limits where the formulas would
+   give inf * 0). */
+double jg_grad_act3(int act, double p, double q, double z);
+
+#endif
