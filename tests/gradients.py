@@ -1,0 +1,156 @@
+"""gradients.py: jetgen's gradients through the 2-jet (Net.gradient, the
+library's jg_net_gradient) against PyTorch's double backward, float64.
+
+For every network of tests/zoo.py (every architecture the exporter takes:
+chains, residual blocks, gates, products, concatenations, slices, Fourier
+features, powers, divisions, several inputs, `over`) and random chains of
+every activation, in every mode, with random cotangents gu, gdu, gd2 of
+u, du and the mode's second derivatives: the gradients of
+    L = sum(gu u) + sum(gdu du) + sum(gd2 d2)
+with respect to every parameter of the module that jetgen reads (its
+Linear layers' weights and biases) and to x, against
+torch.autograd.grad of the same L built from autograd's own u, du, d2u
+(create_graph): 1e-10 normwise per tensor. Run by meson with
+PYTHONPATH=BUILD/python.
+"""
+
+import os
+import random
+import sys
+import warnings
+
+import numpy as np
+import torch
+from torch import nn
+
+import jetgen
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import zoo  # noqa: E402
+import interop  # noqa: E402
+
+failures = []
+compared = [0]
+MODES = ("eval", "jacobian", "hessian", "hessian_diag", "laplacian")
+
+
+def check(cond, what):
+    if not cond:
+        failures.append(what)
+        print("FAIL: " + what)
+
+
+def normwise(got, want):
+    d = np.abs(got - want).max() if got.size else 0.0
+    n = np.abs(want).max() if want.size else 0.0
+    return d / n if n > 0 else d
+
+
+def torch_jets(f, X, n_out):
+    """u, du, d2u of f at the points X (n, n_in), by autograd with create_graph."""
+    U = f(X).reshape(X.shape[0], n_out)
+    dus, d2s = [], []
+    for k in range(n_out):
+        g, = torch.autograd.grad(U[:, k].sum(), X, create_graph=True)
+        dus.append(g)
+        rows = [torch.autograd.grad(g[:, i].sum(), X, create_graph=True)[0] for i in range(X.shape[1])]
+        d2s.append(torch.stack(rows, dim=1))
+    return U, torch.stack(dus, 1), torch.stack(d2s, 1)
+
+
+def check_network(name, module, widths, net, x, rng):
+    """Every mode of net against module at x (n, n_in)."""
+    ref = jetgen.export.as_float64(module) if hasattr(jetgen, "export") else module
+    params = dict(ref.named_parameters())
+    names = {n for n, _, _ in net.tensors()}
+    used = [k for k in params if k in names]
+    n, n_in, n_out = x.shape[0], net.n_in, net.n_out
+    sel = list(net.over)
+
+    def f(X):
+        parts, at = [], 0
+        for w in widths:
+            k = 1 if w is None else w
+            parts.append(X[:, at:at + k] if w is not None else X[:, at])
+            at += k
+        out = ref(*parts)
+        if isinstance(out, (tuple, list)):
+            out = out[kw_output.get(name, 0) or 0]
+        return out
+
+    for mode in MODES:
+        X = torch.tensor(x, requires_grad=True)
+        U, DU, D2 = torch_jets(f, X, n_out)
+        gu = rng.normal(size=(n, n_out))
+        gdu = rng.normal(size=(n, n_out, n_in))
+        L = (torch.tensor(gu) * U).sum()
+        kw = {"gu": gu}
+        if mode != "eval":
+            L = L + (torch.tensor(gdu) * DU).sum()
+            kw["gdu"] = gdu
+        if mode == "hessian":
+            g2 = rng.normal(size=(n, n_out, n_in, n_in))
+            L = L + (torch.tensor(g2) * D2).sum()
+        elif mode == "hessian_diag":
+            g2 = rng.normal(size=(n, n_out, len(sel)))
+            L = L + (torch.tensor(g2) * torch.diagonal(D2, dim1=2, dim2=3)[:, :, sel]).sum()
+        elif mode == "laplacian":
+            g2 = rng.normal(size=(n, n_out))
+            L = L + (torch.tensor(g2) * torch.diagonal(D2, dim1=2, dim2=3)[:, :, sel].sum(-1)).sum()
+        if mode in ("hessian", "hessian_diag", "laplacian"):
+            kw["gd2"] = g2
+        want = torch.autograd.grad(L, [params[k] for k in used] + [X], allow_unused=True)
+        got, gx = net.gradient(mode, x, wrt_x=True, **kw)
+        for k, w in zip(used, want[:-1]):
+            w = np.zeros(params[k].numel()) if w is None else w.detach().numpy().ravel()
+            e = normwise(got[k], w)
+            compared[0] += 1
+            check(e <= 1e-10, "%s, %s: d L / d %s off by %.3g" % (name, mode, k, e))
+        e = normwise(gx, want[-1].detach().numpy())
+        check(e <= 1e-10, "%s, %s: d L / d x off by %.3g" % (name, mode, e))
+
+
+kw_output = {}
+
+
+def zoo_networks(rng):
+    for name, module, kw in zoo.zoo():
+        kw_output[name] = kw.get("output")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            net = jetgen.from_torch(module, **kw)
+        graph = jetgen.export.trace(module)
+        widths = jetgen.export._widths(module, graph, kw.get("n_in"), kw.get("input_names"))
+        x = jetgen.export._points(net.n_in, kw.get("domain"), 4, seed=11).numpy()
+        check_network(name, module, widths, net, x, rng)
+        print("gradients: %-26s ok" % name)
+
+
+def random_chains(rng):
+    """Chains of interop.py's random networks: every activation, scale,
+    Fourier features, nested residual blocks, float32 and float64 weights."""
+    for seed in range(2 * len(interop.ACTIVATIONS)):
+        module, n_in = interop.random_net(seed)
+        name = "random %d" % seed
+        kw_output[name] = None
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            net = jetgen.from_torch(module, n_in=n_in)
+        x = np.random.default_rng(seed).uniform(-1.2, 1.2, size=(3, n_in))
+        check_network(name, module, [n_in], net, x, rng)
+
+
+def main():
+    import jetgen.export       # noqa: F401: the module's helpers
+    torch.set_default_dtype(torch.float64)
+    rng = np.random.default_rng(2026)
+    random.seed(1)
+    zoo_networks(rng)
+    random_chains(rng)
+    check(compared[0] > 1000, "only %d tensors compared" % compared[0])
+    print("gradients: %d tensor gradients compared, %d failures" % (compared[0], len(failures)))
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
