@@ -23,6 +23,7 @@
 #define MODEL__API /* external: no warning for kernels this test does not call */
 #include "../templates/kernels.c"
 
+#include "grad.h"
 #include "model.h"
 #include "jetgen.h"
 #include "testutil.h"
@@ -210,6 +211,56 @@ START_TEST(activations_match_definitions)
                           "%s(p=%g, q=%g) at z = %.17g: derivative %d = %.17g, want %.17Lg", act_name[a], p, q,
                           z[k], d, got[d], f[d]);
         }
+    }
+}
+END_TEST
+
+/* The third derivatives of the reverse sweep (runtime/grad.c, closed
+   forms) against central differences of act_ref's s'' in long double
+   (step 1e-5 |z|, at least 1e-5: truncation near 1e-10, rounding near
+   1e-14), away from the points where s'' jumps (0 for elu, selu,
+   softsign; softplus's threshold); and where an activation saturates
+   (|z| up to 1e300, infinities), a finite third derivative, not NaN. */
+START_TEST(third_derivatives_match_differences)
+{
+    static const double far[] = {1e300, -1e300, 1e10, -1e10, 745.0, -745.0, 60.0, -60.0, INFINITY, -INFINITY};
+    const int a = _i / 2, variant = _i % 2;
+    int reg = -1, k;
+    double p, q;
+    unsigned long long seed = 99 + (unsigned long long)_i;
+    act_params(a, variant, &p, &q);
+    for (k = 0; jg_activation_name((size_t)k) != NULL; k++)
+        if (strcmp(jg_activation_name((size_t)k), act_name[a]) == 0)
+            reg = k;
+    ck_assert_msg(reg >= 0, "%s is not in the list", act_name[a]);
+    for (k = 0; k < 400; k++) {
+        long double fp[3], fm[3], h, want;
+        double z, got;
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        z = -8.0 + 16.0 * (double)(seed >> 11) / 9007199254740992.0;
+        h = 1e-5L * (fabsl((long double)z) > 1 ? fabsl((long double)z) : 1.0L);
+        if ((a == ELU || a == SELU || a == SOFTSIGN || a == RELU || a == LEAKY_RELU) && fabs(z) < 3e-5)
+            continue;
+        if (a == HARDTANH && (fabs(z - p) < 3e-5 || fabs(z - q) < 3e-5))
+            continue;
+        if (a == SOFTPLUS && fabs(p * z - q) < 3e-4 * (1 + fabs(q)))
+            continue;
+        act_ref(a, p, q, (long double)z + h, fp);
+        act_ref(a, p, q, (long double)z - h, fm);
+        want = (fp[2] - fm[2]) / (2.0L * h);
+        got = jg_grad_act3(reg, p, q, z);
+        ck_assert_msg(fabsl((long double)got - want) <= 1e-7L * (1.0L + fabsl(want))
+                      * ((a == SIN || a == COS) ? powl(p, 3) : 1.0L),
+                      "%s(p=%g, q=%g) at z = %.17g: third derivative %.17g, differences %.17Lg", act_name[a], p,
+                      q, z, got, want);
+    }
+    for (k = 0; k < (int)(sizeof far / sizeof far[0]); k++) {
+        const double got = jg_grad_act3(reg, p, q, far[k]);
+        if ((a == EXP && far[k] > 700) || (a == POW && fabs(far[k]) > 1e100) || ((a == SIN || a == COS) && isinf(far[k])))
+            continue;           /* the function itself overflows, or is NaN there */
+        ck_assert_msg(!isnan(got), "%s at %g: the third derivative is NaN", act_name[a], far[k]);
     }
 }
 END_TEST
@@ -691,6 +742,7 @@ int main(void)
     TCase *tc = tcase_create("layers");
     tcase_set_timeout(tc, 120);
     tcase_add_loop_test(tc, activations_match_definitions, 0, 2 * N_ACTS);
+    tcase_add_loop_test(tc, third_derivatives_match_differences, 0, 2 * N_ACTS);
     tcase_add_loop_test(tc, random_network_matches_oracle, 0, 4 * N_ACTS);
     tcase_add_test(tc, every_kernel_compiles_cleanly);
     tcase_add_loop_test(tc, each_activation_alone_compiles_cleanly, 0, N_ACTS);
