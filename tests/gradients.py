@@ -140,6 +140,54 @@ def random_chains(rng):
         check_network(name, module, [n_in], net, x, rng)
 
 
+def jet_function():
+    """jetgen.torch.Jet in a training step: loss.backward() gives the module's
+    parameters (and x) PyTorch's gradients; an optimizer step takes effect
+    at the next call; float32 inputs; a module with a trainable parameter
+    jetgen does not read is refused."""
+    from jetgen.torch import Jet
+    torch.manual_seed(5)
+    model = zoo.FNN([2, 16, 16, 3]).double()
+    x = torch.rand(7, 2, dtype=torch.float64) * 2 - 1
+    opt = torch.optim.SGD(model.parameters(), lr=0.1)
+    for mode in ("hessian", "laplacian", "hessian_diag", "jacobian"):
+        jet = Jet(model, mode=mode)
+        for step in range(2):
+            X = x.clone().requires_grad_(True)
+            out = jet(X)
+            loss = sum((o ** 2).sum() * (k + 1) for k, o in enumerate(out))
+            opt.zero_grad()
+            loss.backward()
+            mine = [p.grad.clone() for p in model.parameters()] + [X.grad.clone()]
+            X2 = x.clone().requires_grad_(True)
+            U, DU, D2 = torch_jets(model, X2, 3)
+            third = {"hessian": D2, "laplacian": torch.diagonal(D2, dim1=2, dim2=3).sum(-1),
+                     "hessian_diag": torch.diagonal(D2, dim1=2, dim2=3), "jacobian": None}[mode]
+            ref = [U, DU] + ([third] if third is not None else [])
+            loss2 = sum((o ** 2).sum() * (k + 1) for k, o in enumerate(ref))
+            check(abs(loss.item() - loss2.item()) <= 1e-12 * abs(loss2.item()), "Jet %s: loss %r, PyTorch %r"
+                  % (mode, loss.item(), loss2.item()))
+            opt.zero_grad()
+            loss2.backward()
+            theirs = [p.grad.clone() for p in model.parameters()] + [X2.grad.clone()]
+            for k, (a, b) in enumerate(zip(mine, theirs)):
+                e = normwise(a.numpy(), b.numpy())
+                compared[0] += 1
+                check(e <= 1e-10, "Jet %s, step %d: gradient %d off by %.3g" % (mode, step, k, e))
+            opt.step()      # the next call must see the new weights
+    jet = Jet(model, mode="hessian")
+    u32 = jet(x.float())
+    u64 = jet(x)
+    check(u32[0].dtype == torch.float32, "Jet on float32: dtype %s" % u32[0].dtype)
+    e = max(normwise(a.detach().double().numpy(), b.detach().numpy()) for a, b in zip(u32, u64))
+    check(e <= 1e-6, "Jet on float32 points: %.3g from float64" % e)
+    try:
+        Jet(zoo.nn.Sequential(zoo.nn.Linear(1, 8), zoo.AdaptiveTanh(), zoo.nn.Linear(8, 1)).double())
+        check(False, "Jet took a module with a trainable slope it cannot differentiate")
+    except jetgen.Error as e:
+        check("1.a is trainable but not read by jetgen" in str(e), "Jet's refusal: %s" % e)
+
+
 def main():
     import jetgen.export       # noqa: F401: the module's helpers
     torch.set_default_dtype(torch.float64)
@@ -147,6 +195,7 @@ def main():
     random.seed(1)
     zoo_networks(rng)
     random_chains(rng)
+    jet_function()
     check(compared[0] > 1000, "only %d tensors compared" % compared[0])
     print("gradients: %d tensor gradients compared, %d failures" % (compared[0], len(failures)))
     return 1 if failures else 0

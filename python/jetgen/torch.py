@@ -1,0 +1,97 @@
+"""jetgen.torch: the jet of a PyTorch module as a torch.autograd.Function,
+for training loops.
+
+    from jetgen.torch import Jet
+    jet = Jet(model, mode="hessian")         # or "jacobian", "hessian_diag", "laplacian", "eval"
+    u, du, d2u = jet(x)                      # x (n, n_in): torch tensors, through jetgen's C
+    loss = ((d2u[:, :, 0, 0] - f) ** 2).mean() + ...
+    loss.backward()                          # gradients to model.parameters() (and to x)
+    optimizer.step()                         # the next jet(x) reads the new parameters
+
+The module is exported once (jetgen.export, checked against the module);
+at every call the module's current parameters are copied into the network
+where they changed (their version counters say so), so optimizer steps
+take effect without a new export. backward runs jetgen's reverse sweep
+through the 2-jet (jg_net_gradient) and gives gradients to the module's
+parameters that jetgen reads, and to x when x requires grad. Every
+trainable parameter of the module must be one jetgen reads (the weights
+and biases of its Linear layers): a module with others (an adaptive
+activation's slope, a trainable Fourier matrix) is refused by name rather
+than trained wrong. Computes in float64; float32 inputs give float32
+results (computed in float64, rounded once) and float32 gradients.
+"""
+
+import numpy as np
+import torch
+
+from . import Error, from_torch
+
+_OUTPUTS = {"eval": 1, "jacobian": 2, "hessian": 3, "hessian_diag": 3, "laplacian": 3}
+
+
+class Jet:
+    """u and its derivatives of `module` by jetgen, differentiable."""
+
+    def __init__(self, module, mode="hessian", threads=None, **export_args):
+        if mode not in _OUTPUTS:
+            raise ValueError("mode %r: one of %s" % (mode, ", ".join(_OUTPUTS)))
+        self.module = module
+        self.mode = mode
+        self.net = from_torch(module, threads=threads, **export_args)
+        params = dict(module.named_parameters())
+        read = [name for name, _, _ in self.net.tensors()]
+        missing = [k for k, p in params.items() if p.requires_grad and k not in read]
+        if missing:
+            raise Error("jetgen.torch.Jet: %s %s trainable but not read by jetgen as a tensor (the export "
+                        "folds it into a constant), so its gradient would be lost; freeze it "
+                        "(requires_grad_(False)) or write it as an nn.Linear"
+                        % (", ".join(missing), "is" if len(missing) == 1 else "are"))
+        self.params = [(name, params[name]) for name in read if name in params]
+        self._versions = {}
+
+    def _sync(self):
+        """Copies the module's parameters that changed since the last call."""
+        for name, p in self.params:
+            key = (id(p), p._version, p.data_ptr())
+            if self._versions.get(name) != key:
+                self.net.set_tensor(name, p.detach().to(torch.float64).cpu().numpy().ravel())
+                self._versions[name] = key
+
+    def __call__(self, x):
+        return self.jet(x)
+
+    def jet(self, x):
+        """The mode's results at x (n, n_in): u; (u, du); (u, du, d2u) or the
+        diagonal's or the Laplacian's third."""
+        out = _JetFunction.apply(self, x, *[p for _, p in self.params])
+        return out[0] if len(out) == 1 else out
+
+
+class _JetFunction(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, jet, x, *params):
+        jet._sync()
+        xs = x.detach().to(torch.float64).cpu().numpy()
+        res = getattr(jet.net, "eval" if jet.mode == "eval" else jet.mode)(xs)
+        if jet.mode == "eval":
+            res = (res,)
+        ctx.jet = jet
+        ctx.xs = xs
+        ctx.dtype = x.dtype
+        ctx.device = x.device
+        return tuple(torch.from_numpy(r).to(dtype=x.dtype, device=x.device) for r in res)
+
+    @staticmethod
+    def backward(ctx, *grads):
+        jet = ctx.jet
+        cot = [None if g is None else g.detach().to(torch.float64).cpu().numpy() for g in grads]
+        while len(cot) < 3:
+            cot.append(None)
+        want_x = ctx.needs_input_grad[1]
+        got = jet.net.gradient(jet.mode, ctx.xs, gu=cot[0], gdu=cot[1], gd2=cot[2], wrt_x=want_x)
+        gp, gx = got if want_x else (got, None)
+        out = [None, None if gx is None else torch.from_numpy(gx).to(dtype=ctx.dtype, device=ctx.device)]
+        for (name, p), need in zip(jet.params, ctx.needs_input_grad[2:]):
+            out.append(torch.from_numpy(np.array(gp[name]).reshape(p.shape)).to(dtype=p.dtype, device=p.device)
+                       if need else None)
+        return tuple(out)
