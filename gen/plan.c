@@ -622,8 +622,10 @@ jg_plan *jg_plan_make_for(const jg_model *m, jg_precision precision, int tape, j
     }
     /* the largest tiles whose work fits the stack budget; where even one
        point does not fit, the plain functions allocate, and tiles of one
-       point keep that small */
-    for (max_rows = JG_TILE_ROWS; max_rows > 1; max_rows--)
+       point keep that small. A tape plan's work is the heap's (grad.c):
+       the largest tiles, for the reverse sweep to load each weight for
+       as many rows as it can */
+    for (max_rows = JG_TILE_ROWS; max_rows > 1 && !tape; max_rows--)
         if (lay_out(p, max_rows) <= JG_STACK_BUDGET)
             break;
     work = lay_out(p, max_rows);

@@ -144,6 +144,10 @@ struct jg_grad {
     tensor *tensors;            /* owned */
     size_t *w_at, *b_at;        /* per layer: where its weight (B, mul) and bias (add) gradients go, or SIZE_MAX */
     int *act;                   /* per step: the activation's place in the list, or -1 */
+    jg_kernel_fn dense_back;    /* the runtime's kernel */
+    double **wp;                /* per layer: W (or B) in rows padded to ldw, for dense_back (owned) */
+    size_t *ldw;
+    size_t scratch;             /* numbers of a gradient nobody reads (a layer without a tensor) */
 };
 
 size_t jg_grad_n_tensors(const jg_grad *g)
@@ -207,6 +211,10 @@ void jg_grad_free(jg_grad *g)
     jg_free(g->tensors);
     jg_free(g->w_at);
     jg_free(g->b_at);
+    for (i = 0; g->wp != NULL && i < g->m->n_layers; i++)
+        jg_free(g->wp[i]);
+    jg_free(g->wp);
+    jg_free(g->ldw);
     jg_free(g->act);
     jg_free(g->arrays);
     jg_exec_free(&g->x);
@@ -218,6 +226,7 @@ jg_grad *jg_grad_new(const jg_model *m, jg_diag *d)
 {
     jg_grad *g = (jg_grad *)jg_malloc(sizeof *g);
     size_t i, k;
+    int overflow = 0;
     if (g == NULL) {
         jg_diag_error(d, m->spec_path, 0, 0, "out of memory");
         return NULL;
@@ -234,15 +243,37 @@ jg_grad *jg_grad_new(const jg_model *m, jg_diag *d)
     g->w_at = (size_t *)jg_malloc_n(m->n_layers + 1, sizeof *g->w_at);
     g->b_at = (size_t *)jg_malloc_n(m->n_layers + 1, sizeof *g->b_at);
     g->act = (int *)jg_malloc_n(g->p->n_steps + 1, sizeof *g->act);
-    if (g->arrays == NULL || g->tensors == NULL || g->w_at == NULL || g->b_at == NULL || g->act == NULL)
+    g->wp = (double **)jg_malloc_n(m->n_layers + 1, sizeof *g->wp);
+    g->ldw = (size_t *)jg_malloc_n(m->n_layers + 1, sizeof *g->ldw);
+    if (g->wp != NULL)
+        memset(g->wp, 0, (m->n_layers + 1) * sizeof *g->wp);
+    if (g->wp == NULL || g->ldw == NULL || g->arrays == NULL || g->tensors == NULL || g->w_at == NULL || g->b_at == NULL || g->act == NULL)
         goto oom;
     for (k = 0; k < g->p->n_arrays; k++)
         g->arrays[k] = g->p->arrays[k].v;
     if (jg_exec_init(&g->x, g->p, jg_kernels_best(0), g->arrays) != 0)
         goto oom;
+    for (k = 0; k < JG_N_KERNELS; k++)
+        if (strcmp(g->x.ks->k[k].name, "dense_back") == 0)
+            g->dense_back = g->x.ks->k[k].fn;
+    if (g->dense_back == NULL)
+        goto oom;
     for (i = 0; i < m->n_layers; i++) {
         const jg_layer *l = &m->layers[i];
         g->w_at[i] = g->b_at[i] = SIZE_MAX;
+        if (l->kind == JG_DENSE || l->kind == JG_MATMUL || l->kind == JG_FOURIER) {
+            const size_t rows = l->kind == JG_FOURIER ? l->n_out / 2 : l->n_out, ld = (l->n_in + 7) / 8 * 8;
+            size_t r;
+            if (l->n_out * l->n_in > g->scratch)
+                g->scratch = l->n_out * l->n_in;
+            g->ldw[i] = ld;
+            g->wp[i] = (double *)jg_malloc_n(jg_mul(rows, ld, &overflow), sizeof(double));
+            if (g->wp[i] == NULL || overflow)
+                goto oom;
+            memset(g->wp[i], 0, rows * ld * sizeof(double));
+            for (r = 0; r < rows; r++)
+                memcpy(g->wp[i] + r * ld, l->w + r * l->n_in, l->n_in * sizeof(double));
+        }
         if (l->kind == JG_DENSE && l->tensor != NULL) {
             if ((g->w_at[i] = tensor_at(g, l->tensor, ".weight", l->n_out * l->n_in)) == SIZE_MAX
                 || (l->b != NULL && (g->b_at[i] = tensor_at(g, l->tensor, ".bias", l->n_out)) == SIZE_MAX))
@@ -283,6 +314,7 @@ typedef struct tile {
     const size_t *over;
     double *fwd, *adj;          /* the forward buffers and their adjoints */
     double *gp;
+    double *scratch;            /* where the gradients of tensor-less weights go */
 } tile;
 
 static double *buf(const tile *t, double *base, int b, size_t off)
@@ -329,36 +361,24 @@ static void load_cotangents(const tile *t, size_t p0, const double *gu, const do
 }
 
 /* z = W a + b on every channel (W [n_out][n_in] of the layer, [B; B] for
-   fourier): a's adjoint, W's and b's gradients. */
+   fourier: B's gradient from both halves): a's adjoint, W's and b's
+   gradients, by the runtime's dense_back kernel (templates/kernels.c). */
 static void dense_back(const tile *t, const jg_step *s, size_t layer)
 {
+    typedef void (*back_fn)(size_t, size_t, const double *, size_t, size_t, size_t, const double *, size_t,
+                            const double *, size_t, double *, double *, double *);
+    const back_fn f = (back_fn)t->g->dense_back;
     const jg_layer *l = &t->g->m->layers[layer];
-    const size_t nrow = t->nch * t->np, n_out = l->n_out, n_in = l->n_in;
-    const size_t half = l->kind == JG_FOURIER ? n_out / 2 : 0;
+    const size_t nrow = t->nch * t->np, n_in = l->n_in;
+    const size_t halves = l->kind == JG_FOURIER ? 2 : 1, n = l->n_out / halves;
     const double *zb = buf(t, t->adj, s->dst, s->off_dst), *a = buf(t, t->fwd, s->src, s->off);
     double *ab = buf(t, t->adj, s->src, s->off);
-    double *gw = t->g->w_at[layer] != SIZE_MAX ? t->gp + t->g->w_at[layer] : NULL;
+    double *gw = t->g->w_at[layer] != SIZE_MAX ? t->gp + t->g->w_at[layer] : t->scratch;
     double *gb = t->g->b_at[layer] != SIZE_MAX ? t->gp + t->g->b_at[layer] : NULL;
-    size_t r, j, k;
-    for (r = 0; r < nrow; r++) {
-        const double *zr = zb + r * s->ld_dst, *ar = a + r * s->ld_src;
-        double *abr = ab + r * s->ld_src;
-        for (j = 0; j < n_out; j++) {
-            const double y = zr[j];
-            const size_t row = half > 0 ? j % half : j;
-            const double *w = l->w + row * n_in;
-            double *gwr = gw != NULL ? gw + row * n_in : NULL;
-            if (y == 0.0)
-                continue;
-            for (k = 0; k < n_in; k++)
-                abr[k] += w[k] * y;
-            if (gwr != NULL)
-                for (k = 0; k < n_in; k++)
-                    gwr[k] += y * ar[k];
-            if (gb != NULL && r < t->np)
-                gb[j] += y;
-        }
-    }
+    size_t h;
+    for (h = 0; h < halves; h++)
+        f(n, n_in, t->g->wp[layer], t->g->ldw[layer], nrow, t->np, zb + h * n, s->ld_dst, a, s->ld_src, ab, gw,
+          gb);
 }
 
 /* a = s(z), z kept at src2: z's adjoint from a's (then a's is spent). */
@@ -378,8 +398,17 @@ static void activate_back(const tile *t, const jg_step *s, int act, jg_kernel_fn
 #define Z(ch) (z + ((ch) * np + p) * ldz + k0)
             m = n - k0 < 64 ? n - k0 : 64;
             f(m, s->p, s->q, Z(0), s0, s1, s2);
-            for (k = 0; k < m; k++)
-                s3[k] = t->mode >= 2 ? jg_grad_act3(act, s->p, s->q, Z(0)[k]) : 0.0;
+            if (t->mode < 2)
+                ;
+            else if (act == G_tanh)     /* from s and s' already here: the closed forms of jg_grad_act3 */
+                for (k = 0; k < m; k++)
+                    s3[k] = -2.0 * s1[k] * (s1[k] - 2.0 * s0[k] * s0[k]);
+            else if (act == G_sigmoid)
+                for (k = 0; k < m; k++)
+                    s3[k] = s1[k] * ((1.0 - 2.0 * s0[k]) * (1.0 - 2.0 * s0[k]) - 2.0 * s1[k]);
+            else
+                for (k = 0; k < m; k++)
+                    s3[k] = jg_grad_act3(act, s->p, s->q, Z(0)[k]);
             if (t->mode == 2) {
                 for (i = 0; i < nx; i++)
                     for (j = i; j < nx; j++) {
@@ -583,7 +612,7 @@ int jg_grad_run(const jg_grad *g, int mode, size_t n, const double *x, const dou
     tile t;
     size_t p0, np;
     int overflow = 0;
-    space = (double *)jg_malloc_n(jg_mul(2, half, &overflow) + 8, sizeof(double));
+    space = (double *)jg_malloc_n(jg_mul(2, half, &overflow) + g->scratch + 8, sizeof(double));
     if (space == NULL || overflow) {
         jg_free(space);
         return -1;
@@ -601,6 +630,7 @@ int jg_grad_run(const jg_grad *g, int mode, size_t n, const double *x, const dou
     t.over = m->over;
     t.fwd = work;
     t.adj = work + half;
+    t.scratch = work + 2 * half;
     t.gp = gp;
     for (p0 = 0; p0 < n; p0 += np) {
         np = n - p0 < tile_np ? n - p0 : tile_np;

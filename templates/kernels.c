@@ -13,6 +13,7 @@
      NAME-decl   the declarations of section NAME's kernels (all that a
                  JIT-compiled network sees of them)
      common      seeding, dense layers, storing results
+     dense_back  the reverse of a dense layer (training, the library only)
      scale       the elementwise affine layer
      copy, add, mul   copies, sums and products of values (residual
                  blocks, graphs)
@@ -157,6 +158,12 @@ MODEL__API void model__store(size_t n_out, size_t k0, size_t m, size_t n_x, size
                              int mode, size_t np, const model__real *z,
                              size_t ldz, model__real *u, model__real *du, model__real *d2u);
 /**** end common-decl ****/
+
+/**** begin dense_back-decl ****/
+MODEL__API void model__dense_back(size_t n_out, size_t n_in, const model__real *wp, size_t ldw, size_t nrow,
+                                  size_t np, const model__real *zb, size_t ldz, const model__real *a,
+                                  size_t lda, model__real *ab, model__real *gw, model__real *gb);
+/**** end dense_back-decl ****/
 
 /**** begin scale-decl ****/
 MODEL__API void model__scale(size_t n, const model__real *mul, const model__real *add,
@@ -455,6 +462,105 @@ MODEL__API void model__store(size_t n_out, size_t k0, size_t m, size_t n_x, size
 }
 
 /**** end common ****/
+
+/**** begin dense_back ****/
+/* The reverse of model__dense, for the reverse sweep of training (the
+   library's runtime/grad.c; no emitted file calls it). With wp = W
+   [n_out][n_in] in rows padded to ldw (a multiple of 64 bytes, zeros), zb
+   the adjoint of z and a the layer's input on nrow rows (strides ldz and
+   lda, each a multiple of 64 bytes):
+     ab[r][k] += sum_j zb[r][j] W[j][k]      (a's adjoint; its padding gets zeros)
+     gw[j][k] += sum_r zb[r][j] a[r][k]      (W's gradient, [n_out][n_in] unpadded)
+     gb[j]    += sum_{r < np} zb[r][j]       (b's, value rows only; gb may be NULL)
+   Both products in register blocks of four rows by two vectors (eight
+   accumulators, named so that they stay in registers): one load of W or
+   of a feeds four rows. */
+#define MODEL__BACK4(Y, W0, W1)                                                 \
+    { const model__real y0 = Y(0), y1 = Y(1), y2 = Y(2), y3 = Y(3);             \
+      MODEL__FMA(c00, y0, W0); MODEL__FMA(c01, y0, W1);                         \
+      MODEL__FMA(c10, y1, W0); MODEL__FMA(c11, y1, W1);                         \
+      MODEL__FMA(c20, y2, W0); MODEL__FMA(c21, y2, W1);                         \
+      MODEL__FMA(c30, y3, W0); MODEL__FMA(c31, y3, W1); }
+MODEL__API void model__dense_back(size_t n_out, size_t n_in, const model__real *wp, size_t ldw, size_t nrow,
+                                  size_t np, const model__real *zb, size_t ldz, const model__real *a,
+                                  size_t lda, model__real *ab, model__real *gw, model__real *gb)
+{
+    const model__vec zero = {0};
+    size_t r, j, k, q, v;
+    /* ab += zb W: rows of four, two vectors of ab's columns at a time */
+    for (k = 0; k < ldw; k += 2 * MODEL__V) {
+        const int two = ldw - k >= 2 * MODEL__V;
+        for (r = 0; r + 4 <= nrow; r += 4) {
+            const model__real *z0 = zb + r * ldz;
+            model__vec c00 = zero, c01 = zero, c10 = zero, c11 = zero, c20 = zero, c21 = zero, c30 = zero,
+                       c31 = zero;
+            model__vec out[8];
+#define MODEL__ZB(q) z0[(q) * ldz + j]
+            if (two)
+                for (j = 0; j < n_out; j++) {
+                    const model__vec w0 = model__load(wp + j * ldw + k), w1 = model__load(wp + j * ldw + k + MODEL__V);
+                    MODEL__BACK4(MODEL__ZB, w0, w1)
+                }
+            else
+                for (j = 0; j < n_out; j++) {
+                    const model__vec w0 = model__load(wp + j * ldw + k);
+                    MODEL__BACK4(MODEL__ZB, w0, zero)
+                }
+#undef MODEL__ZB
+            out[0] = c00, out[1] = c01, out[2] = c10, out[3] = c11;
+            out[4] = c20, out[5] = c21, out[6] = c30, out[7] = c31;
+            for (q = 0; q < 4; q++)
+                for (v = 0; v < (two ? 2u : 1u); v++) {
+                    model__real *d = ab + (r + q) * lda + k + v * MODEL__V;
+                    model__put(d, model__load(d) + out[2 * q + v]);
+                }
+        }
+        for (; r < nrow; r++)           /* the last rows, one at a time */
+            for (v = 0; v < (two ? 2u : 1u); v++) {
+                model__vec c = zero;
+                model__real *d = ab + r * lda + k + v * MODEL__V;
+                for (j = 0; j < n_out; j++)
+                    MODEL__FMA(c, zb[r * ldz + j], model__load(wp + j * ldw + k + v * MODEL__V));
+                model__put(d, model__load(d) + c);
+            }
+    }
+    /* gw += zb^T a: outputs of four, two vectors of gw's columns at a time
+       (zb's padding beyond n_out is read, never stored) */
+    for (k = 0; k < n_in; k += 2 * MODEL__V) {
+        const int two = lda - k >= 2 * MODEL__V;
+        const size_t w = n_in - k < 2 * MODEL__V ? n_in - k : 2 * MODEL__V;
+        for (j = 0; j < n_out; j += 4) {
+            const size_t nq = n_out - j < 4 ? n_out - j : 4;
+            model__vec c00 = zero, c01 = zero, c10 = zero, c11 = zero, c20 = zero, c21 = zero, c30 = zero,
+                       c31 = zero;
+            model__vec out[8];
+            model__real tmp[2 * MODEL__V];
+            size_t i;
+#define MODEL__ZT(q) zi[q]
+            for (i = 0; i < nrow; i++) {
+                const model__real *ai = a + i * lda + k, *zi = zb + i * ldz + j;
+                const model__vec a0 = model__load(ai), a1 = two ? model__load(ai + MODEL__V) : zero;
+                MODEL__BACK4(MODEL__ZT, a0, a1)
+            }
+#undef MODEL__ZT
+            out[0] = c00, out[1] = c01, out[2] = c10, out[3] = c11;
+            out[4] = c20, out[5] = c21, out[6] = c30, out[7] = c31;
+            for (q = 0; q < nq; q++) {
+                model__real *g = gw + (j + q) * n_in + k;
+                model__put(tmp, out[2 * q]);
+                model__put(tmp + MODEL__V, out[2 * q + 1]);
+                for (v = 0; v < w; v++)
+                    g[v] += tmp[v];
+            }
+        }
+    }
+    if (gb != NULL)
+        for (r = 0; r < np; r++)
+            for (j = 0; j < n_out; j++)
+                gb[j] += zb[r * ldz + j];
+}
+#undef MODEL__BACK4
+/**** end dense_back ****/
 
 /**** begin scale ****/
 /* The elementwise affine map a = mul * z + add on n neurons: the value rows
