@@ -188,6 +188,22 @@ def jet_function():
         check("1.a is trainable but not read by jetgen" in str(e), "Jet's refusal: %s" % e)
 
 
+def threads():
+    """The points split over threads, each with its own gradient array,
+    summed: the one-thread gradients to rounding (1e-13)."""
+    torch.manual_seed(9)
+    net = jetgen.from_torch(zoo.ModifiedMLP(2, 16, 2, 1).double())
+    x = np.random.default_rng(3).uniform(-1, 1, size=(200, 2))
+    g = np.random.default_rng(4).normal(size=(200, 1))
+    one, gx1 = net.gradient("laplacian", x, gu=g, gd2=g, wrt_x=True, threads=1)
+    for t in (2, 5):
+        many, gxt = net.gradient("laplacian", x, gu=g, gd2=g, wrt_x=True, threads=t)
+        for k in one:
+            e = normwise(many[k], one[k])
+            check(e <= 1e-13, "%d threads: %s off by %.3g" % (t, k, e))
+        check(np.array_equal(gx1, gxt), "%d threads: d L / d x differs" % t)
+
+
 def main():
     import jetgen.export       # noqa: F401: the module's helpers
     torch.set_default_dtype(torch.float64)
@@ -196,6 +212,7 @@ def main():
     zoo_networks(rng)
     random_chains(rng)
     jet_function()
+    threads()
     check(compared[0] > 1000, "only %d tensors compared" % compared[0])
     print("gradients: %d tensor gradients compared, %d failures" % (compared[0], len(failures)))
     return 1 if failures else 0

@@ -146,13 +146,14 @@ class Net:
         gradient array of `gradient` lays them out."""
         return self._net.tensors()
 
-    def gradient(self, mode, x, gu=None, gdu=None, gd2=None, wrt_x=False):
+    def gradient(self, mode, x, gu=None, gdu=None, gd2=None, wrt_x=False, threads=None):
         """The gradients of L = sum(gu u) + sum(gdu du) + sum(gd2 d2) for the
         results of mode ("eval", "jacobian", "hessian", "hessian_diag",
         "laplacian") at x: a dict {tensor name: gradient in the tensor's
         shape as a flat array}, and with wrt_x, (that dict, dL/dx). The
         cotangents have the shapes of the results; None means zeros.
-        float64 only."""
+        float64 only; the points are split over `threads` threads as for
+        the results."""
         m = _MODES[mode] if isinstance(mode, str) else int(mode)
         x = self._points(x)
         n = x.shape[0]
@@ -165,8 +166,9 @@ class Net:
         total = sum(c for _, c, _ in tensors)
         grad = np.empty(total, dtype=np.float64)
         gx = np.empty((n, self.n_in), dtype=np.float64) if wrt_x else None
+        t = threads if threads is not None else self.threads if self.threads is not None else _default_threads()
         self._net.gradient(m, n, x, cot(gu, n * self.n_out), cot(gdu, n * self.n_out * self.n_in),
-                           cot(gd2, n * self.n_out * per2) if per2 else None, grad, gx)
+                           cot(gd2, n * self.n_out * per2) if per2 else None, grad, gx, int(t))
         out = {name: grad[off:off + c] for name, c, off in tensors}
         return (out, gx) if wrt_x else out
 

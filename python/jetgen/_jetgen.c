@@ -12,6 +12,7 @@
 #include <numpy/arrayobject.h>
 
 #include <pthread.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "jetgen.h"
@@ -233,17 +234,86 @@ static PyObject *net_set_tensor(net_object *self, PyObject *args)
     Py_RETURN_NONE;
 }
 
-/* gradient(mode, n, x, gu, gdu, gd2, grad, gx): the gradients of
+/* The gradients of a run of points, in a thread of its own: its own
+   gradient array, summed after. */
+typedef struct grad_chunk {
+    jg_net *net;
+    int mode, rc;
+    size_t n;
+    const double *x, *gu, *gdu, *gd2;
+    double *grad, *gx;
+} grad_chunk;
+
+static void *grad_run(void *arg)
+{
+    grad_chunk *c = (grad_chunk *)arg;
+    c->rc = jg_net_gradient(c->net, c->mode, c->n, c->x, c->gu, c->gdu, c->gd2, c->grad, c->gx);
+    return NULL;
+}
+
+/* jg_net_gradient over up to `threads` contiguous runs of the points (at
+   least 16 each), the gradients summed into grad. */
+static int gradient_threads(jg_net *net, int mode, int threads, size_t n, const double *x, const double *gu,
+                            const double *gdu, const double *gd2, double *grad, double *gx)
+{
+    const size_t n_in = jg_net_n_in(net), n_out = jg_net_n_out(net), ng = jg_net_n_grad(net);
+    const size_t per2 = mode == JG_NET_HESSIAN ? n_in * n_in : mode == JG_NET_HESSIAN_DIAG
+                        ? jg_net_n_over(net) : mode == JG_NET_LAPLACIAN ? 1 : 0;
+    grad_chunk c[MAX_THREADS];
+    pthread_t tid[MAX_THREADS];
+    int started[MAX_THREADS];
+    double *extra = NULL;
+    size_t t, k, nt = threads < 1 ? 1 : threads > MAX_THREADS ? MAX_THREADS : (size_t)threads, at = 0;
+    int rc = JG_NET_OK;
+    if (n / 16 < nt)
+        nt = n / 16 > 0 ? n / 16 : 1;
+    if (nt > 1 && (extra = (double *)malloc((nt - 1) * (ng > 0 ? ng : 1) * sizeof *extra)) == NULL)
+        nt = 1;
+    for (t = 0; t < nt; t++) {
+        const size_t len = n / nt + (t < n % nt ? 1 : 0);
+        c[t].net = net;
+        c[t].mode = mode;
+        c[t].rc = JG_NET_OK;
+        c[t].n = len;
+        c[t].x = x + at * n_in;
+        c[t].gu = gu != NULL ? gu + at * n_out : NULL;
+        c[t].gdu = gdu != NULL ? gdu + at * n_out * n_in : NULL;
+        c[t].gd2 = gd2 != NULL ? gd2 + at * n_out * per2 : NULL;
+        c[t].grad = t == 0 ? grad : extra + (t - 1) * ng;
+        c[t].gx = gx != NULL ? gx + at * n_in : NULL;
+        at += len;
+    }
+    for (t = 1; t < nt; t++)
+        started[t] = pthread_create(&tid[t], NULL, grad_run, &c[t]) == 0;
+    grad_run(&c[0]);
+    for (t = 1; t < nt; t++) {
+        if (started[t])
+            pthread_join(tid[t], NULL);
+        else
+            grad_run(&c[t]);
+    }
+    for (t = 0; t < nt; t++) {
+        if (c[t].rc != JG_NET_OK && rc == JG_NET_OK)
+            rc = c[t].rc;
+        for (k = 0; t > 0 && k < ng; k++)
+            grad[k] += c[t].grad[k];
+    }
+    free(extra);
+    return rc;
+}
+
+/* gradient(mode, n, x, gu, gdu, gd2, grad, gx, threads): the gradients of
    sum(gu u + gdu du + gd2 d2) into grad [n_grad] and gx [n][n_in] (or
    None); cotangents None mean zeros. float64 handles only. */
 static PyObject *net_gradient(net_object *self, PyObject *args)
 {
     PyObject *xo, *guo, *gduo, *gd2o, *gpo, *gxo;
     Py_ssize_t n_arg;
-    int mode, rc;
+    int mode, rc, threads;
     size_t n, n_in, n_out, per2;
     char *x, *gu, *gdu, *gd2, *gp, *gx;
-    if (!ready(self) || !PyArg_ParseTuple(args, "inOOOOOO", &mode, &n_arg, &xo, &guo, &gduo, &gd2o, &gpo, &gxo))
+    if (!ready(self) || !PyArg_ParseTuple(args, "inOOOOOOi", &mode, &n_arg, &xo, &guo, &gduo, &gd2o, &gpo, &gxo,
+                                          &threads))
         return NULL;
     if (self->precision != JG_NET_DOUBLE) {
         PyErr_SetString(jetgen_error, "gradients are computed in float64: load the network in float64");
@@ -265,10 +335,10 @@ static PyObject *net_gradient(net_object *self, PyObject *args)
         || !check_array(self, gxo, "gx", n * n_in, 1, 1, &gx))
         return NULL;
     Py_BEGIN_ALLOW_THREADS
-    rc = jg_net_gradient(self->net, mode, n, (const double *)(void *)x, (const double *)(void *)gu,
-                         mode >= JG_NET_JACOBIAN ? (const double *)(void *)gdu : NULL,
-                         mode >= JG_NET_HESSIAN ? (const double *)(void *)gd2 : NULL, (double *)(void *)gp,
-                         (double *)(void *)gx);
+    rc = gradient_threads(self->net, mode, threads, n, (const double *)(void *)x, (const double *)(void *)gu,
+                          mode >= JG_NET_JACOBIAN ? (const double *)(void *)gdu : NULL,
+                          mode >= JG_NET_HESSIAN ? (const double *)(void *)gd2 : NULL, (double *)(void *)gp,
+                          (double *)(void *)gx);
     Py_END_ALLOW_THREADS
     if (rc == JG_NET_ENOMEM)
         return PyErr_NoMemory();
@@ -351,7 +421,7 @@ static PyMethodDef net_methods[] = {
     {"set_tensor", (PyCFunction)net_set_tensor, METH_VARARGS, "set_tensor(name, values): in place"},
     {"info", (PyCFunction)net_info, METH_NOARGS, "sizes, names and the rest, as a dict"},
     {"gradient", (PyCFunction)net_gradient, METH_VARARGS,
-     "gradient(mode, n, x, gu, gdu, gd2, grad, gx): of sum(gu u + gdu du + gd2 d2)"},
+     "gradient(mode, n, x, gu, gdu, gd2, grad, gx, threads): of sum(gu u + gdu du + gd2 d2)"},
     {"tensors", (PyCFunction)net_tensors, METH_NOARGS, "((name, count, offset), ...) of the gradients"},
     {NULL, NULL, 0, NULL}
 };
