@@ -8,6 +8,11 @@ for training loops.
     loss.backward()                          # gradients to model.parameters() (and to x)
     optimizer.step()                         # the next jet(x) reads the new parameters
 
+Across processes (DistributedDataParallel, any backend):
+
+    ddp = DDP(JetModule(model, mode="laplacian"))
+    u, du, lap = ddp(x_local)                # each process its share of the points
+
 The module is exported once (jetgen.export, checked against the module);
 at every call the module's current parameters are copied into the network
 where they changed (their version counters say so), so optimizer steps
@@ -65,6 +70,20 @@ class Jet:
         diagonal's or the Laplacian's third."""
         out = _JetFunction.apply(self, x, *[p for _, p in self.params])
         return out[0] if len(out) == 1 else out
+
+
+class JetModule(torch.nn.Module):
+    """Jet as a module, whose forward(x) is jet(x): what
+    torch.nn.parallel.DistributedDataParallel wraps, so that its gradient
+    hooks see the backward of every step (DDP(JetModule(model)))."""
+
+    def __init__(self, module, mode="hessian", threads=None, **export_args):
+        super().__init__()
+        self.module = module
+        self._jet = Jet(module, mode=mode, threads=threads, **export_args)
+
+    def forward(self, x):
+        return self._jet(x)
 
 
 class _JetFunction(torch.autograd.Function):
