@@ -25,15 +25,27 @@ jetgen_deps() {
 jetgen_setup() {
     local dir=${1:-build}
     [ $# -gt 0 ] && shift
+    local log
+    log=$(mktemp)
     if [ -f "$dir/build.ninja" ]; then
-        meson setup --reconfigure "$dir" "$@" >/dev/null
+        meson setup --reconfigure "$dir" "$@" >"$log" 2>&1 || { cat "$log" >&2; rm -f "$log"; return 1; }
     else
-        meson setup "$dir" "$@" >/dev/null
+        meson setup "$dir" "$@" >"$log" 2>&1 || { cat "$log" >&2; rm -f "$log"; return 1; }
     fi
+    rm -f "$log"
 }
 
-# Configures and builds everything: jetgen_build [DIR OPTION...].
+# Configures and builds everything: jetgen_build [DIR OPTION...]. Quiet
+# when all goes well; a failure prints what ninja said (its last 60 lines).
 jetgen_build() {
     jetgen_setup "$@"
-    ninja -C "${1:-build}" >/dev/null
+    local log
+    log=$(mktemp)
+    if ! ninja -C "${1:-build}" >"$log" 2>&1; then
+        tail -n 60 "$log" >&2
+        rm -f "$log"
+        echo "jetgen: the build of ${1:-build} failed (above)" >&2
+        return 1
+    fi
+    rm -f "$log"
 }
