@@ -1,6 +1,7 @@
 /* common.c: what the commands share: usage errors, messages, option
    values, and the points to evaluate at (cli.h). */
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -108,13 +109,34 @@ int cli_read_points(FILE *fp, const char *name, size_t n_in, cli_points *pts, jg
             *hash = '\0';
         for (;;) {
             double v;
+            int commas = 0;
+            char *start = s;
             while (*s == ' ' || *s == '\t' || *s == ',' || *s == '\r' || *s == '\n')
-                s++;
+                commas += *s++ == ',';
+            /* a comma with no number before it (at the start, or after
+               another comma), or after the last number: an empty field */
+            if (commas > 1 || (commas == 1 && (count == 0 || *s == '\0'))) {
+                const char *c = strchr(start, ',');
+                if (commas > 1 || count == 0)
+                    c = strchr(c + (count == 0 ? 0 : 1), ',');
+                jg_diag_error(d, name, lineno, (int)((c != NULL ? c : start) - line) + 1,
+                              "an empty field: the numbers of a point are separated by spaces, tabs "
+                              "or one comma");
+                bad = 1;
+                break;
+            }
             if (*s == '\0')
                 break;
+            errno = 0;
             v = strtod(s, &end);
             if (end == s || (*end != '\0' && strchr(" \t,\r\n", *end) == NULL)) {
                 jg_diag_error(d, name, lineno, (int)(s - line) + 1, "not a number");
+                bad = 1;
+                break;
+            }
+            if (errno == ERANGE && isinf(v)) {
+                jg_diag_error(d, name, lineno, (int)(s - line) + 1, "%.*s is beyond double's range (write "
+                              "inf for an infinity)", (int)(end - s) > 40 ? 40 : (int)(end - s), s);
                 bad = 1;
                 break;
             }

@@ -189,6 +189,22 @@ START_TEST(eval_refuses_bad_points)
     ck_assert_int_eq(jetgen("eval model.spec --points p.txt"), 1);
     ck_assert_str_eq(err_text, "p.txt:2: expected 1 number, found 2\np.txt:4:1: not a number\n");
     ck_assert_str_eq(out_text, "");
+    /* beyond double's range, and empty fields, with their columns; inf,
+       nan and underflow to 0 are numbers */
+    tu_write_file(tu_path(dir, "p.txt"), "1e400\n 2,,\n,3\n4,\n-1e999\ninf\n1e-400\n", 38);
+    ck_assert_int_eq(jetgen("eval model.spec --points p.txt"), 1);
+    ck_assert_str_eq(err_text, "p.txt:1:1: 1e400 is beyond double's range (write inf for an infinity)\n"
+                               "p.txt:2:4: an empty field: the numbers of a point are separated by spaces, tabs or "
+                               "one comma\n"
+                               "p.txt:3:1: an empty field: the numbers of a point are separated by spaces, tabs or "
+                               "one comma\n"
+                               "p.txt:4:2: an empty field: the numbers of a point are separated by spaces, tabs or "
+                               "one comma\n"
+                               "p.txt:5:1: -1e999 is beyond double's range (write inf for an infinity)\n");
+    tu_write_file(tu_path(dir, "p.txt"), "inf\n1e-400\n-0.5, \n", 18);
+    ck_assert_int_eq(jetgen("eval model.spec --points p.txt --order 0"), 1);
+    ck_assert_str_eq(err_text, "p.txt:3:5: an empty field: the numbers of a point are separated by spaces, tabs or "
+                               "one comma\n");
     ck_assert_int_eq(jetgen("eval model.spec --points nothere.txt"), 1);
     ck_assert_str_eq(err_text, "nothere.txt: cannot open: No such file or directory\n");
     {
