@@ -4,10 +4,43 @@
    usage. Errors go to stderr; nothing is written unless all went well, and
    files are written to a temporary name, then renamed. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
 #include "jetgen.h"
+
+static const char *const commands[] = {"check", "emit", "eval", "init", "verify"};
+
+/* Edit distance of two short words (at most 15 bytes), or 99. */
+static int distance(const char *a, const char *b)
+{
+    int d[16][16], i, j;
+    const int la = (int)strlen(a), lb = (int)strlen(b);
+    if (la > 15 || lb > 15)
+        return 99;
+    for (i = 0; i <= la; i++)
+        d[i][0] = i;
+    for (j = 0; j <= lb; j++)
+        d[0][j] = j;
+    for (i = 1; i <= la; i++)
+        for (j = 1; j <= lb; j++) {
+            int best = d[i - 1][j - 1] + (a[i - 1] != b[j - 1]);
+            if (d[i - 1][j] + 1 < best)
+                best = d[i - 1][j] + 1;
+            if (d[i][j - 1] + 1 < best)
+                best = d[i][j - 1] + 1;
+            d[i][j] = best;
+        }
+    return d[la][lb];
+}
+
+/* An option: `--word...`, or `-x` (one letter). */
+static int is_option(const char *s)
+{
+    return (s[0] == '-' && s[1] == '-' && s[2] != '\0')
+        || (s[0] == '-' && ((s[1] >= 'a' && s[1] <= 'z') || (s[1] >= 'A' && s[1] <= 'Z')) && s[2] == '\0');
+}
 
 static const char usage_main[] =
     "usage: jetgen COMMAND SPEC [OPTIONS]\n"
@@ -37,15 +70,60 @@ int main(int argc, char **argv)
         printf("jetgen %s\n", JETGEN_VERSION);
         return 0;
     }
-    if (strcmp(cmd, "check") == 0)
-        return cli_check(argc - 2, argv + 2);
-    if (strcmp(cmd, "emit") == 0)
-        return cli_emit(argc - 2, argv + 2, argc, argv);
-    if (strcmp(cmd, "eval") == 0)
-        return cli_eval(argc - 2, argv + 2);
-    if (strcmp(cmd, "init") == 0)
-        return cli_init(argc - 2, argv + 2);
-    if (strcmp(cmd, "verify") == 0)
-        return cli_verify(argc - 2, argv + 2);
+    {
+        /* `--opt=value` is `--opt value`; an option given twice is an error */
+        char **args = (char **)malloc(2 * (size_t)argc * sizeof *args);
+        char *names = (char *)malloc(4096 + (size_t)argc * 64);   /* the option names split off, copied */
+        size_t used = 0;
+        int n = 0, i, j, rc;
+        size_t k;
+        if (args == NULL || names == NULL) {
+            free(args);
+            free(names);
+            fputs("jetgen: out of memory\n", stderr);
+            return 1;
+        }
+        for (i = 2; i < argc; i++) {
+            const char *eq = argv[i][0] == '-' && argv[i][1] == '-' ? strchr(argv[i], '=') : NULL;
+            const size_t len = eq != NULL ? (size_t)(eq - argv[i]) : 0;
+            if (eq != NULL && len > 2 && len < 64) {
+                memcpy(names + used, argv[i], len);
+                names[used + len] = '\0';
+                args[n++] = names + used;
+                args[n++] = (char *)(eq + 1);
+                used += len + 1;
+            } else {
+                args[n++] = argv[i];
+            }
+        }
+        args[n] = NULL;
+        for (i = 0; i < n; i++)
+            for (j = 0; j < i && is_option(args[i]) && strcmp(args[i], "--help") != 0; j++)
+                if (strcmp(args[i], args[j]) == 0) {
+                    char msg[128];
+                    snprintf(msg, sizeof msg, "option '%.80s' given twice", args[i]);
+                    free(args);
+                    free(names);
+                    return cli_usage_error(usage_main, "%s", msg);
+                }
+        for (k = 0; k < sizeof commands / sizeof commands[0]; k++)
+            if (strcmp(cmd, commands[k]) == 0)
+                break;
+        rc = k == 0 ? cli_check(n, args) : k == 1 ? cli_emit(n, args, argc, argv) : k == 2 ? cli_eval(n, args)
+           : k == 3 ? cli_init(n, args) : k == 4 ? cli_verify(n, args) : -1;
+        free(args);
+        free(names);
+        if (rc >= 0)
+            return rc;
+    }
+    {
+        size_t k;
+        for (k = 0; k < sizeof commands / sizeof commands[0]; k++)
+            if (distance(cmd, commands[k]) <= 2) {
+                char msg[160];
+                snprintf(msg, sizeof msg, "unknown command '%.60s' (did you mean '%s'?)", cmd, commands[k]);
+                return cli_usage_error(usage_main, "%s", msg);
+            }
+    }
     return cli_usage_error(usage_main, "unknown command '%s'", cmd);
 }

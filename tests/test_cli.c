@@ -455,6 +455,31 @@ END_TEST
 /* No output lands on an input: emit and init refuse (exit 1, a message,
    nothing written) when an output is the spec or the weights, by any name
    (./, a link), or when two outputs are one file. */
+/* Options as `--opt=value` or `--opt value`; an option given twice is a
+   usage error; a mistyped command gets a suggestion. */
+START_TEST(option_forms)
+{
+    char *first;
+    setup_example("pinn-xt");
+    tu_write_file(tu_path(dir, "p.txt"), "0.1 0.2\n", 8);
+    ck_assert_int_eq(jetgen("eval model.spec --points p.txt --order 1 --format json"), 0);
+    first = strdup(out_text);
+    ck_assert_int_eq(jetgen("eval model.spec --points=p.txt --order=1 --format=json"), 0);
+    ck_assert_str_eq(out_text, first);
+    free(first);
+    ck_assert_int_eq(jetgen("eval model.spec --points p.txt --order 1 --order 2"), 2);
+    ck_assert_msg(strstr(err_text, "jetgen: option '--order' given twice") == err_text, "%s", err_text);
+    ck_assert_int_eq(jetgen("emit model.spec -o a.c -o b.c"), 2);
+    ck_assert_msg(strstr(err_text, "jetgen: option '-o' given twice") == err_text, "%s", err_text);
+    ck_assert_int_eq(jetgen("eval model.spec --points=p.txt --points=p.txt"), 2);
+    ck_assert_int_eq(jetgen("verfy model.spec"), 2);
+    ck_assert_msg(strstr(err_text, "jetgen: unknown command 'verfy' (did you mean 'verify'?)") == err_text, "%s",
+                  err_text);
+    ck_assert_int_eq(jetgen("frobnicate model.spec"), 2);
+    ck_assert_msg(strstr(err_text, "jetgen: unknown command 'frobnicate'\n") == err_text, "%s", err_text);
+}
+END_TEST
+
 START_TEST(outputs_never_land_on_inputs)
 {
     static const char *const cases[][2] = {
@@ -509,6 +534,7 @@ int main(void)
     tcase_add_test(tc, verify_fails_on_a_broken_kernel);
     tcase_add_test(tc, verify_a_float_library);
     tcase_add_test(tc, outputs_never_land_on_inputs);
+    tcase_add_test(tc, option_forms);
     suite_add_tcase(s, tc);
     return tu_run_suite(s);
 }
