@@ -11,10 +11,60 @@
 #include "cli.h"
 #include "mem.h"
 
+/* Edit distance of two short words (at most 31 bytes), or 99. */
+static int word_distance(const char *a, size_t la, const char *b, size_t lb)
+{
+    int d[32][32];
+    size_t i, j;
+    if (la > 31 || lb > 31)
+        return 99;
+    for (i = 0; i <= la; i++)
+        d[i][0] = (int)i;
+    for (j = 0; j <= lb; j++)
+        d[0][j] = (int)j;
+    for (i = 1; i <= la; i++)
+        for (j = 1; j <= lb; j++) {
+            int best = d[i - 1][j - 1] + (a[i - 1] != b[j - 1]);
+            if (d[i - 1][j] + 1 < best)
+                best = d[i - 1][j] + 1;
+            if (d[i][j - 1] + 1 < best)
+                best = d[i][j - 1] + 1;
+            d[i][j] = best;
+        }
+    return d[la][lb];
+}
+
+/* The option of usage's text nearest to opt (for "did you mean"): its
+   start and length in *len, or NULL when none is within two edits. */
+static const char *nearest_option(const char *usage, const char *opt, size_t *len)
+{
+    const char *s = usage, *best = NULL;
+    int best_d = 3;
+    while ((s = strstr(s, "--")) != NULL) {
+        size_t n = 2;
+        int dist;
+        while ((s[n] >= 'a' && s[n] <= 'z') || s[n] == '-')
+            n++;
+        dist = n > 2 ? word_distance(s, n, opt, strlen(opt)) : 99;
+        if (dist < best_d) {
+            best_d = dist;
+            best = s;
+            *len = n;
+        }
+        s += n;
+    }
+    return best;
+}
+
 int cli_usage_error(const char *usage, const char *fmt, const char *arg)
 {
+    size_t len = 0;
+    const char *near = strncmp(fmt, "unknown option", 14) == 0 && arg != NULL ? nearest_option(usage, arg, &len)
+                                                                               : NULL;
     fprintf(stderr, "jetgen: ");
     fprintf(stderr, fmt, arg);
+    if (near != NULL)
+        fprintf(stderr, " (did you mean '%.*s'?)", (int)len, near);
     fprintf(stderr, "\n%s", usage);
     return EXIT_USAGE;
 }

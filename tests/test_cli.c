@@ -475,6 +475,11 @@ START_TEST(option_forms)
     ck_assert_int_eq(jetgen("verfy model.spec"), 2);
     ck_assert_msg(strstr(err_text, "jetgen: unknown command 'verfy' (did you mean 'verify'?)") == err_text, "%s",
                   err_text);
+    ck_assert_int_eq(jetgen("eval model.spec --hesian full"), 2);
+    ck_assert_msg(strstr(err_text, "jetgen: unknown option '--hesian' (did you mean '--hessian'?)\n") == err_text,
+                  "%s", err_text);
+    ck_assert_int_eq(jetgen("verify model.spec --tolerence 1"), 2);
+    ck_assert_msg(strstr(err_text, "(did you mean '--tolerance'?)") != NULL, "%s", err_text);
     ck_assert_int_eq(jetgen("frobnicate model.spec"), 2);
     ck_assert_msg(strstr(err_text, "jetgen: unknown command 'frobnicate'\n") == err_text, "%s", err_text);
 }
