@@ -480,6 +480,17 @@ START_TEST(option_forms)
                   "%s", err_text);
     ck_assert_int_eq(jetgen("verify model.spec --tolerence 1"), 2);
     ck_assert_msg(strstr(err_text, "(did you mean '--tolerance'?)") != NULL, "%s", err_text);
+    /* a file of the wrong kind, named in one line */
+    ck_assert_int_eq(jetgen("check model.safetensors"), 1);
+    ck_assert_str_eq(err_text, "model.safetensors: this is a safetensors weights file, not a spec: did you mean "
+                               "`jetgen init model.safetensors`, which writes a spec for it?\n");
+    ck_assert_int_eq(jetgen("init model.spec --activation tanh"), 1);
+    ck_assert_str_eq(err_text, "model.spec: this is a spec (text), not a safetensors weights file: `jetgen check`, "
+                               "`eval`, `emit` and `verify` take it\n");
+    tu_write_file(tu_path(dir, "ckpt.pt"), "PK\003\004rest of a zip", 18);
+    ck_assert_int_eq(jetgen("eval ckpt.pt"), 1);
+    ck_assert_msg(strstr(err_text, "ckpt.pt: this is a zip file (a PyTorch checkpoint from torch.save?), not a "
+                                   "spec") == err_text, "%s", err_text);
     ck_assert_int_eq(jetgen("frobnicate model.spec"), 2);
     ck_assert_msg(strstr(err_text, "jetgen: unknown command 'frobnicate'\n") == err_text, "%s", err_text);
 }

@@ -285,6 +285,31 @@ START_TEST(format2_statements)
 }
 END_TEST
 
+/* Past JG_DIAG_MAX_SHOWN messages, one line counts the rest. */
+START_TEST(errors_are_capped)
+{
+    char text[4096];
+    size_t len = 0, lines = 0, i;
+    jg_diag d = JG_DIAG_INIT;
+    const char *t;
+    len += (size_t)sprintf(text, "input 1\nweights w.st\n");
+    for (i = 0; i < 30; i++)
+        len += (size_t)sprintf(text + len, "tahn\n");
+    len += (size_t)sprintf(text + len, "dense 4 l0\n");
+    make_weights();
+    ck_assert(load_text(text, &d) == NULL);
+    ck_assert_int_eq(d.n_errors, 30);
+    for (t = jg_buf_str(&d.text); *t != '\0'; t++)
+        lines += *t == '\n';
+    ck_assert_uint_eq(lines, 21);
+    ck_assert_msg(strstr(jg_buf_str(&d.text), "model.spec:22:1: unknown layer 'tahn'") != NULL, "%s",
+                  jg_buf_str(&d.text));
+    ck_assert_msg(strstr(jg_buf_str(&d.text), "model.spec: and 10 more messages (the first 20 are shown)\n")
+                  != NULL, "%s", jg_buf_str(&d.text));
+    jg_diag_free(&d);
+}
+END_TEST
+
 START_TEST(nul_byte_is_refused)
 {
     static const char text[] = "input 1\nweights w.st\ndense 4 l0\nta\0nh\n";
@@ -471,6 +496,7 @@ int main(void)
     tcase_add_test(tc, emit_refuses_bad_prefix);
     tcase_add_test(tc, suggestions);
     tcase_add_test(tc, format3_graph);
+    tcase_add_test(tc, errors_are_capped);
     suite_add_tcase(s, tc);
     return tu_run_suite(s);
 }

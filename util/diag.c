@@ -6,6 +6,17 @@
 static void add(jg_diag *d, const char *kind, const char *file, int line,
                 int col, const char *fmt, va_list ap)
 {
+    if (d->n_errors + d->n_warnings >= JG_DIAG_MAX_SHOWN) {
+        /* counted, not kept: the last line says how many */
+        if (d->n_hidden++ == 0)
+            d->tail = d->text.len;
+        d->text.len = d->tail;
+        if (d->text.data != NULL)
+            d->text.data[d->tail] = '\0';
+        jg_buf_printf(&d->text, "%s: and %d more message%s (the first %d are shown)\n", file, d->n_hidden,
+                      d->n_hidden == 1 ? "" : "s", JG_DIAG_MAX_SHOWN);
+        return;
+    }
     jg_buf_puts(&d->text, file);
     if (line > 0)
         jg_buf_printf(&d->text, ":%d", line);
@@ -39,5 +50,6 @@ void jg_diag_warning(jg_diag *d, const char *file, int line, int col,
 void jg_diag_free(jg_diag *d)
 {
     jg_buf_free(&d->text);
-    d->n_errors = d->n_warnings = 0;
+    d->n_errors = d->n_warnings = d->n_hidden = 0;
+    d->tail = 0;
 }

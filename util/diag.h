@@ -1,19 +1,25 @@
 /* diag.h: diagnostics collected while reading a spec and its weights. Every
    message names its place, `file:line:col: message`, and all of them are
-   kept (lemon's ErrorMsg), so the user sees every problem in one run. The
-   library never prints: the caller decides where the text goes. */
+   kept (lemon's ErrorMsg), so the user sees every problem in one run, up
+   to JG_DIAG_MAX_SHOWN; past them, a last line says how many more there
+   were. The library never prints: the caller decides where the text goes. */
 #ifndef JG_DIAG_H
 #define JG_DIAG_H
 
 #include "buf.h"
 
+/* Messages kept in full, at most; past them one line counts the rest. */
+#define JG_DIAG_MAX_SHOWN 20
+
 typedef struct jg_diag {
     jg_buf text;        /* one message per line */
     int n_errors;
     int n_warnings;
+    int n_hidden;       /* messages past JG_DIAG_MAX_SHOWN, counted in text's last line */
+    size_t tail;        /* where that line starts in text */
 } jg_diag;
 
-#define JG_DIAG_INIT {JG_BUF_INIT, 0, 0}
+#define JG_DIAG_INIT {JG_BUF_INIT, 0, 0, 0, 0}
 
 /* Records an error at file:line:col (line 0: `file: `; col 0: `file:line: `). */
 #if defined(__GNUC__)
