@@ -40,7 +40,11 @@ int jg_jit_compile_bound(const char *name, const char *source, const jg_jit_symb
     size_t i, p;
     int rc = JG_OK;
 
+    if (out == NULL)
+        return JG_EINPUT;
     *out = NULL;
+    if (name == NULL || source == NULL || (syms == NULL && n_syms > 0))
+        return JG_EINPUT;
     j = (jg_jit *)jg_malloc(sizeof *j);
     if (j == NULL)
         return JG_ENOMEM;
@@ -105,20 +109,17 @@ jg_jit_fn jg_jit_function(jg_jit *j, const char *name)
 {
     void *p = NULL;
     jg_jit_fn f = NULL;
-    if (j->tcc != NULL)
+    if (j != NULL && j->tcc != NULL && name != NULL)
         p = tcc_get_symbol(j->tcc, name);
-    if (p == NULL) {
-        j->msg.len = 0;
-        jg_buf_printf(&j->msg, "no function '%s' in the compiled code", name);
-        return NULL;
-    }
+    if (p == NULL)
+        return NULL;        /* the message stays the compilation's */
     memcpy(&f, &p, sizeof f);
     return f;
 }
 
 const char *jg_jit_errmsg(const jg_jit *j)
 {
-    return jg_buf_str(&j->msg);
+    return j != NULL ? jg_buf_str(&j->msg) : "";
 }
 
 void jg_jit_free(jg_jit *j)

@@ -16,13 +16,15 @@
 #define JG_ENOMEM   1   /* out of memory */
 #define JG_ECOMPILE 2   /* libtcc rejected the source: see jg_jit_errmsg */
 #define JG_ENOSYM   3   /* no such function */
+#define JG_EINPUT   4   /* a NULL name, source or out */
 
 typedef struct jg_jit jg_jit;
 
 /* Compiles source (NUL-terminated); name is used in libtcc's messages,
    e.g. "<model.c>". Sets *out to a new handle, to be freed with
    jg_jit_free even when the status is not JG_OK (it then holds the
-   message); *out is NULL only with JG_ENOMEM. */
+   message); *out is NULL only with JG_ENOMEM, or JG_EINPUT (name, source
+   or out NULL: nothing is compiled). */
 int jg_jit_compile(const char *name, const char *source, jg_jit **out);
 
 /* A symbol the compiled code declares extern, bound to an address. */
@@ -39,12 +41,13 @@ int jg_jit_compile_bound(const char *name, const char *source, const jg_jit_symb
 /* A function pointer type to cast to the real type before a call. */
 typedef void (*jg_jit_fn)(void);
 
-/* The function called name, or NULL (message in the handle). Valid until
-   jg_jit_free. */
+/* The function called name, or NULL when there is none (or j or name is
+   NULL). A lookup leaves the handle's message alone: it stays the
+   compilation's. Valid until jg_jit_free. */
 jg_jit_fn jg_jit_function(jg_jit *j, const char *name);
 
-/* The last message: libtcc's diagnostics, or why a lookup failed; "" when
-   none. Owned by the handle, valid until the next call on it. */
+/* The compilation's message: libtcc's diagnostics; "" when none. Owned
+   by the handle, valid until it is freed. */
 const char *jg_jit_errmsg(const jg_jit *j);
 
 /* Frees the handle and the compiled code. NULL is fine. */

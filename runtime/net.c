@@ -171,7 +171,10 @@ static int make_jit(jg_net *net)
     for (o2 = 0; o2 < JG_N_MODES; o2++) {
         jg_jit_fn f = jg_jit_function(net->jit, names[o2]);
         if (f == NULL) {
-            rc = fail(net, JG_NET_EINTERNAL, jg_jit_errmsg(net->jit));
+            net->msg.len = 0;
+            jg_buf_printf(&net->msg, "%s: internal error: no function '%s' in the compiled code",
+                          p->m->spec_path, names[o2]);
+            rc = JG_NET_EINTERNAL;
             goto done;
         }
         memcpy(&net->fn[o2], &f, sizeof f);
