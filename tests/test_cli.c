@@ -191,7 +191,10 @@ START_TEST(eval_refuses_bad_points)
     ck_assert_str_eq(out_text, "");
     /* beyond double's range, and empty fields, with their columns; inf,
        nan and underflow to 0 are numbers */
-    tu_write_file(tu_path(dir, "p.txt"), "1e400\n 2,,\n,3\n4,\n-1e999\ninf\n1e-400\n", 38);
+    {
+        static const char pts[] = "1e400\n 2,,\n,3\n4,\n-1e999\ninf\n1e-400\n";
+        tu_write_file(tu_path(dir, "p.txt"), pts, sizeof pts - 1);
+    }
     ck_assert_int_eq(jetgen("eval model.spec --points p.txt"), 1);
     ck_assert_str_eq(err_text, "p.txt:1:1: 1e400 is beyond double's range (write inf for an infinity)\n"
                                "p.txt:2:4: an empty field: the numbers of a point are separated by spaces, tabs or "
@@ -201,7 +204,10 @@ START_TEST(eval_refuses_bad_points)
                                "p.txt:4:2: an empty field: the numbers of a point are separated by spaces, tabs or "
                                "one comma\n"
                                "p.txt:5:1: -1e999 is beyond double's range (write inf for an infinity)\n");
-    tu_write_file(tu_path(dir, "p.txt"), "inf\n1e-400\n-0.5, \n", 18);
+    {
+        static const char pts[] = "inf\n1e-400\n-0.5, \n";
+        tu_write_file(tu_path(dir, "p.txt"), pts, sizeof pts - 1);
+    }
     ck_assert_int_eq(jetgen("eval model.spec --points p.txt --order 0"), 1);
     ck_assert_str_eq(err_text, "p.txt:3:5: an empty field: the numbers of a point are separated by spaces, tabs or "
                                "one comma\n");
@@ -487,7 +493,10 @@ START_TEST(option_forms)
     ck_assert_int_eq(jetgen("init model.spec --activation tanh"), 1);
     ck_assert_str_eq(err_text, "model.spec: this is a spec (text), not a safetensors weights file: `jetgen check`, "
                                "`eval`, `emit` and `verify` take it\n");
-    tu_write_file(tu_path(dir, "ckpt.pt"), "PK\003\004rest of a zip", 18);
+    {
+        static const char zip[] = "PK\003\004rest of a zip";
+        tu_write_file(tu_path(dir, "ckpt.pt"), zip, sizeof zip - 1);
+    }
     ck_assert_int_eq(jetgen("eval ckpt.pt"), 1);
     ck_assert_msg(strstr(err_text, "ckpt.pt: this is a zip file (a PyTorch checkpoint from torch.save?), not a "
                                    "spec") == err_text, "%s", err_text);
