@@ -21,7 +21,7 @@
 #include "plan.h"
 
 static const char usage_verify[] =
-    "usage: jetgen verify SPEC [--points FILE | --range LO:HI --count N --seed S]\n"
+    "usage: jetgen verify SPEC [--points FILE | --range R --count N --seed S]\n"
     "                     [--precision double|float] [--tolerance T]\n"
     "                     [--library FILE.so [--prefix NAME]]\n"
     "\n"
@@ -30,7 +30,9 @@ static const char usage_verify[] =
     "differences and Richardson extrapolation. Prints the worst error of each\n"
     "quantity; exits 1 if one is above the tolerance.\n"
     "  --points FILE     N_IN numbers per line (as for eval), `-` for stdin\n"
-    "  --range LO:HI     else points drawn uniformly from [LO, HI]^N_IN\n"
+    "  --range R         else points drawn uniformly: R is LO:HI for every input,\n"
+    "                    or NAME=LO:HI,... per input (names of `input`, or\n"
+    "                    numbers from 0; inputs not named keep -1:1)\n"
     "                    (default -1:1), --count of them (default 16), from a\n"
     "                    fixed --seed (default 1; splitmix64)\n"
     "  --precision P     the precision of the code checked (default double)\n"
@@ -348,6 +350,48 @@ static int check_library(void *lib, const char *library, const char *prefix, con
     return 0;
 }
 
+/* `NAME=LO:HI,...` (names of `input`, or numbers from 0) into lo, hi per
+   input. 0, or -1 with the reason in d. */
+static int parse_ranges(const char *arg, const jg_model *m, double *lo, double *hi, jg_diag *d)
+{
+    const char *s = arg;
+    while (*s != '\0') {
+        const char *eq = strchr(s, '='), *comma = strchr(s, ',');
+        const size_t len = eq != NULL ? (size_t)(eq - s) : 0;
+        size_t i = m->n_in;
+        double a, b;
+        char *end;
+        if (eq == NULL || (comma != NULL && comma < eq) || len == 0) {
+            jg_diag_error(d, "--range", 0, 0, "'%s': write NAME=LO:HI for each input, separated by commas", arg);
+            return -1;
+        }
+        if (m->input_names != NULL)
+            for (i = 0; i < m->n_in; i++)
+                if (strlen(m->input_names[i]) == len && strncmp(m->input_names[i], s, len) == 0)
+                    break;
+        if (i == m->n_in && s[0] >= '0' && s[0] <= '9') {
+            i = (size_t)strtoul(s, &end, 10);
+            if (end != eq)
+                i = m->n_in;
+        }
+        if (i >= m->n_in) {
+            jg_diag_error(d, "--range", 0, 0, "'%.*s' is not an input of the network (%zu input%s%s)", (int)len, s,
+                          m->n_in, m->n_in == 1 ? "" : "s", m->input_names != NULL ? ", named in its spec" : "");
+            return -1;
+        }
+        a = strtod(eq + 1, &end);
+        if (end == eq + 1 || *end != ':' || (b = strtod(end + 1, &end), *end != '\0' && *end != ',')
+            || !(a < b) || !isfinite(a) || !isfinite(b)) {
+            jg_diag_error(d, "--range", 0, 0, "'%.*s': LO:HI must be finite numbers with LO < HI", (int)len, s);
+            return -1;
+        }
+        lo[i] = a;
+        hi[i] = b;
+        s = *end == ',' ? end + 1 : end;
+    }
+    return 0;
+}
+
 int cli_verify(int argc, char **argv)
 {
     jg_diag d = JG_DIAG_INIT;
@@ -359,6 +403,8 @@ int cli_verify(int argc, char **argv)
     const char *spec = NULL, *pfile = NULL, *library = NULL, *prefix = "model", *rfile = NULL;
     reference rf = {NULL, NULL, NULL};
     double lo = -1, hi = 1, tol = 0;
+    const char *range_arg = NULL;
+    double *rlo = NULL, *rhi = NULL;    /* per input */
     unsigned long long seed = 1, state;
     unsigned long count = 16;
     int precision = JG_NET_DOUBLE;
@@ -392,6 +438,8 @@ int cli_verify(int argc, char **argv)
         errno = 0;
         if (strcmp(a, "--points") == 0) {
             pfile = v;
+        } else if (strcmp(a, "--range") == 0 && strchr(v, '=') != NULL) {
+            range_arg = v;      /* per input: read once the inputs are known */
         } else if (strcmp(a, "--range") == 0) {
             lo = strtod(v, &end);
             if (end == v || *end != ':' || (hi = strtod(end + 1, &end), *end != '\0')
@@ -474,9 +522,21 @@ int cli_verify(int argc, char **argv)
             jg_diag_error(&d, spec, 0, 0, "out of memory for %lu points", count);
             goto done;
         }
+        rlo = (double *)jg_malloc_n(ni, sizeof *rlo);
+        rhi = (double *)jg_malloc_n(ni, sizeof *rhi);
+        if (rlo == NULL || rhi == NULL) {
+            jg_diag_error(&d, spec, 0, 0, "out of memory");
+            goto done;
+        }
+        for (k = 0; k < ni; k++) {
+            rlo[k] = lo;
+            rhi[k] = hi;
+        }
+        if (range_arg != NULL && parse_ranges(range_arg, m, rlo, rhi, &d) != 0)
+            goto done;
         state = seed;
         for (k = 0; k < count * ni; k++)
-            pts.x[k] = lo + (hi - lo) * next_uniform(&state);
+            pts.x[k] = rlo[k % ni] + (rhi[k % ni] - rlo[k % ni]) * next_uniform(&state);
     }
     if (precision == JG_NET_FLOAT)      /* the points the float code sees */
         for (k = 0; k < pts.n * ni; k++)
@@ -599,9 +659,19 @@ int cli_verify(int argc, char **argv)
         printf("jetgen verify %s: %zu point%s from %s", spec, pts.n, pts.n == 1 ? "" : "s", rfile);
     else if (pfile != NULL)
         printf("jetgen verify %s: %zu point%s from %s", spec, pts.n, pts.n == 1 ? "" : "s", pfile);
-    else
+    else if (range_arg == NULL)
         printf("jetgen verify %s: %zu point%s drawn uniformly from [%g, %g]^%zu (seed %llu)", spec, pts.n,
                pts.n == 1 ? "" : "s", lo, hi, ni, seed);
+    else {
+        printf("jetgen verify %s: %zu point%s drawn uniformly from", spec, pts.n, pts.n == 1 ? "" : "s");
+        for (k = 0; k < ni; k++) {
+            if (m->input_names != NULL)
+                printf("%s %s in [%g, %g]", k ? "," : "", m->input_names[k], rlo[k], rhi[k]);
+            else
+                printf("%s x%zu in [%g, %g]", k ? "," : "", k, rlo[k], rhi[k]);
+        }
+        printf(" (seed %llu)", seed);
+    }
     printf("\n  checked:   %s, in %s\n", library != NULL ? library : "the JIT's code",
            precision == JG_NET_FLOAT ? "float" : "double");
     if (rfile != NULL)
@@ -662,6 +732,8 @@ done:
     jg_free(rf.u);
     jg_free(rf.du);
     jg_free(rf.d2u);
+    jg_free(rlo);
+    jg_free(rhi);
     jg_net_free(net);
     if (lib != NULL)
         dlclose(lib);

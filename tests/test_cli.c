@@ -500,6 +500,16 @@ START_TEST(option_forms)
     ck_assert_int_eq(jetgen("eval ckpt.pt"), 1);
     ck_assert_msg(strstr(err_text, "ckpt.pt: this is a zip file (a PyTorch checkpoint from torch.save?), not a "
                                    "spec") == err_text, "%s", err_text);
+    /* verify --range per input, by name or number */
+    ck_assert_int_eq(jetgen("verify model.spec --range x=0:1,t=-2:-1 --count 4"), 0);
+    ck_assert_msg(strstr(out_text, "4 points drawn uniformly from x in [0, 1], t in [-2, -1] (seed 1)") != NULL,
+                  "%s", out_text);
+    ck_assert_int_eq(jetgen("verify model.spec --range=1=0.5:0.75 --count 2"), 0);
+    ck_assert_msg(strstr(out_text, "x in [-1, 1], t in [0.5, 0.75]") != NULL, "%s", out_text);
+    ck_assert_int_eq(jetgen("verify model.spec --range y=0:1"), 1);
+    ck_assert_str_eq(err_text, "--range: 'y' is not an input of the network (2 inputs, named in its spec)\n");
+    ck_assert_int_eq(jetgen("verify model.spec --range t=1:0"), 1);
+    ck_assert_str_eq(err_text, "--range: 't': LO:HI must be finite numbers with LO < HI\n");
     ck_assert_int_eq(jetgen("frobnicate model.spec"), 2);
     ck_assert_msg(strstr(err_text, "jetgen: unknown command 'frobnicate'\n") == err_text, "%s", err_text);
 }
