@@ -11,8 +11,7 @@
 #include "cli.h"
 #include "mem.h"
 
-/* Edit distance of two short words (at most 31 bytes), or 99. */
-static int word_distance(const char *a, size_t la, const char *b, size_t lb)
+int cli_edit_distance(const char *a, size_t la, const char *b, size_t lb)
 {
     int d[32][32];
     size_t i, j;
@@ -45,7 +44,7 @@ static const char *nearest_option(const char *usage, const char *opt, size_t *le
         int dist;
         while ((s[n] >= 'a' && s[n] <= 'z') || s[n] == '-')
             n++;
-        dist = n > 2 ? word_distance(s, n, opt, strlen(opt)) : 99;
+        dist = n > 2 ? cli_edit_distance(s, n, opt, strlen(opt)) : 99;
         if (dist < best_d) {
             best_d = dist;
             best = s;

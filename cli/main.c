@@ -12,29 +12,6 @@
 
 static const char *const commands[] = {"check", "emit", "eval", "init", "verify"};
 
-/* Edit distance of two short words (at most 15 bytes), or 99. */
-static int distance(const char *a, const char *b)
-{
-    int d[16][16], i, j;
-    const int la = (int)strlen(a), lb = (int)strlen(b);
-    if (la > 15 || lb > 15)
-        return 99;
-    for (i = 0; i <= la; i++)
-        d[i][0] = i;
-    for (j = 0; j <= lb; j++)
-        d[0][j] = j;
-    for (i = 1; i <= la; i++)
-        for (j = 1; j <= lb; j++) {
-            int best = d[i - 1][j - 1] + (a[i - 1] != b[j - 1]);
-            if (d[i - 1][j] + 1 < best)
-                best = d[i - 1][j] + 1;
-            if (d[i][j - 1] + 1 < best)
-                best = d[i][j - 1] + 1;
-            d[i][j] = best;
-        }
-    return d[la][lb];
-}
-
 /* An option: `--word...`, or `-x` (one letter). */
 static int is_option(const char *s)
 {
@@ -119,7 +96,7 @@ int main(int argc, char **argv)
     {
         size_t k;
         for (k = 0; k < sizeof commands / sizeof commands[0]; k++)
-            if (distance(cmd, commands[k]) <= 2) {
+            if (cli_edit_distance(cmd, strlen(cmd), commands[k], strlen(commands[k])) <= 2) {
                 char msg[160];
                 snprintf(msg, sizeof msg, "unknown command '%.60s' (did you mean '%s'?)", cmd, commands[k]);
                 return cli_usage_error(usage_main, "%s", msg);

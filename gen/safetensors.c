@@ -172,31 +172,24 @@ static int check_overlaps(jg_st_file *f, jg_diag *d)
     return rc;
 }
 
-/* A file of another kind than safetensors, named in one line: a spec, a
-   zip (a PyTorch checkpoint), a pickle. 0 when it may be safetensors. */
+/* A file of another kind than safetensors, named in one line (util/file.h):
+   a zip or pickle from torch.save, or a spec. 0 when it may be safetensors. */
 static int other_kind(const jg_st_file *f, jg_diag *d)
 {
-    const unsigned char *b = f->bytes;
-    unsigned long long n = 0;
-    size_t i;
-    if (f->size >= 10 && b[8] == '{') {     /* a header length and JSON: what safetensors is */
-        for (i = 0; i < 8; i++)
-            n |= (unsigned long long)b[i] << (8 * i);
-        if (n >= 2 && n <= f->size - 8)
-            return 0;
-    }
-    if (f->size >= 4 && b[0] == 'P' && b[1] == 'K' && b[2] == 3 && b[3] == 4) {
+    const jg_file_kind k = jg_file_kind_of(f->bytes, f->size);
+    if (k == JG_FILE_ZIP) {
         jg_diag_error(d, f->path, 0, 0, "this is a zip file (a PyTorch checkpoint from torch.save?), not "
                       "safetensors: export the module with tools/jetgen_export.py, or save its state_dict "
                       "with safetensors.torch.save_file");
         return -1;
     }
-    if (f->size >= 2 && b[0] == 0x80 && b[1] >= 2 && b[1] <= 5) {
+    if (k == JG_FILE_PICKLE) {
         jg_diag_error(d, f->path, 0, 0, "this is a Python pickle (torch.save?), not safetensors: export the "
                       "module with tools/jetgen_export.py");
         return -1;
     }
-    if (f->size >= 5 && (memcmp(b, "input", 5) == 0 || memcmp(b, "forma", 5) == 0 || b[0] == '#')) {
+    if (k == JG_FILE_TEXT && f->size >= 5 && (memcmp(f->bytes, "input", 5) == 0
+                                             || memcmp(f->bytes, "forma", 5) == 0 || f->bytes[0] == '#')) {
         jg_diag_error(d, f->path, 0, 0, "this is a spec (text), not a safetensors weights file: `jetgen check`, "
                       "`eval`, `emit` and `verify` take it");
         return -1;

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "file.h"
 #include "mem.h"
 #include "model.h"
 #include "plan.h"
@@ -1075,46 +1076,28 @@ static void read_weights(parser *p)
     jg_st_close(f);
 }
 
-/* A file of another kind than a spec, named in one line: safetensors
-   weights, a zip (a PyTorch checkpoint), a pickle, or other binary data.
+/* A file of another kind than a spec, named in one line (util/file.h).
    0 when it may be a spec. */
 static int other_kind(const char *path, const char *text, size_t len, jg_diag *d)
 {
-    const unsigned char *b = (const unsigned char *)text;
-    unsigned long long n = 0;
-    size_t i;
-    if (len >= 10 && b[8] == '{') {
-        for (i = 0; i < 8; i++)
-            n |= (unsigned long long)b[i] << (8 * i);
-        if (n >= 2 && n <= len - 8) {
-            jg_diag_error(d, path, 0, 0, "this is a safetensors weights file, not a spec: did you mean `jetgen "
-                          "init %s`, which writes a spec for it?", path);
-            return -1;
-        }
-    }
-    if (len >= 4 && b[0] == 'P' && b[1] == 'K' && b[2] == 3 && b[3] == 4) {
+    switch (jg_file_kind_of((const unsigned char *)text, len)) {
+    case JG_FILE_SAFETENSORS:
+        jg_diag_error(d, path, 0, 0, "this is a safetensors weights file, not a spec: did you mean `jetgen "
+                      "init %s`, which writes a spec for it?", path);
+        return -1;
+    case JG_FILE_ZIP:
         jg_diag_error(d, path, 0, 0, "this is a zip file (a PyTorch checkpoint from torch.save?), not a spec: "
                       "export the module with tools/jetgen_export.py");
         return -1;
-    }
-    if (len >= 2 && b[0] == 0x80 && b[1] >= 2 && b[1] <= 5) {
+    case JG_FILE_PICKLE:
         jg_diag_error(d, path, 0, 0, "this is a Python pickle (torch.save?), not a spec: export the module "
                       "with tools/jetgen_export.py");
         return -1;
-    }
-    {
-        /* binary data: NUL bytes or control characters throughout the
-           first 4 KiB (a stray NUL in a text spec is named by its line) */
-        const size_t m = len < 4096 ? len : 4096;
-        size_t nul = 0, control = 0;
-        for (i = 0; i < m; i++) {
-            nul += b[i] == 0;
-            control += b[i] < 0x20 && b[i] != '\t' && b[i] != '\n' && b[i] != '\r';
-        }
-        if (nul >= 4 || (m >= 16 && control * 10 > m)) {
-            jg_diag_error(d, path, 0, 0, "this is a binary file, not a spec (a spec is text: docs/spec.md)");
-            return -1;
-        }
+    case JG_FILE_BINARY:
+        jg_diag_error(d, path, 0, 0, "this is a binary file, not a spec (a spec is text: docs/spec.md)");
+        return -1;
+    case JG_FILE_TEXT:
+        break;
     }
     return 0;
 }

@@ -398,17 +398,10 @@ static void activate_back(const tile *t, const jg_step *s, int act, jg_kernel_fn
 #define Z(ch) (z + ((ch) * np + p) * ldz + k0)
             m = n - k0 < 64 ? n - k0 : 64;
             f(m, s->p, s->q, Z(0), s0, s1, s2);
-            if (t->mode < 2)
-                ;
-            else if (act == G_tanh)     /* from s and s' already here: the closed forms of jg_grad_act3 */
-                for (k = 0; k < m; k++)
-                    s3[k] = -2.0 * s1[k] * (s1[k] - 2.0 * s0[k] * s0[k]);
-            else if (act == G_sigmoid)
-                for (k = 0; k < m; k++)
-                    s3[k] = s1[k] * ((1.0 - 2.0 * s0[k]) * (1.0 - 2.0 * s0[k]) - 2.0 * s1[k]);
-            else
-                for (k = 0; k < m; k++)
-                    s3[k] = jg_grad_act3(act, s->p, s->q, Z(0)[k]);
+            for (k = 0; t->mode >= 2 && k < m; k++)     /* third derivatives, where second ones are */
+                s3[k] = act == G_tanh ? -2.0 * s1[k] * (s1[k] - 2.0 * s0[k] * s0[k])   /* from s and s1 */
+                      : act == G_sigmoid ? s1[k] * ((1.0 - 2.0 * s0[k]) * (1.0 - 2.0 * s0[k]) - 2.0 * s1[k])
+                      : jg_grad_act3(act, s->p, s->q, Z(0)[k]);
             if (t->mode == 2) {
                 for (i = 0; i < nx; i++)
                     for (j = i; j < nx; j++) {

@@ -36,3 +36,26 @@ char *jg_file_read(const char *path, size_t max, const char *what, size_t *len,
     fclose(fp);
     return text;
 }
+
+jg_file_kind jg_file_kind_of(const unsigned char *b, size_t len)
+{
+    const size_t m = len < 4096 ? len : 4096;
+    unsigned long long n = 0;
+    size_t i, nul = 0, control = 0;
+    if (len >= 10 && b[8] == '{') {
+        for (i = 0; i < 8; i++)
+            n |= (unsigned long long)b[i] << (8 * i);
+        if (n >= 2 && n <= len - 8)
+            return JG_FILE_SAFETENSORS;
+    }
+    if (len >= 4 && b[0] == 'P' && b[1] == 'K' && b[2] == 3 && b[3] == 4)
+        return JG_FILE_ZIP;
+    if (len >= 2 && b[0] == 0x80 && b[1] >= 2 && b[1] <= 5)
+        return JG_FILE_PICKLE;
+    for (i = 0; i < m; i++) {
+        nul += b[i] == 0;
+        control += b[i] < 0x20 && b[i] != '\t' && b[i] != '\n' && b[i] != '\r';
+    }
+    /* a stray NUL in a text file is its reader's to name, by line */
+    return nul >= 4 || (m >= 16 && control * 10 > m) ? JG_FILE_BINARY : JG_FILE_TEXT;
+}

@@ -14,4 +14,17 @@
 char *jg_file_read(const char *path, size_t max, const char *what, size_t *len,
                    jg_diag *d);
 
+/* What the first bytes of a file say it is: safetensors (an 8-byte
+   header length that fits, then '{'), a zip (a PyTorch checkpoint from
+   torch.save), a Python pickle, other binary data (NUL bytes or control
+   characters throughout the first 4 KiB), or text. */
+typedef enum jg_file_kind {
+    JG_FILE_TEXT,
+    JG_FILE_SAFETENSORS,
+    JG_FILE_ZIP,
+    JG_FILE_PICKLE,
+    JG_FILE_BINARY
+} jg_file_kind;
+jg_file_kind jg_file_kind_of(const unsigned char *bytes, size_t len);
+
 #endif

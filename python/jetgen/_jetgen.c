@@ -27,6 +27,14 @@ typedef struct net_object {
     int precision;          /* JG_NET_DOUBLE or JG_NET_FLOAT */
 } net_object;
 
+/* The mode's second-derivative numbers per output (include/jetgen.h). */
+static size_t per_output2(jg_net *net, int mode)
+{
+    const size_t n_in = jg_net_n_in(net);
+    return mode == JG_NET_HESSIAN ? n_in * n_in : mode == JG_NET_HESSIAN_DIAG ? jg_net_n_over(net)
+         : mode == JG_NET_LAPLACIAN ? 1 : 0;
+}
+
 /* ---- threads ---- */
 
 typedef struct chunk {
@@ -57,8 +65,7 @@ static int run_threads(jg_net *net, int precision, int mode, int threads, size_t
 {
     const size_t real = precision == JG_NET_FLOAT ? sizeof(float) : sizeof(double);
     const size_t n_in = jg_net_n_in(net), n_out = jg_net_n_out(net);
-    const size_t per2 = mode == JG_NET_HESSIAN ? n_in * n_in : mode == JG_NET_HESSIAN_DIAG
-                        ? jg_net_n_over(net) : mode == JG_NET_LAPLACIAN ? 1 : 0;
+    const size_t per2 = per_output2(net, mode);
     chunk c[MAX_THREADS];
     pthread_t tid[MAX_THREADS];
     int started[MAX_THREADS];
@@ -190,8 +197,7 @@ static PyObject *net_run(net_object *self, PyObject *args)
     n = (size_t)n_arg;
     n_in = jg_net_n_in(self->net);
     n_out = jg_net_n_out(self->net);
-    per2 = mode == JG_NET_HESSIAN ? n_in * n_in : mode == JG_NET_HESSIAN_DIAG ? jg_net_n_over(self->net)
-         : mode == JG_NET_LAPLACIAN ? 1 : 0;
+    per2 = per_output2(self->net, mode);
     if (!check_array(self, xo, "x", n * n_in, 0, 0, &x) || !check_array(self, uo, "u", n * n_out, 1, 1, &u)
         || !check_array(self, duo, "du", n * n_out * n_in, 1, 1, &du)
         || !check_array(self, d2o, "d2u", n * n_out * per2, 1, 1, &d2))
@@ -257,8 +263,7 @@ static int gradient_threads(jg_net *net, int mode, int threads, size_t n, const 
                             const double *gdu, const double *gd2, double *grad, double *gx)
 {
     const size_t n_in = jg_net_n_in(net), n_out = jg_net_n_out(net), ng = jg_net_n_grad(net);
-    const size_t per2 = mode == JG_NET_HESSIAN ? n_in * n_in : mode == JG_NET_HESSIAN_DIAG
-                        ? jg_net_n_over(net) : mode == JG_NET_LAPLACIAN ? 1 : 0;
+    const size_t per2 = per_output2(net, mode);
     grad_chunk c[MAX_THREADS];
     pthread_t tid[MAX_THREADS];
     int started[MAX_THREADS];
@@ -326,8 +331,7 @@ static PyObject *net_gradient(net_object *self, PyObject *args)
     n = (size_t)n_arg;
     n_in = jg_net_n_in(self->net);
     n_out = jg_net_n_out(self->net);
-    per2 = mode == JG_NET_HESSIAN ? n_in * n_in : mode == JG_NET_HESSIAN_DIAG ? jg_net_n_over(self->net)
-         : mode == JG_NET_LAPLACIAN ? 1 : 0;
+    per2 = per_output2(self->net, mode);
     if (!check_array(self, xo, "x", n * n_in, 0, 0, &x) || !check_array(self, guo, "gu", n * n_out, 0, 1, &gu)
         || !check_array(self, gduo, "gdu", n * n_out * n_in, 0, 1, &gdu)
         || !check_array(self, gd2o, "gd2", n * n_out * per2, 0, 1, &gd2)
