@@ -19,8 +19,10 @@ In-process evaluation: net.hessian of the Python package at N = 10,000
 against the emitted -O3 -march=native file called through ctypes, outputs
 freshly allocated on both sides.
 
-Times are medians of 5 runs. Run alone (bench/train.sh): the machine is
-shared.
+Each method runs once to warm up, then the methods take turns, 7 rounds,
+and each shows its median. Run alone (bench/train.sh, which runs this
+twice: with glibc's default allocator settings and with
+GLIBC_TUNABLES=glibc.malloc.hugetlb=1): the machine is shared.
 """
 
 import ctypes
@@ -40,7 +42,7 @@ from jetgen.torch import Jet
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 JETGEN = os.environ.get("JETGEN", os.path.join(ROOT, "build", "jetgen"))
-REPEAT = 5
+REPEAT = 7
 
 
 class PINN(nn.Module):
@@ -130,12 +132,21 @@ def functorch_lap(model, x):
 
 
 def median_time(fn):
-    ts = []
+    return median_times([fn])[0]
+
+
+def median_times(fns):
+    """(median seconds, last result) of each of fns: one warm-up call each,
+    then REPEAT rounds in which they take turns (so that a slow spell of
+    the shared machine falls on all of them)."""
+    outs = [fn() for fn in fns]
+    ts = [[] for _ in fns]
     for _ in range(REPEAT):
-        t0 = time.perf_counter()
-        out = fn()
-        ts.append(time.perf_counter() - t0)
-    return float(np.median(ts)), out
+        for k, fn in enumerate(fns):
+            t0 = time.perf_counter()
+            outs[k] = fn()
+            ts[k].append(time.perf_counter() - t0)
+    return [(float(np.median(t)), o) for t, o in zip(ts, outs)]
 
 
 def step_grads(model):
@@ -168,8 +179,7 @@ def train_step_rows(n_in, N):
         return step_grads(model)
 
     rows = []
-    tj, gj = median_time(by_jetgen)
-    tt, gt = median_time(by_torch)
+    (tj, gj), (tt, gt) = median_times([by_jetgen, by_torch])
     ok = all(float((a - b).abs().max() / b.abs().max()) <= 1e-10 for a, b in zip(gj, gt))
     rows.append(("jetgen (Jet, laplacian)", tj, ok))
     rows.append(("torch jets + autograd", tt, True))
@@ -202,8 +212,7 @@ def eval_rows():
                             d2.ctypes.data_as(P))
             return u, du, d2
 
-        tf, rf = median_time(by_file)
-        tp, rp = median_time(lambda: net.hessian(x))
+        (tf, rf), (tp, rp) = median_times([by_file, lambda: net.hessian(x)])
         t0 = time.perf_counter()
         jetgen.load(spec)
         tl = time.perf_counter() - t0
@@ -214,7 +223,8 @@ def eval_rows():
 def main():
     torch.set_num_threads(1)
     print("training step: u, du/dx, Laplacian of every output, an Allen-Cahn residual, backward to every "
-          "parameter; float64, one thread, median of %d" % REPEAT)
+          "parameter; float64, one thread, median of %d; GLIBC_TUNABLES=%s"
+          % (REPEAT, os.environ.get("GLIBC_TUNABLES", "(unset)")))
     print("%-8s %-7s %-30s %12s %12s %s" % ("inputs", "N", "method", "us/point", "vs jetgen", "gradients"))
     for n_in in (1, 3):
         for N in (1000, 10000):

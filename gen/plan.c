@@ -40,7 +40,7 @@ static size_t tile_points(size_t nch, size_t max_rows)
 static size_t lay_out(jg_plan *p, size_t max_rows)
 {
     int o, overflow = 0;
-    size_t bufs;
+    size_t bufs, b;
     p->rows = 0;
     for (o = 0; o < JG_N_MODES; o++) {
         p->tile[o] = tile_points(p->channels[o], max_rows);
@@ -49,7 +49,12 @@ static size_t lay_out(jg_plan *p, size_t max_rows)
     }
     p->buf_len = jg_mul(p->rows, p->width, &overflow);
     p->out_len = jg_mul(p->rows, p->out, &overflow);
-    bufs = jg_mul(p->n_work, p->buf_len, &overflow);
+    for (b = 0, bufs = 0; b < p->n_work; b++) {
+        p->buf_at[b] = bufs;
+        bufs += p->tape ? jg_mul(p->rows, p->buf_ld[b], &overflow) : p->buf_len;
+        overflow |= bufs < p->buf_at[b];
+    }
+    p->buf_at[p->n_work] = bufs;
     bufs = jg_mul(bufs + p->out_len, p->real_bytes, &overflow);
     if (overflow || bufs > SIZE_MAX - 64)
         return SIZE_MAX;
@@ -123,6 +128,7 @@ typedef struct alloc {
     vloc *loc;          /* [n_layers + 1] */
     size_t *last;       /* [n_layers + 1]: the last layer reading it, n_layers for u */
     size_t *buf_last;   /* [n_layers + 1]: the last use of any value in a buffer */
+    size_t *buf_ld;     /* [n_layers + 1]: the widest row stride of a value in a buffer */
     size_t n_bufs;
     int tape;           /* keep every value: no buffer reused, nothing in place */
 } alloc;
@@ -159,6 +165,8 @@ static void place(alloc *al, size_t v, int b, size_t off, size_t ld, size_t at)
     al->loc[v].ld = ld;
     if (al->buf_last[b] == SIZE_MAX || last > al->buf_last[b])
         al->buf_last[b] = last;
+    if (ld > al->buf_ld[b])
+        al->buf_ld[b] = ld;
 }
 
 /* A buffer free at layer i (every value in it last used before i): the
@@ -172,6 +180,7 @@ static int free_buf(alloc *al, size_t i)
             return (int)b;
         }
     al->buf_last[al->n_bufs] = SIZE_MAX;
+    al->buf_ld[al->n_bufs] = 0;
     return (int)al->n_bufs++;
 }
 
@@ -243,11 +252,14 @@ static int make_steps(jg_plan *p)
     al.loc = (vloc *)jg_malloc_n(nv, sizeof *al.loc);
     al.last = (size_t *)jg_malloc_n(nv, sizeof *al.last);
     al.buf_last = (size_t *)jg_malloc_n(nv, sizeof *al.buf_last);
+    al.buf_ld = (size_t *)jg_malloc_n(nv, sizeof *al.buf_ld);
     al.n_bufs = 0;
     al.tape = p->tape;
     p->steps = (jg_step *)jg_malloc_n(max_steps, sizeof *p->steps);
     p->arrays = (jg_plan_array *)jg_malloc_n(2 * m->n_layers, sizeof *p->arrays);
-    if (al.loc == NULL || al.last == NULL || al.buf_last == NULL || p->steps == NULL || p->arrays == NULL)
+    p->buf_at = (size_t *)jg_malloc_n(nv + 1, sizeof *p->buf_at);
+    if (al.loc == NULL || al.last == NULL || al.buf_last == NULL || al.buf_ld == NULL || p->steps == NULL
+        || p->arrays == NULL || p->buf_at == NULL)
         goto done;
     for (i = 0; i < nv; i++)
         al.last[i] = SIZE_MAX;
@@ -428,11 +440,14 @@ static int make_steps(jg_plan *p)
         set_src(s, &al.loc[m->output]);
     }
     p->n_work = al.n_bufs;
+    p->buf_ld = al.buf_ld;
+    al.buf_ld = NULL;
     rc = 0;
 done:
     jg_free(al.loc);
     jg_free(al.last);
     jg_free(al.buf_last);
+    jg_free(al.buf_ld);
     return rc;
 }
 
@@ -648,5 +663,7 @@ void jg_plan_free(jg_plan *p)
         jg_free(p->arrays[i].v);
     jg_free(p->arrays);
     jg_free(p->steps);
+    jg_free(p->buf_ld);
+    jg_free(p->buf_at);
     jg_free(p);
 }

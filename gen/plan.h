@@ -94,6 +94,10 @@ typedef struct jg_plan {
                                    operand as src2 */
     size_t out;                 /* final dense outputs per chunk (0: none) */
     size_t buf_len;             /* numbers per buffer: rows x width, rounded to 64 bytes */
+    size_t *buf_ld;             /* [n_work] owned: the widest row stride of each buffer */
+    size_t *buf_at;             /* [n_work + 1] owned: where buffer b starts in the work,
+                                   in numbers (b x buf_len; a tape plan packs each at
+                                   its own width, rows x buf_ld[b]); [n_work]: out */
     size_t out_len;             /* numbers of the out buffer (0: none) */
     size_t work_bytes;          /* all buffers, plus 64 bytes to align */
     int on_stack;               /* the plain functions keep the work on the stack */

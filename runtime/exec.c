@@ -62,9 +62,9 @@ void jg_exec_free(jg_exec *x)
 #undef FN
 
 void jg_exec_tile_double(const jg_exec *x, int mode, size_t np, const double *xs, double *u, double *du,
-                         double *d2, double *work)
+                         double *d2, double *work, const unsigned char *skip)
 {
-    exec_d_tile(x, mode, np, xs, u, du, d2, work);
+    exec_d_tile(x, mode, np, xs, u, du, d2, work, skip);
 }
 
 void jg_exec_run(const jg_exec *x, int mode, size_t n, const void *xs, void *u, void *du,

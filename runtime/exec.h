@@ -33,8 +33,9 @@ void jg_exec_run(const jg_exec *x, int mode, size_t n, const void *xs, void *u, 
                  void *d2, void *work);
 /* One tile of np <= plan->tile[mode] points of a double plan, its buffers
    in work (64-byte aligned, plan->work_bytes - 64 bytes): what the reverse
-   sweep (grad.c) reads back. u, du, d2 as above (each may be NULL). */
+   sweep (grad.c) reads back. u, du, d2 as above (each may be NULL); skip,
+   if not NULL, flags steps not to run (plan->n_steps, nonzero: skipped). */
 void jg_exec_tile_double(const jg_exec *x, int mode, size_t np, const double *xs, double *u, double *du,
-                         double *d2, double *work);
+                         double *d2, double *work, const unsigned char *skip);
 
 #endif

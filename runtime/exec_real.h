@@ -18,23 +18,25 @@ typedef void (*FN(activate_fn))(FN(act_fn), double, double, size_t, size_t, size
                                 size_t, REAL *, size_t);
 
 static void FN(tile)(const jg_exec *e, int mode, size_t np, const REAL *x, REAL *u, REAL *du,
-                     REAL *d2u, REAL *work)
+                     REAL *d2u, REAL *work, const unsigned char *skip)
 {
     const jg_plan *p = e->plan;
     const size_t n_in = p->m->n_in, n_out = p->m->n_out, nrow = p->channels[mode] * np;
     const size_t n_s = p->m->n_over;
     const size_t *const over = p->m->over;
-    REAL *const out = work + p->n_work * p->buf_len;
+    REAL *const out = work + p->buf_at[p->n_work];
     REAL *rows[JG_TILE_ROWS];
     size_t k, r;
     for (k = 0; k < p->n_steps; k++) {
         const jg_step *s = &p->steps[k];
-        REAL *const src = s->src >= 0 ? work + (size_t)s->src * p->buf_len + s->off : NULL;
-        REAL *const dst = s->dst >= 0 ? work + (size_t)s->dst * p->buf_len + s->off_dst : NULL;
-        REAL *const src2 = s->src2 >= 0 ? work + (size_t)s->src2 * p->buf_len + s->off2 : NULL;
+        REAL *const src = s->src >= 0 ? work + p->buf_at[s->src] + s->off : NULL;
+        REAL *const dst = s->dst >= 0 ? work + p->buf_at[s->dst] + s->off_dst : NULL;
+        REAL *const src2 = s->src2 >= 0 ? work + p->buf_at[s->src2] + s->off2 : NULL;
         const REAL *w = s->w >= 0 ? (const REAL *)e->arrays[s->w] : NULL;
         const REAL *b = s->b >= 0 ? (const REAL *)e->arrays[s->b] : NULL;
         size_t j = 0, m;
+        if (skip != NULL && skip[k])
+            continue;
         switch (s->op) {
         case JG_STEP_SEED:
             ((FN(seed_fn))e->seed)(n_in, nrow, np, x, dst, s->ld_dst);
@@ -96,6 +98,6 @@ static void FN(run)(const jg_exec *e, int mode, size_t n, const REAL *x, REAL *u
         np = n - i < tile ? n - i : tile;
         FN(tile)(e, mode, np, x + i * n_in, u != NULL ? u + i * n_out : NULL,
                  du != NULL ? du + i * n_out * n_in : NULL, d2u != NULL ? d2u + i * n_out * per2 : NULL,
-                 work);
+                 work, NULL);
     }
 }

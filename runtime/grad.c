@@ -144,6 +144,9 @@ struct jg_grad {
     tensor *tensors;            /* owned */
     size_t *w_at, *b_at;        /* per layer: where its weight (B, mul) and bias (add) gradients go, or SIZE_MAX */
     int *act;                   /* per step: the activation's place in the list, or -1 */
+    unsigned char *idle;        /* per step: 1 where the reverse sweep reads nothing it
+                                   makes (a final dense layer's values): skipped when
+                                   no results are asked for */
     jg_kernel_fn dense_back;    /* the runtime's kernel */
     double **wp;                /* per layer: W (or B) in rows padded to ldw, for dense_back (owned) */
     size_t *ldw;
@@ -216,10 +219,49 @@ void jg_grad_free(jg_grad *g)
     jg_free(g->wp);
     jg_free(g->ldw);
     jg_free(g->act);
+    jg_free(g->idle);
     jg_free(g->arrays);
     jg_exec_free(&g->x);
     jg_plan_free(g->p);
     jg_free(g);
+}
+
+/* g->idle: the steps whose values neither the reverse sweep nor a step it
+   needs reads (by buffer, so conservatively): a final dense layer makes
+   most of a network's forward work and only its results read it. 0, or
+   -1 out of memory. */
+static int mark_idle(jg_grad *g)
+{
+    const jg_plan *p = g->p;
+    unsigned char *need = (unsigned char *)jg_malloc(p->n_work + 1);
+    size_t k;
+    g->idle = (unsigned char *)jg_malloc(p->n_steps + 1);
+    if (need == NULL || g->idle == NULL) {
+        jg_free(need);
+        return -1;
+    }
+    memset(need, 0, p->n_work + 1);
+    for (k = 0; k < p->n_steps; k++) {         /* what the reverse sweep reads */
+        const jg_step *s = &p->steps[k];
+        if (s->op == JG_STEP_DENSE || s->op == JG_STEP_MUL)
+            need[s->src] = 1;
+        if (s->op == JG_STEP_ACTIVATE || s->op == JG_STEP_SCALE || s->op == JG_STEP_MUL)
+            need[s->src2] = 1;
+    }
+    for (k = p->n_steps; k-- > 0;) {            /* and what the steps making it read */
+        const jg_step *s = &p->steps[k];
+        const int in_place = s->op == JG_STEP_ACTIVATE || s->op == JG_STEP_SCALE;
+        const int made = s->op == JG_STEP_STORE ? -1 : in_place ? s->src : s->dst;
+        g->idle[k] = !(made >= 0 && need[made]);
+        if (g->idle[k])
+            continue;
+        if (s->src >= 0)
+            need[s->src] = 1;
+        if (s->op == JG_STEP_MUL)
+            need[s->src2] = 1;
+    }
+    jg_free(need);
+    return 0;
 }
 
 jg_grad *jg_grad_new(const jg_model *m, jg_diag *d)
@@ -298,6 +340,8 @@ jg_grad *jg_grad_new(const jg_model *m, jg_diag *d)
                     g->act[k] = a;
         }
     }
+    if (mark_idle(g) != 0)
+        goto oom;
     return g;
 oom:
     jg_diag_error(d, m->spec_path, 0, 0, "out of memory");
@@ -319,7 +363,7 @@ typedef struct tile {
 
 static double *buf(const tile *t, double *base, int b, size_t off)
 {
-    return base + (size_t)b * t->g->p->buf_len + off;
+    return base + t->g->p->buf_at[b] + off;
 }
 
 /* The second-derivative channel of the pair (i, j), i <= j, in mode 2. */
@@ -329,7 +373,8 @@ static size_t pair(size_t n_x, size_t i, size_t j)
 }
 
 /* The cotangents of the results (the caller's layouts, points p0 on) onto
-   the adjoint of the output value (n_out neurons at a, stride ld). */
+   the adjoint of the output value (n_out neurons at a, stride ld): one
+   loop over the neurons per channel, so that each runs contiguously. */
 static void load_cotangents(const tile *t, size_t p0, const double *gu, const double *gdu, const double *gd2,
                             double *a, size_t ld)
 {
@@ -337,25 +382,29 @@ static void load_cotangents(const tile *t, size_t p0, const double *gu, const do
     size_t p, k, i, j;
     for (p = 0; p < np; p++) {
         const size_t q = p0 + p;
-        for (k = 0; k < no; k++) {
-            if (gu != NULL)
-                a[p * ld + k] += gu[q * no + k];
-            for (i = 0; t->mode >= 1 && gdu != NULL && i < nx; i++)
-                a[((1 + i) * np + p) * ld + k] += gdu[(q * no + k) * nx + i];
-            if (gd2 == NULL)
-                continue;
-            if (t->mode == 2) {
-                for (i = 0; i < nx; i++)
-                    for (j = i; j < nx; j++) {
+        double *r;
+        if (gu != NULL)
+            for (r = a + p * ld, k = 0; k < no; k++)
+                r[k] += gu[q * no + k];
+        for (i = 0; t->mode >= 1 && gdu != NULL && i < nx; i++)
+            for (r = a + ((1 + i) * np + p) * ld, k = 0; k < no; k++)
+                r[k] += gdu[(q * no + k) * nx + i];
+        if (gd2 == NULL)
+            continue;
+        if (t->mode == 2) {
+            for (i = 0; i < nx; i++)
+                for (j = i; j < nx; j++)
+                    for (r = a + (pair(nx, i, j) * np + p) * ld, k = 0; k < no; k++) {
                         const double *h = gd2 + (q * no + k) * nx * nx;
-                        a[(pair(nx, i, j) * np + p) * ld + k] += i == j ? h[i * nx + i] : h[i * nx + j] + h[j * nx + i];
+                        r[k] += i == j ? h[i * nx + i] : h[i * nx + j] + h[j * nx + i];
                     }
-            } else if (t->mode == 3) {
-                for (i = 0; i < t->n_s; i++)
-                    a[((1 + nx + i) * np + p) * ld + k] += gd2[(q * no + k) * t->n_s + i];
-            } else if (t->mode == 4) {
-                a[((1 + nx) * np + p) * ld + k] += gd2[q * no + k];
-            }
+        } else if (t->mode == 3) {
+            for (i = 0; i < t->n_s; i++)
+                for (r = a + ((1 + nx + i) * np + p) * ld, k = 0; k < no; k++)
+                    r[k] += gd2[(q * no + k) * t->n_s + i];
+        } else if (t->mode == 4) {
+            for (r = a + ((1 + nx) * np + p) * ld, k = 0; k < no; k++)
+                r[k] += gd2[q * no + k];
         }
     }
 }
@@ -600,7 +649,7 @@ int jg_grad_run(const jg_grad *g, int mode, size_t n, const double *x, const dou
     const jg_plan *pl = g->p;
     const jg_model *m = g->m;
     const size_t per2 = jg_plan_per_output2(m, (jg_mode)mode), tile_np = pl->tile[mode];
-    const size_t half = pl->n_work * pl->buf_len;
+    const size_t half = pl->buf_at[pl->n_work];
     double *space, *work;
     tile t;
     size_t p0, np;
@@ -630,7 +679,8 @@ int jg_grad_run(const jg_grad *g, int mode, size_t n, const double *x, const dou
         t.np = np;
         jg_exec_tile_double(&g->x, mode, np, x + p0 * m->n_in, u != NULL ? u + p0 * m->n_out : NULL,
                             du != NULL ? du + p0 * m->n_out * m->n_in : NULL,
-                            d2 != NULL ? d2 + p0 * m->n_out * per2 : NULL, t.fwd);
+                            d2 != NULL ? d2 + p0 * m->n_out * per2 : NULL, t.fwd,
+                            u == NULL && du == NULL && d2 == NULL ? g->idle : NULL);
         memset(t.adj, 0, half * sizeof *t.adj);
         tile_back(&t, p0, gu, gdu, gd2, gx);
     }

@@ -472,86 +472,114 @@ MODEL__API void model__store(size_t n_out, size_t k0, size_t m, size_t n_x, size
      ab[r][k] += sum_j zb[r][j] W[j][k]      (a's adjoint; its padding gets zeros)
      gw[j][k] += sum_r zb[r][j] a[r][k]      (W's gradient, [n_out][n_in] unpadded)
      gb[j]    += sum_{r < np} zb[r][j]       (b's, value rows only; gb may be NULL)
-   Both products in register blocks of four rows by two vectors (eight
-   accumulators, named so that they stay in registers): one load of W or
-   of a feeds four rows. */
-#define MODEL__BACK4(Y, W0, W1)                                                 \
-    { const model__real y0 = Y(0), y1 = Y(1), y2 = Y(2), y3 = Y(3);             \
-      MODEL__FMA(c00, y0, W0); MODEL__FMA(c01, y0, W1);                         \
-      MODEL__FMA(c10, y1, W0); MODEL__FMA(c11, y1, W1);                         \
-      MODEL__FMA(c20, y2, W0); MODEL__FMA(c21, y2, W1);                         \
-      MODEL__FMA(c30, y3, W0); MODEL__FMA(c31, y3, W1); }
+   Both products are the forward's register blocks turned around: R rows of
+   scalars s[q] = sp[q ldq + i lds] times N vectors vp[i ldv + v V], summed
+   over i < len into R x N accumulators (24 of AVX-512's 32 registers at
+   6 x 4), then written to out[q N + v]. */
+#define MODEL__BACC(q, v) MODEL__FMA(acc##q##v, s##q, w##v);
+#define MODEL__BZERO(q, v) model__vec acc##q##v = zero;
+#define MODEL__BOUT(q, v) out[(q) * nvec + (v)] = acc##q##v;
+#define MODEL__BVEC(q, v) const model__vec w##v = model__load(vi + (v) * MODEL__V);
+#define MODEL__VECS3(X, q) X(q, 0) X(q, 1) X(q, 2)
+#define MODEL__BZERO_4(q) MODEL__VECS4(MODEL__BZERO, q)
+#define MODEL__BZERO_3(q) MODEL__VECS3(MODEL__BZERO, q)
+#define MODEL__BZERO_2(q) MODEL__VECS2(MODEL__BZERO, q)
+#define MODEL__BZERO_1(q) MODEL__VECS1(MODEL__BZERO, q)
+#define MODEL__BACC_4(q) { const model__real s##q = si[(q) * ldq]; MODEL__VECS4(MODEL__BACC, q) }
+#define MODEL__BACC_3(q) { const model__real s##q = si[(q) * ldq]; MODEL__VECS3(MODEL__BACC, q) }
+#define MODEL__BACC_2(q) { const model__real s##q = si[(q) * ldq]; MODEL__VECS2(MODEL__BACC, q) }
+#define MODEL__BACC_1(q) { const model__real s##q = si[(q) * ldq]; MODEL__VECS1(MODEL__BACC, q) }
+#define MODEL__BOUT_4(q) MODEL__VECS4(MODEL__BOUT, q)
+#define MODEL__BOUT_3(q) MODEL__VECS3(MODEL__BOUT, q)
+#define MODEL__BOUT_2(q) MODEL__VECS2(MODEL__BOUT, q)
+#define MODEL__BOUT_1(q) MODEL__VECS1(MODEL__BOUT, q)
+#define MODEL__BACK_FN(R, N)                                                    \
+    static void model__back##R##x##N(size_t len, const model__real *sp, size_t ldq, \
+                                     size_t lds, const model__real *vp, size_t ldv, \
+                                     model__vec *out)                           \
+    {                                                                           \
+        const model__vec zero = {0};                                            \
+        const size_t nvec = N;                                                  \
+        size_t i;                                                               \
+        MODEL__ROWS##R(MODEL__BZERO_##N)                                        \
+        for (i = 0; i < len; i++) {                                             \
+            const model__real *si = sp + i * lds, *vi = vp + i * ldv;           \
+            MODEL__VECS##N(MODEL__BVEC, 0)                                      \
+            MODEL__ROWS##R(MODEL__BACC_##N)                                     \
+        }                                                                       \
+        MODEL__ROWS##R(MODEL__BOUT_##N)                                         \
+    }
+
+MODEL__BACK_FN(6, 4)
+MODEL__BACK_FN(6, 3)
+MODEL__BACK_FN(6, 2)
+MODEL__BACK_FN(6, 1)
+MODEL__BACK_FN(3, 4)
+MODEL__BACK_FN(3, 3)
+MODEL__BACK_FN(3, 2)
+MODEL__BACK_FN(3, 1)
+MODEL__BACK_FN(1, 4)
+MODEL__BACK_FN(1, 3)
+MODEL__BACK_FN(1, 2)
+MODEL__BACK_FN(1, 1)
+
+/* One R x N block of either product, R from the rows left (6, 3, 1), N
+   from the vectors left (4, 3, 2, 1; 3 and 4 where MODEL__WMAX is 4). */
+static void model__back_block(size_t nq, size_t nv, size_t len, const model__real *sp, size_t ldq,
+                              size_t lds, const model__real *vp, size_t ldv, model__vec *out)
+{
+    if (nq == 6)
+        (nv == 4 ? model__back6x4 : nv == 3 ? model__back6x3 : nv == 2 ? model__back6x2 : model__back6x1)(
+            len, sp, ldq, lds, vp, ldv, out);
+    else if (nq == 3)
+        (nv == 4 ? model__back3x4 : nv == 3 ? model__back3x3 : nv == 2 ? model__back3x2 : model__back3x1)(
+            len, sp, ldq, lds, vp, ldv, out);
+    else
+        (nv == 4 ? model__back1x4 : nv == 3 ? model__back1x3 : nv == 2 ? model__back1x2 : model__back1x1)(
+            len, sp, ldq, lds, vp, ldv, out);
+}
+
 MODEL__API void model__dense_back(size_t n_out, size_t n_in, const model__real *wp, size_t ldw, size_t nrow,
                                   size_t np, const model__real *zb, size_t ldz, const model__real *a,
                                   size_t lda, model__real *ab, model__real *gw, model__real *gb)
 {
-    const model__vec zero = {0};
-    size_t r, j, k, q, v;
-    /* ab += zb W: rows of four, two vectors of ab's columns at a time */
-    for (k = 0; k < ldw; k += 2 * MODEL__V) {
-        const int two = ldw - k >= 2 * MODEL__V;
-        for (r = 0; r + 4 <= nrow; r += 4) {
-            const model__real *z0 = zb + r * ldz;
-            model__vec c00 = zero, c01 = zero, c10 = zero, c11 = zero, c20 = zero, c21 = zero, c30 = zero,
-                       c31 = zero;
-            model__vec out[8];
-#define MODEL__ZB(q) z0[(q) * ldz + j]
-            if (two)
-                for (j = 0; j < n_out; j++) {
-                    const model__vec w0 = model__load(wp + j * ldw + k), w1 = model__load(wp + j * ldw + k + MODEL__V);
-                    MODEL__BACK4(MODEL__ZB, w0, w1)
-                }
-            else
-                for (j = 0; j < n_out; j++) {
-                    const model__vec w0 = model__load(wp + j * ldw + k);
-                    MODEL__BACK4(MODEL__ZB, w0, zero)
-                }
-#undef MODEL__ZB
-            out[0] = c00, out[1] = c01, out[2] = c10, out[3] = c11;
-            out[4] = c20, out[5] = c21, out[6] = c30, out[7] = c31;
-            for (q = 0; q < 4; q++)
-                for (v = 0; v < (two ? 2u : 1u); v++) {
+    model__vec out[24];
+    model__real tmp[MODEL__V];
+    size_t r, j, k, q, v, nq, nv, left, m;
+    /* ab += zb W: rows r of zb (scalars along j) times rows j of W */
+    for (r = 0; r < nrow; r += nq) {
+        nq = nrow - r >= 6 ? 6 : nrow - r >= 3 ? 3 : 1;
+        for (k = 0; k < ldw; k += nv * MODEL__V) {
+            left = (ldw - k) / MODEL__V;
+            nv = MODEL__WMAX >= 4 && left >= 3 ? (left >= 4 ? 4 : 3) : left >= 2 ? 2 : 1;
+            model__back_block(nq, nv, n_out, zb + r * ldz, ldz, 1, wp + k, ldw, out);
+            for (q = 0; q < nq; q++)
+                for (v = 0; v < nv; v++) {
                     model__real *d = ab + (r + q) * lda + k + v * MODEL__V;
-                    model__put(d, model__load(d) + out[2 * q + v]);
+                    model__put(d, model__load(d) + out[q * nv + v]);
                 }
         }
-        for (; r < nrow; r++)           /* the last rows, one at a time */
-            for (v = 0; v < (two ? 2u : 1u); v++) {
-                model__vec c = zero;
-                model__real *d = ab + r * lda + k + v * MODEL__V;
-                for (j = 0; j < n_out; j++)
-                    MODEL__FMA(c, zb[r * ldz + j], model__load(wp + j * ldw + k + v * MODEL__V));
-                model__put(d, model__load(d) + c);
-            }
     }
-    /* gw += zb^T a: outputs of four, two vectors of gw's columns at a time
-       (zb's padding beyond n_out is read, never stored) */
-    for (k = 0; k < n_in; k += 2 * MODEL__V) {
-        const int two = lda - k >= 2 * MODEL__V;
-        const size_t w = n_in - k < 2 * MODEL__V ? n_in - k : 2 * MODEL__V;
-        for (j = 0; j < n_out; j += 4) {
-            const size_t nq = n_out - j < 4 ? n_out - j : 4;
-            model__vec c00 = zero, c01 = zero, c10 = zero, c11 = zero, c20 = zero, c21 = zero, c30 = zero,
-                       c31 = zero;
-            model__vec out[8];
-            model__real tmp[2 * MODEL__V];
-            size_t i;
-#define MODEL__ZT(q) zi[q]
-            for (i = 0; i < nrow; i++) {
-                const model__real *ai = a + i * lda + k, *zi = zb + i * ldz + j;
-                const model__vec a0 = model__load(ai), a1 = two ? model__load(ai + MODEL__V) : zero;
-                MODEL__BACK4(MODEL__ZT, a0, a1)
-            }
-#undef MODEL__ZT
-            out[0] = c00, out[1] = c01, out[2] = c10, out[3] = c11;
-            out[4] = c20, out[5] = c21, out[6] = c30, out[7] = c31;
-            for (q = 0; q < nq; q++) {
-                model__real *g = gw + (j + q) * n_in + k;
-                model__put(tmp, out[2 * q]);
-                model__put(tmp + MODEL__V, out[2 * q + 1]);
-                for (v = 0; v < w; v++)
-                    g[v] += tmp[v];
-            }
+    /* gw += zb^T a: outputs j (scalars zb[i][j] along the rows i) times
+       rows i of a; zb's padding beyond n_out is read, never stored */
+    for (j = 0; j < n_out; j += nq) {
+        nq = n_out - j >= 6 ? 6 : n_out - j >= 3 ? 3 : 1;
+        for (k = 0; k < n_in; k += nv * MODEL__V) {
+            left = (lda - k) / MODEL__V;
+            nv = MODEL__WMAX >= 4 && left >= 3 ? (left >= 4 ? 4 : 3) : left >= 2 ? 2 : 1;
+            model__back_block(nq, nv, nrow, zb + j, 1, ldz, a + k, lda, out);
+            for (q = 0; q < nq; q++)
+                for (v = 0; v < nv && k + v * MODEL__V < n_in; v++) {
+                    model__real *g = gw + (j + q) * n_in + k + v * MODEL__V;
+                    m = n_in - k - v * MODEL__V < MODEL__V ? n_in - k - v * MODEL__V : MODEL__V;
+                    if (m == MODEL__V) {
+                        model__put(g, model__load(g) + out[q * nv + v]);
+                        continue;
+                    }
+                    model__put(tmp, out[q * nv + v]);
+                    while (m-- > 0)
+                        g[m] += tmp[m];
+                }
         }
     }
     if (gb != NULL)
@@ -559,7 +587,6 @@ MODEL__API void model__dense_back(size_t n_out, size_t n_in, const model__real *
             for (j = 0; j < n_out; j++)
                 gb[j] += zb[r * ldz + j];
 }
-#undef MODEL__BACK4
 /**** end dense_back ****/
 
 /**** begin scale ****/

@@ -17,7 +17,8 @@
    - the dense kernel against a plain triple loop, for every shape of
      register block and edge (rows 1-13, widths 8-72, with and without
      bias, row pointers or a strided buffer, first column 0, 8 or 16 of
-     weights in panels). */
+     weights in panels); its reverse (model__dense_back, for training)
+     against plain loops for every block shape and edge. */
 #include <check.h>
 #include <float.h>
 #include <math.h>
@@ -274,6 +275,79 @@ START_TEST(dense_matches_a_plain_loop)
 }
 END_TEST
 
+/* model__dense_back against plain loops in long double, for every shape
+   of register block and edge: rows 1-14 (blocks of 6, 3, 1), outputs 1-20
+   and 37, inputs 1-72 (vectors of 4, 3, 2, 1 and a partial one), with
+   and without the bias; the accumulators start from values already there
+   (the sweep adds), and nothing is written past a row or a gradient. */
+START_TEST(dense_back_matches_plain_loops)
+{
+    enum { LD = 80 };
+    static double w[37 * LD], zb[14 * 40], a[14 * LD], ab[14 * LD], gw[37 * 72 + 8], gb[37 + 8];
+    static double ab0[14 * LD], gw0[37 * 72 + 8], gb0[37 + 8];
+    const size_t nrow = 1 + (size_t)_i % 14, n_out = _i / 14 % 21 < 20 ? 1 + (size_t)_i / 14 % 21 : 37;
+    const size_t n_in = 1 + ((size_t)_i * 7) % 72, ldw = (n_in + 7) / 8 * 8, np = 1 + (size_t)_i % nrow;
+    const int bias = _i / (14 * 21) == 0;
+    unsigned long long seed = 7 + (unsigned long long)_i;
+    size_t r, j, k;
+    for (j = 0; j < 37; j++)
+        for (k = 0; k < LD; k++)
+            w[j * LD + k] = k < n_in ? arg(&seed) > 0 ? 0.75 - (double)(j % 5) / 8 : (double)(k % 9) / 9 : 0.0;
+    for (k = 0; k < 14 * 40; k++)
+        zb[k] = (double)((k * 7919) % 29) / 29.0 - 0.5;
+    for (k = 0; k < 14 * LD; k++) {
+        a[k] = (double)((k * 104729) % 31) / 31.0 - 0.25;
+        ab0[k] = (double)(k % 5) / 4.0;
+    }
+    for (k = 0; k < 37 * 72 + 8; k++)
+        gw0[k] = (double)(k % 3);
+    for (k = 0; k < 37 + 8; k++)
+        gb0[k] = (double)(k % 4);
+    memcpy(ab, ab0, sizeof ab);
+    memcpy(gw, gw0, sizeof gw);
+    memcpy(gb, gb0, sizeof gb);
+    /* W as rows padded to ldw, packed (stride ldw) */
+    {
+        static double wp[37 * LD];
+        for (j = 0; j < n_out; j++)
+            for (k = 0; k < ldw; k++)
+                wp[j * ldw + k] = w[j * LD + k];
+        model__dense_back(n_out, n_in, wp, ldw, nrow, np, zb, 40, a, LD, ab, gw, bias ? gb : NULL);
+    }
+    for (r = 0; r < nrow; r++)
+        for (k = 0; k < LD; k++) {
+            long double s = ab0[r * LD + k];
+            for (j = 0; k < ldw && j < n_out; j++)
+                s += (long double)zb[r * 40 + j] * w[j * LD + k];
+            ck_assert_msg(fabs(ab[r * LD + k] - (double)s) <= 1e-13 * (1.0 + fabsl(s)),
+                          "rows %zu, out %zu, in %zu: ab[%zu][%zu] = %.17g, want %.17Lg", nrow, n_out, n_in, r, k,
+                          ab[r * LD + k], s);
+        }
+    for (j = 0; j < 37; j++)
+        for (k = 0; k < 72; k++) {
+            const size_t at = j * n_in + k;
+            long double s;
+            if (j >= n_out || k >= n_in)
+                continue;
+            s = gw0[at];
+            for (r = 0; r < nrow; r++)
+                s += (long double)zb[r * 40 + j] * a[r * LD + k];
+            ck_assert_msg(fabs(gw[at] - (double)s) <= 1e-13 * (1.0 + fabsl(s)),
+                          "rows %zu, out %zu, in %zu: gw[%zu][%zu] = %.17g, want %.17Lg", nrow, n_out, n_in, j, k,
+                          gw[at], s);
+        }
+    for (k = n_out * n_in; k < 37 * 72 + 8; k++)
+        ck_assert_msg(gw[k] == gw0[k], "wrote past the gradient: gw[%zu]", k);
+    for (j = 0; j < 37 + 8; j++) {
+        long double s = gb0[j];
+        for (r = 0; bias && j < n_out && r < np; r++)
+            s += zb[r * 40 + j];
+        ck_assert_msg(fabs(gb[j] - (double)s) <= 1e-13 * (1.0 + fabsl(s)), "gb[%zu] = %.17g, want %.17Lg", j,
+                      gb[j], s);
+    }
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("kernels");
@@ -285,6 +359,7 @@ int main(void)
     tcase_add_test(tc, sin_and_cos_are_accurate);
     tcase_add_test(tc, exp_expm1_log1p_are_accurate);
     tcase_add_loop_test(tc, dense_matches_a_plain_loop, 0, 13 * 9 * 4);
+    tcase_add_loop_test(tc, dense_back_matches_plain_loops, 0, 14 * 21 * 2);
     suite_add_tcase(s, tc);
     return tu_run_suite(s);
 }

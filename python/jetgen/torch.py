@@ -26,6 +26,8 @@ than trained wrong. Computes in float64; float32 inputs give float32
 results (computed in float64, rounded once) and float32 gradients.
 """
 
+import sys
+
 import numpy as np
 import torch
 
@@ -53,6 +55,23 @@ class Jet:
                         % (", ".join(missing), "is" if len(missing) == 1 else "are"))
         self.params = [(name, params[name]) for name in read if name in params]
         self._versions = {}
+        self._spare = []        # the last two calls' result arrays, reused once nobody else holds them
+
+    def _free_results(self, n):
+        """Result arrays of an earlier call with n points that nothing but
+        this Jet refers to any more (the tensors made from them are gone),
+        to be written again instead of allocating fresh pages (which the
+        kernel zeroes); else None. Two sets are kept: in a loop written
+        `u, du, lap = jet(x)`, the last call's tensors live until the call
+        returns."""
+        for k, spare in enumerate(self._spare):
+            if spare[0].shape[0] == n and all(sys.getrefcount(a) <= 3 for a in spare):
+                return self._spare.pop(k)      # 3: the tuple, a, getrefcount's argument
+        return None
+
+    def _keep_results(self, res):
+        self._spare.append(tuple(res))
+        del self._spare[:-2]
 
     def _sync(self):
         """Copies the module's parameters that changed since the last call."""
@@ -91,9 +110,11 @@ class _JetFunction(torch.autograd.Function):
     def forward(ctx, jet, x, *params):
         jet._sync()
         xs = x.detach().to(torch.float64).cpu().numpy()
-        res = getattr(jet.net, "eval" if jet.mode == "eval" else jet.mode)(xs)
+        res = getattr(jet.net, "eval" if jet.mode == "eval" else jet.mode)(xs, out=jet._free_results(len(xs)))
         if jet.mode == "eval":
             res = (res,)
+        jet._keep_results(res)
+        ctx.set_materialize_grads(False)    # an unused result's cotangent is None, not zeros to read
         ctx.jet = jet
         ctx.xs = xs
         ctx.dtype = x.dtype
