@@ -7,6 +7,7 @@
    a file instead (the module's, as tools/jetgen_export.py writes them). */
 #include <dlfcn.h>
 #include <errno.h>
+#include <float.h>
 #include <jansson.h>
 #include <math.h>
 #include <stdio.h>
@@ -36,8 +37,9 @@ static const char usage_verify[] =
     "                    (default -1:1), --count of them (default 16), from a\n"
     "                    fixed --seed (default 1; splitmix64)\n"
     "  --precision P     the precision of the code checked (default double)\n"
-    "  --tolerance T     the largest error allowed (default 1e-8 in double,\n"
-    "                    1e-2 in float)\n"
+    "  --tolerance T     the largest error allowed (default 1e-8 in double; in\n"
+    "                    float, per quantity from float's epsilon and the\n"
+    "                    network's conditioning)\n"
     "  --library FILE.so check this shared object, built from the emitted file\n"
     "                    of the same SPEC, instead of the JIT's code; its\n"
     "                    functions are NAME_eval, ... (--prefix, default model)\n"
@@ -45,7 +47,7 @@ static const char usage_verify[] =
     "                    \"points\", \"u\", \"du\" and \"d2u\" (the full Hessian) as\n"
     "                    `jetgen eval --format json` writes them, e.g. PyTorch's\n"
     "                    for the module (jetgen_export.py --reference); the\n"
-    "                    tolerance defaults to 1e-10 (1e-3 in float)\n";
+    "                    tolerance defaults to 1e-10 (in float, as above)\n";
 
 /* The reference file: its points, and u, du, d2u at each (in the layouts
    of the emitted functions). */
@@ -172,6 +174,144 @@ static double next_uniform(unsigned long long *s)
     z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
     z ^= z >> 31;
     return (double)(z >> 11) * (1.0 / 9007199254740992.0);
+}
+
+/* Quantities diag and lap of one point from its full d2u (and the same of
+   their error estimates, when err is not NULL). */
+static void fold_second(const jg_model *m, long double **ref, long double **err)
+{
+    const size_t ni = m->n_in;
+    size_t k, i;
+    for (k = 0; k < m->n_out; k++) {
+        ref[Q_LAP][k] = 0;
+        if (err != NULL)
+            err[Q_LAP][k] = 0;
+        for (i = 0; i < m->n_over; i++) {      /* over the chosen inputs (spec: over) */
+            const size_t s = m->over != NULL ? m->over[i] : i, at = (k * ni + s) * ni + s;
+            ref[Q_DIAG][k * m->n_over + i] = ref[Q_D2U][at];
+            ref[Q_LAP][k] += ref[Q_D2U][at];
+            if (err != NULL) {
+                err[Q_DIAG][k * m->n_over + i] = err[Q_D2U][at];
+                err[Q_LAP][k] += err[Q_D2U][at];
+            }
+        }
+    }
+}
+
+/* The numbers of layer i's arrays (weights, bias, a scale's factors and
+   terms) as (pointer, count) pairs into a; their number. */
+static size_t layer_arrays(jg_layer *l, double **a, size_t *n)
+{
+    size_t c = 0;
+    const size_t nw = l->kind == JG_FOURIER ? l->n_out / 2 * l->n_in
+                    : l->kind == JG_SCALE ? l->n_out : l->n_out * l->n_in;
+    if (l->kind != JG_DENSE && l->kind != JG_MATMUL && l->kind != JG_FOURIER && l->kind != JG_SCALE)
+        return 0;
+    if (l->w != NULL)
+        a[c] = l->w, n[c++] = nw;
+    if (l->b != NULL)
+        a[c] = l->b, n[c++] = l->n_out;
+    return c;
+}
+
+#define FLOAT_TRIALS 2      /* perturbed networks */
+#define FLOAT_MARGIN 16.0   /* the tolerance over the largest change they make */
+
+/* The tolerances of float, one per quantity, from float's epsilon and the
+   network's conditioning: the long-double reference of the network is
+   computed again with every weight, bias and scale factor, and x, moved
+   by a random relative amount of at most float's unit roundoff (what
+   rounding them to float does, and about what float's rounding in each
+   sum and activation does), FLOAT_TRIALS times; a quantity's tolerance is
+   FLOAT_MARGIN times the largest change (the error measure of judge) at
+   any point, and at least 32 FLT_EPSILON. m's numbers are restored. 0, or
+   -1: out of memory. */
+static int float_tolerances(jg_model *m, const cli_points *pts, double *tolq)
+{
+    const size_t ni = m->n_in, no = m->n_out;
+    const long double u_f = (long double)FLT_EPSILON / 2;
+    jg_fdiff *fd = jg_fdiff_new(m);
+    long double *base[N_Q], *pert[N_Q], *e_du = NULL, *e_d2 = NULL;
+    double *saved = NULL, *xp = NULL;
+    double *arr[4];
+    size_t cnt[4], n_saved = 0, i, j, k, p, c, t;
+    unsigned long long s;
+    int q, rc = -1;
+    memset(base, 0, sizeof base);
+    memset(pert, 0, sizeof pert);
+    for (i = 0; i < m->n_layers; i++)
+        for (c = layer_arrays(&m->layers[i], arr, cnt); c-- > 0;)
+            n_saved += cnt[c];
+    saved = (double *)jg_malloc_n(n_saved + 1, sizeof *saved);
+    xp = (double *)jg_malloc_n(ni, sizeof *xp);
+    e_du = (long double *)jg_malloc_n(no * ni, sizeof *e_du);
+    e_d2 = (long double *)jg_malloc_n(no * ni * ni, sizeof *e_d2);
+    for (q = 0; q < N_Q; q++) {
+        base[q] = (long double *)jg_malloc_n(q_len(m, q), sizeof(long double));
+        pert[q] = (long double *)jg_malloc_n(q_len(m, q), sizeof(long double));
+        if (base[q] == NULL || pert[q] == NULL)
+            goto done;
+        tolq[q] = 0;
+    }
+    if (fd == NULL || saved == NULL || xp == NULL || e_du == NULL || e_d2 == NULL)
+        goto done;
+    for (i = 0, k = 0; i < m->n_layers; i++)
+        for (c = layer_arrays(&m->layers[i], arr, cnt); c-- > 0; k += cnt[c])
+            memcpy(saved + k, arr[c], cnt[c] * sizeof *saved);
+    for (p = 0; p < pts->n; p++) {
+        const double *x = pts->x + p * ni;
+        long double biggest = 0;
+        if (jg_fdiff_jet(fd, x, base[Q_U], base[Q_DU], e_du, base[Q_D2U], e_d2) != 0)
+            goto done;
+        fold_second(m, base, NULL);
+        for (q = 0; q < N_Q; q++)
+            for (k = 0; k < q_len(m, q); k++)
+                if (fabsl(base[q][k]) > biggest)
+                    biggest = fabsl(base[q][k]);
+        for (t = 1; t <= FLOAT_TRIALS; t++) {
+            s = 0x6a09e667f3bcc908ull * t + p;
+            for (i = 0; i < m->n_layers; i++)
+                for (c = layer_arrays(&m->layers[i], arr, cnt); c-- > 0;)
+                    for (j = 0; j < cnt[c]; j++)
+                        arr[c][j] = (double)((long double)arr[c][j] * (1 + u_f * (2 * next_uniform(&s) - 1)));
+            for (i = 0; i < ni; i++)
+                xp[i] = (double)((long double)x[i] * (1 + u_f * (2 * next_uniform(&s) - 1)));
+            rc = jg_fdiff_jet(fd, xp, pert[Q_U], pert[Q_DU], e_du, pert[Q_D2U], e_d2);
+            for (i = 0, k = 0; i < m->n_layers; i++)       /* m as it was */
+                for (c = layer_arrays(&m->layers[i], arr, cnt); c-- > 0; k += cnt[c])
+                    memcpy(arr[c], saved + k, cnt[c] * sizeof *saved);
+            if (rc != 0)
+                goto done;
+            rc = -1;
+            fold_second(m, pert, NULL);
+            for (q = 0; q < N_Q; q++) {
+                long double scale = 1e-3L * biggest, change = 0;
+                for (k = 0; k < q_len(m, q); k++)
+                    if (fabsl(base[q][k]) > scale)
+                        scale = fabsl(base[q][k]);
+                for (k = 0; scale > 0 && k < q_len(m, q); k++)
+                    if (fabsl(pert[q][k] - base[q][k]) / scale > change)
+                        change = fabsl(pert[q][k] - base[q][k]) / scale;
+                if (FLOAT_MARGIN * (double)change > tolq[q])
+                    tolq[q] = FLOAT_MARGIN * (double)change;
+            }
+        }
+    }
+    for (q = 0; q < N_Q; q++)
+        if (tolq[q] < 32 * FLT_EPSILON)
+            tolq[q] = 32 * FLT_EPSILON;
+    rc = 0;
+done:
+    for (q = 0; q < N_Q; q++) {
+        jg_free(base[q]);
+        jg_free(pert[q]);
+    }
+    jg_free(saved);
+    jg_free(xp);
+    jg_free(e_du);
+    jg_free(e_d2);
+    jg_fdiff_free(fd);
+    return rc;
 }
 
 /* "entry" of quantity q as indices: u[k], du[k][i], d2u[k][i][j]. */
@@ -402,7 +542,8 @@ int cli_verify(int argc, char **argv)
     cli_points pts = {0, 0, NULL};
     const char *spec = NULL, *pfile = NULL, *library = NULL, *prefix = "model", *rfile = NULL;
     reference rf = {NULL, NULL, NULL};
-    double lo = -1, hi = 1, tol = 0;
+    double lo = -1, hi = 1, tol = 0, tolq[N_Q];
+    int derived = 0;                /* float's tolerances from its epsilon and the network */
     const char *range_arg = NULL;
     double *rlo = NULL, *rhi = NULL;    /* per input */
     unsigned long long seed = 1, state;
@@ -413,7 +554,7 @@ int cli_verify(int argc, char **argv)
     double *jet[JG_N_MODES][3];
     long double *ref[N_Q], *err[N_Q];
     worst w[N_Q];
-    size_t p, k, i, ni, no;
+    size_t p, k, ni, no;
     int mode, q, rc = EXIT_INPUT, failed = 0;
 
     memset(jet, 0, sizeof jet);
@@ -484,8 +625,11 @@ int cli_verify(int argc, char **argv)
         return cli_usage_error(usage_verify, "%s", "no SPEC given");
     if (rfile != NULL && pfile != NULL)
         return cli_usage_error(usage_verify, "%s", "--reference brings its own points: no --points with it");
+    derived = tol == 0 && precision == JG_NET_FLOAT;
     if (tol == 0)
-        tol = rfile != NULL ? (precision == JG_NET_FLOAT ? 1e-3 : 1e-10) : precision == JG_NET_FLOAT ? 1e-2 : 1e-8;
+        tol = rfile != NULL ? 1e-10 : 1e-8;
+    for (q = 0; q < N_Q; q++)
+        tolq[q] = tol;
 
     m = jg_model_load(spec, &d);
     if (m == NULL)
@@ -597,6 +741,11 @@ int cli_verify(int argc, char **argv)
         }
     }
 
+    if (derived && float_tolerances(m, &pts, tolq) != 0) {
+        jg_diag_error(&d, spec, 0, 0, "out of memory for the reference");
+        goto done;
+    }
+
     /* the reference, point by point, and the comparison */
     fd = jg_fdiff_new(m);
     for (q = 0; q < N_Q; q++) {
@@ -625,17 +774,9 @@ int cli_verify(int argc, char **argv)
             jg_diag_error(&d, spec, 0, 0, "out of memory for the reference");
             goto done;
         }
-        for (k = 0; k < no; k++) {
+        for (k = 0; k < no; k++)
             err[Q_U][k] = 0;
-            ref[Q_LAP][k] = err[Q_LAP][k] = 0;
-            for (i = 0; i < m->n_over; i++) {      /* over the chosen inputs (spec: over) */
-                const size_t s = m->over != NULL ? m->over[i] : i, at = (k * ni + s) * ni + s;
-                ref[Q_DIAG][k * m->n_over + i] = ref[Q_D2U][at];
-                err[Q_DIAG][k * m->n_over + i] = err[Q_D2U][at];
-                ref[Q_LAP][k] += ref[Q_D2U][at];
-                err[Q_LAP][k] += err[Q_D2U][at];
-            }
-        }
+        fold_second(m, ref, err);
         for (q = 0; q < N_Q; q++)
             for (k = 0; k < q_len(m, q); k++)
                 if (fabsl(ref[q][k]) > biggest)
@@ -649,7 +790,7 @@ int cli_verify(int argc, char **argv)
                 if (!(quantities_of(mode) & (1u << q)))
                     continue;
                 w[q].modes |= 1u << mode;
-                judge(&w[q], mode, p, j + p * len, ref[q], err[q], len, 1e-3L * biggest, tol);
+                judge(&w[q], mode, p, j + p * len, ref[q], err[q], len, 1e-3L * biggest, tolq[q]);
             }
         }
     }
@@ -682,17 +823,23 @@ int cli_verify(int argc, char **argv)
                                                                                          1 - JG_FDIFF_LEVELS));
     printf("  error:     |code - reference| / the largest |reference| of the quantity at the point\n"
            "             (at least 1e-3 of the point's largest number); entries whose difference\n"
-           "             estimate is less sure than tolerance / 4 are not judged\n\n");
+           "             estimate is less sure than tolerance / 4 are not judged\n");
+    if (derived)
+        printf("  tolerance: float's, per quantity: %g times the largest change of the reference when\n"
+               "             every weight and x moves by up to float's unit roundoff (%d tries), at\n"
+               "             least 32 FLT_EPSILON; --tolerance T sets one for all\n", FLOAT_MARGIN,
+               FLOAT_TRIALS);
+    printf("\n");
     printf("  %-9s %-10s %-13s %8s %10s  %s\n", "quantity", "worst", "tolerance", "judged", "not judged",
            "functions");
     for (q = 0; q < N_Q; q++) {
         if (w[q].modes == 0)
             continue;
-        printf("  %-9s %-10.3g %-13.3g %8zu %10zu ", q_name[q], w[q].err, tol, w[q].judged, w[q].unjudged);
+        printf("  %-9s %-10.3g %-13.3g %8zu %10zu ", q_name[q], w[q].err, tolq[q], w[q].judged, w[q].unjudged);
         for (mode = 0; mode < JG_N_MODES; mode++)
             if (w[q].modes & (1u << mode))
                 printf(" %s", fn_suffix[mode]);
-        printf("%s\n", w[q].err > tol || w[q].judged == 0 ? "  FAILED" : "");
+        printf("%s\n", w[q].err > tolq[q] || w[q].judged == 0 ? "  FAILED" : "");
     }
     for (q = 0; q < N_Q; q++) {
         if (w[q].modes == 0)
@@ -701,17 +848,22 @@ int cli_verify(int argc, char **argv)
             printf("\nFAILED: %s: no entry could be judged (the differences are not sure enough at\n"
                    "this tolerance: a kink of relu or hardtanh near every point?)\n", q_name[q]);
             failed = 1;
-        } else if (w[q].err > tol) {
+        } else if (w[q].err > tolq[q]) {
             printf("\nFAILED: %s from %s_%s at point %zu ", q_name[q], prefix, fn_suffix[w[q].mode],
                    w[q].point + 1);
             print_point(m, pts.x + w[q].point * ni);
             printf(":\n  ");
             print_entry(m, q, w[q].entry);
-            printf(" = %.17g, reference %.17g: error %.3g > %.3g\n", w[q].jet, w[q].ref, w[q].err, tol);
+            printf(" = %.17g, reference %.17g: error %.3g > %.3g\n", w[q].jet, w[q].ref, w[q].err, tolq[q]);
             failed = 1;
         }
     }
-    printf(failed ? "\nverify: FAILED\n" : "\nverify: every quantity within %.3g\n", tol);
+    if (failed)
+        printf("\nverify: FAILED\n");
+    else if (derived)
+        printf("\nverify: every quantity within its tolerance\n");
+    else
+        printf("\nverify: every quantity within %.3g\n", tol);
     if (fflush(stdout) != 0 || ferror(stdout))
         jg_diag_error(&d, "<stdout>", 0, 0, "write error");
     else

@@ -4,6 +4,7 @@
 #include "kernels.h"
 
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -41,7 +42,7 @@ static void pick_once(void)
     isa = pick();
 }
 
-const jg_kernel_set *jg_kernels_best(int is_float)
+static const jg_kernel_set *best(int is_float)
 {
     pthread_once(&isa_once, pick_once);     /* threads may ask at once */
 #if defined(JG_X86_VARIANTS)
@@ -51,4 +52,69 @@ const jg_kernel_set *jg_kernels_best(int is_float)
         return is_float ? &jg_kernel_avx2_f_set : &jg_kernel_avx2_set;
 #endif
     return is_float ? &jg_kernel_baseline_f_set : &jg_kernel_baseline_set;
+}
+
+#if defined(JG_MUTANT)
+/* The mutation test's build only (jetgen-mutant, tests/meson.build): with
+   JETGEN_MUTANT=NAME:ORDER:FACTOR in the environment, activation NAME's
+   kernel gives s (ORDER 0), s' (1) or s'' (2) times 1 + FACTOR, in both
+   precisions, so that the suite can show that `verify` catches it. */
+typedef void (*act_d)(size_t, double, double, const double *, double *, double *, double *);
+typedef void (*act_f)(size_t, double, double, const float *, float *, float *, float *);
+static jg_kernel_set mutant[2];
+static act_d mutant_orig_d;
+static act_f mutant_orig_f;
+static int mutant_on, mutant_order;
+static double mutant_factor;
+
+static void mutant_d(size_t n, double p, double q, const double *z, double *s0, double *s1, double *s2)
+{
+    double *s = mutant_order == 0 ? s0 : mutant_order == 1 ? s1 : s2;
+    size_t k;
+    mutant_orig_d(n, p, q, z, s0, s1, s2);
+    for (k = 0; s != NULL && k < n; k++)
+        s[k] *= 1.0 + mutant_factor;
+}
+
+static void mutant_f(size_t n, double p, double q, const float *z, float *s0, float *s1, float *s2)
+{
+    float *s = mutant_order == 0 ? s0 : mutant_order == 1 ? s1 : s2;
+    size_t k;
+    mutant_orig_f(n, p, q, z, s0, s1, s2);
+    for (k = 0; s != NULL && k < n; k++)
+        s[k] = (float)((double)s[k] * (1.0 + mutant_factor));
+}
+
+static pthread_once_t mutant_once = PTHREAD_ONCE_INIT;
+
+static void make_mutant(void)
+{
+    const char *spec = getenv("JETGEN_MUTANT");
+    char name[32];
+    size_t i;
+    if (spec == NULL || sscanf(spec, "%31[a-z_0-9]:%d:%lf", name, &mutant_order, &mutant_factor) != 3)
+        return;
+    mutant[0] = *best(0);
+    mutant[1] = *best(1);
+    for (i = 0; i < JG_N_KERNELS; i++)
+        if (strcmp(mutant[0].k[i].name, name) == 0) {
+            act_d d = mutant_d;
+            act_f f = mutant_f;
+            memcpy(&mutant_orig_d, &mutant[0].k[i].fn, sizeof d);
+            memcpy(&mutant_orig_f, &mutant[1].k[i].fn, sizeof f);
+            memcpy(&mutant[0].k[i].fn, &d, sizeof d);
+            memcpy(&mutant[1].k[i].fn, &f, sizeof f);
+            mutant_on = 1;
+        }
+}
+#endif
+
+const jg_kernel_set *jg_kernels_best(int is_float)
+{
+#if defined(JG_MUTANT)
+    pthread_once(&mutant_once, make_mutant);
+    if (mutant_on)
+        return &mutant[is_float != 0];
+#endif
+    return best(is_float);
 }

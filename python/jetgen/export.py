@@ -24,9 +24,11 @@ Every export is checked: the module (a float64 copy, in eval mode) and the
 exported network (through `jetgen eval`) are evaluated at random points of
 the domain (default [-1, 1] per input), and u, du/dx and d2u/dx2 must agree
 to 1e-12 (u) and 1e-10 (derivatives) normwise, or, where the network is
-ill-conditioned, jetgen must be no worse than twice PyTorch's own float64
-error against the network in long double (`jetgen eval --oracle`), with
-PyTorch within 1e-3 of it (an ExportWarning says so). Otherwise
+ill-conditioned, jetgen must be no worse than 8 times PyTorch's own
+float64 error against the network in long double (`jetgen eval --oracle`),
+with PyTorch within 1e-3 of it (an ExportWarning says so): both errors are
+amplified rounding, which moves with the order of the sums (PyTorch on
+OpenBLAS against the reference BLAS moved its error 3-fold). Otherwise
 ExportError says how far apart they were, and nothing is written. An existing file at the
 spec's or weights' path is replaced only if jetgen_export wrote it (its
 first line says so). Uses torch and the standard library only; the weights
@@ -374,7 +376,7 @@ def _check(module, widths, output, spec_path, n_in, domain, count, detaches=Fals
     note = ""
     if bad and all(errs[k] == errs[k] for k in bad) and not detaches:
         # an ill-conditioned network: both against the network in long double
-        # (`jetgen eval --oracle`); jetgen passes when no worse than PyTorch,
+        # (`jetgen eval --oracle`); jetgen passes when no worse than 8 times PyTorch,
         # and PyTorch itself is near it (rounding amplified, not another
         # function: within 1e-3)
         oracle = _oracle(spec_path, xs)
@@ -385,7 +387,7 @@ def _check(module, widths, output, spec_path, n_in, domain, count, detaches=Fals
                                       torch.tensor(oracle[k][p], dtype=torch.float64)) for p in range(len(xs)))
                 e_torch = max(_normwise(torch.tensor(numbers[k][p], dtype=torch.float64),
                                         torch.tensor(oracle[k][p], dtype=torch.float64)) for p in range(len(xs)))
-                if not (e_jet <= max(tols[k], 2.0 * e_torch) and e_torch <= 1e-3):
+                if not (e_jet <= max(tols[k], 8.0 * e_torch) and e_torch <= 1e-3):
                     still.append(k)
                 note += "; %s against long double: jetgen %.3g, PyTorch %.3g" % (k, e_jet, e_torch)
             bad = still
