@@ -44,6 +44,8 @@ unsigned cli_hessian_bit(const char *v, size_t len);
 
 /* 1 when name is an activation or identity (what --activation takes). */
 int cli_is_activation(const char *name);
+/* The activation nearest to a mistyped name (two edits at most), or NULL. */
+const char *cli_activation_suggest(const char *name);
 
 typedef struct cli_points {
     size_t n, cap;

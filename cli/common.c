@@ -100,6 +100,22 @@ int cli_is_activation(const char *name)
     return strcmp(name, "identity") == 0;
 }
 
+const char *cli_activation_suggest(const char *name)
+{
+    const char *best = NULL;
+    int best_d = 3;             /* at most two edits, and fewer than the name's length */
+    size_t i, n = strlen(name);
+    for (i = 0; jg_activation_name(i) != NULL; i++) {
+        const char *a = jg_activation_name(i);
+        const int dist = cli_edit_distance(name, n, a, strlen(a));
+        if (dist < best_d && (size_t)dist < n) {
+            best = a;
+            best_d = dist;
+        }
+    }
+    return best;
+}
+
 /* Prints the collected messages; returns the exit status they call for. */
 int cli_report(jg_diag *d)
 {

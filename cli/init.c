@@ -44,8 +44,16 @@ int cli_init(int argc, char **argv)
     }
     if (weights == NULL)
         return cli_usage_error(usage_init, "%s", "no WEIGHTS given");
-    if (!cli_is_activation(act))
-        return cli_usage_error(usage_init, "--activation takes an activation (tanh, sigmoid, gelu, ...), not '%s'", act);
+    if (!cli_is_activation(act)) {
+        const char *guess = cli_activation_suggest(act);
+        char msg[160];
+        if (guess != NULL) {
+            snprintf(msg, sizeof msg, "--activation: unknown activation '%.60s' (did you mean '%s'?)", act, guess);
+            return cli_usage_error(usage_init, "%s", msg);
+        }
+        return cli_usage_error(usage_init, "--activation takes an activation (tanh, sigmoid, gelu, ...), not '%s'",
+                               act);
+    }
     if (jg_spec_from_weights(weights, act, &text, &len, &message) != JG_NET_OK) {
         fprintf(stderr, "%s\n", message != NULL ? message : "out of memory");
     } else {

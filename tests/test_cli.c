@@ -486,6 +486,15 @@ START_TEST(option_forms)
                   "%s", err_text);
     ck_assert_int_eq(jetgen("verify model.spec --tolerence 1"), 2);
     ck_assert_msg(strstr(err_text, "(did you mean '--tolerance'?)") != NULL, "%s", err_text);
+    /* and for activation names on the command line (the spec reader has its own) */
+    ck_assert_int_eq(jetgen("init model.safetensors --activation tahn"), 2);
+    ck_assert_msg(strstr(err_text, "jetgen: --activation: unknown activation 'tahn' (did you mean 'tanh'?)") != NULL,
+                  "%s", err_text);
+    ck_assert_int_eq(jetgen("init model.safetensors --activation sigmiod"), 2);
+    ck_assert_msg(strstr(err_text, "(did you mean 'sigmoid'?)") != NULL, "%s", err_text);
+    ck_assert_int_eq(jetgen("init model.safetensors --activation zzzzzzzz"), 2);
+    ck_assert_msg(strstr(err_text, "did you mean") == NULL && strstr(err_text, "not 'zzzzzzzz'") != NULL, "%s",
+                  err_text);
     /* a file of the wrong kind, named in one line */
     ck_assert_int_eq(jetgen("check model.safetensors"), 1);
     ck_assert_str_eq(err_text, "model.safetensors: this is a safetensors weights file, not a spec: did you mean "
