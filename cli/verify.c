@@ -166,6 +166,31 @@ static size_t q_len(const jg_model *m, int q)
          : q == Q_DIAG ? m->n_out * m->n_over : m->n_out * m->n_in;
 }
 
+/* The scale of a quantity's errors at a point: its largest |ref|, at least
+   floor_scale (1e-3 of the point's largest number). */
+static long double q_scale(const long double *ref, size_t len, long double floor_scale)
+{
+    long double scale = floor_scale;
+    size_t k;
+    for (k = 0; k < len; k++)
+        if (fabsl(ref[k]) > scale)
+            scale = fabsl(ref[k]);
+    return scale;
+}
+
+/* The largest |number| of any quantity of one point. */
+static long double point_biggest(const jg_model *m, long double *const *ref)
+{
+    long double biggest = 0;
+    int q;
+    for (q = 0; q < N_Q; q++) {
+        const long double s = q_scale(ref[q], q_len(m, q), 0);
+        if (s > biggest)
+            biggest = s;
+    }
+    return biggest;
+}
+
 /* The next number of splitmix64 from state *s, uniform in [0, 1). */
 static double next_uniform(unsigned long long *s)
 {
@@ -260,14 +285,11 @@ static int float_tolerances(jg_model *m, const cli_points *pts, double *tolq)
             memcpy(saved + k, arr[c], cnt[c] * sizeof *saved);
     for (p = 0; p < pts->n; p++) {
         const double *x = pts->x + p * ni;
-        long double biggest = 0;
+        long double biggest;
         if (jg_fdiff_jet(fd, x, base[Q_U], base[Q_DU], e_du, base[Q_D2U], e_d2) != 0)
             goto done;
         fold_second(m, base, NULL);
-        for (q = 0; q < N_Q; q++)
-            for (k = 0; k < q_len(m, q); k++)
-                if (fabsl(base[q][k]) > biggest)
-                    biggest = fabsl(base[q][k]);
+        biggest = point_biggest(m, base);
         for (t = 1; t <= FLOAT_TRIALS; t++) {
             s = 0x6a09e667f3bcc908ull * t + p;
             for (i = 0; i < m->n_layers; i++)
@@ -285,10 +307,8 @@ static int float_tolerances(jg_model *m, const cli_points *pts, double *tolq)
             rc = -1;
             fold_second(m, pert, NULL);
             for (q = 0; q < N_Q; q++) {
-                long double scale = 1e-3L * biggest, change = 0;
-                for (k = 0; k < q_len(m, q); k++)
-                    if (fabsl(base[q][k]) > scale)
-                        scale = fabsl(base[q][k]);
+                const long double scale = q_scale(base[q], q_len(m, q), 1e-3L * biggest);
+                long double change = 0;
                 for (k = 0; scale > 0 && k < q_len(m, q); k++)
                     if (fabsl(pert[q][k] - base[q][k]) / scale > change)
                         change = fabsl(pert[q][k] - base[q][k]) / scale;
@@ -342,11 +362,8 @@ static void print_point(const jg_model *m, const double *x)
 static void judge(worst *w, int mode, size_t point, const double *jet, const long double *ref,
                   const long double *err, size_t len, long double floor_scale, double tol)
 {
-    long double scale = floor_scale;
+    const long double scale = q_scale(ref, len, floor_scale);
     size_t k;
-    for (k = 0; k < len; k++)
-        if (fabsl(ref[k]) > scale)
-            scale = fabsl(ref[k]);
     for (k = 0; k < len; k++) {
         double e;
         if (scale > 0 && err[k] / scale > tol / 4) {
@@ -777,10 +794,7 @@ int cli_verify(int argc, char **argv)
         for (k = 0; k < no; k++)
             err[Q_U][k] = 0;
         fold_second(m, ref, err);
-        for (q = 0; q < N_Q; q++)
-            for (k = 0; k < q_len(m, q); k++)
-                if (fabsl(ref[q][k]) > biggest)
-                    biggest = fabsl(ref[q][k]);
+        biggest = point_biggest(m, ref);
         for (mode = 0; mode < JG_N_MODES; mode++) {
             if (!have[mode])
                 continue;

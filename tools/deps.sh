@@ -49,3 +49,13 @@ jetgen_build() {
     fi
     rm -f "$log"
 }
+
+# PyTorch's best footing for a timing, as bench/bench.py gives it: OpenBLAS
+# (libopenblas0-pthread, which the caller adds to jetgen_packages) with its
+# AVX-512 kernels where the CPU has them (OpenBLAS 0.3.21 misdetects this
+# CPU), one thread.
+jetgen_torch_footing() {
+    if grep -q avx512f /proc/cpuinfo; then export OPENBLAS_CORETYPE=SkylakeX; fi
+    unset OPENBLAS_L2_SIZE
+    export OMP_NUM_THREADS=1
+}

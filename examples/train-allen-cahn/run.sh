@@ -8,9 +8,5 @@ cd "$(dirname "$0")/../.."
 jetgen_packages="$jetgen_packages python3-torch python3-numpy python3-matplotlib python3-dev libopenblas0-pthread"
 jetgen_deps
 jetgen_build
-# PyTorch's best footing for the time per step, as bench/run.sh gives it:
-# OpenBLAS with its AVX-512 kernels where the CPU has them, one thread.
-if grep -q avx512f /proc/cpuinfo; then export OPENBLAS_CORETYPE=SkylakeX; fi
-unset OPENBLAS_L2_SIZE
-export OMP_NUM_THREADS=1
+jetgen_torch_footing
 PYTHONPATH="$PWD/build/python" exec /usr/bin/python3 examples/train-allen-cahn/train.py "$@"
