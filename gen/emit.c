@@ -140,6 +140,22 @@ static void array_name(jg_buf *b, const emitter *e, int k)
     jg_buf_puts(b, a->role);
 }
 
+
+/* 1 when the code reads the spec's `over` list: only the kernels of
+   activations and products take it (a network of dense layers alone has no
+   second derivatives to restrict), so it is emitted only then, never as an
+   unused constant. */
+static int uses_over(const jg_plan *p)
+{
+    size_t k;
+    if (p->m->over == NULL)
+        return 0;
+    for (k = 0; k < p->n_steps; k++)
+        if (p->steps[k].op == JG_STEP_ACTIVATE || p->steps[k].op == JG_STEP_MUL)
+            return 1;
+    return 0;
+}
+
 /* The plan's array k, as exact literals (or, bound, its declaration). */
 static void put_array(jg_buf *b, const emitter *e, int k)
 {
@@ -248,7 +264,7 @@ static void put_work(jg_buf *b, const emitter *e)
     for (o = 0; o < JG_N_MODES; o++)
         jg_buf_printf(b, "%s%zu", o ? ", " : "", jg_plan_per_output2(p->m, (jg_mode)o));
     jg_buf_puts(b, "};\n");
-    if (p->m->over != NULL) {
+    if (uses_over(p)) {
         size_t i;
         jg_buf_printf(b, "/* the inputs of hessian_diag and laplacian (spec: over) */\n"
                          "static const size_t %s__over[%zu] = {", e->prefix, p->m->n_over);
@@ -440,7 +456,7 @@ static void put_layers(jg_buf *b, const emitter *e)
     int d;
     jg_buf over = JG_BUF_INIT;     /* the over argument of the kernels */
 
-    if (m->over != NULL)
+    if (uses_over(p))
         jg_buf_printf(&over, "%s__over", prefix);
     else
         jg_buf_puts(&over, "NULL");

@@ -736,6 +736,42 @@ START_TEST(each_activation_alone_compiles_cleanly)
 }
 END_TEST
 
+/* A network with `over` but no activation and no product reads no over
+   list: none is emitted (gcc warned of an unused constant; found by
+   fuzz/differential.py). */
+START_TEST(linear_network_with_over_compiles_cleanly)
+{
+    static const char *const compilers[] = {
+        "gcc -std=c99 -Wall -Wextra -pedantic -Werror", "clang -std=c99 -Wall -Wextra -pedantic -Werror",
+        "tcc -Wall -Werror", "g++ -x c++ -Wall -Wextra -pedantic -Werror"};
+    static const double w1[12] = {0.5, -0.25, 0.125, 1.0, -1.0, 2.0, 0.75, -0.5, 0.25, 0.5, 1.5, -2.0};
+    static const char spec[] = "input x y t\nweights w.safetensors\nover x 2\ndense 4 a\nscale 2 1\n"
+                               "dense 1 b\n";
+    const char *dir = tu_tmpdir();
+    char cmd[4096], c_path[1024];
+    tu_tensor t[2] = {{"a.weight", "F64", 2, {4, 3, 0, 0}, w1}, {"b.weight", "F64", 2, {1, 4, 0, 0}, w1}};
+    size_t c;
+    int prec;
+    if (getenv("JETGEN_ISA") != NULL)
+        return;
+    tu_write_safetensors(tu_path(dir, "w.safetensors"), t, 2);
+    tu_write_file(tu_path(dir, "l.spec"), spec, sizeof spec - 1);
+    for (prec = 0; prec < 2; prec++) {
+        snprintf(c_path, sizeof c_path, "%s/l%d.c", dir, prec);
+        snprintf(cmd, sizeof cmd, "'%s' emit '%s/l.spec' -o '%s' --precision %s --hessian full,diag,laplacian "
+                 "2>/dev/null", getenv("JETGEN"), dir, c_path, prec ? "float" : "double");
+        ck_assert_msg(tu_run(cmd) == 0, "%s", cmd);
+        for (c = 0; c < sizeof compilers / sizeof compilers[0]; c++) {
+            snprintf(cmd, sizeof cmd, "%s -c '%s' -o '%s/l.o' 2>'%s/cc.log'", compilers[c], c_path, dir, dir);
+            if (tu_run(cmd) != 0) {
+                char *log = tu_read_file(tu_path(dir, "cc.log"), NULL);
+                ck_abort_msg("%s\n%s", cmd, log ? log : "");
+            }
+        }
+    }
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("layers");
@@ -746,6 +782,7 @@ int main(void)
     tcase_add_loop_test(tc, random_network_matches_oracle, 0, 4 * N_ACTS);
     tcase_add_test(tc, every_kernel_compiles_cleanly);
     tcase_add_loop_test(tc, each_activation_alone_compiles_cleanly, 0, N_ACTS);
+    tcase_add_test(tc, linear_network_with_over_compiles_cleanly);
     suite_add_tcase(s, tc);
     return tu_run_suite(s);
 }
