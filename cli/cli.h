@@ -39,6 +39,9 @@ int cli_report(jg_diag *d);
    when it is neither. */
 int cli_parse_precision(const char *v, int *p);
 
+/* --backend's value into *b (JG_NET_JIT or JG_NET_EXECUTOR); 0, or -1. */
+int cli_parse_backend(const char *v, int *b);
+
 /* One --hessian name (v, len bytes) into its JG_NET_EMIT_* bit, or 0. */
 unsigned cli_hessian_bit(const char *v, size_t len);
 
@@ -52,9 +55,51 @@ typedef struct cli_points {
     double *x;          /* [n][n_in], owned (jg_free) */
 } cli_points;
 
-/* Reads N_IN numbers per line from fp into pts (name for messages); every
-   bad line is reported. Returns 0 or -1. */
-int cli_read_points(FILE *fp, const char *name, size_t n_in, cli_points *pts, jg_diag *d);
+/* Points from a file (points.c): text, N_IN numbers per line (blank lines
+   and # comments skipped; a first row holding the input names, as a
+   spreadsheet writes, skipped), or .npy (float64 or float32, shape
+   (n, N_IN), or (n,) for one input; C order; either byte order). */
+typedef struct cli_source {
+    const char *name;           /* for messages: the path, or "<stdin>" */
+    FILE *fp;
+    int owned;                  /* fp is closed by cli_source_close */
+    int npy, f32, swap;         /* .npy: float32 numbers, of the other byte order */
+    size_t n_in;
+    size_t n;                   /* the points it holds (counted when opened) */
+    size_t done;                /* read so far */
+    const char *const *names;   /* the n_in input names, or NULL */
+    int lineno, header_line, bad_lines;
+    char *line;                 /* text: the line buffer */
+    size_t cap;
+} cli_source;
+
+/* Opens path (NULL or "-": stdin, copied to a temporary file) and checks it
+   whole: every bad line reported to d, the points counted. names: the
+   input names (for a header row and hints) or NULL. 0, or -1. */
+int cli_source_open(cli_source *src, const char *path, size_t n_in, const char *const *names, jg_diag *d);
+/* The next points, at most max, into x[max][n_in]: how many (0 at the end,
+   or on a problem, reported to d). */
+size_t cli_source_read(cli_source *src, double *x, size_t max, jg_diag *d);
+void cli_source_close(cli_source *src);
+/* All the points of path into pts (for verify). 0, or -1. */
+int cli_points_load(const char *path, size_t n_in, const char *const *names, cli_points *pts, jg_diag *d);
+
+/* .npy files (npy.c): one C-order array of float64 or float32 numbers. */
+typedef struct cli_npy {
+    int f32, swap;              /* float32; the other byte order than this machine's */
+    int rank;
+    size_t shape[4];
+    long data_at;               /* where the numbers start */
+} cli_npy;
+/* 1 when the n bytes at start begin an .npy file. */
+int cli_npy_is(const unsigned char *start, size_t n);
+/* Reads and checks the header at fp's position into h (any dtype other
+   than float64 or float32, Fortran order or a rank above 4 refused with a
+   message naming them). 0, or -1. */
+int cli_npy_read_header(FILE *fp, const char *name, cli_npy *h, jg_diag *d);
+/* Writes the header of a float64 (f32: float32) array of this machine's
+   byte order and the given shape. 0, or -1 on a write error. */
+int cli_npy_write_header(FILE *fp, int f32, const size_t *shape, int rank);
 
 /* The outputs of one command: each is written to a temporary file beside
    its path first and renamed only when all of them were written, so that a
@@ -66,10 +111,32 @@ typedef struct cli_output {
     char *tmp;          /* the temporary file's name while written (owned) */
 } cli_output;
 
+/* 1 when a and b name one existing file (the same device and inode:
+   ./m.spec, links). */
+int cli_same_file(const char *a, const char *b);
+
+/* A new temporary file beside path (path.tmp.XXXXXX, readable as the umask
+   allows), open for writing; its name in *tmp (jg_free). Rename it over
+   path when all is written, remove it else. NULL with a message in d. */
+FILE *cli_temp_open(const char *path, char **tmp, jg_diag *d);
+
 /* Writes out[0..n), all or none; problems go to d. None is written when
    one of them is the same file as one of inputs[0..n_inputs) (the spec,
    the weights: compared as files, so ./m.spec and links count) or as
    another output. */
 void cli_write_outputs(cli_output *out, size_t n, const char *const *inputs, size_t n_inputs, jg_diag *d);
+
+/* Progress of a long run on stderr: shown only when stderr is a terminal
+   (JETGEN_PROGRESS=1 or 0 forces it on or off) and the run has taken more
+   than a second; one line, redrawn at most four times a second, erased at
+   the end. */
+typedef struct cli_progress {
+    const char *what;
+    int on, shown;
+    double t0, last;
+} cli_progress;
+void cli_progress_start(cli_progress *p, const char *what);
+void cli_progress_show(cli_progress *p, size_t done, size_t total);
+void cli_progress_end(cli_progress *p);
 
 #endif

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -80,6 +81,17 @@ int cli_parse_precision(const char *v, int *p)
     return 0;
 }
 
+int cli_parse_backend(const char *v, int *b)
+{
+    if (strcmp(v, "jit") == 0)
+        *b = JG_NET_JIT;
+    else if (strcmp(v, "executor") == 0)
+        *b = JG_NET_EXECUTOR;
+    else
+        return -1;
+    return 0;
+}
+
 /* One --hessian name into its JG_HESSIAN_* bit, or 0. */
 unsigned cli_hessian_bit(const char *v, size_t len)
 {
@@ -124,127 +136,7 @@ int cli_report(jg_diag *d)
 }
 
 
-/* The next line of fp, '\n' included, NUL-terminated, into *line (grown
-   with jg_realloc; *cap its size). Returns 1, 0 at the end of the file, -1
-   out of memory, -2 for a line longer than 1 MiB. */
-static int read_line(FILE *fp, char **line, size_t *cap)
-{
-    size_t len = 0;
-    int c;
-    while ((c = getc(fp)) != EOF) {
-        if (len + 2 > *cap) {
-            size_t nc = *cap ? 2 * *cap : 256;
-            char *nl;
-            if (nc > ((size_t)1 << 20))
-                return -2;
-            nl = (char *)jg_realloc(*line, nc);
-            if (nl == NULL)
-                return -1;
-            *line = nl;
-            *cap = nc;
-        }
-        (*line)[len++] = (char)c;
-        if (c == '\n')
-            break;
-    }
-    if (len == 0)
-        return 0;
-    (*line)[len] = '\0';
-    return 1;
-}
-
-/* Reads N_IN numbers per line from fp into pts; every bad line is
-   reported. Returns 0 or -1. */
-int cli_read_points(FILE *fp, const char *name, size_t n_in, cli_points *pts, jg_diag *d)
-{
-    char *line = NULL;
-    size_t cap = 0, k;
-    int lineno = 0, errors0 = d->n_errors, got;
-    double *vals = (double *)jg_malloc_n(n_in, sizeof *vals);
-    if (vals == NULL) {
-        jg_diag_error(d, name, 0, 0, "out of memory");
-        return -1;
-    }
-    while ((got = read_line(fp, &line, &cap)) > 0) {
-        char *s = line, *end, *hash = strchr(line, '#');
-        size_t count = 0;
-        int bad = 0;
-        lineno++;
-        if (hash != NULL)
-            *hash = '\0';
-        for (;;) {
-            double v;
-            int commas = 0;
-            char *start = s;
-            while (*s == ' ' || *s == '\t' || *s == ',' || *s == '\r' || *s == '\n')
-                commas += *s++ == ',';
-            /* a comma with no number before it (at the start, or after
-               another comma), or after the last number: an empty field */
-            if (commas > 1 || (commas == 1 && (count == 0 || *s == '\0'))) {
-                const char *c = strchr(start, ',');
-                if (commas > 1 || count == 0)
-                    c = strchr(c + (count == 0 ? 0 : 1), ',');
-                jg_diag_error(d, name, lineno, (int)((c != NULL ? c : start) - line) + 1,
-                              "an empty field: the numbers of a point are separated by spaces, tabs "
-                              "or one comma");
-                bad = 1;
-                break;
-            }
-            if (*s == '\0')
-                break;
-            errno = 0;
-            v = strtod(s, &end);
-            if (end == s || (*end != '\0' && strchr(" \t,\r\n", *end) == NULL)) {
-                jg_diag_error(d, name, lineno, (int)(s - line) + 1, "not a number");
-                bad = 1;
-                break;
-            }
-            if (errno == ERANGE && isinf(v)) {
-                jg_diag_error(d, name, lineno, (int)(s - line) + 1, "%.*s is beyond double's range (write "
-                              "inf for an infinity)", (int)(end - s) > 40 ? 40 : (int)(end - s), s);
-                bad = 1;
-                break;
-            }
-            if (count < n_in)
-                vals[count] = v;
-            count++;
-            s = end;
-        }
-        if (bad || count == 0)
-            continue;
-        if (count != n_in) {
-            jg_diag_error(d, name, lineno, 0, "expected %zu number%s, found %zu", n_in,
-                          n_in == 1 ? "" : "s", count);
-            continue;
-        }
-        if (pts->n == pts->cap) {
-            int overflow = 0;
-            size_t nc = pts->cap ? 2 * pts->cap : 64;
-            double *nx = (double *)jg_realloc_n(pts->x, jg_mul(nc, n_in, &overflow), sizeof *nx);
-            if (nx == NULL) {
-                jg_diag_error(d, name, lineno, 0, "out of memory");
-                break;
-            }
-            pts->x = nx;
-            pts->cap = nc;
-        }
-        for (k = 0; k < n_in; k++)
-            pts->x[pts->n * n_in + k] = vals[k];
-        pts->n++;
-    }
-    jg_free(line);
-    jg_free(vals);
-    if (got < 0)
-        jg_diag_error(d, name, lineno + 1, 0, got == -1 ? "out of memory" : "line longer than 1 MiB");
-    else if (ferror(fp))
-        jg_diag_error(d, name, 0, 0, "read error");
-    return d->n_errors == errors0 ? 0 : -1;
-}
-
-/* Writes text to a temporary file beside path, readable as the umask allows
-   (mkstemp makes it private); *tmp_out is its name, for cli_write_outputs().
-   Returns 0 or -1 with a message in d. */
-static int write_temp(const char *path, const jg_buf *text, jg_diag *d, char **tmp_out)
+FILE *cli_temp_open(const char *path, char **tmp_out, jg_diag *d)
 {
     size_t n = strlen(path);
     char *tmp = (char *)jg_malloc(n + 16);
@@ -253,7 +145,7 @@ static int write_temp(const char *path, const jg_buf *text, jg_diag *d, char **t
     FILE *fp;
     if (tmp == NULL) {
         jg_diag_error(d, path, 0, 0, "out of memory");
-        return -1;
+        return NULL;
     }
     memcpy(tmp, path, n);
     strcpy(tmp + n, ".tmp.XXXXXX");
@@ -261,16 +153,32 @@ static int write_temp(const char *path, const jg_buf *text, jg_diag *d, char **t
     if (fd < 0) {
         jg_diag_error(d, path, 0, 0, "cannot write: %s", strerror(errno));
         jg_free(tmp);
-        return -1;
+        return NULL;
     }
     mask = umask(0);
     umask(mask);
-    fp = fdopen(fd, "wb");
-    if (fp == NULL || fchmod(fd, 0666 & ~mask) != 0
-        || fwrite(text->data, 1, text->len, fp) != text->len || fclose(fp) != 0) {
+    fp = fchmod(fd, 0666 & ~mask) == 0 ? fdopen(fd, "wb") : NULL;
+    if (fp == NULL) {
         jg_diag_error(d, path, 0, 0, "cannot write: %s", strerror(errno));
-        if (fp == NULL)
-            close(fd);
+        close(fd);
+        unlink(tmp);
+        jg_free(tmp);
+        return NULL;
+    }
+    *tmp_out = tmp;
+    return fp;
+}
+
+/* Writes text to a temporary file beside path; *tmp_out is its name, for
+   cli_write_outputs(). Returns 0 or -1 with a message in d. */
+static int write_temp(const char *path, const jg_buf *text, jg_diag *d, char **tmp_out)
+{
+    char *tmp = NULL;
+    FILE *fp = cli_temp_open(path, &tmp, d);
+    if (fp == NULL)
+        return -1;
+    if (fwrite(text->data, 1, text->len, fp) != text->len || fclose(fp) != 0) {
+        jg_diag_error(d, path, 0, 0, "cannot write: %s", strerror(errno));
         unlink(tmp);
         jg_free(tmp);
         return -1;
@@ -279,9 +187,7 @@ static int write_temp(const char *path, const jg_buf *text, jg_diag *d, char **t
     return 0;
 }
 
-/* 1 when a and b name one existing file (the same device and inode:
-   ./m.spec, links). */
-static int same_file(const char *a, const char *b)
+int cli_same_file(const char *a, const char *b)
 {
     struct stat sa, sb;
     return stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
@@ -294,11 +200,11 @@ void cli_write_outputs(cli_output *out, size_t n, const char *const *inputs, siz
         if (out[k].path == NULL || strcmp(out[k].path, "-") == 0)
             continue;
         for (j = 0; j < n_inputs; j++)
-            if (inputs[j] != NULL && same_file(out[k].path, inputs[j]))
+            if (inputs[j] != NULL && cli_same_file(out[k].path, inputs[j]))
                 jg_diag_error(d, out[k].path, 0, 0, "is %s, an input of this command: refusing to write over it",
                               inputs[j]);
         for (j = 0; j < k; j++)
-            if (out[j].path != NULL && (strcmp(out[j].path, out[k].path) == 0 || same_file(out[j].path, out[k].path)))
+            if (out[j].path != NULL && (strcmp(out[j].path, out[k].path) == 0 || cli_same_file(out[j].path, out[k].path)))
                 jg_diag_error(d, out[k].path, 0, 0, "is named for two outputs");
     }
     for (k = 0; k < n && d->n_errors == 0; k++)
@@ -318,4 +224,47 @@ void cli_write_outputs(cli_output *out, size_t n, const char *const *inputs, siz
             unlink(out[k].tmp);
         jg_free(out[k].tmp);
     }
+}
+
+/* ---- Progress on a terminal ---- */
+
+static double seconds_now(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
+void cli_progress_start(cli_progress *p, const char *what)
+{
+    const char *force = getenv("JETGEN_PROGRESS");
+    p->what = what;
+    p->on = force != NULL && force[0] != '\0' ? force[0] == '1' : isatty(2);
+    p->shown = 0;
+    p->t0 = p->on ? seconds_now() : 0;
+    p->last = p->t0;
+}
+
+void cli_progress_show(cli_progress *p, size_t done, size_t total)
+{
+    double now;
+    if (!p->on || total == 0)
+        return;
+    now = seconds_now();
+    if (now - p->t0 < 1.0 || (p->shown && now - p->last < 0.25))
+        return;
+    p->last = now;
+    p->shown = 1;
+    fprintf(stderr, "\rjetgen: %s: %zu of %zu points (%d%%), %.0f s ", p->what, done, total,
+            (int)(100.0 * (double)done / (double)total), now - p->t0);
+    fflush(stderr);
+}
+
+void cli_progress_end(cli_progress *p)
+{
+    if (p->shown) {
+        fputs("\r\033[K", stderr);
+        fflush(stderr);
+    }
+    p->shown = 0;
 }

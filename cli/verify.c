@@ -24,7 +24,7 @@
 static const char usage_verify[] =
     "usage: jetgen verify SPEC [--points FILE | --range R --count N --seed S]\n"
     "                     [--precision double|float] [--tolerance T]\n"
-    "                     [--library FILE.so [--prefix NAME]]\n"
+    "                     [--library FILE.so [--prefix NAME] | --backend jit|executor]\n"
     "\n"
     "Checks u, du/dx, d2u/dx2, its diagonal and the Laplacian, from every emitted\n"
     "function, against the network in long double with derivatives by central\n"
@@ -40,6 +40,8 @@ static const char usage_verify[] =
     "  --tolerance T     the largest error allowed (default 1e-8 in double; in\n"
     "                    float, per quantity from float's epsilon and the\n"
     "                    network's conditioning)\n"
+    "  --backend B       the library's back end checked: jit (default; libtcc)\n"
+    "                    or executor (the plan walked in C)\n"
     "  --library FILE.so check this shared object, built from the emitted file\n"
     "                    of the same SPEC, instead of the JIT's code; its\n"
     "                    functions are NAME_eval, ... (--prefix, default model)\n"
@@ -565,7 +567,7 @@ int cli_verify(int argc, char **argv)
     double *rlo = NULL, *rhi = NULL;    /* per input */
     unsigned long long seed = 1, state;
     unsigned long count = 16;
-    int precision = JG_NET_DOUBLE;
+    int precision = JG_NET_DOUBLE, backend = -1;
     library_fn fn[JG_N_MODES];       /* the library's functions, or NULL */
     int have[JG_N_MODES];           /* the mode's function is there */
     double *jet[JG_N_MODES][3];
@@ -590,6 +592,7 @@ int cli_verify(int argc, char **argv)
                            || strcmp(a, "--seed") == 0 || strcmp(a, "--precision") == 0
                            || strcmp(a, "--tolerance") == 0 || strcmp(a, "--library") == 0
                            || strcmp(a, "--prefix") == 0 || strcmp(a, "--reference") == 0
+                           || strcmp(a, "--backend") == 0
                        ? cli_usage_error(usage_verify, "'%s' needs a value", a)
                        : cli_usage_error(usage_verify, "unknown option '%s'", a);
         v = k + 1 < (size_t)argc ? argv[k + 1] : "";
@@ -621,6 +624,9 @@ int cli_verify(int argc, char **argv)
                 return cli_usage_error(usage_verify, "--tolerance takes a positive number, not '%s'", v);
         } else if (strcmp(a, "--library") == 0) {
             library = v;
+        } else if (strcmp(a, "--backend") == 0) {
+            if (cli_parse_backend(v, &backend) != 0)
+                return cli_usage_error(usage_verify, "--backend takes jit or executor, not '%s'", v);
         } else if (strcmp(a, "--reference") == 0) {
             rfile = v;
         } else if (strcmp(a, "--prefix") == 0) {
@@ -640,6 +646,8 @@ int cli_verify(int argc, char **argv)
     }
     if (spec == NULL)
         return cli_usage_error(usage_verify, "%s", "no SPEC given");
+    if (library != NULL && backend >= 0)
+        return cli_usage_error(usage_verify, "%s", "--library checks a shared object: no --backend with it");
     if (rfile != NULL && pfile != NULL)
         return cli_usage_error(usage_verify, "%s", "--reference brings its own points: no --points with it");
     derived = tol == 0 && precision == JG_NET_FLOAT;
@@ -660,16 +668,7 @@ int cli_verify(int argc, char **argv)
         if (read_reference(rfile, m, &pts, &rf, &d) != 0)
             goto done;
     } else if (pfile != NULL) {
-        FILE *fp = strcmp(pfile, "-") == 0 ? stdin : fopen(pfile, "r");
-        int bad;
-        if (fp == NULL) {
-            jg_diag_error(&d, pfile, 0, 0, "cannot open: %s", strerror(errno));
-            goto done;
-        }
-        bad = cli_read_points(fp, strcmp(pfile, "-") == 0 ? "<stdin>" : pfile, ni, &pts, &d);
-        if (fp != stdin)
-            fclose(fp);
-        if (bad)
+        if (cli_points_load(pfile, ni, (const char *const *)m->input_names, &pts, &d) != 0)
             goto done;
         if (pts.n == 0) {
             jg_diag_error(&d, pfile, 0, 0, "no points");
@@ -729,7 +728,7 @@ int cli_verify(int argc, char **argv)
     } else {
         jg_net_options o;
         o.precision = precision;
-        o.backend = JG_NET_JIT;
+        o.backend = backend >= 0 ? backend : JG_NET_JIT;
         if (jg_net_open(spec, &o, &net) != JG_NET_OK) {
             jg_diag_error(&d, spec, 0, 0, "cannot compile the network: %s", jg_net_errmsg(net));
             goto done;
@@ -827,7 +826,9 @@ int cli_verify(int argc, char **argv)
         }
         printf(" (seed %llu)", seed);
     }
-    printf("\n  checked:   %s, in %s\n", library != NULL ? library : "the JIT's code",
+    printf("\n  checked:   %s, in %s\n", library != NULL ? library
+                                  : net != NULL && jg_net_backend(net) == JG_NET_EXECUTOR ? "the executor"
+                                  : "the JIT's code",
            precision == JG_NET_FLOAT ? "float" : "double");
     if (rfile != NULL)
         printf("  reference: the numbers in %s\n", rfile);
