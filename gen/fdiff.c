@@ -30,7 +30,36 @@ struct jg_fdiff {
     long double *f[4];      /* [n_out] each: u at the shifted points */
     long double *tab;       /* [3][2][2][JG_FDIFF_LEVELS][n_out]: Romberg tableaux */
     long double *best, *err;    /* [3][n_out]: the tableaux' results */
+    unsigned char *side;        /* per value: the piece of its activation at x */
+    int watch;                  /* jg_fdiff_eval: 1 records side (at x itself), 2
+                                   sets crossed for a value on another piece */
+    int crossed;
 };
+
+/* The piece of a piecewise activation z is on: its kinks and jumps (relu,
+   leaky_relu, elu, selu at 0; hardtanh at its bounds; softplus where
+   beta z passes threshold, a jump; softsign at 0, where s'' jumps; pow
+   with n < 0, a pole at 0), where differences whose stencil straddles one
+   are no derivative. 0 for the smooth ones. */
+static unsigned char piece(act kind, long double p, long double q, long double z)
+{
+    switch (kind) {
+    case A_relu:
+    case A_leaky_relu:
+    case A_elu:
+    case A_selu:
+    case A_softsign:
+        return z > 0;
+    case A_hardtanh:
+        return z <= p ? 0 : z < q ? 1 : 2;
+    case A_softplus:
+        return p * z > q;
+    case A_pow:
+        return p < 0 && z > 0;
+    default:
+        return 0;
+    }
+}
 
 /* s(z) as PyTorch defines it, p and q its parameters. */
 static long double activate(act kind, long double p, long double q, long double z)
@@ -100,6 +129,7 @@ jg_fdiff *jg_fdiff_new(const jg_model *m)
             overflow |= total < m->layers[i].n_out;
         }
         f->val = (long double *)jg_malloc(jg_mul(total, sizeof(long double), &overflow));
+        f->side = (unsigned char *)jg_malloc(total + 1);
     }
     f->xs = (long double *)jg_malloc(jg_mul(m->n_in, sizeof(long double), &overflow));
     for (k = 0; k < 4; k++)
@@ -108,7 +138,7 @@ jg_fdiff *jg_fdiff_new(const jg_model *m)
                                              sizeof(long double), &overflow));
     f->best = (long double *)jg_malloc(jg_mul(3 * no, sizeof(long double), &overflow));
     f->err = (long double *)jg_malloc(jg_mul(3 * no, sizeof(long double), &overflow));
-    if (overflow || f->act == NULL || f->at == NULL || f->val == NULL || f->xs == NULL
+    if (overflow || f->act == NULL || f->at == NULL || f->val == NULL || f->side == NULL || f->xs == NULL
         || f->f[0] == NULL || f->f[1] == NULL || f->f[2] == NULL || f->f[3] == NULL || f->tab == NULL
         || f->best == NULL || f->err == NULL) {
         jg_fdiff_free(f);
@@ -132,6 +162,7 @@ void jg_fdiff_free(jg_fdiff *f)
     jg_free(f->act);
     jg_free(f->at);
     jg_free(f->val);
+    jg_free(f->side);
     jg_free(f->xs);
     for (k = 0; k < 4; k++)
         jg_free(f->f[k]);
@@ -201,8 +232,14 @@ void jg_fdiff_eval(jg_fdiff *f, const long double *x, long double *u)
             }
             break;
         case JG_ACTIVATION:
-            for (j = 0; j < l->n_out; j++)
+            for (j = 0; j < l->n_out; j++) {
+                const unsigned char side = piece(f->act[i], l->param[0], l->param[1], a[j]);
                 z[j] = activate(f->act[i], l->param[0], l->param[1], a[j]);
+                if (f->watch == 1)
+                    f->side[f->at[i + 1] + j] = side;
+                else if (f->watch == 2 && side != f->side[f->at[i + 1] + j])
+                    f->crossed = 1;
+            }
             break;
         }
     }
@@ -252,6 +289,14 @@ static void romberg_add(long double *tab, long double *best, long double *err, s
     }
 }
 
+/* Marks n results as unknown: err infinite. */
+static void unsure(long double *err, size_t n)
+{
+    size_t k;
+    for (k = 0; k < n; k++)
+        err[k] = HUGE_VALL;
+}
+
 int jg_fdiff_jet(jg_fdiff *f, const double *x, long double *u, long double *du,
                  long double *du_err, long double *d2u, long double *d2u_err)
 {
@@ -259,7 +304,7 @@ int jg_fdiff_jet(jg_fdiff *f, const double *x, long double *u, long double *du,
     long double *f0 = f->f[0], *fp = f->f[1], *fm = f->f[2], *fq = f->f[3];
     long double *d1, *d2, *r1, *r2;
     size_t i, j, k;
-    int level, overflow = 0;
+    int level, start, overflow = 0;
     d1 = (long double *)jg_malloc_n(jg_mul(4, no, &overflow), sizeof *d1);
     if (d1 == NULL)
         return -1;
@@ -268,18 +313,26 @@ int jg_fdiff_jet(jg_fdiff *f, const double *x, long double *u, long double *du,
     r2 = r1 + no;
     for (i = 0; i < ni; i++)
         f->xs[i] = x[i];
+    f->watch = 1;                       /* the pieces at x */
     jg_fdiff_eval(f, f->xs, f0);
+    f->watch = 2;
     memcpy(u, f0, no * sizeof *u);
     /* du/dx_i from (f(x + h e_i) - f(x - h e_i)) / 2h, and d2u/dx_i^2 from
        (f(x + h e_i) - 2 f(x) + f(x - h e_i)) / h^2 at the same points */
     for (i = 0; i < ni; i++) {
-        for (level = 0; level < JG_FDIFF_LEVELS; level++) {
+        for (level = 0, start = 0; level < JG_FDIFF_LEVELS; level++) {
             const long double h = ldexpl(JG_FDIFF_H0, -level);
+            f->crossed = 0;
             f->xs[i] = x[i] + h;
             jg_fdiff_eval(f, f->xs, fp);
             f->xs[i] = x[i] - h;
             jg_fdiff_eval(f, f->xs, fm);
             f->xs[i] = x[i];
+            if (f->crossed) {           /* a kink within the step: start again below it */
+                start = level + 1;
+                unsure(f->err, 2 * no);
+                continue;
+            }
             for (k = 0; k < no; k++) {
                 const long double a = FEPS * (fabsl(fp[k]) + fabsl(fm[k]));
                 d1[k] = (fp[k] - fm[k]) / (2.0L * h);
@@ -287,8 +340,8 @@ int jg_fdiff_jet(jg_fdiff *f, const double *x, long double *u, long double *du,
                 r1[k] = a / (2.0L * h);
                 r2[k] = (a + 2.0L * FEPS * fabsl(f0[k])) / (h * h);
             }
-            romberg_add(f->tab, f->best, f->err, no, level, d1, r1);
-            romberg_add(f->tab + tab_size, f->best + no, f->err + no, no, level, d2, r2);
+            romberg_add(f->tab, f->best, f->err, no, level - start, d1, r1);
+            romberg_add(f->tab + tab_size, f->best + no, f->err + no, no, level - start, d2, r2);
         }
         for (k = 0; k < no; k++) {
             du[k * ni + i] = f->best[k];
@@ -300,8 +353,9 @@ int jg_fdiff_jet(jg_fdiff *f, const double *x, long double *u, long double *du,
     /* d2u/dx_i dx_j from (f(++) - f(+-) - f(-+) + f(--)) / 4h^2 */
     for (i = 0; i < ni; i++)
         for (j = i + 1; j < ni; j++) {
-            for (level = 0; level < JG_FDIFF_LEVELS; level++) {
+            for (level = 0, start = 0; level < JG_FDIFF_LEVELS; level++) {
                 const long double h = ldexpl(JG_FDIFF_H0, -level);
+                f->crossed = 0;
                 f->xs[i] = x[i] + h, f->xs[j] = x[j] + h;
                 jg_fdiff_eval(f, f->xs, fp);
                 f->xs[j] = x[j] - h;
@@ -315,17 +369,23 @@ int jg_fdiff_jet(jg_fdiff *f, const double *x, long double *u, long double *du,
                 f->xs[j] = x[j] + h;
                 jg_fdiff_eval(f, f->xs, fm);
                 f->xs[i] = x[i], f->xs[j] = x[j];
+                if (f->crossed) {
+                    start = level + 1;
+                    unsure(f->err + 2 * no, no);
+                    continue;
+                }
                 for (k = 0; k < no; k++) {
                     d2[k] = (d2[k] - fm[k]) / (4.0L * h * h);
                     r2[k] = (r2[k] + FEPS * fabsl(fm[k])) / (4.0L * h * h);
                 }
-                romberg_add(f->tab + 2 * tab_size, f->best + 2 * no, f->err + 2 * no, no, level, d2, r2);
+                romberg_add(f->tab + 2 * tab_size, f->best + 2 * no, f->err + 2 * no, no, level - start, d2, r2);
             }
             for (k = 0; k < no; k++) {
                 d2u[(k * ni + i) * ni + j] = d2u[(k * ni + j) * ni + i] = f->best[2 * no + k];
                 d2u_err[(k * ni + i) * ni + j] = d2u_err[(k * ni + j) * ni + i] = f->err[2 * no + k];
             }
         }
+    f->watch = 0;
     jg_free(d1);
     return 0;
 }

@@ -14,7 +14,7 @@
 #include "safetensors.h"
 #include "spec.h"
 
-#define MAX_TOKENS 24
+#define MAX_TOKENS 1024    /* words on a line: `input` with a thousand names */
 
 static void sha256_hex(const void *data, size_t len, char hex[65])
 {

@@ -398,6 +398,26 @@ START_TEST(size_limits)
     ck_assert_msg(strstr(jg_buf_str(&d.text), "model.spec:4099:1: more than 4096 layers") != NULL, "%s",
                   jg_buf_str(&d.text));
     jg_diag_free(&d);
+    /* words on a line: `input` with 40 names (more than 23 failed at 24
+       words; found by fuzz/differential.py; past about 60 inputs the work
+       space of second derivatives is the limit), then 1025 words */
+    text.len = 0;
+    jg_buf_puts(&text, "format 3\ninput");
+    for (i = 0; i < 40; i++)
+        jg_buf_printf(&text, " a%zu", i);
+    jg_buf_puts(&text, "\nweights w.st\nh = dense 4 l0 a39\noutput h\n");
+    m = load_text(jg_buf_str(&text), &d);
+    ck_assert_msg(m != NULL && m->n_in == 40, "%s", jg_buf_str(&d.text));
+    jg_model_free(m);
+    text.len = 0;
+    jg_buf_puts(&text, "input");
+    for (i = 0; i < 1024; i++)
+        jg_buf_printf(&text, " a%zu", i);
+    jg_buf_puts(&text, "\nweights w.st\ndense 4 l0\n");
+    ck_assert(load_text(jg_buf_str(&text), &d) == NULL);
+    ck_assert_msg(strstr(jg_buf_str(&d.text), "too many words on one line (at most 1024)") != NULL, "%s",
+                  jg_buf_str(&d.text));
+    jg_diag_free(&d);
     /* a tensor name of 129 bytes */
     text.len = 0;
     jg_buf_puts(&text, "input 1\nweights w.st\ndense 4 ");
