@@ -26,7 +26,13 @@ extern "C" {
 #define JETGEN_VERSION_NUMBER 2000      /* major * 1000000 + minor * 1000 + patch */
 #define JETGEN_ABI            1         /* of the emitted code: docs/abi.md */
 
-/* Status codes. */
+/* Status codes. Misuse, a call that breaks this header's contract (a NULL
+   handle, out or array where one is needed, running a handle whose load
+   failed, a mode or option out of range, float arrays for a double handle,
+   gradients of a float handle), stops the program in a debug build (NDEBUG
+   not defined), naming the function and the rule on stderr, as assert
+   does; a release build (-DNDEBUG) and libjetgen_core.a return
+   JG_NET_EINPUT instead and do nothing. */
 #define JG_NET_OK        0
 #define JG_NET_EINPUT    1  /* a bad spec, weights file or argument: see the message */
 #define JG_NET_ENOMEM    2  /* out of memory */

@@ -10,6 +10,7 @@
 #include "buf.h"
 #include "kernels.h"
 #include "mem.h"
+#include "misuse.h"
 
 struct jg_jit {
     TCCState *tcc;      /* owns the compiled code; NULL if the compile failed */
@@ -40,10 +41,11 @@ int jg_jit_compile_bound(const char *name, const char *source, const jg_jit_symb
     size_t i, p;
     int rc = JG_OK;
 
-    if (out == NULL)
+    if (JG_MISUSE(out == NULL, "jg_jit_compile", "out is NULL"))
         return JG_EINPUT;
     *out = NULL;
-    if (name == NULL || source == NULL || (syms == NULL && n_syms > 0))
+    if (JG_MISUSE(name == NULL || source == NULL || (syms == NULL && n_syms > 0), "jg_jit_compile",
+                  "name or source is NULL, or syms is NULL with n_syms > 0"))
         return JG_EINPUT;
     j = (jg_jit *)jg_malloc(sizeof *j);
     if (j == NULL)

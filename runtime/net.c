@@ -7,6 +7,7 @@
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -20,6 +21,7 @@
 #include "jit.h"      /* its types only, when built without libtcc (JG_NO_JIT) */
 #include "kernels.h"
 #include "mem.h"
+#include "misuse.h"
 #include "model.h"
 #include "plan.h"
 
@@ -194,7 +196,7 @@ int jg_net_open(const char *spec_path, const jg_net_options *options, jg_net **o
     const int backend = options != NULL ? options->backend : JG_NET_JIT;
     int rc = JG_NET_OK;
 
-    if (out == NULL)
+    if (JG_MISUSE(out == NULL, "jg_net_open", "out is NULL: nowhere to put the handle"))
         return JG_NET_EINPUT;
     *out = net = (jg_net *)jg_malloc(sizeof *net);
     if (net == NULL)
@@ -202,10 +204,11 @@ int jg_net_open(const char *spec_path, const jg_net_options *options, jg_net **o
     memset(net, 0, sizeof *net);
     net->backend = backend;
     pthread_mutex_init(&net->grad_lock, NULL);
-    if (spec_path == NULL)
+    if (JG_MISUSE(spec_path == NULL, "jg_net_open", "spec_path is NULL"))
         return fail(net, JG_NET_EINPUT, "jg_net_open: no spec path");
-    if ((precision != JG_NET_DOUBLE && precision != JG_NET_FLOAT)
-        || (backend != JG_NET_JIT && backend != JG_NET_EXECUTOR))
+    if (JG_MISUSE((precision != JG_NET_DOUBLE && precision != JG_NET_FLOAT)
+                  || (backend != JG_NET_JIT && backend != JG_NET_EXECUTOR),
+                  "jg_net_open", "options->precision or options->backend is none of the JG_NET_* values"))
         return fail(net, JG_NET_EINPUT, "jg_net_open: unknown precision or backend");
 #if defined(JG_NO_JIT)
     net->backend = JG_NET_EXECUTOR;     /* built without libtcc: jg_net_backend says so */
@@ -322,11 +325,23 @@ static int run_real(jg_net *net, int mode, size_t n, const void *x, void *u, voi
     return JG_NET_OK;
 }
 
-static int check_call(const jg_net *net, int mode, size_t n, const void *x)
+/* The contract of every call that computes (fn names it for a misuse). */
+static int check_call(const char *fn, const jg_net *net, int mode, size_t n, const void *x)
 {
-    if (net == NULL || net->plan == NULL || mode < 0 || mode >= JG_N_MODES || (x == NULL && n > 0))
+    if (JG_MISUSE(net == NULL, fn, "net is NULL")
+        || JG_MISUSE(net->plan == NULL, fn, "the handle's load failed (jg_net_errmsg says why)")
+        || JG_MISUSE(mode < 0 || mode >= JG_N_MODES, fn, "mode is none of JG_NET_EVAL ... JG_NET_LAPLACIAN")
+        || JG_MISUSE(x == NULL && n > 0, fn, "x is NULL with n > 0"))
         return JG_NET_EINPUT;
     return JG_NET_OK;
+}
+
+int jg_misuse_stop(const char *fn, const char *rule)
+{
+    fprintf(stderr, "jetgen: %s: misuse: %s (a bug in the calling program; a build with NDEBUG returns "
+            "an error status instead)\n", fn, rule);
+    fflush(stderr);
+    abort();
 }
 
 /* Points per chunk when a float handle is called in double. */
@@ -336,7 +351,7 @@ int jg_net_run(jg_net *net, int mode, size_t n, const double *x, double *u, doub
 {
     size_t n_in, n_out, per2, i, c, k;
     float *fx, *fu, *fdu, *fd2;
-    int rc = check_call(net, mode, n, x), overflow = 0;
+    int rc = check_call("jg_net_run", net, mode, n, x), overflow = 0;
     if (rc != JG_NET_OK)
         return rc;
     if (net->plan->precision != JG_FLOAT)
@@ -373,10 +388,11 @@ int jg_net_run(jg_net *net, int mode, size_t n, const double *x, double *u, doub
 
 int jg_net_run_float(jg_net *net, int mode, size_t n, const float *x, float *u, float *du, float *d2)
 {
-    int rc = check_call(net, mode, n, x);
+    int rc = check_call("jg_net_run_float", net, mode, n, x);
     if (rc != JG_NET_OK)
         return rc;
-    if (net->plan->precision != JG_FLOAT)
+    if (JG_MISUSE(net->plan->precision != JG_FLOAT, "jg_net_run_float",
+                  "float arrays for a double handle (open it with JG_NET_FLOAT, or call jg_net_run)"))
         return JG_NET_EINPUT;
     return run_real(net, mode, n, x, u, du, d2);
 }
@@ -433,7 +449,7 @@ int jg_net_run_parallel(jg_net *net, int mode, int threads, size_t n, const doub
     pthread_t tid[MAX_THREADS];
     int started[MAX_THREADS];
     size_t n_in, n_out, per2, t, nt, at = 0;
-    int rc = check_call(net, mode, n, x);
+    int rc = check_call("jg_net_run_parallel", net, mode, n, x);
     if (rc != JG_NET_OK)
         return rc;
     if (threads <= 0) {
@@ -509,9 +525,11 @@ int jg_net_set_tensor(jg_net *net, const char *tensor, const double *values, siz
     jg_plan *p;
     jg_diag d = JG_DIAG_INIT;
     size_t i, k, found = 0;
-    if (net == NULL || net->plan == NULL)
+    if (JG_MISUSE(net == NULL, "jg_net_set_tensor", "net is NULL")
+        || JG_MISUSE(net->plan == NULL, "jg_net_set_tensor", "the handle's load failed (jg_net_errmsg says why)"))
         return JG_NET_EINPUT;
-    if (tensor == NULL || (values == NULL && count > 0))
+    if (JG_MISUSE(tensor == NULL || (values == NULL && count > 0), "jg_net_set_tensor",
+                  "tensor is NULL, or values is NULL with count > 0"))
         return fail(net, JG_NET_EINPUT, "jg_net_set_tensor: no tensor name or values");
     for (k = 0; k < net->model->n_layers; k++) {
         const jg_layer *l = &net->model->layers[k];
@@ -565,9 +583,13 @@ int jg_net_emit(jg_net *net, const jg_net_emit_options *options, char **text, si
     int rc = JG_NET_OK;
     if (text != NULL)
         *text = NULL;
-    if (net == NULL || net->plan == NULL || text == NULL || eo->form < 0 || eo->form > 2
-        || eo->functions > JG_HESSIAN_ALL)
-        return net != NULL ? fail(net, JG_NET_EINPUT, "jg_net_emit: bad arguments") : JG_NET_EINPUT;
+    if (JG_MISUSE(net == NULL, "jg_net_emit", "net is NULL")
+        || JG_MISUSE(net->plan == NULL, "jg_net_emit", "the handle's load failed (jg_net_errmsg says why)"))
+        return JG_NET_EINPUT;
+    if (JG_MISUSE(text == NULL, "jg_net_emit", "text is NULL: nowhere to put the code")
+        || JG_MISUSE(eo->form < 0 || eo->form > 2 || eo->functions > JG_HESSIAN_ALL, "jg_net_emit",
+                     "options->form or options->functions is none of the JG_NET_EMIT_* values"))
+        return fail(net, JG_NET_EINPUT, "jg_net_emit: bad arguments");
     o.prefix = eo->prefix != NULL ? eo->prefix : "model";
     o.target = eo->form == JG_NET_EMIT_SINGLE ? JG_TARGET_SINGLE : JG_TARGET_FILE;
     o.command = eo->command;
@@ -624,7 +646,8 @@ int jg_spec_from_weights(const char *weights_path, const char *activation, char 
         *text = NULL;
     if (message != NULL)
         *message = NULL;
-    if (weights_path == NULL || activation == NULL || text == NULL)
+    if (JG_MISUSE(weights_path == NULL || activation == NULL || text == NULL, "jg_spec_from_weights",
+                  "weights_path, activation or text is NULL"))
         return JG_NET_EINPUT;
     if (jg_init_spec(weights_path, activation, &spec, &d) != 0) {
         rc = d.text.failed || strstr(jg_buf_str(&d.text), "out of memory") != NULL ? JG_NET_ENOMEM
@@ -682,7 +705,9 @@ int jg_net_layer_info(const jg_net *net, size_t i, jg_net_layer *out)
 {
     const jg_layer *l;
     int k;
-    if (net == NULL || net->model == NULL || out == NULL || i >= net->model->n_layers)
+    if (JG_MISUSE(out == NULL, "jg_net_layer_info", "out is NULL"))
+        return JG_NET_EINPUT;
+    if (net == NULL || net->model == NULL || i >= net->model->n_layers)
         return JG_NET_EINPUT;
     l = &net->model->layers[i];
     memset(out, 0, sizeof *out);
@@ -811,13 +836,14 @@ int jg_net_gradient(jg_net *net, int mode, size_t n, const double *x, const doub
                     const double *gd2, double *grad, double *gx)
 {
     jg_grad *g;
-    if (net == NULL || net->plan == NULL || mode < JG_NET_EVAL || mode > JG_NET_LAPLACIAN
-        || (x == NULL && n > 0) || net->plan->precision != JG_DOUBLE)
+    if (check_call("jg_net_gradient", net, mode, n, x) != JG_NET_OK
+        || JG_MISUSE(net->plan->precision != JG_DOUBLE, "jg_net_gradient",
+                     "a float handle (gradients are computed in double: open it with JG_NET_DOUBLE)"))
         return JG_NET_EINPUT;
     g = grad_of(net);
     if (g == NULL)
         return JG_NET_ENOMEM;
-    if (grad == NULL && jg_grad_n_params(g) > 0)
+    if (JG_MISUSE(grad == NULL && jg_grad_n_params(g) > 0, "jg_net_gradient", "grad is NULL"))
         return JG_NET_EINPUT;
     return jg_grad_run(g, mode, n, x, gu, gdu, gd2, grad, gx, NULL, NULL, NULL) == 0 ? JG_NET_OK : JG_NET_ENOMEM;
 }

@@ -4,6 +4,7 @@
 #include <pthread.h>
 #include <unistd.h>
 
+#include "misuse.h"
 #include "plan.h"
 
 #define MAX_THREADS 256
@@ -32,6 +33,11 @@ int jg_parallel_hessian(jg_hessian_fn f, int mode, size_t n_in, size_t n_over, s
                       : mode == JG_MODE_LAPLACIAN ? 1 : 0;
     size_t t, nt, start = 0, started = 0;
     int rc = 0;
+    if (JG_MISUSE(f == NULL, "jg_parallel_hessian", "f is NULL")
+        || JG_MISUSE(per2 == 0, "jg_parallel_hessian",
+                     "mode is none of JG_MODE_HESSIAN, JG_MODE_DIAG, JG_MODE_LAPLACIAN")
+        || JG_MISUSE(x == NULL && n > 0, "jg_parallel_hessian", "x is NULL with n > 0"))
+        return -1;
     if (threads <= 0) {
         long online = sysconf(_SC_NPROCESSORS_ONLN);
         threads = online > 0 ? (int)online : 1;
