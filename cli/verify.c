@@ -596,7 +596,9 @@ int cli_verify(int argc, char **argv)
     worst w[N_Q];
     size_t p, k, ni, no;
     int mode, q, rc = EXIT_INPUT, failed = 0;
+    cli_progress progress;
 
+    memset(&progress, 0, sizeof progress);
     memset(jet, 0, sizeof jet);
     memset(ref, 0, sizeof ref);
     memset(err, 0, sizeof err);
@@ -794,8 +796,10 @@ int cli_verify(int argc, char **argv)
         jg_diag_error(&d, spec, 0, 0, "out of memory for the reference");
         goto done;
     }
+    cli_progress_start(&progress, "verify");
     for (p = 0; p < pts.n; p++) {
         long double biggest = 0;
+        cli_progress_show(&progress, p, pts.n);
         if (rfile != NULL) {
             for (k = 0; k < no; k++)
                 ref[Q_U][k] = rf.u[p * no + k];
@@ -828,6 +832,7 @@ int cli_verify(int argc, char **argv)
             }
         }
     }
+    cli_progress_end(&progress);
 
     /* the report */
     if (rfile != NULL)
@@ -905,6 +910,7 @@ int cli_verify(int argc, char **argv)
     else
         rc = failed ? EXIT_INPUT : 0;
 done:
+    cli_progress_end(&progress);
     if (d.n_errors)
         rc = EXIT_INPUT;
     cli_report(&d);

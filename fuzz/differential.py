@@ -51,7 +51,7 @@ ACTIVATIONS = [
     ("silu", lambda r: {}), ("mish", lambda r: {}), ("elu", lambda r: {"alpha": r.choice([1, 0.3, 2])}),
     ("selu", lambda r: {}), ("softsign", lambda r: {}), ("exp", lambda r: {}), ("relu", lambda r: {}),
     ("leaky_relu", lambda r: {"negative_slope": r.choice([0.01, 0.2, 1.5])}),
-    ("pow", lambda r: {"n": r.choice([1, 2, 3, 0])}),
+    ("pow", lambda r: {"n": r.choice([1, 2, 3, 0])}),     # n < 0 only after exp or sigmoid (chain)
     ("hardtanh", lambda r: {"min_val": r.choice([-1, -0.5]), "max_val": r.choice([1, 2])}),
     ("identity", lambda r: {}),
 ]
@@ -166,7 +166,10 @@ def chain(r, n_in, max_w, budget, depth):
             body.append("dense %d %s" % (out, net.dense(w, out)))
             return out
         if k == "act":
-            body.append(net.activation())
+            a = net.activation()
+            body.append(a)
+            if a.split()[0] in ("exp", "sigmoid") and r.random() < 0.4:
+                body.append("pow n=%d" % r.choice([-1, -2]))    # 1/e^z: a negative power away from its pole
             return w
         if k == "scale":
             body.append("scale " + net.scale_args(w))
@@ -304,9 +307,12 @@ def normwise(a, b, floor):
     """Largest |a - b| / max(|b| of the quantity at the point, floor) over
     the points (axis 0)."""
     a, b = a.reshape(a.shape[0], -1), b.reshape(b.shape[0], -1)
+    if a.shape[1] == 0:
+        return 0.0
     scale = np.maximum(np.abs(b).max(axis=1), floor)
-    with np.errstate(invalid="ignore"):
-        e = np.abs(a - b).max(axis=1) / scale
+    diff = np.abs(a - b).max(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        e = np.where(scale > 0, diff / np.where(scale > 0, scale, 1), np.where(diff > 0, np.inf, 0.0))
     e[~np.isfinite(a).all(axis=1) & ~(np.isnan(a) == np.isnan(b)).all(axis=1)] = np.inf
     return float(np.nan_to_num(e, nan=np.inf).max()) if e.size else 0.0
 

@@ -228,13 +228,11 @@ def bounded_memory(tmp):
         os.unlink(os.path.join(d, "big", f))
 
 
-def progress(tmp):
-    """A run of some seconds: a progress line on a terminal, none in a file."""
-    d = example(tmp, "pinn-xt", "progress")[0]
-    np.save(os.path.join(d, "p.npy"), np.random.default_rng(1).uniform(-1, 1, (6000, 2)))
-    args = ["eval", "model.spec", "--points", "p.npy", "--oracle", "--format", "npy", "-o", "o"]
+def on_a_terminal(args, cwd):
+    """Runs jetgen with stderr on a pseudo-terminal: (exit status, what it
+    wrote there)."""
     master, slave = pty.openpty()
-    r = subprocess.run([JETGEN] + args, cwd=d, stdout=subprocess.DEVNULL, stderr=slave)
+    r = subprocess.run([JETGEN] + args, cwd=cwd, stdout=subprocess.DEVNULL, stderr=slave)
     os.close(slave)
     seen = b""
     while True:
@@ -246,11 +244,24 @@ def progress(tmp):
             break
         seen += chunk
     os.close(master)
-    check(r.returncode == 0, "progress run: exit %d" % r.returncode)
-    check(b"\rjetgen: eval: " in seen and b" of 6000 points (" in seen and seen.endswith(b"\r\x1b[K"),
-          "no progress on a terminal: %r" % seen[:200])
-    r = jetgen(args, d)
-    check(r.returncode == 0 and r.stderr == b"", "progress in a file: %r" % r.stderr[:200])
+    return r.returncode, seen
+
+
+def progress(tmp):
+    """Runs of some seconds (eval, verify): a progress line on a terminal,
+    erased at the end; none in a file."""
+    d = example(tmp, "pinn-xt", "progress")[0]
+    np.save(os.path.join(d, "p.npy"), np.random.default_rng(1).uniform(-1, 1, (6000, 2)))
+    runs = [(["eval", "model.spec", "--points", "p.npy", "--oracle", "--format", "npy", "-o", "o"],
+             b"\rjetgen: eval: ", b" of 6000 points ("),
+            (["verify", "model.spec", "--count", "5000"], b"\rjetgen: verify: ", b" of 5000 points (")]
+    for args, head, count in runs:
+        rc, seen = on_a_terminal(args, d)
+        check(rc == 0, "%s on a terminal: exit %d" % (args[0], rc))
+        check(head in seen and count in seen and seen.endswith(b"\r\x1b[K"),
+              "%s: no progress on a terminal: %r" % (args[0], seen[:200]))
+        r = jetgen(args, d)
+        check(r.returncode == 0 and r.stderr == b"", "%s: progress in a file: %r" % (args[0], r.stderr[:200]))
 
 
 def main():
