@@ -140,16 +140,74 @@ def random_chains(rng):
         check_network(name, module, [n_in], net, x, rng)
 
 
+class TrainableConstants(nn.Module):
+    """Trainable parameters the export writes as k * parameter + b tensors:
+    Jagtap's slope tanh(n a x), a per-feature factor, a slope in a
+    ParameterList (sin(2 a[0] z)), and a gate alpha h + (1 - alpha) x."""
+
+    def __init__(self):
+        super().__init__()
+        self.l1 = nn.Linear(2, 8)
+        self.act = zoo.AdaptiveTanh()
+        self.s = nn.Parameter(torch.linspace(0.5, 1.5, 8))
+        self.l2 = nn.Linear(8, 8)
+        self.a = nn.ParameterList([nn.Parameter(torch.tensor(0.7))])
+        self.alpha = nn.Parameter(torch.tensor(0.3))
+        self.l3 = nn.Linear(8, 2)
+
+    def forward(self, x):
+        h = self.act(self.l1(x)) * self.s
+        g = torch.sin(2.0 * self.a[0] * self.l2(h))
+        return self.l3(self.alpha * g + (1 - self.alpha) * h)
+
+
+class ExpSlope(nn.Module):
+    """A slope inside exp: no k * parameter + b, so Jet refuses it."""
+
+    def __init__(self):
+        super().__init__()
+        self.l1, self.l2 = nn.Linear(1, 8), nn.Linear(8, 1)
+        self.a = nn.Parameter(torch.tensor(0.2))
+
+    def forward(self, x):
+        return self.l2(torch.tanh(torch.exp(self.a) * self.l1(x)))
+
+
 def jet_function():
     """jetgen.torch.Jet in a training step: loss.backward() gives the module's
-    parameters (and x) PyTorch's gradients; an optimizer step takes effect
-    at the next call; float32 inputs; a module with a trainable parameter
-    jetgen does not read is refused."""
+    parameters (and x) PyTorch's gradients, for Linear layers and for
+    trainable constants (TrainableConstants); an optimizer step takes
+    effect at the next call; float32 inputs; a module with a trainable
+    parameter jetgen cannot carry the gradient back to is refused."""
     from jetgen.torch import Jet
     torch.manual_seed(5)
+    jet_training(Jet, zoo.FNN([2, 16, 16, 3]).double(), 0.1)
+    # a smaller step: at 0.1 the steep slope (tanh(10 a z)) makes the
+    # network so ill-conditioned after a few steps that the export's check
+    # refuses it (jetgen and PyTorch agree, the long-double oracle's
+    # differences do not)
+    jet_training(Jet, TrainableConstants().double(), 0.01)
     model = zoo.FNN([2, 16, 16, 3]).double()
     x = torch.rand(7, 2, dtype=torch.float64) * 2 - 1
-    opt = torch.optim.SGD(model.parameters(), lr=0.1)
+    jet = Jet(model, mode="hessian")
+    u32 = jet(x.float())
+    u64 = jet(x)
+    check(u32[0].dtype == torch.float32, "Jet on float32: dtype %s" % u32[0].dtype)
+    e = max(normwise(a.detach().double().numpy(), b.detach().numpy()) for a, b in zip(u32, u64))
+    check(e <= 1e-6, "Jet on float32 points: %.3g from float64" % e)
+    try:
+        Jet(ExpSlope().double())
+        check(False, "Jet took a module with a trainable slope it cannot differentiate")
+    except jetgen.Error as e:
+        check("a is trainable but not read by jetgen" in str(e), "Jet's refusal: %s" % e)
+
+
+def jet_training(Jet, model, lr):
+    """Two SGD steps in every mode, Jet's gradients against PyTorch's."""
+    x = torch.rand(7, 2, dtype=torch.float64) * 2 - 1
+    opt = torch.optim.SGD(model.parameters(), lr=lr)
+    name = type(model).__name__
+    n_out = model(x[:1]).shape[1]
     for mode in ("hessian", "laplacian", "hessian_diag", "jacobian"):
         jet = Jet(model, mode=mode)
         for step in range(2):
@@ -160,32 +218,21 @@ def jet_function():
             loss.backward()
             mine = [p.grad.clone() for p in model.parameters()] + [X.grad.clone()]
             X2 = x.clone().requires_grad_(True)
-            U, DU, D2 = torch_jets(model, X2, 3)
+            U, DU, D2 = torch_jets(model, X2, n_out)
             third = {"hessian": D2, "laplacian": torch.diagonal(D2, dim1=2, dim2=3).sum(-1),
                      "hessian_diag": torch.diagonal(D2, dim1=2, dim2=3), "jacobian": None}[mode]
             ref = [U, DU] + ([third] if third is not None else [])
             loss2 = sum((o ** 2).sum() * (k + 1) for k, o in enumerate(ref))
-            check(abs(loss.item() - loss2.item()) <= 1e-12 * abs(loss2.item()), "Jet %s: loss %r, PyTorch %r"
-                  % (mode, loss.item(), loss2.item()))
+            check(abs(loss.item() - loss2.item()) <= 1e-12 * abs(loss2.item()), "Jet %s %s: loss %r, PyTorch %r"
+                  % (name, mode, loss.item(), loss2.item()))
             opt.zero_grad()
             loss2.backward()
             theirs = [p.grad.clone() for p in model.parameters()] + [X2.grad.clone()]
             for k, (a, b) in enumerate(zip(mine, theirs)):
                 e = normwise(a.numpy(), b.numpy())
                 compared[0] += 1
-                check(e <= 1e-10, "Jet %s, step %d: gradient %d off by %.3g" % (mode, step, k, e))
+                check(e <= 1e-10, "Jet %s %s, step %d: gradient %d off by %.3g" % (name, mode, step, k, e))
             opt.step()      # the next call must see the new weights
-    jet = Jet(model, mode="hessian")
-    u32 = jet(x.float())
-    u64 = jet(x)
-    check(u32[0].dtype == torch.float32, "Jet on float32: dtype %s" % u32[0].dtype)
-    e = max(normwise(a.detach().double().numpy(), b.detach().numpy()) for a, b in zip(u32, u64))
-    check(e <= 1e-6, "Jet on float32 points: %.3g from float64" % e)
-    try:
-        Jet(zoo.nn.Sequential(zoo.nn.Linear(1, 8), zoo.AdaptiveTanh(), zoo.nn.Linear(8, 1)).double())
-        check(False, "Jet took a module with a trainable slope it cannot differentiate")
-    except jetgen.Error as e:
-        check("1.a is trainable but not read by jetgen" in str(e), "Jet's refusal: %s" % e)
 
 
 def threads():

@@ -21,6 +21,7 @@ importable from the build folder with PYTHONPATH=BUILD/python.
 """
 
 import os
+import re
 
 import numpy as np
 
@@ -191,5 +192,14 @@ def from_torch(module, dtype="float64", threads=None, **export_args):
     from .export import export
     with tempfile.TemporaryDirectory(prefix="jetgen-") as folder:
         spec = os.path.join(folder, "model.spec")
-        export(module, spec, **export_args)
-        return Net(spec, dtype=dtype, threads=threads)
+        text = export(module, spec, **export_args)
+        net = Net(spec, dtype=dtype, threads=threads)
+    # tensors the export derived from trainable parameters (the spec's
+    # `# trainable: T = K * P + B [(broadcast to W)]` lines), for jetgen.torch
+    net.trainable = []
+    for line in text.splitlines():
+        m = re.match(r"# trainable: (\S+) = (\S+) \* (\S+) \+ (\S+?)(?: \(broadcast to (\d+)\))?$", line)
+        if m:
+            net.trainable.append((m.group(1), m.group(3), float(m.group(2)), float(m.group(4)),
+                                  int(m.group(5) or 0)))
+    return net

@@ -34,15 +34,58 @@ class _Net:
         self.name, self.width, self.flat = name, width, flat
 
 
+_OPAQUE = "opaque"
+
+
 class _Const:
-    def __init__(self, value):
+    """A constant of the network. src, when it comes from a trainable
+    parameter: (name, k, b) for value = k * parameter + b (elementwise, k
+    and b numbers), whose gradient jetgen.torch.Jet can carry back; or
+    _OPAQUE, for a parameter folded in some other way (its gradient would
+    be lost: Jet refuses the module)."""
+
+    def __init__(self, value, src=None):
         if isinstance(value, torch.Tensor):
             value = value.detach().to(torch.float64)
         self.value = value
+        self.src = src
 
     def tensor(self):
         v = self.value
         return v if isinstance(v, torch.Tensor) else torch.tensor(float(v), dtype=torch.float64)
+
+
+def _plain_number(c):
+    """The float of a one-number constant without a parameter in it, or None."""
+    if isinstance(c, (int, float)):
+        return float(c)
+    if isinstance(c, _Const) and c.src is None and c.tensor().numel() == 1:
+        return c.tensor().reshape(()).item()
+    return None
+
+
+def _fold_src(op, a, b):
+    """The src (see _Const) of op(a, b), op one of add, sub, mul, truediv:
+    k * p + b stays affine under a number; anything else is _OPAQUE."""
+    sa = a.src if isinstance(a, _Const) else None
+    sb = b.src if isinstance(b, _Const) else None
+    if sa is None and sb is None:
+        return None
+    if sa == _OPAQUE or sb == _OPAQUE or (sa is not None and sb is not None):
+        return _OPAQUE
+    (p, k, c0), other, first = (sa, b, True) if sa is not None else (sb, a, False)
+    c = _plain_number(other)
+    if c is None:
+        return _OPAQUE
+    if op is operator.add:
+        return (p, k, c0 + c)
+    if op is operator.sub:
+        return (p, k, c0 - c) if first else (p, -k, c - c0)
+    if op is operator.mul:
+        return (p, k * c, c0 * c)
+    if op is operator.truediv and first and c != 0:
+        return (p, k / c, c0 / c)
+    return _OPAQUE
 
 
 class _Batch:
@@ -162,6 +205,7 @@ class Translator:
         self.output = output
         self.lines = []
         self.tensors = []               # (name, tensor)
+        self.trainable = []             # (tensor, parameter, k, b, width or 0): tensor = k parameter + b
         self._saved = {}                # id(tensor) -> name
         self._used = set(names) | {"input", "output", "weights", "format"}
         self.n_relu = 0
@@ -274,7 +318,8 @@ class Translator:
             for part in node.target.split("."):
                 obj = getattr(obj, part)
             if isinstance(obj, torch.Tensor):
-                return _Const(obj)
+                trainable = isinstance(obj, nn.Parameter) and obj.requires_grad
+                return _Const(obj, src=(node.target, 1.0, 0.0) if trainable else None)
             if isinstance(obj, (int, float)):
                 return _Const(float(obj))
             self.refuse(node, "an attribute of type %s" % type(obj).__name__)
@@ -354,6 +399,14 @@ class Translator:
         """A constant as a scale argument for a value `width` wide: a number,
         or the name of a saved tensor of shape [width]."""
         t = c.tensor()
+        if c.src is not None and c.src != _OPAQUE:
+            p, k, b = c.src
+            param = self.module.get_parameter(p)
+            if t.numel() == 1 or t.numel() == width:
+                name = self.save("jetgen.%s_%s" % (node.name, role),
+                                 (t.reshape(-1) * torch.ones(width, dtype=torch.float64)).contiguous())
+                self.trainable.append((name, p, k, b, width if param.numel() == 1 else 0))
+                return name
         if t.numel() == 1:
             return _number(t.reshape(()).item())
         if t.dim() >= 1 and t.shape[-1] == width and t.numel() == width:
@@ -383,7 +436,7 @@ class Translator:
         if isinstance(b, (int, float)):
             b, cb = _Const(float(b)), True
         if ca and cb:
-            return _Const(op(a.tensor(), b.tensor()))
+            return _Const(op(a.tensor(), b.tensor()), src=_fold_src(op, a, b))
         if not (isinstance(a, (_Net, _Const)) and isinstance(b, (_Net, _Const))):
             self.refuse(node, "an operand that is neither a tensor nor a number")
         if not ca and not cb:
@@ -408,11 +461,12 @@ class Translator:
             return self.scale(node, net, c, "0.0")
         if op is operator.sub:
             if cb:
-                return self.scale(node, net, "1.0", _Const(-c.tensor()))
+                return self.scale(node, net, "1.0", _Const(-c.tensor(), src=_fold_src(operator.mul, c, -1.0)))
             return self.scale(node, net, "-1.0", c)
         if op is operator.truediv:
             if cb:
-                return self.scale(node, net, _Const(1.0 / c.tensor()), "0.0")
+                return self.scale(node, net, _Const(1.0 / c.tensor(), src=None if c.src is None else _OPAQUE),
+                                  "0.0")
             r = self.emit(node.name + "_inv", "pow %s n=-1" % net.name, net.width, net.flat)
             if c.tensor().numel() == 1 and c.tensor().item() == 1.0:
                 return r
@@ -547,6 +601,30 @@ class Translator:
             return _Net(x.name, w, False)
         self.refuse(node, "reshape to %r" % (shape,), "jetgen keeps values as [N, width]")
 
+    def fold_src(self, target, method, args, kwargs):
+        """The src (see _Const) of a constant folded from args: affine in
+        one parameter through +, -, *, / by numbers and negation; else
+        _OPAQUE when a parameter is in it, None when none is."""
+        operands = list(args) + list(kwargs.values())
+        if not any(isinstance(v, _Const) and v.src is not None for v in operands):
+            return None
+        ops = {operator.add: operator.add, torch.add: operator.add, operator.sub: operator.sub,
+               torch.sub: operator.sub, operator.mul: operator.mul, torch.mul: operator.mul,
+               operator.truediv: operator.truediv, torch.div: operator.truediv}
+        mops = {"add": operator.add, "__add__": operator.add, "__radd__": operator.add, "sub": operator.sub,
+                "__sub__": operator.sub, "mul": operator.mul, "__mul__": operator.mul, "__rmul__": operator.mul,
+                "div": operator.truediv, "__truediv__": operator.truediv}
+        op = mops.get(target) if method else ops.get(target)
+        if op is not None and len(args) == 2 and not kwargs:
+            return _fold_src(op, args[0], args[1])
+        if len(args) == 1 and not kwargs and ((method and target in ("neg", "__neg__"))
+                                              or (not method and target in (operator.neg, torch.neg))):
+            return _fold_src(operator.mul, args[0], -1.0)
+        if len(args) == 2 and not kwargs and ((method and target == "__rsub__") or
+                                              (not method and target is torch.rsub)):
+            return _fold_src(operator.sub, args[1], args[0])
+        return _OPAQUE
+
     def call(self, node, target, args, kwargs, method):
         name = target if method else getattr(target, "__name__", "")
         a0 = args[0] if args else None
@@ -563,10 +641,11 @@ class Translator:
                     r = target(*[real(v) for v in args], **{k: real(v) for k, v in kwargs.items()})
             except Exception as e:     # noqa: BLE001: the user's code, reported
                 self.refuse(node, "folding a constant failed: %s" % e)
+            src = self.fold_src(target, method, args, kwargs)
             if isinstance(r, torch.Tensor) or isinstance(r, (int, float)):
-                return _Const(r)
+                return _Const(r, src=src)
             if isinstance(r, (tuple, list)):
-                return tuple(_Const(v) for v in r)
+                return tuple(_Const(v, src=src) for v in r)
             self.refuse(node, "a constant of type %s" % type(r).__name__)
         ops = {operator.add: operator.add, torch.add: operator.add, operator.sub: operator.sub,
                torch.sub: operator.sub, operator.mul: operator.mul, torch.mul: operator.mul,

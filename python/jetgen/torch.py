@@ -19,10 +19,14 @@ where they changed (their version counters say so), so optimizer steps
 take effect without a new export. backward runs jetgen's reverse sweep
 through the 2-jet (jg_net_gradient) and gives gradients to the module's
 parameters that jetgen reads, and to x when x requires grad. Every
-trainable parameter of the module must be one jetgen reads (the weights
-and biases of its Linear layers): a module with others (an adaptive
-activation's slope, a trainable Fourier matrix) is refused by name rather
-than trained wrong. Computes in float64; float32 inputs give float32
+trainable parameter of the module must be one jetgen reads: the weights
+and biases of its Linear layers, or a parameter the export writes as a
+tensor k * parameter + b (k, b numbers): an adaptive activation's slope
+(tanh(n * a * x)), a gate (alpha * h + (1 - alpha) * x), a per-feature
+factor or shift; the gradient goes back through k (summed where a scalar
+was broadcast). A module with others (a trainable Fourier matrix, a
+parameter inside a nonlinear function of constants, a product of two
+parameters) is refused by name rather than trained wrong. Computes in float64; float32 inputs give float32
 results (computed in float64, rounded once) and float32 gradients.
 """
 
@@ -47,13 +51,20 @@ class Jet:
         self.net = from_torch(module, threads=threads, **export_args)
         params = dict(module.named_parameters())
         read = [name for name, _, _ in self.net.tensors()]
-        missing = [k for k, p in params.items() if p.requires_grad and k not in read]
+        # tensors the export derived from parameters: k * parameter + b
+        self._via = {}
+        for t, p, k, b, w in getattr(self.net, "trainable", []):
+            self._via.setdefault(p, []).append((t, k, b, w))
+        missing = [k for k, p in params.items() if p.requires_grad and k not in read and k not in self._via]
         if missing:
             raise Error("jetgen.torch.Jet: %s %s trainable but not read by jetgen as a tensor (the export "
-                        "folds it into a constant), so its gradient would be lost; freeze it "
-                        "(requires_grad_(False)) or write it as an nn.Linear"
+                        "folds it into a constant in a way jetgen cannot carry the gradient back through: "
+                        "only k * parameter + b, with numbers k and b, is), so its gradient would be lost; "
+                        "freeze it (requires_grad_(False)) or write it as an nn.Linear"
                         % (", ".join(missing), "is" if len(missing) == 1 else "are"))
+        self._direct = set(read)
         self.params = [(name, params[name]) for name in read if name in params]
+        self.params += [(name, params[name]) for name in self._via if name not in self._direct]
         self._versions = {}
         self._spare = []        # the last two calls' result arrays, reused once nobody else holds them
 
@@ -78,7 +89,11 @@ class Jet:
         for name, p in self.params:
             key = (id(p), p._version, p.data_ptr())
             if self._versions.get(name) != key:
-                self.net.set_tensor(name, p.detach().to(torch.float64).cpu().numpy().ravel())
+                v = p.detach().to(torch.float64).cpu().numpy().ravel()
+                if name in self._direct:
+                    self.net.set_tensor(name, v)
+                for t, k, b, w in self._via.get(name, ()):
+                    self.net.set_tensor(t, np.full(w, k * v[0] + b) if w else k * v + b)
                 self._versions[name] = key
 
     def __call__(self, x):
@@ -132,6 +147,11 @@ class _JetFunction(torch.autograd.Function):
         gp, gx = got if want_x else (got, None)
         out = [None, None if gx is None else torch.from_numpy(gx).to(dtype=ctx.dtype, device=ctx.device)]
         for (name, p), need in zip(jet.params, ctx.needs_input_grad[2:]):
-            out.append(torch.from_numpy(np.array(gp[name]).reshape(p.shape)).to(dtype=p.dtype, device=p.device)
-                       if need else None)
+            if not need:
+                out.append(None)
+                continue
+            g = np.array(gp[name]).reshape(p.shape) if name in jet._direct else np.zeros(p.shape)
+            for t, k, _, w in jet._via.get(name, ()):      # the chain rule through k * parameter + b
+                g = g + k * (np.sum(gp[t]) if w else np.array(gp[t]).reshape(p.shape))
+            out.append(torch.from_numpy(np.asarray(g, dtype=np.float64)).to(dtype=p.dtype, device=p.device))
         return tuple(out)
