@@ -390,13 +390,48 @@ def check_case(case_dir, seed, n_in, use_float_lib):
     return fails
 
 
+def inputs_of(spec):
+    """The number of inputs of a spec (its `input` statement)."""
+    for line in spec.splitlines():
+        words = line.split("#")[0].split()
+        if words and words[0] == "input":
+            return int(words[1]) if len(words) == 2 and words[1].isdigit() else len(words) - 1
+    raise ValueError("no input statement")
+
+
+def replay(folder):
+    """Every kept case through every back end, in double and float; the
+    number that failed (each printed)."""
+    failed = 0
+    for name in sorted(os.listdir(folder)):
+        case = os.path.join(folder, name)
+        if not os.path.exists(os.path.join(case, "m.spec")):
+            continue
+        with open(os.path.join(case, "m.spec")) as f:
+            n_in = inputs_of(f.read())
+        for float_lib in (False, True):
+            with tempfile.TemporaryDirectory() as tmp:
+                work = os.path.join(tmp, name)
+                shutil.copytree(case, work)
+                fails = check_case(work, 1, n_in, float_lib)
+            if fails:
+                failed += 1
+                print("FAILED: kept case %s (%s): %s" % (name, "float" if float_lib else "double",
+                                                         "; ".join(f.splitlines()[0] for f in fails)))
+    print("differential: replayed the cases of %s, %d failed" % (folder, failed))
+    return failed
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--seconds", type=float, default=60)
     ap.add_argument("--seed", type=int, default=None)
     ap.add_argument("--keep", default=os.path.join(ROOT, "build", "differential-failures"))
     ap.add_argument("--cases", type=int, default=0, help="stop after this many cases (0: by time)")
+    ap.add_argument("--replay", default=None, help="first run every case kept in this folder "
+                    "(fuzz/regressions/differential: one folder per case, m.spec and w.safetensors)")
     opt = ap.parse_args()
+    replayed = replay(opt.replay) if opt.replay else 0
     seed0 = opt.seed if opt.seed is not None else int(time.time()) % 100000 * 1000
     t0 = time.time()
     n_cases = n_failed = 0
@@ -437,7 +472,7 @@ def main():
           "oracle and each other; up to %d inputs, %d statements, width %d, %d parameters; %d failed" %
           (n_cases, stats["chain"], stats["graph"], seed0, seed0 + n_cases - 1, time.time() - t0, stats["max_in"],
            stats["max_depth"], stats["max_width"], stats["max_params"], n_failed))
-    sys.exit(1 if n_failed else 0)
+    sys.exit(1 if n_failed or replayed else 0)
 
 
 if __name__ == "__main__":

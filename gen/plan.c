@@ -185,8 +185,12 @@ static int free_buf(alloc *al, size_t i)
 }
 
 /* Operand k of layer i may be overwritten by it: nothing in its buffer is
-   needed after i, and no other operand overlaps it but at the same place. */
-static int in_place_ok(const alloc *al, const jg_layer *l, size_t i, size_t k)
+   needed after i, and no other operand in that buffer but one at the same
+   place and of the same width (read at the index written). A narrower one
+   there, broadcast, is read for every component after the first is
+   written: `mul x0 input` with x0 input's first component computed
+   x0^2 x1 for x0 x1 (found by fuzz/differential.py). */
+static int in_place_ok(const alloc *al, const jg_model *m, const jg_layer *l, size_t i, size_t k)
 {
     const vloc *x = &al->loc[l->arg[k]];
     size_t j;
@@ -194,7 +198,8 @@ static int in_place_ok(const alloc *al, const jg_layer *l, size_t i, size_t k)
         return 0;
     for (j = 0; j < l->n_args; j++) {
         const vloc *y = &al->loc[l->arg[j]];
-        if (j != k && y->buf == x->buf && y->off != x->off)
+        if (j != k && y->buf == x->buf
+            && (y->off != x->off || value_width(m, l->arg[j]) != value_width(m, l->arg[k])))
             return 0;
     }
     return 1;
@@ -223,7 +228,7 @@ static void own_copy(jg_plan *p, alloc *al, size_t i)
     const size_t v = i + 1, a = l->arg[0];
     jg_step *s;
     int b;
-    if (value_width(p->m, a) == l->n_out && in_place_ok(al, l, i, 0)) {
+    if (value_width(p->m, a) == l->n_out && in_place_ok(al, p->m, l, i, 0)) {
         place(al, v, al->loc[a].buf, al->loc[a].off, al->loc[a].ld, i);
         return;
     }
@@ -382,9 +387,9 @@ static int make_steps(jg_plan *p)
             const double c = l->kind == JG_ADD ? l->param[0] : 1.0;
             const size_t wa = value_width(m, l->arg[0]), wb = value_width(m, l->arg[1]);
             size_t x = 0;       /* the operand overwritten, or 2: none */
-            if (wa == l->n_out && in_place_ok(&al, l, i, 0))
+            if (wa == l->n_out && in_place_ok(&al, m, l, i, 0))
                 x = 0;
-            else if (wb == l->n_out && c == 1.0 && in_place_ok(&al, l, i, 1))
+            else if (wb == l->n_out && c == 1.0 && in_place_ok(&al, m, l, i, 1))
                 x = 1;
             else
                 x = 2;
