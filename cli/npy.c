@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "mem.h"
 
 static const char npy_magic[6] = {'\x93', 'N', 'U', 'M', 'P', 'Y'};
 
@@ -75,7 +76,7 @@ int cli_npy_read_header(FILE *fp, const char *name, cli_npy *h, jg_diag *d)
                       pre[7]);
         return -1;
     }
-    if (len > 65536 || (text = (char *)malloc(len + 1)) == NULL) {
+    if (len > 65536 || (text = (char *)jg_malloc(len + 1)) == NULL) {
         jg_diag_error(d, name, 0, 0, "an .npy header of %zu bytes: too long", len);
         return -1;
     }
@@ -184,7 +185,7 @@ bad_shape:
 bad:
     jg_diag_error(d, name, 0, 0, "an .npy header jetgen cannot read: %.*s", (int)(len > 200 ? 200 : len), text);
 done:
-    free(text);
+    jg_free(text);
     return rc;
 }
 
