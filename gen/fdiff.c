@@ -278,8 +278,12 @@ static void romberg_add(long double *tab, long double *best, long double *err, s
             const long double e1 = fabsl(fac * (t1[k] - t0[k]) / (fac - 1.0L));
             const long double e2 = fabsl((t1[k] - t0[k]) / (fac - 1.0L));
             const long double rt = (fac * t1[noise + k] + t0[noise + k]) / (fac - 1.0L);
-            const long double e = (e1 > e2 ? e1 : e2) + rt;
+            long double e = (e1 > e2 ? e1 : e2) + rt;
             t[k] = (fac * t1[k] - t0[k]) / (fac - 1.0L);
+            /* and its distance to the same column one step up, so that two
+               entries agreeing by chance do not pass for converged */
+            if (c < level && fabsl(t[k] - prev[(size_t)c * n + k]) + rt > e)
+                e = fabsl(t[k] - prev[(size_t)c * n + k]) + rt;
             t[noise + k] = rt;
             if (e <= err[k]) {
                 err[k] = e;
