@@ -154,6 +154,22 @@ START_TEST(jit_reports_errors)
     ck_assert(jg_jit_function(j, "f") == NULL);
     ck_assert_msg(strstr(jg_jit_errmsg(j), "<bad2.c>:") != NULL, "%s", jg_jit_errmsg(j));
     jg_jit_free(j);
+    /* a warning is no failure: the code compiles and runs, the warning
+       is kept as the handle's message */
+    {
+        int (*f)(void);
+        jg_jit_fn fn;
+        ck_assert_int_eq(jg_jit_compile("<warn.c>", "int f(void) { char *q = (char *)0; int *r = q; "
+                                        "return r == 0 ? 7 : 1; }\n",
+                                        &j), JG_OK);
+        ck_assert_msg(strstr(jg_jit_errmsg(j), "warning") != NULL, "no warning from libtcc: '%s'",
+                      jg_jit_errmsg(j));
+        fn = jg_jit_function(j, "f");
+        ck_assert(fn != NULL);
+        memcpy(&f, &fn, sizeof f);
+        ck_assert_int_eq(f(), 7);
+        jg_jit_free(j);
+    }
     /* NULL arguments are misuse: tests/test_misuse.c (a stop in a debug
        build, a status in a release build) */
     ck_assert_str_eq(jg_jit_errmsg(NULL), "");
