@@ -9,13 +9,20 @@ imported from the build folder (PYTHONPATH=BUILD/python, set by meson):
 - set_tensor, then the same numbers as a network loaded with those weights;
 - from_torch on a module written as PINN code writes it, against autograd;
 - errors: a bad spec (jetgen.Error with FILE:LINE:COL), a wrong x, wrong
-  out= arrays, a bad dtype, a bad JETGEN_THREADS.
+  out= arrays, a bad dtype, a bad JETGEN_THREADS;
+- load_library: a shared object gcc built from the emitted file, in double
+  and float, against PyTorch's numbers and the in-process Net; another
+  network's object, other weights, another prefix refused by name; another
+  text of the spec a warning.
 """
 
 import json
 import os
+import shutil
+import subprocess
 import sys
 import tempfile
+import warnings
 
 import numpy as np
 
@@ -198,12 +205,82 @@ def errors(folder):
     del os.environ["JETGEN_THREADS"]
 
 
+def build_library(folder, spec, prefix, precision="double"):
+    """spec emitted with every function and built by gcc into a shared
+    object in folder; its path."""
+    c = os.path.join(folder, "%s-%s.c" % (prefix, precision))
+    so = c[:-2] + ".so"
+    subprocess.run([os.environ.get("JETGEN", os.path.join(ROOT, "build", "jetgen")), "emit", spec, "-o", c,
+                    "--prefix", prefix, "--precision", precision, "--hessian", "full,diag,laplacian"],
+                   check=True, capture_output=True)
+    subprocess.run(["gcc", "-std=c99", "-O2", "-shared", "-fPIC", "-o", so, c, "-lm"], check=True)
+    return so
+
+
+def libraries(folder):
+    """jetgen.load_library against the reference data and the in-process Net;
+    its refusals."""
+    spec = os.path.join(DATA, "pinn-xt", "model.spec")
+    with open(os.path.join(DATA, "pinn-xt", "expected-f64.json")) as f:
+        ref = json.load(f)
+    x = np.array(ref["points"])
+    so = build_library(folder, spec, "pinn")
+    lib = jetgen.load_library(so, spec, prefix="pinn")
+    check(lib.modes == ("eval", "jacobian", "hessian", "hessian_diag", "laplacian"), "modes %s" % (lib.modes,))
+    u, du, d2u = lib.hessian(x)
+    for got, key in ((u, "u"), (du, "du"), (d2u, "d2u")):
+        check(normwise(got, np.array(ref[key])) <= 1e-12, "library %s off PyTorch" % key)
+    net = jetgen.load(spec)
+    for mode in ("eval", "jacobian", "hessian_diag", "laplacian"):
+        a, b = getattr(lib, mode)(x), getattr(net, mode)(x)
+        for p, q in zip(a if isinstance(a, tuple) else (a,), b if isinstance(b, tuple) else (b,)):
+            check(p.shape == q.shape and normwise(p, q) <= 1e-13, "library %s against Net" % mode)
+    lib32 = jetgen.load_library(build_library(folder, spec, "pinn", "float"), spec, prefix="pinn")
+    u32 = lib32.eval(x.astype(np.float32))
+    check(u32.dtype == np.float32 and normwise(u32, np.array(ref["u"])) <= 1e-6, "float library")
+    refusals = [
+        (lambda: jetgen.load_library(so, os.path.join(DATA, "seed-pinn", "model.spec"), prefix="pinn"),
+         "holds a network of 2 inputs and 1 outputs"),
+        (lambda: jetgen.load_library(so, spec, prefix="model"), "has no model_info"),
+        (lambda: jetgen.load_library(os.path.join(folder, "none.so"), spec, prefix="pinn"), "cannot load"),
+    ]
+    # other weights: the same spec beside changed weights
+    other = os.path.join(folder, "other")
+    os.mkdir(other)
+    shutil.copy(spec, other)
+    with open(os.path.join(DATA, "pinn-xt", "model.safetensors"), "rb") as f:
+        w = bytearray(f.read())
+    w[-1] ^= 1
+    with open(os.path.join(other, "model.safetensors"), "wb") as f:
+        f.write(w)
+    refusals.append((lambda: jetgen.load_library(so, os.path.join(other, "model.spec"), prefix="pinn"),
+                     "was built from other weights"))
+    for call, want in refusals:
+        try:
+            call()
+            check(False, "load_library accepted a mismatch (%s)" % want)
+        except jetgen.Error as e:
+            check(want in str(e), "load_library's refusal: %s" % e)
+    # another text of the same spec: a warning, and it runs
+    with open(spec) as f:
+        text = f.read()
+    with open(os.path.join(other, "model.spec"), "w") as f:
+        f.write("# a comment\n" + text)
+    shutil.copy(os.path.join(DATA, "pinn-xt", "model.safetensors"), other)
+    with warnings.catch_warnings(record=True) as said:
+        warnings.simplefilter("always")
+        lib2 = jetgen.load_library(so, os.path.join(other, "model.spec"), prefix="pinn")
+    check(any("another text" in str(w.message) for w in said), "no warning for another spec text")
+    check(lib2.eval(x).shape == (len(x), 1), "library after the warning")
+
+
 def main():
     with tempfile.TemporaryDirectory() as folder:
         reference_networks()
         over_and_set_tensor(folder)
         from_torch()
         errors(folder)
+        libraries(folder)
     print("python_package: %d failures" % len(failures))
     return 1 if failures else 0
 

@@ -33,7 +33,7 @@ except ImportError as _e:      # the source tree, not built: the exporter still 
     class Error(RuntimeError):
         """jetgen's errors, with the library's message."""
 
-__all__ = ["Error", "Net", "load", "from_torch"]
+__all__ = ["Error", "Net", "load", "from_torch", "load_library"]
 
 _MODES = {"eval": 0, "jacobian": 1, "hessian": 2, "hessian_diag": 3, "laplacian": 4}
 
@@ -203,3 +203,11 @@ def from_torch(module, dtype="float64", threads=None, **export_args):
             net.trainable.append((m.group(1), m.group(3), float(m.group(2)), float(m.group(4)),
                                   int(m.group(5) or 0)))
     return net
+
+
+def load_library(path, spec, prefix="model"):
+    """A shared object built from `jetgen emit SPEC --prefix PREFIX`, loaded
+    with ctypes once its own report (ABI, counts, precision, the SHA-256 of
+    spec and weights) matches spec: jetgen.library."""
+    from .library import load_library as _load
+    return _load(path, spec, prefix)

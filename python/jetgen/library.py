@@ -1,0 +1,135 @@
+"""jetgen.library: a shared object built from an emitted file, loaded in
+process with ctypes after checking what it holds against its spec.
+
+    lib = jetgen.load_library("./libpinn.so", "pinn.spec", prefix="pinn")
+    u, du, d2u = lib.hessian(x)             # x (n, n_in) float64 (float32 for float code)
+
+Before any call, the object's own report (PREFIX_info: ABI, input and
+output counts, precision, modes, SHA-256 of the spec and weights it was
+emitted from) is read and compared with the spec: another ABI, another
+network's counts or other weights are refused with jetgen.Error naming
+them; another text of the same spec (a comment changed) is a warning.
+The arrays are those of docs/abi.md; functions the object does not hold
+(--hessian chose them) raise jetgen.Error.
+"""
+
+import ctypes
+import hashlib
+import os
+import re
+import warnings
+
+import numpy as np
+
+
+def _sha256(path):
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+class Library:
+    """The functions of one shared object: eval, jacobian and those of
+    hessian, hessian_diag and laplacian it holds (attribute modes)."""
+
+    def __init__(self, path, spec, prefix="model"):
+        from . import Error, load
+        if not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]{0,63}", prefix):
+            raise Error("prefix %r: the C identifier given to `jetgen emit --prefix`" % prefix)
+        net = load(spec)
+        try:
+            self._lib = ctypes.CDLL(os.path.abspath(path))
+        except OSError as e:
+            raise Error("%s: cannot load: %s" % (path, e))
+        info_fn = getattr(self._lib, prefix + "_info", None)
+        if info_fn is None:
+            raise Error("%s has no %s_info, so it cannot say which network it holds: emitted with another "
+                        "--prefix, or by an older jetgen?" % (path, prefix))
+        info_fn.restype = ctypes.c_char_p
+        info_fn.argtypes = []
+        self.info = info_fn().decode()
+        fields = dict(f.strip().split(" ", 1) for f in self.info.split(";") if " " in f.strip())
+        if fields.get("abi") != "1":
+            raise Error("%s was built for ABI %s; this jetgen reads ABI 1: emit it again" % (path, fields.get("abi")))
+        n_in, n_out = int(fields.get("n_in", -1)), int(fields.get("n_out", -1))
+        if (n_in, n_out) != (net.n_in, net.n_out):
+            raise Error("%s holds a network of %d inputs and %d outputs, %s one of %d and %d: built from another "
+                        "spec?" % (path, n_in, n_out, spec, net.n_in, net.n_out))
+        weights = _weights_path(spec)
+        if weights is not None and fields.get("weights_sha256") not in (None, _sha256(weights)):
+            raise Error("%s was built from other weights than %s's (%s): emit and build it again"
+                        % (path, spec, os.path.basename(weights)))
+        if fields.get("spec_sha256") != _sha256(spec):
+            warnings.warn("%s was built from another text of %s (the weights are the same)" % (path, spec),
+                          stacklevel=3)
+        self.path, self.prefix = path, prefix
+        self.precision = fields.get("precision")
+        self.dtype = np.float32 if self.precision == "float" else np.float64
+        self.modes = tuple(fields.get("modes", "").split())
+        self.n_in, self.n_out, self.n_over = n_in, n_out, len(net.over)
+        self._fns = {}
+        real = ctypes.POINTER(ctypes.c_float if self.dtype == np.float32 else ctypes.c_double)
+        for mode, n_arrays in (("eval", 1), ("jacobian", 2), ("hessian", 3), ("hessian_diag", 3),
+                               ("laplacian", 3)):
+            f = getattr(self._lib, "%s_%s" % (prefix, mode), None) if mode in self.modes else None
+            if f is not None:
+                f.restype = None
+                f.argtypes = [ctypes.c_size_t, real] + [real] * n_arrays
+                self._fns[mode] = f
+
+    def _run(self, mode, x):
+        from . import Error
+        f = self._fns.get(mode)
+        if f is None:
+            raise Error("%s holds no %s_%s (emit it with --hessian naming it)" % (self.path, self.prefix, mode))
+        x = np.ascontiguousarray(x, dtype=self.dtype)
+        if x.ndim == 1 and self.n_in == 1:
+            x = x.reshape(-1, 1)
+        if x.ndim != 2 or x.shape[1] != self.n_in:
+            raise Error("x of shape %s: the network takes (n, %d)" % (x.shape, self.n_in))
+        n = x.shape[0]
+        shapes = [(n, self.n_out), (n, self.n_out, self.n_in)]
+        if mode == "hessian":
+            shapes.append((n, self.n_out, self.n_in, self.n_in))
+        elif mode == "hessian_diag":
+            shapes.append((n, self.n_out, self.n_over))
+        elif mode == "laplacian":
+            shapes.append((n, self.n_out))
+        outs = [np.empty(s, dtype=self.dtype) for s in shapes[:{"eval": 1, "jacobian": 2}.get(mode, 3)]]
+        ptr = ctypes.POINTER(ctypes.c_float if self.dtype == np.float32 else ctypes.c_double)
+        f(n, x.ctypes.data_as(ptr), *[o.ctypes.data_as(ptr) for o in outs])
+        return outs[0] if mode == "eval" else tuple(outs)
+
+    def eval(self, x):
+        return self._run("eval", x)
+
+    def jacobian(self, x):
+        return self._run("jacobian", x)
+
+    def hessian(self, x):
+        return self._run("hessian", x)
+
+    def hessian_diag(self, x):
+        return self._run("hessian_diag", x)
+
+    def laplacian(self, x):
+        return self._run("laplacian", x)
+
+
+def _weights_path(spec):
+    """The weights file a spec names (its `weights` statement), resolved
+    against the spec's folder, or None."""
+    with open(spec) as f:
+        for line in f:
+            words = line.split("#", 1)[0].split()
+            if len(words) == 2 and words[0] == "weights":
+                return os.path.join(os.path.dirname(os.path.abspath(spec)), words[1])
+    return None
+
+
+def load_library(path, spec, prefix="model"):
+    """The shared object at path, built from the file `jetgen emit SPEC
+    --prefix PREFIX` wrote, checked against spec (see the module's text)."""
+    return Library(path, spec, prefix)
