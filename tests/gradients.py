@@ -14,6 +14,7 @@ torch.autograd.grad of the same L built from autograd's own u, du, d2u
 PYTHONPATH=BUILD/python.
 """
 
+import math
 import os
 import random
 import sys
@@ -161,6 +162,21 @@ class TrainableConstants(nn.Module):
         return self.l3(self.alpha * g + (1 - self.alpha) * h)
 
 
+class TrainableFourier(nn.Module):
+    """Random Fourier features with a trainable matrix (x @ (2 pi B)), and a
+    trainable weight used through its transpose (e @ W.T)."""
+
+    def __init__(self):
+        super().__init__()
+        self.B = nn.Parameter(torch.randn(2, 6) * 0.5)
+        self.W = nn.Parameter(torch.randn(5, 12) * 0.3)
+        self.out = nn.Linear(5, 2)
+
+    def forward(self, x):
+        z = x @ (2 * math.pi * self.B)
+        return self.out(torch.tanh(torch.cat([torch.sin(z), torch.cos(z)], dim=-1) @ self.W.T))
+
+
 class ExpSlope(nn.Module):
     """A slope inside exp: no k * parameter + b, so Jet refuses it."""
 
@@ -187,6 +203,7 @@ def jet_function():
     # refuses it (jetgen and PyTorch agree, the long-double oracle's
     # differences do not)
     jet_training(Jet, TrainableConstants().double(), 0.01)
+    jet_training(Jet, TrainableFourier().double(), 0.01)
     model = zoo.FNN([2, 16, 16, 3]).double()
     x = torch.rand(7, 2, dtype=torch.float64) * 2 - 1
     jet = Jet(model, mode="hessian")

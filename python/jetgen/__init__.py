@@ -195,13 +195,13 @@ def from_torch(module, dtype="float64", threads=None, **export_args):
         text = export(module, spec, **export_args)
         net = Net(spec, dtype=dtype, threads=threads)
     # tensors the export derived from trainable parameters (the spec's
-    # `# trainable: T = K * P + B [(broadcast to W)]` lines), for jetgen.torch
+    # `# trainable: T = K * P[.T] + B [(broadcast to W)]` lines), for jetgen.torch
     net.trainable = []
     for line in text.splitlines():
-        m = re.match(r"# trainable: (\S+) = (\S+) \* (\S+) \+ (\S+?)(?: \(broadcast to (\d+)\))?$", line)
+        m = re.match(r"# trainable: (\S+) = (\S+) \* (\S+?)(\.T)? \+ (\S+?)(?: \(broadcast to (\d+)\))?$", line)
         if m:
-            net.trainable.append((m.group(1), m.group(3), float(m.group(2)), float(m.group(4)),
-                                  int(m.group(5) or 0)))
+            net.trainable.append((m.group(1), m.group(3), float(m.group(2)), float(m.group(5)),
+                                  int(m.group(6) or 0), m.group(4) is not None))
     return net
 
 

@@ -469,8 +469,9 @@ def export(module, spec_path, input_names=None, n_in=None, output=None, domain=N
                       "format 3",
                       "input " + " ".join(names),
                       "weights " + os.path.basename(weights_path)] + over_line +
-                     ["# trainable: %s = %r * %s + %r%s" % (t, k, p, b, " (broadcast to %d)" % w if w else "")
-                      for t, p, k, b, w in tr.trainable] + tr.lines) + "\n"
+                     ["# trainable: %s = %r * %s%s + %r%s" % (t, k, p, ".T" if tp else "", b,
+                                                               " (broadcast to %d)" % w if w else "")
+                      for t, p, k, b, w, tp in tr.trainable] + tr.lines) + "\n"
     folder = os.path.dirname(os.path.abspath(spec_path))
     tmp = tempfile.mkdtemp(prefix=".jetgen-export-", dir=folder)
     try:

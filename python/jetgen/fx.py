@@ -39,8 +39,9 @@ _OPAQUE = "opaque"
 
 class _Const:
     """A constant of the network. src, when it comes from a trainable
-    parameter: (name, k, b) for value = k * parameter + b (elementwise, k
-    and b numbers), whose gradient jetgen.torch.Jet can carry back; or
+    parameter: (name, k, b, transposed) for value = k * parameter + b
+    (elementwise, k and b numbers; of the parameter's transpose when
+    transposed), whose gradient jetgen.torch.Jet can carry back; or
     _OPAQUE, for a parameter folded in some other way (its gradient would
     be lost: Jet refuses the module)."""
 
@@ -73,18 +74,18 @@ def _fold_src(op, a, b):
         return None
     if sa == _OPAQUE or sb == _OPAQUE or (sa is not None and sb is not None):
         return _OPAQUE
-    (p, k, c0), other, first = (sa, b, True) if sa is not None else (sb, a, False)
+    (p, k, c0, tr), other, first = (sa, b, True) if sa is not None else (sb, a, False)
     c = _plain_number(other)
     if c is None:
         return _OPAQUE
     if op is operator.add:
-        return (p, k, c0 + c)
+        return (p, k, c0 + c, tr)
     if op is operator.sub:
-        return (p, k, c0 - c) if first else (p, -k, c - c0)
+        return (p, k, c0 - c, tr) if first else (p, -k, c - c0, tr)
     if op is operator.mul:
-        return (p, k * c, c0 * c)
+        return (p, k * c, c0 * c, tr)
     if op is operator.truediv and first and c != 0:
-        return (p, k / c, c0 / c)
+        return (p, k / c, c0 / c, tr)
     return _OPAQUE
 
 
@@ -205,7 +206,8 @@ class Translator:
         self.output = output
         self.lines = []
         self.tensors = []               # (name, tensor)
-        self.trainable = []             # (tensor, parameter, k, b, width or 0): tensor = k parameter + b
+        self.trainable = []             # (tensor, parameter, k, b, width or 0, transposed):
+                                        # tensor = k parameter + b (of its transpose)
         self._saved = {}                # id(tensor) -> name
         self._used = set(names) | {"input", "output", "weights", "format"}
         self.n_relu = 0
@@ -319,7 +321,7 @@ class Translator:
                 obj = getattr(obj, part)
             if isinstance(obj, torch.Tensor):
                 trainable = isinstance(obj, nn.Parameter) and obj.requires_grad
-                return _Const(obj, src=(node.target, 1.0, 0.0) if trainable else None)
+                return _Const(obj, src=(node.target, 1.0, 0.0, False) if trainable else None)
             if isinstance(obj, (int, float)):
                 return _Const(float(obj))
             self.refuse(node, "an attribute of type %s" % type(obj).__name__)
@@ -400,12 +402,12 @@ class Translator:
         or the name of a saved tensor of shape [width]."""
         t = c.tensor()
         if c.src is not None and c.src != _OPAQUE:
-            p, k, b = c.src
+            p, k, b, _ = c.src
             param = self.module.get_parameter(p)
             if t.numel() == 1 or t.numel() == width:
                 name = self.save("jetgen.%s_%s" % (node.name, role),
                                  (t.reshape(-1) * torch.ones(width, dtype=torch.float64)).contiguous())
-                self.trainable.append((name, p, k, b, width if param.numel() == 1 else 0))
+                self.trainable.append((name, p, k, b, width if param.numel() == 1 else 0, False))
                 return name
         if t.numel() == 1:
             return _number(t.reshape(()).item())
@@ -573,6 +575,9 @@ class Translator:
                 self.refuse(node, "a matrix product of a value %d wide with a constant of shape %s"
                             % (a.width, list(B.shape)))
             name = self.save("jetgen.%s" % node.name, B.t().contiguous())
+            if b.src not in (None, _OPAQUE) and self.module.get_parameter(b.src[0]).numel() == B.numel():
+                p, k, c0, tr = b.src      # the saved matrix is B's transpose: the parameter's unless tr
+                self.trainable.append((name, p, k, c0, 0, not tr))
             return self.emit(node.name, "matmul %d %s %s" % (B.shape[1], name, a.name), B.shape[1])
         if isinstance(a, _Const) and isinstance(b, _Const):
             return _Const(a.tensor() @ b.tensor())
@@ -623,6 +628,14 @@ class Translator:
         if len(args) == 2 and not kwargs and ((method and target == "__rsub__") or
                                               (not method and target is torch.rsub)):
             return _fold_src(operator.sub, args[1], args[0])
+        # a matrix's transpose: B.T, B.t(), B.transpose(0, 1), torch.t(B)
+        a0 = args[0] if args else None
+        if isinstance(a0, _Const) and a0.src not in (None, _OPAQUE) and a0.tensor().dim() == 2 and (
+                (not method and target is getattr and args[1:] in (("T",), ("mT",))) or
+                (method and target == "t" and len(args) == 1) or (not method and target is torch.t) or
+                (method and target == "transpose" and sorted(v % 2 for v in args[1:]) == [0, 1])):
+            p, k, b, tr = a0.src
+            return (p, k, b, not tr)
         return _OPAQUE
 
     def call(self, node, target, args, kwargs, method):

@@ -21,10 +21,11 @@ through the 2-jet (jg_net_gradient) and gives gradients to the module's
 parameters that jetgen reads, and to x when x requires grad. Every
 trainable parameter of the module must be one jetgen reads: the weights
 and biases of its Linear layers, or a parameter the export writes as a
-tensor k * parameter + b (k, b numbers): an adaptive activation's slope
-(tanh(n * a * x)), a gate (alpha * h + (1 - alpha) * x), a per-feature
-factor or shift; the gradient goes back through k (summed where a scalar
-was broadcast). A module with others (a trainable Fourier matrix, a
+tensor k * parameter + b (k, b numbers) or its transpose: an adaptive
+activation's slope (tanh(n * a * x)), a gate (alpha * h + (1 - alpha) *
+x), a per-feature factor or shift, a trainable Fourier matrix (x @ (2 pi
+B)), a weight used as x @ W.T; the gradient goes back through k (summed
+where a scalar was broadcast, transposed back). A module with others (a
 parameter inside a nonlinear function of constants, a product of two
 parameters) is refused by name rather than trained wrong. Computes in float64; float32 inputs give float32
 results (computed in float64, rounded once) and float32 gradients.
@@ -53,8 +54,8 @@ class Jet:
         read = [name for name, _, _ in self.net.tensors()]
         # tensors the export derived from parameters: k * parameter + b
         self._via = {}
-        for t, p, k, b, w in getattr(self.net, "trainable", []):
-            self._via.setdefault(p, []).append((t, k, b, w))
+        for t, p, k, b, w, tp in getattr(self.net, "trainable", []):
+            self._via.setdefault(p, []).append((t, k, b, w, tp))
         missing = [k for k, p in params.items() if p.requires_grad and k not in read and k not in self._via]
         if missing:
             raise Error("jetgen.torch.Jet: %s %s trainable but not read by jetgen as a tensor (the export "
@@ -92,8 +93,10 @@ class Jet:
                 v = p.detach().to(torch.float64).cpu().numpy().ravel()
                 if name in self._direct:
                     self.net.set_tensor(name, v)
-                for t, k, b, w in self._via.get(name, ()):
-                    self.net.set_tensor(t, np.full(w, k * v[0] + b) if w else k * v + b)
+                for t, k, b, w, tp in self._via.get(name, ()):
+                    m = p.detach().to(torch.float64).cpu().numpy()
+                    self.net.set_tensor(t, np.full(w, k * v[0] + b) if w else
+                                        (k * (m.T if tp else m) + b).ravel())
                 self._versions[name] = key
 
     def __call__(self, x):
@@ -151,7 +154,12 @@ class _JetFunction(torch.autograd.Function):
                 out.append(None)
                 continue
             g = np.array(gp[name]).reshape(p.shape) if name in jet._direct else np.zeros(p.shape)
-            for t, k, _, w in jet._via.get(name, ()):      # the chain rule through k * parameter + b
-                g = g + k * (np.sum(gp[t]) if w else np.array(gp[t]).reshape(p.shape))
+            for t, k, _, w, tp in jet._via.get(name, ()):      # the chain rule through k * parameter + b
+                if w:
+                    g = g + k * np.sum(gp[t])
+                elif tp:
+                    g = g + k * np.array(gp[t]).reshape(p.shape[::-1]).T
+                else:
+                    g = g + k * np.array(gp[t]).reshape(p.shape)
             out.append(torch.from_numpy(np.asarray(g, dtype=np.float64)).to(dtype=p.dtype, device=p.device))
         return tuple(out)
