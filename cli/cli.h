@@ -115,6 +115,9 @@ typedef struct cli_output {
    ./m.spec, links). */
 int cli_same_file(const char *a, const char *b);
 
+/* Copies what is left of from to to: 0, or -1 on a read or write error. */
+int cli_copy_stream(FILE *to, FILE *from);
+
 /* A new temporary file beside path (path.tmp.XXXXXX, readable as the umask
    allows), open for writing; its name in *tmp (jg_free). Rename it over
    path when all is written, remove it else. NULL with a message in d. */

@@ -226,6 +226,16 @@ void cli_write_outputs(cli_output *out, size_t n, const char *const *inputs, siz
     }
 }
 
+int cli_copy_stream(FILE *to, FILE *from)
+{
+    char buf[65536];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof buf, from)) > 0)
+        if (fwrite(buf, 1, n, to) != n)
+            return -1;
+    return ferror(from) ? -1 : 0;
+}
+
 /* ---- Progress on a terminal ---- */
 
 static double seconds_now(void)

@@ -454,18 +454,6 @@ static int sink_write(sink *o, size_t n, const double *x, const double *u, const
     return rc != 0 || (o->fp != NULL && ferror(o->fp)) ? -1 : 0;
 }
 
-/* Appends the whole of from to to. 0, or -1. */
-static int append_file(FILE *to, FILE *from)
-{
-    char buf[65536];
-    size_t n;
-    rewind(from);
-    while ((n = fread(buf, 1, sizeof buf, from)) > 0)
-        if (fwrite(buf, 1, n, to) != n)
-            return -1;
-    return ferror(from) ? -1 : 0;
-}
-
 /* Completes the outputs and renames them into place when ok and all was
    written; else removes every temporary file (and a folder eval made). */
 static void sink_finish(sink *o, int ok, jg_diag *d)
@@ -477,7 +465,8 @@ static void sink_finish(sink *o, int ok, jg_diag *d)
         fputs("]", o->fp);
         for (q = 0; q < quantities(o); q++) {
             fprintf(o->fp, ",\n \"%s\": [", json_keys[o->mode == 0 ? 0 : o->mode - 1][q]);
-            if (append_file(o->fp, o->part[q]) != 0)
+            rewind(o->part[q]);
+            if (cli_copy_stream(o->fp, o->part[q]) != 0)
                 bad = 1;
             fputs("]", o->fp);
         }

@@ -158,8 +158,6 @@ static int next_text_point(cli_source *src, double *vals, jg_diag *d)
 static FILE *rereadable(FILE *fp, const char *name, jg_diag *d)
 {
     struct stat st;
-    char buf[65536];
-    size_t n;
     FILE *copy;
     if (fstat(fileno(fp), &st) == 0 && S_ISREG(st.st_mode))
         return fp;
@@ -168,14 +166,11 @@ static FILE *rereadable(FILE *fp, const char *name, jg_diag *d)
         jg_diag_error(d, name, 0, 0, "cannot make a temporary copy: %s", strerror(errno));
         return NULL;
     }
-    while ((n = fread(buf, 1, sizeof buf, fp)) > 0)
-        if (fwrite(buf, 1, n, copy) != n) {
+    if (cli_copy_stream(copy, fp) != 0 || fflush(copy) != 0) {
+        if (ferror(fp))
+            jg_diag_error(d, name, 0, 0, "read error");
+        else
             jg_diag_error(d, name, 0, 0, "cannot make a temporary copy: %s", strerror(errno));
-            fclose(copy);
-            return NULL;
-        }
-    if (ferror(fp) || fflush(copy) != 0) {
-        jg_diag_error(d, name, 0, 0, "read error");
         fclose(copy);
         return NULL;
     }

@@ -38,6 +38,19 @@ __all__ = ["Error", "Net", "load", "from_torch", "load_library"]
 _MODES = {"eval": 0, "jacobian": 1, "hessian": 2, "hessian_diag": 3, "laplacian": 4}
 
 
+def _shapes(mode, n, n_out, n_in, n_over):
+    """The shapes of a mode's results (u; du; d2u, d2u_diag or lap) at n
+    points: docs/abi.md's layouts."""
+    shapes = [(n, n_out), (n, n_out, n_in)]
+    if mode == 2:
+        shapes.append((n, n_out, n_in, n_in))
+    elif mode == 3:
+        shapes.append((n, n_out, n_over))
+    elif mode == 4:
+        shapes.append((n, n_out))
+    return shapes[:1 + min(mode, 2)]
+
+
 def _default_threads():
     env = os.environ.get("JETGEN_THREADS")
     if env:
@@ -102,14 +115,7 @@ class Net:
     def _run(self, mode, x, out, threads):
         x = self._points(x)
         n = x.shape[0]
-        shapes = [(n, self.n_out), (n, self.n_out, self.n_in)]
-        if mode == 2:
-            shapes.append((n, self.n_out, self.n_in, self.n_in))
-        elif mode == 3:
-            shapes.append((n, self.n_out, self.n_over))
-        elif mode == 4:
-            shapes.append((n, self.n_out))
-        shapes = shapes[:1 + min(mode, 2)]
+        shapes = _shapes(mode, n, self.n_out, self.n_in, self.n_over)
         if out is not None:
             out = tuple(out) if isinstance(out, (tuple, list)) else (out,)
             if len(out) != len(shapes):
@@ -209,5 +215,5 @@ def load_library(path, spec, prefix="model"):
     """A shared object built from `jetgen emit SPEC --prefix PREFIX`, loaded
     with ctypes once its own report (ABI, counts, precision, the SHA-256 of
     spec and weights) matches spec: jetgen.library."""
-    from .library import load_library as _load
-    return _load(path, spec, prefix)
+    from .library import Library
+    return Library(path, spec, prefix)

@@ -190,6 +190,15 @@ _IDENTITY_MODULES = (nn.Identity, nn.Dropout, nn.AlphaDropout, nn.FeatureAlphaDr
 _IDENTITY_METHODS = ("detach", "clone", "contiguous", "float", "double", "to", "type", "requires_grad_",
                      "type_as")
 _PIECEWISE = ("relu", "leaky_relu", "hardtanh")
+# the arithmetic of forward(), as functions and as methods, to the operator it is
+_FUNCTION_OPS = {operator.add: operator.add, torch.add: operator.add, operator.sub: operator.sub,
+                 torch.sub: operator.sub, operator.mul: operator.mul, torch.mul: operator.mul,
+                 operator.truediv: operator.truediv, torch.div: operator.truediv, operator.pow: operator.pow,
+                 torch.pow: operator.pow, torch.true_divide: operator.truediv}
+_METHOD_OPS = {"add": operator.add, "__add__": operator.add, "sub": operator.sub, "mul": operator.mul,
+               "div": operator.truediv, "pow": operator.pow, "__mul__": operator.mul,
+               "__sub__": operator.sub, "__truediv__": operator.truediv, "__radd__": operator.add,
+               "true_divide": operator.truediv}
 
 
 def _number(v):
@@ -613,14 +622,9 @@ class Translator:
         operands = list(args) + list(kwargs.values())
         if not any(isinstance(v, _Const) and v.src is not None for v in operands):
             return None
-        ops = {operator.add: operator.add, torch.add: operator.add, operator.sub: operator.sub,
-               torch.sub: operator.sub, operator.mul: operator.mul, torch.mul: operator.mul,
-               operator.truediv: operator.truediv, torch.div: operator.truediv}
-        mops = {"add": operator.add, "__add__": operator.add, "__radd__": operator.add, "sub": operator.sub,
-                "__sub__": operator.sub, "mul": operator.mul, "__mul__": operator.mul, "__rmul__": operator.mul,
-                "div": operator.truediv, "__truediv__": operator.truediv}
-        op = mops.get(target) if method else ops.get(target)
-        if op is not None and len(args) == 2 and not kwargs:
+        op = (_METHOD_OPS.get(target) or ({"__rmul__": operator.mul}.get(target))) if method \
+            else _FUNCTION_OPS.get(target)
+        if op in (operator.add, operator.sub, operator.mul, operator.truediv) and len(args) == 2 and not kwargs:
             return _fold_src(op, args[0], args[1])
         if len(args) == 1 and not kwargs and ((method and target in ("neg", "__neg__"))
                                               or (not method and target in (operator.neg, torch.neg))):
@@ -660,16 +664,8 @@ class Translator:
             if isinstance(r, (tuple, list)):
                 return tuple(_Const(v, src=src) for v in r)
             self.refuse(node, "a constant of type %s" % type(r).__name__)
-        ops = {operator.add: operator.add, torch.add: operator.add, operator.sub: operator.sub,
-               torch.sub: operator.sub, operator.mul: operator.mul, torch.mul: operator.mul,
-               operator.truediv: operator.truediv, torch.div: operator.truediv, operator.pow: operator.pow,
-               torch.pow: operator.pow, torch.true_divide: operator.truediv}
-        mops = {"add": operator.add, "__add__": operator.add, "sub": operator.sub, "mul": operator.mul,
-                "div": operator.truediv, "pow": operator.pow, "__mul__": operator.mul,
-                "__sub__": operator.sub, "__truediv__": operator.truediv, "__radd__": operator.add,
-                "true_divide": operator.truediv}
-        if (not method and target in ops) or (method and target in mops):
-            op = ops[target] if not method else mops[target]
+        if (not method and target in _FUNCTION_OPS) or (method and target in _METHOD_OPS):
+            op = _FUNCTION_OPS[target] if not method else _METHOD_OPS[target]
             b = args[1] if len(args) > 1 else kwargs.get("other", kwargs.get("exponent"))
             if "alpha" in kwargs and op in (operator.add, operator.sub):
                 b = self.binary(node, operator.mul, b, kwargs["alpha"])

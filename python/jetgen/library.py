@@ -57,7 +57,7 @@ class Library:
         if (n_in, n_out) != (net.n_in, net.n_out):
             raise Error("%s holds a network of %d inputs and %d outputs, %s one of %d and %d: built from another "
                         "spec?" % (path, n_in, n_out, spec, net.n_in, net.n_out))
-        weights = _weights_path(spec)
+        weights = net.weights_path
         if weights is not None and fields.get("weights_sha256") not in (None, _sha256(weights)):
             raise Error("%s was built from other weights than %s's (%s): emit and build it again"
                         % (path, spec, os.path.basename(weights)))
@@ -80,7 +80,7 @@ class Library:
                 self._fns[mode] = f
 
     def _run(self, mode, x):
-        from . import Error
+        from . import Error, _MODES, _shapes
         f = self._fns.get(mode)
         if f is None:
             raise Error("%s holds no %s_%s (emit it with --hessian naming it)" % (self.path, self.prefix, mode))
@@ -90,14 +90,7 @@ class Library:
         if x.ndim != 2 or x.shape[1] != self.n_in:
             raise Error("x of shape %s: the network takes (n, %d)" % (x.shape, self.n_in))
         n = x.shape[0]
-        shapes = [(n, self.n_out), (n, self.n_out, self.n_in)]
-        if mode == "hessian":
-            shapes.append((n, self.n_out, self.n_in, self.n_in))
-        elif mode == "hessian_diag":
-            shapes.append((n, self.n_out, self.n_over))
-        elif mode == "laplacian":
-            shapes.append((n, self.n_out))
-        outs = [np.empty(s, dtype=self.dtype) for s in shapes[:{"eval": 1, "jacobian": 2}.get(mode, 3)]]
+        outs = [np.empty(s, dtype=self.dtype) for s in _shapes(_MODES[mode], n, self.n_out, self.n_in, self.n_over)]
         ptr = ctypes.POINTER(ctypes.c_float if self.dtype == np.float32 else ctypes.c_double)
         f(n, x.ctypes.data_as(ptr), *[o.ctypes.data_as(ptr) for o in outs])
         return outs[0] if mode == "eval" else tuple(outs)
@@ -116,20 +109,3 @@ class Library:
 
     def laplacian(self, x):
         return self._run("laplacian", x)
-
-
-def _weights_path(spec):
-    """The weights file a spec names (its `weights` statement), resolved
-    against the spec's folder, or None."""
-    with open(spec) as f:
-        for line in f:
-            words = line.split("#", 1)[0].split()
-            if len(words) == 2 and words[0] == "weights":
-                return os.path.join(os.path.dirname(os.path.abspath(spec)), words[1])
-    return None
-
-
-def load_library(path, spec, prefix="model"):
-    """The shared object at path, built from the file `jetgen emit SPEC
-    --prefix PREFIX` wrote, checked against spec (see the module's text)."""
-    return Library(path, spec, prefix)

@@ -94,7 +94,7 @@ class Jet:
                 if name in self._direct:
                     self.net.set_tensor(name, v)
                 for t, k, b, w, tp in self._via.get(name, ()):
-                    m = p.detach().to(torch.float64).cpu().numpy()
+                    m = v.reshape(p.shape)
                     self.net.set_tensor(t, np.full(w, k * v[0] + b) if w else
                                         (k * (m.T if tp else m) + b).ravel())
                 self._versions[name] = key
