@@ -30,7 +30,7 @@ static const char usage_verify[] =
     "function, against the network in long double with derivatives by central\n"
     "differences and Richardson extrapolation. Prints the worst error of each\n"
     "quantity; exits 1 if one is above the tolerance.\n"
-    "  --points FILE     N_IN numbers per line (as for eval), `-` for stdin\n"
+    "  --points FILE     text or .npy, as for eval; `-` for stdin\n"
     "  --range R         else points drawn uniformly: R is LO:HI for every input,\n"
     "                    or NAME=LO:HI,... per input (names of `input`, or\n"
     "                    numbers from 0; inputs not named keep -1:1)\n"
