@@ -177,16 +177,60 @@ class TrainableFourier(nn.Module):
         return self.out(torch.tanh(torch.cat([torch.sin(z), torch.cos(z)], dim=-1) @ self.W.T))
 
 
-class ExpSlope(nn.Module):
-    """A slope inside exp: no k * parameter + b, so Jet refuses it."""
+class FoldedParameters(nn.Module):
+    """Parameters folded into the network's tensors by nonlinear torch
+    operations: a slope inside exp, a product of two parameters, a softplus
+    of a parameter vector, a layer written with F.linear and one as
+    x @ W + b, a slice of a parameter matrix, a parameter's .item() (a
+    number to PyTorch, without gradient, whose value follows the parameter)."""
+
+    def __init__(self):
+        super().__init__()
+        self.l1 = nn.Linear(2, 8)
+        self.a = nn.Parameter(torch.tensor(0.2))
+        self.b = nn.Parameter(torch.tensor(1.3))
+        self.c = nn.Parameter(torch.linspace(-1.0, 1.0, 8))
+        self.W = nn.Parameter(torch.randn(8, 8) * 0.4)
+        self.bias = nn.Parameter(torch.randn(8) * 0.1)
+        self.V = nn.Parameter(torch.randn(8, 5) * 0.4)
+        self.d = nn.Parameter(torch.randn(5) * 0.1)
+        self.out = nn.Linear(4, 2)
+
+    def forward(self, x):
+        h = torch.tanh(torch.exp(self.a) * self.l1(x))
+        h = torch.sin(self.a * self.b * h) * nn.functional.softplus(self.c) * self.b.item()
+        h = torch.tanh(nn.functional.linear(h, self.W, self.bias))
+        h = torch.tanh(h @ self.V[:, 1:] + self.d[1:] ** 2)
+        return self.out(h)
+
+
+class IntegerPower(nn.Module):
+    """A trainable exponent: the export takes it as the number it is now,
+    so Jet would lose its gradient, and refuses."""
 
     def __init__(self):
         super().__init__()
         self.l1, self.l2 = nn.Linear(1, 8), nn.Linear(8, 1)
-        self.a = nn.Parameter(torch.tensor(0.2))
+        self.p = nn.Parameter(torch.tensor(2.0))
 
     def forward(self, x):
-        return self.l2(torch.tanh(torch.exp(self.a) * self.l1(x)))
+        return self.l2(torch.tanh(self.l1(x)) ** self.p)
+
+
+class InverseProblem(nn.Module):
+    """Raissi's inverse problems: PDE coefficients trained beside the
+    network, read by the loss, not by forward()."""
+
+    def __init__(self):
+        super().__init__()
+        self.net = zoo.FNN([2, 12, 12, 1])
+        self.lambda1 = nn.Parameter(torch.tensor(0.5))
+        self.lambda2 = nn.Parameter(torch.tensor(-1.2))
+        self.scale = nn.Parameter(torch.tensor(2.0), requires_grad=False)
+        self.register_buffer("shift", torch.tensor([0.25, -0.5]))
+
+    def forward(self, x):
+        return self.net((x - self.shift) * self.scale)
 
 
 def jet_function():
@@ -212,11 +256,59 @@ def jet_function():
     check(u32[0].dtype == torch.float32, "Jet on float32: dtype %s" % u32[0].dtype)
     e = max(normwise(a.detach().double().numpy(), b.detach().numpy()) for a, b in zip(u32, u64))
     check(e <= 1e-6, "Jet on float32 points: %.3g from float64" % e)
+    jet_training(Jet, FoldedParameters().double(), 0.01)
+    inverse_problem(Jet)
     try:
-        Jet(ExpSlope().double())
-        check(False, "Jet took a module with a trainable slope it cannot differentiate")
+        Jet(IntegerPower().double())
+        check(False, "Jet took a module with a trainable exponent it cannot differentiate")
     except jetgen.Error as e:
-        check("a is trainable but not read by jetgen" in str(e), "Jet's refusal: %s" % e)
+        check("gradient of a trainable parameter would be lost: p (the power at" in str(e),
+              "Jet's refusal: %s" % e)
+
+
+def inverse_problem(Jet):
+    """Parameters of the loss only (PDE coefficients) get PyTorch's
+    gradients beside Jet's; a frozen parameter or buffer the export took as
+    a constant is refused once it changes."""
+    torch.manual_seed(11)
+    model = InverseProblem().double()
+    x = torch.rand(9, 2, dtype=torch.float64) * 2 - 1
+    jet = Jet(model, mode="laplacian")
+
+    def loss_of(u, du, lap):
+        r = du[:, 0, 1] + model.lambda1 * u[:, 0] * du[:, 0, 0] - torch.exp(model.lambda2) * lap[:, 0]
+        return (r ** 2).mean() + (u ** 2).mean()
+    for step in range(2):
+        X = x.clone().requires_grad_(True)
+        loss = loss_of(*jet(X))
+        model.zero_grad()
+        loss.backward()
+        mine = [p.grad.clone() for p in model.parameters() if p.requires_grad] + [X.grad.clone()]
+        X2 = x.clone().requires_grad_(True)
+        U, DU, D2 = torch_jets(model, X2, 1)
+        loss2 = loss_of(U, DU, torch.diagonal(D2, dim1=2, dim2=3).sum(-1))
+        model.zero_grad()
+        loss2.backward()
+        theirs = [p.grad.clone() for p in model.parameters() if p.requires_grad] + [X2.grad.clone()]
+        check(abs(loss.item() - loss2.item()) <= 1e-12 * abs(loss2.item()), "inverse problem: loss %r, "
+              "PyTorch %r" % (loss.item(), loss2.item()))
+        for k, (a, b) in enumerate(zip(mine, theirs)):
+            e = normwise(a.numpy(), b.numpy())
+            compared[0] += 1
+            check(e <= 1e-10, "inverse problem, step %d: gradient %d off by %.3g" % (step, k, e))
+        with torch.no_grad():
+            for p in model.parameters():
+                if p.requires_grad:
+                    p -= 0.05 * p.grad
+    for change, what in ((lambda: model.shift.add_(0.1), "shift"),
+                         (lambda: model.scale.requires_grad_(True), "scale")):
+        jet = Jet(model, mode="laplacian")
+        change()
+        try:
+            jet(x)
+            check(False, "Jet ran on with %s changed since the export" % what)
+        except jetgen.Error as e:
+            check("%s, which the export took as a constant, has changed" % what in str(e), "Jet: %s" % e)
 
 
 def jet_training(Jet, model, lr):

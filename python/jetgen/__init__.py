@@ -21,7 +21,6 @@ importable from the build folder with PYTHONPATH=BUILD/python.
 """
 
 import os
-import re
 
 import numpy as np
 
@@ -195,19 +194,17 @@ def from_torch(module, dtype="float64", threads=None, **export_args):
     then loaded; export_args go to jetgen.export.export (input_names, n_in,
     output, domain, over, ...)."""
     import tempfile
-    from .export import export
+    from .export import _do_export
     with tempfile.TemporaryDirectory(prefix="jetgen-") as folder:
         spec = os.path.join(folder, "model.spec")
-        text = export(module, spec, **export_args)
+        _, tr = _do_export(module, spec, **export_args)
         net = Net(spec, dtype=dtype, threads=threads)
-    # tensors the export derived from trainable parameters (the spec's
-    # `# trainable: T = K * P[.T] + B [(broadcast to W)]` lines), for jetgen.torch
-    net.trainable = []
-    for line in text.splitlines():
-        m = re.match(r"# trainable: (\S+) = (\S+) \* (\S+?)(\.T)? \+ (\S+?)(?: \(broadcast to (\d+)\))?$", line)
-        if m:
-            net.trainable.append((m.group(1), m.group(3), float(m.group(2)), float(m.group(5)),
-                                  int(m.group(6) or 0), m.group(4) is not None))
+    # for jetgen.torch: the saved tensors recomputed from parameters
+    # ((tensor, parameters, fn, shape, text); the spec's `# trainable:`
+    # lines), the trainable parameters forward() reads, those whose value
+    # went into the network as a plain number (where), and the tensors it
+    # took as constants
+    net.derived, net.touched, net.lost, net.constants = tr.derived, tr.touched, tr.lost, tr.constants
     return net
 
 

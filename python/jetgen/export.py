@@ -432,6 +432,13 @@ def export(module, spec_path, input_names=None, n_in=None, output=None, domain=N
     far the check found the export from the module; nothing is written
     then. ExportWarning (warnings.warn) says what is right but probably
     not meant (ReLU-type activations, Linear after Linear)."""
+    return _do_export(module, spec_path, input_names, n_in, output, domain, points, reference, over)[0]
+
+
+def _do_export(module, spec_path, input_names=None, n_in=None, output=None, domain=None, points=8, reference=None,
+               over=None):
+    """export's work: (the spec's text, the Translator, whose derived,
+    touched and lost say how the saved tensors follow the parameters)."""
     graph = trace(module)
     if input_names is not None:
         input_names = [str(v) for v in input_names]
@@ -469,9 +476,8 @@ def export(module, spec_path, input_names=None, n_in=None, output=None, domain=N
                       "format 3",
                       "input " + " ".join(names),
                       "weights " + os.path.basename(weights_path)] + over_line +
-                     ["# trainable: %s = %r * %s%s + %r%s" % (t, k, p, ".T" if tp else "", b,
-                                                               " (broadcast to %d)" % w if w else "")
-                      for t, p, k, b, w, tp in tr.trainable] + tr.lines) + "\n"
+                     ["# trainable: %s = %s" % (t, text) for t, _, _, _, text in tr.derived] +
+                     tr.lines) + "\n"
     folder = os.path.dirname(os.path.abspath(spec_path))
     tmp = tempfile.mkdtemp(prefix=".jetgen-export-", dir=folder)
     try:
@@ -489,8 +495,8 @@ def export(module, spec_path, input_names=None, n_in=None, output=None, domain=N
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     for w in said:
-        warnings.warn(w, ExportWarning, stacklevel=2)
-    return text
+        warnings.warn(w, ExportWarning, stacklevel=3)
+    return text, tr
 
 
 _STATE_DICT = ("holds a state_dict (tensor names and values), not a module with forward(): jetgen exports "

@@ -34,16 +34,68 @@ class _Net:
         self.name, self.width, self.flat = name, width, flat
 
 
-_OPAQUE = "opaque"
+class _Src:
+    """How a constant of the network derives from the module's trainable
+    parameters: `params`, their names (module paths); `fn(values)`, the
+    constant recomputed by the same torch operations from {name: tensor}
+    (differentiable, so jetgen.torch.Jet carries gradients back through
+    it by autograd); `text`, the expression, for the spec's comments."""
+
+    def __init__(self, params, fn, text):
+        self.params, self.fn, self.text = params, fn, text
+
+
+def _at(v, values):
+    """v with every constant that derives from parameters recomputed from
+    values (see _Src); other constants as their tensors."""
+    if isinstance(v, _Const):
+        return v.src.fn(values) if v.src is not None else v.tensor()
+    if isinstance(v, (tuple, list)):
+        return type(v)(_at(u, values) for u in v)
+    return v
+
+
+def _text(v):
+    if isinstance(v, _Const):
+        if v.src is not None:
+            return v.src.text
+        t = v.tensor()
+        return _number(t.reshape(()).item()) if t.numel() == 1 else "<constant %s>" % list(t.shape)
+    if isinstance(v, (tuple, list)):
+        return "[%s]" % ", ".join(_text(u) for u in v)
+    return repr(v)
+
+
+def _derive(name, f, args, kwargs=None):
+    """The _Src of f(*args, **kwargs) (args possibly _Const), or None when
+    no argument derives from a parameter."""
+    kwargs = kwargs or {}
+    found = []
+
+    def walk(v):
+        if isinstance(v, _Const) and v.src is not None:
+            found.append(v.src)
+        elif isinstance(v, (tuple, list)):
+            for u in v:
+                walk(u)
+    for v in list(args) + list(kwargs.values()):
+        walk(v)
+    if not found:
+        return None
+    params = tuple(sorted({p for s in found for p in s.params}))
+    text = "%s(%s)" % (name, ", ".join([_text(v) for v in args] +
+                                      ["%s=%s" % (k, _text(v)) for k, v in kwargs.items()]))
+    def fn(values):
+        r = f(*_at(list(args), values), **{k: _at(v, values) for k, v in kwargs.items()})
+        # a number (a.item(), float(a)): PyTorch carries no gradient through
+        # it, but its value follows the parameter
+        return torch.tensor(float(r), dtype=torch.float64) if isinstance(r, (int, float)) else r
+    return _Src(params, fn, text)
 
 
 class _Const:
-    """A constant of the network. src, when it comes from a trainable
-    parameter: (name, k, b, transposed) for value = k * parameter + b
-    (elementwise, k and b numbers; of the parameter's transpose when
-    transposed), whose gradient jetgen.torch.Jet can carry back; or
-    _OPAQUE, for a parameter folded in some other way (its gradient would
-    be lost: Jet refuses the module)."""
+    """A constant of the network: a number or a tensor (float64), with
+    src (a _Src) when it derives from trainable parameters."""
 
     def __init__(self, value, src=None):
         if isinstance(value, torch.Tensor):
@@ -63,30 +115,6 @@ def _plain_number(c):
     if isinstance(c, _Const) and c.src is None and c.tensor().numel() == 1:
         return c.tensor().reshape(()).item()
     return None
-
-
-def _fold_src(op, a, b):
-    """The src (see _Const) of op(a, b), op one of add, sub, mul, truediv:
-    k * p + b stays affine under a number; anything else is _OPAQUE."""
-    sa = a.src if isinstance(a, _Const) else None
-    sb = b.src if isinstance(b, _Const) else None
-    if sa is None and sb is None:
-        return None
-    if sa == _OPAQUE or sb == _OPAQUE or (sa is not None and sb is not None):
-        return _OPAQUE
-    (p, k, c0, tr), other, first = (sa, b, True) if sa is not None else (sb, a, False)
-    c = _plain_number(other)
-    if c is None:
-        return _OPAQUE
-    if op is operator.add:
-        return (p, k, c0 + c, tr)
-    if op is operator.sub:
-        return (p, k, c0 - c, tr) if first else (p, -k, c - c0, tr)
-    if op is operator.mul:
-        return (p, k * c, c0 * c, tr)
-    if op is operator.truediv and first and c != 0:
-        return (p, k / c, c0 / c, tr)
-    return _OPAQUE
 
 
 class _Batch:
@@ -215,8 +243,11 @@ class Translator:
         self.output = output
         self.lines = []
         self.tensors = []               # (name, tensor)
-        self.trainable = []             # (tensor, parameter, k, b, width or 0, transposed):
-                                        # tensor = k parameter + b (of its transpose)
+        self.derived = []               # (tensor, parameters, fn, shape, text): a saved tensor
+                                        # recomputed from parameters by fn (see _Src)
+        self.touched = set()            # the trainable parameters forward() reads
+        self.lost = {}                  # parameter -> where its value was used as a plain number
+        self.constants = set()          # the frozen parameters, buffers and tensor attributes it reads
         self._saved = {}                # id(tensor) -> name
         self._used = set(names) | {"input", "output", "weights", "format"}
         self.n_relu = 0
@@ -239,9 +270,11 @@ class Translator:
         self.lines.append("%s = %s" % (name, text))
         return _Net(name, width, flat)
 
-    def save(self, hint, t):
+    def save(self, hint, t, share=True):
+        """The name of tensor t in the weights file: saved under hint (or
+        hint_K), or, with share, the name t was saved under before."""
         key = (id(t), tuple(t.shape))
-        if key in self._saved:
+        if share and key in self._saved:
             return self._saved[key][0]
         name = hint
         k = 1
@@ -329,8 +362,12 @@ class Translator:
             for part in node.target.split("."):
                 obj = getattr(obj, part)
             if isinstance(obj, torch.Tensor):
-                trainable = isinstance(obj, nn.Parameter) and obj.requires_grad
-                return _Const(obj, src=(node.target, 1.0, 0.0, False) if trainable else None)
+                if not (isinstance(obj, nn.Parameter) and obj.requires_grad):
+                    self.constants.add(node.target)
+                    return _Const(obj)
+                path = node.target
+                self.touched.add(path)
+                return _Const(obj, src=_Src((path,), lambda values: values[path], path))
             if isinstance(obj, (int, float)):
                 return _Const(float(obj))
             self.refuse(node, "an attribute of type %s" % type(obj).__name__)
@@ -410,14 +447,10 @@ class Translator:
         """A constant as a scale argument for a value `width` wide: a number,
         or the name of a saved tensor of shape [width]."""
         t = c.tensor()
-        if c.src is not None and c.src != _OPAQUE:
-            p, k, b, _ = c.src
-            param = self.module.get_parameter(p)
-            if t.numel() == 1 or t.numel() == width:
-                name = self.save("jetgen.%s_%s" % (node.name, role),
-                                 (t.reshape(-1) * torch.ones(width, dtype=torch.float64)).contiguous())
-                self.trainable.append((name, p, k, b, width if param.numel() == 1 else 0, False))
-                return name
+        if c.src is not None and t.numel() in (1, width):
+            def widen(v):
+                return v.reshape(-1) * torch.ones(width, dtype=torch.float64)
+            return self.save_derived("jetgen.%s_%s" % (node.name, role), c, widen)
         if t.numel() == 1:
             return _number(t.reshape(()).item())
         if t.dim() >= 1 and t.shape[-1] == width and t.numel() == width:
@@ -425,6 +458,25 @@ class Translator:
         self.refuse(node, "a constant of shape %s with a value %d wide" % (list(t.shape), width),
                     "constants combine with network values as numbers or per-feature vectors of shape "
                     "[width] or [1, width]")
+
+    def save_derived(self, hint, c, shape_of, share=True):
+        """Saves shape_of(c's tensor) and, when c derives from parameters,
+        notes how to recompute it (jetgen.torch.Jet's gradients)."""
+        name = self.save(hint, shape_of(c.tensor()).contiguous(), share)
+        if c.src is not None and all(d[0] != name for d in self.derived):
+            src = c.src
+            self.derived.append((name, src.params,
+                                 lambda values: shape_of(src.fn(values)).to(torch.float64).contiguous(),
+                                 tuple(shape_of(c.tensor()).shape), src.text))
+        return name
+
+    def number(self, node, c, what):
+        """The number of a one-number constant (a power, an activation's
+        parameter), noting a parameter in it as lost to Jet's gradients."""
+        if c.src is not None:
+            for p in c.src.params:
+                self.lost.setdefault(p, "%s at %s" % (what, self.where(node)))
+        return c.tensor().reshape(-1)[0].item() if c.tensor().numel() == 1 else None
 
     def scale(self, node, x, mul, add):
         """mul * x + add, mul and add numbers or _Const."""
@@ -447,7 +499,7 @@ class Translator:
         if isinstance(b, (int, float)):
             b, cb = _Const(float(b)), True
         if ca and cb:
-            return _Const(op(a.tensor(), b.tensor()), src=_fold_src(op, a, b))
+            return _Const(op(a.tensor(), b.tensor()), src=_derive(op.__name__, op, [a, b]))
         if not (isinstance(a, (_Net, _Const)) and isinstance(b, (_Net, _Const))):
             self.refuse(node, "an operand that is neither a tensor nor a number")
         if not ca and not cb:
@@ -472,29 +524,30 @@ class Translator:
             return self.scale(node, net, c, "0.0")
         if op is operator.sub:
             if cb:
-                return self.scale(node, net, "1.0", _Const(-c.tensor(), src=_fold_src(operator.mul, c, -1.0)))
+                return self.scale(node, net, "1.0", _Const(-c.tensor(), src=_derive("neg", operator.neg, [c])))
             return self.scale(node, net, "-1.0", c)
         if op is operator.truediv:
             if cb:
-                return self.scale(node, net, _Const(1.0 / c.tensor(), src=None if c.src is None else _OPAQUE),
-                                  "0.0")
+                return self.scale(node, net, _Const(1.0 / c.tensor(), src=_derive("reciprocal", torch.reciprocal,
+                                                                                  [c])), "0.0")
             r = self.emit(node.name + "_inv", "pow %s n=-1" % net.name, net.width, net.flat)
-            if c.tensor().numel() == 1 and c.tensor().item() == 1.0:
+            if c.src is None and c.tensor().numel() == 1 and c.tensor().item() == 1.0:
                 return r
             return self.scale(node, r, c, "0.0")
         if op is operator.pow:
             if cb:
-                e = c.tensor()
-                if e.numel() != 1 or e.item() != math.floor(e.item()) or abs(e.item()) > 64:
-                    self.refuse(node, "a power %s" % e.tolist(), "jetgen takes integer powers from -64 to 64")
-                n = int(e.item())
+                e = self.number(node, c, "the power")
+                if e is None or e != math.floor(e) or abs(e) > 64:
+                    self.refuse(node, "a power %s" % c.tensor().tolist(),
+                                "jetgen takes integer powers from -64 to 64")
+                n = int(e)
                 if n == 1:
                     return net
                 return self.emit(node.name, "pow %s n=%d" % (net.name, n), net.width, net.flat)
-            base = c.tensor()
-            if base.numel() != 1 or not base.item() > 0:
+            base = self.number(node, c, "the base of a power")
+            if base is None or not base > 0:
                 self.refuse(node, "a constant to the power of a network value needs a positive number")
-            s = self.scale(node, net, _number(math.log(base.item())), "0.0")
+            s = self.scale(node, net, _number(math.log(base)), "0.0")
             return self.emit(node.name + "_exp", "exp %s" % s.name, net.width, net.flat)
         self.refuse(node, "%s with a constant" % getattr(op, "__name__", op))
 
@@ -508,7 +561,7 @@ class Translator:
                 return x.net.width
             self.refuse(node, "shape[%r]" % (idx,))
         if isinstance(x, _Const):
-            return _Const(x.tensor()[idx])
+            return _Const(x.tensor()[idx], src=_derive("getitem", operator.getitem, [x, idx]))
         x = self.net(node, x, "the indexed value")
         if not isinstance(idx, tuple):
             idx = (idx,)
@@ -583,13 +636,10 @@ class Translator:
             if B.dim() != 2 or B.shape[0] != a.width or a.flat:
                 self.refuse(node, "a matrix product of a value %d wide with a constant of shape %s"
                             % (a.width, list(B.shape)))
-            name = self.save("jetgen.%s" % node.name, B.t().contiguous())
-            if b.src not in (None, _OPAQUE) and self.module.get_parameter(b.src[0]).numel() == B.numel():
-                p, k, c0, tr = b.src      # the saved matrix is B's transpose: the parameter's unless tr
-                self.trainable.append((name, p, k, c0, 0, not tr))
+            name = self.save_derived("jetgen.%s" % node.name, b, lambda v: v.t())
             return self.emit(node.name, "matmul %d %s %s" % (B.shape[1], name, a.name), B.shape[1])
         if isinstance(a, _Const) and isinstance(b, _Const):
-            return _Const(a.tensor() @ b.tensor())
+            return _Const(a.tensor() @ b.tensor(), src=_derive("matmul", operator.matmul, [a, b]))
         self.refuse(node, "a matrix product that is not (network value) @ (constant matrix)",
                     "write x @ B with B [in, out], or an nn.Linear")
 
@@ -615,33 +665,6 @@ class Translator:
             return _Net(x.name, w, False)
         self.refuse(node, "reshape to %r" % (shape,), "jetgen keeps values as [N, width]")
 
-    def fold_src(self, target, method, args, kwargs):
-        """The src (see _Const) of a constant folded from args: affine in
-        one parameter through +, -, *, / by numbers and negation; else
-        _OPAQUE when a parameter is in it, None when none is."""
-        operands = list(args) + list(kwargs.values())
-        if not any(isinstance(v, _Const) and v.src is not None for v in operands):
-            return None
-        op = (_METHOD_OPS.get(target) or ({"__rmul__": operator.mul}.get(target))) if method \
-            else _FUNCTION_OPS.get(target)
-        if op in (operator.add, operator.sub, operator.mul, operator.truediv) and len(args) == 2 and not kwargs:
-            return _fold_src(op, args[0], args[1])
-        if len(args) == 1 and not kwargs and ((method and target in ("neg", "__neg__"))
-                                              or (not method and target in (operator.neg, torch.neg))):
-            return _fold_src(operator.mul, args[0], -1.0)
-        if len(args) == 2 and not kwargs and ((method and target == "__rsub__") or
-                                              (not method and target is torch.rsub)):
-            return _fold_src(operator.sub, args[1], args[0])
-        # a matrix's transpose: B.T, B.t(), B.transpose(0, 1), torch.t(B)
-        a0 = args[0] if args else None
-        if isinstance(a0, _Const) and a0.src not in (None, _OPAQUE) and a0.tensor().dim() == 2 and (
-                (not method and target is getattr and args[1:] in (("T",), ("mT",))) or
-                (method and target == "t" and len(args) == 1) or (not method and target is torch.t) or
-                (method and target == "transpose" and sorted(v % 2 for v in args[1:]) == [0, 1])):
-            p, k, b, tr = a0.src
-            return (p, k, b, not tr)
-        return _OPAQUE
-
     def call(self, node, target, args, kwargs, method):
         name = target if method else getattr(target, "__name__", "")
         a0 = args[0] if args else None
@@ -658,11 +681,16 @@ class Translator:
                     r = target(*[real(v) for v in args], **{k: real(v) for k, v in kwargs.items()})
             except Exception as e:     # noqa: BLE001: the user's code, reported
                 self.refuse(node, "folding a constant failed: %s" % e)
-            src = self.fold_src(target, method, args, kwargs)
+            if method:
+                src = _derive(target, lambda v, *rest, **kw: getattr(v, target)(*rest, **kw), args, kwargs)
+            else:
+                src = _derive(name or str(target), target, args, kwargs)
             if isinstance(r, torch.Tensor) or isinstance(r, (int, float)):
                 return _Const(r, src=src)
             if isinstance(r, (tuple, list)):
-                return tuple(_Const(v, src=src) for v in r)
+                return tuple(_Const(v, src=None if src is None else _Src(
+                    src.params, lambda values, k=k: src.fn(values)[k], "%s[%d]" % (src.text, k)))
+                    for k, v in enumerate(r))
             self.refuse(node, "a constant of type %s" % type(r).__name__)
         if (not method and target in _FUNCTION_OPS) or (method and target in _METHOD_OPS):
             op = _FUNCTION_OPS[target] if not method else _METHOD_OPS[target]
@@ -687,21 +715,21 @@ class Translator:
             b = args[2] if len(args) > 2 else kwargs.get("bias")
             if not isinstance(W, _Const) or (b is not None and not isinstance(b, _Const)):
                 self.refuse(node, "F.linear with weights computed from the input")
-            W = W.tensor()
-            if W.dim() != 2 or W.shape[1] != x.width:
-                self.refuse(node, "F.linear with W of shape %s on a value %d wide" % (list(W.shape), x.width))
+            t = W.tensor()
+            if t.dim() != 2 or t.shape[1] != x.width:
+                self.refuse(node, "F.linear with W of shape %s on a value %d wide" % (list(t.shape), x.width))
             base = "jetgen.%s" % node.name
-            self.save(base + ".weight", W.contiguous())
+            self.save_derived(base + ".weight", W, lambda v: v, share=False)
             if b is not None:
-                self.save(base + ".bias", b.tensor().reshape(-1).contiguous())
-            return self.emit(node.name, "dense %d %s %s" % (W.shape[0], base, x.name), W.shape[0])
+                self.save_derived(base + ".bias", b, lambda v: v.reshape(-1), share=False)
+            return self.emit(node.name, "dense %d %s %s" % (t.shape[0], base, x.name), t.shape[0])
         if not method and target is operator.getitem:
             return self.index(node, a0, args[1])
         if not method and target is getattr:
             if args[1] == "shape":
                 return _Shape(self.net(node, a0, "the value"))
             if args[1] == "T" and isinstance(a0, _Const):
-                return _Const(a0.tensor().T)
+                return _Const(a0.tensor().T, src=_derive("T", lambda v: v.T, [a0]))
             self.refuse(node, "the attribute .%s of a network value" % args[1])
         if method and target == "size":
             s = _Shape(self.net(node, a0, "the value"))
@@ -771,10 +799,10 @@ class Translator:
             for k, (pname, default) in enumerate(params):
                 v = args[1 + k] if len(args) > 1 + k else kwargs.get(pname, default)
                 if isinstance(v, _Const):
-                    v = v.tensor()
-                    if v.numel() != 1:
-                        self.refuse(node, "%s=%s: a parameter must be a number" % (pname, list(v.shape)))
-                    v = v.item()
+                    shape = list(v.tensor().shape)
+                    v = self.number(node, v, "%s=" % pname)
+                    if v is None:
+                        self.refuse(node, "%s=%s: a parameter must be a number" % (pname, shape))
                 if not isinstance(v, (int, float)) or isinstance(v, bool):
                     self.refuse(node, "%s=%r: a parameter must be a number" % (pname, v))
                 vals.append("%s=%s" % (pname, _number(v)))

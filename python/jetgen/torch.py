@@ -18,17 +18,22 @@ at every call the module's current parameters are copied into the network
 where they changed (their version counters say so), so optimizer steps
 take effect without a new export. backward runs jetgen's reverse sweep
 through the 2-jet (jg_net_gradient) and gives gradients to the module's
-parameters that jetgen reads, and to x when x requires grad. Every
-trainable parameter of the module must be one jetgen reads: the weights
-and biases of its Linear layers, or a parameter the export writes as a
-tensor k * parameter + b (k, b numbers) or its transpose: an adaptive
-activation's slope (tanh(n * a * x)), a gate (alpha * h + (1 - alpha) *
-x), a per-feature factor or shift, a trainable Fourier matrix (x @ (2 pi
-B)), a weight used as x @ W.T; the gradient goes back through k (summed
-where a scalar was broadcast, transposed back). A module with others (a
-parameter inside a nonlinear function of constants, a product of two
-parameters) is refused by name rather than trained wrong. Computes in float64; float32 inputs give float32
-results (computed in float64, rounded once) and float32 gradients.
+parameters that forward() reads, and to x when x requires grad: the
+weights and biases of its Linear layers directly, and through PyTorch's
+autograd any parameter the export folded into a tensor of the network by
+torch operations on parameters and constants (an adaptive activation's
+slope tanh(n * a * x) or exp(a) * x, a gate alpha * h + (1 - alpha) * x,
+a per-feature factor, a trainable Fourier matrix x @ (2 pi B), a weight
+used as x @ W.T or in F.linear, a product of two parameters): Jet
+recomputes such tensors from the parameters by the same operations at
+every step and carries their gradients back by torch.autograd.grad.
+Parameters forward() does not read (a PDE coefficient of the loss) are
+left to PyTorch. A parameter whose value forward() uses as a plain number
+(an integer power, an activation's keyword argument) is refused by name
+rather than trained wrong, and so is a frozen parameter or buffer the
+export took as a constant once it changes. Computes in float64; float32
+inputs give float32 results (computed in float64, rounded once) and
+float32 gradients.
 """
 
 import sys
@@ -52,21 +57,31 @@ class Jet:
         self.net = from_torch(module, threads=threads, **export_args)
         params = dict(module.named_parameters())
         read = [name for name, _, _ in self.net.tensors()]
-        # tensors the export derived from parameters: k * parameter + b
-        self._via = {}
-        for t, p, k, b, w, tp in getattr(self.net, "trainable", []):
-            self._via.setdefault(p, []).append((t, k, b, w, tp))
-        missing = [k for k, p in params.items() if p.requires_grad and k not in read and k not in self._via]
-        if missing:
-            raise Error("jetgen.torch.Jet: %s %s trainable but not read by jetgen as a tensor (the export "
-                        "folds it into a constant in a way jetgen cannot carry the gradient back through: "
-                        "only k * parameter + b, with numbers k and b, is), so its gradient would be lost; "
-                        "freeze it (requires_grad_(False)) or write it as an nn.Linear"
-                        % (", ".join(missing), "is" if len(missing) == 1 else "are"))
-        self._direct = set(read)
+        self._direct = set(name for name in read if name in params)
+        # tensors the export computed from parameters (x @ (2 pi B), exp(a) * h,
+        # F.linear(x, W, b), ...), recomputed here by the same torch operations
+        self._derived = [d for d in self.net.derived]
+        via = set(p for d in self._derived for p in d[1])
+        lost = ["%s (%s)" % (p, where) for p, where in sorted(self.net.lost.items())]
+        missing = sorted(p for p in self.net.touched if p not in via and p not in self._direct
+                         and p not in self.net.lost)
+        if lost or missing:
+            raise Error("jetgen.torch.Jet: the gradient of %s would be lost: %s; freeze %s "
+                        "(requires_grad_(False)) or use it as a tensor (a Linear layer's weights, a factor, a "
+                        "matrix product)" % (
+                            "a trainable parameter" if len(lost) + len(missing) == 1 else "trainable parameters",
+                            "; ".join(lost + ["%s is read in a way the export does not record" % p
+                                              for p in missing]),
+                            "it" if len(lost) + len(missing) == 1 else "them"))
+        # parameters forward() never reads (a PDE coefficient trained in the
+        # loss, say) are not jetgen's: PyTorch gives them no gradient through
+        # the jet either
         self.params = [(name, params[name]) for name in read if name in params]
-        self.params += [(name, params[name]) for name in self._via if name not in self._direct]
+        self.params += [(name, params[name]) for name in sorted(via - self._direct)]
         self._versions = {}
+        # what the export took as constants (frozen parameters, buffers, tensor
+        # attributes): a change to one would leave the network stale
+        self._constants = {path: _key(_resolve(module, path)) for path in sorted(self.net.constants)}
         self._spare = []        # the last two calls' result arrays, reused once nobody else holds them
 
     def _free_results(self, n):
@@ -86,18 +101,33 @@ class Jet:
         del self._spare[:-2]
 
     def _sync(self):
-        """Copies the module's parameters that changed since the last call."""
+        """Copies the module's parameters that changed since the last call,
+        and recomputes the tensors derived from them."""
+        for path, key in self._constants.items():
+            t = _resolve(self.module, path)
+            if _key(t) != key:
+                raise Error("jetgen.torch.Jet: %s, which the export took as a constant, has changed%s since "
+                            "the Jet was made; make a new Jet" % (
+                                path, " (it now requires grad)" if getattr(t, "requires_grad", False) else ""))
+        changed = set()
         for name, p in self.params:
-            key = (id(p), p._version, p.data_ptr())
+            key = _key(p)
             if self._versions.get(name) != key:
-                v = p.detach().to(torch.float64).cpu().numpy().ravel()
                 if name in self._direct:
-                    self.net.set_tensor(name, v)
-                for t, k, b, w, tp in self._via.get(name, ()):
-                    m = v.reshape(p.shape)
-                    self.net.set_tensor(t, np.full(w, k * v[0] + b) if w else
-                                        (k * (m.T if tp else m) + b).ravel())
+                    self.net.set_tensor(name, p.detach().to(torch.float64).cpu().numpy().ravel())
+                changed.add(name)
                 self._versions[name] = key
+        if changed and self._derived:
+            values = self._values(False)
+            with torch.no_grad():
+                for t, sources, fn, _, _ in self._derived:
+                    if changed.intersection(sources):
+                        self.net.set_tensor(t, fn(values).cpu().numpy().ravel())
+
+    def _values(self, grad):
+        """{name: the parameter in float64}, leaves requiring grad with grad."""
+        return {name: p.detach().to(torch.float64).requires_grad_(grad and p.requires_grad)
+                for name, p in self.params}
 
     def __call__(self, x):
         return self.jet(x)
@@ -107,6 +137,21 @@ class Jet:
         diagonal's or the Laplacian's third."""
         out = _JetFunction.apply(self, x, *[p for _, p in self.params])
         return out[0] if len(out) == 1 else out
+
+
+def _resolve(module, path):
+    """The tensor at module path 'a.b.0.c', or None."""
+    obj = module
+    for part in path.split("."):
+        obj = getattr(obj, part, None)
+    return obj
+
+
+def _key(t):
+    """What changes when a tensor is replaced, written in place or unfrozen."""
+    if not isinstance(t, torch.Tensor):
+        return (id(t),)
+    return (id(t), t._version, t.data_ptr(), t.requires_grad)
 
 
 class JetModule(torch.nn.Module):
@@ -149,17 +194,27 @@ class _JetFunction(torch.autograd.Function):
         got = jet.net.gradient(jet.mode, ctx.xs, gu=cot[0], gdu=cot[1], gd2=cot[2], wrt_x=want_x)
         gp, gx = got if want_x else (got, None)
         out = [None, None if gx is None else torch.from_numpy(gx).to(dtype=ctx.dtype, device=ctx.device)]
+        grads = {name: torch.from_numpy(np.array(gp[name])).reshape(p.shape)
+                 for name, p in jet.params if name in jet._direct}
+        wanted = set(name for (name, _), need in zip(jet.params, ctx.needs_input_grad[2:]) if need)
+        derived = [d for d in jet._derived if wanted.intersection(d[1])]
+        if derived:         # the chain rule through the tensors derived from parameters, by autograd
+            with torch.enable_grad():
+                values = jet._values(True)
+                made = [(d[2](values), torch.from_numpy(np.array(gp[d[0]])).reshape(d[3])) for d in derived]
+                made = [(v, g) for v, g in made if v.requires_grad]
+                leaves = [(name, values[name]) for name in sorted(wanted) if values[name].requires_grad]
+                if made and leaves:
+                    back = torch.autograd.grad([v for v, _ in made], [v for _, v in leaves],
+                                               [g for _, g in made], allow_unused=True)
+                    for (name, _), g in zip(leaves, back):
+                        if g is not None:
+                            grads[name] = grads[name] + g if name in grads else g
         for (name, p), need in zip(jet.params, ctx.needs_input_grad[2:]):
             if not need:
                 out.append(None)
                 continue
-            g = np.array(gp[name]).reshape(p.shape) if name in jet._direct else np.zeros(p.shape)
-            for t, k, _, w, tp in jet._via.get(name, ()):      # the chain rule through k * parameter + b
-                if w:
-                    g = g + k * np.sum(gp[t])
-                elif tp:
-                    g = g + k * np.array(gp[t]).reshape(p.shape[::-1]).T
-                else:
-                    g = g + k * np.array(gp[t]).reshape(p.shape)
-            out.append(torch.from_numpy(np.asarray(g, dtype=np.float64)).to(dtype=p.dtype, device=p.device))
+            g = grads.get(name)
+            g = torch.zeros(p.shape, dtype=torch.float64) if g is None else g.detach()
+            out.append(g.to(dtype=p.dtype, device=p.device))
         return tuple(out)
