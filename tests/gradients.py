@@ -258,12 +258,46 @@ def jet_function():
     check(e <= 1e-6, "Jet on float32 points: %.3g from float64" % e)
     jet_training(Jet, FoldedParameters().double(), 0.01)
     inverse_problem(Jet)
+    dropout(Jet)
     try:
         Jet(IntegerPower().double())
         check(False, "Jet took a module with a trainable exponent it cannot differentiate")
     except jetgen.Error as e:
         check("gradient of a trainable parameter would be lost: p (the power at" in str(e),
               "Jet's refusal: %s" % e)
+
+
+class WithDropout(nn.Module):
+    """Dropout as a module and as F.dropout(training=self.training)."""
+
+    def __init__(self):
+        super().__init__()
+        self.l1, self.drop, self.l2 = nn.Linear(2, 8), nn.Dropout(0.2), nn.Linear(8, 1)
+
+    def forward(self, x):
+        h = self.drop(torch.tanh(self.l1(x)))
+        return self.l2(nn.functional.dropout(h, 0.1, training=self.training))
+
+
+def dropout(Jet):
+    """In training mode PyTorch draws dropout's masks, which jetgen does
+    not: Jet refuses to run; in evaluation mode it runs, as PyTorch's
+    network without dropout."""
+    model = WithDropout().double()
+    x = torch.rand(4, 2, dtype=torch.float64)
+    jet = Jet(model, mode="jacobian")
+    for train, which in ((True, "module"), (False, "F.dropout")):
+        model.train()
+        model.drop.train(train)
+        try:
+            jet(x)
+            check(False, "Jet ran a module in training mode with dropout (%s)" % which)
+        except jetgen.Error as e:
+            check("is a dropout" in str(e) and "training mode" in str(e), "Jet's refusal: %s" % e)
+    model.eval()
+    u, _ = jet(x)
+    check(torch.equal(u, model(x)) or normwise(u.detach().numpy(), model(x).detach().numpy()) <= 1e-12,
+          "Jet in evaluation mode: u is not the module's")
 
 
 def inverse_problem(Jet):

@@ -202,9 +202,10 @@ def from_torch(module, dtype="float64", threads=None, **export_args):
     # for jetgen.torch: the saved tensors recomputed from parameters
     # ((tensor, parameters, fn, shape, text); the spec's `# trainable:`
     # lines), the trainable parameters forward() reads, those whose value
-    # went into the network as a plain number (where), and the tensors it
-    # took as constants
+    # went into the network as a plain number (where), the tensors it took
+    # as constants, and its dropouts (identities out of training mode)
     net.derived, net.touched, net.lost, net.constants = tr.derived, tr.touched, tr.lost, tr.constants
+    net.dropouts = tr.dropouts
     return net
 
 

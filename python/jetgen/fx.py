@@ -248,6 +248,8 @@ class Translator:
         self.touched = set()            # the trainable parameters forward() reads
         self.lost = {}                  # parameter -> where its value was used as a plain number
         self.constants = set()          # the frozen parameters, buffers and tensor attributes it reads
+        self.dropouts = []              # (module path, or "" for F.dropout, where): identities here,
+                                        # random in training mode
         self._saved = {}                # id(tensor) -> name
         self._used = set(names) | {"input", "output", "weights", "format"}
         self.n_relu = 0
@@ -407,6 +409,8 @@ class Translator:
             return self.activation(node, "hardtanh", x, ["min_val=%s" % _number(m.min_val),
                                                           "max_val=%s" % _number(m.max_val)])
         if isinstance(m, _IDENTITY_MODULES):
+            if getattr(m, "p", 0) > 0:
+                self.dropouts.append((node.target, self.where(node)))
             return x
         if isinstance(m, nn.Flatten):
             return self.flatten(node, x, m.start_dim, m.end_dim)
@@ -784,7 +788,12 @@ class Translator:
             return self.flatten(node, a0, start, end)
         if method and target in _IDENTITY_METHODS:
             return a0
-        if not method and target in (F.dropout, F.alpha_dropout, torch.clone, torch.detach):
+        if not method and target in (F.dropout, F.alpha_dropout):
+            p = args[1] if len(args) > 1 else kwargs.get("p", 0.5)
+            if not isinstance(p, (int, float)) or p > 0:
+                self.dropouts.append(("", self.where(node)))
+            return a0
+        if not method and target in (torch.clone, torch.detach):
             return a0
         if not method and target is torch.square or (method and target == "square"):
             return self.binary(node, operator.pow, a0, 2)
