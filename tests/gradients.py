@@ -259,6 +259,7 @@ def jet_function():
     jet_training(Jet, FoldedParameters().double(), 0.01)
     inverse_problem(Jet)
     dropout(Jet)
+    misuse(Jet)
     try:
         Jet(IntegerPower().double())
         check(False, "Jet took a module with a trainable exponent it cannot differentiate")
@@ -298,6 +299,46 @@ def dropout(Jet):
     u, _ = jet(x)
     check(torch.equal(u, model(x)) or normwise(u.detach().numpy(), model(x).detach().numpy()) <= 1e-12,
           "Jet in evaluation mode: u is not the module's")
+
+
+def misuse(Jet):
+    """Points that are not a floating-point tensor; a gradient-enhanced
+    loss (d/dx of the residual, create_graph=True) that would need third
+    derivatives: refused, not silently missing its term; a layer replaced
+    by one of the same shape is read and trained, of another shape refused."""
+    torch.manual_seed(13)
+    model = nn.Sequential(nn.Linear(2, 8), nn.Tanh(), nn.Linear(8, 1)).double()
+    jet = Jet(model, mode="laplacian")
+    for x, what in ((np.zeros((3, 2)), "ndarray"), (torch.zeros(3, 2, dtype=torch.int64), "int64")):
+        try:
+            jet(x)
+            check(False, "Jet took points as %s" % what)
+        except TypeError as e:
+            check(what in str(e), "Jet on %s: %s" % (what, e))
+    x = torch.rand(6, 2, dtype=torch.float64, requires_grad=True)
+    u, du, lap = jet(x)
+    res = lap[:, 0] - u[:, 0] ** 3
+    g, = torch.autograd.grad(res.sum(), x, create_graph=True)
+    try:
+        ((res ** 2).mean() + (g ** 2).mean()).backward()
+        check(False, "Jet's gradient was differentiated again without a word")
+    except jetgen.Error as e:
+        check("beyond the 2-jet" in str(e), "Jet, create_graph: %s" % e)
+    model[2] = nn.Linear(8, 1).double()
+    X = x.detach().clone()
+    u, du, lap = jet(X)
+    (u ** 2).sum().backward()
+    mine = model[2].weight.grad.clone()
+    model.zero_grad()
+    (model(X) ** 2).sum().backward()
+    check(normwise(mine.numpy(), model[2].weight.grad.numpy()) <= 1e-12,
+          "Jet after a layer was replaced: gradient not the new layer's")
+    model[2] = nn.Linear(8, 2).double()
+    try:
+        jet(X)
+        check(False, "Jet ran on after a layer was replaced by one of another shape")
+    except jetgen.Error as e:
+        check("no longer a parameter of shape" in str(e), "Jet, replaced layer: %s" % e)
 
 
 def inverse_problem(Jet):

@@ -41,6 +41,7 @@ import sys
 
 import numpy as np
 import torch
+from torch import nn
 
 from . import Error, from_torch
 
@@ -101,6 +102,17 @@ class Jet:
         self._spare.append(tuple(res))
         del self._spare[:-2]
 
+    def _current(self):
+        """The module's parameters as they are now: a layer replaced by one
+        of the same shape is read from, anything else refused."""
+        for k, (name, p) in enumerate(self.params):
+            now = _resolve(self.module, name)
+            if now is not p:
+                if not isinstance(now, nn.Parameter) or now.shape != p.shape:
+                    raise Error("jetgen.torch.Jet: the module's %s is no longer a parameter of shape %s, as it was "
+                                "when the Jet was made; make a new Jet" % (name, list(p.shape)))
+                self.params[k] = (name, now)
+
     def _sync(self):
         """Copies the module's parameters that changed since the last call,
         and recomputes the tensors derived from them."""
@@ -143,6 +155,13 @@ class Jet:
     def jet(self, x):
         """The mode's results at x (n, n_in): u; (u, du); (u, du, d2u) or the
         diagonal's or the Laplacian's third."""
+        if not isinstance(x, torch.Tensor):
+            raise TypeError("jetgen.torch.Jet takes the points as a torch tensor (n, %d), not a %s (for numpy "
+                            "arrays, jetgen.from_torch(module) gives a Net)" % (self.net.n_in, type(x).__name__))
+        if not x.is_floating_point():
+            raise TypeError("jetgen.torch.Jet: the points are %s; pass floating-point points (x.double())"
+                            % str(x.dtype).replace("torch.", ""))
+        self._current()
         out = _JetFunction.apply(self, x, *[p for _, p in self.params])
         return out[0] if len(out) == 1 else out
 
@@ -176,6 +195,23 @@ class JetModule(torch.nn.Module):
         return self._jet(x)
 
 
+class _Once(torch.autograd.Function):
+    """A gradient of Jet's backward in a graph PyTorch records
+    (create_graph=True), whose own backward refuses."""
+
+    @staticmethod
+    def forward(ctx, g, token):
+        return g.clone()
+
+    @staticmethod
+    def backward(ctx, _):
+        raise Error("jetgen.torch.Jet: a derivative of the gradients Jet's backward gave (autograd.grad with "
+                    "create_graph=True, then backward through the result: d/dx of u, du or d2u as in "
+                    "gradient-enhanced PINNs, or second derivatives with respect to the parameters) needs "
+                    "derivatives beyond the 2-jet, which jetgen does not compute; Jet's results are "
+                    "differentiable once")
+
+
 class _JetFunction(torch.autograd.Function):
     @staticmethod
     def forward(ctx, jet, x, *params):
@@ -194,6 +230,18 @@ class _JetFunction(torch.autograd.Function):
 
     @staticmethod
     def backward(ctx, *grads):
+        if not torch.is_grad_enabled():
+            return _JetFunction.gradients(ctx, grads)
+        # create_graph=True: PyTorch records the backward to differentiate
+        # it again; the gradients are given as they are, but a backward
+        # through them raises rather than giving nothing
+        with torch.no_grad():
+            out = _JetFunction.gradients(ctx, grads)
+        token = torch.zeros((), requires_grad=True)
+        return tuple(None if g is None else _Once.apply(g, token) for g in out)
+
+    @staticmethod
+    def gradients(ctx, grads):
         jet = ctx.jet
         cot = [None if g is None else g.detach().to(torch.float64).cpu().numpy() for g in grads]
         while len(cot) < 3:
