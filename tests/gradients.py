@@ -333,6 +333,13 @@ def misuse(Jet):
     (model(X) ** 2).sum().backward()
     check(normwise(mine.numpy(), model[2].weight.grad.numpy()) <= 1e-12,
           "Jet after a layer was replaced: gradient not the new layer's")
+    with torch.no_grad():
+        model[0].weight[3, 1] = float("inf")
+    try:
+        jet(X)
+        check(False, "Jet ran with an infinite weight")
+    except jetgen.Error as e:
+        check("0.weight" in str(e) and "diverged" in str(e), "Jet, infinite weight: %s" % e)
     model[2] = nn.Linear(8, 2).double()
     try:
         jet(X)

@@ -158,6 +158,12 @@ def from_torch():
     torch.manual_seed(4)
     m = PINN().double()
     net = jetgen.from_torch(m, over=["x"])
+    try:
+        net.set_tensor("linears.0.weight", np.ones(3))
+        check(False, "set_tensor took 3 numbers for 32")
+    except jetgen.Error as e:
+        check(str(e).startswith("PINN (from_torch): tensor 'linears.0.weight' has 32 numbers, not 3"),
+              "from_torch's set_tensor: %s" % e)
     check(net.input_names == ("x", "t") and net.over == (0,), "from_torch: %r %r" % (net.input_names, net.over))
     x = np.array([[0.2, 0.5], [0.8, -0.1]])
     u, du, lap = net.laplacian(x)
@@ -188,7 +194,14 @@ def errors(folder):
                                                                    np.zeros((3, 1, 2, 3)))), "out[2]"),
                        (lambda: net.eval(np.zeros((3, 2)), threads=0), "at least 1"),
                        (lambda: jetgen.load(os.path.join(DATA, "pinn-xt", "model.spec"), dtype="int32"),
-                        "float64 or float32")):
+                        "float64 or float32"),
+                       (lambda: net.gradient("hess", np.zeros((3, 2)), gu=np.ones((3, 1))), "one of eval"),
+                       (lambda: net.gradient("hessian", np.zeros((3, 2)), gu=np.ones((3, 2))),
+                        "gu has shape (3, 2); the u of mode hessian has shape (3, 1)"),
+                       (lambda: net.gradient("laplacian", np.zeros((3, 2)), gd2=np.ones((3, 1, 2, 2))),
+                        "gd2 has shape (3, 1, 2, 2); the third result of mode laplacian has shape (3, 1)"),
+                       (lambda: net.gradient("jacobian", np.zeros((3, 2)), gd2=np.ones((3, 1, 2, 2))),
+                        "gd2 given, but mode jacobian has no second derivatives")):
         try:
             call()
             check(False, "accepted: " + what)

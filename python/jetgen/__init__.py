@@ -160,27 +160,44 @@ class Net:
         cotangents have the shapes of the results; None means zeros.
         float64 only; the points are split over `threads` threads as for
         the results."""
+        if mode not in _MODES and mode not in _MODES.values():
+            raise ValueError("mode %r: one of %s" % (mode, ", ".join(_MODES)))
         m = _MODES[mode] if isinstance(mode, str) else int(mode)
         x = self._points(x)
         n = x.shape[0]
         per2 = {2: self.n_in * self.n_in, 3: self.n_over, 4: 1}.get(m, 0)
+        shapes = _shapes(m, n, self.n_out, self.n_in, self.n_over)
+        for a, k, name in ((gdu, 1, "gdu"), (gd2, 2, "gd2")):
+            if a is not None and k >= len(shapes):
+                raise ValueError("%s given, but mode %s has no %s" % (name, mode, ("", "du", "second derivatives")[k]))
 
-        def cot(a, size):
-            return None if a is None else np.ascontiguousarray(a, dtype=np.float64).reshape(size)
+        def cot(a, k, size):
+            if a is None:
+                return None
+            a = np.ascontiguousarray(a, dtype=np.float64)
+            if a.size != size:
+                raise ValueError("%s has shape %s; the %s of mode %s has shape %s" % (
+                    ("gu", "gdu", "gd2")[k], a.shape, ("u", "du", "third result")[k],
+                    mode, shapes[k] if k < len(shapes) else "(none)"))
+            return a.reshape(size)
 
         tensors = self._net.tensors()
         total = sum(c for _, c, _ in tensors)
         grad = np.empty(total, dtype=np.float64)
         gx = np.empty((n, self.n_in), dtype=np.float64) if wrt_x else None
         t = threads if threads is not None else self.threads if self.threads is not None else _default_threads()
-        self._net.gradient(m, n, x, cot(gu, n * self.n_out), cot(gdu, n * self.n_out * self.n_in),
-                           cot(gd2, n * self.n_out * per2) if per2 else None, grad, gx, int(t))
+        self._net.gradient(m, n, x, cot(gu, 0, n * self.n_out), cot(gdu, 1, n * self.n_out * self.n_in),
+                           cot(gd2, 2, n * self.n_out * per2) if per2 else None, grad, gx, int(t))
         out = {name: grad[off:off + c] for name, c, off in tensors}
         return (out, gx) if wrt_x else out
 
     def set_tensor(self, name, values):
         """Replaces the numbers of tensor `name` (as in the weights file) in place."""
-        self._net.set_tensor(name, np.asarray(values, dtype=np.float64))
+        try:
+            self._net.set_tensor(name, np.asarray(values, dtype=np.float64))
+        except Error as e:
+            label = getattr(self, "_label", None)        # from_torch's spec, in a folder gone by now
+            raise Error(str(e).replace(label[0], label[1]) if label else str(e)) from None
 
 
 def load(spec, dtype="float64", threads=None):
@@ -199,6 +216,7 @@ def from_torch(module, dtype="float64", threads=None, **export_args):
         spec = os.path.join(folder, "model.spec")
         _, tr = _do_export(module, spec, **export_args)
         net = Net(spec, dtype=dtype, threads=threads)
+    net._label = (spec, "%s (from_torch)" % type(module).__name__)
     # for jetgen.torch: the saved tensors recomputed from parameters
     # ((tensor, parameters, fn, shape, text); the spec's `# trainable:`
     # lines), the trainable parameters forward() reads, those whose value

@@ -134,7 +134,7 @@ class Jet:
             key = _key(p)
             if self._versions.get(name) != key:
                 if name in self._direct:
-                    self.net.set_tensor(name, p.detach().to(torch.float64).cpu().numpy().ravel())
+                    self._set(name, p.detach().to(torch.float64).cpu().numpy().ravel(), name)
                 changed.add(name)
                 self._versions[name] = key
         if changed and self._derived:
@@ -142,7 +142,16 @@ class Jet:
             with torch.no_grad():
                 for t, sources, fn, _, _ in self._derived:
                     if changed.intersection(sources):
-                        self.net.set_tensor(t, fn(values).cpu().numpy().ravel())
+                        self._set(t, fn(values).cpu().numpy().ravel(), "computed from " + ", ".join(sources))
+
+    def _set(self, tensor, values, what):
+        try:
+            self.net.set_tensor(tensor, values)
+        except Error as e:
+            if np.isfinite(values).all():
+                raise
+            raise Error("jetgen.torch.Jet: the module's parameters hold a number that is not finite (%s: %s); has "
+                        "the training diverged?" % (what, e)) from None
 
     def _values(self, grad):
         """{name: the parameter in float64}, leaves requiring grad with grad."""
