@@ -32,6 +32,7 @@ import interop  # noqa: E402
 
 failures = []
 compared = [0]
+worst32 = [0.0]          # float32 gradients against float64, normwise
 MODES = ("eval", "jacobian", "hessian", "hessian_diag", "laplacian")
 
 
@@ -260,6 +261,7 @@ def jet_function():
     inverse_problem(Jet)
     dropout(Jet)
     misuse(Jet)
+    float32_training(Jet)
     try:
         Jet(IntegerPower().double())
         check(False, "Jet took a module with a trainable exponent it cannot differentiate")
@@ -299,6 +301,41 @@ def dropout(Jet):
     u, _ = jet(x)
     check(torch.equal(u, model(x)) or normwise(u.detach().numpy(), model(x).detach().numpy()) <= 1e-12,
           "Jet in evaluation mode: u is not the module's")
+
+
+def float32_training(Jet):
+    """A float32 module on float32 points (PyTorch's default): Jet computes
+    in float64 and rounds results and gradients to float32 once, so its
+    gradients are within float32's rounding of float64 PyTorch's on the
+    same float32 weights; bound stated: 1e-6 normwise per tensor (the loss
+    itself is computed by PyTorch in float32)."""
+    torch.manual_seed(17)
+    model = zoo.FNN([2, 16, 16, 3]).float()
+    x = torch.rand(11, 2, dtype=torch.float32) * 2 - 1
+    ref = zoo.FNN([2, 16, 16, 3]).double()
+    ref.load_state_dict({k: v.double() for k, v in model.state_dict().items()})
+    for mode in ("hessian", "laplacian"):
+        jet = Jet(model, mode=mode)
+        X = x.clone().requires_grad_(True)
+        out = jet(X)
+        check(all(o.dtype == torch.float32 for o in out), "Jet float32 %s: results %s" % (mode, [o.dtype for o in out]))
+        loss = sum((o ** 2).sum() * (k + 1) for k, o in enumerate(out))
+        model.zero_grad()
+        loss.backward()
+        mine = [p.grad for p in model.parameters()] + [X.grad]
+        check(all(g.dtype == torch.float32 for g in mine), "Jet float32 %s: gradients not float32" % mode)
+        X2 = x.double().requires_grad_(True)
+        U, DU, D2 = torch_jets(ref, X2, 3)
+        third = D2 if mode == "hessian" else torch.diagonal(D2, dim1=2, dim2=3).sum(-1)
+        loss2 = sum((o ** 2).sum() * (k + 1) for k, o in enumerate([U, DU, third]))
+        ref.zero_grad()
+        loss2.backward()
+        theirs = [p.grad for p in ref.parameters()] + [X2.grad]
+        for k, (a, b) in enumerate(zip(mine, theirs)):
+            e = normwise(a.double().numpy(), b.numpy())
+            compared[0] += 1
+            worst32[0] = max(worst32[0], e)
+            check(e <= 1e-6, "Jet float32 %s: gradient %d off by %.3g from float64" % (mode, k, e))
 
 
 def misuse(Jet):
@@ -452,7 +489,8 @@ def main():
     jet_function()
     threads()
     check(compared[0] > 1000, "only %d tensors compared" % compared[0])
-    print("gradients: %d tensor gradients compared, %d failures" % (compared[0], len(failures)))
+    print("gradients: %d tensor gradients compared, %d failures; float32 within %.2g of float64"
+          % (compared[0], len(failures), worst32[0]))
     return 1 if failures else 0
 
 
