@@ -205,6 +205,37 @@ class FoldedParameters(nn.Module):
         return self.out(h)
 
 
+class SiLUWeights(nn.Module):
+    """A parametrization: torch.nn.utils.parametrize's weight = W sigmoid(W)."""
+
+    def forward(self, W):
+        return W * torch.sigmoid(W)
+
+
+def weight_normalized():
+    """torch.nn.utils.weight_norm (a hook remakes weight from weight_g and
+    weight_v before forward), a parametrized weight, and weight
+    normalization written out in forward() (NVIDIA Modulus' style)."""
+    import torch.nn.utils.parametrize as parametrize
+    wn = nn.Sequential(nn.utils.weight_norm(nn.Linear(2, 8)), nn.Tanh(),
+                       nn.utils.weight_norm(nn.Linear(8, 2), dim=None))
+    pz = nn.Sequential(nn.Linear(2, 8), nn.Tanh(), nn.Linear(8, 2))
+    parametrize.register_parametrization(pz[0], "weight", SiLUWeights())
+    return [wn, pz, nn.Sequential(WeightNormLinear(2, 8), nn.SiLU(), WeightNormLinear(8, 2))]
+
+
+class WeightNormLinear(nn.Module):
+    def __init__(self, n_in, n_out):
+        super().__init__()
+        self.weight = nn.Parameter(torch.randn(n_out, n_in) * 0.5)
+        self.weight_g = nn.Parameter(torch.rand(n_out, 1) + 0.5)
+        self.bias = nn.Parameter(torch.randn(n_out) * 0.1)
+
+    def forward(self, x):
+        w = self.weight_g * self.weight / self.weight.norm(dim=1, p=2, keepdim=True)
+        return nn.functional.linear(x, w, self.bias)
+
+
 class IntegerPower(nn.Module):
     """A trainable exponent: the export takes it as the number it is now,
     so Jet would lose its gradient, and refuses."""
@@ -258,10 +289,17 @@ def jet_function():
     e = max(normwise(a.detach().double().numpy(), b.detach().numpy()) for a, b in zip(u32, u64))
     check(e <= 1e-6, "Jet on float32 points: %.3g from float64" % e)
     jet_training(Jet, FoldedParameters().double(), 0.01)
+    for model in weight_normalized():
+        jet_training(Jet, model.double(), 0.05)
     inverse_problem(Jet)
     dropout(Jet)
     misuse(Jet)
     float32_training(Jet)
+    try:
+        Jet(nn.Sequential(nn.utils.spectral_norm(nn.Linear(1, 8)), nn.Tanh(), nn.Linear(8, 1)))
+        check(False, "Jet took a spectral-normalized layer")
+    except jetgen.export.ExportError as e:
+        check("0.weight is remade before every forward() by SpectralNorm" in str(e), "spectral_norm: %s" % e)
     try:
         Jet(IntegerPower().double())
         check(False, "Jet took a module with a trainable exponent it cannot differentiate")

@@ -248,6 +248,7 @@ class Translator:
         self.touched = set()            # the trainable parameters forward() reads
         self.lost = {}                  # parameter -> where its value was used as a plain number
         self.constants = set()          # the frozen parameters, buffers and tensor attributes it reads
+        self.called = set()             # the modules forward() calls whose tensors are read
         self.dropouts = []              # (module path, or "" for F.dropout, where): identities here,
                                         # random in training mode
         self._saved = {}                # id(tensor) -> name
@@ -390,9 +391,14 @@ class Translator:
                 self.refuse(node, "nn.Linear(%d, %d) applied to a value %s wide" % (
                     m.in_features, m.out_features, "[N]" if x.flat else x.width))
             base = node.target
-            self.save(base + ".weight", m.weight)
-            if m.bias is not None:
-                self.save(base + ".bias", m.bias)
+            self.called.add(base)
+            for local in ("weight", "bias") if m.bias is not None else ("weight",):
+                c = self.module_tensor(node, m, base, local)
+                if c is None:
+                    self.save("%s.%s" % (base, local), getattr(m, local))
+                elif self.save_derived("%s.%s" % (base, local), c, lambda v: v, share=False) != \
+                        "%s.%s" % (base, local):
+                    self.refuse(node, "the name %s.%s is taken" % (base, local))
             return self.emit(node.name, "dense %d %s %s" % (m.out_features, base, x.name), m.out_features)
         if type(m) in _MODULE_ACT:
             return self.activation(node, _MODULE_ACT[type(m)], x, [])
@@ -462,6 +468,47 @@ class Translator:
         self.refuse(node, "a constant of shape %s with a value %d wide" % (list(t.shape), width),
                     "constants combine with network values as numbers or per-feature vectors of shape "
                     "[width] or [1, width]")
+
+    def module_tensor(self, node, m, path, local):
+        """A called module's tensor `local` (weight, bias): None when it is
+        the parameter or buffer of that name; else a _Const computed from
+        the module's parameters as PyTorch computes it before forward()
+        (torch.nn.utils.weight_norm, torch.nn.utils.parametrize), or, for a
+        plain tensor attribute, a constant."""
+        if local in m._parameters or local in m._buffers:
+            return None
+        parametrized = getattr(m, "parametrizations", None)
+        if parametrized is not None and local in parametrized:
+            plist = parametrized[local]
+            names = {k: "%s.parametrizations.%s.%s" % (path, local, k) for k, _ in plist.named_parameters()}
+            if any(k not in ("original",) for k in names):
+                self.refuse(node, "%s.%s has a parametrization of several tensors" % (path, local))
+            from torch.nn.utils import stateless
+
+            def fn(values):
+                return stateless.functional_call(plist, {k: values[v] for k, v in names.items()}, ())
+            with torch.no_grad():
+                value = getattr(m, local)
+            return _Const(value, src=_Src(tuple(sorted(names.values())), fn, "%s(%s)" % (
+                "parametrization", ", ".join(sorted(names.values())))))
+        hooks = [h for h in m._forward_pre_hooks.values()
+                 if type(h).__name__ == "WeightNorm" and getattr(h, "name", None) == local]
+        if hooks:
+            g, v, dim = "%s.%s_g" % (path, local), "%s.%s_v" % (path, local), hooks[0].dim
+
+            def fn(values):
+                return torch._weight_norm(values[v], values[g], dim)
+            with torch.no_grad():
+                value = torch._weight_norm(getattr(m, local + "_v"), getattr(m, local + "_g"), dim)
+            return _Const(value, src=_Src((g, v), fn, "weight_norm(%s, %s, dim=%d)" % (v, g, dim)))
+        if m._forward_pre_hooks:
+            self.refuse(node, "%s.%s is remade before every forward() by %s, which jetgen does not know" % (
+                path, local, ", ".join(sorted(type(h).__name__ for h in m._forward_pre_hooks.values()))),
+                "torch.nn.utils.weight_norm and torch.nn.utils.parametrize are known")
+        if isinstance(getattr(m, local, None), torch.Tensor):
+            self.constants.add("%s.%s" % (path, local))
+            return _Const(getattr(m, local))
+        self.refuse(node, "%s.%s is not a tensor" % (path, local))
 
     def save_derived(self, hint, c, shape_of, share=True):
         """Saves shape_of(c's tensor) and, when c derives from parameters,
@@ -828,7 +875,15 @@ def as_float64(module):
     plain tensor attributes alike (module.double() leaves the last as they
     are)."""
     import copy
-    m = copy.deepcopy(module).double().eval()
+    # a tensor computed from parameters (torch.nn.utils.weight_norm's
+    # weight, remade before every forward()) cannot be deep-copied: a
+    # detached copy stands in for it
+    memo = {}
+    for sub in module.modules():
+        for v in vars(sub).values():
+            if isinstance(v, torch.Tensor) and not v.is_leaf:
+                memo[id(v)] = v.detach().clone()
+    m = copy.deepcopy(module, memo).double().eval()
     for sub in m.modules():
         for k, v in list(vars(sub).items()):
             if isinstance(v, torch.Tensor) and v.is_floating_point():

@@ -67,6 +67,11 @@ class Jet:
         lost = ["%s (%s)" % (p, where) for p, where in sorted(self.net.lost.items())]
         missing = sorted(p for p in self.net.touched if p not in via and p not in self._direct
                          and p not in self.net.lost)
+        # a parameter of a module forward() calls (a Linear layer) that is
+        # not the tensor read: computed from it in a way the export does not know
+        missing += sorted(p for p, v in params.items() if v.requires_grad and p not in via and p not in self._direct
+                          and p not in self.net.lost and p not in missing
+                          and any(p.startswith(c + ".") for c in self.net.called))
         if lost or missing:
             raise Error("jetgen.torch.Jet: the gradient of %s would be lost: %s; freeze %s "
                         "(requires_grad_(False)) or use it as a tensor (a Linear layer's weights, a factor, a "
