@@ -15,6 +15,12 @@ for the reference network (1-50-50-50-501 tanh, tests/data/seed-pinn) and
 its 3-input variant, N = 1,000 and 10,000. The parameter gradients of all
 three are checked against each other (1e-10) before a time is shown.
 
+Beside each training row: the FMA peak of one core (bench/peak.c, measured
+in the same run) times the dense products of any method's step (forward jets,
+weight gradients, input adjoints: a floor for jets and gradients), and with
+the residual alone (timed in the same rounds) the most any method could
+gain on the torch route.
+
 In-process evaluation: net.hessian of the Python package at N = 10,000
 against the emitted -O3 -march=native file called through ctypes, outputs
 freshly allocated on both sides.
@@ -231,8 +237,30 @@ def eval_rows():
     return tf, tp, tl, same
 
 
+def fma_peak():
+    """The machine's double FMA peak on one core in GFLOP/s, measured now
+    by bench/peak.c (as bench/run.sh does)."""
+    import json
+    with tempfile.TemporaryDirectory() as folder:
+        exe = os.path.join(folder, "peak")
+        subprocess.run(["gcc", "-O3", "-march=native", os.path.join(ROOT, "bench", "peak.c"), "-o", exe], check=True)
+        out = subprocess.run([exe], check=True, capture_output=True, text=True).stdout
+    return json.loads(out.strip().splitlines()[-1])["peak_gflops"]
+
+
+def step_fmas(model, n_in):
+    """Multiply-adds a point in the dense products of any method's step in
+    Laplacian mode (value, n_in first-derivative and one Laplacian
+    channels): the forward jets, the weights' gradients, and the adjoints
+    of every layer's input but the first; activations not counted, so a
+    floor."""
+    sizes = [m.in_features * m.out_features for m in model.linears if isinstance(m, nn.Linear)]
+    return (n_in + 2) * (2 * sum(sizes) + sum(sizes[1:]))
+
+
 def main():
     torch.set_num_threads(1)
+    peak = fma_peak()
     print("training step: u, du/dx, Laplacian of every output, an Allen-Cahn residual, backward to every "
           "parameter; float64, one thread, median of %d; GLIBC_TUNABLES=%s"
           % (REPEAT, os.environ.get("GLIBC_TUNABLES", "(unset)")))
@@ -244,8 +272,12 @@ def main():
             for name, t, ok in rows:
                 print("%-8d %-7d %-30s %12.2f %11.2fx %s" % (n_in, N, name, 1e6 * t / N, t / tj,
                                                             "" if ok is None else "agree" if ok else "DIFFER"))
-            print("%-8s %-7s (a method whose jets and gradients took no time at all would be %.2fx the torch "
-                  "route: the residual's share bounds the ratio)" % ("", "", rows[1][1] / rows[2][1]))
+            floor = 2.0 * step_fmas(reference_network(n_in), n_in) / (peak * 1e9)
+            print("%-8s %-7s bounds: the dense products of the jets and gradients take at least %.2f us a point "
+                  "at the FMA peak (%.1f GFLOP/s, measured now); with the residual, any method's step is at most "
+                  "%.2fx faster than the torch route (%.2fx were the jets free)"
+                  % ("", "", 1e6 * floor, peak, rows[1][1] / (rows[2][1] + floor * N),
+                     rows[1][1] / rows[2][1]))
     tf, tp, tl, same = eval_rows()
     print("\nin-process evaluation, reference network, N = 10,000, net.hessian (fresh outputs):")
     print("  emitted -O3 file through ctypes  %8.2f ms" % (1e3 * tf))
