@@ -294,6 +294,7 @@ def jet_function():
     inverse_problem(Jet)
     dropout(Jet)
     misuse(Jet)
+    several_inputs(Jet)
     float32_training(Jet)
     try:
         Jet(nn.Sequential(nn.utils.spectral_norm(nn.Linear(1, 8)), nn.Tanh(), nn.Linear(8, 1)))
@@ -374,6 +375,52 @@ def float32_training(Jet):
             compared[0] += 1
             worst32[0] = max(worst32[0], e)
             check(e <= 1e-6, "Jet float32 %s: gradient %d off by %.3g from float64" % (mode, k, e))
+
+
+def several_inputs(Jet):
+    """forward(x, t) called as jet(x, t), each (n, 1) or (n,): gradients to
+    x, t and the parameters as PyTorch's; jet of the (n, 2) points side
+    by side the same numbers; a wrong count or shape refused."""
+    class XT(nn.Module):
+        def __init__(self, flat):
+            super().__init__()
+            self.flat = flat
+            self.net = nn.Sequential(nn.Linear(2, 12), nn.Tanh(), nn.Linear(12, 1))
+
+        def forward(self, x, t):
+            if self.flat:
+                return self.net(torch.stack([x, t], dim=1))
+            return self.net(torch.cat([x, t], dim=1))
+    torch.manual_seed(19)
+    for flat in (False, True):
+        model = XT(flat).double()
+        jet = Jet(model, mode="hessian")
+        shape = (7,) if flat else (7, 1)
+        x = torch.rand(shape, dtype=torch.float64, requires_grad=True)
+        t = torch.rand(shape, dtype=torch.float64, requires_grad=True)
+        u, du, d2 = jet(x, t)
+        side = jet(torch.stack([x.reshape(-1), t.reshape(-1)], dim=1).detach())
+        check(all(torch.equal(a, b) for a, b in zip((u, du, d2), side)), "jet(x, t) and jet(xt) differ")
+        model.zero_grad()
+        (du[:, 0, 1] - 0.1 * d2[:, 0, 0, 0]).pow(2).sum().backward()
+        mine = [x.grad.clone(), t.grad.clone()] + [p.grad.clone() for p in model.parameters()]
+        X, T = x.detach().clone().requires_grad_(True), t.detach().clone().requires_grad_(True)
+        U = model(X, T)
+        ux, ut = torch.autograd.grad(U.sum(), (X, T), create_graph=True)
+        uxx, = torch.autograd.grad(ux.sum(), X, create_graph=True)
+        model.zero_grad()
+        (ut.reshape(-1) - 0.1 * uxx.reshape(-1)).pow(2).sum().backward()
+        theirs = [X.grad, T.grad] + [p.grad for p in model.parameters()]
+        for k, (a, b) in enumerate(zip(mine, theirs)):
+            compared[0] += 1
+            e = normwise(a.numpy(), b.numpy())
+            check(e <= 1e-10, "jet(x, t), flat %s: gradient %d off by %.3g" % (flat, k, e))
+        for bad, what in (((x, t, t), "takes 2 inputs, 3 given"), ((x, t[:5]), "input 1 has shape")):
+            try:
+                jet(*bad)
+                check(False, "jet took %s" % what)
+            except (TypeError, ValueError) as e:
+                check(what in str(e), "jet(x, t) refusal: %s" % e)
 
 
 def misuse(Jet):

@@ -223,7 +223,7 @@ def from_torch(module, dtype="float64", threads=None, **export_args):
     # went into the network as a plain number (where), the tensors it took
     # as constants, and its dropouts (identities out of training mode)
     net.derived, net.touched, net.lost, net.constants = tr.derived, tr.touched, tr.lost, tr.constants
-    net.dropouts, net.called = tr.dropouts, tr.called
+    net.dropouts, net.called, net.widths = tr.dropouts, tr.called, tr.widths
     return net
 
 

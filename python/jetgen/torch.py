@@ -163,18 +163,37 @@ class Jet:
         return {name: p.detach().to(torch.float64).requires_grad_(grad and p.requires_grad)
                 for name, p in self.params}
 
-    def __call__(self, x):
-        return self.jet(x)
+    def __call__(self, *xs):
+        return self.jet(*xs)
 
-    def jet(self, x):
-        """The mode's results at x (n, n_in): u; (u, du); (u, du, d2u) or the
-        diagonal's or the Laplacian's third."""
-        if not isinstance(x, torch.Tensor):
-            raise TypeError("jetgen.torch.Jet takes the points as a torch tensor (n, %d), not a %s (for numpy "
-                            "arrays, jetgen.from_torch(module) gives a Net)" % (self.net.n_in, type(x).__name__))
-        if not x.is_floating_point():
-            raise TypeError("jetgen.torch.Jet: the points are %s; pass floating-point points (x.double())"
-                            % str(x.dtype).replace("torch.", ""))
+    def jet(self, *xs):
+        """The mode's results at the points: u; (u, du); (u, du, d2u) or the
+        diagonal's or the Laplacian's third. The points as forward() takes
+        them: for forward(x, t), jet(x, t) with each (n, w) or (n,); or
+        one tensor (n, n_in), every input's columns side by side (x's, then
+        t's), which is also the order of du's and d2u's columns."""
+        widths = self.net.widths
+        for v in xs:
+            if not isinstance(v, torch.Tensor):
+                raise TypeError("jetgen.torch.Jet takes the points as torch tensors, not a %s (for numpy "
+                                "arrays, jetgen.from_torch(module) gives a Net)" % type(v).__name__)
+            if not v.is_floating_point():
+                raise TypeError("jetgen.torch.Jet: the points are %s; pass floating-point points (x.double())"
+                                % str(v.dtype).replace("torch.", ""))
+        if len(xs) != len(widths) and len(xs) != 1:
+            raise TypeError("jetgen.torch.Jet: %s.forward() takes %d input%s, %d given" % (
+                type(self.module).__name__, len(widths), "" if len(widths) == 1 else "s", len(xs)))
+        if len(xs) == 1:            # (n, n_in): every input side by side
+            x = xs[0]
+        else:
+            parts = []
+            for k, (v, w) in enumerate(zip(xs, widths)):
+                if v.dim() != (1 if w is None else 2) or (w is not None and v.shape[1] != w) \
+                        or v.shape[0] != xs[0].shape[0]:
+                    raise ValueError("jetgen.torch.Jet: input %d has shape %s; forward() takes (n%s)" % (
+                        k, tuple(v.shape), "" if w is None else ", %d" % w))
+                parts.append(v.reshape(-1, 1) if w is None else v)
+            x = torch.cat(parts, dim=1)
         self._current()
         out = _JetFunction.apply(self, x, *[p for _, p in self.params])
         return out[0] if len(out) == 1 else out
@@ -205,8 +224,8 @@ class JetModule(torch.nn.Module):
         self.module = module
         self._jet = Jet(module, mode=mode, threads=threads, **export_args)
 
-    def forward(self, x):
-        return self._jet(x)
+    def forward(self, *xs):
+        return self._jet(*xs)
 
 
 class _Once(torch.autograd.Function):
