@@ -293,6 +293,7 @@ def jet_function():
         jet_training(Jet, model.double(), 0.05)
     inverse_problem(Jet)
     dropout(Jet)
+    batch_norm(Jet)
     misuse(Jet)
     several_inputs(Jet)
     float32_training(Jet)
@@ -319,6 +320,41 @@ class WithDropout(nn.Module):
     def forward(self, x):
         h = self.drop(torch.tanh(self.l1(x)))
         return self.l2(nn.functional.dropout(h, 0.1, training=self.training))
+
+
+class WithBatchNorm(nn.Module):
+    """BatchNorm1d between layers (affine, and one without weights), with
+    running statistics of their own."""
+
+    def __init__(self):
+        super().__init__()
+        self.l1, self.n1 = nn.Linear(2, 8), nn.BatchNorm1d(8)
+        self.l2, self.n2 = nn.Linear(8, 8), nn.BatchNorm1d(8, affine=False)
+        self.l3 = nn.Linear(8, 2)
+        with torch.no_grad():
+            for n in (self.n1, self.n2):
+                n.running_mean.uniform_(-0.5, 0.5)
+                n.running_var.uniform_(0.5, 2.0)
+            self.n1.weight.uniform_(0.5, 1.5)
+            self.n1.bias.uniform_(-0.2, 0.2)
+
+    def forward(self, x):
+        return self.l3(torch.tanh(self.n2(self.l2(torch.tanh(self.n1(self.l1(x)))))))
+
+
+def batch_norm(Jet):
+    """BatchNorm1d trains through Jet in evaluation mode (its weight and
+    bias too); in training mode, where PyTorch uses each batch's
+    statistics, Jet refuses."""
+    torch.manual_seed(23)
+    model = WithBatchNorm().double().eval()
+    jet_training(Jet, model, 0.05)
+    model.train()
+    try:
+        Jet(model)(torch.rand(4, 2, dtype=torch.float64))
+        check(False, "Jet ran a batch norm in training mode")
+    except jetgen.Error as e:
+        check("is a batch norm" in str(e) and "batch's statistics" in str(e), "Jet's refusal: %s" % e)
 
 
 def dropout(Jet):

@@ -221,9 +221,9 @@ def from_torch(module, dtype="float64", threads=None, **export_args):
     # ((tensor, parameters, fn, shape, text); the spec's `# trainable:`
     # lines), the trainable parameters forward() reads, those whose value
     # went into the network as a plain number (where), the tensors it took
-    # as constants, and its dropouts (identities out of training mode)
+    # as constants, and its dropouts and batch norms (evaluation mode's)
     net.derived, net.touched, net.lost, net.constants = tr.derived, tr.touched, tr.lost, tr.constants
-    net.dropouts, net.called, net.widths = tr.dropouts, tr.called, tr.widths
+    net.train_modes, net.called, net.widths = tr.train_modes, tr.called, tr.widths
     return net
 
 

@@ -249,8 +249,8 @@ class Translator:
         self.lost = {}                  # parameter -> where its value was used as a plain number
         self.constants = set()          # the frozen parameters, buffers and tensor attributes it reads
         self.called = set()             # the modules forward() calls whose tensors are read
-        self.dropouts = []              # (module path, or "" for F.dropout, where): identities here,
-                                        # random in training mode
+        self.train_modes = []           # (module path, or "" for F.dropout, where, what): dropouts
+                                        # and batch norms, computed here as in evaluation mode
         self._saved = {}                # id(tensor) -> name
         self._used = set(names) | {"input", "output", "weights", "format"}
         self.n_relu = 0
@@ -416,10 +416,12 @@ class Translator:
                                                           "max_val=%s" % _number(m.max_val)])
         if isinstance(m, _IDENTITY_MODULES):
             if getattr(m, "p", 0) > 0:
-                self.dropouts.append((node.target, self.where(node)))
+                self.train_modes.append((node.target, self.where(node), "a dropout"))
             return x
         if isinstance(m, nn.Flatten):
             return self.flatten(node, x, m.start_dim, m.end_dim)
+        if isinstance(m, nn.BatchNorm1d):
+            return self.batch_norm(node, m, x)
         self.refuse(node, "%s is not something jetgen computes" % type(m).__name__,
                     "jetgen exports Linear layers, the activations of docs/spec.md and elementwise "
                     "arithmetic; write the layer in forward() with those, or leave it out of the network")
@@ -468,6 +470,48 @@ class Translator:
         self.refuse(node, "a constant of shape %s with a value %d wide" % (list(t.shape), width),
                     "constants combine with network values as numbers or per-feature vectors of shape "
                     "[width] or [1, width]")
+
+    def batch_norm(self, node, m, x):
+        """nn.BatchNorm1d as evaluation mode computes it, (x - mean) /
+        sqrt(var + eps) * weight + bias with the running statistics: a
+        per-feature scale (training mode, which uses the batch's
+        statistics, is Jet's to refuse)."""
+        x = self.net(node, x, "BatchNorm1d's input")
+        if x.flat or x.width != m.num_features:
+            self.refuse(node, "BatchNorm1d(%d) applied to a value %s wide" % (
+                m.num_features, "[N]" if x.flat else x.width))
+        if not m.track_running_stats or m.running_mean is None:
+            self.refuse(node, "BatchNorm1d without running statistics normalizes by each batch's",
+                        "jetgen computes one point at a time")
+        path = node.target
+        self.called.add(path)
+        self.train_modes.append((path, self.where(node), "a batch norm"))
+        self.constants.update({path + ".running_mean", path + ".running_var"})
+        mean, var, eps = _Const(m.running_mean), _Const(m.running_var), float(m.eps)
+
+        def tensor(local):
+            c = self.module_tensor(node, m, path, local)
+            if c is not None:
+                return c
+            t = getattr(m, local)
+            if isinstance(t, nn.Parameter) and t.requires_grad:
+                name = "%s.%s" % (path, local)
+                return _Const(t, src=_Src((name,), lambda values: values[name], name))
+            return _Const(t)
+        if m.affine:
+            w, b = tensor("weight"), tensor("bias")
+        else:
+            w, b = _Const(torch.ones(m.num_features)), _Const(torch.zeros(m.num_features))
+
+        def mul_of(w, var):
+            return w / torch.sqrt(var + eps)
+
+        def add_of(b, w, mean, var):
+            return b - mean * w / torch.sqrt(var + eps)
+        mul = _Const(mul_of(w.tensor(), var.tensor()), src=_derive("batch_norm_scale", mul_of, [w, var]))
+        add = _Const(add_of(b.tensor(), w.tensor(), mean.tensor(), var.tensor()),
+                     src=_derive("batch_norm_shift", add_of, [b, w, mean, var]))
+        return self.scale(node, x, mul, add)
 
     def module_tensor(self, node, m, path, local):
         """A called module's tensor `local` (weight, bias): None when it is
@@ -838,7 +882,7 @@ class Translator:
         if not method and target in (F.dropout, F.alpha_dropout):
             p = args[1] if len(args) > 1 else kwargs.get("p", 0.5)
             if not isinstance(p, (int, float)) or p > 0:
-                self.dropouts.append(("", self.where(node)))
+                self.train_modes.append(("", self.where(node), "a dropout"))
             return a0
         if not method and target in (torch.clone, torch.detach):
             return a0

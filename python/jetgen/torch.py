@@ -32,7 +32,8 @@ left to PyTorch. A parameter whose value forward() uses as a plain number
 (an integer power, an activation's keyword argument) is refused by name
 rather than trained wrong, and so is a frozen parameter or buffer the
 export took as a constant once it changes, and a call in training mode of
-a module with dropout (whose random masks jetgen does not draw). Computes in float64; float32
+a module with dropout or batch norms (whose random masks and batch
+statistics jetgen does not draw: evaluation mode only). Computes in float64; float32
 inputs give float32 results (computed in float64, rounded once) and
 float32 gradients.
 """
@@ -121,13 +122,14 @@ class Jet:
     def _sync(self):
         """Copies the module's parameters that changed since the last call,
         and recomputes the tensors derived from them."""
-        for path, where in self.net.dropouts:
+        for path, where, what in self.net.train_modes:
             m = self.module.get_submodule(path) if path else self.module
             if m.training:
-                raise Error("jetgen.torch.Jet: %s is a dropout, and %s is in training mode, where PyTorch drops "
-                            "features at random; jetgen computes the network without dropout: call "
-                            "model.eval() (or set the dropout's p to 0) to train through Jet"
-                            % (where, "the module" if path else type(self.module).__name__))
+                raise Error("jetgen.torch.Jet: %s is %s, and %s is in training mode, where PyTorch %s; jetgen "
+                            "computes it as evaluation mode does: call model.eval() to train through Jet" % (
+                                where, what, "the module" if path else type(self.module).__name__,
+                                "drops features at random" if what == "a dropout" else
+                                "normalizes by each batch's statistics"))
         for path, key in self._constants.items():
             t = _resolve(self.module, path)
             if _key(t) != key:
