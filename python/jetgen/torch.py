@@ -33,9 +33,11 @@ left to PyTorch. A parameter whose value forward() uses as a plain number
 rather than trained wrong, and so is a frozen parameter or buffer the
 export took as a constant once it changes, and a call in training mode of
 a module with dropout or batch norms (whose random masks and batch
-statistics jetgen does not draw: evaluation mode only). Computes in float64; float32
-inputs give float32 results (computed in float64, rounded once) and
-float32 gradients.
+statistics jetgen does not draw: evaluation mode only). Results are
+differentiable once: a backward through Jet's own gradients
+(create_graph=True) raises. Computes in float64; float32 inputs give
+float32 results (computed in float64, rounded once) and float32
+gradients.
 """
 
 import sys
