@@ -296,6 +296,7 @@ def jet_function():
     batch_norm(Jet)
     misuse(Jet)
     several_inputs(Jet)
+    numbers(Jet)
     float32_training(Jet)
     try:
         Jet(nn.Sequential(nn.utils.spectral_norm(nn.Linear(1, 8)), nn.Tanh(), nn.Linear(8, 1)))
@@ -457,6 +458,36 @@ def several_inputs(Jet):
                 check(False, "jet took %s" % what)
             except (TypeError, ValueError) as e:
                 check(what in str(e), "jet(x, t) refusal: %s" % e)
+
+
+class Scaled(nn.Module):
+    """A number attribute forward() reads (the trace takes it as a literal)
+    and one it does not (a step counter)."""
+
+    def __init__(self):
+        super().__init__()
+        self.l1, self.l2 = nn.Linear(1, 8), nn.Linear(8, 1)
+        self.scale, self.steps = 2.0, 0
+
+    def forward(self, x):
+        return self.l2(torch.tanh(self.l1(x * self.scale)))
+
+
+def numbers(Jet):
+    """A counter of the module changing is harmless; a number forward()
+    reads changing is refused, not silently ignored."""
+    model = Scaled().double()
+    jet = Jet(model, mode="hessian")
+    x = torch.rand(3, 1, dtype=torch.float64)
+    model.steps += 1
+    u, _, _ = jet(x)
+    check(normwise(u.detach().numpy(), model(x).detach().numpy()) <= 1e-12, "Jet after a counter changed")
+    model.scale = 3.0
+    try:
+        jet(x)
+        check(False, "Jet ran on after a number forward() reads changed")
+    except jetgen.Error as e:
+        check("scale 2.0 -> 3.0" in str(e), "Jet, changed number: %s" % e)
 
 
 def misuse(Jet):

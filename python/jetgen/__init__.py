@@ -224,6 +224,7 @@ def from_torch(module, dtype="float64", threads=None, **export_args):
     # as constants, and its dropouts and batch norms (evaluation mode's)
     net.derived, net.touched, net.lost, net.constants = tr.derived, tr.touched, tr.lost, tr.constants
     net.train_modes, net.called, net.widths = tr.train_modes, tr.called, tr.widths
+    net.lines, net.graph_args = tr.lines, tr.graph_args
     return net
 
 

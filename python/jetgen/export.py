@@ -435,6 +435,15 @@ def export(module, spec_path, input_names=None, n_in=None, output=None, domain=N
     return _do_export(module, spec_path, input_names, n_in, output, domain, points, reference, over)[0]
 
 
+def retranslate(module, widths, names, output):
+    """The spec statements module's forward() gives now (no check, nothing
+    written): jetgen.torch.Jet's test of whether a number the trace took
+    as a literal still gives the network it exported."""
+    tr = Translator(module, widths, names, output)
+    tr.run(trace(module))
+    return tr.lines
+
+
 def _do_export(module, spec_path, input_names=None, n_in=None, output=None, domain=None, points=8, reference=None,
                over=None):
     """export's work: (the spec's text, the Translator, whose derived,
@@ -467,6 +476,7 @@ def _do_export(module, spec_path, input_names=None, n_in=None, output=None, doma
         over_line = ["over " + " ".join(v for v in names if v in over)]
     tr = Translator(module, widths, names, output)
     tr.run(graph)
+    tr.graph_args = (widths, names, output)      # what retranslate() needs
     base = os.path.splitext(spec_path)[0]
     weights_path = base + ".safetensors"
     for path in (spec_path, weights_path) + ((reference,) if reference else ()):

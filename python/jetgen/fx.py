@@ -459,7 +459,7 @@ class Translator:
         """A constant as a scale argument for a value `width` wide: a number,
         or the name of a saved tensor of shape [width]."""
         t = c.tensor()
-        if c.src is not None and t.numel() in (1, width):
+        if c.src is not None and (t.numel() == 1 or (t.shape[-1] == width and t.numel() == width)):
             def widen(v):
                 return v.reshape(-1) * torch.ones(width, dtype=torch.float64)
             return self.save_derived("jetgen.%s_%s" % (node.name, role), c, widen)
@@ -900,7 +900,7 @@ class Translator:
                 v = args[1 + k] if len(args) > 1 + k else kwargs.get(pname, default)
                 if isinstance(v, _Const):
                     shape = list(v.tensor().shape)
-                    v = self.number(node, v, "%s=" % pname)
+                    v = self.number(node, v, "the activation's %s" % pname)
                     if v is None:
                         self.refuse(node, "%s=%s: a parameter must be a number" % (pname, shape))
                 if not isinstance(v, (int, float)) or isinstance(v, bool):

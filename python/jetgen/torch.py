@@ -93,6 +93,9 @@ class Jet:
         # attributes): a change to one would leave the network stale
         self._constants = {path: _key(_resolve(module, path)) for path in sorted(self.net.constants)}
         self._spare = []        # the last two calls' result arrays, reused once nobody else holds them
+        # numbers of the module (a scale, w0, a flag): the trace took those
+        # forward() reads as literals, so a change is checked by tracing again
+        self._numbers = _numbers(module)
 
     def _free_results(self, n):
         """Result arrays of an earlier call with n points that nothing but
@@ -132,6 +135,15 @@ class Jet:
                                 where, what, "the module" if path else type(self.module).__name__,
                                 "drops features at random" if what == "a dropout" else
                                 "normalizes by each batch's statistics"))
+        numbers = _numbers(self.module)
+        if numbers != self._numbers:
+            from .export import retranslate
+            if retranslate(self.module, *self.net.graph_args) != self.net.lines:
+                said = ["%s %r -> %r" % (k, self._numbers.get(k), v) for k, v in sorted(numbers.items())
+                        if self._numbers.get(k) != v]
+                raise Error("jetgen.torch.Jet: the module's numbers have changed since the Jet was made (%s), and "
+                            "with them what forward() computes; make a new Jet" % ", ".join(said[:5]))
+            self._numbers = numbers
         for path, key in self._constants.items():
             t = _resolve(self.module, path)
             if _key(t) != key:
@@ -209,6 +221,17 @@ def _resolve(module, path):
     for part in path.split("."):
         obj = getattr(obj, part, None)
     return obj
+
+
+def _numbers(module):
+    """{path: value} of every number attribute of the module and its
+    submodules (not `training`, not private ones)."""
+    out = {}
+    for name, sub in module.named_modules():
+        for k, v in vars(sub).items():
+            if isinstance(v, (int, float)) and not k.startswith("_") and k != "training":
+                out[name + "." + k if name else k] = v
+    return out
 
 
 def _key(t):
