@@ -143,7 +143,7 @@ def random_chains(rng):
 
 
 class TrainableConstants(nn.Module):
-    """Trainable parameters the export writes as k * parameter + b tensors:
+    """Trainable parameters the export folds affinely into tensors:
     Jagtap's slope tanh(n a x), a per-feature factor, a slope in a
     ParameterList (sin(2 a[0] z)), and a gate alpha h + (1 - alpha) x."""
 
