@@ -365,12 +365,7 @@ class Translator:
             for part in node.target.split("."):
                 obj = getattr(obj, part)
             if isinstance(obj, torch.Tensor):
-                if not (isinstance(obj, nn.Parameter) and obj.requires_grad):
-                    self.constants.add(node.target)
-                    return _Const(obj)
-                path = node.target
-                self.touched.add(path)
-                return _Const(obj, src=_Src((path,), lambda values: values[path], path))
+                return self.tensor_const(node.target, obj)
             if isinstance(obj, (int, float)):
                 return _Const(float(obj))
             self.refuse(node, "an attribute of type %s" % type(obj).__name__)
@@ -491,13 +486,7 @@ class Translator:
 
         def tensor(local):
             c = self.module_tensor(node, m, path, local)
-            if c is not None:
-                return c
-            t = getattr(m, local)
-            if isinstance(t, nn.Parameter) and t.requires_grad:
-                name = "%s.%s" % (path, local)
-                return _Const(t, src=_Src((name,), lambda values: values[name], name))
-            return _Const(t)
+            return c if c is not None else self.tensor_const("%s.%s" % (path, local), getattr(m, local))
         if m.affine:
             w, b = tensor("weight"), tensor("bias")
         else:
@@ -512,6 +501,16 @@ class Translator:
         add = _Const(add_of(b.tensor(), w.tensor(), mean.tensor(), var.tensor()),
                      src=_derive("batch_norm_shift", add_of, [b, w, mean, var]))
         return self.scale(node, x, mul, add)
+
+    def tensor_const(self, path, t):
+        """The module's tensor at path as a constant of the network: from
+        itself when it is a trainable parameter (Jet trains it), else a
+        constant whose changes Jet watches."""
+        if isinstance(t, nn.Parameter) and t.requires_grad:
+            self.touched.add(path)
+            return _Const(t, src=_Src((path,), lambda values: values[path], path))
+        self.constants.add(path)
+        return _Const(t)
 
     def module_tensor(self, node, m, path, local):
         """A called module's tensor `local` (weight, bias): None when it is
