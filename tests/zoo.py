@@ -743,6 +743,9 @@ def check_refusals(folder):
         (Tupled(), "forward() returns 2 values", "output=K"),
         (BatchIndex(), "indexing the batch dimension", "x[:, 0:1]"),
         (Detached(), "does not compute what Detached does", ".detach()"),
+        # in a Sequential (torch's forward), the place is the user's call, not jetgen's
+        (nn.Sequential(nn.Linear(2, 4), nn.LayerNorm(4), nn.Linear(4, 1)), "1 (LayerNorm) at zoo.py:",
+         "jx.export(module, spec)"),
     ]
     for module, want1, want2 in cases:
         spec = os.path.join(folder, "refused.spec")

@@ -17,6 +17,7 @@ import dis
 import inspect
 import math
 import operator
+import os
 import traceback
 
 import torch
@@ -166,6 +167,11 @@ class _Tracer(fx.Tracer):
         return node
 
 
+def _ours(path):
+    """True for a file of this package (its frames are not the user's)."""
+    return os.path.dirname(os.path.abspath(path)) == os.path.dirname(os.path.abspath(__file__))
+
+
 def _user_line(node):
     """'file.py:42: h = self.a(x) * h' of the user's code that made node, or ''."""
     st = getattr(node, "stack_trace", None) or node.meta.get("stack_trace")
@@ -174,7 +180,7 @@ def _user_line(node):
     frames = [l.strip() for l in st.strip().splitlines()]
     # innermost first, in pairs: File "...", line N, in f / the code
     for i, l in enumerate(frames):
-        if l.startswith("File ") and "/torch/" not in l and "jetgen/fx.py" not in l:
+        if l.startswith("File ") and "/torch/" not in l and not _ours(l.split('"')[1] if '"' in l else ""):
             try:
                 path = l.split('"')[1]
                 line = l.split("line ")[1].split(",")[0]
@@ -476,7 +482,7 @@ class Translator:
             self.refuse(node, "BatchNorm1d(%d) applied to a value %s wide" % (
                 m.num_features, "[N]" if x.flat else x.width))
         if not m.track_running_stats or m.running_mean is None:
-            self.refuse(node, "BatchNorm1d without running statistics normalizes by each batch's",
+            self.refuse(node, "BatchNorm1d without running statistics normalizes by each batch's statistics",
                         "jetgen computes one point at a time")
         path = node.target
         self.called.add(path)
@@ -945,7 +951,7 @@ def trace(module):
         return tracer.trace(module)
     except Exception as e:      # noqa: BLE001: fx's errors, reported with the user's line
         tb = traceback.extract_tb(e.__traceback__)
-        user = [f for f in tb if "torch/" not in f.filename and "jetgen/fx.py" not in f.filename]
+        user = [f for f in tb if "torch/" not in f.filename and not _ours(f.filename)]
         at = ""
         if user:
             f = user[-1]
