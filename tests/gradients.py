@@ -214,14 +214,29 @@ class SiLUWeights(nn.Module):
 
 def weight_normalized():
     """torch.nn.utils.weight_norm (a hook remakes weight from weight_g and
-    weight_v before forward), a parametrized weight, and weight
-    normalization written out in forward() (NVIDIA Modulus' style)."""
+    weight_v before forward), a parametrized weight, weight normalization
+    written out in forward() (NVIDIA Modulus' style), and a
+    weight-normalized layer used twice."""
     import torch.nn.utils.parametrize as parametrize
     wn = nn.Sequential(nn.utils.weight_norm(nn.Linear(2, 8)), nn.Tanh(),
                        nn.utils.weight_norm(nn.Linear(8, 2), dim=None))
     pz = nn.Sequential(nn.Linear(2, 8), nn.Tanh(), nn.Linear(8, 2))
     parametrize.register_parametrization(pz[0], "weight", SiLUWeights())
-    return [wn, pz, nn.Sequential(WeightNormLinear(2, 8), nn.SiLU(), WeightNormLinear(8, 2))]
+    return [wn, pz, nn.Sequential(WeightNormLinear(2, 8), nn.SiLU(), WeightNormLinear(8, 2)), SharedNormed()]
+
+
+class SharedNormed(nn.Module):
+    """One weight-normalized layer applied twice."""
+
+    def __init__(self):
+        super().__init__()
+        self.a = nn.Linear(2, 6)
+        self.h = nn.utils.weight_norm(nn.Linear(6, 6))
+        self.o = nn.Linear(6, 2)
+
+    def forward(self, x):
+        return self.o(torch.tanh(self.h(torch.tanh(self.h(torch.tanh(self.a(x)))))))
+
 
 
 class WeightNormLinear(nn.Module):

@@ -393,13 +393,14 @@ class Translator:
                     m.in_features, m.out_features, "[N]" if x.flat else x.width))
             base = node.target
             self.called.add(base)
+            saved = {n for n, _ in self.tensors}
             for local in ("weight", "bias") if m.bias is not None else ("weight",):
+                name = "%s.%s" % (base, local)
                 c = self.module_tensor(node, m, base, local)
                 if c is None:
-                    self.save("%s.%s" % (base, local), getattr(m, local))
-                elif self.save_derived("%s.%s" % (base, local), c, lambda v: v, share=False) != \
-                        "%s.%s" % (base, local):
-                    self.refuse(node, "the name %s.%s is taken" % (base, local))
+                    self.save(name, getattr(m, local))
+                elif name not in saved:     # (a module called again has them saved)
+                    self.save_derived(name, c, lambda v: v, share=False)
             return self.emit(node.name, "dense %d %s %s" % (m.out_features, base, x.name), m.out_features)
         if type(m) in _MODULE_ACT:
             return self.activation(node, _MODULE_ACT[type(m)], x, [])
