@@ -556,8 +556,7 @@ class Translator:
                 path, local, ", ".join(sorted(type(h).__name__ for h in m._forward_pre_hooks.values()))),
                 "torch.nn.utils.weight_norm and torch.nn.utils.parametrize are known")
         if isinstance(getattr(m, local, None), torch.Tensor):
-            self.constants.add("%s.%s" % (path, local))
-            return _Const(getattr(m, local))
+            return self.tensor_const("%s.%s" % (path, local), getattr(m, local))
         self.refuse(node, "%s.%s is not a tensor" % (path, local))
 
     def save_derived(self, hint, c, shape_of, share=True):
