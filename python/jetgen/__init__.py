@@ -25,9 +25,9 @@ import os
 import numpy as np
 
 try:
-    from ._jetgen import Error, Net as _Net, version as __version__
+    from ._jetgen import Error, Net as _Net, oracle as _oracle_ext, version as __version__
 except ImportError as _e:      # the source tree, not built: the exporter still works
-    _Net, _missing, __version__ = None, _e, None
+    _Net, _oracle_ext, _missing, __version__ = None, None, _e, None
 
     class Error(RuntimeError):
         """jetgen's errors, with the library's message."""
@@ -89,6 +89,8 @@ class Net:
         self.warnings = info["warnings"]
         self.n_params = info["n_params"]
         self.weights_path = info["weights_path"] or None
+        # {name: shape} of the weights file's tensors: set_tensor checks shapes
+        self.tensor_shapes = _tensor_shapes(self.weights_path) if self.weights_path else {}
 
     def __repr__(self):
         return "<jetgen.Net %d -> %d, %s>" % (self.n_in, self.n_out, self.dtype)
@@ -175,7 +177,7 @@ class Net:
             if a is None:
                 return None
             a = np.ascontiguousarray(a, dtype=np.float64)
-            if a.size != size:
+            if a.shape != tuple(shapes[k]):
                 raise ValueError("%s has shape %s; the %s of mode %s has shape %s" % (
                     ("gu", "gdu", "gd2")[k], a.shape, ("u", "du", "third result")[k],
                     mode, shapes[k] if k < len(shapes) else "(none)"))
@@ -192,12 +194,36 @@ class Net:
         return (out, gx) if wrt_x else out
 
     def set_tensor(self, name, values):
-        """Replaces the numbers of tensor `name` (as in the weights file) in place."""
+        """Replaces the numbers of tensor `name` (as in the weights file) in
+        place; values has the tensor's shape (a transposed matrix is
+        refused). Safe while other threads run the net: their calls see the
+        old numbers or the new, never a mixture."""
+        values = np.asarray(values, dtype=np.float64)
+        shape = self.tensor_shapes.get(name)
+        if shape is not None and values.shape != shape and values.size == int(np.prod(shape)) \
+                and values.size != 1:
+            label = getattr(self, "_label", None)
+            raise ValueError("%s: tensor '%s' has shape %s; the values given have shape %s" % (
+                label[1] if label else self.weights_path, name, shape, values.shape))
         try:
-            self._net.set_tensor(name, np.asarray(values, dtype=np.float64))
+            self._net.set_tensor(name, values)
         except Error as e:
             label = getattr(self, "_label", None)        # from_torch's spec, in a folder gone by now
             raise Error(str(e).replace(label[0], label[1]) if label else str(e)) from None
+
+
+def _tensor_shapes(path):
+    """{name: shape} of the tensors of a safetensors file (its JSON
+    header), or {} when it cannot be read."""
+    import json
+    try:
+        with open(path, "rb") as f:
+            n = int.from_bytes(f.read(8), "little")
+            header = json.loads(f.read(n)) if 0 < n < 100 << 20 else {}
+    except (OSError, ValueError):
+        return {}
+    return {k: tuple(v["shape"]) for k, v in header.items()
+            if k != "__metadata__" and isinstance(v, dict) and isinstance(v.get("shape"), list)}
 
 
 def load(spec, dtype="float64", threads=None):
@@ -225,7 +251,18 @@ def from_torch(module, dtype="float64", threads=None, **export_args):
     net.derived, net.touched, net.lost, net.constants = tr.derived, tr.touched, tr.lost, tr.constants
     net.train_modes, net.called, net.widths = tr.train_modes, tr.called, tr.widths
     net.lines, net.graph_args = tr.lines, tr.graph_args
+    net.saved_constants = _constants_of(module, tr)
     return net
+
+
+def _constants_of(module, tr):
+    """{name: copy} of the tensors the export saved that are neither
+    trainable parameters nor recomputed from them: what Jet compares when
+    forward() is traced again."""
+    params = dict(module.named_parameters())
+    derived = {d[0] for d in tr.derived}
+    return {name: t.detach().to(device="cpu", copy=True) for name, t in tr.tensors
+            if name not in derived and not (name in params and params[name].requires_grad)}
 
 
 def load_library(path, spec, prefix="model"):

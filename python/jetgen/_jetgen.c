@@ -5,7 +5,13 @@
    the executor, no compiler at run time. The Python side (__init__.py)
    shapes and allocates the arrays; this side checks them, releases the
    GIL and splits the points over threads. Errors are jetgen.Error with
-   the library's message. */
+   the library's message.
+
+   Threads: a Net may be shared by any number of Python threads. Runs and
+   gradients take the net's lock shared (they run at once), set_tensor takes
+   it alone (include/jetgen.h: no run while a tensor is replaced), so a run
+   sees the old numbers or the new, never a mixture; a Net is loaded once
+   (a second __init__ is refused: it would free the handle under a run). */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 #define NPY_NO_DEPRECATED_API NPY_1_7_API_VERSION
@@ -16,6 +22,9 @@
 #include <string.h>
 
 #include "jetgen.h"
+#include "diag.h"
+#include "fdiff.h"
+#include "model.h"
 
 #define MAX_THREADS 256
 
@@ -25,7 +34,28 @@ typedef struct net_object {
     PyObject_HEAD
     jg_net *net;
     int precision;          /* JG_NET_DOUBLE or JG_NET_FLOAT */
+    pthread_rwlock_t lock;  /* runs shared, set_tensor alone */
+    int has_lock;
 } net_object;
+
+/* The lock of a new object; writers first, so that set_tensor is not
+   starved by a stream of runs. */
+static int lock_init(net_object *self)
+{
+    pthread_rwlockattr_t a;
+    int rc;
+    if (pthread_rwlockattr_init(&a) != 0)
+        return -1;
+#ifdef __GLIBC__
+    pthread_rwlockattr_setkind_np(&a, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+#endif
+    rc = pthread_rwlock_init(&self->lock, &a);
+    pthread_rwlockattr_destroy(&a);
+    if (rc != 0)
+        return -1;
+    self->has_lock = 1;
+    return 0;
+}
 
 /* The mode's second-derivative numbers per output (include/jetgen.h). */
 static size_t per_output2(jg_net *net, int mode)
@@ -112,6 +142,15 @@ static int net_init(net_object *self, PyObject *args, PyObject *kwds)
     int is_float = 0, rc;
     if (!PyArg_ParseTupleAndKeywords(args, kwds, "O|p", kwlist, &path_obj, &is_float))
         return -1;
+    if (self->net != NULL || self->has_lock) {
+        PyErr_SetString(jetgen_error, "this Net is loaded already: make a new one (loading again would free the "
+                                      "network under a call that runs it)");
+        return -1;
+    }
+    if (lock_init(self) != 0) {
+        PyErr_NoMemory();
+        return -1;
+    }
     if (!PyUnicode_FSConverter(path_obj, &bytes))
         return -1;
     o.precision = is_float ? JG_NET_FLOAT : JG_NET_DOUBLE;
@@ -128,7 +167,6 @@ static int net_init(net_object *self, PyObject *args, PyObject *kwds)
         jg_net_free(net);
         return -1;
     }
-    jg_net_free(self->net);
     self->net = net;
     self->precision = o.precision;
     return 0;
@@ -137,6 +175,8 @@ static int net_init(net_object *self, PyObject *args, PyObject *kwds)
 static void net_dealloc(net_object *self)
 {
     jg_net_free(self->net);
+    if (self->has_lock)
+        pthread_rwlock_destroy(&self->lock);
     Py_TYPE(self)->tp_free((PyObject *)self);
 }
 
@@ -148,6 +188,14 @@ static int ready(net_object *self)
     }
     return 1;
 }
+
+/* An array's bytes, for the overlap check. */
+typedef struct span {
+    const char *name;
+    const char *at;
+    size_t bytes;
+    int written;
+} span;
 
 /* a is None (when may_be_none) or a C-contiguous, aligned array of the
    handle's dtype with `count` elements (writeable unless it is x). */
@@ -179,6 +227,26 @@ static int check_array(net_object *self, PyObject *a, const char *name, size_t c
     return 1;
 }
 
+/* Refuses (ValueError) an array written by the call whose bytes overlap
+   another array of the call: results written over the points, or u over
+   du, would be read after they are overwritten. */
+static int check_overlap(const span *s, size_t n)
+{
+    size_t i, j;
+    for (i = 0; i < n; i++)
+        for (j = i + 1; j < n; j++) {
+            if (s[i].at == NULL || s[j].at == NULL || s[i].bytes == 0 || s[j].bytes == 0
+                || !(s[i].written || s[j].written))
+                continue;
+            if (s[i].at < s[j].at + s[j].bytes && s[j].at < s[i].at + s[i].bytes) {
+                PyErr_Format(PyExc_ValueError, "%s and %s share memory: give arrays that do not overlap",
+                             s[i].name, s[j].name);
+                return 0;
+            }
+        }
+    return 1;
+}
+
 /* run(mode, n, x, u, du, d2, threads): the results of mode at the n points
    x into u, du and d2 (each None or an array of the mode's size). */
 static PyObject *net_run(net_object *self, PyObject *args)
@@ -202,11 +270,22 @@ static PyObject *net_run(net_object *self, PyObject *args)
         || !check_array(self, duo, "du", n * n_out * n_in, 1, 1, &du)
         || !check_array(self, d2o, "d2u", n * n_out * per2, 1, 1, &d2))
         return NULL;
+    {
+        const size_t real = self->precision == JG_NET_FLOAT ? sizeof(float) : sizeof(double);
+        const span s[4] = {{"x", x, n * n_in * real, 0}, {"u", u, n * n_out * real, 1},
+                           {"du", mode >= JG_NET_JACOBIAN ? du : NULL, n * n_out * n_in * real, 1},
+                           {"the second derivatives", mode >= JG_NET_HESSIAN ? d2 : NULL,
+                            n * n_out * per2 * real, 1}};
+        if (!check_overlap(s, 4))
+            return NULL;
+    }
     if (n == 0)
         Py_RETURN_NONE;
     Py_BEGIN_ALLOW_THREADS
+    pthread_rwlock_rdlock(&self->lock);
     rc = run_threads(self->net, self->precision, mode, threads, n, x, mode >= 0 ? u : NULL,
                      mode >= JG_NET_JACOBIAN ? du : NULL, mode >= JG_NET_HESSIAN ? d2 : NULL);
+    pthread_rwlock_unlock(&self->lock);
     Py_END_ALLOW_THREADS
     if (rc == JG_NET_ENOMEM)
         return PyErr_NoMemory();
@@ -229,7 +308,11 @@ static PyObject *net_set_tensor(net_object *self, PyObject *args)
     v = (PyArrayObject *)PyArray_FROMANY(vo, NPY_FLOAT64, 0, 0, NPY_ARRAY_C_CONTIGUOUS | NPY_ARRAY_ALIGNED);
     if (v == NULL)
         return NULL;
+    Py_BEGIN_ALLOW_THREADS
+    pthread_rwlock_wrlock(&self->lock);
     rc = jg_net_set_tensor(self->net, name, (const double *)PyArray_DATA(v), (size_t)PyArray_SIZE(v));
+    pthread_rwlock_unlock(&self->lock);
+    Py_END_ALLOW_THREADS
     Py_DECREF(v);
     if (rc == JG_NET_ENOMEM)
         return PyErr_NoMemory();
@@ -307,6 +390,17 @@ static int gradient_threads(jg_net *net, int mode, int threads, size_t n, const 
     return rc;
 }
 
+/* The gradient array's length. The reverse sweep's engine that knows it is
+   made on first use and dropped by set_tensor: asked under the lock. */
+static size_t n_grad_of(net_object *self)
+{
+    size_t ng;
+    pthread_rwlock_rdlock(&self->lock);
+    ng = jg_net_n_grad(self->net);
+    pthread_rwlock_unlock(&self->lock);
+    return ng;
+}
+
 /* gradient(mode, n, x, gu, gdu, gd2, grad, gx, threads): the gradients of
    sum(gu u + gdu du + gd2 d2) into grad [n_grad] and gx [n][n_in] (or
    None); cotangents None mean zeros. float64 handles only. */
@@ -315,7 +409,7 @@ static PyObject *net_gradient(net_object *self, PyObject *args)
     PyObject *xo, *guo, *gduo, *gd2o, *gpo, *gxo;
     Py_ssize_t n_arg;
     int mode, rc, threads;
-    size_t n, n_in, n_out, per2;
+    size_t n, n_in, n_out, per2, ng;
     char *x, *gu, *gdu, *gd2, *gp, *gx;
     if (!ready(self) || !PyArg_ParseTuple(args, "inOOOOOOi", &mode, &n_arg, &xo, &guo, &gduo, &gd2o, &gpo, &gxo,
                                           &threads))
@@ -332,17 +426,29 @@ static PyObject *net_gradient(net_object *self, PyObject *args)
     n_in = jg_net_n_in(self->net);
     n_out = jg_net_n_out(self->net);
     per2 = per_output2(self->net, mode);
+    ng = n_grad_of(self);
     if (!check_array(self, xo, "x", n * n_in, 0, 0, &x) || !check_array(self, guo, "gu", n * n_out, 0, 1, &gu)
         || !check_array(self, gduo, "gdu", n * n_out * n_in, 0, 1, &gdu)
         || !check_array(self, gd2o, "gd2", n * n_out * per2, 0, 1, &gd2)
-        || !check_array(self, gpo, "grad", jg_net_n_grad(self->net), 1, 0, &gp)
+        || !check_array(self, gpo, "grad", ng, 1, 0, &gp)
         || !check_array(self, gxo, "gx", n * n_in, 1, 1, &gx))
         return NULL;
+    {
+        const span s[6] = {{"x", x, n * n_in * sizeof(double), 0}, {"gu", gu, n * n_out * sizeof(double), 0},
+                           {"gdu", mode >= JG_NET_JACOBIAN ? gdu : NULL, n * n_out * n_in * sizeof(double), 0},
+                           {"gd2", mode >= JG_NET_HESSIAN ? gd2 : NULL, n * n_out * per2 * sizeof(double), 0},
+                           {"grad", gp, ng * sizeof(double), 1},
+                           {"gx", gx, n * n_in * sizeof(double), 1}};
+        if (!check_overlap(s, 6))
+            return NULL;
+    }
     Py_BEGIN_ALLOW_THREADS
+    pthread_rwlock_rdlock(&self->lock);
     rc = gradient_threads(self->net, mode, threads, n, (const double *)(void *)x, (const double *)(void *)gu,
                           mode >= JG_NET_JACOBIAN ? (const double *)(void *)gdu : NULL,
                           mode >= JG_NET_HESSIAN ? (const double *)(void *)gd2 : NULL, (double *)(void *)gp,
                           (double *)(void *)gx);
+    pthread_rwlock_unlock(&self->lock);
     Py_END_ALLOW_THREADS
     if (rc == JG_NET_ENOMEM)
         return PyErr_NoMemory();
@@ -361,20 +467,25 @@ static PyObject *net_tensors(net_object *self, PyObject *unused)
     (void)unused;
     if (!ready(self))
         return NULL;
+    pthread_rwlock_rdlock(&self->lock);     /* the names are the engine's, which set_tensor drops */
     nt = jg_net_n_tensors(self->net);
     t = PyTuple_New((Py_ssize_t)nt);
-    if (t == NULL)
+    if (t == NULL) {
+        pthread_rwlock_unlock(&self->lock);
         return NULL;
+    }
     for (i = 0; i < nt; i++) {
         PyObject *e = Py_BuildValue("(snn)", jg_net_tensor_name(self->net, i),
                                     (Py_ssize_t)jg_net_tensor_count(self->net, i),
                                     (Py_ssize_t)jg_net_tensor_offset(self->net, i));
         if (e == NULL) {
+            pthread_rwlock_unlock(&self->lock);
             Py_DECREF(t);
             return NULL;
         }
         PyTuple_SET_ITEM(t, (Py_ssize_t)i, e);
     }
+    pthread_rwlock_unlock(&self->lock);
     return t;
 }
 
@@ -420,6 +531,100 @@ static PyObject *net_info(net_object *self, PyObject *unused)
     return d;
 }
 
+/* oracle(spec, x): u, du, d2u of the spec's network at the points x
+   (float64 (n, n_in)) by verify's reference (gen/fdiff.h: the network in
+   long double, derivatives by extrapolated central differences), rounded
+   to float64; the exporter's judge of ill-conditioned networks. */
+static PyObject *module_oracle(PyObject *unused, PyObject *args)
+{
+    PyObject *path_obj, *bytes = NULL, *xo, *res = NULL;
+    PyArrayObject *x = NULL, *u = NULL, *du = NULL, *d2 = NULL;
+    jg_diag d = JG_DIAG_INIT;
+    jg_model *m = NULL;
+    jg_fdiff *f = NULL;
+    long double *lu = NULL, *ldu = NULL, *ldu_err = NULL, *ld2 = NULL, *ld2_err = NULL;
+    size_t ni, no, n, p, i;
+    int rc = 0;
+    (void)unused;
+    if (!PyArg_ParseTuple(args, "OO", &path_obj, &xo) || !PyUnicode_FSConverter(path_obj, &bytes))
+        return NULL;
+    Py_BEGIN_ALLOW_THREADS
+    m = jg_model_load(PyBytes_AS_STRING(bytes), &d);
+    Py_END_ALLOW_THREADS
+    if (m == NULL) {
+        PyErr_SetString(jetgen_error, jg_buf_str(&d.text));
+        goto done;
+    }
+    ni = m->n_in;
+    no = m->n_out;
+    x = (PyArrayObject *)PyArray_FROMANY(xo, NPY_FLOAT64, 2, 2, NPY_ARRAY_C_CONTIGUOUS | NPY_ARRAY_ALIGNED);
+    if (x == NULL)
+        goto done;
+    if ((size_t)PyArray_DIM(x, 1) != ni) {
+        PyErr_Format(PyExc_ValueError, "x has %zd columns; the network takes %zu inputs", PyArray_DIM(x, 1), ni);
+        goto done;
+    }
+    n = (size_t)PyArray_DIM(x, 0);
+    {
+        npy_intp su[2] = {(npy_intp)n, (npy_intp)no}, sd[3] = {(npy_intp)n, (npy_intp)no, (npy_intp)ni},
+                 s2[4] = {(npy_intp)n, (npy_intp)no, (npy_intp)ni, (npy_intp)ni};
+        u = (PyArrayObject *)PyArray_SimpleNew(2, su, NPY_FLOAT64);
+        du = (PyArrayObject *)PyArray_SimpleNew(3, sd, NPY_FLOAT64);
+        d2 = (PyArrayObject *)PyArray_SimpleNew(4, s2, NPY_FLOAT64);
+    }
+    f = jg_fdiff_new(m);
+    lu = (long double *)PyMem_RawCalloc(no, sizeof *lu);
+    ldu = (long double *)PyMem_RawCalloc(no * ni, sizeof *ldu);
+    ldu_err = (long double *)PyMem_RawCalloc(no * ni, sizeof *ldu_err);
+    ld2 = (long double *)PyMem_RawCalloc(no * ni * ni, sizeof *ld2);
+    ld2_err = (long double *)PyMem_RawCalloc(no * ni * ni, sizeof *ld2_err);
+    if (u == NULL || du == NULL || d2 == NULL || f == NULL || lu == NULL || ldu == NULL || ldu_err == NULL
+        || ld2 == NULL || ld2_err == NULL) {
+        if (!PyErr_Occurred())
+            PyErr_NoMemory();
+        goto done;
+    }
+    Py_BEGIN_ALLOW_THREADS
+    for (p = 0; p < n && rc == 0; p++) {
+        const double *xp = (const double *)PyArray_DATA(x) + p * ni;
+        double *up = (double *)PyArray_DATA(u) + p * no, *dp = (double *)PyArray_DATA(du) + p * no * ni,
+               *hp = (double *)PyArray_DATA(d2) + p * no * ni * ni;
+        rc = jg_fdiff_jet(f, xp, lu, ldu, ldu_err, ld2, ld2_err);
+        for (i = 0; rc == 0 && i < no; i++)
+            up[i] = (double)lu[i];
+        for (i = 0; rc == 0 && i < no * ni; i++)
+            dp[i] = (double)ldu[i];
+        for (i = 0; rc == 0 && i < no * ni * ni; i++)
+            hp[i] = (double)ld2[i];
+    }
+    Py_END_ALLOW_THREADS
+    if (rc != 0)
+        PyErr_NoMemory();
+    else
+        res = Py_BuildValue("(OOO)", u, du, d2);
+done:
+    PyMem_RawFree(lu);
+    PyMem_RawFree(ldu);
+    PyMem_RawFree(ldu_err);
+    PyMem_RawFree(ld2);
+    PyMem_RawFree(ld2_err);
+    jg_fdiff_free(f);
+    jg_model_free(m);
+    jg_diag_free(&d);
+    Py_XDECREF(x);
+    Py_XDECREF(u);
+    Py_XDECREF(du);
+    Py_XDECREF(d2);
+    Py_XDECREF(bytes);
+    return res;
+}
+
+static PyMethodDef module_methods[] = {
+    {"oracle", module_oracle, METH_VARARGS,
+     "oracle(spec, x): (u, du, d2u) in long double, rounded: verify's reference"},
+    {NULL, NULL, 0, NULL}
+};
+
 static PyMethodDef net_methods[] = {
     {"run", (PyCFunction)net_run, METH_VARARGS, "run(mode, n, x, u, du, d2, threads): into the arrays"},
     {"set_tensor", (PyCFunction)net_set_tensor, METH_VARARGS, "set_tensor(name, values): in place"},
@@ -443,7 +648,7 @@ static PyTypeObject net_type = {
 };
 
 static struct PyModuleDef module = {
-    PyModuleDef_HEAD_INIT, "_jetgen", "jetgen's C extension: see jetgen/__init__.py", -1, NULL,
+    PyModuleDef_HEAD_INIT, "_jetgen", "jetgen's C extension: see jetgen/__init__.py", -1, module_methods,
     NULL, NULL, NULL, NULL
 };
 

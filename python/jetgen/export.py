@@ -180,8 +180,9 @@ def _jetgen():
     env = os.environ.get("JETGEN")
     if env:
         return env
+    # python/jetgen/export.py in the source tree, BUILD/python/jetgen/export.py in a build
     root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-    for here in (os.path.join(root, "build", "jetgen"), os.path.join(os.path.dirname(root), "jetgen")):
+    for here in (os.path.join(root, "build", "jetgen"), os.path.join(root, "jetgen")):
         if os.path.exists(here):
             return here
     found = shutil.which("jetgen")
@@ -328,14 +329,20 @@ def _evaluate(spec_path, xs):
 
 
 def _oracle(spec_path, xs):
-    """u, du, d2u of the spec at xs by `jetgen eval --oracle` (the network in
-    long double, derivatives by extrapolated differences), or None."""
+    """u, du, d2u of the spec at xs by verify's reference (the network in
+    long double, derivatives by extrapolated differences): in process
+    through the package's extension when it is built, else by `jetgen eval
+    --oracle`; None when that fails."""
+    from . import _oracle_ext
+    if _oracle_ext is not None:
+        try:
+            u, du, d2u = _oracle_ext(spec_path, xs)
+        except Exception:       # noqa: BLE001: as the command's failure
+            return None
+        return {"u": u.tolist(), "du": du.tolist(), "d2u": d2u.tolist()}
     text = "".join(" ".join("%.17g" % v for v in row) + "\n" for row in xs.tolist())
-    try:
-        run = subprocess.run([_jetgen(), "eval", spec_path, "--oracle", "--format", "json", "--order", "2"],
-                             input=text, capture_output=True, text=True)
-    except ExportError:
-        return None         # no jetgen command: no fallback
+    run = subprocess.run([_jetgen(), "eval", spec_path, "--oracle", "--format", "json", "--order", "2"],
+                         input=text, capture_output=True, text=True)
     if run.returncode != 0:
         return None
     got = json.loads(run.stdout)
@@ -441,7 +448,8 @@ def retranslate(module, widths, names, output):
     as a literal still gives the network it exported."""
     tr = Translator(module, widths, names, output)
     tr.run(trace(module))
-    return tr.lines
+    from . import _constants_of
+    return tr.lines, _constants_of(module, tr)
 
 
 def _do_export(module, spec_path, input_names=None, n_in=None, output=None, domain=None, points=8, reference=None,

@@ -13,10 +13,18 @@ Across processes (DistributedDataParallel, any backend):
     ddp = DDP(JetModule(model, mode="laplacian"))
     u, du, lap = ddp(x_local)                # each process its share of the points
 
-The module is exported once (jetgen.export, checked against the module);
-at every call the module's current parameters are copied into the network
-where they changed (their version counters say so), so optimizer steps
-take effect without a new export. backward runs jetgen's reverse sweep
+The module is exported once (jetgen.export, checked against the module).
+At every call the parameters' numbers are copied (a write through .data
+or a numpy view changes no version counter) and put into the network
+where they differ from what it holds; what the export took as constants
+(buffers, frozen parameters, tensor attributes) is compared by content,
+and the module's other values forward() may read as literals (numbers,
+numpy arrays, lists, dicts) are watched: a change that changes the
+network is refused. The points and parameters are saved for backward as
+PyTorch's functions save them (changed in place before backward: PyTorch's
+error), and backward differentiates at the numbers of its forward, even
+after calls with other weights. One Jet may be called from several
+threads. backward runs jetgen's reverse sweep
 through the 2-jet (jg_net_gradient) and gives gradients to the module's
 parameters that forward() reads, and to x when x requires grad: the
 weights and biases of its Linear layers directly, and through PyTorch's
@@ -40,7 +48,7 @@ float32 results (computed in float64, rounded once) and float32
 gradients.
 """
 
-import sys
+import threading
 
 import numpy as np
 import torch
@@ -52,7 +60,11 @@ _OUTPUTS = {"eval": 1, "jacobian": 2, "hessian": 3, "hessian_diag": 3, "laplacia
 
 
 class Jet:
-    """u and its derivatives of `module` by jetgen, differentiable."""
+    """u and its derivatives of `module` by jetgen, differentiable.
+
+    Safe to call from several threads: a call's weights, points and results
+    are its own (a lock keeps the network's weights those of the call
+    running it)."""
 
     def __init__(self, module, mode="hessian", threads=None, **export_args):
         if mode not in _OUTPUTS:
@@ -88,30 +100,20 @@ class Jet:
         # the jet either
         self.params = [(name, params[name]) for name in read if name in params]
         self.params += [(name, params[name]) for name in sorted(via - self._direct)]
-        self._versions = {}
+        self._shapes = dict(self.net.tensor_shapes)
+        self._loaded = {}       # the float64 parameter values the network holds now
+        self._lock = threading.RLock()
         # what the export took as constants (frozen parameters, buffers, tensor
-        # attributes): a change to one would leave the network stale
-        self._constants = {path: _key(_resolve(module, path)) for path in sorted(self.net.constants)}
-        self._spare = []        # the last two calls' result arrays, reused once nobody else holds them
-        # numbers of the module (a scale, w0, a flag): the trace took those
-        # forward() reads as literals, so a change is checked by tracing again
-        self._numbers = _numbers(module)
-
-    def _free_results(self, n):
-        """Result arrays of an earlier call with n points that nothing but
-        this Jet refers to any more (the tensors made from them are gone),
-        to be written again instead of allocating fresh pages (which the
-        kernel zeroes); else None. Two sets are kept: in a loop written
-        `u, du, lap = jet(x)`, the last call's tensors live until the call
-        returns."""
-        for k, spare in enumerate(self._spare):
-            if spare[0].shape[0] == n and all(sys.getrefcount(a) <= 3 for a in spare):
-                return self._spare.pop(k)      # 3: the tuple, a, getrefcount's argument
-        return None
-
-    def _keep_results(self, res):
-        self._spare.append(tuple(res))
-        del self._spare[:-2]
+        # attributes), compared by content at every call: a write through
+        # .data or numpy changes no version counter
+        self._constants = {}
+        for path in sorted(self.net.constants):
+            t = _resolve(module, path)
+            self._constants[path] = (_copy(t), getattr(t, "requires_grad", False))
+        # every other value of the module forward() may read as a literal
+        # (numbers, numpy arrays, lists, dicts, plain objects): a change is
+        # checked by tracing forward() again
+        self._literals = _literals(module)
 
     def _current(self):
         """The module's parameters as they are now: a layer replaced by one
@@ -124,9 +126,10 @@ class Jet:
                                 "when the Jet was made; make a new Jet" % (name, list(p.shape)))
                 self.params[k] = (name, now)
 
-    def _sync(self):
-        """Copies the module's parameters that changed since the last call,
-        and recomputes the tensors derived from them."""
+    def _check(self):
+        """Refuses a module that no longer computes the exported network:
+        training mode where jetgen computes evaluation mode, a constant
+        changed, a literal whose change changes the network."""
         for path, where, what in self.net.train_modes:
             m = self.module.get_submodule(path) if path else self.module
             if m.training:
@@ -135,35 +138,51 @@ class Jet:
                                 where, what, "the module" if path else type(self.module).__name__,
                                 "drops features at random" if what == "a dropout" else
                                 "normalizes by each batch's statistics"))
-        numbers = _numbers(self.module)
-        if numbers != self._numbers:
-            from .export import retranslate
-            if retranslate(self.module, *self.net.graph_args) != self.net.lines:
-                said = ["%s %r -> %r" % (k, self._numbers.get(k), v) for k, v in sorted(numbers.items())
-                        if self._numbers.get(k) != v]
-                raise Error("jetgen.torch.Jet: the module's numbers have changed since the Jet was made (%s), and "
-                            "with them what forward() computes; make a new Jet" % ", ".join(said[:5]))
-            self._numbers = numbers
-        for path, key in self._constants.items():
+        for path, (was, grad) in self._constants.items():
             t = _resolve(self.module, path)
-            if _key(t) != key:
+            if getattr(t, "requires_grad", False) != grad or not _same(t, was):
                 raise Error("jetgen.torch.Jet: %s, which the export took as a constant, has changed%s since "
                             "the Jet was made; make a new Jet" % (
                                 path, " (it now requires grad)" if getattr(t, "requires_grad", False) else ""))
+        literals = _literals(self.module)
+        if literals != self._literals:
+            from .export import retranslate
+            lines, tensors = retranslate(self.module, *self.net.graph_args)
+            same = lines == self.net.lines and set(tensors) >= set(self.net.saved_constants) and all(
+                _same(tensors[k], v) for k, v in self.net.saved_constants.items())
+            if not same:
+                said = [k for k in sorted(set(literals) | set(self._literals))
+                        if literals.get(k) != self._literals.get(k)]
+                raise Error("jetgen.torch.Jet: values of the module that forward() reads have changed since the "
+                            "Jet was made (%s), and with them what forward() computes; make a new Jet"
+                            % ", ".join(_said(k, self._literals.get(k), literals.get(k)) for k in said[:5]))
+            self._literals = literals
+
+    def _snapshot(self):
+        """{name: a float64 copy of the parameter on the CPU}: the numbers
+        this call computes with, whatever is written to the module later."""
+        return {name: p.detach().to(device="cpu", dtype=torch.float64, copy=True) for name, p in self.params}
+
+    def _load(self, values):
+        """Puts the parameter values into the network where they differ from
+        what it holds (compared by content), and recomputes the tensors
+        derived from the changed ones. Under self._lock."""
+        held, self._loaded = self._loaded, {}      # unknown until every tensor is written
         changed = set()
-        for name, p in self.params:
-            key = _key(p)
-            if self._versions.get(name) != key:
-                if name in self._direct:
-                    self._set(name, p.detach().to(torch.float64).cpu().numpy().ravel(), name)
-                changed.add(name)
-                self._versions[name] = key
+        for name, v in values.items():
+            old = held.get(name)
+            if old is not None and (old is v or torch.equal(old, v)):
+                continue
+            if name in self._direct:
+                self._set(name, v.numpy().reshape(self._shapes[name]), name)
+            changed.add(name)
         if changed and self._derived:
-            values = self._values(False)
             with torch.no_grad():
-                for t, sources, fn, _, _ in self._derived:
+                for t, sources, fn, shape, _ in self._derived:
                     if changed.intersection(sources):
-                        self._set(t, fn(values).cpu().numpy().ravel(), "computed from " + ", ".join(sources))
+                        self._set(t, fn(values).cpu().numpy().reshape(self._shapes[t]),
+                                  "computed from " + ", ".join(sources))
+        self._loaded = values
 
     def _set(self, tensor, values, what):
         try:
@@ -173,11 +192,6 @@ class Jet:
                 raise
             raise Error("jetgen.torch.Jet: the module's parameters hold a number that is not finite (%s: %s); has "
                         "the training diverged?" % (what, e)) from None
-
-    def _values(self, grad):
-        """{name: the parameter in float64}, leaves requiring grad with grad."""
-        return {name: p.detach().to(torch.float64).requires_grad_(grad and p.requires_grad)
-                for name, p in self.params}
 
     def __call__(self, *xs):
         return self.jet(*xs)
@@ -210,8 +224,10 @@ class Jet:
                         k, tuple(v.shape), "" if w is None else ", %d" % w))
                 parts.append(v.reshape(-1, 1) if w is None else v)
             x = torch.cat(parts, dim=1)
-        self._current()
-        out = _JetFunction.apply(self, x, *[p for _, p in self.params])
+        with self._lock:
+            self._current()
+            params = [p for _, p in self.params]
+        out = _JetFunction.apply(self, x, *params)
         return out[0] if len(out) == 1 else out
 
 
@@ -223,22 +239,78 @@ def _resolve(module, path):
     return obj
 
 
-def _numbers(module):
-    """{path: value} of every number attribute of the module and its
-    submodules (not `training`, not private ones)."""
+def _copy(t):
+    """A copy of a constant's numbers (or the object, if not a tensor)."""
+    return t.detach().to(device="cpu", copy=True) if isinstance(t, torch.Tensor) else t
+
+
+def _same(t, was):
+    """Whether t holds what `was` (from _copy) holds: same shape, dtype and
+    numbers (NaN as NaN)."""
+    if not isinstance(t, torch.Tensor) or not isinstance(was, torch.Tensor):
+        return t is was
+    if t.shape != was.shape or t.dtype != was.dtype:
+        return False
+    t = t.detach().cpu()
+    return bool(torch.equal(t, was)) or (t.is_floating_point() and bool(
+        ((t == was) | (torch.isnan(t) & torch.isnan(was))).all()))
+
+
+_MODULE_KEYS = frozenset(vars(nn.Module()))
+
+
+def _literals(module):
+    """{path: fingerprint} of every value of the module and its submodules
+    that forward() could read as a literal the trace copies into the
+    network: numbers, strings, numpy arrays, and lists, tuples, dicts and
+    plain objects of them (Raissi ports keep lb, ub as numpy arrays; a
+    config dict; a step counter). Tensors that are parameters, buffers or
+    attributes are watched as constants; the trace's own _tensor_constantN
+    are not the user's."""
     out = {}
     for name, sub in module.named_modules():
         for k, v in vars(sub).items():
-            if isinstance(v, (int, float)) and not k.startswith("_") and k != "training":
-                out[name + "." + k if name else k] = v
+            if k in _MODULE_KEYS or k.startswith("_tensor_constant"):
+                continue
+            f = _fingerprint(v, 0, set())
+            if f is not None:
+                out[name + "." + k if name else k] = f
     return out
 
 
-def _key(t):
-    """What changes when a tensor is replaced, written in place or unfrozen."""
-    if not isinstance(t, torch.Tensor):
-        return (id(t),)
-    return (id(t), t._version, t.data_ptr(), t.requires_grad)
+def _fingerprint(v, depth, seen):
+    """A comparable copy of a plain value, or None for what is not one
+    (modules, tensors, functions)."""
+    if v is None or isinstance(v, (bool, int, float, complex, str, bytes)):
+        return (type(v).__name__, v)
+    if isinstance(v, np.generic):
+        return ("np", v.dtype.str, v.tobytes())
+    if isinstance(v, np.ndarray):
+        return ("array", v.dtype.str, v.shape, v.tobytes()) if v.dtype != object else \
+            ("array", v.shape, tuple(_fingerprint(e, depth + 1, seen) for e in v.ravel().tolist()))
+    if depth > 4 or id(v) in seen or isinstance(v, (nn.Module, torch.Tensor)) or callable(v):
+        return None
+    seen = seen | {id(v)}
+    if isinstance(v, (list, tuple)):
+        return (type(v).__name__, tuple(_fingerprint(e, depth + 1, seen) for e in v))
+    if isinstance(v, dict):
+        return ("dict", tuple((repr(k), _fingerprint(e, depth + 1, seen)) for k, e in v.items()))
+    if hasattr(v, "__dict__") and not isinstance(v, type):
+        return (type(v).__name__, tuple((k, _fingerprint(e, depth + 1, seen)) for k, e in vars(v).items()))
+    return None
+
+
+def _said(path, was, now):
+    """A literal's change, for a message."""
+    def show(f):
+        if f is None:
+            return "(gone)"
+        if f[0] in ("bool", "int", "float", "complex", "str"):
+            return repr(f[1])
+        return "a %s" % ("numpy array" if f[0] == "array" else f[0])
+    a, b = show(was), show(now)
+    return "%s %s -> %s" % (path, a, b) if a != b or a.startswith("(") or "'" in a or a[0].isdigit() \
+        else "%s: %s changed" % (path, a)
 
 
 class JetModule(torch.nn.Module):
@@ -273,23 +345,35 @@ class _Once(torch.autograd.Function):
 
 
 class _JetFunction(torch.autograd.Function):
+    """jetgen's results at x, differentiable once. The points and every
+    parameter are saved with save_for_backward, so an in-place change of
+    them before backward raises as PyTorch's own functions do; the
+    parameters' numbers are copied at the call (a write through .data
+    changes no version counter), and backward differentiates at those
+    numbers, whatever the module holds by then."""
+
     @staticmethod
     def forward(ctx, jet, x, *params):
-        jet._sync()
-        xs = x.detach().to(torch.float64).cpu().numpy()
-        res = getattr(jet.net, "eval" if jet.mode == "eval" else jet.mode)(xs, out=jet._free_results(len(xs)))
+        xs = x.detach().to(device="cpu", dtype=torch.float64, copy=True).numpy()
+        with jet._lock:
+            jet._check()
+            values = jet._snapshot()
+            jet._load(values)
+            res = getattr(jet.net, "eval" if jet.mode == "eval" else jet.mode)(xs)
         if jet.mode == "eval":
             res = (res,)
-        jet._keep_results(res)
         ctx.set_materialize_grads(False)    # an unused result's cotangent is None, not zeros to read
+        ctx.save_for_backward(x, *params)
         ctx.jet = jet
         ctx.xs = xs
+        ctx.values = values
         ctx.dtype = x.dtype
         ctx.device = x.device
         return tuple(torch.from_numpy(r).to(dtype=x.dtype, device=x.device) for r in res)
 
     @staticmethod
     def backward(ctx, *grads):
+        ctx.saved_tensors         # raises if x or a parameter was changed in place since the forward
         if not torch.is_grad_enabled():
             return _JetFunction.gradients(ctx, grads)
         # create_graph=True: PyTorch records the backward to differentiate
@@ -307,7 +391,10 @@ class _JetFunction(torch.autograd.Function):
         while len(cot) < 3:
             cot.append(None)
         want_x = ctx.needs_input_grad[1]
-        got = jet.net.gradient(jet.mode, ctx.xs, gu=cot[0], gdu=cot[1], gd2=cot[2], wrt_x=want_x)
+        with jet._lock:         # the forward's weights, whatever calls came between
+            if jet._loaded is not ctx.values:
+                jet._load(ctx.values)
+            got = jet.net.gradient(jet.mode, ctx.xs, gu=cot[0], gdu=cot[1], gd2=cot[2], wrt_x=want_x)
         gp, gx = got if want_x else (got, None)
         out = [None, None if gx is None else torch.from_numpy(gx).to(dtype=ctx.dtype, device=ctx.device)]
         grads = {name: torch.from_numpy(np.array(gp[name])).reshape(p.shape)
@@ -316,7 +403,8 @@ class _JetFunction(torch.autograd.Function):
         derived = [d for d in jet._derived if wanted.intersection(d[1])]
         if derived:         # the chain rule through the tensors derived from parameters, by autograd
             with torch.enable_grad():
-                values = jet._values(True)
+                values = {name: ctx.values[name].detach().requires_grad_(p.requires_grad)
+                          for name, p in jet.params}
                 made = [(d[2](values), torch.from_numpy(np.array(gp[d[0]])).reshape(d[3])) for d in derived]
                 made = [(v, g) for v, g in made if v.requires_grad]
                 leaves = [(name, values[name]) for name in sorted(wanted) if values[name].requires_grad]
