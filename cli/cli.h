@@ -101,14 +101,37 @@ int cli_npy_read_header(FILE *fp, const char *name, cli_npy *h, jg_diag *d);
    byte order and the given shape. 0, or -1 on a write error. */
 int cli_npy_write_header(FILE *fp, int f32, const size_t *shape, int rank);
 
-/* The outputs of one command: each is written to a temporary file beside
-   its path first and renamed only when all of them were written, so that a
-   failure leaves every target as it was. A path "-" is stdout, NULL skips
-   the entry. */
+/* A file written for an output path. A regular file (or none yet) is
+   written to a temporary file beside the file the path names (a symbolic
+   link's target: the link stays) and renamed over it by cli_files_commit;
+   what is not a regular file (a device such as /dev/null, a FIFO, a
+   terminal, /dev/stdout) is written in place, never replaced. */
+typedef struct cli_file {
+    FILE *fp;           /* open for writing */
+    const char *path;   /* as given, for messages */
+    char *tmp;          /* the temporary file, or NULL when written in place */
+    char *target;       /* what tmp is renamed over (links followed), or NULL */
+    char *backup;       /* while committing: a link to the old target */
+} cli_file;
+
+/* Opens f for path: 0, or -1 with a message in d (a folder, no
+   permission, a link that cannot be followed). */
+int cli_file_open(cli_file *f, const char *path, jg_diag *d);
+
+/* Closes f[0..n) (a write error, such as a full device, reported) and
+   renames every temporary file over its target, all or none: a rename
+   that fails puts back the files renamed before it. 0, or -1 with the
+   message in d and nothing replaced. */
+int cli_files_commit(cli_file *f, size_t n, jg_diag *d);
+
+/* Closes f[0..n) and removes their temporary files: nothing replaced. */
+void cli_files_discard(cli_file *f, size_t n);
+
+/* The outputs of one command: written all or none (cli_file); a path
+   "-" is stdout, NULL skips the entry. */
 typedef struct cli_output {
     const char *path;
     jg_buf text;
-    char *tmp;          /* the temporary file's name while written (owned) */
 } cli_output;
 
 /* 1 when a and b name one existing file (the same device and inode:
@@ -118,16 +141,15 @@ int cli_same_file(const char *a, const char *b);
 /* Copies what is left of from to to: 0, or -1 on a read or write error. */
 int cli_copy_stream(FILE *to, FILE *from);
 
-/* A new temporary file beside path (path.tmp.XXXXXX, readable as the umask
-   allows), open for writing; its name in *tmp (jg_free). Rename it over
-   path when all is written, remove it else. NULL with a message in d. */
-FILE *cli_temp_open(const char *path, char **tmp, jg_diag *d);
-
 /* Writes out[0..n), all or none; problems go to d. None is written when
    one of them is the same file as one of inputs[0..n_inputs) (the spec,
    the weights: compared as files, so ./m.spec and links count) or as
    another output. */
 void cli_write_outputs(cli_output *out, size_t n, const char *const *inputs, size_t n_inputs, jg_diag *d);
+
+/* Flushes stdout: 0, or, when a write to it failed (a closed pipe, a
+   full device), 1 after saying so on stderr. Every command's last word. */
+int cli_stdout_status(void);
 
 /* Progress of a long run on stderr: shown only when stderr is a terminal
    (JETGEN_PROGRESS=1 or 0 forces it on or off) and the run has taken more

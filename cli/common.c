@@ -136,54 +136,234 @@ int cli_report(jg_diag *d)
 }
 
 
-FILE *cli_temp_open(const char *path, char **tmp_out, jg_diag *d)
+/* The directory part of path ("." for none), copied: jg_free. */
+static char *dir_of(const char *path)
 {
-    size_t n = strlen(path);
-    char *tmp = (char *)jg_malloc(n + 16);
+    const char *slash = strrchr(path, '/');
+    if (slash == NULL)
+        return jg_strdup(".");
+    if (slash == path)
+        return jg_strdup("/");
+    return jg_strndup(path, (size_t)(slash - path));
+}
+
+/* path joined to dir, unless path is absolute: jg_free. */
+static char *join_path(const char *dir, const char *path)
+{
+    size_t n;
+    char *s;
+    if (path[0] == '/')
+        return jg_strdup(path);
+    n = strlen(dir) + strlen(path) + 2;
+    s = (char *)jg_malloc(n);
+    if (s != NULL)
+        snprintf(s, n, "%s/%s", dir, path);
+    return s;
+}
+
+/* The file a path names for writing: a symbolic link's target (followed
+   through up to 40 links, even when the last is not there yet), else the
+   path. NULL: out of memory, a loop, or a link that cannot be read. */
+static char *write_target(const char *path)
+{
+    char *at = jg_strdup(path);
+    int hops;
+    for (hops = 0; at != NULL && hops < 40; hops++) {
+        struct stat st;
+        char link[4096], *dir, *next;
+        ssize_t n;
+        if (lstat(at, &st) != 0 || !S_ISLNK(st.st_mode))
+            return at;
+        n = readlink(at, link, sizeof link - 1);
+        if (n < 0) {
+            jg_free(at);
+            return NULL;
+        }
+        link[n] = '\0';
+        dir = dir_of(at);
+        next = dir != NULL ? join_path(dir, link) : NULL;
+        jg_free(dir);
+        jg_free(at);
+        at = next;
+    }
+    jg_free(at);
+    return NULL;
+}
+
+int cli_file_open(cli_file *f, const char *path, jg_diag *d)
+{
+    struct stat st;
+    char *dir;
+    size_t n;
     mode_t mask;
     int fd;
-    FILE *fp;
-    if (tmp == NULL) {
-        jg_diag_error(d, path, 0, 0, "out of memory");
-        return NULL;
+    memset(f, 0, sizeof *f);
+    f->path = path;
+    /* what is not a regular file (a device, a FIFO, a terminal, a pipe
+       behind /dev/stdout) is written in place: replacing it would put a
+       file where /dev/null was */
+    if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+        if (S_ISDIR(st.st_mode)) {
+            jg_diag_error(d, path, 0, 0, "is a folder, not a file to write");
+            return -1;
+        }
+        f->fp = fopen(path, "wb");
+        if (f->fp == NULL) {
+            jg_diag_error(d, path, 0, 0, "cannot write: %s", strerror(errno));
+            return -1;
+        }
+        return 0;
     }
-    memcpy(tmp, path, n);
-    strcpy(tmp + n, ".tmp.XXXXXX");
-    fd = mkstemp(tmp);
+    /* /dev/stdout, /dev/fd/N, /proc/.../fd/N on a regular file: that very
+       file, which a rename would take from under the shell's redirection */
+    if (strncmp(path, "/dev/std", 8) == 0 || strncmp(path, "/dev/fd/", 8) == 0 || strncmp(path, "/proc/", 6) == 0) {
+        f->fp = fopen(path, "wb");
+        if (f->fp == NULL) {
+            jg_diag_error(d, path, 0, 0, "cannot write: %s", strerror(errno));
+            return -1;
+        }
+        return 0;
+    }
+    /* a regular file, or none yet: a temporary file beside the file the
+       path names (a link's target: the link stays a link), renamed over it
+       at the end; a short name, so that any name the folder allows works */
+    f->target = write_target(path);
+    if (f->target == NULL) {
+        jg_diag_error(d, path, 0, 0, "cannot write: %s", errno == ENOMEM ? "out of memory"
+                      : "a symbolic link that cannot be followed");
+        return -1;
+    }
+    dir = dir_of(f->target);
+    n = dir != NULL ? strlen(dir) + 16 : 0;
+    f->tmp = dir != NULL ? (char *)jg_malloc(n) : NULL;
+    if (f->tmp == NULL) {
+        jg_free(dir);
+        jg_diag_error(d, path, 0, 0, "out of memory");
+        cli_files_discard(f, 1);
+        return -1;
+    }
+    snprintf(f->tmp, n, "%s/.jetgen-XXXXXX", dir);
+    jg_free(dir);
+    fd = mkstemp(f->tmp);
     if (fd < 0) {
         jg_diag_error(d, path, 0, 0, "cannot write: %s", strerror(errno));
-        jg_free(tmp);
-        return NULL;
+        jg_free(f->tmp);
+        f->tmp = NULL;
+        cli_files_discard(f, 1);
+        return -1;
     }
     mask = umask(0);
     umask(mask);
-    fp = fchmod(fd, 0666 & ~mask) == 0 ? fdopen(fd, "wb") : NULL;
-    if (fp == NULL) {
+    f->fp = fchmod(fd, 0666 & ~mask) == 0 ? fdopen(fd, "wb") : NULL;
+    if (f->fp == NULL) {
         jg_diag_error(d, path, 0, 0, "cannot write: %s", strerror(errno));
         close(fd);
-        unlink(tmp);
-        jg_free(tmp);
-        return NULL;
+        cli_files_discard(f, 1);
+        return -1;
     }
-    *tmp_out = tmp;
-    return fp;
+    return 0;
 }
 
-/* Writes text to a temporary file beside path; *tmp_out is its name, for
-   cli_write_outputs(). Returns 0 or -1 with a message in d. */
-static int write_temp(const char *path, const jg_buf *text, jg_diag *d, char **tmp_out)
+/* Closes f's stream: 0, or -1 with the error in d (ENOSPC from a full
+   device shows here, when the buffer is flushed). */
+static int close_file(cli_file *f, jg_diag *d)
 {
-    char *tmp = NULL;
-    FILE *fp = cli_temp_open(path, &tmp, d);
-    if (fp == NULL)
-        return -1;
-    if (fwrite(text->data, 1, text->len, fp) != text->len || fclose(fp) != 0) {
-        jg_diag_error(d, path, 0, 0, "cannot write: %s", strerror(errno));
-        unlink(tmp);
-        jg_free(tmp);
+    int bad;
+    if (f->fp == NULL)
+        return 0;
+    bad = ferror(f->fp) != 0;
+    if (fclose(f->fp) != 0)
+        bad = 1;
+    f->fp = NULL;
+    if (bad)
+        jg_diag_error(d, f->path, 0, 0, "cannot write: %s", errno != 0 ? strerror(errno) : "write error");
+    return bad ? -1 : 0;
+}
+
+void cli_files_discard(cli_file *f, size_t n)
+{
+    size_t k;
+    for (k = 0; k < n; k++) {
+        if (f[k].fp != NULL)
+            fclose(f[k].fp);
+        f[k].fp = NULL;
+        if (f[k].tmp != NULL)
+            unlink(f[k].tmp);
+        if (f[k].backup != NULL)
+            unlink(f[k].backup);
+        jg_free(f[k].tmp);
+        jg_free(f[k].target);
+        jg_free(f[k].backup);
+        f[k].tmp = f[k].target = f[k].backup = NULL;
+    }
+}
+
+/* A hard link to f's target under a temporary name beside it, for undoing
+   a rename: 0, or -1 (no backup: the target is not there, or the folder
+   does not take links). */
+static int back_up(cli_file *f)
+{
+    char *dir = dir_of(f->target);
+    size_t n = dir != NULL ? strlen(dir) + 16 : 0;
+    int fd;
+    f->backup = dir != NULL ? (char *)jg_malloc(n) : NULL;
+    if (f->backup == NULL) {
+        jg_free(dir);
         return -1;
     }
-    *tmp_out = tmp;
+    snprintf(f->backup, n, "%s/.jetgen-XXXXXX", dir);
+    jg_free(dir);
+    fd = mkstemp(f->backup);
+    if (fd >= 0) {
+        close(fd);
+        unlink(f->backup);
+        if (link(f->target, f->backup) == 0)
+            return 0;
+    }
+    jg_free(f->backup);
+    f->backup = NULL;
+    return -1;
+}
+
+int cli_files_commit(cli_file *f, size_t n, jg_diag *d)
+{
+    size_t k, j;
+    int bad = 0;
+    struct stat st;
+    for (k = 0; k < n; k++)
+        if (close_file(&f[k], d) != 0)
+            bad = 1;
+    if (bad) {
+        cli_files_discard(f, n);
+        return -1;
+    }
+    /* every file renamed, or none: a rename that fails undoes those before it */
+    for (k = 0; k < n; k++) {
+        if (f[k].tmp == NULL)
+            continue;
+        if (lstat(f[k].target, &st) == 0 && S_ISREG(st.st_mode) && n > 1)
+            back_up(&f[k]);
+        if (rename(f[k].tmp, f[k].target) != 0) {
+            jg_diag_error(d, f[k].path, 0, 0, "cannot write: %s", strerror(errno));
+            for (j = 0; j < k; j++) {
+                if (f[j].tmp == NULL)
+                    continue;
+                if (f[j].backup != NULL && rename(f[j].backup, f[j].target) == 0) {
+                    jg_free(f[j].backup);
+                    f[j].backup = NULL;
+                } else if (f[j].backup == NULL) {
+                    unlink(f[j].target);       /* it was not there before */
+                }
+                jg_free(f[j].tmp);
+                f[j].tmp = NULL;
+            }
+            cli_files_discard(f, n);
+            return -1;
+        }
+        jg_free(f[k].tmp);
+        f[k].tmp = NULL;
+    }
+    cli_files_discard(f, n);    /* the backups */
     return 0;
 }
 
@@ -195,7 +375,8 @@ int cli_same_file(const char *a, const char *b)
 
 void cli_write_outputs(cli_output *out, size_t n, const char *const *inputs, size_t n_inputs, jg_diag *d)
 {
-    size_t k, j;
+    cli_file files[4];
+    size_t k, j, nf = 0;
     for (k = 0; k < n; k++) {
         if (out[k].path == NULL || strcmp(out[k].path, "-") == 0)
             continue;
@@ -207,23 +388,36 @@ void cli_write_outputs(cli_output *out, size_t n, const char *const *inputs, siz
             if (out[j].path != NULL && (strcmp(out[j].path, out[k].path) == 0 || cli_same_file(out[j].path, out[k].path)))
                 jg_diag_error(d, out[k].path, 0, 0, "is named for two outputs");
     }
-    for (k = 0; k < n && d->n_errors == 0; k++)
-        if (out[k].path != NULL && strcmp(out[k].path, "-") != 0)
-            write_temp(out[k].path, &out[k].text, d, &out[k].tmp);
+    for (k = 0; k < n && d->n_errors == 0; k++) {
+        if (out[k].path == NULL || strcmp(out[k].path, "-") == 0)
+            continue;
+        if (nf == sizeof files / sizeof files[0]) {
+            jg_diag_error(d, out[k].path, 0, 0, "too many outputs");
+            break;
+        }
+        if (cli_file_open(&files[nf], out[k].path, d) != 0)
+            break;
+        if (fwrite(out[k].text.data, 1, out[k].text.len, files[nf].fp) != out[k].text.len)
+            jg_diag_error(d, out[k].path, 0, 0, "cannot write: %s", strerror(errno));
+        nf++;
+    }
     for (k = 0; k < n && d->n_errors == 0; k++)
         if (out[k].path != NULL && strcmp(out[k].path, "-") == 0
             && (fwrite(out[k].text.data, 1, out[k].text.len, stdout) != out[k].text.len
                 || fflush(stdout) != 0))
-            jg_diag_error(d, "<stdout>", 0, 0, "write error");
-    for (k = 0; k < n; k++) {
-        if (out[k].tmp == NULL)
-            continue;
-        if (d->n_errors == 0 && rename(out[k].tmp, out[k].path) != 0)
-            jg_diag_error(d, out[k].path, 0, 0, "cannot rename: %s", strerror(errno));
-        if (d->n_errors != 0)
-            unlink(out[k].tmp);
-        jg_free(out[k].tmp);
-    }
+            jg_diag_error(d, "<stdout>", 0, 0, "write error: %s", strerror(errno));
+    if (d->n_errors == 0)
+        cli_files_commit(files, nf, d);
+    else
+        cli_files_discard(files, nf);
+}
+
+int cli_stdout_status(void)
+{
+    if (fflush(stdout) == 0 && !ferror(stdout))
+        return 0;
+    fprintf(stderr, "jetgen: <stdout>: write error: %s\n", errno != 0 ? strerror(errno) : "unknown");
+    return 1;
 }
 
 int cli_copy_stream(FILE *to, FILE *from)

@@ -49,7 +49,7 @@ int cli_emit(int argc, char **argv, int all_argc, char **all_argv)
 {
     enum { SOURCE, HEADER, SINGLE };
     jg_diag d = JG_DIAG_INIT;
-    cli_output out[3] = {{NULL, JG_BUF_INIT, NULL}, {NULL, JG_BUF_INIT, NULL}, {NULL, JG_BUF_INIT, NULL}};
+    cli_output out[3] = {{NULL, JG_BUF_INIT}, {NULL, JG_BUF_INIT}, {NULL, JG_BUF_INIT}};
     jg_net_emit_options o;
     jg_net_options no;
     jg_net *net = NULL;

@@ -138,11 +138,11 @@ typedef struct sink {
     const jg_net *net;
     size_t ni, no, per2, n;     /* per2: second derivatives per output */
     size_t written;             /* points so far */
-    FILE *fp;                   /* text, json, csv: the output (stdout, or tmp) */
-    char *tmp;                  /* fp's temporary file, or NULL for stdout */
+    FILE *fp;                   /* text, json, csv: the output (stdout, or file's) */
+    cli_file file[3];           /* text, json, csv: -o's file in [0]; npy: u, du, d2's */
+    size_t n_files;             /* of file[] open */
     const char *path;           /* text, json, csv: -o's file, or NULL */
     FILE *part[3];              /* json: u, du, d2 sections; npy: u, du, d2 files */
-    char *part_tmp[3];          /* npy: their temporary files */
     char *part_path[3];         /* npy: their names (owned) */
     char *dir_made;             /* npy: the folder, when eval made it */
     float conv[4096];           /* npy in float: numbers on their way out */
@@ -384,9 +384,10 @@ static int sink_open(sink *o, const char *path, const char *const *inputs, jg_di
             o->path = path;
             if (lands_on_input(path, inputs, d))
                 return -1;
-            o->fp = cli_temp_open(path, &o->tmp, d);
-            if (o->fp == NULL)
+            if (cli_file_open(&o->file[0], path, d) != 0)
                 return -1;
+            o->n_files = 1;
+            o->fp = o->file[0].fp;
         }
         if (o->format == FORMAT_JSON) {
             fputs("{\"points\": [", o->fp);
@@ -425,9 +426,10 @@ static int sink_open(sink *o, const char *path, const char *const *inputs, jg_di
         snprintf(o->part_path[q], len, "%s/%s", path, npy_name(o->mode, q));
         if (lands_on_input(o->part_path[q], inputs, d))
             return -1;
-        o->part[q] = cli_temp_open(o->part_path[q], &o->part_tmp[q], d);
-        if (o->part[q] == NULL)
+        if (cli_file_open(&o->file[q], o->part_path[q], d) != 0)
             return -1;
+        o->n_files = (size_t)q + 1;
+        o->part[q] = o->file[q].fp;
         shape[0] = o->n;
         for (r = 0; r < rank; r++)
             shape[r + 1] = dims[r];
@@ -472,45 +474,26 @@ static void sink_finish(sink *o, int ok, jg_diag *d)
         }
         fputs("}\n", o->fp);
     }
-    for (q = 0; q < 3; q++) {
+    for (q = 0; o->format == FORMAT_JSON && q < 3; q++) {     /* the spools */
         if (o->part[q] != NULL && fclose(o->part[q]) != 0)
             bad = 1;
         o->part[q] = NULL;
     }
-    if (o->fp != NULL && o->fp != stdout) {
-        if (fclose(o->fp) != 0)
-            bad = 1;
-    } else if (o->fp == stdout && (fflush(stdout) != 0 || ferror(stdout))) {
+    if (o->fp == stdout && (fflush(stdout) != 0 || ferror(stdout)))
         bad = 1;
-    }
     if (bad && ok)
         jg_diag_error(d, o->path != NULL ? o->path : o->fp == stdout ? "<stdout>" : o->part_path[0], 0, 0,
                       "write error: %s", strerror(errno));
-    if (o->tmp != NULL && (bad || rename(o->tmp, o->path) != 0)) {
-        if (!bad)
-            jg_diag_error(d, o->path, 0, 0, "cannot rename: %s", strerror(errno));
-        bad = 1;
-    }
-    for (q = 0; q < 3; q++)
-        if (o->part_tmp[q] != NULL && (bad || rename(o->part_tmp[q], o->part_path[q]) != 0)) {
-            if (!bad)
-                jg_diag_error(d, o->part_path[q], 0, 0, "cannot rename: %s", strerror(errno));
-            bad = 1;
-        }
-    if (bad) {
-        if (o->tmp != NULL)
-            unlink(o->tmp);
-        for (q = 0; q < 3; q++)
-            if (o->part_tmp[q] != NULL)
-                unlink(o->part_tmp[q]);
+    /* every file renamed into place, or none (a write error, a full
+       device, a rename that fails: nothing replaced) */
+    if (bad || cli_files_commit(o->file, o->n_files, d) != 0) {
+        cli_files_discard(o->file, o->n_files);
         if (o->dir_made != NULL)
             rmdir(o->dir_made);
     }
-    jg_free(o->tmp);
-    for (q = 0; q < 3; q++) {
-        jg_free(o->part_tmp[q]);
+    o->n_files = 0;
+    for (q = 0; q < 3; q++)
         jg_free(o->part_path[q]);
-    }
     jg_free(o->dir_made);
 }
 

@@ -57,7 +57,7 @@ int cli_init(int argc, char **argv)
     if (jg_spec_from_weights(weights, act, &text, &len, &message) != JG_NET_OK) {
         fprintf(stderr, "%s\n", message != NULL ? message : "out of memory");
     } else {
-        cli_output o = {NULL, JG_BUF_INIT, NULL};
+        cli_output o = {NULL, JG_BUF_INIT};
         o.path = out != NULL ? out : "-";
         jg_buf_putn(&o.text, text, len);
         if (o.text.failed)

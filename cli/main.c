@@ -34,7 +34,19 @@ static const char usage_main[] =
     "\n"
     "`jetgen COMMAND --help` tells more. --version prints the version.\n";
 
+static int run(int argc, char **argv);
+
+/* Every command's output is checked: a failed write of stdout (a full
+   device, a closed pipe) is an error, whatever the command said. */
 int main(int argc, char **argv)
+{
+    int rc = run(argc, argv);
+    if (cli_stdout_status() != 0 && rc == 0)
+        rc = 1;
+    return rc;
+}
+
+static int run(int argc, char **argv)
 {
     const char *cmd = argc > 1 ? argv[1] : NULL;
     if (cmd == NULL)

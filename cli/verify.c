@@ -477,6 +477,27 @@ static int info_hash(const char *s, const char *key, char hex[65])
     return at != NULL && sscanf(at + strlen(key), " %64[0-9a-f]", hex) == 1 && strlen(hex) == 64 ? 0 : -1;
 }
 
+/* Whether PREFIX_info's `; over i j ...` (none: every input) names the
+   inputs m's `over` does: the diagonal's arrays are sized by them. */
+static int same_over(const char *s, const jg_model *m)
+{
+    const char *at = strstr(s, "; over ");
+    size_t i;
+    if (at == NULL)
+        return m->n_over == m->n_in;
+    at += 7;
+    for (i = 0; i < m->n_over; i++) {
+        char *end;
+        const unsigned long v = strtoul(at, &end, 10);
+        if (end == at || v != (m->over != NULL ? m->over[i] : i))
+            return 0;
+        at = end;
+        while (*at == ' ')
+            at++;
+    }
+    return *at == ';' || *at == '\0';
+}
+
 /* What the shared object says it holds (PREFIX_info) against the spec:
    another network, precision or ABI is refused (its numbers would be read
    with the wrong sizes); other spec text with the same weights is a
@@ -518,6 +539,11 @@ static int check_library(void *lib, const char *library, const char *prefix, con
         return -1;
     }
     s = info();
+    if (!same_over(s, m)) {
+        jg_diag_error(d, library, 0, 0, "takes the Hessian's diagonal and the Laplacian over other inputs than "
+                      "%s does (its report: %s): built from another spec?", spec, s);
+        return -1;
+    }
     if (m->weights_path != NULL && info_hash(s, "; weights_sha256", hex) == 0
         && strcmp(hex, m->weights_sha256) != 0) {
         jg_diag_error(d, library, 0, 0, "was built from other weights (sha256 %.12s..., %s's are "
@@ -530,11 +556,33 @@ static int check_library(void *lib, const char *library, const char *prefix, con
     return 0;
 }
 
+/* In `NAME=LO:HI,...`, the first entry whose NAME an earlier entry has,
+   or NULL: a key given twice is a usage error, as an option given twice. */
+static const char *repeated_key(const char *arg)
+{
+    const char *s;
+    for (s = arg; s != NULL && *s != '\0'; s = strchr(s, ',') != NULL ? strchr(s, ',') + 1 : NULL) {
+        const size_t len = strcspn(s, "=,");
+        const char *t;
+        for (t = arg; t < s; t = strchr(t, ',') + 1)
+            if (strcspn(t, "=,") == len && strncmp(t, s, len) == 0)
+                return s;
+    }
+    return NULL;
+}
+
 /* `NAME=LO:HI,...` (names of `input`, or numbers from 0) into lo, hi per
-   input. 0, or -1 with the reason in d. */
+   input. 0, or -1 with the reason in d (an input given twice, by name and
+   number, among them). */
 static int parse_ranges(const char *arg, const jg_model *m, double *lo, double *hi, jg_diag *d)
 {
     const char *s = arg;
+    unsigned char *seen = (unsigned char *)jg_malloc(m->n_in + 1);
+    if (seen == NULL) {
+        jg_diag_error(d, "--range", 0, 0, "out of memory");
+        return -1;
+    }
+    memset(seen, 0, m->n_in + 1);
     while (*s != '\0') {
         const char *eq = strchr(s, '='), *comma = strchr(s, ',');
         const size_t len = eq != NULL ? (size_t)(eq - s) : 0;
@@ -543,6 +591,7 @@ static int parse_ranges(const char *arg, const jg_model *m, double *lo, double *
         char *end;
         if (eq == NULL || (comma != NULL && comma < eq) || len == 0) {
             jg_diag_error(d, "--range", 0, 0, "'%s': write NAME=LO:HI for each input, separated by commas", arg);
+            jg_free(seen);
             return -1;
         }
         if (m->input_names != NULL)
@@ -557,18 +606,27 @@ static int parse_ranges(const char *arg, const jg_model *m, double *lo, double *
         if (i >= m->n_in) {
             jg_diag_error(d, "--range", 0, 0, "'%.*s' is not an input of the network (%zu input%s%s)", (int)len, s,
                           m->n_in, m->n_in == 1 ? "" : "s", m->input_names != NULL ? ", named in its spec" : "");
+            jg_free(seen);
             return -1;
         }
         a = strtod(eq + 1, &end);
         if (end == eq + 1 || *end != ':' || (b = strtod(end + 1, &end), *end != '\0' && *end != ',')
             || !(a < b) || !isfinite(a) || !isfinite(b)) {
             jg_diag_error(d, "--range", 0, 0, "'%.*s': LO:HI must be finite numbers with LO < HI", (int)len, s);
+            jg_free(seen);
             return -1;
         }
+        if (seen[i]) {
+            jg_diag_error(d, "--range", 0, 0, "'%.*s': input %zu has a range already", (int)len, s, i);
+            jg_free(seen);
+            return -1;
+        }
+        seen[i] = 1;
         lo[i] = a;
         hi[i] = b;
         s = *end == ',' ? end + 1 : end;
     }
+    jg_free(seen);
     return 0;
 }
 
@@ -623,6 +681,12 @@ int cli_verify(int argc, char **argv)
         if (strcmp(a, "--points") == 0) {
             pfile = v;
         } else if (strcmp(a, "--range") == 0 && strchr(v, '=') != NULL) {
+            const char *twice = repeated_key(v);
+            if (twice != NULL) {
+                char msg[160];
+                snprintf(msg, sizeof msg, "--range names input '%.*s' twice", (int)strcspn(twice, "="), twice);
+                return cli_usage_error(usage_verify, "%s", msg);
+            }
             range_arg = v;      /* per input: read once the inputs are known */
         } else if (strcmp(a, "--range") == 0) {
             lo = strtod(v, &end);

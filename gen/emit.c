@@ -204,7 +204,10 @@ static void put_provenance(jg_buf *b, const jg_model *m, const jg_emit_opts *o,
     if (m->weights_path != NULL) {
         jg_buf_puts(b, "   weights: ");
         comment_text(b, m->weights_path);
-        jg_buf_printf(b, "\n            sha256 %s\n", m->weights_sha256);
+        if (m->weights_sha256[0] == '-')
+            jg_buf_puts(b, "\n            sha256 - (other numbers than the file's: jg_net_set_tensor)\n");
+        else
+            jg_buf_printf(b, "\n            sha256 %s\n", m->weights_sha256);
     }
     jg_buf_printf(b, "   network: %zu input%s", m->n_in, m->n_in == 1 ? "" : "s");
     if (m->input_names != NULL) {

@@ -40,10 +40,23 @@ struct jg_fdiff {
    leaky_relu, elu, selu at 0; hardtanh at its bounds; softplus where
    beta z passes threshold, a jump; softsign at 0, where s'' jumps; pow
    with n < 0, a pole at 0), where differences whose stencil straddles one
-   are no derivative. 0 for the smooth ones. */
+   are no derivative. 0 for the smooth ones. Every activation is named
+   here, with no default: one added to gen/activations.h does not compile
+   (-Wswitch, -Werror) until its kinks are said. */
 static unsigned char piece(act kind, long double p, long double q, long double z)
 {
     switch (kind) {
+    case A_tanh:
+    case A_sigmoid:
+    case A_sin:
+    case A_cos:
+    case A_gelu:
+    case A_gelu_tanh:
+    case A_silu:
+    case A_mish:
+    case A_exp:
+    case A_NONE:
+        return 0;
     case A_relu:
     case A_leaky_relu:
     case A_elu:
@@ -56,9 +69,8 @@ static unsigned char piece(act kind, long double p, long double q, long double z
         return p * z > q;
     case A_pow:
         return p < 0 && z > 0;
-    default:
-        return 0;
     }
+    return 0;
 }
 
 /* s(z) as PyTorch defines it, p and q its parameters. */

@@ -71,7 +71,8 @@ typedef struct jg_model {
     char *spec_path;            /* as given (owned) */
     char *weights_path;         /* resolved against the spec's folder (owned), or NULL */
     char spec_sha256[65];       /* hex SHA-256 of the spec text */
-    char weights_sha256[65];    /* hex SHA-256 of the weights file */
+    char weights_sha256[65];    /* hex SHA-256 of the weights file; "-" once
+                                   jg_net_set_tensor changed its numbers */
     size_t n_in, n_out;
     char **input_names;         /* n_in names, or NULL when unnamed (owned) */
     size_t n_layers;

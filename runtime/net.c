@@ -562,6 +562,7 @@ int jg_net_set_tensor(jg_net *net, const char *tensor, const double *values, siz
         if (which >= 0)
             memcpy(which == 0 ? l->w : l->b, values, count * sizeof *values);
     }
+    strcpy(net->model->weights_sha256, "-");   /* emitted code no longer holds the file's numbers */
     jg_grad_free(net->grad);    /* its forward arrays hold the old numbers: made again when needed */
     net->grad = NULL;
     p = jg_plan_make(net->model, net->plan->precision, &d);    /* the same layout, new numbers */
@@ -577,6 +578,7 @@ int jg_net_emit(jg_net *net, const jg_net_emit_options *options, char **text, si
 {
     static const jg_net_emit_options defaults = {JG_NET_EMIT_SOURCE, NULL, 0, NULL};
     const jg_net_emit_options *eo = options != NULL ? options : &defaults;
+    jg_plan *plan = NULL;
     jg_emit_opts o;
     jg_buf c = JG_BUF_INIT, h = JG_BUF_INIT;
     jg_diag d = JG_DIAG_INIT;
@@ -595,7 +597,12 @@ int jg_net_emit(jg_net *net, const jg_net_emit_options *options, char **text, si
     o.command = eo->command;
     o.precision = net->plan->precision;
     o.hessians = eo->functions;     /* the same bits as JG_HESSIAN_* */
-    if (jg_emit_plan(net->plan, &o, &c, eo->form == JG_NET_EMIT_HEADER ? &h : NULL, &d) != 0) {
+    /* a plan of the model as it is now: jg_net_set_tensor's numbers are the
+       model's, and the handle's own plan keeps those it was loaded with */
+    plan = jg_plan_make(net->model, net->plan->precision, &d);
+    if (plan == NULL) {
+        rc = fail(net, d.text.failed || d.n_errors == 0 ? JG_NET_ENOMEM : JG_NET_EINPUT, jg_buf_str(&d.text));
+    } else if (jg_emit_plan(plan, &o, &c, eo->form == JG_NET_EMIT_HEADER ? &h : NULL, &d) != 0) {
         rc = fail(net, d.text.failed ? JG_NET_ENOMEM : JG_NET_EINPUT, jg_buf_str(&d.text));
     } else {
         jg_buf *keep = eo->form == JG_NET_EMIT_HEADER ? &h : &c;
@@ -608,6 +615,7 @@ int jg_net_emit(jg_net *net, const jg_net_emit_options *options, char **text, si
             keep->data = NULL;
         }
     }
+    jg_plan_free(plan);
     jg_buf_free(&c);
     jg_buf_free(&h);
     jg_diag_free(&d);

@@ -268,6 +268,17 @@ def libraries(folder):
         f.write(w)
     refusals.append((lambda: jetgen.load_library(so, os.path.join(other, "model.spec"), prefix="pinn"),
                      "was built from other weights"))
+    # an object built without `over`, loaded with a spec that has it: its
+    # d2u_diag would be sized by the spec (a corrupted heap before)
+    with_over = os.path.join(folder, "over")
+    os.mkdir(with_over)
+    shutil.copy(os.path.join(DATA, "pinn-xt", "model.safetensors"), with_over)
+    with open(spec) as f:
+        text = f.read()
+    with open(os.path.join(with_over, "model.spec"), "w") as f:
+        f.write(text.replace("weights model.safetensors", "over t\nweights model.safetensors"))
+    refusals.append((lambda: jetgen.load_library(so, os.path.join(with_over, "model.spec"), prefix="pinn"),
+                     "over inputs [0, 1]"))
     for call, want in refusals:
         try:
             call()

@@ -559,6 +559,114 @@ START_TEST(outputs_never_land_on_inputs)
 }
 END_TEST
 
+/* -o onto what is not a plain file, or is a link: devices and FIFOs are
+   written in place (never replaced by a file), links followed to the file
+   they name (the link stays), a full device reported, a name as long as
+   the folder allows taken (issue 21, points 9 and 14). */
+START_TEST(outputs_of_every_kind)
+{
+    char cmd[4096], name[251], *got;
+    size_t len;
+    setup_example("pinn-xt");
+    snprintf(cmd, sizeof cmd, "cd '%s' && printf '0.1 0.2\n' > p.txt && echo old > real.txt && "
+             "ln -s real.txt link.txt && ln -s made.txt dangling.txt && mkfifo pipe", dir);
+    ck_assert_int_eq(tu_run(cmd), 0);
+    ck_assert_int_eq(jetgen("eval model.spec --points p.txt -o link.txt"), 0);
+    ck_assert_int_eq(jetgen("eval model.spec --points p.txt -o dangling.txt"), 0);
+    snprintf(cmd, sizeof cmd, "cd '%s' && test -L link.txt && test -L dangling.txt && grep -q 'point 1' real.txt "
+             "&& grep -q 'point 1' made.txt", dir);
+    ck_assert_msg(tu_run(cmd) == 0, "a link was replaced, or its file not written");
+    /* a FIFO: its reader gets the results, and it stays a FIFO */
+    snprintf(cmd, sizeof cmd, "cd '%s' && (cat pipe > from-pipe.txt &) && '%s' eval model.spec --points p.txt "
+             "-o pipe && sleep 0.2 && test -p pipe && grep -q 'point 1' from-pipe.txt", dir, getenv("JETGEN"));
+    ck_assert_msg(tu_run(cmd) == 0, "-o FIFO");
+    /* a character device: written, not replaced (a node of its own where we may make one) */
+    snprintf(cmd, sizeof cmd, "cd '%s' && (mknod null c 1 3 2>/dev/null || ln -s /dev/null null) && "
+             "'%s' eval model.spec --points p.txt -o null && test -c null && "
+             "'%s' eval model.spec --points p.txt -o /dev/null && test -c /dev/null", dir, getenv("JETGEN"),
+             getenv("JETGEN"));
+    ck_assert_msg(tu_run(cmd) == 0, "-o onto a character device replaced it");
+    ck_assert_int_eq(jetgen("eval model.spec --points p.txt -o /dev/full"), 1);
+    ck_assert_msg(strstr(err_text, "No space left on device") != NULL, "%s", err_text);
+    /* /dev/stdout: the shell's redirection gets the results */
+    ck_assert_int_eq(jetgen("eval model.spec --points p.txt -o /dev/stdout > sent.txt"), 0);
+    got = tu_read_file(tu_path(dir, "sent.txt"), &len);
+    ck_assert_msg(got != NULL && strstr(got, "point 1") != NULL, "-o /dev/stdout");
+    free(got);
+    /* the longest name the folder takes */
+    memset(name, 'n', 250);
+    name[250] = '\0';
+    snprintf(cmd, sizeof cmd, "eval model.spec --points p.txt -o %s", name);
+    ck_assert_msg(jetgen(cmd) == 0, "a 250-byte name: %s", err_text);
+    /* a folder is no file */
+    snprintf(cmd, sizeof cmd, "cd '%s' && mkdir folder", dir);
+    ck_assert_int_eq(tu_run(cmd), 0);
+    ck_assert_int_eq(jetgen("eval model.spec --points p.txt -o folder"), 1);
+    ck_assert_msg(strstr(err_text, "folder: is a folder") != NULL, "%s", err_text);
+}
+END_TEST
+
+/* A failed write of stdout is an error for every command (issue 21,
+   point 10); a --range key given twice is a usage error (point 11). */
+START_TEST(stdout_failures_and_repeated_keys)
+{
+    static const char *const cases[] = {
+        "check model.spec > /dev/full", "--help > /dev/full", "--version > /dev/full",
+        "eval --help > /dev/full", "eval model.spec --points p.txt > /dev/full",
+        "emit model.spec -o - > /dev/full", "verify model.spec --count 2 > /dev/full",
+    };
+    char cmd[1024];
+    size_t k;
+    setup_example("pinn-xt");
+    snprintf(cmd, sizeof cmd, "cd '%s' && printf '0.1 0.2\n' > p.txt", dir);
+    ck_assert_int_eq(tu_run(cmd), 0);
+    for (k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        ck_assert_msg(jetgen(cases[k]) != 0, "%s: exit 0", cases[k]);
+        ck_assert_msg(strstr(err_text, "write error") != NULL || strstr(err_text, "No space") != NULL, "%s: %s",
+                      cases[k], err_text);
+    }
+    ck_assert_int_eq(jetgen("verify model.spec --range x=0:1,x=5:6"), 2);
+    ck_assert_msg(strstr(err_text, "--range names input 'x' twice") != NULL, "%s", err_text);
+    ck_assert_int_eq(jetgen("verify model.spec --range x=0:1,0=5:6"), 1);
+    ck_assert_msg(strstr(err_text, "has a range already") != NULL, "%s", err_text);
+}
+END_TEST
+
+/* eval --format npy: every file or none (issue 21, point 13): a third
+   file that cannot be written leaves the first two as they were. */
+START_TEST(npy_all_or_nothing)
+{
+    char cmd[1024], *u;
+    size_t len;
+    setup_example("pinn-xt");
+    snprintf(cmd, sizeof cmd, "cd '%s' && printf '0.1 0.2\n' > p.txt && mkdir out && echo old > out/u.npy && "
+             "mkdir out/d2u.npy", dir);
+    ck_assert_int_eq(tu_run(cmd), 0);
+    ck_assert_int_eq(jetgen("eval model.spec --points p.txt --format npy -o out"), 1);
+    u = tu_read_file(tu_path(dir, "out/u.npy"), &len);
+    ck_assert_msg(u != NULL && len == 4 && memcmp(u, "old\n", 4) == 0, "u.npy was replaced");
+    free(u);
+    snprintf(cmd, sizeof cmd, "cd '%s' && test ! -e out/du.npy && test -d out/d2u.npy && "
+             "test -z \"$(ls -A out | grep jetgen)\"", dir);
+    ck_assert_msg(tu_run(cmd) == 0, "du.npy written or a temporary file left");
+}
+END_TEST
+
+/* A shared object built without `over`, checked against a spec with it:
+   refused (its diagonal's arrays are sized otherwise; issue 21, point 12). */
+START_TEST(verify_library_over)
+{
+    char cmd[4096];
+    setup_example("pinn-xt");
+    ck_assert_int_eq(jetgen("emit model.spec -o f.c --prefix pf --hessian diag"), 0);
+    snprintf(cmd, sizeof cmd, "cd '%s' && cc -std=c99 -O2 -fPIC -shared f.c -o f.so -lm && "
+             "sed -i 's/^weights /over t\\nweights /' model.spec", dir);
+    ck_assert_int_eq(tu_run(cmd), 0);
+    ck_assert_int_eq(jetgen("verify model.spec --library ./f.so --prefix pf"), 1);
+    ck_assert_msg(strstr(err_text, "over other inputs") != NULL, "%s", err_text);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("cli");
@@ -579,6 +687,10 @@ int main(void)
     tcase_add_test(tc, verify_a_float_library);
     tcase_add_test(tc, outputs_never_land_on_inputs);
     tcase_add_test(tc, option_forms);
+    tcase_add_test(tc, outputs_of_every_kind);
+    tcase_add_test(tc, stdout_failures_and_repeated_keys);
+    tcase_add_test(tc, npy_all_or_nothing);
+    tcase_add_test(tc, verify_library_over);
     suite_add_tcase(s, tc);
     return tu_run_suite(s);
 }

@@ -221,11 +221,20 @@ START_TEST(set_tensor)
     jg_net *net = open_net("pinn-xt", JG_NET_DOUBLE, _i);
     const size_t no = jg_net_n_out(net);
     double x[2] = {0.3, -0.2}, u0[4], u1[4], b[4] = {0.5, 0.5, 0.5, 0.5}, w = 1.0;
+    char *before = NULL, *after = NULL;
     size_t k;
     ck_assert_uint_le(no, 4);
     ck_assert_int_eq(jg_net_eval(net, 1, x, u0), JG_NET_OK);
+    ck_assert_int_eq(jg_net_emit(net, NULL, &before, NULL), JG_NET_OK);
     ck_assert_int_eq(jg_net_set_tensor(net, "linears.6.bias", b, no), JG_NET_OK);
     ck_assert_int_eq(jg_net_eval(net, 1, x, u1), JG_NET_OK);
+    /* emitted code holds the numbers set, and says they are not the file's */
+    ck_assert_int_eq(jg_net_emit(net, NULL, &after, NULL), JG_NET_OK);
+    ck_assert_str_ne(before, after);
+    ck_assert_msg(strstr(after, "weights_sha256 -") != NULL && strstr(before, "weights_sha256 -") == NULL,
+                  "the report of emitted code after set_tensor");
+    jg_net_free_text(before);
+    jg_net_free_text(after);
     for (k = 0; k < no; k++)
         ck_assert_msg(u1[k] != u0[k], "u[%zu] did not change", k);
     ck_assert_int_eq(jg_net_set_tensor(net, "nothing.weight", b, 1), JG_NET_EINPUT);

@@ -57,6 +57,15 @@ class Library:
         if (n_in, n_out) != (net.n_in, net.n_out):
             raise Error("%s holds a network of %d inputs and %d outputs, %s one of %d and %d: built from another "
                         "spec?" % (path, n_in, n_out, spec, net.n_in, net.n_out))
+        # the inputs its Hessian diagonal and Laplacian are over (none said:
+        # all): the arrays are sized by them
+        try:
+            over = tuple(int(v) for v in fields["over"].split()) if "over" in fields else tuple(range(n_in))
+        except ValueError:
+            over = None
+        if over != tuple(net.over):
+            raise Error("%s takes the Hessian's diagonal and the Laplacian over inputs %s, %s over %s: built from "
+                        "another spec?" % (path, "(unreadable)" if over is None else list(over), spec, list(net.over)))
         weights = net.weights_path
         if weights is not None and fields.get("weights_sha256") not in (None, _sha256(weights)):
             raise Error("%s was built from other weights than %s's (%s): emit and build it again"
