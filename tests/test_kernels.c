@@ -63,7 +63,7 @@ START_TEST(tanh_is_accurate)
     double z[N], s0[N], s1[N], s2[N], worst = 0.0, at = 0.0;
     unsigned long long seed = 42;
     int round, k;
-    for (round = 0; round < 4000; round++) {
+    for (round = 0; round < tu_sample_count(4000); round++) {
         for (k = 0; k < N; k++)
             z[k] = arg(&seed);
         model__tanh(N, 0.0, 0.0, z, s0, s1, s2);
@@ -94,7 +94,7 @@ START_TEST(sigmoid_is_accurate)
     double z[N], s0[N], s1[N], s2[N], worst = 0.0, at = 0.0;
     unsigned long long seed = 7;
     int round, k;
-    for (round = 0; round < 4000; round++) {
+    for (round = 0; round < tu_sample_count(4000); round++) {
         for (k = 0; k < N; k++)
             z[k] = arg(&seed);
         model__sigmoid(N, 0.0, 0.0, z, s0, s1, s2);
@@ -149,7 +149,7 @@ START_TEST(sin_and_cos_are_accurate)
     double z[N], s0[N], s1[N], s2[N], c0[N], c1[N], c2[N], worst = 0.0, at = 0.0;
     unsigned long long seed = 7;
     int round, k;
-    for (round = 0; round < 2000; round++) {
+    for (round = 0; round < tu_sample_count(2000); round++) {
         for (k = 0; k < N; k++) {
             const double u = (double)((seed = seed * 6364136223846793005ull + 1442695040888963407ull) >> 11)
                              / 9007199254740992.0;
@@ -190,7 +190,7 @@ START_TEST(exp_expm1_log1p_are_accurate)
     unsigned long long seed = 12345;
     double worst_exp = 0.0, at_exp = 0.0, worst_m1 = 0.0, at_m1 = 0.0;
     long i;
-    for (i = 0; i < 250000; i++) {
+    for (i = 0; i < tu_sample_count(250000); i++) {
         double x;
         seed ^= seed << 13;
         seed ^= seed >> 7;
@@ -212,7 +212,7 @@ START_TEST(exp_expm1_log1p_are_accurate)
             }
         }
     }
-    for (i = 0; i < 250000; i++) {
+    for (i = 0; i < tu_sample_count(250000); i++) {
         double w, e;
         seed ^= seed << 13;
         seed ^= seed >> 7;
@@ -241,6 +241,8 @@ START_TEST(dense_matches_a_plain_loop)
     const int bias = _i % 2, use_rows = _i / 2 % 2;
     unsigned long long seed = 99 + (unsigned long long)_i;
     size_t r, j, k, p0, at = 0;
+    if (!tu_sample_case(_i))
+        return;
     for (k = 0; k < 13 * 40; k++)
         a[k] = arg(&seed) > 0 ? 0.5 : -0.25 * (double)(k % 7);
     for (k = 0; k < 40 * 72; k++)
@@ -290,6 +292,8 @@ START_TEST(dense_back_matches_plain_loops)
     const int bias = _i / (14 * 21) == 0;
     unsigned long long seed = 7 + (unsigned long long)_i;
     size_t r, j, k;
+    if (!tu_sample_case(_i))
+        return;
     for (j = 0; j < 37; j++)
         for (k = 0; k < LD; k++)
             w[j * LD + k] = k < n_in ? arg(&seed) > 0 ? 0.75 - (double)(j % 5) / 8 : (double)(k % 9) / 9 : 0.0;

@@ -188,6 +188,22 @@ const char *tu_data_dir(void)
     return d;
 }
 
+int tu_sampled(void)
+{
+    const char *s = getenv("JG_SANITIZE");
+    return s != NULL && s[0] != '\0' && strcmp(s, "none") != 0;
+}
+
+long tu_sample_count(long n)
+{
+    return tu_sampled() ? (n / 8 > 0 ? n / 8 : 1) : n;
+}
+
+int tu_sample_case(int i)
+{
+    return !tu_sampled() || i % 5 == 0;
+}
+
 int tu_run(const char *command)
 {
     int st = system(command);

@@ -51,6 +51,17 @@ double tu_normwise(const double *got, const double *want, size_t n);
 /* The project's tests/data folder ($JG_TEST_DATA, set by meson). */
 const char *tu_data_dir(void);
 
+/* 1 in a sanitizer's build ($JG_SANITIZE, set by meson, is not "none"):
+   loops that the plain build runs exhaustively (random arguments by the
+   hundred thousand, every shape of a kernel) run a fixed sample there, so
+   that the sanitizers still see every code path in bounded time. */
+int tu_sampled(void);
+/* Of n, the number to run: n, or n / 8 (at least 1) when sampled. */
+long tu_sample_count(long n);
+/* Whether case i of a loop test runs: every case, or one in five (in a
+   fixed pattern that still meets every shape parameter) when sampled. */
+int tu_sample_case(int i);
+
 struct Suite;
 /* Runs every test of the suite (forking per test, as Check does by
    default), frees it, and returns the exit status for main. */
