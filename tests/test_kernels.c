@@ -57,6 +57,8 @@ static double arg(unsigned long long *s)
     return (*s & 1 ? -1.0 : 1.0) * pow(10.0, e) * (1.0 + (double)(*s % 1000) / 1000.0);
 }
 
+enum { N_DENSE = 13 * 9 * 4, N_DENSE_BACK = 14 * 21 * 2 };   /* shapes of the dense kernels' tests */
+
 START_TEST(tanh_is_accurate)
 {
     enum { N = 64 };
@@ -230,19 +232,17 @@ START_TEST(exp_expm1_log1p_are_accurate)
 }
 END_TEST
 
-START_TEST(dense_matches_a_plain_loop)
+static void dense_case(int i)
 {
     static double a[13 * 40], wt[40 * 72], packed[40 * 72], b[72], z[13 * 80], want[13 * 72];
     double *rows[13];
-    const size_t j0 = 8 * ((size_t)_i / 2 % 3), ldw = 72;   /* first column: panel edges included */
-    const size_t nrow = 1 + (size_t)_i % 13, n_out0 = 8 * (1 + (size_t)_i / 13 % 9);
+    const size_t j0 = 8 * ((size_t)i / 2 % 3), ldw = 72;   /* first column: panel edges included */
+    const size_t nrow = 1 + (size_t)i % 13, n_out0 = 8 * (1 + (size_t)i / 13 % 9);
     const size_t n_out = n_out0 + j0 <= ldw ? n_out0 : ldw - j0;
-    const size_t n_in = 1 + (size_t)_i % 37, np = 1 + (size_t)_i % nrow;
-    const int bias = _i % 2, use_rows = _i / 2 % 2;
-    unsigned long long seed = 99 + (unsigned long long)_i;
+    const size_t n_in = 1 + (size_t)i % 37, np = 1 + (size_t)i % nrow;
+    const int bias = i % 2, use_rows = i / 2 % 2;
+    unsigned long long seed = 99 + (unsigned long long)i;
     size_t r, j, k, p0, at = 0;
-    if (!tu_sample_case(_i))
-        return;
     for (k = 0; k < 13 * 40; k++)
         a[k] = arg(&seed) > 0 ? 0.5 : -0.25 * (double)(k % 7);
     for (k = 0; k < 40 * 72; k++)
@@ -275,6 +275,13 @@ START_TEST(dense_matches_a_plain_loop)
             ck_assert_msg(z[r * 80 + j] == 0.0, "wrote past the row: z[%zu][%zu]", r, j);
     }
 }
+
+START_TEST(dense_matches_a_plain_loop)
+{
+    int i;
+    for (i = tu_first_case(_i); i < N_DENSE; i = tu_next_case(i, N_DENSE))
+        dense_case(i);
+}
 END_TEST
 
 /* model__dense_back against plain loops in long double, for every shape
@@ -282,18 +289,16 @@ END_TEST
    and 37, inputs 1-72 (vectors of 4, 3, 2, 1 and a partial one), with
    and without the bias; the accumulators start from values already there
    (the sweep adds), and nothing is written past a row or a gradient. */
-START_TEST(dense_back_matches_plain_loops)
+static void dense_back_case(int i)
 {
     enum { LD = 80 };
     static double w[37 * LD], zb[14 * 40], a[14 * LD], ab[14 * LD], gw[37 * 72 + 8], gb[37 + 8];
     static double ab0[14 * LD], gw0[37 * 72 + 8], gb0[37 + 8];
-    const size_t nrow = 1 + (size_t)_i % 14, n_out = _i / 14 % 21 < 20 ? 1 + (size_t)_i / 14 % 21 : 37;
-    const size_t n_in = 1 + ((size_t)_i * 7) % 72, ldw = (n_in + 7) / 8 * 8, np = 1 + (size_t)_i % nrow;
-    const int bias = _i / (14 * 21) == 0;
-    unsigned long long seed = 7 + (unsigned long long)_i;
+    const size_t nrow = 1 + (size_t)i % 14, n_out = i / 14 % 21 < 20 ? 1 + (size_t)i / 14 % 21 : 37;
+    const size_t n_in = 1 + ((size_t)i * 7) % 72, ldw = (n_in + 7) / 8 * 8, np = 1 + (size_t)i % nrow;
+    const int bias = i / (14 * 21) == 0;
+    unsigned long long seed = 7 + (unsigned long long)i;
     size_t r, j, k;
-    if (!tu_sample_case(_i))
-        return;
     for (j = 0; j < 37; j++)
         for (k = 0; k < LD; k++)
             w[j * LD + k] = k < n_in ? arg(&seed) > 0 ? 0.75 - (double)(j % 5) / 8 : (double)(k % 9) / 9 : 0.0;
@@ -350,6 +355,13 @@ START_TEST(dense_back_matches_plain_loops)
                       gb[j], s);
     }
 }
+
+START_TEST(dense_back_matches_plain_loops)
+{
+    int i;
+    for (i = tu_first_case(_i); i < N_DENSE_BACK; i = tu_next_case(i, N_DENSE_BACK))
+        dense_back_case(i);
+}
 END_TEST
 
 int main(void)
@@ -362,8 +374,8 @@ int main(void)
     tcase_add_test(tc, special_values);
     tcase_add_test(tc, sin_and_cos_are_accurate);
     tcase_add_test(tc, exp_expm1_log1p_are_accurate);
-    tcase_add_loop_test(tc, dense_matches_a_plain_loop, 0, 13 * 9 * 4);
-    tcase_add_loop_test(tc, dense_back_matches_plain_loops, 0, 14 * 21 * 2);
+    tcase_add_loop_test(tc, dense_matches_a_plain_loop, 0, tu_case_runs(N_DENSE));
+    tcase_add_loop_test(tc, dense_back_matches_plain_loops, 0, tu_case_runs(N_DENSE_BACK));
     suite_add_tcase(s, tc);
     return tu_run_suite(s);
 }

@@ -199,9 +199,19 @@ long tu_sample_count(long n)
     return tu_sampled() ? (n / 8 > 0 ? n / 8 : 1) : n;
 }
 
-int tu_sample_case(int i)
+int tu_case_runs(int n)
 {
-    return !tu_sampled() || i % 5 == 0;
+    return tu_sampled() && n > 8 ? 8 : n;
+}
+
+int tu_first_case(int run)
+{
+    return tu_sampled() ? 5 * run : run;
+}
+
+int tu_next_case(int i, int n)
+{
+    return tu_sampled() ? i + 40 : n;
 }
 
 int tu_run(const char *command)

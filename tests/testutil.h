@@ -58,9 +58,14 @@ const char *tu_data_dir(void);
 int tu_sampled(void);
 /* Of n, the number to run: n, or n / 8 (at least 1) when sampled. */
 long tu_sample_count(long n);
-/* Whether case i of a loop test runs: every case, or one in five (in a
-   fixed pattern that still meets every shape parameter) when sampled. */
-int tu_sample_case(int i);
+/* The cases of a loop test of n cases, over few forked runs when sampled
+   (a fork of a sanitized process is slow): tu_case_runs(n) runs, run r
+   doing cases tu_first_case(r), tu_next_case(.., n), ... below n. Plain:
+   n runs of one case each. Sampled: 8 runs, together one case in five (a
+   fixed pattern that still meets every shape parameter). */
+int tu_case_runs(int n);
+int tu_first_case(int run);
+int tu_next_case(int i, int n);
 
 struct Suite;
 /* Runs every test of the suite (forking per test, as Check does by
