@@ -523,7 +523,7 @@ static int hd_eval(const net *n, const double *x, int i, int j, hd *out)
 
 /* Random points land on a kink of relu, leaky_relu or hardtanh with
    probability zero. */
-START_TEST(random_network_matches_oracle)
+static void random_network_matches_oracle_case(int which)
 {
     static net n;
     jg_diag d = JG_DIAG_INIT;
@@ -536,13 +536,13 @@ START_TEST(random_network_matches_oracle)
     double ref_d2u[MAX_W * 16], ref_dg[MAX_W * 4], ref_lap[MAX_W];
     hd out[MAX_W];
 
-    make_net(&n, _i, _i % N_ACTS);
+    make_net(&n, which, which % N_ACTS);
     m = jg_model_load(n.spec_path, &d);
     ck_assert_msg(m != NULL, "%s", jg_buf_str(&d.text));
     ck_assert_msg(tu_net_jit(&jit, m, msg, sizeof msg) == 0, "%s", msg);
     no = m->n_out;
     ni = m->n_in;
-    r.s = 777 + (unsigned long long)_i;
+    r.s = 777 + (unsigned long long)which;
     np = 1 + (size_t)tu_pick(&r, MAX_PTS);
     for (p = 0; p < np * ni; p++)
         x[p] = tu_uniform(&r, -1.5, 1.5);
@@ -567,12 +567,12 @@ START_TEST(random_network_matches_oracle)
                     ref_d2u[(k * ni + i) * ni + j] = ref_d2u[(k * ni + j) * ni + i] = out[k].d;
                 }
             }
-        ck_assert_msg(tu_normwise(u + p * no, ref_u, no) <= 1e-12, "net %d point %zu: u off by %.3g\n%s", _i,
+        ck_assert_msg(tu_normwise(u + p * no, ref_u, no) <= 1e-12, "net %d point %zu: u off by %.3g\n%s", which,
                       p, tu_normwise(u + p * no, ref_u, no), n.spec_path);
         ck_assert_msg(tu_normwise(du + p * no * ni, ref_du, no * ni) <= 1e-12,
-                      "net %d point %zu: du off by %.3g", _i, p, tu_normwise(du + p * no * ni, ref_du, no * ni));
+                      "net %d point %zu: du off by %.3g", which, p, tu_normwise(du + p * no * ni, ref_du, no * ni));
         ck_assert_msg(tu_normwise(d2u + p * no * ni * ni, ref_d2u, no * ni * ni) <= 1e-12,
-                      "net %d point %zu: d2u off by %.3g", _i, p,
+                      "net %d point %zu: d2u off by %.3g", which, p,
                       tu_normwise(d2u + p * no * ni * ni, ref_d2u, no * ni * ni));
     }
 
@@ -592,9 +592,9 @@ START_TEST(random_network_matches_oracle)
                 ref_lap[k] += ref_dg[k * ni + i];
             }
         }
-        ck_assert_msg(tu_normwise(dg + p * no * ni, ref_dg, no * ni) <= 1e-12, "net %d: diag off by %.3g", _i,
+        ck_assert_msg(tu_normwise(dg + p * no * ni, ref_dg, no * ni) <= 1e-12, "net %d: diag off by %.3g", which,
                       tu_normwise(dg + p * no * ni, ref_dg, no * ni));
-        ck_assert_msg(tu_normwise(lap + p * no, ref_lap, no) <= 1e-12, "net %d: laplacian off by %.3g", _i,
+        ck_assert_msg(tu_normwise(lap + p * no, ref_lap, no) <= 1e-12, "net %d: laplacian off by %.3g", which,
                       tu_normwise(lap + p * no, ref_lap, no));
     }
 
@@ -611,7 +611,7 @@ START_TEST(random_network_matches_oracle)
         ck_assert_int_eq(jg_net_hessian(lib, np, x, lu, ldu, ld2u), JG_NET_OK);
         ck_assert_msg(memcmp(lu, u, np * no * sizeof *u) == 0 && memcmp(ldu, du, np * no * ni * sizeof *du) == 0
                       && memcmp(ld2u, d2u, np * no * ni * ni * sizeof *d2u) == 0,
-                      "net %d, %s: not the bits of the checked code", _i, k ? "executor" : "JIT");
+                      "net %d, %s: not the bits of the checked code", which, k ? "executor" : "JIT");
         ck_assert_int_eq(jg_net_hessian_diag(lib, np, x, NULL, NULL, ld2u), JG_NET_OK);
         ck_assert(memcmp(ld2u, dg, np * no * ni * sizeof *dg) == 0);
         ck_assert_int_eq(jg_net_laplacian(lib, np, x, NULL, NULL, ld2u), JG_NET_OK);
@@ -622,7 +622,7 @@ START_TEST(random_network_matches_oracle)
         jg_net_free(lib);
     }
 
-    if (_i % 4 == 0) {      /* the emitted file, compiled by gcc, agrees */
+    if (which % 4 == 0) {      /* the emitted file, compiled by gcc, agrees */
         ck_assert_msg(tu_net_cc(&cc, m, "gcc -std=c99 -O2 -march=native -Wall -Wextra -pedantic -Werror", "lay",
                                 msg, sizeof msg) == 0, "%s", msg);
         cc.hessian(np, x, u2, du2, d2u2);
@@ -644,6 +644,13 @@ START_TEST(random_network_matches_oracle)
     free(u2);
     free(du2);
     free(d2u2);
+}
+
+START_TEST(random_network_matches_oracle)
+{
+    int i;
+    for (i = tu_first_case(_i); i < 4 * N_ACTS; i = tu_next_case(i, 4 * N_ACTS))
+        random_network_matches_oracle_case(i);
 }
 END_TEST
 
@@ -779,7 +786,7 @@ int main(void)
     tcase_set_timeout(tc, 120);
     tcase_add_loop_test(tc, activations_match_definitions, 0, 2 * N_ACTS);
     tcase_add_loop_test(tc, third_derivatives_match_differences, 0, 2 * N_ACTS);
-    tcase_add_loop_test(tc, random_network_matches_oracle, 0, 4 * N_ACTS);
+    tcase_add_loop_test(tc, random_network_matches_oracle, 0, tu_case_runs(4 * N_ACTS));
     tcase_add_test(tc, every_kernel_compiles_cleanly);
     tcase_add_loop_test(tc, each_activation_alone_compiles_cleanly, 0, N_ACTS);
     tcase_add_test(tc, linear_network_with_over_compiles_cleanly);

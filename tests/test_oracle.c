@@ -148,7 +148,7 @@ static void hd_eval(const net *n, const double *x, int i, int j, hd *out)
     memcpy(out, a, (size_t)width * sizeof *out);
 }
 
-START_TEST(random_network_matches_oracles)
+static void random_network_matches_oracles_case(int which)
 {
     static net n;
     jg_diag d = JG_DIAG_INIT;
@@ -162,13 +162,13 @@ START_TEST(random_network_matches_oracles)
     hd out[MAX_W];
     const double h = 1e-5;
 
-    make_net(&n, _i);
+    make_net(&n, which);
     m = jg_model_load(n.spec_path, &d);
     ck_assert_msg(m != NULL, "%s", jg_buf_str(&d.text));
     ck_assert_msg(tu_net_jit(&jit, m, msg, sizeof msg) == 0, "%s", msg);
     no = m->n_out;
     ni = m->n_in;
-    r.s = 12345 + (unsigned long long)_i;
+    r.s = 12345 + (unsigned long long)which;
     np = 1 + (size_t)tu_pick(&r, MAX_PTS);
     for (p = 0; p < np * ni; p++)
         x[p] = tu_uniform(&r, -2.0, 2.0);
@@ -199,11 +199,11 @@ START_TEST(random_network_matches_oracles)
                 }
             }
         ck_assert_msg(tu_normwise(u + p * no, ref_u, no) <= 1e-12, "net %d point %zu: u off by %.3g",
-                      _i, p, tu_normwise(u + p * no, ref_u, no));
+                      which, p, tu_normwise(u + p * no, ref_u, no));
         ck_assert_msg(tu_normwise(du + p * no * ni, ref_du, no * ni) <= 1e-12, "net %d point %zu: du off by %.3g",
-                      _i, p, tu_normwise(du + p * no * ni, ref_du, no * ni));
+                      which, p, tu_normwise(du + p * no * ni, ref_du, no * ni));
         ck_assert_msg(tu_normwise(d2u + p * no * ni * ni, ref_d2u, no * ni * ni) <= 1e-12,
-                      "net %d point %zu: d2u off by %.3g", _i, p,
+                      "net %d point %zu: d2u off by %.3g", which, p,
                       tu_normwise(d2u + p * no * ni * ni, ref_d2u, no * ni * ni));
         /* central differences along each input */
         for (j = 0; j < ni; j++) {
@@ -219,10 +219,10 @@ START_TEST(random_network_matches_oracles)
             }
         }
         ck_assert_msg(tu_normwise(du + p * no * ni, ref_du, no * ni) <= 1e-7,
-                      "net %d point %zu: du differs from central differences by %.3g", _i, p,
+                      "net %d point %zu: du differs from central differences by %.3g", which, p,
                       tu_normwise(du + p * no * ni, ref_du, no * ni));
         ck_assert_msg(tu_normwise(d2u + p * no * ni * ni, ref_d2u, no * ni * ni) <= 1e-7,
-                      "net %d point %zu: d2u differs from central differences by %.3g", _i, p,
+                      "net %d point %zu: d2u differs from central differences by %.3g", which, p,
                       tu_normwise(d2u + p * no * ni * ni, ref_d2u, no * ni * ni));
     }
 
@@ -233,17 +233,17 @@ START_TEST(random_network_matches_oracles)
         tu_net fnet;
         double *u2 = malloc(np * no * sizeof *u), *du2 = malloc(np * no * ni * sizeof *du);
         double *d2u2 = malloc(np * no * ni * ni * sizeof *d2u);
-        ck_assert_msg((_i % 3 == 1 ? tu_net_cc_float(&fnet, m, "gcc -std=c99 -O2 -march=native -Wall -Wextra "
+        ck_assert_msg((which % 3 == 1 ? tu_net_cc_float(&fnet, m, "gcc -std=c99 -O2 -march=native -Wall -Wextra "
                                                      "-pedantic -Werror", "rndf", msg, sizeof msg)
                                    : tu_net_jit_float(&fnet, m, msg, sizeof msg)) == 0, "%s", msg);
         tu_hessian_float(&fnet, np, ni, no, x, u2, du2, d2u2);
         for (p = 0; p < np; p++) {
-            ck_assert_msg(tu_normwise(u2 + p * no, u + p * no, no) <= 2e-5, "net %d float u off by %.3g", _i,
+            ck_assert_msg(tu_normwise(u2 + p * no, u + p * no, no) <= 2e-5, "net %d float u off by %.3g", which,
                           tu_normwise(u2 + p * no, u + p * no, no));
             ck_assert_msg(tu_normwise(du2 + p * no * ni, du + p * no * ni, no * ni) <= 2e-5,
-                          "net %d float du off by %.3g", _i, tu_normwise(du2 + p * no * ni, du + p * no * ni, no * ni));
+                          "net %d float du off by %.3g", which, tu_normwise(du2 + p * no * ni, du + p * no * ni, no * ni));
             ck_assert_msg(tu_normwise(d2u2 + p * no * ni * ni, d2u + p * no * ni * ni, no * ni * ni) <= 2e-5,
-                          "net %d float d2u off by %.3g", _i,
+                          "net %d float d2u off by %.3g", which,
                           tu_normwise(d2u2 + p * no * ni * ni, d2u + p * no * ni * ni, no * ni * ni));
         }
         tu_net_free(&fnet);
@@ -252,7 +252,7 @@ START_TEST(random_network_matches_oracles)
         free(d2u2);
     }
 
-    if (_i % 3 == 0) {      /* the emitted file, compiled by gcc, agrees */
+    if (which % 3 == 0) {      /* the emitted file, compiled by gcc, agrees */
         tu_net cc;
         double *u2 = malloc(np * no * sizeof *u), *du2 = malloc(np * no * ni * sizeof *du);
         double *d2u2 = malloc(np * no * ni * ni * sizeof *d2u);
@@ -279,6 +279,13 @@ START_TEST(random_network_matches_oracles)
     free(dum);
     tu_net_free(&jit);
     jg_model_free(m);
+}
+
+START_TEST(random_network_matches_oracles)
+{
+    int i;
+    for (i = tu_first_case(_i); i < N_NETS; i = tu_next_case(i, N_NETS))
+        random_network_matches_oracles_case(i);
 }
 END_TEST
 
@@ -575,7 +582,7 @@ static void hd_graph(const graph *g, const double *x, int i, int j, hd *out)
 /* u, du, the Hessian, its diagonal and the Laplacian of random graphs by
    the JIT (modes 2, 3 and 4) against hyper-dual numbers: 1e-12 relative
    to the size of each quantity. */
-START_TEST(random_graph_matches_hyper_duals)
+static void random_graph_matches_hyper_duals_case(int which)
 {
     static graph g;
     jg_diag d = JG_DIAG_INIT;
@@ -587,14 +594,14 @@ START_TEST(random_graph_matches_hyper_duals)
     double x[MAX_PTS * 4], *u, *du, *d2u, *dg, *lap;
     hd out[2 * G_W];
 
-    make_graph(&g, _i);
+    make_graph(&g, which);
     m = jg_model_load(g.spec_path, &d);
     ck_assert_msg(m != NULL, "%s", jg_buf_str(&d.text));
     ck_assert_msg(tu_net_jit(&jit, m, msg, sizeof msg) == 0, "%s", msg);
     no = m->n_out;
     ni = m->n_in;
     ck_assert_uint_eq(no, (size_t)g.width[g.n_v - 1]);
-    r.s = 777 + (unsigned long long)_i;
+    r.s = 777 + (unsigned long long)which;
     np = 1 + (size_t)tu_pick(&r, MAX_PTS);
     for (p = 0; p < np * ni; p++)
         x[p] = tu_uniform(&r, -1.5, 1.5);
@@ -611,12 +618,12 @@ START_TEST(random_graph_matches_hyper_duals)
                 for (k = 0; k < no; k++) {
                     const double *h = d2u + ((p * no + k) * ni + i) * ni;
                     ck_assert_msg(fabs(u[p * no + k] - out[k].a) <= 1e-12 * (1 + fabs(out[k].a)),
-                                  "graph %d point %zu u[%zu] = %.17g, hyper-dual %.17g", _i, p, k, u[p * no + k],
+                                  "graph %d point %zu u[%zu] = %.17g, hyper-dual %.17g", which, p, k, u[p * no + k],
                                   out[k].a);
                     ck_assert_msg(fabs(du[(p * no + k) * ni + i] - out[k].b) <= 1e-12 * (1 + fabs(out[k].b)),
-                                  "graph %d point %zu du[%zu][%zu]", _i, p, k, i);
+                                  "graph %d point %zu du[%zu][%zu]", which, p, k, i);
                     ck_assert_msg(fabs(h[j] - out[k].d) <= 1e-11 * (1 + fabs(out[k].d)),
-                                  "graph %d point %zu d2u[%zu][%zu][%zu] = %.17g, hyper-dual %.17g:\n%s", _i, p,
+                                  "graph %d point %zu d2u[%zu][%zu][%zu] = %.17g, hyper-dual %.17g:\n%s", which, p,
                                   k, i, j, h[j], out[k].d, tu_read_file(g.spec_path, NULL));
                 }
             }
@@ -628,11 +635,11 @@ START_TEST(random_graph_matches_hyper_duals)
             for (i = 0; i < ni; i++) {
                 const double want = d2u[((p * no + k) * ni + i) * ni + i];
                 ck_assert_msg(fabs(dg[(p * no + k) * ni + i] - want) <= 1e-12 * (1 + fabs(want)),
-                              "graph %d: diagonal", _i);
+                              "graph %d: diagonal", which);
                 sum += want;
                 big += fabs(want);
             }
-            ck_assert_msg(fabs(lap[p * no + k] - sum) <= 1e-12 * big, "graph %d: Laplacian", _i);
+            ck_assert_msg(fabs(lap[p * no + k] - sum) <= 1e-12 * big, "graph %d: Laplacian", which);
         }
     tu_net_free(&jit);
     jg_model_free(m);
@@ -643,6 +650,13 @@ START_TEST(random_graph_matches_hyper_duals)
     free(dg);
     free(lap);
 }
+
+START_TEST(random_graph_matches_hyper_duals)
+{
+    int i;
+    for (i = tu_first_case(_i); i < 64; i = tu_next_case(i, 64))
+        random_graph_matches_hyper_duals_case(i);
+}
 END_TEST
 
 int main(void)
@@ -650,8 +664,8 @@ int main(void)
     Suite *s = suite_create("oracle");
     TCase *tc = tcase_create("random");
     tcase_set_timeout(tc, 60);
-    tcase_add_loop_test(tc, random_network_matches_oracles, 0, N_NETS);
-    tcase_add_loop_test(tc, random_graph_matches_hyper_duals, 0, 64);
+    tcase_add_loop_test(tc, random_network_matches_oracles, 0, tu_case_runs(N_NETS));
+    tcase_add_loop_test(tc, random_graph_matches_hyper_duals, 0, tu_case_runs(64));
     tcase_add_test(tc, saturation_gives_zeros);
     tcase_add_test(tc, literals_are_exact);
     suite_add_tcase(s, tc);

@@ -51,10 +51,11 @@ double tu_normwise(const double *got, const double *want, size_t n);
 /* The project's tests/data folder ($JG_TEST_DATA, set by meson). */
 const char *tu_data_dir(void);
 
-/* 1 in a sanitizer's build ($JG_SANITIZE, set by meson, is not "none"):
-   loops that the plain build runs exhaustively (random arguments by the
-   hundred thousand, every shape of a kernel) run a fixed sample there, so
-   that the sanitizers still see every code path in bounded time. */
+/* 1 when $JG_SAMPLE is 1: meson sets it in a sanitizer's build for the
+   tests whose loops the plain build runs exhaustively (random arguments by
+   the hundred thousand, every shape of a kernel; each kernel set's random
+   networks), which run a fixed sample there, so that the sanitizers still
+   see every code path in bounded time. */
 int tu_sampled(void);
 /* Of n, the number to run: n, or n / 8 (at least 1) when sampled. */
 long tu_sample_count(long n);
