@@ -356,7 +356,8 @@ typedef struct tile {
     int mode;
     size_t np, nch, n_x, n_s;
     const size_t *over;
-    double *fwd, *adj;          /* the forward buffers and their adjoints */
+    const double *fwd;          /* the forward buffers (the tape: only read) */
+    double *adj;                /* their adjoints */
     double *gp;
     double *scratch;            /* where the gradients of tensor-less weights go */
 } tile;
@@ -364,6 +365,11 @@ typedef struct tile {
 static double *buf(const tile *t, double *base, int b, size_t off)
 {
     return base + t->g->p->buf_at[b] + off;
+}
+
+static const double *fwd_buf(const tile *t, int b, size_t off)
+{
+    return t->fwd + t->g->p->buf_at[b] + off;
 }
 
 /* The second-derivative channel of the pair (i, j), i <= j, in mode 2. */
@@ -420,7 +426,7 @@ static void dense_back(const tile *t, const jg_step *s, size_t layer)
     const jg_layer *l = &t->g->m->layers[layer];
     const size_t nrow = t->nch * t->np, n_in = l->n_in;
     const size_t halves = l->kind == JG_FOURIER ? 2 : 1, n = l->n_out / halves;
-    const double *zb = buf(t, t->adj, s->dst, s->off_dst), *a = buf(t, t->fwd, s->src, s->off);
+    const double *zb = buf(t, t->adj, s->dst, s->off_dst), *a = fwd_buf(t, s->src, s->off);
     double *ab = buf(t, t->adj, s->src, s->off);
     double *gw = t->g->w_at[layer] != SIZE_MAX ? t->gp + t->g->w_at[layer] : t->scratch;
     double *gb = t->g->b_at[layer] != SIZE_MAX ? t->gp + t->g->b_at[layer] : NULL;
@@ -437,7 +443,7 @@ static void activate_back(const tile *t, const jg_step *s, int act, jg_kernel_fn
     const act_fn f = (act_fn)kernel;
     const size_t np = t->np, nx = t->n_x, n = s->n, lda = s->ld_src, ldz = s->ld2;
     double *ab = buf(t, t->adj, s->src, s->off), *zb = buf(t, t->adj, s->src2, s->off2);
-    const double *z = buf(t, t->fwd, s->src2, s->off2);
+    const double *z = fwd_buf(t, s->src2, s->off2);
     double s0[64], s1[64], s2[64], s3[64];
     size_t p, k0, k, i, j, c, m;
     for (p = 0; p < np; p++)
@@ -508,7 +514,7 @@ static void scale_back(const tile *t, const jg_step *s, size_t layer)
     const jg_layer *l = &t->g->m->layers[layer];
     const size_t nrow = t->nch * t->np, n = s->n;
     double *ab = buf(t, t->adj, s->src, s->off), *zb = buf(t, t->adj, s->src2, s->off2);
-    const double *z = buf(t, t->fwd, s->src2, s->off2);
+    const double *z = fwd_buf(t, s->src2, s->off2);
     double *gm = t->g->w_at[layer] != SIZE_MAX ? t->gp + t->g->w_at[layer] : NULL;
     double *ga = t->g->b_at[layer] != SIZE_MAX ? t->gp + t->g->b_at[layer] : NULL;
     size_t r, k;
@@ -530,7 +536,7 @@ static void scale_back(const tile *t, const jg_step *s, size_t layer)
 static void mul_back(const tile *t, const jg_step *s)
 {
     const size_t np = t->np, nx = t->n_x, n = s->n, sa = s->bc ? 0 : 1, sb = s->bc2 ? 0 : 1;
-    const double *a = buf(t, t->fwd, s->src, s->off), *b = buf(t, t->fwd, s->src2, s->off2);
+    const double *a = fwd_buf(t, s->src, s->off), *b = fwd_buf(t, s->src2, s->off2);
     double *ab = buf(t, t->adj, s->src, s->off), *bb = buf(t, t->adj, s->src2, s->off2);
     const double *cb = buf(t, t->adj, s->dst, s->off_dst);
     size_t p, k, i, j, c;
@@ -642,6 +648,82 @@ static void tile_back(const tile *t, size_t p0, const double *gu, const double *
     }
 }
 
+/* A tile's frame for mode over the buffers at work (forward values at
+   fwd, adjoints after them). */
+static void tile_init(tile *t, const jg_grad *g, int mode, double *gp)
+{
+    const jg_model *m = g->m;
+    memset(t, 0, sizeof *t);
+    t->g = g;
+    t->mode = mode;
+    t->nch = g->p->channels[mode];
+    t->n_x = m->n_in;
+    t->n_s = m->n_over;
+    t->over = m->over;
+    t->gp = gp;
+}
+
+/* Numbers of one tile's values: a multiple of 8, so that every tile of a
+   tape starts 64-byte aligned when the tape does. */
+static size_t tile_numbers(const jg_grad *g)
+{
+    return (g->p->buf_at[g->p->n_work] + 7) / 8 * 8;
+}
+
+size_t jg_grad_tape_numbers(const jg_grad *g, int mode, size_t n)
+{
+    const size_t tile_np = g->p->tile[mode];
+    int overflow = 0;
+    const size_t k = jg_mul((n + tile_np - 1) / tile_np, tile_numbers(g), &overflow);
+    return overflow ? SIZE_MAX : k;
+}
+
+int jg_grad_forward(const jg_grad *g, int mode, size_t n, const double *x, double *u, double *du, double *d2,
+                    double *tape)
+{
+    const jg_model *m = g->m;
+    const size_t per2 = jg_plan_per_output2(m, (jg_mode)mode), tile_np = g->p->tile[mode], stride = tile_numbers(g);
+    size_t p0, np, k = 0;
+    for (p0 = 0; p0 < n; p0 += np, k++) {
+        np = n - p0 < tile_np ? n - p0 : tile_np;
+        jg_exec_tile_double(&g->x, mode, np, x + p0 * m->n_in, u != NULL ? u + p0 * m->n_out : NULL,
+                            du != NULL ? du + p0 * m->n_out * m->n_in : NULL,
+                            d2 != NULL ? d2 + p0 * m->n_out * per2 : NULL, tape + k * stride,
+                            u == NULL && du == NULL && d2 == NULL ? g->idle : NULL);
+    }
+    return 0;
+}
+
+int jg_grad_back(const jg_grad *g, int mode, size_t n, const double *tape, const double *gu, const double *gdu,
+                 const double *gd2, double *gp, double *gx)
+{
+    const jg_model *m = g->m;
+    const size_t tile_np = g->p->tile[mode], stride = tile_numbers(g), half = g->p->buf_at[g->p->n_work];
+    double *space, *work;
+    tile t;
+    size_t p0, np, k = 0;
+    space = (double *)jg_malloc_n(half + g->scratch + 8, sizeof(double));
+    if (space == NULL)
+        return -1;
+    work = (double *)(void *)((unsigned char *)space + (64 - (size_t)space % 64) % 64);
+    if (g->n_params > 0)
+        memset(gp, 0, g->n_params * sizeof *gp);
+    if (gx != NULL)
+        memset(gx, 0, n * m->n_in * sizeof *gx);
+    tile_init(&t, g, mode, gp);
+    t.adj = work;
+    t.scratch = work + half;
+    for (p0 = 0; p0 < n; p0 += np, k++) {
+        np = n - p0 < tile_np ? n - p0 : tile_np;
+        t.np = np;
+        t.fwd = tape + k * stride;
+        memset(t.adj, 0, half * sizeof *t.adj);
+        tile_back(&t, p0, gu, gdu, gd2, gx);
+    }
+    jg_free(space);
+    return 0;
+}
+
 int jg_grad_run(const jg_grad *g, int mode, size_t n, const double *x, const double *gu,
                 const double *gdu, const double *gd2, double *gp, double *gx, double *u, double *du,
                 double *d2)
@@ -664,22 +746,16 @@ int jg_grad_run(const jg_grad *g, int mode, size_t n, const double *x, const dou
         memset(gp, 0, g->n_params * sizeof *gp);
     if (gx != NULL)
         memset(gx, 0, n * m->n_in * sizeof *gx);
-    t.g = g;
-    t.mode = mode;
-    t.nch = pl->channels[mode];
-    t.n_x = m->n_in;
-    t.n_s = m->n_over;
-    t.over = m->over;
+    tile_init(&t, g, mode, gp);
     t.fwd = work;
     t.adj = work + half;
     t.scratch = work + 2 * half;
-    t.gp = gp;
     for (p0 = 0; p0 < n; p0 += np) {
         np = n - p0 < tile_np ? n - p0 : tile_np;
         t.np = np;
         jg_exec_tile_double(&g->x, mode, np, x + p0 * m->n_in, u != NULL ? u + p0 * m->n_out : NULL,
                             du != NULL ? du + p0 * m->n_out * m->n_in : NULL,
-                            d2 != NULL ? d2 + p0 * m->n_out * per2 : NULL, t.fwd,
+                            d2 != NULL ? d2 + p0 * m->n_out * per2 : NULL, work,
                             u == NULL && du == NULL && d2 == NULL ? g->idle : NULL);
         memset(t.adj, 0, half * sizeof *t.adj);
         tile_back(&t, p0, gu, gdu, gd2, gx);

@@ -39,6 +39,20 @@ int jg_grad_run(const jg_grad *g, int mode, size_t n, const double *x, const dou
                 const double *gdu, const double *gd2, double *gp, double *gx, double *u, double *du,
                 double *d2);
 
+/* One training step's forward sweep kept for its reverse sweep (one
+   forward a step): jg_grad_forward computes the mode's results at the n
+   points x (u, du, d2 may be NULL) and writes every value of every tile
+   into tape [jg_grad_tape_numbers(g, mode, n)] (64-byte aligned;
+   SIZE_MAX: too many); jg_grad_back then gives L's gradients from the
+   tape alone, as jg_grad_run would at the same points and weights (the
+   weights must not change between the two; the tape is only read, so
+   jg_grad_back may run on it again). 0, or -1: out of memory. */
+size_t jg_grad_tape_numbers(const jg_grad *g, int mode, size_t n);
+int jg_grad_forward(const jg_grad *g, int mode, size_t n, const double *x, double *u, double *du, double *d2,
+                    double *tape);
+int jg_grad_back(const jg_grad *g, int mode, size_t n, const double *tape, const double *gu, const double *gdu,
+                 const double *gd2, double *gp, double *gx);
+
 /* s''' of activation `act` (its place in gen/activations.h) with
    parameters p, q at z, in closed form (limits where the formulas would
    give inf * 0). */

@@ -47,6 +47,7 @@ struct jg_net {
     jg_jit_symbol *syms;        /* names bound in the JIT (owned, with their names) */
     work_fn fn[JG_N_MODES];     /* JG_NET_JIT */
     jg_grad *grad;              /* the reverse sweep, made at its first use (owned) */
+    unsigned long generation;   /* counts jg_net_set_tensor's changes: a tape's weights */
     pthread_mutex_t grad_lock;  /* guards making it */
 };
 
@@ -563,6 +564,7 @@ int jg_net_set_tensor(jg_net *net, const char *tensor, const double *values, siz
             memcpy(which == 0 ? l->w : l->b, values, count * sizeof *values);
     }
     strcpy(net->model->weights_sha256, "-");   /* emitted code no longer holds the file's numbers */
+    net->generation++;                          /* tapes of the old numbers are stale */
     jg_grad_free(net->grad);    /* its forward arrays hold the old numbers: made again when needed */
     net->grad = NULL;
     p = jg_plan_make(net->model, net->plan->precision, &d);    /* the same layout, new numbers */
@@ -854,4 +856,90 @@ int jg_net_gradient(jg_net *net, int mode, size_t n, const double *x, const doub
     if (JG_MISUSE(grad == NULL && jg_grad_n_params(g) > 0, "jg_net_gradient", "grad is NULL"))
         return JG_NET_EINPUT;
     return jg_grad_run(g, mode, n, x, gu, gdu, gd2, grad, gx, NULL, NULL, NULL) == 0 ? JG_NET_OK : JG_NET_ENOMEM;
+}
+
+/* ---- One forward a training step ---- */
+
+struct jg_net_tape {
+    const jg_net *net;
+    unsigned long generation;   /* the handle's weights it was made with */
+    int mode;
+    size_t n;
+    double *block;              /* owned; tape is 64-byte aligned within */
+    double *tape;
+};
+
+size_t jg_net_tape_bytes(jg_net *net, int mode, size_t n)
+{
+    jg_grad *g;
+    size_t k;
+    if (check_call("jg_net_tape_bytes", net, mode, n, "") != JG_NET_OK || (g = grad_of(net)) == NULL)
+        return 0;
+    k = jg_grad_tape_numbers(g, mode, n);
+    return k == SIZE_MAX || k > (SIZE_MAX - 64 - sizeof(jg_net_tape)) / sizeof(double) ? SIZE_MAX
+         : k * sizeof(double) + 64 + sizeof(jg_net_tape);
+}
+
+int jg_net_forward_tape(jg_net *net, int mode, size_t n, const double *x, double *u, double *du, double *d2,
+                        jg_net_tape **tape)
+{
+    jg_net_tape *t;
+    jg_grad *g;
+    size_t k;
+    if (tape != NULL)
+        *tape = NULL;
+    if (check_call("jg_net_forward_tape", net, mode, n, x) != JG_NET_OK
+        || JG_MISUSE(tape == NULL, "jg_net_forward_tape", "tape is NULL: nowhere to put the tape")
+        || JG_MISUSE(net->plan->precision != JG_DOUBLE, "jg_net_forward_tape",
+                     "a float handle (gradients are computed in double: open it with JG_NET_DOUBLE)"))
+        return JG_NET_EINPUT;
+    if ((g = grad_of(net)) == NULL)
+        return JG_NET_ENOMEM;
+    k = jg_grad_tape_numbers(g, mode, n);
+    t = (jg_net_tape *)jg_malloc(sizeof *t);
+    if (t == NULL)
+        return JG_NET_ENOMEM;
+    t->block = k != SIZE_MAX ? (double *)jg_malloc_n(k + 8, sizeof(double)) : NULL;
+    if (t->block == NULL) {
+        jg_free(t);
+        return JG_NET_ENOMEM;
+    }
+    t->tape = (double *)(void *)((unsigned char *)t->block + (64 - (size_t)t->block % 64) % 64);
+    t->net = net;
+    t->generation = net->generation;
+    t->mode = mode;
+    t->n = n;
+    jg_grad_forward(g, mode, n, x, u, du, d2, t->tape);
+    *tape = t;
+    return JG_NET_OK;
+}
+
+int jg_net_gradient_tape(jg_net *net, const jg_net_tape *tape, const double *gu, const double *gdu,
+                         const double *gd2, double *grad, double *gx)
+{
+    jg_grad *g;
+    if (JG_MISUSE(net == NULL || net->plan == NULL, "jg_net_gradient_tape", "net is NULL or its load failed")
+        || JG_MISUSE(tape == NULL || tape->net != net, "jg_net_gradient_tape",
+                     "tape is NULL or was made by another handle"))
+        return JG_NET_EINPUT;
+    if (tape->generation != net->generation) {
+        net->msg.len = 0;
+        jg_buf_printf(&net->msg, "%s: the tape holds the numbers of weights jg_net_set_tensor has changed since: "
+                      "make a new one", net->model->spec_path);
+        return JG_NET_EINPUT;
+    }
+    if ((g = grad_of(net)) == NULL)
+        return JG_NET_ENOMEM;
+    if (JG_MISUSE(grad == NULL && jg_grad_n_params(g) > 0, "jg_net_gradient_tape", "grad is NULL"))
+        return JG_NET_EINPUT;
+    return jg_grad_back(g, tape->mode, tape->n, tape->tape, gu, tape->mode >= JG_NET_JACOBIAN ? gdu : NULL,
+                        tape->mode >= JG_NET_HESSIAN ? gd2 : NULL, grad, gx) == 0 ? JG_NET_OK : JG_NET_ENOMEM;
+}
+
+void jg_net_tape_free(jg_net_tape *tape)
+{
+    if (tape == NULL)
+        return;
+    jg_free(tape->block);
+    jg_free(tape);
 }

@@ -569,6 +569,51 @@ START_TEST(emit_text)
 }
 END_TEST
 
+/* One forward a training step: jg_net_forward_tape's results are
+   jg_net_run's, and jg_net_gradient_tape's gradients jg_net_gradient's, to
+   the bit, in every mode, twice from one tape; after jg_net_set_tensor the
+   tape is refused. */
+START_TEST(tape_gradients)
+{
+    enum { N = 37 };
+    jg_net *net = open_net("pinn-xt", JG_NET_DOUBLE, JG_NET_EXECUTOR);
+    const size_t ng = jg_net_n_grad(net);
+    static double x[N * 2], u[2][N], du[2][N * 2], d2[2][N * 4], gu[N], gdu[N * 2], gd2[N * 4];
+    double *g1 = malloc(ng * sizeof *g1), *g2 = malloc(ng * sizeof *g2), gx1[N * 2], gx2[N * 2], b = 0.5;
+    jg_net_tape *tape = NULL;
+    size_t k;
+    int mode;
+    for (k = 0; k < N * 4; k++) {
+        if (k < N * 2)
+            x[k] = sin(0.7 * (double)k), gdu[k] = cos(0.3 * (double)k);
+        if (k < N)
+            gu[k] = 0.1 * (double)k - 1;
+        gd2[k] = sin(1.3 * (double)k);
+    }
+    ck_assert(jg_net_tape_bytes(net, JG_NET_HESSIAN, N) > N * sizeof(double));
+    for (mode = JG_NET_EVAL; mode <= JG_NET_LAPLACIAN; mode++) {
+        ck_assert_int_eq(jg_net_forward_tape(net, mode, N, x, u[0], du[0], d2[0], &tape), JG_NET_OK);
+        ck_assert_int_eq(jg_net_run(net, mode, N, x, u[1], du[1], d2[1]), JG_NET_OK);
+        ck_assert_msg(memcmp(u[0], u[1], sizeof u[0]) == 0, "mode %d: the tape's forward gives other u", mode);
+        ck_assert_int_eq(jg_net_gradient(net, mode, N, x, gu, gdu, gd2, g1, gx1), JG_NET_OK);
+        for (k = 0; k < 2; k++) {
+            ck_assert_int_eq(jg_net_gradient_tape(net, tape, gu, gdu, gd2, g2, gx2), JG_NET_OK);
+            ck_assert_msg(memcmp(g1, g2, ng * sizeof *g1) == 0 && memcmp(gx1, gx2, sizeof gx1) == 0,
+                          "mode %d: gradients from the tape differ", mode);
+        }
+        jg_net_tape_free(tape);
+    }
+    ck_assert_int_eq(jg_net_forward_tape(net, JG_NET_HESSIAN, N, x, NULL, NULL, NULL, &tape), JG_NET_OK);
+    ck_assert_int_eq(jg_net_set_tensor(net, "linears.6.bias", &b, 1), JG_NET_OK);
+    ck_assert_int_eq(jg_net_gradient_tape(net, tape, gu, gdu, gd2, g2, gx2), JG_NET_EINPUT);
+    ck_assert_msg(strstr(jg_net_errmsg(net), "make a new one") != NULL, "%s", jg_net_errmsg(net));
+    jg_net_tape_free(tape);
+    free(g1);
+    free(g2);
+    jg_net_free(net);
+}
+END_TEST
+
 /* The library without libtcc inside a shared object (tests/core_probe.c):
    jg_net_load runs the executor there, with PyTorch's numbers. */
 START_TEST(core_shared_object)
@@ -793,6 +838,7 @@ static Suite *suite(void)
     tcase_add_test(tc, introspection);
     tcase_add_test(tc, over_chosen_inputs);
     tcase_add_test(tc, set_tensor_shared);
+    tcase_add_test(tc, tape_gradients);
     tcase_add_test(tc, float_range);
     suite_add_tcase(s, tc);
     return s;

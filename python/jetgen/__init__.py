@@ -25,9 +25,9 @@ import os
 import numpy as np
 
 try:
-    from ._jetgen import Error, Net as _Net, oracle as _oracle_ext, version as __version__
+    from ._jetgen import Error, Net as _Net, buffer as _buffer, oracle as _oracle_ext, version as __version__
 except ImportError as _e:      # the source tree, not built: the exporter still works
-    _Net, _oracle_ext, _missing, __version__ = None, None, _e, None
+    _Net, _buffer, _oracle_ext, _missing, __version__ = None, None, None, _e, None
 
     class Error(RuntimeError):
         """jetgen's errors, with the library's message."""
@@ -104,8 +104,8 @@ class Net:
         return np.ascontiguousarray(x, dtype=self.dtype)
 
     def _out(self, out, k, shape):
-        if out is None or out[k] is None:
-            return np.empty(shape, dtype=self.dtype)
+        if out is None or out[k] is None:     # over a pooled buffer (_jetgen.c: no page faults a call)
+            return _buffer(int(np.prod(shape)) * self.dtype.itemsize).view(self.dtype).reshape(shape)
         a = out[k]
         if not isinstance(a, np.ndarray) or a.shape != shape or a.dtype != self.dtype \
                 or not a.flags.c_contiguous or not a.flags.writeable:
@@ -113,7 +113,7 @@ class Net:
                              % (k, self.dtype, shape))
         return a
 
-    def _run(self, mode, x, out, threads):
+    def _run(self, mode, x, out, threads, keep_tape=False):
         x = self._points(x)
         n = x.shape[0]
         shapes = _shapes(mode, n, self.n_out, self.n_in, self.n_over)
@@ -125,9 +125,21 @@ class Net:
         t = threads if threads is not None else self.threads if self.threads is not None else _default_threads()
         if int(t) < 1:
             raise ValueError("threads=%r: at least 1" % (t,))
-        self._net.run(mode, n, x, res[0], res[1] if len(res) > 1 else None, res[2] if len(res) > 2 else None,
-                      int(t))
+        tape = self._net.run(mode, n, x, res[0], res[1] if len(res) > 1 else None,
+                             res[2] if len(res) > 2 else None, int(t), keep_tape)
+        if keep_tape:
+            return tuple(res), tape
         return res[0] if mode == 0 else tuple(res)
+
+    def taped(self, mode, x, out=None, threads=None):
+        """(the results of mode at x, as a tuple; the forward's tape): one
+        forward a training step, gradient(..., tape=) reads the tape instead
+        of computing the forward again (include/jetgen.h, jg_net_forward_tape;
+        the tape's memory is jg_net_tape_bytes). float64 only; set_tensor
+        makes the tape stale (gradient refuses it)."""
+        if mode not in _MODES:
+            raise ValueError("mode %r: one of %s" % (mode, ", ".join(_MODES)))
+        return self._run(_MODES[mode], x, out, threads, keep_tape=True)
 
     def eval(self, x, out=None, threads=None):
         """u (n, out) at the points x (n, n_in)."""
@@ -154,14 +166,15 @@ class Net:
         gradient array of `gradient` lays them out."""
         return self._net.tensors()
 
-    def gradient(self, mode, x, gu=None, gdu=None, gd2=None, wrt_x=False, threads=None):
+    def gradient(self, mode, x, gu=None, gdu=None, gd2=None, wrt_x=False, threads=None, tape=None):
         """The gradients of L = sum(gu u) + sum(gdu du) + sum(gd2 d2) for the
         results of mode ("eval", "jacobian", "hessian", "hessian_diag",
         "laplacian") at x: a dict {tensor name: gradient in the tensor's
         shape as a flat array}, and with wrt_x, (that dict, dL/dx). The
         cotangents have the shapes of the results; None means zeros.
         float64 only; the points are split over `threads` threads as for
-        the results."""
+        the results. With tape (from taped(mode, x)), the forward is read
+        from it, not computed again."""
         if mode not in _MODES and mode not in _MODES.values():
             raise ValueError("mode %r: one of %s" % (mode, ", ".join(_MODES)))
         m = _MODES[mode] if isinstance(mode, str) else int(mode)
@@ -189,7 +202,7 @@ class Net:
         gx = np.empty((n, self.n_in), dtype=np.float64) if wrt_x else None
         t = threads if threads is not None else self.threads if self.threads is not None else _default_threads()
         self._net.gradient(m, n, x, cot(gu, 0, n * self.n_out), cot(gdu, 1, n * self.n_out * self.n_in),
-                           cot(gd2, 2, n * self.n_out * per2) if per2 else None, grad, gx, int(t))
+                           cot(gd2, 2, n * self.n_out * per2) if per2 else None, grad, gx, int(t), tape)
         out = {name: grad[off:off + c] for name, c, off in tensors}
         return (out, gx) if wrt_x else out
 

@@ -67,18 +67,63 @@ static size_t per_output2(jg_net *net, int mode)
 
 /* ---- threads ---- */
 
+/* The n points as up to `threads` contiguous runs of at least 16 points
+   (fewer runs for few points): run t is [at[t], at[t + 1]). Their number. */
+static size_t split(size_t n, int threads, size_t at[MAX_THREADS + 1])
+{
+    size_t t, nt = threads < 1 ? 1 : threads > MAX_THREADS ? MAX_THREADS : (size_t)threads;
+    if (n / 16 < nt)
+        nt = n / 16 > 0 ? n / 16 : 1;
+    at[0] = 0;
+    for (t = 0; t < nt; t++)
+        at[t + 1] = at[t] + n / nt + (t < n % nt ? 1 : 0);
+    return nt;
+}
+
+/* Runs job(arg + t * size) for t < nt, each in a thread of its own but the
+   first, which the calling thread does (and any a thread could not be
+   made for). */
+static void in_threads(void *(*job)(void *), void *arg, size_t size, size_t nt)
+{
+    pthread_t tid[MAX_THREADS];
+    int started[MAX_THREADS];
+    size_t t;
+    for (t = 1; t < nt; t++)
+        started[t] = pthread_create(&tid[t], NULL, job, (char *)arg + t * size) == 0;
+    job(arg);
+    for (t = 1; t < nt; t++) {
+        if (started[t])
+            pthread_join(tid[t], NULL);
+        else
+            job((char *)arg + t * size);
+    }
+}
+
+/* The forward tapes of one call's runs of points (a capsule's). */
+typedef struct tapes {
+    size_t nt, at[MAX_THREADS + 1];
+    int mode;
+    jg_net_tape *t[MAX_THREADS];
+    PyObject *owner;            /* the Net (a reference): the tapes are its */
+} tapes;
+
 typedef struct chunk {
     jg_net *net;
     int precision, mode, rc;
     size_t n;
     const char *x;
     char *u, *du, *d2;
+    jg_net_tape **tape;         /* or NULL: no tape kept */
 } chunk;
 
 static void *run_chunk(void *arg)
 {
     chunk *c = (chunk *)arg;
-    if (c->precision == JG_NET_FLOAT)
+    if (c->tape != NULL)
+        c->rc = jg_net_forward_tape(c->net, c->mode, c->n, (const double *)(const void *)c->x,
+                                    (double *)(void *)c->u, (double *)(void *)c->du, (double *)(void *)c->d2,
+                                    c->tape);
+    else if (c->precision == JG_NET_FLOAT)
         c->rc = jg_net_run_float(c->net, c->mode, c->n, (const float *)(const void *)c->x,
                                  (float *)(void *)c->u, (float *)(void *)c->du, (float *)(void *)c->d2);
     else
@@ -87,44 +132,36 @@ static void *run_chunk(void *arg)
     return NULL;
 }
 
-/* The n points in up to `threads` contiguous runs (at least 16 points
-   each), in threads; the first run in the calling thread. The status of
-   the first failure, or JG_NET_OK. */
+/* The n points over up to `threads` threads (split); with tp, each run
+   keeps its forward's tape in tp. The status of the first failure, or
+   JG_NET_OK. */
 static int run_threads(jg_net *net, int precision, int mode, int threads, size_t n, const char *x, char *u,
-                       char *du, char *d2)
+                       char *du, char *d2, tapes *tp)
 {
     const size_t real = precision == JG_NET_FLOAT ? sizeof(float) : sizeof(double);
     const size_t n_in = jg_net_n_in(net), n_out = jg_net_n_out(net);
     const size_t per2 = per_output2(net, mode);
     chunk c[MAX_THREADS];
-    pthread_t tid[MAX_THREADS];
-    int started[MAX_THREADS];
-    size_t t, nt = threads < 1 ? 1 : threads > MAX_THREADS ? MAX_THREADS : (size_t)threads, at = 0;
+    size_t at[MAX_THREADS + 1], t, nt = split(n, threads, at);
     int rc = JG_NET_OK;
-    if (n / 16 < nt)
-        nt = n / 16 > 0 ? n / 16 : 1;
     for (t = 0; t < nt; t++) {
-        const size_t len = n / nt + (t < n % nt ? 1 : 0);
         c[t].net = net;
         c[t].precision = precision;
         c[t].mode = mode;
         c[t].rc = JG_NET_OK;
-        c[t].n = len;
-        c[t].x = x + at * n_in * real;
-        c[t].u = u != NULL ? u + at * n_out * real : NULL;
-        c[t].du = du != NULL ? du + at * n_out * n_in * real : NULL;
-        c[t].d2 = d2 != NULL ? d2 + at * n_out * per2 * real : NULL;
-        at += len;
+        c[t].n = at[t + 1] - at[t];
+        c[t].x = x + at[t] * n_in * real;
+        c[t].u = u != NULL ? u + at[t] * n_out * real : NULL;
+        c[t].du = du != NULL ? du + at[t] * n_out * n_in * real : NULL;
+        c[t].d2 = d2 != NULL ? d2 + at[t] * n_out * per2 * real : NULL;
+        c[t].tape = tp != NULL ? &tp->t[t] : NULL;
     }
-    for (t = 1; t < nt; t++)
-        started[t] = pthread_create(&tid[t], NULL, run_chunk, &c[t]) == 0;
-    run_chunk(&c[0]);
-    for (t = 1; t < nt; t++) {
-        if (started[t])
-            pthread_join(tid[t], NULL);
-        else
-            run_chunk(&c[t]);       /* no thread: done here */
+    if (tp != NULL) {
+        tp->nt = nt;
+        tp->mode = mode;
+        memcpy(tp->at, at, sizeof at);
     }
+    in_threads(run_chunk, c, sizeof c[0], nt);
     for (t = 0; t < nt; t++)
         if (c[t].rc != JG_NET_OK && rc == JG_NET_OK)
             rc = c[t].rc;
@@ -247,17 +284,48 @@ static int check_overlap(const span *s, size_t n)
     return 1;
 }
 
+/* ---- tapes: one forward a training step ---- */
+
+static void tapes_free(PyObject *capsule)
+{
+    tapes *tp = (tapes *)PyCapsule_GetPointer(capsule, "jetgen.tape");
+    size_t t;
+    if (tp == NULL)
+        return;
+    for (t = 0; t < tp->nt; t++)
+        jg_net_tape_free(tp->t[t]);
+    Py_XDECREF(tp->owner);
+    free(tp);
+}
+
+/* The tapes of capsule o, made by self's run: NULL with TypeError else. */
+static const tapes *tapes_of(net_object *self, PyObject *o, int mode, size_t n)
+{
+    const tapes *tp = PyCapsule_IsValid(o, "jetgen.tape") ? (const tapes *)PyCapsule_GetPointer(o, "jetgen.tape")
+                                                        : NULL;
+    if (tp == NULL || tp->owner != (PyObject *)self || tp->mode != mode || tp->at[tp->nt] != n) {
+        PyErr_SetString(PyExc_TypeError, "tape: not the tape of this net's forward in this mode at these points");
+        return NULL;
+    }
+    return tp;
+}
+
 /* run(mode, n, x, u, du, d2, threads): the results of mode at the n points
    x into u, du and d2 (each None or an array of the mode's size). */
 static PyObject *net_run(net_object *self, PyObject *args)
 {
-    PyObject *xo, *uo, *duo, *d2o;
+    PyObject *xo, *uo, *duo, *d2o, *capsule = NULL;
     Py_ssize_t n_arg;
-    int mode, threads, rc;
+    int mode, threads, rc, keep = 0;
     size_t n, n_in, n_out, per2;
     char *x, *u, *du, *d2;
-    if (!ready(self) || !PyArg_ParseTuple(args, "inOOOOi", &mode, &n_arg, &xo, &uo, &duo, &d2o, &threads))
+    tapes *tp = NULL;
+    if (!ready(self) || !PyArg_ParseTuple(args, "inOOOOi|p", &mode, &n_arg, &xo, &uo, &duo, &d2o, &threads, &keep))
         return NULL;
+    if (keep && self->precision != JG_NET_DOUBLE) {
+        PyErr_SetString(jetgen_error, "a tape is kept in float64: load the network in float64");
+        return NULL;
+    }
     if (mode < JG_NET_EVAL || mode > JG_NET_LAPLACIAN || n_arg < 0) {
         PyErr_SetString(PyExc_ValueError, "run: bad mode or point count");
         return NULL;
@@ -279,20 +347,37 @@ static PyObject *net_run(net_object *self, PyObject *args)
         if (!check_overlap(s, 4))
             return NULL;
     }
-    if (n == 0)
+    if (keep) {
+        tp = (tapes *)calloc(1, sizeof *tp);
+        capsule = tp != NULL ? PyCapsule_New(tp, "jetgen.tape", tapes_free) : NULL;
+        if (capsule == NULL) {
+            free(tp);
+            return PyErr_NoMemory();
+        }
+        Py_INCREF(self);
+        tp->owner = (PyObject *)self;
+        tp->mode = mode;
+    }
+    if (n == 0) {
+        if (capsule != NULL)
+            return capsule;
         Py_RETURN_NONE;
+    }
     Py_BEGIN_ALLOW_THREADS
     pthread_rwlock_rdlock(&self->lock);
     rc = run_threads(self->net, self->precision, mode, threads, n, x, mode >= 0 ? u : NULL,
-                     mode >= JG_NET_JACOBIAN ? du : NULL, mode >= JG_NET_HESSIAN ? d2 : NULL);
+                     mode >= JG_NET_JACOBIAN ? du : NULL, mode >= JG_NET_HESSIAN ? d2 : NULL, tp);
     pthread_rwlock_unlock(&self->lock);
     Py_END_ALLOW_THREADS
-    if (rc == JG_NET_ENOMEM)
-        return PyErr_NoMemory();
     if (rc != JG_NET_OK) {
+        Py_XDECREF(capsule);
+        if (rc == JG_NET_ENOMEM)
+            return PyErr_NoMemory();
         PyErr_SetString(jetgen_error, "the network could not be evaluated");
         return NULL;
     }
+    if (capsule != NULL)
+        return capsule;
     Py_RETURN_NONE;
 }
 
@@ -331,55 +416,54 @@ typedef struct grad_chunk {
     size_t n;
     const double *x, *gu, *gdu, *gd2;
     double *grad, *gx;
+    const jg_net_tape *tape;    /* the run's forward, or NULL: computed again */
 } grad_chunk;
 
 static void *grad_run(void *arg)
 {
     grad_chunk *c = (grad_chunk *)arg;
-    c->rc = jg_net_gradient(c->net, c->mode, c->n, c->x, c->gu, c->gdu, c->gd2, c->grad, c->gx);
+    c->rc = c->tape != NULL ? jg_net_gradient_tape(c->net, c->tape, c->gu, c->gdu, c->gd2, c->grad, c->gx)
+          : jg_net_gradient(c->net, c->mode, c->n, c->x, c->gu, c->gdu, c->gd2, c->grad, c->gx);
     return NULL;
 }
 
-/* jg_net_gradient over up to `threads` contiguous runs of the points (at
-   least 16 each), the gradients summed into grad. */
+/* jg_net_gradient over up to `threads` runs of the points (split; with
+   tp, the runs of its forward, from their tapes), the gradients summed
+   into grad. */
 static int gradient_threads(jg_net *net, int mode, int threads, size_t n, const double *x, const double *gu,
-                            const double *gdu, const double *gd2, double *grad, double *gx)
+                            const double *gdu, const double *gd2, double *grad, double *gx, const tapes *tp)
 {
     const size_t n_in = jg_net_n_in(net), n_out = jg_net_n_out(net), ng = jg_net_n_grad(net);
     const size_t per2 = per_output2(net, mode);
     grad_chunk c[MAX_THREADS];
-    pthread_t tid[MAX_THREADS];
-    int started[MAX_THREADS];
     double *extra = NULL;
-    size_t t, k, nt = threads < 1 ? 1 : threads > MAX_THREADS ? MAX_THREADS : (size_t)threads, at = 0;
+    size_t at[MAX_THREADS + 1], t, k, nt;
     int rc = JG_NET_OK;
-    if (n / 16 < nt)
-        nt = n / 16 > 0 ? n / 16 : 1;
-    if (nt > 1 && (extra = (double *)malloc((nt - 1) * (ng > 0 ? ng : 1) * sizeof *extra)) == NULL)
-        nt = 1;
+    if (tp != NULL) {
+        nt = tp->nt;
+        memcpy(at, tp->at, sizeof at);
+    } else {
+        nt = split(n, threads, at);
+    }
+    if (nt > 1 && (extra = (double *)malloc((nt - 1) * (ng > 0 ? ng : 1) * sizeof *extra)) == NULL) {
+        if (tp != NULL)
+            return JG_NET_ENOMEM;
+        nt = split(n, 1, at);
+    }
     for (t = 0; t < nt; t++) {
-        const size_t len = n / nt + (t < n % nt ? 1 : 0);
         c[t].net = net;
         c[t].mode = mode;
         c[t].rc = JG_NET_OK;
-        c[t].n = len;
-        c[t].x = x + at * n_in;
-        c[t].gu = gu != NULL ? gu + at * n_out : NULL;
-        c[t].gdu = gdu != NULL ? gdu + at * n_out * n_in : NULL;
-        c[t].gd2 = gd2 != NULL ? gd2 + at * n_out * per2 : NULL;
+        c[t].n = at[t + 1] - at[t];
+        c[t].x = x + at[t] * n_in;
+        c[t].gu = gu != NULL ? gu + at[t] * n_out : NULL;
+        c[t].gdu = gdu != NULL ? gdu + at[t] * n_out * n_in : NULL;
+        c[t].gd2 = gd2 != NULL ? gd2 + at[t] * n_out * per2 : NULL;
         c[t].grad = t == 0 ? grad : extra + (t - 1) * ng;
-        c[t].gx = gx != NULL ? gx + at * n_in : NULL;
-        at += len;
+        c[t].gx = gx != NULL ? gx + at[t] * n_in : NULL;
+        c[t].tape = tp != NULL ? tp->t[t] : NULL;
     }
-    for (t = 1; t < nt; t++)
-        started[t] = pthread_create(&tid[t], NULL, grad_run, &c[t]) == 0;
-    grad_run(&c[0]);
-    for (t = 1; t < nt; t++) {
-        if (started[t])
-            pthread_join(tid[t], NULL);
-        else
-            grad_run(&c[t]);
-    }
+    in_threads(grad_run, c, sizeof c[0], nt);
     for (t = 0; t < nt; t++) {
         if (c[t].rc != JG_NET_OK && rc == JG_NET_OK)
             rc = c[t].rc;
@@ -406,13 +490,14 @@ static size_t n_grad_of(net_object *self)
    None); cotangents None mean zeros. float64 handles only. */
 static PyObject *net_gradient(net_object *self, PyObject *args)
 {
-    PyObject *xo, *guo, *gduo, *gd2o, *gpo, *gxo;
+    PyObject *xo, *guo, *gduo, *gd2o, *gpo, *gxo, *tape = Py_None;
     Py_ssize_t n_arg;
     int mode, rc, threads;
     size_t n, n_in, n_out, per2, ng;
     char *x, *gu, *gdu, *gd2, *gp, *gx;
-    if (!ready(self) || !PyArg_ParseTuple(args, "inOOOOOOi", &mode, &n_arg, &xo, &guo, &gduo, &gd2o, &gpo, &gxo,
-                                          &threads))
+    const tapes *tp = NULL;
+    if (!ready(self) || !PyArg_ParseTuple(args, "inOOOOOOi|O", &mode, &n_arg, &xo, &guo, &gduo, &gd2o, &gpo, &gxo,
+                                          &threads, &tape))
         return NULL;
     if (self->precision != JG_NET_DOUBLE) {
         PyErr_SetString(jetgen_error, "gradients are computed in float64: load the network in float64");
@@ -423,6 +508,8 @@ static PyObject *net_gradient(net_object *self, PyObject *args)
         return NULL;
     }
     n = (size_t)n_arg;
+    if (tape != Py_None && (tp = tapes_of(self, tape, mode, n)) == NULL)
+        return NULL;
     n_in = jg_net_n_in(self->net);
     n_out = jg_net_n_out(self->net);
     per2 = per_output2(self->net, mode);
@@ -447,13 +534,14 @@ static PyObject *net_gradient(net_object *self, PyObject *args)
     rc = gradient_threads(self->net, mode, threads, n, (const double *)(void *)x, (const double *)(void *)gu,
                           mode >= JG_NET_JACOBIAN ? (const double *)(void *)gdu : NULL,
                           mode >= JG_NET_HESSIAN ? (const double *)(void *)gd2 : NULL, (double *)(void *)gp,
-                          (double *)(void *)gx);
+                          (double *)(void *)gx, tp);
     pthread_rwlock_unlock(&self->lock);
     Py_END_ALLOW_THREADS
     if (rc == JG_NET_ENOMEM)
         return PyErr_NoMemory();
     if (rc != JG_NET_OK) {
-        PyErr_SetString(jetgen_error, "the gradients could not be computed");
+        PyErr_SetString(jetgen_error, tp != NULL ? "the tape holds the numbers of weights set_tensor has changed "
+                                                   "since: run the forward again" : "the gradients could not be computed");
         return NULL;
     }
     Py_RETURN_NONE;
@@ -529,6 +617,91 @@ static PyObject *net_info(net_object *self, PyObject *unused)
                       jg_net_weights_path(self->net) != NULL ? jg_net_weights_path(self->net) : "",
                       "n_params", (Py_ssize_t)jg_net_n_params(self->net));
     return d;
+}
+
+/* ---- result buffers ----
+   Fresh arrays of many megabytes cost the kernel's page faults and zeroing
+   at every call (more than the network's work, for u, du, d2u of the
+   reference network at 10,000 points). Results are numpy arrays over
+   buffers of this pool: when the last array, tensor or view over a buffer
+   is gone, Python frees its capsule, whose destructor puts the buffer back
+   for a later call. No reference count is looked at: the buffer returns
+   only when nothing can reach it. At most POOL_KEEP buffers wait, 64-byte
+   aligned; a buffer is reused for a request of at least half its size; when
+   POOL_KEEP wait, the one that waited longest is freed. */
+
+#define POOL_KEEP 6
+
+static struct {
+    pthread_mutex_t lock;
+    void *block[POOL_KEEP];
+    size_t bytes[POOL_KEEP];
+    size_t n;
+} pool = {PTHREAD_MUTEX_INITIALIZER, {NULL}, {0}, 0};
+
+static void pool_put(PyObject *capsule)
+{
+    void *b = PyCapsule_GetPointer(capsule, "jetgen.buffer");
+    size_t bytes = (size_t)PyCapsule_GetContext(capsule);
+    void *gone = NULL;
+    if (b == NULL)
+        return;
+    pthread_mutex_lock(&pool.lock);
+    if (pool.n == POOL_KEEP) {          /* full: the one that waited longest goes */
+        gone = pool.block[0];
+        memmove(pool.block, pool.block + 1, (POOL_KEEP - 1) * sizeof pool.block[0]);
+        memmove(pool.bytes, pool.bytes + 1, (POOL_KEEP - 1) * sizeof pool.bytes[0]);
+        pool.n--;
+    }
+    pool.block[pool.n] = b;
+    pool.bytes[pool.n++] = bytes;
+    pthread_mutex_unlock(&pool.lock);
+    free(gone);
+}
+
+/* buffer(nbytes): a writeable uint8 array of nbytes (64-byte aligned)
+   over a buffer of the pool, or a new one. */
+static PyObject *module_buffer(PyObject *unused, PyObject *args)
+{
+    Py_ssize_t n;
+    size_t bytes, k, best = SIZE_MAX;
+    void *b = NULL;
+    PyObject *capsule, *arr;
+    npy_intp dims[1];
+    (void)unused;
+    if (!PyArg_ParseTuple(args, "n", &n) || n < 0)
+        return n < 0 ? (PyErr_SetString(PyExc_ValueError, "buffer: a negative size"), NULL) : NULL;
+    bytes = (size_t)n > 0 ? (size_t)n : 1;
+    pthread_mutex_lock(&pool.lock);
+    for (k = 0; k < pool.n; k++)
+        if (pool.bytes[k] >= bytes && pool.bytes[k] / 2 <= bytes && (best == SIZE_MAX || pool.bytes[k] < pool.bytes[best]))
+            best = k;
+    if (best != SIZE_MAX) {
+        b = pool.block[best];
+        bytes = pool.bytes[best];
+        memmove(pool.block + best, pool.block + best + 1, (pool.n - best - 1) * sizeof pool.block[0]);
+        memmove(pool.bytes + best, pool.bytes + best + 1, (pool.n - best - 1) * sizeof pool.bytes[0]);
+        pool.n--;
+    }
+    pthread_mutex_unlock(&pool.lock);
+    if (b == NULL && posix_memalign(&b, 64, bytes) != 0)
+        return PyErr_NoMemory();
+    capsule = PyCapsule_New(b, "jetgen.buffer", pool_put);
+    if (capsule == NULL || PyCapsule_SetContext(capsule, (void *)bytes) != 0) {
+        if (capsule == NULL)
+            free(b);
+        Py_XDECREF(capsule);
+        return NULL;
+    }
+    dims[0] = n;
+    arr = PyArray_SimpleNewFromData(1, dims, NPY_UINT8, b);
+    if (arr == NULL || PyArray_SetBaseObject((PyArrayObject *)arr, capsule) != 0) {
+        Py_XDECREF(arr);
+        if (arr == NULL)
+            Py_DECREF(capsule);
+        return NULL;
+    }
+    return arr;
 }
 
 /* oracle(spec, x): u, du, d2u of the spec's network at the points x
@@ -620,17 +793,38 @@ done:
 }
 
 static PyMethodDef module_methods[] = {
+    {"buffer", module_buffer, METH_VARARGS, "buffer(nbytes): a uint8 array over a pooled, reusable buffer"},
     {"oracle", module_oracle, METH_VARARGS,
      "oracle(spec, x): (u, du, d2u) in long double, rounded: verify's reference"},
     {NULL, NULL, 0, NULL}
 };
 
+/* tape_bytes(mode, n): the memory of a forward's tape at n points. */
+static PyObject *net_tape_bytes(net_object *self, PyObject *args)
+{
+    int mode;
+    Py_ssize_t n;
+    size_t b;
+    if (!ready(self) || !PyArg_ParseTuple(args, "in", &mode, &n))
+        return NULL;
+    if (mode < JG_NET_EVAL || mode > JG_NET_LAPLACIAN || n < 0) {
+        PyErr_SetString(PyExc_ValueError, "tape_bytes: bad mode or point count");
+        return NULL;
+    }
+    pthread_rwlock_rdlock(&self->lock);
+    b = jg_net_tape_bytes(self->net, mode, (size_t)n);
+    pthread_rwlock_unlock(&self->lock);
+    return PyLong_FromSize_t(b);
+}
+
 static PyMethodDef net_methods[] = {
-    {"run", (PyCFunction)net_run, METH_VARARGS, "run(mode, n, x, u, du, d2, threads): into the arrays"},
+    {"tape_bytes", (PyCFunction)net_tape_bytes, METH_VARARGS, "tape_bytes(mode, n): a forward tape's memory"},
+    {"run", (PyCFunction)net_run, METH_VARARGS,
+     "run(mode, n, x, u, du, d2, threads, keep_tape=False): into the arrays; with keep_tape, the forward's tape"},
     {"set_tensor", (PyCFunction)net_set_tensor, METH_VARARGS, "set_tensor(name, values): in place"},
     {"info", (PyCFunction)net_info, METH_NOARGS, "sizes, names and the rest, as a dict"},
     {"gradient", (PyCFunction)net_gradient, METH_VARARGS,
-     "gradient(mode, n, x, gu, gdu, gd2, grad, gx, threads): of sum(gu u + gdu du + gd2 d2)"},
+     "gradient(mode, n, x, gu, gdu, gd2, grad, gx, threads, tape=None): of sum(gu u + gdu du + gd2 d2)"},
     {"tensors", (PyCFunction)net_tensors, METH_NOARGS, "((name, count, offset), ...) of the gradients"},
     {NULL, NULL, 0, NULL}
 };

@@ -57,6 +57,11 @@ from torch import nn
 from . import Error, from_torch
 
 _OUTPUTS = {"eval": 1, "jacobian": 2, "hessian": 3, "hessian_diag": 3, "laplacian": 3}
+_MODE_NUMBERS = {"eval": 0, "jacobian": 1, "hessian": 2, "hessian_diag": 3, "laplacian": 4}
+
+# The largest forward tape a call keeps for its backward (Net.taped); above
+# it the backward computes the forward again, tile by tile in the caches.
+TAPE_BYTES = 16 << 20
 
 
 class Jet:
@@ -227,7 +232,13 @@ class Jet:
         with self._lock:
             self._current()
             params = [p for _, p in self.params]
-        out = _JetFunction.apply(self, x, *params)
+        # a forward that a backward may follow keeps its tape (one forward a
+        # step: the backward reads it instead of computing the forward
+        # again) when the tape is small enough to stay in the caches: a
+        # larger one costs more memory traffic than the forward it saves
+        taped = torch.is_grad_enabled() and (x.requires_grad or any(p.requires_grad for p in params)) \
+            and self.net._net.tape_bytes(_MODE_NUMBERS[self.mode], x.shape[0]) <= TAPE_BYTES
+        out = _JetFunction.apply(self, taped, x, *params)
         return out[0] if len(out) == 1 else out
 
 
@@ -353,20 +364,24 @@ class _JetFunction(torch.autograd.Function):
     numbers, whatever the module holds by then."""
 
     @staticmethod
-    def forward(ctx, jet, x, *params):
+    def forward(ctx, jet, taped, x, *params):
         xs = x.detach().to(device="cpu", dtype=torch.float64, copy=True).numpy()
+        tape = None
         with jet._lock:
             jet._check()
             values = jet._snapshot()
             jet._load(values)
-            res = getattr(jet.net, "eval" if jet.mode == "eval" else jet.mode)(xs)
-        if jet.mode == "eval":
-            res = (res,)
+            if taped:
+                res, tape = jet.net.taped(jet.mode, xs)
+            else:
+                res = getattr(jet.net, "eval" if jet.mode == "eval" else jet.mode)(xs)
+                res = res if isinstance(res, tuple) else (res,)
         ctx.set_materialize_grads(False)    # an unused result's cotangent is None, not zeros to read
         ctx.save_for_backward(x, *params)
         ctx.jet = jet
         ctx.xs = xs
         ctx.values = values
+        ctx.tape = tape
         ctx.dtype = x.dtype
         ctx.device = x.device
         return tuple(torch.from_numpy(r).to(dtype=x.dtype, device=x.device) for r in res)
@@ -390,16 +405,24 @@ class _JetFunction(torch.autograd.Function):
         cot = [None if g is None else g.detach().to(torch.float64).cpu().numpy() for g in grads]
         while len(cot) < 3:
             cot.append(None)
-        want_x = ctx.needs_input_grad[1]
+        want_x = ctx.needs_input_grad[2]
         with jet._lock:         # the forward's weights, whatever calls came between
             if jet._loaded is not ctx.values:
                 jet._load(ctx.values)
-            got = jet.net.gradient(jet.mode, ctx.xs, gu=cot[0], gdu=cot[1], gd2=cot[2], wrt_x=want_x)
+            got = None
+            if ctx.tape is not None:
+                try:
+                    got = jet.net.gradient(jet.mode, ctx.xs, gu=cot[0], gdu=cot[1], gd2=cot[2], wrt_x=want_x,
+                                           tape=ctx.tape)
+                except Error:   # set_tensor came between (other weights, then these again): no tape
+                    got = None
+            if got is None:
+                got = jet.net.gradient(jet.mode, ctx.xs, gu=cot[0], gdu=cot[1], gd2=cot[2], wrt_x=want_x)
         gp, gx = got if want_x else (got, None)
-        out = [None, None if gx is None else torch.from_numpy(gx).to(dtype=ctx.dtype, device=ctx.device)]
+        out = [None, None, None if gx is None else torch.from_numpy(gx).to(dtype=ctx.dtype, device=ctx.device)]
         grads = {name: torch.from_numpy(np.array(gp[name])).reshape(p.shape)
                  for name, p in jet.params if name in jet._direct}
-        wanted = set(name for (name, _), need in zip(jet.params, ctx.needs_input_grad[2:]) if need)
+        wanted = set(name for (name, _), need in zip(jet.params, ctx.needs_input_grad[3:]) if need)
         derived = [d for d in jet._derived if wanted.intersection(d[1])]
         if derived:         # the chain rule through the tensors derived from parameters, by autograd
             with torch.enable_grad():
@@ -414,7 +437,7 @@ class _JetFunction(torch.autograd.Function):
                     for (name, _), g in zip(leaves, back):
                         if g is not None:
                             grads[name] = grads[name] + g if name in grads else g
-        for (name, p), need in zip(jet.params, ctx.needs_input_grad[2:]):
+        for (name, p), need in zip(jet.params, ctx.needs_input_grad[3:]):
             if not need:
                 out.append(None)
                 continue
