@@ -694,49 +694,20 @@ int jg_grad_forward(const jg_grad *g, int mode, size_t n, const double *x, doubl
     return 0;
 }
 
-int jg_grad_back(const jg_grad *g, int mode, size_t n, const double *tape, const double *gu, const double *gdu,
-                 const double *gd2, double *gp, double *gx)
+/* The reverse sweep of n points tile by tile: each tile's values read from
+   tape (jg_grad_back), or computed into a buffer of its own first
+   (jg_grad_run; u, du, d2 get the results when not NULL). 0, or -1. */
+static int sweep(const jg_grad *g, int mode, size_t n, const double *x, const double *tape, const double *gu,
+                 const double *gdu, const double *gd2, double *gp, double *gx, double *u, double *du, double *d2)
 {
     const jg_model *m = g->m;
-    const size_t tile_np = g->p->tile[mode], stride = tile_numbers(g), half = g->p->buf_at[g->p->n_work];
+    const size_t per2 = jg_plan_per_output2(m, (jg_mode)mode), tile_np = g->p->tile[mode];
+    const size_t half = g->p->buf_at[g->p->n_work], stride = tile_numbers(g), own = tape == NULL ? half : 0;
     double *space, *work;
     tile t;
     size_t p0, np, k = 0;
-    space = (double *)jg_malloc_n(half + g->scratch + 8, sizeof(double));
-    if (space == NULL)
-        return -1;
-    work = (double *)(void *)((unsigned char *)space + (64 - (size_t)space % 64) % 64);
-    if (g->n_params > 0)
-        memset(gp, 0, g->n_params * sizeof *gp);
-    if (gx != NULL)
-        memset(gx, 0, n * m->n_in * sizeof *gx);
-    tile_init(&t, g, mode, gp);
-    t.adj = work;
-    t.scratch = work + half;
-    for (p0 = 0; p0 < n; p0 += np, k++) {
-        np = n - p0 < tile_np ? n - p0 : tile_np;
-        t.np = np;
-        t.fwd = tape + k * stride;
-        memset(t.adj, 0, half * sizeof *t.adj);
-        tile_back(&t, p0, gu, gdu, gd2, gx);
-    }
-    jg_free(space);
-    return 0;
-}
-
-int jg_grad_run(const jg_grad *g, int mode, size_t n, const double *x, const double *gu,
-                const double *gdu, const double *gd2, double *gp, double *gx, double *u, double *du,
-                double *d2)
-{
-    const jg_plan *pl = g->p;
-    const jg_model *m = g->m;
-    const size_t per2 = jg_plan_per_output2(m, (jg_mode)mode), tile_np = pl->tile[mode];
-    const size_t half = pl->buf_at[pl->n_work];
-    double *space, *work;
-    tile t;
-    size_t p0, np;
     int overflow = 0;
-    space = (double *)jg_malloc_n(jg_mul(2, half, &overflow) + g->scratch + 8, sizeof(double));
+    space = (double *)jg_malloc_n(jg_mul(1 + (own > 0), half, &overflow) + g->scratch + 8, sizeof(double));
     if (space == NULL || overflow) {
         jg_free(space);
         return -1;
@@ -747,19 +718,36 @@ int jg_grad_run(const jg_grad *g, int mode, size_t n, const double *x, const dou
     if (gx != NULL)
         memset(gx, 0, n * m->n_in * sizeof *gx);
     tile_init(&t, g, mode, gp);
-    t.fwd = work;
-    t.adj = work + half;
-    t.scratch = work + 2 * half;
-    for (p0 = 0; p0 < n; p0 += np) {
+    t.adj = work + own;
+    t.scratch = work + own + half;
+    for (p0 = 0; p0 < n; p0 += np, k++) {
         np = n - p0 < tile_np ? n - p0 : tile_np;
         t.np = np;
-        jg_exec_tile_double(&g->x, mode, np, x + p0 * m->n_in, u != NULL ? u + p0 * m->n_out : NULL,
-                            du != NULL ? du + p0 * m->n_out * m->n_in : NULL,
-                            d2 != NULL ? d2 + p0 * m->n_out * per2 : NULL, work,
-                            u == NULL && du == NULL && d2 == NULL ? g->idle : NULL);
+        if (tape != NULL) {
+            t.fwd = tape + k * stride;
+        } else {
+            jg_exec_tile_double(&g->x, mode, np, x + p0 * m->n_in, u != NULL ? u + p0 * m->n_out : NULL,
+                                du != NULL ? du + p0 * m->n_out * m->n_in : NULL,
+                                d2 != NULL ? d2 + p0 * m->n_out * per2 : NULL, work,
+                                u == NULL && du == NULL && d2 == NULL ? g->idle : NULL);
+            t.fwd = work;
+        }
         memset(t.adj, 0, half * sizeof *t.adj);
         tile_back(&t, p0, gu, gdu, gd2, gx);
     }
     jg_free(space);
     return 0;
+}
+
+int jg_grad_back(const jg_grad *g, int mode, size_t n, const double *tape, const double *gu, const double *gdu,
+                 const double *gd2, double *gp, double *gx)
+{
+    return sweep(g, mode, n, NULL, tape, gu, gdu, gd2, gp, gx, NULL, NULL, NULL);
+}
+
+int jg_grad_run(const jg_grad *g, int mode, size_t n, const double *x, const double *gu,
+                const double *gdu, const double *gd2, double *gp, double *gx, double *u, double *du,
+                double *d2)
+{
+    return sweep(g, mode, n, x, NULL, gu, gdu, gd2, gp, gx, u, du, d2);
 }
