@@ -83,13 +83,33 @@ static int edge(int k)
                ? JG_NET_EINPUT : -2;
     case 19: return jg_parallel_hessian(NULL, JG_MODE_HESSIAN, 2, 2, 1, 1, x, u, du, d2u, 1, 1) == -1
                     ? JG_NET_EINPUT : -2;
+    case 20: net = open_example(JG_NET_DOUBLE); rc = jg_net_forward_tape(net, JG_NET_EVAL, 1, x, u, NULL, NULL, NULL);
+        break;
+    case 21: net = open_example(JG_NET_DOUBLE); rc = jg_net_gradient_tape(net, NULL, u, NULL, NULL, grad, NULL); break;
+    case 22: {      /* another handle's tape */
+        jg_net_tape *tape = NULL;
+        jg_net *other = open_example(JG_NET_DOUBLE);
+        net = open_example(JG_NET_DOUBLE);
+        ck_assert_int_eq(jg_net_forward_tape(other, JG_NET_EVAL, 1, x, u, NULL, NULL, &tape), JG_NET_OK);
+        rc = jg_net_gradient_tape(net, tape, u, NULL, NULL, grad, NULL);
+        jg_net_tape_free(tape);
+        jg_net_free(other);
+        break;
+    }
+    case 23: {      /* a float handle: tapes are in double */
+        jg_net_tape *tape = NULL;
+        net = open_example(JG_NET_FLOAT);
+        rc = jg_net_forward_tape(net, JG_NET_EVAL, 1, x, u, NULL, NULL, &tape);
+        ck_assert_ptr_null(tape);
+        break;
+    }
     default: break;
     }
     jg_net_free_text(text);
     jg_net_free(net);
     return rc;
 }
-#define N_EDGES 20
+#define N_EDGES 24
 
 /* In a debug build the call stops the program (the test expects SIGABRT);
    in a release build it returns JG_NET_EINPUT and the program goes on. */
