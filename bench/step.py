@@ -1,0 +1,184 @@
+"""step.py: a PINN training step through jetgen.torch.Jet against the
+route users write, side by side in one run (issue 22's three networks).
+
+  burgers    [2, 20 x 8, 1] tanh (Raissi's Burgers network): residual
+             u_t + u u_x - 0.01/pi u_xx; Jet in hessian_diag mode over x
+             only; the users' route: nested torch.autograd.grad (DeepXDE's)
+  poisson    [3, 64, 64, 64, 1] tanh: residual lap u + 1; Jet in laplacian
+             mode; the users' route: nested torch.autograd.grad, input by
+             input
+  reference  [1, 50, 50, 50, 501] tanh (Raissi's discrete-time
+             Allen-Cahn): residual u - 0.1 (0.0001 u_xx - 5 u^3 + 5 u) of
+             every output; Jet in hessian mode; the users' route: Raissi's
+             fwd_gradients (a dummy cotangent, twice)
+
+each at N = 1,000 and 10,000 points, in float64 and float32 (the module
+and points in that dtype; Jet computes in float64 and rounds once), one
+thread, loss = mean(r^2), then backward() to every parameter. Before a
+time is shown, Jet's parameter gradients are compared with the users'
+route's (normwise per tensor; float64: at most 1e-10).
+
+Beside each row: the floor, the multiply-adds of the step's dense
+products any method must do (the forward jets' channels through every
+layer, the weights' gradients, the adjoints of every layer's input but
+the first: activations not counted) at the FMA peak of one core
+(bench/peak.c) measured in the same run, and each method's fraction of
+it. Each method runs once to warm up, then the methods take turns for
+REPEAT rounds; medians. Run alone, from bench/step.sh: the machine is
+shared.
+"""
+
+import math
+import os
+import platform
+import sys
+
+import numpy as np
+import torch
+from torch import nn
+
+from jetgen.torch import Jet
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from train import fma_peak, median_times  # noqa: E402
+
+
+def mlp(widths):
+    layers = []
+    for a, b in zip(widths[:-2], widths[1:-1]):
+        layers += [nn.Linear(a, b), nn.Tanh()]
+    return nn.Sequential(*layers, nn.Linear(widths[-2], widths[-1]))
+
+
+class XT(nn.Module):
+    """forward(x, t), as PINN code writes Burgers' network."""
+
+    def __init__(self, widths):
+        super().__init__()
+        self.net = mlp(widths)
+
+    def forward(self, x, t):
+        return self.net(torch.cat([x, t], dim=1))
+
+
+# ---- the users' routes
+
+def burgers_user(model, x, t):
+    x = x.clone().requires_grad_(True)
+    t = t.clone().requires_grad_(True)
+    u = model(x, t)
+    u_x, u_t = torch.autograd.grad(u.sum(), (x, t), create_graph=True)
+    u_xx, = torch.autograd.grad(u_x.sum(), x, create_graph=True)
+    return ((u_t + u * u_x - 0.01 / math.pi * u_xx) ** 2).mean()
+
+
+def burgers_jet(jet, x, t):
+    u, du, d2 = jet(x, t)
+    return ((du[:, 0, 1] + u[:, 0] * du[:, 0, 0] - 0.01 / math.pi * d2[:, 0, 0]) ** 2).mean()
+
+
+def poisson_user(model, x):
+    x = x.clone().requires_grad_(True)
+    u = model(x)
+    g, = torch.autograd.grad(u.sum(), x, create_graph=True)
+    lap = sum(torch.autograd.grad(g[:, i].sum(), x, create_graph=True)[0][:, i] for i in range(x.shape[1]))
+    return ((lap + 1.0) ** 2).mean()
+
+
+def poisson_jet(jet, x):
+    u, du, lap = jet(x)
+    return ((lap[:, 0] + 1.0) ** 2).mean()
+
+
+def fwd_gradients(u, x):
+    """Raissi's forward-mode trick: du/dx of every column of u, (n, q)."""
+    v = torch.ones_like(u, requires_grad=True)
+    g, = torch.autograd.grad(u, x, v, create_graph=True)
+    d, = torch.autograd.grad(g, v, torch.ones_like(g), create_graph=True)
+    return d
+
+
+def reference_user(model, x):
+    x = x.clone().requires_grad_(True)
+    u = model(x)
+    u_x = fwd_gradients(u, x)
+    u_xx = fwd_gradients(u_x, x)
+    return ((u - 0.1 * (0.0001 * u_xx - 5 * u ** 3 + 5 * u)) ** 2).mean()
+
+
+def reference_jet(jet, x):
+    u, du, d2 = jet(x)
+    u_xx = d2[:, :, 0, 0]
+    return ((u - 0.1 * (0.0001 * u_xx - 5 * u ** 3 + 5 * u)) ** 2).mean()
+
+
+# ---- the floor
+
+def floor_fmas(widths, channels):
+    """Multiply-adds a point in the dense products of any method's step."""
+    sizes = [a * b for a, b in zip(widths[:-1], widths[1:])]
+    return channels * (2 * sum(sizes) + sum(sizes[1:]))
+
+
+CASES = [
+    # name, widths, Jet's mode and arguments, channels (value, first, second)
+    ("burgers", [2] + [20] * 8 + [1], dict(mode="hessian_diag", over=["x"]), 1 + 2 + 1),
+    ("poisson", [3, 64, 64, 64, 1], dict(mode="laplacian"), 1 + 3 + 1),
+    ("reference", [1, 50, 50, 50, 501], dict(mode="hessian"), 1 + 1 + 1),
+]
+REPEAT = 5
+
+
+def grads(model):
+    return [torch.zeros_like(p, dtype=torch.float64) if p.grad is None else p.grad.detach().double().clone()
+            for p in model.parameters()]
+
+
+def normwise(a, b):
+    n = b.abs().max().item()
+    return (a - b).abs().max().item() / n if n > 0 else (a - b).abs().max().item()
+
+
+def main():
+    torch.set_num_threads(1)
+    sizes = [int(v) for v in sys.argv[1:]] or [1000, 10000]
+    peak = fma_peak()
+    isa = "AVX-512" if "avx512f" in open("/proc/cpuinfo").read() else "AVX2"
+    model_name = [l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")][0]
+    print("machine: %s (%s), %s, one thread; FMA peak %.1f GFLOP/s (double, bench/peak.c, this run)"
+          % (model_name, isa, platform.python_version(), peak))
+    print("%-10s %-8s %6s  %12s %12s %6s  %10s %7s %7s  %s" % (
+        "network", "dtype", "N", "users us/pt", "Jet us/pt", "ratio", "floor", "users", "Jet", "grads"))
+    for name, widths, jet_args, channels in CASES:
+        for dtype in (torch.float64, torch.float32):
+            torch.manual_seed(0)
+            model = (XT(widths) if name == "burgers" else mlp(widths)).to(dtype)
+            jet = Jet(model, threads=1, **jet_args)
+            for N in sizes:
+                g = torch.Generator().manual_seed(1)
+                pts = torch.rand(N, widths[0], generator=g, dtype=torch.float64).to(dtype)
+                args = (pts[:, :1], pts[:, 1:]) if name == "burgers" else (pts,)
+                user = {"burgers": burgers_user, "poisson": poisson_user, "reference": reference_user}[name]
+                mine = {"burgers": burgers_jet, "poisson": poisson_jet, "reference": reference_jet}[name]
+
+                def by_user():
+                    model.zero_grad()
+                    user(model, *args).backward()
+                    return grads(model)
+
+                def by_jet():
+                    model.zero_grad()
+                    mine(jet, *args).backward()
+                    return grads(model)
+                (t_user, g_user), (t_jet, g_jet) = median_times([by_user, by_jet])
+                err = max(normwise(a, b) for a, b in zip(g_jet, g_user))
+                floor = 2.0 * floor_fmas(widths, channels) / (peak * 1e9)     # seconds a point
+                ok = err <= 1e-10 if dtype == torch.float64 else True
+                print("%-10s %-8s %6d  %12.2f %12.2f %5.2fx  %8.2f us %6.1f%% %6.1f%%  %.1e%s" % (
+                    name, str(dtype).replace("torch.", ""), N, t_user / N * 1e6, t_jet / N * 1e6,
+                    t_user / t_jet, floor * 1e6, 100 * floor * N / t_user, 100 * floor * N / t_jet, err,
+                    "" if ok else "  GRADIENTS DIFFER"), flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# step.sh: issue 22's training steps, jetgen.torch.Jet against the route
+# users write (bench/step.py), PyTorch on OpenBLAS as bench/train.sh gives
+# it. Installs what it needs and builds jetgen first. Run alone: the
+# machine is shared.
+#   bash bench/step.sh [N ...]        (default 1000 10000)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. tools/deps.sh
+jetgen_packages="$jetgen_packages python3-torch python3-numpy python3-dev libopenblas0-pthread"
+jetgen_deps
+jetgen_build
+jetgen_torch_footing
+export JETGEN="$PWD/build/jetgen" PYTHONPATH="$PWD/build/python"
+/usr/bin/python3 bench/step.py "$@"
