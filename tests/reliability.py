@@ -290,6 +290,10 @@ def overlap_and_shapes():
     refused(lambda: net.set_tensor("linears.0.weight", w.T), ValueError, ["shape (20, 2)", "(2, 20)"],
             "set_tensor with W.T")
     net.set_tensor("linears.0.weight", w)
+    # a tape of no points: zero gradients, not whatever the array held
+    res, tape = net.taped("eval", np.zeros((0, 2)))
+    g = net.gradient("eval", np.zeros((0, 2)), tape=tape)
+    check(all(not v.any() for v in g.values()), "the gradients of no points from a tape are not zero")
 
 
 def oracle_in_process():

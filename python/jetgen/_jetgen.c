@@ -439,6 +439,8 @@ static int gradient_threads(jg_net *net, int mode, int threads, size_t n, const 
     double *extra = NULL;
     size_t at[MAX_THREADS + 1], t, k, nt;
     int rc = JG_NET_OK;
+    if (tp != NULL && tp->nt == 0)
+        tp = NULL;          /* no points, no tape: the gradients are zeros */
     if (tp != NULL) {
         nt = tp->nt;
         memcpy(at, tp->at, sizeof at);
