@@ -131,6 +131,12 @@ class Net:
             return tuple(res), tape
         return res[0] if mode == 0 else tuple(res)
 
+    def tape_bytes(self, mode, n):
+        """The memory of taped(mode, x)'s tape at n points."""
+        if mode not in _MODES:
+            raise ValueError("mode %r: one of %s" % (mode, ", ".join(_MODES)))
+        return self._net.tape_bytes(_MODES[mode], int(n))
+
     def taped(self, mode, x, out=None, threads=None):
         """(the results of mode at x, as a tuple; the forward's tape): one
         forward a training step, gradient(..., tape=) reads the tape instead

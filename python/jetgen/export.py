@@ -277,20 +277,27 @@ def _points(n_in, domain, count, seed=20261129):
     return lo + (hi - lo) * torch.rand(count, n_in, generator=g, dtype=torch.float64)
 
 
+def _output_at(module, widths, output, X):
+    """The module's chosen output at the points X [n, n_in], its inputs cut
+    from X's columns as forward() takes them ((n, w), or (n,) for a flat
+    one)."""
+    parts, at = [], 0
+    for w in widths:
+        k = 1 if w is None else w
+        parts.append(X[:, at] if w is None else X[:, at:at + k])
+        at += k
+    out = module(*parts)
+    if isinstance(out, dict):
+        out = tuple(out.values())
+    if isinstance(out, (tuple, list)):
+        out = out[output or 0] if len(out) > 1 else out[0]
+    return out
+
+
 def _reference(module, widths, output, x):
     """u [n_out], du [n_out, n_in], d2u [n_out, n_in, n_in] of the module at x [n_in], by autograd."""
     def f(y):
-        parts, at = [], 0
-        for w in widths:
-            n = 1 if w is None else w
-            parts.append(y[at:at + n].reshape(1, n) if w is not None else y[at:at + 1])
-            at += n
-        out = module(*parts)
-        if isinstance(out, dict):
-            out = tuple(out.values())
-        if isinstance(out, (tuple, list)):
-            out = out[output or 0] if len(out) > 1 else out[0]
-        return out.reshape(-1)
+        return _output_at(module, widths, output, y.reshape(1, -1)).reshape(-1)
     u = f(x).detach()
     du = torch.autograd.functional.jacobian(f, x)
     d2u = torch.autograd.functional.jacobian(
@@ -313,16 +320,7 @@ def _references(module, widths, output, xs):
     X = xs.detach().clone().requires_grad_(True)
     try:
         with torch.enable_grad():
-            parts, at = [], 0
-            for w in widths:
-                k = 1 if w is None else w
-                parts.append(X[:, at] if w is None else X[:, at:at + k])
-                at += k
-            out = module(*parts)
-            if isinstance(out, dict):
-                out = tuple(out.values())
-            if isinstance(out, (tuple, list)):
-                out = out[output or 0] if len(out) > 1 else out[0]
+            out = _output_at(module, widths, output, X)
             if not isinstance(out, torch.Tensor) or out.dim() == 0 or out.shape[0] != n:
                 return None
             U = out.reshape(n, -1)

@@ -57,7 +57,6 @@ from torch import nn
 from . import Error, from_torch
 
 _OUTPUTS = {"eval": 1, "jacobian": 2, "hessian": 3, "hessian_diag": 3, "laplacian": 3}
-_MODE_NUMBERS = {"eval": 0, "jacobian": 1, "hessian": 2, "hessian_diag": 3, "laplacian": 4}
 
 # The largest forward tape a call keeps for its backward (Net.taped); above
 # it the backward computes the forward again, tile by tile in the caches.
@@ -237,7 +236,7 @@ class Jet:
         # again) when the tape is small enough to stay in the caches: a
         # larger one costs more memory traffic than the forward it saves
         taped = torch.is_grad_enabled() and (x.requires_grad or any(p.requires_grad for p in params)) \
-            and self.net._net.tape_bytes(_MODE_NUMBERS[self.mode], x.shape[0]) <= TAPE_BYTES
+            and self.net.tape_bytes(self.mode, x.shape[0]) <= TAPE_BYTES
         out = _JetFunction.apply(self, taped, x, *params)
         return out[0] if len(out) == 1 else out
 
