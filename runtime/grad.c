@@ -128,6 +128,42 @@ double jg_grad_act3(int act, double p, double q, double z)
     return 0.0;
 }
 
+/* The third derivative s''' of m values given s and s' (the activate_back
+   kernel's f3): from them for tanh and sigmoid, else by jg_grad_act3, one
+   function per activation of the list. */
+typedef void (*act3_fn)(size_t, double, double, const double *, const double *, const double *, double *);
+
+static void act3_of_tanh(size_t m, double p, double q, const double *z, const double *s0, const double *s1,
+                         double *s3)
+{
+    size_t k;
+    (void)p, (void)q, (void)z;
+    for (k = 0; k < m; k++)
+        s3[k] = -2.0 * s1[k] * (s1[k] - 2.0 * s0[k] * s0[k]);
+}
+
+static void act3_of_sigmoid(size_t m, double p, double q, const double *z, const double *s0, const double *s1,
+                            double *s3)
+{
+    size_t k;
+    (void)p, (void)q, (void)z;
+    for (k = 0; k < m; k++)
+        s3[k] = s1[k] * ((1.0 - 2.0 * s0[k]) * (1.0 - 2.0 * s0[k]) - 2.0 * s1[k]);
+}
+
+#define G_ACT3(name, np, p0, d0, p1, d1, pl, formula)                                                      \
+    static void act3_by_##name(size_t m, double p, double q, const double *z, const double *s0,            \
+                               const double *s1, double *s3)                                               \
+    {                                                                                                      \
+        size_t k;                                                                                          \
+        (void)s0, (void)s1;                                                                                \
+        for (k = 0; k < m; k++)                                                                            \
+            s3[k] = jg_grad_act3(G_##name, p, q, z[k]);                                                    \
+    }
+JG_ACTIVATIONS(G_ACT3)
+#define G_ACT3_ENTRY(name, np, p0, d0, p1, d1, pl, formula) act3_by_##name,
+static const act3_fn act3_by[G_NONE] = {JG_ACTIVATIONS(G_ACT3_ENTRY)};
+
 /* ---- the engine ---- */
 
 typedef struct tensor {
@@ -147,7 +183,9 @@ struct jg_grad {
     unsigned char *idle;        /* per step: 1 where the reverse sweep reads nothing it
                                    makes (a final dense layer's values): skipped when
                                    no results are asked for */
-    jg_kernel_fn dense_back;    /* the runtime's kernel */
+    jg_kernel_fn dense_back;    /* the runtime's kernels */
+    jg_kernel_fn activate_back;
+    act3_fn *act3;              /* per step: an activation's third derivative, or NULL */
     double **wp;                /* per layer: W (or B) in rows padded to ldw, for dense_back (owned) */
     size_t *ldw;
     size_t scratch;             /* numbers of a gradient nobody reads (a layer without a tensor) */
@@ -219,6 +257,7 @@ void jg_grad_free(jg_grad *g)
     jg_free(g->wp);
     jg_free(g->ldw);
     jg_free(g->act);
+    jg_free(g->act3);
     jg_free(g->idle);
     jg_free(g->arrays);
     jg_exec_free(&g->x);
@@ -285,20 +324,25 @@ jg_grad *jg_grad_new(const jg_model *m, jg_diag *d)
     g->w_at = (size_t *)jg_malloc_n(m->n_layers + 1, sizeof *g->w_at);
     g->b_at = (size_t *)jg_malloc_n(m->n_layers + 1, sizeof *g->b_at);
     g->act = (int *)jg_malloc_n(g->p->n_steps + 1, sizeof *g->act);
+    g->act3 = (act3_fn *)jg_malloc_n(g->p->n_steps + 1, sizeof *g->act3);
     g->wp = (double **)jg_malloc_n(m->n_layers + 1, sizeof *g->wp);
     g->ldw = (size_t *)jg_malloc_n(m->n_layers + 1, sizeof *g->ldw);
     if (g->wp != NULL)
         memset(g->wp, 0, (m->n_layers + 1) * sizeof *g->wp);
-    if (g->wp == NULL || g->ldw == NULL || g->arrays == NULL || g->tensors == NULL || g->w_at == NULL || g->b_at == NULL || g->act == NULL)
+    if (g->wp == NULL || g->ldw == NULL || g->arrays == NULL || g->tensors == NULL || g->w_at == NULL || g->b_at == NULL || g->act == NULL
+        || g->act3 == NULL)
         goto oom;
     for (k = 0; k < g->p->n_arrays; k++)
         g->arrays[k] = g->p->arrays[k].v;
     if (jg_exec_init(&g->x, g->p, jg_kernels_best(0), g->arrays) != 0)
         goto oom;
-    for (k = 0; k < JG_N_KERNELS; k++)
+    for (k = 0; k < JG_N_KERNELS; k++) {
         if (strcmp(g->x.ks->k[k].name, "dense_back") == 0)
             g->dense_back = g->x.ks->k[k].fn;
-    if (g->dense_back == NULL)
+        if (strcmp(g->x.ks->k[k].name, "activate_back") == 0)
+            g->activate_back = g->x.ks->k[k].fn;
+    }
+    if (g->dense_back == NULL || g->activate_back == NULL)
         goto oom;
     for (i = 0; i < m->n_layers; i++) {
         const jg_layer *l = &m->layers[i];
@@ -333,11 +377,14 @@ jg_grad *jg_grad_new(const jg_model *m, jg_diag *d)
     for (k = 0; k < g->p->n_steps; k++) {
         const jg_step *s = &g->p->steps[k];
         g->act[k] = -1;
+        g->act3[k] = NULL;
         if (s->op == JG_STEP_ACTIVATE) {
             int a;
             for (a = 0; a < G_NONE; a++)
-                if (strcmp(act_names[a], s->act->keyword) == 0)
+                if (strcmp(act_names[a], s->act->keyword) == 0) {
                     g->act[k] = a;
+                    g->act3[k] = a == G_tanh ? act3_of_tanh : a == G_sigmoid ? act3_of_sigmoid : act3_by[a];
+                }
         }
     }
     if (mark_idle(g) != 0)
@@ -436,76 +483,18 @@ static void dense_back(const tile *t, const jg_step *s, size_t layer)
           gb);
 }
 
-/* a = s(z), z kept at src2: z's adjoint from a's (then a's is spent). */
-static void activate_back(const tile *t, const jg_step *s, int act, jg_kernel_fn kernel)
+/* a = s(z), z kept at src2: z's adjoint from a's (then a's is spent), by
+   the runtime's activate_back kernel (templates/kernels.c), given the
+   activation's kernel and its third derivative f3. */
+static void activate_back(const tile *t, const jg_step *s, jg_kernel_fn kernel, act3_fn f3)
 {
     typedef void (*act_fn)(size_t, double, double, const double *, double *, double *, double *);
-    const act_fn f = (act_fn)kernel;
-    const size_t np = t->np, nx = t->n_x, n = s->n, lda = s->ld_src, ldz = s->ld2;
-    double *ab = buf(t, t->adj, s->src, s->off), *zb = buf(t, t->adj, s->src2, s->off2);
-    const double *z = fwd_buf(t, s->src2, s->off2);
-    double s0[64], s1[64], s2[64], s3[64];
-    size_t p, k0, k, i, j, c, m;
-    for (p = 0; p < np; p++)
-        for (k0 = 0; k0 < n; k0 += m) {
-#define AB(ch) (ab + ((ch) * np + p) * lda + k0)
-#define ZB(ch) (zb + ((ch) * np + p) * ldz + k0)
-#define Z(ch) (z + ((ch) * np + p) * ldz + k0)
-            m = n - k0 < 64 ? n - k0 : 64;
-            f(m, s->p, s->q, Z(0), s0, s1, s2);
-            for (k = 0; t->mode >= 2 && k < m; k++)     /* third derivatives, where second ones are */
-                s3[k] = act == G_tanh ? -2.0 * s1[k] * (s1[k] - 2.0 * s0[k] * s0[k])   /* from s and s1 */
-                      : act == G_sigmoid ? s1[k] * ((1.0 - 2.0 * s0[k]) * (1.0 - 2.0 * s0[k]) - 2.0 * s1[k])
-                      : jg_grad_act3(act, s->p, s->q, Z(0)[k]);
-            if (t->mode == 2) {
-                for (i = 0; i < nx; i++)
-                    for (j = i; j < nx; j++) {
-                        const size_t tt = pair(nx, i, j);
-                        const double *at = AB(tt), *zi = Z(1 + i), *zj = Z(1 + j), *zt = Z(tt);
-                        double *zbt = ZB(tt), *zbi = ZB(1 + i), *zbj = ZB(1 + j), *zb0 = ZB(0);
-                        for (k = 0; k < m; k++) {
-                            zbt[k] += s1[k] * at[k];
-                            zbi[k] += s2[k] * at[k] * zj[k];
-                            zbj[k] += s2[k] * at[k] * zi[k];
-                            zb0[k] += at[k] * (s3[k] * zi[k] * zj[k] + s2[k] * zt[k]);
-                        }
-                    }
-            } else if (t->mode == 3 || t->mode == 4) {
-                const size_t n2 = t->mode == 3 ? t->n_s : 1;
-                for (c = 0; c < n2; c++) {
-                    const double *at = AB(1 + nx + c), *zt = Z(1 + nx + c);
-                    double *zbt = ZB(1 + nx + c), *zb0 = ZB(0);
-                    const size_t first = t->mode == 3 ? c : 0, last = t->mode == 3 ? c + 1 : t->n_s;
-                    size_t e;
-                    for (k = 0; k < m; k++) {
-                        double sq = 0.0;
-                        zbt[k] += s1[k] * at[k];
-                        for (e = first; e < last; e++) {
-                            const size_t ch = 1 + (t->over != NULL ? t->over[e] : e);
-                            ZB(ch)[k] += 2.0 * s2[k] * at[k] * Z(ch)[k];
-                            sq += Z(ch)[k] * Z(ch)[k];
-                        }
-                        zb0[k] += at[k] * (s3[k] * sq + s2[k] * zt[k]);
-                    }
-                }
-            }
-            if (t->mode >= 1)
-                for (i = 0; i < nx; i++) {
-                    const double *ai = AB(1 + i), *zi = Z(1 + i);
-                    double *zbi = ZB(1 + i), *zb0 = ZB(0);
-                    for (k = 0; k < m; k++) {
-                        zbi[k] += s1[k] * ai[k];
-                        zb0[k] += s2[k] * ai[k] * zi[k];
-                    }
-                }
-            for (k = 0; k < m; k++)
-                ZB(0)[k] += s1[k] * AB(0)[k];
-            for (c = 0; c < t->nch; c++)        /* a's adjoint is spent */
-                memset(AB(c), 0, m * sizeof(double));
-#undef AB
-#undef ZB
-#undef Z
-        }
+    typedef void (*back_fn)(act_fn, act3_fn, double, double, size_t, size_t, size_t, const size_t *, int,
+                            size_t, size_t, const double *, double *, size_t, double *, size_t);
+    const back_fn back = (back_fn)t->g->activate_back;
+    back((act_fn)kernel, f3, s->p, s->q, s->n, t->n_x, t->n_s, t->over, t->mode, t->np, t->nch,
+         fwd_buf(t, s->src2, s->off2), buf(t, t->adj, s->src2, s->off2), s->ld2, buf(t, t->adj, s->src, s->off),
+         s->ld_src);
 }
 
 /* a = mul z + add, z kept at src2. */
@@ -618,7 +607,7 @@ static void tile_back(const tile *t, size_t p0, const double *gu, const double *
             dense_back(t, s, s->layer);
             break;
         case JG_STEP_ACTIVATE:
-            activate_back(t, s, g->act[k], g->x.act[k]);
+            activate_back(t, s, g->x.act[k], g->act3[k]);
             break;
         case JG_STEP_SCALE:
             scale_back(t, s, s->layer);

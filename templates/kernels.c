@@ -193,6 +193,15 @@ MODEL__API void model__activate(model__fn f, double p, double q, size_t n, size_
                                 const size_t *over, int mode, size_t np, model__real *z, size_t ldz);
 /**** end activate-decl ****/
 
+/**** begin activate_back-decl ****/
+typedef void (*model__fn3)(size_t n, double p, double q, const model__real *z, const model__real *s0,
+                           const model__real *s1, model__real *s3);
+MODEL__API void model__activate_back(model__fn f, model__fn3 f3, double p, double q, size_t n, size_t n_x,
+                                     size_t n_s, const size_t *over, int mode, size_t np, size_t nch,
+                                     const model__real *z, model__real *zb, size_t ldz, model__real *ab,
+                                     size_t lda);
+/**** end activate_back-decl ****/
+
 /**** begin tanh-decl ****/
 MODEL__API void model__tanh(size_t n, double p, double q, const model__real *z,
                             model__real *s0, model__real *s1, model__real *s2);
@@ -737,7 +746,21 @@ MODEL__API void model__mul(size_t n, size_t n_x, size_t n_s, const size_t *over,
 /**** end mul ****/
 
 /**** begin activate ****/
-#define MODEL__ACT_CHUNK 64     /* neurons whose s, s', s'' are held at once */
+#define MODEL__ACT_CHUNK 128    /* values whose s, s', s'' are held at once */
+
+/* Packs neurons k0 .. k0 + m - 1 of the values (channel 0, stride ldz) of
+   as many points from p0 on as fill MODEL__ACT_CHUNK into zc, point after
+   point; returns how many points. */
+MODEL__INLINE size_t model__act_pack(const model__real *z, size_t ldz, size_t k0, size_t m, size_t p0,
+                                     size_t np, model__real *zc)
+{
+    const size_t g = np - p0 < MODEL__ACT_CHUNK / m ? np - p0 : MODEL__ACT_CHUNK / m;
+    size_t u, k;
+    for (u = 0; u < g; u++)
+        for (k = 0; k < m; k++)
+            zc[u * m + k] = z[(p0 + u) * ldz + k0 + k];
+    return g;
+}
 
 /* a = s(z) on n neurons in place, with the chain rule
      a'_i = s' z'_i
@@ -745,58 +768,63 @@ MODEL__API void model__mul(size_t n, size_t n_x, size_t n_s, const size_t *over,
      a''_ii = s'' z'_i^2 + s' z''_ii             (mode 3)
      lap a = s'' sum_i z'_i^2 + s' lap z         (mode 4)
    f(m, p, q, z, s0, s1, s2) sets s(z), s'(z), s''(z) for m values. In
-   modes 3 and 4 i runs over the n_s chosen inputs over[] (NULL: all). */
+   modes 3 and 4 i runs over the n_s chosen inputs over[] (NULL: all).
+   A narrow layer's values of several points are packed into one call of
+   f (g points of m neurons), so that f runs on whole vectors rather than
+   on one short row at a time. */
 MODEL__INLINE void model__activate_n(model__fn f, double p, double q, size_t n, size_t n_x,
                                      size_t n_s, const size_t *over, int mode, size_t np,
                                      model__real *z, size_t ldz)
 {
-    model__real s0[MODEL__ACT_CHUNK], s1[MODEL__ACT_CHUNK], s2[MODEL__ACT_CHUNK];
-    size_t pt, k0, k, i, j, t, m;
-    for (pt = 0; pt < np; pt++)
-        for (k0 = 0; k0 < n; k0 += m) {
-            model__real *zv = z + pt * ldz + k0;
+    model__real zc[MODEL__ACT_CHUNK], s0[MODEL__ACT_CHUNK], s1[MODEL__ACT_CHUNK], s2[MODEL__ACT_CHUNK];
+    size_t p0, pt, u, g, k0, k, i, j, t, m;
+    for (k0 = 0; k0 < n; k0 += m) {
+        m = n - k0 < MODEL__ACT_CHUNK ? n - k0 : MODEL__ACT_CHUNK;
+        for (p0 = 0; p0 < np; p0 += g) {
+            g = model__act_pack(z, ldz, k0, m, p0, np, zc);
+            f(g * m, p, q, zc, s0, s1, s2);
+            for (u = 0, pt = p0; u < g; u++, pt++) {
+                const model__real *const v1 = s1 + u * m, *const v2 = s2 + u * m;
+                model__real *zv = z + pt * ldz + k0;
 #define MODEL__CH(c) (z + ((c) * np + pt) * ldz + k0)      /* channel c of this point */
-            m = n - k0 < MODEL__ACT_CHUNK ? n - k0 : MODEL__ACT_CHUNK;
-            f(m, p, q, zv, s0, s1, s2);
-            if (mode == 2) {
-                t = 1 + n_x;
-                for (i = 0; i < n_x; i++)
-                    for (j = i; j < n_x; j++, t++) {
-                        const model__real *di = MODEL__CH(1 + i), *dj = MODEL__CH(1 + j);
-                        model__real *dt = MODEL__CH(t);
+                if (mode == 2) {
+                    t = 1 + n_x;
+                    for (i = 0; i < n_x; i++)
+                        for (j = i; j < n_x; j++, t++) {
+                            const model__real *di = MODEL__CH(1 + i), *dj = MODEL__CH(1 + j);
+                            model__real *dt = MODEL__CH(t);
+                            for (k = 0; k < m; k++)
+                                dt[k] = v2[k] * di[k] * dj[k] + v1[k] * dt[k];
+                        }
+                } else if (mode == 3) {
+                    for (i = 0; i < n_s; i++) {
+                        const model__real *di = MODEL__CH(1 + (over != NULL ? over[i] : i));
+                        model__real *dt = MODEL__CH(1 + n_x + i);
                         for (k = 0; k < m; k++)
-                            dt[k] = s2[k] * di[k] * dj[k] + s1[k] * dt[k];
+                            dt[k] = v2[k] * di[k] * di[k] + v1[k] * dt[k];
                     }
-            } else if (mode == 3) {
-                for (i = 0; i < n_s; i++) {
-                    const model__real *di = MODEL__CH(1 + (over != NULL ? over[i] : i));
-                    model__real *dt = MODEL__CH(1 + n_x + i);
+                } else if (mode == 4) {
+                    model__real *dt = MODEL__CH(1 + n_x);
+                    for (i = 0; i < n_s; i++) {         /* zc is spent: the sums of squares */
+                        const model__real *di = MODEL__CH(1 + (over != NULL ? over[i] : i));
+                        for (k = 0; k < m; k++)
+                            zc[k] = (i == 0 ? 0 : zc[k]) + di[k] * di[k];
+                    }
                     for (k = 0; k < m; k++)
-                        dt[k] = s2[k] * di[k] * di[k] + s1[k] * dt[k];
+                        dt[k] = v2[k] * zc[k] + v1[k] * dt[k];
                 }
-            } else if (mode == 4) {
-                model__real sq[MODEL__ACT_CHUNK];
-                model__real *dt = MODEL__CH(1 + n_x);
-                for (k = 0; k < m; k++)
-                    sq[k] = 0;
-                for (i = 0; i < n_s; i++) {
-                    const model__real *di = MODEL__CH(1 + (over != NULL ? over[i] : i));
-                    for (k = 0; k < m; k++)
-                        sq[k] += di[k] * di[k];
-                }
-                for (k = 0; k < m; k++)
-                    dt[k] = s2[k] * sq[k] + s1[k] * dt[k];
-            }
-            if (mode >= 1)
-                for (i = 0; i < n_x; i++) {
-                    model__real *di = MODEL__CH(1 + i);
-                    for (k = 0; k < m; k++)
-                        di[k] *= s1[k];
-                }
+                if (mode >= 1)
+                    for (i = 0; i < n_x; i++) {
+                        model__real *di = MODEL__CH(1 + i);
+                        for (k = 0; k < m; k++)
+                            di[k] *= v1[k];
+                    }
 #undef MODEL__CH
-            for (k = 0; k < m; k++)
-                zv[k] = s0[k];
+                for (k = 0; k < m; k++)
+                    zv[k] = s0[u * m + k];
+            }
         }
+    }
 }
 
 /* model__activate_n with n_x a constant for 1 to 3 inputs (over all). */
@@ -815,6 +843,134 @@ MODEL__API void model__activate(model__fn f, double p, double q, size_t n, size_
         model__activate_n(f, p, q, n, n_x, n_x, NULL, mode, np, z, ldz);
 }
 /**** end activate ****/
+
+/**** begin activate_back ****/
+/* The reverse of model__activate, for the reverse sweep of training (the
+   library's runtime/grad.c; no emitted file calls it). z holds the
+   activation's input, every channel, as model__activate read it (stride
+   ldz); ab is the adjoint of its output a (stride lda), zb that of z
+   (stride ldz). Each term of model__activate's chain rule gives back:
+     zb   += s' ab                                          (value)
+     zb_i += s' ab_i,  zb += s'' ab_i z_i                   (first, mode >= 1)
+     zb_t += s' ab_t,  zb_i += s'' ab_t z_j,  zb_j += s'' ab_t z_i,
+       zb += ab_t (s''' z_i z_j + s'' z_t)                  (pair t = (i, j), mode 2)
+     zb_t += s' ab_t,  zb_i += 2 s'' ab_t z_i,
+       zb += ab_t (s''' sum_i z_i^2 + s'' z_t)              (modes 3 and 4: i = over[t],
+                                                              or every chosen i)
+   where z_i is channel 1 + i and z_t a second-derivative channel.
+   f3(m, p, q, z, s0, s1, s3) sets s'''(z) for m values, given s and s'
+   (modes 2 to 4 only). ab is spent: its n neurons of all nch channels are
+   set to zero. Points are packed into the calls of f and f3 as in
+   model__activate. */
+/* p[0 .. n - 1] = 0, by vector stores: a memset of a short row (an
+   inline rep stos) costs more than the row's arithmetic */
+MODEL__INLINE void model__zero(model__real *p, size_t n)
+{
+    const model__vec zero = {0};
+    size_t k;
+    for (k = 0; k + MODEL__V <= n; k += MODEL__V)
+        model__put(p + k, zero);
+    for (; k < n; k++)
+        p[k] = 0;
+}
+
+MODEL__INLINE void model__activate_back_n(model__fn f, model__fn3 f3, double p, double q, size_t n,
+                                          size_t n_x, size_t n_s, const size_t *over, int mode,
+                                          size_t np, size_t nch, const model__real *z,
+                                          model__real *zb, size_t ldz, model__real *ab, size_t lda)
+{
+    model__real zc[MODEL__ACT_CHUNK], s0[MODEL__ACT_CHUNK], s1[MODEL__ACT_CHUNK], s2[MODEL__ACT_CHUNK],
+        s3[MODEL__ACT_CHUNK];
+    size_t p0, pt, u, g, k0, k, i, j, t, c, e, m;
+    for (k0 = 0; k0 < n; k0 += m) {
+        m = n - k0 < MODEL__ACT_CHUNK ? n - k0 : MODEL__ACT_CHUNK;
+        for (p0 = 0; p0 < np; p0 += g) {
+            g = model__act_pack(z, ldz, k0, m, p0, np, zc);
+            f(g * m, p, q, zc, s0, s1, s2);
+            if (mode >= 2)
+                f3(g * m, p, q, zc, s0, s1, s3);
+            for (u = 0, pt = p0; u < g; u++, pt++) {
+                const model__real *const v1 = s1 + u * m, *const v2 = s2 + u * m, *const v3 = s3 + u * m;
+#define MODEL__AB(ch) (ab + ((ch) * np + pt) * lda + k0)
+#define MODEL__ZB(ch) (zb + ((ch) * np + pt) * ldz + k0)
+#define MODEL__Z(ch) (z + ((ch) * np + pt) * ldz + k0)
+                model__real *const zb0 = MODEL__ZB(0);
+                if (mode == 2) {
+                    for (i = 0, t = 1 + n_x; i < n_x; i++)
+                        for (j = i; j < n_x; j++, t++) {
+                            const model__real *at = MODEL__AB(t), *zi = MODEL__Z(1 + i), *zj = MODEL__Z(1 + j);
+                            const model__real *zt = MODEL__Z(t);
+                            model__real *zbt = MODEL__ZB(t), *zbi = MODEL__ZB(1 + i), *zbj = MODEL__ZB(1 + j);
+                            for (k = 0; k < m; k++) {
+                                zbt[k] += v1[k] * at[k];
+                                zbi[k] += v2[k] * at[k] * zj[k];
+                                zbj[k] += v2[k] * at[k] * zi[k];
+                                zb0[k] += at[k] * (v3[k] * zi[k] * zj[k] + v2[k] * zt[k]);
+                            }
+                        }
+                } else if (mode == 3 || mode == 4) {
+                    const size_t n2 = mode == 3 ? n_s : 1;
+                    for (t = 0; t < n2; t++) {
+                        const model__real *at = MODEL__AB(1 + n_x + t), *zt = MODEL__Z(1 + n_x + t);
+                        model__real *zbt = MODEL__ZB(1 + n_x + t);
+                        const size_t first = mode == 3 ? t : 0, last = mode == 3 ? t + 1 : n_s;
+                        for (e = first; e < last; e++) {      /* zc is spent: the sums of squares */
+                            const size_t ch = 1 + (over != NULL ? over[e] : e);
+                            const model__real *zi = MODEL__Z(ch);
+                            model__real *zbi = MODEL__ZB(ch);
+                            for (k = 0; k < m; k++) {
+                                zbi[k] += 2 * v2[k] * at[k] * zi[k];
+                                zc[k] = (e == first ? 0 : zc[k]) + zi[k] * zi[k];
+                            }
+                        }
+                        for (k = 0; k < m; k++) {
+                            zbt[k] += v1[k] * at[k];
+                            zb0[k] += at[k] * (v3[k] * zc[k] + v2[k] * zt[k]);
+                        }
+                    }
+                }
+                if (mode >= 1)
+                    for (i = 0; i < n_x; i++) {
+                        const model__real *ai = MODEL__AB(1 + i), *zi = MODEL__Z(1 + i);
+                        model__real *zbi = MODEL__ZB(1 + i);
+                        for (k = 0; k < m; k++) {
+                            zbi[k] += v1[k] * ai[k];
+                            zb0[k] += v2[k] * ai[k] * zi[k];
+                        }
+                    }
+                {
+                    const model__real *a0 = MODEL__AB(0);
+                    for (k = 0; k < m; k++)
+                        zb0[k] += v1[k] * a0[k];
+                }
+                for (c = 0; c < nch; c++)
+                    model__zero(MODEL__AB(c), m);
+#undef MODEL__AB
+#undef MODEL__ZB
+#undef MODEL__Z
+            }
+        }
+    }
+}
+
+/* model__activate_back_n with n_x a constant for 1 to 3 inputs (over all). */
+MODEL__API void model__activate_back(model__fn f, model__fn3 f3, double p, double q, size_t n, size_t n_x,
+                                     size_t n_s, const size_t *over, int mode, size_t np, size_t nch,
+                                     const model__real *z, model__real *zb, size_t ldz, model__real *ab,
+                                     size_t lda)
+{
+    if (over != NULL)
+        model__activate_back_n(f, f3, p, q, n, n_x, n_s, over, mode, np, nch, z, zb, ldz, ab, lda);
+    else if (n_x == 1)
+        model__activate_back_n(f, f3, p, q, n, 1, 1, NULL, mode, np, nch, z, zb, ldz, ab, lda);
+    else if (n_x == 2)
+        model__activate_back_n(f, f3, p, q, n, 2, 2, NULL, mode, np, nch, z, zb, ldz, ab, lda);
+    else if (n_x == 3)
+        model__activate_back_n(f, f3, p, q, n, 3, 3, NULL, mode, np, nch, z, zb, ldz, ab, lda);
+    else
+        model__activate_back_n(f, f3, p, q, n, n_x, n_x, NULL, mode, np, nch, z, zb, ldz, ab, lda);
+}
+/**** end activate_back ****/
 
 /**** begin pow2 ****/
 /* 2^n for an integer n in [-1022, 1023], from its bits: adding 1.5 * 2^52

@@ -18,7 +18,9 @@
      register block and edge (rows 1-13, widths 8-72, with and without
      bias, row pointers or a strided buffer, first column 0, 8 or 16 of
      weights in panels); its reverse (model__dense_back, for training)
-     against plain loops for every block shape and edge. */
+     against plain loops for every block shape and edge;
+   - the reverse of an activation (model__activate_back) against the
+     forward one by the dot-product test, in every mode and packing. */
 #include <check.h>
 #include <float.h>
 #include <math.h>
@@ -364,6 +366,99 @@ START_TEST(dense_back_matches_plain_loops)
 }
 END_TEST
 
+/* model__activate_back against model__activate by the dot-product test:
+   for the forward map F of model__activate (all channels of a tile, in
+   place) and random directions dz, sum ab . (F(z + h dz) - F(z - h dz)) /
+   2h (central differences in double) equals sum (zb - zb0) . dz, where
+   zb - zb0 is what the kernel added (its third derivatives f3 by central
+   differences of s''); ab is left zero on the n neurons and untouched
+   beyond, zb untouched beyond n. Every mode, 1 to 3 inputs (3 with
+   over = {0, 2}), 1 to 130 neurons (packed several points to a call of
+   f, or split), 1 to 16 points, four activations. */
+static model__fn back_f;        /* the activation f3_by_differences differentiates */
+static double back_p, back_q;
+
+static void f3_by_differences(size_t n, double p, double q, const double *z, const double *s0,
+                              const double *s1, double *s3)
+{
+    size_t k;
+    (void)s0, (void)s1;
+    for (k = 0; k < n; k++) {
+        const double h = 1e-4 * (1.0 + fabs(z[k]));
+        double zp = z[k] + h, zm = z[k] - h, a0, a1, sp, sm;
+        back_f(1, p, q, &zp, &a0, &a1, &sp);
+        back_f(1, p, q, &zm, &a0, &a1, &sm);
+        s3[k] = (sp - sm) / (2.0 * h);
+    }
+}
+
+enum { N_ACT_BACK = 4 * 4 * 4 * 6 * 3 };
+
+static void activate_back_case(int i)
+{
+    enum { NMAX = 130, LD = 136, LDA = 144, PMAX = 16, CMAX = 10 };
+    static double z[CMAX * PMAX * LD], zb[CMAX * PMAX * LD], zb0[CMAX * PMAX * LD];
+    static double ab[CMAX * PMAX * LDA], abc[CMAX * PMAX * LDA], dz[CMAX * PMAX * LD];
+    static double zp[CMAX * PMAX * LD], zm[CMAX * PMAX * LD];
+    static const size_t over3[] = {0, 2};
+    static const size_t widths[] = {1, 5, 20, 50, 64, 130}, points[] = {1, 7, 16};
+    const int act = i % 4, mode = 1 + i / 4 % 4, inputs = i / 16 % 4;
+    const size_t n = widths[i / 64 % 6], np = points[i / 384 % 3];
+    const size_t n_x = inputs == 3 ? 3 : 1 + (size_t)inputs, n_s = inputs == 3 ? 2 : n_x;
+    const size_t *over = inputs == 3 ? over3 : NULL;
+    const size_t nch = mode == 1 ? 1 + n_x : mode == 2 ? 1 + n_x + n_x * (n_x + 1) / 2
+                     : mode == 3 ? 1 + n_x + n_s : 2 + n_x;
+    const size_t nz = nch * np * LD, na = nch * np * LDA;
+    unsigned long long seed = 99 + (unsigned long long)i;
+    size_t k, r, d;
+    back_f = act == 0 ? model__tanh : act == 1 ? model__sigmoid : act == 2 ? model__softplus : model__sin;
+    back_p = act == 2 ? 1.5 : act == 3 ? 1.3 : 0.0;
+    back_q = act == 2 ? 20.0 : 0.0;
+    for (k = 0; k < nz; k++) {
+        z[k] = k % LD < n ? (double)(int)(arg(&seed) > 0 ? 1 : -1) * (0.1 + (double)(k * 7919 % 97) / 60.0) : 0.0;
+        zb0[k] = (double)(k % 7) / 7.0 - 0.4;
+    }
+    for (k = 0; k < na; k++)
+        ab[k] = k % LDA < n ? (double)(k * 104729 % 53) / 53.0 - 0.5 : 0.25;
+    memcpy(zb, zb0, nz * sizeof *zb);
+    memcpy(abc, ab, na * sizeof *ab);
+    model__activate_back(back_f, f3_by_differences, back_p, back_q, n, n_x, n_s, over, mode, np, nch, z, zb, LD,
+                         abc, LDA);
+    for (k = 0; k < na; k++)
+        ck_assert_msg(abc[k] == (k % LDA < n ? 0.0 : ab[k]), "case %d: ab[%zu] = %g after the sweep", i, k, abc[k]);
+    for (k = 0; k < nz; k++)
+        ck_assert_msg(k % LD < n || zb[k] == zb0[k], "case %d: zb[%zu] written beyond n", i, k);
+    for (d = 0; d < 3; d++) {
+        const double h = 1e-6;
+        long double lhs = 0.0L, rhs = 0.0L, size = 0.0L;
+        for (k = 0; k < nz; k++) {
+            dz[k] = k % LD < n ? (double)((k + 31 * d) * 6007 % 41) / 41.0 - 0.5 : 0.0;
+            zp[k] = z[k] + h * dz[k];
+            zm[k] = z[k] - h * dz[k];
+        }
+        model__activate(back_f, back_p, back_q, n, n_x, n_s, over, mode, np, zp, LD);
+        model__activate(back_f, back_p, back_q, n, n_x, n_s, over, mode, np, zm, LD);
+        for (r = 0; r < nch * np; r++)
+            for (k = 0; k < n; k++) {
+                const long double df = ((long double)zp[r * LD + k] - zm[r * LD + k]) / (2.0L * h);
+                lhs += (long double)ab[r * LDA + k] * df;
+                size += fabsl((long double)ab[r * LDA + k] * df);
+                rhs += ((long double)zb[r * LD + k] - zb0[r * LD + k]) * dz[r * LD + k];
+            }
+        ck_assert_msg(fabsl(lhs - rhs) <= 1e-6L * (1.0L + size),
+                      "case %d (act %d, mode %d, n_x %zu, n %zu, np %zu): <ab, F' dz> = %.12Lg, <zb, dz> = %.12Lg",
+                      i, act, mode, n_x, n, np, lhs, rhs);
+    }
+}
+
+START_TEST(activate_back_is_the_adjoint_of_activate)
+{
+    int i;
+    for (i = tu_first_case(_i); i < N_ACT_BACK; i = tu_next_case(i, N_ACT_BACK))
+        activate_back_case(i);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("kernels");
@@ -376,6 +471,7 @@ int main(void)
     tcase_add_test(tc, exp_expm1_log1p_are_accurate);
     tcase_add_loop_test(tc, dense_matches_a_plain_loop, 0, tu_case_runs(N_DENSE));
     tcase_add_loop_test(tc, dense_back_matches_plain_loops, 0, tu_case_runs(N_DENSE_BACK));
+    tcase_add_loop_test(tc, activate_back_is_the_adjoint_of_activate, 0, tu_case_runs(N_ACT_BACK));
     suite_add_tcase(s, tc);
     return tu_run_suite(s);
 }

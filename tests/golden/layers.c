@@ -416,7 +416,21 @@ LAYERS__API void layers__scale(size_t n, const layers__real *mul, const layers__
     }
 }
 
-#define LAYERS__ACT_CHUNK 64     /* neurons whose s, s', s'' are held at once */
+#define LAYERS__ACT_CHUNK 128    /* values whose s, s', s'' are held at once */
+
+/* Packs neurons k0 .. k0 + m - 1 of the values (channel 0, stride ldz) of
+   as many points from p0 on as fill LAYERS__ACT_CHUNK into zc, point after
+   point; returns how many points. */
+LAYERS__INLINE size_t layers__act_pack(const layers__real *z, size_t ldz, size_t k0, size_t m, size_t p0,
+                                     size_t np, layers__real *zc)
+{
+    const size_t g = np - p0 < LAYERS__ACT_CHUNK / m ? np - p0 : LAYERS__ACT_CHUNK / m;
+    size_t u, k;
+    for (u = 0; u < g; u++)
+        for (k = 0; k < m; k++)
+            zc[u * m + k] = z[(p0 + u) * ldz + k0 + k];
+    return g;
+}
 
 /* a = s(z) on n neurons in place, with the chain rule
      a'_i = s' z'_i
@@ -424,58 +438,63 @@ LAYERS__API void layers__scale(size_t n, const layers__real *mul, const layers__
      a''_ii = s'' z'_i^2 + s' z''_ii             (mode 3)
      lap a = s'' sum_i z'_i^2 + s' lap z         (mode 4)
    f(m, p, q, z, s0, s1, s2) sets s(z), s'(z), s''(z) for m values. In
-   modes 3 and 4 i runs over the n_s chosen inputs over[] (NULL: all). */
+   modes 3 and 4 i runs over the n_s chosen inputs over[] (NULL: all).
+   A narrow layer's values of several points are packed into one call of
+   f (g points of m neurons), so that f runs on whole vectors rather than
+   on one short row at a time. */
 LAYERS__INLINE void layers__activate_n(layers__fn f, double p, double q, size_t n, size_t n_x,
                                      size_t n_s, const size_t *over, int mode, size_t np,
                                      layers__real *z, size_t ldz)
 {
-    layers__real s0[LAYERS__ACT_CHUNK], s1[LAYERS__ACT_CHUNK], s2[LAYERS__ACT_CHUNK];
-    size_t pt, k0, k, i, j, t, m;
-    for (pt = 0; pt < np; pt++)
-        for (k0 = 0; k0 < n; k0 += m) {
-            layers__real *zv = z + pt * ldz + k0;
+    layers__real zc[LAYERS__ACT_CHUNK], s0[LAYERS__ACT_CHUNK], s1[LAYERS__ACT_CHUNK], s2[LAYERS__ACT_CHUNK];
+    size_t p0, pt, u, g, k0, k, i, j, t, m;
+    for (k0 = 0; k0 < n; k0 += m) {
+        m = n - k0 < LAYERS__ACT_CHUNK ? n - k0 : LAYERS__ACT_CHUNK;
+        for (p0 = 0; p0 < np; p0 += g) {
+            g = layers__act_pack(z, ldz, k0, m, p0, np, zc);
+            f(g * m, p, q, zc, s0, s1, s2);
+            for (u = 0, pt = p0; u < g; u++, pt++) {
+                const layers__real *const v1 = s1 + u * m, *const v2 = s2 + u * m;
+                layers__real *zv = z + pt * ldz + k0;
 #define LAYERS__CH(c) (z + ((c) * np + pt) * ldz + k0)      /* channel c of this point */
-            m = n - k0 < LAYERS__ACT_CHUNK ? n - k0 : LAYERS__ACT_CHUNK;
-            f(m, p, q, zv, s0, s1, s2);
-            if (mode == 2) {
-                t = 1 + n_x;
-                for (i = 0; i < n_x; i++)
-                    for (j = i; j < n_x; j++, t++) {
-                        const layers__real *di = LAYERS__CH(1 + i), *dj = LAYERS__CH(1 + j);
-                        layers__real *dt = LAYERS__CH(t);
+                if (mode == 2) {
+                    t = 1 + n_x;
+                    for (i = 0; i < n_x; i++)
+                        for (j = i; j < n_x; j++, t++) {
+                            const layers__real *di = LAYERS__CH(1 + i), *dj = LAYERS__CH(1 + j);
+                            layers__real *dt = LAYERS__CH(t);
+                            for (k = 0; k < m; k++)
+                                dt[k] = v2[k] * di[k] * dj[k] + v1[k] * dt[k];
+                        }
+                } else if (mode == 3) {
+                    for (i = 0; i < n_s; i++) {
+                        const layers__real *di = LAYERS__CH(1 + (over != NULL ? over[i] : i));
+                        layers__real *dt = LAYERS__CH(1 + n_x + i);
                         for (k = 0; k < m; k++)
-                            dt[k] = s2[k] * di[k] * dj[k] + s1[k] * dt[k];
+                            dt[k] = v2[k] * di[k] * di[k] + v1[k] * dt[k];
                     }
-            } else if (mode == 3) {
-                for (i = 0; i < n_s; i++) {
-                    const layers__real *di = LAYERS__CH(1 + (over != NULL ? over[i] : i));
-                    layers__real *dt = LAYERS__CH(1 + n_x + i);
+                } else if (mode == 4) {
+                    layers__real *dt = LAYERS__CH(1 + n_x);
+                    for (i = 0; i < n_s; i++) {         /* zc is spent: the sums of squares */
+                        const layers__real *di = LAYERS__CH(1 + (over != NULL ? over[i] : i));
+                        for (k = 0; k < m; k++)
+                            zc[k] = (i == 0 ? 0 : zc[k]) + di[k] * di[k];
+                    }
                     for (k = 0; k < m; k++)
-                        dt[k] = s2[k] * di[k] * di[k] + s1[k] * dt[k];
+                        dt[k] = v2[k] * zc[k] + v1[k] * dt[k];
                 }
-            } else if (mode == 4) {
-                layers__real sq[LAYERS__ACT_CHUNK];
-                layers__real *dt = LAYERS__CH(1 + n_x);
-                for (k = 0; k < m; k++)
-                    sq[k] = 0;
-                for (i = 0; i < n_s; i++) {
-                    const layers__real *di = LAYERS__CH(1 + (over != NULL ? over[i] : i));
-                    for (k = 0; k < m; k++)
-                        sq[k] += di[k] * di[k];
-                }
-                for (k = 0; k < m; k++)
-                    dt[k] = s2[k] * sq[k] + s1[k] * dt[k];
-            }
-            if (mode >= 1)
-                for (i = 0; i < n_x; i++) {
-                    layers__real *di = LAYERS__CH(1 + i);
-                    for (k = 0; k < m; k++)
-                        di[k] *= s1[k];
-                }
+                if (mode >= 1)
+                    for (i = 0; i < n_x; i++) {
+                        layers__real *di = LAYERS__CH(1 + i);
+                        for (k = 0; k < m; k++)
+                            di[k] *= v1[k];
+                    }
 #undef LAYERS__CH
-            for (k = 0; k < m; k++)
-                zv[k] = s0[k];
+                for (k = 0; k < m; k++)
+                    zv[k] = s0[u * m + k];
+            }
         }
+    }
 }
 
 /* layers__activate_n with n_x a constant for 1 to 3 inputs (over all). */
