@@ -173,6 +173,11 @@ int jg_net_forward_tape(jg_net *net, int mode, size_t n, const double *x, double
 int jg_net_gradient_tape(jg_net *net, const jg_net_tape *tape, const double *gu, const double *gdu,
                          const double *gd2, double *grad, double *gx);
 void jg_net_tape_free(jg_net_tape *tape);
+/* The floating-point operations a point of the forward sweep that
+   jg_net_gradient computes again and a tape saves (its dense products in
+   every channel of mode): against jg_net_tape_bytes, whether a tape pays
+   (jetgen.torch.Jet keeps one above 8 per byte). 0 for a bad call. */
+size_t jg_net_recompute_flops(jg_net *net, int mode);
 
 /* ---- What a handle holds (what `jetgen check` prints) ---- */
 

@@ -667,6 +667,16 @@ size_t jg_grad_tape_numbers(const jg_grad *g, int mode, size_t n)
     return overflow ? SIZE_MAX : k;
 }
 
+size_t jg_grad_recompute_fmas(const jg_grad *g, int mode)
+{
+    const jg_plan *p = g->p;
+    size_t k, fmas = 0;
+    for (k = 0; k < p->n_steps; k++)
+        if (p->steps[k].op == JG_STEP_DENSE && !g->idle[k])
+            fmas += p->channels[mode] * p->steps[k].n * p->steps[k].n_in;
+    return fmas;
+}
+
 int jg_grad_forward(const jg_grad *g, int mode, size_t n, const double *x, double *u, double *du, double *d2,
                     double *tape)
 {

@@ -48,6 +48,9 @@ int jg_grad_run(const jg_grad *g, int mode, size_t n, const double *x, const dou
    weights must not change between the two; the tape is only read, so
    jg_grad_back may run on it again). 0, or -1: out of memory. */
 size_t jg_grad_tape_numbers(const jg_grad *g, int mode, size_t n);
+/* The multiply-adds a point of the forward sweep jg_grad_run computes
+   again (its dense products, every channel of mode): what a tape saves. */
+size_t jg_grad_recompute_fmas(const jg_grad *g, int mode);
 int jg_grad_forward(const jg_grad *g, int mode, size_t n, const double *x, double *u, double *du, double *d2,
                     double *tape);
 int jg_grad_back(const jg_grad *g, int mode, size_t n, const double *tape, const double *gu, const double *gdu,

@@ -880,6 +880,14 @@ size_t jg_net_tape_bytes(jg_net *net, int mode, size_t n)
          : k * sizeof(double) + 64 + sizeof(jg_net_tape);
 }
 
+size_t jg_net_recompute_flops(jg_net *net, int mode)
+{
+    jg_grad *g;
+    if (check_call("jg_net_recompute_flops", net, mode, 1, "") != JG_NET_OK || (g = grad_of(net)) == NULL)
+        return 0;
+    return 2 * jg_grad_recompute_fmas(g, mode);
+}
+
 int jg_net_forward_tape(jg_net *net, int mode, size_t n, const double *x, double *u, double *du, double *d2,
                         jg_net_tape **tape)
 {

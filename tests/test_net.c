@@ -591,6 +591,14 @@ START_TEST(tape_gradients)
         gd2[k] = sin(1.3 * (double)k);
     }
     ck_assert(jg_net_tape_bytes(net, JG_NET_HESSIAN, N) > N * sizeof(double));
+    /* what a tape saves: the hidden layers [2 -> 20, 20 -> 20, 20 -> 20], rows
+       padded to 24, on 1, 3, 6, 5 (x and t), 4 channels; the last layer's
+       product is not computed again */
+    {
+        static const size_t channels[] = {1, 3, 6, 5, 4};
+        for (mode = JG_NET_EVAL; mode <= JG_NET_LAPLACIAN; mode++)
+            ck_assert_uint_eq(jg_net_recompute_flops(net, mode), 2 * channels[mode] * 24 * (2 + 20 + 20));
+    }
     for (mode = JG_NET_EVAL; mode <= JG_NET_LAPLACIAN; mode++) {
         ck_assert_int_eq(jg_net_forward_tape(net, mode, N, x, u[0], du[0], d2[0], &tape), JG_NET_OK);
         ck_assert_int_eq(jg_net_run(net, mode, N, x, u[1], du[1], d2[1]), JG_NET_OK);

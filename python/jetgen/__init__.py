@@ -137,6 +137,14 @@ class Net:
             raise ValueError("mode %r: one of %s" % (mode, ", ".join(_MODES)))
         return self._net.tape_bytes(_MODES[mode], int(n))
 
+    def recompute_flops(self, mode):
+        """The floating-point operations a point of the forward sweep that
+        gradient() without a tape computes again: what a tape saves, against
+        tape_bytes(mode, n) / n bytes a point."""
+        if mode not in _MODES:
+            raise ValueError("mode %r: one of %s" % (mode, ", ".join(_MODES)))
+        return self._net.recompute_flops(_MODES[mode])
+
     def taped(self, mode, x, out=None, threads=None):
         """(the results of mode at x, as a tuple; the forward's tape): one
         forward a training step, gradient(..., tape=) reads the tape instead

@@ -819,8 +819,27 @@ static PyObject *net_tape_bytes(net_object *self, PyObject *args)
     return PyLong_FromSize_t(b);
 }
 
+/* recompute_flops(mode): what a tape saves a point (jg_net_recompute_flops). */
+static PyObject *net_recompute_flops(net_object *self, PyObject *args)
+{
+    int mode;
+    size_t f;
+    if (!ready(self) || !PyArg_ParseTuple(args, "i", &mode))
+        return NULL;
+    if (mode < JG_NET_EVAL || mode > JG_NET_LAPLACIAN) {
+        PyErr_SetString(PyExc_ValueError, "recompute_flops: bad mode");
+        return NULL;
+    }
+    pthread_rwlock_rdlock(&self->lock);
+    f = jg_net_recompute_flops(self->net, mode);
+    pthread_rwlock_unlock(&self->lock);
+    return PyLong_FromSize_t(f);
+}
+
 static PyMethodDef net_methods[] = {
     {"tape_bytes", (PyCFunction)net_tape_bytes, METH_VARARGS, "tape_bytes(mode, n): a forward tape's memory"},
+    {"recompute_flops", (PyCFunction)net_recompute_flops, METH_VARARGS,
+     "recompute_flops(mode): the forward's flops a point that a tape saves"},
     {"run", (PyCFunction)net_run, METH_VARARGS,
      "run(mode, n, x, u, du, d2, threads, keep_tape=False): into the arrays; with keep_tape, the forward's tape"},
     {"set_tensor", (PyCFunction)net_set_tensor, METH_VARARGS, "set_tensor(name, values): in place"},
