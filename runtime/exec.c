@@ -67,6 +67,12 @@ void jg_exec_tile_double(const jg_exec *x, int mode, size_t np, const double *xs
     exec_d_tile(x, mode, np, xs, u, du, d2, work, skip);
 }
 
+void jg_exec_tile_float(const jg_exec *x, int mode, size_t np, const float *xs, float *u, float *du, float *d2,
+                        float *work, const unsigned char *skip)
+{
+    exec_f_tile(x, mode, np, xs, u, du, d2, work, skip);
+}
+
 void jg_exec_run(const jg_exec *x, int mode, size_t n, const void *xs, void *u, void *du,
                  void *d2, void *work)
 {

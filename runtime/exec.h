@@ -37,5 +37,8 @@ void jg_exec_run(const jg_exec *x, int mode, size_t n, const void *xs, void *u, 
    if not NULL, flags steps not to run (plan->n_steps, nonzero: skipped). */
 void jg_exec_tile_double(const jg_exec *x, int mode, size_t np, const double *xs, double *u, double *du,
                          double *d2, double *work, const unsigned char *skip);
+/* The same of a float plan. */
+void jg_exec_tile_float(const jg_exec *x, int mode, size_t np, const float *xs, float *u, float *du, float *d2,
+                        float *work, const unsigned char *skip);
 
 #endif

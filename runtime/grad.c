@@ -129,27 +129,30 @@ double jg_grad_act3(int act, double p, double q, double z)
 }
 
 /* The third derivative s''' of m values given s and s' (the activate_back
-   kernel's f3): from them for tanh and sigmoid, else by jg_grad_act3, one
-   function per activation of the list. */
-typedef void (*act3_fn)(size_t, double, double, const double *, const double *, const double *, double *);
+   kernel's f3), in double (grad_d_act3) and float (grad_f_act3): from s
+   and s' for tanh and sigmoid, else by jg_grad_act3 (in double, rounded
+   once), one function per activation of the list. */
+typedef void (*grad_d_act3)(size_t, double, double, const double *, const double *, const double *, double *);
+typedef void (*grad_f_act3)(size_t, double, double, const float *, const float *, const float *, float *);
 
-static void act3_of_tanh(size_t m, double p, double q, const double *z, const double *s0, const double *s1,
-                         double *s3)
-{
-    size_t k;
-    (void)p, (void)q, (void)z;
-    for (k = 0; k < m; k++)
-        s3[k] = -2.0 * s1[k] * (s1[k] - 2.0 * s0[k] * s0[k]);
-}
-
-static void act3_of_sigmoid(size_t m, double p, double q, const double *z, const double *s0, const double *s1,
-                            double *s3)
-{
-    size_t k;
-    (void)p, (void)q, (void)z;
-    for (k = 0; k < m; k++)
-        s3[k] = s1[k] * ((1.0 - 2.0 * s0[k]) * (1.0 - 2.0 * s0[k]) - 2.0 * s1[k]);
-}
+#define G_ACT3_FROM_S(R, sfx)                                                                                \
+    static void act3_of_tanh_##sfx(size_t m, double p, double q, const R *z, const R *s0, const R *s1, R *s3) \
+    {                                                                                                        \
+        size_t k;                                                                                            \
+        (void)p, (void)q, (void)z;                                                                           \
+        for (k = 0; k < m; k++)                                                                              \
+            s3[k] = -2 * s1[k] * (s1[k] - 2 * s0[k] * s0[k]);                                                \
+    }                                                                                                        \
+    static void act3_of_sigmoid_##sfx(size_t m, double p, double q, const R *z, const R *s0, const R *s1,     \
+                                      R *s3)                                                                 \
+    {                                                                                                        \
+        size_t k;                                                                                            \
+        (void)p, (void)q, (void)z;                                                                           \
+        for (k = 0; k < m; k++)                                                                              \
+            s3[k] = s1[k] * ((1 - 2 * s0[k]) * (1 - 2 * s0[k]) - 2 * s1[k]);                                 \
+    }
+G_ACT3_FROM_S(double, d)
+G_ACT3_FROM_S(float, f)
 
 #define G_ACT3(name, np, p0, d0, p1, d1, pl, formula)                                                      \
     static void act3_by_##name(size_t m, double p, double q, const double *z, const double *s0,            \
@@ -159,10 +162,30 @@ static void act3_of_sigmoid(size_t m, double p, double q, const double *z, const
         (void)s0, (void)s1;                                                                                \
         for (k = 0; k < m; k++)                                                                            \
             s3[k] = jg_grad_act3(G_##name, p, q, z[k]);                                                    \
+    }                                                                                                      \
+    static void act3f_by_##name(size_t m, double p, double q, const float *z, const float *s0,             \
+                                const float *s1, float *s3)                                                \
+    {                                                                                                      \
+        size_t k;                                                                                          \
+        (void)s0, (void)s1;                                                                                \
+        for (k = 0; k < m; k++)                                                                            \
+            s3[k] = (float)jg_grad_act3(G_##name, p, q, z[k]);                                             \
     }
 JG_ACTIVATIONS(G_ACT3)
 #define G_ACT3_ENTRY(name, np, p0, d0, p1, d1, pl, formula) act3_by_##name,
-static const act3_fn act3_by[G_NONE] = {JG_ACTIVATIONS(G_ACT3_ENTRY)};
+#define G_ACT3F_ENTRY(name, np, p0, d0, p1, d1, pl, formula) act3f_by_##name,
+static const grad_d_act3 act3_by[G_NONE] = {JG_ACTIVATIONS(G_ACT3_ENTRY)};
+static const grad_f_act3 act3f_by[G_NONE] = {JG_ACTIVATIONS(G_ACT3F_ENTRY)};
+
+/* The activation a's third derivative in the engine's precision. */
+static jg_kernel_fn act3_for(int a, int is_float)
+{
+    if (is_float)
+        return a == G_tanh ? (jg_kernel_fn)act3_of_tanh_f : a == G_sigmoid ? (jg_kernel_fn)act3_of_sigmoid_f
+             : (jg_kernel_fn)act3f_by[a];
+    return a == G_tanh ? (jg_kernel_fn)act3_of_tanh_d : a == G_sigmoid ? (jg_kernel_fn)act3_of_sigmoid_d
+         : (jg_kernel_fn)act3_by[a];
+}
 
 /* ---- the engine ---- */
 
@@ -173,9 +196,12 @@ typedef struct tensor {
 
 struct jg_grad {
     const jg_model *m;
-    jg_plan *p;                 /* the tape plan, in double (owned) */
+    int is_float;               /* the sweep's precision: 0 double, 1 float */
+    size_t real;                /* the bytes of its numbers */
+    jg_plan *p;                 /* the tape plan, in that precision (owned) */
     jg_exec x;                  /* its forward sweep */
-    const void **arrays;        /* the plan's arrays (owned pointers into p) */
+    const void **arrays;        /* the plan's arrays (owned pointers into p, or into farrays) */
+    float *farrays;             /* in float: the arrays rounded (owned) */
     size_t n_tensors, n_params;
     tensor *tensors;            /* owned */
     size_t *w_at, *b_at;        /* per layer: where its weight (B, mul) and bias (add) gradients go, or SIZE_MAX */
@@ -185,8 +211,9 @@ struct jg_grad {
                                    no results are asked for */
     jg_kernel_fn dense_back;    /* the runtime's kernels */
     jg_kernel_fn activate_back;
-    act3_fn *act3;              /* per step: an activation's third derivative, or NULL */
-    double **wp;                /* per layer: W (or B) in rows padded to ldw, for dense_back (owned) */
+    jg_kernel_fn *act3;         /* per step: an activation's third derivative, or NULL */
+    void **wp;                  /* per layer: W (or B) in rows padded to ldw, for dense_back, in
+                                   the sweep's precision (owned) */
     size_t *ldw;
     size_t scratch;             /* numbers of a gradient nobody reads (a layer without a tensor) */
 };
@@ -260,6 +287,7 @@ void jg_grad_free(jg_grad *g)
     jg_free(g->act3);
     jg_free(g->idle);
     jg_free(g->arrays);
+    jg_free(g->farrays);
     jg_exec_free(&g->x);
     jg_plan_free(g->p);
     jg_free(g);
@@ -303,10 +331,10 @@ static int mark_idle(jg_grad *g)
     return 0;
 }
 
-jg_grad *jg_grad_new(const jg_model *m, jg_diag *d)
+jg_grad *jg_grad_new(const jg_model *m, int is_float, jg_diag *d)
 {
     jg_grad *g = (jg_grad *)jg_malloc(sizeof *g);
-    size_t i, k;
+    size_t i, k, j, total = 0;
     int overflow = 0;
     if (g == NULL) {
         jg_diag_error(d, m->spec_path, 0, 0, "out of memory");
@@ -314,7 +342,9 @@ jg_grad *jg_grad_new(const jg_model *m, jg_diag *d)
     }
     memset(g, 0, sizeof *g);
     g->m = m;
-    g->p = jg_plan_make_for(m, JG_DOUBLE, 1, d);
+    g->is_float = is_float != 0;
+    g->real = is_float ? sizeof(float) : sizeof(double);
+    g->p = jg_plan_make_for(m, is_float ? JG_FLOAT : JG_DOUBLE, 1, d);
     if (g->p == NULL) {
         jg_grad_free(g);
         return NULL;
@@ -324,17 +354,29 @@ jg_grad *jg_grad_new(const jg_model *m, jg_diag *d)
     g->w_at = (size_t *)jg_malloc_n(m->n_layers + 1, sizeof *g->w_at);
     g->b_at = (size_t *)jg_malloc_n(m->n_layers + 1, sizeof *g->b_at);
     g->act = (int *)jg_malloc_n(g->p->n_steps + 1, sizeof *g->act);
-    g->act3 = (act3_fn *)jg_malloc_n(g->p->n_steps + 1, sizeof *g->act3);
-    g->wp = (double **)jg_malloc_n(m->n_layers + 1, sizeof *g->wp);
+    g->act3 = (jg_kernel_fn *)jg_malloc_n(g->p->n_steps + 1, sizeof *g->act3);
+    g->wp = (void **)jg_malloc_n(m->n_layers + 1, sizeof *g->wp);
     g->ldw = (size_t *)jg_malloc_n(m->n_layers + 1, sizeof *g->ldw);
     if (g->wp != NULL)
         memset(g->wp, 0, (m->n_layers + 1) * sizeof *g->wp);
     if (g->wp == NULL || g->ldw == NULL || g->arrays == NULL || g->tensors == NULL || g->w_at == NULL || g->b_at == NULL || g->act == NULL
         || g->act3 == NULL)
         goto oom;
-    for (k = 0; k < g->p->n_arrays; k++)
+    for (k = 0; k < g->p->n_arrays; k++) {
         g->arrays[k] = g->p->arrays[k].v;
-    if (jg_exec_init(&g->x, g->p, jg_kernels_best(0), g->arrays) != 0)
+        total += (g->p->arrays[k].len + 15) / 16 * 16;     /* each float array 64-byte aligned */
+    }
+    if (is_float) {
+        if ((g->farrays = (float *)jg_malloc_n(total + 16, sizeof(float))) == NULL)
+            goto oom;
+        for (k = 0, total = (64 - (size_t)g->farrays % 64) % 64 / sizeof(float); k < g->p->n_arrays; k++) {
+            for (j = 0; j < g->p->arrays[k].len; j++)
+                g->farrays[total + j] = (float)g->p->arrays[k].v[j];
+            g->arrays[k] = g->farrays + total;
+            total += (g->p->arrays[k].len + 15) / 16 * 16;
+        }
+    }
+    if (jg_exec_init(&g->x, g->p, jg_kernels_best(is_float), g->arrays) != 0)
         goto oom;
     for (k = 0; k < JG_N_KERNELS; k++) {
         if (strcmp(g->x.ks->k[k].name, "dense_back") == 0)
@@ -353,12 +395,17 @@ jg_grad *jg_grad_new(const jg_model *m, jg_diag *d)
             if (l->n_out * l->n_in > g->scratch)
                 g->scratch = l->n_out * l->n_in;
             g->ldw[i] = ld;
-            g->wp[i] = (double *)jg_malloc_n(jg_mul(rows, ld, &overflow), sizeof(double));
+            g->wp[i] = jg_malloc_n(jg_mul(rows, ld, &overflow), g->real);
             if (g->wp[i] == NULL || overflow)
                 goto oom;
-            memset(g->wp[i], 0, rows * ld * sizeof(double));
+            memset(g->wp[i], 0, rows * ld * g->real);
             for (r = 0; r < rows; r++)
-                memcpy(g->wp[i] + r * ld, l->w + r * l->n_in, l->n_in * sizeof(double));
+                for (j = 0; j < l->n_in; j++) {
+                    if (is_float)
+                        ((float *)g->wp[i])[r * ld + j] = (float)l->w[r * l->n_in + j];
+                    else
+                        ((double *)g->wp[i])[r * ld + j] = l->w[r * l->n_in + j];
+                }
         }
         if (l->kind == JG_DENSE && l->tensor != NULL) {
             if ((g->w_at[i] = tensor_at(g, l->tensor, ".weight", l->n_out * l->n_in)) == SIZE_MAX
@@ -383,7 +430,7 @@ jg_grad *jg_grad_new(const jg_model *m, jg_diag *d)
             for (a = 0; a < G_NONE; a++)
                 if (strcmp(act_names[a], s->act->keyword) == 0) {
                     g->act[k] = a;
-                    g->act3[k] = a == G_tanh ? act3_of_tanh : a == G_sigmoid ? act3_of_sigmoid : act3_by[a];
+                    g->act3[k] = act3_for(a, is_float);
                 }
         }
     }
@@ -396,260 +443,12 @@ oom:
     return NULL;
 }
 
-/* ---- the reverse sweep of one tile ---- */
-
-typedef struct tile {
-    const jg_grad *g;
-    int mode;
-    size_t np, nch, n_x, n_s;
-    const size_t *over;
-    const double *fwd;          /* the forward buffers (the tape: only read) */
-    double *adj;                /* their adjoints */
-    double *gp;
-    double *scratch;            /* where the gradients of tensor-less weights go */
-} tile;
-
-static double *buf(const tile *t, double *base, int b, size_t off)
-{
-    return base + t->g->p->buf_at[b] + off;
-}
-
-static const double *fwd_buf(const tile *t, int b, size_t off)
-{
-    return t->fwd + t->g->p->buf_at[b] + off;
-}
+/* ---- the reverse sweep ---- */
 
 /* The second-derivative channel of the pair (i, j), i <= j, in mode 2. */
 static size_t pair(size_t n_x, size_t i, size_t j)
 {
     return 1 + n_x + i * n_x - i * (i - 1) / 2 + (j - i);
-}
-
-/* The cotangents of the results (the caller's layouts, points p0 on) onto
-   the adjoint of the output value (n_out neurons at a, stride ld): one
-   loop over the neurons per channel, so that each runs contiguously. */
-static void load_cotangents(const tile *t, size_t p0, const double *gu, const double *gdu, const double *gd2,
-                            double *a, size_t ld)
-{
-    const size_t no = t->g->m->n_out, nx = t->n_x, np = t->np;
-    size_t p, k, i, j;
-    for (p = 0; p < np; p++) {
-        const size_t q = p0 + p;
-        double *r;
-        if (gu != NULL)
-            for (r = a + p * ld, k = 0; k < no; k++)
-                r[k] += gu[q * no + k];
-        for (i = 0; t->mode >= 1 && gdu != NULL && i < nx; i++)
-            for (r = a + ((1 + i) * np + p) * ld, k = 0; k < no; k++)
-                r[k] += gdu[(q * no + k) * nx + i];
-        if (gd2 == NULL)
-            continue;
-        if (t->mode == 2) {
-            for (i = 0; i < nx; i++)
-                for (j = i; j < nx; j++)
-                    for (r = a + (pair(nx, i, j) * np + p) * ld, k = 0; k < no; k++) {
-                        const double *h = gd2 + (q * no + k) * nx * nx;
-                        r[k] += i == j ? h[i * nx + i] : h[i * nx + j] + h[j * nx + i];
-                    }
-        } else if (t->mode == 3) {
-            for (i = 0; i < t->n_s; i++)
-                for (r = a + ((1 + nx + i) * np + p) * ld, k = 0; k < no; k++)
-                    r[k] += gd2[(q * no + k) * t->n_s + i];
-        } else if (t->mode == 4) {
-            for (r = a + ((1 + nx) * np + p) * ld, k = 0; k < no; k++)
-                r[k] += gd2[q * no + k];
-        }
-    }
-}
-
-/* z = W a + b on every channel (W [n_out][n_in] of the layer, [B; B] for
-   fourier: B's gradient from both halves): a's adjoint, W's and b's
-   gradients, by the runtime's dense_back kernel (templates/kernels.c). */
-static void dense_back(const tile *t, const jg_step *s, size_t layer)
-{
-    typedef void (*back_fn)(size_t, size_t, const double *, size_t, size_t, size_t, const double *, size_t,
-                            const double *, size_t, double *, double *, double *);
-    const back_fn f = (back_fn)t->g->dense_back;
-    const jg_layer *l = &t->g->m->layers[layer];
-    const size_t nrow = t->nch * t->np, n_in = l->n_in;
-    const size_t halves = l->kind == JG_FOURIER ? 2 : 1, n = l->n_out / halves;
-    const double *zb = buf(t, t->adj, s->dst, s->off_dst), *a = fwd_buf(t, s->src, s->off);
-    double *ab = buf(t, t->adj, s->src, s->off);
-    double *gw = t->g->w_at[layer] != SIZE_MAX ? t->gp + t->g->w_at[layer] : t->scratch;
-    double *gb = t->g->b_at[layer] != SIZE_MAX ? t->gp + t->g->b_at[layer] : NULL;
-    size_t h;
-    for (h = 0; h < halves; h++)
-        f(n, n_in, t->g->wp[layer], t->g->ldw[layer], nrow, t->np, zb + h * n, s->ld_dst, a, s->ld_src, ab, gw,
-          gb);
-}
-
-/* a = s(z), z kept at src2: z's adjoint from a's (then a's is spent), by
-   the runtime's activate_back kernel (templates/kernels.c), given the
-   activation's kernel and its third derivative f3. */
-static void activate_back(const tile *t, const jg_step *s, jg_kernel_fn kernel, act3_fn f3)
-{
-    typedef void (*act_fn)(size_t, double, double, const double *, double *, double *, double *);
-    typedef void (*back_fn)(act_fn, act3_fn, double, double, size_t, size_t, size_t, const size_t *, int,
-                            size_t, size_t, const double *, double *, size_t, double *, size_t);
-    const back_fn back = (back_fn)t->g->activate_back;
-    back((act_fn)kernel, f3, s->p, s->q, s->n, t->n_x, t->n_s, t->over, t->mode, t->np, t->nch,
-         fwd_buf(t, s->src2, s->off2), buf(t, t->adj, s->src2, s->off2), s->ld2, buf(t, t->adj, s->src, s->off),
-         s->ld_src);
-}
-
-/* a = mul z + add, z kept at src2. */
-static void scale_back(const tile *t, const jg_step *s, size_t layer)
-{
-    const jg_layer *l = &t->g->m->layers[layer];
-    const size_t nrow = t->nch * t->np, n = s->n;
-    double *ab = buf(t, t->adj, s->src, s->off), *zb = buf(t, t->adj, s->src2, s->off2);
-    const double *z = fwd_buf(t, s->src2, s->off2);
-    double *gm = t->g->w_at[layer] != SIZE_MAX ? t->gp + t->g->w_at[layer] : NULL;
-    double *ga = t->g->b_at[layer] != SIZE_MAX ? t->gp + t->g->b_at[layer] : NULL;
-    size_t r, k;
-    for (r = 0; r < nrow; r++) {
-        double *abr = ab + r * s->ld_src, *zbr = zb + r * s->ld2;
-        const double *zr = z + r * s->ld2;
-        for (k = 0; k < n; k++) {
-            zbr[k] += l->w[k] * abr[k];
-            if (gm != NULL)
-                gm[k] += abr[k] * zr[k];
-            if (ga != NULL && r < t->np)
-                ga[k] += abr[k];
-            abr[k] = 0.0;
-        }
-    }
-}
-
-/* c = a b (src, src2) into dst: both operands' adjoints. */
-static void mul_back(const tile *t, const jg_step *s)
-{
-    const size_t np = t->np, nx = t->n_x, n = s->n, sa = s->bc ? 0 : 1, sb = s->bc2 ? 0 : 1;
-    const double *a = fwd_buf(t, s->src, s->off), *b = fwd_buf(t, s->src2, s->off2);
-    double *ab = buf(t, t->adj, s->src, s->off), *bb = buf(t, t->adj, s->src2, s->off2);
-    const double *cb = buf(t, t->adj, s->dst, s->off_dst);
-    size_t p, k, i, j, c;
-    for (p = 0; p < np; p++) {
-#define A(ch) (a + ((ch) * np + p) * s->ld_src)
-#define B(ch) (b + ((ch) * np + p) * s->ld2)
-#define AB(ch) (ab + ((ch) * np + p) * s->ld_src)
-#define BB(ch) (bb + ((ch) * np + p) * s->ld2)
-#define CB(ch) (cb + ((ch) * np + p) * s->ld_dst)
-        for (k = 0; k < n; k++) {
-            const size_t ka = k * sa, kb = k * sb;
-            const double y0 = CB(0)[k];
-            AB(0)[ka] += y0 * B(0)[kb];
-            BB(0)[kb] += y0 * A(0)[ka];
-            for (i = 0; t->mode >= 1 && i < nx; i++) {
-                const double yi = CB(1 + i)[k];
-                AB(1 + i)[ka] += yi * B(0)[kb];
-                BB(0)[kb] += yi * A(1 + i)[ka];
-                AB(0)[ka] += yi * B(1 + i)[kb];
-                BB(1 + i)[kb] += yi * A(0)[ka];
-            }
-            if (t->mode == 2) {
-                for (i = 0; i < nx; i++)
-                    for (j = i; j < nx; j++) {
-                        const size_t tt = pair(nx, i, j);
-                        const double y = CB(tt)[k];
-                        AB(tt)[ka] += y * B(0)[kb];
-                        BB(0)[kb] += y * A(tt)[ka];
-                        AB(1 + i)[ka] += y * B(1 + j)[kb];
-                        BB(1 + j)[kb] += y * A(1 + i)[ka];
-                        AB(1 + j)[ka] += y * B(1 + i)[kb];
-                        BB(1 + i)[kb] += y * A(1 + j)[ka];
-                        AB(0)[ka] += y * B(tt)[kb];
-                        BB(tt)[kb] += y * A(0)[ka];
-                    }
-            } else if (t->mode == 3 || t->mode == 4) {
-                const size_t n2 = t->mode == 3 ? t->n_s : 1;
-                for (c = 0; c < n2; c++) {
-                    const size_t tt = 1 + nx + c;
-                    const size_t first = t->mode == 3 ? c : 0, last = t->mode == 3 ? c + 1 : t->n_s;
-                    const double y = CB(tt)[k];
-                    size_t e;
-                    AB(tt)[ka] += y * B(0)[kb];
-                    BB(0)[kb] += y * A(tt)[ka];
-                    AB(0)[ka] += y * B(tt)[kb];
-                    BB(tt)[kb] += y * A(0)[ka];
-                    for (e = first; e < last; e++) {
-                        const size_t ch = 1 + (t->over != NULL ? t->over[e] : e);
-                        AB(ch)[ka] += 2.0 * y * B(ch)[kb];
-                        BB(ch)[kb] += 2.0 * y * A(ch)[ka];
-                    }
-                }
-            }
-        }
-#undef A
-#undef B
-#undef AB
-#undef BB
-#undef CB
-    }
-}
-
-/* One tile: the forward sweep (results to u, du, d2 when asked), then the
-   reverse sweep from the cotangents. */
-static void tile_back(const tile *t, size_t p0, const double *gu, const double *gdu, const double *gd2,
-                      double *gx)
-{
-    const jg_grad *g = t->g;
-    const jg_plan *pl = g->p;
-    const size_t nrow = t->nch * t->np;
-    size_t k, r, c;
-    for (k = pl->n_steps; k-- > 0;) {
-        const jg_step *s = &pl->steps[k];
-        switch (s->op) {
-        case JG_STEP_STORE:
-            load_cotangents(t, p0, gu, gdu, gd2, buf(t, t->adj, s->src, s->off), s->ld_src);
-            break;
-        case JG_STEP_DENSE:
-            dense_back(t, s, s->layer);
-            break;
-        case JG_STEP_ACTIVATE:
-            activate_back(t, s, g->x.act[k], g->act3[k]);
-            break;
-        case JG_STEP_SCALE:
-            scale_back(t, s, s->layer);
-            break;
-        case JG_STEP_COPY:
-        case JG_STEP_ADD: {
-            const double f = s->op == JG_STEP_ADD ? s->c : 1.0;
-            for (r = 0; r < nrow; r++) {
-                const double *db = buf(t, t->adj, s->dst, s->off_dst) + r * s->ld_dst;
-                double *sb = buf(t, t->adj, s->src, s->off) + r * s->ld_src;
-                for (c = 0; c < s->n; c++)
-                    sb[s->bc ? 0 : c] += f * db[c];
-            }
-            break;
-        }
-        case JG_STEP_MUL:
-            mul_back(t, s);
-            break;
-        case JG_STEP_SEED:
-            for (r = 0; gx != NULL && r < t->np; r++)
-                for (c = 0; c < t->n_x; c++)
-                    gx[(p0 + r) * t->n_x + c] += buf(t, t->adj, s->dst, s->off_dst)[r * s->ld_dst + c];
-            break;
-        case JG_STEP_OUTPUT:
-            break;          /* not in a tape plan */
-        }
-    }
-}
-
-/* A tile's frame for mode over the buffers at work (forward values at
-   fwd, adjoints after them). */
-static void tile_init(tile *t, const jg_grad *g, int mode, double *gp)
-{
-    const jg_model *m = g->m;
-    memset(t, 0, sizeof *t);
-    t->g = g;
-    t->mode = mode;
-    t->nch = g->p->channels[mode];
-    t->n_x = m->n_in;
-    t->n_s = m->n_over;
-    t->over = m->over;
-    t->gp = gp;
 }
 
 /* Numbers of one tile's values: a multiple of 8, so that every tile of a
@@ -658,6 +457,23 @@ static size_t tile_numbers(const jg_grad *g)
 {
     return (g->p->buf_at[g->p->n_work] + 7) / 8 * 8;
 }
+
+#define grad_d_exec_tile jg_exec_tile_double
+#define grad_f_exec_tile jg_exec_tile_float
+#define REAL double
+#define FN(name) grad_d_##name
+#define GRAD_FLOAT 0
+#include "grad_real.h"
+#undef REAL
+#undef FN
+#undef GRAD_FLOAT
+#define REAL float
+#define FN(name) grad_f_##name
+#define GRAD_FLOAT 1
+#include "grad_real.h"
+#undef REAL
+#undef FN
+#undef GRAD_FLOAT
 
 size_t jg_grad_tape_numbers(const jg_grad *g, int mode, size_t n)
 {
@@ -693,60 +509,26 @@ int jg_grad_forward(const jg_grad *g, int mode, size_t n, const double *x, doubl
     return 0;
 }
 
-/* The reverse sweep of n points tile by tile: each tile's values read from
-   tape (jg_grad_back), or computed into a buffer of its own first
-   (jg_grad_run; u, du, d2 get the results when not NULL). 0, or -1. */
-static int sweep(const jg_grad *g, int mode, size_t n, const double *x, const double *tape, const double *gu,
-                 const double *gdu, const double *gd2, double *gp, double *gx, double *u, double *du, double *d2)
-{
-    const jg_model *m = g->m;
-    const size_t per2 = jg_plan_per_output2(m, (jg_mode)mode), tile_np = g->p->tile[mode];
-    const size_t half = g->p->buf_at[g->p->n_work], stride = tile_numbers(g), own = tape == NULL ? half : 0;
-    double *space, *work;
-    tile t;
-    size_t p0, np, k = 0;
-    int overflow = 0;
-    space = (double *)jg_malloc_n(jg_mul(1 + (own > 0), half, &overflow) + g->scratch + 8, sizeof(double));
-    if (space == NULL || overflow) {
-        jg_free(space);
-        return -1;
-    }
-    work = (double *)(void *)((unsigned char *)space + (64 - (size_t)space % 64) % 64);
-    if (g->n_params > 0)
-        memset(gp, 0, g->n_params * sizeof *gp);
-    if (gx != NULL)
-        memset(gx, 0, n * m->n_in * sizeof *gx);
-    tile_init(&t, g, mode, gp);
-    t.adj = work + own;
-    t.scratch = work + own + half;
-    for (p0 = 0; p0 < n; p0 += np, k++) {
-        np = n - p0 < tile_np ? n - p0 : tile_np;
-        t.np = np;
-        if (tape != NULL) {
-            t.fwd = tape + k * stride;
-        } else {
-            jg_exec_tile_double(&g->x, mode, np, x + p0 * m->n_in, u != NULL ? u + p0 * m->n_out : NULL,
-                                du != NULL ? du + p0 * m->n_out * m->n_in : NULL,
-                                d2 != NULL ? d2 + p0 * m->n_out * per2 : NULL, work,
-                                u == NULL && du == NULL && d2 == NULL ? g->idle : NULL);
-            t.fwd = work;
-        }
-        memset(t.adj, 0, half * sizeof *t.adj);
-        tile_back(&t, p0, gu, gdu, gd2, gx);
-    }
-    jg_free(space);
-    return 0;
-}
-
 int jg_grad_back(const jg_grad *g, int mode, size_t n, const double *tape, const double *gu, const double *gdu,
                  const double *gd2, double *gp, double *gx)
 {
-    return sweep(g, mode, n, NULL, tape, gu, gdu, gd2, gp, gx, NULL, NULL, NULL);
+    return grad_d_sweep(g, mode, n, NULL, tape, gu, gdu, gd2, gp, gx, NULL, NULL, NULL);
 }
 
 int jg_grad_run(const jg_grad *g, int mode, size_t n, const double *x, const double *gu,
                 const double *gdu, const double *gd2, double *gp, double *gx, double *u, double *du,
                 double *d2)
 {
-    return sweep(g, mode, n, x, NULL, gu, gdu, gd2, gp, gx, u, du, d2);
+    return grad_d_sweep(g, mode, n, x, NULL, gu, gdu, gd2, gp, gx, u, du, d2);
+}
+
+int jg_grad_run_float(const jg_grad *g, int mode, size_t n, const float *x, const float *gu, const float *gdu,
+                      const float *gd2, double *gp, float *gx)
+{
+    return grad_f_sweep(g, mode, n, x, NULL, gu, gdu, gd2, gp, gx, NULL, NULL, NULL);
+}
+
+int jg_grad_is_float(const jg_grad *g)
+{
+    return g->is_float;
 }

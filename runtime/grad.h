@@ -6,7 +6,9 @@
    weights file) and to x: a forward sweep through a tape plan (every value
    of a tile kept: gen/plan.h, jg_plan_make_for), then a reverse sweep
    through the plan's steps, tile by tile. The reverse of an activation
-   needs its third derivative: jg_grad_act3, in closed form. Double only. */
+   needs its third derivative: jg_grad_act3, in closed form. In double,
+   or in float (jg_grad_run_float; the gradients summed in double over the
+   tiles); tapes in double only. */
 #ifndef JG_GRAD_H
 #define JG_GRAD_H
 
@@ -18,8 +20,10 @@
 typedef struct jg_grad jg_grad;
 
 /* The gradient engine of m (which must outlive it, its weights read at
-   every call), or NULL with the reason in d. */
-jg_grad *jg_grad_new(const jg_model *m, jg_diag *d);
+   every call) in double (is_float 0) or float (1), or NULL with the reason
+   in d. */
+jg_grad *jg_grad_new(const jg_model *m, int is_float, jg_diag *d);
+int jg_grad_is_float(const jg_grad *g);
 void jg_grad_free(jg_grad *g);
 
 /* The tensors the network reads, each once, in the order of the layers
@@ -38,6 +42,10 @@ size_t jg_grad_n_params(const jg_grad *g);
 int jg_grad_run(const jg_grad *g, int mode, size_t n, const double *x, const double *gu,
                 const double *gdu, const double *gd2, double *gp, double *gx, double *u, double *du,
                 double *d2);
+/* The same in float, of a float engine: points, cotangents and gx in
+   float, gp in double. */
+int jg_grad_run_float(const jg_grad *g, int mode, size_t n, const float *x, const float *gu, const float *gdu,
+                      const float *gd2, double *gp, float *gx);
 
 /* One training step's forward sweep kept for its reverse sweep (one
    forward a step): jg_grad_forward computes the mode's results at the n

@@ -804,7 +804,7 @@ static jg_grad *grad_of(jg_net *net)
     pthread_mutex_lock(&net->grad_lock);
     if (net->grad == NULL) {
         jg_diag d = JG_DIAG_INIT;
-        net->grad = jg_grad_new(net->model, &d);
+        net->grad = jg_grad_new(net->model, net->plan != NULL && net->plan->precision == JG_FLOAT, &d);
         jg_diag_free(&d);
     }
     g = net->grad;
@@ -858,6 +858,22 @@ int jg_net_gradient(jg_net *net, int mode, size_t n, const double *x, const doub
     return jg_grad_run(g, mode, n, x, gu, gdu, gd2, grad, gx, NULL, NULL, NULL) == 0 ? JG_NET_OK : JG_NET_ENOMEM;
 }
 
+int jg_net_gradient_float(jg_net *net, int mode, size_t n, const float *x, const float *gu, const float *gdu,
+                          const float *gd2, double *grad, float *gx)
+{
+    jg_grad *g;
+    if (check_call("jg_net_gradient_float", net, mode, n, x) != JG_NET_OK
+        || JG_MISUSE(net->plan->precision != JG_FLOAT, "jg_net_gradient_float",
+                     "float arrays for a double handle (open it with JG_NET_FLOAT, or call jg_net_gradient)"))
+        return JG_NET_EINPUT;
+    g = grad_of(net);
+    if (g == NULL)
+        return JG_NET_ENOMEM;
+    if (JG_MISUSE(grad == NULL && jg_grad_n_params(g) > 0, "jg_net_gradient_float", "grad is NULL"))
+        return JG_NET_EINPUT;
+    return jg_grad_run_float(g, mode, n, x, gu, gdu, gd2, grad, gx) == 0 ? JG_NET_OK : JG_NET_ENOMEM;
+}
+
 /* ---- One forward a training step ---- */
 
 struct jg_net_tape {
@@ -876,6 +892,8 @@ size_t jg_net_tape_bytes(jg_net *net, int mode, size_t n)
     if (check_call("jg_net_tape_bytes", net, mode, n, "") != JG_NET_OK || (g = grad_of(net)) == NULL)
         return 0;
     k = jg_grad_tape_numbers(g, mode, n);
+    if (jg_grad_is_float(g))
+        return SIZE_MAX;        /* no tapes of a float handle */
     return k == SIZE_MAX || k > (SIZE_MAX - 64 - sizeof(jg_net_tape)) / sizeof(double) ? SIZE_MAX
          : k * sizeof(double) + 64 + sizeof(jg_net_tape);
 }

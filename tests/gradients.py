@@ -396,17 +396,21 @@ def dropout(Jet):
 
 
 def float32_training(Jet):
-    """A float32 module on float32 points (PyTorch's default): Jet computes
-    in float64 and rounds results and gradients to float32 once, so its
-    gradients are within float32's rounding of float64 PyTorch's on the
-    same float32 weights; bound stated: 1e-6 normwise per tensor (the loss
-    itself is computed by PyTorch in float32)."""
+    """A float32 module on float32 points (PyTorch's default): Jet runs both
+    sweeps in float32 (a float32 twin of the network, each tile's gradients
+    summed in float32, the tiles' sums in float64), so its gradients are
+    within float32's rounding of float64 PyTorch's on the same float32
+    weights. Bound stated: 1e-5 normwise per tensor, and at most 4x
+    PyTorch's own float32 route's error against the same float64 reference
+    (or 1e-6 where that is smaller), over 300 points in every second-order
+    mode, 1 to 3 inputs."""
     torch.manual_seed(17)
-    model = zoo.FNN([2, 16, 16, 3]).float()
-    x = torch.rand(11, 2, dtype=torch.float32) * 2 - 1
-    ref = zoo.FNN([2, 16, 16, 3]).double()
-    ref.load_state_dict({k: v.double() for k, v in model.state_dict().items()})
-    for mode in ("hessian", "laplacian"):
+    for widths, mode in (([2, 16, 16, 3], "hessian"), ([2, 16, 16, 3], "laplacian"),
+                         ([3, 24, 24, 24, 1], "hessian_diag"), ([1, 20, 20, 5], "hessian")):
+        model = zoo.FNN(widths).float()
+        x = torch.rand(300, widths[0], dtype=torch.float32) * 2 - 1
+        ref = zoo.FNN(widths).double()
+        ref.load_state_dict({k: v.double() for k, v in model.state_dict().items()})
         jet = Jet(model, mode=mode)
         X = x.clone().requires_grad_(True)
         out = jet(X)
@@ -416,18 +420,25 @@ def float32_training(Jet):
         loss.backward()
         mine = [p.grad for p in model.parameters()] + [X.grad]
         check(all(g.dtype == torch.float32 for g in mine), "Jet float32 %s: gradients not float32" % mode)
-        X2 = x.double().requires_grad_(True)
-        U, DU, D2 = torch_jets(ref, X2, 3)
-        third = D2 if mode == "hessian" else torch.diagonal(D2, dim1=2, dim2=3).sum(-1)
-        loss2 = sum((o ** 2).sum() * (k + 1) for k, o in enumerate([U, DU, third]))
-        ref.zero_grad()
-        loss2.backward()
-        theirs = [p.grad for p in ref.parameters()] + [X2.grad]
-        for k, (a, b) in enumerate(zip(mine, theirs)):
+
+        def by_torch(f, X):
+            U, DU, D2 = torch_jets(f, X, widths[-1])
+            third = D2 if mode == "hessian" else torch.diagonal(D2, dim1=2, dim2=3)
+            third = third.sum(-1) if mode == "laplacian" else third
+            loss = sum((o ** 2).sum() * (k + 1) for k, o in enumerate([U, DU, third]))
+            f.zero_grad()
+            loss.backward()
+            return [p.grad for p in f.parameters()] + [X.grad]
+        theirs = by_torch(ref, x.double().requires_grad_(True))
+        theirs32 = by_torch(model, x.clone().requires_grad_(True))
+        for k, (a, b, c) in enumerate(zip(mine, theirs, theirs32)):
             e = normwise(a.double().numpy(), b.numpy())
+            e_torch = normwise(c.double().numpy(), b.numpy())
             compared[0] += 1
             worst32[0] = max(worst32[0], e)
-            check(e <= 1e-6, "Jet float32 %s: gradient %d off by %.3g from float64" % (mode, k, e))
+            check(e <= 1e-5 and e <= max(1e-6, 4 * e_torch),
+                  "Jet float32 %s %s: gradient %d off by %.3g from float64 (PyTorch's float32: %.3g)"
+                  % (widths, mode, k, e, e_torch))
 
 
 def several_inputs(Jet):

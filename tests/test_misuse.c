@@ -1,7 +1,8 @@
 /* test_misuse.c: every edge of the library's interface that a caller can
    break (runtime/misuse.h), one test each: a NULL handle, out or array, a
    handle whose load failed, a mode or option out of range, float arrays
-   for a double handle, gradients of a float handle. Built twice: as
+   for a double handle, double gradients of a float handle and float ones
+   of a double handle. Built twice: as
    `misuse`, on the runtime of this build, where a debug build (no NDEBUG)
    stops the program (SIGABRT, after naming the function and the rule);
    and as `misuse-status`, on the runtime built as a release build answers
@@ -103,13 +104,17 @@ static int edge(int k)
         ck_assert_ptr_null(tape);
         break;
     }
+    case 24: net = open_example(JG_NET_DOUBLE); rc = jg_net_gradient_float(net, 0, 1, fx, fu, NULL, NULL, grad, NULL);
+        break;
+    case 25: net = open_example(JG_NET_FLOAT); rc = jg_net_gradient_float(net, 0, 1, fx, fu, NULL, NULL, NULL, NULL);
+        break;
     default: break;
     }
     jg_net_free_text(text);
     jg_net_free(net);
     return rc;
 }
-#define N_EDGES 24
+#define N_EDGES 26
 
 /* In a debug build the call stops the program (the test expects SIGABRT);
    in a release build it returns JG_NET_EINPUT and the program goes on. */

@@ -569,6 +569,58 @@ START_TEST(emit_text)
 }
 END_TEST
 
+/* jg_net_gradient_float of a float handle: within 1e-5 normwise of the
+   double handle's jg_net_gradient (itself held to PyTorch's by
+   tests/gradients.py), in every mode, with dL/dx (a double handle is
+   refused: test_misuse.c). */
+START_TEST(float_gradients)
+{
+    enum { N = 53 };
+    jg_net *nd = open_net("pinn-xt", JG_NET_DOUBLE, JG_NET_EXECUTOR);
+    jg_net *nf = open_net("pinn-xt", JG_NET_FLOAT, JG_NET_EXECUTOR);
+    const size_t ng = jg_net_n_grad(nd);
+    static double x[N * 2], gu[N], gdu[N * 2], gd2[N * 4], gx[N * 2];
+    static float xf[N * 2], guf[N], gduf[N * 2], gd2f[N * 4], gxf[N * 2];
+    double *g = malloc(ng * sizeof *g), *gf = malloc(ng * sizeof *gf);
+    size_t k;
+    int mode;
+    ck_assert_uint_eq(jg_net_n_grad(nf), ng);
+    for (k = 0; k < N * 4; k++) {
+        if (k < N * 2)
+            xf[k] = (float)sin(0.7 * (double)k), gduf[k] = (float)cos(0.3 * (double)k);
+        if (k < N)
+            guf[k] = (float)(0.1 * (double)k - 1);
+        gd2f[k] = (float)sin(1.3 * (double)k);
+    }
+    for (k = 0; k < N * 4; k++) {       /* the same numbers in double */
+        if (k < N * 2)
+            x[k] = xf[k], gdu[k] = gduf[k];
+        if (k < N)
+            gu[k] = guf[k];
+        gd2[k] = gd2f[k];
+    }
+    for (mode = JG_NET_EVAL; mode <= JG_NET_LAPLACIAN; mode++) {
+        double big = 0, off = 0, bigx = 0, offx = 0;
+        ck_assert_int_eq(jg_net_gradient(nd, mode, N, x, gu, gdu, gd2, g, gx), JG_NET_OK);
+        ck_assert_int_eq(jg_net_gradient_float(nf, mode, N, xf, guf, gduf, gd2f, gf, gxf), JG_NET_OK);
+        for (k = 0; k < ng; k++) {
+            big = fmax(big, fabs(g[k]));
+            off = fmax(off, fabs(g[k] - gf[k]));
+        }
+        for (k = 0; k < N * 2; k++) {
+            bigx = fmax(bigx, fabs(gx[k]));
+            offx = fmax(offx, fabs(gx[k] - gxf[k]));
+        }
+        ck_assert_msg(off <= 1e-5 * big && offx <= 1e-5 * bigx, "mode %d: float gradients %g, %g off (of %g, %g)",
+                      mode, off, offx, big, bigx);
+    }
+    free(g);
+    free(gf);
+    jg_net_free(nd);
+    jg_net_free(nf);
+}
+END_TEST
+
 /* One forward a training step: jg_net_forward_tape's results are
    jg_net_run's, and jg_net_gradient_tape's gradients jg_net_gradient's, to
    the bit, in every mode, twice from one tape; after jg_net_set_tensor the
@@ -847,6 +899,7 @@ static Suite *suite(void)
     tcase_add_test(tc, over_chosen_inputs);
     tcase_add_test(tc, set_tensor_shared);
     tcase_add_test(tc, tape_gradients);
+    tcase_add_test(tc, float_gradients);
     tcase_add_test(tc, float_range);
     suite_add_tcase(s, tc);
     return s;

@@ -185,9 +185,12 @@ class Net:
         results of mode ("eval", "jacobian", "hessian", "hessian_diag",
         "laplacian") at x: a dict {tensor name: gradient in the tensor's
         shape as a flat array}, and with wrt_x, (that dict, dL/dx). The
-        cotangents have the shapes of the results; None means zeros.
-        float64 only; the points are split over `threads` threads as for
-        the results. With tape (from taped(mode, x)), the forward is read
+        cotangents have the shapes of the results; None means zeros. A
+        float32 network computes both sweeps in float32 (points, cotangents
+        and dL/dx in float32; each tile's gradients summed in float32, the
+        tiles' sums in float64: the gradients come as float64). The points
+        are split over `threads` threads as for the results. With tape
+        (from taped(mode, x); float64 networks only), the forward is read
         from it, not computed again."""
         if mode not in _MODES and mode not in _MODES.values():
             raise ValueError("mode %r: one of %s" % (mode, ", ".join(_MODES)))
@@ -203,7 +206,7 @@ class Net:
         def cot(a, k, size):
             if a is None:
                 return None
-            a = np.ascontiguousarray(a, dtype=np.float64)
+            a = np.ascontiguousarray(a, dtype=self.dtype)
             if a.shape != tuple(shapes[k]):
                 raise ValueError("%s has shape %s; the %s of mode %s has shape %s" % (
                     ("gu", "gdu", "gd2")[k], a.shape, ("u", "du", "third result")[k],
@@ -213,7 +216,7 @@ class Net:
         tensors = self._net.tensors()
         total = sum(c for _, c, _ in tensors)
         grad = np.empty(total, dtype=np.float64)
-        gx = np.empty((n, self.n_in), dtype=np.float64) if wrt_x else None
+        gx = np.empty((n, self.n_in), dtype=self.dtype) if wrt_x else None
         t = threads if threads is not None else self.threads if self.threads is not None else _default_threads()
         self._net.gradient(m, n, x, cot(gu, 0, n * self.n_out), cot(gdu, 1, n * self.n_out * self.n_in),
                            cot(gd2, 2, n * self.n_out * per2) if per2 else None, grad, gx, int(t), tape)
@@ -263,13 +266,28 @@ def from_torch(module, dtype="float64", threads=None, **export_args):
     checked against the module) by jetgen.export into a temporary folder,
     then loaded; export_args go to jetgen.export.export (input_names, n_in,
     output, domain, over, ...)."""
+    return _from_torch(module, dtype, threads, False, export_args)
+
+
+def _from_torch(module, dtype, threads, float32_too, export_args):
+    """from_torch; with float32_too (jetgen.torch.Jet), the net has a
+    float32 twin from the same export (net.float32_twin; None where a weight is
+    beyond float32's range)."""
     import tempfile
     from .export import _do_export
     with tempfile.TemporaryDirectory(prefix="jetgen-") as folder:
         spec = os.path.join(folder, "model.spec")
         _, tr = _do_export(module, spec, **export_args)
         net = Net(spec, dtype=dtype, threads=threads)
+        net.float32_twin = None
+        if float32_too:
+            try:
+                net.float32_twin = Net(spec, dtype="float32", threads=threads)
+            except Error:
+                pass
     net._label = (spec, "%s (from_torch)" % type(module).__name__)
+    if net.float32_twin is not None:
+        net.float32_twin._label = net._label
     # for jetgen.torch: the saved tensors recomputed from parameters
     # ((tensor, parameters, fn, shape, text); the spec's `# trainable:`
     # lines), the trainable parameters forward() reads, those whose value

@@ -236,10 +236,9 @@ typedef struct span {
 
 /* a is None (when may_be_none) or a C-contiguous, aligned array of the
    handle's dtype with `count` elements (writeable unless it is x). */
-static int check_array(net_object *self, PyObject *a, const char *name, size_t count, int writeable,
-                       int may_be_none, char **data)
+static int check_array_of(int type, PyObject *a, const char *name, size_t count, int writeable,
+                          int may_be_none, char **data)
 {
-    const int type = self->precision == JG_NET_FLOAT ? NPY_FLOAT32 : NPY_FLOAT64;
     PyArrayObject *arr;
     *data = NULL;
     if (a == Py_None && may_be_none)
@@ -262,6 +261,14 @@ static int check_array(net_object *self, PyObject *a, const char *name, size_t c
     }
     *data = (char *)PyArray_DATA(arr);
     return 1;
+}
+
+/* check_array_of in the handle's precision. */
+static int check_array(net_object *self, PyObject *a, const char *name, size_t count, int writeable,
+                       int may_be_none, char **data)
+{
+    return check_array_of(self->precision == JG_NET_FLOAT ? NPY_FLOAT32 : NPY_FLOAT64, a, name, count, writeable,
+                          may_be_none, data);
 }
 
 /* Refuses (ValueError) an array written by the call whose bytes overlap
@@ -412,27 +419,39 @@ static PyObject *net_set_tensor(net_object *self, PyObject *args)
    gradient array, summed after. */
 typedef struct grad_chunk {
     jg_net *net;
-    int mode, rc;
+    int mode, rc, is_float;
     size_t n;
-    const double *x, *gu, *gdu, *gd2;
-    double *grad, *gx;
+    const char *x, *gu, *gdu, *gd2;     /* in the handle's precision */
+    double *grad;
+    char *gx;
     const jg_net_tape *tape;    /* the run's forward, or NULL: computed again */
 } grad_chunk;
 
 static void *grad_run(void *arg)
 {
     grad_chunk *c = (grad_chunk *)arg;
-    c->rc = c->tape != NULL ? jg_net_gradient_tape(c->net, c->tape, c->gu, c->gdu, c->gd2, c->grad, c->gx)
-          : jg_net_gradient(c->net, c->mode, c->n, c->x, c->gu, c->gdu, c->gd2, c->grad, c->gx);
+    if (c->is_float)
+        c->rc = jg_net_gradient_float(c->net, c->mode, c->n, (const float *)(const void *)c->x,
+                                      (const float *)(const void *)c->gu, (const float *)(const void *)c->gdu,
+                                      (const float *)(const void *)c->gd2, c->grad, (float *)(void *)c->gx);
+    else if (c->tape != NULL)
+        c->rc = jg_net_gradient_tape(c->net, c->tape, (const double *)(const void *)c->gu,
+                                     (const double *)(const void *)c->gdu, (const double *)(const void *)c->gd2,
+                                     c->grad, (double *)(void *)c->gx);
+    else
+        c->rc = jg_net_gradient(c->net, c->mode, c->n, (const double *)(const void *)c->x,
+                                (const double *)(const void *)c->gu, (const double *)(const void *)c->gdu,
+                                (const double *)(const void *)c->gd2, c->grad, (double *)(void *)c->gx);
     return NULL;
 }
 
 /* jg_net_gradient over up to `threads` runs of the points (split; with
    tp, the runs of its forward, from their tapes), the gradients summed
    into grad. */
-static int gradient_threads(jg_net *net, int mode, int threads, size_t n, const double *x, const double *gu,
-                            const double *gdu, const double *gd2, double *grad, double *gx, const tapes *tp)
+static int gradient_threads(jg_net *net, int is_float, int mode, int threads, size_t n, const char *x,
+                            const char *gu, const char *gdu, const char *gd2, double *grad, char *gx, const tapes *tp)
 {
+    const size_t real = is_float ? sizeof(float) : sizeof(double);
     const size_t n_in = jg_net_n_in(net), n_out = jg_net_n_out(net), ng = jg_net_n_grad(net);
     const size_t per2 = per_output2(net, mode);
     grad_chunk c[MAX_THREADS];
@@ -455,14 +474,15 @@ static int gradient_threads(jg_net *net, int mode, int threads, size_t n, const 
     for (t = 0; t < nt; t++) {
         c[t].net = net;
         c[t].mode = mode;
+        c[t].is_float = is_float;
         c[t].rc = JG_NET_OK;
         c[t].n = at[t + 1] - at[t];
-        c[t].x = x + at[t] * n_in;
-        c[t].gu = gu != NULL ? gu + at[t] * n_out : NULL;
-        c[t].gdu = gdu != NULL ? gdu + at[t] * n_out * n_in : NULL;
-        c[t].gd2 = gd2 != NULL ? gd2 + at[t] * n_out * per2 : NULL;
+        c[t].x = x + at[t] * n_in * real;
+        c[t].gu = gu != NULL ? gu + at[t] * n_out * real : NULL;
+        c[t].gdu = gdu != NULL ? gdu + at[t] * n_out * n_in * real : NULL;
+        c[t].gd2 = gd2 != NULL ? gd2 + at[t] * n_out * per2 * real : NULL;
         c[t].grad = t == 0 ? grad : extra + (t - 1) * ng;
-        c[t].gx = gx != NULL ? gx + at[t] * n_in : NULL;
+        c[t].gx = gx != NULL ? gx + at[t] * n_in * real : NULL;
         c[t].tape = tp != NULL ? tp->t[t] : NULL;
     }
     in_threads(grad_run, c, sizeof c[0], nt);
@@ -501,15 +521,15 @@ static PyObject *net_gradient(net_object *self, PyObject *args)
     if (!ready(self) || !PyArg_ParseTuple(args, "inOOOOOOi|O", &mode, &n_arg, &xo, &guo, &gduo, &gd2o, &gpo, &gxo,
                                           &threads, &tape))
         return NULL;
-    if (self->precision != JG_NET_DOUBLE) {
-        PyErr_SetString(jetgen_error, "gradients are computed in float64: load the network in float64");
-        return NULL;
-    }
     if (mode < JG_NET_EVAL || mode > JG_NET_LAPLACIAN || n_arg < 0) {
         PyErr_SetString(PyExc_ValueError, "gradient: bad mode or point count");
         return NULL;
     }
     n = (size_t)n_arg;
+    if (tape != Py_None && self->precision != JG_NET_DOUBLE) {
+        PyErr_SetString(jetgen_error, "tapes are kept in float64: a float32 network computes the forward again");
+        return NULL;
+    }
     if (tape != Py_None && (tp = tapes_of(self, tape, mode, n)) == NULL)
         return NULL;
     n_in = jg_net_n_in(self->net);
@@ -519,24 +539,24 @@ static PyObject *net_gradient(net_object *self, PyObject *args)
     if (!check_array(self, xo, "x", n * n_in, 0, 0, &x) || !check_array(self, guo, "gu", n * n_out, 0, 1, &gu)
         || !check_array(self, gduo, "gdu", n * n_out * n_in, 0, 1, &gdu)
         || !check_array(self, gd2o, "gd2", n * n_out * per2, 0, 1, &gd2)
-        || !check_array(self, gpo, "grad", ng, 1, 0, &gp)
+        || !check_array_of(NPY_FLOAT64, gpo, "grad", ng, 1, 0, &gp)
         || !check_array(self, gxo, "gx", n * n_in, 1, 1, &gx))
         return NULL;
     {
-        const span s[6] = {{"x", x, n * n_in * sizeof(double), 0}, {"gu", gu, n * n_out * sizeof(double), 0},
-                           {"gdu", mode >= JG_NET_JACOBIAN ? gdu : NULL, n * n_out * n_in * sizeof(double), 0},
-                           {"gd2", mode >= JG_NET_HESSIAN ? gd2 : NULL, n * n_out * per2 * sizeof(double), 0},
+        const size_t real = self->precision == JG_NET_FLOAT ? sizeof(float) : sizeof(double);
+        const span s[6] = {{"x", x, n * n_in * real, 0}, {"gu", gu, n * n_out * real, 0},
+                           {"gdu", mode >= JG_NET_JACOBIAN ? gdu : NULL, n * n_out * n_in * real, 0},
+                           {"gd2", mode >= JG_NET_HESSIAN ? gd2 : NULL, n * n_out * per2 * real, 0},
                            {"grad", gp, ng * sizeof(double), 1},
-                           {"gx", gx, n * n_in * sizeof(double), 1}};
+                           {"gx", gx, n * n_in * real, 1}};
         if (!check_overlap(s, 6))
             return NULL;
     }
     Py_BEGIN_ALLOW_THREADS
     pthread_rwlock_rdlock(&self->lock);
-    rc = gradient_threads(self->net, mode, threads, n, (const double *)(void *)x, (const double *)(void *)gu,
-                          mode >= JG_NET_JACOBIAN ? (const double *)(void *)gdu : NULL,
-                          mode >= JG_NET_HESSIAN ? (const double *)(void *)gd2 : NULL, (double *)(void *)gp,
-                          (double *)(void *)gx, tp);
+    rc = gradient_threads(self->net, self->precision == JG_NET_FLOAT, mode, threads, n, x, gu,
+                          mode >= JG_NET_JACOBIAN ? gdu : NULL, mode >= JG_NET_HESSIAN ? gd2 : NULL,
+                          (double *)(void *)gp, gx, tp);
     pthread_rwlock_unlock(&self->lock);
     Py_END_ALLOW_THREADS
     if (rc == JG_NET_ENOMEM)

@@ -43,9 +43,10 @@ export took as a constant once it changes, and a call in training mode of
 a module with dropout or batch norms (whose random masks and batch
 statistics jetgen does not draw: evaluation mode only). Results are
 differentiable once: a backward through Jet's own gradients
-(create_graph=True) raises. Computes in float64; float32 inputs give
-float32 results (computed in float64, rounded once) and float32
-gradients.
+(create_graph=True) raises. A float32 module on float32 points computes
+in float32 (a float32 twin of the network: both sweeps in float32, the
+gradients summed over tiles in float64); anything else in float64
+(float32 points of a float64 module: results rounded once to float32).
 """
 
 import threading
@@ -54,7 +55,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from . import Error, from_torch
+from . import Error, _from_torch
 
 _OUTPUTS = {"eval": 1, "jacobian": 2, "hessian": 3, "hessian_diag": 3, "laplacian": 3}
 
@@ -81,7 +82,11 @@ class Jet:
             raise ValueError("mode %r: one of %s" % (mode, ", ".join(_OUTPUTS)))
         self.module = module
         self.mode = mode
-        self.net = from_torch(module, threads=threads, **export_args)
+        self.net = _from_torch(module, "float64", threads, True, export_args)
+        # a float32 module with float32 points runs both sweeps in float32
+        # (net.float32_twin, the same network with its numbers rounded); others
+        # compute in float64
+        self._nets = (self.net,) if self.net.float32_twin is None else (self.net, self.net.float32_twin)
         per_point = self.net.tape_bytes(mode, 4096) / 4096
         self._tape_pays = self.net.recompute_flops(mode) >= TAPE_FLOPS_PER_BYTE * per_point
         params = dict(module.named_parameters())
@@ -113,7 +118,7 @@ class Jet:
         self.params = [(name, params[name]) for name in read if name in params]
         self.params += [(name, params[name]) for name in sorted(via - self._direct)]
         self._shapes = dict(self.net.tensor_shapes)
-        self._loaded = {}       # the float64 parameter values the network holds now
+        self._loaded = {net: {} for net in self._nets}  # the float64 parameter values each network holds now
         self._lock = threading.RLock()
         # what the export took as constants (frozen parameters, buffers, tensor
         # attributes), compared by content at every call: a write through
@@ -175,30 +180,37 @@ class Jet:
         this call computes with, whatever is written to the module later."""
         return {name: p.detach().to(device="cpu", dtype=torch.float64, copy=True) for name, p in self.params}
 
-    def _load(self, values):
-        """Puts the parameter values into the network where they differ from
-        what it holds (compared by content), and recomputes the tensors
-        derived from the changed ones. Under self._lock."""
-        held, self._loaded = self._loaded, {}      # unknown until every tensor is written
+    def _net_for(self, x, params):
+        """The network a call computes with: the float32 twin for float32
+        points and parameters, else the float64 network."""
+        if x.dtype == torch.float32 and len(self._nets) > 1 and all(p.dtype == torch.float32 for p in params):
+            return self._nets[1]
+        return self.net
+
+    def _load(self, values, net):
+        """Puts the parameter values into net where they differ from what it
+        holds (compared by content), and recomputes the tensors derived from
+        the changed ones. Under self._lock."""
+        held, self._loaded[net] = self._loaded[net], {}      # unknown until every tensor is written
         changed = set()
         for name, v in values.items():
             old = held.get(name)
             if old is not None and (old is v or torch.equal(old, v)):
                 continue
             if name in self._direct:
-                self._set(name, v.numpy().reshape(self._shapes[name]), name)
+                self._set(net, name, v.numpy().reshape(self._shapes[name]), name)
             changed.add(name)
         if changed and self._derived:
             with torch.no_grad():
                 for t, sources, fn, shape, _ in self._derived:
                     if changed.intersection(sources):
-                        self._set(t, fn(values).cpu().numpy().reshape(self._shapes[t]),
+                        self._set(net, t, fn(values).cpu().numpy().reshape(self._shapes[t]),
                                   "computed from " + ", ".join(sources))
-        self._loaded = values
+        self._loaded[net] = values
 
-    def _set(self, tensor, values, what):
+    def _set(self, net, tensor, values, what):
         try:
-            self.net.set_tensor(tensor, values)
+            net.set_tensor(tensor, values)
         except Error as e:
             if np.isfinite(values).all():
                 raise
@@ -246,7 +258,8 @@ class Jet:
         # and the forward it saves is dear enough (TAPE_FLOPS_PER_BYTE)
         n = x.shape[0]
         taped = torch.is_grad_enabled() and (x.requires_grad or any(p.requires_grad for p in params)) \
-            and self._tape_pays and self.net.tape_bytes(self.mode, n) <= TAPE_BYTES
+            and self._net_for(x, params) is self.net and self._tape_pays \
+            and self.net.tape_bytes(self.mode, n) <= TAPE_BYTES
         out = _JetFunction.apply(self, taped, x, *params)
         return out[0] if len(out) == 1 else out
 
@@ -378,20 +391,23 @@ class _JetFunction(torch.autograd.Function):
 
     @staticmethod
     def forward(ctx, jet, taped, x, *params):
-        xs = x.detach().to(device="cpu", dtype=torch.float64, copy=True).numpy()
+        net = jet._net_for(x, params)
+        xs = x.detach().to(device="cpu", dtype=torch.float32 if net.dtype == np.float32 else torch.float64,
+                           copy=True).numpy()
         tape = None
         with jet._lock:
             jet._check()
             values = jet._snapshot()
-            jet._load(values)
+            jet._load(values, net)
             if taped:
-                res, tape = jet.net.taped(jet.mode, xs)
+                res, tape = net.taped(jet.mode, xs)
             else:
-                res = getattr(jet.net, "eval" if jet.mode == "eval" else jet.mode)(xs)
+                res = getattr(net, "eval" if jet.mode == "eval" else jet.mode)(xs)
                 res = res if isinstance(res, tuple) else (res,)
         ctx.set_materialize_grads(False)    # an unused result's cotangent is None, not zeros to read
         ctx.save_for_backward(x, *params)
         ctx.jet = jet
+        ctx.net = net
         ctx.xs = xs
         ctx.values = values
         ctx.tape = tape
@@ -414,23 +430,24 @@ class _JetFunction(torch.autograd.Function):
 
     @staticmethod
     def gradients(ctx, grads):
-        jet = ctx.jet
-        cot = [None if g is None else g.detach().to(torch.float64).cpu().numpy() for g in grads]
+        jet, net = ctx.jet, ctx.net
+        real = torch.float32 if net.dtype == np.float32 else torch.float64
+        cot = [None if g is None else g.detach().to(real).cpu().numpy() for g in grads]
         while len(cot) < 3:
             cot.append(None)
         want_x = ctx.needs_input_grad[2]
         with jet._lock:         # the forward's weights, whatever calls came between
-            if jet._loaded is not ctx.values:
-                jet._load(ctx.values)
+            if jet._loaded[net] is not ctx.values:
+                jet._load(ctx.values, net)
             got = None
             if ctx.tape is not None:
                 try:
-                    got = jet.net.gradient(jet.mode, ctx.xs, gu=cot[0], gdu=cot[1], gd2=cot[2], wrt_x=want_x,
-                                           tape=ctx.tape)
+                    got = net.gradient(jet.mode, ctx.xs, gu=cot[0], gdu=cot[1], gd2=cot[2], wrt_x=want_x,
+                                       tape=ctx.tape)
                 except Error:   # set_tensor came between (other weights, then these again): no tape
                     got = None
             if got is None:
-                got = jet.net.gradient(jet.mode, ctx.xs, gu=cot[0], gdu=cot[1], gd2=cot[2], wrt_x=want_x)
+                got = net.gradient(jet.mode, ctx.xs, gu=cot[0], gdu=cot[1], gd2=cot[2], wrt_x=want_x)
         gp, gx = got if want_x else (got, None)
         out = [None, None, None if gx is None else torch.from_numpy(gx).to(dtype=ctx.dtype, device=ctx.device)]
         grads = {name: torch.from_numpy(np.array(gp[name])).reshape(p.shape)

@@ -1,0 +1,307 @@
+/* grad_real.h: the reverse sweep for one precision, included twice by
+   grad.c with REAL (double or float), FN(name) and GRAD_FLOAT (0 or 1)
+   set: a tile's frame, the reverse of each kind of step, and the sweep
+   over the tiles of n points. */
+
+typedef struct FN(tile) {
+    const jg_grad *g;
+    int mode;
+    size_t np, nch, n_x, n_s;
+    const size_t *over;
+    const REAL *fwd;          /* the forward buffers (the tape: only read) */
+    REAL *adj;                /* their adjoints */
+    REAL *gp;
+    REAL *scratch;            /* where the gradients of tensor-less weights go */
+} FN(tile);
+
+static REAL *FN(buf)(const FN(tile) *t, REAL *base, int b, size_t off)
+{
+    return base + t->g->p->buf_at[b] + off;
+}
+
+static const REAL *FN(fwd_buf)(const FN(tile) *t, int b, size_t off)
+{
+    return t->fwd + t->g->p->buf_at[b] + off;
+}
+
+/* The cotangents of the results (the caller's layouts, points p0 on) onto
+   the adjoint of the output value (n_out neurons at a, stride ld): one
+   loop over the neurons per channel, so that each runs contiguously. */
+static void FN(load_cotangents)(const FN(tile) *t, size_t p0, const REAL *gu, const REAL *gdu, const REAL *gd2,
+                            REAL *a, size_t ld)
+{
+    const size_t no = t->g->m->n_out, nx = t->n_x, np = t->np;
+    size_t p, k, i, j;
+    for (p = 0; p < np; p++) {
+        const size_t q = p0 + p;
+        REAL *r;
+        if (gu != NULL)
+            for (r = a + p * ld, k = 0; k < no; k++)
+                r[k] += gu[q * no + k];
+        for (i = 0; t->mode >= 1 && gdu != NULL && i < nx; i++)
+            for (r = a + ((1 + i) * np + p) * ld, k = 0; k < no; k++)
+                r[k] += gdu[(q * no + k) * nx + i];
+        if (gd2 == NULL)
+            continue;
+        if (t->mode == 2) {
+            for (i = 0; i < nx; i++)
+                for (j = i; j < nx; j++)
+                    for (r = a + (pair(nx, i, j) * np + p) * ld, k = 0; k < no; k++) {
+                        const REAL *h = gd2 + (q * no + k) * nx * nx;
+                        r[k] += i == j ? h[i * nx + i] : h[i * nx + j] + h[j * nx + i];
+                    }
+        } else if (t->mode == 3) {
+            for (i = 0; i < t->n_s; i++)
+                for (r = a + ((1 + nx + i) * np + p) * ld, k = 0; k < no; k++)
+                    r[k] += gd2[(q * no + k) * t->n_s + i];
+        } else if (t->mode == 4) {
+            for (r = a + ((1 + nx) * np + p) * ld, k = 0; k < no; k++)
+                r[k] += gd2[q * no + k];
+        }
+    }
+}
+
+/* z = W a + b on every channel (W [n_out][n_in] of the layer, [B; B] for
+   fourier: B's gradient from both halves): a's adjoint, W's and b's
+   gradients, by the runtime's dense_back kernel (templates/kernels.c). */
+static void FN(dense_back)(const FN(tile) *t, const jg_step *s, size_t layer)
+{
+    typedef void (*back_fn)(size_t, size_t, const REAL *, size_t, size_t, size_t, const REAL *, size_t,
+                            const REAL *, size_t, REAL *, REAL *, REAL *);
+    const back_fn f = (back_fn)t->g->dense_back;
+    const jg_layer *l = &t->g->m->layers[layer];
+    const size_t nrow = t->nch * t->np, n_in = l->n_in;
+    const size_t halves = l->kind == JG_FOURIER ? 2 : 1, n = l->n_out / halves;
+    const REAL *zb = FN(buf)(t, t->adj, s->dst, s->off_dst), *a = FN(fwd_buf)(t, s->src, s->off);
+    REAL *ab = FN(buf)(t, t->adj, s->src, s->off);
+    REAL *gw = t->g->w_at[layer] != SIZE_MAX ? t->gp + t->g->w_at[layer] : t->scratch;
+    REAL *gb = t->g->b_at[layer] != SIZE_MAX ? t->gp + t->g->b_at[layer] : NULL;
+    size_t h;
+    for (h = 0; h < halves; h++)
+        f(n, n_in, (const REAL *)t->g->wp[layer], t->g->ldw[layer], nrow, t->np, zb + h * n, s->ld_dst, a, s->ld_src, ab, gw,
+          gb);
+}
+
+/* a = s(z), z kept at src2: z's adjoint from a's (then a's is spent), by
+   the runtime's activate_back kernel (templates/kernels.c), given the
+   activation's kernel and its third derivative f3. */
+static void FN(activate_back)(const FN(tile) *t, const jg_step *s, jg_kernel_fn kernel, jg_kernel_fn f3)
+{
+    typedef void (*act_fn)(size_t, double, double, const REAL *, REAL *, REAL *, REAL *);
+    typedef void (*back_fn)(act_fn, FN(act3), double, double, size_t, size_t, size_t, const size_t *, int,
+                            size_t, size_t, const REAL *, REAL *, size_t, REAL *, size_t);
+    const back_fn back = (back_fn)t->g->activate_back;
+    back((act_fn)kernel, (FN(act3))f3, s->p, s->q, s->n, t->n_x, t->n_s, t->over, t->mode, t->np, t->nch,
+         FN(fwd_buf)(t, s->src2, s->off2), FN(buf)(t, t->adj, s->src2, s->off2), s->ld2,
+         FN(buf)(t, t->adj, s->src, s->off), s->ld_src);
+}
+
+/* a = mul z + add, z kept at src2. */
+static void FN(scale_back)(const FN(tile) *t, const jg_step *s, size_t layer)
+{
+    const jg_layer *l = &t->g->m->layers[layer];
+    const size_t nrow = t->nch * t->np, n = s->n;
+    REAL *ab = FN(buf)(t, t->adj, s->src, s->off), *zb = FN(buf)(t, t->adj, s->src2, s->off2);
+    const REAL *z = FN(fwd_buf)(t, s->src2, s->off2);
+    REAL *gm = t->g->w_at[layer] != SIZE_MAX ? t->gp + t->g->w_at[layer] : NULL;
+    REAL *ga = t->g->b_at[layer] != SIZE_MAX ? t->gp + t->g->b_at[layer] : NULL;
+    size_t r, k;
+    for (r = 0; r < nrow; r++) {
+        REAL *abr = ab + r * s->ld_src, *zbr = zb + r * s->ld2;
+        const REAL *zr = z + r * s->ld2;
+        for (k = 0; k < n; k++) {
+            zbr[k] += (REAL)l->w[k] * abr[k];
+            if (gm != NULL)
+                gm[k] += abr[k] * zr[k];
+            if (ga != NULL && r < t->np)
+                ga[k] += abr[k];
+            abr[k] = 0.0;
+        }
+    }
+}
+
+/* c = a b (src, src2) into dst: both operands' adjoints. */
+static void FN(mul_back)(const FN(tile) *t, const jg_step *s)
+{
+    const size_t np = t->np, nx = t->n_x, n = s->n, sa = s->bc ? 0 : 1, sb = s->bc2 ? 0 : 1;
+    const REAL *a = FN(fwd_buf)(t, s->src, s->off), *b = FN(fwd_buf)(t, s->src2, s->off2);
+    REAL *ab = FN(buf)(t, t->adj, s->src, s->off), *bb = FN(buf)(t, t->adj, s->src2, s->off2);
+    const REAL *cb = FN(buf)(t, t->adj, s->dst, s->off_dst);
+    size_t p, k, i, j, c;
+    for (p = 0; p < np; p++) {
+#define A(ch) (a + ((ch) * np + p) * s->ld_src)
+#define B(ch) (b + ((ch) * np + p) * s->ld2)
+#define AB(ch) (ab + ((ch) * np + p) * s->ld_src)
+#define BB(ch) (bb + ((ch) * np + p) * s->ld2)
+#define CB(ch) (cb + ((ch) * np + p) * s->ld_dst)
+        for (k = 0; k < n; k++) {
+            const size_t ka = k * sa, kb = k * sb;
+            const REAL y0 = CB(0)[k];
+            AB(0)[ka] += y0 * B(0)[kb];
+            BB(0)[kb] += y0 * A(0)[ka];
+            for (i = 0; t->mode >= 1 && i < nx; i++) {
+                const REAL yi = CB(1 + i)[k];
+                AB(1 + i)[ka] += yi * B(0)[kb];
+                BB(0)[kb] += yi * A(1 + i)[ka];
+                AB(0)[ka] += yi * B(1 + i)[kb];
+                BB(1 + i)[kb] += yi * A(0)[ka];
+            }
+            if (t->mode == 2) {
+                for (i = 0; i < nx; i++)
+                    for (j = i; j < nx; j++) {
+                        const size_t tt = pair(nx, i, j);
+                        const REAL y = CB(tt)[k];
+                        AB(tt)[ka] += y * B(0)[kb];
+                        BB(0)[kb] += y * A(tt)[ka];
+                        AB(1 + i)[ka] += y * B(1 + j)[kb];
+                        BB(1 + j)[kb] += y * A(1 + i)[ka];
+                        AB(1 + j)[ka] += y * B(1 + i)[kb];
+                        BB(1 + i)[kb] += y * A(1 + j)[ka];
+                        AB(0)[ka] += y * B(tt)[kb];
+                        BB(tt)[kb] += y * A(0)[ka];
+                    }
+            } else if (t->mode == 3 || t->mode == 4) {
+                const size_t n2 = t->mode == 3 ? t->n_s : 1;
+                for (c = 0; c < n2; c++) {
+                    const size_t tt = 1 + nx + c;
+                    const size_t first = t->mode == 3 ? c : 0, last = t->mode == 3 ? c + 1 : t->n_s;
+                    const REAL y = CB(tt)[k];
+                    size_t e;
+                    AB(tt)[ka] += y * B(0)[kb];
+                    BB(0)[kb] += y * A(tt)[ka];
+                    AB(0)[ka] += y * B(tt)[kb];
+                    BB(tt)[kb] += y * A(0)[ka];
+                    for (e = first; e < last; e++) {
+                        const size_t ch = 1 + (t->over != NULL ? t->over[e] : e);
+                        AB(ch)[ka] += 2 * y * B(ch)[kb];
+                        BB(ch)[kb] += 2 * y * A(ch)[ka];
+                    }
+                }
+            }
+        }
+#undef A
+#undef B
+#undef AB
+#undef BB
+#undef CB
+    }
+}
+
+/* One tile: the forward sweep (results to u, du, d2 when asked), then the
+   reverse sweep from the cotangents. */
+static void FN(tile_back)(const FN(tile) *t, size_t p0, const REAL *gu, const REAL *gdu, const REAL *gd2,
+                      REAL *gx)
+{
+    const jg_grad *g = t->g;
+    const jg_plan *pl = g->p;
+    const size_t nrow = t->nch * t->np;
+    size_t k, r, c;
+    for (k = pl->n_steps; k-- > 0;) {
+        const jg_step *s = &pl->steps[k];
+        switch (s->op) {
+        case JG_STEP_STORE:
+            FN(load_cotangents)(t, p0, gu, gdu, gd2, FN(buf)(t, t->adj, s->src, s->off), s->ld_src);
+            break;
+        case JG_STEP_DENSE:
+            FN(dense_back)(t, s, s->layer);
+            break;
+        case JG_STEP_ACTIVATE:
+            FN(activate_back)(t, s, g->x.act[k], g->act3[k]);
+            break;
+        case JG_STEP_SCALE:
+            FN(scale_back)(t, s, s->layer);
+            break;
+        case JG_STEP_COPY:
+        case JG_STEP_ADD: {
+            const REAL f = (REAL)(s->op == JG_STEP_ADD ? s->c : 1.0);
+            for (r = 0; r < nrow; r++) {
+                const REAL *db = FN(buf)(t, t->adj, s->dst, s->off_dst) + r * s->ld_dst;
+                REAL *sb = FN(buf)(t, t->adj, s->src, s->off) + r * s->ld_src;
+                for (c = 0; c < s->n; c++)
+                    sb[s->bc ? 0 : c] += f * db[c];
+            }
+            break;
+        }
+        case JG_STEP_MUL:
+            FN(mul_back)(t, s);
+            break;
+        case JG_STEP_SEED:
+            for (r = 0; gx != NULL && r < t->np; r++)
+                for (c = 0; c < t->n_x; c++)
+                    gx[(p0 + r) * t->n_x + c] += FN(buf)(t, t->adj, s->dst, s->off_dst)[r * s->ld_dst + c];
+            break;
+        case JG_STEP_OUTPUT:
+            break;          /* not in a tape plan */
+        }
+    }
+}
+
+/* A tile's frame for mode over the buffers at work (forward values at
+   fwd, adjoints after them). */
+static void FN(tile_init)(FN(tile) *t, const jg_grad *g, int mode, REAL *gp)
+{
+    const jg_model *m = g->m;
+    memset(t, 0, sizeof *t);
+    t->g = g;
+    t->mode = mode;
+    t->nch = g->p->channels[mode];
+    t->n_x = m->n_in;
+    t->n_s = m->n_over;
+    t->over = m->over;
+    t->gp = gp;
+}
+
+/* The reverse sweep of n points tile by tile: each tile's values read from
+   tape (jg_grad_back; double only), or computed into a buffer of its own
+   first (jg_grad_run; u, du, d2 get the results when not NULL). In float
+   each tile's gradients are summed in float and added to gp in double
+   (the sum over tiles is double's). 0, or -1. */
+static int FN(sweep)(const jg_grad *g, int mode, size_t n, const REAL *x, const REAL *tape, const REAL *gu,
+                     const REAL *gdu, const REAL *gd2, double *gp, REAL *gx, REAL *u, REAL *du, REAL *d2)
+{
+    const jg_model *m = g->m;
+    const size_t per2 = jg_plan_per_output2(m, (jg_mode)mode), tile_np = g->p->tile[mode];
+    const size_t half = g->p->buf_at[g->p->n_work], stride = tile_numbers(g), own = tape == NULL ? half : 0;
+    const size_t tile_grads = GRAD_FLOAT ? g->n_params : 0;
+    REAL *space, *work, *gt;
+    FN(tile) t;
+    size_t p0, np, i, k = 0;
+    int overflow = 0;
+    space = (REAL *)jg_malloc_n(jg_mul(1 + (own > 0), half, &overflow) + g->scratch + tile_grads
+                                + 64 / sizeof(REAL), sizeof(REAL));
+    if (space == NULL || overflow) {
+        jg_free(space);
+        return -1;
+    }
+    work = (REAL *)(void *)((unsigned char *)space + (64 - (size_t)space % 64) % 64);
+    if (g->n_params > 0)
+        memset(gp, 0, g->n_params * sizeof *gp);
+    if (gx != NULL)
+        memset(gx, 0, n * m->n_in * sizeof *gx);
+    gt = GRAD_FLOAT ? work + own + half + g->scratch : (REAL *)(void *)gp;
+    FN(tile_init)(&t, g, mode, gt);
+    t.adj = work + own;
+    t.scratch = work + own + half;
+    for (p0 = 0; p0 < n; p0 += np, k++) {
+        np = n - p0 < tile_np ? n - p0 : tile_np;
+        t.np = np;
+        if (tape != NULL) {
+            t.fwd = tape + k * stride;
+        } else {
+            FN(exec_tile)(&g->x, mode, np, x + p0 * m->n_in, u != NULL ? u + p0 * m->n_out : NULL,
+                          du != NULL ? du + p0 * m->n_out * m->n_in : NULL,
+                          d2 != NULL ? d2 + p0 * m->n_out * per2 : NULL, work,
+                          u == NULL && du == NULL && d2 == NULL ? g->idle : NULL);
+            t.fwd = work;
+        }
+        memset(t.adj, 0, half * sizeof *t.adj);
+        if (tile_grads > 0)
+            memset(gt, 0, tile_grads * sizeof *gt);
+        FN(tile_back)(&t, p0, gu, gdu, gd2, gx);
+        for (i = 0; i < tile_grads; i++)
+            gp[i] += gt[i];
+    }
+    jg_free(space);
+    return 0;
+}
+
