@@ -390,7 +390,7 @@ jg_grad *jg_grad_new(const jg_model *m, int is_float, jg_diag *d)
         const jg_layer *l = &m->layers[i];
         g->w_at[i] = g->b_at[i] = SIZE_MAX;
         if (l->kind == JG_DENSE || l->kind == JG_MATMUL || l->kind == JG_FOURIER) {
-            const size_t rows = l->kind == JG_FOURIER ? l->n_out / 2 : l->n_out, ld = (l->n_in + 7) / 8 * 8;
+            const size_t rows = l->kind == JG_FOURIER ? l->n_out / 2 : l->n_out, ld = jg_plan_pad(g->p, l->n_in);
             size_t r;
             if (l->n_out * l->n_in > g->scratch)
                 g->scratch = l->n_out * l->n_in;

@@ -212,14 +212,18 @@ static void FN(tile_back)(const FN(tile) *t, size_t p0, const REAL *gu, const RE
             FN(scale_back)(t, s, s->layer);
             break;
         case JG_STEP_COPY:
-        case JG_STEP_ADD: {
-            const REAL f = (REAL)(s->op == JG_STEP_ADD ? s->c : 1.0);
-            for (r = 0; r < nrow; r++) {
-                const REAL *db = FN(buf)(t, t->adj, s->dst, s->off_dst) + r * s->ld_dst;
-                REAL *sb = FN(buf)(t, t->adj, s->src, s->off) + r * s->ld_src;
-                for (c = 0; c < s->n; c++)
-                    sb[s->bc ? 0 : c] += f * db[c];
+        case JG_STEP_ADD: {     /* src's adjoint += f dst's: the add kernel, but for a broadcast source */
+            typedef void (*add_fn)(size_t, size_t, double, const REAL *, size_t, int, REAL *, size_t);
+            const double f = s->op == JG_STEP_ADD ? s->c : 1.0;
+            const REAL *db = FN(buf)(t, t->adj, s->dst, s->off_dst);
+            REAL *sb = FN(buf)(t, t->adj, s->src, s->off);
+            if (!s->bc) {
+                ((add_fn)g->x.add)(s->n, nrow, f, db, s->ld_dst, 0, sb, s->ld_src);
+                break;
             }
+            for (r = 0; r < nrow; r++)
+                for (c = 0; c < s->n; c++)
+                    sb[r * s->ld_src] += (REAL)f * db[r * s->ld_dst + c];
             break;
         }
         case JG_STEP_MUL:
