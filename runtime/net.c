@@ -521,14 +521,11 @@ static size_t tensor_count(const jg_layer *l, int which)
          : (l->kind == JG_DENSE || l->kind == JG_MATMUL) && which == 0 ? l->n_out * l->n_in : l->n_out;
 }
 
-int jg_net_set_tensor(jg_net *net, const char *tensor, const double *values, size_t count)
+/* The checks of one tensor of jg_net_set_tensors: JG_NET_OK, or
+   JG_NET_EINPUT with the message set. */
+static int check_tensor(jg_net *net, const char *tensor, const double *values, size_t count)
 {
-    jg_plan *p;
-    jg_diag d = JG_DIAG_INIT;
     size_t i, k, found = 0;
-    if (JG_MISUSE(net == NULL, "jg_net_set_tensor", "net is NULL")
-        || JG_MISUSE(net->plan == NULL, "jg_net_set_tensor", "the handle's load failed (jg_net_errmsg says why)"))
-        return JG_NET_EINPUT;
     if (JG_MISUSE(tensor == NULL || (values == NULL && count > 0), "jg_net_set_tensor",
                   "tensor is NULL, or values is NULL with count > 0"))
         return fail(net, JG_NET_EINPUT, "jg_net_set_tensor: no tensor name or values");
@@ -557,12 +554,33 @@ int jg_net_set_tensor(jg_net *net, const char *tensor, const double *values, siz
                           net->model->spec_path, tensor, i, values[i]);
             return JG_NET_EINPUT;
         }
-    for (k = 0; k < net->model->n_layers; k++) {       /* every layer that reads it */
-        jg_layer *l = &net->model->layers[k];
-        const int which = tensor_of(l, tensor);
-        if (which >= 0)
-            memcpy(which == 0 ? l->w : l->b, values, count * sizeof *values);
-    }
+    return JG_NET_OK;
+}
+
+int jg_net_set_tensors(jg_net *net, size_t n, const char *const *tensors, const double *const *values,
+                       const size_t *counts)
+{
+    jg_plan *p;
+    jg_diag d = JG_DIAG_INIT;
+    size_t t, k;
+    if (JG_MISUSE(net == NULL, "jg_net_set_tensor", "net is NULL")
+        || JG_MISUSE(net->plan == NULL, "jg_net_set_tensor", "the handle's load failed (jg_net_errmsg says why)"))
+        return JG_NET_EINPUT;
+    if (JG_MISUSE(n > 0 && (tensors == NULL || values == NULL || counts == NULL), "jg_net_set_tensors",
+                  "tensors, values or counts is NULL with n > 0"))
+        return fail(net, JG_NET_EINPUT, "jg_net_set_tensors: no tensors");
+    for (t = 0; t < n; t++)
+        if (check_tensor(net, tensors[t], values[t], counts[t]) != JG_NET_OK)
+            return JG_NET_EINPUT;
+    if (n == 0)
+        return JG_NET_OK;
+    for (t = 0; t < n; t++)
+        for (k = 0; k < net->model->n_layers; k++) {       /* every layer that reads it */
+            jg_layer *l = &net->model->layers[k];
+            const int which = tensor_of(l, tensors[t]);
+            if (which >= 0)
+                memcpy(which == 0 ? l->w : l->b, values[t], counts[t] * sizeof *values[t]);
+        }
     strcpy(net->model->weights_sha256, "-");   /* emitted code no longer holds the file's numbers */
     net->generation++;                          /* tapes of the old numbers are stale */
     jg_grad_free(net->grad);    /* its forward arrays hold the old numbers: made again when needed */
@@ -574,6 +592,11 @@ int jg_net_set_tensor(jg_net *net, const char *tensor, const double *values, siz
     fill_arrays(net, p);
     jg_plan_free(p);
     return JG_NET_OK;
+}
+
+int jg_net_set_tensor(jg_net *net, const char *tensor, const double *values, size_t count)
+{
+    return jg_net_set_tensors(net, 1, &tensor, &values, &count);
 }
 
 int jg_net_emit(jg_net *net, const jg_net_emit_options *options, char **text, size_t *len)

@@ -247,6 +247,48 @@ START_TEST(set_tensor)
 }
 END_TEST
 
+/* Several tensors at once: the numbers of the same calls one by one, to
+   the bit; with one bad tensor among them (a wrong count, NaN, an unknown
+   name) nothing changes and the message names it. */
+START_TEST(set_tensors)
+{
+    jg_net *a = open_net("pinn-xt", JG_NET_DOUBLE, JG_NET_EXECUTOR), *b = open_net("pinn-xt", JG_NET_DOUBLE, JG_NET_EXECUTOR);
+    static double w0[20 * 2], w2[20 * 20], b6[1] = {0.25}, bad[1] = {NAN};
+    const char *names[3] = {"linears.0.weight", "linears.2.weight", "linears.6.bias"};
+    const double *values[3] = {w0, w2, b6};
+    size_t counts[3] = {40, 400, 1}, k;
+    double x[4] = {0.3, -0.2, 0.7, 0.1}, ua[2], ub[2], dua[4], dub[4], d2a[8], d2b[8];
+    for (k = 0; k < 400; k++) {
+        if (k < 40)
+            w0[k] = sin((double)k);
+        w2[k] = 0.05 * cos((double)k);
+    }
+    ck_assert_int_eq(jg_net_set_tensors(a, 3, names, values, counts), JG_NET_OK);
+    for (k = 0; k < 3; k++)
+        ck_assert_int_eq(jg_net_set_tensor(b, names[k], values[k], counts[k]), JG_NET_OK);
+    ck_assert_int_eq(jg_net_hessian(a, 2, x, ua, dua, d2a), JG_NET_OK);
+    ck_assert_int_eq(jg_net_hessian(b, 2, x, ub, dub, d2b), JG_NET_OK);
+    ck_assert(memcmp(ua, ub, sizeof ua) == 0 && memcmp(dua, dub, sizeof dua) == 0 && memcmp(d2a, d2b, sizeof d2a) == 0);
+    values[2] = bad;
+    w0[0] += 1.0;
+    ck_assert_int_eq(jg_net_set_tensors(a, 3, names, values, counts), JG_NET_EINPUT);
+    ck_assert_msg(strstr(jg_net_errmsg(a), "linears.6.bias") != NULL, "%s", jg_net_errmsg(a));
+    counts[2] = 2;
+    values[2] = b6;
+    ck_assert_int_eq(jg_net_set_tensors(a, 3, names, values, counts), JG_NET_EINPUT);
+    ck_assert_msg(strstr(jg_net_errmsg(a), "has 1 numbers, not 2") != NULL, "%s", jg_net_errmsg(a));
+    names[1] = "linears.9.weight";
+    counts[2] = 1;
+    ck_assert_int_eq(jg_net_set_tensors(a, 3, names, values, counts), JG_NET_EINPUT);
+    ck_assert_msg(strstr(jg_net_errmsg(a), "no tensor 'linears.9.weight'") != NULL, "%s", jg_net_errmsg(a));
+    ck_assert_int_eq(jg_net_hessian(a, 2, x, ua, dua, d2a), JG_NET_OK);      /* nothing changed */
+    ck_assert(memcmp(ua, ub, sizeof ua) == 0 && memcmp(d2a, d2b, sizeof d2a) == 0);
+    ck_assert_int_eq(jg_net_set_tensors(a, 0, NULL, NULL, NULL), JG_NET_OK);
+    jg_net_free(a);
+    jg_net_free(b);
+}
+END_TEST
+
 /* Many threads on one handle: the bits of one thread. */
 typedef struct job {
     jg_net *net;
@@ -900,6 +942,7 @@ static Suite *suite(void)
     tcase_add_test(tc, set_tensor_shared);
     tcase_add_test(tc, tape_gradients);
     tcase_add_test(tc, float_gradients);
+    tcase_add_test(tc, set_tensors);
     tcase_add_test(tc, float_range);
     suite_add_tcase(s, tc);
     return s;

@@ -228,15 +228,24 @@ class Net:
         place; values has the tensor's shape (a transposed matrix is
         refused). Safe while other threads run the net: their calls see the
         old numbers or the new, never a mixture."""
-        values = np.asarray(values, dtype=np.float64)
-        shape = self.tensor_shapes.get(name)
-        if shape is not None and values.shape != shape and values.size == int(np.prod(shape)) \
-                and values.size != 1:
-            label = getattr(self, "_label", None)
-            raise ValueError("%s: tensor '%s' has shape %s; the values given have shape %s" % (
-                label[1] if label else self.weights_path, name, shape, values.shape))
+        self.set_tensors({name: values})
+
+    def set_tensors(self, tensors):
+        """set_tensor of every {name: values} of tensors at once: all are
+        checked before any is written, and the network's arrays are made
+        once (a training step's new weights)."""
+        pairs = []
+        for name, values in tensors.items():
+            values = np.asarray(values, dtype=np.float64)
+            shape = self.tensor_shapes.get(name)
+            if shape is not None and values.shape != shape and values.size == int(np.prod(shape)) \
+                    and values.size != 1:
+                label = getattr(self, "_label", None)
+                raise ValueError("%s: tensor '%s' has shape %s; the values given have shape %s" % (
+                    label[1] if label else self.weights_path, name, shape, values.shape))
+            pairs.append((name, values))
         try:
-            self._net.set_tensor(name, values)
+            self._net.set_tensors(pairs)
         except Error as e:
             label = getattr(self, "_label", None)        # from_torch's spec, in a folder gone by now
             raise Error(str(e).replace(label[0], label[1]) if label else str(e)) from None

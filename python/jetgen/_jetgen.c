@@ -415,6 +415,68 @@ static PyObject *net_set_tensor(net_object *self, PyObject *args)
     Py_RETURN_NONE;
 }
 
+/* set_tensors(((name, values), ...)): jg_net_set_tensors, all checked
+   before any is written, the arrays made once. */
+static PyObject *net_set_tensors(net_object *self, PyObject *args)
+{
+    PyObject *seq, *items;
+    Py_ssize_t n, i;
+    const char **names = NULL;
+    const double **values = NULL;
+    size_t *counts = NULL;
+    PyArrayObject **arrays = NULL;
+    PyObject *result = NULL;
+    int rc;
+    if (!ready(self) || !PyArg_ParseTuple(args, "O", &seq))
+        return NULL;
+    if ((items = PySequence_Fast(seq, "set_tensors takes a sequence of (name, values) pairs")) == NULL)
+        return NULL;
+    n = PySequence_Fast_GET_SIZE(items);
+    names = (const char **)PyMem_Calloc((size_t)n + 1, sizeof *names);
+    values = (const double **)PyMem_Calloc((size_t)n + 1, sizeof *values);
+    counts = (size_t *)PyMem_Calloc((size_t)n + 1, sizeof *counts);
+    arrays = (PyArrayObject **)PyMem_Calloc((size_t)n + 1, sizeof *arrays);
+    if (names == NULL || values == NULL || counts == NULL || arrays == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    for (i = 0; i < n; i++) {
+        PyObject *pair = PySequence_Fast_GET_ITEM(items, i), *vo;
+        if (!PyTuple_Check(pair) || PyTuple_GET_SIZE(pair) != 2
+            || (names[i] = PyUnicode_AsUTF8(PyTuple_GET_ITEM(pair, 0))) == NULL) {
+            if (!PyErr_Occurred())
+                PyErr_SetString(PyExc_TypeError, "set_tensors takes (name, values) pairs");
+            goto done;
+        }
+        vo = PyTuple_GET_ITEM(pair, 1);
+        arrays[i] = (PyArrayObject *)PyArray_FROMANY(vo, NPY_FLOAT64, 0, 0, NPY_ARRAY_C_CONTIGUOUS | NPY_ARRAY_ALIGNED);
+        if (arrays[i] == NULL)
+            goto done;
+        values[i] = (const double *)PyArray_DATA(arrays[i]);
+        counts[i] = (size_t)PyArray_SIZE(arrays[i]);
+    }
+    Py_BEGIN_ALLOW_THREADS
+    pthread_rwlock_wrlock(&self->lock);
+    rc = jg_net_set_tensors(self->net, (size_t)n, names, values, counts);
+    pthread_rwlock_unlock(&self->lock);
+    Py_END_ALLOW_THREADS
+    if (rc == JG_NET_ENOMEM)
+        PyErr_NoMemory();
+    else if (rc != JG_NET_OK)
+        PyErr_SetString(jetgen_error, jg_net_errmsg(self->net));
+    else
+        result = Py_None, Py_INCREF(Py_None);
+done:
+    for (i = 0; arrays != NULL && i < n; i++)
+        Py_XDECREF(arrays[i]);
+    PyMem_Free(names);
+    PyMem_Free(values);
+    PyMem_Free(counts);
+    PyMem_Free(arrays);
+    Py_DECREF(items);
+    return result;
+}
+
 /* The gradients of a run of points, in a thread of its own: its own
    gradient array, summed after. */
 typedef struct grad_chunk {
@@ -863,6 +925,8 @@ static PyMethodDef net_methods[] = {
     {"run", (PyCFunction)net_run, METH_VARARGS,
      "run(mode, n, x, u, du, d2, threads, keep_tape=False): into the arrays; with keep_tape, the forward's tape"},
     {"set_tensor", (PyCFunction)net_set_tensor, METH_VARARGS, "set_tensor(name, values): in place"},
+    {"set_tensors", (PyCFunction)net_set_tensors, METH_VARARGS,
+     "set_tensors(((name, values), ...)): in place, all checked first, the arrays made once"},
     {"info", (PyCFunction)net_info, METH_NOARGS, "sizes, names and the rest, as a dict"},
     {"gradient", (PyCFunction)net_gradient, METH_VARARGS,
      "gradient(mode, n, x, gu, gdu, gd2, grad, gx, threads, tape=None): of sum(gu u + gdu du + gd2 d2)"},

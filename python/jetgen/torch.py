@@ -193,29 +193,30 @@ class Jet:
         the changed ones. Under self._lock."""
         held, self._loaded[net] = self._loaded[net], {}      # unknown until every tensor is written
         changed = set()
+        new = {}            # {tensor: (values, what)}: written at once (the arrays made once)
         for name, v in values.items():
             old = held.get(name)
             if old is not None and (old is v or torch.equal(old, v)):
                 continue
             if name in self._direct:
-                self._set(net, name, v.numpy().reshape(self._shapes[name]), name)
+                new[name] = (v.numpy().reshape(self._shapes[name]), name)
             changed.add(name)
         if changed and self._derived:
             with torch.no_grad():
                 for t, sources, fn, shape, _ in self._derived:
                     if changed.intersection(sources):
-                        self._set(net, t, fn(values).cpu().numpy().reshape(self._shapes[t]),
+                        new[t] = (fn(values).cpu().numpy().reshape(self._shapes[t]),
                                   "computed from " + ", ".join(sources))
+        if new:
+            try:
+                net.set_tensors({t: v for t, (v, _) in new.items()})
+            except Error as e:
+                bad = [what for v, what in new.values() if not np.isfinite(v).all()]
+                if not bad:
+                    raise
+                raise Error("jetgen.torch.Jet: the module's parameters hold a number that is not finite (%s: %s); "
+                            "has the training diverged?" % (bad[0], e)) from None
         self._loaded[net] = values
-
-    def _set(self, net, tensor, values, what):
-        try:
-            net.set_tensor(tensor, values)
-        except Error as e:
-            if np.isfinite(values).all():
-                raise
-            raise Error("jetgen.torch.Jet: the module's parameters hold a number that is not finite (%s: %s); has "
-                        "the training diverged?" % (what, e)) from None
 
     def __call__(self, *xs):
         return self.jet(*xs)
