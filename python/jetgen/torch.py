@@ -50,6 +50,7 @@ gradients summed over tiles in float64); anything else in float64
 """
 
 import threading
+from collections.abc import Mapping
 
 import numpy as np
 import torch
@@ -118,7 +119,9 @@ class Jet:
         self.params = [(name, params[name]) for name in read if name in params]
         self.params += [(name, params[name]) for name in sorted(via - self._direct)]
         self._shapes = dict(self.net.tensor_shapes)
-        self._loaded = {net: {} for net in self._nets}  # the float64 parameter values each network holds now
+        self._offsets = self.net.tensors()      # (name, count, offset) in the gradient array
+        self._loaded = {net: None for net in self._nets}  # the float64 parameter values each network holds now
+        self._layout = None     # where each parameter sits in a snapshot
         self._lock = threading.RLock()
         # what the export took as constants (frozen parameters, buffers, tensor
         # attributes), compared by content at every call: a write through
@@ -177,8 +180,25 @@ class Jet:
 
     def _snapshot(self):
         """{name: a float64 copy of the parameter on the CPU}: the numbers
-        this call computes with, whatever is written to the module later."""
-        return {name: p.detach().to(device="cpu", dtype=torch.float64, copy=True) for name, p in self.params}
+        this call computes with, whatever is written to the module later.
+        One flat copy of all of them (_Values: a tensor a name on demand),
+        made by one call where the parameters share a dtype and device."""
+        ps = [p for _, p in self.params]
+        with torch.no_grad():
+            if ps and all(p.dtype == ps[0].dtype and p.device == ps[0].device for p in ps):
+                flat = _flatten(ps).to(device="cpu", dtype=torch.float64)
+            else:
+                flat = torch.cat([p.reshape(-1).to(device="cpu", dtype=torch.float64) for p in ps]) if ps \
+                    else torch.zeros(0, dtype=torch.float64)
+            if ps and flat.data_ptr() in [p.data_ptr() for p in ps]:
+                flat = flat.clone()         # a flattening of one tensor may give it back
+        if self._layout is None or len(self._layout) != len(ps):
+            layout, off = {}, 0
+            for (name, p) in self.params:
+                layout[name] = (off, p.numel(), tuple(p.shape))
+                off += p.numel()
+            self._layout = layout
+        return _Values(flat, self._layout)
 
     def _net_for(self, x, params):
         """The network a call computes with: the float32 twin for float32
@@ -191,15 +211,17 @@ class Jet:
         """Puts the parameter values into net where they differ from what it
         holds (compared by content), and recomputes the tensors derived from
         the changed ones. Under self._lock."""
-        held, self._loaded[net] = self._loaded[net], {}      # unknown until every tensor is written
+        held, self._loaded[net] = self._loaded[net], None      # unknown until every tensor is written
+        if held is not None and held.flat.shape == values.flat.shape and torch.equal(held.flat, values.flat):
+            self._loaded[net] = values      # the numbers it holds: nothing to write
+            return
         changed = set()
         new = {}            # {tensor: (values, what)}: written at once (the arrays made once)
-        for name, v in values.items():
-            old = held.get(name)
-            if old is not None and (old is v or torch.equal(old, v)):
+        for name in values:
+            if held is not None and held.layout is values.layout and held.same(values, name):
                 continue
             if name in self._direct:
-                new[name] = (v.numpy().reshape(self._shapes[name]), name)
+                new[name] = (values.numpy(name).reshape(self._shapes[name]), name)
             changed.add(name)
         if changed and self._derived:
             with torch.no_grad():
@@ -265,11 +287,57 @@ class Jet:
         return out[0] if len(out) == 1 else out
 
 
+class _Values(Mapping):
+    """{name: tensor} of a call's parameter values: one flat float64 copy
+    (.flat, compared at once), a name's tensor a view of it made when
+    asked (layout: {name: (offset, numbers, shape)})."""
+
+    def __init__(self, flat, layout):
+        self.flat, self.layout, self._views = flat, layout, {}
+
+    def __getitem__(self, name):
+        v = self._views.get(name)
+        if v is None:
+            off, n, shape = self.layout[name]
+            v = self._views[name] = self.flat[off:off + n].view(shape)
+        return v
+
+    def __iter__(self):
+        return iter(self.layout)
+
+    def __len__(self):
+        return len(self.layout)
+
+    def numpy(self, name):
+        off, n, _ = self.layout[name]
+        return self.flat.numpy()[off:off + n]
+
+    def same(self, other, name):
+        off, n, _ = self.layout[name]
+        return np.array_equal(self.flat.numpy()[off:off + n], other.flat.numpy()[off:off + n])
+
+
+def _flatten(ps):
+    """The tensors ps flattened into one, by one call (DistributedDataParallel's
+    own helper) where this PyTorch has it."""
+    flatten = getattr(getattr(torch._C, "_nn", None), "flatten_dense_tensors", None)
+    return flatten(ps) if flatten is not None else torch.cat([p.reshape(-1) for p in ps])
+
+
 def _resolve(module, path):
-    """The tensor at module path 'a.b.0.c', or None."""
+    """The tensor at module path 'a.b.0.c', or None: through the modules'
+    own tables where it can (nn.Module.__getattr__ is slow), else getattr."""
     obj = module
     for part in path.split("."):
-        obj = getattr(obj, part, None)
+        d = obj.__dict__ if hasattr(obj, "__dict__") else {}
+        if part in d:
+            obj = d[part]
+        elif "_modules" in d and part in d["_modules"]:
+            obj = d["_modules"][part]
+        elif "_parameters" in d and part in d["_parameters"]:
+            obj = d["_parameters"][part]
+        else:
+            obj = getattr(obj, part, None)
     return obj
 
 
@@ -302,13 +370,26 @@ def _literals(module):
     attributes are watched as constants; the trace's own _tensor_constantN
     are not the user's."""
     out = {}
-    for name, sub in module.named_modules():
+    for name, sub in _modules_of(module, "", [], set()):
         for k, v in vars(sub).items():
             if k in _MODULE_KEYS or k.startswith("_tensor_constant"):
                 continue
             f = _fingerprint(v, 0, set())
             if f is not None:
                 out[name + "." + k if name else k] = f
+    return out
+
+
+def _modules_of(module, prefix, out, seen):
+    """[(path, module)] of module and its submodules, each once (what
+    named_modules gives, in a tenth of its time)."""
+    if id(module) in seen:
+        return out
+    seen.add(id(module))
+    out.append((prefix, module))
+    for k, sub in module._modules.items():
+        if sub is not None:
+            _modules_of(sub, prefix + "." + k if prefix else k, out, seen)
     return out
 
 
@@ -451,7 +532,15 @@ class _JetFunction(torch.autograd.Function):
                 got = net.gradient(jet.mode, ctx.xs, gu=cot[0], gdu=cot[1], gd2=cot[2], wrt_x=want_x)
         gp, gx = got if want_x else (got, None)
         out = [None, None, None if gx is None else torch.from_numpy(gx).to(dtype=ctx.dtype, device=ctx.device)]
-        grads = {name: torch.from_numpy(np.array(gp[name])).reshape(p.shape)
+        # the gradients are views of one fresh float64 array: converted to
+        # the parameters' dtype at once where they share one
+        some = next(iter(gp.values()), None)
+        flat = torch.from_numpy(some.base if some is not None and some.base is not None else np.zeros(0))
+        kinds = set((p.dtype, p.device) for _, p in jet.params)
+        if len(kinds) == 1:
+            flat = flat.to(*kinds.pop()[::-1])
+        at = {name: off for name, _, off in jet._offsets}
+        grads = {name: flat[at[name]:at[name] + p.numel()].view(p.shape)
                  for name, p in jet.params if name in jet._direct}
         wanted = set(name for (name, _), need in zip(jet.params, ctx.needs_input_grad[3:]) if need)
         derived = [d for d in jet._derived if wanted.intersection(d[1])]
