@@ -13,9 +13,11 @@ route users write, side by side in one run (issue 22's three networks).
              fwd_gradients (a dummy cotangent, twice)
 
 each at N = 1,000 and 10,000 points, in float64 and float32 (the module
-and points in that dtype; Jet computes in float64 and rounds once), one
-thread, loss = mean(r^2), then backward() to every parameter. Before a
-time is shown, Jet's parameter gradients are compared with the users'
+and points in that dtype; Jet computes float32 in float32), one
+thread, loss = mean(r^2), backward() to every parameter, then an SGD
+step (lr 1e-6: every weight changes, so Jet writes the new weights into
+its network at every step, as in training). Before the timed steps, at
+the same weights, Jet's parameter gradients are compared with the users'
 route's (normwise per tensor; float64: at most 1e-10).
 
 Beside each row: the floor, the multiply-adds of the step's dense
@@ -161,16 +163,24 @@ def main():
                 user = {"burgers": burgers_user, "poisson": poisson_user, "reference": reference_user}[name]
                 mine = {"burgers": burgers_jet, "poisson": poisson_jet, "reference": reference_jet}[name]
 
+                model.zero_grad()
+                user(model, *args).backward()
+                g_user = grads(model)
+                model.zero_grad()
+                mine(jet, *args).backward()
+                g_jet = grads(model)
+                opt = torch.optim.SGD(model.parameters(), lr=1e-6)
+
                 def by_user():
                     model.zero_grad()
                     user(model, *args).backward()
-                    return grads(model)
+                    opt.step()
 
                 def by_jet():
                     model.zero_grad()
                     mine(jet, *args).backward()
-                    return grads(model)
-                (t_user, g_user), (t_jet, g_jet) = median_times([by_user, by_jet])
+                    opt.step()
+                (t_user, _), (t_jet, _) = median_times([by_user, by_jet])
                 err = max(normwise(a, b) for a, b in zip(g_jet, g_user))
                 floor = 2.0 * floor_fmas(widths, channels) / (peak * 1e9)     # seconds a point
                 ok = err <= 1e-10 if dtype == torch.float64 else True

@@ -154,6 +154,23 @@ typedef void (*grad_f_act3)(size_t, double, double, const float *, const float *
 G_ACT3_FROM_S(double, d)
 G_ACT3_FROM_S(float, f)
 
+/* tanh's s, s', s'' from its values a = tanh(z), by the tanh kernel's own
+   formulas (templates/kernels.c): the activate_back kernel's f where the
+   forward's values are kept (jg_grad.from_a). */
+#define G_TANH_FROM_A(R, sfx)                                                                                \
+    static void tanh_from_a_##sfx(size_t m, double p, double q, const R *a, R *s0, R *s1, R *s2)             \
+    {                                                                                                        \
+        size_t k;                                                                                            \
+        (void)p, (void)q;                                                                                    \
+        for (k = 0; k < m; k++) {                                                                            \
+            s0[k] = a[k];                                                                                    \
+            s1[k] = 1 - a[k] * a[k];                                                                         \
+            s2[k] = -2 * a[k] * (1 - a[k] * a[k]);                                                           \
+        }                                                                                                    \
+    }
+G_TANH_FROM_A(double, d)
+G_TANH_FROM_A(float, f)
+
 #define G_ACT3(name, np, p0, d0, p1, d1, pl, formula)                                                      \
     static void act3_by_##name(size_t m, double p, double q, const double *z, const double *s0,            \
                                const double *s1, double *s3)                                               \
@@ -212,6 +229,8 @@ struct jg_grad {
     jg_kernel_fn dense_back;    /* the runtime's kernels */
     jg_kernel_fn activate_back;
     jg_kernel_fn *act3;         /* per step: an activation's third derivative, or NULL */
+    unsigned char *from_a;      /* per step: 1 for a tanh whose values no later step overwrites
+                                   (the reverse sweep reads s, s', s'' off them) */
     void **wp;                  /* per layer: W (or B) in rows padded to ldw, for dense_back, in
                                    the sweep's precision (owned) */
     size_t *ldw;
@@ -285,6 +304,7 @@ void jg_grad_free(jg_grad *g)
     jg_free(g->ldw);
     jg_free(g->act);
     jg_free(g->act3);
+    jg_free(g->from_a);
     jg_free(g->idle);
     jg_free(g->arrays);
     jg_free(g->farrays);
@@ -331,6 +351,19 @@ static int mark_idle(jg_grad *g)
     return 0;
 }
 
+/* Whether a step after k writes buffer b (its own output, or in place). */
+static int overwritten(const jg_plan *p, size_t k, int b)
+{
+    size_t j;
+    for (j = k + 1; j < p->n_steps; j++) {
+        const jg_step *s = &p->steps[j];
+        const int in_place = s->op == JG_STEP_ACTIVATE || s->op == JG_STEP_SCALE;
+        if (s->dst == b || (in_place && s->src == b))
+            return 1;
+    }
+    return 0;
+}
+
 jg_grad *jg_grad_new(const jg_model *m, int is_float, jg_diag *d)
 {
     jg_grad *g = (jg_grad *)jg_malloc(sizeof *g);
@@ -355,12 +388,13 @@ jg_grad *jg_grad_new(const jg_model *m, int is_float, jg_diag *d)
     g->b_at = (size_t *)jg_malloc_n(m->n_layers + 1, sizeof *g->b_at);
     g->act = (int *)jg_malloc_n(g->p->n_steps + 1, sizeof *g->act);
     g->act3 = (jg_kernel_fn *)jg_malloc_n(g->p->n_steps + 1, sizeof *g->act3);
+    g->from_a = (unsigned char *)jg_malloc_n(g->p->n_steps + 1, 1);
     g->wp = (void **)jg_malloc_n(m->n_layers + 1, sizeof *g->wp);
     g->ldw = (size_t *)jg_malloc_n(m->n_layers + 1, sizeof *g->ldw);
     if (g->wp != NULL)
         memset(g->wp, 0, (m->n_layers + 1) * sizeof *g->wp);
     if (g->wp == NULL || g->ldw == NULL || g->arrays == NULL || g->tensors == NULL || g->w_at == NULL || g->b_at == NULL || g->act == NULL
-        || g->act3 == NULL)
+        || g->act3 == NULL || g->from_a == NULL)
         goto oom;
     for (k = 0; k < g->p->n_arrays; k++) {
         g->arrays[k] = g->p->arrays[k].v;
@@ -433,6 +467,7 @@ jg_grad *jg_grad_new(const jg_model *m, int is_float, jg_diag *d)
                     g->act3[k] = act3_for(a, is_float);
                 }
         }
+        g->from_a[k] = g->act[k] == G_tanh && !overwritten(g->p, k, s->src);
     }
     if (mark_idle(g) != 0)
         goto oom;
@@ -458,6 +493,8 @@ static size_t tile_numbers(const jg_grad *g)
     return (g->p->buf_at[g->p->n_work] + 7) / 8 * 8;
 }
 
+#define grad_d_tanh_from_a tanh_from_a_d
+#define grad_f_tanh_from_a tanh_from_a_f
 #define grad_d_exec_tile jg_exec_tile_double
 #define grad_f_exec_tile jg_exec_tile_float
 #define REAL double

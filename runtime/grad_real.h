@@ -85,15 +85,16 @@ static void FN(dense_back)(const FN(tile) *t, const jg_step *s, size_t layer)
 /* a = s(z), z kept at src2: z's adjoint from a's (then a's is spent), by
    the runtime's activate_back kernel (templates/kernels.c), given the
    activation's kernel and its third derivative f3. */
-static void FN(activate_back)(const FN(tile) *t, const jg_step *s, jg_kernel_fn kernel, jg_kernel_fn f3)
+static void FN(activate_back)(const FN(tile) *t, const jg_step *s, jg_kernel_fn kernel, jg_kernel_fn f3,
+                              int from_a)
 {
     typedef void (*act_fn)(size_t, double, double, const REAL *, REAL *, REAL *, REAL *);
     typedef void (*back_fn)(act_fn, FN(act3), double, double, size_t, size_t, size_t, const size_t *, int,
-                            size_t, size_t, const REAL *, REAL *, size_t, REAL *, size_t);
+                            size_t, size_t, const REAL *, REAL *, size_t, const REAL *, REAL *, size_t);
     const back_fn back = (back_fn)t->g->activate_back;
-    back((act_fn)kernel, (FN(act3))f3, s->p, s->q, s->n, t->n_x, t->n_s, t->over, t->mode, t->np, t->nch,
-         FN(fwd_buf)(t, s->src2, s->off2), FN(buf)(t, t->adj, s->src2, s->off2), s->ld2,
-         FN(buf)(t, t->adj, s->src, s->off), s->ld_src);
+    back(from_a ? FN(tanh_from_a) : (act_fn)kernel, (FN(act3))f3, s->p, s->q, s->n, t->n_x, t->n_s, t->over,
+         t->mode, t->np, t->nch, FN(fwd_buf)(t, s->src2, s->off2), FN(buf)(t, t->adj, s->src2, s->off2), s->ld2,
+         from_a ? FN(fwd_buf)(t, s->src, s->off) : NULL, FN(buf)(t, t->adj, s->src, s->off), s->ld_src);
 }
 
 /* a = mul z + add, z kept at src2. */
@@ -206,7 +207,7 @@ static void FN(tile_back)(const FN(tile) *t, size_t p0, const REAL *gu, const RE
             FN(dense_back)(t, s, s->layer);
             break;
         case JG_STEP_ACTIVATE:
-            FN(activate_back)(t, s, g->x.act[k], g->act3[k]);
+            FN(activate_back)(t, s, g->x.act[k], g->act3[k], g->from_a[k]);
             break;
         case JG_STEP_SCALE:
             FN(scale_back)(t, s, s->layer);

@@ -198,8 +198,8 @@ typedef void (*model__fn3)(size_t n, double p, double q, const model__real *z, c
                            const model__real *s1, model__real *s3);
 MODEL__API void model__activate_back(model__fn f, model__fn3 f3, double p, double q, size_t n, size_t n_x,
                                      size_t n_s, const size_t *over, int mode, size_t np, size_t nch,
-                                     const model__real *z, model__real *zb, size_t ldz, model__real *ab,
-                                     size_t lda);
+                                     const model__real *z, model__real *zb, size_t ldz, const model__real *a,
+                                     model__real *ab, size_t lda);
 /**** end activate_back-decl ****/
 
 /**** begin tanh-decl ****/
@@ -859,9 +859,12 @@ MODEL__API void model__activate(model__fn f, double p, double q, size_t n, size_
                                                               or every chosen i)
    where z_i is channel 1 + i and z_t a second-derivative channel.
    f3(m, p, q, z, s0, s1, s3) sets s'''(z) for m values, given s and s'
-   (modes 2 to 4 only). ab is spent: its n neurons of all nch channels are
-   set to zero. Points are packed into the calls of f and f3 as in
-   model__activate. */
+   (modes 2 to 4 only). Where a is not NULL it holds the forward's values
+   s(z) (stride lda), and f and f3 get those instead of z: f then gives s,
+   s', s'' from the activation's value (tanh's: s' = 1 - a^2, s'' = -2 a
+   s'), sparing the activation's second evaluation. ab is spent: its n
+   neurons of all nch channels are set to zero. Points are packed into the
+   calls of f and f3 as in model__activate. */
 /* p[0 .. n - 1] = 0, by vector stores: a memset of a short row (an
    inline rep stos) costs more than the row's arithmetic */
 MODEL__INLINE void model__zero(model__real *p, size_t n)
@@ -877,7 +880,8 @@ MODEL__INLINE void model__zero(model__real *p, size_t n)
 MODEL__INLINE void model__activate_back_n(model__fn f, model__fn3 f3, double p, double q, size_t n,
                                           size_t n_x, size_t n_s, const size_t *over, int mode,
                                           size_t np, size_t nch, const model__real *z,
-                                          model__real *zb, size_t ldz, model__real *ab, size_t lda)
+                                          model__real *zb, size_t ldz, const model__real *a,
+                                          model__real *ab, size_t lda)
 {
     model__real zc[MODEL__ACT_CHUNK], s0[MODEL__ACT_CHUNK], s1[MODEL__ACT_CHUNK], s2[MODEL__ACT_CHUNK],
         s3[MODEL__ACT_CHUNK];
@@ -885,7 +889,8 @@ MODEL__INLINE void model__activate_back_n(model__fn f, model__fn3 f3, double p, 
     for (k0 = 0; k0 < n; k0 += m) {
         m = n - k0 < MODEL__ACT_CHUNK ? n - k0 : MODEL__ACT_CHUNK;
         for (p0 = 0; p0 < np; p0 += g) {
-            g = model__act_pack(z, ldz, k0, m, p0, np, zc);
+            g = a != NULL ? model__act_pack(a, lda, k0, m, p0, np, zc)
+                          : model__act_pack(z, ldz, k0, m, p0, np, zc);
             f(g * m, p, q, zc, s0, s1, s2);
             if (mode >= 2)
                 f3(g * m, p, q, zc, s0, s1, s3);
@@ -956,19 +961,19 @@ MODEL__INLINE void model__activate_back_n(model__fn f, model__fn3 f3, double p, 
 /* model__activate_back_n with n_x a constant for 1 to 3 inputs (over all). */
 MODEL__API void model__activate_back(model__fn f, model__fn3 f3, double p, double q, size_t n, size_t n_x,
                                      size_t n_s, const size_t *over, int mode, size_t np, size_t nch,
-                                     const model__real *z, model__real *zb, size_t ldz, model__real *ab,
-                                     size_t lda)
+                                     const model__real *z, model__real *zb, size_t ldz, const model__real *a,
+                                     model__real *ab, size_t lda)
 {
     if (over != NULL)
-        model__activate_back_n(f, f3, p, q, n, n_x, n_s, over, mode, np, nch, z, zb, ldz, ab, lda);
+        model__activate_back_n(f, f3, p, q, n, n_x, n_s, over, mode, np, nch, z, zb, ldz, a, ab, lda);
     else if (n_x == 1)
-        model__activate_back_n(f, f3, p, q, n, 1, 1, NULL, mode, np, nch, z, zb, ldz, ab, lda);
+        model__activate_back_n(f, f3, p, q, n, 1, 1, NULL, mode, np, nch, z, zb, ldz, a, ab, lda);
     else if (n_x == 2)
-        model__activate_back_n(f, f3, p, q, n, 2, 2, NULL, mode, np, nch, z, zb, ldz, ab, lda);
+        model__activate_back_n(f, f3, p, q, n, 2, 2, NULL, mode, np, nch, z, zb, ldz, a, ab, lda);
     else if (n_x == 3)
-        model__activate_back_n(f, f3, p, q, n, 3, 3, NULL, mode, np, nch, z, zb, ldz, ab, lda);
+        model__activate_back_n(f, f3, p, q, n, 3, 3, NULL, mode, np, nch, z, zb, ldz, a, ab, lda);
     else
-        model__activate_back_n(f, f3, p, q, n, n_x, n_x, NULL, mode, np, nch, z, zb, ldz, ab, lda);
+        model__activate_back_n(f, f3, p, q, n, n_x, n_x, NULL, mode, np, nch, z, zb, ldz, a, ab, lda);
 }
 /**** end activate_back ****/
 

@@ -392,6 +392,27 @@ static void f3_by_differences(size_t n, double p, double q, const double *z, con
     }
 }
 
+/* tanh's s, s', s'' and s''' from its values a (libm's tanh here) */
+static void tanh_from_value(size_t n, double p, double q, const double *a, double *s0, double *s1, double *s2)
+{
+    size_t k;
+    (void)p, (void)q;
+    for (k = 0; k < n; k++) {
+        s0[k] = a[k];
+        s1[k] = 1.0 - a[k] * a[k];
+        s2[k] = -2.0 * a[k] * s1[k];
+    }
+}
+
+static void tanh3_from_value(size_t n, double p, double q, const double *a, const double *s0, const double *s1,
+                             double *s3)
+{
+    size_t k;
+    (void)p, (void)q, (void)a;
+    for (k = 0; k < n; k++)
+        s3[k] = -2.0 * s1[k] * (s1[k] - 2.0 * s0[k] * s0[k]);
+}
+
 enum { N_ACT_BACK = 4 * 4 * 4 * 6 * 3 };
 
 static void activate_back_case(int i)
@@ -423,7 +444,26 @@ static void activate_back_case(int i)
     memcpy(zb, zb0, nz * sizeof *zb);
     memcpy(abc, ab, na * sizeof *ab);
     model__activate_back(back_f, f3_by_differences, back_p, back_q, n, n_x, n_s, over, mode, np, nch, z, zb, LD,
-                         abc, LDA);
+                         NULL, abc, LDA);
+    if (act == 0) {     /* tanh from its values (a, not z): the adjoints from z with the same s''' */
+        static double av[CMAX * PMAX * LDA], zb1[CMAX * PMAX * LD], zb2[CMAX * PMAX * LD], ab2[CMAX * PMAX * LDA];
+        for (k = 0; k < na; k++)
+            av[k] = 0.0;
+        for (r = 0; r < np; r++)
+            for (k = 0; k < n; k++)
+                av[r * LDA + k] = tanh(z[r * LD + k]);
+        memcpy(zb1, zb0, nz * sizeof *zb1);
+        memcpy(ab2, ab, na * sizeof *ab);
+        model__activate_back(model__tanh, tanh3_from_value, 0.0, 0.0, n, n_x, n_s, over, mode, np, nch, z, zb1,
+                             LD, NULL, ab2, LDA);
+        memcpy(zb2, zb0, nz * sizeof *zb2);
+        memcpy(ab2, ab, na * sizeof *ab);
+        model__activate_back(tanh_from_value, tanh3_from_value, 0.0, 0.0, n, n_x, n_s, over, mode, np, nch, z, zb2,
+                             LD, av, ab2, LDA);
+        for (k = 0; k < nz; k++)
+            ck_assert_msg(fabs(zb2[k] - zb1[k]) <= 1e-13 * (1.0 + fabs(zb1[k])), "case %d: tanh from a: zb[%zu] = "
+                          "%.17g, from z %.17g", i, k, zb2[k], zb1[k]);
+    }
     for (k = 0; k < na; k++)
         ck_assert_msg(abc[k] == (k % LDA < n ? 0.0 : ab[k]), "case %d: ab[%zu] = %g after the sweep", i, k, abc[k]);
     for (k = 0; k < nz; k++)
