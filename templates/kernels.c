@@ -312,6 +312,7 @@ MODEL__API void model__seed(size_t n_x, size_t nrow, size_t np, const model__rea
 #define MODEL__ROWS3(X) X(0) X(1) X(2)
 #define MODEL__ROWS1(X) X(0)
 #define MODEL__VECS4(X, q) X(q, 0) X(q, 1) X(q, 2) X(q, 3)
+#define MODEL__VECS3(X, q) X(q, 0) X(q, 1) X(q, 2)
 #define MODEL__VECS2(X, q) X(q, 0) X(q, 1)
 #define MODEL__VECS1(X, q) X(q, 0)
 #define MODEL__INIT(q, v) model__vec acc##q##v = b != NULL && q < nb ? model__load(b + v * MODEL__V) : zero;
@@ -319,12 +320,15 @@ MODEL__API void model__seed(size_t n_x, size_t nrow, size_t np, const model__rea
 #define MODEL__ACC(q, v) MODEL__FMA(acc##q##v, s##q, w##v);
 #define MODEL__PUT(q, v) model__put(zr[q] + j + v * MODEL__V, acc##q##v);
 #define MODEL__INIT_4(q) MODEL__VECS4(MODEL__INIT, q)
+#define MODEL__INIT_3(q) MODEL__VECS3(MODEL__INIT, q)
 #define MODEL__INIT_2(q) MODEL__VECS2(MODEL__INIT, q)
 #define MODEL__INIT_1(q) MODEL__VECS1(MODEL__INIT, q)
 #define MODEL__ACC_4(q) { const model__real s##q = a[q * lda + k]; MODEL__VECS4(MODEL__ACC, q) }
+#define MODEL__ACC_3(q) { const model__real s##q = a[q * lda + k]; MODEL__VECS3(MODEL__ACC, q) }
 #define MODEL__ACC_2(q) { const model__real s##q = a[q * lda + k]; MODEL__VECS2(MODEL__ACC, q) }
 #define MODEL__ACC_1(q) { const model__real s##q = a[q * lda + k]; MODEL__VECS1(MODEL__ACC, q) }
 #define MODEL__PUT_4(q) MODEL__VECS4(MODEL__PUT, q)
+#define MODEL__PUT_3(q) MODEL__VECS3(MODEL__PUT, q)
 #define MODEL__PUT_2(q) MODEL__VECS2(MODEL__PUT, q)
 #define MODEL__PUT_1(q) MODEL__VECS1(MODEL__PUT, q)
 #define MODEL__BLOCK_FN(R, N)                                                   \
@@ -345,12 +349,15 @@ MODEL__API void model__seed(size_t n_x, size_t nrow, size_t np, const model__rea
     }
 
 MODEL__BLOCK_FN(6, 4)
+MODEL__BLOCK_FN(6, 3)
 MODEL__BLOCK_FN(6, 2)
 MODEL__BLOCK_FN(6, 1)
 MODEL__BLOCK_FN(3, 4)
+MODEL__BLOCK_FN(3, 3)
 MODEL__BLOCK_FN(3, 2)
 MODEL__BLOCK_FN(3, 1)
 MODEL__BLOCK_FN(1, 4)
+MODEL__BLOCK_FN(1, 3)
 MODEL__BLOCK_FN(1, 2)
 MODEL__BLOCK_FN(1, 1)
 
@@ -388,15 +395,17 @@ MODEL__API void model__dense(size_t n_out, size_t n_in, const model__real *wt,
             const size_t most = left < in_panel ? left : in_panel;
             const model__real *bj = b != NULL ? b + j : NULL;
             const model__real *wj = wt + p0 * n_in + (lane - p0);    /* row stride pw */
-            w = most >= 4 && MODEL__WMAX >= 4 ? 4 : most >= 2 ? 2 : 1;
+            /* 3 vectors where 3 are left (a 20-wide layer in double on
+               AVX-512: one pass over the rows, not a 2 and a 1) */
+            w = MODEL__WMAX >= 4 && most >= 3 ? (most >= 4 ? 4 : 3) : most >= 2 ? 2 : 1;
             if (nq == 6)
-                (w == 4 ? model__block6x4 : w == 2 ? model__block6x2 : model__block6x1)(
+                (w == 4 ? model__block6x4 : w == 3 ? model__block6x3 : w == 2 ? model__block6x2 : model__block6x1)(
                     n_in, wj, pw, bj, nb, ar, lda, zr, j);
             else if (nq == 3)
-                (w == 4 ? model__block3x4 : w == 2 ? model__block3x2 : model__block3x1)(
+                (w == 4 ? model__block3x4 : w == 3 ? model__block3x3 : w == 2 ? model__block3x2 : model__block3x1)(
                     n_in, wj, pw, bj, nb, ar, lda, zr, j);
             else
-                (w == 4 ? model__block1x4 : w == 2 ? model__block1x2 : model__block1x1)(
+                (w == 4 ? model__block1x4 : w == 3 ? model__block1x3 : w == 2 ? model__block1x2 : model__block1x1)(
                     n_in, wj, pw, bj, nb, ar, lda, zr, j);
         }
     }
@@ -489,7 +498,6 @@ MODEL__API void model__store(size_t n_out, size_t k0, size_t m, size_t n_x, size
 #define MODEL__BZERO(q, v) model__vec acc##q##v = zero;
 #define MODEL__BOUT(q, v) out[(q) * nvec + (v)] = acc##q##v;
 #define MODEL__BVEC(q, v) const model__vec w##v = model__load(vi + (v) * MODEL__V);
-#define MODEL__VECS3(X, q) X(q, 0) X(q, 1) X(q, 2)
 #define MODEL__BZERO_4(q) MODEL__VECS4(MODEL__BZERO, q)
 #define MODEL__BZERO_3(q) MODEL__VECS3(MODEL__BZERO, q)
 #define MODEL__BZERO_2(q) MODEL__VECS2(MODEL__BZERO, q)

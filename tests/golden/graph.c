@@ -223,6 +223,7 @@ GRAPH__API void graph__seed(size_t n_x, size_t nrow, size_t np, const graph__rea
 #define GRAPH__ROWS3(X) X(0) X(1) X(2)
 #define GRAPH__ROWS1(X) X(0)
 #define GRAPH__VECS4(X, q) X(q, 0) X(q, 1) X(q, 2) X(q, 3)
+#define GRAPH__VECS3(X, q) X(q, 0) X(q, 1) X(q, 2)
 #define GRAPH__VECS2(X, q) X(q, 0) X(q, 1)
 #define GRAPH__VECS1(X, q) X(q, 0)
 #define GRAPH__INIT(q, v) graph__vec acc##q##v = b != NULL && q < nb ? graph__load(b + v * GRAPH__V) : zero;
@@ -230,12 +231,15 @@ GRAPH__API void graph__seed(size_t n_x, size_t nrow, size_t np, const graph__rea
 #define GRAPH__ACC(q, v) GRAPH__FMA(acc##q##v, s##q, w##v);
 #define GRAPH__PUT(q, v) graph__put(zr[q] + j + v * GRAPH__V, acc##q##v);
 #define GRAPH__INIT_4(q) GRAPH__VECS4(GRAPH__INIT, q)
+#define GRAPH__INIT_3(q) GRAPH__VECS3(GRAPH__INIT, q)
 #define GRAPH__INIT_2(q) GRAPH__VECS2(GRAPH__INIT, q)
 #define GRAPH__INIT_1(q) GRAPH__VECS1(GRAPH__INIT, q)
 #define GRAPH__ACC_4(q) { const graph__real s##q = a[q * lda + k]; GRAPH__VECS4(GRAPH__ACC, q) }
+#define GRAPH__ACC_3(q) { const graph__real s##q = a[q * lda + k]; GRAPH__VECS3(GRAPH__ACC, q) }
 #define GRAPH__ACC_2(q) { const graph__real s##q = a[q * lda + k]; GRAPH__VECS2(GRAPH__ACC, q) }
 #define GRAPH__ACC_1(q) { const graph__real s##q = a[q * lda + k]; GRAPH__VECS1(GRAPH__ACC, q) }
 #define GRAPH__PUT_4(q) GRAPH__VECS4(GRAPH__PUT, q)
+#define GRAPH__PUT_3(q) GRAPH__VECS3(GRAPH__PUT, q)
 #define GRAPH__PUT_2(q) GRAPH__VECS2(GRAPH__PUT, q)
 #define GRAPH__PUT_1(q) GRAPH__VECS1(GRAPH__PUT, q)
 #define GRAPH__BLOCK_FN(R, N)                                                   \
@@ -256,12 +260,15 @@ GRAPH__API void graph__seed(size_t n_x, size_t nrow, size_t np, const graph__rea
     }
 
 GRAPH__BLOCK_FN(6, 4)
+GRAPH__BLOCK_FN(6, 3)
 GRAPH__BLOCK_FN(6, 2)
 GRAPH__BLOCK_FN(6, 1)
 GRAPH__BLOCK_FN(3, 4)
+GRAPH__BLOCK_FN(3, 3)
 GRAPH__BLOCK_FN(3, 2)
 GRAPH__BLOCK_FN(3, 1)
 GRAPH__BLOCK_FN(1, 4)
+GRAPH__BLOCK_FN(1, 3)
 GRAPH__BLOCK_FN(1, 2)
 GRAPH__BLOCK_FN(1, 1)
 
@@ -299,15 +306,17 @@ GRAPH__API void graph__dense(size_t n_out, size_t n_in, const graph__real *wt,
             const size_t most = left < in_panel ? left : in_panel;
             const graph__real *bj = b != NULL ? b + j : NULL;
             const graph__real *wj = wt + p0 * n_in + (lane - p0);    /* row stride pw */
-            w = most >= 4 && GRAPH__WMAX >= 4 ? 4 : most >= 2 ? 2 : 1;
+            /* 3 vectors where 3 are left (a 20-wide layer in double on
+               AVX-512: one pass over the rows, not a 2 and a 1) */
+            w = GRAPH__WMAX >= 4 && most >= 3 ? (most >= 4 ? 4 : 3) : most >= 2 ? 2 : 1;
             if (nq == 6)
-                (w == 4 ? graph__block6x4 : w == 2 ? graph__block6x2 : graph__block6x1)(
+                (w == 4 ? graph__block6x4 : w == 3 ? graph__block6x3 : w == 2 ? graph__block6x2 : graph__block6x1)(
                     n_in, wj, pw, bj, nb, ar, lda, zr, j);
             else if (nq == 3)
-                (w == 4 ? graph__block3x4 : w == 2 ? graph__block3x2 : graph__block3x1)(
+                (w == 4 ? graph__block3x4 : w == 3 ? graph__block3x3 : w == 2 ? graph__block3x2 : graph__block3x1)(
                     n_in, wj, pw, bj, nb, ar, lda, zr, j);
             else
-                (w == 4 ? graph__block1x4 : w == 2 ? graph__block1x2 : graph__block1x1)(
+                (w == 4 ? graph__block1x4 : w == 3 ? graph__block1x3 : w == 2 ? graph__block1x2 : graph__block1x1)(
                     n_in, wj, pw, bj, nb, ar, lda, zr, j);
         }
     }

@@ -240,6 +240,7 @@ LAYERS__API void layers__seed(size_t n_x, size_t nrow, size_t np, const layers__
 #define LAYERS__ROWS3(X) X(0) X(1) X(2)
 #define LAYERS__ROWS1(X) X(0)
 #define LAYERS__VECS4(X, q) X(q, 0) X(q, 1) X(q, 2) X(q, 3)
+#define LAYERS__VECS3(X, q) X(q, 0) X(q, 1) X(q, 2)
 #define LAYERS__VECS2(X, q) X(q, 0) X(q, 1)
 #define LAYERS__VECS1(X, q) X(q, 0)
 #define LAYERS__INIT(q, v) layers__vec acc##q##v = b != NULL && q < nb ? layers__load(b + v * LAYERS__V) : zero;
@@ -247,12 +248,15 @@ LAYERS__API void layers__seed(size_t n_x, size_t nrow, size_t np, const layers__
 #define LAYERS__ACC(q, v) LAYERS__FMA(acc##q##v, s##q, w##v);
 #define LAYERS__PUT(q, v) layers__put(zr[q] + j + v * LAYERS__V, acc##q##v);
 #define LAYERS__INIT_4(q) LAYERS__VECS4(LAYERS__INIT, q)
+#define LAYERS__INIT_3(q) LAYERS__VECS3(LAYERS__INIT, q)
 #define LAYERS__INIT_2(q) LAYERS__VECS2(LAYERS__INIT, q)
 #define LAYERS__INIT_1(q) LAYERS__VECS1(LAYERS__INIT, q)
 #define LAYERS__ACC_4(q) { const layers__real s##q = a[q * lda + k]; LAYERS__VECS4(LAYERS__ACC, q) }
+#define LAYERS__ACC_3(q) { const layers__real s##q = a[q * lda + k]; LAYERS__VECS3(LAYERS__ACC, q) }
 #define LAYERS__ACC_2(q) { const layers__real s##q = a[q * lda + k]; LAYERS__VECS2(LAYERS__ACC, q) }
 #define LAYERS__ACC_1(q) { const layers__real s##q = a[q * lda + k]; LAYERS__VECS1(LAYERS__ACC, q) }
 #define LAYERS__PUT_4(q) LAYERS__VECS4(LAYERS__PUT, q)
+#define LAYERS__PUT_3(q) LAYERS__VECS3(LAYERS__PUT, q)
 #define LAYERS__PUT_2(q) LAYERS__VECS2(LAYERS__PUT, q)
 #define LAYERS__PUT_1(q) LAYERS__VECS1(LAYERS__PUT, q)
 #define LAYERS__BLOCK_FN(R, N)                                                   \
@@ -273,12 +277,15 @@ LAYERS__API void layers__seed(size_t n_x, size_t nrow, size_t np, const layers__
     }
 
 LAYERS__BLOCK_FN(6, 4)
+LAYERS__BLOCK_FN(6, 3)
 LAYERS__BLOCK_FN(6, 2)
 LAYERS__BLOCK_FN(6, 1)
 LAYERS__BLOCK_FN(3, 4)
+LAYERS__BLOCK_FN(3, 3)
 LAYERS__BLOCK_FN(3, 2)
 LAYERS__BLOCK_FN(3, 1)
 LAYERS__BLOCK_FN(1, 4)
+LAYERS__BLOCK_FN(1, 3)
 LAYERS__BLOCK_FN(1, 2)
 LAYERS__BLOCK_FN(1, 1)
 
@@ -316,15 +323,17 @@ LAYERS__API void layers__dense(size_t n_out, size_t n_in, const layers__real *wt
             const size_t most = left < in_panel ? left : in_panel;
             const layers__real *bj = b != NULL ? b + j : NULL;
             const layers__real *wj = wt + p0 * n_in + (lane - p0);    /* row stride pw */
-            w = most >= 4 && LAYERS__WMAX >= 4 ? 4 : most >= 2 ? 2 : 1;
+            /* 3 vectors where 3 are left (a 20-wide layer in double on
+               AVX-512: one pass over the rows, not a 2 and a 1) */
+            w = LAYERS__WMAX >= 4 && most >= 3 ? (most >= 4 ? 4 : 3) : most >= 2 ? 2 : 1;
             if (nq == 6)
-                (w == 4 ? layers__block6x4 : w == 2 ? layers__block6x2 : layers__block6x1)(
+                (w == 4 ? layers__block6x4 : w == 3 ? layers__block6x3 : w == 2 ? layers__block6x2 : layers__block6x1)(
                     n_in, wj, pw, bj, nb, ar, lda, zr, j);
             else if (nq == 3)
-                (w == 4 ? layers__block3x4 : w == 2 ? layers__block3x2 : layers__block3x1)(
+                (w == 4 ? layers__block3x4 : w == 3 ? layers__block3x3 : w == 2 ? layers__block3x2 : layers__block3x1)(
                     n_in, wj, pw, bj, nb, ar, lda, zr, j);
             else
-                (w == 4 ? layers__block1x4 : w == 2 ? layers__block1x2 : layers__block1x1)(
+                (w == 4 ? layers__block1x4 : w == 3 ? layers__block1x3 : w == 2 ? layers__block1x2 : layers__block1x1)(
                     n_in, wj, pw, bj, nb, ar, lda, zr, j);
         }
     }

@@ -223,6 +223,7 @@ PINNF__API void pinnf__seed(size_t n_x, size_t nrow, size_t np, const pinnf__rea
 #define PINNF__ROWS3(X) X(0) X(1) X(2)
 #define PINNF__ROWS1(X) X(0)
 #define PINNF__VECS4(X, q) X(q, 0) X(q, 1) X(q, 2) X(q, 3)
+#define PINNF__VECS3(X, q) X(q, 0) X(q, 1) X(q, 2)
 #define PINNF__VECS2(X, q) X(q, 0) X(q, 1)
 #define PINNF__VECS1(X, q) X(q, 0)
 #define PINNF__INIT(q, v) pinnf__vec acc##q##v = b != NULL && q < nb ? pinnf__load(b + v * PINNF__V) : zero;
@@ -230,12 +231,15 @@ PINNF__API void pinnf__seed(size_t n_x, size_t nrow, size_t np, const pinnf__rea
 #define PINNF__ACC(q, v) PINNF__FMA(acc##q##v, s##q, w##v);
 #define PINNF__PUT(q, v) pinnf__put(zr[q] + j + v * PINNF__V, acc##q##v);
 #define PINNF__INIT_4(q) PINNF__VECS4(PINNF__INIT, q)
+#define PINNF__INIT_3(q) PINNF__VECS3(PINNF__INIT, q)
 #define PINNF__INIT_2(q) PINNF__VECS2(PINNF__INIT, q)
 #define PINNF__INIT_1(q) PINNF__VECS1(PINNF__INIT, q)
 #define PINNF__ACC_4(q) { const pinnf__real s##q = a[q * lda + k]; PINNF__VECS4(PINNF__ACC, q) }
+#define PINNF__ACC_3(q) { const pinnf__real s##q = a[q * lda + k]; PINNF__VECS3(PINNF__ACC, q) }
 #define PINNF__ACC_2(q) { const pinnf__real s##q = a[q * lda + k]; PINNF__VECS2(PINNF__ACC, q) }
 #define PINNF__ACC_1(q) { const pinnf__real s##q = a[q * lda + k]; PINNF__VECS1(PINNF__ACC, q) }
 #define PINNF__PUT_4(q) PINNF__VECS4(PINNF__PUT, q)
+#define PINNF__PUT_3(q) PINNF__VECS3(PINNF__PUT, q)
 #define PINNF__PUT_2(q) PINNF__VECS2(PINNF__PUT, q)
 #define PINNF__PUT_1(q) PINNF__VECS1(PINNF__PUT, q)
 #define PINNF__BLOCK_FN(R, N)                                                   \
@@ -256,12 +260,15 @@ PINNF__API void pinnf__seed(size_t n_x, size_t nrow, size_t np, const pinnf__rea
     }
 
 PINNF__BLOCK_FN(6, 4)
+PINNF__BLOCK_FN(6, 3)
 PINNF__BLOCK_FN(6, 2)
 PINNF__BLOCK_FN(6, 1)
 PINNF__BLOCK_FN(3, 4)
+PINNF__BLOCK_FN(3, 3)
 PINNF__BLOCK_FN(3, 2)
 PINNF__BLOCK_FN(3, 1)
 PINNF__BLOCK_FN(1, 4)
+PINNF__BLOCK_FN(1, 3)
 PINNF__BLOCK_FN(1, 2)
 PINNF__BLOCK_FN(1, 1)
 
@@ -299,15 +306,17 @@ PINNF__API void pinnf__dense(size_t n_out, size_t n_in, const pinnf__real *wt,
             const size_t most = left < in_panel ? left : in_panel;
             const pinnf__real *bj = b != NULL ? b + j : NULL;
             const pinnf__real *wj = wt + p0 * n_in + (lane - p0);    /* row stride pw */
-            w = most >= 4 && PINNF__WMAX >= 4 ? 4 : most >= 2 ? 2 : 1;
+            /* 3 vectors where 3 are left (a 20-wide layer in double on
+               AVX-512: one pass over the rows, not a 2 and a 1) */
+            w = PINNF__WMAX >= 4 && most >= 3 ? (most >= 4 ? 4 : 3) : most >= 2 ? 2 : 1;
             if (nq == 6)
-                (w == 4 ? pinnf__block6x4 : w == 2 ? pinnf__block6x2 : pinnf__block6x1)(
+                (w == 4 ? pinnf__block6x4 : w == 3 ? pinnf__block6x3 : w == 2 ? pinnf__block6x2 : pinnf__block6x1)(
                     n_in, wj, pw, bj, nb, ar, lda, zr, j);
             else if (nq == 3)
-                (w == 4 ? pinnf__block3x4 : w == 2 ? pinnf__block3x2 : pinnf__block3x1)(
+                (w == 4 ? pinnf__block3x4 : w == 3 ? pinnf__block3x3 : w == 2 ? pinnf__block3x2 : pinnf__block3x1)(
                     n_in, wj, pw, bj, nb, ar, lda, zr, j);
             else
-                (w == 4 ? pinnf__block1x4 : w == 2 ? pinnf__block1x2 : pinnf__block1x1)(
+                (w == 4 ? pinnf__block1x4 : w == 3 ? pinnf__block1x3 : w == 2 ? pinnf__block1x2 : pinnf__block1x1)(
                     n_in, wj, pw, bj, nb, ar, lda, zr, j);
         }
     }

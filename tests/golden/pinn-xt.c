@@ -198,6 +198,7 @@ PINN__API void pinn__seed(size_t n_x, size_t nrow, size_t np, const pinn__real *
 #define PINN__ROWS3(X) X(0) X(1) X(2)
 #define PINN__ROWS1(X) X(0)
 #define PINN__VECS4(X, q) X(q, 0) X(q, 1) X(q, 2) X(q, 3)
+#define PINN__VECS3(X, q) X(q, 0) X(q, 1) X(q, 2)
 #define PINN__VECS2(X, q) X(q, 0) X(q, 1)
 #define PINN__VECS1(X, q) X(q, 0)
 #define PINN__INIT(q, v) pinn__vec acc##q##v = b != NULL && q < nb ? pinn__load(b + v * PINN__V) : zero;
@@ -205,12 +206,15 @@ PINN__API void pinn__seed(size_t n_x, size_t nrow, size_t np, const pinn__real *
 #define PINN__ACC(q, v) PINN__FMA(acc##q##v, s##q, w##v);
 #define PINN__PUT(q, v) pinn__put(zr[q] + j + v * PINN__V, acc##q##v);
 #define PINN__INIT_4(q) PINN__VECS4(PINN__INIT, q)
+#define PINN__INIT_3(q) PINN__VECS3(PINN__INIT, q)
 #define PINN__INIT_2(q) PINN__VECS2(PINN__INIT, q)
 #define PINN__INIT_1(q) PINN__VECS1(PINN__INIT, q)
 #define PINN__ACC_4(q) { const pinn__real s##q = a[q * lda + k]; PINN__VECS4(PINN__ACC, q) }
+#define PINN__ACC_3(q) { const pinn__real s##q = a[q * lda + k]; PINN__VECS3(PINN__ACC, q) }
 #define PINN__ACC_2(q) { const pinn__real s##q = a[q * lda + k]; PINN__VECS2(PINN__ACC, q) }
 #define PINN__ACC_1(q) { const pinn__real s##q = a[q * lda + k]; PINN__VECS1(PINN__ACC, q) }
 #define PINN__PUT_4(q) PINN__VECS4(PINN__PUT, q)
+#define PINN__PUT_3(q) PINN__VECS3(PINN__PUT, q)
 #define PINN__PUT_2(q) PINN__VECS2(PINN__PUT, q)
 #define PINN__PUT_1(q) PINN__VECS1(PINN__PUT, q)
 #define PINN__BLOCK_FN(R, N)                                                   \
@@ -231,12 +235,15 @@ PINN__API void pinn__seed(size_t n_x, size_t nrow, size_t np, const pinn__real *
     }
 
 PINN__BLOCK_FN(6, 4)
+PINN__BLOCK_FN(6, 3)
 PINN__BLOCK_FN(6, 2)
 PINN__BLOCK_FN(6, 1)
 PINN__BLOCK_FN(3, 4)
+PINN__BLOCK_FN(3, 3)
 PINN__BLOCK_FN(3, 2)
 PINN__BLOCK_FN(3, 1)
 PINN__BLOCK_FN(1, 4)
+PINN__BLOCK_FN(1, 3)
 PINN__BLOCK_FN(1, 2)
 PINN__BLOCK_FN(1, 1)
 
@@ -274,15 +281,17 @@ PINN__API void pinn__dense(size_t n_out, size_t n_in, const pinn__real *wt,
             const size_t most = left < in_panel ? left : in_panel;
             const pinn__real *bj = b != NULL ? b + j : NULL;
             const pinn__real *wj = wt + p0 * n_in + (lane - p0);    /* row stride pw */
-            w = most >= 4 && PINN__WMAX >= 4 ? 4 : most >= 2 ? 2 : 1;
+            /* 3 vectors where 3 are left (a 20-wide layer in double on
+               AVX-512: one pass over the rows, not a 2 and a 1) */
+            w = PINN__WMAX >= 4 && most >= 3 ? (most >= 4 ? 4 : 3) : most >= 2 ? 2 : 1;
             if (nq == 6)
-                (w == 4 ? pinn__block6x4 : w == 2 ? pinn__block6x2 : pinn__block6x1)(
+                (w == 4 ? pinn__block6x4 : w == 3 ? pinn__block6x3 : w == 2 ? pinn__block6x2 : pinn__block6x1)(
                     n_in, wj, pw, bj, nb, ar, lda, zr, j);
             else if (nq == 3)
-                (w == 4 ? pinn__block3x4 : w == 2 ? pinn__block3x2 : pinn__block3x1)(
+                (w == 4 ? pinn__block3x4 : w == 3 ? pinn__block3x3 : w == 2 ? pinn__block3x2 : pinn__block3x1)(
                     n_in, wj, pw, bj, nb, ar, lda, zr, j);
             else
-                (w == 4 ? pinn__block1x4 : w == 2 ? pinn__block1x2 : pinn__block1x1)(
+                (w == 4 ? pinn__block1x4 : w == 3 ? pinn__block1x3 : w == 2 ? pinn__block1x2 : pinn__block1x1)(
                     n_in, wj, pw, bj, nb, ar, lda, zr, j);
         }
     }
