@@ -478,6 +478,34 @@ oom:
     return NULL;
 }
 
+int jg_grad_refresh(jg_grad *g)
+{
+    jg_diag d = JG_DIAG_INIT;
+    jg_plan *p = jg_plan_make_for(g->m, g->is_float ? JG_FLOAT : JG_DOUBLE, 1, &d);
+    size_t k, j, i, r;
+    jg_diag_free(&d);
+    if (p == NULL)
+        return -1;
+    for (k = 0; k < p->n_arrays; k++) {        /* the same layout: new numbers */
+        memcpy(g->p->arrays[k].v, p->arrays[k].v, p->arrays[k].len * sizeof(double));
+        for (j = 0; g->is_float && j < p->arrays[k].len; j++)
+            ((float *)(void *)g->arrays[k])[j] = (float)p->arrays[k].v[j];
+    }
+    jg_plan_free(p);
+    for (i = 0; i < g->m->n_layers; i++) {
+        const jg_layer *l = &g->m->layers[i];
+        const size_t rows = l->kind == JG_FOURIER ? l->n_out / 2 : l->n_out;
+        for (r = 0; g->wp[i] != NULL && r < rows; r++)
+            for (j = 0; j < l->n_in; j++) {
+                if (g->is_float)
+                    ((float *)g->wp[i])[r * g->ldw[i] + j] = (float)l->w[r * l->n_in + j];
+                else
+                    ((double *)g->wp[i])[r * g->ldw[i] + j] = l->w[r * l->n_in + j];
+            }
+    }
+    return 0;
+}
+
 /* ---- the reverse sweep ---- */
 
 /* The second-derivative channel of the pair (i, j), i <= j, in mode 2. */

@@ -24,6 +24,10 @@ typedef struct jg_grad jg_grad;
    in d. */
 jg_grad *jg_grad_new(const jg_model *m, int is_float, jg_diag *d);
 int jg_grad_is_float(const jg_grad *g);
+/* After the model's weights changed (jg_net_set_tensors): the engine's
+   copies of them made again in place, its layout kept. 0, or -1 out of
+   memory (then free it and make a new one). */
+int jg_grad_refresh(jg_grad *g);
 void jg_grad_free(jg_grad *g);
 
 /* The tensors the network reads, each once, in the order of the layers

@@ -583,8 +583,10 @@ int jg_net_set_tensors(jg_net *net, size_t n, const char *const *tensors, const 
         }
     strcpy(net->model->weights_sha256, "-");   /* emitted code no longer holds the file's numbers */
     net->generation++;                          /* tapes of the old numbers are stale */
-    jg_grad_free(net->grad);    /* its forward arrays hold the old numbers: made again when needed */
-    net->grad = NULL;
+    if (net->grad != NULL && jg_grad_refresh(net->grad) != 0) {     /* its copies of the old numbers */
+        jg_grad_free(net->grad);    /* made again when needed */
+        net->grad = NULL;
+    }
     p = jg_plan_make(net->model, net->plan->precision, &d);    /* the same layout, new numbers */
     jg_diag_free(&d);
     if (p == NULL)

@@ -248,7 +248,8 @@ START_TEST(set_tensor)
 END_TEST
 
 /* Several tensors at once: the numbers of the same calls one by one, to
-   the bit; with one bad tensor among them (a wrong count, NaN, an unknown
+   the bit, results and gradients (a reverse sweep made before the change
+   holds the new numbers); with one bad tensor among them (a wrong count, NaN, an unknown
    name) nothing changes and the message names it. */
 START_TEST(set_tensors)
 {
@@ -258,17 +259,26 @@ START_TEST(set_tensors)
     const double *values[3] = {w0, w2, b6};
     size_t counts[3] = {40, 400, 1}, k;
     double x[4] = {0.3, -0.2, 0.7, 0.1}, ua[2], ub[2], dua[4], dub[4], d2a[8], d2b[8];
+    const size_t ng = jg_net_n_grad(a);
+    double *ga = malloc(ng * sizeof *ga), *gb = malloc(ng * sizeof *gb);
     for (k = 0; k < 400; k++) {
         if (k < 40)
             w0[k] = sin((double)k);
         w2[k] = 0.05 * cos((double)k);
     }
+    /* a's reverse sweep exists before the change (made again in place), b's after */
+    ck_assert_int_eq(jg_net_gradient(a, JG_NET_HESSIAN, 2, x, NULL, NULL, d2a, ga, NULL), JG_NET_OK);
     ck_assert_int_eq(jg_net_set_tensors(a, 3, names, values, counts), JG_NET_OK);
     for (k = 0; k < 3; k++)
         ck_assert_int_eq(jg_net_set_tensor(b, names[k], values[k], counts[k]), JG_NET_OK);
     ck_assert_int_eq(jg_net_hessian(a, 2, x, ua, dua, d2a), JG_NET_OK);
     ck_assert_int_eq(jg_net_hessian(b, 2, x, ub, dub, d2b), JG_NET_OK);
     ck_assert(memcmp(ua, ub, sizeof ua) == 0 && memcmp(dua, dub, sizeof dua) == 0 && memcmp(d2a, d2b, sizeof d2a) == 0);
+    ck_assert_int_eq(jg_net_gradient(a, JG_NET_HESSIAN, 2, x, ua, dua, d2a, ga, NULL), JG_NET_OK);
+    ck_assert_int_eq(jg_net_gradient(b, JG_NET_HESSIAN, 2, x, ua, dua, d2a, gb, NULL), JG_NET_OK);
+    ck_assert_msg(memcmp(ga, gb, ng * sizeof *ga) == 0, "gradients after set_tensors differ from a fresh engine's");
+    free(ga);
+    free(gb);
     values[2] = bad;
     w0[0] += 1.0;
     ck_assert_int_eq(jg_net_set_tensors(a, 3, names, values, counts), JG_NET_EINPUT);
