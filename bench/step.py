@@ -24,8 +24,10 @@ Beside each row: the floor, the multiply-adds of the step's dense
 products any method must do (the forward jets' channels through every
 layer, the weights' gradients, the adjoints of every layer's input but
 the first: activations not counted) at the FMA peak of one core
-(bench/peak.c) measured in the same run, and each method's fraction of
-it. Each method runs once to warm up, then the methods take turns for
+(bench/peak.c, in double; float32's taken as twice it) measured in the
+same run, and each method's fraction of it. After the steps, jetgen's
+two C calls alone (the forward jets, the gradient) with their floors'
+fractions. Each method runs once to warm up, then the methods take turns for
 REPEAT rounds; medians. Run alone, from bench/step.sh: the machine is
 shared.
 """
@@ -151,6 +153,7 @@ def main():
           % (model_name, isa, platform.python_version(), peak))
     print("%-10s %-8s %6s  %12s %12s %6s  %10s %7s %7s  %s" % (
         "network", "dtype", "N", "users us/pt", "Jet us/pt", "ratio", "floor", "users", "Jet", "grads"))
+    alone = []
     for name, widths, jet_args, channels in CASES:
         for dtype in (torch.float64, torch.float32):
             torch.manual_seed(0)
@@ -182,12 +185,37 @@ def main():
                     opt.step()
                 (t_user, _), (t_jet, _) = median_times([by_user, by_jet])
                 err = max(normwise(a, b) for a, b in zip(g_jet, g_user))
-                floor = 2.0 * floor_fmas(widths, channels) / (peak * 1e9)     # seconds a point
+                # float32's peak: twice double's (twice the numbers a vector)
+                fpeak = peak * (2 if dtype == torch.float32 else 1)
+                floor = 2.0 * floor_fmas(widths, channels) / (fpeak * 1e9)     # seconds a point
+                alone.append(c_calls(jet, name, widths, channels, dtype, N, fpeak))
                 ok = err <= 1e-10 if dtype == torch.float64 else True
                 print("%-10s %-8s %6d  %12.2f %12.2f %5.2fx  %8.2f us %6.1f%% %6.1f%%  %.1e%s" % (
                     name, str(dtype).replace("torch.", ""), N, t_user / N * 1e6, t_jet / N * 1e6,
                     t_user / t_jet, floor * 1e6, 100 * floor * N / t_user, 100 * floor * N / t_jet, err,
                     "" if ok else "  GRADIENTS DIFFER"), flush=True)
+    print("\njetgen's C calls alone (net.<mode> and net.gradient through the Python package), us a point "
+          "(fraction of their floors: the forward's dense products; the gradient's recomputed forward but for "
+          "the last layer, weights' gradients and inputs' adjoints):")
+    print("%-10s %-8s %6s  %14s %14s" % ("network", "dtype", "N", "forward", "gradient"))
+    for row in alone:
+        print("%-10s %-8s %6d  %6.2f (%4.1f%%)  %6.2f (%4.1f%%)" % row, flush=True)
+
+
+def c_calls(jet, name, widths, channels, dtype, N, fpeak):
+    """(name, dtype, N, forward us a point, % of its floor, gradient us a
+    point, % of its floor) of the network Jet computes with."""
+    net = jet._net_for(torch.zeros(1, dtype=dtype), [p for _, p in jet.params])
+    x = np.random.default_rng(3).uniform(0, 1, (N, widths[0])).astype(net.dtype)
+    res = getattr(net, jet.mode)(x)
+    cot = [np.ones_like(r) for r in res]
+    (t_f, _), (t_g, _) = median_times([lambda: getattr(net, jet.mode)(x),
+                                        lambda: net.gradient(jet.mode, x, *cot)])
+    sizes = [a * b for a, b in zip(widths[:-1], widths[1:])]
+    f_fwd = 2.0 * channels * sum(sizes) / (fpeak * 1e9)
+    f_grad = 2.0 * channels * (sum(sizes[:-1]) + sum(sizes) + sum(sizes[1:])) / (fpeak * 1e9)
+    return (name, str(dtype).replace("torch.", ""), N, t_f / N * 1e6, 100 * f_fwd * N / t_f,
+            t_g / N * 1e6, 100 * f_grad * N / t_g)
 
 
 if __name__ == "__main__":
