@@ -231,6 +231,10 @@ struct jg_grad {
     jg_kernel_fn *act3;         /* per step: an activation's third derivative, or NULL */
     unsigned char *from_a;      /* per step: 1 for a tanh whose values no later step overwrites
                                    (the reverse sweep reads s, s', s'' off them) */
+    unsigned char *spent;       /* per step: 1 for a copy whose reverse adds only zeros (the
+                                   operand of an activation or scale that keeps it: their reverse
+                                   gives its adjoint straight to the copy's source and spends the
+                                   copy's) */
     void **wp;                  /* per layer: W (or B) in rows padded to ldw, for dense_back, in
                                    the sweep's precision (owned) */
     size_t *ldw;
@@ -305,6 +309,7 @@ void jg_grad_free(jg_grad *g)
     jg_free(g->act);
     jg_free(g->act3);
     jg_free(g->from_a);
+    jg_free(g->spent);
     jg_free(g->idle);
     jg_free(g->arrays);
     jg_free(g->farrays);
@@ -389,12 +394,13 @@ jg_grad *jg_grad_new(const jg_model *m, int is_float, jg_diag *d)
     g->act = (int *)jg_malloc_n(g->p->n_steps + 1, sizeof *g->act);
     g->act3 = (jg_kernel_fn *)jg_malloc_n(g->p->n_steps + 1, sizeof *g->act3);
     g->from_a = (unsigned char *)jg_malloc_n(g->p->n_steps + 1, 1);
+    g->spent = (unsigned char *)jg_malloc_n(g->p->n_steps + 1, 1);
     g->wp = (void **)jg_malloc_n(m->n_layers + 1, sizeof *g->wp);
     g->ldw = (size_t *)jg_malloc_n(m->n_layers + 1, sizeof *g->ldw);
     if (g->wp != NULL)
         memset(g->wp, 0, (m->n_layers + 1) * sizeof *g->wp);
     if (g->wp == NULL || g->ldw == NULL || g->arrays == NULL || g->tensors == NULL || g->w_at == NULL || g->b_at == NULL || g->act == NULL
-        || g->act3 == NULL || g->from_a == NULL)
+        || g->act3 == NULL || g->from_a == NULL || g->spent == NULL)
         goto oom;
     for (k = 0; k < g->p->n_arrays; k++) {
         g->arrays[k] = g->p->arrays[k].v;
@@ -468,6 +474,12 @@ jg_grad *jg_grad_new(const jg_model *m, int is_float, jg_diag *d)
                 }
         }
         g->from_a[k] = g->act[k] == G_tanh && !overwritten(g->p, k, s->src);
+        g->spent[k] = 0;
+        if (s->op == JG_STEP_COPY && k + 1 < g->p->n_steps) {
+            const jg_step *t = &g->p->steps[k + 1];
+            g->spent[k] = (t->op == JG_STEP_ACTIVATE || t->op == JG_STEP_SCALE) && t->src == s->dst
+                       && t->off == s->off_dst && t->src2 == s->src && t->off2 == s->off;
+        }
     }
     if (mark_idle(g) != 0)
         goto oom;

@@ -214,6 +214,8 @@ static void FN(tile_back)(const FN(tile) *t, size_t p0, const REAL *gu, const RE
             break;
         case JG_STEP_COPY:
         case JG_STEP_ADD: {     /* src's adjoint += f dst's: the add kernel, but for a broadcast source */
+            if (g->spent[k])
+                break;
             typedef void (*add_fn)(size_t, size_t, double, const REAL *, size_t, int, REAL *, size_t);
             const double f = s->op == JG_STEP_ADD ? s->c : 1.0;
             const REAL *db = FN(buf)(t, t->adj, s->dst, s->off_dst);
