@@ -215,14 +215,12 @@ class Jet:
         if held is not None and held.flat.shape == values.flat.shape and torch.equal(held.flat, values.flat):
             self._loaded[net] = values      # the numbers it holds: nothing to write
             return
-        changed = set()
-        new = {}            # {tensor: (values, what)}: written at once (the arrays made once)
-        for name in values:
-            if held is not None and held.layout is values.layout and held.same(values, name):
-                continue
-            if name in self._direct:
-                new[name] = (values.numpy(name).reshape(self._shapes[name]), name)
-            changed.add(name)
+        # every tensor read directly is written (one call; comparing each
+        # costs more than writing it); the derived ones where a source changed
+        new = {name: (values.numpy(name).reshape(self._shapes[name]), name) for name in values
+               if name in self._direct}     # {tensor: (values, what)}
+        changed = set(values) if held is None or held.layout is not values.layout or not self._derived \
+            else set(name for name in values if not held.same(values, name))
         if changed and self._derived:
             with torch.no_grad():
                 for t, sources, fn, shape, _ in self._derived:
