@@ -157,7 +157,7 @@ size_t jg_net_n_grad(jg_net *net);
    every value, then a reverse sweep through the 2-jet (third derivatives
    of the activations in closed form). The weights are those of the
    handle, with jg_net_set_tensor's changes. In double: a float handle
-   gives JG_NET_EINPUT. Calls may run in several threads at once (each
+   gives JG_NET_EINPUT (jg_net_gradient_float is its). Calls may run in several threads at once (each
    takes its own work space); the first builds the reverse sweep's plan. */
 int jg_net_gradient(jg_net *net, int mode, size_t n, const double *x, const double *gu, const double *gdu,
                     const double *gd2, double *grad, double *gx);
