@@ -20,6 +20,7 @@ also tools/jetgen_export.py). Built by meson for /usr/bin/python3 and
 importable from the build folder with PYTHONPATH=BUILD/python.
 """
 
+import math
 import os
 
 import numpy as np
@@ -105,7 +106,7 @@ class Net:
 
     def _out(self, out, k, shape):
         if out is None or out[k] is None:     # over a pooled buffer (_jetgen.c: no page faults a call)
-            return _buffer(int(np.prod(shape)) * self.dtype.itemsize).view(self.dtype).reshape(shape)
+            return _buffer(math.prod(shape) * self.dtype.itemsize).view(self.dtype).reshape(shape)
         a = out[k]
         if not isinstance(a, np.ndarray) or a.shape != shape or a.dtype != self.dtype \
                 or not a.flags.c_contiguous or not a.flags.writeable:
@@ -238,7 +239,7 @@ class Net:
         for name, values in tensors.items():
             values = np.asarray(values, dtype=np.float64)
             shape = self.tensor_shapes.get(name)
-            if shape is not None and values.shape != shape and values.size == int(np.prod(shape)) \
+            if shape is not None and values.shape != shape and values.size == math.prod(shape) \
                     and values.size != 1:
                 label = getattr(self, "_label", None)
                 raise ValueError("%s: tensor '%s' has shape %s; the values given have shape %s" % (
