@@ -369,10 +369,35 @@ static int overwritten(const jg_plan *p, size_t k, int b)
     return 0;
 }
 
+/* The engine's copies of the weights from plan `from` (made for its model,
+   the layout of g->p) and the model: the plan's arrays (rounded to float
+   in a float engine) and the rows of W dense_back reads. */
+static void copy_numbers(jg_grad *g, const jg_plan *from)
+{
+    size_t k, j, i, r;
+    for (k = 0; k < from->n_arrays; k++) {
+        if (from != g->p)
+            memcpy(g->p->arrays[k].v, from->arrays[k].v, from->arrays[k].len * sizeof(double));
+        for (j = 0; g->is_float && j < from->arrays[k].len; j++)
+            ((float *)(void *)g->arrays[k])[j] = (float)from->arrays[k].v[j];
+    }
+    for (i = 0; i < g->m->n_layers; i++) {
+        const jg_layer *l = &g->m->layers[i];
+        const size_t rows = l->kind == JG_FOURIER ? l->n_out / 2 : l->n_out;
+        for (r = 0; g->wp[i] != NULL && r < rows; r++)
+            for (j = 0; j < l->n_in; j++) {
+                if (g->is_float)
+                    ((float *)g->wp[i])[r * g->ldw[i] + j] = (float)l->w[r * l->n_in + j];
+                else
+                    ((double *)g->wp[i])[r * g->ldw[i] + j] = l->w[r * l->n_in + j];
+            }
+    }
+}
+
 jg_grad *jg_grad_new(const jg_model *m, int is_float, jg_diag *d)
 {
     jg_grad *g = (jg_grad *)jg_malloc(sizeof *g);
-    size_t i, k, j, total = 0;
+    size_t i, k, total = 0;
     int overflow = 0;
     if (g == NULL) {
         jg_diag_error(d, m->spec_path, 0, 0, "out of memory");
@@ -410,8 +435,6 @@ jg_grad *jg_grad_new(const jg_model *m, int is_float, jg_diag *d)
         if ((g->farrays = (float *)jg_malloc_n(total + 16, sizeof(float))) == NULL)
             goto oom;
         for (k = 0, total = (64 - (size_t)g->farrays % 64) % 64 / sizeof(float); k < g->p->n_arrays; k++) {
-            for (j = 0; j < g->p->arrays[k].len; j++)
-                g->farrays[total + j] = (float)g->p->arrays[k].v[j];
             g->arrays[k] = g->farrays + total;
             total += (g->p->arrays[k].len + 15) / 16 * 16;
         }
@@ -431,7 +454,6 @@ jg_grad *jg_grad_new(const jg_model *m, int is_float, jg_diag *d)
         g->w_at[i] = g->b_at[i] = SIZE_MAX;
         if (l->kind == JG_DENSE || l->kind == JG_MATMUL || l->kind == JG_FOURIER) {
             const size_t rows = l->kind == JG_FOURIER ? l->n_out / 2 : l->n_out, ld = jg_plan_pad(g->p, l->n_in);
-            size_t r;
             if (l->n_out * l->n_in > g->scratch)
                 g->scratch = l->n_out * l->n_in;
             g->ldw[i] = ld;
@@ -439,13 +461,6 @@ jg_grad *jg_grad_new(const jg_model *m, int is_float, jg_diag *d)
             if (g->wp[i] == NULL || overflow)
                 goto oom;
             memset(g->wp[i], 0, rows * ld * g->real);
-            for (r = 0; r < rows; r++)
-                for (j = 0; j < l->n_in; j++) {
-                    if (is_float)
-                        ((float *)g->wp[i])[r * ld + j] = (float)l->w[r * l->n_in + j];
-                    else
-                        ((double *)g->wp[i])[r * ld + j] = l->w[r * l->n_in + j];
-                }
         }
         if (l->kind == JG_DENSE && l->tensor != NULL) {
             if ((g->w_at[i] = tensor_at(g, l->tensor, ".weight", l->n_out * l->n_in)) == SIZE_MAX
@@ -483,6 +498,7 @@ jg_grad *jg_grad_new(const jg_model *m, int is_float, jg_diag *d)
     }
     if (mark_idle(g) != 0)
         goto oom;
+    copy_numbers(g, g->p);
     return g;
 oom:
     jg_diag_error(d, m->spec_path, 0, 0, "out of memory");
@@ -494,27 +510,11 @@ int jg_grad_refresh(jg_grad *g)
 {
     jg_diag d = JG_DIAG_INIT;
     jg_plan *p = jg_plan_make_for(g->m, g->is_float ? JG_FLOAT : JG_DOUBLE, 1, &d);
-    size_t k, j, i, r;
     jg_diag_free(&d);
     if (p == NULL)
         return -1;
-    for (k = 0; k < p->n_arrays; k++) {        /* the same layout: new numbers */
-        memcpy(g->p->arrays[k].v, p->arrays[k].v, p->arrays[k].len * sizeof(double));
-        for (j = 0; g->is_float && j < p->arrays[k].len; j++)
-            ((float *)(void *)g->arrays[k])[j] = (float)p->arrays[k].v[j];
-    }
+    copy_numbers(g, p);         /* the same layout: new numbers */
     jg_plan_free(p);
-    for (i = 0; i < g->m->n_layers; i++) {
-        const jg_layer *l = &g->m->layers[i];
-        const size_t rows = l->kind == JG_FOURIER ? l->n_out / 2 : l->n_out;
-        for (r = 0; g->wp[i] != NULL && r < rows; r++)
-            for (j = 0; j < l->n_in; j++) {
-                if (g->is_float)
-                    ((float *)g->wp[i])[r * g->ldw[i] + j] = (float)l->w[r * l->n_in + j];
-                else
-                    ((double *)g->wp[i])[r * g->ldw[i] + j] = l->w[r * l->n_in + j];
-            }
-    }
     return 0;
 }
 
