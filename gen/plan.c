@@ -468,7 +468,7 @@ static void add_kernel(jg_plan *p, const char *name)
 
 /* The helper sections a kernel section says it needs, in the template
    itself (CasADi's add_auxiliary): a comment line
-       / * needs: pow2 expm1; in float: pow2f expm1 * /
+       / * needs: pow2 expm1 cap; in float: pow2f expm1 capf * /
    whose names are sections of templates/kernels.c. Adds them to *mask as
    bits of their place in helpers[]. */
 static void needs_of(const char *name, int is_float, const char *const *helpers, size_t n_helpers,
@@ -507,7 +507,7 @@ static void needs_of(const char *name, int is_float, const char *const *helpers,
    before the first of them (in the template's order). */
 static void find_kernels(jg_plan *p)
 {
-    static const char *const helpers[] = {"pow2", "pow2f", "expm1", "exp_neg", "expm1_neg", "logistic",
+    static const char *const helpers[] = {"pow2", "cap", "pow2f", "capf", "expm1", "exp_neg", "expm1_neg", "logistic",
                                           "log1p", "sincos"};
     const size_t n_helpers = sizeof helpers / sizeof helpers[0];
     size_t i, k, first_act = 0;

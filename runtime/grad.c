@@ -129,47 +129,12 @@ double jg_grad_act3(int act, double p, double q, double z)
 }
 
 /* The third derivative s''' of m values given s and s' (the activate_back
-   kernel's f3), in double (grad_d_act3) and float (grad_f_act3): from s
-   and s' for tanh and sigmoid, else by jg_grad_act3 (in double, rounded
-   once), one function per activation of the list. */
+   kernel's f3), in double (grad_d_act3) and float (grad_f_act3): tanh's
+   and sigmoid's from s and s' by the runtime's kernels (tanh3, sigmoid3),
+   the others by jg_grad_act3 (in double, rounded once), one function per
+   activation of the list. */
 typedef void (*grad_d_act3)(size_t, double, double, const double *, const double *, const double *, double *);
 typedef void (*grad_f_act3)(size_t, double, double, const float *, const float *, const float *, float *);
-
-#define G_ACT3_FROM_S(R, sfx)                                                                                \
-    static void act3_of_tanh_##sfx(size_t m, double p, double q, const R *z, const R *s0, const R *s1, R *s3) \
-    {                                                                                                        \
-        size_t k;                                                                                            \
-        (void)p, (void)q, (void)z;                                                                           \
-        for (k = 0; k < m; k++)                                                                              \
-            s3[k] = -2 * s1[k] * (s1[k] - 2 * s0[k] * s0[k]);                                                \
-    }                                                                                                        \
-    static void act3_of_sigmoid_##sfx(size_t m, double p, double q, const R *z, const R *s0, const R *s1,     \
-                                      R *s3)                                                                 \
-    {                                                                                                        \
-        size_t k;                                                                                            \
-        (void)p, (void)q, (void)z;                                                                           \
-        for (k = 0; k < m; k++)                                                                              \
-            s3[k] = s1[k] * ((1 - 2 * s0[k]) * (1 - 2 * s0[k]) - 2 * s1[k]);                                 \
-    }
-G_ACT3_FROM_S(double, d)
-G_ACT3_FROM_S(float, f)
-
-/* tanh's s, s', s'' from its values a = tanh(z), by the tanh kernel's own
-   formulas (templates/kernels.c): the activate_back kernel's f where the
-   forward's values are kept (jg_grad.from_a). */
-#define G_TANH_FROM_A(R, sfx)                                                                                \
-    static void tanh_from_a_##sfx(size_t m, double p, double q, const R *a, R *s0, R *s1, R *s2)             \
-    {                                                                                                        \
-        size_t k;                                                                                            \
-        (void)p, (void)q;                                                                                    \
-        for (k = 0; k < m; k++) {                                                                            \
-            s0[k] = a[k];                                                                                    \
-            s1[k] = 1 - a[k] * a[k];                                                                         \
-            s2[k] = -2 * a[k] * (1 - a[k] * a[k]);                                                           \
-        }                                                                                                    \
-    }
-G_TANH_FROM_A(double, d)
-G_TANH_FROM_A(float, f)
 
 #define G_ACT3(name, np, p0, d0, p1, d1, pl, formula)                                                      \
     static void act3_by_##name(size_t m, double p, double q, const double *z, const double *s0,            \
@@ -194,14 +159,13 @@ JG_ACTIVATIONS(G_ACT3)
 static const grad_d_act3 act3_by[G_NONE] = {JG_ACTIVATIONS(G_ACT3_ENTRY)};
 static const grad_f_act3 act3f_by[G_NONE] = {JG_ACTIVATIONS(G_ACT3F_ENTRY)};
 
-/* The activation a's third derivative in the engine's precision. */
-static jg_kernel_fn act3_for(int a, int is_float)
+/* The activation a's third derivative in the engine's precision: a kernel
+   of ks where it has one. */
+static jg_kernel_fn act3_for(int a, int is_float, jg_kernel_fn tanh3, jg_kernel_fn sigmoid3)
 {
-    if (is_float)
-        return a == G_tanh ? (jg_kernel_fn)act3_of_tanh_f : a == G_sigmoid ? (jg_kernel_fn)act3_of_sigmoid_f
-             : (jg_kernel_fn)act3f_by[a];
-    return a == G_tanh ? (jg_kernel_fn)act3_of_tanh_d : a == G_sigmoid ? (jg_kernel_fn)act3_of_sigmoid_d
-         : (jg_kernel_fn)act3_by[a];
+    if (a == G_tanh || a == G_sigmoid)
+        return a == G_tanh ? tanh3 : sigmoid3;
+    return is_float ? (jg_kernel_fn)act3f_by[a] : (jg_kernel_fn)act3_by[a];
 }
 
 /* ---- the engine ---- */
@@ -228,6 +192,8 @@ struct jg_grad {
                                    no results are asked for */
     jg_kernel_fn dense_back;    /* the runtime's kernels */
     jg_kernel_fn activate_back;
+    jg_kernel_fn tanh_of_a;     /* tanh's s, s', s'' from its values */
+    jg_kernel_fn tanh3, sigmoid3;
     jg_kernel_fn *act3;         /* per step: an activation's third derivative, or NULL */
     unsigned char *from_a;      /* per step: 1 for a tanh whose values no later step overwrites
                                    (the reverse sweep reads s, s', s'' off them) */
@@ -446,8 +412,15 @@ jg_grad *jg_grad_new(const jg_model *m, int is_float, jg_diag *d)
             g->dense_back = g->x.ks->k[k].fn;
         if (strcmp(g->x.ks->k[k].name, "activate_back") == 0)
             g->activate_back = g->x.ks->k[k].fn;
+        if (strcmp(g->x.ks->k[k].name, "tanh_of_a") == 0)
+            g->tanh_of_a = g->x.ks->k[k].fn;
+        if (strcmp(g->x.ks->k[k].name, "tanh3") == 0)
+            g->tanh3 = g->x.ks->k[k].fn;
+        if (strcmp(g->x.ks->k[k].name, "sigmoid3") == 0)
+            g->sigmoid3 = g->x.ks->k[k].fn;
     }
-    if (g->dense_back == NULL || g->activate_back == NULL)
+    if (g->dense_back == NULL || g->activate_back == NULL || g->tanh_of_a == NULL || g->tanh3 == NULL
+        || g->sigmoid3 == NULL)
         goto oom;
     for (i = 0; i < m->n_layers; i++) {
         const jg_layer *l = &m->layers[i];
@@ -485,7 +458,7 @@ jg_grad *jg_grad_new(const jg_model *m, int is_float, jg_diag *d)
             for (a = 0; a < G_NONE; a++)
                 if (strcmp(act_names[a], s->act->keyword) == 0) {
                     g->act[k] = a;
-                    g->act3[k] = act3_for(a, is_float);
+                    g->act3[k] = act3_for(a, is_float, g->tanh3, g->sigmoid3);
                 }
         }
         g->from_a[k] = g->act[k] == G_tanh && !overwritten(g->p, k, s->src);
@@ -533,8 +506,6 @@ static size_t tile_numbers(const jg_grad *g)
     return (g->p->buf_at[g->p->n_work] + 7) / 8 * 8;
 }
 
-#define grad_d_tanh_from_a tanh_from_a_d
-#define grad_f_tanh_from_a tanh_from_a_f
 #define grad_d_exec_tile jg_exec_tile_double
 #define grad_f_exec_tile jg_exec_tile_float
 #define REAL double

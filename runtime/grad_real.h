@@ -92,7 +92,7 @@ static void FN(activate_back)(const FN(tile) *t, const jg_step *s, jg_kernel_fn 
     typedef void (*back_fn)(act_fn, FN(act3), double, double, size_t, size_t, size_t, const size_t *, int,
                             size_t, size_t, const REAL *, REAL *, size_t, const REAL *, REAL *, size_t);
     const back_fn back = (back_fn)t->g->activate_back;
-    back(from_a ? FN(tanh_from_a) : (act_fn)kernel, (FN(act3))f3, s->p, s->q, s->n, t->n_x, t->n_s, t->over,
+    back((act_fn)(from_a ? t->g->tanh_of_a : kernel), (FN(act3))f3, s->p, s->q, s->n, t->n_x, t->n_s, t->over,
          t->mode, t->np, t->nch, FN(fwd_buf)(t, s->src2, s->off2), FN(buf)(t, t->adj, s->src2, s->off2), s->ld2,
          from_a ? FN(fwd_buf)(t, s->src, s->off) : NULL, FN(buf)(t, t->adj, s->src, s->off), s->ld_src);
 }

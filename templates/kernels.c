@@ -211,6 +211,12 @@ MODEL__API void model__activate_back(model__fn f, model__fn3 f3, double p, doubl
                                      size_t n_s, const size_t *over, int mode, size_t np, size_t nch,
                                      const model__real *z, model__real *zb, size_t ldz, const model__real *a,
                                      model__real *ab, size_t lda);
+MODEL__API void model__tanh_of_a(size_t n, double p, double q, const model__real *a, model__real *s0,
+                                 model__real *s1, model__real *s2);
+MODEL__API void model__tanh3(size_t n, double p, double q, const model__real *z, const model__real *s0,
+                             const model__real *s1, model__real *s3);
+MODEL__API void model__sigmoid3(size_t n, double p, double q, const model__real *z, const model__real *s0,
+                                const model__real *s1, model__real *s3);
 /**** end activate_back-decl ****/
 
 /**** begin tanh-decl ****/
@@ -994,6 +1000,41 @@ MODEL__API void model__activate_back(model__fn f, model__fn3 f3, double p, doubl
     else
         model__activate_back_n(f, f3, p, q, n, n_x, n_x, NULL, mode, np, nch, z, zb, ldz, a, ab, lda);
 }
+
+/* f for tanh where a = tanh(z) is kept: s = a, s' = 1 - a^2, s'' = -2 a s'
+   (model__tanh's own formulas). */
+MODEL__API void model__tanh_of_a(size_t n, double p, double q, const model__real *a, model__real *s0,
+                                 model__real *s1, model__real *s2)
+{
+    size_t k;
+    (void)p, (void)q;
+    for (k = 0; k < n; k++) {
+        const model__real d = 1 - a[k] * a[k];
+        s0[k] = a[k];
+        s1[k] = d;
+        s2[k] = -2 * a[k] * d;
+    }
+}
+
+/* f3 of tanh and of sigmoid from s and s': tanh''' = -2 s' (s' - 2 s^2),
+   sigmoid''' = s' ((1 - 2 s)^2 - 2 s'). */
+MODEL__API void model__tanh3(size_t n, double p, double q, const model__real *z, const model__real *s0,
+                             const model__real *s1, model__real *s3)
+{
+    size_t k;
+    (void)p, (void)q, (void)z;
+    for (k = 0; k < n; k++)
+        s3[k] = -2 * s1[k] * (s1[k] - 2 * s0[k] * s0[k]);
+}
+
+MODEL__API void model__sigmoid3(size_t n, double p, double q, const model__real *z, const model__real *s0,
+                                const model__real *s1, model__real *s3)
+{
+    size_t k;
+    (void)p, (void)q, (void)z;
+    for (k = 0; k < n; k++)
+        s3[k] = s1[k] * ((1 - 2 * s0[k]) * (1 - 2 * s0[k]) - 2 * s1[k]);
+}
 /**** end activate_back ****/
 
 /**** begin pow2 ****/
@@ -1025,7 +1066,24 @@ MODEL__INLINE double model__expm1_series(double r)
     const double q = MODEL__MADD(c2, r8, MODEL__MADD(c1, r4, c0));
     return MODEL__MADD(q, r2, r);
 }
+
 /**** end pow2 ****/
+
+/**** begin cap ****/
+/* min(x, c) for x >= 0 and c > 0 (a NaN x gives c): nonnegative doubles
+   are ordered as their bits are, and an integer minimum stays a select
+   where a compare of doubles would let GCC split the loop on it (a
+   branch, and no vector loop without -fno-trapping-math). */
+MODEL__INLINE double model__cap(double x, double c)
+{
+    long long bx, bc;
+    memcpy(&bx, &x, sizeof bx);
+    memcpy(&bc, &c, sizeof bc);
+    bx = bx < bc ? bx : bc;
+    memcpy(&x, &bx, sizeof x);
+    return x;
+}
+/**** end cap ****/
 
 /**** begin pow2f ****/
 #if defined(MODEL__FLOAT)
@@ -1041,6 +1099,21 @@ MODEL__INLINE float model__pow2f(float n)
 }
 #endif
 /**** end pow2f ****/
+
+/**** begin capf ****/
+#if defined(MODEL__FLOAT)
+/* min(x, c) in float, as model__cap. */
+MODEL__INLINE float model__capf(float x, float c)
+{
+    int bx, bc;
+    memcpy(&bx, &x, sizeof bx);
+    memcpy(&bc, &c, sizeof bc);
+    bx = bx < bc ? bx : bc;
+    memcpy(&x, &bx, sizeof x);
+    return x;
+}
+#endif
+/**** end capf ****/
 
 /**** begin expm1 ****/
 #if !defined(MODEL__FLOAT)
@@ -1143,10 +1216,12 @@ MODEL__INLINE double model__log1p01(double w)
 /**** end log1p ****/
 
 /**** begin tanh ****/
-/* needs: pow2 expm1; in float: pow2f expm1 */
+/* needs: pow2 expm1 cap; in float: pow2f expm1 capf */
 /* tanh: a = sign(z) e / (e + 2) with e = e^(2|z|) - 1 (2|z| capped at 40,
    where tanh is 1 to the last bit); s' = 1 - a^2, s'' = -2 a s'. Both are
-   exactly 0 once a rounds to +-1: saturated neurons give zeros, never NaN. */
+   exactly 0 once a rounds to +-1: saturated neurons give zeros, never NaN.
+   z = 0 and a NaN z give z back. Selects only, no branch: the loop is a
+   vector loop under -O3 with or without -fno-trapping-math. */
 MODEL__API void model__tanh(size_t n, double p, double q, const model__real *z,
                             model__real *s0, model__real *s1, model__real *s2)
 {
@@ -1155,20 +1230,20 @@ MODEL__API void model__tanh(size_t n, double p, double q, const model__real *z,
     (void)q;
 #if defined(MODEL__FLOAT)
     for (k = 0; k < n; k++) {
-        const float x = z[k], ax2 = 2.0f * fabsf(x);
-        const float e = model__expm1f(ax2 > 40.0f ? 40.0f : ax2);
+        const float x = z[k];
+        const float e = model__expm1f(model__capf(2.0f * fabsf(x), 40.0f));
         const float t = e / (e + 2.0f);
-        const float a = x < 0.0f ? -t : t;
+        const float a = x < 0.0f ? -t : x > 0.0f ? t : x;
         s0[k] = a;
         s1[k] = 1.0f - a * a;
         s2[k] = -2.0f * a * (1.0f - a * a);
     }
 #else
     for (k = 0; k < n; k++) {
-        const double x = z[k], ax2 = 2.0 * fabs(x);
-        const double e = model__expm1(ax2 > 40.0 ? 40.0 : ax2);
+        const double x = z[k];
+        const double e = model__expm1(model__cap(2.0 * fabs(x), 40.0));
         const double t = e / (e + 2.0);
-        const double a = x < 0.0 ? -t : t;
+        const double a = x < 0.0 ? -t : x > 0.0 ? t : x;
         s0[k] = a;
         s1[k] = 1.0 - a * a;
         s2[k] = -2.0 * a * (1.0 - a * a);

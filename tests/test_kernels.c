@@ -132,6 +132,7 @@ START_TEST(special_values)
     ck_assert(s0[1] == 1.0 && s1[1] == 0.0 && s2[1] == 0.0);
     ck_assert(s0[2] == -1.0 && s1[2] == 0.0 && s2[2] == 0.0);
     ck_assert(s0[3] == 0.0 && s1[3] == 1.0 && s2[3] == 0.0);
+    ck_assert(s0[4] == 0.0 && signbit(s0[4]) && s1[4] == 1.0);       /* tanh(-0) = -0 */
     ck_assert(s0[5] == 1.0 && s1[5] == 0.0 && s0[6] == -1.0 && s1[6] == 0.0);
     ck_assert(s0[7] == z[7] && s1[7] == 1.0);
     model__sigmoid(8, 0.0, 0.0, z, s0, s1, s2);
@@ -491,6 +492,37 @@ static void activate_back_case(int i)
     }
 }
 
+/* The reverse sweep's helpers against closed forms in long double written
+   another way: tanh''' = -2 (1 - t^2)(1 - 3 t^2) with t = tanhl(z),
+   sigmoid''' = g (1 - g)(1 - 6 g + 6 g^2) with g = 1 / (1 + e^-z);
+   tanh_of_a gives model__tanh's s, s', s'' from a = tanh(z). */
+START_TEST(third_derivatives_and_tanh_of_a)
+{
+    enum { N = 2001 };
+    static double z[N], s0[N], s1[N], s2[N], s3[N], a0[N], a1[N], a2[N];
+    size_t k;
+    for (k = 0; k < N; k++)
+        z[k] = -20.0 + 40.0 * (double)k / (N - 1);
+    model__tanh(N, 0.0, 0.0, z, s0, s1, s2);
+    model__tanh3(N, 0.0, 0.0, z, s0, s1, s3);
+    model__tanh_of_a(N, 0.0, 0.0, s0, a0, a1, a2);
+    for (k = 0; k < N; k++) {
+        const long double t = tanhl((long double)z[k]), d3 = -2.0L * (1.0L - t * t) * (1.0L - 3.0L * t * t);
+        ck_assert_msg(fabsl((long double)s3[k] - d3) <= 1e-14L, "tanh'''(%.17g) = %.17g, not %.17Lg", z[k], s3[k],
+                      d3);
+        ck_assert_msg(a0[k] == s0[k] && a1[k] == s1[k] && a2[k] == s2[k], "tanh_of_a at %.17g", z[k]);
+    }
+    model__sigmoid(N, 0.0, 0.0, z, s0, s1, s2);
+    model__sigmoid3(N, 0.0, 0.0, z, s0, s1, s3);
+    for (k = 0; k < N; k++) {
+        const long double g = 1.0L / (1.0L + expl(-(long double)z[k]));
+        const long double d3 = g * (1.0L - g) * (1.0L - 6.0L * g + 6.0L * g * g);
+        ck_assert_msg(fabsl((long double)s3[k] - d3) <= 1e-15L, "sigmoid'''(%.17g) = %.17g, not %.17Lg", z[k],
+                      s3[k], d3);
+    }
+}
+END_TEST
+
 START_TEST(activate_back_is_the_adjoint_of_activate)
 {
     int i;
@@ -507,6 +539,7 @@ int main(void)
     tcase_add_test(tc, tanh_is_accurate);
     tcase_add_test(tc, sigmoid_is_accurate);
     tcase_add_test(tc, special_values);
+    tcase_add_test(tc, third_derivatives_and_tanh_of_a);
     tcase_add_test(tc, sin_and_cos_are_accurate);
     tcase_add_test(tc, exp_expm1_log1p_are_accurate);
     tcase_add_loop_test(tc, dense_matches_a_plain_loop, 0, tu_case_runs(N_DENSE));

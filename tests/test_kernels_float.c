@@ -78,14 +78,15 @@ END_TEST
 
 START_TEST(float_special_values)
 {
-    const float z[5] = {NAN, INFINITY, -INFINITY, 0.0f, 1e38f};
-    float s0[5], s1[5], s2[5];
-    model__tanh(5, 0.0, 0.0, z, s0, s1, s2);
+    const float z[6] = {NAN, INFINITY, -INFINITY, 0.0f, 1e38f, -0.0f};
+    float s0[6], s1[6], s2[6];
+    model__tanh(6, 0.0, 0.0, z, s0, s1, s2);
     ck_assert(isnan(s0[0]) && isnan(s1[0]) && isnan(s2[0]));
     ck_assert(s0[1] == 1.0f && s1[1] == 0.0f && s2[1] == 0.0f);
     ck_assert(s0[2] == -1.0f && s1[2] == 0.0f && s2[2] == 0.0f);
     ck_assert(s0[3] == 0.0f && s1[3] == 1.0f && s2[3] == 0.0f);
     ck_assert(s0[4] == 1.0f && s1[4] == 0.0f);
+    ck_assert(s0[5] == 0.0f && signbit(s0[5]) && s1[5] == 1.0f);     /* tanh(-0) = -0 */
     model__sigmoid(5, 0.0, 0.0, z, s0, s1, s2);
     ck_assert(isnan(s0[0]));
     ck_assert(s0[1] == 1.0f && s1[1] == 0.0f);

@@ -560,6 +560,21 @@ GRAPH__INLINE double graph__expm1_series(double r)
     return GRAPH__MADD(q, r2, r);
 }
 
+
+/* min(x, c) for x >= 0 and c > 0 (a NaN x gives c): nonnegative doubles
+   are ordered as their bits are, and an integer minimum stays a select
+   where a compare of doubles would let GCC split the loop on it (a
+   branch, and no vector loop without -fno-trapping-math). */
+GRAPH__INLINE double graph__cap(double x, double c)
+{
+    long long bx, bc;
+    memcpy(&bx, &x, sizeof bx);
+    memcpy(&bc, &c, sizeof bc);
+    bx = bx < bc ? bx : bc;
+    memcpy(&x, &bx, sizeof x);
+    return x;
+}
+
 #if !defined(GRAPH__FLOAT)
 /* e^x - 1 for x in [0, 40]: x = n ln2 + r with |r| <= ln2 / 2, then
    2^n (e^r - 1) + (2^n - 1). Within 1.5 units in the last place. */
@@ -716,10 +731,12 @@ GRAPH__API void graph__cos(size_t n, double p, double q, const graph__real *z,
     }
 }
 
-/* needs: pow2 expm1; in float: pow2f expm1 */
+/* needs: pow2 expm1 cap; in float: pow2f expm1 capf */
 /* tanh: a = sign(z) e / (e + 2) with e = e^(2|z|) - 1 (2|z| capped at 40,
    where tanh is 1 to the last bit); s' = 1 - a^2, s'' = -2 a s'. Both are
-   exactly 0 once a rounds to +-1: saturated neurons give zeros, never NaN. */
+   exactly 0 once a rounds to +-1: saturated neurons give zeros, never NaN.
+   z = 0 and a NaN z give z back. Selects only, no branch: the loop is a
+   vector loop under -O3 with or without -fno-trapping-math. */
 GRAPH__API void graph__tanh(size_t n, double p, double q, const graph__real *z,
                             graph__real *s0, graph__real *s1, graph__real *s2)
 {
@@ -728,20 +745,20 @@ GRAPH__API void graph__tanh(size_t n, double p, double q, const graph__real *z,
     (void)q;
 #if defined(GRAPH__FLOAT)
     for (k = 0; k < n; k++) {
-        const float x = z[k], ax2 = 2.0f * fabsf(x);
-        const float e = graph__expm1f(ax2 > 40.0f ? 40.0f : ax2);
+        const float x = z[k];
+        const float e = graph__expm1f(graph__capf(2.0f * fabsf(x), 40.0f));
         const float t = e / (e + 2.0f);
-        const float a = x < 0.0f ? -t : t;
+        const float a = x < 0.0f ? -t : x > 0.0f ? t : x;
         s0[k] = a;
         s1[k] = 1.0f - a * a;
         s2[k] = -2.0f * a * (1.0f - a * a);
     }
 #else
     for (k = 0; k < n; k++) {
-        const double x = z[k], ax2 = 2.0 * fabs(x);
-        const double e = graph__expm1(ax2 > 40.0 ? 40.0 : ax2);
+        const double x = z[k];
+        const double e = graph__expm1(graph__cap(2.0 * fabs(x), 40.0));
         const double t = e / (e + 2.0);
-        const double a = x < 0.0 ? -t : t;
+        const double a = x < 0.0 ? -t : x > 0.0 ? t : x;
         s0[k] = a;
         s1[k] = 1.0 - a * a;
         s2[k] = -2.0 * a * (1.0 - a * a);
