@@ -121,7 +121,18 @@ typedef model__real model__vec __attribute__((vector_size(MODEL__VBYTES)));
 #else
 #define MODEL__FMA(acc, s, w) ((acc) += (s) * (w))
 #endif
+/* MODEL__MASKED: the vector bytes of the target's masked loads and stores
+   (model__load_n), or 0 */
+#if defined(__AVX512F__)
+#define MODEL__MASKED 64
+#elif defined(__AVX2__)
+#include <immintrin.h>
+#define MODEL__MASKED 32
 #else
+#define MODEL__MASKED 0
+#endif
+#else
+#define MODEL__MASKED 0
 #define MODEL__V 1
 #define MODEL__WMAX 4
 typedef model__real model__vec;
@@ -773,6 +784,59 @@ MODEL__API void model__mul(size_t n, size_t n_x, size_t n_s, const size_t *over,
 /**** begin activate ****/
 #define MODEL__ACT_CHUNK 128    /* values whose s, s', s'' are held at once */
 
+/* Lanes 0 .. r - 1 of a vector (0 < r <= MODEL__V) from p, the others 0;
+   and lanes 0 .. r - 1 of v to p, nothing past them. A whole vector goes
+   by plain loads and stores; a row's last, partial one by masked loads
+   (and AVX-512's masked stores; AVX2's are slow on AMD's cores, so there
+   its lanes are stored one by one), so that a short row (20 neurons: one
+   vector and a part) costs whole vectors, not a scalar remainder loop. */
+#if MODEL__MASKED == 64 && defined(MODEL__FLOAT)
+#define MODEL__MASK(r) ((__mmask16)((1u << (r)) - 1u))
+#define MODEL__LOAD_PART(p, r) ((model__vec)_mm512_maskz_loadu_ps(MODEL__MASK(r), (p)))
+#define MODEL__PUT_PART(p, v, r) _mm512_mask_storeu_ps((p), MODEL__MASK(r), (v))
+#elif MODEL__MASKED == 64
+#define MODEL__MASK(r) ((__mmask8)((1u << (r)) - 1u))
+#define MODEL__LOAD_PART(p, r) ((model__vec)_mm512_maskz_loadu_pd(MODEL__MASK(r), (p)))
+#define MODEL__PUT_PART(p, v, r) _mm512_mask_storeu_pd((p), MODEL__MASK(r), (v))
+#elif MODEL__MASKED == 32 && defined(MODEL__FLOAT)
+#define MODEL__LOAD_PART(p, r) \
+    ((model__vec)_mm256_maskload_ps((p), _mm256_cmpgt_epi32(_mm256_set1_epi32((int)(r)), \
+                                                           _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7))))
+#elif MODEL__MASKED == 32
+#define MODEL__LOAD_PART(p, r) \
+    ((model__vec)_mm256_maskload_pd((p), _mm256_cmpgt_epi64(_mm256_set1_epi64x((long long)(r)), \
+                                                           _mm256_setr_epi64x(0, 1, 2, 3))))
+#endif
+
+MODEL__INLINE model__vec model__load_n(const model__real *p, size_t r)
+{
+#if defined(MODEL__LOAD_PART)
+    return r == MODEL__V ? model__load(p) : MODEL__LOAD_PART(p, r);
+#else
+    model__vec v;
+    if (r == MODEL__V)
+        return model__load(p);
+    memset(&v, 0, sizeof v);
+    memcpy(&v, p, r * sizeof *p);
+    return v;
+#endif
+}
+
+MODEL__INLINE void model__put_n(model__real *p, model__vec v, size_t r)
+{
+    if (r == MODEL__V)
+        model__put(p, v);
+    else {
+#if defined(MODEL__PUT_PART)
+        MODEL__PUT_PART(p, v, r);
+#else
+        model__real t[MODEL__V > 1 ? MODEL__V : 1];
+        memcpy(t, &v, sizeof v);
+        memcpy(p, t, r * sizeof *p);
+#endif
+    }
+}
+
 /* Packs neurons k0 .. k0 + m - 1 of the values (channel 0, stride ldz) of
    as many points from p0 on as fill MODEL__ACT_CHUNK into zc, point after
    point; returns how many points. */
@@ -782,8 +846,10 @@ MODEL__INLINE size_t model__act_pack(const model__real *z, size_t ldz, size_t k0
     const size_t g = np - p0 < MODEL__ACT_CHUNK / m ? np - p0 : MODEL__ACT_CHUNK / m;
     size_t u, k;
     for (u = 0; u < g; u++)
-        for (k = 0; k < m; k++)
-            zc[u * m + k] = z[(p0 + u) * ldz + k0 + k];
+        for (k = 0; k < m; k += MODEL__V) {
+            const size_t r = m - k < MODEL__V ? m - k : MODEL__V;
+            model__put_n(zc + u * m + k, model__load_n(z + (p0 + u) * ldz + k0 + k, r), r);
+        }
     return g;
 }
 
@@ -796,58 +862,54 @@ MODEL__INLINE size_t model__act_pack(const model__real *z, size_t ldz, size_t k0
    modes 3 and 4 i runs over the n_s chosen inputs over[] (NULL: all).
    A narrow layer's values of several points are packed into one call of
    f (g points of m neurons), so that f runs on whole vectors rather than
-   on one short row at a time. */
+   on one short row at a time; then each vector of a point's row takes
+   every channel's chain rule at once. */
 MODEL__INLINE void model__activate_n(model__fn f, double p, double q, size_t n, size_t n_x,
                                      size_t n_s, const size_t *over, int mode, size_t np,
                                      model__real *z, size_t ldz)
 {
     model__real zc[MODEL__ACT_CHUNK], s0[MODEL__ACT_CHUNK], s1[MODEL__ACT_CHUNK], s2[MODEL__ACT_CHUNK];
+    const model__vec zero = {0};
     size_t p0, pt, u, g, k0, k, i, j, t, m;
     for (k0 = 0; k0 < n; k0 += m) {
         m = n - k0 < MODEL__ACT_CHUNK ? n - k0 : MODEL__ACT_CHUNK;
         for (p0 = 0; p0 < np; p0 += g) {
             g = model__act_pack(z, ldz, k0, m, p0, np, zc);
             f(g * m, p, q, zc, s0, s1, s2);
-            for (u = 0, pt = p0; u < g; u++, pt++) {
-                const model__real *const v1 = s1 + u * m, *const v2 = s2 + u * m;
-                model__real *zv = z + pt * ldz + k0;
-#define MODEL__CH(c) (z + ((c) * np + pt) * ldz + k0)      /* channel c of this point */
-                if (mode == 2) {
-                    t = 1 + n_x;
-                    for (i = 0; i < n_x; i++)
-                        for (j = i; j < n_x; j++, t++) {
-                            const model__real *di = MODEL__CH(1 + i), *dj = MODEL__CH(1 + j);
-                            model__real *dt = MODEL__CH(t);
-                            for (k = 0; k < m; k++)
-                                dt[k] = v2[k] * di[k] * dj[k] + v1[k] * dt[k];
+            for (u = 0, pt = p0; u < g; u++, pt++)
+                for (k = 0; k < m; k += MODEL__V) {
+#define MODEL__CH(c) (z + ((c) * np + pt) * ldz + k0 + k)      /* channel c of this point */
+                    const size_t r = m - k < MODEL__V ? m - k : MODEL__V;
+                    const model__vec v1 = model__load_n(s1 + u * m + k, r), v2 = model__load_n(s2 + u * m + k, r);
+                    if (mode == 2) {
+                        t = 1 + n_x;
+                        for (i = 0; i < n_x; i++)
+                            for (j = i; j < n_x; j++, t++) {
+                                const model__vec di = model__load_n(MODEL__CH(1 + i), r);
+                                const model__vec dj = model__load_n(MODEL__CH(1 + j), r);
+                                model__put_n(MODEL__CH(t), v2 * di * dj + v1 * model__load_n(MODEL__CH(t), r), r);
+                            }
+                    } else if (mode == 3) {
+                        for (i = 0; i < n_s; i++) {
+                            const model__vec di = model__load_n(MODEL__CH(1 + (over != NULL ? over[i] : i)), r);
+                            model__real *dt = MODEL__CH(1 + n_x + i);
+                            model__put_n(dt, v2 * di * di + v1 * model__load_n(dt, r), r);
                         }
-                } else if (mode == 3) {
-                    for (i = 0; i < n_s; i++) {
-                        const model__real *di = MODEL__CH(1 + (over != NULL ? over[i] : i));
-                        model__real *dt = MODEL__CH(1 + n_x + i);
-                        for (k = 0; k < m; k++)
-                            dt[k] = v2[k] * di[k] * di[k] + v1[k] * dt[k];
+                    } else if (mode == 4) {
+                        model__real *dt = MODEL__CH(1 + n_x);
+                        model__vec sq = zero;
+                        for (i = 0; i < n_s; i++) {
+                            const model__vec di = model__load_n(MODEL__CH(1 + (over != NULL ? over[i] : i)), r);
+                            sq = sq + di * di;
+                        }
+                        model__put_n(dt, v2 * sq + v1 * model__load_n(dt, r), r);
                     }
-                } else if (mode == 4) {
-                    model__real *dt = MODEL__CH(1 + n_x);
-                    for (i = 0; i < n_s; i++) {         /* zc is spent: the sums of squares */
-                        const model__real *di = MODEL__CH(1 + (over != NULL ? over[i] : i));
-                        for (k = 0; k < m; k++)
-                            zc[k] = (i == 0 ? 0 : zc[k]) + di[k] * di[k];
-                    }
-                    for (k = 0; k < m; k++)
-                        dt[k] = v2[k] * zc[k] + v1[k] * dt[k];
-                }
-                if (mode >= 1)
-                    for (i = 0; i < n_x; i++) {
-                        model__real *di = MODEL__CH(1 + i);
-                        for (k = 0; k < m; k++)
-                            di[k] *= v1[k];
-                    }
+                    if (mode >= 1)
+                        for (i = 0; i < n_x; i++)
+                            model__put_n(MODEL__CH(1 + i), v1 * model__load_n(MODEL__CH(1 + i), r), r);
+                    model__put_n(MODEL__CH(0), model__load_n(s0 + u * m + k, r), r);
 #undef MODEL__CH
-                for (k = 0; k < m; k++)
-                    zv[k] = s0[u * m + k];
-            }
+                }
         }
     }
 }
@@ -890,18 +952,6 @@ MODEL__API void model__activate(model__fn f, double p, double q, size_t n, size_
    s'), sparing the activation's second evaluation. ab is spent: its n
    neurons of all nch channels are set to zero. Points are packed into the
    calls of f and f3 as in model__activate. */
-/* p[0 .. n - 1] = 0, by vector stores: a memset of a short row (an
-   inline rep stos) costs more than the row's arithmetic */
-MODEL__INLINE void model__zero(model__real *p, size_t n)
-{
-    const model__vec zero = {0};
-    size_t k;
-    for (k = 0; k + MODEL__V <= n; k += MODEL__V)
-        model__put(p + k, zero);
-    for (; k < n; k++)
-        p[k] = 0;
-}
-
 MODEL__INLINE void model__activate_back_n(model__fn f, model__fn3 f3, double p, double q, size_t n,
                                           size_t n_x, size_t n_s, const size_t *over, int mode,
                                           size_t np, size_t nch, const model__real *z,
@@ -910,6 +960,7 @@ MODEL__INLINE void model__activate_back_n(model__fn f, model__fn3 f3, double p, 
 {
     model__real zc[MODEL__ACT_CHUNK], s0[MODEL__ACT_CHUNK], s1[MODEL__ACT_CHUNK], s2[MODEL__ACT_CHUNK],
         s3[MODEL__ACT_CHUNK];
+    const model__vec zero = {0};
     size_t p0, pt, u, g, k0, k, i, j, t, c, e, m;
     for (k0 = 0; k0 < n; k0 += m) {
         m = n - k0 < MODEL__ACT_CHUNK ? n - k0 : MODEL__ACT_CHUNK;
@@ -919,66 +970,56 @@ MODEL__INLINE void model__activate_back_n(model__fn f, model__fn3 f3, double p, 
             f(g * m, p, q, zc, s0, s1, s2);
             if (mode >= 2)
                 f3(g * m, p, q, zc, s0, s1, s3);
-            for (u = 0, pt = p0; u < g; u++, pt++) {
-                const model__real *const v1 = s1 + u * m, *const v2 = s2 + u * m, *const v3 = s3 + u * m;
-#define MODEL__AB(ch) (ab + ((ch) * np + pt) * lda + k0)
-#define MODEL__ZB(ch) (zb + ((ch) * np + pt) * ldz + k0)
-#define MODEL__Z(ch) (z + ((ch) * np + pt) * ldz + k0)
-                model__real *const zb0 = MODEL__ZB(0);
-                if (mode == 2) {
-                    for (i = 0, t = 1 + n_x; i < n_x; i++)
-                        for (j = i; j < n_x; j++, t++) {
-                            const model__real *at = MODEL__AB(t), *zi = MODEL__Z(1 + i), *zj = MODEL__Z(1 + j);
-                            const model__real *zt = MODEL__Z(t);
-                            model__real *zbt = MODEL__ZB(t), *zbi = MODEL__ZB(1 + i), *zbj = MODEL__ZB(1 + j);
-                            for (k = 0; k < m; k++) {
-                                zbt[k] += v1[k] * at[k];
-                                zbi[k] += v2[k] * at[k] * zj[k];
-                                zbj[k] += v2[k] * at[k] * zi[k];
-                                zb0[k] += at[k] * (v3[k] * zi[k] * zj[k] + v2[k] * zt[k]);
+            for (u = 0, pt = p0; u < g; u++, pt++)
+                for (k = 0; k < m; k += MODEL__V) {
+#define MODEL__AB(ch) (ab + ((ch) * np + pt) * lda + k0 + k)
+#define MODEL__ZB(ch) (zb + ((ch) * np + pt) * ldz + k0 + k)
+#define MODEL__Z(ch) model__load_n(z + ((ch) * np + pt) * ldz + k0 + k, r)
+#define MODEL__ADD(to, v) model__put_n((to), model__load_n((to), r) + (v), r)
+                    const size_t r = m - k < MODEL__V ? m - k : MODEL__V;
+                    const model__vec v1 = model__load_n(s1 + u * m + k, r), v2 = model__load_n(s2 + u * m + k, r);
+                    const model__vec v3 = mode >= 2 ? model__load_n(s3 + u * m + k, r) : zero;
+                    model__vec zb0 = model__load_n(MODEL__ZB(0), r) + v1 * model__load_n(MODEL__AB(0), r);
+                    if (mode == 2) {
+                        for (i = 0, t = 1 + n_x; i < n_x; i++)
+                            for (j = i; j < n_x; j++, t++) {
+                                const model__vec at = model__load_n(MODEL__AB(t), r), zi = MODEL__Z(1 + i);
+                                const model__vec zj = MODEL__Z(1 + j);
+                                MODEL__ADD(MODEL__ZB(t), v1 * at);
+                                MODEL__ADD(MODEL__ZB(1 + i), v2 * at * zj);
+                                MODEL__ADD(MODEL__ZB(1 + j), v2 * at * zi);
+                                zb0 = zb0 + at * (v3 * zi * zj + v2 * MODEL__Z(t));
                             }
-                        }
-                } else if (mode == 3 || mode == 4) {
-                    const size_t n2 = mode == 3 ? n_s : 1;
-                    for (t = 0; t < n2; t++) {
-                        const model__real *at = MODEL__AB(1 + n_x + t), *zt = MODEL__Z(1 + n_x + t);
-                        model__real *zbt = MODEL__ZB(1 + n_x + t);
-                        const size_t first = mode == 3 ? t : 0, last = mode == 3 ? t + 1 : n_s;
-                        for (e = first; e < last; e++) {      /* zc is spent: the sums of squares */
-                            const size_t ch = 1 + (over != NULL ? over[e] : e);
-                            const model__real *zi = MODEL__Z(ch);
-                            model__real *zbi = MODEL__ZB(ch);
-                            for (k = 0; k < m; k++) {
-                                zbi[k] += 2 * v2[k] * at[k] * zi[k];
-                                zc[k] = (e == first ? 0 : zc[k]) + zi[k] * zi[k];
+                    } else if (mode == 3 || mode == 4) {
+                        const size_t n2 = mode == 3 ? n_s : 1;
+                        for (t = 0; t < n2; t++) {
+                            const model__vec at = model__load_n(MODEL__AB(1 + n_x + t), r);
+                            const size_t first = mode == 3 ? t : 0, last = mode == 3 ? t + 1 : n_s;
+                            model__vec sq = zero;       /* the sum of squares */
+                            for (e = first; e < last; e++) {
+                                const size_t ch = 1 + (over != NULL ? over[e] : e);
+                                const model__vec zi = MODEL__Z(ch);
+                                MODEL__ADD(MODEL__ZB(ch), (v2 + v2) * at * zi);
+                                sq = sq + zi * zi;
                             }
-                        }
-                        for (k = 0; k < m; k++) {
-                            zbt[k] += v1[k] * at[k];
-                            zb0[k] += at[k] * (v3[k] * zc[k] + v2[k] * zt[k]);
+                            MODEL__ADD(MODEL__ZB(1 + n_x + t), v1 * at);
+                            zb0 = zb0 + at * (v3 * sq + v2 * MODEL__Z(1 + n_x + t));
                         }
                     }
-                }
-                if (mode >= 1)
-                    for (i = 0; i < n_x; i++) {
-                        const model__real *ai = MODEL__AB(1 + i), *zi = MODEL__Z(1 + i);
-                        model__real *zbi = MODEL__ZB(1 + i);
-                        for (k = 0; k < m; k++) {
-                            zbi[k] += v1[k] * ai[k];
-                            zb0[k] += v2[k] * ai[k] * zi[k];
+                    if (mode >= 1)
+                        for (i = 0; i < n_x; i++) {
+                            const model__vec ai = model__load_n(MODEL__AB(1 + i), r);
+                            MODEL__ADD(MODEL__ZB(1 + i), v1 * ai);
+                            zb0 = zb0 + v2 * ai * MODEL__Z(1 + i);
                         }
-                    }
-                {
-                    const model__real *a0 = MODEL__AB(0);
-                    for (k = 0; k < m; k++)
-                        zb0[k] += v1[k] * a0[k];
-                }
-                for (c = 0; c < nch; c++)
-                    model__zero(MODEL__AB(c), m);
+                    model__put_n(MODEL__ZB(0), zb0, r);
+                    for (c = 0; c < nch; c++)
+                        model__put_n(MODEL__AB(c), zero, r);
 #undef MODEL__AB
 #undef MODEL__ZB
 #undef MODEL__Z
-            }
+#undef MODEL__ADD
+                }
         }
     }
 }

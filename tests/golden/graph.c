@@ -141,7 +141,18 @@ typedef graph__real graph__vec __attribute__((vector_size(GRAPH__VBYTES)));
 #else
 #define GRAPH__FMA(acc, s, w) ((acc) += (s) * (w))
 #endif
+/* GRAPH__MASKED: the vector bytes of the target's masked loads and stores
+   (graph__load_n), or 0 */
+#if defined(__AVX512F__)
+#define GRAPH__MASKED 64
+#elif defined(__AVX2__)
+#include <immintrin.h>
+#define GRAPH__MASKED 32
 #else
+#define GRAPH__MASKED 0
+#endif
+#else
+#define GRAPH__MASKED 0
 #define GRAPH__V 1
 #define GRAPH__WMAX 4
 typedef graph__real graph__vec;
@@ -436,6 +447,59 @@ GRAPH__API void graph__scale(size_t n, const graph__real *mul, const graph__real
 
 #define GRAPH__ACT_CHUNK 128    /* values whose s, s', s'' are held at once */
 
+/* Lanes 0 .. r - 1 of a vector (0 < r <= GRAPH__V) from p, the others 0;
+   and lanes 0 .. r - 1 of v to p, nothing past them. A whole vector goes
+   by plain loads and stores; a row's last, partial one by masked loads
+   (and AVX-512's masked stores; AVX2's are slow on AMD's cores, so there
+   its lanes are stored one by one), so that a short row (20 neurons: one
+   vector and a part) costs whole vectors, not a scalar remainder loop. */
+#if GRAPH__MASKED == 64 && defined(GRAPH__FLOAT)
+#define GRAPH__MASK(r) ((__mmask16)((1u << (r)) - 1u))
+#define GRAPH__LOAD_PART(p, r) ((graph__vec)_mm512_maskz_loadu_ps(GRAPH__MASK(r), (p)))
+#define GRAPH__PUT_PART(p, v, r) _mm512_mask_storeu_ps((p), GRAPH__MASK(r), (v))
+#elif GRAPH__MASKED == 64
+#define GRAPH__MASK(r) ((__mmask8)((1u << (r)) - 1u))
+#define GRAPH__LOAD_PART(p, r) ((graph__vec)_mm512_maskz_loadu_pd(GRAPH__MASK(r), (p)))
+#define GRAPH__PUT_PART(p, v, r) _mm512_mask_storeu_pd((p), GRAPH__MASK(r), (v))
+#elif GRAPH__MASKED == 32 && defined(GRAPH__FLOAT)
+#define GRAPH__LOAD_PART(p, r) \
+    ((graph__vec)_mm256_maskload_ps((p), _mm256_cmpgt_epi32(_mm256_set1_epi32((int)(r)), \
+                                                           _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7))))
+#elif GRAPH__MASKED == 32
+#define GRAPH__LOAD_PART(p, r) \
+    ((graph__vec)_mm256_maskload_pd((p), _mm256_cmpgt_epi64(_mm256_set1_epi64x((long long)(r)), \
+                                                           _mm256_setr_epi64x(0, 1, 2, 3))))
+#endif
+
+GRAPH__INLINE graph__vec graph__load_n(const graph__real *p, size_t r)
+{
+#if defined(GRAPH__LOAD_PART)
+    return r == GRAPH__V ? graph__load(p) : GRAPH__LOAD_PART(p, r);
+#else
+    graph__vec v;
+    if (r == GRAPH__V)
+        return graph__load(p);
+    memset(&v, 0, sizeof v);
+    memcpy(&v, p, r * sizeof *p);
+    return v;
+#endif
+}
+
+GRAPH__INLINE void graph__put_n(graph__real *p, graph__vec v, size_t r)
+{
+    if (r == GRAPH__V)
+        graph__put(p, v);
+    else {
+#if defined(GRAPH__PUT_PART)
+        GRAPH__PUT_PART(p, v, r);
+#else
+        graph__real t[GRAPH__V > 1 ? GRAPH__V : 1];
+        memcpy(t, &v, sizeof v);
+        memcpy(p, t, r * sizeof *p);
+#endif
+    }
+}
+
 /* Packs neurons k0 .. k0 + m - 1 of the values (channel 0, stride ldz) of
    as many points from p0 on as fill GRAPH__ACT_CHUNK into zc, point after
    point; returns how many points. */
@@ -445,8 +509,10 @@ GRAPH__INLINE size_t graph__act_pack(const graph__real *z, size_t ldz, size_t k0
     const size_t g = np - p0 < GRAPH__ACT_CHUNK / m ? np - p0 : GRAPH__ACT_CHUNK / m;
     size_t u, k;
     for (u = 0; u < g; u++)
-        for (k = 0; k < m; k++)
-            zc[u * m + k] = z[(p0 + u) * ldz + k0 + k];
+        for (k = 0; k < m; k += GRAPH__V) {
+            const size_t r = m - k < GRAPH__V ? m - k : GRAPH__V;
+            graph__put_n(zc + u * m + k, graph__load_n(z + (p0 + u) * ldz + k0 + k, r), r);
+        }
     return g;
 }
 
@@ -459,58 +525,54 @@ GRAPH__INLINE size_t graph__act_pack(const graph__real *z, size_t ldz, size_t k0
    modes 3 and 4 i runs over the n_s chosen inputs over[] (NULL: all).
    A narrow layer's values of several points are packed into one call of
    f (g points of m neurons), so that f runs on whole vectors rather than
-   on one short row at a time. */
+   on one short row at a time; then each vector of a point's row takes
+   every channel's chain rule at once. */
 GRAPH__INLINE void graph__activate_n(graph__fn f, double p, double q, size_t n, size_t n_x,
                                      size_t n_s, const size_t *over, int mode, size_t np,
                                      graph__real *z, size_t ldz)
 {
     graph__real zc[GRAPH__ACT_CHUNK], s0[GRAPH__ACT_CHUNK], s1[GRAPH__ACT_CHUNK], s2[GRAPH__ACT_CHUNK];
+    const graph__vec zero = {0};
     size_t p0, pt, u, g, k0, k, i, j, t, m;
     for (k0 = 0; k0 < n; k0 += m) {
         m = n - k0 < GRAPH__ACT_CHUNK ? n - k0 : GRAPH__ACT_CHUNK;
         for (p0 = 0; p0 < np; p0 += g) {
             g = graph__act_pack(z, ldz, k0, m, p0, np, zc);
             f(g * m, p, q, zc, s0, s1, s2);
-            for (u = 0, pt = p0; u < g; u++, pt++) {
-                const graph__real *const v1 = s1 + u * m, *const v2 = s2 + u * m;
-                graph__real *zv = z + pt * ldz + k0;
-#define GRAPH__CH(c) (z + ((c) * np + pt) * ldz + k0)      /* channel c of this point */
-                if (mode == 2) {
-                    t = 1 + n_x;
-                    for (i = 0; i < n_x; i++)
-                        for (j = i; j < n_x; j++, t++) {
-                            const graph__real *di = GRAPH__CH(1 + i), *dj = GRAPH__CH(1 + j);
-                            graph__real *dt = GRAPH__CH(t);
-                            for (k = 0; k < m; k++)
-                                dt[k] = v2[k] * di[k] * dj[k] + v1[k] * dt[k];
+            for (u = 0, pt = p0; u < g; u++, pt++)
+                for (k = 0; k < m; k += GRAPH__V) {
+#define GRAPH__CH(c) (z + ((c) * np + pt) * ldz + k0 + k)      /* channel c of this point */
+                    const size_t r = m - k < GRAPH__V ? m - k : GRAPH__V;
+                    const graph__vec v1 = graph__load_n(s1 + u * m + k, r), v2 = graph__load_n(s2 + u * m + k, r);
+                    if (mode == 2) {
+                        t = 1 + n_x;
+                        for (i = 0; i < n_x; i++)
+                            for (j = i; j < n_x; j++, t++) {
+                                const graph__vec di = graph__load_n(GRAPH__CH(1 + i), r);
+                                const graph__vec dj = graph__load_n(GRAPH__CH(1 + j), r);
+                                graph__put_n(GRAPH__CH(t), v2 * di * dj + v1 * graph__load_n(GRAPH__CH(t), r), r);
+                            }
+                    } else if (mode == 3) {
+                        for (i = 0; i < n_s; i++) {
+                            const graph__vec di = graph__load_n(GRAPH__CH(1 + (over != NULL ? over[i] : i)), r);
+                            graph__real *dt = GRAPH__CH(1 + n_x + i);
+                            graph__put_n(dt, v2 * di * di + v1 * graph__load_n(dt, r), r);
                         }
-                } else if (mode == 3) {
-                    for (i = 0; i < n_s; i++) {
-                        const graph__real *di = GRAPH__CH(1 + (over != NULL ? over[i] : i));
-                        graph__real *dt = GRAPH__CH(1 + n_x + i);
-                        for (k = 0; k < m; k++)
-                            dt[k] = v2[k] * di[k] * di[k] + v1[k] * dt[k];
+                    } else if (mode == 4) {
+                        graph__real *dt = GRAPH__CH(1 + n_x);
+                        graph__vec sq = zero;
+                        for (i = 0; i < n_s; i++) {
+                            const graph__vec di = graph__load_n(GRAPH__CH(1 + (over != NULL ? over[i] : i)), r);
+                            sq = sq + di * di;
+                        }
+                        graph__put_n(dt, v2 * sq + v1 * graph__load_n(dt, r), r);
                     }
-                } else if (mode == 4) {
-                    graph__real *dt = GRAPH__CH(1 + n_x);
-                    for (i = 0; i < n_s; i++) {         /* zc is spent: the sums of squares */
-                        const graph__real *di = GRAPH__CH(1 + (over != NULL ? over[i] : i));
-                        for (k = 0; k < m; k++)
-                            zc[k] = (i == 0 ? 0 : zc[k]) + di[k] * di[k];
-                    }
-                    for (k = 0; k < m; k++)
-                        dt[k] = v2[k] * zc[k] + v1[k] * dt[k];
-                }
-                if (mode >= 1)
-                    for (i = 0; i < n_x; i++) {
-                        graph__real *di = GRAPH__CH(1 + i);
-                        for (k = 0; k < m; k++)
-                            di[k] *= v1[k];
-                    }
+                    if (mode >= 1)
+                        for (i = 0; i < n_x; i++)
+                            graph__put_n(GRAPH__CH(1 + i), v1 * graph__load_n(GRAPH__CH(1 + i), r), r);
+                    graph__put_n(GRAPH__CH(0), graph__load_n(s0 + u * m + k, r), r);
 #undef GRAPH__CH
-                for (k = 0; k < m; k++)
-                    zv[k] = s0[u * m + k];
-            }
+                }
         }
     }
 }

@@ -153,7 +153,18 @@ typedef layers__real layers__vec __attribute__((vector_size(LAYERS__VBYTES)));
 #else
 #define LAYERS__FMA(acc, s, w) ((acc) += (s) * (w))
 #endif
+/* LAYERS__MASKED: the vector bytes of the target's masked loads and stores
+   (layers__load_n), or 0 */
+#if defined(__AVX512F__)
+#define LAYERS__MASKED 64
+#elif defined(__AVX2__)
+#include <immintrin.h>
+#define LAYERS__MASKED 32
 #else
+#define LAYERS__MASKED 0
+#endif
+#else
+#define LAYERS__MASKED 0
 #define LAYERS__V 1
 #define LAYERS__WMAX 4
 typedef layers__real layers__vec;
@@ -450,6 +461,59 @@ LAYERS__API void layers__scale(size_t n, const layers__real *mul, const layers__
 
 #define LAYERS__ACT_CHUNK 128    /* values whose s, s', s'' are held at once */
 
+/* Lanes 0 .. r - 1 of a vector (0 < r <= LAYERS__V) from p, the others 0;
+   and lanes 0 .. r - 1 of v to p, nothing past them. A whole vector goes
+   by plain loads and stores; a row's last, partial one by masked loads
+   (and AVX-512's masked stores; AVX2's are slow on AMD's cores, so there
+   its lanes are stored one by one), so that a short row (20 neurons: one
+   vector and a part) costs whole vectors, not a scalar remainder loop. */
+#if LAYERS__MASKED == 64 && defined(LAYERS__FLOAT)
+#define LAYERS__MASK(r) ((__mmask16)((1u << (r)) - 1u))
+#define LAYERS__LOAD_PART(p, r) ((layers__vec)_mm512_maskz_loadu_ps(LAYERS__MASK(r), (p)))
+#define LAYERS__PUT_PART(p, v, r) _mm512_mask_storeu_ps((p), LAYERS__MASK(r), (v))
+#elif LAYERS__MASKED == 64
+#define LAYERS__MASK(r) ((__mmask8)((1u << (r)) - 1u))
+#define LAYERS__LOAD_PART(p, r) ((layers__vec)_mm512_maskz_loadu_pd(LAYERS__MASK(r), (p)))
+#define LAYERS__PUT_PART(p, v, r) _mm512_mask_storeu_pd((p), LAYERS__MASK(r), (v))
+#elif LAYERS__MASKED == 32 && defined(LAYERS__FLOAT)
+#define LAYERS__LOAD_PART(p, r) \
+    ((layers__vec)_mm256_maskload_ps((p), _mm256_cmpgt_epi32(_mm256_set1_epi32((int)(r)), \
+                                                           _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7))))
+#elif LAYERS__MASKED == 32
+#define LAYERS__LOAD_PART(p, r) \
+    ((layers__vec)_mm256_maskload_pd((p), _mm256_cmpgt_epi64(_mm256_set1_epi64x((long long)(r)), \
+                                                           _mm256_setr_epi64x(0, 1, 2, 3))))
+#endif
+
+LAYERS__INLINE layers__vec layers__load_n(const layers__real *p, size_t r)
+{
+#if defined(LAYERS__LOAD_PART)
+    return r == LAYERS__V ? layers__load(p) : LAYERS__LOAD_PART(p, r);
+#else
+    layers__vec v;
+    if (r == LAYERS__V)
+        return layers__load(p);
+    memset(&v, 0, sizeof v);
+    memcpy(&v, p, r * sizeof *p);
+    return v;
+#endif
+}
+
+LAYERS__INLINE void layers__put_n(layers__real *p, layers__vec v, size_t r)
+{
+    if (r == LAYERS__V)
+        layers__put(p, v);
+    else {
+#if defined(LAYERS__PUT_PART)
+        LAYERS__PUT_PART(p, v, r);
+#else
+        layers__real t[LAYERS__V > 1 ? LAYERS__V : 1];
+        memcpy(t, &v, sizeof v);
+        memcpy(p, t, r * sizeof *p);
+#endif
+    }
+}
+
 /* Packs neurons k0 .. k0 + m - 1 of the values (channel 0, stride ldz) of
    as many points from p0 on as fill LAYERS__ACT_CHUNK into zc, point after
    point; returns how many points. */
@@ -459,8 +523,10 @@ LAYERS__INLINE size_t layers__act_pack(const layers__real *z, size_t ldz, size_t
     const size_t g = np - p0 < LAYERS__ACT_CHUNK / m ? np - p0 : LAYERS__ACT_CHUNK / m;
     size_t u, k;
     for (u = 0; u < g; u++)
-        for (k = 0; k < m; k++)
-            zc[u * m + k] = z[(p0 + u) * ldz + k0 + k];
+        for (k = 0; k < m; k += LAYERS__V) {
+            const size_t r = m - k < LAYERS__V ? m - k : LAYERS__V;
+            layers__put_n(zc + u * m + k, layers__load_n(z + (p0 + u) * ldz + k0 + k, r), r);
+        }
     return g;
 }
 
@@ -473,58 +539,54 @@ LAYERS__INLINE size_t layers__act_pack(const layers__real *z, size_t ldz, size_t
    modes 3 and 4 i runs over the n_s chosen inputs over[] (NULL: all).
    A narrow layer's values of several points are packed into one call of
    f (g points of m neurons), so that f runs on whole vectors rather than
-   on one short row at a time. */
+   on one short row at a time; then each vector of a point's row takes
+   every channel's chain rule at once. */
 LAYERS__INLINE void layers__activate_n(layers__fn f, double p, double q, size_t n, size_t n_x,
                                      size_t n_s, const size_t *over, int mode, size_t np,
                                      layers__real *z, size_t ldz)
 {
     layers__real zc[LAYERS__ACT_CHUNK], s0[LAYERS__ACT_CHUNK], s1[LAYERS__ACT_CHUNK], s2[LAYERS__ACT_CHUNK];
+    const layers__vec zero = {0};
     size_t p0, pt, u, g, k0, k, i, j, t, m;
     for (k0 = 0; k0 < n; k0 += m) {
         m = n - k0 < LAYERS__ACT_CHUNK ? n - k0 : LAYERS__ACT_CHUNK;
         for (p0 = 0; p0 < np; p0 += g) {
             g = layers__act_pack(z, ldz, k0, m, p0, np, zc);
             f(g * m, p, q, zc, s0, s1, s2);
-            for (u = 0, pt = p0; u < g; u++, pt++) {
-                const layers__real *const v1 = s1 + u * m, *const v2 = s2 + u * m;
-                layers__real *zv = z + pt * ldz + k0;
-#define LAYERS__CH(c) (z + ((c) * np + pt) * ldz + k0)      /* channel c of this point */
-                if (mode == 2) {
-                    t = 1 + n_x;
-                    for (i = 0; i < n_x; i++)
-                        for (j = i; j < n_x; j++, t++) {
-                            const layers__real *di = LAYERS__CH(1 + i), *dj = LAYERS__CH(1 + j);
-                            layers__real *dt = LAYERS__CH(t);
-                            for (k = 0; k < m; k++)
-                                dt[k] = v2[k] * di[k] * dj[k] + v1[k] * dt[k];
+            for (u = 0, pt = p0; u < g; u++, pt++)
+                for (k = 0; k < m; k += LAYERS__V) {
+#define LAYERS__CH(c) (z + ((c) * np + pt) * ldz + k0 + k)      /* channel c of this point */
+                    const size_t r = m - k < LAYERS__V ? m - k : LAYERS__V;
+                    const layers__vec v1 = layers__load_n(s1 + u * m + k, r), v2 = layers__load_n(s2 + u * m + k, r);
+                    if (mode == 2) {
+                        t = 1 + n_x;
+                        for (i = 0; i < n_x; i++)
+                            for (j = i; j < n_x; j++, t++) {
+                                const layers__vec di = layers__load_n(LAYERS__CH(1 + i), r);
+                                const layers__vec dj = layers__load_n(LAYERS__CH(1 + j), r);
+                                layers__put_n(LAYERS__CH(t), v2 * di * dj + v1 * layers__load_n(LAYERS__CH(t), r), r);
+                            }
+                    } else if (mode == 3) {
+                        for (i = 0; i < n_s; i++) {
+                            const layers__vec di = layers__load_n(LAYERS__CH(1 + (over != NULL ? over[i] : i)), r);
+                            layers__real *dt = LAYERS__CH(1 + n_x + i);
+                            layers__put_n(dt, v2 * di * di + v1 * layers__load_n(dt, r), r);
                         }
-                } else if (mode == 3) {
-                    for (i = 0; i < n_s; i++) {
-                        const layers__real *di = LAYERS__CH(1 + (over != NULL ? over[i] : i));
-                        layers__real *dt = LAYERS__CH(1 + n_x + i);
-                        for (k = 0; k < m; k++)
-                            dt[k] = v2[k] * di[k] * di[k] + v1[k] * dt[k];
+                    } else if (mode == 4) {
+                        layers__real *dt = LAYERS__CH(1 + n_x);
+                        layers__vec sq = zero;
+                        for (i = 0; i < n_s; i++) {
+                            const layers__vec di = layers__load_n(LAYERS__CH(1 + (over != NULL ? over[i] : i)), r);
+                            sq = sq + di * di;
+                        }
+                        layers__put_n(dt, v2 * sq + v1 * layers__load_n(dt, r), r);
                     }
-                } else if (mode == 4) {
-                    layers__real *dt = LAYERS__CH(1 + n_x);
-                    for (i = 0; i < n_s; i++) {         /* zc is spent: the sums of squares */
-                        const layers__real *di = LAYERS__CH(1 + (over != NULL ? over[i] : i));
-                        for (k = 0; k < m; k++)
-                            zc[k] = (i == 0 ? 0 : zc[k]) + di[k] * di[k];
-                    }
-                    for (k = 0; k < m; k++)
-                        dt[k] = v2[k] * zc[k] + v1[k] * dt[k];
-                }
-                if (mode >= 1)
-                    for (i = 0; i < n_x; i++) {
-                        layers__real *di = LAYERS__CH(1 + i);
-                        for (k = 0; k < m; k++)
-                            di[k] *= v1[k];
-                    }
+                    if (mode >= 1)
+                        for (i = 0; i < n_x; i++)
+                            layers__put_n(LAYERS__CH(1 + i), v1 * layers__load_n(LAYERS__CH(1 + i), r), r);
+                    layers__put_n(LAYERS__CH(0), layers__load_n(s0 + u * m + k, r), r);
 #undef LAYERS__CH
-                for (k = 0; k < m; k++)
-                    zv[k] = s0[u * m + k];
-            }
+                }
         }
     }
 }

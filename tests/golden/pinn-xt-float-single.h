@@ -158,7 +158,18 @@ typedef pinnf__real pinnf__vec __attribute__((vector_size(PINNF__VBYTES)));
 #else
 #define PINNF__FMA(acc, s, w) ((acc) += (s) * (w))
 #endif
+/* PINNF__MASKED: the vector bytes of the target's masked loads and stores
+   (pinnf__load_n), or 0 */
+#if defined(__AVX512F__)
+#define PINNF__MASKED 64
+#elif defined(__AVX2__)
+#include <immintrin.h>
+#define PINNF__MASKED 32
 #else
+#define PINNF__MASKED 0
+#endif
+#else
+#define PINNF__MASKED 0
 #define PINNF__V 1
 #define PINNF__WMAX 4
 typedef pinnf__real pinnf__vec;
@@ -404,6 +415,59 @@ PINNF__API void pinnf__store(size_t n_out, size_t k0, size_t m, size_t n_x, size
 
 #define PINNF__ACT_CHUNK 128    /* values whose s, s', s'' are held at once */
 
+/* Lanes 0 .. r - 1 of a vector (0 < r <= PINNF__V) from p, the others 0;
+   and lanes 0 .. r - 1 of v to p, nothing past them. A whole vector goes
+   by plain loads and stores; a row's last, partial one by masked loads
+   (and AVX-512's masked stores; AVX2's are slow on AMD's cores, so there
+   its lanes are stored one by one), so that a short row (20 neurons: one
+   vector and a part) costs whole vectors, not a scalar remainder loop. */
+#if PINNF__MASKED == 64 && defined(PINNF__FLOAT)
+#define PINNF__MASK(r) ((__mmask16)((1u << (r)) - 1u))
+#define PINNF__LOAD_PART(p, r) ((pinnf__vec)_mm512_maskz_loadu_ps(PINNF__MASK(r), (p)))
+#define PINNF__PUT_PART(p, v, r) _mm512_mask_storeu_ps((p), PINNF__MASK(r), (v))
+#elif PINNF__MASKED == 64
+#define PINNF__MASK(r) ((__mmask8)((1u << (r)) - 1u))
+#define PINNF__LOAD_PART(p, r) ((pinnf__vec)_mm512_maskz_loadu_pd(PINNF__MASK(r), (p)))
+#define PINNF__PUT_PART(p, v, r) _mm512_mask_storeu_pd((p), PINNF__MASK(r), (v))
+#elif PINNF__MASKED == 32 && defined(PINNF__FLOAT)
+#define PINNF__LOAD_PART(p, r) \
+    ((pinnf__vec)_mm256_maskload_ps((p), _mm256_cmpgt_epi32(_mm256_set1_epi32((int)(r)), \
+                                                           _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7))))
+#elif PINNF__MASKED == 32
+#define PINNF__LOAD_PART(p, r) \
+    ((pinnf__vec)_mm256_maskload_pd((p), _mm256_cmpgt_epi64(_mm256_set1_epi64x((long long)(r)), \
+                                                           _mm256_setr_epi64x(0, 1, 2, 3))))
+#endif
+
+PINNF__INLINE pinnf__vec pinnf__load_n(const pinnf__real *p, size_t r)
+{
+#if defined(PINNF__LOAD_PART)
+    return r == PINNF__V ? pinnf__load(p) : PINNF__LOAD_PART(p, r);
+#else
+    pinnf__vec v;
+    if (r == PINNF__V)
+        return pinnf__load(p);
+    memset(&v, 0, sizeof v);
+    memcpy(&v, p, r * sizeof *p);
+    return v;
+#endif
+}
+
+PINNF__INLINE void pinnf__put_n(pinnf__real *p, pinnf__vec v, size_t r)
+{
+    if (r == PINNF__V)
+        pinnf__put(p, v);
+    else {
+#if defined(PINNF__PUT_PART)
+        PINNF__PUT_PART(p, v, r);
+#else
+        pinnf__real t[PINNF__V > 1 ? PINNF__V : 1];
+        memcpy(t, &v, sizeof v);
+        memcpy(p, t, r * sizeof *p);
+#endif
+    }
+}
+
 /* Packs neurons k0 .. k0 + m - 1 of the values (channel 0, stride ldz) of
    as many points from p0 on as fill PINNF__ACT_CHUNK into zc, point after
    point; returns how many points. */
@@ -413,8 +477,10 @@ PINNF__INLINE size_t pinnf__act_pack(const pinnf__real *z, size_t ldz, size_t k0
     const size_t g = np - p0 < PINNF__ACT_CHUNK / m ? np - p0 : PINNF__ACT_CHUNK / m;
     size_t u, k;
     for (u = 0; u < g; u++)
-        for (k = 0; k < m; k++)
-            zc[u * m + k] = z[(p0 + u) * ldz + k0 + k];
+        for (k = 0; k < m; k += PINNF__V) {
+            const size_t r = m - k < PINNF__V ? m - k : PINNF__V;
+            pinnf__put_n(zc + u * m + k, pinnf__load_n(z + (p0 + u) * ldz + k0 + k, r), r);
+        }
     return g;
 }
 
@@ -427,58 +493,54 @@ PINNF__INLINE size_t pinnf__act_pack(const pinnf__real *z, size_t ldz, size_t k0
    modes 3 and 4 i runs over the n_s chosen inputs over[] (NULL: all).
    A narrow layer's values of several points are packed into one call of
    f (g points of m neurons), so that f runs on whole vectors rather than
-   on one short row at a time. */
+   on one short row at a time; then each vector of a point's row takes
+   every channel's chain rule at once. */
 PINNF__INLINE void pinnf__activate_n(pinnf__fn f, double p, double q, size_t n, size_t n_x,
                                      size_t n_s, const size_t *over, int mode, size_t np,
                                      pinnf__real *z, size_t ldz)
 {
     pinnf__real zc[PINNF__ACT_CHUNK], s0[PINNF__ACT_CHUNK], s1[PINNF__ACT_CHUNK], s2[PINNF__ACT_CHUNK];
+    const pinnf__vec zero = {0};
     size_t p0, pt, u, g, k0, k, i, j, t, m;
     for (k0 = 0; k0 < n; k0 += m) {
         m = n - k0 < PINNF__ACT_CHUNK ? n - k0 : PINNF__ACT_CHUNK;
         for (p0 = 0; p0 < np; p0 += g) {
             g = pinnf__act_pack(z, ldz, k0, m, p0, np, zc);
             f(g * m, p, q, zc, s0, s1, s2);
-            for (u = 0, pt = p0; u < g; u++, pt++) {
-                const pinnf__real *const v1 = s1 + u * m, *const v2 = s2 + u * m;
-                pinnf__real *zv = z + pt * ldz + k0;
-#define PINNF__CH(c) (z + ((c) * np + pt) * ldz + k0)      /* channel c of this point */
-                if (mode == 2) {
-                    t = 1 + n_x;
-                    for (i = 0; i < n_x; i++)
-                        for (j = i; j < n_x; j++, t++) {
-                            const pinnf__real *di = PINNF__CH(1 + i), *dj = PINNF__CH(1 + j);
-                            pinnf__real *dt = PINNF__CH(t);
-                            for (k = 0; k < m; k++)
-                                dt[k] = v2[k] * di[k] * dj[k] + v1[k] * dt[k];
+            for (u = 0, pt = p0; u < g; u++, pt++)
+                for (k = 0; k < m; k += PINNF__V) {
+#define PINNF__CH(c) (z + ((c) * np + pt) * ldz + k0 + k)      /* channel c of this point */
+                    const size_t r = m - k < PINNF__V ? m - k : PINNF__V;
+                    const pinnf__vec v1 = pinnf__load_n(s1 + u * m + k, r), v2 = pinnf__load_n(s2 + u * m + k, r);
+                    if (mode == 2) {
+                        t = 1 + n_x;
+                        for (i = 0; i < n_x; i++)
+                            for (j = i; j < n_x; j++, t++) {
+                                const pinnf__vec di = pinnf__load_n(PINNF__CH(1 + i), r);
+                                const pinnf__vec dj = pinnf__load_n(PINNF__CH(1 + j), r);
+                                pinnf__put_n(PINNF__CH(t), v2 * di * dj + v1 * pinnf__load_n(PINNF__CH(t), r), r);
+                            }
+                    } else if (mode == 3) {
+                        for (i = 0; i < n_s; i++) {
+                            const pinnf__vec di = pinnf__load_n(PINNF__CH(1 + (over != NULL ? over[i] : i)), r);
+                            pinnf__real *dt = PINNF__CH(1 + n_x + i);
+                            pinnf__put_n(dt, v2 * di * di + v1 * pinnf__load_n(dt, r), r);
                         }
-                } else if (mode == 3) {
-                    for (i = 0; i < n_s; i++) {
-                        const pinnf__real *di = PINNF__CH(1 + (over != NULL ? over[i] : i));
-                        pinnf__real *dt = PINNF__CH(1 + n_x + i);
-                        for (k = 0; k < m; k++)
-                            dt[k] = v2[k] * di[k] * di[k] + v1[k] * dt[k];
+                    } else if (mode == 4) {
+                        pinnf__real *dt = PINNF__CH(1 + n_x);
+                        pinnf__vec sq = zero;
+                        for (i = 0; i < n_s; i++) {
+                            const pinnf__vec di = pinnf__load_n(PINNF__CH(1 + (over != NULL ? over[i] : i)), r);
+                            sq = sq + di * di;
+                        }
+                        pinnf__put_n(dt, v2 * sq + v1 * pinnf__load_n(dt, r), r);
                     }
-                } else if (mode == 4) {
-                    pinnf__real *dt = PINNF__CH(1 + n_x);
-                    for (i = 0; i < n_s; i++) {         /* zc is spent: the sums of squares */
-                        const pinnf__real *di = PINNF__CH(1 + (over != NULL ? over[i] : i));
-                        for (k = 0; k < m; k++)
-                            zc[k] = (i == 0 ? 0 : zc[k]) + di[k] * di[k];
-                    }
-                    for (k = 0; k < m; k++)
-                        dt[k] = v2[k] * zc[k] + v1[k] * dt[k];
-                }
-                if (mode >= 1)
-                    for (i = 0; i < n_x; i++) {
-                        pinnf__real *di = PINNF__CH(1 + i);
-                        for (k = 0; k < m; k++)
-                            di[k] *= v1[k];
-                    }
+                    if (mode >= 1)
+                        for (i = 0; i < n_x; i++)
+                            pinnf__put_n(PINNF__CH(1 + i), v1 * pinnf__load_n(PINNF__CH(1 + i), r), r);
+                    pinnf__put_n(PINNF__CH(0), pinnf__load_n(s0 + u * m + k, r), r);
 #undef PINNF__CH
-                for (k = 0; k < m; k++)
-                    zv[k] = s0[u * m + k];
-            }
+                }
         }
     }
 }

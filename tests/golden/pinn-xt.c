@@ -133,7 +133,18 @@ typedef pinn__real pinn__vec __attribute__((vector_size(PINN__VBYTES)));
 #else
 #define PINN__FMA(acc, s, w) ((acc) += (s) * (w))
 #endif
+/* PINN__MASKED: the vector bytes of the target's masked loads and stores
+   (pinn__load_n), or 0 */
+#if defined(__AVX512F__)
+#define PINN__MASKED 64
+#elif defined(__AVX2__)
+#include <immintrin.h>
+#define PINN__MASKED 32
 #else
+#define PINN__MASKED 0
+#endif
+#else
+#define PINN__MASKED 0
 #define PINN__V 1
 #define PINN__WMAX 4
 typedef pinn__real pinn__vec;
@@ -379,6 +390,59 @@ PINN__API void pinn__store(size_t n_out, size_t k0, size_t m, size_t n_x, size_t
 
 #define PINN__ACT_CHUNK 128    /* values whose s, s', s'' are held at once */
 
+/* Lanes 0 .. r - 1 of a vector (0 < r <= PINN__V) from p, the others 0;
+   and lanes 0 .. r - 1 of v to p, nothing past them. A whole vector goes
+   by plain loads and stores; a row's last, partial one by masked loads
+   (and AVX-512's masked stores; AVX2's are slow on AMD's cores, so there
+   its lanes are stored one by one), so that a short row (20 neurons: one
+   vector and a part) costs whole vectors, not a scalar remainder loop. */
+#if PINN__MASKED == 64 && defined(PINN__FLOAT)
+#define PINN__MASK(r) ((__mmask16)((1u << (r)) - 1u))
+#define PINN__LOAD_PART(p, r) ((pinn__vec)_mm512_maskz_loadu_ps(PINN__MASK(r), (p)))
+#define PINN__PUT_PART(p, v, r) _mm512_mask_storeu_ps((p), PINN__MASK(r), (v))
+#elif PINN__MASKED == 64
+#define PINN__MASK(r) ((__mmask8)((1u << (r)) - 1u))
+#define PINN__LOAD_PART(p, r) ((pinn__vec)_mm512_maskz_loadu_pd(PINN__MASK(r), (p)))
+#define PINN__PUT_PART(p, v, r) _mm512_mask_storeu_pd((p), PINN__MASK(r), (v))
+#elif PINN__MASKED == 32 && defined(PINN__FLOAT)
+#define PINN__LOAD_PART(p, r) \
+    ((pinn__vec)_mm256_maskload_ps((p), _mm256_cmpgt_epi32(_mm256_set1_epi32((int)(r)), \
+                                                           _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7))))
+#elif PINN__MASKED == 32
+#define PINN__LOAD_PART(p, r) \
+    ((pinn__vec)_mm256_maskload_pd((p), _mm256_cmpgt_epi64(_mm256_set1_epi64x((long long)(r)), \
+                                                           _mm256_setr_epi64x(0, 1, 2, 3))))
+#endif
+
+PINN__INLINE pinn__vec pinn__load_n(const pinn__real *p, size_t r)
+{
+#if defined(PINN__LOAD_PART)
+    return r == PINN__V ? pinn__load(p) : PINN__LOAD_PART(p, r);
+#else
+    pinn__vec v;
+    if (r == PINN__V)
+        return pinn__load(p);
+    memset(&v, 0, sizeof v);
+    memcpy(&v, p, r * sizeof *p);
+    return v;
+#endif
+}
+
+PINN__INLINE void pinn__put_n(pinn__real *p, pinn__vec v, size_t r)
+{
+    if (r == PINN__V)
+        pinn__put(p, v);
+    else {
+#if defined(PINN__PUT_PART)
+        PINN__PUT_PART(p, v, r);
+#else
+        pinn__real t[PINN__V > 1 ? PINN__V : 1];
+        memcpy(t, &v, sizeof v);
+        memcpy(p, t, r * sizeof *p);
+#endif
+    }
+}
+
 /* Packs neurons k0 .. k0 + m - 1 of the values (channel 0, stride ldz) of
    as many points from p0 on as fill PINN__ACT_CHUNK into zc, point after
    point; returns how many points. */
@@ -388,8 +452,10 @@ PINN__INLINE size_t pinn__act_pack(const pinn__real *z, size_t ldz, size_t k0, s
     const size_t g = np - p0 < PINN__ACT_CHUNK / m ? np - p0 : PINN__ACT_CHUNK / m;
     size_t u, k;
     for (u = 0; u < g; u++)
-        for (k = 0; k < m; k++)
-            zc[u * m + k] = z[(p0 + u) * ldz + k0 + k];
+        for (k = 0; k < m; k += PINN__V) {
+            const size_t r = m - k < PINN__V ? m - k : PINN__V;
+            pinn__put_n(zc + u * m + k, pinn__load_n(z + (p0 + u) * ldz + k0 + k, r), r);
+        }
     return g;
 }
 
@@ -402,58 +468,54 @@ PINN__INLINE size_t pinn__act_pack(const pinn__real *z, size_t ldz, size_t k0, s
    modes 3 and 4 i runs over the n_s chosen inputs over[] (NULL: all).
    A narrow layer's values of several points are packed into one call of
    f (g points of m neurons), so that f runs on whole vectors rather than
-   on one short row at a time. */
+   on one short row at a time; then each vector of a point's row takes
+   every channel's chain rule at once. */
 PINN__INLINE void pinn__activate_n(pinn__fn f, double p, double q, size_t n, size_t n_x,
                                      size_t n_s, const size_t *over, int mode, size_t np,
                                      pinn__real *z, size_t ldz)
 {
     pinn__real zc[PINN__ACT_CHUNK], s0[PINN__ACT_CHUNK], s1[PINN__ACT_CHUNK], s2[PINN__ACT_CHUNK];
+    const pinn__vec zero = {0};
     size_t p0, pt, u, g, k0, k, i, j, t, m;
     for (k0 = 0; k0 < n; k0 += m) {
         m = n - k0 < PINN__ACT_CHUNK ? n - k0 : PINN__ACT_CHUNK;
         for (p0 = 0; p0 < np; p0 += g) {
             g = pinn__act_pack(z, ldz, k0, m, p0, np, zc);
             f(g * m, p, q, zc, s0, s1, s2);
-            for (u = 0, pt = p0; u < g; u++, pt++) {
-                const pinn__real *const v1 = s1 + u * m, *const v2 = s2 + u * m;
-                pinn__real *zv = z + pt * ldz + k0;
-#define PINN__CH(c) (z + ((c) * np + pt) * ldz + k0)      /* channel c of this point */
-                if (mode == 2) {
-                    t = 1 + n_x;
-                    for (i = 0; i < n_x; i++)
-                        for (j = i; j < n_x; j++, t++) {
-                            const pinn__real *di = PINN__CH(1 + i), *dj = PINN__CH(1 + j);
-                            pinn__real *dt = PINN__CH(t);
-                            for (k = 0; k < m; k++)
-                                dt[k] = v2[k] * di[k] * dj[k] + v1[k] * dt[k];
+            for (u = 0, pt = p0; u < g; u++, pt++)
+                for (k = 0; k < m; k += PINN__V) {
+#define PINN__CH(c) (z + ((c) * np + pt) * ldz + k0 + k)      /* channel c of this point */
+                    const size_t r = m - k < PINN__V ? m - k : PINN__V;
+                    const pinn__vec v1 = pinn__load_n(s1 + u * m + k, r), v2 = pinn__load_n(s2 + u * m + k, r);
+                    if (mode == 2) {
+                        t = 1 + n_x;
+                        for (i = 0; i < n_x; i++)
+                            for (j = i; j < n_x; j++, t++) {
+                                const pinn__vec di = pinn__load_n(PINN__CH(1 + i), r);
+                                const pinn__vec dj = pinn__load_n(PINN__CH(1 + j), r);
+                                pinn__put_n(PINN__CH(t), v2 * di * dj + v1 * pinn__load_n(PINN__CH(t), r), r);
+                            }
+                    } else if (mode == 3) {
+                        for (i = 0; i < n_s; i++) {
+                            const pinn__vec di = pinn__load_n(PINN__CH(1 + (over != NULL ? over[i] : i)), r);
+                            pinn__real *dt = PINN__CH(1 + n_x + i);
+                            pinn__put_n(dt, v2 * di * di + v1 * pinn__load_n(dt, r), r);
                         }
-                } else if (mode == 3) {
-                    for (i = 0; i < n_s; i++) {
-                        const pinn__real *di = PINN__CH(1 + (over != NULL ? over[i] : i));
-                        pinn__real *dt = PINN__CH(1 + n_x + i);
-                        for (k = 0; k < m; k++)
-                            dt[k] = v2[k] * di[k] * di[k] + v1[k] * dt[k];
+                    } else if (mode == 4) {
+                        pinn__real *dt = PINN__CH(1 + n_x);
+                        pinn__vec sq = zero;
+                        for (i = 0; i < n_s; i++) {
+                            const pinn__vec di = pinn__load_n(PINN__CH(1 + (over != NULL ? over[i] : i)), r);
+                            sq = sq + di * di;
+                        }
+                        pinn__put_n(dt, v2 * sq + v1 * pinn__load_n(dt, r), r);
                     }
-                } else if (mode == 4) {
-                    pinn__real *dt = PINN__CH(1 + n_x);
-                    for (i = 0; i < n_s; i++) {         /* zc is spent: the sums of squares */
-                        const pinn__real *di = PINN__CH(1 + (over != NULL ? over[i] : i));
-                        for (k = 0; k < m; k++)
-                            zc[k] = (i == 0 ? 0 : zc[k]) + di[k] * di[k];
-                    }
-                    for (k = 0; k < m; k++)
-                        dt[k] = v2[k] * zc[k] + v1[k] * dt[k];
-                }
-                if (mode >= 1)
-                    for (i = 0; i < n_x; i++) {
-                        pinn__real *di = PINN__CH(1 + i);
-                        for (k = 0; k < m; k++)
-                            di[k] *= v1[k];
-                    }
+                    if (mode >= 1)
+                        for (i = 0; i < n_x; i++)
+                            pinn__put_n(PINN__CH(1 + i), v1 * pinn__load_n(PINN__CH(1 + i), r), r);
+                    pinn__put_n(PINN__CH(0), pinn__load_n(s0 + u * m + k, r), r);
 #undef PINN__CH
-                for (k = 0; k < m; k++)
-                    zv[k] = s0[u * m + k];
-            }
+                }
         }
     }
 }
