@@ -352,16 +352,23 @@ static int make_steps(jg_plan *p)
             break;
         }
         case JG_SCALE:
-        case JG_ACTIVATION:
-            own_copy(p, &al, i);
+        case JG_ACTIVATION: {
+            /* a tape keeps the operand, z of the reverse sweep: an activation
+               reads it and writes a buffer of its own, a scale works on a copy */
+            const int to = al.tape && l->kind == JG_ACTIVATION && value_width(m, l->arg[0]) == l->n_out;
+            if (to)
+                place(&al, v, free_buf(&al, i), 0, ldo, i);
+            else
+                own_copy(p, &al, i);
             s = add_step(p, l->kind == JG_SCALE ? JG_STEP_SCALE : JG_STEP_ACTIVATE, i);
             set_src(s, &al.loc[v]);
             s->n = s->off == 0 ? ldo : l->n_out;
-            if (al.tape) {      /* the operand, kept: z of the reverse sweep */
+            if (al.tape) {
                 s->n = l->n_out;
                 s->src2 = la->buf;
                 s->off2 = la->off;
                 s->ld2 = la->ld;
+                s->from2 = to;
             }
             if (l->kind == JG_SCALE) {
                 s->w = add_row(p, i, l->tensor, "mul", l->w, l->n_out);
@@ -374,6 +381,7 @@ static int make_steps(jg_plan *p)
                 s->q = l->param[1];
             }
             break;
+        }
         case JG_RESIDUAL:
         case JG_IDENTITY:
             place(&al, v, la->buf, la->off, la->ld, i);

@@ -63,6 +63,8 @@ typedef struct jg_step {
     const jg_layer_info *act;   /* ACTIVATE: the activation */
     double p, q;            /* ACTIVATE: its parameters */
     size_t direct;          /* OUTPUT: outputs written straight to u, du, d2u (one input) */
+    int from2;              /* ACTIVATE in a tape plan: reads its operand at src2 (kept) and writes
+                               src, rather than working in place on a copy (runtime only) */
 } jg_step;
 
 /* A constant array the kernels read, in double (rounded to float by the

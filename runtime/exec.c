@@ -31,6 +31,7 @@ int jg_exec_init(jg_exec *x, const jg_plan *p, const jg_kernel_set *ks,
     x->add = kernel(ks, "add");
     x->mul = kernel(ks, "mul");
     x->activate = kernel(ks, "activate");
+    x->activate_to = kernel(ks, "activate_to");
     x->act = (jg_kernel_fn *)jg_malloc_n(p->n_steps, sizeof *x->act);
     if (x->act == NULL)
         return -1;

@@ -16,6 +16,8 @@ typedef void (*FN(mul_fn))(size_t, size_t, size_t, const size_t *, int, size_t, 
 typedef void (*FN(act_fn))(size_t, double, double, const REAL *, REAL *, REAL *, REAL *);
 typedef void (*FN(activate_fn))(FN(act_fn), double, double, size_t, size_t, size_t, const size_t *, int,
                                 size_t, REAL *, size_t);
+typedef void (*FN(activate_to_fn))(FN(act_fn), double, double, size_t, size_t, size_t, const size_t *, int,
+                                   size_t, const REAL *, size_t, REAL *, size_t);
 
 static void FN(tile)(const jg_exec *e, int mode, size_t np, const REAL *x, REAL *u, REAL *du,
                      REAL *d2u, REAL *work, const unsigned char *skip)
@@ -62,8 +64,12 @@ static void FN(tile)(const jg_exec *e, int mode, size_t np, const REAL *x, REAL 
             }
             break;
         case JG_STEP_ACTIVATE:
-            ((FN(activate_fn))e->activate)((FN(act_fn))e->act[k], s->p, s->q, s->n, n_in, n_s, over, mode, np,
-                                           src, s->ld_src);
+            if (s->from2)       /* a tape plan's: the operand at src2 kept */
+                ((FN(activate_to_fn))e->activate_to)((FN(act_fn))e->act[k], s->p, s->q, s->n, n_in, n_s, over,
+                                                     mode, np, src2, s->ld2, src, s->ld_src);
+            else
+                ((FN(activate_fn))e->activate)((FN(act_fn))e->act[k], s->p, s->q, s->n, n_in, n_s, over, mode,
+                                               np, src, s->ld_src);
             break;
         case JG_STEP_SCALE:
             ((FN(scale_fn))e->scale)(s->n, w, b, nrow, np, src, s->ld_src);

@@ -228,6 +228,9 @@ MODEL__API void model__tanh3(size_t n, double p, double q, const model__real *z,
                              const model__real *s1, model__real *s3);
 MODEL__API void model__sigmoid3(size_t n, double p, double q, const model__real *z, const model__real *s0,
                                 const model__real *s1, model__real *s3);
+MODEL__API void model__activate_to(model__fn f, double p, double q, size_t n, size_t n_x, size_t n_s,
+                                   const size_t *over, int mode, size_t np, const model__real *z, size_t ldz,
+                                   model__real *a, size_t lda);
 /**** end activate_back-decl ****/
 
 /**** begin tanh-decl ****/
@@ -853,7 +856,8 @@ MODEL__INLINE size_t model__act_pack(const model__real *z, size_t ldz, size_t k0
     return g;
 }
 
-/* a = s(z) on n neurons in place, with the chain rule
+/* a = s(z) on n neurons, in place (a = z) or into a (stride lda), with the
+   chain rule
      a'_i = s' z'_i
      a''_ij = s'' z'_i z'_j + s' z''_ij          (mode 2, i <= j)
      a''_ii = s'' z'_i^2 + s' z''_ii             (mode 3)
@@ -866,7 +870,7 @@ MODEL__INLINE size_t model__act_pack(const model__real *z, size_t ldz, size_t k0
    every channel's chain rule at once. */
 MODEL__INLINE void model__activate_n(model__fn f, double p, double q, size_t n, size_t n_x,
                                      size_t n_s, const size_t *over, int mode, size_t np,
-                                     model__real *z, size_t ldz)
+                                     const model__real *z, size_t ldz, model__real *a, size_t lda)
 {
     model__real zc[MODEL__ACT_CHUNK], s0[MODEL__ACT_CHUNK], s1[MODEL__ACT_CHUNK], s2[MODEL__ACT_CHUNK];
     const model__vec zero = {0};
@@ -879,6 +883,7 @@ MODEL__INLINE void model__activate_n(model__fn f, double p, double q, size_t n, 
             for (u = 0, pt = p0; u < g; u++, pt++)
                 for (k = 0; k < m; k += MODEL__V) {
 #define MODEL__CH(c) (z + ((c) * np + pt) * ldz + k0 + k)      /* channel c of this point */
+#define MODEL__OUT(c) (a + ((c) * np + pt) * lda + k0 + k)     /* and of the result */
                     const size_t r = m - k < MODEL__V ? m - k : MODEL__V;
                     const model__vec v1 = model__load_n(s1 + u * m + k, r), v2 = model__load_n(s2 + u * m + k, r);
                     if (mode == 2) {
@@ -887,28 +892,28 @@ MODEL__INLINE void model__activate_n(model__fn f, double p, double q, size_t n, 
                             for (j = i; j < n_x; j++, t++) {
                                 const model__vec di = model__load_n(MODEL__CH(1 + i), r);
                                 const model__vec dj = model__load_n(MODEL__CH(1 + j), r);
-                                model__put_n(MODEL__CH(t), v2 * di * dj + v1 * model__load_n(MODEL__CH(t), r), r);
+                                model__put_n(MODEL__OUT(t), v2 * di * dj + v1 * model__load_n(MODEL__CH(t), r), r);
                             }
                     } else if (mode == 3) {
                         for (i = 0; i < n_s; i++) {
                             const model__vec di = model__load_n(MODEL__CH(1 + (over != NULL ? over[i] : i)), r);
-                            model__real *dt = MODEL__CH(1 + n_x + i);
-                            model__put_n(dt, v2 * di * di + v1 * model__load_n(dt, r), r);
+                            const model__vec dt = model__load_n(MODEL__CH(1 + n_x + i), r);
+                            model__put_n(MODEL__OUT(1 + n_x + i), v2 * di * di + v1 * dt, r);
                         }
                     } else if (mode == 4) {
-                        model__real *dt = MODEL__CH(1 + n_x);
                         model__vec sq = zero;
                         for (i = 0; i < n_s; i++) {
                             const model__vec di = model__load_n(MODEL__CH(1 + (over != NULL ? over[i] : i)), r);
                             sq = sq + di * di;
                         }
-                        model__put_n(dt, v2 * sq + v1 * model__load_n(dt, r), r);
+                        model__put_n(MODEL__OUT(1 + n_x), v2 * sq + v1 * model__load_n(MODEL__CH(1 + n_x), r), r);
                     }
                     if (mode >= 1)
                         for (i = 0; i < n_x; i++)
-                            model__put_n(MODEL__CH(1 + i), v1 * model__load_n(MODEL__CH(1 + i), r), r);
-                    model__put_n(MODEL__CH(0), model__load_n(s0 + u * m + k, r), r);
+                            model__put_n(MODEL__OUT(1 + i), v1 * model__load_n(MODEL__CH(1 + i), r), r);
+                    model__put_n(MODEL__OUT(0), model__load_n(s0 + u * m + k, r), r);
 #undef MODEL__CH
+#undef MODEL__OUT
                 }
         }
     }
@@ -919,15 +924,15 @@ MODEL__API void model__activate(model__fn f, double p, double q, size_t n, size_
                                 const size_t *over, int mode, size_t np, model__real *z, size_t ldz)
 {
     if (over != NULL)
-        model__activate_n(f, p, q, n, n_x, n_s, over, mode, np, z, ldz);
+        model__activate_n(f, p, q, n, n_x, n_s, over, mode, np, z, ldz, z, ldz);
     else if (n_x == 1)
-        model__activate_n(f, p, q, n, 1, 1, NULL, mode, np, z, ldz);
+        model__activate_n(f, p, q, n, 1, 1, NULL, mode, np, z, ldz, z, ldz);
     else if (n_x == 2)
-        model__activate_n(f, p, q, n, 2, 2, NULL, mode, np, z, ldz);
+        model__activate_n(f, p, q, n, 2, 2, NULL, mode, np, z, ldz, z, ldz);
     else if (n_x == 3)
-        model__activate_n(f, p, q, n, 3, 3, NULL, mode, np, z, ldz);
+        model__activate_n(f, p, q, n, 3, 3, NULL, mode, np, z, ldz, z, ldz);
     else
-        model__activate_n(f, p, q, n, n_x, n_x, NULL, mode, np, z, ldz);
+        model__activate_n(f, p, q, n, n_x, n_x, NULL, mode, np, z, ldz, z, ldz);
 }
 /**** end activate ****/
 
@@ -1040,6 +1045,24 @@ MODEL__API void model__activate_back(model__fn f, model__fn3 f3, double p, doubl
         model__activate_back_n(f, f3, p, q, n, 3, 3, NULL, mode, np, nch, z, zb, ldz, a, ab, lda);
     else
         model__activate_back_n(f, f3, p, q, n, n_x, n_x, NULL, mode, np, nch, z, zb, ldz, a, ab, lda);
+}
+
+/* model__activate out of place: z (stride ldz) is kept, a (stride lda)
+   gets the result; for the reverse sweep's forward, which keeps both. */
+MODEL__API void model__activate_to(model__fn f, double p, double q, size_t n, size_t n_x, size_t n_s,
+                                   const size_t *over, int mode, size_t np, const model__real *z, size_t ldz,
+                                   model__real *a, size_t lda)
+{
+    if (over != NULL)
+        model__activate_n(f, p, q, n, n_x, n_s, over, mode, np, z, ldz, a, lda);
+    else if (n_x == 1)
+        model__activate_n(f, p, q, n, 1, 1, NULL, mode, np, z, ldz, a, lda);
+    else if (n_x == 2)
+        model__activate_n(f, p, q, n, 2, 2, NULL, mode, np, z, ldz, a, lda);
+    else if (n_x == 3)
+        model__activate_n(f, p, q, n, 3, 3, NULL, mode, np, z, ldz, a, lda);
+    else
+        model__activate_n(f, p, q, n, n_x, n_x, NULL, mode, np, z, ldz, a, lda);
 }
 
 /* f for tanh where a = tanh(z) is kept: s = a, s' = 1 - a^2, s'' = -2 a s'

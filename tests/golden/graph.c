@@ -516,7 +516,8 @@ GRAPH__INLINE size_t graph__act_pack(const graph__real *z, size_t ldz, size_t k0
     return g;
 }
 
-/* a = s(z) on n neurons in place, with the chain rule
+/* a = s(z) on n neurons, in place (a = z) or into a (stride lda), with the
+   chain rule
      a'_i = s' z'_i
      a''_ij = s'' z'_i z'_j + s' z''_ij          (mode 2, i <= j)
      a''_ii = s'' z'_i^2 + s' z''_ii             (mode 3)
@@ -529,7 +530,7 @@ GRAPH__INLINE size_t graph__act_pack(const graph__real *z, size_t ldz, size_t k0
    every channel's chain rule at once. */
 GRAPH__INLINE void graph__activate_n(graph__fn f, double p, double q, size_t n, size_t n_x,
                                      size_t n_s, const size_t *over, int mode, size_t np,
-                                     graph__real *z, size_t ldz)
+                                     const graph__real *z, size_t ldz, graph__real *a, size_t lda)
 {
     graph__real zc[GRAPH__ACT_CHUNK], s0[GRAPH__ACT_CHUNK], s1[GRAPH__ACT_CHUNK], s2[GRAPH__ACT_CHUNK];
     const graph__vec zero = {0};
@@ -542,6 +543,7 @@ GRAPH__INLINE void graph__activate_n(graph__fn f, double p, double q, size_t n, 
             for (u = 0, pt = p0; u < g; u++, pt++)
                 for (k = 0; k < m; k += GRAPH__V) {
 #define GRAPH__CH(c) (z + ((c) * np + pt) * ldz + k0 + k)      /* channel c of this point */
+#define GRAPH__OUT(c) (a + ((c) * np + pt) * lda + k0 + k)     /* and of the result */
                     const size_t r = m - k < GRAPH__V ? m - k : GRAPH__V;
                     const graph__vec v1 = graph__load_n(s1 + u * m + k, r), v2 = graph__load_n(s2 + u * m + k, r);
                     if (mode == 2) {
@@ -550,28 +552,28 @@ GRAPH__INLINE void graph__activate_n(graph__fn f, double p, double q, size_t n, 
                             for (j = i; j < n_x; j++, t++) {
                                 const graph__vec di = graph__load_n(GRAPH__CH(1 + i), r);
                                 const graph__vec dj = graph__load_n(GRAPH__CH(1 + j), r);
-                                graph__put_n(GRAPH__CH(t), v2 * di * dj + v1 * graph__load_n(GRAPH__CH(t), r), r);
+                                graph__put_n(GRAPH__OUT(t), v2 * di * dj + v1 * graph__load_n(GRAPH__CH(t), r), r);
                             }
                     } else if (mode == 3) {
                         for (i = 0; i < n_s; i++) {
                             const graph__vec di = graph__load_n(GRAPH__CH(1 + (over != NULL ? over[i] : i)), r);
-                            graph__real *dt = GRAPH__CH(1 + n_x + i);
-                            graph__put_n(dt, v2 * di * di + v1 * graph__load_n(dt, r), r);
+                            const graph__vec dt = graph__load_n(GRAPH__CH(1 + n_x + i), r);
+                            graph__put_n(GRAPH__OUT(1 + n_x + i), v2 * di * di + v1 * dt, r);
                         }
                     } else if (mode == 4) {
-                        graph__real *dt = GRAPH__CH(1 + n_x);
                         graph__vec sq = zero;
                         for (i = 0; i < n_s; i++) {
                             const graph__vec di = graph__load_n(GRAPH__CH(1 + (over != NULL ? over[i] : i)), r);
                             sq = sq + di * di;
                         }
-                        graph__put_n(dt, v2 * sq + v1 * graph__load_n(dt, r), r);
+                        graph__put_n(GRAPH__OUT(1 + n_x), v2 * sq + v1 * graph__load_n(GRAPH__CH(1 + n_x), r), r);
                     }
                     if (mode >= 1)
                         for (i = 0; i < n_x; i++)
-                            graph__put_n(GRAPH__CH(1 + i), v1 * graph__load_n(GRAPH__CH(1 + i), r), r);
-                    graph__put_n(GRAPH__CH(0), graph__load_n(s0 + u * m + k, r), r);
+                            graph__put_n(GRAPH__OUT(1 + i), v1 * graph__load_n(GRAPH__CH(1 + i), r), r);
+                    graph__put_n(GRAPH__OUT(0), graph__load_n(s0 + u * m + k, r), r);
 #undef GRAPH__CH
+#undef GRAPH__OUT
                 }
         }
     }
@@ -582,15 +584,15 @@ GRAPH__API void graph__activate(graph__fn f, double p, double q, size_t n, size_
                                 const size_t *over, int mode, size_t np, graph__real *z, size_t ldz)
 {
     if (over != NULL)
-        graph__activate_n(f, p, q, n, n_x, n_s, over, mode, np, z, ldz);
+        graph__activate_n(f, p, q, n, n_x, n_s, over, mode, np, z, ldz, z, ldz);
     else if (n_x == 1)
-        graph__activate_n(f, p, q, n, 1, 1, NULL, mode, np, z, ldz);
+        graph__activate_n(f, p, q, n, 1, 1, NULL, mode, np, z, ldz, z, ldz);
     else if (n_x == 2)
-        graph__activate_n(f, p, q, n, 2, 2, NULL, mode, np, z, ldz);
+        graph__activate_n(f, p, q, n, 2, 2, NULL, mode, np, z, ldz, z, ldz);
     else if (n_x == 3)
-        graph__activate_n(f, p, q, n, 3, 3, NULL, mode, np, z, ldz);
+        graph__activate_n(f, p, q, n, 3, 3, NULL, mode, np, z, ldz, z, ldz);
     else
-        graph__activate_n(f, p, q, n, n_x, n_x, NULL, mode, np, z, ldz);
+        graph__activate_n(f, p, q, n, n_x, n_x, NULL, mode, np, z, ldz, z, ldz);
 }
 
 /* 2^n for an integer n in [-1022, 1023], from its bits: adding 1.5 * 2^52

@@ -518,7 +518,8 @@ LAYERS__INLINE size_t layers__act_pack(const layers__real *z, size_t ldz, size_t
     return g;
 }
 
-/* a = s(z) on n neurons in place, with the chain rule
+/* a = s(z) on n neurons, in place (a = z) or into a (stride lda), with the
+   chain rule
      a'_i = s' z'_i
      a''_ij = s'' z'_i z'_j + s' z''_ij          (mode 2, i <= j)
      a''_ii = s'' z'_i^2 + s' z''_ii             (mode 3)
@@ -531,7 +532,7 @@ LAYERS__INLINE size_t layers__act_pack(const layers__real *z, size_t ldz, size_t
    every channel's chain rule at once. */
 LAYERS__INLINE void layers__activate_n(layers__fn f, double p, double q, size_t n, size_t n_x,
                                      size_t n_s, const size_t *over, int mode, size_t np,
-                                     layers__real *z, size_t ldz)
+                                     const layers__real *z, size_t ldz, layers__real *a, size_t lda)
 {
     layers__real zc[LAYERS__ACT_CHUNK], s0[LAYERS__ACT_CHUNK], s1[LAYERS__ACT_CHUNK], s2[LAYERS__ACT_CHUNK];
     const layers__vec zero = {0};
@@ -544,6 +545,7 @@ LAYERS__INLINE void layers__activate_n(layers__fn f, double p, double q, size_t 
             for (u = 0, pt = p0; u < g; u++, pt++)
                 for (k = 0; k < m; k += LAYERS__V) {
 #define LAYERS__CH(c) (z + ((c) * np + pt) * ldz + k0 + k)      /* channel c of this point */
+#define LAYERS__OUT(c) (a + ((c) * np + pt) * lda + k0 + k)     /* and of the result */
                     const size_t r = m - k < LAYERS__V ? m - k : LAYERS__V;
                     const layers__vec v1 = layers__load_n(s1 + u * m + k, r), v2 = layers__load_n(s2 + u * m + k, r);
                     if (mode == 2) {
@@ -552,28 +554,28 @@ LAYERS__INLINE void layers__activate_n(layers__fn f, double p, double q, size_t 
                             for (j = i; j < n_x; j++, t++) {
                                 const layers__vec di = layers__load_n(LAYERS__CH(1 + i), r);
                                 const layers__vec dj = layers__load_n(LAYERS__CH(1 + j), r);
-                                layers__put_n(LAYERS__CH(t), v2 * di * dj + v1 * layers__load_n(LAYERS__CH(t), r), r);
+                                layers__put_n(LAYERS__OUT(t), v2 * di * dj + v1 * layers__load_n(LAYERS__CH(t), r), r);
                             }
                     } else if (mode == 3) {
                         for (i = 0; i < n_s; i++) {
                             const layers__vec di = layers__load_n(LAYERS__CH(1 + (over != NULL ? over[i] : i)), r);
-                            layers__real *dt = LAYERS__CH(1 + n_x + i);
-                            layers__put_n(dt, v2 * di * di + v1 * layers__load_n(dt, r), r);
+                            const layers__vec dt = layers__load_n(LAYERS__CH(1 + n_x + i), r);
+                            layers__put_n(LAYERS__OUT(1 + n_x + i), v2 * di * di + v1 * dt, r);
                         }
                     } else if (mode == 4) {
-                        layers__real *dt = LAYERS__CH(1 + n_x);
                         layers__vec sq = zero;
                         for (i = 0; i < n_s; i++) {
                             const layers__vec di = layers__load_n(LAYERS__CH(1 + (over != NULL ? over[i] : i)), r);
                             sq = sq + di * di;
                         }
-                        layers__put_n(dt, v2 * sq + v1 * layers__load_n(dt, r), r);
+                        layers__put_n(LAYERS__OUT(1 + n_x), v2 * sq + v1 * layers__load_n(LAYERS__CH(1 + n_x), r), r);
                     }
                     if (mode >= 1)
                         for (i = 0; i < n_x; i++)
-                            layers__put_n(LAYERS__CH(1 + i), v1 * layers__load_n(LAYERS__CH(1 + i), r), r);
-                    layers__put_n(LAYERS__CH(0), layers__load_n(s0 + u * m + k, r), r);
+                            layers__put_n(LAYERS__OUT(1 + i), v1 * layers__load_n(LAYERS__CH(1 + i), r), r);
+                    layers__put_n(LAYERS__OUT(0), layers__load_n(s0 + u * m + k, r), r);
 #undef LAYERS__CH
+#undef LAYERS__OUT
                 }
         }
     }
@@ -584,15 +586,15 @@ LAYERS__API void layers__activate(layers__fn f, double p, double q, size_t n, si
                                 const size_t *over, int mode, size_t np, layers__real *z, size_t ldz)
 {
     if (over != NULL)
-        layers__activate_n(f, p, q, n, n_x, n_s, over, mode, np, z, ldz);
+        layers__activate_n(f, p, q, n, n_x, n_s, over, mode, np, z, ldz, z, ldz);
     else if (n_x == 1)
-        layers__activate_n(f, p, q, n, 1, 1, NULL, mode, np, z, ldz);
+        layers__activate_n(f, p, q, n, 1, 1, NULL, mode, np, z, ldz, z, ldz);
     else if (n_x == 2)
-        layers__activate_n(f, p, q, n, 2, 2, NULL, mode, np, z, ldz);
+        layers__activate_n(f, p, q, n, 2, 2, NULL, mode, np, z, ldz, z, ldz);
     else if (n_x == 3)
-        layers__activate_n(f, p, q, n, 3, 3, NULL, mode, np, z, ldz);
+        layers__activate_n(f, p, q, n, 3, 3, NULL, mode, np, z, ldz, z, ldz);
     else
-        layers__activate_n(f, p, q, n, n_x, n_x, NULL, mode, np, z, ldz);
+        layers__activate_n(f, p, q, n, n_x, n_x, NULL, mode, np, z, ldz, z, ldz);
 }
 
 /* 2^n for an integer n in [-1022, 1023], from its bits: adding 1.5 * 2^52

@@ -484,7 +484,8 @@ PINNF__INLINE size_t pinnf__act_pack(const pinnf__real *z, size_t ldz, size_t k0
     return g;
 }
 
-/* a = s(z) on n neurons in place, with the chain rule
+/* a = s(z) on n neurons, in place (a = z) or into a (stride lda), with the
+   chain rule
      a'_i = s' z'_i
      a''_ij = s'' z'_i z'_j + s' z''_ij          (mode 2, i <= j)
      a''_ii = s'' z'_i^2 + s' z''_ii             (mode 3)
@@ -497,7 +498,7 @@ PINNF__INLINE size_t pinnf__act_pack(const pinnf__real *z, size_t ldz, size_t k0
    every channel's chain rule at once. */
 PINNF__INLINE void pinnf__activate_n(pinnf__fn f, double p, double q, size_t n, size_t n_x,
                                      size_t n_s, const size_t *over, int mode, size_t np,
-                                     pinnf__real *z, size_t ldz)
+                                     const pinnf__real *z, size_t ldz, pinnf__real *a, size_t lda)
 {
     pinnf__real zc[PINNF__ACT_CHUNK], s0[PINNF__ACT_CHUNK], s1[PINNF__ACT_CHUNK], s2[PINNF__ACT_CHUNK];
     const pinnf__vec zero = {0};
@@ -510,6 +511,7 @@ PINNF__INLINE void pinnf__activate_n(pinnf__fn f, double p, double q, size_t n, 
             for (u = 0, pt = p0; u < g; u++, pt++)
                 for (k = 0; k < m; k += PINNF__V) {
 #define PINNF__CH(c) (z + ((c) * np + pt) * ldz + k0 + k)      /* channel c of this point */
+#define PINNF__OUT(c) (a + ((c) * np + pt) * lda + k0 + k)     /* and of the result */
                     const size_t r = m - k < PINNF__V ? m - k : PINNF__V;
                     const pinnf__vec v1 = pinnf__load_n(s1 + u * m + k, r), v2 = pinnf__load_n(s2 + u * m + k, r);
                     if (mode == 2) {
@@ -518,28 +520,28 @@ PINNF__INLINE void pinnf__activate_n(pinnf__fn f, double p, double q, size_t n, 
                             for (j = i; j < n_x; j++, t++) {
                                 const pinnf__vec di = pinnf__load_n(PINNF__CH(1 + i), r);
                                 const pinnf__vec dj = pinnf__load_n(PINNF__CH(1 + j), r);
-                                pinnf__put_n(PINNF__CH(t), v2 * di * dj + v1 * pinnf__load_n(PINNF__CH(t), r), r);
+                                pinnf__put_n(PINNF__OUT(t), v2 * di * dj + v1 * pinnf__load_n(PINNF__CH(t), r), r);
                             }
                     } else if (mode == 3) {
                         for (i = 0; i < n_s; i++) {
                             const pinnf__vec di = pinnf__load_n(PINNF__CH(1 + (over != NULL ? over[i] : i)), r);
-                            pinnf__real *dt = PINNF__CH(1 + n_x + i);
-                            pinnf__put_n(dt, v2 * di * di + v1 * pinnf__load_n(dt, r), r);
+                            const pinnf__vec dt = pinnf__load_n(PINNF__CH(1 + n_x + i), r);
+                            pinnf__put_n(PINNF__OUT(1 + n_x + i), v2 * di * di + v1 * dt, r);
                         }
                     } else if (mode == 4) {
-                        pinnf__real *dt = PINNF__CH(1 + n_x);
                         pinnf__vec sq = zero;
                         for (i = 0; i < n_s; i++) {
                             const pinnf__vec di = pinnf__load_n(PINNF__CH(1 + (over != NULL ? over[i] : i)), r);
                             sq = sq + di * di;
                         }
-                        pinnf__put_n(dt, v2 * sq + v1 * pinnf__load_n(dt, r), r);
+                        pinnf__put_n(PINNF__OUT(1 + n_x), v2 * sq + v1 * pinnf__load_n(PINNF__CH(1 + n_x), r), r);
                     }
                     if (mode >= 1)
                         for (i = 0; i < n_x; i++)
-                            pinnf__put_n(PINNF__CH(1 + i), v1 * pinnf__load_n(PINNF__CH(1 + i), r), r);
-                    pinnf__put_n(PINNF__CH(0), pinnf__load_n(s0 + u * m + k, r), r);
+                            pinnf__put_n(PINNF__OUT(1 + i), v1 * pinnf__load_n(PINNF__CH(1 + i), r), r);
+                    pinnf__put_n(PINNF__OUT(0), pinnf__load_n(s0 + u * m + k, r), r);
 #undef PINNF__CH
+#undef PINNF__OUT
                 }
         }
     }
@@ -550,15 +552,15 @@ PINNF__API void pinnf__activate(pinnf__fn f, double p, double q, size_t n, size_
                                 const size_t *over, int mode, size_t np, pinnf__real *z, size_t ldz)
 {
     if (over != NULL)
-        pinnf__activate_n(f, p, q, n, n_x, n_s, over, mode, np, z, ldz);
+        pinnf__activate_n(f, p, q, n, n_x, n_s, over, mode, np, z, ldz, z, ldz);
     else if (n_x == 1)
-        pinnf__activate_n(f, p, q, n, 1, 1, NULL, mode, np, z, ldz);
+        pinnf__activate_n(f, p, q, n, 1, 1, NULL, mode, np, z, ldz, z, ldz);
     else if (n_x == 2)
-        pinnf__activate_n(f, p, q, n, 2, 2, NULL, mode, np, z, ldz);
+        pinnf__activate_n(f, p, q, n, 2, 2, NULL, mode, np, z, ldz, z, ldz);
     else if (n_x == 3)
-        pinnf__activate_n(f, p, q, n, 3, 3, NULL, mode, np, z, ldz);
+        pinnf__activate_n(f, p, q, n, 3, 3, NULL, mode, np, z, ldz, z, ldz);
     else
-        pinnf__activate_n(f, p, q, n, n_x, n_x, NULL, mode, np, z, ldz);
+        pinnf__activate_n(f, p, q, n, n_x, n_x, NULL, mode, np, z, ldz, z, ldz);
 }
 
 #if defined(PINNF__FLOAT)

@@ -459,7 +459,8 @@ PINN__INLINE size_t pinn__act_pack(const pinn__real *z, size_t ldz, size_t k0, s
     return g;
 }
 
-/* a = s(z) on n neurons in place, with the chain rule
+/* a = s(z) on n neurons, in place (a = z) or into a (stride lda), with the
+   chain rule
      a'_i = s' z'_i
      a''_ij = s'' z'_i z'_j + s' z''_ij          (mode 2, i <= j)
      a''_ii = s'' z'_i^2 + s' z''_ii             (mode 3)
@@ -472,7 +473,7 @@ PINN__INLINE size_t pinn__act_pack(const pinn__real *z, size_t ldz, size_t k0, s
    every channel's chain rule at once. */
 PINN__INLINE void pinn__activate_n(pinn__fn f, double p, double q, size_t n, size_t n_x,
                                      size_t n_s, const size_t *over, int mode, size_t np,
-                                     pinn__real *z, size_t ldz)
+                                     const pinn__real *z, size_t ldz, pinn__real *a, size_t lda)
 {
     pinn__real zc[PINN__ACT_CHUNK], s0[PINN__ACT_CHUNK], s1[PINN__ACT_CHUNK], s2[PINN__ACT_CHUNK];
     const pinn__vec zero = {0};
@@ -485,6 +486,7 @@ PINN__INLINE void pinn__activate_n(pinn__fn f, double p, double q, size_t n, siz
             for (u = 0, pt = p0; u < g; u++, pt++)
                 for (k = 0; k < m; k += PINN__V) {
 #define PINN__CH(c) (z + ((c) * np + pt) * ldz + k0 + k)      /* channel c of this point */
+#define PINN__OUT(c) (a + ((c) * np + pt) * lda + k0 + k)     /* and of the result */
                     const size_t r = m - k < PINN__V ? m - k : PINN__V;
                     const pinn__vec v1 = pinn__load_n(s1 + u * m + k, r), v2 = pinn__load_n(s2 + u * m + k, r);
                     if (mode == 2) {
@@ -493,28 +495,28 @@ PINN__INLINE void pinn__activate_n(pinn__fn f, double p, double q, size_t n, siz
                             for (j = i; j < n_x; j++, t++) {
                                 const pinn__vec di = pinn__load_n(PINN__CH(1 + i), r);
                                 const pinn__vec dj = pinn__load_n(PINN__CH(1 + j), r);
-                                pinn__put_n(PINN__CH(t), v2 * di * dj + v1 * pinn__load_n(PINN__CH(t), r), r);
+                                pinn__put_n(PINN__OUT(t), v2 * di * dj + v1 * pinn__load_n(PINN__CH(t), r), r);
                             }
                     } else if (mode == 3) {
                         for (i = 0; i < n_s; i++) {
                             const pinn__vec di = pinn__load_n(PINN__CH(1 + (over != NULL ? over[i] : i)), r);
-                            pinn__real *dt = PINN__CH(1 + n_x + i);
-                            pinn__put_n(dt, v2 * di * di + v1 * pinn__load_n(dt, r), r);
+                            const pinn__vec dt = pinn__load_n(PINN__CH(1 + n_x + i), r);
+                            pinn__put_n(PINN__OUT(1 + n_x + i), v2 * di * di + v1 * dt, r);
                         }
                     } else if (mode == 4) {
-                        pinn__real *dt = PINN__CH(1 + n_x);
                         pinn__vec sq = zero;
                         for (i = 0; i < n_s; i++) {
                             const pinn__vec di = pinn__load_n(PINN__CH(1 + (over != NULL ? over[i] : i)), r);
                             sq = sq + di * di;
                         }
-                        pinn__put_n(dt, v2 * sq + v1 * pinn__load_n(dt, r), r);
+                        pinn__put_n(PINN__OUT(1 + n_x), v2 * sq + v1 * pinn__load_n(PINN__CH(1 + n_x), r), r);
                     }
                     if (mode >= 1)
                         for (i = 0; i < n_x; i++)
-                            pinn__put_n(PINN__CH(1 + i), v1 * pinn__load_n(PINN__CH(1 + i), r), r);
-                    pinn__put_n(PINN__CH(0), pinn__load_n(s0 + u * m + k, r), r);
+                            pinn__put_n(PINN__OUT(1 + i), v1 * pinn__load_n(PINN__CH(1 + i), r), r);
+                    pinn__put_n(PINN__OUT(0), pinn__load_n(s0 + u * m + k, r), r);
 #undef PINN__CH
+#undef PINN__OUT
                 }
         }
     }
@@ -525,15 +527,15 @@ PINN__API void pinn__activate(pinn__fn f, double p, double q, size_t n, size_t n
                                 const size_t *over, int mode, size_t np, pinn__real *z, size_t ldz)
 {
     if (over != NULL)
-        pinn__activate_n(f, p, q, n, n_x, n_s, over, mode, np, z, ldz);
+        pinn__activate_n(f, p, q, n, n_x, n_s, over, mode, np, z, ldz, z, ldz);
     else if (n_x == 1)
-        pinn__activate_n(f, p, q, n, 1, 1, NULL, mode, np, z, ldz);
+        pinn__activate_n(f, p, q, n, 1, 1, NULL, mode, np, z, ldz, z, ldz);
     else if (n_x == 2)
-        pinn__activate_n(f, p, q, n, 2, 2, NULL, mode, np, z, ldz);
+        pinn__activate_n(f, p, q, n, 2, 2, NULL, mode, np, z, ldz, z, ldz);
     else if (n_x == 3)
-        pinn__activate_n(f, p, q, n, 3, 3, NULL, mode, np, z, ldz);
+        pinn__activate_n(f, p, q, n, 3, 3, NULL, mode, np, z, ldz, z, ldz);
     else
-        pinn__activate_n(f, p, q, n, n_x, n_x, NULL, mode, np, z, ldz);
+        pinn__activate_n(f, p, q, n, n_x, n_x, NULL, mode, np, z, ldz, z, ldz);
 }
 
 /* 2^n for an integer n in [-1022, 1023], from its bits: adding 1.5 * 2^52
