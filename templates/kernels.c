@@ -920,19 +920,26 @@ MODEL__INLINE void model__activate_n(model__fn f, double p, double q, size_t n, 
 }
 
 /* model__activate_n with n_x a constant for 1 to 3 inputs (over all). */
+MODEL__INLINE void model__activate_k(model__fn f, double p, double q, size_t n, size_t n_x, size_t n_s,
+                                     const size_t *over, int mode, size_t np, const model__real *z, size_t ldz,
+                                     model__real *a, size_t lda)
+{
+    if (over != NULL)
+        model__activate_n(f, p, q, n, n_x, n_s, over, mode, np, z, ldz, a, lda);
+    else if (n_x == 1)
+        model__activate_n(f, p, q, n, 1, 1, NULL, mode, np, z, ldz, a, lda);
+    else if (n_x == 2)
+        model__activate_n(f, p, q, n, 2, 2, NULL, mode, np, z, ldz, a, lda);
+    else if (n_x == 3)
+        model__activate_n(f, p, q, n, 3, 3, NULL, mode, np, z, ldz, a, lda);
+    else
+        model__activate_n(f, p, q, n, n_x, n_x, NULL, mode, np, z, ldz, a, lda);
+}
+
 MODEL__API void model__activate(model__fn f, double p, double q, size_t n, size_t n_x, size_t n_s,
                                 const size_t *over, int mode, size_t np, model__real *z, size_t ldz)
 {
-    if (over != NULL)
-        model__activate_n(f, p, q, n, n_x, n_s, over, mode, np, z, ldz, z, ldz);
-    else if (n_x == 1)
-        model__activate_n(f, p, q, n, 1, 1, NULL, mode, np, z, ldz, z, ldz);
-    else if (n_x == 2)
-        model__activate_n(f, p, q, n, 2, 2, NULL, mode, np, z, ldz, z, ldz);
-    else if (n_x == 3)
-        model__activate_n(f, p, q, n, 3, 3, NULL, mode, np, z, ldz, z, ldz);
-    else
-        model__activate_n(f, p, q, n, n_x, n_x, NULL, mode, np, z, ldz, z, ldz);
+    model__activate_k(f, p, q, n, n_x, n_s, over, mode, np, z, ldz, z, ldz);
 }
 /**** end activate ****/
 
@@ -1053,16 +1060,7 @@ MODEL__API void model__activate_to(model__fn f, double p, double q, size_t n, si
                                    const size_t *over, int mode, size_t np, const model__real *z, size_t ldz,
                                    model__real *a, size_t lda)
 {
-    if (over != NULL)
-        model__activate_n(f, p, q, n, n_x, n_s, over, mode, np, z, ldz, a, lda);
-    else if (n_x == 1)
-        model__activate_n(f, p, q, n, 1, 1, NULL, mode, np, z, ldz, a, lda);
-    else if (n_x == 2)
-        model__activate_n(f, p, q, n, 2, 2, NULL, mode, np, z, ldz, a, lda);
-    else if (n_x == 3)
-        model__activate_n(f, p, q, n, 3, 3, NULL, mode, np, z, ldz, a, lda);
-    else
-        model__activate_n(f, p, q, n, n_x, n_x, NULL, mode, np, z, ldz, a, lda);
+    model__activate_k(f, p, q, n, n_x, n_s, over, mode, np, z, ldz, a, lda);
 }
 
 /* f for tanh where a = tanh(z) is kept: s = a, s' = 1 - a^2, s'' = -2 a s'

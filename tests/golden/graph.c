@@ -580,19 +580,26 @@ GRAPH__INLINE void graph__activate_n(graph__fn f, double p, double q, size_t n, 
 }
 
 /* graph__activate_n with n_x a constant for 1 to 3 inputs (over all). */
+GRAPH__INLINE void graph__activate_k(graph__fn f, double p, double q, size_t n, size_t n_x, size_t n_s,
+                                     const size_t *over, int mode, size_t np, const graph__real *z, size_t ldz,
+                                     graph__real *a, size_t lda)
+{
+    if (over != NULL)
+        graph__activate_n(f, p, q, n, n_x, n_s, over, mode, np, z, ldz, a, lda);
+    else if (n_x == 1)
+        graph__activate_n(f, p, q, n, 1, 1, NULL, mode, np, z, ldz, a, lda);
+    else if (n_x == 2)
+        graph__activate_n(f, p, q, n, 2, 2, NULL, mode, np, z, ldz, a, lda);
+    else if (n_x == 3)
+        graph__activate_n(f, p, q, n, 3, 3, NULL, mode, np, z, ldz, a, lda);
+    else
+        graph__activate_n(f, p, q, n, n_x, n_x, NULL, mode, np, z, ldz, a, lda);
+}
+
 GRAPH__API void graph__activate(graph__fn f, double p, double q, size_t n, size_t n_x, size_t n_s,
                                 const size_t *over, int mode, size_t np, graph__real *z, size_t ldz)
 {
-    if (over != NULL)
-        graph__activate_n(f, p, q, n, n_x, n_s, over, mode, np, z, ldz, z, ldz);
-    else if (n_x == 1)
-        graph__activate_n(f, p, q, n, 1, 1, NULL, mode, np, z, ldz, z, ldz);
-    else if (n_x == 2)
-        graph__activate_n(f, p, q, n, 2, 2, NULL, mode, np, z, ldz, z, ldz);
-    else if (n_x == 3)
-        graph__activate_n(f, p, q, n, 3, 3, NULL, mode, np, z, ldz, z, ldz);
-    else
-        graph__activate_n(f, p, q, n, n_x, n_x, NULL, mode, np, z, ldz, z, ldz);
+    graph__activate_k(f, p, q, n, n_x, n_s, over, mode, np, z, ldz, z, ldz);
 }
 
 /* 2^n for an integer n in [-1022, 1023], from its bits: adding 1.5 * 2^52

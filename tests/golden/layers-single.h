@@ -594,19 +594,26 @@ LAYERS__INLINE void layers__activate_n(layers__fn f, double p, double q, size_t 
 }
 
 /* layers__activate_n with n_x a constant for 1 to 3 inputs (over all). */
+LAYERS__INLINE void layers__activate_k(layers__fn f, double p, double q, size_t n, size_t n_x, size_t n_s,
+                                     const size_t *over, int mode, size_t np, const layers__real *z, size_t ldz,
+                                     layers__real *a, size_t lda)
+{
+    if (over != NULL)
+        layers__activate_n(f, p, q, n, n_x, n_s, over, mode, np, z, ldz, a, lda);
+    else if (n_x == 1)
+        layers__activate_n(f, p, q, n, 1, 1, NULL, mode, np, z, ldz, a, lda);
+    else if (n_x == 2)
+        layers__activate_n(f, p, q, n, 2, 2, NULL, mode, np, z, ldz, a, lda);
+    else if (n_x == 3)
+        layers__activate_n(f, p, q, n, 3, 3, NULL, mode, np, z, ldz, a, lda);
+    else
+        layers__activate_n(f, p, q, n, n_x, n_x, NULL, mode, np, z, ldz, a, lda);
+}
+
 LAYERS__API void layers__activate(layers__fn f, double p, double q, size_t n, size_t n_x, size_t n_s,
                                 const size_t *over, int mode, size_t np, layers__real *z, size_t ldz)
 {
-    if (over != NULL)
-        layers__activate_n(f, p, q, n, n_x, n_s, over, mode, np, z, ldz, z, ldz);
-    else if (n_x == 1)
-        layers__activate_n(f, p, q, n, 1, 1, NULL, mode, np, z, ldz, z, ldz);
-    else if (n_x == 2)
-        layers__activate_n(f, p, q, n, 2, 2, NULL, mode, np, z, ldz, z, ldz);
-    else if (n_x == 3)
-        layers__activate_n(f, p, q, n, 3, 3, NULL, mode, np, z, ldz, z, ldz);
-    else
-        layers__activate_n(f, p, q, n, n_x, n_x, NULL, mode, np, z, ldz, z, ldz);
+    layers__activate_k(f, p, q, n, n_x, n_s, over, mode, np, z, ldz, z, ldz);
 }
 
 /* 2^n for an integer n in [-1022, 1023], from its bits: adding 1.5 * 2^52

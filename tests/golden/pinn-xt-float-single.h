@@ -548,19 +548,26 @@ PINNF__INLINE void pinnf__activate_n(pinnf__fn f, double p, double q, size_t n, 
 }
 
 /* pinnf__activate_n with n_x a constant for 1 to 3 inputs (over all). */
+PINNF__INLINE void pinnf__activate_k(pinnf__fn f, double p, double q, size_t n, size_t n_x, size_t n_s,
+                                     const size_t *over, int mode, size_t np, const pinnf__real *z, size_t ldz,
+                                     pinnf__real *a, size_t lda)
+{
+    if (over != NULL)
+        pinnf__activate_n(f, p, q, n, n_x, n_s, over, mode, np, z, ldz, a, lda);
+    else if (n_x == 1)
+        pinnf__activate_n(f, p, q, n, 1, 1, NULL, mode, np, z, ldz, a, lda);
+    else if (n_x == 2)
+        pinnf__activate_n(f, p, q, n, 2, 2, NULL, mode, np, z, ldz, a, lda);
+    else if (n_x == 3)
+        pinnf__activate_n(f, p, q, n, 3, 3, NULL, mode, np, z, ldz, a, lda);
+    else
+        pinnf__activate_n(f, p, q, n, n_x, n_x, NULL, mode, np, z, ldz, a, lda);
+}
+
 PINNF__API void pinnf__activate(pinnf__fn f, double p, double q, size_t n, size_t n_x, size_t n_s,
                                 const size_t *over, int mode, size_t np, pinnf__real *z, size_t ldz)
 {
-    if (over != NULL)
-        pinnf__activate_n(f, p, q, n, n_x, n_s, over, mode, np, z, ldz, z, ldz);
-    else if (n_x == 1)
-        pinnf__activate_n(f, p, q, n, 1, 1, NULL, mode, np, z, ldz, z, ldz);
-    else if (n_x == 2)
-        pinnf__activate_n(f, p, q, n, 2, 2, NULL, mode, np, z, ldz, z, ldz);
-    else if (n_x == 3)
-        pinnf__activate_n(f, p, q, n, 3, 3, NULL, mode, np, z, ldz, z, ldz);
-    else
-        pinnf__activate_n(f, p, q, n, n_x, n_x, NULL, mode, np, z, ldz, z, ldz);
+    pinnf__activate_k(f, p, q, n, n_x, n_s, over, mode, np, z, ldz, z, ldz);
 }
 
 #if defined(PINNF__FLOAT)

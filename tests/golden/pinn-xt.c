@@ -523,19 +523,26 @@ PINN__INLINE void pinn__activate_n(pinn__fn f, double p, double q, size_t n, siz
 }
 
 /* pinn__activate_n with n_x a constant for 1 to 3 inputs (over all). */
+PINN__INLINE void pinn__activate_k(pinn__fn f, double p, double q, size_t n, size_t n_x, size_t n_s,
+                                     const size_t *over, int mode, size_t np, const pinn__real *z, size_t ldz,
+                                     pinn__real *a, size_t lda)
+{
+    if (over != NULL)
+        pinn__activate_n(f, p, q, n, n_x, n_s, over, mode, np, z, ldz, a, lda);
+    else if (n_x == 1)
+        pinn__activate_n(f, p, q, n, 1, 1, NULL, mode, np, z, ldz, a, lda);
+    else if (n_x == 2)
+        pinn__activate_n(f, p, q, n, 2, 2, NULL, mode, np, z, ldz, a, lda);
+    else if (n_x == 3)
+        pinn__activate_n(f, p, q, n, 3, 3, NULL, mode, np, z, ldz, a, lda);
+    else
+        pinn__activate_n(f, p, q, n, n_x, n_x, NULL, mode, np, z, ldz, a, lda);
+}
+
 PINN__API void pinn__activate(pinn__fn f, double p, double q, size_t n, size_t n_x, size_t n_s,
                                 const size_t *over, int mode, size_t np, pinn__real *z, size_t ldz)
 {
-    if (over != NULL)
-        pinn__activate_n(f, p, q, n, n_x, n_s, over, mode, np, z, ldz, z, ldz);
-    else if (n_x == 1)
-        pinn__activate_n(f, p, q, n, 1, 1, NULL, mode, np, z, ldz, z, ldz);
-    else if (n_x == 2)
-        pinn__activate_n(f, p, q, n, 2, 2, NULL, mode, np, z, ldz, z, ldz);
-    else if (n_x == 3)
-        pinn__activate_n(f, p, q, n, 3, 3, NULL, mode, np, z, ldz, z, ldz);
-    else
-        pinn__activate_n(f, p, q, n, n_x, n_x, NULL, mode, np, z, ldz, z, ldz);
+    pinn__activate_k(f, p, q, n, n_x, n_s, over, mode, np, z, ldz, z, ldz);
 }
 
 /* 2^n for an integer n in [-1022, 1023], from its bits: adding 1.5 * 2^52
