@@ -25,7 +25,10 @@ products any method must do (the forward jets' channels through every
 layer, the weights' gradients, the adjoints of every layer's input but
 the first: activations not counted) at the FMA peak of one core
 (bench/peak.c, in double; float32's taken as twice it) measured in the
-same run, and each method's fraction of it. After the steps, jetgen's
+same run, and each method's fraction of it; and the bound on any
+method's ratio: the users' step over the floor plus what every method
+pays besides the network (the loss from u, du, d2 and its backward to
+them, the SGD step), timed in the same rounds. After the steps, jetgen's
 two C calls alone (the forward jets, the gradient) with their floors'
 fractions. Each method runs once to warm up, then the methods take turns for
 REPEAT rounds; medians. Run alone, from bench/step.sh: the machine is
@@ -76,9 +79,12 @@ def burgers_user(model, x, t):
     return ((u_t + u * u_x - 0.01 / math.pi * u_xx) ** 2).mean()
 
 
-def burgers_jet(jet, x, t):
-    u, du, d2 = jet(x, t)
+def burgers_loss(u, du, d2):
     return ((du[:, 0, 1] + u[:, 0] * du[:, 0, 0] - 0.01 / math.pi * d2[:, 0, 0]) ** 2).mean()
+
+
+def burgers_jet(jet, x, t):
+    return burgers_loss(*jet(x, t))
 
 
 def poisson_user(model, x):
@@ -89,9 +95,12 @@ def poisson_user(model, x):
     return ((lap + 1.0) ** 2).mean()
 
 
-def poisson_jet(jet, x):
-    u, du, lap = jet(x)
+def poisson_loss(u, du, lap):
     return ((lap[:, 0] + 1.0) ** 2).mean()
+
+
+def poisson_jet(jet, x):
+    return poisson_loss(*jet(x))
 
 
 def fwd_gradients(u, x):
@@ -110,10 +119,13 @@ def reference_user(model, x):
     return ((u - 0.1 * (0.0001 * u_xx - 5 * u ** 3 + 5 * u)) ** 2).mean()
 
 
-def reference_jet(jet, x):
-    u, du, d2 = jet(x)
+def reference_loss(u, du, d2):
     u_xx = d2[:, :, 0, 0]
     return ((u - 0.1 * (0.0001 * u_xx - 5 * u ** 3 + 5 * u)) ** 2).mean()
+
+
+def reference_jet(jet, x):
+    return reference_loss(*jet(x))
 
 
 # ---- the floor
@@ -151,8 +163,8 @@ def main():
     model_name = [l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")][0]
     print("machine: %s (%s), %s, one thread; FMA peak %.1f GFLOP/s (double, bench/peak.c, this run)"
           % (model_name, isa, platform.python_version(), peak))
-    print("%-10s %-8s %6s  %12s %12s %6s  %10s %7s %7s  %s" % (
-        "network", "dtype", "N", "users us/pt", "Jet us/pt", "ratio", "floor", "users", "Jet", "grads"))
+    print("%-10s %-8s %6s  %12s %12s %6s  %10s %7s %7s %6s  %s" % (
+        "network", "dtype", "N", "users us/pt", "Jet us/pt", "ratio", "floor", "users", "Jet", "bound", "grads"))
     alone = []
     for name, widths, jet_args, channels in CASES:
         for dtype in (torch.float64, torch.float32):
@@ -165,6 +177,7 @@ def main():
                 args = (pts[:, :1], pts[:, 1:]) if name == "burgers" else (pts,)
                 user = {"burgers": burgers_user, "poisson": poisson_user, "reference": reference_user}[name]
                 mine = {"burgers": burgers_jet, "poisson": poisson_jet, "reference": reference_jet}[name]
+                loss = {"burgers": burgers_loss, "poisson": poisson_loss, "reference": reference_loss}[name]
 
                 model.zero_grad()
                 user(model, *args).backward()
@@ -183,16 +196,26 @@ def main():
                     model.zero_grad()
                     mine(jet, *args).backward()
                     opt.step()
-                (t_user, _), (t_jet, _) = median_times([by_user, by_jet])
+                with torch.no_grad():
+                    res = [r.detach().clone().requires_grad_(True) for r in jet(*args)]
+
+                def by_loss():      # what any method pays besides the network
+                    model.zero_grad()
+                    for r in res:
+                        r.grad = None
+                    loss(*res).backward()
+                    opt.step()
+                (t_user, _), (t_jet, _), (t_loss, _) = median_times([by_user, by_jet, by_loss])
                 err = max(normwise(a, b) for a, b in zip(g_jet, g_user))
                 # float32's peak: twice double's (twice the numbers a vector)
                 fpeak = peak * (2 if dtype == torch.float32 else 1)
                 floor = 2.0 * floor_fmas(widths, channels) / (fpeak * 1e9)     # seconds a point
                 alone.append(c_calls(jet, name, widths, channels, dtype, N, fpeak))
                 ok = err <= 1e-10 if dtype == torch.float64 else True
-                print("%-10s %-8s %6d  %12.2f %12.2f %5.2fx  %8.2f us %6.1f%% %6.1f%%  %.1e%s" % (
+                print("%-10s %-8s %6d  %12.2f %12.2f %5.2fx  %8.2f us %6.1f%% %6.1f%% %5.1fx  %.1e%s" % (
                     name, str(dtype).replace("torch.", ""), N, t_user / N * 1e6, t_jet / N * 1e6,
-                    t_user / t_jet, floor * 1e6, 100 * floor * N / t_user, 100 * floor * N / t_jet, err,
+                    t_user / t_jet, floor * 1e6, 100 * floor * N / t_user, 100 * floor * N / t_jet,
+                    t_user / (t_loss + floor * N), err,
                     "" if ok else "  GRADIENTS DIFFER"), flush=True)
     print("\njetgen's C calls alone (net.<mode> and net.gradient through the Python package), us a point "
           "(fraction of their floors: the forward's dense products; the gradient's recomputed forward but for "
