@@ -86,23 +86,29 @@ static int add_array(jg_plan *p, size_t layer, const char *tensor, const char *r
     return (int)p->n_arrays++;
 }
 
-/* w [n_out][n_in] as W^T in panels of p->panel columns, the layout of the
-   dense kernel (templates/kernels.c, MODEL__PANEL): W[j][k] is at
-   panel * p * n_in + k * pw + j % panel, p = j / panel, pw the panel's width. */
-static int add_panels(jg_plan *p, size_t layer, const char *tensor, const char *role,
-                      const double *w, size_t n_out, size_t n_in)
+/* Array a's numbers: w [n_out][n_in] as W^T in panels of p->panel
+   columns, the layout of the dense kernel (templates/kernels.c,
+   MODEL__PANEL): W[j][k] is at panel * p * n_in + k * pw + j % panel,
+   p = j / panel, pw the panel's width; W's row j is w's row j % rows
+   (rows = n_out, or half of it for a Fourier layer's [B; B]). */
+static void fill_panels(jg_plan *p, int a, const double *w, size_t rows, size_t n_out, size_t n_in)
 {
     const size_t ldw = jg_plan_pad(p, n_out), panel = p->panel;
-    int overflow = 0, a = add_array(p, layer, tensor, role, jg_mul(ldw, n_in, &overflow));
     size_t p0, k, c, at = 0;
-    if (a < 0)
-        return -1;
     for (p0 = 0; p0 < ldw; p0 += panel) {
         const size_t pw = ldw - p0 < panel ? ldw - p0 : panel;
         for (k = 0; k < n_in; k++)
             for (c = 0; c < pw; c++)
-                p->arrays[a].v[at++] = p0 + c < n_out ? w[(p0 + c) * n_in + k] : 0.0;
+                p->arrays[a].v[at++] = p0 + c < n_out ? w[(p0 + c) % rows * n_in + k] : 0.0;
     }
+}
+
+static int add_panels(jg_plan *p, size_t layer, const char *tensor, const char *role,
+                      const double *w, size_t rows, size_t n_out, size_t n_in)
+{
+    int overflow = 0, a = add_array(p, layer, tensor, role, jg_mul(jg_plan_pad(p, n_out), n_in, &overflow));
+    if (a >= 0)
+        fill_panels(p, a, w, rows, n_out, n_in);
     return a;
 }
 
@@ -114,6 +120,21 @@ static int add_row(jg_plan *p, size_t layer, const char *tensor, const char *rol
     if (a >= 0)
         memcpy(p->arrays[a].v, v, n * sizeof *v);
     return a;
+}
+
+void jg_plan_refill(jg_plan *p)
+{
+    size_t k;
+    for (k = 0; k < p->n_arrays; k++) {
+        const jg_plan_array *a = &p->arrays[k];
+        const jg_layer *l = &p->m->layers[a->layer];
+        if (strcmp(a->role, "weight") == 0)
+            fill_panels(p, (int)k, l->w, l->n_out, l->n_out, l->n_in);
+        else if (strcmp(a->role, "B_twice") == 0)
+            fill_panels(p, (int)k, l->w, l->n_out / 2, l->n_out, l->n_in);
+        else
+            memcpy(a->v, strcmp(a->role, "mul") == 0 ? l->w : l->b, l->n_out * sizeof *a->v);
+    }
 }
 
 /* Where a value lives while the tile runs. */
@@ -256,13 +277,15 @@ static int make_steps(jg_plan *p)
         max_steps += m->layers[i].n_args + 3;
     al.loc = (vloc *)jg_malloc_n(nv, sizeof *al.loc);
     al.last = (size_t *)jg_malloc_n(nv, sizeof *al.last);
-    al.buf_last = (size_t *)jg_malloc_n(nv, sizeof *al.buf_last);
-    al.buf_ld = (size_t *)jg_malloc_n(nv, sizeof *al.buf_ld);
+    /* at most a buffer a value, and a tape plan's Fourier layer takes two
+       (its product, and the copy sin and cos work on) */
+    al.buf_last = (size_t *)jg_malloc_n(2 * nv, sizeof *al.buf_last);
+    al.buf_ld = (size_t *)jg_malloc_n(2 * nv, sizeof *al.buf_ld);
     al.n_bufs = 0;
     al.tape = p->tape;
     p->steps = (jg_step *)jg_malloc_n(max_steps, sizeof *p->steps);
     p->arrays = (jg_plan_array *)jg_malloc_n(2 * m->n_layers, sizeof *p->arrays);
-    p->buf_at = (size_t *)jg_malloc_n(nv + 1, sizeof *p->buf_at);
+    p->buf_at = (size_t *)jg_malloc_n(2 * nv + 1, sizeof *p->buf_at);
     if (al.loc == NULL || al.last == NULL || al.buf_last == NULL || al.buf_ld == NULL || p->steps == NULL
         || p->arrays == NULL || p->buf_at == NULL)
         goto done;
@@ -291,7 +314,7 @@ static int make_steps(jg_plan *p)
             s->n_in = l->n_in;
             set_src(s, la);
             s->ld_dst = ldo;
-            s->w = add_panels(p, i, l->tensor, "weight", l->w, l->n_out, l->n_in);
+            s->w = add_panels(p, i, l->tensor, "weight", l->w, l->n_out, l->n_out, l->n_in);
             if (s->w < 0 || (l->b != NULL && (s->b = add_row(p, i, l->tensor, "bias", l->b, l->n_out)) < 0))
                 goto done;
             if (out) {
@@ -305,18 +328,11 @@ static int make_steps(jg_plan *p)
         case JG_FOURIER: {
             /* [B; B]: one product gives the arguments of sin and of cos */
             const size_t half = l->n_out / 2;
-            int overflow = 0;
-            double *w2 = (double *)jg_malloc_n(jg_mul(l->n_out, l->n_in, &overflow), sizeof *w2);
-            if (w2 == NULL)
-                goto done;
-            memcpy(w2, l->w, half * l->n_in * sizeof *w2);
-            memcpy(w2 + half * l->n_in, l->w, half * l->n_in * sizeof *w2);
             s = add_step(p, JG_STEP_DENSE, i);
             s->n = ldo;
             s->n_in = l->n_in;
             set_src(s, la);
-            s->w = add_panels(p, i, l->tensor, "B_twice", w2, l->n_out, l->n_in);
-            jg_free(w2);
+            s->w = add_panels(p, i, l->tensor, "B_twice", l->w, half, l->n_out, l->n_in);
             if (s->w < 0)
                 goto done;
             place(&al, v, free_buf(&al, i), 0, ldo, i);

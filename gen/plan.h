@@ -119,6 +119,9 @@ jg_plan *jg_plan_make(const jg_model *m, jg_precision precision, jg_diag *d);
    the reverse sweep of runtime/grad.c. */
 jg_plan *jg_plan_make_for(const jg_model *m, jg_precision precision, int tape, jg_diag *d);
 void jg_plan_free(jg_plan *p);
+/* Writes p's arrays again from its model's tensors (after their numbers
+   changed; the layout is the same): what jg_plan_make would give. */
+void jg_plan_refill(jg_plan *p);
 
 /* 0 when m is within the plan's limits (one point of the full Hessian in
    JG_MAX_WORK_POINT bytes per buffer), else -1 with the reason in d. The

@@ -481,13 +481,8 @@ oom:
 
 int jg_grad_refresh(jg_grad *g)
 {
-    jg_diag d = JG_DIAG_INIT;
-    jg_plan *p = jg_plan_make_for(g->m, g->is_float ? JG_FLOAT : JG_DOUBLE, 1, &d);
-    jg_diag_free(&d);
-    if (p == NULL)
-        return -1;
-    copy_numbers(g, p);         /* the same layout: new numbers */
-    jg_plan_free(p);
+    jg_plan_refill(g->p);       /* the same layout: new numbers */
+    copy_numbers(g, g->p);
     return 0;
 }
 

@@ -560,8 +560,6 @@ static int check_tensor(jg_net *net, const char *tensor, const double *values, s
 int jg_net_set_tensors(jg_net *net, size_t n, const char *const *tensors, const double *const *values,
                        const size_t *counts)
 {
-    jg_plan *p;
-    jg_diag d = JG_DIAG_INIT;
     size_t t, k;
     if (JG_MISUSE(net == NULL, "jg_net_set_tensor", "net is NULL")
         || JG_MISUSE(net->plan == NULL, "jg_net_set_tensor", "the handle's load failed (jg_net_errmsg says why)"))
@@ -587,12 +585,8 @@ int jg_net_set_tensors(jg_net *net, size_t n, const char *const *tensors, const 
         jg_grad_free(net->grad);    /* made again when needed */
         net->grad = NULL;
     }
-    p = jg_plan_make(net->model, net->plan->precision, &d);    /* the same layout, new numbers */
-    jg_diag_free(&d);
-    if (p == NULL)
-        return fail(net, JG_NET_ENOMEM, "out of memory");
-    fill_arrays(net, p);
-    jg_plan_free(p);
+    jg_plan_refill(net->plan);      /* the same layout, new numbers */
+    fill_arrays(net, net->plan);
     return JG_NET_OK;
 }
 

@@ -654,6 +654,54 @@ START_TEST(random_network_matches_oracle)
 }
 END_TEST
 
+/* jg_plan_refill after the model's tensors change gives the arrays a new
+   plan of the changed model has, bit for bit, in both kinds of plan (the
+   tape plan of training and the forward's): random networks with every
+   kind of array (dense weights and biases, Fourier's [B; B], scale's mul
+   and add). */
+START_TEST(plan_refill_matches_a_new_plan)
+{
+    int seed, tape, prec;
+    for (seed = 0; seed < 24; seed++) {
+        net n;
+        jg_diag d = JG_DIAG_INIT;
+        jg_model *m;
+        size_t i, k;
+        make_net(&n, 300 + seed, seed % N_ACTS);
+        m = jg_model_load(n.spec_path, &d);
+        ck_assert_msg(m != NULL, "%s", jg_buf_str(&d.text));
+        for (tape = 0; tape < 2; tape++)
+            for (prec = 0; prec < 2; prec++) {
+                jg_plan *p = jg_plan_make_for(m, prec ? JG_FLOAT : JG_DOUBLE, tape, &d), *q;
+                ck_assert(p != NULL);
+                for (i = 0; i < m->n_layers; i++) {     /* new numbers, in place */
+                    jg_layer *l = &m->layers[i];
+                    const size_t nw = l->kind == JG_FOURIER ? l->n_out / 2 * l->n_in
+                                    : l->kind == JG_SCALE ? l->n_out : l->n_out * l->n_in;
+                    for (k = 0; l->w != NULL && (l->kind == JG_DENSE || l->kind == JG_FOURIER
+                                                 || l->kind == JG_SCALE) && k < nw; k++)
+                        l->w[k] = 0.75 * l->w[k] + 0.125 * (double)(k % 5);
+                    for (k = 0; l->b != NULL && (l->kind == JG_DENSE || l->kind == JG_SCALE) && k < l->n_out; k++)
+                        l->b[k] = -0.5 * l->b[k] + 0.25;
+                }
+                jg_plan_refill(p);
+                q = jg_plan_make_for(m, prec ? JG_FLOAT : JG_DOUBLE, tape, &d);
+                ck_assert(q != NULL && q->n_arrays == p->n_arrays);
+                for (k = 0; k < p->n_arrays; k++) {
+                    ck_assert(p->arrays[k].len == q->arrays[k].len);
+                    ck_assert_msg(memcmp(p->arrays[k].v, q->arrays[k].v, p->arrays[k].len * sizeof(double)) == 0,
+                                  "net %d (tape %d, float %d): array %zu (%s %s) differs after refill", seed, tape,
+                                  prec, k, p->arrays[k].tensor ? p->arrays[k].tensor : "-", p->arrays[k].role);
+                }
+                jg_plan_free(p);
+                jg_plan_free(q);
+            }
+        jg_model_free(m);
+        jg_diag_free(&d);
+    }
+}
+END_TEST
+
 /* Every kernel in one network, emitted in double and float, compiles with
    no warning under gcc, clang, g++ and tcc; so does a graph of every
    format-3 statement (tests/golden/graph.spec: copy, add, mul, offsets). */
@@ -787,6 +835,7 @@ int main(void)
     tcase_add_loop_test(tc, activations_match_definitions, 0, 2 * N_ACTS);
     tcase_add_loop_test(tc, third_derivatives_match_differences, 0, 2 * N_ACTS);
     tcase_add_loop_test(tc, random_network_matches_oracle, 0, tu_case_runs(4 * N_ACTS));
+    tcase_add_test(tc, plan_refill_matches_a_new_plan);
     tcase_add_test(tc, every_kernel_compiles_cleanly);
     tcase_add_loop_test(tc, each_activation_alone_compiles_cleanly, 0, N_ACTS);
     tcase_add_test(tc, linear_network_with_over_compiles_cleanly);
