@@ -5,15 +5,6 @@
 
 #include "mem.h"
 
-/* The kernel called name in ks, or NULL. */
-static jg_kernel_fn kernel(const jg_kernel_set *ks, const char *name)
-{
-    size_t i;
-    for (i = 0; i < JG_N_KERNELS; i++)
-        if (strcmp(ks->k[i].name, name) == 0)
-            return ks->k[i].fn;
-    return NULL;
-}
 
 int jg_exec_init(jg_exec *x, const jg_plan *p, const jg_kernel_set *ks,
                  const void *const *arrays)
@@ -23,21 +14,21 @@ int jg_exec_init(jg_exec *x, const jg_plan *p, const jg_kernel_set *ks,
     x->plan = p;
     x->ks = ks;
     x->arrays = arrays;
-    x->seed = kernel(ks, "seed");
-    x->dense = kernel(ks, "dense");
-    x->store = kernel(ks, "store");
-    x->scale = kernel(ks, "scale");
-    x->copy = kernel(ks, "copy");
-    x->add = kernel(ks, "add");
-    x->mul = kernel(ks, "mul");
-    x->activate = kernel(ks, "activate");
-    x->activate_to = kernel(ks, "activate_to");
+    x->seed = jg_kernel_find(ks, "seed");
+    x->dense = jg_kernel_find(ks, "dense");
+    x->store = jg_kernel_find(ks, "store");
+    x->scale = jg_kernel_find(ks, "scale");
+    x->copy = jg_kernel_find(ks, "copy");
+    x->add = jg_kernel_find(ks, "add");
+    x->mul = jg_kernel_find(ks, "mul");
+    x->activate = jg_kernel_find(ks, "activate");
+    x->activate_to = jg_kernel_find(ks, "activate_to");
     x->act = (jg_kernel_fn *)jg_malloc_n(p->n_steps, sizeof *x->act);
     if (x->act == NULL)
         return -1;
     for (k = 0; k < p->n_steps; k++) {
         x->act[k] = NULL;
-        if (p->steps[k].op == JG_STEP_ACTIVATE && (x->act[k] = kernel(ks, p->steps[k].act->keyword)) == NULL) {
+        if (p->steps[k].op == JG_STEP_ACTIVATE && (x->act[k] = jg_kernel_find(ks, p->steps[k].act->keyword)) == NULL) {
             jg_exec_free(x);
             return -1;
         }

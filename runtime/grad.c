@@ -335,18 +335,15 @@ static int overwritten(const jg_plan *p, size_t k, int b)
     return 0;
 }
 
-/* The engine's copies of the weights from plan `from` (made for its model,
-   the layout of g->p) and the model: the plan's arrays (rounded to float
-   in a float engine) and the rows of W dense_back reads. */
-static void copy_numbers(jg_grad *g, const jg_plan *from)
+/* The engine's copies of the weights from its plan and the model: the
+   plan's arrays rounded to float (in a float engine) and the rows of W
+   dense_back reads. */
+static void copy_numbers(jg_grad *g)
 {
     size_t k, j, i, r;
-    for (k = 0; k < from->n_arrays; k++) {
-        if (from != g->p)
-            memcpy(g->p->arrays[k].v, from->arrays[k].v, from->arrays[k].len * sizeof(double));
-        for (j = 0; g->is_float && j < from->arrays[k].len; j++)
-            ((float *)(void *)g->arrays[k])[j] = (float)from->arrays[k].v[j];
-    }
+    for (k = 0; g->is_float && k < g->p->n_arrays; k++)
+        for (j = 0; j < g->p->arrays[k].len; j++)
+            ((float *)(void *)g->arrays[k])[j] = (float)g->p->arrays[k].v[j];
     for (i = 0; i < g->m->n_layers; i++) {
         const jg_layer *l = &g->m->layers[i];
         const size_t rows = l->kind == JG_FOURIER ? l->n_out / 2 : l->n_out;
@@ -407,18 +404,11 @@ jg_grad *jg_grad_new(const jg_model *m, int is_float, jg_diag *d)
     }
     if (jg_exec_init(&g->x, g->p, jg_kernels_best(is_float), g->arrays) != 0)
         goto oom;
-    for (k = 0; k < JG_N_KERNELS; k++) {
-        if (strcmp(g->x.ks->k[k].name, "dense_back") == 0)
-            g->dense_back = g->x.ks->k[k].fn;
-        if (strcmp(g->x.ks->k[k].name, "activate_back") == 0)
-            g->activate_back = g->x.ks->k[k].fn;
-        if (strcmp(g->x.ks->k[k].name, "tanh_of_a") == 0)
-            g->tanh_of_a = g->x.ks->k[k].fn;
-        if (strcmp(g->x.ks->k[k].name, "tanh3") == 0)
-            g->tanh3 = g->x.ks->k[k].fn;
-        if (strcmp(g->x.ks->k[k].name, "sigmoid3") == 0)
-            g->sigmoid3 = g->x.ks->k[k].fn;
-    }
+    g->dense_back = jg_kernel_find(g->x.ks, "dense_back");
+    g->activate_back = jg_kernel_find(g->x.ks, "activate_back");
+    g->tanh_of_a = jg_kernel_find(g->x.ks, "tanh_of_a");
+    g->tanh3 = jg_kernel_find(g->x.ks, "tanh3");
+    g->sigmoid3 = jg_kernel_find(g->x.ks, "sigmoid3");
     if (g->dense_back == NULL || g->activate_back == NULL || g->tanh_of_a == NULL || g->tanh3 == NULL
         || g->sigmoid3 == NULL)
         goto oom;
@@ -471,7 +461,7 @@ jg_grad *jg_grad_new(const jg_model *m, int is_float, jg_diag *d)
     }
     if (mark_idle(g) != 0)
         goto oom;
-    copy_numbers(g, g->p);
+    copy_numbers(g);
     return g;
 oom:
     jg_diag_error(d, m->spec_path, 0, 0, "out of memory");
@@ -482,7 +472,7 @@ oom:
 int jg_grad_refresh(jg_grad *g)
 {
     jg_plan_refill(g->p);       /* the same layout: new numbers */
-    copy_numbers(g, g->p);
+    copy_numbers(g);
     return 0;
 }
 

@@ -118,3 +118,12 @@ const jg_kernel_set *jg_kernels_best(int is_float)
 #endif
     return best(is_float);
 }
+
+jg_kernel_fn jg_kernel_find(const jg_kernel_set *ks, const char *name)
+{
+    size_t i;
+    for (i = 0; i < JG_N_KERNELS; i++)
+        if (strcmp(ks->k[i].name, name) == 0)
+            return ks->k[i].fn;
+    return NULL;
+}

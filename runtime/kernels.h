@@ -28,4 +28,7 @@ typedef struct jg_kernel_set {
    once. */
 const jg_kernel_set *jg_kernels_best(int is_float);
 
+/* The kernel called name in ks, or NULL. */
+jg_kernel_fn jg_kernel_find(const jg_kernel_set *ks, const char *name);
+
 #endif
