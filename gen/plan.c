@@ -94,12 +94,15 @@ static int add_array(jg_plan *p, size_t layer, const char *tensor, const char *r
 static void fill_panels(jg_plan *p, int a, const double *w, size_t rows, size_t n_out, size_t n_in)
 {
     const size_t ldw = jg_plan_pad(p, n_out), panel = p->panel;
-    size_t p0, k, c, at = 0;
+    double *v = p->arrays[a].v;
+    size_t p0, k, c;
     for (p0 = 0; p0 < ldw; p0 += panel) {
         const size_t pw = ldw - p0 < panel ? ldw - p0 : panel;
-        for (k = 0; k < n_in; k++)
-            for (c = 0; c < pw; c++)
-                p->arrays[a].v[at++] = p0 + c < n_out ? w[(p0 + c) % rows * n_in + k] : 0.0;
+        for (k = 0; k < n_in; k++, v += pw)
+            for (c = 0; c < pw; c++) {
+                const size_t j = p0 + c;    /* W's row; w's is j, or j - rows in [B; B]'s second half */
+                v[c] = j < n_out ? w[(j < rows ? j : j - rows) * n_in + k] : 0.0;
+            }
     }
 }
 

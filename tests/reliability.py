@@ -10,7 +10,9 @@ Each case failed before its fix. Run by meson with PYTHONPATH=BUILD/python.
   a second __init__ of a live Net;
 - out= arrays overlapping x or each other; cotangents and set_tensor
   values of the right size and wrong shape;
-- the exporter's long-double fallback from the build folder.
+- the exporter's long-double fallback from the build folder;
+- what a call's quick paths (cached views of the parameters, the module's
+  tables compared by identity) could miss.
 """
 
 import os
@@ -326,16 +328,65 @@ def oracle_in_process():
         os.environ.update(env)
 
 
+def quick_paths():
+    """Issue 22 point 5: a call reads the parameters through cached numpy
+    views and skips the literals' full comparison while the module's
+    tables are unchanged. What those quick paths could miss is seen:
+    p.data given the same memory in another layout (a square weight
+    transposed) or new memory, a weight of another shape through .data
+    (refused), the module's dtype changed in place (model.double()), an
+    attribute given an equal number again, a submodule added."""
+    torch.manual_seed(5)
+    m = MLP((2, 6, 6, 2)).double()
+    jet = Jet(m, mode="hessian")
+    x = torch.rand(7, 2, dtype=torch.float64)
+
+    def same(what, tol=1e-12):
+        u, du, d2u = jet(x)
+        ru, rdu, rd2u = torch_jets(m, x)
+        err = max(normwise(u.detach(), ru.detach()), normwise(du.detach(), rdu.detach()),
+                  normwise(d2u.detach(), rd2u.detach()))
+        check(err <= tol, "%s: Jet differs from PyTorch by %.3g" % (what, err))
+    same("first call")
+    w = m.linears[1].weight
+    w.data = w.data.t()             # 6 x 6: the same memory, transposed
+    check(w.data_ptr() == m.linears[1].weight.data.t().data_ptr(), "the transposed weight moved")
+    same("a square weight transposed through .data")
+    w.data = torch.randn(6, 6, dtype=torch.float64)
+    same("a weight given new memory through .data")
+    m.linears[0].bias.data = m.linears[0].bias.data.clone() + 1
+    same("a bias given new memory through .data")
+    m.scale = 1.0
+    same("an attribute added")
+    m.scale = float("1.0")
+    same("an attribute given an equal number again")
+    m.extra = nn.Linear(3, 3).double()
+    same("a submodule added that forward() does not call")
+    m.float()
+    x = x.float()
+    same("the module made float32 in place", 1e-5)
+    m.double()
+    x = x.double()
+    same("and float64 again")
+    keep = m.linears[1].weight.data
+    m.linears[1].weight.data = keep[:4]
+    refused(lambda: jet(x), jetgen.Error, ["linears.1.weight", "no longer a parameter of shape [6, 6]"],
+            "a weight of another shape through .data")
+    m.linears[1].weight.data = keep
+    same("the weight's shape given back")
+
+
 DATA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data")
 
 # Jet keeps a forward's tape only where it pays (TAPE_FLOPS_PER_BYTE): these
 # narrow networks compute the forward again in the backward; the cases of
 # training run once more with the tape kept, so that both roads are held.
-for case in (data_writes, containers, inplace_between, threads, overlap_and_shapes, oracle_in_process):
+for case in (data_writes, containers, inplace_between, threads, overlap_and_shapes, oracle_in_process,
+             quick_paths):
     print("==", case.__name__)
     case()
 jetgen.torch.TAPE_FLOPS_PER_BYTE = 0
-for case in (data_writes, containers, inplace_between, threads):
+for case in (data_writes, containers, inplace_between, threads, quick_paths):
     print("== with tapes:", case.__name__)
     case()
 print("%d failures" % len(failures))

@@ -26,9 +26,10 @@ import os
 import numpy as np
 
 try:
-    from ._jetgen import Error, Net as _Net, buffer as _buffer, oracle as _oracle_ext, version as __version__
+    from ._jetgen import Error, Net as _Net, buffer as _buffer, gather as _gather, oracle as _oracle_ext, \
+        version as __version__
 except ImportError as _e:      # the source tree, not built: the exporter still works
-    _Net, _buffer, _oracle_ext, _missing, __version__ = None, None, None, _e, None
+    _Net, _buffer, _gather, _oracle_ext, _missing, __version__ = None, None, None, None, _e, None
 
     class Error(RuntimeError):
         """jetgen's errors, with the library's message."""
@@ -92,6 +93,7 @@ class Net:
         self.weights_path = info["weights_path"] or None
         # {name: shape} of the weights file's tensors: set_tensor checks shapes
         self.tensor_shapes = _tensor_shapes(self.weights_path) if self.weights_path else {}
+        self._n_grad = None     # the gradient array's length, once asked
 
     def __repr__(self):
         return "<jetgen.Net %d -> %d, %s>" % (self.n_in, self.n_out, self.dtype)
@@ -214,15 +216,24 @@ class Net:
                     mode, shapes[k] if k < len(shapes) else "(none)"))
             return a.reshape(size)
 
-        tensors = self._net.tensors()
-        total = sum(c for _, c, _ in tensors)
-        grad = np.empty(total, dtype=np.float64)
+        grad, gx = self._gradient_flat(m, x, cot(gu, 0, n * self.n_out), cot(gdu, 1, n * self.n_out * self.n_in),
+                                       cot(gd2, 2, n * self.n_out * per2) if per2 else None, wrt_x, threads, tape)
+        out = {name: grad[off:off + c] for name, c, off in self._net.tensors()}
+        return (out, gx) if wrt_x else out
+
+    def _gradient_flat(self, m, x, gu, gdu, gd2, wrt_x, threads=None, tape=None):
+        """gradient's numbers as one float64 array in the layout of
+        tensors(), and dL/dx (or None), for mode number m: x and the
+        cotangents (or None) contiguous arrays of the net's dtype whose
+        sizes the C side checks (jetgen.torch's Jet, which shaped them)."""
+        if self._n_grad is None:
+            self._n_grad = sum(c for _, c, _ in self._net.tensors())
+        n = x.shape[0]
+        grad = np.empty(self._n_grad, dtype=np.float64)
         gx = np.empty((n, self.n_in), dtype=self.dtype) if wrt_x else None
         t = threads if threads is not None else self.threads if self.threads is not None else _default_threads()
-        self._net.gradient(m, n, x, cot(gu, 0, n * self.n_out), cot(gdu, 1, n * self.n_out * self.n_in),
-                           cot(gd2, 2, n * self.n_out * per2) if per2 else None, grad, gx, int(t), tape)
-        out = {name: grad[off:off + c] for name, c, off in tensors}
-        return (out, gx) if wrt_x else out
+        self._net.gradient(m, n, x, gu, gdu, gd2, grad, gx, int(t), tape)
+        return grad, gx
 
     def set_tensor(self, name, values):
         """Replaces the numbers of tensor `name` (as in the weights file) in
@@ -245,8 +256,15 @@ class Net:
                 raise ValueError("%s: tensor '%s' has shape %s; the values given have shape %s" % (
                     label[1] if label else self.weights_path, name, shape, values.shape))
             pairs.append((name, values))
+        self._set_tensors(pairs)
+
+    def _set_tensors(self, pairs, segments=None, flat=None):
+        """set_tensors of [(name, values)] pairs (checked) and of
+        [(name, count)] segments whose values lie one after another from
+        the start of flat, a contiguous float64 array (jetgen.torch's Jet:
+        a step's parameters from one copy); all or none are written."""
         try:
-            self._net.set_tensors(pairs)
+            self._net.set_tensors(pairs, segments, flat)
         except Error as e:
             label = getattr(self, "_label", None)        # from_torch's spec, in a folder gone by now
             raise Error(str(e).replace(label[0], label[1]) if label else str(e)) from None

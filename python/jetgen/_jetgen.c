@@ -415,23 +415,39 @@ static PyObject *net_set_tensor(net_object *self, PyObject *args)
     Py_RETURN_NONE;
 }
 
-/* set_tensors(((name, values), ...)): jg_net_set_tensors, all checked
-   before any is written, the arrays made once. */
+/* set_tensors(pairs[, segments, flat]): jg_net_set_tensors of every
+   (name, values) of pairs and every (name, count) of segments, whose
+   values lie one after another from the start of flat (a float64 array: a
+   training step's parameters, copied once), all checked before any is
+   written, the arrays made once. */
 static PyObject *net_set_tensors(net_object *self, PyObject *args)
 {
-    PyObject *seq, *items;
-    Py_ssize_t n, i;
+    PyObject *seq, *segs = Py_None, *flat_o = Py_None, *items = NULL, *parts = NULL;
+    Py_ssize_t n_pairs, n_segs = 0, n, i;
     const char **names = NULL;
     const double **values = NULL;
-    size_t *counts = NULL;
+    size_t *counts = NULL, used = 0;
     PyArrayObject **arrays = NULL;
+    char *flat = NULL;
     PyObject *result = NULL;
     int rc;
-    if (!ready(self) || !PyArg_ParseTuple(args, "O", &seq))
+    if (!ready(self) || !PyArg_ParseTuple(args, "O|OO", &seq, &segs, &flat_o))
         return NULL;
     if ((items = PySequence_Fast(seq, "set_tensors takes a sequence of (name, values) pairs")) == NULL)
         return NULL;
-    n = PySequence_Fast_GET_SIZE(items);
+    if (segs != Py_None) {
+        if ((parts = PySequence_Fast(segs, "set_tensors takes a sequence of (name, count) segments")) == NULL)
+            goto done;
+        n_segs = PySequence_Fast_GET_SIZE(parts);
+        if (!PyArray_Check(flat_o) || PyArray_TYPE((PyArrayObject *)flat_o) != NPY_FLOAT64
+            || !PyArray_IS_C_CONTIGUOUS((PyArrayObject *)flat_o) || !PyArray_ISALIGNED((PyArrayObject *)flat_o)) {
+            PyErr_SetString(PyExc_TypeError, "set_tensors: the segments' values must be a C-contiguous float64 array");
+            goto done;
+        }
+        flat = (char *)PyArray_DATA((PyArrayObject *)flat_o);
+    }
+    n_pairs = PySequence_Fast_GET_SIZE(items);
+    n = n_pairs + n_segs;
     names = (const char **)PyMem_Calloc((size_t)n + 1, sizeof *names);
     values = (const double **)PyMem_Calloc((size_t)n + 1, sizeof *values);
     counts = (size_t *)PyMem_Calloc((size_t)n + 1, sizeof *counts);
@@ -440,7 +456,7 @@ static PyObject *net_set_tensors(net_object *self, PyObject *args)
         PyErr_NoMemory();
         goto done;
     }
-    for (i = 0; i < n; i++) {
+    for (i = 0; i < n_pairs; i++) {
         PyObject *pair = PySequence_Fast_GET_ITEM(items, i), *vo;
         if (!PyTuple_Check(pair) || PyTuple_GET_SIZE(pair) != 2
             || (names[i] = PyUnicode_AsUTF8(PyTuple_GET_ITEM(pair, 0))) == NULL) {
@@ -455,6 +471,24 @@ static PyObject *net_set_tensors(net_object *self, PyObject *args)
         values[i] = (const double *)PyArray_DATA(arrays[i]);
         counts[i] = (size_t)PyArray_SIZE(arrays[i]);
     }
+    for (i = 0; i < n_segs; i++) {
+        PyObject *seg = PySequence_Fast_GET_ITEM(parts, i);
+        Py_ssize_t c;
+        if (!PyTuple_Check(seg) || PyTuple_GET_SIZE(seg) != 2
+            || (names[n_pairs + i] = PyUnicode_AsUTF8(PyTuple_GET_ITEM(seg, 0))) == NULL
+            || (c = PyLong_AsSsize_t(PyTuple_GET_ITEM(seg, 1))) < 0) {
+            if (!PyErr_Occurred())
+                PyErr_SetString(PyExc_TypeError, "set_tensors takes (name, count) segments");
+            goto done;
+        }
+        if ((size_t)c > (size_t)PyArray_SIZE((PyArrayObject *)flat_o) - used) {
+            PyErr_SetString(PyExc_ValueError, "set_tensors: the segments run past the end of their values");
+            goto done;
+        }
+        values[n_pairs + i] = (const double *)(void *)flat + used;
+        counts[n_pairs + i] = (size_t)c;
+        used += (size_t)c;
+    }
     Py_BEGIN_ALLOW_THREADS
     pthread_rwlock_wrlock(&self->lock);
     rc = jg_net_set_tensors(self->net, (size_t)n, names, values, counts);
@@ -467,12 +501,13 @@ static PyObject *net_set_tensors(net_object *self, PyObject *args)
     else
         result = Py_None, Py_INCREF(Py_None);
 done:
-    for (i = 0; arrays != NULL && i < n; i++)
+    for (i = 0; arrays != NULL && i < n_pairs; i++)
         Py_XDECREF(arrays[i]);
     PyMem_Free(names);
     PyMem_Free(values);
     PyMem_Free(counts);
     PyMem_Free(arrays);
+    Py_XDECREF(parts);
     Py_DECREF(items);
     return result;
 }
@@ -876,8 +911,78 @@ done:
     return res;
 }
 
+/* gather(arrays, out, held): the numbers of arrays (C-contiguous float32
+   or float64 arrays: jetgen.torch's views of a module's parameters), one
+   after another, into out (a float64 array of exactly their total), and
+   whether out differs from held (a float64 array as long, bit for bit; or
+   None: True). A training step's snapshot of its parameters, in one call. */
+static PyObject *module_gather(PyObject *unused, PyObject *args)
+{
+    PyObject *seq, *items, *out_o, *held_o;
+    PyArrayObject *out, *held = NULL;
+    Py_ssize_t n, i;
+    size_t at = 0, total;
+    double *to;
+    (void)unused;
+    if (!PyArg_ParseTuple(args, "OOO", &seq, &out_o, &held_o))
+        return NULL;
+    if (!PyArray_Check(out_o) || PyArray_TYPE((PyArrayObject *)out_o) != NPY_FLOAT64
+        || !PyArray_IS_C_CONTIGUOUS((PyArrayObject *)out_o) || !PyArray_ISWRITEABLE((PyArrayObject *)out_o)) {
+        PyErr_SetString(PyExc_TypeError, "gather: out must be a writeable C-contiguous float64 array");
+        return NULL;
+    }
+    out = (PyArrayObject *)out_o;
+    total = (size_t)PyArray_SIZE(out);
+    to = (double *)PyArray_DATA(out);
+    if (held_o != Py_None) {
+        if (!PyArray_Check(held_o) || PyArray_TYPE((PyArrayObject *)held_o) != NPY_FLOAT64
+            || !PyArray_IS_C_CONTIGUOUS((PyArrayObject *)held_o)) {
+            PyErr_SetString(PyExc_TypeError, "gather: held must be a C-contiguous float64 array or None");
+            return NULL;
+        }
+        held = (PyArrayObject *)held_o;
+    }
+    if ((items = PySequence_Fast(seq, "gather takes a sequence of arrays")) == NULL)
+        return NULL;
+    n = PySequence_Fast_GET_SIZE(items);
+    for (i = 0; i < n; i++) {
+        PyObject *a_o = PySequence_Fast_GET_ITEM(items, i);
+        PyArrayObject *a = (PyArrayObject *)a_o;
+        size_t c, k;
+        if (!PyArray_Check(a_o) || (PyArray_TYPE(a) != NPY_FLOAT32 && PyArray_TYPE(a) != NPY_FLOAT64)
+            || !PyArray_IS_C_CONTIGUOUS(a) || !PyArray_ISALIGNED(a)) {
+            PyErr_SetString(PyExc_TypeError, "gather takes C-contiguous float32 or float64 arrays");
+            Py_DECREF(items);
+            return NULL;
+        }
+        c = (size_t)PyArray_SIZE(a);
+        if (c > total - at) {
+            PyErr_SetString(PyExc_ValueError, "gather: the arrays hold more numbers than out");
+            Py_DECREF(items);
+            return NULL;
+        }
+        if (PyArray_TYPE(a) == NPY_FLOAT64)
+            memcpy(to + at, PyArray_DATA(a), c * sizeof *to);
+        else
+            for (k = 0; k < c; k++)
+                to[at + k] = ((const float *)PyArray_DATA(a))[k];
+        at += c;
+    }
+    Py_DECREF(items);
+    if (at != total) {
+        PyErr_SetString(PyExc_ValueError, "gather: the arrays hold fewer numbers than out");
+        return NULL;
+    }
+    if (held != NULL && (size_t)PyArray_SIZE(held) == total
+        && memcmp(PyArray_DATA(held), to, total * sizeof *to) == 0)
+        Py_RETURN_FALSE;
+    Py_RETURN_TRUE;
+}
+
 static PyMethodDef module_methods[] = {
     {"buffer", module_buffer, METH_VARARGS, "buffer(nbytes): a uint8 array over a pooled, reusable buffer"},
+    {"gather", module_gather, METH_VARARGS,
+     "gather(arrays, out, held): arrays' numbers one after another into out (float64); whether they differ from held"},
     {"oracle", module_oracle, METH_VARARGS,
      "oracle(spec, x): (u, du, d2u) in long double, rounded: verify's reference"},
     {NULL, NULL, 0, NULL}
@@ -926,7 +1031,8 @@ static PyMethodDef net_methods[] = {
      "run(mode, n, x, u, du, d2, threads, keep_tape=False): into the arrays; with keep_tape, the forward's tape"},
     {"set_tensor", (PyCFunction)net_set_tensor, METH_VARARGS, "set_tensor(name, values): in place"},
     {"set_tensors", (PyCFunction)net_set_tensors, METH_VARARGS,
-     "set_tensors(((name, values), ...)): in place, all checked first, the arrays made once"},
+     "set_tensors(((name, values), ...)[, ((name, count), ...), flat]): in place, all checked first, the arrays "
+     "made once; the segments' values one after another in flat"},
     {"info", (PyCFunction)net_info, METH_NOARGS, "sizes, names and the rest, as a dict"},
     {"gradient", (PyCFunction)net_gradient, METH_VARARGS,
      "gradient(mode, n, x, gu, gdu, gd2, grad, gx, threads, tape=None): of sum(gu u + gdu du + gd2 d2)"},

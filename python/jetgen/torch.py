@@ -49,6 +49,7 @@ gradients summed over tiles in float64); anything else in float64
 (float32 points of a float64 module: results rounded once to float32).
 """
 
+import math
 import threading
 from collections.abc import Mapping
 
@@ -56,7 +57,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from . import Error, _from_torch
+from . import _MODES, Error, _from_torch, _gather
 
 _OUTPUTS = {"eval": 1, "jacobian": 2, "hessian": 3, "hessian_diag": 3, "laplacian": 3}
 
@@ -119,9 +120,20 @@ class Jet:
         self.params = [(name, params[name]) for name in read if name in params]
         self.params += [(name, params[name]) for name in sorted(via - self._direct)]
         self._shapes = dict(self.net.tensor_shapes)
-        self._offsets = self.net.tensors()      # (name, count, offset) in the gradient array
+        self._code = _MODES[mode]
+        # the tensors read directly are self.params[:len(self._direct)]: a
+        # snapshot holds them one after another from its start (written to
+        # the network by one call), and their gradients are slices of the
+        # gradient array: (start, end, shape) a parameter, None for the others
+        self._segments = tuple((name, p.numel()) for name, p in self.params[:len(self._direct)])
+        at = {name: off for name, _, off in self.net.tensors()}
+        self._grad_at = [(at[name], at[name] + p.numel(), tuple(p.shape)) if name in self._direct else None
+                         for name, p in self.params]
         self._loaded = {net: None for net in self._nets}  # the float64 parameter values each network holds now
         self._layout = None     # where each parameter sits in a snapshot
+        self._param_shapes = {name: tuple(p.shape) for name, p in self.params}
+        self._n_values = 0      # and the snapshot's length
+        self._key = self._kind = self._all32 = self._arrays = None      # _views_of
         self._lock = threading.RLock()
         # what the export took as constants (frozen parameters, buffers, tensor
         # attributes), compared by content at every call: a write through
@@ -134,6 +146,9 @@ class Jet:
         # (numbers, numpy arrays, lists, dicts, plain objects): a change is
         # checked by tracing forward() again
         self._literals = _literals(module)
+        # a quick test that the module's tables (its literals, submodules and
+        # parameters) hold what they held at the last call, made at the first
+        self._quick = None
 
     def _current(self):
         """The module's parameters as they are now: a layer replaced by one
@@ -146,10 +161,11 @@ class Jet:
                                 "when the Jet was made; make a new Jet" % (name, list(p.shape)))
                 self.params[k] = (name, now)
 
-    def _check(self):
+    def _check(self, quick=False):
         """Refuses a module that no longer computes the exported network:
         training mode where jetgen computes evaluation mode, a constant
-        changed, a literal whose change changes the network."""
+        changed, a literal whose change changes the network (not compared
+        when quick: self._quick held, under the same hold of the lock)."""
         for path, where, what in self.net.train_modes:
             m = self.module.get_submodule(path) if path else self.module
             if m.training:
@@ -164,6 +180,8 @@ class Jet:
                 raise Error("jetgen.torch.Jet: %s, which the export took as a constant, has changed%s since "
                             "the Jet was made; make a new Jet" % (
                                 path, " (it now requires grad)" if getattr(t, "requires_grad", False) else ""))
+        if quick:
+            return
         literals = _literals(self.module)
         if literals != self._literals:
             from .export import retranslate
@@ -177,61 +195,98 @@ class Jet:
                             "Jet was made (%s), and with them what forward() computes; make a new Jet"
                             % ", ".join(_said(k, self._literals.get(k), literals.get(k)) for k in said[:5]))
             self._literals = literals
+        self._quick = _Quick(self.module, self._literals)
 
-    def _snapshot(self):
+    def _views_of(self, ps):
+        """Sets self._kind (the parameters' (dtype, device) where they share
+        one, else None), self._all32 (whether all are float32) and
+        self._arrays (numpy views of them where all are contiguous float32
+        or float64 tensors on the CPU, else None) for the parameters ps,
+        when they are not those of the last call: same data pointers,
+        shapes, strides and dtypes (self._key). The views stay right while
+        the key holds: they keep the memory they view alive, so no other
+        tensor can be given its address."""
+        key = [(p.data_ptr(), p.shape, p.stride(), p.dtype) for p in ps]
+        if key == self._key:
+            return
+        for (name, _), p in zip(self.params, ps):      # p.data = a tensor of another shape
+            if tuple(p.shape) != self._param_shapes[name]:
+                raise Error("jetgen.torch.Jet: the module's %s is no longer a parameter of shape %s, as it was "
+                            "when the Jet was made; make a new Jet" % (name, list(self._param_shapes[name])))
+        kinds = set((p.dtype, p.device) for p in ps)
+        self._kind = next(iter(kinds)) if len(kinds) == 1 else None
+        self._all32 = all(dtype == torch.float32 for dtype, _ in kinds)
+        self._arrays = [p.detach().numpy() for p in ps] if all(
+            p.device.type == "cpu" and p.dtype in _NUMPY and p.is_contiguous() for p in ps) else None
+        self._key = key
+
+    def _snapshot(self, kind, arrays=None, held=None):
         """{name: a float64 copy of the parameter on the CPU}: the numbers
         this call computes with, whatever is written to the module later.
         One flat copy of all of them (_Values: a tensor a name on demand),
-        made by one call where the parameters share a dtype and device."""
+        made by one call: from arrays (self._arrays) where there are some,
+        which gives held back when it holds the same numbers; else by
+        torch, where the parameters share a dtype and device (kind: that
+        (dtype, device), or None)."""
         ps = [p for _, p in self.params]
-        with torch.no_grad():
-            if ps and all(p.dtype == ps[0].dtype and p.device == ps[0].device for p in ps):
-                flat = _flatten(ps).to(device="cpu", dtype=torch.float64)
-            else:
-                flat = torch.cat([p.reshape(-1).to(device="cpu", dtype=torch.float64) for p in ps]) if ps \
-                    else torch.zeros(0, dtype=torch.float64)
-            if ps and flat.data_ptr() in [p.data_ptr() for p in ps]:
-                flat = flat.clone()         # a flattening of one tensor may give it back
         if self._layout is None or len(self._layout) != len(ps):
             layout, off = {}, 0
             for (name, p) in self.params:
                 layout[name] = (off, p.numel(), tuple(p.shape))
                 off += p.numel()
             self._layout = layout
-        return _Values(flat, self._layout)
-
-    def _net_for(self, x, params):
-        """The network a call computes with: the float32 twin for float32
-        points and parameters, else the float64 network."""
-        if x.dtype == torch.float32 and len(self._nets) > 1 and all(p.dtype == torch.float32 for p in params):
-            return self._nets[1]
-        return self.net
+            self._n_values = off
+        if arrays is not None:
+            flat = np.empty(self._n_values)
+            if not _gather(arrays, flat, None if held is None else held.flat.numpy()):
+                return held
+            return _Values(torch.from_numpy(flat), self._layout, kind, was=held)
+        with torch.no_grad():
+            flat = None
+            if len(ps) > 1:
+                try:            # one call (across dtypes: a type that holds them all)
+                    flat = _flatten(ps).to(device="cpu", dtype=torch.float64)
+                except RuntimeError:        # on several devices
+                    flat = None
+            if flat is None:
+                flat = torch.cat([p.reshape(-1).to(device="cpu", dtype=torch.float64) for p in ps]) if ps \
+                    else torch.zeros(0, dtype=torch.float64)
+            if len(ps) == 1 and flat.data_ptr() == ps[0].data_ptr():
+                flat = flat.clone()         # a flattening of one tensor may give it back
+        return _Values(flat, self._layout, kind)
 
     def _load(self, values, net):
         """Puts the parameter values into net where they differ from what it
         holds (compared by content), and recomputes the tensors derived from
         the changed ones. Under self._lock."""
         held, self._loaded[net] = self._loaded[net], None      # unknown until every tensor is written
-        if held is not None and held.flat.shape == values.flat.shape and torch.equal(held.flat, values.flat):
+        if held is values or held is not None and values.was is not held \
+                and held.flat.shape == values.flat.shape and torch.equal(held.flat, values.flat):
             self._loaded[net] = values      # the numbers it holds: nothing to write
             return
-        # every tensor read directly is written (one call; comparing each
-        # costs more than writing it); the derived ones where a source changed
-        new = {name: (values.numpy(name).reshape(self._shapes[name]), name) for name in values
-               if name in self._direct}     # {tensor: (values, what)}
-        changed = set(values) if held is None or held.layout is not values.layout or not self._derived \
-            else set(name for name in values if not held.same(values, name))
-        if changed and self._derived:
+        # every tensor read directly is written (one call from the snapshot's
+        # array; comparing each costs more than writing it); the derived
+        # ones where a source changed
+        new = {}        # {derived tensor: (values, what)}
+        if self._derived:
+            changed = set(values) if held is None or held.layout is not values.layout \
+                else set(name for name in values if not held.same(values, name))
             with torch.no_grad():
                 for t, sources, fn, shape, _ in self._derived:
                     if changed.intersection(sources):
                         new[t] = (fn(values).cpu().numpy().reshape(self._shapes[t]),
                                   "computed from " + ", ".join(sources))
-        if new:
+        if new or self._segments:
+            flat = values.flat.numpy()
             try:
-                net.set_tensors({t: v for t, (v, _) in new.items()})
+                net._set_tensors([(t, v) for t, (v, _) in new.items()], self._segments, flat)
             except Error as e:
-                bad = [what for v, what in new.values() if not np.isfinite(v).all()]
+                bad, at = [], 0
+                for name, count in self._segments:
+                    if not np.isfinite(flat[at:at + count]).all():
+                        bad.append(name)
+                    at += count
+                bad += [what for v, what in new.values() if not np.isfinite(v).all()]
                 if not bad:
                     raise
                 raise Error("jetgen.torch.Jet: the module's parameters hold a number that is not finite (%s: %s); "
@@ -269,29 +324,36 @@ class Jet:
                         k, tuple(v.shape), "" if w is None else ", %d" % w))
                 parts.append(v.reshape(-1, 1) if w is None else v)
             x = torch.cat(parts, dim=1)
-        with self._lock:
-            self._current()
+        with self._lock:       # (reentrant: the forward takes it again)
+            quick = self._quick is not None and self._quick.holds()
+            if not quick:
+                self._current()
             params = [p for _, p in self.params]
-        # a forward that a backward may follow keeps its tape (one forward a
-        # step: the backward reads it instead of computing the forward
-        # again) when the tape is small enough to stay in the caches (a
-        # larger one costs more memory traffic than the forward it saves)
-        # and the forward it saves is dear enough (TAPE_FLOPS_PER_BYTE)
-        n = x.shape[0]
-        taped = torch.is_grad_enabled() and (x.requires_grad or any(p.requires_grad for p in params)) \
-            and self._net_for(x, params) is self.net and self._tape_pays \
-            and self.net.tape_bytes(self.mode, n) <= TAPE_BYTES
-        out = _JetFunction.apply(self, taped, x, *params)
+            self._views_of(params)
+            # a float32 module on float32 points: the float32 twin
+            net = self._nets[1] if len(self._nets) > 1 and x.dtype == torch.float32 and self._all32 else self.net
+            # a forward that a backward may follow keeps its tape (one forward
+            # a step: the backward reads it instead of computing the forward
+            # again) when the tape is small enough to stay in the caches (a
+            # larger one costs more memory traffic than the forward it saves)
+            # and the forward it saves is dear enough (TAPE_FLOPS_PER_BYTE)
+            taped = net is self.net and self._tape_pays and torch.is_grad_enabled() \
+                and (x.requires_grad or any(p.requires_grad for p in params)) \
+                and self.net.tape_bytes(self.mode, x.shape[0]) <= TAPE_BYTES
+            out = _JetFunction.apply(self, (net, taped, quick, self._kind, self._arrays, len(xs) > 1), x, *params)
         return out[0] if len(out) == 1 else out
 
 
 class _Values(Mapping):
     """{name: tensor} of a call's parameter values: one flat float64 copy
     (.flat, compared at once), a name's tensor a view of it made when
-    asked (layout: {name: (offset, numbers, shape)})."""
+    asked (layout: {name: (offset, numbers, shape)}), and the parameters'
+    (dtype, device) where they share one (.kind)."""
 
-    def __init__(self, flat, layout):
+    def __init__(self, flat, layout, kind=None, was=None):
         self.flat, self.layout, self._views = flat, layout, {}
+        self.kind = kind        # the parameters' (dtype, device) where they share one
+        self.was = was          # a snapshot these numbers are known to differ from
 
     def __getitem__(self, name):
         v = self._views.get(name)
@@ -305,10 +367,6 @@ class _Values(Mapping):
 
     def __len__(self):
         return len(self.layout)
-
-    def numpy(self, name):
-        off, n, _ = self.layout[name]
-        return self.flat.numpy()[off:off + n]
 
     def same(self, other, name):
         off, n, _ = self.layout[name]
@@ -357,6 +415,8 @@ def _same(t, was):
 
 
 _MODULE_KEYS = frozenset(vars(nn.Module()))
+_NUMPY = {torch.float32: np.float32, torch.float64: np.float64}
+_SCALARS = frozenset((bool, int, float, complex, str, bytes, type(None)))
 
 
 def _literals(module):
@@ -369,13 +429,46 @@ def _literals(module):
     are not the user's."""
     out = {}
     for name, sub in _modules_of(module, "", [], set()):
-        for k, v in vars(sub).items():
-            if k in _MODULE_KEYS or k.startswith("_tensor_constant"):
+        d = vars(sub)
+        for k in d.keys() - _MODULE_KEYS:
+            if k.startswith("_tensor_constant"):
                 continue
-            f = _fingerprint(v, 0, set())
+            v = d[k]
+            f = (type(v).__name__, v) if type(v) in _SCALARS else _fingerprint(v, 0, set())
             if f is not None:
                 out[name + "." + k if name else k] = f
     return out
+
+
+class _Quick:
+    """A quick test that a module's submodules, parameters and literals
+    (_literals) are what they were at the last call: every module's
+    __dict__, _modules and _parameters hold the same number of entries,
+    each entry (but nn.Module's own) the same object (identity: numbers and
+    strings are immutable), and the values that can change in place
+    (arrays, lists, dicts, plain objects) the same fingerprint. When it
+    fails, Jet looks for the parameters again and compares the literals in
+    full."""
+
+    def __init__(self, module, literals):
+        self.sizes, self.same, self.inside = [], [], []
+        for name, sub in _modules_of(module, "", [], set()):
+            d = vars(sub)
+            self.sizes.append((d, len(d)))
+            for table in (d.get("_modules"), d.get("_parameters")):
+                if table is not None:
+                    self.sizes.append((table, len(table)))
+                    self.same.extend((table, k, v) for k, v in table.items())
+            for k in d.keys() - _MODULE_KEYS:
+                v = d[k]
+                self.same.append((d, k, v))
+                path = name + "." + k if name else k
+                if type(v) not in _SCALARS and path in literals:
+                    self.inside.append((v, literals[path]))
+
+    def holds(self):
+        return all(len(d) == n for d, n in self.sizes) and all(d.get(k) is v for d, k, v in self.same) \
+            and all(_fingerprint(v, 0, set()) == f for v, f in self.inside)
 
 
 def _modules_of(module, prefix, out, seen):
@@ -470,14 +563,18 @@ class _JetFunction(torch.autograd.Function):
     numbers, whatever the module holds by then."""
 
     @staticmethod
-    def forward(ctx, jet, taped, x, *params):
-        net = jet._net_for(x, params)
-        xs = x.detach().to(device="cpu", dtype=torch.float32 if net.dtype == np.float32 else torch.float64,
-                           copy=True).numpy()
+    def forward(ctx, jet, how, x, *params):
+        # how: the network, whether to keep a tape, whether jet() found the
+        # module's tables unchanged, the parameters' (dtype, device) and numpy
+        # views (or None), and whether x is jet()'s own (the inputs side by
+        # side: no copy needed)
+        net, taped, quick, kind, arrays, own = how
+        real = torch.float32 if net.dtype == np.float32 else torch.float64
+        xs = x.detach().to(device="cpu", dtype=real, copy=not own).numpy()
         tape = None
         with jet._lock:
-            jet._check()
-            values = jet._snapshot()
+            jet._check(quick)
+            values = jet._snapshot(kind, arrays, jet._loaded[net])
             jet._load(values, net)
             if taped:
                 res, tape = net.taped(jet.mode, xs)
@@ -493,6 +590,8 @@ class _JetFunction(torch.autograd.Function):
         ctx.tape = tape
         ctx.dtype = x.dtype
         ctx.device = x.device
+        if x.dtype == real and x.device.type == "cpu":
+            return tuple(torch.from_numpy(r) for r in res)
         return tuple(torch.from_numpy(r).to(dtype=x.dtype, device=x.device) for r in res)
 
     @staticmethod
@@ -512,7 +611,8 @@ class _JetFunction(torch.autograd.Function):
     def gradients(ctx, grads):
         jet, net = ctx.jet, ctx.net
         real = torch.float32 if net.dtype == np.float32 else torch.float64
-        cot = [None if g is None else g.detach().to(real).cpu().numpy() for g in grads]
+        cot = [None if g is None else np.ascontiguousarray(g.detach().to(device="cpu", dtype=real).numpy())
+               for g in grads]
         while len(cot) < 3:
             cot.append(None)
         want_x = ctx.needs_input_grad[2]
@@ -522,31 +622,37 @@ class _JetFunction(torch.autograd.Function):
             got = None
             if ctx.tape is not None:
                 try:
-                    got = net.gradient(jet.mode, ctx.xs, gu=cot[0], gdu=cot[1], gd2=cot[2], wrt_x=want_x,
-                                       tape=ctx.tape)
+                    got = net._gradient_flat(jet._code, ctx.xs, cot[0], cot[1], cot[2], want_x, tape=ctx.tape)
                 except Error:   # set_tensor came between (other weights, then these again): no tape
                     got = None
             if got is None:
-                got = net.gradient(jet.mode, ctx.xs, gu=cot[0], gdu=cot[1], gd2=cot[2], wrt_x=want_x)
-        gp, gx = got if want_x else (got, None)
+                got = net._gradient_flat(jet._code, ctx.xs, cot[0], cot[1], cot[2], want_x)
+        gflat, gx = got
         out = [None, None, None if gx is None else torch.from_numpy(gx).to(dtype=ctx.dtype, device=ctx.device)]
-        # the gradients are views of one fresh float64 array: converted to
-        # the parameters' dtype at once where they share one
-        some = next(iter(gp.values()), None)
-        flat = torch.from_numpy(some.base if some is not None and some.base is not None else np.zeros(0))
-        kinds = set((p.dtype, p.device) for _, p in jet.params)
-        if len(kinds) == 1:
-            flat = flat.to(*kinds.pop()[::-1])
-        at = {name: off for name, _, off in jet._offsets}
-        grads = {name: flat[at[name]:at[name] + p.numel()].view(p.shape)
-                 for name, p in jet.params if name in jet._direct}
-        wanted = set(name for (name, _), need in zip(jet.params, ctx.needs_input_grad[3:]) if need)
-        derived = [d for d in jet._derived if wanted.intersection(d[1])]
+        # the gradients are slices of one fresh float64 array: converted to
+        # the parameters' dtype at once where they share one (on the CPU,
+        # in numpy: a tensor a parameter made by from_numpy is the quickest)
+        kind = ctx.values.kind
+        arr = flat = None
+        if kind is not None and kind[0] in _NUMPY and kind[1].type == "cpu":
+            arr = gflat.astype(_NUMPY[kind[0]], copy=False)
+        else:
+            flat = torch.from_numpy(gflat)
+            if kind is not None:
+                flat = flat.to(dtype=kind[0], device=kind[1])
+        grads = {}
+        if jet._derived:
+            wanted = set(name for (name, _), need in zip(jet.params, ctx.needs_input_grad[3:]) if need)
+            derived = [d for d in jet._derived if wanted.intersection(d[1])]
+        else:
+            derived = None
         if derived:         # the chain rule through the tensors derived from parameters, by autograd
+            where = {name: off for name, _, off in net.tensors()}
             with torch.enable_grad():
                 values = {name: ctx.values[name].detach().requires_grad_(p.requires_grad)
                           for name, p in jet.params}
-                made = [(d[2](values), torch.from_numpy(np.array(gp[d[0]])).reshape(d[3])) for d in derived]
+                made = [(d[2](values), torch.from_numpy(gflat[where[d[0]]:where[d[0]] + math.prod(d[3])])
+                         .reshape(d[3])) for d in derived]
                 made = [(v, g) for v, g in made if v.requires_grad]
                 leaves = [(name, values[name]) for name in sorted(wanted) if values[name].requires_grad]
                 if made and leaves:
@@ -554,12 +660,19 @@ class _JetFunction(torch.autograd.Function):
                                                [g for _, g in made], allow_unused=True)
                     for (name, _), g in zip(leaves, back):
                         if g is not None:
-                            grads[name] = grads[name] + g if name in grads else g
-        for (name, p), need in zip(jet.params, ctx.needs_input_grad[3:]):
+                            grads[name] = g
+        for (name, p), need, at in zip(jet.params, ctx.needs_input_grad[3:], jet._grad_at):
             if not need:
                 out.append(None)
                 continue
-            g = grads.get(name)
-            g = torch.zeros(p.shape, dtype=torch.float64) if g is None else g.detach()
-            out.append(g.to(dtype=p.dtype, device=p.device))
+            g = None if at is None else flat[at[0]:at[1]].view(at[2]) if arr is None \
+                else torch.from_numpy(arr[at[0]:at[1]].reshape(at[2]))
+            extra = grads.get(name)
+            if extra is not None:
+                g = extra + g.to(dtype=extra.dtype, device=extra.device) if g is not None else extra
+            if g is None:
+                g = torch.zeros(p.shape, dtype=p.dtype, device=p.device)
+            elif kind is None or extra is not None:
+                g = g.to(dtype=p.dtype, device=p.device)
+            out.append(g)
         return tuple(out)
