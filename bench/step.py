@@ -15,8 +15,10 @@ route users write, side by side in one run (issue 22's three networks).
 each at N = 1,000 and 10,000 points, in float64 and float32 (the module
 and points in that dtype; Jet computes float32 in float32), one
 thread, loss = mean(r^2), backward() to every parameter, then an SGD
-step (lr 1e-6: every weight changes, so Jet writes the new weights into
-its network at every step, as in training). Before the timed steps, at
+step (lr 1e-3: weights change at every step, in float32 too, so Jet
+writes the new weights into its network at every step, as in training;
+at lr 1e-6 no float32 weight of the Burgers network changed, and Jet's
+write was skipped). Before the timed steps, at
 the same weights, Jet's parameter gradients are compared with the users'
 route's (normwise per tensor; float64: at most 1e-10).
 
@@ -30,7 +32,9 @@ method's ratio: the users' step over the floor plus what every method
 pays besides the network (the loss from u, du, d2 and its backward to
 them, the SGD step), timed in the same rounds. After the steps, jetgen's
 two C calls alone (the forward jets, the gradient) with their floors'
-fractions. Each method runs once to warm up, then the methods take turns for
+fractions; and Jet's own cost a step (its Python: the parameters' sync, the
+checks, the arrays; timed around jetgen's C calls) beside the step.
+Each method runs once to warm up, then the methods take turns for
 REPEAT rounds; medians. Run alone, from bench/step.sh: the machine is
 shared.
 """
@@ -39,12 +43,13 @@ import math
 import os
 import platform
 import sys
+import time
 
 import numpy as np
 import torch
 from torch import nn
 
-from jetgen.torch import Jet
+from jetgen.torch import Jet, _JetFunction
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from train import fma_peak, median_times  # noqa: E402
@@ -165,7 +170,7 @@ def main():
           % (model_name, isa, platform.python_version(), peak))
     print("%-10s %-8s %6s  %12s %12s %6s  %10s %7s %7s %6s  %s" % (
         "network", "dtype", "N", "users us/pt", "Jet us/pt", "ratio", "floor", "users", "Jet", "bound", "grads"))
-    alone = []
+    alone, own = [], []
     for name, widths, jet_args, channels in CASES:
         for dtype in (torch.float64, torch.float32):
             torch.manual_seed(0)
@@ -185,7 +190,7 @@ def main():
                 model.zero_grad()
                 mine(jet, *args).backward()
                 g_jet = grads(model)
-                opt = torch.optim.SGD(model.parameters(), lr=1e-6)
+                opt = torch.optim.SGD(model.parameters(), lr=1e-3)
 
                 def by_user():
                     model.zero_grad()
@@ -211,6 +216,7 @@ def main():
                 fpeak = peak * (2 if dtype == torch.float32 else 1)
                 floor = 2.0 * floor_fmas(widths, channels) / (fpeak * 1e9)     # seconds a point
                 alone.append(c_calls(jet, name, widths, channels, dtype, N, fpeak))
+                own.append((name, str(dtype).replace("torch.", ""), N) + own_cost(jet, by_jet) + (t_jet * 1e6,))
                 ok = err <= 1e-10 if dtype == torch.float64 else True
                 print("%-10s %-8s %6d  %12.2f %12.2f %5.2fx  %8.2f us %6.1f%% %6.1f%% %5.1fx  %.1e%s" % (
                     name, str(dtype).replace("torch.", ""), N, t_user / N * 1e6, t_jet / N * 1e6,
@@ -223,6 +229,56 @@ def main():
     print("%-10s %-8s %6s  %14s %14s" % ("network", "dtype", "N", "forward", "gradient"))
     for row in alone:
         print("%-10s %-8s %6d  %6.2f (%4.1f%%)  %6.2f (%4.1f%%)" % row, flush=True)
+    print("\nJet's own cost a step (its Python in jet() and in backward besides jetgen's C calls: the parameters' "
+          "sync, the checks, the arrays; medians of %d steps), against the step of the table above:" % OWN_STEPS)
+    print("%-10s %-8s %6s  %10s %10s %10s %8s" % ("network", "dtype", "N", "forward", "backward", "step", "share"))
+    for name, dtype, N, f, b, step in own:
+        print("%-10s %-8s %6d  %7.1f us %7.1f us %7.0f us %7.1f%%" % (name, dtype, N, f, b, step,
+                                                                   100 * (f + b) / step), flush=True)
+
+
+OWN_STEPS = 41
+
+
+def own_cost(jet, step):
+    """(forward, backward) us of Jet's own cost a step: the time in jet()
+    and in its autograd backward besides the C calls (net._run,
+    net._gradient_flat), by wrappers around them (each costs well under
+    a microsecond); medians of OWN_STEPS steps."""
+    t = {"jet": 0.0, "backward": 0.0, "run": 0.0, "gradient": 0.0}
+    undo = []
+
+    def timed(obj, attr, key, static=False):
+        f = getattr(obj, attr)
+
+        def g(*a, **k):
+            t0 = time.perf_counter()
+            try:
+                return f(*a, **k)
+            finally:
+                t[key] += time.perf_counter() - t0
+        undo.append((obj, attr, obj.__dict__[attr] if static else None))
+        setattr(obj, attr, staticmethod(g) if static else g)
+    for net in jet._nets:
+        timed(net, "_run", "run")
+        timed(net, "_gradient_flat", "gradient")
+    timed(jet, "jet", "jet")
+    timed(_JetFunction, "backward", "backward", static=True)
+    fwd, back = [], []
+    try:
+        for _ in range(OWN_STEPS):
+            for k in t:
+                t[k] = 0.0
+            step()
+            fwd.append(t["jet"] - t["run"])
+            back.append(t["backward"] - t["gradient"])
+    finally:
+        for obj, attr, was in undo:
+            if was is None:
+                delattr(obj, attr)
+            else:
+                setattr(obj, attr, was)
+    return float(np.median(fwd)) * 1e6, float(np.median(back)) * 1e6
 
 
 def c_calls(jet, name, widths, channels, dtype, N, fpeak):

@@ -34,6 +34,14 @@ typedef void (*eval_fn)(size_t n, const void *x, void *u, void *work);
 typedef void (*jacobian_fn)(size_t n, const void *x, void *u, void *du, void *work);
 typedef void (*second_fn)(size_t n, const void *x, void *u, void *du, void *d2, void *work);
 
+/* A tensor a layer reads, by its name in the weights file: the handle's
+   index of them, sorted by name (then layer), for jg_net_set_tensors. */
+typedef struct named_tensor {
+    const char *name;           /* into the handle's names block */
+    size_t layer;
+    int which;                  /* 0: the layer's w, 1: its b */
+} named_tensor;
+
 struct jg_net {
     jg_buf msg;                 /* the last message */
     jg_buf warnings;            /* the load's */
@@ -48,6 +56,9 @@ struct jg_net {
     work_fn fn[JG_N_MODES];     /* JG_NET_JIT */
     jg_grad *grad;              /* the reverse sweep, made at its first use (owned) */
     unsigned long generation;   /* counts jg_net_set_tensor's changes: a tape's weights */
+    named_tensor *named;        /* every (tensor, layer) a layer reads, sorted by name (owned) */
+    size_t n_named;
+    char *names;                /* their names (owned) */
     pthread_mutex_t grad_lock;  /* guards making it */
 };
 
@@ -68,6 +79,11 @@ static void release(jg_net *net)
     net->grad = NULL;
     jg_free(net->arrays);
     jg_free(net->block);
+    jg_free(net->named);
+    jg_free(net->names);
+    net->named = NULL;
+    net->names = NULL;
+    net->n_named = 0;
     jg_plan_free(net->plan);
     jg_model_free(net->model);
     net->syms = NULL;
@@ -189,6 +205,86 @@ done:
 }
 #endif
 
+/* The name of tensor `which` (0, 1) that layer l reads, as
+   jg_net_set_tensor takes it, into out (or only its length, out NULL):
+   a dense layer's "<tensor>.weight" and "<tensor>.bias", a Fourier or
+   matmul layer's tensor, a scale's tensor and tensor2. 0: none. */
+static size_t slot_name(const jg_layer *l, int which, char *out)
+{
+    const char *base = NULL, *tail = "";
+    size_t n;
+    if (l->kind == JG_DENSE && l->tensor != NULL && (which == 0 || l->b != NULL)) {
+        base = l->tensor;
+        tail = which == 0 ? ".weight" : ".bias";
+    } else if ((l->kind == JG_FOURIER || l->kind == JG_MATMUL) && which == 0) {
+        base = l->tensor;
+    } else if (l->kind == JG_SCALE) {
+        base = which == 0 ? l->tensor : l->tensor2;
+    }
+    if (base == NULL)
+        return 0;
+    n = strlen(base) + strlen(tail);
+    if (out != NULL) {
+        strcpy(out, base);
+        strcat(out, tail);
+    }
+    return n + 1;
+}
+
+static int named_order(const void *a, const void *b)
+{
+    const named_tensor *x = (const named_tensor *)a, *y = (const named_tensor *)b;
+    const int c = strcmp(x->name, y->name);
+    return c != 0 ? c : x->layer < y->layer ? -1 : x->layer > y->layer;
+}
+
+/* The handle's index of the tensors its layers read (net->named): 0, or
+   -1 out of memory. */
+static int index_tensors(jg_net *net)
+{
+    const jg_model *m = net->model;
+    size_t k, bytes = 0, at = 0, n = 0;
+    int which;
+    for (k = 0; k < m->n_layers; k++)
+        for (which = 0; which < 2; which++) {
+            const size_t len = slot_name(&m->layers[k], which, NULL);
+            n += len > 0;
+            bytes += len;
+        }
+    net->named = (named_tensor *)jg_malloc((n > 0 ? n : 1) * sizeof *net->named);
+    net->names = (char *)jg_malloc(bytes > 0 ? bytes : 1);
+    if (net->named == NULL || net->names == NULL)
+        return -1;
+    for (k = 0; k < m->n_layers; k++)
+        for (which = 0; which < 2; which++) {
+            const size_t len = slot_name(&m->layers[k], which, net->names + at);
+            if (len == 0)
+                continue;
+            net->named[net->n_named].name = net->names + at;
+            net->named[net->n_named].layer = k;
+            net->named[net->n_named].which = which;
+            net->n_named++;
+            at += len;
+        }
+    qsort(net->named, net->n_named, sizeof *net->named, named_order);
+    return 0;
+}
+
+/* The first entry of net->named for tensor, or net->n_named: a binary
+   search (the entries of one name are adjacent). */
+static size_t find_named(const jg_net *net, const char *tensor)
+{
+    size_t lo = 0, hi = net->n_named;
+    while (lo < hi) {
+        const size_t mid = lo + (hi - lo) / 2;
+        if (strcmp(net->named[mid].name, tensor) < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < net->n_named && strcmp(net->named[lo].name, tensor) == 0 ? lo : net->n_named;
+}
+
 int jg_net_open(const char *spec_path, const jg_net_options *options, jg_net **out)
 {
     jg_net *net;
@@ -228,7 +324,7 @@ int jg_net_open(const char *spec_path, const jg_net_options *options, jg_net **o
     jg_diag_free(&d);          /* empty again, for the warnings */
     jg_model_warn(net->model, &d);
     net->warnings = d.text;     /* the handle owns them now */
-    if (net->warnings.failed || make_arrays(net) != 0)
+    if (net->warnings.failed || make_arrays(net) != 0 || index_tensors(net) != 0)
         rc = fail(net, JG_NET_ENOMEM, "out of memory");
     else if (net->backend == JG_NET_EXECUTOR) {
         if (jg_exec_init(&net->exec, net->plan, jg_kernels_best(precision == JG_NET_FLOAT),
@@ -490,30 +586,6 @@ int jg_net_run_parallel(jg_net *net, int mode, int threads, size_t n, const doub
     return rc;
 }
 
-/* Whether layer l reads tensor, and which of its arrays: 0 weight (or B,
-   a matmul's matrix, scale's mul), 1 bias (or scale's add); -1 when not.
-   A tensor may be read by several layers (a module used twice). */
-static int tensor_of(const jg_layer *l, const char *tensor)
-{
-    size_t n;
-    if (l->kind == JG_DENSE && l->tensor != NULL) {
-        n = strlen(l->tensor);
-        if (strncmp(tensor, l->tensor, n) == 0 && strcmp(tensor + n, ".weight") == 0)
-            return 0;
-        if (l->b != NULL && strncmp(tensor, l->tensor, n) == 0 && strcmp(tensor + n, ".bias") == 0)
-            return 1;
-    } else if ((l->kind == JG_FOURIER || l->kind == JG_MATMUL) && l->tensor != NULL
-               && strcmp(l->tensor, tensor) == 0) {
-        return 0;
-    } else if (l->kind == JG_SCALE) {
-        if (l->tensor != NULL && strcmp(l->tensor, tensor) == 0)
-            return 0;
-        if (l->tensor2 != NULL && strcmp(l->tensor2, tensor) == 0)
-            return 1;
-    }
-    return -1;
-}
-
 /* The numbers tensor holds in layer l, read as array `which`. */
 static size_t tensor_count(const jg_layer *l, int which)
 {
@@ -525,15 +597,13 @@ static size_t tensor_count(const jg_layer *l, int which)
    JG_NET_EINPUT with the message set. */
 static int check_tensor(jg_net *net, const char *tensor, const double *values, size_t count)
 {
-    size_t i, k, found = 0;
+    size_t i, e, found = 0;
     if (JG_MISUSE(tensor == NULL || (values == NULL && count > 0), "jg_net_set_tensor",
                   "tensor is NULL, or values is NULL with count > 0"))
         return fail(net, JG_NET_EINPUT, "jg_net_set_tensor: no tensor name or values");
-    for (k = 0; k < net->model->n_layers; k++) {
-        const jg_layer *l = &net->model->layers[k];
-        const int which = tensor_of(l, tensor);
-        if (which < 0)
-            continue;
+    for (e = find_named(net, tensor); e < net->n_named && strcmp(net->named[e].name, tensor) == 0; e++) {
+        const jg_layer *l = &net->model->layers[net->named[e].layer];
+        const int which = net->named[e].which;
         found++;
         if (count != tensor_count(l, which)) {
             net->msg.len = 0;
@@ -560,7 +630,7 @@ static int check_tensor(jg_net *net, const char *tensor, const double *values, s
 int jg_net_set_tensors(jg_net *net, size_t n, const char *const *tensors, const double *const *values,
                        const size_t *counts)
 {
-    size_t t, k;
+    size_t t, e;
     if (JG_MISUSE(net == NULL, "jg_net_set_tensor", "net is NULL")
         || JG_MISUSE(net->plan == NULL, "jg_net_set_tensor", "the handle's load failed (jg_net_errmsg says why)"))
         return JG_NET_EINPUT;
@@ -572,12 +642,10 @@ int jg_net_set_tensors(jg_net *net, size_t n, const char *const *tensors, const 
             return JG_NET_EINPUT;
     if (n == 0)
         return JG_NET_OK;
-    for (t = 0; t < n; t++)
-        for (k = 0; k < net->model->n_layers; k++) {       /* every layer that reads it */
-            jg_layer *l = &net->model->layers[k];
-            const int which = tensor_of(l, tensors[t]);
-            if (which >= 0)
-                memcpy(which == 0 ? l->w : l->b, values[t], counts[t] * sizeof *values[t]);
+    for (t = 0; t < n; t++)         /* into every layer that reads it */
+        for (e = find_named(net, tensors[t]); e < net->n_named && strcmp(net->named[e].name, tensors[t]) == 0; e++) {
+            jg_layer *l = &net->model->layers[net->named[e].layer];
+            memcpy(net->named[e].which == 0 ? l->w : l->b, values[t], counts[t] * sizeof *values[t]);
         }
     strcpy(net->model->weights_sha256, "-");   /* emitted code no longer holds the file's numbers */
     net->generation++;                          /* tapes of the old numbers are stale */

@@ -481,6 +481,36 @@ def several_inputs(Jet):
             check(e <= 1e-10, "jet(x, t), flat %s: gradient %d off by %.3g" % (flat, k, e))
         for bad, what in (((x, t, t), "takes 2 inputs, 3 given"), ((x, t[:5]), "input 1 has shape")):
             refused(lambda: jet(*bad), (TypeError, ValueError), [what], "jet(x, t)")
+        # only t requires grad; x in float32 beside t in float64 (the results
+        # in float64, as torch.cat would promote them; x's gradient None)
+        x32 = x.detach().float()
+        t.grad = None
+        u, du, d2 = jet(x32, t)
+        check(u.dtype == torch.float64 and x32.grad is None, "jet(float32 x, float64 t): %s" % u.dtype)
+        (du[:, 0, 1] - 0.1 * d2[:, 0, 0, 0]).pow(2).sum().backward()
+        X, T = x32.double(), t.detach().clone().requires_grad_(True)
+        U = model(X.requires_grad_(True), T)
+        ux, ut = torch.autograd.grad(U.sum(), (X, T), create_graph=True)
+        uxx, = torch.autograd.grad(ux.sum(), X, create_graph=True)
+        (ut.reshape(-1) - 0.1 * uxx.reshape(-1)).pow(2).sum().backward()
+        compared[0] += 1
+        e = normwise(t.grad.numpy(), T.grad.numpy())
+        check(t.grad.shape == t.shape and e <= 1e-10, "jet(x, t), only t's gradient: off by %.3g" % e)
+    # one input of shape (n,) for a network of one input: its gradient (n,)
+    model = nn.Sequential(nn.Linear(1, 10), nn.Tanh(), nn.Linear(10, 1)).double()
+    jet = Jet(model, mode="hessian")
+    x = torch.rand(9, dtype=torch.float64, requires_grad=True)
+    u, du, d2 = jet(x)
+    (u[:, 0] + d2[:, 0, 0, 0]).sum().backward()
+    X = x.detach().clone().reshape(-1, 1).requires_grad_(True)
+    U = model(X)
+    ux, = torch.autograd.grad(U.sum(), X, create_graph=True)
+    uxx, = torch.autograd.grad(ux.sum(), X, create_graph=True)
+    (U.sum() + uxx.sum()).backward()
+    compared[0] += 1
+    e = normwise(x.grad.numpy(), X.grad.reshape(-1).numpy())
+    check(x.grad.shape == x.shape and e <= 1e-10, "jet(x of shape (n,)): gradient %s off by %.3g"
+          % (tuple(x.grad.shape), e))
 
 
 class Scaled(nn.Module):

@@ -27,9 +27,9 @@ import numpy as np
 
 try:
     from ._jetgen import Error, Net as _Net, buffer as _buffer, gather as _gather, oracle as _oracle_ext, \
-        version as __version__
+        unchanged as _unchanged, version as __version__
 except ImportError as _e:      # the source tree, not built: the exporter still works
-    _Net, _buffer, _gather, _oracle_ext, _missing, __version__ = None, None, None, None, _e, None
+    _Net, _buffer, _gather, _oracle_ext, _unchanged, _missing, __version__ = None, None, None, None, None, _e, None
 
     class Error(RuntimeError):
         """jetgen's errors, with the library's message."""

@@ -979,8 +979,48 @@ static PyObject *module_gather(PyObject *unused, PyObject *args)
     Py_RETURN_TRUE;
 }
 
+/* unchanged(sizes, entries): whether every (dict, n) of sizes still has n
+   entries and every (dict, key, value) of entries still maps key to that
+   very object (jetgen.torch's quick test of a module's tables, a step:
+   the loop in C). */
+static PyObject *module_unchanged(PyObject *unused, PyObject *args)
+{
+    PyObject *sizes, *entries;
+    Py_ssize_t i;
+    (void)unused;
+    if (!PyArg_ParseTuple(args, "O!O!", &PyList_Type, &sizes, &PyList_Type, &entries))
+        return NULL;
+    for (i = 0; i < PyList_GET_SIZE(sizes); i++) {
+        PyObject *e = PyList_GET_ITEM(sizes, i);
+        Py_ssize_t n;
+        if (!PyTuple_Check(e) || PyTuple_GET_SIZE(e) != 2 || !PyDict_Check(PyTuple_GET_ITEM(e, 0))) {
+            PyErr_SetString(PyExc_TypeError, "unchanged: sizes are (dict, n) pairs");
+            return NULL;
+        }
+        if ((n = PyLong_AsSsize_t(PyTuple_GET_ITEM(e, 1))) == -1 && PyErr_Occurred())
+            return NULL;
+        if (PyDict_GET_SIZE(PyTuple_GET_ITEM(e, 0)) != n)
+            Py_RETURN_FALSE;
+    }
+    for (i = 0; i < PyList_GET_SIZE(entries); i++) {
+        PyObject *e = PyList_GET_ITEM(entries, i), *now;
+        if (!PyTuple_Check(e) || PyTuple_GET_SIZE(e) != 3 || !PyDict_Check(PyTuple_GET_ITEM(e, 0))) {
+            PyErr_SetString(PyExc_TypeError, "unchanged: entries are (dict, key, value) triples");
+            return NULL;
+        }
+        now = PyDict_GetItemWithError(PyTuple_GET_ITEM(e, 0), PyTuple_GET_ITEM(e, 1));   /* borrowed */
+        if (now == NULL && PyErr_Occurred())
+            return NULL;
+        if (now != PyTuple_GET_ITEM(e, 2))
+            Py_RETURN_FALSE;
+    }
+    Py_RETURN_TRUE;
+}
+
 static PyMethodDef module_methods[] = {
     {"buffer", module_buffer, METH_VARARGS, "buffer(nbytes): a uint8 array over a pooled, reusable buffer"},
+    {"unchanged", module_unchanged, METH_VARARGS,
+     "unchanged(sizes, entries): every (dict, n) still n entries, every (dict, key, value) still that object"},
     {"gather", module_gather, METH_VARARGS,
      "gather(arrays, out, held): arrays' numbers one after another into out (float64); whether they differ from held"},
     {"oracle", module_oracle, METH_VARARGS,

@@ -57,7 +57,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from . import _MODES, Error, _from_torch, _gather
+from . import _MODES, Error, _from_torch, _gather, _unchanged
 
 _OUTPUTS = {"eval": 1, "jacobian": 2, "hessian": 3, "hessian_diag": 3, "laplacian": 3}
 
@@ -129,6 +129,7 @@ class Jet:
         at = {name: off for name, _, off in self.net.tensors()}
         self._grad_at = [(at[name], at[name] + p.numel(), tuple(p.shape)) if name in self._direct else None
                          for name, p in self.params]
+        self._all_direct = all(at is not None for at in self._grad_at)
         self._loaded = {net: None for net in self._nets}  # the float64 parameter values each network holds now
         self._layout = None     # where each parameter sits in a snapshot
         self._param_shapes = {name: tuple(p.shape) for name, p in self.params}
@@ -313,17 +314,12 @@ class Jet:
         if len(xs) != len(widths) and len(xs) != 1:
             raise TypeError("jetgen.torch.Jet: %s.forward() takes %d input%s, %d given" % (
                 type(self.module).__name__, len(widths), "" if len(widths) == 1 else "s", len(xs)))
-        if len(xs) == 1:            # (n, n_in): every input side by side
-            x = xs[0]
-        else:
-            parts = []
+        if len(xs) > 1:             # else (n, n_in): every input side by side
             for k, (v, w) in enumerate(zip(xs, widths)):
                 if v.dim() != (1 if w is None else 2) or (w is not None and v.shape[1] != w) \
                         or v.shape[0] != xs[0].shape[0]:
                     raise ValueError("jetgen.torch.Jet: input %d has shape %s; forward() takes (n%s)" % (
                         k, tuple(v.shape), "" if w is None else ", %d" % w))
-                parts.append(v.reshape(-1, 1) if w is None else v)
-            x = torch.cat(parts, dim=1)
         with self._lock:       # (reentrant: the forward takes it again)
             quick = self._quick is not None and self._quick.holds()
             if not quick:
@@ -331,16 +327,17 @@ class Jet:
             params = [p for _, p in self.params]
             self._views_of(params)
             # a float32 module on float32 points: the float32 twin
-            net = self._nets[1] if len(self._nets) > 1 and x.dtype == torch.float32 and self._all32 else self.net
+            net = self._nets[1] if len(self._nets) > 1 and self._all32 \
+                and all(v.dtype == torch.float32 for v in xs) else self.net
             # a forward that a backward may follow keeps its tape (one forward
             # a step: the backward reads it instead of computing the forward
             # again) when the tape is small enough to stay in the caches (a
             # larger one costs more memory traffic than the forward it saves)
             # and the forward it saves is dear enough (TAPE_FLOPS_PER_BYTE)
             taped = net is self.net and self._tape_pays and torch.is_grad_enabled() \
-                and (x.requires_grad or any(p.requires_grad for p in params)) \
-                and self.net.tape_bytes(self.mode, x.shape[0]) <= TAPE_BYTES
-            out = _JetFunction.apply(self, (net, taped, quick, self._kind, self._arrays, len(xs) > 1), x, *params)
+                and (any(v.requires_grad for v in xs) or any(p.requires_grad for p in params)) \
+                and self.net.tape_bytes(self.mode, xs[0].shape[0]) <= TAPE_BYTES
+            out = _JetFunction.apply(self, (net, taped, quick, self._kind, self._arrays, len(xs)), *xs, *params)
         return out[0] if len(out) == 1 else out
 
 
@@ -467,8 +464,7 @@ class _Quick:
                     self.inside.append((v, literals[path]))
 
     def holds(self):
-        return all(len(d) == n for d, n in self.sizes) and all(d.get(k) is v for d, k, v in self.same) \
-            and all(_fingerprint(v, 0, set()) == f for v, f in self.inside)
+        return _unchanged(self.sizes, self.same) and all(_fingerprint(v, 0, set()) == f for v, f in self.inside)
 
 
 def _modules_of(module, prefix, out, seen):
@@ -563,14 +559,19 @@ class _JetFunction(torch.autograd.Function):
     numbers, whatever the module holds by then."""
 
     @staticmethod
-    def forward(ctx, jet, how, x, *params):
+    def forward(ctx, jet, how, *args):
         # how: the network, whether to keep a tape, whether jet() found the
         # module's tables unchanged, the parameters' (dtype, device) and numpy
-        # views (or None), and whether x is jet()'s own (the inputs side by
-        # side: no copy needed)
-        net, taped, quick, kind, arrays, own = how
+        # views (or None), and how many of args are the points' parts (the
+        # inputs of forward(), or one tensor (n, n_in)); the parameters follow
+        net, taped, quick, kind, arrays, k = how
+        parts, params = args[:k], args[k:]
         real = torch.float32 if net.dtype == np.float32 else torch.float64
-        xs = x.detach().to(device="cpu", dtype=real, copy=not own).numpy()
+        # side by side (a copy: backward computes at these numbers); the
+        # results in the points' dtype, as torch.cat promotes them
+        x = parts[0] if k == 1 else torch.cat([v if v.dim() == 2 else v.reshape(-1, 1) for v in parts], dim=1)
+        dtype, device = x.dtype, x.device
+        xs = x.detach().to(device="cpu", dtype=real, copy=k == 1).numpy()
         tape = None
         with jet._lock:
             jet._check(quick)
@@ -582,40 +583,41 @@ class _JetFunction(torch.autograd.Function):
                 res = getattr(net, "eval" if jet.mode == "eval" else jet.mode)(xs)
                 res = res if isinstance(res, tuple) else (res,)
         ctx.set_materialize_grads(False)    # an unused result's cotangent is None, not zeros to read
-        ctx.save_for_backward(x, *params)
+        ctx.save_for_backward(*parts, *params)
         ctx.jet = jet
         ctx.net = net
         ctx.xs = xs
         ctx.values = values
         ctx.tape = tape
-        ctx.dtype = x.dtype
-        ctx.device = x.device
-        if x.dtype == real and x.device.type == "cpu":
+        ctx.k = k
+        if dtype == real and device.type == "cpu":
             return tuple(torch.from_numpy(r) for r in res)
-        return tuple(torch.from_numpy(r).to(dtype=x.dtype, device=x.device) for r in res)
+        return tuple(torch.from_numpy(r).to(dtype=dtype, device=device) for r in res)
 
     @staticmethod
     def backward(ctx, *grads):
-        ctx.saved_tensors         # raises if x or a parameter was changed in place since the forward
+        saved = ctx.saved_tensors     # raises if a point or a parameter was changed in place since the forward
         if not torch.is_grad_enabled():
-            return _JetFunction.gradients(ctx, grads)
+            return _JetFunction.gradients(ctx, grads, saved[:ctx.k])
         # create_graph=True: PyTorch records the backward to differentiate
         # it again; the gradients are given as they are, but a backward
         # through them raises rather than giving nothing
         with torch.no_grad():
-            out = _JetFunction.gradients(ctx, grads)
+            out = _JetFunction.gradients(ctx, grads, saved[:ctx.k])
         token = torch.zeros((), requires_grad=True)
         return tuple(None if g is None else _Once.apply(g, token) for g in out)
 
     @staticmethod
-    def gradients(ctx, grads):
+    def gradients(ctx, grads, parts):
         jet, net = ctx.jet, ctx.net
         real = torch.float32 if net.dtype == np.float32 else torch.float64
-        cot = [None if g is None else np.ascontiguousarray(g.detach().to(device="cpu", dtype=real).numpy())
-               for g in grads]
+        cot = [None if g is None else np.ascontiguousarray(
+            (g if g.dtype == real and g.device.type == "cpu" else g.to(device="cpu", dtype=real)).detach().numpy())
+            for g in grads]
         while len(cot) < 3:
             cot.append(None)
-        want_x = ctx.needs_input_grad[2]
+        k = ctx.k
+        want_x = any(ctx.needs_input_grad[2:2 + k])
         with jet._lock:         # the forward's weights, whatever calls came between
             if jet._loaded[net] is not ctx.values:
                 jet._load(ctx.values, net)
@@ -628,7 +630,16 @@ class _JetFunction(torch.autograd.Function):
             if got is None:
                 got = net._gradient_flat(jet._code, ctx.xs, cot[0], cot[1], cot[2], want_x)
         gflat, gx = got
-        out = [None, None, None if gx is None else torch.from_numpy(gx).to(dtype=ctx.dtype, device=ctx.device)]
+        out = [None, None]      # jet, how; then dL/d of each part of the points
+        col = 0
+        for v, need in zip(parts, ctx.needs_input_grad[2:2 + k]):
+            w = net.n_in if k == 1 else 1 if v.dim() == 1 else v.shape[1]
+            if need:
+                g = torch.from_numpy(np.ascontiguousarray(gx[:, col:col + w]).reshape(v.shape))
+                out.append(g if g.dtype == v.dtype and v.device.type == "cpu" else g.to(dtype=v.dtype, device=v.device))
+            else:
+                out.append(None)
+            col += w
         # the gradients are slices of one fresh float64 array: converted to
         # the parameters' dtype at once where they share one (on the CPU,
         # in numpy: a tensor a parameter made by from_numpy is the quickest)
@@ -642,7 +653,7 @@ class _JetFunction(torch.autograd.Function):
                 flat = flat.to(dtype=kind[0], device=kind[1])
         grads = {}
         if jet._derived:
-            wanted = set(name for (name, _), need in zip(jet.params, ctx.needs_input_grad[3:]) if need)
+            wanted = set(name for (name, _), need in zip(jet.params, ctx.needs_input_grad[2 + k:]) if need)
             derived = [d for d in jet._derived if wanted.intersection(d[1])]
         else:
             derived = None
@@ -661,7 +672,11 @@ class _JetFunction(torch.autograd.Function):
                     for (name, _), g in zip(leaves, back):
                         if g is not None:
                             grads[name] = g
-        for (name, p), need, at in zip(jet.params, ctx.needs_input_grad[3:], jet._grad_at):
+        if arr is not None and jet._all_direct and not grads:       # the common case, in one pass
+            out.extend(torch.from_numpy(arr[at[0]:at[1]].reshape(at[2])) if need else None
+                       for need, at in zip(ctx.needs_input_grad[2 + k:], jet._grad_at))
+            return tuple(out)
+        for (name, p), need, at in zip(jet.params, ctx.needs_input_grad[2 + k:], jet._grad_at):
             if not need:
                 out.append(None)
                 continue
