@@ -194,6 +194,8 @@ struct jg_grad {
     jg_kernel_fn activate_back;
     jg_kernel_fn tanh_of_a;     /* tanh's s, s', s'' from its values */
     jg_kernel_fn tanh3, sigmoid3;
+    jg_kernel_fn acc;           /* a cotangent's column onto an adjoint's row */
+    jg_kernel_fn sum_to;        /* a float tile's gradients onto the double sums */
     jg_kernel_fn *act3;         /* per step: an activation's third derivative, or NULL */
     unsigned char *from_a;      /* per step: 1 for a tanh whose values no later step overwrites
                                    (the reverse sweep reads s, s', s'' off them) */
@@ -409,8 +411,10 @@ jg_grad *jg_grad_new(const jg_model *m, int is_float, jg_diag *d)
     g->tanh_of_a = jg_kernel_find(g->x.ks, "tanh_of_a");
     g->tanh3 = jg_kernel_find(g->x.ks, "tanh3");
     g->sigmoid3 = jg_kernel_find(g->x.ks, "sigmoid3");
+    g->acc = jg_kernel_find(g->x.ks, "acc");
+    g->sum_to = jg_kernel_find(g->x.ks, "sum_to");
     if (g->dense_back == NULL || g->activate_back == NULL || g->tanh_of_a == NULL || g->tanh3 == NULL
-        || g->sigmoid3 == NULL)
+        || g->sigmoid3 == NULL || g->acc == NULL || g->sum_to == NULL)
         goto oom;
     for (i = 0; i < m->n_layers; i++) {
         const jg_layer *l = &m->layers[i];

@@ -25,38 +25,38 @@ static const REAL *FN(fwd_buf)(const FN(tile) *t, int b, size_t off)
 }
 
 /* The cotangents of the results (the caller's layouts, points p0 on) onto
-   the adjoint of the output value (n_out neurons at a, stride ld): one
-   loop over the neurons per channel, so that each runs contiguously. */
+   the adjoint of the output value (n_out neurons at a, stride ld): each
+   channel's column of a point by the acc kernel (whole vectors where the
+   column is contiguous: one input, or u). */
 static void FN(load_cotangents)(const FN(tile) *t, size_t p0, const REAL *gu, const REAL *gdu, const REAL *gd2,
                             REAL *a, size_t ld)
 {
+    typedef void (*acc_fn)(size_t, const REAL *, size_t, REAL *);
+    const acc_fn acc = (acc_fn)t->g->acc;
     const size_t no = t->g->m->n_out, nx = t->n_x, np = t->np;
-    size_t p, k, i, j;
+    size_t p, i, j;
     for (p = 0; p < np; p++) {
         const size_t q = p0 + p;
-        REAL *r;
         if (gu != NULL)
-            for (r = a + p * ld, k = 0; k < no; k++)
-                r[k] += gu[q * no + k];
+            acc(no, gu + q * no, 1, a + p * ld);
         for (i = 0; t->mode >= 1 && gdu != NULL && i < nx; i++)
-            for (r = a + ((1 + i) * np + p) * ld, k = 0; k < no; k++)
-                r[k] += gdu[(q * no + k) * nx + i];
+            acc(no, gdu + q * no * nx + i, nx, a + ((1 + i) * np + p) * ld);
         if (gd2 == NULL)
             continue;
-        if (t->mode == 2) {
+        if (t->mode == 2) {         /* d2[k][i][j] and d2[k][j][i] both onto the pair's channel */
+            const REAL *h = gd2 + q * no * nx * nx;
             for (i = 0; i < nx; i++)
-                for (j = i; j < nx; j++)
-                    for (r = a + (pair(nx, i, j) * np + p) * ld, k = 0; k < no; k++) {
-                        const REAL *h = gd2 + (q * no + k) * nx * nx;
-                        r[k] += i == j ? h[i * nx + i] : h[i * nx + j] + h[j * nx + i];
-                    }
+                for (j = i; j < nx; j++) {
+                    REAL *r = a + (pair(nx, i, j) * np + p) * ld;
+                    acc(no, h + i * nx + j, nx * nx, r);
+                    if (j != i)
+                        acc(no, h + j * nx + i, nx * nx, r);
+                }
         } else if (t->mode == 3) {
             for (i = 0; i < t->n_s; i++)
-                for (r = a + ((1 + nx + i) * np + p) * ld, k = 0; k < no; k++)
-                    r[k] += gd2[(q * no + k) * t->n_s + i];
+                acc(no, gd2 + q * no * t->n_s + i, t->n_s, a + ((1 + nx + i) * np + p) * ld);
         } else if (t->mode == 4) {
-            for (r = a + ((1 + nx) * np + p) * ld, k = 0; k < no; k++)
-                r[k] += gd2[q * no + k];
+            acc(no, gd2 + q * no, 1, a + ((1 + nx) * np + p) * ld);
         }
     }
 }
@@ -272,7 +272,7 @@ static int FN(sweep)(const jg_grad *g, int mode, size_t n, const REAL *x, const 
     const size_t tile_grads = GRAD_FLOAT ? g->n_params : 0;
     REAL *space, *work, *gt;
     FN(tile) t;
-    size_t p0, np, i, k = 0;
+    size_t p0, np, k = 0;
     int overflow = 0;
     space = (REAL *)jg_malloc_n(jg_mul(1 + (own > 0), half, &overflow) + g->scratch + tile_grads
                                 + 64 / sizeof(REAL), sizeof(REAL));
@@ -305,12 +305,8 @@ static int FN(sweep)(const jg_grad *g, int mode, size_t n, const REAL *x, const 
         if (tile_grads > 0)
             memset(gt, 0, tile_grads * sizeof *gt);
         FN(tile_back)(&t, p0, gu, gdu, gd2, gx);
-        for (i = 0; i + 8 <= tile_grads; i += 8) {     /* in blocks the compiler's SLP pass vectorizes */
-            gp[i] += gt[i], gp[i + 1] += gt[i + 1], gp[i + 2] += gt[i + 2], gp[i + 3] += gt[i + 3];
-            gp[i + 4] += gt[i + 4], gp[i + 5] += gt[i + 5], gp[i + 6] += gt[i + 6], gp[i + 7] += gt[i + 7];
-        }
-        for (; i < tile_grads; i++)
-            gp[i] += gt[i];
+        if (tile_grads > 0)
+            ((void (*)(size_t, const REAL *, double *))g->sum_to)(tile_grads, gt, gp);
     }
     jg_free(space);
     return 0;

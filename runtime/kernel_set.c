@@ -34,5 +34,6 @@ const jg_kernel_set JG_K1(JG_VARIANT, set) = {
     JG_STR(JG_VARIANT),
     {JG_ENTRY(seed) JG_ENTRY(dense) JG_ENTRY(store) JG_ENTRY(scale) JG_ENTRY(copy) JG_ENTRY(add)
      JG_ENTRY(mul) JG_ENTRY(dense_back) JG_ENTRY(activate_back) JG_ENTRY(activate_to) JG_ENTRY(tanh_of_a)
-     JG_ENTRY(tanh3) JG_ENTRY(sigmoid3) JG_ENTRY(activate) JG_ACTIVATIONS(JG_ACTIVATION_ENTRY)},
+     JG_ENTRY(tanh3) JG_ENTRY(sigmoid3) JG_ENTRY(acc) JG_ENTRY(sum_to) JG_ENTRY(activate)
+     JG_ACTIVATIONS(JG_ACTIVATION_ENTRY)},
 };

@@ -231,6 +231,8 @@ MODEL__API void model__sigmoid3(size_t n, double p, double q, const model__real 
 MODEL__API void model__activate_to(model__fn f, double p, double q, size_t n, size_t n_x, size_t n_s,
                                    const size_t *over, int mode, size_t np, const model__real *z, size_t ldz,
                                    model__real *a, size_t lda);
+MODEL__API void model__acc(size_t n, const model__real *x, size_t incx, model__real *y);
+MODEL__API void model__sum_to(size_t n, const model__real *t, double *s);
 /**** end activate_back-decl ****/
 
 /**** begin tanh-decl ****/
@@ -1096,6 +1098,35 @@ MODEL__API void model__sigmoid3(size_t n, double p, double q, const model__real 
     (void)p, (void)q, (void)z;
     for (k = 0; k < n; k++)
         s3[k] = s1[k] * ((1 - 2 * s0[k]) * (1 - 2 * s0[k]) - 2 * s1[k]);
+}
+
+/* y[k] += x[k incx] for k < n: a column of the caller's cotangents onto a
+   row of an adjoint (the reverse sweep's first step), whole vectors where
+   the column is contiguous. */
+MODEL__API void model__acc(size_t n, const model__real *x, size_t incx, model__real *y)
+{
+    size_t k = 0;
+    if (incx == 1)
+        for (; k + MODEL__V <= n; k += MODEL__V)
+            model__put(y + k, model__load(y + k) + model__load(x + k));
+    for (; k < n; k++)
+        y[k] += x[k * incx];
+}
+
+/* s[i] += t[i] for i < n, s in double: a tile's gradients onto their sums
+   over the tiles (a float tile's rounded sums, each added exactly), in
+   blocks of 8 that the compiler vectorizes for the target. */
+MODEL__API void model__sum_to(size_t n, const model__real *t, double *s)
+{
+    const model__real *MODEL__RESTRICT a = t;
+    double *MODEL__RESTRICT b = s;
+    size_t i;
+    for (i = 0; i + 8 <= n; i += 8) {
+        b[i] += a[i], b[i + 1] += a[i + 1], b[i + 2] += a[i + 2], b[i + 3] += a[i + 3];
+        b[i + 4] += a[i + 4], b[i + 5] += a[i + 5], b[i + 6] += a[i + 6], b[i + 7] += a[i + 7];
+    }
+    for (; i < n; i++)
+        b[i] += a[i];
 }
 /**** end activate_back ****/
 
