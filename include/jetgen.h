@@ -114,7 +114,8 @@ int jg_net_run(jg_net *net, int mode, size_t n, const double *x, double *u, doub
 int jg_net_run_float(jg_net *net, int mode, size_t n, const float *x, float *u, float *du,
                      float *d2);
 /* jg_net_run with the points split over up to `threads` threads (0: one
-   per online processor; fewer when there are few points). */
+   per core this process may run on, its CPU affinity; fewer when there
+   are few points). */
 int jg_net_run_parallel(jg_net *net, int mode, int threads, size_t n, const double *x, double *u,
                         double *du, double *d2);
 

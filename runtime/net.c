@@ -9,10 +9,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "buf.h"
 #include "diag.h"
+#include "parallel.h"
 #include "emit.h"
 #include "activations.h"
 #include "exec.h"
@@ -549,10 +549,8 @@ int jg_net_run_parallel(jg_net *net, int mode, int threads, size_t n, const doub
     int rc = check_call("jg_net_run_parallel", net, mode, n, x);
     if (rc != JG_NET_OK)
         return rc;
-    if (threads <= 0) {
-        long cores = sysconf(_SC_NPROCESSORS_ONLN);
-        threads = cores > 0 ? (int)cores : 1;
-    }
+    if (threads <= 0)
+        threads = jg_default_threads();
     nt = (size_t)(threads < MAX_THREADS ? threads : MAX_THREADS);
     if (nt > n / MIN_PER_THREAD)
         nt = n / MIN_PER_THREAD > 0 ? n / MIN_PER_THREAD : 1;

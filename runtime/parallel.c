@@ -1,4 +1,8 @@
 /* parallel.c: one contiguous run of points per thread (see parallel.h). */
+#if defined(__linux__)
+#define _GNU_SOURCE     /* sched_getaffinity, CPU_COUNT: the cores this process may run on */
+#include <sched.h>
+#endif
 #include "parallel.h"
 
 #include <pthread.h>
@@ -23,6 +27,18 @@ static void *run_points(void *arg)
     return NULL;
 }
 
+int jg_default_threads(void)
+{
+    long online;
+#if defined(__linux__)
+    cpu_set_t set;
+    if (sched_getaffinity(0, sizeof set, &set) == 0 && CPU_COUNT(&set) > 0)
+        return CPU_COUNT(&set);
+#endif
+    online = sysconf(_SC_NPROCESSORS_ONLN);
+    return online > 0 ? (int)online : 1;
+}
+
 int jg_parallel_hessian(jg_hessian_fn f, int mode, size_t n_in, size_t n_over, size_t n_out, size_t n,
                         const double *x, double *u, double *du, double *d2u,
                         int threads, size_t min_per_thread)
@@ -38,10 +54,8 @@ int jg_parallel_hessian(jg_hessian_fn f, int mode, size_t n_in, size_t n_over, s
                      "mode is none of JG_MODE_HESSIAN, JG_MODE_DIAG, JG_MODE_LAPLACIAN")
         || JG_MISUSE(x == NULL && n > 0, "jg_parallel_hessian", "x is NULL with n > 0"))
         return -1;
-    if (threads <= 0) {
-        long online = sysconf(_SC_NPROCESSORS_ONLN);
-        threads = online > 0 ? (int)online : 1;
-    }
+    if (threads <= 0)
+        threads = jg_default_threads();
     nt = (size_t)threads < MAX_THREADS ? (size_t)threads : MAX_THREADS;
     if (min_per_thread == 0)
         min_per_thread = 1;

@@ -12,13 +12,19 @@
 typedef void (*jg_hessian_fn)(size_t n, const double *x, double *u,
                               double *du, double *d2u);
 
+/* The threads a call that is given 0 uses: the cores this process may run
+   on (its CPU affinity: a process of DistributedDataParallel, or one under
+   taskset, gets its share, not the whole machine), else every online
+   core. At least 1. */
+int jg_default_threads(void);
+
 /* Calls f, the emitted function of mode (JG_MODE_HESSIAN: PREFIX_hessian,
    JG_MODE_DIAG: PREFIX_hessian_diag, JG_MODE_LAPLACIAN: PREFIX_laplacian),
    on n points x [n][n_in], writing u [n][n_out], du [n][n_out][n_in] and
    the mode's second derivatives, d2u [n][n_out][n_in][n_in],
    [n][n_out][n_over] (n_over = PREFIX_N_OVER: the inputs the diagonal is
    taken over) or [n][n_out] (each may be NULL, as f allows), with up
-   to `threads` threads (0: one per online processor);
+   to `threads` threads (0: jg_default_threads());
    batches smaller than min_per_thread points per thread use fewer. Returns
    0, or -1 if a thread could not be started (the points are then all done
    in the calling thread). */

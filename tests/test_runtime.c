@@ -1,6 +1,10 @@
 /* test_runtime.c: the JIT from several threads. Compiles are serialized
    inside the runtime; compiled code runs in many threads at once. Each
    thread's numbers must equal, bit for bit, those of a single-threaded run. */
+#if defined(__linux__)
+#define _GNU_SOURCE     /* sched_setaffinity: the default thread count under taskset */
+#include <sched.h>
+#endif
 #include <check.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -169,6 +173,29 @@ START_TEST(parallel_matches_one_thread)
 }
 END_TEST
 
+/* A call given 0 threads uses the cores the process may run on: one under
+   an affinity of one core (taskset, a DistributedDataParallel worker), not
+   every core of the machine. */
+START_TEST(default_threads_follow_affinity)
+{
+#if defined(__linux__)
+    cpu_set_t all, one;
+    int c;
+    ck_assert_int_eq(sched_getaffinity(0, sizeof all, &all), 0);
+    ck_assert_int_eq(jg_default_threads(), CPU_COUNT(&all));
+    for (c = 0; c < CPU_SETSIZE && !CPU_ISSET(c, &all); c++)
+        ;
+    CPU_ZERO(&one);
+    CPU_SET(c, &one);
+    ck_assert_int_eq(sched_setaffinity(0, sizeof one, &one), 0);
+    ck_assert_int_eq(jg_default_threads(), 1);
+    ck_assert_int_eq(sched_setaffinity(0, sizeof all, &all), 0);
+#else
+    ck_assert_int_ge(jg_default_threads(), 1);
+#endif
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("runtime");
@@ -177,6 +204,7 @@ int main(void)
     tcase_add_test(tc, threads_compile_and_run);
     tcase_add_test(tc, threads_share_compiled_code);
     tcase_add_test(tc, parallel_matches_one_thread);
+    tcase_add_test(tc, default_threads_follow_affinity);
     suite_add_tcase(s, tc);
     return tu_run_suite(s);
 }

@@ -10,7 +10,7 @@
 
 The network runs in C (the library's executor on libjetgen_core.a: no
 compiler at run time), with the GIL released, its points split over
-`threads` threads (default: $JETGEN_THREADS, else every core). float64 by
+`threads` threads (default: $JETGEN_THREADS, else every core the process may run on). float64 by
 default; load(..., dtype="float32") computes in float. Results come back
 in new numpy arrays, or in the arrays given as out=. Errors are
 jetgen.Error, with the library's message (FILE:LINE:COL: ...).
@@ -62,7 +62,10 @@ def _default_threads():
         if n < 1:
             raise ValueError("JETGEN_THREADS=%r: at least 1" % env)
         return n
-    return os.cpu_count() or 1
+    try:        # the cores this process may run on (DistributedDataParallel, taskset)
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
 
 
 class Net:
