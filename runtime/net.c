@@ -42,6 +42,15 @@ typedef struct named_tensor {
     int which;                  /* 0: the layer's w, 1: its b */
 } named_tensor;
 
+/* A tensor the network reads, once, in the order of the layers that first
+   read them: the list jg_net_n_tensors and its kin give, and the layout
+   of the gradient array (the reverse sweep's, runtime/grad.c, is made in
+   the same order). */
+typedef struct listed_tensor {
+    const char *name;
+    size_t count, offset;
+} listed_tensor;
+
 struct jg_net {
     jg_buf msg;                 /* the last message */
     jg_buf warnings;            /* the load's */
@@ -58,6 +67,8 @@ struct jg_net {
     unsigned long generation;   /* counts jg_net_set_tensor's changes: a tape's weights */
     named_tensor *named;        /* every (tensor, layer) a layer reads, sorted by name (owned) */
     size_t n_named;
+    listed_tensor *listed;      /* each tensor once, in the order layers first read them (owned) */
+    size_t n_listed, n_grad;
     char *names;                /* their names (owned) */
     pthread_mutex_t grad_lock;  /* guards making it */
 };
@@ -81,9 +92,11 @@ static void release(jg_net *net)
     jg_free(net->block);
     jg_free(net->named);
     jg_free(net->names);
+    jg_free(net->listed);
     net->named = NULL;
     net->names = NULL;
-    net->n_named = 0;
+    net->listed = NULL;
+    net->n_named = net->n_listed = net->n_grad = 0;
     jg_plan_free(net->plan);
     jg_model_free(net->model);
     net->syms = NULL;
@@ -205,6 +218,13 @@ done:
 }
 #endif
 
+/* The numbers tensor holds in layer l, read as array `which`. */
+static size_t tensor_count(const jg_layer *l, int which)
+{
+    return l->kind == JG_FOURIER ? l->n_out / 2 * l->n_in
+         : (l->kind == JG_DENSE || l->kind == JG_MATMUL) && which == 0 ? l->n_out * l->n_in : l->n_out;
+}
+
 /* The name of tensor `which` (0, 1) that layer l reads, as
    jg_net_set_tensor takes it, into out (or only its length, out NULL):
    a dense layer's "<tensor>.weight" and "<tensor>.bias", a Fourier or
@@ -235,7 +255,7 @@ static int named_order(const void *a, const void *b)
 {
     const named_tensor *x = (const named_tensor *)a, *y = (const named_tensor *)b;
     const int c = strcmp(x->name, y->name);
-    return c != 0 ? c : x->layer < y->layer ? -1 : x->layer > y->layer;
+    return c != 0 ? c : x->layer != y->layer ? (x->layer < y->layer ? -1 : 1) : x->which - y->which;
 }
 
 /* The handle's index of the tensors its layers read (net->named): 0, or
@@ -266,9 +286,27 @@ static int index_tensors(jg_net *net)
             net->n_named++;
             at += len;
         }
+    /* the list of tensors, each once, in the order of the layers that first
+       read them (net->named is in layer order until it is sorted) */
+    net->listed = (listed_tensor *)jg_malloc((n > 0 ? n : 1) * sizeof *net->listed);
+    if (net->listed == NULL)
+        return -1;
+    for (k = 0; k < net->n_named; k++) {
+        const named_tensor *t = &net->named[k];
+        size_t e;
+        for (e = 0; e < k && strcmp(net->named[e].name, t->name) != 0; e++)
+            ;
+        if (e < k)
+            continue;       /* read by an earlier layer */
+        net->listed[net->n_listed].name = t->name;
+        net->listed[net->n_listed].count = tensor_count(&m->layers[t->layer], t->which);
+        net->listed[net->n_listed].offset = net->n_grad;
+        net->n_grad += net->listed[net->n_listed++].count;
+    }
     qsort(net->named, net->n_named, sizeof *net->named, named_order);
     return 0;
 }
+
 
 /* The first entry of net->named for tensor, or net->n_named: a binary
    search (the entries of one name are adjacent). */
@@ -584,13 +622,6 @@ int jg_net_run_parallel(jg_net *net, int mode, int threads, size_t n, const doub
     return rc;
 }
 
-/* The numbers tensor holds in layer l, read as array `which`. */
-static size_t tensor_count(const jg_layer *l, int which)
-{
-    return l->kind == JG_FOURIER ? l->n_out / 2 * l->n_in
-         : (l->kind == JG_DENSE || l->kind == JG_MATMUL) && which == 0 ? l->n_out * l->n_in : l->n_out;
-}
-
 /* The checks of one tensor of jg_net_set_tensors: JG_NET_OK, or
    JG_NET_EINPUT with the message set. */
 static int check_tensor(jg_net *net, const char *tensor, const double *values, size_t count)
@@ -897,34 +928,31 @@ static jg_grad *grad_of(jg_net *net)
     return g;
 }
 
+/* The list comes from the handle's index, made at load: no reverse sweep
+   is made to answer, and nothing can fail. */
 size_t jg_net_n_tensors(jg_net *net)
 {
-    jg_grad *g = grad_of(net);
-    return g != NULL ? jg_grad_n_tensors(g) : 0;
+    return net != NULL ? net->n_listed : 0;
 }
 
 const char *jg_net_tensor_name(jg_net *net, size_t i)
 {
-    jg_grad *g = grad_of(net);
-    return g != NULL ? jg_grad_tensor_name(g, i) : NULL;
+    return net != NULL && i < net->n_listed ? net->listed[i].name : NULL;
 }
 
 size_t jg_net_tensor_count(jg_net *net, size_t i)
 {
-    jg_grad *g = grad_of(net);
-    return g != NULL ? jg_grad_tensor_count(g, i) : 0;
+    return net != NULL && i < net->n_listed ? net->listed[i].count : 0;
 }
 
 size_t jg_net_tensor_offset(jg_net *net, size_t i)
 {
-    jg_grad *g = grad_of(net);
-    return g != NULL ? jg_grad_tensor_offset(g, i) : 0;
+    return net != NULL && i < net->n_listed ? net->listed[i].offset : 0;
 }
 
 size_t jg_net_n_grad(jg_net *net)
 {
-    jg_grad *g = grad_of(net);
-    return g != NULL ? jg_grad_n_params(g) : 0;
+    return net != NULL ? net->n_grad : 0;
 }
 
 int jg_net_gradient(jg_net *net, int mode, size_t n, const double *x, const double *gu, const double *gdu,

@@ -702,6 +702,41 @@ START_TEST(plan_refill_matches_a_new_plan)
 }
 END_TEST
 
+/* The handle's list of tensors (jg_net_n_tensors and its kin, made at
+   load from the layers) is the reverse sweep's gradient layout, name,
+   count and offset, on random networks of every array kind. */
+START_TEST(tensor_list_is_the_gradients_layout)
+{
+    int seed;
+    for (seed = 0; seed < 24; seed++) {
+        net n;
+        jg_diag d = JG_DIAG_INIT;
+        jg_model *m;
+        jg_grad *g;
+        jg_net *lib = NULL;
+        size_t i;
+        make_net(&n, 400 + seed, seed % N_ACTS);
+        m = jg_model_load(n.spec_path, &d);
+        ck_assert_msg(m != NULL, "%s", jg_buf_str(&d.text));
+        g = jg_grad_new(m, 0, &d);
+        ck_assert(g != NULL);
+        ck_assert_msg(jg_net_load(n.spec_path, &lib) == JG_NET_OK, "%s", jg_net_errmsg(lib));
+        ck_assert_uint_eq(jg_net_n_tensors(lib), jg_grad_n_tensors(g));
+        ck_assert_uint_eq(jg_net_n_grad(lib), jg_grad_n_params(g));
+        for (i = 0; i < jg_grad_n_tensors(g); i++) {
+            ck_assert_str_eq(jg_net_tensor_name(lib, i), jg_grad_tensor_name(g, i));
+            ck_assert_uint_eq(jg_net_tensor_count(lib, i), jg_grad_tensor_count(g, i));
+            ck_assert_uint_eq(jg_net_tensor_offset(lib, i), jg_grad_tensor_offset(g, i));
+        }
+        ck_assert(jg_net_tensor_name(lib, i) == NULL && jg_net_tensor_count(lib, i) == 0);
+        jg_net_free(lib);
+        jg_grad_free(g);
+        jg_model_free(m);
+        jg_diag_free(&d);
+    }
+}
+END_TEST
+
 /* Every kernel in one network, emitted in double and float, compiles with
    no warning under gcc, clang, g++ and tcc; so does a graph of every
    format-3 statement (tests/golden/graph.spec: copy, add, mul, offsets). */
@@ -836,6 +871,7 @@ int main(void)
     tcase_add_loop_test(tc, third_derivatives_match_differences, 0, 2 * N_ACTS);
     tcase_add_loop_test(tc, random_network_matches_oracle, 0, tu_case_runs(4 * N_ACTS));
     tcase_add_test(tc, plan_refill_matches_a_new_plan);
+    tcase_add_test(tc, tensor_list_is_the_gradients_layout);
     tcase_add_test(tc, every_kernel_compiles_cleanly);
     tcase_add_loop_test(tc, each_activation_alone_compiles_cleanly, 0, N_ACTS);
     tcase_add_test(tc, linear_network_with_over_compiles_cleanly);
