@@ -92,8 +92,9 @@ int jg_net_precision(const jg_net *net);
 /* The back end the handle runs: JG_NET_EXECUTOR also when the JIT was asked
    for in a build without libtcc. */
 int jg_net_backend(const jg_net *net);
-/* Bytes of work space one call takes (allocated per call, freed before it
-   returns). */
+/* Bytes of work space one call takes: jg_net_run and its kin allocate it
+   per call and free it before they return; jg_net_run_work takes it from
+   the caller (any alignment) and allocates nothing. */
 size_t jg_net_work_bytes(const jg_net *net);
 
 /* The network at n points x. Any of u, du and the second derivatives may
@@ -113,6 +114,14 @@ int jg_net_run(jg_net *net, int mode, size_t n, const double *x, double *u, doub
    conversion. */
 int jg_net_run_float(jg_net *net, int mode, size_t n, const float *x, float *u, float *du,
                      float *d2);
+/* jg_net_run (a double handle) and jg_net_run_float (a float handle) in
+   the caller's work space of jg_net_work_bytes(net) bytes: no allocation
+   (a controller's loop; CasADi's convention). A work space serves one
+   call at a time: threads running at once each give their own. */
+int jg_net_run_work(jg_net *net, int mode, size_t n, const double *x, double *u, double *du, double *d2,
+                    void *work);
+int jg_net_run_float_work(jg_net *net, int mode, size_t n, const float *x, float *u, float *du, float *d2,
+                          void *work);
 /* jg_net_run with the points split over up to `threads` threads (0: one
    per core this process may run on, its CPU affinity; fewer when there
    are few points). */

@@ -440,13 +440,12 @@ size_t jg_net_work_bytes(const jg_net *net)
 }
 
 /* n points in the plan's precision, pointers as the emitted code takes them. */
-static int run_real(jg_net *net, int mode, size_t n, const void *x, void *u, void *du, void *d2)
+static int run_real(jg_net *net, int mode, size_t n, const void *x, void *u, void *du, void *d2, void *given)
 {
-    void *work;
+    void *work = given;
     if (n == 0)
         return JG_NET_OK;
-    work = jg_malloc(net->plan->work_bytes);
-    if (work == NULL)
+    if (work == NULL && (work = jg_malloc(net->plan->work_bytes)) == NULL)
         return JG_NET_ENOMEM;
     if (net->backend == JG_NET_EXECUTOR)
         jg_exec_run(&net->exec, mode, n, x, u, du, d2, work);
@@ -456,7 +455,8 @@ static int run_real(jg_net *net, int mode, size_t n, const void *x, void *u, voi
         ((jacobian_fn)net->fn[mode])(n, x, u, du, work);
     else
         ((second_fn)net->fn[mode])(n, x, u, du, d2, work);
-    jg_free(work);
+    if (given == NULL)
+        jg_free(work);
     return JG_NET_OK;
 }
 
@@ -490,7 +490,7 @@ int jg_net_run(jg_net *net, int mode, size_t n, const double *x, double *u, doub
     if (rc != JG_NET_OK)
         return rc;
     if (net->plan->precision != JG_FLOAT)
-        return run_real(net, mode, n, x, u, du, d2);
+        return run_real(net, mode, n, x, u, du, d2, NULL);
     n_in = net->model->n_in;
     n_out = net->model->n_out;
     per2 = jg_plan_per_output2(net->model, (jg_mode)mode);
@@ -506,7 +506,7 @@ int jg_net_run(jg_net *net, int mode, size_t n, const double *x, double *u, doub
         for (k = 0; k < c * n_in; k++)
             fx[k] = (float)x[i * n_in + k];
         rc = run_real(net, mode, c, fx, u != NULL ? fu : NULL, mode >= 1 && du != NULL ? fdu : NULL,
-                      mode >= 2 && d2 != NULL ? fd2 : NULL);
+                      mode >= 2 && d2 != NULL ? fd2 : NULL, NULL);
         for (k = 0; u != NULL && k < c * n_out; k++)
             u[i * n_out + k] = fu[k];
         for (k = 0; mode >= 1 && du != NULL && k < c * n_out * n_in; k++)
@@ -529,7 +529,34 @@ int jg_net_run_float(jg_net *net, int mode, size_t n, const float *x, float *u, 
     if (JG_MISUSE(net->plan->precision != JG_FLOAT, "jg_net_run_float",
                   "float arrays for a double handle (open it with JG_NET_FLOAT, or call jg_net_run)"))
         return JG_NET_EINPUT;
-    return run_real(net, mode, n, x, u, du, d2);
+    return run_real(net, mode, n, x, u, du, d2, NULL);
+}
+
+int jg_net_run_work(jg_net *net, int mode, size_t n, const double *x, double *u, double *du, double *d2,
+                    void *work)
+{
+    int rc = check_call("jg_net_run_work", net, mode, n, x);
+    if (rc != JG_NET_OK)
+        return rc;
+    if (JG_MISUSE(net->plan->precision != JG_DOUBLE, "jg_net_run_work",
+                  "a float handle (its call with a work space is jg_net_run_float_work)")
+        || JG_MISUSE(work == NULL && n > 0, "jg_net_run_work", "work is NULL: give jg_net_work_bytes(net) bytes"))
+        return JG_NET_EINPUT;
+    return run_real(net, mode, n, x, u, du, d2, work);
+}
+
+int jg_net_run_float_work(jg_net *net, int mode, size_t n, const float *x, float *u, float *du, float *d2,
+                          void *work)
+{
+    int rc = check_call("jg_net_run_float_work", net, mode, n, x);
+    if (rc != JG_NET_OK)
+        return rc;
+    if (JG_MISUSE(net->plan->precision != JG_FLOAT, "jg_net_run_float_work",
+                  "float arrays for a double handle (open it with JG_NET_FLOAT, or call jg_net_run_work)")
+        || JG_MISUSE(work == NULL && n > 0, "jg_net_run_float_work",
+                     "work is NULL: give jg_net_work_bytes(net) bytes"))
+        return JG_NET_EINPUT;
+    return run_real(net, mode, n, x, u, du, d2, work);
 }
 
 int jg_net_eval(jg_net *net, size_t n, const double *x, double *u)

@@ -213,6 +213,59 @@ START_TEST(every_allocation_of_the_library_can_fail)
 }
 END_TEST
 
+/* jg_net_run_work and jg_net_run_float_work in the caller's work space
+   allocate nothing (every allocation would fail) and give jg_net_run's
+   bits, in both precisions, with either back end. */
+START_TEST(run_work_allocates_nothing)
+{
+    char spec[1024];
+    const int precision = _i / 2 ? JG_NET_FLOAT : JG_NET_DOUBLE;
+    jg_net_options o;
+    jg_net *net = NULL;
+    double u[N_POINTS * 8], du[N_POINTS * 8 * 3], d2[N_POINTS * 8 * 9];
+    double u2[N_POINTS * 8], du2[N_POINTS * 8 * 3], d22[N_POINTS * 8 * 9];
+    float fx[N_POINTS * 3], fu[N_POINTS * 8], fdu[N_POINTS * 8 * 3], fd2[N_POINTS * 8 * 9];
+    float fu2[N_POINTS * 8], fdu2[N_POINTS * 8 * 3], fd22[N_POINTS * 8 * 9];
+    void *work;
+    size_t k;
+    unsigned long asked;
+    snprintf(spec, sizeof spec, "%s/tests/golden/layers.spec", getenv("JG_SOURCE_ROOT"));
+    o.precision = precision;
+    o.backend = _i % 2 ? JG_NET_EXECUTOR : JG_NET_JIT;
+    ck_assert_msg(jg_net_open(spec, &o, &net) == JG_NET_OK, "%s", jg_net_errmsg(net));
+    ck_assert(jg_net_n_in(net) == 3 && jg_net_n_out(net) <= 8);
+    work = malloc(jg_net_work_bytes(net) + 1);
+    ck_assert(work != NULL);
+    for (k = 0; k < N_POINTS * 3; k++)
+        fx[k] = (float)points[k];
+    memset(u, 0, sizeof u), memset(du, 0, sizeof du), memset(d2, 0, sizeof d2);     /* past n_out: equal */
+    memset(u2, 0, sizeof u2), memset(du2, 0, sizeof du2), memset(d22, 0, sizeof d22);
+    memset(fu, 0, sizeof fu), memset(fdu, 0, sizeof fdu), memset(fd2, 0, sizeof fd2);
+    memset(fu2, 0, sizeof fu2), memset(fdu2, 0, sizeof fdu2), memset(fd22, 0, sizeof fd22);
+    if (precision == JG_NET_DOUBLE)
+        ck_assert_int_eq(jg_net_run(net, JG_NET_HESSIAN, N_POINTS, points, u, du, d2), JG_NET_OK);
+    else
+        ck_assert_int_eq(jg_net_run_float(net, JG_NET_HESSIAN, N_POINTS, fx, fu, fdu, fd2), JG_NET_OK);
+    jg_mem_fail_after(1);       /* the first allocation fails, and every one after it */
+    if (precision == JG_NET_DOUBLE)     /* a work space at an odd address: the code aligns within */
+        ck_assert_int_eq(jg_net_run_work(net, JG_NET_HESSIAN, N_POINTS, points, u2, du2, d22,
+                                         (char *)work + 1), JG_NET_OK);
+    else
+        ck_assert_int_eq(jg_net_run_float_work(net, JG_NET_HESSIAN, N_POINTS, fx, fu2, fdu2, fd22, work),
+                         JG_NET_OK);
+    asked = jg_mem_fail_after(0);
+    ck_assert_msg(asked == 0, "jg_net_run%s_work asked for %lu allocations", precision ? "_float" : "", asked);
+    if (precision == JG_NET_DOUBLE)
+        ck_assert(memcmp(u, u2, sizeof u) == 0 && memcmp(du, du2, sizeof du) == 0
+                  && memcmp(d2, d22, sizeof d2) == 0);
+    else
+        ck_assert(memcmp(fu, fu2, sizeof fu) == 0 && memcmp(fdu, fdu2, sizeof fdu) == 0
+                  && memcmp(fd2, fd22, sizeof fd2) == 0);
+    free(work);
+    jg_net_free(net);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("alloc");
@@ -220,6 +273,7 @@ int main(void)
     tcase_set_timeout(tc, 600);
     tcase_add_test(tc, every_allocation_can_fail);
     tcase_add_loop_test(tc, every_allocation_of_the_library_can_fail, 0, 2);
+    tcase_add_loop_test(tc, run_work_allocates_nothing, 0, 4);
     suite_add_tcase(s, tc);
     return tu_run_suite(s);
 }

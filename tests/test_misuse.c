@@ -108,13 +108,21 @@ static int edge(int k)
         break;
     case 25: net = open_example(JG_NET_FLOAT); rc = jg_net_gradient_float(net, 0, 1, fx, fu, NULL, NULL, NULL, NULL);
         break;
+    case 26: net = open_example(JG_NET_DOUBLE); rc = jg_net_run_work(net, JG_NET_EVAL, 1, x, u, NULL, NULL, NULL);
+        break;
+    case 27: {      /* a float handle's work-space call is jg_net_run_float_work */
+        static double space[4096];
+        net = open_example(JG_NET_FLOAT);
+        rc = jg_net_run_work(net, JG_NET_EVAL, 1, x, u, NULL, NULL, space);
+        break;
+    }
     default: break;
     }
     jg_net_free_text(text);
     jg_net_free(net);
     return rc;
 }
-#define N_EDGES 26
+#define N_EDGES 28
 
 /* In a debug build the call stops the program (the test expects SIGABRT);
    in a release build it returns JG_NET_EINPUT and the program goes on. */
@@ -133,6 +141,7 @@ START_TEST(edges_that_are_allowed)
     jg_net *net = open_example(JG_NET_DOUBLE), *failed = NULL;
     ck_assert_int_eq(jg_net_run(net, JG_NET_EVAL, 0, NULL, NULL, NULL, NULL), JG_NET_OK);
     ck_assert_int_eq(jg_net_run(net, JG_NET_HESSIAN, 1, x, NULL, NULL, d2u), JG_NET_OK);
+    ck_assert_int_eq(jg_net_run_work(net, JG_NET_EVAL, 0, NULL, NULL, NULL, NULL, NULL), JG_NET_OK);
     ck_assert_int_eq(jg_net_run_parallel(net, JG_NET_JACOBIAN, 2, 0, NULL, NULL, NULL, NULL), JG_NET_OK);
     ck_assert_uint_eq(jg_net_n_in(NULL), 0);
     ck_assert_str_eq(jg_net_errmsg(NULL), "out of memory");  /* no handle: its allocation failed */
