@@ -532,31 +532,32 @@ int jg_net_run_float(jg_net *net, int mode, size_t n, const float *x, float *u, 
     return run_real(net, mode, n, x, u, du, d2, NULL);
 }
 
+/* jg_net_run_work and jg_net_run_float_work: the handle in `precision`,
+   the caller's work space. */
+static int run_work(const char *fn, jg_precision precision, jg_net *net, int mode, size_t n, const void *x,
+                    void *u, void *du, void *d2, void *work)
+{
+    int rc = check_call(fn, net, mode, n, x);
+    if (rc != JG_NET_OK)
+        return rc;
+    if (JG_MISUSE(net->plan->precision != precision, fn,
+                  precision == JG_DOUBLE ? "a float handle (its call with a work space is jg_net_run_float_work)"
+                                         : "float arrays for a double handle (call jg_net_run_work)")
+        || JG_MISUSE(work == NULL && n > 0, fn, "work is NULL: give jg_net_work_bytes(net) bytes"))
+        return JG_NET_EINPUT;
+    return run_real(net, mode, n, x, u, du, d2, work);
+}
+
 int jg_net_run_work(jg_net *net, int mode, size_t n, const double *x, double *u, double *du, double *d2,
                     void *work)
 {
-    int rc = check_call("jg_net_run_work", net, mode, n, x);
-    if (rc != JG_NET_OK)
-        return rc;
-    if (JG_MISUSE(net->plan->precision != JG_DOUBLE, "jg_net_run_work",
-                  "a float handle (its call with a work space is jg_net_run_float_work)")
-        || JG_MISUSE(work == NULL && n > 0, "jg_net_run_work", "work is NULL: give jg_net_work_bytes(net) bytes"))
-        return JG_NET_EINPUT;
-    return run_real(net, mode, n, x, u, du, d2, work);
+    return run_work("jg_net_run_work", JG_DOUBLE, net, mode, n, x, u, du, d2, work);
 }
 
 int jg_net_run_float_work(jg_net *net, int mode, size_t n, const float *x, float *u, float *du, float *d2,
                           void *work)
 {
-    int rc = check_call("jg_net_run_float_work", net, mode, n, x);
-    if (rc != JG_NET_OK)
-        return rc;
-    if (JG_MISUSE(net->plan->precision != JG_FLOAT, "jg_net_run_float_work",
-                  "float arrays for a double handle (open it with JG_NET_FLOAT, or call jg_net_run_work)")
-        || JG_MISUSE(work == NULL && n > 0, "jg_net_run_float_work",
-                     "work is NULL: give jg_net_work_bytes(net) bytes"))
-        return JG_NET_EINPUT;
-    return run_real(net, mode, n, x, u, du, d2, work);
+    return run_work("jg_net_run_float_work", JG_FLOAT, net, mode, n, x, u, du, d2, work);
 }
 
 int jg_net_eval(jg_net *net, size_t n, const double *x, double *u)
