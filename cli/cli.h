@@ -28,10 +28,6 @@ int cli_verify(int argc, char **argv);
 
 /* Prints "jetgen: " fmt (with arg), then usage, to stderr; returns EXIT_USAGE. */
 int cli_usage_error(const char *usage, const char *fmt, const char *arg);
-/* Edit distance of two short words (at most 31 bytes each), or 99: for
-   "did you mean". */
-int cli_edit_distance(const char *a, size_t la, const char *b, size_t lb);
-
 /* Prints the collected messages; returns the exit status they call for. */
 int cli_report(jg_diag *d);
 

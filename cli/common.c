@@ -12,28 +12,6 @@
 #include "cli.h"
 #include "mem.h"
 
-int cli_edit_distance(const char *a, size_t la, const char *b, size_t lb)
-{
-    int d[32][32];
-    size_t i, j;
-    if (la > 31 || lb > 31)
-        return 99;
-    for (i = 0; i <= la; i++)
-        d[i][0] = (int)i;
-    for (j = 0; j <= lb; j++)
-        d[0][j] = (int)j;
-    for (i = 1; i <= la; i++)
-        for (j = 1; j <= lb; j++) {
-            int best = d[i - 1][j - 1] + (a[i - 1] != b[j - 1]);
-            if (d[i - 1][j] + 1 < best)
-                best = d[i - 1][j] + 1;
-            if (d[i][j - 1] + 1 < best)
-                best = d[i][j - 1] + 1;
-            d[i][j] = best;
-        }
-    return d[la][lb];
-}
-
 /* The option of usage's text nearest to opt (for "did you mean"): its
    start and length in *len, or NULL when none is within two edits. */
 static const char *nearest_option(const char *usage, const char *opt, size_t *len)
@@ -45,7 +23,7 @@ static const char *nearest_option(const char *usage, const char *opt, size_t *le
         int dist;
         while ((s[n] >= 'a' && s[n] <= 'z') || s[n] == '-')
             n++;
-        dist = n > 2 ? cli_edit_distance(s, n, opt, strlen(opt)) : 99;
+        dist = n > 2 ? (int)jg_edit_distance(s, n, opt, strlen(opt)) : 99;
         if (dist < best_d) {
             best_d = dist;
             best = s;
@@ -119,7 +97,7 @@ const char *cli_activation_suggest(const char *name)
     size_t i, n = strlen(name);
     for (i = 0; jg_activation_name(i) != NULL; i++) {
         const char *a = jg_activation_name(i);
-        const int dist = cli_edit_distance(name, n, a, strlen(a));
+        const int dist = (int)jg_edit_distance(name, n, a, strlen(a));
         if (dist < best_d && (size_t)dist < n) {
             best = a;
             best_d = dist;

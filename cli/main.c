@@ -108,7 +108,7 @@ static int run(int argc, char **argv)
     {
         size_t k;
         for (k = 0; k < sizeof commands / sizeof commands[0]; k++)
-            if (cli_edit_distance(cmd, strlen(cmd), commands[k], strlen(commands[k])) <= 2) {
+            if (jg_edit_distance(cmd, strlen(cmd), commands[k], strlen(commands[k])) <= 2) {
                 char msg[160];
                 snprintf(msg, sizeof msg, "unknown command '%.60s' (did you mean '%s'?)", cmd, commands[k]);
                 return cli_usage_error(usage_main, "%s", msg);

@@ -46,32 +46,6 @@ const jg_layer_info *jg_layer_info_at(size_t i)
     return i < N_LAYER_KINDS ? &layer_table[i] : NULL;
 }
 
-/* Edit distance of short strings, a swap of neighbours counting one edit
-   (optimal string alignment), capped at 99. */
-static size_t edit_distance(const char *a, const char *b)
-{
-    size_t la = strlen(a), lb = strlen(b), i, j;
-    size_t d[33][33];
-    if (la > 32 || lb > 32)
-        return 99;
-    for (i = 0; i <= la; i++)
-        d[i][0] = i;
-    for (j = 0; j <= lb; j++)
-        d[0][j] = j;
-    for (i = 1; i <= la; i++)
-        for (j = 1; j <= lb; j++) {
-            size_t best = d[i - 1][j - 1] + (a[i - 1] != b[j - 1]);
-            if (d[i - 1][j] + 1 < best)
-                best = d[i - 1][j] + 1;
-            if (d[i][j - 1] + 1 < best)
-                best = d[i][j - 1] + 1;
-            if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] && d[i - 2][j - 2] + 1 < best)
-                best = d[i - 2][j - 2] + 1;
-            d[i][j] = best;
-        }
-    return d[la][lb];
-}
-
 const char *jg_layer_suggest(const char *kw)
 {
     static const char *const words[] = {"input", "weights", "output", "format", "over"};
@@ -79,7 +53,7 @@ const char *jg_layer_suggest(const char *kw)
     size_t i, best_d = strlen(kw) <= 4 ? 2 : 3;     /* one edit away, two for longer words */
     for (i = 0; i < 5 + N_LAYER_KINDS; i++) {
         const char *w = i < 5 ? words[i] : layer_table[i - 5].keyword;
-        size_t dist = edit_distance(kw, w);
+        size_t dist = jg_edit_distance(kw, strlen(kw), w, strlen(w));
         if (dist < best_d) {
             best_d = dist;
             best = w;

@@ -342,6 +342,21 @@ END_TEST
    with its parameters, has its kernel and declaration sections in
    templates/kernels.c, and a row in docs/spec.md's table naming its
    parameters: adding one to the list without the rest fails here. */
+/* One edit distance for every "did you mean" (the spec parser's and the
+   command line's): a swap of neighbours is one edit. */
+START_TEST(edit_distance_counts_swaps)
+{
+    ck_assert_uint_eq(jg_edit_distance("tahn", 4, "tanh", 4), 1);
+    ck_assert_uint_eq(jg_edit_distance("tnah", 4, "tanh", 4), 1);
+    ck_assert_uint_eq(jg_edit_distance("sigmod", 6, "sigmoid", 7), 1);
+    ck_assert_uint_eq(jg_edit_distance("--thread", 8, "--threads", 9), 1);
+    ck_assert_uint_eq(jg_edit_distance("relu", 4, "gelu", 4), 1);
+    ck_assert_uint_eq(jg_edit_distance("abc", 3, "cba", 3), 2);
+    ck_assert_uint_eq(jg_edit_distance("", 0, "tanh", 4), 4);
+    ck_assert_uint_eq(jg_edit_distance("a", 1, "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb", 33), 99);
+}
+END_TEST
+
 START_TEST(activations_registry)
 {
     char path[1024], row[256];
@@ -511,6 +526,7 @@ int main(void)
     tcase_add_test(tc, nul_byte_is_refused);
     tcase_add_test(tc, work_space_limit);
     tcase_add_test(tc, activations_registry);
+    tcase_add_test(tc, edit_distance_counts_swaps);
     tcase_add_test(tc, size_limits);
     tcase_add_test(tc, prefix_must_be_an_identifier);
     tcase_add_test(tc, emit_refuses_bad_prefix);

@@ -35,4 +35,10 @@ void jg_diag_warning(jg_diag *d, const char *file, int line, int col,
 
 void jg_diag_free(jg_diag *d);
 
+/* The edit distance of a[0 .. la) and b[0 .. lb), a swap of neighbours
+   counting one edit (optimal string alignment: "tahn" is one edit from
+   "tanh"); 99 when either is longer than 32. What every "did you mean"
+   of the spec parser and the command line measures. */
+size_t jg_edit_distance(const char *a, size_t la, const char *b, size_t lb);
+
 #endif
