@@ -632,7 +632,7 @@ class _JetFunction(torch.autograd.Function):
         gflat, gx = got
         out = [None, None]      # jet, how; then dL/d of each part of the points
         col = 0
-        for v, need in zip(parts, ctx.needs_input_grad[2:2 + k]):
+        for v, need in zip(parts, ctx.needs_input_grad[2:2 + k]) if want_x else ():
             w = net.n_in if k == 1 else 1 if v.dim() == 1 else v.shape[1]
             if need:
                 g = torch.from_numpy(np.ascontiguousarray(gx[:, col:col + w]).reshape(v.shape))
@@ -640,6 +640,8 @@ class _JetFunction(torch.autograd.Function):
             else:
                 out.append(None)
             col += w
+        if not want_x:
+            out.extend([None] * k)
         # the gradients are slices of one fresh float64 array: converted to
         # the parameters' dtype at once where they share one (on the CPU,
         # in numpy: a tensor a parameter made by from_numpy is the quickest)
