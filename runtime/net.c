@@ -602,48 +602,33 @@ static void *run_slice(void *arg)
     return NULL;
 }
 
-#define MAX_THREADS 256
 #define MIN_PER_THREAD 16   /* points: fewer are not worth a thread */
 
 int jg_net_run_parallel(jg_net *net, int mode, int threads, size_t n, const double *x, double *u,
                         double *du, double *d2)
 {
-    slice s[MAX_THREADS];
-    pthread_t tid[MAX_THREADS];
-    int started[MAX_THREADS];
-    size_t n_in, n_out, per2, t, nt, at = 0;
+    slice s[JG_MAX_THREADS];
+    size_t at[JG_MAX_THREADS + 1], n_in, n_out, per2, t, nt;
     int rc = check_call("jg_net_run_parallel", net, mode, n, x);
     if (rc != JG_NET_OK)
         return rc;
-    if (threads <= 0)
-        threads = jg_default_threads();
-    nt = (size_t)(threads < MAX_THREADS ? threads : MAX_THREADS);
-    if (nt > n / MIN_PER_THREAD)
-        nt = n / MIN_PER_THREAD > 0 ? n / MIN_PER_THREAD : 1;
+    nt = jg_split_points(n, threads, MIN_PER_THREAD, at);
     if (nt <= 1)
         return jg_net_run(net, mode, n, x, u, du, d2);
     n_in = net->model->n_in;
     n_out = net->model->n_out;
     per2 = jg_plan_per_output2(net->model, (jg_mode)mode);
     for (t = 0; t < nt; t++) {
-        const size_t c = n / nt + (t < n % nt);
         s[t].net = net;
         s[t].mode = mode;
         s[t].rc = JG_NET_OK;
-        s[t].n = c;
-        s[t].x = x + at * n_in;
-        s[t].u = u != NULL ? u + at * n_out : NULL;
-        s[t].du = mode >= 1 && du != NULL ? du + at * n_out * n_in : NULL;
-        s[t].d2 = mode >= 2 && d2 != NULL ? d2 + at * n_out * per2 : NULL;
-        at += c;
-        started[t] = t > 0 && pthread_create(&tid[t], NULL, run_slice, &s[t]) == 0;
-        if (t > 0 && !started[t])
-            run_slice(&s[t]);       /* no thread: this one does it */
+        s[t].n = at[t + 1] - at[t];
+        s[t].x = x + at[t] * n_in;
+        s[t].u = u != NULL ? u + at[t] * n_out : NULL;
+        s[t].du = mode >= 1 && du != NULL ? du + at[t] * n_out * n_in : NULL;
+        s[t].d2 = mode >= 2 && d2 != NULL ? d2 + at[t] * n_out * per2 : NULL;
     }
-    run_slice(&s[0]);
-    for (t = 1; t < nt; t++)
-        if (started[t])
-            pthread_join(tid[t], NULL);
+    jg_in_threads(run_slice, s, sizeof s[0], nt);
     for (t = 0; t < nt; t++)
         if (s[t].rc != JG_NET_OK)
             rc = s[t].rc;

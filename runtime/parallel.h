@@ -12,6 +12,20 @@
 typedef void (*jg_hessian_fn)(size_t n, const double *x, double *u,
                               double *du, double *d2u);
 
+/* The most threads one call splits its points over. */
+#define JG_MAX_THREADS 256
+
+/* Points 0 .. n - 1 cut into at most `threads` (0 or less:
+   jg_default_threads(); at most JG_MAX_THREADS) contiguous runs of at least
+   min_per points each (fewer runs when there are few points), as even as
+   can be: run t is at[t] .. at[t + 1] - 1. Returns the runs, 1 at least. */
+size_t jg_split_points(size_t n, int threads, size_t min_per, size_t at[JG_MAX_THREADS + 1]);
+
+/* Runs job(arg + t * size) for t < nt, each in a thread of its own but the
+   first, which the calling thread does, as it does any a thread could not
+   be started for. Returns how many could not be started. */
+size_t jg_in_threads(void *(*job)(void *), void *arg, size_t size, size_t nt);
+
 /* The threads a call that is given 0 uses: the cores this process may run
    on (its CPU affinity: a process of DistributedDataParallel, or one under
    taskset, gets its share, not the whole machine), else every online

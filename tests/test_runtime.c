@@ -173,6 +173,31 @@ START_TEST(parallel_matches_one_thread)
 }
 END_TEST
 
+/* One splitter for every threaded call (the library's, the emitted code's
+   helper, the Python extension's): contiguous runs that cover the points
+   once, sizes differing by at most one, at least min_per points a run,
+   at most JG_MAX_THREADS runs. */
+START_TEST(split_points_even_and_capped)
+{
+    static const size_t ns[] = {0, 1, 15, 16, 17, 100, 1000, 12345};
+    static const int threads[] = {1, 2, 3, 7, 1000};
+    size_t at[JG_MAX_THREADS + 1], i, j, t, nt;
+    for (i = 0; i < sizeof ns / sizeof ns[0]; i++)
+        for (j = 0; j < sizeof threads / sizeof threads[0]; j++) {
+            nt = jg_split_points(ns[i], threads[j], 16, at);
+            ck_assert(nt >= 1 && nt <= (size_t)threads[j] && nt <= JG_MAX_THREADS);
+            ck_assert(nt == 1 || ns[i] / nt >= 16);
+            ck_assert(at[0] == 0 && at[nt] == ns[i]);
+            for (t = 0; t < nt; t++) {
+                const size_t len = at[t + 1] - at[t];
+                ck_assert(len == ns[i] / nt || len == ns[i] / nt + 1);
+            }
+        }
+    nt = (size_t)jg_default_threads();
+    ck_assert_uint_eq(jg_split_points(1000000, 0, 1, at), nt < JG_MAX_THREADS ? nt : JG_MAX_THREADS);
+}
+END_TEST
+
 /* A call given 0 threads uses the cores the process may run on: one under
    an affinity of one core (taskset, a DistributedDataParallel worker), not
    every core of the machine. */
@@ -205,6 +230,7 @@ int main(void)
     tcase_add_test(tc, threads_share_compiled_code);
     tcase_add_test(tc, parallel_matches_one_thread);
     tcase_add_test(tc, default_threads_follow_affinity);
+    tcase_add_test(tc, split_points_even_and_capped);
     suite_add_tcase(s, tc);
     return tu_run_suite(s);
 }

@@ -25,8 +25,10 @@
 #include "diag.h"
 #include "fdiff.h"
 #include "model.h"
+#include "parallel.h"
 
-#define MAX_THREADS 256
+#define MAX_THREADS JG_MAX_THREADS
+#define MIN_PER_THREAD 16   /* points: fewer are not worth a thread */
 
 static PyObject *jetgen_error;
 
@@ -66,38 +68,6 @@ static size_t per_output2(jg_net *net, int mode)
 }
 
 /* ---- threads ---- */
-
-/* The n points as up to `threads` contiguous runs of at least 16 points
-   (fewer runs for few points): run t is [at[t], at[t + 1]). Their number. */
-static size_t split(size_t n, int threads, size_t at[MAX_THREADS + 1])
-{
-    size_t t, nt = threads < 1 ? 1 : threads > MAX_THREADS ? MAX_THREADS : (size_t)threads;
-    if (n / 16 < nt)
-        nt = n / 16 > 0 ? n / 16 : 1;
-    at[0] = 0;
-    for (t = 0; t < nt; t++)
-        at[t + 1] = at[t] + n / nt + (t < n % nt ? 1 : 0);
-    return nt;
-}
-
-/* Runs job(arg + t * size) for t < nt, each in a thread of its own but the
-   first, which the calling thread does (and any a thread could not be
-   made for). */
-static void in_threads(void *(*job)(void *), void *arg, size_t size, size_t nt)
-{
-    pthread_t tid[MAX_THREADS];
-    int started[MAX_THREADS];
-    size_t t;
-    for (t = 1; t < nt; t++)
-        started[t] = pthread_create(&tid[t], NULL, job, (char *)arg + t * size) == 0;
-    job(arg);
-    for (t = 1; t < nt; t++) {
-        if (started[t])
-            pthread_join(tid[t], NULL);
-        else
-            job((char *)arg + t * size);
-    }
-}
 
 /* The forward tapes of one call's runs of points (a capsule's). */
 typedef struct tapes {
@@ -142,7 +112,7 @@ static int run_threads(jg_net *net, int precision, int mode, int threads, size_t
     const size_t n_in = jg_net_n_in(net), n_out = jg_net_n_out(net);
     const size_t per2 = per_output2(net, mode);
     chunk c[MAX_THREADS];
-    size_t at[MAX_THREADS + 1], t, nt = split(n, threads, at);
+    size_t at[MAX_THREADS + 1], t, nt = jg_split_points(n, threads, MIN_PER_THREAD, at);
     int rc = JG_NET_OK;
     for (t = 0; t < nt; t++) {
         c[t].net = net;
@@ -161,7 +131,7 @@ static int run_threads(jg_net *net, int precision, int mode, int threads, size_t
         tp->mode = mode;
         memcpy(tp->at, at, sizeof at);
     }
-    in_threads(run_chunk, c, sizeof c[0], nt);
+    jg_in_threads(run_chunk, c, sizeof c[0], nt);
     for (t = 0; t < nt; t++)
         if (c[t].rc != JG_NET_OK && rc == JG_NET_OK)
             rc = c[t].rc;
@@ -561,12 +531,12 @@ static int gradient_threads(jg_net *net, int is_float, int mode, int threads, si
         nt = tp->nt;
         memcpy(at, tp->at, sizeof at);
     } else {
-        nt = split(n, threads, at);
+        nt = jg_split_points(n, threads, MIN_PER_THREAD, at);
     }
     if (nt > 1 && (extra = (double *)malloc((nt - 1) * (ng > 0 ? ng : 1) * sizeof *extra)) == NULL) {
         if (tp != NULL)
             return JG_NET_ENOMEM;
-        nt = split(n, 1, at);
+        nt = jg_split_points(n, 1, MIN_PER_THREAD, at);
     }
     for (t = 0; t < nt; t++) {
         c[t].net = net;
@@ -582,7 +552,7 @@ static int gradient_threads(jg_net *net, int is_float, int mode, int threads, si
         c[t].gx = gx != NULL ? gx + at[t] * n_in * real : NULL;
         c[t].tape = tp != NULL ? tp->t[t] : NULL;
     }
-    in_threads(grad_run, c, sizeof c[0], nt);
+    jg_in_threads(grad_run, c, sizeof c[0], nt);
     for (t = 0; t < nt; t++) {
         if (c[t].rc != JG_NET_OK && rc == JG_NET_OK)
             rc = c[t].rc;
