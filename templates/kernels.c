@@ -1433,6 +1433,32 @@ MODEL__INLINE void model__sincos(double y, double *s, double *c)
     bits ^= ((q + 1) & 2) << 62;
     memcpy(c, &bits, sizeof bits);
 }
+
+/* The one body of model__sin (is_cos 0) and model__cos (1): f(p z) with
+   s' = p f'(p z) and s'' = -p^2 f(p z); a first loop that vectorizes, a
+   second that gives what lies beyond model__sincos's range to libm. */
+MODEL__INLINE void model__sincos_jet(size_t n, double p, int is_cos, const model__real *z, model__real *s0,
+                                     model__real *s1, model__real *s2)
+{
+    size_t k;
+    for (k = 0; k < n; k++) {
+        const double y = p * z[k];
+        double sn, cs;
+        model__sincos(y, &sn, &cs);
+        s0[k] = (model__real)(is_cos ? cs : sn);
+        s1[k] = (model__real)(is_cos ? -p * sn : p * cs);
+        s2[k] = (model__real)(-(p * p) * (is_cos ? cs : sn));
+    }
+    for (k = 0; k < n; k++) {
+        const double y = p * z[k];
+        if (!(fabs(y) <= MODEL__SINCOS_MAX)) {
+            const double sn = sin(y), cs = cos(y);
+            s0[k] = (model__real)(is_cos ? cs : sn);
+            s1[k] = (model__real)(is_cos ? -p * sn : p * cs);
+            s2[k] = (model__real)(-(p * p) * (is_cos ? cs : sn));
+        }
+    }
+}
 /**** end sincos ****/
 
 /**** begin sin ****/
@@ -1442,25 +1468,8 @@ MODEL__INLINE void model__sincos(double y, double *s, double *c)
 MODEL__API void model__sin(size_t n, double p, double q, const model__real *z,
                            model__real *s0, model__real *s1, model__real *s2)
 {
-    size_t k;
     (void)q;
-    for (k = 0; k < n; k++) {
-        const double y = p * z[k];
-        double sn, cs;
-        model__sincos(y, &sn, &cs);
-        s0[k] = (model__real)sn;
-        s1[k] = (model__real)(p * cs);
-        s2[k] = (model__real)(-(p * p) * sn);
-    }
-    for (k = 0; k < n; k++) {       /* beyond model__sincos: libm */
-        const double y = p * z[k];
-        if (!(fabs(y) <= MODEL__SINCOS_MAX)) {
-            const double sn = sin(y), cs = cos(y);
-            s0[k] = (model__real)sn;
-            s1[k] = (model__real)(p * cs);
-            s2[k] = (model__real)(-(p * p) * sn);
-        }
-    }
+    model__sincos_jet(n, p, 0, z, s0, s1, s2);
 }
 /**** end sin ****/
 
@@ -1470,25 +1479,8 @@ MODEL__API void model__sin(size_t n, double p, double q, const model__real *z,
 MODEL__API void model__cos(size_t n, double p, double q, const model__real *z,
                            model__real *s0, model__real *s1, model__real *s2)
 {
-    size_t k;
     (void)q;
-    for (k = 0; k < n; k++) {
-        const double y = p * z[k];
-        double sn, cs;
-        model__sincos(y, &sn, &cs);
-        s0[k] = (model__real)cs;
-        s1[k] = (model__real)(-p * sn);
-        s2[k] = (model__real)(-(p * p) * cs);
-    }
-    for (k = 0; k < n; k++) {       /* beyond model__sincos: libm */
-        const double y = p * z[k];
-        if (!(fabs(y) <= MODEL__SINCOS_MAX)) {
-            const double sn = sin(y), cs = cos(y);
-            s0[k] = (model__real)cs;
-            s1[k] = (model__real)(-p * sn);
-            s2[k] = (model__real)(-(p * p) * cs);
-        }
-    }
+    model__sincos_jet(n, p, 1, z, s0, s1, s2);
 }
 /**** end cos ****/
 

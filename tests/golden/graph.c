@@ -749,31 +749,40 @@ GRAPH__INLINE void graph__sincos(double y, double *s, double *c)
     memcpy(c, &bits, sizeof bits);
 }
 
+/* The one body of graph__sin (is_cos 0) and graph__cos (1): f(p z) with
+   s' = p f'(p z) and s'' = -p^2 f(p z); a first loop that vectorizes, a
+   second that gives what lies beyond graph__sincos's range to libm. */
+GRAPH__INLINE void graph__sincos_jet(size_t n, double p, int is_cos, const graph__real *z, graph__real *s0,
+                                     graph__real *s1, graph__real *s2)
+{
+    size_t k;
+    for (k = 0; k < n; k++) {
+        const double y = p * z[k];
+        double sn, cs;
+        graph__sincos(y, &sn, &cs);
+        s0[k] = (graph__real)(is_cos ? cs : sn);
+        s1[k] = (graph__real)(is_cos ? -p * sn : p * cs);
+        s2[k] = (graph__real)(-(p * p) * (is_cos ? cs : sn));
+    }
+    for (k = 0; k < n; k++) {
+        const double y = p * z[k];
+        if (!(fabs(y) <= GRAPH__SINCOS_MAX)) {
+            const double sn = sin(y), cs = cos(y);
+            s0[k] = (graph__real)(is_cos ? cs : sn);
+            s1[k] = (graph__real)(is_cos ? -p * sn : p * cs);
+            s2[k] = (graph__real)(-(p * p) * (is_cos ? cs : sn));
+        }
+    }
+}
+
 /* needs: sincos */
 /* sin(p z) (SIREN's w0 = p; p = 1 for plain sin): s' = p cos(p z),
    s'' = -p^2 sin(p z). */
 GRAPH__API void graph__sin(size_t n, double p, double q, const graph__real *z,
                            graph__real *s0, graph__real *s1, graph__real *s2)
 {
-    size_t k;
     (void)q;
-    for (k = 0; k < n; k++) {
-        const double y = p * z[k];
-        double sn, cs;
-        graph__sincos(y, &sn, &cs);
-        s0[k] = (graph__real)sn;
-        s1[k] = (graph__real)(p * cs);
-        s2[k] = (graph__real)(-(p * p) * sn);
-    }
-    for (k = 0; k < n; k++) {       /* beyond graph__sincos: libm */
-        const double y = p * z[k];
-        if (!(fabs(y) <= GRAPH__SINCOS_MAX)) {
-            const double sn = sin(y), cs = cos(y);
-            s0[k] = (graph__real)sn;
-            s1[k] = (graph__real)(p * cs);
-            s2[k] = (graph__real)(-(p * p) * sn);
-        }
-    }
+    graph__sincos_jet(n, p, 0, z, s0, s1, s2);
 }
 
 /* needs: sincos */
@@ -781,25 +790,8 @@ GRAPH__API void graph__sin(size_t n, double p, double q, const graph__real *z,
 GRAPH__API void graph__cos(size_t n, double p, double q, const graph__real *z,
                            graph__real *s0, graph__real *s1, graph__real *s2)
 {
-    size_t k;
     (void)q;
-    for (k = 0; k < n; k++) {
-        const double y = p * z[k];
-        double sn, cs;
-        graph__sincos(y, &sn, &cs);
-        s0[k] = (graph__real)cs;
-        s1[k] = (graph__real)(-p * sn);
-        s2[k] = (graph__real)(-(p * p) * cs);
-    }
-    for (k = 0; k < n; k++) {       /* beyond graph__sincos: libm */
-        const double y = p * z[k];
-        if (!(fabs(y) <= GRAPH__SINCOS_MAX)) {
-            const double sn = sin(y), cs = cos(y);
-            s0[k] = (graph__real)cs;
-            s1[k] = (graph__real)(-p * sn);
-            s2[k] = (graph__real)(-(p * p) * cs);
-        }
-    }
+    graph__sincos_jet(n, p, 1, z, s0, s1, s2);
 }
 
 /* needs: pow2 expm1 cap; in float: pow2f expm1 capf */

@@ -785,31 +785,40 @@ LAYERS__INLINE void layers__sincos(double y, double *s, double *c)
     memcpy(c, &bits, sizeof bits);
 }
 
+/* The one body of layers__sin (is_cos 0) and layers__cos (1): f(p z) with
+   s' = p f'(p z) and s'' = -p^2 f(p z); a first loop that vectorizes, a
+   second that gives what lies beyond layers__sincos's range to libm. */
+LAYERS__INLINE void layers__sincos_jet(size_t n, double p, int is_cos, const layers__real *z, layers__real *s0,
+                                     layers__real *s1, layers__real *s2)
+{
+    size_t k;
+    for (k = 0; k < n; k++) {
+        const double y = p * z[k];
+        double sn, cs;
+        layers__sincos(y, &sn, &cs);
+        s0[k] = (layers__real)(is_cos ? cs : sn);
+        s1[k] = (layers__real)(is_cos ? -p * sn : p * cs);
+        s2[k] = (layers__real)(-(p * p) * (is_cos ? cs : sn));
+    }
+    for (k = 0; k < n; k++) {
+        const double y = p * z[k];
+        if (!(fabs(y) <= LAYERS__SINCOS_MAX)) {
+            const double sn = sin(y), cs = cos(y);
+            s0[k] = (layers__real)(is_cos ? cs : sn);
+            s1[k] = (layers__real)(is_cos ? -p * sn : p * cs);
+            s2[k] = (layers__real)(-(p * p) * (is_cos ? cs : sn));
+        }
+    }
+}
+
 /* needs: sincos */
 /* sin(p z) (SIREN's w0 = p; p = 1 for plain sin): s' = p cos(p z),
    s'' = -p^2 sin(p z). */
 LAYERS__API void layers__sin(size_t n, double p, double q, const layers__real *z,
                            layers__real *s0, layers__real *s1, layers__real *s2)
 {
-    size_t k;
     (void)q;
-    for (k = 0; k < n; k++) {
-        const double y = p * z[k];
-        double sn, cs;
-        layers__sincos(y, &sn, &cs);
-        s0[k] = (layers__real)sn;
-        s1[k] = (layers__real)(p * cs);
-        s2[k] = (layers__real)(-(p * p) * sn);
-    }
-    for (k = 0; k < n; k++) {       /* beyond layers__sincos: libm */
-        const double y = p * z[k];
-        if (!(fabs(y) <= LAYERS__SINCOS_MAX)) {
-            const double sn = sin(y), cs = cos(y);
-            s0[k] = (layers__real)sn;
-            s1[k] = (layers__real)(p * cs);
-            s2[k] = (layers__real)(-(p * p) * sn);
-        }
-    }
+    layers__sincos_jet(n, p, 0, z, s0, s1, s2);
 }
 
 /* needs: sincos */
@@ -817,25 +826,8 @@ LAYERS__API void layers__sin(size_t n, double p, double q, const layers__real *z
 LAYERS__API void layers__cos(size_t n, double p, double q, const layers__real *z,
                            layers__real *s0, layers__real *s1, layers__real *s2)
 {
-    size_t k;
     (void)q;
-    for (k = 0; k < n; k++) {
-        const double y = p * z[k];
-        double sn, cs;
-        layers__sincos(y, &sn, &cs);
-        s0[k] = (layers__real)cs;
-        s1[k] = (layers__real)(-p * sn);
-        s2[k] = (layers__real)(-(p * p) * cs);
-    }
-    for (k = 0; k < n; k++) {       /* beyond layers__sincos: libm */
-        const double y = p * z[k];
-        if (!(fabs(y) <= LAYERS__SINCOS_MAX)) {
-            const double sn = sin(y), cs = cos(y);
-            s0[k] = (layers__real)cs;
-            s1[k] = (layers__real)(-p * sn);
-            s2[k] = (layers__real)(-(p * p) * cs);
-        }
-    }
+    layers__sincos_jet(n, p, 1, z, s0, s1, s2);
 }
 
 /* needs: pow2 expm1 cap; in float: pow2f expm1 capf */
