@@ -25,24 +25,11 @@ import sys
 import tempfile
 
 import numpy as np
+from harness import failures, check, normwise  # noqa: E402
 
 ROOT = os.environ.get("JG_SOURCE_ROOT", os.path.join(os.path.dirname(__file__), ".."))
 JETGEN = os.environ.get("JETGEN", os.path.join(ROOT, "build", "jetgen"))
 DATA = os.path.join(ROOT, "tests", "data")
-failures = []
-
-
-def check(cond, what):
-    if not cond:
-        failures.append(what)
-        print("FAIL: " + what)
-
-
-def normwise(got, want):
-    got, want = np.asarray(got, dtype=np.float64), np.asarray(want, dtype=np.float64)
-    scale = np.abs(want).max()
-    err = np.abs(got - want).max() if got.size else 0.0
-    return err / scale if scale > 0 else err
 
 
 def jetgen(args, cwd, stdin=None, stderr=subprocess.PIPE):

@@ -29,33 +29,11 @@ import jetgen
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import zoo  # noqa: E402
 import interop  # noqa: E402
+from harness import failures, check, refused, normwise  # noqa: E402
 
-failures = []
 compared = [0]
 worst32 = [0.0]          # float32 gradients against float64, normwise
 MODES = ("eval", "jacobian", "hessian", "hessian_diag", "laplacian")
-
-
-def check(cond, what):
-    if not cond:
-        failures.append(what)
-        print("FAIL: " + what)
-
-
-def refused(call, errors, wants, what):
-    """call() must raise one of errors, its message holding every string
-    of wants."""
-    try:
-        call()
-        check(False, "%s: not refused" % what)
-    except errors as e:
-        check(all(w in str(e) for w in wants), "%s: %s" % (what, e))
-
-
-def normwise(got, want):
-    d = np.abs(got - want).max() if got.size else 0.0
-    n = np.abs(want).max() if want.size else 0.0
-    return d / n if n > 0 else d
 
 
 def torch_jets(f, X, n_out):

@@ -32,22 +32,9 @@ JETGEN = os.environ.get("JETGEN", os.path.join(ROOT, "build", "jetgen"))
 sys.path.insert(0, os.path.join(ROOT, "tools"))
 
 import jetgen_export as jx  # noqa: E402
+from harness import failures, check, normwise  # noqa: E402
 
 torch.set_default_dtype(torch.float64)
-failures = []
-
-
-def check(cond, what):
-    if not cond:
-        failures.append(what)
-        print("FAIL: " + what)
-
-
-def normwise(got, want):
-    got, want = torch.as_tensor(got, dtype=torch.float64), torch.as_tensor(want, dtype=torch.float64)
-    scale = want.abs().max().item()
-    err = (got - want).abs().max().item()
-    return err / scale if scale > 0 else err
 
 
 ACTIVATIONS = [

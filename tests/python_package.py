@@ -27,23 +27,10 @@ import warnings
 import numpy as np
 
 import jetgen
+from harness import failures, check, normwise  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DATA = os.environ.get("JG_TEST_DATA", os.path.join(ROOT, "tests", "data"))
-failures = []
-
-
-def check(cond, what):
-    if not cond:
-        failures.append(what)
-        print("FAIL: " + what)
-
-
-def normwise(got, want):
-    got, want = np.asarray(got, dtype=np.float64), np.asarray(want, dtype=np.float64)
-    d = np.abs(got - want).max()
-    n = np.abs(want).max()
-    return d / n if n > 0 else d
 
 
 def reference_networks():

@@ -26,29 +26,7 @@ from torch import nn
 import jetgen
 import jetgen.torch
 from jetgen.torch import Jet
-
-failures = []
-
-
-def check(cond, what):
-    if not cond:
-        failures.append(what)
-        print("FAIL: " + what)
-
-
-def refused(call, errors, wants, what):
-    try:
-        call()
-        check(False, "%s: not refused" % what)
-    except errors as e:
-        check(all(w in str(e) for w in wants), "%s: %s" % (what, e))
-
-
-def normwise(got, want):
-    got, want = np.asarray(got, dtype=np.float64), np.asarray(want, dtype=np.float64)
-    n = np.abs(want).max() if want.size else 0.0
-    d = np.abs(got - want).max() if got.size else 0.0
-    return d / n if n > 0 else d
+from harness import failures, check, refused, normwise  # noqa: E402
 
 
 class MLP(nn.Module):

@@ -29,19 +29,11 @@ import torch.nn.functional as F
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tools"))
 import jetgen_export as jx  # noqa: E402
+from harness import failures, check  # noqa: E402
 
 JETGEN = os.environ.get("JETGEN", os.path.join(os.path.dirname(__file__), "..", "build", "jetgen"))
 os.environ["JETGEN"] = JETGEN
-failures = []
 
-
-def check(cond, what):
-    if not cond:
-        failures.append(what)
-        print("FAIL: " + what)
-
-
-# ---------------------------------------------------------------- the zoo
 
 class RaissiPINN(nn.Module):
     """Raissi's PINN as PyTorch ports write it: layers in a list, the input
