@@ -62,6 +62,34 @@ const char *jg_layer_suggest(const char *kw)
     return best;
 }
 
+size_t jg_layer_tensor_count(const jg_layer *l, int which)
+{
+    return l->kind == JG_FOURIER ? l->n_out / 2 * l->n_in
+         : (l->kind == JG_DENSE || l->kind == JG_MATMUL) && which == 0 ? l->n_out * l->n_in : l->n_out;
+}
+
+size_t jg_layer_tensor_name(const jg_layer *l, int which, char *out)
+{
+    const char *base = NULL, *tail = "";
+    size_t n;
+    if (l->kind == JG_DENSE && l->tensor != NULL && (which == 0 || l->b != NULL)) {
+        base = l->tensor;
+        tail = which == 0 ? ".weight" : ".bias";
+    } else if ((l->kind == JG_FOURIER || l->kind == JG_MATMUL) && which == 0) {
+        base = l->tensor;
+    } else if (l->kind == JG_SCALE) {
+        base = which == 0 ? l->tensor : l->tensor2;
+    }
+    if (base == NULL)
+        return 0;
+    n = strlen(base) + strlen(tail);
+    if (out != NULL) {
+        strcpy(out, base);
+        strcat(out, tail);
+    }
+    return n + 1;
+}
+
 jg_model *jg_model_load(const char *spec_path, jg_diag *d)
 {
     size_t len = 0;

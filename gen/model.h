@@ -92,6 +92,15 @@ const jg_layer_info *jg_layer_info_at(size_t i);
 /* The keyword nearest to kw (for "did you mean"), or NULL. */
 const char *jg_layer_suggest(const char *kw);
 
+/* The tensor `which` (0: the layer's w, 1: its b) layer l reads, by its
+   name in the weights file: a dense layer's "<tensor>.weight" and
+   "<tensor>.bias", a Fourier or matmul layer's tensor, a scale's tensor
+   and tensor2. jg_layer_tensor_name writes it into out (when not NULL)
+   and returns its bytes with the terminating zero; 0: the layer reads no
+   such tensor. jg_layer_tensor_count: the numbers it holds there. */
+size_t jg_layer_tensor_name(const jg_layer *l, int which, char *out);
+size_t jg_layer_tensor_count(const jg_layer *l, int which);
+
 /* Reads the spec at spec_path and its weights (the spec reader is
    spec.c, jg_spec_parse). Returns a new model (free with jg_model_free) or
    NULL with every error found added to d. */

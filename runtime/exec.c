@@ -5,7 +5,6 @@
 
 #include "mem.h"
 
-
 int jg_exec_init(jg_exec *x, const jg_plan *p, const jg_kernel_set *ks,
                  const void *const *arrays)
 {

@@ -234,29 +234,24 @@ size_t jg_grad_n_params(const jg_grad *g)
     return g->n_params;
 }
 
-/* The offset of tensor `name` (count numbers), added to the list when new;
-   SIZE_MAX out of memory. */
-static size_t tensor_at(jg_grad *g, const char *name, const char *suffix, size_t count)
+/* The offset of the tensor layer l reads as `which`, added to the list
+   when new; SIZE_MAX out of memory. */
+static size_t tensor_at(jg_grad *g, const jg_layer *l, int which)
 {
-    jg_buf full = JG_BUF_INIT;
+    char *name = (char *)jg_malloc(jg_layer_tensor_name(l, which, NULL));
     size_t i;
-    jg_buf_printf(&full, "%s%s", name, suffix);
-    if (full.failed) {
-        jg_buf_free(&full);
+    if (name == NULL)
         return SIZE_MAX;
-    }
+    jg_layer_tensor_name(l, which, name);
     for (i = 0; i < g->n_tensors; i++)
-        if (strcmp(g->tensors[i].name, jg_buf_str(&full)) == 0) {
-            jg_buf_free(&full);
+        if (strcmp(g->tensors[i].name, name) == 0) {
+            jg_free(name);
             return g->tensors[i].offset;
         }
-    g->tensors[g->n_tensors].name = jg_strdup(jg_buf_str(&full));
-    jg_buf_free(&full);
-    if (g->tensors[g->n_tensors].name == NULL)
-        return SIZE_MAX;
-    g->tensors[g->n_tensors].count = count;
+    g->tensors[g->n_tensors].name = name;
+    g->tensors[g->n_tensors].count = jg_layer_tensor_count(l, which);
     g->tensors[g->n_tensors].offset = g->n_params;
-    g->n_params += count;
+    g->n_params += g->tensors[g->n_tensors].count;
     return g->tensors[g->n_tensors++].offset;
 }
 
@@ -363,7 +358,7 @@ jg_grad *jg_grad_new(const jg_model *m, int is_float, jg_diag *d)
 {
     jg_grad *g = (jg_grad *)jg_malloc(sizeof *g);
     size_t i, k, total = 0;
-    int overflow = 0;
+    int overflow = 0, which;
     if (g == NULL) {
         jg_diag_error(d, m->spec_path, 0, 0, "out of memory");
         return NULL;
@@ -429,19 +424,10 @@ jg_grad *jg_grad_new(const jg_model *m, int is_float, jg_diag *d)
                 goto oom;
             memset(g->wp[i], 0, rows * ld * g->real);
         }
-        if (l->kind == JG_DENSE && l->tensor != NULL) {
-            if ((g->w_at[i] = tensor_at(g, l->tensor, ".weight", l->n_out * l->n_in)) == SIZE_MAX
-                || (l->b != NULL && (g->b_at[i] = tensor_at(g, l->tensor, ".bias", l->n_out)) == SIZE_MAX))
+        for (which = 0; which < 2; which++)        /* the tensors it reads, named as in the weights file */
+            if (jg_layer_tensor_name(l, which, NULL) > 0
+                && ((which ? g->b_at : g->w_at)[i] = tensor_at(g, l, which)) == SIZE_MAX)
                 goto oom;
-        } else if ((l->kind == JG_MATMUL || l->kind == JG_FOURIER) && l->tensor != NULL) {
-            if ((g->w_at[i] = tensor_at(g, l->tensor, "", l->kind == JG_FOURIER ? l->n_out / 2 * l->n_in
-                                        : l->n_out * l->n_in)) == SIZE_MAX)
-                goto oom;
-        } else if (l->kind == JG_SCALE) {
-            if ((l->tensor != NULL && (g->w_at[i] = tensor_at(g, l->tensor, "", l->n_out)) == SIZE_MAX)
-                || (l->tensor2 != NULL && (g->b_at[i] = tensor_at(g, l->tensor2, "", l->n_out)) == SIZE_MAX))
-                goto oom;
-        }
     }
     for (k = 0; k < g->p->n_steps; k++) {
         const jg_step *s = &g->p->steps[k];

@@ -218,39 +218,6 @@ done:
 }
 #endif
 
-/* The numbers tensor holds in layer l, read as array `which`. */
-static size_t tensor_count(const jg_layer *l, int which)
-{
-    return l->kind == JG_FOURIER ? l->n_out / 2 * l->n_in
-         : (l->kind == JG_DENSE || l->kind == JG_MATMUL) && which == 0 ? l->n_out * l->n_in : l->n_out;
-}
-
-/* The name of tensor `which` (0, 1) that layer l reads, as
-   jg_net_set_tensor takes it, into out (or only its length, out NULL):
-   a dense layer's "<tensor>.weight" and "<tensor>.bias", a Fourier or
-   matmul layer's tensor, a scale's tensor and tensor2. 0: none. */
-static size_t slot_name(const jg_layer *l, int which, char *out)
-{
-    const char *base = NULL, *tail = "";
-    size_t n;
-    if (l->kind == JG_DENSE && l->tensor != NULL && (which == 0 || l->b != NULL)) {
-        base = l->tensor;
-        tail = which == 0 ? ".weight" : ".bias";
-    } else if ((l->kind == JG_FOURIER || l->kind == JG_MATMUL) && which == 0) {
-        base = l->tensor;
-    } else if (l->kind == JG_SCALE) {
-        base = which == 0 ? l->tensor : l->tensor2;
-    }
-    if (base == NULL)
-        return 0;
-    n = strlen(base) + strlen(tail);
-    if (out != NULL) {
-        strcpy(out, base);
-        strcat(out, tail);
-    }
-    return n + 1;
-}
-
 static int named_order(const void *a, const void *b)
 {
     const named_tensor *x = (const named_tensor *)a, *y = (const named_tensor *)b;
@@ -267,7 +234,7 @@ static int index_tensors(jg_net *net)
     int which;
     for (k = 0; k < m->n_layers; k++)
         for (which = 0; which < 2; which++) {
-            const size_t len = slot_name(&m->layers[k], which, NULL);
+            const size_t len = jg_layer_tensor_name(&m->layers[k], which, NULL);
             n += len > 0;
             bytes += len;
         }
@@ -277,7 +244,7 @@ static int index_tensors(jg_net *net)
         return -1;
     for (k = 0; k < m->n_layers; k++)
         for (which = 0; which < 2; which++) {
-            const size_t len = slot_name(&m->layers[k], which, net->names + at);
+            const size_t len = jg_layer_tensor_name(&m->layers[k], which, net->names + at);
             if (len == 0)
                 continue;
             net->named[net->n_named].name = net->names + at;
@@ -299,14 +266,13 @@ static int index_tensors(jg_net *net)
         if (e < k)
             continue;       /* read by an earlier layer */
         net->listed[net->n_listed].name = t->name;
-        net->listed[net->n_listed].count = tensor_count(&m->layers[t->layer], t->which);
+        net->listed[net->n_listed].count = jg_layer_tensor_count(&m->layers[t->layer], t->which);
         net->listed[net->n_listed].offset = net->n_grad;
         net->n_grad += net->listed[net->n_listed++].count;
     }
     qsort(net->named, net->n_named, sizeof *net->named, named_order);
     return 0;
 }
-
 
 /* The first entry of net->named for tensor, or net->n_named: a binary
    search (the entries of one name are adjacent). */
@@ -602,8 +568,6 @@ static void *run_slice(void *arg)
     return NULL;
 }
 
-#define MIN_PER_THREAD 16   /* points: fewer are not worth a thread */
-
 int jg_net_run_parallel(jg_net *net, int mode, int threads, size_t n, const double *x, double *u,
                         double *du, double *d2)
 {
@@ -612,7 +576,7 @@ int jg_net_run_parallel(jg_net *net, int mode, int threads, size_t n, const doub
     int rc = check_call("jg_net_run_parallel", net, mode, n, x);
     if (rc != JG_NET_OK)
         return rc;
-    nt = jg_split_points(n, threads, MIN_PER_THREAD, at);
+    nt = jg_split_points(n, threads, JG_MIN_PER_THREAD, at);
     if (nt <= 1)
         return jg_net_run(net, mode, n, x, u, du, d2);
     n_in = net->model->n_in;
@@ -647,10 +611,10 @@ static int check_tensor(jg_net *net, const char *tensor, const double *values, s
         const jg_layer *l = &net->model->layers[net->named[e].layer];
         const int which = net->named[e].which;
         found++;
-        if (count != tensor_count(l, which)) {
+        if (count != jg_layer_tensor_count(l, which)) {
             net->msg.len = 0;
             jg_buf_printf(&net->msg, "%s: tensor '%s' has %zu numbers, not %zu", net->model->spec_path, tensor,
-                          tensor_count(l, which), count);
+                          jg_layer_tensor_count(l, which), count);
             return JG_NET_EINPUT;
         }
     }

@@ -14,6 +14,9 @@ typedef void (*jg_hessian_fn)(size_t n, const double *x, double *u,
 
 /* The most threads one call splits its points over. */
 #define JG_MAX_THREADS 256
+/* Points a thread takes at least in the library's runs: fewer are not
+   worth a thread. */
+#define JG_MIN_PER_THREAD 16
 
 /* Points 0 .. n - 1 cut into at most `threads` (0 or less:
    jg_default_threads(); at most JG_MAX_THREADS) contiguous runs of at least

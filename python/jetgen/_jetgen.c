@@ -27,8 +27,6 @@
 #include "model.h"
 #include "parallel.h"
 
-#define MAX_THREADS JG_MAX_THREADS
-#define MIN_PER_THREAD 16   /* points: fewer are not worth a thread */
 
 static PyObject *jetgen_error;
 
@@ -71,9 +69,9 @@ static size_t per_output2(jg_net *net, int mode)
 
 /* The forward tapes of one call's runs of points (a capsule's). */
 typedef struct tapes {
-    size_t nt, at[MAX_THREADS + 1];
+    size_t nt, at[JG_MAX_THREADS + 1];
     int mode;
-    jg_net_tape *t[MAX_THREADS];
+    jg_net_tape *t[JG_MAX_THREADS];
     PyObject *owner;            /* the Net (a reference): the tapes are its */
 } tapes;
 
@@ -111,8 +109,8 @@ static int run_threads(jg_net *net, int precision, int mode, int threads, size_t
     const size_t real = precision == JG_NET_FLOAT ? sizeof(float) : sizeof(double);
     const size_t n_in = jg_net_n_in(net), n_out = jg_net_n_out(net);
     const size_t per2 = per_output2(net, mode);
-    chunk c[MAX_THREADS];
-    size_t at[MAX_THREADS + 1], t, nt = jg_split_points(n, threads, MIN_PER_THREAD, at);
+    chunk c[JG_MAX_THREADS];
+    size_t at[JG_MAX_THREADS + 1], t, nt = jg_split_points(n, threads, JG_MIN_PER_THREAD, at);
     int rc = JG_NET_OK;
     for (t = 0; t < nt; t++) {
         c[t].net = net;
@@ -521,9 +519,9 @@ static int gradient_threads(jg_net *net, int is_float, int mode, int threads, si
     const size_t real = is_float ? sizeof(float) : sizeof(double);
     const size_t n_in = jg_net_n_in(net), n_out = jg_net_n_out(net), ng = jg_net_n_grad(net);
     const size_t per2 = per_output2(net, mode);
-    grad_chunk c[MAX_THREADS];
+    grad_chunk c[JG_MAX_THREADS];
     double *extra = NULL;
-    size_t at[MAX_THREADS + 1], t, k, nt;
+    size_t at[JG_MAX_THREADS + 1], t, k, nt;
     int rc = JG_NET_OK;
     if (tp != NULL && tp->nt == 0)
         tp = NULL;          /* no points, no tape: the gradients are zeros */
@@ -531,12 +529,12 @@ static int gradient_threads(jg_net *net, int is_float, int mode, int threads, si
         nt = tp->nt;
         memcpy(at, tp->at, sizeof at);
     } else {
-        nt = jg_split_points(n, threads, MIN_PER_THREAD, at);
+        nt = jg_split_points(n, threads, JG_MIN_PER_THREAD, at);
     }
     if (nt > 1 && (extra = (double *)malloc((nt - 1) * (ng > 0 ? ng : 1) * sizeof *extra)) == NULL) {
         if (tp != NULL)
             return JG_NET_ENOMEM;
-        nt = jg_split_points(n, 1, MIN_PER_THREAD, at);
+        nt = jg_split_points(n, 1, JG_MIN_PER_THREAD, at);
     }
     for (t = 0; t < nt; t++) {
         c[t].net = net;

@@ -631,17 +631,19 @@ class _JetFunction(torch.autograd.Function):
                 got = net._gradient_flat(jet._code, ctx.xs, cot[0], cot[1], cot[2], want_x)
         gflat, gx = got
         out = [None, None]      # jet, how; then dL/d of each part of the points
-        col = 0
-        for v, need in zip(parts, ctx.needs_input_grad[2:2 + k]) if want_x else ():
-            w = net.n_in if k == 1 else 1 if v.dim() == 1 else v.shape[1]
-            if need:
-                g = torch.from_numpy(np.ascontiguousarray(gx[:, col:col + w]).reshape(v.shape))
-                out.append(g if g.dtype == v.dtype and v.device.type == "cpu" else g.to(dtype=v.dtype, device=v.device))
-            else:
-                out.append(None)
-            col += w
         if not want_x:
             out.extend([None] * k)
+        else:
+            col = 0
+            for v, need in zip(parts, ctx.needs_input_grad[2:2 + k]):
+                w = net.n_in if k == 1 else 1 if v.dim() == 1 else v.shape[1]
+                if need:
+                    g = torch.from_numpy(np.ascontiguousarray(gx[:, col:col + w]).reshape(v.shape))
+                    out.append(g if g.dtype == v.dtype and v.device.type == "cpu"
+                               else g.to(dtype=v.dtype, device=v.device))
+                else:
+                    out.append(None)
+                col += w
         # the gradients are slices of one fresh float64 array: converted to
         # the parameters' dtype at once where they share one (on the CPU,
         # in numpy: a tensor a parameter made by from_numpy is the quickest)
