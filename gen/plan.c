@@ -4,6 +4,7 @@
 #include <float.h>
 #include <math.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "mem.h"
@@ -12,6 +13,20 @@
 size_t jg_plan_pad(const jg_plan *p, size_t n)
 {
     return (n + p->lanes - 1) / p->lanes * p->lanes;
+}
+
+/* The numbers of a row of n neurons: n padded to lanes in the row layout,
+   a channel of n neurons' lanes in the lanes layout. */
+static size_t row_len(const jg_plan *p, size_t n)
+{
+    return p->lane_points > 0 ? n * p->lane_points : jg_plan_pad(p, n);
+}
+
+/* The numbers of n neurons in a row, unpadded: n, or n lanes of points.
+   Offsets in a row and elementwise counts are spans. */
+static size_t span(const jg_plan *p, size_t n)
+{
+    return p->lane_points > 0 ? n * p->lane_points : n;
 }
 
 size_t jg_plan_per_output2(const jg_model *m, jg_mode mode)
@@ -43,9 +58,10 @@ static size_t lay_out(jg_plan *p, size_t max_rows)
     size_t bufs, b;
     p->rows = 0;
     for (o = 0; o < JG_N_MODES; o++) {
-        p->tile[o] = tile_points(p->channels[o], max_rows);
-        if (p->channels[o] * p->tile[o] > p->rows)
-            p->rows = p->channels[o] * p->tile[o];
+        /* points in lanes: one row a channel, every tile as wide */
+        p->tile[o] = p->lane_points > 0 ? p->lane_points : tile_points(p->channels[o], max_rows);
+        if (p->channels[o] * (p->lane_points > 0 ? 1 : p->tile[o]) > p->rows)
+            p->rows = p->channels[o] * (p->lane_points > 0 ? 1 : p->tile[o]);
     }
     p->buf_len = jg_mul(p->rows, p->width, &overflow);
     p->out_len = jg_mul(p->rows, p->out, &overflow);
@@ -163,12 +179,13 @@ static size_t value_width(const jg_model *m, size_t v)
 }
 
 /* A value is needed by nobody but u: a dense layer making it writes
-   straight to u, du, d2u (JG_STEP_OUTPUT). */
-static int dense_output(const jg_model *m, int tape)
+   straight to u, du, d2u (JG_STEP_OUTPUT), but in a tape plan or with
+   points in lanes (keep: either). */
+static int dense_output(const jg_model *m, int keep)
 {
     size_t i, k;
     const jg_layer *l;
-    if (m->output == 0 || tape)
+    if (m->output == 0 || keep)
         return 0;
     l = &m->layers[m->output - 1];
     if (l->kind != JG_DENSE && l->kind != JG_MATMUL)
@@ -258,10 +275,10 @@ static void own_copy(jg_plan *p, alloc *al, size_t i)
     }
     b = free_buf(al, i);
     s = add_step(p, JG_STEP_COPY, i);
-    s->n = l->n_out;
+    s->n = span(p, l->n_out);
     set_src(s, &al->loc[a]);
     s->bc = value_width(p->m, a) < l->n_out;
-    place(al, v, b, 0, jg_plan_pad(p, l->n_out), i);
+    place(al, v, b, 0, row_len(p, l->n_out), i);
     set_dst(s, &al->loc[v]);
 }
 
@@ -275,7 +292,7 @@ static int make_steps(jg_plan *p)
     size_t i, k, max_steps = 2;
     alloc al;
     jg_step *s;
-    int rc = -1, b;
+    int rc = -1, b, keep;
     for (i = 0; i < m->n_layers; i++)
         max_steps += m->layers[i].n_args + 3;
     al.loc = (vloc *)jg_malloc_n(nv, sizeof *al.loc);
@@ -286,6 +303,7 @@ static int make_steps(jg_plan *p)
     al.buf_ld = (size_t *)jg_malloc_n(2 * nv, sizeof *al.buf_ld);
     al.n_bufs = 0;
     al.tape = p->tape;
+    keep = p->tape || p->lane_points > 0;
     p->steps = (jg_step *)jg_malloc_n(max_steps, sizeof *p->steps);
     p->arrays = (jg_plan_array *)jg_malloc_n(2 * m->n_layers, sizeof *p->arrays);
     p->buf_at = (size_t *)jg_malloc_n(2 * nv + 1, sizeof *p->buf_at);
@@ -300,20 +318,20 @@ static int make_steps(jg_plan *p)
     al.last[m->output] = m->n_layers;
 
     b = free_buf(&al, 0);
-    place(&al, 0, b, 0, jg_plan_pad(p, m->n_in), 0);
+    place(&al, 0, b, 0, row_len(p, m->n_in), 0);
     s = add_step(p, JG_STEP_SEED, SIZE_MAX);
     s->n = m->n_in;
     set_dst(s, &al.loc[0]);
     for (i = 0; i < m->n_layers; i++) {
         const jg_layer *l = &m->layers[i];
-        const size_t v = i + 1, ldo = jg_plan_pad(p, l->n_out);
+        const size_t v = i + 1, ldo = row_len(p, l->n_out);
         const vloc *la = &al.loc[l->arg[0]];
         switch (l->kind) {
         case JG_DENSE:
         case JG_MATMUL: {
-            const int out = v == m->output && dense_output(m, al.tape);
+            const int out = v == m->output && dense_output(m, keep);
             s = add_step(p, out ? JG_STEP_OUTPUT : JG_STEP_DENSE, i);
-            s->n = out ? l->n_out : ldo;
+            s->n = out || p->lane_points > 0 ? l->n_out : ldo;  /* lanes: exactly, the next channel follows */
             s->n_in = l->n_in;
             set_src(s, la);
             s->ld_dst = ldo;
@@ -352,10 +370,10 @@ static int make_steps(jg_plan *p)
                     s->act = jg_layer_lookup(k == 0 ? "sin" : "cos");
                     s->n = half;
                     set_src(s, &al.loc[v]);
-                    s->off = k * half;
+                    s->off = span(p, k * half);
                     s->p = 1.0;
                     s->src2 = z.buf;
-                    s->off2 = z.off + k * half;
+                    s->off2 = z.off + span(p, k * half);
                     s->ld2 = z.ld;
                 }
                 break;
@@ -365,7 +383,7 @@ static int make_steps(jg_plan *p)
                 s->act = jg_layer_lookup(k == 0 ? "sin" : "cos");
                 s->n = half;
                 set_src(s, &al.loc[v]);
-                s->off = k * half;
+                s->off = span(p, k * half);
                 s->p = 1.0;
             }
             break;
@@ -381,9 +399,9 @@ static int make_steps(jg_plan *p)
                 own_copy(p, &al, i);
             s = add_step(p, l->kind == JG_SCALE ? JG_STEP_SCALE : JG_STEP_ACTIVATE, i);
             set_src(s, &al.loc[v]);
-            s->n = s->off == 0 ? ldo : l->n_out;
+            s->n = s->off == 0 && p->lane_points == 0 ? ldo : span(p, l->n_out);
             if (al.tape) {
-                s->n = l->n_out;
+                s->n = span(p, l->n_out);
                 s->src2 = la->buf;
                 s->off2 = la->off;
                 s->ld2 = la->ld;
@@ -406,7 +424,7 @@ static int make_steps(jg_plan *p)
             place(&al, v, la->buf, la->off, la->ld, i);
             break;
         case JG_SLICE:
-            place(&al, v, la->buf, la->off + l->off, la->ld, i);
+            place(&al, v, la->buf, la->off + span(p, l->off), la->ld, i);
             break;
         case JG_END:
         case JG_ADD:
@@ -444,7 +462,7 @@ static int make_steps(jg_plan *p)
                 s->bc = value_width(m, o) < l->n_out;
                 s->c = c;
             }
-            s->n = l->n_out;
+            s->n = span(p, l->n_out);
             set_dst(s, &al.loc[v]);
             break;
         }
@@ -454,10 +472,10 @@ static int make_steps(jg_plan *p)
             for (k = 0; k < l->n_args; k++) {
                 const size_t w = value_width(m, l->arg[k]);
                 s = add_step(p, JG_STEP_COPY, i);
-                s->n = w;
+                s->n = span(p, w);
                 set_src(s, &al.loc[l->arg[k]]);
                 s->dst = nb;
-                s->off_dst = at;
+                s->off_dst = span(p, at);
                 s->ld_dst = ldo;
                 at += w;
             }
@@ -466,7 +484,7 @@ static int make_steps(jg_plan *p)
         }
         }
     }
-    if (!(m->output > 0 && dense_output(m, al.tape))) {
+    if (!(m->output > 0 && dense_output(m, keep))) {
         s = add_step(p, JG_STEP_STORE, SIZE_MAX);
         s->n = m->n_out;
         set_src(s, &al.loc[m->output]);
@@ -577,9 +595,9 @@ static void find_kernels(jg_plan *p)
 
 /* The widest value a work buffer holds, padded to lanes: the input and
    every layer's output but a dense output's, which goes out in chunks. */
-static size_t widest(const jg_model *m, size_t lanes, int tape)
+static size_t widest(const jg_model *m, size_t lanes, int keep)
 {
-    const int out = dense_output(m, tape);
+    const int out = dense_output(m, keep);
     size_t i, w = (m->n_in + lanes - 1) / lanes * lanes;
     for (i = 0; i < m->n_layers; i++) {
         const size_t n = (m->layers[i].n_out + lanes - 1) / lanes * lanes;
@@ -636,7 +654,58 @@ jg_plan *jg_plan_make(const jg_model *m, jg_precision precision, jg_diag *d)
     return jg_plan_make_for(m, precision, 0, d);
 }
 
-jg_plan *jg_plan_make_for(const jg_model *m, jg_precision precision, int tape, jg_diag *d)
+/* Points in lanes suit m: no value wider than JG_LANES_WIDTH, no scale
+   or Fourier layer and nothing broadcast (one neuron against many), which
+   the lanes kernels do not have; and for a tape plan, rows of `lanes`
+   numbers would waste more than a tenth of the dense layers' products on
+   padding. (Measured, bench/step.sh: points in lanes give the faster
+   forward at every width up to 64, while the reverse sweep of rows is as
+   fast or faster where they waste nothing, [3, 64, 64, 64, 1].)
+   JETGEN_LANES=0 in the environment says no, for tests and benchmarks of
+   the row layout. */
+static int lanes_suit(const jg_model *m, size_t lanes, int tape)
+{
+    const char *env = getenv("JETGEN_LANES");
+    double used = 0, padded = 0;
+    size_t i;
+    if ((env != NULL && strcmp(env, "0") == 0) || m->n_in > JG_LANES_WIDTH)
+        return 0;
+    for (i = 0; i < m->n_layers; i++) {
+        const jg_layer *l = &m->layers[i];
+        size_t k;
+        int same = 1;       /* every operand as wide as the layer: nothing broadcast */
+        for (k = 0; k < l->n_args; k++)
+            same &= value_width(m, l->arg[k]) == l->n_out;
+        if (l->n_out > JG_LANES_WIDTH)
+            return 0;
+        switch (l->kind) {
+        case JG_DENSE:
+        case JG_MATMUL:
+        case JG_IDENTITY:
+        case JG_SLICE:
+        case JG_CAT:
+        case JG_RESIDUAL:
+            break;
+        case JG_ACTIVATION:
+        case JG_ADD:
+        case JG_MUL:
+        case JG_END:
+            if (!same)
+                return 0;
+            break;
+        case JG_SCALE:
+        case JG_FOURIER:
+            return 0;
+        }
+        if (l->kind == JG_DENSE || l->kind == JG_MATMUL) {
+            used += (double)l->n_in * (double)l->n_out;
+            padded += (double)l->n_in * (double)((l->n_out + lanes - 1) / lanes * lanes);
+        }
+    }
+    return !tape || padded > 1.1 * used;
+}
+
+jg_plan *jg_plan_make_for(const jg_model *m, jg_precision precision, int flags, jg_diag *d)
 {
     jg_plan *p = (jg_plan *)jg_malloc(sizeof *p);
     size_t max_rows, work;
@@ -648,14 +717,21 @@ jg_plan *jg_plan_make_for(const jg_model *m, jg_precision precision, int tape, j
     memset(p, 0, sizeof *p);
     p->m = m;
     p->precision = precision;
-    p->tape = tape;
+    p->tape = (flags & JG_PLAN_TAPE) != 0;
     p->real_bytes = precision == JG_FLOAT ? sizeof(float) : sizeof(double);
     p->lanes = 64 / p->real_bytes;
     p->panel = 256 / p->real_bytes;
     for (o = 0; o < JG_N_MODES; o++)
         p->channels[o] = jg_model_channels(m, (jg_mode)o);
-    p->width = widest(m, p->lanes, p->tape);
-    if (dense_output(m, p->tape))
+    if ((flags & JG_PLAN_LANES) && lanes_suit(m, p->lanes, p->tape)) {
+        /* 256 bytes of points a tile; every weight in one panel, plain W^T */
+        p->lane_points = p->panel;
+        p->panel = jg_plan_pad(p, JG_LANES_WIDTH);
+        p->width = widest(m, 1, 1) * p->lane_points;
+    } else {
+        p->width = widest(m, p->lanes, p->tape);
+    }
+    if (dense_output(m, p->tape || p->lane_points > 0))
         p->out = jg_plan_pad(p, m->n_out) < JG_OUT_CHUNK ? jg_plan_pad(p, m->n_out) : JG_OUT_CHUNK;
 
     if (jg_plan_check(m, d) != 0) {
@@ -672,7 +748,7 @@ jg_plan *jg_plan_make_for(const jg_model *m, jg_precision precision, int tape, j
        point keep that small. A tape plan's work is the heap's (grad.c):
        the largest tiles, for the reverse sweep to load each weight for
        as many rows as it can */
-    for (max_rows = JG_TILE_ROWS; max_rows > 1 && !tape; max_rows--)
+    for (max_rows = JG_TILE_ROWS; max_rows > 1 && !p->tape; max_rows--)
         if (lay_out(p, max_rows) <= JG_STACK_BUDGET)
             break;
     work = lay_out(p, max_rows);

@@ -85,15 +85,21 @@ typedef struct jg_plan {
     jg_precision precision;
     size_t real_bytes;          /* 8 or 4 */
     size_t lanes;               /* numbers in 64 bytes: rows are padded to this */
-    size_t panel;               /* columns of a weight panel: 256 bytes */
+    size_t panel;               /* columns of a weight panel: 256 bytes (points in
+                                   lanes: JG_LANES_WIDTH padded, one panel a layer) */
     size_t channels[JG_N_MODES];  /* per point */
     size_t tile[JG_N_MODES];    /* points per tile */
     size_t rows;                /* channels x points of a tile, at most */
     size_t width;               /* widest row held in a work buffer, padded */
     size_t n_work;              /* work buffers */
-    int tape;                   /* every value kept (jg_plan_make_for): for the
+    int tape;                   /* every value kept (JG_PLAN_TAPE): for the
                                    reverse sweep, ACTIVATE and SCALE name their
                                    operand as src2 */
+    size_t lane_points;         /* 0: the row layout (templates/kernels.c, common);
+                                   else points in lanes (its lanes section), this
+                                   many a tile, and every row stride (ld) and
+                                   ACTIVATE's n count numbers of a channel: units
+                                   times lane_points (JG_PLAN_LANES) */
     size_t out;                 /* final dense outputs per chunk (0: none) */
     size_t buf_len;             /* numbers per buffer: rows x width, rounded to 64 bytes */
     size_t *buf_ld;             /* [n_work] owned: the widest row stride of each buffer */
@@ -114,10 +120,18 @@ typedef struct jg_plan {
 /* Plans m in precision. Returns a new plan (free with jg_plan_free; it
    points into m) or NULL with the reason added to d, naming m's spec. */
 jg_plan *jg_plan_make(const jg_model *m, jg_precision precision, jg_diag *d);
-/* The same, and with tape set a plan that keeps every value of a tile in
-   a buffer of its own (nothing in place, no dense output in chunks), for
-   the reverse sweep of runtime/grad.c. */
-jg_plan *jg_plan_make_for(const jg_model *m, jg_precision precision, int tape, jg_diag *d);
+/* The same, with flags of:
+   JG_PLAN_TAPE   a plan that keeps every value of a tile in a buffer of
+                  its own (nothing in place, no dense output in chunks), for
+                  the reverse sweep of runtime/grad.c;
+   JG_PLAN_LANES  points in lanes where the model suits them (a chain of
+                  dense layers and activations, every width at most
+                  JG_LANES_WIDTH): for the executor and the reverse sweep,
+                  which have the lanes kernels; emitted and JIT code do not. */
+#define JG_PLAN_TAPE  1
+#define JG_PLAN_LANES 2
+#define JG_LANES_WIDTH 64
+jg_plan *jg_plan_make_for(const jg_model *m, jg_precision precision, int flags, jg_diag *d);
 void jg_plan_free(jg_plan *p);
 /* Writes p's arrays again from its model's tensors (after their numbers
    changed; the layout is the same): what jg_plan_make would give. */

@@ -22,6 +22,9 @@ int jg_exec_init(jg_exec *x, const jg_plan *p, const jg_kernel_set *ks,
     x->mul = jg_kernel_find(ks, "mul");
     x->activate = jg_kernel_find(ks, "activate");
     x->activate_to = jg_kernel_find(ks, "activate_to");
+    x->lanes_seed = jg_kernel_find(ks, "lanes_seed");
+    x->lanes_dense = jg_kernel_find(ks, "lanes_dense");
+    x->lanes_store = jg_kernel_find(ks, "lanes_store");
     x->act = (jg_kernel_fn *)jg_malloc_n(p->n_steps, sizeof *x->act);
     if (x->act == NULL)
         return -1;

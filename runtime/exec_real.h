@@ -16,6 +16,11 @@ typedef void (*FN(mul_fn))(size_t, size_t, size_t, const size_t *, int, size_t, 
 typedef void (*FN(act_fn))(size_t, double, double, const REAL *, REAL *, REAL *, REAL *);
 typedef void (*FN(activate_fn))(FN(act_fn), double, double, size_t, size_t, size_t, const size_t *, int,
                                 size_t, REAL *, size_t);
+typedef void (*FN(lanes_seed_fn))(size_t, size_t, size_t, size_t, const REAL *, REAL *, size_t);
+typedef void (*FN(lanes_dense_fn))(size_t, size_t, const REAL *, size_t, const REAL *, size_t, size_t,
+                                   const REAL *, size_t, REAL *, size_t, int);
+typedef void (*FN(lanes_store_fn))(size_t, size_t, size_t, int, size_t, size_t, const REAL *, size_t, REAL *,
+                                   REAL *, REAL *);
 typedef void (*FN(activate_to_fn))(FN(act_fn), double, double, size_t, size_t, size_t, const size_t *, int,
                                    size_t, const REAL *, size_t, REAL *, size_t);
 
@@ -23,7 +28,10 @@ static void FN(tile)(const jg_exec *e, int mode, size_t np, const REAL *x, REAL 
                      REAL *d2u, REAL *work, const unsigned char *skip)
 {
     const jg_plan *p = e->plan;
-    const size_t n_in = p->m->n_in, n_out = p->m->n_out, nrow = p->channels[mode] * np;
+    /* points in lanes (lp of them a tile): the elementwise kernels see a
+       channel as one row, of one point */
+    const size_t lp = p->lane_points, nch = p->channels[mode];
+    const size_t n_in = p->m->n_in, n_out = p->m->n_out, nrow = nch * (lp > 0 ? 1 : np);
     const size_t n_s = p->m->n_over;
     const size_t *const over = p->m->over;
     REAL *const out = work + p->buf_at[p->n_work];
@@ -41,9 +49,17 @@ static void FN(tile)(const jg_exec *e, int mode, size_t np, const REAL *x, REAL 
             continue;
         switch (s->op) {
         case JG_STEP_SEED:
-            ((FN(seed_fn))e->seed)(n_in, nrow, np, x, dst, s->ld_dst);
+            if (lp > 0)
+                ((FN(lanes_seed_fn))e->lanes_seed)(n_in, nch, lp, np, x, dst, s->ld_dst);
+            else
+                ((FN(seed_fn))e->seed)(n_in, nrow, np, x, dst, s->ld_dst);
             break;
         case JG_STEP_DENSE:
+            if (lp > 0) {
+                ((FN(lanes_dense_fn))e->lanes_dense)(s->n, s->n_in, w, jg_plan_pad(p, s->n), b, nch, lp, src,
+                                                     s->ld_src, dst, s->ld_dst, 0);
+                break;
+            }
             ((FN(dense_fn))e->dense)(s->n, s->n_in, w, s->n, 0, b, nrow, np, src, s->ld_src, dst, s->ld_dst,
                                      NULL);
             break;
@@ -66,10 +82,10 @@ static void FN(tile)(const jg_exec *e, int mode, size_t np, const REAL *x, REAL 
         case JG_STEP_ACTIVATE:
             if (s->from2)       /* a tape plan's: the operand at src2 kept */
                 ((FN(activate_to_fn))e->activate_to)((FN(act_fn))e->act[k], s->p, s->q, s->n, n_in, n_s, over,
-                                                     mode, np, src2, s->ld2, src, s->ld_src);
+                                                     mode, nrow / nch, src2, s->ld2, src, s->ld_src);
             else
                 ((FN(activate_fn))e->activate)((FN(act_fn))e->act[k], s->p, s->q, s->n, n_in, n_s, over, mode,
-                                               np, src, s->ld_src);
+                                               nrow / nch, src, s->ld_src);
             break;
         case JG_STEP_SCALE:
             ((FN(scale_fn))e->scale)(s->n, w, b, nrow, np, src, s->ld_src);
@@ -81,10 +97,14 @@ static void FN(tile)(const jg_exec *e, int mode, size_t np, const REAL *x, REAL 
             ((FN(add_fn))e->add)(s->n, nrow, s->c, src, s->ld_src, s->bc, dst, s->ld_dst);
             break;
         case JG_STEP_MUL:
-            ((FN(mul_fn))e->mul)(s->n, n_in, n_s, over, mode, np, src, s->ld_src, s->bc, src2, s->ld2, s->bc2,
+            ((FN(mul_fn))e->mul)(s->n, n_in, n_s, over, mode, nrow / nch, src, s->ld_src, s->bc, src2, s->ld2, s->bc2,
                                  dst, s->ld_dst);
             break;
         case JG_STEP_STORE:
+            if (lp > 0) {
+                ((FN(lanes_store_fn))e->lanes_store)(n_out, n_in, n_s, mode, lp, np, src, s->ld_src, u, du, d2u);
+                break;
+            }
             ((FN(store_fn))e->store)(n_out, 0, n_out, n_in, n_s, mode, np, src, s->ld_src, u, du, d2u);
             break;
         }

@@ -1,7 +1,8 @@
 /* grad.c: gradients through the 2-jet (see grad.h). The forward sweep is
    the executor's, on a tape plan; the reverse sweep walks the same steps
    backwards, with an adjoint buffer beside every work buffer (the same
-   layout: rows of channel c and point p, buf[(c np + p) ld + k]). A view
+   layout: rows of channel c and point p, buf[(c np + p) ld + k], or with
+   points in lanes buf[c ld + k lp + p]; gen/plan.h). A view
    (identity, slice, a residual block's input) shares its operand's
    buffer, so it shares its adjoint too. Written from the jet rules of
    docs/spec.md; the kernels of templates/kernels.c give s, s', s''. */
@@ -196,6 +197,11 @@ struct jg_grad {
     jg_kernel_fn tanh3, sigmoid3;
     jg_kernel_fn acc;           /* a cotangent's column onto an adjoint's row */
     jg_kernel_fn sum_to;        /* a float tile's gradients onto the double sums */
+    jg_kernel_fn lanes_outer;   /* a dense layer's gradients, points in lanes, as partial sums */
+    jg_kernel_fn lanes_fold;    /* those partial sums onto the gradients */
+    size_t *pv_at;              /* per layer: where its partial sums start (points in lanes; 64 bytes a
+                                   gradient, weights then biases), or SIZE_MAX */
+    size_t partials;            /* numbers of them all */
     jg_kernel_fn *act3;         /* per step: an activation's third derivative, or NULL */
     unsigned char *from_a;      /* per step: 1 for a tanh whose values no later step overwrites
                                    (the reverse sweep reads s, s', s'' off them) */
@@ -265,6 +271,7 @@ void jg_grad_free(jg_grad *g)
     jg_free(g->tensors);
     jg_free(g->w_at);
     jg_free(g->b_at);
+    jg_free(g->pv_at);
     for (i = 0; g->wp != NULL && i < g->m->n_layers; i++)
         jg_free(g->wp[i]);
     jg_free(g->wp);
@@ -367,7 +374,7 @@ jg_grad *jg_grad_new(const jg_model *m, int is_float, jg_diag *d)
     g->m = m;
     g->is_float = is_float != 0;
     g->real = is_float ? sizeof(float) : sizeof(double);
-    g->p = jg_plan_make_for(m, is_float ? JG_FLOAT : JG_DOUBLE, 1, d);
+    g->p = jg_plan_make_for(m, is_float ? JG_FLOAT : JG_DOUBLE, JG_PLAN_TAPE | JG_PLAN_LANES, d);
     if (g->p == NULL) {
         jg_grad_free(g);
         return NULL;
@@ -376,6 +383,7 @@ jg_grad *jg_grad_new(const jg_model *m, int is_float, jg_diag *d)
     g->tensors = (tensor *)jg_malloc_n(2 * m->n_layers + 1, sizeof *g->tensors);
     g->w_at = (size_t *)jg_malloc_n(m->n_layers + 1, sizeof *g->w_at);
     g->b_at = (size_t *)jg_malloc_n(m->n_layers + 1, sizeof *g->b_at);
+    g->pv_at = (size_t *)jg_malloc_n(m->n_layers + 1, sizeof *g->pv_at);
     g->act = (int *)jg_malloc_n(g->p->n_steps + 1, sizeof *g->act);
     g->act3 = (jg_kernel_fn *)jg_malloc_n(g->p->n_steps + 1, sizeof *g->act3);
     g->from_a = (unsigned char *)jg_malloc_n(g->p->n_steps + 1, 1);
@@ -384,7 +392,7 @@ jg_grad *jg_grad_new(const jg_model *m, int is_float, jg_diag *d)
     g->ldw = (size_t *)jg_malloc_n(m->n_layers + 1, sizeof *g->ldw);
     if (g->wp != NULL)
         memset(g->wp, 0, (m->n_layers + 1) * sizeof *g->wp);
-    if (g->wp == NULL || g->ldw == NULL || g->arrays == NULL || g->tensors == NULL || g->w_at == NULL || g->b_at == NULL || g->act == NULL
+    if (g->wp == NULL || g->ldw == NULL || g->arrays == NULL || g->tensors == NULL || g->w_at == NULL || g->b_at == NULL || g->pv_at == NULL || g->act == NULL
         || g->act3 == NULL || g->from_a == NULL || g->spent == NULL)
         goto oom;
     for (k = 0; k < g->p->n_arrays; k++) {
@@ -408,12 +416,19 @@ jg_grad *jg_grad_new(const jg_model *m, int is_float, jg_diag *d)
     g->sigmoid3 = jg_kernel_find(g->x.ks, "sigmoid3");
     g->acc = jg_kernel_find(g->x.ks, "acc");
     g->sum_to = jg_kernel_find(g->x.ks, "sum_to");
+    g->lanes_outer = jg_kernel_find(g->x.ks, "lanes_outer");
+    g->lanes_fold = jg_kernel_find(g->x.ks, "lanes_fold");
     if (g->dense_back == NULL || g->activate_back == NULL || g->tanh_of_a == NULL || g->tanh3 == NULL
-        || g->sigmoid3 == NULL || g->acc == NULL || g->sum_to == NULL)
+        || g->sigmoid3 == NULL || g->acc == NULL || g->sum_to == NULL
+        || g->lanes_outer == NULL || g->lanes_fold == NULL)
         goto oom;
     for (i = 0; i < m->n_layers; i++) {
         const jg_layer *l = &m->layers[i];
-        g->w_at[i] = g->b_at[i] = SIZE_MAX;
+        g->w_at[i] = g->b_at[i] = g->pv_at[i] = SIZE_MAX;
+        if (g->p->lane_points > 0 && (l->kind == JG_DENSE || l->kind == JG_MATMUL)) {
+            g->pv_at[i] = g->partials;
+            g->partials += (l->n_out * l->n_in + l->n_out) * g->p->lanes;
+        }
         if (l->kind == JG_DENSE || l->kind == JG_MATMUL || l->kind == JG_FOURIER) {
             const size_t rows = l->kind == JG_FOURIER ? l->n_out / 2 : l->n_out, ld = jg_plan_pad(g->p, l->n_in);
             if (l->n_out * l->n_in > g->scratch)
@@ -473,6 +488,11 @@ static size_t pair(size_t n_x, size_t i, size_t j)
 {
     return 1 + n_x + i * n_x - i * (i - 1) / 2 + (j - i);
 }
+
+/* Points whose gradients a partial sum of points in lanes holds, at most:
+   the lanes of a float sum about as many terms as a float tile of the
+   row layout. */
+#define JG_FOLD_POINTS 256
 
 /* Numbers of one tile's values: a multiple of 8, so that every tile of a
    tape starts 64-byte aligned when the tape does. */

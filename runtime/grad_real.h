@@ -7,11 +7,14 @@ typedef struct FN(tile) {
     const jg_grad *g;
     int mode;
     size_t np, nch, n_x, n_s;
+    size_t lp;                /* points in lanes, this many a tile (np of them real); or 0 */
+    size_t rows;              /* rows of a buffer, as the elementwise kernels see it */
     const size_t *over;
     const REAL *fwd;          /* the forward buffers (the tape: only read) */
     REAL *adj;                /* their adjoints */
     REAL *gp;
     REAL *scratch;            /* where the gradients of tensor-less weights go */
+    REAL *pv;                 /* the partial sums of points in lanes (grad.c, pv_at) */
 } FN(tile);
 
 static REAL *FN(buf)(const FN(tile) *t, REAL *base, int b, size_t off)
@@ -22,6 +25,37 @@ static REAL *FN(buf)(const FN(tile) *t, REAL *base, int b, size_t off)
 static const REAL *FN(fwd_buf)(const FN(tile) *t, int b, size_t off)
 {
     return t->fwd + t->g->p->buf_at[b] + off;
+}
+
+/* The cotangents of the results onto the adjoint of the output value,
+   points in lanes (channel c of output k at a[c ld + k lp + p]). */
+static void FN(load_cotangents_lanes)(const FN(tile) *t, size_t p0, const REAL *gu, const REAL *gdu,
+                                      const REAL *gd2, REAL *a, size_t ld)
+{
+    const size_t no = t->g->m->n_out, nx = t->n_x, n_s = t->n_s, lp = t->lp;
+    size_t p, k, i, j;
+    for (p = 0; p < t->np; p++)
+        for (k = 0; k < no; k++) {
+            const size_t q = (p0 + p) * no + k;     /* this output of this point, in the caller's arrays */
+            REAL *ak = a + k * lp + p;
+            if (gu != NULL)
+                ak[0] += gu[q];
+            for (i = 0; t->mode >= 1 && gdu != NULL && i < nx; i++)
+                ak[(1 + i) * ld] += gdu[q * nx + i];
+            if (gd2 == NULL)
+                continue;
+            if (t->mode == 2) {
+                for (i = 0; i < nx; i++)
+                    for (j = i; j < nx; j++)
+                        ak[pair(nx, i, j) * ld] += gd2[(q * nx + i) * nx + j]
+                                                 + (j != i ? gd2[(q * nx + j) * nx + i] : 0);
+            } else if (t->mode == 3) {
+                for (i = 0; i < n_s; i++)
+                    ak[(1 + nx + i) * ld] += gd2[q * n_s + i];
+            } else if (t->mode == 4) {
+                ak[(1 + nx) * ld] += gd2[q];
+            }
+        }
 }
 
 /* The cotangents of the results (the caller's layouts, points p0 on) onto
@@ -35,6 +69,10 @@ static void FN(load_cotangents)(const FN(tile) *t, size_t p0, const REAL *gu, co
     const acc_fn acc = (acc_fn)t->g->acc;
     const size_t no = t->g->m->n_out, nx = t->n_x, np = t->np;
     size_t p, i, j;
+    if (t->lp > 0) {
+        FN(load_cotangents_lanes)(t, p0, gu, gdu, gd2, a, ld);
+        return;
+    }
     for (p = 0; p < np; p++) {
         const size_t q = p0 + p;
         if (gu != NULL)
@@ -61,6 +99,41 @@ static void FN(load_cotangents)(const FN(tile) *t, size_t p0, const REAL *gu, co
     }
 }
 
+/* z = W a + b, points in lanes: a's adjoint ab += W^T zb by the forward's
+   product with W for W^T, the gradients by the lanes_outer kernel. */
+static void FN(dense_back_lanes)(const FN(tile) *t, const jg_step *s, size_t layer)
+{
+    typedef void (*lanes_dense_fn)(size_t, size_t, const REAL *, size_t, const REAL *, size_t, size_t,
+                                   const REAL *, size_t, REAL *, size_t, int);
+    typedef void (*outer_fn)(size_t, size_t, size_t, size_t, const REAL *, size_t, const REAL *, size_t, REAL *,
+                             REAL *);
+    const jg_layer *l = &t->g->m->layers[layer];
+    const REAL *zb = FN(buf)(t, t->adj, s->dst, s->off_dst), *a = FN(fwd_buf)(t, s->src, s->off);
+    REAL *ab = FN(buf)(t, t->adj, s->src, s->off), *gv = t->pv + t->g->pv_at[layer];
+    ((lanes_dense_fn)t->g->x.lanes_dense)(l->n_in, l->n_out, (const REAL *)t->g->wp[layer], t->g->ldw[layer], NULL,
+                                          t->nch, t->lp, zb, s->ld_dst, ab, s->ld_src, 1);
+    ((outer_fn)t->g->lanes_outer)(l->n_out, l->n_in, t->nch, t->lp, zb, s->ld_dst, a, s->ld_src, gv,
+                                  t->g->b_at[layer] != SIZE_MAX ? gv + l->n_out * l->n_in * t->g->p->lanes : NULL);
+}
+
+/* The partial sums of points in lanes onto the gradients gp (double),
+   zeroed for the tiles after. */
+static void FN(fold)(const FN(tile) *t, double *gp)
+{
+    typedef void (*fold_fn)(size_t, REAL *, double *);
+    const jg_grad *g = t->g;
+    size_t i;
+    for (i = 0; i < g->m->n_layers; i++) {
+        const jg_layer *l = &g->m->layers[i];
+        REAL *gv = t->pv + g->pv_at[i];
+        if (g->pv_at[i] == SIZE_MAX)
+            continue;
+        ((fold_fn)g->lanes_fold)(l->n_out * l->n_in, gv, g->w_at[i] != SIZE_MAX ? gp + g->w_at[i] : NULL);
+        ((fold_fn)g->lanes_fold)(l->n_out, gv + l->n_out * l->n_in * g->p->lanes,
+                                 g->b_at[i] != SIZE_MAX ? gp + g->b_at[i] : NULL);
+    }
+}
+
 /* z = W a + b on every channel (W [n_out][n_in] of the layer, [B; B] for
    fourier: B's gradient from both halves): a's adjoint, W's and b's
    gradients, by the runtime's dense_back kernel (templates/kernels.c). */
@@ -70,7 +143,7 @@ static void FN(dense_back)(const FN(tile) *t, const jg_step *s, size_t layer)
                             const REAL *, size_t, REAL *, REAL *, REAL *);
     const back_fn f = (back_fn)t->g->dense_back;
     const jg_layer *l = &t->g->m->layers[layer];
-    const size_t nrow = t->nch * t->np, n_in = l->n_in;
+    const size_t nrow = t->rows, n_in = l->n_in;
     const size_t halves = l->kind == JG_FOURIER ? 2 : 1, n = l->n_out / halves;
     const REAL *zb = FN(buf)(t, t->adj, s->dst, s->off_dst), *a = FN(fwd_buf)(t, s->src, s->off);
     REAL *ab = FN(buf)(t, t->adj, s->src, s->off);
@@ -93,7 +166,7 @@ static void FN(activate_back)(const FN(tile) *t, const jg_step *s, jg_kernel_fn 
                             size_t, size_t, const REAL *, REAL *, size_t, const REAL *, REAL *, size_t);
     const back_fn back = (back_fn)t->g->activate_back;
     back((act_fn)(from_a ? t->g->tanh_of_a : kernel), (FN(act3))f3, s->p, s->q, s->n, t->n_x, t->n_s, t->over,
-         t->mode, t->np, t->nch, FN(fwd_buf)(t, s->src2, s->off2), FN(buf)(t, t->adj, s->src2, s->off2), s->ld2,
+         t->mode, t->rows / t->nch, t->nch, FN(fwd_buf)(t, s->src2, s->off2), FN(buf)(t, t->adj, s->src2, s->off2), s->ld2,
          from_a ? FN(fwd_buf)(t, s->src, s->off) : NULL, FN(buf)(t, t->adj, s->src, s->off), s->ld_src);
 }
 
@@ -101,7 +174,7 @@ static void FN(activate_back)(const FN(tile) *t, const jg_step *s, jg_kernel_fn 
 static void FN(scale_back)(const FN(tile) *t, const jg_step *s, size_t layer)
 {
     const jg_layer *l = &t->g->m->layers[layer];
-    const size_t nrow = t->nch * t->np, n = s->n;
+    const size_t nrow = t->rows, n = s->n;
     REAL *ab = FN(buf)(t, t->adj, s->src, s->off), *zb = FN(buf)(t, t->adj, s->src2, s->off2);
     const REAL *z = FN(fwd_buf)(t, s->src2, s->off2);
     REAL *gm = t->g->w_at[layer] != SIZE_MAX ? t->gp + t->g->w_at[layer] : NULL;
@@ -124,7 +197,7 @@ static void FN(scale_back)(const FN(tile) *t, const jg_step *s, size_t layer)
 /* c = a b (src, src2) into dst: both operands' adjoints. */
 static void FN(mul_back)(const FN(tile) *t, const jg_step *s)
 {
-    const size_t np = t->np, nx = t->n_x, n = s->n, sa = s->bc ? 0 : 1, sb = s->bc2 ? 0 : 1;
+    const size_t np = t->rows / t->nch, nx = t->n_x, n = s->n, sa = s->bc ? 0 : 1, sb = s->bc2 ? 0 : 1;
     const REAL *a = FN(fwd_buf)(t, s->src, s->off), *b = FN(fwd_buf)(t, s->src2, s->off2);
     REAL *ab = FN(buf)(t, t->adj, s->src, s->off), *bb = FN(buf)(t, t->adj, s->src2, s->off2);
     const REAL *cb = FN(buf)(t, t->adj, s->dst, s->off_dst);
@@ -195,7 +268,7 @@ static void FN(tile_back)(const FN(tile) *t, size_t p0, const REAL *gu, const RE
 {
     const jg_grad *g = t->g;
     const jg_plan *pl = g->p;
-    const size_t nrow = t->nch * t->np;
+    const size_t nrow = t->rows;
     size_t k, r, c;
     for (k = pl->n_steps; k-- > 0;) {
         const jg_step *s = &pl->steps[k];
@@ -204,7 +277,10 @@ static void FN(tile_back)(const FN(tile) *t, size_t p0, const REAL *gu, const RE
             FN(load_cotangents)(t, p0, gu, gdu, gd2, FN(buf)(t, t->adj, s->src, s->off), s->ld_src);
             break;
         case JG_STEP_DENSE:
-            FN(dense_back)(t, s, s->layer);
+            if (t->lp > 0)
+                FN(dense_back_lanes)(t, s, s->layer);
+            else
+                FN(dense_back)(t, s, s->layer);
             break;
         case JG_STEP_ACTIVATE:
             FN(activate_back)(t, s, g->x.act[k], g->act3[k], g->from_a[k]);
@@ -232,11 +308,13 @@ static void FN(tile_back)(const FN(tile) *t, size_t p0, const REAL *gu, const RE
         case JG_STEP_MUL:
             FN(mul_back)(t, s);
             break;
-        case JG_STEP_SEED:
+        case JG_STEP_SEED: {
+            const REAL *xb = FN(buf)(t, t->adj, s->dst, s->off_dst);   /* the value channel's */
             for (r = 0; gx != NULL && r < t->np; r++)
                 for (c = 0; c < t->n_x; c++)
-                    gx[(p0 + r) * t->n_x + c] += FN(buf)(t, t->adj, s->dst, s->off_dst)[r * s->ld_dst + c];
+                    gx[(p0 + r) * t->n_x + c] += t->lp > 0 ? xb[c * t->lp + r] : xb[r * s->ld_dst + c];
             break;
+        }
         case JG_STEP_OUTPUT:
             break;          /* not in a tape plan */
         }
@@ -255,6 +333,7 @@ static void FN(tile_init)(FN(tile) *t, const jg_grad *g, int mode, REAL *gp)
     t->n_x = m->n_in;
     t->n_s = m->n_over;
     t->over = m->over;
+    t->lp = g->p->lane_points;
     t->gp = gp;
 }
 
@@ -269,13 +348,15 @@ static int FN(sweep)(const jg_grad *g, int mode, size_t n, const REAL *x, const 
     const jg_model *m = g->m;
     const size_t per2 = jg_plan_per_output2(m, (jg_mode)mode), tile_np = g->p->tile[mode];
     const size_t half = g->p->buf_at[g->p->n_work], stride = tile_numbers(g), own = tape == NULL ? half : 0;
-    const size_t tile_grads = GRAD_FLOAT ? g->n_params : 0;
+    const size_t tile_grads = GRAD_FLOAT ? g->n_params : 0, line = 64 / sizeof(REAL);
+    /* the partial sums last, on a 64-byte line */
+    const size_t pv = ((1 + (own > 0)) * half + g->scratch + tile_grads + line - 1) / line * line;
     REAL *space, *work, *gt;
     FN(tile) t;
-    size_t p0, np, k = 0;
+    size_t p0, np, k = 0, unfolded = 0;
     int overflow = 0;
-    space = (REAL *)jg_malloc_n(jg_mul(1 + (own > 0), half, &overflow) + g->scratch + tile_grads
-                                + 64 / sizeof(REAL), sizeof(REAL));
+    space = (REAL *)jg_malloc_n(jg_mul(1 + (own > 0), half, &overflow) + g->scratch + tile_grads + g->partials
+                                + 2 * line, sizeof(REAL));
     if (space == NULL || overflow) {
         jg_free(space);
         return -1;
@@ -289,9 +370,13 @@ static int FN(sweep)(const jg_grad *g, int mode, size_t n, const REAL *x, const 
     FN(tile_init)(&t, g, mode, gt);
     t.adj = work + own;
     t.scratch = work + own + half;
+    t.pv = work + pv;
+    if (g->partials > 0)
+        memset(t.pv, 0, g->partials * sizeof *t.pv);
     for (p0 = 0; p0 < n; p0 += np, k++) {
         np = n - p0 < tile_np ? n - p0 : tile_np;
         t.np = np;
+        t.rows = t.nch * (t.lp > 0 ? 1 : np);
         if (tape != NULL) {
             t.fwd = tape + k * stride;
         } else {
@@ -307,6 +392,11 @@ static int FN(sweep)(const jg_grad *g, int mode, size_t n, const REAL *x, const 
         FN(tile_back)(&t, p0, gu, gdu, gd2, gx);
         if (tile_grads > 0)
             ((void (*)(size_t, const REAL *, double *))g->sum_to)(tile_grads, gt, gp);
+        /* partial sums of at most JG_FOLD_POINTS points each (float's too) */
+        if (g->partials > 0 && ((unfolded += np) >= JG_FOLD_POINTS || p0 + np == n)) {
+            FN(fold)(&t, gp);
+            unfolded = 0;
+        }
     }
     jg_free(space);
     return 0;

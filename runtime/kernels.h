@@ -14,9 +14,10 @@ typedef struct jg_kernel {
 } jg_kernel;
 
 /* seed, dense, store, scale, copy, add, mul, dense_back, activate_back,
-   activate_to, tanh_of_a, tanh3, sigmoid3, acc, sum_to, activate, and an
+   activate_to, tanh_of_a, tanh3, sigmoid3, acc, sum_to, activate,
+   lanes_seed, lanes_dense, lanes_store, lanes_outer, lanes_fold, and an
    activation kernel for each of gen/activations.h. */
-#define JG_N_KERNELS (16 + JG_N_ACTIVATIONS)
+#define JG_N_KERNELS (21 + JG_N_ACTIVATIONS)
 
 typedef struct jg_kernel_set {
     const char *isa;        /* "avx512", "avx2" or "baseline", "_f" added for float */

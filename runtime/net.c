@@ -316,7 +316,8 @@ int jg_net_open(const char *spec_path, const jg_net_options *options, jg_net **o
 #endif
     net->model = jg_model_load(spec_path, &d);
     if (net->model != NULL)
-        net->plan = jg_plan_make(net->model, precision == JG_NET_FLOAT ? JG_FLOAT : JG_DOUBLE, &d);
+        net->plan = jg_plan_make_for(net->model, precision == JG_NET_FLOAT ? JG_FLOAT : JG_DOUBLE,
+                                     net->backend == JG_NET_EXECUTOR ? JG_PLAN_LANES : 0, &d);
     if (net->plan == NULL) {
         rc = d.text.failed || strstr(jg_buf_str(&d.text), "out of memory") != NULL ? JG_NET_ENOMEM
                                                                                   : JG_NET_EINPUT;

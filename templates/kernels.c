@@ -187,6 +187,21 @@ MODEL__API void model__dense_back(size_t n_out, size_t n_in, const model__real *
                                   size_t lda, model__real *ab, model__real *gw, model__real *gb);
 /**** end dense_back-decl ****/
 
+/**** begin lanes-decl ****/
+MODEL__API void model__lanes_seed(size_t n_x, size_t nch, size_t np, size_t n, const model__real *x,
+                                  model__real *a, size_t ldc);
+MODEL__API void model__lanes_dense(size_t n_out, size_t n_in, const model__real *wt, size_t ldw,
+                                   const model__real *b, size_t nch, size_t np, const model__real *a,
+                                   size_t ldc_a, model__real *z, size_t ldc_z, int add);
+MODEL__API void model__lanes_store(size_t n_out, size_t n_x, size_t n_s, int mode, size_t np, size_t n,
+                                   const model__real *z, size_t ldc, model__real *u, model__real *du,
+                                   model__real *d2u);
+MODEL__API void model__lanes_outer(size_t n_out, size_t n_in, size_t nch, size_t np, const model__real *zb,
+                                   size_t ldc_z, const model__real *a, size_t ldc_a, model__real *gv,
+                                   model__real *gbv);
+MODEL__API void model__lanes_fold(size_t n, model__real *gv, double *g);
+/**** end lanes-decl ****/
+
 /**** begin scale-decl ****/
 MODEL__API void model__scale(size_t n, const model__real *mul, const model__real *add,
                              size_t nrow, size_t np, model__real *z, size_t ldz);
@@ -638,6 +653,239 @@ MODEL__API void model__dense_back(size_t n_out, size_t n_in, const model__real *
                 gb[j] += zb[r * ldz + j];
 }
 /**** end dense_back ****/
+
+/**** begin lanes ****/
+/* Points in lanes: the layout of narrow networks in the library's
+   executor and reverse sweep (runtime/exec.c, runtime/grad.c; no emitted
+   file calls these). A tile of np points (a multiple of MODEL__V: the
+   plan's 256 bytes of points) keeps channel c of neuron k at point p at
+     buf[c * ldc + k * np + p]
+   so a vector holds one neuron of MODEL__V points and no lane is padding
+   however narrow the layer: a 20-wide layer is 20 rows of whole vectors
+   where the row layout (common) pads it to 24 numbers (double) or 32
+   (float). A channel is then one row of n np numbers for the elementwise
+   kernels (activate, activate_back with np = 1); the dense layer is a
+   product by broadcast weights (model__lanes_dense). */
+
+/* MODEL__VFMA(acc, x, y): acc += x * y for vectors x and y, fused likewise */
+#if defined(__GNUC__) && !defined(__TINYC__) && defined(__AVX512F__) && defined(MODEL__FLOAT)
+#define MODEL__VFMA(acc, x, y) ((acc) = _mm512_fmadd_ps((x), (y), (acc)))
+#elif defined(__GNUC__) && !defined(__TINYC__) && defined(__AVX512F__)
+#define MODEL__VFMA(acc, x, y) ((acc) = _mm512_fmadd_pd((x), (y), (acc)))
+#elif defined(__GNUC__) && !defined(__TINYC__) && defined(__AVX__) && defined(__FMA__) && defined(MODEL__FLOAT)
+#define MODEL__VFMA(acc, x, y) ((acc) = _mm256_fmadd_ps((x), (y), (acc)))
+#elif defined(__GNUC__) && !defined(__TINYC__) && defined(__AVX__) && defined(__FMA__)
+#define MODEL__VFMA(acc, x, y) ((acc) = _mm256_fmadd_pd((x), (y), (acc)))
+#else
+#define MODEL__VFMA(acc, x, y) ((acc) += (x) * (y))
+#endif
+
+/* The input layer: a_i = x_i, d a_i / d x_j = [i == j], second
+   derivatives 0, for the n <= np points of x ([n][n_x]); the other points
+   of the tile get zeros in the value channel. */
+MODEL__API void model__lanes_seed(size_t n_x, size_t nch, size_t np, size_t n, const model__real *x,
+                                  model__real *a, size_t ldc)
+{
+    size_t c, i, p;
+    for (c = 0; c < nch; c++)
+        for (i = 0; i < n_x; i++) {
+            model__real *row = a + c * ldc + i * np;
+            for (p = 0; p < np; p++)
+                row[p] = c == 0 ? (p < n ? x[p * n_x + i] : 0.0) : c == 1 + i ? 1.0 : 0.0;
+        }
+}
+
+/* The register blocks of model__lanes_dense: R neurons j (1 to 6) times
+   N vectors of points (1 to 4), R * N accumulators; per input k, N loads
+   of a's row and R broadcast weights, wt[k * ldw + j]. */
+#define MODEL__ROWS2(X) X(0) X(1)
+#define MODEL__ROWS4(X) X(0) X(1) X(2) X(3)
+#define MODEL__ROWS5(X) X(0) X(1) X(2) X(3) X(4)
+#define MODEL__LINIT(q, v) model__vec acc##q##v = add ? model__load(z + (q) * np + (v) * MODEL__V) \
+                                        : b != NULL ? zero + b[q] : zero;
+#define MODEL__LVEC(q, v) const model__vec x##v = model__load(ak + (v) * MODEL__V);
+#define MODEL__LACC(q, v) MODEL__FMA(acc##q##v, s##q, x##v);
+#define MODEL__LPUT(q, v) model__put(z + (q) * np + (v) * MODEL__V, acc##q##v);
+#define MODEL__LINIT_4(q) MODEL__VECS4(MODEL__LINIT, q)
+#define MODEL__LINIT_3(q) MODEL__VECS3(MODEL__LINIT, q)
+#define MODEL__LINIT_2(q) MODEL__VECS2(MODEL__LINIT, q)
+#define MODEL__LINIT_1(q) MODEL__VECS1(MODEL__LINIT, q)
+#define MODEL__LACC_4(q) { const model__real s##q = wk[q]; MODEL__VECS4(MODEL__LACC, q) }
+#define MODEL__LACC_3(q) { const model__real s##q = wk[q]; MODEL__VECS3(MODEL__LACC, q) }
+#define MODEL__LACC_2(q) { const model__real s##q = wk[q]; MODEL__VECS2(MODEL__LACC, q) }
+#define MODEL__LACC_1(q) { const model__real s##q = wk[q]; MODEL__VECS1(MODEL__LACC, q) }
+#define MODEL__LPUT_4(q) MODEL__VECS4(MODEL__LPUT, q)
+#define MODEL__LPUT_3(q) MODEL__VECS3(MODEL__LPUT, q)
+#define MODEL__LPUT_2(q) MODEL__VECS2(MODEL__LPUT, q)
+#define MODEL__LPUT_1(q) MODEL__VECS1(MODEL__LPUT, q)
+#define MODEL__LANES_FN(R, N)                                                   \
+    static void model__lanes##R##x##N(size_t n_in, const model__real *wt, size_t ldw, \
+                                      const model__real *b, const model__real *a, size_t np, \
+                                      model__real *z, int add)                  \
+    {                                                                           \
+        const model__vec zero = {0};                                            \
+        size_t k;                                                               \
+        MODEL__ROWS##R(MODEL__LINIT_##N)                                        \
+        for (k = 0; k < n_in; k++) {                                            \
+            const model__real *ak = a + k * np, *wk = wt + k * ldw;             \
+            MODEL__VECS##N(MODEL__LVEC, 0)                                      \
+            MODEL__ROWS##R(MODEL__LACC_##N)                                     \
+        }                                                                       \
+        MODEL__ROWS##R(MODEL__LPUT_##N)                                         \
+    }
+#define MODEL__LANES_FNS(R) MODEL__LANES_FN(R, 1) MODEL__LANES_FN(R, 2) MODEL__LANES_FN(R, 3) MODEL__LANES_FN(R, 4)
+MODEL__LANES_FNS(1)
+MODEL__LANES_FNS(2)
+MODEL__LANES_FNS(3)
+MODEL__LANES_FNS(4)
+MODEL__LANES_FNS(5)
+MODEL__LANES_FNS(6)
+
+typedef void (*model__lanes_block)(size_t, const model__real *, size_t, const model__real *,
+                                   const model__real *, size_t, model__real *, int);
+
+/* z = W a + b on every channel, n_out neurons exactly (the next channel's
+   rows follow): z[c][j][p] = sum_k W[j][k] a[c][k][p], plus b[j] on the
+   value channel (b may be NULL), or added to z where add is set. wt is W^T,
+   wt[k * ldw + j]; given W itself ([j][k], stride ldw) and add set, this is
+   the reverse sweep's a's adjoint, ab += W^T zb. */
+MODEL__API void model__lanes_dense(size_t n_out, size_t n_in, const model__real *wt, size_t ldw,
+                                   const model__real *b, size_t nch, size_t np, const model__real *a,
+                                   size_t ldc_a, model__real *z, size_t ldc_z, int add)
+{
+    static const model__lanes_block blocks[6][4] = {
+        {model__lanes1x1, model__lanes1x2, model__lanes1x3, model__lanes1x4},
+        {model__lanes2x1, model__lanes2x2, model__lanes2x3, model__lanes2x4},
+        {model__lanes3x1, model__lanes3x2, model__lanes3x3, model__lanes3x4},
+        {model__lanes4x1, model__lanes4x2, model__lanes4x3, model__lanes4x4},
+        {model__lanes5x1, model__lanes5x2, model__lanes5x3, model__lanes5x4},
+        {model__lanes6x1, model__lanes6x2, model__lanes6x3, model__lanes6x4}};
+    size_t c, p, j, nv, r;
+    for (c = 0; c < nch; c++)
+        for (p = 0; p < np; p += nv * MODEL__V) {
+            nv = (np - p) / MODEL__V < MODEL__WMAX ? (np - p) / MODEL__V : MODEL__WMAX;
+            for (j = 0; j < n_out; j += r) {
+                r = n_out - j < 6 ? n_out - j : 6;
+                blocks[r - 1][nv - 1](n_in, wt + j, ldw, c == 0 && b != NULL ? b + j : NULL,
+                                      a + c * ldc_a + p, np, z + c * ldc_z + j * np + p, add);
+            }
+        }
+}
+
+/* The first n points of the tile z (n_out neurons) into the caller's
+   layouts, as model__store. */
+MODEL__API void model__lanes_store(size_t n_out, size_t n_x, size_t n_s, int mode, size_t np, size_t n,
+                                   const model__real *z, size_t ldc, model__real *u, model__real *du,
+                                   model__real *d2u)
+{
+    size_t p, k, i, j, t;
+    for (k = 0; k < n_out; k++) {
+        const model__real *zk = z + k * np;
+        for (p = 0; u != NULL && p < n; p++)
+            u[p * n_out + k] = zk[p];
+        for (i = 0; mode >= 1 && du != NULL && i < n_x; i++)
+            for (p = 0; p < n; p++)
+                du[(p * n_out + k) * n_x + i] = zk[(1 + i) * ldc + p];
+        if (d2u == NULL)
+            continue;
+        if (mode == 2) {
+            for (i = 0, t = 1 + n_x; i < n_x; i++)
+                for (j = i; j < n_x; j++, t++)
+                    for (p = 0; p < n; p++)
+                        d2u[((p * n_out + k) * n_x + i) * n_x + j] = d2u[((p * n_out + k) * n_x + j) * n_x + i]
+                            = zk[t * ldc + p];
+        } else if (mode == 3) {
+            for (i = 0; i < n_s; i++)
+                for (p = 0; p < n; p++)
+                    d2u[(p * n_out + k) * n_s + i] = zk[(1 + n_x + i) * ldc + p];
+        } else if (mode == 4) {
+            for (p = 0; p < n; p++)
+                d2u[p * n_out + k] = zk[(1 + n_x) * ldc + p];
+        }
+    }
+}
+
+/* The gradients of a dense layer's weights in the reverse sweep, from the
+   adjoint zb of its output and its input a (both points in lanes), as
+   partial sums: each gradient has a slot of 64 bytes, lanes summed later
+   (model__lanes_fold), so that a tile costs no sum across a vector:
+     slot of gw[j][k] += sum_c sum_p zb[c][j][p] a[c][k][p]   (gv: n_out n_in slots)
+     slot of gb[j]    += sum_p zb[0][j][p]                    (gbv: n_out slots, or NULL)
+   Blocks of MODEL__OUTER x MODEL__OUTER (j, k) pairs (4 x 4, or 3 x 3
+   where 16 registers must hold them) keep their partial sums in
+   registers over the channels and points. */
+#define MODEL__OUTER (MODEL__WMAX >= 4 ? 4 : 3)
+#define MODEL__SLOT (64 / sizeof(model__real))
+
+MODEL__INLINE void model__add_slot(model__real *slot, model__vec v)
+{
+    model__put(slot, model__load(slot) + v);
+}
+
+MODEL__API void model__lanes_outer(size_t n_out, size_t n_in, size_t nch, size_t np, const model__real *zb,
+                                   size_t ldc_z, const model__real *a, size_t ldc_a, model__real *gv,
+                                   model__real *gbv)
+{
+    model__vec acc[MODEL__OUTER][MODEL__OUTER];
+    const model__vec zero = {0};
+    size_t j, k, nj, nk, q, r, c, p;
+    for (j = 0; j < n_out; j += nj) {
+        nj = n_out - j < MODEL__OUTER ? n_out - j : MODEL__OUTER;
+        for (k = 0; k < n_in; k += nk) {
+            nk = n_in - k < MODEL__OUTER ? n_in - k : MODEL__OUTER;
+            for (q = 0; q < MODEL__OUTER; q++)
+                for (r = 0; r < MODEL__OUTER; r++)
+                    acc[q][r] = zero;
+            /* a block past the last neuron repeats it (whole blocks keep
+               the accumulators in registers); those sums are dropped */
+            for (c = 0; c < nch; c++) {
+                const model__real *zc = zb + c * ldc_z, *ac = a + c * ldc_a;
+                const model__real *zr[MODEL__OUTER], *ar[MODEL__OUTER];
+                for (q = 0; q < MODEL__OUTER; q++)
+                    zr[q] = zc + (j + (q < nj ? q : nj - 1)) * np;
+                for (r = 0; r < MODEL__OUTER; r++)
+                    ar[r] = ac + (k + (r < nk ? r : nk - 1)) * np;
+                for (p = 0; p < np; p += MODEL__V) {
+                    model__vec zv[MODEL__OUTER], av[MODEL__OUTER];
+                    for (q = 0; q < MODEL__OUTER; q++)
+                        zv[q] = model__load(zr[q] + p);
+                    for (r = 0; r < MODEL__OUTER; r++)
+                        av[r] = model__load(ar[r] + p);
+                    for (q = 0; q < MODEL__OUTER; q++)
+                        for (r = 0; r < MODEL__OUTER; r++)
+                            MODEL__VFMA(acc[q][r], zv[q], av[r]);
+                }
+            }
+            for (q = 0; q < nj; q++)
+                for (r = 0; r < nk; r++)
+                    model__add_slot(gv + ((j + q) * n_in + k + r) * MODEL__SLOT, acc[q][r]);
+        }
+    }
+    for (j = 0; gbv != NULL && j < n_out; j++) {
+        model__vec s = zero;
+        for (p = 0; p < np; p += MODEL__V)
+            s += model__load(zb + j * np + p);
+        model__add_slot(gbv + j * MODEL__SLOT, s);
+    }
+}
+
+/* The partial sums of model__lanes_outer, n slots, onto g (in double; g
+   may be NULL: dropped), the slots zeroed. */
+MODEL__API void model__lanes_fold(size_t n, model__real *gv, double *g)
+{
+    size_t i, l;
+    for (i = 0; i < n; i++) {
+        model__real *slot = gv + i * MODEL__SLOT;
+        double s = 0;
+        for (l = 0; l < MODEL__SLOT; l++) {
+            s += slot[l];
+            slot[l] = 0;
+        }
+        if (g != NULL)
+            g[i] += s;
+    }
+}
+/**** end lanes ****/
 
 /**** begin scale ****/
 /* The elementwise affine map a = mul * z + add on n neurons: the value rows

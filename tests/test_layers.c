@@ -656,7 +656,8 @@ END_TEST
 
 /* jg_plan_refill after the model's tensors change gives the arrays a new
    plan of the changed model has, bit for bit, in both kinds of plan (the
-   tape plan of training and the forward's): random networks with every
+   tape plan of training and the forward's, each with points in lanes
+   where they suit): random networks with every
    kind of array (dense weights and biases, Fourier's [B; B], scale's mul
    and add). */
 START_TEST(plan_refill_matches_a_new_plan)
@@ -670,7 +671,7 @@ START_TEST(plan_refill_matches_a_new_plan)
         make_net(&n, 300 + seed, seed % N_ACTS);
         m = jg_model_load(n.spec_path, &d);
         ck_assert_msg(m != NULL, "%s", jg_buf_str(&d.text));
-        for (tape = 0; tape < 2; tape++)
+        for (tape = 0; tape < 4; tape++)     /* flags: JG_PLAN_TAPE, JG_PLAN_LANES */
             for (prec = 0; prec < 2; prec++) {
                 jg_plan *p = jg_plan_make_for(m, prec ? JG_FLOAT : JG_DOUBLE, tape, &d), *q;
                 ck_assert(p != NULL);

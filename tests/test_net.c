@@ -695,13 +695,13 @@ START_TEST(tape_gradients)
         gd2[k] = sin(1.3 * (double)k);
     }
     ck_assert(jg_net_tape_bytes(net, JG_NET_HESSIAN, N) > N * sizeof(double));
-    /* what a tape saves: the hidden layers [2 -> 20, 20 -> 20, 20 -> 20], rows
-       padded to 24, on 1, 3, 6, 5 (x and t), 4 channels; the last layer's
-       product is not computed again */
+    /* what a tape saves: the hidden layers [2 -> 20, 20 -> 20, 20 -> 20],
+       points in lanes (no padding), on 1, 3, 6, 5 (x and t), 4 channels; the
+       last layer's product is not computed again */
     {
         static const size_t channels[] = {1, 3, 6, 5, 4};
         for (mode = JG_NET_EVAL; mode <= JG_NET_LAPLACIAN; mode++)
-            ck_assert_uint_eq(jg_net_recompute_flops(net, mode), 2 * channels[mode] * 24 * (2 + 20 + 20));
+            ck_assert_uint_eq(jg_net_recompute_flops(net, mode), 2 * channels[mode] * 20 * (2 + 20 + 20));
     }
     for (mode = JG_NET_EVAL; mode <= JG_NET_LAPLACIAN; mode++) {
         ck_assert_int_eq(jg_net_forward_tape(net, mode, N, x, u[0], du[0], d2[0], &tape), JG_NET_OK);
@@ -768,6 +768,133 @@ START_TEST(core_shared_object)
 }
 END_TEST
 
+/* Points in lanes (the executor's layout for narrow networks, gen/plan.h)
+   give the row layout's numbers: every mode's results and gradients, in
+   double and float, for pinn-xt (20 wide) and a graph of slices,
+   concatenations, sums and products over chosen inputs, on 300 points
+   (tiles of 32 and 64 points and a part of one; more than the 256 points
+   a partial sum of gradients holds). The rows are held to the oracles
+   elsewhere; here they are the oracle of the layout. */
+START_TEST(lanes_match_rows)
+{
+    enum { N = 300 };
+    static const char graph[] =
+        "format 3\ninput x y t\nweights %s/../golden/layers.safetensors\nover x t\n"
+        "c0 = cat input t\nU0 = dense 4 net.0 c0\nU = tanh U0\nV0 = dense 4 net.1 c0\nV = sigmoid V0\n"
+        "z = dense 4 net.2 c0\nZ = tanh z\na = mul Z U\nb = mul Z V\nh = add a b\n"
+        "h2 = matmul 4 net.3.weight h\ng = sub h2 U\np = pow g n=2\nc = cat p x\ns = slice c 1 5\n"
+        "o = dense 2 net.4 s\nu = mul o o\noutput u\n";
+    char path[2][1024], text[2048];
+    int which, prec, mode, layout;
+    snprintf(path[0], sizeof path[0], "%s/pinn-xt/model.spec", tu_data_dir());
+    snprintf(path[1], sizeof path[1], "%s", tu_path(tu_tmpdir(), "lanes.spec"));
+    snprintf(text, sizeof text, graph, tu_data_dir());
+    tu_write_file(path[1], text, strlen(text));
+    for (which = 0; which < 2; which++)
+        for (prec = 0; prec < 2; prec++) {
+            jg_net *net[2];
+            jg_net_options o;
+            size_t ni, no, ng, k, len[3];
+            double *r[2][3], *g[2], *gx[2], *x, *cot[3];
+            float *fr[2][3], *fgx[2], *fx, *fcot[3];
+            o.precision = prec ? JG_NET_FLOAT : JG_NET_DOUBLE;
+            o.backend = JG_NET_EXECUTOR;
+            for (layout = 0; layout < 2; layout++) {     /* 0 lanes, 1 rows */
+                if (layout == 1)
+                    setenv("JETGEN_LANES", "0", 1);
+                ck_assert_msg(jg_net_open(path[which], &o, &net[layout]) == JG_NET_OK, "%s",
+                              jg_net_errmsg(net[layout]));
+                unsetenv("JETGEN_LANES");
+            }
+            ck_assert_uint_eq(jg_net_tile_points(net[0], JG_NET_HESSIAN), prec ? 64 : 32);
+            ck_assert_uint_ne(jg_net_tile_points(net[1], JG_NET_HESSIAN), prec ? 64 : 32);
+            ni = jg_net_n_in(net[0]);
+            no = jg_net_n_out(net[0]);
+            ng = jg_net_n_grad(net[0]);
+            len[0] = N * no;
+            len[1] = N * no * ni;
+            len[2] = N * no * ni * ni;
+            x = alloc(N * ni);
+            fx = malloc(N * ni * sizeof *fx);
+            for (k = 0; k < N * ni; k++)
+                fx[k] = (float)(x[k] = sin(0.37 * (double)k) * 1.2);
+            for (k = 0; k < 3; k++) {
+                size_t i;
+                cot[k] = alloc(len[k]);
+                fcot[k] = malloc(len[k] * sizeof *fcot[k]);
+                for (i = 0; i < len[k]; i++)
+                    fcot[k][i] = (float)(cot[k][i] = cos(0.11 * (double)(i + 7 * k)));
+            }
+            for (layout = 0; layout < 2; layout++) {
+                for (k = 0; k < 3; k++) {
+                    r[layout][k] = alloc(len[k]);
+                    fr[layout][k] = malloc(len[k] * sizeof(float));
+                }
+                g[layout] = alloc(ng);
+                gx[layout] = alloc(N * ni);
+                fgx[layout] = malloc(N * ni * sizeof(float));
+            }
+            for (mode = JG_NET_EVAL; mode <= JG_NET_LAPLACIAN; mode++) {
+                const size_t n2 = mode == JG_NET_HESSIAN ? len[2] : mode == JG_NET_HESSIAN_DIAG ? N * no * jg_net_n_over(net[0])
+                                : mode == JG_NET_LAPLACIAN ? N * no : 0;
+                const double tol = prec ? 1e-5 : 1e-13;     /* float: the stated bound (tests/gradients.py) */
+                double e[5];
+                for (layout = 0; layout < 2; layout++) {
+                    if (layout == 1)    /* the gradient's plan is made at its first call */
+                        setenv("JETGEN_LANES", "0", 1);
+                    if (prec) {
+                        ck_assert_int_eq(jg_net_run_float(net[layout], mode, N, fx, fr[layout][0], fr[layout][1],
+                                                          fr[layout][2]), JG_NET_OK);
+                        ck_assert_int_eq(jg_net_gradient_float(net[layout], mode, N, fx, fcot[0],
+                                                               mode >= 1 ? fcot[1] : NULL, n2 ? fcot[2] : NULL,
+                                                               g[layout], fgx[layout]), JG_NET_OK);
+                        for (k = 0; k < len[0]; k++)
+                            r[layout][0][k] = fr[layout][0][k];
+                        for (k = 0; k < len[1]; k++)
+                            r[layout][1][k] = mode >= 1 ? fr[layout][1][k] : 0;
+                        for (k = 0; k < n2; k++)
+                            r[layout][2][k] = fr[layout][2][k];
+                        for (k = 0; k < N * ni; k++)
+                            gx[layout][k] = fgx[layout][k];
+                    } else {
+                        ck_assert_int_eq(jg_net_run(net[layout], mode, N, x, r[layout][0], r[layout][1],
+                                                    r[layout][2]), JG_NET_OK);
+                        ck_assert_int_eq(jg_net_gradient(net[layout], mode, N, x, cot[0],
+                                                         mode >= 1 ? cot[1] : NULL, n2 ? cot[2] : NULL, g[layout],
+                                                         gx[layout]), JG_NET_OK);
+                    }
+                    unsetenv("JETGEN_LANES");
+                }
+                e[0] = tu_normwise(r[0][0], r[1][0], len[0]);
+                e[1] = mode >= 1 ? tu_normwise(r[0][1], r[1][1], len[1]) : 0;
+                e[2] = n2 ? tu_normwise(r[0][2], r[1][2], n2) : 0;
+                e[3] = tu_normwise(g[0], g[1], ng);
+                e[4] = tu_normwise(gx[0], gx[1], N * ni);
+                for (k = 0; k < 5; k++)
+                    ck_assert_msg(e[k] <= tol, "%s, %s, mode %d: %s of points in lanes off the rows' by %.3g",
+                                  which ? "graph" : "pinn-xt", prec ? "float" : "double", mode,
+                                  (const char *[]){"u", "du", "d2", "gradient", "dL/dx"}[k], e[k]);
+            }
+            for (layout = 0; layout < 2; layout++) {
+                for (k = 0; k < 3; k++) {
+                    free(r[layout][k]);
+                    free(fr[layout][k]);
+                }
+                free(g[layout]);
+                free(gx[layout]);
+                free(fgx[layout]);
+                jg_net_free(net[layout]);
+            }
+            for (k = 0; k < 3; k++) {
+                free(cot[k]);
+                free(fcot[k]);
+            }
+            free(x);
+            free(fx);
+        }
+}
+END_TEST
+
 /* What a handle says it holds, as `jetgen check` prints it; the list of
    activations; a spec from a weights file. pinn-xt is 2 -> 20 -> 20 -> 20
    -> 1 tanh, float32 weights with biases (tests/data/pinn-xt/model.spec). */
@@ -790,7 +917,8 @@ START_TEST(introspection)
     ck_assert_uint_eq(jg_net_n_params(net), 60 + 420 + 420 + 21);
     /* eval: 2 * (2*20 + 20*20 + 20*20 + 20*1) multiply-adds, 61 biases, 60 tanh */
     ck_assert_msg(jg_net_flops(net, JG_NET_EVAL) == 2.0 * 860 + 61 + 60, "%g", jg_net_flops(net, JG_NET_EVAL));
-    ck_assert_uint_eq(jg_net_tile_points(net, JG_NET_HESSIAN), 10);  /* 6 channels: 60 rows */
+    /* the executor's narrow network: points in lanes, 256 bytes of them */
+    ck_assert_uint_eq(jg_net_tile_points(net, JG_NET_HESSIAN), 32);
     ck_assert_int_eq(jg_net_plain_allocates(net), 0);
     ck_assert(strstr(jg_net_weights_path(net), "pinn-xt/model.safetensors") != NULL);
     ck_assert_str_eq(jg_net_input_name(net, 0), "x");
@@ -948,6 +1076,7 @@ static Suite *suite(void)
     tcase_add_test(tc, emit_text);
     tcase_add_test(tc, core_shared_object);
     tcase_add_test(tc, introspection);
+    tcase_add_test(tc, lanes_match_rows);
     tcase_add_test(tc, over_chosen_inputs);
     tcase_add_test(tc, set_tensor_shared);
     tcase_add_test(tc, tape_gradients);
