@@ -183,26 +183,31 @@ int jg_net_gradient_float(jg_net *net, int mode, size_t n, const float *x, const
 /* One forward a training step: jg_net_forward_tape computes a mode's
    results at the n points x, as jg_net_run does (any of u, du, d2 may be
    NULL), and keeps every value of that forward sweep in a tape
-   (jg_net_tape_bytes(net, mode, n) bytes of memory, allocated here;
-   SIZE_MAX for a float handle);
+   (jg_net_tape_bytes(net, mode, n) bytes of memory, allocated here);
    jg_net_gradient_tape then gives what jg_net_gradient gives at those
    points, from the tape, without computing the forward again. The tape
    holds the numbers of the weights it was made with: after
    jg_net_set_tensor it is refused (JG_NET_EINPUT; make a new one). It is
    only read, so several jg_net_gradient_tape calls (other cotangents) may
-   use one tape, also from several threads. In double (a float handle:
-   JG_NET_EINPUT). JG_NET_OK, JG_NET_EINPUT or JG_NET_ENOMEM. */
+   use one tape, also from several threads. In double; the _float pair is
+   a float handle's, as jg_net_gradient_float (each handle refuses the
+   other's pair, JG_NET_EINPUT). JG_NET_OK, JG_NET_EINPUT or
+   JG_NET_ENOMEM. */
 typedef struct jg_net_tape jg_net_tape;
 size_t jg_net_tape_bytes(jg_net *net, int mode, size_t n);
 int jg_net_forward_tape(jg_net *net, int mode, size_t n, const double *x, double *u, double *du, double *d2,
                         jg_net_tape **tape);
 int jg_net_gradient_tape(jg_net *net, const jg_net_tape *tape, const double *gu, const double *gdu,
                          const double *gd2, double *grad, double *gx);
+int jg_net_forward_tape_float(jg_net *net, int mode, size_t n, const float *x, float *u, float *du, float *d2,
+                              jg_net_tape **tape);
+int jg_net_gradient_tape_float(jg_net *net, const jg_net_tape *tape, const float *gu, const float *gdu,
+                               const float *gd2, double *grad, float *gx);
 void jg_net_tape_free(jg_net_tape *tape);
 /* The floating-point operations a point of the forward sweep that
    jg_net_gradient computes again and a tape saves (its dense products in
    every channel of mode): against jg_net_tape_bytes, whether a tape pays
-   (jetgen.torch.Jet keeps one above 8 per byte). 0 for a bad call. */
+   (jetgen.torch.Jet keeps one above 1.5 per byte). 0 for a bad call. */
 size_t jg_net_recompute_flops(jg_net *net, int mode);
 
 /* ---- What a handle holds (what `jetgen check` prints) ---- */

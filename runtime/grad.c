@@ -539,17 +539,21 @@ size_t jg_grad_recompute_fmas(const jg_grad *g, int mode)
 int jg_grad_forward(const jg_grad *g, int mode, size_t n, const double *x, double *u, double *du, double *d2,
                     double *tape)
 {
-    const jg_model *m = g->m;
-    const size_t per2 = jg_plan_per_output2(m, (jg_mode)mode), tile_np = g->p->tile[mode], stride = tile_numbers(g);
-    size_t p0, np, k = 0;
-    for (p0 = 0; p0 < n; p0 += np, k++) {
-        np = n - p0 < tile_np ? n - p0 : tile_np;
-        jg_exec_tile_double(&g->x, mode, np, x + p0 * m->n_in, u != NULL ? u + p0 * m->n_out : NULL,
-                            du != NULL ? du + p0 * m->n_out * m->n_in : NULL,
-                            d2 != NULL ? d2 + p0 * m->n_out * per2 : NULL, tape + k * stride,
-                            u == NULL && du == NULL && d2 == NULL ? g->idle : NULL);
-    }
+    grad_d_forward(g, mode, n, x, u, du, d2, tape);
     return 0;
+}
+
+int jg_grad_forward_float(const jg_grad *g, int mode, size_t n, const float *x, float *u, float *du, float *d2,
+                          float *tape)
+{
+    grad_f_forward(g, mode, n, x, u, du, d2, tape);
+    return 0;
+}
+
+int jg_grad_back_float(const jg_grad *g, int mode, size_t n, const float *tape, const float *gu, const float *gdu,
+                       const float *gd2, double *gp, float *gx)
+{
+    return grad_f_sweep(g, mode, n, NULL, tape, gu, gdu, gd2, gp, gx, NULL, NULL, NULL);
 }
 
 int jg_grad_back(const jg_grad *g, int mode, size_t n, const double *tape, const double *gu, const double *gdu,

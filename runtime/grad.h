@@ -58,7 +58,8 @@ int jg_grad_run_float(const jg_grad *g, int mode, size_t n, const float *x, cons
    SIZE_MAX: too many); jg_grad_back then gives L's gradients from the
    tape alone, as jg_grad_run would at the same points and weights (the
    weights must not change between the two; the tape is only read, so
-   jg_grad_back may run on it again). 0, or -1: out of memory. */
+   jg_grad_back may run on it again). 0, or -1: out of memory. The _float
+   pair does the same in float (tape in floats), as jg_grad_run_float. */
 size_t jg_grad_tape_numbers(const jg_grad *g, int mode, size_t n);
 /* The multiply-adds a point of the forward sweep jg_grad_run computes
    again (its dense products, every channel of mode): what a tape saves. */
@@ -67,6 +68,10 @@ int jg_grad_forward(const jg_grad *g, int mode, size_t n, const double *x, doubl
                     double *tape);
 int jg_grad_back(const jg_grad *g, int mode, size_t n, const double *tape, const double *gu, const double *gdu,
                  const double *gd2, double *gp, double *gx);
+int jg_grad_forward_float(const jg_grad *g, int mode, size_t n, const float *x, float *u, float *du, float *d2,
+                          float *tape);
+int jg_grad_back_float(const jg_grad *g, int mode, size_t n, const float *tape, const float *gu, const float *gdu,
+                       const float *gd2, double *gp, float *gx);
 
 /* s''' of activation `act` (its place in gen/activations.h) with
    parameters p, q at z, in closed form (limits where the formulas would

@@ -321,6 +321,22 @@ static void FN(tile_back)(const FN(tile) *t, size_t p0, const REAL *gu, const RE
     }
 }
 
+/* The forward sweep of n points tile by tile into tape (every tile's
+   values at its stride), the results to u, du, d2 where not NULL. */
+static void FN(forward)(const jg_grad *g, int mode, size_t n, const REAL *x, REAL *u, REAL *du, REAL *d2,
+                        REAL *tape)
+{
+    const jg_model *m = g->m;
+    const size_t per2 = jg_plan_per_output2(m, (jg_mode)mode), tile_np = g->p->tile[mode], stride = tile_numbers(g);
+    size_t p0, np, k = 0;
+    for (p0 = 0; p0 < n; p0 += np, k++) {
+        np = n - p0 < tile_np ? n - p0 : tile_np;
+        FN(exec_tile)(&g->x, mode, np, x + p0 * m->n_in, u != NULL ? u + p0 * m->n_out : NULL,
+                      du != NULL ? du + p0 * m->n_out * m->n_in : NULL, d2 != NULL ? d2 + p0 * m->n_out * per2 : NULL,
+                      tape + k * stride, u == NULL && du == NULL && d2 == NULL ? g->idle : NULL);
+    }
+}
+
 /* A tile's frame for mode over the buffers at work (forward values at
    fwd, adjoints after them). */
 static void FN(tile_init)(FN(tile) *t, const jg_grad *g, int mode, REAL *gp)
@@ -338,7 +354,7 @@ static void FN(tile_init)(FN(tile) *t, const jg_grad *g, int mode, REAL *gp)
 }
 
 /* The reverse sweep of n points tile by tile: each tile's values read from
-   tape (jg_grad_back; double only), or computed into a buffer of its own
+   tape (jg_grad_back, jg_grad_back_float), or computed into a buffer of its own
    first (jg_grad_run; u, du, d2 get the results when not NULL). In float
    each tile's gradients are summed in float and added to gp in double
    (the sum over tiles is double's). 0, or -1. */

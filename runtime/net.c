@@ -972,21 +972,20 @@ struct jg_net_tape {
     unsigned long generation;   /* the handle's weights it was made with */
     int mode;
     size_t n;
-    double *block;              /* owned; tape is 64-byte aligned within */
-    double *tape;
+    void *block;                /* owned; tape is 64-byte aligned within */
+    void *tape;                 /* numbers in the handle's precision */
 };
 
 size_t jg_net_tape_bytes(jg_net *net, int mode, size_t n)
 {
     jg_grad *g;
-    size_t k;
+    size_t k, real;
     if (check_call("jg_net_tape_bytes", net, mode, n, "") != JG_NET_OK || (g = grad_of(net)) == NULL)
         return 0;
     k = jg_grad_tape_numbers(g, mode, n);
-    if (jg_grad_is_float(g))
-        return SIZE_MAX;        /* no tapes of a float handle */
-    return k == SIZE_MAX || k > (SIZE_MAX - 64 - sizeof(jg_net_tape)) / sizeof(double) ? SIZE_MAX
-         : k * sizeof(double) + 64 + sizeof(jg_net_tape);
+    real = jg_grad_is_float(g) ? sizeof(float) : sizeof(double);
+    return k == SIZE_MAX || k > (SIZE_MAX - 64 - sizeof(jg_net_tape)) / real ? SIZE_MAX
+         : k * real + 64 + sizeof(jg_net_tape);
 }
 
 size_t jg_net_recompute_flops(jg_net *net, int mode)
@@ -997,60 +996,114 @@ size_t jg_net_recompute_flops(jg_net *net, int mode)
     return 2 * jg_grad_recompute_fmas(g, mode);
 }
 
-int jg_net_forward_tape(jg_net *net, int mode, size_t n, const double *x, double *u, double *du, double *d2,
-                        jg_net_tape **tape)
+/* A new tape of net's forward in mode at n points, for the handle's
+   precision `precision` (checked, as fn says); its sweep is left to the
+   caller. JG_NET_OK with *tape set, or the error. */
+static int tape_new(jg_net *net, const char *fn, int mode, size_t n, const void *x, jg_precision precision,
+                    jg_net_tape **tape)
 {
     jg_net_tape *t;
     jg_grad *g;
-    size_t k;
+    size_t k, real;
     if (tape != NULL)
         *tape = NULL;
-    if (check_call("jg_net_forward_tape", net, mode, n, x) != JG_NET_OK
-        || JG_MISUSE(tape == NULL, "jg_net_forward_tape", "tape is NULL: nowhere to put the tape")
-        || JG_MISUSE(net->plan->precision != JG_DOUBLE, "jg_net_forward_tape",
-                     "a float handle (gradients are computed in double: open it with JG_NET_DOUBLE)"))
+    if (check_call(fn, net, mode, n, x) != JG_NET_OK
+        || JG_MISUSE(tape == NULL, fn, "tape is NULL: nowhere to put the tape")
+        || JG_MISUSE(net->plan->precision != precision, fn,
+                     precision == JG_FLOAT ? "a double handle (jg_net_forward_tape is its)"
+                                           : "a float handle (jg_net_forward_tape_float is its)"))
         return JG_NET_EINPUT;
     if ((g = grad_of(net)) == NULL)
         return JG_NET_ENOMEM;
     k = jg_grad_tape_numbers(g, mode, n);
+    real = precision == JG_FLOAT ? sizeof(float) : sizeof(double);
     t = (jg_net_tape *)jg_malloc(sizeof *t);
     if (t == NULL)
         return JG_NET_ENOMEM;
-    t->block = k != SIZE_MAX ? (double *)jg_malloc_n(k + 8, sizeof(double)) : NULL;
+    t->block = k != SIZE_MAX && k < SIZE_MAX / real - 64 ? jg_malloc(k * real + 64) : NULL;
     if (t->block == NULL) {
         jg_free(t);
         return JG_NET_ENOMEM;
     }
-    t->tape = (double *)(void *)((unsigned char *)t->block + (64 - (size_t)t->block % 64) % 64);
+    t->tape = (unsigned char *)t->block + (64 - (size_t)t->block % 64) % 64;
     t->net = net;
     t->generation = net->generation;
     t->mode = mode;
     t->n = n;
-    jg_grad_forward(g, mode, n, x, u, du, d2, t->tape);
     *tape = t;
     return JG_NET_OK;
+}
+
+int jg_net_forward_tape(jg_net *net, int mode, size_t n, const double *x, double *u, double *du, double *d2,
+                        jg_net_tape **tape)
+{
+    const int rc = tape_new(net, "jg_net_forward_tape", mode, n, x, JG_DOUBLE, tape);
+    if (rc == JG_NET_OK)
+        jg_grad_forward(net->grad, mode, n, x, u, du, d2, (double *)(*tape)->tape);
+    return rc;
+}
+
+int jg_net_forward_tape_float(jg_net *net, int mode, size_t n, const float *x, float *u, float *du, float *d2,
+                              jg_net_tape **tape)
+{
+    const int rc = tape_new(net, "jg_net_forward_tape_float", mode, n, x, JG_FLOAT, tape);
+    if (rc == JG_NET_OK)
+        jg_grad_forward_float(net->grad, mode, n, x, u, du, d2, (float *)(*tape)->tape);
+    return rc;
+}
+
+/* The handle's reverse sweep for tape, checked as fn says: NULL with the
+   status in *rc where the call cannot go on. */
+static jg_grad *tape_grad(jg_net *net, const char *fn, const jg_net_tape *tape, jg_precision precision,
+                          const double *grad,
+                          int *rc)
+{
+    jg_grad *g;
+    *rc = JG_NET_EINPUT;
+    if (JG_MISUSE(net == NULL || net->plan == NULL, fn, "net is NULL or its load failed")
+        || JG_MISUSE(tape == NULL || tape->net != net, fn, "tape is NULL or was made by another handle")
+        || JG_MISUSE(net->plan->precision != precision, fn,
+                     precision == JG_FLOAT ? "a double handle (jg_net_gradient_tape is its)"
+                                           : "a float handle (jg_net_gradient_tape_float is its)"))
+        return NULL;
+    if (tape->generation != net->generation) {
+        net->msg.len = 0;
+        jg_buf_printf(&net->msg, "%s: the tape holds the numbers of weights jg_net_set_tensor has changed since: "
+                      "make a new one", net->model->spec_path);
+        return NULL;
+    }
+    if ((g = grad_of(net)) == NULL) {
+        *rc = JG_NET_ENOMEM;
+        return NULL;
+    }
+    if (JG_MISUSE(grad == NULL && jg_grad_n_params(g) > 0, fn, "grad is NULL"))
+        return NULL;
+    *rc = JG_NET_OK;
+    return g;
 }
 
 int jg_net_gradient_tape(jg_net *net, const jg_net_tape *tape, const double *gu, const double *gdu,
                          const double *gd2, double *grad, double *gx)
 {
-    jg_grad *g;
-    if (JG_MISUSE(net == NULL || net->plan == NULL, "jg_net_gradient_tape", "net is NULL or its load failed")
-        || JG_MISUSE(tape == NULL || tape->net != net, "jg_net_gradient_tape",
-                     "tape is NULL or was made by another handle"))
-        return JG_NET_EINPUT;
-    if (tape->generation != net->generation) {
-        net->msg.len = 0;
-        jg_buf_printf(&net->msg, "%s: the tape holds the numbers of weights jg_net_set_tensor has changed since: "
-                      "make a new one", net->model->spec_path);
-        return JG_NET_EINPUT;
-    }
-    if ((g = grad_of(net)) == NULL)
-        return JG_NET_ENOMEM;
-    if (JG_MISUSE(grad == NULL && jg_grad_n_params(g) > 0, "jg_net_gradient_tape", "grad is NULL"))
-        return JG_NET_EINPUT;
-    return jg_grad_back(g, tape->mode, tape->n, tape->tape, gu, tape->mode >= JG_NET_JACOBIAN ? gdu : NULL,
-                        tape->mode >= JG_NET_HESSIAN ? gd2 : NULL, grad, gx) == 0 ? JG_NET_OK : JG_NET_ENOMEM;
+    int rc;
+    jg_grad *g = tape_grad(net, "jg_net_gradient_tape", tape, JG_DOUBLE, grad, &rc);
+    if (g == NULL)
+        return rc;
+    return jg_grad_back(g, tape->mode, tape->n, (const double *)tape->tape, gu,
+                        tape->mode >= JG_NET_JACOBIAN ? gdu : NULL, tape->mode >= JG_NET_HESSIAN ? gd2 : NULL, grad,
+                        gx) == 0 ? JG_NET_OK : JG_NET_ENOMEM;
+}
+
+int jg_net_gradient_tape_float(jg_net *net, const jg_net_tape *tape, const float *gu, const float *gdu,
+                               const float *gd2, double *grad, float *gx)
+{
+    int rc;
+    jg_grad *g = tape_grad(net, "jg_net_gradient_tape_float", tape, JG_FLOAT, grad, &rc);
+    if (g == NULL)
+        return rc;
+    return jg_grad_back_float(g, tape->mode, tape->n, (const float *)tape->tape, gu,
+                              tape->mode >= JG_NET_JACOBIAN ? gdu : NULL, tape->mode >= JG_NET_HESSIAN ? gd2 : NULL,
+                              grad, gx) == 0 ? JG_NET_OK : JG_NET_ENOMEM;
 }
 
 void jg_net_tape_free(jg_net_tape *tape)

@@ -97,7 +97,7 @@ static int edge(int k)
         jg_net_free(other);
         break;
     }
-    case 23: {      /* a float handle: tapes are in double */
+    case 23: {      /* a float handle: its tapes are jg_net_forward_tape_float's */
         jg_net_tape *tape = NULL;
         net = open_example(JG_NET_FLOAT);
         rc = jg_net_forward_tape(net, JG_NET_EVAL, 1, x, u, NULL, NULL, &tape);
@@ -116,13 +116,30 @@ static int edge(int k)
         rc = jg_net_run_work(net, JG_NET_EVAL, 1, x, u, NULL, NULL, space);
         break;
     }
+    case 28: {      /* a double handle: its tapes are jg_net_forward_tape's */
+        jg_net_tape *tape = NULL;
+        net = open_example(JG_NET_DOUBLE);
+        rc = jg_net_forward_tape_float(net, JG_NET_EVAL, 1, fx, fu, NULL, NULL, &tape);
+        ck_assert_ptr_null(tape);
+        break;
+    }
+    case 29: {      /* a float tape read by the double call */
+        jg_net_tape *tape = NULL;
+        net = open_example(JG_NET_FLOAT);
+        ck_assert_int_eq(jg_net_forward_tape_float(net, JG_NET_EVAL, 1, fx, fu, NULL, NULL, &tape), JG_NET_OK);
+        rc = jg_net_gradient_tape(net, tape, u, NULL, NULL, grad, NULL);
+        jg_net_tape_free(tape);
+        break;
+    }
+    case 30: net = open_example(JG_NET_FLOAT); rc = jg_net_gradient_tape_float(net, NULL, fu, NULL, NULL, grad, NULL);
+        break;
     default: break;
     }
     jg_net_free_text(text);
     jg_net_free(net);
     return rc;
 }
-#define N_EDGES 28
+#define N_EDGES 31
 
 /* In a debug build the call stops the program (the test expects SIGABRT);
    in a release build it returns JG_NET_EINPUT and the program goes on. */

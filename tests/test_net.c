@@ -726,6 +726,50 @@ START_TEST(tape_gradients)
 }
 END_TEST
 
+/* The same of a float handle: jg_net_forward_tape_float and
+   jg_net_gradient_tape_float give jg_net_run_float's results and
+   jg_net_gradient_float's gradients to the bit (each handle refusing the
+   other precision's pair is test_misuse's). */
+START_TEST(tape_gradients_float)
+{
+    enum { N = 37 };
+    jg_net *net = open_net("pinn-xt", JG_NET_FLOAT, JG_NET_EXECUTOR);
+    jg_net *dn = open_net("pinn-xt", JG_NET_DOUBLE, JG_NET_EXECUTOR);
+    const size_t ng = jg_net_n_grad(net);
+    static float x[N * 2], u[2][N], du[2][N * 2], d2[2][N * 4], gu[N], gdu[N * 2], gd2[N * 4], gx1[N * 2],
+        gx2[N * 2];
+    double *g1 = malloc(ng * sizeof *g1), *g2 = malloc(ng * sizeof *g2);
+    jg_net_tape *tape = NULL;
+    size_t k;
+    int mode;
+    for (k = 0; k < N * 4; k++) {
+        if (k < N * 2)
+            x[k] = (float)sin(0.7 * (double)k), gdu[k] = (float)cos(0.3 * (double)k);
+        if (k < N)
+            gu[k] = (float)(0.1 * (double)k - 1);
+        gd2[k] = (float)sin(1.3 * (double)k);
+    }
+    ck_assert(jg_net_tape_bytes(net, JG_NET_HESSIAN, N) > N * sizeof(float)
+              && jg_net_tape_bytes(net, JG_NET_HESSIAN, N) < jg_net_tape_bytes(dn, JG_NET_HESSIAN, N));
+    for (mode = JG_NET_EVAL; mode <= JG_NET_LAPLACIAN; mode++) {
+        ck_assert_int_eq(jg_net_forward_tape_float(net, mode, N, x, u[0], du[0], d2[0], &tape), JG_NET_OK);
+        ck_assert_int_eq(jg_net_run_float(net, mode, N, x, u[1], du[1], d2[1]), JG_NET_OK);
+        ck_assert_msg(memcmp(u[0], u[1], sizeof u[0]) == 0, "mode %d: the tape's forward gives other u", mode);
+        ck_assert_int_eq(jg_net_gradient_float(net, mode, N, x, gu, gdu, gd2, g1, gx1), JG_NET_OK);
+        for (k = 0; k < 2; k++) {
+            ck_assert_int_eq(jg_net_gradient_tape_float(net, tape, gu, gdu, gd2, g2, gx2), JG_NET_OK);
+            ck_assert_msg(memcmp(g1, g2, ng * sizeof *g1) == 0 && memcmp(gx1, gx2, sizeof gx1) == 0,
+                          "mode %d: gradients from the float tape differ", mode);
+        }
+        jg_net_tape_free(tape);
+    }
+    free(g1);
+    free(g2);
+    jg_net_free(net);
+    jg_net_free(dn);
+}
+END_TEST
+
 /* The library without libtcc inside a shared object (tests/core_probe.c):
    jg_net_load runs the executor there, with PyTorch's numbers. */
 START_TEST(core_shared_object)
@@ -1080,6 +1124,7 @@ static Suite *suite(void)
     tcase_add_test(tc, over_chosen_inputs);
     tcase_add_test(tc, set_tensor_shared);
     tcase_add_test(tc, tape_gradients);
+    tcase_add_test(tc, tape_gradients_float);
     tcase_add_test(tc, float_gradients);
     tcase_add_test(tc, set_tensors);
     tcase_add_test(tc, float_range);

@@ -155,8 +155,8 @@ class Net:
         """(the results of mode at x, as a tuple; the forward's tape): one
         forward a training step, gradient(..., tape=) reads the tape instead
         of computing the forward again (include/jetgen.h, jg_net_forward_tape;
-        the tape's memory is jg_net_tape_bytes). float64 only; set_tensor
-        makes the tape stale (gradient refuses it)."""
+        the tape's memory is jg_net_tape_bytes), in the network's dtype;
+        set_tensor makes the tape stale (gradient refuses it)."""
         if mode not in _MODES:
             raise ValueError("mode %r: one of %s" % (mode, ", ".join(_MODES)))
         return self._run(_MODES[mode], x, out, threads, keep_tape=True)
@@ -196,7 +196,7 @@ class Net:
         and dL/dx in float32; each tile's gradients summed in float32, the
         tiles' sums in float64: the gradients come as float64). The points
         are split over `threads` threads as for the results. With tape
-        (from taped(mode, x); float64 networks only), the forward is read
+        (from taped(mode, x)), the forward is read
         from it, not computed again."""
         if mode not in _MODES and mode not in _MODES.values():
             raise ValueError("mode %r: one of %s" % (mode, ", ".join(_MODES)))

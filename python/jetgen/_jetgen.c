@@ -87,7 +87,11 @@ typedef struct chunk {
 static void *run_chunk(void *arg)
 {
     chunk *c = (chunk *)arg;
-    if (c->tape != NULL)
+    if (c->tape != NULL && c->precision == JG_NET_FLOAT)
+        c->rc = jg_net_forward_tape_float(c->net, c->mode, c->n, (const float *)(const void *)c->x,
+                                          (float *)(void *)c->u, (float *)(void *)c->du, (float *)(void *)c->d2,
+                                          c->tape);
+    else if (c->tape != NULL)
         c->rc = jg_net_forward_tape(c->net, c->mode, c->n, (const double *)(const void *)c->x,
                                     (double *)(void *)c->u, (double *)(void *)c->du, (double *)(void *)c->d2,
                                     c->tape);
@@ -297,10 +301,6 @@ static PyObject *net_run(net_object *self, PyObject *args)
     tapes *tp = NULL;
     if (!ready(self) || !PyArg_ParseTuple(args, "inOOOOi|p", &mode, &n_arg, &xo, &uo, &duo, &d2o, &threads, &keep))
         return NULL;
-    if (keep && self->precision != JG_NET_DOUBLE) {
-        PyErr_SetString(jetgen_error, "a tape is kept in float64: load the network in float64");
-        return NULL;
-    }
     if (mode < JG_NET_EVAL || mode > JG_NET_LAPLACIAN || n_arg < 0) {
         PyErr_SetString(PyExc_ValueError, "run: bad mode or point count");
         return NULL;
@@ -495,7 +495,11 @@ typedef struct grad_chunk {
 static void *grad_run(void *arg)
 {
     grad_chunk *c = (grad_chunk *)arg;
-    if (c->is_float)
+    if (c->is_float && c->tape != NULL)
+        c->rc = jg_net_gradient_tape_float(c->net, c->tape, (const float *)(const void *)c->gu,
+                                           (const float *)(const void *)c->gdu, (const float *)(const void *)c->gd2,
+                                           c->grad, (float *)(void *)c->gx);
+    else if (c->is_float)
         c->rc = jg_net_gradient_float(c->net, c->mode, c->n, (const float *)(const void *)c->x,
                                       (const float *)(const void *)c->gu, (const float *)(const void *)c->gdu,
                                       (const float *)(const void *)c->gd2, c->grad, (float *)(void *)c->gx);
@@ -591,10 +595,6 @@ static PyObject *net_gradient(net_object *self, PyObject *args)
         return NULL;
     }
     n = (size_t)n_arg;
-    if (tape != Py_None && self->precision != JG_NET_DOUBLE) {
-        PyErr_SetString(jetgen_error, "tapes are kept in float64: a float32 network computes the forward again");
-        return NULL;
-    }
     if (tape != Py_None && (tp = tapes_of(self, tape, mode, n)) == NULL)
         return NULL;
     n_in = jg_net_n_in(self->net);

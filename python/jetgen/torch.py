@@ -65,11 +65,13 @@ _OUTPUTS = {"eval": 1, "jacobian": 2, "hessian": 3, "hessian_diag": 3, "laplacia
 # it the backward computes the forward again, tile by tile in the caches.
 TAPE_BYTES = 16 << 20
 # A tape is kept only where the forward it saves costs at least this many
-# flops per byte of tape: writing a tape and reading it back costs more
-# than computing a narrow network's forward again in the caches (measured
-# on an AMD EPYC, AVX-512: [2,20x8,1] 2 flops a byte, the tape 18% slower;
-# [3,64x3,1] 5, even; [3,128x3,1] 10, the tape 9% faster).
-TAPE_FLOPS_PER_BYTE = 8
+# flops per byte of tape: writing a tape and reading it back can cost more
+# than computing a narrow network's forward again in the caches. With
+# points in lanes (gen/plan.h) the tape pays on the networks measured (an
+# AMD EPYC, AVX-512, float64, N = 1,000 / 10,000, a whole step: [2,20x8,1]
+# 1.8 flops a byte, the tape 7% / 4% faster; [3,64x3,1] 5.2, 7% / 1%;
+# [1,50x3,501] 1.7, 5-9% at 1,000); before them [2,20x8,1]'s was 18% slower.
+TAPE_FLOPS_PER_BYTE = 1.5
 
 
 class Jet:
@@ -334,9 +336,9 @@ class Jet:
             # again) when the tape is small enough to stay in the caches (a
             # larger one costs more memory traffic than the forward it saves)
             # and the forward it saves is dear enough (TAPE_FLOPS_PER_BYTE)
-            taped = net is self.net and self._tape_pays and torch.is_grad_enabled() \
+            taped = self._tape_pays and torch.is_grad_enabled() \
                 and (any(v.requires_grad for v in xs) or any(p.requires_grad for p in params)) \
-                and self.net.tape_bytes(self.mode, xs[0].shape[0]) <= TAPE_BYTES
+                and net.tape_bytes(self.mode, xs[0].shape[0]) <= TAPE_BYTES
             out = _JetFunction.apply(self, (net, taped, quick, self._kind, self._arrays, len(xs)), *xs, *params)
         return out[0] if len(out) == 1 else out
 
