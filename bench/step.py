@@ -34,9 +34,12 @@ them, the SGD step), timed in the same rounds. After the steps, jetgen's
 two C calls alone (the forward jets, the gradient) with their floors'
 fractions; and Jet's own cost a step (its Python: the parameters' sync, the
 checks, the arrays; timed around jetgen's C calls) beside the step.
-Each method runs once to warm up, then the methods take turns for
-REPEAT rounds; medians. Run alone, from bench/step.sh: the machine is
-shared.
+The methods take turns for REPEAT rounds (a slow spell of the shared
+machine falls on all of them); in each round a method runs WARM steps
+untimed and then one timed, as a training loop runs its steps back to
+back (a step timed right after another method's starts on caches and
+pages that method left); medians. Run alone, from bench/step.sh: the
+machine is shared.
 """
 
 import math
@@ -52,7 +55,7 @@ from torch import nn
 from jetgen.torch import Jet, _JetFunction
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from train import fma_peak, median_times  # noqa: E402
+from train import fma_peak  # noqa: E402
 
 
 def mlp(widths):
@@ -148,6 +151,23 @@ CASES = [
     ("reference", [1, 50, 50, 50, 501], dict(mode="hessian"), 1 + 1 + 1),
 ]
 REPEAT = 5
+WARM = 2
+
+
+def median_times(fns):
+    """(median seconds, last result) of each of fns over REPEAT rounds in
+    which they take turns, each running WARM times untimed before its
+    timed call."""
+    outs = [None] * len(fns)
+    ts = [[] for _ in fns]
+    for _ in range(REPEAT):
+        for k, fn in enumerate(fns):
+            for _ in range(WARM):
+                fn()
+            t0 = time.perf_counter()
+            outs[k] = fn()
+            ts[k].append(time.perf_counter() - t0)
+    return [(float(np.median(t)), o) for t, o in zip(ts, outs)]
 
 
 def grads(model):
@@ -165,6 +185,8 @@ def main():
     sizes = [int(v) for v in sys.argv[1:]] or [1000, 10000]
     peak = fma_peak()
     isa = "AVX-512" if "avx512f" in open("/proc/cpuinfo").read() else "AVX2"
+    if os.environ.get("JETGEN_ISA") == "avx2" and isa == "AVX-512":
+        isa = "AVX-512 machine as AVX2: jetgen's, PyTorch's and OpenBLAS's kernels"
     model_name = [l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")][0]
     print("machine: %s (%s), %s, one thread; FMA peak %.1f GFLOP/s (double, bench/peak.c, this run)"
           % (model_name, isa, platform.python_version(), peak))

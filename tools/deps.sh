@@ -53,9 +53,15 @@ jetgen_build() {
 # PyTorch's best footing for a timing, as bench/bench.py gives it: OpenBLAS
 # (libopenblas0-pthread, which the caller adds to jetgen_packages) with its
 # AVX-512 kernels where the CPU has them (OpenBLAS 0.3.21 misdetects this
-# CPU), one thread.
+# CPU), one thread. JETGEN_ISA=avx2 stands for a machine without AVX-512
+# on both sides: jetgen's AVX2 kernels, and PyTorch's (ATEN_CPU_CAPABILITY)
+# and OpenBLAS's (Haswell) as well.
 jetgen_torch_footing() {
-    if grep -q avx512f /proc/cpuinfo; then export OPENBLAS_CORETYPE=SkylakeX; fi
+    if [ "${JETGEN_ISA:-}" = avx2 ]; then
+        export OPENBLAS_CORETYPE=Haswell ATEN_CPU_CAPABILITY=avx2
+    elif grep -q avx512f /proc/cpuinfo; then
+        export OPENBLAS_CORETYPE=SkylakeX
+    fi
     unset OPENBLAS_L2_SIZE
     export OMP_NUM_THREADS=1
 }
