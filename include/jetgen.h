@@ -207,7 +207,7 @@ void jg_net_tape_free(jg_net_tape *tape);
 /* The floating-point operations a point of the forward sweep that
    jg_net_gradient computes again and a tape saves (its dense products in
    every channel of mode): against jg_net_tape_bytes, whether a tape pays
-   (jetgen.torch.Jet keeps one above 1.5 per byte). 0 for a bad call. */
+   (jetgen.torch.Jet keeps one from 1 per byte). 0 for a bad call. */
 size_t jg_net_recompute_flops(jg_net *net, int mode);
 
 /* ---- What a handle holds (what `jetgen check` prints) ---- */

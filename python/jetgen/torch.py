@@ -68,10 +68,11 @@ TAPE_BYTES = 16 << 20
 # flops per byte of tape: writing a tape and reading it back can cost more
 # than computing a narrow network's forward again in the caches. With
 # points in lanes (gen/plan.h) the tape pays on the networks measured (an
-# AMD EPYC, AVX-512, float64, N = 1,000 / 10,000, a whole step: [2,20x8,1]
-# 1.8 flops a byte, the tape 7% / 4% faster; [3,64x3,1] 5.2, 7% / 1%;
-# [1,50x3,501] 1.7, 5-9% at 1,000); before them [2,20x8,1]'s was 18% slower.
-TAPE_FLOPS_PER_BYTE = 1.5
+# AMD EPYC, AVX-512, N = 1,000 / 10,000, a whole step: [2,20x8,1] over x
+# 1.46 flops a byte, the tape 9% / 4% faster in float64, 7% in float32;
+# [3,64x3,1] 5.2, 7-10% / 1%; [1,50x3,501] 1.7, 5-9% at 1,000 in float64,
+# even in float32); before them [2,20x8,1]'s was 18% slower.
+TAPE_FLOPS_PER_BYTE = 1.0
 
 
 class Jet:
