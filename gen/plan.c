@@ -723,7 +723,11 @@ jg_plan *jg_plan_make_for(const jg_model *m, jg_precision precision, int flags, 
     p->panel = 256 / p->real_bytes;
     for (o = 0; o < JG_N_MODES; o++)
         p->channels[o] = jg_model_channels(m, (jg_mode)o);
-    if ((flags & JG_PLAN_LANES) && lanes_suit(m, p->lanes, p->tape)) {
+    /* a buffer of a tile in lanes at most JG_LANES_BUFFER bytes in every
+       mode (many inputs' full Hessians have hundreds of channels: rows,
+       whose tiles shrink to fit, keep those) */
+    if ((flags & JG_PLAN_LANES) && lanes_suit(m, p->lanes, p->tape)
+        && (double)p->channels[JG_MODE_HESSIAN] * (double)widest(m, 1, 1) * 256.0 <= JG_LANES_BUFFER) {
         /* 256 bytes of points a tile; every weight in one panel, plain W^T */
         p->lane_points = p->panel;
         p->panel = jg_plan_pad(p, JG_LANES_WIDTH);

@@ -124,13 +124,16 @@ jg_plan *jg_plan_make(const jg_model *m, jg_precision precision, jg_diag *d);
    JG_PLAN_TAPE   a plan that keeps every value of a tile in a buffer of
                   its own (nothing in place, no dense output in chunks), for
                   the reverse sweep of runtime/grad.c;
-   JG_PLAN_LANES  points in lanes where the model suits them (a chain of
-                  dense layers and activations, every width at most
-                  JG_LANES_WIDTH): for the executor and the reverse sweep,
+   JG_PLAN_LANES  points in lanes where the model suits them (plan.c,
+                  lanes_suit: no scale, Fourier layer or broadcast, every
+                  width at most JG_LANES_WIDTH, a tile's buffer at most
+                  JG_LANES_BUFFER bytes in every mode, and for a tape rows
+                  that would waste lanes): for the executor and the reverse sweep,
                   which have the lanes kernels; emitted and JIT code do not. */
 #define JG_PLAN_TAPE  1
 #define JG_PLAN_LANES 2
 #define JG_LANES_WIDTH 64
+#define JG_LANES_BUFFER (1u << 20)  /* bytes of a work buffer of one tile in lanes, at most */
 jg_plan *jg_plan_make_for(const jg_model *m, jg_precision precision, int flags, jg_diag *d);
 void jg_plan_free(jg_plan *p);
 /* Writes p's arrays again from its model's tensors (after their numbers

@@ -703,6 +703,71 @@ START_TEST(plan_refill_matches_a_new_plan)
 }
 END_TEST
 
+
+/* The plan keeps points in lanes for the networks where they pay
+   (gen/plan.h, JG_PLAN_LANES): a narrow network's forward and tape; a
+   tape of layers that fill whole rows keeps rows; many inputs' Hessian
+   channels (a tile's buffer past JG_LANES_BUFFER) keep rows; so do a
+   scale layer and a broadcast, which the lanes kernels do not have. */
+START_TEST(lanes_only_where_they_pay)
+{
+    static const struct {
+        int n_in, width;
+        const char *extra;      /* a last line before the output layer */
+        int forward, tape;      /* lanes expected in the double plans */
+    } cases[] = {
+        {2, 20, "", 1, 1},              /* 20 of 24 doubles a row: lanes */
+        {3, 64, "", 1, 0},              /* 64 fill rows: the tape keeps them ([3,64x3,1]) */
+        {24, 16, "", 0, 0},             /* 325 channels x 16 x 256 bytes: past 1 MB */
+        {2, 20, "scale 2 1\n", 0, 0},   /* no scale kernel in lanes */
+        {2, 20, "mul", 0, 0},           /* a layer times one neuron of it: a broadcast */
+    };
+    static double w[64 * 64];
+    char dir[512], path[1024];
+    size_t c;
+    snprintf(dir, sizeof dir, "%s", tu_tmpdir());
+    for (c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        char spec[1024], names[3][32];
+        tu_tensor t[3];
+        jg_diag d = JG_DIAG_INIT;
+        jg_model *m;
+        jg_plan *fwd, *tape;
+        const int wd = cases[c].width;
+        size_t k;
+        for (k = 0; k < 3; k++) {
+            snprintf(names[k], sizeof names[k], "l%zu.weight", k);
+            t[k].name = names[k];
+            t[k].dtype = "F64";
+            t[k].rank = 2;
+            t[k].shape[0] = k == 2 ? 1 : (size_t)wd;
+            t[k].shape[1] = k == 0 ? (size_t)cases[c].n_in : (size_t)wd;
+            t[k].data = w;
+        }
+        tu_write_safetensors(tu_path(dir, "lanes.safetensors"), t, 3);
+        snprintf(spec, sizeof spec, "input %d\nweights lanes.safetensors\ndense %d l0\ntanh\n"
+                 "dense %d l1\nsigmoid\ndense %d l1\ntanh\n%sdense 1 l2\n", cases[c].n_in, wd, wd, wd,
+                 strstr(cases[c].extra, "mul") != NULL ? "" : cases[c].extra);
+        if (strstr(cases[c].extra, "mul") != NULL)     /* a product of a layer and one neuron of it */
+            snprintf(spec, sizeof spec, "format 3\ninput x y\nweights lanes.safetensors\nh0 = matmul %d l0.weight input\n"
+                     "h = tanh h0\ng0 = matmul %d l1.weight h\ng1 = sigmoid g0\ns = slice g1 0 1\n"
+                     "g = mul g1 s\nu = matmul 1 l2.weight g\noutput u\n", wd, wd);
+        snprintf(path, sizeof path, "%s/lanes.spec", dir);
+        tu_write_file(path, spec, strlen(spec));
+        m = jg_model_load(path, &d);
+        ck_assert_msg(m != NULL, "case %zu: %s", c, jg_buf_str(&d.text));
+        fwd = jg_plan_make_for(m, JG_DOUBLE, JG_PLAN_LANES, &d);
+        tape = jg_plan_make_for(m, JG_DOUBLE, JG_PLAN_LANES | JG_PLAN_TAPE, &d);
+        ck_assert(fwd != NULL && tape != NULL);
+        ck_assert_msg((fwd->lane_points > 0) == cases[c].forward && (tape->lane_points > 0) == cases[c].tape,
+                      "case %zu: lanes in the forward %zu, the tape %zu", c, fwd->lane_points, tape->lane_points);
+        jg_plan_free(fwd);
+        jg_plan_free(tape);
+        jg_model_free(m);
+        jg_diag_free(&d);
+    }
+}
+END_TEST
+
 /* The handle's list of tensors (jg_net_n_tensors and its kin, made at
    load from the layers) is the reverse sweep's gradient layout, name,
    count and offset, on random networks of every array kind. */
@@ -873,6 +938,7 @@ int main(void)
     tcase_add_loop_test(tc, random_network_matches_oracle, 0, tu_case_runs(4 * N_ACTS));
     tcase_add_test(tc, plan_refill_matches_a_new_plan);
     tcase_add_test(tc, tensor_list_is_the_gradients_layout);
+    tcase_add_test(tc, lanes_only_where_they_pay);
     tcase_add_test(tc, every_kernel_compiles_cleanly);
     tcase_add_loop_test(tc, each_activation_alone_compiles_cleanly, 0, N_ACTS);
     tcase_add_test(tc, linear_network_with_over_compiles_cleanly);
