@@ -59,9 +59,11 @@ static size_t lay_out(jg_plan *p, size_t max_rows)
     p->rows = 0;
     for (o = 0; o < JG_N_MODES; o++) {
         /* points in lanes: one row a channel, every tile as wide */
+        size_t rows;
         p->tile[o] = p->lane_points > 0 ? p->lane_points : tile_points(p->channels[o], max_rows);
-        if (p->channels[o] * (p->lane_points > 0 ? 1 : p->tile[o]) > p->rows)
-            p->rows = p->channels[o] * (p->lane_points > 0 ? 1 : p->tile[o]);
+        rows = p->channels[o] * (p->lane_points > 0 ? 1 : p->tile[o]);
+        if (rows > p->rows)
+            p->rows = rows;
     }
     p->buf_len = jg_mul(p->rows, p->width, &overflow);
     p->out_len = jg_mul(p->rows, p->out, &overflow);
@@ -708,6 +710,7 @@ static int lanes_suit(const jg_model *m, size_t lanes, int tape)
 jg_plan *jg_plan_make_for(const jg_model *m, jg_precision precision, int flags, jg_diag *d)
 {
     jg_plan *p = (jg_plan *)jg_malloc(sizeof *p);
+    const size_t units = widest(m, 1, 1);       /* the widest value, in neurons */
     size_t max_rows, work;
     int o;
     if (p == NULL) {
@@ -727,11 +730,11 @@ jg_plan *jg_plan_make_for(const jg_model *m, jg_precision precision, int flags, 
        mode (many inputs' full Hessians have hundreds of channels: rows,
        whose tiles shrink to fit, keep those) */
     if ((flags & JG_PLAN_LANES) && lanes_suit(m, p->lanes, p->tape)
-        && (double)p->channels[JG_MODE_HESSIAN] * (double)widest(m, 1, 1) * 256.0 <= JG_LANES_BUFFER) {
+        && (double)p->channels[JG_MODE_HESSIAN] * (double)units * 256.0 <= JG_LANES_BUFFER) {
         /* 256 bytes of points a tile; every weight in one panel, plain W^T */
         p->lane_points = p->panel;
         p->panel = jg_plan_pad(p, JG_LANES_WIDTH);
-        p->width = widest(m, 1, 1) * p->lane_points;
+        p->width = units * p->lane_points;
     } else {
         p->width = widest(m, p->lanes, p->tape);
     }

@@ -30,8 +30,8 @@ static void FN(tile)(const jg_exec *e, int mode, size_t np, const REAL *x, REAL 
     const jg_plan *p = e->plan;
     /* points in lanes (lp of them a tile): the elementwise kernels see a
        channel as one row, of one point */
-    const size_t lp = p->lane_points, nch = p->channels[mode];
-    const size_t n_in = p->m->n_in, n_out = p->m->n_out, nrow = nch * (lp > 0 ? 1 : np);
+    const size_t lp = p->lane_points, nch = p->channels[mode], np_e = lp > 0 ? 1 : np;
+    const size_t n_in = p->m->n_in, n_out = p->m->n_out, nrow = nch * np_e;
     const size_t n_s = p->m->n_over;
     const size_t *const over = p->m->over;
     REAL *const out = work + p->buf_at[p->n_work];
@@ -82,10 +82,10 @@ static void FN(tile)(const jg_exec *e, int mode, size_t np, const REAL *x, REAL 
         case JG_STEP_ACTIVATE:
             if (s->from2)       /* a tape plan's: the operand at src2 kept */
                 ((FN(activate_to_fn))e->activate_to)((FN(act_fn))e->act[k], s->p, s->q, s->n, n_in, n_s, over,
-                                                     mode, nrow / nch, src2, s->ld2, src, s->ld_src);
+                                                     mode, np_e, src2, s->ld2, src, s->ld_src);
             else
                 ((FN(activate_fn))e->activate)((FN(act_fn))e->act[k], s->p, s->q, s->n, n_in, n_s, over, mode,
-                                               nrow / nch, src, s->ld_src);
+                                               np_e, src, s->ld_src);
             break;
         case JG_STEP_SCALE:
             ((FN(scale_fn))e->scale)(s->n, w, b, nrow, np, src, s->ld_src);
@@ -97,7 +97,7 @@ static void FN(tile)(const jg_exec *e, int mode, size_t np, const REAL *x, REAL 
             ((FN(add_fn))e->add)(s->n, nrow, s->c, src, s->ld_src, s->bc, dst, s->ld_dst);
             break;
         case JG_STEP_MUL:
-            ((FN(mul_fn))e->mul)(s->n, n_in, n_s, over, mode, nrow / nch, src, s->ld_src, s->bc, src2, s->ld2, s->bc2,
+            ((FN(mul_fn))e->mul)(s->n, n_in, n_s, over, mode, np_e, src, s->ld_src, s->bc, src2, s->ld2, s->bc2,
                                  dst, s->ld_dst);
             break;
         case JG_STEP_STORE:

@@ -1050,13 +1050,13 @@ size_t jg_net_recompute_flops(jg_net *net, int mode)
 }
 
 /* A new tape of net's forward in mode at n points, for the handle's
-   precision `precision` (checked, as fn says); its sweep is left to the
-   caller. JG_NET_OK with *tape set, or the error. */
+   precision `precision` (checked, as fn says), and in *g the reverse
+   sweep that fills it (the caller's sweep). JG_NET_OK with *tape set, or
+   the error. */
 static int tape_new(jg_net *net, const char *fn, int mode, size_t n, const void *x, jg_precision precision,
-                    jg_net_tape **tape)
+                    jg_net_tape **tape, jg_grad **g)
 {
     jg_net_tape *t;
-    jg_grad *g;
     size_t k, real;
     if (tape != NULL)
         *tape = NULL;
@@ -1066,9 +1066,9 @@ static int tape_new(jg_net *net, const char *fn, int mode, size_t n, const void 
                      precision == JG_FLOAT ? "a double handle (jg_net_forward_tape is its)"
                                            : "a float handle (jg_net_forward_tape_float is its)"))
         return JG_NET_EINPUT;
-    if ((g = grad_of(net)) == NULL)
+    if ((*g = grad_of(net)) == NULL)
         return JG_NET_ENOMEM;
-    k = jg_grad_tape_numbers(g, mode, n);
+    k = jg_grad_tape_numbers(*g, mode, n);
     real = precision == JG_FLOAT ? sizeof(float) : sizeof(double);
     t = (jg_net_tape *)jg_malloc(sizeof *t);
     if (t == NULL)
@@ -1090,26 +1090,27 @@ static int tape_new(jg_net *net, const char *fn, int mode, size_t n, const void 
 int jg_net_forward_tape(jg_net *net, int mode, size_t n, const double *x, double *u, double *du, double *d2,
                         jg_net_tape **tape)
 {
-    const int rc = tape_new(net, "jg_net_forward_tape", mode, n, x, JG_DOUBLE, tape);
+    jg_grad *g = NULL;
+    const int rc = tape_new(net, "jg_net_forward_tape", mode, n, x, JG_DOUBLE, tape, &g);
     if (rc == JG_NET_OK)
-        jg_grad_forward(net->grad, mode, n, x, u, du, d2, (double *)(*tape)->tape);
+        jg_grad_forward(g, mode, n, x, u, du, d2, (double *)(*tape)->tape);
     return rc;
 }
 
 int jg_net_forward_tape_float(jg_net *net, int mode, size_t n, const float *x, float *u, float *du, float *d2,
                               jg_net_tape **tape)
 {
-    const int rc = tape_new(net, "jg_net_forward_tape_float", mode, n, x, JG_FLOAT, tape);
+    jg_grad *g = NULL;
+    const int rc = tape_new(net, "jg_net_forward_tape_float", mode, n, x, JG_FLOAT, tape, &g);
     if (rc == JG_NET_OK)
-        jg_grad_forward_float(net->grad, mode, n, x, u, du, d2, (float *)(*tape)->tape);
+        jg_grad_forward_float(g, mode, n, x, u, du, d2, (float *)(*tape)->tape);
     return rc;
 }
 
 /* The handle's reverse sweep for tape, checked as fn says: NULL with the
    status in *rc where the call cannot go on. */
 static jg_grad *tape_grad(jg_net *net, const char *fn, const jg_net_tape *tape, jg_precision precision,
-                          const double *grad,
-                          int *rc)
+                          const double *grad, int *rc)
 {
     jg_grad *g;
     *rc = JG_NET_EINPUT;
