@@ -14,10 +14,12 @@
    error estimates: 64 units in the last place, for the sums of a layer. */
 #define FEPS (64.0L * LDBL_EPSILON)
 
-/* The activations, enumerated from the one list (activations.h); each is
-   defined below, in the switch, from docs/spec.md. A_NONE: no activation. */
-#define A_ENUM(name, np, p0, d0, p1, d1, pl, formula) A_##name,
-#define A_NAME(name, np, p0, d0, p1, d1, pl, formula) #name,
+/* The activations, enumerated from the registry (activations.h), whose
+   VALUE and PIECE columns are their definitions in long double, from
+   PyTorch's documentation: they share nothing with the kernels of
+   templates/kernels.c. A_NONE: no activation. */
+#define A_ENUM(name, ...) A_##name,
+#define A_NAME(name, ...) #name,
 typedef enum act { JG_ACTIVATIONS(A_ENUM) A_NONE } act;
 static const char *const names[A_NONE] = {JG_ACTIVATIONS(A_NAME)};
 
@@ -36,88 +38,39 @@ struct jg_fdiff {
     int crossed;
 };
 
-/* The piece of a piecewise activation z is on: its kinks and jumps (relu,
+/* The piece of a piecewise activation z is on (its PIECE column: relu,
    leaky_relu, elu, selu at 0; hardtanh at its bounds; softplus where
    beta z passes threshold, a jump; softsign at 0, where s'' jumps; pow
    with n < 0, a pole at 0), where differences whose stencil straddles one
-   are no derivative. 0 for the smooth ones. Every activation is named
-   here, with no default: one added to gen/activations.h does not compile
-   (-Wswitch, -Werror) until its kinks are said. */
+   are no derivative. 0 for the smooth ones. */
 static unsigned char piece(act kind, long double p, long double q, long double z)
 {
     switch (kind) {
-    case A_tanh:
-    case A_sigmoid:
-    case A_sin:
-    case A_cos:
-    case A_gelu:
-    case A_gelu_tanh:
-    case A_silu:
-    case A_mish:
-    case A_exp:
+#define A_PIECE(name, np, p0, d0, p1, d1, pl, valid, needs, torch, formula, value, piece) \
+    case A_##name:                                                                        \
+        return (unsigned char)(piece);
+        JG_ACTIVATIONS(A_PIECE)
+#undef A_PIECE
     case A_NONE:
-        return 0;
-    case A_relu:
-    case A_leaky_relu:
-    case A_elu:
-    case A_selu:
-    case A_softsign:
-        return z > 0;
-    case A_hardtanh:
-        return z <= p ? 0 : z < q ? 1 : 2;
-    case A_softplus:
-        return p * z > q;
-    case A_pow:
-        return p < 0 && z > 0;
+        break;
     }
+    (void)p, (void)q, (void)z;
     return 0;
 }
 
-/* s(z) as PyTorch defines it, p and q its parameters. */
+/* s(z) as PyTorch defines it (its VALUE column), p and q its parameters. */
 static long double activate(act kind, long double p, long double q, long double z)
 {
-    static const long double selu_alpha = 1.6732632423543772848170429916717L;
-    static const long double selu_scale = 1.0507009873554804934193349852946L;
-    static const long double sqrt_half = 0.70710678118654752440084436210484903L;
-    static const long double sqrt_2_over_pi = 0.79788456080286535587989211986876373L;
     switch (kind) {
-    case A_tanh:
-        return tanhl(z);
-    case A_sigmoid:
-        return 1.0L / (1.0L + expl(-z));
-    case A_softplus:
-        return p * z > q ? z : log1pl(expl(p * z)) / p;
-    case A_sin:
-        return sinl(p * z);
-    case A_cos:
-        return cosl(p * z);
-    case A_gelu:
-        return 0.5L * z * erfcl(-z * sqrt_half);
-    case A_gelu_tanh:
-        return 0.5L * z * (1.0L + tanhl(sqrt_2_over_pi * (z + 0.044715L * z * z * z)));
-    case A_silu:
-        return z / (1.0L + expl(-z));
-    case A_mish:
-        return z * tanhl(log1pl(expl(z)));
-    case A_elu:
-        return z > 0 ? z : p * expm1l(z);
-    case A_selu:
-        return selu_scale * (z > 0 ? z : selu_alpha * expm1l(z));
-    case A_softsign:
-        return z / (1.0L + fabsl(z));
-    case A_exp:
-        return expl(z);
-    case A_relu:
-        return z > 0 ? z : 0.0L;
-    case A_leaky_relu:
-        return z > 0 ? z : p * z;
-    case A_pow:
-        return powl(z, p);
-    case A_hardtanh:
-        return z < p ? p : z > q ? q : z;
+#define A_VALUE(name, np, p0, d0, p1, d1, pl, valid, needs, torch, formula, value, piece) \
+    case A_##name:                                                                        \
+        return (value);
+        JG_ACTIVATIONS(A_VALUE)
+#undef A_VALUE
     case A_NONE:
-        break;      /* no default: the compiler names an activation left out */
+        break;
     }
+    (void)p, (void)q;
     return z;
 }
 

@@ -1,6 +1,7 @@
 /* model.c: the layer table and sizes of a model (see model.h). */
 #include "model.h"
 
+#include <math.h>
 #include <string.h>
 
 #include "activations.h"
@@ -12,25 +13,38 @@
 #define CHAIN ";  a' = s' z';  a'' = s'' z' z'^T + s' z''"
 
 static const jg_layer_info layer_table[] = {
-    {"dense", JG_DENSE, "z = W a + b;  z' = W a';  z'' = W a''", NO_PARAMS, 0, 0},
-    {"scale", JG_SCALE, "a = mul a + add;  a' = mul a';  a'' = mul a''", NO_PARAMS, 0, 0},
-    {"fourier", JG_FOURIER, "z = B a;  a = [sin z, cos z]" CHAIN, NO_PARAMS, 0, 0},
-    {"residual", JG_RESIDUAL, "a0 = a: the block's input, kept", NO_PARAMS, 0, 0},
-    {"end", JG_END, "a = a0 + a;  a' = a0' + a';  a'' = a0'' + a''", NO_PARAMS, 0, 0},
-    {"identity", JG_IDENTITY, "a = z", NO_PARAMS, 0, 0},
-    {"matmul", JG_MATMUL, "z = B a;  z' = B a';  z'' = B a''", NO_PARAMS, 0, 1},
-    {"add", JG_ADD, "c = a + b;  c' = a' + b';  c'' = a'' + b''", NO_PARAMS, 0, 1},
-    {"sub", JG_ADD, "c = a - b;  c' = a' - b';  c'' = a'' - b''", NO_PARAMS, 0, 1},
+    {"dense", JG_DENSE, "z = W a + b;  z' = W a';  z'' = W a''", NO_PARAMS, 0, 0, -1, NULL, NULL},
+    {"scale", JG_SCALE, "a = mul a + add;  a' = mul a';  a'' = mul a''", NO_PARAMS, 0, 0, -1, NULL, NULL},
+    {"fourier", JG_FOURIER, "z = B a;  a = [sin z, cos z]" CHAIN, NO_PARAMS, 0, 0, -1, NULL, NULL},
+    {"residual", JG_RESIDUAL, "a0 = a: the block's input, kept", NO_PARAMS, 0, 0, -1, NULL, NULL},
+    {"end", JG_END, "a = a0 + a;  a' = a0' + a';  a'' = a0'' + a''", NO_PARAMS, 0, 0, -1, NULL, NULL},
+    {"identity", JG_IDENTITY, "a = z", NO_PARAMS, 0, 0, -1, NULL, NULL},
+    {"matmul", JG_MATMUL, "z = B a;  z' = B a';  z'' = B a''", NO_PARAMS, 0, 1, -1, NULL, NULL},
+    {"add", JG_ADD, "c = a + b;  c' = a' + b';  c'' = a'' + b''", NO_PARAMS, 0, 1, -1, NULL, NULL},
+    {"sub", JG_ADD, "c = a - b;  c' = a' - b';  c'' = a'' - b''", NO_PARAMS, 0, 1, -1, NULL, NULL},
     {"mul", JG_MUL, "c = a b;  c' = a' b + a b';  c'' = a'' b + a' b'^T + b' a'^T + a b''",
-     NO_PARAMS, 0, 1},
-    {"cat", JG_CAT, "c = [a, b, ...], derivatives likewise", NO_PARAMS, 0, 1},
-    {"slice", JG_SLICE, "c = a[start:stop], derivatives likewise", NO_PARAMS, 0, 1},
-#define ACTIVATION(name, np, p0, d0, p1, d1, pl, formula) \
-    {#name, JG_ACTIVATION, formula CHAIN, np, {p0, p1}, {d0, d1}, pl, 0},
+     NO_PARAMS, 0, 1, -1, NULL, NULL},
+    {"cat", JG_CAT, "c = [a, b, ...], derivatives likewise", NO_PARAMS, 0, 1, -1, NULL, NULL},
+    {"slice", JG_SLICE, "c = a[start:stop], derivatives likewise", NO_PARAMS, 0, 1, -1, NULL, NULL},
+#define ACTIVATION(name, np, p0, d0, p1, d1, pl, valid, needs, torch, formula, value, piece) \
+    {#name, JG_ACTIVATION, formula CHAIN, np, {p0, p1}, {d0, d1}, pl, 0, JG_ACT_##name, needs, torch},
     JG_ACTIVATIONS(ACTIVATION)
 #undef ACTIVATION
 };
 #define N_LAYER_KINDS (sizeof layer_table / sizeof layer_table[0])
+
+int jg_activation_valid(int a, double p, double q)
+{
+    switch (a) {
+#define VALID(name, np, p0, d0, p1, d1, pl, valid, ...) \
+    case JG_ACT_##name:                                 \
+        return (valid);
+        JG_ACTIVATIONS(VALID)
+#undef VALID
+    }
+    (void)p, (void)q;
+    return 0;
+}
 
 const jg_layer_info *jg_layer_lookup(const char *kw)
 {

@@ -45,6 +45,9 @@ typedef struct jg_layer_info {
     double param_default[2];
     int piecewise_linear;       /* s'' = 0 almost everywhere: warn */
     int graph_only;             /* a statement of format 3 only */
+    int activation;             /* its row in gen/activations.h, or -1 */
+    const char *needs;          /* the parameters it takes, in words, or NULL */
+    const char *torch;          /* PyTorch's spellings (gen/activations.h) */
 } jg_layer_info;
 
 typedef struct jg_layer {
@@ -89,6 +92,10 @@ typedef struct jg_model {
 const jg_layer_info *jg_layer_lookup(const char *kw);
 /* Entry i of the table (for listings), or NULL past its end. */
 const jg_layer_info *jg_layer_info_at(size_t i);
+
+/* Whether activation a (its row in gen/activations.h) takes the parameters
+   p and q (its VALID column). */
+int jg_activation_valid(int a, double p, double q);
 /* The keyword nearest to kw (for "did you mean"), or NULL. */
 const char *jg_layer_suggest(const char *kw);
 

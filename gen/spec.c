@@ -299,18 +299,13 @@ static int read_params(parser *p, const jg_layer_info *info, token *t, int nt, d
             return -1;
         }
     }
-    if (strcmp(info->keyword, "softplus") == 0 && !(param[0] > 0.0)) {
-        jg_diag_error(p->d, p->path, p->line, t[0].col, "softplus needs beta > 0, not %g", param[0]);
-        return -1;
-    }
-    if (strcmp(info->keyword, "pow") == 0 && !(param[0] == floor(param[0]) && fabs(param[0]) <= 64)) {
-        jg_diag_error(p->d, p->path, p->line, t[0].col, "pow needs an integer n from -64 to 64, not %g",
-                      param[0]);
-        return -1;
-    }
-    if (strcmp(info->keyword, "hardtanh") == 0 && !(param[0] < param[1])) {
-        jg_diag_error(p->d, p->path, p->line, t[0].col, "hardtanh needs min_val < max_val, not %g and %g",
-                      param[0], param[1]);
+    if (info->activation >= 0 && !jg_activation_valid(info->activation, param[0], param[1])) {
+        if (info->n_params == 1)
+            jg_diag_error(p->d, p->path, p->line, t[0].col, "%s needs %s, not %g", info->keyword, info->needs,
+                          param[0]);
+        else
+            jg_diag_error(p->d, p->path, p->line, t[0].col, "%s needs %s, not %g and %g", info->keyword,
+                          info->needs, param[0], param[1]);
         return -1;
     }
     return 0;

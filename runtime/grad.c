@@ -20,8 +20,8 @@
 
 /* The activations, enumerated from the one list: a switch over them
    without a default, so that the compiler names one left out. */
-#define G_ENUM(name, np, p0, d0, p1, d1, pl, formula) G_##name,
-#define G_NAME(name, np, p0, d0, p1, d1, pl, formula) #name,
+#define G_ENUM(name, ...) G_##name,
+#define G_NAME(name, ...) #name,
 typedef enum gact { JG_ACTIVATIONS(G_ENUM) G_NONE } gact;
 static const char *const act_names[G_NONE] = {JG_ACTIVATIONS(G_NAME)};
 
@@ -137,7 +137,7 @@ double jg_grad_act3(int act, double p, double q, double z)
 typedef void (*grad_d_act3)(size_t, double, double, const double *, const double *, const double *, double *);
 typedef void (*grad_f_act3)(size_t, double, double, const float *, const float *, const float *, float *);
 
-#define G_ACT3(name, np, p0, d0, p1, d1, pl, formula)                                                      \
+#define G_ACT3(name, ...)                                                                                   \
     static void act3_by_##name(size_t m, double p, double q, const double *z, const double *s0,            \
                                const double *s1, double *s3)                                               \
     {                                                                                                      \
@@ -155,8 +155,8 @@ typedef void (*grad_f_act3)(size_t, double, double, const float *, const float *
             s3[k] = (float)jg_grad_act3(G_##name, p, q, z[k]);                                             \
     }
 JG_ACTIVATIONS(G_ACT3)
-#define G_ACT3_ENTRY(name, np, p0, d0, p1, d1, pl, formula) act3_by_##name,
-#define G_ACT3F_ENTRY(name, np, p0, d0, p1, d1, pl, formula) act3f_by_##name,
+#define G_ACT3_ENTRY(name, ...) act3_by_##name,
+#define G_ACT3F_ENTRY(name, ...) act3f_by_##name,
 static const grad_d_act3 act3_by[G_NONE] = {JG_ACTIVATIONS(G_ACT3_ENTRY)};
 static const grad_f_act3 act3f_by[G_NONE] = {JG_ACTIVATIONS(G_ACT3F_ENTRY)};
 

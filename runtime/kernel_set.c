@@ -28,7 +28,7 @@
    declares each with its real type. The activations come from the one
    list (gen/activations.h). */
 #define JG_ENTRY(n) {#n, (jg_kernel_fn)model__##n},
-#define JG_ACTIVATION_ENTRY(name, np, p0, d0, p1, d1, pl, formula) JG_ENTRY(name)
+#define JG_ACTIVATION_ENTRY(name, ...) JG_ENTRY(name)
 
 const jg_kernel_set JG_K1(JG_VARIANT, set) = {
     JG_STR(JG_VARIANT),

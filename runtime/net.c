@@ -824,7 +824,7 @@ int jg_spec_from_weights(const char *weights_path, const char *activation, char 
 
 const char *jg_activation_name(size_t i)
 {
-#define NAME(name, np, p0, d0, p1, d1, pl, formula) #name,
+#define NAME(name, ...) #name,
     static const char *const names[JG_N_ACTIVATIONS] = {JG_ACTIVATIONS(NAME)};
 #undef NAME
     return i < JG_N_ACTIVATIONS ? names[i] : NULL;

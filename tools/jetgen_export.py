@@ -9,13 +9,29 @@ working from the source tree, with every name of that module:
     export(model, "model.spec")
 
     /usr/bin/python3 tools/jetgen_export.py MODEL.pt SPEC [--input-names x,t] ...
+
+The package needs its C extension (the activations' registry, the oracle),
+which the build makes: the jetgen package importable as it is (installed,
+or PYTHONPATH=BUILD/python), else that of the build beside $JETGEN, else
+BUILD/python of this tree's `build` folder.
 """
 
 import os
 import sys
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "python"))
-import jetgen.export as _export  # noqa: E402
+try:
+    import jetgen.export as _export
+except ImportError:
+    _root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    _builds = [os.path.join(os.path.dirname(os.path.abspath(os.environ["JETGEN"])), "python")] \
+        if os.environ.get("JETGEN") else []
+    _builds.append(os.path.join(_root, "build", "python"))
+    _found = [b for b in _builds if os.path.isdir(os.path.join(b, "jetgen"))]
+    if not _found:
+        sys.exit("jetgen_export: the jetgen package is not built: run `meson setup build && ninja -C build` "
+                 "(or set PYTHONPATH to the build's python folder)")
+    sys.path.insert(0, _found[0])
+    import jetgen.export as _export  # noqa: E402
 
 globals().update({k: v for k, v in vars(_export).items() if not k.startswith("__")})
 

@@ -985,7 +985,62 @@ static PyObject *module_unchanged(PyObject *unused, PyObject *args)
     Py_RETURN_TRUE;
 }
 
+/* activations(): the registry of gen/activations.h, as ((name, ((param,
+   default), ...), piecewise_linear, [PyTorch spelling, ...]), ...) in its
+   order: what the exporter (fx.py) maps PyTorch's activations by. */
+static PyObject *module_activations(PyObject *self, PyObject *unused)
+{
+    PyObject *list = PyList_New(0);
+    size_t i;
+    (void)self;
+    (void)unused;
+    if (list == NULL)
+        return NULL;
+    for (i = 0; jg_layer_info_at(i) != NULL; i++) {
+        const jg_layer_info *info = jg_layer_info_at(i);
+        PyObject *params, *torch, *words, *row;
+        int k, rc;
+        if (info->activation < 0)
+            continue;
+        params = PyTuple_New(info->n_params);
+        words = PyUnicode_FromString(info->torch);
+        torch = words != NULL ? PyUnicode_Split(words, NULL, -1) : NULL;     /* a list */
+        Py_XDECREF(words);
+        if (params == NULL || torch == NULL) {
+            Py_XDECREF(params);
+            Py_XDECREF(torch);
+            Py_DECREF(list);
+            return NULL;
+        }
+        for (k = 0; k < info->n_params; k++) {
+            PyObject *pair = Py_BuildValue("(sd)", info->param_name[k], info->param_default[k]);
+            if (pair == NULL) {
+                Py_DECREF(params);
+                Py_DECREF(torch);
+                Py_DECREF(list);
+                return NULL;
+            }
+            PyTuple_SET_ITEM(params, k, pair);
+        }
+        row = Py_BuildValue("(sNOO)", info->keyword, params, info->piecewise_linear ? Py_True : Py_False, torch);
+        Py_DECREF(torch);
+        if (row == NULL) {
+            Py_DECREF(list);
+            return NULL;
+        }
+        rc = PyList_Append(list, row);
+        Py_DECREF(row);
+        if (rc != 0) {
+            Py_DECREF(list);
+            return NULL;
+        }
+    }
+    return list;
+}
+
 static PyMethodDef module_methods[] = {
+    {"activations", module_activations, METH_NOARGS,
+     "activations(): [(name, ((param, default), ...), piecewise_linear, [PyTorch spellings, ...]), ...]"},
     {"buffer", module_buffer, METH_VARARGS, "buffer(nbytes): a uint8 array over a pooled, reusable buffer"},
     {"unchanged", module_unchanged, METH_VARARGS,
      "unchanged(sizes, entries): every (dict, n) still n entries, every (dict, key, value) still that object"},

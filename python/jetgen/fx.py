@@ -25,6 +25,8 @@ from torch import nn
 import torch.fx as fx
 import torch.nn.functional as F
 
+from . import _jetgen
+
 
 class ExportError(ValueError):
     """A module jetgen cannot express (or did not reproduce), named in the message."""
@@ -200,30 +202,20 @@ def _op_name(node):
     return getattr(t, "__name__", str(t))
 
 
-# activations: function or method name -> (keyword, params(node args/kwargs) -> "k=v" list)
-def _p(name, default):
-    return (name, default)
-
-
-_ACT = {
-    "tanh": ("tanh", []), "sigmoid": ("sigmoid", []), "sin": ("sin", []), "cos": ("cos", []),
-    "exp": ("exp", []), "relu": ("relu", []), "silu": ("silu", []), "mish": ("mish", []),
-    "softsign": ("softsign", []), "selu": ("selu", []), "elu": ("elu", [_p("alpha", 1.0)]),
-    "leaky_relu": ("leaky_relu", [_p("negative_slope", 0.01)]),
-    "softplus": ("softplus", [_p("beta", 1.0), _p("threshold", 20.0)]),
-    "hardtanh": ("hardtanh", [_p("min_val", -1.0), _p("max_val", 1.0)]),
-    "expit": ("sigmoid", []),
-}
-
-_MODULE_ACT = {
-    nn.Tanh: "tanh", nn.Sigmoid: "sigmoid", nn.SiLU: "silu", nn.Mish: "mish", nn.SELU: "selu",
-    nn.Softsign: "softsign", nn.ReLU: "relu",
-}
+# activations, from the registry (gen/activations.h, through the extension):
+# a function or method name -> (keyword, ((param, default), ...)), an nn
+# module class name -> (keyword, params), and the piecewise-linear keywords.
+# gelu (its approximate= picks the row) and relu6 are read below.
+_ACT, _MODULE_ACT, _PIECEWISE = {}, {}, set()
+for _kw, _params, _pl, _spellings in _jetgen.activations():
+    for _s in _spellings:
+        (_MODULE_ACT if _s[:1].isupper() else _ACT)[_s] = (_kw, _params)
+    if _pl:
+        _PIECEWISE.add(_kw)
 
 _IDENTITY_MODULES = (nn.Identity, nn.Dropout, nn.AlphaDropout, nn.FeatureAlphaDropout)
 _IDENTITY_METHODS = ("detach", "clone", "contiguous", "float", "double", "to", "type", "requires_grad_",
                      "type_as")
-_PIECEWISE = ("relu", "leaky_relu", "hardtanh")
 # the arithmetic of forward(), as functions and as methods, to the operator it is
 _FUNCTION_OPS = {operator.add: operator.add, torch.add: operator.add, operator.sub: operator.sub,
                  torch.sub: operator.sub, operator.mul: operator.mul, torch.mul: operator.mul,
@@ -402,20 +394,13 @@ class Translator:
                 elif name not in saved:     # (a module called again has them saved)
                     self.save_derived(name, c, lambda v: v, share=False)
             return self.emit(node.name, "dense %d %s %s" % (m.out_features, base, x.name), m.out_features)
-        if type(m) in _MODULE_ACT:
-            return self.activation(node, _MODULE_ACT[type(m)], x, [])
-        if isinstance(m, nn.Softplus):
-            return self.activation(node, "softplus", x, ["beta=%s" % _number(m.beta),
-                                                          "threshold=%s" % _number(m.threshold)])
         if isinstance(m, nn.GELU):
             return self.gelu(node, x, getattr(m, "approximate", "none"))
-        if isinstance(m, nn.ELU):
-            return self.activation(node, "elu", x, ["alpha=%s" % _number(m.alpha)])
-        if isinstance(m, nn.LeakyReLU):
-            return self.activation(node, "leaky_relu", x, ["negative_slope=%s" % _number(m.negative_slope)])
-        if isinstance(m, nn.Hardtanh):      # ReLU6 too
-            return self.activation(node, "hardtanh", x, ["min_val=%s" % _number(m.min_val),
-                                                          "max_val=%s" % _number(m.max_val)])
+        act = next((_MODULE_ACT[c.__name__] for c in type(m).__mro__ if c.__module__.startswith("torch.nn.")
+                    and c.__name__ in _MODULE_ACT and type(m).forward is c.forward), None)
+        if act is not None:     # its parameters are its attributes (ReLU6: a Hardtanh of 0 and 6)
+            return self.activation(node, act[0], x, ["%s=%s" % (name, _number(getattr(m, name)))
+                                                     for name, _ in act[1]])
         if isinstance(m, _IDENTITY_MODULES):
             if getattr(m, "p", 0) > 0:
                 self.train_modes.append((node.target, self.where(node), "a dropout"))
@@ -902,7 +887,9 @@ class Translator:
             kw, params = _ACT[name[:-1] if inplace else name]
             vals = []
             for k, (pname, default) in enumerate(params):
-                v = args[1 + k] if len(args) > 1 + k else kwargs.get(pname, default)
+                if len(args) <= 1 + k and pname not in kwargs:
+                    continue        # PyTorch's default, the spec's too
+                v = args[1 + k] if len(args) > 1 + k else kwargs[pname]
                 if isinstance(v, _Const):
                     shape = list(v.tensor().shape)
                     v = self.number(node, v, "the activation's %s" % pname)
