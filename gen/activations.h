@@ -42,7 +42,7 @@
 #define JG_ACTIVATIONS(X) \
     X(tanh, 0, NULL, 0.0, NULL, 0.0, 0, 1, NULL, "tanh Tanh", \
       "a = tanh(z);  s' = 1 - a^2;  s'' = -2 a s'", tanhl(z), 0) \
-    X(sigmoid, 0, NULL, 0.0, NULL, 0.0, 0, 1, NULL, "sigmoid expit Sigmoid", \
+    X(sigmoid, 0, NULL, 0.0, NULL, 0.0, 0, 1, NULL, "sigmoid expit special_expit Sigmoid", \
       "a = 1 / (1 + exp(-z));  s' = a (1 - a);  s'' = s' (1 - 2 a)", 1.0L / (1.0L + expl(-z)), 0) \
     X(softplus, 2, "beta", 1.0, "threshold", 20.0, 0, p > 0.0, "beta > 0", "softplus Softplus", \
       "a = log(1 + exp(beta z)) / beta (z where beta z > threshold);  s' = sigma(beta z);  " \
@@ -65,6 +65,8 @@
     X(elu, 1, "alpha", 1.0, NULL, 0.0, 0, 1, NULL, "elu ELU", \
       "a = z if z > 0 else alpha (exp(z) - 1);  s' = s'' = alpha exp(z) for z <= 0", \
       z > 0 ? z : p * expm1l(z), z > 0) \
+    X(erf, 0, NULL, 0.0, NULL, 0.0, 0, 1, NULL, "erf special_erf", \
+      "a = erf(z);  s' = 2 exp(-z^2) / sqrt(pi);  s'' = -2 z s'", erfl(z), 0) \
     X(selu, 0, NULL, 0.0, NULL, 0.0, 0, 1, NULL, "selu SELU", \
       "a = scale (z if z > 0 else alpha (exp(z) - 1)), PyTorch's alpha and scale", \
       1.0507009873554804934193349852946L * (z > 0 ? z : 1.6732632423543772848170429916717L * expm1l(z)), z > 0) \

@@ -300,6 +300,11 @@ MODEL__API void model__elu(size_t n, double p, double q, const model__real *z,
                            model__real *s0, model__real *s1, model__real *s2);
 /**** end elu-decl ****/
 
+/**** begin erf-decl ****/
+MODEL__API void model__erf(size_t n, double p, double q, const model__real *z,
+                           model__real *s0, model__real *s1, model__real *s2);
+/**** end erf-decl ****/
+
 /**** begin selu-decl ****/
 MODEL__API void model__selu(size_t n, double p, double q, const model__real *z,
                             model__real *s0, model__real *s1, model__real *s2);
@@ -1755,6 +1760,27 @@ MODEL__API void model__gelu(size_t n, double p, double q, const model__real *z,
     }
 }
 /**** end gelu ****/
+
+/**** begin erf ****/
+/* needs: pow2 exp_neg */
+/* erf: a = erf(z) (C99's), s' = 2 e^(-z^2) / sqrt(pi), s'' = -2 z s'. The
+   exponential is taken at z clamped to [-40, 40], where it is already 0, so
+   that z^2 cannot overflow. */
+MODEL__API void model__erf(size_t n, double p, double q, const model__real *z,
+                           model__real *s0, model__real *s1, model__real *s2)
+{
+    size_t k;
+    (void)p;
+    (void)q;
+    for (k = 0; k < n; k++) {
+        const double x = z[k], xc = x > 40.0 ? 40.0 : x < -40.0 ? -40.0 : x;
+        const double d = 1.12837916709551257390 * model__exp_neg(xc * xc);     /* 2 / sqrt(pi) */
+        s0[k] = (model__real)erf(x);
+        s1[k] = (model__real)d;
+        s2[k] = (model__real)(-2.0 * xc * d);
+    }
+}
+/**** end erf ****/
 
 /**** begin gelu_tanh ****/
 /* needs: pow2 exp_neg logistic */

@@ -37,6 +37,22 @@ from harness import failures, check, normwise  # noqa: E402
 torch.set_default_dtype(torch.float64)
 
 
+class Erf(nn.Module):
+    """erf as users write it: torch.erf, or torch.special.erf."""
+
+    def __init__(self, special=False):
+        super().__init__()
+        self.special = special
+
+    def forward(self, x):
+        return torch.special.erf(x) if self.special else torch.erf(x)
+
+
+class Expit(nn.Module):
+    def forward(self, x):
+        return torch.special.expit(x)
+
+
 ACTIVATIONS = [
     lambda r: nn.Tanh(), lambda r: nn.Sigmoid(),
     lambda r: nn.Softplus(beta=r.choice([1.0, 2.5]), threshold=r.choice([20.0, 2.0])),
@@ -45,6 +61,7 @@ ACTIVATIONS = [
     lambda r: nn.ELU(alpha=r.choice([1.0, 0.7])), lambda r: nn.SELU(), lambda r: nn.Softsign(),
     lambda r: jx.Exp(), lambda r: nn.ReLU(), lambda r: nn.LeakyReLU(r.choice([0.01, 0.2])),
     lambda r: nn.Hardtanh(-0.5, 0.8), lambda r: nn.ReLU6(), lambda r: nn.Identity(),
+    lambda r: Erf(special=r.random() < 0.5), lambda r: Expit(),
 ]
 
 
@@ -210,9 +227,9 @@ def extremes(folder):
 def limits_at_infinity(act):
     """The limits of s at -inf and +inf where they are finite (None where not)."""
     name = type(act).__name__
-    if name in ("Tanh", "Softsign"):
+    if name in ("Tanh", "Softsign", "Erf"):
         return -1.0, 1.0
-    if name == "Sigmoid":
+    if name in ("Sigmoid", "Expit"):
         return 0.0, 1.0
     if name in ("GELU", "SiLU", "Mish", "Softplus", "ReLU"):
         return 0.0, None

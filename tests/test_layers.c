@@ -31,16 +31,16 @@
 /* ---- the activations' definitions, in long double ---- */
 
 enum { TANH, SIGMOID, SOFTPLUS, SIN, COS, GELU, GELU_TANH, SILU, MISH, ELU, SELU, SOFTSIGN, EXP, RELU,
-       LEAKY_RELU, POW, HARDTANH, N_ACTS };
+       LEAKY_RELU, POW, HARDTANH, ERF, N_ACTS };
 
 static const char *const act_name[N_ACTS] = {
     "tanh", "sigmoid", "softplus", "sin", "cos", "gelu", "gelu_tanh", "silu", "mish", "elu", "selu",
-    "softsign", "exp", "relu", "leaky_relu", "pow", "hardtanh"};
+    "softsign", "exp", "relu", "leaky_relu", "pow", "hardtanh", "erf"};
 
 static const model__fn act_kernel[N_ACTS] = {
     model__tanh, model__sigmoid, model__softplus, model__sin, model__cos, model__gelu, model__gelu_tanh,
     model__silu, model__mish, model__elu, model__selu, model__softsign, model__exp, model__relu,
-    model__leaky_relu, model__pow, model__hardtanh};
+    model__leaky_relu, model__pow, model__hardtanh, model__erf};
 
 /* f(x), f'(x), f''(x) of activation a with parameters p, q. */
 static void act_ref(int a, long double p, long double q, long double x, long double f[3])
@@ -141,6 +141,11 @@ static void act_ref(int a, long double p, long double q, long double x, long dou
         f[0] = powl(x, p);
         f[1] = p * powl(x, p - 1.0L);
         f[2] = p * (p - 1.0L) * powl(x, p - 2.0L);
+        return;
+    case ERF:
+        f[0] = erfl(x);
+        f[1] = 2.0L / sqrtl(3.14159265358979323846264338327950288L) * expl(-x * x);
+        f[2] = -2.0L * x * f[1];
         return;
     default:    /* HARDTANH */
         f[0] = x < p ? p : x > q ? q : x;
