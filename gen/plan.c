@@ -503,96 +503,76 @@ done:
     return rc;
 }
 
-static void add_kernel(jg_plan *p, const char *name)
+/* Adds section name to the plan's kernels once. The list holds every
+   section a plan can name (JG_PLAN_MAX_KERNELS counts them): full is a bug,
+   said, not dropped. */
+static int add_kernel(jg_plan *p, const char *name)
 {
     size_t i;
     for (i = 0; i < p->n_kernels; i++)
         if (strcmp(p->kernels[i], name) == 0)
-            return;
-    if (p->n_kernels < JG_PLAN_MAX_KERNELS)
-        p->kernels[p->n_kernels++] = name;
+            return 0;
+    if (p->n_kernels == JG_PLAN_MAX_KERNELS)
+        return -1;
+    p->kernels[p->n_kernels++] = name;
+    return 0;
 }
 
-/* The helper sections a kernel section says it needs, in the template
-   itself (CasADi's add_auxiliary): a comment line
-       / * needs: pow2 expm1 cap; in float: pow2f expm1 capf * /
-   whose names are sections of templates/kernels.c. Adds them to *mask as
-   bits of their place in helpers[]. */
-static void needs_of(const char *name, int is_float, const char *const *helpers, size_t n_helpers,
-                     unsigned *mask)
+/* The helper sections kernel section name needs in the plan's precision,
+   as bits of jg_tpl_helpers (the table the build reads from the `needs:`
+   lines of templates/kernels.c, CasADi's add_auxiliary as data). */
+static unsigned needs_of(const char *name, int is_float)
 {
-    size_t len, i;
-    const char *s = jg_tpl_section(jg_tpl_kernels_c, name, &len), *end, *at, *fl;
-    if (s == NULL || (at = strstr(s, "/* needs:")) == NULL || at >= s + len)
-        return;
-    end = strstr(at, "*/");
-    at += 9;
-    fl = strstr(at, "; in float:");
-    if (fl != NULL && fl < end) {
-        if (is_float)
-            at = fl + 11;
-        else
-            end = fl;
-    }
-    while (at < end) {
-        size_t n;
-        while (at < end && *at == ' ')
-            at++;
-        for (n = 0; at + n < end && at[n] != ' ' && at[n] != ';'; n++)
-            ;
-        for (i = 0; i < n_helpers && n > 0; i++)
-            if (strlen(helpers[i]) == n && memcmp(helpers[i], at, n) == 0)
-                *mask |= 1u << i;
-        at += n;
-        if (at < end && *at == ';')
-            break;
-    }
+    const jg_tpl_needs *n;
+    for (n = jg_tpl_needs_of; n->section != NULL; n++)
+        if (strcmp(n->section, name) == 0)
+            return n->helpers[is_float != 0];
+    return 0;
 }
 
 /* The sections of templates/kernels.c the steps call, in the order a file
    needs them: common, then per step, the helpers of the activations just
-   before the first of them (in the template's order). */
-static void find_kernels(jg_plan *p)
+   before the first of them (in the template's order). 0, or -1 when the
+   list is full (a bug). */
+static int find_kernels(jg_plan *p)
 {
-    static const char *const helpers[] = {"pow2", "cap", "pow2f", "capf", "expm1", "exp_neg", "expm1_neg", "logistic",
-                                          "log1p", "sincos"};
-    const size_t n_helpers = sizeof helpers / sizeof helpers[0];
     size_t i, k, first_act = 0;
     unsigned mask = 0;
-    add_kernel(p, "common");
+    int rc = add_kernel(p, "common");
     for (i = 0; i < p->n_steps; i++) {
         const jg_step *s = &p->steps[i];
         if (s->op == JG_STEP_SCALE)
-            add_kernel(p, "scale");
+            rc |= add_kernel(p, "scale");
         else if (s->op == JG_STEP_COPY)
-            add_kernel(p, "copy");
+            rc |= add_kernel(p, "copy");
         else if (s->op == JG_STEP_ADD)
-            add_kernel(p, "add");
+            rc |= add_kernel(p, "add");
         else if (s->op == JG_STEP_MUL)
-            add_kernel(p, "mul");
+            rc |= add_kernel(p, "mul");
         else if (s->op == JG_STEP_ACTIVATE) {
             if (first_act == 0) {
-                add_kernel(p, "activate");
+                rc |= add_kernel(p, "activate");
                 first_act = p->n_kernels;
             }
-            add_kernel(p, s->act->keyword);
-            needs_of(s->act->keyword, p->precision == JG_FLOAT, helpers, n_helpers, &mask);
+            rc |= add_kernel(p, s->act->keyword);
+            mask |= needs_of(s->act->keyword, p->precision == JG_FLOAT);
         }
     }
-    if (mask == 0)
-        return;
+    if (mask == 0 || rc != 0)
+        return rc;
     /* the helpers go in before the first activation kernel */
     {
         const char *acts[JG_PLAN_MAX_KERNELS];
         size_t n_acts = p->n_kernels - first_act;
         memcpy(acts, p->kernels + first_act, n_acts * sizeof *acts);
         p->n_kernels = first_act;
-        for (k = 0; k < n_helpers; k++)
+        for (k = 0; k < jg_tpl_n_helpers; k++)
             if (mask & (1u << k))
-                add_kernel(p, helpers[k]);
+                rc |= add_kernel(p, jg_tpl_helpers[k]);
         for (k = 0; k < n_acts; k++)
-            add_kernel(p, acts[k]);
+            rc |= add_kernel(p, acts[k]);
     }
+    return rc;
 }
 
 /* The widest value a work buffer holds, padded to lanes: the input and
@@ -761,7 +741,11 @@ jg_plan *jg_plan_make_for(const jg_model *m, jg_precision precision, int flags, 
     work = lay_out(p, max_rows);
     p->on_stack = work <= JG_STACK_BUDGET;
     p->work_bytes = work;
-    find_kernels(p);
+    if (find_kernels(p) != 0) {
+        jg_diag_error(d, m->spec_path, 0, 0, "more kernel sections than JG_PLAN_MAX_KERNELS: a bug in jetgen");
+        jg_plan_free(p);
+        return NULL;
+    }
     if (precision == JG_FLOAT && check_float_range(p, d) != 0) {
         jg_plan_free(p);
         return NULL;

@@ -13,8 +13,10 @@
 
 #include <stddef.h>
 
+#include "activations.h"
 #include "diag.h"
 #include "model.h"
+#include "template.h"
 
 typedef enum jg_precision {
     JG_DOUBLE,          /* every number a double */
@@ -78,7 +80,9 @@ typedef struct jg_plan_array {
     double *v;              /* owned */
 } jg_plan_array;
 
-#define JG_PLAN_MAX_KERNELS 48
+/* The kernel sections a plan can name: common, scale, copy, add, mul,
+   activate, every activation and every helper (gen/template.h). */
+#define JG_PLAN_MAX_KERNELS (6 + JG_N_ACTIVATIONS + JG_TPL_MAX_HELPERS)
 
 typedef struct jg_plan {
     const jg_model *m;          /* not owned: outlives the plan */

@@ -15,6 +15,18 @@ extern const char jg_tpl_model_h[];     /* templates/model.h */
 extern const char jg_tpl_kernels_c[];   /* templates/kernels.c */
 extern const char jg_tpl_single_h[];    /* templates/single.h */
 
+/* The kernel sections' helpers, read from the `needs:` lines of
+   templates/kernels.c by tools/embed.c when jetgen is built (a line that
+   names no section fails the build). */
+#define JG_TPL_MAX_HELPERS 32
+typedef struct jg_tpl_needs {
+    const char *section;        /* a section with a `needs:` line */
+    unsigned helpers[2];        /* its helpers in double, in float: bits of jg_tpl_helpers */
+} jg_tpl_needs;
+extern const char *const jg_tpl_helpers[];      /* in the template's order, NULL-ended */
+extern const unsigned jg_tpl_n_helpers;
+extern const jg_tpl_needs jg_tpl_needs_of[];    /* ended by a NULL section */
+
 typedef struct jg_tpl_slot {
     const char *name;       /* section name */
     const char *text;       /* what replaces the section, banners and all */

@@ -28,7 +28,8 @@
      sincos      sin y and cos y for |y| <= 2^19, vectorizable
      tanh, sigmoid, softplus, ...   value, first and second derivative of
                  one activation (a first line `needs: ...` names the helper
-                 sections it calls, and, after `in float:`, those of float), f(n, p, q, z, s0, s1, s2) with up to two
+                 sections it calls, and, after `in float:`, those of float;
+                 tools/embed.c reads it when jetgen is built), f(n, p, q, z, s0, s1, s2) with up to two
                  parameters p, q (PyTorch's: softplus beta and threshold,
                  sin/cos frequency, elu alpha, leaky_relu slope, hardtanh
                  min and max; ignored by the others)
