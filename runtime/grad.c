@@ -30,16 +30,17 @@ static double logistic(double z)
     return z >= 0 ? 1.0 / (1.0 + exp(-z)) : exp(z) / (1.0 + exp(z));
 }
 
+/* z^e for an integer e by the pow kernel's own power (templates/kernels.c,
+   model__ipow), which the runtime compiles: one definition of it. */
 static double ipow(double z, int e)
 {
-    double r = 1.0, b = z;
-    int k = e < 0 ? -e : e;
-    for (; k > 0; k >>= 1) {
-        if (k & 1)
-            r *= b;
-        b *= b;
-    }
-    return e < 0 ? 1.0 / r : r;
+    typedef void (*pow_kernel)(size_t, double, double, const double *, double *, double *, double *);
+    const jg_kernel_fn fn = jg_kernels_best(0)->k[JG_KERNEL_OF_ACTIVATION(JG_ACT_pow)].fn;
+    pow_kernel f;
+    double r, s1, s2;
+    memcpy(&f, &fn, sizeof f);
+    f(1, (double)e, 0.0, &z, &r, &s1, &s2);
+    return r;
 }
 
 double jg_grad_act3(int act, double p, double q, double z)

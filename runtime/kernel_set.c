@@ -25,8 +25,9 @@
 #include "../templates/kernels.c"
 
 /* Function pointers of different types, kept as one type: the JIT code
-   declares each with its real type. The activations come from the one
-   list (gen/activations.h). */
+   declares each with its real type. The activations come from the
+   registry (gen/activations.h), last, in its order
+   (JG_KERNEL_OF_ACTIVATION). */
 #define JG_ENTRY(n) {#n, (jg_kernel_fn)model__##n},
 #define JG_ACTIVATION_ENTRY(name, ...) JG_ENTRY(name)
 

@@ -19,6 +19,10 @@ typedef struct jg_kernel {
    activation kernel for each of gen/activations.h. */
 #define JG_N_KERNELS (21 + JG_N_ACTIVATIONS)
 
+/* Where activation a (JG_ACT_*) has its kernel in a set: after the others,
+   in the registry's order (runtime/kernel_set.c). */
+#define JG_KERNEL_OF_ACTIVATION(a) (21 + (a))
+
 typedef struct jg_kernel_set {
     const char *isa;        /* "avx512", "avx2" or "baseline", "_f" added for float */
     jg_kernel k[JG_N_KERNELS];

@@ -184,6 +184,18 @@ START_TEST(kernel_set_is_the_one_asked_for)
 }
 END_TEST
 
+/* Each activation's kernel sits where JG_KERNEL_OF_ACTIVATION says, in
+   both precisions (the reverse sweep reaches pow's kernel there). */
+START_TEST(activation_kernels_where_the_index_says)
+{
+    int f, a;
+    for (f = 0; f < 2; f++)
+        for (a = 0; jg_activation_name((size_t)a) != NULL; a++)
+            ck_assert_str_eq(jg_kernels_best(f)->k[JG_KERNEL_OF_ACTIVATION(a)].name,
+                             jg_activation_name((size_t)a));
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("reference");
@@ -191,6 +203,7 @@ int main(void)
     tcase_set_timeout(tc, 120);
     tcase_add_loop_test(tc, reference_matches_pytorch, 0, (int)(2 * N_BUILDS));
     tcase_add_test(tc, kernel_set_is_the_one_asked_for);
+    tcase_add_test(tc, activation_kernels_where_the_index_says);
     tcase_add_loop_test(tc, float_matches_pytorch_float32, 0, (int)(2 * N_BUILDS));
     suite_add_tcase(s, tc);
     return tu_run_suite(s);
