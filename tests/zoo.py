@@ -482,6 +482,24 @@ class DoubleLinear(nn.Module):
         return self.net(x)
 
 
+class SteepTanh(nn.Tanh):
+    """A subclass of an activation module that changes its forward: traced
+    as written (tanh(2z)), never mapped to the base class's tanh."""
+
+    def forward(self, x):
+        return torch.tanh(2.0 * x)
+
+
+class SubclassedActivations(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.net = nn.Sequential(nn.Linear(2, 12), SteepTanh(), nn.Linear(12, 12), nn.ReLU6(),
+                                 nn.Linear(12, 12), nn.Softplus(beta=2.0), nn.Linear(12, 1))
+
+    def forward(self, x):
+        return torch.special.erf(self.net(x))
+
+
 def zoo():
     """(name, module, export keyword arguments), seeded."""
     torch.manual_seed(12)
@@ -520,6 +538,7 @@ def zoo():
         ("decay_constraint", DecayConstraint(), dict(domain=[(-1, 1), (0, 2)])),
         ("feature_scale", FeatureScale(), {}),
         ("double_linear", DoubleLinear(), {}),
+        ("subclassed_activations_erf", SubclassedActivations(), {}),
     ]
     for k, (name, m, kw) in enumerate(nets):
         if k % 2 == 1:

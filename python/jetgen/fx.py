@@ -396,7 +396,7 @@ class Translator:
             return self.emit(node.name, "dense %d %s %s" % (m.out_features, base, x.name), m.out_features)
         if isinstance(m, nn.GELU):
             return self.gelu(node, x, getattr(m, "approximate", "none"))
-        act = next((_MODULE_ACT[c.__name__] for c in type(m).__mro__ if c.__module__.startswith("torch.nn.")
+        act = next((_MODULE_ACT[c.__name__] for c in type(m).__mro__ if c.__module__ == nn.Tanh.__module__
                     and c.__name__ in _MODULE_ACT and type(m).forward is c.forward), None)
         if act is not None:     # its parameters are its attributes (ReLU6: a Hardtanh of 0 and 6)
             return self.activation(node, act[0], x, ["%s=%s" % (name, _number(getattr(m, name)))
