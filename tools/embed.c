@@ -24,6 +24,7 @@ typedef struct section {
     char name[MAX_NAME];
     int line;                   /* of its `needs:` line, or 0 */
     char needs[2][512];         /* the names it needs in double, in float */
+    unsigned char uses[2][MAX_SECTIONS];    /* those names as places in the file */
 } section;
 
 static char *slurp(const char *path)
@@ -89,12 +90,13 @@ static int read_sections(const char *path, const char *text, section *s)
     return n;
 }
 
-/* Marks the sections list names (section k's needs) as helpers: 0, or -1
-   after a message when one is no section of the file. */
-static int mark_helpers(const char *path, const section *s, int n, int k, const char *list, int *is_helper)
+/* Marks the sections section k needs in precision f (0 double, 1 float) in
+   its uses and as helpers: 0, or -1 after a message when one is no section
+   of the file. */
+static int mark_helpers(const char *path, section *s, int n, int k, int f, int *is_helper)
 {
     char copy[512], *w;
-    strcpy(copy, list);
+    strcpy(copy, s[k].needs[f]);
     for (w = strtok(copy, " "); w != NULL; w = strtok(NULL, " ")) {
         int i;
         for (i = 0; i < n && strcmp(s[i].name, w) != 0; i++)
@@ -105,6 +107,7 @@ static int mark_helpers(const char *path, const section *s, int n, int k, const 
             return -1;
         }
         is_helper[i] = 1;
+        s[k].uses[f][i] = 1;
     }
     return 0;
 }
@@ -122,8 +125,8 @@ static int write_needs(FILE *out, const char *path)
     }
     free(text);
     for (k = 0; k < n; k++)           /* which sections are helpers */
-        if (s[k].line > 0 && (mark_helpers(path, s, n, k, s[k].needs[0], is_helper) < 0
-                              || mark_helpers(path, s, n, k, s[k].needs[1], is_helper) < 0))
+        if (s[k].line > 0 && (mark_helpers(path, s, n, k, 0, is_helper) < 0
+                              || mark_helpers(path, s, n, k, 1, is_helper) < 0))
             return 1;
     fprintf(out, "\n#include \"template.h\"\n\n/* the helper sections, in the template's order */\n"
                  "const char *const jg_tpl_helpers[] = {");
@@ -144,14 +147,10 @@ static int write_needs(FILE *out, const char *path)
         int f;
         if (s[k].line == 0)
             continue;
-        for (f = 0; f < 2; f++) {
-            char copy[512], *w;
-            strcpy(copy, s[k].needs[f]);
-            for (w = strtok(copy, " "); w != NULL; w = strtok(NULL, " "))
-                for (i = 0; i < n; i++)
-                    if (strcmp(s[i].name, w) == 0)
-                        m[f] |= 1ul << bit[i];
-        }
+        for (f = 0; f < 2; f++)
+            for (i = 0; i < n; i++)
+                if (s[k].uses[f][i])
+                    m[f] |= 1ul << bit[i];
         fprintf(out, "    {\"%s\", {0x%lxu, 0x%lxu}},\n", s[k].name, m[0], m[1]);
     }
     fprintf(out, "    {NULL, {0, 0}}\n};\n");
