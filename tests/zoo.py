@@ -500,6 +500,39 @@ class SubclassedActivations(nn.Module):
         return torch.special.erf(self.net(x))
 
 
+class KeepsFeatures(nn.Module):
+    """DeepXDE's multi-scale Fourier feature network as its ports write it:
+    forward() keeps its features on self (an export must not leave fx's
+    Proxies there), and the scales are a plain list of tensors."""
+
+    def __init__(self):
+        super().__init__()
+        self.b = [torch.randn(2, 8, dtype=torch.float64) * s for s in (1.0, 4.0)]
+        self.hidden = nn.Linear(16, 16)
+        self.out = nn.Linear(32, 1)
+
+    def forward(self, x):
+        self.fourier_feature_weights = [torch.cat([torch.cos(x @ b), torch.sin(x @ b)], 1) for b in self.b]
+        ys = [torch.tanh(self.hidden(f)) for f in self.fourier_feature_weights]
+        self.calls = getattr(self, "calls", 0) + 1
+        return self.out(torch.cat(ys, 1))
+
+
+class NumpyBounds(nn.Module):
+    """Raissi's ports with the bounds as numpy arrays made tensors inside
+    forward() (fx keeps such a tensor as a _tensor_constant of the root)."""
+
+    def __init__(self):
+        super().__init__()
+        self.lb, self.ub = np.array([-1.0, 0.0]), np.array([1.0, 2.0])
+        self.net = nn.Sequential(nn.Linear(2, 20), nn.Tanh(), nn.Linear(20, 20), nn.Tanh(), nn.Linear(20, 1))
+
+    def forward(self, x):
+        lb = torch.tensor(self.lb, dtype=x.dtype)
+        ub = torch.tensor(self.ub, dtype=x.dtype)
+        return self.net(2.0 * (x - lb) / (ub - lb) - 1.0)
+
+
 def zoo():
     """(name, module, export keyword arguments), seeded."""
     torch.manual_seed(12)
@@ -539,6 +572,8 @@ def zoo():
         ("feature_scale", FeatureScale(), {}),
         ("double_linear", DoubleLinear(), {}),
         ("subclassed_activations_erf", SubclassedActivations(), {}),
+        ("keeps_features", KeepsFeatures(), {}),
+        ("numpy_bounds", NumpyBounds(), dict(domain=[(-1, 1), (0, 2)])),
     ]
     for k, (name, m, kw) in enumerate(nets):
         if k % 2 == 1:
@@ -593,9 +628,36 @@ def emitted(folder, name, spec, points, n_out, n_over):
     return out
 
 
+def state(module):
+    """What an export must leave as it was: every submodule's attributes
+    (names and the objects they hold) and its tables' entries."""
+    out = []
+    for name, sub in module.named_modules():
+        for k, v in sorted(vars(sub).items()):
+            out.append((name, k, id(v), tuple((a, id(b)) for a, b in v.items()) if isinstance(v, dict) else
+                        tuple(id(b) for b in v) if isinstance(v, list) else None))
+    return out
+
+
+def check_unchanged(name, module, before):
+    """The module after an export (made or refused) is the module before it,
+    and copy.deepcopy and pickle take it (they fail on fx's Proxies)."""
+    import copy
+    import pickle
+    after = state(module)
+    check(after == before, "%s: the export changed the module: %s" % (
+        name, sorted(set(after) ^ set(before))[:4]))
+    try:
+        copy.deepcopy(module)
+        pickle.dumps(module)
+    except Exception as e:      # noqa: BLE001
+        check(False, "%s: after the export, deepcopy or pickle fails: %s: %s" % (name, type(e).__name__, e))
+
+
 def check_zoo(folder):
     for name, module, kw in zoo():
         spec = os.path.join(folder, name + ".spec")
+        before = state(module)
         try:
             with warnings.catch_warnings(record=True) as said:
                 warnings.simplefilter("always", jx.ExportWarning)
@@ -603,6 +665,8 @@ def check_zoo(folder):
         except jx.ExportError as e:
             check(False, "%s: refused: %s" % (name, e))
             continue
+        finally:
+            check_unchanged(name, module, before)
         if name == "double_linear":
             check(any("dense" in str(w.message) and "nothing between" in str(w.message) for w in said),
                   "%s: no warning about two dense layers: %s" % (name, [str(w.message) for w in said]))
@@ -760,11 +824,13 @@ def check_refusals(folder):
     ]
     for module, want1, want2 in cases:
         spec = os.path.join(folder, "refused.spec")
+        before = state(module)
         try:
             jx.export(module, spec)
             check(False, "%s was exported" % type(module).__name__)
         except jx.ExportError as e:
             check(want1 in str(e) and want2 in str(e), "%s: refusal says: %s" % (type(module).__name__, e))
+        check_unchanged(type(module).__name__, module, before)
         check(not os.path.exists(spec) and not os.path.exists(os.path.join(folder, "refused.safetensors")),
               "%s: a refused export left a file" % type(module).__name__)
     # an ill-conditioned network: exported, with a warning, since jetgen is no

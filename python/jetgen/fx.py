@@ -132,7 +132,18 @@ class _Shape:
 class _Proxy(fx.Proxy):
     """fx's Proxy, able to unpack `a, b = torch.split(...)` under Python
     3.11 too: torch 1.13 finds the unpacking instruction by f_lasti // 2,
-    which 3.11's inline caches throw off; here it is found by its offset."""
+    which 3.11's inline caches throw off; here it is found by its offset.
+    Its .dtype is float64 and its .device the CPU, the numbers jetgen
+    computes in and the check compares at, so that
+    `self.B.to(device=x.device, dtype=x.dtype)` (PINA's embeddings) and
+    `torch.tensor(array, dtype=x.dtype)` trace."""
+
+    def __getattr__(self, k):
+        if k == "dtype":
+            return torch.float64
+        if k == "device":
+            return torch.device("cpu")
+        return super().__getattr__(k)
 
     def __iter__(self):
         frame = inspect.currentframe().f_back
@@ -246,6 +257,7 @@ class Translator:
         self.touched = set()            # the trainable parameters forward() reads
         self.lost = {}                  # parameter -> where its value was used as a plain number
         self.constants = set()          # the frozen parameters, buffers and tensor attributes it reads
+        self.attrs = {}                 # fx's tensor constants (trace(): graph.jg_attrs)
         self.called = set()             # the modules forward() calls whose tensors are read
         self.train_modes = []           # (module path, or "" for F.dropout, where, what): dropouts
                                         # and batch norms, computed here as in evaluation mode
@@ -304,6 +316,7 @@ class Translator:
 
     # ---- the graph ----
     def run(self, graph):
+        self.attrs = getattr(graph, "jg_attrs", {})
         env = {}
         placeholders = [n for n in graph.nodes if n.op == "placeholder"]
         if len(placeholders) != len(self.widths):
@@ -359,9 +372,12 @@ class Translator:
     # ---- one node ----
     def node(self, node, args, kwargs):
         if node.op == "get_attr":
-            obj = self.module
-            for part in node.target.split("."):
-                obj = getattr(obj, part)
+            if node.target in self.attrs:       # fx's own constant (trace())
+                obj = self.attrs[node.target]
+            else:
+                obj = self.module
+                for part in node.target.split("."):
+                    obj = getattr(obj, part)
             if isinstance(obj, torch.Tensor):
                 return self.tensor_const(node.target, obj)
             if isinstance(obj, (int, float)):
@@ -501,7 +517,8 @@ class Translator:
         if isinstance(t, nn.Parameter) and t.requires_grad:
             self.touched.add(path)
             return _Const(t, src=_Src((path,), lambda values: values[path], path))
-        self.constants.add(path)
+        if path not in self.attrs:      # fx's own are remade by every trace
+            self.constants.add(path)
         return _Const(t)
 
     def module_tensor(self, node, m, path, local):
@@ -927,15 +944,56 @@ def as_float64(module):
     return m
 
 
+def _state_of(module):
+    """What tracing may change in module and its submodules: each one's
+    attributes (its __dict__, and in it the tables of parameters, buffers,
+    submodules and hooks) and the contents of its list, dict and set
+    attributes, one level deep, as (object, kind, copy)."""
+    saved = []
+    for sub in module.modules():
+        d = vars(sub)
+        saved.append((d, "dict", dict(d)))
+        for v in list(d.values()):
+            if isinstance(v, dict):
+                saved.append((v, "dict", dict(v)))
+            elif isinstance(v, list):
+                saved.append((v, "list", list(v)))
+            elif isinstance(v, set):
+                saved.append((v, "set", set(v)))
+    return saved
+
+
+def _restore(saved):
+    """Puts back what _state_of saw, in the same objects."""
+    for obj, kind, copy in saved:
+        if kind == "list":
+            obj[:] = copy
+        elif kind == "set":
+            obj.clear()
+            obj.update(copy)
+        elif obj.keys() != copy.keys() or any(obj[k] is not v for k, v in copy.items()):
+            obj.clear()
+            obj.update(copy)
+
+
 def trace(module):
-    """The fx graph of module.forward, or ExportError saying why not."""
+    """The fx graph of module.forward, or ExportError saying why not. The
+    module is left as it was (issue 24): what forward() stores on self
+    while traced (fx Proxies: DeepXDE's MsFFN keeps its features) and the
+    tensor constants fx adds to the root (_tensor_constant0, from a
+    torch.tensor(numpy array) in forward()) are taken away again; the
+    latter travel with the graph, as graph.jg_attrs, for the translator."""
     if isinstance(module, torch.jit.ScriptModule):
         raise ExportError("%s is a TorchScript module: pass the Python nn.Module" % type(module).__name__)
     if not isinstance(module, nn.Module):
         raise ExportError("a %s is not an nn.Module" % type(module).__name__)
     tracer = _Tracer()
+    saved = _state_of(module)
+    before = dict(vars(module))
     try:
-        return tracer.trace(module)
+        graph = tracer.trace(module)
+        graph.jg_attrs = {k: v for k, v in vars(module).items() if k not in before and k in tracer.tensor_attrs.values()}
+        return graph
     except Exception as e:      # noqa: BLE001: fx's errors, reported with the user's line
         tb = traceback.extract_tb(e.__traceback__)
         user = [f for f in tb if "torch/" not in f.filename and not _ours(f.filename)]
@@ -947,3 +1005,5 @@ def trace(module):
                           "computes, so forward() must not branch on the values or shapes of its input "
                           "(if, for, while on tensors) or call code fx cannot follow"
                           % (type(module).__name__, at, type(e).__name__, str(e).splitlines()[0] if str(e) else ""))
+    finally:
+        _restore(saved)
