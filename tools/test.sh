@@ -8,8 +8,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . tools/deps.sh
-# the interop test compares with PyTorch (for /usr/bin/python3)
-jetgen_packages="$jetgen_packages python3-torch python3-numpy"
+# the interop test compares with PyTorch (for /usr/bin/python3); the
+# pip-install test builds the package with meson-python in a venv
+jetgen_packages="$jetgen_packages python3-torch python3-numpy python3-mesonpy python3-venv"
 jetgen_deps
 # -Werror in the project's own test builds only: a user's newer compiler
 # may warn where ours does not, and must still build a release
