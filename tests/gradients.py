@@ -53,7 +53,11 @@ def check_network(name, module, widths, net, x, rng):
     ref = jetgen.export.as_float64(module) if hasattr(jetgen, "export") else module
     params = dict(ref.named_parameters())
     names = {n for n, _, _ in net.tensors()}
-    used = [k for k in params if k in names]
+    # a parameter tied into several layers is several tensors of the
+    # network (each layer's name): its gradient is the sum of theirs
+    every = jetgen.fx.parameters_of(ref)
+    alias = {k: [a for a in sorted(names) if a in every and every[a] is p] for k, p in params.items()}
+    used = [k for k in params if alias[k]]
     n, n_in, n_out = x.shape[0], net.n_in, net.n_out
     sel = list(net.over)
 
@@ -93,7 +97,7 @@ def check_network(name, module, widths, net, x, rng):
         got, gx = net.gradient(mode, x, wrt_x=True, **kw)
         for k, w in zip(used, want[:-1]):
             w = np.zeros(params[k].numel()) if w is None else w.detach().numpy().ravel()
-            e = normwise(got[k], w)
+            e = normwise(sum(np.asarray(got[a]) for a in alias[k]), w)
             compared[0] += 1
             check(e <= 1e-10, "%s, %s: d L / d %s off by %.3g" % (name, mode, k, e))
         e = normwise(gx, want[-1].detach().numpy())
@@ -295,6 +299,8 @@ def jet_function():
     e = max(normwise(a.detach().double().numpy(), b.detach().numpy()) for a, b in zip(u32, u64))
     check(e <= 1e-6, "Jet on float32 points: %.3g from float64" % e)
     jet_training(Jet, FoldedParameters().double(), 0.01)
+    # one weight matrix in three layers: its gradient is the sum of theirs
+    jet_training(Jet, zoo.TiedWeights().double(), 0.01)
     for model in weight_normalized():
         jet_training(Jet, model.double(), 0.05)
     inverse_problem(Jet)

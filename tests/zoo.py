@@ -533,6 +533,25 @@ class NumpyBounds(nn.Module):
         return self.net(2.0 * (x - lb) / (ub - lb) - 1.0)
 
 
+class TiedWeights(nn.Module):
+    """Hidden layers sharing one weight matrix, each with its own bias
+    (hidden[i].weight = hidden[0].weight), as weight-tied PINNs write it."""
+
+    def __init__(self):
+        super().__init__()
+        self.first = nn.Linear(2, 16)
+        self.hidden = nn.ModuleList([nn.Linear(16, 16) for _ in range(3)])
+        for layer in self.hidden[1:]:
+            layer.weight = self.hidden[0].weight
+        self.last = nn.Linear(16, 1)
+
+    def forward(self, x):
+        h = torch.tanh(self.first(x))
+        for layer in self.hidden:
+            h = torch.tanh(layer(h))
+        return self.last(h)
+
+
 def zoo():
     """(name, module, export keyword arguments), seeded."""
     torch.manual_seed(12)
@@ -574,6 +593,7 @@ def zoo():
         ("subclassed_activations_erf", SubclassedActivations(), {}),
         ("keeps_features", KeepsFeatures(), {}),
         ("numpy_bounds", NumpyBounds(), dict(domain=[(-1, 1), (0, 2)])),
+        ("tied_weights", TiedWeights(), {}),
     ]
     for k, (name, m, kw) in enumerate(nets):
         if k % 2 == 1:

@@ -335,7 +335,8 @@ def _constants_of(module, tr):
     """{name: copy} of the tensors the export saved that are neither
     trainable parameters nor recomputed from them: what Jet compares when
     forward() is traced again."""
-    params = dict(module.named_parameters())
+    from .fx import parameters_of
+    params = parameters_of(module)
     derived = {d[0] for d in tr.derived}
     return {name: t.detach().to(device="cpu", copy=True) for name, t in tr.tensors
             if name not in derived and not (name in params and params[name].requires_grad)}

@@ -405,9 +405,13 @@ class Translator:
             for local in ("weight", "bias") if m.bias is not None else ("weight",):
                 name = "%s.%s" % (base, local)
                 c = self.module_tensor(node, m, base, local)
+                if name in saved:       # a module called again
+                    continue
+                # each under its layer's own name, which `dense` reads, even
+                # when tied to another layer's (hidden[i].weight = hidden[0].weight)
                 if c is None:
-                    self.save(name, getattr(m, local))
-                elif name not in saved:     # (a module called again has them saved)
+                    self.save(name, getattr(m, local), share=False)
+                else:
                     self.save_derived(name, c, lambda v: v, share=False)
             return self.emit(node.name, "dense %d %s %s" % (m.out_features, base, x.name), m.out_features)
         if isinstance(m, nn.GELU):
@@ -921,6 +925,19 @@ class Translator:
         self.refuse(node, "%s is not something jetgen computes" % what,
                     "jetgen exports Linear layers, matrix products with constants, the activations of "
                     "docs/spec.md, elementwise + - * / and integer powers, cat, split and slicing")
+
+
+def parameters_of(module):
+    """{name: parameter} of module under every name forward() may reach it
+    by: a parameter tied to another layer's (hidden[i].weight =
+    hidden[0].weight) under both, where named_parameters() gives the
+    first alone."""
+    out = {}
+    for path, sub in module.named_modules(remove_duplicate=False):
+        for k, p in sub._parameters.items():
+            if p is not None:
+                out[path + "." + k if path else k] = p
+    return out
 
 
 def as_float64(module):

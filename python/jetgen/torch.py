@@ -58,6 +58,7 @@ import torch
 from torch import nn
 
 from . import _MODES, Error, _from_torch, _gather, _unchanged
+from .fx import parameters_of
 
 _OUTPUTS = {"eval": 1, "jacobian": 2, "hessian": 3, "hessian_diag": 3, "laplacian": 3}
 
@@ -94,7 +95,7 @@ class Jet:
         self._nets = (self.net,) if self.net.float32_twin is None else (self.net, self.net.float32_twin)
         per_point = self.net.tape_bytes(mode, 4096) / 4096
         self._tape_pays = self.net.recompute_flops(mode) >= TAPE_FLOPS_PER_BYTE * per_point
-        params = dict(module.named_parameters())
+        params = parameters_of(module)
         read = [name for name, _, _ in self.net.tensors()]
         self._direct = set(name for name in read if name in params)
         # tensors the export computed from parameters (x @ (2 pi B), exp(a) * h,
