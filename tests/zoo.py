@@ -552,6 +552,25 @@ class TiedWeights(nn.Module):
         return self.last(h)
 
 
+class KeywordFlag(nn.Module):
+    """forward(x, return_hidden=False, scale=1.0): flags with defaults, as
+    models that serve several uses write them; exported as a call with x
+    alone computes it."""
+
+    def __init__(self):
+        super().__init__()
+        self.body = nn.Sequential(nn.Linear(2, 16), nn.Tanh(), nn.Linear(16, 16), nn.Tanh())
+        self.head = nn.Linear(16, 1)
+
+    def forward(self, x, return_hidden=False, scale=0.5, mask=None):
+        h = self.body(x)
+        if mask is not None:
+            h = h * mask
+        if return_hidden:
+            return h
+        return scale * self.head(h)
+
+
 def zoo():
     """(name, module, export keyword arguments), seeded."""
     torch.manual_seed(12)
@@ -594,6 +613,7 @@ def zoo():
         ("keeps_features", KeepsFeatures(), {}),
         ("numpy_bounds", NumpyBounds(), dict(domain=[(-1, 1), (0, 2)])),
         ("tied_weights", TiedWeights(), {}),
+        ("keyword_flag", KeywordFlag(), {}),
     ]
     for k, (name, m, kw) in enumerate(nets):
         if k % 2 == 1:

@@ -993,6 +993,18 @@ def _restore(saved):
             obj.update(copy)
 
 
+def _drop_defaults(graph):
+    """Takes out of graph what fx's concrete_args leave: the arguments'
+    placeholders (with their defaults) and the checks that a call gives
+    those values (torch._assert of an ==, _assert_is_none)."""
+    checks = (torch._assert, operator.eq, getattr(fx._symbolic_trace, "_assert_is_none", None))
+    for node in reversed(list(graph.nodes)):
+        if node.users:
+            continue
+        if node.op == "call_function" and node.target in checks or node.op == "placeholder" and node.args:
+            graph.erase_node(node)
+
+
 def trace(module):
     """The fx graph of module.forward, or ExportError saying why not. The
     module is left as it was (issue 24): what forward() stores on self
@@ -1007,8 +1019,18 @@ def trace(module):
     tracer = _Tracer()
     saved = _state_of(module)
     before = dict(vars(module))
+    # forward(x, flag=False, scale=2.0): traced with its defaults, as a
+    # call with the tensors alone runs it
     try:
-        graph = tracer.trace(module)
+        params = inspect.signature(module.forward).parameters.values()
+    except (TypeError, ValueError):
+        params = ()
+    concrete = {p.name: p.default for p in params if p.default is not inspect.Parameter.empty and
+                p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY) and
+                (p.default is None or isinstance(p.default, (bool, int, float, str)))}
+    try:
+        graph = tracer.trace(module, concrete_args=concrete or None)
+        _drop_defaults(graph)
         graph.jg_attrs = {k: v for k, v in vars(module).items() if k not in before and k in tracer.tensor_attrs.values()}
         return graph
     except Exception as e:      # noqa: BLE001: fx's errors, reported with the user's line
