@@ -148,6 +148,7 @@ typedef struct worst {
     size_t point, entry;
     int mode;
     size_t judged, unjudged;
+    size_t not_finite;      /* judged entries where the network itself is NaN or infinite */
     unsigned modes;         /* bits: the functions that gave this quantity */
 } worst;
 
@@ -398,6 +399,8 @@ static void judge(worst *w, int mode, size_t point, const double *jet, const lon
            infinity */
         if (!isfinite(ref[k]) && (isnan(ref[k]) ? isnan(jet[k]) : (long double)jet[k] == ref[k]))
             e = 0;
+        if (!isfinite(ref[k]))
+            w->not_finite++;
         if (w->judged == 1 || e > w->err) {
             w->err = e;
             w->jet = jet[k];
@@ -653,7 +656,7 @@ int cli_verify(int argc, char **argv)
     long double *ref[N_Q], *err[N_Q];
     worst w[N_Q];
     size_t p, k, ni, no;
-    int mode, q, rc = EXIT_INPUT, failed = 0;
+    int mode, q, rc = EXIT_INPUT, failed = 0, any;
     cli_progress progress;
 
     memset(&progress, 0, sizeof progress);
@@ -963,6 +966,13 @@ int cli_verify(int argc, char **argv)
             failed = 1;
         }
     }
+    for (q = 0, any = 0; q < N_Q; q++)
+        if (w[q].modes != 0 && w[q].not_finite > 0)
+            printf("%s %s %zu of %zu", any++ ? "," : "\nnote: the network itself is NaN or infinite (in long double too):",
+                   q_name[q], w[q].not_finite, w[q].judged);
+    if (any)
+        printf(" judged numbers;\n  the code agrees there only in giving the same (sqrt or a negative power off\n"
+               "  its domain, an overflow)\n");
     if (failed)
         printf("\nverify: FAILED\n");
     else if (derived)

@@ -183,7 +183,8 @@ def chain(r, n_in, max_w, budget, depth):
                 a = "tanh"      # exp of a bounded value only: float's range holds
             body.append(a)
             if a.split()[0] in ("exp", "sigmoid") and r.random() < 0.4:
-                body.append("pow n=%d" % r.choice([-1, -2]))    # 1/e^z: a negative power away from its pole
+                # 1/e^z: a negative power away from its pole; sqrt on its domain
+                body.append(r.choice(["pow n=-1", "pow n=-2", "sqrt"]))
             return w
         if k == "scale":
             body.append("scale " + net.scale_args(w))

@@ -112,6 +112,8 @@ double jg_grad_act3(int act, double p, double q, double z)
     case G_erf:         /* (4 z^2 - 2) s', s' = 2 e^(-z^2) / sqrt(pi) */
         t = fabs(z) > 40.0 ? 40.0 : z;
         return (4.0 * t * t - 2.0) * 1.12837916709551257390 * exp(-t * t);
+    case G_sqrt:        /* 3 / (8 z^2 sqrt z) */
+        return 0.375 / (z * z * sqrt(z));
     case G_selu:
         return z > 0 ? 0.0 : selu_scale * selu_alpha * exp(z);
     case G_softsign:

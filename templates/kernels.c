@@ -306,6 +306,11 @@ MODEL__API void model__erf(size_t n, double p, double q, const model__real *z,
                            model__real *s0, model__real *s1, model__real *s2);
 /**** end erf-decl ****/
 
+/**** begin sqrt-decl ****/
+MODEL__API void model__sqrt(size_t n, double p, double q, const model__real *z,
+                            model__real *s0, model__real *s1, model__real *s2);
+/**** end sqrt-decl ****/
+
 /**** begin selu-decl ****/
 MODEL__API void model__selu(size_t n, double p, double q, const model__real *z,
                             model__real *s0, model__real *s1, model__real *s2);
@@ -1782,6 +1787,25 @@ MODEL__API void model__erf(size_t n, double p, double q, const model__real *z,
     }
 }
 /**** end erf ****/
+
+/**** begin sqrt ****/
+/* sqrt (torch.sqrt, x ** 0.5): a = sqrt(z), s' = 1 / (2 a), s'' = -s' / (2 z),
+   as PyTorch's: at z = 0 the derivatives are infinite, below it every
+   number is NaN. */
+MODEL__API void model__sqrt(size_t n, double p, double q, const model__real *z,
+                            model__real *s0, model__real *s1, model__real *s2)
+{
+    size_t k;
+    (void)p;
+    (void)q;
+    for (k = 0; k < n; k++) {
+        const double x = z[k], a = sqrt(x), d = 0.5 / a;
+        s0[k] = (model__real)a;
+        s1[k] = (model__real)d;
+        s2[k] = (model__real)(-0.5 * d / x);
+    }
+}
+/**** end sqrt ****/
 
 /**** begin gelu_tanh ****/
 /* needs: pow2 exp_neg logistic */

@@ -318,6 +318,23 @@ START_TEST(verify_passes_on_every_example)
 }
 END_TEST
 
+/* jetgen verify of a network that is NaN at every point (sqrt of negative
+   numbers): the code agrees with the oracle, and verify says that the
+   network itself is not finite, rather than only "within 1e-08". */
+START_TEST(verify_names_a_network_that_is_not_finite)
+{
+    static const double w[8] = {0.5, -0.25, 0.125, 1.0, -1.0, 2.0, 0.75, -0.5};
+    tu_tensor t[2] = {{"a.weight", "F64", 2, {4, 1, 0, 0}, w}, {"b.weight", "F64", 2, {1, 4, 0, 0}, w + 4}};
+    static const char spec[] = "input 1\nweights w.safetensors\ndense 4 a\nsqrt\ndense 1 b\n";
+    snprintf(dir, sizeof dir, "%s", tu_tmpdir());
+    tu_write_safetensors(tu_path(dir, "w.safetensors"), t, 2);
+    tu_write_file(tu_path(dir, "a.spec"), spec, sizeof spec - 1);
+    ck_assert_msg(jetgen("verify a.spec --count 8") == 0, "%s\n%s", out_text, err_text);
+    ck_assert_msg(strstr(out_text, "note: the network itself is NaN or infinite (in long double too): u 40 of 40")
+                  != NULL, "%s", out_text);
+}
+END_TEST
+
 /* jetgen verify on code compiled by the user: the emitted file passes; with
    tanh's second derivative off by 0.1 %, or its first, it fails and says
    where. */
@@ -683,6 +700,7 @@ int main(void)
     tcase_add_test(tc, emit_single_header);
     tcase_add_test(tc, unreadable_files_are_named);
     tcase_add_loop_test(tc, verify_passes_on_every_example, 0, 6);
+    tcase_add_test(tc, verify_names_a_network_that_is_not_finite);
     tcase_add_test(tc, verify_fails_on_a_broken_kernel);
     tcase_add_test(tc, verify_a_float_library);
     tcase_add_test(tc, outputs_never_land_on_inputs);

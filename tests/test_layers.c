@@ -31,16 +31,16 @@
 /* ---- the activations' definitions, in long double ---- */
 
 enum { TANH, SIGMOID, SOFTPLUS, SIN, COS, GELU, GELU_TANH, SILU, MISH, ELU, SELU, SOFTSIGN, EXP, RELU,
-       LEAKY_RELU, POW, HARDTANH, ERF, N_ACTS };
+       LEAKY_RELU, POW, HARDTANH, ERF, SQRT, N_ACTS };
 
 static const char *const act_name[N_ACTS] = {
     "tanh", "sigmoid", "softplus", "sin", "cos", "gelu", "gelu_tanh", "silu", "mish", "elu", "selu",
-    "softsign", "exp", "relu", "leaky_relu", "pow", "hardtanh", "erf"};
+    "softsign", "exp", "relu", "leaky_relu", "pow", "hardtanh", "erf", "sqrt"};
 
 static const model__fn act_kernel[N_ACTS] = {
     model__tanh, model__sigmoid, model__softplus, model__sin, model__cos, model__gelu, model__gelu_tanh,
     model__silu, model__mish, model__elu, model__selu, model__softsign, model__exp, model__relu,
-    model__leaky_relu, model__pow, model__hardtanh, model__erf};
+    model__leaky_relu, model__pow, model__hardtanh, model__erf, model__sqrt};
 
 /* f(x), f'(x), f''(x) of activation a with parameters p, q. */
 static void act_ref(int a, long double p, long double q, long double x, long double f[3])
@@ -147,6 +147,11 @@ static void act_ref(int a, long double p, long double q, long double x, long dou
         f[1] = 2.0L / sqrtl(3.14159265358979323846264338327950288L) * expl(-x * x);
         f[2] = -2.0L * x * f[1];
         return;
+    case SQRT:          /* z >= 0: the callers take |z| */
+        f[0] = sqrtl(x);
+        f[1] = 0.5L / f[0];
+        f[2] = -0.25L / (x * f[0]);
+        return;
     default:    /* HARDTANH */
         f[0] = x < p ? p : x > q ? q : x;
         f[1] = x > p && x < q ? 1.0L : 0.0L;
@@ -195,6 +200,8 @@ START_TEST(activations_match_definitions)
         seed ^= seed >> 7;
         seed ^= seed << 17;
         z[k] = k < n_ext ? extreme[k] : -8.0 + 16.0 * (double)(seed >> 11) / 9007199254740992.0;
+        if (a == SQRT)          /* NaN below 0, as PyTorch's */
+            z[k] = fabs(z[k]);
     }
     act_kernel[a](N, p, q, z, s0, s1, s2);
     for (k = 0; k < N; k++) {
@@ -245,6 +252,8 @@ START_TEST(third_derivatives_match_differences)
         seed ^= seed >> 7;
         seed ^= seed << 17;
         z = -8.0 + 16.0 * (double)(seed >> 11) / 9007199254740992.0;
+        if (a == SQRT && (z = fabs(z)) < 0.25)   /* its domain, where h is small against z */
+            continue;
         h = 1e-5L * (fabsl((long double)z) > 1 ? fabsl((long double)z) : 1.0L);
         if ((a == ELU || a == SELU || a == SOFTSIGN || a == RELU || a == LEAKY_RELU) && fabs(z) < 3e-5)
             continue;
@@ -263,7 +272,8 @@ START_TEST(third_derivatives_match_differences)
     }
     for (k = 0; k < (int)(sizeof far / sizeof far[0]); k++) {
         const double got = jg_grad_act3(reg, p, q, far[k]);
-        if ((a == EXP && far[k] > 700) || (a == POW && fabs(far[k]) > 1e100) || ((a == SIN || a == COS) && isinf(far[k])))
+        if ((a == EXP && far[k] > 700) || (a == POW && fabs(far[k]) > 1e100) || ((a == SIN || a == COS) && isinf(far[k]))
+            || (a == SQRT && far[k] < 0))
             continue;           /* the function itself overflows, or is NaN there */
         ck_assert_msg(!isnan(got), "%s at %g: the third derivative is NaN", act_name[a], far[k]);
     }
@@ -344,13 +354,16 @@ static void add_dense(net *n, writer *wr, tu_rng *r, int in, int out)
 
 static void add_act(net *n, writer *wr, tu_rng *r, int width, int a)
 {
-    op *o = new_op(n, OP_ACT, width);
+    op *o;
     double p, q;
     const char *const *names;
     static const char *const none[2] = {NULL, NULL};
     static const char *const softplus[2] = {"beta", "threshold"}, *const w0[2] = {"w0", NULL};
     static const char *const alpha[2] = {"alpha", NULL}, *const slope[2] = {"negative_slope", NULL};
     static const char *const minmax[2] = {"min_val", "max_val"}, *const power[2] = {"n", NULL};
+    if (a == SQRT)              /* its domain: after exp, positive */
+        add_act(n, wr, r, width, EXP);
+    o = new_op(n, OP_ACT, width);
     o->act = a;
     act_params(a, tu_pick(r, 2), &p, &q);
     if (a == SIN || a == COS)

@@ -571,6 +571,23 @@ class KeywordFlag(nn.Module):
         return scale * self.head(h)
 
 
+class RFunctionDistance(nn.Module):
+    """A hard boundary condition by R-functions (Rvachev; Sukumar and
+    Srivastava's distance fields): u = phi(x) N(x), phi the R-conjunction
+    of two distances, by torch.sqrt, x ** 0.5 and torch.rsqrt."""
+
+    def __init__(self):
+        super().__init__()
+        self.net = nn.Sequential(nn.Linear(2, 20), nn.Tanh(), nn.Linear(20, 20), nn.Tanh(), nn.Linear(20, 1))
+
+    def forward(self, x):
+        r2 = x[:, 0:1] ** 2 + x[:, 1:2] ** 2
+        phi1 = 1.5 - torch.sqrt(r2 + 1e-2)
+        phi2 = (x[:, 0:1] + 2.0) ** 0.5
+        phi = phi1 + phi2 - torch.sqrt(phi1 ** 2 + phi2 ** 2)
+        return phi * self.net(x) * torch.rsqrt(1.0 + r2) * (2.0 + x[:, 1:2]) ** 1.5
+
+
 def zoo():
     """(name, module, export keyword arguments), seeded."""
     torch.manual_seed(12)
@@ -614,6 +631,7 @@ def zoo():
         ("numpy_bounds", NumpyBounds(), dict(domain=[(-1, 1), (0, 2)])),
         ("tied_weights", TiedWeights(), {}),
         ("keyword_flag", KeywordFlag(), {}),
+        ("r_function_sqrt", RFunctionDistance(), {}),
     ]
     for k, (name, m, kw) in enumerate(nets):
         if k % 2 == 1:

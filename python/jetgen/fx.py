@@ -643,9 +643,12 @@ class Translator:
         if op is operator.pow:
             if cb:
                 e = self.number(node, c, "the power")
-                if e is None or e != math.floor(e) or abs(e) > 64:
+                if e is None or 2 * e != math.floor(2 * e) or abs(e) > (64 if e == math.floor(e) else 32):
                     self.refuse(node, "a power %s" % c.tensor().tolist(),
-                                "jetgen takes integer powers from -64 to 64")
+                                "jetgen takes integer powers from -64 to 64 and half-integer ones from -32 to 32")
+                if e != math.floor(e):      # x ** (n / 2) = sqrt(x) ** n
+                    net = self.emit(node.name + "_sqrt", "sqrt %s" % net.name, net.width, net.flat)
+                    e = 2 * e
                 n = int(e)
                 if n == 1:
                     return net
@@ -899,6 +902,8 @@ class Translator:
             return a0
         if not method and target is torch.square or (method and target == "square"):
             return self.binary(node, operator.pow, a0, 2)
+        if not method and target is torch.rsqrt or (method and target == "rsqrt"):
+            return self.binary(node, operator.pow, a0, -0.5)
         if not method and target in (F.gelu,) or (method and target == "gelu"):
             return self.gelu(node, a0, kwargs.get("approximate", "none"))
         if (not method and target in (F.relu6,)) or (method and target == "relu6"):
@@ -924,7 +929,7 @@ class Translator:
                                                                         name).lstrip(".")
         self.refuse(node, "%s is not something jetgen computes" % what,
                     "jetgen exports Linear layers, matrix products with constants, the activations of "
-                    "docs/spec.md, elementwise + - * / and integer powers, cat, split and slicing")
+                    "docs/spec.md, elementwise + - * / and integer and half-integer powers, cat, split and slicing")
 
 
 def parameters_of(module):
