@@ -301,6 +301,9 @@ def jet_function():
     jet_training(Jet, FoldedParameters().double(), 0.01)
     # one weight matrix in three layers: its gradient is the sum of theirs
     jet_training(Jet, zoo.TiedWeights().double(), 0.01)
+    # the branch net on fixed sensors, folded: its parameters train through
+    # the folded tensor (Jet recomputes it by autograd)
+    jet_training(Jet, zoo.DeepONetSensors().double(), 0.01)
     for model in weight_normalized():
         jet_training(Jet, model.double(), 0.05)
     inverse_problem(Jet)

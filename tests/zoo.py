@@ -588,6 +588,35 @@ class RFunctionDistance(nn.Module):
         return phi * self.net(x) * torch.rsqrt(1.0 + r2) * (2.0 + x[:, 1:2]) ** 1.5
 
 
+class DeepONetSensors(nn.Module):
+    """DeepONet for one input function sampled at fixed sensors (a buffer):
+    the branch net runs on constants, its output folds into the network
+    (and trains through Jet), the trunk on x; u = <branch, trunk>."""
+
+    def __init__(self):
+        super().__init__()
+        self.register_buffer("sensors", torch.sin(torch.linspace(0, 3, 10)).reshape(1, 10))
+        self.branch = nn.Sequential(nn.Linear(10, 16), nn.Tanh(), nn.Linear(16, 8))
+        self.trunk = nn.Sequential(nn.Linear(2, 16), nn.Tanh(), nn.Linear(16, 8), nn.Tanh())
+
+    def forward(self, x):
+        b = self.branch(self.sensors)
+        return (b * self.trunk(x)).sum(dim=1, keepdim=True)
+
+
+class ActivationInForward(nn.Module):
+    """Activation modules made inside forward() (nn.Tanh()(h), nn.SiLU()),
+    as quick scripts write them."""
+
+    def __init__(self):
+        super().__init__()
+        self.l1, self.l2, self.l3 = nn.Linear(2, 16), nn.Linear(16, 16), nn.Linear(16, 1)
+
+    def forward(self, x):
+        h = nn.Tanh()(self.l1(x))
+        return self.l3(nn.Softplus(beta=2.0)(self.l2(h)))
+
+
 def zoo():
     """(name, module, export keyword arguments), seeded."""
     torch.manual_seed(12)
@@ -632,6 +661,8 @@ def zoo():
         ("tied_weights", TiedWeights(), {}),
         ("keyword_flag", KeywordFlag(), {}),
         ("r_function_sqrt", RFunctionDistance(), {}),
+        ("deeponet_fixed_sensors", DeepONetSensors(), {}),
+        ("activation_made_in_forward", ActivationInForward(), {}),
     ]
     for k, (name, m, kw) in enumerate(nets):
         if k % 2 == 1:

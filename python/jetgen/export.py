@@ -248,12 +248,36 @@ def _widths(module, graph, n_in, input_names):
         except Exception:       # noqa: BLE001: a wrong width fails somewhere in the user's code
             return False
 
+    def all_used(w):
+        """True when u depends on every one of w components of x."""
+        x = torch.rand(3, w, dtype=torch.float64, requires_grad=True)
+        try:
+            out = _call(probe, [x])
+            if isinstance(out, dict):
+                out = tuple(out.values())
+            if isinstance(out, (tuple, list)):
+                out = out[0]
+            g, = torch.autograd.grad(out.sum(), x, allow_unused=True)
+        except Exception:       # noqa: BLE001: as works()
+            return False
+        return g is not None and bool((g != 0).any(0).all())
+
     if len(ph) == 1:
         if total is not None:
             return [total]
         ok = [w for w in range(1, 65) if works([w])]
         if len(ok) == 1:
             return ok
+        # several widths run (x[:, 0:1] takes any; a [1, 2] buffer or a (2,)
+        # vector broadcasts one column too): the widest whose every
+        # component u depends on, said in a warning
+        used = [w for w in ok if all_used(w)]
+        if used:
+            warnings.warn("%s.forward() runs with inputs of width %s; exported with %d, the widest whose every "
+                          "component the output depends on (pass n_in or input_names to choose)"
+                          % (type(module).__name__, ", ".join(map(str, ok[:5])) + (", ..." if len(ok) > 5 else ""),
+                             used[-1]), ExportWarning, stacklevel=4)
+            return [used[-1]]
         raise ExportError("cannot tell how many inputs %s takes (%s): pass n_in or input_names"
                           % (type(module).__name__, "none of 1 to 64 works" if not ok else
                              "any of %s works" % ", ".join(map(str, ok[:5]))))

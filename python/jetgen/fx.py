@@ -162,10 +162,22 @@ class _Tracer(fx.Tracer):
     def __init__(self):
         super().__init__()
         self.record_stack_traces = True
+        # buffers as get_attr nodes, as parameters are: a buffer's methods
+        # then take the batch size (self.shift.expand(x.shape[0], -1)), and
+        # its name is its path in the module
+        self.proxy_buffer_attributes = True
         self._paths = [""]
 
     def call_module(self, m, forward, args, kwargs):
-        self._paths.append(self.path_of_module(m))
+        try:
+            path = self.path_of_module(m)
+        except NameError:
+            # a module made inside forward() (nn.Tanh()(h)): traced through,
+            # as its forward's torch calls, when it holds no tensors
+            if next(m.parameters(), None) is None and next(m.buffers(), None) is None:
+                return forward(*args, **kwargs)
+            raise
+        self._paths.append(path)
         try:
             return super().call_module(m, forward, args, kwargs)
         finally:
@@ -394,6 +406,8 @@ class Translator:
     def call_module(self, node, args, kwargs):
         m = self.module.get_submodule(node.target)
         x = args[0] if args else None
+        if args and all(isinstance(a, (_Const, int, float)) for a in list(args) + list(kwargs.values())):
+            return self.fold_module(node, m, args, kwargs)
         if isinstance(m, nn.Linear):
             x = self.net(node, x, "nn.Linear's input")
             if x.flat or x.width != m.in_features:
@@ -432,6 +446,39 @@ class Translator:
         self.refuse(node, "%s is not something jetgen computes" % type(m).__name__,
                     "jetgen exports Linear layers, the activations of docs/spec.md and elementwise "
                     "arithmetic; write the layer in forward() with those, or leave it out of the network")
+
+    def fold_module(self, node, m, args, kwargs):
+        """A module applied to constants (DeepONet's branch on its fixed
+        sensors): a constant of the network, computed in float64 and, when
+        the module has trainable parameters (or its input derives from
+        some), recomputed from them by Jet at every step."""
+        from torch.nn.utils import stateless
+        path = node.target
+        tensors = dict(m.named_parameters())
+        tensors.update(m.named_buffers())
+        trainable = {k: "%s.%s" % (path, k) for k, t in m.named_parameters() if t.requires_grad}
+        for k, t in tensors.items():
+            if k not in trainable:
+                self.constants.add("%s.%s" % (path, k))
+        self.touched.update(trainable.values())
+        self.called.add(path)
+        fixed = {k: t.detach().to(torch.float64) for k, t in tensors.items() if k not in trainable}
+
+        def run(values, xs, kw):
+            state = dict(fixed)
+            state.update({k: values[v].to(torch.float64) for k, v in trainable.items()})
+            return stateless.functional_call(m, state, tuple(xs), kw)
+        with torch.no_grad():
+            value = run({v: tensors[k] for k, v in trainable.items()},
+                        [a.tensor() if isinstance(a, _Const) else a for a in args],
+                        {k: v.tensor() if isinstance(v, _Const) else v for k, v in kwargs.items()})
+        inner = _derive("x", lambda *a: a, args)
+        names = tuple(sorted(set(trainable.values()) | set(inner.params if inner else ())))
+        if not names:
+            return _Const(value)
+        return _Const(value, src=_Src(names, lambda values: run(values, _at(list(args), values),
+                                                                   {k: _at(v, values) for k, v in kwargs.items()}),
+                                      "%s(%s)" % (path, ", ".join(_text(a) for a in args))))
 
     # ---- helpers ----
     def net(self, node, v, what):
