@@ -239,7 +239,10 @@ def _widths(module, graph, n_in, input_names):
     probe = as_float64(module)
 
     def works(widths):
-        xs = [torch.rand(3, w, dtype=torch.float64) if w is not None else torch.rand(3, dtype=torch.float64)
+        # (a generator of its own: an export leaves torch's global one as it was)
+        g = torch.Generator().manual_seed(len(widths))
+        xs = [torch.rand(3, w, dtype=torch.float64, generator=g) if w is not None else
+              torch.rand(3, dtype=torch.float64, generator=g)
               for w in widths]
         try:
             with torch.no_grad():
@@ -250,7 +253,7 @@ def _widths(module, graph, n_in, input_names):
 
     def all_used(w):
         """True when u depends on every one of w components of x."""
-        x = torch.rand(3, w, dtype=torch.float64, requires_grad=True)
+        x = torch.rand(3, w, dtype=torch.float64, generator=torch.Generator().manual_seed(w)).requires_grad_(True)
         try:
             out = _call(probe, [x])
             if isinstance(out, dict):
@@ -263,11 +266,15 @@ def _widths(module, graph, n_in, input_names):
         return g is not None and bool((g != 0).any(0).all())
 
     if len(ph) == 1:
-        if total is not None:
+        if total is not None and (n_in is not None or input_names is not None or works([total])):
             return [total]
+        # (the first Linear's width is a guess: einsum, addmm or cat before
+        # it change the width)
         ok = [w for w in range(1, 65) if works([w])]
         if len(ok) == 1:
             return ok
+        if not ok and total is not None:
+            return [total]      # runs at no width: the translation says what fails
         # several widths run (x[:, 0:1] takes any; a [1, 2] buffer or a (2,)
         # vector broadcasts one column too): the widest whose every
         # component u depends on, said in a warning

@@ -443,6 +443,15 @@ class Translator:
             return self.flatten(node, x, m.start_dim, m.end_dim)
         if isinstance(m, nn.BatchNorm1d):
             return self.batch_norm(node, m, x)
+        if isinstance(m, nn.LayerNorm):
+            self.called.add(node.target)
+            w = b = None
+            if m.elementwise_affine:
+                w = self.module_tensor(node, m, node.target, "weight") or self.tensor_const(
+                    node.target + ".weight", m.weight)
+                b = self.module_tensor(node, m, node.target, "bias") or self.tensor_const(
+                    node.target + ".bias", m.bias)
+            return self.layer_norm(node, x, m.normalized_shape, w, b, m.eps)
         self.refuse(node, "%s is not something jetgen computes" % type(m).__name__,
                     "jetgen exports Linear layers, the activations of docs/spec.md and elementwise "
                     "arithmetic; write the layer in forward() with those, or leave it out of the network")
@@ -481,6 +490,92 @@ class Translator:
                                       "%s(%s)" % (path, ", ".join(_text(a) for a in args))))
 
     # ---- helpers ----
+    def linear_map(self, node, x, M, hint):
+        """x [N, in] times the constant M [out, in]: a `matmul` (the
+        replications, permutations and sums PyTorch writes as broadcasting,
+        flip, expand or einsum)."""
+        name = self.save("jetgen.%s_%s" % (node.name, hint), M.to(torch.float64).contiguous(), share=False)
+        return self.emit("%s_%s" % (node.name, hint), "matmul %d %s %s" % (M.shape[0], name, x.name), M.shape[0])
+
+    def widen(self, node, x, width):
+        """A one-wide value repeated `width` times (PyTorch's broadcasting of
+        [N, 1] against [width])."""
+        if x.width == width:
+            return x
+        if x.width != 1 or x.flat:
+            self.refuse(node, "a value %s wide broadcast to %d" % ("[N]" if x.flat else x.width, width))
+        return self.linear_map(node, x, torch.ones(width, 1, dtype=torch.float64), "wide")
+
+    def expand(self, node, x, sizes):
+        """x.expand(*sizes): a constant broadcast (its batch dimension stays
+        1), or a network value as wide as asked."""
+        sizes = list(sizes[0]) if len(sizes) == 1 and isinstance(sizes[0], (tuple, list)) else list(sizes)
+        if isinstance(x, _Const):
+            t = x.tensor()
+            want = [1 if isinstance(k, _Batch) else k for k in sizes]
+            try:
+                v = t.expand(want)
+            except RuntimeError as e:
+                self.refuse(node, "expand of a constant of shape %s to %s: %s" % (list(t.shape), sizes, e))
+            return _Const(v, src=_derive("expand", lambda u: u.expand(want), [x]))
+        x = self.net(node, x, "the expanded value")
+        if x.flat or len(sizes) != 2 or not (isinstance(sizes[0], _Batch) or sizes[0] == -1):
+            self.refuse(node, "expand of a %s value to %s" % ("[N]" if x.flat else "[N, %d]" % x.width, sizes))
+        return x if sizes[1] in (-1, x.width) else self.widen(node, x, sizes[1])
+
+    def einsum(self, node, eq, ops):
+        """torch.einsum of a network value [N, i] with a constant matrix or
+        vector (a dense layer written as einsum), or of two network values
+        of one width (their product, summed or not)."""
+        eq = eq.replace(" ", "")
+        if "->" not in eq or eq.count(",") != 1 or len(ops) != 2 or "." in eq:
+            self.refuse(node, "einsum %r" % eq, "jetgen takes einsum of two operands with an explicit output "
+                        "('ni,ij->nj', 'ni,ni->n')")
+        lhs, out = eq.split("->")
+        sa, sb = lhs.split(",")
+        a, b = ops
+        if isinstance(b, _Net) and isinstance(a, _Const):
+            a, b, sa, sb = b, a, sb, sa
+        if isinstance(a, _Net) and isinstance(b, _Const) and len(sa) == 2 and not a.flat:
+            n, i = sa
+            B = b.tensor()
+            if n not in sb and out[:1] == n and i in sb and B.dim() == len(sb) and len(set(sb)) == len(sb):
+                if len(sb) == 2 and len(out) == 2 and out[1] in sb and out[1] != i:
+                    M = B if sb == i + out[1] else B.t()
+                    return self.matmul(node, a, _Const(M, src=_derive("einsum_matrix", lambda v, t=sb == i + out[1]:
+                                                                       v if t else v.t(), [b])))
+                if len(sb) == 1 and out == n:
+                    r = self.matmul(node, a, _Const(B.reshape(-1, 1), src=_derive(
+                        "einsum_vector", lambda v: v.reshape(-1, 1), [b])))
+                    return _Net(r.name, 1, True)
+        if isinstance(a, _Net) and isinstance(b, _Net) and sa == sb and len(sa) == 2 and out in (sa, sa[0]):
+            prod = self.binary(node, operator.mul, a, b)
+            return prod if out == sa else self.reduce(node, prod, 1, False, False)
+        self.refuse(node, "einsum %r of these operands" % eq, "jetgen takes 'ni,ij->nj' (and its transposes) "
+                    "with a constant matrix, 'ni,i->n', and 'ni,ni->ni' or 'ni,ni->n' of two network values")
+
+    def layer_norm(self, node, x, shape, weight, bias, eps):
+        """Layer normalization over the features, in the spec's ops:
+        (x - mean) / sqrt(var + eps) * weight + bias, mean and var over the
+        features (var biased, as PyTorch's), exact in every derivative."""
+        x = self.net(node, x, "LayerNorm's input")
+        shape = [shape] if isinstance(shape, int) else list(shape)
+        if x.flat or shape != [x.width]:
+            self.refuse(node, "LayerNorm over %s of a value %s wide" % (shape, "[N]" if x.flat else x.width),
+                        "jetgen normalizes over the features of [N, width] values")
+        avg = torch.full((1, x.width), 1.0 / x.width, dtype=torch.float64)
+        mean = self.linear_map(node, x, avg, "mean")
+        c = self.emit(node.name + "_centered", "sub %s %s" % (x.name, mean.name), x.width)
+        sq = self.emit(node.name + "_sq", "mul %s %s" % (c.name, c.name), x.width)
+        var = self.linear_map(node, sq, avg, "var")
+        v = self.emit(node.name + "_var_eps", "scale %s 1 %s" % (var.name, _number(eps)), 1)
+        sd = self.emit(node.name + "_sd", "sqrt %s" % v.name, 1)
+        inv = self.emit(node.name + "_inv_sd", "pow %s n=-1" % sd.name, 1)
+        y = self.emit(node.name + "_normed", "mul %s %s" % (c.name, inv.name), x.width)
+        if weight is None and bias is None:
+            return y
+        return self.scale(node, y, weight if weight is not None else "1.0", bias if bias is not None else "0.0")
+
     def net(self, node, v, what):
         if not isinstance(v, _Net):
             self.refuse(node, "%s is not a tensor computed from the input" % what)
@@ -668,9 +763,10 @@ class Translator:
                 return self.emit(node.name, "mul %s %s" % (a.name, r.name), w, a.flat)
             self.refuse(node, "%s of two network values" % op.__name__)
         net, c = (b, a) if ca else (a, b)
-        if c.tensor().numel() > 1 and net.width == 1 and c.tensor().shape[-1] > 1:
-            self.refuse(node, "a one-wide value broadcast against a constant of shape %s"
-                        % list(c.tensor().shape), "widen the value with torch.cat or a Linear layer first")
+        t = c.tensor()
+        if t.numel() > 1 and net.width == 1 and not net.flat and t.shape[-1] > 1 and t.numel() == t.shape[-1]:
+            net = self.widen(node, net, t.shape[-1])      # [N, 1] against [k]: [N, k]
+            a, b = (c, net) if ca else (net, c)
         if op is operator.add:
             return self.scale(node, net, "1.0", c)
         if op is operator.mul:
@@ -910,7 +1006,7 @@ class Translator:
                 n = -(-x.width // n)
             return self.split(node, x, n, dim)
         if (not method and target in (torch.sum, torch.mean)) or (method and target in ("sum", "mean")):
-            dim = args[1] if len(args) > 1 else kwargs.get("dim")
+            dim = args[1] if len(args) > 1 else kwargs.get("dim", kwargs.get("axis"))
             if isinstance(dim, (tuple, list)) and len(dim) == 1:
                 dim = dim[0]
             keep = args[2] if len(args) > 2 else kwargs.get("keepdim", False)
@@ -940,6 +1036,47 @@ class Translator:
             return self.flatten(node, a0, start, end)
         if method and target in _IDENTITY_METHODS:
             return a0
+        if method and target in ("expand", "expand_as"):
+            if target == "expand_as":
+                other = args[1] if len(args) > 1 else kwargs.get("other")
+                other = self.net(node, other, "expand_as's model")
+                return self.expand(node, a0, [_Batch(), other.width])
+            return self.expand(node, a0, list(args[1:]) or list(kwargs.get("size", ())))
+        if not method and target in (torch.ones_like, torch.zeros_like, torch.full_like):
+            fill = 1.0 if target is torch.ones_like else 0.0 if target is torch.zeros_like else \
+                (args[1] if len(args) > 1 else kwargs.get("fill_value"))
+            if not isinstance(fill, (int, float)) or isinstance(fill, bool):
+                self.refuse(node, "full_like with fill_value %r" % (fill,))
+            x = self.net(node, a0, "the model value")
+            return self.emit(node.name, "scale %s 0 %s" % (x.name, _number(fill)), x.width, x.flat)
+        if (not method and target is torch.flip) or (method and target == "flip"):
+            x = self.net(node, a0, "the flipped value")
+            dims = args[1] if len(args) > 1 else kwargs.get("dims")
+            dims = list(dims) if isinstance(dims, (tuple, list)) else [dims]
+            if x.flat or dims not in ([1], [-1]):
+                self.refuse(node, "flip over dims %r" % (dims,), "jetgen flips the features (dims=[-1]), not "
+                            "the batch")
+            return self.linear_map(node, x, torch.eye(x.width, dtype=torch.float64).flip(0), "flip")
+        if not method and target is torch.addmm:
+            inp, m1, m2 = (list(args) + [kwargs.get(k) for k in ("input", "mat1", "mat2")[len(args):]])[:3]
+            beta, alpha = kwargs.get("beta", 1), kwargs.get("alpha", 1)
+            r = self.matmul(node, m1, m2)
+            if alpha != 1:
+                r = self.binary(node, operator.mul, r, alpha)
+            return self.binary(node, operator.add, r, self.binary(node, operator.mul, inp, beta) if beta != 1 else inp)
+        if not method and target is torch.einsum:
+            ops = list(args[1:]) if not (len(args) == 2 and isinstance(args[1], (tuple, list))) else list(args[1])
+            return self.einsum(node, a0, ops)
+        if not method and target is F.layer_norm:
+            shape = args[1] if len(args) > 1 else kwargs.get("normalized_shape")
+            w = args[2] if len(args) > 2 else kwargs.get("weight")
+            b = args[3] if len(args) > 3 else kwargs.get("bias")
+            eps = args[4] if len(args) > 4 else kwargs.get("eps", 1e-5)
+            return self.layer_norm(node, a0, shape, w, b, eps)
+        if not method and name == "grad" and getattr(target, "__module__", "").startswith("torch.autograd"):
+            self.refuse(node, "torch.autograd.grad inside forward()", "jetgen gives the derivatives itself: "
+                        "export the network forward() differentiates (psi), and take u from its jet "
+                        "(net.jacobian: u = d psi / dy, v = -d psi / dx)")
         if not method and target in (F.dropout, F.alpha_dropout):
             p = args[1] if len(args) > 1 else kwargs.get("p", 0.5)
             if not isinstance(p, (int, float)) or p > 0:
