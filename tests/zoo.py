@@ -683,6 +683,43 @@ class Embeddings(nn.Module):
         return torch.sum(y * y, axis=-1, keepdim=True)
 
 
+class RBFNet(nn.Module):
+    """A radial-basis layer as RBF-PINN codes write it: x [N, 2] against
+    trainable centers [8, 2] by unsqueeze and broadcasting to [N, 8, 2],
+    squared distances summed over the last dimension, exp(-r2 / width)."""
+
+    def __init__(self):
+        super().__init__()
+        self.centers = nn.Parameter(torch.rand(8, 2) * 2 - 1)
+        self.log_width = nn.Parameter(torch.tensor(-0.5))
+        self.out = nn.Linear(8, 1)
+
+    def forward(self, x):
+        d = x.unsqueeze(1) - self.centers.unsqueeze(0)
+        r2 = (d ** 2).sum(dim=-1)
+        return self.out(torch.exp(-r2 / torch.exp(self.log_width)))
+
+
+class FourierKAN(nn.Module):
+    """A Fourier Kolmogorov-Arnold layer: each input's harmonics [N, 2, 4]
+    (view, expand, a frequency vector), cos and sin, and the coefficients
+    [2, 4, 8] contracted by einsum('bik,iko->bo'); then a view back from
+    [N, 2, 4] to [N, 8] for a skip branch."""
+
+    def __init__(self):
+        super().__init__()
+        self.register_buffer("k", torch.arange(1.0, 5.0))
+        self.a = nn.Parameter(torch.randn(2, 4, 8) * 0.3)
+        self.b = nn.Parameter(torch.randn(2, 4, 8) * 0.3)
+        self.out = nn.Linear(16, 1)
+
+    def forward(self, x):
+        t = x.view(-1, 2, 1).expand(-1, -1, 4) * self.k
+        h = torch.einsum("bik,iko->bo", torch.cos(t), self.a) + torch.einsum("bik,iko->bo", torch.sin(t), self.b)
+        skip = torch.tanh(t).reshape(x.shape[0], -1)
+        return self.out(torch.cat([torch.tanh(h), skip], dim=1))
+
+
 def zoo():
     """(name, module, export keyword arguments), seeded."""
     torch.manual_seed(12)
@@ -731,6 +768,8 @@ def zoo():
         ("activation_made_in_forward", ActivationInForward(), {}),
         ("tf_port_addmm_einsum_layernorm", TFPort(), {}),
         ("embeddings_broadcast_flip_expand", Embeddings(), {}),
+        ("rbf_three_dimensions", RBFNet(), {}),
+        ("fourier_kan_einsum_view", FourierKAN(), {}),
     ]
     for k, (name, m, kw) in enumerate(nets):
         if k % 2 == 1:

@@ -33,8 +33,41 @@ class ExportError(ValueError):
 
 
 class _Net:
-    def __init__(self, name, width, flat=False):
-        self.name, self.width, self.flat = name, width, flat
+    """A network value: [N, width], or [N] when flat, or [N, *dims] (dims:
+    two or more sizes, width their product) kept flat in the spec, row
+    after row as PyTorch lays it out."""
+
+    def __init__(self, name, width, flat=False, dims=None):
+        self.name, self.width, self.flat, self.dims = name, width, flat, dims
+
+    def shape(self):
+        """The sizes after the batch's."""
+        return self.dims if self.dims else () if self.flat else (self.width,)
+
+
+def _nd(name, shape):
+    """The _Net of spec value `name` holding [N, *shape]."""
+    shape = tuple(shape)
+    width = 1
+    for k in shape:
+        width *= k
+    if len(shape) >= 2:
+        return _Net(name, width, False, shape)
+    return _Net(name, width, not shape)
+
+
+def _replication(src, dst):
+    """The 0/1 matrix [prod(dst), prod(src)] that broadcasts a value of
+    shape src to dst (PyTorch's rules: sizes aligned at the right, 1s
+    repeated)."""
+    src = (1,) * (len(dst) - len(src)) + tuple(src)
+    n_src = 1
+    for k in src:
+        n_src *= k
+    idx = torch.arange(n_src).reshape(src).expand(dst).reshape(-1)
+    M = torch.zeros(idx.numel(), n_src, dtype=torch.float64)
+    M[torch.arange(idx.numel()), idx] = 1.0
+    return M
 
 
 class _Src:
@@ -290,10 +323,10 @@ class Translator:
         self._used.add(name)
         return name
 
-    def emit(self, hint, text, width, flat=False):
+    def emit(self, hint, text, width, flat=False, dims=None):
         name = self.fresh(hint)
         self.lines.append("%s = %s" % (name, text))
-        return _Net(name, width, flat)
+        return _Net(name, width, flat, dims)
 
     def save(self, hint, t, share=True):
         """The name of tensor t in the weights file: saved under hint (or
@@ -518,7 +551,9 @@ class Translator:
             except RuntimeError as e:
                 self.refuse(node, "expand of a constant of shape %s to %s: %s" % (list(t.shape), sizes, e))
             return _Const(v, src=_derive("expand", lambda u: u.expand(want), [x]))
-        x = self.net(node, x, "the expanded value")
+        x = self.net(node, x, "the expanded value", nd=True)
+        if x.dims or len(sizes) > 2:
+            return self.nd_expand(node, x, sizes)
         if x.flat or len(sizes) != 2 or not (isinstance(sizes[0], _Batch) or sizes[0] == -1):
             self.refuse(node, "expand of a %s value to %s" % ("[N]" if x.flat else "[N, %d]" % x.width, sizes))
         return x if sizes[1] in (-1, x.width) else self.widen(node, x, sizes[1])
@@ -536,7 +571,17 @@ class Translator:
         a, b = ops
         if isinstance(b, _Net) and isinstance(a, _Const):
             a, b, sa, sb = b, a, sb, sa
-        if isinstance(a, _Net) and isinstance(b, _Const) and len(sa) == 2 and not a.flat:
+        if isinstance(a, _Net) and a.dims and isinstance(b, _Const) and len(sa) == 1 + len(a.dims) and \
+                len(out) == 2 and out[0] == sa[0] and set(sa[1:]) <= set(sb) and out[1] in sb and \
+                sa[0] not in sb and len(set(sb)) == len(sb) == b.tensor().dim() == len(sa):
+            # 'bid,iod->bo' (Chebyshev-KAN's coefficients): the contracted
+            # dimensions flattened as the value is, then a matmul
+            order = [sb.index(c) for c in sa[1:]] + [sb.index(out[1])]
+            k = b.tensor().shape[sb.index(out[1])]
+            M = b.tensor().permute(order).reshape(a.width, k)
+            return self.matmul(node, _Net(a.name, a.width), _Const(M, src=_derive(
+                "einsum_matrix", lambda v: v.permute(order).reshape(-1, k), [b])))
+        if isinstance(a, _Net) and isinstance(b, _Const) and len(sa) == 2 and not a.flat and not a.dims:
             n, i = sa
             B = b.tensor()
             if n not in sb and out[:1] == n and i in sb and B.dim() == len(sb) and len(set(sb)) == len(sb):
@@ -576,18 +621,93 @@ class Translator:
             return y
         return self.scale(node, y, weight if weight is not None else "1.0", bias if bias is not None else "0.0")
 
-    def net(self, node, v, what):
+    def net(self, node, v, what, nd=False):
+        """v, a network value (of more than two dimensions only where the
+        caller takes them: nd)."""
         if not isinstance(v, _Net):
             self.refuse(node, "%s is not a tensor computed from the input" % what)
+        if v.dims and not nd:
+            self.refuse(node, "%s has shape [N, %s]" % (what, ", ".join(map(str, v.dims))),
+                        "values of more than two dimensions go through elementwise operations, activations, "
+                        "unsqueeze, view or reshape, expand, sums over a dimension and einsum with a constant; "
+                        "reshape to [N, width] before the rest")
         return v
+
+    def nd_binary(self, node, op, a, b):
+        """An elementwise operation where a value has more than two
+        dimensions or a constant more than one: both broadcast to the
+        result's shape (a replicating matmul, an expanded constant), the
+        operation on the flat values, the shape kept."""
+        shapes = []
+        for v in (a, b):
+            if isinstance(v, _Net):
+                shapes.append(v.shape())
+            elif isinstance(v, _Const):
+                t = v.tensor()
+                # a constant as wide as [N, ...] has a batch dimension of 1
+                shapes.append(tuple(t.shape[1:]) if t.dim() == 1 + max(
+                    len(u.shape()) for u in (a, b) if isinstance(u, _Net)) else tuple(t.shape))
+            else:
+                shapes.append(())
+        try:
+            S = tuple(torch.broadcast_shapes(*shapes))
+        except RuntimeError:
+            self.refuse(node, "shapes %s do not broadcast" % " and ".join("[N, %s]" % ", ".join(map(str, u))
+                                                                           for u in shapes))
+        flat = []
+        for v, sh in zip((a, b), shapes):
+            if isinstance(v, _Net):
+                if sh != S:
+                    v = self.linear_map(node, _Net(v.name, v.width), _replication(sh, S), "broadcast")
+                flat.append(_Net(v.name, v.width))
+            elif isinstance(v, _Const) and sh != S:
+                flat.append(_Const(v.tensor().reshape(sh).expand(S).reshape(-1), src=_derive(
+                    "broadcast", lambda u, sh=sh: u.reshape(sh).expand(S).reshape(-1), [v])))
+            elif isinstance(v, _Const) and v.tensor().numel() > 1:
+                flat.append(_Const(v.tensor().reshape(-1), src=_derive("flatten", lambda u: u.reshape(-1), [v])))
+            else:
+                flat.append(v)
+        r = self.binary(node, op, flat[0], flat[1], flat_only=True)
+        return _nd(r.name, S)
+
+    def nd_reduce(self, node, x, dim, keepdim, mean):
+        """A sum or mean over one dimension (not the batch's) of a value
+        [N, *dims]: a matmul by a 0/1 (or 1/n) matrix."""
+        sh = x.shape()
+        if not isinstance(dim, int) or not (-len(sh) <= dim <= len(sh)) or dim == 0 or dim == -len(sh) - 1:
+            self.refuse(node, "a sum over dim %r of a value [N, %s]" % (dim, ", ".join(map(str, sh))),
+                        "jetgen sums over the dimensions after the batch's")
+        d = (dim - 1) if dim > 0 else len(sh) + dim
+        kept = tuple(1 if i == d else k for i, k in enumerate(sh))
+        n_out = 1
+        for k in kept:
+            n_out *= k
+        to = torch.arange(n_out).reshape(kept).expand(sh).reshape(-1)
+        M = torch.zeros(n_out, x.width, dtype=torch.float64)
+        M[to, torch.arange(x.width)] = 1.0 / sh[d] if mean else 1.0
+        r = self.linear_map(node, _Net(x.name, x.width), M, "sum")
+        return _nd(r.name, kept if keepdim else tuple(k for i, k in enumerate(sh) if i != d))
+
+    def nd_expand(self, node, x, sizes):
+        """x.expand(-1, ...) of a value [N, *dims]."""
+        sh = x.shape()
+        sizes = list(sizes[0]) if len(sizes) == 1 and isinstance(sizes[0], (tuple, list)) else list(sizes)
+        if len(sizes) != len(sh) + 1 or not (isinstance(sizes[0], _Batch) or sizes[0] == -1) or \
+                any(not isinstance(k, int) for k in sizes[1:]):
+            self.refuse(node, "expand of a value [N, %s] to %s" % (", ".join(map(str, sh)), sizes))
+        S = tuple(k if w == -1 else w for k, w in zip(sh, sizes[1:]))
+        if S == sh:
+            return x
+        r = self.linear_map(node, _Net(x.name, x.width), _replication(sh, S), "expand")
+        return _nd(r.name, S)
 
     def activation(self, node, kw, x, params):
         if isinstance(x, _Const):
             return None
-        x = self.net(node, x, "the activation's operand")
+        x = self.net(node, x, "the activation's operand", nd=True)
         if kw in _PIECEWISE:
             self.n_relu += 1
-        return self.emit(node.name, " ".join([kw, x.name] + params), x.width, x.flat)
+        return self.emit(node.name, " ".join([kw, x.name] + params), x.width, x.flat, x.dims)
 
     def gelu(self, node, x, approx):
         if approx not in ("none", "tanh"):
@@ -740,7 +860,10 @@ class Translator:
             self.refuse(node, "values %d and %d wide combined elementwise" % (a.width, b.width))
         return max(a.width, b.width)
 
-    def binary(self, node, op, a, b):
+    def binary(self, node, op, a, b, flat_only=False):
+        if not flat_only and any(isinstance(v, _Net) and v.dims or isinstance(v, _Const) and v.tensor().dim() > 2
+                                 and isinstance(a if v is b else b, _Net) for v in (a, b)):
+            return self.nd_binary(node, op, a, b)
         ca, cb = isinstance(a, _Const), isinstance(b, _Const)
         if isinstance(a, (int, float)):
             a, ca = _Const(float(a)), True
@@ -860,6 +983,8 @@ class Translator:
                         "concatenate network values only (a constant feature is a Linear bias)")
         if any(v.flat for v in items):
             self.refuse(node, "torch.cat of [N] values", "make them [N, 1] first (x[:, None])")
+        for v in items:
+            self.net(node, v, "an operand of torch.cat")      # [N, width] only
         if dim not in (1, -1):
             self.refuse(node, "torch.cat along dim %r" % (dim,), "jetgen concatenates features (dim=-1)")
         if len(items) == 1:
@@ -883,6 +1008,8 @@ class Translator:
         return tuple(out)
 
     def matmul(self, node, a, b):
+        if isinstance(a, _Net):
+            self.net(node, a, "the matrix product's operand")       # [N, width] only
         if isinstance(a, _Net) and isinstance(b, _Const):
             B = b.tensor()
             if B.dim() != 2 or B.shape[0] != a.width or a.flat:
@@ -896,7 +1023,9 @@ class Translator:
                     "write x @ B with B [in, out], or an nn.Linear")
 
     def reduce(self, node, x, dim, keepdim, mean):
-        x = self.net(node, x, "the reduced value")
+        x = self.net(node, x, "the reduced value", nd=True)
+        if x.dims:
+            return self.nd_reduce(node, x, dim, keepdim, mean)
         if dim not in (1, -1) or x.flat:
             self.refuse(node, "a sum over dim %r" % (dim,), "jetgen sums features (dim=-1)")
         ones = torch.full((1, x.width), 1.0 / x.width if mean else 1.0, dtype=torch.float64)
@@ -904,8 +1033,25 @@ class Translator:
         return self.emit(node.name, "matmul 1 %s %s" % (name, x.name), 1, not keepdim)
 
     def reshape(self, node, x, shape):
-        x = self.net(node, x, "the reshaped value")
+        x = self.net(node, x, "the reshaped value", nd=True)
         shape = [(-1 if isinstance(s, _Batch) else s) for s in shape]
+        if (x.dims or len(shape) > 2) and len(shape) >= 2 and shape[0] == -1 and \
+                all(isinstance(k, int) for k in shape[1:]) and shape[1:].count(-1) == 1:
+            known = 1       # one size left to infer after the batch's
+            for k in shape[1:]:
+                known *= k if k != -1 else 1
+            if known > 0 and x.width % known == 0:
+                shape = [-1] + [x.width // known if k == -1 else k for k in shape[1:]]
+        if (x.dims or len(shape) > 2) and len(shape) >= 2 and shape[0] == -1 and \
+                all(isinstance(k, int) and k > 0 for k in shape[1:]):
+            n = 1
+            for k in shape[1:]:
+                n *= k
+            if n == x.width:        # row after row: the spec's value as it is
+                return _nd(x.name, shape[1:])
+        if x.dims:
+            self.refuse(node, "reshape of a value [N, %s] to %r" % (", ".join(map(str, x.dims)), shape),
+                        "keep the batch first: view(-1, ...) or view(x.shape[0], ...)")
         if len(shape) == 1 and shape[0] == -1:
             if x.width != 1 and not x.flat:
                 self.refuse(node, "reshape of [N, %d] to [-1]" % x.width)
@@ -955,7 +1101,10 @@ class Translator:
         if (not method and target is torch.rsub) or (method and target == "__rsub__"):
             return self.binary(node, operator.sub, args[1], a0)
         if (not method and target in (operator.neg, torch.neg)) or (method and target == "neg"):
-            return self.scale(node, self.net(node, a0, "the operand"), "-1.0", "0.0")
+            x = self.net(node, a0, "the operand", nd=True)
+            if x.dims:
+                return _nd(self.scale(node, _Net(x.name, x.width), "-1.0", "0.0").name, x.dims)
+            return self.scale(node, x, "-1.0", "0.0")
         if (not method and target is operator.pos):
             return a0
         if (not method and target in (operator.matmul, torch.matmul, torch.mm)) or \
@@ -1017,13 +1166,23 @@ class Translator:
         if (not method and target is torch.reshape):
             return self.reshape(node, a0, list(args[1]))
         if (method and target in ("unsqueeze",)) or (not method and target is torch.unsqueeze):
-            x = self.net(node, a0, "the value")
+            x = self.net(node, a0, "the value", nd=True)
             dim = args[1] if len(args) > 1 else kwargs.get("dim")
             if x.flat and dim in (1, -1):
                 return _Net(x.name, 1)
+            sh = x.shape()
+            if isinstance(dim, int) and -len(sh) - 2 < dim <= len(sh) + 1 and dim not in (0, -len(sh) - 2):
+                d = dim - 1 if dim > 0 else len(sh) + 1 + dim
+                return _nd(x.name, sh[:d] + (1,) + sh[d:])
             self.refuse(node, "unsqueeze(%r) of a [N%s] value" % (dim, "" if x.flat else ", %d" % x.width))
         if (method and target == "squeeze") or (not method and target is torch.squeeze):
-            x = self.net(node, a0, "the value")
+            x = self.net(node, a0, "the value", nd=True)
+            if x.dims:
+                dim = args[1] if len(args) > 1 else kwargs.get("dim")
+                sh = x.dims
+                keep = [i for i, k in enumerate(sh) if k != 1 or (dim is not None and i != (
+                    dim - 1 if dim > 0 else len(sh) + dim))]
+                return _nd(x.name, tuple(sh[i] for i in keep))
             dim = args[1] if len(args) > 1 else kwargs.get("dim")
             if x.flat or x.width != 1:
                 return x
