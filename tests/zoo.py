@@ -720,6 +720,25 @@ class FourierKAN(nn.Module):
         return self.out(torch.cat([torch.tanh(h), skip], dim=1))
 
 
+class SeparablePINN(nn.Module):
+    """A separable PINN: one small network per input, their features
+    combined by einsum('ni,nj->nij') and summed; and torch.stack of [N, k]
+    values along both new dimensions."""
+
+    def __init__(self):
+        super().__init__()
+        self.fx = nn.Sequential(nn.Linear(1, 12), nn.Tanh(), nn.Linear(12, 4))
+        self.fy = nn.Sequential(nn.Linear(1, 12), nn.Tanh(), nn.Linear(12, 4))
+        self.mix = nn.Linear(8, 1)
+
+    def forward(self, x):
+        a, b = torch.tanh(self.fx(x[:, 0:1])), torch.tanh(self.fy(x[:, 1:2]))
+        u = torch.einsum("ni,nj->nij", a, b).sum(dim=1).sum(dim=-1, keepdim=True)
+        h = torch.stack([a, b], dim=-1).reshape(x.shape[0], -1)
+        g = torch.stack([a, b], dim=1).mean(dim=1)
+        return u + self.mix(torch.tanh(h)) * g.sum(dim=1, keepdim=True)
+
+
 def zoo():
     """(name, module, export keyword arguments), seeded."""
     torch.manual_seed(12)
@@ -770,6 +789,7 @@ def zoo():
         ("embeddings_broadcast_flip_expand", Embeddings(), {}),
         ("rbf_three_dimensions", RBFNet(), {}),
         ("fourier_kan_einsum_view", FourierKAN(), {}),
+        ("separable_einsum_stack", SeparablePINN(), {}),
     ]
     for k, (name, m, kw) in enumerate(nets):
         if k % 2 == 1:

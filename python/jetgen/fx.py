@@ -593,6 +593,11 @@ class Translator:
                     r = self.matmul(node, a, _Const(B.reshape(-1, 1), src=_derive(
                         "einsum_vector", lambda v: v.reshape(-1, 1), [b])))
                     return _Net(r.name, 1, True)
+        if isinstance(a, _Net) and isinstance(b, _Net) and not a.dims and not b.dims and not a.flat and \
+                not b.flat and len(sa) == len(sb) == 2 and sa[0] == sb[0] and sa[1] != sb[1] and \
+                out == sa + sb[1]:
+            # 'ni,nj->nij' (separable PINNs): a [N, i, 1] times b [N, 1, j]
+            return self.nd_binary(node, operator.mul, _nd(a.name, (a.width, 1)), _nd(b.name, (1, b.width)))
         if isinstance(a, _Net) and isinstance(b, _Net) and sa == sb and len(sa) == 2 and out in (sa, sa[0]):
             prod = self.binary(node, operator.mul, a, b)
             return prod if out == sa else self.reduce(node, prod, 1, False, False)
@@ -1143,6 +1148,16 @@ class Translator:
             return self.cat(node, items, dim)
         if not method and target is torch.stack:
             dim = args[1] if len(args) > 1 else kwargs.get("dim", 0)
+            if all(isinstance(v, _Net) and not v.flat and not v.dims for v in a0) and dim in (1, 2, -1) and \
+                    len(set(v.width for v in a0)) == 1:
+                # [N, k] values stacked to [N, n, k] (the cat's layout) or [N, k, n]
+                n, k = len(a0), a0[0].width
+                c = self.cat(node, list(a0), 1)
+                if dim == 1:
+                    return _nd(c.name, (n, k))
+                P = torch.zeros(n * k, n * k, dtype=torch.float64)
+                P[torch.arange(n * k), torch.arange(n * k).reshape(n, k).t().reshape(-1)] = 1.0
+                return _nd(self.linear_map(node, c, P, "stack").name, (k, n))
             if dim not in (1, -1) or not all(isinstance(v, _Net) and v.flat for v in a0):
                 self.refuse(node, "torch.stack of anything but [N] values along dim 1",
                             "stack [N] values with dim=1, or torch.cat [N, k] ones with dim=-1")
