@@ -69,6 +69,9 @@
       "a = erf(z);  s' = 2 exp(-z^2) / sqrt(pi);  s'' = -2 z s'", erfl(z), 0) \
     X(sqrt, 0, NULL, 0.0, NULL, 0.0, 0, 1, NULL, "sqrt", \
       "a = sqrt(z);  s' = 1 / (2 a);  s'' = -s' / (2 z)  (z > 0)", sqrtl(z), z > 0) \
+    X(acos, 0, NULL, 0.0, NULL, 0.0, 0, 1, NULL, "acos arccos", \
+      "a = acos(z);  s' = -1 / sqrt(1 - z^2);  s'' = s' z / (1 - z^2)  (-1 < z < 1)", acosl(z), \
+      z <= -1 ? 0 : z < 1 ? 1 : 2) \
     X(selu, 0, NULL, 0.0, NULL, 0.0, 0, 1, NULL, "selu SELU", \
       "a = scale (z if z > 0 else alpha (exp(z) - 1)), PyTorch's alpha and scale", \
       1.0507009873554804934193349852946L * (z > 0 ? z : 1.6732632423543772848170429916717L * expm1l(z)), z > 0) \

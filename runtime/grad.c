@@ -114,6 +114,9 @@ double jg_grad_act3(int act, double p, double q, double z)
         return (4.0 * t * t - 2.0) * 1.12837916709551257390 * exp(-t * t);
     case G_sqrt:        /* 3 / (8 z^2 sqrt z) */
         return 0.375 / (z * z * sqrt(z));
+    case G_acos:        /* -(1 + 2 z^2) / (1 - z^2)^(5/2) */
+        t = (1.0 - z) * (1.0 + z);
+        return -(1.0 + 2.0 * z * z) / (t * t * sqrt(t));
     case G_selu:
         return z > 0 ? 0.0 : selu_scale * selu_alpha * exp(z);
     case G_softsign:

@@ -311,6 +311,11 @@ MODEL__API void model__sqrt(size_t n, double p, double q, const model__real *z,
                             model__real *s0, model__real *s1, model__real *s2);
 /**** end sqrt-decl ****/
 
+/**** begin acos-decl ****/
+MODEL__API void model__acos(size_t n, double p, double q, const model__real *z,
+                            model__real *s0, model__real *s1, model__real *s2);
+/**** end acos-decl ****/
+
 /**** begin selu-decl ****/
 MODEL__API void model__selu(size_t n, double p, double q, const model__real *z,
                             model__real *s0, model__real *s1, model__real *s2);
@@ -1806,6 +1811,25 @@ MODEL__API void model__sqrt(size_t n, double p, double q, const model__real *z,
     }
 }
 /**** end sqrt ****/
+
+/**** begin acos ****/
+/* acos (torch.acos, Chebyshev-KAN's cos(k acos x)): a = acos(z), s' = -1 /
+   sqrt(1 - z^2), s'' = s' z / (1 - z^2), as PyTorch's: at z = +-1 the
+   derivatives are infinite, beyond them every number is NaN. */
+MODEL__API void model__acos(size_t n, double p, double q, const model__real *z,
+                            model__real *s0, model__real *s1, model__real *s2)
+{
+    size_t k;
+    (void)p;
+    (void)q;
+    for (k = 0; k < n; k++) {
+        const double x = z[k], r = (1.0 - x) * (1.0 + x), d = -1.0 / sqrt(r);
+        s0[k] = (model__real)acos(x);
+        s1[k] = (model__real)d;
+        s2[k] = (model__real)(d * x / r);
+    }
+}
+/**** end acos ****/
 
 /**** begin gelu_tanh ****/
 /* needs: pow2 exp_neg logistic */

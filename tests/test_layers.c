@@ -31,16 +31,16 @@
 /* ---- the activations' definitions, in long double ---- */
 
 enum { TANH, SIGMOID, SOFTPLUS, SIN, COS, GELU, GELU_TANH, SILU, MISH, ELU, SELU, SOFTSIGN, EXP, RELU,
-       LEAKY_RELU, POW, HARDTANH, ERF, SQRT, N_ACTS };
+       LEAKY_RELU, POW, HARDTANH, ERF, SQRT, ACOS, N_ACTS };
 
 static const char *const act_name[N_ACTS] = {
     "tanh", "sigmoid", "softplus", "sin", "cos", "gelu", "gelu_tanh", "silu", "mish", "elu", "selu",
-    "softsign", "exp", "relu", "leaky_relu", "pow", "hardtanh", "erf", "sqrt"};
+    "softsign", "exp", "relu", "leaky_relu", "pow", "hardtanh", "erf", "sqrt", "acos"};
 
 static const model__fn act_kernel[N_ACTS] = {
     model__tanh, model__sigmoid, model__softplus, model__sin, model__cos, model__gelu, model__gelu_tanh,
     model__silu, model__mish, model__elu, model__selu, model__softsign, model__exp, model__relu,
-    model__leaky_relu, model__pow, model__hardtanh, model__erf, model__sqrt};
+    model__leaky_relu, model__pow, model__hardtanh, model__erf, model__sqrt, model__acos};
 
 /* f(x), f'(x), f''(x) of activation a with parameters p, q. */
 static void act_ref(int a, long double p, long double q, long double x, long double f[3])
@@ -147,6 +147,11 @@ static void act_ref(int a, long double p, long double q, long double x, long dou
         f[1] = 2.0L / sqrtl(3.14159265358979323846264338327950288L) * expl(-x * x);
         f[2] = -2.0L * x * f[1];
         return;
+    case ACOS:          /* -1 < z < 1: the callers keep it there */
+        f[0] = acosl(x);
+        f[1] = -1.0L / sqrtl((1.0L - x) * (1.0L + x));
+        f[2] = f[1] * x / ((1.0L - x) * (1.0L + x));
+        return;
     case SQRT:          /* z >= 0: the callers take |z| */
         f[0] = sqrtl(x);
         f[1] = 0.5L / f[0];
@@ -202,6 +207,8 @@ START_TEST(activations_match_definitions)
         z[k] = k < n_ext ? extreme[k] : -8.0 + 16.0 * (double)(seed >> 11) / 9007199254740992.0;
         if (a == SQRT)          /* NaN below 0, as PyTorch's */
             z[k] = fabs(z[k]);
+        if (a == ACOS)          /* NaN beyond +-1 */
+            z[k] = k < n_ext ? (k % 2 ? -1.0 : 1.0) * (1.0 - 1.0 / (double)(k + 2)) : z[k] / 8.0 * 0.999;
     }
     act_kernel[a](N, p, q, z, s0, s1, s2);
     for (k = 0; k < N; k++) {
@@ -254,6 +261,8 @@ START_TEST(third_derivatives_match_differences)
         z = -8.0 + 16.0 * (double)(seed >> 11) / 9007199254740992.0;
         if (a == SQRT && (z = fabs(z)) < 0.25)   /* its domain, where h is small against z */
             continue;
+        if (a == ACOS && fabs(z = z / 8.0 * 0.9) > 0.75)   /* its domain, away from its poles */
+            continue;
         h = 1e-5L * (fabsl((long double)z) > 1 ? fabsl((long double)z) : 1.0L);
         if ((a == ELU || a == SELU || a == SOFTSIGN || a == RELU || a == LEAKY_RELU) && fabs(z) < 3e-5)
             continue;
@@ -273,7 +282,7 @@ START_TEST(third_derivatives_match_differences)
     for (k = 0; k < (int)(sizeof far / sizeof far[0]); k++) {
         const double got = jg_grad_act3(reg, p, q, far[k]);
         if ((a == EXP && far[k] > 700) || (a == POW && fabs(far[k]) > 1e100) || ((a == SIN || a == COS) && isinf(far[k]))
-            || (a == SQRT && far[k] < 0))
+            || (a == SQRT && far[k] < 0) || a == ACOS)
             continue;           /* the function itself overflows, or is NaN there */
         ck_assert_msg(!isnan(got), "%s at %g: the third derivative is NaN", act_name[a], far[k]);
     }
@@ -363,6 +372,8 @@ static void add_act(net *n, writer *wr, tu_rng *r, int width, int a)
     static const char *const minmax[2] = {"min_val", "max_val"}, *const power[2] = {"n", NULL};
     if (a == SQRT)              /* its domain: after exp, positive */
         add_act(n, wr, r, width, EXP);
+    if (a == ACOS)              /* its domain: after tanh, within (-1, 1) */
+        add_act(n, wr, r, width, TANH);
     o = new_op(n, OP_ACT, width);
     o->act = a;
     act_params(a, tu_pick(r, 2), &p, &q);

@@ -739,6 +739,28 @@ class SeparablePINN(nn.Module):
         return u + self.mix(torch.tanh(h)) * g.sum(dim=1, keepdim=True)
 
 
+class ChebyKAN(nn.Module):
+    """A Chebyshev Kolmogorov-Arnold layer as ChebyKAN codes write it:
+    tanh, view to [N, 2, 1], expand to the degrees, acos, times the
+    degrees in place, cos (T_k(x) = cos(k acos x)), einsum with the
+    coefficients [2, 1, 5]... [in, out, degree + 1]."""
+
+    def __init__(self):
+        super().__init__()
+        self.coeffs = nn.Parameter(torch.randn(2, 6, 5) * 0.3)
+        self.register_buffer("arange", torch.arange(0, 5).double())
+        self.out = nn.Linear(6, 1)
+
+    def forward(self, x):
+        x = torch.tanh(x)
+        x = x.view((-1, 2, 1)).expand(-1, -1, 5)
+        x = x.acos()
+        x *= self.arange
+        x = x.cos()
+        y = torch.einsum("bid,iod->bo", x, self.coeffs)
+        return self.out(torch.tanh(y))
+
+
 def zoo():
     """(name, module, export keyword arguments), seeded."""
     torch.manual_seed(12)
@@ -790,6 +812,7 @@ def zoo():
         ("rbf_three_dimensions", RBFNet(), {}),
         ("fourier_kan_einsum_view", FourierKAN(), {}),
         ("separable_einsum_stack", SeparablePINN(), {}),
+        ("chebyshev_kan_acos", ChebyKAN(), {}),
     ]
     for k, (name, m, kw) in enumerate(nets):
         if k % 2 == 1:

@@ -246,10 +246,13 @@ def _widths(module, graph, n_in, input_names):
               for w in widths]
         try:
             with torch.no_grad():
-                _call(probe, xs)
-            return True
+                out = _call(probe, xs)
         except Exception:       # noqa: BLE001: a wrong width fails somewhere in the user's code
             return False
+        # a width that runs only by folding features into the batch
+        # (view(-1, 2, 1) of [3, 6]) gives another number of points
+        outs = out.values() if isinstance(out, dict) else out if isinstance(out, (tuple, list)) else [out]
+        return all(not isinstance(o, torch.Tensor) or o.dim() == 0 or o.shape[0] == 3 for o in outs)
 
     def all_used(w):
         """True when u depends on every one of w components of x."""
