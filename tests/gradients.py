@@ -355,6 +355,7 @@ def jet_function():
     jet_training(Jet, zoo.RBFNet().double(), 0.01)
     jet_training(Jet, zoo.SeparablePINN().double(), 0.01)
     jet_training(Jet, zoo.ChebyKAN().double(), 0.001)
+    jet_training(Jet, zoo.HardConstraints().double(), 0.001)
     jet_training(Jet, zoo.FourierKAN().double(), 1e-6)     # its loss gradients reach 1e6: SGD diverges above
     for model in weight_normalized():
         jet_training(Jet, model.double(), 0.05)

@@ -761,6 +761,22 @@ class ChebyKAN(nn.Module):
         return self.out(torch.tanh(y))
 
 
+class HardConstraints(nn.Module):
+    """Distance functions of hard boundary conditions as users write them:
+    the norm of x (x.norm, torch.linalg.norm), a product over the features
+    (torch.prod), and the output clamped and shifted by abs."""
+
+    def __init__(self):
+        super().__init__()
+        self.net = nn.Sequential(nn.Linear(2, 16), nn.Tanh(), nn.Linear(16, 16), nn.Tanh(), nn.Linear(16, 1))
+
+    def forward(self, x):
+        r = x.norm(dim=1, keepdim=True) + torch.linalg.norm(x - 2.0, dim=-1, keepdim=True)
+        box = torch.prod(x * (2.0 - x), dim=1, keepdim=True)
+        u = self.net(x)
+        return box * u * r + torch.clamp(u, min=-3.0, max=3.0) + torch.abs(x[:, 0:1] - 3.0) * torch.clamp(u, min=-5.0)
+
+
 def zoo():
     """(name, module, export keyword arguments), seeded."""
     torch.manual_seed(12)
@@ -813,6 +829,7 @@ def zoo():
         ("fourier_kan_einsum_view", FourierKAN(), {}),
         ("separable_einsum_stack", SeparablePINN(), {}),
         ("chebyshev_kan_acos", ChebyKAN(), {}),
+        ("hard_constraints_norm_prod_clamp_abs", HardConstraints(), {}),
     ]
     for k, (name, m, kw) in enumerate(nets):
         if k % 2 == 1:

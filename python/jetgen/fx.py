@@ -1223,6 +1223,55 @@ class Translator:
                 self.refuse(node, "full_like with fill_value %r" % (fill,))
             x = self.net(node, a0, "the model value")
             return self.emit(node.name, "scale %s 0 %s" % (x.name, _number(fill)), x.width, x.flat)
+        if (not method and target in (torch.norm, torch.linalg.norm, torch.linalg.vector_norm)) or \
+                (method and target == "norm"):
+            # the Euclidean norm over the features: sqrt of the sum of squares
+            p = args[1] if len(args) > 1 else kwargs.get("p", kwargs.get("ord", 2))
+            dim = args[2] if len(args) > 2 else kwargs.get("dim")
+            keep = args[3] if len(args) > 3 else kwargs.get("keepdim", False)
+            if p not in (2, 2.0, None, "fro") or dim is None:
+                self.refuse(node, "a norm with p=%r over dim=%r" % (p, dim), "jetgen takes the Euclidean norm "
+                            "over the features (dim=-1)")
+            x = self.net(node, a0, "the norm's operand", nd=True)
+            sq = self.binary(node, operator.mul, x, x)
+            total = self.reduce(node, sq, dim[0] if isinstance(dim, (tuple, list)) and len(dim) == 1 else dim,
+                                keep, False)
+            return self.activation(node, "sqrt", total, [])
+        if (not method and target is torch.prod) or (method and target == "prod"):
+            x = self.net(node, a0, "the product's operand")
+            dim = args[1] if len(args) > 1 else kwargs.get("dim")
+            keep = args[2] if len(args) > 2 else kwargs.get("keepdim", False)
+            if dim not in (1, -1) or x.flat or x.width > 64:
+                self.refuse(node, "a product over dim %r of a value %s wide" % (dim, "[N]" if x.flat else x.width),
+                            "jetgen multiplies the features of [N, width] values (dim=-1, at most 64)")
+            r = self.emit(node.name + "_0", "slice %s 0 1" % x.name, 1)
+            for k in range(1, x.width):
+                f = self.emit("%s_%d" % (node.name, k), "slice %s %d %d" % (x.name, k, k + 1), 1)
+                r = self.emit(node.name, "mul %s %s" % (r.name, f.name), 1)
+            return r if keep else _Net(r.name, 1, True)
+        if (not method and target in (torch.clamp, torch.clip)) or (method and target in ("clamp", "clip")):
+            lo = args[1] if len(args) > 1 else kwargs.get("min")
+            hi = args[2] if len(args) > 2 else kwargs.get("max")
+            if not all(v is None or isinstance(v, (int, float)) and not isinstance(v, bool) for v in (lo, hi)) or \
+                    (lo is None and hi is None) or (lo is not None and hi is not None and not lo < hi):
+                self.refuse(node, "clamp(min=%r, max=%r)" % (lo, hi), "jetgen clamps between numbers")
+            x = self.net(node, a0, "the clamped value", nd=True)
+            if lo is not None and hi is not None:
+                return self.activation(node, "hardtanh", x, ["min_val=%s" % _number(lo), "max_val=%s" % _number(hi)])
+            # max(x, lo) = relu(x - lo) + lo; min(x, hi) = hi - relu(hi - x)
+            sign, c = (1.0, lo) if lo is not None else (-1.0, hi)
+            d = self.emit(node.name + "_shift", "scale %s %s %s" % (x.name, _number(sign), _number(-sign * c)),
+                          x.width, x.flat, x.dims)
+            r = self.activation(node, "relu", d, [])
+            return self.emit(node.name, "scale %s %s %s" % (r.name, _number(sign), _number(c)), x.width, x.flat,
+                             x.dims)
+        if (not method and target is torch.abs) or (method and target == "abs"):
+            # |x| = relu(x) + relu(-x): PyTorch's derivative 0 at 0 as well
+            x = self.net(node, a0, "the operand of abs", nd=True)
+            pos = self.activation(node, "relu", x, [])
+            m = self.emit(node.name + "_neg", "scale %s -1 0" % x.name, x.width, x.flat, x.dims)
+            neg = self.activation(node, "relu", m, [])
+            return self.emit(node.name, "add %s %s" % (pos.name, neg.name), x.width, x.flat, x.dims)
         if (not method and target is torch.flip) or (method and target == "flip"):
             x = self.net(node, a0, "the flipped value")
             dims = args[1] if len(args) > 1 else kwargs.get("dims")
