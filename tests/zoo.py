@@ -777,6 +777,23 @@ class HardConstraints(nn.Module):
         return box * u * r + torch.clamp(u, min=-3.0, max=3.0) + torch.abs(x[:, 0:1] - 3.0) * torch.clamp(u, min=-5.0)
 
 
+class ShapesInPython(nn.Module):
+    """A buffer's and a parameter's shapes used by Python in forward()
+    (range(self.B.shape[1]), self.W.size(1), len(self.B)): known while
+    traced, as they are fixed."""
+
+    def __init__(self):
+        super().__init__()
+        self.register_buffer("B", torch.randn(2, 4))
+        self.W = nn.Parameter(torch.randn(2, 3))
+        self.out = nn.Linear(4 + 4 + 3, 1)
+
+    def forward(self, x):
+        feats = [torch.sin(x @ self.B[:, i:i + 1]) for i in range(self.B.shape[1])]
+        n = self.W.size(1) + 0 * len(self.B) + 0 * self.W.dim()
+        return self.out(torch.cat(feats + [torch.cos(x @ self.B), torch.tanh(x @ self.W[:, :n])], dim=1))
+
+
 def zoo():
     """(name, module, export keyword arguments), seeded."""
     torch.manual_seed(12)
@@ -830,6 +847,7 @@ def zoo():
         ("separable_einsum_stack", SeparablePINN(), {}),
         ("chebyshev_kan_acos", ChebyKAN(), {}),
         ("hard_constraints_norm_prod_clamp_abs", HardConstraints(), {}),
+        ("shapes_in_python", ShapesInPython(), {}),
     ]
     for k, (name, m, kw) in enumerate(nets):
         if k % 2 == 1:

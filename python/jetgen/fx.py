@@ -176,7 +176,22 @@ class _Proxy(fx.Proxy):
             return torch.float64
         if k == "device":
             return torch.device("cpu")
+        # a parameter's or buffer's shape is known: range(self.B.shape[1])
+        v = self.__dict__.get("jg_value")
+        if v is not None:
+            if k == "shape":
+                return v.shape
+            if k == "ndim":
+                return v.dim()
+            if k in ("size", "dim", "numel", "nelement"):
+                return getattr(v, k)
         return super().__getattr__(k)
+
+    def __len__(self):
+        v = self.__dict__.get("jg_value")
+        if v is not None:
+            return len(v)
+        return super().__len__()
 
     def __iter__(self):
         frame = inspect.currentframe().f_back
@@ -217,7 +232,19 @@ class _Tracer(fx.Tracer):
             self._paths.pop()
 
     def proxy(self, node):
-        return _Proxy(node, self)
+        p = _Proxy(node, self)
+        if node.op == "get_attr":
+            # (through the modules' tables: their getattr is fx's while tracing)
+            *path, last = node.target.split(".")
+            m = self.root
+            for part in path:
+                m = m._modules.get(part) if isinstance(m, nn.Module) else None
+            v = None
+            if isinstance(m, nn.Module):
+                v = m._parameters.get(last, m._buffers.get(last, vars(m).get(last)))
+            if isinstance(v, torch.Tensor):
+                p.jg_value = v      # its shape for Python (_Proxy.__getattr__)
+        return p
 
     def create_node(self, *args, **kwargs):
         node = super().create_node(*args, **kwargs)
