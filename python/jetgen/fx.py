@@ -640,11 +640,10 @@ class Translator:
         if x.flat or shape != [x.width]:
             self.refuse(node, "LayerNorm over %s of a value %s wide" % (shape, "[N]" if x.flat else x.width),
                         "jetgen normalizes over the features of [N, width] values")
-        avg = torch.full((1, x.width), 1.0 / x.width, dtype=torch.float64)
-        mean = self.linear_map(node, x, avg, "mean")
+        mean = self.reduce(node, x, -1, True, True)
         c = self.emit(node.name + "_centered", "sub %s %s" % (x.name, mean.name), x.width)
         sq = self.emit(node.name + "_sq", "mul %s %s" % (c.name, c.name), x.width)
-        var = self.linear_map(node, sq, avg, "var")
+        var = self.reduce(node, sq, -1, True, True)
         v = self.emit(node.name + "_var_eps", "scale %s 1 %s" % (var.name, _number(eps)), 1)
         sd = self.emit(node.name + "_sd", "sqrt %s" % v.name, 1)
         inv = self.emit(node.name + "_inv_sd", "pow %s n=-1" % sd.name, 1)
