@@ -182,7 +182,11 @@ def normwise(a, b):
 
 def main():
     torch.set_num_threads(1)
-    sizes = [int(v) for v in sys.argv[1:]] or [1000, 10000]
+    names = [v for v in sys.argv[1:] if not v.isdigit()]
+    unknown = [v for v in names if v not in [c[0] for c in CASES]]
+    if unknown:
+        sys.exit("step.py: no network %s (%s)" % (unknown[0], ", ".join(c[0] for c in CASES)))
+    sizes = [int(v) for v in sys.argv[1:] if v.isdigit()] or [1000, 10000]
     peak = fma_peak()
     isa = "AVX-512" if "avx512f" in open("/proc/cpuinfo").read() else "AVX2"
     if os.environ.get("JETGEN_ISA") == "avx2" and isa == "AVX-512":
@@ -194,6 +198,8 @@ def main():
         "network", "dtype", "N", "users us/pt", "Jet us/pt", "ratio", "floor", "users", "Jet", "bound", "grads"))
     alone, own = [], []
     for name, widths, jet_args, channels in CASES:
+        if names and name not in names:
+            continue
         for dtype in (torch.float64, torch.float32):
             torch.manual_seed(0)
             model = (XT(widths) if name == "burgers" else mlp(widths)).to(dtype)

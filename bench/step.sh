@@ -3,7 +3,8 @@
 # users write (bench/step.py), PyTorch on OpenBLAS as bench/train.sh gives
 # it. Installs what it needs and builds jetgen first. Run alone: the
 # machine is shared.
-#   bash bench/step.sh [N ...]        (default 1000 10000)
+#   bash bench/step.sh [N ...] [burgers|poisson|reference ...]
+#                                     (default: 1000 10000, all three)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . tools/deps.sh

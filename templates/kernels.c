@@ -1144,8 +1144,10 @@ MODEL__INLINE void model__activate_n(model__fn f, double p, double q, size_t n, 
     for (k0 = 0; k0 < n; k0 += m) {
         m = n - k0 < MODEL__ACT_CHUNK ? n - k0 : MODEL__ACT_CHUNK;
         for (p0 = 0; p0 < np; p0 += g) {
-            g = model__act_pack(z, ldz, k0, m, p0, np, zc);
-            f(g * m, p, q, zc, s0, s1, s2);
+            /* one point (a channel of points in lanes): its values are
+               already one after another */
+            g = np == 1 ? 1 : model__act_pack(z, ldz, k0, m, p0, np, zc);
+            f(g * m, p, q, np == 1 ? z + k0 : zc, s0, s1, s2);
             for (u = 0, pt = p0; u < g; u++, pt++)
                 for (k = 0; k < m; k += MODEL__V) {
 #define MODEL__CH(c) (z + ((c) * np + pt) * ldz + k0 + k)      /* channel c of this point */
@@ -1190,7 +1192,11 @@ MODEL__INLINE void model__activate_k(model__fn f, double p, double q, size_t n, 
                                      const size_t *over, int mode, size_t np, const model__real *z, size_t ldz,
                                      model__real *a, size_t lda)
 {
-    if (over != NULL)
+    if (over != NULL && n_x == 2 && n_s == 1)        /* u(x, t) over x: Burgers', Allen-Cahn's */
+        model__activate_n(f, p, q, n, 2, 1, over, mode, np, z, ldz, a, lda);
+    else if (over != NULL && n_x == 3 && n_s == 2)   /* u(x, y, t) over x, y */
+        model__activate_n(f, p, q, n, 3, 2, over, mode, np, z, ldz, a, lda);
+    else if (over != NULL)
         model__activate_n(f, p, q, n, n_x, n_s, over, mode, np, z, ldz, a, lda);
     else if (n_x == 1)
         model__activate_n(f, p, q, n, 1, 1, NULL, mode, np, z, ldz, a, lda);
@@ -1243,11 +1249,12 @@ MODEL__INLINE void model__activate_back_n(model__fn f, model__fn3 f3, double p, 
     for (k0 = 0; k0 < n; k0 += m) {
         m = n - k0 < MODEL__ACT_CHUNK ? n - k0 : MODEL__ACT_CHUNK;
         for (p0 = 0; p0 < np; p0 += g) {
-            g = a != NULL ? model__act_pack(a, lda, k0, m, p0, np, zc)
-                          : model__act_pack(z, ldz, k0, m, p0, np, zc);
-            f(g * m, p, q, zc, s0, s1, s2);
+            const model__real *zv = np == 1 ? (a != NULL ? a : z) + k0 : zc;     /* as in model__activate_n */
+            g = np == 1 ? 1 : a != NULL ? model__act_pack(a, lda, k0, m, p0, np, zc)
+                                        : model__act_pack(z, ldz, k0, m, p0, np, zc);
+            f(g * m, p, q, zv, s0, s1, s2);
             if (mode >= 2)
-                f3(g * m, p, q, zc, s0, s1, s3);
+                f3(g * m, p, q, zv, s0, s1, s3);
             for (u = 0, pt = p0; u < g; u++, pt++)
                 for (k = 0; k < m; k += MODEL__V) {
 #define MODEL__AB(ch) (ab + ((ch) * np + pt) * lda + k0 + k)
@@ -1308,7 +1315,11 @@ MODEL__API void model__activate_back(model__fn f, model__fn3 f3, double p, doubl
                                      const model__real *z, model__real *zb, size_t ldz, const model__real *a,
                                      model__real *ab, size_t lda)
 {
-    if (over != NULL)
+    if (over != NULL && n_x == 2 && n_s == 1)
+        model__activate_back_n(f, f3, p, q, n, 2, 1, over, mode, np, nch, z, zb, ldz, a, ab, lda);
+    else if (over != NULL && n_x == 3 && n_s == 2)
+        model__activate_back_n(f, f3, p, q, n, 3, 2, over, mode, np, nch, z, zb, ldz, a, ab, lda);
+    else if (over != NULL)
         model__activate_back_n(f, f3, p, q, n, n_x, n_s, over, mode, np, nch, z, zb, ldz, a, ab, lda);
     else if (n_x == 1)
         model__activate_back_n(f, f3, p, q, n, 1, 1, NULL, mode, np, nch, z, zb, ldz, a, ab, lda);
