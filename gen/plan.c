@@ -113,14 +113,18 @@ static void fill_panels(jg_plan *p, int a, const double *w, size_t rows, size_t 
 {
     const size_t ldw = jg_plan_pad(p, n_out), panel = p->panel;
     double *v = p->arrays[a].v;
-    size_t p0, k, c;
-    for (p0 = 0; p0 < ldw; p0 += panel) {
+    size_t p0, k, j;
+    memset(v, 0, ldw * n_in * sizeof *v);      /* the padding columns */
+    for (p0 = 0; p0 < ldw; p0 += panel, v += panel * n_in) {
         const size_t pw = ldw - p0 < panel ? ldw - p0 : panel;
-        for (k = 0; k < n_in; k++, v += pw)
-            for (c = 0; c < pw; c++) {
-                const size_t j = p0 + c;    /* W's row; w's is j, or j - rows in [B; B]'s second half */
-                v[c] = j < n_out ? w[(j < rows ? j : j - rows) * n_in + k] : 0.0;
-            }
+        /* W's rows j of this panel, each read in one pass: w's row j, or
+           j - rows in [B; B]'s second half */
+        for (j = p0; j < p0 + pw && j < n_out; j++) {
+            const double *wj = w + (j < rows ? j : j - rows) * n_in;
+            double *vj = v + (j - p0);
+            for (k = 0; k < n_in; k++)
+                vj[k * pw] = wj[k];
+        }
     }
 }
 
