@@ -15,13 +15,14 @@ typedef struct jg_kernel {
 
 /* seed, dense, store, scale, copy, add, mul, dense_back, activate_back,
    activate_to, tanh_of_a, tanh3, sigmoid3, acc, sum_to, activate,
-   lanes_seed, lanes_dense, lanes_store, lanes_outer, lanes_fold, and an
+   lanes_seed, lanes_dense, lanes_store, lanes_outer, lanes_fold, lanes_tanh,
+   lanes_tanh_back, and an
    activation kernel for each of gen/activations.h. */
-#define JG_N_KERNELS (21 + JG_N_ACTIVATIONS)
+#define JG_N_KERNELS (23 + JG_N_ACTIVATIONS)
 
 /* Where activation a (JG_ACT_*) has its kernel in a set: after the others,
    in the registry's order (runtime/kernel_set.c). */
-#define JG_KERNEL_OF_ACTIVATION(a) (21 + (a))
+#define JG_KERNEL_OF_ACTIVATION(a) (23 + (a))
 
 typedef struct jg_kernel_set {
     const char *isa;        /* "avx512", "avx2" or "baseline", "_f" added for float */

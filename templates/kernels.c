@@ -1122,6 +1122,43 @@ MODEL__INLINE size_t model__act_pack(const model__real *z, size_t ldz, size_t k0
     return g;
 }
 
+/* The chain rule of model__activate on r <= MODEL__V values of every
+   channel: channel c at z + c zs, its result at a + c as (a may be z),
+   given s, s', s'' of the values (v0, v1, v2). Each channel is read
+   before its result is written. */
+MODEL__INLINE void model__chain(size_t n_x, size_t n_s, const size_t *over, int mode, size_t r,
+                                model__vec v0, model__vec v1, model__vec v2, const model__real *z, size_t zs,
+                                model__real *a, size_t as)
+{
+    const model__vec zero = {0};
+    size_t i, j, t;
+    if (mode == 2) {
+        t = 1 + n_x;
+        for (i = 0; i < n_x; i++)
+            for (j = i; j < n_x; j++, t++) {
+                const model__vec di = model__load_n(z + (1 + i) * zs, r), dj = model__load_n(z + (1 + j) * zs, r);
+                model__put_n(a + t * as, v2 * di * dj + v1 * model__load_n(z + t * zs, r), r);
+            }
+    } else if (mode == 3) {
+        for (i = 0; i < n_s; i++) {
+            const model__vec di = model__load_n(z + (1 + (over != NULL ? over[i] : i)) * zs, r);
+            const model__vec dt = model__load_n(z + (1 + n_x + i) * zs, r);
+            model__put_n(a + (1 + n_x + i) * as, v2 * di * di + v1 * dt, r);
+        }
+    } else if (mode == 4) {
+        model__vec sq = zero;
+        for (i = 0; i < n_s; i++) {
+            const model__vec di = model__load_n(z + (1 + (over != NULL ? over[i] : i)) * zs, r);
+            sq = sq + di * di;
+        }
+        model__put_n(a + (1 + n_x) * as, v2 * sq + v1 * model__load_n(z + (1 + n_x) * zs, r), r);
+    }
+    if (mode >= 1)
+        for (i = 0; i < n_x; i++)
+            model__put_n(a + (1 + i) * as, v1 * model__load_n(z + (1 + i) * zs, r), r);
+    model__put_n(a, v0, r);
+}
+
 /* a = s(z) on n neurons, in place (a = z) or into a (stride lda), with the
    chain rule
      a'_i = s' z'_i
@@ -1139,8 +1176,7 @@ MODEL__INLINE void model__activate_n(model__fn f, double p, double q, size_t n, 
                                      const model__real *z, size_t ldz, model__real *a, size_t lda)
 {
     model__real zc[MODEL__ACT_CHUNK], s0[MODEL__ACT_CHUNK], s1[MODEL__ACT_CHUNK], s2[MODEL__ACT_CHUNK];
-    const model__vec zero = {0};
-    size_t p0, pt, u, g, k0, k, i, j, t, m;
+    size_t p0, pt, u, g, k0, k, m;
     for (k0 = 0; k0 < n; k0 += m) {
         m = n - k0 < MODEL__ACT_CHUNK ? n - k0 : MODEL__ACT_CHUNK;
         for (p0 = 0; p0 < np; p0 += g) {
@@ -1150,38 +1186,10 @@ MODEL__INLINE void model__activate_n(model__fn f, double p, double q, size_t n, 
             f(g * m, p, q, np == 1 ? z + k0 : zc, s0, s1, s2);
             for (u = 0, pt = p0; u < g; u++, pt++)
                 for (k = 0; k < m; k += MODEL__V) {
-#define MODEL__CH(c) (z + ((c) * np + pt) * ldz + k0 + k)      /* channel c of this point */
-#define MODEL__OUT(c) (a + ((c) * np + pt) * lda + k0 + k)     /* and of the result */
                     const size_t r = m - k < MODEL__V ? m - k : MODEL__V;
-                    const model__vec v1 = model__load_n(s1 + u * m + k, r), v2 = model__load_n(s2 + u * m + k, r);
-                    if (mode == 2) {
-                        t = 1 + n_x;
-                        for (i = 0; i < n_x; i++)
-                            for (j = i; j < n_x; j++, t++) {
-                                const model__vec di = model__load_n(MODEL__CH(1 + i), r);
-                                const model__vec dj = model__load_n(MODEL__CH(1 + j), r);
-                                model__put_n(MODEL__OUT(t), v2 * di * dj + v1 * model__load_n(MODEL__CH(t), r), r);
-                            }
-                    } else if (mode == 3) {
-                        for (i = 0; i < n_s; i++) {
-                            const model__vec di = model__load_n(MODEL__CH(1 + (over != NULL ? over[i] : i)), r);
-                            const model__vec dt = model__load_n(MODEL__CH(1 + n_x + i), r);
-                            model__put_n(MODEL__OUT(1 + n_x + i), v2 * di * di + v1 * dt, r);
-                        }
-                    } else if (mode == 4) {
-                        model__vec sq = zero;
-                        for (i = 0; i < n_s; i++) {
-                            const model__vec di = model__load_n(MODEL__CH(1 + (over != NULL ? over[i] : i)), r);
-                            sq = sq + di * di;
-                        }
-                        model__put_n(MODEL__OUT(1 + n_x), v2 * sq + v1 * model__load_n(MODEL__CH(1 + n_x), r), r);
-                    }
-                    if (mode >= 1)
-                        for (i = 0; i < n_x; i++)
-                            model__put_n(MODEL__OUT(1 + i), v1 * model__load_n(MODEL__CH(1 + i), r), r);
-                    model__put_n(MODEL__OUT(0), model__load_n(s0 + u * m + k, r), r);
-#undef MODEL__CH
-#undef MODEL__OUT
+                    model__chain(n_x, n_s, over, mode, r, model__load_n(s0 + u * m + k, r),
+                                 model__load_n(s1 + u * m + k, r), model__load_n(s2 + u * m + k, r),
+                                 z + pt * ldz + k0 + k, np * ldz, a + pt * lda + k0 + k, np * lda);
                 }
         }
     }
@@ -1236,6 +1244,57 @@ MODEL__API void model__activate(model__fn f, double p, double q, size_t n, size_
    s'), sparing the activation's second evaluation. ab is spent: its n
    neurons of all nch channels are set to zero. Points are packed into the
    calls of f and f3 as in model__activate. */
+/* The reverse of model__chain on r <= MODEL__V values of every channel:
+   z's channel c at z + c zs (its adjoint at zb + c zs), the adjoint of
+   the result's at ab + c as, given the first three derivatives of s at
+   the values (v1, v2, v3); ab's nch channels are spent (set to zero). */
+MODEL__INLINE void model__chain_back(size_t n_x, size_t n_s, const size_t *over, int mode, size_t nch, size_t r,
+                                     model__vec v1, model__vec v2, model__vec v3, const model__real *z,
+                                     model__real *zb, size_t zs, model__real *ab, size_t as)
+{
+#define MODEL__Z(ch) model__load_n(z + (ch) * zs, r)
+#define MODEL__ADD(to, v) model__put_n((to), model__load_n((to), r) + (v), r)
+    const model__vec zero = {0};
+    model__vec zb0 = model__load_n(zb, r) + v1 * model__load_n(ab, r);
+    size_t i, j, t, c, e;
+    if (mode == 2) {
+        for (i = 0, t = 1 + n_x; i < n_x; i++)
+            for (j = i; j < n_x; j++, t++) {
+                const model__vec at = model__load_n(ab + t * as, r), zi = MODEL__Z(1 + i), zj = MODEL__Z(1 + j);
+                MODEL__ADD(zb + t * zs, v1 * at);
+                MODEL__ADD(zb + (1 + i) * zs, v2 * at * zj);
+                MODEL__ADD(zb + (1 + j) * zs, v2 * at * zi);
+                zb0 = zb0 + at * (v3 * zi * zj + v2 * MODEL__Z(t));
+            }
+    } else if (mode == 3 || mode == 4) {
+        const size_t n2 = mode == 3 ? n_s : 1;
+        for (t = 0; t < n2; t++) {
+            const model__vec at = model__load_n(ab + (1 + n_x + t) * as, r);
+            const size_t first = mode == 3 ? t : 0, last = mode == 3 ? t + 1 : n_s;
+            model__vec sq = zero;       /* the sum of squares */
+            for (e = first; e < last; e++) {
+                const size_t ch = 1 + (over != NULL ? over[e] : e);
+                const model__vec zi = MODEL__Z(ch);
+                MODEL__ADD(zb + ch * zs, (v2 + v2) * at * zi);
+                sq = sq + zi * zi;
+            }
+            MODEL__ADD(zb + (1 + n_x + t) * zs, v1 * at);
+            zb0 = zb0 + at * (v3 * sq + v2 * MODEL__Z(1 + n_x + t));
+        }
+    }
+    if (mode >= 1)
+        for (i = 0; i < n_x; i++) {
+            const model__vec ai = model__load_n(ab + (1 + i) * as, r);
+            MODEL__ADD(zb + (1 + i) * zs, v1 * ai);
+            zb0 = zb0 + v2 * ai * MODEL__Z(1 + i);
+        }
+    model__put_n(zb, zb0, r);
+    for (c = 0; c < nch; c++)
+        model__put_n(ab + c * as, zero, r);
+#undef MODEL__Z
+#undef MODEL__ADD
+}
+
 MODEL__INLINE void model__activate_back_n(model__fn f, model__fn3 f3, double p, double q, size_t n,
                                           size_t n_x, size_t n_s, const size_t *over, int mode,
                                           size_t np, size_t nch, const model__real *z,
@@ -1245,7 +1304,7 @@ MODEL__INLINE void model__activate_back_n(model__fn f, model__fn3 f3, double p, 
     model__real zc[MODEL__ACT_CHUNK], s0[MODEL__ACT_CHUNK], s1[MODEL__ACT_CHUNK], s2[MODEL__ACT_CHUNK],
         s3[MODEL__ACT_CHUNK];
     const model__vec zero = {0};
-    size_t p0, pt, u, g, k0, k, i, j, t, c, e, m;
+    size_t p0, pt, u, g, k0, k, m;
     for (k0 = 0; k0 < n; k0 += m) {
         m = n - k0 < MODEL__ACT_CHUNK ? n - k0 : MODEL__ACT_CHUNK;
         for (p0 = 0; p0 < np; p0 += g) {
@@ -1257,53 +1316,12 @@ MODEL__INLINE void model__activate_back_n(model__fn f, model__fn3 f3, double p, 
                 f3(g * m, p, q, zv, s0, s1, s3);
             for (u = 0, pt = p0; u < g; u++, pt++)
                 for (k = 0; k < m; k += MODEL__V) {
-#define MODEL__AB(ch) (ab + ((ch) * np + pt) * lda + k0 + k)
-#define MODEL__ZB(ch) (zb + ((ch) * np + pt) * ldz + k0 + k)
-#define MODEL__Z(ch) model__load_n(z + ((ch) * np + pt) * ldz + k0 + k, r)
-#define MODEL__ADD(to, v) model__put_n((to), model__load_n((to), r) + (v), r)
                     const size_t r = m - k < MODEL__V ? m - k : MODEL__V;
-                    const model__vec v1 = model__load_n(s1 + u * m + k, r), v2 = model__load_n(s2 + u * m + k, r);
-                    const model__vec v3 = mode >= 2 ? model__load_n(s3 + u * m + k, r) : zero;
-                    model__vec zb0 = model__load_n(MODEL__ZB(0), r) + v1 * model__load_n(MODEL__AB(0), r);
-                    if (mode == 2) {
-                        for (i = 0, t = 1 + n_x; i < n_x; i++)
-                            for (j = i; j < n_x; j++, t++) {
-                                const model__vec at = model__load_n(MODEL__AB(t), r), zi = MODEL__Z(1 + i);
-                                const model__vec zj = MODEL__Z(1 + j);
-                                MODEL__ADD(MODEL__ZB(t), v1 * at);
-                                MODEL__ADD(MODEL__ZB(1 + i), v2 * at * zj);
-                                MODEL__ADD(MODEL__ZB(1 + j), v2 * at * zi);
-                                zb0 = zb0 + at * (v3 * zi * zj + v2 * MODEL__Z(t));
-                            }
-                    } else if (mode == 3 || mode == 4) {
-                        const size_t n2 = mode == 3 ? n_s : 1;
-                        for (t = 0; t < n2; t++) {
-                            const model__vec at = model__load_n(MODEL__AB(1 + n_x + t), r);
-                            const size_t first = mode == 3 ? t : 0, last = mode == 3 ? t + 1 : n_s;
-                            model__vec sq = zero;       /* the sum of squares */
-                            for (e = first; e < last; e++) {
-                                const size_t ch = 1 + (over != NULL ? over[e] : e);
-                                const model__vec zi = MODEL__Z(ch);
-                                MODEL__ADD(MODEL__ZB(ch), (v2 + v2) * at * zi);
-                                sq = sq + zi * zi;
-                            }
-                            MODEL__ADD(MODEL__ZB(1 + n_x + t), v1 * at);
-                            zb0 = zb0 + at * (v3 * sq + v2 * MODEL__Z(1 + n_x + t));
-                        }
-                    }
-                    if (mode >= 1)
-                        for (i = 0; i < n_x; i++) {
-                            const model__vec ai = model__load_n(MODEL__AB(1 + i), r);
-                            MODEL__ADD(MODEL__ZB(1 + i), v1 * ai);
-                            zb0 = zb0 + v2 * ai * MODEL__Z(1 + i);
-                        }
-                    model__put_n(MODEL__ZB(0), zb0, r);
-                    for (c = 0; c < nch; c++)
-                        model__put_n(MODEL__AB(c), zero, r);
-#undef MODEL__AB
-#undef MODEL__ZB
-#undef MODEL__Z
-#undef MODEL__ADD
+                    model__chain_back(n_x, n_s, over, mode, nch, r, model__load_n(s1 + u * m + k, r),
+                                      model__load_n(s2 + u * m + k, r),
+                                      mode >= 2 ? model__load_n(s3 + u * m + k, r) : zero,
+                                      z + pt * ldz + k0 + k, zb + pt * ldz + k0 + k, np * ldz,
+                                      ab + pt * lda + k0 + k, np * lda);
                 }
         }
     }
@@ -2085,3 +2103,102 @@ MODEL__API void model__hardtanh(size_t n, double p, double q, const model__real 
     }
 }
 /**** end hardtanh ****/
+
+/**** begin lanes_tanh ****/
+/* tanh with its chain rule, points in lanes (the executor's; no emitted
+   file calls it): model__activate's job on n values a channel (channel c
+   at z + c ldz, its result at a + c lda; a may be z), for the commonest
+   activation of PINNs. Only a = tanh(z) is held between the two passes of
+   a chunk; s' = 1 - a^2 and s'' = -2 a s' are formed in registers where
+   each vector takes its chain rule (model__activate keeps all three of
+   any activation in memory). */
+#define MODEL__TANH_CHUNK 128
+
+MODEL__INLINE void model__lanes_tanh_n(size_t n, size_t n_x, size_t n_s, const size_t *over, int mode,
+                                       const model__real *z, size_t ldz, model__real *a, size_t lda)
+{
+    model__real s0[MODEL__TANH_CHUNK];
+    const model__vec zero = {0}, one = zero + 1, minus2 = zero - 2;
+    size_t k0, k, m;
+    for (k0 = 0; k0 < n; k0 += m) {
+        m = n - k0 < MODEL__TANH_CHUNK ? n - k0 : MODEL__TANH_CHUNK;
+        for (k = 0; k < m; k++) {       /* model__tanh's a */
+#if defined(MODEL__FLOAT)
+            const float x = z[k0 + k];
+            const float e = model__expm1f(model__capf(2.0f * fabsf(x), 40.0f));
+            const float th = e / (e + 2.0f);
+            s0[k] = x < 0.0f ? -th : x > 0.0f ? th : x;
+#else
+            const double x = z[k0 + k];
+            const double e = model__expm1(model__cap(2.0 * fabs(x), 40.0));
+            const double th = e / (e + 2.0);
+            s0[k] = x < 0.0 ? -th : x > 0.0 ? th : x;
+#endif
+        }
+        for (k = 0; k < m; k += MODEL__V) {
+            const size_t r = m - k < MODEL__V ? m - k : MODEL__V;
+            const model__vec v0 = model__load_n(s0 + k, r), v1 = one - v0 * v0;
+            model__chain(n_x, n_s, over, mode, r, v0, v1, minus2 * v0 * v1, z + k0 + k, ldz, a + k0 + k, lda);
+        }
+    }
+}
+
+/* model__lanes_tanh_n with the inputs' counts constants where they are
+   small (model__activate_k's cases). */
+MODEL__API void model__lanes_tanh(size_t n, size_t n_x, size_t n_s, const size_t *over, int mode,
+                                  const model__real *z, size_t ldz, model__real *a, size_t lda)
+{
+    if (over != NULL && n_x == 2 && n_s == 1)
+        model__lanes_tanh_n(n, 2, 1, over, mode, z, ldz, a, lda);
+    else if (over != NULL && n_x == 3 && n_s == 2)
+        model__lanes_tanh_n(n, 3, 2, over, mode, z, ldz, a, lda);
+    else if (over != NULL)
+        model__lanes_tanh_n(n, n_x, n_s, over, mode, z, ldz, a, lda);
+    else if (n_x == 1)
+        model__lanes_tanh_n(n, 1, 1, NULL, mode, z, ldz, a, lda);
+    else if (n_x == 2)
+        model__lanes_tanh_n(n, 2, 2, NULL, mode, z, ldz, a, lda);
+    else if (n_x == 3)
+        model__lanes_tanh_n(n, 3, 3, NULL, mode, z, ldz, a, lda);
+    else
+        model__lanes_tanh_n(n, n_x, n_x, NULL, mode, z, ldz, a, lda);
+}
+
+/* The reverse of model__lanes_tanh (model__activate_back's job, one point
+   a row): the derivatives s1, s2, s3 of tanh come from the forward's values
+   a (channel 0), in registers. ab is spent (set to zero). */
+MODEL__INLINE void model__lanes_tanh_back_n(size_t n, size_t n_x, size_t n_s, const size_t *over, int mode,
+                                            size_t nch, const model__real *z, model__real *zb, size_t ldz,
+                                            const model__real *a, model__real *ab, size_t lda)
+{
+    const model__vec zero = {0}, one = zero + 1, two = zero + 2;
+    size_t k;
+    for (k = 0; k < n; k += MODEL__V) {
+        const size_t r = n - k < MODEL__V ? n - k : MODEL__V;
+        const model__vec v0 = model__load_n(a + k, r), v1 = one - v0 * v0;
+        model__chain_back(n_x, n_s, over, mode, nch, r, v1, zero - two * v0 * v1,
+                          zero - two * v1 * (v1 - two * v0 * v0),      /* model__tanh3's */
+                          z + k, zb + k, ldz, ab + k, lda);
+    }
+}
+
+MODEL__API void model__lanes_tanh_back(size_t n, size_t n_x, size_t n_s, const size_t *over, int mode, size_t nch,
+                                       const model__real *z, model__real *zb, size_t ldz, const model__real *a,
+                                       model__real *ab, size_t lda)
+{
+    if (over != NULL && n_x == 2 && n_s == 1)
+        model__lanes_tanh_back_n(n, 2, 1, over, mode, nch, z, zb, ldz, a, ab, lda);
+    else if (over != NULL && n_x == 3 && n_s == 2)
+        model__lanes_tanh_back_n(n, 3, 2, over, mode, nch, z, zb, ldz, a, ab, lda);
+    else if (over != NULL)
+        model__lanes_tanh_back_n(n, n_x, n_s, over, mode, nch, z, zb, ldz, a, ab, lda);
+    else if (n_x == 1)
+        model__lanes_tanh_back_n(n, 1, 1, NULL, mode, nch, z, zb, ldz, a, ab, lda);
+    else if (n_x == 2)
+        model__lanes_tanh_back_n(n, 2, 2, NULL, mode, nch, z, zb, ldz, a, ab, lda);
+    else if (n_x == 3)
+        model__lanes_tanh_back_n(n, 3, 3, NULL, mode, nch, z, zb, ldz, a, ab, lda);
+    else
+        model__lanes_tanh_back_n(n, n_x, n_x, NULL, mode, nch, z, zb, ldz, a, ab, lda);
+}
+/**** end lanes_tanh ****/

@@ -530,6 +530,43 @@ LAYERS__INLINE size_t layers__act_pack(const layers__real *z, size_t ldz, size_t
     return g;
 }
 
+/* The chain rule of layers__activate on r <= LAYERS__V values of every
+   channel: channel c at z + c zs, its result at a + c as (a may be z),
+   given s, s', s'' of the values (v0, v1, v2). Each channel is read
+   before its result is written. */
+LAYERS__INLINE void layers__chain(size_t n_x, size_t n_s, const size_t *over, int mode, size_t r,
+                                layers__vec v0, layers__vec v1, layers__vec v2, const layers__real *z, size_t zs,
+                                layers__real *a, size_t as)
+{
+    const layers__vec zero = {0};
+    size_t i, j, t;
+    if (mode == 2) {
+        t = 1 + n_x;
+        for (i = 0; i < n_x; i++)
+            for (j = i; j < n_x; j++, t++) {
+                const layers__vec di = layers__load_n(z + (1 + i) * zs, r), dj = layers__load_n(z + (1 + j) * zs, r);
+                layers__put_n(a + t * as, v2 * di * dj + v1 * layers__load_n(z + t * zs, r), r);
+            }
+    } else if (mode == 3) {
+        for (i = 0; i < n_s; i++) {
+            const layers__vec di = layers__load_n(z + (1 + (over != NULL ? over[i] : i)) * zs, r);
+            const layers__vec dt = layers__load_n(z + (1 + n_x + i) * zs, r);
+            layers__put_n(a + (1 + n_x + i) * as, v2 * di * di + v1 * dt, r);
+        }
+    } else if (mode == 4) {
+        layers__vec sq = zero;
+        for (i = 0; i < n_s; i++) {
+            const layers__vec di = layers__load_n(z + (1 + (over != NULL ? over[i] : i)) * zs, r);
+            sq = sq + di * di;
+        }
+        layers__put_n(a + (1 + n_x) * as, v2 * sq + v1 * layers__load_n(z + (1 + n_x) * zs, r), r);
+    }
+    if (mode >= 1)
+        for (i = 0; i < n_x; i++)
+            layers__put_n(a + (1 + i) * as, v1 * layers__load_n(z + (1 + i) * zs, r), r);
+    layers__put_n(a, v0, r);
+}
+
 /* a = s(z) on n neurons, in place (a = z) or into a (stride lda), with the
    chain rule
      a'_i = s' z'_i
@@ -547,47 +584,20 @@ LAYERS__INLINE void layers__activate_n(layers__fn f, double p, double q, size_t 
                                      const layers__real *z, size_t ldz, layers__real *a, size_t lda)
 {
     layers__real zc[LAYERS__ACT_CHUNK], s0[LAYERS__ACT_CHUNK], s1[LAYERS__ACT_CHUNK], s2[LAYERS__ACT_CHUNK];
-    const layers__vec zero = {0};
-    size_t p0, pt, u, g, k0, k, i, j, t, m;
+    size_t p0, pt, u, g, k0, k, m;
     for (k0 = 0; k0 < n; k0 += m) {
         m = n - k0 < LAYERS__ACT_CHUNK ? n - k0 : LAYERS__ACT_CHUNK;
         for (p0 = 0; p0 < np; p0 += g) {
-            g = layers__act_pack(z, ldz, k0, m, p0, np, zc);
-            f(g * m, p, q, zc, s0, s1, s2);
+            /* one point (a channel of points in lanes): its values are
+               already one after another */
+            g = np == 1 ? 1 : layers__act_pack(z, ldz, k0, m, p0, np, zc);
+            f(g * m, p, q, np == 1 ? z + k0 : zc, s0, s1, s2);
             for (u = 0, pt = p0; u < g; u++, pt++)
                 for (k = 0; k < m; k += LAYERS__V) {
-#define LAYERS__CH(c) (z + ((c) * np + pt) * ldz + k0 + k)      /* channel c of this point */
-#define LAYERS__OUT(c) (a + ((c) * np + pt) * lda + k0 + k)     /* and of the result */
                     const size_t r = m - k < LAYERS__V ? m - k : LAYERS__V;
-                    const layers__vec v1 = layers__load_n(s1 + u * m + k, r), v2 = layers__load_n(s2 + u * m + k, r);
-                    if (mode == 2) {
-                        t = 1 + n_x;
-                        for (i = 0; i < n_x; i++)
-                            for (j = i; j < n_x; j++, t++) {
-                                const layers__vec di = layers__load_n(LAYERS__CH(1 + i), r);
-                                const layers__vec dj = layers__load_n(LAYERS__CH(1 + j), r);
-                                layers__put_n(LAYERS__OUT(t), v2 * di * dj + v1 * layers__load_n(LAYERS__CH(t), r), r);
-                            }
-                    } else if (mode == 3) {
-                        for (i = 0; i < n_s; i++) {
-                            const layers__vec di = layers__load_n(LAYERS__CH(1 + (over != NULL ? over[i] : i)), r);
-                            const layers__vec dt = layers__load_n(LAYERS__CH(1 + n_x + i), r);
-                            layers__put_n(LAYERS__OUT(1 + n_x + i), v2 * di * di + v1 * dt, r);
-                        }
-                    } else if (mode == 4) {
-                        layers__vec sq = zero;
-                        for (i = 0; i < n_s; i++) {
-                            const layers__vec di = layers__load_n(LAYERS__CH(1 + (over != NULL ? over[i] : i)), r);
-                            sq = sq + di * di;
-                        }
-                        layers__put_n(LAYERS__OUT(1 + n_x), v2 * sq + v1 * layers__load_n(LAYERS__CH(1 + n_x), r), r);
-                    }
-                    if (mode >= 1)
-                        for (i = 0; i < n_x; i++)
-                            layers__put_n(LAYERS__OUT(1 + i), v1 * layers__load_n(LAYERS__CH(1 + i), r), r);
-                    layers__put_n(LAYERS__OUT(0), layers__load_n(s0 + u * m + k, r), r);
-#undef LAYERS__CH
-#undef LAYERS__OUT
+                    layers__chain(n_x, n_s, over, mode, r, layers__load_n(s0 + u * m + k, r),
+                                 layers__load_n(s1 + u * m + k, r), layers__load_n(s2 + u * m + k, r),
+                                 z + pt * ldz + k0 + k, np * ldz, a + pt * lda + k0 + k, np * lda);
                 }
         }
     }
@@ -598,7 +608,11 @@ LAYERS__INLINE void layers__activate_k(layers__fn f, double p, double q, size_t 
                                      const size_t *over, int mode, size_t np, const layers__real *z, size_t ldz,
                                      layers__real *a, size_t lda)
 {
-    if (over != NULL)
+    if (over != NULL && n_x == 2 && n_s == 1)        /* u(x, t) over x: Burgers', Allen-Cahn's */
+        layers__activate_n(f, p, q, n, 2, 1, over, mode, np, z, ldz, a, lda);
+    else if (over != NULL && n_x == 3 && n_s == 2)   /* u(x, y, t) over x, y */
+        layers__activate_n(f, p, q, n, 3, 2, over, mode, np, z, ldz, a, lda);
+    else if (over != NULL)
         layers__activate_n(f, p, q, n, n_x, n_s, over, mode, np, z, ldz, a, lda);
     else if (n_x == 1)
         layers__activate_n(f, p, q, n, 1, 1, NULL, mode, np, z, ldz, a, lda);

@@ -484,6 +484,43 @@ PINNF__INLINE size_t pinnf__act_pack(const pinnf__real *z, size_t ldz, size_t k0
     return g;
 }
 
+/* The chain rule of pinnf__activate on r <= PINNF__V values of every
+   channel: channel c at z + c zs, its result at a + c as (a may be z),
+   given s, s', s'' of the values (v0, v1, v2). Each channel is read
+   before its result is written. */
+PINNF__INLINE void pinnf__chain(size_t n_x, size_t n_s, const size_t *over, int mode, size_t r,
+                                pinnf__vec v0, pinnf__vec v1, pinnf__vec v2, const pinnf__real *z, size_t zs,
+                                pinnf__real *a, size_t as)
+{
+    const pinnf__vec zero = {0};
+    size_t i, j, t;
+    if (mode == 2) {
+        t = 1 + n_x;
+        for (i = 0; i < n_x; i++)
+            for (j = i; j < n_x; j++, t++) {
+                const pinnf__vec di = pinnf__load_n(z + (1 + i) * zs, r), dj = pinnf__load_n(z + (1 + j) * zs, r);
+                pinnf__put_n(a + t * as, v2 * di * dj + v1 * pinnf__load_n(z + t * zs, r), r);
+            }
+    } else if (mode == 3) {
+        for (i = 0; i < n_s; i++) {
+            const pinnf__vec di = pinnf__load_n(z + (1 + (over != NULL ? over[i] : i)) * zs, r);
+            const pinnf__vec dt = pinnf__load_n(z + (1 + n_x + i) * zs, r);
+            pinnf__put_n(a + (1 + n_x + i) * as, v2 * di * di + v1 * dt, r);
+        }
+    } else if (mode == 4) {
+        pinnf__vec sq = zero;
+        for (i = 0; i < n_s; i++) {
+            const pinnf__vec di = pinnf__load_n(z + (1 + (over != NULL ? over[i] : i)) * zs, r);
+            sq = sq + di * di;
+        }
+        pinnf__put_n(a + (1 + n_x) * as, v2 * sq + v1 * pinnf__load_n(z + (1 + n_x) * zs, r), r);
+    }
+    if (mode >= 1)
+        for (i = 0; i < n_x; i++)
+            pinnf__put_n(a + (1 + i) * as, v1 * pinnf__load_n(z + (1 + i) * zs, r), r);
+    pinnf__put_n(a, v0, r);
+}
+
 /* a = s(z) on n neurons, in place (a = z) or into a (stride lda), with the
    chain rule
      a'_i = s' z'_i
@@ -501,47 +538,20 @@ PINNF__INLINE void pinnf__activate_n(pinnf__fn f, double p, double q, size_t n, 
                                      const pinnf__real *z, size_t ldz, pinnf__real *a, size_t lda)
 {
     pinnf__real zc[PINNF__ACT_CHUNK], s0[PINNF__ACT_CHUNK], s1[PINNF__ACT_CHUNK], s2[PINNF__ACT_CHUNK];
-    const pinnf__vec zero = {0};
-    size_t p0, pt, u, g, k0, k, i, j, t, m;
+    size_t p0, pt, u, g, k0, k, m;
     for (k0 = 0; k0 < n; k0 += m) {
         m = n - k0 < PINNF__ACT_CHUNK ? n - k0 : PINNF__ACT_CHUNK;
         for (p0 = 0; p0 < np; p0 += g) {
-            g = pinnf__act_pack(z, ldz, k0, m, p0, np, zc);
-            f(g * m, p, q, zc, s0, s1, s2);
+            /* one point (a channel of points in lanes): its values are
+               already one after another */
+            g = np == 1 ? 1 : pinnf__act_pack(z, ldz, k0, m, p0, np, zc);
+            f(g * m, p, q, np == 1 ? z + k0 : zc, s0, s1, s2);
             for (u = 0, pt = p0; u < g; u++, pt++)
                 for (k = 0; k < m; k += PINNF__V) {
-#define PINNF__CH(c) (z + ((c) * np + pt) * ldz + k0 + k)      /* channel c of this point */
-#define PINNF__OUT(c) (a + ((c) * np + pt) * lda + k0 + k)     /* and of the result */
                     const size_t r = m - k < PINNF__V ? m - k : PINNF__V;
-                    const pinnf__vec v1 = pinnf__load_n(s1 + u * m + k, r), v2 = pinnf__load_n(s2 + u * m + k, r);
-                    if (mode == 2) {
-                        t = 1 + n_x;
-                        for (i = 0; i < n_x; i++)
-                            for (j = i; j < n_x; j++, t++) {
-                                const pinnf__vec di = pinnf__load_n(PINNF__CH(1 + i), r);
-                                const pinnf__vec dj = pinnf__load_n(PINNF__CH(1 + j), r);
-                                pinnf__put_n(PINNF__OUT(t), v2 * di * dj + v1 * pinnf__load_n(PINNF__CH(t), r), r);
-                            }
-                    } else if (mode == 3) {
-                        for (i = 0; i < n_s; i++) {
-                            const pinnf__vec di = pinnf__load_n(PINNF__CH(1 + (over != NULL ? over[i] : i)), r);
-                            const pinnf__vec dt = pinnf__load_n(PINNF__CH(1 + n_x + i), r);
-                            pinnf__put_n(PINNF__OUT(1 + n_x + i), v2 * di * di + v1 * dt, r);
-                        }
-                    } else if (mode == 4) {
-                        pinnf__vec sq = zero;
-                        for (i = 0; i < n_s; i++) {
-                            const pinnf__vec di = pinnf__load_n(PINNF__CH(1 + (over != NULL ? over[i] : i)), r);
-                            sq = sq + di * di;
-                        }
-                        pinnf__put_n(PINNF__OUT(1 + n_x), v2 * sq + v1 * pinnf__load_n(PINNF__CH(1 + n_x), r), r);
-                    }
-                    if (mode >= 1)
-                        for (i = 0; i < n_x; i++)
-                            pinnf__put_n(PINNF__OUT(1 + i), v1 * pinnf__load_n(PINNF__CH(1 + i), r), r);
-                    pinnf__put_n(PINNF__OUT(0), pinnf__load_n(s0 + u * m + k, r), r);
-#undef PINNF__CH
-#undef PINNF__OUT
+                    pinnf__chain(n_x, n_s, over, mode, r, pinnf__load_n(s0 + u * m + k, r),
+                                 pinnf__load_n(s1 + u * m + k, r), pinnf__load_n(s2 + u * m + k, r),
+                                 z + pt * ldz + k0 + k, np * ldz, a + pt * lda + k0 + k, np * lda);
                 }
         }
     }
@@ -552,7 +562,11 @@ PINNF__INLINE void pinnf__activate_k(pinnf__fn f, double p, double q, size_t n, 
                                      const size_t *over, int mode, size_t np, const pinnf__real *z, size_t ldz,
                                      pinnf__real *a, size_t lda)
 {
-    if (over != NULL)
+    if (over != NULL && n_x == 2 && n_s == 1)        /* u(x, t) over x: Burgers', Allen-Cahn's */
+        pinnf__activate_n(f, p, q, n, 2, 1, over, mode, np, z, ldz, a, lda);
+    else if (over != NULL && n_x == 3 && n_s == 2)   /* u(x, y, t) over x, y */
+        pinnf__activate_n(f, p, q, n, 3, 2, over, mode, np, z, ldz, a, lda);
+    else if (over != NULL)
         pinnf__activate_n(f, p, q, n, n_x, n_s, over, mode, np, z, ldz, a, lda);
     else if (n_x == 1)
         pinnf__activate_n(f, p, q, n, 1, 1, NULL, mode, np, z, ldz, a, lda);

@@ -459,6 +459,43 @@ PINN__INLINE size_t pinn__act_pack(const pinn__real *z, size_t ldz, size_t k0, s
     return g;
 }
 
+/* The chain rule of pinn__activate on r <= PINN__V values of every
+   channel: channel c at z + c zs, its result at a + c as (a may be z),
+   given s, s', s'' of the values (v0, v1, v2). Each channel is read
+   before its result is written. */
+PINN__INLINE void pinn__chain(size_t n_x, size_t n_s, const size_t *over, int mode, size_t r,
+                                pinn__vec v0, pinn__vec v1, pinn__vec v2, const pinn__real *z, size_t zs,
+                                pinn__real *a, size_t as)
+{
+    const pinn__vec zero = {0};
+    size_t i, j, t;
+    if (mode == 2) {
+        t = 1 + n_x;
+        for (i = 0; i < n_x; i++)
+            for (j = i; j < n_x; j++, t++) {
+                const pinn__vec di = pinn__load_n(z + (1 + i) * zs, r), dj = pinn__load_n(z + (1 + j) * zs, r);
+                pinn__put_n(a + t * as, v2 * di * dj + v1 * pinn__load_n(z + t * zs, r), r);
+            }
+    } else if (mode == 3) {
+        for (i = 0; i < n_s; i++) {
+            const pinn__vec di = pinn__load_n(z + (1 + (over != NULL ? over[i] : i)) * zs, r);
+            const pinn__vec dt = pinn__load_n(z + (1 + n_x + i) * zs, r);
+            pinn__put_n(a + (1 + n_x + i) * as, v2 * di * di + v1 * dt, r);
+        }
+    } else if (mode == 4) {
+        pinn__vec sq = zero;
+        for (i = 0; i < n_s; i++) {
+            const pinn__vec di = pinn__load_n(z + (1 + (over != NULL ? over[i] : i)) * zs, r);
+            sq = sq + di * di;
+        }
+        pinn__put_n(a + (1 + n_x) * as, v2 * sq + v1 * pinn__load_n(z + (1 + n_x) * zs, r), r);
+    }
+    if (mode >= 1)
+        for (i = 0; i < n_x; i++)
+            pinn__put_n(a + (1 + i) * as, v1 * pinn__load_n(z + (1 + i) * zs, r), r);
+    pinn__put_n(a, v0, r);
+}
+
 /* a = s(z) on n neurons, in place (a = z) or into a (stride lda), with the
    chain rule
      a'_i = s' z'_i
@@ -476,47 +513,20 @@ PINN__INLINE void pinn__activate_n(pinn__fn f, double p, double q, size_t n, siz
                                      const pinn__real *z, size_t ldz, pinn__real *a, size_t lda)
 {
     pinn__real zc[PINN__ACT_CHUNK], s0[PINN__ACT_CHUNK], s1[PINN__ACT_CHUNK], s2[PINN__ACT_CHUNK];
-    const pinn__vec zero = {0};
-    size_t p0, pt, u, g, k0, k, i, j, t, m;
+    size_t p0, pt, u, g, k0, k, m;
     for (k0 = 0; k0 < n; k0 += m) {
         m = n - k0 < PINN__ACT_CHUNK ? n - k0 : PINN__ACT_CHUNK;
         for (p0 = 0; p0 < np; p0 += g) {
-            g = pinn__act_pack(z, ldz, k0, m, p0, np, zc);
-            f(g * m, p, q, zc, s0, s1, s2);
+            /* one point (a channel of points in lanes): its values are
+               already one after another */
+            g = np == 1 ? 1 : pinn__act_pack(z, ldz, k0, m, p0, np, zc);
+            f(g * m, p, q, np == 1 ? z + k0 : zc, s0, s1, s2);
             for (u = 0, pt = p0; u < g; u++, pt++)
                 for (k = 0; k < m; k += PINN__V) {
-#define PINN__CH(c) (z + ((c) * np + pt) * ldz + k0 + k)      /* channel c of this point */
-#define PINN__OUT(c) (a + ((c) * np + pt) * lda + k0 + k)     /* and of the result */
                     const size_t r = m - k < PINN__V ? m - k : PINN__V;
-                    const pinn__vec v1 = pinn__load_n(s1 + u * m + k, r), v2 = pinn__load_n(s2 + u * m + k, r);
-                    if (mode == 2) {
-                        t = 1 + n_x;
-                        for (i = 0; i < n_x; i++)
-                            for (j = i; j < n_x; j++, t++) {
-                                const pinn__vec di = pinn__load_n(PINN__CH(1 + i), r);
-                                const pinn__vec dj = pinn__load_n(PINN__CH(1 + j), r);
-                                pinn__put_n(PINN__OUT(t), v2 * di * dj + v1 * pinn__load_n(PINN__CH(t), r), r);
-                            }
-                    } else if (mode == 3) {
-                        for (i = 0; i < n_s; i++) {
-                            const pinn__vec di = pinn__load_n(PINN__CH(1 + (over != NULL ? over[i] : i)), r);
-                            const pinn__vec dt = pinn__load_n(PINN__CH(1 + n_x + i), r);
-                            pinn__put_n(PINN__OUT(1 + n_x + i), v2 * di * di + v1 * dt, r);
-                        }
-                    } else if (mode == 4) {
-                        pinn__vec sq = zero;
-                        for (i = 0; i < n_s; i++) {
-                            const pinn__vec di = pinn__load_n(PINN__CH(1 + (over != NULL ? over[i] : i)), r);
-                            sq = sq + di * di;
-                        }
-                        pinn__put_n(PINN__OUT(1 + n_x), v2 * sq + v1 * pinn__load_n(PINN__CH(1 + n_x), r), r);
-                    }
-                    if (mode >= 1)
-                        for (i = 0; i < n_x; i++)
-                            pinn__put_n(PINN__OUT(1 + i), v1 * pinn__load_n(PINN__CH(1 + i), r), r);
-                    pinn__put_n(PINN__OUT(0), pinn__load_n(s0 + u * m + k, r), r);
-#undef PINN__CH
-#undef PINN__OUT
+                    pinn__chain(n_x, n_s, over, mode, r, pinn__load_n(s0 + u * m + k, r),
+                                 pinn__load_n(s1 + u * m + k, r), pinn__load_n(s2 + u * m + k, r),
+                                 z + pt * ldz + k0 + k, np * ldz, a + pt * lda + k0 + k, np * lda);
                 }
         }
     }
@@ -527,7 +537,11 @@ PINN__INLINE void pinn__activate_k(pinn__fn f, double p, double q, size_t n, siz
                                      const size_t *over, int mode, size_t np, const pinn__real *z, size_t ldz,
                                      pinn__real *a, size_t lda)
 {
-    if (over != NULL)
+    if (over != NULL && n_x == 2 && n_s == 1)        /* u(x, t) over x: Burgers', Allen-Cahn's */
+        pinn__activate_n(f, p, q, n, 2, 1, over, mode, np, z, ldz, a, lda);
+    else if (over != NULL && n_x == 3 && n_s == 2)   /* u(x, y, t) over x, y */
+        pinn__activate_n(f, p, q, n, 3, 2, over, mode, np, z, ldz, a, lda);
+    else if (over != NULL)
         pinn__activate_n(f, p, q, n, n_x, n_s, over, mode, np, z, ldz, a, lda);
     else if (n_x == 1)
         pinn__activate_n(f, p, q, n, 1, 1, NULL, mode, np, z, ldz, a, lda);
