@@ -1026,6 +1026,7 @@ struct jg_net_tape {
     int mode;
     size_t n;
     void *block;                /* owned; tape is 64-byte aligned within */
+    size_t bytes;               /* block's */
     void *tape;                 /* numbers in the handle's precision */
 };
 
@@ -1047,6 +1048,45 @@ size_t jg_net_recompute_flops(jg_net *net, int mode)
     if (check_call("jg_net_recompute_flops", net, mode, 1, "") != JG_NET_OK || (g = grad_of(net)) == NULL)
         return 0;
     return 2 * jg_grad_recompute_fmas(g, mode);
+}
+
+/* The block of the tape freed last, kept for the next tape (a training
+   loop makes one a step, of the same size): a fresh block of megabytes
+   costs the kernel's page faults and zeroing at every step (glibc maps
+   every block as large as the last one freed afresh), more than the
+   forward sweep that fills it at a thousand points. One block of at most
+   JG_TAPE_SPARE bytes, for any handle; a request takes it when it needs
+   between half of it and all of it. */
+#define JG_TAPE_SPARE ((size_t)64 << 20)
+static pthread_mutex_t spare_lock = PTHREAD_MUTEX_INITIALIZER;
+static void *spare_block;
+static size_t spare_bytes;
+
+static void *tape_block(size_t bytes)
+{
+    void *b = NULL;
+    pthread_mutex_lock(&spare_lock);
+    if (spare_block != NULL && spare_bytes >= bytes && spare_bytes / 2 <= bytes) {
+        b = spare_block;
+        spare_block = NULL;
+    }
+    pthread_mutex_unlock(&spare_lock);
+    return b != NULL ? b : jg_malloc(bytes);
+}
+
+/* Keeps block (bytes) as the spare, freeing the one before; frees it at
+   once when too large to keep. */
+static void tape_block_free(void *block, size_t bytes)
+{
+    void *gone = block;
+    if (bytes <= JG_TAPE_SPARE) {
+        pthread_mutex_lock(&spare_lock);
+        gone = spare_block;
+        spare_block = block;
+        spare_bytes = bytes;
+        pthread_mutex_unlock(&spare_lock);
+    }
+    jg_free(gone);
 }
 
 /* A new tape of net's forward in mode at n points, for the handle's
@@ -1073,7 +1113,8 @@ static int tape_new(jg_net *net, const char *fn, int mode, size_t n, const void 
     t = (jg_net_tape *)jg_malloc(sizeof *t);
     if (t == NULL)
         return JG_NET_ENOMEM;
-    t->block = k != SIZE_MAX && k < SIZE_MAX / real - 64 ? jg_malloc(k * real + 64) : NULL;
+    t->bytes = k != SIZE_MAX && k < SIZE_MAX / real - 64 ? k * real + 64 : 0;
+    t->block = t->bytes > 0 ? tape_block(t->bytes) : NULL;
     if (t->block == NULL) {
         jg_free(t);
         return JG_NET_ENOMEM;
@@ -1164,6 +1205,6 @@ void jg_net_tape_free(jg_net_tape *tape)
 {
     if (tape == NULL)
         return;
-    jg_free(tape->block);
+    tape_block_free(tape->block, tape->bytes);
     jg_free(tape);
 }
