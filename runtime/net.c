@@ -3,6 +3,7 @@
    executor. */
 #include "jetgen.h"
 
+#include <float.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdint.h>
@@ -80,6 +81,14 @@ struct jg_net {
     size_t n_listed, n_grad;
     char *names;                /* their names (owned) */
     pthread_mutex_t grad_lock;  /* guards making it */
+    /* jg_net_set_tensors writes new numbers into the model and the reverse
+       sweep's plan at once, and into the forward plans' arrays (plan,
+       lanes) at the next forward that reads them (a training step by
+       tapes reads only the sweep's): stale says they are due, fill_lock
+       makes the first forward after the change fill them while the
+       others wait. */
+    pthread_mutex_t fill_lock;
+    int stale;
 };
 
 /* Frees what the handle computes with, keeping its messages: after a
@@ -342,6 +351,7 @@ int jg_net_open(const char *spec_path, const jg_net_options *options, jg_net **o
     memset(net, 0, sizeof *net);
     net->backend = backend;
     pthread_mutex_init(&net->grad_lock, NULL);
+    pthread_mutex_init(&net->fill_lock, NULL);
     if (JG_MISUSE(spec_path == NULL, "jg_net_open", "spec_path is NULL"))
         return fail(net, JG_NET_EINPUT, "jg_net_open: no spec path");
     if (JG_MISUSE((precision != JG_NET_DOUBLE && precision != JG_NET_FLOAT)
@@ -445,12 +455,29 @@ size_t jg_net_work_bytes(const jg_net *net)
                                                                                : net->plan->work_bytes;
 }
 
+/* The forward plans' arrays hold the model's numbers (net->stale). */
+static void fill_forward(jg_net *net)
+{
+    pthread_mutex_lock(&net->fill_lock);
+    if (net->stale) {
+        jg_plan_refill(net->plan);      /* the same layout, new numbers */
+        fill_arrays(net->plan, net->arrays);
+        if (net->lanes != NULL) {
+            jg_plan_refill(net->lanes);
+            fill_arrays(net->lanes, net->lanes_arrays);
+        }
+        net->stale = 0;
+    }
+    pthread_mutex_unlock(&net->fill_lock);
+}
+
 /* n points in the plan's precision, pointers as the emitted code takes them. */
 static int run_real(jg_net *net, int mode, size_t n, const void *x, void *u, void *du, void *d2, void *given)
 {
     void *work = given;
     if (n == 0)
         return JG_NET_OK;
+    fill_forward(net);
     if (work == NULL && (work = jg_malloc(jg_net_work_bytes(net))) == NULL)
         return JG_NET_ENOMEM;
     if (net->backend == JG_NET_EXECUTOR && net->lanes != NULL && n >= net->lanes->tile[mode]) {
@@ -653,7 +680,9 @@ int jg_net_run_parallel(jg_net *net, int mode, int threads, size_t n, const doub
    JG_NET_EINPUT with the message set. */
 static int check_tensor(jg_net *net, const char *tensor, const double *values, size_t count)
 {
+    const double most = net->plan->precision == JG_FLOAT ? 3.4028234663852886e38 : DBL_MAX;
     size_t i, e, found = 0;
+    int bad = 0;
     if (JG_MISUSE(tensor == NULL || (values == NULL && count > 0), "jg_net_set_tensor",
                   "tensor is NULL, or values is NULL with count > 0"))
         return fail(net, JG_NET_EINPUT, "jg_net_set_tensor: no tensor name or values");
@@ -673,8 +702,13 @@ static int check_tensor(jg_net *net, const char *tensor, const double *values, s
         jg_buf_printf(&net->msg, "%s: no tensor '%s' in the network", net->model->spec_path, tensor);
         return JG_NET_EINPUT;
     }
+    /* the largest magnitude the network holds: a NaN, an infinity or a
+       double beyond float's range fails it (one branch-free pass; the
+       place is looked for only when one does) */
     for (i = 0; i < count; i++)
-        if (!isfinite(values[i]) || (net->plan->precision == JG_FLOAT && fabs(values[i]) > 3.4028234663852886e38)) {
+        bad |= !(fabs(values[i]) <= most);
+    for (i = 0; bad && i < count; i++)
+        if (!(fabs(values[i]) <= most)) {
             net->msg.len = 0;
             jg_buf_printf(&net->msg, "%s: tensor '%s' [%zu] is %g: not a number the network can hold",
                           net->model->spec_path, tensor, i, values[i]);
@@ -709,12 +743,9 @@ int jg_net_set_tensors(jg_net *net, size_t n, const char *const *tensors, const 
         jg_grad_free(net->grad);    /* made again when needed */
         net->grad = NULL;
     }
-    jg_plan_refill(net->plan);      /* the same layout, new numbers */
-    fill_arrays(net->plan, net->arrays);
-    if (net->lanes != NULL) {
-        jg_plan_refill(net->lanes);
-        fill_arrays(net->lanes, net->lanes_arrays);
-    }
+    pthread_mutex_lock(&net->fill_lock);
+    net->stale = 1;                 /* the forward plans' arrays at their next use (fill_forward) */
+    pthread_mutex_unlock(&net->fill_lock);
     return JG_NET_OK;
 }
 
@@ -935,6 +966,7 @@ void jg_net_free(jg_net *net)
         return;
     release(net);
     pthread_mutex_destroy(&net->grad_lock);
+    pthread_mutex_destroy(&net->fill_lock);
     jg_buf_free(&net->msg);
     jg_buf_free(&net->warnings);
     jg_free(net);
