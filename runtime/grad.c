@@ -215,6 +215,10 @@ struct jg_grad {
     jg_kernel_fn *act3;         /* per step: an activation's third derivative, or NULL */
     unsigned char *from_a;      /* per step: 1 for a tanh whose values no later step overwrites
                                    (the reverse sweep reads s, s', s'' off them) */
+    int clears;                 /* whether a tile's reverse sweep leaves every adjoint zero (a plan of
+                                   seed, dense, activate, scale and store steps only, whose
+                                   reverses spend what they read: the adjoints are zeroed once a
+                                   sweep, not once a tile) */
     unsigned char *spent;       /* per step: 1 for a copy whose reverse adds only zeros (the
                                    operand of an activation or scale that keeps it: their reverse
                                    gives its adjoint straight to the copy's source and spends the
@@ -455,8 +459,12 @@ jg_grad *jg_grad_new(const jg_model *m, int is_float, jg_diag *d)
                 && ((which ? g->b_at : g->w_at)[i] = tensor_at(g, l, which)) == SIZE_MAX)
                 goto oom;
     }
+    g->clears = 1;
     for (k = 0; k < g->p->n_steps; k++) {
         const jg_step *s = &g->p->steps[k];
+        if (s->op != JG_STEP_SEED && s->op != JG_STEP_DENSE && s->op != JG_STEP_ACTIVATE && s->op != JG_STEP_SCALE
+            && s->op != JG_STEP_STORE)
+            g->clears = 0;
         g->act[k] = -1;
         g->act3[k] = NULL;
         if (s->op == JG_STEP_ACTIVATE) {

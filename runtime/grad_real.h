@@ -270,6 +270,14 @@ static void FN(mul_back)(const FN(tile) *t, const jg_step *s)
     }
 }
 
+/* Zeroes the adjoints of buffer b, once the reverse sweep has read them
+   for the last time in this tile. */
+static void FN(spend)(const FN(tile) *t, int b)
+{
+    const jg_plan *p = t->g->p;
+    memset(t->adj + p->buf_at[b], 0, (p->buf_at[b + 1] - p->buf_at[b]) * sizeof *t->adj);
+}
+
 /* One tile: the forward sweep (results to u, du, d2 when asked), then the
    reverse sweep from the cotangents. */
 static void FN(tile_back)(const FN(tile) *t, size_t p0, const REAL *gu, const REAL *gdu, const REAL *gd2,
@@ -290,6 +298,8 @@ static void FN(tile_back)(const FN(tile) *t, size_t p0, const REAL *gu, const RE
                 FN(dense_back_lanes)(t, s, s->layer);
             else
                 FN(dense_back)(t, s, s->layer);
+            if (g->clears)      /* its output's adjoint spent (every value has a buffer of its own) */
+                FN(spend)(t, s->dst);
             break;
         case JG_STEP_ACTIVATE:
             FN(activate_back)(t, s, g->x.act[k], g->act3[k], g->from_a[k]);
@@ -322,6 +332,8 @@ static void FN(tile_back)(const FN(tile) *t, size_t p0, const REAL *gu, const RE
             for (r = 0; gx != NULL && r < t->np; r++)
                 for (c = 0; c < t->n_x; c++)
                     gx[(p0 + r) * t->n_x + c] += t->lp > 0 ? xb[c * t->lp + r] : xb[r * s->ld_dst + c];
+            if (g->clears)
+                FN(spend)(t, s->dst);
             break;
         }
         case JG_STEP_OUTPUT:
@@ -411,7 +423,8 @@ static int FN(sweep)(const jg_grad *g, int mode, size_t n, const REAL *x, const 
                           u == NULL && du == NULL && d2 == NULL ? g->idle : NULL);
             t.fwd = work;
         }
-        memset(t.adj, 0, half * sizeof *t.adj);
+        if (k == 0 || !g->clears)      /* (a clearing sweep leaves them zero for the next tile) */
+            memset(t.adj, 0, half * sizeof *t.adj);
         if (tile_grads > 0)
             memset(gt, 0, tile_grads * sizeof *gt);
         FN(tile_back)(&t, p0, gu, gdu, gd2, gx);

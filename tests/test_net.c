@@ -939,6 +939,116 @@ START_TEST(lanes_match_rows)
 }
 END_TEST
 
+/* The gradients of n points are the sum of each point's alone, in every
+   mode, points in lanes and in rows, double and float, without a tape and
+   from one: a reverse sweep of many tiles leaves no tile's adjoints to
+   the next (a sweep of dense, activation and scale steps zeroes them once,
+   not once a tile; grad.c, clears), and a one-point call is one tile of
+   its own. pinn-xt (lanes: 32 and 64 points a tile) and a [4,4,4,4]
+   network with a scale, sigmoid and tanh (rows), on 150 points. */
+START_TEST(gradient_is_the_sum_of_the_points)
+{
+    enum { N = 150 };
+    static const char spec[] = "input x y z t\nweights %s/../golden/layers.safetensors\nover x t\n"
+                               "scale 0.5 -1\ndense 4 net.0\nsigmoid\ndense 4 net.1\ntanh\ndense 4 net.2\n";
+    char path[2][1024], text[1024];
+    int which, prec, mode, layout, taped;
+    snprintf(path[0], sizeof path[0], "%s/pinn-xt/model.spec", tu_data_dir());
+    snprintf(path[1], sizeof path[1], "%s", tu_path(tu_tmpdir(), "sum.spec"));
+    snprintf(text, sizeof text, spec, tu_data_dir());
+    tu_write_file(path[1], text, strlen(text));
+    for (which = 0; which < 2; which++)
+        for (prec = 0; prec < 2; prec++)
+            for (layout = 0; layout < 2; layout++) {
+                jg_net_options o;
+                jg_net *net;
+                size_t ni, no, ng, k, p, len[3];
+                double *x, *cot[3], *g, *sum, *one;
+                float *fx, *fcot[3];
+                o.precision = prec ? JG_NET_FLOAT : JG_NET_DOUBLE;
+                o.backend = JG_NET_EXECUTOR;
+                if (layout == 1)
+                    setenv("JETGEN_LANES", "0", 1);
+                ck_assert_msg(jg_net_open(path[which], &o, &net) == JG_NET_OK, "%s", jg_net_errmsg(net));
+                ni = jg_net_n_in(net);
+                no = jg_net_n_out(net);
+                ng = jg_net_n_grad(net);
+                len[0] = no;
+                len[1] = no * ni;
+                len[2] = no * ni * ni;
+                x = alloc(N * ni);
+                fx = malloc(N * ni * sizeof *fx);
+                for (k = 0; k < N * ni; k++)
+                    fx[k] = (float)(x[k] = sin(0.37 * (double)k) * 1.2);
+                for (k = 0; k < 3; k++) {
+                    size_t i;
+                    cot[k] = alloc(N * len[k]);
+                    fcot[k] = malloc(N * len[k] * sizeof *fcot[k]);
+                    for (i = 0; i < N * len[k]; i++)
+                        fcot[k][i] = (float)(cot[k][i] = cos(0.11 * (double)(i + 7 * k)));
+                }
+                g = alloc(ng);
+                sum = alloc(ng);
+                one = alloc(ng);
+                for (mode = JG_NET_EVAL; mode <= JG_NET_LAPLACIAN; mode++)
+                    for (taped = 0; taped < 2; taped++) {
+                        const size_t per2 = mode == JG_NET_HESSIAN ? ni * ni
+                                          : mode == JG_NET_HESSIAN_DIAG ? jg_net_n_over(net) : 1;
+                        const size_t l2 = mode >= JG_NET_HESSIAN ? no * per2 : 0;
+                        double e;
+                        memset(sum, 0, ng * sizeof *sum);
+                        for (p = 0; p <= N; p++) {      /* p = N: all points at once into g */
+                            const size_t at = p < N ? p : 0, n = p < N ? 1 : N;
+                            double *to = p < N ? one : g;
+                            jg_net_tape *tape = NULL;
+                            int rc;
+                            if (prec && taped) {
+                                ck_assert_int_eq(jg_net_forward_tape_float(net, mode, n, fx + at * ni, NULL, NULL,
+                                                                           NULL, &tape), JG_NET_OK);
+                                rc = jg_net_gradient_tape_float(net, tape, fcot[0] + at * no,
+                                                                mode >= 1 ? fcot[1] + at * len[1] : NULL,
+                                                                l2 ? fcot[2] + at * l2 : NULL, to, NULL);
+                            } else if (prec) {
+                                rc = jg_net_gradient_float(net, mode, n, fx + at * ni, fcot[0] + at * no,
+                                                           mode >= 1 ? fcot[1] + at * len[1] : NULL,
+                                                           l2 ? fcot[2] + at * l2 : NULL, to, NULL);
+                            } else if (taped) {
+                                ck_assert_int_eq(jg_net_forward_tape(net, mode, n, x + at * ni, NULL, NULL, NULL,
+                                                                     &tape), JG_NET_OK);
+                                rc = jg_net_gradient_tape(net, tape, cot[0] + at * no,
+                                                          mode >= 1 ? cot[1] + at * len[1] : NULL,
+                                                          l2 ? cot[2] + at * l2 : NULL, to, NULL);
+                            } else {
+                                rc = jg_net_gradient(net, mode, n, x + at * ni, cot[0] + at * no,
+                                                     mode >= 1 ? cot[1] + at * len[1] : NULL,
+                                                     l2 ? cot[2] + at * l2 : NULL, to, NULL);
+                            }
+                            ck_assert_int_eq(rc, JG_NET_OK);
+                            jg_net_tape_free(tape);
+                            for (k = 0; p < N && k < ng; k++)
+                                sum[k] += one[k];
+                        }
+                        e = tu_normwise(g, sum, ng);
+                        ck_assert_msg(e <= (prec ? 1e-5 : 1e-13), "%s, %s, %s, mode %d%s: the gradient of %d "
+                                      "points is off the sum of each one's by %.3g", which ? "rows net" : "pinn-xt",
+                                      prec ? "float" : "double", layout ? "rows" : "lanes", mode,
+                                      taped ? ", taped" : "", N, e);
+                    }
+                unsetenv("JETGEN_LANES");
+                for (k = 0; k < 3; k++) {
+                    free(cot[k]);
+                    free(fcot[k]);
+                }
+                free(x);
+                free(fx);
+                free(g);
+                free(sum);
+                free(one);
+                jg_net_free(net);
+            }
+}
+END_TEST
+
 /* What a handle says it holds, as `jetgen check` prints it; the list of
    activations; a spec from a weights file. pinn-xt is 2 -> 20 -> 20 -> 20
    -> 1 tanh, float32 weights with biases (tests/data/pinn-xt/model.spec). */
@@ -1126,6 +1236,7 @@ static Suite *suite(void)
     tcase_add_test(tc, tape_gradients);
     tcase_add_test(tc, tape_gradients_float);
     tcase_add_test(tc, float_gradients);
+    tcase_add_test(tc, gradient_is_the_sum_of_the_points);
     tcase_add_test(tc, set_tensors);
     tcase_add_test(tc, float_range);
     suite_add_tcase(s, tc);
