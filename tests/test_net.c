@@ -812,6 +812,35 @@ START_TEST(core_shared_object)
 }
 END_TEST
 
+/* The points and cotangents of lanes_match_rows and
+   gradient_is_the_sum_of_the_points, in double and the same numbers in
+   float: x [n_x], cot[k] [len[k]] (k = 0, 1, 2); freed by free_inputs. */
+static void make_inputs(size_t n_x, const size_t *len, double **x, float **fx, double **cot, float **fcot)
+{
+    size_t k, i;
+    *x = alloc(n_x);
+    *fx = malloc(n_x * sizeof **fx);
+    for (k = 0; k < n_x; k++)
+        (*fx)[k] = (float)((*x)[k] = sin(0.37 * (double)k) * 1.2);
+    for (k = 0; k < 3; k++) {
+        cot[k] = alloc(len[k]);
+        fcot[k] = malloc(len[k] * sizeof *fcot[k]);
+        for (i = 0; i < len[k]; i++)
+            fcot[k][i] = (float)(cot[k][i] = cos(0.11 * (double)(i + 7 * k)));
+    }
+}
+
+static void free_inputs(double *x, float *fx, double **cot, float **fcot)
+{
+    int k;
+    for (k = 0; k < 3; k++) {
+        free(cot[k]);
+        free(fcot[k]);
+    }
+    free(x);
+    free(fx);
+}
+
 /* Points in lanes (the executor's layout for narrow networks, gen/plan.h)
    give the row layout's numbers: every mode's results and gradients, in
    double and float, for pinn-xt (20 wide) and a graph of slices,
@@ -858,17 +887,7 @@ START_TEST(lanes_match_rows)
             len[0] = N * no;
             len[1] = N * no * ni;
             len[2] = N * no * ni * ni;
-            x = alloc(N * ni);
-            fx = malloc(N * ni * sizeof *fx);
-            for (k = 0; k < N * ni; k++)
-                fx[k] = (float)(x[k] = sin(0.37 * (double)k) * 1.2);
-            for (k = 0; k < 3; k++) {
-                size_t i;
-                cot[k] = alloc(len[k]);
-                fcot[k] = malloc(len[k] * sizeof *fcot[k]);
-                for (i = 0; i < len[k]; i++)
-                    fcot[k][i] = (float)(cot[k][i] = cos(0.11 * (double)(i + 7 * k)));
-            }
+            make_inputs(N * ni, len, &x, &fx, cot, fcot);
             for (layout = 0; layout < 2; layout++) {
                 for (k = 0; k < 3; k++) {
                     r[layout][k] = alloc(len[k]);
@@ -929,12 +948,7 @@ START_TEST(lanes_match_rows)
                 free(fgx[layout]);
                 jg_net_free(net[layout]);
             }
-            for (k = 0; k < 3; k++) {
-                free(cot[k]);
-                free(fcot[k]);
-            }
-            free(x);
-            free(fx);
+            free_inputs(x, fx, cot, fcot);
         }
 }
 END_TEST
@@ -973,20 +987,10 @@ START_TEST(gradient_is_the_sum_of_the_points)
                 ni = jg_net_n_in(net);
                 no = jg_net_n_out(net);
                 ng = jg_net_n_grad(net);
-                len[0] = no;
-                len[1] = no * ni;
-                len[2] = no * ni * ni;
-                x = alloc(N * ni);
-                fx = malloc(N * ni * sizeof *fx);
-                for (k = 0; k < N * ni; k++)
-                    fx[k] = (float)(x[k] = sin(0.37 * (double)k) * 1.2);
-                for (k = 0; k < 3; k++) {
-                    size_t i;
-                    cot[k] = alloc(N * len[k]);
-                    fcot[k] = malloc(N * len[k] * sizeof *fcot[k]);
-                    for (i = 0; i < N * len[k]; i++)
-                        fcot[k][i] = (float)(cot[k][i] = cos(0.11 * (double)(i + 7 * k)));
-                }
+                len[0] = N * no;
+                len[1] = N * no * ni;
+                len[2] = N * no * ni * ni;
+                make_inputs(N * ni, len, &x, &fx, cot, fcot);
                 g = alloc(ng);
                 sum = alloc(ng);
                 one = alloc(ng);
@@ -1006,21 +1010,21 @@ START_TEST(gradient_is_the_sum_of_the_points)
                                 ck_assert_int_eq(jg_net_forward_tape_float(net, mode, n, fx + at * ni, NULL, NULL,
                                                                            NULL, &tape), JG_NET_OK);
                                 rc = jg_net_gradient_tape_float(net, tape, fcot[0] + at * no,
-                                                                mode >= 1 ? fcot[1] + at * len[1] : NULL,
+                                                                mode >= 1 ? fcot[1] + at * no * ni : NULL,
                                                                 l2 ? fcot[2] + at * l2 : NULL, to, NULL);
                             } else if (prec) {
                                 rc = jg_net_gradient_float(net, mode, n, fx + at * ni, fcot[0] + at * no,
-                                                           mode >= 1 ? fcot[1] + at * len[1] : NULL,
+                                                           mode >= 1 ? fcot[1] + at * no * ni : NULL,
                                                            l2 ? fcot[2] + at * l2 : NULL, to, NULL);
                             } else if (taped) {
                                 ck_assert_int_eq(jg_net_forward_tape(net, mode, n, x + at * ni, NULL, NULL, NULL,
                                                                      &tape), JG_NET_OK);
                                 rc = jg_net_gradient_tape(net, tape, cot[0] + at * no,
-                                                          mode >= 1 ? cot[1] + at * len[1] : NULL,
+                                                          mode >= 1 ? cot[1] + at * no * ni : NULL,
                                                           l2 ? cot[2] + at * l2 : NULL, to, NULL);
                             } else {
                                 rc = jg_net_gradient(net, mode, n, x + at * ni, cot[0] + at * no,
-                                                     mode >= 1 ? cot[1] + at * len[1] : NULL,
+                                                     mode >= 1 ? cot[1] + at * no * ni : NULL,
                                                      l2 ? cot[2] + at * l2 : NULL, to, NULL);
                             }
                             ck_assert_int_eq(rc, JG_NET_OK);
@@ -1035,12 +1039,7 @@ START_TEST(gradient_is_the_sum_of_the_points)
                                       taped ? ", taped" : "", N, e);
                     }
                 unsetenv("JETGEN_LANES");
-                for (k = 0; k < 3; k++) {
-                    free(cot[k]);
-                    free(fcot[k]);
-                }
-                free(x);
-                free(fx);
+                free_inputs(x, fx, cot, fcot);
                 free(g);
                 free(sum);
                 free(one);
