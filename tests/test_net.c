@@ -959,12 +959,13 @@ END_TEST
    the next (a sweep of dense, activation and scale steps zeroes them once,
    not once a tile; grad.c, clears), and a one-point call is one tile of
    its own. pinn-xt (lanes: 32 and 64 points a tile) and a [4,4,4,4]
-   network with a scale, sigmoid and tanh (rows), on 150 points. */
+   network with a scale, sigmoid, tanh and a final sin (rows), on 150
+   points. */
 START_TEST(gradient_is_the_sum_of_the_points)
 {
     enum { N = 150 };
     static const char spec[] = "input x y z t\nweights %s/../golden/layers.safetensors\nover x t\n"
-                               "scale 0.5 -1\ndense 4 net.0\nsigmoid\ndense 4 net.1\ntanh\ndense 4 net.2\n";
+                               "scale 0.5 -1\ndense 4 net.0\nsigmoid\ndense 4 net.1\ntanh\ndense 4 net.2\nsin\n";
     char path[2][1024], text[1024];
     int which, prec, mode, layout, taped;
     snprintf(path[0], sizeof path[0], "%s/pinn-xt/model.spec", tu_data_dir());
