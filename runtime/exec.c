@@ -25,7 +25,7 @@ int jg_exec_init(jg_exec *x, const jg_plan *p, const jg_kernel_set *ks,
     x->lanes_seed = jg_kernel_find(ks, "lanes_seed");
     x->lanes_dense = jg_kernel_find(ks, "lanes_dense");
     x->lanes_store = jg_kernel_find(ks, "lanes_store");
-    x->lanes_tanh = jg_kernel_find(ks, "lanes_tanh");
+    x->tanh_chain = jg_kernel_find(ks, "tanh_chain");
     x->act = (jg_kernel_fn *)jg_malloc_n(p->n_steps, sizeof *x->act);
     x->fused = (unsigned char *)jg_malloc_n(p->n_steps, 1);
     if (x->act == NULL || x->fused == NULL) {
@@ -35,9 +35,8 @@ int jg_exec_init(jg_exec *x, const jg_plan *p, const jg_kernel_set *ks,
     for (k = 0; k < p->n_steps; k++) {
         const jg_step *s = &p->steps[k];
         x->act[k] = NULL;
-        /* points in lanes: tanh by its own kernel, its chain rule fused */
-        x->fused[k] = s->op == JG_STEP_ACTIVATE && p->lane_points > 0 && x->lanes_tanh != NULL
-                      && strcmp(s->act->keyword, "tanh") == 0;
+        /* tanh by its own kernel, its chain rule fused */
+        x->fused[k] = s->op == JG_STEP_ACTIVATE && x->tanh_chain != NULL && strcmp(s->act->keyword, "tanh") == 0;
         if (s->op == JG_STEP_ACTIVATE && (x->act[k] = jg_kernel_find(ks, s->act->keyword)) == NULL) {
             jg_exec_free(x);
             return -1;

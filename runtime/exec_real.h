@@ -19,8 +19,8 @@ typedef void (*FN(activate_fn))(FN(act_fn), double, double, size_t, size_t, size
 typedef void (*FN(lanes_seed_fn))(size_t, size_t, size_t, size_t, const REAL *, REAL *, size_t);
 typedef void (*FN(lanes_dense_fn))(size_t, size_t, const REAL *, size_t, const REAL *, size_t, size_t,
                                    const REAL *, size_t, REAL *, size_t, int);
-typedef void (*FN(lanes_tanh_fn))(size_t, size_t, size_t, const size_t *, int, const REAL *, size_t, REAL *,
-                                  size_t);
+typedef void (*FN(tanh_chain_fn))(size_t, size_t, size_t, const size_t *, int, size_t, const REAL *, size_t,
+                                  REAL *, size_t);
 typedef void (*FN(lanes_store_fn))(size_t, size_t, size_t, int, size_t, size_t, const REAL *, size_t, REAL *,
                                    REAL *, REAL *);
 typedef void (*FN(activate_to_fn))(FN(act_fn), double, double, size_t, size_t, size_t, const size_t *, int,
@@ -84,7 +84,7 @@ static void FN(tile)(const jg_exec *e, int mode, size_t np, const REAL *x, REAL 
         case JG_STEP_ACTIVATE:
             if (e->fused[k]) {
                 /* tanh and its chain rule in one pass (z kept at src2 in a tape plan) */
-                ((FN(lanes_tanh_fn))e->lanes_tanh)(s->n, n_in, n_s, over, mode, s->from2 ? src2 : src,
+                ((FN(tanh_chain_fn))e->tanh_chain)(s->n, n_in, n_s, over, mode, np_e, s->from2 ? src2 : src,
                                                    s->from2 ? s->ld2 : s->ld_src, src, s->ld_src);
                 break;
             }

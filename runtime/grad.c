@@ -208,7 +208,7 @@ struct jg_grad {
     jg_kernel_fn sum_to;        /* a float tile's gradients onto the double sums */
     jg_kernel_fn lanes_outer;   /* a dense layer's gradients, points in lanes, as partial sums */
     jg_kernel_fn lanes_fold;    /* those partial sums onto the gradients */
-    jg_kernel_fn lanes_tanh_back;   /* tanh's reverse from its values, points in lanes */
+    jg_kernel_fn tanh_chain_back;   /* tanh's reverse from its values */
     size_t *pv_at;              /* per layer: where its partial sums start (points in lanes; 64 bytes a
                                    gradient, weights then biases), or SIZE_MAX */
     size_t partials;            /* numbers of them all */
@@ -431,7 +431,7 @@ jg_grad *jg_grad_new(const jg_model *m, int is_float, jg_diag *d)
     g->acc = jg_kernel_find(g->x.ks, "acc");
     g->sum_to = jg_kernel_find(g->x.ks, "sum_to");
     g->lanes_outer = jg_kernel_find(g->x.ks, "lanes_outer");
-    g->lanes_tanh_back = jg_kernel_find(g->x.ks, "lanes_tanh_back");
+    g->tanh_chain_back = jg_kernel_find(g->x.ks, "tanh_chain_back");
     g->lanes_fold = jg_kernel_find(g->x.ks, "lanes_fold");
     if (g->dense_back == NULL || g->activate_back == NULL || g->tanh_of_a == NULL || g->tanh3 == NULL
         || g->sigmoid3 == NULL || g->acc == NULL || g->sum_to == NULL

@@ -164,11 +164,11 @@ static void FN(activate_back)(const FN(tile) *t, const jg_step *s, jg_kernel_fn 
     typedef void (*act_fn)(size_t, double, double, const REAL *, REAL *, REAL *, REAL *);
     typedef void (*back_fn)(act_fn, FN(act3), double, double, size_t, size_t, size_t, const size_t *, int,
                             size_t, size_t, const REAL *, REAL *, size_t, const REAL *, REAL *, size_t);
-    typedef void (*lanes_fn)(size_t, size_t, size_t, const size_t *, int, size_t, const REAL *, REAL *, size_t,
-                             const REAL *, REAL *, size_t);
+    typedef void (*chain_fn)(size_t, size_t, size_t, const size_t *, int, size_t, size_t, const REAL *, REAL *,
+                             size_t, const REAL *, REAL *, size_t);
     const back_fn back = (back_fn)t->g->activate_back;
-    if (from_a && t->lp > 0 && t->g->lanes_tanh_back != NULL) {     /* its derivatives in registers */
-        ((lanes_fn)t->g->lanes_tanh_back)(s->n, t->n_x, t->n_s, t->over, t->mode, t->nch,
+    if (from_a && t->g->tanh_chain_back != NULL) {     /* its derivatives in registers */
+        ((chain_fn)t->g->tanh_chain_back)(s->n, t->n_x, t->n_s, t->over, t->mode, t->rows / t->nch, t->nch,
                                           FN(fwd_buf)(t, s->src2, s->off2), FN(buf)(t, t->adj, s->src2, s->off2),
                                           s->ld2, FN(fwd_buf)(t, s->src, s->off), FN(buf)(t, t->adj, s->src, s->off),
                                           s->ld_src);

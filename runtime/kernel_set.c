@@ -37,6 +37,6 @@ const jg_kernel_set JG_K1(JG_VARIANT, set) = {
      JG_ENTRY(mul) JG_ENTRY(dense_back) JG_ENTRY(activate_back) JG_ENTRY(activate_to) JG_ENTRY(tanh_of_a)
      JG_ENTRY(tanh3) JG_ENTRY(sigmoid3) JG_ENTRY(acc) JG_ENTRY(sum_to) JG_ENTRY(activate)
      JG_ENTRY(lanes_seed) JG_ENTRY(lanes_dense) JG_ENTRY(lanes_store) JG_ENTRY(lanes_outer) JG_ENTRY(lanes_fold)
-     JG_ENTRY(lanes_tanh) JG_ENTRY(lanes_tanh_back)
+     JG_ENTRY(tanh_chain) JG_ENTRY(tanh_chain_back)
      JG_ACTIVATIONS(JG_ACTIVATION_ENTRY)},
 };

@@ -15,8 +15,8 @@ typedef struct jg_kernel {
 
 /* seed, dense, store, scale, copy, add, mul, dense_back, activate_back,
    activate_to, tanh_of_a, tanh3, sigmoid3, acc, sum_to, activate,
-   lanes_seed, lanes_dense, lanes_store, lanes_outer, lanes_fold, lanes_tanh,
-   lanes_tanh_back, and an
+   lanes_seed, lanes_dense, lanes_store, lanes_outer, lanes_fold, tanh_chain,
+   tanh_chain_back, and an
    activation kernel for each of gen/activations.h. */
 #define JG_N_KERNELS (23 + JG_N_ACTIVATIONS)
 

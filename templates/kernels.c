@@ -2104,18 +2104,18 @@ MODEL__API void model__hardtanh(size_t n, double p, double q, const model__real 
 }
 /**** end hardtanh ****/
 
-/**** begin lanes_tanh ****/
-/* tanh with its chain rule, points in lanes (the executor's; no emitted
-   file calls it): model__activate's job on n values a channel (channel c
-   at z + c ldz, its result at a + c lda; a may be z), for the commonest
+/**** begin tanh_chain ****/
+/* tanh with its chain rule (the executor's and the reverse sweep's; no
+   emitted file calls it): model__activate's job for the commonest
    activation of PINNs. Only a = tanh(z) is held between the two passes of
    a chunk; s' = 1 - a^2 and s'' = -2 a s' are formed in registers where
    each vector takes its chain rule (model__activate keeps all three of
-   any activation in memory). */
+   any activation in memory). model__tanh_chain_n does n values of one
+   point: channel c at z + c zs, its result at a + c as (a may be z). */
 #define MODEL__TANH_CHUNK 128
 
-MODEL__INLINE void model__lanes_tanh_n(size_t n, size_t n_x, size_t n_s, const size_t *over, int mode,
-                                       const model__real *z, size_t ldz, model__real *a, size_t lda)
+MODEL__INLINE void model__tanh_chain_n(size_t n, size_t n_x, size_t n_s, const size_t *over, int mode,
+                                       const model__real *z, size_t zs, model__real *a, size_t as)
 {
     model__real s0[MODEL__TANH_CHUNK];
     const model__vec zero = {0}, one = zero + 1, minus2 = zero - 2;
@@ -2138,38 +2138,45 @@ MODEL__INLINE void model__lanes_tanh_n(size_t n, size_t n_x, size_t n_s, const s
         for (k = 0; k < m; k += MODEL__V) {
             const size_t r = m - k < MODEL__V ? m - k : MODEL__V;
             const model__vec v0 = model__load_n(s0 + k, r), v1 = one - v0 * v0;
-            model__chain(n_x, n_s, over, mode, r, v0, v1, minus2 * v0 * v1, z + k0 + k, ldz, a + k0 + k, lda);
+            model__chain(n_x, n_s, over, mode, r, v0, v1, minus2 * v0 * v1, z + k0 + k, zs, a + k0 + k, as);
         }
     }
 }
 
-/* model__lanes_tanh_n with the inputs' counts constants where they are
-   small (model__activate_k's cases). */
-MODEL__API void model__lanes_tanh(size_t n, size_t n_x, size_t n_s, const size_t *over, int mode,
+/* model__tanh_chain_n on n values of np points (row layout: channel c of
+   point p at z + (c np + p) ldz; points in lanes: np = 1), with the
+   inputs' counts constants where they are small (model__activate_k's
+   cases). */
+MODEL__API void model__tanh_chain(size_t n, size_t n_x, size_t n_s, const size_t *over, int mode, size_t np,
                                   const model__real *z, size_t ldz, model__real *a, size_t lda)
 {
-    if (over != NULL && n_x == 2 && n_s == 1)
-        model__lanes_tanh_n(n, 2, 1, over, mode, z, ldz, a, lda);
-    else if (over != NULL && n_x == 3 && n_s == 2)
-        model__lanes_tanh_n(n, 3, 2, over, mode, z, ldz, a, lda);
-    else if (over != NULL)
-        model__lanes_tanh_n(n, n_x, n_s, over, mode, z, ldz, a, lda);
-    else if (n_x == 1)
-        model__lanes_tanh_n(n, 1, 1, NULL, mode, z, ldz, a, lda);
-    else if (n_x == 2)
-        model__lanes_tanh_n(n, 2, 2, NULL, mode, z, ldz, a, lda);
-    else if (n_x == 3)
-        model__lanes_tanh_n(n, 3, 3, NULL, mode, z, ldz, a, lda);
-    else
-        model__lanes_tanh_n(n, n_x, n_x, NULL, mode, z, ldz, a, lda);
+    size_t p;
+    for (p = 0; p < np; p++) {
+        const model__real *zp = z + p * ldz;
+        model__real *ap = a + p * lda;
+        if (over != NULL && n_x == 2 && n_s == 1)
+            model__tanh_chain_n(n, 2, 1, over, mode, zp, np * ldz, ap, np * lda);
+        else if (over != NULL && n_x == 3 && n_s == 2)
+            model__tanh_chain_n(n, 3, 2, over, mode, zp, np * ldz, ap, np * lda);
+        else if (over != NULL)
+            model__tanh_chain_n(n, n_x, n_s, over, mode, zp, np * ldz, ap, np * lda);
+        else if (n_x == 1)
+            model__tanh_chain_n(n, 1, 1, NULL, mode, zp, np * ldz, ap, np * lda);
+        else if (n_x == 2)
+            model__tanh_chain_n(n, 2, 2, NULL, mode, zp, np * ldz, ap, np * lda);
+        else if (n_x == 3)
+            model__tanh_chain_n(n, 3, 3, NULL, mode, zp, np * ldz, ap, np * lda);
+        else
+            model__tanh_chain_n(n, n_x, n_x, NULL, mode, zp, np * ldz, ap, np * lda);
+    }
 }
 
-/* The reverse of model__lanes_tanh (model__activate_back's job, one point
-   a row): the derivatives s1, s2, s3 of tanh come from the forward's values
-   a (channel 0), in registers. ab is spent (set to zero). */
-MODEL__INLINE void model__lanes_tanh_back_n(size_t n, size_t n_x, size_t n_s, const size_t *over, int mode,
-                                            size_t nch, const model__real *z, model__real *zb, size_t ldz,
-                                            const model__real *a, model__real *ab, size_t lda)
+/* The reverse of model__tanh_chain_n (model__activate_back's job): the
+   derivatives s1, s2, s3 of tanh come from the forward's values a
+   (channel 0), in registers. ab is spent (set to zero). */
+MODEL__INLINE void model__tanh_chain_back_n(size_t n, size_t n_x, size_t n_s, const size_t *over, int mode,
+                                            size_t nch, const model__real *z, model__real *zb, size_t zs,
+                                            const model__real *a, model__real *ab, size_t as)
 {
     const model__vec zero = {0}, one = zero + 1, two = zero + 2;
     size_t k;
@@ -2178,27 +2185,34 @@ MODEL__INLINE void model__lanes_tanh_back_n(size_t n, size_t n_x, size_t n_s, co
         const model__vec v0 = model__load_n(a + k, r), v1 = one - v0 * v0;
         model__chain_back(n_x, n_s, over, mode, nch, r, v1, zero - two * v0 * v1,
                           zero - two * v1 * (v1 - two * v0 * v0),      /* model__tanh3's */
-                          z + k, zb + k, ldz, ab + k, lda);
+                          z + k, zb + k, zs, ab + k, as);
     }
 }
 
-MODEL__API void model__lanes_tanh_back(size_t n, size_t n_x, size_t n_s, const size_t *over, int mode, size_t nch,
-                                       const model__real *z, model__real *zb, size_t ldz, const model__real *a,
-                                       model__real *ab, size_t lda)
+/* model__tanh_chain_back_n on n values of np points, as model__tanh_chain. */
+MODEL__API void model__tanh_chain_back(size_t n, size_t n_x, size_t n_s, const size_t *over, int mode, size_t np,
+                                       size_t nch, const model__real *z, model__real *zb, size_t ldz,
+                                       const model__real *a, model__real *ab, size_t lda)
 {
-    if (over != NULL && n_x == 2 && n_s == 1)
-        model__lanes_tanh_back_n(n, 2, 1, over, mode, nch, z, zb, ldz, a, ab, lda);
-    else if (over != NULL && n_x == 3 && n_s == 2)
-        model__lanes_tanh_back_n(n, 3, 2, over, mode, nch, z, zb, ldz, a, ab, lda);
-    else if (over != NULL)
-        model__lanes_tanh_back_n(n, n_x, n_s, over, mode, nch, z, zb, ldz, a, ab, lda);
-    else if (n_x == 1)
-        model__lanes_tanh_back_n(n, 1, 1, NULL, mode, nch, z, zb, ldz, a, ab, lda);
-    else if (n_x == 2)
-        model__lanes_tanh_back_n(n, 2, 2, NULL, mode, nch, z, zb, ldz, a, ab, lda);
-    else if (n_x == 3)
-        model__lanes_tanh_back_n(n, 3, 3, NULL, mode, nch, z, zb, ldz, a, ab, lda);
-    else
-        model__lanes_tanh_back_n(n, n_x, n_x, NULL, mode, nch, z, zb, ldz, a, ab, lda);
+    size_t p;
+    for (p = 0; p < np; p++) {
+        const model__real *zp = z + p * ldz, *ap = a + p * lda;
+        model__real *zbp = zb + p * ldz, *abp = ab + p * lda;
+        const size_t zs = np * ldz, as = np * lda;
+        if (over != NULL && n_x == 2 && n_s == 1)
+            model__tanh_chain_back_n(n, 2, 1, over, mode, nch, zp, zbp, zs, ap, abp, as);
+        else if (over != NULL && n_x == 3 && n_s == 2)
+            model__tanh_chain_back_n(n, 3, 2, over, mode, nch, zp, zbp, zs, ap, abp, as);
+        else if (over != NULL)
+            model__tanh_chain_back_n(n, n_x, n_s, over, mode, nch, zp, zbp, zs, ap, abp, as);
+        else if (n_x == 1)
+            model__tanh_chain_back_n(n, 1, 1, NULL, mode, nch, zp, zbp, zs, ap, abp, as);
+        else if (n_x == 2)
+            model__tanh_chain_back_n(n, 2, 2, NULL, mode, nch, zp, zbp, zs, ap, abp, as);
+        else if (n_x == 3)
+            model__tanh_chain_back_n(n, 3, 3, NULL, mode, nch, zp, zbp, zs, ap, abp, as);
+        else
+            model__tanh_chain_back_n(n, n_x, n_x, NULL, mode, nch, zp, zbp, zs, ap, abp, as);
+    }
 }
-/**** end lanes_tanh ****/
+/**** end tanh_chain ****/
