@@ -2112,16 +2112,15 @@ MODEL__API void model__hardtanh(size_t n, double p, double q, const model__real 
    each vector takes its chain rule (model__activate keeps all three of
    any activation in memory). model__tanh_chain_n does n values of one
    point: channel c at z + c zs, its result at a + c as (a may be z). */
-#define MODEL__TANH_CHUNK 128
 
 MODEL__INLINE void model__tanh_chain_n(size_t n, size_t n_x, size_t n_s, const size_t *over, int mode,
                                        const model__real *z, size_t zs, model__real *a, size_t as)
 {
-    model__real s0[MODEL__TANH_CHUNK];
+    model__real s0[MODEL__ACT_CHUNK];
     const model__vec zero = {0}, one = zero + 1, minus2 = zero - 2;
     size_t k0, k, m;
     for (k0 = 0; k0 < n; k0 += m) {
-        m = n - k0 < MODEL__TANH_CHUNK ? n - k0 : MODEL__TANH_CHUNK;
+        m = n - k0 < MODEL__ACT_CHUNK ? n - k0 : MODEL__ACT_CHUNK;
         for (k = 0; k < m; k++) {       /* model__tanh's a */
 #if defined(MODEL__FLOAT)
             const float x = z[k0 + k];
