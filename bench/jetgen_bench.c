@@ -19,6 +19,7 @@
 
 #include "emit.h"
 #include "jit.h"
+#include "load.h"
 #include "mem.h"
 #include "model.h"
 #include "parallel.h"
@@ -117,7 +118,7 @@ int main(int argc, char **argv)
 
     if (argc < 6)
         die("usage: jetgen_bench SPEC jit|so:PATH POINTS.bin N OUT.bin [THREADS]", "");
-    m = jg_model_load(argv[1], &d);
+    m = jg_load(argv[1], &d);
     if (m == NULL)
         die("", jg_buf_str(&d.text));
     n = (size_t)atol(argv[4]);

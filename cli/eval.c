@@ -15,6 +15,7 @@
 #include "cli.h"
 #include "fdiff.h"
 #include "jetgen.h"
+#include "load.h"
 #include "mem.h"
 #include "model.h"
 #include "plan.h"
@@ -71,7 +72,7 @@ static int oracle_open(oracle *o, const char *spec, jg_diag *d)
     size_t ni, no;
     int overflow = 0;
     memset(o, 0, sizeof *o);
-    o->m = jg_model_load(spec, d);
+    o->m = jg_load(spec, d);
     if (o->m == NULL)
         return -1;
     ni = o->m->n_in;

@@ -17,6 +17,7 @@
 #include "cli.h"
 #include "fdiff.h"
 #include "jetgen.h"
+#include "load.h"
 #include "mem.h"
 #include "model.h"
 #include "plan.h"
@@ -746,7 +747,7 @@ int cli_verify(int argc, char **argv)
     for (q = 0; q < N_Q; q++)
         tolq[q] = tol;
 
-    m = jg_model_load(spec, &d);
+    m = jg_load(spec, &d);
     if (m == NULL)
         goto done;
     jg_model_warn(m, &d);

@@ -10,8 +10,8 @@
 #include <stdlib.h>
 
 #include "emit.h"
+#include "load.h"
 #include "model.h"
-#include "spec.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -24,7 +24,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         const char *dir = getenv("JG_FUZZ_DIR");
         snprintf(path, sizeof path, "%s/fuzz.spec", dir != NULL ? dir : "fuzz/weights");
     }
-    m = jg_spec_parse(path, (const char *)data, size, &d);
+    m = jg_load_mem(path, (const char *)data, size, NULL, 0, &d);
     if (m != NULL) {
         static const jg_emit_target targets[3] = {JG_TARGET_FILE, JG_TARGET_SINGLE, JG_TARGET_JIT};
         int k;

@@ -5,9 +5,7 @@
 #include <string.h>
 
 #include "activations.h"
-#include "file.h"
 #include "mem.h"
-#include "spec.h"
 
 #define NO_PARAMS 0, {NULL, NULL}, {0.0, 0.0}
 #define CHAIN ";  a' = s' z';  a'' = s'' z' z'^T + s' z''"
@@ -102,18 +100,6 @@ size_t jg_layer_tensor_name(const jg_layer *l, int which, char *out)
         strcat(out, tail);
     }
     return n + 1;
-}
-
-jg_model *jg_model_load(const char *spec_path, jg_diag *d)
-{
-    size_t len = 0;
-    char *text = jg_file_read(spec_path, JG_MAX_SPEC_BYTES, "spec", &len, d);
-    jg_model *m;
-    if (text == NULL)
-        return NULL;
-    m = jg_spec_parse(spec_path, text, len, d);
-    jg_free(text);
-    return m;
 }
 
 void jg_model_free(jg_model *m)

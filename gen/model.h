@@ -108,10 +108,7 @@ const char *jg_layer_suggest(const char *kw);
 size_t jg_layer_tensor_name(const jg_layer *l, int which, char *out);
 size_t jg_layer_tensor_count(const jg_layer *l, int which);
 
-/* Reads the spec at spec_path and its weights (the spec reader is
-   spec.c, jg_spec_parse). Returns a new model (free with jg_model_free) or
-   NULL with every error found added to d. */
-jg_model *jg_model_load(const char *spec_path, jg_diag *d);
+/* (A model is made by load.h's jg_load, or by jg_spec_parse without weights.) */
 void jg_model_free(jg_model *m);
 
 /* What a call computes (the kernels' mode): values; and first

@@ -1,7 +1,7 @@
-/* spec.c: reads a layer spec (formats 1 to 3, docs/spec.md) and the
-   weights it names into a jg_model. Every error is collected with its place; a model is
-   returned only when there were none. */
-#include <nettle/sha2.h>
+/* spec.c: reads a layer spec (formats 1 to 3, docs/spec.md) into a
+   jg_model of its layers, whose weights load.c reads. Every error is
+   collected with its place; a model is returned only when there were
+   none. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,23 +10,9 @@
 #include "file.h"
 #include "mem.h"
 #include "model.h"
-#include "plan.h"
-#include "safetensors.h"
 #include "spec.h"
 
 #define MAX_TOKENS 1024    /* words on a line: `input` with a thousand names */
-
-static void sha256_hex(const void *data, size_t len, char hex[65])
-{
-    struct sha256_ctx ctx;
-    unsigned char dig[SHA256_DIGEST_SIZE];
-    size_t i;
-    sha256_init(&ctx);
-    sha256_update(&ctx, len, (const uint8_t *)data);
-    sha256_digest(&ctx, sizeof dig, dig);
-    for (i = 0; i < sizeof dig; i++)
-        sprintf(hex + 2 * i, "%02x", dig[i]);
-}
 
 typedef struct token {
     const char *s;      /* NUL-terminated copy inside the line buffer */
@@ -54,28 +40,6 @@ typedef struct parser {
     char **failed;      /* format 3: values whose statement had an error (owned) */
     size_t n_failed;    /* (their uses say nothing more) */
 } parser;
-
-/* s shown safely inside a message: printable ASCII kept, the rest as \xNN,
-   cut to about 60 bytes. */
-static const char *shown(const char *s, char out[256])
-{
-    size_t n = 0;
-    for (; *s != '\0' && n < 240; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c >= 0x20 && c < 0x7f && c != '\\') {
-            out[n++] = (char)c;
-        } else {
-            sprintf(out + n, "\\x%02x", c);
-            n += 4;
-        }
-        if (n > 60) {
-            strcpy(out + n, "...");
-            return out;
-        }
-    }
-    out[n] = '\0';
-    return out;
-}
 
 static int is_ident(const char *s)
 {
@@ -138,7 +102,7 @@ static void do_input(parser *p, token *t, int nt)
         p->m->n_in = parse_width(t[1].s);
         if (p->m->n_in == 0)
             jg_diag_error(p->d, p->path, p->line, t[1].col,
-                          "input count must be 1 to %d, not %s", JG_MAX_WIDTH, shown(t[1].s, show));
+                          "input count must be 1 to %d, not %s", JG_MAX_WIDTH, jg_shown(t[1].s, show));
         p->width = p->m->n_in;
         return;
     }
@@ -146,7 +110,7 @@ static void do_input(parser *p, token *t, int nt)
         if (!is_ident(t[i].s)) {
             jg_diag_error(p->d, p->path, p->line, t[i].col,
                           "input name '%s' is not an identifier (letters, digits, _; at most %d bytes)",
-                          shown(t[i].s, show), JG_MAX_NAME);
+                          jg_shown(t[i].s, show), JG_MAX_NAME);
             return;
         }
         for (j = 1; j < i; j++)
@@ -283,10 +247,10 @@ static int read_params(parser *p, const jg_layer_info *info, token *t, int nt, d
         if (k == info->n_params) {
             if (info->n_params == 1)
                 jg_diag_error(p->d, p->path, p->line, t[i].col, "'%s' takes %s=VALUE, not '%s'",
-                              info->keyword, info->param_name[0], shown(t[i].s, show));
+                              info->keyword, info->param_name[0], jg_shown(t[i].s, show));
             else
                 jg_diag_error(p->d, p->path, p->line, t[i].col, "'%s' takes %s=VALUE and %s=VALUE, not '%s'",
-                              info->keyword, info->param_name[0], info->param_name[1], shown(t[i].s, show));
+                              info->keyword, info->param_name[0], info->param_name[1], jg_shown(t[i].s, show));
             return -1;
         }
         if (seen[k]++) {
@@ -295,7 +259,7 @@ static int read_params(parser *p, const jg_layer_info *info, token *t, int nt, d
         }
         if (!parse_number(eq + 1, &param[k])) {
             jg_diag_error(p->d, p->path, p->line, t[i].col + (int)len + 1,
-                          "%s must be a finite number, not '%s'", info->param_name[k], shown(eq + 1, show));
+                          "%s must be a finite number, not '%s'", info->param_name[k], jg_shown(eq + 1, show));
             return -1;
         }
     }
@@ -325,7 +289,7 @@ static size_t read_width_and_name(parser *p, const jg_layer_info *info, token *t
     if (n == 0 || (info->kind == JG_FOURIER && n > JG_MAX_WIDTH / 2)) {
         jg_diag_error(p->d, p->path, p->line, t[1].col, "%s width must be 1 to %d, not '%s'",
                       info->keyword, info->kind == JG_FOURIER ? JG_MAX_WIDTH / 2 : JG_MAX_WIDTH,
-                      shown(t[1].s, show));
+                      jg_shown(t[1].s, show));
         return 0;
     }
     return n;
@@ -447,7 +411,7 @@ static void do_format(parser *p, token *t, int nt)
     }
     if (nt != 2 || (strcmp(t[1].s, "1") != 0 && strcmp(t[1].s, "2") != 0 && strcmp(t[1].s, "3") != 0)) {
         jg_diag_error(p->d, p->path, p->line, nt > 1 ? t[1].col : t[0].col,
-                      "'format' takes 1, 2 or 3, not '%s'", nt > 1 ? shown(t[1].s, show) : "");
+                      "'format' takes 1, 2 or 3, not '%s'", nt > 1 ? jg_shown(t[1].s, show) : "");
         return;
     }
     p->format = t[1].s[0] - '0';
@@ -485,7 +449,7 @@ static int find_value(parser *p, const token *t, size_t *v)
             if (strcmp(p->failed[i], t->s) == 0)
                 return -1;      /* its statement's error was said */
         jg_diag_error(p->d, p->path, p->line, t->col, "unknown value '%s' (a value is named by "
-                      "'NAME = ...' before its use, or is an input)", shown(t->s, show));
+                      "'NAME = ...' before its use, or is an input)", jg_shown(t->s, show));
         return -1;
     }
     p->width = m->n_in;
@@ -524,7 +488,7 @@ static void do_assign(parser *p, token *t, int nt)
     }
     if (!is_ident(t[0].s) || reserved(t[0].s)) {
         jg_diag_error(p->d, p->path, p->line, t[0].col, "'%s' cannot name a value (letters, digits, _; "
-                      "at most %d bytes; not input, output, weights, format)", shown(t[0].s, show),
+                      "at most %d bytes; not input, output, weights, format)", jg_shown(t[0].s, show),
                       JG_MAX_NAME);
         return;
     }
@@ -568,7 +532,7 @@ static int assign_op(parser *p, token *t, int nt)
     info = jg_layer_lookup(t[2].s);
     if (info == NULL) {
         const char *guess = jg_layer_suggest(t[2].s);
-        jg_diag_error(p->d, p->path, p->line, t[2].col, "unknown layer '%s'%s%s%s", shown(t[2].s, show),
+        jg_diag_error(p->d, p->path, p->line, t[2].col, "unknown layer '%s'%s%s%s", jg_shown(t[2].s, show),
                       guess ? " (did you mean '" : "", guess ? guess : "", guess ? "'?)" : "");
         return -1;
     }
@@ -591,7 +555,7 @@ static int assign_op(parser *p, token *t, int nt)
         n = parse_width(t[3].s);
         if (n == 0 || (info->kind == JG_FOURIER && n > JG_MAX_WIDTH / 2)) {
             jg_diag_error(p->d, p->path, p->line, t[3].col, "%s width must be 1 to %d, not '%s'", info->keyword,
-                          info->kind == JG_FOURIER ? JG_MAX_WIDTH / 2 : JG_MAX_WIDTH, shown(t[3].s, show));
+                          info->kind == JG_FOURIER ? JG_MAX_WIDTH / 2 : JG_MAX_WIDTH, jg_shown(t[3].s, show));
             return -1;
         }
         first_arg = 5;
@@ -782,7 +746,7 @@ static void do_over(parser *p, token *t, int nt)
                     break;
         }
         if (i >= m->n_in) {
-            jg_diag_error(p->d, p->path, p->line, t[k].col, "'%s' is not an input (%s)", shown(t[k].s, show),
+            jg_diag_error(p->d, p->path, p->line, t[k].col, "'%s' is not an input (%s)", jg_shown(t[k].s, show),
                           m->input_names != NULL ? "a name of 'input', or a number from 0" : "a number from 0");
             jg_free(over);
             return;
@@ -885,9 +849,9 @@ static void do_statement(parser *p, token *t, int nt)
     guess = jg_layer_suggest(t[0].s);
     if (guess != NULL)
         jg_diag_error(p->d, p->path, p->line, t[0].col,
-                      "unknown layer '%s' (did you mean '%s'?)", shown(t[0].s, show), guess);
+                      "unknown layer '%s' (did you mean '%s'?)", jg_shown(t[0].s, show), guess);
     else
-        jg_diag_error(p->d, p->path, p->line, t[0].col, "unknown layer '%s'", shown(t[0].s, show));
+        jg_diag_error(p->d, p->path, p->line, t[0].col, "unknown layer '%s'", jg_shown(t[0].s, show));
 }
 
 /* Splits one line (already NUL-terminated, comment cut) into tokens. */
@@ -944,133 +908,6 @@ static void read_statements(parser *p, const char *text, size_t len)
     }
 }
 
-/* Reads tensor name into a new double array of the expected shape. */
-static double *read_tensor(parser *p, const jg_st_file *f, const jg_layer *l,
-                           const char *name, size_t rows, size_t cols, int rank)
-{
-    char show[256];
-    const jg_st_tensor *t = jg_st_find(f, name);
-    double *v;
-    size_t i;
-    if (t == NULL)
-        return NULL;
-    if ((int)t->rank != rank || t->shape[0] != rows || (rank == 2 && t->shape[1] != cols)) {
-        jg_buf got = JG_BUF_INIT;
-        for (i = 0; i < t->rank; i++)
-            jg_buf_printf(&got, "%s%zu", i ? ", " : "", t->shape[i]);
-        if (rank == 2)
-            jg_diag_error(p->d, p->path, l->line, 0, "tensor %s has shape [%s], expected [%zu, %zu]",
-                          shown(name, show), jg_buf_str(&got), rows, cols);
-        else
-            jg_diag_error(p->d, p->path, l->line, 0, "tensor %s has shape [%s], expected [%zu]",
-                          shown(name, show), jg_buf_str(&got), rows);
-        jg_buf_free(&got);
-        return NULL;
-    }
-    if (!t->is_float) {
-        jg_diag_error(p->d, p->path, l->line, 0,
-                      "tensor %s has dtype %s; weights must be F64, F32, F16 or BF16",
-                      shown(name, show), t->dtype);
-        return NULL;
-    }
-    v = (double *)jg_malloc_n(t->n_elems, sizeof *v);
-    if (v == NULL) {
-        oom(p);
-        return NULL;
-    }
-    jg_st_to_double(f, t, v);
-    for (i = 0; i < t->n_elems; i++) {
-        if (!isfinite(v[i])) {
-            jg_diag_error(p->d, p->path, l->line, 0, "tensor %s holds %s at index %zu",
-                          shown(name, show), isnan(v[i]) ? "NaN" : "an infinity", i);
-            jg_free(v);
-            return NULL;
-        }
-    }
-    return v;
-}
-
-/* The scale layer's factor and offset: tensors where named, else its
-   constants, as arrays of its width. */
-static void read_scale(parser *p, const jg_st_file *f, jg_layer *l)
-{
-    char show[256];
-    double **dst[2];
-    const char *name[2];
-    size_t i, k;
-    dst[0] = &l->w;
-    dst[1] = &l->b;
-    name[0] = l->tensor;
-    name[1] = l->tensor2;
-    for (i = 0; i < 2; i++) {
-        if (name[i] != NULL) {
-            if (f == NULL || jg_st_find(f, name[i]) == NULL) {
-                jg_diag_error(p->d, p->path, l->line, 0, "tensor %s not found%s%s", shown(name[i], show),
-                              f != NULL ? " in " : "", f != NULL ? p->m->weights_path : "");
-                continue;
-            }
-            *dst[i] = read_tensor(p, f, l, name[i], l->n_out, 1, 1);
-            continue;
-        }
-        *dst[i] = (double *)jg_malloc_n(l->n_out, sizeof(double));
-        if (*dst[i] == NULL) {
-            oom(p);
-            continue;
-        }
-        for (k = 0; k < l->n_out; k++)
-            (*dst[i])[k] = l->param[i];
-    }
-}
-
-static void read_weights(parser *p)
-{
-    char show[256];
-    jg_st_file *f = NULL;
-    jg_buf name = JG_BUF_INIT;
-    size_t i;
-    if (p->m->weights_path != NULL) {
-        f = jg_st_open(p->m->weights_path, p->d);
-        if (f == NULL)
-            return;
-        sha256_hex(f->bytes, f->size, p->m->weights_sha256);
-    }
-    for (i = 0; i < p->m->n_layers; i++) {
-        jg_layer *l = &p->m->layers[i];
-        const jg_st_tensor *t;
-        if (l->kind == JG_SCALE) {
-            read_scale(p, f, l);
-            continue;
-        }
-        if ((l->kind != JG_DENSE && l->kind != JG_FOURIER && l->kind != JG_MATMUL) || l->tensor == NULL
-            || f == NULL)
-            continue;
-        name.len = 0;
-        jg_buf_printf(&name, l->kind == JG_DENSE ? "%s.weight" : "%s", l->tensor);
-        if (name.failed) {
-            oom(p);
-            break;
-        }
-        t = jg_st_find(f, jg_buf_str(&name));
-        if (t == NULL) {
-            jg_diag_error(p->d, p->path, l->line, 0, "tensor %s not found in %s",
-                          shown(jg_buf_str(&name), show), p->m->weights_path);
-            continue;
-        }
-        l->w = read_tensor(p, f, l, jg_buf_str(&name), l->kind == JG_FOURIER ? l->n_out / 2 : l->n_out,
-                           l->n_in, 2);
-        l->dtype = t->dtype;
-        if (l->kind != JG_DENSE)
-            continue;
-        name.len = 0;
-        jg_buf_printf(&name, "%s.bias", l->tensor);
-        if (!name.failed && jg_st_find(f, jg_buf_str(&name)) != NULL) {
-            l->b = read_tensor(p, f, l, jg_buf_str(&name), l->n_out, 1, 1);
-        }
-    }
-    jg_buf_free(&name);
-    jg_st_close(f);
-}
-
 /* A file of another kind than a spec, named in one line (util/file.h).
    0 when it may be a spec. */
 static int other_kind(const char *path, const char *text, size_t len, jg_diag *d)
@@ -1116,7 +953,6 @@ jg_model *jg_spec_parse(const char *spec_path, const char *text, size_t len, jg_
     p.m->spec_path = jg_strdup(spec_path);
     if (p.m->spec_path == NULL)
         oom(&p);
-    sha256_hex(text, len, p.m->spec_sha256);
     read_statements(&p, text, len);
     if (!p.have_input)
         jg_diag_error(d, spec_path, 0, 0, "no 'input' statement");
@@ -1143,10 +979,6 @@ jg_model *jg_spec_parse(const char *spec_path, const char *text, size_t len, jg_
             jg_free(p.failed[i]);
         jg_free(p.failed);
     }
-    if (d->n_errors == errors0)
-        jg_plan_check(p.m, d);
-    if (d->n_errors == errors0)
-        read_weights(&p);
     if (d->n_errors != errors0) {
         jg_model_free(p.m);
         return NULL;

@@ -68,6 +68,13 @@ typedef struct jg_net_options {
 int jg_net_load(const char *spec_path, jg_net **out);
 /* The same with options (NULL: the defaults of jg_net_load). */
 int jg_net_open(const char *spec_path, const jg_net_options *options, jg_net **out);
+/* The same from memory: the spec's text spec[spec_len] (not NUL-terminated)
+   and the safetensors bytes weights[weights_len] that its `weights`
+   statement stands for (both copied: the caller keeps them). name is the
+   spec's name in messages (NULL: "<memory>"). weights NULL: the file the
+   spec names is read, relative to name's folder, as jg_net_open would. */
+int jg_net_load_mem(const char *name, const char *spec, size_t spec_len, const void *weights, size_t weights_len,
+                    const jg_net_options *options, jg_net **out);
 
 /* The message of the last failed load, open, set or emit on net, or "".
    Owned by the handle, valid until the next such call on it. */

@@ -21,6 +21,7 @@
 #include "init.h"
 #include "jit.h"      /* its types only, when built without libtcc (JG_NO_JIT) */
 #include "kernels.h"
+#include "load.h"
 #include "mem.h"
 #include "misuse.h"
 #include "model.h"
@@ -335,7 +336,17 @@ static size_t find_named(const jg_net *net, const char *tensor)
     return lo < net->n_named && strcmp(net->named[lo].name, tensor) == 0 ? lo : net->n_named;
 }
 
-int jg_net_open(const char *spec_path, const jg_net_options *options, jg_net **out)
+/* jg_net_open and jg_net_load_mem: the spec's text and weights from mem
+   (NULL: from the file spec_path and the file it names). */
+typedef struct mem_spec {
+    const char *text;
+    size_t len;
+    const void *weights;
+    size_t weights_len;
+} mem_spec;
+
+static int open_net(const char *fn, const char *spec_path, const mem_spec *mem, const jg_net_options *options,
+                    jg_net **out)
 {
     jg_net *net;
     jg_diag d = JG_DIAG_INIT;
@@ -343,7 +354,7 @@ int jg_net_open(const char *spec_path, const jg_net_options *options, jg_net **o
     const int backend = options != NULL ? options->backend : JG_NET_JIT;
     int rc = JG_NET_OK;
 
-    if (JG_MISUSE(out == NULL, "jg_net_open", "out is NULL: nowhere to put the handle"))
+    if (JG_MISUSE(out == NULL, fn, "out is NULL: nowhere to put the handle"))
         return JG_NET_EINPUT;
     *out = net = (jg_net *)jg_malloc(sizeof *net);
     if (net == NULL)
@@ -352,16 +363,20 @@ int jg_net_open(const char *spec_path, const jg_net_options *options, jg_net **o
     net->backend = backend;
     pthread_mutex_init(&net->grad_lock, NULL);
     pthread_mutex_init(&net->fill_lock, NULL);
-    if (JG_MISUSE(spec_path == NULL, "jg_net_open", "spec_path is NULL"))
-        return fail(net, JG_NET_EINPUT, "jg_net_open: no spec path");
+    if (JG_MISUSE(mem == NULL && spec_path == NULL, fn, "spec_path is NULL"))
+        return fail(net, JG_NET_EINPUT, "no spec path");
+    if (JG_MISUSE(mem != NULL && (mem->text == NULL || (mem->weights == NULL && mem->weights_len > 0)), fn,
+                  "spec is NULL, or weights is NULL with weights_len > 0"))
+        return fail(net, JG_NET_EINPUT, "no spec text, or no weights for weights_len bytes");
     if (JG_MISUSE((precision != JG_NET_DOUBLE && precision != JG_NET_FLOAT)
                   || (backend != JG_NET_JIT && backend != JG_NET_EXECUTOR),
-                  "jg_net_open", "options->precision or options->backend is none of the JG_NET_* values"))
-        return fail(net, JG_NET_EINPUT, "jg_net_open: unknown precision or backend");
+                  fn, "options->precision or options->backend is none of the JG_NET_* values"))
+        return fail(net, JG_NET_EINPUT, "options: unknown precision or backend");
 #if defined(JG_NO_JIT)
     net->backend = JG_NET_EXECUTOR;     /* built without libtcc: jg_net_backend says so */
 #endif
-    net->model = jg_model_load(spec_path, &d);
+    net->model = mem == NULL ? jg_load(spec_path, &d)
+                             : jg_load_mem(spec_path, mem->text, mem->len, mem->weights, mem->weights_len, &d);
     if (net->model != NULL)
         net->plan = jg_plan_make(net->model, precision == JG_NET_FLOAT ? JG_FLOAT : JG_DOUBLE, &d);
     if (net->plan == NULL) {
@@ -390,6 +405,22 @@ int jg_net_open(const char *spec_path, const jg_net_options *options, jg_net **o
     if (rc != JG_NET_OK)
         release(net);       /* a handle holding only the message */
     return rc;
+}
+
+int jg_net_open(const char *spec_path, const jg_net_options *options, jg_net **out)
+{
+    return open_net("jg_net_open", spec_path, NULL, options, out);
+}
+
+int jg_net_load_mem(const char *name, const char *spec, size_t spec_len, const void *weights, size_t weights_len,
+                    const jg_net_options *options, jg_net **out)
+{
+    mem_spec mem;
+    mem.text = spec;
+    mem.len = spec_len;
+    mem.weights = weights;
+    mem.weights_len = weights_len;
+    return open_net("jg_net_load_mem", name != NULL ? name : "<memory>", &mem, options, out);
 }
 
 int jg_net_load(const char *spec_path, jg_net **out)

@@ -144,7 +144,15 @@ def from_torch():
 
     torch.manual_seed(4)
     m = PINN().double()
-    net = jetgen.from_torch(m, over=["x"])
+    # from memory: no temporary file (a temporary folder that cannot be
+    # made would fail it), nothing new in the working folder
+    before, saved = sorted(os.listdir(".")), tempfile.tempdir
+    tempfile.tempdir = "/nonexistent/jetgen-no-temporary-files"
+    try:
+        net = jetgen.from_torch(m, over=["x"])
+    finally:
+        tempfile.tempdir = saved
+    check(sorted(os.listdir(".")) == before, "from_torch wrote into the working folder")
     try:
         net.set_tensor("linears.0.weight", np.ones(3))
         check(False, "set_tensor took 3 numbers for 32")

@@ -18,6 +18,7 @@
 #include "fdiff.h"
 #include "jetgen.h"
 #include "jit.h"
+#include "load.h"
 #include "mem.h"
 #include "model.h"
 #include "testutil.h"
@@ -41,7 +42,7 @@ static void run_cycle(const char *spec, cycle *c)
     jg_diag d = JG_DIAG_INIT;
     jg_model *m;
     memset(c, 0, sizeof *c);
-    m = jg_model_load(spec, &d);
+    m = jg_load(spec, &d);
     if (m == NULL) {
         c->said_why = d.n_errors > 0;
     } else {

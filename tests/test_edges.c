@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "load.h"
 #include "model.h"
 #include "testutil.h"
 
@@ -43,7 +44,7 @@ START_TEST(networks_at_the_edges)
     double x[3], x0[3], u[2], du[6], d2u[18], u0[2], du0[6], d2u0[18];
     static const double big[] = {INFINITY, -INFINITY, 1e308, -1e308};
     snprintf(path, sizeof path, specs[_i / N_BUILDS], tu_data_dir());
-    m = jg_model_load(path, &d);
+    m = jg_load(path, &d);
     ck_assert_msg(m != NULL, "%s", jg_buf_str(&d.text));
     ni = m->n_in;
     no = m->n_out;

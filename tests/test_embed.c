@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "load.h"
 #include "model.h"
 #include "testutil.h"
 
@@ -55,7 +56,7 @@ START_TEST(embedded_networks_match_references)
     ck_assert(out != NULL);
 
     snprintf(path, sizeof path, "%s/pinn-xt/model.spec", tu_data_dir());
-    m = jg_model_load(path, &d);
+    m = jg_load(path, &d);
     ck_assert_msg(m != NULL, "%s", jg_buf_str(&d.text));
     ck_assert_msg(tu_net_jit(&xt, m, msg, sizeof msg) == 0, "%s", msg);
 

@@ -12,12 +12,13 @@
 #include <stdlib.h>
 
 #include "fdiff.h"
+#include "load.h"
 #include "testutil.h"
 
 static jg_model *load(const char *path)
 {
     jg_diag d = JG_DIAG_INIT;
-    jg_model *m = jg_model_load(path, &d);
+    jg_model *m = jg_load(path, &d);
     ck_assert_msg(m != NULL, "%s", jg_buf_str(&d.text));
     jg_diag_free(&d);
     return m;

@@ -24,6 +24,7 @@
 #include "../templates/kernels.c"
 
 #include "grad.h"
+#include "load.h"
 #include "model.h"
 #include "jetgen.h"
 #include "testutil.h"
@@ -566,7 +567,7 @@ static void random_network_matches_oracle_case(int which)
     hd out[MAX_W];
 
     make_net(&n, which, which % N_ACTS);
-    m = jg_model_load(n.spec_path, &d);
+    m = jg_load(n.spec_path, &d);
     ck_assert_msg(m != NULL, "%s", jg_buf_str(&d.text));
     ck_assert_msg(tu_net_jit(&jit, m, msg, sizeof msg) == 0, "%s", msg);
     no = m->n_out;
@@ -698,7 +699,7 @@ START_TEST(plan_refill_matches_a_new_plan)
         jg_model *m;
         size_t i, k;
         make_net(&n, 300 + seed, seed % N_ACTS);
-        m = jg_model_load(n.spec_path, &d);
+        m = jg_load(n.spec_path, &d);
         ck_assert_msg(m != NULL, "%s", jg_buf_str(&d.text));
         for (tape = 0; tape < 4; tape++)     /* flags: JG_PLAN_TAPE, JG_PLAN_LANES */
             for (prec = 0; prec < 2; prec++) {
@@ -782,7 +783,7 @@ START_TEST(lanes_only_where_they_pay)
                      "g = mul g1 s\nu = matmul 1 l2.weight g\noutput u\n", wd, wd);
         snprintf(path, sizeof path, "%s/lanes.spec", dir);
         tu_write_file(path, spec, strlen(spec));
-        m = jg_model_load(path, &d);
+        m = jg_load(path, &d);
         ck_assert_msg(m != NULL, "case %zu: %s", c, jg_buf_str(&d.text));
         fwd = jg_plan_make_for(m, JG_DOUBLE, JG_PLAN_LANES, &d);
         tape = jg_plan_make_for(m, JG_DOUBLE, JG_PLAN_LANES | JG_PLAN_TAPE, &d);
@@ -811,7 +812,7 @@ START_TEST(tensor_list_is_the_gradients_layout)
         jg_net *lib = NULL;
         size_t i;
         make_net(&n, 400 + seed, seed % N_ACTS);
-        m = jg_model_load(n.spec_path, &d);
+        m = jg_load(n.spec_path, &d);
         ck_assert_msg(m != NULL, "%s", jg_buf_str(&d.text));
         g = jg_grad_new(m, 0, &d);
         ck_assert(g != NULL);

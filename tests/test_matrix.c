@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "emit.h"
+#include "load.h"
 #include "model.h"
 #include "template.h"
 #include "testutil.h"
@@ -133,7 +134,7 @@ START_TEST(every_form_compiles_and_agrees)
     char *out, *s;
 
     snprintf(spec, sizeof spec, "%s/pinn-xt/model.spec", tu_data_dir());
-    m = jg_model_load(spec, &d);
+    m = jg_load(spec, &d);
     ck_assert_msg(m != NULL, "%s", jg_buf_str(&d.text));
     jg_diag_free(&d);
     n_in = m->n_in;

@@ -133,13 +133,16 @@ static int edge(int k)
     }
     case 30: net = open_example(JG_NET_FLOAT); rc = jg_net_gradient_tape_float(net, NULL, fu, NULL, NULL, grad, NULL);
         break;
+    case 31: rc = jg_net_load_mem("m.spec", NULL, 0, NULL, 0, NULL, &net); break;
+    case 32: rc = jg_net_load_mem("m.spec", "input 1\n", 8, NULL, 9, NULL, &net); break;
+    case 33: return jg_net_load_mem("m.spec", "input 1\n", 8, NULL, 0, NULL, NULL);
     default: break;
     }
     jg_net_free_text(text);
     jg_net_free(net);
     return rc;
 }
-#define N_EDGES 31
+#define N_EDGES 34
 
 /* In a debug build the call stops the program (the test expects SIGABRT);
    in a release build it returns JG_NET_EINPUT and the program goes on. */

@@ -178,6 +178,81 @@ START_TEST(bad_specs)
 }
 END_TEST
 
+/* jg_net_load_mem: the spec's text and weights from memory give the
+   numbers the files give (named where no file is: nothing read from
+   disk); its errors name the given name; weights NULL reads the file the
+   spec names, next to the name. */
+START_TEST(load_from_memory)
+{
+    char path[1024], wpath[1024];
+    size_t len = 0, wlen = 0, n = 5, no, ni, k;
+    char *text, *bad;
+    unsigned char *w;
+    jg_net *a = NULL, *b = NULL;
+    double x[5] = {-0.9, -0.3, 0.1, 0.5, 0.8}, *u[2], *du[2], *d2[2];
+    jg_net_options o;
+    o.precision = JG_NET_DOUBLE;
+    o.backend = JG_NET_EXECUTOR;
+    snprintf(path, sizeof path, "%s/seed-pinn/model.spec", tu_data_dir());
+    snprintf(wpath, sizeof wpath, "%s/seed-pinn/model.safetensors", tu_data_dir());
+    text = tu_read_file(path, &len);
+    w = (unsigned char *)tu_read_file(wpath, &wlen);
+    ck_assert_int_eq(jg_net_open(path, &o, &a), JG_NET_OK);
+    ck_assert_int_eq(jg_net_load_mem("/no/such/folder/net.spec", text, len, w, wlen, &o, &b), JG_NET_OK);
+    ni = jg_net_n_in(a);
+    no = jg_net_n_out(a);
+    ck_assert_uint_eq(jg_net_n_in(b), ni);
+    ck_assert_uint_eq(jg_net_n_out(b), no);
+    ck_assert_uint_le(n * ni, 5);
+    for (k = 0; k < 2; k++) {
+        u[k] = alloc(n * no);
+        du[k] = alloc(n * no * ni);
+        d2[k] = alloc(n * no * ni * ni);
+    }
+    ck_assert_int_eq(jg_net_hessian(a, n / ni, x, u[0], du[0], d2[0]), JG_NET_OK);
+    ck_assert_int_eq(jg_net_hessian(b, n / ni, x, u[1], du[1], d2[1]), JG_NET_OK);
+    ck_assert(memcmp(u[0], u[1], n / ni * no * sizeof(double)) == 0);
+    ck_assert(memcmp(du[0], du[1], n / ni * no * ni * sizeof(double)) == 0);
+    ck_assert(memcmp(d2[0], d2[1], n / ni * no * ni * ni * sizeof(double)) == 0);
+    jg_net_free(b);
+    b = NULL;
+    /* weights NULL: the file the spec names, next to the name */
+    ck_assert_int_eq(jg_net_load_mem(path, text, len, NULL, 0, &o, &b), JG_NET_OK);
+    ck_assert_int_eq(jg_net_hessian(b, n / ni, x, u[1], du[1], d2[1]), JG_NET_OK);
+    ck_assert(memcmp(d2[0], d2[1], n / ni * no * ni * ni * sizeof(double)) == 0);
+    jg_net_free(b);
+    b = NULL;
+    /* ... which is not there for a name in another folder */
+    ck_assert_int_eq(jg_net_load_mem("/no/such/folder/net.spec", text, len, NULL, 0, &o, &b), JG_NET_EINPUT);
+    ck_assert_msg(strstr(jg_net_errmsg(b), "/no/such/folder/model.safetensors") != NULL, "%s", jg_net_errmsg(b));
+    jg_net_free(b);
+    b = NULL;
+    /* truncated weights: named by the spec's weights statement */
+    ck_assert_int_eq(jg_net_load_mem("mem.spec", text, len, w, 40, &o, &b), JG_NET_EINPUT);
+    ck_assert_msg(strstr(jg_net_errmsg(b), "model.safetensors") != NULL, "%s", jg_net_errmsg(b));
+    jg_net_free(b);
+    b = NULL;
+    /* an error in the text, at its place under the given name */
+    ck_assert_int_eq(jg_net_load_mem("mem.spec", "input 1\ntahn\n", 13, NULL, 0, &o, &b), JG_NET_EINPUT);
+    ck_assert_msg(strstr(jg_net_errmsg(b), "mem.spec:2:1: unknown layer 'tahn'") != NULL, "%s", jg_net_errmsg(b));
+    jg_net_free(b);
+    b = NULL;
+    /* weights for a spec that reads none */
+    bad = "format 3\ninput x\ny = scale x 2\nz = tanh y\noutput z\n";
+    ck_assert_int_eq(jg_net_load_mem(NULL, bad, strlen(bad), w, wlen, &o, &b), JG_NET_EINPUT);
+    ck_assert_msg(strstr(jg_net_errmsg(b), "<memory>: weights were given") != NULL, "%s", jg_net_errmsg(b));
+    jg_net_free(b);
+    for (k = 0; k < 2; k++) {
+        free(u[k]);
+        free(du[k]);
+        free(d2[k]);
+    }
+    free(text);
+    free(w);
+    jg_net_free(a);
+}
+END_TEST
+
 /* jg_net_run_parallel writes exactly the mode's results (a canary past
    them stays) and the bits of one thread, in every mode. */
 START_TEST(parallel_modes)
@@ -1221,6 +1296,7 @@ static Suite *suite(void)
     tcase_add_loop_test(tc, reference_double, 0, 4);
     tcase_add_loop_test(tc, reference_float, 0, 4);
     tcase_add_test(tc, bad_specs);
+    tcase_add_test(tc, load_from_memory);
     tcase_add_test(tc, parallel_modes);
     tcase_add_loop_test(tc, set_tensor, 0, 2);
     tcase_add_loop_test(tc, threads_share, 0, 2);

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "load.h"
 #include "model.h"
 #include "testutil.h"
 
@@ -163,7 +164,7 @@ static void random_network_matches_oracles_case(int which)
     const double h = 1e-5;
 
     make_net(&n, which);
-    m = jg_model_load(n.spec_path, &d);
+    m = jg_load(n.spec_path, &d);
     ck_assert_msg(m != NULL, "%s", jg_buf_str(&d.text));
     ck_assert_msg(tu_net_jit(&jit, m, msg, sizeof msg) == 0, "%s", msg);
     no = m->n_out;
@@ -307,7 +308,7 @@ START_TEST(saturation_gives_zeros)
     (void)n;
     tu_write_safetensors(tu_path(dir, "w.st"), t, 2);
     tu_write_file(tu_path(dir, "model.spec"), spec, sizeof spec - 1);
-    m = jg_model_load(tu_path(dir, "model.spec"), &d);
+    m = jg_load(tu_path(dir, "model.spec"), &d);
     ck_assert_msg(m != NULL, "%s", jg_buf_str(&d.text));
     ck_assert_msg(tu_net_jit(&jit, m, msg, sizeof msg) == 0, "%s", msg);
     jit.hessian(3, x, u, du, d2u);
@@ -355,7 +356,7 @@ START_TEST(literals_are_exact)
         t[0].dtype = pass ? "F32" : "F64";
         tu_write_safetensors(tu_path(dir, "w.st"), t, 1);
         tu_write_file(tu_path(dir, "m.spec"), spec, sizeof spec - 1);
-        m = jg_model_load(tu_path(dir, "m.spec"), &d);
+        m = jg_load(tu_path(dir, "m.spec"), &d);
         ck_assert_msg(m != NULL, "%s", jg_buf_str(&d.text));
         for (i = 0; i < sizeof literal_builds / sizeof literal_builds[0]; i++) {
             const char *b = literal_builds[i];
@@ -595,7 +596,7 @@ static void random_graph_matches_hyper_duals_case(int which)
     hd out[2 * G_W];
 
     make_graph(&g, which);
-    m = jg_model_load(g.spec_path, &d);
+    m = jg_load(g.spec_path, &d);
     ck_assert_msg(m != NULL, "%s", jg_buf_str(&d.text));
     ck_assert_msg(tu_net_jit(&jit, m, msg, sizeof msg) == 0, "%s", msg);
     no = m->n_out;

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "kernels.h"
+#include "load.h"
 #include "model.h"
 #include "testutil.h"
 
@@ -39,7 +40,7 @@ static jg_model *load(const char *net)
     jg_diag d = JG_DIAG_INIT;
     jg_model *m;
     snprintf(path, sizeof path, "%s/%s/model.spec", tu_data_dir(), net);
-    m = jg_model_load(path, &d);
+    m = jg_load(path, &d);
     ck_assert_msg(m != NULL, "%s", jg_buf_str(&d.text));
     jg_diag_free(&d);
     return m;

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "load.h"
 #include "model.h"
 #include "parallel.h"
 #include "testutil.h"
@@ -38,7 +39,7 @@ static void setup(void)
         snprintf(path, sizeof path, "%s/%s/expected-f64.json", tu_data_dir(), nets[k]);
         tu_reference_load(&refs[k], path);
         snprintf(path, sizeof path, "%s/%s/model.spec", tu_data_dir(), nets[k]);
-        models[k] = jg_model_load(path, &d);
+        models[k] = jg_load(path, &d);
         ck_assert_msg(models[k] != NULL, "%s", jg_buf_str(&d.text));
         ck_assert_msg(tu_net_jit(&net, models[k], msg, sizeof msg) == 0, "%s", msg);
         want[k] = malloc(d2u_count(k) * sizeof *want[k]);

@@ -9,6 +9,7 @@
 
 #include "activations.h"
 #include "emit.h"
+#include "load.h"
 #include "model.h"
 #include "template.h"
 #include "testutil.h"
@@ -46,7 +47,7 @@ static jg_model *load_text(const char *text, jg_diag *d)
     char path[1024];
     snprintf(path, sizeof path, "%s/model.spec", dir);
     tu_write_file(path, text, strlen(text));
-    return jg_model_load(path, d);
+    return jg_load(path, d);
 }
 
 #define GOOD "input 1\nweights w.st\ndense 4 l0\ntanh\ndense 2 l1\n"
@@ -318,7 +319,7 @@ START_TEST(nul_byte_is_refused)
     make_weights();
     snprintf(path, sizeof path, "%s/model.spec", dir);
     tu_write_file(path, text, sizeof text - 1);
-    ck_assert(jg_model_load(path, &d) == NULL);
+    ck_assert(jg_load(path, &d) == NULL);
     ck_assert_msg(strstr(jg_buf_str(&d.text), "model.spec:4: a NUL byte in the spec\n") != NULL, "%s",
                   jg_buf_str(&d.text));
     ck_assert_int_eq(d.n_errors, 1);
@@ -450,12 +451,12 @@ START_TEST(size_limits)
     snprintf(path, sizeof path, "%s/big.spec", dir);
     tu_write_file(path, big, ((size_t)16 << 20) + 1);
     free(big);
-    ck_assert(jg_model_load(path, &d) == NULL);
+    ck_assert(jg_load(path, &d) == NULL);
     ck_assert_msg(strstr(jg_buf_str(&d.text), "big.spec: spec is larger than the limit of 16 MiB") != NULL,
                   "%s", jg_buf_str(&d.text));
     jg_diag_free(&d);
     /* a folder and a device where a spec or weights file should be */
-    ck_assert(jg_model_load(dir, &d) == NULL);
+    ck_assert(jg_load(dir, &d) == NULL);
     ck_assert_msg(strstr(jg_buf_str(&d.text), "not a regular file") != NULL, "%s", jg_buf_str(&d.text));
     jg_diag_free(&d);
     ck_assert(load_text("input 1\nweights /dev/zero\ndense 4 l0\n", &d) == NULL);

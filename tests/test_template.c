@@ -11,6 +11,7 @@
 
 #include "emit.h"
 #include "jit.h"
+#include "load.h"
 #include "model.h"
 #include "template.h"
 #include "testutil.h"
@@ -99,7 +100,7 @@ START_TEST(hostile_names_stay_harmless)
     tu_write_safetensors(tu_path(folder, "w*.st"), t, 1);
     snprintf(spec, sizeof spec, "input 1\nweights w*.st\ndense 2 %s\ntanh\n", name);
     tu_write_file(tu_path(folder, "m.spec"), spec, strlen(spec));
-    m = jg_model_load(tu_path(folder, "m.spec"), &d);
+    m = jg_load(tu_path(folder, "m.spec"), &d);
     ck_assert_msg(m != NULL, "%s", jg_buf_str(&d.text));
     ck_assert_int_eq(jg_emit(m, &o, &c, &h, &d), 0);
     o.target = JG_TARGET_SINGLE;

@@ -12,6 +12,7 @@
 
 #include "emit.h"
 #include "jit.h"
+#include "load.h"
 #include "model.h"
 #include "testutil.h"
 
@@ -44,7 +45,7 @@ static const char *run(int k, int p, result *r)
     jg_diag d = JG_DIAG_INIT;
     jg_buf src = JG_BUF_INIT;
     jg_jit *jit = NULL;
-    jg_model *m = jg_model_load(specs[k], &d);
+    jg_model *m = jg_load(specs[k], &d);
     const char *why = NULL;
     static const char *const fns[3] = {"model_hessian", "model_hessian_diag", "model_laplacian"};
     jg_emit_opts o;

@@ -2,6 +2,8 @@
 #include "diag.h"
 
 #include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
 
 static void add(jg_diag *d, const char *kind, const char *file, int line,
                 int col, const char *fmt, va_list ap)
@@ -53,6 +55,29 @@ void jg_diag_free(jg_diag *d)
     d->n_errors = d->n_warnings = d->n_hidden = 0;
     d->tail = 0;
 }
+
+/* s shown safely inside a message: printable ASCII kept, the rest as \xNN,
+   cut to about 60 bytes. */
+const char *jg_shown(const char *s, char out[256])
+{
+    size_t n = 0;
+    for (; *s != '\0' && n < 240; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c >= 0x20 && c < 0x7f && c != '\\') {
+            out[n++] = (char)c;
+        } else {
+            sprintf(out + n, "\\x%02x", c);
+            n += 4;
+        }
+        if (n > 60) {
+            strcpy(out + n, "...");
+            return out;
+        }
+    }
+    out[n] = '\0';
+    return out;
+}
+
 
 size_t jg_edit_distance(const char *a, size_t la, const char *b, size_t lb)
 {

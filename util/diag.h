@@ -35,6 +35,11 @@ void jg_diag_warning(jg_diag *d, const char *file, int line, int col,
 
 void jg_diag_free(jg_diag *d);
 
+/* s shown safely inside a message (a name from a spec or a weights file):
+   printable ASCII kept, the rest as \xNN, cut to about 60 bytes; written
+   into out, which is returned. */
+const char *jg_shown(const char *s, char out[256]);
+
 /* The edit distance of a[0 .. la) and b[0 .. lb), a swap of neighbours
    counting one edit (optimal string alignment: "tahn" is one edit from
    "tanh"); 99 when either is longer than 32. What every "did you mean"

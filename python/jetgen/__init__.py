@@ -75,7 +75,9 @@ class Net:
     hessian_diag and laplacian are taken over), dtype, warnings, n_params.
     """
 
-    def __init__(self, spec, dtype="float64", threads=None):
+    def __init__(self, spec, dtype="float64", threads=None, _mem=None):
+        # _mem: (the spec's text, the weights' bytes) from memory, spec
+        # naming them in messages (from_torch, the export's check)
         dtype = np.dtype(dtype)
         if dtype not in (np.float64, np.float32):
             raise ValueError("dtype %s: jetgen computes in float64 or float32" % dtype)
@@ -84,7 +86,8 @@ class Net:
         if _Net is None:
             raise ImportError("jetgen's C extension is not here (%s): build with meson and import the package "
                               "with PYTHONPATH=BUILD/python, or install it with meson install" % _missing)
-        self._net = _Net(os.fspath(spec), dtype == np.float32)
+        self._net = _Net(os.fspath(spec), dtype == np.float32) if _mem is None else \
+            _Net(os.fspath(spec), dtype == np.float32, _mem[0], _mem[1])
         info = self._net.info()
         self.n_in, self.n_out = info["n_in"], info["n_out"]
         names = info["input_names"]
@@ -95,7 +98,8 @@ class Net:
         self.n_params = info["n_params"]
         self.weights_path = info["weights_path"] or None
         # {name: shape} of the weights file's tensors: set_tensor checks shapes
-        self.tensor_shapes = _tensor_shapes(self.weights_path) if self.weights_path else {}
+        self.tensor_shapes = _tensor_shapes(self.weights_path, None if _mem is None else _mem[1]) \
+            if self.weights_path else {}
         self._n_grad = None     # the gradient array's length, once asked
 
     def __repr__(self):
@@ -273,15 +277,22 @@ class Net:
             raise Error(str(e).replace(label[0], label[1]) if label else str(e)) from None
 
 
-def _tensor_shapes(path):
+def _tensor_shapes(path, data=None):
     """{name: shape} of the tensors of a safetensors file (its JSON
-    header), or {} when it cannot be read."""
+    header; data: the file's bytes, where they are in memory), or {} when
+    it cannot be read."""
     import json
     try:
-        with open(path, "rb") as f:
-            n = int.from_bytes(f.read(8), "little")
-            header = json.loads(f.read(n)) if 0 < n < 100 << 20 else {}
+        if data is None:
+            with open(path, "rb") as f:
+                data = f.read(8)
+                n = int.from_bytes(data, "little")
+                data += f.read(n) if 0 < n < 100 << 20 else b""
+        n = int.from_bytes(data[:8], "little")
+        header = json.loads(data[8:8 + n]) if 0 < n < 100 << 20 else {}
     except (OSError, ValueError):
+        return {}
+    if not isinstance(header, dict):
         return {}
     return {k: tuple(v["shape"]) for k, v in header.items()
             if k != "__metadata__" and isinstance(v, dict) and isinstance(v.get("shape"), list)}
@@ -294,9 +305,9 @@ def load(spec, dtype="float64", threads=None):
 
 def from_torch(module, dtype="float64", threads=None, **export_args):
     """The network a PyTorch module's forward() computes, exported (and
-    checked against the module) by jetgen.export into a temporary folder,
-    then loaded; export_args go to jetgen.export.export (input_names, n_in,
-    output, domain, over, ...)."""
+    checked against the module) by jetgen.export in memory, then loaded
+    from there (no file is written); export_args go to
+    jetgen.export.export (input_names, n_in, output, domain, over, ...)."""
     return _from_torch(module, dtype, threads, False, export_args)
 
 
@@ -304,18 +315,22 @@ def _from_torch(module, dtype, threads, float32_too, export_args):
     """from_torch; with float32_too (jetgen.torch.Jet), the net has a
     float32 twin from the same export (net.float32_twin; None where a weight is
     beyond float32's range)."""
-    import tempfile
     from .export import _do_export
-    with tempfile.TemporaryDirectory(prefix="jetgen-") as folder:
-        spec = os.path.join(folder, "model.spec")
-        _, tr = _do_export(module, spec, **export_args)
-        net = Net(spec, dtype=dtype, threads=threads)
-        net.float32_twin = None
-        if float32_too:
-            try:
-                net.float32_twin = Net(spec, dtype="float32", threads=threads)
-            except Error:
-                pass
+    if _Net is None:
+        raise ImportError("jetgen's C extension is not here (%s): build with meson and import the package "
+                          "with PYTHONPATH=BUILD/python, or install it with meson install" % _missing)
+    # in memory: exported, checked and loaded from the spec's text and the
+    # weights' bytes, no file written
+    spec = "model.spec"
+    text, tr, blob = _do_export(module, None, **export_args)
+    mem = (text.encode(), blob)
+    net = Net(spec, dtype=dtype, threads=threads, _mem=mem)
+    net.float32_twin = None
+    if float32_too:
+        try:
+            net.float32_twin = Net(spec, dtype="float32", threads=threads, _mem=mem)
+        except Error:
+            pass
     net._label = (spec, "%s (from_torch)" % type(module).__name__)
     if net.float32_twin is not None:
         net.float32_twin._label = net._label

@@ -24,6 +24,7 @@
 #include "jetgen.h"
 #include "diag.h"
 #include "fdiff.h"
+#include "load.h"
 #include "model.h"
 #include "parallel.h"
 
@@ -144,12 +145,13 @@ static int run_threads(jg_net *net, int precision, int mode, int threads, size_t
 
 static int net_init(net_object *self, PyObject *args, PyObject *kwds)
 {
-    static char *kwlist[] = {"spec", "float32", NULL};
-    PyObject *path_obj = NULL, *bytes = NULL;
+    static char *kwlist[] = {"spec", "float32", "text", "weights", NULL};
+    PyObject *path_obj = NULL, *bytes = NULL, *text_obj = Py_None, *weights_obj = Py_None;
+    Py_buffer text, weights;
     jg_net_options o;
     jg_net *net = NULL;
     int is_float = 0, rc;
-    if (!PyArg_ParseTupleAndKeywords(args, kwds, "O|p", kwlist, &path_obj, &is_float))
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "O|pOO", kwlist, &path_obj, &is_float, &text_obj, &weights_obj))
         return -1;
     if (self->net != NULL || self->has_lock) {
         PyErr_SetString(jetgen_error, "this Net is loaded already: make a new one (loading again would free the "
@@ -162,11 +164,29 @@ static int net_init(net_object *self, PyObject *args, PyObject *kwds)
     }
     if (!PyUnicode_FSConverter(path_obj, &bytes))
         return -1;
+    memset(&text, 0, sizeof text);
+    memset(&weights, 0, sizeof weights);
+    if ((text_obj != Py_None && PyObject_GetBuffer(text_obj, &text, PyBUF_SIMPLE) != 0)
+        || (weights_obj != Py_None && PyObject_GetBuffer(weights_obj, &weights, PyBUF_SIMPLE) != 0)) {
+        if (text.obj != NULL)
+            PyBuffer_Release(&text);
+        Py_DECREF(bytes);
+        return -1;
+    }
     o.precision = is_float ? JG_NET_FLOAT : JG_NET_DOUBLE;
     o.backend = JG_NET_EXECUTOR;
     Py_BEGIN_ALLOW_THREADS
-    rc = jg_net_open(PyBytes_AS_STRING(bytes), &o, &net);
+    /* text given: the spec from memory (spec names it in messages), with
+       the weights' bytes where given */
+    rc = text.obj == NULL ? jg_net_open(PyBytes_AS_STRING(bytes), &o, &net)
+                          : jg_net_load_mem(PyBytes_AS_STRING(bytes), (const char *)text.buf, (size_t)text.len,
+                                            weights.obj != NULL ? weights.buf : NULL,
+                                            weights.obj != NULL ? (size_t)weights.len : 0, &o, &net);
     Py_END_ALLOW_THREADS
+    if (text.obj != NULL)
+        PyBuffer_Release(&text);
+    if (weights.obj != NULL)
+        PyBuffer_Release(&weights);
     Py_DECREF(bytes);
     if (rc != JG_NET_OK) {
         if (net == NULL || rc == JG_NET_ENOMEM)
@@ -791,13 +811,16 @@ static PyObject *module_buffer(PyObject *unused, PyObject *args)
     return arr;
 }
 
-/* oracle(spec, x): u, du, d2u of the spec's network at the points x
+/* oracle(spec, x[, text, weights]): u, du, d2u of the spec's network (from
+   memory where text is given) at the points x
    (float64 (n, n_in)) by verify's reference (gen/fdiff.h: the network in
    long double, derivatives by extrapolated central differences), rounded
    to float64; the exporter's judge of ill-conditioned networks. */
 static PyObject *module_oracle(PyObject *unused, PyObject *args)
 {
     PyObject *path_obj, *bytes = NULL, *xo, *res = NULL;
+    const char *text = NULL, *weights = NULL;
+    Py_ssize_t text_len = 0, weights_len = 0;
     PyArrayObject *x = NULL, *u = NULL, *du = NULL, *d2 = NULL;
     jg_diag d = JG_DIAG_INIT;
     jg_model *m = NULL;
@@ -806,10 +829,14 @@ static PyObject *module_oracle(PyObject *unused, PyObject *args)
     size_t ni, no, n, p, i;
     int rc = 0;
     (void)unused;
-    if (!PyArg_ParseTuple(args, "OO", &path_obj, &xo) || !PyUnicode_FSConverter(path_obj, &bytes))
+    /* (spec, x[, text, weights]): with text, the spec from memory, named spec */
+    if (!PyArg_ParseTuple(args, "OO|y#y#", &path_obj, &xo, &text, &text_len, &weights, &weights_len)
+        || !PyUnicode_FSConverter(path_obj, &bytes))
         return NULL;
     Py_BEGIN_ALLOW_THREADS
-    m = jg_model_load(PyBytes_AS_STRING(bytes), &d);
+    m = text == NULL ? jg_load(PyBytes_AS_STRING(bytes), &d)
+                     : jg_load_mem(PyBytes_AS_STRING(bytes), text, (size_t)text_len, weights, (size_t)weights_len,
+                                   &d);
     Py_END_ALLOW_THREADS
     if (m == NULL) {
         PyErr_SetString(jetgen_error, jg_buf_str(&d.text));

@@ -160,8 +160,8 @@ def _write_atomic(path, data):
         raise
 
 
-def save_safetensors(tensors, path):
-    """tensors: list of (name, tensor), written in the safetensors format."""
+def safetensors_bytes(tensors):
+    """tensors: list of (name, tensor), in the safetensors format, as bytes."""
     header, blobs, offset = {}, [], 0
     for name, t in tensors:
         blob = _tensor_bytes(t)
@@ -171,8 +171,12 @@ def save_safetensors(tensors, path):
     header["__metadata__"] = {"format": "pt", "writer": "jetgen_export"}
     text = json.dumps(header, separators=(",", ":")).encode()
     text += b" " * (-len(text) % 8)
-    _write_atomic(path, struct.pack("<Q", len(text)) + text + b"".join(blobs))
+    return struct.pack("<Q", len(text)) + text + b"".join(blobs)
 
+
+def save_safetensors(tensors, path):
+    """tensors: list of (name, tensor), written in the safetensors format."""
+    _write_atomic(path, safetensors_bytes(tensors))
 
 
 def _jetgen():
@@ -378,14 +382,15 @@ def _references(module, widths, output, xs):
             torch.stack([torch.stack(row, 2) for row in d2u], 2).reshape(n, m, n_in, n_in))
 
 
-def _evaluate(spec_path, xs):
+def _evaluate(spec_path, xs, mem=None):
     """u, du, d2u of the spec at xs (as nested lists, null as NaN) and
     jetgen's warnings: in process through the package's extension when it
-    is built, else through `jetgen eval`."""
+    is built (mem: the spec's text and weights' bytes, spec_path naming
+    them), else through `jetgen eval` of the files."""
     from . import Net, _Net
     if _Net is not None:
         try:
-            net = Net(spec_path)
+            net = Net(spec_path, _mem=mem)
         except Exception as e:      # noqa: BLE001: jetgen.Error, reported as the CLI's would be
             raise ExportError("jetgen could not read the exported spec (a bug in the exporter: please report "
                               "it with the module):\n%s" % e)
@@ -408,15 +413,15 @@ def _evaluate(spec_path, xs):
     return json.loads(run.stdout), said
 
 
-def _oracle(spec_path, xs):
+def _oracle(spec_path, xs, mem=None):
     """u, du, d2u of the spec at xs by verify's reference (the network in
     long double, derivatives by extrapolated differences): in process
-    through the package's extension when it is built, else by `jetgen eval
-    --oracle`; None when that fails."""
+    through the package's extension when it is built (mem as _evaluate's),
+    else by `jetgen eval --oracle`; None when that fails."""
     from . import _oracle_ext
     if _oracle_ext is not None:
         try:
-            u, du, d2u = _oracle_ext(spec_path, xs)
+            u, du, d2u = _oracle_ext(spec_path, xs, *(mem or ()))
         except Exception:       # noqa: BLE001: as the command's failure
             return None
         return {"u": u.tolist(), "du": du.tolist(), "d2u": d2u.tolist()}
@@ -442,12 +447,13 @@ def _normwise(got, want):
     return d / n if n > 0 else d
 
 
-def _check(module, widths, output, spec_path, n_in, domain, count, detaches=False):
-    """ExportError unless the spec at spec_path computes what module does;
+def _check(module, widths, output, spec_path, n_in, domain, count, detaches=False, mem=None):
+    """ExportError unless the spec at spec_path (or mem, the spec's text and
+    weights' bytes that spec_path names) computes what module does;
     jetgen's warnings come back as a list."""
     ref = as_float64(module)
     xs = _points(n_in, domain, count)
-    got, said = _evaluate(spec_path, xs)
+    got, said = _evaluate(spec_path, xs, mem)
     tols = {"u": 1e-12, "du": 1e-10, "d2u": 1e-10}
 
     def compare(batch):
@@ -479,7 +485,7 @@ def _check(module, widths, output, spec_path, n_in, domain, count, detaches=Fals
         # (`jetgen eval --oracle`); jetgen passes when no worse than 8 times PyTorch,
         # and PyTorch itself is near it (rounding amplified, not another
         # function: within 1e-3)
-        oracle = _oracle(spec_path, xs)
+        oracle = _oracle(spec_path, xs, mem)
         if oracle is not None:
             still = []
             for k in bad:
@@ -578,9 +584,9 @@ def _do_export(module, spec_path, input_names=None, n_in=None, output=None, doma
     tr = Translator(module, widths, names, output)
     tr.run(graph)
     tr.graph_args = (widths, names, output)      # what retranslate() needs
-    base = os.path.splitext(spec_path)[0]
-    weights_path = base + ".safetensors"
-    for path in (spec_path, weights_path) + ((reference,) if reference else ()):
+    # spec_path None: nothing written (from_torch), the spec named model.spec
+    weights_path = os.path.splitext(spec_path or "model.spec")[0] + ".safetensors"
+    for path in ((spec_path, weights_path) if spec_path else ()) + ((reference,) if reference else ()):
         if not _ours(path):
             raise ExportError("%s exists and was not written by jetgen_export: not replaced" % path)
     text = "\n".join(["%s from %s (format 3: docs/spec.md)" % (HEADER, type(module).__name__),
@@ -589,25 +595,37 @@ def _do_export(module, spec_path, input_names=None, n_in=None, output=None, doma
                       "weights " + os.path.basename(weights_path)] + over_line +
                      ["# trainable: %s = %s" % (t, text) for t, _, _, _, text in tr.derived] +
                      tr.lines) + "\n"
-    folder = os.path.dirname(os.path.abspath(spec_path))
-    tmp = tempfile.mkdtemp(prefix=".jetgen-export-", dir=folder)
-    try:
-        tmp_spec = os.path.join(tmp, os.path.basename(spec_path))
-        save_safetensors(tr.tensors, os.path.join(tmp, os.path.basename(weights_path)))
-        with open(tmp_spec, "w") as f:
-            f.write(text)
-        detaches = any(n.op == "call_method" and n.target in ("detach", "detach_") or
-                       n.op == "call_function" and n.target is torch.detach for n in graph.nodes)
-        said, numbers = _check(module, widths, output, tmp_spec, total, domain, points, detaches)
-        if reference:
-            _write_atomic(reference, json.dumps(numbers).encode())
-        os.replace(os.path.join(tmp, os.path.basename(weights_path)), weights_path)
-        os.replace(tmp_spec, spec_path)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+    blob = safetensors_bytes(tr.tensors)
+    detaches = any(n.op == "call_method" and n.target in ("detach", "detach_") or
+                   n.op == "call_function" and n.target is torch.detach for n in graph.nodes)
+    from . import _Net
+    if _Net is not None or spec_path is None:       # checked in memory
+        name = spec_path or "model.spec"
+        said, numbers = _check(module, widths, output, name, total, domain, points, detaches,
+                               mem=(text.encode(), blob))
+        if spec_path is not None:
+            if reference:
+                _write_atomic(reference, json.dumps(numbers).encode())
+            _write_atomic(weights_path, blob)
+            _write_atomic(spec_path, text.encode())
+    else:       # no extension: `jetgen eval` reads files, beside the targets until they pass
+        folder = os.path.dirname(os.path.abspath(spec_path))
+        tmp = tempfile.mkdtemp(prefix=".jetgen-export-", dir=folder)
+        try:
+            tmp_spec = os.path.join(tmp, os.path.basename(spec_path))
+            _write_atomic(os.path.join(tmp, os.path.basename(weights_path)), blob)
+            with open(tmp_spec, "w") as f:
+                f.write(text)
+            said, numbers = _check(module, widths, output, tmp_spec, total, domain, points, detaches)
+            if reference:
+                _write_atomic(reference, json.dumps(numbers).encode())
+            os.replace(os.path.join(tmp, os.path.basename(weights_path)), weights_path)
+            os.replace(tmp_spec, spec_path)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
     for w in said:
         warnings.warn(w, ExportWarning, stacklevel=3)
-    return text, tr
+    return text, tr, blob
 
 
 _STATE_DICT = ("holds a state_dict (tensor names and values), not a module with forward(): jetgen exports "
