@@ -202,7 +202,6 @@ struct jg_grad {
                                    no results are asked for */
     jg_kernel_fn dense_back;    /* the runtime's kernels */
     jg_kernel_fn activate_back;
-    jg_kernel_fn tanh_of_a;     /* tanh's s, s', s'' from its values */
     jg_kernel_fn tanh3, sigmoid3;
     jg_kernel_fn acc;           /* a cotangent's column onto an adjoint's row */
     jg_kernel_fn sum_to;        /* a float tile's gradients onto the double sums */
@@ -425,7 +424,6 @@ jg_grad *jg_grad_new(const jg_model *m, int is_float, jg_diag *d)
         goto oom;
     g->dense_back = jg_kernel_find(g->x.ks, "dense_back");
     g->activate_back = jg_kernel_find(g->x.ks, "activate_back");
-    g->tanh_of_a = jg_kernel_find(g->x.ks, "tanh_of_a");
     g->tanh3 = jg_kernel_find(g->x.ks, "tanh3");
     g->sigmoid3 = jg_kernel_find(g->x.ks, "sigmoid3");
     g->acc = jg_kernel_find(g->x.ks, "acc");
@@ -433,7 +431,7 @@ jg_grad *jg_grad_new(const jg_model *m, int is_float, jg_diag *d)
     g->lanes_outer = jg_kernel_find(g->x.ks, "lanes_outer");
     g->tanh_chain_back = jg_kernel_find(g->x.ks, "tanh_chain_back");
     g->lanes_fold = jg_kernel_find(g->x.ks, "lanes_fold");
-    if (g->dense_back == NULL || g->activate_back == NULL || g->tanh_of_a == NULL || g->tanh3 == NULL
+    if (g->dense_back == NULL || g->activate_back == NULL || g->tanh_chain_back == NULL || g->tanh3 == NULL
         || g->sigmoid3 == NULL || g->acc == NULL || g->sum_to == NULL
         || g->lanes_outer == NULL || g->lanes_fold == NULL)
         goto oom;

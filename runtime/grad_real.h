@@ -157,26 +157,28 @@ static void FN(dense_back)(const FN(tile) *t, const jg_step *s, size_t layer)
 
 /* a = s(z), z kept at src2: z's adjoint from a's (then a's is spent), by
    the runtime's activate_back kernel (templates/kernels.c), given the
-   activation's kernel and its third derivative f3. */
+   activation's kernel and its third derivative f3; with from_a (tanh,
+   whose values a no later step overwrites) by tanh_chain_back, which
+   forms s', s'', s''' from a in registers. */
 static void FN(activate_back)(const FN(tile) *t, const jg_step *s, jg_kernel_fn kernel, jg_kernel_fn f3,
                               int from_a)
 {
     typedef void (*act_fn)(size_t, double, double, const REAL *, REAL *, REAL *, REAL *);
     typedef void (*back_fn)(act_fn, FN(act3), double, double, size_t, size_t, size_t, const size_t *, int,
-                            size_t, size_t, const REAL *, REAL *, size_t, const REAL *, REAL *, size_t);
+                            size_t, size_t, const REAL *, REAL *, size_t, REAL *, size_t);
     typedef void (*chain_fn)(size_t, size_t, size_t, const size_t *, int, size_t, size_t, const REAL *, REAL *,
                              size_t, const REAL *, REAL *, size_t);
-    const back_fn back = (back_fn)t->g->activate_back;
-    if (from_a && t->g->tanh_chain_back != NULL) {     /* its derivatives in registers */
+    if (from_a) {
         ((chain_fn)t->g->tanh_chain_back)(s->n, t->n_x, t->n_s, t->over, t->mode, t->rows / t->nch, t->nch,
                                           FN(fwd_buf)(t, s->src2, s->off2), FN(buf)(t, t->adj, s->src2, s->off2),
                                           s->ld2, FN(fwd_buf)(t, s->src, s->off), FN(buf)(t, t->adj, s->src, s->off),
                                           s->ld_src);
         return;
     }
-    back((act_fn)(from_a ? t->g->tanh_of_a : kernel), (FN(act3))f3, s->p, s->q, s->n, t->n_x, t->n_s, t->over,
-         t->mode, t->rows / t->nch, t->nch, FN(fwd_buf)(t, s->src2, s->off2), FN(buf)(t, t->adj, s->src2, s->off2), s->ld2,
-         from_a ? FN(fwd_buf)(t, s->src, s->off) : NULL, FN(buf)(t, t->adj, s->src, s->off), s->ld_src);
+    ((back_fn)t->g->activate_back)((act_fn)kernel, (FN(act3))f3, s->p, s->q, s->n, t->n_x, t->n_s, t->over, t->mode,
+                                   t->rows / t->nch, t->nch, FN(fwd_buf)(t, s->src2, s->off2),
+                                   FN(buf)(t, t->adj, s->src2, s->off2), s->ld2, FN(buf)(t, t->adj, s->src, s->off),
+                                   s->ld_src);
 }
 
 /* a = mul z + add, z kept at src2. */

@@ -33,10 +33,6 @@
 
 const jg_kernel_set JG_K1(JG_VARIANT, set) = {
     JG_STR(JG_VARIANT),
-    {JG_ENTRY(seed) JG_ENTRY(dense) JG_ENTRY(store) JG_ENTRY(scale) JG_ENTRY(copy) JG_ENTRY(add)
-     JG_ENTRY(mul) JG_ENTRY(dense_back) JG_ENTRY(activate_back) JG_ENTRY(activate_to) JG_ENTRY(tanh_of_a)
-     JG_ENTRY(tanh3) JG_ENTRY(sigmoid3) JG_ENTRY(acc) JG_ENTRY(sum_to) JG_ENTRY(activate)
-     JG_ENTRY(lanes_seed) JG_ENTRY(lanes_dense) JG_ENTRY(lanes_store) JG_ENTRY(lanes_outer) JG_ENTRY(lanes_fold)
-     JG_ENTRY(tanh_chain) JG_ENTRY(tanh_chain_back)
+    {JG_FIXED_KERNELS(JG_ENTRY)
      JG_ACTIVATIONS(JG_ACTIVATION_ENTRY)},
 };

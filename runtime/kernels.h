@@ -13,16 +13,20 @@ typedef struct jg_kernel {
     jg_kernel_fn fn;        /* cast to the real type before a call */
 } jg_kernel;
 
-/* seed, dense, store, scale, copy, add, mul, dense_back, activate_back,
-   activate_to, tanh_of_a, tanh3, sigmoid3, acc, sum_to, activate,
-   lanes_seed, lanes_dense, lanes_store, lanes_outer, lanes_fold, tanh_chain,
-   tanh_chain_back, and an
-   activation kernel for each of gen/activations.h. */
-#define JG_N_KERNELS (23 + JG_N_ACTIVATIONS)
+/* The kernels of a set that are no activation, in the set's order (X(name)
+   for each; runtime/kernel_set.c makes the set from this list), then an
+   activation kernel for each of gen/activations.h, in its order. */
+#define JG_FIXED_KERNELS(X)                                                                       \
+    X(seed) X(dense) X(store) X(scale) X(copy) X(add) X(mul) X(dense_back) X(activate_back)      \
+    X(activate_to) X(tanh3) X(sigmoid3) X(acc) X(sum_to) X(activate) X(lanes_seed) X(lanes_dense) \
+    X(lanes_store) X(lanes_outer) X(lanes_fold) X(tanh_chain) X(tanh_chain_back)
+#define JG_KERNEL_INDEX(name) JG_KERNEL_##name,
+enum { JG_FIXED_KERNELS(JG_KERNEL_INDEX) JG_N_FIXED_KERNELS };
+#define JG_N_KERNELS (JG_N_FIXED_KERNELS + JG_N_ACTIVATIONS)
 
 /* Where activation a (JG_ACT_*) has its kernel in a set: after the others,
    in the registry's order (runtime/kernel_set.c). */
-#define JG_KERNEL_OF_ACTIVATION(a) (23 + (a))
+#define JG_KERNEL_OF_ACTIVATION(a) (JG_N_FIXED_KERNELS + (a))
 
 typedef struct jg_kernel_set {
     const char *isa;        /* "avx512", "avx2" or "baseline", "_f" added for float */

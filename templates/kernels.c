@@ -236,10 +236,8 @@ typedef void (*model__fn3)(size_t n, double p, double q, const model__real *z, c
                            const model__real *s1, model__real *s3);
 MODEL__API void model__activate_back(model__fn f, model__fn3 f3, double p, double q, size_t n, size_t n_x,
                                      size_t n_s, const size_t *over, int mode, size_t np, size_t nch,
-                                     const model__real *z, model__real *zb, size_t ldz, const model__real *a,
-                                     model__real *ab, size_t lda);
-MODEL__API void model__tanh_of_a(size_t n, double p, double q, const model__real *a, model__real *s0,
-                                 model__real *s1, model__real *s2);
+                                     const model__real *z, model__real *zb, size_t ldz, model__real *ab,
+                                     size_t lda);
 MODEL__API void model__tanh3(size_t n, double p, double q, const model__real *z, const model__real *s0,
                              const model__real *s1, model__real *s3);
 MODEL__API void model__sigmoid3(size_t n, double p, double q, const model__real *z, const model__real *s0,
@@ -1238,12 +1236,10 @@ MODEL__API void model__activate(model__fn f, double p, double q, size_t n, size_
                                                               or every chosen i)
    where z_i is channel 1 + i and z_t a second-derivative channel.
    f3(m, p, q, z, s0, s1, s3) sets s'''(z) for m values, given s and s'
-   (modes 2 to 4 only). Where a is not NULL it holds the forward's values
-   s(z) (stride lda), and f and f3 get those instead of z: f then gives s,
-   s', s'' from the activation's value (tanh's: s' = 1 - a^2, s'' = -2 a
-   s'), sparing the activation's second evaluation. ab is spent: its n
-   neurons of all nch channels are set to zero. Points are packed into the
-   calls of f and f3 as in model__activate. */
+   (modes 2 to 4 only). ab is spent: its n neurons of all nch channels are
+   set to zero. Points are packed into the calls of f and f3 as in
+   model__activate. (tanh, whose values the forward kept, has its own
+   reverse: model__tanh_chain_back.) */
 /* The reverse of model__chain on r <= MODEL__V values of every channel:
    z's channel c at z + c zs (its adjoint at zb + c zs), the adjoint of
    the result's at ab + c as, given the first three derivatives of s at
@@ -1298,8 +1294,7 @@ MODEL__INLINE void model__chain_back(size_t n_x, size_t n_s, const size_t *over,
 MODEL__INLINE void model__activate_back_n(model__fn f, model__fn3 f3, double p, double q, size_t n,
                                           size_t n_x, size_t n_s, const size_t *over, int mode,
                                           size_t np, size_t nch, const model__real *z,
-                                          model__real *zb, size_t ldz, const model__real *a,
-                                          model__real *ab, size_t lda)
+                                          model__real *zb, size_t ldz, model__real *ab, size_t lda)
 {
     model__real zc[MODEL__ACT_CHUNK], s0[MODEL__ACT_CHUNK], s1[MODEL__ACT_CHUNK], s2[MODEL__ACT_CHUNK],
         s3[MODEL__ACT_CHUNK];
@@ -1308,9 +1303,8 @@ MODEL__INLINE void model__activate_back_n(model__fn f, model__fn3 f3, double p, 
     for (k0 = 0; k0 < n; k0 += m) {
         m = n - k0 < MODEL__ACT_CHUNK ? n - k0 : MODEL__ACT_CHUNK;
         for (p0 = 0; p0 < np; p0 += g) {
-            const model__real *zv = np == 1 ? (a != NULL ? a : z) + k0 : zc;     /* as in model__activate_n */
-            g = np == 1 ? 1 : a != NULL ? model__act_pack(a, lda, k0, m, p0, np, zc)
-                                        : model__act_pack(z, ldz, k0, m, p0, np, zc);
+            const model__real *zv = np == 1 ? z + k0 : zc;     /* as in model__activate_n */
+            g = np == 1 ? 1 : model__act_pack(z, ldz, k0, m, p0, np, zc);
             f(g * m, p, q, zv, s0, s1, s2);
             if (mode >= 2)
                 f3(g * m, p, q, zv, s0, s1, s3);
@@ -1330,23 +1324,23 @@ MODEL__INLINE void model__activate_back_n(model__fn f, model__fn3 f3, double p, 
 /* model__activate_back_n with n_x a constant for 1 to 3 inputs (over all). */
 MODEL__API void model__activate_back(model__fn f, model__fn3 f3, double p, double q, size_t n, size_t n_x,
                                      size_t n_s, const size_t *over, int mode, size_t np, size_t nch,
-                                     const model__real *z, model__real *zb, size_t ldz, const model__real *a,
-                                     model__real *ab, size_t lda)
+                                     const model__real *z, model__real *zb, size_t ldz, model__real *ab,
+                                     size_t lda)
 {
     if (over != NULL && n_x == 2 && n_s == 1)
-        model__activate_back_n(f, f3, p, q, n, 2, 1, over, mode, np, nch, z, zb, ldz, a, ab, lda);
+        model__activate_back_n(f, f3, p, q, n, 2, 1, over, mode, np, nch, z, zb, ldz, ab, lda);
     else if (over != NULL && n_x == 3 && n_s == 2)
-        model__activate_back_n(f, f3, p, q, n, 3, 2, over, mode, np, nch, z, zb, ldz, a, ab, lda);
+        model__activate_back_n(f, f3, p, q, n, 3, 2, over, mode, np, nch, z, zb, ldz, ab, lda);
     else if (over != NULL)
-        model__activate_back_n(f, f3, p, q, n, n_x, n_s, over, mode, np, nch, z, zb, ldz, a, ab, lda);
+        model__activate_back_n(f, f3, p, q, n, n_x, n_s, over, mode, np, nch, z, zb, ldz, ab, lda);
     else if (n_x == 1)
-        model__activate_back_n(f, f3, p, q, n, 1, 1, NULL, mode, np, nch, z, zb, ldz, a, ab, lda);
+        model__activate_back_n(f, f3, p, q, n, 1, 1, NULL, mode, np, nch, z, zb, ldz, ab, lda);
     else if (n_x == 2)
-        model__activate_back_n(f, f3, p, q, n, 2, 2, NULL, mode, np, nch, z, zb, ldz, a, ab, lda);
+        model__activate_back_n(f, f3, p, q, n, 2, 2, NULL, mode, np, nch, z, zb, ldz, ab, lda);
     else if (n_x == 3)
-        model__activate_back_n(f, f3, p, q, n, 3, 3, NULL, mode, np, nch, z, zb, ldz, a, ab, lda);
+        model__activate_back_n(f, f3, p, q, n, 3, 3, NULL, mode, np, nch, z, zb, ldz, ab, lda);
     else
-        model__activate_back_n(f, f3, p, q, n, n_x, n_x, NULL, mode, np, nch, z, zb, ldz, a, ab, lda);
+        model__activate_back_n(f, f3, p, q, n, n_x, n_x, NULL, mode, np, nch, z, zb, ldz, ab, lda);
 }
 
 /* model__activate out of place: z (stride ldz) is kept, a (stride lda)
@@ -1356,21 +1350,6 @@ MODEL__API void model__activate_to(model__fn f, double p, double q, size_t n, si
                                    model__real *a, size_t lda)
 {
     model__activate_k(f, p, q, n, n_x, n_s, over, mode, np, z, ldz, a, lda);
-}
-
-/* f for tanh where a = tanh(z) is kept: s = a, s' = 1 - a^2, s'' = -2 a s'
-   (model__tanh's own formulas). */
-MODEL__API void model__tanh_of_a(size_t n, double p, double q, const model__real *a, model__real *s0,
-                                 model__real *s1, model__real *s2)
-{
-    size_t k;
-    (void)p, (void)q;
-    for (k = 0; k < n; k++) {
-        const model__real d = 1 - a[k] * a[k];
-        s0[k] = a[k];
-        s1[k] = d;
-        s2[k] = -2 * a[k] * d;
-    }
 }
 
 /* f3 of tanh and of sigmoid from s and s': tanh''' = -2 s' (s' - 2 s^2),

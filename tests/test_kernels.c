@@ -393,18 +393,7 @@ static void f3_by_differences(size_t n, double p, double q, const double *z, con
     }
 }
 
-/* tanh's s, s', s'' and s''' from its values a (libm's tanh here) */
-static void tanh_from_value(size_t n, double p, double q, const double *a, double *s0, double *s1, double *s2)
-{
-    size_t k;
-    (void)p, (void)q;
-    for (k = 0; k < n; k++) {
-        s0[k] = a[k];
-        s1[k] = 1.0 - a[k] * a[k];
-        s2[k] = -2.0 * a[k] * s1[k];
-    }
-}
-
+/* tanh's s''' from s and s' */
 static void tanh3_from_value(size_t n, double p, double q, const double *a, const double *s0, const double *s1,
                              double *s3)
 {
@@ -445,8 +434,8 @@ static void activate_back_case(int i)
     memcpy(zb, zb0, nz * sizeof *zb);
     memcpy(abc, ab, na * sizeof *ab);
     model__activate_back(back_f, f3_by_differences, back_p, back_q, n, n_x, n_s, over, mode, np, nch, z, zb, LD,
-                         NULL, abc, LDA);
-    if (act == 0) {     /* tanh from its values (a, not z): the adjoints from z with the same s''' */
+                         abc, LDA);
+    if (act == 0) {     /* tanh_chain_back, tanh from its values a (not z): the adjoints from z, the same s''' */
         static double av[CMAX * PMAX * LDA], zb1[CMAX * PMAX * LD], zb2[CMAX * PMAX * LD], ab2[CMAX * PMAX * LDA];
         for (k = 0; k < na; k++)
             av[k] = 0.0;
@@ -456,14 +445,16 @@ static void activate_back_case(int i)
         memcpy(zb1, zb0, nz * sizeof *zb1);
         memcpy(ab2, ab, na * sizeof *ab);
         model__activate_back(model__tanh, tanh3_from_value, 0.0, 0.0, n, n_x, n_s, over, mode, np, nch, z, zb1,
-                             LD, NULL, ab2, LDA);
+                             LD, ab2, LDA);
         memcpy(zb2, zb0, nz * sizeof *zb2);
         memcpy(ab2, ab, na * sizeof *ab);
-        model__activate_back(tanh_from_value, tanh3_from_value, 0.0, 0.0, n, n_x, n_s, over, mode, np, nch, z, zb2,
-                             LD, av, ab2, LDA);
+        model__tanh_chain_back(n, n_x, n_s, over, mode, np, nch, z, zb2, LD, av, ab2, LDA);
         for (k = 0; k < nz; k++)
-            ck_assert_msg(fabs(zb2[k] - zb1[k]) <= 1e-13 * (1.0 + fabs(zb1[k])), "case %d: tanh from a: zb[%zu] = "
-                          "%.17g, from z %.17g", i, k, zb2[k], zb1[k]);
+            ck_assert_msg(fabs(zb2[k] - zb1[k]) <= 1e-13 * (1.0 + fabs(zb1[k])), "case %d: tanh_chain_back: "
+                          "zb[%zu] = %.17g, from z %.17g", i, k, zb2[k], zb1[k]);
+        for (k = 0; k < na; k++)
+            ck_assert_msg(ab2[k] == (k % LDA < n ? 0.0 : ab[k]), "case %d: tanh_chain_back: ab[%zu] = %g after",
+                          i, k, ab2[k]);
     }
     for (k = 0; k < na; k++)
         ck_assert_msg(abc[k] == (k % LDA < n ? 0.0 : ab[k]), "case %d: ab[%zu] = %g after the sweep", i, k, abc[k]);
@@ -494,23 +485,20 @@ static void activate_back_case(int i)
 
 /* The reverse sweep's helpers against closed forms in long double written
    another way: tanh''' = -2 (1 - t^2)(1 - 3 t^2) with t = tanhl(z),
-   sigmoid''' = g (1 - g)(1 - 6 g + 6 g^2) with g = 1 / (1 + e^-z);
-   tanh_of_a gives model__tanh's s, s', s'' from a = tanh(z). */
-START_TEST(third_derivatives_and_tanh_of_a)
+   sigmoid''' = g (1 - g)(1 - 6 g + 6 g^2) with g = 1 / (1 + e^-z). */
+START_TEST(third_derivatives)
 {
     enum { N = 2001 };
-    static double z[N], s0[N], s1[N], s2[N], s3[N], a0[N], a1[N], a2[N];
+    static double z[N], s0[N], s1[N], s2[N], s3[N];
     size_t k;
     for (k = 0; k < N; k++)
         z[k] = -20.0 + 40.0 * (double)k / (N - 1);
     model__tanh(N, 0.0, 0.0, z, s0, s1, s2);
     model__tanh3(N, 0.0, 0.0, z, s0, s1, s3);
-    model__tanh_of_a(N, 0.0, 0.0, s0, a0, a1, a2);
     for (k = 0; k < N; k++) {
         const long double t = tanhl((long double)z[k]), d3 = -2.0L * (1.0L - t * t) * (1.0L - 3.0L * t * t);
         ck_assert_msg(fabsl((long double)s3[k] - d3) <= 1e-14L, "tanh'''(%.17g) = %.17g, not %.17Lg", z[k], s3[k],
                       d3);
-        ck_assert_msg(a0[k] == s0[k] && a1[k] == s1[k] && a2[k] == s2[k], "tanh_of_a at %.17g", z[k]);
     }
     model__sigmoid(N, 0.0, 0.0, z, s0, s1, s2);
     model__sigmoid3(N, 0.0, 0.0, z, s0, s1, s3);
@@ -539,7 +527,7 @@ int main(void)
     tcase_add_test(tc, tanh_is_accurate);
     tcase_add_test(tc, sigmoid_is_accurate);
     tcase_add_test(tc, special_values);
-    tcase_add_test(tc, third_derivatives_and_tanh_of_a);
+    tcase_add_test(tc, third_derivatives);
     tcase_add_test(tc, sin_and_cos_are_accurate);
     tcase_add_test(tc, exp_expm1_log1p_are_accurate);
     tcase_add_loop_test(tc, dense_matches_a_plain_loop, 0, tu_case_runs(N_DENSE));
