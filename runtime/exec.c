@@ -13,20 +13,9 @@ int jg_exec_init(jg_exec *x, const jg_plan *p, const jg_kernel_set *ks,
     x->plan = p;
     x->ks = ks;
     x->arrays = arrays;
-    x->seed = jg_kernel_find(ks, "seed");
-    x->dense = jg_kernel_find(ks, "dense");
-    x->store = jg_kernel_find(ks, "store");
-    x->scale = jg_kernel_find(ks, "scale");
-    x->copy = jg_kernel_find(ks, "copy");
-    x->add = jg_kernel_find(ks, "add");
-    x->mul = jg_kernel_find(ks, "mul");
-    x->activate = jg_kernel_find(ks, "activate");
-    x->activate_to = jg_kernel_find(ks, "activate_to");
-    x->lanes_seed = jg_kernel_find(ks, "lanes_seed");
-    x->lanes_dense = jg_kernel_find(ks, "lanes_dense");
-    x->lanes_store = jg_kernel_find(ks, "lanes_store");
-    x->tanh_chain = jg_kernel_find(ks, "tanh_chain");
-    x->act = (jg_kernel_fn *)jg_malloc_n(p->n_steps, sizeof *x->act);
+    if ((p->precision == JG_FLOAT ? (const void *)ks->f : (const void *)ks->d) == NULL)
+        return -1;      /* a set of the other precision */
+    x->act = (int *)jg_malloc_n(p->n_steps, sizeof *x->act);
     x->fused = (unsigned char *)jg_malloc_n(p->n_steps, 1);
     if (x->act == NULL || x->fused == NULL) {
         jg_exec_free(x);
@@ -34,13 +23,9 @@ int jg_exec_init(jg_exec *x, const jg_plan *p, const jg_kernel_set *ks,
     }
     for (k = 0; k < p->n_steps; k++) {
         const jg_step *s = &p->steps[k];
-        x->act[k] = NULL;
+        x->act[k] = s->op == JG_STEP_ACTIVATE ? s->act->activation : -1;
         /* tanh by its own kernel, its chain rule fused */
-        x->fused[k] = s->op == JG_STEP_ACTIVATE && x->tanh_chain != NULL && strcmp(s->act->keyword, "tanh") == 0;
-        if (s->op == JG_STEP_ACTIVATE && (x->act[k] = jg_kernel_find(ks, s->act->keyword)) == NULL) {
-            jg_exec_free(x);
-            return -1;
-        }
+        x->fused[k] = x->act[k] == JG_ACT_tanh;
     }
     return 0;
 }
@@ -55,14 +40,22 @@ void jg_exec_free(jg_exec *x)
 
 #define REAL double
 #define FN(name) exec_d_##name
+#define KERNELS(e) ((e)->ks->d)
+#define KERNELS_TYPE jg_kernels_double
 #include "exec_real.h"
 #undef REAL
 #undef FN
+#undef KERNELS
+#undef KERNELS_TYPE
 #define REAL float
 #define FN(name) exec_f_##name
+#define KERNELS(e) ((e)->ks->f)
+#define KERNELS_TYPE jg_kernels_float
 #include "exec_real.h"
 #undef REAL
 #undef FN
+#undef KERNELS
+#undef KERNELS_TYPE
 
 void jg_exec_tile_double(const jg_exec *x, int mode, size_t np, const double *xs, double *u, double *du,
                          double *d2, double *work, const unsigned char *skip)

@@ -17,14 +17,12 @@ typedef struct jg_exec {
     const jg_plan *plan;            /* not owned */
     const jg_kernel_set *ks;        /* not owned */
     const void *const *arrays;      /* plan->n_arrays arrays (not owned) */
-    jg_kernel_fn seed, dense, store, scale, copy, add, mul, activate, activate_to;
-    jg_kernel_fn lanes_seed, lanes_dense, lanes_store;     /* points in lanes */
-    jg_kernel_fn tanh_chain;        /* tanh and its chain rule in one pass */
-    jg_kernel_fn *act;              /* per step: the activation's kernel, or NULL (owned) */
+    int *act;                       /* per step: the activation (JG_ACT_*), or -1 (owned) */
     unsigned char *fused;           /* per step: 1 where tanh_chain does the activation (owned) */
 } jg_exec;
 
-/* Binds p to ks and arrays. 0, or -1 out of memory (or a kernel missing). */
+/* Binds p to ks (its typed table: ks->d or ks->f, as the plan's precision)
+   and arrays. 0, or -1 out of memory. */
 int jg_exec_init(jg_exec *x, const jg_plan *p, const jg_kernel_set *ks,
                  const void *const *arrays);
 void jg_exec_free(jg_exec *x);

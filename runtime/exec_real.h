@@ -1,35 +1,13 @@
 /* exec_real.h: the executor's loops for one precision, included twice by
-   exec.c with REAL (double or float) and FN(name) set. The calls are the
-   emitted tile's (gen/emit.c, put_layers) in the same order with the same
-   arguments. */
-
-typedef void (*FN(seed_fn))(size_t, size_t, size_t, const REAL *, REAL *, size_t);
-typedef void (*FN(dense_fn))(size_t, size_t, const REAL *, size_t, size_t, const REAL *, size_t,
-                             size_t, const REAL *, size_t, REAL *, size_t, REAL *const *);
-typedef void (*FN(store_fn))(size_t, size_t, size_t, size_t, size_t, int, size_t, const REAL *, size_t,
-                             REAL *, REAL *, REAL *);
-typedef void (*FN(scale_fn))(size_t, const REAL *, const REAL *, size_t, size_t, REAL *, size_t);
-typedef void (*FN(copy_fn))(size_t, size_t, const REAL *, size_t, int, REAL *, size_t);
-typedef void (*FN(add_fn))(size_t, size_t, double, const REAL *, size_t, int, REAL *, size_t);
-typedef void (*FN(mul_fn))(size_t, size_t, size_t, const size_t *, int, size_t, const REAL *, size_t, int,
-                           const REAL *, size_t, int, REAL *, size_t);
-typedef void (*FN(act_fn))(size_t, double, double, const REAL *, REAL *, REAL *, REAL *);
-typedef void (*FN(activate_fn))(FN(act_fn), double, double, size_t, size_t, size_t, const size_t *, int,
-                                size_t, REAL *, size_t);
-typedef void (*FN(lanes_seed_fn))(size_t, size_t, size_t, size_t, const REAL *, REAL *, size_t);
-typedef void (*FN(lanes_dense_fn))(size_t, size_t, const REAL *, size_t, const REAL *, size_t, size_t,
-                                   const REAL *, size_t, REAL *, size_t, int);
-typedef void (*FN(tanh_chain_fn))(size_t, size_t, size_t, const size_t *, int, size_t, const REAL *, size_t,
-                                  REAL *, size_t);
-typedef void (*FN(lanes_store_fn))(size_t, size_t, size_t, int, size_t, size_t, const REAL *, size_t, REAL *,
-                                   REAL *, REAL *);
-typedef void (*FN(activate_to_fn))(FN(act_fn), double, double, size_t, size_t, size_t, const size_t *, int,
-                                   size_t, const REAL *, size_t, REAL *, size_t);
+   exec.c with REAL (double or float), FN(name) and KERNELS(e) (the set's
+   typed table, runtime/kernels.h) set. The calls are the emitted tile's
+   (gen/emit.c, put_layers) in the same order with the same arguments. */
 
 static void FN(tile)(const jg_exec *e, int mode, size_t np, const REAL *x, REAL *u, REAL *du,
                      REAL *d2u, REAL *work, const unsigned char *skip)
 {
     const jg_plan *p = e->plan;
+    const KERNELS_TYPE *const K = KERNELS(e);
     /* points in lanes (lp of them a tile): the elementwise kernels see a
        channel as one row, of one point */
     const size_t lp = p->lane_points, nch = p->channels[mode], np_e = lp > 0 ? 1 : np;
@@ -52,68 +30,64 @@ static void FN(tile)(const jg_exec *e, int mode, size_t np, const REAL *x, REAL 
         switch (s->op) {
         case JG_STEP_SEED:
             if (lp > 0)
-                ((FN(lanes_seed_fn))e->lanes_seed)(n_in, nch, lp, np, x, dst, s->ld_dst);
+                K->lanes_seed(n_in, nch, lp, np, x, dst, s->ld_dst);
             else
-                ((FN(seed_fn))e->seed)(n_in, nrow, np, x, dst, s->ld_dst);
+                K->seed(n_in, nrow, np, x, dst, s->ld_dst);
             break;
         case JG_STEP_DENSE:
             if (lp > 0) {
-                ((FN(lanes_dense_fn))e->lanes_dense)(s->n, s->n_in, w, jg_plan_pad(p, s->n), b, nch, lp, src,
-                                                     s->ld_src, dst, s->ld_dst, 0);
+                K->lanes_dense(s->n, s->n_in, w, jg_plan_pad(p, s->n), b, nch, lp, src, s->ld_src, dst, s->ld_dst,
+                               0);
                 break;
             }
-            ((FN(dense_fn))e->dense)(s->n, s->n_in, w, s->n, 0, b, nrow, np, src, s->ld_src, dst, s->ld_dst,
-                                     NULL);
+            K->dense(s->n, s->n_in, w, s->n, 0, b, nrow, np, src, s->ld_src, dst, s->ld_dst, NULL);
             break;
         case JG_STEP_OUTPUT:
             if (s->direct > 0 && u != NULL && (mode < 1 || du != NULL) && (mode < 2 || d2u != NULL)) {
                 for (r = 0; r < nrow; r++)
                     rows[r] = (r < np ? u : r < 2 * np ? du : d2u) + r % np * n_out;
-                ((FN(dense_fn))e->dense)(s->direct, s->n_in, w, s->ld_dst, 0, b, nrow, np, src, s->ld_src,
-                                         NULL, 0, rows);
+                K->dense(s->direct, s->n_in, w, s->ld_dst, 0, b, nrow, np, src, s->ld_src, NULL, 0, rows);
                 j = s->direct;
             }
             for (; j < s->n; j += p->out) {
                 m = s->n - j < p->out ? s->n - j : p->out;
-                ((FN(dense_fn))e->dense)((m + p->lanes - 1) / p->lanes * p->lanes, s->n_in, w, s->ld_dst, j,
-                                         b != NULL ? b + j : NULL, nrow, np, src, s->ld_src, out,
-                                         p->out, NULL);
-                ((FN(store_fn))e->store)(n_out, j, m, n_in, n_s, mode, np, out, p->out, u, du, d2u);
+                K->dense((m + p->lanes - 1) / p->lanes * p->lanes, s->n_in, w, s->ld_dst, j,
+                         b != NULL ? b + j : NULL, nrow, np, src, s->ld_src, out, p->out, NULL);
+                K->store(n_out, j, m, n_in, n_s, mode, np, out, p->out, u, du, d2u);
             }
             break;
         case JG_STEP_ACTIVATE:
             if (e->fused[k]) {
                 /* tanh and its chain rule in one pass (z kept at src2 in a tape plan) */
-                ((FN(tanh_chain_fn))e->tanh_chain)(s->n, n_in, n_s, over, mode, np_e, s->from2 ? src2 : src,
-                                                   s->from2 ? s->ld2 : s->ld_src, src, s->ld_src);
+                K->tanh_chain(s->n, n_in, n_s, over, mode, np_e, s->from2 ? src2 : src,
+                              s->from2 ? s->ld2 : s->ld_src, src, s->ld_src);
                 break;
             }
             if (s->from2)       /* a tape plan's: the operand at src2 kept */
-                ((FN(activate_to_fn))e->activate_to)((FN(act_fn))e->act[k], s->p, s->q, s->n, n_in, n_s, over,
-                                                     mode, np_e, src2, s->ld2, src, s->ld_src);
+                K->activate_to(K->act[e->act[k]], s->p, s->q, s->n, n_in, n_s, over, mode, np_e, src2, s->ld2,
+                               src, s->ld_src);
             else
-                ((FN(activate_fn))e->activate)((FN(act_fn))e->act[k], s->p, s->q, s->n, n_in, n_s, over, mode,
-                                               np_e, src, s->ld_src);
+                K->activate(K->act[e->act[k]], s->p, s->q, s->n, n_in, n_s, over, mode, np_e, src, s->ld_src);
             break;
         case JG_STEP_SCALE:
-            ((FN(scale_fn))e->scale)(s->n, w, b, nrow, np, src, s->ld_src);
+            K->scale(s->n, w, b, nrow, np, src, s->ld_src);
             break;
         case JG_STEP_COPY:
-            ((FN(copy_fn))e->copy)(s->n, nrow, src, s->ld_src, s->bc, dst, s->ld_dst);
+            K->copy(s->n, nrow, src, s->ld_src, s->bc, dst, s->ld_dst);
             break;
         case JG_STEP_ADD:
-            ((FN(add_fn))e->add)(s->n, nrow, s->c, src, s->ld_src, s->bc, dst, s->ld_dst);
+            K->add(s->n, nrow, s->c, src, s->ld_src, s->bc, dst, s->ld_dst);
             break;
         case JG_STEP_MUL:
-            ((FN(mul_fn))e->mul)(s->n, n_in, n_s, over, mode, np_e, src, s->ld_src, s->bc, src2, s->ld2, s->bc2,
-                                 dst, s->ld_dst);
+            K->mul(s->n, n_in, n_s, over, mode, np_e, src, s->ld_src, s->bc, src2, s->ld2, s->bc2, dst,
+                   s->ld_dst);
             break;
         case JG_STEP_STORE:
             if (lp > 0) {
-                ((FN(lanes_store_fn))e->lanes_store)(n_out, n_in, n_s, mode, lp, np, src, s->ld_src, u, du, d2u);
+                K->lanes_store(n_out, n_in, n_s, mode, lp, np, src, s->ld_src, u, du, d2u);
                 break;
             }
-            ((FN(store_fn))e->store)(n_out, 0, n_out, n_in, n_s, mode, np, src, s->ld_src, u, du, d2u);
+            K->store(n_out, 0, n_out, n_in, n_s, mode, np, src, s->ld_src, u, du, d2u);
             break;
         }
     }

@@ -21,9 +21,7 @@
 /* The activations, enumerated from the one list: a switch over them
    without a default, so that the compiler names one left out. */
 #define G_ENUM(name, ...) G_##name,
-#define G_NAME(name, ...) #name,
 typedef enum gact { JG_ACTIVATIONS(G_ENUM) G_NONE } gact;
-static const char *const act_names[G_NONE] = {JG_ACTIVATIONS(G_NAME)};
 
 static double logistic(double z)
 {
@@ -34,12 +32,8 @@ static double logistic(double z)
    model__ipow), which the runtime compiles: one definition of it. */
 static double ipow(double z, int e)
 {
-    typedef void (*pow_kernel)(size_t, double, double, const double *, double *, double *, double *);
-    const jg_kernel_fn fn = jg_kernels_best(0)->k[JG_KERNEL_OF_ACTIVATION(JG_ACT_pow)].fn;
-    pow_kernel f;
     double r, s1, s2;
-    memcpy(&f, &fn, sizeof f);
-    f(1, (double)e, 0.0, &z, &r, &s1, &s2);
+    jg_kernels_best(0)->d->act[JG_ACT_pow](1, (double)e, 0.0, &z, &r, &s1, &s2);
     return r;
 }
 
@@ -169,15 +163,6 @@ JG_ACTIVATIONS(G_ACT3)
 static const grad_d_act3 act3_by[G_NONE] = {JG_ACTIVATIONS(G_ACT3_ENTRY)};
 static const grad_f_act3 act3f_by[G_NONE] = {JG_ACTIVATIONS(G_ACT3F_ENTRY)};
 
-/* The activation a's third derivative in the engine's precision: a kernel
-   of ks where it has one. */
-static jg_kernel_fn act3_for(int a, int is_float, jg_kernel_fn tanh3, jg_kernel_fn sigmoid3)
-{
-    if (a == G_tanh || a == G_sigmoid)
-        return a == G_tanh ? tanh3 : sigmoid3;
-    return is_float ? (jg_kernel_fn)act3f_by[a] : (jg_kernel_fn)act3_by[a];
-}
-
 /* ---- the engine ---- */
 
 typedef struct tensor {
@@ -200,18 +185,9 @@ struct jg_grad {
     unsigned char *idle;        /* per step: 1 where the reverse sweep reads nothing it
                                    makes (a final dense layer's values): skipped when
                                    no results are asked for */
-    jg_kernel_fn dense_back;    /* the runtime's kernels */
-    jg_kernel_fn activate_back;
-    jg_kernel_fn tanh3, sigmoid3;
-    jg_kernel_fn acc;           /* a cotangent's column onto an adjoint's row */
-    jg_kernel_fn sum_to;        /* a float tile's gradients onto the double sums */
-    jg_kernel_fn lanes_outer;   /* a dense layer's gradients, points in lanes, as partial sums */
-    jg_kernel_fn lanes_fold;    /* those partial sums onto the gradients */
-    jg_kernel_fn tanh_chain_back;   /* tanh's reverse from its values */
     size_t *pv_at;              /* per layer: where its partial sums start (points in lanes; 64 bytes a
                                    gradient, weights then biases), or SIZE_MAX */
     size_t partials;            /* numbers of them all */
-    jg_kernel_fn *act3;         /* per step: an activation's third derivative, or NULL */
     unsigned char *from_a;      /* per step: 1 for a tanh whose values no later step overwrites
                                    (the reverse sweep reads s, s', s'' off them) */
     int clears;                 /* whether a tile's reverse sweep leaves every adjoint zero (a plan of
@@ -290,7 +266,6 @@ void jg_grad_free(jg_grad *g)
     jg_free(g->wp);
     jg_free(g->ldw);
     jg_free(g->act);
-    jg_free(g->act3);
     jg_free(g->from_a);
     jg_free(g->spent);
     jg_free(g->idle);
@@ -398,7 +373,6 @@ jg_grad *jg_grad_new(const jg_model *m, int is_float, jg_diag *d)
     g->b_at = (size_t *)jg_malloc_n(m->n_layers + 1, sizeof *g->b_at);
     g->pv_at = (size_t *)jg_malloc_n(m->n_layers + 1, sizeof *g->pv_at);
     g->act = (int *)jg_malloc_n(g->p->n_steps + 1, sizeof *g->act);
-    g->act3 = (jg_kernel_fn *)jg_malloc_n(g->p->n_steps + 1, sizeof *g->act3);
     g->from_a = (unsigned char *)jg_malloc_n(g->p->n_steps + 1, 1);
     g->spent = (unsigned char *)jg_malloc_n(g->p->n_steps + 1, 1);
     g->wp = (void **)jg_malloc_n(m->n_layers + 1, sizeof *g->wp);
@@ -406,7 +380,7 @@ jg_grad *jg_grad_new(const jg_model *m, int is_float, jg_diag *d)
     if (g->wp != NULL)
         memset(g->wp, 0, (m->n_layers + 1) * sizeof *g->wp);
     if (g->wp == NULL || g->ldw == NULL || g->arrays == NULL || g->tensors == NULL || g->w_at == NULL || g->b_at == NULL || g->pv_at == NULL || g->act == NULL
-        || g->act3 == NULL || g->from_a == NULL || g->spent == NULL)
+        || g->from_a == NULL || g->spent == NULL)
         goto oom;
     for (k = 0; k < g->p->n_arrays; k++) {
         g->arrays[k] = g->p->arrays[k].v;
@@ -421,19 +395,6 @@ jg_grad *jg_grad_new(const jg_model *m, int is_float, jg_diag *d)
         }
     }
     if (jg_exec_init(&g->x, g->p, jg_kernels_best(is_float), g->arrays) != 0)
-        goto oom;
-    g->dense_back = jg_kernel_find(g->x.ks, "dense_back");
-    g->activate_back = jg_kernel_find(g->x.ks, "activate_back");
-    g->tanh3 = jg_kernel_find(g->x.ks, "tanh3");
-    g->sigmoid3 = jg_kernel_find(g->x.ks, "sigmoid3");
-    g->acc = jg_kernel_find(g->x.ks, "acc");
-    g->sum_to = jg_kernel_find(g->x.ks, "sum_to");
-    g->lanes_outer = jg_kernel_find(g->x.ks, "lanes_outer");
-    g->tanh_chain_back = jg_kernel_find(g->x.ks, "tanh_chain_back");
-    g->lanes_fold = jg_kernel_find(g->x.ks, "lanes_fold");
-    if (g->dense_back == NULL || g->activate_back == NULL || g->tanh_chain_back == NULL || g->tanh3 == NULL
-        || g->sigmoid3 == NULL || g->acc == NULL || g->sum_to == NULL
-        || g->lanes_outer == NULL || g->lanes_fold == NULL)
         goto oom;
     for (i = 0; i < m->n_layers; i++) {
         const jg_layer *l = &m->layers[i];
@@ -463,17 +424,8 @@ jg_grad *jg_grad_new(const jg_model *m, int is_float, jg_diag *d)
         if (s->op != JG_STEP_SEED && s->op != JG_STEP_DENSE && s->op != JG_STEP_ACTIVATE && s->op != JG_STEP_SCALE
             && s->op != JG_STEP_STORE)
             g->clears = 0;
-        g->act[k] = -1;
-        g->act3[k] = NULL;
-        if (s->op == JG_STEP_ACTIVATE) {
-            int a;
-            for (a = 0; a < G_NONE; a++)
-                if (strcmp(act_names[a], s->act->keyword) == 0) {
-                    g->act[k] = a;
-                    g->act3[k] = act3_for(a, is_float, g->tanh3, g->sigmoid3);
-                }
-        }
-        g->from_a[k] = g->act[k] == G_tanh && !overwritten(g->p, k, s->src);
+        g->act[k] = s->op == JG_STEP_ACTIVATE ? s->act->activation : -1;
+        g->from_a[k] = g->act[k] == JG_ACT_tanh && !overwritten(g->p, k, s->src);
         g->spent[k] = 0;
         if (s->op == JG_STEP_COPY && k + 1 < g->p->n_steps) {
             const jg_step *t = &g->p->steps[k + 1];
@@ -523,17 +475,29 @@ static size_t tile_numbers(const jg_grad *g)
 #define REAL double
 #define FN(name) grad_d_##name
 #define GRAD_FLOAT 0
+#define KERNELS(g) ((g)->x.ks->d)
+#define KERNELS_TYPE jg_kernels_double
+#define ACT3_BY act3_by
 #include "grad_real.h"
 #undef REAL
 #undef FN
 #undef GRAD_FLOAT
+#undef KERNELS
+#undef KERNELS_TYPE
+#undef ACT3_BY
 #define REAL float
 #define FN(name) grad_f_##name
 #define GRAD_FLOAT 1
+#define KERNELS(g) ((g)->x.ks->f)
+#define KERNELS_TYPE jg_kernels_float
+#define ACT3_BY act3f_by
 #include "grad_real.h"
 #undef REAL
 #undef FN
 #undef GRAD_FLOAT
+#undef KERNELS
+#undef KERNELS_TYPE
+#undef ACT3_BY
 
 size_t jg_grad_tape_numbers(const jg_grad *g, int mode, size_t n)
 {

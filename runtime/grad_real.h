@@ -65,8 +65,7 @@ static void FN(load_cotangents_lanes)(const FN(tile) *t, size_t p0, const REAL *
 static void FN(load_cotangents)(const FN(tile) *t, size_t p0, const REAL *gu, const REAL *gdu, const REAL *gd2,
                             REAL *a, size_t ld)
 {
-    typedef void (*acc_fn)(size_t, const REAL *, size_t, REAL *);
-    const acc_fn acc = (acc_fn)t->g->acc;
+    void (*const acc)(size_t, const REAL *, size_t, REAL *) = KERNELS(t->g)->acc;
     const size_t no = t->g->m->n_out, nx = t->n_x, np = t->np;
     size_t p, i, j;
     if (t->lp > 0) {
@@ -103,24 +102,19 @@ static void FN(load_cotangents)(const FN(tile) *t, size_t p0, const REAL *gu, co
    product with W for W^T, the gradients by the lanes_outer kernel. */
 static void FN(dense_back_lanes)(const FN(tile) *t, const jg_step *s, size_t layer)
 {
-    typedef void (*lanes_dense_fn)(size_t, size_t, const REAL *, size_t, const REAL *, size_t, size_t,
-                                   const REAL *, size_t, REAL *, size_t, int);
-    typedef void (*outer_fn)(size_t, size_t, size_t, size_t, const REAL *, size_t, const REAL *, size_t, REAL *,
-                             REAL *);
     const jg_layer *l = &t->g->m->layers[layer];
     const REAL *zb = FN(buf)(t, t->adj, s->dst, s->off_dst), *a = FN(fwd_buf)(t, s->src, s->off);
     REAL *ab = FN(buf)(t, t->adj, s->src, s->off), *gv = t->pv + t->g->pv_at[layer];
-    ((lanes_dense_fn)t->g->x.lanes_dense)(l->n_in, l->n_out, (const REAL *)t->g->wp[layer], t->g->ldw[layer], NULL,
-                                          t->nch, t->lp, zb, s->ld_dst, ab, s->ld_src, 1);
-    ((outer_fn)t->g->lanes_outer)(l->n_out, l->n_in, t->nch, t->lp, zb, s->ld_dst, a, s->ld_src, gv,
-                                  t->g->b_at[layer] != SIZE_MAX ? gv + l->n_out * l->n_in * t->g->p->lanes : NULL);
+    KERNELS(t->g)->lanes_dense(l->n_in, l->n_out, (const REAL *)t->g->wp[layer], t->g->ldw[layer], NULL, t->nch,
+                               t->lp, zb, s->ld_dst, ab, s->ld_src, 1);
+    KERNELS(t->g)->lanes_outer(l->n_out, l->n_in, t->nch, t->lp, zb, s->ld_dst, a, s->ld_src, gv,
+                               t->g->b_at[layer] != SIZE_MAX ? gv + l->n_out * l->n_in * t->g->p->lanes : NULL);
 }
 
 /* The partial sums of points in lanes onto the gradients gp (double),
    zeroed for the tiles after. */
 static void FN(fold)(const FN(tile) *t, double *gp)
 {
-    typedef void (*fold_fn)(size_t, REAL *, double *);
     const jg_grad *g = t->g;
     size_t i;
     for (i = 0; i < g->m->n_layers; i++) {
@@ -128,9 +122,9 @@ static void FN(fold)(const FN(tile) *t, double *gp)
         REAL *gv = t->pv + g->pv_at[i];
         if (g->pv_at[i] == SIZE_MAX)
             continue;
-        ((fold_fn)g->lanes_fold)(l->n_out * l->n_in, gv, g->w_at[i] != SIZE_MAX ? gp + g->w_at[i] : NULL);
-        ((fold_fn)g->lanes_fold)(l->n_out, gv + l->n_out * l->n_in * g->p->lanes,
-                                 g->b_at[i] != SIZE_MAX ? gp + g->b_at[i] : NULL);
+        KERNELS(g)->lanes_fold(l->n_out * l->n_in, gv, g->w_at[i] != SIZE_MAX ? gp + g->w_at[i] : NULL);
+        KERNELS(g)->lanes_fold(l->n_out, gv + l->n_out * l->n_in * g->p->lanes,
+                               g->b_at[i] != SIZE_MAX ? gp + g->b_at[i] : NULL);
     }
 }
 
@@ -139,9 +133,6 @@ static void FN(fold)(const FN(tile) *t, double *gp)
    gradients, by the runtime's dense_back kernel (templates/kernels.c). */
 static void FN(dense_back)(const FN(tile) *t, const jg_step *s, size_t layer)
 {
-    typedef void (*back_fn)(size_t, size_t, const REAL *, size_t, size_t, size_t, const REAL *, size_t,
-                            const REAL *, size_t, REAL *, REAL *, REAL *);
-    const back_fn f = (back_fn)t->g->dense_back;
     const jg_layer *l = &t->g->m->layers[layer];
     const size_t nrow = t->rows, n_in = l->n_in;
     const size_t halves = l->kind == JG_FOURIER ? 2 : 1, n = l->n_out / halves;
@@ -151,34 +142,29 @@ static void FN(dense_back)(const FN(tile) *t, const jg_step *s, size_t layer)
     REAL *gb = t->g->b_at[layer] != SIZE_MAX ? t->gp + t->g->b_at[layer] : NULL;
     size_t h;
     for (h = 0; h < halves; h++)
-        f(n, n_in, (const REAL *)t->g->wp[layer], t->g->ldw[layer], nrow, t->np, zb + h * n, s->ld_dst, a, s->ld_src, ab, gw,
-          gb);
+        KERNELS(t->g)->dense_back(n, n_in, (const REAL *)t->g->wp[layer], t->g->ldw[layer], nrow, t->np, zb + h * n,
+                                  s->ld_dst, a, s->ld_src, ab, gw, gb);
 }
 
 /* a = s(z), z kept at src2: z's adjoint from a's (then a's is spent), by
-   the runtime's activate_back kernel (templates/kernels.c), given the
-   activation's kernel and its third derivative f3; with from_a (tanh,
-   whose values a no later step overwrites) by tanh_chain_back, which
-   forms s', s'', s''' from a in registers. */
-static void FN(activate_back)(const FN(tile) *t, const jg_step *s, jg_kernel_fn kernel, jg_kernel_fn f3,
-                              int from_a)
+   the runtime's activate_back kernel (templates/kernels.c), given
+   activation act's kernel and its third derivative (tanh's and sigmoid's
+   kernels, the others' by jg_grad_act3); with from_a (tanh, whose values
+   a no later step overwrites) by tanh_chain_back, which forms s', s'',
+   s''' from a in registers. */
+static void FN(activate_back)(const FN(tile) *t, const jg_step *s, int act, int from_a)
 {
-    typedef void (*act_fn)(size_t, double, double, const REAL *, REAL *, REAL *, REAL *);
-    typedef void (*back_fn)(act_fn, FN(act3), double, double, size_t, size_t, size_t, const size_t *, int,
-                            size_t, size_t, const REAL *, REAL *, size_t, REAL *, size_t);
-    typedef void (*chain_fn)(size_t, size_t, size_t, const size_t *, int, size_t, size_t, const REAL *, REAL *,
-                             size_t, const REAL *, REAL *, size_t);
+    const KERNELS_TYPE *const K = KERNELS(t->g);
     if (from_a) {
-        ((chain_fn)t->g->tanh_chain_back)(s->n, t->n_x, t->n_s, t->over, t->mode, t->rows / t->nch, t->nch,
-                                          FN(fwd_buf)(t, s->src2, s->off2), FN(buf)(t, t->adj, s->src2, s->off2),
-                                          s->ld2, FN(fwd_buf)(t, s->src, s->off), FN(buf)(t, t->adj, s->src, s->off),
-                                          s->ld_src);
+        K->tanh_chain_back(s->n, t->n_x, t->n_s, t->over, t->mode, t->rows / t->nch, t->nch,
+                           FN(fwd_buf)(t, s->src2, s->off2), FN(buf)(t, t->adj, s->src2, s->off2), s->ld2,
+                           FN(fwd_buf)(t, s->src, s->off), FN(buf)(t, t->adj, s->src, s->off), s->ld_src);
         return;
     }
-    ((back_fn)t->g->activate_back)((act_fn)kernel, (FN(act3))f3, s->p, s->q, s->n, t->n_x, t->n_s, t->over, t->mode,
-                                   t->rows / t->nch, t->nch, FN(fwd_buf)(t, s->src2, s->off2),
-                                   FN(buf)(t, t->adj, s->src2, s->off2), s->ld2, FN(buf)(t, t->adj, s->src, s->off),
-                                   s->ld_src);
+    K->activate_back(K->act[act], act == JG_ACT_tanh ? K->tanh3 : act == JG_ACT_sigmoid ? K->sigmoid3 : ACT3_BY[act],
+                     s->p, s->q, s->n, t->n_x, t->n_s, t->over, t->mode, t->rows / t->nch, t->nch,
+                     FN(fwd_buf)(t, s->src2, s->off2), FN(buf)(t, t->adj, s->src2, s->off2), s->ld2,
+                     FN(buf)(t, t->adj, s->src, s->off), s->ld_src);
 }
 
 /* a = mul z + add, z kept at src2. */
@@ -304,7 +290,7 @@ static void FN(tile_back)(const FN(tile) *t, size_t p0, const REAL *gu, const RE
                 FN(spend)(t, s->dst);
             break;
         case JG_STEP_ACTIVATE:
-            FN(activate_back)(t, s, g->x.act[k], g->act3[k], g->from_a[k]);
+            FN(activate_back)(t, s, g->act[k], g->from_a[k]);
             break;
         case JG_STEP_SCALE:
             FN(scale_back)(t, s, s->layer);
@@ -313,12 +299,11 @@ static void FN(tile_back)(const FN(tile) *t, size_t p0, const REAL *gu, const RE
         case JG_STEP_ADD: {     /* src's adjoint += f dst's: the add kernel, but for a broadcast source */
             if (g->spent[k])
                 break;
-            typedef void (*add_fn)(size_t, size_t, double, const REAL *, size_t, int, REAL *, size_t);
             const double f = s->op == JG_STEP_ADD ? s->c : 1.0;
             const REAL *db = FN(buf)(t, t->adj, s->dst, s->off_dst);
             REAL *sb = FN(buf)(t, t->adj, s->src, s->off);
             if (!s->bc) {
-                ((add_fn)g->x.add)(s->n, nrow, f, db, s->ld_dst, 0, sb, s->ld_src);
+                KERNELS(g)->add(s->n, nrow, f, db, s->ld_dst, 0, sb, s->ld_src);
                 break;
             }
             for (r = 0; r < nrow; r++)
@@ -431,7 +416,7 @@ static int FN(sweep)(const jg_grad *g, int mode, size_t n, const REAL *x, const 
             memset(gt, 0, tile_grads * sizeof *gt);
         FN(tile_back)(&t, p0, gu, gdu, gd2, gx);
         if (tile_grads > 0)
-            ((void (*)(size_t, const REAL *, double *))g->sum_to)(tile_grads, gt, gp);
+            KERNELS(g)->sum_to(tile_grads, gt, gp);
         /* partial sums of at most JG_FOLD_POINTS points each (float's too) */
         if (g->partials > 0 && ((unfolded += np) >= JG_FOLD_POINTS || p0 + np == n)) {
             FN(fold)(&t, gp);

@@ -31,8 +31,28 @@
 #define JG_ENTRY(n) {#n, (jg_kernel_fn)model__##n},
 #define JG_ACTIVATION_ENTRY(name, ...) JG_ENTRY(name)
 
+#define JG_NAMED_ENTRY(name, params) JG_ENTRY(name)
+#define JG_TYPED_ENTRY(name, params) model__##name,
+#define JG_TYPED_ACTIVATION(name, ...) model__##name,
+
+/* the typed table: an initializer of another type than its member is an
+   error (-Werror=incompatible-pointer-types, meson.build) */
+#if defined(JG_FLOAT)
+static const jg_kernels_float typed = {
+#else
+static const jg_kernels_double typed = {
+#endif
+    JG_KERNEL_TYPES(JG_TYPED_ENTRY, double)
+    {JG_ACTIVATIONS(JG_TYPED_ACTIVATION)},
+};
+
 const jg_kernel_set JG_K1(JG_VARIANT, set) = {
     JG_STR(JG_VARIANT),
-    {JG_FIXED_KERNELS(JG_ENTRY)
+    {JG_KERNEL_TYPES(JG_NAMED_ENTRY, double)
      JG_ACTIVATIONS(JG_ACTIVATION_ENTRY)},
+#if defined(JG_FLOAT)
+    NULL, &typed,
+#else
+    &typed, NULL,
+#endif
 };

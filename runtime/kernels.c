@@ -59,11 +59,11 @@ static const jg_kernel_set *best(int is_float)
    JETGEN_MUTANT=NAME:ORDER:FACTOR in the environment, activation NAME's
    kernel gives s (ORDER 0), s' (1) or s'' (2) times 1 + FACTOR, in both
    precisions, so that the suite can show that `verify` catches it. */
-typedef void (*act_d)(size_t, double, double, const double *, double *, double *, double *);
-typedef void (*act_f)(size_t, double, double, const float *, float *, float *, float *);
 static jg_kernel_set mutant[2];
-static act_d mutant_orig_d;
-static act_f mutant_orig_f;
+static jg_kernels_double mutant_typed_d;
+static jg_kernels_float mutant_typed_f;
+static jg_act_double mutant_orig_d;
+static jg_act_float mutant_orig_f;
 static int mutant_on, mutant_order;
 static double mutant_factor;
 
@@ -96,13 +96,19 @@ static void make_mutant(void)
         return;
     mutant[0] = *best(0);
     mutant[1] = *best(1);
-    for (i = 0; i < JG_N_KERNELS; i++)
+    mutant_typed_d = *mutant[0].d;
+    mutant_typed_f = *mutant[1].f;
+    mutant[0].d = &mutant_typed_d;
+    mutant[1].f = &mutant_typed_f;
+    for (i = JG_N_FIXED_KERNELS; i < JG_N_KERNELS; i++)
         if (strcmp(mutant[0].k[i].name, name) == 0) {
-            act_d d = mutant_d;
-            act_f f = mutant_f;
-            memcpy(&mutant_orig_d, &mutant[0].k[i].fn, sizeof d);
-            memcpy(&mutant_orig_f, &mutant[1].k[i].fn, sizeof f);
-            memcpy(&mutant[0].k[i].fn, &d, sizeof d);
+            jg_act_double d = mutant_d;
+            jg_act_float f = mutant_f;
+            mutant_orig_d = mutant_typed_d.act[i - JG_N_FIXED_KERNELS];
+            mutant_orig_f = mutant_typed_f.act[i - JG_N_FIXED_KERNELS];
+            mutant_typed_d.act[i - JG_N_FIXED_KERNELS] = d;
+            mutant_typed_f.act[i - JG_N_FIXED_KERNELS] = f;
+            memcpy(&mutant[0].k[i].fn, &d, sizeof d);      /* the JIT's symbols */
             memcpy(&mutant[1].k[i].fn, &f, sizeof f);
             mutant_on = 1;
         }
@@ -117,13 +123,4 @@ const jg_kernel_set *jg_kernels_best(int is_float)
         return &mutant[is_float != 0];
 #endif
     return best(is_float);
-}
-
-jg_kernel_fn jg_kernel_find(const jg_kernel_set *ks, const char *name)
-{
-    size_t i;
-    for (i = 0; i < JG_N_KERNELS; i++)
-        if (strcmp(ks->k[i].name, name) == 0)
-            return ks->k[i].fn;
-    return NULL;
 }
