@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "emit.h"
 #include "fdiff.h"
 #include "jetgen.h"
 #include "load.h"
@@ -466,55 +467,18 @@ static int call_library(library_fn f, int mode, int is_float, const jg_model *m,
     return 0;
 }
 
-/* The number after `key ` in the info line s, or -1. */
-static long info_number(const char *s, const char *key)
-{
-    const char *at = strstr(s, key);
-    long v;
-    return at != NULL && sscanf(at + strlen(key), " %ld", &v) == 1 ? v : -1;
-}
-
-/* The 64 hex digits after `key ` in the info line s, into hex; 0, or -1. */
-static int info_hash(const char *s, const char *key, char hex[65])
-{
-    const char *at = strstr(s, key);
-    return at != NULL && sscanf(at + strlen(key), " %64[0-9a-f]", hex) == 1 && strlen(hex) == 64 ? 0 : -1;
-}
-
-/* Whether PREFIX_info's `; over i j ...` (none: every input) names the
-   inputs m's `over` does: the diagonal's arrays are sized by them. */
-static int same_over(const char *s, const jg_model *m)
-{
-    const char *at = strstr(s, "; over ");
-    size_t i;
-    if (at == NULL)
-        return m->n_over == m->n_in;
-    at += 7;
-    for (i = 0; i < m->n_over; i++) {
-        char *end;
-        const unsigned long v = strtoul(at, &end, 10);
-        if (end == at || v != (m->over != NULL ? m->over[i] : i))
-            return 0;
-        at = end;
-        while (*at == ' ')
-            at++;
-    }
-    return *at == ';' || *at == '\0';
-}
-
-/* What the shared object says it holds (PREFIX_info) against the spec:
-   another network, precision or ABI is refused (its numbers would be read
-   with the wrong sizes); other spec text with the same weights is a
-   warning. 0, or -1 with the reason in d. */
+/* What the shared object says it holds (PREFIX_info) against the spec
+   (gen/emit.h, jg_emit_info_check): another network, precision or ABI is
+   refused (its numbers would be read with the wrong sizes); other spec text
+   with the same weights is a warning. 0, or -1 with the reason in d. */
 static int check_library(void *lib, const char *library, const char *prefix, const jg_model *m,
                          const char *spec, int precision, jg_diag *d)
 {
-    char name[64 + 16], hex[65];
-    const char *(*info)(void), *s;
-    const char *want = precision == JG_NET_FLOAT ? "float" : "double";
-    const char *other = precision == JG_NET_FLOAT ? "double" : "float";
+    char name[64 + 16];
+    const char *(*info)(void);
+    jg_buf why = JG_BUF_INIT;
     void *sym;
-    long n_in, n_out, abi;
+    int rc;
     snprintf(name, sizeof name, "%s_info", prefix);
     sym = dlsym(lib, name);
     if (sym == NULL) {
@@ -523,41 +487,13 @@ static int check_library(void *lib, const char *library, const char *prefix, con
         return -1;
     }
     memcpy(&info, &sym, sizeof info);
-    s = info();
-    abi = info_number(s, "; abi");
-    n_in = info_number(s, "; n_in");
-    n_out = info_number(s, "; n_out");
-    if (abi != JETGEN_ABI) {
-        jg_diag_error(d, library, 0, 0, "was built for ABI %ld; this jetgen reads ABI %d: emit it again",
-                      abi, JETGEN_ABI);
-        return -1;
-    }
-    if (n_in != (long)m->n_in || n_out != (long)m->n_out) {
-        jg_diag_error(d, library, 0, 0, "holds a network of %ld input%s and %ld output%s, %s one of %zu and "
-                      "%zu: built from another spec?", n_in, n_in == 1 ? "" : "s", n_out, n_out == 1 ? "" : "s",
-                      spec, m->n_in, m->n_out);
-        return -1;
-    }
-    if ((s = strstr(s, "; precision ")) == NULL || strncmp(s + 12, want, strlen(want)) != 0) {
-        jg_diag_error(d, library, 0, 0, "holds %s code: verify it with --precision %s", other, other);
-        return -1;
-    }
-    s = info();
-    if (!same_over(s, m)) {
-        jg_diag_error(d, library, 0, 0, "takes the Hessian's diagonal and the Laplacian over other inputs than "
-                      "%s does (its report: %s): built from another spec?", spec, s);
-        return -1;
-    }
-    if (m->weights_path != NULL && info_hash(s, "; weights_sha256", hex) == 0
-        && strcmp(hex, m->weights_sha256) != 0) {
-        jg_diag_error(d, library, 0, 0, "was built from other weights (sha256 %.12s..., %s's are "
-                      "%.12s...)", hex, spec, m->weights_sha256);
-        return -1;
-    }
-    if (info_hash(s, "; spec_sha256", hex) == 0 && strcmp(hex, m->spec_sha256) != 0)
-        jg_diag_warning(d, library, 0, 0, "was built from another text of the spec (sha256 %.12s..., "
-                        "%s's is %.12s...); the weights are the same", hex, spec, m->spec_sha256);
-    return 0;
+    rc = jg_emit_info_check(m, info(), precision == JG_NET_FLOAT ? JG_FLOAT : JG_DOUBLE, spec, &why);
+    if (rc < 0)
+        jg_diag_error(d, library, 0, 0, "%s", jg_buf_str(&why));
+    else if (rc > 0)
+        jg_diag_warning(d, library, 0, 0, "%s", jg_buf_str(&why));
+    jg_buf_free(&why);
+    return rc < 0 ? -1 : 0;
 }
 
 /* In `NAME=LO:HI,...`, the first entry whose NAME an earlier entry has,

@@ -566,6 +566,85 @@ static void put_info(jg_buf *b, const emitter *e)
                   m->weights_path != NULL ? m->weights_sha256 : "-");
 }
 
+/* The number after `key ` in the info line s, or -1. */
+static long info_number(const char *s, const char *key)
+{
+    const char *at = strstr(s, key);
+    long v;
+    return at != NULL && sscanf(at + strlen(key), " %ld", &v) == 1 ? v : -1;
+}
+
+/* The 64 hex digits after `key ` in the info line s, into hex; 0, or -1. */
+static int info_hash(const char *s, const char *key, char hex[65])
+{
+    const char *at = strstr(s, key);
+    return at != NULL && sscanf(at + strlen(key), " %64[0-9a-f]", hex) == 1 && strlen(hex) == 64 ? 0 : -1;
+}
+
+/* Whether the info line's `; over i j ...` (none: every input) names the
+   inputs m's `over` does: the diagonal's arrays are sized by them. */
+static int info_same_over(const char *s, const jg_model *m)
+{
+    const char *at = strstr(s, "; over ");
+    size_t i;
+    if (at == NULL)
+        return m->n_over == m->n_in;
+    at += 7;
+    for (i = 0; i < m->n_over; i++) {
+        char *end;
+        const unsigned long v = strtoul(at, &end, 10);
+        if (end == at || v != (m->over != NULL ? m->over[i] : i))
+            return 0;
+        at = end;
+        while (*at == ' ')
+            at++;
+    }
+    return *at == ';' || *at == '\0';
+}
+
+int jg_emit_info_check(const jg_model *m, const char *info, int precision, const char *spec, jg_buf *why)
+{
+    char hex[65];
+    const char *s;
+    const long abi = info_number(info, "; abi"), n_in = info_number(info, "; n_in"),
+               n_out = info_number(info, "; n_out");
+    if (abi != JETGEN_ABI) {
+        jg_buf_printf(why, "was built for ABI %ld; this jetgen reads ABI %d: emit it again", abi, JETGEN_ABI);
+        return -1;
+    }
+    if (n_in != (long)m->n_in || n_out != (long)m->n_out) {
+        jg_buf_printf(why, "holds a network of %ld input%s and %ld output%s, %s one of %zu and %zu: built from "
+                      "another spec?", n_in, n_in == 1 ? "" : "s", n_out, n_out == 1 ? "" : "s", spec, m->n_in,
+                      m->n_out);
+        return -1;
+    }
+    if (precision >= 0) {
+        const char *want = precision == JG_FLOAT ? "float" : "double";
+        if ((s = strstr(info, "; precision ")) == NULL || strncmp(s + 12, want, strlen(want)) != 0) {
+            jg_buf_printf(why, "holds %s code: verify it with --precision %s", precision == JG_FLOAT ? "double"
+                          : "float", precision == JG_FLOAT ? "double" : "float");
+            return -1;
+        }
+    }
+    if (!info_same_over(info, m)) {
+        jg_buf_printf(why, "takes the Hessian's diagonal and the Laplacian over other inputs than %s does (its "
+                      "report: %s): built from another spec?", spec, info);
+        return -1;
+    }
+    if (m->weights_path != NULL && info_hash(info, "; weights_sha256", hex) == 0
+        && strcmp(hex, m->weights_sha256) != 0) {
+        jg_buf_printf(why, "was built from other weights (sha256 %.12s..., %s's are %.12s...)", hex, spec,
+                      m->weights_sha256);
+        return -1;
+    }
+    if (info_hash(info, "; spec_sha256", hex) == 0 && strcmp(hex, m->spec_sha256) != 0) {
+        jg_buf_printf(why, "was built from another text of the spec (sha256 %.12s..., %s's is %.12s...); the "
+                      "weights are the same", hex, spec, m->spec_sha256);
+        return 1;
+    }
+    return 0;
+}
+
 /* Appends the template section name of templates/kernels.c, renamed. */
 static int put_section(jg_buf *b, const emitter *e, const char *name)
 {

@@ -44,6 +44,16 @@ const char *jg_prefix_problem(const char *prefix);
    reason added to d. Same plan and options: same bytes. */
 int jg_emit_plan(const jg_plan *p, const jg_emit_opts *o, jg_buf *c, jg_buf *h,
                  jg_diag *d);
+/* What an emitted file's own report (the string PREFIX_info() returns, as
+   this file writes it) says against model m: 0 when it holds m's network
+   (in precision JG_DOUBLE or JG_FLOAT; -1: either); 1 when it does but was
+   built from another text of the spec, with the same weights; -1 when it
+   holds another network, precision, `over` or ABI (its numbers would be
+   read with the wrong sizes). For 1 and -1 the reason is appended to why
+   (one line, naming the spec as spec). The command line's `verify` and the
+   Python package's load_library read reports only through this. */
+int jg_emit_info_check(const jg_model *m, const char *info, int precision, const char *spec, jg_buf *why);
+
 /* The same for model m, planned in o->precision. */
 int jg_emit(const jg_model *m, const jg_emit_opts *o, jg_buf *c, jg_buf *h,
             jg_diag *d);

@@ -287,6 +287,16 @@ typedef struct jg_net_emit_options {
 int jg_net_emit(jg_net *net, const jg_net_emit_options *options, char **text, size_t *len);
 void jg_net_free_text(char *text);
 
+/* Whether the report of emitted code (the string its PREFIX_info()
+   returns) describes the network net holds, in precision (JG_NET_DOUBLE,
+   JG_NET_FLOAT, or -1: either): JG_NET_OK; JG_NET_EINPUT when it holds
+   another network, precision, `over` or ABI (its arrays would be sized
+   wrong), with the reason in jg_net_errmsg. *same_text (may be NULL) is 0
+   when the code came from another text of the spec with the same weights
+   (the reason in jg_net_errmsg too), else 1. For a program that loads an
+   emitted shared object beside the spec it came from. */
+int jg_net_check_info(jg_net *net, const char *info, int precision, int *same_text);
+
 /* NULL when prefix can name the emitted functions (a C identifier, not
    starting with _, at most 64 bytes), else why not (a static string). */
 const char *jg_net_prefix_problem(const char *prefix);

@@ -785,6 +785,32 @@ int jg_net_set_tensor(jg_net *net, const char *tensor, const double *values, siz
     return jg_net_set_tensors(net, 1, &tensor, &values, &count);
 }
 
+int jg_net_check_info(jg_net *net, const char *info, int precision, int *same_text)
+{
+    jg_buf why = JG_BUF_INIT;
+    int rc;
+    if (same_text != NULL)
+        *same_text = 1;
+    if (JG_MISUSE(net == NULL, "jg_net_check_info", "net is NULL")
+        || JG_MISUSE(net->plan == NULL, "jg_net_check_info", "the handle's load failed (jg_net_errmsg says why)"))
+        return JG_NET_EINPUT;
+    if (JG_MISUSE(info == NULL || precision < -1 || precision > JG_NET_FLOAT, "jg_net_check_info",
+                  "info is NULL, or precision is none of -1, JG_NET_DOUBLE, JG_NET_FLOAT"))
+        return fail(net, JG_NET_EINPUT, "jg_net_check_info: bad arguments");
+    rc = jg_emit_info_check(net->model, info, precision < 0 ? -1 : precision == JG_NET_FLOAT ? JG_FLOAT : JG_DOUBLE,
+                            net->model->spec_path, &why);
+    if (why.failed) {
+        jg_buf_free(&why);
+        return fail(net, JG_NET_ENOMEM, "out of memory");
+    }
+    if (rc != 0)        /* the reason, for a refusal and for another text alike */
+        fail(net, JG_NET_EINPUT, jg_buf_str(&why));
+    jg_buf_free(&why);
+    if (rc > 0 && same_text != NULL)
+        *same_text = 0;
+    return rc < 0 ? JG_NET_EINPUT : JG_NET_OK;
+}
+
 int jg_net_emit(jg_net *net, const jg_net_emit_options *options, char **text, size_t *len)
 {
     static const jg_net_emit_options defaults = {JG_NET_EMIT_SOURCE, NULL, 0, NULL};

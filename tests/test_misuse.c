@@ -136,13 +136,15 @@ static int edge(int k)
     case 31: rc = jg_net_load_mem("m.spec", NULL, 0, NULL, 0, NULL, &net); break;
     case 32: rc = jg_net_load_mem("m.spec", "input 1\n", 8, NULL, 9, NULL, &net); break;
     case 33: return jg_net_load_mem("m.spec", "input 1\n", 8, NULL, 0, NULL, NULL);
+    case 34: net = open_example(JG_NET_DOUBLE); rc = jg_net_check_info(net, NULL, -1, NULL); break;
+    case 35: return jg_net_check_info(NULL, "abi 1", -1, NULL);
     default: break;
     }
     jg_net_free_text(text);
     jg_net_free(net);
     return rc;
 }
-#define N_EDGES 34
+#define N_EDGES 36
 
 /* In a debug build the call stops the program (the test expects SIGABRT);
    in a release build it returns JG_NET_EINPUT and the program goes on. */

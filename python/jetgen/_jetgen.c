@@ -684,6 +684,29 @@ static PyObject *net_tensors(net_object *self, PyObject *unused)
     return t;
 }
 
+/* check_info(info): (same, same_text, message) of emitted code's report
+   (its PREFIX_info()) against this network (jg_net_check_info): same 0 with
+   the reason where it holds another network; same_text 0 with the reason
+   where only the spec's text differs. */
+static PyObject *net_check_info(net_object *self, PyObject *args)
+{
+    const char *info;
+    int rc, same_text = 1;
+    PyObject *res;
+    if (!ready(self) || !PyArg_ParseTuple(args, "y", &info))
+        return NULL;
+    pthread_rwlock_wrlock(&self->lock);     /* the handle's message is written */
+    rc = jg_net_check_info(self->net, info, -1, &same_text);
+    if (rc == JG_NET_ENOMEM) {
+        pthread_rwlock_unlock(&self->lock);
+        return PyErr_NoMemory();
+    }
+    res = Py_BuildValue("(iis)", rc == JG_NET_OK, same_text,
+                        rc == JG_NET_OK && same_text ? "" : jg_net_errmsg(self->net));
+    pthread_rwlock_unlock(&self->lock);
+    return res;
+}
+
 static PyObject *net_info(net_object *self, PyObject *unused)
 {
     PyObject *names, *over, *d;
@@ -1124,6 +1147,8 @@ static PyMethodDef net_methods[] = {
      "set_tensors(((name, values), ...)[, ((name, count), ...), flat]): in place, all checked first, the arrays "
      "made once; the segments' values one after another in flat"},
     {"info", (PyCFunction)net_info, METH_NOARGS, "sizes, names and the rest, as a dict"},
+    {"check_info", (PyCFunction)net_check_info, METH_VARARGS,
+     "(same, same_text, message): emitted code's PREFIX_info() against this network"},
     {"gradient", (PyCFunction)net_gradient, METH_VARARGS,
      "gradient(mode, n, x, gu, gdu, gd2, grad, gx, threads, tape=None): of sum(gu u + gdu du + gd2 d2)"},
     {"tensors", (PyCFunction)net_tensors, METH_NOARGS, "((name, count, offset), ...) of the gradients"},

@@ -5,29 +5,22 @@ process with ctypes after checking what it holds against its spec.
     u, du, d2u = lib.hessian(x)             # x (n, n_in) float64 (float32 for float code)
 
 Before any call, the object's own report (PREFIX_info: ABI, input and
-output counts, precision, modes, SHA-256 of the spec and weights it was
-emitted from) is read and compared with the spec: another ABI, another
-network's counts or other weights are refused with jetgen.Error naming
-them; another text of the same spec (a comment changed) is a warning.
+output counts, precision, modes, `over`, SHA-256 of the spec and weights it
+was emitted from) is read and compared with the spec by jetgen's own
+reader of it (the one `jetgen verify --library` uses): another ABI,
+another network's counts, other `over` inputs or other weights are
+refused with jetgen.Error naming them; another text of the same spec (a
+comment changed) is a warning.
 The arrays are those of docs/abi.md; functions the object does not hold
 (--hessian chose them) raise jetgen.Error.
 """
 
 import ctypes
-import hashlib
 import os
 import re
 import warnings
 
 import numpy as np
-
-
-def _sha256(path):
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 class Library:
@@ -50,29 +43,15 @@ class Library:
         info_fn.restype = ctypes.c_char_p
         info_fn.argtypes = []
         self.info = info_fn().decode()
+        # what it holds against the spec: jetgen's own reader of the report
+        # (gen/emit.c, the writer's file; the command line's verify reads it so)
+        same, same_text, why = net._net.check_info(self.info.encode())
+        if not same:
+            raise Error("%s: %s" % (path, why))
+        if not same_text:
+            warnings.warn("%s: %s" % (path, why), stacklevel=3)
         fields = dict(f.strip().split(" ", 1) for f in self.info.split(";") if " " in f.strip())
-        if fields.get("abi") != "1":
-            raise Error("%s was built for ABI %s; this jetgen reads ABI 1: emit it again" % (path, fields.get("abi")))
-        n_in, n_out = int(fields.get("n_in", -1)), int(fields.get("n_out", -1))
-        if (n_in, n_out) != (net.n_in, net.n_out):
-            raise Error("%s holds a network of %d inputs and %d outputs, %s one of %d and %d: built from another "
-                        "spec?" % (path, n_in, n_out, spec, net.n_in, net.n_out))
-        # the inputs its Hessian diagonal and Laplacian are over (none said:
-        # all): the arrays are sized by them
-        try:
-            over = tuple(int(v) for v in fields["over"].split()) if "over" in fields else tuple(range(n_in))
-        except ValueError:
-            over = None
-        if over != tuple(net.over):
-            raise Error("%s takes the Hessian's diagonal and the Laplacian over inputs %s, %s over %s: built from "
-                        "another spec?" % (path, "(unreadable)" if over is None else list(over), spec, list(net.over)))
-        weights = net.weights_path
-        if weights is not None and fields.get("weights_sha256") not in (None, _sha256(weights)):
-            raise Error("%s was built from other weights than %s's (%s): emit and build it again"
-                        % (path, spec, os.path.basename(weights)))
-        if fields.get("spec_sha256") != _sha256(spec):
-            warnings.warn("%s was built from another text of %s (the weights are the same)" % (path, spec),
-                          stacklevel=3)
+        n_in, n_out = net.n_in, net.n_out
         self.path, self.prefix = path, prefix
         self.precision = fields.get("precision")
         self.dtype = np.float32 if self.precision == "float" else np.float64
