@@ -570,253 +570,279 @@ static int parse_ranges(const char *arg, const jg_model *m, double *lo, double *
     return 0;
 }
 
-int cli_verify(int argc, char **argv)
-{
-    jg_diag d = JG_DIAG_INIT;
-    jg_model *m = NULL;
-    jg_net *net = NULL;
-    jg_fdiff *fd = NULL;
-    void *lib = NULL;
-    cli_points pts = {0, 0, NULL};
-    const char *spec = NULL, *pfile = NULL, *library = NULL, *prefix = "model", *rfile = NULL;
-    reference rf = {NULL, NULL, NULL};
-    double lo = -1, hi = 1, tol = 0, tolq[N_Q];
-    int derived = 0;                /* float's tolerances from its epsilon and the network */
-    const char *range_arg = NULL;
-    double *rlo = NULL, *rhi = NULL;    /* per input */
-    unsigned long long seed = 1, state;
-    unsigned long count = 16;
-    int precision = JG_NET_DOUBLE, backend = -1;
-    library_fn fn[JG_N_MODES];       /* the library's functions, or NULL */
-    int have[JG_N_MODES];           /* the mode's function is there */
-    double *jet[JG_N_MODES][3];
-    long double *ref[N_Q], *err[N_Q];
-    worst w[N_Q];
-    size_t p, k, ni, no;
-    int mode, q, rc = EXIT_INPUT, failed = 0, any;
-    cli_progress progress;
+/* The command line of `jetgen verify`. */
+typedef struct verify_args {
+    const char *spec, *pfile, *library, *prefix, *rfile;
+    const char *range_arg;      /* per input: NAME=LO:HI,..., read once the inputs are known */
+    double lo, hi, tol;
+    int derived;                /* float's tolerances from its epsilon and the network */
+    unsigned long long seed;
+    unsigned long count;
+    int precision, backend;
+} verify_args;
 
-    memset(&progress, 0, sizeof progress);
-    memset(jet, 0, sizeof jet);
-    memset(ref, 0, sizeof ref);
-    memset(err, 0, sizeof err);
-    memset(w, 0, sizeof w);
+/* argv into a: -1 to go on, else the exit status (usage errors said,
+   --help printed). */
+static int parse_verify_args(int argc, char **argv, verify_args *a)
+{
+    size_t k;
+    memset(a, 0, sizeof *a);
+    a->prefix = "model";
+    a->lo = -1;
+    a->hi = 1;
+    a->seed = 1;
+    a->count = 16;
+    a->precision = JG_NET_DOUBLE;
+    a->backend = -1;
     for (k = 0; k < (size_t)argc; k++) {
-        const char *a = argv[k], *v;
+        const char *o = argv[k], *v;
         char *end;
-        if (strcmp(a, "--help") == 0) {
+        if (strcmp(o, "--help") == 0) {
             fputs(usage_verify, stdout);
             return 0;
         }
-        if (a[0] == '-' && a[1] != '\0' && k + 1 == (size_t)argc)
-            return strcmp(a, "--points") == 0 || strcmp(a, "--range") == 0 || strcmp(a, "--count") == 0
-                           || strcmp(a, "--seed") == 0 || strcmp(a, "--precision") == 0
-                           || strcmp(a, "--tolerance") == 0 || strcmp(a, "--library") == 0
-                           || strcmp(a, "--prefix") == 0 || strcmp(a, "--reference") == 0
-                           || strcmp(a, "--backend") == 0
-                       ? cli_usage_error(usage_verify, "'%s' needs a value", a)
-                       : cli_usage_error(usage_verify, "unknown option '%s'", a);
+        if (o[0] == '-' && o[1] != '\0' && k + 1 == (size_t)argc)
+            return strcmp(o, "--points") == 0 || strcmp(o, "--range") == 0 || strcmp(o, "--count") == 0
+                           || strcmp(o, "--seed") == 0 || strcmp(o, "--precision") == 0
+                           || strcmp(o, "--tolerance") == 0 || strcmp(o, "--library") == 0
+                           || strcmp(o, "--prefix") == 0 || strcmp(o, "--reference") == 0
+                           || strcmp(o, "--backend") == 0
+                       ? cli_usage_error(usage_verify, "'%s' needs a value", o)
+                       : cli_usage_error(usage_verify, "unknown option '%s'", o);
         v = k + 1 < (size_t)argc ? argv[k + 1] : "";
         errno = 0;
-        if (strcmp(a, "--points") == 0) {
-            pfile = v;
-        } else if (strcmp(a, "--range") == 0 && strchr(v, '=') != NULL) {
+        if (strcmp(o, "--points") == 0) {
+            a->pfile = v;
+        } else if (strcmp(o, "--range") == 0 && strchr(v, '=') != NULL) {
             const char *twice = repeated_key(v);
             if (twice != NULL) {
                 char msg[160];
                 snprintf(msg, sizeof msg, "--range names input '%.*s' twice", (int)strcspn(twice, "="), twice);
                 return cli_usage_error(usage_verify, "%s", msg);
             }
-            range_arg = v;      /* per input: read once the inputs are known */
-        } else if (strcmp(a, "--range") == 0) {
-            lo = strtod(v, &end);
-            if (end == v || *end != ':' || (hi = strtod(end + 1, &end), *end != '\0')
-                || !(lo < hi) || !isfinite(lo) || !isfinite(hi))
+            a->range_arg = v;
+        } else if (strcmp(o, "--range") == 0) {
+            a->lo = strtod(v, &end);
+            if (end == v || *end != ':' || (a->hi = strtod(end + 1, &end), *end != '\0')
+                || !(a->lo < a->hi) || !isfinite(a->lo) || !isfinite(a->hi))
                 return cli_usage_error(usage_verify, "--range takes LO:HI, finite numbers with LO < HI, "
                                        "not '%s'", v);
-        } else if (strcmp(a, "--count") == 0) {
-            count = strtoul(v, &end, 10);
-            if (end == v || *end != '\0' || v[0] == '-' || count == 0 || count > 1000000 || errno)
+        } else if (strcmp(o, "--count") == 0) {
+            a->count = strtoul(v, &end, 10);
+            if (end == v || *end != '\0' || v[0] == '-' || a->count == 0 || a->count > 1000000 || errno)
                 return cli_usage_error(usage_verify, "--count takes a number from 1 to 1000000, not '%s'", v);
-        } else if (strcmp(a, "--seed") == 0) {
-            seed = strtoull(v, &end, 10);
+        } else if (strcmp(o, "--seed") == 0) {
+            a->seed = strtoull(v, &end, 10);
             if (end == v || *end != '\0' || v[0] == '-' || errno)
                 return cli_usage_error(usage_verify, "--seed takes a whole number, not '%s'", v);
-        } else if (strcmp(a, "--precision") == 0) {
-            if (cli_parse_precision(v, &precision) != 0)
+        } else if (strcmp(o, "--precision") == 0) {
+            if (cli_parse_precision(v, &a->precision) != 0)
                 return cli_usage_error(usage_verify, "--precision takes double or float, not '%s'", v);
-        } else if (strcmp(a, "--tolerance") == 0) {
-            tol = strtod(v, &end);
-            if (end == v || *end != '\0' || !(tol > 0) || !isfinite(tol))
+        } else if (strcmp(o, "--tolerance") == 0) {
+            a->tol = strtod(v, &end);
+            if (end == v || *end != '\0' || !(a->tol > 0) || !isfinite(a->tol))
                 return cli_usage_error(usage_verify, "--tolerance takes a positive number, not '%s'", v);
-        } else if (strcmp(a, "--library") == 0) {
-            library = v;
-        } else if (strcmp(a, "--backend") == 0) {
-            if (cli_parse_backend(v, &backend) != 0)
+        } else if (strcmp(o, "--library") == 0) {
+            a->library = v;
+        } else if (strcmp(o, "--backend") == 0) {
+            if (cli_parse_backend(v, &a->backend) != 0)
                 return cli_usage_error(usage_verify, "--backend takes jit or executor, not '%s'", v);
-        } else if (strcmp(a, "--reference") == 0) {
-            rfile = v;
-        } else if (strcmp(a, "--prefix") == 0) {
-            prefix = v;
-            if (jg_net_prefix_problem(prefix) != NULL)
+        } else if (strcmp(o, "--reference") == 0) {
+            a->rfile = v;
+        } else if (strcmp(o, "--prefix") == 0) {
+            a->prefix = v;
+            if (jg_net_prefix_problem(a->prefix) != NULL)
                 return cli_usage_error(usage_verify, "--prefix takes the C identifier given to emit, "
                                        "not '%s'", v);
-        } else if (a[0] == '-' && a[1] != '\0') {
-            return cli_usage_error(usage_verify, "unknown option '%s'", a);
-        } else if (spec != NULL) {
-            return cli_usage_error(usage_verify, "one SPEC only ('%s' is extra)", a);
+        } else if (o[0] == '-' && o[1] != '\0') {
+            return cli_usage_error(usage_verify, "unknown option '%s'", o);
+        } else if (a->spec != NULL) {
+            return cli_usage_error(usage_verify, "one SPEC only ('%s' is extra)", o);
         } else {
-            spec = a;
+            a->spec = o;
             continue;
         }
         k++;
     }
-    if (spec == NULL)
+    if (a->spec == NULL)
         return cli_usage_error(usage_verify, "%s", "no SPEC given");
-    if (library != NULL && backend >= 0)
+    if (a->library != NULL && a->backend >= 0)
         return cli_usage_error(usage_verify, "%s", "--library checks a shared object: no --backend with it");
-    if (rfile != NULL && pfile != NULL)
+    if (a->rfile != NULL && a->pfile != NULL)
         return cli_usage_error(usage_verify, "%s", "--reference brings its own points: no --points with it");
-    derived = tol == 0 && precision == JG_NET_FLOAT;
-    if (tol == 0)
-        tol = rfile != NULL ? 1e-10 : 1e-8;
-    for (q = 0; q < N_Q; q++)
-        tolq[q] = tol;
+    a->derived = a->tol == 0 && a->precision == JG_NET_FLOAT;
+    if (a->tol == 0)
+        a->tol = a->rfile != NULL ? 1e-10 : 1e-8;
+    return -1;
+}
 
-    m = jg_load(spec, &d);
-    if (m == NULL)
-        goto done;
-    jg_model_warn(m, &d);
-    ni = m->n_in;
-    no = m->n_out;
-
-    /* the points */
-    if (rfile != NULL) {
-        if (read_reference(rfile, m, &pts, &rf, &d) != 0)
-            goto done;
-    } else if (pfile != NULL) {
-        if (cli_points_load(pfile, ni, (const char *const *)m->input_names, &pts, &d) != 0)
-            goto done;
-        if (pts.n == 0) {
-            jg_diag_error(&d, pfile, 0, 0, "no points");
-            goto done;
+/* The points: the reference file's (with its numbers into rf), the points
+   file's, or count drawn from the ranges (rlo, rhi per input, set here);
+   rounded to float for float code. 0, or -1 with the reason in d. */
+static int verify_points(const verify_args *a, const jg_model *m, cli_points *pts, reference *rf, double **rlo,
+                         double **rhi, jg_diag *d)
+{
+    const size_t ni = m->n_in;
+    unsigned long long state;
+    size_t k;
+    if (a->rfile != NULL) {
+        if (read_reference(a->rfile, m, pts, rf, d) != 0)
+            return -1;
+    } else if (a->pfile != NULL) {
+        if (cli_points_load(a->pfile, ni, (const char *const *)m->input_names, pts, d) != 0)
+            return -1;
+        if (pts->n == 0) {
+            jg_diag_error(d, a->pfile, 0, 0, "no points");
+            return -1;
         }
     } else {
         int overflow = 0;
-        pts.n = count;
-        pts.x = (double *)jg_malloc(jg_mul(jg_mul(count, ni, &overflow), sizeof(double), &overflow));
-        if (overflow || pts.x == NULL) {
-            jg_diag_error(&d, spec, 0, 0, "out of memory for %lu points", count);
-            goto done;
+        pts->n = a->count;
+        pts->x = (double *)jg_malloc(jg_mul(jg_mul(a->count, ni, &overflow), sizeof(double), &overflow));
+        if (overflow || pts->x == NULL) {
+            jg_diag_error(d, a->spec, 0, 0, "out of memory for %lu points", a->count);
+            return -1;
         }
-        rlo = (double *)jg_malloc_n(ni, sizeof *rlo);
-        rhi = (double *)jg_malloc_n(ni, sizeof *rhi);
-        if (rlo == NULL || rhi == NULL) {
-            jg_diag_error(&d, spec, 0, 0, "out of memory");
-            goto done;
+        *rlo = (double *)jg_malloc_n(ni, sizeof **rlo);
+        *rhi = (double *)jg_malloc_n(ni, sizeof **rhi);
+        if (*rlo == NULL || *rhi == NULL) {
+            jg_diag_error(d, a->spec, 0, 0, "out of memory");
+            return -1;
         }
         for (k = 0; k < ni; k++) {
-            rlo[k] = lo;
-            rhi[k] = hi;
+            (*rlo)[k] = a->lo;
+            (*rhi)[k] = a->hi;
         }
-        if (range_arg != NULL && parse_ranges(range_arg, m, rlo, rhi, &d) != 0)
-            goto done;
-        state = seed;
-        for (k = 0; k < count * ni; k++)
-            pts.x[k] = rlo[k % ni] + (rhi[k % ni] - rlo[k % ni]) * next_uniform(&state);
+        if (a->range_arg != NULL && parse_ranges(a->range_arg, m, *rlo, *rhi, d) != 0)
+            return -1;
+        state = a->seed;
+        for (k = 0; k < a->count * ni; k++)
+            pts->x[k] = (*rlo)[k % ni] + ((*rhi)[k % ni] - (*rlo)[k % ni]) * next_uniform(&state);
     }
-    if (precision == JG_NET_FLOAT)      /* the points the float code sees */
-        for (k = 0; k < pts.n * ni; k++)
-            pts.x[k] = (float)pts.x[k];
+    if (a->precision == JG_NET_FLOAT)      /* the points the float code sees */
+        for (k = 0; k < pts->n * ni; k++)
+            pts->x[k] = (float)pts->x[k];
+    return 0;
+}
 
-    /* the functions under test */
-    if (library != NULL) {
+/* The functions under test: a shared object's (checked against the spec)
+   or a handle's, whose modes have[] says. */
+typedef struct under_test {
+    void *lib;
+    jg_net *net;
+    library_fn fn[JG_N_MODES];       /* the library's functions, or NULL */
+    int have[JG_N_MODES];           /* the mode's function is there */
+} under_test;
+
+static int open_under_test(const verify_args *a, const jg_model *m, under_test *t, jg_diag *d)
+{
+    int mode;
+    if (a->library != NULL) {
         char name[64 + 16];
-        lib = dlopen(library, RTLD_NOW | RTLD_LOCAL);
-        if (lib == NULL) {
-            jg_diag_error(&d, library, 0, 0, "cannot load: %s", dlerror());
-            goto done;
+        t->lib = dlopen(a->library, RTLD_NOW | RTLD_LOCAL);
+        if (t->lib == NULL) {
+            jg_diag_error(d, a->library, 0, 0, "cannot load: %s", dlerror());
+            return -1;
         }
         for (mode = 0; mode < JG_N_MODES; mode++) {
             void *sym;
-            snprintf(name, sizeof name, "%s_%s", prefix, fn_suffix[mode]);
-            sym = dlsym(lib, name);
-            memcpy(&fn[mode], &sym, sizeof sym);
+            snprintf(name, sizeof name, "%s_%s", a->prefix, fn_suffix[mode]);
+            sym = dlsym(t->lib, name);
+            memcpy(&t->fn[mode], &sym, sizeof sym);
         }
-        if (fn[JG_MODE_VALUE] == NULL || fn[JG_MODE_JACOBIAN] == NULL) {
-            jg_diag_error(&d, library, 0, 0, "has no %s_eval or %s_jacobian: emitted with another "
-                          "--prefix?", prefix, prefix);
-            goto done;
+        if (t->fn[JG_MODE_VALUE] == NULL || t->fn[JG_MODE_JACOBIAN] == NULL) {
+            jg_diag_error(d, a->library, 0, 0, "has no %s_eval or %s_jacobian: emitted with another "
+                          "--prefix?", a->prefix, a->prefix);
+            return -1;
         }
-        if (check_library(lib, library, prefix, m, spec, precision, &d) != 0)
-            goto done;
+        if (check_library(t->lib, a->library, a->prefix, m, a->spec, a->precision, d) != 0)
+            return -1;
         for (mode = 0; mode < JG_N_MODES; mode++)
-            have[mode] = fn[mode] != NULL;
+            t->have[mode] = t->fn[mode] != NULL;
     } else {
         jg_net_options o;
-        o.precision = precision;
-        o.backend = backend >= 0 ? backend : JG_NET_JIT;
-        if (jg_net_open(spec, &o, &net) != JG_NET_OK) {
-            jg_diag_error(&d, spec, 0, 0, "cannot compile the network: %s", jg_net_errmsg(net));
-            goto done;
+        o.precision = a->precision;
+        o.backend = a->backend >= 0 ? a->backend : JG_NET_JIT;
+        if (jg_net_open(a->spec, &o, &t->net) != JG_NET_OK) {
+            jg_diag_error(d, a->spec, 0, 0, "cannot compile the network: %s", jg_net_errmsg(t->net));
+            return -1;
         }
         for (mode = 0; mode < JG_N_MODES; mode++)
-            have[mode] = 1;
+            t->have[mode] = 1;
     }
+    return 0;
+}
 
-    /* the jets, every function at every point */
+/* Every function under test at every point: jet[mode] = u, du and the
+   mode's second derivatives (allocated here). 0, or -1 out of memory. */
+static int run_jets(const verify_args *a, const jg_model *m, const under_test *t, const cli_points *pts,
+                    double *jet[JG_N_MODES][3])
+{
+    const size_t ni = m->n_in, no = m->n_out;
+    int mode;
     for (mode = 0; mode < JG_N_MODES; mode++) {
         const size_t len2 = mode == JG_MODE_HESSIAN ? q_len(m, Q_D2U) : mode == JG_MODE_DIAG
                             ? q_len(m, Q_DIAG) : q_len(m, Q_LAP);
         int overflow = 0;
-        if (!have[mode])
+        if (!t->have[mode])
             continue;
-        jet[mode][0] = (double *)jg_malloc_n(jg_mul(pts.n, no, &overflow), sizeof(double));
-        jet[mode][1] = (double *)jg_malloc_n(jg_mul(pts.n, no * ni, &overflow), sizeof(double));
-        jet[mode][2] = (double *)jg_malloc_n(jg_mul(pts.n, len2, &overflow), sizeof(double));
+        jet[mode][0] = (double *)jg_malloc_n(jg_mul(pts->n, no, &overflow), sizeof(double));
+        jet[mode][1] = (double *)jg_malloc_n(jg_mul(pts->n, no * ni, &overflow), sizeof(double));
+        jet[mode][2] = (double *)jg_malloc_n(jg_mul(pts->n, len2, &overflow), sizeof(double));
         if (jet[mode][0] == NULL || jet[mode][1] == NULL || jet[mode][2] == NULL
-            || (net != NULL ? jg_net_run(net, mode, pts.n, pts.x, jet[mode][0], jet[mode][1], jet[mode][2])
-                            != JG_NET_OK
-                : call_library(fn[mode], mode, precision == JG_NET_FLOAT, m, pts.n, pts.x, jet[mode][0],
-                           jet[mode][1], jet[mode][2]) != 0)) {
-            jg_diag_error(&d, spec, 0, 0, "out of memory for the results of %zu points", pts.n);
-            goto done;
-        }
+            || (t->net != NULL
+                    ? jg_net_run(t->net, mode, pts->n, pts->x, jet[mode][0], jet[mode][1], jet[mode][2])
+                          != JG_NET_OK
+                    : call_library(t->fn[mode], mode, a->precision == JG_NET_FLOAT, m, pts->n, pts->x,
+                                   jet[mode][0], jet[mode][1], jet[mode][2]) != 0))
+            return -1;
     }
+    return 0;
+}
 
-    if (derived && float_tolerances(m, &pts, tolq) != 0) {
-        jg_diag_error(&d, spec, 0, 0, "out of memory for the reference");
-        goto done;
-    }
-
-    /* the reference, point by point, and the comparison */
-    fd = jg_fdiff_new(m);
+/* The reference point by point (rf's numbers, or the long-double oracle)
+   against the jets: the worst error of each quantity into w. 0, or -1
+   with the reason in d. */
+static int compare_jets(const verify_args *a, const jg_model *m, const under_test *t, const cli_points *pts,
+                        const reference *rf, double *jet[JG_N_MODES][3], const double *tolq, worst *w,
+                        jg_diag *d)
+{
+    const size_t ni = m->n_in, no = m->n_out;
+    long double *ref[N_Q], *err[N_Q];
+    jg_fdiff *fd = jg_fdiff_new(m);
+    cli_progress progress;
+    int q, mode, rc = 0, failed = 0;
+    size_t p, k;
+    memset(&progress, 0, sizeof progress);
     for (q = 0; q < N_Q; q++) {
         ref[q] = (long double *)jg_malloc_n(q_len(m, q), sizeof(long double));
         err[q] = (long double *)jg_malloc_n(q_len(m, q), sizeof(long double));
         failed |= ref[q] == NULL || err[q] == NULL;
     }
     if (fd == NULL || failed) {
-        jg_diag_error(&d, spec, 0, 0, "out of memory for the reference");
+        jg_diag_error(d, a->spec, 0, 0, "out of memory for the reference");
+        rc = -1;
         goto done;
     }
     cli_progress_start(&progress, "verify");
-    for (p = 0; p < pts.n; p++) {
+    for (p = 0; p < pts->n; p++) {
         long double biggest = 0;
-        cli_progress_show(&progress, p, pts.n);
-        if (rfile != NULL) {
+        cli_progress_show(&progress, p, pts->n);
+        if (a->rfile != NULL) {
             for (k = 0; k < no; k++)
-                ref[Q_U][k] = rf.u[p * no + k];
+                ref[Q_U][k] = rf->u[p * no + k];
             for (k = 0; k < no * ni; k++) {
-                ref[Q_DU][k] = rf.du[p * no * ni + k];
+                ref[Q_DU][k] = rf->du[p * no * ni + k];
                 err[Q_DU][k] = 0;
             }
             for (k = 0; k < no * ni * ni; k++) {
-                ref[Q_D2U][k] = rf.d2u[p * no * ni * ni + k];
+                ref[Q_D2U][k] = rf->d2u[p * no * ni * ni + k];
                 err[Q_D2U][k] = 0;
             }
-        } else if (jg_fdiff_jet(fd, pts.x + p * ni, ref[Q_U], ref[Q_DU], err[Q_DU], ref[Q_D2U], err[Q_D2U]) != 0) {
-            jg_diag_error(&d, spec, 0, 0, "out of memory for the reference");
+        } else if (jg_fdiff_jet(fd, pts->x + p * ni, ref[Q_U], ref[Q_DU], err[Q_DU], ref[Q_D2U], err[Q_D2U])
+                   != 0) {
+            jg_diag_error(d, a->spec, 0, 0, "out of memory for the reference");
+            rc = -1;
             goto done;
         }
         for (k = 0; k < no; k++)
@@ -824,7 +850,7 @@ int cli_verify(int argc, char **argv)
         fold_second(m, ref, err);
         biggest = point_biggest(m, ref);
         for (mode = 0; mode < JG_N_MODES; mode++) {
-            if (!have[mode])
+            if (!t->have[mode])
                 continue;
             for (q = 0; q < N_Q; q++) {
                 const size_t len = q_len(m, q);
@@ -836,32 +862,47 @@ int cli_verify(int argc, char **argv)
             }
         }
     }
+done:
     cli_progress_end(&progress);
+    for (q = 0; q < N_Q; q++) {
+        jg_free(ref[q]);
+        jg_free(err[q]);
+    }
+    jg_fdiff_free(fd);
+    return rc;
+}
 
-    /* the report */
-    if (rfile != NULL)
-        printf("jetgen verify %s: %zu point%s from %s", spec, pts.n, pts.n == 1 ? "" : "s", rfile);
-    else if (pfile != NULL)
-        printf("jetgen verify %s: %zu point%s from %s", spec, pts.n, pts.n == 1 ? "" : "s", pfile);
-    else if (range_arg == NULL)
-        printf("jetgen verify %s: %zu point%s drawn uniformly from [%g, %g]^%zu (seed %llu)", spec, pts.n,
-               pts.n == 1 ? "" : "s", lo, hi, ni, seed);
+/* The report on stdout; whether a quantity FAILED. */
+static int print_verify_report(const verify_args *a, const jg_model *m, const under_test *t,
+                               const cli_points *pts, const double *rlo, const double *rhi, const double *tolq,
+                               const worst *w)
+{
+    const size_t ni = m->n_in;
+    int q, mode, any, failed = 0;
+    size_t k;
+    if (a->rfile != NULL)
+        printf("jetgen verify %s: %zu point%s from %s", a->spec, pts->n, pts->n == 1 ? "" : "s", a->rfile);
+    else if (a->pfile != NULL)
+        printf("jetgen verify %s: %zu point%s from %s", a->spec, pts->n, pts->n == 1 ? "" : "s", a->pfile);
+    else if (a->range_arg == NULL)
+        printf("jetgen verify %s: %zu point%s drawn uniformly from [%g, %g]^%zu (seed %llu)", a->spec, pts->n,
+               pts->n == 1 ? "" : "s", a->lo, a->hi, ni, a->seed);
     else {
-        printf("jetgen verify %s: %zu point%s drawn uniformly from", spec, pts.n, pts.n == 1 ? "" : "s");
+        printf("jetgen verify %s: %zu point%s drawn uniformly from", a->spec, pts->n, pts->n == 1 ? "" : "s");
         for (k = 0; k < ni; k++) {
             if (m->input_names != NULL)
                 printf("%s %s in [%g, %g]", k ? "," : "", m->input_names[k], rlo[k], rhi[k]);
             else
                 printf("%s x%zu in [%g, %g]", k ? "," : "", k, rlo[k], rhi[k]);
         }
-        printf(" (seed %llu)", seed);
+        printf(" (seed %llu)", a->seed);
     }
-    printf("\n  checked:   %s, in %s\n", library != NULL ? library
-                                  : net != NULL && jg_net_backend(net) == JG_NET_EXECUTOR ? "the executor"
+    printf("\n  checked:   %s, in %s\n", a->library != NULL ? a->library
+                                  : t->net != NULL && jg_net_backend(t->net) == JG_NET_EXECUTOR ? "the executor"
                                   : "the JIT's code",
-           precision == JG_NET_FLOAT ? "float" : "double");
-    if (rfile != NULL)
-        printf("  reference: the numbers in %s\n", rfile);
+           a->precision == JG_NET_FLOAT ? "float" : "double");
+    if (a->rfile != NULL)
+        printf("  reference: the numbers in %s\n", a->rfile);
     else
         printf("  reference: the network in long double; du, d2u by central differences, steps 1/2\n"
                "             to 1/%.0f, with Richardson extrapolation\n", 1.0 / (double)ldexpl(JG_FDIFF_H0,
@@ -869,7 +910,7 @@ int cli_verify(int argc, char **argv)
     printf("  error:     |code - reference| / the largest |reference| of the quantity at the point\n"
            "             (at least 1e-3 of the point's largest number); entries whose difference\n"
            "             estimate is less sure than tolerance / 4 are not judged\n");
-    if (derived)
+    if (a->derived)
         printf("  tolerance: float's, per quantity: %g times the largest change of the reference when\n"
                "             every weight and x moves by up to float's unit roundoff (%d tries), at\n"
                "             least 32 FLT_EPSILON; --tolerance T sets one for all\n", FLOAT_MARGIN,
@@ -894,9 +935,9 @@ int cli_verify(int argc, char **argv)
                    "this tolerance: a kink of relu or hardtanh near every point?)\n", q_name[q]);
             failed = 1;
         } else if (w[q].err > tolq[q]) {
-            printf("\nFAILED: %s from %s_%s at point %zu ", q_name[q], prefix, fn_suffix[w[q].mode],
+            printf("\nFAILED: %s from %s_%s at point %zu ", q_name[q], a->prefix, fn_suffix[w[q].mode],
                    w[q].point + 1);
-            print_point(m, pts.x + w[q].point * ni);
+            print_point(m, pts->x + w[q].point * ni);
             printf(":\n  ");
             print_entry(m, q, w[q].entry);
             printf(" = %.17g, reference %.17g: error %.3g > %.3g\n", w[q].jet, w[q].ref, w[q].err, tolq[q]);
@@ -912,16 +953,56 @@ int cli_verify(int argc, char **argv)
                "  its domain, an overflow)\n");
     if (failed)
         printf("\nverify: FAILED\n");
-    else if (derived)
+    else if (a->derived)
         printf("\nverify: every quantity within its tolerance\n");
     else
-        printf("\nverify: every quantity within %.3g\n", tol);
+        printf("\nverify: every quantity within %.3g\n", a->tol);
+    return failed;
+}
+
+int cli_verify(int argc, char **argv)
+{
+    jg_diag d = JG_DIAG_INIT;
+    jg_model *m = NULL;
+    under_test t;
+    verify_args a;
+    cli_points pts = {0, 0, NULL};
+    reference rf = {NULL, NULL, NULL};
+    double tolq[N_Q], *rlo = NULL, *rhi = NULL;
+    double *jet[JG_N_MODES][3];
+    worst w[N_Q];
+    int mode, q, k, rc = parse_verify_args(argc, argv, &a), failed;
+
+    if (rc >= 0)
+        return rc;
+    rc = EXIT_INPUT;
+    memset(&t, 0, sizeof t);
+    memset(jet, 0, sizeof jet);
+    memset(w, 0, sizeof w);
+    for (q = 0; q < N_Q; q++)
+        tolq[q] = a.tol;
+    m = jg_load(a.spec, &d);
+    if (m == NULL)
+        goto done;
+    jg_model_warn(m, &d);
+    if (verify_points(&a, m, &pts, &rf, &rlo, &rhi, &d) != 0 || open_under_test(&a, m, &t, &d) != 0)
+        goto done;
+    if (run_jets(&a, m, &t, &pts, jet) != 0) {
+        jg_diag_error(&d, a.spec, 0, 0, "out of memory for the results of %zu points", pts.n);
+        goto done;
+    }
+    if (a.derived && float_tolerances(m, &pts, tolq) != 0) {
+        jg_diag_error(&d, a.spec, 0, 0, "out of memory for the reference");
+        goto done;
+    }
+    if (compare_jets(&a, m, &t, &pts, &rf, jet, tolq, w, &d) != 0)
+        goto done;
+    failed = print_verify_report(&a, m, &t, &pts, rlo, rhi, tolq, w);
     if (fflush(stdout) != 0 || ferror(stdout))
         jg_diag_error(&d, "<stdout>", 0, 0, "write error");
     else
         rc = failed ? EXIT_INPUT : 0;
 done:
-    cli_progress_end(&progress);
     if (d.n_errors)
         rc = EXIT_INPUT;
     cli_report(&d);
@@ -929,19 +1010,14 @@ done:
     for (mode = 0; mode < JG_N_MODES; mode++)
         for (k = 0; k < 3; k++)
             jg_free(jet[mode][k]);
-    for (q = 0; q < N_Q; q++) {
-        jg_free(ref[q]);
-        jg_free(err[q]);
-    }
-    jg_fdiff_free(fd);
     jg_free(rf.u);
     jg_free(rf.du);
     jg_free(rf.d2u);
     jg_free(rlo);
     jg_free(rhi);
-    jg_net_free(net);
-    if (lib != NULL)
-        dlclose(lib);
+    jg_net_free(t.net);
+    if (t.lib != NULL)
+        dlclose(t.lib);
     jg_model_free(m);
     jg_free(pts.x);
     return rc;
