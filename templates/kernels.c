@@ -1193,25 +1193,36 @@ MODEL__INLINE void model__activate_n(model__fn f, double p, double q, size_t n, 
     }
 }
 
-/* model__activate_n with n_x a constant for 1 to 3 inputs (over all). */
+/* CALL(N_X, N_S, OVER) with the inputs' counts as constants where they
+   are small, so that the loops of the function it calls over inputs and
+   pairs unroll: u(x, t) over x (Burgers', Allen-Cahn's), u(x, y, t) over
+   x, y, and 1 to 3 inputs over all; else as given. */
+#define MODEL__BY_INPUTS(CALL, n_x, n_s, over) \
+    do {                                                      \
+        if ((over) != NULL && (n_x) == 2 && (n_s) == 1)       \
+            CALL(2, 1, over);                                 \
+        else if ((over) != NULL && (n_x) == 3 && (n_s) == 2)  \
+            CALL(3, 2, over);                                 \
+        else if ((over) != NULL)                              \
+            CALL(n_x, n_s, over);                             \
+        else if ((n_x) == 1)                                  \
+            CALL(1, 1, NULL);                                 \
+        else if ((n_x) == 2)                                  \
+            CALL(2, 2, NULL);                                 \
+        else if ((n_x) == 3)                                  \
+            CALL(3, 3, NULL);                                 \
+        else                                                  \
+            CALL(n_x, n_x, NULL);                             \
+    } while (0)
+
+/* model__activate_n with the inputs' counts constants where small. */
 MODEL__INLINE void model__activate_k(model__fn f, double p, double q, size_t n, size_t n_x, size_t n_s,
                                      const size_t *over, int mode, size_t np, const model__real *z, size_t ldz,
                                      model__real *a, size_t lda)
 {
-    if (over != NULL && n_x == 2 && n_s == 1)        /* u(x, t) over x: Burgers', Allen-Cahn's */
-        model__activate_n(f, p, q, n, 2, 1, over, mode, np, z, ldz, a, lda);
-    else if (over != NULL && n_x == 3 && n_s == 2)   /* u(x, y, t) over x, y */
-        model__activate_n(f, p, q, n, 3, 2, over, mode, np, z, ldz, a, lda);
-    else if (over != NULL)
-        model__activate_n(f, p, q, n, n_x, n_s, over, mode, np, z, ldz, a, lda);
-    else if (n_x == 1)
-        model__activate_n(f, p, q, n, 1, 1, NULL, mode, np, z, ldz, a, lda);
-    else if (n_x == 2)
-        model__activate_n(f, p, q, n, 2, 2, NULL, mode, np, z, ldz, a, lda);
-    else if (n_x == 3)
-        model__activate_n(f, p, q, n, 3, 3, NULL, mode, np, z, ldz, a, lda);
-    else
-        model__activate_n(f, p, q, n, n_x, n_x, NULL, mode, np, z, ldz, a, lda);
+#define MODEL__CALL(NX, NS, OVER) model__activate_n(f, p, q, n, NX, NS, OVER, mode, np, z, ldz, a, lda)
+    MODEL__BY_INPUTS(MODEL__CALL, n_x, n_s, over);
+#undef MODEL__CALL
 }
 
 MODEL__API void model__activate(model__fn f, double p, double q, size_t n, size_t n_x, size_t n_s,
@@ -1321,26 +1332,16 @@ MODEL__INLINE void model__activate_back_n(model__fn f, model__fn3 f3, double p, 
     }
 }
 
-/* model__activate_back_n with n_x a constant for 1 to 3 inputs (over all). */
+/* model__activate_back_n with the inputs' counts constants where small. */
 MODEL__API void model__activate_back(model__fn f, model__fn3 f3, double p, double q, size_t n, size_t n_x,
                                      size_t n_s, const size_t *over, int mode, size_t np, size_t nch,
                                      const model__real *z, model__real *zb, size_t ldz, model__real *ab,
                                      size_t lda)
 {
-    if (over != NULL && n_x == 2 && n_s == 1)
-        model__activate_back_n(f, f3, p, q, n, 2, 1, over, mode, np, nch, z, zb, ldz, ab, lda);
-    else if (over != NULL && n_x == 3 && n_s == 2)
-        model__activate_back_n(f, f3, p, q, n, 3, 2, over, mode, np, nch, z, zb, ldz, ab, lda);
-    else if (over != NULL)
-        model__activate_back_n(f, f3, p, q, n, n_x, n_s, over, mode, np, nch, z, zb, ldz, ab, lda);
-    else if (n_x == 1)
-        model__activate_back_n(f, f3, p, q, n, 1, 1, NULL, mode, np, nch, z, zb, ldz, ab, lda);
-    else if (n_x == 2)
-        model__activate_back_n(f, f3, p, q, n, 2, 2, NULL, mode, np, nch, z, zb, ldz, ab, lda);
-    else if (n_x == 3)
-        model__activate_back_n(f, f3, p, q, n, 3, 3, NULL, mode, np, nch, z, zb, ldz, ab, lda);
-    else
-        model__activate_back_n(f, f3, p, q, n, n_x, n_x, NULL, mode, np, nch, z, zb, ldz, ab, lda);
+#define MODEL__CALL(NX, NS, OVER) \
+    model__activate_back_n(f, f3, p, q, n, NX, NS, OVER, mode, np, nch, z, zb, ldz, ab, lda)
+    MODEL__BY_INPUTS(MODEL__CALL, n_x, n_s, over);
+#undef MODEL__CALL
 }
 
 /* model__activate out of place: z (stride ldz) is kept, a (stride lda)
@@ -2123,7 +2124,7 @@ MODEL__INLINE void model__tanh_chain_n(size_t n, size_t n_x, size_t n_s, const s
 
 /* model__tanh_chain_n on n values of np points (row layout: channel c of
    point p at z + (c np + p) ldz; points in lanes: np = 1), with the
-   inputs' counts constants where they are small (model__activate_k's
+   inputs' counts constants where they are small (MODEL__BY_INPUTS's
    cases). */
 MODEL__API void model__tanh_chain(size_t n, size_t n_x, size_t n_s, const size_t *over, int mode, size_t np,
                                   const model__real *z, size_t ldz, model__real *a, size_t lda)
@@ -2132,20 +2133,9 @@ MODEL__API void model__tanh_chain(size_t n, size_t n_x, size_t n_s, const size_t
     for (p = 0; p < np; p++) {
         const model__real *zp = z + p * ldz;
         model__real *ap = a + p * lda;
-        if (over != NULL && n_x == 2 && n_s == 1)
-            model__tanh_chain_n(n, 2, 1, over, mode, zp, np * ldz, ap, np * lda);
-        else if (over != NULL && n_x == 3 && n_s == 2)
-            model__tanh_chain_n(n, 3, 2, over, mode, zp, np * ldz, ap, np * lda);
-        else if (over != NULL)
-            model__tanh_chain_n(n, n_x, n_s, over, mode, zp, np * ldz, ap, np * lda);
-        else if (n_x == 1)
-            model__tanh_chain_n(n, 1, 1, NULL, mode, zp, np * ldz, ap, np * lda);
-        else if (n_x == 2)
-            model__tanh_chain_n(n, 2, 2, NULL, mode, zp, np * ldz, ap, np * lda);
-        else if (n_x == 3)
-            model__tanh_chain_n(n, 3, 3, NULL, mode, zp, np * ldz, ap, np * lda);
-        else
-            model__tanh_chain_n(n, n_x, n_x, NULL, mode, zp, np * ldz, ap, np * lda);
+#define MODEL__CALL(NX, NS, OVER) model__tanh_chain_n(n, NX, NS, OVER, mode, zp, np * ldz, ap, np * lda)
+        MODEL__BY_INPUTS(MODEL__CALL, n_x, n_s, over);
+#undef MODEL__CALL
     }
 }
 
@@ -2177,20 +2167,9 @@ MODEL__API void model__tanh_chain_back(size_t n, size_t n_x, size_t n_s, const s
         const model__real *zp = z + p * ldz, *ap = a + p * lda;
         model__real *zbp = zb + p * ldz, *abp = ab + p * lda;
         const size_t zs = np * ldz, as = np * lda;
-        if (over != NULL && n_x == 2 && n_s == 1)
-            model__tanh_chain_back_n(n, 2, 1, over, mode, nch, zp, zbp, zs, ap, abp, as);
-        else if (over != NULL && n_x == 3 && n_s == 2)
-            model__tanh_chain_back_n(n, 3, 2, over, mode, nch, zp, zbp, zs, ap, abp, as);
-        else if (over != NULL)
-            model__tanh_chain_back_n(n, n_x, n_s, over, mode, nch, zp, zbp, zs, ap, abp, as);
-        else if (n_x == 1)
-            model__tanh_chain_back_n(n, 1, 1, NULL, mode, nch, zp, zbp, zs, ap, abp, as);
-        else if (n_x == 2)
-            model__tanh_chain_back_n(n, 2, 2, NULL, mode, nch, zp, zbp, zs, ap, abp, as);
-        else if (n_x == 3)
-            model__tanh_chain_back_n(n, 3, 3, NULL, mode, nch, zp, zbp, zs, ap, abp, as);
-        else
-            model__tanh_chain_back_n(n, n_x, n_x, NULL, mode, nch, zp, zbp, zs, ap, abp, as);
+#define MODEL__CALL(NX, NS, OVER) model__tanh_chain_back_n(n, NX, NS, OVER, mode, nch, zp, zbp, zs, ap, abp, as)
+        MODEL__BY_INPUTS(MODEL__CALL, n_x, n_s, over);
+#undef MODEL__CALL
     }
 }
 /**** end tanh_chain ****/

@@ -603,25 +603,36 @@ LAYERS__INLINE void layers__activate_n(layers__fn f, double p, double q, size_t 
     }
 }
 
-/* layers__activate_n with n_x a constant for 1 to 3 inputs (over all). */
+/* CALL(N_X, N_S, OVER) with the inputs' counts as constants where they
+   are small, so that the loops of the function it calls over inputs and
+   pairs unroll: u(x, t) over x (Burgers', Allen-Cahn's), u(x, y, t) over
+   x, y, and 1 to 3 inputs over all; else as given. */
+#define LAYERS__BY_INPUTS(CALL, n_x, n_s, over) \
+    do {                                                      \
+        if ((over) != NULL && (n_x) == 2 && (n_s) == 1)       \
+            CALL(2, 1, over);                                 \
+        else if ((over) != NULL && (n_x) == 3 && (n_s) == 2)  \
+            CALL(3, 2, over);                                 \
+        else if ((over) != NULL)                              \
+            CALL(n_x, n_s, over);                             \
+        else if ((n_x) == 1)                                  \
+            CALL(1, 1, NULL);                                 \
+        else if ((n_x) == 2)                                  \
+            CALL(2, 2, NULL);                                 \
+        else if ((n_x) == 3)                                  \
+            CALL(3, 3, NULL);                                 \
+        else                                                  \
+            CALL(n_x, n_x, NULL);                             \
+    } while (0)
+
+/* layers__activate_n with the inputs' counts constants where small. */
 LAYERS__INLINE void layers__activate_k(layers__fn f, double p, double q, size_t n, size_t n_x, size_t n_s,
                                      const size_t *over, int mode, size_t np, const layers__real *z, size_t ldz,
                                      layers__real *a, size_t lda)
 {
-    if (over != NULL && n_x == 2 && n_s == 1)        /* u(x, t) over x: Burgers', Allen-Cahn's */
-        layers__activate_n(f, p, q, n, 2, 1, over, mode, np, z, ldz, a, lda);
-    else if (over != NULL && n_x == 3 && n_s == 2)   /* u(x, y, t) over x, y */
-        layers__activate_n(f, p, q, n, 3, 2, over, mode, np, z, ldz, a, lda);
-    else if (over != NULL)
-        layers__activate_n(f, p, q, n, n_x, n_s, over, mode, np, z, ldz, a, lda);
-    else if (n_x == 1)
-        layers__activate_n(f, p, q, n, 1, 1, NULL, mode, np, z, ldz, a, lda);
-    else if (n_x == 2)
-        layers__activate_n(f, p, q, n, 2, 2, NULL, mode, np, z, ldz, a, lda);
-    else if (n_x == 3)
-        layers__activate_n(f, p, q, n, 3, 3, NULL, mode, np, z, ldz, a, lda);
-    else
-        layers__activate_n(f, p, q, n, n_x, n_x, NULL, mode, np, z, ldz, a, lda);
+#define LAYERS__CALL(NX, NS, OVER) layers__activate_n(f, p, q, n, NX, NS, OVER, mode, np, z, ldz, a, lda)
+    LAYERS__BY_INPUTS(LAYERS__CALL, n_x, n_s, over);
+#undef LAYERS__CALL
 }
 
 LAYERS__API void layers__activate(layers__fn f, double p, double q, size_t n, size_t n_x, size_t n_s,
