@@ -705,27 +705,156 @@ static void upper(char *dst, const char *s)
     *dst = '\0';
 }
 
+/* The texts of one emission, each filling a section of the templates. */
+typedef struct emit_texts {
+    jg_buf prov_c, prov_h, sizes, decl, kern, work, weights, layers, incl, plain, info;
+    jg_buf tpl_c, tpl_h, tpl_s;     /* the templates, renamed to the prefix */
+    jg_buf api_h[3], api_c[3];      /* the second-derivative functions' sections, or empty */
+    jg_buf single[4];               /* templates/single.h's usage, linkage, implementation, end */
+} emit_texts;
+
+/* t's buffers, all of them, into all[]; how many. */
+static size_t texts_all(emit_texts *t, jg_buf **all)
+{
+    jg_buf *const one[] = {&t->prov_c, &t->prov_h, &t->sizes, &t->decl, &t->kern, &t->work, &t->weights,
+                           &t->layers, &t->incl, &t->plain, &t->info, &t->tpl_c, &t->tpl_h, &t->tpl_s};
+    size_t n = 0, k;
+    for (k = 0; k < sizeof one / sizeof one[0]; k++)
+        all[n++] = one[k];
+    for (k = 0; k < 3; k++) {
+        all[n++] = &t->api_h[k];
+        all[n++] = &t->api_c[k];
+    }
+    for (k = 0; k < 4; k++)
+        all[n++] = &t->single[k];
+    return n;
+}
+
+/* Slot name = text, added at s[*n]. */
+static void add_slot(jg_tpl_slot *s, size_t *n, const char *name, const char *text)
+{
+    s[*n].name = name;
+    s[*n].text = text;
+    (*n)++;
+}
+
+/* Every text of the emission into t; 0, or -1 with *bad the template
+   section that does not match. */
+static int make_texts(const emitter *e, const jg_emit_opts *o, emit_texts *t, const char **bad)
+{
+    static const char *const api[3] = {"api-hessian", "api-hessian_diag", "api-laplacian"};
+    static const char *const single_part[4] = {"usage", "linkage", "implementation", "end"};
+    const jg_plan *p = e->p;
+    const int single = o->target == JG_TARGET_SINGLE;
+    const int jit = o->target == JG_TARGET_JIT || o->target == JG_TARGET_JIT_BOUND;
+    const char *s;
+    size_t k, len, lc;
+    int rc = 0;
+    put_provenance(&t->prov_c, e->m, o, jit ? "JIT source" : single ? "Single-file C99 header" : "C99 source");
+    put_provenance(&t->prov_h, e->m, o, "Header");
+    put_sizes(&t->sizes, e);
+    put_work(&t->work, e);
+    put_weights(&t->weights, e);
+    put_layers(&t->layers, e);
+    put_info(&t->info, e);
+    if (put_kernels(&t->kern, e, jit) != 0) {
+        *bad = "kernels";
+        rc = -1;
+    }
+    jg_tpl_rename(&t->tpl_c, jg_tpl_model_c, strlen(jg_tpl_model_c), o->prefix);
+    jg_tpl_rename(&t->tpl_h, jg_tpl_model_h, strlen(jg_tpl_model_h), o->prefix);
+    jg_tpl_rename(&t->tpl_s, jg_tpl_single_h, strlen(jg_tpl_single_h), o->prefix);
+    /* the single header's sections; the linkage of model.h otherwise */
+    for (k = 0; k < 4; k++) {
+        const char *from = single ? jg_buf_str(&t->tpl_s) : k == 1 ? jg_buf_str(&t->tpl_h) : NULL;
+        if (from == NULL)
+            continue;
+        if ((s = jg_tpl_section(from, single_part[k], &len)) == NULL) {
+            *bad = single_part[k];
+            rc = -1;
+        } else {
+            jg_buf_putn(&t->single[k], s, len);
+        }
+    }
+    jg_buf_puts(&t->prov_c, jg_buf_str(&t->single[0]));
+    if (single && !p->on_stack)
+        jg_buf_puts(&t->single[2], "#include <stdlib.h>\n");
+    if (jit)
+        jg_tpl_rename(&t->incl, jit_includes, strlen(jit_includes), e->kp);
+    else if (!single)
+        jg_buf_puts(&t->incl, p->on_stack ? "#include <math.h>\n#include <stddef.h>\n#include <string.h>\n"
+                    : "#include <math.h>\n#include <stddef.h>\n#include <stdlib.h>\n#include <string.h>\n");
+    /* the plain functions' work space: on the stack, or from malloc */
+    if ((s = jg_tpl_section(jg_buf_str(&t->tpl_c), p->on_stack ? "plain-stack" : "plain-heap", &len)) == NULL) {
+        *bad = "plain";
+        rc = -1;
+    } else {
+        jg_buf_putn(&t->plain, s, len);
+    }
+    /* a second-derivative function asked for keeps its section's text
+       (banners dropped); the others are dropped whole */
+    for (k = 0; k < 3; k++) {
+        const char *th = jg_tpl_section(jg_buf_str(&t->tpl_h), api[k], &len);
+        const char *tc = jg_tpl_section(jg_buf_str(&t->tpl_c), api[k], &lc);
+        if (th == NULL || tc == NULL) {
+            *bad = api[k];
+            rc = -1;
+        } else if ((e->hessians >> k) & 1u) {
+            jg_buf_putn(&t->api_h[k], th, len);
+            jg_buf_putn(&t->api_c[k], tc, lc);
+        }
+    }
+    return rc;
+}
+
+/* The header's slots: its declarations (for the source and the single
+   header, provenance and includes empty) or the header file itself. */
+static size_t header_slots(const emit_texts *t, int single, int file, jg_tpl_slot *hs)
+{
+    static const char *const api[3] = {"api-hessian", "api-hessian_diag", "api-laplacian"};
+    size_t n = 0, k;
+    add_slot(hs, &n, "provenance", file ? jg_buf_str(&t->prov_h) : "");
+    add_slot(hs, &n, "includes", file || single ? "#include <stddef.h>\n" : "");
+    add_slot(hs, &n, "linkage", jg_buf_str(&t->single[1]));
+    add_slot(hs, &n, "sizes", jg_buf_str(&t->sizes));
+    for (k = 0; k < 3; k++)
+        add_slot(hs, &n, api[k], jg_buf_str(&t->api_h[k]));
+    return n;
+}
+
+/* The source's slots (or the single header's). */
+static size_t source_slots(const emit_texts *t, jg_tpl_slot *cs)
+{
+    static const char *const api[3] = {"api-hessian", "api-hessian_diag", "api-laplacian"};
+    size_t n = 0, k;
+    add_slot(cs, &n, "provenance", jg_buf_str(&t->prov_c));
+    add_slot(cs, &n, "includes", jg_buf_str(&t->incl));
+    add_slot(cs, &n, "declarations", jg_buf_str(&t->decl));
+    add_slot(cs, &n, "implementation", jg_buf_str(&t->single[2]));
+    add_slot(cs, &n, "kernels", jg_buf_str(&t->kern));
+    add_slot(cs, &n, "work", jg_buf_str(&t->work));
+    add_slot(cs, &n, "weights", jg_buf_str(&t->weights));
+    add_slot(cs, &n, "layers", jg_buf_str(&t->layers));
+    for (k = 0; k < 3; k++)
+        add_slot(cs, &n, api[k], jg_buf_str(&t->api_c[k]));
+    add_slot(cs, &n, "end", jg_buf_str(&t->single[3]));
+    add_slot(cs, &n, "plain", jg_buf_str(&t->plain));
+    add_slot(cs, &n, "info", jg_buf_str(&t->info));
+    return n;
+}
+
 int jg_emit_plan(const jg_plan *p, const jg_emit_opts *o, jg_buf *c, jg_buf *h,
                  jg_diag *d)
 {
-    const jg_model *m = p->m;
     emitter e;
+    emit_texts t;
+    jg_buf *all[32];
+    jg_tpl_slot hs[8], cs[16];
     const char *bad = NULL, *why;
-    jg_buf prov_c = JG_BUF_INIT, prov_h = JG_BUF_INIT, sizes = JG_BUF_INIT;
-    jg_buf decl = JG_BUF_INIT, kern = JG_BUF_INIT, work = JG_BUF_INIT;
-    jg_buf weights = JG_BUF_INIT, layers = JG_BUF_INIT, tpl_c = JG_BUF_INIT, tpl_h = JG_BUF_INIT;
-    jg_buf tpl_s = JG_BUF_INIT, incl = JG_BUF_INIT, plain = JG_BUF_INIT, info = JG_BUF_INIT;
-    jg_buf api_text[6] = {JG_BUF_INIT, JG_BUF_INIT, JG_BUF_INIT, JG_BUF_INIT, JG_BUF_INIT, JG_BUF_INIT};
-    jg_buf single_text[4] = {JG_BUF_INIT, JG_BUF_INIT, JG_BUF_INIT, JG_BUF_INIT};
-    jg_buf *const temps[] = {&prov_c, &prov_h, &sizes, &decl, &kern, &work, &weights, &layers,
-                             &tpl_c, &tpl_h, &tpl_s, &incl, &plain, &info, &api_text[0], &api_text[1], &api_text[2],
-                             &api_text[3], &api_text[4], &api_text[5], &single_text[0],
-                             &single_text[1], &single_text[2], &single_text[3]};
     const int single = o->target == JG_TARGET_SINGLE;
     const int jit = o->target == JG_TARGET_JIT || o->target == JG_TARGET_JIT_BOUND;
-    const char *kp;
-    size_t k;
-    int rc = 0, failed = 0;
+    size_t k, n, n_all;
+    int rc, failed;
 
     why = jg_prefix_problem(o->prefix);
     if (why != NULL) {
@@ -737,133 +866,37 @@ int jg_emit_plan(const jg_plan *p, const jg_emit_opts *o, jg_buf *c, jg_buf *h,
         return -1;
     }
     e.p = p;
-    e.m = m;
+    e.m = p->m;
     e.bound = o->target == JG_TARGET_JIT_BOUND;
     e.prefix = o->prefix;
     upper(e.up, o->prefix);
     e.is_float = p->precision == JG_FLOAT;
     e.real = e.is_float ? "float" : "double";
-    e.kp = kp = !jit ? o->prefix : e.is_float ? JIT_KERNELS_FLOAT : JIT_KERNELS;
+    e.kp = !jit ? o->prefix : e.is_float ? JIT_KERNELS_FLOAT : JIT_KERNELS;
     e.hessians = jit ? JG_HESSIAN_ALL : o->hessians != 0 ? o->hessians : JG_HESSIAN_FULL;
     upper(e.kup, e.kp);
+    memset(&t, 0, sizeof t);        /* every buffer JG_BUF_INIT */
+    n_all = texts_all(&t, all);
 
-    put_provenance(&prov_c, m, o, jit ? "JIT source"
-                   : single ? "Single-file C99 header" : "C99 source");
-    put_provenance(&prov_h, m, o, "Header");
-    put_sizes(&sizes, &e);
-    put_work(&work, &e);
-    put_weights(&weights, &e);
-    put_layers(&layers, &e);
-    put_info(&info, &e);
-    if (put_kernels(&kern, &e, jit) != 0) {
-        bad = "kernels";
-        rc = -1;
+    rc = make_texts(&e, o, &t, &bad);
+    if (rc == 0) {      /* the declarations inside the source; then the header file */
+        n = header_slots(&t, single, 0, hs);
+        rc = jg_tpl_fill(&t.decl, jg_buf_str(&t.tpl_h), hs, n, &bad);
     }
-    jg_tpl_rename(&tpl_c, jg_tpl_model_c, strlen(jg_tpl_model_c), o->prefix);
-    jg_tpl_rename(&tpl_h, jg_tpl_model_h, strlen(jg_tpl_model_h), o->prefix);
-    jg_tpl_rename(&tpl_s, jg_tpl_single_h, strlen(jg_tpl_single_h), o->prefix);
-    {
-        static const char *const api[3] = {"api-hessian", "api-hessian_diag", "api-laplacian"};
-        static const char *const single_part[4] = {"usage", "linkage", "implementation", "end"};
-        const char *part[4];    /* the sections of templates/single.h, or "" */
-        jg_tpl_slot hs[7], cs[14];
-        size_t lh, lc, ls;
-        /* the single header's sections; the linkage of model.h otherwise */
-        for (k = 0; k < 4; k++) {
-            const char *from = single ? jg_buf_str(&tpl_s) : k == 1 ? jg_buf_str(&tpl_h) : NULL;
-            const char *t = from != NULL ? jg_tpl_section(from, single_part[k], &ls) : "";
-            part[k] = "";
-            if (t == NULL) {
-                rc = -1;
-                bad = single_part[k];
-            } else if (from != NULL) {
-                jg_buf_putn(&single_text[k], t, ls);
-                part[k] = jg_buf_str(&single_text[k]);
-            }
-        }
-        hs[0].name = "provenance";
-        hs[0].text = "";
-        hs[1].name = "includes";
-        hs[1].text = single ? "#include <stddef.h>\n" : "";
-        hs[2].name = "linkage";
-        hs[2].text = part[1];
-        hs[3].name = "sizes";
-        hs[3].text = jg_buf_str(&sizes);
-        cs[0].name = "provenance";
-        jg_buf_puts(&prov_c, part[0]);
-        cs[0].text = jg_buf_str(&prov_c);
-        if (jit)
-            jg_tpl_rename(&incl, jit_includes, strlen(jit_includes), kp);
-        else if (!single)
-            jg_buf_puts(&incl, p->on_stack ? "#include <math.h>\n#include <stddef.h>\n#include <string.h>\n"
-                        : "#include <math.h>\n#include <stddef.h>\n#include <stdlib.h>\n#include <string.h>\n");
-        cs[1].name = "includes";
-        cs[1].text = jg_buf_str(&incl);
-        cs[2].name = "declarations";
-        cs[3].name = "implementation";
-        if (single && !p->on_stack)
-            jg_buf_puts(&single_text[2], "#include <stdlib.h>\n");
-        cs[3].text = single ? jg_buf_str(&single_text[2]) : part[2];
-        cs[4].name = "kernels";
-        cs[4].text = jg_buf_str(&kern);
-        cs[5].name = "work";
-        cs[5].text = jg_buf_str(&work);
-        cs[6].name = "weights";
-        cs[6].text = jg_buf_str(&weights);
-        cs[7].name = "layers";
-        cs[7].text = jg_buf_str(&layers);
-        cs[11].name = "end";
-        cs[11].text = part[3];
-        /* the plain functions' work space: on the stack, or from malloc */
-        {
-            const char *t = jg_tpl_section(jg_buf_str(&tpl_c), p->on_stack ? "plain-stack" : "plain-heap", &ls);
-            if (t == NULL) {
-                rc = -1;
-                bad = "plain";
-            } else {
-                jg_buf_putn(&plain, t, ls);
-            }
-        }
-        cs[12].name = "plain";
-        cs[12].text = jg_buf_str(&plain);
-        cs[13].name = "info";
-        cs[13].text = jg_buf_str(&info);
-        /* a second-derivative function asked for keeps its section's text
-           (banners dropped); the others are dropped whole */
-        for (k = 0; k < 3; k++) {
-            const char *th = jg_tpl_section(jg_buf_str(&tpl_h), api[k], &lh);
-            const char *tc = jg_tpl_section(jg_buf_str(&tpl_c), api[k], &lc);
-            const int on = (e.hessians >> k) & 1u;
-            hs[4 + k].name = cs[8 + k].name = api[k];
-            if (th == NULL || tc == NULL) {
-                rc = -1;
-                bad = api[k];
-                continue;
-            }
-            if (on) {
-                jg_buf_putn(&api_text[k], th, lh);
-                jg_buf_putn(&api_text[3 + k], tc, lc);
-            }
-            hs[4 + k].text = jg_buf_str(&api_text[k]);
-            cs[8 + k].text = jg_buf_str(&api_text[3 + k]);
-        }
-        if (rc == 0)
-            rc = jg_tpl_fill(&decl, jg_buf_str(&tpl_h), hs, 7, &bad);
-        if (rc == 0 && h != NULL && !single) {
-            hs[0].text = jg_buf_str(&prov_h);
-            hs[1].text = "#include <stddef.h>\n";
-            rc = jg_tpl_fill(h, jg_buf_str(&tpl_h), hs, 7, &bad);
-        }
-        cs[2].text = jg_buf_str(&decl);
-        if (rc == 0)
-            rc = jg_tpl_fill(c, jg_buf_str(&tpl_c), cs, 14, &bad);
+    if (rc == 0 && h != NULL && !single) {
+        n = header_slots(&t, single, 1, hs);
+        rc = jg_tpl_fill(h, jg_buf_str(&t.tpl_h), hs, n, &bad);
+    }
+    if (rc == 0) {
+        n = source_slots(&t, cs);
+        rc = jg_tpl_fill(c, jg_buf_str(&t.tpl_c), cs, n, &bad);
     }
     if (rc != 0)
         jg_diag_error(d, "jetgen", 0, 0, "internal error: template section '%s' does not match", bad);
     failed = c->failed || (h != NULL && h->failed);
-    for (k = 0; k < sizeof temps / sizeof temps[0]; k++) {
-        failed |= temps[k]->failed;
-        jg_buf_free(temps[k]);
+    for (k = 0; k < n_all; k++) {
+        failed |= all[k]->failed;
+        jg_buf_free(all[k]);
     }
     if (rc == 0 && failed) {
         jg_diag_error(d, "jetgen", 0, 0, "out of memory while writing C");
