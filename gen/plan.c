@@ -288,6 +288,180 @@ static void own_copy(jg_plan *p, alloc *al, size_t i)
     set_dst(s, &al->loc[v]);
 }
 
+/* The steps of each kind of layer i (value i + 1) of the model, placing
+   its value with al: 0, or -1 out of memory. keep: the tape or lanes,
+   where a dense output goes through a buffer. */
+
+/* z = W a + b (or B a): an output layer writes to the results directly */
+static int steps_dense(jg_plan *p, alloc *al, size_t i, int keep)
+{
+    const jg_model *m = p->m;
+    const jg_layer *l = &m->layers[i];
+    const size_t v = i + 1, ldo = row_len(p, l->n_out);
+    const int out = v == m->output && dense_output(m, keep);
+    jg_step *s = add_step(p, out ? JG_STEP_OUTPUT : JG_STEP_DENSE, i);
+    s->n = out || p->lane_points > 0 ? l->n_out : ldo;  /* lanes: exactly, the next channel follows */
+    s->n_in = l->n_in;
+    set_src(s, &al->loc[l->arg[0]]);
+    s->ld_dst = ldo;
+    s->w = add_panels(p, i, l->tensor, "weight", l->w, l->n_out, l->n_out, l->n_in);
+    if (s->w < 0 || (l->b != NULL && (s->b = add_row(p, i, l->tensor, "bias", l->b, l->n_out)) < 0))
+        return -1;
+    if (out) {
+        s->direct = m->n_in == 1 ? l->n_out / p->lanes * p->lanes : 0;
+    } else {
+        place(al, v, free_buf(al, i), 0, ldo, i);
+        set_dst(s, &al->loc[v]);
+    }
+    return 0;
+}
+
+/* [sin(B a), cos(B a)]: [B; B] in one product gives the arguments of sin
+   and of cos; a tape keeps B a for the reverse sweep, sin and cos then
+   work on a copy */
+static int steps_fourier(jg_plan *p, alloc *al, size_t i)
+{
+    const jg_layer *l = &p->m->layers[i];
+    const size_t v = i + 1, ldo = row_len(p, l->n_out), half = l->n_out / 2;
+    jg_step *s = add_step(p, JG_STEP_DENSE, i);
+    vloc z;
+    size_t k;
+    s->n = ldo;
+    s->n_in = l->n_in;
+    set_src(s, &al->loc[l->arg[0]]);
+    s->w = add_panels(p, i, l->tensor, "B_twice", l->w, half, l->n_out, l->n_in);
+    if (s->w < 0)
+        return -1;
+    place(al, v, free_buf(al, i), 0, ldo, i);
+    set_dst(s, &al->loc[v]);
+    z = al->loc[v];
+    if (al->tape) {
+        s = add_step(p, JG_STEP_COPY, i);
+        s->n = l->n_out;
+        set_src(s, &z);
+        place(al, v, free_buf(al, i), 0, ldo, i);
+        set_dst(s, &al->loc[v]);
+    }
+    for (k = 0; k < 2; k++) {
+        s = add_step(p, JG_STEP_ACTIVATE, i);
+        s->act = jg_layer_lookup(k == 0 ? "sin" : "cos");
+        s->n = half;
+        set_src(s, &al->loc[v]);
+        s->off = span(p, k * half);
+        s->p = 1.0;
+        if (al->tape) {
+            s->src2 = z.buf;
+            s->off2 = z.off + span(p, k * half);
+            s->ld2 = z.ld;
+        }
+    }
+    return 0;
+}
+
+/* an activation or a scale, elementwise: a tape keeps the operand, z of
+   the reverse sweep (an activation reads it and writes a buffer of its
+   own, a scale works on a copy) */
+static int steps_elementwise(jg_plan *p, alloc *al, size_t i)
+{
+    const jg_model *m = p->m;
+    const jg_layer *l = &m->layers[i];
+    const size_t v = i + 1, ldo = row_len(p, l->n_out);
+    const vloc la = al->loc[l->arg[0]];
+    const int to = al->tape && l->kind == JG_ACTIVATION && value_width(m, l->arg[0]) == l->n_out;
+    jg_step *s;
+    if (to)
+        place(al, v, free_buf(al, i), 0, ldo, i);
+    else
+        own_copy(p, al, i);
+    s = add_step(p, l->kind == JG_SCALE ? JG_STEP_SCALE : JG_STEP_ACTIVATE, i);
+    set_src(s, &al->loc[v]);
+    s->n = s->off == 0 && p->lane_points == 0 ? ldo : span(p, l->n_out);
+    if (al->tape) {
+        s->n = span(p, l->n_out);
+        s->src2 = la.buf;
+        s->off2 = la.off;
+        s->ld2 = la.ld;
+        s->from2 = to;
+    }
+    if (l->kind == JG_SCALE) {
+        s->w = add_row(p, i, l->tensor, "mul", l->w, l->n_out);
+        s->b = add_row(p, i, l->tensor2, "add", l->b, l->n_out);
+        if (s->w < 0 || s->b < 0)
+            return -1;
+    } else {
+        s->act = l->info;
+        s->p = l->param[0];
+        s->q = l->param[1];
+    }
+    return 0;
+}
+
+/* a + c b (end of a residual block, add, sub) or a b: in place over an
+   operand whose value no later layer reads, else into a buffer of its
+   own */
+static void steps_binary(jg_plan *p, alloc *al, size_t i)
+{
+    const jg_model *m = p->m;
+    const jg_layer *l = &m->layers[i];
+    const size_t v = i + 1, ldo = row_len(p, l->n_out);
+    const double c = l->kind == JG_ADD ? l->param[0] : 1.0;
+    const size_t wa = value_width(m, l->arg[0]), wb = value_width(m, l->arg[1]);
+    size_t x;       /* the operand overwritten, or 2: none */
+    jg_step *s;
+    if (wa == l->n_out && in_place_ok(al, m, l, i, 0))
+        x = 0;
+    else if (wb == l->n_out && c == 1.0 && in_place_ok(al, m, l, i, 1))
+        x = 1;
+    else
+        x = 2;
+    if (x < 2) {
+        const vloc at = al->loc[l->arg[x]];
+        place(al, v, at.buf, at.off, at.ld, i);
+    } else if (l->kind == JG_MUL) {
+        place(al, v, free_buf(al, i), 0, ldo, i);
+    } else {
+        own_copy(p, al, i);
+        x = 0;
+    }
+    if (l->kind == JG_MUL) {
+        s = add_step(p, JG_STEP_MUL, i);
+        set_src(s, &al->loc[l->arg[0]]);
+        s->bc = wa < l->n_out;
+        s->src2 = al->loc[l->arg[1]].buf;
+        s->off2 = al->loc[l->arg[1]].off;
+        s->ld2 = al->loc[l->arg[1]].ld;
+        s->bc2 = wb < l->n_out;
+    } else {
+        const size_t o = l->arg[1 - x];
+        s = add_step(p, JG_STEP_ADD, i);
+        set_src(s, &al->loc[o]);
+        s->bc = value_width(m, o) < l->n_out;
+        s->c = c;
+    }
+    s->n = span(p, l->n_out);
+    set_dst(s, &al->loc[v]);
+}
+
+/* the operands side by side in a buffer of their own */
+static void steps_cat(jg_plan *p, alloc *al, size_t i)
+{
+    const jg_layer *l = &p->m->layers[i];
+    const size_t ldo = row_len(p, l->n_out);
+    const int nb = free_buf(al, i);
+    size_t at = 0, k;
+    for (k = 0; k < l->n_args; k++) {
+        const size_t w = value_width(p->m, l->arg[k]);
+        jg_step *s = add_step(p, JG_STEP_COPY, i);
+        s->n = span(p, w);
+        set_src(s, &al->loc[l->arg[k]]);
+        s->dst = nb;
+        s->off_dst = span(p, at);
+        s->ld_dst = ldo;
+        at += w;
+    }
+    place(al, i + 1, nb, 0, ldo, i);
+}
+
 /* The steps of a tile and the arrays they read (plan.h): the values in
    order, each in a buffer chosen by liveness (a chain uses two, as ping
    and pong). Returns 0, or -1 out of memory. */
@@ -330,164 +504,37 @@ static int make_steps(jg_plan *p)
     set_dst(s, &al.loc[0]);
     for (i = 0; i < m->n_layers; i++) {
         const jg_layer *l = &m->layers[i];
-        const size_t v = i + 1, ldo = row_len(p, l->n_out);
         const vloc *la = &al.loc[l->arg[0]];
         switch (l->kind) {
         case JG_DENSE:
-        case JG_MATMUL: {
-            const int out = v == m->output && dense_output(m, keep);
-            s = add_step(p, out ? JG_STEP_OUTPUT : JG_STEP_DENSE, i);
-            s->n = out || p->lane_points > 0 ? l->n_out : ldo;  /* lanes: exactly, the next channel follows */
-            s->n_in = l->n_in;
-            set_src(s, la);
-            s->ld_dst = ldo;
-            s->w = add_panels(p, i, l->tensor, "weight", l->w, l->n_out, l->n_out, l->n_in);
-            if (s->w < 0 || (l->b != NULL && (s->b = add_row(p, i, l->tensor, "bias", l->b, l->n_out)) < 0))
+        case JG_MATMUL:
+            if (steps_dense(p, &al, i, keep) != 0)
                 goto done;
-            if (out) {
-                s->direct = m->n_in == 1 ? l->n_out / p->lanes * p->lanes : 0;
-            } else {
-                place(&al, v, free_buf(&al, i), 0, ldo, i);
-                set_dst(s, &al.loc[v]);
-            }
             break;
-        }
-        case JG_FOURIER: {
-            /* [B; B]: one product gives the arguments of sin and of cos */
-            const size_t half = l->n_out / 2;
-            s = add_step(p, JG_STEP_DENSE, i);
-            s->n = ldo;
-            s->n_in = l->n_in;
-            set_src(s, la);
-            s->w = add_panels(p, i, l->tensor, "B_twice", l->w, half, l->n_out, l->n_in);
-            if (s->w < 0)
+        case JG_FOURIER:
+            if (steps_fourier(p, &al, i) != 0)
                 goto done;
-            place(&al, v, free_buf(&al, i), 0, ldo, i);
-            set_dst(s, &al.loc[v]);
-            if (al.tape) {      /* B a kept for the reverse sweep; sin and cos on a copy */
-                const vloc z = al.loc[v];
-                s = add_step(p, JG_STEP_COPY, i);
-                s->n = l->n_out;
-                set_src(s, &z);
-                place(&al, v, free_buf(&al, i), 0, ldo, i);
-                set_dst(s, &al.loc[v]);
-                for (k = 0; k < 2; k++) {
-                    s = add_step(p, JG_STEP_ACTIVATE, i);
-                    s->act = jg_layer_lookup(k == 0 ? "sin" : "cos");
-                    s->n = half;
-                    set_src(s, &al.loc[v]);
-                    s->off = span(p, k * half);
-                    s->p = 1.0;
-                    s->src2 = z.buf;
-                    s->off2 = z.off + span(p, k * half);
-                    s->ld2 = z.ld;
-                }
-                break;
-            }
-            for (k = 0; k < 2; k++) {
-                s = add_step(p, JG_STEP_ACTIVATE, i);
-                s->act = jg_layer_lookup(k == 0 ? "sin" : "cos");
-                s->n = half;
-                set_src(s, &al.loc[v]);
-                s->off = span(p, k * half);
-                s->p = 1.0;
-            }
             break;
-        }
         case JG_SCALE:
-        case JG_ACTIVATION: {
-            /* a tape keeps the operand, z of the reverse sweep: an activation
-               reads it and writes a buffer of its own, a scale works on a copy */
-            const int to = al.tape && l->kind == JG_ACTIVATION && value_width(m, l->arg[0]) == l->n_out;
-            if (to)
-                place(&al, v, free_buf(&al, i), 0, ldo, i);
-            else
-                own_copy(p, &al, i);
-            s = add_step(p, l->kind == JG_SCALE ? JG_STEP_SCALE : JG_STEP_ACTIVATE, i);
-            set_src(s, &al.loc[v]);
-            s->n = s->off == 0 && p->lane_points == 0 ? ldo : span(p, l->n_out);
-            if (al.tape) {
-                s->n = span(p, l->n_out);
-                s->src2 = la->buf;
-                s->off2 = la->off;
-                s->ld2 = la->ld;
-                s->from2 = to;
-            }
-            if (l->kind == JG_SCALE) {
-                s->w = add_row(p, i, l->tensor, "mul", l->w, l->n_out);
-                s->b = add_row(p, i, l->tensor2, "add", l->b, l->n_out);
-                if (s->w < 0 || s->b < 0)
-                    goto done;
-            } else {
-                s->act = l->info;
-                s->p = l->param[0];
-                s->q = l->param[1];
-            }
+        case JG_ACTIVATION:
+            if (steps_elementwise(p, &al, i) != 0)
+                goto done;
             break;
-        }
         case JG_RESIDUAL:
-        case JG_IDENTITY:
-            place(&al, v, la->buf, la->off, la->ld, i);
+        case JG_IDENTITY:       /* a name for the operand's value: no step */
+            place(&al, i + 1, la->buf, la->off, la->ld, i);
             break;
         case JG_SLICE:
-            place(&al, v, la->buf, la->off + span(p, l->off), la->ld, i);
+            place(&al, i + 1, la->buf, la->off + span(p, l->off), la->ld, i);
             break;
         case JG_END:
         case JG_ADD:
-        case JG_MUL: {
-            const double c = l->kind == JG_ADD ? l->param[0] : 1.0;
-            const size_t wa = value_width(m, l->arg[0]), wb = value_width(m, l->arg[1]);
-            size_t x = 0;       /* the operand overwritten, or 2: none */
-            if (wa == l->n_out && in_place_ok(&al, m, l, i, 0))
-                x = 0;
-            else if (wb == l->n_out && c == 1.0 && in_place_ok(&al, m, l, i, 1))
-                x = 1;
-            else
-                x = 2;
-            if (x < 2) {
-                const vloc at = al.loc[l->arg[x]];
-                place(&al, v, at.buf, at.off, at.ld, i);
-            } else if (l->kind == JG_MUL) {
-                place(&al, v, free_buf(&al, i), 0, ldo, i);
-            } else {
-                own_copy(p, &al, i);
-                x = 0;
-            }
-            if (l->kind == JG_MUL) {
-                s = add_step(p, JG_STEP_MUL, i);
-                set_src(s, &al.loc[l->arg[0]]);
-                s->bc = wa < l->n_out;
-                s->src2 = al.loc[l->arg[1]].buf;
-                s->off2 = al.loc[l->arg[1]].off;
-                s->ld2 = al.loc[l->arg[1]].ld;
-                s->bc2 = wb < l->n_out;
-            } else {
-                const size_t o = l->arg[1 - x];
-                s = add_step(p, JG_STEP_ADD, i);
-                set_src(s, &al.loc[o]);
-                s->bc = value_width(m, o) < l->n_out;
-                s->c = c;
-            }
-            s->n = span(p, l->n_out);
-            set_dst(s, &al.loc[v]);
+        case JG_MUL:
+            steps_binary(p, &al, i);
             break;
-        }
-        case JG_CAT: {
-            size_t at = 0;
-            const int nb = free_buf(&al, i);
-            for (k = 0; k < l->n_args; k++) {
-                const size_t w = value_width(m, l->arg[k]);
-                s = add_step(p, JG_STEP_COPY, i);
-                s->n = span(p, w);
-                set_src(s, &al.loc[l->arg[k]]);
-                s->dst = nb;
-                s->off_dst = span(p, at);
-                s->ld_dst = ldo;
-                at += w;
-            }
-            place(&al, v, nb, 0, ldo, i);
+        case JG_CAT:
+            steps_cat(p, &al, i);
             break;
-        }
         }
     }
     if (!(m->output > 0 && dense_output(m, keep))) {
