@@ -517,32 +517,15 @@ static void do_assign(parser *p, token *t, int nt)
 }
 
 /* The operation of a format-3 statement, t[2] on; 0, or -1 after an error. */
-static int assign_op(parser *p, token *t, int nt)
+/* An assignment's operands: where they are among the words ([*first,
+   *last)), and a dense, matmul or fourier layer's width (*n). 0, or -1
+   with the error said. */
+static int operand_places(parser *p, const jg_layer_info *info, const token *t, int nt, size_t *n, int *first,
+                          int *last)
 {
     char show[256];
-    const jg_layer_info *info;
-    jg_layer *l;
-    size_t args[JG_MAX_ARGS], n_args = 0, n = 0, start = 0, i;
-    double param[2] = {0.0, 0.0};
-    int first_arg = 3, last_arg, k, ok = 1;
-    if (nt < 3) {
-        jg_diag_error(p->d, p->path, p->line, t[1].col, "'=' needs a keyword and operands after it");
-        return -1;
-    }
-    info = jg_layer_lookup(t[2].s);
-    if (info == NULL) {
-        const char *guess = jg_layer_suggest(t[2].s);
-        jg_diag_error(p->d, p->path, p->line, t[2].col, "unknown layer '%s'%s%s%s", jg_shown(t[2].s, show),
-                      guess ? " (did you mean '" : "", guess ? guess : "", guess ? "'?)" : "");
-        return -1;
-    }
-    if (info->kind == JG_RESIDUAL || info->kind == JG_END) {
-        jg_diag_error(p->d, p->path, p->line, t[2].col, "'%s' is for chains (format 2); in a graph write "
-                      "'y = add x f' for a residual block", info->keyword);
-        return -1;
-    }
-    /* the operands' places among the words */
-    last_arg = nt;
+    *first = 3;
+    *last = nt;
     switch (info->kind) {
     case JG_DENSE:
     case JG_MATMUL:
@@ -552,19 +535,19 @@ static int assign_op(parser *p, token *t, int nt)
                           "operand: NAME = %s N TENSOR VALUE", info->keyword, info->keyword);
             return -1;
         }
-        n = parse_width(t[3].s);
-        if (n == 0 || (info->kind == JG_FOURIER && n > JG_MAX_WIDTH / 2)) {
+        *n = parse_width(t[3].s);
+        if (*n == 0 || (info->kind == JG_FOURIER && *n > JG_MAX_WIDTH / 2)) {
             jg_diag_error(p->d, p->path, p->line, t[3].col, "%s width must be 1 to %d, not '%s'", info->keyword,
                           info->kind == JG_FOURIER ? JG_MAX_WIDTH / 2 : JG_MAX_WIDTH, jg_shown(t[3].s, show));
             return -1;
         }
-        first_arg = 5;
+        *first = 5;
         break;
     case JG_ACTIVATION:
     case JG_SCALE:
     case JG_IDENTITY:
     case JG_SLICE:
-        last_arg = 4;
+        *last = 4;
         break;
     case JG_ADD:
     case JG_MUL:
@@ -583,31 +566,35 @@ static int assign_op(parser *p, token *t, int nt)
     default:
         break;
     }
-    if (nt <= first_arg) {
+    if (nt <= *first) {
         jg_diag_error(p->d, p->path, p->line, t[2].col, "'%s' needs an operand", info->keyword);
         return -1;
     }
-    for (k = first_arg; k < last_arg; k++) {
-        if (find_value(p, &t[k], &args[n_args]) != 0)
-            ok = 0;
-        n_args++;
-    }
-    if (!ok)
-        return -1;
-    p->width = width_of(p, args[0]);
-    /* the arguments after the operand */
-    switch (info->kind) {
+    return 0;
+}
+
+/* The words after an assignment's operand (p->width: the operand's
+   width): the layer's parameters, its width *n and a slice's start; gelu's
+   `approximate=tanh` turns *info into gelu_tanh. 0, or -1 with the error
+   said. */
+static int assign_args(parser *p, const jg_layer_info **info, token *t, int nt, const size_t *args,
+                       size_t n_args, size_t *n, double param[2], size_t *start)
+{
+    const jg_layer_info *in = *info;
+    size_t i;
+    int k;
+    switch (in->kind) {
     case JG_ACTIVATION:
-        t[3].s = info->keyword;     /* read_params names the keyword from its first word */
-        if (strcmp(info->keyword, "gelu") == 0 && nt == 5 && strcmp(t[4].s, "approximate=tanh") == 0) {
-            info = jg_layer_lookup("gelu_tanh");
+        t[3].s = in->keyword;     /* read_params names the keyword from its first word */
+        if (strcmp(in->keyword, "gelu") == 0 && nt == 5 && strcmp(t[4].s, "approximate=tanh") == 0) {
+            *info = in = jg_layer_lookup("gelu_tanh");
             nt = 4;
-        } else if (strcmp(info->keyword, "gelu") == 0 && nt == 5 && strcmp(t[4].s, "approximate=none") == 0) {
+        } else if (strcmp(in->keyword, "gelu") == 0 && nt == 5 && strcmp(t[4].s, "approximate=none") == 0) {
             nt = 4;
         }
-        if (read_params(p, info, t + 3, nt - 3, param) != 0)
+        if (read_params(p, in, t + 3, nt - 3, param) != 0)
             return -1;
-        n = p->width;
+        *n = p->width;
         break;
     case JG_SCALE:
         if (nt < 5 || nt > 6) {
@@ -625,14 +612,14 @@ static int assign_op(parser *p, token *t, int nt)
                 return -1;
             }
         }
-        n = p->width;
+        *n = p->width;
         break;
     case JG_IDENTITY:
         if (nt != 4) {
             jg_diag_error(p->d, p->path, p->line, t[4].col, "'identity' takes one operand");
             return -1;
         }
-        n = p->width;
+        *n = p->width;
         break;
     case JG_SLICE: {
         size_t stop;
@@ -641,14 +628,14 @@ static int assign_op(parser *p, token *t, int nt)
                           "numbers: NAME = slice VALUE START STOP (components START to STOP - 1)");
             return -1;
         }
-        start = (size_t)atol(t[4].s);
+        *start = (size_t)atol(t[4].s);
         stop = (size_t)atol(t[5].s);
-        if (!(start < stop && stop <= p->width)) {
+        if (!(*start < stop && stop <= p->width)) {
             jg_diag_error(p->d, p->path, p->line, t[4].col, "slice %zu %zu of a value %zu wide: START < STOP "
-                          "<= %zu", start, stop, p->width, p->width);
+                          "<= %zu", *start, stop, p->width, p->width);
             return -1;
         }
-        n = stop - start;
+        *n = stop - *start;
         break;
     }
     case JG_ADD:
@@ -656,19 +643,19 @@ static int assign_op(parser *p, token *t, int nt)
         const size_t wa = width_of(p, args[0]), wb = width_of(p, args[1]);
         if (wa != wb && wa != 1 && wb != 1) {
             jg_diag_error(p->d, p->path, p->line, t[4].col, "'%s' of values %zu and %zu wide: widths must "
-                          "match, or one be 1 (broadcast)", info->keyword, wa, wb);
+                          "match, or one be 1 (broadcast)", in->keyword, wa, wb);
             return -1;
         }
-        n = wa > wb ? wa : wb;
-        param[0] = strcmp(info->keyword, "sub") == 0 ? -1.0 : 1.0;
+        *n = wa > wb ? wa : wb;
+        param[0] = strcmp(in->keyword, "sub") == 0 ? -1.0 : 1.0;
         break;
     }
     case JG_CAT:
         for (i = 0; i < n_args; i++)
-            n += width_of(p, args[i]);
-        if (n > JG_MAX_WIDTH) {
+            *n += width_of(p, args[i]);
+        if (*n > JG_MAX_WIDTH) {
             jg_diag_error(p->d, p->path, p->line, t[2].col, "'cat' makes a value %zu wide, more than %d",
-                          n, JG_MAX_WIDTH);
+                          *n, JG_MAX_WIDTH);
             return -1;
         }
         break;
@@ -678,6 +665,48 @@ static int assign_op(parser *p, token *t, int nt)
     default:
         break;
     }
+    return 0;
+}
+
+/* `NAME = KEYWORD ...` of format 3: the keyword, its operands (values
+   named before), the words after them, then the layer. 0, or -1 with the
+   error said. */
+static int assign_op(parser *p, token *t, int nt)
+{
+    char show[256];
+    const jg_layer_info *info;
+    jg_layer *l;
+    size_t args[JG_MAX_ARGS], n_args = 0, n = 0, start = 0;
+    double param[2] = {0.0, 0.0};
+    int first_arg, last_arg, k, ok = 1;
+    if (nt < 3) {
+        jg_diag_error(p->d, p->path, p->line, t[1].col, "'=' needs a keyword and operands after it");
+        return -1;
+    }
+    info = jg_layer_lookup(t[2].s);
+    if (info == NULL) {
+        const char *guess = jg_layer_suggest(t[2].s);
+        jg_diag_error(p->d, p->path, p->line, t[2].col, "unknown layer '%s'%s%s%s", jg_shown(t[2].s, show),
+                      guess ? " (did you mean '" : "", guess ? guess : "", guess ? "'?)" : "");
+        return -1;
+    }
+    if (info->kind == JG_RESIDUAL || info->kind == JG_END) {
+        jg_diag_error(p->d, p->path, p->line, t[2].col, "'%s' is for chains (format 2); in a graph write "
+                      "'y = add x f' for a residual block", info->keyword);
+        return -1;
+    }
+    if (operand_places(p, info, t, nt, &n, &first_arg, &last_arg) != 0)
+        return -1;
+    for (k = first_arg; k < last_arg; k++) {
+        if (find_value(p, &t[k], &args[n_args]) != 0)
+            ok = 0;
+        n_args++;
+    }
+    if (!ok)
+        return -1;
+    p->width = width_of(p, args[0]);
+    if (assign_args(p, &info, t, nt, args, n_args, &n, param, &start) != 0)
+        return -1;
     l = add_layer(p, info->kind, t[2].col);
     if (l == NULL)
         return -1;
