@@ -51,20 +51,18 @@ JETGEN = os.environ.get("JETGEN", os.path.join(ROOT, "build", "jetgen"))
 REPEAT = 7
 
 
-class PINN(nn.Module):
-    def __init__(self, sizes):
-        super().__init__()
-        layers = []
-        for i in range(len(sizes) - 1):
-            layers.append(nn.Linear(sizes[i], sizes[i + 1]))
-            if i + 2 < len(sizes):
-                layers.append(nn.Tanh())
-        self.linears = nn.ModuleList(layers)
+def _example():
+    """examples/train-allen-cahn/train.py as a module: the network class
+    (PINN, the reference network's shape) is written once, there."""
+    import importlib.util
+    path = os.path.join(ROOT, "examples", "train-allen-cahn", "train.py")
+    spec = importlib.util.spec_from_file_location("train_allen_cahn", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
-    def forward(self, x):
-        for layer in self.linears:
-            x = layer(x)
-        return x
+
+PINN = _example().PINN
 
 
 def reference_network(n_in):
