@@ -151,7 +151,7 @@ static int uses_over(const jg_plan *p)
     if (p->m->over == NULL)
         return 0;
     for (k = 0; k < p->n_steps; k++)
-        if (p->steps[k].op == JG_STEP_ACTIVATE || p->steps[k].op == JG_STEP_MUL)
+        if (jg_step_ops[p->steps[k].op].uses_over)
             return 1;
     return 0;
 }

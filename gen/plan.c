@@ -554,6 +554,19 @@ done:
     return rc;
 }
 
+const jg_step_info jg_step_ops[JG_N_STEP_OPS] = {
+    /* name        section      writes              over src2 back: src src2 */
+    {"seed",       NULL,        JG_WRITES_DST,      0,   0,   0, 0},
+    {"dense",      NULL,        JG_WRITES_DST,      0,   0,   1, 0},
+    {"output",     NULL,        JG_WRITES_RESULTS,  0,   0,   0, 0},
+    {"activate",   "activate",  JG_WRITES_SRC,      1,   0,   0, 1},
+    {"scale",      "scale",     JG_WRITES_SRC,      0,   0,   0, 1},
+    {"copy",       "copy",      JG_WRITES_DST,      0,   0,   0, 0},
+    {"add",        "add",       JG_WRITES_DST,      0,   0,   0, 0},
+    {"mul",        "mul",       JG_WRITES_DST,      1,   1,   1, 1},
+    {"store",      NULL,        JG_WRITES_RESULTS,  0,   0,   0, 0},
+};
+
 /* Adds section name to the plan's kernels once. The list holds every
    section a plan can name (JG_PLAN_MAX_KERNELS counts them): full is a bug,
    said, not dropped. */
@@ -592,21 +605,16 @@ static int find_kernels(jg_plan *p)
     int rc = add_kernel(p, "common");
     for (i = 0; i < p->n_steps; i++) {
         const jg_step *s = &p->steps[i];
-        if (s->op == JG_STEP_SCALE)
-            rc |= add_kernel(p, "scale");
-        else if (s->op == JG_STEP_COPY)
-            rc |= add_kernel(p, "copy");
-        else if (s->op == JG_STEP_ADD)
-            rc |= add_kernel(p, "add");
-        else if (s->op == JG_STEP_MUL)
-            rc |= add_kernel(p, "mul");
-        else if (s->op == JG_STEP_ACTIVATE) {
+        const char *section = jg_step_ops[s->op].section;
+        if (s->op == JG_STEP_ACTIVATE) {    /* and the activation's own kernel, with its helpers */
             if (first_act == 0) {
-                rc |= add_kernel(p, "activate");
+                rc |= add_kernel(p, section);
                 first_act = p->n_kernels;
             }
             rc |= add_kernel(p, s->act->keyword);
             mask |= needs_of(s->act->keyword, p->precision == JG_FLOAT);
+        } else if (section != NULL) {
+            rc |= add_kernel(p, section);
         }
     }
     if (mask == 0 || rc != 0)

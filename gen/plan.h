@@ -51,6 +51,23 @@ typedef enum jg_step_op {
     JG_STEP_MUL,        /* dst = src src2 elementwise, the product rule */
     JG_STEP_STORE       /* the first N_OUT neurons of src to u, du, d2u */
 } jg_step_op;
+#define JG_N_STEP_OPS (JG_STEP_STORE + 1)
+
+/* What a step writes: dst, its source src in place, or the results. */
+enum { JG_WRITES_DST, JG_WRITES_SRC, JG_WRITES_RESULTS };
+
+/* Each step op as data: the facts about it that the plan, the emitter and
+   the reverse sweep read (jg_step_ops[op]), written once here; the first
+   columns of issue 23's table of operations. */
+typedef struct jg_step_info {
+    const char *name;           /* "seed", "dense", ... */
+    const char *section;        /* its kernel section of templates/kernels.c beyond "common", or NULL */
+    int writes;                 /* JG_WRITES_* */
+    int uses_over;              /* its kernel reads the inputs the diagonal is over (`over`) */
+    int reads_src2;             /* making its output reads src2 as well as src */
+    int back_src, back_src2;    /* its reverse reads the forward's src, src2 */
+} jg_step_info;
+extern const jg_step_info jg_step_ops[JG_N_STEP_OPS];
 
 typedef struct jg_step {
     jg_step_op op;

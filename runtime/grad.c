@@ -293,21 +293,21 @@ static int mark_idle(jg_grad *g)
     memset(need, 0, p->n_work + 1);
     for (k = 0; k < p->n_steps; k++) {         /* what the reverse sweep reads */
         const jg_step *s = &p->steps[k];
-        if (s->op == JG_STEP_DENSE || s->op == JG_STEP_MUL)
+        if (jg_step_ops[s->op].back_src)
             need[s->src] = 1;
-        if (s->op == JG_STEP_ACTIVATE || s->op == JG_STEP_SCALE || s->op == JG_STEP_MUL)
+        if (jg_step_ops[s->op].back_src2)
             need[s->src2] = 1;
     }
     for (k = p->n_steps; k-- > 0;) {            /* and what the steps making it read */
         const jg_step *s = &p->steps[k];
-        const int in_place = s->op == JG_STEP_ACTIVATE || s->op == JG_STEP_SCALE;
-        const int made = s->op == JG_STEP_STORE ? -1 : in_place ? s->src : s->dst;
+        const int writes = jg_step_ops[s->op].writes;
+        const int made = writes == JG_WRITES_RESULTS ? -1 : writes == JG_WRITES_SRC ? s->src : s->dst;
         g->idle[k] = !(made >= 0 && need[made]);
         if (g->idle[k])
             continue;
         if (s->src >= 0)
             need[s->src] = 1;
-        if (s->op == JG_STEP_MUL)
+        if (jg_step_ops[s->op].reads_src2)
             need[s->src2] = 1;
     }
     jg_free(need);
