@@ -705,6 +705,10 @@ static void upper(char *dst, const char *s)
     *dst = '\0';
 }
 
+/* The templates' sections of the three second-derivative functions, in
+   the order of the JG_HESSIAN_* bits. */
+static const char *const api[3] = {"api-hessian", "api-hessian_diag", "api-laplacian"};
+
 /* The texts of one emission, each filling a section of the templates. */
 typedef struct emit_texts {
     jg_buf prov_c, prov_h, sizes, decl, kern, work, weights, layers, incl, plain, info;
@@ -742,7 +746,6 @@ static void add_slot(jg_tpl_slot *s, size_t *n, const char *name, const char *te
    section that does not match. */
 static int make_texts(const emitter *e, const jg_emit_opts *o, emit_texts *t, const char **bad)
 {
-    static const char *const api[3] = {"api-hessian", "api-hessian_diag", "api-laplacian"};
     static const char *const single_part[4] = {"usage", "linkage", "implementation", "end"};
     const jg_plan *p = e->p;
     const int single = o->target == JG_TARGET_SINGLE;
@@ -811,7 +814,6 @@ static int make_texts(const emitter *e, const jg_emit_opts *o, emit_texts *t, co
    header, provenance and includes empty) or the header file itself. */
 static size_t header_slots(const emit_texts *t, int single, int file, jg_tpl_slot *hs)
 {
-    static const char *const api[3] = {"api-hessian", "api-hessian_diag", "api-laplacian"};
     size_t n = 0, k;
     add_slot(hs, &n, "provenance", file ? jg_buf_str(&t->prov_h) : "");
     add_slot(hs, &n, "includes", file || single ? "#include <stddef.h>\n" : "");
@@ -825,7 +827,6 @@ static size_t header_slots(const emit_texts *t, int single, int file, jg_tpl_slo
 /* The source's slots (or the single header's). */
 static size_t source_slots(const emit_texts *t, jg_tpl_slot *cs)
 {
-    static const char *const api[3] = {"api-hessian", "api-hessian_diag", "api-laplacian"};
     size_t n = 0, k;
     add_slot(cs, &n, "provenance", jg_buf_str(&t->prov_c));
     add_slot(cs, &n, "includes", jg_buf_str(&t->incl));

@@ -16,26 +16,17 @@ int jg_exec_init(jg_exec *x, const jg_plan *p, const jg_kernel_set *ks,
     if ((p->precision == JG_FLOAT ? (const void *)ks->f : (const void *)ks->d) == NULL)
         return -1;      /* a set of the other precision */
     x->act = (int *)jg_malloc_n(p->n_steps, sizeof *x->act);
-    x->fused = (unsigned char *)jg_malloc_n(p->n_steps, 1);
-    if (x->act == NULL || x->fused == NULL) {
-        jg_exec_free(x);
+    if (x->act == NULL)
         return -1;
-    }
-    for (k = 0; k < p->n_steps; k++) {
-        const jg_step *s = &p->steps[k];
-        x->act[k] = s->op == JG_STEP_ACTIVATE ? s->act->activation : -1;
-        /* tanh by its own kernel, its chain rule fused */
-        x->fused[k] = x->act[k] == JG_ACT_tanh;
-    }
+    for (k = 0; k < p->n_steps; k++)
+        x->act[k] = p->steps[k].op == JG_STEP_ACTIVATE ? p->steps[k].act->activation : -1;
     return 0;
 }
 
 void jg_exec_free(jg_exec *x)
 {
     jg_free(x->act);
-    jg_free(x->fused);
     x->act = NULL;
-    x->fused = NULL;
 }
 
 #define REAL double

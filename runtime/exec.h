@@ -18,7 +18,6 @@ typedef struct jg_exec {
     const jg_kernel_set *ks;        /* not owned */
     const void *const *arrays;      /* plan->n_arrays arrays (not owned) */
     int *act;                       /* per step: the activation (JG_ACT_*), or -1 (owned) */
-    unsigned char *fused;           /* per step: 1 where tanh_chain does the activation (owned) */
 } jg_exec;
 
 /* Binds p to ks (its typed table: ks->d or ks->f, as the plan's precision)

@@ -57,7 +57,7 @@ static void FN(tile)(const jg_exec *e, int mode, size_t np, const REAL *x, REAL 
             }
             break;
         case JG_STEP_ACTIVATE:
-            if (e->fused[k]) {
+            if (e->act[k] == JG_ACT_tanh) {
                 /* tanh and its chain rule in one pass (z kept at src2 in a tape plan) */
                 K->tanh_chain(s->n, n_in, n_s, over, mode, np_e, s->from2 ? src2 : src,
                               s->from2 ? s->ld2 : s->ld_src, src, s->ld_src);

@@ -133,12 +133,10 @@ double jg_grad_act3(int act, double p, double q, double z)
 }
 
 /* The third derivative s''' of m values given s and s' (the activate_back
-   kernel's f3), in double (grad_d_act3) and float (grad_f_act3): tanh's
+   kernel's f3), in double (jg_act3_double) and float (jg_act3_float): tanh's
    and sigmoid's from s and s' by the runtime's kernels (tanh3, sigmoid3),
    the others by jg_grad_act3 (in double, rounded once), one function per
    activation of the list. */
-typedef void (*grad_d_act3)(size_t, double, double, const double *, const double *, const double *, double *);
-typedef void (*grad_f_act3)(size_t, double, double, const float *, const float *, const float *, float *);
 
 #define G_ACT3(name, ...)                                                                                   \
     static void act3_by_##name(size_t m, double p, double q, const double *z, const double *s0,            \
@@ -160,8 +158,8 @@ typedef void (*grad_f_act3)(size_t, double, double, const float *, const float *
 JG_ACTIVATIONS(G_ACT3)
 #define G_ACT3_ENTRY(name, ...) act3_by_##name,
 #define G_ACT3F_ENTRY(name, ...) act3f_by_##name,
-static const grad_d_act3 act3_by[G_NONE] = {JG_ACTIVATIONS(G_ACT3_ENTRY)};
-static const grad_f_act3 act3f_by[G_NONE] = {JG_ACTIVATIONS(G_ACT3F_ENTRY)};
+static const jg_act3_double act3_by[G_NONE] = {JG_ACTIVATIONS(G_ACT3_ENTRY)};
+static const jg_act3_float act3f_by[G_NONE] = {JG_ACTIVATIONS(G_ACT3F_ENTRY)};
 
 /* ---- the engine ---- */
 

@@ -91,7 +91,7 @@ static void make_mutant(void)
 {
     const char *spec = getenv("JETGEN_MUTANT");
     char name[32];
-    size_t i;
+    int a;
     if (spec == NULL || sscanf(spec, "%31[a-z_0-9]:%d:%lf", name, &mutant_order, &mutant_factor) != 3)
         return;
     mutant[0] = *best(0);
@@ -100,16 +100,16 @@ static void make_mutant(void)
     mutant_typed_f = *mutant[1].f;
     mutant[0].d = &mutant_typed_d;
     mutant[1].f = &mutant_typed_f;
-    for (i = JG_N_FIXED_KERNELS; i < JG_N_KERNELS; i++)
-        if (strcmp(mutant[0].k[i].name, name) == 0) {
+    for (a = 0; a < JG_N_ACTIVATIONS; a++)
+        if (strcmp(mutant[0].k[JG_KERNEL_OF_ACTIVATION(a)].name, name) == 0) {
             jg_act_double d = mutant_d;
             jg_act_float f = mutant_f;
-            mutant_orig_d = mutant_typed_d.act[i - JG_N_FIXED_KERNELS];
-            mutant_orig_f = mutant_typed_f.act[i - JG_N_FIXED_KERNELS];
-            mutant_typed_d.act[i - JG_N_FIXED_KERNELS] = d;
-            mutant_typed_f.act[i - JG_N_FIXED_KERNELS] = f;
-            memcpy(&mutant[0].k[i].fn, &d, sizeof d);      /* the JIT's symbols */
-            memcpy(&mutant[1].k[i].fn, &f, sizeof f);
+            mutant_orig_d = mutant_typed_d.act[a];
+            mutant_orig_f = mutant_typed_f.act[a];
+            mutant_typed_d.act[a] = d;
+            mutant_typed_f.act[a] = f;
+            memcpy(&mutant[0].k[JG_KERNEL_OF_ACTIVATION(a)].fn, &d, sizeof d);      /* the JIT's symbols */
+            memcpy(&mutant[1].k[JG_KERNEL_OF_ACTIVATION(a)].fn, &f, sizeof f);
             mutant_on = 1;
         }
 }

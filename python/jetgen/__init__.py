@@ -68,6 +68,13 @@ def _default_threads():
         return os.cpu_count() or 1
 
 
+def _need_extension():
+    """ImportError unless the C extension was imported."""
+    if _Net is None:
+        raise ImportError("jetgen's C extension is not here (%s): build with meson and import the package "
+                          "with PYTHONPATH=BUILD/python, or install it with meson install" % _missing)
+
+
 class Net:
     """A network loaded from a spec (jetgen.load) or a module (jetgen.from_torch).
 
@@ -83,9 +90,7 @@ class Net:
             raise ValueError("dtype %s: jetgen computes in float64 or float32" % dtype)
         self.dtype = dtype
         self.threads = threads
-        if _Net is None:
-            raise ImportError("jetgen's C extension is not here (%s): build with meson and import the package "
-                              "with PYTHONPATH=BUILD/python, or install it with meson install" % _missing)
+        _need_extension()
         self._net = _Net(os.fspath(spec), dtype == np.float32) if _mem is None else \
             _Net(os.fspath(spec), dtype == np.float32, _mem[0], _mem[1])
         info = self._net.info()
@@ -316,9 +321,7 @@ def _from_torch(module, dtype, threads, float32_too, export_args):
     float32 twin from the same export (net.float32_twin; None where a weight is
     beyond float32's range)."""
     from .export import _do_export
-    if _Net is None:
-        raise ImportError("jetgen's C extension is not here (%s): build with meson and import the package "
-                          "with PYTHONPATH=BUILD/python, or install it with meson install" % _missing)
+    _need_extension()
     # in memory: exported, checked and loaded from the spec's text and the
     # weights' bytes, no file written
     spec = "model.spec"
