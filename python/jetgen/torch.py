@@ -135,9 +135,13 @@ class Jet:
                          for name, p in self.params]
         self._all_direct = all(at is not None for at in self._grad_at)
         self._loaded = {net: None for net in self._nets}  # the float64 parameter values each network holds now
-        self._layout = None     # where each parameter sits in a snapshot
+        # where each parameter sits in a snapshot, and the snapshot's length
+        self._layout, self._n_values = {}, 0
+        for name, p in self.params:
+            self._layout[name] = (self._n_values, p.numel(), tuple(p.shape))
+            self._n_values += p.numel()
         self._param_shapes = {name: tuple(p.shape) for name, p in self.params}
-        self._n_values = 0      # and the snapshot's length
+        self._tape_fits = {}    # {n: whether a tape of n points is at most TAPE_BYTES}, each net
         self._key = self._kind = self._all32 = self._arrays = None      # _views_of
         self._lock = threading.RLock()
         # what the export took as constants (frozen parameters, buffers, tensor
@@ -234,18 +238,11 @@ class Jet:
         torch, where the parameters share a dtype and device (kind: that
         (dtype, device), or None)."""
         ps = [p for _, p in self.params]
-        if self._layout is None or len(self._layout) != len(ps):
-            layout, off = {}, 0
-            for (name, p) in self.params:
-                layout[name] = (off, p.numel(), tuple(p.shape))
-                off += p.numel()
-            self._layout = layout
-            self._n_values = off
         if arrays is not None:
             flat = np.empty(self._n_values)
-            if not _gather(arrays, flat, None if held is None else held.flat.numpy()):
+            if not _gather(arrays, flat, None if held is None else held.array):
                 return held
-            return _Values(torch.from_numpy(flat), self._layout, kind, was=held)
+            return _Values(flat, self._layout, kind, was=held)
         with torch.no_grad():
             flat = None
             if len(ps) > 1:
@@ -258,7 +255,7 @@ class Jet:
                     else torch.zeros(0, dtype=torch.float64)
             if len(ps) == 1 and flat.data_ptr() == ps[0].data_ptr():
                 flat = flat.clone()         # a flattening of one tensor may give it back
-        return _Values(flat, self._layout, kind)
+        return _Values(flat.numpy(), self._layout, kind)
 
     def _load(self, values, net):
         """Puts the parameter values into net where they differ from what it
@@ -282,21 +279,50 @@ class Jet:
                         new[t] = (fn(values).cpu().numpy().reshape(self._shapes[t]),
                                   "computed from " + ", ".join(sources))
         if new or self._segments:
-            flat = values.flat.numpy()
-            try:
-                net._set_tensors([(t, v) for t, (v, _) in new.items()], self._segments, flat)
-            except Error as e:
-                bad, at = [], 0
-                for name, count in self._segments:
-                    if not np.isfinite(flat[at:at + count]).all():
-                        bad.append(name)
-                    at += count
-                bad += [what for v, what in new.values() if not np.isfinite(v).all()]
-                if not bad:
-                    raise
-                raise Error("jetgen.torch.Jet: the module's parameters hold a number that is not finite (%s: %s); "
-                            "has the training diverged?" % (bad[0], e)) from None
+            self._write(net, [(t, v) for t, (v, _) in new.items()], values.array, new)
         self._loaded[net] = values
+
+    def _sync(self, net, arrays):
+        """_snapshot then _load, in two C calls, for parameters all read
+        directly (no derived tensors) whose numpy views (arrays) the call
+        has: the values net now holds (the snapshot net held when the
+        parameters hold its numbers). Under self._lock."""
+        held = self._loaded[net]
+        flat = np.empty(self._n_values)
+        if not _gather(arrays, flat, None if held is None else held.array):
+            return held
+        values = _Values(flat, self._layout, self._kind, was=held)
+        self._loaded[net] = None        # unknown until every tensor is written
+        self._write(net, (), flat, {})
+        self._loaded[net] = values
+        return values
+
+    def _write(self, net, pairs, flat, new):
+        """net._set_tensors(pairs, self._segments, flat), a refusal of a
+        number that is not finite named by its parameter (or by what the
+        derived tensor of new {tensor: (values, what)} is computed from)."""
+        try:
+            net._set_tensors(pairs, self._segments, flat)
+        except Error as e:
+            bad, at = [], 0
+            for name, count in self._segments:
+                if not np.isfinite(flat[at:at + count]).all():
+                    bad.append(name)
+                at += count
+            bad += [what for v, what in new.values() if not np.isfinite(v).all()]
+            if not bad:
+                raise
+            raise Error("jetgen.torch.Jet: the module's parameters hold a number that is not finite (%s: %s); "
+                        "has the training diverged?" % (bad[0], e)) from None
+
+    def _tape_fits_in(self, net, n):
+        """Whether net's tape of n points is at most TAPE_BYTES."""
+        fits = self._tape_fits.get((net, n))
+        if fits is None:
+            if len(self._tape_fits) > 64:       # a few sizes in a training loop: no growing table
+                self._tape_fits.clear()
+            fits = self._tape_fits[(net, n)] = net.tape_bytes(self.mode, n) <= TAPE_BYTES
+        return fits
 
     def __call__(self, *xs):
         return self.jet(*xs)
@@ -340,7 +366,7 @@ class Jet:
             # and the forward it saves is dear enough (TAPE_FLOPS_PER_BYTE)
             taped = self._tape_pays and torch.is_grad_enabled() \
                 and (any(v.requires_grad for v in xs) or any(p.requires_grad for p in params)) \
-                and net.tape_bytes(self.mode, xs[0].shape[0]) <= TAPE_BYTES
+                and self._tape_fits_in(net, xs[0].shape[0])
             out = _JetFunction.apply(self, (net, taped, quick, self._kind, self._arrays, len(xs)), *xs, *params)
         return out[0] if len(out) == 1 else out
 
@@ -351,8 +377,9 @@ class _Values(Mapping):
     asked (layout: {name: (offset, numbers, shape)}), and the parameters'
     (dtype, device) where they share one (.kind)."""
 
-    def __init__(self, flat, layout, kind=None, was=None):
-        self.flat, self.layout, self._views = flat, layout, {}
+    def __init__(self, array, layout, kind=None, was=None):
+        self.array = array      # the numbers, a float64 numpy array
+        self.flat, self.layout, self._views = torch.from_numpy(array), layout, {}
         self.kind = kind        # the parameters' (dtype, device) where they share one
         self.was = was          # a snapshot these numbers are known to differ from
 
@@ -371,7 +398,7 @@ class _Values(Mapping):
 
     def same(self, other, name):
         off, n, _ = self.layout[name]
-        return np.array_equal(self.flat.numpy()[off:off + n], other.flat.numpy()[off:off + n])
+        return np.array_equal(self.array[off:off + n], other.array[off:off + n])
 
 
 def _flatten(ps):
@@ -579,8 +606,11 @@ class _JetFunction(torch.autograd.Function):
         tape = None
         with jet._lock:
             jet._check(quick)
-            values = jet._snapshot(kind, arrays, jet._loaded[net])
-            jet._load(values, net)
+            if arrays is not None and not jet._derived:
+                values = jet._sync(net, arrays)
+            else:
+                values = jet._snapshot(kind, arrays, jet._loaded[net])
+                jet._load(values, net)
             if taped:
                 res, tape = net.taped(jet.mode, xs)
             else:
