@@ -555,16 +555,10 @@ done:
 }
 
 const jg_step_info jg_step_ops[JG_N_STEP_OPS] = {
-    /* name        section      writes              over src2 back: src src2 */
-    {"seed",       NULL,        JG_WRITES_DST,      0,   0,   0, 0},
-    {"dense",      NULL,        JG_WRITES_DST,      0,   0,   1, 0},
-    {"output",     NULL,        JG_WRITES_RESULTS,  0,   0,   0, 0},
-    {"activate",   "activate",  JG_WRITES_SRC,      1,   0,   0, 1},
-    {"scale",      "scale",     JG_WRITES_SRC,      0,   0,   0, 1},
-    {"copy",       "copy",      JG_WRITES_DST,      0,   0,   0, 0},
-    {"add",        "add",       JG_WRITES_DST,      0,   0,   0, 0},
-    {"mul",        "mul",       JG_WRITES_DST,      1,   1,   1, 1},
-    {"store",      NULL,        JG_WRITES_RESULTS,  0,   0,   0, 0},
+#define JG_STEP_INFO(NAME, name, section, writes, over, src2, back_src, back_src2) \
+    {#name, section, writes, over, src2, back_src, back_src2},
+    JG_STEP_OPS(JG_STEP_INFO)
+#undef JG_STEP_INFO
 };
 
 /* Adds section name to the plan's kernels once. The list holds every

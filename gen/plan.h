@@ -35,30 +35,52 @@ typedef enum jg_precision {
 /* Work space per point and buffer, at most (a limit `check` enforces). */
 #define JG_MAX_WORK_POINT (1u << 20)
 
+/* What a step writes: dst, its source src in place, or the results. */
+enum { JG_WRITES_DST, JG_WRITES_SRC, JG_WRITES_RESULTS };
+
+/* The step ops, one line each (Lua's opcode list is the model): the
+   facts about an op that the plan, the emitter and the reverse sweep read
+   (jg_step_ops[op]), and its enum value JG_STEP_NAME. Each back end
+   (gen/emit.c put_layers, runtime/exec_real.h, runtime/grad_real.h) has
+   a case for every op in a switch without default: the compiler names an
+   op a back end misses, and runtime/kernels.h types every kernel call.
+     X(NAME, name, kernel section beyond "common" or NULL, what it writes,
+       its kernel reads `over`, making its output reads src2,
+       its reverse reads the forward's src, src2)                        */
+#define JG_STEP_OPS(X)                                                                                      \
+    /* dst = x with identity first derivatives */                                                            \
+    X(SEED, seed, NULL, JG_WRITES_DST, 0, 0, 0, 0)                                                          \
+    /* dst = W src + b: n (padded) outputs, n_in inputs */                                                   \
+    X(DENSE, dense, NULL, JG_WRITES_DST, 0, 0, 1, 0)                                                        \
+    /* the final dense layer, n outputs, to u, du, d2u in chunks */                                          \
+    X(OUTPUT, output, NULL, JG_WRITES_RESULTS, 0, 0, 0, 0)                                                  \
+    /* n neurons of src from column off, in place */                                                         \
+    X(ACTIVATE, activate, "activate", JG_WRITES_SRC, 1, 0, 0, 1)                                            \
+    /* src = mul src + add, n (padded) neurons */                                                            \
+    X(SCALE, scale, "scale", JG_WRITES_SRC, 0, 0, 0, 1)                                                     \
+    /* dst = src, n neurons (src broadcast when bc) */                                                       \
+    X(COPY, copy, "copy", JG_WRITES_DST, 0, 0, 0, 0)                                                        \
+    /* dst += c src (src broadcast when bc) */                                                               \
+    X(ADD, add, "add", JG_WRITES_DST, 0, 0, 0, 0)                                                           \
+    /* dst = src src2 elementwise, the product rule */                                                       \
+    X(MUL, mul, "mul", JG_WRITES_DST, 1, 1, 1, 1)                                                           \
+    /* the first N_OUT neurons of src to u, du, d2u */                                                       \
+    X(STORE, store, NULL, JG_WRITES_RESULTS, 0, 0, 0, 0)
+
 /* One kernel call of a tile. Buffers 0, 1, ... are the work buffers; each
    value of the model lives in one of them from a column on (a slice shares
    its operand's buffer), and a buffer is reused once no value in it is
    needed any more; a dense output writes through the `out` buffer. Row
    strides (ld) are in numbers. */
 typedef enum jg_step_op {
-    JG_STEP_SEED,       /* dst = x with identity first derivatives */
-    JG_STEP_DENSE,      /* dst = W src + b: n (padded) outputs, n_in inputs */
-    JG_STEP_OUTPUT,     /* the final dense layer, n outputs, to u, du, d2u in chunks */
-    JG_STEP_ACTIVATE,   /* n neurons of src from column off, in place */
-    JG_STEP_SCALE,      /* src = mul src + add, n (padded) neurons */
-    JG_STEP_COPY,       /* dst = src, n neurons (src broadcast when bc) */
-    JG_STEP_ADD,        /* dst += c src (src broadcast when bc) */
-    JG_STEP_MUL,        /* dst = src src2 elementwise, the product rule */
-    JG_STEP_STORE       /* the first N_OUT neurons of src to u, du, d2u */
+#define JG_STEP_ENUM(NAME, ...) JG_STEP_##NAME,
+    JG_STEP_OPS(JG_STEP_ENUM)
+#undef JG_STEP_ENUM
 } jg_step_op;
-#define JG_N_STEP_OPS (JG_STEP_STORE + 1)
+#define JG_STEP_ONE(...) +1
+enum { JG_N_STEP_OPS = 0 JG_STEP_OPS(JG_STEP_ONE) };
+#undef JG_STEP_ONE
 
-/* What a step writes: dst, its source src in place, or the results. */
-enum { JG_WRITES_DST, JG_WRITES_SRC, JG_WRITES_RESULTS };
-
-/* Each step op as data: the facts about it that the plan, the emitter and
-   the reverse sweep read (jg_step_ops[op]), written once here; the first
-   columns of issue 23's table of operations. */
 typedef struct jg_step_info {
     const char *name;           /* "seed", "dense", ... */
     const char *section;        /* its kernel section of templates/kernels.c beyond "common", or NULL */
