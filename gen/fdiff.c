@@ -46,7 +46,7 @@ struct jg_fdiff {
 static unsigned char piece(act kind, long double p, long double q, long double z)
 {
     switch (kind) {
-#define A_PIECE(name, np, p0, d0, p1, d1, pl, valid, needs, torch, formula, value, piece) \
+#define A_PIECE(name, np, p0, d0, p1, d1, pl, valid, needs, torch, formula, value, piece, ...) \
     case A_##name:                                                                        \
         return (unsigned char)(piece);
         JG_ACTIVATIONS(A_PIECE)
@@ -62,7 +62,7 @@ static unsigned char piece(act kind, long double p, long double q, long double z
 static long double activate(act kind, long double p, long double q, long double z)
 {
     switch (kind) {
-#define A_VALUE(name, np, p0, d0, p1, d1, pl, valid, needs, torch, formula, value, piece) \
+#define A_VALUE(name, np, p0, d0, p1, d1, pl, valid, needs, torch, formula, value, ...) \
     case A_##name:                                                                        \
         return (value);
         JG_ACTIVATIONS(A_VALUE)

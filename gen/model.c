@@ -24,7 +24,7 @@ static const jg_layer_info layer_table[] = {
      NO_PARAMS, 0, 1, -1, NULL, NULL},
     {"cat", JG_CAT, "c = [a, b, ...], derivatives likewise", NO_PARAMS, 0, 1, -1, NULL, NULL},
     {"slice", JG_SLICE, "c = a[start:stop], derivatives likewise", NO_PARAMS, 0, 1, -1, NULL, NULL},
-#define ACTIVATION(name, np, p0, d0, p1, d1, pl, valid, needs, torch, formula, value, piece) \
+#define ACTIVATION(name, np, p0, d0, p1, d1, pl, valid, needs, torch, formula, ...) \
     {#name, JG_ACTIVATION, formula CHAIN, np, {p0, p1}, {d0, d1}, pl, 0, JG_ACT_##name, needs, torch},
     JG_ACTIVATIONS(ACTIVATION)
 #undef ACTIVATION

@@ -1,0 +1,456 @@
+/* test_taylor.c: the Taylor-arithmetic oracle of orders 3 and 4
+   (gen/taylor.c) against independent numbers:
+   - each activation's series to order 5 against Richardson-extrapolated
+     central differences of its VALUE column in long double, and tanh's,
+     exp's and sin's against their closed-form derivatives;
+   - a polynomial network (products of the inputs) against its exact
+     partials;
+   - orders 0 to 2 of both reference networks against PyTorch autograd in
+     float64 (tests/data), and of every layer kind and activation
+     (tests/golden/layers.spec) against gen/fdiff.c's differences;
+   - orders 3 and 4 of the graph of every format-3 statement
+     (tests/golden/graph.spec) against central differences of its own
+     orders 2 and 3 at shifted points (which the previous checks tie to
+     PyTorch and to the differences: a wrong high-order recurrence cannot
+     hide in them). */
+#include <check.h>
+#include <float.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "activations.h"
+#include "fdiff.h"
+#include "load.h"
+#include "taylor.h"
+#include "testutil.h"
+
+static jg_model *load(const char *path)
+{
+    jg_diag d = JG_DIAG_INIT;
+    jg_model *m = jg_load(path, &d);
+    ck_assert_msg(m != NULL, "%s", jg_buf_str(&d.text));
+    jg_diag_free(&d);
+    return m;
+}
+
+static jg_model *load_text(const char *text)
+{
+    jg_diag d = JG_DIAG_INIT;
+    jg_model *m = jg_load_mem("poly.spec", text, strlen(text), NULL, 0, &d);
+    ck_assert_msg(m != NULL, "%s", jg_buf_str(&d.text));
+    jg_diag_free(&d);
+    return m;
+}
+
+/* ---- one activation ---- */
+
+/* s(z) from the registry's VALUE column, and its PIECE. */
+static long double value_of(int act, long double p, long double q, long double z)
+{
+    switch (act) {
+#define V_ROW(name, np, p0, d0, p1, d1, pl, valid, needs, torch, formula, value, ...) \
+    case JG_ACT_##name:                                                                \
+        return (value);
+        JG_ACTIVATIONS(V_ROW)
+#undef V_ROW
+    }
+    (void)p, (void)q;
+    return NAN;
+}
+
+static int piece_of(int act, long double p, long double q, long double z)
+{
+    switch (act) {
+#define P_ROW(name, np, p0, d0, p1, d1, pl, valid, needs, torch, formula, value, piece, ...) \
+    case JG_ACT_##name:                                                                       \
+        return (int)(piece);
+        JG_ACTIVATIONS(P_ROW)
+#undef P_ROW
+    }
+    (void)p, (void)q, (void)z;
+    return 0;
+}
+
+static const char *const act_names[] = {
+#define N_ROW(name, ...) #name,
+    JG_ACTIVATIONS(N_ROW)
+#undef N_ROW
+};
+
+/* The k-th derivative at z by central differences of step h (offsets
+   (k/2 - i) h), Richardson-extrapolated over `levels` halvings; NAN when a
+   stencil point leaves z's piece or the value is not finite. */
+static long double derivative(int act, long double p, long double q, long double z, int k, long double h,
+                              int levels)
+{
+    long double t[8][8];
+    int lv, i, c;
+    const int side = piece_of(act, p, q, z);
+    for (lv = 0; lv < levels; lv++, h /= 2) {
+        long double s = 0.0L, binom = 1.0L;
+        for (i = 0; i <= k; i++) {
+            const long double at = z + ((long double)k / 2 - i) * h, f = value_of(act, p, q, at);
+            if (!isfinite(f) || piece_of(act, p, q, at) != side)
+                return NAN;
+            s += (i % 2 ? -binom : binom) * f;
+            binom = binom * (k - i) / (i + 1);
+        }
+        t[lv][0] = s / powl(h, k);
+        for (c = 1; c <= lv; c++)
+            t[lv][c] = (ldexpl(t[lv][c - 1], 2 * c) - t[lv - 1][c - 1]) / (ldexpl(1.0L, 2 * c) - 1.0L);
+    }
+    return t[levels - 1][levels - 1];
+}
+
+START_TEST(activation_series_match_differences)
+{
+    static const long double zs[] = {-1.7L, -0.6L, 0.55L, 1.6L, 2.5L};
+    const jg_layer_info *info = jg_layer_lookup(act_names[_i]);
+    const long double p = info->param_default[0], q = info->param_default[1];
+    long double c[6], fact = 1.0L;
+    size_t j;
+    int k, checked = 0;
+    ck_assert(info != NULL && info->activation == _i);
+    for (j = 0; j < sizeof zs / sizeof zs[0]; j++) {
+        const long double z = zs[j];
+        if (!isfinite(value_of(_i, p, q, z)))
+            continue;           /* sqrt, acos outside their domains */
+        ck_assert_int_eq(jg_taylor_activation(_i, p, q, z, 5, c), 0);
+        for (k = 0, fact = 1.0L; k <= 5; k++, fact *= k) {
+            /* the differences' own error estimated by a second step (near
+               sqrt's and acos's singularities they converge slowly) */
+            const long double want = derivative(_i, p, q, z, k, 0.1L, 4), got = c[k] * fact;
+            const long double est = fabsl(want - derivative(_i, p, q, z, k, 0.07L, 4));
+            const long double tol = k <= 2 ? 1e-10L : k <= 4 ? 1e-8L : 1e-6L;
+            if (isnan(want) || isnan(est))
+                continue;           /* a stencil across a kink */
+            ck_assert_msg(fabsl(got - want) <= tol * (1.0L + fabsl(want)) + 2 * est,
+                          "%s at %Lg: derivative %d %.17Lg, by differences %.17Lg +- %.3Lg", act_names[_i], z, k,
+                          got, want, est);
+            checked++;
+        }
+    }
+    ck_assert_msg(checked >= 12, "%s: only %d derivatives checked", act_names[_i], checked);
+}
+END_TEST
+
+START_TEST(closed_forms)
+{
+    static const long double zs[] = {-3.1L, -0.7L, 0.0L, 0.3L, 1.9L, 6.0L};
+    size_t j;
+    for (j = 0; j < sizeof zs / sizeof zs[0]; j++) {
+        const long double z = zs[j], t = tanhl(z), w = 1.0L - t * t, e = expl(z);
+        const long double dt[5] = {t, w, -2 * t * w, -2 * w * (1 - 3 * t * t), 8 * t * w * (2 - 3 * t * t)};
+        long double c[5], fact = 1.0L;
+        int k;
+        ck_assert_int_eq(jg_taylor_activation(JG_ACT_tanh, 0, 0, z, 4, c), 0);
+        for (k = 0; k <= 4; fact *= ++k)
+            ck_assert_msg(fabsl(c[k] * fact - dt[k]) <= 64 * LDBL_EPSILON * (1 + fabsl(dt[k])),
+                          "tanh at %Lg: derivative %d %.20Lg, closed form %.20Lg", z, k, c[k] * fact, dt[k]);
+        ck_assert_int_eq(jg_taylor_activation(JG_ACT_exp, 0, 0, z, 4, c), 0);
+        for (k = 0, fact = 1.0L; k <= 4; fact *= ++k)
+            ck_assert(fabsl(c[k] * fact - e) <= 16 * LDBL_EPSILON * e);
+        ck_assert_int_eq(jg_taylor_activation(JG_ACT_sin, 3.0L, 0, z, 4, c), 0);
+        for (k = 0, fact = 1.0L; k <= 4; fact *= ++k) {
+            const long double want = powl(3.0L, k) * sinl(3.0L * z + k * 1.57079632679489661923132169163975144L);
+            ck_assert_msg(fabsl(c[k] * fact - want) <= 256 * LDBL_EPSILON * powl(3.0L, k),
+                          "sin(3z) at %Lg: derivative %d %.20Lg, closed form %.20Lg", z, k, c[k] * fact, want);
+        }
+    }
+}
+END_TEST
+
+/* ---- networks ---- */
+
+/* The partial d^(a+b+..) u / d x^a y^b .. of output k from t's results. */
+static long double partial(const jg_taylor *t, const long double *d, size_t k, const unsigned char *pow)
+{
+    const size_t i = jg_taylor_term_at(t, pow);
+    ck_assert(i != (size_t)-1);
+    return d[k * jg_taylor_n_terms(t) + i];
+}
+
+START_TEST(polynomial_is_exact)
+{
+    /* u = 3 x^2 y + x: every partial known exactly */
+    jg_model *m = load_text("format 3\ninput x y\na = mul x x\nb = mul a y\nc = scale b 3 0\nu = add c x\n"
+                            "output u\n");
+    const size_t vars[2] = {0, 1};
+    jg_taylor *t = jg_taylor_new(m, 2, vars, 4);
+    const double x[2] = {1.25, -0.75};
+    long double *d, *err;
+    size_t i;
+    ck_assert(t != NULL);
+    ck_assert_uint_eq(jg_taylor_n_terms(t), 15);
+    d = malloc(15 * sizeof *d);
+    err = malloc(15 * sizeof *err);
+    ck_assert_int_eq(jg_taylor_partials(t, x, d, err), 0);
+    for (i = 0; i < 15; i++) {
+        unsigned char pw[2];
+        long double want = 0.0L;
+        const long double X = x[0], Y = x[1];
+        for (pw[0] = 0; pw[0] <= 4; pw[0]++)
+            for (pw[1] = 0; pw[0] + pw[1] <= 4; pw[1]++)
+                if (jg_taylor_term_at(t, pw) == i) {
+                    const int a = pw[0], b = pw[1];
+                    /* d^a/dx^a d^b/dy^b (3 x^2 y + x) */
+                    const long double px = a == 0 ? X * X : a == 1 ? 2 * X : a == 2 ? 2 : 0;
+                    const long double py = b == 0 ? Y : b == 1 ? 1 : 0;
+                    want = 3 * px * py + (b == 0 ? (a == 0 ? X : a == 1 ? 1 : 0) : 0);
+                }
+        ck_assert_msg(d[i] == want, "term %zu: %.20Lg, exactly %.20Lg", i, d[i], want);
+        ck_assert(err[i] >= 0 && err[i] < 1e-15L);
+    }
+    free(d);
+    free(err);
+    jg_taylor_free(t);
+    jg_model_free(m);
+}
+END_TEST
+
+static const char *const nets[] = {"seed-pinn", "pinn-xt"};
+
+/* u, du, d2u (both triangles) of output k from an order-2 oracle over every input. */
+static void jets_of(const jg_taylor *t, const long double *d, size_t n_in, size_t n_out, double *u, double *du,
+                    double *d2u)
+{
+    size_t k, i, j;
+    for (k = 0; k < n_out; k++) {
+        unsigned char pw[JG_TAYLOR_MAX_VARS] = {0};
+        u[k] = (double)partial(t, d, k, pw);
+        for (i = 0; i < n_in; i++) {
+            pw[i]++;
+            du[k * n_in + i] = (double)partial(t, d, k, pw);
+            for (j = 0; j < n_in; j++) {
+                pw[j]++;
+                d2u[(k * n_in + i) * n_in + j] = (double)partial(t, d, k, pw);
+                pw[j]--;
+            }
+            pw[i]--;
+        }
+    }
+}
+
+START_TEST(low_orders_match_pytorch)
+{
+    char path[1024];
+    tu_reference r;
+    jg_model *m;
+    jg_taylor *t;
+    size_t p, no, ni, vars[JG_TAYLOR_MAX_VARS], v;
+    long double *d;
+    double *u, *du, *d2u;
+    snprintf(path, sizeof path, "%s/%s/model.spec", tu_data_dir(), nets[_i]);
+    m = load(path);
+    snprintf(path, sizeof path, "%s/%s/expected-f64.json", tu_data_dir(), nets[_i]);
+    tu_reference_load(&r, path);
+    no = r.n_out;
+    ni = r.n_in;
+    for (v = 0; v < ni; v++)
+        vars[v] = v;
+    t = jg_taylor_new(m, ni, vars, 2);
+    ck_assert(t != NULL);
+    d = malloc(no * jg_taylor_n_terms(t) * sizeof *d);
+    u = malloc(no * sizeof *u);
+    du = malloc(no * ni * sizeof *du);
+    d2u = malloc(no * ni * ni * sizeof *d2u);
+    for (p = 0; p < r.n; p++) {
+        double eu, edu, ed2u;
+        ck_assert_int_eq(jg_taylor_partials(t, r.x + p * ni, d, NULL), 0);
+        jets_of(t, d, ni, no, u, du, d2u);
+        eu = tu_normwise(u, r.u + p * no, no);
+        edu = tu_normwise(du, r.du + p * no * ni, no * ni);
+        ed2u = tu_normwise(d2u, r.d2u + p * no * ni * ni, no * ni * ni);
+        ck_assert_msg(eu <= 1e-14 && edu <= 1e-13 && ed2u <= 1e-12,
+                      "%s point %zu: normwise errors u %.3g, du %.3g, d2u %.3g", nets[_i], p, eu, edu, ed2u);
+    }
+    free(d);
+    free(u);
+    free(du);
+    free(d2u);
+    jg_taylor_free(t);
+    tu_reference_free(&r);
+    jg_model_free(m);
+}
+END_TEST
+
+START_TEST(low_orders_match_differences)
+{
+    char path[1024];
+    jg_model *m;
+    jg_taylor *t;
+    jg_fdiff *f;
+    const size_t vars[3] = {0, 1, 2};
+    long double *d, *err, u[64], du[64 * 3], du_err[64 * 3], d2u[64 * 9], d2u_err[64 * 9];
+    tu_rng rng = {20261205u};
+    int point, checked = 0;
+    snprintf(path, sizeof path, "%s/tests/golden/layers.spec", getenv("JG_SOURCE_ROOT"));
+    m = load(path);
+    ck_assert(m->n_in == 3 && m->n_out <= 64);
+    t = jg_taylor_new(m, 3, vars, 2);
+    f = jg_fdiff_new(m);
+    ck_assert(t != NULL && f != NULL);
+    d = malloc(m->n_out * jg_taylor_n_terms(t) * sizeof *d);
+    err = malloc(m->n_out * jg_taylor_n_terms(t) * sizeof *err);
+    for (point = 0; point < 20; point++) {
+        const double x[3] = {tu_uniform(&rng, -1, 1), tu_uniform(&rng, -1, 1), tu_uniform(&rng, -1, 1)};
+        size_t k, i, j;
+        ck_assert_int_eq(jg_taylor_partials(t, x, d, err), 0);
+        ck_assert_int_eq(jg_fdiff_jet(f, x, u, du, du_err, d2u, d2u_err), 0);
+        for (k = 0; k < m->n_out; k++) {
+            unsigned char pw[3] = {0, 0, 0};
+            ck_assert(fabsl(partial(t, d, k, pw) - u[k]) <= 1e-15L * (1 + fabsl(u[k])));
+            for (i = 0; i < 3; i++) {
+                pw[i]++;
+                if (du_err[k * 3 + i] < 1e-9L) {
+                    ck_assert_msg(fabsl(partial(t, d, k, pw) - du[k * 3 + i]) <= 2 * du_err[k * 3 + i] + 1e-13L,
+                                  "point %d: du[%zu][%zu] %.17Lg, by differences %.17Lg +- %.3Lg", point, k, i,
+                                  partial(t, d, k, pw), du[k * 3 + i], du_err[k * 3 + i]);
+                    checked++;
+                }
+                for (j = 0; j < 3; j++) {
+                    const size_t at = (k * 3 + i) * 3 + j;
+                    pw[j]++;
+                    if (d2u_err[at] < 1e-8L) {
+                        ck_assert_msg(fabsl(partial(t, d, k, pw) - d2u[at]) <= 2 * d2u_err[at] + 1e-12L,
+                                      "point %d: d2u[%zu][%zu][%zu] %.17Lg, by differences %.17Lg +- %.3Lg", point,
+                                      k, i, j, partial(t, d, k, pw), d2u[at], d2u_err[at]);
+                        checked++;
+                    }
+                    pw[j]--;
+                }
+                pw[i]--;
+            }
+        }
+    }
+    ck_assert_msg(checked > 20 * 12 * (int)m->n_out / 2, "only %d derivatives checked", checked);
+    free(d);
+    free(err);
+    jg_fdiff_free(f);
+    jg_taylor_free(t);
+    jg_model_free(m);
+}
+END_TEST
+
+/* The partial of pw at x + s e_i (an order-`order` oracle t). */
+static long double shifted(jg_taylor *t, long double *d, const double *x, size_t n_in, size_t i, long double s,
+                           size_t k, const unsigned char *pw)
+{
+    double xs[8];
+    memcpy(xs, x, n_in * sizeof *xs);
+    xs[i] += (double)s;
+    ck_assert_int_eq(jg_taylor_partials(t, xs, d, NULL), 0);
+    return partial(t, d, k, pw);
+}
+
+START_TEST(high_orders_match_differences)
+{
+    char path[1024];
+    jg_model *m;
+    jg_taylor *t4, *t3;
+    const size_t vars[3] = {0, 1, 2};
+    long double *d4, *d3, *err;
+    tu_rng rng = {4242u};
+    int point, checked = 0;
+    snprintf(path, sizeof path, "%s/tests/golden/graph.spec", getenv("JG_SOURCE_ROOT"));
+    m = load(path);
+    ck_assert(m->n_in == 3);
+    t4 = jg_taylor_new(m, 3, vars, 4);
+    t3 = jg_taylor_new(m, 3, vars, 3);
+    ck_assert(t4 != NULL && t3 != NULL);
+    ck_assert_uint_eq(jg_taylor_n_terms(t4), 35);
+    d4 = malloc(m->n_out * 35 * sizeof *d4);
+    err = malloc(m->n_out * 35 * sizeof *err);
+    d3 = malloc(m->n_out * 35 * sizeof *d3);
+    for (point = 0; point < 6; point++) {
+        /* the points are doubles: steps of powers of two keep x + s exact */
+        const double x[3] = {tu_uniform(&rng, -0.8, 0.8), tu_uniform(&rng, -0.8, 0.8), tu_uniform(&rng, -0.8, 0.8)};
+        size_t k, i;
+        ck_assert_int_eq(jg_taylor_partials(t4, x, d4, err), 0);
+        for (i = 0; i < jg_taylor_n_terms(t4); i++) {
+            unsigned char pw[3];
+            size_t v, by = 3;
+            int order;
+            /* the term's powers */
+            for (pw[0] = 0; pw[0] <= 4; pw[0]++)
+                for (pw[1] = 0; pw[0] + pw[1] <= 4; pw[1]++)
+                    for (pw[2] = 0; pw[0] + pw[1] + pw[2] <= 4; pw[2]++)
+                        if (jg_taylor_term_at(t4, pw) == i)
+                            goto found;
+            ck_abort_msg("term %zu not found", i);
+        found:
+            order = pw[0] + pw[1] + pw[2];
+            if (order < 3)
+                continue;
+            for (v = 0; v < 3; v++)     /* differentiate the lower term by an input it has */
+                if (pw[v] > 0) {
+                    by = v;
+                    break;
+                }
+            pw[by]--;
+            for (k = 0; k < m->n_out; k++) {
+                /* central differences of the order-3 oracle's lower term,
+                   Richardson-extrapolated (h = 2^-4 .. 2^-8) */
+                long double tab[5][5], want, got = d4[k * 35 + i];
+                int lv, c;
+                for (lv = 0; lv < 5; lv++) {
+                    const long double h = ldexpl(1.0L, -4 - lv);
+                    tab[lv][0] = (shifted(t3, d3, x, 3, by, h, k, pw) - shifted(t3, d3, x, 3, by, -h, k, pw)) / (2 * h);
+                    for (c = 1; c <= lv; c++)
+                        tab[lv][c] = (ldexpl(tab[lv][c - 1], 2 * c) - tab[lv - 1][c - 1]) / (ldexpl(1.0L, 2 * c) - 1);
+                }
+                want = tab[4][4];
+                ck_assert_msg(fabsl(got - want) <= 1e-9L * (1 + fabsl(want)) + err[k * 35 + i],
+                              "point %d output %zu term (%d %d %d): %.17Lg, by differences %.17Lg", point, k,
+                              pw[0] + (by == 0), pw[1] + (by == 1), pw[2] + (by == 2), got, want);
+                checked++;
+            }
+        }
+    }
+    ck_assert_int_eq(checked, 6 * (int)m->n_out * 25);
+    free(d4);
+    free(d3);
+    free(err);
+    jg_taylor_free(t4);
+    jg_taylor_free(t3);
+    jg_model_free(m);
+}
+END_TEST
+
+START_TEST(bad_arguments)
+{
+    jg_model *m = load_text("format 3\ninput x y\nu = mul x y\noutput u\n");
+    const size_t twice[2] = {1, 1}, past[1] = {2}, one[1] = {0};
+    jg_taylor *t;
+    long double c[JG_TAYLOR_MAX_ORDER + 2];
+    ck_assert(jg_taylor_new(m, 2, twice, 2) == NULL);
+    ck_assert(jg_taylor_new(m, 1, past, 2) == NULL);
+    ck_assert(jg_taylor_new(m, 1, one, JG_TAYLOR_MAX_ORDER + 1) == NULL);
+    ck_assert(jg_taylor_new(m, 1, one, -1) == NULL);
+    t = jg_taylor_new(m, 1, one, 0);
+    ck_assert(t != NULL && jg_taylor_n_terms(t) == 1);
+    jg_taylor_free(t);
+    ck_assert_int_eq(jg_taylor_activation(JG_ACT_tanh, 0, 0, 0.5L, JG_TAYLOR_MAX_ORDER + 1, c), -1);
+    ck_assert_int_eq(jg_taylor_activation(JG_N_ACTIVATIONS, 0, 0, 0.5L, 2, c), -1);
+    ck_assert_int_eq(jg_taylor_activation(JG_ACT_tanh, 0, 0, 0.5L, JG_TAYLOR_MAX_ORDER, c), 0);
+    jg_model_free(m);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("taylor");
+    TCase *tc = tcase_create("taylor");
+    tcase_set_timeout(tc, 300);
+    tcase_add_loop_test(tc, activation_series_match_differences, 0, JG_N_ACTIVATIONS);
+    tcase_add_test(tc, closed_forms);
+    tcase_add_test(tc, polynomial_is_exact);
+    tcase_add_loop_test(tc, low_orders_match_pytorch, 0, 2);
+    tcase_add_test(tc, low_orders_match_differences);
+    tcase_add_test(tc, high_orders_match_differences);
+    tcase_add_test(tc, bad_arguments);
+    suite_add_tcase(s, tc);
+    return tu_run_suite(s);
+}
