@@ -482,6 +482,11 @@ size_t jg_taylor_term_at(const jg_taylor *t, const unsigned char *pow)
     return (size_t)-1;
 }
 
+const unsigned char *jg_taylor_powers(const jg_taylor *t, size_t i)
+{
+    return t->pow + i * t->n_vars;
+}
+
 /* r = a b (r distinct from a and b), and its magnitudes from a's and b's. */
 static void poly_mul(const jg_taylor *t, const long double *a, const long double *am, const long double *b,
                      const long double *bm, long double *r, long double *rm)

@@ -33,6 +33,8 @@ void jg_taylor_free(jg_taylor *t);
    total degree above the order. */
 size_t jg_taylor_n_terms(const jg_taylor *t);
 size_t jg_taylor_term_at(const jg_taylor *t, const unsigned char *pow);
+/* The powers of vars of monomial i (n_vars of them). */
+const unsigned char *jg_taylor_powers(const jg_taylor *t, size_t i);
 
 /* At x [n_in]: for each output k and monomial i, the partial derivative
    of u_k by the monomial's powers (d^|a| u_k / d vars^a, the Taylor

@@ -27,6 +27,7 @@
 #include "load.h"
 #include "model.h"
 #include "parallel.h"
+#include "taylor.h"
 
 
 static PyObject *jetgen_error;
@@ -929,6 +930,113 @@ done:
     return res;
 }
 
+/* taylor(spec, x, vars, order[, text, weights]): (d, err, powers): the
+   partial derivatives of the spec's network of total order 0 .. order in
+   the inputs vars (a sequence of input indices) at the points x (float64
+   (n, n_in)) by the Taylor-arithmetic oracle (gen/taylor.h: the network
+   on truncated Taylor polynomials in long double), rounded to float64:
+   d and its rounding-error estimate err (n, n_out, n_terms), and each
+   term's powers of vars (n_terms, len(vars)), uint8. Orders 3 and 4's
+   judge. */
+static PyObject *module_taylor(PyObject *unused, PyObject *args)
+{
+    PyObject *path_obj, *bytes = NULL, *xo, *vo, *vseq = NULL, *res = NULL;
+    const char *text = NULL, *weights = NULL;
+    Py_ssize_t text_len = 0, weights_len = 0;
+    PyArrayObject *x = NULL, *d = NULL, *e = NULL, *pw = NULL;
+    jg_diag dg = JG_DIAG_INIT;
+    jg_model *m = NULL;
+    jg_taylor *t = NULL;
+    long double *ld = NULL, *le = NULL;
+    size_t vars[JG_TAYLOR_MAX_VARS], nv, nt = 0, no, n, p, i;
+    int order, rc = 0;
+    (void)unused;
+    if (!PyArg_ParseTuple(args, "OOOi|y#y#", &path_obj, &xo, &vo, &order, &text, &text_len, &weights, &weights_len)
+        || !PyUnicode_FSConverter(path_obj, &bytes))
+        return NULL;
+    if ((vseq = PySequence_Fast(vo, "taylor: vars is a sequence of input indices")) == NULL)
+        goto done;
+    nv = (size_t)PySequence_Fast_GET_SIZE(vseq);
+    if (nv > JG_TAYLOR_MAX_VARS) {
+        PyErr_Format(PyExc_ValueError, "taylor: at most %d inputs", JG_TAYLOR_MAX_VARS);
+        goto done;
+    }
+    for (i = 0; i < nv; i++) {
+        const Py_ssize_t v = PyLong_AsSsize_t(PySequence_Fast_GET_ITEM(vseq, (Py_ssize_t)i));
+        if (v < 0) {
+            if (!PyErr_Occurred())
+                PyErr_SetString(PyExc_ValueError, "taylor: an input index is negative");
+            goto done;
+        }
+        vars[i] = (size_t)v;
+    }
+    Py_BEGIN_ALLOW_THREADS
+    m = text == NULL ? jg_load(PyBytes_AS_STRING(bytes), &dg)
+                     : jg_load_mem(PyBytes_AS_STRING(bytes), text, (size_t)text_len, weights, (size_t)weights_len,
+                                   &dg);
+    Py_END_ALLOW_THREADS
+    if (m == NULL) {
+        PyErr_SetString(jetgen_error, jg_buf_str(&dg.text));
+        goto done;
+    }
+    no = m->n_out;
+    x = (PyArrayObject *)PyArray_FROMANY(xo, NPY_FLOAT64, 2, 2, NPY_ARRAY_C_CONTIGUOUS | NPY_ARRAY_ALIGNED);
+    if (x == NULL)
+        goto done;
+    if ((size_t)PyArray_DIM(x, 1) != m->n_in) {
+        PyErr_Format(PyExc_ValueError, "x has %zd columns; the network takes %zu inputs", PyArray_DIM(x, 1), m->n_in);
+        goto done;
+    }
+    if ((t = jg_taylor_new(m, nv, vars, order)) == NULL) {
+        PyErr_Format(PyExc_ValueError, "taylor: inputs out of range or repeated, or order %d out of 0 .. %d, or too "
+                     "many terms", order, JG_TAYLOR_MAX_ORDER);
+        goto done;
+    }
+    n = (size_t)PyArray_DIM(x, 0);
+    nt = jg_taylor_n_terms(t);
+    {
+        npy_intp sd[3] = {(npy_intp)n, (npy_intp)no, (npy_intp)nt}, sp[2] = {(npy_intp)nt, (npy_intp)nv};
+        d = (PyArrayObject *)PyArray_SimpleNew(3, sd, NPY_FLOAT64);
+        e = (PyArrayObject *)PyArray_SimpleNew(3, sd, NPY_FLOAT64);
+        pw = (PyArrayObject *)PyArray_SimpleNew(2, sp, NPY_UINT8);
+    }
+    ld = (long double *)PyMem_RawCalloc(no * nt, sizeof *ld);
+    le = (long double *)PyMem_RawCalloc(no * nt, sizeof *le);
+    if (d == NULL || e == NULL || pw == NULL || ld == NULL || le == NULL) {
+        if (!PyErr_Occurred())
+            PyErr_NoMemory();
+        goto done;
+    }
+    for (i = 0; i < nt; i++)
+        memcpy((unsigned char *)PyArray_DATA(pw) + i * nv, jg_taylor_powers(t, i), nv);
+    Py_BEGIN_ALLOW_THREADS
+    for (p = 0; p < n && rc == 0; p++) {
+        rc = jg_taylor_partials(t, (const double *)PyArray_DATA(x) + p * m->n_in, ld, le);
+        for (i = 0; rc == 0 && i < no * nt; i++) {
+            ((double *)PyArray_DATA(d))[p * no * nt + i] = (double)ld[i];
+            ((double *)PyArray_DATA(e))[p * no * nt + i] = (double)le[i];
+        }
+    }
+    Py_END_ALLOW_THREADS
+    if (rc != 0)
+        PyErr_SetString(jetgen_error, "taylor: a value of the network is not finite at a point");
+    else
+        res = Py_BuildValue("(OOO)", d, e, pw);
+done:
+    PyMem_RawFree(ld);
+    PyMem_RawFree(le);
+    jg_taylor_free(t);
+    jg_model_free(m);
+    jg_diag_free(&dg);
+    Py_XDECREF(vseq);
+    Py_XDECREF(x);
+    Py_XDECREF(d);
+    Py_XDECREF(e);
+    Py_XDECREF(pw);
+    Py_XDECREF(bytes);
+    return res;
+}
+
 /* gather(arrays, out, held): the numbers of arrays (C-contiguous float32
    or float64 arrays: jetgen.torch's views of a module's parameters), one
    after another, into out (a float64 array of exactly their total), and
@@ -1096,6 +1204,8 @@ static PyMethodDef module_methods[] = {
      "unchanged(sizes, entries): every (dict, n) still n entries, every (dict, key, value) still that object"},
     {"gather", module_gather, METH_VARARGS,
      "gather(arrays, out, held): arrays' numbers one after another into out (float64); whether they differ from held"},
+    {"taylor", module_taylor, METH_VARARGS,
+     "taylor(spec, x, vars, order[, text, weights]): (d, err, powers), partials to `order` in long double"},
     {"oracle", module_oracle, METH_VARARGS,
      "oracle(spec, x): (u, du, d2u) in long double, rounded: verify's reference"},
     {NULL, NULL, 0, NULL}
