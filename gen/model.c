@@ -60,11 +60,12 @@ const jg_layer_info *jg_layer_info_at(size_t i)
 
 const char *jg_layer_suggest(const char *kw)
 {
-    static const char *const words[] = {"input", "weights", "output", "format", "over"};
+    static const char *const words[] = {"input", "weights", "output", "format", "over", "terms"};
+    const size_t n_words = sizeof words / sizeof words[0];
     const char *best = NULL;
     size_t i, best_d = strlen(kw) <= 4 ? 2 : 3;     /* one edit away, two for longer words */
-    for (i = 0; i < 5 + N_LAYER_KINDS; i++) {
-        const char *w = i < 5 ? words[i] : layer_table[i - 5].keyword;
+    for (i = 0; i < n_words + N_LAYER_KINDS; i++) {
+        const char *w = i < n_words ? words[i] : layer_table[i - n_words].keyword;
         size_t dist = jg_edit_distance(kw, strlen(kw), w, strlen(w));
         if (dist < best_d) {
             best_d = dist;
@@ -120,6 +121,7 @@ void jg_model_free(jg_model *m)
             jg_free(m->input_names[i]);
     jg_free(m->input_names);
     jg_free(m->over);
+    jg_free(m->terms);
     jg_free(m->spec_path);
     jg_free(m->weights_path);
     jg_free(m);

@@ -10,6 +10,7 @@
 #include <stddef.h>
 
 #include "diag.h"
+#include "terms.h"
 
 /* Limits, checked with clear messages (docs/spec.md lists them). */
 #define JG_MAX_WIDTH  65536     /* inputs or neurons in one layer */
@@ -85,6 +86,8 @@ typedef struct jg_model {
     size_t n_over;              /* the inputs the Hessian's diagonal and the
                                    Laplacian are taken over (`over`): n_in, or fewer */
     size_t *over;               /* their indices, increasing; NULL: all (owned) */
+    size_t n_terms;             /* the partial derivatives `terms` names (issue 25), or 0 */
+    jg_term *terms;             /* (owned) */
     size_t output;              /* the value that is u: n_layers for a chain */
 } jg_model;
 

@@ -37,6 +37,7 @@ typedef struct parser {
     int statements;     /* statements read */
     int output_line;    /* format 3: where `output` was */
     int over_line;      /* where `over` was */
+    int terms_line;     /* where `terms` was */
     char **failed;      /* format 3: values whose statement had an error (owned) */
     size_t n_failed;    /* (their uses say nothing more) */
 } parser;
@@ -420,7 +421,7 @@ static void do_format(parser *p, token *t, int nt)
 static int reserved(const char *s)
 {
     return strcmp(s, "input") == 0 || strcmp(s, "output") == 0 || strcmp(s, "weights") == 0
-        || strcmp(s, "format") == 0 || strcmp(s, "over") == 0;
+        || strcmp(s, "format") == 0 || strcmp(s, "over") == 0 || strcmp(s, "terms") == 0;
 }
 
 /* The value a format-3 operand names: `input` (all of x), an input's name
@@ -733,6 +734,27 @@ static int assign_op(parser *p, token *t, int nt)
     return 0;
 }
 
+/* What `over` and `terms` both check: given once (*line: where it was),
+   after `input`, with words after the keyword (else the usage). 0 to go
+   on, or -1 after an error. */
+static int list_statement(parser *p, const token *t, int nt, int *line, const char *usage)
+{
+    if (*line) {
+        jg_diag_error(p->d, p->path, p->line, t[0].col, "'%s' given twice (first on line %d)", t[0].s, *line);
+        return -1;
+    }
+    *line = p->line;
+    if (!p->have_input || p->m->n_in == 0) {
+        jg_diag_error(p->d, p->path, p->line, t[0].col, "'%s' must come after 'input'", t[0].s);
+        return -1;
+    }
+    if (nt < 2) {
+        jg_diag_error(p->d, p->path, p->line, t[0].col, "'%s' %s", t[0].s, usage);
+        return -1;
+    }
+    return 0;
+}
+
 /* `over NAME...` (or component numbers): the inputs the Hessian's
    diagonal and the Laplacian are taken over, e.g. `over x y` for
    u_xx + u_yy of a network of (x, y, t). After `input`. */
@@ -742,20 +764,9 @@ static void do_over(parser *p, token *t, int nt)
     jg_model *m = p->m;
     size_t *over;
     int k, j;
-    if (p->over_line) {
-        jg_diag_error(p->d, p->path, p->line, t[0].col, "'over' given twice (first on line %d)", p->over_line);
+    if (list_statement(p, t, nt, &p->over_line, "names the inputs of the Laplacian and the Hessian's diagonal: "
+                       "over x y (or their numbers, from 0)") != 0)
         return;
-    }
-    p->over_line = p->line;
-    if (!p->have_input || m->n_in == 0) {
-        jg_diag_error(p->d, p->path, p->line, t[0].col, "'over' must come after 'input'");
-        return;
-    }
-    if (nt < 2) {
-        jg_diag_error(p->d, p->path, p->line, t[0].col, "'over' names the inputs of the Laplacian and the "
-                      "Hessian's diagonal: over x y (or their numbers, from 0)");
-        return;
-    }
     if ((size_t)(nt - 1) > m->n_in) {
         jg_diag_error(p->d, p->path, p->line, t[0].col, "'over' names %d inputs of %zu", nt - 1, m->n_in);
         return;
@@ -792,6 +803,44 @@ static void do_over(parser *p, token *t, int nt)
     jg_free(m->over);
     m->over = over;
     m->n_over = (size_t)(nt - 1);
+}
+
+/* `terms TERM ...`: the partial derivatives that `partials` computes
+   (gen/terms.h: "" for u, xx, xxxx, x*y, ...), each once. */
+static void do_terms(parser *p, token *t, int nt)
+{
+    jg_model *m = p->m;
+    jg_term *terms;
+    char msg[256];
+    int k, j;
+    if (list_statement(p, t, nt, &p->terms_line, "names the partial derivatives to compute: terms \"\" x xx xxxx "
+                       "(\"\" for u; inputs side by side, or joined by '*')") != 0)
+        return;
+    if (nt - 1 > JG_MAX_TERMS) {
+        jg_diag_error(p->d, p->path, p->line, t[0].col, "'terms' names %d terms; at most %d", nt - 1, JG_MAX_TERMS);
+        return;
+    }
+    terms = (jg_term *)jg_malloc_n((size_t)(nt - 1), sizeof *terms);
+    if (terms == NULL) {
+        oom(p);
+        return;
+    }
+    for (k = 1; k < nt; k++) {
+        if (jg_term_parse(t[k].s, strlen(t[k].s), m->n_in, m->input_names, &terms[k - 1], msg, sizeof msg) != 0) {
+            jg_diag_error(p->d, p->path, p->line, t[k].col, "%s", msg);
+            jg_free(terms);
+            return;
+        }
+        for (j = 0; j < k - 1; j++)
+            if (jg_term_same(&terms[j], &terms[k - 1])) {
+                jg_diag_error(p->d, p->path, p->line, t[k].col, "term '%s' given twice", t[k].s);
+                jg_free(terms);
+                return;
+            }
+    }
+    jg_free(m->terms);
+    m->terms = terms;
+    m->n_terms = (size_t)(nt - 1);
 }
 
 /* `output NAME`: the value that is u (format 3). */
@@ -840,6 +889,10 @@ static void do_statement(parser *p, token *t, int nt)
     }
     if (strcmp(t[0].s, "over") == 0) {
         do_over(p, t, nt);
+        return;
+    }
+    if (strcmp(t[0].s, "terms") == 0) {
+        do_terms(p, t, nt);
         return;
     }
     if (strcmp(t[0].s, "weights") == 0) {

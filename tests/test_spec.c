@@ -161,6 +161,25 @@ static const struct bad_case {
     {"input 2\nover 0\nover 1\nweights w.st\ndense 4 l0\n", "model.spec:3:1: 'over' given twice", 1},
     {"input 2\nover\nweights w.st\ndense 4 l0\n", "model.spec:2:1: 'over' names the inputs", 1},
     {"input 2\nover 0 1 1\nweights w.st\ndense 4 l0\n", "model.spec:2:1: 'over' names 3 inputs of 2", 1},
+    /* terms */
+    {"input x t\nterms xx xq\nweights w.st\ndense 4 l0\n",
+     "model.spec:2:10: term 'xq': 'q' is not an input (one-character input names side by side", 1},
+    {"input x t\nterms xxxxx\nweights w.st\ndense 4 l0\n",
+     "model.spec:2:7: term 'xxxxx': order above 4, the highest jetgen computes", 1},
+    {"input x t\nterms xt tx\nweights w.st\ndense 4 l0\n", "model.spec:2:10: term 'tx' given twice", 1},
+    {"terms x\ninput x t\nweights w.st\ndense 4 l0\n", "model.spec:1:1: 'terms' must come after 'input'", 1},
+    {"input x t\nterms x\nterms t\nweights w.st\ndense 4 l0\n",
+     "model.spec:3:1: 'terms' given twice (first on line 2)", 1},
+    {"input x t\nterms\nweights w.st\ndense 4 l0\n", "model.spec:2:1: 'terms' names the partial derivatives", 1},
+    {"input x1 x2\nterms x1 x1x2\nweights w.st\ndense 4 l0\n",
+     "model.spec:2:10: term 'x1x2': not an input: write input names side by side where each is one character "
+     "(xxt), else joined by '*' (x1*x1*x2)", 1},
+    {"input x1 x2\nterms x1*x3\nweights w.st\ndense 4 l0\n",
+     "model.spec:2:7: term 'x1*x3': 'x3' is not an input (a name of 'input', or a number from 0)", 1},
+    {"input 12\nterms 0*12\nweights w.st\ndense 4 l0\n",
+     "model.spec:2:7: term '0*12': '12' is not an input (a number from 0)", 1},
+    {"input x t\nweights w.st\ndense 4 l0\ntrems x\n", "model.spec:4:1: unknown layer 'trems' (did you mean 'terms'?)",
+     1},
 };
 
 START_TEST(bad_spec_is_refused)
@@ -176,6 +195,69 @@ START_TEST(bad_spec_is_refused)
     ck_assert_msg(d.n_errors == c->n_errors, "case %d: %d errors, want %d:\n%s", _i, d.n_errors,
                   c->n_errors, jg_buf_str(&d.text));
     jg_diag_free(&d);
+}
+END_TEST
+
+/* `terms` in each way of writing a term, and the list parser and names
+   (gen/terms.h) on the same. */
+START_TEST(terms_statement)
+{
+    static const struct {
+        const char *spec, *names;   /* the terms jg_term_name gives back, comma-separated */
+        int order[6];
+        size_t in[6][4];
+    } good[] = {
+        {"input x t\nterms \"\" t x xx xxxx xxt\nweights w.st\ndense 4 l2\n", "\"\",t,x,xx,xxxx,xxt",
+         {0, 1, 1, 2, 4, 3}, {{0}, {1}, {0}, {0, 0}, {0, 0, 0, 0}, {0, 0, 1}}},
+        {"input x y\nterms yxyx x*y*y\nweights w.st\ndense 4 l2\n", "xxyy,xyy", {4, 3}, {{0, 0, 1, 1}, {0, 1, 1}}},
+        {"input x1 x2\nweights w.st\nterms x1 x2*x1*x1 1*1\ndense 4 l2\n", "x1,x1*x1*x2,x2*x2", {1, 3, 2}, {{0}, {0, 0, 1}, {1, 1}}},
+        {"format 3\ninput 3\nterms 2 001 \"\"\nu = mul input input\noutput u\n", "2,0*0*1,\"\"", {1, 3, 0}, {{2}, {0, 0, 1}, {0}}},
+        {"format 3\ninput x t\nterms x xx\nweights w.st\nz = dense 4 l2 input\noutput z\n", "x,xx", {1, 2},
+         {{0}, {0, 0}}},
+    };
+    size_t c, k;
+    int j;
+    make_weights();
+    for (c = 0; c < sizeof good / sizeof good[0]; c++) {
+        jg_diag d = JG_DIAG_INIT;
+        char msg[256];
+        jg_buf names = JG_BUF_INIT;
+        jg_term again[8];
+        size_t at;
+        jg_model *m;
+        m = load_text(good[c].spec, &d);
+        ck_assert_msg(m != NULL, "case %zu: %s", c, jg_buf_str(&d.text));
+        for (k = 0; k < m->n_terms; k++) {
+            ck_assert_int_eq(m->terms[k].order, good[c].order[k]);
+            for (j = 0; j < m->terms[k].order; j++)
+                ck_assert_uint_eq(m->terms[k].in[j], good[c].in[k][j]);
+            if (k > 0)
+                jg_buf_puts(&names, ",");
+            jg_term_name(&m->terms[k], m->n_in, m->input_names, &names);
+        }
+        ck_assert_str_eq(jg_buf_str(&names), good[c].names);
+        /* the names read back as the same terms */
+        ck_assert_int_eq(jg_terms_parse(jg_buf_str(&names), m->n_in, m->input_names, again, 8, msg, sizeof msg, &at),
+                         (int)m->n_terms);
+        for (k = 0; k < m->n_terms; k++)
+            ck_assert(jg_term_same(&again[k], &m->terms[k]));
+        jg_buf_free(&names);
+        jg_model_free(m);
+        jg_diag_free(&d);
+    }
+    {
+        char *names[2] = {"x", "t"};
+        jg_term t[4];
+        char msg[256];
+        size_t at;
+        ck_assert_int_eq(jg_terms_parse(",x,xx", 2, names, t, 4, msg, sizeof msg, &at), 3);
+        ck_assert_int_eq(t[0].order, 0);
+        ck_assert_int_eq(jg_terms_parse("x,xt,tx", 2, names, t, 4, msg, sizeof msg, &at), -1);
+        ck_assert_str_eq(msg, "term 'tx': given twice");
+        ck_assert_uint_eq(at, 5);
+        ck_assert_int_eq(jg_terms_parse("x,t,xx,tt,xt", 2, names, t, 4, msg, sizeof msg, &at), -1);
+        ck_assert_str_eq(msg, "more than 4 terms");
+    }
 }
 END_TEST
 
@@ -533,6 +615,7 @@ int main(void)
     tcase_add_test(tc, emit_refuses_bad_prefix);
     tcase_add_test(tc, suggestions);
     tcase_add_test(tc, format3_graph);
+    tcase_add_test(tc, terms_statement);
     tcase_add_test(tc, errors_are_capped);
     suite_add_tcase(s, tc);
     return tu_run_suite(s);

@@ -1,0 +1,171 @@
+/* terms.c: reading and naming terms (see terms.h). */
+#include "terms.h"
+
+#include <stdio.h>
+#include <string.h>
+
+/* Whether every input has a name of one character. */
+static int single_letters(size_t n_in, char *const *names)
+{
+    size_t i;
+    if (names == NULL)
+        return 0;
+    for (i = 0; i < n_in; i++)
+        if (strlen(names[i]) != 1)
+            return 0;
+    return 1;
+}
+
+/* The input text[0 .. len) names (a name, or a component number), or n_in. */
+static size_t input_of(const char *text, size_t len, size_t n_in, char *const *names)
+{
+    size_t i, v = 0;
+    for (i = 0; names != NULL && i < n_in; i++)
+        if (strlen(names[i]) == len && memcmp(names[i], text, len) == 0)
+            return i;
+    if (len == 0 || len > 6)
+        return n_in;
+    for (i = 0; i < len; i++) {
+        if (text[i] < '0' || text[i] > '9')
+            return n_in;
+        v = v * 10 + (size_t)(text[i] - '0');
+    }
+    return v < n_in ? v : n_in;
+}
+
+/* Adds input i to t, keeping its inputs in increasing order; -1 past the order. */
+static int add_input(jg_term *t, size_t i)
+{
+    int k;
+    if (t->order == JG_MAX_TERM_ORDER)
+        return -1;
+    for (k = t->order; k > 0 && t->in[k - 1] > i; k--)
+        t->in[k] = t->in[k - 1];
+    t->in[k] = i;
+    t->order++;
+    return 0;
+}
+
+static void said(char *msg, size_t msg_len, const char *text, size_t len, const char *why)
+{
+    snprintf(msg, msg_len, "term '%.*s': %s", (int)(len < 64 ? len : 64), text, why);
+}
+
+int jg_term_parse(const char *text, size_t len, size_t n_in, char *const *names, jg_term *out, char *msg,
+                  size_t msg_len)
+{
+    const char *star = len > 0 ? (const char *)memchr(text, '*', len) : NULL;
+    jg_term t;
+    size_t k, i;
+    char why[160];
+    memset(&t, 0, sizeof t);
+    if (len == 0 || (len == 2 && text[0] == '"' && text[1] == '"')) {
+        *out = t;
+        return 0;
+    }
+    if (star != NULL) {         /* names or numbers joined by '*' */
+        size_t from = 0;
+        for (k = 0; k <= len; k++) {
+            if (k < len && text[k] != '*')
+                continue;
+            i = input_of(text + from, k - from, n_in, names);
+            if (i == n_in) {
+                snprintf(why, sizeof why, "'%.*s' is not an input (%s)", (int)(k - from < 32 ? k - from : 32),
+                         text + from, names != NULL ? "a name of 'input', or a number from 0" : "a number from 0");
+                said(msg, msg_len, text, len, why);
+                return -1;
+            }
+            if (add_input(&t, i) != 0)
+                goto too_high;
+            from = k + 1;
+        }
+        *out = t;
+        return 0;
+    }
+    i = input_of(text, len, n_in, names);
+    if (len > 1 && (single_letters(n_in, names) || (names == NULL && n_in <= 10))) {
+        /* one character an input; a whole name of several characters only
+           where no split reads it too */
+        for (k = 0; k < len; k++) {
+            const size_t c = input_of(text + k, 1, n_in, names);
+            if (c == n_in) {
+                snprintf(why, sizeof why, "'%c' is not an input (%s)", text[k],
+                         names != NULL ? "one-character input names side by side, or names joined by '*'"
+                                       : "component digits side by side, or numbers joined by '*'");
+                said(msg, msg_len, text, len, why);
+                return -1;
+            }
+            if (add_input(&t, c) != 0)
+                goto too_high;
+        }
+        *out = t;
+        return 0;
+    }
+    if (i == n_in) {
+        said(msg, msg_len, text, len, names != NULL ? "not an input: write input names side by side where each "
+             "is one character (xxt), else joined by '*' (x1*x1*x2)" : "not an input: write component numbers "
+             "joined by '*' (0*0*1)");
+        return -1;
+    }
+    add_input(&t, i);
+    *out = t;
+    return 0;
+too_high:
+    snprintf(why, sizeof why, "order above %d, the highest jetgen computes", JG_MAX_TERM_ORDER);
+    said(msg, msg_len, text, len, why);
+    return -1;
+}
+
+int jg_term_same(const jg_term *a, const jg_term *b)
+{
+    int k;
+    if (a->order != b->order)
+        return 0;
+    for (k = 0; k < a->order; k++)
+        if (a->in[k] != b->in[k])
+            return 0;
+    return 1;
+}
+
+int jg_terms_parse(const char *list, size_t n_in, char *const *names, jg_term *out, size_t max, char *msg,
+                   size_t msg_len, size_t *at)
+{
+    size_t n = 0, from = 0, k, j, len = strlen(list);
+    for (k = 0; k <= len; k++) {
+        if (k < len && list[k] != ',')
+            continue;
+        *at = from;
+        if (n == max) {
+            snprintf(msg, msg_len, "more than %zu terms", max);
+            return -1;
+        }
+        if (jg_term_parse(list + from, k - from, n_in, names, &out[n], msg, msg_len) != 0)
+            return -1;
+        for (j = 0; j < n; j++)
+            if (jg_term_same(&out[j], &out[n])) {
+                said(msg, msg_len, list + from, k - from, "given twice");
+                return -1;
+            }
+        n++;
+        from = k + 1;
+    }
+    return (int)n;
+}
+
+void jg_term_name(const jg_term *t, size_t n_in, char *const *names, jg_buf *out)
+{
+    const int letters = single_letters(n_in, names);
+    int k;
+    if (t->order == 0) {
+        jg_buf_puts(out, "\"\"");
+        return;
+    }
+    for (k = 0; k < t->order; k++) {
+        if (k > 0 && !letters)
+            jg_buf_puts(out, "*");
+        if (names != NULL)
+            jg_buf_puts(out, names[t->in[k]]);
+        else
+            jg_buf_printf(out, "%zu", t->in[k]);
+    }
+}

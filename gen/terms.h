@@ -1,0 +1,50 @@
+/* terms.h: partial derivatives named as terms (issue 25). A term is a
+   multiset of inputs, of order 0 to JG_MAX_TERM_ORDER: in a network of
+   `input x t`, "xxt" is d3u / dx2 dt, "" is u itself. Written as
+   - the inputs' one-character names side by side: "xxt";
+   - names or component numbers (from 0) joined by '*': "x1*x1*x2", "0*0*1"
+     (any names; the only way for names longer than one character);
+   - one input's name, or one component number: "x1", "3";
+   - without names (`input 3`), the components' digits side by side where
+     there are at most 10: "001";
+   - "" (two double quotes, or nothing between commas) for u.
+   The same syntax in a spec's `terms` statement, on the command line
+   (--terms xx,xxxx) and in the library (jg_net_set_terms). */
+#ifndef JG_TERMS_H
+#define JG_TERMS_H
+
+#include <stddef.h>
+
+#include "buf.h"
+
+/* The highest order of a term, and the most terms of one list. */
+#define JG_MAX_TERM_ORDER 4
+#define JG_MAX_TERMS 256
+
+typedef struct jg_term {
+    int order;                          /* 0 .. JG_MAX_TERM_ORDER */
+    size_t in[JG_MAX_TERM_ORDER];       /* its inputs, in increasing order, repeated */
+} jg_term;
+
+/* Reads the term text[0 .. len) (not NUL-terminated) of a network of n_in
+   inputs named names[0 .. n_in - 1] (or names NULL: unnamed) into *out:
+   0, or -1 with the reason in msg (NUL-terminated, at most msg_len bytes). */
+int jg_term_parse(const char *text, size_t len, size_t n_in, char *const *names, jg_term *out, char *msg,
+                  size_t msg_len);
+
+/* Reads the comma-separated list of terms `list` (the command line's and
+   the library's) into out[0 .. max - 1]: their count, or -1 with the
+   reason in msg and the offset of the term at fault in *at. A term given
+   twice is refused. */
+int jg_terms_parse(const char *list, size_t n_in, char *const *names, jg_term *out, size_t max, char *msg,
+                   size_t msg_len, size_t *at);
+
+/* Whether a and b are the same term. */
+int jg_term_same(const jg_term *a, const jg_term *b);
+
+/* Appends term t's name to out: its inputs' names side by side where every
+   input has a one-character name, else joined by '*' (numbers for unnamed
+   inputs); "" (two quotes) for u. */
+void jg_term_name(const jg_term *t, size_t n_in, char *const *names, jg_buf *out);
+
+#endif
