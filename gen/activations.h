@@ -38,7 +38,8 @@
                differences never straddle a change of it
    SERIES      the Taylor series of s(z0 + t) in t, from the same
                definition in Taylor arithmetic (gen/taylor.c's S_ words on
-               the series Z of z0 + t, z = z0; S_POWI's power an integer):
+               the series Z of z0 + t, z = z0; S_POWI's power an integer;
+               S_LOGISTIC never overflows):
                the order-3 and order-4 oracle's, on z0's piece */
 #ifndef JG_ACTIVATIONS_H
 #define JG_ACTIVATIONS_H
@@ -49,7 +50,7 @@
       S_TANH(Z)) \
     X(sigmoid, 0, NULL, 0.0, NULL, 0.0, 0, 1, NULL, "sigmoid expit special_expit Sigmoid", \
       "a = 1 / (1 + exp(-z));  s' = a (1 - a);  s'' = s' (1 - 2 a)", 1.0L / (1.0L + expl(-z)), 0, \
-      S_RECIP(S_SHIFT(S_EXP(S_SCALE(Z, -1.0L)), 1.0L))) \
+      S_LOGISTIC(Z)) \
     X(softplus, 2, "beta", 1.0, "threshold", 20.0, 0, p > 0.0, "beta > 0", "softplus Softplus", \
       "a = log(1 + exp(beta z)) / beta (z where beta z > threshold);  s' = sigma(beta z);  " \
       "s'' = beta s' (1 - s')", p * z > q ? z : log1pl(expl(p * z)) / p, p * z > q, \
@@ -67,11 +68,12 @@
     X(gelu_tanh, 0, NULL, 0.0, NULL, 0.0, 0, 1, NULL, "", \
       "a = z (1 + tanh(k (z + 0.044715 z^3))) / 2, k = sqrt(2 / pi)", \
       0.5L * z * (1.0L + tanhl(0.79788456080286535587989211986876373L * (z + 0.044715L * z * z * z))), 0, \
-      S_MUL(S_SCALE(Z, 0.5L), S_SHIFT(S_TANH(S_SCALE(S_ADD(Z, S_SCALE(S_POWI(Z, 3), 0.044715L)), 0.79788456080286535587989211986876373L)), 1.0L))) \
+      S_MUL(Z, S_LOGISTIC(S_SCALE(S_ADD(Z, S_SCALE(S_POWI(Z, 3), 0.044715L)), \
+                                  1.59576912160573071175979973785752746L)))) \
     X(silu, 0, NULL, 0.0, NULL, 0.0, 0, 1, NULL, "silu SiLU", \
       "a = z sigma(z);  s' = sigma (1 + z (1 - sigma));  s'' = sigma (1 - sigma) (2 + z (1 - 2 sigma))", \
       z / (1.0L + expl(-z)), 0, \
-      S_MUL(Z, S_RECIP(S_SHIFT(S_EXP(S_SCALE(Z, -1.0L)), 1.0L)))) \
+      S_MUL(Z, S_LOGISTIC(Z))) \
     X(mish, 0, NULL, 0.0, NULL, 0.0, 0, 1, NULL, "mish Mish", \
       "a = z T, T = tanh(softplus(z));  s' = T + z (1 - T^2) sigma(z)", z * tanhl(log1pl(expl(z))), 0, \
       S_MUL(Z, S_TANH(S_LOG1P(S_EXP(Z))))) \

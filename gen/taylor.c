@@ -236,6 +236,17 @@ static const long double *s_acos(arena *T, const long double *a)
     return r;
 }
 
+/* 1 / (1 + e^-a), with e^(-|a_0| ...) only: e^-a / ... never overflows. */
+static const long double *s_logistic(arena *T, const long double *a)
+{
+    if (a[0] >= 0)
+        return s_recip(T, s_shift(T, s_exp(T, s_scale(T, a, -1.0L)), 1.0L));
+    {
+        const long double *e = s_exp(T, a);
+        return s_mul(T, e, s_recip(T, s_shift(T, e, 1.0L)));
+    }
+}
+
 /* |a| on a's piece (a_0 < 0: -a). */
 static const long double *s_abs(arena *T, const long double *a)
 {
@@ -273,6 +284,7 @@ static const long double *s_powi(arena *T, const long double *a, int n)
 #define S_SQRT(a) s_sqrt(T, (a))
 #define S_ACOS(a) s_acos(T, (a))
 #define S_ABS(a) s_abs(T, (a))
+#define S_LOGISTIC(a) s_logistic(T, (a))
 #define S_POWI(a, n) s_powi(T, (a), (n))
 
 /* The series of activation act at z (the arena's order), NULL for an

@@ -30,10 +30,12 @@
    (JG_KERNEL_OF_ACTIVATION). */
 #define JG_ENTRY(n) {#n, (jg_kernel_fn)model__##n},
 #define JG_ACTIVATION_ENTRY(name, ...) JG_ENTRY(name)
+#define JG_TAYLOR_ENTRY(name, ...) JG_ENTRY(name##_taylor)
 
 #define JG_NAMED_ENTRY(name, params) JG_ENTRY(name)
 #define JG_TYPED_ENTRY(name, params) model__##name,
 #define JG_TYPED_ACTIVATION(name, ...) model__##name,
+#define JG_TYPED_TAYLOR(name, ...) model__##name##_taylor,
 
 /* the typed table: an initializer of another type than its member is an
    error (-Werror=incompatible-pointer-types, meson.build) */
@@ -44,12 +46,14 @@ static const jg_kernels_double typed = {
 #endif
     JG_KERNEL_TYPES(JG_TYPED_ENTRY, double)
     {JG_ACTIVATIONS(JG_TYPED_ACTIVATION)},
+    {JG_ACTIVATIONS(JG_TYPED_TAYLOR)},
 };
 
 const jg_kernel_set JG_K1(JG_VARIANT, set) = {
     JG_STR(JG_VARIANT),
     {JG_KERNEL_TYPES(JG_NAMED_ENTRY, double)
-     JG_ACTIVATIONS(JG_ACTIVATION_ENTRY)},
+     JG_ACTIVATIONS(JG_ACTIVATION_ENTRY)
+     JG_ACTIVATIONS(JG_TAYLOR_ENTRY)},
 #if defined(JG_FLOAT)
     NULL, &typed,
 #else

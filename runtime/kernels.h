@@ -22,6 +22,10 @@ typedef void (*jg_act_double)(size_t, double, double, const double *, double *, 
 typedef void (*jg_act_float)(size_t, double, double, const float *, float *, float *, float *);
 typedef void (*jg_act3_double)(size_t, double, double, const double *, const double *, const double *, double *);
 typedef void (*jg_act3_float)(size_t, double, double, const float *, const float *, const float *, float *);
+/* An activation's Taylor coefficients (templates/kernels.c, section
+   taylor): c[k n + j] = s^(k)(z_j) / k!, k = 0 .. K, for n values z. */
+typedef void (*jg_taylor_double)(size_t, double, double, const double *, int, double *);
+typedef void (*jg_taylor_float)(size_t, double, double, const float *, int, float *);
 
 /* Every kernel of a set but the activations, in the set's order, with its
    parameters in precision R (double or float; templates/kernels.c says
@@ -61,24 +65,28 @@ typedef void (*jg_act3_float)(size_t, double, double, const float *, const float
                         const R *, R *, size_t))
 #define JG_KERNEL_INDEX(name, params) JG_KERNEL_##name,
 enum { JG_KERNEL_TYPES(JG_KERNEL_INDEX, double) JG_N_FIXED_KERNELS };
-#define JG_N_KERNELS (JG_N_FIXED_KERNELS + JG_N_ACTIVATIONS)
+#define JG_N_KERNELS (JG_N_FIXED_KERNELS + 2 * JG_N_ACTIVATIONS)
 
 /* The typed tables: a set's kernels as the executor and the reverse sweep
    call them, in the set's precision; act[a]: activation a's kernel
-   (JG_ACT_*). */
+   (JG_ACT_*), taylor[a] its Taylor coefficients'. */
 #define JG_KERNEL_MEMBER(name, params) void(*name) params;
 typedef struct jg_kernels_double {
     JG_KERNEL_TYPES(JG_KERNEL_MEMBER, double)
     jg_act_double act[JG_N_ACTIVATIONS];
+    jg_taylor_double taylor[JG_N_ACTIVATIONS];
 } jg_kernels_double;
 typedef struct jg_kernels_float {
     JG_KERNEL_TYPES(JG_KERNEL_MEMBER, float)
     jg_act_float act[JG_N_ACTIVATIONS];
+    jg_taylor_float taylor[JG_N_ACTIVATIONS];
 } jg_kernels_float;
 
 /* Where activation a (JG_ACT_*) has its kernel in a set: after the others,
-   in the registry's order (runtime/kernel_set.c). */
+   in the registry's order, then their Taylor kernels, NAME_taylor
+   (runtime/kernel_set.c). */
 #define JG_KERNEL_OF_ACTIVATION(a) (JG_N_FIXED_KERNELS + (a))
+#define JG_KERNEL_OF_TAYLOR(a) (JG_N_FIXED_KERNELS + JG_N_ACTIVATIONS + (a))
 
 typedef struct jg_kernel_set {
     const char *isa;        /* "avx512", "avx2" or "baseline", "_f" added for float */

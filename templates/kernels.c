@@ -254,100 +254,200 @@ MODEL__API void model__tanh(size_t n, double p, double q, const model__real *z,
                             model__real *s0, model__real *s1, model__real *s2);
 /**** end tanh-decl ****/
 
+/**** begin tanh_taylor-decl ****/
+MODEL__API void model__tanh_taylor(size_t n, double p, double q, const model__real *z, int K,
+                                   model__real *c);
+/**** end tanh_taylor-decl ****/
+
 /**** begin sigmoid-decl ****/
 MODEL__API void model__sigmoid(size_t n, double p, double q, const model__real *z,
                                model__real *s0, model__real *s1, model__real *s2);
 /**** end sigmoid-decl ****/
+
+/**** begin sigmoid_taylor-decl ****/
+MODEL__API void model__sigmoid_taylor(size_t n, double p, double q, const model__real *z, int K,
+                                      model__real *c);
+/**** end sigmoid_taylor-decl ****/
 
 /**** begin softplus-decl ****/
 MODEL__API void model__softplus(size_t n, double p, double q, const model__real *z,
                                 model__real *s0, model__real *s1, model__real *s2);
 /**** end softplus-decl ****/
 
+/**** begin softplus_taylor-decl ****/
+MODEL__API void model__softplus_taylor(size_t n, double p, double q, const model__real *z, int K,
+                                       model__real *c);
+/**** end softplus_taylor-decl ****/
+
 /**** begin sin-decl ****/
 MODEL__API void model__sin(size_t n, double p, double q, const model__real *z,
                            model__real *s0, model__real *s1, model__real *s2);
 /**** end sin-decl ****/
+
+/**** begin sin_taylor-decl ****/
+MODEL__API void model__sin_taylor(size_t n, double p, double q, const model__real *z, int K,
+                                  model__real *c);
+/**** end sin_taylor-decl ****/
 
 /**** begin cos-decl ****/
 MODEL__API void model__cos(size_t n, double p, double q, const model__real *z,
                            model__real *s0, model__real *s1, model__real *s2);
 /**** end cos-decl ****/
 
+/**** begin cos_taylor-decl ****/
+MODEL__API void model__cos_taylor(size_t n, double p, double q, const model__real *z, int K,
+                                  model__real *c);
+/**** end cos_taylor-decl ****/
+
 /**** begin gelu-decl ****/
 MODEL__API void model__gelu(size_t n, double p, double q, const model__real *z,
                             model__real *s0, model__real *s1, model__real *s2);
 /**** end gelu-decl ****/
+
+/**** begin gelu_taylor-decl ****/
+MODEL__API void model__gelu_taylor(size_t n, double p, double q, const model__real *z, int K,
+                                   model__real *c);
+/**** end gelu_taylor-decl ****/
 
 /**** begin gelu_tanh-decl ****/
 MODEL__API void model__gelu_tanh(size_t n, double p, double q, const model__real *z,
                                  model__real *s0, model__real *s1, model__real *s2);
 /**** end gelu_tanh-decl ****/
 
+/**** begin gelu_tanh_taylor-decl ****/
+MODEL__API void model__gelu_tanh_taylor(size_t n, double p, double q, const model__real *z, int K,
+                                        model__real *c);
+/**** end gelu_tanh_taylor-decl ****/
+
 /**** begin silu-decl ****/
 MODEL__API void model__silu(size_t n, double p, double q, const model__real *z,
                             model__real *s0, model__real *s1, model__real *s2);
 /**** end silu-decl ****/
+
+/**** begin silu_taylor-decl ****/
+MODEL__API void model__silu_taylor(size_t n, double p, double q, const model__real *z, int K,
+                                   model__real *c);
+/**** end silu_taylor-decl ****/
 
 /**** begin mish-decl ****/
 MODEL__API void model__mish(size_t n, double p, double q, const model__real *z,
                             model__real *s0, model__real *s1, model__real *s2);
 /**** end mish-decl ****/
 
+/**** begin mish_taylor-decl ****/
+MODEL__API void model__mish_taylor(size_t n, double p, double q, const model__real *z, int K,
+                                   model__real *c);
+/**** end mish_taylor-decl ****/
+
 /**** begin elu-decl ****/
 MODEL__API void model__elu(size_t n, double p, double q, const model__real *z,
                            model__real *s0, model__real *s1, model__real *s2);
 /**** end elu-decl ****/
+
+/**** begin elu_taylor-decl ****/
+MODEL__API void model__elu_taylor(size_t n, double p, double q, const model__real *z, int K,
+                                  model__real *c);
+/**** end elu_taylor-decl ****/
 
 /**** begin erf-decl ****/
 MODEL__API void model__erf(size_t n, double p, double q, const model__real *z,
                            model__real *s0, model__real *s1, model__real *s2);
 /**** end erf-decl ****/
 
+/**** begin erf_taylor-decl ****/
+MODEL__API void model__erf_taylor(size_t n, double p, double q, const model__real *z, int K,
+                                  model__real *c);
+/**** end erf_taylor-decl ****/
+
 /**** begin sqrt-decl ****/
 MODEL__API void model__sqrt(size_t n, double p, double q, const model__real *z,
                             model__real *s0, model__real *s1, model__real *s2);
 /**** end sqrt-decl ****/
+
+/**** begin sqrt_taylor-decl ****/
+MODEL__API void model__sqrt_taylor(size_t n, double p, double q, const model__real *z, int K,
+                                   model__real *c);
+/**** end sqrt_taylor-decl ****/
 
 /**** begin acos-decl ****/
 MODEL__API void model__acos(size_t n, double p, double q, const model__real *z,
                             model__real *s0, model__real *s1, model__real *s2);
 /**** end acos-decl ****/
 
+/**** begin acos_taylor-decl ****/
+MODEL__API void model__acos_taylor(size_t n, double p, double q, const model__real *z, int K,
+                                   model__real *c);
+/**** end acos_taylor-decl ****/
+
 /**** begin selu-decl ****/
 MODEL__API void model__selu(size_t n, double p, double q, const model__real *z,
                             model__real *s0, model__real *s1, model__real *s2);
 /**** end selu-decl ****/
+
+/**** begin selu_taylor-decl ****/
+MODEL__API void model__selu_taylor(size_t n, double p, double q, const model__real *z, int K,
+                                   model__real *c);
+/**** end selu_taylor-decl ****/
 
 /**** begin softsign-decl ****/
 MODEL__API void model__softsign(size_t n, double p, double q, const model__real *z,
                                 model__real *s0, model__real *s1, model__real *s2);
 /**** end softsign-decl ****/
 
+/**** begin softsign_taylor-decl ****/
+MODEL__API void model__softsign_taylor(size_t n, double p, double q, const model__real *z, int K,
+                                       model__real *c);
+/**** end softsign_taylor-decl ****/
+
 /**** begin exp-decl ****/
 MODEL__API void model__exp(size_t n, double p, double q, const model__real *z,
                            model__real *s0, model__real *s1, model__real *s2);
 /**** end exp-decl ****/
+
+/**** begin exp_taylor-decl ****/
+MODEL__API void model__exp_taylor(size_t n, double p, double q, const model__real *z, int K,
+                                  model__real *c);
+/**** end exp_taylor-decl ****/
 
 /**** begin relu-decl ****/
 MODEL__API void model__relu(size_t n, double p, double q, const model__real *z,
                             model__real *s0, model__real *s1, model__real *s2);
 /**** end relu-decl ****/
 
+/**** begin relu_taylor-decl ****/
+MODEL__API void model__relu_taylor(size_t n, double p, double q, const model__real *z, int K,
+                                   model__real *c);
+/**** end relu_taylor-decl ****/
+
 /**** begin leaky_relu-decl ****/
 MODEL__API void model__leaky_relu(size_t n, double p, double q, const model__real *z,
                                   model__real *s0, model__real *s1, model__real *s2);
 /**** end leaky_relu-decl ****/
+
+/**** begin leaky_relu_taylor-decl ****/
+MODEL__API void model__leaky_relu_taylor(size_t n, double p, double q, const model__real *z, int K,
+                                         model__real *c);
+/**** end leaky_relu_taylor-decl ****/
 
 /**** begin pow-decl ****/
 MODEL__API void model__pow(size_t n, double p, double q, const model__real *z,
                            model__real *s0, model__real *s1, model__real *s2);
 /**** end pow-decl ****/
 
+/**** begin pow_taylor-decl ****/
+MODEL__API void model__pow_taylor(size_t n, double p, double q, const model__real *z, int K,
+                                  model__real *c);
+/**** end pow_taylor-decl ****/
+
 /**** begin hardtanh-decl ****/
 MODEL__API void model__hardtanh(size_t n, double p, double q, const model__real *z,
                                 model__real *s0, model__real *s1, model__real *s2);
 /**** end hardtanh-decl ****/
+
+/**** begin hardtanh_taylor-decl ****/
+MODEL__API void model__hardtanh_taylor(size_t n, double p, double q, const model__real *z, int K,
+                                       model__real *c);
+/**** end hardtanh_taylor-decl ****/
 
 /**** begin common ****/
 /* The input layer, nrow = nch * np rows: a_i = x_i, d a_i / d x_j =
@@ -1403,6 +1503,109 @@ MODEL__API void model__sum_to(size_t n, const model__real *t, double *s)
 }
 /**** end activate_back ****/
 
+/**** begin taylor ****/
+/* The Taylor coefficients of an activation, for the NAME_taylor kernels
+   (the partial derivatives of order 3 and 4, issue 25): c[k n + j] =
+   s^(k)(z_j) / k!, k = 0 .. K <= MODEL__TAYLOR_MAX, in rows of n, at least
+   3 rows: the activation's own kernel fills rows 0 to 2 (s, s', s'', the
+   numbers of every other mode), row 2 is halved, and each NAME_taylor
+   kernel climbs from there by a recurrence its activation satisfies, in
+   double. */
+#define MODEL__TAYLOR_MAX 6
+#define MODEL__C(k) c[(size_t)(k) * n + j]
+
+/* Rows 0 to 2 by the activation's kernel f, row 2 halved; K, at most
+   MODEL__TAYLOR_MAX. */
+MODEL__INLINE int model__taylor_start(void (*f)(size_t, double, double, const model__real *, model__real *,
+                                                model__real *, model__real *),
+                                      size_t n, double p, double q, const model__real *z, int K, model__real *c)
+{
+    size_t j;
+    f(n, p, q, z, c, c + n, c + 2 * n);
+    for (j = 0; j < n; j++)
+        c[2 * n + j] *= (model__real)0.5;
+    return K > MODEL__TAYLOR_MAX ? MODEL__TAYLOR_MAX : K;
+}
+
+/* k c_k = lin c_(k-1) - [c^2]_(k-1) for k = 3 .. K: s' = lin s - s^2 + a
+   constant (tanh: 1 - s^2; sigmoid: s - s^2). */
+MODEL__INLINE void model__taylor_riccati(size_t n, double lin, int K, model__real *c)
+{
+    size_t j;
+    int k, i;
+    for (k = 3; k <= K; k++)
+        for (j = 0; j < n; j++) {
+            double s = lin * (double)MODEL__C(k - 1);
+            for (i = 0; i < k; i++)
+                s -= (double)MODEL__C(i) * (double)MODEL__C(k - 1 - i);
+            MODEL__C(k) = (model__real)(s / k);
+        }
+}
+
+/* c_k = -w^2 c_(k-2) / (k (k - 1)) for k = 3 .. K: s'' = -w^2 s (sin, cos). */
+MODEL__INLINE void model__taylor_harmonic(size_t n, double w, int K, model__real *c)
+{
+    size_t j;
+    int k;
+    for (k = 3; k <= K; k++)
+        for (j = 0; j < n; j++)
+            MODEL__C(k) = (model__real)(-w * w * (double)MODEL__C(k - 2) / (k * (k - 1)));
+}
+
+/* c_k = c_(k-1) / k for k = 3 .. K (s' = s: exp, and elu and selu for
+   z <= 0), or 0 where z > 0 and `linear` says the activation is linear
+   there; all 0 with `flat` (relu, leaky_relu, hardtanh). */
+MODEL__INLINE void model__taylor_exp_piece(size_t n, const model__real *z, int linear, int flat, int K,
+                                           model__real *c)
+{
+    size_t j;
+    int k;
+    for (k = 3; k <= K; k++)
+        for (j = 0; j < n; j++)
+            MODEL__C(k) = flat || (linear && z[j] > 0) ? 0 : (model__real)((double)MODEL__C(k - 1) / k);
+}
+
+/* The coefficients g[0 .. K] of sigma(v(h)) for the series v[0 .. K],
+   given g0 = sigma(v0) and gm0 = 1 - g0 (each to full relative
+   precision): g' = g (1 - g) v'. */
+MODEL__INLINE void model__taylor_logistic(int K, const double *v, double g0, double gm0, double *g)
+{
+    double h[MODEL__TAYLOR_MAX + 1];
+    int m, i;
+    g[0] = g0;
+    h[0] = g0 * gm0;
+    for (m = 0; m < K; m++) {
+        double s = 0.0, t;
+        for (i = 0; i <= m; i++)
+            s += (double)(i + 1) * v[i + 1] * h[m - i];
+        g[m + 1] = s / (double)(m + 1);
+        t = g[m + 1];
+        for (i = 0; i <= m + 1; i++)
+            t -= g[i] * g[m + 1 - i];
+        h[m + 1] = t;
+    }
+}
+
+/* The coefficients t[0 .. K] of tanh(u(h)) for the series u[0 .. K],
+   given t0 = tanh(u0) and w0 = 1 - t0^2: t' = (1 - t^2) u'. */
+MODEL__INLINE void model__taylor_tanh(int K, const double *u, double t0, double w0, double *t)
+{
+    double w[MODEL__TAYLOR_MAX + 1];
+    int m, i;
+    t[0] = t0;
+    w[0] = w0;
+    for (m = 0; m < K; m++) {
+        double s = 0.0, r = 0.0;
+        for (i = 0; i <= m; i++)
+            s += (double)(i + 1) * u[i + 1] * w[m - i];
+        t[m + 1] = s / (double)(m + 1);
+        for (i = 0; i <= m + 1; i++)
+            r -= t[i] * t[m + 1 - i];
+        w[m + 1] = r;
+    }
+}
+/**** end taylor ****/
+
 /**** begin pow2 ****/
 /* 2^n for an integer n in [-1022, 1023], from its bits: adding 1.5 * 2^52
    puts n + 1023 in the low bits of t, and shifting them into the exponent
@@ -1618,6 +1821,18 @@ MODEL__API void model__tanh(size_t n, double p, double q, const model__real *z,
 }
 /**** end tanh ****/
 
+/**** begin tanh_taylor ****/
+/* needs: taylor */
+/* tanh's Taylor coefficients (model__taylor's layout; K <= MODEL__TAYLOR_MAX):
+   (k + 1) c_(k+1) = -[c^2]_k, from s' = 1 - s^2. */
+MODEL__API void model__tanh_taylor(size_t n, double p, double q, const model__real *z, int K,
+                                   model__real *c)
+{
+    K = model__taylor_start(model__tanh, n, p, q, z, K, c);
+    model__taylor_riccati(n, 0.0, K, c);
+}
+/**** end tanh_taylor ****/
+
 /**** begin sigmoid ****/
 /* needs: pow2 exp_neg logistic */
 /* sigmoid: a = 1 / (1 + e^-z), s' = a (1 - a), s'' = s' (1 - 2 a). */
@@ -1636,6 +1851,18 @@ MODEL__API void model__sigmoid(size_t n, double p, double q, const model__real *
     }
 }
 /**** end sigmoid ****/
+
+/**** begin sigmoid_taylor ****/
+/* needs: taylor */
+/* sigmoid's Taylor coefficients (model__taylor's layout; K <= MODEL__TAYLOR_MAX):
+   (k + 1) c_(k+1) = c_k - [c^2]_k, from s' = s - s^2. */
+MODEL__API void model__sigmoid_taylor(size_t n, double p, double q, const model__real *z, int K,
+                                      model__real *c)
+{
+    K = model__taylor_start(model__sigmoid, n, p, q, z, K, c);
+    model__taylor_riccati(n, 1.0, K, c);
+}
+/**** end sigmoid_taylor ****/
 
 /**** begin softplus ****/
 /* needs: pow2 exp_neg logistic log1p */
@@ -1658,6 +1885,29 @@ MODEL__API void model__softplus(size_t n, double p, double q, const model__real 
     }
 }
 /**** end softplus ****/
+
+/**** begin softplus_taylor ****/
+/* needs: taylor pow2 exp_neg logistic */
+/* softplus's Taylor coefficients (model__taylor's layout; K <= MODEL__TAYLOR_MAX):
+   s' = g = sigma(beta z), g' = beta g (1 - g), c_(k+1) = g_k / (k + 1); 0 on the linear piece. */
+MODEL__API void model__softplus_taylor(size_t n, double p, double q, const model__real *z, int K,
+                                       model__real *c)
+{
+    size_t j;
+    int k;
+    K = model__taylor_start(model__softplus, n, p, q, z, K, c);
+    for (j = 0; j < n; j++) {
+        const double x = z[j];
+        double v[MODEL__TAYLOR_MAX + 1] = {0}, g[MODEL__TAYLOR_MAX + 1], a, b;
+        v[0] = p * x;
+        v[1] = p;
+        model__logistic(v[0], &a, &b);
+        model__taylor_logistic(K - 1, v, a, b, g);
+        for (k = 3; k <= K; k++)
+            MODEL__C(k) = p * x > q ? 0 : (model__real)(g[k - 1] / k);
+    }
+}
+/**** end softplus_taylor ****/
 
 /**** begin sincos ****/
 /* sin y and cos y for |y| <= MODEL__SINCOS_MAX, branch-free so that loops
@@ -1746,6 +1996,18 @@ MODEL__API void model__sin(size_t n, double p, double q, const model__real *z,
 }
 /**** end sin ****/
 
+/**** begin sin_taylor ****/
+/* needs: taylor */
+/* sin's Taylor coefficients (model__taylor's layout; K <= MODEL__TAYLOR_MAX):
+   c_k = -w0^2 c_(k-2) / (k (k - 1)), from s'' = -w0^2 s. */
+MODEL__API void model__sin_taylor(size_t n, double p, double q, const model__real *z, int K,
+                                  model__real *c)
+{
+    K = model__taylor_start(model__sin, n, p, q, z, K, c);
+    model__taylor_harmonic(n, p, K, c);
+}
+/**** end sin_taylor ****/
+
 /**** begin cos ****/
 /* needs: sincos */
 /* cos(p z): s' = -p sin(p z), s'' = -p^2 cos(p z). */
@@ -1756,6 +2018,18 @@ MODEL__API void model__cos(size_t n, double p, double q, const model__real *z,
     model__sincos_jet(n, p, 1, z, s0, s1, s2);
 }
 /**** end cos ****/
+
+/**** begin cos_taylor ****/
+/* needs: taylor */
+/* cos's Taylor coefficients (model__taylor's layout; K <= MODEL__TAYLOR_MAX):
+   c_k = -w0^2 c_(k-2) / (k (k - 1)), from s'' = -w0^2 s. */
+MODEL__API void model__cos_taylor(size_t n, double p, double q, const model__real *z, int K,
+                                  model__real *c)
+{
+    K = model__taylor_start(model__cos, n, p, q, z, K, c);
+    model__taylor_harmonic(n, p, K, c);
+}
+/**** end cos_taylor ****/
 
 /**** begin gelu ****/
 /* needs: pow2 exp_neg */
@@ -1781,6 +2055,30 @@ MODEL__API void model__gelu(size_t n, double p, double q, const model__real *z,
 }
 /**** end gelu ****/
 
+/**** begin gelu_taylor ****/
+/* needs: taylor pow2 exp_neg */
+/* gelu's Taylor coefficients (model__taylor's layout; K <= MODEL__TAYLOR_MAX):
+   s = z Phi, Phi_(m+1) = phi_m / (m + 1), (m + 1) phi_(m+1) = -(z phi_m + phi_(m-1)) from phi' = -z phi; c_k = z Phi_k + Phi_(k-1). */
+MODEL__API void model__gelu_taylor(size_t n, double p, double q, const model__real *z, int K,
+                                   model__real *c)
+{
+    size_t j;
+    int k;
+    K = model__taylor_start(model__gelu, n, p, q, z, K, c);
+    for (j = 0; j < n; j++) {
+        const double x = z[j], xc = x > 40.0 ? 40.0 : x < -40.0 ? -40.0 : x;
+        const double xl = x > 1e300 ? 1e300 : x < -1e300 ? -1e300 : x;    /* no inf * 0 */
+        double ph[MODEL__TAYLOR_MAX + 1];
+        ph[0] = 0.39894228040143267794 * model__exp_neg(0.5 * xc * xc);
+        ph[1] = -xc * ph[0];
+        for (k = 1; k + 1 < K; k++)
+            ph[k + 1] = -(xc * ph[k] + ph[k - 1]) / (k + 1);
+        for (k = 3; k <= K; k++)
+            MODEL__C(k) = (model__real)(xl * ph[k - 1] / k + ph[k - 2] / (k - 1));
+    }
+}
+/**** end gelu_taylor ****/
+
 /**** begin erf ****/
 /* needs: pow2 exp_neg */
 /* erf: a = erf(z) (C99's), s' = 2 e^(-z^2) / sqrt(pi), s'' = -2 z s'. The
@@ -1802,6 +2100,29 @@ MODEL__API void model__erf(size_t n, double p, double q, const model__real *z,
 }
 /**** end erf ****/
 
+/**** begin erf_taylor ****/
+/* needs: taylor */
+/* erf's Taylor coefficients (model__taylor's layout; K <= MODEL__TAYLOR_MAX):
+   c_(k+1) = g_k / (k + 1), g = s', (m + 1) g_(m+1) = -2 (z g_m + g_(m-1)) from g' = -2 z g. */
+MODEL__API void model__erf_taylor(size_t n, double p, double q, const model__real *z, int K,
+                                  model__real *c)
+{
+    size_t j;
+    int k;
+    K = model__taylor_start(model__erf, n, p, q, z, K, c);
+    for (j = 0; j < n; j++) {
+        const double x = z[j], xc = x > 40.0 ? 40.0 : x < -40.0 ? -40.0 : x;
+        double g[MODEL__TAYLOR_MAX + 1];
+        g[0] = (double)MODEL__C(1);
+        g[1] = -2.0 * xc * g[0];
+        for (k = 1; k + 1 < K; k++)
+            g[k + 1] = -2.0 * (xc * g[k] + g[k - 1]) / (k + 1);
+        for (k = 3; k <= K; k++)
+            MODEL__C(k) = (model__real)(g[k - 1] / k);
+    }
+}
+/**** end erf_taylor ****/
+
 /**** begin sqrt ****/
 /* sqrt (torch.sqrt, x ** 0.5): a = sqrt(z), s' = 1 / (2 a), s'' = -s' / (2 z),
    as PyTorch's: at z = 0 the derivatives are infinite, below it every
@@ -1821,6 +2142,23 @@ MODEL__API void model__sqrt(size_t n, double p, double q, const model__real *z,
 }
 /**** end sqrt ****/
 
+/**** begin sqrt_taylor ****/
+/* needs: taylor */
+/* sqrt's Taylor coefficients (model__taylor's layout; K <= MODEL__TAYLOR_MAX):
+   c_k = c_(k-1) (3/2 - k) / (k z): binom(1/2, k) z^(1/2 - k). */
+MODEL__API void model__sqrt_taylor(size_t n, double p, double q, const model__real *z, int K,
+                                   model__real *c)
+{
+    size_t j;
+    int k;
+    K = model__taylor_start(model__sqrt, n, p, q, z, K, c);
+    for (j = 0; j < n; j++) {
+        for (k = 3; k <= K; k++)
+            MODEL__C(k) = (model__real)((double)MODEL__C(k - 1) * (1.5 - k) / (k * (double)z[j]));
+    }
+}
+/**** end sqrt_taylor ****/
+
 /**** begin acos ****/
 /* acos (torch.acos, Chebyshev-KAN's cos(k acos x)): a = acos(z), s' = -1 /
    sqrt(1 - z^2), s'' = s' z / (1 - z^2), as PyTorch's: at z = +-1 the
@@ -1839,6 +2177,29 @@ MODEL__API void model__acos(size_t n, double p, double q, const model__real *z,
     }
 }
 /**** end acos ****/
+
+/**** begin acos_taylor ****/
+/* needs: taylor */
+/* acos's Taylor coefficients (model__taylor's layout; K <= MODEL__TAYLOR_MAX):
+   c_(k+1) = g_k / (k + 1), g = s' = -1 / sqrt(1 - z^2): (1 - z^2) g' = z g, g_(m+1) = (z (2m + 1) g_m + m g_(m-1)) / ((1 - z^2)(m + 1)). */
+MODEL__API void model__acos_taylor(size_t n, double p, double q, const model__real *z, int K,
+                                   model__real *c)
+{
+    size_t j;
+    int k;
+    K = model__taylor_start(model__acos, n, p, q, z, K, c);
+    for (j = 0; j < n; j++) {
+        const double x = z[j], r = (1.0 - x) * (1.0 + x);
+        double g[MODEL__TAYLOR_MAX + 1];
+        g[0] = (double)MODEL__C(1);
+        g[1] = x * g[0] / r;
+        for (k = 1; k + 1 < K; k++)
+            g[k + 1] = (x * (2 * k + 1) * g[k] + k * g[k - 1]) / (r * (k + 1));
+        for (k = 3; k <= K; k++)
+            MODEL__C(k) = (model__real)(g[k - 1] / k);
+    }
+}
+/**** end acos_taylor ****/
 
 /**** begin gelu_tanh ****/
 /* needs: pow2 exp_neg logistic */
@@ -1872,6 +2233,33 @@ MODEL__API void model__gelu_tanh(size_t n, double p, double q, const model__real
 }
 /**** end gelu_tanh ****/
 
+/**** begin gelu_tanh_taylor ****/
+/* needs: taylor pow2 exp_neg logistic */
+/* gelu_tanh's Taylor coefficients (model__taylor's layout; K <= MODEL__TAYLOR_MAX):
+   s = z g, g = sigma(v), v = 2 k (z + c z^3) (model__gelu_tanh's), by the series of v; c_k = z g_k + g_(k-1). */
+MODEL__API void model__gelu_tanh_taylor(size_t n, double p, double q, const model__real *z, int K,
+                                        model__real *c)
+{
+    size_t j;
+    int k;
+    K = model__taylor_start(model__gelu_tanh, n, p, q, z, K, c);
+    for (j = 0; j < n; j++) {
+        const double k2 = 1.5957691216057307117, cc = 0.044715;
+        const double x = z[j], xc = x > 1e6 ? 1e6 : x < -1e6 ? -1e6 : x;
+        const double xl = x > 1e300 ? 1e300 : x < -1e300 ? -1e300 : x;
+        double v[MODEL__TAYLOR_MAX + 1] = {0}, g[MODEL__TAYLOR_MAX + 1], a, b;
+        v[0] = k2 * (xc + cc * xc * xc * xc);
+        v[1] = k2 * (1.0 + 3.0 * cc * xc * xc);
+        v[2] = k2 * 3.0 * cc * xc;
+        v[3] = k2 * cc;
+        model__logistic(v[0], &a, &b);
+        model__taylor_logistic(K, v, a, b, g);
+        for (k = 3; k <= K; k++)
+            MODEL__C(k) = (model__real)(xl * g[k] + g[k - 1]);
+    }
+}
+/**** end gelu_tanh_taylor ****/
+
 /**** begin silu ****/
 /* needs: pow2 exp_neg logistic */
 /* silu: a = z sigma(z); with b = 1 - sigma: s' = sigma (1 + z b),
@@ -1893,6 +2281,29 @@ MODEL__API void model__silu(size_t n, double p, double q, const model__real *z,
 }
 /**** end silu ****/
 
+/**** begin silu_taylor ****/
+/* needs: taylor pow2 exp_neg logistic */
+/* silu's Taylor coefficients (model__taylor's layout; K <= MODEL__TAYLOR_MAX):
+   s = z sigma; c_k = z sigma_k + sigma_(k-1). */
+MODEL__API void model__silu_taylor(size_t n, double p, double q, const model__real *z, int K,
+                                   model__real *c)
+{
+    size_t j;
+    int k;
+    K = model__taylor_start(model__silu, n, p, q, z, K, c);
+    for (j = 0; j < n; j++) {
+        const double x = z[j], xl = x > 1e300 ? 1e300 : x < -1e300 ? -1e300 : x;
+        double v[MODEL__TAYLOR_MAX + 1] = {0}, g[MODEL__TAYLOR_MAX + 1], a, b;
+        v[0] = x;
+        v[1] = 1.0;
+        model__logistic(x, &a, &b);
+        model__taylor_logistic(K, v, a, b, g);
+        for (k = 3; k <= K; k++)
+            MODEL__C(k) = (model__real)(xl * g[k] + g[k - 1]);
+    }
+}
+/**** end silu_taylor ****/
+
 /**** begin mish ****/
 /* needs: pow2 exp_neg logistic */
 /* mish: a = z T, T = tanh(softplus(z)). With w = e^-|z|, T and 1 - T are
@@ -1900,6 +2311,14 @@ MODEL__API void model__silu(size_t n, double p, double q, const model__real *z,
    m / (m + 2) and 2 / (m + 2), m = w (w + 2), for z < 0: no cancellation.
    With S = 1 - T^2 and sigma = sigma(z), b = 1 - sigma:
    s' = T + z S sigma, s'' = S sigma (2 + z (b - 2 T sigma)). */
+MODEL__INLINE void model__mish_t(double x, double *t, double *omt)
+{
+    const double w = model__exp_neg(fabs(x));
+    const double dp = 1.0 + 2.0 * w + 2.0 * w * w, m = w * (w + 2.0);
+    *t = x >= 0.0 ? (1.0 + 2.0 * w) / dp : m / (m + 2.0);
+    *omt = x >= 0.0 ? 2.0 * w * w / dp : 2.0 / (m + 2.0);
+}
+
 MODEL__API void model__mish(size_t n, double p, double q, const model__real *z,
                             model__real *s0, model__real *s1, model__real *s2)
 {
@@ -1908,12 +2327,9 @@ MODEL__API void model__mish(size_t n, double p, double q, const model__real *z,
     (void)q;
     for (k = 0; k < n; k++) {
         const double x = z[k], xl = x > 1e300 ? 1e300 : x < -1e300 ? -1e300 : x;    /* no inf * 0 */
-        const double w = model__exp_neg(fabs(x));
-        const double dp = 1.0 + 2.0 * w + 2.0 * w * w, m = w * (w + 2.0);
-        const double t = x >= 0.0 ? (1.0 + 2.0 * w) / dp : m / (m + 2.0);
-        const double omt = x >= 0.0 ? 2.0 * w * w / dp : 2.0 / (m + 2.0);
-        const double sech2 = omt * (1.0 + t);
-        double a, b;
+        double t, omt, sech2, a, b;
+        model__mish_t(x, &t, &omt);
+        sech2 = omt * (1.0 + t);
         model__logistic(x, &a, &b);
         s0[k] = (model__real)(x > 1e300 ? x : xl * t);
         s1[k] = (model__real)(t + xl * sech2 * a);
@@ -1921,6 +2337,34 @@ MODEL__API void model__mish(size_t n, double p, double q, const model__real *z,
     }
 }
 /**** end mish ****/
+
+/**** begin mish_taylor ****/
+/* needs: taylor pow2 exp_neg logistic */
+/* mish's Taylor coefficients (model__taylor's layout; K <= MODEL__TAYLOR_MAX):
+   s = z T, T = tanh(S), S = softplus(z) with S' = sigma; c_k = z T_k + T_(k-1). */
+MODEL__API void model__mish_taylor(size_t n, double p, double q, const model__real *z, int K,
+                                   model__real *c)
+{
+    size_t j;
+    int k;
+    K = model__taylor_start(model__mish, n, p, q, z, K, c);
+    for (j = 0; j < n; j++) {
+        const double x = z[j], xl = x > 1e300 ? 1e300 : x < -1e300 ? -1e300 : x;
+        double v[MODEL__TAYLOR_MAX + 1] = {0}, g[MODEL__TAYLOR_MAX + 1], u[MODEL__TAYLOR_MAX + 1] = {0},
+            t[MODEL__TAYLOR_MAX + 1], a, b, th, omt;
+        v[0] = x;
+        v[1] = 1.0;
+        model__logistic(x, &a, &b);
+        model__taylor_logistic(K, v, a, b, g);
+        for (k = 1; k <= K; k++)
+            u[k] = g[k - 1] / k;
+        model__mish_t(x, &th, &omt);
+        model__taylor_tanh(K, u, th, omt * (1.0 + th), t);
+        for (k = 3; k <= K; k++)
+            MODEL__C(k) = (model__real)(xl * t[k] + t[k - 1]);
+    }
+}
+/**** end mish_taylor ****/
 
 /**** begin elu ****/
 /* needs: pow2 exp_neg expm1_neg */
@@ -1940,6 +2384,18 @@ MODEL__API void model__elu(size_t n, double p, double q, const model__real *z,
     }
 }
 /**** end elu ****/
+
+/**** begin elu_taylor ****/
+/* needs: taylor */
+/* elu's Taylor coefficients (model__taylor's layout; K <= MODEL__TAYLOR_MAX):
+   alpha e^z / k! for z <= 0, 0 for z > 0. */
+MODEL__API void model__elu_taylor(size_t n, double p, double q, const model__real *z, int K,
+                                  model__real *c)
+{
+    K = model__taylor_start(model__elu, n, p, q, z, K, c);
+    model__taylor_exp_piece(n, z, 1, 0, K, c);
+}
+/**** end elu_taylor ****/
 
 /**** begin selu ****/
 /* needs: pow2 exp_neg expm1_neg */
@@ -1962,6 +2418,18 @@ MODEL__API void model__selu(size_t n, double p, double q, const model__real *z,
 }
 /**** end selu ****/
 
+/**** begin selu_taylor ****/
+/* needs: taylor */
+/* selu's Taylor coefficients (model__taylor's layout; K <= MODEL__TAYLOR_MAX):
+   scale alpha e^z / k! for z <= 0, 0 for z > 0. */
+MODEL__API void model__selu_taylor(size_t n, double p, double q, const model__real *z, int K,
+                                   model__real *c)
+{
+    K = model__taylor_start(model__selu, n, p, q, z, K, c);
+    model__taylor_exp_piece(n, z, 1, 0, K, c);
+}
+/**** end selu_taylor ****/
+
 /**** begin softsign ****/
 /* softsign: a = z / (1 + |z|), s' = 1 / (1 + |z|)^2,
    s'' = -2 sign(z) / (1 + |z|)^3 (0 at z = 0, as PyTorch's). */
@@ -1982,6 +2450,28 @@ MODEL__API void model__softsign(size_t n, double p, double q, const model__real 
 }
 /**** end softsign ****/
 
+/**** begin softsign_taylor ****/
+/* needs: taylor */
+/* softsign's Taylor coefficients (model__taylor's layout; K <= MODEL__TAYLOR_MAX):
+   (-1)^(k+1) / (1 + z)^(k+1) for z > 0, 1 / (1 - z)^(k+1) for z < 0 (at 0 their mean, as s'' is 0 there). */
+MODEL__API void model__softsign_taylor(size_t n, double p, double q, const model__real *z, int K,
+                                       model__real *c)
+{
+    size_t j;
+    int k;
+    K = model__taylor_start(model__softsign, n, p, q, z, K, c);
+    for (j = 0; j < n; j++) {
+        const double x = z[j], xl = x > 1e300 ? 1e300 : x < -1e300 ? -1e300 : x;
+        const double r = 1.0 / (1.0 + fabs(xl));
+        double rk = r * r * r;
+        for (k = 3; k <= K; k++) {
+            rk *= r;
+            MODEL__C(k) = (model__real)((x > 0.0 ? (k % 2 ? 1.0 : -1.0) : x < 0.0 ? 1.0 : (k % 2 ? 1.0 : 0.0)) * rk);
+        }
+    }
+}
+/**** end softsign_taylor ****/
+
 /**** begin exp ****/
 /* needs: pow2 exp_neg */
 /* exp: a = s' = s'' = e^z. */
@@ -1999,6 +2489,18 @@ MODEL__API void model__exp(size_t n, double p, double q, const model__real *z,
     }
 }
 /**** end exp ****/
+
+/**** begin exp_taylor ****/
+/* needs: taylor */
+/* exp's Taylor coefficients (model__taylor's layout; K <= MODEL__TAYLOR_MAX):
+   c_k = c_(k-1) / k. */
+MODEL__API void model__exp_taylor(size_t n, double p, double q, const model__real *z, int K,
+                                  model__real *c)
+{
+    K = model__taylor_start(model__exp, n, p, q, z, K, c);
+    model__taylor_exp_piece(n, z, 0, 0, K, c);
+}
+/**** end exp_taylor ****/
 
 /**** begin relu ****/
 /* relu: a = max(z, 0) (NaN stays NaN), s' = 1 for z > 0 else 0 (PyTorch's
@@ -2018,6 +2520,18 @@ MODEL__API void model__relu(size_t n, double p, double q, const model__real *z,
 }
 /**** end relu ****/
 
+/**** begin relu_taylor ****/
+/* needs: taylor */
+/* relu's Taylor coefficients (model__taylor's layout; K <= MODEL__TAYLOR_MAX):
+   0: piecewise linear. */
+MODEL__API void model__relu_taylor(size_t n, double p, double q, const model__real *z, int K,
+                                   model__real *c)
+{
+    K = model__taylor_start(model__relu, n, p, q, z, K, c);
+    model__taylor_exp_piece(n, z, 0, 1, K, c);
+}
+/**** end relu_taylor ****/
+
 /**** begin leaky_relu ****/
 /* leaky_relu (p = negative slope): a = z for z > 0 else p z; s' = 1 or p
    (p at the kink, as PyTorch), s'' = 0. */
@@ -2034,6 +2548,18 @@ MODEL__API void model__leaky_relu(size_t n, double p, double q, const model__rea
     }
 }
 /**** end leaky_relu ****/
+
+/**** begin leaky_relu_taylor ****/
+/* needs: taylor */
+/* leaky_relu's Taylor coefficients (model__taylor's layout; K <= MODEL__TAYLOR_MAX):
+   0: piecewise linear. */
+MODEL__API void model__leaky_relu_taylor(size_t n, double p, double q, const model__real *z, int K,
+                                         model__real *c)
+{
+    K = model__taylor_start(model__leaky_relu, n, p, q, z, K, c);
+    model__taylor_exp_piece(n, z, 0, 1, K, c);
+}
+/**** end leaky_relu_taylor ****/
 
 /**** begin pow ****/
 /* z^e for an integer e, |e| <= 64, by squaring: exact for e = 0, 1, 2 (as
@@ -2068,6 +2594,27 @@ MODEL__API void model__pow(size_t n, double p, double q, const model__real *z,
 }
 /**** end pow ****/
 
+/**** begin pow_taylor ****/
+/* needs: taylor */
+/* pow's Taylor coefficients (model__taylor's layout; K <= MODEL__TAYLOR_MAX):
+   binom(n, k) z^(n-k), each power taken on its own (0 past n for n >= 0). */
+MODEL__API void model__pow_taylor(size_t n, double p, double q, const model__real *z, int K,
+                                  model__real *c)
+{
+    size_t j;
+    int k;
+    K = model__taylor_start(model__pow, n, p, q, z, K, c);
+    for (j = 0; j < n; j++) {
+        const int e = (int)p;
+        double binom = (double)e * (e - 1) / 2;
+        for (k = 3; k <= K; k++) {
+            binom = binom * (e - k + 1) / k;
+            MODEL__C(k) = e >= 0 && k > e ? 0 : (model__real)(binom * model__ipow((double)z[j], e - k));
+        }
+    }
+}
+/**** end pow_taylor ****/
+
 /**** begin hardtanh ****/
 /* hardtanh (p = min, q = max): a = z clamped to [p, q] (NaN stays NaN);
    s' = 1 strictly inside, 0 from the edges on (PyTorch's), s'' = 0. */
@@ -2083,6 +2630,18 @@ MODEL__API void model__hardtanh(size_t n, double p, double q, const model__real 
     }
 }
 /**** end hardtanh ****/
+
+/**** begin hardtanh_taylor ****/
+/* needs: taylor */
+/* hardtanh's Taylor coefficients (model__taylor's layout; K <= MODEL__TAYLOR_MAX):
+   0: piecewise linear. */
+MODEL__API void model__hardtanh_taylor(size_t n, double p, double q, const model__real *z, int K,
+                                       model__real *c)
+{
+    K = model__taylor_start(model__hardtanh, n, p, q, z, K, c);
+    model__taylor_exp_piece(n, z, 0, 1, K, c);
+}
+/**** end hardtanh_taylor ****/
 
 /**** begin tanh_chain ****/
 /* tanh with its chain rule (the executor's and the reverse sweep's; no

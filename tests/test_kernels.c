@@ -20,7 +20,11 @@
      weights in panels); its reverse (model__dense_back, for training)
      against plain loops for every block shape and edge;
    - the reverse of an activation (model__activate_back) against the
-     forward one by the dot-product test, in every mode and packing. */
+     forward one by the dot-product test, in every mode and packing;
+   - every activation's Taylor coefficients to order 6 (model__NAME_taylor,
+     the partial derivatives of order 3 and 4) against the long-double
+     oracle's (gen/taylor.c, Taylor arithmetic on the activation's
+     definition), at 2,000 arguments with two sets of parameters. */
 #include <check.h>
 #include <float.h>
 #include <math.h>
@@ -511,6 +515,12 @@ START_TEST(third_derivatives)
 }
 END_TEST
 
+#define TAYLOR_TOL 1e-12L
+#define TAYLOR_ABS 1e-2L
+#define TAYLOR_TINY 1e-300L
+#define TAYLOR_HUGE DBL_MAX
+#include "taylor_kernels.h"
+
 START_TEST(activate_back_is_the_adjoint_of_activate)
 {
     int i;
@@ -528,6 +538,7 @@ int main(void)
     tcase_add_test(tc, sigmoid_is_accurate);
     tcase_add_test(tc, special_values);
     tcase_add_test(tc, third_derivatives);
+    tcase_add_loop_test(tc, taylor_coefficients_match_the_oracle, 0, JG_N_ACTIVATIONS);
     tcase_add_test(tc, sin_and_cos_are_accurate);
     tcase_add_test(tc, exp_expm1_log1p_are_accurate);
     tcase_add_loop_test(tc, dense_matches_a_plain_loop, 0, tu_case_runs(N_DENSE));

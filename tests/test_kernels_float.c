@@ -15,6 +15,12 @@
 
 #include "testutil.h"
 
+#define TAYLOR_TOL 2e-5L
+#define TAYLOR_ABS 1.0L
+#define TAYLOR_TINY 1e-36L
+#define TAYLOR_HUGE FLT_MAX
+#include "taylor_kernels.h"
+
 static float arg(unsigned long long *s)
 {
     double u;
@@ -101,6 +107,7 @@ int main(void)
     TCase *tc = tcase_create("template");
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, float_activations_are_accurate);
+    tcase_add_loop_test(tc, taylor_coefficients_match_the_oracle, 0, JG_N_ACTIVATIONS);
     tcase_add_test(tc, float_special_values);
     suite_add_tcase(s, tc);
     return tu_run_suite(s);

@@ -1036,6 +1036,14 @@ LAYERS__API void layers__silu(size_t n, double p, double q, const layers__real *
    m / (m + 2) and 2 / (m + 2), m = w (w + 2), for z < 0: no cancellation.
    With S = 1 - T^2 and sigma = sigma(z), b = 1 - sigma:
    s' = T + z S sigma, s'' = S sigma (2 + z (b - 2 T sigma)). */
+LAYERS__INLINE void layers__mish_t(double x, double *t, double *omt)
+{
+    const double w = layers__exp_neg(fabs(x));
+    const double dp = 1.0 + 2.0 * w + 2.0 * w * w, m = w * (w + 2.0);
+    *t = x >= 0.0 ? (1.0 + 2.0 * w) / dp : m / (m + 2.0);
+    *omt = x >= 0.0 ? 2.0 * w * w / dp : 2.0 / (m + 2.0);
+}
+
 LAYERS__API void layers__mish(size_t n, double p, double q, const layers__real *z,
                             layers__real *s0, layers__real *s1, layers__real *s2)
 {
@@ -1044,12 +1052,9 @@ LAYERS__API void layers__mish(size_t n, double p, double q, const layers__real *
     (void)q;
     for (k = 0; k < n; k++) {
         const double x = z[k], xl = x > 1e300 ? 1e300 : x < -1e300 ? -1e300 : x;    /* no inf * 0 */
-        const double w = layers__exp_neg(fabs(x));
-        const double dp = 1.0 + 2.0 * w + 2.0 * w * w, m = w * (w + 2.0);
-        const double t = x >= 0.0 ? (1.0 + 2.0 * w) / dp : m / (m + 2.0);
-        const double omt = x >= 0.0 ? 2.0 * w * w / dp : 2.0 / (m + 2.0);
-        const double sech2 = omt * (1.0 + t);
-        double a, b;
+        double t, omt, sech2, a, b;
+        layers__mish_t(x, &t, &omt);
+        sech2 = omt * (1.0 + t);
         layers__logistic(x, &a, &b);
         s0[k] = (layers__real)(x > 1e300 ? x : xl * t);
         s1[k] = (layers__real)(t + xl * sech2 * a);
