@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "mem.h"
+
 /* Whether every input has a name of one character. */
 static int single_letters(size_t n_in, char *const *names)
 {
@@ -168,4 +170,134 @@ void jg_term_name(const jg_term *t, size_t n_in, char *const *names, jg_buf *out
         else
             jg_buf_printf(out, "%zu", t->in[k]);
     }
+}
+
+/* Whether a comes before b: degree, then inputs in order. */
+static int before(const jg_term *a, const jg_term *b)
+{
+    int k;
+    if (a->order != b->order)
+        return a->order < b->order;
+    for (k = 0; k < a->order; k++)
+        if (a->in[k] != b->in[k])
+            return a->in[k] < b->in[k];
+    return 0;
+}
+
+/* Adds t and every monomial dividing it to set[0 .. *n), each once. */
+static void add_divisors(const jg_term *t, jg_term *set, size_t *n)
+{
+    size_t i;
+    int k;
+    for (i = 0; i < *n; i++)
+        if (jg_term_same(&set[i], t))
+            return;
+    set[(*n)++] = *t;
+    for (k = 0; k < t->order; k++) {
+        jg_term d;
+        int j, o = 0;
+        if (k > 0 && t->in[k] == t->in[k - 1])
+            continue;           /* the same divisor as the one before */
+        memset(&d, 0, sizeof d);
+        for (j = 0; j < t->order; j++)
+            if (j != k)
+                d.in[o++] = t->in[j];
+        d.order = o;
+        add_divisors(&d, set, n);
+    }
+}
+
+/* The product of a and b (orders summing to at most JG_MAX_TERM_ORDER). */
+static jg_term product_of(const jg_term *a, const jg_term *b)
+{
+    jg_term r;
+    int i = 0, j = 0, o = 0;
+    memset(&r, 0, sizeof r);
+    while (i < a->order || j < b->order)
+        r.in[o++] = j >= b->order || (i < a->order && a->in[i] <= b->in[j]) ? a->in[i++] : b->in[j++];
+    r.order = o;
+    return r;
+}
+
+int jg_monos_make(const jg_term *terms, size_t n_terms, size_t n_in, jg_monos *m)
+{
+    /* a term of order 4 has at most 16 divisors */
+    const size_t most = (n_terms + 1) * 16;
+    size_t i, j, k, n = 0;
+    memset(m, 0, sizeof *m);
+    m->mono = (jg_term *)jg_malloc_n(most, sizeof *m->mono);
+    m->of_term = (size_t *)jg_malloc_n(n_terms + 1, sizeof *m->of_term);
+    m->factor = (double *)jg_malloc_n(n_terms + 1, sizeof *m->factor);
+    m->first = (size_t *)jg_malloc_n(n_in + 1, sizeof *m->first);
+    if (m->mono == NULL || m->of_term == NULL || m->factor == NULL || m->first == NULL)
+        goto fail;
+    memset(m->first, 0, (n_in + 1) * sizeof *m->first);
+    memset(&m->mono[0], 0, sizeof m->mono[0]);
+    n = 1;                      /* the constant, always */
+    for (i = 0; i < n_terms; i++)
+        add_divisors(&terms[i], m->mono, &n);
+    if (n > 65535)
+        goto fail;
+    for (i = 1; i < n; i++)     /* in order (insertion: few monomials) */
+        for (j = i; j > 0 && before(&m->mono[j], &m->mono[j - 1]); j--) {
+            const jg_term t = m->mono[j];
+            m->mono[j] = m->mono[j - 1];
+            m->mono[j - 1] = t;
+        }
+    m->n = n;
+    for (i = 0; i < n; i++) {
+        if (m->mono[i].order > m->order)
+            m->order = m->mono[i].order;
+        if (m->mono[i].order == 1)
+            m->first[m->mono[i].in[0]] = i;
+    }
+    for (k = 0; k < 2; k++) {   /* count the pairs, then list them */
+        m->n_pairs = 0;
+        for (i = 1; i < n; i++)
+            for (j = 1; j < n; j++) {
+                jg_term r;
+                size_t t;
+                if (m->mono[i].order + m->mono[j].order > m->order)
+                    continue;
+                r = product_of(&m->mono[i], &m->mono[j]);
+                for (t = 1; t < n && !jg_term_same(&m->mono[t], &r); t++)
+                    ;
+                if (t == n)
+                    continue;
+                if (k == 1) {
+                    m->pairs[3 * m->n_pairs] = (unsigned short)i;
+                    m->pairs[3 * m->n_pairs + 1] = (unsigned short)j;
+                    m->pairs[3 * m->n_pairs + 2] = (unsigned short)t;
+                }
+                m->n_pairs++;
+            }
+        if (k == 0 && (m->pairs = (unsigned short *)jg_malloc_n(3 * m->n_pairs + 3, sizeof *m->pairs)) == NULL)
+            goto fail;
+    }
+    m->n_terms = n_terms;
+    for (i = 0; i < n_terms; i++) {
+        int a, run = 1;
+        for (j = 0; !jg_term_same(&m->mono[j], &terms[i]); j++)
+            ;
+        m->of_term[i] = j;
+        m->factor[i] = 1.0;
+        for (a = 1; a < terms[i].order; a++) {      /* the multiplicities' factorials */
+            run = terms[i].in[a] == terms[i].in[a - 1] ? run + 1 : 1;
+            m->factor[i] *= run;
+        }
+    }
+    return 0;
+fail:
+    jg_monos_free(m);
+    return -1;
+}
+
+void jg_monos_free(jg_monos *m)
+{
+    jg_free(m->mono);
+    jg_free(m->pairs);
+    jg_free(m->of_term);
+    jg_free(m->factor);
+    jg_free(m->first);
+    memset(m, 0, sizeof *m);
 }

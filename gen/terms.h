@@ -42,6 +42,30 @@ int jg_terms_parse(const char *list, size_t n_in, char *const *names, jg_term *o
 /* Whether a and b are the same term. */
 int jg_term_same(const jg_term *a, const jg_term *b);
 
+/* The channels of the terms' partial derivatives: the monomials that
+   divide some term (the terms' Taylor coefficients need exactly these:
+   a product or a power adds degrees, so nothing outside contributes),
+   the constant first, degree by degree. Each channel of a value holds
+   its Taylor coefficient of that monomial; a term's partial derivative
+   is its channel times the product of its inputs' multiplicities'
+   factorials. */
+typedef struct jg_monos {
+    size_t n;                   /* channels */
+    int order;                  /* the highest degree */
+    jg_term *mono;              /* [n] (owned) */
+    size_t n_pairs;             /* products of two non-constant monomials within the set: */
+    unsigned short *pairs;      /* [n_pairs][3]: i, j, k with mono i times mono j = mono k (owned) */
+    size_t n_terms;
+    size_t *of_term;            /* [n_terms]: each term's channel (owned) */
+    double *factor;             /* [n_terms]: its factorials' product (owned) */
+    size_t *first;              /* [n_in]: the channel of input i's first-degree monomial, or 0 (owned) */
+} jg_monos;
+
+/* The channels of terms[0 .. n_terms - 1] of a network of n_in inputs into
+   *m: 0, or -1 (out of memory, or more than 65535 channels). */
+int jg_monos_make(const jg_term *terms, size_t n_terms, size_t n_in, jg_monos *m);
+void jg_monos_free(jg_monos *m);
+
 /* Appends term t's name to out: its inputs' names side by side where every
    input has a one-character name, else joined by '*' (numbers for unnamed
    inputs); "" (two quotes) for u. */

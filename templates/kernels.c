@@ -231,6 +231,20 @@ MODEL__API void model__activate(model__fn f, double p, double q, size_t n, size_
                                 const size_t *over, int mode, size_t np, model__real *z, size_t ldz);
 /**** end activate-decl ****/
 
+/**** begin partials-decl ****/
+typedef void (*model__taylor_fn)(size_t n, double p, double q, const model__real *z, int K, model__real *c);
+MODEL__API void model__partials_seed(size_t n_x, size_t nch, size_t np, const size_t *first, const model__real *x,
+                                     model__real *a, size_t lda);
+MODEL__API void model__partials_activate(model__taylor_fn fn, double p, double q, int K, size_t n, size_t nch,
+                                         size_t np, size_t n_pairs, const unsigned short *pairs, model__real *z,
+                                         size_t ldz);
+MODEL__API void model__partials_mul(size_t n, size_t nch, size_t np, size_t n_pairs, const unsigned short *pairs,
+                                    const model__real *a, size_t lda, int bca, const model__real *b, size_t ldb,
+                                    int bcb, model__real *c, size_t ldc);
+MODEL__API void model__partials_store(size_t n_out, size_t nch, size_t np, size_t n_terms, const size_t *of_term,
+                                      const double *factor, const model__real *z, size_t ldz, model__real *out);
+/**** end partials-decl ****/
+
 /**** begin activate_back-decl ****/
 typedef void (*model__fn3)(size_t n, double p, double q, const model__real *z, const model__real *s0,
                            const model__real *s1, model__real *s3);
@@ -1605,6 +1619,114 @@ MODEL__INLINE void model__taylor_tanh(int K, const double *u, double t0, double 
     }
 }
 /**** end taylor ****/
+
+/**** begin partials ****/
+/* needs: taylor */
+/* The partial derivatives of chosen terms (issue 25), in the row layout:
+   channel c of a value is its Taylor coefficient of monomial c of the
+   terms' set (gen/terms.h, jg_monos: the constant first, degree by
+   degree), channel c of point p at row c np + p. Dense, scale, copy and
+   add layers are linear and run as in every mode; these four are not.
+   pairs [n_pairs][3] lists i, j, k with monomial i times monomial j =
+   monomial k, for i, j > 0. */
+
+/* a = x + the first-degree monomials: channel first[i] of input i is 1
+   (first[i] = 0: input i is in no term), every other channel 0. */
+MODEL__API void model__partials_seed(size_t n_x, size_t nch, size_t np, const size_t *first, const model__real *x,
+                                     model__real *a, size_t lda)
+{
+    size_t c, p, i;
+    for (c = 0; c < nch; c++)
+        for (p = 0; p < np; p++)
+            for (i = 0; i < n_x; i++)
+                a[(c * np + p) * lda + i] = c == 0 ? x[p * n_x + i] : c == first[i] ? 1 : 0;
+}
+
+/* r = r d for series r (constant term r[0]) and d (none), nch channels. */
+MODEL__INLINE void model__series_times(size_t nch, size_t n_pairs, const unsigned short *pairs, double *r,
+                                       const double *d, double *t)
+{
+    size_t c, k;
+    t[0] = 0.0;
+    for (c = 1; c < nch; c++)
+        t[c] = r[0] * d[c];
+    for (k = 0; k < n_pairs; k++)
+        t[pairs[3 * k + 2]] += r[pairs[3 * k]] * d[pairs[3 * k + 1]];
+    for (c = 0; c < nch; c++)
+        r[c] = t[c];
+}
+
+/* The activation whose Taylor kernel is fn (parameters p, q) on n neurons
+   of np points, in place: a = sum_k c_k (z - z_0)^k, k <= K, with c_k
+   its Taylor coefficients at z_0 (Horner's rule on the series). */
+MODEL__API void model__partials_activate(model__taylor_fn fn, double p, double q, int K, size_t n, size_t nch,
+                                         size_t np, size_t n_pairs, const unsigned short *pairs, model__real *z,
+                                         size_t ldz)
+{
+    model__real cf[(MODEL__TAYLOR_MAX + 1) * 16];
+    double r[64], d[64], t[64];
+    size_t pt, j0, j, c, m;
+    int k;
+    if (K > MODEL__TAYLOR_MAX)
+        K = MODEL__TAYLOR_MAX;
+    for (pt = 0; pt < np; pt++)
+        for (j0 = 0; j0 < n; j0 += m) {
+            m = n - j0 < 16 ? n - j0 : 16;
+            fn(m, p, q, z + pt * ldz + j0, K, cf);
+            for (j = j0; j < j0 + m; j++) {
+                for (c = 0; c < nch; c++) {
+                    d[c] = c == 0 ? 0.0 : (double)z[(c * np + pt) * ldz + j];
+                    r[c] = c == 0 ? (double)cf[(size_t)K * m + j - j0] : 0.0;
+                }
+                for (k = K - 1; k >= 0; k--) {
+                    model__series_times(nch, n_pairs, pairs, r, d, t);
+                    r[0] += (double)cf[(size_t)k * m + j - j0];
+                }
+                for (c = 0; c < nch; c++)
+                    z[(c * np + pt) * ldz + j] = (model__real)r[c];
+            }
+        }
+}
+
+/* c = a b on n neurons (a, b broadcast when bca, bcb: one neuron for
+   all): the product of the series. c may be a or b. */
+MODEL__API void model__partials_mul(size_t n, size_t nch, size_t np, size_t n_pairs, const unsigned short *pairs,
+                                    const model__real *a, size_t lda, int bca, const model__real *b, size_t ldb,
+                                    int bcb, model__real *c, size_t ldc)
+{
+    double r[64];
+    size_t pt, j, ch, k;
+    for (pt = 0; pt < np; pt++)
+        for (j = 0; j < n; j++) {
+            const size_t ja = bca ? 0 : j, jb = bcb ? 0 : j;
+#define MODEL__A(ch) ((double)a[((ch) * np + pt) * lda + ja])
+#define MODEL__B(ch) ((double)b[((ch) * np + pt) * ldb + jb])
+            r[0] = MODEL__A(0) * MODEL__B(0);
+            for (ch = 1; ch < nch; ch++)
+                r[ch] = MODEL__A(0) * MODEL__B(ch) + MODEL__A(ch) * MODEL__B(0);
+            for (k = 0; k < n_pairs; k++)
+                r[pairs[3 * k + 2]] += MODEL__A(pairs[3 * k]) * MODEL__B(pairs[3 * k + 1]);
+#undef MODEL__A
+#undef MODEL__B
+            for (ch = 0; ch < nch; ch++)
+                c[(ch * np + pt) * ldc + j] = (model__real)r[ch];
+        }
+}
+
+/* The terms' partial derivatives of the first n_out neurons of z:
+   out[(pt n_out + k) n_terms + t] = channel of_term[t] times factor[t]. */
+MODEL__API void model__partials_store(size_t n_out, size_t nch, size_t np, size_t n_terms, const size_t *of_term,
+                                      const double *factor, const model__real *z, size_t ldz, model__real *out)
+{
+    size_t pt, k, t;
+    (void)nch;
+    for (pt = 0; pt < np; pt++)
+        for (k = 0; k < n_out; k++)
+            for (t = 0; t < n_terms; t++)
+                out[(pt * n_out + k) * n_terms + t] =
+                    (model__real)(factor[t] * (double)z[(of_term[t] * np + pt) * ldz + k]);
+}
+/**** end partials ****/
 
 /**** begin pow2 ****/
 /* 2^n for an integer n in [-1022, 1023], from its bits: adding 1.5 * 2^52

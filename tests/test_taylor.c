@@ -22,8 +22,10 @@
 
 #include "activations.h"
 #include "fdiff.h"
+#include "kernels.h"
 #include "load.h"
 #include "taylor.h"
+#include "terms.h"
 #include "testutil.h"
 
 static jg_model *load(const char *path)
@@ -408,6 +410,157 @@ START_TEST(high_orders_match_differences)
 }
 END_TEST
 
+/* ---- the kernels of the terms' channels (templates/kernels.c, partials) ---- */
+
+/* The channels' kernels on the model's layers, a minimal executor
+   written here: dense layers by a plain loop on every channel, the
+   kernels for seed, scale (constant), activations, products and store;
+   out [np][n_out][n_terms]. Precision R, table K of the runtime's. */
+#define PARTIALS_RUN(R, K, m, mo, np, x, out)                                                                  \
+    do {                                                                                                        \
+        R *val[64];                                                                                             \
+        size_t L, c_, p_, j_, k_;                                                                               \
+        R *xr = malloc((np) * (m)->n_in * sizeof(R));                                                          \
+        for (k_ = 0; k_ < (np) * (m)->n_in; k_++)                                                              \
+            xr[k_] = (R)(x)[k_];                                                                                \
+        val[0] = malloc((mo)->n * (np) * (m)->n_in * sizeof(R));                                               \
+        (K)->partials_seed((m)->n_in, (mo)->n, np, (mo)->first, xr, val[0], (m)->n_in);                       \
+        for (L = 0; L < (m)->n_layers; L++) {                                                                   \
+            const jg_layer *l = &(m)->layers[L];                                                                \
+            const size_t w = l->n_out, wa = L_WIDTH(m, l->arg[0]);                                              \
+            const R *a = val[l->arg[0]];                                                                        \
+            R *z = val[L + 1] = calloc((mo)->n * (np) * w, sizeof(R));                                         \
+            for (c_ = 0; c_ < (mo)->n; c_++)                                                                    \
+                for (p_ = 0; p_ < (np); p_++)                                                                   \
+                    for (j_ = 0; j_ < w; j_++) {                                                                \
+                        const R *ar = a + (c_ * (np) + p_) * wa;                                                \
+                        double s = 0;                                                                           \
+                        if (l->kind == JG_DENSE) {                                                              \
+                            s = c_ == 0 && l->b != NULL ? l->b[j_] : 0;                                         \
+                            for (k_ = 0; k_ < l->n_in; k_++)                                                    \
+                                s += l->w[j_ * l->n_in + k_] * (double)ar[k_];                                  \
+                        } else if (l->kind == JG_SCALE) {                                                       \
+                            s = l->w[j_] * (double)ar[j_] + (c_ == 0 ? l->b[j_] : 0);                           \
+                        } else {                                                                                \
+                            s = (double)ar[j_];     /* the operand, for the activation in place */              \
+                        }                                                                                       \
+                        z[(c_ * (np) + p_) * w + j_] = (R)s;                                                    \
+                    }                                                                                           \
+            if (l->kind == JG_ACTIVATION)                                                                       \
+                (K)->partials_activate((K)->taylor[l->info->activation], l->param[0], l->param[1], (mo)->order, \
+                                       w, (mo)->n, np, (mo)->n_pairs, (mo)->pairs, z, w);                       \
+            else if (l->kind == JG_MUL)                                                                         \
+                (K)->partials_mul(w, (mo)->n, np, (mo)->n_pairs, (mo)->pairs, val[l->arg[0]], wa, wa == 1,     \
+                                  val[l->arg[1]], L_WIDTH(m, l->arg[1]), L_WIDTH(m, l->arg[1]) == 1, z, w);     \
+            else                                                                                                \
+                ck_assert(l->kind == JG_DENSE || l->kind == JG_SCALE);                                          \
+        }                                                                                                       \
+        {                                                                                                       \
+            R *o = malloc((np) * (m)->n_out * (mo)->n_terms * sizeof(R));                                       \
+            (K)->partials_store((m)->n_out, (mo)->n, np, (mo)->n_terms, (mo)->of_term, (mo)->factor,            \
+                                val[(m)->output], (m)->n_out, o);                                               \
+            for (k_ = 0; k_ < (np) * (m)->n_out * (mo)->n_terms; k_++)                                          \
+                (out)[k_] = (double)o[k_];                                                                      \
+            free(o);                                                                                            \
+        }                                                                                                       \
+        for (L = 0; L <= (m)->n_layers; L++)                                                                    \
+            free(val[L]);                                                                                       \
+        free(xr);                                                                                               \
+    } while (0)
+#define L_WIDTH(m, v) ((v) == 0 ? (m)->n_in : (m)->layers[(v) - 1].n_out)
+
+/* A graph of two inputs through two activations, their product and a
+   third activation, each slot taking the activations in turn: every
+   activation is in some case (sqrt on a positive operand, acos on one
+   within (-1, 1)). */
+START_TEST(partials_kernels_match_the_oracle)
+{
+    static const char *const acts[] = {"tanh", "sin w0=2", "gelu", "silu", "softplus beta=2", "elu alpha=0.7",
+                                       "sigmoid", "cos", "gelu_tanh", "mish", "erf", "selu", "softsign", "exp",
+                                       "relu", "leaky_relu negative_slope=0.2", "pow n=3", "hardtanh", "sqrt",
+                                       "acos", "tanh"};
+    static const char *const term_list = "\"\" x t xx xt tt xxx xxt xxxx xxtt";
+    enum { NP = 7, NA = sizeof acts / sizeof acts[0] };
+    double wv[6 * 2 + 6 + 5 * 6 + 5 + 2 * 5 + 2];
+    const tu_tensor t[] = {
+        {"l0.weight", "F64", 2, {6, 2, 0, 0}, wv}, {"l0.bias", "F64", 1, {6, 0, 0, 0}, wv + 12},
+        {"l1.weight", "F64", 2, {5, 6, 0, 0}, wv + 18}, {"l1.bias", "F64", 1, {5, 0, 0, 0}, wv + 48},
+        {"l2.weight", "F64", 2, {2, 5, 0, 0}, wv + 53}, {"l2.bias", "F64", 1, {2, 0, 0, 0}, wv + 63}};
+    const int a1 = _i % NA, a2 = (_i + 7) % NA, a3 = (_i + 14) % NA;
+    char spec[1024], dir[1024], path[1100];
+    const size_t vars[2] = {0, 1};
+    tu_rng rng = {1000u + (unsigned)_i};
+    jg_diag d = JG_DIAG_INIT;
+    jg_model *m;
+    jg_monos mo;
+    jg_taylor *tay;
+    double x[NP * 2], *got, scale = 0;
+    long double *want;
+    size_t k, pt, tt;
+    int prec, checked = 0;
+    for (k = 0; k < sizeof wv / sizeof wv[0]; k++)
+        wv[k] = tu_uniform(&rng, -0.9, 0.9);
+    snprintf(dir, sizeof dir, "%s", tu_tmpdir());
+    tu_write_safetensors(tu_path(dir, "w.st"), t, sizeof t / sizeof t[0]);
+    snprintf(spec, sizeof spec,
+             "format 3\ninput x t\nterms %s\nweights w.st\nh = dense 6 l0 input\n"
+             "hs = mul h h\nhp = scale hs 1 0.25\nht = tanh h\nhc = scale ht 0.9 0\n"
+             "a = %.*s %s%s\nb = %.*s %s%s\nm = mul a b\ng = dense 5 l1 m\n"
+             "gs = mul g g\ngp = scale gs 1 0.25\ngt = tanh g\ngc = scale gt 0.9 0\n"
+             "r = %.*s %s%s\nu = dense 2 l2 r\noutput u\n", term_list,
+#define SLOT(a, v) (int)strcspn(acts[a], " "), acts[a], a == 18 ? v "p" : a == 19 ? v "c" : v, \
+                   strchr(acts[a], ' ') ? strchr(acts[a], ' ') : ""
+             SLOT(a1, "h"), SLOT(a2, "h"), SLOT(a3, "g"));
+#undef SLOT
+    snprintf(path, sizeof path, "%s/model.spec", dir);
+    tu_write_file(path, spec, strlen(spec));
+    m = jg_load(path, &d);
+    ck_assert_msg(m != NULL, "%s\n%s", spec, jg_buf_str(&d.text));
+    ck_assert_int_eq(jg_monos_make(m->terms, m->n_terms, m->n_in, &mo), 0);
+    ck_assert_uint_eq(mo.n, 11);        /* the ten terms and x^2 t (xxtt's divisor) */
+    tay = jg_taylor_new(m, 2, vars, 4);
+    ck_assert(tay != NULL);
+    for (k = 0; k < NP * 2; k++)
+        x[k] = tu_uniform(&rng, -1, 1);
+    got = malloc(NP * m->n_out * mo.n_terms * sizeof *got);
+    want = malloc(m->n_out * jg_taylor_n_terms(tay) * sizeof *want);
+    for (prec = 0; prec < 2; prec++) {
+        const jg_kernel_set *ks = jg_kernels_best(prec);
+        if (prec == 0)
+            PARTIALS_RUN(double, ks->d, m, &mo, NP, x, got);
+        else
+            PARTIALS_RUN(float, ks->f, m, &mo, NP, x, got);
+        for (pt = 0; pt < NP; pt++) {
+            ck_assert_int_eq(jg_taylor_partials(tay, x + 2 * pt, want, NULL), 0);
+            if (prec == 0)      /* the scale of each point's numbers */
+                for (k = 0; k < m->n_out * jg_taylor_n_terms(tay); k++)
+                    scale = fabsl(want[k]) > scale ? (double)fabsl(want[k]) : scale;
+            for (k = 0; k < m->n_out; k++)
+                for (tt = 0; tt < mo.n_terms; tt++) {
+                    unsigned char pw[2] = {0, 0};
+                    int o;
+                    long double w;
+                    double g = got[(pt * m->n_out + k) * mo.n_terms + tt];
+                    for (o = 0; o < m->terms[tt].order; o++)
+                        pw[m->terms[tt].in[o]]++;
+                    w = want[k * jg_taylor_n_terms(tay) + jg_taylor_term_at(tay, pw)];
+                    ck_assert_msg(fabsl(g - w) <= (prec ? 1e-4L : 1e-12L) * (fabsl(w) + 1e-2L * scale),
+                                  "%s\n%s, point %zu, output %zu, term %zu: %.17g, the oracle's %.17Lg", spec,
+                                  prec ? "float" : "double", pt, k, tt, g, w);
+                    checked++;
+                }
+        }
+    }
+    ck_assert_int_eq(checked, 2 * NP * 2 * 10);
+    free(got);
+    free(want);
+    jg_taylor_free(tay);
+    jg_monos_free(&mo);
+    jg_model_free(m);
+    jg_diag_free(&d);
+}
+END_TEST
+
 START_TEST(bad_arguments)
 {
     jg_model *m = load_text("format 3\ninput x y\nu = mul x y\noutput u\n");
@@ -440,6 +593,7 @@ int main(void)
     tcase_add_test(tc, low_orders_match_differences);
     tcase_add_test(tc, high_orders_match_differences);
     tcase_add_test(tc, bad_arguments);
+    tcase_add_loop_test(tc, partials_kernels_match_the_oracle, 0, 7);
     suite_add_tcase(s, tc);
     return tu_run_suite(s);
 }
