@@ -122,6 +122,7 @@ void jg_model_free(jg_model *m)
     jg_free(m->input_names);
     jg_free(m->over);
     jg_free(m->terms);
+    jg_monos_free(&m->monos);
     jg_free(m->spec_path);
     jg_free(m->weights_path);
     jg_free(m);
@@ -142,6 +143,8 @@ size_t jg_model_channels(const jg_model *m, jg_mode mode)
     case JG_MODE_LAPLACIAN:
         return 2 + n;
     }
+    if ((int)mode == JG_MODE_PARTIALS && m->n_terms > 0)
+        return m->monos.n;
     return 1;
 }
 

@@ -88,6 +88,7 @@ typedef struct jg_model {
     size_t *over;               /* their indices, increasing; NULL: all (owned) */
     size_t n_terms;             /* the partial derivatives `terms` names (issue 25), or 0 */
     jg_term *terms;             /* (owned) */
+    jg_monos monos;             /* their channels (owned; n 0 without terms) */
     size_t output;              /* the value that is u: n_layers for a chain */
 } jg_model;
 
@@ -124,10 +125,16 @@ typedef enum jg_mode {
     JG_MODE_LAPLACIAN = 4
 } jg_mode;
 #define JG_N_MODES 5
+/* The partial derivatives of the spec's terms (issue 25): a mode of the
+   plan and the executor (JG_N_PLAN_MODES counts it), not yet of emitted
+   code and the JIT, which have the JG_N_MODES above. */
+#define JG_MODE_PARTIALS 5
+#define JG_N_PLAN_MODES 6
 
 /* Derivative channels per point for a mode: 1 (value), 1 + N_IN, and
    N_IN (N_IN + 1) / 2 (the Hessian's upper triangle), n_over (its
-   diagonal over the chosen inputs) or 1 (their sum) more. */
+   diagonal over the chosen inputs) or 1 (their sum) more; for
+   JG_MODE_PARTIALS the terms' channels (1 without terms). */
 size_t jg_model_channels(const jg_model *m, jg_mode mode);
 /* Numbers a layer reads from the weights file; their sum over a model. */
 size_t jg_layer_params(const jg_layer *l);

@@ -57,7 +57,7 @@ static size_t lay_out(jg_plan *p, size_t max_rows)
     int o, overflow = 0;
     size_t bufs, b;
     p->rows = 0;
-    for (o = 0; o < JG_N_MODES; o++) {
+    for (o = 0; o < JG_N_PLAN_MODES; o++) {
         /* points in lanes: one row a channel, every tile as wide */
         size_t rows;
         p->tile[o] = p->lane_points > 0 ? p->lane_points : tile_points(p->channels[o], max_rows);
@@ -757,13 +757,14 @@ jg_plan *jg_plan_make_for(const jg_model *m, jg_precision precision, int flags, 
     p->real_bytes = precision == JG_FLOAT ? sizeof(float) : sizeof(double);
     p->lanes = 64 / p->real_bytes;
     p->panel = 256 / p->real_bytes;
-    for (o = 0; o < JG_N_MODES; o++)
+    for (o = 0; o < JG_N_PLAN_MODES; o++)
         p->channels[o] = jg_model_channels(m, (jg_mode)o);
     /* a buffer of a tile in lanes at most JG_LANES_BUFFER bytes in every
        mode (many inputs' full Hessians have hundreds of channels: rows,
        whose tiles shrink to fit, keep those) */
     if ((flags & JG_PLAN_LANES) && lanes_suit(m, p->lanes, p->tape)
-        && (double)p->channels[JG_MODE_HESSIAN] * (double)units * 256.0 <= JG_LANES_BUFFER) {
+        && (double)(p->channels[JG_MODE_HESSIAN] > p->channels[JG_MODE_PARTIALS] ? p->channels[JG_MODE_HESSIAN]
+                    : p->channels[JG_MODE_PARTIALS]) * (double)units * 256.0 <= JG_LANES_BUFFER) {
         /* 256 bytes of points a tile; every weight in one panel, plain W^T */
         p->lane_points = p->panel;
         p->panel = jg_plan_pad(p, JG_LANES_WIDTH);

@@ -130,8 +130,8 @@ typedef struct jg_plan {
     size_t lanes;               /* numbers in 64 bytes: rows are padded to this */
     size_t panel;               /* columns of a weight panel: 256 bytes (points in
                                    lanes: JG_LANES_WIDTH padded, one panel a layer) */
-    size_t channels[JG_N_MODES];  /* per point */
-    size_t tile[JG_N_MODES];    /* points per tile */
+    size_t channels[JG_N_PLAN_MODES];  /* per point */
+    size_t tile[JG_N_PLAN_MODES];      /* points per tile */
     size_t rows;                /* channels x points of a tile, at most */
     size_t width;               /* widest row held in a work buffer, padded */
     size_t n_work;              /* work buffers */

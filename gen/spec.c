@@ -839,8 +839,11 @@ static void do_terms(parser *p, token *t, int nt)
             }
     }
     jg_free(m->terms);
+    jg_monos_free(&m->monos);
     m->terms = terms;
     m->n_terms = (size_t)(nt - 1);
+    if (jg_monos_make(terms, m->n_terms, m->n_in, &m->monos) != 0)
+        oom(p);
 }
 
 /* `output NAME`: the value that is u (format 3). */

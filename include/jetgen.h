@@ -95,6 +95,11 @@ const char *jg_net_input_name(const jg_net *net, size_t i);
    k-th, in the order of the inputs ((size_t)-1 out of range). */
 size_t jg_net_n_over(const jg_net *net);
 size_t jg_net_over_input(const jg_net *net, size_t k);
+/* The partial derivatives the spec's `terms` statement names (issue 25):
+   how many (0 without the statement), and the name of term t ("xxt",
+   "x1*x1*x2", "\"\"" for u; NULL out of range; owned by the handle). */
+size_t jg_net_n_terms(const jg_net *net);
+const char *jg_net_term_name(const jg_net *net, size_t t);
 int jg_net_precision(const jg_net *net);
 /* The back end the handle runs: JG_NET_EXECUTOR also when the JIT was asked
    for in a build without libtcc. */
@@ -121,6 +126,15 @@ int jg_net_run(jg_net *net, int mode, size_t n, const double *x, double *u, doub
    conversion. */
 int jg_net_run_float(jg_net *net, int mode, size_t n, const float *x, float *u, float *du,
                      float *d2);
+/* The spec's terms at n points x: out [n][N_OUT][jg_net_n_terms(net)],
+   out[(p N_OUT + k) n_terms + t] = d^|t| u_k / d x^t at point p, by the
+   Taylor coefficients of the terms' monomials propagated in closed form
+   (every order to 4, mixed terms exact). The executor computes them in
+   both back ends (the JIT and emitted code do not yet). JG_NET_EINPUT for
+   a spec without `terms`; in a float handle jg_net_partials rounds to float
+   and back, jg_net_partials_float takes floats (a float handle only). */
+int jg_net_partials(jg_net *net, size_t n, const double *x, double *out);
+int jg_net_partials_float(jg_net *net, size_t n, const float *x, float *out);
 /* jg_net_run (a double handle) and jg_net_run_float (a float handle) in
    the caller's work space of jg_net_work_bytes(net) bytes: no allocation
    (a controller's loop; CasADi's convention). A work space serves one

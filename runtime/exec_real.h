@@ -3,6 +3,10 @@
    typed table, runtime/kernels.h) set. The calls are the emitted tile's
    (gen/emit.c, put_layers) in the same order with the same arguments. */
 
+/* One tile of mode. JG_MODE_PARTIALS (the row layout only): the
+   channels of the model's terms (jg_monos), u the results [np][n_out]
+   [n_terms]; its linear steps are every mode's, its seed, activations,
+   products and results the partials kernels. */
 static void FN(tile)(const jg_exec *e, int mode, size_t np, const REAL *x, REAL *u, REAL *du,
                      REAL *d2u, REAL *work, const unsigned char *skip)
 {
@@ -16,6 +20,8 @@ static void FN(tile)(const jg_exec *e, int mode, size_t np, const REAL *x, REAL 
     const size_t *const over = p->m->over;
     REAL *const out = work + p->buf_at[p->n_work];
     REAL *rows[JG_TILE_ROWS];
+    const jg_monos *const mo = &p->m->monos;
+    const int partials = mode == JG_MODE_PARTIALS;
     size_t k, r;
     for (k = 0; k < p->n_steps; k++) {
         const jg_step *s = &p->steps[k];
@@ -29,7 +35,9 @@ static void FN(tile)(const jg_exec *e, int mode, size_t np, const REAL *x, REAL 
             continue;
         switch (s->op) {
         case JG_STEP_SEED:
-            if (lp > 0)
+            if (partials)
+                K->partials_seed(n_in, nch, np, mo->first, x, dst, s->ld_dst);
+            else if (lp > 0)
                 K->lanes_seed(n_in, nch, lp, np, x, dst, s->ld_dst);
             else
                 K->seed(n_in, nrow, np, x, dst, s->ld_dst);
@@ -43,7 +51,7 @@ static void FN(tile)(const jg_exec *e, int mode, size_t np, const REAL *x, REAL 
             K->dense(s->n, s->n_in, w, s->n, 0, b, nrow, np, src, s->ld_src, dst, s->ld_dst, NULL);
             break;
         case JG_STEP_OUTPUT:
-            if (s->direct > 0 && u != NULL && (mode < 1 || du != NULL) && (mode < 2 || d2u != NULL)) {
+            if (s->direct > 0 && !partials && u != NULL && (mode < 1 || du != NULL) && (mode < 2 || d2u != NULL)) {
                 for (r = 0; r < nrow; r++)
                     rows[r] = (r < np ? u : r < 2 * np ? du : d2u) + r % np * n_out;
                 K->dense(s->direct, s->n_in, w, s->ld_dst, 0, b, nrow, np, src, s->ld_src, NULL, 0, rows);
@@ -53,10 +61,18 @@ static void FN(tile)(const jg_exec *e, int mode, size_t np, const REAL *x, REAL 
                 m = s->n - j < p->out ? s->n - j : p->out;
                 K->dense((m + p->lanes - 1) / p->lanes * p->lanes, s->n_in, w, s->ld_dst, j,
                          b != NULL ? b + j : NULL, nrow, np, src, s->ld_src, out, p->out, NULL);
-                K->store(n_out, j, m, n_in, n_s, mode, np, out, p->out, u, du, d2u);
+                if (partials)
+                    K->partials_store(n_out, j, m, np, mo->n_terms, mo->of_term, mo->factor, out, p->out, u);
+                else
+                    K->store(n_out, j, m, n_in, n_s, mode, np, out, p->out, u, du, d2u);
             }
             break;
         case JG_STEP_ACTIVATE:
+            if (partials) {
+                K->partials_activate(K->taylor[e->act[k]], s->p, s->q, mo->order, s->n, nch, np, mo->n_pairs,
+                                     mo->pairs, src, s->ld_src);
+                break;
+            }
             if (e->act[k] == JG_ACT_tanh) {
                 /* tanh and its chain rule in one pass (z kept at src2 in a tape plan) */
                 K->tanh_chain(s->n, n_in, n_s, over, mode, np_e, s->from2 ? src2 : src,
@@ -79,10 +95,18 @@ static void FN(tile)(const jg_exec *e, int mode, size_t np, const REAL *x, REAL 
             K->add(s->n, nrow, s->c, src, s->ld_src, s->bc, dst, s->ld_dst);
             break;
         case JG_STEP_MUL:
-            K->mul(s->n, n_in, n_s, over, mode, np_e, src, s->ld_src, s->bc, src2, s->ld2, s->bc2, dst,
-                   s->ld_dst);
+            if (partials)
+                K->partials_mul(s->n, nch, np, mo->n_pairs, mo->pairs, src, s->ld_src, s->bc, src2, s->ld2, s->bc2,
+                                dst, s->ld_dst);
+            else
+                K->mul(s->n, n_in, n_s, over, mode, np_e, src, s->ld_src, s->bc, src2, s->ld2, s->bc2, dst,
+                       s->ld_dst);
             break;
         case JG_STEP_STORE:
+            if (partials) {
+                K->partials_store(n_out, 0, n_out, np, mo->n_terms, mo->of_term, mo->factor, src, s->ld_src, u);
+                break;
+            }
             if (lp > 0) {
                 K->lanes_store(n_out, n_in, n_s, mode, lp, np, src, s->ld_src, u, du, d2u);
                 break;
@@ -104,6 +128,10 @@ static void FN(run)(const jg_exec *e, int mode, size_t n, const REAL *x, REAL *u
     size_t i, np;
     for (i = 0; i < n; i += np) {
         np = n - i < tile ? n - i : tile;
+        if (mode == JG_MODE_PARTIALS) {     /* u: [n][n_out][n_terms] */
+            FN(tile)(e, mode, np, x + i * n_in, u + i * n_out * p->m->n_terms, NULL, NULL, work, NULL);
+            continue;
+        }
         FN(tile)(e, mode, np, x + i * n_in, u != NULL ? u + i * n_out : NULL,
                  du != NULL ? du + i * n_out * n_in : NULL, d2u != NULL ? d2u + i * n_out * per2 : NULL,
                  work, NULL);

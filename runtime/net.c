@@ -81,6 +81,8 @@ struct jg_net {
     listed_tensor *listed;      /* each tensor once, in the order layers first read them (owned) */
     size_t n_listed, n_grad;
     char *names;                /* their names (owned) */
+    char *term_text;            /* the terms' names, NUL after each (owned) */
+    const char **term_name;     /* [n_terms] into term_text (owned) */
     pthread_mutex_t grad_lock;  /* guards making it */
     /* jg_net_set_tensors writes new numbers into the model and the reverse
        sweep's plan at once, and into the forward plans' arrays (plan,
@@ -119,6 +121,10 @@ static void release(jg_net *net)
     jg_free(net->named);
     jg_free(net->names);
     jg_free(net->listed);
+    jg_free(net->term_text);
+    jg_free((void *)net->term_name);
+    net->term_text = NULL;
+    net->term_name = NULL;
     net->named = NULL;
     net->names = NULL;
     net->listed = NULL;
@@ -131,6 +137,31 @@ static void release(jg_net *net)
     net->block = NULL;
     net->plan = NULL;
     net->model = NULL;
+}
+
+/* The terms' names (jg_net_term_name): 0, or -1 out of memory. */
+static int name_terms(jg_net *net)
+{
+    const jg_model *m = net->model;
+    jg_buf text = JG_BUF_INIT;
+    size_t t, at;
+    if (m->n_terms == 0)
+        return 0;
+    for (t = 0; t < m->n_terms; t++) {
+        jg_term_name(&m->terms[t], m->n_in, m->input_names, &text);
+        jg_buf_putc(&text, '\0');
+    }
+    net->term_name = (const char **)jg_malloc_n(m->n_terms, sizeof *net->term_name);
+    if (text.failed || net->term_name == NULL) {
+        jg_buf_free(&text);
+        return -1;
+    }
+    net->term_text = text.data;         /* the handle owns the buffer's bytes now */
+    for (t = 0, at = 0; t < m->n_terms; t++) {
+        net->term_name[t] = net->term_text + at;
+        at += strlen(net->term_text + at) + 1;
+    }
+    return 0;
 }
 
 /* Keeps text (a diagnostic's lines, its last newline dropped) as the
@@ -390,8 +421,12 @@ static int open_net(const char *fn, const char *spec_path, const mem_spec *mem, 
     jg_diag_free(&d);          /* empty again, for the warnings */
     jg_model_warn(net->model, &d);
     net->warnings = d.text;     /* the handle owns them now */
-    if (net->warnings.failed || make_arrays(net->plan, &net->block, &net->arrays) != 0 || index_tensors(net) != 0)
+    if (net->warnings.failed || make_arrays(net->plan, &net->block, &net->arrays) != 0 || index_tensors(net) != 0
+        || name_terms(net) != 0)
         rc = fail(net, JG_NET_ENOMEM, "out of memory");
+    else if (net->backend != JG_NET_EXECUTOR && net->model->n_terms > 0
+             && jg_exec_init(&net->exec, net->plan, jg_kernels_best(precision == JG_NET_FLOAT), net->arrays) != 0)
+        rc = fail(net, JG_NET_ENOMEM, "out of memory");   /* the terms' partials run on the executor */
     else if (net->backend == JG_NET_EXECUTOR) {
         const jg_kernel_set *ks = jg_kernels_best(precision == JG_NET_FLOAT);
         if (jg_exec_init(&net->exec, net->plan, ks, net->arrays) != 0 || make_lanes(net, ks) != 0)
@@ -458,6 +493,16 @@ const char *jg_net_input_name(const jg_net *net, size_t i)
 size_t jg_net_n_over(const jg_net *net)
 {
     return net != NULL && net->model != NULL ? net->model->n_over : 0;
+}
+
+size_t jg_net_n_terms(const jg_net *net)
+{
+    return net != NULL && net->model != NULL ? net->model->n_terms : 0;
+}
+
+const char *jg_net_term_name(const jg_net *net, size_t t)
+{
+    return net != NULL && net->model != NULL && t < net->model->n_terms ? net->term_name[t] : NULL;
 }
 
 size_t jg_net_over_input(const jg_net *net, size_t k)
@@ -593,6 +638,72 @@ int jg_net_run(jg_net *net, int mode, size_t n, const double *x, double *u, doub
     jg_free(fdu);
     jg_free(fd2);
     return rc;
+}
+
+/* The terms' partials of n points in the plan's precision, by the executor. */
+static int partials_real(jg_net *net, size_t n, const void *x, void *out)
+{
+    void *work;
+    if (n == 0)
+        return JG_NET_OK;
+    fill_forward(net);
+    if ((work = jg_malloc(jg_net_work_bytes(net))) == NULL)
+        return JG_NET_ENOMEM;
+    jg_exec_run(&net->exec, JG_MODE_PARTIALS, n, x, out, NULL, NULL, work);
+    jg_free(work);
+    return JG_NET_OK;
+}
+
+/* The contract of jg_net_partials and jg_net_partials_float. */
+static int check_partials(const char *fn, jg_net *net, size_t n, const void *x, const void *out)
+{
+    int rc = check_call(fn, net, JG_NET_EVAL, n, x);
+    if (rc != JG_NET_OK)
+        return rc;
+    if (JG_MISUSE(out == NULL && n > 0, fn, "out is NULL with n > 0"))
+        return JG_NET_EINPUT;
+    if (net->model->n_terms == 0)
+        return fail(net, JG_NET_EINPUT, "the spec names no terms: add a `terms` statement (terms \"\" x xx xxxx)");
+    return JG_NET_OK;
+}
+
+int jg_net_partials(jg_net *net, size_t n, const double *x, double *out)
+{
+    size_t n_in, per, i, c, k;
+    float *fx, *fo;
+    int rc = check_partials("jg_net_partials", net, n, x, out), overflow = 0;
+    if (rc != JG_NET_OK)
+        return rc;
+    if (net->plan->precision != JG_FLOAT)
+        return partials_real(net, n, x, out);
+    n_in = net->model->n_in;
+    per = net->model->n_out * net->model->n_terms;
+    fx = (float *)jg_malloc_n(jg_mul(FLOAT_CHUNK, n_in, &overflow), sizeof *fx);
+    fo = (float *)jg_malloc_n(jg_mul(FLOAT_CHUNK, per, &overflow), sizeof *fo);
+    if (fx == NULL || fo == NULL || overflow)
+        rc = JG_NET_ENOMEM;
+    for (i = 0; rc == JG_NET_OK && i < n; i += c) {
+        c = n - i < FLOAT_CHUNK ? n - i : FLOAT_CHUNK;
+        for (k = 0; k < c * n_in; k++)
+            fx[k] = (float)x[i * n_in + k];
+        rc = partials_real(net, c, fx, fo);
+        for (k = 0; rc == JG_NET_OK && k < c * per; k++)
+            out[i * per + k] = fo[k];
+    }
+    jg_free(fx);
+    jg_free(fo);
+    return rc;
+}
+
+int jg_net_partials_float(jg_net *net, size_t n, const float *x, float *out)
+{
+    int rc = check_partials("jg_net_partials_float", net, n, x, out);
+    if (rc != JG_NET_OK)
+        return rc;
+    if (JG_MISUSE(net->plan->precision != JG_FLOAT, "jg_net_partials_float",
+                  "float arrays for a double handle (open it with JG_NET_FLOAT, or call jg_net_partials)"))
+        return JG_NET_EINPUT;
+    return partials_real(net, n, x, out);
 }
 
 int jg_net_run_float(jg_net *net, int mode, size_t n, const float *x, float *u, float *du, float *d2)

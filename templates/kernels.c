@@ -241,8 +241,9 @@ MODEL__API void model__partials_activate(model__taylor_fn fn, double p, double q
 MODEL__API void model__partials_mul(size_t n, size_t nch, size_t np, size_t n_pairs, const unsigned short *pairs,
                                     const model__real *a, size_t lda, int bca, const model__real *b, size_t ldb,
                                     int bcb, model__real *c, size_t ldc);
-MODEL__API void model__partials_store(size_t n_out, size_t nch, size_t np, size_t n_terms, const size_t *of_term,
-                                      const double *factor, const model__real *z, size_t ldz, model__real *out);
+MODEL__API void model__partials_store(size_t n_out, size_t k0, size_t m, size_t np, size_t n_terms,
+                                      const size_t *of_term, const double *factor, const model__real *z, size_t ldz,
+                                      model__real *out);
 /**** end partials-decl ****/
 
 /**** begin activate_back-decl ****/
@@ -1713,17 +1714,18 @@ MODEL__API void model__partials_mul(size_t n, size_t nch, size_t np, size_t n_pa
         }
 }
 
-/* The terms' partial derivatives of the first n_out neurons of z:
-   out[(pt n_out + k) n_terms + t] = channel of_term[t] times factor[t]. */
-MODEL__API void model__partials_store(size_t n_out, size_t nch, size_t np, size_t n_terms, const size_t *of_term,
-                                      const double *factor, const model__real *z, size_t ldz, model__real *out)
+/* The terms' partial derivatives of outputs k0 .. k0 + m - 1 (of n_out),
+   the first m neurons of z: out[(pt n_out + k) n_terms + t] = channel
+   of_term[t] times factor[t]. */
+MODEL__API void model__partials_store(size_t n_out, size_t k0, size_t m, size_t np, size_t n_terms,
+                                      const size_t *of_term, const double *factor, const model__real *z, size_t ldz,
+                                      model__real *out)
 {
     size_t pt, k, t;
-    (void)nch;
     for (pt = 0; pt < np; pt++)
-        for (k = 0; k < n_out; k++)
+        for (k = 0; k < m; k++)
             for (t = 0; t < n_terms; t++)
-                out[(pt * n_out + k) * n_terms + t] =
+                out[(pt * n_out + k0 + k) * n_terms + t] =
                     (model__real)(factor[t] * (double)z[(of_term[t] * np + pt) * ldz + k]);
 }
 /**** end partials ****/

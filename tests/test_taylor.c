@@ -22,6 +22,7 @@
 
 #include "activations.h"
 #include "fdiff.h"
+#include "jetgen.h"
 #include "kernels.h"
 #include "load.h"
 #include "taylor.h"
@@ -457,7 +458,7 @@ END_TEST
         }                                                                                                       \
         {                                                                                                       \
             R *o = malloc((np) * (m)->n_out * (mo)->n_terms * sizeof(R));                                       \
-            (K)->partials_store((m)->n_out, (mo)->n, np, (mo)->n_terms, (mo)->of_term, (mo)->factor,            \
+            (K)->partials_store((m)->n_out, 0, (m)->n_out, np, (mo)->n_terms, (mo)->of_term, (mo)->factor,      \
                                 val[(m)->output], (m)->n_out, o);                                               \
             for (k_ = 0; k_ < (np) * (m)->n_out * (mo)->n_terms; k_++)                                          \
                 (out)[k_] = (double)o[k_];                                                                      \
@@ -561,6 +562,142 @@ START_TEST(partials_kernels_match_the_oracle)
 }
 END_TEST
 
+/* The library's jg_net_partials (the executor's partials mode) on a
+   graph of every layer kind the plan has (scale, Fourier features, dense,
+   residual-style add, product, activations) and on a chain, through both
+   back ends, in double and float handles: against the oracle (every term,
+   order 0 to 4: 1e-11 double, 2e-4 float, normwise per point) and against
+   jg_net_hessian for the terms of order up to 2 (1e-12). */
+START_TEST(library_partials_match_the_oracle)
+{
+    static const char *const specs[2] = {
+        "format 3\ninput x t\nterms t \"\" xxxx x xx xt xxx tt xxtt xxxt tttt\nweights layers.safetensors\n"
+        "xn = scale input norm.mul norm.add\nff = fourier 2 ff.B xn\nU0 = dense 4 net.0 ff\nU = tanh U0\n"
+        "V0 = dense 4 net.1 ff\nV = silu V0\nh = add U V\nZ = mul U V\nm = mul Z x\ng = add h m\n"
+        "G = gelu g\no = dense 2 net.4h G\nu = mul o t\noutput u\n",
+        "input x t\nterms xxx x \"\" xt xxxx\nweights layers.safetensors\ndense 4 net.0x\nsin w0=2\n"
+        "dense 4 net.1\nsoftplus beta=2\ndense 2 net.4h\n"};
+    static double wv[64];
+    const tu_tensor tens[] = {
+        {"norm.mul", "F64", 1, {2, 0, 0, 0}, wv}, {"norm.add", "F64", 1, {2, 0, 0, 0}, wv + 2},
+        {"ff.B", "F64", 2, {2, 2, 0, 0}, wv + 4}, {"net.0.weight", "F64", 2, {4, 4, 0, 0}, wv + 8},
+        {"net.0.bias", "F64", 1, {4, 0, 0, 0}, wv + 24}, {"net.1.weight", "F64", 2, {4, 4, 0, 0}, wv + 28},
+        {"net.1.bias", "F64", 1, {4, 0, 0, 0}, wv + 44}, {"net.4h.weight", "F64", 2, {2, 4, 0, 0}, wv + 48},
+        {"net.4h.bias", "F64", 1, {2, 0, 0, 0}, wv + 56}, {"net.0x.weight", "F64", 2, {4, 2, 0, 0}, wv + 8}};
+    enum { N = 37 };
+    const size_t vars[2] = {0, 1};
+    char dir[1024], path[1100];
+    tu_rng rng = {77u + (unsigned)_i};
+    double x[N * 2];
+    size_t k, pt;
+    int backend, prec;
+    for (k = 0; k < 64; k++)
+        wv[k] = tu_uniform(&rng, -0.8, 0.8);
+    for (k = 0; k < N * 2; k++)
+        x[k] = tu_uniform(&rng, -1, 1);
+    snprintf(dir, sizeof dir, "%s", tu_tmpdir());
+    tu_write_safetensors(tu_path(dir, "layers.safetensors"), tens, sizeof tens / sizeof tens[0]);
+    snprintf(path, sizeof path, "%s/model.spec", dir);
+    tu_write_file(path, specs[_i], strlen(specs[_i]));
+    for (backend = 0; backend < 2; backend++)
+        for (prec = 0; prec < 2; prec++) {
+            jg_net_options o;
+            jg_net *net = NULL;
+            jg_diag d = JG_DIAG_INIT;
+            jg_model *m = jg_load(path, &d);
+            jg_taylor *tay;
+            size_t nt, no;
+            double *out, *u, *du, *d2;
+            long double *want;
+            ck_assert_msg(m != NULL, "%s", jg_buf_str(&d.text));
+            o.precision = prec ? JG_NET_FLOAT : JG_NET_DOUBLE;
+            o.backend = backend ? JG_NET_EXECUTOR : JG_NET_JIT;
+            ck_assert_msg(jg_net_open(path, &o, &net) == JG_NET_OK, "%s", jg_net_errmsg(net));
+            nt = jg_net_n_terms(net);
+            no = jg_net_n_out(net);
+            ck_assert_uint_eq(nt, m->n_terms);
+            ck_assert_str_eq(jg_net_term_name(net, 0), _i == 0 ? "t" : "xxx");
+            ck_assert(jg_net_term_name(net, nt) == NULL);
+            out = malloc(N * no * nt * sizeof *out);
+            u = malloc(N * no * sizeof *u);
+            du = malloc(N * no * 2 * sizeof *du);
+            d2 = malloc(N * no * 4 * sizeof *d2);
+            ck_assert_int_eq(jg_net_partials(net, N, x, out), JG_NET_OK);
+            ck_assert_int_eq(jg_net_hessian(net, N, x, u, du, d2), JG_NET_OK);
+            tay = jg_taylor_new(m, 2, vars, 4);
+            want = malloc(no * jg_taylor_n_terms(tay) * sizeof *want);
+            for (pt = 0; pt < N; pt++) {
+                double e = 0, big = 0, e2 = 0, big2 = 0;
+                size_t t;
+                ck_assert_int_eq(jg_taylor_partials(tay, x + 2 * pt, want, NULL), 0);
+                for (k = 0; k < no; k++)
+                    for (t = 0; t < nt; t++) {
+                        const jg_term *tm = &m->terms[t];
+                        unsigned char pw[2] = {0, 0};
+                        const double g = out[(pt * no + k) * nt + t];
+                        double h;
+                        int a;
+                        for (a = 0; a < tm->order; a++)
+                            pw[tm->in[a]]++;
+                        a = 0;
+                        {
+                            const double w = (double)want[k * jg_taylor_n_terms(tay) + jg_taylor_term_at(tay, pw)];
+                            e = fabs(g - w) > e ? fabs(g - w) : e;
+                            big = fabs(w) > big ? fabs(w) : big;
+                        }
+                        /* the same numbers as the 2-jet's for orders up to 2 */
+                        h = tm->order == 0 ? u[pt * no + k] : tm->order == 1 ? du[(pt * no + k) * 2 + tm->in[0]]
+                          : tm->order == 2 ? d2[((pt * no + k) * 2 + tm->in[0]) * 2 + tm->in[1]] : g;
+                        e2 = fabs(g - h) > e2 ? fabs(g - h) : e2;
+                        big2 = fabs(h) > big2 ? fabs(h) : big2;
+                    }
+                ck_assert_msg(e <= (prec ? 2e-4 : 1e-11) * big, "spec %d backend %d %s point %zu: %.3g of %.3g", _i,
+                              backend, prec ? "float" : "double", pt, e, big);
+                ck_assert_msg(e2 <= (prec ? 2e-4 : 1e-12) * big2, "spec %d point %zu: against the hessian %.3g", _i,
+                              pt, e2);
+            }
+            free(out);
+            free(u);
+            free(du);
+            free(d2);
+            free(want);
+            jg_taylor_free(tay);
+            jg_net_free(net);
+            jg_model_free(m);
+            jg_diag_free(&d);
+        }
+}
+END_TEST
+
+/* jg_net_partials refuses a spec without terms, and its misuse. */
+START_TEST(library_partials_refusals)
+{
+    char dir[1024], path[1100];
+    static const double w[4] = {0.5, -0.25, 0.125, 1.0};
+    const tu_tensor t[] = {{"l.weight", "F64", 2, {2, 2, 0, 0}, w}};
+    jg_net *net = NULL;
+    double x[2] = {0.1, 0.2}, out[4];
+    snprintf(dir, sizeof dir, "%s", tu_tmpdir());
+    tu_write_safetensors(tu_path(dir, "w.st"), t, 1);
+    snprintf(path, sizeof path, "%s/model.spec", dir);
+    tu_write_file(path, "input x t\nweights w.st\ndense 2 l\n", strlen("input x t\nweights w.st\ndense 2 l\n"));
+    ck_assert_int_eq(jg_net_load(path, &net), JG_NET_OK);
+    ck_assert_uint_eq(jg_net_n_terms(net), 0);
+    ck_assert(jg_net_term_name(net, 0) == NULL);
+    ck_assert_int_eq(jg_net_partials(net, 1, x, out), JG_NET_EINPUT);
+    ck_assert(strstr(jg_net_errmsg(net), "the spec names no terms") != NULL);
+    jg_net_free(net);
+    tu_write_file(path, "input x t\nterms x\nweights w.st\ndense 2 l\n",
+                  strlen("input x t\nterms x\nweights w.st\ndense 2 l\n"));
+    ck_assert_int_eq(jg_net_load(path, &net), JG_NET_OK);
+    ck_assert_int_eq(jg_net_partials(net, 0, NULL, NULL), JG_NET_OK);
+    ck_assert_int_eq(jg_net_partials(net, 1, x, out), JG_NET_OK);
+    ck_assert(fabs(out[0] - 0.5) < 1e-15 && fabs(out[1] - 0.125) < 1e-15);     /* du_k/dx = W[k][0] */
+    jg_net_free(net);
+    ck_assert_uint_eq(jg_net_n_terms(NULL), 0);
+}
+END_TEST
+
 START_TEST(bad_arguments)
 {
     jg_model *m = load_text("format 3\ninput x y\nu = mul x y\noutput u\n");
@@ -594,6 +731,8 @@ int main(void)
     tcase_add_test(tc, high_orders_match_differences);
     tcase_add_test(tc, bad_arguments);
     tcase_add_loop_test(tc, partials_kernels_match_the_oracle, 0, 7);
+    tcase_add_loop_test(tc, library_partials_match_the_oracle, 0, 2);
+    tcase_add_test(tc, library_partials_refusals);
     suite_add_tcase(s, tc);
     return tu_run_suite(s);
 }
