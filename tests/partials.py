@@ -1,5 +1,8 @@
-"""partials.py: the oracle of orders 3 and 4 (gen/taylor.c, the Python
-extension's taylor()) against PyTorch nested autograd in float64.
+"""partials.py: the partial derivatives of orders 3 and 4 against PyTorch
+nested autograd in float64: the oracle (gen/taylor.c, the Python
+extension's taylor()) and the library's (Net.partials, from
+jetgen.from_torch(module, terms=[...]): the executor's closed-form
+propagation of the terms' Taylor coefficients).
 
 Every network of tests/zoo.py (every architecture the exporter takes) and
 random chains of every activation (tests/interop.py's random_net) is
@@ -10,8 +13,9 @@ torch.autograd.grad nested term by term (create_graph) on the module in
 float64 (F.layer_norm's third derivative is wrong in PyTorch 1.13: the
 reference computes layer norms by elementary ops, tests/gradients.py's
 composed()): normwise per order over the points and outputs, at most 1e-9
-(issue 25's bound; measured far closer). Run by meson with
-PYTHONPATH=BUILD/python.
+(issue 25's bound; measured far closer), for the oracle and for
+Net.partials of the same terms (given as tuples of input indices). Run by
+meson with PYTHONPATH=BUILD/python.
 """
 
 import copy
@@ -22,6 +26,7 @@ import warnings
 import numpy as np
 import torch
 
+import jetgen
 from jetgen import export
 from jetgen._jetgen import taylor
 
@@ -34,6 +39,7 @@ from harness import failures, check, normwise  # noqa: E402
 ORDER = 4
 TOL = 1e-9
 worst = [0.0] * (ORDER + 1)
+worst_net = [0.0] * (ORDER + 1)
 compared = [0]
 
 
@@ -78,6 +84,11 @@ def compare(name, module, kw, points=3):
     def f(Y):
         return export._output_at(m64, widths, output, Y).reshape(Y.shape[0], -1)
     want = nested(f, Xg, vars_, powers).numpy()
+    terms = [tuple(v for v, p in zip(vars_, pw) for _ in range(int(p))) for pw in powers]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        net = jetgen.from_torch(module, terms=terms, **kw)
+    got = net.partials(X.numpy())
     orders = powers.sum(axis=1)
     for o in range(ORDER + 1):
         sel = orders == o
@@ -86,6 +97,9 @@ def compare(name, module, kw, points=3):
         e = normwise(d[:, :, sel], want[:, :, sel])
         worst[o] = max(worst[o], e)
         check(e <= TOL, "%s: order %d partials off by %.3g normwise" % (name, o, e))
+        e = normwise(got[:, :, sel], want[:, :, sel])
+        worst_net[o] = max(worst_net[o], e)
+        check(e <= TOL, "%s: Net.partials of order %d off by %.3g normwise" % (name, o, e))
     compared[0] += 1
 
 
@@ -96,8 +110,9 @@ def main():
     for seed in range(24):
         net, n_in = interop.random_net(seed)
         compare("random network %d" % seed, net.eval(), {})
-    print("%d networks; worst normwise error by order: %s" % (
-        compared[0], ", ".join("%d: %.2g" % (o, e) for o, e in enumerate(worst))))
+    print("%d networks; worst normwise error by order: the oracle %s; Net.partials %s" % (
+        compared[0], ", ".join("%d: %.2g" % (o, e) for o, e in enumerate(worst)),
+        ", ".join("%d: %.2g" % (o, e) for o, e in enumerate(worst_net))))
     if failures:
         print("%d failures" % len(failures))
         sys.exit(1)

@@ -99,6 +99,9 @@ class Net:
         self.input_names = None if any(v is None for v in names) else names
         self.over = info["over"]
         self.n_over = len(self.over)
+        # the partial derivatives the spec's `terms` names, as its names
+        # ("xxt", "x1*x1*x2", '""' for u): partials(x)'s last axis
+        self.terms = list(info["terms"])
         self.warnings = info["warnings"]
         self.n_params = info["n_params"]
         self.weights_path = info["weights_path"] or None
@@ -145,6 +148,21 @@ class Net:
         if keep_tape:
             return tuple(res), tape
         return res[0] if mode == 0 else tuple(res)
+
+    def partials(self, x, out=None):
+        """The partial derivatives the spec's `terms` statement names (or
+        from_torch's terms=...), (n, n_out, len(net.terms)): out[p, k, t] =
+        the derivative of u_k by the inputs of term net.terms[t] at point p
+        (orders 0 to 4, mixed terms exact; the executor, one thread)."""
+        if not self.terms:
+            raise Error("the network has no terms: name them in the spec (terms \"\" x xx xxxx) or in "
+                        "from_torch(module, terms=[...])")
+        x = self._points(x)
+        n = x.shape[0]
+        shape = (n, self.n_out, len(self.terms))
+        res = self._out(None if out is None else (out,), 0, shape)
+        self._net.partials(n, x, res)
+        return res
 
     def tape_bytes(self, mode, n):
         """The memory of taped(mode, x)'s tape at n points."""

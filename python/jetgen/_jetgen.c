@@ -377,6 +377,55 @@ static PyObject *net_run(net_object *self, PyObject *args)
     Py_RETURN_NONE;
 }
 
+/* None for JG_NET_OK, else the exception of status rc (MemoryError, or
+   jetgen.Error with the handle's message). */
+static PyObject *status(net_object *self, int rc)
+{
+    if (rc == JG_NET_ENOMEM)
+        return PyErr_NoMemory();
+    if (rc != JG_NET_OK) {
+        PyErr_SetString(jetgen_error, jg_net_errmsg(self->net));
+        return NULL;
+    }
+    Py_RETURN_NONE;
+}
+
+/* partials(n, x, out): jg_net_partials (or _float) of the n points x into
+   out [n][n_out][n_terms], one thread. */
+static PyObject *net_partials(net_object *self, PyObject *args)
+{
+    PyObject *xo, *oo;
+    Py_ssize_t n_arg;
+    size_t n, n_in, per;
+    char *x, *out;
+    int rc;
+    if (!ready(self) || !PyArg_ParseTuple(args, "nOO", &n_arg, &xo, &oo))
+        return NULL;
+    if (n_arg < 0) {
+        PyErr_SetString(PyExc_ValueError, "partials: a negative point count");
+        return NULL;
+    }
+    n = (size_t)n_arg;
+    n_in = jg_net_n_in(self->net);
+    per = jg_net_n_out(self->net) * jg_net_n_terms(self->net);
+    if (!check_array(self, xo, "x", n * n_in, 0, 0, &x) || !check_array(self, oo, "out", n * per, 1, 0, &out))
+        return NULL;
+    {
+        const size_t real = self->precision == JG_NET_FLOAT ? sizeof(float) : sizeof(double);
+        const span s[2] = {{"x", x, n * n_in * real, 0}, {"out", out, n * per * real, 1}};
+        if (!check_overlap(s, 2))
+            return NULL;
+    }
+    Py_BEGIN_ALLOW_THREADS
+    pthread_rwlock_rdlock(&self->lock);
+    rc = self->precision == JG_NET_FLOAT
+             ? jg_net_partials_float(self->net, n, (const float *)(const void *)x, (float *)(void *)out)
+             : jg_net_partials(self->net, n, (const double *)(const void *)x, (double *)(void *)out);
+    pthread_rwlock_unlock(&self->lock);
+    Py_END_ALLOW_THREADS
+    return status(self, rc);
+}
+
 /* set_tensor(name, values): a float64 array, the tensor's numbers in place. */
 static PyObject *net_set_tensor(net_object *self, PyObject *args)
 {
@@ -395,13 +444,7 @@ static PyObject *net_set_tensor(net_object *self, PyObject *args)
     pthread_rwlock_unlock(&self->lock);
     Py_END_ALLOW_THREADS
     Py_DECREF(v);
-    if (rc == JG_NET_ENOMEM)
-        return PyErr_NoMemory();
-    if (rc != JG_NET_OK) {
-        PyErr_SetString(jetgen_error, jg_net_errmsg(self->net));
-        return NULL;
-    }
-    Py_RETURN_NONE;
+    return status(self, rc);
 }
 
 /* set_tensors(pairs[, segments, flat]): jg_net_set_tensors of every
@@ -742,11 +785,27 @@ static PyObject *net_info(net_object *self, PyObject *unused)
         }
         PyTuple_SET_ITEM(over, (Py_ssize_t)i, o);
     }
-    d = Py_BuildValue("{s:n,s:n,s:N,s:N,s:s,s:s,s:n}", "n_in", (Py_ssize_t)n_in, "n_out",
-                      (Py_ssize_t)jg_net_n_out(self->net), "input_names", names, "over", over, "warnings",
-                      jg_net_warnings(self->net), "weights_path",
-                      jg_net_weights_path(self->net) != NULL ? jg_net_weights_path(self->net) : "",
-                      "n_params", (Py_ssize_t)jg_net_n_params(self->net));
+    {
+        PyObject *terms = PyTuple_New((Py_ssize_t)jg_net_n_terms(self->net));
+        for (i = 0; terms != NULL && i < jg_net_n_terms(self->net); i++) {
+            PyObject *o = PyUnicode_FromString(jg_net_term_name(self->net, i));
+            if (o == NULL) {
+                Py_CLEAR(terms);
+                break;
+            }
+            PyTuple_SET_ITEM(terms, (Py_ssize_t)i, o);
+        }
+        if (terms == NULL) {
+            Py_DECREF(names);
+            Py_DECREF(over);
+            return NULL;
+        }
+        d = Py_BuildValue("{s:n,s:n,s:N,s:N,s:s,s:s,s:n,s:N}", "n_in", (Py_ssize_t)n_in, "n_out",
+                          (Py_ssize_t)jg_net_n_out(self->net), "input_names", names, "over", over, "warnings",
+                          jg_net_warnings(self->net), "weights_path",
+                          jg_net_weights_path(self->net) != NULL ? jg_net_weights_path(self->net) : "",
+                          "n_params", (Py_ssize_t)jg_net_n_params(self->net), "terms", terms);
+    }
     return d;
 }
 
@@ -1250,6 +1309,8 @@ static PyMethodDef net_methods[] = {
     {"tape_bytes", (PyCFunction)net_tape_bytes, METH_VARARGS, "tape_bytes(mode, n): a forward tape's memory"},
     {"recompute_flops", (PyCFunction)net_recompute_flops, METH_VARARGS,
      "recompute_flops(mode): the forward's flops a point that a tape saves"},
+    {"partials", (PyCFunction)net_partials, METH_VARARGS,
+     "partials(n, x, out): the spec's terms at the points, out (n, n_out, n_terms)"},
     {"run", (PyCFunction)net_run, METH_VARARGS,
      "run(mode, n, x, u, du, d2, threads, keep_tape=False): into the arrays; with keep_tape, the forward's tape"},
     {"set_tensor", (PyCFunction)net_set_tensor, METH_VARARGS, "set_tensor(name, values): in place"},

@@ -527,18 +527,62 @@ def _ours(path):
 
 
 def export(module, spec_path, input_names=None, n_in=None, output=None, domain=None, points=8, reference=None,
-           over=None):
+           over=None, terms=None):
     """Writes spec_path and, beside it, the weights (spec_path with the
     extension .safetensors), after checking them against module; with
     reference, a path, also PyTorch's u, du and d2u at the check's points
     there (JSON for `jetgen verify SPEC --reference FILE`); with over, input
     names, the Hessian's diagonal and the Laplacian of the emitted code are
-    taken over those inputs only (u_xx + u_yy of a network of x, y, t). Returns
+    taken over those inputs only (u_xx + u_yy of a network of x, y, t); with
+    terms, the partial derivatives of order up to 4 the spec's `terms`
+    statement names (Net.partials): each a string of one-character input
+    names ("xxt"), names joined by '*' ("x1*x1*x2") or "" for u, or a tuple
+    of input names or indices (("x", "x", 1)). Returns
     the spec's text. ExportError says what could not be exported, or how
     far the check found the export from the module; nothing is written
     then. ExportWarning (warnings.warn) says what is right but probably
     not meant (ReLU-type activations, Linear after Linear)."""
-    return _do_export(module, spec_path, input_names, n_in, output, domain, points, reference, over)[0]
+    return _do_export(module, spec_path, input_names, n_in, output, domain, points, reference, over, terms)[0]
+
+
+def _term_list(terms):
+    """terms as a list (one string or tuple alone is one term)."""
+    if isinstance(terms, (str, tuple)):
+        return [terms]
+    try:
+        terms = list(terms)
+    except TypeError:
+        raise ExportError("terms=%r: a list of terms (strings such as 'xxt', or tuples of input names or "
+                          "indices)" % (terms,)) from None
+    if not terms:
+        raise ExportError("terms=[]: name at least one term")
+    return terms
+
+
+def _term_word(t, names):
+    """A term as the spec's `terms` statement writes it (gen/terms.h): the
+    C parser checks it against the inputs when the export loads."""
+    if isinstance(t, str):
+        if t == "":
+            return '""'
+        parts = t.split("*") if "*" in t else [t] if t in names or t.isdigit() else list(t)
+        for v in parts:
+            if v not in names and not (v.isdigit() and int(v) < len(names)):
+                raise ExportError("term %r: %r is not an input (the inputs: %s; write one-character names side "
+                                  "by side, 'xxt', or names joined by '*', 'x1*x1*x2')" % (t, v, ", ".join(names)))
+        return t
+    if isinstance(t, tuple):
+        if not t:
+            return '""'
+        parts = []
+        for v in t:
+            if isinstance(v, bool) or not isinstance(v, (int, str)):
+                raise ExportError("term %r: a tuple of input names or indices" % (t,))
+            if isinstance(v, int) and not 0 <= v < len(names):
+                raise ExportError("term %r: input %d out of 0 .. %d" % (t, v, len(names) - 1))
+            parts.append(names[v] if isinstance(v, int) else v)
+        return "*".join(parts)
+    raise ExportError("term %r: a string ('xxt', '' for u) or a tuple of input names or indices" % (t,))
 
 
 def retranslate(module, widths, names, output):
@@ -552,7 +596,7 @@ def retranslate(module, widths, names, output):
 
 
 def _do_export(module, spec_path, input_names=None, n_in=None, output=None, domain=None, points=8, reference=None,
-               over=None):
+               over=None, terms=None):
     """export's work: (the spec's text, the Translator, whose derived,
     touched and lost say how the saved tensors follow the parameters)."""
     graph = trace(module)
@@ -581,6 +625,8 @@ def _do_export(module, spec_path, input_names=None, n_in=None, output=None, doma
         if unknown or not over or len(set(over)) != len(over):
             raise ExportError("over=%r: name each of the inputs %s at most once" % (over, ", ".join(names)))
         over_line = ["over " + " ".join(v for v in names if v in over)]
+    if terms is not None:
+        over_line.append("terms " + " ".join(_term_word(t, names) for t in _term_list(terms)))
     tr = Translator(module, widths, names, output)
     tr.run(graph)
     tr.graph_args = (widths, names, output)      # what retranslate() needs
