@@ -843,7 +843,9 @@ static void do_terms(parser *p, token *t, int nt)
     m->terms = terms;
     m->n_terms = (size_t)(nt - 1);
     if (jg_monos_make(terms, m->n_terms, m->n_in, &m->monos) != 0)
-        oom(p);
+        jg_diag_error(p->d, p->path, p->line, t[0].col, "these terms take more than %d channels (the monomials "
+                      "dividing some term), or memory ran out: name fewer, or split them over specs",
+                      JG_MAX_CHANNELS);
 }
 
 /* `output NAME`: the value that is u (format 3). */

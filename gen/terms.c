@@ -236,7 +236,7 @@ int jg_monos_make(const jg_term *terms, size_t n_terms, size_t n_in, jg_monos *m
     n = 1;                      /* the constant, always */
     for (i = 0; i < n_terms; i++)
         add_divisors(&terms[i], m->mono, &n);
-    if (n > 65535)
+    if (n > JG_MAX_CHANNELS)
         goto fail;
     for (i = 1; i < n; i++)     /* in order (insertion: few monomials) */
         for (j = i; j > 0 && before(&m->mono[j], &m->mono[j - 1]); j--) {

@@ -17,9 +17,13 @@
 
 #include "buf.h"
 
-/* The highest order of a term, and the most terms of one list. */
+/* The highest order of a term, the most terms of one list, and the most
+   channels their partial derivatives take (the monomials dividing some
+   term: 35 for every term to order 4 in three inputs, 70 in four; the
+   kernels hold a neuron's channels on the stack). */
 #define JG_MAX_TERM_ORDER 4
 #define JG_MAX_TERMS 256
+#define JG_MAX_CHANNELS 128
 
 typedef struct jg_term {
     int order;                          /* 0 .. JG_MAX_TERM_ORDER */
@@ -62,7 +66,7 @@ typedef struct jg_monos {
 } jg_monos;
 
 /* The channels of terms[0 .. n_terms - 1] of a network of n_in inputs into
-   *m: 0, or -1 (out of memory, or more than 65535 channels). */
+   *m: 0, or -1 (out of memory, or more than JG_MAX_CHANNELS channels). */
 int jg_monos_make(const jg_term *terms, size_t n_terms, size_t n_in, jg_monos *m);
 void jg_monos_free(jg_monos *m);
 

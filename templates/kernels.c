@@ -1629,7 +1629,9 @@ MODEL__INLINE void model__taylor_tanh(int K, const double *u, double t0, double 
    degree), channel c of point p at row c np + p. Dense, scale, copy and
    add layers are linear and run as in every mode; these four are not.
    pairs [n_pairs][3] lists i, j, k with monomial i times monomial j =
-   monomial k, for i, j > 0. */
+   monomial k, for i, j > 0. At most MODEL__PARTIALS_MAX channels (the
+   spec's `terms` is refused beyond: gen/terms.h, JG_MAX_CHANNELS). */
+#define MODEL__PARTIALS_MAX 128
 
 /* a = x + the first-degree monomials: channel first[i] of input i is 1
    (first[i] = 0: input i is in no term), every other channel 0. */
@@ -1659,22 +1661,52 @@ MODEL__INLINE void model__series_times(size_t nch, size_t n_pairs, const unsigne
 
 /* The activation whose Taylor kernel is fn (parameters p, q) on n neurons
    of np points, in place: a = sum_k c_k (z - z_0)^k, k <= K, with c_k
-   its Taylor coefficients at z_0 (Horner's rule on the series). */
+   its Taylor coefficients at z_0 (Horner's rule on the series): a vector
+   of neighbouring neurons at a time where their channels fit in
+   registers' worth of stack (nch <= MODEL__PARTIALS_VEC; model__load_n
+   and model__put_n of the activate section), one neuron at a time in
+   double beyond. */
+#define MODEL__PARTIALS_VEC 32
+#define MODEL__PARTIALS_CHUNK 64
 MODEL__API void model__partials_activate(model__taylor_fn fn, double p, double q, int K, size_t n, size_t nch,
                                          size_t np, size_t n_pairs, const unsigned short *pairs, model__real *z,
                                          size_t ldz)
 {
-    model__real cf[(MODEL__TAYLOR_MAX + 1) * 16];
-    double r[64], d[64], t[64];
-    size_t pt, j0, j, c, m;
+    model__real cf[(MODEL__TAYLOR_MAX + 1) * MODEL__PARTIALS_CHUNK];
+    size_t pt, j0, j, c, m, e;
     int k;
     if (K > MODEL__TAYLOR_MAX)
         K = MODEL__TAYLOR_MAX;
     for (pt = 0; pt < np; pt++)
         for (j0 = 0; j0 < n; j0 += m) {
-            m = n - j0 < 16 ? n - j0 : 16;
+            m = n - j0 < MODEL__PARTIALS_CHUNK ? n - j0 : MODEL__PARTIALS_CHUNK;
             fn(m, p, q, z + pt * ldz + j0, K, cf);
+            if (nch <= MODEL__PARTIALS_VEC) {
+                model__vec r[MODEL__PARTIALS_VEC], d[MODEL__PARTIALS_VEC], t[MODEL__PARTIALS_VEC];
+                const model__vec zero = {0};
+                for (j = 0; j < m; j += MODEL__V) {
+                    const size_t w = m - j < MODEL__V ? m - j : MODEL__V;
+                    for (c = 1; c < nch; c++) {
+                        d[c] = model__load_n(z + (c * np + pt) * ldz + j0 + j, w);
+                        r[c] = zero;
+                    }
+                    r[0] = model__load_n(cf + (size_t)K * m + j, w);
+                    for (k = K - 1; k >= 0; k--) {
+                        for (c = 1; c < nch; c++)
+                            t[c] = r[0] * d[c];
+                        for (e = 0; e < n_pairs; e++)
+                            t[pairs[3 * e + 2]] += r[pairs[3 * e]] * d[pairs[3 * e + 1]];
+                        for (c = 1; c < nch; c++)
+                            r[c] = t[c];
+                        r[0] = model__load_n(cf + (size_t)k * m + j, w);
+                    }
+                    for (c = 0; c < nch; c++)
+                        model__put_n(z + (c * np + pt) * ldz + j0 + j, r[c], w);
+                }
+                continue;
+            }
             for (j = j0; j < j0 + m; j++) {
+                double r[MODEL__PARTIALS_MAX], d[MODEL__PARTIALS_MAX], t[MODEL__PARTIALS_MAX];
                 for (c = 0; c < nch; c++) {
                     d[c] = c == 0 ? 0.0 : (double)z[(c * np + pt) * ldz + j];
                     r[c] = c == 0 ? (double)cf[(size_t)K * m + j - j0] : 0.0;
@@ -1695,7 +1727,7 @@ MODEL__API void model__partials_mul(size_t n, size_t nch, size_t np, size_t n_pa
                                     const model__real *a, size_t lda, int bca, const model__real *b, size_t ldb,
                                     int bcb, model__real *c, size_t ldc)
 {
-    double r[64];
+    double r[MODEL__PARTIALS_MAX];
     size_t pt, j, ch, k;
     for (pt = 0; pt < np; pt++)
         for (j = 0; j < n; j++) {

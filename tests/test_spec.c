@@ -245,6 +245,23 @@ START_TEST(terms_statement)
         jg_model_free(m);
         jg_diag_free(&d);
     }
+    {   /* every term of order 4 in six inputs: 210 channels, past the limit */
+        jg_diag d = JG_DIAG_INIT;
+        jg_buf spec = JG_BUF_INIT;
+        int a, b, cc, dd;
+        jg_buf_puts(&spec, "input a b c d e f\nterms");
+        for (a = 0; a < 6; a++)
+            for (b = a; b < 6; b++)
+                for (cc = b; cc < 6; cc++)
+                    for (dd = cc; dd < 6; dd++)
+                        jg_buf_printf(&spec, " %c%c%c%c", 'a' + a, 'a' + b, 'a' + cc, 'a' + dd);
+        jg_buf_puts(&spec, "\nweights w.st\ndense 4 l0\n");
+        ck_assert(load_text(jg_buf_str(&spec), &d) == NULL);
+        ck_assert_msg(strstr(jg_buf_str(&d.text), "model.spec:2:1: these terms take more than 128 channels") != NULL,
+                      "%s", jg_buf_str(&d.text));
+        jg_buf_free(&spec);
+        jg_diag_free(&d);
+    }
     {
         char *names[2] = {"x", "t"};
         jg_term t[4];
