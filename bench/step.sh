@@ -8,9 +8,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . tools/deps.sh
-jetgen_packages="$jetgen_packages python3-torch python3-numpy python3-dev libopenblas0-pthread"
-jetgen_deps
-jetgen_build
-jetgen_torch_footing
-export JETGEN="$PWD/build/jetgen" PYTHONPATH="$PWD/build/python"
+jetgen_python_bench
 /usr/bin/python3 bench/step.py "$@"

@@ -10,11 +10,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . tools/deps.sh
-jetgen_packages="$jetgen_packages python3-torch python3-numpy python3-dev libopenblas0-pthread"
-jetgen_deps
-jetgen_build
-jetgen_torch_footing
-export JETGEN="$PWD/build/jetgen" PYTHONPATH="$PWD/build/python"
+jetgen_python_bench
 env -u GLIBC_TUNABLES /usr/bin/python3 bench/train.py "$@"
 echo
 GLIBC_TUNABLES=glibc.malloc.hugetlb=1 /usr/bin/python3 bench/train.py "$@"

@@ -65,3 +65,14 @@ jetgen_torch_footing() {
     unset OPENBLAS_L2_SIZE
     export OMP_NUM_THREADS=1
 }
+
+# The set-up of the Python benches (bench/train.sh, step.sh, partials.sh):
+# PyTorch and numpy installed, jetgen built, PyTorch's kernels as
+# jetgen_torch_footing sets them, the package and the command line found.
+jetgen_python_bench() {
+    jetgen_packages="$jetgen_packages python3-torch python3-numpy python3-dev libopenblas0-pthread"
+    jetgen_deps
+    jetgen_build
+    jetgen_torch_footing
+    export JETGEN="$PWD/build/jetgen" PYTHONPATH="$PWD/build/python"
+}

@@ -1,0 +1,142 @@
+"""partials.py: partial derivatives of order 3 and 4 (issue 25) through
+jetgen's Net.partials against the PyTorch users write, side by side in one
+run, float64, one thread, N points:
+
+  kdv          Raissi's discrete-time KdV network [1, 50 x 4, 50] tanh:
+               u, u_x, u_xxx of every output; PyTorch: fwd_gradients
+               (a dummy cotangent, twice) three times, as his code
+  beam         an Euler-Bernoulli beam network [1, 20 x 3, 1] tanh: u_xxxx;
+               PyTorch: torch.autograd.grad nested four times (DeepXDE's)
+  biharmonic   a plate network [2, 50 x 3, 1] tanh: u_xxxx, u_xxyy,
+               u_yyyy; PyTorch: nested torch.autograd.grad, input by input
+
+Beside each row: the floor, the multiply-adds of the dense products on the
+terms' channels (the monomials dividing some term: 4, 5 and 13 here) at the
+FMA peak measured in the same run (bench/peak.c), and jetgen's fraction of
+it. Best of 5 runs each. Run alone (bench/partials.sh): the machine is
+shared.
+"""
+
+import os
+import platform
+import sys
+import time
+
+import numpy as np
+import torch
+from torch import nn
+
+import jetgen
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from train import fma_peak  # noqa: E402
+
+
+def mlp(widths):
+    layers = []
+    for a, b in zip(widths[:-2], widths[1:-1]):
+        layers += [nn.Linear(a, b), nn.Tanh()]
+    return nn.Sequential(*layers, nn.Linear(widths[-2], widths[-1])).double()
+
+
+def fwd_gradients(u, x):
+    """Raissi's forward-mode trick: du/dx of every column of u."""
+    v = torch.ones_like(u, requires_grad=True)
+    g, = torch.autograd.grad(u, x, v, create_graph=True)
+    d, = torch.autograd.grad(g, v, torch.ones_like(g), create_graph=True)
+    return d
+
+
+def channels(terms):
+    """The monomials dividing some term (the constant included)."""
+    out = {()}
+    for t in terms:
+        t = tuple(sorted(t))
+        stack = [t]
+        while stack:
+            m = stack.pop()
+            if m in out:
+                continue
+            out.add(m)
+            stack.extend(m[:i] + m[i + 1:] for i in range(len(m)))
+    return len(out)
+
+
+def best(f, rounds=5):
+    f()
+    t = float("inf")
+    for _ in range(rounds):
+        t0 = time.perf_counter()
+        f()
+        t = min(t, time.perf_counter() - t0)
+    return t
+
+
+def kdv(N):
+    m = mlp([1, 50, 50, 50, 50, 50])
+    X = np.random.default_rng(0).uniform(-1, 1, (N, 1))
+    Xt = torch.tensor(X, requires_grad=True)
+
+    def users():
+        u = m(Xt)
+        return fwd_gradients(fwd_gradients(fwd_gradients(u, Xt), Xt), Xt)
+    return m, ["", "x", "xxx"], ["x"], X, users
+
+
+def beam(N):
+    m = mlp([1, 20, 20, 20, 1])
+    X = np.random.default_rng(1).uniform(-1, 1, (N, 1))
+    Xt = torch.tensor(X, requires_grad=True)
+
+    def users():
+        g = m(Xt)
+        for _ in range(4):
+            g, = torch.autograd.grad(g.sum(), Xt, create_graph=True)
+        return g
+    return m, ["xxxx"], ["x"], X, users
+
+
+def biharmonic(N):
+    m = mlp([2, 50, 50, 50, 1])
+    X = np.random.default_rng(2).uniform(-1, 1, (N, 2))
+    Xt = torch.tensor(X, requires_grad=True)
+
+    def users():
+        u = m(Xt)
+
+        def d(f, i):
+            return torch.autograd.grad(f.sum(), Xt, create_graph=True)[0][:, i]
+        uxx, uyy = d(d(u, 0), 0), d(d(u, 1), 1)
+        return d(d(uxx, 0), 0), d(d(uxx, 1), 1), d(d(uyy, 1), 1)
+    return m, ["xxxx", "xxyy", "yyyy"], ["x", "y"], X, users
+
+
+def main():
+    torch.set_num_threads(1)
+    torch.manual_seed(0)
+    counts = [int(a) for a in sys.argv[1:] if a.isdigit()] or [1000]
+    peak = fma_peak()
+    model_name = next((line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo")
+                       if line.startswith("model name")), platform.machine())
+    isa = "AVX-512" if "avx512f" in open("/proc/cpuinfo").read() else "AVX2"
+    if os.environ.get("JETGEN_ISA") == "avx2" and isa == "AVX-512":
+        isa = "AVX-512 machine as AVX2"
+    print("machine: %s (%s), %s, one thread, float64; FMA peak %.1f GFLOP/s (double, bench/peak.c, this run)"
+          % (model_name, isa, platform.python_version(), peak))
+    print("%-11s %6s  %14s %12s %7s  %9s %7s" % ("network", "N", "PyTorch us/pt", "jetgen us/pt", "ratio",
+                                               "floor", "jetgen"))
+    for N in counts:
+        for name, case in (("kdv", kdv), ("beam", beam), ("biharmonic", biharmonic)):
+            m, terms, names, X, users = case(N)
+            net = jetgen.from_torch(m, input_names=names, terms=terms)
+            t_j = best(lambda: net.partials(X))
+            t_u = best(users)
+            sizes = [l.in_features * l.out_features for l in m if isinstance(l, nn.Linear)]
+            floor = 2.0 * channels(terms) * sum(sizes) / (peak * 1e9)
+            print("%-11s %6d  %14.2f %12.2f %6.1fx  %6.2f us %6.1f%%" % (
+                name, N, t_u / N * 1e6, t_j / N * 1e6, t_u / t_j, floor * 1e6, 100 * floor * N / t_j),
+                flush=True)
+
+
+if __name__ == "__main__":
+    main()
