@@ -654,13 +654,16 @@ static int partials_real(jg_net *net, size_t n, const void *x, void *out)
     return JG_NET_OK;
 }
 
-/* The contract of jg_net_partials and jg_net_partials_float. */
-static int check_partials(const char *fn, jg_net *net, size_t n, const void *x, const void *out)
+/* The contract of jg_net_partials and jg_net_partials_float (precision:
+   the handle's that the call takes, or -1 for any). */
+static int check_partials(const char *fn, jg_net *net, int precision, size_t n, const void *x, const void *out)
 {
     int rc = check_call(fn, net, JG_NET_EVAL, n, x);
     if (rc != JG_NET_OK)
         return rc;
-    if (JG_MISUSE(out == NULL && n > 0, fn, "out is NULL with n > 0"))
+    if (JG_MISUSE(out == NULL && n > 0, fn, "out is NULL with n > 0")
+        || JG_MISUSE(precision >= 0 && (int)net->plan->precision != precision, fn,
+                     "float arrays for a double handle (open it with JG_NET_FLOAT, or call jg_net_partials)"))
         return JG_NET_EINPUT;
     if (net->model->n_terms == 0)
         return fail(net, JG_NET_EINPUT, "the spec names no terms: add a `terms` statement (terms \"\" x xx xxxx)");
@@ -671,7 +674,7 @@ int jg_net_partials(jg_net *net, size_t n, const double *x, double *out)
 {
     size_t n_in, per, i, c, k;
     float *fx, *fo;
-    int rc = check_partials("jg_net_partials", net, n, x, out), overflow = 0;
+    int rc = check_partials("jg_net_partials", net, -1, n, x, out), overflow = 0;
     if (rc != JG_NET_OK)
         return rc;
     if (net->plan->precision != JG_FLOAT)
@@ -697,13 +700,8 @@ int jg_net_partials(jg_net *net, size_t n, const double *x, double *out)
 
 int jg_net_partials_float(jg_net *net, size_t n, const float *x, float *out)
 {
-    int rc = check_partials("jg_net_partials_float", net, n, x, out);
-    if (rc != JG_NET_OK)
-        return rc;
-    if (JG_MISUSE(net->plan->precision != JG_FLOAT, "jg_net_partials_float",
-                  "float arrays for a double handle (open it with JG_NET_FLOAT, or call jg_net_partials)"))
-        return JG_NET_EINPUT;
-    return partials_real(net, n, x, out);
+    int rc = check_partials("jg_net_partials_float", net, JG_FLOAT, n, x, out);
+    return rc != JG_NET_OK ? rc : partials_real(net, n, x, out);
 }
 
 int jg_net_run_float(jg_net *net, int mode, size_t n, const float *x, float *u, float *du, float *d2)

@@ -138,13 +138,16 @@ static int edge(int k)
     case 33: return jg_net_load_mem("m.spec", "input 1\n", 8, NULL, 0, NULL, NULL);
     case 34: net = open_example(JG_NET_DOUBLE); rc = jg_net_check_info(net, NULL, -1, NULL); break;
     case 35: return jg_net_check_info(NULL, "abi 1", -1, NULL);
+    case 36: return jg_net_partials(NULL, 1, x, u);
+    case 37: net = open_example(JG_NET_DOUBLE); rc = jg_net_partials(net, 1, x, NULL); break;
+    case 38: net = open_example(JG_NET_DOUBLE); rc = jg_net_partials_float(net, 1, fx, fu); break;
     default: break;
     }
     jg_net_free_text(text);
     jg_net_free(net);
     return rc;
 }
-#define N_EDGES 36
+#define N_EDGES 39
 
 /* In a debug build the call stops the program (the test expects SIGABRT);
    in a release build it returns JG_NET_EINPUT and the program goes on. */
