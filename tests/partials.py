@@ -34,7 +34,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import zoo  # noqa: E402
 import interop  # noqa: E402
 import gradients  # noqa: E402
-from harness import failures, check, normwise  # noqa: E402
+from harness import failures, check, normwise, refused  # noqa: E402
 
 ORDER = 4
 TOL = 1e-9
@@ -110,6 +110,13 @@ def main():
     for seed in range(24):
         net, n_in = interop.random_net(seed)
         compare("random network %d" % seed, net.eval(), {})
+    # what is not there yet is refused, not ignored; a term that names no input likewise
+    import jetgen.torch
+    net = torch.nn.Sequential(torch.nn.Linear(1, 4), torch.nn.Tanh(), torch.nn.Linear(4, 1))
+    refused(lambda: jetgen.torch.Jet(net, terms=["xxx"]), (jetgen.Error,), ["do not train through Jet yet"],
+            "Jet(terms=...)")
+    refused(lambda: jetgen.from_torch(net, input_names=["x"], terms=["xq"]), (export.ExportError,),
+            ["term 'xq'", "'q' is not an input"], "a term naming no input")
     print("%d networks; worst normwise error by order: the oracle %s; Net.partials %s" % (
         compared[0], ", ".join("%d: %.2g" % (o, e) for o, e in enumerate(worst)),
         ", ".join("%d: %.2g" % (o, e) for o, e in enumerate(worst_net))))

@@ -86,6 +86,9 @@ class Jet:
     def __init__(self, module, mode="hessian", threads=None, **export_args):
         if mode not in _OUTPUTS:
             raise ValueError("mode %r: one of %s" % (mode, ", ".join(_OUTPUTS)))
+        if export_args.get("terms") is not None:
+            raise Error("jetgen.torch.Jet: terms=... (derivatives of order 3 and 4) do not train through Jet yet; "
+                        "jetgen.from_torch(module, terms=[...]).partials(x) computes them, without gradients")
         self.module = module
         self.mode = mode
         self.net = _from_torch(module, "float64", threads, True, export_args)
