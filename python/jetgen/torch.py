@@ -240,12 +240,12 @@ class Jet:
         which gives held back when it holds the same numbers; else by
         torch, where the parameters share a dtype and device (kind: that
         (dtype, device), or None)."""
-        ps = [p for _, p in self.params]
         if arrays is not None:
             flat = np.empty(self._n_values)
             if not _gather(arrays, flat, None if held is None else held.array):
                 return held
             return _Values(flat, self._layout, kind, was=held)
+        ps = [p for _, p in self.params]
         with torch.no_grad():
             flat = None
             if len(ps) > 1:
