@@ -13,8 +13,17 @@ run, float64, one thread, N points:
 Beside each row: the floor, the multiply-adds of the dense products on the
 terms' channels (the monomials dividing some term: 4, 5 and 13 here) at the
 FMA peak measured in the same run (bench/peak.c), and jetgen's fraction of
-it. Best of 5 runs each. Run alone (bench/partials.sh): the machine is
-shared.
+it. Best of 5 runs each.
+
+Then a training step on the same networks, float64 and float32: the loss
+of a residual built from the terms (KdV's u + u u_x + u_xxx of every
+output, the beam's u_xxxx - 1, the plate's u_xxxx + 2 u_xxyy + u_yyyy),
+backward to every parameter, an Adam step; PyTorch's by the nested
+autograd above (create_graph), jetgen's by jetgen.torch.Jet(model,
+terms=...). Its floor: three times the forward's dense multiply-adds on
+the terms' channels (the forward, the adjoints, the weight gradients) at
+the peak (float32's: twice double's). Run alone (bench/partials.sh): the
+machine is shared.
 """
 
 import os
@@ -111,6 +120,72 @@ def biharmonic(N):
     return m, ["xxxx", "xxyy", "yyyy"], ["x", "y"], X, users
 
 
+def residual(name, d):
+    """The case's PDE residual from the terms d (n, n_out, n_terms), as
+    PyTorch's step and jetgen's both build it."""
+    if name == "kdv":
+        return d[:, :, 0] + d[:, :, 0] * d[:, :, 1] + d[:, :, 2]
+    if name == "beam":
+        return d[:, :, 0] - 1
+    return d[:, :, 0] + 2 * d[:, :, 1] + d[:, :, 2]
+
+
+def step_users(name, m, Xt):
+    """PyTorch's terms at Xt, (n, n_out, n_terms), differentiable again: the
+    nested autograd of the first table."""
+    if name == "kdv":
+        u = m(Xt)
+        ux = fwd_gradients(u, Xt)
+        return torch.stack([u, ux, fwd_gradients(fwd_gradients(ux, Xt), Xt)], 2)
+    if name == "beam":
+        g = m(Xt)
+        for _ in range(4):
+            g, = torch.autograd.grad(g.sum(), Xt, create_graph=True)
+        return g.reshape(-1, 1, 1)
+    u = m(Xt)
+
+    def d(f, i):
+        return torch.autograd.grad(f.sum(), Xt, create_graph=True)[0][:, i]
+    uxx, uyy = d(d(u, 0), 0), d(d(u, 1), 1)
+    return torch.stack([d(d(uxx, 0), 0), d(d(uxx, 1), 1), d(d(uyy, 1), 1)], 1).reshape(-1, 1, 3)
+
+
+def training(counts, peak):
+    from jetgen.torch import Jet
+    print()
+    print("a training step (loss of the residual, backward, Adam):")
+    print("%-11s %-7s %6s  %14s %12s %7s  %9s %7s" % ("network", "dtype", "N", "PyTorch us/pt", "jetgen us/pt",
+                                                      "ratio", "floor", "jetgen"))
+    for N in counts:
+        for dtype in (torch.float64, torch.float32):
+            for name, case in (("kdv", kdv), ("beam", beam), ("biharmonic", biharmonic)):
+                m, terms, names, X, _ = case(N)
+                m = m.to(dtype)
+                Xt = torch.tensor(X, dtype=dtype, requires_grad=True)
+                opt = torch.optim.Adam(m.parameters(), lr=1e-6)
+                jet = Jet(m, input_names=names, terms=terms)
+
+                def users():
+                    loss = (residual(name, step_users(name, m, Xt)) ** 2).mean()
+                    opt.zero_grad()
+                    loss.backward()
+                    opt.step()
+
+                def ours():
+                    loss = (residual(name, jet(Xt)) ** 2).mean()
+                    opt.zero_grad()
+                    loss.backward()
+                    opt.step()
+                t_j = best(ours)
+                t_u = best(users)
+                sizes = [l.in_features * l.out_features for l in m if isinstance(l, nn.Linear)]
+                rate = peak * (2 if dtype == torch.float32 else 1)
+                floor = 3 * 2.0 * channels(terms) * sum(sizes) / (rate * 1e9)
+                print("%-11s %-7s %6d  %14.2f %12.2f %6.1fx  %6.2f us %6.1f%%" % (
+                    name, str(dtype).replace("torch.", ""), N, t_u / N * 1e6, t_j / N * 1e6, t_u / t_j,
+                    floor * 1e6, 100 * floor * N / t_j), flush=True)
+
+
 def main():
     torch.set_num_threads(1)
     torch.manual_seed(0)
@@ -136,6 +211,8 @@ def main():
             print("%-11s %6d  %14.2f %12.2f %6.1fx  %6.2f us %6.1f%%" % (
                 name, N, t_u / N * 1e6, t_j / N * 1e6, t_u / t_j, floor * 1e6, 100 * floor * N / t_j),
                 flush=True)
+    if "--no-step" not in sys.argv:
+        training(counts, peak)
 
 
 if __name__ == "__main__":

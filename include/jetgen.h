@@ -44,6 +44,8 @@ extern "C" {
 #define JG_NET_HESSIAN      2   /* u, du, d2u */
 #define JG_NET_HESSIAN_DIAG 3   /* u, du, d2u_diag */
 #define JG_NET_LAPLACIAN    4   /* u, du, lap */
+#define JG_NET_PARTIALS     5   /* the spec's terms, jg_net_partials' out as u (du, d2 unused): for the
+                                   gradient and tape calls (jg_net_run refuses it) */
 
 /* How a handle computes. */
 #define JG_NET_JIT      0   /* libtcc compiles the plan's calls; weights bound by address
@@ -191,7 +193,11 @@ size_t jg_net_n_grad(jg_net *net);
    of the activations in closed form). The weights are those of the
    handle, with jg_net_set_tensor's changes. In double: a float handle
    gives JG_NET_EINPUT (jg_net_gradient_float is its). Calls may run in several threads at once (each
-   takes its own work space); the first builds the reverse sweep's plan. */
+   takes its own work space); the first builds the reverse sweep's plan.
+   Mode JG_NET_PARTIALS (a spec with `terms`): u is jg_net_partials' out,
+   gu its cotangents [n][N_OUT][n_terms], gdu and gd2 unread; the reverse
+   sweep runs through the terms' series, each activation's Taylor
+   coefficients one order above the terms'. */
 int jg_net_gradient(jg_net *net, int mode, size_t n, const double *x, const double *gu, const double *gdu,
                     const double *gd2, double *grad, double *gx);
 /* The same for a float handle (else JG_NET_EINPUT): points, cotangents

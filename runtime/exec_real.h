@@ -69,6 +69,8 @@ static void FN(tile)(const jg_exec *e, int mode, size_t np, const REAL *x, REAL 
             break;
         case JG_STEP_ACTIVATE:
             if (partials) {
+                if (s->from2)   /* a tape plan's: the operand at src2 kept */
+                    K->copy(s->n, nrow, src2, s->ld2, 0, src, s->ld_src);
                 K->partials_activate(K->taylor[e->act[k]], s->p, s->q, mo->order, s->n, nch, np, mo->n_pairs,
                                      mo->pairs, src, s->ld_src);
                 break;

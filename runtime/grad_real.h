@@ -72,6 +72,16 @@ static void FN(load_cotangents)(const FN(tile) *t, size_t p0, const REAL *gu, co
         FN(load_cotangents_lanes)(t, p0, gu, gdu, gd2, a, ld);
         return;
     }
+    if (t->mode == JG_MODE_PARTIALS) {      /* gu [n][n_out][n_terms]: term tt onto its channel */
+        const jg_monos *mo = &t->g->m->monos;
+        size_t tt, k;
+        for (p = 0; gu != NULL && p < np; p++)
+            for (k = 0; k < no; k++)
+                for (tt = 0; tt < mo->n_terms; tt++)
+                    a[(mo->of_term[tt] * np + p) * ld + k] +=
+                        (REAL)(mo->factor[tt] * (double)gu[((p0 + p) * no + k) * mo->n_terms + tt]);
+        return;
+    }
     for (p = 0; p < np; p++) {
         const size_t q = p0 + p;
         if (gu != NULL)
@@ -155,6 +165,13 @@ static void FN(dense_back)(const FN(tile) *t, const jg_step *s, size_t layer)
 static void FN(activate_back)(const FN(tile) *t, const jg_step *s, int act, int from_a)
 {
     const KERNELS_TYPE *const K = KERNELS(t->g);
+    if (t->mode == JG_MODE_PARTIALS) {      /* on series: the Taylor kernel's coefficients */
+        const jg_monos *mo = &t->g->m->monos;
+        K->partials_activate_back(K->taylor[act], s->p, s->q, mo->order, s->n, t->nch, t->np, mo->n_pairs,
+                                  mo->pairs, FN(fwd_buf)(t, s->src2, s->off2), FN(buf)(t, t->adj, s->src2, s->off2),
+                                  s->ld2, FN(buf)(t, t->adj, s->src, s->off), s->ld_src);
+        return;
+    }
     if (from_a) {
         K->tanh_chain_back(s->n, t->n_x, t->n_s, t->over, t->mode, t->rows / t->nch, t->nch,
                            FN(fwd_buf)(t, s->src2, s->off2), FN(buf)(t, t->adj, s->src2, s->off2), s->ld2,
@@ -199,6 +216,12 @@ static void FN(mul_back)(const FN(tile) *t, const jg_step *s)
     REAL *ab = FN(buf)(t, t->adj, s->src, s->off), *bb = FN(buf)(t, t->adj, s->src2, s->off2);
     const REAL *cb = FN(buf)(t, t->adj, s->dst, s->off_dst);
     size_t p, k, i, j, c;
+    if (t->mode == JG_MODE_PARTIALS) {      /* on series */
+        const jg_monos *mo = &t->g->m->monos;
+        KERNELS(t->g)->partials_mul_back(n, t->nch, np, mo->n_pairs, mo->pairs, a, ab, s->ld_src, s->bc, b, bb,
+                                         s->ld2, s->bc2, cb, s->ld_dst);
+        return;
+    }
     for (p = 0; p < np; p++) {
 #define A(ch) (a + ((ch) * np + p) * s->ld_src)
 #define B(ch) (b + ((ch) * np + p) * s->ld2)
@@ -336,10 +359,13 @@ static void FN(forward)(const jg_grad *g, int mode, size_t n, const REAL *x, REA
 {
     const jg_model *m = g->m;
     const size_t per2 = jg_plan_per_output2(m, (jg_mode)mode), tile_np = g->p->tile[mode], stride = tile_numbers(g);
+    const size_t per_u = m->n_out * (mode == JG_MODE_PARTIALS ? m->n_terms : 1);   /* u's numbers a point */
     size_t p0, np, k = 0;
+    if (mode == JG_MODE_PARTIALS)       /* u holds every term */
+        du = d2 = NULL;
     for (p0 = 0; p0 < n; p0 += np, k++) {
         np = n - p0 < tile_np ? n - p0 : tile_np;
-        FN(exec_tile)(&g->x, mode, np, x + p0 * m->n_in, u != NULL ? u + p0 * m->n_out : NULL,
+        FN(exec_tile)(&g->x, mode, np, x + p0 * m->n_in, u != NULL ? u + p0 * per_u : NULL,
                       du != NULL ? du + p0 * m->n_out * m->n_in : NULL, d2 != NULL ? d2 + p0 * m->n_out * per2 : NULL,
                       tape + k * stride, u == NULL && du == NULL && d2 == NULL ? g->idle : NULL);
     }
@@ -371,6 +397,7 @@ static int FN(sweep)(const jg_grad *g, int mode, size_t n, const REAL *x, const 
 {
     const jg_model *m = g->m;
     const size_t per2 = jg_plan_per_output2(m, (jg_mode)mode), tile_np = g->p->tile[mode];
+    const size_t per_u = m->n_out * (mode == JG_MODE_PARTIALS ? m->n_terms : 1);   /* u's numbers a point */
     const size_t half = g->p->buf_at[g->p->n_work], stride = tile_numbers(g), own = tape == NULL ? half : 0;
     const size_t tile_grads = GRAD_FLOAT ? g->n_params : 0, line = 64 / sizeof(REAL);
     /* the partial sums last, on a 64-byte line */
@@ -385,6 +412,8 @@ static int FN(sweep)(const jg_grad *g, int mode, size_t n, const REAL *x, const 
         jg_free(space);
         return -1;
     }
+    if (mode == JG_MODE_PARTIALS)       /* u and gu hold every term */
+        du = d2 = NULL, gdu = gd2 = NULL;
     work = (REAL *)(void *)((unsigned char *)space + (64 - (size_t)space % 64) % 64);
     if (g->n_params > 0)
         memset(gp, 0, g->n_params * sizeof *gp);
@@ -404,7 +433,7 @@ static int FN(sweep)(const jg_grad *g, int mode, size_t n, const REAL *x, const 
         if (tape != NULL) {
             t.fwd = tape + k * stride;
         } else {
-            FN(exec_tile)(&g->x, mode, np, x + p0 * m->n_in, u != NULL ? u + p0 * m->n_out : NULL,
+            FN(exec_tile)(&g->x, mode, np, x + p0 * m->n_in, u != NULL ? u + p0 * per_u : NULL,
                           du != NULL ? du + p0 * m->n_out * m->n_in : NULL,
                           d2 != NULL ? d2 + p0 * m->n_out * per2 : NULL, work,
                           u == NULL && du == NULL && d2 == NULL ? g->idle : NULL);

@@ -69,7 +69,11 @@ typedef void (*jg_taylor_float)(size_t, double, double, const float *, int, floa
     X(partials_mul, (size_t, size_t, size_t, size_t, const unsigned short *, const R *, size_t, int, const R *, \
                      size_t, int, R *, size_t))                                                                 \
     X(partials_store, (size_t, size_t, size_t, size_t, size_t, const size_t *, const double *, const R *, size_t, \
-                       R *))
+                       R *))                                                                                    \
+    X(partials_activate_back, (jg_taylor_##R, double, double, int, size_t, size_t, size_t, size_t,               \
+                               const unsigned short *, const R *, R *, size_t, R *, size_t))                    \
+    X(partials_mul_back, (size_t, size_t, size_t, size_t, const unsigned short *, const R *, R *, size_t, int,   \
+                          const R *, R *, size_t, int, const R *, size_t))
 #define JG_KERNEL_INDEX(name, params) JG_KERNEL_##name,
 enum { JG_KERNEL_TYPES(JG_KERNEL_INDEX, double) JG_N_FIXED_KERNELS };
 #define JG_N_KERNELS (JG_N_FIXED_KERNELS + 2 * JG_N_ACTIVATIONS)

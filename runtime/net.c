@@ -590,6 +590,20 @@ static int check_call(const char *fn, const jg_net *net, int mode, size_t n, con
     return JG_NET_OK;
 }
 
+/* check_call for the calls that also take JG_NET_PARTIALS (the gradient
+   and tape calls): that mode only for a spec with terms. */
+static int check_grad_call(const char *fn, jg_net *net, int mode, size_t n, const void *x)
+{
+    if (mode != JG_NET_PARTIALS)
+        return check_call(fn, net, mode, n, x);
+    if (check_call(fn, net, JG_NET_EVAL, n, x) != JG_NET_OK)
+        return JG_NET_EINPUT;
+    if (net->model->n_terms == 0)
+        return fail(net, JG_NET_EINPUT, "JG_NET_PARTIALS: the spec names no terms: add a `terms` statement "
+                    "(terms \"\" x xx xxxx)");
+    return JG_NET_OK;
+}
+
 int jg_misuse_stop(const char *fn, const char *rule)
 {
     fprintf(stderr, "jetgen: %s: misuse: %s (a bug in the calling program; a build with NDEBUG returns "
@@ -1188,7 +1202,7 @@ int jg_net_gradient(jg_net *net, int mode, size_t n, const double *x, const doub
                     const double *gd2, double *grad, double *gx)
 {
     jg_grad *g;
-    if (check_call("jg_net_gradient", net, mode, n, x) != JG_NET_OK
+    if (check_grad_call("jg_net_gradient", net, mode, n, x) != JG_NET_OK
         || JG_MISUSE(net->plan->precision != JG_DOUBLE, "jg_net_gradient",
                      "a float handle (gradients are computed in double: open it with JG_NET_DOUBLE)"))
         return JG_NET_EINPUT;
@@ -1204,7 +1218,7 @@ int jg_net_gradient_float(jg_net *net, int mode, size_t n, const float *x, const
                           const float *gd2, double *grad, float *gx)
 {
     jg_grad *g;
-    if (check_call("jg_net_gradient_float", net, mode, n, x) != JG_NET_OK
+    if (check_grad_call("jg_net_gradient_float", net, mode, n, x) != JG_NET_OK
         || JG_MISUSE(net->plan->precision != JG_FLOAT, "jg_net_gradient_float",
                      "float arrays for a double handle (open it with JG_NET_FLOAT, or call jg_net_gradient)"))
         return JG_NET_EINPUT;
@@ -1232,7 +1246,7 @@ size_t jg_net_tape_bytes(jg_net *net, int mode, size_t n)
 {
     jg_grad *g;
     size_t k, real;
-    if (check_call("jg_net_tape_bytes", net, mode, n, "") != JG_NET_OK || (g = grad_of(net)) == NULL)
+    if (check_grad_call("jg_net_tape_bytes", net, mode, n, "") != JG_NET_OK || (g = grad_of(net)) == NULL)
         return 0;
     k = jg_grad_tape_numbers(g, mode, n);
     real = jg_grad_is_float(g) ? sizeof(float) : sizeof(double);
@@ -1243,7 +1257,7 @@ size_t jg_net_tape_bytes(jg_net *net, int mode, size_t n)
 size_t jg_net_recompute_flops(jg_net *net, int mode)
 {
     jg_grad *g;
-    if (check_call("jg_net_recompute_flops", net, mode, 1, "") != JG_NET_OK || (g = grad_of(net)) == NULL)
+    if (check_grad_call("jg_net_recompute_flops", net, mode, 1, "") != JG_NET_OK || (g = grad_of(net)) == NULL)
         return 0;
     return 2 * jg_grad_recompute_fmas(g, mode);
 }
@@ -1298,7 +1312,7 @@ static int tape_new(jg_net *net, const char *fn, int mode, size_t n, const void 
     size_t k, real;
     if (tape != NULL)
         *tape = NULL;
-    if (check_call(fn, net, mode, n, x) != JG_NET_OK
+    if (check_grad_call(fn, net, mode, n, x) != JG_NET_OK
         || JG_MISUSE(tape == NULL, fn, "tape is NULL: nowhere to put the tape")
         || JG_MISUSE(net->plan->precision != precision, fn,
                      precision == JG_FLOAT ? "a double handle (jg_net_forward_tape is its)"

@@ -246,6 +246,17 @@ MODEL__API void model__partials_store(size_t n_out, size_t k0, size_t m, size_t 
                                       model__real *out);
 /**** end partials-decl ****/
 
+/**** begin partials_back-decl ****/
+MODEL__API void model__partials_activate_back(model__taylor_fn fn, double p, double q, int K, size_t n, size_t nch,
+                                              size_t np, size_t n_pairs, const unsigned short *pairs,
+                                              const model__real *z, model__real *zb, size_t ldz, model__real *ab,
+                                              size_t lda);
+MODEL__API void model__partials_mul_back(size_t n, size_t nch, size_t np, size_t n_pairs,
+                                         const unsigned short *pairs, const model__real *a, model__real *ab,
+                                         size_t lda, int bca, const model__real *b, model__real *bb, size_t ldb,
+                                         int bcb, const model__real *cb, size_t ldc);
+/**** end partials_back-decl ****/
+
 /**** begin activate_back-decl ****/
 typedef void (*model__fn3)(size_t n, double p, double q, const model__real *z, const model__real *s0,
                            const model__real *s1, model__real *s3);
@@ -1659,6 +1670,31 @@ MODEL__INLINE void model__series_times(size_t nch, size_t n_pairs, const unsigne
         r[c] = t[c];
 }
 
+/* r = sum_k c_k d^k (der 0: an activation's series) or sum_k (k + 1)
+   c_(k+1) d^k (der 1: its derivative's), k <= K, by Horner's rule on the
+   series d (nch channels, d[0] unread; t scratch), for the w neurons of a
+   vector whose Taylor coefficients c_k are at cf[k m]. */
+MODEL__INLINE void model__series_horner(int K, int der, const model__real *cf, size_t m, size_t w, size_t nch,
+                                        size_t n_pairs, const unsigned short *pairs, model__vec *r,
+                                        const model__vec *d, model__vec *t)
+{
+    const model__vec zero = {0};
+    size_t c, e;
+    int k;
+    for (c = 1; c < nch; c++)
+        r[c] = zero;
+    r[0] = (model__real)(der ? K + 1 : 1) * model__load_n(cf + (size_t)(K + der) * m, w);
+    for (k = K - 1; k >= 0; k--) {
+        for (c = 1; c < nch; c++)
+            t[c] = r[0] * d[c];
+        for (e = 0; e < n_pairs; e++)
+            t[pairs[3 * e + 2]] += r[pairs[3 * e]] * d[pairs[3 * e + 1]];
+        for (c = 1; c < nch; c++)
+            r[c] = t[c];
+        r[0] = (model__real)(der ? k + 1 : 1) * model__load_n(cf + (size_t)(k + der) * m, w);
+    }
+}
+
 /* The activation whose Taylor kernel is fn (parameters p, q) on n neurons
    of np points, in place: a = sum_k c_k (z - z_0)^k, k <= K, with c_k
    its Taylor coefficients at z_0 (Horner's rule on the series): a vector
@@ -1673,7 +1709,7 @@ MODEL__API void model__partials_activate(model__taylor_fn fn, double p, double q
                                          size_t ldz)
 {
     model__real cf[(MODEL__TAYLOR_MAX + 1) * MODEL__PARTIALS_CHUNK];
-    size_t pt, j0, j, c, m, e;
+    size_t pt, j0, j, c, m;
     int k;
     if (K > MODEL__TAYLOR_MAX)
         K = MODEL__TAYLOR_MAX;
@@ -1683,23 +1719,11 @@ MODEL__API void model__partials_activate(model__taylor_fn fn, double p, double q
             fn(m, p, q, z + pt * ldz + j0, K, cf);
             if (nch <= MODEL__PARTIALS_VEC) {
                 model__vec r[MODEL__PARTIALS_VEC], d[MODEL__PARTIALS_VEC], t[MODEL__PARTIALS_VEC];
-                const model__vec zero = {0};
                 for (j = 0; j < m; j += MODEL__V) {
                     const size_t w = m - j < MODEL__V ? m - j : MODEL__V;
-                    for (c = 1; c < nch; c++) {
+                    for (c = 1; c < nch; c++)
                         d[c] = model__load_n(z + (c * np + pt) * ldz + j0 + j, w);
-                        r[c] = zero;
-                    }
-                    r[0] = model__load_n(cf + (size_t)K * m + j, w);
-                    for (k = K - 1; k >= 0; k--) {
-                        for (c = 1; c < nch; c++)
-                            t[c] = r[0] * d[c];
-                        for (e = 0; e < n_pairs; e++)
-                            t[pairs[3 * e + 2]] += r[pairs[3 * e]] * d[pairs[3 * e + 1]];
-                        for (c = 1; c < nch; c++)
-                            r[c] = t[c];
-                        r[0] = model__load_n(cf + (size_t)k * m + j, w);
-                    }
+                    model__series_horner(K, 0, cf + j, m, w, nch, n_pairs, pairs, r, d, t);
                     for (c = 0; c < nch; c++)
                         model__put_n(z + (c * np + pt) * ldz + j0 + j, r[c], w);
                 }
@@ -1761,6 +1785,126 @@ MODEL__API void model__partials_store(size_t n_out, size_t k0, size_t m, size_t 
                     (model__real)(factor[t] * (double)z[(of_term[t] * np + pt) * ldz + k]);
 }
 /**** end partials ****/
+
+/**** begin partials_back ****/
+/* needs: partials */
+/* The reverses of the partials kernels (training, the library only). The
+   adjoint of a series is the series of the adjoints of its channels; the
+   reverse of r = a d (for every channel m, r_k = sum over i j = k of a_i
+   d_j) sends r's adjoint rb to a's as ab_m += sum_k rb_k d_(k / m): rb_m
+   d_0, and rb_k d_j over the pairs (m, j, k); ab_0 += sum_c rb_c d_c. */
+
+/* a = s(z) (z kept, its adjoint zb, at ldz; a's adjoint ab at lda): zb +=
+   the reverse of the product of ab by g = s'(z), the series of the
+   derivative (sum_k (k + 1) c_(k + 1) (z - z_0)^k, by Horner's rule: the
+   Taylor kernel's coefficients to K + 1); ab spent (zeroed). Vectors of
+   neighbouring neurons where their channels fit (nch <=
+   MODEL__PARTIALS_VEC), one neuron at a time in double beyond. */
+MODEL__API void model__partials_activate_back(model__taylor_fn fn, double p, double q, int K, size_t n, size_t nch,
+                                              size_t np, size_t n_pairs, const unsigned short *pairs,
+                                              const model__real *z, model__real *zb, size_t ldz, model__real *ab,
+                                              size_t lda)
+{
+    model__real cf[(MODEL__TAYLOR_MAX + 1) * MODEL__PARTIALS_CHUNK];
+    size_t pt, j0, j, c, m, e;
+    int k;
+    if (K > MODEL__TAYLOR_MAX - 1)
+        K = MODEL__TAYLOR_MAX - 1;
+    for (pt = 0; pt < np; pt++)
+        for (j0 = 0; j0 < n; j0 += m) {
+            m = n - j0 < MODEL__PARTIALS_CHUNK ? n - j0 : MODEL__PARTIALS_CHUNK;
+            fn(m, p, q, z + pt * ldz + j0, K + 1, cf);
+            if (nch <= MODEL__PARTIALS_VEC) {
+                model__vec g[MODEL__PARTIALS_VEC], d[MODEL__PARTIALS_VEC], t[MODEL__PARTIALS_VEC];
+                const model__vec zero = {0};
+                for (j = 0; j < m; j += MODEL__V) {
+                    const size_t w = m - j < MODEL__V ? m - j : MODEL__V;
+                    model__vec s;
+                    for (c = 1; c < nch; c++)
+                        d[c] = model__load_n(z + (c * np + pt) * ldz + j0 + j, w);
+                    model__series_horner(K, 1, cf + j, m, w, nch, n_pairs, pairs, g, d, t);
+                    for (c = 0; c < nch; c++) {         /* ab read into d, zb's sums into t */
+                        d[c] = model__load_n(ab + (c * np + pt) * lda + j0 + j, w);
+                        t[c] = model__load_n(zb + (c * np + pt) * ldz + j0 + j, w);
+                        model__put_n(ab + (c * np + pt) * lda + j0 + j, zero, w);
+                    }
+                    s = d[0] * g[0];
+                    for (c = 1; c < nch; c++) {
+                        s += d[c] * g[c];
+                        t[c] += d[c] * g[0];
+                    }
+                    t[0] += s;
+                    for (e = 0; e < n_pairs; e++)
+                        t[pairs[3 * e]] += d[pairs[3 * e + 2]] * g[pairs[3 * e + 1]];
+                    for (c = 0; c < nch; c++)
+                        model__put_n(zb + (c * np + pt) * ldz + j0 + j, t[c], w);
+                }
+                continue;
+            }
+            for (j = j0; j < j0 + m; j++) {
+                double g[MODEL__PARTIALS_MAX], d[MODEL__PARTIALS_MAX], t[MODEL__PARTIALS_MAX], s = 0.0;
+                for (c = 0; c < nch; c++) {
+                    d[c] = c == 0 ? 0.0 : (double)z[(c * np + pt) * ldz + j];
+                    g[c] = c == 0 ? (double)(K + 1) * (double)cf[(size_t)(K + 1) * m + j - j0] : 0.0;
+                }
+                for (k = K - 1; k >= 0; k--) {
+                    model__series_times(nch, n_pairs, pairs, g, d, t);
+                    g[0] += (double)(k + 1) * (double)cf[(size_t)(k + 1) * m + j - j0];
+                }
+                for (c = 0; c < nch; c++) {
+                    d[c] = (double)ab[(c * np + pt) * lda + j];
+                    t[c] = c == 0 ? 0.0 : d[c] * g[0];
+                    s += d[c] * g[c];
+                    ab[(c * np + pt) * lda + j] = 0;
+                }
+                t[0] = s;
+                for (e = 0; e < n_pairs; e++)
+                    t[pairs[3 * e]] += d[pairs[3 * e + 2]] * g[pairs[3 * e + 1]];
+                for (c = 0; c < nch; c++)
+                    zb[(c * np + pt) * ldz + j] += (model__real)t[c];
+            }
+        }
+}
+
+/* c = a b on n neurons (a, b broadcast when bca, bcb: their adjoints
+   summed over the neurons): ab and bb += the reverses of the products by
+   b and by a of c's adjoint cb. */
+MODEL__API void model__partials_mul_back(size_t n, size_t nch, size_t np, size_t n_pairs,
+                                         const unsigned short *pairs, const model__real *a, model__real *ab,
+                                         size_t lda, int bca, const model__real *b, model__real *bb, size_t ldb,
+                                         int bcb, const model__real *cb, size_t ldc)
+{
+    double ra[MODEL__PARTIALS_MAX], rb[MODEL__PARTIALS_MAX];
+    size_t pt, j, ch, k;
+    for (pt = 0; pt < np; pt++)
+        for (j = 0; j < n; j++) {
+            const size_t ja = bca ? 0 : j, jb = bcb ? 0 : j;
+#define MODEL__A(ch) ((double)a[((ch) * np + pt) * lda + ja])
+#define MODEL__B(ch) ((double)b[((ch) * np + pt) * ldb + jb])
+#define MODEL__CB(ch) ((double)cb[((ch) * np + pt) * ldc + j])
+            ra[0] = rb[0] = 0.0;
+            for (ch = 0; ch < nch; ch++) {
+                ra[0] += MODEL__CB(ch) * MODEL__B(ch);
+                rb[0] += MODEL__CB(ch) * MODEL__A(ch);
+                if (ch > 0) {
+                    ra[ch] = MODEL__CB(ch) * MODEL__B(0);
+                    rb[ch] = MODEL__CB(ch) * MODEL__A(0);
+                }
+            }
+            for (k = 0; k < n_pairs; k++) {
+                ra[pairs[3 * k]] += MODEL__CB(pairs[3 * k + 2]) * MODEL__B(pairs[3 * k + 1]);
+                rb[pairs[3 * k]] += MODEL__CB(pairs[3 * k + 2]) * MODEL__A(pairs[3 * k + 1]);
+            }
+#undef MODEL__A
+#undef MODEL__B
+#undef MODEL__CB
+            for (ch = 0; ch < nch; ch++) {
+                ab[(ch * np + pt) * lda + ja] += (model__real)ra[ch];
+                bb[(ch * np + pt) * ldb + jb] += (model__real)rb[ch];
+            }
+        }
+}
+/**** end partials_back ****/
 
 /**** begin pow2 ****/
 /* 2^n for an integer n in [-1022, 1023], from its bits: adding 1.5 * 2^52

@@ -41,15 +41,19 @@ TOL = 1e-9
 worst = [0.0] * (ORDER + 1)
 worst_net = [0.0] * (ORDER + 1)
 compared = [0]
+worst_grad = [0.0]
+grads_compared = [0]
 
 
-def nested(f, X, vars_, powers):
+def nested(f, X, vars_, powers, keep=False):
     """d^|a| f / d vars^a for every row a of powers, (n, n_out, n_terms), by
     autograd.grad nested one input at a time (each term from the one a
-    power lower, as the Taylor terms are listed, degree by degree)."""
+    power lower, as the Taylor terms are listed, degree by degree); with
+    keep, a list [k][t] of the terms themselves, differentiable again."""
     U = f(X)
     n, n_out = U.shape
     out = torch.zeros(n, n_out, len(powers), dtype=torch.float64)
+    kept = [[None] * len(powers) for _ in range(n_out)]
     for k in range(n_out):
         made = {}
         for t, pw in enumerate(powers):
@@ -66,7 +70,8 @@ def nested(f, X, vars_, powers):
                     d = torch.zeros(n, dtype=torch.float64)
             made[key] = d
             out[:, k, t] = d.detach()
-    return out
+            kept[k][t] = d
+    return kept if keep else out
 
 
 def compare(name, module, kw, points=3):
@@ -101,6 +106,87 @@ def compare(name, module, kw, points=3):
         worst_net[o] = max(worst_net[o], e)
         check(e <= TOL, "%s: Net.partials of order %d off by %.3g normwise" % (name, o, e))
     compared[0] += 1
+    gradient(name, module, widths, output, net, X, vars_, powers)
+
+
+def gradient(name, module, widths, output, net, X, vars_, powers):
+    """The gradients of L = sum(G partials) (G random) to every parameter
+    the network reads directly and to x, by jetgen's reverse sweep
+    through the series (Net.gradient("partials"), what Jet(terms=...)
+    calls) against autograd through the nested terms (create_graph)."""
+    ref = gradients.composed(jetgen.fx.as_float64(module))
+    params = dict(ref.named_parameters())
+    names = {n for n, _, _ in net.tensors()}
+    every = jetgen.fx.parameters_of(ref)
+    alias = {k: [a for a in sorted(names) if a in every and every[a] is p] for k, p in params.items()}
+    used = [k for k in params if alias[k]]
+    Xg = X.clone().requires_grad_(True)
+
+    def f(Y):
+        return export._output_at(ref, widths, output, Y).reshape(Y.shape[0], -1)
+    kept = nested(f, Xg, vars_, powers, keep=True)
+    G = np.random.default_rng(5).normal(size=(X.shape[0], len(kept), len(powers)))
+    L = sum((torch.tensor(G[:, k, t]) * d).sum() for k, row in enumerate(kept) for t, d in enumerate(row)
+            if d.requires_grad)
+    if not isinstance(L, torch.Tensor):
+        return      # no term depends on anything (a constant network)
+    want = torch.autograd.grad(L, [params[k] for k in used] + [Xg], allow_unused=True)
+    got, gx = net.gradient("partials", X.numpy(), gu=G, wrt_x=True)
+    for k, w in zip(used, want[:-1]):
+        w = np.zeros(params[k].numel()) if w is None else w.detach().numpy().ravel()
+        e = normwise(sum(np.asarray(got[a]) for a in alias[k]), w)
+        worst_grad[0] = max(worst_grad[0], e)
+        check(e <= TOL, "%s: d L / d %s through the partials off by %.3g" % (name, k, e))
+    e = normwise(gx, want[-1].detach().numpy())
+    worst_grad[0] = max(worst_grad[0], e)
+    check(e <= TOL, "%s: d L / d x through the partials off by %.3g" % (name, e))
+    grads_compared[0] += 1
+
+
+class Kdv(torch.nn.Module):
+    """Raissi's discrete-time KdV network's shape, small: x -> q outputs."""
+
+    def __init__(self, q=3):
+        super().__init__()
+        self.net = torch.nn.Sequential(torch.nn.Linear(1, 12), torch.nn.Tanh(), torch.nn.Linear(12, 12),
+                                       torch.nn.Tanh(), torch.nn.Linear(12, q))
+
+    def forward(self, x):
+        return self.net(x)
+
+
+def jet_terms():
+    """Jet(module, terms=...) as a training loop calls it: a loss of u,
+    u_x, u_xxx (KdV's), backward, in float64 and in float32 (a float32
+    module on float32 points: both sweeps in float32), against autograd
+    through the nested terms in float64; a second call after an
+    optimizer step sees the new weights."""
+    import jetgen.torch
+    torch.manual_seed(3)
+    for dtype, tol in ((torch.float64, TOL), (torch.float32, 2e-5)):
+        model = Kdv().to(dtype)
+        jet = jetgen.torch.Jet(model, terms=["", "x", "xxx"])
+        opt = torch.optim.SGD(model.parameters(), lr=0.1)
+        for step in range(2):
+            x = torch.linspace(-1, 1, 50, dtype=dtype).reshape(-1, 1).requires_grad_(True)
+            d = jet(x)
+            check(d.shape == (50, 3, 3) and d.dtype == dtype, "Jet(terms) gives %s %s" % (tuple(d.shape), d.dtype))
+            loss = ((d[:, :, 0] * d[:, :, 1] + d[:, :, 2]) ** 2).mean()
+            opt.zero_grad()
+            loss.backward()
+            ref = jetgen.fx.as_float64(model)
+            X = x.detach().double().requires_grad_(True)
+            kept = nested(lambda Y: ref(Y), X, [0], np.array([[0], [1], [2], [3]]), keep=True)
+            want = sum((((kept[k][0] * kept[k][1] + kept[k][3]) ** 2).sum() for k in range(3))) / 150
+            check(abs(loss.item() - want.item()) <= tol * abs(want.item()),
+                  "Jet(terms) %s: loss %.17g, nested autograd's %.17g" % (dtype, loss.item(), want.item()))
+            wants = torch.autograd.grad(want, list(ref.parameters()) + [X])
+            for (k, p), w in zip(model.named_parameters(), wants):
+                e = normwise(p.grad.double().numpy(), w.numpy())
+                check(e <= tol, "Jet(terms) %s, step %d: d loss / d %s off by %.3g" % (dtype, step, k, e))
+            e = normwise(x.grad.double().numpy(), wants[-1].numpy())
+            check(e <= tol, "Jet(terms) %s, step %d: d loss / d x off by %.3g" % (dtype, step, e))
+            opt.step()
 
 
 def main():
@@ -113,13 +199,18 @@ def main():
     # what is not there yet is refused, not ignored; a term that names no input likewise
     import jetgen.torch
     net = torch.nn.Sequential(torch.nn.Linear(1, 4), torch.nn.Tanh(), torch.nn.Linear(4, 1))
-    refused(lambda: jetgen.torch.Jet(net, terms=["xxx"]), (jetgen.Error,), ["do not train through Jet yet"],
-            "Jet(terms=...)")
+    refused(lambda: jetgen.torch.Jet(net, mode="hessian", terms=["xxx"]), (ValueError,),
+            ["terms=... gives the partials", "not mode 'hessian'"], "Jet(terms=..., mode='hessian')")
+    refused(lambda: jetgen.torch.Jet(net, mode="partials"), (ValueError,), ["mode='partials'", "terms="],
+            "Jet(mode='partials') without terms")
+    jet_terms()
     refused(lambda: jetgen.from_torch(net, input_names=["x"], terms=["xq"]), (export.ExportError,),
             ["term 'xq'", "'q' is not an input"], "a term naming no input")
     print("%d networks; worst normwise error by order: the oracle %s; Net.partials %s" % (
         compared[0], ", ".join("%d: %.2g" % (o, e) for o, e in enumerate(worst)),
         ", ".join("%d: %.2g" % (o, e) for o, e in enumerate(worst_net))))
+    print("gradients through the partials of %d networks: worst normwise error %.2g" % (
+        grads_compared[0], worst_grad[0]))
     if failures:
         print("%d failures" % len(failures))
         sys.exit(1)

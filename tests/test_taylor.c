@@ -568,7 +568,10 @@ END_TEST
    back ends, in double and float handles: against the oracle (every term,
    order 0 to 4: 1e-11 double, 2e-4 float, normwise per point) and against
    jg_net_hessian for the terms of order up to 2 (1e-12). */
-START_TEST(library_partials_match_the_oracle)
+/* Spec `which` of two networks with terms (a graph of every kind of
+   operation; a chain of dense layers and activations) and its weights,
+   random in [-0.8, 0.8] from rng, into dir; its path into path. */
+static void write_terms_net(int which, tu_rng *rng, char *dir, size_t dir_len, char *path, size_t path_len)
 {
     static const char *const specs[2] = {
         "format 3\ninput x t\nterms t \"\" xxxx x xx xt xxx tt xxtt xxxt tttt\nweights layers.safetensors\n"
@@ -577,13 +580,24 @@ START_TEST(library_partials_match_the_oracle)
         "G = gelu g\no = dense 2 net.4h G\nu = mul o t\noutput u\n",
         "input x t\nterms xxx x \"\" xt xxxx\nweights layers.safetensors\ndense 4 net.0x\nsin w0=2\n"
         "dense 4 net.1\nsoftplus beta=2\ndense 2 net.4h\n"};
-    static double wv[64];
+    double wv[64];
     const tu_tensor tens[] = {
         {"norm.mul", "F64", 1, {2, 0, 0, 0}, wv}, {"norm.add", "F64", 1, {2, 0, 0, 0}, wv + 2},
         {"ff.B", "F64", 2, {2, 2, 0, 0}, wv + 4}, {"net.0.weight", "F64", 2, {4, 4, 0, 0}, wv + 8},
         {"net.0.bias", "F64", 1, {4, 0, 0, 0}, wv + 24}, {"net.1.weight", "F64", 2, {4, 4, 0, 0}, wv + 28},
         {"net.1.bias", "F64", 1, {4, 0, 0, 0}, wv + 44}, {"net.4h.weight", "F64", 2, {2, 4, 0, 0}, wv + 48},
         {"net.4h.bias", "F64", 1, {2, 0, 0, 0}, wv + 56}, {"net.0x.weight", "F64", 2, {4, 2, 0, 0}, wv + 8}};
+    size_t k;
+    for (k = 0; k < 64; k++)
+        wv[k] = tu_uniform(rng, -0.8, 0.8);
+    snprintf(dir, dir_len, "%s", tu_tmpdir());
+    tu_write_safetensors(tu_path(dir, "layers.safetensors"), tens, sizeof tens / sizeof tens[0]);
+    snprintf(path, path_len, "%s/model.spec", dir);
+    tu_write_file(path, specs[which], strlen(specs[which]));
+}
+
+START_TEST(library_partials_match_the_oracle)
+{
     enum { N = 37 };
     const size_t vars[2] = {0, 1};
     char dir[1024], path[1100];
@@ -591,14 +605,9 @@ START_TEST(library_partials_match_the_oracle)
     double x[N * 2];
     size_t k, pt;
     int backend, prec;
-    for (k = 0; k < 64; k++)
-        wv[k] = tu_uniform(&rng, -0.8, 0.8);
+    write_terms_net(_i, &rng, dir, sizeof dir, path, sizeof path);
     for (k = 0; k < N * 2; k++)
         x[k] = tu_uniform(&rng, -1, 1);
-    snprintf(dir, sizeof dir, "%s", tu_tmpdir());
-    tu_write_safetensors(tu_path(dir, "layers.safetensors"), tens, sizeof tens / sizeof tens[0]);
-    snprintf(path, sizeof path, "%s/model.spec", dir);
-    tu_write_file(path, specs[_i], strlen(specs[_i]));
     for (backend = 0; backend < 2; backend++)
         for (prec = 0; prec < 2; prec++) {
             jg_net_options o;
@@ -669,6 +678,178 @@ START_TEST(library_partials_match_the_oracle)
 }
 END_TEST
 
+/* L = sum(G partials) by the oracle at the n points x, in long double. */
+static long double oracle_loss(jg_taylor *tay, const jg_model *m, size_t n, const double *x, const double *g)
+{
+    const size_t no = m->n_out, nt = m->n_terms, all = jg_taylor_n_terms(tay);
+    long double *want = malloc(no * all * sizeof *want), L = 0;
+    size_t pt, k, t;
+    for (pt = 0; pt < n; pt++) {
+        ck_assert_int_eq(jg_taylor_partials(tay, x + pt * m->n_in, want, NULL), 0);
+        for (k = 0; k < no; k++)
+            for (t = 0; t < nt; t++) {
+                unsigned char pw[2] = {0, 0};
+                int a;
+                for (a = 0; a < m->terms[t].order; a++)
+                    pw[m->terms[t].in[a]]++;
+                L += (long double)g[(pt * no + k) * nt + t] * want[k * all + jg_taylor_term_at(tay, pw)];
+            }
+    }
+    free(want);
+    return L;
+}
+
+/* The gradients through the terms (jg_net_gradient, JG_NET_PARTIALS: the
+   reverse sweep through the series) of both specs of the test above, in
+   both back ends and precisions, against Richardson-extrapolated central
+   differences of the long-double oracle's L with each weight moved in the
+   model (every layer reading the tensor), and against differences in the
+   points for the gradient to x; the tape pair gives the same numbers. */
+START_TEST(library_gradient_through_partials)
+{
+    enum { N = 5 };
+    const size_t vars[2] = {0, 1};
+    char dir[1024], path[1100];
+    tu_rng rng = {91u + (unsigned)_i};
+    double x[N * 2], *g, *grad, *grad2, gx[N * 2], gx2[N * 2], xs[N * 2];
+    size_t k, i, j, no, nt, ng;
+    int backend, prec, which;
+    jg_diag d = JG_DIAG_INIT;
+    jg_model *m;
+    jg_taylor *tay;
+    jg_net *net = NULL;
+    jg_net_options o;
+    jg_net_tape *tape = NULL;
+    write_terms_net(_i, &rng, dir, sizeof dir, path, sizeof path);
+    for (k = 0; k < N * 2; k++)
+        x[k] = tu_uniform(&rng, -1, 1);
+    m = jg_load(path, &d);
+    ck_assert_msg(m != NULL, "%s", jg_buf_str(&d.text));
+    tay = jg_taylor_new(m, 2, vars, 4);
+    no = m->n_out;
+    nt = m->n_terms;
+    g = malloc(N * no * nt * sizeof *g);
+    for (k = 0; k < N * no * nt; k++)
+        g[k] = tu_uniform(&rng, -1, 1);
+    ck_assert_int_eq(jg_net_load(path, &net), JG_NET_OK);
+    ng = jg_net_n_grad(net);
+    grad = malloc(ng * sizeof *grad);
+    grad2 = malloc(ng * sizeof *grad2);
+    ck_assert_int_eq(jg_net_gradient(net, JG_NET_PARTIALS, N, x, g, NULL, NULL, grad, gx), JG_NET_OK);
+    /* every tensor's numbers (at most 6 of each) by differences */
+    for (i = 0; i < jg_net_n_tensors(net); i++) {
+        const char *name = jg_net_tensor_name(net, i);
+        const size_t count = jg_net_tensor_count(net, i), off = jg_net_tensor_offset(net, i);
+        double e = 0, big = 0;
+        for (j = 0; j < count && j < 6; j++) {
+            long double diff[2];
+            int r;
+            for (r = 0; r < 2; r++) {
+                const long double h = r == 0 ? 1e-3L : 5e-4L;
+                long double Lp, Lm;
+                int sgn;
+                for (sgn = 1; sgn >= -1; sgn -= 2) {
+                    for (k = 0; k < m->n_layers; k++)
+                        for (which = 0; which < 2; which++) {
+                            jg_layer *l = &m->layers[k];
+                            char tn[JG_MAX_NAME * 2 + 16];
+                            if (jg_layer_tensor_name(l, which, NULL) == 0 || jg_layer_tensor_name(l, which, tn) == 0
+                                || strcmp(tn, name) != 0)
+                                continue;
+                            (which ? l->b : l->w)[j] += (double)(sgn * h);
+                        }
+                    *(sgn > 0 ? &Lp : &Lm) = oracle_loss(tay, m, N, x, g);
+                    for (k = 0; k < m->n_layers; k++)
+                        for (which = 0; which < 2; which++) {
+                            jg_layer *l = &m->layers[k];
+                            char tn[JG_MAX_NAME * 2 + 16];
+                            if (jg_layer_tensor_name(l, which, NULL) == 0 || jg_layer_tensor_name(l, which, tn) == 0
+                                || strcmp(tn, name) != 0)
+                                continue;
+                            (which ? l->b : l->w)[j] -= (double)(sgn * h);
+                        }
+                }
+                diff[r] = (Lp - Lm) / (2 * h);
+            }
+            {
+                const double want = (double)((4 * diff[1] - diff[0]) / 3);
+                e = fabs(grad[off + j] - want) > e ? fabs(grad[off + j] - want) : e;
+                big = fabs(want) > big ? fabs(want) : big;
+            }
+        }
+        ck_assert_msg(e <= 1e-6 * (big > 1 ? big : 1), "spec %d: d L / d %s off by %.3g of %.3g", _i, name, e, big);
+    }
+    /* the points' */
+    for (k = 0; k < N * 2; k++) {
+        long double diff[2];
+        int r;
+        memcpy(xs, x, sizeof xs);
+        for (r = 0; r < 2; r++) {
+            const long double h = r == 0 ? 1e-3L : 5e-4L;
+            long double Lp, Lm;
+            xs[k] = x[k] + (double)h;
+            Lp = oracle_loss(tay, m, N, xs, g);
+            xs[k] = x[k] - (double)h;
+            Lm = oracle_loss(tay, m, N, xs, g);
+            xs[k] = x[k];
+            diff[r] = (Lp - Lm) / (2 * h);
+        }
+        ck_assert_msg(fabs(gx[k] - (double)((4 * diff[1] - diff[0]) / 3)) <= 1e-6 * (1 + fabs(gx[k])),
+                      "spec %d: d L / d x[%zu] %.17g, differences %.17g", _i, k, gx[k],
+                      (double)((4 * diff[1] - diff[0]) / 3));
+    }
+    /* the tape pair's, and the other back end's and precision's */
+    {
+        double *u = malloc(N * no * nt * sizeof *u), *want = malloc(N * no * nt * sizeof *want);
+        ck_assert_int_eq(jg_net_forward_tape(net, JG_NET_PARTIALS, N, x, u, NULL, NULL, &tape), JG_NET_OK);
+        ck_assert_int_eq(jg_net_partials(net, N, x, want), JG_NET_OK);
+        for (k = 0; k < N * no * nt; k++)
+            ck_assert_msg(fabs(u[k] - want[k]) <= 1e-13 * (1 + fabs(want[k])), "taped partials %zu", k);
+        ck_assert_int_eq(jg_net_gradient_tape(net, tape, g, NULL, NULL, grad2, gx2), JG_NET_OK);
+        for (k = 0; k < ng; k++)
+            ck_assert_msg(fabs(grad2[k] - grad[k]) <= 1e-13 * (1 + fabs(grad[k])), "taped gradient %zu", k);
+        jg_net_tape_free(tape);
+        free(u);
+        free(want);
+    }
+    jg_net_free(net);
+    for (backend = 0; backend < 2; backend++)
+        for (prec = 0; prec < 2; prec++) {
+            float fx[N * 2], *fg = malloc(N * no * nt * sizeof *fg), fgx[N * 2];
+            o.precision = prec ? JG_NET_FLOAT : JG_NET_DOUBLE;
+            o.backend = backend ? JG_NET_EXECUTOR : JG_NET_JIT;
+            ck_assert_msg(jg_net_open(path, &o, &net) == JG_NET_OK, "%s", jg_net_errmsg(net));
+            for (k = 0; k < N * 2; k++)
+                fx[k] = (float)x[k];
+            for (k = 0; k < N * no * nt; k++)
+                fg[k] = (float)g[k];
+            if (prec)
+                ck_assert_int_eq(jg_net_gradient_float(net, JG_NET_PARTIALS, N, fx, fg, NULL, NULL, grad2, fgx),
+                                 JG_NET_OK);
+            else
+                ck_assert_int_eq(jg_net_gradient(net, JG_NET_PARTIALS, N, x, g, NULL, NULL, grad2, gx2), JG_NET_OK);
+            {
+                double e = 0, big = 0;
+                for (k = 0; k < ng; k++) {
+                    e = fabs(grad2[k] - grad[k]) > e ? fabs(grad2[k] - grad[k]) : e;
+                    big = fabs(grad[k]) > big ? fabs(grad[k]) : big;
+                }
+                /* float: the points and weights rounded, then float sweeps */
+                ck_assert_msg(e <= (prec ? 1e-3 : 1e-13) * big, "spec %d backend %d %s: gradients off by %.3g of %.3g",
+                              _i, backend, prec ? "float" : "double", e, big);
+            }
+            free(fg);
+            jg_net_free(net);
+        }
+    free(g);
+    free(grad);
+    free(grad2);
+    jg_taylor_free(tay);
+    jg_model_free(m);
+    jg_diag_free(&d);
+}
+END_TEST
+
 /* jg_net_partials refuses a spec without terms, and its misuse. */
 START_TEST(library_partials_refusals)
 {
@@ -733,6 +914,7 @@ int main(void)
     tcase_add_loop_test(tc, partials_kernels_match_the_oracle, 0, 7);
     tcase_add_loop_test(tc, library_partials_match_the_oracle, 0, 2);
     tcase_add_test(tc, library_partials_refusals);
+    tcase_add_loop_test(tc, library_gradient_through_partials, 0, 2);
     suite_add_tcase(s, tc);
     return tu_run_suite(s);
 }

@@ -25,7 +25,6 @@ import argparse
 import math
 import os
 import sys
-import time
 
 import numpy as np
 import torch
@@ -34,28 +33,8 @@ from torch import nn
 from jetgen.torch import Jet
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-
-
-def gauss_legendre_irk(q):
-    """Butcher tableau (A, b, c) of the q-stage Gauss-Legendre method:
-    a_ij = the integral from 0 to c_i of the Lagrange polynomial l_j through
-    the nodes, by Gauss quadrature with l_j in barycentric form (stable; a
-    Vandermonde solve is not beyond q = 20), and the largest residual of
-    the order conditions sum_j a_ij c_j^(k-1) = c_i^k / k, k <= q."""
-    nodes, weights = np.polynomial.legendre.leggauss(q)
-    c = (nodes + 1) / 2
-    b = weights / 2
-    w = np.array([1.0 / np.prod([c[j] - c[k] for k in range(q) if k != j]) for j in range(q)])
-    w /= np.abs(w).max()
-    t, tw = np.polynomial.legendre.leggauss(q)
-    A = np.zeros((q, q))
-    for i in range(q):
-        tau = c[i] * (t + 1) / 2                    # quadrature nodes on [0, c_i]
-        terms = w[None, :] / (tau[:, None] - c[None, :])
-        L = terms / terms.sum(axis=1, keepdims=True)    # l_j(tau), barycentric
-        A[i] = (c[i] / 2) * (tw[:, None] * L).sum(axis=0)
-    cond = max(np.abs(A @ c ** (k - 1) - c ** k / k).max() for k in range(1, q + 1))
-    return A, b, c, cond
+sys.path.insert(0, os.path.dirname(HERE))
+from pinn import gauss_legendre_irk, plot_loss, report, train  # noqa: E402
 
 
 class PINN(nn.Module):
@@ -102,21 +81,6 @@ def residual_loss(u, ux, uxx, u0, A1, dt, n_pts):
     return interior + periodic
 
 
-def train(model, jets, x, u0, A1, dt, steps, n_pts):
-    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
-    history, times = [], []
-    for step in range(steps):
-        t0 = time.perf_counter()
-        opt.zero_grad()
-        u, ux, uxx = jets(x)
-        loss = residual_loss(u, ux, uxx, u0, A1, dt, n_pts)
-        loss.backward()
-        opt.step()
-        times.append(time.perf_counter() - t0)
-        history.append(loss.item())
-    return history, times
-
-
 def main(argv):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--steps", type=int, default=2000, help="Adam steps with jetgen (default 2000)")
@@ -144,7 +108,7 @@ def main(argv):
     # PyTorch: the jets in torch ops, autograd for the parameters
     ref = PINN([1, 50, 50, 50, q + 1]).double()
     ref.load_state_dict(state)
-    hist_t, time_t = train(ref, lambda x: torch_jets(ref, x), x, u0, A1, dt, a.compare, n_pts)
+    hist_t, time_t = train(ref, lambda: residual_loss(*torch_jets(ref, x), u0, A1, dt, n_pts), a.compare)
 
     # jetgen: the same network, the same steps
     model = PINN([1, 50, 50, 50, q + 1]).double()
@@ -155,8 +119,7 @@ def main(argv):
         u, du, d2u = jet(x)
         return u, du[:, :, 0], d2u[:, :, 0, 0]
 
-    hist_j, time_j = train(model, jets, x, u0, A1, dt, max(a.steps, a.compare), n_pts)
-    worst = max(abs(hj - ht) / abs(ht) for hj, ht in zip(hist_j[:a.compare], hist_t))
+    hist_j, time_j = train(model, lambda: residual_loss(*jets(x), u0, A1, dt, n_pts), max(a.steps, a.compare))
     # then L-BFGS, as Raissi et al. train, through the same Jet
     lbfgs = torch.optim.LBFGS(model.parameters(), max_iter=a.lbfgs, history_size=50, tolerance_grad=1e-12,
                               tolerance_change=1e-14, line_search_fn="strong_wolfe")
@@ -170,30 +133,11 @@ def main(argv):
         return loss
     if a.lbfgs > 0:
         lbfgs.step(closure)
-    n = x.shape[0]
-    tj, tt = np.median(time_j[1:a.compare]), np.median(time_t[1:])
-    print("loss: step 1 %.6e, step %d %.6e, step %d %.6e" % (hist_j[0], a.compare, hist_j[a.compare - 1],
-                                                           len(hist_j), hist_j[-1]))
-    print("loss histories over %d steps: largest relative difference %.2e" % (a.compare, worst))
-    print("time per step (%d points, %d outputs, one thread, median): jetgen %.2f ms (%.1f us/point), "
-          "PyTorch %.2f ms (%.1f us/point): %.1fx" % (n, q + 1, 1e3 * tj, 1e6 * tj / n, 1e3 * tt, 1e6 * tt / n,
-                                                      tt / tj))
-    ok = worst <= 1e-8
-    print("agree: %s" % ("yes" if ok else "NO"))
+    ok = report(hist_j, time_j, hist_t, time_t, a.compare, x.shape[0], "%d outputs" % (q + 1),
+                "PyTorch (jets in torch ops)")
     if not a.no_plots:
-        import matplotlib
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-        fig, ax = plt.subplots(figsize=(6, 4))
-        ax.semilogy(range(1, len(hist_j) + 1), hist_j, label="jetgen.torch.Jet")
-        ax.semilogy(range(1, len(hist_t) + 1), hist_t, "--", label="PyTorch (jets in torch ops)")
-        ax.axvline(max(a.steps, a.compare), color="gray", lw=0.5)
-        ax.set_xlabel("Adam steps, then L-BFGS evaluations")
-        ax.set_ylabel("loss")
-        ax.set_title("Allen-Cahn, Runge-Kutta PINN, q = %d" % q)
-        ax.legend()
-        fig.tight_layout()
-        fig.savefig(os.path.join(HERE, "loss.png"), dpi=100)
+        plt = plot_loss(os.path.join(HERE, "loss.png"), hist_j, hist_t, "PyTorch (jets in torch ops)",
+                        "Allen-Cahn, Runge-Kutta PINN, q = %d" % q, max(a.steps, a.compare))
         with torch.no_grad():
             xf = torch.linspace(-1, 1, 400, dtype=torch.float64).reshape(-1, 1)
             uf = model(xf)

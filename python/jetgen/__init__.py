@@ -36,12 +36,14 @@ except ImportError as _e:      # the source tree, not built: the exporter still 
 
 __all__ = ["Error", "Net", "load", "from_torch", "load_library"]
 
-_MODES = {"eval": 0, "jacobian": 1, "hessian": 2, "hessian_diag": 3, "laplacian": 4}
+_MODES = {"eval": 0, "jacobian": 1, "hessian": 2, "hessian_diag": 3, "laplacian": 4, "partials": 5}
 
 
-def _shapes(mode, n, n_out, n_in, n_over):
-    """The shapes of a mode's results (u; du; d2u, d2u_diag or lap) at n
-    points: docs/abi.md's layouts."""
+def _shapes(mode, n, n_out, n_in, n_over, n_terms=0):
+    """The shapes of a mode's results (u; du; d2u, d2u_diag or lap; or the
+    partials of n_terms terms) at n points: docs/abi.md's layouts."""
+    if mode == 5:
+        return [(n, n_out, n_terms)]
     shapes = [(n, n_out), (n, n_out, n_in)]
     if mode == 2:
         shapes.append((n, n_out, n_in, n_in))
@@ -134,7 +136,7 @@ class Net:
     def _run(self, mode, x, out, threads, keep_tape=False):
         x = self._points(x)
         n = x.shape[0]
-        shapes = _shapes(mode, n, self.n_out, self.n_in, self.n_over)
+        shapes = _shapes(mode, n, self.n_out, self.n_in, self.n_over, len(self.terms))
         if out is not None:
             out = tuple(out) if isinstance(out, (tuple, list)) else (out,)
             if len(out) != len(shapes):
@@ -147,22 +149,18 @@ class Net:
                              res[2] if len(res) > 2 else None, int(t), keep_tape)
         if keep_tape:
             return tuple(res), tape
-        return res[0] if mode == 0 else tuple(res)
+        return res[0] if len(res) == 1 else tuple(res)
 
-    def partials(self, x, out=None):
+    def partials(self, x, out=None, threads=None):
         """The partial derivatives the spec's `terms` statement names (or
         from_torch's terms=...), (n, n_out, len(net.terms)): out[p, k, t] =
         the derivative of u_k by the inputs of term net.terms[t] at point p
-        (orders 0 to 4, mixed terms exact; the executor, one thread)."""
+        (orders 0 to 4, mixed terms exact; the executor, the points split
+        over threads as for the other results)."""
         if not self.terms:
             raise Error("the network has no terms: name them in the spec (terms \"\" x xx xxxx) or in "
                         "from_torch(module, terms=[...])")
-        x = self._points(x)
-        n = x.shape[0]
-        shape = (n, self.n_out, len(self.terms))
-        res = self._out(None if out is None else (out,), 0, shape)
-        self._net.partials(n, x, res)
-        return res
+        return self._run(5, x, out, threads)
 
     def tape_bytes(self, mode, n):
         """The memory of taped(mode, x)'s tape at n points."""
@@ -231,7 +229,7 @@ class Net:
         x = self._points(x)
         n = x.shape[0]
         per2 = {2: self.n_in * self.n_in, 3: self.n_over, 4: 1}.get(m, 0)
-        shapes = _shapes(m, n, self.n_out, self.n_in, self.n_over)
+        shapes = _shapes(m, n, self.n_out, self.n_in, self.n_over, len(self.terms))
         for a, k, name in ((gdu, 1, "gdu"), (gd2, 2, "gd2")):
             if a is not None and k >= len(shapes):
                 raise ValueError("%s given, but mode %s has no %s" % (name, mode, ("", "du", "second derivatives")[k]))
@@ -246,7 +244,7 @@ class Net:
                     mode, shapes[k] if k < len(shapes) else "(none)"))
             return a.reshape(size)
 
-        grad, gx = self._gradient_flat(m, x, cot(gu, 0, n * self.n_out), cot(gdu, 1, n * self.n_out * self.n_in),
+        grad, gx = self._gradient_flat(m, x, cot(gu, 0, math.prod(shapes[0])), cot(gdu, 1, n * self.n_out * self.n_in),
                                        cot(gd2, 2, n * self.n_out * per2) if per2 else None, wrt_x, threads, tape)
         out = {name: grad[off:off + c] for name, c, off in self._net.tensors()}
         return (out, gx) if wrt_x else out

@@ -67,6 +67,28 @@ static size_t per_output2(jg_net *net, int mode)
          : mode == JG_NET_LAPLACIAN ? 1 : 0;
 }
 
+/* u's numbers per point: n_out, or every term of every output
+   (JG_NET_PARTIALS). */
+static size_t u_per_point(jg_net *net, int mode)
+{
+    return jg_net_n_out(net) * (mode == JG_NET_PARTIALS ? jg_net_n_terms(net) : 1);
+}
+
+/* Whether mode is one that fn takes (JG_NET_PARTIALS only for a network
+   with terms); else a ValueError, and 0. */
+static int mode_ok(jg_net *net, int mode, const char *fn)
+{
+    if (mode == JG_NET_PARTIALS && jg_net_n_terms(net) == 0) {
+        PyErr_Format(PyExc_ValueError, "%s: the network has no terms", fn);
+        return 0;
+    }
+    if (mode < JG_NET_EVAL || mode > JG_NET_PARTIALS) {
+        PyErr_Format(PyExc_ValueError, "%s: bad mode", fn);
+        return 0;
+    }
+    return 1;
+}
+
 /* ---- threads ---- */
 
 /* The forward tapes of one call's runs of points (a capsule's). */
@@ -97,6 +119,10 @@ static void *run_chunk(void *arg)
         c->rc = jg_net_forward_tape(c->net, c->mode, c->n, (const double *)(const void *)c->x,
                                     (double *)(void *)c->u, (double *)(void *)c->du, (double *)(void *)c->d2,
                                     c->tape);
+    else if (c->mode == JG_NET_PARTIALS && c->precision == JG_NET_FLOAT)
+        c->rc = jg_net_partials_float(c->net, c->n, (const float *)(const void *)c->x, (float *)(void *)c->u);
+    else if (c->mode == JG_NET_PARTIALS)
+        c->rc = jg_net_partials(c->net, c->n, (const double *)(const void *)c->x, (double *)(void *)c->u);
     else if (c->precision == JG_NET_FLOAT)
         c->rc = jg_net_run_float(c->net, c->mode, c->n, (const float *)(const void *)c->x,
                                  (float *)(void *)c->u, (float *)(void *)c->du, (float *)(void *)c->d2);
@@ -125,7 +151,7 @@ static int run_threads(jg_net *net, int precision, int mode, int threads, size_t
         c[t].rc = JG_NET_OK;
         c[t].n = at[t + 1] - at[t];
         c[t].x = x + at[t] * n_in * real;
-        c[t].u = u != NULL ? u + at[t] * n_out * real : NULL;
+        c[t].u = u != NULL ? u + at[t] * u_per_point(net, mode) * real : NULL;
         c[t].du = du != NULL ? du + at[t] * n_out * n_in * real : NULL;
         c[t].d2 = d2 != NULL ? d2 + at[t] * n_out * per2 * real : NULL;
         c[t].tape = tp != NULL ? &tp->t[t] : NULL;
@@ -322,13 +348,19 @@ static PyObject *net_run(net_object *self, PyObject *args)
     tapes *tp = NULL;
     if (!ready(self) || !PyArg_ParseTuple(args, "inOOOOi|p", &mode, &n_arg, &xo, &uo, &duo, &d2o, &threads, &keep))
         return NULL;
-    if (mode < JG_NET_EVAL || mode > JG_NET_LAPLACIAN || n_arg < 0) {
-        PyErr_SetString(PyExc_ValueError, "run: bad mode or point count");
+    if (!mode_ok(self->net, mode, "run"))
+        return NULL;
+    if (n_arg < 0) {
+        PyErr_SetString(PyExc_ValueError, "run: bad point count");
+        return NULL;
+    }
+    if (mode == JG_NET_PARTIALS && (duo != Py_None || d2o != Py_None)) {
+        PyErr_SetString(PyExc_ValueError, "run: the partials have no du or d2u (u holds every term)");
         return NULL;
     }
     n = (size_t)n_arg;
     n_in = jg_net_n_in(self->net);
-    n_out = jg_net_n_out(self->net);
+    n_out = u_per_point(self->net, mode);     /* u's numbers a point */
     per2 = per_output2(self->net, mode);
     if (!check_array(self, xo, "x", n * n_in, 0, 0, &x) || !check_array(self, uo, "u", n * n_out, 1, 1, &u)
         || !check_array(self, duo, "du", n * n_out * n_in, 1, 1, &du)
@@ -611,7 +643,7 @@ static int gradient_threads(jg_net *net, int is_float, int mode, int threads, si
         c[t].rc = JG_NET_OK;
         c[t].n = at[t + 1] - at[t];
         c[t].x = x + at[t] * n_in * real;
-        c[t].gu = gu != NULL ? gu + at[t] * n_out * real : NULL;
+        c[t].gu = gu != NULL ? gu + at[t] * u_per_point(net, mode) * real : NULL;
         c[t].gdu = gdu != NULL ? gdu + at[t] * n_out * n_in * real : NULL;
         c[t].gd2 = gd2 != NULL ? gd2 + at[t] * n_out * per2 * real : NULL;
         c[t].grad = t == 0 ? grad : extra + (t - 1) * ng;
@@ -654,15 +686,21 @@ static PyObject *net_gradient(net_object *self, PyObject *args)
     if (!ready(self) || !PyArg_ParseTuple(args, "inOOOOOOi|O", &mode, &n_arg, &xo, &guo, &gduo, &gd2o, &gpo, &gxo,
                                           &threads, &tape))
         return NULL;
-    if (mode < JG_NET_EVAL || mode > JG_NET_LAPLACIAN || n_arg < 0) {
-        PyErr_SetString(PyExc_ValueError, "gradient: bad mode or point count");
+    if (!mode_ok(self->net, mode, "gradient"))
+        return NULL;
+    if (n_arg < 0) {
+        PyErr_SetString(PyExc_ValueError, "gradient: bad point count");
+        return NULL;
+    }
+    if (mode == JG_NET_PARTIALS && (gduo != Py_None || gd2o != Py_None)) {
+        PyErr_SetString(PyExc_ValueError, "gradient: the partials have no du or d2u (gu holds every term)");
         return NULL;
     }
     n = (size_t)n_arg;
     if (tape != Py_None && (tp = tapes_of(self, tape, mode, n)) == NULL)
         return NULL;
     n_in = jg_net_n_in(self->net);
-    n_out = jg_net_n_out(self->net);
+    n_out = u_per_point(self->net, mode);     /* gu's numbers a point */
     per2 = per_output2(self->net, mode);
     ng = n_grad_of(self);
     if (!check_array(self, xo, "x", n * n_in, 0, 0, &x) || !check_array(self, guo, "gu", n * n_out, 0, 1, &gu)
@@ -1278,8 +1316,10 @@ static PyObject *net_tape_bytes(net_object *self, PyObject *args)
     size_t b;
     if (!ready(self) || !PyArg_ParseTuple(args, "in", &mode, &n))
         return NULL;
-    if (mode < JG_NET_EVAL || mode > JG_NET_LAPLACIAN || n < 0) {
-        PyErr_SetString(PyExc_ValueError, "tape_bytes: bad mode or point count");
+    if (!mode_ok(self->net, mode, "tape_bytes"))
+        return NULL;
+    if (n < 0) {
+        PyErr_SetString(PyExc_ValueError, "tape_bytes: bad point count");
         return NULL;
     }
     pthread_rwlock_rdlock(&self->lock);
@@ -1295,10 +1335,8 @@ static PyObject *net_recompute_flops(net_object *self, PyObject *args)
     size_t f;
     if (!ready(self) || !PyArg_ParseTuple(args, "i", &mode))
         return NULL;
-    if (mode < JG_NET_EVAL || mode > JG_NET_LAPLACIAN) {
-        PyErr_SetString(PyExc_ValueError, "recompute_flops: bad mode");
+    if (!mode_ok(self->net, mode, "recompute_flops"))
         return NULL;
-    }
     pthread_rwlock_rdlock(&self->lock);
     f = jg_net_recompute_flops(self->net, mode);
     pthread_rwlock_unlock(&self->lock);

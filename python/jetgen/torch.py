@@ -8,6 +8,15 @@ for training loops.
     loss.backward()                          # gradients to model.parameters() (and to x)
     optimizer.step()                         # the next jet(x) reads the new parameters
 
+Derivatives of order 3 and 4 (KdV's u_xxx, a beam's u_xxxx):
+
+    jet = Jet(model, terms=["", "x", "xxx"])  # the inputs' names, or tuples of names or indices
+    d = jet(x)                               # (n, n_out, 3): d[:, k, 2] = d3 u_k / dx3
+    loss = ((d[:, 0, 0] * d[:, 0, 1] + d[:, 0, 2]) ** 2).mean(); loss.backward()
+
+(the reverse sweep runs through the terms' Taylor series, each
+activation's coefficients one order above the terms').
+
 Across processes (DistributedDataParallel, any backend):
 
     ddp = DDP(JetModule(model, mode="laplacian"))
@@ -60,7 +69,7 @@ from torch import nn
 from . import _MODES, Error, _from_torch, _gather, _unchanged
 from .fx import parameters_of
 
-_OUTPUTS = {"eval": 1, "jacobian": 2, "hessian": 3, "hessian_diag": 3, "laplacian": 3}
+_OUTPUTS = {"eval": 1, "jacobian": 2, "hessian": 3, "hessian_diag": 3, "laplacian": 3, "partials": 1}
 
 # The largest forward tape a call keeps for its backward (Net.taped); above
 # it the backward computes the forward again, tile by tile in the caches.
@@ -83,12 +92,17 @@ class Jet:
     are its own (a lock keeps the network's weights those of the call
     running it)."""
 
-    def __init__(self, module, mode="hessian", threads=None, **export_args):
+    def __init__(self, module, mode=None, threads=None, **export_args):
+        terms = export_args.get("terms")
+        if mode is None:
+            mode = "hessian" if terms is None else "partials"
         if mode not in _OUTPUTS:
             raise ValueError("mode %r: one of %s" % (mode, ", ".join(_OUTPUTS)))
-        if export_args.get("terms") is not None:
-            raise Error("jetgen.torch.Jet: terms=... (derivatives of order 3 and 4) do not train through Jet yet; "
-                        "jetgen.from_torch(module, terms=[...]).partials(x) computes them, without gradients")
+        if (mode == "partials") != (terms is not None):
+            raise ValueError("jetgen.torch.Jet: %s" % (
+                "mode='partials' computes the terms= given: name them (terms=['', 'x', 'xxx'])"
+                if terms is None else "terms=... gives the partials (n, n_out, len(terms)), not mode %r: "
+                "leave mode out" % mode))
         self.module = module
         self.mode = mode
         self.net = _from_torch(module, "float64", threads, True, export_args)
@@ -558,7 +572,7 @@ class JetModule(torch.nn.Module):
     torch.nn.parallel.DistributedDataParallel wraps, so that its gradient
     hooks see the backward of every step (DDP(JetModule(model)))."""
 
-    def __init__(self, module, mode="hessian", threads=None, **export_args):
+    def __init__(self, module, mode=None, threads=None, **export_args):
         super().__init__()
         self.module = module
         self._jet = Jet(module, mode=mode, threads=threads, **export_args)
