@@ -163,7 +163,7 @@ def training(counts, peak):
                 m = m.to(dtype)
                 Xt = torch.tensor(X, dtype=dtype, requires_grad=True)
                 opt = torch.optim.Adam(m.parameters(), lr=1e-6)
-                jet = Jet(m, input_names=names, terms=terms)
+                jet = Jet(m, input_names=names, terms=terms, threads=1)
 
                 def users():
                     loss = (residual(name, step_users(name, m, Xt)) ** 2).mean()
@@ -203,7 +203,7 @@ def main():
     for N in counts:
         for name, case in (("kdv", kdv), ("beam", beam), ("biharmonic", biharmonic)):
             m, terms, names, X, users = case(N)
-            net = jetgen.from_torch(m, input_names=names, terms=terms)
+            net = jetgen.from_torch(m, threads=1, input_names=names, terms=terms)
             t_j = best(lambda: net.partials(X))
             t_u = best(users)
             sizes = [l.in_features * l.out_features for l in m if isinstance(l, nn.Linear)]

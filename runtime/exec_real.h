@@ -3,10 +3,10 @@
    typed table, runtime/kernels.h) set. The calls are the emitted tile's
    (gen/emit.c, put_layers) in the same order with the same arguments. */
 
-/* One tile of mode. JG_MODE_PARTIALS (the row layout only): the
-   channels of the model's terms (jg_monos), u the results [np][n_out]
-   [n_terms]; its linear steps are every mode's, its seed, activations,
-   products and results the partials kernels. */
+/* One tile of mode. JG_MODE_PARTIALS: the channels of the model's terms
+   (jg_monos), u the results [np][n_out][n_terms]; its linear steps are
+   every mode's, its seed, activations, products and results the partials
+   kernels (in lanes, the elementwise ones see a channel as one row). */
 static void FN(tile)(const jg_exec *e, int mode, size_t np, const REAL *x, REAL *u, REAL *du,
                      REAL *d2u, REAL *work, const unsigned char *skip)
 {
@@ -35,7 +35,9 @@ static void FN(tile)(const jg_exec *e, int mode, size_t np, const REAL *x, REAL 
             continue;
         switch (s->op) {
         case JG_STEP_SEED:
-            if (partials)
+            if (partials && lp > 0)
+                K->partials_lanes_seed(n_in, nch, lp, np, mo->first, x, dst, s->ld_dst);
+            else if (partials)
                 K->partials_seed(n_in, nch, np, mo->first, x, dst, s->ld_dst);
             else if (lp > 0)
                 K->lanes_seed(n_in, nch, lp, np, x, dst, s->ld_dst);
@@ -71,7 +73,7 @@ static void FN(tile)(const jg_exec *e, int mode, size_t np, const REAL *x, REAL 
             if (partials) {
                 if (s->from2)   /* a tape plan's: the operand at src2 kept */
                     K->copy(s->n, nrow, src2, s->ld2, 0, src, s->ld_src);
-                K->partials_activate(K->taylor[e->act[k]], s->p, s->q, mo->order, s->n, nch, np, mo->n_pairs,
+                K->partials_activate(K->taylor[e->act[k]], s->p, s->q, mo->order, s->n, nch, np_e, mo->n_pairs,
                                      mo->pairs, src, s->ld_src);
                 break;
             }
@@ -98,13 +100,17 @@ static void FN(tile)(const jg_exec *e, int mode, size_t np, const REAL *x, REAL 
             break;
         case JG_STEP_MUL:
             if (partials)
-                K->partials_mul(s->n, nch, np, mo->n_pairs, mo->pairs, src, s->ld_src, s->bc, src2, s->ld2, s->bc2,
-                                dst, s->ld_dst);
+                K->partials_mul(s->n, nch, np_e, mo->n_pairs, mo->pairs, src, s->ld_src, s->bc, src2, s->ld2,
+                                s->bc2, dst, s->ld_dst);
             else
                 K->mul(s->n, n_in, n_s, over, mode, np_e, src, s->ld_src, s->bc, src2, s->ld2, s->bc2, dst,
                        s->ld_dst);
             break;
         case JG_STEP_STORE:
+            if (partials && lp > 0) {
+                K->partials_lanes_store(n_out, lp, np, mo->n_terms, mo->of_term, mo->factor, src, s->ld_src, u);
+                break;
+            }
             if (partials) {
                 K->partials_store(n_out, 0, n_out, np, mo->n_terms, mo->of_term, mo->factor, src, s->ld_src, u);
                 break;

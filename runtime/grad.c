@@ -360,8 +360,7 @@ jg_grad *jg_grad_new(const jg_model *m, int is_float, jg_diag *d)
     g->m = m;
     g->is_float = is_float != 0;
     g->real = is_float ? sizeof(float) : sizeof(double);
-    /* a model with terms: rows, the partials kernels' layout */
-    g->p = jg_plan_make_for(m, is_float ? JG_FLOAT : JG_DOUBLE, JG_PLAN_TAPE | (m->n_terms > 0 ? 0 : JG_PLAN_LANES), d);
+    g->p = jg_plan_make_for(m, is_float ? JG_FLOAT : JG_DOUBLE, JG_PLAN_TAPE | JG_PLAN_LANES, d);
     if (g->p == NULL) {
         jg_grad_free(g);
         return NULL;

@@ -68,18 +68,18 @@ static void FN(load_cotangents)(const FN(tile) *t, size_t p0, const REAL *gu, co
     void (*const acc)(size_t, const REAL *, size_t, REAL *) = KERNELS(t->g)->acc;
     const size_t no = t->g->m->n_out, nx = t->n_x, np = t->np;
     size_t p, i, j;
-    if (t->lp > 0) {
-        FN(load_cotangents_lanes)(t, p0, gu, gdu, gd2, a, ld);
-        return;
-    }
     if (t->mode == JG_MODE_PARTIALS) {      /* gu [n][n_out][n_terms]: term tt onto its channel */
         const jg_monos *mo = &t->g->m->monos;
         size_t tt, k;
         for (p = 0; gu != NULL && p < np; p++)
             for (k = 0; k < no; k++)
                 for (tt = 0; tt < mo->n_terms; tt++)
-                    a[(mo->of_term[tt] * np + p) * ld + k] +=
+                    a[t->lp > 0 ? mo->of_term[tt] * ld + k * t->lp + p : (mo->of_term[tt] * np + p) * ld + k] +=
                         (REAL)(mo->factor[tt] * (double)gu[((p0 + p) * no + k) * mo->n_terms + tt]);
+        return;
+    }
+    if (t->lp > 0) {
+        FN(load_cotangents_lanes)(t, p0, gu, gdu, gd2, a, ld);
         return;
     }
     for (p = 0; p < np; p++) {
@@ -167,7 +167,7 @@ static void FN(activate_back)(const FN(tile) *t, const jg_step *s, int act, int 
     const KERNELS_TYPE *const K = KERNELS(t->g);
     if (t->mode == JG_MODE_PARTIALS) {      /* on series: the Taylor kernel's coefficients */
         const jg_monos *mo = &t->g->m->monos;
-        K->partials_activate_back(K->taylor[act], s->p, s->q, mo->order, s->n, t->nch, t->np, mo->n_pairs,
+        K->partials_activate_back(K->taylor[act], s->p, s->q, mo->order, s->n, t->nch, t->rows / t->nch, mo->n_pairs,
                                   mo->pairs, FN(fwd_buf)(t, s->src2, s->off2), FN(buf)(t, t->adj, s->src2, s->off2),
                                   s->ld2, FN(buf)(t, t->adj, s->src, s->off), s->ld_src);
         return;

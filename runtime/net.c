@@ -425,7 +425,8 @@ static int open_net(const char *fn, const char *spec_path, const mem_spec *mem, 
         || name_terms(net) != 0)
         rc = fail(net, JG_NET_ENOMEM, "out of memory");
     else if (net->backend != JG_NET_EXECUTOR && net->model->n_terms > 0
-             && jg_exec_init(&net->exec, net->plan, jg_kernels_best(precision == JG_NET_FLOAT), net->arrays) != 0)
+             && (jg_exec_init(&net->exec, net->plan, jg_kernels_best(precision == JG_NET_FLOAT), net->arrays) != 0
+                 || make_lanes(net, jg_kernels_best(precision == JG_NET_FLOAT)) != 0))
         rc = fail(net, JG_NET_ENOMEM, "out of memory");   /* the terms' partials run on the executor */
     else if (net->backend == JG_NET_EXECUTOR) {
         const jg_kernel_set *ks = jg_kernels_best(precision == JG_NET_FLOAT);
@@ -654,16 +655,26 @@ int jg_net_run(jg_net *net, int mode, size_t n, const double *x, double *u, doub
     return rc;
 }
 
-/* The terms' partials of n points in the plan's precision, by the executor. */
+/* The terms' partials of n points in the plan's precision, by the
+   executor: whole tiles in lanes where the model suits them, the rest by
+   rows. */
 static int partials_real(jg_net *net, size_t n, const void *x, void *out)
 {
+    const size_t r = net->plan->real_bytes, per = net->model->n_out * net->model->n_terms;
+    size_t whole = 0;
     void *work;
     if (n == 0)
         return JG_NET_OK;
     fill_forward(net);
     if ((work = jg_malloc(jg_net_work_bytes(net))) == NULL)
         return JG_NET_ENOMEM;
-    jg_exec_run(&net->exec, JG_MODE_PARTIALS, n, x, out, NULL, NULL, work);
+    if (net->lanes != NULL) {
+        whole = n / net->lanes->tile[JG_MODE_PARTIALS] * net->lanes->tile[JG_MODE_PARTIALS];
+        jg_exec_run(&net->lanes_exec, JG_MODE_PARTIALS, whole, x, out, NULL, NULL, work);
+    }
+    if (whole < n)
+        jg_exec_run(&net->exec, JG_MODE_PARTIALS, n - whole, (const char *)x + whole * net->model->n_in * r,
+                    (char *)out + whole * per * r, NULL, NULL, work);
     jg_free(work);
     return JG_NET_OK;
 }

@@ -244,6 +244,11 @@ MODEL__API void model__partials_mul(size_t n, size_t nch, size_t np, size_t n_pa
 MODEL__API void model__partials_store(size_t n_out, size_t k0, size_t m, size_t np, size_t n_terms,
                                       const size_t *of_term, const double *factor, const model__real *z, size_t ldz,
                                       model__real *out);
+MODEL__API void model__partials_lanes_seed(size_t n_x, size_t nch, size_t lp, size_t n, const size_t *first,
+                                           const model__real *x, model__real *a, size_t lda);
+MODEL__API void model__partials_lanes_store(size_t n_out, size_t lp, size_t n, size_t n_terms,
+                                            const size_t *of_term, const double *factor, const model__real *z,
+                                            size_t ldz, model__real *out);
 /**** end partials-decl ****/
 
 /**** begin partials_back-decl ****/
@@ -1695,6 +1700,71 @@ MODEL__INLINE void model__series_horner(int K, int der, const model__real *cf, s
     }
 }
 
+/* One input's series (the terms name one input only: channel c the
+   coefficient of x^c, c <= K, K + 1 channels), K known where these are
+   inlined (a switch over K <= MODEL__UNI_MAX), so that every channel
+   stays in a register: Horner's rule as model__series_horner's, the
+   product of series in place from the highest degree down. */
+#define MODEL__UNI_MAX 4
+MODEL__INLINE void model__uni_horner(int K, int der, const model__real *cf, size_t m, size_t w, model__vec *r,
+                                     const model__vec *d)
+{
+    const model__vec zero = {0};
+    int k, c, i;
+    for (c = 1; c <= K; c++)
+        r[c] = zero;
+    r[0] = (model__real)(der ? K + 1 : 1) * model__load_n(cf + (size_t)(K + der) * m, w);
+    for (k = K - 1; k >= 0; k--) {
+        for (c = K; c >= 1; c--) {
+            model__vec t = r[0] * d[c];
+            for (i = 1; i < c; i++)
+                t += r[i] * d[c - i];
+            r[c] = t;
+        }
+        r[0] = (model__real)(der ? k + 1 : 1) * model__load_n(cf + (size_t)(k + der) * m, w);
+    }
+}
+
+/* The activation on w neurons' series at a (channel c at a[c lda]), in
+   place, from their Taylor coefficients at cf (rows of m). */
+MODEL__INLINE void model__uni_activate(int K, const model__real *cf, size_t m, size_t w, model__real *a, size_t lda)
+{
+    model__vec r[MODEL__UNI_MAX + 1], d[MODEL__UNI_MAX + 1];
+    int c;
+    for (c = 1; c <= K; c++)
+        d[c] = model__load_n(a + (size_t)c * lda, w);
+    model__uni_horner(K, 0, cf, m, w, r, d);
+    for (c = 0; c <= K; c++)
+        model__put_n(a + (size_t)c * lda, r[c], w);
+}
+
+/* Its reverse (model__partials_activate_back's): zb += the reverse of the
+   product of ab by g = s'(z); ab zeroed. */
+MODEL__INLINE void model__uni_activate_back(int K, const model__real *cf, size_t m, size_t w, const model__real *z,
+                                           model__real *zb, size_t ldz, model__real *ab, size_t lda)
+{
+    const model__vec zero = {0};
+    model__vec g[MODEL__UNI_MAX + 1], d[MODEL__UNI_MAX + 1], b[MODEL__UNI_MAX + 1], s;
+    int c, j;
+    for (c = 1; c <= K; c++)
+        d[c] = model__load_n(z + (size_t)c * ldz, w);
+    model__uni_horner(K, 1, cf, m, w, g, d);
+    for (c = 0; c <= K; c++) {
+        b[c] = model__load_n(ab + (size_t)c * lda, w);
+        model__put_n(ab + (size_t)c * lda, zero, w);
+    }
+    s = b[0] * g[0];
+    for (c = 1; c <= K; c++)
+        s += b[c] * g[c];
+    model__put_n(zb, model__load_n(zb, w) + s, w);
+    for (c = 1; c <= K; c++) {
+        s = b[c] * g[0];
+        for (j = 1; c + j <= K; j++)
+            s += b[c + j] * g[j];
+        model__put_n(zb + (size_t)c * ldz, model__load_n(zb + (size_t)c * ldz, w) + s, w);
+    }
+}
+
 /* The activation whose Taylor kernel is fn (parameters p, q) on n neurons
    of np points, in place: a = sum_k c_k (z - z_0)^k, k <= K, with c_k
    its Taylor coefficients at z_0 (Horner's rule on the series): a vector
@@ -1717,6 +1787,19 @@ MODEL__API void model__partials_activate(model__taylor_fn fn, double p, double q
         for (j0 = 0; j0 < n; j0 += m) {
             m = n - j0 < MODEL__PARTIALS_CHUNK ? n - j0 : MODEL__PARTIALS_CHUNK;
             fn(m, p, q, z + pt * ldz + j0, K, cf);
+            if (nch == (size_t)K + 1 && K >= 1 && K <= MODEL__UNI_MAX) {      /* one input's series */
+                for (j = 0; j < m; j += MODEL__V) {
+                    const size_t w = m - j < MODEL__V ? m - j : MODEL__V;
+                    model__real *a = z + pt * ldz + j0 + j;
+                    switch (K) {
+                    case 1: model__uni_activate(1, cf + j, m, w, a, np * ldz); break;
+                    case 2: model__uni_activate(2, cf + j, m, w, a, np * ldz); break;
+                    case 3: model__uni_activate(3, cf + j, m, w, a, np * ldz); break;
+                    default: model__uni_activate(4, cf + j, m, w, a, np * ldz); break;
+                    }
+                }
+                continue;
+            }
             if (nch <= MODEL__PARTIALS_VEC) {
                 model__vec r[MODEL__PARTIALS_VEC], d[MODEL__PARTIALS_VEC], t[MODEL__PARTIALS_VEC];
                 for (j = 0; j < m; j += MODEL__V) {
@@ -1784,6 +1867,35 @@ MODEL__API void model__partials_store(size_t n_out, size_t k0, size_t m, size_t 
                 out[(pt * n_out + k0 + k) * n_terms + t] =
                     (model__real)(factor[t] * (double)z[(of_term[t] * np + pt) * ldz + k]);
 }
+
+/* The seed and the results with points in lanes (gen/plan.h: channel c
+   of neuron k of point p at a[c lda + k lp + p], lp points a tile, the
+   first n of them real; the activations and products above see a
+   channel's row as one row of n lp neurons). */
+MODEL__API void model__partials_lanes_seed(size_t n_x, size_t nch, size_t lp, size_t n, const size_t *first,
+                                           const model__real *x, model__real *a, size_t lda)
+{
+    size_t c, i, p;
+    for (c = 0; c < nch; c++)
+        for (i = 0; i < n_x; i++) {
+            model__real *row = a + c * lda + i * lp;
+            for (p = 0; p < lp; p++)
+                row[p] = c == 0 ? (p < n ? x[p * n_x + i] : 0) : c == first[i] ? 1 : 0;
+        }
+}
+
+MODEL__API void model__partials_lanes_store(size_t n_out, size_t lp, size_t n, size_t n_terms,
+                                            const size_t *of_term, const double *factor, const model__real *z,
+                                            size_t ldz, model__real *out)
+{
+    size_t p, k, t;
+    for (k = 0; k < n_out; k++)
+        for (t = 0; t < n_terms; t++) {
+            const model__real *row = z + of_term[t] * ldz + k * lp;
+            for (p = 0; p < n; p++)
+                out[(p * n_out + k) * n_terms + t] = (model__real)(factor[t] * (double)row[p]);
+        }
+}
 /**** end partials ****/
 
 /**** begin partials_back ****/
@@ -1814,6 +1926,18 @@ MODEL__API void model__partials_activate_back(model__taylor_fn fn, double p, dou
         for (j0 = 0; j0 < n; j0 += m) {
             m = n - j0 < MODEL__PARTIALS_CHUNK ? n - j0 : MODEL__PARTIALS_CHUNK;
             fn(m, p, q, z + pt * ldz + j0, K + 1, cf);
+            if (nch == (size_t)K + 1 && K >= 1 && K <= MODEL__UNI_MAX) {      /* one input's series */
+                for (j = 0; j < m; j += MODEL__V) {
+                    const size_t w = m - j < MODEL__V ? m - j : MODEL__V, o = pt * ldz + j0 + j, oa = pt * lda + j0 + j;
+                    switch (K) {
+                    case 1: model__uni_activate_back(1, cf + j, m, w, z + o, zb + o, np * ldz, ab + oa, np * lda); break;
+                    case 2: model__uni_activate_back(2, cf + j, m, w, z + o, zb + o, np * ldz, ab + oa, np * lda); break;
+                    case 3: model__uni_activate_back(3, cf + j, m, w, z + o, zb + o, np * ldz, ab + oa, np * lda); break;
+                    default: model__uni_activate_back(4, cf + j, m, w, z + o, zb + o, np * ldz, ab + oa, np * lda); break;
+                    }
+                }
+                continue;
+            }
             if (nch <= MODEL__PARTIALS_VEC) {
                 model__vec g[MODEL__PARTIALS_VEC], d[MODEL__PARTIALS_VEC], t[MODEL__PARTIALS_VEC];
                 const model__vec zero = {0};

@@ -42,6 +42,7 @@ worst = [0.0] * (ORDER + 1)
 worst_net = [0.0] * (ORDER + 1)
 compared = [0]
 worst_grad = [0.0]
+worst_many = [0.0]
 grads_compared = [0]
 
 
@@ -106,6 +107,16 @@ def compare(name, module, kw, points=3):
         worst_net[o] = max(worst_net[o], e)
         check(e <= TOL, "%s: Net.partials of order %d off by %.3g normwise" % (name, o, e))
     compared[0] += 1
+    # many points: whole tiles with points in lanes where the network suits
+    # them (gen/plan.h), against the oracle there
+    Y = export._points(n_in, kw.get("domain"), 70, seed=78)
+    d, err, powers = taylor("model.spec", Y.numpy(), vars_, ORDER, text.encode(), blob)
+    got = net.partials(Y.numpy())
+    for o in range(ORDER + 1):
+        sel = orders == o
+        e = normwise(got[:, :, sel], d[:, :, sel])
+        worst_many[0] = max(worst_many[0], e)
+        check(e <= TOL, "%s: Net.partials of order %d at 70 points off the oracle by %.3g normwise" % (name, o, e))
     gradient(name, module, widths, output, net, X, vars_, powers)
 
 
@@ -209,6 +220,7 @@ def main():
     print("%d networks; worst normwise error by order: the oracle %s; Net.partials %s" % (
         compared[0], ", ".join("%d: %.2g" % (o, e) for o, e in enumerate(worst)),
         ", ".join("%d: %.2g" % (o, e) for o, e in enumerate(worst_net))))
+    print("Net.partials at 70 points against the oracle: worst normwise error %.2g" % worst_many[0])
     print("gradients through the partials of %d networks: worst normwise error %.2g" % (
         grads_compared[0], worst_grad[0]))
     if failures:

@@ -568,18 +568,21 @@ END_TEST
    back ends, in double and float handles: against the oracle (every term,
    order 0 to 4: 1e-11 double, 2e-4 float, normwise per point) and against
    jg_net_hessian for the terms of order up to 2 (1e-12). */
-/* Spec `which` of two networks with terms (a graph of every kind of
-   operation; a chain of dense layers and activations) and its weights,
+/* Spec `which` of three networks with terms (a graph of every kind of
+   operation; chains of dense layers and activations, the second's terms
+   in one input) and its weights,
    random in [-0.8, 0.8] from rng, into dir; its path into path. */
 static void write_terms_net(int which, tu_rng *rng, char *dir, size_t dir_len, char *path, size_t path_len)
 {
-    static const char *const specs[2] = {
+    static const char *const specs[3] = {
         "format 3\ninput x t\nterms t \"\" xxxx x xx xt xxx tt xxtt xxxt tttt\nweights layers.safetensors\n"
         "xn = scale input norm.mul norm.add\nff = fourier 2 ff.B xn\nU0 = dense 4 net.0 ff\nU = tanh U0\n"
         "V0 = dense 4 net.1 ff\nV = silu V0\nh = add U V\nZ = mul U V\nm = mul Z x\ng = add h m\n"
         "G = gelu g\no = dense 2 net.4h G\nu = mul o t\noutput u\n",
         "input x t\nterms xxx x \"\" xt xxxx\nweights layers.safetensors\ndense 4 net.0x\nsin w0=2\n"
-        "dense 4 net.1\nsoftplus beta=2\ndense 2 net.4h\n"};
+        "dense 4 net.1\nsoftplus beta=2\ndense 2 net.4h\n",
+        "input x t\nterms xxxx xx x xxx\nweights layers.safetensors\ndense 4 net.0x\ntanh\n"
+        "dense 4 net.1\nsilu\ndense 2 net.4h\n"};
     double wv[64];
     const tu_tensor tens[] = {
         {"norm.mul", "F64", 1, {2, 0, 0, 0}, wv}, {"norm.add", "F64", 1, {2, 0, 0, 0}, wv + 2},
@@ -625,7 +628,7 @@ START_TEST(library_partials_match_the_oracle)
             nt = jg_net_n_terms(net);
             no = jg_net_n_out(net);
             ck_assert_uint_eq(nt, m->n_terms);
-            ck_assert_str_eq(jg_net_term_name(net, 0), _i == 0 ? "t" : "xxx");
+            ck_assert_str_eq(jg_net_term_name(net, 0), _i == 0 ? "t" : _i == 1 ? "xxx" : "xxxx");
             ck_assert(jg_net_term_name(net, nt) == NULL);
             out = malloc(N * no * nt * sizeof *out);
             u = malloc(N * no * sizeof *u);
@@ -912,9 +915,9 @@ int main(void)
     tcase_add_test(tc, high_orders_match_differences);
     tcase_add_test(tc, bad_arguments);
     tcase_add_loop_test(tc, partials_kernels_match_the_oracle, 0, 7);
-    tcase_add_loop_test(tc, library_partials_match_the_oracle, 0, 2);
+    tcase_add_loop_test(tc, library_partials_match_the_oracle, 0, 3);
     tcase_add_test(tc, library_partials_refusals);
-    tcase_add_loop_test(tc, library_gradient_through_partials, 0, 2);
+    tcase_add_loop_test(tc, library_gradient_through_partials, 0, 3);
     suite_add_tcase(s, tc);
     return tu_run_suite(s);
 }
