@@ -236,8 +236,8 @@ typedef void (*model__taylor_fn)(size_t n, double p, double q, const model__real
 MODEL__API void model__partials_seed(size_t n_x, size_t nch, size_t np, const size_t *first, const model__real *x,
                                      model__real *a, size_t lda);
 MODEL__API void model__partials_activate(model__taylor_fn fn, double p, double q, int K, size_t n, size_t nch,
-                                         size_t np, size_t n_pairs, const unsigned short *pairs, model__real *z,
-                                         size_t ldz);
+                                         size_t np, size_t n_pairs, const unsigned short *pairs,
+                                         const model__real *z, size_t ldz, model__real *a, size_t lda);
 MODEL__API void model__partials_mul(size_t n, size_t nch, size_t np, size_t n_pairs, const unsigned short *pairs,
                                     const model__real *a, size_t lda, int bca, const model__real *b, size_t ldb,
                                     int bcb, model__real *c, size_t ldc);
@@ -1564,13 +1564,15 @@ MODEL__INLINE void model__taylor_riccati(size_t n, double lin, int K, model__rea
 {
     size_t j;
     int k, i;
-    for (k = 3; k <= K; k++)
-        for (j = 0; j < n; j++) {
-            double s = lin * (double)MODEL__C(k - 1);
-            for (i = 0; i < k; i++)
-                s -= (double)MODEL__C(i) * (double)MODEL__C(k - 1 - i);
-            MODEL__C(k) = (model__real)(s / k);
-        }
+    for (k = 3; k <= K; k++) {      /* term by term over the values: loops that vectorize */
+        for (j = 0; j < n; j++)
+            MODEL__C(k) = (model__real)(lin * (double)MODEL__C(k - 1));
+        for (i = 0; i < k; i++)
+            for (j = 0; j < n; j++)
+                MODEL__C(k) -= MODEL__C(i) * MODEL__C(k - 1 - i);
+        for (j = 0; j < n; j++)
+            MODEL__C(k) /= (model__real)k;
+    }
 }
 
 /* c_k = -w^2 c_(k-2) / (k (k - 1)) for k = 3 .. K: s'' = -w^2 s (sin, cos). */
@@ -1725,14 +1727,16 @@ MODEL__INLINE void model__uni_horner(int K, int der, const model__real *cf, size
     }
 }
 
-/* The activation on w neurons' series at a (channel c at a[c lda]), in
-   place, from their Taylor coefficients at cf (rows of m). */
-MODEL__INLINE void model__uni_activate(int K, const model__real *cf, size_t m, size_t w, model__real *a, size_t lda)
+/* The activation of w neurons' series at z (channel c at z[c ldz]) into
+   a (or in place: a = z), from their Taylor coefficients at cf (rows of
+   m). */
+MODEL__INLINE void model__uni_activate(int K, const model__real *cf, size_t m, size_t w, const model__real *z,
+                                       size_t ldz, model__real *a, size_t lda)
 {
     model__vec r[MODEL__UNI_MAX + 1], d[MODEL__UNI_MAX + 1];
     int c;
     for (c = 1; c <= K; c++)
-        d[c] = model__load_n(a + (size_t)c * lda, w);
+        d[c] = model__load_n(z + (size_t)c * ldz, w);
     model__uni_horner(K, 0, cf, m, w, r, d);
     for (c = 0; c <= K; c++)
         model__put_n(a + (size_t)c * lda, r[c], w);
@@ -1766,7 +1770,8 @@ MODEL__INLINE void model__uni_activate_back(int K, const model__real *cf, size_t
 }
 
 /* The activation whose Taylor kernel is fn (parameters p, q) on n neurons
-   of np points, in place: a = sum_k c_k (z - z_0)^k, k <= K, with c_k
+   of np points, from z into a (in place where a = z, lda = ldz; a tape
+   keeps z): a = sum_k c_k (z - z_0)^k, k <= K, with c_k
    its Taylor coefficients at z_0 (Horner's rule on the series): a vector
    of neighbouring neurons at a time where their channels fit in
    registers' worth of stack (nch <= MODEL__PARTIALS_VEC; model__load_n
@@ -1775,8 +1780,8 @@ MODEL__INLINE void model__uni_activate_back(int K, const model__real *cf, size_t
 #define MODEL__PARTIALS_VEC 32
 #define MODEL__PARTIALS_CHUNK 64
 MODEL__API void model__partials_activate(model__taylor_fn fn, double p, double q, int K, size_t n, size_t nch,
-                                         size_t np, size_t n_pairs, const unsigned short *pairs, model__real *z,
-                                         size_t ldz)
+                                         size_t np, size_t n_pairs, const unsigned short *pairs,
+                                         const model__real *z, size_t ldz, model__real *a, size_t lda)
 {
     model__real cf[(MODEL__TAYLOR_MAX + 1) * MODEL__PARTIALS_CHUNK];
     size_t pt, j0, j, c, m;
@@ -1790,12 +1795,13 @@ MODEL__API void model__partials_activate(model__taylor_fn fn, double p, double q
             if (nch == (size_t)K + 1 && K >= 1 && K <= MODEL__UNI_MAX) {      /* one input's series */
                 for (j = 0; j < m; j += MODEL__V) {
                     const size_t w = m - j < MODEL__V ? m - j : MODEL__V;
-                    model__real *a = z + pt * ldz + j0 + j;
+                    const model__real *zj = z + pt * ldz + j0 + j;
+                    model__real *aj = a + pt * lda + j0 + j;
                     switch (K) {
-                    case 1: model__uni_activate(1, cf + j, m, w, a, np * ldz); break;
-                    case 2: model__uni_activate(2, cf + j, m, w, a, np * ldz); break;
-                    case 3: model__uni_activate(3, cf + j, m, w, a, np * ldz); break;
-                    default: model__uni_activate(4, cf + j, m, w, a, np * ldz); break;
+                    case 1: model__uni_activate(1, cf + j, m, w, zj, np * ldz, aj, np * lda); break;
+                    case 2: model__uni_activate(2, cf + j, m, w, zj, np * ldz, aj, np * lda); break;
+                    case 3: model__uni_activate(3, cf + j, m, w, zj, np * ldz, aj, np * lda); break;
+                    default: model__uni_activate(4, cf + j, m, w, zj, np * ldz, aj, np * lda); break;
                     }
                 }
                 continue;
@@ -1808,7 +1814,7 @@ MODEL__API void model__partials_activate(model__taylor_fn fn, double p, double q
                         d[c] = model__load_n(z + (c * np + pt) * ldz + j0 + j, w);
                     model__series_horner(K, 0, cf + j, m, w, nch, n_pairs, pairs, r, d, t);
                     for (c = 0; c < nch; c++)
-                        model__put_n(z + (c * np + pt) * ldz + j0 + j, r[c], w);
+                        model__put_n(a + (c * np + pt) * lda + j0 + j, r[c], w);
                 }
                 continue;
             }
@@ -1823,7 +1829,7 @@ MODEL__API void model__partials_activate(model__taylor_fn fn, double p, double q
                     r[0] += (double)cf[(size_t)k * m + j - j0];
                 }
                 for (c = 0; c < nch; c++)
-                    z[(c * np + pt) * ldz + j] = (model__real)r[c];
+                    a[(c * np + pt) * lda + j] = (model__real)r[c];
             }
         }
 }
