@@ -274,6 +274,9 @@ int jg_monos_make(const jg_term *terms, size_t n_terms, size_t n_in, jg_monos *m
         if (k == 0 && (m->pairs = (unsigned short *)jg_malloc_n(3 * m->n_pairs + 3, sizeof *m->pairs)) == NULL)
             goto fail;
     }
+    for (k = 0; k <= JG_MAX_TERM_ORDER; k++)
+        for (i = 0; i < m->n_pairs; i++)
+            m->upto[k] += m->mono[m->pairs[3 * i]].order <= (int)k;
     m->n_terms = n_terms;
     for (i = 0; i < n_terms; i++) {
         int a, run = 1;

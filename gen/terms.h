@@ -58,7 +58,10 @@ typedef struct jg_monos {
     int order;                  /* the highest degree */
     jg_term *mono;              /* [n] (owned) */
     size_t n_pairs;             /* products of two non-constant monomials within the set: */
-    unsigned short *pairs;      /* [n_pairs][3]: i, j, k with mono i times mono j = mono k (owned) */
+    unsigned short *pairs;      /* [n_pairs][3]: i, j, k with mono i times mono j = mono k (owned),
+                                   by i (so by i's degree) */
+    size_t upto[JG_MAX_TERM_ORDER + 1];     /* pairs whose i has degree <= d: a prefix (Horner's rule
+                                               on a series of degree d needs only these) */
     size_t n_terms;
     size_t *of_term;            /* [n_terms]: each term's channel (owned) */
     double *factor;             /* [n_terms]: its factorials' product (owned) */

@@ -71,7 +71,7 @@ static void FN(tile)(const jg_exec *e, int mode, size_t np, const REAL *x, REAL 
             break;
         case JG_STEP_ACTIVATE:
             if (partials) {     /* (a tape plan's from2: the operand at src2 kept) */
-                K->partials_activate(K->taylor[e->act[k]], s->p, s->q, mo->order, s->n, nch, np_e, mo->n_pairs,
+                K->partials_activate(K->taylor[e->act[k]], s->p, s->q, mo->order, s->n, nch, np_e, mo->upto,
                                      mo->pairs, s->from2 ? src2 : src, s->from2 ? s->ld2 : s->ld_src, src,
                                      s->ld_src);
                 break;

@@ -167,7 +167,7 @@ static void FN(activate_back)(const FN(tile) *t, const jg_step *s, int act, int 
     const KERNELS_TYPE *const K = KERNELS(t->g);
     if (t->mode == JG_MODE_PARTIALS) {      /* on series: the Taylor kernel's coefficients */
         const jg_monos *mo = &t->g->m->monos;
-        K->partials_activate_back(K->taylor[act], s->p, s->q, mo->order, s->n, t->nch, t->rows / t->nch, mo->n_pairs,
+        K->partials_activate_back(K->taylor[act], s->p, s->q, mo->order, s->n, t->nch, t->rows / t->nch, mo->upto,
                                   mo->pairs, FN(fwd_buf)(t, s->src2, s->off2), FN(buf)(t, t->adj, s->src2, s->off2),
                                   s->ld2, FN(buf)(t, t->adj, s->src, s->off), s->ld_src);
         return;

@@ -236,7 +236,7 @@ typedef void (*model__taylor_fn)(size_t n, double p, double q, const model__real
 MODEL__API void model__partials_seed(size_t n_x, size_t nch, size_t np, const size_t *first, const model__real *x,
                                      model__real *a, size_t lda);
 MODEL__API void model__partials_activate(model__taylor_fn fn, double p, double q, int K, size_t n, size_t nch,
-                                         size_t np, size_t n_pairs, const unsigned short *pairs,
+                                         size_t np, const size_t *upto, const unsigned short *pairs,
                                          const model__real *z, size_t ldz, model__real *a, size_t lda);
 MODEL__API void model__partials_mul(size_t n, size_t nch, size_t np, size_t n_pairs, const unsigned short *pairs,
                                     const model__real *a, size_t lda, int bca, const model__real *b, size_t ldb,
@@ -253,7 +253,7 @@ MODEL__API void model__partials_lanes_store(size_t n_out, size_t lp, size_t n, s
 
 /**** begin partials_back-decl ****/
 MODEL__API void model__partials_activate_back(model__taylor_fn fn, double p, double q, int K, size_t n, size_t nch,
-                                              size_t np, size_t n_pairs, const unsigned short *pairs,
+                                              size_t np, const size_t *upto, const unsigned short *pairs,
                                               const model__real *z, model__real *zb, size_t ldz, model__real *ab,
                                               size_t lda);
 MODEL__API void model__partials_mul_back(size_t n, size_t nch, size_t np, size_t n_pairs,
@@ -1647,7 +1647,8 @@ MODEL__INLINE void model__taylor_tanh(int K, const double *u, double t0, double 
    degree), channel c of point p at row c np + p. Dense, scale, copy and
    add layers are linear and run as in every mode; these four are not.
    pairs [n_pairs][3] lists i, j, k with monomial i times monomial j =
-   monomial k, for i, j > 0. At most MODEL__PARTIALS_MAX channels (the
+   monomial k, for i, j > 0, by i (so by i's degree); upto[d] counts those
+   whose i has degree <= d (n_pairs = upto[K - 1]). At most MODEL__PARTIALS_MAX channels (the
    spec's `terms` is refused beyond: gen/terms.h, JG_MAX_CHANNELS). */
 #define MODEL__PARTIALS_MAX 128
 
@@ -1679,26 +1680,66 @@ MODEL__INLINE void model__series_times(size_t nch, size_t n_pairs, const unsigne
 
 /* r = sum_k c_k d^k (der 0: an activation's series) or sum_k (k + 1)
    c_(k+1) d^k (der 1: its derivative's), k <= K, by Horner's rule on the
-   series d (nch channels, d[0] unread; t scratch), for the w neurons of a
-   vector whose Taylor coefficients c_k are at cf[k m]. */
-MODEL__INLINE void model__series_horner(int K, int der, const model__real *cf, size_t m, size_t w, size_t nch,
-                                        size_t n_pairs, const unsigned short *pairs, model__vec *r,
-                                        const model__vec *d, model__vec *t)
+   series d (nch channels, d[0] unread; t scratch), for B vectors of
+   neighbouring neurons at once (channel c's u-th at [c B + u]: B
+   independent sums a pair, to hide the latency of the sums in memory),
+   each w neurons wide, whose Taylor coefficients c_k are at cf[k m + u
+   MODEL__V]; each step's product by d takes only the pairs whose first
+   monomial's degree r can have (upto, jg_monos). The result is in r or
+   t (the arrays trade places a step): the one returned. */
+#define MODEL__PB 4
+MODEL__INLINE model__vec *model__series_horner(int B, int K, int der, const model__real *cf, size_t m, size_t w,
+                                               size_t nch, const size_t *upto, const unsigned short *pairs,
+                                               model__vec *r, const model__vec *d, model__vec *t)
 {
     const model__vec zero = {0};
     size_t c, e;
-    int k;
-    for (c = 1; c < nch; c++)
+    int k, u;
+    for (c = (size_t)B; c < nch * (size_t)B; c++)
         r[c] = zero;
-    r[0] = (model__real)(der ? K + 1 : 1) * model__load_n(cf + (size_t)(K + der) * m, w);
+    for (u = 0; u < B; u++)
+        r[u] = (model__real)(der ? K + 1 : 1) * model__load_n(cf + (size_t)(K + der) * m + (size_t)u * MODEL__V, w);
     for (k = K - 1; k >= 0; k--) {
+        model__vec *const was = r;
         for (c = 1; c < nch; c++)
-            t[c] = r[0] * d[c];
-        for (e = 0; e < n_pairs; e++)
-            t[pairs[3 * e + 2]] += r[pairs[3 * e]] * d[pairs[3 * e + 1]];
-        for (c = 1; c < nch; c++)
-            r[c] = t[c];
-        r[0] = (model__real)(der ? k + 1 : 1) * model__load_n(cf + (size_t)(k + der) * m, w);
+            for (u = 0; u < B; u++)
+                t[c * B + u] = r[u] * d[c * B + u];
+        for (e = 0; e < upto[K - 1 - k]; e++) {    /* r of degree K - 1 - k */
+            const size_t i = pairs[3 * e] * (size_t)B, j = pairs[3 * e + 1] * (size_t)B;
+            const size_t o = pairs[3 * e + 2] * (size_t)B;
+            for (u = 0; u < B; u++)
+                t[o + u] += r[i + u] * d[j + u];
+        }
+        r = t;          /* the product is the new r; the old is the next scratch */
+        t = was;
+        for (u = 0; u < B; u++)
+            r[u] = (model__real)(der ? k + 1 : 1) * model__load_n(cf + (size_t)(k + der) * m + (size_t)u * MODEL__V, w);
+    }
+    return r;
+}
+
+/* t += the reverse of the product by g of the series b (the adjoint of
+   g d sent to d's), for B vectors as model__series_horner's: t_0 +=
+   sum_c b_c g_c, t_m += b_m g_0 + sum over the pairs (m, j, k) of b_k
+   g_j. */
+MODEL__INLINE void model__series_reverse(int B, size_t nch, size_t n_pairs, const unsigned short *pairs,
+                                         const model__vec *b, const model__vec *g, model__vec *t)
+{
+    size_t c, e;
+    int u;
+    for (u = 0; u < B; u++) {
+        model__vec s = b[u] * g[u];
+        for (c = 1; c < nch; c++) {
+            s += b[c * B + u] * g[c * B + u];
+            t[c * B + u] += b[c * B + u] * g[u];
+        }
+        t[u] += s;
+    }
+    for (e = 0; e < n_pairs; e++) {
+        const size_t i = pairs[3 * e] * (size_t)B, j = pairs[3 * e + 1] * (size_t)B;
+        const size_t o = pairs[3 * e + 2] * (size_t)B;
+        for (u = 0; u < B; u++)
+            t[i + u] += b[o + u] * g[j + u];
     }
 }
 
@@ -1780,11 +1821,12 @@ MODEL__INLINE void model__uni_activate_back(int K, const model__real *cf, size_t
 #define MODEL__PARTIALS_VEC 32
 #define MODEL__PARTIALS_CHUNK 64
 MODEL__API void model__partials_activate(model__taylor_fn fn, double p, double q, int K, size_t n, size_t nch,
-                                         size_t np, size_t n_pairs, const unsigned short *pairs,
+                                         size_t np, const size_t *upto, const unsigned short *pairs,
                                          const model__real *z, size_t ldz, model__real *a, size_t lda)
 {
     model__real cf[(MODEL__TAYLOR_MAX + 1) * MODEL__PARTIALS_CHUNK];
     size_t pt, j0, j, c, m;
+    int B = 1, u;
     int k;
     if (K > MODEL__TAYLOR_MAX)
         K = MODEL__TAYLOR_MAX;
@@ -1807,14 +1849,19 @@ MODEL__API void model__partials_activate(model__taylor_fn fn, double p, double q
                 continue;
             }
             if (nch <= MODEL__PARTIALS_VEC) {
-                model__vec r[MODEL__PARTIALS_VEC], d[MODEL__PARTIALS_VEC], t[MODEL__PARTIALS_VEC];
-                for (j = 0; j < m; j += MODEL__V) {
+                model__vec r[MODEL__PARTIALS_VEC * MODEL__PB], d[MODEL__PARTIALS_VEC * MODEL__PB];
+                model__vec t[MODEL__PARTIALS_VEC * MODEL__PB], *y;
+                for (j = 0; j < m; j += (size_t)B * MODEL__V) {
                     const size_t w = m - j < MODEL__V ? m - j : MODEL__V;
+                    B = m - j >= MODEL__PB * MODEL__V ? MODEL__PB : 1;      /* a block, or one vector */
                     for (c = 1; c < nch; c++)
-                        d[c] = model__load_n(z + (c * np + pt) * ldz + j0 + j, w);
-                    model__series_horner(K, 0, cf + j, m, w, nch, n_pairs, pairs, r, d, t);
+                        for (u = 0; u < B; u++)
+                            d[c * B + u] = model__load_n(z + (c * np + pt) * ldz + j0 + j + u * MODEL__V, w);
+                    y = B == MODEL__PB ? model__series_horner(MODEL__PB, K, 0, cf + j, m, w, nch, upto, pairs, r, d, t)
+                                       : model__series_horner(1, K, 0, cf + j, m, w, nch, upto, pairs, r, d, t);
                     for (c = 0; c < nch; c++)
-                        model__put_n(a + (c * np + pt) * lda + j0 + j, r[c], w);
+                        for (u = 0; u < B; u++)
+                            model__put_n(a + (c * np + pt) * lda + j0 + j + u * MODEL__V, y[c * B + u], w);
                 }
                 continue;
             }
@@ -1825,7 +1872,7 @@ MODEL__API void model__partials_activate(model__taylor_fn fn, double p, double q
                     r[c] = c == 0 ? (double)cf[(size_t)K * m + j - j0] : 0.0;
                 }
                 for (k = K - 1; k >= 0; k--) {
-                    model__series_times(nch, n_pairs, pairs, r, d, t);
+                    model__series_times(nch, upto[K - 1 - k], pairs, r, d, t);
                     r[0] += (double)cf[(size_t)k * m + j - j0];
                 }
                 for (c = 0; c < nch; c++)
@@ -1919,15 +1966,17 @@ MODEL__API void model__partials_lanes_store(size_t n_out, size_t lp, size_t n, s
    neighbouring neurons where their channels fit (nch <=
    MODEL__PARTIALS_VEC), one neuron at a time in double beyond. */
 MODEL__API void model__partials_activate_back(model__taylor_fn fn, double p, double q, int K, size_t n, size_t nch,
-                                              size_t np, size_t n_pairs, const unsigned short *pairs,
+                                              size_t np, const size_t *upto, const unsigned short *pairs,
                                               const model__real *z, model__real *zb, size_t ldz, model__real *ab,
                                               size_t lda)
 {
     model__real cf[(MODEL__TAYLOR_MAX + 1) * MODEL__PARTIALS_CHUNK];
-    size_t pt, j0, j, c, m, e;
+    size_t pt, j0, j, c, m, e, n_pairs;
+    int B = 1, u;
     int k;
     if (K > MODEL__TAYLOR_MAX - 1)
         K = MODEL__TAYLOR_MAX - 1;
+    n_pairs = K >= 1 ? upto[K - 1] : 0;     /* all of them */
     for (pt = 0; pt < np; pt++)
         for (j0 = 0; j0 < n; j0 += m) {
             m = n - j0 < MODEL__PARTIALS_CHUNK ? n - j0 : MODEL__PARTIALS_CHUNK;
@@ -1945,29 +1994,31 @@ MODEL__API void model__partials_activate_back(model__taylor_fn fn, double p, dou
                 continue;
             }
             if (nch <= MODEL__PARTIALS_VEC) {
-                model__vec g[MODEL__PARTIALS_VEC], d[MODEL__PARTIALS_VEC], t[MODEL__PARTIALS_VEC];
+                model__vec g[MODEL__PARTIALS_VEC * MODEL__PB], d[MODEL__PARTIALS_VEC * MODEL__PB];
+                model__vec t[MODEL__PARTIALS_VEC * MODEL__PB], f[MODEL__PARTIALS_VEC * MODEL__PB], *y;
                 const model__vec zero = {0};
-                for (j = 0; j < m; j += MODEL__V) {
+                for (j = 0; j < m; j += (size_t)B * MODEL__V) {
                     const size_t w = m - j < MODEL__V ? m - j : MODEL__V;
-                    model__vec s;
+                    B = m - j >= MODEL__PB * MODEL__V ? MODEL__PB : 1;      /* a block, or one vector */
                     for (c = 1; c < nch; c++)
-                        d[c] = model__load_n(z + (c * np + pt) * ldz + j0 + j, w);
-                    model__series_horner(K, 1, cf + j, m, w, nch, n_pairs, pairs, g, d, t);
-                    for (c = 0; c < nch; c++) {         /* ab read into d, zb's sums into t */
-                        d[c] = model__load_n(ab + (c * np + pt) * lda + j0 + j, w);
-                        t[c] = model__load_n(zb + (c * np + pt) * ldz + j0 + j, w);
-                        model__put_n(ab + (c * np + pt) * lda + j0 + j, zero, w);
-                    }
-                    s = d[0] * g[0];
-                    for (c = 1; c < nch; c++) {
-                        s += d[c] * g[c];
-                        t[c] += d[c] * g[0];
-                    }
-                    t[0] += s;
-                    for (e = 0; e < n_pairs; e++)
-                        t[pairs[3 * e]] += d[pairs[3 * e + 2]] * g[pairs[3 * e + 1]];
+                        for (u = 0; u < B; u++)
+                            d[c * B + u] = model__load_n(z + (c * np + pt) * ldz + j0 + j + u * MODEL__V, w);
+                    y = B == MODEL__PB ? model__series_horner(MODEL__PB, K, 1, cf + j, m, w, nch, upto, pairs, g, d, f)
+                                       : model__series_horner(1, K, 1, cf + j, m, w, nch, upto, pairs, g, d, f);
+                    for (c = 0; c < nch; c++)           /* ab read into d, zb's sums into t */
+                        for (u = 0; u < B; u++) {
+                            const size_t oa = (c * np + pt) * lda + j0 + j + u * MODEL__V;
+                            d[c * B + u] = model__load_n(ab + oa, w);
+                            t[c * B + u] = model__load_n(zb + (c * np + pt) * ldz + j0 + j + u * MODEL__V, w);
+                            model__put_n(ab + oa, zero, w);
+                        }
+                    if (B == MODEL__PB)     /* y: s'(z)'s series */
+                        model__series_reverse(MODEL__PB, nch, n_pairs, pairs, d, y, t);
+                    else
+                        model__series_reverse(1, nch, n_pairs, pairs, d, y, t);
                     for (c = 0; c < nch; c++)
-                        model__put_n(zb + (c * np + pt) * ldz + j0 + j, t[c], w);
+                        for (u = 0; u < B; u++)
+                            model__put_n(zb + (c * np + pt) * ldz + j0 + j + u * MODEL__V, t[c * B + u], w);
                 }
                 continue;
             }
@@ -1978,7 +2029,7 @@ MODEL__API void model__partials_activate_back(model__taylor_fn fn, double p, dou
                     g[c] = c == 0 ? (double)(K + 1) * (double)cf[(size_t)(K + 1) * m + j - j0] : 0.0;
                 }
                 for (k = K - 1; k >= 0; k--) {
-                    model__series_times(nch, n_pairs, pairs, g, d, t);
+                    model__series_times(nch, upto[K - 1 - k], pairs, g, d, t);
                     g[0] += (double)(k + 1) * (double)cf[(size_t)(k + 1) * m + j - j0];
                 }
                 for (c = 0; c < nch; c++) {
