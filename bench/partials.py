@@ -120,6 +120,9 @@ def biharmonic(N):
     return m, ["xxxx", "xxyy", "yyyy"], ["x", "y"], X, users
 
 
+CASES = (("kdv", kdv), ("beam", beam), ("biharmonic", biharmonic))
+
+
 def residual(name, d):
     """The case's PDE residual from the terms d (n, n_out, n_terms), as
     PyTorch's step and jetgen's both build it."""
@@ -158,7 +161,7 @@ def training(counts, peak):
                                                       "ratio", "floor", "jetgen"))
     for N in counts:
         for dtype in (torch.float64, torch.float32):
-            for name, case in (("kdv", kdv), ("beam", beam), ("biharmonic", biharmonic)):
+            for name, case in CASES:
                 m, terms, names, X, _ = case(N)
                 m = m.to(dtype)
                 Xt = torch.tensor(X, dtype=dtype, requires_grad=True)
@@ -187,9 +190,12 @@ def training(counts, peak):
 
 
 def main():
+    global CASES
     torch.set_num_threads(1)
     torch.manual_seed(0)
     counts = [int(a) for a in sys.argv[1:] if a.isdigit()] or [1000]
+    named = [a for a in sys.argv[1:] if a in dict(CASES)]
+    CASES = tuple(c for c in CASES if not named or c[0] in named)
     peak = fma_peak()
     model_name = next((line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo")
                        if line.startswith("model name")), platform.machine())
@@ -201,7 +207,7 @@ def main():
     print("%-11s %6s  %14s %12s %7s  %9s %7s" % ("network", "N", "PyTorch us/pt", "jetgen us/pt", "ratio",
                                                "floor", "jetgen"))
     for N in counts:
-        for name, case in (("kdv", kdv), ("beam", beam), ("biharmonic", biharmonic)):
+        for name, case in CASES:
             m, terms, names, X, users = case(N)
             net = jetgen.from_torch(m, threads=1, input_names=names, terms=terms)
             t_j = best(lambda: net.partials(X))

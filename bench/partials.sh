@@ -1,11 +1,16 @@
 #!/usr/bin/env bash
 # partials.sh: issue 25's partial derivatives of order 3 and 4 through
-# Net.partials against the nested autograd users write (bench/partials.py).
-# Installs what it needs and builds jetgen first. Run alone: the machine is
-# shared.
-#   bash bench/partials.sh [N ...]            (default: 1000)
+# Net.partials, and training steps through jetgen.torch.Jet(terms=...),
+# against the nested autograd users write (bench/partials.py), twice as
+# bench/train.sh: with glibc's default malloc (whose state, and so every
+# (N, ...) tensor's page faults, depends on what the process allocated
+# before), then with GLIBC_TUNABLES=glibc.malloc.hugetlb=1. Installs what
+# it needs and builds jetgen first. Run alone: the machine is shared.
+#   bash bench/partials.sh [N ...] [kdv|beam|biharmonic ...]   (default: 1000, all three)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . tools/deps.sh
 jetgen_python_bench
-/usr/bin/python3 bench/partials.py "$@"
+env -u GLIBC_TUNABLES /usr/bin/python3 bench/partials.py "$@"
+echo
+GLIBC_TUNABLES=glibc.malloc.hugetlb=1 /usr/bin/python3 bench/partials.py "$@"

@@ -973,10 +973,16 @@ MODEL__API void model__lanes_outer(size_t n_out, size_t n_in, size_t nch, size_t
 {
     model__vec acc[MODEL__OUTER][MODEL__OUTER];
     const model__vec zero = {0};
-    size_t j, k, nj, nk, q, r, c, p;
+    /* a's neurons in chunks whose rows (every channel) fit in half of a
+       32 KB L1 cache beside a block of zb's: each chunk read from the
+       next level once, not once a block of j */
+    const size_t row = nch * np * sizeof(model__real);
+    const size_t chunk = row * MODEL__OUTER <= 16384 ? 16384 / row / MODEL__OUTER * MODEL__OUTER : MODEL__OUTER;
+    size_t j, k, k0, nj, nk, q, r, c, p;
+    for (k0 = 0; k0 < n_in; k0 += chunk)
     for (j = 0; j < n_out; j += nj) {
         nj = n_out - j < MODEL__OUTER ? n_out - j : MODEL__OUTER;
-        for (k = 0; k < n_in; k += nk) {
+        for (k = k0; k < n_in && k < k0 + chunk; k += nk) {
             nk = n_in - k < MODEL__OUTER ? n_in - k : MODEL__OUTER;
             for (q = 0; q < MODEL__OUTER; q++)
                 for (r = 0; r < MODEL__OUTER; r++)
