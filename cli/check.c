@@ -123,6 +123,12 @@ int cli_check(int argc, char **argv)
     printf("  floating-point operations per point (a multiply-add counts 2):\n");
     for (i = 0; i < 5; i++)
         print_flops(what[i], jg_net_flops(net, (int)i));
+    if (jg_net_n_terms(net) > 0) {      /* the spec's terms (orders to 4) */
+        printf("  %-24s %.0f\n  (the terms:", "the terms' partials", jg_net_flops(net, JG_NET_PARTIALS));
+        for (i = 0; i < jg_net_n_terms(net); i++)
+            printf(" %s", jg_net_term_name(net, i));
+        printf(")\n");
+    }
     printf("  plan (the layout every back end runs):\n");
     for (p = JG_NET_DOUBLE; p <= JG_NET_FLOAT && net != NULL; p++) {
         printf("  %-6s  points per tile %zu, %zu, %zu, %zu, %zu (u; du; d2u; diag; Laplacian), "
@@ -130,6 +136,8 @@ int cli_check(int argc, char **argv)
                jg_net_tile_points(net, 0), jg_net_tile_points(net, 1), jg_net_tile_points(net, 2),
                jg_net_tile_points(net, 3), jg_net_tile_points(net, 4), jg_net_work_bytes(net),
                jg_net_plain_allocates(net) ? "from malloc in the plain functions" : "on the stack");
+        if (jg_net_n_terms(net) > 0)
+            printf("  %-6s  points per tile of the terms' partials %zu\n", "", jg_net_tile_points(net, JG_NET_PARTIALS));
         jg_net_free(net);
         net = p == JG_NET_DOUBLE ? open_for_check(spec, JG_NET_FLOAT) : NULL;
     }

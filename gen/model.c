@@ -172,6 +172,57 @@ size_t jg_model_params(const jg_model *m)
     return n;
 }
 
+/* The terms' channels' (JG_MODE_PARTIALS) as the kernels compute them
+   (templates/kernels.c, partials): linear layers as in every mode over
+   the nch channels; per neuron of an activation its Taylor coefficients
+   to the highest order K (about K^2, after the function call and its
+   first two derivatives: 3) and Horner's rule, K products of series,
+   each a multiply by the constant term on nch - 1 channels and the pairs
+   the partial sum's degree reaches (upto), 2 flops each; per neuron of a
+   product of values, the full product of two series. */
+static double partials_flops(const jg_model *m)
+{
+    const jg_monos *mo = &m->monos;
+    const double nch = (double)mo->n;
+    double horner = 0.0, flops = 0.0;
+    size_t i;
+    int k;
+    for (k = 0; k < mo->order; k++)
+        horner += 2.0 * (nch - 1.0) + 2.0 * (double)mo->upto[k] + 1.0;
+    for (i = 0; i < m->n_layers; i++) {
+        const jg_layer *l = &m->layers[i];
+        const double n = (double)l->n_out;
+        switch (l->kind) {
+        case JG_DENSE:
+        case JG_MATMUL:
+            flops += 2.0 * (double)l->n_in * n * nch + (l->kind == JG_DENSE && l->b != NULL ? n : 0.0);
+            break;
+        case JG_FOURIER:
+            flops += (double)l->n_in * n * nch + n * (3.0 + (double)(mo->order * mo->order) + horner);
+            break;
+        case JG_SCALE:
+            flops += n * (nch + 1.0);
+            break;
+        case JG_END:
+        case JG_ADD:
+            flops += n * nch;
+            break;
+        case JG_MUL:
+            flops += n * (1.0 + 3.0 * (nch - 1.0) + 2.0 * (double)mo->n_pairs);
+            break;
+        case JG_ACTIVATION:
+            flops += n * (3.0 + (double)(mo->order * mo->order) + horner);
+            break;
+        case JG_RESIDUAL:
+        case JG_IDENTITY:
+        case JG_CAT:
+        case JG_SLICE:
+            break;
+        }
+    }
+    return flops;
+}
+
 double jg_model_flops(const jg_model *m, jg_mode mode)
 {
     double nch = (double)jg_model_channels(m, mode), flops = 0.0;
@@ -181,6 +232,8 @@ double jg_model_flops(const jg_model *m, jg_mode mode)
        a' = s' z' (n_x), then by mode a''_ij = s'' z'_i z'_j + s' z''_ij
        (3 per pair or per diagonal entry), or the sum of squares (2 n_x)
        and s'' sum + s' lap z (3) */
+    if (mode == JG_MODE_PARTIALS)
+        return partials_flops(m);
     if (mode == JG_MODE_HESSIAN)
         second = 3.0 * n_x * (n_x + 1) / 2;
     else if (mode == JG_MODE_DIAG)

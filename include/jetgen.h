@@ -273,7 +273,8 @@ const char *jg_net_layer_operand(const jg_net *net, size_t i, size_t k);
 const char *jg_net_weights_path(const jg_net *net);
 size_t jg_net_n_params(const jg_net *net);
 /* Floating-point operations per point for a mode (a multiply-add counts 2,
-   an activation function call 1). */
+   an activation function call 1; JG_NET_PARTIALS: the spec's terms, 0
+   without them). */
 double jg_net_flops(const jg_net *net, int mode);
 /* The plan, in the handle's precision: points per tile for a mode, and
    whether emitted code's functions without a work argument take their work

@@ -1129,14 +1129,16 @@ size_t jg_net_n_params(const jg_net *net)
 
 double jg_net_flops(const jg_net *net, int mode)
 {
-    if (net == NULL || net->model == NULL || mode < 0 || mode >= JG_N_MODES)
+    if (net == NULL || net->model == NULL || mode < 0 || mode > JG_NET_PARTIALS
+        || (mode == JG_NET_PARTIALS && net->model->n_terms == 0))
         return 0.0;
     return jg_model_flops(net->model, (jg_mode)mode);
 }
 
 size_t jg_net_tile_points(const jg_net *net, int mode)
 {
-    if (net == NULL || net->plan == NULL || mode < 0 || mode >= JG_N_MODES)
+    if (net == NULL || net->plan == NULL || mode < 0 || mode > JG_NET_PARTIALS
+        || (mode == JG_NET_PARTIALS && net->model->n_terms == 0))
         return 0;
     return (net->lanes != NULL ? net->lanes : net->plan)->tile[mode];
 }

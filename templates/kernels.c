@@ -1948,12 +1948,11 @@ MODEL__API void model__partials_lanes_store(size_t n_out, size_t lp, size_t n, s
                                             size_t ldz, model__real *out)
 {
     size_t p, k, t;
-    for (k = 0; k < n_out; k++)
-        for (t = 0; t < n_terms; t++) {
-            const model__real *row = z + of_term[t] * ldz + k * lp;
-            for (p = 0; p < n; p++)
-                out[(p * n_out + k) * n_terms + t] = (model__real)(factor[t] * (double)row[p]);
-        }
+    for (p = 0; p < n; p++)         /* out in order; the tile's rows are in the cache */
+        for (k = 0; k < n_out; k++)
+            for (t = 0; t < n_terms; t++)
+                out[(p * n_out + k) * n_terms + t] =
+                    (model__real)(factor[t] * (double)z[of_term[t] * ldz + k * lp + p]);
 }
 /**** end partials ****/
 

@@ -102,6 +102,24 @@ START_TEST(check_reports_the_network)
                                    "work space 67648 bytes, on the stack") != NULL, "%s", out_text);
     ck_assert_int_eq(jetgen("check missing.spec"), 1);
     ck_assert_str_eq(err_text, "missing.spec: cannot open: No such file or directory\n");
+    /* a spec with terms: their flops, names and tiles too */
+    setup_example("pinn-xt");
+    ck_assert_int_eq(jetgen("check model.spec"), 0);
+    ck_assert(strstr(out_text, "the terms' partials") == NULL);
+    {
+        char *text = tu_read_file(tu_path(dir, "model.spec"), NULL), *at = strstr(text, "input x t\n");
+        jg_buf b = JG_BUF_INIT;
+        ck_assert(at != NULL);
+        jg_buf_printf(&b, "%.*sinput x t\nterms \"\" t x xxx xxtt\n%s", (int)(at - text), text,
+                      at + strlen("input x t\n"));
+        tu_write_file(tu_path(dir, "model.spec"), b.data, b.len);
+        jg_buf_free(&b);
+        free(text);
+    }
+    ck_assert_int_eq(jetgen("check model.spec"), 0);
+    ck_assert_msg(strstr(out_text, "  the terms' partials ") != NULL, "%s", out_text);
+    ck_assert_msg(strstr(out_text, "(the terms: \"\" t x xxx xxtt)") != NULL, "%s", out_text);
+    ck_assert_msg(strstr(out_text, "points per tile of the terms' partials 32") != NULL, "%s", out_text);
 }
 END_TEST
 
