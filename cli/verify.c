@@ -22,6 +22,7 @@
 #include "mem.h"
 #include "model.h"
 #include "plan.h"
+#include "taylor.h"
 
 static const char usage_verify[] =
     "usage: jetgen verify SPEC [--points FILE | --range R --count N --seed S]\n"
@@ -872,10 +873,87 @@ done:
     return rc;
 }
 
+/* The terms' partials in float: float's rounding at orders to 4 (a few
+   thousand units of float's roundoff); --tolerance sets them too. */
+#define TERMS_FLOAT_TOLERANCE 2e-4
+
+/* The spec's terms (issue 25) from the handle (jg_net_partials) against
+   the long-double Taylor oracle (gen/taylor.c: the network on truncated
+   Taylor polynomials in the terms' inputs, with error estimates) at every
+   point, judged as the jets are, into *wt. 0, or -1 with the reason in d. */
+static int compare_terms(const verify_args *a, const jg_model *m, const under_test *t, const cli_points *pts,
+                         double tol, worst *wt, jg_diag *d)
+{
+    const size_t ni = m->n_in, no = m->n_out, nt = m->n_terms;
+    size_t vars[JG_TAYLOR_MAX_VARS], nv = 0, p, k, tt, i, all;
+    int overflow = 0, rc = -1;
+    jg_taylor *tay;
+    double *out;
+    long double *ref = NULL, *err = NULL, *r = NULL, *e = NULL;
+    size_t *where = NULL;
+    for (i = 0; i < ni; i++)        /* the inputs some term names */
+        if (m->monos.first[i] != 0) {
+            if (nv == JG_TAYLOR_MAX_VARS) {
+                jg_diag_error(d, a->spec, 0, 0, "the terms name more than %d inputs: the reference takes at most "
+                              "that many", JG_TAYLOR_MAX_VARS);
+                return -1;
+            }
+            vars[nv++] = i;
+        }
+    tay = jg_taylor_new(m, nv, vars, m->monos.order);
+    out = (double *)jg_malloc_n(jg_mul(jg_mul(pts->n, no, &overflow), nt, &overflow), sizeof *out);
+    all = tay != NULL ? jg_taylor_n_terms(tay) : 0;
+    ref = (long double *)jg_malloc_n(jg_mul(no, all, &overflow), sizeof *ref);
+    err = (long double *)jg_malloc_n(jg_mul(no, all, &overflow), sizeof *err);
+    r = (long double *)jg_malloc_n(no * nt, sizeof *r);
+    e = (long double *)jg_malloc_n(no * nt, sizeof *e);
+    where = (size_t *)jg_malloc_n(nt, sizeof *where);
+    if (tay == NULL || out == NULL || ref == NULL || err == NULL || r == NULL || e == NULL || where == NULL
+        || overflow) {
+        jg_diag_error(d, a->spec, 0, 0, "out of memory for the terms' reference");
+        goto done;
+    }
+    for (tt = 0; tt < nt; tt++) {       /* each term's monomial of the oracle */
+        unsigned char pw[JG_TAYLOR_MAX_VARS];
+        int o;
+        memset(pw, 0, sizeof pw);
+        for (o = 0; o < m->terms[tt].order; o++)
+            for (i = 0; i < nv; i++)
+                pw[i] += vars[i] == m->terms[tt].in[o];
+        where[tt] = jg_taylor_term_at(tay, pw);
+    }
+    if (jg_net_partials(t->net, pts->n, pts->x, out) != JG_NET_OK) {
+        jg_diag_error(d, a->spec, 0, 0, "the terms' partials: %s", jg_net_errmsg(t->net));
+        goto done;
+    }
+    for (p = 0; p < pts->n; p++) {
+        if (jg_taylor_partials(tay, pts->x + p * ni, ref, err) != 0) {
+            for (k = 0; k < no * all; k++)      /* not finite somewhere: judged as such */
+                err[k] = isfinite(ref[k]) ? err[k] : 0;
+        }
+        for (k = 0; k < no; k++)
+            for (tt = 0; tt < nt; tt++) {
+                r[k * nt + tt] = ref[k * all + where[tt]];
+                e[k * nt + tt] = err[k * all + where[tt]];
+            }
+        judge(wt, JG_MODE_PARTIALS, p, out + p * no * nt, r, e, no * nt, 1e-3L * q_scale(r, no * nt, 0), tol);
+    }
+    rc = 0;
+done:
+    jg_taylor_free(tay);
+    jg_free(out);
+    jg_free(ref);
+    jg_free(err);
+    jg_free(r);
+    jg_free(e);
+    jg_free(where);
+    return rc;
+}
+
 /* The report on stdout; whether a quantity FAILED. */
 static int print_verify_report(const verify_args *a, const jg_model *m, const under_test *t,
                                const cli_points *pts, const double *rlo, const double *rhi, const double *tolq,
-                               const worst *w)
+                               const worst *w, const worst *wt, double tol_terms)
 {
     const size_t ni = m->n_in;
     int q, mode, any, failed = 0;
@@ -927,6 +1005,26 @@ static int print_verify_report(const verify_args *a, const jg_model *m, const un
                 printf(" %s", fn_suffix[mode]);
         printf("%s\n", w[q].err > tolq[q] || w[q].judged == 0 ? "  FAILED" : "");
     }
+    if (wt->modes != 0)
+        printf("  %-9s %-10.3g %-13.3g %8zu %10zu  partials (%zu term%s, against the network on Taylor\n"
+               "            polynomials in long double)%s\n", "terms", wt->err, tol_terms, wt->judged, wt->unjudged,
+               m->n_terms, m->n_terms == 1 ? "" : "s", wt->err > tol_terms || wt->judged == 0 ? "  FAILED" : "");
+    else if (m->n_terms > 0)
+        printf("  terms     not checked: %s\n", a->rfile != NULL ? "the reference file holds u, du and d2u only"
+                                                                : "emitted code has no partials function yet");
+    if (wt->modes != 0 && wt->judged == 0) {
+        printf("\nFAILED: terms: no entry could be judged\n");
+        failed = 1;
+    } else if (wt->modes != 0 && wt->err > tol_terms) {
+        jg_buf name = JG_BUF_INIT;
+        jg_term_name(&m->terms[wt->entry % m->n_terms], m->n_in, m->input_names, &name);
+        printf("\nFAILED: term %s of output %zu at point %zu ", jg_buf_str(&name), wt->entry / m->n_terms,
+               wt->point + 1);
+        print_point(m, pts->x + wt->point * ni);
+        printf(": %.17g, reference %.17g: error %.3g > %.3g\n", wt->jet, wt->ref, wt->err, tol_terms);
+        jg_buf_free(&name);
+        failed = 1;
+    }
     for (q = 0; q < N_Q; q++) {
         if (w[q].modes == 0)
             continue;
@@ -968,9 +1066,9 @@ int cli_verify(int argc, char **argv)
     verify_args a;
     cli_points pts = {0, 0, NULL};
     reference rf = {NULL, NULL, NULL};
-    double tolq[N_Q], *rlo = NULL, *rhi = NULL;
+    double tolq[N_Q], *rlo = NULL, *rhi = NULL, tol_terms;
     double *jet[JG_N_MODES][3];
-    worst w[N_Q];
+    worst w[N_Q], wt;
     int mode, q, k, rc = parse_verify_args(argc, argv, &a), failed;
 
     if (rc >= 0)
@@ -979,6 +1077,7 @@ int cli_verify(int argc, char **argv)
     memset(&t, 0, sizeof t);
     memset(jet, 0, sizeof jet);
     memset(w, 0, sizeof w);
+    memset(&wt, 0, sizeof wt);
     for (q = 0; q < N_Q; q++)
         tolq[q] = a.tol;
     m = jg_load(a.spec, &d);
@@ -997,7 +1096,13 @@ int cli_verify(int argc, char **argv)
     }
     if (compare_jets(&a, m, &t, &pts, &rf, jet, tolq, w, &d) != 0)
         goto done;
-    failed = print_verify_report(&a, m, &t, &pts, rlo, rhi, tolq, w);
+    tol_terms = a.precision == JG_NET_FLOAT && a.derived ? TERMS_FLOAT_TOLERANCE : a.tol;
+    if (m->n_terms > 0 && t.net != NULL && a.rfile == NULL) {
+        wt.modes = 1;
+        if (compare_terms(&a, m, &t, &pts, tol_terms, &wt, &d) != 0)
+            goto done;
+    }
+    failed = print_verify_report(&a, m, &t, &pts, rlo, rhi, tolq, w, &wt, tol_terms);
     if (fflush(stdout) != 0 || ferror(stdout))
         jg_diag_error(&d, "<stdout>", 0, 0, "write error");
     else

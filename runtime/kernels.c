@@ -57,13 +57,17 @@ static const jg_kernel_set *best(int is_float)
 #if defined(JG_MUTANT)
 /* The mutation test's build only (jetgen-mutant, tests/meson.build): with
    JETGEN_MUTANT=NAME:ORDER:FACTOR in the environment, activation NAME's
-   kernel gives s (ORDER 0), s' (1) or s'' (2) times 1 + FACTOR, in both
-   precisions, so that the suite can show that `verify` catches it. */
+   kernel gives s (ORDER 0), s' (1) or s'' (2) times 1 + FACTOR, or its
+   Taylor kernel s''' (3) or s'''' (4) (the coefficients of the terms'
+   partials), in both precisions, so that the suite can show that
+   `verify` catches it. */
 static jg_kernel_set mutant[2];
 static jg_kernels_double mutant_typed_d;
 static jg_kernels_float mutant_typed_f;
 static jg_act_double mutant_orig_d;
 static jg_act_float mutant_orig_f;
+static jg_taylor_double mutant_taylor_orig_d;
+static jg_taylor_float mutant_taylor_orig_f;
 static int mutant_on, mutant_order;
 static double mutant_factor;
 
@@ -85,6 +89,23 @@ static void mutant_f(size_t n, double p, double q, const float *z, float *s0, fl
         s[k] = (float)((double)s[k] * (1.0 + mutant_factor));
 }
 
+/* c[k n + j] = s^(k)(z_j) / k!: row mutant_order scaled */
+static void mutant_taylor_d(size_t n, double p, double q, const double *z, int K, double *c)
+{
+    size_t j;
+    mutant_taylor_orig_d(n, p, q, z, K, c);
+    for (j = 0; K >= mutant_order && j < n; j++)
+        c[(size_t)mutant_order * n + j] *= 1.0 + mutant_factor;
+}
+
+static void mutant_taylor_f(size_t n, double p, double q, const float *z, int K, float *c)
+{
+    size_t j;
+    mutant_taylor_orig_f(n, p, q, z, K, c);
+    for (j = 0; K >= mutant_order && j < n; j++)
+        c[(size_t)mutant_order * n + j] = (float)((double)c[(size_t)mutant_order * n + j] * (1.0 + mutant_factor));
+}
+
 static pthread_once_t mutant_once = PTHREAD_ONCE_INIT;
 
 static void make_mutant(void)
@@ -100,7 +121,19 @@ static void make_mutant(void)
     mutant_typed_f = *mutant[1].f;
     mutant[0].d = &mutant_typed_d;
     mutant[1].f = &mutant_typed_f;
-    for (a = 0; a < JG_N_ACTIVATIONS; a++)
+    for (a = 0; a < JG_N_ACTIVATIONS && mutant_order >= 3; a++)
+        if (strcmp(mutant[0].k[JG_KERNEL_OF_ACTIVATION(a)].name, name) == 0) {
+            jg_taylor_double d = mutant_taylor_d;
+            jg_taylor_float f = mutant_taylor_f;
+            mutant_taylor_orig_d = mutant_typed_d.taylor[a];
+            mutant_taylor_orig_f = mutant_typed_f.taylor[a];
+            mutant_typed_d.taylor[a] = d;
+            mutant_typed_f.taylor[a] = f;
+            memcpy(&mutant[0].k[JG_KERNEL_OF_TAYLOR(a)].fn, &d, sizeof d);
+            memcpy(&mutant[1].k[JG_KERNEL_OF_TAYLOR(a)].fn, &f, sizeof f);
+            mutant_on = 1;
+        }
+    for (a = 0; a < JG_N_ACTIVATIONS && mutant_order < 3; a++)
         if (strcmp(mutant[0].k[JG_KERNEL_OF_ACTIVATION(a)].name, name) == 0) {
             jg_act_double d = mutant_d;
             jg_act_float f = mutant_f;
