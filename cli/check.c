@@ -9,12 +9,15 @@
 #include "jetgen.h"
 
 static const char usage_check[] =
-    "usage: jetgen check SPEC\n"
+    "usage: jetgen check SPEC [--terms LIST]\n"
     "\n"
     "Reads SPEC and the weights it names, reports every error with its place,\n"
     "and prints the layers with their shapes, the parameter count and the\n"
     "floating-point operations per point for each derivative mode. Warns about\n"
-    "layers whose second derivative is zero almost everywhere (relu, ...).\n";
+    "layers whose second derivative is zero almost everywhere (relu, ...).\n"
+    "  --terms LIST   partial derivatives of order 0 to 4, comma-separated\n"
+    "                 (xxx,xxxx; \"\" for u), in place of the spec's `terms`:\n"
+    "                 their flops a point\n";
 
 
 /* v with the fewest digits that read back exactly. */
@@ -36,14 +39,15 @@ static void print_flops(const char *what, double f)
 }
 
 /* Opens spec as jetgen check needs it: the executor (no compile) in
-   precision. Prints the messages of a failed open; NULL then. */
-static jg_net *open_for_check(const char *spec, int precision)
+   precision, with the terms (or NULL: the spec's). Prints the messages
+   of a failed open; NULL then. */
+static jg_net *open_for_check(const char *spec, int precision, const char *terms)
 {
     jg_net_options o;
     jg_net *net = NULL;
     o.precision = precision;
     o.backend = JG_NET_EXECUTOR;
-    if (jg_net_open(spec, &o, &net) != JG_NET_OK) {
+    if (jg_net_open(spec, &o, &net) != JG_NET_OK || (terms != NULL && jg_net_set_terms(net, terms) != JG_NET_OK)) {
         fprintf(stderr, "%s\n", net != NULL ? jg_net_errmsg(net) : "out of memory");
         jg_net_free(net);
         return NULL;
@@ -57,12 +61,22 @@ int cli_check(int argc, char **argv)
                                         "u, du/dx, Laplacian"};
     jg_net *net;
     size_t i, n_in;
-    const char *spec = NULL;
+    const char *spec = NULL, *terms = NULL;
     int p;
     for (i = 0; i < (size_t)argc; i++) {
         if (strcmp(argv[i], "--help") == 0) {
             fputs(usage_check, stdout);
             return 0;
+        } else if (strcmp(argv[i], "--terms") == 0 || strncmp(argv[i], "--terms=", 8) == 0) {
+            if (terms != NULL)
+                return cli_usage_error(usage_check, "%s", "--terms given twice");
+            if (argv[i][7] == '=')
+                terms = argv[i] + 8;
+            else if (i + 1 < (size_t)argc)
+                terms = argv[++i];
+            else
+                return cli_usage_error(usage_check, "%s", "--terms needs a list (xxx,xxxx)");
+            continue;
         } else if (argv[i][0] == '-' && argv[i][1] != '\0') {
             return cli_usage_error(usage_check, "unknown option '%s'", argv[i]);
         } else if (spec != NULL) {
@@ -72,7 +86,7 @@ int cli_check(int argc, char **argv)
     }
     if (spec == NULL)
         return cli_usage_error(usage_check, "%s", "no SPEC given");
-    net = open_for_check(spec, JG_NET_DOUBLE);
+    net = open_for_check(spec, JG_NET_DOUBLE, terms);
     if (net == NULL)
         return EXIT_INPUT;
     fputs(jg_net_warnings(net), stderr);
@@ -139,7 +153,7 @@ int cli_check(int argc, char **argv)
         if (jg_net_n_terms(net) > 0)
             printf("  %-6s  points per tile of the terms' partials %zu\n", "", jg_net_tile_points(net, JG_NET_PARTIALS));
         jg_net_free(net);
-        net = p == JG_NET_DOUBLE ? open_for_check(spec, JG_NET_FLOAT) : NULL;
+        net = p == JG_NET_DOUBLE ? open_for_check(spec, JG_NET_FLOAT, terms) : NULL;
     }
     jg_net_free(net);
     return 0;

@@ -52,7 +52,12 @@ static const char usage_verify[] =
     "                    \"points\", \"u\", \"du\" and \"d2u\" (the full Hessian) as\n"
     "                    `jetgen eval --format json` writes them, e.g. PyTorch's\n"
     "                    for the module (jetgen_export.py --reference); the\n"
-    "                    tolerance defaults to 1e-10 (in float, as above)\n";
+    "                    tolerance defaults to 1e-10 (in float, as above)\n"
+    "  --terms LIST      partial derivatives of order 0 to 4, comma-separated\n"
+    "                    (xxx,xxxx; \"\" for u), in place of the spec's `terms`:\n"
+    "                    each checked against the network on Taylor polynomials\n"
+    "                    in long double (the library's partials; tolerance as\n"
+    "                    above, 2e-4 in float)\n";
 
 /* The reference file: its points, and u, du, d2u at each (in the layouts
    of the emitted functions). */
@@ -573,7 +578,7 @@ static int parse_ranges(const char *arg, const jg_model *m, double *lo, double *
 
 /* The command line of `jetgen verify`. */
 typedef struct verify_args {
-    const char *spec, *pfile, *library, *prefix, *rfile;
+    const char *spec, *pfile, *library, *prefix, *rfile, *terms;
     const char *range_arg;      /* per input: NAME=LO:HI,..., read once the inputs are known */
     double lo, hi, tol;
     int derived;                /* float's tolerances from its epsilon and the network */
@@ -607,7 +612,7 @@ static int parse_verify_args(int argc, char **argv, verify_args *a)
                            || strcmp(o, "--seed") == 0 || strcmp(o, "--precision") == 0
                            || strcmp(o, "--tolerance") == 0 || strcmp(o, "--library") == 0
                            || strcmp(o, "--prefix") == 0 || strcmp(o, "--reference") == 0
-                           || strcmp(o, "--backend") == 0
+                           || strcmp(o, "--backend") == 0 || strcmp(o, "--terms") == 0
                        ? cli_usage_error(usage_verify, "'%s' needs a value", o)
                        : cli_usage_error(usage_verify, "unknown option '%s'", o);
         v = k + 1 < (size_t)argc ? argv[k + 1] : "";
@@ -650,6 +655,8 @@ static int parse_verify_args(int argc, char **argv, verify_args *a)
                 return cli_usage_error(usage_verify, "--backend takes jit or executor, not '%s'", v);
         } else if (strcmp(o, "--reference") == 0) {
             a->rfile = v;
+        } else if (strcmp(o, "--terms") == 0) {
+            a->terms = v;
         } else if (strcmp(o, "--prefix") == 0) {
             a->prefix = v;
             if (jg_net_prefix_problem(a->prefix) != NULL)
@@ -766,6 +773,10 @@ static int open_under_test(const verify_args *a, const jg_model *m, under_test *
         o.backend = a->backend >= 0 ? a->backend : JG_NET_JIT;
         if (jg_net_open(a->spec, &o, &t->net) != JG_NET_OK) {
             jg_diag_error(d, a->spec, 0, 0, "cannot compile the network: %s", jg_net_errmsg(t->net));
+            return -1;
+        }
+        if (a->terms != NULL && jg_net_set_terms(t->net, a->terms) != JG_NET_OK) {
+            jg_diag_error(d, a->spec, 0, 0, "%s", jg_net_errmsg(t->net));
             return -1;
         }
         for (mode = 0; mode < JG_N_MODES; mode++)
@@ -1081,7 +1092,7 @@ int cli_verify(int argc, char **argv)
     for (q = 0; q < N_Q; q++)
         tolq[q] = a.tol;
     m = jg_load(a.spec, &d);
-    if (m == NULL)
+    if (m == NULL || (a.terms != NULL && jg_model_set_terms(m, a.terms, &d) != 0))
         goto done;
     jg_model_warn(m, &d);
     if (verify_points(&a, m, &pts, &rf, &rlo, &rhi, &d) != 0 || open_under_test(&a, m, &t, &d) != 0)

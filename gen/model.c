@@ -281,6 +281,38 @@ double jg_model_flops(const jg_model *m, jg_mode mode)
     return flops;
 }
 
+int jg_model_set_terms(jg_model *m, const char *list, jg_diag *d)
+{
+    jg_term *terms = (jg_term *)jg_malloc_n(JG_MAX_TERMS, sizeof *terms);
+    jg_monos monos;
+    char msg[256];
+    size_t at = 0;
+    int n;
+    if (terms == NULL) {
+        jg_diag_error(d, "terms", 0, 0, "out of memory");
+        return -1;
+    }
+    n = jg_terms_parse(list, m->n_in, m->input_names, terms, JG_MAX_TERMS, msg, sizeof msg, &at);
+    if (n < 0) {
+        jg_diag_error(d, "terms", 1, (int)at + 1, "%s", msg);
+        jg_free(terms);
+        return -1;
+    }
+    if (n == 0 || jg_monos_make(terms, (size_t)n, m->n_in, &monos) != 0) {
+        jg_diag_error(d, "terms", 1, 1, n == 0 ? "no terms: name at least one (\"\" for u)"
+                      : "these terms take more than %d channels (the monomials dividing some term), or memory "
+                        "ran out: name fewer", JG_MAX_CHANNELS);
+        jg_free(terms);
+        return -1;
+    }
+    jg_free(m->terms);
+    jg_monos_free(&m->monos);
+    m->terms = terms;
+    m->n_terms = (size_t)n;
+    m->monos = monos;
+    return 0;
+}
+
 /* The layer making value v, past identities and residual openings; NULL
    for the input. */
 static const jg_layer *maker(const jg_model *m, size_t v)

@@ -142,6 +142,9 @@ size_t jg_model_params(const jg_model *m);
 /* Floating-point operations per point for a mode (docs/spec.md says what
    counts: a multiply-add is 2, an activation function call 1). */
 double jg_model_flops(const jg_model *m, jg_mode mode);
+/* Replaces m's terms by the comma-separated list (jg_terms_parse's
+   syntax): 0, or -1 with the error in d (at `terms:1:COL`), m unchanged. */
+int jg_model_set_terms(jg_model *m, const char *list, jg_diag *d);
 /* The number of warnings this model deserves, each added to d, each once
    per model: layers whose second derivative is zero almost everywhere, and
    a dense layer right after another (an activation probably missing). */

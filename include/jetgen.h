@@ -137,6 +137,16 @@ int jg_net_run_float(jg_net *net, int mode, size_t n, const float *x, float *u, 
    and back, jg_net_partials_float takes floats (a float handle only). */
 int jg_net_partials(jg_net *net, size_t n, const double *x, double *out);
 int jg_net_partials_float(jg_net *net, size_t n, const float *x, float *out);
+/* Replaces the spec's terms (or gives a handle terms) by the comma-separated
+   list `terms` ("xxx,xxxx", "\"\",x,xx": the syntax of the spec's `terms`
+   statement, "" or an empty item for u): the handle's plans (and the JIT's
+   code) are made again from its network, with every jg_net_set_tensor
+   change kept; tapes made before are refused. JG_NET_EINPUT with the
+   message `terms:1:COL: ...` names a bad term and leaves the handle as
+   it was; a failure after that (out of memory) leaves a handle holding
+   only the message. Not to be called while another thread runs the
+   handle. */
+int jg_net_set_terms(jg_net *net, const char *terms);
 /* jg_net_run (a double handle) and jg_net_run_float (a float handle) in
    the caller's work space of jg_net_work_bytes(net) bytes: no allocation
    (a controller's loop; CasADi's convention). A work space serves one

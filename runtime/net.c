@@ -376,6 +376,22 @@ typedef struct mem_spec {
     size_t weights_len;
 } mem_spec;
 
+static int build(jg_net *net, int precision);
+
+/* d's errors as the handle's message (freeing d), and their status:
+   JG_NET_ENOMEM where memory ran out, else JG_NET_EINPUT; with drop, the
+   handle then holds only the message. */
+static int fail_from(jg_net *net, jg_diag *d, int drop)
+{
+    const int rc = d->text.failed || strstr(jg_buf_str(&d->text), "out of memory") != NULL ? JG_NET_ENOMEM
+                                                                                          : JG_NET_EINPUT;
+    fail(net, rc, jg_buf_str(&d->text));
+    jg_diag_free(d);
+    if (drop)
+        release(net);
+    return rc;
+}
+
 static int open_net(const char *fn, const char *spec_path, const mem_spec *mem, const jg_net_options *options,
                     jg_net **out)
 {
@@ -383,7 +399,6 @@ static int open_net(const char *fn, const char *spec_path, const mem_spec *mem, 
     jg_diag d = JG_DIAG_INIT;
     const int precision = options != NULL ? options->precision : JG_NET_DOUBLE;
     const int backend = options != NULL ? options->backend : JG_NET_JIT;
-    int rc = JG_NET_OK;
 
     if (JG_MISUSE(out == NULL, fn, "out is NULL: nowhere to put the handle"))
         return JG_NET_EINPUT;
@@ -408,18 +423,25 @@ static int open_net(const char *fn, const char *spec_path, const mem_spec *mem, 
 #endif
     net->model = mem == NULL ? jg_load(spec_path, &d)
                              : jg_load_mem(spec_path, mem->text, mem->len, mem->weights, mem->weights_len, &d);
-    if (net->model != NULL)
-        net->plan = jg_plan_make(net->model, precision == JG_NET_FLOAT ? JG_FLOAT : JG_DOUBLE, &d);
-    if (net->plan == NULL) {
-        rc = d.text.failed || strstr(jg_buf_str(&d.text), "out of memory") != NULL ? JG_NET_ENOMEM
-                                                                                  : JG_NET_EINPUT;
-        fail(net, rc, jg_buf_str(&d.text));
-        jg_diag_free(&d);
-        release(net);
-        return rc;
-    }
+    if (net->model == NULL)
+        return fail_from(net, &d, 1);
+    jg_diag_free(&d);
+    return build(net, precision);
+}
+
+/* Everything a handle computes with, from its model: the plan, the
+   arrays, the executors or the JIT's code, the names; the warnings. On
+   failure the handle holds only the message. */
+static int build(jg_net *net, int precision)
+{
+    jg_diag d = JG_DIAG_INIT;
+    int rc = JG_NET_OK;
+    net->plan = jg_plan_make(net->model, precision == JG_NET_FLOAT ? JG_FLOAT : JG_DOUBLE, &d);
+    if (net->plan == NULL)
+        return fail_from(net, &d, 1);
     jg_diag_free(&d);          /* empty again, for the warnings */
     jg_model_warn(net->model, &d);
+    jg_buf_free(&net->warnings);
     net->warnings = d.text;     /* the handle owns them now */
     if (net->warnings.failed || make_arrays(net->plan, &net->block, &net->arrays) != 0 || index_tensors(net) != 0
         || name_terms(net) != 0)
@@ -441,6 +463,31 @@ static int open_net(const char *fn, const char *spec_path, const mem_spec *mem, 
     if (rc != JG_NET_OK)
         release(net);       /* a handle holding only the message */
     return rc;
+}
+
+int jg_net_set_terms(jg_net *net, const char *terms)
+{
+    jg_diag d = JG_DIAG_INIT;
+    jg_model *m;
+    int precision;
+    if (JG_MISUSE(net == NULL, "jg_net_set_terms", "net is NULL")
+        || JG_MISUSE(net->plan == NULL, "jg_net_set_terms", "the handle's load failed (jg_net_errmsg says why)")
+        || JG_MISUSE(terms == NULL, "jg_net_set_terms", "terms is NULL"))
+        return JG_NET_EINPUT;
+    if (jg_model_set_terms(net->model, terms, &d) != 0)
+        return fail_from(net, &d, 0);       /* the handle as it was */
+    jg_diag_free(&d);
+    /* everything made from the model again, the model (and every
+       jg_net_set_tensor change in it) kept; a tape made before is refused */
+    precision = net->plan->precision == JG_FLOAT ? JG_NET_FLOAT : JG_NET_DOUBLE;
+    m = net->model;
+    net->model = NULL;
+    release(net);
+    net->model = m;
+    net->generation++;
+    net->stale = 0;
+    net->msg.len = 0;
+    return build(net, precision);
 }
 
 int jg_net_open(const char *spec_path, const jg_net_options *options, jg_net **out)

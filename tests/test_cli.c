@@ -120,6 +120,16 @@ START_TEST(check_reports_the_network)
     ck_assert_msg(strstr(out_text, "  the terms' partials ") != NULL, "%s", out_text);
     ck_assert_msg(strstr(out_text, "(the terms: \"\" t x xxx xxtt)") != NULL, "%s", out_text);
     ck_assert_msg(strstr(out_text, "points per tile of the terms' partials 32") != NULL, "%s", out_text);
+    /* --terms in place of the spec's; a bad one named by place */
+    ck_assert_int_eq(jetgen("check model.spec --terms 'xxxx,\"\",xt'"), 0);
+    ck_assert_msg(strstr(out_text, "(the terms: xxxx \"\" xt)") != NULL, "%s", out_text);
+    ck_assert_int_eq(jetgen("check model.spec --terms x,xq"), 1);
+    ck_assert_msg(strstr(err_text, "terms:1:3: term 'xq'") != NULL, "%s", err_text);
+    ck_assert_int_eq(jetgen("verify model.spec --terms 'xxxx,xt,\"\"' --count 4"), 0);
+    ck_assert_msg(strstr(out_text, "  terms ") != NULL && strstr(out_text, "partials (3 terms") != NULL, "%s",
+                  out_text);
+    ck_assert_int_eq(jetgen("verify model.spec --terms xxxxx"), 1);
+    ck_assert_msg(strstr(err_text, "order above 4") != NULL, "%s", err_text);
 }
 END_TEST
 

@@ -141,13 +141,15 @@ static int edge(int k)
     case 36: return jg_net_partials(NULL, 1, x, u);
     case 37: net = open_example(JG_NET_DOUBLE); rc = jg_net_partials(net, 1, x, NULL); break;
     case 38: net = open_example(JG_NET_DOUBLE); rc = jg_net_partials_float(net, 1, fx, fu); break;
+    case 39: return jg_net_set_terms(NULL, "x");
+    case 40: net = open_example(JG_NET_DOUBLE); rc = jg_net_set_terms(net, NULL); break;
     default: break;
     }
     jg_net_free_text(text);
     jg_net_free(net);
     return rc;
 }
-#define N_EDGES 39
+#define N_EDGES 41
 
 /* In a debug build the call stops the program (the test expects SIGABRT);
    in a release build it returns JG_NET_EINPUT and the program goes on. */

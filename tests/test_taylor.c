@@ -853,6 +853,89 @@ START_TEST(library_gradient_through_partials)
 }
 END_TEST
 
+/* jg_net_set_terms gives a handle without terms some, and replaces them,
+   in both back ends: the partials then agree with the oracle of a model
+   given the same terms (jg_model_set_terms), with jg_net_set_tensor's
+   weights kept; a bad list is refused by place and leaves the handle
+   working; a tape made before is refused; the gradient runs. */
+START_TEST(library_set_terms)
+{
+    static const char spec[] = "input x t\nweights layers.safetensors\ndense 4 net.0x\ntanh\ndense 2 net.4h\n";
+    static const double w[8] = {0.5, -0.25, 0.125, 1.0, -1.0, 0.75, 0.3, -0.6}, b[2] = {0.1, -0.2};
+    static const double w2[8] = {0.25, 0.5, -0.75, 0.125, 0.5, -0.25, 0.6, 0.3};
+    const tu_tensor tens[] = {{"net.0x.weight", "F64", 2, {4, 2, 0, 0}, w},
+                              {"net.4h.weight", "F64", 2, {2, 4, 0, 0}, w2}, {"net.4h.bias", "F64", 1, {2, 0, 0, 0}, b}};
+    static const double x[6] = {0.1, 0.2, -0.3, 0.5, 0.7, -0.9};
+    const size_t vars[2] = {0, 1};
+    char dir[1024], path[1100];
+    jg_net_options o;
+    jg_net *net = NULL;
+    jg_net_tape *tape = NULL;
+    jg_diag d = JG_DIAG_INIT;
+    jg_model *m;
+    jg_taylor *tay;
+    double out[3 * 2 * 4], grad[64], u[3 * 2 * 4];
+    long double want[2 * 15];
+    size_t p, k, t;
+    snprintf(dir, sizeof dir, "%s", tu_tmpdir());
+    tu_write_safetensors(tu_path(dir, "layers.safetensors"), tens, 3);
+    snprintf(path, sizeof path, "%s/model.spec", dir);
+    tu_write_file(path, spec, strlen(spec));
+    o.precision = JG_NET_DOUBLE;
+    o.backend = _i ? JG_NET_EXECUTOR : JG_NET_JIT;
+    ck_assert_int_eq(jg_net_open(path, &o, &net), JG_NET_OK);
+    ck_assert_uint_eq(jg_net_n_terms(net), 0);
+    ck_assert_int_eq(jg_net_set_terms(net, "xq"), JG_NET_EINPUT);
+    ck_assert_msg(strstr(jg_net_errmsg(net), "terms:1:1:") != NULL, "%s", jg_net_errmsg(net));
+    ck_assert_int_eq(jg_net_set_terms(net, "x,xx,x"), JG_NET_EINPUT);
+    ck_assert_msg(strstr(jg_net_errmsg(net), "terms:1:6:") != NULL && strstr(jg_net_errmsg(net), "twice") != NULL,
+                  "%s", jg_net_errmsg(net));
+    ck_assert_int_eq(jg_net_run(net, 0, 3, x, u, NULL, NULL), JG_NET_OK);     /* still working */
+    ck_assert_int_eq(jg_net_forward_tape(net, JG_NET_EVAL, 3, x, u, NULL, NULL, &tape), JG_NET_OK);
+    {
+        const double w3[8] = {0.4, -0.2, 0.1, 0.9, -0.8, 0.7, 0.35, -0.55};
+        ck_assert_int_eq(jg_net_set_tensor(net, "net.0x.weight", w3, 8), JG_NET_OK);
+        ck_assert_int_eq(jg_net_set_terms(net, "xxxx,\"\",tx,xxt"), JG_NET_OK);
+        ck_assert_int_eq(jg_net_gradient_tape(net, tape, u, NULL, NULL, grad, NULL), JG_NET_EINPUT);
+        jg_net_tape_free(tape);
+        ck_assert_uint_eq(jg_net_n_terms(net), 4);
+        ck_assert_str_eq(jg_net_term_name(net, 2), "xt");
+        ck_assert_int_eq(jg_net_partials(net, 3, x, out), JG_NET_OK);
+        m = jg_load(path, &d);
+        ck_assert(m != NULL);
+        memcpy(m->layers[0].w, w3, sizeof w3);      /* the weights set above */
+        ck_assert_int_eq(jg_model_set_terms(m, "xxxx,\"\",tx,xxt", &d), 0);
+    }
+    tay = jg_taylor_new(m, 2, vars, 4);
+    for (p = 0; p < 3; p++) {
+        ck_assert_int_eq(jg_taylor_partials(tay, x + 2 * p, want, NULL), 0);
+        for (k = 0; k < 2; k++)
+            for (t = 0; t < 4; t++) {
+                unsigned char pw[2] = {0, 0};
+                int a;
+                long double r;
+                for (a = 0; a < m->terms[t].order; a++)
+                    pw[m->terms[t].in[a]]++;
+                r = want[k * jg_taylor_n_terms(tay) + jg_taylor_term_at(tay, pw)];
+                ck_assert_msg(fabsl((long double)out[(p * 2 + k) * 4 + t] - r) <= 1e-13L * (1 + fabsl(r)),
+                              "point %zu output %zu term %zu: %.17g, oracle %.17Lg", p, k, t,
+                              out[(p * 2 + k) * 4 + t], r);
+            }
+    }
+    ck_assert_int_eq(jg_net_gradient(net, JG_NET_PARTIALS, 3, x, out, NULL, NULL, grad, NULL), JG_NET_OK);
+    ck_assert_int_eq(jg_net_set_terms(net, "x"), JG_NET_OK);        /* and again, fewer */
+    ck_assert_uint_eq(jg_net_n_terms(net), 1);
+    ck_assert_int_eq(jg_net_partials(net, 3, x, out), JG_NET_OK);
+    ck_assert_int_eq(jg_net_jacobian(net, 3, x, u, u + 6), JG_NET_OK);
+    for (p = 0; p < 6; p++)
+        ck_assert(fabs(out[p] - u[6 + p * 2]) <= 1e-15 * (1 + fabs(out[p])));      /* du/dx */
+    jg_taylor_free(tay);
+    jg_model_free(m);
+    jg_diag_free(&d);
+    jg_net_free(net);
+}
+END_TEST
+
 /* jg_net_partials refuses a spec without terms, and its misuse. */
 START_TEST(library_partials_refusals)
 {
@@ -918,6 +1001,7 @@ int main(void)
     tcase_add_loop_test(tc, library_partials_match_the_oracle, 0, 3);
     tcase_add_test(tc, library_partials_refusals);
     tcase_add_loop_test(tc, library_gradient_through_partials, 0, 3);
+    tcase_add_loop_test(tc, library_set_terms, 0, 2);
     suite_add_tcase(s, tc);
     return tu_run_suite(s);
 }
