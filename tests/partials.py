@@ -200,6 +200,29 @@ def jet_terms():
             opt.step()
 
 
+def set_terms():
+    """Net.partials(x, terms=...) on a network exported without terms (the
+    plans made again): the numbers of a network exported with them; a
+    term naming no input, or of order 5, refused by name with the terms
+    left as they were; the same terms again make nothing again."""
+    torch.manual_seed(7)
+    module = torch.nn.Sequential(torch.nn.Linear(2, 8), torch.nn.Tanh(), torch.nn.Linear(8, 2)).double()
+    X = np.random.default_rng(3).uniform(-1, 1, (40, 2))
+    with_terms = jetgen.from_torch(module, input_names=["x", "t"], terms=["", "x", "xxt", "tttt"])
+    net = jetgen.from_torch(module, input_names=["x", "t"])
+    check(net.terms == [], "a network exported without terms has %r" % (net.terms,))
+    got = net.partials(X, terms=[(), ("x",), (0, 0, 1), "tttt"])
+    e = normwise(got, with_terms.partials(X))
+    check(e <= 1e-15, "Net.partials(x, terms=...) off the exported terms' by %.3g" % e)
+    check(net.terms == ['""', "x", "xxt", "tttt"], "net.terms is %r" % (net.terms,))
+    refused(lambda: net.partials(X, terms=["xq"]), (jetgen.Error,), ["term 'xq'", "'q' is not an input"],
+            "a term naming no input")
+    refused(lambda: net.partials(X, terms=["xxxxt"]), (jetgen.Error,), ["order above 4"], "a term of order 5")
+    check(net.terms == ['""', "x", "xxt", "tttt"], "a refused set_terms changed the terms to %r" % (net.terms,))
+    e = normwise(net.partials(X), got)
+    check(e == 0, "the terms after a refusal give other numbers (%.3g)" % e)
+
+
 def main():
     for name, module, kw in zoo.zoo():
         kw = {k: v for k, v in kw.items() if k != "over"}
@@ -215,6 +238,7 @@ def main():
     refused(lambda: jetgen.torch.Jet(net, mode="partials"), (ValueError,), ["mode='partials'", "terms="],
             "Jet(mode='partials') without terms")
     jet_terms()
+    set_terms()
     refused(lambda: jetgen.from_torch(net, input_names=["x"], terms=["xq"]), (export.ExportError,),
             ["term 'xq'", "'q' is not an input"], "a term naming no input")
     print("%d networks; worst normwise error by order: the oracle %s; Net.partials %s" % (

@@ -22,6 +22,7 @@ importable from the build folder with PYTHONPATH=BUILD/python.
 
 import math
 import os
+import threading
 
 import numpy as np
 
@@ -104,6 +105,8 @@ class Net:
         # the partial derivatives the spec's `terms` names, as its names
         # ("xxt", "x1*x1*x2", '""' for u): partials(x)'s last axis
         self.terms = list(info["terms"])
+        self._terms_text = None         # the list set_terms gave last
+        self._terms_lock = threading.RLock()
         self.warnings = info["warnings"]
         self.n_params = info["n_params"]
         self.weights_path = info["weights_path"] or None
@@ -151,16 +154,40 @@ class Net:
             return tuple(res), tape
         return res[0] if len(res) == 1 else tuple(res)
 
-    def partials(self, x, out=None, threads=None):
+    def partials(self, x, terms=None, out=None, threads=None):
         """The partial derivatives the spec's `terms` statement names (or
-        from_torch's terms=...), (n, n_out, len(net.terms)): out[p, k, t] =
-        the derivative of u_k by the inputs of term net.terms[t] at point p
-        (orders 0 to 4, mixed terms exact; the executor, the points split
-        over threads as for the other results)."""
-        if not self.terms:
-            raise Error("the network has no terms: name them in the spec (terms \"\" x xx xxxx) or in "
-                        "from_torch(module, terms=[...])")
-        return self._run(5, x, out, threads)
+        from_torch's terms=..., or `terms` here: set_terms first),
+        (n, n_out, len(net.terms)): out[p, k, t] = the derivative of u_k by
+        the inputs of term net.terms[t] at point p (orders 0 to 4, mixed
+        terms exact; the executor, the points split over threads as for
+        the other results)."""
+        with self._terms_lock:      # the terms of this call, whatever another thread asks
+            if terms is not None:
+                self.set_terms(terms)
+            if not self.terms:
+                raise Error("the network has no terms: name them (net.partials(x, terms=['', 'x', 'xxx'])), in "
+                            "the spec (terms \"\" x xx xxxx) or in from_torch(module, terms=[...])")
+            return self._run(5, x, out, threads)
+
+    def set_terms(self, terms):
+        """Makes terms the network's (net.terms, partials' last axis): a
+        list of strings of one-character input names ("xxyy", "" for u),
+        names joined by '*', or tuples of input names or indices; the
+        network's plans are made again (its weights, with set_tensor's
+        changes, kept) unless it holds these already. A bad term raises
+        jetgen.Error and leaves the terms as they were."""
+        from .export import ExportError, _term_list, _term_word
+        names = list(self.input_names) if self.input_names else [str(i) for i in range(self.n_in)]
+        try:
+            text = ",".join(_term_word(t, names) for t in _term_list(terms))
+        except ExportError as e:
+            raise Error(str(e)) from None
+        if text == self._terms_text:
+            return
+        with self._terms_lock:
+            self._net.set_terms(text)
+            self._terms_text = text
+            self.terms = list(self._net.info()["terms"])
 
     def tape_bytes(self, mode, n):
         """The memory of taped(mode, x)'s tape at n points."""

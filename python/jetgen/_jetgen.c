@@ -479,6 +479,22 @@ static PyObject *net_set_tensor(net_object *self, PyObject *args)
     return status(self, rc);
 }
 
+/* set_terms(list): jg_net_set_terms (the plans made again: the write
+   lock). */
+static PyObject *net_set_terms(net_object *self, PyObject *args)
+{
+    const char *list;
+    int rc;
+    if (!ready(self) || !PyArg_ParseTuple(args, "s", &list))
+        return NULL;
+    Py_BEGIN_ALLOW_THREADS
+    pthread_rwlock_wrlock(&self->lock);
+    rc = jg_net_set_terms(self->net, list);
+    pthread_rwlock_unlock(&self->lock);
+    Py_END_ALLOW_THREADS
+    return status(self, rc);
+}
+
 /* set_tensors(pairs[, segments, flat]): jg_net_set_tensors of every
    (name, values) of pairs and every (name, count) of segments, whose
    values lie one after another from the start of flat (a float64 array: a
@@ -1352,6 +1368,8 @@ static PyMethodDef net_methods[] = {
     {"run", (PyCFunction)net_run, METH_VARARGS,
      "run(mode, n, x, u, du, d2, threads, keep_tape=False): into the arrays; with keep_tape, the forward's tape"},
     {"set_tensor", (PyCFunction)net_set_tensor, METH_VARARGS, "set_tensor(name, values): in place"},
+    {"set_terms", (PyCFunction)net_set_terms, METH_VARARGS,
+     "set_terms(list): the terms replaced (comma-separated, the spec's syntax), the plans made again"},
     {"set_tensors", (PyCFunction)net_set_tensors, METH_VARARGS,
      "set_tensors(((name, values), ...)[, ((name, count), ...), flat]): in place, all checked first, the arrays "
      "made once; the segments' values one after another in flat"},
