@@ -21,15 +21,19 @@
 #include "plan.h"
 
 static const char usage_eval[] =
-    "usage: jetgen eval SPEC [--order 0|1|2] [--points FILE] [--format text|json|csv|npy]\n"
-    "                   [-o PATH] [--precision double|float] [--hessian full|diag|laplacian]\n"
-    "                   [--backend jit|executor]\n"
+    "usage: jetgen eval SPEC [--order 0|1|2|terms] [--terms LIST] [--points FILE]\n"
+    "                   [--format text|json|csv|npy] [-o PATH] [--precision double|float]\n"
+    "                   [--hessian full|diag|laplacian] [--backend jit|executor]\n"
     "\n"
     "Compiles the network in memory with libtcc and evaluates it at the points of\n"
     "FILE or stdin: text, N_IN numbers per line (blank lines and # comments are\n"
     "skipped, and a first row naming the inputs in order), or an .npy file of\n"
     "float64 or float32, shape (n, N_IN), C order.\n"
     "  --order 0|1|2        u; u and du/dx; u, du/dx and d2u/dx2 (default 2)\n"
+    "  --order terms        the partial derivatives the spec's `terms` names\n"
+    "                       (\"partials\": (n, out, terms); npy: partials.npy)\n"
+    "  --terms LIST         those of LIST instead, comma-separated (xxx,xxxx;\n"
+    "                       \"\" for u): orders 0 to 4, mixed terms exact\n"
     "  --hessian H          with order 2: full (default, \"d2u\"), diag (\"d2u_diag\":\n"
     "                       d2u/dx_i^2 only) or laplacian (\"lap\": their sum)\n"
     "  --format F           text: a table per point (default); json: {\"points\",\n"
@@ -134,10 +138,11 @@ static const char *const format_names[] = {"text", "json", "csv", "npy"};
    (the number of points known from the start) come first. Files are
    temporary until sink_finish renames them. */
 typedef struct sink {
-    int format, mode, digits;   /* digits: 17, or 9 in float */
+    int format, mode, digits;   /* digits: 17, or 9 in float; mode JG_NET_PARTIALS: the terms */
     int f32;                    /* npy: float32 numbers */
     const jg_net *net;
     size_t ni, no, per2, n;     /* per2: second derivatives per output */
+    size_t nt;                  /* the terms (mode JG_NET_PARTIALS) */
     size_t written;             /* points so far */
     FILE *fp;                   /* text, json, csv: the output (stdout, or file's) */
     cli_file file[3];           /* text, json, csv: -o's file in [0]; npy: u, du, d2's */
@@ -180,6 +185,18 @@ static void second_heads(const sink *o, void (*put)(FILE *, const char *), FILE 
         }
 }
 
+/* The column heads of the terms (text, CSV): u, u_xxt, u_x1*x2 ... */
+static void term_heads(const sink *o, void (*put)(FILE *, const char *), FILE *fp)
+{
+    size_t t;
+    char h[64];
+    for (t = 0; t < o->nt; t++) {
+        const char *name = jg_net_term_name(o->net, t);
+        snprintf(h, sizeof h, "%s%s", strcmp(name, "\"\"") == 0 ? "u" : "u_", strcmp(name, "\"\"") == 0 ? "" : name);
+        put(fp, h);
+    }
+}
+
 static void put_text_head(FILE *fp, const char *h)
 {
     fprintf(fp, " %24s", h);
@@ -196,6 +213,11 @@ static void put_row(const sink *o, FILE *fp, const char *sep, int width, size_t 
                     const double *du, const double *d2)
 {
     size_t i, j, ns = jg_net_n_over(o->net), ni = o->ni;
+    if (o->mode == JG_NET_PARTIALS) {       /* u holds every term */
+        for (i = 0; i < o->nt; i++)
+            fprintf(fp, "%s%*.*g", sep, width, o->digits, u[pk * o->nt + i]);
+        return;
+    }
     fprintf(fp, "%s%*.*g", sep, width, o->digits, u[pk]);
     for (i = 0; o->mode >= JG_NET_JACOBIAN && i < ni; i++)
         fprintf(fp, "%s%*.*g", sep, width, o->digits, du[pk * ni + i]);
@@ -216,8 +238,12 @@ static void write_text(sink *o, size_t n, const double *x, const double *u, cons
         fprintf(o->fp, "%spoint %zu:", o->written + p ? "\n" : "", o->written + p + 1);
         for (i = 0; i < o->ni; i++)
             fprintf(o->fp, " %s = %.17g", input_name(o->net, i, a), x[p * o->ni + i]);
-        fprintf(o->fp, "\n  %6s %24s", "k", "u");
-        for (i = 0; o->mode >= JG_NET_JACOBIAN && i < o->ni; i++) {
+        fprintf(o->fp, "\n  %6s", "k");
+        if (o->mode == JG_NET_PARTIALS)
+            term_heads(o, put_text_head, o->fp);
+        else
+            fprintf(o->fp, " %24s", "u");
+        for (i = 0; o->mode >= JG_NET_JACOBIAN && o->mode != JG_NET_PARTIALS && i < o->ni; i++) {
             char h[48];
             snprintf(h, sizeof h, "du/d%s", input_name(o->net, i, a));
             fprintf(o->fp, " %24s", h);
@@ -240,8 +266,12 @@ static void write_csv(sink *o, size_t n, const double *x, const double *u, const
         fprintf(o->fp, "point");
         for (i = 0; i < o->ni; i++)
             fprintf(o->fp, ",%s", input_name(o->net, i, a));
-        fprintf(o->fp, ",output,u");
-        for (i = 0; o->mode >= JG_NET_JACOBIAN && i < o->ni; i++)
+        fprintf(o->fp, ",output");
+        if (o->mode == JG_NET_PARTIALS)
+            term_heads(o, put_csv_head, o->fp);
+        else
+            fprintf(o->fp, ",u");
+        for (i = 0; o->mode >= JG_NET_JACOBIAN && o->mode != JG_NET_PARTIALS && i < o->ni; i++)
             fprintf(o->fp, ",du/d%s", input_name(o->net, i, a));
         second_heads(o, put_csv_head, o->fp);
         fputc('\n', o->fp);
@@ -289,6 +319,10 @@ static int point_dims(const sink *o, int q, size_t *dims)
 {
     dims[0] = o->no;
     dims[1] = dims[2] = o->ni;
+    if (o->mode == JG_NET_PARTIALS) {
+        dims[1] = o->nt;
+        return 2;
+    }
     if (q == 0 || (q == 2 && o->mode == JG_NET_LAPLACIAN))
         return 1;
     if (q == 2 && o->mode == JG_NET_HESSIAN_DIAG) {
@@ -300,12 +334,12 @@ static int point_dims(const sink *o, int q, size_t *dims)
 
 static size_t per_point(const sink *o, int q)
 {
-    return q == 0 ? o->no : q == 1 ? o->no * o->ni : o->no * o->per2;
+    return o->mode == JG_NET_PARTIALS ? o->no * o->nt : q == 0 ? o->no : q == 1 ? o->no * o->ni : o->no * o->per2;
 }
 
 static int quantities(const sink *o)
 {
-    return o->mode == 0 ? 1 : o->mode == JG_NET_JACOBIAN ? 2 : 3;
+    return o->mode == 0 || o->mode == JG_NET_PARTIALS ? 1 : o->mode == JG_NET_JACOBIAN ? 2 : 3;
 }
 
 static void write_json(sink *o, size_t n, const double *x, const double *u, const double *du, const double *d2)
@@ -357,7 +391,7 @@ static int write_npy(sink *o, size_t n, const double *u, const double *du, const
 /* The names of the npy files of a mode. */
 static const char *npy_name(int mode, int q)
 {
-    return q == 0 ? "u.npy" : q == 1 ? "du.npy" : mode == JG_NET_HESSIAN ? "d2u.npy"
+    return mode == JG_NET_PARTIALS ? "partials.npy" : q == 0 ? "u.npy" : q == 1 ? "du.npy" : mode == JG_NET_HESSIAN ? "d2u.npy"
          : mode == JG_NET_HESSIAN_DIAG ? "d2u_diag.npy" : "lap.npy";
 }
 
@@ -466,8 +500,21 @@ static void sink_finish(sink *o, int ok, jg_diag *d)
     int q, bad = !ok;
     if (ok && o->format == FORMAT_JSON) {
         fputs("]", o->fp);
+        if (o->mode == JG_NET_PARTIALS) {    /* the terms' names, then "partials" */
+            size_t t;
+            const char *c;
+            fputs(",\n \"terms\": [", o->fp);
+            for (t = 0; t < o->nt; t++) {
+                fputs(t ? ", \"" : "\"", o->fp);
+                for (c = jg_net_term_name(o->net, t); *c != '\0'; c++)
+                    fprintf(o->fp, *c == '"' || *c == '\\' ? "\\%c" : "%c", *c);
+                fputc('"', o->fp);
+            }
+            fputs("]", o->fp);
+        }
         for (q = 0; q < quantities(o); q++) {
-            fprintf(o->fp, ",\n \"%s\": [", json_keys[o->mode == 0 ? 0 : o->mode - 1][q]);
+            fprintf(o->fp, ",\n \"%s\": [", o->mode == JG_NET_PARTIALS ? "partials"
+                                                 : json_keys[o->mode == 0 ? 0 : o->mode - 1][q]);
             rewind(o->part[q]);
             if (cli_copy_stream(o->fp, o->part[q]) != 0)
                 bad = 1;
@@ -520,12 +567,12 @@ int cli_eval(int argc, char **argv)
     cli_progress progress;
     oracle orc;
     sink out;
-    const char *spec = NULL, *pfile = NULL, *opath = NULL, *inputs[3];
+    const char *spec = NULL, *pfile = NULL, *opath = NULL, *inputs[3], *terms = NULL;
     const char **names = NULL;
     char (*name_tmp)[32] = NULL;
     double *x = NULL, *u = NULL, *du = NULL, *d2u = NULL;
     int precision = JG_NET_DOUBLE, format = FORMAT_TEXT, backend = JG_NET_JIT;
-    int i, order = 2, mode, rc = EXIT_INPUT, overflow = 0, use_oracle = 0, ok = 0;
+    int i, order = 2, order_given = 0, mode, rc = EXIT_INPUT, overflow = 0, use_oracle = 0, ok = 0;
     unsigned hessian = JG_NET_EMIT_HESSIAN;
     size_t n_in, n_out, chunk, k;
 
@@ -541,7 +588,7 @@ int cli_eval(int argc, char **argv)
             use_oracle = 1;
         } else if (strcmp(a, "--order") == 0 || strcmp(a, "--points") == 0 || strcmp(a, "--format") == 0
                    || strcmp(a, "--precision") == 0 || strcmp(a, "--hessian") == 0 || strcmp(a, "-o") == 0
-                   || strcmp(a, "--backend") == 0) {
+                   || strcmp(a, "--backend") == 0 || strcmp(a, "--terms") == 0) {
             if (i + 1 == argc)
                 return cli_usage_error(usage_eval, "'%s' needs a value", a);
             if (strcmp(a, "--hessian") == 0) {
@@ -551,9 +598,15 @@ int cli_eval(int argc, char **argv)
                     return cli_usage_error(usage_eval, "--hessian takes full, diag or laplacian, not '%s'", v);
             } else if (strcmp(a, "--order") == 0) {
                 const char *v = argv[++i];
-                if (strlen(v) != 1 || v[0] < '0' || v[0] > '2')
-                    return cli_usage_error(usage_eval, "--order takes 0, 1 or 2, not '%s'", v);
-                order = v[0] - '0';
+                if (strcmp(v, "terms") == 0)
+                    order = 3;
+                else if (strlen(v) != 1 || v[0] < '0' || v[0] > '2')
+                    return cli_usage_error(usage_eval, "--order takes 0, 1, 2 or terms, not '%s'", v);
+                else
+                    order = v[0] - '0';
+                order_given = 1;
+            } else if (strcmp(a, "--terms") == 0) {
+                terms = argv[++i];
             } else if (strcmp(a, "--points") == 0) {
                 pfile = argv[++i];
             } else if (strcmp(a, "-o") == 0) {
@@ -585,7 +638,14 @@ int cli_eval(int argc, char **argv)
         return cli_usage_error(usage_eval, "%s", "--format npy writes several files: name their folder with -o DIR");
     if (use_oracle && precision == JG_NET_FLOAT)
         return cli_usage_error(usage_eval, "%s", "--oracle computes in long double: no --precision float with it");
-    mode = order < 2 ? order : hessian == JG_NET_EMIT_HESSIAN ? JG_NET_HESSIAN
+    if (terms != NULL && order_given && order != 3)
+        return cli_usage_error(usage_eval, "%s", "--terms gives the terms' partials: no --order 0, 1 or 2 with it");
+    if (terms != NULL)
+        order = 3;
+    if (use_oracle && order == 3)
+        return cli_usage_error(usage_eval, "%s", "--oracle computes u, du and d2u; `jetgen verify` checks the "
+                               "terms against their long-double reference");
+    mode = order == 3 ? JG_NET_PARTIALS : order < 2 ? order : hessian == JG_NET_EMIT_HESSIAN ? JG_NET_HESSIAN
          : hessian == JG_NET_EMIT_HESSIAN_DIAG ? JG_NET_HESSIAN_DIAG : JG_NET_LAPLACIAN;
 
     opt.precision = precision;
@@ -598,6 +658,14 @@ int cli_eval(int argc, char **argv)
         goto done;
     default:
         fprintf(stderr, "%s\n", jg_net_errmsg(net));
+        goto done;
+    }
+    if (terms != NULL && jg_net_set_terms(net, terms) != JG_NET_OK) {
+        fprintf(stderr, "%s\n", jg_net_errmsg(net));
+        goto done;
+    }
+    if (mode == JG_NET_PARTIALS && jg_net_n_terms(net) == 0) {
+        fprintf(stderr, "%s: names no terms: add a `terms` statement, or give --terms LIST (xxx,xxxx)\n", spec);
         goto done;
     }
     fputs(jg_net_warnings(net), stderr);
@@ -626,18 +694,21 @@ int cli_eval(int argc, char **argv)
     out.ni = n_in;
     out.no = n_out;
     out.per2 = mode == JG_NET_HESSIAN ? n_in * n_in : mode == JG_NET_HESSIAN_DIAG ? jg_net_n_over(net) : 1;
+    out.nt = jg_net_n_terms(net);
     out.n = src.n;
     chunk = chunk_points(&out, use_oracle);
     if (chunk > src.n)
         chunk = src.n > 0 ? src.n : 1;
     x = (double *)jg_malloc(jg_mul(jg_mul(chunk, n_in, &overflow), sizeof *x, &overflow));
     u = (double *)jg_malloc(jg_mul(jg_mul(chunk, per_point(&out, 0), &overflow), sizeof *u, &overflow));
-    du = mode >= 1 ? (double *)jg_malloc(jg_mul(jg_mul(chunk, per_point(&out, 1), &overflow), sizeof *du, &overflow))
-                   : NULL;
-    d2u = mode >= 2 ? (double *)jg_malloc(jg_mul(jg_mul(chunk, per_point(&out, 2), &overflow), sizeof *d2u,
-                                                 &overflow))
-                    : NULL;
-    if (overflow || x == NULL || u == NULL || (mode >= 1 && du == NULL) || (mode >= 2 && d2u == NULL)) {
+    du = quantities(&out) >= 2 ? (double *)jg_malloc(jg_mul(jg_mul(chunk, per_point(&out, 1), &overflow),
+                                                            sizeof *du, &overflow))
+                               : NULL;
+    d2u = quantities(&out) >= 3 ? (double *)jg_malloc(jg_mul(jg_mul(chunk, per_point(&out, 2), &overflow),
+                                                             sizeof *d2u, &overflow))
+                                : NULL;
+    if (overflow || x == NULL || u == NULL || (quantities(&out) >= 2 && du == NULL)
+        || (quantities(&out) >= 3 && d2u == NULL)) {
         jg_diag_error(&d, spec, 0, 0, "out of memory for the results of %zu points", chunk);
         goto done;
     }
@@ -656,7 +727,8 @@ int cli_eval(int argc, char **argv)
             for (k = 0; k < n * n_in; k++)      /* the points the float code sees, shown so */
                 x[k] = (float)x[k];
         if (use_oracle ? oracle_run(&orc, mode, n, x, u, du, d2u) != 0
-                       : jg_net_run(net, mode, n, x, u, du, d2u) != JG_NET_OK) {
+            : mode == JG_NET_PARTIALS ? jg_net_partials(net, n, x, u) != JG_NET_OK
+                                      : jg_net_run(net, mode, n, x, u, du, d2u) != JG_NET_OK) {
             jg_diag_error(&d, spec, 0, 0, "out of memory for the results of %zu points", n);
             break;
         }

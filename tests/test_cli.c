@@ -186,6 +186,36 @@ START_TEST(eval_orders_and_formats)
     ck_assert(strstr(out_text, "d2u/dxdt") != NULL);
     ck_assert_int_eq(jetgen("eval model.spec --format json < p.txt"), 0);
     ck_assert(strstr(out_text, "\"d2u\"") != NULL);
+    /* the terms' partials: u, u_t, u_xx as the 2-jet gives them (CSV) */
+    {
+        double jet[2][4], part[2][3];
+        char *line;
+        int r;
+        ck_assert_int_eq(jetgen("eval model.spec --format csv --points p.txt"), 0);
+        line = strchr(out_text, '\n');
+        for (r = 0; r < 2; r++, line = strchr(line + 1, '\n'))
+            ck_assert_int_eq(sscanf(line + 1, "%*d,%*g,%*g,%*d,%lg,%*g,%lg,%lg,%*g,%lg", &jet[r][0], &jet[r][1],
+                                    &jet[r][2], &jet[r][3]), 4);
+        ck_assert_int_eq(jetgen("eval model.spec --terms '\"\",t,xx' --format csv --points p.txt"), 0);
+        ck_assert_msg(strncmp(out_text, "point,x,t,output,u,u_t,u_xx\n", 28) == 0, "%s", out_text);
+        line = strchr(out_text, '\n');
+        for (r = 0; r < 2; r++, line = strchr(line + 1, '\n'))
+            ck_assert_int_eq(sscanf(line + 1, "%*d,%*g,%*g,%*d,%lg,%lg,%lg", &part[r][0], &part[r][1], &part[r][2]),
+                             3);
+        for (r = 0; r < 2; r++) {   /* u, du/dt, d2u/dx2 of the columns u, du/dx, du/dt, d2u/dx2, ... */
+            ck_assert(fabs(part[r][0] - jet[r][0]) <= 1e-15 * (1 + fabs(jet[r][0])));
+            ck_assert(fabs(part[r][1] - jet[r][1]) <= 1e-14 * (1 + fabs(jet[r][1])));
+            ck_assert(fabs(part[r][2] - jet[r][2]) <= 1e-13 * (1 + fabs(jet[r][2])));
+        }
+        ck_assert_int_eq(jetgen("eval model.spec --terms xxxx,t --format json --points p.txt"), 0);
+        ck_assert_msg(strstr(out_text, "\"terms\": [\"xxxx\", \"t\"]") != NULL && strstr(out_text, "\"partials\"")
+                      != NULL, "%s", out_text);
+        ck_assert_int_eq(jetgen("eval model.spec --order terms --points p.txt"), 1);
+        ck_assert_msg(strstr(err_text, "names no terms") != NULL, "%s", err_text);
+        ck_assert_int_eq(jetgen("eval model.spec --terms x --order 2 --points p.txt"), 2);
+        ck_assert_int_eq(jetgen("eval model.spec --terms x,xq --points p.txt"), 1);
+        ck_assert_msg(strstr(err_text, "terms:1:3: term 'xq'") != NULL, "%s", err_text);
+    }
 }
 END_TEST
 
