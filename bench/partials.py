@@ -38,6 +38,7 @@ from torch import nn
 import jetgen
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from step import fwd_gradients  # noqa: E402
 from train import fma_peak  # noqa: E402
 
 
@@ -46,14 +47,6 @@ def mlp(widths):
     for a, b in zip(widths[:-2], widths[1:-1]):
         layers += [nn.Linear(a, b), nn.Tanh()]
     return nn.Sequential(*layers, nn.Linear(widths[-2], widths[-1])).double()
-
-
-def fwd_gradients(u, x):
-    """Raissi's forward-mode trick: du/dx of every column of u."""
-    v = torch.ones_like(u, requires_grad=True)
-    g, = torch.autograd.grad(u, x, v, create_graph=True)
-    d, = torch.autograd.grad(g, v, torch.ones_like(g), create_graph=True)
-    return d
 
 
 def channels(terms):

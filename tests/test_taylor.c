@@ -702,6 +702,22 @@ static long double oracle_loss(jg_taylor *tay, const jg_model *m, size_t n, cons
     return L;
 }
 
+/* Number j of tensor `name` moved by delta in every layer of m that
+   reads it. */
+static void nudge(jg_model *m, const char *name, size_t j, double delta)
+{
+    size_t k;
+    int which;
+    for (k = 0; k < m->n_layers; k++)
+        for (which = 0; which < 2; which++) {
+            jg_layer *l = &m->layers[k];
+            char tn[JG_MAX_NAME * 2 + 16];
+            if (jg_layer_tensor_name(l, which, NULL) > 0 && jg_layer_tensor_name(l, which, tn) > 0
+                && strcmp(tn, name) == 0)
+                (which ? l->b : l->w)[j] += delta;
+        }
+}
+
 /* The gradients through the terms (jg_net_gradient, JG_NET_PARTIALS: the
    reverse sweep through the series) of both specs of the test above, in
    both back ends and precisions, against Richardson-extrapolated central
@@ -716,7 +732,7 @@ START_TEST(library_gradient_through_partials)
     tu_rng rng = {91u + (unsigned)_i};
     double x[N * 2], *g, *grad, *grad2, gx[N * 2], gx2[N * 2], xs[N * 2];
     size_t k, i, j, no, nt, ng;
-    int backend, prec, which;
+    int backend, prec;
     jg_diag d = JG_DIAG_INIT;
     jg_model *m;
     jg_taylor *tay;
@@ -752,25 +768,9 @@ START_TEST(library_gradient_through_partials)
                 long double Lp, Lm;
                 int sgn;
                 for (sgn = 1; sgn >= -1; sgn -= 2) {
-                    for (k = 0; k < m->n_layers; k++)
-                        for (which = 0; which < 2; which++) {
-                            jg_layer *l = &m->layers[k];
-                            char tn[JG_MAX_NAME * 2 + 16];
-                            if (jg_layer_tensor_name(l, which, NULL) == 0 || jg_layer_tensor_name(l, which, tn) == 0
-                                || strcmp(tn, name) != 0)
-                                continue;
-                            (which ? l->b : l->w)[j] += (double)(sgn * h);
-                        }
+                    nudge(m, name, j, (double)(sgn * h));
                     *(sgn > 0 ? &Lp : &Lm) = oracle_loss(tay, m, N, x, g);
-                    for (k = 0; k < m->n_layers; k++)
-                        for (which = 0; which < 2; which++) {
-                            jg_layer *l = &m->layers[k];
-                            char tn[JG_MAX_NAME * 2 + 16];
-                            if (jg_layer_tensor_name(l, which, NULL) == 0 || jg_layer_tensor_name(l, which, tn) == 0
-                                || strcmp(tn, name) != 0)
-                                continue;
-                            (which ? l->b : l->w)[j] -= (double)(sgn * h);
-                        }
+                    nudge(m, name, j, -(double)(sgn * h));
                 }
                 diff[r] = (Lp - Lm) / (2 * h);
             }
