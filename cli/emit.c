@@ -11,7 +11,7 @@
 static const char usage_emit[] =
     "usage: jetgen emit SPEC [-o FILE.c] [--header FILE.h] [--single-header FILE.h]\n"
     "                   [--prefix NAME] [--precision double|float]\n"
-    "                   [--hessian full,diag,laplacian]\n"
+    "                   [--hessian full,diag,laplacian] [--terms LIST]\n"
     "\n"
     "Writes one or more of (at least one; `-` for one of them is stdout):\n"
     "  -o FILE.c        the C99 source, which holds its own declarations\n"
@@ -26,7 +26,10 @@ static const char usage_emit[] =
     "  --precision P    the type of every number: double (default) or float\n"
     "  --hessian LIST   the second-derivative functions, comma-separated:\n"
     "                   full (NAME_hessian, the default), diag (NAME_hessian_diag:\n"
-    "                   d2u/dx_i^2 only), laplacian (NAME_laplacian: their sum)\n";
+    "                   d2u/dx_i^2 only), laplacian (NAME_laplacian: their sum)\n"
+    "  --terms LIST     partial derivatives of order 0 to 4, comma-separated\n"
+    "                   (xxx,xxxx; \"\" for u), in place of the spec's `terms`:\n"
+    "                   NAME_partials(n, x, out), out [n][N_OUT][N_TERMS]\n";
 
 
 static char *join_args(int argc, char **argv)
@@ -53,7 +56,7 @@ int cli_emit(int argc, char **argv, int all_argc, char **all_argv)
     jg_net_emit_options o;
     jg_net_options no;
     jg_net *net = NULL;
-    const char *spec = NULL, *why;
+    const char *spec = NULL, *why, *terms = NULL;
     char *command = NULL;
     int i, k, n_stdout = 0, rc = 0;
 
@@ -68,10 +71,14 @@ int cli_emit(int argc, char **argv, int all_argc, char **all_argv)
             return 0;
         } else if (strcmp(a, "-o") == 0 || strcmp(a, "--header") == 0 || strcmp(a, "--prefix") == 0
                    || strcmp(a, "--precision") == 0 || strcmp(a, "--hessian") == 0
-                   || strcmp(a, "--single-header") == 0) {
+                   || strcmp(a, "--single-header") == 0 || strcmp(a, "--terms") == 0) {
             if (i + 1 == argc)
                 return cli_usage_error(usage_emit, "'%s' needs a value", a);
-            if (strcmp(a, "--hessian") == 0) {
+            if (strcmp(a, "--terms") == 0) {
+                if (terms != NULL)
+                    return cli_usage_error(usage_emit, "%s", "--terms given twice");
+                terms = argv[++i];
+            } else if (strcmp(a, "--hessian") == 0) {
                 const char *v = argv[++i], *comma;
                 o.functions = 0;
                 for (;;) {
@@ -120,7 +127,7 @@ int cli_emit(int argc, char **argv, int all_argc, char **all_argv)
         fprintf(stderr, "jetgen: prefix '%s' is not a usable C identifier: %s\n", o.prefix, why);
         return EXIT_USAGE;
     }
-    if (jg_net_open(spec, &no, &net) != JG_NET_OK) {
+    if (jg_net_open(spec, &no, &net) != JG_NET_OK || (terms != NULL && jg_net_set_terms(net, terms) != JG_NET_OK)) {
         fprintf(stderr, "%s\n", net != NULL ? jg_net_errmsg(net) : "out of memory");
         jg_net_free(net);
         return EXIT_INPUT;

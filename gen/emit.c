@@ -156,6 +156,16 @@ static int uses_over(const jg_plan *p)
     return 0;
 }
 
+/* Whether the plan has a step of op. */
+static int has_op(const jg_plan *p, jg_step_op op)
+{
+    size_t k;
+    for (k = 0; k < p->n_steps; k++)
+        if (p->steps[k].op == op)
+            return 1;
+    return 0;
+}
+
 /* The plan's array k, as exact literals (or, bound, its declaration). */
 static void put_array(jg_buf *b, const emitter *e, int k)
 {
@@ -292,6 +302,106 @@ static void put_work(jg_buf *b, const emitter *e)
                    "   A dense layer is one product of all nrow = channels x np rows by W^T. */\n");
 }
 
+/* The name of term or monomial t in comments: its inputs' names (or
+   numbers) joined by '*', "1" for the constant (u itself). */
+static void term_comment(jg_buf *b, const jg_model *m, const jg_term *t)
+{
+    int k;
+    if (t->order == 0)
+        jg_buf_puts(b, "1");
+    for (k = 0; k < t->order; k++) {
+        if (k > 0)
+            jg_buf_putc(b, '*');
+        if (m->input_names != NULL)
+            comment_text(b, m->input_names[t->in[k]]);
+        else
+            jg_buf_printf(b, "x%zu", t->in[k]);
+    }
+}
+
+/* PREFIX_N_TERMS, with the terms named in a comment (header). */
+static void put_terms_size(jg_buf *b, const emitter *e)
+{
+    const jg_model *m = e->m;
+    size_t t, col;
+    jg_buf_printf(b, "#define %s_N_TERMS %zu   /* the spec's terms, in order (the partial derivative by the\n"
+                     "   inputs named, u for none):", e->up, m->n_terms);
+    col = 29;
+    for (t = 0; t < m->n_terms; t++) {
+        jg_buf name = JG_BUF_INIT;
+        if (m->terms[t].order == 0)
+            jg_buf_puts(&name, "u");
+        else
+            term_comment(&name, m, &m->terms[t]);
+        if (col + 1 + name.len > 100) {
+            jg_buf_puts(b, "\n  ");
+            col = 2;
+        }
+        jg_buf_printf(b, " %s", jg_buf_str(&name));
+        col += 1 + name.len;
+        if (name.failed)
+            b->failed = 1;
+        jg_buf_free(&name);
+    }
+    jg_buf_puts(b, " */\n");
+}
+
+/* A table of size_t numbers: static const size_t NAME[n] = {...}. */
+static void put_size_table(jg_buf *b, const emitter *e, const char *name, const size_t *v, size_t n)
+{
+    size_t i;
+    jg_buf_printf(b, "static const size_t %s__%s[%zu] = {", e->prefix, name, n);
+    for (i = 0; i < n; i++)
+        jg_buf_printf(b, "%s%zu", i == 0 ? "" : i % 16 == 0 ? ",\n    " : ", ", v[i]);
+    jg_buf_puts(b, "};\n");
+}
+
+/* The tables of the terms' tile (model__tile_partials): their channels
+   (gen/terms.h, jg_monos), as the partials kernels read them. Only the
+   tables its calls name: an unused static array draws a warning. */
+static void put_partials_tables(jg_buf *b, const emitter *e)
+{
+    const jg_plan *p = e->p;
+    const jg_monos *mo = &e->m->monos;
+    const int acts = has_op(p, JG_STEP_ACTIVATE), muls = has_op(p, JG_STEP_MUL);
+    size_t i;
+    jg_buf_printf(b, "/* The terms' partial derivatives: channel c of a value (row c np + p of point\n"
+                     "   p) holds its Taylor coefficient of monomial c of the inputs; a term's\n"
+                     "   partial derivative is the coefficient of its monomial times the product of\n"
+                     "   its inputs' multiplicities' factorials. The monomials:");
+    for (i = 0; i < mo->n; i++) {
+        jg_buf_printf(b, "%s%zu ", i % 8 == 0 ? "\n    " : ", ", i);
+        term_comment(b, e->m, &mo->mono[i]);
+    }
+    jg_buf_puts(b, " */\n");
+    jg_buf_printf(b, "#define %s__TERM_CHANNELS %zu  /* per point */\n", e->up, mo->n);
+    jg_buf_printf(b, "#define %s__TERM_POINTS   %zu  /* per tile */\n", e->up, p->tile[JG_MODE_PARTIALS]);
+    jg_buf_printf(b, "#define %s__TERM_ORDER    %d  /* the highest degree */\n", e->up, mo->order);
+    jg_buf_puts(b, "/* input i's first-degree monomial (0: in no term) */\n");
+    put_size_table(b, e, "first", mo->first, e->m->n_in);
+    jg_buf_puts(b, "/* each term's monomial, and the factor of its coefficient */\n");
+    put_size_table(b, e, "of_term", mo->of_term, mo->n_terms);
+    jg_buf_printf(b, "static const double %s__factor[%zu] = {", e->prefix, mo->n_terms);
+    for (i = 0; i < mo->n_terms; i++) {
+        jg_buf_puts(b, i == 0 ? "" : i % 8 == 0 ? ",\n    " : ", ");
+        put_double(b, mo->factor[i]);
+    }
+    jg_buf_puts(b, "};\n");
+    if (acts) {
+        jg_buf_puts(b, "/* pairs whose first monomial has degree <= d, d = 0 .. 4 */\n");
+        put_size_table(b, e, "upto", mo->upto, JG_MAX_TERM_ORDER + 1);
+    }
+    if ((acts || muls) && mo->n_pairs > 0) {
+        jg_buf_printf(b, "/* monomial i times monomial j = monomial k, as i, j, k (by i) */\n"
+                         "static const unsigned short %s__pairs[%zu] = {", e->prefix, 3 * mo->n_pairs);
+        for (i = 0; i < mo->n_pairs; i++)
+            jg_buf_printf(b, "%s%u, %u, %u", i == 0 ? "" : i % 6 == 0 ? ",\n    " : ",  ",
+                          (unsigned)mo->pairs[3 * i], (unsigned)mo->pairs[3 * i + 1],
+                          (unsigned)mo->pairs[3 * i + 2]);
+        jg_buf_puts(b, "};\n");
+    }
+}
+
 /* The comment of a weight panel array. */
 static void put_panel_comment(jg_buf *b, const emitter *e, size_t n_out, size_t n_in)
 {
@@ -421,13 +531,14 @@ static const char *buf_name(int k, size_t off, char tmp[48])
     return tmp;
 }
 
-/* The final dense layer, chunk by chunk into u, du, d2u. */
-static void put_output(jg_buf *b, const emitter *e, const jg_step *s, const char *w, const char *bias)
+/* The final dense layer, chunk by chunk into u, du, d2u (partials: the
+   terms' tile's, into u, its partials). */
+static void put_output(jg_buf *b, const emitter *e, const jg_step *s, const char *w, const char *bias, int partials)
 {
     const char *up = e->up, *kp = e->kp;
     char src[48];
     buf_name(s->src, s->off, src);
-    if (s->direct > 0) {
+    if (s->direct > 0 && !partials) {
         jg_buf_printf(b, "    /* with one input every channel of an output row is contiguous in the\n"
                          "       caller's arrays: the first %zu outputs go there directly */\n"
                          "    j = 0;\n"
@@ -445,12 +556,17 @@ static void put_output(jg_buf *b, const emitter *e, const jg_step *s, const char
     jg_buf_printf(b, "        %s__dense((m + %zu) / %zu * %zu, %zu, %s, %zu, j, %s%s, nrow, np, %s, %zu, out, %s__OUT, NULL);\n",
                   kp, e->p->lanes - 1, e->p->lanes, e->p->lanes, s->n_in, w, s->ld_dst, bias,
                   s->b >= 0 ? " + j" : "", src, s->ld_src, up);
-    jg_buf_printf(b, "        %s__store(%s_N_OUT, j, m, %s_N_IN, %s_N_OVER, mode, np, out, %s__OUT, u, du, d2u);\n"
-                     "    }\n", kp, up, up, up, up);
+    if (partials)
+        jg_buf_printf(b, "        %s__partials_store(%s_N_OUT, j, m, np, %s_N_TERMS, %s__of_term, %s__factor, out, "
+                         "%s__OUT, u);\n    }\n", kp, up, up, e->prefix, e->prefix, up);
+    else
+        jg_buf_printf(b, "        %s__store(%s_N_OUT, j, m, %s_N_IN, %s_N_OVER, mode, np, out, %s__OUT, u, du, d2u);\n"
+                         "    }\n", kp, up, up, up, up);
 }
 
-/* The body of the tile: the plan's steps as kernel calls. */
-static void put_layers(jg_buf *b, const emitter *e)
+/* The body of the tile: the plan's steps as kernel calls; with partials,
+   the body of the terms' tile (their channels, model__tile_partials). */
+static void put_layers(jg_buf *b, const emitter *e, int partials)
 {
     const jg_plan *p = e->p;
     const jg_model *m = e->m;
@@ -458,7 +574,9 @@ static void put_layers(jg_buf *b, const emitter *e)
     size_t i, k;
     int d;
     jg_buf over = JG_BUF_INIT;     /* the over argument of the kernels */
+    char pairs[JG_MAX_PREFIX + 8];
 
+    snprintf(pairs, sizeof pairs, "%s__pairs", prefix);
     if (uses_over(p))
         jg_buf_printf(&over, "%s__over", prefix);
     else
@@ -472,10 +590,13 @@ static void put_layers(jg_buf *b, const emitter *e)
     }
     if (p->out > 0)
         jg_buf_printf(b, ", *out = work + %zu * %s__BUF", p->n_work, up);
-    jg_buf_printf(b, ";\n    const size_t nrow = %s__channels[mode] * np;\n", prefix);
+    if (partials)
+        jg_buf_printf(b, ";\n    const size_t nrow = %s__TERM_CHANNELS * np;\n", up);
+    else
+        jg_buf_printf(b, ";\n    const size_t nrow = %s__channels[mode] * np;\n", prefix);
     for (k = 0; k < p->n_steps; k++)
         if (p->steps[k].op == JG_STEP_OUTPUT)
-            jg_buf_printf(b, p->steps[k].direct > 0 ? "    %s_real *rows[%s__ROWS];\n    size_t r, j, m;\n"
+            jg_buf_printf(b, p->steps[k].direct > 0 && !partials ? "    %s_real *rows[%s__ROWS];\n    size_t r, j, m;\n"
                           : "    size_t j, m;\n", prefix, up);
     for (k = 0; k < p->n_steps; k++) {
         const jg_step *s = &p->steps[k];
@@ -493,8 +614,13 @@ static void put_layers(jg_buf *b, const emitter *e)
         buf_name(s->src2, s->off2, src2);
         switch (s->op) {
         case JG_STEP_SEED:
-            jg_buf_printf(b, "    /* input: a = x, a' = identity, a'' = 0 */\n"
-                             "    %s__seed(%s_N_IN, nrow, np, x, %s, %zu);\n", kp, up, dst, s->ld_dst);
+            if (partials)
+                jg_buf_printf(b, "    /* input: a = x + its first-degree monomials */\n"
+                                 "    %s__partials_seed(%s_N_IN, %s__TERM_CHANNELS, np, %s__first, x, %s, %zu);\n",
+                              kp, up, up, prefix, dst, s->ld_dst);
+            else
+                jg_buf_printf(b, "    /* input: a = x, a' = identity, a'' = 0 */\n"
+                                 "    %s__seed(%s_N_IN, nrow, np, x, %s, %zu);\n", kp, up, dst, s->ld_dst);
             break;
         case JG_STEP_DENSE:
             jg_buf_printf(b, "    %s__dense(%zu, %zu, %s, %zu, 0, %s, nrow, np, %s, %zu, %s, %zu, NULL);\n", kp,
@@ -502,9 +628,17 @@ static void put_layers(jg_buf *b, const emitter *e)
                           src, s->ld_src, dst, s->ld_dst);
             break;
         case JG_STEP_OUTPUT:
-            put_output(b, e, s, jg_buf_str(&wn), s->b >= 0 ? jg_buf_str(&bn) : "NULL");
+            put_output(b, e, s, jg_buf_str(&wn), s->b >= 0 ? jg_buf_str(&bn) : "NULL", partials);
             break;
         case JG_STEP_ACTIVATE:
+            if (partials) {
+                jg_buf_printf(b, "    %s__partials_activate(%s__%s_taylor, ", kp, kp, s->act->keyword);
+                put_params(b, s->p, s->q);
+                jg_buf_printf(b, ", %s__TERM_ORDER, %zu, %s__TERM_CHANNELS, np, %s__upto, %s, %s, %zu, %s, %zu);\n",
+                              up, s->n, up, prefix, m->monos.n_pairs > 0 ? pairs : "NULL", src, s->ld_src,
+                              src, s->ld_src);
+                break;
+            }
             jg_buf_printf(b, "    %s__activate(%s__%s, ", kp, kp, s->act->keyword);
             put_params(b, s->p, s->q);
             jg_buf_printf(b, ", %zu, %s_N_IN, %s_N_OVER, %s, mode, np, %s, %zu);\n", s->n, up, up,
@@ -524,11 +658,23 @@ static void put_layers(jg_buf *b, const emitter *e)
             jg_buf_printf(b, ", %s, %zu, %d, %s, %zu);\n", src, s->ld_src, s->bc, dst, s->ld_dst);
             break;
         case JG_STEP_MUL:
+            if (partials) {
+                jg_buf_printf(b, "    %s__partials_mul(%zu, %s__TERM_CHANNELS, np, %zu, %s, %s, %zu, %d, %s, %zu, %d, "
+                              "%s, %zu);\n", kp, s->n, up, m->monos.n_pairs, m->monos.n_pairs > 0 ? pairs : "NULL",
+                              src, s->ld_src, s->bc, src2, s->ld2, s->bc2, dst, s->ld_dst);
+                break;
+            }
             jg_buf_printf(b, "    %s__mul(%zu, %s_N_IN, %s_N_OVER, %s, mode, np, %s, %zu, %d, %s, %zu, %d, %s, %zu);\n",
                           kp, s->n, up, up, jg_buf_str(&over), src, s->ld_src, s->bc, src2, s->ld2, s->bc2, dst,
                           s->ld_dst);
             break;
         case JG_STEP_STORE:
+            if (partials) {
+                jg_buf_printf(b, "    /* the output */\n"
+                                 "    %s__partials_store(%s_N_OUT, 0, %s_N_OUT, np, %s_N_TERMS, %s__of_term, %s__factor, "
+                                 "%s, %zu, u);\n", kp, up, up, up, prefix, prefix, src, s->ld_src);
+                break;
+            }
             jg_buf_printf(b, "    /* the output */\n"
                              "    %s__store(%s_N_OUT, 0, %s_N_OUT, %s_N_IN, %s_N_OVER, mode, np, %s, %zu, u, du, d2u);\n",
                           kp, up, up, up, up, src, s->ld_src);
@@ -556,6 +702,18 @@ static void put_info(jg_buf *b, const emitter *e)
     for (k = 0; k < 3; k++)
         if ((e->hessians >> k) & 1u)
             jg_buf_puts(b, fn[k]);
+    if (m->n_terms > 0) {       /* as --terms takes them, by input number */
+        size_t t;
+        int o;
+        jg_buf_puts(b, " partials; terms ");
+        for (t = 0; t < m->n_terms; t++) {
+            jg_buf_puts(b, t > 0 ? "," : "");
+            if (m->terms[t].order == 0)
+                jg_buf_puts(b, "\\\"\\\"");
+            for (o = 0; o < m->terms[t].order; o++)
+                jg_buf_printf(b, "%s%zu", o > 0 ? "*" : "", m->terms[t].in[o]);
+        }
+    }
     if (m->over != NULL) {
         size_t i;
         jg_buf_puts(b, "; over");
@@ -602,6 +760,36 @@ static int info_same_over(const char *s, const jg_model *m)
     return *at == ';' || *at == '\0';
 }
 
+/* Whether the info line's `; terms LIST` (none: no partials) holds m's
+   terms, in order; without terms in m, any. */
+static int info_same_terms(const char *s, const jg_model *m)
+{
+    const char *at = strstr(s, "; terms ");
+    char list[4096], msg[128];
+    jg_term *got;
+    size_t len, off, t;
+    int n, same;
+    if (m->n_terms == 0)
+        return 1;
+    if (at == NULL)
+        return 0;
+    at += 8;
+    len = strcspn(at, ";");
+    if (len >= sizeof list)
+        return 0;
+    memcpy(list, at, len);
+    list[len] = '\0';
+    got = (jg_term *)malloc(JG_MAX_TERMS * sizeof *got);
+    if (got == NULL)
+        return 0;
+    n = jg_terms_parse(list, m->n_in, NULL, got, JG_MAX_TERMS, msg, sizeof msg, &off);
+    same = n == (int)m->n_terms;
+    for (t = 0; same && t < m->n_terms; t++)
+        same = jg_term_same(&got[t], &m->terms[t]);
+    free(got);
+    return same;
+}
+
 int jg_emit_info_check(const jg_model *m, const char *info, int precision, const char *spec, jg_buf *why)
 {
     char hex[65];
@@ -629,6 +817,11 @@ int jg_emit_info_check(const jg_model *m, const char *info, int precision, const
     if (!info_same_over(info, m)) {
         jg_buf_printf(why, "takes the Hessian's diagonal and the Laplacian over other inputs than %s does (its "
                       "report: %s): built from another spec?", spec, info);
+        return -1;
+    }
+    if (!info_same_terms(info, m)) {
+        jg_buf_printf(why, "holds the partial derivatives of other terms than those asked for (%s's, or "
+                      "--terms; its report: %s): emit it again with these terms", spec, info);
         return -1;
     }
     if (m->weights_path != NULL && info_hash(info, "; weights_sha256", hex) == 0
@@ -714,6 +907,8 @@ typedef struct emit_texts {
     jg_buf prov_c, prov_h, sizes, decl, kern, work, weights, layers, incl, plain, info;
     jg_buf tpl_c, tpl_h, tpl_s;     /* the templates, renamed to the prefix */
     jg_buf api_h[3], api_c[3];      /* the second-derivative functions' sections, or empty */
+    jg_buf part_h, part_c;          /* the terms' sections (api-partials), or empty */
+    jg_buf part_size, part_tables, part_layers, part_tpl;   /* what fills them */
     jg_buf single[4];               /* templates/single.h's usage, linkage, implementation, end */
 } emit_texts;
 
@@ -721,7 +916,9 @@ typedef struct emit_texts {
 static size_t texts_all(emit_texts *t, jg_buf **all)
 {
     jg_buf *const one[] = {&t->prov_c, &t->prov_h, &t->sizes, &t->decl, &t->kern, &t->work, &t->weights,
-                           &t->layers, &t->incl, &t->plain, &t->info, &t->tpl_c, &t->tpl_h, &t->tpl_s};
+                           &t->layers, &t->incl, &t->plain, &t->info, &t->tpl_c, &t->tpl_h, &t->tpl_s,
+                           &t->part_h, &t->part_c, &t->part_size, &t->part_tables, &t->part_layers,
+                           &t->part_tpl};
     size_t n = 0, k;
     for (k = 0; k < sizeof one / sizeof one[0]; k++)
         all[n++] = one[k];
@@ -742,6 +939,55 @@ static void add_slot(jg_tpl_slot *s, size_t *n, const char *name, const char *te
     (*n)++;
 }
 
+/* The api-partials sections of the header and the source into t, their
+   slots filled (where the model has terms): 0, or -1 with *bad the
+   section that does not match. */
+static int make_partials(const emitter *e, emit_texts *t, const char **bad)
+{
+    jg_tpl_slot hs[1], cs[3];
+    const char *s;
+    size_t len, n = 0;
+    int rc;
+    if (e->m->n_terms == 0)
+        return 0;
+    put_terms_size(&t->part_size, e);
+    put_partials_tables(&t->part_tables, e);
+    put_layers(&t->part_layers, e, 1);
+    if ((s = jg_tpl_section(jg_buf_str(&t->tpl_h), "api-partials", &len)) == NULL) {
+        *bad = "api-partials";
+        return -1;
+    }
+    jg_buf_putn(&t->part_tpl, s, len);
+    add_slot(hs, &n, "partials-size", jg_buf_str(&t->part_size));
+    if (jg_tpl_fill(&t->part_h, jg_buf_str(&t->part_tpl), hs, n, bad) != 0)
+        return -1;
+    t->part_tpl.len = 0;
+    if ((s = jg_tpl_section(jg_buf_str(&t->tpl_c), "api-partials", &len)) == NULL) {
+        *bad = "api-partials";
+        return -1;
+    }
+    jg_buf_putn(&t->part_tpl, s, len);
+    n = 0;
+    add_slot(cs, &n, "partials-tables", jg_buf_str(&t->part_tables));
+    add_slot(cs, &n, "partials-layers", jg_buf_str(&t->part_layers));
+    s = jg_tpl_section(jg_buf_str(&t->part_tpl), e->p->on_stack ? "partials-stack" : "partials-heap", &len);
+    if (s == NULL) {
+        *bad = "partials-plain";
+        return -1;
+    }
+    /* the part chosen, copied out of part_tpl before the fill reads it */
+    {
+        jg_buf plain = JG_BUF_INIT;
+        jg_buf_putn(&plain, s, len);
+        add_slot(cs, &n, "partials-plain", jg_buf_str(&plain));
+        rc = jg_tpl_fill(&t->part_c, jg_buf_str(&t->part_tpl), cs, n, bad);
+        if (plain.failed)
+            t->part_c.failed = 1;
+        jg_buf_free(&plain);
+    }
+    return rc;
+}
+
 /* Every text of the emission into t; 0, or -1 with *bad the template
    section that does not match. */
 static int make_texts(const emitter *e, const jg_emit_opts *o, emit_texts *t, const char **bad)
@@ -758,7 +1004,7 @@ static int make_texts(const emitter *e, const jg_emit_opts *o, emit_texts *t, co
     put_sizes(&t->sizes, e);
     put_work(&t->work, e);
     put_weights(&t->weights, e);
-    put_layers(&t->layers, e);
+    put_layers(&t->layers, e, 0);
     put_info(&t->info, e);
     if (put_kernels(&t->kern, e, jit) != 0) {
         *bad = "kernels";
@@ -807,6 +1053,8 @@ static int make_texts(const emitter *e, const jg_emit_opts *o, emit_texts *t, co
             jg_buf_putn(&t->api_c[k], tc, lc);
         }
     }
+    if (make_partials(e, t, bad) != 0)
+        rc = -1;
     return rc;
 }
 
@@ -821,6 +1069,7 @@ static size_t header_slots(const emit_texts *t, int single, int file, jg_tpl_slo
     add_slot(hs, &n, "sizes", jg_buf_str(&t->sizes));
     for (k = 0; k < 3; k++)
         add_slot(hs, &n, api[k], jg_buf_str(&t->api_h[k]));
+    add_slot(hs, &n, "api-partials", jg_buf_str(&t->part_h));
     return n;
 }
 
@@ -838,6 +1087,7 @@ static size_t source_slots(const emit_texts *t, jg_tpl_slot *cs)
     add_slot(cs, &n, "layers", jg_buf_str(&t->layers));
     for (k = 0; k < 3; k++)
         add_slot(cs, &n, api[k], jg_buf_str(&t->api_c[k]));
+    add_slot(cs, &n, "api-partials", jg_buf_str(&t->part_c));
     add_slot(cs, &n, "end", jg_buf_str(&t->single[3]));
     add_slot(cs, &n, "plain", jg_buf_str(&t->plain));
     add_slot(cs, &n, "info", jg_buf_str(&t->info));
@@ -849,8 +1099,8 @@ int jg_emit_plan(const jg_plan *p, const jg_emit_opts *o, jg_buf *c, jg_buf *h,
 {
     emitter e;
     emit_texts t;
-    jg_buf *all[32];
-    jg_tpl_slot hs[8], cs[16];
+    jg_buf *all[40];
+    jg_tpl_slot hs[12], cs[20];
     const char *bad = NULL, *why;
     const int single = o->target == JG_TARGET_SINGLE;
     const int jit = o->target == JG_TARGET_JIT || o->target == JG_TARGET_JIT_BOUND;

@@ -590,13 +590,19 @@ static unsigned needs_of(const char *name, int is_float)
 
 /* The sections of templates/kernels.c the steps call, in the order a file
    needs them: common, then per step, the helpers of the activations just
-   before the first of them (in the template's order). 0, or -1 when the
-   list is full (a bug). */
+   before the first of them (in the template's order); with terms, their
+   seed and results, the activations' and products' series kernels and each
+   activation's Taylor kernel (NAME_taylor) last. 0, or -1 when the list is
+   full (a bug). */
 static int find_kernels(jg_plan *p)
 {
+#define JG_TAYLOR_SECTION(name, ...) #name "_taylor",
+    static const char *const taylor[JG_N_ACTIVATIONS] = {JG_ACTIVATIONS(JG_TAYLOR_SECTION)};
+#undef JG_TAYLOR_SECTION
+    const int is_float = p->precision == JG_FLOAT, terms = p->m->n_terms > 0;
     size_t i, k, first_act = 0;
     unsigned mask = 0;
-    int rc = add_kernel(p, "common");
+    int rc = add_kernel(p, "common"), acts = 0, muls = 0;
     for (i = 0; i < p->n_steps; i++) {
         const jg_step *s = &p->steps[i];
         const char *section = jg_step_ops[s->op].section;
@@ -606,24 +612,41 @@ static int find_kernels(jg_plan *p)
                 first_act = p->n_kernels;
             }
             rc |= add_kernel(p, s->act->keyword);
-            mask |= needs_of(s->act->keyword, p->precision == JG_FLOAT);
+            mask |= needs_of(s->act->keyword, is_float);
+            acts = 1;
         } else if (section != NULL) {
             rc |= add_kernel(p, section);
         }
+        muls |= s->op == JG_STEP_MUL;
+    }
+    if (terms) {
+        rc |= add_kernel(p, "partials");
+        if (acts) {
+            rc |= add_kernel(p, "partials_activate");
+            mask |= needs_of("partials_activate", is_float);
+        }
+        if (muls)
+            rc |= add_kernel(p, "partials_mul");
+        for (i = 0; i < p->n_steps; i++)
+            if (p->steps[i].op == JG_STEP_ACTIVATE) {
+                const char *t = taylor[p->steps[i].act->activation];
+                rc |= add_kernel(p, t);
+                mask |= needs_of(t, is_float);
+            }
     }
     if (mask == 0 || rc != 0)
         return rc;
     /* the helpers go in before the first activation kernel */
     {
-        const char *acts[JG_PLAN_MAX_KERNELS];
-        size_t n_acts = p->n_kernels - first_act;
-        memcpy(acts, p->kernels + first_act, n_acts * sizeof *acts);
+        const char *after[JG_PLAN_MAX_KERNELS];
+        size_t n_after = p->n_kernels - first_act;
+        memcpy(after, p->kernels + first_act, n_after * sizeof *after);
         p->n_kernels = first_act;
         for (k = 0; k < jg_tpl_n_helpers; k++)
             if (mask & (1u << k))
                 rc |= add_kernel(p, jg_tpl_helpers[k]);
-        for (k = 0; k < n_acts; k++)
-            rc |= add_kernel(p, acts[k]);
+        for (k = 0; k < n_after; k++)
+            rc |= add_kernel(p, after[k]);
     }
     return rc;
 }

@@ -120,8 +120,9 @@ typedef struct jg_plan_array {
 } jg_plan_array;
 
 /* The kernel sections a plan can name: common, scale, copy, add, mul,
-   activate, every activation and every helper (gen/template.h). */
-#define JG_PLAN_MAX_KERNELS (6 + JG_N_ACTIVATIONS + JG_TPL_MAX_HELPERS)
+   activate, partials, partials_activate, partials_mul, every activation
+   and its Taylor kernel, and every helper (gen/template.h). */
+#define JG_PLAN_MAX_KERNELS (9 + 2 * JG_N_ACTIVATIONS + JG_TPL_MAX_HELPERS)
 
 typedef struct jg_plan {
     const jg_model *m;          /* not owned: outlives the plan */

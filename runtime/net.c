@@ -73,7 +73,7 @@ struct jg_net {
     jg_exec lanes_exec;
     jg_jit *jit;                /* JG_NET_JIT (owned) */
     jg_jit_symbol *syms;        /* names bound in the JIT (owned, with their names) */
-    work_fn fn[JG_N_MODES];     /* JG_NET_JIT */
+    work_fn fn[JG_N_PLAN_MODES];    /* JG_NET_JIT (JG_MODE_PARTIALS: with terms) */
     jg_grad *grad;              /* the reverse sweep, made at its first use (owned) */
     unsigned long generation;   /* counts jg_net_set_tensor's changes: a tape's weights */
     named_tensor *named;        /* every (tensor, layer) a layer reads, sorted by name (owned) */
@@ -235,9 +235,9 @@ static int make_lanes(jg_net *net, const jg_kernel_set *ks)
 #if !defined(JG_NO_JIT)
 static int make_jit(jg_net *net)
 {
-    static const char *const names[JG_N_MODES] = {"model_eval_work", "model_jacobian_work",
-                                                  "model_hessian_work", "model_hessian_diag_work",
-                                                  "model_laplacian_work"};
+    static const char *const names[JG_N_PLAN_MODES] = {"model_eval_work", "model_jacobian_work",
+                                                       "model_hessian_work", "model_hessian_diag_work",
+                                                       "model_laplacian_work", "model_partials_work"};
     const jg_plan *p = net->plan;
     jg_emit_opts o;
     jg_buf src = JG_BUF_INIT;
@@ -278,7 +278,7 @@ static int make_jit(jg_net *net)
         rc = JG_NET_EINTERNAL;
         goto done;
     }
-    for (o2 = 0; o2 < JG_N_MODES; o2++) {
+    for (o2 = 0; o2 < (p->m->n_terms > 0 ? JG_N_PLAN_MODES : JG_N_MODES); o2++) {
         jg_jit_fn f = jg_jit_function(net->jit, names[o2]);
         if (f == NULL) {
             net->msg.len = 0;
@@ -446,10 +446,6 @@ static int build(jg_net *net, int precision)
     if (net->warnings.failed || make_arrays(net->plan, &net->block, &net->arrays) != 0 || index_tensors(net) != 0
         || name_terms(net) != 0)
         rc = fail(net, JG_NET_ENOMEM, "out of memory");
-    else if (net->backend != JG_NET_EXECUTOR && net->model->n_terms > 0
-             && (jg_exec_init(&net->exec, net->plan, jg_kernels_best(precision == JG_NET_FLOAT), net->arrays) != 0
-                 || make_lanes(net, jg_kernels_best(precision == JG_NET_FLOAT)) != 0))
-        rc = fail(net, JG_NET_ENOMEM, "out of memory");   /* the terms' partials run on the executor */
     else if (net->backend == JG_NET_EXECUTOR) {
         const jg_kernel_set *ks = jg_kernels_best(precision == JG_NET_FLOAT);
         if (jg_exec_init(&net->exec, net->plan, ks, net->arrays) != 0 || make_lanes(net, ks) != 0)
@@ -715,6 +711,11 @@ static int partials_real(jg_net *net, size_t n, const void *x, void *out)
     fill_forward(net);
     if ((work = jg_malloc(jg_net_work_bytes(net))) == NULL)
         return JG_NET_ENOMEM;
+    if (net->backend == JG_NET_JIT) {       /* the compiled model_partials_work */
+        ((eval_fn)net->fn[JG_MODE_PARTIALS])(n, x, out, work);
+        jg_free(work);
+        return JG_NET_OK;
+    }
     if (net->lanes != NULL) {
         whole = n / net->lanes->tile[JG_MODE_PARTIALS] * net->lanes->tile[JG_MODE_PARTIALS];
         jg_exec_run(&net->lanes_exec, JG_MODE_PARTIALS, whole, x, out, NULL, NULL, work);

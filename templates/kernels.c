@@ -18,6 +18,15 @@
      copy, add, mul   copies, sums and products of values (residual
                  blocks, graphs)
      activate    the chain rule through an elementwise activation
+     activate_back  its reverse (training, the library only)
+     taylor      Taylor coefficients of activations to order 6, for
+                 the NAME_taylor kernels (partial derivatives of order
+                 3 and 4: a spec's `terms`, issue 25)
+     series      products of series and Horner's rule on them
+     partials, partials_activate, partials_mul   the terms' seed and
+                 results, activations and products
+     partials_lanes, partials_back   the same with points in lanes, and
+                 the reverses (the library only)
      pow2, pow2f 2^n from bits and the series of e^r - 1, for expm1 and
                  exp (pow2f: in float)
      expm1       e^x - 1 for x in [0, 40], vectorizable
@@ -232,24 +241,33 @@ MODEL__API void model__activate(model__fn f, double p, double q, size_t n, size_
 /**** end activate-decl ****/
 
 /**** begin partials-decl ****/
-typedef void (*model__taylor_fn)(size_t n, double p, double q, const model__real *z, int K, model__real *c);
 MODEL__API void model__partials_seed(size_t n_x, size_t nch, size_t np, const size_t *first, const model__real *x,
                                      model__real *a, size_t lda);
-MODEL__API void model__partials_activate(model__taylor_fn fn, double p, double q, int K, size_t n, size_t nch,
-                                         size_t np, const size_t *upto, const unsigned short *pairs,
-                                         const model__real *z, size_t ldz, model__real *a, size_t lda);
-MODEL__API void model__partials_mul(size_t n, size_t nch, size_t np, size_t n_pairs, const unsigned short *pairs,
-                                    const model__real *a, size_t lda, int bca, const model__real *b, size_t ldb,
-                                    int bcb, model__real *c, size_t ldc);
 MODEL__API void model__partials_store(size_t n_out, size_t k0, size_t m, size_t np, size_t n_terms,
                                       const size_t *of_term, const double *factor, const model__real *z, size_t ldz,
                                       model__real *out);
+/**** end partials-decl ****/
+
+/**** begin partials_activate-decl ****/
+typedef void (*model__taylor_fn)(size_t n, double p, double q, const model__real *z, int K, model__real *c);
+MODEL__API void model__partials_activate(model__taylor_fn fn, double p, double q, int K, size_t n, size_t nch,
+                                         size_t np, const size_t *upto, const unsigned short *pairs,
+                                         const model__real *z, size_t ldz, model__real *a, size_t lda);
+/**** end partials_activate-decl ****/
+
+/**** begin partials_mul-decl ****/
+MODEL__API void model__partials_mul(size_t n, size_t nch, size_t np, size_t n_pairs, const unsigned short *pairs,
+                                    const model__real *a, size_t lda, int bca, const model__real *b, size_t ldb,
+                                    int bcb, model__real *c, size_t ldc);
+/**** end partials_mul-decl ****/
+
+/**** begin partials_lanes-decl ****/
 MODEL__API void model__partials_lanes_seed(size_t n_x, size_t nch, size_t lp, size_t n, const size_t *first,
                                            const model__real *x, model__real *a, size_t lda);
 MODEL__API void model__partials_lanes_store(size_t n_out, size_t lp, size_t n, size_t n_terms,
                                             const size_t *of_term, const double *factor, const model__real *z,
                                             size_t ldz, model__real *out);
-/**** end partials-decl ****/
+/**** end partials_lanes-decl ****/
 
 /**** begin partials_back-decl ****/
 MODEL__API void model__partials_activate_back(model__taylor_fn fn, double p, double q, int K, size_t n, size_t nch,
@@ -1563,7 +1581,9 @@ MODEL__INLINE int model__taylor_start(void (*f)(size_t, double, double, const mo
         c[2 * n + j] *= (model__real)0.5;
     return K > MODEL__TAYLOR_MAX ? MODEL__TAYLOR_MAX : K;
 }
+/**** end taylor ****/
 
+/**** begin taylor_riccati ****/
 /* k c_k = lin c_(k-1) - [c^2]_(k-1) for k = 3 .. K: s' = lin s - s^2 + a
    constant (tanh: 1 - s^2; sigmoid: s - s^2). */
 MODEL__INLINE void model__taylor_riccati(size_t n, double lin, int K, model__real *c)
@@ -1580,7 +1600,9 @@ MODEL__INLINE void model__taylor_riccati(size_t n, double lin, int K, model__rea
             MODEL__C(k) /= (model__real)k;
     }
 }
+/**** end taylor_riccati ****/
 
+/**** begin taylor_harmonic ****/
 /* c_k = -w^2 c_(k-2) / (k (k - 1)) for k = 3 .. K: s'' = -w^2 s (sin, cos). */
 MODEL__INLINE void model__taylor_harmonic(size_t n, double w, int K, model__real *c)
 {
@@ -1590,7 +1612,9 @@ MODEL__INLINE void model__taylor_harmonic(size_t n, double w, int K, model__real
         for (j = 0; j < n; j++)
             MODEL__C(k) = (model__real)(-w * w * (double)MODEL__C(k - 2) / (k * (k - 1)));
 }
+/**** end taylor_harmonic ****/
 
+/**** begin taylor_exp_piece ****/
 /* c_k = c_(k-1) / k for k = 3 .. K (s' = s: exp, and elu and selu for
    z <= 0), or 0 where z > 0 and `linear` says the activation is linear
    there; all 0 with `flat` (relu, leaky_relu, hardtanh). */
@@ -1603,7 +1627,9 @@ MODEL__INLINE void model__taylor_exp_piece(size_t n, const model__real *z, int l
         for (j = 0; j < n; j++)
             MODEL__C(k) = flat || (linear && z[j] > 0) ? 0 : (model__real)((double)MODEL__C(k - 1) / k);
 }
+/**** end taylor_exp_piece ****/
 
+/**** begin taylor_logistic ****/
 /* The coefficients g[0 .. K] of sigma(v(h)) for the series v[0 .. K],
    given g0 = sigma(v0) and gm0 = 1 - g0 (each to full relative
    precision): g' = g (1 - g) v'. */
@@ -1624,7 +1650,9 @@ MODEL__INLINE void model__taylor_logistic(int K, const double *v, double g0, dou
         h[m + 1] = t;
     }
 }
+/**** end taylor_logistic ****/
 
+/**** begin taylor_tanh ****/
 /* The coefficients t[0 .. K] of tanh(u(h)) for the series u[0 .. K],
    given t0 = tanh(u0) and w0 = 1 - t0^2: t' = (1 - t^2) u'. */
 MODEL__INLINE void model__taylor_tanh(int K, const double *u, double t0, double w0, double *t)
@@ -1643,32 +1671,18 @@ MODEL__INLINE void model__taylor_tanh(int K, const double *u, double t0, double 
         w[m + 1] = r;
     }
 }
-/**** end taylor ****/
+/**** end taylor_tanh ****/
 
-/**** begin partials ****/
-/* needs: taylor */
-/* The partial derivatives of chosen terms (issue 25), in the row layout:
-   channel c of a value is its Taylor coefficient of monomial c of the
-   terms' set (gen/terms.h, jg_monos: the constant first, degree by
-   degree), channel c of point p at row c np + p. Dense, scale, copy and
-   add layers are linear and run as in every mode; these four are not.
-   pairs [n_pairs][3] lists i, j, k with monomial i times monomial j =
-   monomial k, for i, j > 0, by i (so by i's degree); upto[d] counts those
-   whose i has degree <= d (n_pairs = upto[K - 1]). At most MODEL__PARTIALS_MAX channels (the
-   spec's `terms` is refused beyond: gen/terms.h, JG_MAX_CHANNELS). */
-#define MODEL__PARTIALS_MAX 128
-
-/* a = x + the first-degree monomials: channel first[i] of input i is 1
-   (first[i] = 0: input i is in no term), every other channel 0. */
-MODEL__API void model__partials_seed(size_t n_x, size_t nch, size_t np, const size_t *first, const model__real *x,
-                                     model__real *a, size_t lda)
-{
-    size_t c, p, i;
-    for (c = 0; c < nch; c++)
-        for (p = 0; p < np; p++)
-            for (i = 0; i < n_x; i++)
-                a[(c * np + p) * lda + i] = c == 0 ? x[p * n_x + i] : c == first[i] ? 1 : 0;
-}
+/**** begin series ****/
+/* The series arithmetic of the partials kernels and their reverses:
+   products of series over the pairs of a monomial set (gen/terms.h,
+   jg_monos), Horner's rule on them, one input's series held in
+   registers. Neurons go a vector at a time where their channels fit in
+   registers' worth of stack (nch <= MODEL__PARTIALS_VEC; model__load_n
+   and model__put_n of the activate section), in chunks of
+   MODEL__PARTIALS_CHUNK neurons. */
+#define MODEL__PARTIALS_VEC 32
+#define MODEL__PARTIALS_CHUNK 64
 
 /* r = r d for series r (constant term r[0]) and d (none), nch channels. */
 MODEL__INLINE void model__series_times(size_t nch, size_t n_pairs, const unsigned short *pairs, double *r,
@@ -1724,31 +1738,6 @@ MODEL__INLINE model__vec *model__series_horner(int B, int K, int der, const mode
     return r;
 }
 
-/* t += the reverse of the product by g of the series b (the adjoint of
-   g d sent to d's), for B vectors as model__series_horner's: t_0 +=
-   sum_c b_c g_c, t_m += b_m g_0 + sum over the pairs (m, j, k) of b_k
-   g_j. */
-MODEL__INLINE void model__series_reverse(int B, size_t nch, size_t n_pairs, const unsigned short *pairs,
-                                         const model__vec *b, const model__vec *g, model__vec *t)
-{
-    size_t c, e;
-    int u;
-    for (u = 0; u < B; u++) {
-        model__vec s = b[u] * g[u];
-        for (c = 1; c < nch; c++) {
-            s += b[c * B + u] * g[c * B + u];
-            t[c * B + u] += b[c * B + u] * g[u];
-        }
-        t[u] += s;
-    }
-    for (e = 0; e < n_pairs; e++) {
-        const size_t i = pairs[3 * e] * (size_t)B, j = pairs[3 * e + 1] * (size_t)B;
-        const size_t o = pairs[3 * e + 2] * (size_t)B;
-        for (u = 0; u < B; u++)
-            t[i + u] += b[o + u] * g[j + u];
-    }
-}
-
 /* One input's series (the terms name one input only: channel c the
    coefficient of x^c, c <= K, K + 1 channels), K known where these are
    inlined (a switch over K <= MODEL__UNI_MAX), so that every channel
@@ -1773,7 +1762,54 @@ MODEL__INLINE void model__uni_horner(int K, int der, const model__real *cf, size
         r[0] = (model__real)(der ? k + 1 : 1) * model__load_n(cf + (size_t)(k + der) * m, w);
     }
 }
+/**** end series ****/
 
+/**** begin partials ****/
+/* The partial derivatives of chosen terms (issue 25), in the row layout:
+   channel c of a value is its Taylor coefficient of monomial c of the
+   terms' set (gen/terms.h, jg_monos: the constant first, degree by
+   degree), channel c of point p at row c np + p. Dense, scale, copy and
+   add layers are linear and run as in every mode; the seed and the
+   results are here, activations (partials_activate) and products
+   (partials_mul) in sections of their own, and the seed and results of
+   points in lanes in partials_lanes (the runtime's only).
+   pairs [n_pairs][3] lists i, j, k with monomial i times monomial j =
+   monomial k, for i, j > 0, by i (so by i's degree); upto[d] counts those
+   whose i has degree <= d (n_pairs = upto[K - 1]). At most
+   MODEL__PARTIALS_MAX channels (the spec's `terms` is refused beyond:
+   gen/terms.h, JG_MAX_CHANNELS). */
+#define MODEL__PARTIALS_MAX 128
+
+/* a = x + the first-degree monomials: channel first[i] of input i is 1
+   (first[i] = 0: input i is in no term), every other channel 0. */
+MODEL__API void model__partials_seed(size_t n_x, size_t nch, size_t np, const size_t *first, const model__real *x,
+                                     model__real *a, size_t lda)
+{
+    size_t c, p, i;
+    for (c = 0; c < nch; c++)
+        for (p = 0; p < np; p++)
+            for (i = 0; i < n_x; i++)
+                a[(c * np + p) * lda + i] = c == 0 ? x[p * n_x + i] : c == first[i] ? 1 : 0;
+}
+
+/* The terms' partial derivatives of outputs k0 .. k0 + m - 1 (of n_out),
+   the first m neurons of z: out[(pt n_out + k) n_terms + t] = channel
+   of_term[t] times factor[t]. */
+MODEL__API void model__partials_store(size_t n_out, size_t k0, size_t m, size_t np, size_t n_terms,
+                                      const size_t *of_term, const double *factor, const model__real *z, size_t ldz,
+                                      model__real *out)
+{
+    size_t pt, k, t;
+    for (pt = 0; pt < np; pt++)
+        for (k = 0; k < m; k++)
+            for (t = 0; t < n_terms; t++)
+                out[(pt * n_out + k0 + k) * n_terms + t] =
+                    (model__real)(factor[t] * (double)z[(of_term[t] * np + pt) * ldz + k]);
+}
+/**** end partials ****/
+
+/**** begin partials_activate ****/
+/* needs: taylor series */
 /* The activation of w neurons' series at z (channel c at z[c ldz]) into
    a (or in place: a = z), from their Taylor coefficients at cf (rows of
    m). */
@@ -1789,33 +1825,6 @@ MODEL__INLINE void model__uni_activate(int K, const model__real *cf, size_t m, s
         model__put_n(a + (size_t)c * lda, r[c], w);
 }
 
-/* Its reverse (model__partials_activate_back's): zb += the reverse of the
-   product of ab by g = s'(z); ab zeroed. */
-MODEL__INLINE void model__uni_activate_back(int K, const model__real *cf, size_t m, size_t w, const model__real *z,
-                                           model__real *zb, size_t ldz, model__real *ab, size_t lda)
-{
-    const model__vec zero = {0};
-    model__vec g[MODEL__UNI_MAX + 1], d[MODEL__UNI_MAX + 1], b[MODEL__UNI_MAX + 1], s;
-    int c, j;
-    for (c = 1; c <= K; c++)
-        d[c] = model__load_n(z + (size_t)c * ldz, w);
-    model__uni_horner(K, 1, cf, m, w, g, d);
-    for (c = 0; c <= K; c++) {
-        b[c] = model__load_n(ab + (size_t)c * lda, w);
-        model__put_n(ab + (size_t)c * lda, zero, w);
-    }
-    s = b[0] * g[0];
-    for (c = 1; c <= K; c++)
-        s += b[c] * g[c];
-    model__put_n(zb, model__load_n(zb, w) + s, w);
-    for (c = 1; c <= K; c++) {
-        s = b[c] * g[0];
-        for (j = 1; c + j <= K; j++)
-            s += b[c + j] * g[j];
-        model__put_n(zb + (size_t)c * ldz, model__load_n(zb + (size_t)c * ldz, w) + s, w);
-    }
-}
-
 /* The activation whose Taylor kernel is fn (parameters p, q) on n neurons
    of np points, from z into a (in place where a = z, lda = ldz; a tape
    keeps z): a = sum_k c_k (z - z_0)^k, k <= K, with c_k
@@ -1824,8 +1833,6 @@ MODEL__INLINE void model__uni_activate_back(int K, const model__real *cf, size_t
    registers' worth of stack (nch <= MODEL__PARTIALS_VEC; model__load_n
    and model__put_n of the activate section), one neuron at a time in
    double beyond. */
-#define MODEL__PARTIALS_VEC 32
-#define MODEL__PARTIALS_CHUNK 64
 MODEL__API void model__partials_activate(model__taylor_fn fn, double p, double q, int K, size_t n, size_t nch,
                                          size_t np, const size_t *upto, const unsigned short *pairs,
                                          const model__real *z, size_t ldz, model__real *a, size_t lda)
@@ -1886,7 +1893,9 @@ MODEL__API void model__partials_activate(model__taylor_fn fn, double p, double q
             }
         }
 }
+/**** end partials_activate ****/
 
+/**** begin partials_mul ****/
 /* c = a b on n neurons (a, b broadcast when bca, bcb: one neuron for
    all): the product of the series. c may be a or b. */
 MODEL__API void model__partials_mul(size_t n, size_t nch, size_t np, size_t n_pairs, const unsigned short *pairs,
@@ -1911,22 +1920,9 @@ MODEL__API void model__partials_mul(size_t n, size_t nch, size_t np, size_t n_pa
                 c[(ch * np + pt) * ldc + j] = (model__real)r[ch];
         }
 }
+/**** end partials_mul ****/
 
-/* The terms' partial derivatives of outputs k0 .. k0 + m - 1 (of n_out),
-   the first m neurons of z: out[(pt n_out + k) n_terms + t] = channel
-   of_term[t] times factor[t]. */
-MODEL__API void model__partials_store(size_t n_out, size_t k0, size_t m, size_t np, size_t n_terms,
-                                      const size_t *of_term, const double *factor, const model__real *z, size_t ldz,
-                                      model__real *out)
-{
-    size_t pt, k, t;
-    for (pt = 0; pt < np; pt++)
-        for (k = 0; k < m; k++)
-            for (t = 0; t < n_terms; t++)
-                out[(pt * n_out + k0 + k) * n_terms + t] =
-                    (model__real)(factor[t] * (double)z[(of_term[t] * np + pt) * ldz + k]);
-}
-
+/**** begin partials_lanes ****/
 /* The seed and the results with points in lanes (gen/plan.h: channel c
    of neuron k of point p at a[c lda + k lp + p], lp points a tile, the
    first n of them real; the activations and products above see a
@@ -1954,15 +1950,67 @@ MODEL__API void model__partials_lanes_store(size_t n_out, size_t lp, size_t n, s
                 out[(p * n_out + k) * n_terms + t] =
                     (model__real)(factor[t] * (double)z[of_term[t] * ldz + k * lp + p]);
 }
-/**** end partials ****/
+/**** end partials_lanes ****/
 
 /**** begin partials_back ****/
-/* needs: partials */
+/* needs: taylor series */
 /* The reverses of the partials kernels (training, the library only). The
    adjoint of a series is the series of the adjoints of its channels; the
    reverse of r = a d (for every channel m, r_k = sum over i j = k of a_i
    d_j) sends r's adjoint rb to a's as ab_m += sum_k rb_k d_(k / m): rb_m
    d_0, and rb_k d_j over the pairs (m, j, k); ab_0 += sum_c rb_c d_c. */
+
+/* t += the reverse of the product by g of the series b (the adjoint of
+   g d sent to d's), for B vectors as model__series_horner's: t_0 +=
+   sum_c b_c g_c, t_m += b_m g_0 + sum over the pairs (m, j, k) of b_k
+   g_j. */
+MODEL__INLINE void model__series_reverse(int B, size_t nch, size_t n_pairs, const unsigned short *pairs,
+                                         const model__vec *b, const model__vec *g, model__vec *t)
+{
+    size_t c, e;
+    int u;
+    for (u = 0; u < B; u++) {
+        model__vec s = b[u] * g[u];
+        for (c = 1; c < nch; c++) {
+            s += b[c * B + u] * g[c * B + u];
+            t[c * B + u] += b[c * B + u] * g[u];
+        }
+        t[u] += s;
+    }
+    for (e = 0; e < n_pairs; e++) {
+        const size_t i = pairs[3 * e] * (size_t)B, j = pairs[3 * e + 1] * (size_t)B;
+        const size_t o = pairs[3 * e + 2] * (size_t)B;
+        for (u = 0; u < B; u++)
+            t[i + u] += b[o + u] * g[j + u];
+    }
+}
+
+/* Its reverse (model__partials_activate_back's): zb += the reverse of the
+   product of ab by g = s'(z); ab zeroed. */
+MODEL__INLINE void model__uni_activate_back(int K, const model__real *cf, size_t m, size_t w, const model__real *z,
+                                           model__real *zb, size_t ldz, model__real *ab, size_t lda)
+{
+    const model__vec zero = {0};
+    model__vec g[MODEL__UNI_MAX + 1], d[MODEL__UNI_MAX + 1], b[MODEL__UNI_MAX + 1], s;
+    int c, j;
+    for (c = 1; c <= K; c++)
+        d[c] = model__load_n(z + (size_t)c * ldz, w);
+    model__uni_horner(K, 1, cf, m, w, g, d);
+    for (c = 0; c <= K; c++) {
+        b[c] = model__load_n(ab + (size_t)c * lda, w);
+        model__put_n(ab + (size_t)c * lda, zero, w);
+    }
+    s = b[0] * g[0];
+    for (c = 1; c <= K; c++)
+        s += b[c] * g[c];
+    model__put_n(zb, model__load_n(zb, w) + s, w);
+    for (c = 1; c <= K; c++) {
+        s = b[c] * g[0];
+        for (j = 1; c + j <= K; j++)
+            s += b[c + j] * g[j];
+        model__put_n(zb + (size_t)c * ldz, model__load_n(zb + (size_t)c * ldz, w) + s, w);
+    }
+}
 
 /* a = s(z) (z kept, its adjoint zb, at ldz; a's adjoint ab at lda): zb +=
    the reverse of the product of ab by g = s'(z), the series of the
@@ -2308,7 +2356,7 @@ MODEL__API void model__tanh(size_t n, double p, double q, const model__real *z,
 /**** end tanh ****/
 
 /**** begin tanh_taylor ****/
-/* needs: taylor */
+/* needs: taylor taylor_riccati */
 /* tanh's Taylor coefficients (model__taylor's layout; K <= MODEL__TAYLOR_MAX):
    (k + 1) c_(k+1) = -[c^2]_k, from s' = 1 - s^2. */
 MODEL__API void model__tanh_taylor(size_t n, double p, double q, const model__real *z, int K,
@@ -2339,7 +2387,7 @@ MODEL__API void model__sigmoid(size_t n, double p, double q, const model__real *
 /**** end sigmoid ****/
 
 /**** begin sigmoid_taylor ****/
-/* needs: taylor */
+/* needs: taylor taylor_riccati */
 /* sigmoid's Taylor coefficients (model__taylor's layout; K <= MODEL__TAYLOR_MAX):
    (k + 1) c_(k+1) = c_k - [c^2]_k, from s' = s - s^2. */
 MODEL__API void model__sigmoid_taylor(size_t n, double p, double q, const model__real *z, int K,
@@ -2373,7 +2421,7 @@ MODEL__API void model__softplus(size_t n, double p, double q, const model__real 
 /**** end softplus ****/
 
 /**** begin softplus_taylor ****/
-/* needs: taylor pow2 exp_neg logistic */
+/* needs: taylor taylor_logistic pow2 exp_neg logistic */
 /* softplus's Taylor coefficients (model__taylor's layout; K <= MODEL__TAYLOR_MAX):
    s' = g = sigma(beta z), g' = beta g (1 - g), c_(k+1) = g_k / (k + 1); 0 on the linear piece. */
 MODEL__API void model__softplus_taylor(size_t n, double p, double q, const model__real *z, int K,
@@ -2483,7 +2531,7 @@ MODEL__API void model__sin(size_t n, double p, double q, const model__real *z,
 /**** end sin ****/
 
 /**** begin sin_taylor ****/
-/* needs: taylor */
+/* needs: taylor taylor_harmonic */
 /* sin's Taylor coefficients (model__taylor's layout; K <= MODEL__TAYLOR_MAX):
    c_k = -w0^2 c_(k-2) / (k (k - 1)), from s'' = -w0^2 s. */
 MODEL__API void model__sin_taylor(size_t n, double p, double q, const model__real *z, int K,
@@ -2506,7 +2554,7 @@ MODEL__API void model__cos(size_t n, double p, double q, const model__real *z,
 /**** end cos ****/
 
 /**** begin cos_taylor ****/
-/* needs: taylor */
+/* needs: taylor taylor_harmonic */
 /* cos's Taylor coefficients (model__taylor's layout; K <= MODEL__TAYLOR_MAX):
    c_k = -w0^2 c_(k-2) / (k (k - 1)), from s'' = -w0^2 s. */
 MODEL__API void model__cos_taylor(size_t n, double p, double q, const model__real *z, int K,
@@ -2720,7 +2768,7 @@ MODEL__API void model__gelu_tanh(size_t n, double p, double q, const model__real
 /**** end gelu_tanh ****/
 
 /**** begin gelu_tanh_taylor ****/
-/* needs: taylor pow2 exp_neg logistic */
+/* needs: taylor taylor_logistic pow2 exp_neg logistic */
 /* gelu_tanh's Taylor coefficients (model__taylor's layout; K <= MODEL__TAYLOR_MAX):
    s = z g, g = sigma(v), v = 2 k (z + c z^3) (model__gelu_tanh's), by the series of v; c_k = z g_k + g_(k-1). */
 MODEL__API void model__gelu_tanh_taylor(size_t n, double p, double q, const model__real *z, int K,
@@ -2768,7 +2816,7 @@ MODEL__API void model__silu(size_t n, double p, double q, const model__real *z,
 /**** end silu ****/
 
 /**** begin silu_taylor ****/
-/* needs: taylor pow2 exp_neg logistic */
+/* needs: taylor taylor_logistic pow2 exp_neg logistic */
 /* silu's Taylor coefficients (model__taylor's layout; K <= MODEL__TAYLOR_MAX):
    s = z sigma; c_k = z sigma_k + sigma_(k-1). */
 MODEL__API void model__silu_taylor(size_t n, double p, double q, const model__real *z, int K,
@@ -2825,7 +2873,7 @@ MODEL__API void model__mish(size_t n, double p, double q, const model__real *z,
 /**** end mish ****/
 
 /**** begin mish_taylor ****/
-/* needs: taylor pow2 exp_neg logistic */
+/* needs: taylor taylor_logistic taylor_tanh pow2 exp_neg logistic */
 /* mish's Taylor coefficients (model__taylor's layout; K <= MODEL__TAYLOR_MAX):
    s = z T, T = tanh(S), S = softplus(z) with S' = sigma; c_k = z T_k + T_(k-1). */
 MODEL__API void model__mish_taylor(size_t n, double p, double q, const model__real *z, int K,
@@ -2872,7 +2920,7 @@ MODEL__API void model__elu(size_t n, double p, double q, const model__real *z,
 /**** end elu ****/
 
 /**** begin elu_taylor ****/
-/* needs: taylor */
+/* needs: taylor taylor_exp_piece */
 /* elu's Taylor coefficients (model__taylor's layout; K <= MODEL__TAYLOR_MAX):
    alpha e^z / k! for z <= 0, 0 for z > 0. */
 MODEL__API void model__elu_taylor(size_t n, double p, double q, const model__real *z, int K,
@@ -2905,7 +2953,7 @@ MODEL__API void model__selu(size_t n, double p, double q, const model__real *z,
 /**** end selu ****/
 
 /**** begin selu_taylor ****/
-/* needs: taylor */
+/* needs: taylor taylor_exp_piece */
 /* selu's Taylor coefficients (model__taylor's layout; K <= MODEL__TAYLOR_MAX):
    scale alpha e^z / k! for z <= 0, 0 for z > 0. */
 MODEL__API void model__selu_taylor(size_t n, double p, double q, const model__real *z, int K,
@@ -2977,7 +3025,7 @@ MODEL__API void model__exp(size_t n, double p, double q, const model__real *z,
 /**** end exp ****/
 
 /**** begin exp_taylor ****/
-/* needs: taylor */
+/* needs: taylor taylor_exp_piece */
 /* exp's Taylor coefficients (model__taylor's layout; K <= MODEL__TAYLOR_MAX):
    c_k = c_(k-1) / k. */
 MODEL__API void model__exp_taylor(size_t n, double p, double q, const model__real *z, int K,
@@ -3007,7 +3055,7 @@ MODEL__API void model__relu(size_t n, double p, double q, const model__real *z,
 /**** end relu ****/
 
 /**** begin relu_taylor ****/
-/* needs: taylor */
+/* needs: taylor taylor_exp_piece */
 /* relu's Taylor coefficients (model__taylor's layout; K <= MODEL__TAYLOR_MAX):
    0: piecewise linear. */
 MODEL__API void model__relu_taylor(size_t n, double p, double q, const model__real *z, int K,
@@ -3036,7 +3084,7 @@ MODEL__API void model__leaky_relu(size_t n, double p, double q, const model__rea
 /**** end leaky_relu ****/
 
 /**** begin leaky_relu_taylor ****/
-/* needs: taylor */
+/* needs: taylor taylor_exp_piece */
 /* leaky_relu's Taylor coefficients (model__taylor's layout; K <= MODEL__TAYLOR_MAX):
    0: piecewise linear. */
 MODEL__API void model__leaky_relu_taylor(size_t n, double p, double q, const model__real *z, int K,
@@ -3118,7 +3166,7 @@ MODEL__API void model__hardtanh(size_t n, double p, double q, const model__real 
 /**** end hardtanh ****/
 
 /**** begin hardtanh_taylor ****/
-/* needs: taylor */
+/* needs: taylor taylor_exp_piece */
 /* hardtanh's Taylor coefficients (model__taylor's layout; K <= MODEL__TAYLOR_MAX):
    0: piecewise linear. */
 MODEL__API void model__hardtanh_taylor(size_t n, double p, double q, const model__real *z, int K,

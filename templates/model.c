@@ -19,6 +19,11 @@
                    work space: replaced by its part plain-stack or plain-heap
      api-NAME      model_NAME for the second derivatives asked for (hessian,
                    hessian_diag, laplacian); the others are dropped
+     api-partials  model_partials, where the spec names terms (else
+                   dropped): partials-tables their channels, partials-layers
+                   the body of model__tile_partials, partials-plain the work
+                   space of model_partials (its part partials-stack or
+                   partials-heap)
      end           empty here; `--single-header` closes the guard */
 /**** end provenance ****/
 
@@ -257,5 +262,92 @@ MODEL_DEF void model_laplacian_work(size_t n, const model_real *x, model_real *u
     model__run(4, n, x, u, du, lap, work);
 }
 /**** end api-laplacian ****/
+/**** begin api-partials ****/
+
+/**** begin partials-tables ****/
+/* The terms' partial derivatives: channel c of a value (row c np + p of point
+   p) holds its Taylor coefficient of monomial c of the inputs; a term's
+   partial derivative is the coefficient of its monomial times the product of
+   its inputs' multiplicities' factorials. The monomials:
+    0 1, 1 x0, 2 x1, 3 x0*x0, 4 x0*x1, 5 x0*x0*x1 */
+#define MODEL__TERM_CHANNELS 6  /* per point */
+#define MODEL__TERM_POINTS   10  /* per tile */
+#define MODEL__TERM_ORDER    3  /* the highest degree */
+/* input i's first-degree monomial (0: in no term) */
+static const size_t model__first[2] = {1, 2};
+/* each term's monomial, and the factor of its coefficient */
+static const size_t model__of_term[3] = {0, 1, 5};
+static const double model__factor[3] = {1.0, 1.0, 2.0};
+/* pairs whose first monomial has degree <= d, d = 0 .. 4 */
+static const size_t model__upto[5] = {0, 5, 7, 7, 7};
+/* monomial i times monomial j = monomial k, as i, j, k (by i) */
+static const unsigned short model__pairs[21] = {1, 1, 3,  1, 2, 4,  1, 4, 5,  2, 1, 4,  2, 3, 5,  3, 2, 5,
+    4, 1, 5};
+/**** end partials-tables ****/
+
+/* np points x through the network, each value's terms' channels
+   (MODEL__TERM_CHANNELS a point) as model__tile's: u [np][MODEL_N_OUT]
+   [MODEL_N_TERMS] the terms' partial derivatives (offset to the tile's
+   first point). np <= MODEL__TERM_POINTS. */
+static void model__tile_partials(size_t np, const model_real *x, model_real *u, model_real *work)
+{
+/**** begin partials-layers ****/
+    model_real *work0 = work, *work1 = work + MODEL__BUF, *out = work + 2 * MODEL__BUF;
+    const size_t nrow = MODEL__TERM_CHANNELS * np;
+    size_t j, m;
+    /* input: a = x + its first-degree monomials */
+    model__partials_seed(MODEL_N_IN, MODEL__TERM_CHANNELS, np, model__first, x, work0, 8);
+    model__dense(8, 2, model__l1_w, 8, 0, model__l1_b, nrow, np, work0, 8, work1, 8, NULL);
+    model__partials_activate(model__tanh_taylor, 0.0, 0.0, MODEL__TERM_ORDER, 8, MODEL__TERM_CHANNELS, np, model__upto, model__pairs, work1, 8, work1, 8);
+    model__dense(8, 3, model__l3_w, 8, 0, NULL, nrow, np, work1, 8, work0, 8, NULL);
+    model__partials_activate(model__sigmoid_taylor, 0.0, 0.0, MODEL__TERM_ORDER, 8, MODEL__TERM_CHANNELS, np, model__upto, model__pairs, work0, 8, work0, 8);
+    for (j = 0; j < 2; j += MODEL__OUT) {
+        m = 2 - j < MODEL__OUT ? 2 - j : MODEL__OUT;
+        model__dense((m + 7) / 8 * 8, 3, model__l5_w, 8, j, model__l5_b + j, nrow, np, work0, 8, out, MODEL__OUT, NULL);
+        model__partials_store(MODEL_N_OUT, j, m, np, MODEL_N_TERMS, model__of_term, model__factor, out, MODEL__OUT, u);
+    }
+/**** end partials-layers ****/
+}
+
+/* All n points, a tile at a time, in the caller's work space. */
+static void model__run_partials(size_t n, const model_real *x, model_real *out, void *work_space)
+{
+    model_real *const work = model__align(work_space);
+    size_t p, np;
+    for (p = 0; p < n; p += np) {
+        np = n - p < MODEL__TERM_POINTS ? n - p : MODEL__TERM_POINTS;
+        model__tile_partials(np, x + p * MODEL_N_IN, out + p * MODEL_N_OUT * MODEL_N_TERMS, work);
+    }
+}
+
+MODEL_DEF void model_partials(size_t n, const model_real *x, model_real *out)
+{
+/**** begin partials-plain ****/
+#if MODEL_ALLOCATES == 0
+/**** begin partials-stack ****/
+    model_real work[MODEL_WORK_BYTES / sizeof(model_real)];
+    model__run_partials(n, x, out, work);
+/**** end partials-stack ****/
+#else
+/**** begin partials-heap ****/
+    void *work = malloc(MODEL_WORK_BYTES);
+    size_t i;
+    if (work != NULL) {
+        model__run_partials(n, x, out, work);
+        free(work);
+        return;
+    }
+    for (i = 0; i < n * MODEL_N_OUT * MODEL_N_TERMS; i++)
+        out[i] = (model_real)NAN;
+/**** end partials-heap ****/
+#endif
+/**** end partials-plain ****/
+}
+
+MODEL_DEF void model_partials_work(size_t n, const model_real *x, model_real *out, void *work)
+{
+    model__run_partials(n, x, out, work);
+}
+/**** end api-partials ****/
 /**** begin end ****/
 /**** end end ****/

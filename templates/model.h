@@ -9,6 +9,8 @@
      sizes         N_IN, N_OUT, the work space and stack of a call, the
                    precision, the versions
      api-NAME      the second-derivative functions asked for
+     api-partials  the terms' partial derivatives, where the spec names
+                   terms (partials-size: how many, and which)
    The sample values below are those of the sample network in model.c. */
 /**** end provenance ****/
 #ifndef MODEL_JETGEN_H
@@ -60,7 +62,7 @@ typedef double model_real;      /* the precision of every number below */
    The functions without it keep the work space on the stack
    (MODEL_STACK_BYTES), or, where MODEL_ALLOCATES is 1 (too much for a
    stack), take it from malloc and write NaN to every result if that fails.
-   Besides, a call uses under 1 KiB of stack. */
+   Besides, a call uses under 36 KiB of stack (docs/abi.md, "Memory"). */
 MODEL_DEF size_t model_work_bytes(void);
 /* What the compiled code holds, for programs that load it at run time
    (dlopen, ctypes) to check before they call: MODEL_N_IN, MODEL_N_OUT,
@@ -97,6 +99,19 @@ MODEL_DEF void model_laplacian(size_t n, const model_real *x, model_real *u,
 MODEL_DEF void model_laplacian_work(size_t n, const model_real *x, model_real *u,
                                     model_real *du, model_real *lap, void *work);
 /**** end api-laplacian ****/
+/**** begin api-partials ****/
+/**** begin partials-size ****/
+#define MODEL_N_TERMS 3   /* the spec's terms, in order (the partial derivative by the
+   inputs named, u for none): u x0 x0*x0*x1 */
+/**** end partials-size ****/
+/* The partial derivatives the spec's `terms` name (or `jetgen emit
+   --terms`), of order 0 to 4, at n points:
+     out  [n][MODEL_N_OUT][MODEL_N_TERMS]      out[p][k][t] = term t's partial derivative of u_k
+   As the functions above: a _work twin; without it, NaN in every result
+   if the work space's malloc fails. */
+MODEL_DEF void model_partials(size_t n, const model_real *x, model_real *out);
+MODEL_DEF void model_partials_work(size_t n, const model_real *x, model_real *out, void *work);
+/**** end api-partials ****/
 
 #ifdef __cplusplus
 }

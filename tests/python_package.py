@@ -13,7 +13,8 @@ imported from the build folder (PYTHONPATH=BUILD/python, set by meson):
 - load_library: a shared object gcc built from the emitted file, in double
   and float, against PyTorch's numbers and the in-process Net; another
   network's object, other weights, another prefix refused by name; another
-  text of the spec a warning.
+  text of the spec a warning; an object emitted with terms: partials against
+  PyTorch (orders 0 to 2) and Net; terms that differ from the spec's refused.
 """
 
 import json
@@ -213,14 +214,15 @@ def errors(folder):
     del os.environ["JETGEN_THREADS"]
 
 
-def build_library(folder, spec, prefix, precision="double"):
-    """spec emitted with every function and built by gcc into a shared
-    object in folder; its path."""
-    c = os.path.join(folder, "%s-%s.c" % (prefix, precision))
+def build_library(folder, spec, prefix, precision="double", terms=None):
+    """spec emitted with every function (and the partials of terms, a
+    --terms list) and built by gcc into a shared object in folder; its
+    path."""
+    c = os.path.join(folder, "%s-%s%s.c" % (prefix, precision, "-terms" if terms else ""))
     so = c[:-2] + ".so"
     subprocess.run([os.environ.get("JETGEN", os.path.join(ROOT, "build", "jetgen")), "emit", spec, "-o", c,
-                    "--prefix", prefix, "--precision", precision, "--hessian", "full,diag,laplacian"],
-                   check=True, capture_output=True)
+                    "--prefix", prefix, "--precision", precision, "--hessian", "full,diag,laplacian"]
+                   + (["--terms", terms] if terms else []), check=True, capture_output=True)
     subprocess.run(["gcc", "-std=c99", "-O2", "-shared", "-fPIC", "-o", so, c, "-lm"], check=True)
     return so
 
@@ -246,6 +248,20 @@ def libraries(folder):
     lib32 = jetgen.load_library(build_library(folder, spec, "pinn", "float"), spec, prefix="pinn")
     u32 = lib32.eval(x.astype(np.float32))
     check(u32.dtype == np.float32 and normwise(u32, np.array(ref["u"])) <= 1e-6, "float library")
+    # the terms' partials (emit --terms): orders 0 to 2 against PyTorch's
+    # u, du, d2u; 3 and 4 against the in-process Net's
+    check(lib.terms == () and "partials" not in lib.modes, "a library without terms: %s" % (lib.terms,))
+    libt = jetgen.load_library(build_library(folder, spec, "pinn", terms='"",x,t,xx,xt,xxx,xxxx'), spec,
+                               prefix="pinn")
+    check(libt.terms == ((), (0,), (1,), (0, 0), (0, 1), (0, 0, 0), (0, 0, 0, 0)), "terms %s" % (libt.terms,))
+    d = libt.partials(x)
+    check(d.shape == (len(x), 1, 7), "partials shape %s" % (d.shape,))
+    low = np.stack([np.array(ref["u"])[:, 0], np.array(ref["du"])[:, 0, 0], np.array(ref["du"])[:, 0, 1],
+                    np.array(ref["d2u"])[:, 0, 0, 0], np.array(ref["d2u"])[:, 0, 0, 1]], axis=1)
+    check(normwise(d[:, 0, :5], low) <= 1e-12, "library partials of order <= 2 off PyTorch")
+    nett = jetgen.load(spec)
+    nett.set_terms(["", "x", "t", "xx", "xt", "xxx", "xxxx"])
+    check(normwise(d, nett.partials(x)) <= 1e-13, "library partials against Net")
     refusals = [
         (lambda: jetgen.load_library(so, os.path.join(DATA, "seed-pinn", "model.spec"), prefix="pinn"),
          "holds a network of 2 inputs and 1 output"),
@@ -274,6 +290,15 @@ def libraries(folder):
         f.write(text.replace("weights model.safetensors", "over t\nweights model.safetensors"))
     refusals.append((lambda: jetgen.load_library(so, os.path.join(with_over, "model.spec"), prefix="pinn"),
                      "over other inputs than"))
+    # a spec with terms, and an object with none or others
+    with_terms = os.path.join(folder, "terms")
+    os.mkdir(with_terms)
+    shutil.copy(os.path.join(DATA, "pinn-xt", "model.safetensors"), with_terms)
+    with open(os.path.join(with_terms, "model.spec"), "w") as f:
+        f.write(text + 'terms "" x xxx\n')
+    for obj in (so, libt._lib._name):
+        refusals.append((lambda obj=obj: jetgen.load_library(obj, os.path.join(with_terms, "model.spec"),
+                                                             prefix="pinn"), "other terms than those asked for"))
     for call, want in refusals:
         try:
             call()

@@ -32,6 +32,13 @@ static const golden_case cases[] = {
     {"layers-single.h", "emit tests/golden/layers.spec --prefix layers --hessian diag,laplacian "
                         "--single-header -"},
     {"graph.c", "emit tests/golden/graph.spec --prefix graph --hessian full,diag,laplacian -o -"},
+    /* the terms' partials (issue 25): a product of series in a graph, and
+       one input's series (Horner's rule in registers) in float */
+    {"graph-terms.c", "emit tests/golden/graph.spec --prefix graph --terms '\"\",x,xy,xxyy,yyy' -o -"},
+    {"pinn-xt-terms-float-single.h", "emit tests/data/pinn-xt/model.spec --prefix kdv --precision float "
+                                     "--terms '\"\",x,xx,xxx,xxxx' --single-header -"},
+    {"pinn-xt-terms.h", "emit tests/data/pinn-xt/model.spec --prefix kdv --terms '\"\",x,xx,xxx,xxxx' "
+                        "--header -"},
 };
 #define N_CASES (sizeof cases / sizeof cases[0])
 

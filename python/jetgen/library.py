@@ -12,7 +12,9 @@ another network's counts, other `over` inputs or other weights are
 refused with jetgen.Error naming them; another text of the same spec (a
 comment changed) is a warning.
 The arrays are those of docs/abi.md; functions the object does not hold
-(--hessian chose them) raise jetgen.Error.
+(--hessian chose them) raise jetgen.Error. An object emitted with terms
+(the spec's `terms`, or `jetgen emit --terms`) has partials(x): (n, n_out,
+len(terms)), the terms in lib.terms as tuples of input numbers.
 """
 
 import ctypes
@@ -66,6 +68,14 @@ class Library:
                 f.restype = None
                 f.argtypes = [ctypes.c_size_t, real] + [real] * n_arrays
                 self._fns[mode] = f
+        # the terms, as the report names them: input numbers joined by '*', "" for u
+        self.terms = tuple(() if t == '""' else tuple(int(i) for i in t.split("*"))
+                           for t in fields.get("terms", "").split(",") if t)
+        f = getattr(self._lib, prefix + "_partials", None) if "partials" in self.modes else None
+        if f is not None:
+            f.restype = None
+            f.argtypes = [ctypes.c_size_t, real, real]
+            self._fns["partials"] = f
 
     def _run(self, mode, x):
         from . import Error, _MODES, _shapes
@@ -78,10 +88,14 @@ class Library:
         if x.ndim != 2 or x.shape[1] != self.n_in:
             raise Error("x of shape %s: the network takes (n, %d)" % (x.shape, self.n_in))
         n = x.shape[0]
-        outs = [np.empty(s, dtype=self.dtype) for s in _shapes(_MODES[mode], n, self.n_out, self.n_in, self.n_over)]
+        if mode == "partials":
+            outs = [np.empty((n, self.n_out, len(self.terms)), dtype=self.dtype)]
+        else:
+            outs = [np.empty(s, dtype=self.dtype)
+                    for s in _shapes(_MODES[mode], n, self.n_out, self.n_in, self.n_over)]
         ptr = ctypes.POINTER(ctypes.c_float if self.dtype == np.float32 else ctypes.c_double)
         f(n, x.ctypes.data_as(ptr), *[o.ctypes.data_as(ptr) for o in outs])
-        return outs[0] if mode == "eval" else tuple(outs)
+        return outs[0] if mode in ("eval", "partials") else tuple(outs)
 
     def eval(self, x):
         return self._run("eval", x)
@@ -97,3 +111,11 @@ class Library:
 
     def laplacian(self, x):
         return self._run("laplacian", x)
+
+    def partials(self, x):
+        """The terms' partial derivatives, (n, n_out, len(self.terms))."""
+        from . import Error
+        if "partials" not in self._fns:
+            raise Error("%s holds no %s_partials (emit it from a spec with `terms`, or with --terms)"
+                        % (self.path, self.prefix))
+        return self._run("partials", x)

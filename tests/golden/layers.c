@@ -54,7 +54,7 @@ typedef double layers_real;      /* the precision of every number below */
    The functions without it keep the work space on the stack
    (LAYERS_STACK_BYTES), or, where LAYERS_ALLOCATES is 1 (too much for a
    stack), take it from malloc and write NaN to every result if that fails.
-   Besides, a call uses under 1 KiB of stack. */
+   Besides, a call uses under 36 KiB of stack (docs/abi.md, "Memory"). */
 LAYERS_DEF size_t layers_work_bytes(void);
 /* What the compiled code holds, for programs that load it at run time
    (dlopen, ctypes) to check before they call: LAYERS_N_IN, LAYERS_N_OUT,

@@ -64,7 +64,7 @@ typedef float pinnf_real;       /* the precision of every number below */
    The functions without it keep the work space on the stack
    (PINNF_STACK_BYTES), or, where PINNF_ALLOCATES is 1 (too much for a
    stack), take it from malloc and write NaN to every result if that fails.
-   Besides, a call uses under 1 KiB of stack. */
+   Besides, a call uses under 36 KiB of stack (docs/abi.md, "Memory"). */
 PINNF_DEF size_t pinnf_work_bytes(void);
 /* What the compiled code holds, for programs that load it at run time
    (dlopen, ctypes) to check before they call: PINNF_N_IN, PINNF_N_OUT,

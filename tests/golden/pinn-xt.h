@@ -50,7 +50,7 @@ typedef double pinn_real;      /* the precision of every number below */
    The functions without it keep the work space on the stack
    (PINN_STACK_BYTES), or, where PINN_ALLOCATES is 1 (too much for a
    stack), take it from malloc and write NaN to every result if that fails.
-   Besides, a call uses under 1 KiB of stack. */
+   Besides, a call uses under 36 KiB of stack (docs/abi.md, "Memory"). */
 PINN_DEF size_t pinn_work_bytes(void);
 /* What the compiled code holds, for programs that load it at run time
    (dlopen, ctypes) to check before they call: PINN_N_IN, PINN_N_OUT,
