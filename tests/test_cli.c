@@ -742,6 +742,37 @@ START_TEST(verify_library_over)
 }
 END_TEST
 
+/* emit --terms: the object's partials verified against the oracle; a
+   0.1% error in tanh's fourth Taylor coefficient fails them alone; other
+   terms than the object's refused; a bad list named by place, nothing
+   written. */
+START_TEST(verify_library_terms)
+{
+    char cmd[4096];
+    setup_example("pinn-xt");
+    ck_assert_int_eq(jetgen("emit model.spec -o t.c --prefix pt --terms '\"\",x,xt,xxx,xxxx'"), 0);
+    snprintf(cmd, sizeof cmd, "cd '%s' && grep -q '^#define PT__TERM_CHANNELS 7 ' t.c && "
+             "sed 's/__C(k) \\/= (pt__real)k;/__C(k) \\/= (pt__real)k * (k == 4 ? 1.001 : 1.0);/' t.c > b.c && "
+             "! cmp -s t.c b.c && cc -std=c99 -O2 -fPIC -shared t.c -o t.so -lm && "
+             "cc -std=c99 -O2 -fPIC -shared b.c -o b.so -lm", dir);
+    ck_assert_int_eq(tu_run(cmd), 0);
+    ck_assert_int_eq(jetgen("verify model.spec --library ./t.so --prefix pt --terms '\"\",x,xt,xxx,xxxx'"), 0);
+    ck_assert_msg(strstr(out_text, "partials (5 terms") != NULL, "%s", out_text);
+    ck_assert_int_eq(jetgen("verify model.spec --library ./b.so --prefix pt --terms '\"\",x,xt,xxx,xxxx'"), 1);
+    ck_assert_msg(strstr(out_text, "\nFAILED: term xxxx of output 0 at point ") != NULL, "%s", out_text);
+    ck_assert_msg(strstr(out_text, "\nFAILED: u") == NULL && strstr(out_text, "\nFAILED: du") == NULL, "%s",
+                  out_text);
+    ck_assert_int_eq(jetgen("verify model.spec --library ./t.so --prefix pt --terms xxx"), 1);
+    ck_assert_msg(strstr(err_text, "./t.so: holds the partial derivatives of other terms") != NULL, "%s",
+                  err_text);
+    ck_assert_int_eq(jetgen("emit model.spec -o u.c --terms x,xq"), 1);
+    ck_assert_msg(strstr(err_text, "terms:1:3: term 'xq'") != NULL, "%s", err_text);
+    ck_assert_int_eq(jetgen("emit model.spec -o u.c --terms x --terms xx"), 2);
+    snprintf(cmd, sizeof cmd, "cd '%s' && test ! -e u.c", dir);
+    ck_assert_int_eq(tu_run(cmd), 0);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("cli");
@@ -767,6 +798,7 @@ int main(void)
     tcase_add_test(tc, stdout_failures_and_repeated_keys);
     tcase_add_test(tc, npy_all_or_nothing);
     tcase_add_test(tc, verify_library_over);
+    tcase_add_test(tc, verify_library_terms);
     suite_add_tcase(s, tc);
     return tu_run_suite(s);
 }
