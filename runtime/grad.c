@@ -186,8 +186,8 @@ struct jg_grad {
     size_t *pv_at;              /* per layer: where its partial sums start (points in lanes; 64 bytes a
                                    gradient, weights then biases), or SIZE_MAX */
     size_t partials;            /* numbers of them all */
-    unsigned char *from_a;      /* per step: 1 for a tanh whose values no later step overwrites
-                                   (the reverse sweep reads s, s', s'' off them) */
+    unsigned char *from_a;      /* per step: 1 for a tanh (with terms, or a sigmoid) whose values no
+                                   later step overwrites (the reverse sweep reads s, s', s'' off them) */
     int clears;                 /* whether a tile's reverse sweep leaves every adjoint zero (a plan of
                                    seed, dense, activate, scale and store steps only, whose
                                    reverses spend what they read: the adjoints are zeroed once a
@@ -423,7 +423,8 @@ jg_grad *jg_grad_new(const jg_model *m, int is_float, jg_diag *d)
             && s->op != JG_STEP_STORE)
             g->clears = 0;
         g->act[k] = s->op == JG_STEP_ACTIVATE ? s->act->activation : -1;
-        g->from_a[k] = g->act[k] == JG_ACT_tanh && !overwritten(g->p, k, s->src);
+        g->from_a[k] = (g->act[k] == JG_ACT_tanh || (g->act[k] == JG_ACT_sigmoid && g->p->m->n_terms > 0))
+                       && !overwritten(g->p, k, s->src);
         g->spent[k] = 0;
         if (s->op == JG_STEP_COPY && k + 1 < g->p->n_steps) {
             const jg_step *t = &g->p->steps[k + 1];

@@ -161,7 +161,8 @@ static void FN(dense_back)(const FN(tile) *t, const jg_step *s, size_t layer)
    activation act's kernel and its third derivative (tanh's and sigmoid's
    kernels, the others' by jg_grad_act3); with from_a (tanh, whose values
    a no later step overwrites) by tanh_chain_back, which forms s', s'',
-   s''' from a in registers. */
+   s''' from a in registers. On the terms' series, from_a (tanh or
+   sigmoid) has their Taylor coefficients come from a too. */
 static void FN(activate_back)(const FN(tile) *t, const jg_step *s, int act, int from_a)
 {
     const KERNELS_TYPE *const K = KERNELS(t->g);
@@ -169,10 +170,11 @@ static void FN(activate_back)(const FN(tile) *t, const jg_step *s, int act, int 
         const jg_monos *mo = &t->g->m->monos;
         K->partials_activate_back(K->taylor[act], s->p, s->q, mo->order, s->n, t->nch, t->rows / t->nch, mo->upto,
                                   mo->pairs, FN(fwd_buf)(t, s->src2, s->off2), FN(buf)(t, t->adj, s->src2, s->off2),
-                                  s->ld2, FN(buf)(t, t->adj, s->src, s->off), s->ld_src);
+                                  s->ld2, FN(buf)(t, t->adj, s->src, s->off), s->ld_src,
+                                  !from_a ? 0 : act == JG_ACT_tanh ? 1 : 2, FN(fwd_buf)(t, s->src, s->off));
         return;
     }
-    if (from_a) {
+    if (from_a && act == JG_ACT_tanh) {
         K->tanh_chain_back(s->n, t->n_x, t->n_s, t->over, t->mode, t->rows / t->nch, t->nch,
                            FN(fwd_buf)(t, s->src2, s->off2), FN(buf)(t, t->adj, s->src2, s->off2), s->ld2,
                            FN(fwd_buf)(t, s->src, s->off), FN(buf)(t, t->adj, s->src, s->off), s->ld_src);

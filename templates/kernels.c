@@ -273,7 +273,7 @@ MODEL__API void model__partials_lanes_store(size_t n_out, size_t lp, size_t n, s
 MODEL__API void model__partials_activate_back(model__taylor_fn fn, double p, double q, int K, size_t n, size_t nch,
                                               size_t np, const size_t *upto, const unsigned short *pairs,
                                               const model__real *z, model__real *zb, size_t ldz, model__real *ab,
-                                              size_t lda);
+                                              size_t lda, int riccati, const model__real *a);
 MODEL__API void model__partials_mul_back(size_t n, size_t nch, size_t np, size_t n_pairs,
                                          const unsigned short *pairs, const model__real *a, model__real *ab,
                                          size_t lda, int bca, const model__real *b, model__real *bb, size_t ldb,
@@ -1953,7 +1953,7 @@ MODEL__API void model__partials_lanes_store(size_t n_out, size_t lp, size_t n, s
 /**** end partials_lanes ****/
 
 /**** begin partials_back ****/
-/* needs: taylor series */
+/* needs: taylor taylor_riccati series */
 /* The reverses of the partials kernels (training, the library only). The
    adjoint of a series is the series of the adjoints of its channels; the
    reverse of r = a d (for every channel m, r_k = sum over i j = k of a_i
@@ -2012,16 +2012,38 @@ MODEL__INLINE void model__uni_activate_back(int K, const model__real *cf, size_t
     }
 }
 
+/* The Taylor coefficients c[k n + j], k <= K, of tanh (riccati 1: s' =
+   1 - s^2) or sigmoid (2: s' = s - s^2) from their values c_0 = a[j],
+   without the exponential: c_1 = (1 - a)(1 + a) or a (1 - a) (each
+   exact where a nears a bound), 2 c_2 = (lin - 2 c_0) c_1, then
+   model__taylor_riccati. */
+MODEL__INLINE void model__taylor_of_value(int riccati, size_t n, const model__real *a, int K, model__real *c)
+{
+    const double lin = riccati == 2 ? 1.0 : 0.0;
+    size_t j;
+    for (j = 0; j < n; j++) {
+        const model__real c0 = a[j];
+        const model__real c1 = riccati == 2 ? c0 * (1 - c0) : (1 - c0) * (1 + c0);
+        c[j] = c0;
+        c[n + j] = c1;
+        c[2 * n + j] = (model__real)((lin - 2.0 * (double)c0) * (double)c1 * 0.5);
+    }
+    model__taylor_riccati(n, lin, K, c);
+}
+
 /* a = s(z) (z kept, its adjoint zb, at ldz; a's adjoint ab at lda): zb +=
    the reverse of the product of ab by g = s'(z), the series of the
    derivative (sum_k (k + 1) c_(k + 1) (z - z_0)^k, by Horner's rule: the
    Taylor kernel's coefficients to K + 1); ab spent (zeroed). Vectors of
    neighbouring neurons where their channels fit (nch <=
-   MODEL__PARTIALS_VEC), one neuron at a time in double beyond. */
+   MODEL__PARTIALS_VEC), one neuron at a time in double beyond. The
+   coefficients come from fn, or, with riccati (1 tanh, 2 sigmoid) and a
+   the kept output (at lda, channel 0 read), from its values
+   (model__taylor_of_value). */
 MODEL__API void model__partials_activate_back(model__taylor_fn fn, double p, double q, int K, size_t n, size_t nch,
                                               size_t np, const size_t *upto, const unsigned short *pairs,
                                               const model__real *z, model__real *zb, size_t ldz, model__real *ab,
-                                              size_t lda)
+                                              size_t lda, int riccati, const model__real *a)
 {
     model__real cf[(MODEL__TAYLOR_MAX + 1) * MODEL__PARTIALS_CHUNK];
     size_t pt, j0, j, c, m, e, n_pairs;
@@ -2033,7 +2055,10 @@ MODEL__API void model__partials_activate_back(model__taylor_fn fn, double p, dou
     for (pt = 0; pt < np; pt++)
         for (j0 = 0; j0 < n; j0 += m) {
             m = n - j0 < MODEL__PARTIALS_CHUNK ? n - j0 : MODEL__PARTIALS_CHUNK;
-            fn(m, p, q, z + pt * ldz + j0, K + 1, cf);
+            if (riccati != 0)
+                model__taylor_of_value(riccati, m, a + pt * lda + j0, K + 1, cf);
+            else
+                fn(m, p, q, z + pt * ldz + j0, K + 1, cf);
             if (nch == (size_t)K + 1 && K >= 1 && K <= MODEL__UNI_MAX) {      /* one input's series */
                 for (j = 0; j < m; j += MODEL__V) {
                     const size_t w = m - j < MODEL__V ? m - j : MODEL__V, o = pt * ldz + j0 + j, oa = pt * lda + j0 + j;
