@@ -631,19 +631,30 @@ KDV__INLINE int kdv__taylor_start(void (*f)(size_t, double, double, const kdv__r
 }
 
 /* k c_k = lin c_(k-1) - [c^2]_(k-1) for k = 3 .. K: s' = lin s - s^2 + a
-   constant (tanh: 1 - s^2; sigmoid: s - s^2). */
+   constant (tanh: 1 - s^2; sigmoid: s - s^2). A vector of values at a
+   time, its coefficients in registers ([c^2]_m = sum over i + l = m of
+   c_i c_l: each pair once, doubled); kdv__load_n and kdv__put_n of
+   the activate section, which every activation's file has. */
 KDV__INLINE void kdv__taylor_riccati(size_t n, double lin, int K, kdv__real *c)
 {
+    const kdv__vec zero = {0}, l = zero + (kdv__real)lin;
     size_t j;
     int k, i;
-    for (k = 3; k <= K; k++) {      /* term by term over the values: loops that vectorize */
-        for (j = 0; j < n; j++)
-            KDV__C(k) = (kdv__real)(lin * (double)KDV__C(k - 1));
-        for (i = 0; i < k; i++)
-            for (j = 0; j < n; j++)
-                KDV__C(k) -= KDV__C(i) * KDV__C(k - 1 - i);
-        for (j = 0; j < n; j++)
-            KDV__C(k) /= (kdv__real)k;
+    for (j = 0; j < n && K >= 3; j += KDV__V) {
+        const size_t w = n - j < KDV__V ? n - j : KDV__V;
+        kdv__vec v[KDV__TAYLOR_MAX + 1], sq;
+        for (k = 0; k < 3; k++)
+            v[k] = kdv__load_n(c + (size_t)k * n + j, w);
+        for (k = 3; k <= K; k++) {
+            sq = v[0] * v[k - 1];
+            for (i = 1; i < k - 1 - i; i++)
+                sq += v[i] * v[k - 1 - i];
+            sq += sq;
+            if ((k - 1) % 2 == 0)
+                sq += v[(k - 1) / 2] * v[(k - 1) / 2];
+            v[k] = (l * v[k - 1] - sq) * (kdv__real)(1.0 / k);
+            kdv__put_n(c + (size_t)k * n + j, v[k], w);
+        }
     }
 }
 
