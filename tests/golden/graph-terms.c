@@ -720,6 +720,13 @@ GRAPH__INLINE void graph__taylor_harmonic(size_t n, double w, int K, graph__real
    GRAPH__PARTIALS_CHUNK neurons. */
 #define GRAPH__PARTIALS_VEC 32
 #define GRAPH__PARTIALS_CHUNK 64
+/* GRAPH__NOINLINE: a static function the compiler keeps apart (a loop of
+   its own gets registers of its own) */
+#if defined(__GNUC__) && !defined(__TINYC__)
+#define GRAPH__NOINLINE static __attribute__((noinline))
+#else
+#define GRAPH__NOINLINE static
+#endif
 
 /* r = r d for series r (constant term r[0]) and d (none), nch channels. */
 GRAPH__INLINE void graph__series_times(size_t nch, size_t n_pairs, const unsigned short *pairs, double *r,
@@ -1240,6 +1247,26 @@ GRAPH__INLINE void graph__uni_activate(int K, const graph__real *cf, size_t m, s
         graph__put_n(a + (size_t)c * lda, r[c], w);
 }
 
+/* graph__uni_activate on m neighbouring neurons a vector at a time, its
+   loop in a function of its own, K fixed in each (K <= GRAPH__UNI_MAX). */
+GRAPH__NOINLINE void graph__uni_rows(int K, const graph__real *cf, size_t m, const graph__real *z, size_t ldz,
+                                     graph__real *a, size_t lda)
+{
+    size_t j, w;
+#define GRAPH__UNI_ROWS(KK)                                                                    \
+    for (j = 0; j < m; j += GRAPH__V) {                                                       \
+        w = m - j < GRAPH__V ? m - j : GRAPH__V;                                              \
+        graph__uni_activate(KK, cf + j, m, w, z + j, ldz, a + j, lda);                        \
+    }
+    switch (K) {
+    case 1: GRAPH__UNI_ROWS(1) break;
+    case 2: GRAPH__UNI_ROWS(2) break;
+    case 3: GRAPH__UNI_ROWS(3) break;
+    default: GRAPH__UNI_ROWS(4) break;
+    }
+#undef GRAPH__UNI_ROWS
+}
+
 /* The activation whose Taylor kernel is fn (parameters p, q) on n neurons
    of np points, from z into a (in place where a = z, lda = ldz; a tape
    keeps z): a = sum_k c_k (z - z_0)^k, k <= K, with c_k
@@ -1263,17 +1290,7 @@ GRAPH__API void graph__partials_activate(graph__taylor_fn fn, double p, double q
             m = n - j0 < GRAPH__PARTIALS_CHUNK ? n - j0 : GRAPH__PARTIALS_CHUNK;
             fn(m, p, q, z + pt * ldz + j0, K, cf);
             if (nch == (size_t)K + 1 && K >= 1 && K <= GRAPH__UNI_MAX) {      /* one input's series */
-                for (j = 0; j < m; j += GRAPH__V) {
-                    const size_t w = m - j < GRAPH__V ? m - j : GRAPH__V;
-                    const graph__real *zj = z + pt * ldz + j0 + j;
-                    graph__real *aj = a + pt * lda + j0 + j;
-                    switch (K) {
-                    case 1: graph__uni_activate(1, cf + j, m, w, zj, np * ldz, aj, np * lda); break;
-                    case 2: graph__uni_activate(2, cf + j, m, w, zj, np * ldz, aj, np * lda); break;
-                    case 3: graph__uni_activate(3, cf + j, m, w, zj, np * ldz, aj, np * lda); break;
-                    default: graph__uni_activate(4, cf + j, m, w, zj, np * ldz, aj, np * lda); break;
-                    }
-                }
+                graph__uni_rows(K, cf, m, z + pt * ldz + j0, np * ldz, a + pt * lda + j0, np * lda);
                 continue;
             }
             if (nch <= GRAPH__PARTIALS_VEC) {

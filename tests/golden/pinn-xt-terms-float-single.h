@@ -667,6 +667,13 @@ KDV__INLINE void kdv__taylor_riccati(size_t n, double lin, int K, kdv__real *c)
    KDV__PARTIALS_CHUNK neurons. */
 #define KDV__PARTIALS_VEC 32
 #define KDV__PARTIALS_CHUNK 64
+/* KDV__NOINLINE: a static function the compiler keeps apart (a loop of
+   its own gets registers of its own) */
+#if defined(__GNUC__) && !defined(__TINYC__)
+#define KDV__NOINLINE static __attribute__((noinline))
+#else
+#define KDV__NOINLINE static
+#endif
 
 /* r = r d for series r (constant term r[0]) and d (none), nch channels. */
 KDV__INLINE void kdv__series_times(size_t nch, size_t n_pairs, const unsigned short *pairs, double *r,
@@ -895,6 +902,26 @@ KDV__INLINE void kdv__uni_activate(int K, const kdv__real *cf, size_t m, size_t 
         kdv__put_n(a + (size_t)c * lda, r[c], w);
 }
 
+/* kdv__uni_activate on m neighbouring neurons a vector at a time, its
+   loop in a function of its own, K fixed in each (K <= KDV__UNI_MAX). */
+KDV__NOINLINE void kdv__uni_rows(int K, const kdv__real *cf, size_t m, const kdv__real *z, size_t ldz,
+                                     kdv__real *a, size_t lda)
+{
+    size_t j, w;
+#define KDV__UNI_ROWS(KK)                                                                    \
+    for (j = 0; j < m; j += KDV__V) {                                                       \
+        w = m - j < KDV__V ? m - j : KDV__V;                                              \
+        kdv__uni_activate(KK, cf + j, m, w, z + j, ldz, a + j, lda);                        \
+    }
+    switch (K) {
+    case 1: KDV__UNI_ROWS(1) break;
+    case 2: KDV__UNI_ROWS(2) break;
+    case 3: KDV__UNI_ROWS(3) break;
+    default: KDV__UNI_ROWS(4) break;
+    }
+#undef KDV__UNI_ROWS
+}
+
 /* The activation whose Taylor kernel is fn (parameters p, q) on n neurons
    of np points, from z into a (in place where a = z, lda = ldz; a tape
    keeps z): a = sum_k c_k (z - z_0)^k, k <= K, with c_k
@@ -918,17 +945,7 @@ KDV__API void kdv__partials_activate(kdv__taylor_fn fn, double p, double q, int 
             m = n - j0 < KDV__PARTIALS_CHUNK ? n - j0 : KDV__PARTIALS_CHUNK;
             fn(m, p, q, z + pt * ldz + j0, K, cf);
             if (nch == (size_t)K + 1 && K >= 1 && K <= KDV__UNI_MAX) {      /* one input's series */
-                for (j = 0; j < m; j += KDV__V) {
-                    const size_t w = m - j < KDV__V ? m - j : KDV__V;
-                    const kdv__real *zj = z + pt * ldz + j0 + j;
-                    kdv__real *aj = a + pt * lda + j0 + j;
-                    switch (K) {
-                    case 1: kdv__uni_activate(1, cf + j, m, w, zj, np * ldz, aj, np * lda); break;
-                    case 2: kdv__uni_activate(2, cf + j, m, w, zj, np * ldz, aj, np * lda); break;
-                    case 3: kdv__uni_activate(3, cf + j, m, w, zj, np * ldz, aj, np * lda); break;
-                    default: kdv__uni_activate(4, cf + j, m, w, zj, np * ldz, aj, np * lda); break;
-                    }
-                }
+                kdv__uni_rows(K, cf, m, z + pt * ldz + j0, np * ldz, a + pt * lda + j0, np * lda);
                 continue;
             }
             if (nch <= KDV__PARTIALS_VEC) {
