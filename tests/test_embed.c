@@ -3,7 +3,9 @@
    program. Each is run at the reference points of seed-pinn and must print
    PyTorch's u, du/dx and d2u/dx2 (tests/data/seed-pinn/expected-f64.json,
    normwise error at most 1e-12 per point and quantity), and for the second
-   network what the JIT computes for it (the same 1e-12). */
+   network what the JIT computes for it (the same 1e-12), and its partials
+   u, u_x, u_t, u_xx (against the JIT's Hessian) and u_xxx, u_xxxx (against
+   the long-double Taylor oracle), emitted with --terms. */
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +13,7 @@
 
 #include "load.h"
 #include "model.h"
+#include "taylor.h"
 #include "testutil.h"
 
 #define TOL 1e-12
@@ -93,6 +96,29 @@ START_TEST(embedded_networks_match_references)
         ck_assert_msg(tu_normwise(got_v, v, 1) <= TOL && tu_normwise(got_dv, dv, 2) <= TOL
                       && tu_normwise(got_d2v, d2v, 4) <= TOL,
                       "%s: the second network at point %zu differs from the JIT", program, p);
+        /* its partials u, u_x, u_t, u_xx (the JIT's Hessian) and u_xxx,
+           u_xxxx (the long-double Taylor oracle) */
+        {
+            const size_t vars[2] = {0, 1};
+            const unsigned char pw[2][2] = {{3, 0}, {4, 0}};
+            jg_taylor *tay = jg_taylor_new(m, 2, vars, 4);
+            long double ref[15];
+            double part[6], want[6];
+            ck_assert(tay != NULL && jg_taylor_n_terms(tay) == 15);
+            ck_assert_int_eq(jg_taylor_partials(tay, y, ref, NULL), 0);
+            part[0] = next_number(&s, "partials ");
+            for (k = 1; k < 6; k++)
+                part[k] = strtod(s, &s);
+            want[0] = v[0];
+            want[1] = dv[0];
+            want[2] = dv[1];
+            want[3] = d2v[0];
+            want[4] = (double)ref[jg_taylor_term_at(tay, pw[0])];
+            want[5] = (double)ref[jg_taylor_term_at(tay, pw[1])];
+            ck_assert_msg(tu_normwise(part, want, 4) <= TOL && tu_normwise(part + 4, want + 4, 2) <= TOL,
+                          "%s: the second network's partials at point %zu", program, p);
+            jg_taylor_free(tay);
+        }
     }
     free(u);
     free(du);

@@ -3,7 +3,8 @@
      xt.h    the two-input network of tests/data/pinn-xt, bodies here, static
    For each x on the command line (default 0.5), prints u, du/dx and
    d2u/dx2 of the reference network at x, output by output, then u, du and
-   d2u of the second network at (x, 0.25). Build and run:
+   d2u of the second network at (x, 0.25), and its partials u, u_x, u_t,
+   u_xx, u_xxx, u_xxxx (emitted with --terms). Build and run:
        meson compile -C build examples/embed/embed && build/examples/embed/embed 0.5 */
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +18,7 @@ int main(int argc, char **argv)
 {
     static double u[PINN_N_OUT], du[PINN_N_OUT * PINN_N_IN], d2u[PINN_N_OUT * PINN_N_IN * PINN_N_IN];
     double y[2], v[XT_N_OUT], dv[XT_N_OUT * XT_N_IN], d2v[XT_N_OUT * XT_N_IN * XT_N_IN];
+    double part[XT_N_OUT * XT_N_TERMS];
     int a, k;
     for (a = 1; a < argc || a == 1; a++) {
         double x = a < argc ? strtod(argv[a], NULL) : 0.5;
@@ -31,6 +33,11 @@ int main(int argc, char **argv)
         printf("pinn-xt at (x, t) = (%.17g, %.17g)\n", y[0], y[1]);
         printf("u %.17g\ndu %.17g %.17g\nd2u %.17g %.17g %.17g %.17g\n", v[0], dv[0], dv[1],
                d2v[0], d2v[1], d2v[2], d2v[3]);
+        xt_partials(1, y, part);
+        printf("partials");
+        for (k = 0; k < XT_N_TERMS; k++)
+            printf(" %.17g", part[k]);
+        printf("\n");
     }
     return 0;
 }

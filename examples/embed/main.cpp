@@ -14,6 +14,7 @@ int main(int argc, char **argv)
 {
     std::vector<pinn_real> u(PINN_N_OUT), du(PINN_N_OUT * PINN_N_IN), d2u(PINN_N_OUT * PINN_N_IN * PINN_N_IN);
     xt_real y[2], v[XT_N_OUT], dv[XT_N_OUT * XT_N_IN], d2v[XT_N_OUT * XT_N_IN * XT_N_IN];
+    xt_real part[XT_N_OUT * XT_N_TERMS];
     for (int a = 1; a < argc || a == 1; a++) {
         double x = a < argc ? std::strtod(argv[a], NULL) : 0.5;
         pinn_hessian(1, &x, u.data(), du.data(), d2u.data());
@@ -27,6 +28,11 @@ int main(int argc, char **argv)
         std::printf("pinn-xt at (x, t) = (%.17g, %.17g)\n", y[0], y[1]);
         std::printf("u %.17g\ndu %.17g %.17g\nd2u %.17g %.17g %.17g %.17g\n", v[0], dv[0], dv[1],
                     d2v[0], d2v[1], d2v[2], d2v[3]);
+        xt_partials(1, y, part);
+        std::printf("partials");
+        for (int k = 0; k < XT_N_TERMS; k++)
+            std::printf(" %.17g", part[k]);
+        std::printf("\n");
     }
     return 0;
 }
