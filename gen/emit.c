@@ -392,7 +392,7 @@ static void put_partials_tables(jg_buf *b, const emitter *e)
         put_size_table(b, e, "upto", mo->upto, JG_MAX_TERM_ORDER + 1);
     }
     if ((acts || muls) && mo->n_pairs > 0) {
-        jg_buf_printf(b, "/* monomial i times monomial j = monomial k, as i, j, k (by i) */\n"
+        jg_buf_printf(b, "/* monomial i times monomial j = monomial k, as i, j, k (by i's degree, then k) */\n"
                          "static const unsigned short %s__pairs[%zu] = {", e->prefix, 3 * mo->n_pairs);
         for (i = 0; i < mo->n_pairs; i++)
             jg_buf_printf(b, "%s%u, %u, %u", i == 0 ? "" : i % 6 == 0 ? ",\n    " : ",  ",

@@ -2,6 +2,7 @@
 #include "terms.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "mem.h"
@@ -219,6 +220,43 @@ static jg_term product_of(const jg_term *a, const jg_term *b)
     return r;
 }
 
+/* A pair's place in m's order: its first monomial's degree, then the
+   product's channel, then the two factors (n <= JG_MAX_CHANNELS: no
+   overflow). */
+typedef struct pair_key {
+    size_t key;
+    unsigned short p[3];
+} pair_key;
+
+static int pair_order(const void *a, const void *b)
+{
+    const size_t x = ((const pair_key *)a)->key, y = ((const pair_key *)b)->key;
+    return x < y ? -1 : x > y;
+}
+
+/* m's pairs by their first monomial's degree (upto[] counts prefixes of
+   them), and within a degree by the product's channel: a Horner step
+   adds each channel's products in one run, its sum in a register. 0, or
+   -1 out of memory. */
+static int sort_pairs(jg_monos *m)
+{
+    const size_t n = m->n;
+    pair_key *k = (pair_key *)jg_malloc_n(m->n_pairs + 1, sizeof *k);
+    size_t e;
+    if (k == NULL)
+        return -1;
+    for (e = 0; e < m->n_pairs; e++) {
+        const unsigned short *p = m->pairs + 3 * e;
+        k[e].key = (((size_t)m->mono[p[0]].order * n + p[2]) * n + p[0]) * n + p[1];
+        memcpy(k[e].p, p, sizeof k[e].p);
+    }
+    qsort(k, m->n_pairs, sizeof *k, pair_order);
+    for (e = 0; e < m->n_pairs; e++)
+        memcpy(m->pairs + 3 * e, k[e].p, sizeof k[e].p);
+    jg_free(k);
+    return 0;
+}
+
 int jg_monos_make(const jg_term *terms, size_t n_terms, size_t n_in, jg_monos *m)
 {
     /* a term of order 4 has at most 16 divisors */
@@ -251,7 +289,7 @@ int jg_monos_make(const jg_term *terms, size_t n_terms, size_t n_in, jg_monos *m
         if (m->mono[i].order == 1)
             m->first[m->mono[i].in[0]] = i;
     }
-    for (k = 0; k < 2; k++) {   /* count the pairs, then list them */
+    for (k = 0; k < 2; k++) {   /* count the pairs, then list them (then in order) */
         m->n_pairs = 0;
         for (i = 1; i < n; i++)
             for (j = 1; j < n; j++) {
@@ -274,6 +312,8 @@ int jg_monos_make(const jg_term *terms, size_t n_terms, size_t n_in, jg_monos *m
         if (k == 0 && (m->pairs = (unsigned short *)jg_malloc_n(3 * m->n_pairs + 3, sizeof *m->pairs)) == NULL)
             goto fail;
     }
+    if (sort_pairs(m) != 0)
+        goto fail;
     for (k = 0; k <= JG_MAX_TERM_ORDER; k++)
         for (i = 0; i < m->n_pairs; i++)
             m->upto[k] += m->mono[m->pairs[3 * i]].order <= (int)k;

@@ -59,7 +59,7 @@ typedef struct jg_monos {
     jg_term *mono;              /* [n] (owned) */
     size_t n_pairs;             /* products of two non-constant monomials within the set: */
     unsigned short *pairs;      /* [n_pairs][3]: i, j, k with mono i times mono j = mono k (owned),
-                                   by i (so by i's degree) */
+                                   by i's degree, then by k */
     size_t upto[JG_MAX_TERM_ORDER + 1];     /* pairs whose i has degree <= d: a prefix (Horner's rule
                                                on a series of degree d needs only these) */
     size_t n_terms;

@@ -1759,11 +1759,18 @@ MODEL__INLINE model__vec *model__series_horner(int B, int K, int der, const mode
         for (c = 1; c < nch; c++)
             for (u = 0; u < B; u++)
                 t[c * B + u] = r[u] * d[c * B + u];
-        for (e = 0; e < upto[K - 1 - k]; e++) {    /* r of degree K - 1 - k */
-            const size_t i = pairs[3 * e] * (size_t)B, j = pairs[3 * e + 1] * (size_t)B;
+        for (e = 0; e < upto[K - 1 - k];) {       /* r of degree K - 1 - k */
             const size_t o = pairs[3 * e + 2] * (size_t)B;
+            model__vec acc[MODEL__PB];
             for (u = 0; u < B; u++)
-                t[o + u] += r[i + u] * d[j + u];
+                acc[u] = t[o + u];
+            for (; e < upto[K - 1 - k] && pairs[3 * e + 2] * (size_t)B == o; e++) {   /* o's run */
+                const size_t i = pairs[3 * e] * (size_t)B, j = pairs[3 * e + 1] * (size_t)B;
+                for (u = 0; u < B; u++)
+                    acc[u] += r[i + u] * d[j + u];
+            }
+            for (u = 0; u < B; u++)
+                t[o + u] = acc[u];
         }
         r = t;          /* the product is the new r; the old is the next scratch */
         t = was;
@@ -1809,7 +1816,7 @@ MODEL__INLINE void model__uni_horner(int K, int der, const model__real *cf, size
    (partials_mul) in sections of their own, and the seed and results of
    points in lanes in partials_lanes (the runtime's only).
    pairs [n_pairs][3] lists i, j, k with monomial i times monomial j =
-   monomial k, for i, j > 0, by i (so by i's degree); upto[d] counts those
+   monomial k, for i, j > 0, by i's degree, then by k; upto[d] counts those
    whose i has degree <= d (n_pairs = upto[K - 1]). At most
    MODEL__PARTIALS_MAX channels (the spec's `terms` is refused beyond:
    gen/terms.h, JG_MAX_CHANNELS). */

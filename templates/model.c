@@ -280,8 +280,8 @@ static const size_t model__of_term[3] = {0, 1, 5};
 static const double model__factor[3] = {1.0, 1.0, 2.0};
 /* pairs whose first monomial has degree <= d, d = 0 .. 4 */
 static const size_t model__upto[5] = {0, 5, 7, 7, 7};
-/* monomial i times monomial j = monomial k, as i, j, k (by i) */
-static const unsigned short model__pairs[21] = {1, 1, 3,  1, 2, 4,  1, 4, 5,  2, 1, 4,  2, 3, 5,  3, 2, 5,
+/* monomial i times monomial j = monomial k, as i, j, k (by i's degree, then k) */
+static const unsigned short model__pairs[21] = {1, 1, 3,  1, 2, 4,  2, 1, 4,  1, 4, 5,  2, 3, 5,  3, 2, 5,
     4, 1, 5};
 /**** end partials-tables ****/
 

@@ -768,11 +768,18 @@ GRAPH__INLINE graph__vec *graph__series_horner(int B, int K, int der, const grap
         for (c = 1; c < nch; c++)
             for (u = 0; u < B; u++)
                 t[c * B + u] = r[u] * d[c * B + u];
-        for (e = 0; e < upto[K - 1 - k]; e++) {    /* r of degree K - 1 - k */
-            const size_t i = pairs[3 * e] * (size_t)B, j = pairs[3 * e + 1] * (size_t)B;
+        for (e = 0; e < upto[K - 1 - k];) {       /* r of degree K - 1 - k */
             const size_t o = pairs[3 * e + 2] * (size_t)B;
+            graph__vec acc[GRAPH__PB];
             for (u = 0; u < B; u++)
-                t[o + u] += r[i + u] * d[j + u];
+                acc[u] = t[o + u];
+            for (; e < upto[K - 1 - k] && pairs[3 * e + 2] * (size_t)B == o; e++) {   /* o's run */
+                const size_t i = pairs[3 * e] * (size_t)B, j = pairs[3 * e + 1] * (size_t)B;
+                for (u = 0; u < B; u++)
+                    acc[u] += r[i + u] * d[j + u];
+            }
+            for (u = 0; u < B; u++)
+                t[o + u] = acc[u];
         }
         r = t;          /* the product is the new r; the old is the next scratch */
         t = was;
@@ -1198,7 +1205,7 @@ GRAPH__API void graph__pow(size_t n, double p, double q, const graph__real *z,
    (partials_mul) in sections of their own, and the seed and results of
    points in lanes in partials_lanes (the runtime's only).
    pairs [n_pairs][3] lists i, j, k with monomial i times monomial j =
-   monomial k, for i, j > 0, by i (so by i's degree); upto[d] counts those
+   monomial k, for i, j > 0, by i's degree, then by k; upto[d] counts those
    whose i has degree <= d (n_pairs = upto[K - 1]). At most
    GRAPH__PARTIALS_MAX channels (the spec's `terms` is refused beyond:
    gen/terms.h, JG_MAX_CHANNELS). */
@@ -1741,10 +1748,10 @@ static const size_t graph__of_term[5] = {0, 1, 4, 9, 8};
 static const double graph__factor[5] = {1.0, 1.0, 1.0, 4.0, 6.0};
 /* pairs whose first monomial has degree <= d, d = 0 .. 4 */
 static const size_t graph__upto[5] = {0, 11, 19, 21, 21};
-/* monomial i times monomial j = monomial k, as i, j, k (by i) */
-static const unsigned short graph__pairs[63] = {1, 1, 3,  1, 2, 4,  1, 4, 6,  1, 5, 7,  1, 7, 9,  2, 1, 4,
-    2, 2, 5,  2, 3, 6,  2, 4, 7,  2, 5, 8,  2, 6, 9,  3, 2, 6,
-    3, 5, 9,  4, 1, 6,  4, 2, 7,  4, 4, 9,  5, 1, 7,  5, 2, 8,
+/* monomial i times monomial j = monomial k, as i, j, k (by i's degree, then k) */
+static const unsigned short graph__pairs[63] = {1, 1, 3,  1, 2, 4,  2, 1, 4,  2, 2, 5,  1, 4, 6,  2, 3, 6,
+    1, 5, 7,  2, 4, 7,  2, 5, 8,  1, 7, 9,  2, 6, 9,  3, 2, 6,
+    4, 1, 6,  4, 2, 7,  5, 1, 7,  5, 2, 8,  3, 5, 9,  4, 4, 9,
     5, 3, 9,  6, 2, 9,  7, 1, 9};
 
 /* np points x through the network, each value's terms' channels

@@ -715,11 +715,18 @@ KDV__INLINE kdv__vec *kdv__series_horner(int B, int K, int der, const kdv__real 
         for (c = 1; c < nch; c++)
             for (u = 0; u < B; u++)
                 t[c * B + u] = r[u] * d[c * B + u];
-        for (e = 0; e < upto[K - 1 - k]; e++) {    /* r of degree K - 1 - k */
-            const size_t i = pairs[3 * e] * (size_t)B, j = pairs[3 * e + 1] * (size_t)B;
+        for (e = 0; e < upto[K - 1 - k];) {       /* r of degree K - 1 - k */
             const size_t o = pairs[3 * e + 2] * (size_t)B;
+            kdv__vec acc[KDV__PB];
             for (u = 0; u < B; u++)
-                t[o + u] += r[i + u] * d[j + u];
+                acc[u] = t[o + u];
+            for (; e < upto[K - 1 - k] && pairs[3 * e + 2] * (size_t)B == o; e++) {   /* o's run */
+                const size_t i = pairs[3 * e] * (size_t)B, j = pairs[3 * e + 1] * (size_t)B;
+                for (u = 0; u < B; u++)
+                    acc[u] += r[i + u] * d[j + u];
+            }
+            for (u = 0; u < B; u++)
+                t[o + u] = acc[u];
         }
         r = t;          /* the product is the new r; the old is the next scratch */
         t = was;
@@ -853,7 +860,7 @@ KDV__API void kdv__tanh(size_t n, double p, double q, const kdv__real *z,
    (partials_mul) in sections of their own, and the seed and results of
    points in lanes in partials_lanes (the runtime's only).
    pairs [n_pairs][3] lists i, j, k with monomial i times monomial j =
-   monomial k, for i, j > 0, by i (so by i's degree); upto[d] counts those
+   monomial k, for i, j > 0, by i's degree, then by k; upto[d] counts those
    whose i has degree <= d (n_pairs = upto[K - 1]). At most
    KDV__PARTIALS_MAX channels (the spec's `terms` is refused beyond:
    gen/terms.h, JG_MAX_CHANNELS). */
@@ -1646,7 +1653,7 @@ static const size_t kdv__of_term[5] = {0, 1, 2, 3, 4};
 static const double kdv__factor[5] = {1.0, 1.0, 2.0, 6.0, 24.0};
 /* pairs whose first monomial has degree <= d, d = 0 .. 4 */
 static const size_t kdv__upto[5] = {0, 3, 5, 6, 6};
-/* monomial i times monomial j = monomial k, as i, j, k (by i) */
+/* monomial i times monomial j = monomial k, as i, j, k (by i's degree, then k) */
 static const unsigned short kdv__pairs[18] = {1, 1, 2,  1, 2, 3,  1, 3, 4,  2, 1, 3,  2, 2, 4,  3, 1, 4};
 
 /* np points x through the network, each value's terms' channels
