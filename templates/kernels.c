@@ -100,7 +100,8 @@ typedef double model__real;
    extensions in gcc and clang), or 1 in plain C. Rows are padded to 64
    bytes, a multiple of every width. MODEL__FMA(acc, s, w): acc += s * w,
    fused where the target has FMA (also under -std=c99, where compilers do
-   not fuse on their own). */
+   not fuse on their own); MODEL__VFMA(acc, x, y): acc += x * y for
+   vectors x and y, fused likewise. */
 #if defined(__GNUC__) && !defined(__TINYC__)
 #if defined(__AVX512F__)
 #define MODEL__VBYTES 64
@@ -119,17 +120,22 @@ typedef model__real model__vec __attribute__((vector_size(MODEL__VBYTES)));
 #if defined(__AVX512F__) && defined(MODEL__FLOAT)
 #include <immintrin.h>
 #define MODEL__FMA(acc, s, w) ((acc) = _mm512_fmadd_ps(_mm512_set1_ps(s), (w), (acc)))
+#define MODEL__VFMA(acc, x, y) ((acc) = _mm512_fmadd_ps((x), (y), (acc)))
 #elif defined(__AVX512F__)
 #include <immintrin.h>
 #define MODEL__FMA(acc, s, w) ((acc) = _mm512_fmadd_pd(_mm512_set1_pd(s), (w), (acc)))
+#define MODEL__VFMA(acc, x, y) ((acc) = _mm512_fmadd_pd((x), (y), (acc)))
 #elif defined(__AVX__) && defined(__FMA__) && defined(MODEL__FLOAT)
 #include <immintrin.h>
 #define MODEL__FMA(acc, s, w) ((acc) = _mm256_fmadd_ps(_mm256_set1_ps(s), (w), (acc)))
+#define MODEL__VFMA(acc, x, y) ((acc) = _mm256_fmadd_ps((x), (y), (acc)))
 #elif defined(__AVX__) && defined(__FMA__)
 #include <immintrin.h>
 #define MODEL__FMA(acc, s, w) ((acc) = _mm256_fmadd_pd(_mm256_set1_pd(s), (w), (acc)))
+#define MODEL__VFMA(acc, x, y) ((acc) = _mm256_fmadd_pd((x), (y), (acc)))
 #else
 #define MODEL__FMA(acc, s, w) ((acc) += (s) * (w))
+#define MODEL__VFMA(acc, x, y) ((acc) += (x) * (y))
 #endif
 /* MODEL__MASKED: the vector bytes of the target's masked loads and stores
    (model__load_n), or 0 */
@@ -149,6 +155,7 @@ typedef model__real model__vec;
 #define MODEL__INLINE static
 #define MODEL__RESTRICT
 #define MODEL__FMA(acc, s, w) ((acc) += (s) * (w))
+#define MODEL__VFMA(acc, x, y) ((acc) += (x) * (y))
 #endif
 
 /* MODEL__MADD(a, b, c): a * b + c for double scalars (MODEL__MADDF for
@@ -829,19 +836,6 @@ MODEL__API void model__dense_back(size_t n_out, size_t n_in, const model__real *
    (float). A channel is then one row of n np numbers for the elementwise
    kernels (activate, activate_back with np = 1); the dense layer is a
    product by broadcast weights (model__lanes_dense). */
-
-/* MODEL__VFMA(acc, x, y): acc += x * y for vectors x and y, fused likewise */
-#if defined(__GNUC__) && !defined(__TINYC__) && defined(__AVX512F__) && defined(MODEL__FLOAT)
-#define MODEL__VFMA(acc, x, y) ((acc) = _mm512_fmadd_ps((x), (y), (acc)))
-#elif defined(__GNUC__) && !defined(__TINYC__) && defined(__AVX512F__)
-#define MODEL__VFMA(acc, x, y) ((acc) = _mm512_fmadd_pd((x), (y), (acc)))
-#elif defined(__GNUC__) && !defined(__TINYC__) && defined(__AVX__) && defined(__FMA__) && defined(MODEL__FLOAT)
-#define MODEL__VFMA(acc, x, y) ((acc) = _mm256_fmadd_ps((x), (y), (acc)))
-#elif defined(__GNUC__) && !defined(__TINYC__) && defined(__AVX__) && defined(__FMA__)
-#define MODEL__VFMA(acc, x, y) ((acc) = _mm256_fmadd_pd((x), (y), (acc)))
-#else
-#define MODEL__VFMA(acc, x, y) ((acc) += (x) * (y))
-#endif
 
 /* The input layer: a_i = x_i, d a_i / d x_j = [i == j], second
    derivatives 0, for the n <= np points of x ([n][n_x]); the other points
@@ -1619,7 +1613,7 @@ MODEL__INLINE void model__taylor_riccati(size_t n, double lin, int K, model__rea
         for (k = 3; k <= K; k++) {
             sq = v[0] * v[k - 1];
             for (i = 1; i < k - 1 - i; i++)
-                sq += v[i] * v[k - 1 - i];
+                MODEL__VFMA(sq, v[i], v[k - 1 - i]);
             sq += sq;
             if ((k - 1) % 2 == 0)
                 sq += v[(k - 1) / 2] * v[(k - 1) / 2];
@@ -1718,6 +1712,14 @@ MODEL__INLINE void model__taylor_tanh(int K, const double *u, double t0, double 
 #else
 #define MODEL__NOINLINE static
 #endif
+/* MODEL__UNROLL: unroll the next loop whole (its bounds are constants
+   where the function is inlined, K fixed by a switch), so that a series
+   stays in registers */
+#if defined(__GNUC__) && !defined(__TINYC__)
+#define MODEL__UNROLL _Pragma("GCC unroll 16")
+#else
+#define MODEL__UNROLL
+#endif
 
 /* r = r d for series r (constant term r[0]) and d (none), nch channels. */
 MODEL__INLINE void model__series_times(size_t nch, size_t n_pairs, const unsigned short *pairs, double *r,
@@ -1767,7 +1769,7 @@ MODEL__INLINE model__vec *model__series_horner(int B, int K, int der, const mode
             for (; e < upto[K - 1 - k] && pairs[3 * e + 2] * (size_t)B == o; e++) {   /* o's run */
                 const size_t i = pairs[3 * e] * (size_t)B, j = pairs[3 * e + 1] * (size_t)B;
                 for (u = 0; u < B; u++)
-                    acc[u] += r[i + u] * d[j + u];
+                    MODEL__VFMA(acc[u], r[i + u], d[j + u]);
             }
             for (u = 0; u < B; u++)
                 t[o + u] = acc[u];
@@ -1798,7 +1800,7 @@ MODEL__INLINE void model__uni_horner(int K, int der, const model__real *cf, size
         for (c = K; c >= 1; c--) {
             model__vec t = r[0] * d[c];
             for (i = 1; i < c; i++)
-                t += r[i] * d[c - i];
+                MODEL__VFMA(t, r[i], d[c - i]);
             r[c] = t;
         }
         r[0] = (model__real)(der ? k + 1 : 1) * model__load_n(cf + (size_t)(k + der) * m, w);
@@ -1887,6 +1889,252 @@ MODEL__NOINLINE void model__uni_rows(int K, const model__real *cf, size_t m, con
 #undef MODEL__UNI_ROWS
 }
 
+/* The shape of a monomial set, read from its pairs: its first-degree
+   channels 1 .. n1 (an input each), and every channel's powers of them.
+   A star: no channel mixes two inputs (terms such as t, x, xx, xxxx: each
+   input's series apart, by model__uni_horner, in registers); a grid: two
+   inputs, mixed (x^a y^b, a + b <= K <= MODEL__UNI_MAX: the whole
+   triangle in registers, the monomials missing from the set zeros, which
+   none of its own needs); else generic (the pairs read at run time). */
+#define MODEL__SHAPE_GENERIC 0
+#define MODEL__SHAPE_STAR 1
+#define MODEL__SHAPE_GRID 2
+typedef struct model__shape {
+    int kind;
+    size_t n1;                                                      /* first-degree channels */
+    unsigned char kd[MODEL__PARTIALS_MAX];                          /* star: input d's highest power */
+    unsigned char chan[MODEL__PARTIALS_MAX][MODEL__UNI_MAX + 1];    /* star: the channel of its power e */
+    signed char grid[MODEL__UNI_MAX + 1][MODEL__UNI_MAX + 1];      /* grid: the channel of x^a y^b, or -1 */
+} model__shape;
+
+/* Fills *sh for the nch channels of order K and their pairs (a pair (i,
+   j, k) with j of the first degree gives k's powers from i's; the pairs go
+   by i's degree, so that i's are known by then). */
+MODEL__INLINE void model__series_shape(size_t nch, int K, const size_t *upto, const unsigned short *pairs,
+                                       model__shape *sh)
+{
+    unsigned char dir[MODEL__PARTIALS_MAX], pw[MODEL__PARTIALS_MAX], ea[MODEL__PARTIALS_MAX];
+    unsigned char eb[MODEL__PARTIALS_MAX], seen[MODEL__PARTIALS_MAX];
+    const size_t n_pairs = K >= 1 ? upto[K - 1] : 0;
+    size_t c, e, d;
+    int mixed = 0;
+    sh->kind = MODEL__SHAPE_GENERIC;
+    sh->n1 = n_pairs > 0 ? (size_t)pairs[2] - 1 : nch - 1;
+    if (K < 1 || K > MODEL__UNI_MAX || nch > MODEL__PARTIALS_MAX || sh->n1 < 1 || sh->n1 >= nch)
+        return;
+    for (c = 0; c < nch; c++) {
+        seen[c] = c <= sh->n1;
+        dir[c] = (unsigned char)(c > 0 ? c - 1 : 0);
+        pw[c] = c > 0;
+        ea[c] = c == 1;
+        eb[c] = c == 2;
+    }
+    for (e = 0; e < n_pairs; e++) {
+        const size_t i = pairs[3 * e], j = pairs[3 * e + 1], k = pairs[3 * e + 2];
+        if (j > sh->n1 || k >= nch || seen[k] || !seen[i])
+            continue;
+        seen[k] = 1;
+        dir[k] = dir[i];
+        pw[k] = (unsigned char)(pw[i] + 1);
+        mixed |= dir[i] != j - 1;
+        ea[k] = (unsigned char)(ea[i] + (j == 1));
+        eb[k] = (unsigned char)(eb[i] + (j == 2));
+    }
+    for (c = 0; c < nch; c++)
+        if (!seen[c] || pw[c] > K || ea[c] + eb[c] > K)
+            return;             /* not a set of jg_monos: the pairs alone */
+    if (!mixed) {
+        for (d = 0; d < sh->n1; d++)
+            sh->kd[d] = 0;
+        for (c = 1; c < nch; c++) {
+            d = dir[c];
+            sh->chan[d][pw[c]] = (unsigned char)c;
+            if (pw[c] > sh->kd[d])
+                sh->kd[d] = pw[c];
+        }
+        sh->kind = MODEL__SHAPE_STAR;
+        return;
+    }
+    if (sh->n1 != 2)
+        return;
+    memset(sh->grid, -1, sizeof sh->grid);
+    for (c = 0; c < nch; c++)
+        sh->grid[ea[c]][eb[c]] = (signed char)c;
+    sh->kind = MODEL__SHAPE_GRID;
+}
+
+/* A star's activation on m neighbouring neurons a vector at a time: each
+   input's series by model__uni_horner (K its own, a switch), the value
+   once. */
+MODEL__NOINLINE void model__star_rows(const model__shape *sh, const model__real *cf, size_t m, const model__real *z,
+                                      size_t ldz, model__real *a, size_t lda)
+{
+    size_t j, w, d;
+    int e;
+#define MODEL__STAR_DIR(KK)                                                                    \
+    {                                                                                          \
+        model__vec r[KK + 1], h[KK + 1];                                                       \
+        for (e = 1; e <= KK; e++)                                                              \
+            h[e] = model__load_n(z + (size_t)ch[e] * ldz + j, w);                              \
+        model__uni_horner(KK, 0, cf + j, m, w, r, h);                                          \
+        if (d == 0)                                                                            \
+            model__put_n(a + j, r[0], w);                                                      \
+        for (e = 1; e <= KK; e++)                                                              \
+            model__put_n(a + (size_t)ch[e] * lda + j, r[e], w);                                \
+    }
+    for (j = 0; j < m; j += MODEL__V) {
+        w = m - j < MODEL__V ? m - j : MODEL__V;
+        for (d = 0; d < sh->n1; d++) {
+            const unsigned char *ch = sh->chan[d];
+            switch (sh->kd[d]) {
+            case 1: MODEL__STAR_DIR(1) break;
+            case 2: MODEL__STAR_DIR(2) break;
+            case 3: MODEL__STAR_DIR(3) break;
+            default: MODEL__STAR_DIR(4) break;
+            }
+        }
+    }
+#undef MODEL__STAR_DIR
+}
+
+/* Horner's rule as model__series_horner's on the whole triangle of two
+   inputs' monomials (r[a][b]: x^a y^b, a + b <= K; h[0][0] unread), K a
+   constant where inlined: every loop unrolled, the series in registers. */
+MODEL__INLINE void model__grid_horner(int K, int der, const model__real *cf, size_t m, size_t w,
+                                      model__vec r[MODEL__UNI_MAX + 1][MODEL__UNI_MAX + 1],
+                                      model__vec h[MODEL__UNI_MAX + 1][MODEL__UNI_MAX + 1])
+{
+    const model__vec zero = {0};
+    model__vec t[MODEL__UNI_MAX + 1][MODEL__UNI_MAX + 1];
+    int k, a, b, a1, b1;
+    MODEL__UNROLL
+    for (a = 0; a <= K; a++) {
+        MODEL__UNROLL
+        for (b = 0; a + b <= K; b++)
+            r[a][b] = zero;
+    }
+    r[0][0] = (model__real)(der ? K + 1 : 1) * model__load_n(cf + (size_t)(K + der) * m, w);
+    MODEL__UNROLL
+    for (k = K - 1; k >= 0; k--) {
+        MODEL__UNROLL
+        for (a = 0; a <= K; a++) {
+            MODEL__UNROLL
+            for (b = a == 0; a + b <= K; b++) {      /* t = r h, r of degree K - 1 - k */
+                model__vec s = zero;
+                MODEL__UNROLL
+                for (a1 = 0; a1 <= a; a1++) {
+                    MODEL__UNROLL
+                    for (b1 = 0; b1 <= b; b1++)
+                        if (a1 + b1 <= K - 1 - k && a1 + b1 < a + b)
+                            MODEL__VFMA(s, r[a1][b1], h[a - a1][b - b1]);
+                }
+                t[a][b] = s;
+            }
+        }
+        MODEL__UNROLL
+        for (a = 0; a <= K; a++) {
+            MODEL__UNROLL
+            for (b = a == 0; a + b <= K; b++)
+                r[a][b] = t[a][b];
+        }
+        r[0][0] = (model__real)(der ? k + 1 : 1) * model__load_n(cf + (size_t)(k + der) * m, w);
+    }
+}
+
+/* A grid's channels of w neurons from z (at ldz) into h, the missing ones
+   zeros. */
+MODEL__INLINE void model__grid_load(const model__shape *sh, const model__real *z, size_t ldz, size_t w,
+                                    model__vec h[MODEL__UNI_MAX + 1][MODEL__UNI_MAX + 1])
+{
+    const model__vec zero = {0};
+    int a, b;
+    for (a = 0; a <= MODEL__UNI_MAX; a++)
+        for (b = 0; a + b <= MODEL__UNI_MAX; b++)
+            h[a][b] = sh->grid[a][b] > 0 ? model__load_n(z + (size_t)sh->grid[a][b] * ldz, w) : zero;
+}
+
+/* A grid's activation on m neighbouring neurons a vector at a time. */
+MODEL__NOINLINE void model__grid_rows(const model__shape *sh, int K, const model__real *cf, size_t m,
+                                      const model__real *z, size_t ldz, model__real *a, size_t lda)
+{
+    model__vec h[MODEL__UNI_MAX + 1][MODEL__UNI_MAX + 1], r[MODEL__UNI_MAX + 1][MODEL__UNI_MAX + 1];
+    size_t j, w;
+    int p, q;
+    for (j = 0; j < m; j += MODEL__V) {
+        w = m - j < MODEL__V ? m - j : MODEL__V;
+        model__grid_load(sh, z + j, ldz, w, h);
+        switch (K) {
+        case 2: model__grid_horner(2, 0, cf + j, m, w, r, h); break;
+        case 3: model__grid_horner(3, 0, cf + j, m, w, r, h); break;
+        default: model__grid_horner(4, 0, cf + j, m, w, r, h); break;
+        }
+        for (p = 0; p <= K; p++)
+            for (q = 0; p + q <= K; q++)
+                if (sh->grid[p][q] >= 0)
+                    model__put_n(a + (size_t)sh->grid[p][q] * lda + j, r[p][q], w);
+    }
+}
+
+/* model__series_horner on B vectors (MODEL__PB or 1) of the series at z
+   (channel c at z[c ldz], loaded into d). */
+MODEL__INLINE model__vec *model__series_block(int B, int K, int der, const model__real *cf, size_t m, size_t w,
+                                              size_t nch, const size_t *upto, const unsigned short *pairs,
+                                              const model__real *z, size_t ldz, model__vec *r, model__vec *d,
+                                              model__vec *t)
+{
+    size_t c;
+    int u;
+    for (c = 1; c < nch; c++)
+        for (u = 0; u < B; u++)
+            d[c * B + u] = model__load_n(z + c * ldz + (size_t)u * MODEL__V, w);
+    return B == MODEL__PB ? model__series_horner(MODEL__PB, K, der, cf, m, w, nch, upto, pairs, r, d, t)
+                          : model__series_horner(1, K, der, cf, m, w, nch, upto, pairs, r, d, t);
+}
+
+/* The generic activation (model__series_horner on the pairs) on m
+   neighbouring neurons, MODEL__PB vectors at a time where they fill a
+   block, its stack apart. */
+MODEL__NOINLINE void model__series_rows(int K, const model__real *cf, size_t m, size_t nch, const size_t *upto,
+                                        const unsigned short *pairs, const model__real *z, size_t ldz,
+                                        model__real *a, size_t lda)
+{
+    model__vec r[MODEL__PARTIALS_VEC * MODEL__PB], d[MODEL__PARTIALS_VEC * MODEL__PB];
+    model__vec t[MODEL__PARTIALS_VEC * MODEL__PB], *y;
+    size_t j, c;
+    int B = 1, u;
+    for (j = 0; j < m; j += (size_t)B * MODEL__V) {
+        const size_t w = m - j < MODEL__V ? m - j : MODEL__V;
+        B = m - j >= MODEL__PB * MODEL__V ? MODEL__PB : 1;      /* a block, or one vector */
+        y = model__series_block(B, K, 0, cf + j, m, w, nch, upto, pairs, z + j, ldz, r, d, t);
+        for (c = 0; c < nch; c++)
+            for (u = 0; u < B; u++)
+                model__put_n(a + c * lda + j + u * MODEL__V, y[c * B + u], w);
+    }
+}
+
+/* The same one neuron at a time in double, for sets of more channels
+   than MODEL__PARTIALS_VEC. */
+MODEL__NOINLINE void model__series_rows_wide(int K, const model__real *cf, size_t m, size_t nch, const size_t *upto,
+                                             const unsigned short *pairs, const model__real *z, size_t ldz,
+                                             model__real *a, size_t lda)
+{
+    double r[MODEL__PARTIALS_MAX], d[MODEL__PARTIALS_MAX], t[MODEL__PARTIALS_MAX];
+    size_t j, c;
+    int k;
+    for (j = 0; j < m; j++) {
+        for (c = 0; c < nch; c++) {
+            d[c] = c == 0 ? 0.0 : (double)z[c * ldz + j];
+            r[c] = c == 0 ? (double)cf[(size_t)K * m + j] : 0.0;
+        }
+        for (k = K - 1; k >= 0; k--) {
+            model__series_times(nch, upto[K - 1 - k], pairs, r, d, t);
+            r[0] += (double)cf[(size_t)k * m + j];
+        }
+        for (c = 0; c < nch; c++)
+            a[c * lda + j] = (model__real)r[c];
+    }
+}
+
 /* The activation whose Taylor kernel is fn (parameters p, q) on n neurons
    of np points, from z into a (in place where a = z, lda = ldz; a tape
    keeps z): a = sum_k c_k (z - z_0)^k, k <= K, with c_k
@@ -1900,49 +2148,27 @@ MODEL__API void model__partials_activate(model__taylor_fn fn, double p, double q
                                          const model__real *z, size_t ldz, model__real *a, size_t lda)
 {
     model__real cf[(MODEL__TAYLOR_MAX + 1) * MODEL__PARTIALS_CHUNK];
-    size_t pt, j0, j, c, m;
-    int B = 1, u;
-    int k;
+    model__shape sh;
+    size_t pt, j0, m;
     if (K > MODEL__TAYLOR_MAX)
         K = MODEL__TAYLOR_MAX;
+    model__series_shape(nch, K, upto, pairs, &sh);
     for (pt = 0; pt < np; pt++)
         for (j0 = 0; j0 < n; j0 += m) {
+            const model__real *zp = z + pt * ldz + j0;
+            model__real *ap = a + pt * lda + j0;
             m = n - j0 < MODEL__PARTIALS_CHUNK ? n - j0 : MODEL__PARTIALS_CHUNK;
-            fn(m, p, q, z + pt * ldz + j0, K, cf);
-            if (nch == (size_t)K + 1 && K >= 1 && K <= MODEL__UNI_MAX) {      /* one input's series */
-                model__uni_rows(K, cf, m, z + pt * ldz + j0, np * ldz, a + pt * lda + j0, np * lda);
-                continue;
-            }
-            if (nch <= MODEL__PARTIALS_VEC) {
-                model__vec r[MODEL__PARTIALS_VEC * MODEL__PB], d[MODEL__PARTIALS_VEC * MODEL__PB];
-                model__vec t[MODEL__PARTIALS_VEC * MODEL__PB], *y;
-                for (j = 0; j < m; j += (size_t)B * MODEL__V) {
-                    const size_t w = m - j < MODEL__V ? m - j : MODEL__V;
-                    B = m - j >= MODEL__PB * MODEL__V ? MODEL__PB : 1;      /* a block, or one vector */
-                    for (c = 1; c < nch; c++)
-                        for (u = 0; u < B; u++)
-                            d[c * B + u] = model__load_n(z + (c * np + pt) * ldz + j0 + j + u * MODEL__V, w);
-                    y = B == MODEL__PB ? model__series_horner(MODEL__PB, K, 0, cf + j, m, w, nch, upto, pairs, r, d, t)
-                                       : model__series_horner(1, K, 0, cf + j, m, w, nch, upto, pairs, r, d, t);
-                    for (c = 0; c < nch; c++)
-                        for (u = 0; u < B; u++)
-                            model__put_n(a + (c * np + pt) * lda + j0 + j + u * MODEL__V, y[c * B + u], w);
-                }
-                continue;
-            }
-            for (j = j0; j < j0 + m; j++) {
-                double r[MODEL__PARTIALS_MAX], d[MODEL__PARTIALS_MAX], t[MODEL__PARTIALS_MAX];
-                for (c = 0; c < nch; c++) {
-                    d[c] = c == 0 ? 0.0 : (double)z[(c * np + pt) * ldz + j];
-                    r[c] = c == 0 ? (double)cf[(size_t)K * m + j - j0] : 0.0;
-                }
-                for (k = K - 1; k >= 0; k--) {
-                    model__series_times(nch, upto[K - 1 - k], pairs, r, d, t);
-                    r[0] += (double)cf[(size_t)k * m + j - j0];
-                }
-                for (c = 0; c < nch; c++)
-                    a[(c * np + pt) * lda + j] = (model__real)r[c];
-            }
+            fn(m, p, q, zp, K, cf);
+            if (sh.kind == MODEL__SHAPE_STAR && sh.n1 == 1)         /* one input's series */
+                model__uni_rows(K, cf, m, zp, np * ldz, ap, np * lda);
+            else if (sh.kind == MODEL__SHAPE_STAR)
+                model__star_rows(&sh, cf, m, zp, np * ldz, ap, np * lda);
+            else if (sh.kind == MODEL__SHAPE_GRID)
+                model__grid_rows(&sh, K, cf, m, zp, np * ldz, ap, np * lda);
+            else if (nch <= MODEL__PARTIALS_VEC)
+                model__series_rows(K, cf, m, nch, upto, pairs, zp, np * ldz, ap, np * lda);
+            else
+                model__series_rows_wide(K, cf, m, nch, upto, pairs, zp, np * ldz, ap, np * lda);
         }
 }
 /**** end partials_activate ****/
@@ -2024,8 +2250,8 @@ MODEL__INLINE void model__series_reverse(int B, size_t nch, size_t n_pairs, cons
     for (u = 0; u < B; u++) {
         model__vec s = b[u] * g[u];
         for (c = 1; c < nch; c++) {
-            s += b[c * B + u] * g[c * B + u];
-            t[c * B + u] += b[c * B + u] * g[u];
+            MODEL__VFMA(s, b[c * B + u], g[c * B + u]);
+            MODEL__VFMA(t[c * B + u], b[c * B + u], g[u]);
         }
         t[u] += s;
     }
@@ -2033,7 +2259,7 @@ MODEL__INLINE void model__series_reverse(int B, size_t nch, size_t n_pairs, cons
         const size_t i = pairs[3 * e] * (size_t)B, j = pairs[3 * e + 1] * (size_t)B;
         const size_t o = pairs[3 * e + 2] * (size_t)B;
         for (u = 0; u < B; u++)
-            t[i + u] += b[o + u] * g[j + u];
+            MODEL__VFMA(t[i + u], b[o + u], g[j + u]);
     }
 }
 
@@ -2054,12 +2280,12 @@ MODEL__INLINE void model__uni_activate_back(int K, const model__real *cf, size_t
     }
     s = b[0] * g[0];
     for (c = 1; c <= K; c++)
-        s += b[c] * g[c];
+        MODEL__VFMA(s, b[c], g[c]);
     model__put_n(zb, model__load_n(zb, w) + s, w);
     for (c = 1; c <= K; c++) {
         s = b[c] * g[0];
         for (j = 1; c + j <= K; j++)
-            s += b[c + j] * g[j];
+            MODEL__VFMA(s, b[c + j], g[j]);
         model__put_n(zb + (size_t)c * ldz, model__load_n(zb + (size_t)c * ldz, w) + s, w);
     }
 }
@@ -2103,6 +2329,193 @@ MODEL__NOINLINE void model__uni_rows_back(int K, const model__real *cf, size_t m
 #undef MODEL__UNI_ROWS
 }
 
+/* A star's reverse (model__star_rows'), on m neighbouring neurons a
+   vector at a time: g = s'(z) along each input by model__uni_horner;
+   zb_0 += sum_c ab_c g_c, zb of input d's power e += sum_i ab_(e + i)
+   g_i over its own powers; ab zeroed. */
+MODEL__NOINLINE void model__star_rows_back(const model__shape *sh, const model__real *cf, size_t m,
+                                           const model__real *z, model__real *zb, size_t ldz, model__real *ab,
+                                           size_t lda)
+{
+    const model__vec zero = {0};
+    model__vec b0, s0;
+    size_t j, w, d;
+    int e, i;
+#define MODEL__STAR_BACK(KK)                                                                   \
+    {                                                                                          \
+        model__vec g[KK + 1], h[KK + 1], b[KK + 1], s;                                         \
+        for (e = 1; e <= KK; e++)                                                              \
+            h[e] = model__load_n(z + (size_t)ch[e] * ldz + j, w);                              \
+        model__uni_horner(KK, 1, cf + j, m, w, g, h);                                          \
+        if (d == 0)                                                                            \
+            s0 = b0 * g[0];                                                                    \
+        for (e = 1; e <= KK; e++) {                                                            \
+            b[e] = model__load_n(ab + (size_t)ch[e] * lda + j, w);                             \
+            model__put_n(ab + (size_t)ch[e] * lda + j, zero, w);                               \
+            MODEL__VFMA(s0, b[e], g[e]);                                                       \
+        }                                                                                      \
+        for (e = 1; e <= KK; e++) {                                                            \
+            s = b[e] * g[0];                                                                   \
+            for (i = 1; e + i <= KK; i++)                                                      \
+                MODEL__VFMA(s, b[e + i], g[i]);                                                \
+            model__put_n(zb + (size_t)ch[e] * ldz + j, model__load_n(zb + (size_t)ch[e] * ldz + j, w) + s, w); \
+        }                                                                                      \
+    }
+    for (j = 0; j < m; j += MODEL__V) {
+        w = m - j < MODEL__V ? m - j : MODEL__V;
+        b0 = model__load_n(ab + j, w);
+        s0 = zero;
+        for (d = 0; d < sh->n1; d++) {
+            const unsigned char *ch = sh->chan[d];
+            switch (sh->kd[d]) {
+            case 1: MODEL__STAR_BACK(1) break;
+            case 2: MODEL__STAR_BACK(2) break;
+            case 3: MODEL__STAR_BACK(3) break;
+            default: MODEL__STAR_BACK(4) break;
+            }
+        }
+        model__put_n(ab + j, zero, w);
+        model__put_n(zb + j, model__load_n(zb + j, w) + s0, w);
+    }
+#undef MODEL__STAR_BACK
+}
+
+/* t = the reverse of the product by g of the series b on a grid's
+   triangle (model__series_reverse's): t_00 = sum b_ab g_ab, t_ab = sum
+   over a2 >= a, b2 >= b of b_(a2 b2) g_(a2 - a, b2 - b). */
+MODEL__INLINE void model__grid_reverse(int K, model__vec b[MODEL__UNI_MAX + 1][MODEL__UNI_MAX + 1],
+                                       model__vec g[MODEL__UNI_MAX + 1][MODEL__UNI_MAX + 1],
+                                       model__vec t[MODEL__UNI_MAX + 1][MODEL__UNI_MAX + 1])
+{
+    const model__vec zero = {0};
+    int a, c, a2, c2;
+    MODEL__UNROLL
+    for (a = 0; a <= K; a++) {
+        MODEL__UNROLL
+        for (c = 0; a + c <= K; c++) {
+            model__vec s = zero;
+            MODEL__UNROLL
+            for (a2 = a; a2 <= K; a2++) {
+                MODEL__UNROLL
+                for (c2 = c; a2 + c2 <= K; c2++)
+                    if (a + c == 0)
+                        MODEL__VFMA(s, b[a2][c2], g[a2][c2]);
+                    else
+                        MODEL__VFMA(s, b[a2][c2], g[a2 - a][c2 - c]);
+            }
+            t[a][c] = s;
+        }
+    }
+}
+
+/* A grid's reverse (model__grid_rows'), on m neighbouring neurons a
+   vector at a time; ab zeroed. */
+MODEL__NOINLINE void model__grid_rows_back(const model__shape *sh, int K, const model__real *cf, size_t m,
+                                           const model__real *z, model__real *zb, size_t ldz, model__real *ab,
+                                           size_t lda)
+{
+    const model__vec zero = {0};
+    model__vec h[MODEL__UNI_MAX + 1][MODEL__UNI_MAX + 1], g[MODEL__UNI_MAX + 1][MODEL__UNI_MAX + 1];
+    model__vec b[MODEL__UNI_MAX + 1][MODEL__UNI_MAX + 1], t[MODEL__UNI_MAX + 1][MODEL__UNI_MAX + 1];
+    size_t j, w, o;
+    int p, q;
+    for (j = 0; j < m; j += MODEL__V) {
+        w = m - j < MODEL__V ? m - j : MODEL__V;
+        model__grid_load(sh, z + j, ldz, w, h);
+        model__grid_load(sh, ab + j, lda, w, b);
+        b[0][0] = model__load_n(ab + j, w);
+        switch (K) {
+        case 2:
+            model__grid_horner(2, 1, cf + j, m, w, g, h);
+            model__grid_reverse(2, b, g, t);
+            break;
+        case 3:
+            model__grid_horner(3, 1, cf + j, m, w, g, h);
+            model__grid_reverse(3, b, g, t);
+            break;
+        default:
+            model__grid_horner(4, 1, cf + j, m, w, g, h);
+            model__grid_reverse(4, b, g, t);
+            break;
+        }
+        for (p = 0; p <= K; p++)
+            for (q = 0; p + q <= K; q++)
+                if (sh->grid[p][q] >= 0) {
+                    o = (size_t)sh->grid[p][q];
+                    model__put_n(ab + o * lda + j, zero, w);
+                    model__put_n(zb + o * ldz + j, model__load_n(zb + o * ldz + j, w) + t[p][q], w);
+                }
+    }
+}
+
+/* The generic reverse (model__series_horner and model__series_reverse on
+   the pairs) on m neighbouring neurons, as model__series_rows. */
+MODEL__NOINLINE void model__series_rows_back(int K, const model__real *cf, size_t m, size_t nch, const size_t *upto,
+                                             const unsigned short *pairs, const model__real *z, model__real *zb,
+                                             size_t ldz, model__real *ab, size_t lda)
+{
+    model__vec g[MODEL__PARTIALS_VEC * MODEL__PB], d[MODEL__PARTIALS_VEC * MODEL__PB];
+    model__vec t[MODEL__PARTIALS_VEC * MODEL__PB], f[MODEL__PARTIALS_VEC * MODEL__PB], *y;
+    const model__vec zero = {0};
+    const size_t n_pairs = K >= 1 ? upto[K - 1] : 0;     /* all of them */
+    size_t j, c;
+    int B = 1, u;
+    for (j = 0; j < m; j += (size_t)B * MODEL__V) {
+        const size_t w = m - j < MODEL__V ? m - j : MODEL__V;
+        B = m - j >= MODEL__PB * MODEL__V ? MODEL__PB : 1;      /* a block, or one vector */
+        y = model__series_block(B, K, 1, cf + j, m, w, nch, upto, pairs, z + j, ldz, g, d, f);
+        for (c = 0; c < nch; c++)           /* ab read into d, zb's sums into t */
+            for (u = 0; u < B; u++) {
+                const size_t oa = c * lda + j + u * MODEL__V, oz = c * ldz + j + u * MODEL__V;
+                d[c * B + u] = model__load_n(ab + oa, w);
+                t[c * B + u] = model__load_n(zb + oz, w);
+                model__put_n(ab + oa, zero, w);
+            }
+        if (B == MODEL__PB)     /* y: s'(z)'s series */
+            model__series_reverse(MODEL__PB, nch, n_pairs, pairs, d, y, t);
+        else
+            model__series_reverse(1, nch, n_pairs, pairs, d, y, t);
+        for (c = 0; c < nch; c++)
+            for (u = 0; u < B; u++)
+                model__put_n(zb + c * ldz + j + u * MODEL__V, t[c * B + u], w);
+    }
+}
+
+/* The same one neuron at a time in double, for sets of more channels
+   than MODEL__PARTIALS_VEC. */
+MODEL__NOINLINE void model__series_rows_wide_back(int K, const model__real *cf, size_t m, size_t nch,
+                                                  const size_t *upto, const unsigned short *pairs,
+                                                  const model__real *z, model__real *zb, size_t ldz,
+                                                  model__real *ab, size_t lda)
+{
+    double g[MODEL__PARTIALS_MAX], d[MODEL__PARTIALS_MAX], t[MODEL__PARTIALS_MAX];
+    const size_t n_pairs = K >= 1 ? upto[K - 1] : 0;     /* all of them */
+    size_t j, c, e;
+    int k;
+    for (j = 0; j < m; j++) {
+        double s = 0.0;
+        for (c = 0; c < nch; c++) {
+            d[c] = c == 0 ? 0.0 : (double)z[c * ldz + j];
+            g[c] = c == 0 ? (double)(K + 1) * (double)cf[(size_t)(K + 1) * m + j] : 0.0;
+        }
+        for (k = K - 1; k >= 0; k--) {
+            model__series_times(nch, upto[K - 1 - k], pairs, g, d, t);
+            g[0] += (double)(k + 1) * (double)cf[(size_t)(k + 1) * m + j];
+        }
+        for (c = 0; c < nch; c++) {
+            d[c] = (double)ab[c * lda + j];
+            t[c] = c == 0 ? 0.0 : d[c] * g[0];
+            s += d[c] * g[c];
+            ab[c * lda + j] = 0;
+        }
+        t[0] = s;
+        for (e = 0; e < n_pairs; e++)
+            t[pairs[3 * e]] += d[pairs[3 * e + 2]] * g[pairs[3 * e + 1]];
+        for (c = 0; c < nch; c++)
+            zb[c * ldz + j] += (model__real)t[c];
+    }
+}
+
 /* a = s(z) (z kept, its adjoint zb, at ldz; a's adjoint ab at lda): zb +=
    the reverse of the product of ab by g = s'(z), the series of the
    derivative (sum_k (k + 1) c_(k + 1) (z - z_0)^k, by Horner's rule: the
@@ -2118,75 +2531,30 @@ MODEL__API void model__partials_activate_back(model__taylor_fn fn, double p, dou
                                               size_t lda, int riccati, const model__real *a)
 {
     model__real cf[(MODEL__TAYLOR_MAX + 1) * MODEL__PARTIALS_CHUNK];
-    size_t pt, j0, j, c, m, e, n_pairs;
-    int B = 1, u;
-    int k;
+    model__shape sh;
+    size_t pt, j0, m;
     if (K > MODEL__TAYLOR_MAX - 1)
         K = MODEL__TAYLOR_MAX - 1;
-    n_pairs = K >= 1 ? upto[K - 1] : 0;     /* all of them */
+    model__series_shape(nch, K, upto, pairs, &sh);
     for (pt = 0; pt < np; pt++)
         for (j0 = 0; j0 < n; j0 += m) {
+            const model__real *zp = z + pt * ldz + j0;
+            model__real *zbp = zb + pt * ldz + j0, *abp = ab + pt * lda + j0;
             m = n - j0 < MODEL__PARTIALS_CHUNK ? n - j0 : MODEL__PARTIALS_CHUNK;
             if (riccati != 0)
                 model__taylor_of_value(riccati, m, a + pt * lda + j0, K + 1, cf);
             else
-                fn(m, p, q, z + pt * ldz + j0, K + 1, cf);
-            if (nch == (size_t)K + 1 && K >= 1 && K <= MODEL__UNI_MAX) {      /* one input's series */
-                model__uni_rows_back(K, cf, m, z + pt * ldz + j0, zb + pt * ldz + j0, np * ldz, ab + pt * lda + j0,
-                                     np * lda);
-                continue;
-            }
-            if (nch <= MODEL__PARTIALS_VEC) {
-                model__vec g[MODEL__PARTIALS_VEC * MODEL__PB], d[MODEL__PARTIALS_VEC * MODEL__PB];
-                model__vec t[MODEL__PARTIALS_VEC * MODEL__PB], f[MODEL__PARTIALS_VEC * MODEL__PB], *y;
-                const model__vec zero = {0};
-                for (j = 0; j < m; j += (size_t)B * MODEL__V) {
-                    const size_t w = m - j < MODEL__V ? m - j : MODEL__V;
-                    B = m - j >= MODEL__PB * MODEL__V ? MODEL__PB : 1;      /* a block, or one vector */
-                    for (c = 1; c < nch; c++)
-                        for (u = 0; u < B; u++)
-                            d[c * B + u] = model__load_n(z + (c * np + pt) * ldz + j0 + j + u * MODEL__V, w);
-                    y = B == MODEL__PB ? model__series_horner(MODEL__PB, K, 1, cf + j, m, w, nch, upto, pairs, g, d, f)
-                                       : model__series_horner(1, K, 1, cf + j, m, w, nch, upto, pairs, g, d, f);
-                    for (c = 0; c < nch; c++)           /* ab read into d, zb's sums into t */
-                        for (u = 0; u < B; u++) {
-                            const size_t oa = (c * np + pt) * lda + j0 + j + u * MODEL__V;
-                            d[c * B + u] = model__load_n(ab + oa, w);
-                            t[c * B + u] = model__load_n(zb + (c * np + pt) * ldz + j0 + j + u * MODEL__V, w);
-                            model__put_n(ab + oa, zero, w);
-                        }
-                    if (B == MODEL__PB)     /* y: s'(z)'s series */
-                        model__series_reverse(MODEL__PB, nch, n_pairs, pairs, d, y, t);
-                    else
-                        model__series_reverse(1, nch, n_pairs, pairs, d, y, t);
-                    for (c = 0; c < nch; c++)
-                        for (u = 0; u < B; u++)
-                            model__put_n(zb + (c * np + pt) * ldz + j0 + j + u * MODEL__V, t[c * B + u], w);
-                }
-                continue;
-            }
-            for (j = j0; j < j0 + m; j++) {
-                double g[MODEL__PARTIALS_MAX], d[MODEL__PARTIALS_MAX], t[MODEL__PARTIALS_MAX], s = 0.0;
-                for (c = 0; c < nch; c++) {
-                    d[c] = c == 0 ? 0.0 : (double)z[(c * np + pt) * ldz + j];
-                    g[c] = c == 0 ? (double)(K + 1) * (double)cf[(size_t)(K + 1) * m + j - j0] : 0.0;
-                }
-                for (k = K - 1; k >= 0; k--) {
-                    model__series_times(nch, upto[K - 1 - k], pairs, g, d, t);
-                    g[0] += (double)(k + 1) * (double)cf[(size_t)(k + 1) * m + j - j0];
-                }
-                for (c = 0; c < nch; c++) {
-                    d[c] = (double)ab[(c * np + pt) * lda + j];
-                    t[c] = c == 0 ? 0.0 : d[c] * g[0];
-                    s += d[c] * g[c];
-                    ab[(c * np + pt) * lda + j] = 0;
-                }
-                t[0] = s;
-                for (e = 0; e < n_pairs; e++)
-                    t[pairs[3 * e]] += d[pairs[3 * e + 2]] * g[pairs[3 * e + 1]];
-                for (c = 0; c < nch; c++)
-                    zb[(c * np + pt) * ldz + j] += (model__real)t[c];
-            }
+                fn(m, p, q, zp, K + 1, cf);
+            if (sh.kind == MODEL__SHAPE_STAR && sh.n1 == 1)         /* one input's series */
+                model__uni_rows_back(K, cf, m, zp, zbp, np * ldz, abp, np * lda);
+            else if (sh.kind == MODEL__SHAPE_STAR)
+                model__star_rows_back(&sh, cf, m, zp, zbp, np * ldz, abp, np * lda);
+            else if (sh.kind == MODEL__SHAPE_GRID)
+                model__grid_rows_back(&sh, K, cf, m, zp, zbp, np * ldz, abp, np * lda);
+            else if (nch <= MODEL__PARTIALS_VEC)
+                model__series_rows_back(K, cf, m, nch, upto, pairs, zp, zbp, np * ldz, abp, np * lda);
+            else
+                model__series_rows_wide_back(K, cf, m, nch, upto, pairs, zp, zbp, np * ldz, abp, np * lda);
         }
 }
 

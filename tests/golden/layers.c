@@ -110,7 +110,8 @@ typedef double layers__real;
    extensions in gcc and clang), or 1 in plain C. Rows are padded to 64
    bytes, a multiple of every width. LAYERS__FMA(acc, s, w): acc += s * w,
    fused where the target has FMA (also under -std=c99, where compilers do
-   not fuse on their own). */
+   not fuse on their own); LAYERS__VFMA(acc, x, y): acc += x * y for
+   vectors x and y, fused likewise. */
 #if defined(__GNUC__) && !defined(__TINYC__)
 #if defined(__AVX512F__)
 #define LAYERS__VBYTES 64
@@ -129,17 +130,22 @@ typedef layers__real layers__vec __attribute__((vector_size(LAYERS__VBYTES)));
 #if defined(__AVX512F__) && defined(LAYERS__FLOAT)
 #include <immintrin.h>
 #define LAYERS__FMA(acc, s, w) ((acc) = _mm512_fmadd_ps(_mm512_set1_ps(s), (w), (acc)))
+#define LAYERS__VFMA(acc, x, y) ((acc) = _mm512_fmadd_ps((x), (y), (acc)))
 #elif defined(__AVX512F__)
 #include <immintrin.h>
 #define LAYERS__FMA(acc, s, w) ((acc) = _mm512_fmadd_pd(_mm512_set1_pd(s), (w), (acc)))
+#define LAYERS__VFMA(acc, x, y) ((acc) = _mm512_fmadd_pd((x), (y), (acc)))
 #elif defined(__AVX__) && defined(__FMA__) && defined(LAYERS__FLOAT)
 #include <immintrin.h>
 #define LAYERS__FMA(acc, s, w) ((acc) = _mm256_fmadd_ps(_mm256_set1_ps(s), (w), (acc)))
+#define LAYERS__VFMA(acc, x, y) ((acc) = _mm256_fmadd_ps((x), (y), (acc)))
 #elif defined(__AVX__) && defined(__FMA__)
 #include <immintrin.h>
 #define LAYERS__FMA(acc, s, w) ((acc) = _mm256_fmadd_pd(_mm256_set1_pd(s), (w), (acc)))
+#define LAYERS__VFMA(acc, x, y) ((acc) = _mm256_fmadd_pd((x), (y), (acc)))
 #else
 #define LAYERS__FMA(acc, s, w) ((acc) += (s) * (w))
+#define LAYERS__VFMA(acc, x, y) ((acc) += (x) * (y))
 #endif
 /* LAYERS__MASKED: the vector bytes of the target's masked loads and stores
    (layers__load_n), or 0 */
@@ -159,6 +165,7 @@ typedef layers__real layers__vec;
 #define LAYERS__INLINE static
 #define LAYERS__RESTRICT
 #define LAYERS__FMA(acc, s, w) ((acc) += (s) * (w))
+#define LAYERS__VFMA(acc, x, y) ((acc) += (x) * (y))
 #endif
 
 /* LAYERS__MADD(a, b, c): a * b + c for double scalars (LAYERS__MADDF for

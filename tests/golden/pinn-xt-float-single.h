@@ -127,7 +127,8 @@ typedef double pinnf__real;
    extensions in gcc and clang), or 1 in plain C. Rows are padded to 64
    bytes, a multiple of every width. PINNF__FMA(acc, s, w): acc += s * w,
    fused where the target has FMA (also under -std=c99, where compilers do
-   not fuse on their own). */
+   not fuse on their own); PINNF__VFMA(acc, x, y): acc += x * y for
+   vectors x and y, fused likewise. */
 #if defined(__GNUC__) && !defined(__TINYC__)
 #if defined(__AVX512F__)
 #define PINNF__VBYTES 64
@@ -146,17 +147,22 @@ typedef pinnf__real pinnf__vec __attribute__((vector_size(PINNF__VBYTES)));
 #if defined(__AVX512F__) && defined(PINNF__FLOAT)
 #include <immintrin.h>
 #define PINNF__FMA(acc, s, w) ((acc) = _mm512_fmadd_ps(_mm512_set1_ps(s), (w), (acc)))
+#define PINNF__VFMA(acc, x, y) ((acc) = _mm512_fmadd_ps((x), (y), (acc)))
 #elif defined(__AVX512F__)
 #include <immintrin.h>
 #define PINNF__FMA(acc, s, w) ((acc) = _mm512_fmadd_pd(_mm512_set1_pd(s), (w), (acc)))
+#define PINNF__VFMA(acc, x, y) ((acc) = _mm512_fmadd_pd((x), (y), (acc)))
 #elif defined(__AVX__) && defined(__FMA__) && defined(PINNF__FLOAT)
 #include <immintrin.h>
 #define PINNF__FMA(acc, s, w) ((acc) = _mm256_fmadd_ps(_mm256_set1_ps(s), (w), (acc)))
+#define PINNF__VFMA(acc, x, y) ((acc) = _mm256_fmadd_ps((x), (y), (acc)))
 #elif defined(__AVX__) && defined(__FMA__)
 #include <immintrin.h>
 #define PINNF__FMA(acc, s, w) ((acc) = _mm256_fmadd_pd(_mm256_set1_pd(s), (w), (acc)))
+#define PINNF__VFMA(acc, x, y) ((acc) = _mm256_fmadd_pd((x), (y), (acc)))
 #else
 #define PINNF__FMA(acc, s, w) ((acc) += (s) * (w))
+#define PINNF__VFMA(acc, x, y) ((acc) += (x) * (y))
 #endif
 /* PINNF__MASKED: the vector bytes of the target's masked loads and stores
    (pinnf__load_n), or 0 */
@@ -176,6 +182,7 @@ typedef pinnf__real pinnf__vec;
 #define PINNF__INLINE static
 #define PINNF__RESTRICT
 #define PINNF__FMA(acc, s, w) ((acc) += (s) * (w))
+#define PINNF__VFMA(acc, x, y) ((acc) += (x) * (y))
 #endif
 
 /* PINNF__MADD(a, b, c): a * b + c for double scalars (PINNF__MADDF for

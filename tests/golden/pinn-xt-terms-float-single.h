@@ -128,7 +128,8 @@ typedef double kdv__real;
    extensions in gcc and clang), or 1 in plain C. Rows are padded to 64
    bytes, a multiple of every width. KDV__FMA(acc, s, w): acc += s * w,
    fused where the target has FMA (also under -std=c99, where compilers do
-   not fuse on their own). */
+   not fuse on their own); KDV__VFMA(acc, x, y): acc += x * y for
+   vectors x and y, fused likewise. */
 #if defined(__GNUC__) && !defined(__TINYC__)
 #if defined(__AVX512F__)
 #define KDV__VBYTES 64
@@ -147,17 +148,22 @@ typedef kdv__real kdv__vec __attribute__((vector_size(KDV__VBYTES)));
 #if defined(__AVX512F__) && defined(KDV__FLOAT)
 #include <immintrin.h>
 #define KDV__FMA(acc, s, w) ((acc) = _mm512_fmadd_ps(_mm512_set1_ps(s), (w), (acc)))
+#define KDV__VFMA(acc, x, y) ((acc) = _mm512_fmadd_ps((x), (y), (acc)))
 #elif defined(__AVX512F__)
 #include <immintrin.h>
 #define KDV__FMA(acc, s, w) ((acc) = _mm512_fmadd_pd(_mm512_set1_pd(s), (w), (acc)))
+#define KDV__VFMA(acc, x, y) ((acc) = _mm512_fmadd_pd((x), (y), (acc)))
 #elif defined(__AVX__) && defined(__FMA__) && defined(KDV__FLOAT)
 #include <immintrin.h>
 #define KDV__FMA(acc, s, w) ((acc) = _mm256_fmadd_ps(_mm256_set1_ps(s), (w), (acc)))
+#define KDV__VFMA(acc, x, y) ((acc) = _mm256_fmadd_ps((x), (y), (acc)))
 #elif defined(__AVX__) && defined(__FMA__)
 #include <immintrin.h>
 #define KDV__FMA(acc, s, w) ((acc) = _mm256_fmadd_pd(_mm256_set1_pd(s), (w), (acc)))
+#define KDV__VFMA(acc, x, y) ((acc) = _mm256_fmadd_pd((x), (y), (acc)))
 #else
 #define KDV__FMA(acc, s, w) ((acc) += (s) * (w))
+#define KDV__VFMA(acc, x, y) ((acc) += (x) * (y))
 #endif
 /* KDV__MASKED: the vector bytes of the target's masked loads and stores
    (kdv__load_n), or 0 */
@@ -177,6 +183,7 @@ typedef kdv__real kdv__vec;
 #define KDV__INLINE static
 #define KDV__RESTRICT
 #define KDV__FMA(acc, s, w) ((acc) += (s) * (w))
+#define KDV__VFMA(acc, x, y) ((acc) += (x) * (y))
 #endif
 
 /* KDV__MADD(a, b, c): a * b + c for double scalars (KDV__MADDF for
@@ -648,7 +655,7 @@ KDV__INLINE void kdv__taylor_riccati(size_t n, double lin, int K, kdv__real *c)
         for (k = 3; k <= K; k++) {
             sq = v[0] * v[k - 1];
             for (i = 1; i < k - 1 - i; i++)
-                sq += v[i] * v[k - 1 - i];
+                KDV__VFMA(sq, v[i], v[k - 1 - i]);
             sq += sq;
             if ((k - 1) % 2 == 0)
                 sq += v[(k - 1) / 2] * v[(k - 1) / 2];
@@ -673,6 +680,14 @@ KDV__INLINE void kdv__taylor_riccati(size_t n, double lin, int K, kdv__real *c)
 #define KDV__NOINLINE static __attribute__((noinline))
 #else
 #define KDV__NOINLINE static
+#endif
+/* KDV__UNROLL: unroll the next loop whole (its bounds are constants
+   where the function is inlined, K fixed by a switch), so that a series
+   stays in registers */
+#if defined(__GNUC__) && !defined(__TINYC__)
+#define KDV__UNROLL _Pragma("GCC unroll 16")
+#else
+#define KDV__UNROLL
 #endif
 
 /* r = r d for series r (constant term r[0]) and d (none), nch channels. */
@@ -723,7 +738,7 @@ KDV__INLINE kdv__vec *kdv__series_horner(int B, int K, int der, const kdv__real 
             for (; e < upto[K - 1 - k] && pairs[3 * e + 2] * (size_t)B == o; e++) {   /* o's run */
                 const size_t i = pairs[3 * e] * (size_t)B, j = pairs[3 * e + 1] * (size_t)B;
                 for (u = 0; u < B; u++)
-                    acc[u] += r[i + u] * d[j + u];
+                    KDV__VFMA(acc[u], r[i + u], d[j + u]);
             }
             for (u = 0; u < B; u++)
                 t[o + u] = acc[u];
@@ -754,7 +769,7 @@ KDV__INLINE void kdv__uni_horner(int K, int der, const kdv__real *cf, size_t m, 
         for (c = K; c >= 1; c--) {
             kdv__vec t = r[0] * d[c];
             for (i = 1; i < c; i++)
-                t += r[i] * d[c - i];
+                KDV__VFMA(t, r[i], d[c - i]);
             r[c] = t;
         }
         r[0] = (kdv__real)(der ? k + 1 : 1) * kdv__load_n(cf + (size_t)(k + der) * m, w);
@@ -929,6 +944,252 @@ KDV__NOINLINE void kdv__uni_rows(int K, const kdv__real *cf, size_t m, const kdv
 #undef KDV__UNI_ROWS
 }
 
+/* The shape of a monomial set, read from its pairs: its first-degree
+   channels 1 .. n1 (an input each), and every channel's powers of them.
+   A star: no channel mixes two inputs (terms such as t, x, xx, xxxx: each
+   input's series apart, by kdv__uni_horner, in registers); a grid: two
+   inputs, mixed (x^a y^b, a + b <= K <= KDV__UNI_MAX: the whole
+   triangle in registers, the monomials missing from the set zeros, which
+   none of its own needs); else generic (the pairs read at run time). */
+#define KDV__SHAPE_GENERIC 0
+#define KDV__SHAPE_STAR 1
+#define KDV__SHAPE_GRID 2
+typedef struct kdv__shape {
+    int kind;
+    size_t n1;                                                      /* first-degree channels */
+    unsigned char kd[KDV__PARTIALS_MAX];                          /* star: input d's highest power */
+    unsigned char chan[KDV__PARTIALS_MAX][KDV__UNI_MAX + 1];    /* star: the channel of its power e */
+    signed char grid[KDV__UNI_MAX + 1][KDV__UNI_MAX + 1];      /* grid: the channel of x^a y^b, or -1 */
+} kdv__shape;
+
+/* Fills *sh for the nch channels of order K and their pairs (a pair (i,
+   j, k) with j of the first degree gives k's powers from i's; the pairs go
+   by i's degree, so that i's are known by then). */
+KDV__INLINE void kdv__series_shape(size_t nch, int K, const size_t *upto, const unsigned short *pairs,
+                                       kdv__shape *sh)
+{
+    unsigned char dir[KDV__PARTIALS_MAX], pw[KDV__PARTIALS_MAX], ea[KDV__PARTIALS_MAX];
+    unsigned char eb[KDV__PARTIALS_MAX], seen[KDV__PARTIALS_MAX];
+    const size_t n_pairs = K >= 1 ? upto[K - 1] : 0;
+    size_t c, e, d;
+    int mixed = 0;
+    sh->kind = KDV__SHAPE_GENERIC;
+    sh->n1 = n_pairs > 0 ? (size_t)pairs[2] - 1 : nch - 1;
+    if (K < 1 || K > KDV__UNI_MAX || nch > KDV__PARTIALS_MAX || sh->n1 < 1 || sh->n1 >= nch)
+        return;
+    for (c = 0; c < nch; c++) {
+        seen[c] = c <= sh->n1;
+        dir[c] = (unsigned char)(c > 0 ? c - 1 : 0);
+        pw[c] = c > 0;
+        ea[c] = c == 1;
+        eb[c] = c == 2;
+    }
+    for (e = 0; e < n_pairs; e++) {
+        const size_t i = pairs[3 * e], j = pairs[3 * e + 1], k = pairs[3 * e + 2];
+        if (j > sh->n1 || k >= nch || seen[k] || !seen[i])
+            continue;
+        seen[k] = 1;
+        dir[k] = dir[i];
+        pw[k] = (unsigned char)(pw[i] + 1);
+        mixed |= dir[i] != j - 1;
+        ea[k] = (unsigned char)(ea[i] + (j == 1));
+        eb[k] = (unsigned char)(eb[i] + (j == 2));
+    }
+    for (c = 0; c < nch; c++)
+        if (!seen[c] || pw[c] > K || ea[c] + eb[c] > K)
+            return;             /* not a set of jg_monos: the pairs alone */
+    if (!mixed) {
+        for (d = 0; d < sh->n1; d++)
+            sh->kd[d] = 0;
+        for (c = 1; c < nch; c++) {
+            d = dir[c];
+            sh->chan[d][pw[c]] = (unsigned char)c;
+            if (pw[c] > sh->kd[d])
+                sh->kd[d] = pw[c];
+        }
+        sh->kind = KDV__SHAPE_STAR;
+        return;
+    }
+    if (sh->n1 != 2)
+        return;
+    memset(sh->grid, -1, sizeof sh->grid);
+    for (c = 0; c < nch; c++)
+        sh->grid[ea[c]][eb[c]] = (signed char)c;
+    sh->kind = KDV__SHAPE_GRID;
+}
+
+/* A star's activation on m neighbouring neurons a vector at a time: each
+   input's series by kdv__uni_horner (K its own, a switch), the value
+   once. */
+KDV__NOINLINE void kdv__star_rows(const kdv__shape *sh, const kdv__real *cf, size_t m, const kdv__real *z,
+                                      size_t ldz, kdv__real *a, size_t lda)
+{
+    size_t j, w, d;
+    int e;
+#define KDV__STAR_DIR(KK)                                                                    \
+    {                                                                                          \
+        kdv__vec r[KK + 1], h[KK + 1];                                                       \
+        for (e = 1; e <= KK; e++)                                                              \
+            h[e] = kdv__load_n(z + (size_t)ch[e] * ldz + j, w);                              \
+        kdv__uni_horner(KK, 0, cf + j, m, w, r, h);                                          \
+        if (d == 0)                                                                            \
+            kdv__put_n(a + j, r[0], w);                                                      \
+        for (e = 1; e <= KK; e++)                                                              \
+            kdv__put_n(a + (size_t)ch[e] * lda + j, r[e], w);                                \
+    }
+    for (j = 0; j < m; j += KDV__V) {
+        w = m - j < KDV__V ? m - j : KDV__V;
+        for (d = 0; d < sh->n1; d++) {
+            const unsigned char *ch = sh->chan[d];
+            switch (sh->kd[d]) {
+            case 1: KDV__STAR_DIR(1) break;
+            case 2: KDV__STAR_DIR(2) break;
+            case 3: KDV__STAR_DIR(3) break;
+            default: KDV__STAR_DIR(4) break;
+            }
+        }
+    }
+#undef KDV__STAR_DIR
+}
+
+/* Horner's rule as kdv__series_horner's on the whole triangle of two
+   inputs' monomials (r[a][b]: x^a y^b, a + b <= K; h[0][0] unread), K a
+   constant where inlined: every loop unrolled, the series in registers. */
+KDV__INLINE void kdv__grid_horner(int K, int der, const kdv__real *cf, size_t m, size_t w,
+                                      kdv__vec r[KDV__UNI_MAX + 1][KDV__UNI_MAX + 1],
+                                      kdv__vec h[KDV__UNI_MAX + 1][KDV__UNI_MAX + 1])
+{
+    const kdv__vec zero = {0};
+    kdv__vec t[KDV__UNI_MAX + 1][KDV__UNI_MAX + 1];
+    int k, a, b, a1, b1;
+    KDV__UNROLL
+    for (a = 0; a <= K; a++) {
+        KDV__UNROLL
+        for (b = 0; a + b <= K; b++)
+            r[a][b] = zero;
+    }
+    r[0][0] = (kdv__real)(der ? K + 1 : 1) * kdv__load_n(cf + (size_t)(K + der) * m, w);
+    KDV__UNROLL
+    for (k = K - 1; k >= 0; k--) {
+        KDV__UNROLL
+        for (a = 0; a <= K; a++) {
+            KDV__UNROLL
+            for (b = a == 0; a + b <= K; b++) {      /* t = r h, r of degree K - 1 - k */
+                kdv__vec s = zero;
+                KDV__UNROLL
+                for (a1 = 0; a1 <= a; a1++) {
+                    KDV__UNROLL
+                    for (b1 = 0; b1 <= b; b1++)
+                        if (a1 + b1 <= K - 1 - k && a1 + b1 < a + b)
+                            KDV__VFMA(s, r[a1][b1], h[a - a1][b - b1]);
+                }
+                t[a][b] = s;
+            }
+        }
+        KDV__UNROLL
+        for (a = 0; a <= K; a++) {
+            KDV__UNROLL
+            for (b = a == 0; a + b <= K; b++)
+                r[a][b] = t[a][b];
+        }
+        r[0][0] = (kdv__real)(der ? k + 1 : 1) * kdv__load_n(cf + (size_t)(k + der) * m, w);
+    }
+}
+
+/* A grid's channels of w neurons from z (at ldz) into h, the missing ones
+   zeros. */
+KDV__INLINE void kdv__grid_load(const kdv__shape *sh, const kdv__real *z, size_t ldz, size_t w,
+                                    kdv__vec h[KDV__UNI_MAX + 1][KDV__UNI_MAX + 1])
+{
+    const kdv__vec zero = {0};
+    int a, b;
+    for (a = 0; a <= KDV__UNI_MAX; a++)
+        for (b = 0; a + b <= KDV__UNI_MAX; b++)
+            h[a][b] = sh->grid[a][b] > 0 ? kdv__load_n(z + (size_t)sh->grid[a][b] * ldz, w) : zero;
+}
+
+/* A grid's activation on m neighbouring neurons a vector at a time. */
+KDV__NOINLINE void kdv__grid_rows(const kdv__shape *sh, int K, const kdv__real *cf, size_t m,
+                                      const kdv__real *z, size_t ldz, kdv__real *a, size_t lda)
+{
+    kdv__vec h[KDV__UNI_MAX + 1][KDV__UNI_MAX + 1], r[KDV__UNI_MAX + 1][KDV__UNI_MAX + 1];
+    size_t j, w;
+    int p, q;
+    for (j = 0; j < m; j += KDV__V) {
+        w = m - j < KDV__V ? m - j : KDV__V;
+        kdv__grid_load(sh, z + j, ldz, w, h);
+        switch (K) {
+        case 2: kdv__grid_horner(2, 0, cf + j, m, w, r, h); break;
+        case 3: kdv__grid_horner(3, 0, cf + j, m, w, r, h); break;
+        default: kdv__grid_horner(4, 0, cf + j, m, w, r, h); break;
+        }
+        for (p = 0; p <= K; p++)
+            for (q = 0; p + q <= K; q++)
+                if (sh->grid[p][q] >= 0)
+                    kdv__put_n(a + (size_t)sh->grid[p][q] * lda + j, r[p][q], w);
+    }
+}
+
+/* kdv__series_horner on B vectors (KDV__PB or 1) of the series at z
+   (channel c at z[c ldz], loaded into d). */
+KDV__INLINE kdv__vec *kdv__series_block(int B, int K, int der, const kdv__real *cf, size_t m, size_t w,
+                                              size_t nch, const size_t *upto, const unsigned short *pairs,
+                                              const kdv__real *z, size_t ldz, kdv__vec *r, kdv__vec *d,
+                                              kdv__vec *t)
+{
+    size_t c;
+    int u;
+    for (c = 1; c < nch; c++)
+        for (u = 0; u < B; u++)
+            d[c * B + u] = kdv__load_n(z + c * ldz + (size_t)u * KDV__V, w);
+    return B == KDV__PB ? kdv__series_horner(KDV__PB, K, der, cf, m, w, nch, upto, pairs, r, d, t)
+                          : kdv__series_horner(1, K, der, cf, m, w, nch, upto, pairs, r, d, t);
+}
+
+/* The generic activation (kdv__series_horner on the pairs) on m
+   neighbouring neurons, KDV__PB vectors at a time where they fill a
+   block, its stack apart. */
+KDV__NOINLINE void kdv__series_rows(int K, const kdv__real *cf, size_t m, size_t nch, const size_t *upto,
+                                        const unsigned short *pairs, const kdv__real *z, size_t ldz,
+                                        kdv__real *a, size_t lda)
+{
+    kdv__vec r[KDV__PARTIALS_VEC * KDV__PB], d[KDV__PARTIALS_VEC * KDV__PB];
+    kdv__vec t[KDV__PARTIALS_VEC * KDV__PB], *y;
+    size_t j, c;
+    int B = 1, u;
+    for (j = 0; j < m; j += (size_t)B * KDV__V) {
+        const size_t w = m - j < KDV__V ? m - j : KDV__V;
+        B = m - j >= KDV__PB * KDV__V ? KDV__PB : 1;      /* a block, or one vector */
+        y = kdv__series_block(B, K, 0, cf + j, m, w, nch, upto, pairs, z + j, ldz, r, d, t);
+        for (c = 0; c < nch; c++)
+            for (u = 0; u < B; u++)
+                kdv__put_n(a + c * lda + j + u * KDV__V, y[c * B + u], w);
+    }
+}
+
+/* The same one neuron at a time in double, for sets of more channels
+   than KDV__PARTIALS_VEC. */
+KDV__NOINLINE void kdv__series_rows_wide(int K, const kdv__real *cf, size_t m, size_t nch, const size_t *upto,
+                                             const unsigned short *pairs, const kdv__real *z, size_t ldz,
+                                             kdv__real *a, size_t lda)
+{
+    double r[KDV__PARTIALS_MAX], d[KDV__PARTIALS_MAX], t[KDV__PARTIALS_MAX];
+    size_t j, c;
+    int k;
+    for (j = 0; j < m; j++) {
+        for (c = 0; c < nch; c++) {
+            d[c] = c == 0 ? 0.0 : (double)z[c * ldz + j];
+            r[c] = c == 0 ? (double)cf[(size_t)K * m + j] : 0.0;
+        }
+        for (k = K - 1; k >= 0; k--) {
+            kdv__series_times(nch, upto[K - 1 - k], pairs, r, d, t);
+            r[0] += (double)cf[(size_t)k * m + j];
+        }
+        for (c = 0; c < nch; c++)
+            a[c * lda + j] = (kdv__real)r[c];
+    }
+}
+
 /* The activation whose Taylor kernel is fn (parameters p, q) on n neurons
    of np points, from z into a (in place where a = z, lda = ldz; a tape
    keeps z): a = sum_k c_k (z - z_0)^k, k <= K, with c_k
@@ -942,49 +1203,27 @@ KDV__API void kdv__partials_activate(kdv__taylor_fn fn, double p, double q, int 
                                          const kdv__real *z, size_t ldz, kdv__real *a, size_t lda)
 {
     kdv__real cf[(KDV__TAYLOR_MAX + 1) * KDV__PARTIALS_CHUNK];
-    size_t pt, j0, j, c, m;
-    int B = 1, u;
-    int k;
+    kdv__shape sh;
+    size_t pt, j0, m;
     if (K > KDV__TAYLOR_MAX)
         K = KDV__TAYLOR_MAX;
+    kdv__series_shape(nch, K, upto, pairs, &sh);
     for (pt = 0; pt < np; pt++)
         for (j0 = 0; j0 < n; j0 += m) {
+            const kdv__real *zp = z + pt * ldz + j0;
+            kdv__real *ap = a + pt * lda + j0;
             m = n - j0 < KDV__PARTIALS_CHUNK ? n - j0 : KDV__PARTIALS_CHUNK;
-            fn(m, p, q, z + pt * ldz + j0, K, cf);
-            if (nch == (size_t)K + 1 && K >= 1 && K <= KDV__UNI_MAX) {      /* one input's series */
-                kdv__uni_rows(K, cf, m, z + pt * ldz + j0, np * ldz, a + pt * lda + j0, np * lda);
-                continue;
-            }
-            if (nch <= KDV__PARTIALS_VEC) {
-                kdv__vec r[KDV__PARTIALS_VEC * KDV__PB], d[KDV__PARTIALS_VEC * KDV__PB];
-                kdv__vec t[KDV__PARTIALS_VEC * KDV__PB], *y;
-                for (j = 0; j < m; j += (size_t)B * KDV__V) {
-                    const size_t w = m - j < KDV__V ? m - j : KDV__V;
-                    B = m - j >= KDV__PB * KDV__V ? KDV__PB : 1;      /* a block, or one vector */
-                    for (c = 1; c < nch; c++)
-                        for (u = 0; u < B; u++)
-                            d[c * B + u] = kdv__load_n(z + (c * np + pt) * ldz + j0 + j + u * KDV__V, w);
-                    y = B == KDV__PB ? kdv__series_horner(KDV__PB, K, 0, cf + j, m, w, nch, upto, pairs, r, d, t)
-                                       : kdv__series_horner(1, K, 0, cf + j, m, w, nch, upto, pairs, r, d, t);
-                    for (c = 0; c < nch; c++)
-                        for (u = 0; u < B; u++)
-                            kdv__put_n(a + (c * np + pt) * lda + j0 + j + u * KDV__V, y[c * B + u], w);
-                }
-                continue;
-            }
-            for (j = j0; j < j0 + m; j++) {
-                double r[KDV__PARTIALS_MAX], d[KDV__PARTIALS_MAX], t[KDV__PARTIALS_MAX];
-                for (c = 0; c < nch; c++) {
-                    d[c] = c == 0 ? 0.0 : (double)z[(c * np + pt) * ldz + j];
-                    r[c] = c == 0 ? (double)cf[(size_t)K * m + j - j0] : 0.0;
-                }
-                for (k = K - 1; k >= 0; k--) {
-                    kdv__series_times(nch, upto[K - 1 - k], pairs, r, d, t);
-                    r[0] += (double)cf[(size_t)k * m + j - j0];
-                }
-                for (c = 0; c < nch; c++)
-                    a[(c * np + pt) * lda + j] = (kdv__real)r[c];
-            }
+            fn(m, p, q, zp, K, cf);
+            if (sh.kind == KDV__SHAPE_STAR && sh.n1 == 1)         /* one input's series */
+                kdv__uni_rows(K, cf, m, zp, np * ldz, ap, np * lda);
+            else if (sh.kind == KDV__SHAPE_STAR)
+                kdv__star_rows(&sh, cf, m, zp, np * ldz, ap, np * lda);
+            else if (sh.kind == KDV__SHAPE_GRID)
+                kdv__grid_rows(&sh, K, cf, m, zp, np * ldz, ap, np * lda);
+            else if (nch <= KDV__PARTIALS_VEC)
+                kdv__series_rows(K, cf, m, nch, upto, pairs, zp, np * ldz, ap, np * lda);
+            else
+                kdv__series_rows_wide(K, cf, m, nch, upto, pairs, zp, np * ldz, ap, np * lda);
         }
 }
 

@@ -102,7 +102,8 @@ typedef double pinn__real;
    extensions in gcc and clang), or 1 in plain C. Rows are padded to 64
    bytes, a multiple of every width. PINN__FMA(acc, s, w): acc += s * w,
    fused where the target has FMA (also under -std=c99, where compilers do
-   not fuse on their own). */
+   not fuse on their own); PINN__VFMA(acc, x, y): acc += x * y for
+   vectors x and y, fused likewise. */
 #if defined(__GNUC__) && !defined(__TINYC__)
 #if defined(__AVX512F__)
 #define PINN__VBYTES 64
@@ -121,17 +122,22 @@ typedef pinn__real pinn__vec __attribute__((vector_size(PINN__VBYTES)));
 #if defined(__AVX512F__) && defined(PINN__FLOAT)
 #include <immintrin.h>
 #define PINN__FMA(acc, s, w) ((acc) = _mm512_fmadd_ps(_mm512_set1_ps(s), (w), (acc)))
+#define PINN__VFMA(acc, x, y) ((acc) = _mm512_fmadd_ps((x), (y), (acc)))
 #elif defined(__AVX512F__)
 #include <immintrin.h>
 #define PINN__FMA(acc, s, w) ((acc) = _mm512_fmadd_pd(_mm512_set1_pd(s), (w), (acc)))
+#define PINN__VFMA(acc, x, y) ((acc) = _mm512_fmadd_pd((x), (y), (acc)))
 #elif defined(__AVX__) && defined(__FMA__) && defined(PINN__FLOAT)
 #include <immintrin.h>
 #define PINN__FMA(acc, s, w) ((acc) = _mm256_fmadd_ps(_mm256_set1_ps(s), (w), (acc)))
+#define PINN__VFMA(acc, x, y) ((acc) = _mm256_fmadd_ps((x), (y), (acc)))
 #elif defined(__AVX__) && defined(__FMA__)
 #include <immintrin.h>
 #define PINN__FMA(acc, s, w) ((acc) = _mm256_fmadd_pd(_mm256_set1_pd(s), (w), (acc)))
+#define PINN__VFMA(acc, x, y) ((acc) = _mm256_fmadd_pd((x), (y), (acc)))
 #else
 #define PINN__FMA(acc, s, w) ((acc) += (s) * (w))
+#define PINN__VFMA(acc, x, y) ((acc) += (x) * (y))
 #endif
 /* PINN__MASKED: the vector bytes of the target's masked loads and stores
    (pinn__load_n), or 0 */
@@ -151,6 +157,7 @@ typedef pinn__real pinn__vec;
 #define PINN__INLINE static
 #define PINN__RESTRICT
 #define PINN__FMA(acc, s, w) ((acc) += (s) * (w))
+#define PINN__VFMA(acc, x, y) ((acc) += (x) * (y))
 #endif
 
 /* PINN__MADD(a, b, c): a * b + c for double scalars (PINN__MADDF for
