@@ -762,6 +762,16 @@ START_TEST(verify_library_terms)
     ck_assert_msg(strstr(out_text, "\nFAILED: term xxxx of output 0 at point ") != NULL, "%s", out_text);
     ck_assert_msg(strstr(out_text, "\nFAILED: u") == NULL && strstr(out_text, "\nFAILED: du") == NULL, "%s",
                   out_text);
+    /* a star (no mixed term: each input's series apart, model__star_rows) */
+    ck_assert_int_eq(jetgen("emit model.spec -o s.c --prefix ps --terms '\"\",t,tt,x,xxxx'"), 0);
+    snprintf(cmd, sizeof cmd, "cd '%s' && grep -q '^#define PS__TERM_CHANNELS 7 ' s.c && "
+             "sed 's|(ps__real)(1.0 / k)|(ps__real)((k == 4 ? 1.001 : 1.0) / k)|' s.c > c.c && "
+             "! cmp -s s.c c.c && cc -std=c99 -O2 -fPIC -shared s.c -o s.so -lm && "
+             "cc -std=c99 -O2 -fPIC -shared c.c -o c.so -lm", dir);
+    ck_assert_int_eq(tu_run(cmd), 0);
+    ck_assert_int_eq(jetgen("verify model.spec --library ./s.so --prefix ps --terms '\"\",t,tt,x,xxxx'"), 0);
+    ck_assert_int_eq(jetgen("verify model.spec --library ./c.so --prefix ps --terms '\"\",t,tt,x,xxxx'"), 1);
+    ck_assert_msg(strstr(out_text, "\nFAILED: term xxxx of output 0 at point ") != NULL, "%s", out_text);
     ck_assert_int_eq(jetgen("verify model.spec --library ./t.so --prefix pt --terms xxx"), 1);
     ck_assert_msg(strstr(err_text, "./t.so: holds the partial derivatives of other terms") != NULL, "%s",
                   err_text);
