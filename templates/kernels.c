@@ -2263,17 +2263,46 @@ MODEL__INLINE void model__series_reverse(int B, size_t nch, size_t n_pairs, cons
     }
 }
 
+/* g = s'(z) for tanh (riccati 1: 1 - s^2) or sigmoid (2: s - s^2) from
+   the series A of s(z), one input's (A[0 .. K], K a constant where
+   inlined): g_0 = (1 - a)(1 + a) or a (1 - a), each exact where a nears a
+   bound, then g_e = lin A_e - sum_(i + l = e) A_i A_l (each pair once,
+   doubled). */
+MODEL__INLINE void model__riccati_uni(int K, int riccati, const model__vec *A, model__vec *g)
+{
+    model__vec s;
+    int e, i;
+    g[0] = riccati == 2 ? A[0] * ((model__real)1 - A[0]) : ((model__real)1 - A[0]) * ((model__real)1 + A[0]);
+    for (e = 1; e <= K; e++) {
+        s = A[0] * A[e];
+        for (i = 1; i < e - i; i++)
+            MODEL__VFMA(s, A[i], A[e - i]);
+        s += s;
+        if (e % 2 == 0)
+            MODEL__VFMA(s, A[e / 2], A[e / 2]);
+        g[e] = riccati == 2 ? A[e] - s : -s;
+    }
+}
+
 /* Its reverse (model__partials_activate_back's): zb += the reverse of the
-   product of ab by g = s'(z); ab zeroed. */
+   product of ab by g = s'(z), from the Taylor coefficients cf and z's
+   series, or with riccati from the kept output's at a (lda); ab zeroed. */
 MODEL__INLINE void model__uni_activate_back(int K, const model__real *cf, size_t m, size_t w, const model__real *z,
-                                           model__real *zb, size_t ldz, model__real *ab, size_t lda)
+                                           model__real *zb, size_t ldz, model__real *ab, size_t lda, int riccati,
+                                           const model__real *a)
 {
     const model__vec zero = {0};
     model__vec g[MODEL__UNI_MAX + 1], d[MODEL__UNI_MAX + 1], b[MODEL__UNI_MAX + 1], s;
     int c, j;
-    for (c = 1; c <= K; c++)
-        d[c] = model__load_n(z + (size_t)c * ldz, w);
-    model__uni_horner(K, 1, cf, m, w, g, d);
+    if (riccati != 0) {
+        for (c = 0; c <= K; c++)
+            d[c] = model__load_n(a + (size_t)c * lda, w);
+        model__riccati_uni(K, riccati, d, g);
+    } else {
+        for (c = 1; c <= K; c++)
+            d[c] = model__load_n(z + (size_t)c * ldz, w);
+        model__uni_horner(K, 1, cf, m, w, g, d);
+    }
     for (c = 0; c <= K; c++) {
         b[c] = model__load_n(ab + (size_t)c * lda, w);
         model__put_n(ab + (size_t)c * lda, zero, w);
@@ -2312,13 +2341,14 @@ MODEL__INLINE void model__taylor_of_value(int riccati, size_t n, const model__re
 /* model__uni_activate_back on m neighbouring neurons a vector at a time,
    as model__uni_rows. */
 MODEL__NOINLINE void model__uni_rows_back(int K, const model__real *cf, size_t m, const model__real *z,
-                                          model__real *zb, size_t ldz, model__real *ab, size_t lda)
+                                          model__real *zb, size_t ldz, model__real *ab, size_t lda, int riccati,
+                                          const model__real *a)
 {
     size_t j, w;
 #define MODEL__UNI_ROWS(KK)                                                                    \
     for (j = 0; j < m; j += MODEL__V) {                                                       \
         w = m - j < MODEL__V ? m - j : MODEL__V;                                              \
-        model__uni_activate_back(KK, cf + j, m, w, z + j, zb + j, ldz, ab + j, lda);          \
+        model__uni_activate_back(KK, cf + j, m, w, z + j, zb + j, ldz, ab + j, lda, riccati, a + j); \
     }
     switch (K) {
     case 1: MODEL__UNI_ROWS(1) break;
@@ -2330,23 +2360,31 @@ MODEL__NOINLINE void model__uni_rows_back(int K, const model__real *cf, size_t m
 }
 
 /* A star's reverse (model__star_rows'), on m neighbouring neurons a
-   vector at a time: g = s'(z) along each input by model__uni_horner;
+   vector at a time: g = s'(z) along each input by model__uni_horner (or
+   with riccati from the kept output's series at a, model__riccati_uni);
    zb_0 += sum_c ab_c g_c, zb of input d's power e += sum_i ab_(e + i)
    g_i over its own powers; ab zeroed. */
 MODEL__NOINLINE void model__star_rows_back(const model__shape *sh, const model__real *cf, size_t m,
                                            const model__real *z, model__real *zb, size_t ldz, model__real *ab,
-                                           size_t lda)
+                                           size_t lda, int riccati, const model__real *a)
 {
     const model__vec zero = {0};
-    model__vec b0, s0;
+    model__vec b0, s0, a0 = zero;
     size_t j, w, d;
     int e, i;
 #define MODEL__STAR_BACK(KK)                                                                   \
     {                                                                                          \
         model__vec g[KK + 1], h[KK + 1], b[KK + 1], s;                                         \
-        for (e = 1; e <= KK; e++)                                                              \
-            h[e] = model__load_n(z + (size_t)ch[e] * ldz + j, w);                              \
-        model__uni_horner(KK, 1, cf + j, m, w, g, h);                                          \
+        if (riccati != 0) {                                                                    \
+            h[0] = a0;                                                                         \
+            for (e = 1; e <= KK; e++)                                                          \
+                h[e] = model__load_n(a + (size_t)ch[e] * lda + j, w);                          \
+            model__riccati_uni(KK, riccati, h, g);                                             \
+        } else {                                                                               \
+            for (e = 1; e <= KK; e++)                                                          \
+                h[e] = model__load_n(z + (size_t)ch[e] * ldz + j, w);                          \
+            model__uni_horner(KK, 1, cf + j, m, w, g, h);                                      \
+        }                                                                                      \
         if (d == 0)                                                                            \
             s0 = b0 * g[0];                                                                    \
         for (e = 1; e <= KK; e++) {                                                            \
@@ -2365,6 +2403,8 @@ MODEL__NOINLINE void model__star_rows_back(const model__shape *sh, const model__
         w = m - j < MODEL__V ? m - j : MODEL__V;
         b0 = model__load_n(ab + j, w);
         s0 = zero;
+        if (riccati != 0)
+            a0 = model__load_n(a + j, w);
         for (d = 0; d < sh->n1; d++) {
             const unsigned char *ch = sh->chan[d];
             switch (sh->kd[d]) {
@@ -2408,11 +2448,37 @@ MODEL__INLINE void model__grid_reverse(int K, model__vec b[MODEL__UNI_MAX + 1][M
     }
 }
 
+/* g = s'(z) for tanh or sigmoid from the series A of s(z) on a grid's
+   triangle, as model__riccati_uni. */
+MODEL__INLINE void model__riccati_grid(int K, int riccati, model__vec A[MODEL__UNI_MAX + 1][MODEL__UNI_MAX + 1],
+                                       model__vec g[MODEL__UNI_MAX + 1][MODEL__UNI_MAX + 1])
+{
+    const model__vec zero = {0};
+    int a, b, a1, b1;
+    g[0][0] = riccati == 2 ? A[0][0] * ((model__real)1 - A[0][0])
+                           : ((model__real)1 - A[0][0]) * ((model__real)1 + A[0][0]);
+    MODEL__UNROLL
+    for (a = 0; a <= K; a++) {
+        MODEL__UNROLL
+        for (b = a == 0; a + b <= K; b++) {
+            model__vec s = zero;
+            MODEL__UNROLL
+            for (a1 = 0; a1 <= a; a1++) {
+                MODEL__UNROLL
+                for (b1 = 0; b1 <= b; b1++)
+                    MODEL__VFMA(s, A[a1][b1], A[a - a1][b - b1]);
+            }
+            g[a][b] = riccati == 2 ? A[a][b] - s : -s;
+        }
+    }
+}
+
 /* A grid's reverse (model__grid_rows'), on m neighbouring neurons a
-   vector at a time; ab zeroed. */
+   vector at a time (g from the kept output's series at a with riccati);
+   ab zeroed. */
 MODEL__NOINLINE void model__grid_rows_back(const model__shape *sh, int K, const model__real *cf, size_t m,
                                            const model__real *z, model__real *zb, size_t ldz, model__real *ab,
-                                           size_t lda)
+                                           size_t lda, int riccati, const model__real *a)
 {
     const model__vec zero = {0};
     model__vec h[MODEL__UNI_MAX + 1][MODEL__UNI_MAX + 1], g[MODEL__UNI_MAX + 1][MODEL__UNI_MAX + 1];
@@ -2421,23 +2487,23 @@ MODEL__NOINLINE void model__grid_rows_back(const model__shape *sh, int K, const 
     int p, q;
     for (j = 0; j < m; j += MODEL__V) {
         w = m - j < MODEL__V ? m - j : MODEL__V;
-        model__grid_load(sh, z + j, ldz, w, h);
+        model__grid_load(sh, riccati != 0 ? a + j : z + j, riccati != 0 ? lda : ldz, w, h);
         model__grid_load(sh, ab + j, lda, w, b);
         b[0][0] = model__load_n(ab + j, w);
+        if (riccati != 0)
+            h[0][0] = model__load_n(a + j, w);
+#define MODEL__GRID_BACK(KK)                                                                   \
+    if (riccati != 0)                                                                          \
+        model__riccati_grid(KK, riccati, h, g);                                                \
+    else                                                                                       \
+        model__grid_horner(KK, 1, cf + j, m, w, g, h);                                         \
+    model__grid_reverse(KK, b, g, t);
         switch (K) {
-        case 2:
-            model__grid_horner(2, 1, cf + j, m, w, g, h);
-            model__grid_reverse(2, b, g, t);
-            break;
-        case 3:
-            model__grid_horner(3, 1, cf + j, m, w, g, h);
-            model__grid_reverse(3, b, g, t);
-            break;
-        default:
-            model__grid_horner(4, 1, cf + j, m, w, g, h);
-            model__grid_reverse(4, b, g, t);
-            break;
+        case 2: MODEL__GRID_BACK(2) break;
+        case 3: MODEL__GRID_BACK(3) break;
+        default: MODEL__GRID_BACK(4) break;
         }
+#undef MODEL__GRID_BACK
         for (p = 0; p <= K; p++)
             for (q = 0; p + q <= K; q++)
                 if (sh->grid[p][q] >= 0) {
@@ -2541,16 +2607,19 @@ MODEL__API void model__partials_activate_back(model__taylor_fn fn, double p, dou
             const model__real *zp = z + pt * ldz + j0;
             model__real *zbp = zb + pt * ldz + j0, *abp = ab + pt * lda + j0;
             m = n - j0 < MODEL__PARTIALS_CHUNK ? n - j0 : MODEL__PARTIALS_CHUNK;
-            if (riccati != 0)
-                model__taylor_of_value(riccati, m, a + pt * lda + j0, K + 1, cf);
+            const model__real *av = riccati != 0 ? a + pt * lda + j0 : NULL;
+            if (riccati != 0 && sh.kind != MODEL__SHAPE_GENERIC)
+                ;           /* g from the kept output's series: no coefficients */
+            else if (riccati != 0)
+                model__taylor_of_value(riccati, m, av, K + 1, cf);
             else
                 fn(m, p, q, zp, K + 1, cf);
             if (sh.kind == MODEL__SHAPE_STAR && sh.n1 == 1)         /* one input's series */
-                model__uni_rows_back(K, cf, m, zp, zbp, np * ldz, abp, np * lda);
+                model__uni_rows_back(K, cf, m, zp, zbp, np * ldz, abp, np * lda, riccati, av);
             else if (sh.kind == MODEL__SHAPE_STAR)
-                model__star_rows_back(&sh, cf, m, zp, zbp, np * ldz, abp, np * lda);
+                model__star_rows_back(&sh, cf, m, zp, zbp, np * ldz, abp, np * lda, riccati, av);
             else if (sh.kind == MODEL__SHAPE_GRID)
-                model__grid_rows_back(&sh, K, cf, m, zp, zbp, np * ldz, abp, np * lda);
+                model__grid_rows_back(&sh, K, cf, m, zp, zbp, np * ldz, abp, np * lda, riccati, av);
             else if (nch <= MODEL__PARTIALS_VEC)
                 model__series_rows_back(K, cf, m, nch, upto, pairs, zp, zbp, np * ldz, abp, np * lda);
             else
