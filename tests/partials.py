@@ -207,6 +207,45 @@ def jet_terms():
             opt.step()
 
 
+def jet_terms_shapes():
+    """Jet(module, terms=...) on a two-input network for the kernels' other
+    shapes: the plate's u_xxxx, u_xxyy, u_yyyy as x and t (two inputs mixed) and
+    Kuramoto-Sivashinsky's u, u_t, u_x, u_xx, u_xxxx (a star), float64 and
+    float32, tanh and sigmoid: the loss of the terms squared, its
+    gradients to every parameter and to x against autograd through the
+    nested terms in float64."""
+    import jetgen.torch
+    powers = np.array([(a, d - a) for d in range(ORDER + 1) for a in range(d, -1, -1)])
+    cases = ((["xxxx", "xxtt", "tttt"], [(4, 0), (2, 2), (0, 4)]),
+             (["", "t", "x", "xx", "xxxx"], [(0, 0), (0, 1), (1, 0), (2, 0), (4, 0)]))
+    for act in (torch.nn.Tanh, torch.nn.Sigmoid):
+        for terms, pws in cases:
+            for dtype, tol in ((torch.float64, TOL), (torch.float32, 2e-5)):
+                torch.manual_seed(4)
+                model = torch.nn.Sequential(torch.nn.Linear(2, 10), act(), torch.nn.Linear(10, 10), act(),
+                                            torch.nn.Linear(10, 2)).to(dtype)
+                jet = jetgen.torch.Jet(model, input_names=["x", "t"], terms=terms)
+                x = (torch.rand(40, 2, dtype=dtype) * 2 - 1).requires_grad_(True)
+                d = jet(x)
+                loss = (d ** 2).mean()
+                loss.backward()
+                ref = jetgen.fx.as_float64(model)
+                X = x.detach().double().requires_grad_(True)
+                kept = nested(lambda Y: ref(Y), X, [0, 1], powers, keep=True)
+                at = [next(i for i, p in enumerate(powers) if tuple(p) == pw) for pw in pws]
+                want = sum((kept[k][i] ** 2).sum() for k in range(2) for i in at) / d.numel()
+                what = "Jet(terms=%s) %s %s" % (",".join(terms) or '""', act.__name__, dtype)
+                check(abs(loss.item() - want.item()) <= tol * abs(want.item()),
+                      "%s: loss %.17g, nested autograd's %.17g" % (what, loss.item(), want.item()))
+                wants = torch.autograd.grad(want, list(ref.parameters()) + [X], allow_unused=True)
+                for (k, p), w in zip(model.named_parameters(), wants):    # (u_xxxx reads no output bias)
+                    g = np.zeros(p.shape) if p.grad is None else p.grad.double().numpy()
+                    e = normwise(g, np.zeros(p.shape) if w is None else w.numpy())
+                    check(e <= tol, "%s: d loss / d %s off by %.3g" % (what, k, e))
+                e = normwise(x.grad.double().numpy(), wants[-1].numpy())
+                check(e <= tol, "%s: d loss / d x off by %.3g" % (what, e))
+
+
 def set_terms():
     """Net.partials(x, terms=...) on a network exported without terms (the
     plans made again): the numbers of a network exported with them; a
@@ -261,6 +300,7 @@ def main():
     refused(lambda: jetgen.torch.Jet(net, mode="partials"), (ValueError,), ["mode='partials'", "terms="],
             "Jet(mode='partials') without terms")
     jet_terms()
+    jet_terms_shapes()
     set_terms()
     refused(lambda: jetgen.from_torch(net, input_names=["x"], terms=["xq"]), (export.ExportError,),
             ["term 'xq'", "'q' is not an input"], "a term naming no input")
