@@ -71,6 +71,11 @@ static void FN(load_cotangents)(const FN(tile) *t, size_t p0, const REAL *gu, co
     if (t->mode == JG_MODE_PARTIALS) {      /* gu [n][n_out][n_terms]: term tt onto its channel */
         const jg_monos *mo = &t->g->m->monos;
         size_t tt, k;
+        if (t->lp > 0 && gu != NULL) {
+            KERNELS(t->g)->partials_lanes_load(no, t->lp, np, mo->n_terms, mo->of_term, mo->factor,
+                                               gu + p0 * no * mo->n_terms, a, ld);
+            return;
+        }
         for (p = 0; gu != NULL && p < np; p++)
             for (k = 0; k < no; k++)
                 for (tt = 0; tt < mo->n_terms; tt++)

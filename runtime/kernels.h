@@ -73,6 +73,8 @@ typedef void (*jg_taylor_float)(size_t, double, double, const float *, int, floa
     X(partials_lanes_seed, (size_t, size_t, size_t, size_t, const size_t *, const R *, R *, size_t))            \
     X(partials_lanes_store, (size_t, size_t, size_t, size_t, const size_t *, const double *, const R *, size_t,   \
                              R *))                                                                              \
+    X(partials_lanes_load, (size_t, size_t, size_t, size_t, const size_t *, const double *, const R *, R *,      \
+                            size_t))                                                                            \
     X(partials_activate_back, (jg_taylor_##R, double, double, int, size_t, size_t, size_t, const size_t *,       \
                                const unsigned short *, const R *, R *, size_t, R *, size_t, int, const R *))    \
     X(partials_mul_back, (size_t, size_t, size_t, size_t, const unsigned short *, const R *, R *, size_t, int,   \

@@ -274,6 +274,9 @@ MODEL__API void model__partials_lanes_seed(size_t n_x, size_t nch, size_t lp, si
 MODEL__API void model__partials_lanes_store(size_t n_out, size_t lp, size_t n, size_t n_terms,
                                             const size_t *of_term, const double *factor, const model__real *z,
                                             size_t ldz, model__real *out);
+MODEL__API void model__partials_lanes_load(size_t n_out, size_t lp, size_t n, size_t n_terms,
+                                           const size_t *of_term, const double *factor, const model__real *g,
+                                           model__real *zb, size_t ldz);
 /**** end partials_lanes-decl ****/
 
 /**** begin partials_back-decl ****/
@@ -997,7 +1000,8 @@ MODEL__API void model__lanes_outer(size_t n_out, size_t n_in, size_t nch, size_t
     const size_t row = nch * np * sizeof(model__real);
     const size_t chunk = row * MODEL__OUTER <= 16384 ? 16384 / row / MODEL__OUTER * MODEL__OUTER : MODEL__OUTER;
     const size_t nb = (n_out + MODEL__OUTER - 1) / MODEL__OUTER, line = 64 / sizeof(model__real);
-    size_t j, k, k0, nj, nk, q, r, c, p, next, lines, per;
+    const model__real *zr[MODEL__OUTER], *ar[MODEL__OUTER];
+    size_t j, k, k0, nj, nk, q, r, c, p, next, lines, per, pc, pl, oz, oa;
     for (k0 = 0; k0 < n_in; k0 += chunk) {
         /* the next chunk's rows of a (a tape's, read from memory), asked
            for while this one is worked on, spread over the blocks of j
@@ -1005,11 +1009,14 @@ MODEL__API void model__lanes_outer(size_t n_out, size_t n_in, size_t nch, size_t
         const size_t kn = k0 + chunk < n_in ? k0 + chunk : n_in, ke = kn + chunk < n_in ? kn + chunk : n_in;
         lines = (ke - kn) * np / line;
         per = (lines * nch + nb - 1) / nb;
-        next = 0;
+        next = pc = pl = 0;     /* line pl of channel pc: no division */
         for (j = 0; j < n_out; j += nj) {
             nj = n_out - j < MODEL__OUTER ? n_out - j : MODEL__OUTER;
-            for (q = 0; q < per && next < lines * nch; q++, next++)
-                MODEL__PREFETCH(a + next / lines * ldc_a + kn * np + next % lines * line);
+            for (q = 0; q < per && next < lines * nch; q++, next++) {
+                MODEL__PREFETCH(a + pc * ldc_a + kn * np + pl * line);
+                if (++pl == lines)
+                    pl = 0, pc++;
+            }
             for (k = k0; k < n_in && k < k0 + chunk; k += nk) {
                 nk = n_in - k < MODEL__OUTER ? n_in - k : MODEL__OUTER;
                 for (q = 0; q < MODEL__OUTER; q++)
@@ -1017,24 +1024,23 @@ MODEL__API void model__lanes_outer(size_t n_out, size_t n_in, size_t nch, size_t
                         acc[q][r] = zero;
                 /* a block past the last neuron repeats it (whole blocks keep
                    the accumulators in registers); those sums are dropped */
-                for (c = 0; c < nch; c++) {
-                    const model__real *zc = zb + c * ldc_z, *ac = a + c * ldc_a;
-                    const model__real *zr[MODEL__OUTER], *ar[MODEL__OUTER];
-                    for (q = 0; q < MODEL__OUTER; q++)
-                        zr[q] = zc + (j + (q < nj ? q : nj - 1)) * np;
-                    for (r = 0; r < MODEL__OUTER; r++)
-                        ar[r] = ac + (k + (r < nk ? r : nk - 1)) * np;
-                    for (p = 0; p < np; p += MODEL__V) {
+                for (q = 0; q < MODEL__OUTER; q++)
+                    zr[q] = zb + (j + (q < nj ? q : nj - 1)) * np;
+                for (r = 0; r < MODEL__OUTER; r++)
+                    ar[r] = a + (k + (r < nk ? r : nk - 1)) * np;
+                /* every channel's points as one run: two offsets, the
+                   rows' starts kept (no pointers remade a channel) */
+                for (c = 0, oz = 0, oa = 0; c < nch; c++, oz += ldc_z - np, oa += ldc_a - np)
+                    for (p = 0; p < np; p += MODEL__V, oz += MODEL__V, oa += MODEL__V) {
                         model__vec zv[MODEL__OUTER], av[MODEL__OUTER];
                         for (q = 0; q < MODEL__OUTER; q++)
-                            zv[q] = model__load(zr[q] + p);
+                            zv[q] = model__load(zr[q] + oz);
                         for (r = 0; r < MODEL__OUTER; r++)
-                            av[r] = model__load(ar[r] + p);
+                            av[r] = model__load(ar[r] + oa);
                         for (q = 0; q < MODEL__OUTER; q++)
                             for (r = 0; r < MODEL__OUTER; r++)
                                 MODEL__VFMA(acc[q][r], zv[q], av[r]);
                     }
-                }
                 for (q = 0; q < nj; q++)
                     for (r = 0; r < nk; r++)
                         model__add_slot(gv + ((j + q) * n_in + k + r) * MODEL__SLOT, acc[q][r]);
@@ -2217,16 +2223,49 @@ MODEL__API void model__partials_lanes_seed(size_t n_x, size_t nch, size_t lp, si
         }
 }
 
+/* The results out [n][n_out][n_terms] of the tile's n points: term t of
+   output k is factor[t] times channel of_term[t] of neuron k. A run of
+   MODEL__RUN (output, term) pairs at a time, their rows found once: each
+   point's run of out written in order, its numbers gathered from the
+   rows (in the cache: a tile's). */
+#define MODEL__RUN 64
 MODEL__API void model__partials_lanes_store(size_t n_out, size_t lp, size_t n, size_t n_terms,
                                             const size_t *of_term, const double *factor, const model__real *z,
                                             size_t ldz, model__real *out)
 {
-    size_t p, k, t;
-    for (p = 0; p < n; p++)         /* out in order; the tile's rows are in the cache */
-        for (k = 0; k < n_out; k++)
-            for (t = 0; t < n_terms; t++)
-                out[(p * n_out + k) * n_terms + t] =
-                    (model__real)(factor[t] * (double)z[of_term[t] * ldz + k * lp + p]);
+    const size_t per = n_out * n_terms;
+    size_t at[MODEL__RUN], m0, m, w, p;
+    double f[MODEL__RUN];
+    for (m0 = 0; m0 < per; m0 += w) {
+        w = per - m0 < MODEL__RUN ? per - m0 : MODEL__RUN;
+        for (m = 0; m < w; m++) {
+            at[m] = of_term[(m0 + m) % n_terms] * ldz + (m0 + m) / n_terms * lp;
+            f[m] = factor[(m0 + m) % n_terms];
+        }
+        for (p = 0; p < n; p++)
+            for (m = 0; m < w; m++)
+                out[p * per + m0 + m] = (model__real)(f[m] * (double)z[at[m] + p]);
+    }
+}
+
+/* The reverse of model__partials_lanes_store: the cotangents g [n][n_out]
+   [n_terms] of its results added to the adjoints zb of the rows they were
+   read from, one (output, term) row at a time (a term listed twice adds
+   twice). */
+MODEL__API void model__partials_lanes_load(size_t n_out, size_t lp, size_t n, size_t n_terms,
+                                           const size_t *of_term, const double *factor, const model__real *g,
+                                           model__real *zb, size_t ldz)
+{
+    const size_t per = n_out * n_terms;
+    size_t k, t, p;
+    for (k = 0; k < n_out; k++)
+        for (t = 0; t < n_terms; t++) {
+            model__real *row = zb + of_term[t] * ldz + k * lp;
+            const model__real *gk = g + k * n_terms + t;
+            const double f = factor[t];
+            for (p = 0; p < n; p++)
+                row[p] += (model__real)(f * (double)gk[p * per]);
+        }
 }
 /**** end partials_lanes ****/
 
