@@ -119,4 +119,10 @@
 #define JG_ACT_ENUM(name, ...) JG_ACT_##name,
 enum { JG_ACTIVATIONS(JG_ACT_ENUM) JG_N_ACTIVATIONS };
 
+/* The partials kernels' riccati argument for activation a: 1 for tanh
+   (s' = 1 - s^2), 2 for sigmoid (s' = s - s^2), whose terms' series they
+   form from s and s' at z_0 alone; 0 for the others (Taylor coefficients
+   to the order of the terms). */
+#define JG_RICCATI(a) ((a) == JG_ACT_tanh ? 1 : (a) == JG_ACT_sigmoid ? 2 : 0)
+
 #endif

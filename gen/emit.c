@@ -634,9 +634,9 @@ static void put_layers(jg_buf *b, const emitter *e, int partials)
             if (partials) {
                 jg_buf_printf(b, "    %s__partials_activate(%s__%s_taylor, ", kp, kp, s->act->keyword);
                 put_params(b, s->p, s->q);
-                jg_buf_printf(b, ", %s__TERM_ORDER, %zu, %s__TERM_CHANNELS, np, %s__upto, %s, %s, %zu, %s, %zu);\n",
+                jg_buf_printf(b, ", %s__TERM_ORDER, %zu, %s__TERM_CHANNELS, np, %s__upto, %s, %s, %zu, %s, %zu, %d);\n",
                               up, s->n, up, prefix, m->monos.n_pairs > 0 ? pairs : "NULL", src, s->ld_src,
-                              src, s->ld_src);
+                              src, s->ld_src, JG_RICCATI(s->act->activation));
                 break;
             }
             jg_buf_printf(b, "    %s__activate(%s__%s, ", kp, kp, s->act->keyword);

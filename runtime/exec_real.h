@@ -73,7 +73,7 @@ static void FN(tile)(const jg_exec *e, int mode, size_t np, const REAL *x, REAL 
             if (partials) {     /* (a tape plan's from2: the operand at src2 kept) */
                 K->partials_activate(K->taylor[e->act[k]], s->p, s->q, mo->order, s->n, nch, np_e, mo->upto,
                                      mo->pairs, s->from2 ? src2 : src, s->from2 ? s->ld2 : s->ld_src, src,
-                                     s->ld_src);
+                                     s->ld_src, JG_RICCATI(e->act[k]));
                 break;
             }
             if (e->act[k] == JG_ACT_tanh) {

@@ -65,7 +65,7 @@ typedef void (*jg_taylor_float)(size_t, double, double, const float *, int, floa
                         const R *, R *, size_t))                                                                \
     X(partials_seed, (size_t, size_t, size_t, const size_t *, const R *, R *, size_t))                           \
     X(partials_activate, (jg_taylor_##R, double, double, int, size_t, size_t, size_t, const size_t *,            \
-                          const unsigned short *, const R *, size_t, R *, size_t))                              \
+                          const unsigned short *, const R *, size_t, R *, size_t, int))                         \
     X(partials_mul, (size_t, size_t, size_t, size_t, const unsigned short *, const R *, size_t, int, const R *, \
                      size_t, int, R *, size_t))                                                                 \
     X(partials_store, (size_t, size_t, size_t, size_t, size_t, const size_t *, const double *, const R *, size_t, \

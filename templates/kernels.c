@@ -259,7 +259,8 @@ MODEL__API void model__partials_store(size_t n_out, size_t k0, size_t m, size_t 
 typedef void (*model__taylor_fn)(size_t n, double p, double q, const model__real *z, int K, model__real *c);
 MODEL__API void model__partials_activate(model__taylor_fn fn, double p, double q, int K, size_t n, size_t nch,
                                          size_t np, const size_t *upto, const unsigned short *pairs,
-                                         const model__real *z, size_t ldz, model__real *a, size_t lda);
+                                         const model__real *z, size_t ldz, model__real *a, size_t lda,
+                                         int riccati);
 /**** end partials_activate-decl ****/
 
 /**** begin partials_mul-decl ****/
@@ -1895,6 +1896,58 @@ MODEL__NOINLINE void model__uni_rows(int K, const model__real *cf, size_t m, con
 #undef MODEL__UNI_ROWS
 }
 
+/* The same for tanh (riccati 1: s' = 1 - s^2) and sigmoid (2: s' = s -
+   s^2) from s and s' at z_0 alone (rows 0 and 1 of cf), by the equation
+   A' = B Z' of a = s(z) along the series (A = a's, Z = z's, B = s'(Z)'s):
+   k A_k = sum_(j = 1..k) j Z_j B_(k - j), B_m = lin A_m - [A^2]_m, lin 0
+   or 1, each from the ones before. No Taylor coefficients past s', no
+   Horner steps: K (K + 1) / 2 products for A, about as many for B. */
+MODEL__INLINE void model__uni_activate_riccati(int K, int riccati, const model__real *cf, size_t m, size_t w,
+                                               const model__real *z, size_t ldz, model__real *a, size_t lda)
+{
+    model__vec A[MODEL__UNI_MAX + 1], B[MODEL__UNI_MAX + 1], Z[MODEL__UNI_MAX + 1], s;
+    int k, j;
+    A[0] = model__load_n(cf, w);
+    B[0] = model__load_n(cf + m, w);
+    for (k = 1; k <= K; k++)
+        Z[k] = (model__real)k * model__load_n(z + (size_t)k * ldz, w);
+    for (k = 1; k <= K; k++) {
+        s = Z[1] * B[k - 1];
+        for (j = 2; j <= k; j++)
+            MODEL__VFMA(s, Z[j], B[k - j]);
+        A[k] = s * (model__real)(1.0 / k);
+        if (k == K)
+            break;
+        s = A[0] * A[k];
+        for (j = 1; j < k - j; j++)
+            MODEL__VFMA(s, A[j], A[k - j]);
+        s += s;
+        if (k % 2 == 0)
+            MODEL__VFMA(s, A[k / 2], A[k / 2]);
+        B[k] = riccati == 2 ? A[k] - s : -s;
+    }
+    for (k = 0; k <= K; k++)
+        model__put_n(a + (size_t)k * lda, A[k], w);
+}
+
+MODEL__NOINLINE void model__uni_rows_riccati(int K, int riccati, const model__real *cf, size_t m,
+                                             const model__real *z, size_t ldz, model__real *a, size_t lda)
+{
+    size_t j, w;
+#define MODEL__UNI_ROWS(KK)                                                                    \
+    for (j = 0; j < m; j += MODEL__V) {                                                       \
+        w = m - j < MODEL__V ? m - j : MODEL__V;                                              \
+        model__uni_activate_riccati(KK, riccati, cf + j, m, w, z + j, ldz, a + j, lda);        \
+    }
+    switch (K) {
+    case 1: MODEL__UNI_ROWS(1) break;
+    case 2: MODEL__UNI_ROWS(2) break;
+    case 3: MODEL__UNI_ROWS(3) break;
+    default: MODEL__UNI_ROWS(4) break;
+    }
+#undef MODEL__UNI_ROWS
+}
+
 /* The shape of a monomial set, read from its pairs: its first-degree
    channels 1 .. n1 (an input each), and every channel's powers of them.
    A star: no channel mixes two inputs (terms such as t, x, xx, xxxx: each
@@ -2151,7 +2204,8 @@ MODEL__NOINLINE void model__series_rows_wide(int K, const model__real *cf, size_
    double beyond. */
 MODEL__API void model__partials_activate(model__taylor_fn fn, double p, double q, int K, size_t n, size_t nch,
                                          size_t np, const size_t *upto, const unsigned short *pairs,
-                                         const model__real *z, size_t ldz, model__real *a, size_t lda)
+                                         const model__real *z, size_t ldz, model__real *a, size_t lda,
+                                         int riccati)
 {
     model__real cf[(MODEL__TAYLOR_MAX + 1) * MODEL__PARTIALS_CHUNK];
     model__shape sh;
@@ -2164,6 +2218,11 @@ MODEL__API void model__partials_activate(model__taylor_fn fn, double p, double q
             const model__real *zp = z + pt * ldz + j0;
             model__real *ap = a + pt * lda + j0;
             m = n - j0 < MODEL__PARTIALS_CHUNK ? n - j0 : MODEL__PARTIALS_CHUNK;
+            if (riccati != 0 && sh.kind == MODEL__SHAPE_STAR && sh.n1 == 1) {
+                fn(m, p, q, zp, 1, cf);     /* s and s' at z_0 only */
+                model__uni_rows_riccati(K, riccati, cf, m, zp, np * ldz, ap, np * lda);
+                continue;
+            }
             fn(m, p, q, zp, K, cf);
             if (sh.kind == MODEL__SHAPE_STAR && sh.n1 == 1)         /* one input's series */
                 model__uni_rows(K, cf, m, zp, np * ldz, ap, np * lda);

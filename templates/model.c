@@ -298,9 +298,9 @@ static void model__tile_partials(size_t np, const model_real *x, model_real *u, 
     /* input: a = x + its first-degree monomials */
     model__partials_seed(MODEL_N_IN, MODEL__TERM_CHANNELS, np, model__first, x, work0, 8);
     model__dense(8, 2, model__l1_w, 8, 0, model__l1_b, nrow, np, work0, 8, work1, 8, NULL);
-    model__partials_activate(model__tanh_taylor, 0.0, 0.0, MODEL__TERM_ORDER, 8, MODEL__TERM_CHANNELS, np, model__upto, model__pairs, work1, 8, work1, 8);
+    model__partials_activate(model__tanh_taylor, 0.0, 0.0, MODEL__TERM_ORDER, 8, MODEL__TERM_CHANNELS, np, model__upto, model__pairs, work1, 8, work1, 8, 1);
     model__dense(8, 3, model__l3_w, 8, 0, NULL, nrow, np, work1, 8, work0, 8, NULL);
-    model__partials_activate(model__sigmoid_taylor, 0.0, 0.0, MODEL__TERM_ORDER, 8, MODEL__TERM_CHANNELS, np, model__upto, model__pairs, work0, 8, work0, 8);
+    model__partials_activate(model__sigmoid_taylor, 0.0, 0.0, MODEL__TERM_ORDER, 8, MODEL__TERM_CHANNELS, np, model__upto, model__pairs, work0, 8, work0, 8, 2);
     for (j = 0; j < 2; j += MODEL__OUT) {
         m = 2 - j < MODEL__OUT ? 2 - j : MODEL__OUT;
         model__dense((m + 7) / 8 * 8, 3, model__l5_w, 8, j, model__l5_b + j, nrow, np, work0, 8, out, MODEL__OUT, NULL);

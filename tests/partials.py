@@ -211,27 +211,30 @@ def jet_terms_shapes():
     """Jet(module, terms=...) on a two-input network for the kernels' other
     shapes: the plate's u_xxxx, u_xxyy, u_yyyy as x and t (two inputs mixed) and
     Kuramoto-Sivashinsky's u, u_t, u_x, u_xx, u_xxxx (a star), float64 and
-    float32, tanh and sigmoid: the loss of the terms squared, its
-    gradients to every parameter and to x against autograd through the
-    nested terms in float64."""
+    float32, tanh and sigmoid; and one input's series to order 4 (the
+    beam's: tanh's and sigmoid's from s and s' alone): the loss of the
+    terms squared, its gradients to every parameter and to x against
+    autograd through the nested terms in float64."""
     import jetgen.torch
-    powers = np.array([(a, d - a) for d in range(ORDER + 1) for a in range(d, -1, -1)])
-    cases = ((["xxxx", "xxtt", "tttt"], [(4, 0), (2, 2), (0, 4)]),
-             (["", "t", "x", "xx", "xxxx"], [(0, 0), (0, 1), (1, 0), (2, 0), (4, 0)]))
+    two = np.array([(a, d - a) for d in range(ORDER + 1) for a in range(d, -1, -1)])
+    one = np.array([(d,) for d in range(ORDER + 1)])
+    cases = ((["x", "t"], two, ["xxxx", "xxtt", "tttt"], [(4, 0), (2, 2), (0, 4)]),
+             (["x", "t"], two, ["", "t", "x", "xx", "xxxx"], [(0, 0), (0, 1), (1, 0), (2, 0), (4, 0)]),
+             (["x"], one, ["", "x", "xxx", "xxxx"], [(0,), (1,), (3,), (4,)]))
     for act in (torch.nn.Tanh, torch.nn.Sigmoid):
-        for terms, pws in cases:
+        for names, powers, terms, pws in cases:
             for dtype, tol in ((torch.float64, TOL), (torch.float32, 2e-5)):
                 torch.manual_seed(4)
-                model = torch.nn.Sequential(torch.nn.Linear(2, 10), act(), torch.nn.Linear(10, 10), act(),
-                                            torch.nn.Linear(10, 2)).to(dtype)
-                jet = jetgen.torch.Jet(model, input_names=["x", "t"], terms=terms)
-                x = (torch.rand(40, 2, dtype=dtype) * 2 - 1).requires_grad_(True)
+                model = torch.nn.Sequential(torch.nn.Linear(len(names), 10), act(), torch.nn.Linear(10, 10),
+                                            act(), torch.nn.Linear(10, 2)).to(dtype)
+                jet = jetgen.torch.Jet(model, input_names=names, terms=terms)
+                x = (torch.rand(40, len(names), dtype=dtype) * 2 - 1).requires_grad_(True)
                 d = jet(x)
                 loss = (d ** 2).mean()
                 loss.backward()
                 ref = jetgen.fx.as_float64(model)
                 X = x.detach().double().requires_grad_(True)
-                kept = nested(lambda Y: ref(Y), X, [0, 1], powers, keep=True)
+                kept = nested(lambda Y: ref(Y), X, list(range(len(names))), powers, keep=True)
                 at = [next(i for i, p in enumerate(powers) if tuple(p) == pw) for pw in pws]
                 want = sum((kept[k][i] ** 2).sum() for k in range(2) for i in at) / d.numel()
                 what = "Jet(terms=%s) %s %s" % (",".join(terms) or '""', act.__name__, dtype)

@@ -449,7 +449,8 @@ END_TEST
                     }                                                                                           \
             if (l->kind == JG_ACTIVATION)                                                                       \
                 (K)->partials_activate((K)->taylor[l->info->activation], l->param[0], l->param[1], (mo)->order, \
-                                       w, (mo)->n, np, (mo)->upto, (mo)->pairs, z, w, z, w);                    \
+                                       w, (mo)->n, np, (mo)->upto, (mo)->pairs, z, w, z, w,                     \
+                                       JG_RICCATI(l->info->activation));                                        \
             else if (l->kind == JG_MUL)                                                                         \
                 (K)->partials_mul(w, (mo)->n, np, (mo)->n_pairs, (mo)->pairs, val[l->arg[0]], wa, wa == 1,     \
                                   val[l->arg[1]], L_WIDTH(m, l->arg[1]), L_WIDTH(m, l->arg[1]) == 1, z, w);     \

@@ -236,7 +236,8 @@ GRAPH__API void graph__partials_store(size_t n_out, size_t k0, size_t m, size_t 
 typedef void (*graph__taylor_fn)(size_t n, double p, double q, const graph__real *z, int K, graph__real *c);
 GRAPH__API void graph__partials_activate(graph__taylor_fn fn, double p, double q, int K, size_t n, size_t nch,
                                          size_t np, const size_t *upto, const unsigned short *pairs,
-                                         const graph__real *z, size_t ldz, graph__real *a, size_t lda);
+                                         const graph__real *z, size_t ldz, graph__real *a, size_t lda,
+                                         int riccati);
 GRAPH__API void graph__partials_mul(size_t n, size_t nch, size_t np, size_t n_pairs, const unsigned short *pairs,
                                     const graph__real *a, size_t lda, int bca, const graph__real *b, size_t ldb,
                                     int bcb, graph__real *c, size_t ldc);
@@ -1289,6 +1290,58 @@ GRAPH__NOINLINE void graph__uni_rows(int K, const graph__real *cf, size_t m, con
 #undef GRAPH__UNI_ROWS
 }
 
+/* The same for tanh (riccati 1: s' = 1 - s^2) and sigmoid (2: s' = s -
+   s^2) from s and s' at z_0 alone (rows 0 and 1 of cf), by the equation
+   A' = B Z' of a = s(z) along the series (A = a's, Z = z's, B = s'(Z)'s):
+   k A_k = sum_(j = 1..k) j Z_j B_(k - j), B_m = lin A_m - [A^2]_m, lin 0
+   or 1, each from the ones before. No Taylor coefficients past s', no
+   Horner steps: K (K + 1) / 2 products for A, about as many for B. */
+GRAPH__INLINE void graph__uni_activate_riccati(int K, int riccati, const graph__real *cf, size_t m, size_t w,
+                                               const graph__real *z, size_t ldz, graph__real *a, size_t lda)
+{
+    graph__vec A[GRAPH__UNI_MAX + 1], B[GRAPH__UNI_MAX + 1], Z[GRAPH__UNI_MAX + 1], s;
+    int k, j;
+    A[0] = graph__load_n(cf, w);
+    B[0] = graph__load_n(cf + m, w);
+    for (k = 1; k <= K; k++)
+        Z[k] = (graph__real)k * graph__load_n(z + (size_t)k * ldz, w);
+    for (k = 1; k <= K; k++) {
+        s = Z[1] * B[k - 1];
+        for (j = 2; j <= k; j++)
+            GRAPH__VFMA(s, Z[j], B[k - j]);
+        A[k] = s * (graph__real)(1.0 / k);
+        if (k == K)
+            break;
+        s = A[0] * A[k];
+        for (j = 1; j < k - j; j++)
+            GRAPH__VFMA(s, A[j], A[k - j]);
+        s += s;
+        if (k % 2 == 0)
+            GRAPH__VFMA(s, A[k / 2], A[k / 2]);
+        B[k] = riccati == 2 ? A[k] - s : -s;
+    }
+    for (k = 0; k <= K; k++)
+        graph__put_n(a + (size_t)k * lda, A[k], w);
+}
+
+GRAPH__NOINLINE void graph__uni_rows_riccati(int K, int riccati, const graph__real *cf, size_t m,
+                                             const graph__real *z, size_t ldz, graph__real *a, size_t lda)
+{
+    size_t j, w;
+#define GRAPH__UNI_ROWS(KK)                                                                    \
+    for (j = 0; j < m; j += GRAPH__V) {                                                       \
+        w = m - j < GRAPH__V ? m - j : GRAPH__V;                                              \
+        graph__uni_activate_riccati(KK, riccati, cf + j, m, w, z + j, ldz, a + j, lda);        \
+    }
+    switch (K) {
+    case 1: GRAPH__UNI_ROWS(1) break;
+    case 2: GRAPH__UNI_ROWS(2) break;
+    case 3: GRAPH__UNI_ROWS(3) break;
+    default: GRAPH__UNI_ROWS(4) break;
+    }
+#undef GRAPH__UNI_ROWS
+}
+
 /* The shape of a monomial set, read from its pairs: its first-degree
    channels 1 .. n1 (an input each), and every channel's powers of them.
    A star: no channel mixes two inputs (terms such as t, x, xx, xxxx: each
@@ -1545,7 +1598,8 @@ GRAPH__NOINLINE void graph__series_rows_wide(int K, const graph__real *cf, size_
    double beyond. */
 GRAPH__API void graph__partials_activate(graph__taylor_fn fn, double p, double q, int K, size_t n, size_t nch,
                                          size_t np, const size_t *upto, const unsigned short *pairs,
-                                         const graph__real *z, size_t ldz, graph__real *a, size_t lda)
+                                         const graph__real *z, size_t ldz, graph__real *a, size_t lda,
+                                         int riccati)
 {
     graph__real cf[(GRAPH__TAYLOR_MAX + 1) * GRAPH__PARTIALS_CHUNK];
     graph__shape sh;
@@ -1558,6 +1612,11 @@ GRAPH__API void graph__partials_activate(graph__taylor_fn fn, double p, double q
             const graph__real *zp = z + pt * ldz + j0;
             graph__real *ap = a + pt * lda + j0;
             m = n - j0 < GRAPH__PARTIALS_CHUNK ? n - j0 : GRAPH__PARTIALS_CHUNK;
+            if (riccati != 0 && sh.kind == GRAPH__SHAPE_STAR && sh.n1 == 1) {
+                fn(m, p, q, zp, 1, cf);     /* s and s' at z_0 only */
+                graph__uni_rows_riccati(K, riccati, cf, m, zp, np * ldz, ap, np * lda);
+                continue;
+            }
             fn(m, p, q, zp, K, cf);
             if (sh.kind == GRAPH__SHAPE_STAR && sh.n1 == 1)         /* one input's series */
                 graph__uni_rows(K, cf, m, zp, np * ldz, ap, np * lda);
@@ -2010,26 +2069,26 @@ static void graph__tile_partials(size_t np, const graph_real *x, graph_real *u, 
     /* layer 2 (spec line 9): ff = fourier 4 <- 3 ff.B xn
        z = B a;  a = [sin z, cos z];  a' = s' z';  a'' = s'' z' z'^T + s' z'' */
     graph__dense(8, 3, graph__l2_ff_B_B_twice, 8, 0, NULL, nrow, np, work1, 8, work2, 8, NULL);
-    graph__partials_activate(graph__sin_taylor, 1.0, 0.0, GRAPH__TERM_ORDER, 2, GRAPH__TERM_CHANNELS, np, graph__upto, graph__pairs, work2, 8, work2, 8);
-    graph__partials_activate(graph__cos_taylor, 1.0, 0.0, GRAPH__TERM_ORDER, 2, GRAPH__TERM_CHANNELS, np, graph__upto, graph__pairs, work2 + 2, 8, work2 + 2, 8);
+    graph__partials_activate(graph__sin_taylor, 1.0, 0.0, GRAPH__TERM_ORDER, 2, GRAPH__TERM_CHANNELS, np, graph__upto, graph__pairs, work2, 8, work2, 8, 0);
+    graph__partials_activate(graph__cos_taylor, 1.0, 0.0, GRAPH__TERM_ORDER, 2, GRAPH__TERM_CHANNELS, np, graph__upto, graph__pairs, work2 + 2, 8, work2 + 2, 8, 0);
     /* layer 3 (spec line 10): U0 = dense 4 <- 4 net.0 ff
        z = W a + b;  z' = W a';  z'' = W a'' */
     graph__dense(8, 4, graph__l3_net_0_weight, 8, 0, graph__l3_net_0_bias, nrow, np, work2, 8, work1, 8, NULL);
     /* layer 4 (spec line 11): U = tanh U0
        a = tanh(z);  s' = 1 - a^2;  s'' = -2 a s';  a' = s' z';  a'' = s'' z' z'^T + s' z'' */
-    graph__partials_activate(graph__tanh_taylor, 0.0, 0.0, GRAPH__TERM_ORDER, 8, GRAPH__TERM_CHANNELS, np, graph__upto, graph__pairs, work1, 8, work1, 8);
+    graph__partials_activate(graph__tanh_taylor, 0.0, 0.0, GRAPH__TERM_ORDER, 8, GRAPH__TERM_CHANNELS, np, graph__upto, graph__pairs, work1, 8, work1, 8, 1);
     /* layer 5 (spec line 12): V0 = dense 4 <- 4 net.1 ff
        z = W a + b;  z' = W a';  z'' = W a'' */
     graph__dense(8, 4, graph__l5_net_1_weight, 8, 0, graph__l5_net_1_bias, nrow, np, work2, 8, work3, 8, NULL);
     /* layer 6 (spec line 13): V = sigmoid V0
        a = 1 / (1 + exp(-z));  s' = a (1 - a);  s'' = s' (1 - 2 a);  a' = s' z';  a'' = s'' z' z'^T + s' z'' */
-    graph__partials_activate(graph__sigmoid_taylor, 0.0, 0.0, GRAPH__TERM_ORDER, 8, GRAPH__TERM_CHANNELS, np, graph__upto, graph__pairs, work3, 8, work3, 8);
+    graph__partials_activate(graph__sigmoid_taylor, 0.0, 0.0, GRAPH__TERM_ORDER, 8, GRAPH__TERM_CHANNELS, np, graph__upto, graph__pairs, work3, 8, work3, 8, 2);
     /* layer 7 (spec line 14): z = dense 4 <- 4 net.2 ff
        z = W a + b;  z' = W a';  z'' = W a'' */
     graph__dense(8, 4, graph__l7_net_2_weight, 8, 0, graph__l7_net_2_bias, nrow, np, work2, 8, work4, 8, NULL);
     /* layer 8 (spec line 15): Z = tanh z
        a = tanh(z);  s' = 1 - a^2;  s'' = -2 a s';  a' = s' z';  a'' = s'' z' z'^T + s' z'' */
-    graph__partials_activate(graph__tanh_taylor, 0.0, 0.0, GRAPH__TERM_ORDER, 8, GRAPH__TERM_CHANNELS, np, graph__upto, graph__pairs, work4, 8, work4, 8);
+    graph__partials_activate(graph__tanh_taylor, 0.0, 0.0, GRAPH__TERM_ORDER, 8, GRAPH__TERM_CHANNELS, np, graph__upto, graph__pairs, work4, 8, work4, 8, 1);
     /* layer 9 (spec line 16): omZ = scale Z
        a = mul a + add;  a' = mul a';  a'' = mul a'' */
     graph__copy(4, nrow, work4, 8, 0, work2, 8);
@@ -2051,7 +2110,7 @@ static void graph__tile_partials(size_t np, const graph_real *x, graph_real *u, 
     graph__add(4, nrow, -1.0, work0 + 2, 8, 1, work1, 8);
     /* layer 16 (spec line 22): p = pow g n=2.0
        a = z^n (n an integer);  s' = n z^(n-1);  s'' = n (n-1) z^(n-2);  a' = s' z';  a'' = s'' z' z'^T + s' z'' */
-    graph__partials_activate(graph__pow_taylor, 2.0, 0.0, GRAPH__TERM_ORDER, 8, GRAPH__TERM_CHANNELS, np, graph__upto, graph__pairs, work1, 8, work1, 8);
+    graph__partials_activate(graph__pow_taylor, 2.0, 0.0, GRAPH__TERM_ORDER, 8, GRAPH__TERM_CHANNELS, np, graph__upto, graph__pairs, work1, 8, work1, 8, 0);
     /* layer 18 (spec line 23): c = cat p x
        c = [a, b, ...], derivatives likewise */
     graph__copy(4, nrow, work1, 8, 0, work2, 8);

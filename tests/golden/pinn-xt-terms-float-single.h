@@ -236,7 +236,8 @@ KDV__API void kdv__partials_store(size_t n_out, size_t k0, size_t m, size_t np, 
 typedef void (*kdv__taylor_fn)(size_t n, double p, double q, const kdv__real *z, int K, kdv__real *c);
 KDV__API void kdv__partials_activate(kdv__taylor_fn fn, double p, double q, int K, size_t n, size_t nch,
                                          size_t np, const size_t *upto, const unsigned short *pairs,
-                                         const kdv__real *z, size_t ldz, kdv__real *a, size_t lda);
+                                         const kdv__real *z, size_t ldz, kdv__real *a, size_t lda,
+                                         int riccati);
 KDV__API void kdv__tanh_taylor(size_t n, double p, double q, const kdv__real *z, int K,
                                    kdv__real *c);
 
@@ -944,6 +945,58 @@ KDV__NOINLINE void kdv__uni_rows(int K, const kdv__real *cf, size_t m, const kdv
 #undef KDV__UNI_ROWS
 }
 
+/* The same for tanh (riccati 1: s' = 1 - s^2) and sigmoid (2: s' = s -
+   s^2) from s and s' at z_0 alone (rows 0 and 1 of cf), by the equation
+   A' = B Z' of a = s(z) along the series (A = a's, Z = z's, B = s'(Z)'s):
+   k A_k = sum_(j = 1..k) j Z_j B_(k - j), B_m = lin A_m - [A^2]_m, lin 0
+   or 1, each from the ones before. No Taylor coefficients past s', no
+   Horner steps: K (K + 1) / 2 products for A, about as many for B. */
+KDV__INLINE void kdv__uni_activate_riccati(int K, int riccati, const kdv__real *cf, size_t m, size_t w,
+                                               const kdv__real *z, size_t ldz, kdv__real *a, size_t lda)
+{
+    kdv__vec A[KDV__UNI_MAX + 1], B[KDV__UNI_MAX + 1], Z[KDV__UNI_MAX + 1], s;
+    int k, j;
+    A[0] = kdv__load_n(cf, w);
+    B[0] = kdv__load_n(cf + m, w);
+    for (k = 1; k <= K; k++)
+        Z[k] = (kdv__real)k * kdv__load_n(z + (size_t)k * ldz, w);
+    for (k = 1; k <= K; k++) {
+        s = Z[1] * B[k - 1];
+        for (j = 2; j <= k; j++)
+            KDV__VFMA(s, Z[j], B[k - j]);
+        A[k] = s * (kdv__real)(1.0 / k);
+        if (k == K)
+            break;
+        s = A[0] * A[k];
+        for (j = 1; j < k - j; j++)
+            KDV__VFMA(s, A[j], A[k - j]);
+        s += s;
+        if (k % 2 == 0)
+            KDV__VFMA(s, A[k / 2], A[k / 2]);
+        B[k] = riccati == 2 ? A[k] - s : -s;
+    }
+    for (k = 0; k <= K; k++)
+        kdv__put_n(a + (size_t)k * lda, A[k], w);
+}
+
+KDV__NOINLINE void kdv__uni_rows_riccati(int K, int riccati, const kdv__real *cf, size_t m,
+                                             const kdv__real *z, size_t ldz, kdv__real *a, size_t lda)
+{
+    size_t j, w;
+#define KDV__UNI_ROWS(KK)                                                                    \
+    for (j = 0; j < m; j += KDV__V) {                                                       \
+        w = m - j < KDV__V ? m - j : KDV__V;                                              \
+        kdv__uni_activate_riccati(KK, riccati, cf + j, m, w, z + j, ldz, a + j, lda);        \
+    }
+    switch (K) {
+    case 1: KDV__UNI_ROWS(1) break;
+    case 2: KDV__UNI_ROWS(2) break;
+    case 3: KDV__UNI_ROWS(3) break;
+    default: KDV__UNI_ROWS(4) break;
+    }
+#undef KDV__UNI_ROWS
+}
+
 /* The shape of a monomial set, read from its pairs: its first-degree
    channels 1 .. n1 (an input each), and every channel's powers of them.
    A star: no channel mixes two inputs (terms such as t, x, xx, xxxx: each
@@ -1200,7 +1253,8 @@ KDV__NOINLINE void kdv__series_rows_wide(int K, const kdv__real *cf, size_t m, s
    double beyond. */
 KDV__API void kdv__partials_activate(kdv__taylor_fn fn, double p, double q, int K, size_t n, size_t nch,
                                          size_t np, const size_t *upto, const unsigned short *pairs,
-                                         const kdv__real *z, size_t ldz, kdv__real *a, size_t lda)
+                                         const kdv__real *z, size_t ldz, kdv__real *a, size_t lda,
+                                         int riccati)
 {
     kdv__real cf[(KDV__TAYLOR_MAX + 1) * KDV__PARTIALS_CHUNK];
     kdv__shape sh;
@@ -1213,6 +1267,11 @@ KDV__API void kdv__partials_activate(kdv__taylor_fn fn, double p, double q, int 
             const kdv__real *zp = z + pt * ldz + j0;
             kdv__real *ap = a + pt * lda + j0;
             m = n - j0 < KDV__PARTIALS_CHUNK ? n - j0 : KDV__PARTIALS_CHUNK;
+            if (riccati != 0 && sh.kind == KDV__SHAPE_STAR && sh.n1 == 1) {
+                fn(m, p, q, zp, 1, cf);     /* s and s' at z_0 only */
+                kdv__uni_rows_riccati(K, riccati, cf, m, zp, np * ldz, ap, np * lda);
+                continue;
+            }
             fn(m, p, q, zp, K, cf);
             if (sh.kind == KDV__SHAPE_STAR && sh.n1 == 1)         /* one input's series */
                 kdv__uni_rows(K, cf, m, zp, np * ldz, ap, np * lda);
@@ -1911,19 +1970,19 @@ static void kdv__tile_partials(size_t np, const kdv_real *x, kdv_real *u, kdv_re
     kdv__dense(32, 2, kdv__l1_linears_0_weight, 32, 0, kdv__l1_linears_0_bias, nrow, np, work0, 16, work1, 32, NULL);
     /* layer 2 (spec line 5): tanh
        a = tanh(z);  s' = 1 - a^2;  s'' = -2 a s';  a' = s' z';  a'' = s'' z' z'^T + s' z'' */
-    kdv__partials_activate(kdv__tanh_taylor, 0.0, 0.0, KDV__TERM_ORDER, 32, KDV__TERM_CHANNELS, np, kdv__upto, kdv__pairs, work1, 32, work1, 32);
+    kdv__partials_activate(kdv__tanh_taylor, 0.0, 0.0, KDV__TERM_ORDER, 32, KDV__TERM_CHANNELS, np, kdv__upto, kdv__pairs, work1, 32, work1, 32, 1);
     /* layer 3 (spec line 6): dense 20 <- 20 linears.2
        z = W a + b;  z' = W a';  z'' = W a'' */
     kdv__dense(32, 20, kdv__l3_linears_2_weight, 32, 0, kdv__l3_linears_2_bias, nrow, np, work1, 32, work0, 32, NULL);
     /* layer 4 (spec line 7): tanh
        a = tanh(z);  s' = 1 - a^2;  s'' = -2 a s';  a' = s' z';  a'' = s'' z' z'^T + s' z'' */
-    kdv__partials_activate(kdv__tanh_taylor, 0.0, 0.0, KDV__TERM_ORDER, 32, KDV__TERM_CHANNELS, np, kdv__upto, kdv__pairs, work0, 32, work0, 32);
+    kdv__partials_activate(kdv__tanh_taylor, 0.0, 0.0, KDV__TERM_ORDER, 32, KDV__TERM_CHANNELS, np, kdv__upto, kdv__pairs, work0, 32, work0, 32, 1);
     /* layer 5 (spec line 8): dense 20 <- 20 linears.4
        z = W a + b;  z' = W a';  z'' = W a'' */
     kdv__dense(32, 20, kdv__l5_linears_4_weight, 32, 0, kdv__l5_linears_4_bias, nrow, np, work0, 32, work1, 32, NULL);
     /* layer 6 (spec line 9): tanh
        a = tanh(z);  s' = 1 - a^2;  s'' = -2 a s';  a' = s' z';  a'' = s'' z' z'^T + s' z'' */
-    kdv__partials_activate(kdv__tanh_taylor, 0.0, 0.0, KDV__TERM_ORDER, 32, KDV__TERM_CHANNELS, np, kdv__upto, kdv__pairs, work1, 32, work1, 32);
+    kdv__partials_activate(kdv__tanh_taylor, 0.0, 0.0, KDV__TERM_ORDER, 32, KDV__TERM_CHANNELS, np, kdv__upto, kdv__pairs, work1, 32, work1, 32, 1);
     /* layer 7 (spec line 10): dense 1 <- 20 linears.6
        z = W a + b;  z' = W a';  z'' = W a''; the output, in chunks */
     for (j = 0; j < 1; j += KDV__OUT) {
