@@ -1795,6 +1795,15 @@ MODEL__INLINE model__vec *model__series_horner(int B, int K, int der, const mode
    stays in a register: Horner's rule as model__series_horner's, the
    product of series in place from the highest degree down. */
 #define MODEL__UNI_MAX 4
+/* MODEL__UNI_ROWS(KK), the caller's loop, with KK a constant 1 to
+   MODEL__UNI_MAX: the same loop once per K, each inlined for its K */
+#define MODEL__BY_K(K)                 \
+    switch (K) {                        \
+    case 1: MODEL__UNI_ROWS(1) break;   \
+    case 2: MODEL__UNI_ROWS(2) break;   \
+    case 3: MODEL__UNI_ROWS(3) break;   \
+    default: MODEL__UNI_ROWS(4) break;  \
+    }
 MODEL__INLINE void model__uni_horner(int K, int der, const model__real *cf, size_t m, size_t w, model__vec *r,
                                      const model__vec *d)
 {
@@ -1887,12 +1896,7 @@ MODEL__NOINLINE void model__uni_rows(int K, const model__real *cf, size_t m, con
         w = m - j < MODEL__V ? m - j : MODEL__V;                                              \
         model__uni_activate(KK, cf + j, m, w, z + j, ldz, a + j, lda);                        \
     }
-    switch (K) {
-    case 1: MODEL__UNI_ROWS(1) break;
-    case 2: MODEL__UNI_ROWS(2) break;
-    case 3: MODEL__UNI_ROWS(3) break;
-    default: MODEL__UNI_ROWS(4) break;
-    }
+    MODEL__BY_K(K)
 #undef MODEL__UNI_ROWS
 }
 
@@ -1939,12 +1943,7 @@ MODEL__NOINLINE void model__uni_rows_riccati(int K, int riccati, const model__re
         w = m - j < MODEL__V ? m - j : MODEL__V;                                              \
         model__uni_activate_riccati(KK, riccati, cf + j, m, w, z + j, ldz, a + j, lda);        \
     }
-    switch (K) {
-    case 1: MODEL__UNI_ROWS(1) break;
-    case 2: MODEL__UNI_ROWS(2) break;
-    case 3: MODEL__UNI_ROWS(3) break;
-    default: MODEL__UNI_ROWS(4) break;
-    }
+    MODEL__BY_K(K)
 #undef MODEL__UNI_ROWS
 }
 
@@ -2448,12 +2447,7 @@ MODEL__NOINLINE void model__uni_rows_back(int K, const model__real *cf, size_t m
         w = m - j < MODEL__V ? m - j : MODEL__V;                                              \
         model__uni_activate_back(KK, cf + j, m, w, z + j, zb + j, ldz, ab + j, lda, riccati, a + j); \
     }
-    switch (K) {
-    case 1: MODEL__UNI_ROWS(1) break;
-    case 2: MODEL__UNI_ROWS(2) break;
-    case 3: MODEL__UNI_ROWS(3) break;
-    default: MODEL__UNI_ROWS(4) break;
-    }
+    MODEL__BY_K(K)
 #undef MODEL__UNI_ROWS
 }
 

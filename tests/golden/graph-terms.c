@@ -811,6 +811,15 @@ GRAPH__INLINE graph__vec *graph__series_horner(int B, int K, int der, const grap
    stays in a register: Horner's rule as graph__series_horner's, the
    product of series in place from the highest degree down. */
 #define GRAPH__UNI_MAX 4
+/* GRAPH__UNI_ROWS(KK), the caller's loop, with KK a constant 1 to
+   GRAPH__UNI_MAX: the same loop once per K, each inlined for its K */
+#define GRAPH__BY_K(K)                 \
+    switch (K) {                        \
+    case 1: GRAPH__UNI_ROWS(1) break;   \
+    case 2: GRAPH__UNI_ROWS(2) break;   \
+    case 3: GRAPH__UNI_ROWS(3) break;   \
+    default: GRAPH__UNI_ROWS(4) break;  \
+    }
 GRAPH__INLINE void graph__uni_horner(int K, int der, const graph__real *cf, size_t m, size_t w, graph__vec *r,
                                      const graph__vec *d)
 {
@@ -1281,12 +1290,7 @@ GRAPH__NOINLINE void graph__uni_rows(int K, const graph__real *cf, size_t m, con
         w = m - j < GRAPH__V ? m - j : GRAPH__V;                                              \
         graph__uni_activate(KK, cf + j, m, w, z + j, ldz, a + j, lda);                        \
     }
-    switch (K) {
-    case 1: GRAPH__UNI_ROWS(1) break;
-    case 2: GRAPH__UNI_ROWS(2) break;
-    case 3: GRAPH__UNI_ROWS(3) break;
-    default: GRAPH__UNI_ROWS(4) break;
-    }
+    GRAPH__BY_K(K)
 #undef GRAPH__UNI_ROWS
 }
 
@@ -1333,12 +1337,7 @@ GRAPH__NOINLINE void graph__uni_rows_riccati(int K, int riccati, const graph__re
         w = m - j < GRAPH__V ? m - j : GRAPH__V;                                              \
         graph__uni_activate_riccati(KK, riccati, cf + j, m, w, z + j, ldz, a + j, lda);        \
     }
-    switch (K) {
-    case 1: GRAPH__UNI_ROWS(1) break;
-    case 2: GRAPH__UNI_ROWS(2) break;
-    case 3: GRAPH__UNI_ROWS(3) break;
-    default: GRAPH__UNI_ROWS(4) break;
-    }
+    GRAPH__BY_K(K)
 #undef GRAPH__UNI_ROWS
 }
 

@@ -758,6 +758,15 @@ KDV__INLINE kdv__vec *kdv__series_horner(int B, int K, int der, const kdv__real 
    stays in a register: Horner's rule as kdv__series_horner's, the
    product of series in place from the highest degree down. */
 #define KDV__UNI_MAX 4
+/* KDV__UNI_ROWS(KK), the caller's loop, with KK a constant 1 to
+   KDV__UNI_MAX: the same loop once per K, each inlined for its K */
+#define KDV__BY_K(K)                 \
+    switch (K) {                        \
+    case 1: KDV__UNI_ROWS(1) break;   \
+    case 2: KDV__UNI_ROWS(2) break;   \
+    case 3: KDV__UNI_ROWS(3) break;   \
+    default: KDV__UNI_ROWS(4) break;  \
+    }
 KDV__INLINE void kdv__uni_horner(int K, int der, const kdv__real *cf, size_t m, size_t w, kdv__vec *r,
                                      const kdv__vec *d)
 {
@@ -936,12 +945,7 @@ KDV__NOINLINE void kdv__uni_rows(int K, const kdv__real *cf, size_t m, const kdv
         w = m - j < KDV__V ? m - j : KDV__V;                                              \
         kdv__uni_activate(KK, cf + j, m, w, z + j, ldz, a + j, lda);                        \
     }
-    switch (K) {
-    case 1: KDV__UNI_ROWS(1) break;
-    case 2: KDV__UNI_ROWS(2) break;
-    case 3: KDV__UNI_ROWS(3) break;
-    default: KDV__UNI_ROWS(4) break;
-    }
+    KDV__BY_K(K)
 #undef KDV__UNI_ROWS
 }
 
@@ -988,12 +992,7 @@ KDV__NOINLINE void kdv__uni_rows_riccati(int K, int riccati, const kdv__real *cf
         w = m - j < KDV__V ? m - j : KDV__V;                                              \
         kdv__uni_activate_riccati(KK, riccati, cf + j, m, w, z + j, ldz, a + j, lda);        \
     }
-    switch (K) {
-    case 1: KDV__UNI_ROWS(1) break;
-    case 2: KDV__UNI_ROWS(2) break;
-    case 3: KDV__UNI_ROWS(3) break;
-    default: KDV__UNI_ROWS(4) break;
-    }
+    KDV__BY_K(K)
 #undef KDV__UNI_ROWS
 }
 
