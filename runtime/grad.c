@@ -192,6 +192,11 @@ struct jg_grad {
                                    seed, dense, activate, scale and store steps only, whose
                                    reverses spend what they read: the adjoints are zeroed once a
                                    sweep, not once a tile) */
+    int one_writer;             /* whether every adjoint has one step of the reverse sweep writing it
+                                   (a clearing plan of seed, dense, activation and store steps,
+                                   every value read by one step): with the terms in lanes, each
+                                   reverse sets the adjoint it writes rather than adding to it, and
+                                   none is zeroed between tiles (grad_real.h) */
     unsigned char *spent;       /* per step: 1 for a copy whose reverse adds only zeros (the
                                    operand of an activation or scale that keeps it: their reverse
                                    gives its adjoint straight to the copy's source and spends the
@@ -272,6 +277,31 @@ void jg_grad_free(jg_grad *g)
     jg_exec_free(&g->x);
     jg_plan_free(g->p);
     jg_free(g);
+}
+
+/* Whether plan p's reverse sweep writes every adjoint from one step (see
+   jg_grad's one_writer): dense steps write their operand's, activations
+   their kept operand's, the store its value's; no scale, no offsets. */
+static int one_writer(const jg_plan *p)
+{
+    unsigned char *writers = (unsigned char *)jg_malloc_n(p->n_work + 1, 1);
+    size_t k;
+    int b, ok = writers != NULL;
+    if (writers != NULL)
+        memset(writers, 0, p->n_work + 1);
+    for (k = 0; ok && k < p->n_steps; k++) {
+        const jg_step *s = &p->steps[k];
+        b = s->op == JG_STEP_DENSE || s->op == JG_STEP_STORE ? s->src : s->op == JG_STEP_ACTIVATE ? s->src2 : -1;
+        if (s->op != JG_STEP_SEED && s->op != JG_STEP_DENSE && s->op != JG_STEP_STORE
+            && !(s->op == JG_STEP_ACTIVATE && s->from2))
+            ok = 0;
+        else if (s->off != 0 || s->off_dst != 0 || s->off2 != 0)
+            ok = 0;
+        else if (b >= 0 && (b >= (int)p->n_work || writers[b]++ > 0))
+            ok = 0;
+    }
+    jg_free(writers);
+    return ok;
 }
 
 /* g->idle: the steps whose values neither the reverse sweep nor a step it
@@ -432,6 +462,7 @@ jg_grad *jg_grad_new(const jg_model *m, int is_float, jg_diag *d)
                        && t->off == s->off_dst && t->src2 == s->src && t->off2 == s->off;
         }
     }
+    g->one_writer = g->clears && one_writer(g->p);
     if (mark_idle(g) != 0)
         goto oom;
     copy_numbers(g);

@@ -15,6 +15,8 @@ typedef struct FN(tile) {
     REAL *gp;
     REAL *scratch;            /* where the gradients of tensor-less weights go */
     REAL *pv;                 /* the partial sums of points in lanes (grad.c, pv_at) */
+    int assign;               /* each reverse sets the adjoint it writes (jg_grad's one_writer, the
+                                 terms in lanes): nothing zeroed between tiles */
 } FN(tile);
 
 static REAL *FN(buf)(const FN(tile) *t, REAL *base, int b, size_t off)
@@ -121,7 +123,7 @@ static void FN(dense_back_lanes)(const FN(tile) *t, const jg_step *s, size_t lay
     const REAL *zb = FN(buf)(t, t->adj, s->dst, s->off_dst), *a = FN(fwd_buf)(t, s->src, s->off);
     REAL *ab = FN(buf)(t, t->adj, s->src, s->off), *gv = t->pv + t->g->pv_at[layer];
     KERNELS(t->g)->lanes_dense(l->n_in, l->n_out, (const REAL *)t->g->wp[layer], t->g->ldw[layer], NULL, t->nch,
-                               t->lp, zb, s->ld_dst, ab, s->ld_src, 1);
+                               t->lp, zb, s->ld_dst, ab, s->ld_src, !t->assign);
     KERNELS(t->g)->lanes_outer(l->n_out, l->n_in, t->nch, t->lp, zb, s->ld_dst, a, s->ld_src, gv,
                                t->g->b_at[layer] != SIZE_MAX ? gv + l->n_out * l->n_in * t->g->p->lanes : NULL);
 }
@@ -176,7 +178,8 @@ static void FN(activate_back)(const FN(tile) *t, const jg_step *s, int act, int 
         K->partials_activate_back(K->taylor[act], s->p, s->q, mo->order, s->n, t->nch, t->rows / t->nch, mo->upto,
                                   mo->pairs, FN(fwd_buf)(t, s->src2, s->off2), FN(buf)(t, t->adj, s->src2, s->off2),
                                   s->ld2, FN(buf)(t, t->adj, s->src, s->off), s->ld_src,
-                                  !from_a ? 0 : act == JG_ACT_tanh ? 1 : 2, FN(fwd_buf)(t, s->src, s->off));
+                                  !from_a ? 0 : act == JG_ACT_tanh ? 1 : 2, FN(fwd_buf)(t, s->src, s->off),
+                                  t->assign);
         return;
     }
     if (from_a && act == JG_ACT_tanh) {
@@ -309,6 +312,8 @@ static void FN(tile_back)(const FN(tile) *t, size_t p0, const REAL *gu, const RE
         const jg_step *s = &pl->steps[k];
         switch (s->op) {
         case JG_STEP_STORE:
+            if (t->assign)      /* the last tile's lanes past its points too */
+                FN(spend)(t, s->src);
             FN(load_cotangents)(t, p0, gu, gdu, gd2, FN(buf)(t, t->adj, s->src, s->off), s->ld_src);
             break;
         case JG_STEP_DENSE:
@@ -316,7 +321,7 @@ static void FN(tile_back)(const FN(tile) *t, size_t p0, const REAL *gu, const RE
                 FN(dense_back_lanes)(t, s, s->layer);
             else
                 FN(dense_back)(t, s, s->layer);
-            if (g->clears)      /* its output's adjoint spent (every value has a buffer of its own) */
+            if (g->clears && !t->assign)    /* its output's adjoint spent (every value has a buffer of its own) */
                 FN(spend)(t, s->dst);
             break;
         case JG_STEP_ACTIVATE:
@@ -349,7 +354,7 @@ static void FN(tile_back)(const FN(tile) *t, size_t p0, const REAL *gu, const RE
             for (r = 0; gx != NULL && r < t->np; r++)
                 for (c = 0; c < t->n_x; c++)
                     gx[(p0 + r) * t->n_x + c] += t->lp > 0 ? xb[c * t->lp + r] : xb[r * s->ld_dst + c];
-            if (g->clears)
+            if (g->clears && !t->assign)
                 FN(spend)(t, s->dst);
             break;
         }
@@ -392,6 +397,7 @@ static void FN(tile_init)(FN(tile) *t, const jg_grad *g, int mode, REAL *gp)
     t->over = m->over;
     t->lp = g->p->lane_points;
     t->gp = gp;
+    t->assign = g->one_writer && mode == JG_MODE_PARTIALS && t->lp > 0;
 }
 
 /* The reverse sweep of n points tile by tile: each tile's values read from

@@ -76,7 +76,8 @@ typedef void (*jg_taylor_float)(size_t, double, double, const float *, int, floa
     X(partials_lanes_load, (size_t, size_t, size_t, size_t, const size_t *, const double *, const R *, R *,      \
                             size_t))                                                                            \
     X(partials_activate_back, (jg_taylor_##R, double, double, int, size_t, size_t, size_t, const size_t *,       \
-                               const unsigned short *, const R *, R *, size_t, R *, size_t, int, const R *))    \
+                               const unsigned short *, const R *, R *, size_t, R *, size_t, int, const R *,     \
+                               int))                                                                            \
     X(partials_mul_back, (size_t, size_t, size_t, size_t, const unsigned short *, const R *, R *, size_t, int,   \
                           const R *, R *, size_t, int, const R *, size_t))
 #define JG_KERNEL_INDEX(name, params) JG_KERNEL_##name,

@@ -284,7 +284,7 @@ MODEL__API void model__partials_lanes_load(size_t n_out, size_t lp, size_t n, si
 MODEL__API void model__partials_activate_back(model__taylor_fn fn, double p, double q, int K, size_t n, size_t nch,
                                               size_t np, const size_t *upto, const unsigned short *pairs,
                                               const model__real *z, model__real *zb, size_t ldz, model__real *ab,
-                                              size_t lda, int riccati, const model__real *a);
+                                              size_t lda, int riccati, const model__real *a, int assign);
 MODEL__API void model__partials_mul_back(size_t n, size_t nch, size_t np, size_t n_pairs,
                                          const unsigned short *pairs, const model__real *a, model__real *ab,
                                          size_t lda, int bca, const model__real *b, model__real *bb, size_t ldb,
@@ -2365,6 +2365,14 @@ MODEL__INLINE void model__series_reverse(int B, size_t nch, size_t n_pairs, cons
    inlined): g_0 = (1 - a)(1 + a) or a (1 - a), each exact where a nears a
    bound, then g_e = lin A_e - sum_(i + l = e) A_i A_l (each pair once,
    doubled). */
+/* The reverse sweep's sum s onto an adjoint's row at p (w lanes): added
+   to what it holds, or with assign (the row's only contribution in this
+   tile: the runtime's plans whose every adjoint has one writer) put. */
+MODEL__INLINE void model__give_n(model__real *p, model__vec s, size_t w, int assign)
+{
+    model__put_n(p, assign ? s : model__load_n(p, w) + s, w);
+}
+
 MODEL__INLINE void model__riccati_uni(int K, int riccati, const model__vec *A, model__vec *g)
 {
     model__vec s;
@@ -2386,7 +2394,7 @@ MODEL__INLINE void model__riccati_uni(int K, int riccati, const model__vec *A, m
    series, or with riccati from the kept output's at a (lda); ab zeroed. */
 MODEL__INLINE void model__uni_activate_back(int K, const model__real *cf, size_t m, size_t w, const model__real *z,
                                            model__real *zb, size_t ldz, model__real *ab, size_t lda, int riccati,
-                                           const model__real *a)
+                                           const model__real *a, int assign)
 {
     const model__vec zero = {0};
     model__vec g[MODEL__UNI_MAX + 1], d[MODEL__UNI_MAX + 1], b[MODEL__UNI_MAX + 1], s;
@@ -2402,17 +2410,18 @@ MODEL__INLINE void model__uni_activate_back(int K, const model__real *cf, size_t
     }
     for (c = 0; c <= K; c++) {
         b[c] = model__load_n(ab + (size_t)c * lda, w);
-        model__put_n(ab + (size_t)c * lda, zero, w);
+        if (!assign)
+            model__put_n(ab + (size_t)c * lda, zero, w);
     }
     s = b[0] * g[0];
     for (c = 1; c <= K; c++)
         MODEL__VFMA(s, b[c], g[c]);
-    model__put_n(zb, model__load_n(zb, w) + s, w);
+    model__give_n(zb, s, w, assign);
     for (c = 1; c <= K; c++) {
         s = b[c] * g[0];
         for (j = 1; c + j <= K; j++)
             MODEL__VFMA(s, b[c + j], g[j]);
-        model__put_n(zb + (size_t)c * ldz, model__load_n(zb + (size_t)c * ldz, w) + s, w);
+        model__give_n(zb + (size_t)c * ldz, s, w, assign);
     }
 }
 
@@ -2439,13 +2448,13 @@ MODEL__INLINE void model__taylor_of_value(int riccati, size_t n, const model__re
    as model__uni_rows. */
 MODEL__NOINLINE void model__uni_rows_back(int K, const model__real *cf, size_t m, const model__real *z,
                                           model__real *zb, size_t ldz, model__real *ab, size_t lda, int riccati,
-                                          const model__real *a)
+                                          const model__real *a, int assign)
 {
     size_t j, w;
 #define MODEL__UNI_ROWS(KK)                                                                    \
     for (j = 0; j < m; j += MODEL__V) {                                                       \
         w = m - j < MODEL__V ? m - j : MODEL__V;                                              \
-        model__uni_activate_back(KK, cf + j, m, w, z + j, zb + j, ldz, ab + j, lda, riccati, a + j); \
+        model__uni_activate_back(KK, cf + j, m, w, z + j, zb + j, ldz, ab + j, lda, riccati, a + j, assign); \
     }
     MODEL__BY_K(K)
 #undef MODEL__UNI_ROWS
@@ -2458,7 +2467,7 @@ MODEL__NOINLINE void model__uni_rows_back(int K, const model__real *cf, size_t m
    g_i over its own powers; ab zeroed. */
 MODEL__NOINLINE void model__star_rows_back(const model__shape *sh, const model__real *cf, size_t m,
                                            const model__real *z, model__real *zb, size_t ldz, model__real *ab,
-                                           size_t lda, int riccati, const model__real *a)
+                                           size_t lda, int riccati, const model__real *a, int assign)
 {
     const model__vec zero = {0};
     model__vec b0, s0, a0 = zero;
@@ -2481,14 +2490,15 @@ MODEL__NOINLINE void model__star_rows_back(const model__shape *sh, const model__
             s0 = b0 * g[0];                                                                    \
         for (e = 1; e <= KK; e++) {                                                            \
             b[e] = model__load_n(ab + (size_t)ch[e] * lda + j, w);                             \
-            model__put_n(ab + (size_t)ch[e] * lda + j, zero, w);                               \
+            if (!assign)                                                                       \
+                model__put_n(ab + (size_t)ch[e] * lda + j, zero, w);                           \
             MODEL__VFMA(s0, b[e], g[e]);                                                       \
         }                                                                                      \
         for (e = 1; e <= KK; e++) {                                                            \
             s = b[e] * g[0];                                                                   \
             for (i = 1; e + i <= KK; i++)                                                      \
                 MODEL__VFMA(s, b[e + i], g[i]);                                                \
-            model__put_n(zb + (size_t)ch[e] * ldz + j, model__load_n(zb + (size_t)ch[e] * ldz + j, w) + s, w); \
+            model__give_n(zb + (size_t)ch[e] * ldz + j, s, w, assign);                         \
         }                                                                                      \
     }
     for (j = 0; j < m; j += MODEL__V) {
@@ -2506,8 +2516,9 @@ MODEL__NOINLINE void model__star_rows_back(const model__shape *sh, const model__
             default: MODEL__STAR_BACK(4) break;
             }
         }
-        model__put_n(ab + j, zero, w);
-        model__put_n(zb + j, model__load_n(zb + j, w) + s0, w);
+        if (!assign)
+            model__put_n(ab + j, zero, w);
+        model__give_n(zb + j, s0, w, assign);
     }
 #undef MODEL__STAR_BACK
 }
@@ -2570,7 +2581,7 @@ MODEL__INLINE void model__riccati_grid(int K, int riccati, model__vec A[MODEL__U
    ab zeroed. */
 MODEL__NOINLINE void model__grid_rows_back(const model__shape *sh, int K, const model__real *cf, size_t m,
                                            const model__real *z, model__real *zb, size_t ldz, model__real *ab,
-                                           size_t lda, int riccati, const model__real *a)
+                                           size_t lda, int riccati, const model__real *a, int assign)
 {
     const model__vec zero = {0};
     model__vec h[MODEL__UNI_MAX + 1][MODEL__UNI_MAX + 1], g[MODEL__UNI_MAX + 1][MODEL__UNI_MAX + 1];
@@ -2600,8 +2611,9 @@ MODEL__NOINLINE void model__grid_rows_back(const model__shape *sh, int K, const 
             for (q = 0; p + q <= K; q++)
                 if (sh->grid[p][q] >= 0) {
                     o = (size_t)sh->grid[p][q];
-                    model__put_n(ab + o * lda + j, zero, w);
-                    model__put_n(zb + o * ldz + j, model__load_n(zb + o * ldz + j, w) + t[p][q], w);
+                    if (!assign)
+                        model__put_n(ab + o * lda + j, zero, w);
+                    model__give_n(zb + o * ldz + j, t[p][q], w, assign);
                 }
     }
 }
@@ -2682,15 +2694,16 @@ MODEL__NOINLINE void model__series_rows_wide_back(int K, const model__real *cf, 
    MODEL__PARTIALS_VEC), one neuron at a time in double beyond. The
    coefficients come from fn, or, with riccati (1 tanh, 2 sigmoid) and a
    the kept output (at lda, channel 0 read), from its values
-   (model__taylor_of_value). */
+   (model__taylor_of_value). With assign (the runtime's, where zb has no
+   other contribution) zb is set, not added to, and ab left as it is. */
 MODEL__API void model__partials_activate_back(model__taylor_fn fn, double p, double q, int K, size_t n, size_t nch,
                                               size_t np, const size_t *upto, const unsigned short *pairs,
                                               const model__real *z, model__real *zb, size_t ldz, model__real *ab,
-                                              size_t lda, int riccati, const model__real *a)
+                                              size_t lda, int riccati, const model__real *a, int assign)
 {
     model__real cf[(MODEL__TAYLOR_MAX + 1) * MODEL__PARTIALS_CHUNK];
     model__shape sh;
-    size_t pt, j0, m;
+    size_t pt, j0, m, c, j;
     if (K > MODEL__TAYLOR_MAX - 1)
         K = MODEL__TAYLOR_MAX - 1;
     model__series_shape(nch, K, upto, pairs, &sh);
@@ -2707,11 +2720,17 @@ MODEL__API void model__partials_activate_back(model__taylor_fn fn, double p, dou
             else
                 fn(m, p, q, zp, K + 1, cf);
             if (sh.kind == MODEL__SHAPE_STAR && sh.n1 == 1)         /* one input's series */
-                model__uni_rows_back(K, cf, m, zp, zbp, np * ldz, abp, np * lda, riccati, av);
+                model__uni_rows_back(K, cf, m, zp, zbp, np * ldz, abp, np * lda, riccati, av, assign);
             else if (sh.kind == MODEL__SHAPE_STAR)
-                model__star_rows_back(&sh, cf, m, zp, zbp, np * ldz, abp, np * lda, riccati, av);
+                model__star_rows_back(&sh, cf, m, zp, zbp, np * ldz, abp, np * lda, riccati, av, assign);
             else if (sh.kind == MODEL__SHAPE_GRID)
-                model__grid_rows_back(&sh, K, cf, m, zp, zbp, np * ldz, abp, np * lda, riccati, av);
+                model__grid_rows_back(&sh, K, cf, m, zp, zbp, np * ldz, abp, np * lda, riccati, av, assign);
+            else if (assign)        /* the generic kernels add: onto zeros */
+                for (c = 0; c < nch; c++)
+                    for (j = 0; j < m; j++)
+                        zbp[c * np * ldz + j] = 0;
+            if (sh.kind != MODEL__SHAPE_GENERIC)
+                ;
             else if (nch <= MODEL__PARTIALS_VEC)
                 model__series_rows_back(K, cf, m, nch, upto, pairs, zp, zbp, np * ldz, abp, np * lda);
             else

@@ -214,21 +214,27 @@ def jet_terms_shapes():
     float32, tanh and sigmoid; and one input's series to order 4 (the
     beam's: tanh's and sigmoid's from s and s' alone): the loss of the
     terms squared, its gradients to every parameter and to x against
-    autograd through the nested terms in float64."""
+    autograd through the nested terms in float64, one thread through
+    several tiles of points; and three inputs mixed (the generic
+    kernels)."""
     import jetgen.torch
     two = np.array([(a, d - a) for d in range(ORDER + 1) for a in range(d, -1, -1)])
     one = np.array([(d,) for d in range(ORDER + 1)])
+    three = np.array([(a, b, d - a - b) for d in range(4) for a in range(d, -1, -1) for b in range(d - a, -1, -1)])
     cases = ((["x", "t"], two, ["xxxx", "xxtt", "tttt"], [(4, 0), (2, 2), (0, 4)]),
              (["x", "t"], two, ["", "t", "x", "xx", "xxxx"], [(0, 0), (0, 1), (1, 0), (2, 0), (4, 0)]),
-             (["x"], one, ["", "x", "xxx", "xxxx"], [(0,), (1,), (3,), (4,)]))
+             (["x"], one, ["", "x", "xxx", "xxxx"], [(0,), (1,), (3,), (4,)]),
+             (["x", "y", "t"], three, ["xyt", "xx", "t"], [(1, 1, 1), (2, 0, 0), (0, 0, 1)]))
     for act in (torch.nn.Tanh, torch.nn.Sigmoid):
         for names, powers, terms, pws in cases:
             for dtype, tol in ((torch.float64, TOL), (torch.float32, 2e-5)):
                 torch.manual_seed(4)
                 model = torch.nn.Sequential(torch.nn.Linear(len(names), 10), act(), torch.nn.Linear(10, 10),
                                             act(), torch.nn.Linear(10, 2)).to(dtype)
-                jet = jetgen.torch.Jet(model, input_names=names, terms=terms)
-                x = (torch.rand(40, len(names), dtype=dtype) * 2 - 1).requires_grad_(True)
+                # one thread through 77 points: tiles of 32 points, the last
+                # of 13 (its lanes past them hold no earlier tile's numbers)
+                jet = jetgen.torch.Jet(model, input_names=names, terms=terms, threads=1)
+                x = (torch.rand(77, len(names), dtype=dtype) * 2 - 1).requires_grad_(True)
                 d = jet(x)
                 loss = (d ** 2).mean()
                 loss.backward()
