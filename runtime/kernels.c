@@ -60,7 +60,11 @@ static const jg_kernel_set *best(int is_float)
    kernel gives s (ORDER 0), s' (1) or s'' (2) times 1 + FACTOR, or its
    Taylor kernel s''' (3) or s'''' (4) (the coefficients of the terms'
    partials), in both precisions, so that the suite can show that
-   `verify` catches it. */
+   `verify` catches it. tanh and sigmoid on one input's series form no
+   coefficient past s' (the Riccati equation, model__uni_rows_riccati):
+   there the activation's output series has its coefficient of order 3
+   or 4 times 1 + FACTOR, which on one activation of a linear z (the
+   test's network: A_k = s^(k)(z_0) z_1^k / k!) is the same error. */
 static jg_kernel_set mutant[2];
 static jg_kernels_double mutant_typed_d;
 static jg_kernels_float mutant_typed_f;
@@ -68,8 +72,12 @@ static jg_act_double mutant_orig_d;
 static jg_act_float mutant_orig_f;
 static jg_taylor_double mutant_taylor_orig_d;
 static jg_taylor_float mutant_taylor_orig_f;
-static int mutant_on, mutant_order;
+static int mutant_on, mutant_order, mutant_act;
 static double mutant_factor;
+static void (*mutant_partials_orig_d)(jg_taylor_double, double, double, int, size_t, size_t, size_t, const size_t *,
+                                      const unsigned short *, const double *, size_t, double *, size_t, int);
+static void (*mutant_partials_orig_f)(jg_taylor_float, double, double, int, size_t, size_t, size_t, const size_t *,
+                                      const unsigned short *, const float *, size_t, float *, size_t, int);
 
 static void mutant_d(size_t n, double p, double q, const double *z, double *s0, double *s1, double *s2)
 {
@@ -106,6 +114,36 @@ static void mutant_taylor_f(size_t n, double p, double q, const float *z, int K,
         c[(size_t)mutant_order * n + j] = (float)((double)c[(size_t)mutant_order * n + j] * (1.0 + mutant_factor));
 }
 
+/* One input's series (K + 1 channels, channel k of order k) through the
+   Riccati path: channel mutant_order of the result scaled. */
+static void mutant_partials_d(jg_taylor_double fn, double p, double q, int K, size_t n, size_t nch, size_t np,
+                              const size_t *upto, const unsigned short *pairs, const double *z, size_t ldz, double *a,
+                              size_t lda, int riccati)
+{
+    size_t pt, j;
+    mutant_partials_orig_d(fn, p, q, K, n, nch, np, upto, pairs, z, ldz, a, lda, riccati);
+    if (riccati != JG_RICCATI(mutant_act) || riccati == 0 || nch != (size_t)K + 1 || K < mutant_order)
+        return;
+    for (pt = 0; pt < np; pt++)
+        for (j = 0; j < n; j++)
+            a[((size_t)mutant_order * np + pt) * lda + j] *= 1.0 + mutant_factor;
+}
+
+static void mutant_partials_f(jg_taylor_float fn, double p, double q, int K, size_t n, size_t nch, size_t np,
+                              const size_t *upto, const unsigned short *pairs, const float *z, size_t ldz, float *a,
+                              size_t lda, int riccati)
+{
+    size_t pt, j, o;
+    mutant_partials_orig_f(fn, p, q, K, n, nch, np, upto, pairs, z, ldz, a, lda, riccati);
+    if (riccati != JG_RICCATI(mutant_act) || riccati == 0 || nch != (size_t)K + 1 || K < mutant_order)
+        return;
+    for (pt = 0; pt < np; pt++)
+        for (j = 0; j < n; j++) {
+            o = ((size_t)mutant_order * np + pt) * lda + j;
+            a[o] = (float)((double)a[o] * (1.0 + mutant_factor));
+        }
+}
+
 static pthread_once_t mutant_once = PTHREAD_ONCE_INIT;
 
 static void make_mutant(void)
@@ -132,6 +170,23 @@ static void make_mutant(void)
             memcpy(&mutant[0].k[JG_KERNEL_OF_TAYLOR(a)].fn, &d, sizeof d);
             memcpy(&mutant[1].k[JG_KERNEL_OF_TAYLOR(a)].fn, &f, sizeof f);
             mutant_on = 1;
+            if (JG_RICCATI(a) != 0) {       /* its Riccati path too */
+                mutant_act = a;
+                mutant_partials_orig_d = mutant_typed_d.partials_activate;
+                mutant_partials_orig_f = mutant_typed_f.partials_activate;
+                mutant_typed_d.partials_activate = mutant_partials_d;
+                mutant_typed_f.partials_activate = mutant_partials_f;
+                {
+                    void (*pd)(jg_taylor_double, double, double, int, size_t, size_t, size_t, const size_t *,
+                               const unsigned short *, const double *, size_t, double *, size_t, int)
+                        = mutant_partials_d;
+                    void (*pf)(jg_taylor_float, double, double, int, size_t, size_t, size_t, const size_t *,
+                               const unsigned short *, const float *, size_t, float *, size_t, int)
+                        = mutant_partials_f;
+                    memcpy(&mutant[0].k[JG_KERNEL_partials_activate].fn, &pd, sizeof pd);
+                    memcpy(&mutant[1].k[JG_KERNEL_partials_activate].fn, &pf, sizeof pf);
+                }
+            }
         }
     for (a = 0; a < JG_N_ACTIVATIONS && mutant_order < 3; a++)
         if (strcmp(mutant[0].k[JG_KERNEL_OF_ACTIVATION(a)].name, name) == 0) {
