@@ -2200,7 +2200,8 @@ MODEL__NOINLINE void model__series_rows_wide(int K, const model__real *cf, size_
    of neighbouring neurons at a time where their channels fit in
    registers' worth of stack (nch <= MODEL__PARTIALS_VEC; model__load_n
    and model__put_n of the activate section), one neuron at a time in
-   double beyond. */
+   double beyond. riccati (1 tanh, 2 sigmoid, else 0; JG_RICCATI): one
+   input's series from s and s' alone, by the equation s satisfies. */
 MODEL__API void model__partials_activate(model__taylor_fn fn, double p, double q, int K, size_t n, size_t nch,
                                          size_t np, const size_t *upto, const unsigned short *pairs,
                                          const model__real *z, size_t ldz, model__real *a, size_t lda,

@@ -1594,7 +1594,8 @@ GRAPH__NOINLINE void graph__series_rows_wide(int K, const graph__real *cf, size_
    of neighbouring neurons at a time where their channels fit in
    registers' worth of stack (nch <= GRAPH__PARTIALS_VEC; graph__load_n
    and graph__put_n of the activate section), one neuron at a time in
-   double beyond. */
+   double beyond. riccati (1 tanh, 2 sigmoid, else 0; JG_RICCATI): one
+   input's series from s and s' alone, by the equation s satisfies. */
 GRAPH__API void graph__partials_activate(graph__taylor_fn fn, double p, double q, int K, size_t n, size_t nch,
                                          size_t np, const size_t *upto, const unsigned short *pairs,
                                          const graph__real *z, size_t ldz, graph__real *a, size_t lda,

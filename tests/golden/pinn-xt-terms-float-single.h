@@ -1249,7 +1249,8 @@ KDV__NOINLINE void kdv__series_rows_wide(int K, const kdv__real *cf, size_t m, s
    of neighbouring neurons at a time where their channels fit in
    registers' worth of stack (nch <= KDV__PARTIALS_VEC; kdv__load_n
    and kdv__put_n of the activate section), one neuron at a time in
-   double beyond. */
+   double beyond. riccati (1 tanh, 2 sigmoid, else 0; JG_RICCATI): one
+   input's series from s and s' alone, by the equation s satisfies. */
 KDV__API void kdv__partials_activate(kdv__taylor_fn fn, double p, double q, int K, size_t n, size_t nch,
                                          size_t np, const size_t *upto, const unsigned short *pairs,
                                          const kdv__real *z, size_t ldz, kdv__real *a, size_t lda,
