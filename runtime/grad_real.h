@@ -178,7 +178,7 @@ static void FN(activate_back)(const FN(tile) *t, const jg_step *s, int act, int 
         K->partials_activate_back(K->taylor[act], s->p, s->q, mo->order, s->n, t->nch, t->rows / t->nch, mo->upto,
                                   mo->pairs, FN(fwd_buf)(t, s->src2, s->off2), FN(buf)(t, t->adj, s->src2, s->off2),
                                   s->ld2, FN(buf)(t, t->adj, s->src, s->off), s->ld_src,
-                                  !from_a ? 0 : act == JG_ACT_tanh ? 1 : 2, FN(fwd_buf)(t, s->src, s->off),
+                                  from_a ? JG_RICCATI(act) : 0, FN(fwd_buf)(t, s->src, s->off),
                                   t->assign);
         return;
     }

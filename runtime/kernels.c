@@ -74,10 +74,12 @@ static jg_taylor_double mutant_taylor_orig_d;
 static jg_taylor_float mutant_taylor_orig_f;
 static int mutant_on, mutant_order, mutant_act;
 static double mutant_factor;
-static void (*mutant_partials_orig_d)(jg_taylor_double, double, double, int, size_t, size_t, size_t, const size_t *,
-                                      const unsigned short *, const double *, size_t, double *, size_t, int);
-static void (*mutant_partials_orig_f)(jg_taylor_float, double, double, int, size_t, size_t, size_t, const size_t *,
-                                      const unsigned short *, const float *, size_t, float *, size_t, int);
+typedef void (*mutant_partials_fn_d)(jg_taylor_double, double, double, int, size_t, size_t, size_t, const size_t *,
+                                     const unsigned short *, const double *, size_t, double *, size_t, int);
+typedef void (*mutant_partials_fn_f)(jg_taylor_float, double, double, int, size_t, size_t, size_t, const size_t *,
+                                     const unsigned short *, const float *, size_t, float *, size_t, int);
+static mutant_partials_fn_d mutant_partials_orig_d;
+static mutant_partials_fn_f mutant_partials_orig_f;
 
 static void mutant_d(size_t n, double p, double q, const double *z, double *s0, double *s1, double *s2)
 {
@@ -177,12 +179,8 @@ static void make_mutant(void)
                 mutant_typed_d.partials_activate = mutant_partials_d;
                 mutant_typed_f.partials_activate = mutant_partials_f;
                 {
-                    void (*pd)(jg_taylor_double, double, double, int, size_t, size_t, size_t, const size_t *,
-                               const unsigned short *, const double *, size_t, double *, size_t, int)
-                        = mutant_partials_d;
-                    void (*pf)(jg_taylor_float, double, double, int, size_t, size_t, size_t, const size_t *,
-                               const unsigned short *, const float *, size_t, float *, size_t, int)
-                        = mutant_partials_f;
+                    const mutant_partials_fn_d pd = mutant_partials_d;
+                    const mutant_partials_fn_f pf = mutant_partials_f;
                     memcpy(&mutant[0].k[JG_KERNEL_partials_activate].fn, &pd, sizeof pd);
                     memcpy(&mutant[1].k[JG_KERNEL_partials_activate].fn, &pf, sizeof pf);
                 }

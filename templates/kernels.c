@@ -1900,6 +1900,21 @@ MODEL__NOINLINE void model__uni_rows(int K, const model__real *cf, size_t m, con
 #undef MODEL__UNI_ROWS
 }
 
+/* Coefficient e >= 1 of s'(z)'s series for tanh (riccati 1: s' = 1 -
+   s^2) or sigmoid (2: s' = s - s^2) from the series A of s(z), A_0 to
+   A_e: lin A_e - [A^2]_e, each pair of factors once, doubled. */
+MODEL__INLINE model__vec model__riccati_term(int e, int riccati, const model__vec *A)
+{
+    model__vec s = A[0] * A[e];
+    int i;
+    for (i = 1; i < e - i; i++)
+        MODEL__VFMA(s, A[i], A[e - i]);
+    s += s;
+    if (e % 2 == 0)
+        MODEL__VFMA(s, A[e / 2], A[e / 2]);
+    return riccati == 2 ? A[e] - s : -s;
+}
+
 /* The same for tanh (riccati 1: s' = 1 - s^2) and sigmoid (2: s' = s -
    s^2) from s and s' at z_0 alone (rows 0 and 1 of cf), by the equation
    A' = B Z' of a = s(z) along the series (A = a's, Z = z's, B = s'(Z)'s):
@@ -1920,15 +1935,8 @@ MODEL__INLINE void model__uni_activate_riccati(int K, int riccati, const model__
         for (j = 2; j <= k; j++)
             MODEL__VFMA(s, Z[j], B[k - j]);
         A[k] = s * (model__real)(1.0 / k);
-        if (k == K)
-            break;
-        s = A[0] * A[k];
-        for (j = 1; j < k - j; j++)
-            MODEL__VFMA(s, A[j], A[k - j]);
-        s += s;
-        if (k % 2 == 0)
-            MODEL__VFMA(s, A[k / 2], A[k / 2]);
-        B[k] = riccati == 2 ? A[k] - s : -s;
+        if (k < K)
+            B[k] = model__riccati_term(k, riccati, A);
     }
     for (k = 0; k <= K; k++)
         model__put_n(a + (size_t)k * lda, A[k], w);
@@ -2376,18 +2384,10 @@ MODEL__INLINE void model__give_n(model__real *p, model__vec s, size_t w, int ass
 
 MODEL__INLINE void model__riccati_uni(int K, int riccati, const model__vec *A, model__vec *g)
 {
-    model__vec s;
-    int e, i;
+    int e;
     g[0] = riccati == 2 ? A[0] * ((model__real)1 - A[0]) : ((model__real)1 - A[0]) * ((model__real)1 + A[0]);
-    for (e = 1; e <= K; e++) {
-        s = A[0] * A[e];
-        for (i = 1; i < e - i; i++)
-            MODEL__VFMA(s, A[i], A[e - i]);
-        s += s;
-        if (e % 2 == 0)
-            MODEL__VFMA(s, A[e / 2], A[e / 2]);
-        g[e] = riccati == 2 ? A[e] - s : -s;
-    }
+    for (e = 1; e <= K; e++)
+        g[e] = model__riccati_term(e, riccati, A);
 }
 
 /* Its reverse (model__partials_activate_back's): zb += the reverse of the
@@ -2726,16 +2726,15 @@ MODEL__API void model__partials_activate_back(model__taylor_fn fn, double p, dou
                 model__star_rows_back(&sh, cf, m, zp, zbp, np * ldz, abp, np * lda, riccati, av, assign);
             else if (sh.kind == MODEL__SHAPE_GRID)
                 model__grid_rows_back(&sh, K, cf, m, zp, zbp, np * ldz, abp, np * lda, riccati, av, assign);
-            else if (assign)        /* the generic kernels add: onto zeros */
-                for (c = 0; c < nch; c++)
+            else {
+                for (c = 0; assign && c < nch; c++)     /* the generic kernels add: onto zeros */
                     for (j = 0; j < m; j++)
                         zbp[c * np * ldz + j] = 0;
-            if (sh.kind != MODEL__SHAPE_GENERIC)
-                ;
-            else if (nch <= MODEL__PARTIALS_VEC)
-                model__series_rows_back(K, cf, m, nch, upto, pairs, zp, zbp, np * ldz, abp, np * lda);
-            else
-                model__series_rows_wide_back(K, cf, m, nch, upto, pairs, zp, zbp, np * ldz, abp, np * lda);
+                if (nch <= MODEL__PARTIALS_VEC)
+                    model__series_rows_back(K, cf, m, nch, upto, pairs, zp, zbp, np * ldz, abp, np * lda);
+                else
+                    model__series_rows_wide_back(K, cf, m, nch, upto, pairs, zp, zbp, np * ldz, abp, np * lda);
+            }
         }
 }
 

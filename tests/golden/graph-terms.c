@@ -1294,6 +1294,21 @@ GRAPH__NOINLINE void graph__uni_rows(int K, const graph__real *cf, size_t m, con
 #undef GRAPH__UNI_ROWS
 }
 
+/* Coefficient e >= 1 of s'(z)'s series for tanh (riccati 1: s' = 1 -
+   s^2) or sigmoid (2: s' = s - s^2) from the series A of s(z), A_0 to
+   A_e: lin A_e - [A^2]_e, each pair of factors once, doubled. */
+GRAPH__INLINE graph__vec graph__riccati_term(int e, int riccati, const graph__vec *A)
+{
+    graph__vec s = A[0] * A[e];
+    int i;
+    for (i = 1; i < e - i; i++)
+        GRAPH__VFMA(s, A[i], A[e - i]);
+    s += s;
+    if (e % 2 == 0)
+        GRAPH__VFMA(s, A[e / 2], A[e / 2]);
+    return riccati == 2 ? A[e] - s : -s;
+}
+
 /* The same for tanh (riccati 1: s' = 1 - s^2) and sigmoid (2: s' = s -
    s^2) from s and s' at z_0 alone (rows 0 and 1 of cf), by the equation
    A' = B Z' of a = s(z) along the series (A = a's, Z = z's, B = s'(Z)'s):
@@ -1314,15 +1329,8 @@ GRAPH__INLINE void graph__uni_activate_riccati(int K, int riccati, const graph__
         for (j = 2; j <= k; j++)
             GRAPH__VFMA(s, Z[j], B[k - j]);
         A[k] = s * (graph__real)(1.0 / k);
-        if (k == K)
-            break;
-        s = A[0] * A[k];
-        for (j = 1; j < k - j; j++)
-            GRAPH__VFMA(s, A[j], A[k - j]);
-        s += s;
-        if (k % 2 == 0)
-            GRAPH__VFMA(s, A[k / 2], A[k / 2]);
-        B[k] = riccati == 2 ? A[k] - s : -s;
+        if (k < K)
+            B[k] = graph__riccati_term(k, riccati, A);
     }
     for (k = 0; k <= K; k++)
         graph__put_n(a + (size_t)k * lda, A[k], w);
