@@ -50,6 +50,27 @@ static size_t tile_points(size_t nch, size_t max_rows)
     return 1;
 }
 
+size_t jg_plan_buf_numbers(const jg_plan *p, int b)
+{
+    return p->tape ? p->rows * p->buf_ld[b] : p->buf_len;
+}
+
+size_t jg_plan_put_last(jg_plan *p, const unsigned char *last)
+{
+    size_t b, at = 0, before = 0;
+    int pass;
+    for (pass = 0; pass < 2; pass++) {
+        if (pass == 1)
+            before = at;
+        for (b = 0; b < p->n_work; b++)
+            if ((last[b] != 0) == pass) {
+                p->buf_at[b] = at;
+                at += jg_plan_buf_numbers(p, (int)b);
+            }
+    }
+    return before;
+}
+
 /* Tiles, rows and buffer sizes for tiles of at most max_rows rows; returns
    the work bytes, saturated (SIZE_MAX) when they overflow. */
 static size_t lay_out(jg_plan *p, size_t max_rows)

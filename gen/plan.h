@@ -195,5 +195,11 @@ int jg_plan_check(const jg_model *m, jg_diag *d);
 size_t jg_plan_per_output2(const jg_model *m, jg_mode mode);
 /* n rounded up to p's row padding (a multiple of 64 bytes of numbers). */
 size_t jg_plan_pad(const jg_plan *p, size_t n);
+/* The numbers of buffer b of plan p. */
+size_t jg_plan_buf_numbers(const jg_plan *p, int b);
+/* Lays buffers b with last[b] set after the others (the total and every
+   buffer's size unchanged), for a tape whose tiles keep only those before
+   (runtime/grad.c); the numbers before them. */
+size_t jg_plan_put_last(jg_plan *p, const unsigned char *last);
 
 #endif

@@ -296,7 +296,7 @@ static void FN(mul_back)(const FN(tile) *t, const jg_step *s)
 static void FN(spend)(const FN(tile) *t, int b)
 {
     const jg_plan *p = t->g->p;
-    memset(t->adj + p->buf_at[b], 0, (p->buf_at[b + 1] - p->buf_at[b]) * sizeof *t->adj);
+    memset(t->adj + p->buf_at[b], 0, jg_plan_buf_numbers(p, b) * sizeof *t->adj);
 }
 
 /* One tile: the forward sweep (results to u, du, d2 when asked), then the
@@ -370,7 +370,8 @@ static void FN(forward)(const jg_grad *g, int mode, size_t n, const REAL *x, REA
                         REAL *tape)
 {
     const jg_model *m = g->m;
-    const size_t per2 = jg_plan_per_output2(m, (jg_mode)mode), tile_np = g->p->tile[mode], stride = tile_numbers(g);
+    const size_t per2 = jg_plan_per_output2(m, (jg_mode)mode), tile_np = g->p->tile[mode];
+    const size_t stride = tile_stride(g, mode);
     const size_t per_u = m->n_out * (mode == JG_MODE_PARTIALS ? m->n_terms : 1);   /* u's numbers a point */
     size_t p0, np, k = 0;
     if (mode == JG_MODE_PARTIALS)       /* u holds every term */
@@ -411,7 +412,7 @@ static int FN(sweep)(const jg_grad *g, int mode, size_t n, const REAL *x, const 
     const jg_model *m = g->m;
     const size_t per2 = jg_plan_per_output2(m, (jg_mode)mode), tile_np = g->p->tile[mode];
     const size_t per_u = m->n_out * (mode == JG_MODE_PARTIALS ? m->n_terms : 1);   /* u's numbers a point */
-    const size_t half = g->p->buf_at[g->p->n_work], stride = tile_numbers(g), own = tape == NULL ? half : 0;
+    const size_t half = g->p->buf_at[g->p->n_work], stride = tile_stride(g, mode), own = tape == NULL ? half : 0;
     const size_t tile_grads = GRAD_FLOAT ? g->n_params : 0, line = 64 / sizeof(REAL);
     /* the partial sums last, on a 64-byte line */
     const size_t pv = ((1 + (own > 0)) * half + g->scratch + tile_grads + line - 1) / line * line;

@@ -78,6 +78,7 @@ typedef void (*jg_taylor_float)(size_t, double, double, const float *, int, floa
     X(partials_activate_back, (jg_taylor_##R, double, double, int, size_t, size_t, size_t, const size_t *,       \
                                const unsigned short *, const R *, R *, size_t, R *, size_t, int, const R *,     \
                                int))                                                                            \
+    X(partials_back_reads_z, (size_t, int, const size_t *, const unsigned short *, int *))                     \
     X(partials_mul_back, (size_t, size_t, size_t, size_t, const unsigned short *, const R *, R *, size_t, int,   \
                           const R *, R *, size_t, int, const R *, size_t))
 #define JG_KERNEL_INDEX(name, params) JG_KERNEL_##name,

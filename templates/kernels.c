@@ -289,6 +289,8 @@ MODEL__API void model__partials_mul_back(size_t n, size_t nch, size_t np, size_t
                                          const unsigned short *pairs, const model__real *a, model__real *ab,
                                          size_t lda, int bca, const model__real *b, model__real *bb, size_t ldb,
                                          int bcb, const model__real *cb, size_t ldc);
+MODEL__API void model__partials_back_reads_z(size_t nch, int K, const size_t *upto, const unsigned short *pairs,
+                                             int *reads);
 /**** end partials_back-decl ****/
 
 /**** begin activate_back-decl ****/
@@ -2736,6 +2738,20 @@ MODEL__API void model__partials_activate_back(model__taylor_fn fn, double p, dou
                     model__series_rows_wide_back(K, cf, m, nch, upto, pairs, zp, zbp, np * ldz, abp, np * lda);
             }
         }
+}
+
+/* Whether model__partials_activate_back with riccati set reads z, for the
+   terms' channels (nch, K, upto, pairs): *reads is 1 where their set
+   takes the generic kernels (on z's series), 0 where g comes from the kept
+   output a alone (the runtime's tape then keeps no z: runtime/grad.c). */
+MODEL__API void model__partials_back_reads_z(size_t nch, int K, const size_t *upto, const unsigned short *pairs,
+                                             int *reads)
+{
+    model__shape sh;
+    if (K > MODEL__TAYLOR_MAX - 1)
+        K = MODEL__TAYLOR_MAX - 1;
+    model__series_shape(nch, K, upto, pairs, &sh);
+    *reads = sh.kind == MODEL__SHAPE_GENERIC;
 }
 
 /* c = a b on n neurons (a, b broadcast when bca, bcb: their adjoints

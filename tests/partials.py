@@ -217,7 +217,6 @@ def jet_terms_shapes():
     autograd through the nested terms in float64, one thread through
     several tiles of points; and three inputs mixed (the generic
     kernels)."""
-    import jetgen.torch
     two = np.array([(a, d - a) for d in range(ORDER + 1) for a in range(d, -1, -1)])
     one = np.array([(d,) for d in range(ORDER + 1)])
     three = np.array([(a, b, d - a - b) for d in range(4) for a in range(d, -1, -1) for b in range(d - a, -1, -1)])
@@ -231,28 +230,66 @@ def jet_terms_shapes():
                 torch.manual_seed(4)
                 model = torch.nn.Sequential(torch.nn.Linear(len(names), 10), act(), torch.nn.Linear(10, 10),
                                             act(), torch.nn.Linear(10, 2)).to(dtype)
-                # one thread through 77 points: tiles of 32 points, the last
-                # of 13 (its lanes past them hold no earlier tile's numbers)
-                jet = jetgen.torch.Jet(model, input_names=names, terms=terms, threads=1)
-                x = (torch.rand(77, len(names), dtype=dtype) * 2 - 1).requires_grad_(True)
-                d = jet(x)
-                loss = (d ** 2).mean()
-                loss.backward()
-                ref = jetgen.fx.as_float64(model)
-                X = x.detach().double().requires_grad_(True)
-                kept = nested(lambda Y: ref(Y), X, list(range(len(names))), powers, keep=True)
-                at = [next(i for i, p in enumerate(powers) if tuple(p) == pw) for pw in pws]
-                want = sum((kept[k][i] ** 2).sum() for k in range(2) for i in at) / d.numel()
                 what = "Jet(terms=%s) %s %s" % (",".join(terms) or '""', act.__name__, dtype)
-                check(abs(loss.item() - want.item()) <= tol * abs(want.item()),
-                      "%s: loss %.17g, nested autograd's %.17g" % (what, loss.item(), want.item()))
-                wants = torch.autograd.grad(want, list(ref.parameters()) + [X], allow_unused=True)
-                for (k, p), w in zip(model.named_parameters(), wants):    # (u_xxxx reads no output bias)
-                    g = np.zeros(p.shape) if p.grad is None else p.grad.double().numpy()
-                    e = normwise(g, np.zeros(p.shape) if w is None else w.numpy())
-                    check(e <= tol, "%s: d loss / d %s off by %.3g" % (what, k, e))
-                e = normwise(x.grad.double().numpy(), wants[-1].numpy())
-                check(e <= tol, "%s: d loss / d x off by %.3g" % (what, e))
+                jet_against_nested(what, model, names, powers, terms, pws, tol)
+
+
+class PreActivation(torch.nn.Module):
+    """A graph that reads a layer's z = W a + b (the operand of an
+    activation) elsewhere too: a product tanh(z) z, and a dense layer of z
+    beside one of tanh(z)."""
+
+    def __init__(self):
+        super().__init__()
+        self.a, self.b = torch.nn.Linear(1, 10), torch.nn.Linear(10, 10)
+        self.c, self.d, self.e = torch.nn.Linear(10, 10), torch.nn.Linear(10, 2), torch.nn.Linear(10, 2)
+
+    def forward(self, x):
+        z = self.b(torch.tanh(self.a(x)))
+        h = self.c(torch.tanh(z) * z)
+        return self.d(torch.tanh(h)) + self.e(h)
+
+
+def jet_terms_graph():
+    """Jet(terms=...) on one input's series (the beam's and KdV's sets,
+    whose tape keeps no operand of a tanh: runtime/grad.c, tape_plan) over
+    a graph that reads such operands elsewhere (PreActivation), float64 and
+    float32, against autograd through the nested terms."""
+    one = np.array([(d,) for d in range(ORDER + 1)])
+    for dtype, tol in ((torch.float64, TOL), (torch.float32, 2e-5)):
+        torch.manual_seed(5)
+        model = PreActivation().to(dtype)
+        jet_against_nested("Jet(terms) on PreActivation %s" % dtype, model, ["x"], one, ["", "x", "xxx", "xxxx"],
+                           [(0,), (1,), (3,), (4,)], tol)
+
+
+def jet_against_nested(what, model, names, powers, terms, pws, tol):
+    """Jet(model, terms) through one thread and 77 points (tiles of 32, the
+    last of 13: its lanes past them hold no earlier tile's numbers): the
+    loss of the terms squared and its gradients to every parameter and to x
+    against autograd through the nested terms (powers, of which pws are
+    the terms) in float64."""
+    import jetgen.torch
+    dtype = next(model.parameters()).dtype
+    jet = jetgen.torch.Jet(model, input_names=names, terms=terms, threads=1)
+    x = (torch.rand(77, len(names), dtype=dtype) * 2 - 1).requires_grad_(True)
+    d = jet(x)
+    loss = (d ** 2).mean()
+    loss.backward()
+    ref = jetgen.fx.as_float64(model)
+    X = x.detach().double().requires_grad_(True)
+    kept = nested(lambda Y: ref(Y), X, list(range(len(names))), powers, keep=True)
+    at = [next(i for i, p in enumerate(powers) if tuple(p) == pw) for pw in pws]
+    want = sum((kept[k][i] ** 2).sum() for k in range(d.shape[1]) for i in at) / d.numel()
+    check(abs(loss.item() - want.item()) <= tol * abs(want.item()),
+          "%s: loss %.17g, nested autograd's %.17g" % (what, loss.item(), want.item()))
+    wants = torch.autograd.grad(want, list(ref.parameters()) + [X], allow_unused=True)
+    for (k, p), w in zip(model.named_parameters(), wants):    # (u_xxxx reads no output bias)
+        g = np.zeros(p.shape) if p.grad is None else p.grad.double().numpy()
+        e = normwise(g, np.zeros(p.shape) if w is None else w.numpy())
+        check(e <= tol, "%s: d loss / d %s off by %.3g" % (what, k, e))
+    e = normwise(x.grad.double().numpy(), wants[-1].numpy())
+    check(e <= tol, "%s: d loss / d x off by %.3g" % (what, e))
 
 
 def set_terms():
@@ -310,6 +347,7 @@ def main():
             "Jet(mode='partials') without terms")
     jet_terms()
     jet_terms_shapes()
+    jet_terms_graph()
     set_terms()
     refused(lambda: jetgen.from_torch(net, input_names=["x"], terms=["xq"]), (export.ExportError,),
             ["term 'xq'", "'q' is not an input"], "a term naming no input")
