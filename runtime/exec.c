@@ -5,6 +5,61 @@
 
 #include "mem.h"
 
+/* The runs of channels the terms read (their of_term, points in lanes),
+   into x->runs; none when they read every channel. 0, or -1 out of
+   memory. */
+static int terms_runs(jg_exec *x)
+{
+    const jg_plan *p = x->plan;
+    const jg_monos *mo = &p->m->monos;
+    const size_t nch = p->channels[JG_MODE_PARTIALS];
+    unsigned char *read;
+    size_t c, t, n = 0;
+    if (p->m->n_terms == 0 || p->lane_points == 0)
+        return 0;
+    if ((read = (unsigned char *)jg_malloc_n(nch, 1)) == NULL
+        || (x->runs = (size_t *)jg_malloc_n(2 * nch, sizeof *x->runs)) == NULL) {
+        jg_free(read);
+        return -1;
+    }
+    memset(read, 0, nch);
+    for (t = 0; t < mo->n_terms; t++)
+        read[mo->of_term[t]] = 1;
+    for (c = 0; c < nch; c++) {
+        if (!read[c])
+            continue;
+        if (c == 0 || !read[c - 1]) {       /* a new run */
+            x->runs[2 * x->n_runs] = c;
+            x->runs[2 * x->n_runs++ + 1] = 0;
+        }
+        x->runs[2 * x->n_runs - 1]++;
+        n++;
+    }
+    if (n == nch)
+        x->n_runs = 0;
+    jg_free(read);
+    return 0;
+}
+
+/* Whether step k of p is a dense step whose values nothing after it reads
+   but the results (a store of the same place). */
+static int stored(const jg_plan *p, size_t k)
+{
+    const jg_step *s = &p->steps[k];
+    size_t j;
+    int store = 0;
+    if (s->op != JG_STEP_DENSE)
+        return 0;
+    for (j = k + 1; j < p->n_steps; j++) {
+        const jg_step *t = &p->steps[j];
+        if (t->op == JG_STEP_STORE && t->src == s->dst && t->off == s->off_dst)
+            store = 1;
+        else if (t->src == s->dst || t->dst == s->dst || t->src2 == s->dst)
+            return 0;
+    }
+    return store;
+}
+
 int jg_exec_init(jg_exec *x, const jg_plan *p, const jg_kernel_set *ks,
                  const void *const *arrays)
 {
@@ -16,17 +71,27 @@ int jg_exec_init(jg_exec *x, const jg_plan *p, const jg_kernel_set *ks,
     if ((p->precision == JG_FLOAT ? (const void *)ks->f : (const void *)ks->d) == NULL)
         return -1;      /* a set of the other precision */
     x->act = (int *)jg_malloc_n(p->n_steps, sizeof *x->act);
-    if (x->act == NULL)
+    x->stored = (unsigned char *)jg_malloc_n(p->n_steps, 1);
+    if (x->act == NULL || x->stored == NULL || terms_runs(x) != 0) {
+        jg_exec_free(x);
         return -1;
-    for (k = 0; k < p->n_steps; k++)
+    }
+    for (k = 0; k < p->n_steps; k++) {
         x->act[k] = p->steps[k].op == JG_STEP_ACTIVATE ? p->steps[k].act->activation : -1;
+        x->stored[k] = x->n_runs > 0 && stored(p, k);
+    }
     return 0;
 }
 
 void jg_exec_free(jg_exec *x)
 {
     jg_free(x->act);
+    jg_free(x->stored);
+    jg_free(x->runs);
     x->act = NULL;
+    x->stored = NULL;
+    x->runs = NULL;
+    x->n_runs = 0;
 }
 
 #define REAL double

@@ -18,6 +18,11 @@ typedef struct jg_exec {
     const jg_kernel_set *ks;        /* not owned */
     const void *const *arrays;      /* plan->n_arrays arrays (not owned) */
     int *act;                       /* per step: the activation (JG_ACT_*), or -1 (owned) */
+    unsigned char *stored;          /* per step: 1 for a dense step whose values only the results
+                                       read, points in lanes: the terms' channels alone made (runs)
+                                       and, in the reverse sweep, read (owned) */
+    size_t n_runs;                  /* runs of channels the terms read; 0 when they read every one */
+    size_t *runs;                   /* [n_runs][2]: first channel, count (owned) */
 } jg_exec;
 
 /* Binds p to ks (its typed table: ks->d or ks->f, as the plan's precision)

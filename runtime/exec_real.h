@@ -45,6 +45,14 @@ static void FN(tile)(const jg_exec *e, int mode, size_t np, const REAL *x, REAL 
                 K->seed(n_in, nrow, np, x, dst, s->ld_dst);
             break;
         case JG_STEP_DENSE:
+            if (lp > 0 && partials && e->stored[k]) {   /* the channels the terms read */
+                for (r = 0; r < e->n_runs; r++) {
+                    const size_t c = e->runs[2 * r];
+                    K->lanes_dense(s->n, s->n_in, w, jg_plan_pad(p, s->n), c == 0 ? b : NULL, e->runs[2 * r + 1],
+                                   lp, src + c * s->ld_src, s->ld_src, dst + c * s->ld_dst, s->ld_dst, 0);
+                }
+                break;
+            }
             if (lp > 0) {
                 K->lanes_dense(s->n, s->n_in, w, jg_plan_pad(p, s->n), b, nch, lp, src, s->ld_src, dst, s->ld_dst,
                                0);

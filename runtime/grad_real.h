@@ -116,16 +116,34 @@ static void FN(load_cotangents)(const FN(tile) *t, size_t p0, const REAL *gu, co
 }
 
 /* z = W a + b, points in lanes: a's adjoint ab += W^T zb by the forward's
-   product with W for W^T, the gradients by the lanes_outer kernel. */
-static void FN(dense_back_lanes)(const FN(tile) *t, const jg_step *s, size_t layer)
+   product with W for W^T, the gradients by the lanes_outer kernel; on
+   channels c to c + nch (c = 0: the bias's too). */
+static void FN(dense_back_channels)(const FN(tile) *t, const jg_step *s, size_t layer, size_t c, size_t nch)
 {
     const jg_layer *l = &t->g->m->layers[layer];
-    const REAL *zb = FN(buf)(t, t->adj, s->dst, s->off_dst), *a = FN(fwd_buf)(t, s->src, s->off);
-    REAL *ab = FN(buf)(t, t->adj, s->src, s->off), *gv = t->pv + t->g->pv_at[layer];
-    KERNELS(t->g)->lanes_dense(l->n_in, l->n_out, (const REAL *)t->g->wp[layer], t->g->ldw[layer], NULL, t->nch,
-                               t->lp, zb, s->ld_dst, ab, s->ld_src, !t->assign);
-    KERNELS(t->g)->lanes_outer(l->n_out, l->n_in, t->nch, t->lp, zb, s->ld_dst, a, s->ld_src, gv,
-                               t->g->b_at[layer] != SIZE_MAX ? gv + l->n_out * l->n_in * t->g->p->lanes : NULL);
+    const REAL *zb = FN(buf)(t, t->adj, s->dst, s->off_dst) + c * s->ld_dst;
+    const REAL *a = FN(fwd_buf)(t, s->src, s->off) + c * s->ld_src;
+    REAL *ab = FN(buf)(t, t->adj, s->src, s->off) + c * s->ld_src, *gv = t->pv + t->g->pv_at[layer];
+    KERNELS(t->g)->lanes_dense(l->n_in, l->n_out, (const REAL *)t->g->wp[layer], t->g->ldw[layer], NULL, nch, t->lp,
+                               zb, s->ld_dst, ab, s->ld_src, !t->assign);
+    KERNELS(t->g)->lanes_outer(l->n_out, l->n_in, nch, t->lp, zb, s->ld_dst, a, s->ld_src, gv,
+                               c == 0 && t->g->b_at[layer] != SIZE_MAX ? gv + l->n_out * l->n_in * t->g->p->lanes
+                                                                       : NULL);
+}
+
+/* The same on every channel, or on the terms' alone where only they read
+   the layer's values (the executor's stored steps: the others' adjoints
+   are zero, and so are a's there, which no reverse writes). */
+static void FN(dense_back_lanes)(const FN(tile) *t, const jg_step *s, size_t k)
+{
+    const jg_exec *e = &t->g->x;
+    size_t r;
+    if (t->mode != JG_MODE_PARTIALS || !e->stored[k]) {
+        FN(dense_back_channels)(t, s, s->layer, 0, t->nch);
+        return;
+    }
+    for (r = 0; r < e->n_runs; r++)
+        FN(dense_back_channels)(t, s, s->layer, e->runs[2 * r], e->runs[2 * r + 1]);
 }
 
 /* The partial sums of points in lanes onto the gradients gp (double),
@@ -318,7 +336,7 @@ static void FN(tile_back)(const FN(tile) *t, size_t p0, const REAL *gu, const RE
             break;
         case JG_STEP_DENSE:
             if (t->lp > 0)
-                FN(dense_back_lanes)(t, s, s->layer);
+                FN(dense_back_lanes)(t, s, k);
             else
                 FN(dense_back)(t, s, s->layer);
             if (g->clears && !t->assign)    /* its output's adjoint spent (every value has a buffer of its own) */
