@@ -2462,13 +2462,28 @@ MODEL__NOINLINE void model__uni_rows_back(int K, const model__real *cf, size_t m
                                           const model__real *a, int assign)
 {
     size_t j, w;
-#define MODEL__UNI_ROWS(KK)                                                                    \
+    /* K, riccati and assign constants in each loop: the series in registers */
+#define MODEL__UNI_BACK(KK, RR, AA)                                                            \
     for (j = 0; j < m; j += MODEL__V) {                                                       \
         w = m - j < MODEL__V ? m - j : MODEL__V;                                              \
-        model__uni_activate_back(KK, cf + j, m, w, z + j, zb + j, ldz, ab + j, lda, riccati, a + j, assign); \
+        model__uni_activate_back(KK, cf + j, m, w, z + j, zb + j, ldz, ab + j, lda, RR, a + j, AA); \
     }
+#define MODEL__UNI_ROWS(KK)                                                                    \
+    if (riccati == 1 && assign)                                                                \
+        MODEL__UNI_BACK(KK, 1, 1)                                                              \
+    else if (riccati == 1)                                                                     \
+        MODEL__UNI_BACK(KK, 1, 0)                                                              \
+    else if (riccati == 2 && assign)                                                           \
+        MODEL__UNI_BACK(KK, 2, 1)                                                              \
+    else if (riccati == 2)                                                                     \
+        MODEL__UNI_BACK(KK, 2, 0)                                                              \
+    else if (assign)                                                                           \
+        MODEL__UNI_BACK(KK, 0, 1)                                                              \
+    else                                                                                       \
+        MODEL__UNI_BACK(KK, 0, 0)
     MODEL__BY_K(K)
 #undef MODEL__UNI_ROWS
+#undef MODEL__UNI_BACK
 }
 
 /* A star's reverse (model__star_rows'), on m neighbouring neurons a

@@ -14,8 +14,10 @@ float64 (F.layer_norm's third derivative is wrong in PyTorch 1.13: the
 reference computes layer norms by elementary ops, tests/gradients.py's
 composed()): normwise per order over the points and outputs, at most 1e-9
 (issue 25's bound; measured far closer), for the oracle and for
-Net.partials of the same terms (given as tuples of input indices). Run by
-meson with PYTHONPATH=BUILD/python.
+Net.partials of the same terms (given as tuples of input indices); and
+Jet(terms=...)'s loss and gradients. Run by meson with
+PYTHONPATH=BUILD/python; with the argument `jet`, Jet's alone (meson runs
+them again on the narrower kernel sets, JETGEN_ISA).
 """
 
 import copy
@@ -316,6 +318,13 @@ def set_terms():
 
 
 def main():
+    if sys.argv[1:] == ["jet"]:     # Jet alone (meson's partials-jet-ISA: the kernels JETGEN_ISA names)
+        jet_terms()
+        jet_terms_shapes()
+        jet_terms_graph()
+        print("Jet(terms=...) with the %s kernels: %d failures" % (os.environ.get("JETGEN_ISA", "best"),
+                                                                 len(failures)))
+        sys.exit(1 if failures else 0)
     for name, module, kw in zoo.zoo():
         kw = {k: v for k, v in kw.items() if k != "over"}
         compare(name, module, kw)
