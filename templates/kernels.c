@@ -2491,9 +2491,9 @@ MODEL__NOINLINE void model__uni_rows_back(int K, const model__real *cf, size_t m
    with riccati from the kept output's series at a, model__riccati_uni);
    zb_0 += sum_c ab_c g_c, zb of input d's power e += sum_i ab_(e + i)
    g_i over its own powers; ab zeroed. */
-MODEL__NOINLINE void model__star_rows_back(const model__shape *sh, const model__real *cf, size_t m,
-                                           const model__real *z, model__real *zb, size_t ldz, model__real *ab,
-                                           size_t lda, int riccati, const model__real *a, int assign)
+MODEL__INLINE void model__star_rows_back_as(const model__shape *sh, const model__real *cf, size_t m,
+                                            const model__real *z, model__real *zb, size_t ldz, model__real *ab,
+                                            size_t lda, int riccati, const model__real *a, int assign)
 {
     const model__vec zero = {0};
     model__vec b0, s0, a0 = zero;
@@ -2547,6 +2547,26 @@ MODEL__NOINLINE void model__star_rows_back(const model__shape *sh, const model__
         model__give_n(zb + j, s0, w, assign);
     }
 #undef MODEL__STAR_BACK
+}
+
+/* model__star_rows_back_as with riccati and assign constant in each call
+   (a copy of the loop each, the series in registers). */
+MODEL__NOINLINE void model__star_rows_back(const model__shape *sh, const model__real *cf, size_t m,
+                                           const model__real *z, model__real *zb, size_t ldz, model__real *ab,
+                                           size_t lda, int riccati, const model__real *a, int assign)
+{
+    if (riccati == 1 && assign)
+        model__star_rows_back_as(sh, cf, m, z, zb, ldz, ab, lda, 1, a, 1);
+    else if (riccati == 1)
+        model__star_rows_back_as(sh, cf, m, z, zb, ldz, ab, lda, 1, a, 0);
+    else if (riccati == 2 && assign)
+        model__star_rows_back_as(sh, cf, m, z, zb, ldz, ab, lda, 2, a, 1);
+    else if (riccati == 2)
+        model__star_rows_back_as(sh, cf, m, z, zb, ldz, ab, lda, 2, a, 0);
+    else if (assign)
+        model__star_rows_back_as(sh, cf, m, z, zb, ldz, ab, lda, 0, a, 1);
+    else
+        model__star_rows_back_as(sh, cf, m, z, zb, ldz, ab, lda, 0, a, 0);
 }
 
 /* t = the reverse of the product by g of the series b on a grid's
