@@ -2392,6 +2392,23 @@ MODEL__INLINE void model__give_n(model__real *p, model__vec s, size_t w, int ass
     model__put_n(p, assign ? s : model__load_n(p, w) + s, w);
 }
 
+/* CALL(R, A) with R the riccati kind and A the assign flag of the caller's
+   riccati and assign, each a constant: the kernels' reverses inline a
+   copy of their loops for each (their series in registers). */
+#define MODEL__BY_RICCATI_ASSIGN(CALL)      \
+    if (riccati == 1 && assign)             \
+        CALL(1, 1)                          \
+    else if (riccati == 1)                  \
+        CALL(1, 0)                          \
+    else if (riccati == 2 && assign)        \
+        CALL(2, 1)                          \
+    else if (riccati == 2)                  \
+        CALL(2, 0)                          \
+    else if (assign)                        \
+        CALL(0, 1)                          \
+    else                                    \
+        CALL(0, 0)
+
 MODEL__INLINE void model__riccati_uni(int K, int riccati, const model__vec *A, model__vec *g)
 {
     int e;
@@ -2478,18 +2495,9 @@ MODEL__NOINLINE void model__uni_rows_back(int K, const model__real *cf, size_t m
                                           model__real *zb, size_t ldz, model__real *ab, size_t lda, int riccati,
                                           const model__real *a, int assign)
 {
-    if (riccati == 1 && assign)
-        model__uni_rows_back_as(K, cf, m, z, zb, ldz, ab, lda, 1, a, 1);
-    else if (riccati == 1)
-        model__uni_rows_back_as(K, cf, m, z, zb, ldz, ab, lda, 1, a, 0);
-    else if (riccati == 2 && assign)
-        model__uni_rows_back_as(K, cf, m, z, zb, ldz, ab, lda, 2, a, 1);
-    else if (riccati == 2)
-        model__uni_rows_back_as(K, cf, m, z, zb, ldz, ab, lda, 2, a, 0);
-    else if (assign)
-        model__uni_rows_back_as(K, cf, m, z, zb, ldz, ab, lda, 0, a, 1);
-    else
-        model__uni_rows_back_as(K, cf, m, z, zb, ldz, ab, lda, 0, a, 0);
+#define MODEL__CALL(R, A) model__uni_rows_back_as(K, cf, m, z, zb, ldz, ab, lda, R, a, A);
+    MODEL__BY_RICCATI_ASSIGN(MODEL__CALL)
+#undef MODEL__CALL
 }
 
 /* A star's reverse (model__star_rows'), on m neighbouring neurons a
@@ -2561,18 +2569,9 @@ MODEL__NOINLINE void model__star_rows_back(const model__shape *sh, const model__
                                            const model__real *z, model__real *zb, size_t ldz, model__real *ab,
                                            size_t lda, int riccati, const model__real *a, int assign)
 {
-    if (riccati == 1 && assign)
-        model__star_rows_back_as(sh, cf, m, z, zb, ldz, ab, lda, 1, a, 1);
-    else if (riccati == 1)
-        model__star_rows_back_as(sh, cf, m, z, zb, ldz, ab, lda, 1, a, 0);
-    else if (riccati == 2 && assign)
-        model__star_rows_back_as(sh, cf, m, z, zb, ldz, ab, lda, 2, a, 1);
-    else if (riccati == 2)
-        model__star_rows_back_as(sh, cf, m, z, zb, ldz, ab, lda, 2, a, 0);
-    else if (assign)
-        model__star_rows_back_as(sh, cf, m, z, zb, ldz, ab, lda, 0, a, 1);
-    else
-        model__star_rows_back_as(sh, cf, m, z, zb, ldz, ab, lda, 0, a, 0);
+#define MODEL__CALL(R, A) model__star_rows_back_as(sh, cf, m, z, zb, ldz, ab, lda, R, a, A);
+    MODEL__BY_RICCATI_ASSIGN(MODEL__CALL)
+#undef MODEL__CALL
 }
 
 /* t = the reverse of the product by g of the series b on a grid's
