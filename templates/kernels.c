@@ -2630,9 +2630,9 @@ MODEL__INLINE void model__riccati_grid(int K, int riccati, model__vec A[MODEL__U
 /* A grid's reverse (model__grid_rows'), on m neighbouring neurons a
    vector at a time (g from the kept output's series at a with riccati);
    ab zeroed. */
-MODEL__NOINLINE void model__grid_rows_back(const model__shape *sh, int K, const model__real *cf, size_t m,
-                                           const model__real *z, model__real *zb, size_t ldz, model__real *ab,
-                                           size_t lda, int riccati, const model__real *a, int assign)
+MODEL__INLINE void model__grid_rows_back_as(const model__shape *sh, int K, const model__real *cf, size_t m,
+                                            const model__real *z, model__real *zb, size_t ldz, model__real *ab,
+                                            size_t lda, int riccati, const model__real *a, int assign)
 {
     const model__vec zero = {0};
     model__vec h[MODEL__UNI_MAX + 1][MODEL__UNI_MAX + 1], g[MODEL__UNI_MAX + 1][MODEL__UNI_MAX + 1];
@@ -2667,6 +2667,16 @@ MODEL__NOINLINE void model__grid_rows_back(const model__shape *sh, int K, const 
                     model__give_n(zb + o * ldz + j, t[p][q], w, assign);
                 }
     }
+}
+
+/* model__grid_rows_back_as with riccati and assign constant in each call. */
+MODEL__NOINLINE void model__grid_rows_back(const model__shape *sh, int K, const model__real *cf, size_t m,
+                                           const model__real *z, model__real *zb, size_t ldz, model__real *ab,
+                                           size_t lda, int riccati, const model__real *a, int assign)
+{
+#define MODEL__CALL(R, A) model__grid_rows_back_as(sh, K, cf, m, z, zb, ldz, ab, lda, R, a, A);
+    MODEL__BY_RICCATI_ASSIGN(MODEL__CALL)
+#undef MODEL__CALL
 }
 
 /* The generic reverse (model__series_horner and model__series_reverse on
