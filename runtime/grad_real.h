@@ -118,8 +118,9 @@ static void FN(load_cotangents)(const FN(tile) *t, size_t p0, const REAL *gu, co
 /* z = W a + b, points in lanes: a's adjoint ab += W^T zb by the forward's
    product with W for W^T, the gradients by the lanes_outer kernel; on
    channels c to c + nch (c = 0: the bias's too). */
-static void FN(dense_back_channels)(const FN(tile) *t, const jg_step *s, size_t layer, size_t c, size_t nch)
+static void FN(dense_back_channels)(const FN(tile) *t, const jg_step *s, size_t c, size_t nch)
 {
+    const size_t layer = s->layer;
     const jg_layer *l = &t->g->m->layers[layer];
     const REAL *zb = FN(buf)(t, t->adj, s->dst, s->off_dst) + c * s->ld_dst;
     const REAL *a = FN(fwd_buf)(t, s->src, s->off) + c * s->ld_src;
@@ -139,11 +140,11 @@ static void FN(dense_back_lanes)(const FN(tile) *t, const jg_step *s, size_t k)
     const jg_exec *e = &t->g->x;
     size_t r;
     if (t->mode != JG_MODE_PARTIALS || !e->stored[k]) {
-        FN(dense_back_channels)(t, s, s->layer, 0, t->nch);
+        FN(dense_back_channels)(t, s, 0, t->nch);
         return;
     }
     for (r = 0; r < e->n_runs; r++)
-        FN(dense_back_channels)(t, s, s->layer, e->runs[2 * r], e->runs[2 * r + 1]);
+        FN(dense_back_channels)(t, s, e->runs[2 * r], e->runs[2 * r + 1]);
 }
 
 /* The partial sums of points in lanes onto the gradients gp (double),
