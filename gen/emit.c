@@ -537,6 +537,7 @@ static void put_output(jg_buf *b, const emitter *e, const jg_step *s, const char
 {
     const char *up = e->up, *kp = e->kp;
     char src[48];
+    size_t runs[2 * JG_MAX_CHANNELS], n_runs, r;
     buf_name(s->src, s->off, src);
     if (s->direct > 0 && !partials) {
         jg_buf_printf(b, "    /* with one input every channel of an output row is contiguous in the\n"
@@ -553,9 +554,21 @@ static void put_output(jg_buf *b, const emitter *e, const jg_step *s, const char
         jg_buf_printf(b, "    for (j = 0; j < %zu; j += %s__OUT) {\n", s->n, up);
     }
     jg_buf_printf(b, "        m = %zu - j < %s__OUT ? %zu - j : %s__OUT;\n", s->n, up, s->n, up);
-    jg_buf_printf(b, "        %s__dense((m + %zu) / %zu * %zu, %zu, %s, %zu, j, %s%s, nrow, np, %s, %zu, out, %s__OUT, NULL);\n",
-                  kp, e->p->lanes - 1, e->p->lanes, e->p->lanes, s->n_in, w, s->ld_dst, bias,
-                  s->b >= 0 ? " + j" : "", src, s->ld_src, up);
+    if (partials && (n_runs = jg_monos_runs(&e->m->monos, runs)) > 0) {
+        /* only the channels the terms read (runs of rows of np points),
+           the bias on the values' (channel 0) */
+        jg_buf_puts(b, "        /* the channels the terms read */\n");
+        for (r = 0; r < n_runs; r++)
+            jg_buf_printf(b, "        %s__dense((m + %zu) / %zu * %zu, %zu, %s, %zu, j, %s%s, %zu * np, np, "
+                             "%s + %zu * np * %zu, %zu, out + %zu * np * %s__OUT, %s__OUT, NULL);\n",
+                          kp, e->p->lanes - 1, e->p->lanes, e->p->lanes, s->n_in, w, s->ld_dst,
+                          runs[2 * r] == 0 ? bias : "NULL", runs[2 * r] == 0 && s->b >= 0 ? " + j" : "",
+                          runs[2 * r + 1], src, runs[2 * r], s->ld_src, s->ld_src, runs[2 * r], up, up);
+    } else {
+        jg_buf_printf(b, "        %s__dense((m + %zu) / %zu * %zu, %zu, %s, %zu, j, %s%s, nrow, np, %s, %zu, out, %s__OUT, NULL);\n",
+                      kp, e->p->lanes - 1, e->p->lanes, e->p->lanes, s->n_in, w, s->ld_dst, bias,
+                      s->b >= 0 ? " + j" : "", src, s->ld_src, up);
+    }
     if (partials)
         jg_buf_printf(b, "        %s__partials_store(%s_N_OUT, j, m, np, %s_N_TERMS, %s__of_term, %s__factor, out, "
                          "%s__OUT, u);\n    }\n", kp, up, up, e->prefix, e->prefix, up);

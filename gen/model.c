@@ -179,14 +179,20 @@ size_t jg_model_params(const jg_model *m)
    first two derivatives: 3) and Horner's rule, K products of series,
    each a multiply by the constant term on nch - 1 channels and the pairs
    the partial sum's degree reaches (upto), 2 flops each; per neuron of a
-   product of values, the full product of two series. */
+   product of values, the full product of two series. A final dense layer
+   only on the channels the terms read (jg_monos_runs). */
 static double partials_flops(const jg_model *m)
 {
     const jg_monos *mo = &m->monos;
     const double nch = (double)mo->n;
-    double horner = 0.0, flops = 0.0;
-    size_t i;
+    double horner = 0.0, flops = 0.0, read = 0.0;
+    size_t i, t;
     int k;
+    for (i = 0; i < mo->n; i++) {
+        for (t = 0; t < mo->n_terms && mo->of_term[t] != i; t++)
+            ;
+        read += t < mo->n_terms ? 1.0 : 0.0;
+    }
     for (k = 0; k < mo->order; k++)
         horner += 2.0 * (nch - 1.0) + 2.0 * (double)mo->upto[k] + 1.0;
     for (i = 0; i < m->n_layers; i++) {
@@ -195,7 +201,8 @@ static double partials_flops(const jg_model *m)
         switch (l->kind) {
         case JG_DENSE:
         case JG_MATMUL:
-            flops += 2.0 * (double)l->n_in * n * nch + (l->kind == JG_DENSE && l->b != NULL ? n : 0.0);
+            flops += 2.0 * (double)l->n_in * n * (i + 1 == m->n_layers && l->kind == JG_DENSE ? read : nch)
+                     + (l->kind == JG_DENSE && l->b != NULL ? n : 0.0);
             break;
         case JG_FOURIER:
             flops += (double)l->n_in * n * nch + n * (3.0 + (double)(mo->order * mo->order) + horner);

@@ -335,6 +335,24 @@ fail:
     return -1;
 }
 
+size_t jg_monos_runs(const jg_monos *m, size_t *runs)
+{
+    size_t c, t, n_runs = 0, n_read = 0;
+    for (c = 0; c < m->n; c++) {
+        for (t = 0; t < m->n_terms && m->of_term[t] != c; t++)
+            ;
+        if (t == m->n_terms)
+            continue;
+        if (n_runs == 0 || runs[2 * n_runs - 2] + runs[2 * n_runs - 1] != c) {     /* a new run */
+            runs[2 * n_runs] = c;
+            runs[2 * n_runs++ + 1] = 0;
+        }
+        runs[2 * n_runs - 1]++;
+        n_read++;
+    }
+    return n_read == m->n ? 0 : n_runs;
+}
+
 void jg_monos_free(jg_monos *m)
 {
     jg_free(m->mono);

@@ -73,6 +73,12 @@ typedef struct jg_monos {
 int jg_monos_make(const jg_term *terms, size_t n_terms, size_t n_in, jg_monos *m);
 void jg_monos_free(jg_monos *m);
 
+/* The runs of channels of m that its terms read, as pairs (first channel,
+   count) in increasing order into runs (room for 2 m->n): their count, or
+   0 when the terms read every channel (or there are none). A final dense
+   layer whose values only the results read computes these alone. */
+size_t jg_monos_runs(const jg_monos *m, size_t *runs);
+
 /* Appends term t's name to out: its inputs' names side by side where every
    input has a one-character name, else joined by '*' (numbers for unnamed
    inputs); "" (two quotes) for u. */

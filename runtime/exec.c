@@ -5,39 +5,17 @@
 
 #include "mem.h"
 
-/* The runs of channels the terms read (their of_term, points in lanes),
-   into x->runs; none when they read every channel. 0, or -1 out of
-   memory. */
+/* The runs of channels the terms read (points in lanes) into x->runs
+   (jg_monos_runs). 0, or -1 out of memory. */
 static int terms_runs(jg_exec *x)
 {
     const jg_plan *p = x->plan;
     const jg_monos *mo = &p->m->monos;
-    const size_t nch = p->channels[JG_MODE_PARTIALS];
-    unsigned char *read;
-    size_t c, t, n = 0;
     if (p->m->n_terms == 0 || p->lane_points == 0)
         return 0;
-    if ((read = (unsigned char *)jg_malloc_n(nch, 1)) == NULL
-        || (x->runs = (size_t *)jg_malloc_n(2 * nch, sizeof *x->runs)) == NULL) {
-        jg_free(read);
+    if ((x->runs = (size_t *)jg_malloc_n(2 * mo->n, sizeof *x->runs)) == NULL)
         return -1;
-    }
-    memset(read, 0, nch);
-    for (t = 0; t < mo->n_terms; t++)
-        read[mo->of_term[t]] = 1;
-    for (c = 0; c < nch; c++) {
-        if (!read[c])
-            continue;
-        if (c == 0 || !read[c - 1]) {       /* a new run */
-            x->runs[2 * x->n_runs] = c;
-            x->runs[2 * x->n_runs++ + 1] = 0;
-        }
-        x->runs[2 * x->n_runs - 1]++;
-        n++;
-    }
-    if (n == nch)
-        x->n_runs = 0;
-    jg_free(read);
+    x->n_runs = jg_monos_runs(mo, x->runs);
     return 0;
 }
 

@@ -783,6 +783,47 @@ START_TEST(verify_library_terms)
 }
 END_TEST
 
+/* The terms' flops `check` prints. */
+static double terms_flops(void)
+{
+    const char *at = strstr(out_text, "  the terms' partials ");
+    ck_assert_msg(at != NULL, "%s", out_text);
+    return strtod(at + strlen("  the terms' partials "), NULL);
+}
+
+/* The final dense layer of emitted partials on the channels the terms
+   read alone (KdV's u, u_x, u_xxx: channels 0-1 and 3 of 4), 501 outputs
+   (many chunks): verified; the first run without its bias, or the second
+   on the wrong channel, fails. `check` counts the flops so: the terms
+   reading the fourth channel too cost one more channel of the last layer
+   (50 x 501 multiply-adds). */
+START_TEST(verify_library_terms_channels)
+{
+    char cmd[4096];
+    double all;
+    setup_example("seed-pinn");
+    ck_assert_int_eq(jetgen("check model.spec --terms '\"\",0,00,000'"), 0);
+    all = terms_flops();
+    ck_assert_int_eq(jetgen("check model.spec --terms '\"\",0,000'"), 0);
+    ck_assert_msg(all - terms_flops() == 2.0 * 50 * 501, "%g %g", all, terms_flops());
+    ck_assert_int_eq(jetgen("emit model.spec -o k.c --prefix pk --terms '\"\",0,000'"), 0);
+    snprintf(cmd, sizeof cmd, "cd '%s' && grep -q '^#define PK__TERM_CHANNELS 4 ' k.c && "
+             "grep -q 'bias + j, 2 \\* np, np, work[0-9] + 0 \\* np' k.c && "
+             "grep -q ', NULL, 1 \\* np, np, work[0-9] + 3 \\* np' k.c && "
+             "sed 's|[a-z0-9_]*bias + j, 2 \\* np|NULL, 2 * np|' k.c > b.c && "
+             "sed 's|, NULL, 1 \\* np, np, \\(work[0-9]\\) + 3 \\* np|, NULL, 1 * np, np, \\1 + 2 * np|' k.c > c.c && "
+             "! cmp -s k.c b.c && ! cmp -s k.c c.c && cc -std=c99 -O1 -fPIC -shared k.c -o k.so -lm && "
+             "cc -std=c99 -O1 -fPIC -shared b.c -o b.so -lm && cc -std=c99 -O1 -fPIC -shared c.c -o c.so -lm", dir);
+    ck_assert_int_eq(tu_run(cmd), 0);
+    ck_assert_int_eq(jetgen("verify model.spec --library ./k.so --prefix pk --count 4 --terms '\"\",0,000'"), 0);
+    ck_assert_msg(strstr(out_text, "partials (3 terms") != NULL, "%s", out_text);
+    ck_assert_int_eq(jetgen("verify model.spec --library ./b.so --prefix pk --count 4 --terms '\"\",0,000'"), 1);
+    ck_assert_msg(strstr(out_text, "\nFAILED: term \"\" of output ") != NULL, "%s", out_text);
+    ck_assert_int_eq(jetgen("verify model.spec --library ./c.so --prefix pk --count 4 --terms '\"\",0,000'"), 1);
+    ck_assert_msg(strstr(out_text, "\nFAILED: term 0*0*0 of output ") != NULL, "%s", out_text);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("cli");
@@ -809,6 +850,7 @@ int main(void)
     tcase_add_test(tc, npy_all_or_nothing);
     tcase_add_test(tc, verify_library_over);
     tcase_add_test(tc, verify_library_terms);
+    tcase_add_test(tc, verify_library_terms_channels);
     suite_add_tcase(s, tc);
     return tu_run_suite(s);
 }
