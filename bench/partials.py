@@ -9,21 +9,34 @@ run, float64, one thread, N points:
                PyTorch: torch.autograd.grad nested four times (DeepXDE's)
   biharmonic   a plate network [2, 50 x 3, 1] tanh: u_xxxx, u_xxyy,
                u_yyyy; PyTorch: nested torch.autograd.grad, input by input
+  kdv-xt       continuous-time KdV u(x, t), [2, 50 x 4, 1] tanh: u, u_t,
+               u_x, u_xxx; PyTorch: nested torch.autograd.grad of u's sum
+               with respect to the points, each level giving both inputs'
+               columns (u_x and u_t from one call), as PINN codes write it
+  kdv-xt20     the same on a narrow deep [2, 20 x 6, 1]
+  ks           Kuramoto-Sivashinsky u(x, t), [2, 50 x 4, 1] tanh: u, u_t,
+               u_x, u_xx, u_xxxx; PyTorch as kdv-xt
+  ks100        the same on a wide [2, 100 x 5, 1]
+  cahn-hilliard  u(x, t), [2, 64 x 3, 1] tanh: u, u_t, u_x, u_xx, u_xxxx;
+               PyTorch as kdv-xt
 
 Beside each row: the floor, the multiply-adds of the dense products on the
-terms' channels (the monomials dividing some term: 4, 5 and 13 here) at the
+terms' channels (the monomials dividing some term: 4, 5, 13, 5 and 6 here) at the
 FMA peak measured in the same run (bench/peak.c), and jetgen's fraction of
 it. Best of 5 runs each.
 
 Then a training step on the same networks, float64 and float32: the loss
 of a residual built from the terms (KdV's u + u u_x + u_xxx of every
-output, the beam's u_xxxx - 1, the plate's u_xxxx + 2 u_xxyy + u_yyyy),
-backward to every parameter, an Adam step; PyTorch's by the nested
+output, the beam's u_xxxx - 1, the plate's u_xxxx + 2 u_xxyy + u_yyyy,
+u_t + 6 u u_x + u_xxx, u_t + u u_x + u_xx + u_xxxx, u_t - (u^3 - u -
+0.01 u_xx)_xx), backward to every parameter, an Adam step; PyTorch's by the nested
 autograd above (create_graph), jetgen's by jetgen.torch.Jet(model,
 terms=...). Its floor: three times the forward's dense multiply-adds on
 the terms' channels (the forward, the adjoints, the weight gradients) at
-the peak (float32's: twice double's). Run alone (bench/partials.sh): the
-machine is shared.
+the peak (float32's: twice double's). Its bound: the most any method's
+ratio could be, PyTorch's step over the floor plus what every method
+pays besides the terms (the loss from them, its backward, Adam), timed
+in the same run. Run alone (bench/partials.sh): the machine is shared.
 """
 
 import os
@@ -113,7 +126,38 @@ def biharmonic(N):
     return m, ["xxxx", "xxyy", "yyyy"], ["x", "y"], X, users
 
 
-CASES = (("kdv", kdv), ("beam", beam), ("biharmonic", biharmonic))
+def nested(m, Xt, names, terms):
+    """{term: its column (n,)} by nested torch.autograd.grad of the sum
+    with respect to all the points, each level's call giving every
+    input's column (u_x and u_t at once), shared between terms."""
+    have = {"": m(Xt)[:, 0]}
+
+    def of(t):
+        if t not in have:
+            g = torch.autograd.grad(of(t[:-1]).sum(), Xt, create_graph=True)[0]
+            for i, c in enumerate(names):
+                have.setdefault(t[:-1] + c, g[:, i])
+        return have[t]
+    return {t: of(t) for t in terms}
+
+
+def xt_case(widths, terms, seed):
+    """A case of one output u(x, t) (kdv-xt, ks, cahn-hilliard)."""
+    def case(N):
+        m = mlp(widths)
+        X = np.random.default_rng(seed).uniform(-1, 1, (N, 2))
+        Xt = torch.tensor(X, requires_grad=True)
+        return m, terms, ["x", "t"], X, lambda: nested(m, Xt, "xt", terms)
+    return case
+
+
+KDV_XT, KS_XT = ["", "t", "x", "xxx"], ["", "t", "x", "xx", "xxxx"]
+CASES = (("kdv", kdv), ("beam", beam), ("biharmonic", biharmonic),
+         ("kdv-xt", xt_case([2, 50, 50, 50, 50, 1], KDV_XT, 3)),
+         ("kdv-xt20", xt_case([2, 20, 20, 20, 20, 20, 20, 1], KDV_XT, 4)),
+         ("ks", xt_case([2, 50, 50, 50, 50, 1], KS_XT, 5)),
+         ("ks100", xt_case([2, 100, 100, 100, 100, 100, 1], KS_XT, 6)),
+         ("cahn-hilliard", xt_case([2, 64, 64, 64, 1], KS_XT, 7)))
 
 
 def residual(name, d):
@@ -123,7 +167,15 @@ def residual(name, d):
         return d[:, :, 0] + d[:, :, 0] * d[:, :, 1] + d[:, :, 2]
     if name == "beam":
         return d[:, :, 0] - 1
-    return d[:, :, 0] + 2 * d[:, :, 1] + d[:, :, 2]
+    if name == "biharmonic":
+        return d[:, :, 0] + 2 * d[:, :, 1] + d[:, :, 2]
+    u, ut, ux = d[:, :, 0], d[:, :, 1], d[:, :, 2]
+    if name.startswith("kdv-xt"):                       # u_t + 6 u u_x + u_xxx
+        return ut + 6 * u * ux + d[:, :, 3]
+    if name.startswith("ks"):                           # u_t + u u_x + u_xx + u_xxxx
+        return ut + u * ux + d[:, :, 3] + d[:, :, 4]
+    # Cahn-Hilliard: u_t = (u^3 - u - 0.01 u_xx)_xx
+    return ut - (6 * u * ux ** 2 + (3 * u ** 2 - 1) * d[:, :, 3] - 0.01 * d[:, :, 4])
 
 
 def step_users(name, m, Xt):
@@ -138,6 +190,10 @@ def step_users(name, m, Xt):
         for _ in range(4):
             g, = torch.autograd.grad(g.sum(), Xt, create_graph=True)
         return g.reshape(-1, 1, 1)
+    if name != "biharmonic":
+        terms = KDV_XT if name.startswith("kdv-xt") else KS_XT
+        d = nested(m, Xt, "xt", terms)
+        return torch.stack([d[t] for t in terms], 1).reshape(-1, 1, len(terms))
     u = m(Xt)
 
     def d(f, i):
@@ -150,8 +206,8 @@ def training(counts, peak):
     from jetgen.torch import Jet
     print()
     print("a training step (loss of the residual, backward, Adam):")
-    print("%-11s %-7s %6s  %14s %12s %7s  %9s %7s" % ("network", "dtype", "N", "PyTorch us/pt", "jetgen us/pt",
-                                                      "ratio", "floor", "jetgen"))
+    print("%-13s %-7s %6s  %14s %12s %7s  %9s %7s %7s" % ("network", "dtype", "N", "PyTorch us/pt", "jetgen us/pt",
+                                                          "ratio", "floor", "jetgen", "bound"))
     for N in counts:
         for dtype in (torch.float64, torch.float32):
             for name, case in CASES:
@@ -172,14 +228,22 @@ def training(counts, peak):
                     opt.zero_grad()
                     loss.backward()
                     opt.step()
+                held = jet(Xt).detach().requires_grad_()
+
+                def rest():         # what every method pays besides the terms: loss, its backward, Adam
+                    loss = (residual(name, held) ** 2).mean()
+                    opt.zero_grad()
+                    loss.backward()
+                    opt.step()
                 t_j = best(ours)
                 t_u = best(users)
+                t_r = best(rest)
                 sizes = [l.in_features * l.out_features for l in m if isinstance(l, nn.Linear)]
                 rate = peak * (2 if dtype == torch.float32 else 1)
                 floor = 3 * 2.0 * channels(terms) * sum(sizes) / (rate * 1e9)
-                print("%-11s %-7s %6d  %14.2f %12.2f %6.1fx  %6.2f us %6.1f%%" % (
+                print("%-13s %-7s %6d  %14.2f %12.2f %6.1fx  %6.2f us %6.1f%% %6.1fx" % (
                     name, str(dtype).replace("torch.", ""), N, t_u / N * 1e6, t_j / N * 1e6, t_u / t_j,
-                    floor * 1e6, 100 * floor * N / t_j), flush=True)
+                    floor * 1e6, 100 * floor * N / t_j, t_u / (floor * N + t_r)), flush=True)
 
 
 def main():
@@ -197,7 +261,7 @@ def main():
         isa = "AVX-512 machine as AVX2"
     print("machine: %s (%s), %s, one thread, float64; FMA peak %.1f GFLOP/s (double, bench/peak.c, this run)"
           % (model_name, isa, platform.python_version(), peak))
-    print("%-11s %6s  %14s %12s %7s  %9s %7s" % ("network", "N", "PyTorch us/pt", "jetgen us/pt", "ratio",
+    print("%-13s %6s  %14s %12s %7s  %9s %7s" % ("network", "N", "PyTorch us/pt", "jetgen us/pt", "ratio",
                                                "floor", "jetgen"))
     for N in counts:
         for name, case in CASES:
@@ -207,7 +271,7 @@ def main():
             t_u = best(users)
             sizes = [l.in_features * l.out_features for l in m if isinstance(l, nn.Linear)]
             floor = 2.0 * channels(terms) * sum(sizes) / (peak * 1e9)
-            print("%-11s %6d  %14.2f %12.2f %6.1fx  %6.2f us %6.1f%%" % (
+            print("%-13s %6d  %14.2f %12.2f %6.1fx  %6.2f us %6.1f%%" % (
                 name, N, t_u / N * 1e6, t_j / N * 1e6, t_u / t_j, floor * 1e6, 100 * floor * N / t_j),
                 flush=True)
     if "--no-step" not in sys.argv:
