@@ -6,7 +6,8 @@
 # (N, ...) tensor's page faults, depends on what the process allocated
 # before), then with GLIBC_TUNABLES=glibc.malloc.hugetlb=1. Installs what
 # it needs and builds jetgen first. Run alone: the machine is shared.
-#   bash bench/partials.sh [N ...] [kdv|beam|biharmonic ...]   (default: 1000, all three)
+#   bash bench/partials.sh [N ...] [CASE ...]   (default: 1000, every case: kdv beam biharmonic
+#   kdv-xt kdv-xt20 ks ks100 cahn-hilliard, bench/partials.py)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . tools/deps.sh
