@@ -185,14 +185,11 @@ static double partials_flops(const jg_model *m)
 {
     const jg_monos *mo = &m->monos;
     const double nch = (double)mo->n;
-    double horner = 0.0, flops = 0.0, read = 0.0;
-    size_t i, t;
+    size_t runs[2 * JG_MAX_CHANNELS], n_runs = jg_monos_runs(mo, runs), i;
+    double horner = 0.0, flops = 0.0, read = n_runs > 0 ? 0.0 : nch;      /* channels the terms read */
     int k;
-    for (i = 0; i < mo->n; i++) {
-        for (t = 0; t < mo->n_terms && mo->of_term[t] != i; t++)
-            ;
-        read += t < mo->n_terms ? 1.0 : 0.0;
-    }
+    for (i = 0; i < n_runs; i++)
+        read += (double)runs[2 * i + 1];
     for (k = 0; k < mo->order; k++)
         horner += 2.0 * (nch - 1.0) + 2.0 * (double)mo->upto[k] + 1.0;
     for (i = 0; i < m->n_layers; i++) {
