@@ -319,6 +319,42 @@ def set_terms():
     check(e == 0, "the terms after a refusal give other numbers (%.3g)" % e)
 
 
+def terms_refused():
+    """Terms jetgen cannot compute, refused as the caller's mistake with
+    the term's place named (not as a spec the exporter got wrong): order
+    5, a term twice (also spelled otherwise), more channels than
+    gen/terms.h's 128 (every order-4 term of 6 inputs: 210); every
+    order-4 term of 5 inputs (126 channels) taken, its partials right."""
+    import jetgen.torch
+    net = torch.nn.Sequential(torch.nn.Linear(2, 4), torch.nn.Tanh(), torch.nn.Linear(4, 1)).double()
+    for call in (lambda terms: jetgen.from_torch(net, input_names=["x", "t"], terms=terms),
+                 lambda terms: jetgen.torch.Jet(net, input_names=["x", "t"], terms=terms)):
+        for terms, wants in ((["x", "xxxxt"], ["term 'xxxxt' (terms[1])", "order above 4", "order 5"]),
+                             ([(0,) * 5], ["term (0, 0, 0, 0, 0) (terms[0])", "order above 4"]),
+                             (["xt", ("t", "x")], ["term ('t', 'x') (terms[1]) is terms[0], 'xt', again"]),
+                             (["", ()], ["terms[1]", "again"])):
+            refused(lambda: call(terms), (export.ExportError,), wants, "terms %r" % (terms,))
+            try:
+                call(terms)
+            except export.ExportError as e:
+                check("bug" not in str(e), "terms %r refused as an exporter's bug: %s" % (terms, e))
+    import itertools
+    for n_in, ok in ((6, False), (5, True)):
+        wide = torch.nn.Sequential(torch.nn.Linear(n_in, 3), torch.nn.Tanh(), torch.nn.Linear(3, 1)).double()
+        terms = [c for c in itertools.combinations_with_replacement(range(n_in), 4)]
+        if not ok:
+            refused(lambda: jetgen.from_torch(wide, terms=terms), (export.ExportError,),
+                    ["210 channels", "more than 128"], "every order-4 term of 6 inputs")
+            continue
+        X = np.random.default_rng(1).uniform(-1, 1, (3, n_in))
+        got = jetgen.from_torch(wide, terms=terms).partials(X)
+        powers = [np.bincount(c, minlength=n_in) for d in range(5)
+                  for c in itertools.combinations_with_replacement(range(n_in), d)]     # degree by degree
+        want = nested(wide, torch.tensor(X, requires_grad=True), list(range(n_in)), powers)[:, :, -len(terms):]
+        e = normwise(got, want)
+        check(e <= 1e-12, "every order-4 term of 5 inputs: off nested autograd by %.3g" % e)
+
+
 def main():
     if sys.argv[1:] == ["jet"]:     # Jet alone (meson's partials-jet-ISA: the kernels JETGEN_ISA names)
         jet_terms()
@@ -362,6 +398,7 @@ def main():
     set_terms()
     refused(lambda: jetgen.from_torch(net, input_names=["x"], terms=["xq"]), (export.ExportError,),
             ["term 'xq'", "'q' is not an input"], "a term naming no input")
+    terms_refused()
     print("%d networks; worst normwise error by order: the oracle %s; Net.partials %s" % (
         compared[0], ", ".join("%d: %.2g" % (o, e) for o, e in enumerate(worst)),
         ", ".join("%d: %.2g" % (o, e) for o, e in enumerate(worst_net))))

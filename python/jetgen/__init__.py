@@ -176,10 +176,10 @@ class Net:
         network's plans are made again (its weights, with set_tensor's
         changes, kept) unless it holds these already. A bad term raises
         jetgen.Error and leaves the terms as they were."""
-        from .export import ExportError, _term_list, _term_word
+        from .export import ExportError, _term_words
         names = list(self.input_names) if self.input_names else [str(i) for i in range(self.n_in)]
         try:
-            text = ",".join(_term_word(t, names) for t in _term_list(terms))
+            text = ",".join(_term_words(terms, names))
         except ExportError as e:
             raise Error(str(e)) from None
         if text == self._terms_text:

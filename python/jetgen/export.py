@@ -559,30 +559,68 @@ def _term_list(terms):
     return terms
 
 
+# gen/terms.h's limits: the highest order, the most terms of a list, the
+# most channels (monomials dividing some term) their partials take
+MAX_TERM_ORDER, MAX_TERMS, MAX_CHANNELS = 4, 256, 128
+
+
 def _term_word(t, names):
-    """A term as the spec's `terms` statement writes it (gen/terms.h): the
-    C parser checks it against the inputs when the export loads."""
+    """A term as the spec's `terms` statement writes it (gen/terms.h), and
+    its inputs' indices in increasing order, repeated."""
     if isinstance(t, str):
         if t == "":
-            return '""'
+            return '""', ()
         parts = t.split("*") if "*" in t else [t] if t in names or t.isdigit() else list(t)
         for v in parts:
             if v not in names and not (v.isdigit() and int(v) < len(names)):
                 raise ExportError("term %r: %r is not an input (the inputs: %s; write one-character names side "
                                   "by side, 'xxt', or names joined by '*', 'x1*x1*x2')" % (t, v, ", ".join(names)))
-        return t
+        return t, tuple(sorted(names.index(v) if v in names else int(v) for v in parts))
     if isinstance(t, tuple):
         if not t:
-            return '""'
+            return '""', ()
         parts = []
         for v in t:
             if isinstance(v, bool) or not isinstance(v, (int, str)):
                 raise ExportError("term %r: a tuple of input names or indices" % (t,))
             if isinstance(v, int) and not 0 <= v < len(names):
                 raise ExportError("term %r: input %d out of 0 .. %d" % (t, v, len(names) - 1))
+            if isinstance(v, str) and v not in names:
+                raise ExportError("term %r: %r is not an input (the inputs: %s)" % (t, v, ", ".join(names)))
             parts.append(names[v] if isinstance(v, int) else v)
-        return "*".join(parts)
+        return "*".join(parts), tuple(sorted(names.index(v) for v in parts))
     raise ExportError("term %r: a string ('xxt', '' for u) or a tuple of input names or indices" % (t,))
+
+
+def _term_words(terms, names):
+    """The `terms` statement's words for terms (a list, or one term), each
+    checked here with its place named: an order above MAX_TERM_ORDER, a
+    term given twice, more than MAX_TERMS terms or MAX_CHANNELS channels
+    are the caller's to mend, not a spec the exporter got wrong."""
+    terms = _term_list(terms)
+    if len(terms) > MAX_TERMS:
+        raise ExportError("terms: %d terms; at most %d in one list" % (len(terms), MAX_TERMS))
+    words, seen, monos = [], {}, {()}
+    for k, t in enumerate(terms):
+        word, ins = _term_word(t, names)
+        if len(ins) > MAX_TERM_ORDER:
+            raise ExportError("term %r (terms[%d]): order above %d, the highest jetgen computes (it is of "
+                              "order %d)" % (t, k, MAX_TERM_ORDER, len(ins)))
+        if ins in seen:
+            raise ExportError("term %r (terms[%d]) is terms[%d], %r, again: name each term once"
+                              % (t, k, seen[ins], terms[seen[ins]]))
+        seen[ins] = k
+        stack = [ins]
+        while stack:
+            m = stack.pop()
+            if m not in monos:
+                monos.add(m)
+                stack.extend(m[:i] + m[i + 1:] for i in range(len(m)))
+        words.append(word)
+    if len(monos) > MAX_CHANNELS:
+        raise ExportError("terms: their partial derivatives take %d channels (the monomials dividing some term, "
+                          "the constant included), more than %d" % (len(monos), MAX_CHANNELS))
+    return words
 
 
 def retranslate(module, widths, names, output):
@@ -626,7 +664,7 @@ def _do_export(module, spec_path, input_names=None, n_in=None, output=None, doma
             raise ExportError("over=%r: name each of the inputs %s at most once" % (over, ", ".join(names)))
         over_line = ["over " + " ".join(v for v in names if v in over)]
     if terms is not None:
-        over_line.append("terms " + " ".join(_term_word(t, names) for t in _term_list(terms)))
+        over_line.append("terms " + " ".join(_term_words(terms, names)))
     tr = Translator(module, widths, names, output)
     tr.run(graph)
     tr.graph_args = (widths, names, output)      # what retranslate() needs
