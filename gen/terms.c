@@ -19,6 +19,26 @@ static int single_letters(size_t n_in, char *const *names)
     return 1;
 }
 
+/* Whether text[0 .. len) is digits alone. */
+static int digits_only(const char *text, size_t len)
+{
+    size_t k;
+    for (k = 0; k < len; k++)
+        if (text[k] < '0' || text[k] > '9')
+            return 0;
+    return 1;
+}
+
+/* Whether text[0 .. len) is one of the names (NULL: none). */
+static int named(const char *text, size_t len, size_t n_in, char *const *names)
+{
+    size_t i;
+    for (i = 0; names != NULL && i < n_in; i++)
+        if (strlen(names[i]) == len && memcmp(names[i], text, len) == 0)
+            return 1;
+    return 0;
+}
+
 /* The input text[0 .. len) names (a name, or a component number), or n_in. */
 static size_t input_of(const char *text, size_t len, size_t n_in, char *const *names)
 {
@@ -26,13 +46,10 @@ static size_t input_of(const char *text, size_t len, size_t n_in, char *const *n
     for (i = 0; names != NULL && i < n_in; i++)
         if (strlen(names[i]) == len && memcmp(names[i], text, len) == 0)
             return i;
-    if (len == 0 || len > 6)
+    if (len == 0 || len > 6 || !digits_only(text, len))
         return n_in;
-    for (i = 0; i < len; i++) {
-        if (text[i] < '0' || text[i] > '9')
-            return n_in;
+    for (i = 0; i < len; i++)
         v = v * 10 + (size_t)(text[i] - '0');
-    }
     return v < n_in ? v : n_in;
 }
 
@@ -60,6 +77,7 @@ int jg_term_parse(const char *text, size_t len, size_t n_in, char *const *names,
     const char *star = len > 0 ? (const char *)memchr(text, '*', len) : NULL;
     jg_term t;
     size_t k, i;
+    int digits;
     char why[160];
     memset(&t, 0, sizeof t);
     if (len == 0 || (len == 2 && text[0] == '"' && text[1] == '"')) {
@@ -86,7 +104,8 @@ int jg_term_parse(const char *text, size_t len, size_t n_in, char *const *names,
         return 0;
     }
     i = input_of(text, len, n_in, names);
-    if (len > 1 && (single_letters(n_in, names) || (names == NULL && n_in <= 10))) {
+    digits = digits_only(text, len) && !named(text, len, n_in, names);
+    if (len > 1 && (digits ? n_in <= 10 : single_letters(n_in, names))) {
         /* one character an input; a whole name of several characters only
            where no split reads it too */
         for (k = 0; k < len; k++) {

@@ -5,8 +5,9 @@
    - names or component numbers (from 0) joined by '*': "x1*x1*x2", "0*0*1"
      (any names; the only way for names longer than one character);
    - one input's name, or one component number: "x1", "3";
-   - without names (`input 3`), the components' digits side by side where
-     there are at most 10: "001";
+   - the components' digits side by side where there are at most 10
+     inputs, named or not (unless the digits are an input's name): "001"
+     (with more, digits are one component number: "12");
    - "" (two double quotes, or nothing between commas) for u.
    The same syntax in a spec's `terms` statement, on the command line
    (--terms xx,xxxx) and in the library (jg_net_set_terms). */

@@ -319,6 +319,22 @@ def set_terms():
     check(e == 0, "the terms after a refusal give other numbers (%.3g)" % e)
 
 
+def terms_spelled():
+    """Terms of an nn.Sequential, whose one input jetgen names x (columns
+    x0, x1, ... where it has several): component digits side by side are
+    components ("00" is u_xx, not u_x), as in gen/terms.c, the same numbers
+    as the names give."""
+    one = torch.nn.Sequential(torch.nn.Linear(1, 4), torch.nn.Tanh(), torch.nn.Linear(4, 1)).double()
+    two = torch.nn.Sequential(torch.nn.Linear(2, 4), torch.nn.Tanh(), torch.nn.Linear(4, 1)).double()
+    net = jetgen.from_torch(one, terms=["", "0", "00", "xxx"])
+    check(net.terms == ['""', "x", "xx", "xxx"], "nn.Sequential(Linear(1, ...)) terms %r" % (net.terms,))
+    net = jetgen.from_torch(two, terms=["01", (1, 1), "x0*x0"])
+    check(net.terms == ["x0*x1", "x1*x1", "x0*x0"], "nn.Sequential(Linear(2, ...)) terms %r" % (net.terms,))
+    X = np.random.default_rng(2).uniform(-1, 1, (5, 2))
+    e = normwise(net.partials(X), jetgen.from_torch(two, terms=[(0, 1), (1, 1), (0, 0)]).partials(X))
+    check(e == 0, "digits side by side give other numbers than the indices (%.3g)" % e)
+
+
 def terms_refused():
     """Terms jetgen cannot compute, refused as the caller's mistake with
     the term's place named (not as a spec the exporter got wrong): order
@@ -398,6 +414,7 @@ def main():
     set_terms()
     refused(lambda: jetgen.from_torch(net, input_names=["x"], terms=["xq"]), (export.ExportError,),
             ["term 'xq'", "'q' is not an input"], "a term naming no input")
+    terms_spelled()
     terms_refused()
     print("%d networks; worst normwise error by order: the oracle %s; Net.partials %s" % (
         compared[0], ", ".join("%d: %.2g" % (o, e) for o, e in enumerate(worst)),

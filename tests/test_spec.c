@@ -275,6 +275,34 @@ START_TEST(terms_statement)
         ck_assert_int_eq(jg_terms_parse("x,t,xx,tt,xt", 2, names, t, 4, msg, sizeof msg, &at), -1);
         ck_assert_str_eq(msg, "more than 4 terms");
     }
+    {   /* digits side by side are components wherever there are at most 10
+           inputs, named or not (names of several characters too: "00" is
+           d2u/dx0^2, never x0 once); with more, one component number;
+           digits that are a name, that input */
+        char *names[2] = {"x0", "x1"}, *eleven[11] = {"a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k"};
+        char *digit_name[2] = {"01", "t"};
+        jg_term t[4];
+        char msg[256];
+        size_t at;
+        ck_assert_int_eq(jg_terms_parse("00,01,1", 2, names, t, 4, msg, sizeof msg, &at), 3);
+        ck_assert_int_eq(t[0].order, 2);
+        ck_assert_uint_eq(t[0].in[0], 0);
+        ck_assert_uint_eq(t[0].in[1], 0);
+        ck_assert_int_eq(t[1].order, 2);
+        ck_assert_uint_eq(t[1].in[1], 1);
+        ck_assert_int_eq(t[2].order, 1);
+        ck_assert_int_eq(jg_terms_parse("10,009", 11, NULL, t, 4, msg, sizeof msg, &at), 2);
+        ck_assert_int_eq(t[0].order, 1);
+        ck_assert_uint_eq(t[0].in[0], 10);
+        ck_assert_int_eq(t[1].order, 1);
+        ck_assert_uint_eq(t[1].in[0], 9);
+        ck_assert_int_eq(jg_terms_parse("10,aa", 11, eleven, t, 4, msg, sizeof msg, &at), 2);
+        ck_assert_uint_eq(t[0].in[0], 10);
+        ck_assert_int_eq(t[1].order, 2);
+        ck_assert_int_eq(jg_terms_parse("01,t", 2, digit_name, t, 4, msg, sizeof msg, &at), 2);
+        ck_assert_int_eq(t[0].order, 1);
+        ck_assert_uint_eq(t[0].in[0], 0);
+    }
 }
 END_TEST
 

@@ -570,7 +570,10 @@ def _term_word(t, names):
     if isinstance(t, str):
         if t == "":
             return '""', ()
-        parts = t.split("*") if "*" in t else [t] if t in names or t.isdigit() else list(t)
+        # as gen/terms.c reads it: names or numbers joined by '*'; a whole
+        # name; digits side by side (components) where there are at most
+        # 10 inputs, else one component number; one-character names side by side
+        parts = t.split("*") if "*" in t else [t] if t in names or t.isdigit() and len(names) > 10 else list(t)
         for v in parts:
             if v not in names and not (v.isdigit() and int(v) < len(names)):
                 raise ExportError("term %r: %r is not an input (the inputs: %s; write one-character names side "
@@ -643,7 +646,11 @@ def _do_export(module, spec_path, input_names=None, n_in=None, output=None, doma
     widths = _widths(module, graph, n_in, input_names)
     total = sum(1 if w is None else w for w in widths)
     if input_names is None:
-        names = [p.name for p in _placeholders(module, graph)]
+        # forward()'s parameters' own names (fx renames one that shadows a
+        # builtin: Sequential's `input` is input_1), a reserved word of the
+        # spec as x: nn.Sequential's one input is x, its columns x0, x1, ...
+        names = [str(p.target) for p in _placeholders(module, graph)]
+        names = ["x" if v in ("input", "output", "weights", "format") else v for v in names]
         if len(names) == total and len(set(names)) == total and all(n.isidentifier() for n in names):
             input_names = names
         elif len(names) == 1 and total > 1:
