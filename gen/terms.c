@@ -112,8 +112,8 @@ int jg_term_parse(const char *text, size_t len, size_t n_in, char *const *names,
             const size_t c = input_of(text + k, 1, n_in, names);
             if (c == n_in) {
                 snprintf(why, sizeof why, "'%c' is not an input (%s)", text[k],
-                         names != NULL ? "one-character input names side by side, or names joined by '*'"
-                                       : "component digits side by side, or numbers joined by '*'");
+                         names != NULL && !digits ? "one-character input names side by side, or names joined by '*'"
+                                                  : "component digits side by side, or numbers joined by '*'");
                 said(msg, msg_len, text, len, why);
                 return -1;
             }

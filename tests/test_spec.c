@@ -299,6 +299,9 @@ START_TEST(terms_statement)
         ck_assert_int_eq(jg_terms_parse("10,aa", 11, eleven, t, 4, msg, sizeof msg, &at), 2);
         ck_assert_uint_eq(t[0].in[0], 10);
         ck_assert_int_eq(t[1].order, 2);
+        ck_assert_int_eq(jg_terms_parse("x0,12", 2, names, t, 4, msg, sizeof msg, &at), -1);
+        ck_assert_str_eq(msg, "term '12': '2' is not an input (component digits side by side, or numbers joined "
+                              "by '*')");
         ck_assert_int_eq(jg_terms_parse("01,t", 2, digit_name, t, 4, msg, sizeof msg, &at), 2);
         ck_assert_int_eq(t[0].order, 1);
         ck_assert_uint_eq(t[0].in[0], 0);
