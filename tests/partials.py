@@ -348,7 +348,8 @@ def terms_refused():
         for terms, wants in ((["x", "xxxxt"], ["term 'xxxxt' (terms[1])", "order above 4", "order 5"]),
                              ([(0,) * 5], ["term (0, 0, 0, 0, 0) (terms[0])", "order above 4"]),
                              (["xt", ("t", "x")], ["term ('t', 'x') (terms[1]) is terms[0], 'xt', again"]),
-                             (["", ()], ["terms[1]", "again"])):
+                             (["", ()], ["terms[1]", "again"]),
+                             (("x", "t"), ["terms=('x', 't'): pass a list", "[('x', 't')]", "['x', 't']"])):
             refused(lambda: call(terms), (export.ExportError,), wants, "terms %r" % (terms,))
             try:
                 call(terms)

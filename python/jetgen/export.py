@@ -546,9 +546,13 @@ def export(module, spec_path, input_names=None, n_in=None, output=None, domain=N
 
 
 def _term_list(terms):
-    """terms as a list (one string or tuple alone is one term)."""
-    if isinstance(terms, (str, tuple)):
+    """terms as a list (one string alone is one term; a tuple alone is
+    refused: one term, ('x', 't') = u_xt, or a list of two?)."""
+    if isinstance(terms, str):
         return [terms]
+    if isinstance(terms, tuple):
+        raise ExportError("terms=%r: pass a list; a tuple is one term (its inputs), so write [%r] for that term, "
+                          "or %r for %d terms" % (terms, terms, list(terms), len(terms)))
     try:
         terms = list(terms)
     except TypeError:
