@@ -29,23 +29,22 @@ static int digits_only(const char *text, size_t len)
     return 1;
 }
 
-/* Whether text[0 .. len) is one of the names (NULL: none). */
-static int named(const char *text, size_t len, size_t n_in, char *const *names)
+/* The input whose name is text[0 .. len), or n_in (names NULL: none). */
+static size_t name_of(const char *text, size_t len, size_t n_in, char *const *names)
 {
     size_t i;
     for (i = 0; names != NULL && i < n_in; i++)
         if (strlen(names[i]) == len && memcmp(names[i], text, len) == 0)
-            return 1;
-    return 0;
+            return i;
+    return n_in;
 }
 
 /* The input text[0 .. len) names (a name, or a component number), or n_in. */
 static size_t input_of(const char *text, size_t len, size_t n_in, char *const *names)
 {
     size_t i, v = 0;
-    for (i = 0; names != NULL && i < n_in; i++)
-        if (strlen(names[i]) == len && memcmp(names[i], text, len) == 0)
-            return i;
+    if ((i = name_of(text, len, n_in, names)) < n_in)
+        return i;
     if (len == 0 || len > 6 || !digits_only(text, len))
         return n_in;
     for (i = 0; i < len; i++)
@@ -104,7 +103,7 @@ int jg_term_parse(const char *text, size_t len, size_t n_in, char *const *names,
         return 0;
     }
     i = input_of(text, len, n_in, names);
-    digits = digits_only(text, len) && !named(text, len, n_in, names);
+    digits = digits_only(text, len) && name_of(text, len, n_in, names) == n_in;
     if (len > 1 && (digits ? n_in <= 10 : single_letters(n_in, names))) {
         /* one character an input; a whole name of several characters only
            where no split reads it too */
