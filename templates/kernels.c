@@ -1883,34 +1883,20 @@ MODEL__API void model__partials_store(size_t n_out, size_t k0, size_t m, size_t 
 
 /**** begin partials_activate ****/
 /* needs: taylor series */
-/* The activation of w neurons' series at z (channel c at z[c ldz]) into
-   a (or in place: a = z), from their Taylor coefficients at cf (rows of
-   m). */
-MODEL__INLINE void model__uni_activate(int K, const model__real *cf, size_t m, size_t w, const model__real *z,
-                                       size_t ldz, model__real *a, size_t lda)
+/* One input's series through the activation on w neurons at j: its
+   power c's rows at zc[c] + j (z, c >= 1) and ac[c] + j (a, ac[0] the
+   value's; a may be z: in place), from their Taylor coefficients at cf
+   (rows of m, cf at j) by Horner's rule. */
+MODEL__INLINE void model__uni_activate(int K, const model__real *cf, size_t m, size_t w, size_t j,
+                                       const model__real *const *zc, model__real *const *ac)
 {
     model__vec r[MODEL__UNI_MAX + 1], d[MODEL__UNI_MAX + 1];
     int c;
     for (c = 1; c <= K; c++)
-        d[c] = model__load_n(z + (size_t)c * ldz, w);
+        d[c] = model__load_n(zc[c] + j, w);
     model__uni_horner(K, 0, cf, m, w, r, d);
     for (c = 0; c <= K; c++)
-        model__put_n(a + (size_t)c * lda, r[c], w);
-}
-
-/* model__uni_activate on m neighbouring neurons a vector at a time, its
-   loop in a function of its own, K fixed in each (K <= MODEL__UNI_MAX). */
-MODEL__NOINLINE void model__uni_rows(int K, const model__real *cf, size_t m, const model__real *z, size_t ldz,
-                                     model__real *a, size_t lda)
-{
-    size_t j, w;
-#define MODEL__UNI_ROWS(KK)                                                                    \
-    for (j = 0; j < m; j += MODEL__V) {                                                       \
-        w = m - j < MODEL__V ? m - j : MODEL__V;                                              \
-        model__uni_activate(KK, cf + j, m, w, z + j, ldz, a + j, lda);                        \
-    }
-    MODEL__BY_K(K)
-#undef MODEL__UNI_ROWS
+        model__put_n(ac[c] + j, r[c], w);
 }
 
 /* Coefficient e >= 1 of s'(z)'s series for tanh (riccati 1: s' = 1 -
@@ -2042,38 +2028,32 @@ MODEL__INLINE void model__series_shape(size_t nch, int K, const size_t *upto, co
     sh->kind = MODEL__SHAPE_GRID;
 }
 
-/* A star's activation on m neighbouring neurons a vector at a time: each
-   input's series by model__uni_horner (K its own, a switch), the value
-   once. */
+/* A star's activation on m neighbouring neurons: each input's series
+   apart, a loop of its own with K a constant (model__uni_activate; the
+   value written by each, the same), so that the series stays in
+   registers. One input's series is a star of one. */
 MODEL__NOINLINE void model__star_rows(const model__shape *sh, const model__real *cf, size_t m, const model__real *z,
                                       size_t ldz, model__real *a, size_t lda)
 {
+    const model__real *zc[MODEL__UNI_MAX + 1];
+    model__real *ac[MODEL__UNI_MAX + 1];
     size_t j, w, d;
     int e;
-#define MODEL__STAR_DIR(KK)                                                                    \
-    {                                                                                          \
-        model__vec r[KK + 1], h[KK + 1];                                                       \
-        for (e = 1; e <= KK; e++)                                                              \
-            h[e] = model__load_n(z + (size_t)ch[e] * ldz + j, w);                              \
-        model__uni_horner(KK, 0, cf + j, m, w, r, h);                                          \
-        if (d == 0)                                                                            \
-            model__put_n(a + j, r[0], w);                                                      \
-        for (e = 1; e <= KK; e++)                                                              \
-            model__put_n(a + (size_t)ch[e] * lda + j, r[e], w);                                \
+#define MODEL__UNI_ROWS(KK)                                                                    \
+    for (j = 0; j < m; j += MODEL__V) {                                                       \
+        w = m - j < MODEL__V ? m - j : MODEL__V;                                              \
+        model__uni_activate(KK, cf + j, m, w, j, zc, ac);                                     \
     }
-    for (j = 0; j < m; j += MODEL__V) {
-        w = m - j < MODEL__V ? m - j : MODEL__V;
-        for (d = 0; d < sh->n1; d++) {
-            const unsigned char *ch = sh->chan[d];
-            switch (sh->kd[d]) {
-            case 1: MODEL__STAR_DIR(1) break;
-            case 2: MODEL__STAR_DIR(2) break;
-            case 3: MODEL__STAR_DIR(3) break;
-            default: MODEL__STAR_DIR(4) break;
-            }
+    for (d = 0; d < sh->n1; d++) {
+        zc[0] = z;
+        ac[0] = a;
+        for (e = 1; e <= sh->kd[d]; e++) {
+            zc[e] = z + (size_t)sh->chan[d][e] * ldz;
+            ac[e] = a + (size_t)sh->chan[d][e] * lda;
         }
+        MODEL__BY_K(sh->kd[d])
     }
-#undef MODEL__STAR_DIR
+#undef MODEL__UNI_ROWS
 }
 
 /* Horner's rule as model__series_horner's on the whole triangle of two
@@ -2245,9 +2225,7 @@ MODEL__API void model__partials_activate(model__taylor_fn fn, double p, double q
                 continue;
             }
             fn(m, p, q, zp, K, cf);
-            if (sh.kind == MODEL__SHAPE_STAR && sh.n1 == 1)         /* one input's series */
-                model__uni_rows(K, cf, m, zp, np * ldz, ap, np * lda);
-            else if (sh.kind == MODEL__SHAPE_STAR)
+            if (sh.kind == MODEL__SHAPE_STAR)
                 model__star_rows(&sh, cf, m, zp, np * ldz, ap, np * lda);
             else if (sh.kind == MODEL__SHAPE_GRID)
                 model__grid_rows(&sh, K, cf, m, zp, np * ldz, ap, np * lda);
@@ -2476,7 +2454,7 @@ MODEL__INLINE void model__taylor_of_value(int riccati, size_t n, const model__re
 }
 
 /* model__uni_activate_back on m neighbouring neurons a vector at a time,
-   as model__uni_rows. */
+   its loop in a function of its own, K fixed in each. */
 MODEL__INLINE void model__uni_rows_back_as(int K, const model__real *cf, size_t m, const model__real *z,
                                            model__real *zb, size_t ldz, model__real *ab, size_t lda, int riccati,
                                            const model__real *a, int assign)

@@ -1264,34 +1264,20 @@ GRAPH__API void graph__partials_store(size_t n_out, size_t k0, size_t m, size_t 
 }
 
 /* needs: taylor series */
-/* The activation of w neurons' series at z (channel c at z[c ldz]) into
-   a (or in place: a = z), from their Taylor coefficients at cf (rows of
-   m). */
-GRAPH__INLINE void graph__uni_activate(int K, const graph__real *cf, size_t m, size_t w, const graph__real *z,
-                                       size_t ldz, graph__real *a, size_t lda)
+/* One input's series through the activation on w neurons at j: its
+   power c's rows at zc[c] + j (z, c >= 1) and ac[c] + j (a, ac[0] the
+   value's; a may be z: in place), from their Taylor coefficients at cf
+   (rows of m, cf at j) by Horner's rule. */
+GRAPH__INLINE void graph__uni_activate(int K, const graph__real *cf, size_t m, size_t w, size_t j,
+                                       const graph__real *const *zc, graph__real *const *ac)
 {
     graph__vec r[GRAPH__UNI_MAX + 1], d[GRAPH__UNI_MAX + 1];
     int c;
     for (c = 1; c <= K; c++)
-        d[c] = graph__load_n(z + (size_t)c * ldz, w);
+        d[c] = graph__load_n(zc[c] + j, w);
     graph__uni_horner(K, 0, cf, m, w, r, d);
     for (c = 0; c <= K; c++)
-        graph__put_n(a + (size_t)c * lda, r[c], w);
-}
-
-/* graph__uni_activate on m neighbouring neurons a vector at a time, its
-   loop in a function of its own, K fixed in each (K <= GRAPH__UNI_MAX). */
-GRAPH__NOINLINE void graph__uni_rows(int K, const graph__real *cf, size_t m, const graph__real *z, size_t ldz,
-                                     graph__real *a, size_t lda)
-{
-    size_t j, w;
-#define GRAPH__UNI_ROWS(KK)                                                                    \
-    for (j = 0; j < m; j += GRAPH__V) {                                                       \
-        w = m - j < GRAPH__V ? m - j : GRAPH__V;                                              \
-        graph__uni_activate(KK, cf + j, m, w, z + j, ldz, a + j, lda);                        \
-    }
-    GRAPH__BY_K(K)
-#undef GRAPH__UNI_ROWS
+        graph__put_n(ac[c] + j, r[c], w);
 }
 
 /* Coefficient e >= 1 of s'(z)'s series for tanh (riccati 1: s' = 1 -
@@ -1423,38 +1409,32 @@ GRAPH__INLINE void graph__series_shape(size_t nch, int K, const size_t *upto, co
     sh->kind = GRAPH__SHAPE_GRID;
 }
 
-/* A star's activation on m neighbouring neurons a vector at a time: each
-   input's series by graph__uni_horner (K its own, a switch), the value
-   once. */
+/* A star's activation on m neighbouring neurons: each input's series
+   apart, a loop of its own with K a constant (graph__uni_activate; the
+   value written by each, the same), so that the series stays in
+   registers. One input's series is a star of one. */
 GRAPH__NOINLINE void graph__star_rows(const graph__shape *sh, const graph__real *cf, size_t m, const graph__real *z,
                                       size_t ldz, graph__real *a, size_t lda)
 {
+    const graph__real *zc[GRAPH__UNI_MAX + 1];
+    graph__real *ac[GRAPH__UNI_MAX + 1];
     size_t j, w, d;
     int e;
-#define GRAPH__STAR_DIR(KK)                                                                    \
-    {                                                                                          \
-        graph__vec r[KK + 1], h[KK + 1];                                                       \
-        for (e = 1; e <= KK; e++)                                                              \
-            h[e] = graph__load_n(z + (size_t)ch[e] * ldz + j, w);                              \
-        graph__uni_horner(KK, 0, cf + j, m, w, r, h);                                          \
-        if (d == 0)                                                                            \
-            graph__put_n(a + j, r[0], w);                                                      \
-        for (e = 1; e <= KK; e++)                                                              \
-            graph__put_n(a + (size_t)ch[e] * lda + j, r[e], w);                                \
+#define GRAPH__UNI_ROWS(KK)                                                                    \
+    for (j = 0; j < m; j += GRAPH__V) {                                                       \
+        w = m - j < GRAPH__V ? m - j : GRAPH__V;                                              \
+        graph__uni_activate(KK, cf + j, m, w, j, zc, ac);                                     \
     }
-    for (j = 0; j < m; j += GRAPH__V) {
-        w = m - j < GRAPH__V ? m - j : GRAPH__V;
-        for (d = 0; d < sh->n1; d++) {
-            const unsigned char *ch = sh->chan[d];
-            switch (sh->kd[d]) {
-            case 1: GRAPH__STAR_DIR(1) break;
-            case 2: GRAPH__STAR_DIR(2) break;
-            case 3: GRAPH__STAR_DIR(3) break;
-            default: GRAPH__STAR_DIR(4) break;
-            }
+    for (d = 0; d < sh->n1; d++) {
+        zc[0] = z;
+        ac[0] = a;
+        for (e = 1; e <= sh->kd[d]; e++) {
+            zc[e] = z + (size_t)sh->chan[d][e] * ldz;
+            ac[e] = a + (size_t)sh->chan[d][e] * lda;
         }
+        GRAPH__BY_K(sh->kd[d])
     }
-#undef GRAPH__STAR_DIR
+#undef GRAPH__UNI_ROWS
 }
 
 /* Horner's rule as graph__series_horner's on the whole triangle of two
@@ -1626,9 +1606,7 @@ GRAPH__API void graph__partials_activate(graph__taylor_fn fn, double p, double q
                 continue;
             }
             fn(m, p, q, zp, K, cf);
-            if (sh.kind == GRAPH__SHAPE_STAR && sh.n1 == 1)         /* one input's series */
-                graph__uni_rows(K, cf, m, zp, np * ldz, ap, np * lda);
-            else if (sh.kind == GRAPH__SHAPE_STAR)
+            if (sh.kind == GRAPH__SHAPE_STAR)
                 graph__star_rows(&sh, cf, m, zp, np * ldz, ap, np * lda);
             else if (sh.kind == GRAPH__SHAPE_GRID)
                 graph__grid_rows(&sh, K, cf, m, zp, np * ldz, ap, np * lda);

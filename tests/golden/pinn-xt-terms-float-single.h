@@ -919,34 +919,20 @@ KDV__API void kdv__partials_store(size_t n_out, size_t k0, size_t m, size_t np, 
 }
 
 /* needs: taylor series */
-/* The activation of w neurons' series at z (channel c at z[c ldz]) into
-   a (or in place: a = z), from their Taylor coefficients at cf (rows of
-   m). */
-KDV__INLINE void kdv__uni_activate(int K, const kdv__real *cf, size_t m, size_t w, const kdv__real *z,
-                                       size_t ldz, kdv__real *a, size_t lda)
+/* One input's series through the activation on w neurons at j: its
+   power c's rows at zc[c] + j (z, c >= 1) and ac[c] + j (a, ac[0] the
+   value's; a may be z: in place), from their Taylor coefficients at cf
+   (rows of m, cf at j) by Horner's rule. */
+KDV__INLINE void kdv__uni_activate(int K, const kdv__real *cf, size_t m, size_t w, size_t j,
+                                       const kdv__real *const *zc, kdv__real *const *ac)
 {
     kdv__vec r[KDV__UNI_MAX + 1], d[KDV__UNI_MAX + 1];
     int c;
     for (c = 1; c <= K; c++)
-        d[c] = kdv__load_n(z + (size_t)c * ldz, w);
+        d[c] = kdv__load_n(zc[c] + j, w);
     kdv__uni_horner(K, 0, cf, m, w, r, d);
     for (c = 0; c <= K; c++)
-        kdv__put_n(a + (size_t)c * lda, r[c], w);
-}
-
-/* kdv__uni_activate on m neighbouring neurons a vector at a time, its
-   loop in a function of its own, K fixed in each (K <= KDV__UNI_MAX). */
-KDV__NOINLINE void kdv__uni_rows(int K, const kdv__real *cf, size_t m, const kdv__real *z, size_t ldz,
-                                     kdv__real *a, size_t lda)
-{
-    size_t j, w;
-#define KDV__UNI_ROWS(KK)                                                                    \
-    for (j = 0; j < m; j += KDV__V) {                                                       \
-        w = m - j < KDV__V ? m - j : KDV__V;                                              \
-        kdv__uni_activate(KK, cf + j, m, w, z + j, ldz, a + j, lda);                        \
-    }
-    KDV__BY_K(K)
-#undef KDV__UNI_ROWS
+        kdv__put_n(ac[c] + j, r[c], w);
 }
 
 /* Coefficient e >= 1 of s'(z)'s series for tanh (riccati 1: s' = 1 -
@@ -1078,38 +1064,32 @@ KDV__INLINE void kdv__series_shape(size_t nch, int K, const size_t *upto, const 
     sh->kind = KDV__SHAPE_GRID;
 }
 
-/* A star's activation on m neighbouring neurons a vector at a time: each
-   input's series by kdv__uni_horner (K its own, a switch), the value
-   once. */
+/* A star's activation on m neighbouring neurons: each input's series
+   apart, a loop of its own with K a constant (kdv__uni_activate; the
+   value written by each, the same), so that the series stays in
+   registers. One input's series is a star of one. */
 KDV__NOINLINE void kdv__star_rows(const kdv__shape *sh, const kdv__real *cf, size_t m, const kdv__real *z,
                                       size_t ldz, kdv__real *a, size_t lda)
 {
+    const kdv__real *zc[KDV__UNI_MAX + 1];
+    kdv__real *ac[KDV__UNI_MAX + 1];
     size_t j, w, d;
     int e;
-#define KDV__STAR_DIR(KK)                                                                    \
-    {                                                                                          \
-        kdv__vec r[KK + 1], h[KK + 1];                                                       \
-        for (e = 1; e <= KK; e++)                                                              \
-            h[e] = kdv__load_n(z + (size_t)ch[e] * ldz + j, w);                              \
-        kdv__uni_horner(KK, 0, cf + j, m, w, r, h);                                          \
-        if (d == 0)                                                                            \
-            kdv__put_n(a + j, r[0], w);                                                      \
-        for (e = 1; e <= KK; e++)                                                              \
-            kdv__put_n(a + (size_t)ch[e] * lda + j, r[e], w);                                \
+#define KDV__UNI_ROWS(KK)                                                                    \
+    for (j = 0; j < m; j += KDV__V) {                                                       \
+        w = m - j < KDV__V ? m - j : KDV__V;                                              \
+        kdv__uni_activate(KK, cf + j, m, w, j, zc, ac);                                     \
     }
-    for (j = 0; j < m; j += KDV__V) {
-        w = m - j < KDV__V ? m - j : KDV__V;
-        for (d = 0; d < sh->n1; d++) {
-            const unsigned char *ch = sh->chan[d];
-            switch (sh->kd[d]) {
-            case 1: KDV__STAR_DIR(1) break;
-            case 2: KDV__STAR_DIR(2) break;
-            case 3: KDV__STAR_DIR(3) break;
-            default: KDV__STAR_DIR(4) break;
-            }
+    for (d = 0; d < sh->n1; d++) {
+        zc[0] = z;
+        ac[0] = a;
+        for (e = 1; e <= sh->kd[d]; e++) {
+            zc[e] = z + (size_t)sh->chan[d][e] * ldz;
+            ac[e] = a + (size_t)sh->chan[d][e] * lda;
         }
+        KDV__BY_K(sh->kd[d])
     }
-#undef KDV__STAR_DIR
+#undef KDV__UNI_ROWS
 }
 
 /* Horner's rule as kdv__series_horner's on the whole triangle of two
@@ -1281,9 +1261,7 @@ KDV__API void kdv__partials_activate(kdv__taylor_fn fn, double p, double q, int 
                 continue;
             }
             fn(m, p, q, zp, K, cf);
-            if (sh.kind == KDV__SHAPE_STAR && sh.n1 == 1)         /* one input's series */
-                kdv__uni_rows(K, cf, m, zp, np * ldz, ap, np * lda);
-            else if (sh.kind == KDV__SHAPE_STAR)
+            if (sh.kind == KDV__SHAPE_STAR)
                 kdv__star_rows(&sh, cf, m, zp, np * ldz, ap, np * lda);
             else if (sh.kind == KDV__SHAPE_GRID)
                 kdv__grid_rows(&sh, K, cf, m, zp, np * ldz, ap, np * lda);
