@@ -547,9 +547,9 @@ static size_t pair(size_t n_x, size_t i, size_t j)
     return 1 + n_x + i * n_x - i * (i - 1) / 2 + (j - i);
 }
 
-/* Points whose gradients a partial sum of points in lanes holds, at most:
-   the lanes of a float sum about as many terms as a float tile of the
-   row layout. */
+/* Points whose gradients a float partial sum of points in lanes holds, at
+   most: its lanes sum about as many terms as a float tile of the row
+   layout (double's hold every point of a call). */
 #define JG_FOLD_POINTS 256
 
 /* The numbers from a tile of a tape in mode to the next. */
