@@ -1944,12 +1944,12 @@ MODEL__INLINE void model__uni_activate_riccati(int K, int riccati, const model__
 MODEL__NOINLINE void model__uni_rows_riccati(int K, int riccati, const model__real *cf, size_t m,
                                              const model__real *z, size_t ldz, model__real *a, size_t lda)
 {
-    size_t j, w;
+    size_t j;
 #define MODEL__UNI_ROWS(KK)                                                                    \
-    for (j = 0; j < m; j += MODEL__V) {                                                       \
-        w = m - j < MODEL__V ? m - j : MODEL__V;                                              \
-        model__uni_activate_riccati(KK, riccati, cf + j, m, w, z + j, ldz, a + j, lda);        \
-    }
+    for (j = 0; j + MODEL__V <= m; j += MODEL__V)                                             \
+        model__uni_activate_riccati(KK, riccati, cf + j, m, MODEL__V, z + j, ldz, a + j, lda); \
+    if (j < m)                                                                                 \
+        model__uni_activate_riccati(KK, riccati, cf + j, m, m - j, z + j, ldz, a + j, lda);
     MODEL__BY_K(K)
 #undef MODEL__UNI_ROWS
 }
@@ -2037,13 +2037,13 @@ MODEL__NOINLINE void model__star_rows(const model__shape *sh, const model__real 
 {
     const model__real *zc[MODEL__UNI_MAX + 1];
     model__real *ac[MODEL__UNI_MAX + 1];
-    size_t j, w, d;
+    size_t j, d;
     int e;
 #define MODEL__UNI_ROWS(KK)                                                                    \
-    for (j = 0; j < m; j += MODEL__V) {                                                       \
-        w = m - j < MODEL__V ? m - j : MODEL__V;                                              \
-        model__uni_activate(KK, cf + j, m, w, j, zc, ac);                                     \
-    }
+    for (j = 0; j + MODEL__V <= m; j += MODEL__V)                                             \
+        model__uni_activate(KK, cf + j, m, MODEL__V, j, zc, ac);                              \
+    if (j < m)                                                                                 \
+        model__uni_activate(KK, cf + j, m, m - j, j, zc, ac);
     for (d = 0; d < sh->n1; d++) {
         zc[0] = z;
         ac[0] = a;
@@ -2112,26 +2112,34 @@ MODEL__INLINE void model__grid_load(const model__shape *sh, const model__real *z
             h[a][b] = sh->grid[a][b] > 0 ? model__load_n(z + (size_t)sh->grid[a][b] * ldz, w) : zero;
 }
 
-/* A grid's activation on m neighbouring neurons a vector at a time. */
+/* A grid's activation on w neurons at j (w a constant where inlined). */
+MODEL__INLINE void model__grid_at(const model__shape *sh, int K, const model__real *cf, size_t m, size_t j,
+                                  size_t w, const model__real *z, size_t ldz, model__real *a, size_t lda)
+{
+    model__vec h[MODEL__UNI_MAX + 1][MODEL__UNI_MAX + 1], r[MODEL__UNI_MAX + 1][MODEL__UNI_MAX + 1];
+    int p, q;
+    model__grid_load(sh, z + j, ldz, w, h);
+    switch (K) {
+    case 2: model__grid_horner(2, 0, cf + j, m, w, r, h); break;
+    case 3: model__grid_horner(3, 0, cf + j, m, w, r, h); break;
+    default: model__grid_horner(4, 0, cf + j, m, w, r, h); break;
+    }
+    for (p = 0; p <= K; p++)
+        for (q = 0; p + q <= K; q++)
+            if (sh->grid[p][q] >= 0)
+                model__put_n(a + (size_t)sh->grid[p][q] * lda + j, r[p][q], w);
+}
+
+/* A grid's activation on m neighbouring neurons: whole vectors, then the
+   rest. */
 MODEL__NOINLINE void model__grid_rows(const model__shape *sh, int K, const model__real *cf, size_t m,
                                       const model__real *z, size_t ldz, model__real *a, size_t lda)
 {
-    model__vec h[MODEL__UNI_MAX + 1][MODEL__UNI_MAX + 1], r[MODEL__UNI_MAX + 1][MODEL__UNI_MAX + 1];
-    size_t j, w;
-    int p, q;
-    for (j = 0; j < m; j += MODEL__V) {
-        w = m - j < MODEL__V ? m - j : MODEL__V;
-        model__grid_load(sh, z + j, ldz, w, h);
-        switch (K) {
-        case 2: model__grid_horner(2, 0, cf + j, m, w, r, h); break;
-        case 3: model__grid_horner(3, 0, cf + j, m, w, r, h); break;
-        default: model__grid_horner(4, 0, cf + j, m, w, r, h); break;
-        }
-        for (p = 0; p <= K; p++)
-            for (q = 0; p + q <= K; q++)
-                if (sh->grid[p][q] >= 0)
-                    model__put_n(a + (size_t)sh->grid[p][q] * lda + j, r[p][q], w);
-    }
+    size_t j;
+    for (j = 0; j + MODEL__V <= m; j += MODEL__V)
+        model__grid_at(sh, K, cf, m, j, MODEL__V, z, ldz, a, lda);
+    if (j < m)
+        model__grid_at(sh, K, cf, m, j, m - j, z, ldz, a, lda);
 }
 
 /* model__series_horner on B vectors (MODEL__PB or 1) of the series at z
@@ -2459,12 +2467,13 @@ MODEL__INLINE void model__uni_rows_back_as(int K, const model__real *cf, size_t 
                                            model__real *zb, size_t ldz, model__real *ab, size_t lda, int riccati,
                                            const model__real *a, int assign)
 {
-    size_t j, w;
+    size_t j;
 #define MODEL__UNI_ROWS(KK)                                                                    \
-    for (j = 0; j < m; j += MODEL__V) {                                                       \
-        w = m - j < MODEL__V ? m - j : MODEL__V;                                              \
-        model__uni_activate_back(KK, cf + j, m, w, z + j, zb + j, ldz, ab + j, lda, riccati, a + j, assign); \
-    }
+    for (j = 0; j + MODEL__V <= m; j += MODEL__V)                                             \
+        model__uni_activate_back(KK, cf + j, m, MODEL__V, z + j, zb + j, ldz, ab + j, lda, riccati, a + j, \
+                                 assign);                                                      \
+    if (j < m)                                                                                 \
+        model__uni_activate_back(KK, cf + j, m, m - j, z + j, zb + j, ldz, ab + j, lda, riccati, a + j, assign);
     MODEL__BY_K(K)
 #undef MODEL__UNI_ROWS
 }
@@ -2481,18 +2490,18 @@ MODEL__NOINLINE void model__uni_rows_back(int K, const model__real *cf, size_t m
 #undef MODEL__CALL
 }
 
-/* A star's reverse (model__star_rows'), on m neighbouring neurons a
-   vector at a time: g = s'(z) along each input by model__uni_horner (or
-   with riccati from the kept output's series at a, model__riccati_uni);
-   zb_0 += sum_c ab_c g_c, zb of input d's power e += sum_i ab_(e + i)
-   g_i over its own powers; ab zeroed. */
-MODEL__INLINE void model__star_rows_back_as(const model__shape *sh, const model__real *cf, size_t m,
-                                            const model__real *z, model__real *zb, size_t ldz, model__real *ab,
-                                            size_t lda, int riccati, const model__real *a, int assign)
+/* A star's reverse (model__star_rows') on w neurons at j (w a constant
+   where inlined: whole vectors with plain loads and stores, no mask): g =
+   s'(z) along each input by model__uni_horner (or with riccati from the
+   kept output's series at a, model__riccati_uni); zb_0 += sum_c ab_c
+   g_c, zb of input d's power e += sum_i ab_(e + i) g_i; ab zeroed. */
+MODEL__INLINE void model__star_back_at(const model__shape *sh, const model__real *cf, size_t m, size_t j, size_t w,
+                                       const model__real *z, model__real *zb, size_t ldz, model__real *ab,
+                                       size_t lda, int riccati, const model__real *a, int assign)
 {
     const model__vec zero = {0};
     model__vec b0, s0, a0 = zero;
-    size_t j, w, d;
+    size_t d;
     int e, i;
 #define MODEL__STAR_BACK(KK)                                                                   \
     {                                                                                          \
@@ -2522,26 +2531,35 @@ MODEL__INLINE void model__star_rows_back_as(const model__shape *sh, const model_
             model__give_n(zb + (size_t)ch[e] * ldz + j, s, w, assign);                         \
         }                                                                                      \
     }
-    for (j = 0; j < m; j += MODEL__V) {
-        w = m - j < MODEL__V ? m - j : MODEL__V;
-        b0 = model__load_n(ab + j, w);
-        s0 = zero;
-        if (riccati != 0)
-            a0 = model__load_n(a + j, w);
-        for (d = 0; d < sh->n1; d++) {
-            const unsigned char *ch = sh->chan[d];
-            switch (sh->kd[d]) {
-            case 1: MODEL__STAR_BACK(1) break;
-            case 2: MODEL__STAR_BACK(2) break;
-            case 3: MODEL__STAR_BACK(3) break;
-            default: MODEL__STAR_BACK(4) break;
-            }
+    b0 = model__load_n(ab + j, w);
+    s0 = zero;
+    if (riccati != 0)
+        a0 = model__load_n(a + j, w);
+    for (d = 0; d < sh->n1; d++) {
+        const unsigned char *ch = sh->chan[d];
+        switch (sh->kd[d]) {
+        case 1: MODEL__STAR_BACK(1) break;
+        case 2: MODEL__STAR_BACK(2) break;
+        case 3: MODEL__STAR_BACK(3) break;
+        default: MODEL__STAR_BACK(4) break;
         }
-        if (!assign)
-            model__put_n(ab + j, zero, w);
-        model__give_n(zb + j, s0, w, assign);
     }
+    if (!assign)
+        model__put_n(ab + j, zero, w);
+    model__give_n(zb + j, s0, w, assign);
 #undef MODEL__STAR_BACK
+}
+
+/* model__star_back_at on m neighbouring neurons, a vector at a time. */
+MODEL__INLINE void model__star_rows_back_as(const model__shape *sh, const model__real *cf, size_t m,
+                                            const model__real *z, model__real *zb, size_t ldz, model__real *ab,
+                                            size_t lda, int riccati, const model__real *a, int assign)
+{
+    size_t j;
+    for (j = 0; j + MODEL__V <= m; j += MODEL__V)
+        model__star_back_at(sh, cf, m, j, MODEL__V, z, zb, ldz, ab, lda, riccati, a, assign);
+    if (j < m)
+        model__star_back_at(sh, cf, m, j, m - j, z, zb, ldz, ab, lda, riccati, a, assign);
 }
 
 /* model__star_rows_back_as with riccati and assign constant in each call
@@ -2608,46 +2626,56 @@ MODEL__INLINE void model__riccati_grid(int K, int riccati, model__vec A[MODEL__U
     }
 }
 
-/* A grid's reverse (model__grid_rows'), on m neighbouring neurons a
-   vector at a time (g from the kept output's series at a with riccati);
-   ab zeroed. */
-MODEL__INLINE void model__grid_rows_back_as(const model__shape *sh, int K, const model__real *cf, size_t m,
-                                            const model__real *z, model__real *zb, size_t ldz, model__real *ab,
-                                            size_t lda, int riccati, const model__real *a, int assign)
+/* A grid's reverse (model__grid_rows') on w neurons at j (w a constant
+   where inlined; g from the kept output's series at a with riccati); ab
+   zeroed. */
+MODEL__INLINE void model__grid_back_at(const model__shape *sh, int K, const model__real *cf, size_t m, size_t j,
+                                       size_t w, const model__real *z, model__real *zb, size_t ldz, model__real *ab,
+                                       size_t lda, int riccati, const model__real *a, int assign)
 {
     const model__vec zero = {0};
     model__vec h[MODEL__UNI_MAX + 1][MODEL__UNI_MAX + 1], g[MODEL__UNI_MAX + 1][MODEL__UNI_MAX + 1];
     model__vec b[MODEL__UNI_MAX + 1][MODEL__UNI_MAX + 1], t[MODEL__UNI_MAX + 1][MODEL__UNI_MAX + 1];
-    size_t j, w, o;
+    size_t o;
     int p, q;
-    for (j = 0; j < m; j += MODEL__V) {
-        w = m - j < MODEL__V ? m - j : MODEL__V;
-        model__grid_load(sh, riccati != 0 ? a + j : z + j, riccati != 0 ? lda : ldz, w, h);
-        model__grid_load(sh, ab + j, lda, w, b);
-        b[0][0] = model__load_n(ab + j, w);
-        if (riccati != 0)
-            h[0][0] = model__load_n(a + j, w);
+    model__grid_load(sh, riccati != 0 ? a + j : z + j, riccati != 0 ? lda : ldz, w, h);
+    model__grid_load(sh, ab + j, lda, w, b);
+    b[0][0] = model__load_n(ab + j, w);
+    if (riccati != 0)
+        h[0][0] = model__load_n(a + j, w);
 #define MODEL__GRID_BACK(KK)                                                                   \
     if (riccati != 0)                                                                          \
         model__riccati_grid(KK, riccati, h, g);                                                \
     else                                                                                       \
         model__grid_horner(KK, 1, cf + j, m, w, g, h);                                         \
     model__grid_reverse(KK, b, g, t);
-        switch (K) {
-        case 2: MODEL__GRID_BACK(2) break;
-        case 3: MODEL__GRID_BACK(3) break;
-        default: MODEL__GRID_BACK(4) break;
-        }
-#undef MODEL__GRID_BACK
-        for (p = 0; p <= K; p++)
-            for (q = 0; p + q <= K; q++)
-                if (sh->grid[p][q] >= 0) {
-                    o = (size_t)sh->grid[p][q];
-                    if (!assign)
-                        model__put_n(ab + o * lda + j, zero, w);
-                    model__give_n(zb + o * ldz + j, t[p][q], w, assign);
-                }
+    switch (K) {
+    case 2: MODEL__GRID_BACK(2) break;
+    case 3: MODEL__GRID_BACK(3) break;
+    default: MODEL__GRID_BACK(4) break;
     }
+#undef MODEL__GRID_BACK
+    for (p = 0; p <= K; p++)
+        for (q = 0; p + q <= K; q++)
+            if (sh->grid[p][q] >= 0) {
+                o = (size_t)sh->grid[p][q];
+                if (!assign)
+                    model__put_n(ab + o * lda + j, zero, w);
+                model__give_n(zb + o * ldz + j, t[p][q], w, assign);
+            }
+}
+
+/* model__grid_back_at on m neighbouring neurons: whole vectors, then the
+   rest. */
+MODEL__INLINE void model__grid_rows_back_as(const model__shape *sh, int K, const model__real *cf, size_t m,
+                                            const model__real *z, model__real *zb, size_t ldz, model__real *ab,
+                                            size_t lda, int riccati, const model__real *a, int assign)
+{
+    size_t j;
+    for (j = 0; j + MODEL__V <= m; j += MODEL__V)
+        model__grid_back_at(sh, K, cf, m, j, MODEL__V, z, zb, ldz, ab, lda, riccati, a, assign);
+    if (j < m)
+        model__grid_back_at(sh, K, cf, m, j, m - j, z, zb, ldz, ab, lda, riccati, a, assign);
 }
 
 /* model__grid_rows_back_as with riccati and assign constant in each call. */

@@ -1325,12 +1325,12 @@ GRAPH__INLINE void graph__uni_activate_riccati(int K, int riccati, const graph__
 GRAPH__NOINLINE void graph__uni_rows_riccati(int K, int riccati, const graph__real *cf, size_t m,
                                              const graph__real *z, size_t ldz, graph__real *a, size_t lda)
 {
-    size_t j, w;
+    size_t j;
 #define GRAPH__UNI_ROWS(KK)                                                                    \
-    for (j = 0; j < m; j += GRAPH__V) {                                                       \
-        w = m - j < GRAPH__V ? m - j : GRAPH__V;                                              \
-        graph__uni_activate_riccati(KK, riccati, cf + j, m, w, z + j, ldz, a + j, lda);        \
-    }
+    for (j = 0; j + GRAPH__V <= m; j += GRAPH__V)                                             \
+        graph__uni_activate_riccati(KK, riccati, cf + j, m, GRAPH__V, z + j, ldz, a + j, lda); \
+    if (j < m)                                                                                 \
+        graph__uni_activate_riccati(KK, riccati, cf + j, m, m - j, z + j, ldz, a + j, lda);
     GRAPH__BY_K(K)
 #undef GRAPH__UNI_ROWS
 }
@@ -1418,13 +1418,13 @@ GRAPH__NOINLINE void graph__star_rows(const graph__shape *sh, const graph__real 
 {
     const graph__real *zc[GRAPH__UNI_MAX + 1];
     graph__real *ac[GRAPH__UNI_MAX + 1];
-    size_t j, w, d;
+    size_t j, d;
     int e;
 #define GRAPH__UNI_ROWS(KK)                                                                    \
-    for (j = 0; j < m; j += GRAPH__V) {                                                       \
-        w = m - j < GRAPH__V ? m - j : GRAPH__V;                                              \
-        graph__uni_activate(KK, cf + j, m, w, j, zc, ac);                                     \
-    }
+    for (j = 0; j + GRAPH__V <= m; j += GRAPH__V)                                             \
+        graph__uni_activate(KK, cf + j, m, GRAPH__V, j, zc, ac);                              \
+    if (j < m)                                                                                 \
+        graph__uni_activate(KK, cf + j, m, m - j, j, zc, ac);
     for (d = 0; d < sh->n1; d++) {
         zc[0] = z;
         ac[0] = a;
@@ -1493,26 +1493,34 @@ GRAPH__INLINE void graph__grid_load(const graph__shape *sh, const graph__real *z
             h[a][b] = sh->grid[a][b] > 0 ? graph__load_n(z + (size_t)sh->grid[a][b] * ldz, w) : zero;
 }
 
-/* A grid's activation on m neighbouring neurons a vector at a time. */
+/* A grid's activation on w neurons at j (w a constant where inlined). */
+GRAPH__INLINE void graph__grid_at(const graph__shape *sh, int K, const graph__real *cf, size_t m, size_t j,
+                                  size_t w, const graph__real *z, size_t ldz, graph__real *a, size_t lda)
+{
+    graph__vec h[GRAPH__UNI_MAX + 1][GRAPH__UNI_MAX + 1], r[GRAPH__UNI_MAX + 1][GRAPH__UNI_MAX + 1];
+    int p, q;
+    graph__grid_load(sh, z + j, ldz, w, h);
+    switch (K) {
+    case 2: graph__grid_horner(2, 0, cf + j, m, w, r, h); break;
+    case 3: graph__grid_horner(3, 0, cf + j, m, w, r, h); break;
+    default: graph__grid_horner(4, 0, cf + j, m, w, r, h); break;
+    }
+    for (p = 0; p <= K; p++)
+        for (q = 0; p + q <= K; q++)
+            if (sh->grid[p][q] >= 0)
+                graph__put_n(a + (size_t)sh->grid[p][q] * lda + j, r[p][q], w);
+}
+
+/* A grid's activation on m neighbouring neurons: whole vectors, then the
+   rest. */
 GRAPH__NOINLINE void graph__grid_rows(const graph__shape *sh, int K, const graph__real *cf, size_t m,
                                       const graph__real *z, size_t ldz, graph__real *a, size_t lda)
 {
-    graph__vec h[GRAPH__UNI_MAX + 1][GRAPH__UNI_MAX + 1], r[GRAPH__UNI_MAX + 1][GRAPH__UNI_MAX + 1];
-    size_t j, w;
-    int p, q;
-    for (j = 0; j < m; j += GRAPH__V) {
-        w = m - j < GRAPH__V ? m - j : GRAPH__V;
-        graph__grid_load(sh, z + j, ldz, w, h);
-        switch (K) {
-        case 2: graph__grid_horner(2, 0, cf + j, m, w, r, h); break;
-        case 3: graph__grid_horner(3, 0, cf + j, m, w, r, h); break;
-        default: graph__grid_horner(4, 0, cf + j, m, w, r, h); break;
-        }
-        for (p = 0; p <= K; p++)
-            for (q = 0; p + q <= K; q++)
-                if (sh->grid[p][q] >= 0)
-                    graph__put_n(a + (size_t)sh->grid[p][q] * lda + j, r[p][q], w);
-    }
+    size_t j;
+    for (j = 0; j + GRAPH__V <= m; j += GRAPH__V)
+        graph__grid_at(sh, K, cf, m, j, GRAPH__V, z, ldz, a, lda);
+    if (j < m)
+        graph__grid_at(sh, K, cf, m, j, m - j, z, ldz, a, lda);
 }
 
 /* graph__series_horner on B vectors (GRAPH__PB or 1) of the series at z

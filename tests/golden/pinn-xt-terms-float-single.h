@@ -980,12 +980,12 @@ KDV__INLINE void kdv__uni_activate_riccati(int K, int riccati, const kdv__real *
 KDV__NOINLINE void kdv__uni_rows_riccati(int K, int riccati, const kdv__real *cf, size_t m,
                                              const kdv__real *z, size_t ldz, kdv__real *a, size_t lda)
 {
-    size_t j, w;
+    size_t j;
 #define KDV__UNI_ROWS(KK)                                                                    \
-    for (j = 0; j < m; j += KDV__V) {                                                       \
-        w = m - j < KDV__V ? m - j : KDV__V;                                              \
-        kdv__uni_activate_riccati(KK, riccati, cf + j, m, w, z + j, ldz, a + j, lda);        \
-    }
+    for (j = 0; j + KDV__V <= m; j += KDV__V)                                             \
+        kdv__uni_activate_riccati(KK, riccati, cf + j, m, KDV__V, z + j, ldz, a + j, lda); \
+    if (j < m)                                                                                 \
+        kdv__uni_activate_riccati(KK, riccati, cf + j, m, m - j, z + j, ldz, a + j, lda);
     KDV__BY_K(K)
 #undef KDV__UNI_ROWS
 }
@@ -1073,13 +1073,13 @@ KDV__NOINLINE void kdv__star_rows(const kdv__shape *sh, const kdv__real *cf, siz
 {
     const kdv__real *zc[KDV__UNI_MAX + 1];
     kdv__real *ac[KDV__UNI_MAX + 1];
-    size_t j, w, d;
+    size_t j, d;
     int e;
 #define KDV__UNI_ROWS(KK)                                                                    \
-    for (j = 0; j < m; j += KDV__V) {                                                       \
-        w = m - j < KDV__V ? m - j : KDV__V;                                              \
-        kdv__uni_activate(KK, cf + j, m, w, j, zc, ac);                                     \
-    }
+    for (j = 0; j + KDV__V <= m; j += KDV__V)                                             \
+        kdv__uni_activate(KK, cf + j, m, KDV__V, j, zc, ac);                              \
+    if (j < m)                                                                                 \
+        kdv__uni_activate(KK, cf + j, m, m - j, j, zc, ac);
     for (d = 0; d < sh->n1; d++) {
         zc[0] = z;
         ac[0] = a;
@@ -1148,26 +1148,34 @@ KDV__INLINE void kdv__grid_load(const kdv__shape *sh, const kdv__real *z, size_t
             h[a][b] = sh->grid[a][b] > 0 ? kdv__load_n(z + (size_t)sh->grid[a][b] * ldz, w) : zero;
 }
 
-/* A grid's activation on m neighbouring neurons a vector at a time. */
+/* A grid's activation on w neurons at j (w a constant where inlined). */
+KDV__INLINE void kdv__grid_at(const kdv__shape *sh, int K, const kdv__real *cf, size_t m, size_t j,
+                                  size_t w, const kdv__real *z, size_t ldz, kdv__real *a, size_t lda)
+{
+    kdv__vec h[KDV__UNI_MAX + 1][KDV__UNI_MAX + 1], r[KDV__UNI_MAX + 1][KDV__UNI_MAX + 1];
+    int p, q;
+    kdv__grid_load(sh, z + j, ldz, w, h);
+    switch (K) {
+    case 2: kdv__grid_horner(2, 0, cf + j, m, w, r, h); break;
+    case 3: kdv__grid_horner(3, 0, cf + j, m, w, r, h); break;
+    default: kdv__grid_horner(4, 0, cf + j, m, w, r, h); break;
+    }
+    for (p = 0; p <= K; p++)
+        for (q = 0; p + q <= K; q++)
+            if (sh->grid[p][q] >= 0)
+                kdv__put_n(a + (size_t)sh->grid[p][q] * lda + j, r[p][q], w);
+}
+
+/* A grid's activation on m neighbouring neurons: whole vectors, then the
+   rest. */
 KDV__NOINLINE void kdv__grid_rows(const kdv__shape *sh, int K, const kdv__real *cf, size_t m,
                                       const kdv__real *z, size_t ldz, kdv__real *a, size_t lda)
 {
-    kdv__vec h[KDV__UNI_MAX + 1][KDV__UNI_MAX + 1], r[KDV__UNI_MAX + 1][KDV__UNI_MAX + 1];
-    size_t j, w;
-    int p, q;
-    for (j = 0; j < m; j += KDV__V) {
-        w = m - j < KDV__V ? m - j : KDV__V;
-        kdv__grid_load(sh, z + j, ldz, w, h);
-        switch (K) {
-        case 2: kdv__grid_horner(2, 0, cf + j, m, w, r, h); break;
-        case 3: kdv__grid_horner(3, 0, cf + j, m, w, r, h); break;
-        default: kdv__grid_horner(4, 0, cf + j, m, w, r, h); break;
-        }
-        for (p = 0; p <= K; p++)
-            for (q = 0; p + q <= K; q++)
-                if (sh->grid[p][q] >= 0)
-                    kdv__put_n(a + (size_t)sh->grid[p][q] * lda + j, r[p][q], w);
-    }
+    size_t j;
+    for (j = 0; j + KDV__V <= m; j += KDV__V)
+        kdv__grid_at(sh, K, cf, m, j, KDV__V, z, ldz, a, lda);
+    if (j < m)
+        kdv__grid_at(sh, K, cf, m, j, m - j, z, ldz, a, lda);
 }
 
 /* kdv__series_horner on B vectors (KDV__PB or 1) of the series at z
