@@ -77,14 +77,20 @@ def channels(terms):
     return len(out)
 
 
-def best(f, rounds=5):
-    f()
-    t = float("inf")
-    for _ in range(rounds):
-        t0 = time.perf_counter()
+def best(*fs, rounds=9):
+    """The best time of each of fs over rounds, the functions taking turns
+    in each round, so that every method meets the shared machine's
+    slower and faster moments alike (one method timed after another saw
+    a neighbour's load on one side only: a ratio moved by 25% run to run)."""
+    for f in fs:
         f()
-        t = min(t, time.perf_counter() - t0)
-    return t
+    t = [float("inf")] * len(fs)
+    for _ in range(rounds):
+        for i, f in enumerate(fs):
+            t0 = time.perf_counter()
+            f()
+            t[i] = min(t[i], time.perf_counter() - t0)
+    return t if len(fs) > 1 else t[0]
 
 
 def kdv(N):
@@ -235,9 +241,7 @@ def training(counts, peak):
                     opt.zero_grad()
                     loss.backward()
                     opt.step()
-                t_j = best(ours)
-                t_u = best(users)
-                t_r = best(rest)
+                t_j, t_u, t_r = best(ours, users, rest)
                 sizes = [l.in_features * l.out_features for l in m if isinstance(l, nn.Linear)]
                 rate = peak * (2 if dtype == torch.float32 else 1)
                 floor = 3 * 2.0 * channels(terms) * sum(sizes) / (rate * 1e9)
@@ -267,8 +271,7 @@ def main():
         for name, case in CASES:
             m, terms, names, X, users = case(N)
             net = jetgen.from_torch(m, threads=1, input_names=names, terms=terms)
-            t_j = best(lambda: net.partials(X))
-            t_u = best(users)
+            t_j, t_u = best(lambda: net.partials(X), users)
             sizes = [l.in_features * l.out_features for l in m if isinstance(l, nn.Linear)]
             floor = 2.0 * channels(terms) * sum(sizes) / (peak * 1e9)
             print("%-13s %6d  %14.2f %12.2f %6.1fx  %6.2f us %6.1f%%" % (
