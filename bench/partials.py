@@ -77,19 +77,23 @@ def channels(terms):
     return len(out)
 
 
-def best(*fs, rounds=9):
-    """The best time of each of fs over rounds, the functions taking turns
-    in each round, so that every method meets the shared machine's
-    slower and faster moments alike (one method timed after another saw
-    a neighbour's load on one side only: a ratio moved by 25% run to run)."""
-    for f in fs:
-        f()
+def best(*fs, rounds=5, block=3):
+    """The best time of each of fs: in each of rounds, each function runs
+    block times in a row, its first call a warm-up (its caches and
+    allocator as a training loop has them: interleaving single calls made
+    the fast method meet the caches the other had left, 10% slower); the
+    blocks take turns, so that every method meets the shared machine's
+    slower and faster moments alike (one method timed after the other
+    saw a neighbour's load on one side only: a ratio moved 25% run to
+    run)."""
     t = [float("inf")] * len(fs)
     for _ in range(rounds):
         for i, f in enumerate(fs):
-            t0 = time.perf_counter()
             f()
-            t[i] = min(t[i], time.perf_counter() - t0)
+            for _ in range(block - 1):
+                t0 = time.perf_counter()
+                f()
+                t[i] = min(t[i], time.perf_counter() - t0)
     return t if len(fs) > 1 else t[0]
 
 
