@@ -23,7 +23,8 @@ run, float64, one thread, N points:
 Beside each row: the floor, the multiply-adds of the dense products on the
 terms' channels (the monomials dividing some term: 4, 5, 13, 5 and 6 here) at the
 FMA peak measured in the same run (bench/peak.c), and jetgen's fraction of
-it. Best of 5 runs each.
+it. Each method's best time: blocks of 3 calls (a warm-up, two timed),
+the methods' blocks taking turns for 5 rounds (best()).
 
 Then a training step on the same networks, float64 and float32: the loss
 of a residual built from the terms (KdV's u + u u_x + u_xxx of every
