@@ -1002,11 +1002,62 @@ MODEL__INLINE void model__add_slot(model__real *slot, model__vec v)
     model__put(slot, model__load(slot) + v);
 }
 
+/* One block of model__lanes_outer: nj x nk (j, k) pairs (constants where
+   inlined, at most MODEL__OUTER_J x MODEL__OUTER_K), zb's rows from zr and
+   a's from ar (a row of np points a channel, channels ldc_z and ldc_a
+   apart), the sums onto the slots at gv (rows n_in slots apart). */
+MODEL__INLINE void model__outer_block(int nj, int nk, size_t n_in, size_t nch, size_t np, const model__real *zr,
+                                      size_t ldc_z, const model__real *ar, size_t ldc_a, model__real *gv)
+{
+    model__vec acc[MODEL__OUTER_J][MODEL__OUTER_K];
+    const model__vec zero = {0};
+    size_t c, p, oz, oa;
+    int q, r;
+    for (q = 0; q < nj; q++)
+        for (r = 0; r < nk; r++)
+            acc[q][r] = zero;
+    /* every channel's points as one run: two offsets */
+    for (c = 0, oz = 0, oa = 0; c < nch; c++, oz += ldc_z - np, oa += ldc_a - np)
+        for (p = 0; p < np; p += MODEL__V, oz += MODEL__V, oa += MODEL__V) {
+            model__vec zv[MODEL__OUTER_J], av;
+            for (q = 0; q < nj; q++)
+                zv[q] = model__load(zr + (size_t)q * np + oz);
+            for (r = 0; r < nk; r++) {
+                av = model__load(ar + (size_t)r * np + oa);
+                for (q = 0; q < nj; q++)
+                    MODEL__VFMA(acc[q][r], zv[q], av);
+            }
+        }
+    for (q = 0; q < nj; q++)
+        for (r = 0; r < nk; r++)
+            model__add_slot(gv + ((size_t)q * n_in + (size_t)r) * MODEL__SLOT, acc[q][r]);
+}
+
+/* model__outer_block with nk (1 .. MODEL__OUTER_K) a constant */
+#define MODEL__OUTER_CALL(NJ, NK) model__outer_block(NJ, NK, n_in, nch, np, zr, ldc_z, ar, ldc_a, g); break;
+#if MODEL__OUTER_K > 4
+#define MODEL__OUTER_NK(NJ)                                                                    \
+    switch (nk) {                                                                              \
+    case 1: MODEL__OUTER_CALL(NJ, 1)                                                           \
+    case 2: MODEL__OUTER_CALL(NJ, 2)                                                           \
+    case 3: MODEL__OUTER_CALL(NJ, 3)                                                           \
+    case 4: MODEL__OUTER_CALL(NJ, 4)                                                           \
+    default: MODEL__OUTER_CALL(NJ, MODEL__OUTER_K)                                             \
+    }
+#else
+#define MODEL__OUTER_NK(NJ)                                                                    \
+    switch (nk) {                                                                              \
+    case 1: MODEL__OUTER_CALL(NJ, 1)                                                           \
+    case 2: MODEL__OUTER_CALL(NJ, 2)                                                           \
+    case 3: MODEL__OUTER_CALL(NJ, 3)                                                           \
+    default: MODEL__OUTER_CALL(NJ, MODEL__OUTER_K)                                             \
+    }
+#endif
+
 MODEL__API void model__lanes_outer(size_t n_out, size_t n_in, size_t nch, size_t np, const model__real *zb,
                                    size_t ldc_z, const model__real *a, size_t ldc_a, model__real *gv,
                                    model__real *gbv)
 {
-    model__vec acc[MODEL__OUTER_J][MODEL__OUTER_K];
     const model__vec zero = {0};
     /* a's neurons in chunks whose rows (every channel) fit in half of a
        32 KB L1 cache beside a block of zb's: each chunk read from the
@@ -1014,8 +1065,7 @@ MODEL__API void model__lanes_outer(size_t n_out, size_t n_in, size_t nch, size_t
     const size_t row = nch * np * sizeof(model__real);
     const size_t chunk = row * MODEL__OUTER_K <= 16384 ? 16384 / row / MODEL__OUTER_K * MODEL__OUTER_K : MODEL__OUTER_K;
     const size_t nb = (n_out + MODEL__OUTER_J - 1) / MODEL__OUTER_J, line = 64 / sizeof(model__real);
-    const model__real *zr[MODEL__OUTER_J], *ar[MODEL__OUTER_K];
-    size_t j, k, k0, nj, nk, q, r, c, p, next, lines, per, pc, pl, oz, oa;
+    size_t j, k, k0, nj, nk, q, p, next, lines, per, pc, pl;
     for (k0 = 0; k0 < n_in; k0 += chunk) {
         /* the next chunk's rows of a (a tape's, read from memory), asked
            for while this one is worked on, spread over the blocks of j
@@ -1031,33 +1081,22 @@ MODEL__API void model__lanes_outer(size_t n_out, size_t n_in, size_t nch, size_t
                 if (++pl == lines)
                     pl = 0, pc++;
             }
+            /* blocks of the exact size at the edges (50 neurons with
+               AVX2: 3 x 4 blocks, then 2 rows and 2 columns, none
+               repeated and dropped), each a constant shape */
             for (k = k0; k < n_in && k < k0 + chunk; k += nk) {
+                const model__real *zr = zb + j * np, *ar = a + k * np;
+                model__real *g = gv + (j * n_in + k) * MODEL__SLOT;
                 nk = n_in - k < MODEL__OUTER_K ? n_in - k : MODEL__OUTER_K;
-                for (q = 0; q < MODEL__OUTER_J; q++)
-                    for (r = 0; r < MODEL__OUTER_K; r++)
-                        acc[q][r] = zero;
-                /* a block past the last neuron repeats it (whole blocks keep
-                   the accumulators in registers); those sums are dropped */
-                for (q = 0; q < MODEL__OUTER_J; q++)
-                    zr[q] = zb + (j + (q < nj ? q : nj - 1)) * np;
-                for (r = 0; r < MODEL__OUTER_K; r++)
-                    ar[r] = a + (k + (r < nk ? r : nk - 1)) * np;
-                /* every channel's points as one run: two offsets, the
-                   rows' starts kept (no pointers remade a channel) */
-                for (c = 0, oz = 0, oa = 0; c < nch; c++, oz += ldc_z - np, oa += ldc_a - np)
-                    for (p = 0; p < np; p += MODEL__V, oz += MODEL__V, oa += MODEL__V) {
-                        model__vec zv[MODEL__OUTER_J], av;
-                        for (q = 0; q < MODEL__OUTER_J; q++)
-                            zv[q] = model__load(zr[q] + oz);
-                        for (r = 0; r < MODEL__OUTER_K; r++) {
-                            av = model__load(ar[r] + oa);
-                            for (q = 0; q < MODEL__OUTER_J; q++)
-                                MODEL__VFMA(acc[q][r], zv[q], av);
-                        }
-                    }
-                for (q = 0; q < nj; q++)
-                    for (r = 0; r < nk; r++)
-                        model__add_slot(gv + ((j + q) * n_in + k + r) * MODEL__SLOT, acc[q][r]);
+                switch (nj) {
+                case 1: MODEL__OUTER_NK(1) break;
+                case 2: MODEL__OUTER_NK(2) break;
+#if MODEL__OUTER_J > 3
+                case 3: MODEL__OUTER_NK(3) break;
+                case 4: MODEL__OUTER_NK(4) break;
+#endif
+                default: MODEL__OUTER_NK(MODEL__OUTER_J) break;
+                }
             }
         }
     }
@@ -1068,6 +1107,8 @@ MODEL__API void model__lanes_outer(size_t n_out, size_t n_in, size_t nch, size_t
         model__add_slot(gbv + j * MODEL__SLOT, s);
     }
 }
+#undef MODEL__OUTER_NK
+#undef MODEL__OUTER_CALL
 
 /* The partial sums of model__lanes_outer, n slots, onto g (in double; g
    may be NULL: dropped), the slots zeroed. */
