@@ -326,10 +326,22 @@ static const jg_layer *maker(const jg_model *m, size_t v)
     return v == 0 ? NULL : &m->layers[v - 1];
 }
 
+/* How many layers read value v. */
+static size_t readers(const jg_model *m, size_t v)
+{
+    size_t i, k, n = 0;
+    for (i = 0; i < m->n_layers; i++)
+        for (k = 0; k < m->layers[i].n_args; k++)
+            n += m->layers[i].arg[k] == v;
+    return n;
+}
+
 /* Warnings once per spec, each naming its first place and counting the
    others: piecewise-linear activations (d2u gets nothing from them), and
-   a dense layer right after another (two linear maps are one: an
-   activation is probably missing). */
+   a dense layer right after another that nothing else reads (two linear
+   maps are one: an activation is probably missing; a layer norm's mean,
+   a matmul beside the centering that also reads the dense layer, is not
+   that). */
 int jg_model_warn(const jg_model *m, jg_diag *d)
 {
     const jg_layer *pl = NULL, *dd = NULL;
@@ -340,7 +352,7 @@ int jg_model_warn(const jg_model *m, jg_diag *d)
         if (l->kind == JG_ACTIVATION && l->info->piecewise_linear && n_pl++ == 0)
             pl = l;
         if ((l->kind == JG_DENSE || l->kind == JG_MATMUL) && (before = maker(m, l->arg[0])) != NULL
-            && before->kind == JG_DENSE && n_dd++ == 0)
+            && before->kind == JG_DENSE && readers(m, (size_t)(before - m->layers) + 1) == 1 && n_dd++ == 0)
             dd = l;
     }
     if (pl != NULL) {

@@ -23,6 +23,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import warnings
 
 import torch
 from torch import nn
@@ -196,6 +197,28 @@ def refusals(folder):
         check("1 (Conv1d)" in str(e) and "Conv1d is not something jetgen computes" in str(e),
               "refusal message: %s" % e)
     check(not os.path.exists(os.path.join(folder, "bad.spec")), "a refused export left a file")
+    # more input names than the first layer takes: said, with the count to name
+    net = nn.Sequential(nn.Linear(2, 4), nn.Tanh(), nn.Linear(4, 1))
+    try:
+        jx.export(net, os.path.join(folder, "bad.spec"), input_names=["x", "t", "y"])
+        check(False, "three input names for nn.Linear(2, 4) were exported")
+    except jx.ExportError as e:
+        check("applied to a value 3 wide" in str(e) and "name 2 inputs" in str(e), "refusal message: %s" % e)
+    check(not os.path.exists(os.path.join(folder, "bad.spec")), "a refused export left a file")
+    # a layer norm right after a Linear: its mean (a matmul) beside the
+    # centering is no "Linear after Linear" (the warning is for a chain)
+    net = nn.Sequential(nn.Linear(2, 6), nn.LayerNorm(6), nn.Tanh(), nn.Linear(6, 1)).double()
+    with warnings.catch_warnings(record=True) as said:
+        warnings.simplefilter("always")
+        jx.export(net, os.path.join(folder, "ln.spec"))
+    check(not [w for w in said if "dense layer right after" in str(w.message)],
+          "a layer norm after nn.Linear warned: %s" % [str(w.message) for w in said])
+    net = nn.Sequential(nn.Linear(2, 6), nn.Linear(6, 6), nn.Tanh(), nn.Linear(6, 1)).double()
+    with warnings.catch_warnings(record=True) as said:
+        warnings.simplefilter("always")
+        jx.export(net, os.path.join(folder, "ll.spec"))
+    check([w for w in said if "dense layer right after" in str(w.message)],
+          "Linear right after Linear did not warn: %s" % [str(w.message) for w in said])
 
 
 def extremes(folder):

@@ -387,8 +387,19 @@ START_TEST(good_specs)
     /* dense after dense, an activation on the output */
     m = load_text("input 1\nweights w.st\ndense 4 l0\ndense 2 l1\ntanh\ndense 4 l2\nsigmoid\n", &d);
     ck_assert_msg(m != NULL, "%s", jg_buf_str(&d.text));
+    ck_assert_int_eq(jg_model_warn(m, &d), 1);
+    ck_assert_msg(strstr(jg_buf_str(&d.text), "model.spec:4:1: warning: a dense layer right after another") != NULL,
+                  "%s", jg_buf_str(&d.text));
     jg_model_free(m);
     ck_assert_int_eq(d.n_errors, 0);
+    /* a dense layer read by a dense layer and by something else (a layer
+       norm's mean and its centering): a branch, no warning */
+    jg_diag_free(&d);
+    m = load_text("format 3\ninput x\nweights w.st\na = dense 4 l0 x\nb = dense 2 l1 a\nc = tanh b\n"
+                  "e = dense 4 l2 c\nf = add a e\noutput f\n", &d);
+    ck_assert_msg(m != NULL, "%s", jg_buf_str(&d.text));
+    ck_assert_int_eq(jg_model_warn(m, &d), 0);
+    jg_model_free(m);
 }
 END_TEST
 

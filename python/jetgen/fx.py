@@ -472,7 +472,9 @@ class Translator:
             x = self.net(node, x, "nn.Linear's input")
             if x.flat or x.width != m.in_features:
                 self.refuse(node, "nn.Linear(%d, %d) applied to a value %s wide" % (
-                    m.in_features, m.out_features, "[N]" if x.flat else x.width))
+                    m.in_features, m.out_features, "[N]" if x.flat else x.width),
+                    "the points are %d wide, as input_names or n_in said: name %d inputs" % (
+                        x.width, m.in_features) if x.name == "input" and not x.flat else "")
             base = node.target
             self.called.add(base)
             saved = {n for n, _ in self.tensors}
