@@ -2948,6 +2948,18 @@ MODEL__INLINE double model__cap(double x, double c)
     memcpy(&x, &bx, sizeof x);
     return x;
 }
+
+/* t >= 0 with x's sign: sign(x) t for every x but NaN (0 and -0 keep
+   theirs), by the bits (an and and an or in a vector loop). */
+MODEL__INLINE double model__signed(double t, double x)
+{
+    unsigned long long bt, bx;
+    memcpy(&bt, &t, sizeof bt);
+    memcpy(&bx, &x, sizeof bx);
+    bt |= bx & 0x8000000000000000ULL;
+    memcpy(&t, &bt, sizeof t);
+    return t;
+}
 /**** end cap ****/
 
 /**** begin pow2f ****/
@@ -2977,6 +2989,17 @@ MODEL__INLINE float model__capf(float x, float c)
     memcpy(&x, &bx, sizeof x);
     return x;
 }
+
+/* t >= 0 with x's sign in float, as model__signed. */
+MODEL__INLINE float model__signedf(float t, float x)
+{
+    unsigned int bt, bx;
+    memcpy(&bt, &t, sizeof bt);
+    memcpy(&bx, &x, sizeof bx);
+    bt |= bx & 0x80000000U;
+    memcpy(&t, &bt, sizeof t);
+    return t;
+}
 #endif
 /**** end capf ****/
 
@@ -2988,9 +3011,9 @@ MODEL__INLINE double model__expm1(double x)
 {
     const double shift = 6755399441055744.0;    /* x + shift rounds x to an integer */
     const double n = (x * 1.4426950408889634 + shift) - shift;
-    const double r = (x - n * 6.93147180369123816490e-01) - n * 1.90821492927058770002e-10;
+    const double r = MODEL__MADD(-n, 1.90821492927058770002e-10, MODEL__MADD(-n, 6.93147180369123816490e-01, x));
     const double s = model__pow2(n), q = model__expm1_series(r);
-    return s * q + (s - 1.0);
+    return MODEL__MADD(s, q, s - 1.0);
 }
 #else
 /* e^x - 1 for x in [0, 40] in float: the same steps, the series to r^7
@@ -3000,13 +3023,13 @@ MODEL__INLINE float model__expm1f(float x)
 {
     const float shift = 12582912.0f;    /* 1.5 * 2^23 */
     const float n = (x * 1.44269504f + shift) - shift;
-    const float r = (x - n * 0.693145751953125f) - n * 1.42860677e-06f;
+    const float r = MODEL__MADDF(-n, 1.42860677e-06f, MODEL__MADDF(-n, 0.693145751953125f, x));
     const float s = model__pow2f(n);
     const float r2 = r * r;
     const float q = MODEL__MADDF(MODEL__MADDF(MODEL__MADDF(1.0f / 5040.0f, r, 1.0f / 720.0f), r2,
                                             MODEL__MADDF(1.0f / 120.0f, r, 1.0f / 24.0f)),
                                 r2, MODEL__MADDF(1.0f / 6.0f, r, 0.5f));      /* Estrin's, as in double */
-    return s * MODEL__MADDF(q, r2, r) + (s - 1.0f);
+    return MODEL__MADDF(s, MODEL__MADDF(q, r2, r), s - 1.0f);
 }
 #endif
 /**** end expm1 ****/
@@ -3085,35 +3108,35 @@ MODEL__INLINE double model__log1p01(double w)
 /* tanh: a = sign(z) e / (e + 2) with e = e^(2|z|) - 1 (2|z| capped at 40,
    where tanh is 1 to the last bit); s' = 1 - a^2, s'' = -2 a s'. Both are
    exactly 0 once a rounds to +-1: saturated neurons give zeros, never NaN.
-   z = 0 and a NaN z give z back. Selects only, no branch: the loop is a
-   vector loop under -O3 with or without -fno-trapping-math. */
+   z = 0 and a NaN z give z back. Selects and bit operations only, no
+   branch: the loop is a vector loop under -O3 with or without
+   -fno-trapping-math. model__tanh_of is a, for the other tanh kernels. */
+#if defined(MODEL__FLOAT)
+MODEL__INLINE float model__tanh_of(float x)
+{
+    const float e = model__expm1f(model__capf(2.0f * fabsf(x), 40.0f));
+    return x == x ? model__signedf(e / (e + 2.0f), x) : x;
+}
+#else
+MODEL__INLINE double model__tanh_of(double x)
+{
+    const double e = model__expm1(model__cap(2.0 * fabs(x), 40.0));
+    return x == x ? model__signed(e / (e + 2.0), x) : x;
+}
+#endif
+
 MODEL__API void model__tanh(size_t n, double p, double q, const model__real *z,
                             model__real *s0, model__real *s1, model__real *s2)
 {
     size_t k;
     (void)p;
     (void)q;
-#if defined(MODEL__FLOAT)
     for (k = 0; k < n; k++) {
-        const float x = z[k];
-        const float e = model__expm1f(model__capf(2.0f * fabsf(x), 40.0f));
-        const float t = e / (e + 2.0f);
-        const float a = x < 0.0f ? -t : x > 0.0f ? t : x;
+        const model__real a = model__tanh_of(z[k]);
         s0[k] = a;
-        s1[k] = 1.0f - a * a;
-        s2[k] = -2.0f * a * (1.0f - a * a);
+        s1[k] = 1 - a * a;
+        s2[k] = -2 * a * (1 - a * a);
     }
-#else
-    for (k = 0; k < n; k++) {
-        const double x = z[k];
-        const double e = model__expm1(model__cap(2.0 * fabs(x), 40.0));
-        const double t = e / (e + 2.0);
-        const double a = x < 0.0 ? -t : x > 0.0 ? t : x;
-        s0[k] = a;
-        s1[k] = 1.0 - a * a;
-        s2[k] = -2.0 * a * (1.0 - a * a);
-    }
-#endif
 }
 /**** end tanh ****/
 
@@ -3956,19 +3979,8 @@ MODEL__INLINE void model__tanh_chain_n(size_t n, size_t n_x, size_t n_s, const s
     size_t k0, k, m;
     for (k0 = 0; k0 < n; k0 += m) {
         m = n - k0 < MODEL__ACT_CHUNK ? n - k0 : MODEL__ACT_CHUNK;
-        for (k = 0; k < m; k++) {       /* model__tanh's a */
-#if defined(MODEL__FLOAT)
-            const float x = z[k0 + k];
-            const float e = model__expm1f(model__capf(2.0f * fabsf(x), 40.0f));
-            const float th = e / (e + 2.0f);
-            s0[k] = x < 0.0f ? -th : x > 0.0f ? th : x;
-#else
-            const double x = z[k0 + k];
-            const double e = model__expm1(model__cap(2.0 * fabs(x), 40.0));
-            const double th = e / (e + 2.0);
-            s0[k] = x < 0.0 ? -th : x > 0.0 ? th : x;
-#endif
-        }
+        for (k = 0; k < m; k++)         /* model__tanh's a */
+            s0[k] = model__tanh_of(z[k0 + k]);
         for (k = 0; k < m; k += MODEL__V) {
             const size_t r = m - k < MODEL__V ? m - k : MODEL__V;
             const model__vec v0 = model__load_n(s0 + k, r), v1 = one - v0 * v0;

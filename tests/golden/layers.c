@@ -680,6 +680,18 @@ LAYERS__INLINE double layers__cap(double x, double c)
     return x;
 }
 
+/* t >= 0 with x's sign: sign(x) t for every x but NaN (0 and -0 keep
+   theirs), by the bits (an and and an or in a vector loop). */
+LAYERS__INLINE double layers__signed(double t, double x)
+{
+    unsigned long long bt, bx;
+    memcpy(&bt, &t, sizeof bt);
+    memcpy(&bx, &x, sizeof bx);
+    bt |= bx & 0x8000000000000000ULL;
+    memcpy(&t, &bt, sizeof t);
+    return t;
+}
+
 #if !defined(LAYERS__FLOAT)
 /* e^x - 1 for x in [0, 40]: x = n ln2 + r with |r| <= ln2 / 2, then
    2^n (e^r - 1) + (2^n - 1). Within 1.5 units in the last place. */
@@ -687,9 +699,9 @@ LAYERS__INLINE double layers__expm1(double x)
 {
     const double shift = 6755399441055744.0;    /* x + shift rounds x to an integer */
     const double n = (x * 1.4426950408889634 + shift) - shift;
-    const double r = (x - n * 6.93147180369123816490e-01) - n * 1.90821492927058770002e-10;
+    const double r = LAYERS__MADD(-n, 1.90821492927058770002e-10, LAYERS__MADD(-n, 6.93147180369123816490e-01, x));
     const double s = layers__pow2(n), q = layers__expm1_series(r);
-    return s * q + (s - 1.0);
+    return LAYERS__MADD(s, q, s - 1.0);
 }
 #else
 /* e^x - 1 for x in [0, 40] in float: the same steps, the series to r^7
@@ -699,13 +711,13 @@ LAYERS__INLINE float layers__expm1f(float x)
 {
     const float shift = 12582912.0f;    /* 1.5 * 2^23 */
     const float n = (x * 1.44269504f + shift) - shift;
-    const float r = (x - n * 0.693145751953125f) - n * 1.42860677e-06f;
+    const float r = LAYERS__MADDF(-n, 1.42860677e-06f, LAYERS__MADDF(-n, 0.693145751953125f, x));
     const float s = layers__pow2f(n);
     const float r2 = r * r;
     const float q = LAYERS__MADDF(LAYERS__MADDF(LAYERS__MADDF(1.0f / 5040.0f, r, 1.0f / 720.0f), r2,
                                             LAYERS__MADDF(1.0f / 120.0f, r, 1.0f / 24.0f)),
                                 r2, LAYERS__MADDF(1.0f / 6.0f, r, 0.5f));      /* Estrin's, as in double */
-    return s * LAYERS__MADDF(q, r2, r) + (s - 1.0f);
+    return LAYERS__MADDF(s, LAYERS__MADDF(q, r2, r), s - 1.0f);
 }
 #endif
 
@@ -866,35 +878,35 @@ LAYERS__API void layers__cos(size_t n, double p, double q, const layers__real *z
 /* tanh: a = sign(z) e / (e + 2) with e = e^(2|z|) - 1 (2|z| capped at 40,
    where tanh is 1 to the last bit); s' = 1 - a^2, s'' = -2 a s'. Both are
    exactly 0 once a rounds to +-1: saturated neurons give zeros, never NaN.
-   z = 0 and a NaN z give z back. Selects only, no branch: the loop is a
-   vector loop under -O3 with or without -fno-trapping-math. */
+   z = 0 and a NaN z give z back. Selects and bit operations only, no
+   branch: the loop is a vector loop under -O3 with or without
+   -fno-trapping-math. layers__tanh_of is a, for the other tanh kernels. */
+#if defined(LAYERS__FLOAT)
+LAYERS__INLINE float layers__tanh_of(float x)
+{
+    const float e = layers__expm1f(layers__capf(2.0f * fabsf(x), 40.0f));
+    return x == x ? layers__signedf(e / (e + 2.0f), x) : x;
+}
+#else
+LAYERS__INLINE double layers__tanh_of(double x)
+{
+    const double e = layers__expm1(layers__cap(2.0 * fabs(x), 40.0));
+    return x == x ? layers__signed(e / (e + 2.0), x) : x;
+}
+#endif
+
 LAYERS__API void layers__tanh(size_t n, double p, double q, const layers__real *z,
                             layers__real *s0, layers__real *s1, layers__real *s2)
 {
     size_t k;
     (void)p;
     (void)q;
-#if defined(LAYERS__FLOAT)
     for (k = 0; k < n; k++) {
-        const float x = z[k];
-        const float e = layers__expm1f(layers__capf(2.0f * fabsf(x), 40.0f));
-        const float t = e / (e + 2.0f);
-        const float a = x < 0.0f ? -t : x > 0.0f ? t : x;
+        const layers__real a = layers__tanh_of(z[k]);
         s0[k] = a;
-        s1[k] = 1.0f - a * a;
-        s2[k] = -2.0f * a * (1.0f - a * a);
+        s1[k] = 1 - a * a;
+        s2[k] = -2 * a * (1 - a * a);
     }
-#else
-    for (k = 0; k < n; k++) {
-        const double x = z[k];
-        const double e = layers__expm1(layers__cap(2.0 * fabs(x), 40.0));
-        const double t = e / (e + 2.0);
-        const double a = x < 0.0 ? -t : x > 0.0 ? t : x;
-        s0[k] = a;
-        s1[k] = 1.0 - a * a;
-        s2[k] = -2.0 * a * (1.0 - a * a);
-    }
-#endif
 }
 
 /* needs: pow2 exp_neg logistic */

@@ -626,6 +626,17 @@ PINNF__INLINE float pinnf__capf(float x, float c)
     memcpy(&x, &bx, sizeof x);
     return x;
 }
+
+/* t >= 0 with x's sign in float, as pinnf__signed. */
+PINNF__INLINE float pinnf__signedf(float t, float x)
+{
+    unsigned int bt, bx;
+    memcpy(&bt, &t, sizeof bt);
+    memcpy(&bx, &x, sizeof bx);
+    bt |= bx & 0x80000000U;
+    memcpy(&t, &bt, sizeof t);
+    return t;
+}
 #endif
 
 #if !defined(PINNF__FLOAT)
@@ -635,9 +646,9 @@ PINNF__INLINE double pinnf__expm1(double x)
 {
     const double shift = 6755399441055744.0;    /* x + shift rounds x to an integer */
     const double n = (x * 1.4426950408889634 + shift) - shift;
-    const double r = (x - n * 6.93147180369123816490e-01) - n * 1.90821492927058770002e-10;
+    const double r = PINNF__MADD(-n, 1.90821492927058770002e-10, PINNF__MADD(-n, 6.93147180369123816490e-01, x));
     const double s = pinnf__pow2(n), q = pinnf__expm1_series(r);
-    return s * q + (s - 1.0);
+    return PINNF__MADD(s, q, s - 1.0);
 }
 #else
 /* e^x - 1 for x in [0, 40] in float: the same steps, the series to r^7
@@ -647,13 +658,13 @@ PINNF__INLINE float pinnf__expm1f(float x)
 {
     const float shift = 12582912.0f;    /* 1.5 * 2^23 */
     const float n = (x * 1.44269504f + shift) - shift;
-    const float r = (x - n * 0.693145751953125f) - n * 1.42860677e-06f;
+    const float r = PINNF__MADDF(-n, 1.42860677e-06f, PINNF__MADDF(-n, 0.693145751953125f, x));
     const float s = pinnf__pow2f(n);
     const float r2 = r * r;
     const float q = PINNF__MADDF(PINNF__MADDF(PINNF__MADDF(1.0f / 5040.0f, r, 1.0f / 720.0f), r2,
                                             PINNF__MADDF(1.0f / 120.0f, r, 1.0f / 24.0f)),
                                 r2, PINNF__MADDF(1.0f / 6.0f, r, 0.5f));      /* Estrin's, as in double */
-    return s * PINNF__MADDF(q, r2, r) + (s - 1.0f);
+    return PINNF__MADDF(s, PINNF__MADDF(q, r2, r), s - 1.0f);
 }
 #endif
 
@@ -661,35 +672,35 @@ PINNF__INLINE float pinnf__expm1f(float x)
 /* tanh: a = sign(z) e / (e + 2) with e = e^(2|z|) - 1 (2|z| capped at 40,
    where tanh is 1 to the last bit); s' = 1 - a^2, s'' = -2 a s'. Both are
    exactly 0 once a rounds to +-1: saturated neurons give zeros, never NaN.
-   z = 0 and a NaN z give z back. Selects only, no branch: the loop is a
-   vector loop under -O3 with or without -fno-trapping-math. */
+   z = 0 and a NaN z give z back. Selects and bit operations only, no
+   branch: the loop is a vector loop under -O3 with or without
+   -fno-trapping-math. pinnf__tanh_of is a, for the other tanh kernels. */
+#if defined(PINNF__FLOAT)
+PINNF__INLINE float pinnf__tanh_of(float x)
+{
+    const float e = pinnf__expm1f(pinnf__capf(2.0f * fabsf(x), 40.0f));
+    return x == x ? pinnf__signedf(e / (e + 2.0f), x) : x;
+}
+#else
+PINNF__INLINE double pinnf__tanh_of(double x)
+{
+    const double e = pinnf__expm1(pinnf__cap(2.0 * fabs(x), 40.0));
+    return x == x ? pinnf__signed(e / (e + 2.0), x) : x;
+}
+#endif
+
 PINNF__API void pinnf__tanh(size_t n, double p, double q, const pinnf__real *z,
                             pinnf__real *s0, pinnf__real *s1, pinnf__real *s2)
 {
     size_t k;
     (void)p;
     (void)q;
-#if defined(PINNF__FLOAT)
     for (k = 0; k < n; k++) {
-        const float x = z[k];
-        const float e = pinnf__expm1f(pinnf__capf(2.0f * fabsf(x), 40.0f));
-        const float t = e / (e + 2.0f);
-        const float a = x < 0.0f ? -t : x > 0.0f ? t : x;
+        const pinnf__real a = pinnf__tanh_of(z[k]);
         s0[k] = a;
-        s1[k] = 1.0f - a * a;
-        s2[k] = -2.0f * a * (1.0f - a * a);
+        s1[k] = 1 - a * a;
+        s2[k] = -2 * a * (1 - a * a);
     }
-#else
-    for (k = 0; k < n; k++) {
-        const double x = z[k];
-        const double e = pinnf__expm1(pinnf__cap(2.0 * fabs(x), 40.0));
-        const double t = e / (e + 2.0);
-        const double a = x < 0.0 ? -t : x > 0.0 ? t : x;
-        s0[k] = a;
-        s1[k] = 1.0 - a * a;
-        s2[k] = -2.0 * a * (1.0 - a * a);
-    }
-#endif
 }
 
 /* Per mode (0 u; 1 u, du; 2 u, du, d2u; 3 u, du, d2u_diag; 4 u, du, lap):
