@@ -106,8 +106,7 @@ def main(argv):
     jet = Jet(model, input_names=["x"], terms=["", "x", "xx", "xxx"], threads=1)
 
     def terms(x):
-        d = jet(x)                      # (n, q + 1, 4)
-        return d[:, :, 0], d[:, :, 1], d[:, :, 2], d[:, :, 3]
+        return jet(x).unbind(-1)        # (n, q + 1, 4): u, u_x, u_xx, u_xxx, each (n, q + 1)
 
     hist_j, time_j = train(model, lambda: residual_loss(*terms(x), u0, A1, dt, n_pts), max(a.steps, a.compare))
     # then L-BFGS, as Raissi et al. train, through the same Jet
