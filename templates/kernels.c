@@ -3131,12 +3131,21 @@ MODEL__API void model__tanh(size_t n, double p, double q, const model__real *z,
     size_t k;
     (void)p;
     (void)q;
+#if defined(MODEL__FLOAT)
     for (k = 0; k < n; k++) {
-        const model__real a = model__tanh_of(z[k]);
+        const float a = model__tanh_of(z[k]);
         s0[k] = a;
-        s1[k] = 1 - a * a;
-        s2[k] = -2 * a * (1 - a * a);
+        s1[k] = 1.0f - a * a;
+        s2[k] = -2.0f * a * (1.0f - a * a);
     }
+#else
+    for (k = 0; k < n; k++) {
+        const double a = model__tanh_of(z[k]);
+        s0[k] = a;
+        s1[k] = 1.0 - a * a;
+        s2[k] = -2.0 * a * (1.0 - a * a);
+    }
+#endif
 }
 /**** end tanh ****/
 

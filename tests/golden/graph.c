@@ -865,12 +865,21 @@ GRAPH__API void graph__tanh(size_t n, double p, double q, const graph__real *z,
     size_t k;
     (void)p;
     (void)q;
+#if defined(GRAPH__FLOAT)
     for (k = 0; k < n; k++) {
-        const graph__real a = graph__tanh_of(z[k]);
+        const float a = graph__tanh_of(z[k]);
         s0[k] = a;
-        s1[k] = 1 - a * a;
-        s2[k] = -2 * a * (1 - a * a);
+        s1[k] = 1.0f - a * a;
+        s2[k] = -2.0f * a * (1.0f - a * a);
     }
+#else
+    for (k = 0; k < n; k++) {
+        const double a = graph__tanh_of(z[k]);
+        s0[k] = a;
+        s1[k] = 1.0 - a * a;
+        s2[k] = -2.0 * a * (1.0 - a * a);
+    }
+#endif
 }
 
 /* needs: pow2 exp_neg logistic */

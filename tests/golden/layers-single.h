@@ -913,12 +913,21 @@ LAYERS__API void layers__tanh(size_t n, double p, double q, const layers__real *
     size_t k;
     (void)p;
     (void)q;
+#if defined(LAYERS__FLOAT)
     for (k = 0; k < n; k++) {
-        const layers__real a = layers__tanh_of(z[k]);
+        const float a = layers__tanh_of(z[k]);
         s0[k] = a;
-        s1[k] = 1 - a * a;
-        s2[k] = -2 * a * (1 - a * a);
+        s1[k] = 1.0f - a * a;
+        s2[k] = -2.0f * a * (1.0f - a * a);
     }
+#else
+    for (k = 0; k < n; k++) {
+        const double a = layers__tanh_of(z[k]);
+        s0[k] = a;
+        s1[k] = 1.0 - a * a;
+        s2[k] = -2.0 * a * (1.0 - a * a);
+    }
+#endif
 }
 
 /* needs: pow2 exp_neg logistic */

@@ -879,12 +879,21 @@ KDV__API void kdv__tanh(size_t n, double p, double q, const kdv__real *z,
     size_t k;
     (void)p;
     (void)q;
+#if defined(KDV__FLOAT)
     for (k = 0; k < n; k++) {
-        const kdv__real a = kdv__tanh_of(z[k]);
+        const float a = kdv__tanh_of(z[k]);
         s0[k] = a;
-        s1[k] = 1 - a * a;
-        s2[k] = -2 * a * (1 - a * a);
+        s1[k] = 1.0f - a * a;
+        s2[k] = -2.0f * a * (1.0f - a * a);
     }
+#else
+    for (k = 0; k < n; k++) {
+        const double a = kdv__tanh_of(z[k]);
+        s0[k] = a;
+        s1[k] = 1.0 - a * a;
+        s2[k] = -2.0 * a * (1.0 - a * a);
+    }
+#endif
 }
 
 /* The partial derivatives of chosen terms (issue 25), in the row layout:

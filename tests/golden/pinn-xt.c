@@ -689,12 +689,21 @@ PINN__API void pinn__tanh(size_t n, double p, double q, const pinn__real *z,
     size_t k;
     (void)p;
     (void)q;
+#if defined(PINN__FLOAT)
     for (k = 0; k < n; k++) {
-        const pinn__real a = pinn__tanh_of(z[k]);
+        const float a = pinn__tanh_of(z[k]);
         s0[k] = a;
-        s1[k] = 1 - a * a;
-        s2[k] = -2 * a * (1 - a * a);
+        s1[k] = 1.0f - a * a;
+        s2[k] = -2.0f * a * (1.0f - a * a);
     }
+#else
+    for (k = 0; k < n; k++) {
+        const double a = pinn__tanh_of(z[k]);
+        s0[k] = a;
+        s1[k] = 1.0 - a * a;
+        s2[k] = -2.0 * a * (1.0 - a * a);
+    }
+#endif
 }
 
 /* Per mode (0 u; 1 u, du; 2 u, du, d2u; 3 u, du, d2u_diag; 4 u, du, lap):
