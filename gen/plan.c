@@ -733,21 +733,29 @@ jg_plan *jg_plan_make(const jg_model *m, jg_precision precision, jg_diag *d)
     return jg_plan_make_for(m, precision, 0, d);
 }
 
-/* Points in lanes suit m: no value wider than JG_LANES_WIDTH, no scale
-   or Fourier layer and nothing broadcast (one neuron against many), which
-   the lanes kernels do not have; and for a tape plan, rows of `lanes`
-   numbers would waste more than a tenth of the dense layers' products on
-   padding. (Measured, bench/step.sh: points in lanes give the faster
-   forward at every width up to 64, while the reverse sweep of rows is as
-   fast or faster where they waste nothing, [3, 64, 64, 64, 1].)
-   JETGEN_LANES=0 in the environment says no, for tests and benchmarks of
-   the row layout. */
+/* Points in lanes suit m: no value wider than JG_LANES_WIDTH (a tape of
+   terms: JG_LANES_WIDTH_TERMS), no scale or Fourier layer and nothing
+   broadcast (one neuron against many), which the lanes kernels do not
+   have; and for a tape plan without terms, rows of `lanes` numbers would
+   waste more than a tenth of the dense layers' products on padding.
+   (Measured, bench/step.sh: points in lanes give the faster forward at
+   every width up to 64, while the reverse sweep of rows is as fast or
+   faster where they waste nothing, [3, 64, 64, 64, 1]. A tape of terms
+   has many channels, whose reverse sweep is faster in lanes at every
+   width to 128: [2, 64 x 3, 1] and [2, 100 x 5, 1] with the terms of
+   Kuramoto-Sivashinsky, 8 to 11% on an AMD EPYC (AVX2), whose forward
+   is 3 to 6% slower, and the whole step 6 to 9% faster on an AVX-512
+   Xeon, sessions 15 and 16; without a tape, 128 wide, rows stay 7 to 18%
+   faster on the EPYC.) JETGEN_LANES=0 in the environment says no, for tests and
+   benchmarks of the row layout. */
 static int lanes_suit(const jg_model *m, size_t lanes, int tape)
 {
     const char *env = getenv("JETGEN_LANES");
+    const int terms = tape && m->n_terms > 0;
+    const size_t widest_ok = terms ? JG_LANES_WIDTH_TERMS : JG_LANES_WIDTH;
     double used = 0, padded = 0;
     size_t i;
-    if ((env != NULL && strcmp(env, "0") == 0) || m->n_in > JG_LANES_WIDTH)
+    if ((env != NULL && strcmp(env, "0") == 0) || m->n_in > widest_ok)
         return 0;
     for (i = 0; i < m->n_layers; i++) {
         const jg_layer *l = &m->layers[i];
@@ -755,7 +763,7 @@ static int lanes_suit(const jg_model *m, size_t lanes, int tape)
         int same = 1;       /* every operand as wide as the layer: nothing broadcast */
         for (k = 0; k < l->n_args; k++)
             same &= value_width(m, l->arg[k]) == l->n_out;
-        if (l->n_out > JG_LANES_WIDTH)
+        if (l->n_out > widest_ok)
             return 0;
         switch (l->kind) {
         case JG_DENSE:
@@ -781,7 +789,7 @@ static int lanes_suit(const jg_model *m, size_t lanes, int tape)
             padded += (double)l->n_in * (double)((l->n_out + lanes - 1) / lanes * lanes);
         }
     }
-    return !tape || padded > 1.1 * used;
+    return !tape || terms || padded > 1.1 * used;
 }
 
 jg_plan *jg_plan_make_for(const jg_model *m, jg_precision precision, int flags, jg_diag *d)
@@ -811,7 +819,7 @@ jg_plan *jg_plan_make_for(const jg_model *m, jg_precision precision, int flags, 
                     : p->channels[JG_MODE_PARTIALS]) * (double)units * 256.0 <= JG_LANES_BUFFER) {
         /* 256 bytes of points a tile; every weight in one panel, plain W^T */
         p->lane_points = p->panel;
-        p->panel = jg_plan_pad(p, JG_LANES_WIDTH);
+        p->panel = jg_plan_pad(p, JG_LANES_WIDTH_TERMS);
         p->width = units * p->lane_points;
     } else {
         p->width = widest(m, p->lanes, p->tape);

@@ -130,7 +130,7 @@ typedef struct jg_plan {
     size_t real_bytes;          /* 8 or 4 */
     size_t lanes;               /* numbers in 64 bytes: rows are padded to this */
     size_t panel;               /* columns of a weight panel: 256 bytes (points in
-                                   lanes: JG_LANES_WIDTH padded, one panel a layer) */
+                                   lanes: JG_LANES_WIDTH_TERMS padded, one panel a layer) */
     size_t channels[JG_N_PLAN_MODES];  /* per point */
     size_t tile[JG_N_PLAN_MODES];      /* points per tile */
     size_t rows;                /* channels x points of a tile, at most */
@@ -170,13 +170,15 @@ jg_plan *jg_plan_make(const jg_model *m, jg_precision precision, jg_diag *d);
                   the reverse sweep of runtime/grad.c;
    JG_PLAN_LANES  points in lanes where the model suits them (plan.c,
                   lanes_suit: no scale, Fourier layer or broadcast, every
-                  width at most JG_LANES_WIDTH, a tile's buffer at most
-                  JG_LANES_BUFFER bytes in every mode, and for a tape rows
+                  width at most JG_LANES_WIDTH, JG_LANES_WIDTH_TERMS for a
+                  tape of terms, a tile's buffer at most JG_LANES_BUFFER
+                  bytes in every mode, and for a tape without terms rows
                   that would waste lanes): for the executor and the reverse sweep,
                   which have the lanes kernels; emitted and JIT code do not. */
 #define JG_PLAN_TAPE  1
 #define JG_PLAN_LANES 2
 #define JG_LANES_WIDTH 64
+#define JG_LANES_WIDTH_TERMS 128
 #define JG_LANES_BUFFER (1u << 20)  /* bytes of a work buffer of one tile in lanes, at most */
 jg_plan *jg_plan_make_for(const jg_model *m, jg_precision precision, int flags, jg_diag *d);
 void jg_plan_free(jg_plan *p);
