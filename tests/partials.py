@@ -236,6 +236,36 @@ def jet_terms_shapes():
                 jet_against_nested(what, model, names, powers, terms, pws, tol)
 
 
+def jet_terms_wide():
+    """Jet(terms=...) on networks wider than 64 (the tape of terms keeps
+    its points in lanes to 128 wide, wider in rows: gen/plan.c,
+    lanes_suit): Kuramoto-Sivashinsky's terms on 100 and 128 wide tanh
+    layers and a 130 wide one, and the beam's series on 72 wide sin
+    layers, float64 and float32, against autograd through the nested
+    terms."""
+    two = np.array([(a, d - a) for d in range(ORDER + 1) for a in range(d, -1, -1)])
+    one = np.array([(d,) for d in range(ORDER + 1)])
+    cases = ((["x", "t"], two, ["", "t", "x", "xx", "xxxx"], [(0, 0), (0, 1), (1, 0), (2, 0), (4, 0)],
+              (100, 128), torch.nn.Tanh),
+             (["x", "t"], two, ["xxxx", "xxtt"], [(4, 0), (2, 2)], (130, 20), torch.nn.Tanh),
+             (["x"], one, ["", "xxxx"], [(0,), (4,)], (72, 72), Sin))
+    for names, powers, terms, pws, widths, act in cases:
+        for dtype, tol in ((torch.float64, TOL), (torch.float32, 2e-5)):
+            torch.manual_seed(6)
+            model = torch.nn.Sequential(torch.nn.Linear(len(names), widths[0]), act(),
+                                        torch.nn.Linear(widths[0], widths[1]), act(),
+                                        torch.nn.Linear(widths[1], 1)).to(dtype)
+            what = "Jet(terms=%s) %s %s wide %s" % (",".join(terms), act.__name__, widths, dtype)
+            jet_against_nested(what, model, names, powers, terms, pws, tol)
+
+
+class Sin(torch.nn.Module):
+    """sin as an activation module (SIREN-like networks write it so)."""
+
+    def forward(self, x):
+        return torch.sin(x)
+
+
 class PreActivation(torch.nn.Module):
     """A graph that reads a layer's z = W a + b (the operand of an
     activation) elsewhere too: a product tanh(z) z, and a dense layer of z
@@ -376,6 +406,7 @@ def main():
     if sys.argv[1:] == ["jet"]:     # Jet alone (meson's partials-jet-ISA: the kernels JETGEN_ISA names)
         jet_terms()
         jet_terms_shapes()
+        jet_terms_wide()
         jet_terms_graph()
         print("Jet(terms=...) with the %s kernels: %d failures" % (os.environ.get("JETGEN_ISA", "best"),
                                                                  len(failures)))
@@ -411,6 +442,7 @@ def main():
             "Jet(mode='partials') without terms")
     jet_terms()
     jet_terms_shapes()
+    jet_terms_wide()
     jet_terms_graph()
     set_terms()
     refused(lambda: jetgen.from_torch(net, input_names=["x"], terms=["xq"]), (export.ExportError,),
