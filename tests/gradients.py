@@ -595,6 +595,12 @@ def misuse(Jet):
     g, = torch.autograd.grad(res.sum(), x, create_graph=True)
     refused(lambda: ((res ** 2).mean() + (g ** 2).mean()).backward(), jetgen.Error, ["beyond the 2-jet"],
             "a backward through Jet's gradients (create_graph)")
+    g, = torch.autograd.grad(res.sum(), x, create_graph=True)
+    refused(lambda: torch.autograd.grad(g.sum(), x), jetgen.Error, ["beyond the 2-jet"],
+            "torch.autograd.grad of Jet's gradients with respect to the points (create_graph)")
+    gw = torch.autograd.grad(res.sum(), list(model.parameters()), create_graph=True)
+    refused(lambda: torch.autograd.grad(sum(t.sum() for t in gw), list(model.parameters())), jetgen.Error,
+            ["beyond the 2-jet"], "torch.autograd.grad of Jet's parameter gradients (create_graph)")
     model[2] = nn.Linear(8, 1).double()
     X = x.detach().clone()
     u, du, lap = jet(X)

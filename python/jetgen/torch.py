@@ -591,10 +591,14 @@ class JetModule(torch.nn.Module):
 
 class _Once(torch.autograd.Function):
     """A gradient of Jet's backward in a graph PyTorch records
-    (create_graph=True), whose own backward refuses."""
+    (create_graph=True), whose own backward refuses. Its inputs are the
+    points and parameters that need a gradient besides a token, so that
+    torch.autograd.grad of it with respect to them reaches this refusal
+    (rather than PyTorch's "appears to not have been used in the
+    graph")."""
 
     @staticmethod
-    def forward(ctx, g, token):
+    def forward(ctx, g, token, *leaves):
         return g.clone()
 
     @staticmethod
@@ -664,7 +668,8 @@ class _JetFunction(torch.autograd.Function):
         with torch.no_grad():
             out = _JetFunction.gradients(ctx, grads, saved[:ctx.k])
         token = torch.zeros((), requires_grad=True)
-        return tuple(None if g is None else _Once.apply(g, token) for g in out)
+        leaves = [v for v in saved if v.requires_grad]
+        return tuple(None if g is None else _Once.apply(g, token, *leaves) for g in out)
 
     @staticmethod
     def gradients(ctx, grads, parts):
