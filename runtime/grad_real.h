@@ -439,12 +439,10 @@ static int FN(sweep)(const jg_grad *g, int mode, size_t n, const REAL *x, const 
     FN(tile) t;
     size_t p0, np, k = 0, unfolded = 0;
     int overflow = 0;
-    space = (REAL *)jg_malloc_n(jg_mul(1 + (own > 0), half, &overflow) + g->scratch + tile_grads + g->partials
-                                + 2 * line, sizeof(REAL));
-    if (space == NULL || overflow) {
-        jg_free(space);
+    const size_t count = jg_mul(1 + (own > 0), half, &overflow) + g->scratch + tile_grads + g->partials + 2 * line;
+    space = overflow ? NULL : (REAL *)sweep_space(g, count, sizeof(REAL));
+    if (space == NULL)
         return -1;
-    }
     if (mode == JG_MODE_PARTIALS)       /* u and gu hold every term */
         du = d2 = NULL, gdu = gd2 = NULL;
     work = (REAL *)(void *)((unsigned char *)space + (64 - (size_t)space % 64) % 64);
@@ -487,7 +485,7 @@ static int FN(sweep)(const jg_grad *g, int mode, size_t n, const REAL *x, const 
             unfolded = 0;
         }
     }
-    jg_free(space);
+    sweep_space_free(g, space, count, sizeof(REAL));
     return 0;
 }
 
