@@ -208,15 +208,7 @@ struct jg_grad {
     size_t scratch;             /* numbers of a gradient nobody reads (a layer without a tensor) */
     size_t kept;                /* numbers of a tile the terms' reverse sweep reads, a multiple of 8:
                                    their tape's stride (tape_plan) */
-    struct spare *spare;        /* the last sweep's work space, kept for the next (sweep_space; owned) */
-};
-
-/* A sweep's work space kept between calls (a handle's sweeps may run in
-   several threads at once: one block kept, under the lock). */
-struct spare {
-    pthread_mutex_t lock;
-    void *block;
-    size_t bytes;
+    jg_spare *spare;            /* the last sweep's work space, kept for the next (sweep_space; owned) */
 };
 
 size_t jg_grad_n_tensors(const jg_grad *g)
@@ -289,8 +281,7 @@ void jg_grad_free(jg_grad *g)
     jg_exec_free(&g->x);
     jg_plan_free(g->p);
     if (g->spare != NULL) {
-        pthread_mutex_destroy(&g->spare->lock);
-        jg_free(g->spare->block);
+        jg_spare_free(g->spare);
         jg_free(g->spare);
     }
     jg_free(g);
@@ -306,29 +297,17 @@ void jg_grad_free(jg_grad *g)
    EPYC VM). */
 static void *sweep_space(const jg_grad *g, size_t count, size_t size)
 {
-    void *b = NULL;
     if (count > SIZE_MAX / size)
         return NULL;
-    pthread_mutex_lock(&g->spare->lock);
-    if (g->spare->block != NULL && g->spare->bytes >= count * size && g->spare->bytes / 2 <= count * size) {
-        b = g->spare->block;
-        g->spare->block = NULL;
-    }
-    pthread_mutex_unlock(&g->spare->lock);
-    return b != NULL ? b : jg_malloc_n(count, size);
+    return jg_spare_take(g->spare, count * size);
 }
 
 /* Keeps block (count numbers of size bytes, from sweep_space) for the next
-   sweep, freeing the one kept before. */
+   sweep (a handle's sweeps may run in several threads at once: the spare
+   keeps one). */
 static void sweep_space_free(const jg_grad *g, void *block, size_t count, size_t size)
 {
-    void *gone;
-    pthread_mutex_lock(&g->spare->lock);
-    gone = g->spare->block;
-    g->spare->block = block;
-    g->spare->bytes = count * size;
-    pthread_mutex_unlock(&g->spare->lock);
-    jg_free(gone);
+    jg_spare_keep(g->spare, block, count * size);
 }
 
 /* Whether plan p's reverse sweep writes every adjoint from one step (see
@@ -517,11 +496,9 @@ jg_grad *jg_grad_new(const jg_model *m, int is_float, jg_diag *d)
     if (g->wp == NULL || g->ldw == NULL || g->arrays == NULL || g->tensors == NULL || g->w_at == NULL || g->b_at == NULL || g->pv_at == NULL || g->act == NULL
         || g->from_a == NULL || g->spent == NULL)
         goto oom;
-    if ((g->spare = (struct spare *)jg_malloc(sizeof *g->spare)) == NULL)
+    if ((g->spare = (jg_spare *)jg_malloc(sizeof *g->spare)) == NULL)
         goto oom;
-    g->spare->block = NULL;
-    g->spare->bytes = 0;
-    pthread_mutex_init(&g->spare->lock, NULL);
+    jg_spare_init(g->spare);
     for (k = 0; k < g->p->n_arrays; k++) {
         g->arrays[k] = g->p->arrays[k].v;
         total += (g->p->arrays[k].len + 15) / 16 * 16;     /* each float array 64-byte aligned */

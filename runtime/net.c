@@ -1331,35 +1331,16 @@ size_t jg_net_recompute_flops(jg_net *net, int mode)
    JG_TAPE_SPARE bytes, for any handle; a request takes it when it needs
    between half of it and all of it. */
 #define JG_TAPE_SPARE ((size_t)64 << 20)
-static pthread_mutex_t spare_lock = PTHREAD_MUTEX_INITIALIZER;
-static void *spare_block;
-static size_t spare_bytes;
-
-static void *tape_block(size_t bytes)
-{
-    void *b = NULL;
-    pthread_mutex_lock(&spare_lock);
-    if (spare_block != NULL && spare_bytes >= bytes && spare_bytes / 2 <= bytes) {
-        b = spare_block;
-        spare_block = NULL;
-    }
-    pthread_mutex_unlock(&spare_lock);
-    return b != NULL ? b : jg_malloc(bytes);
-}
+static jg_spare tape_spare = JG_SPARE_INIT;
 
 /* Keeps block (bytes) as the spare, freeing the one before; frees it at
    once when too large to keep. */
 static void tape_block_free(void *block, size_t bytes)
 {
-    void *gone = block;
-    if (bytes <= JG_TAPE_SPARE) {
-        pthread_mutex_lock(&spare_lock);
-        gone = spare_block;
-        spare_block = block;
-        spare_bytes = bytes;
-        pthread_mutex_unlock(&spare_lock);
-    }
-    jg_free(gone);
+    if (bytes <= JG_TAPE_SPARE)
+        jg_spare_keep(&tape_spare, block, bytes);
+    else
+        jg_free(block);
 }
 
 /* A new tape of net's forward in mode at n points, for the handle's
@@ -1387,7 +1368,7 @@ static int tape_new(jg_net *net, const char *fn, int mode, size_t n, const void 
     if (t == NULL)
         return JG_NET_ENOMEM;
     t->bytes = k != SIZE_MAX && k < SIZE_MAX / real - 64 ? k * real + 64 : 0;
-    t->block = t->bytes > 0 ? tape_block(t->bytes) : NULL;
+    t->block = t->bytes > 0 ? jg_spare_take(&tape_spare, t->bytes) : NULL;
     if (t->block == NULL) {
         jg_free(t);
         return JG_NET_ENOMEM;

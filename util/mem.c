@@ -62,6 +62,44 @@ void jg_free(void *p)
     free(p);
 }
 
+void jg_spare_init(jg_spare *s)
+{
+    pthread_mutex_init(&s->lock, NULL);
+    s->block = NULL;
+    s->bytes = 0;
+}
+
+void *jg_spare_take(jg_spare *s, size_t bytes)
+{
+    void *b = NULL;
+    pthread_mutex_lock(&s->lock);
+    if (s->block != NULL && s->bytes >= bytes && s->bytes / 2 <= bytes) {
+        b = s->block;
+        s->block = NULL;
+    }
+    pthread_mutex_unlock(&s->lock);
+    return b != NULL ? b : jg_malloc(bytes);
+}
+
+void jg_spare_keep(jg_spare *s, void *block, size_t bytes)
+{
+    void *gone;
+    pthread_mutex_lock(&s->lock);
+    gone = s->block;
+    s->block = block;
+    s->bytes = bytes;
+    pthread_mutex_unlock(&s->lock);
+    jg_free(gone);
+}
+
+void jg_spare_free(jg_spare *s)
+{
+    pthread_mutex_destroy(&s->lock);
+    jg_free(s->block);
+    s->block = NULL;
+    s->bytes = 0;
+}
+
 char *jg_strndup(const char *s, size_t n)
 {
     char *d = (char *)jg_malloc(n + 1);

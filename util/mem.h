@@ -3,6 +3,7 @@
 #ifndef JG_MEM_H
 #define JG_MEM_H
 
+#include <pthread.h>
 #include <stddef.h>
 
 /* Like malloc/realloc/free; jg_malloc(0) returns a unique pointer. The caller
@@ -23,6 +24,29 @@ size_t jg_mul(size_t n, size_t size, int *overflow);
    n * size overflows. Every array is allocated through these. */
 void *jg_malloc_n(size_t n, size_t size);
 void *jg_realloc_n(void *p, size_t n, size_t size);
+
+/* One block kept between calls for the next call of about its size (a
+   training loop asks for the same bytes at every step: a fresh block of
+   megabytes costs the kernel's page faults and zeroing each time, as glibc
+   maps or trims it afresh). Safe across threads: one block, under the lock.
+   A spare starts as JG_SPARE_INIT (or jg_spare_init) and ends with
+   jg_spare_free. */
+typedef struct jg_spare {
+    pthread_mutex_t lock;
+    void *block;                /* the block kept, or NULL (owned) */
+    size_t bytes;
+} jg_spare;
+#define JG_SPARE_INIT { PTHREAD_MUTEX_INITIALIZER, NULL, 0 }
+
+void jg_spare_init(jg_spare *s);
+/* A block of bytes: the one kept when it has between bytes and twice
+   bytes, else a new one (jg_malloc); NULL out of memory. */
+void *jg_spare_take(jg_spare *s, size_t bytes);
+/* Keeps block (bytes, from jg_spare_take) for the next take, freeing the
+   one kept before. */
+void jg_spare_keep(jg_spare *s, void *block, size_t bytes);
+/* Frees the block kept; s may be initialized again. */
+void jg_spare_free(jg_spare *s);
 
 /* Tests only: the k-th allocation from now on (1 = the next) and all after it
    fail; k = 0 turns failure off (k = ULONG_MAX counts without failing).
