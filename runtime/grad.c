@@ -209,6 +209,7 @@ struct jg_grad {
     size_t kept;                /* numbers of a tile the terms' reverse sweep reads, a multiple of 8:
                                    their tape's stride (tape_plan) */
     jg_spare *spare;            /* the last sweep's work space, kept for the next (sweep_space; owned) */
+    unsigned long serial;       /* this handle's number in the process (jg_grad_serial) */
 };
 
 size_t jg_grad_n_tensors(const jg_grad *g)
@@ -295,19 +296,28 @@ void jg_grad_free(jg_grad *g)
    trim, and faults in again: about 250 page faults in a third of the steps
    of Cahn-Hilliard's [2,64x3,1] (session 16; 4 to 12 us each on that AMD
    EPYC VM). */
-static void *sweep_space(const jg_grad *g, size_t count, size_t size)
+static void *sweep_space(const jg_grad *g, size_t count, size_t size, unsigned long key)
 {
     if (count > SIZE_MAX / size)
         return NULL;
-    return jg_spare_take(g->spare, count * size);
+    return jg_spare_take(g->spare, count * size, key);
 }
 
-/* Keeps block (count numbers of size bytes, from sweep_space) for the next
-   sweep (a handle's sweeps may run in several threads at once: the spare
-   keeps one). */
-static void sweep_space_free(const jg_grad *g, void *block, size_t count, size_t size)
+/* Keeps block (count numbers of size bytes, from sweep_space for key, the
+   sweep's layout) for the next sweep (a handle's sweeps may run in several
+   threads at once: the spare keeps one). */
+static void sweep_space_free(const jg_grad *g, void *block, size_t count, size_t size, unsigned long key)
 {
-    jg_spare_keep(g->spare, block, count * size);
+    jg_spare_keep(g->spare, block, count * size, key);
+}
+
+/* Handles made so far in the process (jg_grad_serial), under its lock. */
+static pthread_mutex_t serial_lock = PTHREAD_MUTEX_INITIALIZER;
+static unsigned long serials;
+
+unsigned long jg_grad_serial(const jg_grad *g)
+{
+    return g->serial;
 }
 
 /* Whether plan p's reverse sweep writes every adjoint from one step (see
@@ -499,6 +509,9 @@ jg_grad *jg_grad_new(const jg_model *m, int is_float, jg_diag *d)
     if ((g->spare = (jg_spare *)jg_malloc(sizeof *g->spare)) == NULL)
         goto oom;
     jg_spare_init(g->spare);
+    pthread_mutex_lock(&serial_lock);
+    g->serial = ++serials;
+    pthread_mutex_unlock(&serial_lock);
     for (k = 0; k < g->p->n_arrays; k++) {
         g->arrays[k] = g->p->arrays[k].v;
         total += (g->p->arrays[k].len + 15) / 16 * 16;     /* each float array 64-byte aligned */

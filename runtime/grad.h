@@ -29,6 +29,10 @@ int jg_grad_is_float(const jg_grad *g);
    memory (then free it and make a new one). */
 int jg_grad_refresh(jg_grad *g);
 void jg_grad_free(jg_grad *g);
+/* g's number, different from every other handle's made in the process:
+   what names its layouts (the tape's spare block is handed on only to
+   tapes of the same layout). */
+unsigned long jg_grad_serial(const jg_grad *g);
 
 /* The tensors the network reads, each once, in the order of the layers
    that first read them: name, numbers, place in the gradient array. */

@@ -440,7 +440,9 @@ static int FN(sweep)(const jg_grad *g, int mode, size_t n, const REAL *x, const 
     size_t p0, np, k = 0, unfolded = 0;
     int overflow = 0;
     const size_t count = jg_mul(1 + (own > 0), half, &overflow) + g->scratch + tile_grads + g->partials + 2 * line;
-    space = overflow ? NULL : (REAL *)sweep_space(g, count, sizeof(REAL));
+    /* the space's layout: the mode's, with the forward's buffers or without */
+    const unsigned long key = (unsigned long)mode * 2 + (own > 0);
+    space = overflow ? NULL : (REAL *)sweep_space(g, count, sizeof(REAL), key);
     if (space == NULL)
         return -1;
     if (mode == JG_MODE_PARTIALS)       /* u and gu hold every term */
@@ -485,7 +487,7 @@ static int FN(sweep)(const jg_grad *g, int mode, size_t n, const REAL *x, const 
             unfolded = 0;
         }
     }
-    sweep_space_free(g, space, count, sizeof(REAL));
+    sweep_space_free(g, space, count, sizeof(REAL), key);
     return 0;
 }
 

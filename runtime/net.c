@@ -1300,6 +1300,7 @@ struct jg_net_tape {
     size_t n;
     void *block;                /* owned; tape is 64-byte aligned within */
     size_t bytes;               /* block's */
+    unsigned long key;          /* its layout's, for the spare (tape_key) */
     void *tape;                 /* numbers in the handle's precision */
 };
 
@@ -1328,17 +1329,24 @@ size_t jg_net_recompute_flops(jg_net *net, int mode)
    costs the kernel's page faults and zeroing at every step (glibc maps
    every block as large as the last one freed afresh), more than the
    forward sweep that fills it at a thousand points. One block of at most
-   JG_TAPE_SPARE bytes, for any handle; a request takes it when it needs
-   between half of it and all of it. */
+   JG_TAPE_SPARE bytes, for any handle; a tape of the same layout (handle
+   and mode) takes it when it needs between half of it and all of it. */
 #define JG_TAPE_SPARE ((size_t)64 << 20)
 static jg_spare tape_spare = JG_SPARE_INIT;
 
+/* The layout of g's tapes in mode, as the spare's key: a block is handed
+   on only to tapes of the same layout, whose padding it leaves zero. */
+static unsigned long tape_key(const jg_grad *g, int mode)
+{
+    return jg_grad_serial(g) * 8 + (unsigned long)mode;
+}
+
 /* Keeps block (bytes) as the spare, freeing the one before; frees it at
    once when too large to keep. */
-static void tape_block_free(void *block, size_t bytes)
+static void tape_block_free(void *block, size_t bytes, unsigned long key)
 {
     if (bytes <= JG_TAPE_SPARE)
-        jg_spare_keep(&tape_spare, block, bytes);
+        jg_spare_keep(&tape_spare, block, bytes, key);
     else
         jg_free(block);
 }
@@ -1368,7 +1376,8 @@ static int tape_new(jg_net *net, const char *fn, int mode, size_t n, const void 
     if (t == NULL)
         return JG_NET_ENOMEM;
     t->bytes = k != SIZE_MAX && k < SIZE_MAX / real - 64 ? k * real + 64 : 0;
-    t->block = t->bytes > 0 ? jg_spare_take(&tape_spare, t->bytes) : NULL;
+    t->key = tape_key(*g, mode);
+    t->block = t->bytes > 0 ? jg_spare_take(&tape_spare, t->bytes, t->key) : NULL;
     if (t->block == NULL) {
         jg_free(t);
         return JG_NET_ENOMEM;
@@ -1459,6 +1468,6 @@ void jg_net_tape_free(jg_net_tape *tape)
 {
     if (tape == NULL)
         return;
-    tape_block_free(tape->block, tape->bytes);
+    tape_block_free(tape->block, tape->bytes, tape->key);
     jg_free(tape);
 }

@@ -27,20 +27,6 @@
 
 static const char *const nets[] = {"seed-pinn", "pinn-xt"};
 
-static jg_net *open_net(const char *name, int precision, int backend)
-{
-    char path[1024];
-    jg_net_options o;
-    jg_net *net = NULL;
-    int rc;
-    o.precision = precision;
-    o.backend = backend;
-    snprintf(path, sizeof path, "%s/%s/model.spec", tu_data_dir(), name);
-    rc = jg_net_open(path, &o, &net);
-    ck_assert_msg(rc == JG_NET_OK, "%s: %s", path, jg_net_errmsg(net));
-    return net;
-}
-
 static double *alloc(size_t n)
 {
     double *p = (double *)malloc((n > 0 ? n : 1) * sizeof *p);
@@ -52,7 +38,7 @@ static double *alloc(size_t n)
 START_TEST(reference_double)
 {
     const char *name = nets[_i / 2];
-    jg_net *net = open_net(name, JG_NET_DOUBLE, _i % 2);
+    jg_net *net = tu_open_net(name, JG_NET_DOUBLE, _i % 2);
     char path[1024];
     tu_reference r;
     size_t p, no, ni, k, i;
@@ -112,7 +98,7 @@ END_TEST
 START_TEST(reference_float)
 {
     const char *name = nets[_i / 2];
-    jg_net *net = open_net(name, JG_NET_FLOAT, _i % 2);
+    jg_net *net = tu_open_net(name, JG_NET_FLOAT, _i % 2);
     char path[1024];
     tu_reference r, r32;
     size_t p, no, ni, k, nd2;
@@ -257,7 +243,7 @@ END_TEST
    them stays) and the bits of one thread, in every mode. */
 START_TEST(parallel_modes)
 {
-    jg_net *net = open_net("pinn-xt", JG_NET_DOUBLE, JG_NET_EXECUTOR);
+    jg_net *net = tu_open_net("pinn-xt", JG_NET_DOUBLE, JG_NET_EXECUTOR);
     const size_t n = 203, ni = jg_net_n_in(net), no = jg_net_n_out(net);
     const size_t per2[5] = {0, 0, ni * ni, ni, 1};
     int mode, threads;
@@ -293,7 +279,7 @@ END_TEST
    (an output bias), later calls see it, errors name the tensor. */
 START_TEST(set_tensor)
 {
-    jg_net *net = open_net("pinn-xt", JG_NET_DOUBLE, _i);
+    jg_net *net = tu_open_net("pinn-xt", JG_NET_DOUBLE, _i);
     const size_t no = jg_net_n_out(net);
     double x[2] = {0.3, -0.2}, u0[4], u1[4], b[4] = {0.5, 0.5, 0.5, 0.5}, w = 1.0;
     char *before = NULL, *after = NULL;
@@ -328,7 +314,7 @@ END_TEST
    name) nothing changes and the message names it. */
 START_TEST(set_tensors)
 {
-    jg_net *a = open_net("pinn-xt", JG_NET_DOUBLE, JG_NET_EXECUTOR), *b = open_net("pinn-xt", JG_NET_DOUBLE, JG_NET_EXECUTOR);
+    jg_net *a = tu_open_net("pinn-xt", JG_NET_DOUBLE, JG_NET_EXECUTOR), *b = tu_open_net("pinn-xt", JG_NET_DOUBLE, JG_NET_EXECUTOR);
     static double w0[20 * 2], w2[20 * 20], b6[1] = {0.25}, bad[1] = {NAN};
     const char *names[3] = {"linears.0.weight", "linears.2.weight", "linears.6.bias"};
     const double *values[3] = {w0, w2, b6};
@@ -393,7 +379,7 @@ static void *run_job(void *arg)
 
 START_TEST(threads_share)
 {
-    jg_net *net = open_net("seed-pinn", JG_NET_DOUBLE, _i);
+    jg_net *net = tu_open_net("seed-pinn", JG_NET_DOUBLE, _i);
     const size_t n = 37, no = jg_net_n_out(net);
     pthread_t t[6];
     job j[6];
@@ -673,7 +659,7 @@ END_TEST
 /* emit through the handle: the bytes of `jetgen emit` without command. */
 START_TEST(emit_text)
 {
-    jg_net *net = open_net("pinn-xt", JG_NET_DOUBLE, JG_NET_EXECUTOR);
+    jg_net *net = tu_open_net("pinn-xt", JG_NET_DOUBLE, JG_NET_EXECUTOR);
     jg_net_emit_options o = {JG_NET_EMIT_SOURCE, "xt", JG_NET_EMIT_HESSIAN | JG_NET_EMIT_LAPLACIAN, NULL};
     char *text = NULL;
     size_t len = 0;
@@ -703,8 +689,8 @@ END_TEST
 START_TEST(float_gradients)
 {
     enum { N = 53 };
-    jg_net *nd = open_net("pinn-xt", JG_NET_DOUBLE, JG_NET_EXECUTOR);
-    jg_net *nf = open_net("pinn-xt", JG_NET_FLOAT, JG_NET_EXECUTOR);
+    jg_net *nd = tu_open_net("pinn-xt", JG_NET_DOUBLE, JG_NET_EXECUTOR);
+    jg_net *nf = tu_open_net("pinn-xt", JG_NET_FLOAT, JG_NET_EXECUTOR);
     const size_t ng = jg_net_n_grad(nd);
     static double x[N * 2], gu[N], gdu[N * 2], gd2[N * 4], gx[N * 2];
     static float xf[N * 2], guf[N], gduf[N * 2], gd2f[N * 4], gxf[N * 2];
@@ -755,7 +741,7 @@ END_TEST
 START_TEST(tape_gradients)
 {
     enum { N = 37 };
-    jg_net *net = open_net("pinn-xt", JG_NET_DOUBLE, JG_NET_EXECUTOR);
+    jg_net *net = tu_open_net("pinn-xt", JG_NET_DOUBLE, JG_NET_EXECUTOR);
     const size_t ng = jg_net_n_grad(net);
     static double x[N * 2], u[2][N], du[2][N * 2], d2[2][N * 4], gu[N], gdu[N * 2], gd2[N * 4];
     double *g1 = malloc(ng * sizeof *g1), *g2 = malloc(ng * sizeof *g2), gx1[N * 2], gx2[N * 2], b = 0.5;
@@ -808,8 +794,8 @@ END_TEST
 START_TEST(tape_gradients_float)
 {
     enum { N = 37 };
-    jg_net *net = open_net("pinn-xt", JG_NET_FLOAT, JG_NET_EXECUTOR);
-    jg_net *dn = open_net("pinn-xt", JG_NET_DOUBLE, JG_NET_EXECUTOR);
+    jg_net *net = tu_open_net("pinn-xt", JG_NET_FLOAT, JG_NET_EXECUTOR);
+    jg_net *dn = tu_open_net("pinn-xt", JG_NET_DOUBLE, JG_NET_EXECUTOR);
     const size_t ng = jg_net_n_grad(net);
     static float x[N * 2], u[2][N], du[2][N * 2], d2[2][N * 4], gu[N], gdu[N * 2], gd2[N * 4], gx1[N * 2],
         gx2[N * 2];
@@ -1129,7 +1115,7 @@ END_TEST
    -> 1 tanh, float32 weights with biases (tests/data/pinn-xt/model.spec). */
 START_TEST(introspection)
 {
-    jg_net *net = open_net("pinn-xt", JG_NET_DOUBLE, JG_NET_EXECUTOR);
+    jg_net *net = tu_open_net("pinn-xt", JG_NET_DOUBLE, JG_NET_EXECUTOR);
     jg_net_layer l;
     char path[1024], *text = NULL, *msg = NULL;
     size_t i, len = 0;

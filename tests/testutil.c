@@ -1,5 +1,6 @@
 /* testutil.c: helpers shared by the tests (see testutil.h). */
 #include "testutil.h"
+#include "jetgen.h"
 
 #include <check.h>
 #include <jansson.h>
@@ -186,6 +187,20 @@ const char *tu_data_dir(void)
     if (d == NULL)
         die("JG_TEST_DATA is not set:", "run the tests through meson");
     return d;
+}
+
+jg_net *tu_open_net(const char *name, int precision, int backend)
+{
+    char path[1024];
+    jg_net_options o;
+    jg_net *net = NULL;
+    int rc;
+    o.precision = precision;
+    o.backend = backend;
+    snprintf(path, sizeof path, "%s/%s/model.spec", tu_data_dir(), name);
+    rc = jg_net_open(path, &o, &net);
+    ck_assert_msg(rc == JG_NET_OK, "%s: %s", path, jg_net_errmsg(net));
+    return net;
 }
 
 int tu_sampled(void)

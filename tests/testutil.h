@@ -51,6 +51,11 @@ double tu_normwise(const double *got, const double *want, size_t n);
 /* The project's tests/data folder ($JG_TEST_DATA, set by meson). */
 const char *tu_data_dir(void);
 
+struct jg_net;
+/* tests/data/NAME/model.spec opened with precision and backend
+   (JG_NET_*); fails the test with the library's message otherwise. */
+struct jg_net *tu_open_net(const char *name, int precision, int backend);
+
 /* 1 when $JG_SAMPLE is 1: meson sets it in a sanitizer's build for the
    tests whose loops the plain build runs exhaustively (random arguments by
    the hundred thousand, every shape of a kernel; each kernel set's random

@@ -10,6 +10,7 @@
 static unsigned long fail_at;   /* 0: off; else the allocation that fails first */
 static unsigned long n_calls;   /* allocations asked for while on */
 static long n_live;             /* allocations made minus those freed, while on */
+static int fill;                /* jg_mem_fill's switch */
 
 static int should_fail(void)
 {
@@ -33,6 +34,11 @@ long jg_mem_live(void)
     return n_live;
 }
 
+void jg_mem_fill(int on)
+{
+    fill = on;
+}
+
 void *jg_malloc(size_t size)
 {
     void *p;
@@ -41,6 +47,12 @@ void *jg_malloc(size_t size)
     p = malloc(size ? size : 1);
     if (p != NULL && fail_at != 0)
         n_live++;
+    if (p != NULL && fill) {
+        const unsigned int word = 1;
+        size_t k;
+        for (k = 0; k + sizeof word <= size; k += sizeof word)
+            memcpy((unsigned char *)p + k, &word, sizeof word);
+    }
     return p;
 }
 
@@ -67,27 +79,29 @@ void jg_spare_init(jg_spare *s)
     pthread_mutex_init(&s->lock, NULL);
     s->block = NULL;
     s->bytes = 0;
+    s->key = 0;
 }
 
-void *jg_spare_take(jg_spare *s, size_t bytes)
+void *jg_spare_take(jg_spare *s, size_t bytes, unsigned long key)
 {
     void *b = NULL;
     pthread_mutex_lock(&s->lock);
-    if (s->block != NULL && s->bytes >= bytes && s->bytes / 2 <= bytes) {
+    if (s->block != NULL && s->key == key && s->bytes >= bytes && s->bytes / 2 <= bytes) {
         b = s->block;
         s->block = NULL;
     }
     pthread_mutex_unlock(&s->lock);
-    return b != NULL ? b : jg_malloc(bytes);
+    return b != NULL ? b : jg_calloc_n(bytes, 1);
 }
 
-void jg_spare_keep(jg_spare *s, void *block, size_t bytes)
+void jg_spare_keep(jg_spare *s, void *block, size_t bytes, unsigned long key)
 {
     void *gone;
     pthread_mutex_lock(&s->lock);
     gone = s->block;
     s->block = block;
     s->bytes = bytes;
+    s->key = key;
     pthread_mutex_unlock(&s->lock);
     jg_free(gone);
 }
@@ -129,6 +143,19 @@ void *jg_malloc_n(size_t n, size_t size)
     int overflow = 0;
     const size_t bytes = jg_mul(n, size, &overflow);
     return overflow ? NULL : jg_malloc(bytes);
+}
+
+void *jg_calloc_n(size_t n, size_t size)
+{
+    void *p;
+    int overflow = 0;
+    jg_mul(n, size, &overflow);
+    if (overflow || should_fail())
+        return NULL;
+    p = calloc(n ? n : 1, size ? size : 1);
+    if (p != NULL && fail_at != 0)
+        n_live++;
+    return p;
 }
 
 void *jg_realloc_n(void *p, size_t n, size_t size)
