@@ -55,20 +55,18 @@ size_t jg_plan_buf_numbers(const jg_plan *p, int b)
     return p->tape ? p->rows * p->buf_ld[b] : p->buf_len;
 }
 
-size_t jg_plan_put_last(jg_plan *p, const unsigned char *last)
+void jg_plan_put_last(jg_plan *p, const unsigned char *rank, size_t before[JG_PLAN_RANKS])
 {
-    size_t b, at = 0, before = 0;
-    int pass;
-    for (pass = 0; pass < 2; pass++) {
-        if (pass == 1)
-            before = at;
+    size_t b, at = 0;
+    int r;
+    for (r = 0; r < JG_PLAN_RANKS; r++) {
+        before[r] = at;
         for (b = 0; b < p->n_work; b++)
-            if ((last[b] != 0) == pass) {
+            if (rank[b] == r) {
                 p->buf_at[b] = at;
                 at += jg_plan_buf_numbers(p, (int)b);
             }
     }
-    return before;
 }
 
 /* Tiles, rows and buffer sizes for tiles of at most max_rows rows; returns

@@ -199,9 +199,11 @@ size_t jg_plan_per_output2(const jg_model *m, jg_mode mode);
 size_t jg_plan_pad(const jg_plan *p, size_t n);
 /* The numbers of buffer b of plan p. */
 size_t jg_plan_buf_numbers(const jg_plan *p, int b);
-/* Lays buffers b with last[b] set after the others (the total and every
-   buffer's size unchanged), for a tape whose tiles keep only those before
-   (runtime/grad.c); the numbers before them. */
-size_t jg_plan_put_last(jg_plan *p, const unsigned char *last);
+/* Lays the buffers in the order of their rank[b] (0 first, then 1, up
+   to JG_PLAN_RANKS - 1; the total and every buffer's size unchanged), for
+   tapes whose tiles keep only the buffers below a rank (runtime/grad.c);
+   before[r] gets the numbers before rank r's buffers. */
+#define JG_PLAN_RANKS 3
+void jg_plan_put_last(jg_plan *p, const unsigned char *rank, size_t before[JG_PLAN_RANKS]);
 
 #endif

@@ -206,8 +206,9 @@ struct jg_grad {
                                    the sweep's precision (owned) */
     size_t *ldw;
     size_t scratch;             /* numbers of a gradient nobody reads (a layer without a tensor) */
-    size_t kept;                /* numbers of a tile the terms' reverse sweep reads, a multiple of 8:
-                                   their tape's stride (tape_plan) */
+    size_t kept;                /* numbers of a tile the reverse sweep reads, a multiple of 8: a
+                                   tape's stride (tape_plan) */
+    size_t kept_terms;          /* the same of the terms' tape (mode JG_MODE_PARTIALS) */
     jg_spare *spare;            /* the last sweep's work space, kept for the next (sweep_space; owned) */
     unsigned long serial;       /* this handle's number in the process (jg_grad_serial) */
 };
@@ -425,51 +426,62 @@ static size_t tile_numbers(const jg_grad *g)
     return (g->p->buf_at[g->p->n_work] + 7) / 8 * 8;
 }
 
-/* The terms' tape keeps no buffer the reverse sweep does not read: the
-   operand z of a tanh or sigmoid whose reverse finds s' from its kept
-   output a (g->from_a, and a set of terms whose kernels need no series of
-   z: partials_back_reads_z), where nothing but the dense step making it
-   and that activation name the buffer. Such buffers go last in a tile
-   (jg_plan_put_last) and the terms' tape steps by g->kept numbers a tile:
-   a tile's z lies where the next tile's values go, written after it is
-   read. Nearly halves the tape of a chain of dense layers and tanh (KdV's
-   at 1,000 points: 14.8 to 8.4 MB). 0, or -1 out of memory. */
+/* A tape keeps no buffer its reverse sweep does not read. Rank 2: the
+   network's output, where only the dense step making it and STORE (to u,
+   du, d2) name its buffer: no reverse reads a forward's output (a dense
+   reverse reads its operand and the adjoints), and no tape keeps it (the
+   reference network's [.., 50, 501] in three channels: 60% of its Hessian
+   tape). Rank 1, for the terms' tape alone: the operand z of a tanh or
+   sigmoid whose reverse finds s' from its kept output a (g->from_a),
+   where the terms' kernels need no series of z (partials_back_reads_z)
+   and nothing but the dense step making it and that activation name the
+   buffer (nearly halves the terms' tape of a chain of dense layers and
+   tanh: KdV's at 1,000 points 14.8 to 8.4 MB). These buffers go last in a
+   tile (jg_plan_put_last) and a tape steps by the numbers before them
+   (g->kept, g->kept_terms): a tile's dropped buffers lie where the next
+   tile's values go, written after they are read (the output by STORE, at
+   the tile's end). 0, or -1 out of memory. */
 static int tape_plan(jg_grad *g)
 {
     jg_plan *p = g->p;
     const jg_monos *mo = &g->m->monos;
     const size_t nch = p->channels[JG_MODE_PARTIALS];
-    unsigned char *last;
-    size_t k, j;
+    unsigned char *rank;
+    size_t k, j, before[JG_PLAN_RANKS];
     int reads = 1, any = 0;
-    g->kept = tile_numbers(g);
-    if (g->m->n_terms == 0)
-        return 0;
-    if (g->is_float)
+    g->kept = g->kept_terms = tile_numbers(g);
+    if (g->m->n_terms > 0 && g->is_float)
         g->x.ks->f->partials_back_reads_z(nch, mo->order, mo->upto, mo->pairs, &reads);
-    else
+    else if (g->m->n_terms > 0)
         g->x.ks->d->partials_back_reads_z(nch, mo->order, mo->upto, mo->pairs, &reads);
-    if (reads)
-        return 0;
-    if ((last = (unsigned char *)jg_malloc_n(p->n_work + 1, 1)) == NULL)
+    if ((rank = (unsigned char *)jg_malloc_n(p->n_work + 1, 1)) == NULL)
         return -1;
-    memset(last, 0, p->n_work + 1);
-    for (k = 0; k < p->n_steps; k++)
-        if (p->steps[k].op == JG_STEP_ACTIVATE && g->from_a[k] && p->steps[k].src2 >= 0)
-            last[p->steps[k].src2] = 1;
+    memset(rank, 0, p->n_work + 1);
+    for (k = 0; k < p->n_steps; k++) {
+        const jg_step *s = &p->steps[k];
+        if (s->op == JG_STEP_ACTIVATE && g->from_a[k] && s->src2 >= 0 && !reads)
+            rank[s->src2] = 1;
+        if (s->op == JG_STEP_STORE && s->src >= 0)
+            rank[s->src] = 2;
+    }
     for (k = 0; k < p->n_steps; k++) {     /* any other use keeps the buffer */
         const jg_step *s = &p->steps[k];
         const int at[3] = {s->src, s->dst, s->src2};
-        const int free_use[3] = {0, s->op == JG_STEP_DENSE, s->op == JG_STEP_ACTIVATE && g->from_a[k]};
+        const int free_use[3] = {s->op == JG_STEP_STORE && s->src >= 0 && rank[s->src] == 2,
+                                 s->op == JG_STEP_DENSE,
+                                 s->op == JG_STEP_ACTIVATE && g->from_a[k] && s->src2 >= 0 && rank[s->src2] == 1};
         for (j = 0; j < 3; j++)
             if (at[j] >= 0 && !free_use[j])
-                last[at[j]] = 0;
+                rank[at[j]] = 0;
     }
     for (k = 0; k < p->n_work; k++)
-        any |= last[k];
-    if (any)
-        g->kept = (jg_plan_put_last(p, last) + 7) / 8 * 8;
-    jg_free(last);
+        any |= rank[k];
+    if (any) {
+        jg_plan_put_last(p, rank, before);
+        g->kept_terms = (before[1] + 7) / 8 * 8;
+        g->kept = (before[2] + 7) / 8 * 8;
+    }
+    jg_free(rank);
     return 0;
 }
 
@@ -600,7 +612,7 @@ static size_t pair(size_t n_x, size_t i, size_t j)
 /* The numbers from a tile of a tape in mode to the next. */
 static size_t tile_stride(const jg_grad *g, int mode)
 {
-    return mode == JG_MODE_PARTIALS ? g->kept : tile_numbers(g);
+    return mode == JG_MODE_PARTIALS ? g->kept_terms : g->kept;
 }
 
 #define grad_d_exec_tile jg_exec_tile_double

@@ -831,6 +831,58 @@ START_TEST(tape_gradients_float)
 }
 END_TEST
 
+/* A wide output in rows, over many tiles, in double (_i = 0) and float:
+   the tape keeps no copy of the output (seed-pinn's 501 outputs, most of a
+   Hessian tape, are only copied to u, du, d2), and the next tile's values
+   are written over where it would be; the results are jg_net_run's and
+   the gradients jg_net_gradient's, to the bit. */
+START_TEST(tape_gradients_wide_output)
+{
+    enum { N = 301, NO = 501 };
+    const int is_float = _i == 1;
+    jg_net *net = tu_open_net("seed-pinn", is_float ? JG_NET_FLOAT : JG_NET_DOUBLE, JG_NET_EXECUTOR);
+    const size_t ng = jg_net_n_grad(net), real = is_float ? sizeof(float) : sizeof(double);
+    static double x[N], u[2][N * NO], du[2][N * NO], d2[2][N * NO], gx[2][N];
+    static float xf[N], uf[2][N * NO], duf[2][N * NO], d2f[2][N * NO], gxf[2][N];
+    double *g1 = alloc(ng), *g2 = alloc(ng);
+    jg_net_tape *tape = NULL;
+    size_t k;
+    int mode;
+    for (k = 0; k < N; k++)
+        xf[k] = (float)(x[k] = sin(0.7 * (double)k));
+    /* less than the output's three channels alone (the whole would be 2.4 times them) */
+    ck_assert_uint_lt(jg_net_tape_bytes(net, JG_NET_HESSIAN, N), 3 * N * NO * real);
+    for (mode = JG_NET_EVAL; mode <= JG_NET_LAPLACIAN; mode++) {
+        if (is_float) {
+            ck_assert_int_eq(jg_net_forward_tape_float(net, mode, N, xf, uf[0], duf[0], d2f[0], &tape), JG_NET_OK);
+            ck_assert_int_eq(jg_net_run_float(net, mode, N, xf, uf[1], duf[1], d2f[1]), JG_NET_OK);
+            ck_assert(memcmp(uf[0], uf[1], sizeof uf[0]) == 0 && memcmp(duf[0], duf[1], sizeof duf[0]) == 0
+                      && memcmp(d2f[0], d2f[1], sizeof d2f[0]) == 0);
+            for (k = 0; k < N * NO; k++)        /* cotangents: the results */
+                duf[1][k] = mode >= 1 ? duf[0][k] : 0, d2f[1][k] = mode >= 2 ? d2f[0][k] : 0;
+            ck_assert_int_eq(jg_net_gradient_float(net, mode, N, xf, uf[0], duf[1], d2f[1], g1, gxf[0]), JG_NET_OK);
+            ck_assert_int_eq(jg_net_gradient_tape_float(net, tape, uf[0], duf[1], d2f[1], g2, gxf[1]), JG_NET_OK);
+            ck_assert(memcmp(gxf[0], gxf[1], sizeof gxf[0]) == 0);
+        } else {
+            ck_assert_int_eq(jg_net_forward_tape(net, mode, N, x, u[0], du[0], d2[0], &tape), JG_NET_OK);
+            ck_assert_int_eq(jg_net_run(net, mode, N, x, u[1], du[1], d2[1]), JG_NET_OK);
+            ck_assert(memcmp(u[0], u[1], sizeof u[0]) == 0 && memcmp(du[0], du[1], sizeof du[0]) == 0
+                      && memcmp(d2[0], d2[1], sizeof d2[0]) == 0);
+            for (k = 0; k < N * NO; k++)
+                du[1][k] = mode >= 1 ? du[0][k] : 0, d2[1][k] = mode >= 2 ? d2[0][k] : 0;
+            ck_assert_int_eq(jg_net_gradient(net, mode, N, x, u[0], du[1], d2[1], g1, gx[0]), JG_NET_OK);
+            ck_assert_int_eq(jg_net_gradient_tape(net, tape, u[0], du[1], d2[1], g2, gx[1]), JG_NET_OK);
+            ck_assert(memcmp(gx[0], gx[1], sizeof gx[0]) == 0);
+        }
+        ck_assert_msg(memcmp(g1, g2, ng * sizeof *g1) == 0, "mode %d: gradients from the tape differ", mode);
+        jg_net_tape_free(tape);
+    }
+    free(g1);
+    free(g2);
+    jg_net_free(net);
+}
+END_TEST
+
 /* The library without libtcc inside a shared object (tests/core_probe.c):
    jg_net_load runs the executor there, with PyTorch's numbers. */
 START_TEST(core_shared_object)
@@ -1290,6 +1342,7 @@ static Suite *suite(void)
     tcase_add_loop_test(tc, wide_emitted, 0, 2);
     tcase_add_loop_test(tc, wide_cli, 0, 2);
     tcase_add_test(tc, emit_text);
+    tcase_add_loop_test(tc, tape_gradients_wide_output, 0, 2);
     tcase_add_test(tc, core_shared_object);
     tcase_add_test(tc, introspection);
     tcase_add_test(tc, lanes_match_rows);
