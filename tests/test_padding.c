@@ -106,6 +106,49 @@ static const char *step_reads_subnormal(jg_net *net, int is_float, int mode)
 
 static const char *const nets[] = {"seed-pinn", "pinn-xt"};
 
+/* Leaves 256 KiB of this thread's stack below the caller filled with the
+   word 1, subnormal as a float and as a double: where the JIT's work
+   arrays will lie. */
+static void __attribute__((noinline)) stack_fill(void)
+{
+    volatile unsigned int a[1 << 16];
+    size_t k;
+    for (k = 0; k < sizeof a / sizeof a[0]; k++)
+        a[k] = 1;
+}
+
+/* The JIT's forward (its work on the stack) in every mode reads no
+   subnormal: _i the network (even: seed-pinn) and precision (i / 2). */
+START_TEST(jit_reads_no_garbage)
+{
+#if HAS_MXCSR
+    const int is_float = _i / 2;
+    jg_net *net = tu_open_net(nets[_i % 2], is_float ? JG_NET_FLOAT : JG_NET_DOUBLE, JG_NET_JIT);
+    const size_t ni = jg_net_n_in(net), no = jg_net_n_out(net);
+    double *x = malloc(N * ni * sizeof *x), *u = malloc(N * no * sizeof *u);
+    double *du = malloc(N * no * ni * sizeof *du), *d2 = malloc(N * no * ni * ni * sizeof *d2);
+    float *xf = malloc(N * ni * sizeof *xf), *uf = malloc(N * no * sizeof *uf);
+    float *duf = malloc(N * no * ni * sizeof *duf), *d2f = malloc(N * no * ni * ni * sizeof *d2f);
+    size_t k;
+    int mode;
+    ck_assert(x && u && du && d2 && xf && uf && duf && d2f);
+    ck_assert_int_eq(jg_net_backend(net), JG_NET_JIT);
+    for (k = 0; k < N * ni; k++)
+        xf[k] = (float)(x[k] = sin(0.37 * (double)k));
+    for (mode = JG_NET_EVAL; mode <= JG_NET_LAPLACIAN; mode++) {
+        stack_fill();
+        flags_clear();
+        ck_assert_int_eq(is_float ? jg_net_run_float(net, mode, N, xf, uf, duf, d2f)
+                                  : jg_net_run(net, mode, N, x, u, du, d2), JG_NET_OK);
+        ck_assert_msg(!flags_denormal(), "%s, %s, mode %d: the JIT's forward read a subnormal number",
+                      nets[_i % 2], is_float ? "float" : "double", mode);
+    }
+    free(x), free(u), free(du), free(d2), free(xf), free(uf), free(duf), free(d2f);
+    jg_net_free(net);
+#endif
+}
+END_TEST
+
 /* _i: the network (even: seed-pinn), its precision (float: i / 2 odd),
    the fill on (i / 4 = 0) or off. */
 START_TEST(no_garbage_read)
@@ -170,6 +213,7 @@ int main(void)
     tcase_set_timeout(tc, 120);
     tcase_add_loop_test(tc, no_garbage_read, 0, 8);
     tcase_add_test(tc, tape_block_not_shared);
+    tcase_add_loop_test(tc, jit_reads_no_garbage, 0, 4);
     suite_add_tcase(s, tc);
     return tu_run_suite(s);
 }
