@@ -189,10 +189,13 @@ struct jg_grad {
     size_t partials;            /* numbers of them all */
     unsigned char *from_a;      /* per step: 1 for a tanh (with terms, or a sigmoid) whose values no
                                    later step overwrites (the reverse sweep reads s, s', s'' off them) */
-    int clears;                 /* whether a tile's reverse sweep leaves every adjoint zero (a plan of
-                                   seed, dense, activate, scale and store steps only, whose
-                                   reverses spend what they read: the adjoints are zeroed once a
-                                   sweep, not once a tile) */
+    int clears;                 /* whether a tile's reverse sweep leaves every adjoint zero (every
+                                   buffer spent by its first writer's reverse, g->spend; or an
+                                   activation's or scale's, which zero what they read): the
+                                   adjoints are zeroed once a sweep, not once a tile */
+    int *spend;                 /* per step: the buffer whose adjoints its reverse is the last to
+                                   read (it writes the buffer first, in the forward), to zero after
+                                   it; or -1 */
     int one_writer;             /* whether every adjoint has one step of the reverse sweep writing it
                                    (a clearing plan of seed, dense, activation and store steps,
                                    every value read by one step): with the terms in lanes, each
@@ -277,6 +280,7 @@ void jg_grad_free(jg_grad *g)
     jg_free(g->act);
     jg_free(g->from_a);
     jg_free(g->spent);
+    jg_free(g->spend);
     jg_free(g->idle);
     jg_free(g->arrays);
     jg_free(g->farrays);
@@ -319,6 +323,37 @@ static unsigned long serials;
 unsigned long jg_grad_serial(const jg_grad *g)
 {
     return g->serial;
+}
+
+/* g->spend: each buffer's adjoints zeroed after the reverse of the step
+   that writes it first in the forward (the last of the reverse sweep to
+   read them: the steps after it that write the buffer again, or read it,
+   come before it in the reverse), but where that step is an activation or
+   a scale, whose reverse zeroes the adjoint it reads itself. A step that
+   writes part of a buffer (a cat's copies, side by side) spends the whole
+   only when it is the first. 0, or -1 for a plan of a step (an output
+   step: none in a tape plan) that the rule does not cover. */
+static int spends(jg_grad *g)
+{
+    const jg_plan *p = g->p;
+    size_t k;
+    int b, rc = 0;
+    for (k = 0; k < p->n_steps; k++)
+        g->spend[k] = -1;
+    for (b = 0; b < (int)p->n_work; b++)
+        for (k = 0; k < p->n_steps; k++) {
+            const jg_step *s = &p->steps[k];
+            const int writes = jg_step_ops[s->op].writes;
+            if ((writes == JG_WRITES_DST ? s->dst : writes == JG_WRITES_SRC ? s->src : -1) != b)
+                continue;
+            if (s->op != JG_STEP_ACTIVATE && s->op != JG_STEP_SCALE)
+                g->spend[k] = b;
+            break;
+        }
+    for (k = 0; k < p->n_steps; k++)
+        if (p->steps[k].op == JG_STEP_OUTPUT)
+            rc = -1;
+    return rc;
 }
 
 /* Whether plan p's reverse sweep writes every adjoint from one step (see
@@ -511,12 +546,13 @@ jg_grad *jg_grad_new(const jg_model *m, int is_float, jg_diag *d)
     g->act = (int *)jg_malloc_n(g->p->n_steps + 1, sizeof *g->act);
     g->from_a = (unsigned char *)jg_malloc_n(g->p->n_steps + 1, 1);
     g->spent = (unsigned char *)jg_malloc_n(g->p->n_steps + 1, 1);
+    g->spend = (int *)jg_malloc_n(g->p->n_steps + 1, sizeof *g->spend);
     g->wp = (void **)jg_malloc_n(m->n_layers + 1, sizeof *g->wp);
     g->ldw = (size_t *)jg_malloc_n(m->n_layers + 1, sizeof *g->ldw);
     if (g->wp != NULL)
         memset(g->wp, 0, (m->n_layers + 1) * sizeof *g->wp);
     if (g->wp == NULL || g->ldw == NULL || g->arrays == NULL || g->tensors == NULL || g->w_at == NULL || g->b_at == NULL || g->pv_at == NULL || g->act == NULL
-        || g->from_a == NULL || g->spent == NULL)
+        || g->from_a == NULL || g->spent == NULL || g->spend == NULL)
         goto oom;
     if ((g->spare = (jg_spare *)jg_malloc(sizeof *g->spare)) == NULL)
         goto oom;
@@ -560,12 +596,9 @@ jg_grad *jg_grad_new(const jg_model *m, int is_float, jg_diag *d)
                 && ((which ? g->b_at : g->w_at)[i] = tensor_at(g, l, which)) == SIZE_MAX)
                 goto oom;
     }
-    g->clears = 1;
+    g->clears = spends(g) == 0;
     for (k = 0; k < g->p->n_steps; k++) {
         const jg_step *s = &g->p->steps[k];
-        if (s->op != JG_STEP_SEED && s->op != JG_STEP_DENSE && s->op != JG_STEP_ACTIVATE && s->op != JG_STEP_SCALE
-            && s->op != JG_STEP_STORE)
-            g->clears = 0;
         g->act[k] = s->op == JG_STEP_ACTIVATE ? s->act->activation : -1;
         g->from_a[k] = (g->act[k] == JG_ACT_tanh || (g->act[k] == JG_ACT_sigmoid && g->p->m->n_terms > 0))
                        && !overwritten(g->p, k, s->src);

@@ -340,8 +340,6 @@ static void FN(tile_back)(const FN(tile) *t, size_t p0, const REAL *gu, const RE
                 FN(dense_back_lanes)(t, s, k);
             else
                 FN(dense_back)(t, s, s->layer);
-            if (g->clears && !t->assign)    /* its output's adjoint spent (every value has a buffer of its own) */
-                FN(spend)(t, s->dst);
             break;
         case JG_STEP_ACTIVATE:
             FN(activate_back)(t, s, g->act[k], g->from_a[k]);
@@ -373,13 +371,13 @@ static void FN(tile_back)(const FN(tile) *t, size_t p0, const REAL *gu, const RE
             for (r = 0; gx != NULL && r < t->np; r++)
                 for (c = 0; c < t->n_x; c++)
                     gx[(p0 + r) * t->n_x + c] += t->lp > 0 ? xb[c * t->lp + r] : xb[r * s->ld_dst + c];
-            if (g->clears && !t->assign)
-                FN(spend)(t, s->dst);
             break;
         }
         case JG_STEP_OUTPUT:
             break;          /* not in a tape plan */
         }
+        if (g->clears && !t->assign && g->spend[k] >= 0)     /* read for the last time in this tile */
+            FN(spend)(t, g->spend[k]);
     }
 }
 
