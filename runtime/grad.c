@@ -293,9 +293,12 @@ void jg_grad_free(jg_grad *g)
     jg_free(g);
 }
 
-/* The work space of a sweep of g, count numbers of size bytes: the block
-   the last sweep kept when it is as large and at most twice as large, else
-   a new one; NULL out of memory. A sweep's space (adjoints of a tile, the
+/* The bytes of sweep work space a handle keeps between calls, at most. */
+#define JG_SWEEP_SPARE ((size_t)64 << 20)
+
+/* The work space of a sweep of g, count numbers of size bytes: a block
+   an earlier sweep of the same layout (key) kept when it is as large and
+   at most twice as large, else a new one; NULL out of memory. A sweep's space (adjoints of a tile, the
    weights' partial sums: 0.1 to 1 MB) taken afresh at every call comes
    from the top of the heap, which the frees of a PyTorch step between
    trim, and faults in again: about 250 page faults in a third of the steps
@@ -556,7 +559,7 @@ jg_grad *jg_grad_new(const jg_model *m, int is_float, jg_diag *d)
         goto oom;
     if ((g->spare = (jg_spare *)jg_malloc(sizeof *g->spare)) == NULL)
         goto oom;
-    jg_spare_init(g->spare);
+    jg_spare_init(g->spare, JG_SWEEP_SPARE);
     pthread_mutex_lock(&serial_lock);
     g->serial = ++serials;
     pthread_mutex_unlock(&serial_lock);

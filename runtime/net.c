@@ -1324,31 +1324,22 @@ size_t jg_net_recompute_flops(jg_net *net, int mode)
     return 2 * jg_grad_recompute_fmas(g, mode);
 }
 
-/* The block of the tape freed last, kept for the next tape (a training
+/* The blocks of the tapes freed last, kept for the next tapes (a training
    loop makes one a step, of the same size): a fresh block of megabytes
    costs the kernel's page faults and zeroing at every step (glibc maps
    every block as large as the last one freed afresh), more than the
-   forward sweep that fills it at a thousand points. One block of at most
-   JG_TAPE_SPARE bytes, for any handle; a tape of the same layout (handle
-   and mode) takes it when it needs between half of it and all of it. */
+   forward sweep that fills it at a thousand points. At most JG_TAPE_SPARE
+   bytes kept, for every handle together; a tape of the same layout
+   (handle and mode) takes one when it needs between half of it and all
+   of it. */
 #define JG_TAPE_SPARE ((size_t)64 << 20)
-static jg_spare tape_spare = JG_SPARE_INIT;
+static jg_spare tape_spare = JG_SPARE_INIT(JG_TAPE_SPARE);
 
 /* The layout of g's tapes in mode, as the spare's key: a block is handed
    on only to tapes of the same layout, whose padding it leaves zero. */
 static unsigned long tape_key(const jg_grad *g, int mode)
 {
     return jg_grad_serial(g) * 8 + (unsigned long)mode;
-}
-
-/* Keeps block (bytes) as the spare, freeing the one before; frees it at
-   once when too large to keep. */
-static void tape_block_free(void *block, size_t bytes, unsigned long key)
-{
-    if (bytes <= JG_TAPE_SPARE)
-        jg_spare_keep(&tape_spare, block, bytes, key);
-    else
-        jg_free(block);
 }
 
 /* A new tape of net's forward in mode at n points, for the handle's
@@ -1468,6 +1459,6 @@ void jg_net_tape_free(jg_net_tape *tape)
 {
     if (tape == NULL)
         return;
-    tape_block_free(tape->block, tape->bytes, tape->key);
+    jg_spare_keep(&tape_spare, tape->block, tape->bytes, tape->key);
     jg_free(tape);
 }

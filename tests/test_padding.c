@@ -206,6 +206,42 @@ START_TEST(tape_block_not_shared)
 }
 END_TEST
 
+/* jg_spare: a block goes back only to its key, zeroed when new; two keys
+   kept at once each get their own back; the cap frees the oldest. */
+START_TEST(spare_slots)
+{
+    jg_spare s;
+    unsigned char *a, *b, *c;
+    size_t k;
+    jg_spare_init(&s, 3000);
+    a = jg_spare_take(&s, 1000, 1);
+    b = jg_spare_take(&s, 1000, 2);
+    ck_assert(a != NULL && b != NULL);
+    for (k = 0; k < 1000; k++)
+        ck_assert(a[k] == 0 && b[k] == 0);
+    memset(a, 7, 1000);
+    jg_spare_keep(&s, a, 1000, 1);
+    jg_spare_keep(&s, b, 1000, 2);
+    ck_assert(jg_spare_take(&s, 1000, 1) == a && a[5] == 7);        /* its own, as left */
+    ck_assert(jg_spare_take(&s, 600, 2) == b);                         /* half to all of it */
+    jg_spare_keep(&s, a, 1000, 1);
+    jg_spare_keep(&s, b, 1000, 2);
+    c = jg_spare_take(&s, 1000, 3);                                    /* another layout: a new one */
+    ck_assert(c != a && c != b && c[5] == 0);
+    c = (unsigned char *)jg_realloc(c, 1500);
+    ck_assert(c != NULL);
+    jg_spare_keep(&s, c, 1500, 3);      /* 3500 bytes over the cap of 3000: a, the oldest, freed */
+    ck_assert(jg_spare_take(&s, 1000, 2) == b);
+    ck_assert(jg_spare_take(&s, 1500, 3) == c);
+    a = jg_spare_take(&s, 1000, 1);
+    ck_assert(a[5] == 0);               /* a new one */
+    jg_spare_keep(&s, a, 1000, 1);
+    jg_spare_keep(&s, b, 1000, 2);
+    jg_spare_keep(&s, c, 5000, 3);      /* alone over the cap: freed at once */
+    jg_spare_free(&s);                  /* (LeakSanitizer: nothing left) */
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("padding");
@@ -213,6 +249,7 @@ int main(void)
     tcase_set_timeout(tc, 120);
     tcase_add_loop_test(tc, no_garbage_read, 0, 8);
     tcase_add_test(tc, tape_block_not_shared);
+    tcase_add_test(tc, spare_slots);
     tcase_add_loop_test(tc, jit_reads_no_garbage, 0, 4);
     suite_add_tcase(s, tc);
     return tu_run_suite(s);

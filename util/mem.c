@@ -74,44 +74,86 @@ void jg_free(void *p)
     free(p);
 }
 
-void jg_spare_init(jg_spare *s)
+void jg_spare_init(jg_spare *s, size_t cap)
 {
+    memset(s, 0, sizeof *s);
     pthread_mutex_init(&s->lock, NULL);
-    s->block = NULL;
-    s->bytes = 0;
-    s->key = 0;
+    s->cap = cap;
 }
 
 void *jg_spare_take(jg_spare *s, size_t bytes, unsigned long key)
 {
     void *b = NULL;
+    int i;
     pthread_mutex_lock(&s->lock);
-    if (s->block != NULL && s->key == key && s->bytes >= bytes && s->bytes / 2 <= bytes) {
-        b = s->block;
-        s->block = NULL;
-    }
+    for (i = 0; i < JG_SPARE_SLOTS && b == NULL; i++)
+        if (s->slot[i].block != NULL && s->slot[i].key == key && s->slot[i].bytes >= bytes
+            && s->slot[i].bytes / 2 <= bytes) {
+            b = s->slot[i].block;
+            s->slot[i].block = NULL;
+        }
     pthread_mutex_unlock(&s->lock);
     return b != NULL ? b : jg_calloc_n(bytes, 1);
 }
 
+/* The slot of s kept longest ago among those holding a block but not
+   `but`, or -1. */
+static int spare_oldest(const jg_spare *s, int but)
+{
+    int i, at = -1;
+    for (i = 0; i < JG_SPARE_SLOTS; i++)
+        if (i != but && s->slot[i].block != NULL && (at < 0 || s->slot[i].kept < s->slot[at].kept))
+            at = i;
+    return at;
+}
+
 void jg_spare_keep(jg_spare *s, void *block, size_t bytes, unsigned long key)
 {
-    void *gone;
+    void *gone[JG_SPARE_SLOTS + 1];
+    size_t total = bytes;
+    int i, at = -1, n = 0;
+    if (block == NULL)
+        return;
+    if (s->cap > 0 && bytes > s->cap) {
+        jg_free(block);
+        return;
+    }
     pthread_mutex_lock(&s->lock);
-    gone = s->block;
-    s->block = block;
-    s->bytes = bytes;
-    s->key = key;
+    for (i = 0; i < JG_SPARE_SLOTS && at < 0; i++)      /* key's own place */
+        if (s->slot[i].block != NULL && s->slot[i].key == key)
+            at = i;
+    for (i = 0; i < JG_SPARE_SLOTS && at < 0; i++)      /* an empty one */
+        if (s->slot[i].block == NULL)
+            at = i;
+    if (at < 0)
+        at = spare_oldest(s, -1);
+    if (s->slot[at].block != NULL)
+        gone[n++] = s->slot[at].block;
+    s->slot[at].block = block;
+    s->slot[at].bytes = bytes;
+    s->slot[at].key = key;
+    s->slot[at].kept = ++s->clock;
+    for (i = 0; i < JG_SPARE_SLOTS; i++)
+        if (i != at && s->slot[i].block != NULL)
+            total += s->slot[i].bytes;
+    while (s->cap > 0 && total > s->cap && (i = spare_oldest(s, at)) >= 0) {
+        gone[n++] = s->slot[i].block;
+        total -= s->slot[i].bytes;
+        s->slot[i].block = NULL;
+    }
     pthread_mutex_unlock(&s->lock);
-    jg_free(gone);
+    while (n > 0)
+        jg_free(gone[--n]);
 }
 
 void jg_spare_free(jg_spare *s)
 {
+    int i;
     pthread_mutex_destroy(&s->lock);
-    jg_free(s->block);
-    s->block = NULL;
-    s->bytes = 0;
+    for (i = 0; i < JG_SPARE_SLOTS; i++) {
+        jg_free(s->slot[i].block);
+        s->slot[i].block = NULL;
+    }
 }
 
 char *jg_strndup(const char *s, size_t n)

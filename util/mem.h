@@ -29,7 +29,7 @@ void *jg_realloc_n(void *p, size_t n, size_t size);
    overflows. */
 void *jg_calloc_n(size_t n, size_t size);
 
-/* One block kept between calls for the next call of about its size (a
+/* Blocks kept between calls for the next call of about their size (a
    training loop asks for the same bytes at every step: a fresh block of
    megabytes costs the kernel's page faults and zeroing each time, as glibc
    maps or trims it afresh). A block starts zeroed, and is handed on only
@@ -37,25 +37,35 @@ void *jg_calloc_n(size_t n, size_t size);
    writes (a buffer's padding lanes, which kernels read in whole vectors
    and drop) stays zero. Garbage there is not harmless: subnormal floats
    cost Intel's cores a microcode assist an operation (a float32 reverse
-   sweep on heap garbage ran 8-18x slower). Safe across threads: one
-   block, under the lock. A spare starts as JG_SPARE_INIT (or
-   jg_spare_init) and ends with jg_spare_free. */
+   sweep on heap garbage ran 8-18x slower). Up to JG_SPARE_SLOTS blocks of
+   at most cap bytes together (0: no cap), one a key, the least recently
+   kept going first: two networks trained in one loop, or two threads'
+   tapes of one, each find their own. Safe across threads, under the
+   lock. A spare starts as JG_SPARE_INIT(cap) (or jg_spare_init) and ends
+   with jg_spare_free. */
+#define JG_SPARE_SLOTS 4
 typedef struct jg_spare {
     pthread_mutex_t lock;
-    void *block;                /* the block kept, or NULL (owned) */
-    size_t bytes;
-    unsigned long key;
+    size_t cap;                 /* bytes kept at most, all slots together; 0: no cap */
+    unsigned long clock;        /* keeps so far: each slot's `kept` is its time */
+    struct {
+        void *block;            /* kept, or NULL (owned) */
+        size_t bytes;
+        unsigned long key, kept;
+    } slot[JG_SPARE_SLOTS];
 } jg_spare;
-#define JG_SPARE_INIT { PTHREAD_MUTEX_INITIALIZER, NULL, 0, 0 }
+#define JG_SPARE_INIT(cap) { PTHREAD_MUTEX_INITIALIZER, (cap), 0, {{NULL, 0, 0, 0}} }
 
-void jg_spare_init(jg_spare *s);
-/* A block of bytes for key: the one kept when it is key's and has between
-   bytes and twice bytes, else a new one, zeroed; NULL out of memory. */
+void jg_spare_init(jg_spare *s, size_t cap);
+/* A block of bytes for key: a kept one of key's with between bytes and
+   twice bytes, else a new one, zeroed; NULL out of memory. */
 void *jg_spare_take(jg_spare *s, size_t bytes, unsigned long key);
-/* Keeps block (bytes, from jg_spare_take for key) for the next take,
-   freeing the one kept before. */
+/* Keeps block (bytes, from jg_spare_take for key) for the next take, in
+   the place of key's block kept before, or of the least recently kept
+   (freed), and frees the oldest others while they exceed cap; frees block
+   itself when it alone exceeds cap. */
 void jg_spare_keep(jg_spare *s, void *block, size_t bytes, unsigned long key);
-/* Frees the block kept; s may be initialized again. */
+/* Frees the blocks kept; s may be initialized again. */
 void jg_spare_free(jg_spare *s);
 
 /* Tests only: the k-th allocation from now on (1 = the next) and all after it
