@@ -239,12 +239,10 @@ static void fold_second(const jg_model *m, long double **ref, long double **err)
 static size_t layer_arrays(jg_layer *l, double **a, size_t *n)
 {
     size_t c = 0;
-    const size_t nw = l->kind == JG_FOURIER ? l->n_out / 2 * l->n_in
-                    : l->kind == JG_SCALE ? l->n_out : l->n_out * l->n_in;
-    if (l->kind != JG_DENSE && l->kind != JG_MATMUL && l->kind != JG_FOURIER && l->kind != JG_SCALE)
+    if (jg_kinds[l->kind].halves == 0 && !jg_kinds[l->kind].vectors)
         return 0;
     if (l->w != NULL)
-        a[c] = l->w, n[c++] = nw;
+        a[c] = l->w, n[c++] = jg_layer_tensor_count(l, 0);
     if (l->b != NULL)
         a[c] = l->b, n[c++] = l->n_out;
     return c;
@@ -258,7 +256,7 @@ static size_t layer_arrays(jg_layer *l, double **a, size_t *n)
    fuzz/differential.py); biases and scale factors enter once. */
 static long double sum_growth(const jg_layer *l, size_t array)
 {
-    if (array == 0 && (l->kind == JG_DENSE || l->kind == JG_MATMUL || l->kind == JG_FOURIER) && l->n_in > 1)
+    if (array == 0 && jg_kinds[l->kind].halves > 0 && l->n_in > 1)
         return sqrtl((long double)l->n_in);
     return 1;
 }

@@ -501,7 +501,7 @@ static void put_layer_comment(jg_buf *b, const jg_model *m, size_t i, int is_out
         jg_buf_puts(b, " = ");
     }
     jg_buf_puts(b, info->keyword);
-    if (l->kind == JG_DENSE || l->kind == JG_FOURIER || l->kind == JG_MATMUL) {
+    if (jg_kinds[l->kind].halves > 0) {
         jg_buf_printf(b, " %zu <- %zu ", l->n_out, l->n_in);
         comment_text(b, l->tensor);
     }
@@ -577,17 +577,123 @@ static void put_output(jg_buf *b, const emitter *e, const jg_step *s, const char
                          "    }\n", kp, up, up, up, up);
 }
 
+/* What an emitted step's call reads: the emitter, whether the tile is the
+   terms' (model__tile_partials), the kernels' `over` and `pairs`
+   arguments, and the step's arrays and buffers by name. */
+typedef struct step_text {
+    const emitter *e;
+    int partials;
+    const char *over, *pairs;
+    const char *w, *bias;           /* "NULL" for none */
+    char src[48], dst[48], src2[48];
+} step_text;
+
+/* The call of each step op, one function each, named by JG_STEP_OPS
+   (gen/plan.h) and found through put_steps below: an op without its
+   text does not build. */
+static void put_step_seed(jg_buf *b, const step_text *a, const jg_step *s)
+{
+    const emitter *e = a->e;
+    if (a->partials)
+        jg_buf_printf(b, "    /* input: a = x + its first-degree monomials */\n"
+                         "    %s__partials_seed(%s_N_IN, %s__TERM_CHANNELS, np, %s__first, x, %s, %zu);\n",
+                      e->kp, e->up, e->up, e->prefix, a->dst, s->ld_dst);
+    else
+        jg_buf_printf(b, "    /* input: a = x, a' = identity, a'' = 0 */\n"
+                         "    %s__seed(%s_N_IN, nrow, np, x, %s, %zu);\n", e->kp, e->up, a->dst, s->ld_dst);
+}
+
+static void put_step_dense(jg_buf *b, const step_text *a, const jg_step *s)
+{
+    jg_buf_printf(b, "    %s__dense(%zu, %zu, %s, %zu, 0, %s, nrow, np, %s, %zu, %s, %zu, NULL);\n", a->e->kp,
+                  s->n, s->n_in, a->w, s->n, a->bias, a->src, s->ld_src, a->dst, s->ld_dst);
+}
+
+static void put_step_output(jg_buf *b, const step_text *a, const jg_step *s)
+{
+    put_output(b, a->e, s, a->w, a->bias, a->partials);
+}
+
+static void put_step_activate(jg_buf *b, const step_text *a, const jg_step *s)
+{
+    const emitter *e = a->e;
+    if (a->partials) {
+        jg_buf_printf(b, "    %s__partials_activate(%s__%s_taylor, ", e->kp, e->kp, s->act->keyword);
+        put_params(b, s->p, s->q);
+        jg_buf_printf(b, ", %s__TERM_ORDER, %zu, %s__TERM_CHANNELS, np, %s__upto, %s, %s, %zu, %s, %zu, %d);\n",
+                      e->up, s->n, e->up, e->prefix, a->pairs, a->src, s->ld_src, a->src, s->ld_src,
+                      JG_RICCATI(s->act->activation));
+        return;
+    }
+    jg_buf_printf(b, "    %s__activate(%s__%s, ", e->kp, e->kp, s->act->keyword);
+    put_params(b, s->p, s->q);
+    jg_buf_printf(b, ", %zu, %s_N_IN, %s_N_OVER, %s, mode, np, %s, %zu);\n", s->n, e->up, e->up, a->over, a->src,
+                  s->ld_src);
+}
+
+static void put_step_scale(jg_buf *b, const step_text *a, const jg_step *s)
+{
+    jg_buf_printf(b, "    %s__scale(%zu, %s, %s, nrow, np, %s, %zu);\n", a->e->kp, s->n, a->w, a->bias, a->src,
+                  s->ld_src);
+}
+
+static void put_step_copy(jg_buf *b, const step_text *a, const jg_step *s)
+{
+    jg_buf_printf(b, "    %s__copy(%zu, nrow, %s, %zu, %d, %s, %zu);\n", a->e->kp, s->n, a->src, s->ld_src, s->bc,
+                  a->dst, s->ld_dst);
+}
+
+static void put_step_add(jg_buf *b, const step_text *a, const jg_step *s)
+{
+    jg_buf_printf(b, "    %s__add(%zu, nrow, ", a->e->kp, s->n);
+    put_double(b, s->c);
+    jg_buf_printf(b, ", %s, %zu, %d, %s, %zu);\n", a->src, s->ld_src, s->bc, a->dst, s->ld_dst);
+}
+
+static void put_step_mul(jg_buf *b, const step_text *a, const jg_step *s)
+{
+    const emitter *e = a->e;
+    if (a->partials)
+        jg_buf_printf(b, "    %s__partials_mul(%zu, %s__TERM_CHANNELS, np, %zu, %s, %s, %zu, %d, %s, %zu, %d, "
+                         "%s, %zu);\n", e->kp, s->n, e->up, e->m->monos.n_pairs, a->pairs, a->src, s->ld_src,
+                      s->bc, a->src2, s->ld2, s->bc2, a->dst, s->ld_dst);
+    else
+        jg_buf_printf(b, "    %s__mul(%zu, %s_N_IN, %s_N_OVER, %s, mode, np, %s, %zu, %d, %s, %zu, %d, %s, %zu);\n",
+                      e->kp, s->n, e->up, e->up, a->over, a->src, s->ld_src, s->bc, a->src2, s->ld2, s->bc2,
+                      a->dst, s->ld_dst);
+}
+
+static void put_step_store(jg_buf *b, const step_text *a, const jg_step *s)
+{
+    const emitter *e = a->e;
+    if (a->partials)
+        jg_buf_printf(b, "    /* the output */\n"
+                         "    %s__partials_store(%s_N_OUT, 0, %s_N_OUT, np, %s_N_TERMS, %s__of_term, %s__factor, "
+                         "%s, %zu, u);\n", e->kp, e->up, e->up, e->up, e->prefix, e->prefix, a->src, s->ld_src);
+    else
+        jg_buf_printf(b, "    /* the output */\n"
+                         "    %s__store(%s_N_OUT, 0, %s_N_OUT, %s_N_IN, %s_N_OVER, mode, np, %s, %zu, u, du, d2u);\n",
+                      e->kp, e->up, e->up, e->up, e->up, a->src, s->ld_src);
+}
+
+static void (*const put_steps[JG_N_STEP_OPS])(jg_buf *, const step_text *, const jg_step *) = {
+#define PUT_STEP(NAME, name, ...) [JG_STEP_##NAME] = put_step_##name,
+    JG_STEP_OPS(PUT_STEP)
+#undef PUT_STEP
+};
+
 /* The body of the tile: the plan's steps as kernel calls; with partials,
    the body of the terms' tile (their channels, model__tile_partials). */
 static void put_layers(jg_buf *b, const emitter *e, int partials)
 {
     const jg_plan *p = e->p;
     const jg_model *m = e->m;
-    const char *prefix = e->prefix, *up = e->up, *kp = e->kp;
+    const char *prefix = e->prefix, *up = e->up;
     size_t i, k;
     int d;
     jg_buf over = JG_BUF_INIT;     /* the over argument of the kernels */
     char pairs[JG_MAX_PREFIX + 8];
+    step_text a;
 
     snprintf(pairs, sizeof pairs, "%s__pairs", prefix);
     if (uses_over(p))
@@ -611,10 +717,13 @@ static void put_layers(jg_buf *b, const emitter *e, int partials)
         if (p->steps[k].op == JG_STEP_OUTPUT)
             jg_buf_printf(b, p->steps[k].direct > 0 && !partials ? "    %s_real *rows[%s__ROWS];\n    size_t r, j, m;\n"
                           : "    size_t j, m;\n", prefix, up);
+    a.e = e;
+    a.partials = partials;
+    a.over = jg_buf_str(&over);
+    a.pairs = m->monos.n_pairs > 0 ? pairs : "NULL";
     for (k = 0; k < p->n_steps; k++) {
         const jg_step *s = &p->steps[k];
         jg_buf wn = JG_BUF_INIT, bn = JG_BUF_INIT;
-        char src[48], dst[48], src2[48];
         i = s->layer;
         if (i != SIZE_MAX && (k == 0 || p->steps[k - 1].layer != i))
             put_layer_comment(b, m, i, s->op == JG_STEP_OUTPUT);
@@ -622,77 +731,12 @@ static void put_layers(jg_buf *b, const emitter *e, int partials)
             array_name(&wn, e, s->w);
         if (s->b >= 0)
             array_name(&bn, e, s->b);
-        buf_name(s->src, s->off, src);
-        buf_name(s->dst, s->off_dst, dst);
-        buf_name(s->src2, s->off2, src2);
-        switch (s->op) {
-        case JG_STEP_SEED:
-            if (partials)
-                jg_buf_printf(b, "    /* input: a = x + its first-degree monomials */\n"
-                                 "    %s__partials_seed(%s_N_IN, %s__TERM_CHANNELS, np, %s__first, x, %s, %zu);\n",
-                              kp, up, up, prefix, dst, s->ld_dst);
-            else
-                jg_buf_printf(b, "    /* input: a = x, a' = identity, a'' = 0 */\n"
-                                 "    %s__seed(%s_N_IN, nrow, np, x, %s, %zu);\n", kp, up, dst, s->ld_dst);
-            break;
-        case JG_STEP_DENSE:
-            jg_buf_printf(b, "    %s__dense(%zu, %zu, %s, %zu, 0, %s, nrow, np, %s, %zu, %s, %zu, NULL);\n", kp,
-                          s->n, s->n_in, jg_buf_str(&wn), s->n, s->b >= 0 ? jg_buf_str(&bn) : "NULL",
-                          src, s->ld_src, dst, s->ld_dst);
-            break;
-        case JG_STEP_OUTPUT:
-            put_output(b, e, s, jg_buf_str(&wn), s->b >= 0 ? jg_buf_str(&bn) : "NULL", partials);
-            break;
-        case JG_STEP_ACTIVATE:
-            if (partials) {
-                jg_buf_printf(b, "    %s__partials_activate(%s__%s_taylor, ", kp, kp, s->act->keyword);
-                put_params(b, s->p, s->q);
-                jg_buf_printf(b, ", %s__TERM_ORDER, %zu, %s__TERM_CHANNELS, np, %s__upto, %s, %s, %zu, %s, %zu, %d);\n",
-                              up, s->n, up, prefix, m->monos.n_pairs > 0 ? pairs : "NULL", src, s->ld_src,
-                              src, s->ld_src, JG_RICCATI(s->act->activation));
-                break;
-            }
-            jg_buf_printf(b, "    %s__activate(%s__%s, ", kp, kp, s->act->keyword);
-            put_params(b, s->p, s->q);
-            jg_buf_printf(b, ", %zu, %s_N_IN, %s_N_OVER, %s, mode, np, %s, %zu);\n", s->n, up, up,
-                          jg_buf_str(&over), src, s->ld_src);
-            break;
-        case JG_STEP_SCALE:
-            jg_buf_printf(b, "    %s__scale(%zu, %s, %s, nrow, np, %s, %zu);\n", kp, s->n,
-                          jg_buf_str(&wn), jg_buf_str(&bn), src, s->ld_src);
-            break;
-        case JG_STEP_COPY:
-            jg_buf_printf(b, "    %s__copy(%zu, nrow, %s, %zu, %d, %s, %zu);\n", kp, s->n, src, s->ld_src,
-                          s->bc, dst, s->ld_dst);
-            break;
-        case JG_STEP_ADD:
-            jg_buf_printf(b, "    %s__add(%zu, nrow, ", kp, s->n);
-            put_double(b, s->c);
-            jg_buf_printf(b, ", %s, %zu, %d, %s, %zu);\n", src, s->ld_src, s->bc, dst, s->ld_dst);
-            break;
-        case JG_STEP_MUL:
-            if (partials) {
-                jg_buf_printf(b, "    %s__partials_mul(%zu, %s__TERM_CHANNELS, np, %zu, %s, %s, %zu, %d, %s, %zu, %d, "
-                              "%s, %zu);\n", kp, s->n, up, m->monos.n_pairs, m->monos.n_pairs > 0 ? pairs : "NULL",
-                              src, s->ld_src, s->bc, src2, s->ld2, s->bc2, dst, s->ld_dst);
-                break;
-            }
-            jg_buf_printf(b, "    %s__mul(%zu, %s_N_IN, %s_N_OVER, %s, mode, np, %s, %zu, %d, %s, %zu, %d, %s, %zu);\n",
-                          kp, s->n, up, up, jg_buf_str(&over), src, s->ld_src, s->bc, src2, s->ld2, s->bc2, dst,
-                          s->ld_dst);
-            break;
-        case JG_STEP_STORE:
-            if (partials) {
-                jg_buf_printf(b, "    /* the output */\n"
-                                 "    %s__partials_store(%s_N_OUT, 0, %s_N_OUT, np, %s_N_TERMS, %s__of_term, %s__factor, "
-                                 "%s, %zu, u);\n", kp, up, up, up, prefix, prefix, src, s->ld_src);
-                break;
-            }
-            jg_buf_printf(b, "    /* the output */\n"
-                             "    %s__store(%s_N_OUT, 0, %s_N_OUT, %s_N_IN, %s_N_OVER, mode, np, %s, %zu, u, du, d2u);\n",
-                          kp, up, up, up, up, src, s->ld_src);
-            break;
-        }
+        a.w = jg_buf_str(&wn);
+        a.bias = s->b >= 0 ? jg_buf_str(&bn) : "NULL";
+        buf_name(s->src, s->off, a.src);
+        buf_name(s->dst, s->off_dst, a.dst);
+        buf_name(s->src2, s->off2, a.src2);
+        put_steps[s->op](b, &a, s);
         if (wn.failed || bn.failed)
             b->failed = 1;
         jg_buf_free(&wn);

@@ -125,16 +125,16 @@ static void bind_weights(loader *p, const jg_st_file *f)
     size_t i;
     for (i = 0; i < p->m->n_layers; i++) {
         jg_layer *l = &p->m->layers[i];
+        const jg_kind_info *k = &jg_kinds[l->kind];
         const jg_st_tensor *t;
-        if (l->kind == JG_SCALE) {
+        if (k->vectors) {
             read_scale(p, f, l);
             continue;
         }
-        if ((l->kind != JG_DENSE && l->kind != JG_FOURIER && l->kind != JG_MATMUL) || l->tensor == NULL
-            || f == NULL)
+        if (k->halves == 0 || l->tensor == NULL || f == NULL)
             continue;
         name.len = 0;
-        jg_buf_printf(&name, l->kind == JG_DENSE ? "%s.weight" : "%s", l->tensor);
+        jg_buf_printf(&name, "%s%s", l->tensor, k->w_suffix);
         if (name.failed) {
             oom(p);
             break;
@@ -145,13 +145,12 @@ static void bind_weights(loader *p, const jg_st_file *f)
                           jg_shown(jg_buf_str(&name), show), p->m->weights_path);
             continue;
         }
-        l->w = read_tensor(p, f, l, jg_buf_str(&name), l->kind == JG_FOURIER ? l->n_out / 2 : l->n_out,
-                           l->n_in, 2);
+        l->w = read_tensor(p, f, l, jg_buf_str(&name), jg_layer_rows(l), l->n_in, 2);
         l->dtype = t->dtype;
-        if (l->kind != JG_DENSE)
+        if (k->b_suffix == NULL)
             continue;
         name.len = 0;
-        jg_buf_printf(&name, "%s.bias", l->tensor);
+        jg_buf_printf(&name, "%s%s", l->tensor, k->b_suffix);
         if (!name.failed && jg_st_find(f, jg_buf_str(&name)) != NULL) {
             l->b = read_tensor(p, f, l, jg_buf_str(&name), l->n_out, 1, 1);
         }

@@ -29,7 +29,14 @@ static const jg_layer_info layer_table[] = {
     JG_ACTIVATIONS(ACTIVATION)
 #undef ACTIVATION
 };
-#define N_LAYER_KINDS (sizeof layer_table / sizeof layer_table[0])
+#define N_KEYWORDS (sizeof layer_table / sizeof layer_table[0])
+
+const jg_kind_info jg_kinds[JG_N_LAYER_KINDS] = {
+#define KIND(NAME, name, halves, w_suffix, b_suffix, vectors, lanes) \
+    [JG_##NAME] = {#name, halves, w_suffix, b_suffix, vectors, lanes},
+    JG_LAYER_KINDS(KIND)
+#undef KIND
+};
 
 int jg_activation_valid(int a, double p, double q)
 {
@@ -47,7 +54,7 @@ int jg_activation_valid(int a, double p, double q)
 const jg_layer_info *jg_layer_lookup(const char *kw)
 {
     size_t i;
-    for (i = 0; i < N_LAYER_KINDS; i++)
+    for (i = 0; i < N_KEYWORDS; i++)
         if (strcmp(layer_table[i].keyword, kw) == 0)
             return &layer_table[i];
     return NULL;
@@ -55,7 +62,7 @@ const jg_layer_info *jg_layer_lookup(const char *kw)
 
 const jg_layer_info *jg_layer_info_at(size_t i)
 {
-    return i < N_LAYER_KINDS ? &layer_table[i] : NULL;
+    return i < N_KEYWORDS ? &layer_table[i] : NULL;
 }
 
 const char *jg_layer_suggest(const char *kw)
@@ -64,7 +71,7 @@ const char *jg_layer_suggest(const char *kw)
     const size_t n_words = sizeof words / sizeof words[0];
     const char *best = NULL;
     size_t i, best_d = strlen(kw) <= 4 ? 2 : 3;     /* one edit away, two for longer words */
-    for (i = 0; i < n_words + N_LAYER_KINDS; i++) {
+    for (i = 0; i < n_words + N_KEYWORDS; i++) {
         const char *w = i < n_words ? words[i] : layer_table[i - n_words].keyword;
         size_t dist = jg_edit_distance(kw, strlen(kw), w, strlen(w));
         if (dist < best_d) {
@@ -75,23 +82,27 @@ const char *jg_layer_suggest(const char *kw)
     return best;
 }
 
+size_t jg_layer_rows(const jg_layer *l)
+{
+    const int halves = jg_kinds[l->kind].halves;
+    return halves > 0 ? l->n_out / (size_t)halves : 0;
+}
+
 size_t jg_layer_tensor_count(const jg_layer *l, int which)
 {
-    return l->kind == JG_FOURIER ? l->n_out / 2 * l->n_in
-         : (l->kind == JG_DENSE || l->kind == JG_MATMUL) && which == 0 ? l->n_out * l->n_in : l->n_out;
+    return which == 0 && jg_kinds[l->kind].halves > 0 ? jg_layer_rows(l) * l->n_in : l->n_out;
 }
 
 size_t jg_layer_tensor_name(const jg_layer *l, int which, char *out)
 {
+    const jg_kind_info *k = &jg_kinds[l->kind];
     const char *base = NULL, *tail = "";
     size_t n;
-    if (l->kind == JG_DENSE && l->tensor != NULL && (which == 0 || l->b != NULL)) {
-        base = l->tensor;
-        tail = which == 0 ? ".weight" : ".bias";
-    } else if ((l->kind == JG_FOURIER || l->kind == JG_MATMUL) && which == 0) {
-        base = l->tensor;
-    } else if (l->kind == JG_SCALE) {
+    if (k->vectors) {           /* mul's and add's tensors, or constants */
         base = which == 0 ? l->tensor : l->tensor2;
+    } else if (k->halves > 0 && (which == 0 || (k->b_suffix != NULL && l->b != NULL))) {
+        base = l->tensor;
+        tail = which == 0 ? k->w_suffix : k->b_suffix;
     }
     if (base == NULL)
         return 0;
@@ -150,18 +161,12 @@ size_t jg_model_channels(const jg_model *m, jg_mode mode)
 
 size_t jg_layer_params(const jg_layer *l)
 {
-    switch (l->kind) {
-    case JG_DENSE:
-        return l->n_out * l->n_in + (l->b != NULL ? l->n_out : 0);
-    case JG_FOURIER:
-        return l->n_out / 2 * l->n_in;
-    case JG_MATMUL:
-        return l->n_out * l->n_in;
-    case JG_SCALE:
-        return (l->tensor != NULL ? l->n_out : 0) + (l->tensor2 != NULL ? l->n_out : 0);
-    default:
-        return 0;
-    }
+    size_t n = 0;
+    int which;
+    for (which = 0; which < 2; which++)
+        if (jg_layer_tensor_name(l, which, NULL) > 0)
+            n += jg_layer_tensor_count(l, which);
+    return n;
 }
 
 size_t jg_model_params(const jg_model *m)

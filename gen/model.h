@@ -20,20 +20,56 @@
 #define JG_MAX_NESTING 8         /* residual blocks open at once */
 #define JG_MAX_ARGS    16        /* operands of one layer (cat) */
 
+/* The layer kinds, one line each (the descriptor every stage reads
+   rather than testing kinds; jg_kinds[kind] holds the line):
+     X(NAME, name, its matrix l->w: 0 none, 1 [n_out][n_in], 2 [n_out / 2][n_in]
+       used twice (fourier: [sin, cos] of its rows), the matrix's tensor
+       name after the spec's (l->tensor), its bias's (l->b [n_out], read
+       when the weights hold it) or NULL: none, it reads per-neuron vectors
+       mul (l->w) and add (l->b), each a tensor or a constant (scale), the
+       lanes kernels have it: 0 no, 1 yes, 2 when nothing is broadcast)     */
+#define JG_LAYER_KINDS(X)                                                                \
+    X(DENSE, dense, 1, ".weight", ".bias", 0, 1)                                         \
+    /* a = mul * a + add, elementwise */                                                 \
+    X(SCALE, scale, 0, NULL, NULL, 1, 0)                                                 \
+    /* a = [sin(B a), cos(B a)] */                                                       \
+    X(FOURIER, fourier, 2, "", NULL, 0, 0)                                               \
+    /* opens a block: a = a + f(a) */                                                    \
+    X(RESIDUAL, residual, 0, NULL, NULL, 0, 1)                                           \
+    /* closes the innermost block */                                                     \
+    X(END, end, 0, NULL, NULL, 0, 2)                                                     \
+    X(IDENTITY, identity, 0, NULL, NULL, 0, 1)                                           \
+    /* an elementwise activation: see jg_layer_info */                                   \
+    X(ACTIVATION, activation, 0, NULL, NULL, 0, 2)                                       \
+    /* z = B a, B a fixed matrix (format 3) */                                           \
+    X(MATMUL, matmul, 1, "", NULL, 0, 1)                                                 \
+    /* a + c b elementwise, c = param[0] (1: add, -1: sub) */                            \
+    X(ADD, add, 0, NULL, NULL, 0, 2)                                                     \
+    /* a b elementwise: the product rule */                                              \
+    X(MUL, mul, 0, NULL, NULL, 0, 2)                                                     \
+    /* the operands side by side */                                                      \
+    X(CAT, cat, 0, NULL, NULL, 0, 1)                                                     \
+    /* components [off, off + n_out) of the operand */                                   \
+    X(SLICE, slice, 0, NULL, NULL, 0, 1)
+
 typedef enum jg_layer_kind {
-    JG_DENSE,
-    JG_SCALE,           /* a = mul * a + add, elementwise */
-    JG_FOURIER,         /* a = [sin(B a), cos(B a)] */
-    JG_RESIDUAL,        /* opens a block: a = a + f(a) */
-    JG_END,             /* closes the innermost block */
-    JG_IDENTITY,
-    JG_ACTIVATION,      /* an elementwise activation: see jg_layer_info */
-    JG_MATMUL,          /* z = B a, B a fixed matrix (format 3) */
-    JG_ADD,             /* a + c b elementwise, c = param[0] (1: add, -1: sub) */
-    JG_MUL,             /* a b elementwise: the product rule */
-    JG_CAT,             /* the operands side by side */
-    JG_SLICE            /* components [off, off + n_out) of the operand */
+#define JG_KIND_ENUM(NAME, ...) JG_##NAME,
+    JG_LAYER_KINDS(JG_KIND_ENUM)
+#undef JG_KIND_ENUM
 } jg_layer_kind;
+#define JG_KIND_ONE(...) +1
+enum { JG_N_LAYER_KINDS = 0 JG_LAYER_KINDS(JG_KIND_ONE) };
+#undef JG_KIND_ONE
+
+typedef struct jg_kind_info {
+    const char *name;           /* "dense", ... */
+    int halves;                 /* 0: no matrix; 1: W [n_out][n_in]; 2: B [n_out / 2][n_in], twice */
+    const char *w_suffix;       /* its matrix's tensor: l->tensor + this, or NULL: none */
+    const char *b_suffix;       /* its bias's, or NULL: it has none */
+    int vectors;                /* reads mul and add [n_out], each a tensor or a constant */
+    int lanes;                  /* the lanes kernels have it: 0, 1, 2 (nothing broadcast) */
+} jg_kind_info;
+extern const jg_kind_info jg_kinds[JG_N_LAYER_KINDS];
 
 /* What a spec keyword means, and how the emitted code writes it. */
 typedef struct jg_layer_info {
@@ -111,6 +147,8 @@ const char *jg_layer_suggest(const char *kw);
    such tensor. jg_layer_tensor_count: the numbers it holds there. */
 size_t jg_layer_tensor_name(const jg_layer *l, int which, char *out);
 size_t jg_layer_tensor_count(const jg_layer *l, int which);
+/* Rows of l's matrix (n_out over its kind's halves), 0 when it has none. */
+size_t jg_layer_rows(const jg_layer *l);
 
 /* (A model is made by load.h's jg_load, or by jg_spec_parse without weights.) */
 void jg_model_free(jg_model *m);

@@ -213,7 +213,7 @@ static int dense_output(const jg_model *m, int keep)
     if (m->output == 0 || keep)
         return 0;
     l = &m->layers[m->output - 1];
-    if (l->kind != JG_DENSE && l->kind != JG_MATMUL)
+    if (jg_kinds[l->kind].halves != 1)      /* dense, matmul: a matrix, once */
         return 0;
     for (i = 0; i < m->n_layers; i++)
         for (k = 0; k < m->layers[i].n_args; k++)
@@ -763,26 +763,9 @@ static int lanes_suit(const jg_model *m, size_t lanes, int tape)
             same &= value_width(m, l->arg[k]) == l->n_out;
         if (l->n_out > widest_ok)
             return 0;
-        switch (l->kind) {
-        case JG_DENSE:
-        case JG_MATMUL:
-        case JG_IDENTITY:
-        case JG_SLICE:
-        case JG_CAT:
-        case JG_RESIDUAL:
-            break;
-        case JG_ACTIVATION:
-        case JG_ADD:
-        case JG_MUL:
-        case JG_END:
-            if (!same)
-                return 0;
-            break;
-        case JG_SCALE:
-        case JG_FOURIER:
+        if (jg_kinds[l->kind].lanes == 0 || (jg_kinds[l->kind].lanes == 2 && !same))
             return 0;
-        }
-        if (l->kind == JG_DENSE || l->kind == JG_MATMUL) {
+        if (jg_kinds[l->kind].halves == 1) {
             used += (double)l->n_in * (double)l->n_out;
             padded += (double)l->n_in * (double)((l->n_out + lanes - 1) / lanes * lanes);
         }

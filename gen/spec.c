@@ -277,6 +277,18 @@ static int read_params(parser *p, const jg_layer_info *info, token *t, int nt, d
 }
 
 /* `dense N NAME` and `fourier N NAME`: the width N, or 0 after an error. */
+/* Outputs a unit of a layer's width makes (fourier N: [sin, cos], 2 N),
+   and the widest width it may be given. */
+static size_t per_unit(const jg_layer_info *info)
+{
+    return jg_kinds[info->kind].halves == 2 ? 2 : 1;
+}
+
+static size_t widest_width(const jg_layer_info *info)
+{
+    return JG_MAX_WIDTH / per_unit(info);
+}
+
 static size_t read_width_and_name(parser *p, const jg_layer_info *info, token *t, int nt)
 {
     char show[256];
@@ -287,10 +299,9 @@ static size_t read_width_and_name(parser *p, const jg_layer_info *info, token *t
         return 0;
     }
     n = parse_width(t[1].s);
-    if (n == 0 || (info->kind == JG_FOURIER && n > JG_MAX_WIDTH / 2)) {
-        jg_diag_error(p->d, p->path, p->line, t[1].col, "%s width must be 1 to %d, not '%s'",
-                      info->keyword, info->kind == JG_FOURIER ? JG_MAX_WIDTH / 2 : JG_MAX_WIDTH,
-                      jg_shown(t[1].s, show));
+    if (n == 0 || n > widest_width(info)) {
+        jg_diag_error(p->d, p->path, p->line, t[1].col, "%s width must be 1 to %zu, not '%s'",
+                      info->keyword, widest_width(info), jg_shown(t[1].s, show));
         return 0;
     }
     return n;
@@ -372,7 +383,7 @@ static void do_layer(parser *p, const jg_layer_info *info, token *t, int nt)
     switch (info->kind) {
     case JG_DENSE:
     case JG_FOURIER:
-        l->n_out = info->kind == JG_FOURIER ? 2 * n : n;
+        l->n_out = per_unit(info) * n;
         p->width = l->n_out;
         take_tensor(p, &t[2], &l->tensor);
         break;
@@ -537,9 +548,9 @@ static int operand_places(parser *p, const jg_layer_info *info, const token *t, 
             return -1;
         }
         *n = parse_width(t[3].s);
-        if (*n == 0 || (info->kind == JG_FOURIER && *n > JG_MAX_WIDTH / 2)) {
-            jg_diag_error(p->d, p->path, p->line, t[3].col, "%s width must be 1 to %d, not '%s'", info->keyword,
-                          info->kind == JG_FOURIER ? JG_MAX_WIDTH / 2 : JG_MAX_WIDTH, jg_shown(t[3].s, show));
+        if (*n == 0 || *n > widest_width(info)) {
+            jg_diag_error(p->d, p->path, p->line, t[3].col, "%s width must be 1 to %zu, not '%s'", info->keyword,
+                          widest_width(info), jg_shown(t[3].s, show));
             return -1;
         }
         *first = 5;
@@ -717,15 +728,15 @@ static int assign_op(parser *p, token *t, int nt)
     l->n_args = n_args;
     memcpy(l->arg, args, n_args * sizeof *args);
     l->off = start;
-    l->n_out = info->kind == JG_FOURIER ? 2 * n : n;
+    l->n_out = per_unit(info) * n;
     l->name = jg_strdup(t[0].s);
     if (l->name == NULL) {
         oom(p);
         return -1;
     }
-    if (info->kind == JG_DENSE || info->kind == JG_MATMUL || info->kind == JG_FOURIER)
+    if (jg_kinds[info->kind].halves > 0)
         take_tensor(p, &t[4], &l->tensor);
-    if (info->kind == JG_SCALE)
+    if (jg_kinds[info->kind].vectors)
         for (k = 4; k < nt; k++) {
             double v;
             if (!parse_number(t[k].s, &v))

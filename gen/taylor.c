@@ -577,7 +577,7 @@ int jg_taylor_partials(jg_taylor *t, const double *x, long double *d, long doubl
         case JG_DENSE:
         case JG_MATMUL:
         case JG_FOURIER: {
-            const size_t rows = l->kind == JG_FOURIER ? l->n_out / 2 : l->n_out;
+            const size_t rows = jg_layer_rows(l);
             for (j = 0; j < rows; j++) {
                 long double *s = l->kind == JG_FOURIER ? t->tmp + 4 * n : z + j * n;
                 long double *sm = l->kind == JG_FOURIER ? t->tmp + 5 * n : zm + j * n;

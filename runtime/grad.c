@@ -446,7 +446,7 @@ static void copy_numbers(jg_grad *g)
             ((float *)(void *)g->arrays[k])[j] = (float)g->p->arrays[k].v[j];
     for (i = 0; i < g->m->n_layers; i++) {
         const jg_layer *l = &g->m->layers[i];
-        const size_t rows = l->kind == JG_FOURIER ? l->n_out / 2 : l->n_out;
+        const size_t rows = jg_layer_rows(l);
         for (r = 0; g->wp[i] != NULL && r < rows; r++)
             for (j = 0; j < l->n_in; j++) {
                 if (g->is_float)
@@ -580,12 +580,12 @@ jg_grad *jg_grad_new(const jg_model *m, int is_float, jg_diag *d)
     for (i = 0; i < m->n_layers; i++) {
         const jg_layer *l = &m->layers[i];
         g->w_at[i] = g->b_at[i] = g->pv_at[i] = SIZE_MAX;
-        if (g->p->lane_points > 0 && (l->kind == JG_DENSE || l->kind == JG_MATMUL)) {
+        if (g->p->lane_points > 0 && jg_kinds[l->kind].halves == 1) {     /* lanes_outer's slots */
             g->pv_at[i] = g->partials;
             g->partials += (l->n_out * l->n_in + l->n_out) * g->p->lanes;
         }
-        if (l->kind == JG_DENSE || l->kind == JG_MATMUL || l->kind == JG_FOURIER) {
-            const size_t rows = l->kind == JG_FOURIER ? l->n_out / 2 : l->n_out, ld = jg_plan_pad(g->p, l->n_in);
+        if (jg_kinds[l->kind].halves > 0) {
+            const size_t rows = jg_layer_rows(l), ld = jg_plan_pad(g->p, l->n_in);
             if (l->n_out * l->n_in > g->scratch)
                 g->scratch = l->n_out * l->n_in;
             g->ldw[i] = ld;

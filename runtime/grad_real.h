@@ -17,6 +17,9 @@ typedef struct FN(tile) {
     REAL *pv;                 /* the partial sums of points in lanes (grad.c, pv_at) */
     int assign;               /* each reverse sets the adjoint it writes (jg_grad's one_writer, the
                                  terms in lanes): nothing zeroed between tiles */
+    size_t p0;                /* the tile's first point */
+    const REAL *gu, *gdu, *gd2;   /* the cotangents of the results (of every point) */
+    REAL *gx;                 /* the points' gradients, or NULL */
 } FN(tile);
 
 static REAL *FN(buf)(const FN(tile) *t, REAL *base, int b, size_t off)
@@ -171,7 +174,7 @@ static void FN(dense_back)(const FN(tile) *t, const jg_step *s, size_t layer)
 {
     const jg_layer *l = &t->g->m->layers[layer];
     const size_t nrow = t->rows, n_in = l->n_in;
-    const size_t halves = l->kind == JG_FOURIER ? 2 : 1, n = l->n_out / halves;
+    const size_t halves = (size_t)jg_kinds[l->kind].halves, n = jg_layer_rows(l);
     const REAL *zb = FN(buf)(t, t->adj, s->dst, s->off_dst), *a = FN(fwd_buf)(t, s->src, s->off);
     REAL *ab = FN(buf)(t, t->adj, s->src, s->off);
     REAL *gw = t->g->w_at[layer] != SIZE_MAX ? t->gp + t->g->w_at[layer] : t->scratch;
@@ -318,64 +321,102 @@ static void FN(spend)(const FN(tile) *t, int b)
     memset(t->adj + p->buf_at[b], 0, jg_plan_buf_numbers(p, b) * sizeof *t->adj);
 }
 
-/* One tile: the forward sweep (results to u, du, d2 when asked), then the
-   reverse sweep from the cotangents. */
-static void FN(tile_back)(const FN(tile) *t, size_t p0, const REAL *gu, const REAL *gdu, const REAL *gd2,
-                      REAL *gx)
+/* The reverse of each step op, one function each, named by JG_STEP_OPS
+   (gen/plan.h) and found through FN(backs) below: an op without its
+   reverse does not build. Step k is s. */
+static void FN(back_store)(const FN(tile) *t, const jg_step *s, size_t k)
+{
+    (void)k;
+    if (t->assign)      /* the last tile's lanes past its points too */
+        FN(spend)(t, s->src);
+    FN(load_cotangents)(t, t->p0, t->gu, t->gdu, t->gd2, FN(buf)(t, t->adj, s->src, s->off), s->ld_src);
+}
+
+static void FN(back_dense)(const FN(tile) *t, const jg_step *s, size_t k)
+{
+    if (t->lp > 0)
+        FN(dense_back_lanes)(t, s, k);
+    else
+        FN(dense_back)(t, s, s->layer);
+}
+
+static void FN(back_activate)(const FN(tile) *t, const jg_step *s, size_t k)
+{
+    FN(activate_back)(t, s, t->g->act[k], t->g->from_a[k]);
+}
+
+static void FN(back_scale)(const FN(tile) *t, const jg_step *s, size_t k)
+{
+    (void)k;
+    FN(scale_back)(t, s, s->layer);
+}
+
+/* dst += f src: src's adjoint += f dst's (the add kernel, but for a
+   broadcast source); a copy is f = 1. */
+static void FN(add_back)(const FN(tile) *t, const jg_step *s, size_t k, double f)
+{
+    const REAL *db = FN(buf)(t, t->adj, s->dst, s->off_dst);
+    REAL *sb = FN(buf)(t, t->adj, s->src, s->off);
+    size_t r, c;
+    if (t->g->spent[k])
+        return;
+    if (!s->bc) {
+        KERNELS(t->g)->add(s->n, t->rows, f, db, s->ld_dst, 0, sb, s->ld_src);
+        return;
+    }
+    for (r = 0; r < t->rows; r++)
+        for (c = 0; c < s->n; c++)
+            sb[r * s->ld_src] += (REAL)f * db[r * s->ld_dst + c];
+}
+
+static void FN(back_copy)(const FN(tile) *t, const jg_step *s, size_t k)
+{
+    FN(add_back)(t, s, k, 1.0);
+}
+
+static void FN(back_add)(const FN(tile) *t, const jg_step *s, size_t k)
+{
+    FN(add_back)(t, s, k, s->c);
+}
+
+static void FN(back_mul)(const FN(tile) *t, const jg_step *s, size_t k)
+{
+    (void)k;
+    FN(mul_back)(t, s);
+}
+
+/* x = the points: their gradients from the value channel's adjoint. */
+static void FN(back_seed)(const FN(tile) *t, const jg_step *s, size_t k)
+{
+    const REAL *xb = FN(buf)(t, t->adj, s->dst, s->off_dst);
+    size_t r, c;
+    (void)k;
+    for (r = 0; t->gx != NULL && r < t->np; r++)
+        for (c = 0; c < t->n_x; c++)
+            t->gx[(t->p0 + r) * t->n_x + c] += t->lp > 0 ? xb[c * t->lp + r] : xb[r * s->ld_dst + c];
+}
+
+static void FN(back_output)(const FN(tile) *t, const jg_step *s, size_t k)
+{
+    (void)t, (void)s, (void)k;      /* not in a tape plan */
+}
+
+static void (*const FN(backs)[JG_N_STEP_OPS])(const FN(tile) *, const jg_step *, size_t) = {
+#define BACK_FN(NAME, name, ...) [JG_STEP_##NAME] = FN(back_##name),
+    JG_STEP_OPS(BACK_FN)
+#undef BACK_FN
+};
+
+/* One tile (its frame's points and cotangents): the reverse sweep, each
+   buffer's adjoints zeroed once read for the last time. */
+static void FN(tile_back)(const FN(tile) *t)
 {
     const jg_grad *g = t->g;
     const jg_plan *pl = g->p;
-    const size_t nrow = t->rows;
-    size_t k, r, c;
+    size_t k;
     for (k = pl->n_steps; k-- > 0;) {
         const jg_step *s = &pl->steps[k];
-        switch (s->op) {
-        case JG_STEP_STORE:
-            if (t->assign)      /* the last tile's lanes past its points too */
-                FN(spend)(t, s->src);
-            FN(load_cotangents)(t, p0, gu, gdu, gd2, FN(buf)(t, t->adj, s->src, s->off), s->ld_src);
-            break;
-        case JG_STEP_DENSE:
-            if (t->lp > 0)
-                FN(dense_back_lanes)(t, s, k);
-            else
-                FN(dense_back)(t, s, s->layer);
-            break;
-        case JG_STEP_ACTIVATE:
-            FN(activate_back)(t, s, g->act[k], g->from_a[k]);
-            break;
-        case JG_STEP_SCALE:
-            FN(scale_back)(t, s, s->layer);
-            break;
-        case JG_STEP_COPY:
-        case JG_STEP_ADD: {     /* src's adjoint += f dst's: the add kernel, but for a broadcast source */
-            if (g->spent[k])
-                break;
-            const double f = s->op == JG_STEP_ADD ? s->c : 1.0;
-            const REAL *db = FN(buf)(t, t->adj, s->dst, s->off_dst);
-            REAL *sb = FN(buf)(t, t->adj, s->src, s->off);
-            if (!s->bc) {
-                KERNELS(g)->add(s->n, nrow, f, db, s->ld_dst, 0, sb, s->ld_src);
-                break;
-            }
-            for (r = 0; r < nrow; r++)
-                for (c = 0; c < s->n; c++)
-                    sb[r * s->ld_src] += (REAL)f * db[r * s->ld_dst + c];
-            break;
-        }
-        case JG_STEP_MUL:
-            FN(mul_back)(t, s);
-            break;
-        case JG_STEP_SEED: {
-            const REAL *xb = FN(buf)(t, t->adj, s->dst, s->off_dst);   /* the value channel's */
-            for (r = 0; gx != NULL && r < t->np; r++)
-                for (c = 0; c < t->n_x; c++)
-                    gx[(p0 + r) * t->n_x + c] += t->lp > 0 ? xb[c * t->lp + r] : xb[r * s->ld_dst + c];
-            break;
-        }
-        case JG_STEP_OUTPUT:
-            break;          /* not in a tape plan */
-        }
+        FN(backs)[s->op](t, s, k);
         if (g->clears && !t->assign && g->spend[k] >= 0)     /* read for the last time in this tile */
             FN(spend)(t, g->spend[k]);
     }
@@ -452,6 +493,10 @@ static int FN(sweep)(const jg_grad *g, int mode, size_t n, const REAL *x, const 
         memset(gx, 0, n * m->n_in * sizeof *gx);
     gt = GRAD_FLOAT ? work + own + half + g->scratch : (REAL *)(void *)gp;
     FN(tile_init)(&t, g, mode, gt);
+    t.gu = gu;
+    t.gdu = gdu;
+    t.gd2 = gd2;
+    t.gx = gx;
     t.adj = work + own;
     t.scratch = work + own + half;
     t.pv = work + pv;
@@ -474,7 +519,8 @@ static int FN(sweep)(const jg_grad *g, int mode, size_t n, const REAL *x, const 
             memset(t.adj, 0, half * sizeof *t.adj);
         if (tile_grads > 0)
             memset(gt, 0, tile_grads * sizeof *gt);
-        FN(tile_back)(&t, p0, gu, gdu, gd2, gx);
+        t.p0 = p0;
+        FN(tile_back)(&t);
         if (tile_grads > 0)
             KERNELS(g)->sum_to(tile_grads, gt, gp);
         /* float's partial sums of at most JG_FOLD_POINTS points each;

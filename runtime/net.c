@@ -1143,15 +1143,15 @@ int jg_net_layer_info(const jg_net *net, size_t i, jg_net_layer *out)
     out->n_out = l->n_out;
     out->n_in = l->n_in;
     out->n_params = jg_layer_params(l);
-    if (l->kind == JG_DENSE || l->kind == JG_FOURIER || l->kind == JG_MATMUL || l->kind == JG_SCALE)
+    if (jg_kinds[l->kind].halves > 0 || jg_kinds[l->kind].vectors)
         out->tensor = l->tensor;
-    if (l->kind == JG_SCALE)
+    if (jg_kinds[l->kind].vectors)
         out->tensor2 = l->tensor2;
-    if (l->kind == JG_DENSE || l->kind == JG_FOURIER || l->kind == JG_MATMUL)
+    if (jg_kinds[l->kind].halves > 0)
         out->dtype = l->dtype;
-    out->has_bias = l->kind == JG_DENSE && l->b != NULL;
+    out->has_bias = jg_kinds[l->kind].b_suffix != NULL && l->b != NULL;
     out->block = l->kind == JG_RESIDUAL || l->kind == JG_END ? l->depth + 1 : 0;
-    if (l->kind == JG_SCALE) {
+    if (jg_kinds[l->kind].vectors) {
         out->n_args = 2;
         out->arg_name[0] = "mul";
         out->arg_name[1] = "add";
