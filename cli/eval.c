@@ -558,6 +558,99 @@ static size_t chunk_points(const sink *o, int oracle)
     return c == 0 ? 1 : c;
 }
 
+/* What `jetgen eval` was asked. */
+typedef struct eval_args {
+    const char *spec, *pfile, *opath, *terms;
+    int precision, format, backend, use_oracle;
+    int mode;       /* JG_NET_* */
+} eval_args;
+
+/* Reads the command line into a. 0 to go on; else 1 with *rc the exit
+   status (--help: 0; a usage error: its status, said). */
+static int eval_parse(int argc, char **argv, eval_args *a, int *rc)
+{
+    int i, order = 2, order_given = 0;
+    unsigned hessian = JG_NET_EMIT_HESSIAN;
+    memset(a, 0, sizeof *a);
+    a->precision = JG_NET_DOUBLE;
+    a->format = FORMAT_TEXT;
+    a->backend = JG_NET_JIT;
+    *rc = 0;
+    for (i = 0; i < argc; i++) {
+        const char *o = argv[i];
+        if (strcmp(o, "--help") == 0) {
+            fputs(usage_eval, stdout);
+            return 1;
+        } else if (strcmp(o, "--oracle") == 0) {
+            a->use_oracle = 1;
+        } else if (strcmp(o, "--order") == 0 || strcmp(o, "--points") == 0 || strcmp(o, "--format") == 0
+                   || strcmp(o, "--precision") == 0 || strcmp(o, "--hessian") == 0 || strcmp(o, "-o") == 0
+                   || strcmp(o, "--backend") == 0 || strcmp(o, "--terms") == 0) {
+            const char *v = i + 1 < argc ? argv[++i] : NULL;
+            if (v == NULL) {
+                *rc = cli_usage_error(usage_eval, "'%s' needs a value", o);
+            } else if (strcmp(o, "--hessian") == 0) {
+                hessian = cli_hessian_bit(v, strlen(v));
+                if (hessian == 0)
+                    *rc = cli_usage_error(usage_eval, "--hessian takes full, diag or laplacian, not '%s'", v);
+            } else if (strcmp(o, "--order") == 0) {
+                if (strcmp(v, "terms") == 0)
+                    order = 3;
+                else if (strlen(v) != 1 || v[0] < '0' || v[0] > '2')
+                    *rc = cli_usage_error(usage_eval, "--order takes 0, 1, 2 or terms, not '%s'", v);
+                else
+                    order = v[0] - '0';
+                order_given = 1;
+            } else if (strcmp(o, "--terms") == 0) {
+                a->terms = v;
+            } else if (strcmp(o, "--points") == 0) {
+                a->pfile = v;
+            } else if (strcmp(o, "-o") == 0) {
+                a->opath = v;
+            } else if (strcmp(o, "--backend") == 0) {
+                if (cli_parse_backend(v, &a->backend) != 0)
+                    *rc = cli_usage_error(usage_eval, "--backend takes jit or executor, not '%s'", v);
+            } else if (strcmp(o, "--precision") == 0) {
+                if (cli_parse_precision(v, &a->precision) != 0)
+                    *rc = cli_usage_error(usage_eval, "--precision takes double or float, not '%s'", v);
+            } else {
+                for (a->format = 0; a->format < 4 && strcmp(v, format_names[a->format]) != 0; a->format++)
+                    ;
+                if (a->format == 4)
+                    *rc = cli_usage_error(usage_eval, "--format takes text, json, csv or npy, not '%s'", v);
+            }
+            if (*rc != 0)
+                return 1;
+        } else if (o[0] == '-' && o[1] != '\0') {
+            *rc = cli_usage_error(usage_eval, "unknown option '%s'", o);
+            return 1;
+        } else if (a->spec != NULL) {
+            *rc = cli_usage_error(usage_eval, "one SPEC only ('%s' is extra)", o);
+            return 1;
+        } else {
+            a->spec = o;
+        }
+    }
+    if (a->spec == NULL)
+        *rc = cli_usage_error(usage_eval, "%s", "no SPEC given");
+    else if (a->format == FORMAT_NPY && (a->opath == NULL || strcmp(a->opath, "-") == 0))
+        *rc = cli_usage_error(usage_eval, "%s", "--format npy writes several files: name their folder with -o DIR");
+    else if (a->use_oracle && a->precision == JG_NET_FLOAT)
+        *rc = cli_usage_error(usage_eval, "%s", "--oracle computes in long double: no --precision float with it");
+    else if (a->terms != NULL && order_given && order != 3)
+        *rc = cli_usage_error(usage_eval, "%s", "--terms gives the terms' partials: no --order 0, 1 or 2 with it");
+    else if (a->use_oracle && (order == 3 || a->terms != NULL))
+        *rc = cli_usage_error(usage_eval, "%s", "--oracle computes u, du and d2u; `jetgen verify` checks the "
+                              "terms against their long-double reference");
+    if (*rc != 0)
+        return 1;
+    if (a->terms != NULL)
+        order = 3;
+    a->mode = order == 3 ? JG_NET_PARTIALS : order < 2 ? order : hessian == JG_NET_EMIT_HESSIAN ? JG_NET_HESSIAN
+            : hessian == JG_NET_EMIT_HESSIAN_DIAG ? JG_NET_HESSIAN_DIAG : JG_NET_LAPLACIAN;
+    return 0;
+}
+
 int cli_eval(int argc, char **argv)
 {
     jg_diag d = JG_DIAG_INIT;
@@ -567,89 +660,29 @@ int cli_eval(int argc, char **argv)
     cli_progress progress;
     oracle orc;
     sink out;
-    const char *spec = NULL, *pfile = NULL, *opath = NULL, *inputs[3], *terms = NULL;
+    eval_args a;
+    const char *spec, *pfile, *opath, *inputs[3], *terms;
     const char **names = NULL;
     char (*name_tmp)[32] = NULL;
     double *x = NULL, *u = NULL, *du = NULL, *d2u = NULL;
-    int precision = JG_NET_DOUBLE, format = FORMAT_TEXT, backend = JG_NET_JIT;
-    int i, order = 2, order_given = 0, mode, rc = EXIT_INPUT, overflow = 0, use_oracle = 0, ok = 0;
-    unsigned hessian = JG_NET_EMIT_HESSIAN;
+    int precision, mode, rc = EXIT_INPUT, overflow = 0, use_oracle, ok = 0;
     size_t n_in, n_out, chunk, k;
 
+    if (eval_parse(argc, argv, &a, &rc) != 0)
+        return rc;
+    rc = EXIT_INPUT;
+    spec = a.spec;
+    pfile = a.pfile;
+    opath = a.opath;
+    terms = a.terms;
+    precision = a.precision;
+    use_oracle = a.use_oracle;
+    mode = a.mode;
     memset(&src, 0, sizeof src);
     memset(&orc, 0, sizeof orc);
     memset(&out, 0, sizeof out);
-    for (i = 0; i < argc; i++) {
-        const char *a = argv[i];
-        if (strcmp(a, "--help") == 0) {
-            fputs(usage_eval, stdout);
-            return 0;
-        } else if (strcmp(a, "--oracle") == 0) {
-            use_oracle = 1;
-        } else if (strcmp(a, "--order") == 0 || strcmp(a, "--points") == 0 || strcmp(a, "--format") == 0
-                   || strcmp(a, "--precision") == 0 || strcmp(a, "--hessian") == 0 || strcmp(a, "-o") == 0
-                   || strcmp(a, "--backend") == 0 || strcmp(a, "--terms") == 0) {
-            if (i + 1 == argc)
-                return cli_usage_error(usage_eval, "'%s' needs a value", a);
-            if (strcmp(a, "--hessian") == 0) {
-                const char *v = argv[++i];
-                hessian = cli_hessian_bit(v, strlen(v));
-                if (hessian == 0)
-                    return cli_usage_error(usage_eval, "--hessian takes full, diag or laplacian, not '%s'", v);
-            } else if (strcmp(a, "--order") == 0) {
-                const char *v = argv[++i];
-                if (strcmp(v, "terms") == 0)
-                    order = 3;
-                else if (strlen(v) != 1 || v[0] < '0' || v[0] > '2')
-                    return cli_usage_error(usage_eval, "--order takes 0, 1, 2 or terms, not '%s'", v);
-                else
-                    order = v[0] - '0';
-                order_given = 1;
-            } else if (strcmp(a, "--terms") == 0) {
-                terms = argv[++i];
-            } else if (strcmp(a, "--points") == 0) {
-                pfile = argv[++i];
-            } else if (strcmp(a, "-o") == 0) {
-                opath = argv[++i];
-            } else if (strcmp(a, "--backend") == 0) {
-                if (cli_parse_backend(argv[++i], &backend) != 0)
-                    return cli_usage_error(usage_eval, "--backend takes jit or executor, not '%s'", argv[i]);
-            } else if (strcmp(a, "--precision") == 0) {
-                if (cli_parse_precision(argv[++i], &precision) != 0)
-                    return cli_usage_error(usage_eval, "--precision takes double or float, not '%s'", argv[i]);
-            } else {
-                const char *v = argv[++i];
-                for (format = 0; format < 4 && strcmp(v, format_names[format]) != 0; format++)
-                    ;
-                if (format == 4)
-                    return cli_usage_error(usage_eval, "--format takes text, json, csv or npy, not '%s'", v);
-            }
-        } else if (a[0] == '-' && a[1] != '\0') {
-            return cli_usage_error(usage_eval, "unknown option '%s'", a);
-        } else if (spec != NULL) {
-            return cli_usage_error(usage_eval, "one SPEC only ('%s' is extra)", a);
-        } else {
-            spec = a;
-        }
-    }
-    if (spec == NULL)
-        return cli_usage_error(usage_eval, "%s", "no SPEC given");
-    if (format == FORMAT_NPY && (opath == NULL || strcmp(opath, "-") == 0))
-        return cli_usage_error(usage_eval, "%s", "--format npy writes several files: name their folder with -o DIR");
-    if (use_oracle && precision == JG_NET_FLOAT)
-        return cli_usage_error(usage_eval, "%s", "--oracle computes in long double: no --precision float with it");
-    if (terms != NULL && order_given && order != 3)
-        return cli_usage_error(usage_eval, "%s", "--terms gives the terms' partials: no --order 0, 1 or 2 with it");
-    if (terms != NULL)
-        order = 3;
-    if (use_oracle && order == 3)
-        return cli_usage_error(usage_eval, "%s", "--oracle computes u, du and d2u; `jetgen verify` checks the "
-                               "terms against their long-double reference");
-    mode = order == 3 ? JG_NET_PARTIALS : order < 2 ? order : hessian == JG_NET_EMIT_HESSIAN ? JG_NET_HESSIAN
-         : hessian == JG_NET_EMIT_HESSIAN_DIAG ? JG_NET_HESSIAN_DIAG : JG_NET_LAPLACIAN;
-
     opt.precision = precision;
-    opt.backend = backend;
+    opt.backend = a.backend;
     switch (jg_net_open(spec, &opt, &net)) {
     case JG_NET_OK:
         break;
@@ -686,7 +719,7 @@ int cli_eval(int argc, char **argv)
     if (use_oracle && oracle_open(&orc, spec, &d) != 0)
         goto done;
 
-    out.format = format;
+    out.format = a.format;
     out.mode = mode;
     out.digits = precision == JG_NET_FLOAT ? 9 : 17;
     out.f32 = precision == JG_NET_FLOAT;
