@@ -148,8 +148,8 @@ void jg_fdiff_eval(jg_fdiff *f, const long double *x, long double *u)
         const long double *a = f->val + f->at[l->arg[0]];
         const long double *b = l->n_args > 1 ? f->val + f->at[l->arg[1]] : NULL;
         /* a one-wide operand stands for every component (broadcast) */
-        const size_t sa = (l->arg[0] == 0 ? m->n_in : m->layers[l->arg[0] - 1].n_out) == 1 ? 0 : 1;
-        const size_t sb = b == NULL ? 0 : (l->arg[1] == 0 ? m->n_in : m->layers[l->arg[1] - 1].n_out) == 1 ? 0 : 1;
+        const size_t sa = jg_model_width(m, l->arg[0]) == 1 ? 0 : 1;
+        const size_t sb = b == NULL ? 0 : jg_model_width(m, l->arg[1]) == 1 ? 0 : 1;
         switch (l->kind) {
         case JG_DENSE:
         case JG_MATMUL:
@@ -191,7 +191,7 @@ void jg_fdiff_eval(jg_fdiff *f, const long double *x, long double *u)
             break;
         case JG_CAT:
             for (j = 0, k = 0; k < l->n_args; k++) {
-                const size_t v = l->arg[k], w = v == 0 ? m->n_in : m->layers[v - 1].n_out;
+                const size_t v = l->arg[k], w = jg_model_width(m, v);
                 memcpy(z + j, f->val + f->at[v], w * sizeof *z);
                 j += w;
             }

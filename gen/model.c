@@ -82,6 +82,11 @@ const char *jg_layer_suggest(const char *kw)
     return best;
 }
 
+size_t jg_model_width(const jg_model *m, size_t v)
+{
+    return v == 0 ? m->n_in : m->layers[v - 1].n_out;
+}
+
 size_t jg_layer_rows(const jg_layer *l)
 {
     const int halves = jg_kinds[l->kind].halves;

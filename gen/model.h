@@ -147,6 +147,8 @@ const char *jg_layer_suggest(const char *kw);
    such tensor. jg_layer_tensor_count: the numbers it holds there. */
 size_t jg_layer_tensor_name(const jg_layer *l, int which, char *out);
 size_t jg_layer_tensor_count(const jg_layer *l, int which);
+/* The width of value v of m: 0 the input (n_in), i + 1 layer i's output. */
+size_t jg_model_width(const jg_model *m, size_t v);
 /* Rows of l's matrix (n_out over its kind's halves), 0 when it has none. */
 size_t jg_layer_rows(const jg_layer *l);
 

@@ -198,11 +198,6 @@ typedef struct alloc {
     int tape;           /* keep every value: no buffer reused, nothing in place */
 } alloc;
 
-static size_t value_width(const jg_model *m, size_t v)
-{
-    return v == 0 ? m->n_in : m->layers[v - 1].n_out;
-}
-
 /* A value is needed by nobody but u: a dense layer making it writes
    straight to u, du, d2u (JG_STEP_OUTPUT), but in a tape plan or with
    points in lanes (keep: either). */
@@ -265,7 +260,7 @@ static int in_place_ok(const alloc *al, const jg_model *m, const jg_layer *l, si
     for (j = 0; j < l->n_args; j++) {
         const vloc *y = &al->loc[l->arg[j]];
         if (j != k && y->buf == x->buf
-            && (y->off != x->off || value_width(m, l->arg[j]) != value_width(m, l->arg[k])))
+            && (y->off != x->off || jg_model_width(m, l->arg[j]) != jg_model_width(m, l->arg[k])))
             return 0;
     }
     return 1;
@@ -294,7 +289,7 @@ static void own_copy(jg_plan *p, alloc *al, size_t i)
     const size_t v = i + 1, a = l->arg[0];
     jg_step *s;
     int b;
-    if (value_width(p->m, a) == l->n_out && in_place_ok(al, p->m, l, i, 0)) {
+    if (jg_model_width(p->m, a) == l->n_out && in_place_ok(al, p->m, l, i, 0)) {
         place(al, v, al->loc[a].buf, al->loc[a].off, al->loc[a].ld, i);
         return;
     }
@@ -302,7 +297,7 @@ static void own_copy(jg_plan *p, alloc *al, size_t i)
     s = add_step(p, JG_STEP_COPY, i);
     s->n = span(p, l->n_out);
     set_src(s, &al->loc[a]);
-    s->bc = value_width(p->m, a) < l->n_out;
+    s->bc = jg_model_width(p->m, a) < l->n_out;
     place(al, v, b, 0, row_len(p, l->n_out), i);
     set_dst(s, &al->loc[v]);
 }
@@ -386,7 +381,7 @@ static int steps_elementwise(jg_plan *p, alloc *al, size_t i)
     const jg_layer *l = &m->layers[i];
     const size_t v = i + 1, ldo = row_len(p, l->n_out);
     const vloc la = al->loc[l->arg[0]];
-    const int to = al->tape && l->kind == JG_ACTIVATION && value_width(m, l->arg[0]) == l->n_out;
+    const int to = al->tape && l->kind == JG_ACTIVATION && jg_model_width(m, l->arg[0]) == l->n_out;
     jg_step *s;
     if (to)
         place(al, v, free_buf(al, i), 0, ldo, i);
@@ -424,7 +419,7 @@ static void steps_binary(jg_plan *p, alloc *al, size_t i)
     const jg_layer *l = &m->layers[i];
     const size_t v = i + 1, ldo = row_len(p, l->n_out);
     const double c = l->kind == JG_ADD ? l->param[0] : 1.0;
-    const size_t wa = value_width(m, l->arg[0]), wb = value_width(m, l->arg[1]);
+    const size_t wa = jg_model_width(m, l->arg[0]), wb = jg_model_width(m, l->arg[1]);
     size_t x;       /* the operand overwritten, or 2: none */
     jg_step *s;
     if (wa == l->n_out && in_place_ok(al, m, l, i, 0))
@@ -454,7 +449,7 @@ static void steps_binary(jg_plan *p, alloc *al, size_t i)
         const size_t o = l->arg[1 - x];
         s = add_step(p, JG_STEP_ADD, i);
         set_src(s, &al->loc[o]);
-        s->bc = value_width(m, o) < l->n_out;
+        s->bc = jg_model_width(m, o) < l->n_out;
         s->c = c;
     }
     s->n = span(p, l->n_out);
@@ -469,7 +464,7 @@ static void steps_cat(jg_plan *p, alloc *al, size_t i)
     const int nb = free_buf(al, i);
     size_t at = 0, k;
     for (k = 0; k < l->n_args; k++) {
-        const size_t w = value_width(p->m, l->arg[k]);
+        const size_t w = jg_model_width(p->m, l->arg[k]);
         jg_step *s = add_step(p, JG_STEP_COPY, i);
         s->n = span(p, w);
         set_src(s, &al->loc[l->arg[k]]);
@@ -760,7 +755,7 @@ static int lanes_suit(const jg_model *m, size_t lanes, int tape)
         size_t k;
         int same = 1;       /* every operand as wide as the layer: nothing broadcast */
         for (k = 0; k < l->n_args; k++)
-            same &= value_width(m, l->arg[k]) == l->n_out;
+            same &= jg_model_width(m, l->arg[k]) == l->n_out;
         if (l->n_out > widest_ok)
             return 0;
         if (jg_kinds[l->kind].lanes == 0 || (jg_kinds[l->kind].lanes == 2 && !same))

@@ -481,11 +481,6 @@ static int find_value(parser *p, const token *t, size_t *v)
     return 0;
 }
 
-static size_t width_of(const parser *p, size_t v)
-{
-    return v == 0 ? p->m->n_in : p->m->layers[v - 1].n_out;
-}
-
 /* A statement of format 3: NAME = KEYWORD ARGS, the operands named. */
 static int assign_op(parser *p, token *t, int nt);
 
@@ -652,7 +647,7 @@ static int assign_args(parser *p, const jg_layer_info **info, token *t, int nt, 
     }
     case JG_ADD:
     case JG_MUL: {
-        const size_t wa = width_of(p, args[0]), wb = width_of(p, args[1]);
+        const size_t wa = jg_model_width(p->m, args[0]), wb = jg_model_width(p->m, args[1]);
         if (wa != wb && wa != 1 && wb != 1) {
             jg_diag_error(p->d, p->path, p->line, t[4].col, "'%s' of values %zu and %zu wide: widths must "
                           "match, or one be 1 (broadcast)", in->keyword, wa, wb);
@@ -664,7 +659,7 @@ static int assign_args(parser *p, const jg_layer_info **info, token *t, int nt, 
     }
     case JG_CAT:
         for (i = 0; i < n_args; i++)
-            *n += width_of(p, args[i]);
+            *n += jg_model_width(p->m, args[i]);
         if (*n > JG_MAX_WIDTH) {
             jg_diag_error(p->d, p->path, p->line, t[2].col, "'cat' makes a value %zu wide, more than %d",
                           *n, JG_MAX_WIDTH);
@@ -716,7 +711,7 @@ static int assign_op(parser *p, token *t, int nt)
     }
     if (!ok)
         return -1;
-    p->width = width_of(p, args[0]);
+    p->width = jg_model_width(p->m, args[0]);
     if (assign_args(p, &info, t, nt, args, n_args, &n, param, &start) != 0)
         return -1;
     l = add_layer(p, info->kind, t[2].col);
@@ -881,7 +876,7 @@ static void do_output(parser *p, token *t, int nt)
     }
     if (find_value(p, &t[1], &v) == 0) {
         p->m->output = v;
-        p->m->n_out = width_of(p, v);
+        p->m->n_out = jg_model_width(p->m, v);
     }
 }
 

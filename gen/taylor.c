@@ -537,12 +537,6 @@ static void compose(const jg_taylor *t, const long double *c, const long double 
     }
 }
 
-/* The width of value v (0: the input). */
-static size_t width(const jg_model *m, size_t v)
-{
-    return v == 0 ? m->n_in : m->layers[v - 1].n_out;
-}
-
 int jg_taylor_partials(jg_taylor *t, const double *x, long double *d, long double *err)
 {
     const jg_model *m = t->m;
@@ -571,8 +565,8 @@ int jg_taylor_partials(jg_taylor *t, const double *x, long double *d, long doubl
         const long double *b = l->n_args > 1 ? t->val + t->at[l->arg[1]] * n : NULL;
         const long double *bm = l->n_args > 1 ? t->mag + t->at[l->arg[1]] * n : NULL;
         /* a one-wide operand stands for every component (broadcast) */
-        const size_t sa = width(m, l->arg[0]) == 1 ? 0 : 1;
-        const size_t sb = b == NULL ? 0 : width(m, l->arg[1]) == 1 ? 0 : 1;
+        const size_t sa = jg_model_width(m, l->arg[0]) == 1 ? 0 : 1;
+        const size_t sb = b == NULL ? 0 : jg_model_width(m, l->arg[1]) == 1 ? 0 : 1;
         switch (l->kind) {
         case JG_DENSE:
         case JG_MATMUL:
@@ -639,7 +633,7 @@ int jg_taylor_partials(jg_taylor *t, const double *x, long double *d, long doubl
             break;
         case JG_CAT:
             for (j = 0, k = 0; k < l->n_args; k++) {
-                const size_t w = width(m, l->arg[k]);
+                const size_t w = jg_model_width(m, l->arg[k]);
                 memcpy(z + j * n, t->val + t->at[l->arg[k]] * n, w * n * sizeof *z);
                 memcpy(zm + j * n, t->mag + t->at[l->arg[k]] * n, w * n * sizeof *zm);
                 j += w;
