@@ -182,6 +182,43 @@ size_t jg_model_params(const jg_model *m)
     return n;
 }
 
+/* The flops of m's layers a point with nch channels: a matrix's products
+   on every channel (a final dense layer's on the `read` channels only),
+   its bias, Fourier's [sin, cos] as an activation; per neuron `act` for an
+   activation, `mul` for a product of values, nch for a sum, nch + 1 for a
+   scale. */
+static double layers_flops(const jg_model *m, double nch, double read, double act, double mul)
+{
+    double flops = 0.0;
+    size_t i;
+    for (i = 0; i < m->n_layers; i++) {
+        const jg_layer *l = &m->layers[i];
+        const double n = (double)l->n_out;
+        if (jg_kinds[l->kind].halves > 0)
+            flops += 2.0 * (double)l->n_in * (double)jg_layer_rows(l)
+                         * (i + 1 == m->n_layers && l->kind == JG_DENSE ? read : nch)
+                     + (l->b != NULL ? n : 0.0) + (jg_kinds[l->kind].halves == 2 ? n * act : 0.0);
+        switch (l->kind) {
+        case JG_SCALE:
+            flops += n * (nch + 1.0);
+            break;
+        case JG_END:
+        case JG_ADD:
+            flops += n * nch;
+            break;
+        case JG_MUL:
+            flops += n * mul;
+            break;
+        case JG_ACTIVATION:
+            flops += n * act;
+            break;
+        default:
+            break;
+        }
+    }
+    return flops;
+}
+
 /* The terms' channels' (JG_MODE_PARTIALS) as the kernels compute them
    (templates/kernels.c, partials): linear layers as in every mode over
    the nch channels; per neuron of an activation its Taylor coefficients
@@ -196,103 +233,36 @@ static double partials_flops(const jg_model *m)
     const jg_monos *mo = &m->monos;
     const double nch = (double)mo->n;
     size_t runs[2 * JG_MAX_CHANNELS], n_runs = jg_monos_runs(mo, runs), i;
-    double horner = 0.0, flops = 0.0, read = n_runs > 0 ? 0.0 : nch;      /* channels the terms read */
+    double horner = 0.0, read = n_runs > 0 ? 0.0 : nch;      /* channels the terms read */
     int k;
     for (i = 0; i < n_runs; i++)
         read += (double)runs[2 * i + 1];
     for (k = 0; k < mo->order; k++)
         horner += 2.0 * (nch - 1.0) + 2.0 * (double)mo->upto[k] + 1.0;
-    for (i = 0; i < m->n_layers; i++) {
-        const jg_layer *l = &m->layers[i];
-        const double n = (double)l->n_out;
-        switch (l->kind) {
-        case JG_DENSE:
-        case JG_MATMUL:
-            flops += 2.0 * (double)l->n_in * n * (i + 1 == m->n_layers && l->kind == JG_DENSE ? read : nch)
-                     + (l->kind == JG_DENSE && l->b != NULL ? n : 0.0);
-            break;
-        case JG_FOURIER:
-            flops += (double)l->n_in * n * nch + n * (3.0 + (double)(mo->order * mo->order) + horner);
-            break;
-        case JG_SCALE:
-            flops += n * (nch + 1.0);
-            break;
-        case JG_END:
-        case JG_ADD:
-            flops += n * nch;
-            break;
-        case JG_MUL:
-            flops += n * (1.0 + 3.0 * (nch - 1.0) + 2.0 * (double)mo->n_pairs);
-            break;
-        case JG_ACTIVATION:
-            flops += n * (3.0 + (double)(mo->order * mo->order) + horner);
-            break;
-        case JG_RESIDUAL:
-        case JG_IDENTITY:
-        case JG_CAT:
-        case JG_SLICE:
-            break;
-        }
-    }
-    return flops;
+    return layers_flops(m, nch, read, 3.0 + (double)(mo->order * mo->order) + horner,
+                        1.0 + 3.0 * (nch - 1.0) + 2.0 * (double)mo->n_pairs);
 }
 
 double jg_model_flops(const jg_model *m, jg_mode mode)
 {
-    double nch = (double)jg_model_channels(m, mode), flops = 0.0;
-    double n_x = (double)m->n_in, n_s = (double)m->n_over, second = 0.0;
-    size_t i;
+    const double nch = (double)jg_model_channels(m, mode), n_x = (double)m->n_in, n_s = (double)m->n_over;
+    double second = 0.0, mul2 = 0.0;
     /* the chain rule through an activation, per neuron: the function (1),
        a' = s' z' (n_x), then by mode a''_ij = s'' z'_i z'_j + s' z''_ij
        (3 per pair or per diagonal entry), or the sum of squares (2 n_x)
-       and s'' sum + s' lap z (3) */
+       and s'' sum + s' lap z (3); a product c = a b, c' = a' b + a b' (3
+       per input), then by mode 7 per pair or diagonal entry, or 2 per
+       input and 5 */
     if (mode == JG_MODE_PARTIALS)
         return partials_flops(m);
     if (mode == JG_MODE_HESSIAN)
-        second = 3.0 * n_x * (n_x + 1) / 2;
+        second = 3.0 * n_x * (n_x + 1) / 2, mul2 = 7.0 * n_x * (n_x + 1) / 2;
     else if (mode == JG_MODE_DIAG)
-        second = 3.0 * n_s;
+        second = 3.0 * n_s, mul2 = 7.0 * n_s;
     else if (mode == JG_MODE_LAPLACIAN)
-        second = 2.0 * n_s + 3.0;
-    for (i = 0; i < m->n_layers; i++) {
-        const jg_layer *l = &m->layers[i];
-        double n = (double)l->n_out, act = 1.0 + (mode >= JG_MODE_JACOBIAN ? n_x : 0.0) + second;
-        switch (l->kind) {
-        case JG_DENSE:
-            flops += 2.0 * (double)l->n_in * n * nch + (l->b != NULL ? n : 0.0);
-            break;
-        case JG_FOURIER:
-            flops += (double)l->n_in * n * nch + n * act;   /* n / 2 rows of B, twice */
-            break;
-        case JG_SCALE:
-            flops += n * (nch + 1.0);
-            break;
-        case JG_MATMUL:
-            flops += 2.0 * (double)l->n_in * n * nch;
-            break;
-        case JG_END:
-        case JG_ADD:
-            flops += n * nch;
-            break;
-        case JG_MUL:
-            /* c = a b, c' = a' b + a b' (3 per input), then by mode 7 per
-               pair or diagonal entry, or 2 per input and 5 */
-            flops += n * (1.0 + (mode >= JG_MODE_JACOBIAN ? 3.0 * n_x : 0.0)
-                          + (mode == JG_MODE_HESSIAN ? 7.0 * n_x * (n_x + 1) / 2
-                             : mode == JG_MODE_DIAG ? 7.0 * n_s
-                             : mode == JG_MODE_LAPLACIAN ? 2.0 * n_s + 5.0 : 0.0));
-            break;
-        case JG_ACTIVATION:
-            flops += n * act;
-            break;
-        case JG_RESIDUAL:
-        case JG_IDENTITY:
-        case JG_CAT:
-        case JG_SLICE:
-            break;
-        }
-    }
-    return flops;
+        second = 2.0 * n_s + 3.0, mul2 = 2.0 * n_s + 5.0;
+    return layers_flops(m, nch, nch, 1.0 + (mode >= JG_MODE_JACOBIAN ? n_x : 0.0) + second,
+                        1.0 + (mode >= JG_MODE_JACOBIAN ? 3.0 * n_x : 0.0) + mul2);
 }
 
 int jg_model_set_terms(jg_model *m, const char *list, jg_diag *d)
