@@ -644,6 +644,14 @@ static size_t pair(size_t n_x, size_t i, size_t j)
    most: its lanes sum about as many terms as a float tile of the row
    layout (double's hold every point of a call). */
 #define JG_FOLD_POINTS 256
+/* Points whose gradients a float tile sum of the row layout holds before
+   it is added to the double gradients, at least: one tile's (up to 16
+   points), or this many (the sum, its zeroing and the add are a pass over
+   every weight: 17% of the reference network's float32 gradient, 16
+   points a tile). */
+#ifndef JG_SUM_POINTS
+#define JG_SUM_POINTS 64
+#endif
 
 /* The numbers from a tile of a tape in mode to the next. */
 static size_t tile_stride(const jg_grad *g, int mode)

@@ -476,7 +476,7 @@ static int FN(sweep)(const jg_grad *g, int mode, size_t n, const REAL *x, const 
     const size_t pv = ((1 + (own > 0)) * half + g->scratch + tile_grads + line - 1) / line * line;
     REAL *space, *work, *gt;
     FN(tile) t;
-    size_t p0, np, k = 0, unfolded = 0;
+    size_t p0, np, k = 0, unfolded = 0, unsummed = 0;
     int overflow = 0;
     const size_t count = jg_mul(1 + (own > 0), half, &overflow) + g->scratch + tile_grads + g->partials + 2 * line;
     /* the space's layout: the mode's, with the forward's buffers or without */
@@ -517,12 +517,16 @@ static int FN(sweep)(const jg_grad *g, int mode, size_t n, const REAL *x, const 
         }
         if (k == 0 || !g->clears)      /* (a clearing sweep leaves them zero for the next tile) */
             memset(t.adj, 0, half * sizeof *t.adj);
-        if (tile_grads > 0)
+        if (tile_grads > 0 && unsummed == 0)
             memset(gt, 0, tile_grads * sizeof *gt);
         t.p0 = p0;
         FN(tile_back)(&t);
-        if (tile_grads > 0)
+        /* float's tile sums onto the double gradients every JG_SUM_POINTS
+           points or more (and after the last tile) */
+        if (tile_grads > 0 && ((unsummed += np) >= JG_SUM_POINTS || p0 + np == n)) {
             KERNELS(g)->sum_to(tile_grads, gt, gp);
+            unsummed = 0;
+        }
         /* float's partial sums of at most JG_FOLD_POINTS points each;
            double's folded once, after the last tile (a pass over every
            slot fewer for each 256 points: 0.1 ms of KdV(x,t)'s reverse) */
