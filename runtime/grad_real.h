@@ -192,9 +192,10 @@ static void FN(dense_back)(const FN(tile) *t, const jg_step *s, size_t layer)
    a no later step overwrites) by tanh_chain_back, which forms s', s'',
    s''' from a in registers. On the terms' series, from_a (tanh or
    sigmoid) has their Taylor coefficients come from a too. */
-static void FN(activate_back)(const FN(tile) *t, const jg_step *s, int act, int from_a)
+static void FN(back_activate)(const FN(tile) *t, const jg_step *s, size_t k)
 {
     const KERNELS_TYPE *const K = KERNELS(t->g);
+    const int act = t->g->act[k], from_a = t->g->from_a[k];
     if (t->mode == JG_MODE_PARTIALS) {      /* on series: the Taylor kernel's coefficients */
         const jg_monos *mo = &t->g->m->monos;
         K->partials_activate_back(K->taylor[act], s->p, s->q, mo->order, s->n, t->nch, t->rows / t->nch, mo->upto,
@@ -217,8 +218,9 @@ static void FN(activate_back)(const FN(tile) *t, const jg_step *s, int act, int 
 }
 
 /* a = mul z + add, z kept at src2. */
-static void FN(scale_back)(const FN(tile) *t, const jg_step *s, size_t layer)
+static void FN(back_scale)(const FN(tile) *t, const jg_step *s, size_t step)
 {
+    const size_t layer = s->layer;
     const jg_layer *l = &t->g->m->layers[layer];
     const size_t nrow = t->rows, n = s->n;
     REAL *ab = FN(buf)(t, t->adj, s->src, s->off), *zb = FN(buf)(t, t->adj, s->src2, s->off2);
@@ -226,6 +228,7 @@ static void FN(scale_back)(const FN(tile) *t, const jg_step *s, size_t layer)
     REAL *gm = t->g->w_at[layer] != SIZE_MAX ? t->gp + t->g->w_at[layer] : NULL;
     REAL *ga = t->g->b_at[layer] != SIZE_MAX ? t->gp + t->g->b_at[layer] : NULL;
     size_t r, k;
+    (void)step;
     for (r = 0; r < nrow; r++) {
         REAL *abr = ab + r * s->ld_src, *zbr = zb + r * s->ld2;
         const REAL *zr = z + r * s->ld2;
@@ -241,13 +244,14 @@ static void FN(scale_back)(const FN(tile) *t, const jg_step *s, size_t layer)
 }
 
 /* c = a b (src, src2) into dst: both operands' adjoints. */
-static void FN(mul_back)(const FN(tile) *t, const jg_step *s)
+static void FN(back_mul)(const FN(tile) *t, const jg_step *s, size_t step)
 {
     const size_t np = t->rows / t->nch, nx = t->n_x, n = s->n, sa = s->bc ? 0 : 1, sb = s->bc2 ? 0 : 1;
     const REAL *a = FN(fwd_buf)(t, s->src, s->off), *b = FN(fwd_buf)(t, s->src2, s->off2);
     REAL *ab = FN(buf)(t, t->adj, s->src, s->off), *bb = FN(buf)(t, t->adj, s->src2, s->off2);
     const REAL *cb = FN(buf)(t, t->adj, s->dst, s->off_dst);
     size_t p, k, i, j, c;
+    (void)step;
     if (t->mode == JG_MODE_PARTIALS) {      /* on series */
         const jg_monos *mo = &t->g->m->monos;
         KERNELS(t->g)->partials_mul_back(n, t->nch, np, mo->n_pairs, mo->pairs, a, ab, s->ld_src, s->bc, b, bb,
@@ -340,17 +344,6 @@ static void FN(back_dense)(const FN(tile) *t, const jg_step *s, size_t k)
         FN(dense_back)(t, s, s->layer);
 }
 
-static void FN(back_activate)(const FN(tile) *t, const jg_step *s, size_t k)
-{
-    FN(activate_back)(t, s, t->g->act[k], t->g->from_a[k]);
-}
-
-static void FN(back_scale)(const FN(tile) *t, const jg_step *s, size_t k)
-{
-    (void)k;
-    FN(scale_back)(t, s, s->layer);
-}
-
 /* dst += f src: src's adjoint += f dst's (the add kernel, but for a
    broadcast source); a copy is f = 1. */
 static void FN(add_back)(const FN(tile) *t, const jg_step *s, size_t k, double f)
@@ -377,12 +370,6 @@ static void FN(back_copy)(const FN(tile) *t, const jg_step *s, size_t k)
 static void FN(back_add)(const FN(tile) *t, const jg_step *s, size_t k)
 {
     FN(add_back)(t, s, k, s->c);
-}
-
-static void FN(back_mul)(const FN(tile) *t, const jg_step *s, size_t k)
-{
-    (void)k;
-    FN(mul_back)(t, s);
 }
 
 /* x = the points: their gradients from the value channel's adjoint. */
