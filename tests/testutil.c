@@ -1,13 +1,16 @@
 /* testutil.c: helpers shared by the tests (see testutil.h). */
+#define _XOPEN_SOURCE 700   /* nftw */
 #include "testutil.h"
 #include "jetgen.h"
 
 #include <check.h>
+#include <ftw.h>
 #include <jansson.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -17,13 +20,52 @@ static void die(const char *what, const char *arg)
     abort();
 }
 
+/* The folders tu_tmpdir made, each with the process that made it: a
+   process removes its own at exit (a Check test runs in a forked child,
+   which must not remove its parent's). JETGEN_TEST_KEEP keeps them. */
+typedef struct made_dir {
+    pid_t pid;
+    char *path;
+} made_dir;
+static made_dir *made_dirs;
+static size_t n_made_dirs;
+
+static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)st, (void)flag, (void)ftw;
+    remove(path);
+    return 0;
+}
+
+static void remove_made_dirs(void)
+{
+    size_t i;
+    const char *keep = getenv("JETGEN_TEST_KEEP");
+    for (i = 0; i < n_made_dirs; i++) {
+        if (made_dirs[i].pid == getpid() && !(keep && *keep))
+            nftw(made_dirs[i].path, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+        free(made_dirs[i].path);
+    }
+    free(made_dirs);
+    made_dirs = NULL;
+    n_made_dirs = 0;
+}
+
 const char *tu_tmpdir(void)
 {
     static char dir[512];
+    made_dir *grown;
     const char *base = getenv("TMPDIR");
     snprintf(dir, sizeof dir, "%s/jetgen-test-XXXXXX", base && *base ? base : "/tmp");
     if (mkdtemp(dir) == NULL)
         die("cannot make a folder like", dir);
+    if (made_dirs == NULL && atexit(remove_made_dirs) != 0)
+        die("cannot register the clean-up of", dir);
+    grown = (made_dir *)realloc(made_dirs, (n_made_dirs + 1) * sizeof *grown);
+    if (grown == NULL || (grown[n_made_dirs].path = strdup(dir)) == NULL)
+        die("out of memory for", dir);
+    grown[n_made_dirs++].pid = getpid();
+    made_dirs = grown;
     return dir;
 }
 
