@@ -288,7 +288,7 @@ def own_cost(jet, step):
         undo.append((obj, attr, obj.__dict__[attr] if static else None))
         setattr(obj, attr, staticmethod(g) if static else g)
     for net in jet._nets:
-        timed(net, "_run", "run")
+        timed(net, "_run_rows", "run")
         timed(net, "_gradient_flat", "gradient")
     timed(jet, "jet", "jet")
     timed(_JetFunction, "backward", "backward", static=True)

@@ -154,6 +154,25 @@ class Net:
             return tuple(res), tape
         return res[0] if len(res) == 1 else tuple(res)
 
+    def _run_rows(self, mode, x, shapes, keep_tape):
+        """_run for jetgen.torch's Jet, whose points x are a C-contiguous
+        array (n, n_in) of the network's dtype already and whose results'
+        shapes (_shapes) it keeps: (results as a tuple, the tape or None),
+        over pooled buffers."""
+        if mode == 5:       # the terms of this call, whatever another thread sets
+            with self._terms_lock:
+                return self._run_into(5, x, _shapes(5, x.shape[0], self.n_out, self.n_in, self.n_over,
+                                                    len(self.terms)), keep_tape)
+        return self._run_into(mode, x, shapes, keep_tape)
+
+    def _run_into(self, mode, x, shapes, keep_tape):
+        size = self.dtype.itemsize
+        res = tuple(_buffer(math.prod(s) * size).view(self.dtype).reshape(s) for s in shapes)
+        t = self.threads if self.threads is not None else _default_threads()
+        tape = self._net.run(mode, x.shape[0], x, res[0], res[1] if len(res) > 1 else None,
+                             res[2] if len(res) > 2 else None, int(t), keep_tape)
+        return res, tape
+
     def partials(self, x, terms=None, out=None, threads=None):
         """The partial derivatives the spec's `terms` statement names (or
         from_torch's terms=..., or `terms` here: set_terms first),

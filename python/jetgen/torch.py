@@ -66,7 +66,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from . import _MODES, Error, _from_torch, _gather, _unchanged
+from . import _MODES, Error, _from_torch, _gather, _shapes, _unchanged
 from .fx import parameters_of
 
 _OUTPUTS = {"eval": 1, "jacobian": 2, "hessian": 3, "hessian_diag": 3, "laplacian": 3, "partials": 1}
@@ -167,6 +167,7 @@ class Jet:
             self._n_values += p.numel()
         self._param_shapes = {name: tuple(p.shape) for name, p in self.params}
         self._tape_fits = {}    # {n: whether a tape of n points is at most TAPE_BYTES}, each net
+        self._shapes_at = {}    # {(net, n, terms): the shapes of its results at n points}
         self._key = self._kind = self._all32 = self._arrays = None      # _views_of
         self._lock = threading.RLock()
         # what the export took as constants (frozen parameters, buffers, tensor
@@ -349,6 +350,17 @@ class Jet:
             fits = self._tape_fits[(net, n)] = net.tape_bytes(self.mode, n) <= TAPE_BYTES
         return fits
 
+    def _result_shapes(self, net, n):
+        """The shapes of net's results at n points in this Jet's mode."""
+        key = (net, n, len(net.terms))
+        shapes = self._shapes_at.get(key)
+        if shapes is None:
+            if len(self._shapes_at) > 64:       # a few sizes in a training loop: no growing table
+                self._shapes_at.clear()
+            shapes = self._shapes_at[key] = _shapes(self._code, n, net.n_out, net.n_in, net.n_over,
+                                                         len(net.terms))
+        return shapes
+
     def __call__(self, *xs):
         return self.jet(*xs)
 
@@ -404,9 +416,16 @@ class _Values(Mapping):
 
     def __init__(self, array, layout, kind=None, was=None):
         self.array = array      # the numbers, a float64 numpy array
-        self.flat, self.layout, self._views = torch.from_numpy(array), layout, {}
+        self.layout, self._views, self._flat = layout, {}, None
         self.kind = kind        # the parameters' (dtype, device) where they share one
         self.was = was          # a snapshot these numbers are known to differ from
+
+    @property
+    def flat(self):
+        """The numbers as a tensor (made when first asked: most steps never do)."""
+        if self._flat is None:
+            self._flat = torch.from_numpy(self.array)
+        return self._flat
 
     def __getitem__(self, name):
         v = self._views.get(name)
@@ -627,12 +646,12 @@ class _JetFunction(torch.autograd.Function):
         net, taped, quick, kind, arrays, k = how
         parts, params = args[:k], args[k:]
         real = torch.float32 if net.dtype == np.float32 else torch.float64
-        # side by side (a copy: backward computes at these numbers); the
-        # results in the points' dtype, as torch.cat promotes them
+        # side by side, C-contiguous, in the network's dtype (a copy:
+        # backward computes at these numbers); the results in the points'
+        # dtype, as torch.cat promotes them
         x = parts[0] if k == 1 else torch.cat([v if v.dim() == 2 else v.reshape(-1, 1) for v in parts], dim=1)
-        dtype, device = x.dtype, x.device
-        xs = x.detach().to(device="cpu", dtype=real, copy=k == 1).numpy()
-        tape = None
+        dtype, device, n = x.dtype, x.device, x.shape[0]
+        xs = np.ascontiguousarray(x.detach().to(device="cpu", dtype=real, copy=k == 1).numpy())
         with jet._lock:
             jet._check(quick)
             if arrays is not None and not jet._derived:
@@ -640,11 +659,7 @@ class _JetFunction(torch.autograd.Function):
             else:
                 values = jet._snapshot(kind, arrays, jet._loaded[net])
                 jet._load(values, net)
-            if taped:
-                res, tape = net.taped(jet.mode, xs)
-            else:
-                res = getattr(net, "eval" if jet.mode == "eval" else jet.mode)(xs)
-                res = res if isinstance(res, tuple) else (res,)
+            res, tape = net._run_rows(jet._code, xs, jet._result_shapes(net, n), taped)
         ctx.set_materialize_grads(False)    # an unused result's cotangent is None, not zeros to read
         ctx.save_for_backward(*parts, *params)
         ctx.jet = jet
