@@ -456,13 +456,29 @@ static void steps_binary(jg_plan *p, alloc *al, size_t i)
     set_dst(s, &al->loc[v]);
 }
 
-/* the operands side by side in a buffer of their own */
+/* the operands side by side in a buffer of their own; or, where they lie
+   side by side in order already (the inputs' slices joined again, as
+   forward(x, t) does by torch.cat([x, t], 1)), a name for them there: no
+   step */
 static void steps_cat(jg_plan *p, alloc *al, size_t i)
 {
     const jg_layer *l = &p->m->layers[i];
     const size_t ldo = row_len(p, l->n_out);
-    const int nb = free_buf(al, i);
+    const vloc a0 = al->loc[l->arg[0]];
     size_t at = 0, k;
+    int nb;
+    for (k = 0; k < l->n_args; k++) {
+        const vloc *a = &al->loc[l->arg[k]];
+        if (a->buf != a0.buf || a->ld != a0.ld || a->off != a0.off + span(p, at))
+            break;
+        at += jg_model_width(p->m, l->arg[k]);
+    }
+    if (k == l->n_args) {
+        place(al, i + 1, a0.buf, a0.off, a0.ld, i);
+        return;
+    }
+    nb = free_buf(al, i);
+    at = 0;
     for (k = 0; k < l->n_args; k++) {
         const size_t w = jg_model_width(p->m, l->arg[k]);
         jg_step *s = add_step(p, JG_STEP_COPY, i);

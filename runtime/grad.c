@@ -198,7 +198,7 @@ struct jg_grad {
                                    it; or -1 */
     int one_writer;             /* whether every adjoint has one step of the reverse sweep writing it
                                    (a clearing plan of seed, dense, activation and store steps,
-                                   every value read by one step): with the terms in lanes, each
+                                   every value read by one step): with points in lanes, each
                                    reverse sets the adjoint it writes rather than adding to it, and
                                    none is zeroed between tiles (grad_real.h) */
     unsigned char *spent;       /* per step: 1 for a copy whose reverse adds only zeros (the

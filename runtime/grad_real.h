@@ -15,8 +15,8 @@ typedef struct FN(tile) {
     REAL *gp;
     REAL *scratch;            /* where the gradients of tensor-less weights go */
     REAL *pv;                 /* the partial sums of points in lanes (grad.c, pv_at) */
-    int assign;               /* each reverse sets the adjoint it writes (jg_grad's one_writer, the
-                                 terms in lanes): nothing zeroed between tiles */
+    int assign;               /* each reverse sets the adjoint it writes (jg_grad's one_writer, points
+                                 in lanes): nothing zeroed between tiles */
     size_t p0;                /* the tile's first point */
     const REAL *gu, *gdu, *gd2;   /* the cotangents of the results (of every point) */
     REAL *gx;                 /* the points' gradients, or NULL */
@@ -208,13 +208,14 @@ static void FN(back_activate)(const FN(tile) *t, const jg_step *s, size_t k)
     if (from_a && act == JG_ACT_tanh) {
         K->tanh_chain_back(s->n, t->n_x, t->n_s, t->over, t->mode, t->rows / t->nch, t->nch,
                            FN(fwd_buf)(t, s->src2, s->off2), FN(buf)(t, t->adj, s->src2, s->off2), s->ld2,
-                           FN(fwd_buf)(t, s->src, s->off), FN(buf)(t, t->adj, s->src, s->off), s->ld_src);
+                           FN(fwd_buf)(t, s->src, s->off), FN(buf)(t, t->adj, s->src, s->off), s->ld_src,
+                           t->assign);
         return;
     }
     K->activate_back(K->act[act], act == JG_ACT_tanh ? K->tanh3 : act == JG_ACT_sigmoid ? K->sigmoid3 : ACT3_BY[act],
                      s->p, s->q, s->n, t->n_x, t->n_s, t->over, t->mode, t->rows / t->nch, t->nch,
                      FN(fwd_buf)(t, s->src2, s->off2), FN(buf)(t, t->adj, s->src2, s->off2), s->ld2,
-                     FN(buf)(t, t->adj, s->src, s->off), s->ld_src);
+                     FN(buf)(t, t->adj, s->src, s->off), s->ld_src, t->assign);
 }
 
 /* a = mul z + add, z kept at src2. */
@@ -443,7 +444,7 @@ static void FN(tile_init)(FN(tile) *t, const jg_grad *g, int mode, REAL *gp)
     t->over = m->over;
     t->lp = g->p->lane_points;
     t->gp = gp;
-    t->assign = g->one_writer && mode == JG_MODE_PARTIALS && t->lp > 0;
+    t->assign = g->one_writer && t->lp > 0;
 }
 
 /* The reverse sweep of n points tile by tile: each tile's values read from

@@ -46,7 +46,7 @@ typedef void (*jg_taylor_float)(size_t, double, double, const float *, int, floa
     X(dense_back, (size_t, size_t, const R *, size_t, size_t, size_t, const R *, size_t, const R *, size_t, R *, \
                    R *, R *))                                                                                   \
     X(activate_back, (jg_act_##R, jg_act3_##R, double, double, size_t, size_t, size_t, const size_t *, int,     \
-                      size_t, size_t, const R *, R *, size_t, R *, size_t))                                     \
+                      size_t, size_t, const R *, R *, size_t, R *, size_t, int))                                \
     X(activate_to, (jg_act_##R, double, double, size_t, size_t, size_t, const size_t *, int, size_t, const R *, \
                     size_t, R *, size_t))                                                                       \
     X(tanh3, (size_t, double, double, const R *, const R *, const R *, R *))                                    \
@@ -62,7 +62,7 @@ typedef void (*jg_taylor_float)(size_t, double, double, const float *, int, floa
     X(lanes_fold, (size_t, R *, double *))                                                                      \
     X(tanh_chain, (size_t, size_t, size_t, const size_t *, int, size_t, const R *, size_t, R *, size_t))        \
     X(tanh_chain_back, (size_t, size_t, size_t, const size_t *, int, size_t, size_t, const R *, R *, size_t,    \
-                        const R *, R *, size_t))                                                                \
+                        const R *, R *, size_t, int))                                                           \
     X(partials_seed, (size_t, size_t, size_t, const size_t *, const R *, R *, size_t))                           \
     X(partials_activate, (jg_taylor_##R, double, double, int, size_t, size_t, size_t, const size_t *,            \
                           const unsigned short *, const R *, size_t, R *, size_t, int))                         \

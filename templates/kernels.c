@@ -299,7 +299,7 @@ typedef void (*model__fn3)(size_t n, double p, double q, const model__real *z, c
 MODEL__API void model__activate_back(model__fn f, model__fn3 f3, double p, double q, size_t n, size_t n_x,
                                      size_t n_s, const size_t *over, int mode, size_t np, size_t nch,
                                      const model__real *z, model__real *zb, size_t ldz, model__real *ab,
-                                     size_t lda);
+                                     size_t lda, int assign);
 MODEL__API void model__tanh3(size_t n, double p, double q, const model__real *z, const model__real *s0,
                              const model__real *s1, model__real *s3);
 MODEL__API void model__sigmoid3(size_t n, double p, double q, const model__real *z, const model__real *s0,
@@ -1493,21 +1493,30 @@ MODEL__API void model__activate(model__fn f, double p, double q, size_t n, size_
 /* The reverse of model__chain on r <= MODEL__V values of every channel:
    z's channel c at z + c zs (its adjoint at zb + c zs), the adjoint of
    the result's at ab + c as, given the first three derivatives of s at
-   the values (v1, v2, v3); ab's nch channels are spent (set to zero). */
+   the values (v1, v2, v3); ab's nch channels are spent (set to zero).
+   With assign, zb's channels are set rather than added to, and ab is left
+   as it is (the reverse sweep's one writer of every adjoint: grad.c). */
 MODEL__INLINE void model__chain_back(size_t n_x, size_t n_s, const size_t *over, int mode, size_t nch, size_t r,
                                      model__vec v1, model__vec v2, model__vec v3, const model__real *z,
-                                     model__real *zb, size_t zs, model__real *ab, size_t as)
+                                     model__real *zb, size_t zs, model__real *ab, size_t as, int assign)
 {
 #define MODEL__Z(ch) model__load_n(z + (ch) * zs, r)
 #define MODEL__ADD(to, v) model__put_n((to), model__load_n((to), r) + (v), r)
+#define MODEL__SET(to, v) (assign ? model__put_n((to), (v), r) : MODEL__ADD((to), (v)))
     const model__vec zero = {0};
-    model__vec zb0 = model__load_n(zb, r) + v1 * model__load_n(ab, r);
+    model__vec zb0 = v1 * model__load_n(ab, r);
     size_t i, j, t, c, e;
+    if (assign) {       /* the first derivatives' adjoints are added to below */
+        for (i = 0; mode >= 2 && i < n_x; i++)
+            model__put_n(zb + (1 + i) * zs, zero, r);
+    } else {
+        zb0 = model__load_n(zb, r) + zb0;
+    }
     if (mode == 2) {
         for (i = 0, t = 1 + n_x; i < n_x; i++)
             for (j = i; j < n_x; j++, t++) {
                 const model__vec at = model__load_n(ab + t * as, r), zi = MODEL__Z(1 + i), zj = MODEL__Z(1 + j);
-                MODEL__ADD(zb + t * zs, v1 * at);
+                MODEL__SET(zb + t * zs, v1 * at);
                 MODEL__ADD(zb + (1 + i) * zs, v2 * at * zj);
                 MODEL__ADD(zb + (1 + j) * zs, v2 * at * zi);
                 zb0 = zb0 + at * (v3 * zi * zj + v2 * MODEL__Z(t));
@@ -1524,27 +1533,31 @@ MODEL__INLINE void model__chain_back(size_t n_x, size_t n_s, const size_t *over,
                 MODEL__ADD(zb + ch * zs, (v2 + v2) * at * zi);
                 sq = sq + zi * zi;
             }
-            MODEL__ADD(zb + (1 + n_x + t) * zs, v1 * at);
+            MODEL__SET(zb + (1 + n_x + t) * zs, v1 * at);
             zb0 = zb0 + at * (v3 * sq + v2 * MODEL__Z(1 + n_x + t));
         }
     }
     if (mode >= 1)
         for (i = 0; i < n_x; i++) {
             const model__vec ai = model__load_n(ab + (1 + i) * as, r);
-            MODEL__ADD(zb + (1 + i) * zs, v1 * ai);
+            if (mode == 1 && assign)
+                model__put_n(zb + (1 + i) * zs, v1 * ai, r);
+            else
+                MODEL__ADD(zb + (1 + i) * zs, v1 * ai);
             zb0 = zb0 + v2 * ai * MODEL__Z(1 + i);
         }
     model__put_n(zb, zb0, r);
-    for (c = 0; c < nch; c++)
+    for (c = 0; !assign && c < nch; c++)
         model__put_n(ab + c * as, zero, r);
 #undef MODEL__Z
 #undef MODEL__ADD
+#undef MODEL__SET
 }
 
 MODEL__INLINE void model__activate_back_n(model__fn f, model__fn3 f3, double p, double q, size_t n,
                                           size_t n_x, size_t n_s, const size_t *over, int mode,
                                           size_t np, size_t nch, const model__real *z,
-                                          model__real *zb, size_t ldz, model__real *ab, size_t lda)
+                                          model__real *zb, size_t ldz, model__real *ab, size_t lda, int assign)
 {
     model__real zc[MODEL__ACT_CHUNK], s0[MODEL__ACT_CHUNK], s1[MODEL__ACT_CHUNK], s2[MODEL__ACT_CHUNK],
         s3[MODEL__ACT_CHUNK];
@@ -1565,7 +1578,7 @@ MODEL__INLINE void model__activate_back_n(model__fn f, model__fn3 f3, double p, 
                                       model__load_n(s2 + u * m + k, r),
                                       mode >= 2 ? model__load_n(s3 + u * m + k, r) : zero,
                                       z + pt * ldz + k0 + k, zb + pt * ldz + k0 + k, np * ldz,
-                                      ab + pt * lda + k0 + k, np * lda);
+                                      ab + pt * lda + k0 + k, np * lda, assign);
                 }
         }
     }
@@ -1575,10 +1588,10 @@ MODEL__INLINE void model__activate_back_n(model__fn f, model__fn3 f3, double p, 
 MODEL__API void model__activate_back(model__fn f, model__fn3 f3, double p, double q, size_t n, size_t n_x,
                                      size_t n_s, const size_t *over, int mode, size_t np, size_t nch,
                                      const model__real *z, model__real *zb, size_t ldz, model__real *ab,
-                                     size_t lda)
+                                     size_t lda, int assign)
 {
 #define MODEL__CALL(NX, NS, OVER) \
-    model__activate_back_n(f, f3, p, q, n, NX, NS, OVER, mode, np, nch, z, zb, ldz, ab, lda)
+    model__activate_back_n(f, f3, p, q, n, NX, NS, OVER, mode, np, nch, z, zb, ldz, ab, lda, assign)
     MODEL__BY_INPUTS(MODEL__CALL, n_x, n_s, over);
 #undef MODEL__CALL
 }
@@ -4032,7 +4045,7 @@ MODEL__API void model__tanh_chain(size_t n, size_t n_x, size_t n_s, const size_t
    (channel 0), in registers. ab is spent (set to zero). */
 MODEL__INLINE void model__tanh_chain_back_n(size_t n, size_t n_x, size_t n_s, const size_t *over, int mode,
                                             size_t nch, const model__real *z, model__real *zb, size_t zs,
-                                            const model__real *a, model__real *ab, size_t as)
+                                            const model__real *a, model__real *ab, size_t as, int assign)
 {
     const model__vec zero = {0}, one = zero + 1, two = zero + 2;
     size_t k;
@@ -4041,21 +4054,22 @@ MODEL__INLINE void model__tanh_chain_back_n(size_t n, size_t n_x, size_t n_s, co
         const model__vec v0 = model__load_n(a + k, r), v1 = one - v0 * v0;
         model__chain_back(n_x, n_s, over, mode, nch, r, v1, zero - two * v0 * v1,
                           zero - two * v1 * (v1 - two * v0 * v0),      /* model__tanh3's */
-                          z + k, zb + k, zs, ab + k, as);
+                          z + k, zb + k, zs, ab + k, as, assign);
     }
 }
 
 /* model__tanh_chain_back_n on n values of np points, as model__tanh_chain. */
 MODEL__API void model__tanh_chain_back(size_t n, size_t n_x, size_t n_s, const size_t *over, int mode, size_t np,
                                        size_t nch, const model__real *z, model__real *zb, size_t ldz,
-                                       const model__real *a, model__real *ab, size_t lda)
+                                       const model__real *a, model__real *ab, size_t lda, int assign)
 {
     size_t p;
     for (p = 0; p < np; p++) {
         const model__real *zp = z + p * ldz, *ap = a + p * lda;
         model__real *zbp = zb + p * ldz, *abp = ab + p * lda;
         const size_t zs = np * ldz, as = np * lda;
-#define MODEL__CALL(NX, NS, OVER) model__tanh_chain_back_n(n, NX, NS, OVER, mode, nch, zp, zbp, zs, ap, abp, as)
+#define MODEL__CALL(NX, NS, OVER) \
+    model__tanh_chain_back_n(n, NX, NS, OVER, mode, nch, zp, zbp, zs, ap, abp, as, assign)
         MODEL__BY_INPUTS(MODEL__CALL, n_x, n_s, over);
 #undef MODEL__CALL
     }

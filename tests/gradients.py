@@ -159,8 +159,11 @@ def zoo_networks(rng):
             net = jetgen.from_torch(module, **kw)
         graph = jetgen.export.trace(module)
         widths = jetgen.export._widths(module, graph, kw.get("n_in"), kw.get("input_names"))
-        x = jetgen.export._points(net.n_in, kw.get("domain"), 4, seed=11).numpy()
-        check_network(name, module, widths, net, x, rng)
+        # 4 points: one tile, most of its lanes past the points; 75: several
+        # tiles, whose reverse sweeps set the adjoints the last one left
+        for n in (4, 75):
+            x = jetgen.export._points(net.n_in, kw.get("domain"), n, seed=11).numpy()
+            check_network(name, module, widths, net, x, rng)
         print("gradients: %-26s ok" % name)
 
 

@@ -377,7 +377,8 @@ END_TEST
    2h (central differences in double) equals sum (zb - zb0) . dz, where
    zb - zb0 is what the kernel added (its third derivatives f3 by central
    differences of s''); ab is left zero on the n neurons and untouched
-   beyond, zb untouched beyond n. Every mode, 1 to 3 inputs (3 with
+   beyond, zb untouched beyond n; with assign, zb set to what it adds to
+   zeros and ab untouched (tanh_chain_back the same). Every mode, 1 to 3 inputs (3 with
    over = {0, 2}), 1 to 130 neurons (packed several points to a call of
    f, or split), 1 to 16 points, four activations. */
 static model__fn back_f;        /* the activation f3_by_differences differentiates */
@@ -438,7 +439,45 @@ static void activate_back_case(int i)
     memcpy(zb, zb0, nz * sizeof *zb);
     memcpy(abc, ab, na * sizeof *ab);
     model__activate_back(back_f, f3_by_differences, back_p, back_q, n, n_x, n_s, over, mode, np, nch, z, zb, LD,
-                         abc, LDA);
+                         abc, LDA, 0);
+    {   /* assign: zb's n neurons set to what the kernel adds to zeros, ab and zb beyond n untouched */
+        static double zbz[CMAX * PMAX * LD], zba[CMAX * PMAX * LD], abz[CMAX * PMAX * LDA], aba[CMAX * PMAX * LDA];
+        for (k = 0; k < nz; k++) {
+            zbz[k] = k % LD < n ? 0.0 : zb0[k];
+            zba[k] = k % LD < n ? 7.0 : zb0[k];
+        }
+        memcpy(abz, ab, na * sizeof *ab);
+        memcpy(aba, ab, na * sizeof *ab);
+        model__activate_back(back_f, f3_by_differences, back_p, back_q, n, n_x, n_s, over, mode, np, nch, z, zbz,
+                             LD, abz, LDA, 0);
+        model__activate_back(back_f, f3_by_differences, back_p, back_q, n, n_x, n_s, over, mode, np, nch, z, zba,
+                             LD, aba, LDA, 1);
+        for (k = 0; k < nz; k++)
+            ck_assert_msg(zba[k] == zbz[k], "case %d: assign: zb[%zu] = %.17g, not %.17g", i, k, zba[k], zbz[k]);
+        for (k = 0; k < na; k++)
+            ck_assert_msg(aba[k] == ab[k], "case %d: assign: ab[%zu] written", i, k);
+        if (act == 0) {     /* the same of tanh_chain_back (abz: tanh's values) */
+            static double abt[CMAX * PMAX * LDA];
+            for (k = 0; k < nz; k++) {
+                zbz[k] = k % LD < n ? 0.0 : zb0[k];
+                zba[k] = k % LD < n ? 7.0 : zb0[k];
+            }
+            memcpy(aba, ab, na * sizeof *ab);
+            memcpy(abt, ab, na * sizeof *ab);
+            for (k = 0; k < na; k++)
+                abz[k] = 0.0;
+            for (r = 0; r < np; r++)
+                for (k = 0; k < n; k++)
+                    abz[r * LDA + k] = tanh(z[r * LD + k]);
+            model__tanh_chain_back(n, n_x, n_s, over, mode, np, nch, z, zbz, LD, abz, abt, LDA, 0);
+            model__tanh_chain_back(n, n_x, n_s, over, mode, np, nch, z, zba, LD, abz, aba, LDA, 1);
+            for (k = 0; k < na; k++)
+                ck_assert_msg(aba[k] == ab[k], "case %d: tanh_chain_back, assign: ab[%zu] written", i, k);
+            for (k = 0; k < nz; k++)
+                ck_assert_msg(zba[k] == zbz[k], "case %d: tanh_chain_back, assign: zb[%zu] = %.17g, not %.17g",
+                              i, k, zba[k], zbz[k]);
+        }
+    }
     if (act == 0) {     /* tanh_chain_back, tanh from its values a (not z): the adjoints from z, the same s''' */
         static double av[CMAX * PMAX * LDA], zb1[CMAX * PMAX * LD], zb2[CMAX * PMAX * LD], ab2[CMAX * PMAX * LDA];
         for (k = 0; k < na; k++)
@@ -449,10 +488,10 @@ static void activate_back_case(int i)
         memcpy(zb1, zb0, nz * sizeof *zb1);
         memcpy(ab2, ab, na * sizeof *ab);
         model__activate_back(model__tanh, tanh3_from_value, 0.0, 0.0, n, n_x, n_s, over, mode, np, nch, z, zb1,
-                             LD, ab2, LDA);
+                             LD, ab2, LDA, 0);
         memcpy(zb2, zb0, nz * sizeof *zb2);
         memcpy(ab2, ab, na * sizeof *ab);
-        model__tanh_chain_back(n, n_x, n_s, over, mode, np, nch, z, zb2, LD, av, ab2, LDA);
+        model__tanh_chain_back(n, n_x, n_s, over, mode, np, nch, z, zb2, LD, av, ab2, LDA, 0);
         for (k = 0; k < nz; k++)
             ck_assert_msg(fabs(zb2[k] - zb1[k]) <= 1e-13 * (1.0 + fabs(zb1[k])), "case %d: tanh_chain_back: "
                           "zb[%zu] = %.17g, from z %.17g", i, k, zb2[k], zb1[k]);
