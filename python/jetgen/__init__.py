@@ -144,34 +144,34 @@ class Net:
             out = tuple(out) if isinstance(out, (tuple, list)) else (out,)
             if len(out) != len(shapes):
                 raise ValueError("out= takes %d arrays here, not %d" % (len(shapes), len(out)))
-        res = [self._out(out, k, s) for k, s in enumerate(shapes)]
-        t = threads if threads is not None else self.threads if self.threads is not None else _default_threads()
-        if int(t) < 1:
-            raise ValueError("threads=%r: at least 1" % (t,))
-        tape = self._net.run(mode, n, x, res[0], res[1] if len(res) > 1 else None,
-                             res[2] if len(res) > 2 else None, int(t), keep_tape)
+        res = tuple(self._out(out, k, s) for k, s in enumerate(shapes))
+        tape = self._call(mode, x, res, threads, keep_tape)
         if keep_tape:
-            return tuple(res), tape
-        return res[0] if len(res) == 1 else tuple(res)
+            return res, tape
+        return res[0] if len(res) == 1 else res
 
     def _run_rows(self, mode, x, shapes, keep_tape):
         """_run for jetgen.torch's Jet, whose points x are a C-contiguous
         array (n, n_in) of the network's dtype already and whose results'
-        shapes (_shapes) it keeps: (results as a tuple, the tape or None),
+        shapes (_shapes) it knows: (results as a tuple, the tape or None),
         over pooled buffers."""
         if mode == 5:       # the terms of this call, whatever another thread sets
             with self._terms_lock:
-                return self._run_into(5, x, _shapes(5, x.shape[0], self.n_out, self.n_in, self.n_over,
-                                                    len(self.terms)), keep_tape)
-        return self._run_into(mode, x, shapes, keep_tape)
+                shapes = _shapes(5, x.shape[0], self.n_out, self.n_in, self.n_over, len(self.terms))
+                res = tuple(self._out(None, 0, s) for s in shapes)
+                return res, self._call(5, x, res, None, keep_tape)
+        res = tuple(self._out(None, 0, s) for s in shapes)
+        return res, self._call(mode, x, res, None, keep_tape)
 
-    def _run_into(self, mode, x, shapes, keep_tape):
-        size = self.dtype.itemsize
-        res = tuple(_buffer(math.prod(s) * size).view(self.dtype).reshape(s) for s in shapes)
-        t = self.threads if self.threads is not None else _default_threads()
-        tape = self._net.run(mode, x.shape[0], x, res[0], res[1] if len(res) > 1 else None,
+    def _call(self, mode, x, res, threads, keep_tape):
+        """The C call of mode at the points x (checked) into its results
+        res (1 to 3 arrays), in threads (None: the Net's, else every core):
+        the tape where keep_tape, else None."""
+        t = threads if threads is not None else self.threads if self.threads is not None else _default_threads()
+        if int(t) < 1:
+            raise ValueError("threads=%r: at least 1" % (t,))
+        return self._net.run(mode, x.shape[0], x, res[0], res[1] if len(res) > 1 else None,
                              res[2] if len(res) > 2 else None, int(t), keep_tape)
-        return res, tape
 
     def partials(self, x, terms=None, out=None, threads=None):
         """The partial derivatives the spec's `terms` statement names (or

@@ -167,7 +167,6 @@ class Jet:
             self._n_values += p.numel()
         self._param_shapes = {name: tuple(p.shape) for name, p in self.params}
         self._tape_fits = {}    # {n: whether a tape of n points is at most TAPE_BYTES}, each net
-        self._shapes_at = {}    # {(net, n, terms): the shapes of its results at n points}
         self._key = self._kind = self._all32 = self._arrays = None      # _views_of
         self._lock = threading.RLock()
         # what the export took as constants (frozen parameters, buffers, tensor
@@ -349,17 +348,6 @@ class Jet:
                 self._tape_fits.clear()
             fits = self._tape_fits[(net, n)] = net.tape_bytes(self.mode, n) <= TAPE_BYTES
         return fits
-
-    def _result_shapes(self, net, n):
-        """The shapes of net's results at n points in this Jet's mode."""
-        key = (net, n, len(net.terms))
-        shapes = self._shapes_at.get(key)
-        if shapes is None:
-            if len(self._shapes_at) > 64:       # a few sizes in a training loop: no growing table
-                self._shapes_at.clear()
-            shapes = self._shapes_at[key] = _shapes(self._code, n, net.n_out, net.n_in, net.n_over,
-                                                         len(net.terms))
-        return shapes
 
     def __call__(self, *xs):
         return self.jet(*xs)
@@ -659,7 +647,8 @@ class _JetFunction(torch.autograd.Function):
             else:
                 values = jet._snapshot(kind, arrays, jet._loaded[net])
                 jet._load(values, net)
-            res, tape = net._run_rows(jet._code, xs, jet._result_shapes(net, n), taped)
+            res, tape = net._run_rows(jet._code, xs, _shapes(jet._code, n, net.n_out, net.n_in, net.n_over, 0),
+                                      taped)
         ctx.set_materialize_grads(False)    # an unused result's cotangent is None, not zeros to read
         ctx.save_for_backward(*parts, *params)
         ctx.jet = jet
