@@ -92,6 +92,8 @@ class Net:
         if dtype not in (np.float64, np.float32):
             raise ValueError("dtype %s: jetgen computes in float64 or float32" % dtype)
         self.dtype = dtype
+        if threads is not None and int(threads) < 1:
+            raise ValueError("threads=%r: at least 1" % (threads,))
         self.threads = threads
         _need_extension()
         self._net = _Net(os.fspath(spec), dtype == np.float32) if _mem is None else \
@@ -167,11 +169,16 @@ class Net:
         """The C call of mode at the points x (checked) into its results
         res (1 to 3 arrays), in threads (None: the Net's, else every core):
         the tape where keep_tape, else None."""
+        return self._net.run(mode, x.shape[0], x, res[0], res[1] if len(res) > 1 else None,
+                             res[2] if len(res) > 2 else None, self._threads(threads), keep_tape)
+
+    def _threads(self, threads):
+        """The threads of a call: threads, else the Net's, else every core
+        ($JETGEN_THREADS); at least 1."""
         t = threads if threads is not None else self.threads if self.threads is not None else _default_threads()
         if int(t) < 1:
             raise ValueError("threads=%r: at least 1" % (t,))
-        return self._net.run(mode, x.shape[0], x, res[0], res[1] if len(res) > 1 else None,
-                             res[2] if len(res) > 2 else None, int(t), keep_tape)
+        return int(t)
 
     def partials(self, x, terms=None, out=None, threads=None):
         """The partial derivatives the spec's `terms` statement names (or
@@ -305,8 +312,7 @@ class Net:
         n = x.shape[0]
         grad = np.empty(self._n_grad, dtype=np.float64)
         gx = np.empty((n, self.n_in), dtype=self.dtype) if wrt_x else None
-        t = threads if threads is not None else self.threads if self.threads is not None else _default_threads()
-        self._net.gradient(m, n, x, gu, gdu, gd2, grad, gx, int(t), tape)
+        self._net.gradient(m, n, x, gu, gdu, gd2, grad, gx, self._threads(threads), tape)
         return grad, gx
 
     def set_tensor(self, name, values):
