@@ -1495,7 +1495,11 @@ MODEL__API void model__activate(model__fn f, double p, double q, size_t n, size_
    the result's at ab + c as, given the first three derivatives of s at
    the values (v1, v2, v3); ab's nch channels are spent (set to zero).
    With assign, zb's channels are set rather than added to, and ab is left
-   as it is (the reverse sweep's one writer of every adjoint: grad.c). */
+   as it is (the reverse sweep's one writer of every adjoint: grad.c).
+   With at most MODEL__CHAIN_REG inputs, the first derivatives' adjoints
+   are summed in registers (g) and stored once, in the same order of
+   additions as through memory. */
+#define MODEL__CHAIN_REG 4
 MODEL__INLINE void model__chain_back(size_t n_x, size_t n_s, const size_t *over, int mode, size_t nch, size_t r,
                                      model__vec v1, model__vec v2, model__vec v3, const model__real *z,
                                      model__real *zb, size_t zs, model__real *ab, size_t as, int assign)
@@ -1503,11 +1507,16 @@ MODEL__INLINE void model__chain_back(size_t n_x, size_t n_s, const size_t *over,
 #define MODEL__Z(ch) model__load_n(z + (ch) * zs, r)
 #define MODEL__ADD(to, v) model__put_n((to), model__load_n((to), r) + (v), r)
 #define MODEL__SET(to, v) (assign ? model__put_n((to), (v), r) : MODEL__ADD((to), (v)))
+/* zb_i += v (first derivative i), in g or in memory */
+#define MODEL__ADD_I(i, v) (reg ? (void)(g[i] = g[i] + (v)) : MODEL__ADD(zb + (1 + (i)) * zs, (v)))
     const model__vec zero = {0};
-    model__vec zb0 = v1 * model__load_n(ab, r);
+    const int reg = n_x <= MODEL__CHAIN_REG;
+    model__vec zb0 = v1 * model__load_n(ab, r), g[MODEL__CHAIN_REG];
     size_t i, j, t, c, e;
+    for (i = 0; reg && i < n_x; i++)
+        g[i] = assign ? zero : model__load_n(zb + (1 + i) * zs, r);
     if (assign) {       /* the first derivatives' adjoints are added to below */
-        for (i = 0; mode >= 2 && i < n_x; i++)
+        for (i = 0; !reg && mode >= 2 && i < n_x; i++)
             model__put_n(zb + (1 + i) * zs, zero, r);
     } else {
         zb0 = model__load_n(zb, r) + zb0;
@@ -1517,8 +1526,8 @@ MODEL__INLINE void model__chain_back(size_t n_x, size_t n_s, const size_t *over,
             for (j = i; j < n_x; j++, t++) {
                 const model__vec at = model__load_n(ab + t * as, r), zi = MODEL__Z(1 + i), zj = MODEL__Z(1 + j);
                 MODEL__SET(zb + t * zs, v1 * at);
-                MODEL__ADD(zb + (1 + i) * zs, v2 * at * zj);
-                MODEL__ADD(zb + (1 + j) * zs, v2 * at * zi);
+                MODEL__ADD_I(i, v2 * at * zj);
+                MODEL__ADD_I(j, v2 * at * zi);
                 zb0 = zb0 + at * (v3 * zi * zj + v2 * MODEL__Z(t));
             }
     } else if (mode == 3 || mode == 4) {
@@ -1528,9 +1537,9 @@ MODEL__INLINE void model__chain_back(size_t n_x, size_t n_s, const size_t *over,
             const size_t first = mode == 3 ? t : 0, last = mode == 3 ? t + 1 : n_s;
             model__vec sq = zero;       /* the sum of squares */
             for (e = first; e < last; e++) {
-                const size_t ch = 1 + (over != NULL ? over[e] : e);
-                const model__vec zi = MODEL__Z(ch);
-                MODEL__ADD(zb + ch * zs, (v2 + v2) * at * zi);
+                const size_t ie = over != NULL ? over[e] : e;
+                const model__vec zi = MODEL__Z(1 + ie);
+                MODEL__ADD_I(ie, (v2 + v2) * at * zi);
                 sq = sq + zi * zi;
             }
             MODEL__SET(zb + (1 + n_x + t) * zs, v1 * at);
@@ -1540,7 +1549,9 @@ MODEL__INLINE void model__chain_back(size_t n_x, size_t n_s, const size_t *over,
     if (mode >= 1)
         for (i = 0; i < n_x; i++) {
             const model__vec ai = model__load_n(ab + (1 + i) * as, r);
-            if (mode == 1 && assign)
+            if (reg)
+                model__put_n(zb + (1 + i) * zs, g[i] + v1 * ai, r);
+            else if (mode == 1 && assign)
                 model__put_n(zb + (1 + i) * zs, v1 * ai, r);
             else
                 MODEL__ADD(zb + (1 + i) * zs, v1 * ai);
@@ -1552,6 +1563,7 @@ MODEL__INLINE void model__chain_back(size_t n_x, size_t n_s, const size_t *over,
 #undef MODEL__Z
 #undef MODEL__ADD
 #undef MODEL__SET
+#undef MODEL__ADD_I
 }
 
 MODEL__INLINE void model__activate_back_n(model__fn f, model__fn3 f3, double p, double q, size_t n,
@@ -2985,6 +2997,22 @@ MODEL__INLINE double model__signed(double t, double x)
     memcpy(&t, &bt, sizeof t);
     return t;
 }
+
+/* t, or x where x is a NaN, by the bits: infinity's minus the magnitude's
+   borrows into the top bit exactly for a NaN, and that bit, spread, picks
+   x. Where x == x ? t : x (or an integer ?:) leaves GCC's loop scalar on
+   AVX2 and SSE2 without -fno-trapping-math, this is a vector loop on
+   every target. */
+MODEL__INLINE double model__or_nan(double t, double x)
+{
+    unsigned long long bt, bx, m;
+    memcpy(&bt, &t, sizeof bt);
+    memcpy(&bx, &x, sizeof bx);
+    m = 0 - ((0x7ff0000000000000ULL - (bx & 0x7fffffffffffffffULL)) >> 63);
+    bt = (bx & m) | (bt & ~m);
+    memcpy(&t, &bt, sizeof t);
+    return t;
+}
 /**** end cap ****/
 
 /**** begin pow2f ****/
@@ -3022,6 +3050,18 @@ MODEL__INLINE float model__signedf(float t, float x)
     memcpy(&bt, &t, sizeof bt);
     memcpy(&bx, &x, sizeof bx);
     bt |= bx & 0x80000000U;
+    memcpy(&t, &bt, sizeof t);
+    return t;
+}
+
+/* t, or x where x is a NaN, in float, as model__or_nan. */
+MODEL__INLINE float model__or_nanf(float t, float x)
+{
+    unsigned int bt, bx, m;
+    memcpy(&bt, &t, sizeof bt);
+    memcpy(&bx, &x, sizeof bx);
+    m = 0 - ((0x7f800000U - (bx & 0x7fffffffU)) >> 31);
+    bt = (bx & m) | (bt & ~m);
     memcpy(&t, &bt, sizeof t);
     return t;
 }
@@ -3140,13 +3180,13 @@ MODEL__INLINE double model__log1p01(double w)
 MODEL__INLINE float model__tanh_of(float x)
 {
     const float e = model__expm1f(model__capf(2.0f * fabsf(x), 40.0f));
-    return x == x ? model__signedf(e / (e + 2.0f), x) : x;
+    return model__or_nanf(model__signedf(e / (e + 2.0f), x), x);
 }
 #else
 MODEL__INLINE double model__tanh_of(double x)
 {
     const double e = model__expm1(model__cap(2.0 * fabs(x), 40.0));
-    return x == x ? model__signed(e / (e + 2.0), x) : x;
+    return model__or_nan(model__signed(e / (e + 2.0), x), x);
 }
 #endif
 
@@ -4048,14 +4088,27 @@ MODEL__INLINE void model__tanh_chain_back_n(size_t n, size_t n_x, size_t n_s, co
                                             const model__real *a, model__real *ab, size_t as, int assign)
 {
     const model__vec zero = {0}, one = zero + 1, two = zero + 2;
-    size_t k;
-    for (k = 0; k < n; k += MODEL__V) {
-        const size_t r = n - k < MODEL__V ? n - k : MODEL__V;
-        const model__vec v0 = model__load_n(a + k, r), v1 = one - v0 * v0;
-        model__chain_back(n_x, n_s, over, mode, nch, r, v1, zero - two * v0 * v1,
-                          zero - two * v1 * (v1 - two * v0 * v0),      /* model__tanh3's */
-                          z + k, zb + k, zs, ab + k, as, assign);
+    size_t k = 0;
+    /* whole vectors with the mode a constant, then the rest */
+#define MODEL__TANH_BACK(MODE, R)                                                                   \
+    {                                                                                               \
+        const model__vec v0 = model__load_n(a + k, R), v1 = one - v0 * v0;                          \
+        model__chain_back(n_x, n_s, over, MODE, nch, R, v1, zero - two * v0 * v1,                   \
+                          zero - two * v1 * (v1 - two * v0 * v0), /* model__tanh3's */             \
+                          z + k, zb + k, zs, ab + k, as, assign);                                   \
     }
+#define MODEL__TANH_BACK_ALL(MODE) for (; k + MODEL__V <= n; k += MODEL__V) MODEL__TANH_BACK(MODE, MODEL__V) break;
+    switch (mode) {
+    case 0: MODEL__TANH_BACK_ALL(0)
+    case 1: MODEL__TANH_BACK_ALL(1)
+    case 2: MODEL__TANH_BACK_ALL(2)
+    case 3: MODEL__TANH_BACK_ALL(3)
+    default: MODEL__TANH_BACK_ALL(4)
+    }
+    if (k < n)
+        MODEL__TANH_BACK(mode, n - k)
+#undef MODEL__TANH_BACK_ALL
+#undef MODEL__TANH_BACK
 }
 
 /* model__tanh_chain_back_n on n values of np points, as model__tanh_chain. */

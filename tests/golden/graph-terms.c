@@ -895,6 +895,22 @@ GRAPH__INLINE double graph__signed(double t, double x)
     return t;
 }
 
+/* t, or x where x is a NaN, by the bits: infinity's minus the magnitude's
+   borrows into the top bit exactly for a NaN, and that bit, spread, picks
+   x. Where x == x ? t : x (or an integer ?:) leaves GCC's loop scalar on
+   AVX2 and SSE2 without -fno-trapping-math, this is a vector loop on
+   every target. */
+GRAPH__INLINE double graph__or_nan(double t, double x)
+{
+    unsigned long long bt, bx, m;
+    memcpy(&bt, &t, sizeof bt);
+    memcpy(&bx, &x, sizeof bx);
+    m = 0 - ((0x7ff0000000000000ULL - (bx & 0x7fffffffffffffffULL)) >> 63);
+    bt = (bx & m) | (bt & ~m);
+    memcpy(&t, &bt, sizeof t);
+    return t;
+}
+
 #if !defined(GRAPH__FLOAT)
 /* e^x - 1 for x in [0, 40]: x = n ln2 + r with |r| <= ln2 / 2, then
    2^n (e^r - 1) + (2^n - 1). Within 1.5 units in the last place. */
@@ -1054,13 +1070,13 @@ GRAPH__API void graph__cos(size_t n, double p, double q, const graph__real *z,
 GRAPH__INLINE float graph__tanh_of(float x)
 {
     const float e = graph__expm1f(graph__capf(2.0f * fabsf(x), 40.0f));
-    return x == x ? graph__signedf(e / (e + 2.0f), x) : x;
+    return graph__or_nanf(graph__signedf(e / (e + 2.0f), x), x);
 }
 #else
 GRAPH__INLINE double graph__tanh_of(double x)
 {
     const double e = graph__expm1(graph__cap(2.0 * fabs(x), 40.0));
-    return x == x ? graph__signed(e / (e + 2.0), x) : x;
+    return graph__or_nan(graph__signed(e / (e + 2.0), x), x);
 }
 #endif
 

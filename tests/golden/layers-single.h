@@ -704,6 +704,22 @@ LAYERS__INLINE double layers__signed(double t, double x)
     return t;
 }
 
+/* t, or x where x is a NaN, by the bits: infinity's minus the magnitude's
+   borrows into the top bit exactly for a NaN, and that bit, spread, picks
+   x. Where x == x ? t : x (or an integer ?:) leaves GCC's loop scalar on
+   AVX2 and SSE2 without -fno-trapping-math, this is a vector loop on
+   every target. */
+LAYERS__INLINE double layers__or_nan(double t, double x)
+{
+    unsigned long long bt, bx, m;
+    memcpy(&bt, &t, sizeof bt);
+    memcpy(&bx, &x, sizeof bx);
+    m = 0 - ((0x7ff0000000000000ULL - (bx & 0x7fffffffffffffffULL)) >> 63);
+    bt = (bx & m) | (bt & ~m);
+    memcpy(&t, &bt, sizeof t);
+    return t;
+}
+
 #if !defined(LAYERS__FLOAT)
 /* e^x - 1 for x in [0, 40]: x = n ln2 + r with |r| <= ln2 / 2, then
    2^n (e^r - 1) + (2^n - 1). Within 1.5 units in the last place. */
@@ -897,13 +913,13 @@ LAYERS__API void layers__cos(size_t n, double p, double q, const layers__real *z
 LAYERS__INLINE float layers__tanh_of(float x)
 {
     const float e = layers__expm1f(layers__capf(2.0f * fabsf(x), 40.0f));
-    return x == x ? layers__signedf(e / (e + 2.0f), x) : x;
+    return layers__or_nanf(layers__signedf(e / (e + 2.0f), x), x);
 }
 #else
 LAYERS__INLINE double layers__tanh_of(double x)
 {
     const double e = layers__expm1(layers__cap(2.0 * fabs(x), 40.0));
-    return x == x ? layers__signed(e / (e + 2.0), x) : x;
+    return layers__or_nan(layers__signed(e / (e + 2.0), x), x);
 }
 #endif
 

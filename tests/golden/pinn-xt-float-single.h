@@ -637,6 +637,18 @@ PINNF__INLINE float pinnf__signedf(float t, float x)
     memcpy(&t, &bt, sizeof t);
     return t;
 }
+
+/* t, or x where x is a NaN, in float, as pinnf__or_nan. */
+PINNF__INLINE float pinnf__or_nanf(float t, float x)
+{
+    unsigned int bt, bx, m;
+    memcpy(&bt, &t, sizeof bt);
+    memcpy(&bx, &x, sizeof bx);
+    m = 0 - ((0x7f800000U - (bx & 0x7fffffffU)) >> 31);
+    bt = (bx & m) | (bt & ~m);
+    memcpy(&t, &bt, sizeof t);
+    return t;
+}
 #endif
 
 #if !defined(PINNF__FLOAT)
@@ -679,13 +691,13 @@ PINNF__INLINE float pinnf__expm1f(float x)
 PINNF__INLINE float pinnf__tanh_of(float x)
 {
     const float e = pinnf__expm1f(pinnf__capf(2.0f * fabsf(x), 40.0f));
-    return x == x ? pinnf__signedf(e / (e + 2.0f), x) : x;
+    return pinnf__or_nanf(pinnf__signedf(e / (e + 2.0f), x), x);
 }
 #else
 PINNF__INLINE double pinnf__tanh_of(double x)
 {
     const double e = pinnf__expm1(pinnf__cap(2.0 * fabs(x), 40.0));
-    return x == x ? pinnf__signed(e / (e + 2.0), x) : x;
+    return pinnf__or_nan(pinnf__signed(e / (e + 2.0), x), x);
 }
 #endif
 

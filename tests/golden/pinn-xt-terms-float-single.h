@@ -821,6 +821,18 @@ KDV__INLINE float kdv__signedf(float t, float x)
     memcpy(&t, &bt, sizeof t);
     return t;
 }
+
+/* t, or x where x is a NaN, in float, as kdv__or_nan. */
+KDV__INLINE float kdv__or_nanf(float t, float x)
+{
+    unsigned int bt, bx, m;
+    memcpy(&bt, &t, sizeof bt);
+    memcpy(&bx, &x, sizeof bx);
+    m = 0 - ((0x7f800000U - (bx & 0x7fffffffU)) >> 31);
+    bt = (bx & m) | (bt & ~m);
+    memcpy(&t, &bt, sizeof t);
+    return t;
+}
 #endif
 
 #if !defined(KDV__FLOAT)
@@ -863,13 +875,13 @@ KDV__INLINE float kdv__expm1f(float x)
 KDV__INLINE float kdv__tanh_of(float x)
 {
     const float e = kdv__expm1f(kdv__capf(2.0f * fabsf(x), 40.0f));
-    return x == x ? kdv__signedf(e / (e + 2.0f), x) : x;
+    return kdv__or_nanf(kdv__signedf(e / (e + 2.0f), x), x);
 }
 #else
 KDV__INLINE double kdv__tanh_of(double x)
 {
     const double e = kdv__expm1(kdv__cap(2.0 * fabs(x), 40.0));
-    return x == x ? kdv__signed(e / (e + 2.0), x) : x;
+    return kdv__or_nan(kdv__signed(e / (e + 2.0), x), x);
 }
 #endif
 
