@@ -1359,6 +1359,19 @@ MODEL__INLINE size_t model__act_pack(const model__real *z, size_t ldz, size_t k0
     return g;
 }
 
+/* LOOP(MODE) with the mode a constant (0 to 4), so that the branches of
+   the chain rule and its reverse on it leave the loop LOOP runs: the
+   whole vectors of a row, MODEL__V a constant too (the rest, a part of a
+   vector, after, with the mode as it is). */
+#define MODEL__BY_MODE(LOOP, mode)  \
+    switch (mode) {                 \
+    case 0: LOOP(0) break;          \
+    case 1: LOOP(1) break;          \
+    case 2: LOOP(2) break;          \
+    case 3: LOOP(3) break;          \
+    default: LOOP(4) break;         \
+    }
+
 /* The chain rule of model__activate on r <= MODEL__V values of every
    channel: channel c at z + c zs, its result at a + c as (a may be z),
    given s, s', s'' of the values (v0, v1, v2). Each channel is read
@@ -1421,13 +1434,18 @@ MODEL__INLINE void model__activate_n(model__fn f, double p, double q, size_t n, 
                already one after another */
             g = np == 1 ? 1 : model__act_pack(z, ldz, k0, m, p0, np, zc);
             f(g * m, p, q, np == 1 ? z + k0 : zc, s0, s1, s2);
-            for (u = 0, pt = p0; u < g; u++, pt++)
-                for (k = 0; k < m; k += MODEL__V) {
-                    const size_t r = m - k < MODEL__V ? m - k : MODEL__V;
-                    model__chain(n_x, n_s, over, mode, r, model__load_n(s0 + u * m + k, r),
-                                 model__load_n(s1 + u * m + k, r), model__load_n(s2 + u * m + k, r),
-                                 z + pt * ldz + k0 + k, np * ldz, a + pt * lda + k0 + k, np * lda);
-                }
+            for (u = 0, pt = p0; u < g; u++, pt++) {
+#define MODEL__ONE(MODE, R)                                                                                 \
+    model__chain(n_x, n_s, over, MODE, R, model__load_n(s0 + u * m + k, R), model__load_n(s1 + u * m + k, R), \
+                 model__load_n(s2 + u * m + k, R), z + pt * ldz + k0 + k, np * ldz, a + pt * lda + k0 + k,  \
+                 np * lda);
+#define MODEL__ALL(MODE) for (k = 0; k + MODEL__V <= m; k += MODEL__V) MODEL__ONE(MODE, MODEL__V)
+                MODEL__BY_MODE(MODEL__ALL, mode)
+                if (k < m)
+                    MODEL__ONE(mode, m - k)
+#undef MODEL__ALL
+#undef MODEL__ONE
+            }
         }
     }
 }
@@ -1583,15 +1601,19 @@ MODEL__INLINE void model__activate_back_n(model__fn f, model__fn3 f3, double p, 
             f(g * m, p, q, zv, s0, s1, s2);
             if (mode >= 2)
                 f3(g * m, p, q, zv, s0, s1, s3);
-            for (u = 0, pt = p0; u < g; u++, pt++)
-                for (k = 0; k < m; k += MODEL__V) {
-                    const size_t r = m - k < MODEL__V ? m - k : MODEL__V;
-                    model__chain_back(n_x, n_s, over, mode, nch, r, model__load_n(s1 + u * m + k, r),
-                                      model__load_n(s2 + u * m + k, r),
-                                      mode >= 2 ? model__load_n(s3 + u * m + k, r) : zero,
-                                      z + pt * ldz + k0 + k, zb + pt * ldz + k0 + k, np * ldz,
-                                      ab + pt * lda + k0 + k, np * lda, assign);
-                }
+            for (u = 0, pt = p0; u < g; u++, pt++) {
+#define MODEL__ONE(MODE, R)                                                                                    \
+    model__chain_back(n_x, n_s, over, MODE, nch, R, model__load_n(s1 + u * m + k, R),                        \
+                      model__load_n(s2 + u * m + k, R), (MODE) >= 2 ? model__load_n(s3 + u * m + k, R) : zero, \
+                      z + pt * ldz + k0 + k, zb + pt * ldz + k0 + k, np * ldz, ab + pt * lda + k0 + k,        \
+                      np * lda, assign);
+#define MODEL__ALL(MODE) for (k = 0; k + MODEL__V <= m; k += MODEL__V) MODEL__ONE(MODE, MODEL__V)
+                MODEL__BY_MODE(MODEL__ALL, mode)
+                if (k < m)
+                    MODEL__ONE(mode, m - k)
+#undef MODEL__ALL
+#undef MODEL__ONE
+            }
         }
     }
 }
@@ -4055,11 +4077,17 @@ MODEL__INLINE void model__tanh_chain_n(size_t n, size_t n_x, size_t n_s, const s
         m = n - k0 < MODEL__ACT_CHUNK ? n - k0 : MODEL__ACT_CHUNK;
         for (k = 0; k < m; k++)         /* model__tanh's a */
             s0[k] = model__tanh_of(z[k0 + k]);
-        for (k = 0; k < m; k += MODEL__V) {
-            const size_t r = m - k < MODEL__V ? m - k : MODEL__V;
-            const model__vec v0 = model__load_n(s0 + k, r), v1 = one - v0 * v0;
-            model__chain(n_x, n_s, over, mode, r, v0, v1, minus2 * v0 * v1, z + k0 + k, zs, a + k0 + k, as);
-        }
+#define MODEL__ONE(MODE, R)                                                                               \
+    {                                                                                                     \
+        const model__vec v0 = model__load_n(s0 + k, R), v1 = one - v0 * v0;                               \
+        model__chain(n_x, n_s, over, MODE, R, v0, v1, minus2 * v0 * v1, z + k0 + k, zs, a + k0 + k, as);   \
+    }
+#define MODEL__ALL(MODE) for (k = 0; k + MODEL__V <= m; k += MODEL__V) MODEL__ONE(MODE, MODEL__V)
+        MODEL__BY_MODE(MODEL__ALL, mode)
+        if (k < m)
+            MODEL__ONE(mode, m - k)
+#undef MODEL__ALL
+#undef MODEL__ONE
     }
 }
 
@@ -4088,27 +4116,20 @@ MODEL__INLINE void model__tanh_chain_back_n(size_t n, size_t n_x, size_t n_s, co
                                             const model__real *a, model__real *ab, size_t as, int assign)
 {
     const model__vec zero = {0}, one = zero + 1, two = zero + 2;
-    size_t k = 0;
-    /* whole vectors with the mode a constant, then the rest */
-#define MODEL__TANH_BACK(MODE, R)                                                                   \
-    {                                                                                               \
-        const model__vec v0 = model__load_n(a + k, R), v1 = one - v0 * v0;                          \
-        model__chain_back(n_x, n_s, over, MODE, nch, R, v1, zero - two * v0 * v1,                   \
-                          zero - two * v1 * (v1 - two * v0 * v0), /* model__tanh3's */             \
-                          z + k, zb + k, zs, ab + k, as, assign);                                   \
+    size_t k;
+#define MODEL__ONE(MODE, R)                                                                                \
+    {                                                                                                      \
+        const model__vec v0 = model__load_n(a + k, R), v1 = one - v0 * v0;                                 \
+        model__chain_back(n_x, n_s, over, MODE, nch, R, v1, zero - two * v0 * v1,                          \
+                          zero - two * v1 * (v1 - two * v0 * v0), /* model__tanh3's */                    \
+                          z + k, zb + k, zs, ab + k, as, assign);                                          \
     }
-#define MODEL__TANH_BACK_ALL(MODE) for (; k + MODEL__V <= n; k += MODEL__V) MODEL__TANH_BACK(MODE, MODEL__V) break;
-    switch (mode) {
-    case 0: MODEL__TANH_BACK_ALL(0)
-    case 1: MODEL__TANH_BACK_ALL(1)
-    case 2: MODEL__TANH_BACK_ALL(2)
-    case 3: MODEL__TANH_BACK_ALL(3)
-    default: MODEL__TANH_BACK_ALL(4)
-    }
+#define MODEL__ALL(MODE) for (k = 0; k + MODEL__V <= n; k += MODEL__V) MODEL__ONE(MODE, MODEL__V)
+    MODEL__BY_MODE(MODEL__ALL, mode)
     if (k < n)
-        MODEL__TANH_BACK(mode, n - k)
-#undef MODEL__TANH_BACK_ALL
-#undef MODEL__TANH_BACK
+        MODEL__ONE(mode, n - k)
+#undef MODEL__ALL
+#undef MODEL__ONE
 }
 
 /* model__tanh_chain_back_n on n values of np points, as model__tanh_chain. */

@@ -547,6 +547,19 @@ GRAPH__INLINE size_t graph__act_pack(const graph__real *z, size_t ldz, size_t k0
     return g;
 }
 
+/* LOOP(MODE) with the mode a constant (0 to 4), so that the branches of
+   the chain rule and its reverse on it leave the loop LOOP runs: the
+   whole vectors of a row, GRAPH__V a constant too (the rest, a part of a
+   vector, after, with the mode as it is). */
+#define GRAPH__BY_MODE(LOOP, mode)  \
+    switch (mode) {                 \
+    case 0: LOOP(0) break;          \
+    case 1: LOOP(1) break;          \
+    case 2: LOOP(2) break;          \
+    case 3: LOOP(3) break;          \
+    default: LOOP(4) break;         \
+    }
+
 /* The chain rule of graph__activate on r <= GRAPH__V values of every
    channel: channel c at z + c zs, its result at a + c as (a may be z),
    given s, s', s'' of the values (v0, v1, v2). Each channel is read
@@ -609,13 +622,18 @@ GRAPH__INLINE void graph__activate_n(graph__fn f, double p, double q, size_t n, 
                already one after another */
             g = np == 1 ? 1 : graph__act_pack(z, ldz, k0, m, p0, np, zc);
             f(g * m, p, q, np == 1 ? z + k0 : zc, s0, s1, s2);
-            for (u = 0, pt = p0; u < g; u++, pt++)
-                for (k = 0; k < m; k += GRAPH__V) {
-                    const size_t r = m - k < GRAPH__V ? m - k : GRAPH__V;
-                    graph__chain(n_x, n_s, over, mode, r, graph__load_n(s0 + u * m + k, r),
-                                 graph__load_n(s1 + u * m + k, r), graph__load_n(s2 + u * m + k, r),
-                                 z + pt * ldz + k0 + k, np * ldz, a + pt * lda + k0 + k, np * lda);
-                }
+            for (u = 0, pt = p0; u < g; u++, pt++) {
+#define GRAPH__ONE(MODE, R)                                                                                 \
+    graph__chain(n_x, n_s, over, MODE, R, graph__load_n(s0 + u * m + k, R), graph__load_n(s1 + u * m + k, R), \
+                 graph__load_n(s2 + u * m + k, R), z + pt * ldz + k0 + k, np * ldz, a + pt * lda + k0 + k,  \
+                 np * lda);
+#define GRAPH__ALL(MODE) for (k = 0; k + GRAPH__V <= m; k += GRAPH__V) GRAPH__ONE(MODE, GRAPH__V)
+                GRAPH__BY_MODE(GRAPH__ALL, mode)
+                if (k < m)
+                    GRAPH__ONE(mode, m - k)
+#undef GRAPH__ALL
+#undef GRAPH__ONE
+            }
         }
     }
 }

@@ -525,6 +525,19 @@ LAYERS__INLINE size_t layers__act_pack(const layers__real *z, size_t ldz, size_t
     return g;
 }
 
+/* LOOP(MODE) with the mode a constant (0 to 4), so that the branches of
+   the chain rule and its reverse on it leave the loop LOOP runs: the
+   whole vectors of a row, LAYERS__V a constant too (the rest, a part of a
+   vector, after, with the mode as it is). */
+#define LAYERS__BY_MODE(LOOP, mode)  \
+    switch (mode) {                 \
+    case 0: LOOP(0) break;          \
+    case 1: LOOP(1) break;          \
+    case 2: LOOP(2) break;          \
+    case 3: LOOP(3) break;          \
+    default: LOOP(4) break;         \
+    }
+
 /* The chain rule of layers__activate on r <= LAYERS__V values of every
    channel: channel c at z + c zs, its result at a + c as (a may be z),
    given s, s', s'' of the values (v0, v1, v2). Each channel is read
@@ -587,13 +600,18 @@ LAYERS__INLINE void layers__activate_n(layers__fn f, double p, double q, size_t 
                already one after another */
             g = np == 1 ? 1 : layers__act_pack(z, ldz, k0, m, p0, np, zc);
             f(g * m, p, q, np == 1 ? z + k0 : zc, s0, s1, s2);
-            for (u = 0, pt = p0; u < g; u++, pt++)
-                for (k = 0; k < m; k += LAYERS__V) {
-                    const size_t r = m - k < LAYERS__V ? m - k : LAYERS__V;
-                    layers__chain(n_x, n_s, over, mode, r, layers__load_n(s0 + u * m + k, r),
-                                 layers__load_n(s1 + u * m + k, r), layers__load_n(s2 + u * m + k, r),
-                                 z + pt * ldz + k0 + k, np * ldz, a + pt * lda + k0 + k, np * lda);
-                }
+            for (u = 0, pt = p0; u < g; u++, pt++) {
+#define LAYERS__ONE(MODE, R)                                                                                 \
+    layers__chain(n_x, n_s, over, MODE, R, layers__load_n(s0 + u * m + k, R), layers__load_n(s1 + u * m + k, R), \
+                 layers__load_n(s2 + u * m + k, R), z + pt * ldz + k0 + k, np * ldz, a + pt * lda + k0 + k,  \
+                 np * lda);
+#define LAYERS__ALL(MODE) for (k = 0; k + LAYERS__V <= m; k += LAYERS__V) LAYERS__ONE(MODE, LAYERS__V)
+                LAYERS__BY_MODE(LAYERS__ALL, mode)
+                if (k < m)
+                    LAYERS__ONE(mode, m - k)
+#undef LAYERS__ALL
+#undef LAYERS__ONE
+            }
         }
     }
 }

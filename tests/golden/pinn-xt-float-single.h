@@ -491,6 +491,19 @@ PINNF__INLINE size_t pinnf__act_pack(const pinnf__real *z, size_t ldz, size_t k0
     return g;
 }
 
+/* LOOP(MODE) with the mode a constant (0 to 4), so that the branches of
+   the chain rule and its reverse on it leave the loop LOOP runs: the
+   whole vectors of a row, PINNF__V a constant too (the rest, a part of a
+   vector, after, with the mode as it is). */
+#define PINNF__BY_MODE(LOOP, mode)  \
+    switch (mode) {                 \
+    case 0: LOOP(0) break;          \
+    case 1: LOOP(1) break;          \
+    case 2: LOOP(2) break;          \
+    case 3: LOOP(3) break;          \
+    default: LOOP(4) break;         \
+    }
+
 /* The chain rule of pinnf__activate on r <= PINNF__V values of every
    channel: channel c at z + c zs, its result at a + c as (a may be z),
    given s, s', s'' of the values (v0, v1, v2). Each channel is read
@@ -553,13 +566,18 @@ PINNF__INLINE void pinnf__activate_n(pinnf__fn f, double p, double q, size_t n, 
                already one after another */
             g = np == 1 ? 1 : pinnf__act_pack(z, ldz, k0, m, p0, np, zc);
             f(g * m, p, q, np == 1 ? z + k0 : zc, s0, s1, s2);
-            for (u = 0, pt = p0; u < g; u++, pt++)
-                for (k = 0; k < m; k += PINNF__V) {
-                    const size_t r = m - k < PINNF__V ? m - k : PINNF__V;
-                    pinnf__chain(n_x, n_s, over, mode, r, pinnf__load_n(s0 + u * m + k, r),
-                                 pinnf__load_n(s1 + u * m + k, r), pinnf__load_n(s2 + u * m + k, r),
-                                 z + pt * ldz + k0 + k, np * ldz, a + pt * lda + k0 + k, np * lda);
-                }
+            for (u = 0, pt = p0; u < g; u++, pt++) {
+#define PINNF__ONE(MODE, R)                                                                                 \
+    pinnf__chain(n_x, n_s, over, MODE, R, pinnf__load_n(s0 + u * m + k, R), pinnf__load_n(s1 + u * m + k, R), \
+                 pinnf__load_n(s2 + u * m + k, R), z + pt * ldz + k0 + k, np * ldz, a + pt * lda + k0 + k,  \
+                 np * lda);
+#define PINNF__ALL(MODE) for (k = 0; k + PINNF__V <= m; k += PINNF__V) PINNF__ONE(MODE, PINNF__V)
+                PINNF__BY_MODE(PINNF__ALL, mode)
+                if (k < m)
+                    PINNF__ONE(mode, m - k)
+#undef PINNF__ALL
+#undef PINNF__ONE
+            }
         }
     }
 }

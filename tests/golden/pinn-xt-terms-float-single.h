@@ -504,6 +504,19 @@ KDV__INLINE size_t kdv__act_pack(const kdv__real *z, size_t ldz, size_t k0, size
     return g;
 }
 
+/* LOOP(MODE) with the mode a constant (0 to 4), so that the branches of
+   the chain rule and its reverse on it leave the loop LOOP runs: the
+   whole vectors of a row, KDV__V a constant too (the rest, a part of a
+   vector, after, with the mode as it is). */
+#define KDV__BY_MODE(LOOP, mode)  \
+    switch (mode) {                 \
+    case 0: LOOP(0) break;          \
+    case 1: LOOP(1) break;          \
+    case 2: LOOP(2) break;          \
+    case 3: LOOP(3) break;          \
+    default: LOOP(4) break;         \
+    }
+
 /* The chain rule of kdv__activate on r <= KDV__V values of every
    channel: channel c at z + c zs, its result at a + c as (a may be z),
    given s, s', s'' of the values (v0, v1, v2). Each channel is read
@@ -566,13 +579,18 @@ KDV__INLINE void kdv__activate_n(kdv__fn f, double p, double q, size_t n, size_t
                already one after another */
             g = np == 1 ? 1 : kdv__act_pack(z, ldz, k0, m, p0, np, zc);
             f(g * m, p, q, np == 1 ? z + k0 : zc, s0, s1, s2);
-            for (u = 0, pt = p0; u < g; u++, pt++)
-                for (k = 0; k < m; k += KDV__V) {
-                    const size_t r = m - k < KDV__V ? m - k : KDV__V;
-                    kdv__chain(n_x, n_s, over, mode, r, kdv__load_n(s0 + u * m + k, r),
-                                 kdv__load_n(s1 + u * m + k, r), kdv__load_n(s2 + u * m + k, r),
-                                 z + pt * ldz + k0 + k, np * ldz, a + pt * lda + k0 + k, np * lda);
-                }
+            for (u = 0, pt = p0; u < g; u++, pt++) {
+#define KDV__ONE(MODE, R)                                                                                 \
+    kdv__chain(n_x, n_s, over, MODE, R, kdv__load_n(s0 + u * m + k, R), kdv__load_n(s1 + u * m + k, R), \
+                 kdv__load_n(s2 + u * m + k, R), z + pt * ldz + k0 + k, np * ldz, a + pt * lda + k0 + k,  \
+                 np * lda);
+#define KDV__ALL(MODE) for (k = 0; k + KDV__V <= m; k += KDV__V) KDV__ONE(MODE, KDV__V)
+                KDV__BY_MODE(KDV__ALL, mode)
+                if (k < m)
+                    KDV__ONE(mode, m - k)
+#undef KDV__ALL
+#undef KDV__ONE
+            }
         }
     }
 }

@@ -466,6 +466,19 @@ PINN__INLINE size_t pinn__act_pack(const pinn__real *z, size_t ldz, size_t k0, s
     return g;
 }
 
+/* LOOP(MODE) with the mode a constant (0 to 4), so that the branches of
+   the chain rule and its reverse on it leave the loop LOOP runs: the
+   whole vectors of a row, PINN__V a constant too (the rest, a part of a
+   vector, after, with the mode as it is). */
+#define PINN__BY_MODE(LOOP, mode)  \
+    switch (mode) {                 \
+    case 0: LOOP(0) break;          \
+    case 1: LOOP(1) break;          \
+    case 2: LOOP(2) break;          \
+    case 3: LOOP(3) break;          \
+    default: LOOP(4) break;         \
+    }
+
 /* The chain rule of pinn__activate on r <= PINN__V values of every
    channel: channel c at z + c zs, its result at a + c as (a may be z),
    given s, s', s'' of the values (v0, v1, v2). Each channel is read
@@ -528,13 +541,18 @@ PINN__INLINE void pinn__activate_n(pinn__fn f, double p, double q, size_t n, siz
                already one after another */
             g = np == 1 ? 1 : pinn__act_pack(z, ldz, k0, m, p0, np, zc);
             f(g * m, p, q, np == 1 ? z + k0 : zc, s0, s1, s2);
-            for (u = 0, pt = p0; u < g; u++, pt++)
-                for (k = 0; k < m; k += PINN__V) {
-                    const size_t r = m - k < PINN__V ? m - k : PINN__V;
-                    pinn__chain(n_x, n_s, over, mode, r, pinn__load_n(s0 + u * m + k, r),
-                                 pinn__load_n(s1 + u * m + k, r), pinn__load_n(s2 + u * m + k, r),
-                                 z + pt * ldz + k0 + k, np * ldz, a + pt * lda + k0 + k, np * lda);
-                }
+            for (u = 0, pt = p0; u < g; u++, pt++) {
+#define PINN__ONE(MODE, R)                                                                                 \
+    pinn__chain(n_x, n_s, over, MODE, R, pinn__load_n(s0 + u * m + k, R), pinn__load_n(s1 + u * m + k, R), \
+                 pinn__load_n(s2 + u * m + k, R), z + pt * ldz + k0 + k, np * ldz, a + pt * lda + k0 + k,  \
+                 np * lda);
+#define PINN__ALL(MODE) for (k = 0; k + PINN__V <= m; k += PINN__V) PINN__ONE(MODE, PINN__V)
+                PINN__BY_MODE(PINN__ALL, mode)
+                if (k < m)
+                    PINN__ONE(mode, m - k)
+#undef PINN__ALL
+#undef PINN__ONE
+            }
         }
     }
 }
