@@ -20,6 +20,7 @@ also tools/jetgen_export.py). Built by meson for /usr/bin/python3 and
 importable from the build folder with PYTHONPATH=BUILD/python.
 """
 
+import contextlib
 import math
 import os
 import threading
@@ -157,13 +158,12 @@ class Net:
         array (n, n_in) of the network's dtype already and whose results'
         shapes (_shapes) it knows: (results as a tuple, the tape or None),
         over pooled buffers."""
-        if mode == 5:       # the terms of this call, whatever another thread sets
-            with self._terms_lock:
+        # the terms of this call, whatever another thread sets
+        with self._terms_lock if mode == 5 else contextlib.nullcontext():
+            if mode == 5:
                 shapes = _shapes(5, x.shape[0], self.n_out, self.n_in, self.n_over, len(self.terms))
-                res = tuple(self._out(None, 0, s) for s in shapes)
-                return res, self._call(5, x, res, None, keep_tape)
-        res = tuple(self._out(None, 0, s) for s in shapes)
-        return res, self._call(mode, x, res, None, keep_tape)
+            res = tuple(self._out(None, 0, s) for s in shapes)
+            return res, self._call(mode, x, res, None, keep_tape)
 
     def _call(self, mode, x, res, threads, keep_tape):
         """The C call of mode at the points x (checked) into its results
