@@ -96,6 +96,36 @@ START_TEST(tanh_is_accurate)
 }
 END_TEST
 
+/* tanh_chain's values (the executor's and the reverse sweep's tanh, not
+   model__tanh's loop) against tanhl, on rows of every length to 64 (whole
+   vectors and a part), and its special values as model__tanh's. */
+START_TEST(tanh_chain_is_accurate)
+{
+    enum { N = 64 };
+    const double sp[8] = {NAN, INFINITY, -INFINITY, 0.0, -0.0, 1e308, -1e308, 4.9406564584124654e-324};
+    double z[N], a[N], worst = 0.0, at = 0.0;
+    unsigned long long seed = 7;
+    int round, k, m;
+    for (round = 0; round < tu_sample_count(4000); round++) {
+        m = 1 + round % N;
+        for (k = 0; k < N; k++)
+            z[k] = arg(&seed);
+        model__tanh_chain((size_t)m, 1, 1, NULL, 0, 1, z, N, a, N);
+        for (k = 0; k < m; k++) {
+            const double e = ulps(a[k], tanhl((long double)z[k]));
+            if (e > worst) {
+                worst = e;
+                at = z[k];
+            }
+        }
+    }
+    ck_assert_msg(worst <= 4.0, "tanh_chain: %.2f ulp at %.17g", worst, at);
+    model__tanh_chain(8, 1, 1, NULL, 0, 1, sp, 8, a, 8);
+    ck_assert(isnan(a[0]) && a[1] == 1.0 && a[2] == -1.0 && a[3] == 0.0 && !signbit(a[3]));
+    ck_assert(a[4] == 0.0 && signbit(a[4]) && a[5] == 1.0 && a[6] == -1.0 && a[7] == sp[7]);
+}
+END_TEST
+
 START_TEST(sigmoid_is_accurate)
 {
     enum { N = 64 };
@@ -574,6 +604,7 @@ int main(void)
     TCase *tc = tcase_create("template");
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, tanh_is_accurate);
+    tcase_add_test(tc, tanh_chain_is_accurate);
     tcase_add_test(tc, sigmoid_is_accurate);
     tcase_add_test(tc, special_values);
     tcase_add_test(tc, third_derivatives);

@@ -45,7 +45,7 @@ START_TEST(float_activations_are_accurate)
 {
     enum { N = 64 };
     float z[N], s0[N], s1[N], s2[N];
-    double worst_t = 0.0, worst_s = 0.0;
+    double worst_t = 0.0, worst_s = 0.0, worst_c = 0.0;
     unsigned long long seed = 5;
     int round, k;
     for (round = 0; round < tu_sample_count(4000); round++) {
@@ -61,6 +61,12 @@ START_TEST(float_activations_are_accurate)
                           z[k], s2[k]);
             if (fabsf(z[k]) > 10.0f)
                 ck_assert_msg(s1[k] == 0.0f && s2[k] == 0.0f, "tanh saturated at %.9g: s' = %g", z[k], s1[k]);
+        }
+        /* tanh_chain's values, on rows of 1 to N */
+        model__tanh_chain((size_t)(1 + round % N), 1, 1, NULL, 0, 1, z, N, s1, N);
+        for (k = 0; k < 1 + round % N; k++) {
+            const double e = ulps_f(s1[k], tanhl((long double)z[k]));
+            worst_c = e > worst_c ? e : worst_c;
         }
         model__sigmoid(N, 0.0, 0.0, z, s0, s1, s2);
         for (k = 0; k < N; k++) {
@@ -78,6 +84,7 @@ START_TEST(float_activations_are_accurate)
         }
     }
     ck_assert_msg(worst_t <= 4.0, "float tanh: %.2f ulp", worst_t);
+    ck_assert_msg(worst_c <= 4.0, "float tanh_chain: %.2f ulp", worst_c);
     ck_assert_msg(worst_s <= 1.0, "float sigmoid: %.2f ulp", worst_s);
 }
 END_TEST
