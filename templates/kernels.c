@@ -1359,18 +1359,21 @@ MODEL__INLINE size_t model__act_pack(const model__real *z, size_t ldz, size_t k0
     return g;
 }
 
-/* LOOP(MODE) with the mode a constant (0 to 4), so that the branches of
-   the chain rule and its reverse on it leave the loop LOOP runs: the
-   whole vectors of a row, MODEL__V a constant too (the rest, a part of a
-   vector, after, with the mode as it is). */
-#define MODEL__BY_MODE(LOOP, mode)  \
-    switch (mode) {                 \
-    case 0: LOOP(0) break;          \
-    case 1: LOOP(1) break;          \
-    case 2: LOOP(2) break;          \
-    case 3: LOOP(3) break;          \
-    default: LOOP(4) break;         \
-    }
+/* ONE(MODE, R) on a row of n values, k its index: the whole vectors
+   (R = MODEL__V) with the mode a constant (0 to 4), so that the branches
+   of the chain rule and its reverse on it leave the loop, then the rest,
+   a part of a vector (R = n - k), with the mode as it is. */
+#define MODEL__ROW_IN(ONE, k, n, MODE) for (k = 0; k + MODEL__V <= (n); k += MODEL__V) ONE(MODE, MODEL__V)
+#define MODEL__BY_ROW(ONE, k, n, mode)            \
+    switch (mode) {                               \
+    case 0: MODEL__ROW_IN(ONE, k, n, 0) break;    \
+    case 1: MODEL__ROW_IN(ONE, k, n, 1) break;    \
+    case 2: MODEL__ROW_IN(ONE, k, n, 2) break;    \
+    case 3: MODEL__ROW_IN(ONE, k, n, 3) break;    \
+    default: MODEL__ROW_IN(ONE, k, n, 4) break;   \
+    }                                             \
+    if (k < (n))                                  \
+        ONE(mode, (n) - k)
 
 /* The chain rule of model__activate on r <= MODEL__V values of every
    channel: channel c at z + c zs, its result at a + c as (a may be z),
@@ -1439,11 +1442,7 @@ MODEL__INLINE void model__activate_n(model__fn f, double p, double q, size_t n, 
     model__chain(n_x, n_s, over, MODE, R, model__load_n(s0 + u * m + k, R), model__load_n(s1 + u * m + k, R), \
                  model__load_n(s2 + u * m + k, R), z + pt * ldz + k0 + k, np * ldz, a + pt * lda + k0 + k,  \
                  np * lda);
-#define MODEL__ALL(MODE) for (k = 0; k + MODEL__V <= m; k += MODEL__V) MODEL__ONE(MODE, MODEL__V)
-                MODEL__BY_MODE(MODEL__ALL, mode)
-                if (k < m)
-                    MODEL__ONE(mode, m - k)
-#undef MODEL__ALL
+                MODEL__BY_ROW(MODEL__ONE, k, m, mode)
 #undef MODEL__ONE
             }
         }
@@ -1607,11 +1606,7 @@ MODEL__INLINE void model__activate_back_n(model__fn f, model__fn3 f3, double p, 
                       model__load_n(s2 + u * m + k, R), (MODE) >= 2 ? model__load_n(s3 + u * m + k, R) : zero, \
                       z + pt * ldz + k0 + k, zb + pt * ldz + k0 + k, np * ldz, ab + pt * lda + k0 + k,        \
                       np * lda, assign);
-#define MODEL__ALL(MODE) for (k = 0; k + MODEL__V <= m; k += MODEL__V) MODEL__ONE(MODE, MODEL__V)
-                MODEL__BY_MODE(MODEL__ALL, mode)
-                if (k < m)
-                    MODEL__ONE(mode, m - k)
-#undef MODEL__ALL
+                MODEL__BY_ROW(MODEL__ONE, k, m, mode)
 #undef MODEL__ONE
             }
         }
@@ -4082,11 +4077,7 @@ MODEL__INLINE void model__tanh_chain_n(size_t n, size_t n_x, size_t n_s, const s
         const model__vec v0 = model__load_n(s0 + k, R), v1 = one - v0 * v0;                               \
         model__chain(n_x, n_s, over, MODE, R, v0, v1, minus2 * v0 * v1, z + k0 + k, zs, a + k0 + k, as);   \
     }
-#define MODEL__ALL(MODE) for (k = 0; k + MODEL__V <= m; k += MODEL__V) MODEL__ONE(MODE, MODEL__V)
-        MODEL__BY_MODE(MODEL__ALL, mode)
-        if (k < m)
-            MODEL__ONE(mode, m - k)
-#undef MODEL__ALL
+        MODEL__BY_ROW(MODEL__ONE, k, m, mode)
 #undef MODEL__ONE
     }
 }
@@ -4124,11 +4115,7 @@ MODEL__INLINE void model__tanh_chain_back_n(size_t n, size_t n_x, size_t n_s, co
                           zero - two * v1 * (v1 - two * v0 * v0), /* model__tanh3's */                    \
                           z + k, zb + k, zs, ab + k, as, assign);                                          \
     }
-#define MODEL__ALL(MODE) for (k = 0; k + MODEL__V <= n; k += MODEL__V) MODEL__ONE(MODE, MODEL__V)
-    MODEL__BY_MODE(MODEL__ALL, mode)
-    if (k < n)
-        MODEL__ONE(mode, n - k)
-#undef MODEL__ALL
+    MODEL__BY_ROW(MODEL__ONE, k, n, mode)
 #undef MODEL__ONE
 }
 

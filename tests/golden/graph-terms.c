@@ -547,18 +547,21 @@ GRAPH__INLINE size_t graph__act_pack(const graph__real *z, size_t ldz, size_t k0
     return g;
 }
 
-/* LOOP(MODE) with the mode a constant (0 to 4), so that the branches of
-   the chain rule and its reverse on it leave the loop LOOP runs: the
-   whole vectors of a row, GRAPH__V a constant too (the rest, a part of a
-   vector, after, with the mode as it is). */
-#define GRAPH__BY_MODE(LOOP, mode)  \
-    switch (mode) {                 \
-    case 0: LOOP(0) break;          \
-    case 1: LOOP(1) break;          \
-    case 2: LOOP(2) break;          \
-    case 3: LOOP(3) break;          \
-    default: LOOP(4) break;         \
-    }
+/* ONE(MODE, R) on a row of n values, k its index: the whole vectors
+   (R = GRAPH__V) with the mode a constant (0 to 4), so that the branches
+   of the chain rule and its reverse on it leave the loop, then the rest,
+   a part of a vector (R = n - k), with the mode as it is. */
+#define GRAPH__ROW_IN(ONE, k, n, MODE) for (k = 0; k + GRAPH__V <= (n); k += GRAPH__V) ONE(MODE, GRAPH__V)
+#define GRAPH__BY_ROW(ONE, k, n, mode)            \
+    switch (mode) {                               \
+    case 0: GRAPH__ROW_IN(ONE, k, n, 0) break;    \
+    case 1: GRAPH__ROW_IN(ONE, k, n, 1) break;    \
+    case 2: GRAPH__ROW_IN(ONE, k, n, 2) break;    \
+    case 3: GRAPH__ROW_IN(ONE, k, n, 3) break;    \
+    default: GRAPH__ROW_IN(ONE, k, n, 4) break;   \
+    }                                             \
+    if (k < (n))                                  \
+        ONE(mode, (n) - k)
 
 /* The chain rule of graph__activate on r <= GRAPH__V values of every
    channel: channel c at z + c zs, its result at a + c as (a may be z),
@@ -627,11 +630,7 @@ GRAPH__INLINE void graph__activate_n(graph__fn f, double p, double q, size_t n, 
     graph__chain(n_x, n_s, over, MODE, R, graph__load_n(s0 + u * m + k, R), graph__load_n(s1 + u * m + k, R), \
                  graph__load_n(s2 + u * m + k, R), z + pt * ldz + k0 + k, np * ldz, a + pt * lda + k0 + k,  \
                  np * lda);
-#define GRAPH__ALL(MODE) for (k = 0; k + GRAPH__V <= m; k += GRAPH__V) GRAPH__ONE(MODE, GRAPH__V)
-                GRAPH__BY_MODE(GRAPH__ALL, mode)
-                if (k < m)
-                    GRAPH__ONE(mode, m - k)
-#undef GRAPH__ALL
+                GRAPH__BY_ROW(GRAPH__ONE, k, m, mode)
 #undef GRAPH__ONE
             }
         }

@@ -525,18 +525,21 @@ LAYERS__INLINE size_t layers__act_pack(const layers__real *z, size_t ldz, size_t
     return g;
 }
 
-/* LOOP(MODE) with the mode a constant (0 to 4), so that the branches of
-   the chain rule and its reverse on it leave the loop LOOP runs: the
-   whole vectors of a row, LAYERS__V a constant too (the rest, a part of a
-   vector, after, with the mode as it is). */
-#define LAYERS__BY_MODE(LOOP, mode)  \
-    switch (mode) {                 \
-    case 0: LOOP(0) break;          \
-    case 1: LOOP(1) break;          \
-    case 2: LOOP(2) break;          \
-    case 3: LOOP(3) break;          \
-    default: LOOP(4) break;         \
-    }
+/* ONE(MODE, R) on a row of n values, k its index: the whole vectors
+   (R = LAYERS__V) with the mode a constant (0 to 4), so that the branches
+   of the chain rule and its reverse on it leave the loop, then the rest,
+   a part of a vector (R = n - k), with the mode as it is. */
+#define LAYERS__ROW_IN(ONE, k, n, MODE) for (k = 0; k + LAYERS__V <= (n); k += LAYERS__V) ONE(MODE, LAYERS__V)
+#define LAYERS__BY_ROW(ONE, k, n, mode)            \
+    switch (mode) {                               \
+    case 0: LAYERS__ROW_IN(ONE, k, n, 0) break;    \
+    case 1: LAYERS__ROW_IN(ONE, k, n, 1) break;    \
+    case 2: LAYERS__ROW_IN(ONE, k, n, 2) break;    \
+    case 3: LAYERS__ROW_IN(ONE, k, n, 3) break;    \
+    default: LAYERS__ROW_IN(ONE, k, n, 4) break;   \
+    }                                             \
+    if (k < (n))                                  \
+        ONE(mode, (n) - k)
 
 /* The chain rule of layers__activate on r <= LAYERS__V values of every
    channel: channel c at z + c zs, its result at a + c as (a may be z),
@@ -605,11 +608,7 @@ LAYERS__INLINE void layers__activate_n(layers__fn f, double p, double q, size_t 
     layers__chain(n_x, n_s, over, MODE, R, layers__load_n(s0 + u * m + k, R), layers__load_n(s1 + u * m + k, R), \
                  layers__load_n(s2 + u * m + k, R), z + pt * ldz + k0 + k, np * ldz, a + pt * lda + k0 + k,  \
                  np * lda);
-#define LAYERS__ALL(MODE) for (k = 0; k + LAYERS__V <= m; k += LAYERS__V) LAYERS__ONE(MODE, LAYERS__V)
-                LAYERS__BY_MODE(LAYERS__ALL, mode)
-                if (k < m)
-                    LAYERS__ONE(mode, m - k)
-#undef LAYERS__ALL
+                LAYERS__BY_ROW(LAYERS__ONE, k, m, mode)
 #undef LAYERS__ONE
             }
         }

@@ -491,18 +491,21 @@ PINNF__INLINE size_t pinnf__act_pack(const pinnf__real *z, size_t ldz, size_t k0
     return g;
 }
 
-/* LOOP(MODE) with the mode a constant (0 to 4), so that the branches of
-   the chain rule and its reverse on it leave the loop LOOP runs: the
-   whole vectors of a row, PINNF__V a constant too (the rest, a part of a
-   vector, after, with the mode as it is). */
-#define PINNF__BY_MODE(LOOP, mode)  \
-    switch (mode) {                 \
-    case 0: LOOP(0) break;          \
-    case 1: LOOP(1) break;          \
-    case 2: LOOP(2) break;          \
-    case 3: LOOP(3) break;          \
-    default: LOOP(4) break;         \
-    }
+/* ONE(MODE, R) on a row of n values, k its index: the whole vectors
+   (R = PINNF__V) with the mode a constant (0 to 4), so that the branches
+   of the chain rule and its reverse on it leave the loop, then the rest,
+   a part of a vector (R = n - k), with the mode as it is. */
+#define PINNF__ROW_IN(ONE, k, n, MODE) for (k = 0; k + PINNF__V <= (n); k += PINNF__V) ONE(MODE, PINNF__V)
+#define PINNF__BY_ROW(ONE, k, n, mode)            \
+    switch (mode) {                               \
+    case 0: PINNF__ROW_IN(ONE, k, n, 0) break;    \
+    case 1: PINNF__ROW_IN(ONE, k, n, 1) break;    \
+    case 2: PINNF__ROW_IN(ONE, k, n, 2) break;    \
+    case 3: PINNF__ROW_IN(ONE, k, n, 3) break;    \
+    default: PINNF__ROW_IN(ONE, k, n, 4) break;   \
+    }                                             \
+    if (k < (n))                                  \
+        ONE(mode, (n) - k)
 
 /* The chain rule of pinnf__activate on r <= PINNF__V values of every
    channel: channel c at z + c zs, its result at a + c as (a may be z),
@@ -571,11 +574,7 @@ PINNF__INLINE void pinnf__activate_n(pinnf__fn f, double p, double q, size_t n, 
     pinnf__chain(n_x, n_s, over, MODE, R, pinnf__load_n(s0 + u * m + k, R), pinnf__load_n(s1 + u * m + k, R), \
                  pinnf__load_n(s2 + u * m + k, R), z + pt * ldz + k0 + k, np * ldz, a + pt * lda + k0 + k,  \
                  np * lda);
-#define PINNF__ALL(MODE) for (k = 0; k + PINNF__V <= m; k += PINNF__V) PINNF__ONE(MODE, PINNF__V)
-                PINNF__BY_MODE(PINNF__ALL, mode)
-                if (k < m)
-                    PINNF__ONE(mode, m - k)
-#undef PINNF__ALL
+                PINNF__BY_ROW(PINNF__ONE, k, m, mode)
 #undef PINNF__ONE
             }
         }

@@ -504,18 +504,21 @@ KDV__INLINE size_t kdv__act_pack(const kdv__real *z, size_t ldz, size_t k0, size
     return g;
 }
 
-/* LOOP(MODE) with the mode a constant (0 to 4), so that the branches of
-   the chain rule and its reverse on it leave the loop LOOP runs: the
-   whole vectors of a row, KDV__V a constant too (the rest, a part of a
-   vector, after, with the mode as it is). */
-#define KDV__BY_MODE(LOOP, mode)  \
-    switch (mode) {                 \
-    case 0: LOOP(0) break;          \
-    case 1: LOOP(1) break;          \
-    case 2: LOOP(2) break;          \
-    case 3: LOOP(3) break;          \
-    default: LOOP(4) break;         \
-    }
+/* ONE(MODE, R) on a row of n values, k its index: the whole vectors
+   (R = KDV__V) with the mode a constant (0 to 4), so that the branches
+   of the chain rule and its reverse on it leave the loop, then the rest,
+   a part of a vector (R = n - k), with the mode as it is. */
+#define KDV__ROW_IN(ONE, k, n, MODE) for (k = 0; k + KDV__V <= (n); k += KDV__V) ONE(MODE, KDV__V)
+#define KDV__BY_ROW(ONE, k, n, mode)            \
+    switch (mode) {                               \
+    case 0: KDV__ROW_IN(ONE, k, n, 0) break;    \
+    case 1: KDV__ROW_IN(ONE, k, n, 1) break;    \
+    case 2: KDV__ROW_IN(ONE, k, n, 2) break;    \
+    case 3: KDV__ROW_IN(ONE, k, n, 3) break;    \
+    default: KDV__ROW_IN(ONE, k, n, 4) break;   \
+    }                                             \
+    if (k < (n))                                  \
+        ONE(mode, (n) - k)
 
 /* The chain rule of kdv__activate on r <= KDV__V values of every
    channel: channel c at z + c zs, its result at a + c as (a may be z),
@@ -584,11 +587,7 @@ KDV__INLINE void kdv__activate_n(kdv__fn f, double p, double q, size_t n, size_t
     kdv__chain(n_x, n_s, over, MODE, R, kdv__load_n(s0 + u * m + k, R), kdv__load_n(s1 + u * m + k, R), \
                  kdv__load_n(s2 + u * m + k, R), z + pt * ldz + k0 + k, np * ldz, a + pt * lda + k0 + k,  \
                  np * lda);
-#define KDV__ALL(MODE) for (k = 0; k + KDV__V <= m; k += KDV__V) KDV__ONE(MODE, KDV__V)
-                KDV__BY_MODE(KDV__ALL, mode)
-                if (k < m)
-                    KDV__ONE(mode, m - k)
-#undef KDV__ALL
+                KDV__BY_ROW(KDV__ONE, k, m, mode)
 #undef KDV__ONE
             }
         }

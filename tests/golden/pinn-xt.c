@@ -466,18 +466,21 @@ PINN__INLINE size_t pinn__act_pack(const pinn__real *z, size_t ldz, size_t k0, s
     return g;
 }
 
-/* LOOP(MODE) with the mode a constant (0 to 4), so that the branches of
-   the chain rule and its reverse on it leave the loop LOOP runs: the
-   whole vectors of a row, PINN__V a constant too (the rest, a part of a
-   vector, after, with the mode as it is). */
-#define PINN__BY_MODE(LOOP, mode)  \
-    switch (mode) {                 \
-    case 0: LOOP(0) break;          \
-    case 1: LOOP(1) break;          \
-    case 2: LOOP(2) break;          \
-    case 3: LOOP(3) break;          \
-    default: LOOP(4) break;         \
-    }
+/* ONE(MODE, R) on a row of n values, k its index: the whole vectors
+   (R = PINN__V) with the mode a constant (0 to 4), so that the branches
+   of the chain rule and its reverse on it leave the loop, then the rest,
+   a part of a vector (R = n - k), with the mode as it is. */
+#define PINN__ROW_IN(ONE, k, n, MODE) for (k = 0; k + PINN__V <= (n); k += PINN__V) ONE(MODE, PINN__V)
+#define PINN__BY_ROW(ONE, k, n, mode)            \
+    switch (mode) {                               \
+    case 0: PINN__ROW_IN(ONE, k, n, 0) break;    \
+    case 1: PINN__ROW_IN(ONE, k, n, 1) break;    \
+    case 2: PINN__ROW_IN(ONE, k, n, 2) break;    \
+    case 3: PINN__ROW_IN(ONE, k, n, 3) break;    \
+    default: PINN__ROW_IN(ONE, k, n, 4) break;   \
+    }                                             \
+    if (k < (n))                                  \
+        ONE(mode, (n) - k)
 
 /* The chain rule of pinn__activate on r <= PINN__V values of every
    channel: channel c at z + c zs, its result at a + c as (a may be z),
@@ -546,11 +549,7 @@ PINN__INLINE void pinn__activate_n(pinn__fn f, double p, double q, size_t n, siz
     pinn__chain(n_x, n_s, over, MODE, R, pinn__load_n(s0 + u * m + k, R), pinn__load_n(s1 + u * m + k, R), \
                  pinn__load_n(s2 + u * m + k, R), z + pt * ldz + k0 + k, np * ldz, a + pt * lda + k0 + k,  \
                  np * lda);
-#define PINN__ALL(MODE) for (k = 0; k + PINN__V <= m; k += PINN__V) PINN__ONE(MODE, PINN__V)
-                PINN__BY_MODE(PINN__ALL, mode)
-                if (k < m)
-                    PINN__ONE(mode, m - k)
-#undef PINN__ALL
+                PINN__BY_ROW(PINN__ONE, k, m, mode)
 #undef PINN__ONE
             }
         }
