@@ -313,7 +313,7 @@ static void *sweep_space(const jg_grad *g, size_t count, size_t size, unsigned l
 
 /* Keeps block (count numbers of size bytes, from sweep_space for key, the
    sweep's layout) for the next sweep (a handle's sweeps may run in several
-   threads at once: the spare keeps one). */
+   threads at once: the spare keeps one for each). */
 static void sweep_space_free(const jg_grad *g, void *block, size_t count, size_t size, unsigned long key)
 {
     jg_spare_keep(g->spare, block, count * size, key);

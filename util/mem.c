@@ -119,10 +119,10 @@ void jg_spare_keep(jg_spare *s, void *block, size_t bytes, unsigned long key)
         return;
     }
     pthread_mutex_lock(&s->lock);
-    for (i = 0; i < JG_SPARE_SLOTS && at < 0; i++)      /* key's own place */
-        if (s->slot[i].block != NULL && s->slot[i].key == key)
-            at = i;
-    for (i = 0; i < JG_SPARE_SLOTS && at < 0; i++)      /* an empty one */
+    /* an empty slot, else the least recently kept: not the place of a
+       block of the same key, which a take running beside this one (the
+       other thread's tape, a second batch of points in one step) needs */
+    for (i = 0; i < JG_SPARE_SLOTS && at < 0; i++)
         if (s->slot[i].block == NULL)
             at = i;
     if (at < 0)

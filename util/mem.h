@@ -38,9 +38,10 @@ void *jg_calloc_n(size_t n, size_t size);
    and drop) stays zero. Garbage there is not harmless: subnormal floats
    cost Intel's cores a microcode assist an operation (a float32 reverse
    sweep on heap garbage ran 8-18x slower). Up to JG_SPARE_SLOTS blocks of
-   at most cap bytes together (0: no cap), one a key, the least recently
-   kept going first: two networks trained in one loop, or two threads'
-   tapes of one, each find their own. Safe across threads, under the
+   at most cap bytes together (0: no cap), several of a key where several
+   are in use at once, the least recently kept going first: two networks
+   trained in one loop, two threads' tapes of one, or a step's two
+   batches of points (interior, boundary), each find their own. Safe across threads, under the
    lock. A spare starts as JG_SPARE_INIT(cap) (or jg_spare_init) and ends
    with jg_spare_free. */
 #define JG_SPARE_SLOTS 4
@@ -61,8 +62,8 @@ void jg_spare_init(jg_spare *s, size_t cap);
    twice bytes, else a new one, zeroed; NULL out of memory. */
 void *jg_spare_take(jg_spare *s, size_t bytes, unsigned long key);
 /* Keeps block (bytes, from jg_spare_take for key) for the next take, in
-   the place of key's block kept before, or of the least recently kept
-   (freed), and frees the oldest others while they exceed cap; frees block
+   an empty slot or in the place of the least recently kept (freed), and
+   frees the oldest others while they exceed cap; frees block
    itself when it alone exceeds cap. */
 void jg_spare_keep(jg_spare *s, void *block, size_t bytes, unsigned long key);
 /* Frees the blocks kept; s may be initialized again. */
