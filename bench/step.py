@@ -14,7 +14,7 @@ route users write, side by side in one run (issue 22's three networks).
 
 each at N = 1,000 and 10,000 points, in float64 and float32 (the module
 and points in that dtype; Jet computes float32 in float32), one
-thread, loss = mean(r^2), backward() to every parameter, then an SGD
+thread (threads=K: K threads for both, the floor at K cores' peak), loss = mean(r^2), backward() to every parameter, then an SGD
 step (lr 1e-3: weights change at every step, in float32 too, so Jet
 writes the new weights into its network at every step, as in training;
 at lr 1e-6 no float32 weight of the Burgers network changed, and Jet's
@@ -181,19 +181,27 @@ def normwise(a, b):
 
 
 def main():
-    torch.set_num_threads(1)
-    names = [v for v in sys.argv[1:] if not v.isdigit()]
+    # threads=K: both sides on K threads (PyTorch's intra-op threads, Jet's
+    # points split over K), the floor at K times one core's peak
+    threads = [int(v.split("=", 1)[1]) for v in sys.argv[1:] if v.startswith("threads=")]
+    threads = threads[-1] if threads else 1
+    if threads < 1:
+        sys.exit("step.py: threads=%d: at least 1" % threads)
+    argv = [v for v in sys.argv[1:] if not v.startswith("threads=")]
+    torch.set_num_threads(threads)
+    names = [v for v in argv if not v.isdigit()]
     unknown = [v for v in names if v not in [c[0] for c in CASES]]
     if unknown:
         sys.exit("step.py: no network %s (%s)" % (unknown[0], ", ".join(c[0] for c in CASES)))
-    sizes = [int(v) for v in sys.argv[1:] if v.isdigit()] or [1000, 10000]
-    peak = fma_peak()
+    sizes = [int(v) for v in argv if v.isdigit()] or [1000, 10000]
+    peak = fma_peak() * threads
     isa = "AVX-512" if "avx512f" in open("/proc/cpuinfo").read() else "AVX2"
     if os.environ.get("JETGEN_ISA") == "avx2" and isa == "AVX-512":
         isa = "AVX-512 machine as AVX2: jetgen's, PyTorch's and OpenBLAS's kernels"
     model_name = [l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")][0]
-    print("machine: %s (%s), %s, one thread; FMA peak %.1f GFLOP/s (double, bench/peak.c, this run)"
-          % (model_name, isa, platform.python_version(), peak))
+    print("machine: %s (%s), %s, %s; FMA peak %.1f GFLOP/s (double, bench/peak.c, this run%s)"
+          % (model_name, isa, platform.python_version(), "one thread" if threads == 1 else "%d threads" % threads,
+             peak, "" if threads == 1 else "; one core's times %d" % threads))
     print("%-10s %-8s %6s  %12s %12s %6s  %10s %7s %7s %6s  %s" % (
         "network", "dtype", "N", "users us/pt", "Jet us/pt", "ratio", "floor", "users", "Jet", "bound", "grads"))
     alone, own = [], []
@@ -203,7 +211,7 @@ def main():
         for dtype in (torch.float64, torch.float32):
             torch.manual_seed(0)
             model = (XT(widths) if name == "burgers" else mlp(widths)).to(dtype)
-            jet = Jet(model, threads=1, **jet_args)
+            jet = Jet(model, threads=threads, **jet_args)
             for N in sizes:
                 g = torch.Generator().manual_seed(1)
                 pts = torch.rand(N, widths[0], generator=g, dtype=torch.float64).to(dtype)
