@@ -257,10 +257,31 @@ START_TEST(spare_slots)
         x = jg_spare_take(&s, 1000, 4);
         y = jg_spare_take(&s, 1000, 4);
         ck_assert((x == a && y == c) || (x == c && y == a));
-        ck_assert(jg_spare_take(&s, 100, 4) == b);
+        ck_assert(x[5] == 9 && y[5] == 9);          /* as left, not made afresh */
+        ck_assert(jg_spare_take(&s, 100, 4) == b && b[5] == 9);
         jg_spare_keep(&s, x, 1000, 4);
         jg_spare_keep(&s, b, 100, 4);
         jg_spare_keep(&s, y, 1000, 4);
+    }
+    jg_spare_free(&s);
+    /* sixteen threads' blocks of one key: each comes back as it was left
+       (a block made afresh is zeroed; the heap may give a freed one's
+       address again, so the contents tell, not the address) */
+    jg_spare_init(&s, 0);
+    {
+        unsigned char *many[16];
+        size_t i, found;
+        for (i = 0; i < 16; i++) {
+            ck_assert((many[i] = jg_spare_take(&s, 4096, 5)) != NULL);
+            many[i][100] = (unsigned char)(1 + i);
+        }
+        for (i = 0; i < 16; i++)
+            jg_spare_keep(&s, many[i], 4096, 5);
+        for (i = 0, found = 0; i < 16; i++)
+            found |= 1u << ((many[i] = jg_spare_take(&s, 4096, 5))[100] & 31);
+        ck_assert_uint_eq(found, 0x1fffeu);        /* marks 1 to 16, none zero */
+        for (i = 0; i < 16; i++)
+            jg_spare_keep(&s, many[i], 4096, 5);
     }
     jg_spare_free(&s);
 }

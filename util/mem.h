@@ -44,7 +44,8 @@ void *jg_calloc_n(size_t n, size_t size);
    batches of points (interior, boundary), each find their own. Safe across threads, under the
    lock. A spare starts as JG_SPARE_INIT(cap) (or jg_spare_init) and ends
    with jg_spare_free. */
-#define JG_SPARE_SLOTS 4
+/* (a machine of 16 cores: a tape a thread for each of two batches) */
+#define JG_SPARE_SLOTS 32
 typedef struct jg_spare {
     pthread_mutex_t lock;
     size_t cap;                 /* bytes kept at most, all slots together; 0: no cap */
