@@ -14,8 +14,8 @@ route users write, side by side in one run (issue 22's three networks).
 
 each at N = 1,000 and 10,000 points, in float64 and float32 (the module
 and points in that dtype; Jet computes float32 in float32), one
-thread (threads=K: K threads for both, the floor at K cores' peak), loss = mean(r^2), backward() to every parameter, then an SGD
-step (lr 1e-3: weights change at every step, in float32 too, so Jet
+thread (threads=K: K threads for both, the floor at K cores' peak),
+loss = mean(r^2), backward() to every parameter, then an SGD step (lr 1e-3: weights change at every step, in float32 too, so Jet
 writes the new weights into its network at every step, as in training;
 at lr 1e-6 no float32 weight of the Burgers network changed, and Jet's
 write was skipped). Before the timed steps, at

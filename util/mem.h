@@ -41,9 +41,9 @@ void *jg_calloc_n(size_t n, size_t size);
    at most cap bytes together (0: no cap), several of a key where several
    are in use at once, the least recently kept going first: two networks
    trained in one loop, two threads' tapes of one, or a step's two
-   batches of points (interior, boundary), each find their own. Safe across threads, under the
-   lock. A spare starts as JG_SPARE_INIT(cap) (or jg_spare_init) and ends
-   with jg_spare_free. */
+   batches of points (interior, boundary), each find their own. Safe
+   across threads, under the lock. A spare starts as JG_SPARE_INIT(cap)
+   (or jg_spare_init) and ends with jg_spare_free. */
 /* (a machine of 16 cores: a tape a thread for each of two batches) */
 #define JG_SPARE_SLOTS 32
 typedef struct jg_spare {
