@@ -156,8 +156,9 @@ int jg_net_run_work(jg_net *net, int mode, size_t n, const double *x, double *u,
 int jg_net_run_float_work(jg_net *net, int mode, size_t n, const float *x, float *u, float *du, float *d2,
                           void *work);
 /* jg_net_run with the points split over up to `threads` threads (0: one
-   per core this process may run on, its CPU affinity; fewer when there
-   are few points). */
+   per core this process may run on, its CPU affinity, each given about
+   5 million flops of work at least, so that a short call stays on fewer;
+   fewer also when there are few points). */
 int jg_net_run_parallel(jg_net *net, int mode, int threads, size_t n, const double *x, double *u,
                         double *du, double *d2);
 

@@ -53,6 +53,12 @@ size_t jg_split_points(size_t n, int threads, size_t min_per, size_t at[JG_MAX_T
     return nt;
 }
 
+size_t jg_min_per_thread(double flops)
+{
+    const double per = flops > 0.0 ? JG_MIN_THREAD_FLOPS / flops : 0.0;
+    return per > (double)JG_MIN_PER_THREAD ? (per < 1e9 ? (size_t)per + 1 : (size_t)1e9) : JG_MIN_PER_THREAD;
+}
+
 size_t jg_in_threads(void *(*job)(void *), void *arg, size_t size, size_t nt)
 {
     pthread_t tid[JG_MAX_THREADS];

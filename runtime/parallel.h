@@ -17,6 +17,18 @@ typedef void (*jg_hessian_fn)(size_t n, const double *x, double *u,
 /* Points a thread takes at least in the library's runs: fewer are not
    worth a thread. */
 #define JG_MIN_PER_THREAD 16
+/* Floating-point operations a thread takes at least where the threads
+   are the default (every core), not asked for: a call split over threads
+   pays each thread's start and its core's wake-up (10 to 50 us on a VM),
+   so a call worth less than about a hundred microseconds of a core's
+   work a thread stays on fewer (Burgers' [2,20x8,1] float32 forward at
+   200 points: 57 us on one thread, 113-145 on two, on a 2-vCPU Xeon
+   VM). */
+#define JG_MIN_THREAD_FLOPS 5e6
+
+/* The points a thread takes at least for work of flops a point (0:
+   unknown): JG_MIN_PER_THREAD, or enough for JG_MIN_THREAD_FLOPS. */
+size_t jg_min_per_thread(double flops);
 
 /* Points 0 .. n - 1 cut into at most `threads` (0 or less:
    jg_default_threads(); at most JG_MAX_THREADS) contiguous runs of at least

@@ -199,6 +199,24 @@ START_TEST(split_points_even_and_capped)
 }
 END_TEST
 
+/* Default threads take work enough to pay for a thread each: at least
+   JG_MIN_THREAD_FLOPS a thread, never fewer than JG_MIN_PER_THREAD points
+   (flops unknown: 0); so 200 points of a narrow network (25,000 flops a
+   point) stay on one thread, 100,000 points of it take every core. */
+START_TEST(min_per_thread_by_work)
+{
+    size_t at[JG_MAX_THREADS + 1];
+    ck_assert_uint_eq(jg_min_per_thread(0.0), JG_MIN_PER_THREAD);
+    ck_assert_uint_eq(jg_min_per_thread(1e9), JG_MIN_PER_THREAD);
+    ck_assert_uint_eq(jg_min_per_thread(25000.0), 201);
+    ck_assert_uint_eq(jg_min_per_thread(1e-300), 1000000000);
+    ck_assert((double)jg_min_per_thread(3000.0) * 3000.0 >= JG_MIN_THREAD_FLOPS);
+    ck_assert_uint_eq(jg_split_points(200, 8, jg_min_per_thread(25000.0), at), 1);
+    ck_assert_uint_eq(jg_split_points(402, 8, jg_min_per_thread(25000.0), at), 2);
+    ck_assert_uint_eq(jg_split_points(100000, 8, jg_min_per_thread(25000.0), at), 8);
+}
+END_TEST
+
 /* A call given 0 threads uses the cores the process may run on: one under
    an affinity of one core (taskset, a DistributedDataParallel worker), not
    every core of the machine. */
@@ -232,6 +250,7 @@ int main(void)
     tcase_add_test(tc, parallel_matches_one_thread);
     tcase_add_test(tc, default_threads_follow_affinity);
     tcase_add_test(tc, split_points_even_and_capped);
+    tcase_add_test(tc, min_per_thread_by_work);
     suite_add_tcase(s, tc);
     return tu_run_suite(s);
 }

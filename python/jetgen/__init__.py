@@ -173,9 +173,13 @@ class Net:
                              res[2] if len(res) > 2 else None, self._threads(threads), keep_tape)
 
     def _threads(self, threads):
-        """The threads of a call: threads, else the Net's, else every core
-        ($JETGEN_THREADS); at least 1."""
-        t = threads if threads is not None else self.threads if self.threads is not None else _default_threads()
+        """The threads of a call: threads, else the Net's, at least 1; else
+        every core ($JETGEN_THREADS) as -k for the extension: up to k
+        threads, each with work enough to pay for it (a call of a few
+        hundred points of a small network stays on one)."""
+        t = threads if threads is not None else self.threads
+        if t is None:
+            return -_default_threads()
         if int(t) < 1:
             raise ValueError("threads=%r: at least 1" % (t,))
         return int(t)
