@@ -866,8 +866,7 @@ int jg_net_run_parallel(jg_net *net, int mode, int threads, size_t n, const doub
     int rc = check_call("jg_net_run_parallel", net, mode, n, x);
     if (rc != JG_NET_OK)
         return rc;
-    /* the default threads (0) each with work enough to pay for it */
-    nt = jg_split_points(n, threads, threads > 0 ? JG_MIN_PER_THREAD : jg_min_per_thread(jg_net_flops(net, mode)), at);
+    nt = jg_split_work(n, threads, jg_net_flops(net, mode), at);
     if (nt <= 1)
         return jg_net_run(net, mode, n, x, u, du, d2);
     n_in = net->model->n_in;

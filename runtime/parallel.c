@@ -59,6 +59,13 @@ size_t jg_min_per_thread(double flops)
     return per > (double)JG_MIN_PER_THREAD ? (per < 1e9 ? (size_t)per + 1 : (size_t)1e9) : JG_MIN_PER_THREAD;
 }
 
+size_t jg_split_work(size_t n, int threads, double flops, size_t at[JG_MAX_THREADS + 1])
+{
+    if (threads > 0)
+        return jg_split_points(n, threads, JG_MIN_PER_THREAD, at);
+    return jg_split_points(n, -threads, jg_min_per_thread(flops), at);
+}
+
 size_t jg_in_threads(void *(*job)(void *), void *arg, size_t size, size_t nt)
 {
     pthread_t tid[JG_MAX_THREADS];

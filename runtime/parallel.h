@@ -30,6 +30,12 @@ typedef void (*jg_hessian_fn)(size_t n, const double *x, double *u,
    unknown): JG_MIN_PER_THREAD, or enough for JG_MIN_THREAD_FLOPS. */
 size_t jg_min_per_thread(double flops);
 
+/* jg_split_points for a call of flops a point: threads > 0 asked for
+   (JG_MIN_PER_THREAD points a run at least), else the default, up to
+   jg_default_threads() (0) or -threads (a default counted by the caller),
+   each run with jg_min_per_thread(flops) points at least. */
+size_t jg_split_work(size_t n, int threads, double flops, size_t at[JG_MAX_THREADS + 1]);
+
 /* Points 0 .. n - 1 cut into at most `threads` (0 or less:
    jg_default_threads(); at most JG_MAX_THREADS) contiguous runs of at least
    min_per points each (fewer runs when there are few points), as even as

@@ -132,16 +132,6 @@ static void *run_chunk(void *arg)
     return NULL;
 }
 
-/* The n points of a call over threads: `threads` as asked for, or -k:
-   the default, up to k, each with work enough to pay for it (work: the
-   call's flops a point as so many of mode's forward's). */
-static size_t split(jg_net *net, int mode, double work, int threads, size_t n, size_t at[JG_MAX_THREADS + 1])
-{
-    if (threads > 0)
-        return jg_split_points(n, threads, JG_MIN_PER_THREAD, at);
-    return jg_split_points(n, -threads, jg_min_per_thread(work * jg_net_flops(net, mode)), at);
-}
-
 /* The n points over up to `threads` threads (split); with tp, each run
    keeps its forward's tape in tp. The status of the first failure, or
    JG_NET_OK. */
@@ -153,7 +143,8 @@ static int run_threads(jg_net *net, int precision, int mode, int threads, size_t
     const size_t per2 = per_output2(net, mode);
     chunk c[JG_MAX_THREADS];
     size_t at[JG_MAX_THREADS + 1], t;
-    const size_t nt = split(net, mode, 1.0, threads, n, at);
+    /* threads as asked for, or -k: the default, up to k (jg_split_work) */
+    const size_t nt = jg_split_work(n, threads, jg_net_flops(net, mode), at);
     int rc = JG_NET_OK;
     for (t = 0; t < nt; t++) {
         c[t].net = net;
@@ -656,7 +647,7 @@ static int gradient_threads(jg_net *net, int is_float, int mode, int threads, si
         nt = tp->nt;
         memcpy(at, tp->at, sizeof at);
     } else {
-        nt = split(net, mode, 3.0, threads, n, at);     /* a gradient: about three forwards' work */
+        nt = jg_split_work(n, threads, 3.0 * jg_net_flops(net, mode), at);  /* about three forwards' work */
     }
     if (nt > 1 && (extra = (double *)malloc((nt - 1) * (ng > 0 ? ng : 1) * sizeof *extra)) == NULL) {
         if (tp != NULL)
